@@ -1,0 +1,164 @@
+/**
+ * The customer model shared by the store, the permission gate, the send path and the simulator.
+ *
+ * One zod schema per record is both the runtime validator (at every edge: events, the store's
+ * reads and writes, scenario files) and the TypeScript type.
+ */
+import { z } from 'zod';
+import { IANAZone } from 'luxon';
+
+/** Delivery channels, in the order of the default fallback ladder. */
+export const CHANNELS = ['email', 'sms', 'mail'] as const;
+export const ChannelSchema = z.enum(CHANNELS);
+export type Channel = z.infer<typeof ChannelSchema>;
+
+/** The topic of messages that need no marketing consent (receipts, password resets…). */
+export const TRANSACTIONAL = 'transactional';
+
+/** A consent topic: `marketing`, `newsletter`, `transactional`… lower-case words joined by `-` or `_`. */
+export const TopicSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,62}$/, 'must be lower-case letters, digits, "-" or "_", starting with a letter');
+export type Topic = z.infer<typeof TopicSchema>;
+
+/** Whether `topic` needs marketing consent, quiet hours, the preferred window and the cap. */
+export function isMarketing(topic: Topic): boolean {
+  return topic !== TRANSACTIONAL;
+}
+
+export const LIFECYCLE_STAGES = ['prospect', 'new_customer', 'active', 'loyal', 'lapsed'] as const;
+export const LifecycleStageSchema = z.enum(LIFECYCLE_STAGES);
+export type LifecycleStage = z.infer<typeof LifecycleStageSchema>;
+
+/** Customer ids travel in execution names and logs, so they are opaque and free of personal data. */
+export const CustomerIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1–64 letters, digits, "-" or "_"');
+export type CustomerId = z.infer<typeof CustomerIdSchema>;
+
+/** An instant as an ISO-8601 string with an offset or `Z`, e.g. `2026-03-02T09:00:00Z`. */
+export const InstantSchema = z.iso.datetime({ offset: true });
+export type Instant = z.infer<typeof InstantSchema>;
+
+/** An IANA time-zone name that this runtime knows, e.g. `America/New_York`. */
+export const TimeZoneSchema = z
+  .string()
+  .refine((name) => IANAZone.isValidZone(name), { error: (issue) => `unknown time zone "${String(issue.input)}"` });
+
+/** A local time of day, `HH:MM` on a 24-hour clock. */
+export const TimeOfDaySchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day "HH:MM"');
+export type TimeOfDay = z.infer<typeof TimeOfDaySchema>;
+
+/** A daily span of local time; `end` before `start` wraps past midnight (21:00–08:00). */
+export const DailySpanSchema = z
+  .object({ start: TimeOfDaySchema, end: TimeOfDaySchema })
+  .refine((span) => span.start !== span.end, { message: 'start and end must differ', path: ['end'] });
+export type DailySpan = z.infer<typeof DailySpanSchema>;
+
+export const PostalAddressSchema = z.object({
+  line1: z.string().min(1),
+  line2: z.string().min(1).optional(),
+  city: z.string().min(1),
+  region: z.string().min(1).optional(),
+  postalCode: z.string().min(1),
+  country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code'),
+});
+export type PostalAddress = z.infer<typeof PostalAddressSchema>;
+
+/** E.164: `+` then 8 to 15 digits. */
+export const PhoneSchema = z.string().regex(/^\+[1-9]\d{7,14}$/, 'must be an E.164 phone number such as +12125550143');
+
+export const ProfileSchema = z.object({
+  customerId: CustomerIdSchema,
+  stage: LifecycleStageSchema,
+  timezone: TimeZoneSchema,
+  email: z.email().optional(),
+  phone: PhoneSchema.optional(),
+  address: PostalAddressSchema.optional(),
+  updatedAt: InstantSchema,
+});
+export type Profile = z.infer<typeof ProfileSchema>;
+
+export const CONSENT_STATUSES = ['granted', 'revoked', 'pending'] as const;
+export const ConsentStatusSchema = z.enum(CONSENT_STATUSES);
+export type ConsentStatus = z.infer<typeof ConsentStatusSchema>;
+
+/** Where and how a consent was given or withdrawn, kept so it can be demonstrated later. */
+export const ConsentProofSchema = z.object({
+  source: z.string().min(1),
+  ip: z.string().min(1).optional(),
+  userAgent: z.string().min(1).optional(),
+  formId: z.string().min(1).optional(),
+  messageId: z.string().min(1).optional(),
+  consentTextVersion: z.string().min(1).optional(),
+});
+export type ConsentProof = z.infer<typeof ConsentProofSchema>;
+
+/** The current consent for one channel and topic: the latest event by `at`. */
+export const ConsentStateSchema = z.object({
+  channel: ChannelSchema,
+  topic: TopicSchema,
+  status: ConsentStatusSchema,
+  at: InstantSchema,
+  source: z.string().min(1),
+});
+export type ConsentState = z.infer<typeof ConsentStateSchema>;
+
+export const PreferencesSchema = z.object({
+  /** Channels in the customer's order; a channel left out is not used for marketing. */
+  channels: z
+    .array(ChannelSchema)
+    .min(1)
+    .refine((list) => new Set(list).size === list.length, 'must not repeat a channel')
+    .optional(),
+  quietHours: DailySpanSchema.optional(),
+  preferredWindow: DailySpanSchema.optional(),
+  maxPerWeek: z.number().int().min(0).max(100).optional(),
+});
+export type Preferences = z.infer<typeof PreferencesSchema>;
+
+export const SuppressionSchema = z.object({
+  channel: ChannelSchema,
+  reason: z.string().min(1),
+  at: InstantSchema,
+});
+export type Suppression = z.infer<typeof SuppressionSchema>;
+
+export const AttributeValueSchema = z.union([z.string(), z.number(), z.boolean(), z.array(z.string()), z.null()]);
+export type AttributeValue = z.infer<typeof AttributeValueSchema>;
+
+/** Where a fact about the customer was learnt. */
+export const TOUCHPOINTS = ['web', 'store', 'phone', 'mail', 'email', 'sms', 'app', 'import'] as const;
+export const TouchpointSchema = z.enum(TOUCHPOINTS);
+export type Touchpoint = z.infer<typeof TouchpointSchema>;
+
+export const AttributeStateSchema = z.object({
+  value: AttributeValueSchema,
+  changedAt: InstantSchema,
+  touchpoint: TouchpointSchema.optional(),
+  /** The value before the latest change; absent when the attribute was first set. */
+  previous: AttributeValueSchema.optional(),
+});
+export type AttributeState = z.infer<typeof AttributeStateSchema>;
+
+/** One marketing message counted against the customer's weekly cap. */
+export const CountedSendSchema = z.object({ key: z.string().min(1), at: InstantSchema });
+export type CountedSend = z.infer<typeof CountedSendSchema>;
+
+/** The marketing sends of the last 7 days, with the version used for optimistic concurrency. */
+export const FrequencySchema = z.object({
+  sends: z.array(CountedSendSchema),
+  version: z.number().int().min(0),
+});
+export type Frequency = z.infer<typeof FrequencySchema>;
+
+/** Everything the permission gate and the send path need about one customer, read in one request. */
+export const CustomerSnapshotSchema = z.object({
+  profile: ProfileSchema,
+  consents: z.array(ConsentStateSchema),
+  preferences: PreferencesSchema,
+  suppressions: z.array(SuppressionSchema),
+  attributes: z.record(z.string(), AttributeStateSchema),
+  frequency: FrequencySchema,
+});
+export type CustomerSnapshot = z.infer<typeof CustomerSnapshotSchema>;
