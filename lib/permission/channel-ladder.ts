@@ -1,0 +1,112 @@
+/**
+ * The channel ladder (contract rule 7) and what each channel of it needs (rules 1–3): the order in
+ * which channels are tried, and, for each, whether it can carry the message at a given instant.
+ */
+import type { Channel, CustomerSnapshot, Topic } from '../customer/model';
+import { allowedHoursFor, neverOpens, type AllowedHours } from './allowed-hours';
+import { PermissionGateInputError } from './errors';
+import type { ChannelBlockReason } from './reasons';
+
+/** The channels to try, in order, and the step's channels left out for marketing. */
+export interface ChannelLadder {
+  readonly order: readonly Channel[];
+  /** Marketing only: channels the step allows that `preferences.channels` leaves out. */
+  readonly excluded: readonly Channel[];
+}
+
+/**
+ * The order in which the gate tries channels.
+ *
+ * Without `preferences.channels`, the step's own order. With it: for marketing, the customer's
+ * order restricted to the step's channels (the others are excluded); for transactional messages,
+ * the customer's order restricted to the step's channels, then the step's remaining channels in
+ * the step's order. Repeated channels in the step count once.
+ */
+export function channelLadder(
+  stepChannels: readonly Channel[],
+  preferred: readonly Channel[] | undefined,
+  marketing: boolean,
+): ChannelLadder {
+  const step = [...new Set(stepChannels)];
+  if (preferred === undefined) return { order: step, excluded: [] };
+  const first = preferred.filter((channel) => step.includes(channel));
+  const rest = step.filter((channel) => !first.includes(channel));
+  return marketing ? { order: first, excluded: rest } : { order: [...first, ...rest], excluded: [] };
+}
+
+/** What the gate knows about one channel of the ladder, parsed once per decision. */
+export interface ChannelFacts {
+  readonly channel: Channel;
+  readonly reachable: boolean;
+  /** The earliest suppression of the channel (epoch ms), `Infinity` when none. */
+  readonly suppressedFromMs: number;
+  /** Marketing only: the consents for (channel, topic), sorted by `at`. */
+  readonly consents: readonly { readonly atMs: number; readonly granted: boolean }[];
+  readonly hours: AllowedHours;
+}
+
+/** Parses what rules 1–5 need about `channel` from the snapshot. */
+export function channelFacts(customer: CustomerSnapshot, channel: Channel, topic: Topic, marketing: boolean): ChannelFacts {
+  const { profile } = customer;
+  const reachable =
+    channel === 'email' ? profile.email !== undefined : channel === 'sms' ? profile.phone !== undefined : profile.address !== undefined;
+  let suppressedFromMs = Infinity;
+  customer.suppressions.forEach((suppression, index) => {
+    if (suppression.channel !== channel) return;
+    suppressedFromMs = Math.min(suppressedFromMs, instantOf(suppression.at, `suppressions[${index}].at`));
+  });
+  const consents: { atMs: number; granted: boolean }[] = [];
+  if (marketing) {
+    customer.consents.forEach((consent, index) => {
+      if (consent.channel !== channel || consent.topic !== topic) return;
+      consents.push({ atMs: instantOf(consent.at, `consents[${index}].at`), granted: consent.status === 'granted' });
+    });
+    consents.sort((a, b) => a.atMs - b.atMs);
+  }
+  return { channel, reachable, suppressedFromMs, consents, hours: allowedHoursFor(channel, marketing, customer.preferences) };
+}
+
+/**
+ * Why `facts.channel` cannot carry the message at `atMs`, or `undefined` when it can (hours aside).
+ * Checked in this order: suppressed, unreachable, no consent, hours that never open.
+ */
+export function channelBlockAt(facts: ChannelFacts, marketing: boolean, atMs: number): ChannelBlockReason | undefined {
+  if (facts.suppressedFromMs <= atMs) return 'suppressed';
+  if (!facts.reachable) return 'unreachable';
+  if (marketing && !consentGrantedAt(facts.consents, atMs)) return 'no_consent';
+  if (neverOpens(facts.hours)) return 'no_allowed_hours';
+  return undefined;
+}
+
+/**
+ * Whether the latest consent at or before `atMs` is granted. The snapshot normally holds one
+ * current state per (channel, topic); should it hold several, they are read as a ledger, and of
+ * several dated at the same instant any that is not `granted` wins (the cautious reading). A
+ * consent dated after `atMs` does not count yet.
+ */
+export function consentGrantedAt(consents: ChannelFacts['consents'], atMs: number): boolean {
+  let granted = false;
+  let latest = -Infinity;
+  for (const consent of consents) {
+    if (consent.atMs > atMs) break;
+    granted = consent.atMs === latest ? granted && consent.granted : consent.granted;
+    latest = consent.atMs;
+  }
+  return granted;
+}
+
+/** The instants after `afterMs` at which some channel's suppression or consent changes, ascending. */
+export function recordChangesAfter(ladder: readonly ChannelFacts[], afterMs: number): number[] {
+  const changes = new Set<number>();
+  for (const facts of ladder) {
+    if (facts.suppressedFromMs > afterMs && facts.suppressedFromMs !== Infinity) changes.add(facts.suppressedFromMs);
+    for (const consent of facts.consents) if (consent.atMs > afterMs) changes.add(consent.atMs);
+  }
+  return [...changes].sort((a, b) => a - b);
+}
+
+function instantOf(text: string, path: string): number {
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) throw new PermissionGateInputError(`${path} is not an instant`);
+  return at;
+}
