@@ -1,0 +1,224 @@
+/**
+ * TransactWriteItems for dynalite, which implements every single-item operation but no
+ * transactions (its readme lists them as TODO).
+ *
+ * The transaction is carried out with dynalite's own single-item operations, so conditions,
+ * update expressions and validation errors are evaluated by dynalite itself:
+ *
+ * 1. read every target item (consistent GetItem);
+ * 2. evaluate every condition against the item it names, without changing it: a conditional
+ *    PutItem that writes the item back as it was (and removes it again if it did not exist);
+ * 3. if any condition is false, answer TransactionCanceledException with one CancellationReason
+ *    per action (`ConditionalCheckFailed`, with the old item when ALL_OLD was asked for);
+ * 4. otherwise apply every action in order; if dynalite rejects one (a bad update expression),
+ *    restore every item already written and answer that error.
+ *
+ * The caller runs this while no other request is served (see SharedExclusiveLock), which is
+ * what makes the steps above atomic and isolated from the outside. ClientRequestToken is
+ * accepted and ignored.
+ */
+
+/** One DynamoDB JSON response: HTTP status and parsed body. */
+export interface WireResponse {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** Sends one DynamoDB operation (e.g. `GetItem`) with a JSON payload to the emulator. */
+export type InvokeOperation = (operation: string, payload: Record<string, unknown>) => Promise<WireResponse>;
+
+type WireItem = Record<string, unknown>;
+
+const ACTION_KINDS = ['ConditionCheck', 'Put', 'Delete', 'Update'] as const;
+type ActionKind = (typeof ACTION_KINDS)[number];
+
+interface PlannedAction {
+  kind: ActionKind;
+  params: Record<string, unknown>;
+  tableName: string;
+  key: WireItem;
+  oldItem: WireItem | undefined;
+}
+
+const MAX_ACTIONS = 100;
+
+/** Carries out one TransactWriteItems request body; see the module comment for the method. */
+export async function transactWriteItems(request: unknown, invoke: InvokeOperation): Promise<WireResponse> {
+  const parsed = parseActions(request);
+  if (typeof parsed === 'string') return validationError(parsed);
+
+  const keySchemas = new Map<string, string[]>();
+  const planned: PlannedAction[] = [];
+  const seen = new Set<string>();
+  for (const { kind, params } of parsed) {
+    const tableName = params.TableName;
+    if (typeof tableName !== 'string') return validationError('TableName is required in every transaction action');
+    let keyNames = keySchemas.get(tableName);
+    if (keyNames === undefined) {
+      const described = await invoke('DescribeTable', { TableName: tableName });
+      if (described.status !== 200) return described;
+      keyNames = keyAttributeNames(described.body);
+      keySchemas.set(tableName, keyNames);
+    }
+    const source = kind === 'Put' ? params.Item : params.Key;
+    if (!isRecord(source)) return validationError(`${kind} needs ${kind === 'Put' ? 'Item' : 'Key'}`);
+    const key: WireItem = {};
+    for (const name of keyNames) {
+      if (source[name] === undefined) return validationError(`One of the required keys was not given a value: ${name}`);
+      key[name] = source[name];
+    }
+    const identity = JSON.stringify([tableName, keyNames.map((name) => key[name])]);
+    if (seen.has(identity)) {
+      return validationError('Transaction request cannot include multiple operations on one item');
+    }
+    seen.add(identity);
+    planned.push({ kind, params, tableName, key, oldItem: undefined });
+  }
+
+  for (const action of planned) {
+    const read = await invoke('GetItem', { TableName: action.tableName, Key: action.key, ConsistentRead: true });
+    if (read.status !== 200) return read;
+    action.oldItem = isRecord(read.body.Item) ? read.body.Item : undefined;
+  }
+
+  const reasons: Array<Record<string, unknown>> = [];
+  for (const action of planned) {
+    const verdict = await evaluateCondition(action, invoke);
+    if (verdict === true) {
+      reasons.push({ Code: 'None' });
+    } else if (verdict === false) {
+      const reason: Record<string, unknown> = { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' };
+      if (action.params.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && action.oldItem !== undefined) {
+        reason.Item = action.oldItem;
+      }
+      reasons.push(reason);
+    } else {
+      return verdict;
+    }
+  }
+  if (reasons.some((reason) => reason.Code !== 'None')) {
+    const codes = reasons.map((reason) => String(reason.Code)).join(', ');
+    return {
+      status: 400,
+      body: {
+        __type: 'com.amazonaws.dynamodb.v20120810#TransactionCanceledException',
+        Message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${codes}]`,
+        CancellationReasons: reasons,
+      },
+    };
+  }
+
+  const applied: PlannedAction[] = [];
+  for (const action of planned) {
+    const outcome = await apply(action, invoke);
+    if (outcome.status !== 200) {
+      await restore(applied, invoke);
+      return outcome;
+    }
+    applied.push(action);
+  }
+  return { status: 200, body: {} };
+}
+
+function parseActions(request: unknown): Array<{ kind: ActionKind; params: Record<string, unknown> }> | string {
+  if (!isRecord(request) || !Array.isArray(request.TransactItems)) {
+    return "The parameter 'TransactItems' is required but was not present in the request";
+  }
+  const items: unknown[] = request.TransactItems;
+  if (items.length < 1 || items.length > MAX_ACTIONS) {
+    return `Member must have length less than or equal to ${MAX_ACTIONS} and greater than or equal to 1 at 'transactItems'`;
+  }
+  const actions: Array<{ kind: ActionKind; params: Record<string, unknown> }> = [];
+  for (const item of items) {
+    if (!isRecord(item)) return 'Each transaction item must be an object';
+    const kinds = ACTION_KINDS.filter((kind) => item[kind] !== undefined);
+    const kind = kinds[0];
+    const params = kind === undefined ? undefined : item[kind];
+    if (kinds.length !== 1 || kind === undefined || !isRecord(params)) {
+      return 'TransactItems can only contain one of Check, Put, Update or Delete';
+    }
+    actions.push({ kind, params });
+  }
+  return actions;
+}
+
+/** True or false for the action's condition (true without one), or an error response. */
+async function evaluateCondition(action: PlannedAction, invoke: InvokeOperation): Promise<boolean | WireResponse> {
+  const condition = action.params.ConditionExpression;
+  if (condition === undefined) {
+    return action.kind === 'ConditionCheck' ? validationError('ConditionCheck needs a ConditionExpression') : true;
+  }
+  if (typeof condition !== 'string') return validationError('ConditionExpression must be a string');
+  const probe: Record<string, unknown> = {
+    TableName: action.tableName,
+    Item: action.oldItem ?? action.key,
+    ConditionExpression: condition,
+  };
+  const names = pickReferenced(action.params.ExpressionAttributeNames, condition, /#[A-Za-z0-9_]+/g);
+  const values = pickReferenced(action.params.ExpressionAttributeValues, condition, /:[A-Za-z0-9_]+/g);
+  if (names !== undefined) probe.ExpressionAttributeNames = names;
+  if (values !== undefined) probe.ExpressionAttributeValues = values;
+  const outcome = await invoke('PutItem', probe);
+  if (outcome.status === 200) {
+    if (action.oldItem === undefined) {
+      const removed = await invoke('DeleteItem', { TableName: action.tableName, Key: action.key });
+      if (removed.status !== 200) return removed;
+    }
+    return true;
+  }
+  if (String(outcome.body.__type).endsWith('#ConditionalCheckFailedException')) return false;
+  return outcome;
+}
+
+async function apply(action: PlannedAction, invoke: InvokeOperation): Promise<WireResponse> {
+  const params = { ...action.params };
+  delete params.ReturnValuesOnConditionCheckFailure;
+  switch (action.kind) {
+    case 'ConditionCheck':
+      return { status: 200, body: {} };
+    case 'Put':
+      return invoke('PutItem', params);
+    case 'Delete':
+      return invoke('DeleteItem', params);
+    case 'Update':
+      return invoke('UpdateItem', params);
+  }
+}
+
+/** Puts back the items of already-applied actions; dynalite accepts its own items back. */
+async function restore(applied: PlannedAction[], invoke: InvokeOperation): Promise<void> {
+  for (const action of applied.reverse()) {
+    if (action.kind === 'ConditionCheck') continue;
+    if (action.oldItem === undefined) {
+      await invoke('DeleteItem', { TableName: action.tableName, Key: action.key });
+    } else {
+      await invoke('PutItem', { TableName: action.tableName, Item: action.oldItem });
+    }
+  }
+}
+
+/** The entries of an expression-attribute map that `expression` refers to (dynalite rejects unused ones). */
+function pickReferenced(map: unknown, expression: string, token: RegExp): Record<string, unknown> | undefined {
+  if (!isRecord(map)) return undefined;
+  const picked: Record<string, unknown> = {};
+  for (const name of expression.match(token) ?? []) {
+    if (map[name] !== undefined) picked[name] = map[name];
+  }
+  return Object.keys(picked).length > 0 ? picked : undefined;
+}
+
+function keyAttributeNames(describeTable: Record<string, unknown>): string[] {
+  const table = describeTable.Table;
+  const schema = isRecord(table) && Array.isArray(table.KeySchema) ? (table.KeySchema as unknown[]) : [];
+  const hash = schema.filter((element) => isRecord(element) && element.KeyType === 'HASH');
+  const range = schema.filter((element) => isRecord(element) && element.KeyType === 'RANGE');
+  return [...hash, ...range].map((element) => String(isRecord(element) ? element.AttributeName : ''));
+}
+
+function validationError(message: string): WireResponse {
+  return { status: 400, body: { __type: 'com.amazon.coral.validate#ValidationException', message } };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,170 @@
+/**
+ * Schemas of the records the customer store adds to the shared model: consent events with proof,
+ * attribute history, send-ledger entries and gate decisions. One zod schema is the validator
+ * and the type, as in lib/customer/model.ts.
+ */
+import { z } from 'zod';
+import {
+  AttributeValueSchema,
+  ChannelSchema,
+  ConsentProofSchema,
+  ConsentStatusSchema,
+  CustomerIdSchema,
+  FrequencySchema,
+  InstantSchema,
+  TopicSchema,
+  TouchpointSchema,
+} from '../customer/model';
+
+/** A consent given, withdrawn or requested, with the proof that shows it later. */
+export const ConsentEventSchema = z.object({
+  channel: ChannelSchema,
+  topic: TopicSchema,
+  status: ConsentStatusSchema,
+  at: InstantSchema,
+  proof: ConsentProofSchema,
+});
+export type ConsentEvent = z.infer<typeof ConsentEventSchema>;
+
+/** One entry of the append-only consent ledger: the event exactly as recorded. */
+export const ConsentLedgerEntrySchema = ConsentEventSchema;
+export type ConsentLedgerEntry = z.infer<typeof ConsentLedgerEntrySchema>;
+
+/** What `recordConsent` did: whether the ledger grew and whether the current state changed. */
+export interface ConsentRecordOutcome {
+  /** `duplicate`: the same event (channel, topic, at, status, source) was already in the ledger. */
+  readonly ledger: 'appended' | 'duplicate';
+  /** `unchanged`: the current state is as recent as this event or more. */
+  readonly state: 'updated' | 'unchanged';
+}
+
+/** An attribute name: any text of 1–128 characters (it is URI-encoded inside sort keys). */
+export const AttributeNameSchema = z.string().min(1).max(128);
+
+/** When and where a set of attribute changes was learnt. */
+export const AttributeChangeContextSchema = z.object({
+  at: InstantSchema,
+  touchpoint: TouchpointSchema.optional(),
+});
+export type AttributeChangeContext = z.infer<typeof AttributeChangeContextSchema>;
+
+/** The changes of one `setAttributes` call. */
+export const AttributeChangesSchema = z.record(AttributeNameSchema, AttributeValueSchema);
+
+/** One recorded change of an attribute. */
+export const AttributeHistoryEntrySchema = z.object({
+  name: AttributeNameSchema,
+  value: AttributeValueSchema,
+  at: InstantSchema,
+  touchpoint: TouchpointSchema.optional(),
+  /** The value this change replaced; absent for the first value and for late changes. */
+  previous: AttributeValueSchema.optional(),
+  /** False for a change that arrived after a newer one and so never became the current value. */
+  applied: z.boolean(),
+});
+export type AttributeHistoryEntry = z.infer<typeof AttributeHistoryEntrySchema>;
+
+/** What `setAttributes` did with each attribute name. */
+export interface AttributeChangeOutcome {
+  /** Became the current value (and got a history entry). */
+  readonly changed: readonly string[];
+  /** Older than the current value: recorded in the history only. */
+  readonly late: readonly string[];
+  /** Equal to the current value: nothing written. */
+  readonly unchanged: readonly string[];
+}
+
+/**
+ * Send-ledger statuses. `pending`: reserved, provider not known to have accepted; `sent`: the
+ * provider accepted; `unknown`: the provider call failed ambiguously (it may have gone out), never
+ * resent automatically; `failed`: the provider definitely rejected it, nothing went out.
+ */
+export const SEND_STATUSES = ['pending', 'sent', 'unknown', 'failed'] as const;
+export const SendStatusSchema = z.enum(SEND_STATUSES);
+export type SendStatus = z.infer<typeof SendStatusSchema>;
+
+/** Idempotency key of a send, derived by the caller from execution and step (never the attempt). */
+export const IdempotencyKeySchema = z.string().min(1).max(512);
+
+/** The id the provider gave the accepted message (SES message id, SMS message id, SQS message id). */
+export const ProviderMessageIdSchema = z.string().min(1).max(1000);
+
+/** A short, personal-data-free description of a provider failure (an error name or code). */
+export const SendErrorSchema = z.string().min(1).max(1000);
+
+/** The request to reserve a send before the provider is called. */
+export const ReserveSendRequestSchema = z.object({
+  customerId: CustomerIdSchema,
+  idempotencyKey: IdempotencyKeySchema,
+  journey: z.string().min(1),
+  step: z.string().min(1),
+  execution: z.string().min(1),
+  channel: ChannelSchema,
+  topic: TopicSchema,
+  /** The send time; the cap's 7-day window and the entry's retention count from it. */
+  at: InstantSchema,
+  /**
+   * The `frequency` of the snapshot the gate decided on. Its `version` is the expected version
+   * (0 when no frequency item exists); its `sends` are what the new list is built from, pruned of
+   * entries older than 7 days, so the cap item is rewritten in the same transaction without a read.
+   */
+  expectedFrequency: FrequencySchema,
+});
+export type ReserveSendRequest = z.infer<typeof ReserveSendRequestSchema>;
+
+/** A send-ledger entry: one per idempotency key, i.e. per (execution, step). */
+export const SendEntrySchema = z.object({
+  customerId: CustomerIdSchema,
+  idempotencyKey: IdempotencyKeySchema,
+  journey: z.string().min(1),
+  step: z.string().min(1),
+  execution: z.string().min(1),
+  channel: ChannelSchema,
+  topic: TopicSchema,
+  status: SendStatusSchema,
+  reservedAt: InstantSchema,
+  /** Whether the reservation took a slot of the weekly marketing cap. */
+  countedInCap: z.boolean(),
+  providerMessageId: ProviderMessageIdSchema.optional(),
+  sentAt: InstantSchema.optional(),
+  error: SendErrorSchema.optional(),
+  /** When the entry became `unknown` or `failed`. */
+  settledAt: InstantSchema.optional(),
+});
+export type SendEntry = z.infer<typeof SendEntrySchema>;
+
+/** Outcome of `reserveSend`. */
+export type ReserveSendOutcome =
+  /** The entry is `pending` and, for marketing topics, counted in the cap: call the provider. */
+  | { readonly kind: 'reserved'; readonly entry: SendEntry }
+  /** An entry already exists for the key: return its outcome, never call the provider again. */
+  | { readonly kind: 'duplicate'; readonly entry: SendEntry }
+  /** The cap item changed since the snapshot: re-read the customer and ask the gate again. */
+  | { readonly kind: 'frequency_conflict' };
+
+export const DECISION_OUTCOMES = ['sent', 'deferred', 'skipped'] as const;
+
+/** What the gate decided for one Send step, kept so operators can ask why. */
+export const DecisionRecordSchema = z
+  .object({
+    execution: z.string().min(1),
+    journey: z.string().min(1),
+    step: z.string().min(1),
+    at: InstantSchema,
+    outcome: z.enum(DECISION_OUTCOMES),
+    reason: z.string().min(1).optional(),
+    channel: ChannelSchema.optional(),
+    until: InstantSchema.optional(),
+  })
+  .superRefine((decision, context) => {
+    if (decision.outcome === 'sent' && decision.channel === undefined) {
+      context.addIssue({ code: 'custom', path: ['channel'], message: 'is required when outcome is "sent"' });
+    }
+    if (decision.outcome === 'deferred' && decision.until === undefined) {
+      context.addIssue({ code: 'custom', path: ['until'], message: 'is required when outcome is "deferred"' });
+    }
+    if (decision.outcome === 'skipped' && decision.reason === undefined) {
+      context.addIssue({ code: 'custom', path: ['reason'], message: 'is required when outcome is "skipped"' });
+    }
+  });
+export type DecisionRecord = z.infer<typeof DecisionRecordSchema>;

@@ -1,0 +1,72 @@
+/**
+ * The single-table design of the customer table, shared by the store, the tests, the local
+ * runtime and the CDK data construct (which must not be imported from here: no CDK in this file).
+ *
+ * One partition per customer, `pk = CUSTOMER#<id>`. Sort keys:
+ *
+ * | sort key                                          | item                                   | TTL |
+ * |---------------------------------------------------|----------------------------------------|-----|
+ * | `STATE#PROFILE`                                   | profile                                |     |
+ * | `STATE#PREFERENCES`                               | preferences                            |     |
+ * | `STATE#CONSENT#<channel>#<topic>`                 | current consent for channel and topic  |     |
+ * | `STATE#SUPPRESSION#<channel>`                     | suppression of a channel               |     |
+ * | `STATE#ATTRIBUTE#<name>`                          | current value of an attribute          |     |
+ * | `STATE#FREQUENCY`                                 | marketing sends of the last 7 days     |     |
+ * | `CONSENT_LEDGER#<at>#<channel>#<topic>#<status>#<source hash>` | consent event with proof  |     |
+ * | `ATTRIBUTE_HISTORY#<name>#<at>#<value hash>`      | one attribute change                   |     |
+ * | `SEND#<idempotency key>`                          | send-ledger entry                      | yes |
+ * | `DECISION#<at>#<hash of execution, step, outcome>`| gate decision of a Send step           | yes |
+ *
+ * Everything the permission gate and the send path read at send time is under `STATE#`, so one
+ * strongly consistent Query (`begins_with(sk, "STATE#")`) returns it; the histories grow under
+ * other prefixes and never inflate that read. `<at>` is the UTC instant with milliseconds
+ * (`2026-03-02T09:00:00.000Z`), so sort-key order is time order. Names and keys inside sort keys
+ * are URI-encoded so that no `#` inside them can make one prefix match another. No secondary
+ * index is needed: every access is by customer.
+ */
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+/** Partition key attribute (string): `CUSTOMER#<customer id>`. */
+export const PARTITION_KEY = 'pk';
+/** Sort key attribute (string); see the table above. */
+export const SORT_KEY = 'sk';
+/** TTL attribute: epoch seconds after which DynamoDB may delete the item. */
+export const TTL_ATTRIBUTE = 'expiresAt';
+/** Secondary indexes of the table: none. */
+export const GLOBAL_SECONDARY_INDEXES: readonly never[] = [];
+
+/** Prefix of every partition key value. */
+export const CUSTOMER_PARTITION_PREFIX = 'CUSTOMER#';
+
+/** Sort-key prefixes. `state` is the one the snapshot read queries. */
+export const SORT_KEY_PREFIXES = {
+  state: 'STATE#',
+  consentLedger: 'CONSENT_LEDGER#',
+  attributeHistory: 'ATTRIBUTE_HISTORY#',
+  sendLedger: 'SEND#',
+  decision: 'DECISION#',
+} as const;
+
+/**
+ * Days a send-ledger entry is kept. Longer than the longest Step Functions Standard execution
+ * (one year), so any retry of a live execution still finds the entry that makes the send happen once.
+ */
+export const SEND_LEDGER_RETENTION_DAYS = 400;
+/** Days a gate decision is kept for `overture why`; the same horizon as the send ledger. */
+export const DECISION_RETENTION_DAYS = 400;
+
+/** The CreateTable input for the customer table: on-demand billing, string `pk`/`sk`. */
+export function customerTableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: PARTITION_KEY, AttributeType: 'S' },
+      { AttributeName: SORT_KEY, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: PARTITION_KEY, KeyType: 'HASH' },
+      { AttributeName: SORT_KEY, KeyType: 'RANGE' },
+    ],
+  };
+}

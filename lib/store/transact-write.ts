@@ -1,0 +1,56 @@
+/** TransactWriteItems with the store's handling of cancellations. */
+import {
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
+  type CancellationReason,
+  type DynamoDBClient,
+  type TransactWriteItem,
+} from '@aws-sdk/client-dynamodb';
+import { CustomerStoreError, StoreContentionError } from './errors';
+
+/** Committed, or cancelled with one reason per action (in the order given). */
+export type TransactionResult =
+  | { readonly committed: true }
+  | { readonly committed: false; readonly reasons: readonly CancellationReason[] };
+
+/** Attempts made when DynamoDB cancels for a `TransactionConflict` with another in-flight transaction. */
+const CONFLICT_ATTEMPTS = 5;
+
+/**
+ * Runs one transaction. A cancellation caused by failed conditions is returned for the caller to
+ * interpret; one caused only by a conflicting concurrent transaction is retried with jitter, since
+ * nothing the caller asserted was found false; any other cancellation is thrown.
+ */
+export async function transactWrite(
+  client: DynamoDBClient,
+  items: TransactWriteItem[],
+  what: string,
+): Promise<TransactionResult> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await client.send(new TransactWriteItemsCommand({ TransactItems: items }));
+      return { committed: true };
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      const conditionFailed = reasons.some((reason) => reason.Code === 'ConditionalCheckFailed');
+      const conflicted = reasons.some((reason) => reason.Code === 'TransactionConflict');
+      if (conditionFailed) return { committed: false, reasons };
+      if (!conflicted) {
+        const codes = reasons.map((reason) => reason.Code ?? 'None').join(', ');
+        throw new CustomerStoreError(`${what}: transaction cancelled [${codes}]`, { cause: error });
+      }
+      if (attempt >= CONFLICT_ATTEMPTS) {
+        throw new StoreContentionError(`${what}: transaction kept conflicting after ${attempt} attempts`, {
+          cause: error,
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+    }
+  }
+}
+
+/** Whether the action at `index` was cancelled because its condition was false. */
+export function conditionFailedAt(result: TransactionResult, index: number): boolean {
+  return !result.committed && result.reasons[index]?.Code === 'ConditionalCheckFailed';
+}
