@@ -1,0 +1,70 @@
+/**
+ * The local stack's SMS provider: no SMS emulator exists, so texts are validated and built exactly
+ * as the real adapter builds them, then kept in memory and, optionally, appended as JSON lines to a
+ * file (the local equivalent of a carrier's log). It implements the same port as
+ * `EndUserMessagingSmsSender`, so the send function cannot tell them apart.
+ *
+ * The outbox holds phone numbers and texts, like the SES emulator's mailbox holds addresses; keep
+ * its file under the project's local data folder, never in logs.
+ */
+import { randomUUID } from 'node:crypto';
+import { appendFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { SendReceipt } from './port';
+import { prepareSms, type PreparedSms, type SmsMessage, type SmsSender, type SmsSenderConfig } from './sms';
+import type { SmsEncoding } from './sms-segments';
+
+/** One text the outbox accepted: what the real adapter would have sent, and when. */
+export interface OutboxSms {
+  readonly messageId: string;
+  /** ISO-8601 instant from the outbox's clock. */
+  readonly at: string;
+  readonly input: PreparedSms['input'];
+  readonly segments: number;
+  readonly encoding: SmsEncoding;
+}
+
+export interface LocalSmsOutboxOptions {
+  /** JSON-lines file to append every text to; in memory only when absent. */
+  readonly file?: string;
+  /** Clock; the simulator passes its virtual clock. @default wall clock */
+  readonly now?: () => Date;
+  /** Message ids; the simulator passes a seeded generator. @default `local-sms-<uuid>` */
+  readonly newMessageId?: () => string;
+}
+
+/** An SMS "provider" for the local stack and the simulator. */
+export class LocalSmsOutbox implements SmsSender {
+  private readonly sent: OutboxSms[] = [];
+  private folderReady: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly config: SmsSenderConfig,
+    private readonly options: LocalSmsOutboxOptions = {},
+  ) {}
+
+  /** @throws MessageInvalidError, exactly as the real adapter. */
+  async send(message: SmsMessage): Promise<SendReceipt> {
+    const prepared = prepareSms(message, this.config);
+    const entry: OutboxSms = {
+      messageId: this.options.newMessageId?.() ?? `local-sms-${randomUUID()}`,
+      at: (this.options.now?.() ?? new Date()).toISOString(),
+      input: prepared.input,
+      segments: prepared.segments.segments,
+      encoding: prepared.segments.encoding,
+    };
+    this.sent.push(entry);
+    if (this.options.file !== undefined) {
+      const file = this.options.file;
+      this.folderReady ??= mkdir(path.dirname(file), { recursive: true });
+      await this.folderReady;
+      await appendFile(file, `${JSON.stringify(entry)}\n`, 'utf8');
+    }
+    return { providerMessageId: entry.messageId, segments: entry.segments };
+  }
+
+  /** The texts accepted so far by this instance, oldest first. */
+  messages(): readonly OutboxSms[] {
+    return [...this.sent];
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * SMS through AWS End User Messaging SMS (`pinpoint-sms-voice-v2` `SendTextMessage`).
+ *
+ * The destination must already be E.164 and a valid number for its country (libphonenumber-js).
+ * Marketing texts are `PROMOTIONAL` and end with an opt-out instruction; transactional ones are
+ * `TRANSACTIONAL`. The segment count is computed on the final text and returned for the ledger.
+ * `Context` carries the same ids as the email tags, so delivery events lead back to the customer.
+ */
+import {
+  SendTextMessageCommand,
+  type PinpointSMSVoiceV2Client,
+  type SendTextMessageCommandInput,
+} from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import { parsePhoneNumberWithError } from 'libphonenumber-js';
+import { z } from 'zod';
+import { CustomerIdSchema, isMarketing, TopicSchema } from '../customer/model';
+import { classifyProviderError, MessageInvalidError, ProviderUnknownOutcomeError } from './errors';
+import { assertSingleAttemptClient, issuePaths, type ChannelSender, type SendReceipt } from './port';
+import { countSmsSegments, type SmsSegmentCount } from './sms-segments';
+
+/** SMS settings from configuration. */
+export interface SmsSenderConfig {
+  /** Phone number, sender id, pool id or their ARN that texts are sent from. */
+  readonly originationIdentity: string;
+  /** The configuration set that publishes delivery events. */
+  readonly configurationSetName: string;
+  /** Appended to marketing texts that do not already contain it. @default "Reply STOP to opt out" */
+  readonly optOutInstruction?: string;
+  /**
+   * Seconds the carrier may keep trying. Keeps a text delayed by the network from arriving inside
+   * quiet hours. @default - the service default (72 hours)
+   */
+  readonly timeToLiveSeconds?: number;
+}
+
+export const DEFAULT_OPT_OUT_INSTRUCTION = 'Reply STOP to opt out';
+
+/** End User Messaging accepts at most 1,600 characters. */
+export const MAX_SMS_LENGTH = 1600;
+
+export const SmsMessageSchema = z.object({
+  /** E.164, e.g. `+12125550143`. */
+  to: z.string(),
+  customerId: CustomerIdSchema,
+  journey: z.string().min(1).max(256),
+  step: z.string().min(1).max(256),
+  topic: TopicSchema,
+  body: z.string().trim().min(1),
+});
+/** One text: the recipient, the rendered body (without opt-out instruction) and the ids it is sent under. */
+export type SmsMessage = z.input<typeof SmsMessageSchema>;
+
+export type SmsSender = ChannelSender<SmsMessage>;
+
+/** Whether `phone` is a valid number written in canonical E.164 (`+` and digits only). */
+export function isE164PhoneNumber(phone: string): boolean {
+  if (!/^\+[1-9]\d{7,14}$/.test(phone)) return false;
+  try {
+    const parsed = parsePhoneNumberWithError(phone);
+    return parsed.number === phone && parsed.isValid();
+  } catch {
+    return false;
+  }
+}
+
+/** `body` with the opt-out instruction appended, unless it already says so. */
+export function withOptOutInstruction(body: string, instruction: string): string {
+  return body.toLowerCase().includes(instruction.toLowerCase()) ? body : `${body}\n${instruction}`;
+}
+
+/** A text ready to send: the exact command input and its segment count. */
+export interface PreparedSms {
+  readonly input: SendTextMessageCommandInput & { DestinationPhoneNumber: string; MessageBody: string };
+  readonly segments: SmsSegmentCount;
+}
+
+/**
+ * Validates `message` and builds the exact `SendTextMessage` input. Shared by the real adapter and
+ * the local outbox, so both send the same thing.
+ *
+ * @throws MessageInvalidError (the message names fields, never the number or text).
+ */
+export function prepareSms(message: SmsMessage, config: SmsSenderConfig): PreparedSms {
+  const parsed = SmsMessageSchema.safeParse(message);
+  if (!parsed.success) throw new MessageInvalidError('sms', issuePaths(parsed.error.issues), { cause: parsed.error });
+  const valid = parsed.data;
+  if (!isE164PhoneNumber(valid.to)) {
+    throw new MessageInvalidError('sms', ['to'], { reason: 'not a valid phone number in E.164 form' });
+  }
+  const marketing = isMarketing(valid.topic);
+  const body = marketing ? withOptOutInstruction(valid.body, config.optOutInstruction ?? DEFAULT_OPT_OUT_INSTRUCTION) : valid.body;
+  if (body.length > MAX_SMS_LENGTH) {
+    throw new MessageInvalidError('sms', ['body'], { reason: `longer than ${MAX_SMS_LENGTH} characters` });
+  }
+  return {
+    input: {
+      DestinationPhoneNumber: valid.to,
+      OriginationIdentity: config.originationIdentity,
+      MessageBody: body,
+      MessageType: marketing ? 'PROMOTIONAL' : 'TRANSACTIONAL',
+      ConfigurationSetName: config.configurationSetName,
+      ...(config.timeToLiveSeconds === undefined ? {} : { TimeToLive: config.timeToLiveSeconds }),
+      Context: { customer_id: valid.customerId, journey: valid.journey, step: valid.step, topic: valid.topic },
+    },
+    segments: countSmsSegments(body),
+  };
+}
+
+/** Sends texts through End User Messaging SMS. The client must be built with `PROVIDER_CLIENT_CONFIG`. */
+export class EndUserMessagingSmsSender implements SmsSender {
+  private singleAttemptCheck: Promise<void> | undefined;
+
+  constructor(
+    private readonly client: PinpointSMSVoiceV2Client,
+    private readonly config: SmsSenderConfig,
+  ) {}
+
+  /** @throws MessageInvalidError, ChannelConfigurationError, or a ProviderError subclass. */
+  async send(message: SmsMessage): Promise<SendReceipt> {
+    const prepared = prepareSms(message, this.config);
+    this.singleAttemptCheck ??= assertSingleAttemptClient(this.client, 'PinpointSMSVoiceV2Client');
+    await this.singleAttemptCheck;
+    let messageId: string | undefined;
+    try {
+      ({ MessageId: messageId } = await this.client.send(new SendTextMessageCommand(prepared.input)));
+    } catch (error) {
+      throw classifyProviderError(error, 'sms');
+    }
+    if (messageId === undefined || messageId === '') {
+      throw new ProviderUnknownOutcomeError({ provider: 'sms', code: 'MissingMessageId' });
+    }
+    return { providerMessageId: messageId, segments: prepared.segments.segments };
+  }
+}

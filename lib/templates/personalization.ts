@@ -1,0 +1,91 @@
+/**
+ * The data a template may use, and how it is built from a customer snapshot.
+ *
+ * Variables a template can use (liquid paths):
+ *
+ * | Variable                        | Type                               | Always present? |
+ * |---------------------------------|------------------------------------|-----------------|
+ * | `customer.id`                   | string, the opaque customer id     | yes             |
+ * | `customer.stage`                | `prospect` `new_customer` `active` `loyal` `lapsed` | yes |
+ * | `customer.firstName`            | string (from the `firstName` attribute) | no          |
+ * | `customer.attributes.<name>`    | string, number, boolean or list of strings | no      |
+ * | `unsubscribeUrl`                | signed one-click unsubscribe URL   | yes             |
+ * | `preferencesUrl`                | signed preference-centre URL       | yes             |
+ *
+ * Anything else is refused when the template is validated. A variable that may be absent for a
+ * given customer makes rendering throw (never a blank) unless the template handles it explicitly:
+ * `{% if customer.firstName %}…{% endif %}` or `{{ customer.firstName | default: "there" }}`.
+ * Lists support `.size`, `.first`, `.last` and indexes. Attributes that are null or empty are left
+ * out, so they count as absent rather than rendering blank.
+ */
+import { z } from 'zod';
+import {
+  CustomerIdSchema,
+  LifecycleStageSchema,
+  type AttributeValue,
+  type CustomerSnapshot,
+} from '../customer/model';
+
+/** An attribute name usable in a template path and as a mail merge field. */
+export const AttributeNameSchema = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must be a letter then up to 63 letters, digits or "_"');
+
+/** A value a template can print: never null, never an empty string. */
+export const PersonalizationValueSchema = z.union([z.string().min(1), z.number(), z.boolean(), z.array(z.string())]);
+export type PersonalizationValue = z.infer<typeof PersonalizationValueSchema>;
+
+export const PersonalizationDataSchema = z
+  .object({
+    customer: z
+      .object({
+        id: CustomerIdSchema,
+        stage: LifecycleStageSchema,
+        firstName: z.string().min(1).optional(),
+        attributes: z.record(AttributeNameSchema, PersonalizationValueSchema),
+      })
+      .strict(),
+    unsubscribeUrl: z.url(),
+    preferencesUrl: z.url(),
+  })
+  .strict();
+/** What templates render with. */
+export type PersonalizationData = z.infer<typeof PersonalizationDataSchema>;
+
+/** The customer fields other than `attributes`, as template paths see them. */
+export const CUSTOMER_FIELDS = ['id', 'stage', 'firstName'] as const;
+/** Top-level variables other than `customer`. */
+export const LINK_VARIABLES = ['unsubscribeUrl', 'preferencesUrl'] as const;
+
+/** The attribute whose value becomes `customer.firstName`. */
+export const FIRST_NAME_ATTRIBUTE = 'firstName';
+
+function printable(value: AttributeValue): value is PersonalizationValue {
+  return value !== null && value !== '';
+}
+
+/**
+ * Builds the personalization data for one message from the customer snapshot the send function
+ * read, and the signed links for that message (`messageLinks` in `lib/unsubscribe`).
+ * Attributes whose names cannot be template paths are left out.
+ */
+export function personalizationFor(
+  snapshot: CustomerSnapshot,
+  links: { readonly unsubscribeUrl: string; readonly preferencesUrl: string },
+): PersonalizationData {
+  const attributes: Record<string, PersonalizationValue> = {};
+  for (const [name, state] of Object.entries(snapshot.attributes)) {
+    if (AttributeNameSchema.safeParse(name).success && printable(state.value)) attributes[name] = state.value;
+  }
+  const firstName = attributes[FIRST_NAME_ATTRIBUTE];
+  return {
+    customer: {
+      id: snapshot.profile.customerId,
+      stage: snapshot.profile.stage,
+      ...(typeof firstName === 'string' ? { firstName } : {}),
+      attributes,
+    },
+    unsubscribeUrl: links.unsubscribeUrl,
+    preferencesUrl: links.preferencesUrl,
+  };
+}

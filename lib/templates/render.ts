@@ -1,0 +1,125 @@
+/**
+ * Rendering a template for one customer, and validating a template before any customer sees it.
+ */
+import { PersonalizationDataSchema, type PersonalizationData, type PersonalizationValue } from './personalization';
+import { TemplateNotFoundError, TemplateRenderError } from './errors';
+import { mergeFieldSource, renderPart, type CompiledPart, type MessageTemplate } from './template';
+import { templateVariableProblems, type VariableCheckOptions } from './variables';
+
+/** The three parts of an email, ready for the email adapter. */
+export interface RenderedEmail {
+  /** One line: line breaks a variable brings in are folded to spaces, so no header can be injected. */
+  readonly subject: string;
+  readonly html: string;
+  readonly text: string;
+}
+
+/** What the print vendor needs besides the address. */
+export interface RenderedMail {
+  readonly printTemplate: string;
+  /** Merge field name → value, in the order `mail.json` lists them. */
+  readonly mergeFields: Readonly<Record<string, PersonalizationValue>>;
+}
+
+function checkedData(template: MessageTemplate, data: PersonalizationData): PersonalizationData {
+  const parsed = PersonalizationDataSchema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  const paths = [...new Set(parsed.error.issues.map((issue) => issue.path.map(String).join('.')))];
+  throw new TemplateRenderError(template.id, 'data', `personalization data is invalid at ${paths.join(', ')}`, {
+    cause: parsed.error,
+  });
+}
+
+function render(template: MessageTemplate, part: CompiledPart, data: PersonalizationData): string {
+  let output: string;
+  try {
+    output = renderPart(part, data);
+  } catch (error) {
+    // liquidjs messages name the variable and position, never its value.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new TemplateRenderError(template.id, part.part, reason, { cause: error });
+  }
+  if (output.trim() === '') throw new TemplateRenderError(template.id, part.part, 'renders empty');
+  return output;
+}
+
+/**
+ * Renders the subject, HTML and text parts of `template` for `data`.
+ *
+ * @throws TemplateNotFoundError when the template has no email version;
+ *   TemplateRenderError when a variable is absent for this customer or a part renders empty.
+ */
+export function renderEmail(template: MessageTemplate, data: PersonalizationData): RenderedEmail {
+  if (template.email === undefined) throw new TemplateNotFoundError(template.id, 'email');
+  const checked = checkedData(template, data);
+  return {
+    subject: render(template, template.email.subject, checked).replace(/\s*[\r\n]+\s*/g, ' ').trim(),
+    html: render(template, template.email.html, checked),
+    text: render(template, template.email.text, checked),
+  };
+}
+
+/**
+ * Renders the SMS text of `template` for `data`, trimmed. The SMS adapter adds the opt-out
+ * instruction for marketing texts; templates need not.
+ *
+ * @throws TemplateNotFoundError or TemplateRenderError, as {@link renderEmail}.
+ */
+export function renderSms(template: MessageTemplate, data: PersonalizationData): string {
+  if (template.sms === undefined) throw new TemplateNotFoundError(template.id, 'sms');
+  return render(template, template.sms, checkedData(template, data)).trim();
+}
+
+/**
+ * The print template and merge-field values of `template`'s direct-mail version for `data`.
+ *
+ * @throws TemplateNotFoundError; TemplateRenderError when a merge field has no value for this customer.
+ */
+export function mailMergeFields(template: MessageTemplate, data: PersonalizationData): RenderedMail {
+  if (template.mail === undefined) throw new TemplateNotFoundError(template.id, 'mail');
+  const checked = checkedData(template, data);
+  const mergeFields: Record<string, PersonalizationValue> = {};
+  for (const name of template.mail.mergeFields) {
+    const source = mergeFieldSource(name);
+    const value =
+      source.kind === 'link'
+        ? checked[source.name]
+        : source.kind === 'customer'
+          ? checked.customer[source.name]
+          : checked.customer.attributes[source.name];
+    if (value === undefined) {
+      throw new TemplateRenderError(template.id, 'mail.mergeFields', `merge field "${name}" has no value for this customer`);
+    }
+    mergeFields[name] = value;
+  }
+  return { printTemplate: template.mail.printTemplate, mergeFields };
+}
+
+/** Every channel of a template rendered with sample data: what a marketer previews. */
+export interface TemplatePreview {
+  readonly email?: RenderedEmail;
+  readonly sms?: string;
+  readonly mail?: RenderedMail;
+}
+
+/**
+ * Validates `template`: first statically (every variable must be one the personalization data can
+ * supply), then by rendering every channel with `sampleData` under strict variables.
+ *
+ * @returns the rendered preview.
+ * @throws TemplateVariableError for the first variable the data cannot supply;
+ *   TemplateRenderError when rendering the sample fails.
+ */
+export function validateTemplate(
+  template: MessageTemplate,
+  sampleData: PersonalizationData,
+  options: VariableCheckOptions = {},
+): TemplatePreview {
+  const [problem] = templateVariableProblems(template, options);
+  if (problem !== undefined) throw problem;
+  return {
+    ...(template.email === undefined ? {} : { email: renderEmail(template, sampleData) }),
+    ...(template.sms === undefined ? {} : { sms: renderSms(template, sampleData) }),
+    ...(template.mail === undefined ? {} : { mail: mailMergeFields(template, sampleData) }),
+  };
+}

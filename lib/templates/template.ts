@@ -1,0 +1,152 @@
+/**
+ * A message template compiled from its sources: which channels it has, and each part parsed once.
+ *
+ * Two liquid engines, both with `strictVariables` and `strictFilters`: the HTML part escapes every
+ * output (`outputEscape: 'escape'`; `| raw` opts out), the subject, text and SMS parts do not.
+ * `lenientIf` lets a template test an optional variable (`{% if customer.firstName %}`) or give it a
+ * fallback (`| default: "there"`); used anywhere else, an absent variable makes rendering throw.
+ */
+import { Liquid, type Template as LiquidTemplate } from 'liquidjs';
+import { z } from 'zod';
+import type { Channel } from '../customer/model';
+import { TemplateSyntaxError } from './errors';
+import { AttributeNameSchema, CUSTOMER_FIELDS, LINK_VARIABLES } from './personalization';
+
+const COMMON_OPTIONS = {
+  strictVariables: true,
+  strictFilters: true,
+  lenientIf: true,
+  ownPropertyOnly: true,
+  // Templates are self-contained: `include`/`render` look in an empty in-memory set, never on disk.
+  templates: {},
+} as const;
+
+const htmlLiquid = new Liquid({ ...COMMON_OPTIONS, outputEscape: 'escape' });
+const textLiquid = new Liquid({ ...COMMON_OPTIONS });
+
+/** The parts a template can have; used in every error message. */
+export const TEMPLATE_PARTS = ['email.subject', 'email.html', 'email.text', 'sms', 'mail.mergeFields'] as const;
+export type TemplatePart = (typeof TEMPLATE_PARTS)[number];
+
+/** A template id is its folder name: lower-case letters, digits and `-`, starting with a letter. */
+export const TemplateIdSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits or "-", starting with a letter');
+
+/** A merge field is a top-level link variable, a customer field, or else an attribute name. */
+export const MergeFieldNameSchema = AttributeNameSchema;
+
+/** `mail.json`: which print template the vendor uses and which fields it merges in. */
+export const MailTemplateSpecSchema = z
+  .object({
+    printTemplate: z.string().min(1).max(256),
+    mergeFields: z
+      .array(MergeFieldNameSchema)
+      .refine((names) => new Set(names).size === names.length, 'must not repeat a field'),
+  })
+  .strict();
+export type MailTemplateSpec = z.infer<typeof MailTemplateSpecSchema>;
+
+/** One liquid part, parsed. */
+export interface CompiledPart {
+  readonly part: Exclude<TemplatePart, 'mail.mergeFields'>;
+  readonly source: string;
+  /** Whether outputs are HTML-escaped. */
+  readonly escapesHtml: boolean;
+  readonly parsed: LiquidTemplate[];
+}
+
+/** A template with the channels it supports: a channel is supported iff its part(s) exist. */
+export interface MessageTemplate {
+  readonly id: string;
+  readonly email?: { readonly subject: CompiledPart; readonly html: CompiledPart; readonly text: CompiledPart };
+  readonly sms?: CompiledPart;
+  readonly mail?: MailTemplateSpec;
+}
+
+/** Template sources, as read from a template folder (or written inline, e.g. in a test or a scenario). */
+export interface TemplateSources {
+  readonly email?: { readonly subject: string; readonly html: string; readonly text: string };
+  readonly sms?: string;
+  readonly mail?: MailTemplateSpec;
+}
+
+function engineFor(escapesHtml: boolean): Liquid {
+  return escapesHtml ? htmlLiquid : textLiquid;
+}
+
+function compilePart(templateId: string, part: CompiledPart['part'], source: string, escapesHtml: boolean): CompiledPart {
+  try {
+    return { part, source, escapesHtml, parsed: engineFor(escapesHtml).parse(source) };
+  } catch (error) {
+    throw new TemplateSyntaxError(templateId, part, { cause: error });
+  }
+}
+
+/**
+ * Parses a template's sources.
+ *
+ * @throws TemplateSyntaxError for a part that does not parse (including an unknown filter).
+ */
+export function compileTemplate(templateId: string, sources: TemplateSources): MessageTemplate {
+  const id = TemplateIdSchema.parse(templateId);
+  return {
+    id,
+    ...(sources.email === undefined
+      ? {}
+      : {
+          email: {
+            subject: compilePart(id, 'email.subject', sources.email.subject, false),
+            html: compilePart(id, 'email.html', sources.email.html, true),
+            text: compilePart(id, 'email.text', sources.email.text, false),
+          },
+        }),
+    ...(sources.sms === undefined ? {} : { sms: compilePart(id, 'sms', sources.sms, false) }),
+    ...(sources.mail === undefined ? {} : { mail: MailTemplateSpecSchema.parse(sources.mail) }),
+  };
+}
+
+/** The channels `template` supports, in the default ladder order. */
+export function channelsOfTemplate(template: MessageTemplate): Channel[] {
+  const channels: Channel[] = [];
+  if (template.email !== undefined) channels.push('email');
+  if (template.sms !== undefined) channels.push('sms');
+  if (template.mail !== undefined) channels.push('mail');
+  return channels;
+}
+
+/** The liquid parts of `template`. */
+export function liquidPartsOf(template: MessageTemplate): CompiledPart[] {
+  const parts: CompiledPart[] = [];
+  if (template.email !== undefined) parts.push(template.email.subject, template.email.html, template.email.text);
+  if (template.sms !== undefined) parts.push(template.sms);
+  return parts;
+}
+
+/** Renders one part; the caller wraps errors with the template and part. */
+export function renderPart(part: CompiledPart, data: object): string {
+  return engineFor(part.escapesHtml).renderSync(part.parsed, data);
+}
+
+/** The variables one part reads from its context, as liquidjs reports them (locals from `assign`/`for` excluded). */
+export function globalVariablesOf(part: CompiledPart): ReturnType<Liquid['analyzeSync']>['globals'] {
+  return engineFor(part.escapesHtml).analyzeSync(part.parsed, { partials: false }).globals;
+}
+
+/** Where a merge field's value comes from: a link variable, a customer field, or an attribute. */
+export type MergeFieldSource =
+  | { readonly kind: 'link'; readonly name: (typeof LINK_VARIABLES)[number] }
+  | { readonly kind: 'customer'; readonly name: (typeof CUSTOMER_FIELDS)[number] }
+  | { readonly kind: 'attribute'; readonly name: string };
+
+/**
+ * Resolves a merge field name: `unsubscribeUrl` and `preferencesUrl` are the links, `id`, `stage`
+ * and `firstName` the customer fields, and any other name the customer attribute of that name.
+ */
+export function mergeFieldSource(name: string): MergeFieldSource {
+  const link = LINK_VARIABLES.find((candidate) => candidate === name);
+  if (link !== undefined) return { kind: 'link', name: link };
+  const field = CUSTOMER_FIELDS.find((candidate) => candidate === name);
+  if (field !== undefined) return { kind: 'customer', name: field };
+  return { kind: 'attribute', name };
+}

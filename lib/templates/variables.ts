@@ -1,0 +1,105 @@
+/**
+ * The static half of template validation: list the variables a template reads and refuse those
+ * the personalization data (see `./personalization`) cannot supply.
+ */
+import type { Variable } from 'liquidjs';
+import { TemplateVariableError } from './errors';
+import { AttributeNameSchema, CUSTOMER_FIELDS, LINK_VARIABLES } from './personalization';
+import { globalVariablesOf, liquidPartsOf, mergeFieldSource, type MessageTemplate, type TemplatePart } from './template';
+
+/** One use of a variable in a template. */
+export interface TemplateVariableUse {
+  readonly part: TemplatePart;
+  /** The path as liquid prints it, e.g. `customer.attributes.tier`. */
+  readonly path: string;
+  /** Where it is used (1-based), for liquid parts. */
+  readonly location?: { readonly row: number; readonly col: number };
+  readonly segments: ReadonlyArray<string | number | Variable>;
+}
+
+/** What the static check may assume about customers' attributes. */
+export interface VariableCheckOptions {
+  /**
+   * Attribute names customers can have. When given, `customer.attributes.<name>` (and a merge field
+   * naming an attribute) must use one of them; when absent, any well-formed name is allowed and an
+   * attribute a customer lacks is caught when rendering.
+   */
+  readonly attributeNames?: readonly string[];
+}
+
+/** Every variable `template` reads, part by part, including mail merge fields. */
+export function templateVariables(template: MessageTemplate): TemplateVariableUse[] {
+  const uses: TemplateVariableUse[] = [];
+  for (const part of liquidPartsOf(template)) {
+    for (const variables of Object.values(globalVariablesOf(part))) {
+      for (const variable of variables) {
+        uses.push({
+          part: part.part,
+          path: variable.toString(),
+          location: { row: variable.location.row, col: variable.location.col },
+          segments: variable.segments,
+        });
+      }
+    }
+  }
+  for (const name of template.mail?.mergeFields ?? []) {
+    uses.push({ part: 'mail.mergeFields', path: name, segments: [name] });
+  }
+  return uses;
+}
+
+/** Accessors liquid applies to a value: list and string size, first and last item, an index. */
+const VALUE_ACCESSORS: ReadonlySet<string> = new Set(['size', 'first', 'last']);
+
+function isValueAccessor(rest: ReadonlyArray<string | number | Variable>): boolean {
+  if (rest.length === 0) return true;
+  const [accessor] = rest;
+  return rest.length === 1 && (typeof accessor === 'number' || (typeof accessor === 'string' && VALUE_ACCESSORS.has(accessor)));
+}
+
+/** Why `segments` cannot be supplied, or undefined when they can. */
+function problemWith(segments: ReadonlyArray<string | number | Variable>, options: VariableCheckOptions): string | undefined {
+  const [root, field, attribute, ...afterAttribute] = segments;
+  const unknown = 'which the profile does not provide';
+  if (typeof root !== 'string') return unknown;
+  if ((LINK_VARIABLES as readonly string[]).includes(root)) {
+    return isValueAccessor(segments.slice(1)) ? undefined : unknown;
+  }
+  if (root !== 'customer') return unknown;
+  if (field === undefined) return 'which is the whole customer, not a value';
+  if (typeof field !== 'string') return 'a computed lookup that cannot be checked';
+  if ((CUSTOMER_FIELDS as readonly string[]).includes(field)) {
+    return isValueAccessor(segments.slice(2)) ? undefined : unknown;
+  }
+  if (field !== 'attributes') return unknown;
+  if (attribute === undefined) return 'which is all the attributes, not a value';
+  if (typeof attribute !== 'string') return 'a computed lookup that cannot be checked';
+  if (!AttributeNameSchema.safeParse(attribute).success) return 'which is not a valid attribute name';
+  if (options.attributeNames !== undefined && !options.attributeNames.includes(attribute)) return unknown;
+  return isValueAccessor(afterAttribute) ? undefined : unknown;
+}
+
+function mergeFieldProblem(name: string, options: VariableCheckOptions): string | undefined {
+  const source = mergeFieldSource(name);
+  if (source.kind !== 'attribute' || options.attributeNames === undefined) return undefined;
+  return options.attributeNames.includes(source.name) ? undefined : 'which the profile does not provide';
+}
+
+/**
+ * Every variable of `template` the personalization data cannot supply, as errors such as
+ * `template "welcome" email.html uses "customer.nickname", which the profile does not provide`.
+ * Empty when the template is sound.
+ */
+export function templateVariableProblems(template: MessageTemplate, options: VariableCheckOptions = {}): TemplateVariableError[] {
+  const problems: TemplateVariableError[] = [];
+  const seen = new Set<string>();
+  for (const use of templateVariables(template)) {
+    const why = use.part === 'mail.mergeFields' ? mergeFieldProblem(use.path, options) : problemWith(use.segments, options);
+    const key = `${use.part}\u0000${use.path}`;
+    if (why !== undefined && !seen.has(key)) {
+      seen.add(key);
+      problems.push(new TemplateVariableError(template.id, use.part, use.path, why));
+    }
+  }
+  return problems;
+}
