@@ -67,6 +67,8 @@ export interface RequestCounter {
   count(commandName?: string): number;
   /** Command names in the order they were sent. */
   readonly commands: readonly string[];
+  /** The requests in the order they were sent, with the command input (e.g. to check `ConsistentRead`). */
+  readonly requests: ReadonlyArray<{ readonly commandName: string; readonly input: Record<string, unknown> }>;
   reset(): void;
   /** Removes the counting middleware from the client. */
   detach(): void;
@@ -80,21 +82,25 @@ let counterSequence = 0;
  */
 export function countRequests(client: DynamoDBClient): RequestCounter {
   const commands: string[] = [];
+  const requests: Array<{ commandName: string; input: Record<string, unknown> }> = [];
   counterSequence += 1;
   const name = `overtureRequestCounter${counterSequence}`;
   client.middlewareStack.add(
     (next, context) => async (args) => {
       commands.push(String(context.commandName));
+      requests.push({ commandName: String(context.commandName), input: args.input as Record<string, unknown> });
       return next(args);
     },
     { step: 'finalizeRequest', priority: 'low', name },
   );
   return {
     commands,
+    requests,
     count: (commandName) =>
       commandName === undefined ? commands.length : commands.filter((command) => command === commandName).length,
     reset: () => {
       commands.length = 0;
+      requests.length = 0;
     },
     detach: () => {
       client.middlewareStack.remove(name);
