@@ -86,7 +86,7 @@ const CAP_WINDOW_MS = 7 * 86_400_000;
 /** A transaction holds at most 100 actions; an attribute change takes two. */
 export const MAX_ATTRIBUTE_CHANGES = 50;
 /** Attempts of read-then-write loops that lose to concurrent writers before giving up. */
-const OPTIMISTIC_ATTEMPTS = 8;
+const OPTIMISTIC_ATTEMPTS = 16;
 
 /**
  * At equal instants the more restrictive consent wins, so the outcome never depends on the order
@@ -314,6 +314,7 @@ export class CustomerStore {
           const key = action.put.Item?.[SORT_KEY]?.S;
           if (action.role === 'history' && conditionFailedAt(result, index) && key !== undefined) recorded.add(key);
         });
+        await backOff(attempt);
       }
       throw new StoreContentionError(`${what}: concurrent writers kept winning`);
     });
@@ -444,6 +445,7 @@ export class CustomerStore {
           what,
         );
         if (result.committed) return failed;
+        await backOff(attempt);
       }
       throw new StoreContentionError(`${what}: concurrent writers kept winning`);
     });
@@ -650,6 +652,11 @@ function pruneSends(sends: readonly CountedSend[], exceptKey: string, at: string
 
 function sortByTime(sends: CountedSend[]): CountedSend[] {
   return sends.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.key.localeCompare(b.key));
+}
+
+/** A short random pause after losing to a concurrent writer, so the losers do not collide again in step. */
+function backOff(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * Math.min(attempt, 8)));
 }
 
 function sameValue(a: AttributeValue, b: AttributeValue): boolean {
