@@ -5,8 +5,9 @@
  * - email: `email.subject.liquid`, `email.html.liquid`, `email.text.liquid` — all three or none;
  * - sms: `sms.liquid`;
  * - mail: `mail.json`, `{ "printTemplate": "...", "mergeFields": ["firstName", ...] }`.
- * A template supports a channel iff its files exist. Other `.liquid` or `.json` files are refused
- * (a misspelt file name would otherwise silently drop a channel); other files (a README) are ignored.
+ * A template supports a channel iff its files exist. Other files named after a channel or ending in
+ * `.liquid` or `.json` are refused (a misspelt file name would otherwise silently drop a channel);
+ * other files (a README) are ignored.
  * Folders whose names start with `.` or `_` are not templates.
  *
  * Loading parses every part and runs the static variable check, so a broken template stops the
@@ -39,6 +40,8 @@ export const TEMPLATE_FILES = {
 
 const EMAIL_FILES = [TEMPLATE_FILES.emailSubject, TEMPLATE_FILES.emailHtml, TEMPLATE_FILES.emailText] as const;
 const KNOWN_FILES: ReadonlySet<string> = new Set(Object.values(TEMPLATE_FILES));
+/** A file meant as part of a template: named after a channel, or a liquid or JSON file. */
+const LOOKS_LIKE_TEMPLATE_FILE = /^(email|sms|mail)\.|\.(liquid|json)$/;
 
 /** The loaded templates. */
 export interface TemplateCatalog {
@@ -87,7 +90,7 @@ function readSources(folder: string, templateId: string): TemplateSources {
       .filter((entry) => entry.isFile())
       .map((entry) => entry.name),
   );
-  const strays = [...files].filter((name) => /\.(liquid|json)$/.test(name) && !KNOWN_FILES.has(name));
+  const strays = [...files].filter((name) => LOOKS_LIKE_TEMPLATE_FILE.test(name) && !KNOWN_FILES.has(name));
   if (strays.length > 0) {
     throw new Error(
       `template "${templateId}" has unknown file(s) ${strays.join(', ')}; expected ${[...KNOWN_FILES].join(', ')}`,

@@ -1,0 +1,155 @@
+import path from 'node:path';
+import {
+  loadTemplateCatalog,
+  TemplateCatalogError,
+  TemplateNotFoundError,
+  TemplateVariableError,
+} from '../../lib/templates';
+import { catalogFolder, PLAIN_EMAIL, sampleData } from './fixtures';
+
+function problemsOf(load: () => unknown): string[] {
+  try {
+    load();
+  } catch (error) {
+    if (error instanceof TemplateCatalogError) return error.problems.map((problem) => problem.message);
+    throw error;
+  }
+  throw new Error('expected the catalog to fail loading');
+}
+
+describe('loadTemplateCatalog', () => {
+  it('supports a channel exactly when its files exist', () => {
+    // Prepare
+    const dir = catalogFolder({
+      everywhere: { ...PLAIN_EMAIL, 'sms.liquid': 'Hi {{ customer.id }}', 'mail.json': '{"printTemplate":"p1","mergeFields":["tier"]}' },
+      'email-only': PLAIN_EMAIL,
+      'sms-only': { 'sms.liquid': 'Hi' },
+    });
+    // Act
+    const catalog = loadTemplateCatalog(dir);
+    // Assess
+    expect(catalog.ids()).toEqual(['email-only', 'everywhere', 'sms-only']);
+    expect(catalog.channelsOf('everywhere')).toEqual(['email', 'sms', 'mail']);
+    expect(catalog.channelsOf('email-only')).toEqual(['email']);
+    expect(catalog.has('sms-only', 'sms')).toBe(true);
+    expect(catalog.has('sms-only', 'email')).toBe(false);
+    expect(catalog.has('missing', 'email')).toBe(false);
+    expect(catalog.channelsOf('missing')).toEqual([]);
+    expect(() => catalog.get('missing')).toThrow(TemplateNotFoundError);
+  });
+
+  it('refuses an email with only some of its three parts', () => {
+    // Prepare
+    const dir = catalogFolder({ half: { 'email.subject.liquid': 'Hi', 'email.html.liquid': '<p>Hi</p>' } });
+    // Act
+    const problems = problemsOf(() => loadTemplateCatalog(dir));
+    // Assess
+    expect(problems).toEqual([
+      'template "half" has email.subject.liquid, email.html.liquid but not email.text.liquid: email needs all three',
+    ]);
+  });
+
+  it('lists every problem of every template at once', () => {
+    // Prepare
+    const dir = catalogFolder({
+      nickname: { ...PLAIN_EMAIL, 'email.html.liquid': '<p>Hi {{ customer.nickname }}</p>' },
+      typo: { 'sms.liqiud': 'Hi' },
+      'bad-mail': { 'mail.json': '{"printTemplate":"","mergeFields":["first name"]}' },
+      'bad-filter': { 'sms.liquid': '{{ customer.id | shout }}' },
+      Upper: { 'sms.liquid': 'Hi' },
+      empty: {},
+    });
+    // Act
+    const problems = problemsOf(() => loadTemplateCatalog(dir));
+    // Assess
+    expect(problems).toEqual([
+      'template folder "Upper" is not a valid template id (lower-case letters, digits, "-")',
+      expect.stringMatching(/^template "bad-filter" sms does not parse: undefined filter: shout/),
+      expect.stringMatching(/^template "bad-mail" mail\.json is invalid: printTemplate: .*; mergeFields\.0: /),
+      'template "empty" has no channel files',
+      'template "nickname" email.html uses "customer.nickname", which the profile does not provide',
+      'template "typo" has unknown file(s) sms.liqiud; expected email.subject.liquid, email.html.liquid, email.text.liquid, sms.liquid, mail.json',
+    ]);
+  });
+
+  it('refuses attributes outside the known attribute names when they are given', () => {
+    // Prepare
+    const dir = catalogFolder({
+      tiers: { 'sms.liquid': '{{ customer.attributes.tier }}', 'mail.json': '{"printTemplate":"p","mergeFields":["shoeSize"]}' },
+    });
+    // Act
+    const problems = problemsOf(() => loadTemplateCatalog(dir, { attributeNames: ['tier'] }));
+    // Assess
+    expect(problems).toEqual(['template "tiers" mail.mergeFields uses "shoeSize", which the profile does not provide']);
+  });
+
+  it('ignores folders starting with "." or "_" and files that are not templates', () => {
+    // Prepare
+    const dir = catalogFolder({ _drafts: { 'sms.liquid': '{{ nope }}' }, '.git': {}, ok: { 'sms.liquid': 'Hi', 'README.md': '# ok' } });
+    // Act
+    const catalog = loadTemplateCatalog(dir);
+    // Assess
+    expect(catalog.ids()).toEqual(['ok']);
+  });
+
+  it('validates a template by id with sample data and returns the rendered preview', () => {
+    // Prepare
+    const catalog = loadTemplateCatalog(catalogFolder({ hello: { 'sms.liquid': 'Hi {{ customer.attributes.tier }}' } }));
+    // Act
+    const preview = catalog.validateTemplate('hello', sampleData());
+    // Assess
+    expect(preview).toEqual({ sms: 'Hi gold' });
+  });
+
+  it('fails validation by id when the sample lacks an attribute the template prints', () => {
+    // Prepare
+    const catalog = loadTemplateCatalog(catalogFolder({ hello: { 'sms.liquid': 'Hi {{ customer.attributes.shoeSize }}' } }));
+    // Act
+    const validate = () => catalog.validateTemplate('hello', sampleData());
+    // Assess
+    expect(validate).toThrow('template "hello" sms cannot be rendered: undefined variable: customer.attributes.shoeSize');
+  });
+});
+
+describe('the project templates in workflows/templates', () => {
+  const catalog = loadTemplateCatalog(path.join(__dirname, '../../workflows/templates'));
+
+  it.each(catalog.ids())('%s validates against the data model and renders with sample data', (templateId) => {
+    // Act
+    const preview = catalog.validateTemplate(templateId, sampleData());
+    // Assess
+    expect(Object.keys(preview).sort()).toEqual([...catalog.channelsOf(templateId)].sort());
+  });
+
+  it.each(['welcome', 'tips'])('%s renders for a customer with no first name or attributes', (templateId) => {
+    // Prepare
+    const bare = sampleData({ attributes: {} });
+    delete bare.customer.firstName;
+    // Act
+    const validate = () => catalog.validateTemplate(templateId, bare);
+    // Assess
+    expect(validate).not.toThrow();
+  });
+
+  it('offers welcome on email, SMS and mail, and tips on email only', () => {
+    // Assess
+    expect(catalog.channelsOf('welcome')).toEqual(['email', 'sms', 'mail']);
+    expect(catalog.channelsOf('tips')).toEqual(['email']);
+  });
+
+  it('gives a TemplateVariableError naming template, part and variable', () => {
+    // Prepare
+    const dir = catalogFolder({ welcome: { ...PLAIN_EMAIL, 'email.html.liquid': '{{ customer.nickname }}' } });
+    // Act
+    let caught: unknown;
+    try {
+      loadTemplateCatalog(dir);
+    } catch (error) {
+      caught = error;
+    }
+    // Assess
+    const [problem] = (caught as TemplateCatalogError).problems;
+    expect(problem).toBeInstanceOf(TemplateVariableError);
+    expect(problem).toMatchObject({ templateId: 'welcome', part: 'email.html', variable: 'customer.nickname' });
+  });
+});

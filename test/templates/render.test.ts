@@ -1,0 +1,248 @@
+import type { CustomerSnapshot } from '../../lib/customer/model';
+import {
+  compileTemplate,
+  mailMergeFields,
+  personalizationFor,
+  renderEmail,
+  renderSms,
+  TemplateNotFoundError,
+  TemplateRenderError,
+  TemplateSyntaxError,
+  TemplateVariableError,
+  templateVariableProblems,
+  templateVariables,
+  validateTemplate,
+} from '../../lib/templates';
+import { sampleData } from './fixtures';
+
+function email(html: string, text = 'text', subject = 'subject') {
+  return compileTemplate('t', { email: { subject, html, text } });
+}
+
+describe('renderEmail', () => {
+  it('escapes HTML in the HTML part but not in the text part or subject', () => {
+    // Prepare
+    const template = email('<p>{{ customer.firstName }}</p>', '{{ customer.firstName }}', 'For {{ customer.firstName }}');
+    const data = sampleData({ firstName: '<script>alert("x")</script> & \'co\'' });
+    // Act
+    const rendered = renderEmail(template, data);
+    // Assess
+    expect(rendered.html).toBe('<p>&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#39;co&#39;</p>');
+    expect(rendered.text).toBe('<script>alert("x")</script> & \'co\'');
+    expect(rendered.subject).toBe('For <script>alert("x")</script> & \'co\'');
+  });
+
+  it('folds line breaks a variable brings into the subject, so no header can be injected', () => {
+    // Prepare
+    const template = email('<p>x</p>', 'x', 'Hi {{ customer.attributes.tier }}');
+    // Act
+    const rendered = renderEmail(template, sampleData({ attributes: { tier: 'gold\r\nBcc: someone@example.com' } }));
+    // Assess
+    expect(rendered.subject).toBe('Hi gold Bcc: someone@example.com');
+  });
+
+  it('throws, naming template, part and variable, when a customer lacks an attribute the template prints', () => {
+    // Prepare
+    const template = email('<p>{{ customer.attributes.tier }}</p>');
+    // Act
+    const render = () => renderEmail(template, sampleData({ attributes: {} }));
+    // Assess
+    expect(render).toThrow(TemplateRenderError);
+    expect(render).toThrow('template "t" email.html cannot be rendered: undefined variable: customer.attributes.tier');
+  });
+
+  it('lets a template handle an optional variable explicitly with if or default', () => {
+    // Prepare
+    const template = email(
+      '<p>Hi{% if customer.firstName %} {{ customer.firstName }}{% endif %}</p>',
+      'Hi {{ customer.firstName | default: "there" }}',
+    );
+    const data = sampleData();
+    delete data.customer.firstName;
+    // Act
+    const rendered = renderEmail(template, data);
+    // Assess
+    expect(rendered.html).toBe('<p>Hi</p>');
+    expect(rendered.text).toBe('Hi there');
+  });
+
+  it('still throws for an optional variable used bare', () => {
+    // Prepare
+    const template = email('<p>Hi {{ customer.firstName }}</p>');
+    const data = sampleData();
+    delete data.customer.firstName;
+    // Act
+    const render = () => renderEmail(template, data);
+    // Assess
+    expect(render).toThrow('undefined variable: customer.firstName');
+  });
+
+  it('refuses a part that renders to nothing', () => {
+    // Prepare
+    const template = email('{% if customer.attributes.vip == false %}<p>x</p>{% endif %}');
+    // Act
+    const render = () => renderEmail(template, sampleData());
+    // Assess
+    expect(render).toThrow('template "t" email.html cannot be rendered: renders empty');
+  });
+
+  it('refuses personalization data with a null or empty value instead of printing a blank', () => {
+    // Prepare
+    const template = email('<p>{{ customer.attributes.tier }}</p>');
+    const data = sampleData({ attributes: { tier: '' } });
+    // Act
+    const render = () => renderEmail(template, data);
+    // Assess
+    expect(render).toThrow('personalization data is invalid at customer.attributes.tier');
+  });
+
+  it('refuses a template without an email version', () => {
+    // Act
+    const render = () => renderEmail(compileTemplate('t', { sms: 'x' }), sampleData());
+    // Assess
+    expect(render).toThrow(TemplateNotFoundError);
+  });
+});
+
+describe('strict filters', () => {
+  it('refuses an unknown filter when the template is compiled', () => {
+    // Act
+    const compile = () => compileTemplate('t', { sms: 'Hi {{ customer.firstName | shout }}' });
+    // Assess
+    expect(compile).toThrow(TemplateSyntaxError);
+    expect(compile).toThrow('template "t" sms does not parse: undefined filter: shout');
+  });
+
+  it('allows the standard filters', () => {
+    // Prepare
+    const template = compileTemplate('t', { sms: '{{ customer.firstName | upcase }} {{ customer.attributes.interests | join: "+" }}' });
+    // Act
+    const text = renderSms(template, sampleData());
+    // Assess
+    expect(text).toBe('ANA running+cycling');
+  });
+
+  it('never reads a partial from disk, so a template is self-contained', () => {
+    // Prepare: a file in the working directory, which liquid's default file system would read.
+    const template = compileTemplate('t', { sms: '{% include "package.json" %}' });
+    // Act
+    const render = () => renderSms(template, sampleData());
+    // Assess
+    expect(render).toThrow(TemplateRenderError);
+    expect(render).toThrow('Failed to lookup "package.json"');
+  });
+});
+
+describe('the static variable check', () => {
+  it('lists the variables each part reads, without loop or assigned locals', () => {
+    // Prepare
+    const template = compileTemplate('t', {
+      sms: '{% assign n = customer.attributes.visits %}{% for i in customer.attributes.interests %}{{ i }}{{ forloop.index }}{% endfor %}{{ n }}',
+      mail: { printTemplate: 'p', mergeFields: ['tier'] },
+    });
+    // Act
+    const uses = templateVariables(template).map((use) => `${use.part} ${use.path}`);
+    // Assess
+    expect(uses).toEqual(['sms customer.attributes.visits', 'sms customer.attributes.interests', 'mail.mergeFields tier']);
+  });
+
+  it.each([
+    ['an unknown customer field', '{{ customer.nickname }}', 'customer.nickname', 'which the profile does not provide'],
+    ['an unknown top-level variable', '{{ shop.name }}', 'shop.name', 'which the profile does not provide'],
+    ['a property of a plain value', '{{ customer.id.foo }}', 'customer.id.foo', 'which the profile does not provide'],
+    ['the whole customer', '{{ customer }}', 'customer', 'which is the whole customer, not a value'],
+    ['all attributes', '{{ customer.attributes }}', 'customer.attributes', 'which is all the attributes, not a value'],
+    ['a computed attribute', '{{ customer.attributes[customer.id] }}', 'customer.attributes[customer.id]', 'a computed lookup that cannot be checked'],
+  ])('refuses %s', (_case, source, variable, why) => {
+    // Prepare
+    const template = compileTemplate('t', { sms: source });
+    // Act
+    const problems = templateVariableProblems(template).map((problem) => problem.message);
+    // Assess
+    expect(problems).toContain(`template "t" sms uses "${variable}", ${why}`);
+  });
+
+  it.each([
+    '{{ customer.id }} {{ customer.stage }} {{ unsubscribeUrl }} {{ preferencesUrl }}',
+    '{{ customer.attributes.interests.size }} {{ customer.attributes.interests.first }} {{ customer.attributes.interests[0] }}',
+    '{% if customer.firstName %}{{ customer.firstName }}{% endif %}',
+  ])('accepts %s', (source) => {
+    // Prepare
+    const template = compileTemplate('t', { sms: source });
+    // Act
+    const problems = templateVariableProblems(template);
+    // Assess
+    expect(problems).toEqual([]);
+  });
+
+  it('validateTemplate reports the static problem before trying to render', () => {
+    // Prepare
+    const template = email('<p>{{ customer.nickname }}</p>');
+    // Act
+    const validate = () => validateTemplate(template, sampleData());
+    // Assess
+    expect(validate).toThrow(TemplateVariableError);
+    expect(validate).toThrow('template "t" email.html uses "customer.nickname", which the profile does not provide');
+  });
+});
+
+describe('mailMergeFields', () => {
+  it('resolves links, customer fields and attributes, in the listed order', () => {
+    // Prepare
+    const template = compileTemplate('t', {
+      mail: { printTemplate: 'card-v2', mergeFields: ['firstName', 'tier', 'interests', 'preferencesUrl', 'id'] },
+    });
+    // Act
+    const rendered = mailMergeFields(template, sampleData());
+    // Assess
+    expect(rendered).toEqual({
+      printTemplate: 'card-v2',
+      mergeFields: {
+        firstName: 'Ana',
+        tier: 'gold',
+        interests: ['running', 'cycling'],
+        preferencesUrl: 'https://prefs.example.com/preferences?token=c.d',
+        id: 'c-001',
+      },
+    });
+    expect(Object.keys(rendered.mergeFields)).toEqual(['firstName', 'tier', 'interests', 'preferencesUrl', 'id']);
+  });
+
+  it('throws rather than print a blank when a merge field has no value', () => {
+    // Prepare
+    const template = compileTemplate('t', { mail: { printTemplate: 'p', mergeFields: ['shoeSize'] } });
+    // Act
+    const merge = () => mailMergeFields(template, sampleData());
+    // Assess
+    expect(merge).toThrow('template "t" mail.mergeFields cannot be rendered: merge field "shoeSize" has no value for this customer');
+  });
+});
+
+describe('personalizationFor', () => {
+  it('builds the data from the snapshot, leaving out null and empty attributes and taking firstName from the attribute', () => {
+    // Prepare
+    const changedAt = '2026-03-01T12:00:00Z';
+    const snapshot: CustomerSnapshot = {
+      profile: { customerId: 'c-9', stage: 'active', timezone: 'Europe/Paris', email: 'x@example.com', updatedAt: changedAt },
+      consents: [],
+      preferences: {},
+      suppressions: [],
+      attributes: {
+        firstName: { value: 'Léa', changedAt },
+        tier: { value: null, changedAt },
+        note: { value: '', changedAt },
+        visits: { value: 0, changedAt },
+        'bad name': { value: 'x', changedAt },
+      },
+      frequency: { sends: [], version: 0 },
+    };
+    const links = { unsubscribeUrl: 'https://p.example.com/unsubscribe?token=a', preferencesUrl: 'https://p.example.com/preferences?token=b' };
+    // Act
+    const data = personalizationFor(snapshot, links);
+    // Assess
+    expect(data).toEqual({
+      customer: { id: 'c-9', stage: 'active', firstName: 'Léa', attributes: { firstName: 'Léa', visits: 0 } },
+      ...links,
+    });
+  });
+});

@@ -1,0 +1,202 @@
+import fc from 'fast-check';
+import {
+  LinkConfigurationError,
+  messageLinks,
+  signToken,
+  tokenFromUrl,
+  TokenExpiredError,
+  TokenInvalidError,
+  TokenPurposeError,
+  unsubscribeUrl,
+  verifyToken,
+  type TokenClaims,
+} from '../../lib/unsubscribe';
+
+const secret = 'test-secret-that-is-long-enough-0123456789';
+const otherSecret = 'another-secret-that-is-long-enough-987654';
+const issuedAt = new Date('2026-03-02T09:00:00Z');
+const claims: TokenClaims = { customerId: 'c-001', channel: 'email', topic: 'marketing', purpose: 'unsubscribe' };
+const hourLater = new Date('2026-03-02T10:00:00Z');
+
+function validToken(): string {
+  return signToken(claims, secret, { now: issuedAt, ttlSeconds: 86_400 });
+}
+
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+function flip(character: string): string {
+  return character === 'A' ? 'B' : 'A';
+}
+
+/** The base64url character whose 6-bit value differs from `character`'s in the lowest bit only. */
+function flipLowestBit(character: string): string {
+  return BASE64URL_ALPHABET.charAt(BASE64URL_ALPHABET.indexOf(character) ^ 1);
+}
+
+describe('signToken and verifyToken', () => {
+  it('round-trips the claims with their validity period', () => {
+    // Prepare
+    const token = validToken();
+    // Act
+    const verified = verifyToken(token, secret, { now: hourLater, purpose: 'unsubscribe' });
+    // Assess
+    expect(verified).toEqual({
+      ...claims,
+      issuedAt: issuedAt,
+      expiresAt: new Date('2026-03-03T09:00:00Z'),
+    });
+  });
+
+  it('puts no more than ids in the token and keeps it URL-safe', () => {
+    // Act
+    const token = validToken();
+    // Assess
+    expect(token).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    const payload = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+    expect(Object.keys(payload).sort()).toEqual(['ch', 'exp', 'iat', 'pur', 'sub', 'tp', 'v']);
+  });
+
+  it.each([
+    ['payload', 0],
+    ['signature', 1],
+  ])('refuses a token with one character of the %s changed', (_part, index) => {
+    // Prepare
+    const parts = validToken().split('.');
+    const part = parts[index] ?? '';
+    parts[index] = `${part.slice(0, 5)}${flip(part.charAt(5))}${part.slice(6)}`;
+    // Act
+    const verify = () => verifyToken(parts.join('.'), secret, { now: hourLater, purpose: 'unsubscribe' });
+    // Assess
+    expect(verify).toThrow(TokenInvalidError);
+  });
+
+  it('refuses a signature whose last character differs only in bits that base64url decoding drops', () => {
+    // Prepare: 32 bytes take 43 characters; the last one carries 4 bits and 2 spare ones.
+    const [payload, signature = ''] = validToken().split('.');
+    const tampered = `${payload}.${signature.slice(0, -1)}${flipLowestBit(signature.slice(-1))}`;
+    expect(Buffer.from(tampered.split('.')[1] ?? '', 'base64url')).toEqual(Buffer.from(signature, 'base64url'));
+    // Act
+    const verify = () => verifyToken(tampered, secret, { now: hourLater, purpose: 'unsubscribe' });
+    // Assess
+    expect(verify).toThrow(TokenInvalidError);
+  });
+
+  it('refuses a token signed with another secret', () => {
+    // Prepare
+    const token = signToken(claims, otherSecret, { now: issuedAt, ttlSeconds: 86_400 });
+    // Act
+    const verify = () => verifyToken(token, secret, { now: hourLater, purpose: 'unsubscribe' });
+    // Assess
+    expect(verify).toThrow(TokenInvalidError);
+  });
+
+  it('accepts a token signed with the previous secret during a rotation', () => {
+    // Prepare
+    const token = signToken(claims, otherSecret, { now: issuedAt, ttlSeconds: 86_400 });
+    // Act
+    const verified = verifyToken(token, [secret, otherSecret], { now: hourLater, purpose: 'unsubscribe' });
+    // Assess
+    expect(verified.customerId).toBe('c-001');
+  });
+
+  it('refuses a token at and after its expiry', () => {
+    // Prepare
+    const token = validToken();
+    // Act
+    const atExpiry = () => verifyToken(token, secret, { now: new Date('2026-03-03T09:00:00Z'), purpose: 'unsubscribe' });
+    const justBefore = verifyToken(token, secret, { now: new Date('2026-03-03T08:59:59Z'), purpose: 'unsubscribe' });
+    // Assess
+    expect(atExpiry).toThrow(TokenExpiredError);
+    expect(justBefore.customerId).toBe('c-001');
+  });
+
+  it('refuses a genuine token used for another purpose', () => {
+    // Prepare
+    const token = signToken({ ...claims, purpose: 'preferences' }, secret, { now: issuedAt, ttlSeconds: 86_400 });
+    // Act
+    const verify = () => verifyToken(token, secret, { now: hourLater, purpose: 'unsubscribe' });
+    // Assess
+    expect(verify).toThrow(TokenPurposeError);
+    expect(verify).toThrow('issued for "preferences", not "unsubscribe"');
+  });
+
+  it.each([
+    ['an empty string', ''],
+    ['no separator', 'abcdef'],
+    ['three parts', 'a.b.c'],
+    ['padding characters', 'abc=.def='],
+    ['a huge input', `${'a'.repeat(5000)}.b`],
+  ])('refuses %s as invalid', (_case, token) => {
+    // Act
+    const verify = () => verifyToken(token, secret, { now: hourLater, purpose: 'unsubscribe' });
+    // Assess
+    expect(verify).toThrow(TokenInvalidError);
+  });
+
+  it('refuses a secret shorter than 32 bytes', () => {
+    // Act
+    const sign = () => signToken(claims, 'short', { now: issuedAt, ttlSeconds: 60 });
+    // Assess
+    expect(sign).toThrow(LinkConfigurationError);
+  });
+
+  it('fails verification for any single-character change of a valid token', () => {
+    const token = validToken();
+    fc.assert(
+      fc.property(
+        fc.nat({ max: token.length - 1 }),
+        fc.oneof(fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.='), fc.string({ minLength: 1, maxLength: 1, unit: 'binary' })),
+        (index, replacement) => {
+          fc.pre(replacement !== token[index]);
+          // Prepare
+          const tampered = `${token.slice(0, index)}${replacement}${token.slice(index + 1)}`;
+          // Act
+          const verify = () => verifyToken(tampered, secret, { now: hourLater, purpose: 'unsubscribe' });
+          // Assess
+          expect(verify).toThrow(TokenInvalidError);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('links', () => {
+  it('signs unsubscribe and preference links scoped to the customer, channel and topic', () => {
+    // Act
+    const links = messageLinks(
+      { customerId: 'c-001', channel: 'sms', topic: 'newsletter' },
+      { baseUrl: 'https://example.com/overture', secret },
+      issuedAt,
+    );
+    // Assess
+    expect(links.unsubscribeUrl).toMatch(/^https:\/\/example\.com\/overture\/unsubscribe\?token=[\w-]+\.[\w-]+$/);
+    expect(links.preferencesUrl).toMatch(/^https:\/\/example\.com\/overture\/preferences\?token=/);
+    expect(verifyToken(tokenFromUrl(links.unsubscribeUrl), secret, { now: hourLater, purpose: 'unsubscribe' })).toMatchObject({
+      customerId: 'c-001',
+      channel: 'sms',
+      topic: 'newsletter',
+    });
+    expect(() => verifyToken(tokenFromUrl(links.preferencesUrl), secret, { now: hourLater, purpose: 'unsubscribe' })).toThrow(
+      TokenPurposeError,
+    );
+  });
+
+  it.each([
+    ['plain http on a public host', 'http://example.com'],
+    ['a query string', 'https://example.com/?a=1'],
+    ['not a URL', 'example.com'],
+  ])('refuses a base URL with %s', (_case, baseUrl) => {
+    // Act
+    const build = () => unsubscribeUrl(baseUrl, 'a.b');
+    // Assess
+    expect(build).toThrow(LinkConfigurationError);
+  });
+
+  it('accepts plain http on localhost for the local stack', () => {
+    // Act
+    const url = unsubscribeUrl('http://localhost:3000', 'a.b');
+    // Assess
+    expect(url).toBe('http://localhost:3000/unsubscribe?token=a.b');
+  });
+});
