@@ -1,7 +1,7 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CustomerNotFoundError, CustomerStore, InvalidRecordError } from '../../lib/store';
 import { countRequests, createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
-import { aProfile, newCustomerId } from './fixtures';
+import { aProfile, newCustomerId, partitionItems } from './fixtures';
 
 let dynamo: DynaliteHarness;
 let tableName: string;
@@ -82,6 +82,10 @@ describe('getSnapshot', () => {
     counter.detach();
     expect(counter.commands).toEqual(['QueryCommand']);
     expect(counter.requests[0]?.input).toMatchObject({ ConsistentRead: true });
+    // 1 profile + 4 consents + 1 preferences + 1 suppression + 5 attributes + 1 frequency; the
+    // ledgers, attribute history, send ledger and decisions of the partition are not read.
+    expect(counter.requests[0]?.output).toMatchObject({ Count: 13 });
+    expect((await partitionItems(dynamo.client, tableName, customerId)).length).toBeGreaterThan(13);
     expect(snapshot).toEqual({
       profile: aProfile(customerId, { stage: 'active' }),
       consents: expect.arrayContaining([

@@ -61,14 +61,24 @@ export async function createCustomerTable(client: DynamoDBClient, label = 'custo
   return tableName;
 }
 
+/** One request seen by a RequestCounter. */
+export interface CountedRequest {
+  readonly commandName: string;
+  readonly input: Record<string, unknown>;
+  output?: Record<string, unknown>;
+}
+
 /** Counts the HTTP requests a client sends, retries included, by command name. */
 export interface RequestCounter {
   /** Requests since the last reset: all of them, or those of one command (`'QueryCommand'`). */
   count(commandName?: string): number;
   /** Command names in the order they were sent. */
   readonly commands: readonly string[];
-  /** The requests in the order they were sent, with the command input (e.g. to check `ConsistentRead`). */
-  readonly requests: ReadonlyArray<{ readonly commandName: string; readonly input: Record<string, unknown> }>;
+  /**
+   * The requests in the order they were sent, with the command input (e.g. to check
+   * `ConsistentRead`) and, once answered successfully, the command output (e.g. `Count`).
+   */
+  readonly requests: ReadonlyArray<CountedRequest>;
   reset(): void;
   /** Removes the counting middleware from the client. */
   detach(): void;
@@ -82,14 +92,17 @@ let counterSequence = 0;
  */
 export function countRequests(client: DynamoDBClient): RequestCounter {
   const commands: string[] = [];
-  const requests: Array<{ commandName: string; input: Record<string, unknown> }> = [];
+  const requests: CountedRequest[] = [];
   counterSequence += 1;
   const name = `overtureRequestCounter${counterSequence}`;
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      commands.push(String(context.commandName));
-      requests.push({ commandName: String(context.commandName), input: args.input as Record<string, unknown> });
-      return next(args);
+      const request: CountedRequest = { commandName: String(context.commandName), input: args.input as Record<string, unknown> };
+      commands.push(request.commandName);
+      requests.push(request);
+      const result = await next(args);
+      request.output = result.output as Record<string, unknown>;
+      return result;
     },
     { step: 'finalizeRequest', priority: 'low', name },
   );

@@ -1,0 +1,170 @@
+import {
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
+  type TransactWriteItem,
+} from '@aws-sdk/client-dynamodb';
+import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
+
+let dynamo: DynaliteHarness;
+let tableName: string;
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  tableName = await createCustomerTable(dynamo.client, 'local-dynamodb');
+});
+
+afterAll(() => dynamo.stop());
+
+const key = (pk: string, sk: string) => ({ pk: { S: pk }, sk: { S: sk } });
+
+async function getItem(pk: string, sk: string) {
+  return (await dynamo.client.send(new GetItemCommand({ TableName: tableName, Key: key(pk, sk), ConsistentRead: true }))).Item;
+}
+
+async function cancellation(items: TransactWriteItem[]): Promise<TransactionCanceledException> {
+  const error = await dynamo.client.send(new TransactWriteItemsCommand({ TransactItems: items })).catch((caught: unknown) => caught);
+  if (!(error instanceof TransactionCanceledException)) throw new Error(`expected a cancellation, got ${String(error)}`);
+  return error;
+}
+
+describe('TransactWriteItems on the local endpoint', () => {
+  it('applies puts, updates, deletes and condition checks together', async () => {
+    // Prepare
+    await dynamo.client.send(new PutItemCommand({ TableName: tableName, Item: { ...key('t1', 'old'), n: { N: '1' } } }));
+    await dynamo.client.send(new PutItemCommand({ TableName: tableName, Item: { ...key('t1', 'counter'), n: { N: '1' } } }));
+
+    // Act
+    await dynamo.client.send(
+      new TransactWriteItemsCommand({
+        TransactItems: [
+          { Put: { TableName: tableName, Item: { ...key('t1', 'new'), v: { S: 'x' } }, ConditionExpression: 'attribute_not_exists(pk)' } },
+          {
+            Update: {
+              TableName: tableName,
+              Key: key('t1', 'counter'),
+              UpdateExpression: 'SET n = n + :one',
+              ConditionExpression: 'n = :expected',
+              ExpressionAttributeValues: { ':one': { N: '1' }, ':expected': { N: '1' } },
+            },
+          },
+          { Delete: { TableName: tableName, Key: key('t1', 'old') } },
+          { ConditionCheck: { TableName: tableName, Key: key('t1', 'absent'), ConditionExpression: 'attribute_not_exists(pk)' } },
+        ],
+      }),
+    );
+
+    // Assess
+    expect(await getItem('t1', 'new')).toEqual({ ...key('t1', 'new'), v: { S: 'x' } });
+    expect(await getItem('t1', 'counter')).toEqual({ ...key('t1', 'counter'), n: { N: '2' } });
+    expect(await getItem('t1', 'old')).toBeUndefined();
+    expect(await getItem('t1', 'absent')).toBeUndefined();
+  });
+
+  it('writes nothing and gives one reason per action, with the old item when asked, if a condition is false', async () => {
+    // Prepare
+    await dynamo.client.send(new PutItemCommand({ TableName: tableName, Item: { ...key('t2', 'taken'), owner: { S: 'first' } } }));
+
+    // Act
+    const error = await cancellation([
+      { Put: { TableName: tableName, Item: key('t2', 'fresh') } },
+      {
+        Put: {
+          TableName: tableName,
+          Item: { ...key('t2', 'taken'), owner: { S: 'second' } },
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+    ]);
+
+    // Assess
+    expect(error.CancellationReasons).toEqual([
+      { Code: 'None' },
+      { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed', Item: { ...key('t2', 'taken'), owner: { S: 'first' } } },
+    ]);
+    expect(await getItem('t2', 'fresh')).toBeUndefined();
+    expect(await getItem('t2', 'taken')).toEqual({ ...key('t2', 'taken'), owner: { S: 'first' } });
+  });
+
+  it('evaluates a condition without creating the item it names', async () => {
+    // Act
+    await cancellation([
+      { ConditionCheck: { TableName: tableName, Key: key('t3', 'ghost'), ConditionExpression: 'attribute_exists(pk)' } },
+    ]);
+    await dynamo.client.send(
+      new TransactWriteItemsCommand({
+        TransactItems: [{ ConditionCheck: { TableName: tableName, Key: key('t3', 'ghost'), ConditionExpression: 'attribute_not_exists(pk)' } }],
+      }),
+    );
+
+    // Assess
+    const { Items } = await dynamo.client.send(
+      new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 't3' } } }),
+    );
+    expect(Items).toEqual([]);
+  });
+
+  it('restores the items already written when a later action is rejected', async () => {
+    // Prepare
+    await dynamo.client.send(new PutItemCommand({ TableName: tableName, Item: { ...key('t4', 'text'), v: { S: 'a' } } }));
+
+    // Act
+    const writing = dynamo.client.send(
+      new TransactWriteItemsCommand({
+        TransactItems: [
+          { Put: { TableName: tableName, Item: key('t4', 'first') } },
+          { Update: { TableName: tableName, Key: key('t4', 'text'), UpdateExpression: 'SET v = v + :one', ExpressionAttributeValues: { ':one': { N: '1' } } } },
+        ],
+      }),
+    );
+
+    // Assess
+    await expect(writing).rejects.toMatchObject({ name: 'ValidationException' });
+    expect(await getItem('t4', 'first')).toBeUndefined();
+    expect(await getItem('t4', 'text')).toEqual({ ...key('t4', 'text'), v: { S: 'a' } });
+  });
+
+  it('rejects two actions on one item', async () => {
+    // Act
+    const writing = dynamo.client.send(
+      new TransactWriteItemsCommand({
+        TransactItems: [
+          { Put: { TableName: tableName, Item: key('t5', 'same') } },
+          { Delete: { TableName: tableName, Key: key('t5', 'same') } },
+        ],
+      }),
+    );
+
+    // Assess
+    await expect(writing).rejects.toThrow('Transaction request cannot include multiple operations on one item');
+    expect(await getItem('t5', 'same')).toBeUndefined();
+  });
+
+  it('lets exactly one of many concurrent transactions win the same condition', async () => {
+    // Act
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, index) =>
+        dynamo.client.send(
+          new TransactWriteItemsCommand({
+            TransactItems: [
+              { Put: { TableName: tableName, Item: key('t6', `attempt-${index}`) } },
+              { Put: { TableName: tableName, Item: { ...key('t6', 'lock'), winner: { N: String(index) } }, ConditionExpression: 'attribute_not_exists(pk)' } },
+            ],
+          }),
+        ),
+      ),
+    );
+
+    // Assess
+    const winners = outcomes.flatMap((outcome, index) => (outcome.status === 'fulfilled' ? [index] : []));
+    expect(winners).toHaveLength(1);
+    const { Items } = await dynamo.client.send(
+      new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 't6' } } }),
+    );
+    expect(Items?.map((item) => item.sk?.S).sort()).toEqual([`attempt-${winners[0]}`, 'lock']);
+    expect((await getItem('t6', 'lock'))?.winner).toEqual({ N: String(winners[0]) });
+  });
+});
