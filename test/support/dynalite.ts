@@ -101,7 +101,7 @@ export function countRequests(client: DynamoDBClient): RequestCounter {
       commands.push(request.commandName);
       requests.push(request);
       const result = await next(args);
-      request.output = result.output as Record<string, unknown>;
+      request.output = result.output as unknown as Record<string, unknown>;
       return result;
     },
     { step: 'finalizeRequest', priority: 'low', name },
