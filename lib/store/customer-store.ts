@@ -35,7 +35,14 @@ import {
   type Profile,
   type Suppression,
 } from '../customer/model';
-import { CustomerNotFoundError, CustomerStoreError, InvalidRecordError, SendEntryNotFoundError, SendTransitionError, StoreContentionError } from './errors';
+import {
+  CustomerNotFoundError,
+  CustomerStoreError,
+  InvalidRecordError,
+  SendEntryNotFoundError,
+  SendTransitionError,
+  StoreContentionError,
+} from './errors';
 import { digest, expiryAfter, instantKey, itemKeys } from './item-keys';
 import { parseRecord } from './record-validation';
 import {
@@ -63,7 +70,7 @@ import {
   type SendEntry,
   type SendStatus,
 } from './records';
-import { EMPTY_FREQUENCY, assembleSnapshot } from './snapshot-assembly';
+import { assembleSnapshot, emptyFrequency } from './snapshot-assembly';
 import {
   DECISION_RETENTION_DAYS,
   PARTITION_KEY,
@@ -367,17 +374,21 @@ export class CustomerStore {
       },
     ];
     if (counted) {
-      const sends = [...pruneSends(expectedFrequency.sends, idempotencyKey, at), { key: idempotencyKey, at }];
-      actions.push({ Put: this.frequencyPut(customerId, { sends: sortByTime(sends), version: expectedFrequency.version + 1 }, expectedFrequency.version) });
+      const sends = sortByTime([...pruneSends(expectedFrequency.sends, idempotencyKey, at), { key: idempotencyKey, at }]);
+      const next = { sends, version: expectedFrequency.version + 1 };
+      actions.push({ Put: this.frequencyPut(customerId, next, expectedFrequency.version) });
     }
     const what = `reserve send ${idempotencyKey} of customer ${customerId}`;
     return this.guard(what, async () => {
       const result = await transactWrite(this.client, actions, what);
       if (result.committed) return { kind: 'reserved', entry };
       if (conditionFailedAt(result, 0)) {
+        // ALL_OLD hands back the existing entry; read it only if the service left it out.
         const old = result.committed ? undefined : result.reasons[0]?.Item;
         const existing =
-          old !== undefined ? this.parseStored(SendEntrySchema, old, 'sendEntry', customerId) : await this.getSendEntry(customerId, idempotencyKey);
+          old !== undefined
+            ? this.parseStored(SendEntrySchema, old, 'sendEntry', customerId)
+            : await this.getSendEntry(customerId, idempotencyKey);
         if (existing === undefined) throw new CustomerStoreError(`${what}: entry reported as existing but not found`);
         return { kind: 'duplicate', entry: existing };
       }
@@ -425,7 +436,7 @@ export class CustomerStore {
         if (entry === undefined) throw new SendEntryNotFoundError(id, key);
         if (entry.status === 'failed') return entry;
         if (entry.status !== 'pending') throw new SendTransitionError(id, key, entry.status, 'failed');
-        const frequency = entry.countedInCap ? await this.readFrequency(id) : EMPTY_FREQUENCY;
+        const frequency = entry.countedInCap ? await this.readFrequency(id) : emptyFrequency();
         if (!frequency.sends.some((send) => send.key === key)) {
           return this.transition(id, key, 'failed', ['pending'], { error, settledAt: at });
         }
@@ -561,7 +572,7 @@ export class CustomerStore {
     const { Item } = await this.client.send(
       new GetItemCommand({ TableName: this.tableName, Key: this.key(customerId, itemKeys.frequency()), ConsistentRead: true }),
     );
-    return Item === undefined ? EMPTY_FREQUENCY : this.parseStored(FrequencySchema, Item, 'frequency', customerId);
+    return Item === undefined ? emptyFrequency() : this.parseStored(FrequencySchema, Item, 'frequency', customerId);
   }
 
   private async currentAttributes(

@@ -22,8 +22,10 @@ import { AttributeNameSchema } from './records';
 import { parseRecord } from './record-validation';
 import { SORT_KEY } from './table-design';
 
-/** The frequency of a customer who never received a marketing message. */
-export const EMPTY_FREQUENCY: Frequency = { sends: [], version: 0 };
+/** The frequency of a customer who never received a marketing message (a fresh object each time). */
+export function emptyFrequency(): Frequency {
+  return { sends: [], version: 0 };
+}
 
 /**
  * The snapshot held by `items`, or undefined when they hold no profile. A malformed item throws
@@ -36,7 +38,7 @@ export function assembleSnapshot(
 ): CustomerSnapshot | undefined {
   let profile: Profile | undefined;
   let preferences: Preferences = {};
-  let frequency: Frequency = EMPTY_FREQUENCY;
+  let frequency: Frequency = emptyFrequency();
   const consents: ConsentState[] = [];
   const suppressions: Suppression[] = [];
   const attributes: Record<string, AttributeState> = {};
