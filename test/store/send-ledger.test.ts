@@ -52,11 +52,12 @@ function reservation(customerId: string, overrides: Partial<ReserveSendRequest> 
 
 /** What a send function does: read, reserve, and on a cap conflict read again and retry. */
 async function reserveWithRetry(request: ReserveSendRequest): Promise<{ outcome: ReserveSendOutcome; attempts: number }> {
-  for (let attempts = 1; ; attempts += 1) {
+  for (let attempts = 1; attempts <= 100; attempts += 1) {
     const expectedFrequency = await frequencyOf(request.customerId);
     const outcome = await store.reserveSend({ ...request, expectedFrequency });
     if (outcome.kind !== 'frequency_conflict') return { outcome, attempts };
   }
+  throw new Error(`${request.idempotencyKey}: still conflicting after 100 attempts`);
 }
 
 describe('reserveSend', () => {
