@@ -1,0 +1,346 @@
+/**
+ * The journey compiler: format → Amazon States Language (JSONPath), as plain data.
+ *
+ * The CDK construct passes function ARNs (tokens at synth time) and puts the result in the
+ * state machine's `DefinitionString`; the local runtime reads that same JSON back out of the
+ * synthesized template. Every state is named after its node id (plus a suffix for the few helper
+ * states a node needs), so operators can tell from the console which step of which journey a
+ * customer is in.
+ *
+ * State data is the execution input `{ customerId, journey, entryKey }` plus the last answer of
+ * the send function (`$.send`) and of the journeyEffects function (`$.effects`): ids and codes.
+ */
+import { PROVIDER_THROTTLED_ERROR, GOAL_REACHED } from './send-contract';
+import { TASK_TIMEOUT_ERROR } from './wait-for-event-contract';
+import type { AslChoiceRule, AslDefinition, AslRetrier, AslState, AslTaskState, JsonObject, JsonValue } from './asl';
+import {
+  type GoalNode,
+  type Journey,
+  type JourneyNode,
+  type NodeId,
+  FORMAT_VERSION,
+  durationSeconds,
+} from './format';
+import { InvalidJourneyError, type ValidateJourneyOptions, validateJourney } from './validate';
+
+/** The optimized Lambda integration; its result is `{ Payload, StatusCode, … }`. */
+export const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
+/** The callback flavour: the execution waits until someone returns the task token. */
+export const LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+
+/** Transient errors of the Lambda service itself, retried on every Task (as CDK's LambdaInvoke does). */
+export const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+
+/** Suffixes of the helper states a node compiles to, after its own state named by the node id. */
+export const STATE_SUFFIXES = {
+  /** Choice after a send: deferred → `.defer`, goal reached → the goal, otherwise `next`. */
+  route: '.route',
+  /** Wait on the send function's `until`, then the send step again. */
+  defer: '.defer',
+  /** Records a send that failed after its retries, then continues with `next`. */
+  failed: '.failed',
+  /** Choice on the journeyEffects answer of a branch, split or holdout. */
+  choose: '.choose',
+  /** Wait on the instant the journeyEffects function computed for a local-time or date wait. */
+  wait: '.wait',
+} as const;
+
+/** The Lambda functions a journey's Task states invoke (ARNs, or CDK tokens for them). */
+export interface JourneyTargets {
+  readonly sendFunctionArn: string;
+  readonly waitForEventFunctionArn: string;
+  /** Needed by branch, split, holdout, setStage and computed waits; records exits and goals when given. */
+  readonly journeyEffectsFunctionArn?: string;
+}
+
+/** The CloudFormation metadata key that names the journey of a state machine in a template. */
+export const JOURNEY_METADATA_KEY = 'overture:journey';
+
+/** The kind of function a compiled Task state invokes, read from its shape. */
+export type JourneyTaskKind = 'send' | 'waitForEvent' | 'journeyEffects';
+
+/**
+ * Which function a compiled Task state stands for. Bindings use this instead of function ARNs,
+ * which differ between a synthesized template, AWS and the local runtime.
+ */
+export function journeyTaskKind(state: AslTaskState): JourneyTaskKind {
+  if (state.Resource === LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN) return 'waitForEvent';
+  const payload = state.Parameters.Payload;
+  const isObject = typeof payload === 'object' && payload !== null && !Array.isArray(payload);
+  return isObject && 'action' in payload ? 'journeyEffects' : 'send';
+}
+
+/** Retries for throttling by a provider: exponential backoff with full jitter, up to ~5 minutes apart. */
+const PROVIDER_THROTTLED_RETRY: AslRetrier = {
+  ErrorEquals: [PROVIDER_THROTTLED_ERROR],
+  IntervalSeconds: 5,
+  MaxAttempts: 8,
+  BackoffRate: 2,
+  MaxDelaySeconds: 300,
+  JitterStrategy: 'FULL',
+};
+
+const LAMBDA_SERVICE_RETRY: AslRetrier = {
+  ErrorEquals: LAMBDA_SERVICE_ERRORS,
+  IntervalSeconds: 2,
+  MaxAttempts: 6,
+  BackoffRate: 2,
+  JitterStrategy: 'FULL',
+};
+
+/** journeyEffects actions are idempotent, so any failure (e.g. a throttled table) is retried a few times. */
+const EFFECTS_RETRY: AslRetrier = {
+  ErrorEquals: ['States.TaskFailed'],
+  IntervalSeconds: 5,
+  MaxAttempts: 3,
+  BackoffRate: 2,
+  JitterStrategy: 'FULL',
+};
+
+/**
+ * Compiles a journey to a Step Functions Standard definition (JSONPath). Validates it first.
+ *
+ * @throws InvalidJourneyError for an invalid journey, or one that needs the journeyEffects
+ *   function when `targets` has none
+ */
+export function compileJourney(journey: unknown, targets: JourneyTargets, options: ValidateJourneyOptions = {}): AslDefinition {
+  const valid = validateJourney(journey, options);
+  return new JourneyCompiler(valid, targets).compile();
+}
+
+class JourneyCompiler {
+  private readonly states: Record<string, AslState> = {};
+  private readonly goal: GoalNode | undefined;
+
+  constructor(
+    private readonly journey: Journey,
+    private readonly targets: JourneyTargets,
+  ) {
+    this.goal = journey.nodes.find((node): node is GoalNode => node.type === 'goal');
+  }
+
+  compile(): AslDefinition {
+    const missing = this.targets.journeyEffectsFunctionArn === undefined ? this.nodesNeedingEffects() : [];
+    if (missing.length > 0) {
+      throw new InvalidJourneyError(
+        missing.map(
+          (node) =>
+            `journey "${this.journey.id}", node "${node.id}" (${node.type}): needs the journeyEffects function; pass journeyEffectsFunction to JourneyStateMachine`,
+        ),
+      );
+    }
+    for (const node of this.journey.nodes) this.compileNode(node);
+    return {
+      Comment: `Overture journey "${this.journey.id}" (format ${FORMAT_VERSION}): ${this.journey.name}`,
+      StartAt: this.journey.entry.next,
+      States: this.states,
+    };
+  }
+
+  private nodesNeedingEffects(): JourneyNode[] {
+    return this.journey.nodes.filter(
+      (node) =>
+        node.type === 'branch' ||
+        node.type === 'split' ||
+        node.type === 'holdout' ||
+        node.type === 'setStage' ||
+        (node.type === 'wait' && node.wait.kind !== 'duration'),
+    );
+  }
+
+  private compileNode(node: JourneyNode): void {
+    switch (node.type) {
+      case 'send':
+        return this.compileSend(node);
+      case 'wait':
+        if (node.wait.kind === 'duration') {
+          this.add(node.id, { Type: 'Wait', Seconds: durationSeconds(node.wait.duration), Next: node.next });
+          return;
+        }
+        this.add(node.id, this.effectsTask(node.id, { action: 'waitUntil', wait: node.wait }, '$.effects', node.id + STATE_SUFFIXES.wait));
+        this.add(node.id + STATE_SUFFIXES.wait, {
+          Type: 'Wait',
+          Comment: `until the instant ${node.id} computed in the customer's time zone`,
+          TimestampPath: '$.effects.Payload.until',
+          Next: node.next,
+        });
+        return;
+      case 'waitForEvent':
+        return this.compileWaitForEvent(node);
+      case 'branch':
+        this.add(
+          node.id,
+          this.effectsTask(node.id, { action: 'branch', rules: node.rules.map((rule) => rule.when), ...this.goalFields() }, '$.effects', node.id + STATE_SUFFIXES.choose),
+        );
+        this.add(node.id + STATE_SUFFIXES.choose, {
+          Type: 'Choice',
+          Comment: 'the first rule whose conditions all hold; -1 is otherwise',
+          Choices: [
+            ...this.goalChoice('$.effects.Payload.goalReached', { BooleanEquals: true }),
+            ...node.rules.map((rule, index) => ({ Variable: '$.effects.Payload.match', NumericEquals: index, Next: rule.next })),
+          ],
+          Default: node.otherwise,
+        });
+        return;
+      case 'split': {
+        this.add(node.id, this.effectsTask(node.id, { action: 'bucket' }, '$.effects', node.id + STATE_SUFFIXES.choose));
+        let upper = 0;
+        const choices: AslChoiceRule[] = [];
+        for (const arm of node.arms.slice(0, -1)) {
+          upper += arm.percentage;
+          choices.push({ Variable: '$.effects.Payload.bucket', NumericLessThan: upper, Next: arm.next });
+        }
+        this.add(node.id + STATE_SUFFIXES.choose, {
+          Type: 'Choice',
+          Comment: `buckets ${node.arms.map((arm) => `${arm.percentage}% → ${arm.next}`).join(', ')}`,
+          Choices: choices,
+          Default: node.arms[node.arms.length - 1]?.next ?? node.id,
+        });
+        return;
+      }
+      case 'holdout':
+        this.add(node.id, this.effectsTask(node.id, { action: 'bucket' }, '$.effects', node.id + STATE_SUFFIXES.choose));
+        this.add(node.id + STATE_SUFFIXES.choose, {
+          Type: 'Choice',
+          Comment: `buckets 0–${node.percentage - 1} are held out`,
+          Choices: [{ Variable: '$.effects.Payload.bucket', NumericLessThan: node.percentage, Next: node.holdoutNext }],
+          Default: node.next,
+        });
+        return;
+      case 'setStage':
+        this.add(node.id, this.effectsTask(node.id, { action: 'setStage', stage: node.stage }, null, node.next));
+        return;
+      case 'goal':
+        this.add(
+          node.id,
+          this.terminal(node.id, { action: 'goal', event: node.event, ...(node.stage ? { stage: node.stage } : {}) }, `converted: ${node.event}`),
+        );
+        return;
+      case 'exit':
+        this.add(node.id, this.terminal(node.id, { action: 'exit', ...(node.reason ? { reason: node.reason } : {}) }, `exit${node.reason ? `: ${node.reason}` : ''}`));
+        return;
+    }
+  }
+
+  /**
+   * Send → route → next: two transitions per message. A deferred answer loops through a Wait on
+   * the answer's `until` back to the send step, which decides again (consent may have changed).
+   */
+  private compileSend(node: Extract<JourneyNode, { type: 'send' }>): void {
+    const failed = node.id + STATE_SUFFIXES.failed;
+    const hasEffects = this.targets.journeyEffectsFunctionArn !== undefined;
+    this.add(node.id, {
+      Type: 'Task',
+      Resource: LAMBDA_INVOKE,
+      Parameters: {
+        FunctionName: this.targets.sendFunctionArn,
+        Payload: {
+          ...this.ids(node.id),
+          templateId: node.templateId,
+          topic: node.topic,
+          channels: node.channels,
+          ...this.goalFields(),
+        },
+      },
+      ResultSelector: { 'Payload.$': '$.Payload' },
+      ResultPath: '$.send',
+      Retry: [PROVIDER_THROTTLED_RETRY, LAMBDA_SERVICE_RETRY],
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: hasEffects ? failed : node.next }],
+      Next: node.id + STATE_SUFFIXES.route,
+    });
+    this.add(node.id + STATE_SUFFIXES.route, {
+      Type: 'Choice',
+      Comment: `deferred → ${node.id}${STATE_SUFFIXES.defer}; sent or skipped → ${node.next}`,
+      Choices: [
+        { Variable: '$.send.Payload.outcome', StringEquals: 'deferred', Next: node.id + STATE_SUFFIXES.defer },
+        ...this.goalChoice('$.send.Payload.reason', { StringEquals: GOAL_REACHED }),
+      ],
+      Default: node.next,
+    });
+    this.add(node.id + STATE_SUFFIXES.defer, {
+      Type: 'Wait',
+      Comment: 'until the send function said it may send (quiet hours, preferred window)',
+      TimestampPath: '$.send.Payload.until',
+      Next: node.id,
+    });
+    if (hasEffects) {
+      this.add(failed, this.effectsTask(node.id, { action: 'sendFailed', 'error.$': '$.failure.Error' }, null, node.next));
+    }
+  }
+
+  /**
+   * The waitForEvent function stores the task token and returns; the execution waits until the
+   * ingest function returns the token or `TimeoutSeconds` passes. No `HeartbeatSeconds`: nothing
+   * beats while a customer takes days to act, so a heartbeat would only turn waits into timeouts.
+   * The event's own data is dropped (`ResultPath: null`): it may hold personal data.
+   */
+  private compileWaitForEvent(node: Extract<JourneyNode, { type: 'waitForEvent' }>): void {
+    const timeoutSeconds = durationSeconds(node.timeout);
+    this.add(node.id, {
+      Type: 'Task',
+      Comment: `until ${node.event}, at most ${timeoutSeconds} s`,
+      Resource: LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN,
+      Parameters: {
+        FunctionName: this.targets.waitForEventFunctionArn,
+        Payload: { ...this.ids(node.id), event: node.event, 'taskToken.$': '$$.Task.Token', timeoutSeconds },
+      },
+      TimeoutSeconds: timeoutSeconds,
+      ResultPath: null,
+      Retry: [LAMBDA_SERVICE_RETRY],
+      Catch: [{ ErrorEquals: [TASK_TIMEOUT_ERROR], ResultPath: null, Next: node.timeoutNext }],
+      Next: node.next,
+    });
+  }
+
+  /** Exits and goals are recorded by the journeyEffects function when there is one. */
+  private terminal(step: NodeId, payload: JsonObject, comment: string): AslState {
+    if (this.targets.journeyEffectsFunctionArn === undefined) return { Type: 'Succeed', Comment: comment };
+    return { ...this.effectsTask(step, payload, null, undefined), Comment: comment };
+  }
+
+  private effectsTask(step: NodeId, payload: JsonObject, resultPath: string | null, next: string | undefined): AslTaskState {
+    return {
+      Type: 'Task',
+      Resource: LAMBDA_INVOKE,
+      Parameters: {
+        FunctionName: this.targets.journeyEffectsFunctionArn ?? '',
+        Payload: { ...payload, ...this.ids(step) },
+      },
+      ...(resultPath === null ? { ResultPath: null } : { ResultSelector: { 'Payload.$': '$.Payload' }, ResultPath: resultPath }),
+      Retry: [LAMBDA_SERVICE_RETRY, EFFECTS_RETRY],
+      ...(next === undefined ? { End: true as const } : { Next: next }),
+    };
+  }
+
+  /** The ids every Lambda receives: never personal data. */
+  private ids(step: NodeId): JsonObject {
+    return {
+      'customerId.$': '$.customerId',
+      journey: this.journey.id,
+      step,
+      'execution.$': '$$.Execution.Name',
+    };
+  }
+
+  /** What a step needs to check the goal: its event and when the customer entered. */
+  private goalFields(): Record<string, JsonValue> {
+    return this.goal ? { goal: this.goal.event, 'enteredAt.$': '$$.Execution.StartTime' } : {};
+  }
+
+  /** A Choice rule to the goal when `variable` says it was reached; none without a goal. */
+  private goalChoice(variable: string, test: Pick<AslChoiceRule, 'BooleanEquals' | 'StringEquals'>): AslChoiceRule[] {
+    if (!this.goal) return [];
+    // The answer carries the field only sometimes, and a missing one would fail the Choice.
+    return [{ And: [{ Variable: variable, IsPresent: true }, { Variable: variable, ...test }], Next: this.goal.id }];
+  }
+
+  private add(name: string, state: AslState): void {
+    this.states[name] = state;
+  }
+}

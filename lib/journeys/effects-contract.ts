@@ -1,0 +1,93 @@
+/**
+ * The journeyEffects function's contract: the one Lambda behind every journey step that is
+ * neither a send nor a wait for an event. Input is the `Payload` of the Task's `lambda:invoke`
+ * (ids, the step's own settings, never personal data); output is what the following state reads
+ * (`$.effects.Payload.…`) — codes, numbers and instants only.
+ *
+ * | action        | does                                                          | answers                  |
+ * |---------------|---------------------------------------------------------------|--------------------------|
+ * | `bucket`      | hash bucket 0–99 of customer + journey + step (split, holdout) | `{ bucket }`             |
+ * | `branch`      | index of the first rule whose conditions all hold, else -1     | `{ match, goalReached }` |
+ * | `waitUntil`   | the instant a local-time or date-attribute wait ends           | `{ until }`              |
+ * | `setStage`    | moves the customer to `stage`                                  | `{}`                     |
+ * | `goal`        | records the conversion (and moves to `stage` if given)         | `{}`                     |
+ * | `exit`        | records the exit and its `reason`                              | `{}`                     |
+ * | `sendFailed`  | records that a send step failed after its retries (`error`)    | `{}`                     |
+ *
+ * Recording actions are idempotent by (`execution`, `step`): Step Functions may run a Task twice.
+ */
+import { z } from 'zod';
+import { CustomerIdSchema, InstantSchema, LifecycleStageSchema } from '../customer/model';
+import {
+  AttributeDateWaitSchema,
+  ConditionSchema,
+  EventNameSchema,
+  JourneyIdSchema,
+  LocalTimeWaitSchema,
+  NodeIdSchema,
+} from './format';
+import { ExecutionNameSchema } from './send-contract';
+
+const common = {
+  customerId: CustomerIdSchema,
+  journey: JourneyIdSchema,
+  step: NodeIdSchema,
+  execution: ExecutionNameSchema,
+};
+
+export const BucketInputSchema = z.object({ ...common, action: z.literal('bucket') });
+export const BranchInputSchema = z.object({
+  ...common,
+  action: z.literal('branch'),
+  rules: z.array(z.array(ConditionSchema).min(1)).min(1),
+  /** The journey's goal event and when the customer entered; present when the journey has a goal. */
+  goal: EventNameSchema.optional(),
+  enteredAt: InstantSchema.optional(),
+});
+export const WaitUntilInputSchema = z.object({
+  ...common,
+  action: z.literal('waitUntil'),
+  wait: z.discriminatedUnion('kind', [LocalTimeWaitSchema, AttributeDateWaitSchema]),
+});
+export const SetStageInputSchema = z.object({ ...common, action: z.literal('setStage'), stage: LifecycleStageSchema });
+export const GoalInputSchema = z.object({
+  ...common,
+  action: z.literal('goal'),
+  event: EventNameSchema,
+  stage: LifecycleStageSchema.optional(),
+});
+export const ExitInputSchema = z.object({ ...common, action: z.literal('exit'), reason: z.string().min(1).optional() });
+export const SendFailedInputSchema = z.object({ ...common, action: z.literal('sendFailed'), error: z.string().min(1) });
+
+export const JourneyEffectsInputSchema = z.discriminatedUnion('action', [
+  BucketInputSchema,
+  BranchInputSchema,
+  WaitUntilInputSchema,
+  SetStageInputSchema,
+  GoalInputSchema,
+  ExitInputSchema,
+  SendFailedInputSchema,
+]);
+export type JourneyEffectsInput = z.infer<typeof JourneyEffectsInputSchema>;
+export type JourneyEffectAction = JourneyEffectsInput['action'];
+
+export const BucketOutputSchema = z.object({ bucket: z.number().int().min(0).max(99) });
+export const BranchOutputSchema = z.object({ match: z.number().int().min(-1), goalReached: z.boolean() });
+export const WaitUntilOutputSchema = z.object({ until: InstantSchema });
+export const RecordedOutputSchema = z.object({});
+
+/** The answer schema of each action. */
+export const JOURNEY_EFFECTS_OUTPUT_SCHEMAS = {
+  bucket: BucketOutputSchema,
+  branch: BranchOutputSchema,
+  waitUntil: WaitUntilOutputSchema,
+  setStage: RecordedOutputSchema,
+  goal: RecordedOutputSchema,
+  exit: RecordedOutputSchema,
+  sendFailed: RecordedOutputSchema,
+} as const satisfies Record<JourneyEffectAction, z.ZodType>;
+
+/** The answer to an input of action `A`. */
+export type JourneyEffectsOutput<A extends JourneyEffectAction = JourneyEffectAction> = z.infer<
+  (typeof JOURNEY_EFFECTS_OUTPUT_SCHEMAS)[A]
+>;

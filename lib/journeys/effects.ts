@@ -1,0 +1,277 @@
+/**
+ * The logic behind the journeyEffects function, as plain functions: deterministic buckets,
+ * branch conditions over a customer snapshot, the end of local-time and date waits, goal checks.
+ * The Lambda, the local runtime and the simulator all call these, with their own storage behind
+ * {@link JourneyEffectsPorts}.
+ */
+import { createHash } from 'node:crypto';
+import { DateTime } from 'luxon';
+import type { CustomerSnapshot, LifecycleStage } from '../customer/model';
+import type {
+  JourneyEffectsInput,
+  JourneyEffectsOutput,
+} from './effects-contract';
+import {
+  type AttributeDateWait,
+  type ComputedWait,
+  type Condition,
+  type EventName,
+  type LocalTimeWait,
+  WEEKDAYS,
+} from './format';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The attribute under which the ingest function keeps the latest occurrence of a customer
+ * event (value: the event's instant; `changedAt`: the same instant; `touchpoint`: where it
+ * happened). Goals and `eventWithin` conditions read it.
+ */
+export function lastEventAttribute(event: EventName): string {
+  return `lastEvent.${event}`;
+}
+
+/**
+ * The customer's bucket 0–99 for a split or holdout node: the first 32 bits of
+ * SHA-256(journey, step, customer) modulo 100. Deterministic, so reruns and the simulator agree;
+ * salted with the step so that a holdout and a later split in one journey are independent.
+ */
+export function bucketOf(customerId: string, journeyId: string, step: string): number {
+  const digest = createHash('sha256').update(`${journeyId}\u0000${step}\u0000${customerId}`).digest();
+  return digest.readUInt32BE(0) % 100;
+}
+
+/** Whether the goal `event` happened strictly after the customer entered the journey. */
+export function isGoalReached(snapshot: CustomerSnapshot, event: EventName, enteredAt: string): boolean {
+  const state = snapshot.attributes[lastEventAttribute(event)];
+  return state !== undefined && Date.parse(state.changedAt) > Date.parse(enteredAt);
+}
+
+/** Whether one branch condition holds for the customer at `now`. */
+export function conditionHolds(condition: Condition, snapshot: CustomerSnapshot, now: Date): boolean {
+  switch (condition.kind) {
+    case 'stage':
+      return condition.in.includes(snapshot.profile.stage);
+    case 'attribute':
+      return attributeTestHolds(condition, snapshot.attributes[condition.attribute]?.value);
+    case 'changedWithin': {
+      const state = snapshot.attributes[condition.attribute];
+      if (!state || !isWithinDays(state.changedAt, condition.days, now)) return false;
+      return !condition.touchpoints || (state.touchpoint !== undefined && condition.touchpoints.includes(state.touchpoint));
+    }
+    case 'touchpointWithin':
+      return Object.values(snapshot.attributes).some(
+        (state) =>
+          state.touchpoint !== undefined &&
+          condition.touchpoints.includes(state.touchpoint) &&
+          isWithinDays(state.changedAt, condition.days, now),
+      );
+    case 'eventWithin': {
+      const state = snapshot.attributes[lastEventAttribute(condition.event)];
+      return state !== undefined && isWithinDays(state.changedAt, condition.days, now);
+    }
+  }
+}
+
+type AttributeCondition = Extract<Condition, { kind: 'attribute' }>;
+
+function attributeTestHolds(condition: AttributeCondition, value: unknown): boolean {
+  const expected = condition.value;
+  switch (condition.op) {
+    case 'exists':
+      return value !== undefined && value !== null;
+    case 'notExists':
+      return value === undefined || value === null;
+    case 'equals':
+      return value === expected;
+    case 'notEquals':
+      return value !== expected;
+    case 'in':
+      return Array.isArray(expected) && expected.some((candidate) => candidate === value);
+    case 'notIn':
+      return !(Array.isArray(expected) && expected.some((candidate) => candidate === value));
+    case 'contains':
+      return Array.isArray(value) && typeof expected === 'string' && value.includes(expected);
+    case 'gt':
+      return typeof value === 'number' && typeof expected === 'number' && value > expected;
+    case 'gte':
+      return typeof value === 'number' && typeof expected === 'number' && value >= expected;
+    case 'lt':
+      return typeof value === 'number' && typeof expected === 'number' && value < expected;
+    case 'lte':
+      return typeof value === 'number' && typeof expected === 'number' && value <= expected;
+  }
+}
+
+function isWithinDays(instant: string, days: number, now: Date): boolean {
+  const at = Date.parse(instant);
+  return at <= now.getTime() && at >= now.getTime() - days * DAY_MS;
+}
+
+/** The index of the first rule whose conditions all hold, or -1 for the branch's `otherwise`. */
+export function firstMatchingRule(rules: readonly (readonly Condition[])[], snapshot: CustomerSnapshot, now: Date): number {
+  return rules.findIndex((conditions) => conditions.every((condition) => conditionHolds(condition, snapshot, now)));
+}
+
+function timeParts(time: string): { hour: number; minute: number } {
+  const [hour = 0, minute = 0] = time.split(':').map(Number);
+  return { hour, minute };
+}
+
+/**
+ * The end of a local-time wait: the first instant at or after `now` when the customer's clock in
+ * `zone` shows `time` on one of `weekdays`. With `weekdays` only, a matching day ends the wait at
+ * once and another day ends it at the next matching midnight. A `time` that a DST change skips
+ * is moved forward by the gap, as the clock does.
+ */
+export function localTimeWaitEnd(wait: LocalTimeWait, zone: string, now: Date): Date {
+  const today = DateTime.fromJSDate(now, { zone }).startOf('day');
+  // Eight days cover "today, but the time has passed" for a single weekday.
+  for (let offset = 0; offset <= 7; offset += 1) {
+    const day = today.plus({ days: offset });
+    const weekday = WEEKDAYS[day.weekday - 1];
+    if (wait.weekdays && (weekday === undefined || !wait.weekdays.includes(weekday))) continue;
+    if (wait.time === undefined) return offset === 0 ? now : day.toJSDate();
+    const candidate = day.set(timeParts(wait.time));
+    if (candidate.toMillis() >= now.getTime()) return candidate.toJSDate();
+  }
+  throw new RangeError(`no local time matches ${JSON.stringify(wait)}`);
+}
+
+/** The default local time a date wait ends at, when the node gives none. */
+export const DEFAULT_DATE_WAIT_TIME = '09:00';
+
+/**
+ * The end of a date-attribute wait: the attribute's date in the customer's zone, moved by
+ * `offsetDays`, at local `time` (default {@link DEFAULT_DATE_WAIT_TIME}); with `annual`, the
+ * next such anniversary at or after `now` (29 February falls on the 28th in other years).
+ * A missing, unreadable or past date ends the wait at `now`.
+ */
+export function attributeDateWaitEnd(wait: AttributeDateWait, snapshot: CustomerSnapshot, now: Date): Date {
+  const zone = snapshot.profile.timezone;
+  const date = localDate(snapshot.attributes[wait.attribute]?.value, zone);
+  if (!date) return now;
+  const { hour, minute } = timeParts(wait.time ?? DEFAULT_DATE_WAIT_TIME);
+  const endIn = (year: number): DateTime => {
+    const month = DateTime.fromObject({ year, month: date.month }, { zone });
+    const day = Math.min(date.day, month.daysInMonth ?? date.day);
+    return DateTime.fromObject({ year, month: date.month, day, hour, minute }, { zone }).plus({ days: wait.offsetDays ?? 0 });
+  };
+  if (!wait.annual) {
+    const end = endIn(date.year);
+    return end.toMillis() >= now.getTime() ? end.toJSDate() : now;
+  }
+  // Offsets of up to a year either way: start a year back and take the first end not yet passed.
+  const thisYear = DateTime.fromJSDate(now, { zone }).year;
+  for (let year = thisYear - 1; year <= thisYear + 2; year += 1) {
+    const end = endIn(year);
+    if (end.toMillis() >= now.getTime()) return end.toJSDate();
+  }
+  return now;
+}
+
+function localDate(value: unknown, zone: string): { year: number; month: number; day: number } | undefined {
+  if (typeof value !== 'string') return undefined;
+  const parsed = /^\d{4}-\d{2}-\d{2}$/.test(value)
+    ? DateTime.fromISO(value, { zone })
+    : DateTime.fromISO(value, { setZone: true }).setZone(zone);
+  return parsed.isValid ? { year: parsed.year, month: parsed.month, day: parsed.day } : undefined;
+}
+
+/** The end of a wait that depends on the customer's data. */
+export function computedWaitEnd(wait: ComputedWait, snapshot: CustomerSnapshot, now: Date): Date {
+  return wait.kind === 'localTime' ? localTimeWaitEnd(wait, snapshot.profile.timezone, now) : attributeDateWaitEnd(wait, snapshot, now);
+}
+
+/**
+ * An instant as Step Functions' `TimestampPath` wants it: RFC 3339 in UTC, whole seconds,
+ * rounded up so a wait never ends before the instant it was computed for.
+ */
+export function toWaitTimestamp(date: Date): string {
+  return new Date(Math.ceil(date.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** What a journey records when a customer leaves it, or a step fails for good. */
+export interface JourneyOutcome {
+  readonly kind: 'goal' | 'exit' | 'sendFailed';
+  readonly customerId: string;
+  readonly journey: string;
+  readonly step: string;
+  readonly execution: string;
+  readonly at: string;
+  /** The goal event (`goal`). */
+  readonly event?: string;
+  /** The exit reason (`exit`). */
+  readonly reason?: string;
+  /** The Step Functions error name (`sendFailed`), never its cause (it may quote data). */
+  readonly error?: string;
+}
+
+/** A lifecycle stage change made by a journey step. */
+export interface StageChange {
+  readonly customerId: string;
+  readonly stage: LifecycleStage;
+  readonly journey: string;
+  readonly step: string;
+  readonly execution: string;
+  readonly at: string;
+}
+
+/** Where the journeyEffects logic reads and writes; each runtime supplies its own. */
+export interface JourneyEffectsPorts {
+  /** The customer's records, read consistently; undefined when the customer does not exist. */
+  loadCustomer(customerId: string): Promise<CustomerSnapshot | undefined>;
+  /** Sets the lifecycle stage; idempotent by (`execution`, `step`). */
+  setStage(change: StageChange): Promise<void>;
+  /** Records a goal, an exit or a failed send; idempotent by (`execution`, `step`). */
+  recordOutcome(outcome: JourneyOutcome): Promise<void>;
+  /** The current instant (the virtual clock in simulations). */
+  now(): Date;
+}
+
+/** Raised when a step needs a customer's data and the customer does not exist (e.g. erased). */
+export class CustomerNotFoundError extends Error {
+  constructor(
+    public readonly customerId: string,
+    options?: ErrorOptions,
+  ) {
+    super(`customer ${customerId} not found`, options);
+    this.name = 'CustomerNotFoundError';
+  }
+}
+
+/** Performs one journeyEffects action and returns its answer (see `effects-contract.ts`). */
+export async function performJourneyEffect(input: JourneyEffectsInput, ports: JourneyEffectsPorts): Promise<JourneyEffectsOutput> {
+  const now = ports.now();
+  const at = now.toISOString();
+  const ids = { customerId: input.customerId, journey: input.journey, step: input.step, execution: input.execution };
+  const customer = async (): Promise<CustomerSnapshot> => {
+    const snapshot = await ports.loadCustomer(input.customerId);
+    if (!snapshot) throw new CustomerNotFoundError(input.customerId);
+    return snapshot;
+  };
+  switch (input.action) {
+    case 'bucket':
+      return { bucket: bucketOf(input.customerId, input.journey, input.step) };
+    case 'branch': {
+      const snapshot = await customer();
+      const goalReached = input.goal !== undefined && input.enteredAt !== undefined && isGoalReached(snapshot, input.goal, input.enteredAt);
+      return { match: firstMatchingRule(input.rules, snapshot, now), goalReached };
+    }
+    case 'waitUntil':
+      return { until: toWaitTimestamp(computedWaitEnd(input.wait, await customer(), now)) };
+    case 'setStage':
+      await ports.setStage({ ...ids, stage: input.stage, at });
+      return {};
+    case 'goal':
+      if (input.stage) await ports.setStage({ ...ids, stage: input.stage, at });
+      await ports.recordOutcome({ ...ids, kind: 'goal', event: input.event, at });
+      return {};
+    case 'exit':
+      await ports.recordOutcome({ ...ids, kind: 'exit', reason: input.reason, at });
+      return {};
+    case 'sendFailed':
+      await ports.recordOutcome({ ...ids, kind: 'sendFailed', error: input.error, at });
+      return {};
+  }
+}

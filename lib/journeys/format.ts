@@ -1,0 +1,442 @@
+/**
+ * The journey format: what a marketer's journey is, as plain JSON-serializable data.
+ *
+ * One zod schema per element is both the validator (for inline journeys in scenario files, and
+ * for everything the builder produces) and the TypeScript type. A journey is an entry node plus a
+ * list of nodes, each tagged with `type` and an `id`; transitions name node ids (`next`,
+ * `timeoutNext`, …), so the graph is flat data that diffs well and compiles node by node.
+ *
+ * Semantic rules that need the whole graph or the disk (unknown references, unreachable nodes,
+ * loops without a wait, missing templates) live in `validate.ts`.
+ */
+import { z } from 'zod';
+import {
+  ChannelSchema,
+  LifecycleStageSchema,
+  TimeOfDaySchema,
+  TimeZoneSchema,
+  TopicSchema,
+  TouchpointSchema,
+} from '../customer/model';
+
+/** The version of this format; bumped on any change that old journeys would not survive. */
+export const FORMAT_VERSION = 1;
+
+/** Journey ids travel in execution names, so they are short and plain. */
+export const JourneyIdSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be 1–32 lower-case letters, digits or "-", starting with a letter');
+export type JourneyId = z.infer<typeof JourneyIdSchema>;
+
+/**
+ * Node ids become Step Functions state names (with suffixes such as `.defer`), which operators
+ * read in the console, so they are kebab-case and short enough for the 80-character limit.
+ */
+export const NodeIdSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,47}$/, 'must be 1–48 lower-case letters, digits or "-", starting with a letter');
+export type NodeId = z.infer<typeof NodeIdSchema>;
+
+/** A customer event name as it arrives on the bus: `signed_up`, `order_placed`… */
+export const EventNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be lower-case letters, digits or "_", starting with a letter');
+export type EventName = z.infer<typeof EventNameSchema>;
+
+/** A customer attribute name: `tier`, `interests`, `renewal_date`, `lastEvent.order_placed`… */
+export const AttributeNameSchema = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/, 'must be 1–64 letters, digits, "_", ".", ":" or "-"');
+
+/**
+ * A template folder name under `workflows/templates/`: the rule of `lib/templates`, restated so
+ * that the format (which Lambdas load) does not load the template engine.
+ */
+export const TemplateIdSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits or "-", starting with a letter');
+
+/** Step Functions runs an execution for at most a year; no single wait may outlast that. */
+const MAX_DURATION_SECONDS = 365 * 24 * 60 * 60;
+
+const DurationPartsSchema = z
+  .object({
+    days: z.number().int().min(0).optional(),
+    hours: z.number().int().min(0).optional(),
+    minutes: z.number().int().min(0).optional(),
+  })
+  .strict();
+
+/** A span of time. At least one part is positive; the total is at most 365 days. */
+export const DurationSchema = DurationPartsSchema
+  .refine((d) => durationSeconds(d) > 0, 'must be longer than zero, e.g. { "days": 7 }')
+  .refine((d) => durationSeconds(d) <= MAX_DURATION_SECONDS, 'must be at most 365 days (the Step Functions limit)');
+export type Duration = z.infer<typeof DurationSchema>;
+
+/** The length of a duration in seconds. */
+export function durationSeconds(duration: z.infer<typeof DurationPartsSchema>): number {
+  return ((duration.days ?? 0) * 24 * 60 + (duration.hours ?? 0) * 60 + (duration.minutes ?? 0)) * 60;
+}
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export const WeekdaySchema = z.enum(WEEKDAYS);
+export type Weekday = z.infer<typeof WeekdaySchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Entry
+
+/** How a journey is started. */
+export const TriggerSchema = z.discriminatedUnion('kind', [
+  /** One of these customer events arrives on the bus (the ingest function starts the execution). */
+  z.object({
+    kind: z.literal('event'),
+    events: z
+      .array(EventNameSchema)
+      .min(1)
+      .refine((list) => new Set(list).size === list.length, 'must not repeat an event'),
+  }).strict(),
+  /** A marketer launches it for an audience file (the launcher's Distributed Map). */
+  z.object({ kind: z.literal('audience') }).strict(),
+  /** EventBridge Scheduler launches it for its audience on a `cron(…)` or `rate(…)` expression. */
+  z.object({
+    kind: z.literal('schedule'),
+    expression: z.string().regex(/^(cron|rate)\(.+\)$/, 'must be an EventBridge Scheduler cron(…) or rate(…) expression'),
+    timezone: TimeZoneSchema.optional(),
+  }).strict(),
+  /** The daily inactivity scan starts it for customers whose last `event` is `days` or more ago. */
+  z.object({ kind: z.literal('inactivity'), event: EventNameSchema, days: z.number().int().min(1).max(3650) }).strict(),
+]);
+export type Trigger = z.infer<typeof TriggerSchema>;
+
+/**
+ * Whether a customer may enter again: `never`, `afterDays` (N days after the previous entry) or
+ * `always`. Enforced where executions start (ingest, launcher) with the entry key; see
+ * `entry-key.ts`.
+ */
+export const ReEntrySchema = z.discriminatedUnion('rule', [
+  z.object({ rule: z.literal('never') }).strict(),
+  z.object({ rule: z.literal('afterDays'), days: z.number().int().min(1).max(3650) }).strict(),
+  z.object({ rule: z.literal('always') }).strict(),
+]);
+export type ReEntry = z.infer<typeof ReEntrySchema>;
+
+/** Where the journey starts; compiles to no state of its own (`StartAt` is its `next`). */
+export const EntryNodeSchema = z
+  .object({
+    type: z.literal('entry'),
+    id: NodeIdSchema,
+    trigger: TriggerSchema,
+    reEntry: ReEntrySchema,
+    next: NodeIdSchema,
+  })
+  .strict();
+export type EntryNode = z.infer<typeof EntryNodeSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Conditions (branch)
+
+const ScalarSchema = z.union([z.string(), z.number(), z.boolean()]);
+
+const ATTRIBUTE_OPS = ['exists', 'notExists', 'equals', 'notEquals', 'in', 'notIn', 'contains', 'gt', 'gte', 'lt', 'lte'] as const;
+export type AttributeOp = (typeof ATTRIBUTE_OPS)[number];
+
+/**
+ * A test on the current value of an attribute:
+ * `exists`/`notExists` take no value; `equals`/`notEquals` a scalar; `in`/`notIn` a list of
+ * scalars; `contains` a string (the attribute is a list, e.g. `interests`); `gt`…`lte` a number.
+ */
+export const AttributeConditionSchema = z
+  .object({
+    kind: z.literal('attribute'),
+    attribute: AttributeNameSchema,
+    op: z.enum(ATTRIBUTE_OPS),
+    value: z.union([ScalarSchema, z.array(ScalarSchema).min(1)]).optional(),
+  })
+  .strict()
+  .superRefine((condition, ctx) => {
+    const problem = attributeValueProblem(condition.op, condition.value);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['value'], message: problem });
+  });
+
+function attributeValueProblem(op: AttributeOp, value: unknown): string | undefined {
+  switch (op) {
+    case 'exists':
+    case 'notExists':
+      return value === undefined ? undefined : `"${op}" takes no value; remove value`;
+    case 'equals':
+    case 'notEquals':
+      return ['string', 'number', 'boolean'].includes(typeof value) ? undefined : `"${op}" needs a string, number or boolean value`;
+    case 'in':
+    case 'notIn':
+      return Array.isArray(value) ? undefined : `"${op}" needs a list of values`;
+    case 'contains':
+      return typeof value === 'string' ? undefined : '"contains" needs a string value';
+    default:
+      return typeof value === 'number' ? undefined : `"${op}" needs a number value`;
+  }
+}
+
+/** The customer is in one of these lifecycle stages. */
+export const StageConditionSchema = z
+  .object({ kind: z.literal('stage'), in: z.array(LifecycleStageSchema).min(1) })
+  .strict();
+
+/**
+ * Attribute history: the attribute changed in the last `days` days (optionally only when the
+ * change was learnt through one of `touchpoints`), e.g. "interests changed in the last 30 days".
+ */
+export const ChangedWithinConditionSchema = z
+  .object({
+    kind: z.literal('changedWithin'),
+    attribute: AttributeNameSchema,
+    days: z.number().int().min(1).max(3650),
+    touchpoints: z.array(TouchpointSchema).min(1).optional(),
+  })
+  .strict();
+
+/**
+ * Behaviour on a channel: any attribute was learnt through one of `touchpoints` in the last
+ * `days` days, e.g. "visited the store this month" is `{ touchpoints: ['store'], days: 30 }`.
+ */
+export const TouchpointWithinConditionSchema = z
+  .object({
+    kind: z.literal('touchpointWithin'),
+    touchpoints: z.array(TouchpointSchema).min(1),
+    days: z.number().int().min(1).max(3650),
+  })
+  .strict();
+
+/** The customer event `event` happened in the last `days` days (see `lastEventAttribute`). */
+export const EventWithinConditionSchema = z
+  .object({ kind: z.literal('eventWithin'), event: EventNameSchema, days: z.number().int().min(1).max(3650) })
+  .strict();
+
+export const ConditionSchema = z.discriminatedUnion('kind', [
+  AttributeConditionSchema,
+  StageConditionSchema,
+  ChangedWithinConditionSchema,
+  TouchpointWithinConditionSchema,
+  EventWithinConditionSchema,
+]);
+export type Condition = z.infer<typeof ConditionSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Waits
+
+/** Wait a fixed span of time. */
+export const DurationWaitSchema = z.object({ kind: z.literal('duration'), duration: DurationSchema }).strict();
+
+/**
+ * Wait until the next local `time` (and/or one of `weekdays`) in the customer's time zone.
+ * With only `weekdays`, a matching day ends the wait at once, otherwise it ends at the start of
+ * the next matching day.
+ */
+export const LocalTimeWaitSchema = z
+  .object({
+    kind: z.literal('localTime'),
+    time: TimeOfDaySchema.optional(),
+    weekdays: z
+      .array(WeekdaySchema)
+      .min(1)
+      .refine((list) => new Set(list).size === list.length, 'must not repeat a weekday')
+      .optional(),
+  })
+  .strict()
+  .refine((wait) => wait.time !== undefined || wait.weekdays !== undefined, 'needs a time, weekdays or both');
+export type LocalTimeWait = z.infer<typeof LocalTimeWaitSchema>;
+
+/**
+ * Wait until the date held by `attribute` (a `YYYY-MM-DD` date or an instant, read as a date in
+ * the customer's zone), moved by `offsetDays` (negative = before), at local `time` (default
+ * 09:00). `annual` waits for the next anniversary (birthdays). A missing or unreadable date does
+ * not wait; branch on `exists` first where that matters.
+ */
+export const AttributeDateWaitSchema = z
+  .object({
+    kind: z.literal('attributeDate'),
+    attribute: AttributeNameSchema,
+    offsetDays: z.number().int().min(-365).max(365).optional(),
+    time: TimeOfDaySchema.optional(),
+    annual: z.boolean().optional(),
+  })
+  .strict();
+export type AttributeDateWait = z.infer<typeof AttributeDateWaitSchema>;
+
+export const WaitSpecSchema = z.discriminatedUnion('kind', [DurationWaitSchema, LocalTimeWaitSchema, AttributeDateWaitSchema]);
+export type WaitSpec = z.infer<typeof WaitSpecSchema>;
+
+/** A wait computed from the customer's data (zone, attributes) by the journeyEffects function. */
+export type ComputedWait = LocalTimeWait | AttributeDateWait;
+
+// ---------------------------------------------------------------------------------------------
+// Nodes
+
+/** Send one message through the permission gate: the first allowed channel in order wins. */
+export const SendNodeSchema = z
+  .object({
+    type: z.literal('send'),
+    id: NodeIdSchema,
+    templateId: TemplateIdSchema,
+    /** A consent topic, or `transactional` for messages that need no marketing consent. */
+    topic: TopicSchema,
+    channels: z
+      .array(ChannelSchema)
+      .min(1)
+      .refine((list) => new Set(list).size === list.length, 'must not repeat a channel'),
+    next: NodeIdSchema,
+  })
+  .strict();
+export type SendNode = z.infer<typeof SendNodeSchema>;
+
+export const WaitNodeSchema = z.object({ type: z.literal('wait'), id: NodeIdSchema, wait: WaitSpecSchema, next: NodeIdSchema }).strict();
+export type WaitNode = z.infer<typeof WaitNodeSchema>;
+
+const MISSING_TIMEOUT =
+  'missing; every waitForEvent needs a timeout (e.g. "timeout": { "days": 7 }) and a timeoutNext for when the event does not come';
+
+/** Wait for a customer event; `next` when it arrives, `timeoutNext` when `timeout` passes first. */
+export const WaitForEventNodeSchema = z
+  .object({
+    type: z.literal('waitForEvent'),
+    id: NodeIdSchema,
+    event: EventNameSchema,
+    // Optional only so that a missing one gets the message with the fix instead of "Required".
+    timeout: DurationSchema.optional(),
+    next: NodeIdSchema,
+    timeoutNext: NodeIdSchema.optional(),
+  })
+  .strict()
+  .superRefine((node, ctx) => {
+    if (node.timeout === undefined) ctx.addIssue({ code: 'custom', path: ['timeout'], message: MISSING_TIMEOUT });
+    else if (node.timeoutNext === undefined) ctx.addIssue({ code: 'custom', path: ['timeoutNext'], message: MISSING_TIMEOUT });
+  })
+  .transform(({ timeout, timeoutNext, ...node }) => ({
+    ...node,
+    // Present: the refinement above rejects the node otherwise.
+    timeout: timeout as Duration,
+    timeoutNext: timeoutNext as NodeId,
+  }));
+export type WaitForEventNode = z.infer<typeof WaitForEventNodeSchema>;
+
+/** One rule of a branch: all conditions hold. */
+export const BranchRuleSchema = z.object({ when: z.array(ConditionSchema).min(1), next: NodeIdSchema }).strict();
+export type BranchRule = z.infer<typeof BranchRuleSchema>;
+
+/** The first rule whose conditions all hold wins; otherwise `otherwise`. */
+export const BranchNodeSchema = z
+  .object({ type: z.literal('branch'), id: NodeIdSchema, rules: z.array(BranchRuleSchema).min(1), otherwise: NodeIdSchema })
+  .strict();
+export type BranchNode = z.infer<typeof BranchNodeSchema>;
+
+/**
+ * A random split, deterministic by customer, journey and node (a hash bucket 0–99), so a rerun
+ * puts every customer in the same arm. Percentages add up to 100.
+ */
+export const SplitNodeSchema = z
+  .object({
+    type: z.literal('split'),
+    id: NodeIdSchema,
+    arms: z
+      .array(z.object({ percentage: z.number().int().min(1).max(99), next: NodeIdSchema }).strict())
+      .min(2)
+      .refine((arms) => arms.reduce((sum, arm) => sum + arm.percentage, 0) === 100, 'percentages must add up to 100'),
+  })
+  .strict();
+export type SplitNode = z.infer<typeof SplitNodeSchema>;
+
+/** A holdout group (deterministic like a split): `percentage`% go to `holdoutNext`, the rest to `next`. */
+export const HoldoutNodeSchema = z
+  .object({
+    type: z.literal('holdout'),
+    id: NodeIdSchema,
+    percentage: z.number().int().min(1).max(50),
+    holdoutNext: NodeIdSchema,
+    next: NodeIdSchema,
+  })
+  .strict();
+export type HoldoutNode = z.infer<typeof HoldoutNodeSchema>;
+
+export const SetStageNodeSchema = z
+  .object({ type: z.literal('setStage'), id: NodeIdSchema, stage: LifecycleStageSchema, next: NodeIdSchema })
+  .strict();
+export type SetStageNode = z.infer<typeof SetStageNodeSchema>;
+
+/**
+ * The journey's goal: when `event` happens after the customer entered, the journey ends here as
+ * converted (optionally moving the customer to `stage`). Checked between steps — by every send
+ * step and every branch — and reached directly by any `next` that names it.
+ */
+export const GoalNodeSchema = z
+  .object({ type: z.literal('goal'), id: NodeIdSchema, event: EventNameSchema, stage: LifecycleStageSchema.optional() })
+  .strict();
+export type GoalNode = z.infer<typeof GoalNodeSchema>;
+
+/** The journey ends here; `reason` is recorded (e.g. `holdout`, `completed`). */
+export const ExitNodeSchema = z
+  .object({
+    type: z.literal('exit'),
+    id: NodeIdSchema,
+    reason: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be a short lower-case word').optional(),
+  })
+  .strict();
+export type ExitNode = z.infer<typeof ExitNodeSchema>;
+
+export const NodeSchema = z.discriminatedUnion('type', [
+  SendNodeSchema,
+  WaitNodeSchema,
+  WaitForEventNodeSchema,
+  BranchNodeSchema,
+  SplitNodeSchema,
+  HoldoutNodeSchema,
+  SetStageNodeSchema,
+  GoalNodeSchema,
+  ExitNodeSchema,
+]);
+export type JourneyNode = z.infer<typeof NodeSchema>;
+export type NodeType = JourneyNode['type'];
+
+/** A journey: its entry and its nodes. */
+export const JourneySchema = z
+  .object({
+    formatVersion: z.literal(FORMAT_VERSION),
+    id: JourneyIdSchema,
+    name: z.string().min(1).max(120),
+    description: z.string().max(2000).optional(),
+    entry: EntryNodeSchema,
+    nodes: z.array(NodeSchema).min(1),
+  })
+  .strict();
+export type Journey = z.infer<typeof JourneySchema>;
+/** What a journey looks like before parsing (what the builder writes and JSON files hold). */
+export type JourneyInput = z.input<typeof JourneySchema>;
+
+/** The node ids a node may continue to, with the field that names each. */
+export function successors(node: JourneyNode | EntryNode): { field: string; target: NodeId }[] {
+  switch (node.type) {
+    case 'entry':
+    case 'send':
+    case 'wait':
+    case 'setStage':
+      return [{ field: 'next', target: node.next }];
+    case 'waitForEvent':
+      return [
+        { field: 'next', target: node.next },
+        { field: 'timeoutNext', target: node.timeoutNext },
+      ];
+    case 'branch':
+      return [
+        ...node.rules.map((rule, index) => ({ field: `rules[${index}].next`, target: rule.next })),
+        { field: 'otherwise', target: node.otherwise },
+      ];
+    case 'split':
+      return node.arms.map((arm, index) => ({ field: `arms[${index}].next`, target: arm.next }));
+    case 'holdout':
+      return [
+        { field: 'holdoutNext', target: node.holdoutNext },
+        { field: 'next', target: node.next },
+      ];
+    case 'goal':
+    case 'exit':
+      return [];
+  }
+}

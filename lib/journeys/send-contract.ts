@@ -1,0 +1,58 @@
+/**
+ * What a journey's send step hands the send function, and what it expects back. The state
+ * machine builds the payload from ids and the step's own settings only, so no personal data
+ * enters execution input, state or history; the send function reads the customer itself.
+ */
+import { z } from 'zod';
+import { ChannelSchema, CustomerIdSchema, InstantSchema, TopicSchema } from '../customer/model';
+import { EventNameSchema, JourneyIdSchema, NodeIdSchema, TemplateIdSchema } from './format';
+
+/** A Step Functions execution name: at most 80 characters. */
+export const ExecutionNameSchema = z.string().min(1).max(80);
+
+/**
+ * The send function's input (the `Payload` of the Task's `lambda:invoke`).
+ *
+ * - `step` is the send node's id; (`execution`, `step`) is the idempotency key of the message.
+ * - `goal` and `enteredAt` are present when the journey has a goal: if the customer's
+ *   `goal` event happened after `enteredAt` (see `isGoalReached`), the function sends nothing
+ *   and answers `skipped` with reason {@link GOAL_REACHED}, and the journey ends as converted.
+ */
+export const SendStepPayloadSchema = z.object({
+  customerId: CustomerIdSchema,
+  journey: JourneyIdSchema,
+  step: NodeIdSchema,
+  execution: ExecutionNameSchema,
+  templateId: TemplateIdSchema,
+  topic: TopicSchema,
+  channels: z.array(ChannelSchema).min(1),
+  goal: EventNameSchema.optional(),
+  enteredAt: InstantSchema.optional(),
+});
+export type SendStepPayload = z.infer<typeof SendStepPayloadSchema>;
+
+export const SEND_OUTCOMES = ['sent', 'deferred', 'skipped'] as const;
+
+/** The `reason` of a `skipped` answer that ends the journey at its goal. */
+export const GOAL_REACHED = 'goal_reached';
+
+/**
+ * The send function's answer. `deferred` carries `until` (the state machine waits until then
+ * and asks again); `sent` carries the `channel` used; `skipped` carries a `reason` (the
+ * permission gate's skip reasons, or {@link GOAL_REACHED}). Ids and codes only.
+ */
+export const SendStepResultSchema = z
+  .object({
+    outcome: z.enum(SEND_OUTCOMES),
+    channel: ChannelSchema.optional(),
+    until: InstantSchema.optional(),
+    reason: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/).optional(),
+  })
+  .refine((result) => result.outcome !== 'deferred' || result.until !== undefined, {
+    message: 'a deferred answer needs until',
+    path: ['until'],
+  });
+export type SendStepResult = z.infer<typeof SendStepResultSchema>;
+
+/** The error name the send function throws when a provider throttles; the Task retries it with backoff. */
+export const PROVIDER_THROTTLED_ERROR = 'ProviderThrottledError';

@@ -1,0 +1,289 @@
+/**
+ * Journey validation: the schema, then the rules that need the whole graph or the disk. Every
+ * problem is reported with the journey, the node and the fix, because the reader is a marketer
+ * or developer looking at a failed synth, not at this code.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import type { z } from 'zod';
+import type { Channel } from '../customer/model';
+import { TEMPLATE_FILES } from '../templates/catalog';
+import {
+  type EntryNode,
+  type Journey,
+  type JourneyNode,
+  type NodeId,
+  JourneySchema,
+  successors,
+} from './format';
+
+/** Raised for a journey that cannot run; `problems` lists every problem, one line each. */
+export class InvalidJourneyError extends Error {
+  constructor(
+    public readonly problems: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super(problems.join('\n'), options);
+    this.name = 'InvalidJourneyError';
+  }
+}
+
+const PROJECT_ROOT = resolve(__dirname, '..', '..');
+
+/** Where templates live by default: `workflows/templates/` at the project root. */
+export const DEFAULT_TEMPLATES_DIR = join(PROJECT_ROOT, 'workflows', 'templates');
+
+/** The files a template folder needs for each channel (the template catalog's convention). */
+export const TEMPLATE_FILES_BY_CHANNEL: Readonly<Record<Channel, readonly string[]>> = {
+  email: [TEMPLATE_FILES.emailSubject, TEMPLATE_FILES.emailHtml, TEMPLATE_FILES.emailText],
+  sms: [TEMPLATE_FILES.sms],
+  mail: [TEMPLATE_FILES.mail],
+};
+
+/** Options of {@link validateJourney}. */
+export interface ValidateJourneyOptions {
+  /** The folder holding one folder per template. @default DEFAULT_TEMPLATES_DIR */
+  readonly templatesDir?: string;
+}
+
+/**
+ * Parses and checks a journey: schema, unique ids, references, reachability, loops without a
+ * wait, templates on disk and the channels they support.
+ *
+ * @returns the parsed journey
+ * @throws InvalidJourneyError naming each offending node and the fix
+ */
+export function validateJourney(input: unknown, options: ValidateJourneyOptions = {}): Journey {
+  const parsed = JourneySchema.safeParse(input);
+  if (!parsed.success) {
+    throw new InvalidJourneyError(parsed.error.issues.map((issue) => describeIssue(input, issue)), { cause: parsed.error });
+  }
+  const journey = parsed.data;
+  const problems = [
+    ...duplicateIdProblems(journey),
+    ...referenceProblems(journey),
+    ...goalProblems(journey),
+  ];
+  // Reachability and loops are only meaningful on a graph whose edges all resolve.
+  if (problems.length === 0) problems.push(...unreachableProblems(journey), ...loopProblems(journey));
+  problems.push(...templateProblems(journey, options.templatesDir ?? DEFAULT_TEMPLATES_DIR));
+  if (problems.length > 0) throw new InvalidJourneyError(problems);
+  return journey;
+}
+
+/** `journey "welcome", node "tips" (send)`: how every problem starts. */
+function where(journey: Pick<Journey, 'id'>, node: JourneyNode | EntryNode): string {
+  return `journey "${journey.id}", node "${node.id}" (${node.type})`;
+}
+
+function describeIssue(input: unknown, issue: z.core.$ZodIssue): string {
+  const record = isRecord(input) ? input : {};
+  const journeyId = typeof record.id === 'string' ? record.id : '?';
+  const [head, index, ...rest] = issue.path;
+  if (head === 'nodes' && typeof index === 'number' && Array.isArray(record.nodes)) {
+    const node: unknown = record.nodes[index];
+    const nodeRecord = isRecord(node) ? node : {};
+    const id = typeof nodeRecord.id === 'string' ? nodeRecord.id : `#${index}`;
+    const type = typeof nodeRecord.type === 'string' ? nodeRecord.type : 'unknown type';
+    return `journey "${journeyId}", node "${id}" (${type}): ${pathText(rest)}${issue.message}`;
+  }
+  if (head === 'entry' && isRecord(record.entry)) {
+    const id = typeof record.entry.id === 'string' ? record.entry.id : 'entry';
+    return `journey "${journeyId}", node "${id}" (entry): ${pathText(issue.path.slice(1))}${issue.message}`;
+  }
+  return `journey "${journeyId}": ${pathText(issue.path)}${issue.message}`;
+}
+
+function pathText(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '';
+  const text = path
+    .map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`))
+    .join('');
+  return `${text}: `;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function allNodes(journey: Journey): (JourneyNode | EntryNode)[] {
+  return [journey.entry, ...journey.nodes];
+}
+
+function duplicateIdProblems(journey: Journey): string[] {
+  const counts = new Map<string, number>();
+  for (const node of allNodes(journey)) counts.set(node.id, (counts.get(node.id) ?? 0) + 1);
+  const reported = new Set<string>();
+  const problems: string[] = [];
+  for (const node of allNodes(journey)) {
+    const count = counts.get(node.id) ?? 0;
+    if (count > 1 && !reported.has(node.id)) {
+      reported.add(node.id);
+      problems.push(`${where(journey, node)}: id "${node.id}" is used by ${count} nodes; give each node its own id`);
+    }
+  }
+  return problems;
+}
+
+function referenceProblems(journey: Journey): string[] {
+  const ids = new Set(journey.nodes.map((node) => node.id));
+  const problems: string[] = [];
+  for (const node of allNodes(journey)) {
+    for (const { field, target } of successors(node)) {
+      if (target === journey.entry.id) {
+        problems.push(`${where(journey, node)}: ${field} points at the entry "${target}"; point it at the first step after the entry instead`);
+      } else if (!ids.has(target)) {
+        problems.push(`${where(journey, node)}: ${field} refers to unknown node "${target}"; add a node with id "${target}" or point ${field} at an existing node`);
+      }
+    }
+  }
+  return problems;
+}
+
+function goalProblems(journey: Journey): string[] {
+  const goals = journey.nodes.filter((node) => node.type === 'goal');
+  return goals
+    .slice(1)
+    .map((node) => `${where(journey, node)}: a journey has at most one goal and "${goals[0]?.id}" is one already; remove this one or make it an exit`);
+}
+
+/** The goal is reachable from any step that checks it, so only explicit edges are followed for the rest. */
+function unreachableProblems(journey: Journey): string[] {
+  const byId = new Map(journey.nodes.map((node) => [node.id, node]));
+  const seen = new Set<NodeId>();
+  const pending: NodeId[] = [journey.entry.next];
+  while (pending.length > 0) {
+    const id = pending.pop();
+    if (id === undefined || seen.has(id)) continue;
+    seen.add(id);
+    const node = byId.get(id);
+    if (node) pending.push(...successors(node).map((edge) => edge.target));
+  }
+  return journey.nodes
+    .filter((node) => node.type !== 'goal' && !seen.has(node.id))
+    .map((node) => `${where(journey, node)}: unreachable from the entry; remove it or point a next of another node at it`);
+}
+
+/** Nodes that hold the execution for a while, so a loop through one of them cannot spin. */
+function waits(node: JourneyNode): boolean {
+  return node.type === 'wait' || node.type === 'waitForEvent';
+}
+
+/**
+ * A loop without a wait would burn through the 25,000-event history in seconds. Finds the
+ * strongly connected components of the graph without its wait nodes; each one with a cycle is
+ * reported once, at its first node in journey order, with one concrete cycle.
+ */
+function loopProblems(journey: Journey): string[] {
+  const order = journey.nodes.filter((node) => !waits(node));
+  const inGraph = new Map(order.map((node) => [node.id, node]));
+  const edges = (id: NodeId): NodeId[] => {
+    const node = inGraph.get(id);
+    return node ? successors(node).map((edge) => edge.target).filter((target) => inGraph.has(target)) : [];
+  };
+  const problems: string[] = [];
+  for (const component of stronglyConnectedComponents(order.map((node) => node.id), edges)) {
+    const members = new Set(component);
+    const first = order.find((node) => members.has(node.id));
+    if (!first) continue;
+    const cycle = cycleFrom(first.id, members, edges);
+    if (cycle) {
+      problems.push(`${where(journey, first)}: loop ${cycle.join(' → ')} has no wait; add a wait or waitForEvent node inside the loop`);
+    }
+  }
+  return problems;
+}
+
+/** Tarjan's algorithm, iterative over the (small) node list. */
+function stronglyConnectedComponents(ids: NodeId[], edges: (id: NodeId) => NodeId[]): NodeId[][] {
+  let counter = 0;
+  const index = new Map<NodeId, number>();
+  const low = new Map<NodeId, number>();
+  const stack: NodeId[] = [];
+  const onStack = new Set<NodeId>();
+  const components: NodeId[][] = [];
+
+  const visit = (id: NodeId): void => {
+    index.set(id, counter);
+    low.set(id, counter);
+    counter += 1;
+    stack.push(id);
+    onStack.add(id);
+    for (const target of edges(id)) {
+      if (!index.has(target)) {
+        visit(target);
+        low.set(id, Math.min(low.get(id) ?? 0, low.get(target) ?? 0));
+      } else if (onStack.has(target)) {
+        low.set(id, Math.min(low.get(id) ?? 0, index.get(target) ?? 0));
+      }
+    }
+    if (low.get(id) === index.get(id)) {
+      const component: NodeId[] = [];
+      let member: NodeId | undefined;
+      do {
+        member = stack.pop();
+        if (member === undefined) break;
+        onStack.delete(member);
+        component.push(member);
+      } while (member !== id);
+      components.push(component);
+    }
+  };
+  for (const id of ids) if (!index.has(id)) visit(id);
+  return components;
+}
+
+/** A shortest cycle from `start` back to itself inside `members`, or undefined when there is none. */
+function cycleFrom(start: NodeId, members: Set<NodeId>, edges: (id: NodeId) => NodeId[]): NodeId[] | undefined {
+  const previous = new Map<NodeId, NodeId>();
+  const queue: NodeId[] = [start];
+  for (let head = 0; head < queue.length; head += 1) {
+    const id = queue[head];
+    if (id === undefined) break;
+    for (const target of edges(id)) {
+      if (!members.has(target)) continue;
+      if (target === start) {
+        // Walk the parents back to `start`, which has none.
+        const chain: NodeId[] = [];
+        for (let at: NodeId | undefined = id; at !== undefined; at = previous.get(at)) chain.unshift(at);
+        return [...chain, start];
+      }
+      if (!previous.has(target)) {
+        previous.set(target, id);
+        queue.push(target);
+      }
+    }
+  }
+  return undefined;
+}
+
+function templateProblems(journey: Journey, templatesDir: string): string[] {
+  const problems: string[] = [];
+  for (const node of journey.nodes) {
+    if (node.type !== 'send') continue;
+    const folder = join(templatesDir, node.templateId);
+    if (!isDirectory(folder)) {
+      problems.push(`${where(journey, node)}: template "${node.templateId}" does not exist; create ${shown(folder)}/ or use an existing template id`);
+      continue;
+    }
+    for (const channel of node.channels) {
+      const missing = TEMPLATE_FILES_BY_CHANNEL[channel].filter((file) => !existsSync(join(folder, file)));
+      if (missing.length > 0) {
+        problems.push(
+          `${where(journey, node)}: template "${node.templateId}" does not support channel "${channel}" (missing ${missing.join(', ')}); add them to ${shown(folder)}/ or remove "${channel}" from channels`,
+        );
+      }
+    }
+  }
+  return problems;
+}
+
+/** Paths inside the project are shown relative to its root, so messages read the same everywhere. */
+function shown(path: string): string {
+  const inside = relative(PROJECT_ROOT, path);
+  return inside.startsWith('..') ? path : inside;
+}
+
+function isDirectory(path: string): boolean {
+  return existsSync(path) && statSync(path).isDirectory();
+}

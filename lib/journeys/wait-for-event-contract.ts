@@ -1,0 +1,31 @@
+/**
+ * What a journey's waitForEvent step hands the waitForEvent function. The function stores
+ * `taskToken` keyed by customer, event and execution and returns; the ingest function later
+ * resumes the execution with `SendTaskSuccess` when the event arrives. When the timeout passes
+ * first, Step Functions fails the Task with `States.Timeout` and the journey takes its
+ * `timeoutNext` (a later `SendTaskSuccess` on that token gets `TaskTimedOut` and is ignored).
+ */
+import { z } from 'zod';
+import { CustomerIdSchema } from '../customer/model';
+import { EventNameSchema, JourneyIdSchema, NodeIdSchema } from './format';
+import { ExecutionNameSchema } from './send-contract';
+
+/** The waitForEvent function's input (the `Payload` of the `.waitForTaskToken` Task). */
+export const WaitForEventPayloadSchema = z.object({
+  customerId: CustomerIdSchema,
+  journey: JourneyIdSchema,
+  step: NodeIdSchema,
+  execution: ExecutionNameSchema,
+  event: EventNameSchema,
+  taskToken: z.string().min(1),
+  /** When the wait ends without the event, so the token store can expire the token. */
+  timeoutSeconds: z.number().int().min(1),
+});
+export type WaitForEventPayload = z.infer<typeof WaitForEventPayloadSchema>;
+
+/**
+ * The error name Step Functions gives a Task that outlives its `TimeoutSeconds`; the
+ * waitForEvent Task catches it. Local handlers throw an error with this name to take the
+ * timeout branch.
+ */
+export const TASK_TIMEOUT_ERROR = 'States.Timeout';

@@ -1,0 +1,21 @@
+/**
+ * `welcome`: a customer who signs up gets a welcome, tips two days later and, unless they buy
+ * within a week, a first-purchase nudge.
+ */
+import { days, defineJourney, onEvent, reachGoal, reEntry, send, setStage, wait, waitForEvent } from '../builder';
+
+export const welcome = defineJourney({
+  id: 'welcome',
+  name: 'Welcome',
+  description: 'Signed up: welcome, tips two days later, then a nudge if there is no first order within a week.',
+  entry: onEvent(['signed_up'], reEntry.never),
+  goal: { event: 'order_placed', stage: 'active' },
+  steps: [
+    setStage('new-customer', 'new_customer'),
+    send('welcome-email', { template: 'welcome', topic: 'marketing', channels: ['email'] }),
+    wait('settle-in', days(2)),
+    send('tips-email', { template: 'tips', topic: 'marketing', channels: ['email'] }),
+    waitForEvent('first-order', { event: 'order_placed', timeout: days(7), onEvent: reachGoal() }),
+    send('first-purchase-nudge', { template: 'first-purchase-nudge', topic: 'marketing', channels: ['email', 'sms'] }),
+  ],
+});
