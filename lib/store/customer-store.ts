@@ -462,6 +462,44 @@ export class CustomerStore {
     });
   }
 
+  /**
+   * Withdraws a `pending` reservation whose provider call provably sent nothing (throttled, or
+   * refused before accepting), so that the Step Functions retry of the same step can reserve and
+   * send again: the entry is deleted and its cap slot freed in one transaction. Returns `false`
+   * when there was nothing pending to withdraw (already settled, or never reserved).
+   */
+  async releaseReservation(customerId: string, idempotencyKey: string): Promise<boolean> {
+    const id = validCustomerId(customerId);
+    const key = parseRecord(IdempotencyKeySchema, idempotencyKey, 'idempotencyKey');
+    const what = `release send ${key} of customer ${id}`;
+    return this.guard(what, async () => {
+      for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt += 1) {
+        const entry = await this.getSendEntry(id, key);
+        if (entry?.status !== 'pending') return false;
+        const frequency = entry.countedInCap ? await this.readFrequency(id) : emptyFrequency();
+        const actions: TransactWriteItem[] = [
+          {
+            Delete: {
+              TableName: this.tableName,
+              Key: this.key(id, itemKeys.sendEntry(key)),
+              ConditionExpression: '#status = :pending',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':pending': { S: 'pending' } },
+            },
+          },
+        ];
+        if (frequency.sends.some((send) => send.key === key)) {
+          const sends = frequency.sends.filter((send) => send.key !== key);
+          actions.push({ Put: this.frequencyPut(id, { sends, version: frequency.version + 1 }, frequency.version) });
+        }
+        const result = await transactWrite(this.client, actions, what);
+        if (result.committed) return true;
+        await backOff(attempt);
+      }
+      throw new StoreContentionError(`${what}: concurrent writers kept winning`);
+    });
+  }
+
   /** The send-ledger entry for the key, read strongly consistently, or undefined. */
   async getSendEntry(customerId: string, idempotencyKey: string): Promise<SendEntry | undefined> {
     const id = validCustomerId(customerId);

@@ -267,6 +267,39 @@ describe('send-ledger outcomes', () => {
     });
   });
 
+  it('releases a throttled reservation and its cap slot so the retry can reserve again', async () => {
+    // Prepare
+    const customerId = await customerWithProfile();
+    await store.reserveSend(reservation(customerId, { execution: 'kept-exec' }));
+    await store.reserveSend(reservation(customerId, { expectedFrequency: await frequencyOf(customerId) }));
+
+    // Act
+    const released = await store.releaseReservation(customerId, key);
+
+    // Assess
+    expect(released).toBe(true);
+    expect(await store.getSendEntry(customerId, key)).toBeUndefined();
+    expect((await frequencyOf(customerId)).sends).toEqual([{ key: 'kept-exec/welcome-email', at: '2026-03-02T22:00:00Z' }]);
+    expect(await store.reserveSend(reservation(customerId, { expectedFrequency: await frequencyOf(customerId) }))).toMatchObject({
+      kind: 'reserved',
+    });
+  });
+
+  it('never releases an entry that was sent', async () => {
+    // Prepare
+    const customerId = await customerWithProfile();
+    await store.reserveSend(reservation(customerId));
+    await store.markSent(customerId, key, { providerMessageId: 'ses-0003', at: '2026-03-02T22:00:01Z' });
+
+    // Act
+    const released = await store.releaseReservation(customerId, key);
+
+    // Assess
+    expect(released).toBe(false);
+    expect(await store.getSendEntry(customerId, key)).toMatchObject({ status: 'sent' });
+    expect((await frequencyOf(customerId)).sends.map((send) => send.key)).toEqual([key]);
+  });
+
   it('refuses to mark a sent entry failed', async () => {
     // Prepare
     const customerId = await customerWithProfile();
