@@ -1,0 +1,55 @@
+/**
+ * The send function: one journey Send step. Wiring only; the work is `deliverMessage`.
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { deliverMessage, type DeliveryOutcome, type DeliveryPorts } from '../../lib/delivery/deliver-message';
+import { awsSendClients, channelSenders, deliveryPorts, SendEnvironmentSchema } from '../../lib/delivery/send-environment';
+import { toStepResult } from '../../lib/delivery/step-result';
+import { SendStepPayloadSchema, type SendStepResult } from '../../lib/journeys/send-contract';
+import { readEnvironment } from '../../lib/runtime/environment';
+import { observability, observedHandler } from '../../lib/runtime/observability';
+
+const tools = observability('send');
+const env = readEnvironment(SendEnvironmentSchema);
+const clients = awsSendClients();
+const senders = channelSenders(env, clients);
+let ports: Promise<DeliveryPorts> | undefined;
+
+async function loadPorts(): Promise<DeliveryPorts> {
+  const secret = await getSecret(env.LINK_SECRET_ID, { maxAge: 300 });
+  if (typeof secret !== 'string' || secret.length === 0) {
+    throw new Error(`secret ${env.LINK_SECRET_ID} holds no link-signing key`);
+  }
+  return deliveryPorts(env, clients, senders, secret);
+}
+
+function countOutcome(outcome: DeliveryOutcome): void {
+  const { metrics } = tools;
+  switch (outcome.outcome) {
+    case 'sent':
+      if (!outcome.replayed) metrics.addMetric(`sent_${outcome.channel}`, MetricUnit.Count, 1);
+      return;
+    case 'deferred':
+      metrics.addMetric('deferred', MetricUnit.Count, 1);
+      return;
+    case 'skipped':
+      metrics.addMetric(`skipped_${outcome.reason}`, MetricUnit.Count, 1);
+      return;
+    default:
+      metrics.addMetric(`${outcome.outcome}_${outcome.channel}`, MetricUnit.Count, 1);
+  }
+}
+
+/** Validates the Task payload (ids only), runs the step and reports its outcome. */
+export async function sendStep(event: unknown): Promise<SendStepResult> {
+  const payload = SendStepPayloadSchema.parse(event);
+  tools.logger.appendKeys({ customerId: payload.customerId, journey: payload.journey, execution: payload.execution, step: payload.step });
+  ports ??= loadPorts();
+  const outcome = await deliverMessage(await ports, payload);
+  countOutcome(outcome);
+  tools.logger.info('send step finished', { ...toStepResult(outcome) });
+  return toStepResult(outcome);
+}
+
+export const handler = observedHandler(tools, sendStep);

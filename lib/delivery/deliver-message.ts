@@ -1,0 +1,242 @@
+/**
+ * The send path of one journey Send step: read the customer once, ask the permission gate, and
+ * either record a skip, return a deferral, or send exactly once.
+ *
+ * "Once" rests on the send ledger, because SES, SMS and SQS accept no idempotency key and Lambda
+ * and Step Functions may run a step twice: the ledger entry, keyed by execution and step (never by
+ * attempt), is written with a condition before any provider is called, and whatever is found there
+ * on a later attempt is the answer — the provider is not called again.
+ */
+import type { Channel, CustomerSnapshot } from '../customer/model';
+import { decideDelivery, type DeferReason, type SkipReason } from '../permission';
+import {
+  ProviderRejectedError,
+  ProviderThrottledError,
+  ProviderUnavailableError,
+  ProviderUnknownOutcomeError,
+  MessageInvalidError,
+} from '../channels';
+import { SendTransitionError, type CustomerStore, type SendEntry } from '../store';
+import type { TemplateCatalog } from '../templates';
+import type { LinkConfig } from '../unsubscribe';
+import { isGoalReached } from '../journeys/effects';
+import type { SendStepPayload } from '../journeys/send-contract';
+import { composeMessage, dispatchMessage, type ChannelSenders, type ComposedMessage } from './compose-message';
+
+/** Everything the send path talks to; built once per process and passed in. */
+export interface DeliveryPorts {
+  readonly store: CustomerStore;
+  readonly templates: TemplateCatalog;
+  readonly links: LinkConfig;
+  readonly senders: ChannelSenders;
+  /** The clock: the wall clock in AWS, the virtual clock in simulation. */
+  readonly now: () => Date;
+}
+
+/** Reasons a step sends nothing besides the gate's own. */
+export const DELIVERY_SKIP_REASONS = ['unknown_customer', 'goal_reached'] as const;
+
+/** Reasons a message that the gate allowed still did not go out. */
+export const DELIVERY_FAILURE_REASONS = ['provider_rejected', 'message_invalid'] as const;
+
+/**
+ * How a Send step ended.
+ *
+ * - `sent`: the provider accepted the message (now, or on an earlier attempt: `replayed`).
+ * - `deferred`: not yet; come back at `until` and decide again.
+ * - `skipped`: nothing is sent, for `reason`.
+ * - `unknown`: the provider call failed ambiguously; the message may have gone out, so it is never
+ *   sent again automatically.
+ * - `failed`: the provider definitely refused the message, or it could not be built.
+ */
+export type DeliveryOutcome =
+  | { readonly outcome: 'sent'; readonly channel: Channel; readonly providerMessageId: string; readonly replayed: boolean }
+  | { readonly outcome: 'deferred'; readonly channel: Channel; readonly until: string; readonly reason: DeferReason }
+  | { readonly outcome: 'skipped'; readonly reason: SkipReason | (typeof DELIVERY_SKIP_REASONS)[number] }
+  | { readonly outcome: 'unknown'; readonly channel: Channel }
+  | { readonly outcome: 'failed'; readonly channel: Channel; readonly reason: (typeof DELIVERY_FAILURE_REASONS)[number] };
+
+/** Raised when concurrent sends to the same customer keep changing the cap under this one. */
+export class DeliveryContentionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeliveryContentionError';
+  }
+}
+
+/** Re-reads allowed when another journey reserved a cap slot for the same customer meanwhile. */
+const FREQUENCY_CONFLICT_ATTEMPTS = 8;
+
+/** The send-ledger key of a step: stable across retries and restarts of the same execution. */
+export function idempotencyKeyOf(execution: string, step: string): string {
+  return `${execution}/${step}`;
+}
+
+/**
+ * Runs one Send step. Throws `ProviderThrottledError` / `ProviderUnavailableError` (nothing was
+ * sent and the reservation is withdrawn: the Step Functions Retry sends later) and store errors;
+ * every other ending is a {@link DeliveryOutcome}.
+ */
+export async function deliverMessage(ports: DeliveryPorts, request: SendStepPayload): Promise<DeliveryOutcome> {
+  const key = idempotencyKeyOf(request.execution, request.step);
+  for (let attempt = 1; attempt <= FREQUENCY_CONFLICT_ATTEMPTS; attempt += 1) {
+    const snapshot = await ports.store.getSnapshot(request.customerId);
+    if (snapshot === undefined) {
+      return recordSkip(ports, request, 'unknown_customer');
+    }
+    // A reservation in the cap list means an earlier attempt got as far as the ledger: its entry
+    // is the answer. (Transactional sends are not in the list; their reservation still stops a
+    // second send below, through the ledger's condition.)
+    if (snapshot.frequency.sends.some((send) => send.key === key)) {
+      const earlier = await ports.store.getSendEntry(request.customerId, key);
+      if (earlier !== undefined) return settleEarlier(ports, earlier);
+    }
+    if (request.goal !== undefined && request.enteredAt !== undefined && isGoalReached(snapshot, request.goal, request.enteredAt)) {
+      return recordSkip(ports, request, 'goal_reached');
+    }
+    const now = ports.now();
+    const decision = decideDelivery(snapshot, { topic: request.topic, channels: request.channels }, now);
+    if (decision.kind === 'skip') return recordSkip(ports, request, decision.reason);
+    if (decision.kind === 'defer') {
+      const until = decision.until.toISOString();
+      await ports.store.recordDecision(request.customerId, {
+        ...decisionIds(request),
+        at: now.toISOString(),
+        outcome: 'deferred',
+        channel: decision.channel,
+        reason: decision.reason,
+        until,
+      });
+      return { outcome: 'deferred', channel: decision.channel, until, reason: decision.reason };
+    }
+    const outcome = await sendOnce(ports, request, snapshot, decision.channel, key, now);
+    if (outcome !== 'frequency_conflict') return outcome;
+  }
+  throw new DeliveryContentionError(
+    `send ${key} of customer ${request.customerId}: the frequency cap kept changing under ${FREQUENCY_CONFLICT_ATTEMPTS} attempts`,
+  );
+}
+
+async function sendOnce(
+  ports: DeliveryPorts,
+  request: SendStepPayload,
+  snapshot: CustomerSnapshot,
+  channel: Channel,
+  key: string,
+  now: Date,
+): Promise<DeliveryOutcome | 'frequency_conflict'> {
+  let composed: ComposedMessage;
+  try {
+    composed = composeMessage(channel, snapshot, { ...request, idempotencyKey: key }, { templates: ports.templates, links: ports.links, now });
+  } catch (error) {
+    if (!(error instanceof MessageInvalidError)) throw error;
+    // Nothing was reserved: the decision record is the only trace, and nothing went out.
+    await ports.store.recordDecision(request.customerId, {
+      ...decisionIds(request),
+      at: now.toISOString(),
+      outcome: 'skipped',
+      channel,
+      reason: 'message_invalid',
+    });
+    return { outcome: 'failed', channel, reason: 'message_invalid' };
+  }
+  const reservation = await ports.store.reserveSend({
+    customerId: request.customerId,
+    idempotencyKey: key,
+    journey: request.journey,
+    step: request.step,
+    execution: request.execution,
+    channel,
+    topic: request.topic,
+    at: now.toISOString(),
+    expectedFrequency: snapshot.frequency,
+  });
+  if (reservation.kind === 'frequency_conflict') return 'frequency_conflict';
+  if (reservation.kind === 'duplicate') return settleEarlier(ports, reservation.entry);
+
+  let providerMessageId: string;
+  try {
+    ({ providerMessageId } = await dispatchMessage(ports.senders, composed));
+  } catch (error) {
+    return settleProviderFailure(ports, request, key, channel, error);
+  }
+  // If this write fails (or the process dies first), the entry stays `pending` and the next
+  // attempt turns it into `unknown` without calling the provider again.
+  await ports.store.markSent(request.customerId, key, { providerMessageId, at: ports.now().toISOString() });
+  return { outcome: 'sent', channel, providerMessageId, replayed: false };
+}
+
+/**
+ * Records what a failed provider call means for the message. Throttled or unreachable: nothing
+ * was sent, so the reservation is withdrawn and the error rethrown for the Step Functions Retry.
+ */
+async function settleProviderFailure(
+  ports: DeliveryPorts,
+  request: SendStepPayload,
+  key: string,
+  channel: Channel,
+  error: unknown,
+): Promise<DeliveryOutcome> {
+  const at = ports.now().toISOString();
+  if (error instanceof ProviderThrottledError || error instanceof ProviderUnavailableError) {
+    await ports.store.releaseReservation(request.customerId, key);
+    throw error;
+  }
+  if (error instanceof ProviderRejectedError || error instanceof MessageInvalidError) {
+    await ports.store.markFailed(request.customerId, key, { error: error.name, at });
+    return { outcome: 'failed', channel, reason: error instanceof ProviderRejectedError ? 'provider_rejected' : 'message_invalid' };
+  }
+  // A timeout, a 5xx, or anything we cannot explain after the request may have left: the
+  // message may be on its way, so it is never sent again automatically.
+  const name = error instanceof ProviderUnknownOutcomeError ? error.name : error instanceof Error ? error.name : 'UnknownError';
+  await ports.store.markUnknown(request.customerId, key, { error: name, at });
+  return { outcome: 'unknown', channel };
+}
+
+/**
+ * The answer for a step whose ledger entry already exists. A `pending` entry belongs to an attempt
+ * that stopped between reserving and settling, after the provider may have accepted the message:
+ * it becomes `unknown`, and nothing is sent.
+ */
+async function settleEarlier(ports: DeliveryPorts, entry: SendEntry): Promise<DeliveryOutcome> {
+  switch (entry.status) {
+    case 'sent':
+      return { outcome: 'sent', channel: entry.channel, providerMessageId: entry.providerMessageId ?? '', replayed: true };
+    case 'failed':
+      return { outcome: 'failed', channel: entry.channel, reason: 'provider_rejected' };
+    case 'unknown':
+      return { outcome: 'unknown', channel: entry.channel };
+    case 'pending':
+      try {
+        await ports.store.markUnknown(entry.customerId, entry.idempotencyKey, {
+          error: 'InterruptedAttempt',
+          at: ports.now().toISOString(),
+        });
+        return { outcome: 'unknown', channel: entry.channel };
+      } catch (error) {
+        // The attempt was not interrupted after all: it settled while we looked. Its answer stands.
+        if (!(error instanceof SendTransitionError)) throw error;
+        const settled = await ports.store.getSendEntry(entry.customerId, entry.idempotencyKey);
+        if (settled === undefined || settled.status === 'pending') throw error;
+        return settleEarlier(ports, settled);
+      }
+  }
+}
+
+async function recordSkip(
+  ports: DeliveryPorts,
+  request: SendStepPayload,
+  reason: SkipReason | (typeof DELIVERY_SKIP_REASONS)[number],
+): Promise<DeliveryOutcome> {
+  await ports.store.recordDecision(request.customerId, {
+    ...decisionIds(request),
+    at: ports.now().toISOString(),
+    outcome: 'skipped',
+    reason,
+  });
+  return { outcome: 'skipped', reason };
+}
+
+function decisionIds(request: SendStepPayload): { execution: string; journey: string; step: string } {
+  return { execution: request.execution, journey: request.journey, step: request.step };
+}

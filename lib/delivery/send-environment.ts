@@ -1,0 +1,83 @@
+/**
+ * The send function's settings, the clients it talks through, and the ports built from them.
+ * The same builder serves the Lambda (AWS endpoints) and the local stack (emulator endpoints).
+ */
+import { z } from 'zod';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CustomerStore } from '../store/customer-store';
+import { SesEmailSender } from '../channels/email';
+import { EndUserMessagingSmsSender } from '../channels/sms';
+import { SqsDirectMailSender } from '../channels/mail';
+import { PROVIDER_CLIENT_CONFIG } from '../channels/port';
+import { loadTemplateCatalog } from '../templates/catalog';
+import type { DeliveryPorts } from './deliver-message';
+import type { ChannelSenders } from './compose-message';
+
+/** Environment variables of the send function. */
+export const SendEnvironmentSchema = z.object({
+  CUSTOMER_TABLE_NAME: z.string().min(1),
+  FROM_EMAIL_ADDRESS: z.string().min(3),
+  SES_CONFIGURATION_SET: z.string().min(1),
+  SMS_ORIGINATION_IDENTITY: z.string().min(1),
+  SMS_CONFIGURATION_SET: z.string().min(1),
+  DIRECT_MAIL_QUEUE_URL: z.url(),
+  PUBLIC_BASE_URL: z.url(),
+  /** Secrets Manager secret (name or ARN) holding the link-signing key. */
+  LINK_SECRET_ID: z.string().min(1),
+  /** Folder of message templates; in the Lambda bundle, `templates` beside the handler. */
+  TEMPLATES_DIR: z.string().min(1).default('templates'),
+});
+export type SendEnvironment = z.infer<typeof SendEnvironmentSchema>;
+
+/** The SDK clients the send path uses; an endpoint override points them at emulators. */
+export interface SendClients {
+  readonly dynamodb: DynamoDBClient;
+  readonly ses: SESv2Client;
+  readonly sms: PinpointSMSVoiceV2Client;
+  readonly sqs: SQSClient;
+}
+
+/** Clients for the Lambda: region from the runtime, no SDK retries on providers (see PROVIDER_CLIENT_CONFIG). */
+export function awsSendClients(): SendClients {
+  return {
+    dynamodb: new DynamoDBClient({}),
+    ses: new SESv2Client({ ...PROVIDER_CLIENT_CONFIG }),
+    sms: new PinpointSMSVoiceV2Client({ ...PROVIDER_CLIENT_CONFIG }),
+    sqs: new SQSClient({ ...PROVIDER_CLIENT_CONFIG }),
+  };
+}
+
+/** The channel adapters for the settings and clients. */
+export function channelSenders(env: SendEnvironment, clients: SendClients): ChannelSenders {
+  return {
+    email: new SesEmailSender(clients.ses, {
+      fromEmailAddress: env.FROM_EMAIL_ADDRESS,
+      configurationSetName: env.SES_CONFIGURATION_SET,
+    }),
+    sms: new EndUserMessagingSmsSender(clients.sms, {
+      originationIdentity: env.SMS_ORIGINATION_IDENTITY,
+      configurationSetName: env.SMS_CONFIGURATION_SET,
+    }),
+    mail: new SqsDirectMailSender(clients.sqs, { queueUrl: env.DIRECT_MAIL_QUEUE_URL }),
+  };
+}
+
+/** Everything `deliverMessage` needs, given the settings, clients, adapters and signing secret. */
+export function deliveryPorts(
+  env: SendEnvironment,
+  clients: Pick<SendClients, 'dynamodb'>,
+  senders: ChannelSenders,
+  linkSecret: string,
+  now: () => Date = () => new Date(),
+): DeliveryPorts {
+  return {
+    store: new CustomerStore({ client: clients.dynamodb, tableName: env.CUSTOMER_TABLE_NAME }),
+    templates: loadTemplateCatalog(env.TEMPLATES_DIR),
+    links: { baseUrl: env.PUBLIC_BASE_URL, secret: linkSecret },
+    senders,
+    now,
+  };
+}
