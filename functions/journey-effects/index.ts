@@ -1,0 +1,41 @@
+/**
+ * The journeyEffects function: buckets, branches, computed waits, stage changes, goals and exits
+ * of every journey (contract: lib/journeys/effects-contract.ts). Wiring only; the work is
+ * `performJourneyEffect` (lib/journeys/effects.ts) over the customer table (lib/ingest/journey-records.ts).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { TableEnvironmentSchema } from '../../lib/ingest/environments';
+import { journeyEffectsPorts } from '../../lib/ingest/journey-records';
+import { performJourneyEffect } from '../../lib/journeys/effects';
+import { JourneyEffectsInputSchema, type JourneyEffectsOutput } from '../../lib/journeys/effects-contract';
+import { CustomerStore } from '../../lib/store/customer-store';
+import { readEnvironment } from '../../lib/runtime/environment';
+import { observability, observedHandler } from '../../lib/runtime/observability';
+
+const tools = observability('journey-effects');
+const env = readEnvironment(TableEnvironmentSchema);
+const client = tools.tracer.captureAWSv3Client(new DynamoDBClient({}));
+const ports = journeyEffectsPorts({
+  store: new CustomerStore({ client, tableName: env.CUSTOMER_TABLE_NAME }),
+  client,
+  tableName: env.CUSTOMER_TABLE_NAME,
+});
+
+/** Actions worth a metric per journey: how customers leave journeys and move between stages. */
+const COUNTED_ACTIONS = new Set(['goal', 'exit', 'sendFailed', 'setStage']);
+
+/** Performs one journeyEffects action. */
+export async function journeyEffects(event: unknown): Promise<JourneyEffectsOutput> {
+  const input = JourneyEffectsInputSchema.parse(event);
+  const { customerId, journey, execution, step, action } = input;
+  tools.logger.appendKeys({ customerId, journey, execution, step });
+  const output = await performJourneyEffect(input, ports);
+  if (COUNTED_ACTIONS.has(action)) {
+    tools.metrics.singleMetric().addDimension('journey', journey).addMetric(`journey_${action}`, MetricUnit.Count, 1);
+  }
+  tools.logger.info('journey effect', { action, ...output });
+  return output;
+}
+
+export const handler = observedHandler(tools, journeyEffects);

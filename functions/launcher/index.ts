@@ -1,0 +1,41 @@
+/**
+ * The launch worker: one batch of an audience launch (the launcher state machine's Distributed
+ * Map hands it up to LAUNCH_BATCH_SIZE customers). Wiring only; the work is `launchBatch`
+ * (lib/ingest/launch-batch.ts).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { LaunchEnvironmentSchema } from '../../lib/ingest/environments';
+import { launchBatch, LaunchBatchSchema, type LaunchBatchResult } from '../../lib/ingest/launch-batch';
+import { LAUNCH_SFN_MAX_ATTEMPTS } from '../../lib/ingest/launch-sizing';
+import { readEnvironment } from '../../lib/runtime/environment';
+import { observability, observedHandler } from '../../lib/runtime/observability';
+
+const tools = observability('launcher');
+const env = readEnvironment(LaunchEnvironmentSchema);
+const ports = {
+  dynamodb: tools.tracer.captureAWSv3Client(new DynamoDBClient({})),
+  // Throttled starts wait and retry (adaptive mode) rather than failing the batch.
+  sfn: tools.tracer.captureAWSv3Client(new SFNClient({ retryMode: 'adaptive', maxAttempts: LAUNCH_SFN_MAX_ATTEMPTS })),
+  tableName: env.CUSTOMER_TABLE_NAME,
+  routes: env.JOURNEY_ROUTES,
+};
+
+/** Starts the journey for one batch of an audience. */
+export async function startBatch(event: unknown): Promise<LaunchBatchResult> {
+  const batch = LaunchBatchSchema.parse(event);
+  const { journey, launchId } = batch.BatchInput;
+  tools.logger.appendKeys({ journey, launchId });
+  const result = await launchBatch(ports, batch);
+  const counted = tools.metrics.singleMetric().addDimension('journey', journey);
+  counted.addMetric('launch_started', MetricUnit.Count, result.started);
+  counted.addMetric('launch_already_started', MetricUnit.Count, result.alreadyStarted);
+  counted.addMetric('launch_not_eligible', MetricUnit.Count, result.notEligible);
+  counted.addMetric('launch_invalid_rows', MetricUnit.Count, result.invalidRows.length);
+  if (result.invalidRows.length > 0) tools.logger.warn('audience rows without a valid customer id', { rows: result.invalidRows });
+  tools.logger.info('launch batch finished', { ...result, invalidRows: result.invalidRows.length });
+  return result;
+}
+
+export const handler = observedHandler(tools, startBatch);

@@ -1,0 +1,191 @@
+/**
+ * Customer events as they arrive on the Overture event bus, and their validation.
+ *
+ * An event is an EventBridge event whose `detail-type` is the event name (`order_placed`) and
+ * whose `detail` names the customer by id and carries what was learnt: attributes, and for the
+ * events that bring them, profile fields, consents and preferences. The ingest function never
+ * logs a detail; execution input and names get the customer id and the entry key only.
+ *
+ * ```json
+ * { "source": "shop.checkout", "detail-type": "order_placed", "time": "2026-03-02T10:00:00Z",
+ *   "detail": { "customerId": "c-001", "eventId": "order-8812", "touchpoint": "web",
+ *               "attributes": { "lastOrderValue": 42.5 } } }
+ * ```
+ */
+import { z } from 'zod';
+import {
+  AttributeValueSchema,
+  ChannelSchema,
+  ConsentProofSchema,
+  ConsentStatusSchema,
+  CustomerIdSchema,
+  InstantSchema,
+  LifecycleStageSchema,
+  PhoneSchema,
+  PostalAddressSchema,
+  PreferencesSchema,
+  TimeZoneSchema,
+  TopicSchema,
+  TouchpointSchema,
+} from '../customer/model';
+import { EventNameSchema } from '../journeys/format';
+import { MAX_ATTRIBUTE_CHANGES } from '../store/customer-store';
+
+/**
+ * The customer event names the bus routes to the ingest function besides those the journeys
+ * name (entry events, waits, goals): the lifecycle events every deployment receives.
+ */
+export const CUSTOMER_EVENT_TYPES = [
+  'signed_up',
+  'lead_captured',
+  'order_placed',
+  'cart_abandoned',
+  'store_visit',
+  'call_centre_contact',
+  'profile_changed',
+  'consent_changed',
+] as const;
+export type CustomerEventType = (typeof CUSTOMER_EVENT_TYPES)[number];
+
+/** Where an event was learnt when it does not say: the touchpoint that each type implies. */
+export const DEFAULT_TOUCHPOINTS: Partial<Record<string, z.infer<typeof TouchpointSchema>>> = {
+  store_visit: 'store',
+  call_centre_contact: 'phone',
+};
+
+/**
+ * A producer's id for the event (order number, form submission id…). It makes the entry key of
+ * the journeys the event starts, so a producer that sends the same event twice starts nothing
+ * twice; without it the EventBridge event id is used, which differs between two PutEvents calls.
+ */
+export const EventIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'must be 1–128 letters, digits, "_", ".", ":" or "-"');
+
+/** Profile fields an event may set; the rest of the profile stays as it is. */
+export const ProfileFieldsSchema = z
+  .object({
+    timezone: TimeZoneSchema.optional(),
+    stage: LifecycleStageSchema.optional(),
+    email: z.email().optional(),
+    phone: PhoneSchema.optional(),
+    address: PostalAddressSchema.optional(),
+  })
+  .strict();
+export type ProfileFields = z.infer<typeof ProfileFieldsSchema>;
+
+/** A consent given or withdrawn, with its proof; `at` defaults to the event's time. */
+export const ConsentChangeSchema = z
+  .object({
+    channel: ChannelSchema,
+    topic: TopicSchema,
+    status: ConsentStatusSchema,
+    at: InstantSchema.optional(),
+    proof: ConsentProofSchema,
+  })
+  .strict();
+export type ConsentChange = z.infer<typeof ConsentChangeSchema>;
+
+/** Attribute names ingest keeps itself (see `lastEventAttribute`); events may not set them. */
+const RESERVED_ATTRIBUTE_PREFIX = 'lastEvent.';
+
+/** The `detail` of a customer event. */
+export const CustomerEventDetailSchema = z
+  .object({
+    customerId: CustomerIdSchema,
+    eventId: EventIdSchema.optional(),
+    /** When it happened; defaults to the EventBridge event's `time`. */
+    occurredAt: InstantSchema.optional(),
+    touchpoint: TouchpointSchema.optional(),
+    attributes: z
+      .record(z.string().min(1).max(128), AttributeValueSchema)
+      // One name is taken by the event's own `lastEvent.<name>` attribute.
+      .refine((record) => Object.keys(record).length < MAX_ATTRIBUTE_CHANGES, `must hold at most ${MAX_ATTRIBUTE_CHANGES - 1} attributes`)
+      .superRefine((record, ctx) => {
+        for (const name of Object.keys(record).filter((key) => key.startsWith(RESERVED_ATTRIBUTE_PREFIX))) {
+          ctx.addIssue({ code: 'custom', path: [name], message: `is kept by the ingest function; "${RESERVED_ATTRIBUTE_PREFIX}" names are reserved` });
+        }
+      })
+      .optional(),
+    profile: ProfileFieldsSchema.optional(),
+    consents: z.array(ConsentChangeSchema).min(1).max(20).optional(),
+    preferences: PreferencesSchema.optional(),
+  })
+  .strict();
+export type CustomerEventDetail = z.infer<typeof CustomerEventDetailSchema>;
+
+/** The EventBridge envelope of a customer event (only the fields ingest reads). */
+export const CustomerEventEnvelopeSchema = z.object({
+  id: z.string().min(1),
+  'detail-type': EventNameSchema,
+  source: z.string().min(1),
+  time: InstantSchema,
+  detail: CustomerEventDetailSchema,
+});
+
+/** A validated customer event, with defaults filled in. */
+export interface CustomerEvent {
+  readonly name: string;
+  readonly customerId: string;
+  /** The producer's event id, or the EventBridge event id. */
+  readonly eventId: string;
+  /** When it happened, as `2026-03-02T10:00:00.000Z` whatever offset the producer used. */
+  readonly occurredAt: string;
+  readonly touchpoint?: z.infer<typeof TouchpointSchema>;
+  readonly attributes: Readonly<Record<string, z.infer<typeof AttributeValueSchema>>>;
+  readonly profile?: ProfileFields;
+  readonly consents: readonly ConsentChange[];
+  readonly preferences?: z.infer<typeof PreferencesSchema>;
+}
+
+/** The outcome of {@link parseCustomerEvent}. */
+export type ParsedCustomerEvent =
+  | { readonly valid: true; readonly event: CustomerEvent }
+  /** `reason` names each bad field (`detail.customerId: …`), never a field's value. */
+  | { readonly valid: false; readonly reason: string; readonly customerId?: string };
+
+/**
+ * Validates an EventBridge event as a customer event. Rules beyond the schema: a
+ * `consent_changed` carries consents; a `profile_changed` carries a profile, attributes or
+ * preferences.
+ */
+export function parseCustomerEvent(input: unknown): ParsedCustomerEvent {
+  const parsed = CustomerEventEnvelopeSchema.safeParse(input);
+  if (!parsed.success) {
+    const reason = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(event)'}: ${issue.message}`).join('; ');
+    return { valid: false, reason, customerId: customerIdOf(input) };
+  }
+  const { detail } = parsed.data;
+  const name = parsed.data['detail-type'];
+  if (name === 'consent_changed' && detail.consents === undefined) {
+    return { valid: false, reason: 'detail.consents: a consent_changed event needs at least one consent', customerId: detail.customerId };
+  }
+  if (name === 'profile_changed' && !detail.profile && !detail.attributes && !detail.preferences) {
+    return {
+      valid: false,
+      reason: 'detail: a profile_changed event needs profile, attributes or preferences',
+      customerId: detail.customerId,
+    };
+  }
+  return {
+    valid: true,
+    event: {
+      name,
+      customerId: detail.customerId,
+      eventId: detail.eventId ?? parsed.data.id,
+      // One form (UTC, milliseconds) so stored instants compare as strings (the inactivity scan relies on it).
+      occurredAt: new Date(detail.occurredAt ?? parsed.data.time).toISOString(),
+      touchpoint: detail.touchpoint ?? DEFAULT_TOUCHPOINTS[name],
+      attributes: detail.attributes ?? {},
+      profile: detail.profile,
+      consents: detail.consents ?? [],
+      preferences: detail.preferences,
+    },
+  };
+}
+
+/** The customer id of a rejected event, when it has a valid one (for the dead-letter message). */
+function customerIdOf(input: unknown): string | undefined {
+  const shape = z.object({ detail: z.object({ customerId: CustomerIdSchema }) }).safeParse(input);
+  return shape.success ? shape.data.detail.customerId : undefined;
+}

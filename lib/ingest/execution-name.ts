@@ -1,0 +1,44 @@
+/**
+ * Deterministic execution names: `<journey>-<customerId>-<entryKey>`.
+ *
+ * Step Functions refuses a second execution with the name of one that exists (running, or closed
+ * less than 90 days ago), so naming an execution after what caused it makes every start
+ * idempotent: a repeated event, a retried Lambda or a relaunched audience starts nothing twice.
+ * Names carry ids only and stay within the limits of the service: at most 80 characters of
+ * letters, digits, `-` and `_`.
+ */
+import { createHash } from 'node:crypto';
+
+/** The longest execution name Step Functions accepts. */
+export const MAX_EXECUTION_NAME_LENGTH = 80;
+
+const PLAIN_ENTRY_KEY = /^[A-Za-z0-9_-]{1,40}$/;
+const UNSAFE_CHARACTERS = /[^A-Za-z0-9_-]+/g;
+
+function shortHash(text: string, length: number): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, length);
+}
+
+/**
+ * The entry key for a raw key (an event id, a launch id, a date): the key itself when it is
+ * plain and short, else a readable prefix plus a hash of the whole, so two different raw keys
+ * never share an entry key.
+ */
+export function entryKeyOf(raw: string): string {
+  if (PLAIN_ENTRY_KEY.test(raw)) return raw;
+  const readable = raw.replace(UNSAFE_CHARACTERS, '_').slice(0, 24).replace(/^_+|_+$/g, '');
+  const hash = shortHash(raw, 12);
+  return readable === '' ? hash : `${readable}-${hash}`;
+}
+
+/**
+ * The execution name of `journey` for `customerId` entered under `entryKey`. When the plain
+ * name would exceed 80 characters, its first 67 are kept (the journey and, usually, the customer
+ * id stay readable for operators) and a hash of the whole name is appended.
+ */
+export function executionName(journey: string, customerId: string, entryKey: string): string {
+  const plain = `${journey}-${customerId}-${entryKeyOf(entryKey)}`;
+  if (plain.length <= MAX_EXECUTION_NAME_LENGTH) return plain;
+  const hash = shortHash(plain, 12);
+  return `${plain.slice(0, MAX_EXECUTION_NAME_LENGTH - hash.length - 1)}-${hash}`;
+}

@@ -1,0 +1,143 @@
+/**
+ * What the ingest function does with one valid customer event, in this order:
+ *
+ * 1. profile fields, preferences and consents are written through the customer store (a profile
+ *    is created when the event brings a time zone; an event older than the stored profile does
+ *    not overwrite it) and the phone index follows the profile's number;
+ * 2. the attributes are set with their history, together with `lastEvent.<name>` (its value and
+ *    `changedAt` are the event's time) which goals, `eventWithin` conditions and the inactivity
+ *    scan read — so any execution resumed or started next already sees the event;
+ * 3. executions waiting for this event are resumed (task tokens);
+ * 4. journeys whose entry is this event are started, for customers that have a profile, under
+ *    the entry key of the event id (see start-journey.ts).
+ *
+ * Every step is idempotent, so EventBridge's at-least-once delivery and Lambda's retries repeat
+ * nothing: the profile write is last-write-wins by time, the consent ledger ignores a replayed
+ * event, unchanged attributes write nothing, spent tokens are gone, and execution names repeat.
+ */
+import type { Profile } from '../customer/model';
+import { lastEventAttribute } from '../journeys/effects';
+import type { CustomerStore } from '../store/customer-store';
+import { indexProfilePhone, unindexPhone } from '../store/phone-index';
+import type { AttributeChangeOutcome } from '../store/records';
+import type { CustomerEvent, ProfileFields } from './customer-event';
+import { routesStartedBy, type JourneyRoute } from './journey-routes';
+import { resumeWaitingExecutions, type ResumePorts } from './resume-waiting';
+import { startJourney, type JourneyStartOutcome, type JourneyStartPorts } from './start-journey';
+
+/** Everything ingest reads and writes through. */
+export interface IngestPorts extends JourneyStartPorts, ResumePorts {
+  readonly store: CustomerStore;
+  /** The deployed journeys (see journey-routes.ts). */
+  readonly routes: readonly JourneyRoute[];
+}
+
+/** What happened to the profile. `missing`: none exists and the event brings no time zone to create one. */
+export type ProfileOutcome = 'created' | 'updated' | 'stale' | 'unchanged' | 'missing';
+
+/** What ingest did with one event: ids, codes and counts only (safe to log). */
+export interface IngestOutcome {
+  readonly profile: ProfileOutcome;
+  readonly consentsRecorded: number;
+  readonly attributes: AttributeChangeOutcome;
+  /** Executions resumed by this event. */
+  readonly resumed: readonly { readonly journey: string; readonly execution: string }[];
+  /** Waits found whose timeout had already passed. */
+  readonly expiredWaits: number;
+  /** One entry per journey this event starts; `no_profile` when the customer is unknown. */
+  readonly journeys: readonly { readonly journey: string; readonly execution?: string; readonly outcome: JourneyStartOutcome | 'no_profile' }[];
+}
+
+/** Ingests one validated customer event (see the module comment for the order of steps). */
+export async function ingestCustomerEvent(ports: IngestPorts, event: CustomerEvent): Promise<IngestOutcome> {
+  const { customerId, occurredAt } = event;
+  const existing = (await ports.store.getSnapshot(customerId))?.profile;
+  const profile = await writeProfile(ports, existing, event);
+  if (event.preferences) await ports.store.putPreferences(customerId, event.preferences);
+
+  let consentsRecorded = 0;
+  for (const consent of event.consents) {
+    const outcome = await ports.store.recordConsent(customerId, {
+      channel: consent.channel,
+      topic: consent.topic,
+      status: consent.status,
+      at: consent.at ?? occurredAt,
+      proof: consent.proof,
+    });
+    if (outcome.ledger === 'appended') consentsRecorded += 1;
+  }
+
+  const attributes = await ports.store.setAttributes(
+    customerId,
+    { ...event.attributes, [lastEventAttribute(event.name)]: occurredAt },
+    { at: occurredAt, touchpoint: event.touchpoint },
+  );
+
+  const { resumed, expired } = await resumeWaitingExecutions(ports, customerId, {
+    event: event.name,
+    eventId: event.eventId,
+    occurredAt,
+  });
+
+  const hasProfile = existing !== undefined || profile === 'created';
+  const journeys: IngestOutcome['journeys'][number][] = [];
+  for (const route of routesStartedBy(ports.routes, event.name)) {
+    if (!hasProfile) {
+      journeys.push({ journey: route.journey, outcome: 'no_profile' });
+      continue;
+    }
+    const start = await startJourney(ports, { route, customerId, entryKey: event.eventId, at: occurredAt });
+    journeys.push({ journey: route.journey, execution: start.execution, outcome: start.outcome });
+  }
+
+  return {
+    profile,
+    consentsRecorded,
+    attributes,
+    resumed: resumed.map((task) => ({ journey: task.journey, execution: task.execution })),
+    expiredWaits: expired,
+    journeys,
+  };
+}
+
+async function writeProfile(ports: IngestPorts, existing: Profile | undefined, event: CustomerEvent): Promise<ProfileOutcome> {
+  const next = mergeProfile(existing, event.profile, event);
+  if (next === 'missing' || next === 'stale' || next === 'unchanged') return next;
+  await ports.store.putProfile(next);
+  // Inbound SMS (STOP, START) finds the customer by number through the phone index.
+  const phoneIndex = { client: ports.dynamodb, tableName: ports.tableName };
+  if (existing?.phone !== undefined && existing.phone !== next.phone) await unindexPhone(phoneIndex, existing.phone, next.customerId);
+  await indexProfilePhone(phoneIndex, next);
+  return existing ? 'updated' : 'created';
+}
+
+/**
+ * The profile after the event: the stored one with the event's fields over it. A new profile
+ * needs a time zone; its stage defaults to `prospect` (journeys move it on).
+ */
+export function mergeProfile(
+  existing: Profile | undefined,
+  fields: ProfileFields | undefined,
+  event: Pick<CustomerEvent, 'customerId' | 'occurredAt'>,
+): Profile | 'missing' | 'stale' | 'unchanged' {
+  if (!existing) {
+    if (!fields?.timezone) return 'missing';
+    return {
+      customerId: event.customerId,
+      stage: fields.stage ?? 'prospect',
+      timezone: fields.timezone,
+      email: fields.email,
+      phone: fields.phone,
+      address: fields.address,
+      updatedAt: event.occurredAt,
+    };
+  }
+  if (!fields || Object.keys(fields).length === 0) return 'unchanged';
+  if (Date.parse(existing.updatedAt) > Date.parse(event.occurredAt)) return 'stale';
+  const merged: Profile = { ...existing, ...definedFields(fields), updatedAt: event.occurredAt };
+  return JSON.stringify({ ...merged, updatedAt: existing.updatedAt }) === JSON.stringify(existing) ? 'unchanged' : merged;
+}
+
+function definedFields(fields: ProfileFields): Partial<Profile> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<Profile>;
+}

@@ -1,0 +1,113 @@
+/**
+ * The journeyEffects function's storage in AWS (the {@link JourneyEffectsPorts} of effects.ts):
+ * customers read through the customer store, and two records in the customer's partition.
+ *
+ * - `JOURNEY#<execution>#<step>#<record>`: one per goal, exit, failed send or stage change of an
+ *   execution step, written once (a conditional put), so a Task that Step Functions runs twice
+ *   records once. Operators read a customer's journey history with one Query of `JOURNEY#`.
+ * - the stage change itself: one UpdateItem of the profile's `stage`, which leaves every other
+ *   profile field as it is, even one written concurrently by ingest.
+ */
+import { ConditionalCheckFailedException, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CustomerNotFoundError, type JourneyEffectsPorts, type JourneyOutcome, type StageChange } from '../journeys/effects';
+import type { CustomerStore } from '../store/customer-store';
+import { itemKeys } from '../store/item-keys';
+import { PARTITION_KEY, SORT_KEY } from '../store/table-design';
+
+/** Sort-key prefix of journey records. */
+export const JOURNEY_RECORD_PREFIX = 'JOURNEY#';
+
+/** What a journey record records. */
+export type JourneyRecordKind = JourneyOutcome['kind'] | 'stage';
+
+/** The sort key of the `record` of `step` in `execution` (a goal step records its stage change too). */
+export function journeyRecordKey(execution: string, step: string, record: JourneyRecordKind): string {
+  return `${JOURNEY_RECORD_PREFIX}${execution}#${step}#${record}`;
+}
+
+/** What the AWS ports need. */
+export interface JourneyRecordsOptions {
+  readonly store: CustomerStore;
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  readonly now?: () => Date;
+}
+
+/** The journeyEffects ports backed by the customer table. */
+export function journeyEffectsPorts(options: JourneyRecordsOptions): JourneyEffectsPorts {
+  const { client, tableName } = options;
+
+  /** Writes the record unless one exists; resolves false for a repeat. */
+  const recordOnce = async (customerId: string, record: { readonly record: JourneyRecordKind; readonly execution: string; readonly step: string } & Record<string, string | undefined>) => {
+    const item = Object.fromEntries(
+      Object.entries({ kind: 'journey_record', ...record })
+        .filter((entry): entry is [string, string] => entry[1] !== undefined)
+        .map(([name, value]) => [name, { S: value }]),
+    );
+    try {
+      await client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: {
+            ...item,
+            [PARTITION_KEY]: { S: itemKeys.partition(customerId) },
+            [SORT_KEY]: { S: journeyRecordKey(record.execution, record.step, record.record) },
+          },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  };
+
+  return {
+    loadCustomer: (customerId) => options.store.getSnapshot(customerId),
+
+    async setStage(change: StageChange) {
+      try {
+        await client.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: { [PARTITION_KEY]: { S: itemKeys.partition(change.customerId) }, [SORT_KEY]: { S: itemKeys.profile() } },
+            // `updatedAt` stays: it orders profile writes by the time of the event that brought
+            // them, and a stage change is not such an event.
+            UpdateExpression: 'SET #stage = :stage',
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#stage': 'stage' },
+            ExpressionAttributeValues: { ':stage': { S: change.stage } },
+          }),
+        );
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) throw new CustomerNotFoundError(change.customerId, { cause: error });
+        throw error;
+      }
+      await recordOnce(change.customerId, {
+        record: 'stage',
+        journey: change.journey,
+        step: change.step,
+        execution: change.execution,
+        stage: change.stage,
+        at: change.at,
+      });
+    },
+
+    async recordOutcome(outcome: JourneyOutcome) {
+      await recordOnce(outcome.customerId, {
+        record: outcome.kind,
+        journey: outcome.journey,
+        step: outcome.step,
+        execution: outcome.execution,
+        at: outcome.at,
+        event: outcome.event,
+        reason: outcome.reason,
+        error: outcome.error,
+      });
+    },
+
+    now: options.now ?? (() => new Date()),
+  };
+}

@@ -1,0 +1,111 @@
+import { parseCustomerEvent } from '../../lib/ingest/customer-event';
+
+function busEvent(detailType: string, detail: Record<string, unknown>): Record<string, unknown> {
+  return {
+    version: '0',
+    id: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
+    'detail-type': detailType,
+    source: 'shop.checkout',
+    account: '111122223333',
+    time: '2026-03-02T10:00:00Z',
+    region: 'us-east-1',
+    resources: [],
+    detail,
+  };
+}
+
+describe('parseCustomerEvent', () => {
+  it('reads an order with the producer event id, the time in one UTC form, and its attributes', () => {
+    // Act
+    const parsed = parseCustomerEvent(
+      busEvent('order_placed', {
+        customerId: 'c-001',
+        eventId: 'order-8812',
+        occurredAt: '2026-03-02T11:30:00+01:00',
+        touchpoint: 'web',
+        attributes: { lastOrderValue: 42.5 },
+      }),
+    );
+
+    // Assess
+    expect(parsed).toEqual({
+      valid: true,
+      event: {
+        name: 'order_placed',
+        customerId: 'c-001',
+        eventId: 'order-8812',
+        occurredAt: '2026-03-02T10:30:00.000Z',
+        touchpoint: 'web',
+        attributes: { lastOrderValue: 42.5 },
+        profile: undefined,
+        consents: [],
+        preferences: undefined,
+      },
+    });
+  });
+
+  it('falls back to the EventBridge id and time, and takes the touchpoint a store visit implies', () => {
+    // Act
+    const parsed = parseCustomerEvent(busEvent('store_visit', { customerId: 'c-001' }));
+
+    // Assess
+    expect(parsed.valid && parsed.event).toMatchObject({
+      eventId: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
+      occurredAt: '2026-03-02T10:00:00.000Z',
+      touchpoint: 'store',
+    });
+  });
+
+  it('rejects an event without a customer id, naming the field', () => {
+    // Act
+    const parsed = parseCustomerEvent(busEvent('order_placed', { eventId: 'order-1' }));
+
+    // Assess
+    expect(parsed).toEqual({ valid: false, reason: expect.stringMatching(/^detail\.customerId: /), customerId: undefined });
+  });
+
+  it('names the bad field of a profile without repeating its value', () => {
+    // Act
+    const parsed = parseCustomerEvent(busEvent('signed_up', { customerId: 'c-001', profile: { email: 'not-an-address' } }));
+
+    // Assess
+    expect(parsed.valid).toBe(false);
+    expect(!parsed.valid && parsed.reason).toMatch(/^detail\.profile\.email: /);
+    expect(!parsed.valid && parsed.reason).not.toContain('not-an-address');
+    expect(!parsed.valid && parsed.customerId).toBe('c-001');
+  });
+
+  it('rejects a consent change that carries no consent', () => {
+    // Act
+    const parsed = parseCustomerEvent(busEvent('consent_changed', { customerId: 'c-001' }));
+
+    // Assess
+    expect(parsed).toEqual({
+      valid: false,
+      reason: 'detail.consents: a consent_changed event needs at least one consent',
+      customerId: 'c-001',
+    });
+  });
+
+  it('rejects a profile change that changes nothing', () => {
+    expect(parseCustomerEvent(busEvent('profile_changed', { customerId: 'c-001' })).valid).toBe(false);
+  });
+
+  it('keeps the lastEvent attributes to itself', () => {
+    // Act
+    const parsed = parseCustomerEvent(
+      busEvent('order_placed', { customerId: 'c-001', attributes: { 'lastEvent.order_placed': '2020-01-01T00:00:00Z' } }),
+    );
+
+    // Assess
+    expect(!parsed.valid && parsed.reason).toContain('"lastEvent." names are reserved');
+  });
+
+  it('rejects fields it does not know, so a typo is not silently dropped', () => {
+    expect(parseCustomerEvent(busEvent('order_placed', { customerId: 'c-001', atributes: {} })).valid).toBe(false);
+  });
+
+  it('rejects an event name that cannot be a journey event', () => {
+    expect(parseCustomerEvent(busEvent('Order Placed', { customerId: 'c-001' })).valid).toBe(false);
+  });
+});

@@ -1,0 +1,81 @@
+import fc from 'fast-check';
+import { entryKeyOf, executionName, MAX_EXECUTION_NAME_LENGTH } from '../../lib/ingest/execution-name';
+
+const journeyIds = fc.stringMatching(/^[a-z][a-z0-9-]{0,31}$/);
+const customerIds = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/);
+const rawKeys = fc.string({ minLength: 1, maxLength: 128 });
+
+describe('executionName', () => {
+  it('reads as journey, customer and entry key when they fit', () => {
+    // Act
+    const name = executionName('welcome', 'c-001', 'signup-42');
+
+    // Assess
+    expect(name).toBe('welcome-c-001-signup-42');
+  });
+
+  it('stays within 80 letters, digits, "-" and "_" for any journey, customer and raw key', () => {
+    fc.assert(
+      fc.property(journeyIds, customerIds, rawKeys, (journey, customerId, raw) => {
+        // Act
+        const name = executionName(journey, customerId, raw);
+
+        // Assess
+        expect(name.length).toBeLessThanOrEqual(MAX_EXECUTION_NAME_LENGTH);
+        expect(name).toMatch(/^[A-Za-z0-9_-]+$/);
+        expect(name.startsWith(`${journey}-`)).toBe(true);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('gives the same name for the same entry, so a repeated start finds the first execution', () => {
+    fc.assert(
+      fc.property(journeyIds, customerIds, rawKeys, (journey, customerId, raw) => {
+        expect(executionName(journey, customerId, raw)).toBe(executionName(journey, customerId, raw));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('gives different names to different entries, even when the plain name is too long', () => {
+    fc.assert(
+      fc.property(journeyIds, customerIds, rawKeys, rawKeys, (journey, customerId, first, second) => {
+        fc.pre(entryKeyOf(first) !== entryKeyOf(second));
+        expect(executionName(journey, customerId, first)).not.toBe(executionName(journey, customerId, second));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('keeps the journey and the customer id readable in a shortened name', () => {
+    // Prepare
+    const customerId = 'customer-0123456789-0123456789';
+
+    // Act
+    const name = executionName('active-cross-sell', customerId, 'order-2026-03-02-with-a-long-suffix-0001');
+
+    // Assess
+    expect(name).toHaveLength(MAX_EXECUTION_NAME_LENGTH);
+    expect(name.startsWith(`active-cross-sell-${customerId}-`)).toBe(true);
+  });
+});
+
+describe('entryKeyOf', () => {
+  it('keeps a plain short key as it is', () => {
+    expect(entryKeyOf('order-8812')).toBe('order-8812');
+  });
+
+  it('turns an EventBridge time into a readable key with a hash, without ":"', () => {
+    // Act
+    const key = entryKeyOf('2026-03-02T10:00:00Z');
+
+    // Assess
+    expect(key).toMatch(/^2026-03-02T10_00_00Z-[0-9a-f]{12}$/);
+  });
+
+  it('never maps two raw keys that differ only in unsafe characters to one key', () => {
+    expect(entryKeyOf('a:b')).not.toBe(entryKeyOf('a/b'));
+    expect(entryKeyOf('a:b')).not.toBe('a_b');
+  });
+});

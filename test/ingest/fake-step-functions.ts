@@ -1,0 +1,65 @@
+/**
+ * Step Functions as the ingest path sees it, faked on top of aws-sdk-client-mock: StartExecution
+ * refuses a name it has seen (ExecutionAlreadyExists), SendTaskSuccess accepts a token once and
+ * answers `TaskTimedOut` for the tokens a test marks as timed out.
+ */
+import {
+  ExecutionAlreadyExists,
+  SendTaskSuccessCommand,
+  SFNClient,
+  SFNServiceException,
+  StartExecutionCommand,
+  type SendTaskSuccessCommandInput,
+  type StartExecutionCommandInput,
+} from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+
+/** A fake of the Step Functions API calls ingest makes. */
+export interface FakeStepFunctions {
+  readonly client: SFNClient;
+  /** Executions started, in order. */
+  readonly started: StartExecutionCommandInput[];
+  /** Tokens returned with SendTaskSuccess, in order. */
+  readonly succeeded: SendTaskSuccessCommandInput[];
+  /** Makes SendTaskSuccess on `token` fail as Step Functions does after the wait's timeout. */
+  timeOut(token: string): void;
+  reset(): void;
+}
+
+/** Creates the fake (one per test file: aws-sdk-client-mock patches every SFNClient). */
+export function fakeStepFunctions(): FakeStepFunctions {
+  const mock = mockClient(SFNClient);
+  const started: StartExecutionCommandInput[] = [];
+  const succeeded: SendTaskSuccessCommandInput[] = [];
+  const timedOut = new Set<string>();
+  const install = () => {
+    mock.on(StartExecutionCommand).callsFake((input: StartExecutionCommandInput) => {
+      if (started.some((execution) => execution.stateMachineArn === input.stateMachineArn && execution.name === input.name)) {
+        throw new ExecutionAlreadyExists({ message: `Execution Already Exists: '${input.name}'`, $metadata: {} });
+      }
+      started.push(input);
+      return { executionArn: `${input.stateMachineArn}:${input.name}`, startDate: new Date() };
+    });
+    mock.on(SendTaskSuccessCommand).callsFake((input: SendTaskSuccessCommandInput) => {
+      if (input.taskToken !== undefined && timedOut.has(input.taskToken)) {
+        throw new SFNServiceException({ name: 'TaskTimedOut', $fault: 'client', message: 'Task Timed Out', $metadata: {} });
+      }
+      succeeded.push(input);
+      return {};
+    });
+  };
+  install();
+  return {
+    client: new SFNClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
+    started,
+    succeeded,
+    timeOut: (token) => timedOut.add(token),
+    reset: () => {
+      started.length = 0;
+      succeeded.length = 0;
+      timedOut.clear();
+      mock.reset();
+      install();
+    },
+  };
+}

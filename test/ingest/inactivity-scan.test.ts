@@ -1,0 +1,115 @@
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { findLapses, lapseAudienceCsv, scanForInactivity, type InactivityScanPorts } from '../../lib/ingest/inactivity-scan';
+import { routesOf } from '../../lib/ingest/journey-routes';
+import { lastEventAttribute } from '../../lib/journeys/effects';
+import { CustomerStore } from '../../lib/store/customer-store';
+import { CATALOG } from '../../workflows';
+import { WIN_BACK_INACTIVE_DAYS } from '../../workflows/catalog/win-back';
+import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
+import { fakeStepFunctions } from './fake-step-functions';
+
+const sfn = fakeStepFunctions();
+const s3Mock = mockClient(S3Client);
+const launcherArn = 'arn:aws:states:us-east-1:111122223333:stateMachine:launcher';
+const routes = routesOf(CATALOG, (journey) => `arn:aws:states:us-east-1:111122223333:stateMachine:${journey}`);
+const now = new Date('2026-06-01T03:00:00Z');
+const DAY_MS = 86_400_000;
+
+let dynamo: DynaliteHarness;
+let tableName: string;
+let ports: InactivityScanPorts;
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+});
+afterAll(() => dynamo.stop());
+beforeEach(async () => {
+  sfn.reset();
+  s3Mock.reset();
+  s3Mock.on(PutObjectCommand).resolves({});
+  tableName = await createCustomerTable(dynamo.client, 'inactivity');
+  ports = {
+    dynamodb: dynamo.client,
+    tableName,
+    s3: new S3Client({ region: 'us-east-1' }),
+    audienceBucket: 'audiences',
+    sfn: sfn.client,
+    launcherArn,
+    routes,
+    now: () => now,
+  };
+});
+
+/** Stores a last order `daysAgo` days before `now`, as ingest does. */
+async function lastOrdered(customerId: string, daysAgo: number): Promise<void> {
+  const at = new Date(now.getTime() - daysAgo * DAY_MS).toISOString();
+  await new CustomerStore({ client: dynamo.client, tableName }).setAttributes(customerId, { [lastEventAttribute('order_placed')]: at }, { at });
+}
+
+describe('inactivity scan', () => {
+  it('finds customers whose last order is 90 or more days ago, within the catch-up window only', async () => {
+    // Prepare
+    await lastOrdered('recent', 30);
+    await lastOrdered('just-lapsed', WIN_BACK_INACTIVE_DAYS);
+    await lastOrdered('lapsed-last-week', WIN_BACK_INACTIVE_DAYS + 5);
+    await lastOrdered('long-gone', WIN_BACK_INACTIVE_DAYS + 30);
+
+    // Act
+    const lapses = await findLapses(ports, { event: 'order_placed', days: WIN_BACK_INACTIVE_DAYS }, now);
+
+    // Assess
+    expect(lapses).toEqual([
+      { customerId: 'just-lapsed', lastEventDay: '20260303' },
+      { customerId: 'lapsed-last-week', lastEventDay: '20260226' },
+    ]);
+  });
+
+  it('ignores other attributes and other events of the same customers', async () => {
+    // Prepare
+    const at = new Date(now.getTime() - 100 * DAY_MS).toISOString();
+    await new CustomerStore({ client: dynamo.client, tableName }).setAttributes('c-001', { tier: 'gold', [lastEventAttribute('signed_up')]: at }, { at });
+
+    // Act
+    const lapses = await findLapses(ports, { event: 'order_placed', days: WIN_BACK_INACTIVE_DAYS }, now);
+
+    // Assess
+    expect(lapses).toEqual([]);
+  });
+
+  it('writes the audience with one entry key per lapse and launches win-back once a day', async () => {
+    // Prepare
+    await lastOrdered('c-001', WIN_BACK_INACTIVE_DAYS + 1);
+
+    // Act
+    const first = await scanForInactivity(ports);
+    const rerun = await scanForInactivity(ports);
+
+    // Assess
+    expect(first).toEqual([{ journey: 'win-back', lapsed: 1, outcome: 'launched', audienceKey: 'inactivity/win-back/20260601.csv' }]);
+    expect(rerun[0]?.outcome).toBe('already_launched');
+    expect(s3Mock).toHaveReceivedCommandWith(PutObjectCommand, {
+      Bucket: 'audiences',
+      Key: 'inactivity/win-back/20260601.csv',
+      Body: 'customerId,entryKey\nc-001,inactive-20260302\n',
+    });
+    expect(sfn.started).toEqual([
+      { stateMachineArn: launcherArn, name: 'inactivity-win-back-20260601', input: '{"journey":"win-back","audienceKey":"inactivity/win-back/20260601.csv"}' },
+    ]);
+  });
+
+  it('launches nothing and writes nothing when nobody lapsed', async () => {
+    // Act
+    const launches = await scanForInactivity(ports);
+
+    // Assess
+    expect(launches).toEqual([{ journey: 'win-back', lapsed: 0, outcome: 'none' }]);
+    expect(s3Mock).not.toHaveReceivedCommand(PutObjectCommand);
+    expect(sfn.started).toEqual([]);
+  });
+
+  it('writes a header row and ids only', () => {
+    expect(lapseAudienceCsv([{ customerId: 'c-9', lastEventDay: '20260101' }])).toBe('customerId,entryKey\nc-9,inactive-20260101\n');
+  });
+});

@@ -1,0 +1,207 @@
+import { parseCustomerEvent, type CustomerEvent } from '../../lib/ingest/customer-event';
+import { ingestCustomerEvent, type IngestPorts } from '../../lib/ingest/ingest-event';
+import { routesOf } from '../../lib/ingest/journey-routes';
+import { storeTaskToken } from '../../lib/ingest/task-tokens';
+import { CustomerStore } from '../../lib/store/customer-store';
+import { customerIdForPhone } from '../../lib/store/phone-index';
+import { CATALOG } from '../../workflows';
+import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
+import { fakeStepFunctions } from './fake-step-functions';
+
+const sfn = fakeStepFunctions();
+const arnOf = (journey: string) => `arn:aws:states:us-east-1:111122223333:stateMachine:${journey}`;
+const routes = routesOf(CATALOG, arnOf);
+
+let dynamo: DynaliteHarness;
+let tableName: string;
+let store: CustomerStore;
+let ports: IngestPorts;
+let sequence = 0;
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+});
+afterAll(() => dynamo.stop());
+
+beforeEach(async () => {
+  sfn.reset();
+  tableName = await createCustomerTable(dynamo.client, 'ingest');
+  store = new CustomerStore({ client: dynamo.client, tableName });
+  ports = { store, dynamodb: dynamo.client, sfn: sfn.client, tableName, routes };
+});
+
+/** A valid bus event, parsed as the ingest function parses it. */
+function event(detailType: string, detail: Record<string, unknown>, time = '2026-03-02T10:00:00Z'): CustomerEvent {
+  sequence += 1;
+  const parsed = parseCustomerEvent({ id: `eb-${sequence}`, 'detail-type': detailType, source: 'test', time, detail });
+  if (!parsed.valid) throw new Error(parsed.reason);
+  return parsed.event;
+}
+
+const newYorker = { timezone: 'America/New_York', email: 'ana@example.com', phone: '+12125550143' };
+
+describe('ingestCustomerEvent', () => {
+  it('creates the profile of a sign-up and starts welcome under a name of journey, customer and event id, with ids only', async () => {
+    // Act
+    const outcome = await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-001', eventId: 'signup-1', profile: newYorker }));
+
+    // Assess
+    expect(outcome.profile).toBe('created');
+    expect(outcome.journeys).toEqual([{ journey: 'welcome', execution: 'welcome-c-001-signup-1', outcome: 'started' }]);
+    expect(sfn.started).toEqual([
+      {
+        stateMachineArn: arnOf('welcome'),
+        name: 'welcome-c-001-signup-1',
+        input: JSON.stringify({ customerId: 'c-001', journey: 'welcome', entryKey: 'signup-1' }),
+      },
+    ]);
+    const snapshot = await store.requireSnapshot('c-001');
+    expect(snapshot.profile).toMatchObject({ stage: 'prospect', timezone: 'America/New_York', updatedAt: '2026-03-02T10:00:00.000Z' });
+  });
+
+  it('keeps the time of the latest event as lastEvent.<name>, where goals and the inactivity scan read it', async () => {
+    // Prepare
+    await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-001', profile: newYorker }));
+
+    // Act
+    await ingestCustomerEvent(ports, event('order_placed', { customerId: 'c-001', touchpoint: 'store', attributes: { tier: 'gold' } }, '2026-03-05T12:00:00Z'));
+
+    // Assess
+    const { attributes } = await store.requireSnapshot('c-001');
+    expect(attributes['lastEvent.order_placed']).toMatchObject({ value: '2026-03-05T12:00:00.000Z', changedAt: '2026-03-05T12:00:00.000Z', touchpoint: 'store' });
+    expect(attributes.tier).toMatchObject({ value: 'gold', touchpoint: 'store' });
+  });
+
+  it('starts nothing twice when the same event arrives again', async () => {
+    // Prepare
+    const signup = event('signed_up', { customerId: 'c-001', eventId: 'signup-1', profile: newYorker });
+    await ingestCustomerEvent(ports, signup);
+
+    // Act
+    const repeated = await ingestCustomerEvent(ports, signup);
+
+    // Assess
+    expect(repeated.journeys).toEqual([{ journey: 'welcome', execution: 'welcome-c-001-signup-1', outcome: 'already_started' }]);
+    expect(sfn.started).toHaveLength(1);
+  });
+
+  it('keeps a customer out of welcome for good once entered (re-entry never), whatever the event id', async () => {
+    // Prepare
+    await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-001', eventId: 'signup-1', profile: newYorker }));
+
+    // Act
+    const again = await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-001', eventId: 'signup-2' }, '2027-06-01T00:00:00Z'));
+
+    // Assess
+    expect(again.journeys).toEqual([{ journey: 'welcome', execution: 'welcome-c-001-signup-2', outcome: 'not_eligible' }]);
+    expect(sfn.started).toHaveLength(1);
+  });
+
+  it('lets a customer into active-cross-sell again only 30 days after the last entry (re-entry afterDays)', async () => {
+    // Prepare
+    await ingestCustomerEvent(ports, event('profile_changed', { customerId: 'c-001', profile: newYorker }, '2026-02-01T00:00:00Z'));
+    await ingestCustomerEvent(ports, event('order_placed', { customerId: 'c-001', eventId: 'order-1' }, '2026-03-01T00:00:00Z'));
+
+    // Act
+    const tooSoon = await ingestCustomerEvent(ports, event('order_placed', { customerId: 'c-001', eventId: 'order-2' }, '2026-03-30T23:59:59Z'));
+    const later = await ingestCustomerEvent(ports, event('order_placed', { customerId: 'c-001', eventId: 'order-3' }, '2026-03-31T00:00:00Z'));
+
+    // Assess
+    expect(tooSoon.journeys.map((start) => start.outcome)).toEqual(['not_eligible']);
+    expect(later.journeys.map((start) => start.outcome)).toEqual(['started']);
+    expect(sfn.started.map((start) => start.name)).toEqual(['active-cross-sell-c-001-order-1', 'active-cross-sell-c-001-order-3']);
+  });
+
+  it('records what it learns about an unknown customer but starts no journey until a profile exists', async () => {
+    // Act
+    const outcome = await ingestCustomerEvent(ports, event('lead_captured', { customerId: 'c-404', attributes: { interests: ['running'] } }));
+
+    // Assess
+    expect(outcome.profile).toBe('missing');
+    expect(outcome.journeys).toEqual([{ journey: 'prospect-nurture', outcome: 'no_profile' }]);
+    expect(sfn.started).toHaveLength(0);
+    expect(await store.attributeHistory('c-404', 'interests')).toHaveLength(1);
+  });
+
+  it('resumes the execution waiting for the event with ids only, and forgets the token', async () => {
+    // Prepare
+    await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-001', profile: newYorker }));
+    await storeTaskToken(
+      { client: dynamo.client, tableName },
+      { customerId: 'c-001', journey: 'welcome', step: 'first-order', execution: 'welcome-c-001-x', event: 'order_placed', taskToken: 'token-1', timeoutSeconds: 604800 },
+      new Date('2026-03-03T00:00:00Z'),
+    );
+
+    // Act
+    const first = await ingestCustomerEvent(ports, event('order_placed', { customerId: 'c-001', eventId: 'order-1' }, '2026-03-04T00:00:00Z'));
+    const second = await ingestCustomerEvent(ports, event('order_placed', { customerId: 'c-001', eventId: 'order-2' }, '2026-03-05T00:00:00Z'));
+
+    // Assess
+    expect(first.resumed).toEqual([{ journey: 'welcome', execution: 'welcome-c-001-x' }]);
+    expect(sfn.succeeded).toEqual([
+      { taskToken: 'token-1', output: JSON.stringify({ event: 'order_placed', eventId: 'order-1', occurredAt: '2026-03-04T00:00:00.000Z' }) },
+    ]);
+    expect(second.resumed).toEqual([]);
+  });
+
+  it('drops a token whose wait already timed out, without failing the event', async () => {
+    // Prepare
+    await storeTaskToken(
+      { client: dynamo.client, tableName },
+      { customerId: 'c-001', journey: 'win-back', step: 'comeback', execution: 'win-back-c-001-x', event: 'order_placed', taskToken: 'late', timeoutSeconds: 60 },
+      new Date('2026-03-01T00:00:00Z'),
+    );
+    sfn.timeOut('late');
+
+    // Act
+    const outcome = await ingestCustomerEvent(ports, event('order_placed', { customerId: 'c-001' }));
+    const again = await ingestCustomerEvent(ports, event('order_placed', { customerId: 'c-001' }, '2026-03-03T00:00:00Z'));
+
+    // Assess
+    expect(outcome.expiredWaits).toBe(1);
+    expect(outcome.resumed).toEqual([]);
+    expect(again.expiredWaits).toBe(0);
+  });
+
+  it('records consents with their proof in the ledger', async () => {
+    // Prepare
+    const proof = { source: 'web-form', formId: 'signup-v3', consentTextVersion: '2026-01' };
+
+    // Act
+    const outcome = await ingestCustomerEvent(
+      ports,
+      event('consent_changed', { customerId: 'c-001', consents: [{ channel: 'email', topic: 'marketing', status: 'granted', proof }] }),
+    );
+
+    // Assess
+    expect(outcome.consentsRecorded).toBe(1);
+    expect(await store.consentLedger('c-001')).toEqual([
+      { channel: 'email', topic: 'marketing', status: 'granted', at: '2026-03-02T10:00:00.000Z', proof },
+    ]);
+  });
+
+  it('does not let an event older than the stored profile overwrite it', async () => {
+    // Prepare
+    await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-001', profile: newYorker }, '2026-03-02T10:00:00Z'));
+
+    // Act
+    const outcome = await ingestCustomerEvent(ports, event('profile_changed', { customerId: 'c-001', profile: { timezone: 'Europe/Paris' } }, '2026-03-01T00:00:00Z'));
+
+    // Assess
+    expect(outcome.profile).toBe('stale');
+    expect((await store.requireSnapshot('c-001')).profile.timezone).toBe('America/New_York');
+  });
+
+  it('moves the phone index with the profile, so inbound SMS finds the customer by the new number', async () => {
+    // Prepare
+    await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-001', profile: newYorker }));
+
+    // Act
+    await ingestCustomerEvent(ports, event('profile_changed', { customerId: 'c-001', profile: { phone: '+12125550199' } }, '2026-03-03T00:00:00Z'));
+
+    // Assess
+    const phoneIndex = { client: dynamo.client, tableName };
+    expect(await customerIdForPhone(phoneIndex, '+12125550199')).toBe('c-001');
+    expect(await customerIdForPhone(phoneIndex, newYorker.phone)).toBeUndefined();
+  });
+});
