@@ -1,0 +1,106 @@
+/**
+ * Consent capture at the first contact (`POST /consents`): the channels and topics the customer
+ * chose, their preferred channel order, time window and time zone, with the proof of where, when
+ * and how (source, IP, user agent, consent-text version).
+ *
+ * The endpoint is public, so it must neither reveal whether a customer exists nor let anyone
+ * change an existing customer's choices by knowing an id:
+ * - a NEW customer gets a profile (stage `prospect`), preferences, the phone index entry, `granted`
+ *   consents for SMS and post, and `pending` consents for email with a confirmation email;
+ * - an EXISTING customer's profile, preferences, SMS and post consents are left alone (they change
+ *   through the preference centre, reached by a signed link); only email topics not yet granted
+ *   become `pending`, confirmed by a link sent to the address already on file;
+ * - the answer is the same in both cases, and depends only on the request.
+ */
+import type { Channel, ConsentStatus, CustomerSnapshot, Profile, Topic } from '../customer/model';
+import { indexProfilePhone } from '../store/phone-index';
+import type { ConsentApiDependencies } from './dependencies';
+import { sendEmailConfirmation } from './double-opt-in';
+import { proofFrom, type RequestOrigin } from './request-origin';
+import type { ConsentCaptureRequest } from './requests';
+
+/** The answer to a capture, derived from the request alone. */
+export interface CaptureAnswer {
+  readonly status: 'accepted';
+  /** Channels whose consent waits for the customer's confirmation (email: check your inbox). */
+  readonly pendingConfirmation: readonly Channel[];
+}
+
+/** Email needs double opt-in; the other channels are granted at capture. */
+function statusAtCapture(channel: Channel): ConsentStatus {
+  return channel === 'email' ? 'pending' : 'granted';
+}
+
+/** Records the capture; see the module comment. */
+export async function captureConsent(deps: ConsentApiDependencies, request: ConsentCaptureRequest, origin: RequestOrigin): Promise<CaptureAnswer> {
+  const now = deps.now();
+  const at = now.toISOString();
+  const proof = proofFrom(origin, request.proof.source, {
+    consentTextVersion: request.proof.consentTextVersion,
+    ...(request.proof.formId === undefined ? {} : { formId: request.proof.formId }),
+  });
+  const existing = await deps.store.getSnapshot(request.customerId);
+  const confirmTopics =
+    existing === undefined ? await captureNewCustomer(deps, request, at, proof) : await requestEmailForExisting(deps, request, existing, at, proof);
+  const to = existing === undefined ? request.email : existing.profile.email;
+  if (confirmTopics.length > 0 && to !== undefined) {
+    await sendEmailConfirmation(deps, { customerId: request.customerId, to, topics: confirmTopics });
+  }
+  return { status: 'accepted', pendingConfirmation: request.channels.includes('email') ? ['email'] : [] };
+}
+
+/** Writes everything for a new customer; returns the email topics to confirm. */
+async function captureNewCustomer(
+  deps: ConsentApiDependencies,
+  request: ConsentCaptureRequest,
+  at: string,
+  proof: ReturnType<typeof proofFrom>,
+): Promise<Topic[]> {
+  const profile: Profile = {
+    customerId: request.customerId,
+    stage: 'prospect',
+    timezone: request.timezone,
+    ...(request.email === undefined ? {} : { email: request.email }),
+    ...(request.phone === undefined ? {} : { phone: request.phone }),
+    ...(request.address === undefined ? {} : { address: request.address }),
+    updatedAt: at,
+  };
+  await deps.store.putProfile(profile);
+  await indexProfilePhone(deps.phoneIndex, profile);
+  await deps.store.putPreferences(request.customerId, {
+    channels: [...request.channels],
+    ...(request.preferredWindow === undefined ? {} : { preferredWindow: request.preferredWindow }),
+    ...(request.quietHours === undefined ? {} : { quietHours: request.quietHours }),
+    ...(request.maxPerWeek === undefined ? {} : { maxPerWeek: request.maxPerWeek }),
+  });
+  for (const channel of request.channels) {
+    for (const topic of request.topics) {
+      await deps.store.recordConsent(request.customerId, { channel, topic, status: statusAtCapture(channel), at, proof });
+    }
+  }
+  return request.channels.includes('email') ? [...request.topics] : [];
+}
+
+/**
+ * For an existing customer, only asks for email consent (never grants anything): topics already
+ * granted stay as they are, the others become `pending`. Returns the topics to confirm.
+ */
+async function requestEmailForExisting(
+  deps: ConsentApiDependencies,
+  request: ConsentCaptureRequest,
+  existing: CustomerSnapshot,
+  at: string,
+  proof: ReturnType<typeof proofFrom>,
+): Promise<Topic[]> {
+  if (!request.channels.includes('email')) return [];
+  const toConfirm: Topic[] = [];
+  for (const topic of request.topics) {
+    const state = existing.consents.find((consent) => consent.channel === 'email' && consent.topic === topic);
+    if (state?.status === 'granted') continue;
+    if (state?.status !== 'pending') {
+      await deps.store.recordConsent(request.customerId, { channel: 'email', topic, status: 'pending', at, proof });
+    }
+    toConfirm.push(topic);
+  }
+  return toConfirm;
+}

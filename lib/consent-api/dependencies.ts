@@ -1,0 +1,61 @@
+/**
+ * What the consent API's plain functions need: the store, the phone index, the email adapter for
+ * double opt-in, link signing, a clock, and the topics the preference centre offers. The Lambda,
+ * the local runtime and the tests build the same object with different clients.
+ */
+import type { EmailSender } from '../channels/email';
+import type { Channel, Topic } from '../customer/model';
+import type { CustomerStore } from '../store/customer-store';
+import type { PhoneIndexTable } from '../store/phone-index';
+import { DEFAULT_TOKEN_TTL_SECONDS, signToken, type TokenClaims, type TokenPurpose, type TokenSecret } from '../unsubscribe/token';
+
+/** A topic the preference centre shows, with the words customers read. */
+export interface TopicOffer {
+  readonly topic: Topic;
+  readonly label: string;
+}
+
+/** Link signing and verification. */
+export interface ConsentApiLinks {
+  /** Public base URL of the consent API: `https://prefs.example.com` (http only on loopback). */
+  readonly baseUrl: string;
+  /** The current signing secret (at least 32 bytes). */
+  readonly secret: TokenSecret;
+  /** Secrets still accepted during a rotation; links are always signed with `secret`. */
+  readonly previousSecrets?: readonly TokenSecret[];
+  /** Lifetimes per purpose. @default DEFAULT_TOKEN_TTL_SECONDS (confirm: 7 days) */
+  readonly ttlSeconds?: Partial<Record<TokenPurpose, number>>;
+}
+
+export interface ConsentApiDependencies {
+  readonly store: CustomerStore;
+  /** The phone → customer index, written when a first contact stores a phone. */
+  readonly phoneIndex: PhoneIndexTable;
+  /** Sends the double opt-in confirmation (transactional). */
+  readonly email: EmailSender;
+  readonly links: ConsentApiLinks;
+  /** The clock; tests and the simulator pass their own. */
+  readonly now: () => Date;
+  /** Topics the preference centre offers, in display order. @default [{ topic: 'marketing', label: 'Offers and news' }] */
+  readonly topics?: readonly TopicOffer[];
+}
+
+export const DEFAULT_TOPIC_OFFERS: readonly TopicOffer[] = [{ topic: 'marketing', label: 'Offers and news' }];
+
+/** How channels are named to customers. */
+export const CHANNEL_LABELS: Readonly<Record<Channel, string>> = {
+  email: 'Email',
+  sms: 'Text message (SMS)',
+  mail: 'Post',
+};
+
+/** Signs a token for `claims` with the current secret and the configured lifetime. */
+export function signLinkToken(links: ConsentApiLinks, claims: TokenClaims, now: Date): string {
+  const ttlSeconds = links.ttlSeconds?.[claims.purpose] ?? DEFAULT_TOKEN_TTL_SECONDS[claims.purpose];
+  return signToken(claims, links.secret, { now, ttlSeconds });
+}
+
+/** Every secret a token may be signed with: the current one first. */
+export function acceptedSecrets(links: ConsentApiLinks): readonly TokenSecret[] {
+  return [links.secret, ...(links.previousSecrets ?? [])];
+}

@@ -1,0 +1,81 @@
+/**
+ * Double opt-in for email: a consent given for an address stays `pending` until someone who reads
+ * that mailbox follows the signed `confirm` link sent to it. The confirmation is a transactional
+ * email (it asks for consent, so it cannot need it) with one link per topic, each token scoped to
+ * the customer, `email` and that topic, and expiring (7 days by default).
+ */
+import { TRANSACTIONAL, type Topic } from '../customer/model';
+import { confirmUrl } from '../unsubscribe/links';
+import { signLinkToken, type ConsentApiDependencies, type TopicOffer } from './dependencies';
+import { html } from './pages/html';
+import { proofFrom, verifyLinkToken, wholeSecond, type RequestOrigin } from './request-origin';
+
+/** The journey and step names the confirmation email is tagged with (SES events carry them). */
+export const CONFIRMATION_EMAIL_TAGS = { journey: 'consent', step: 'double-opt-in' } as const;
+
+/** The proof source of a consent granted by following a confirmation link. */
+export const DOUBLE_OPT_IN_SOURCE = 'double-opt-in';
+
+function topicLabel(topics: readonly TopicOffer[] | undefined, topic: Topic): string {
+  return topics?.find((offer) => offer.topic === topic)?.label ?? topic;
+}
+
+/** Sends one confirmation email to `to` for the pending email consents of `topics`. */
+export async function sendEmailConfirmation(
+  deps: Pick<ConsentApiDependencies, 'email' | 'links' | 'now' | 'topics'>,
+  request: { readonly customerId: string; readonly to: string; readonly topics: readonly Topic[] },
+): Promise<void> {
+  const now = deps.now();
+  const links = request.topics.map((topic) => ({
+    label: topicLabel(deps.topics, topic),
+    url: confirmUrl(deps.links.baseUrl, signLinkToken(deps.links, { customerId: request.customerId, channel: 'email', topic, purpose: 'confirm' }, now)),
+  }));
+  const subject = 'Please confirm your subscription';
+  const htmlBody = html`<!doctype html><html lang="en"><body>
+<p>Please confirm that you want to receive these emails from us:</p>
+<ul>${links.map((link) => html`<li><a href="${link.url}">Yes, send me ${link.label}</a></li>`)}</ul>
+<p>If you did not ask for this, ignore this email: nothing will be sent to you.</p>
+</body></html>`.text;
+  const text = [
+    'Please confirm that you want to receive these emails from us:',
+    '',
+    ...links.map((link) => `${link.label}: ${link.url}`),
+    '',
+    'If you did not ask for this, ignore this email: nothing will be sent to you.',
+  ].join('\n');
+  await deps.email.send({
+    to: request.to,
+    customerId: request.customerId,
+    journey: CONFIRMATION_EMAIL_TAGS.journey,
+    step: CONFIRMATION_EMAIL_TAGS.step,
+    topic: TRANSACTIONAL,
+    content: { subject, html: htmlBody, text },
+  });
+}
+
+/**
+ * What following a confirmation link did. `confirmed` also when the consent was confirmed before,
+ * and when the customer is unknown, so the answer never tells whether a customer exists;
+ * `withdrawn_since` when the customer withdrew after asking (the old link does not override that).
+ */
+export type ConfirmOutcome = { readonly kind: 'confirmed' | 'withdrawn_since'; readonly topic: Topic };
+
+/**
+ * `GET /confirm?token=…`: grants the pending consent the token is scoped to.
+ * @throws a TokenError for a tampered, expired or wrong-purpose token; nothing is written then.
+ */
+export async function confirmConsent(deps: ConsentApiDependencies, token: string, origin: RequestOrigin): Promise<ConfirmOutcome> {
+  const claims = verifyLinkToken(deps, token, 'confirm');
+  const snapshot = await deps.store.getSnapshot(claims.customerId);
+  const state = snapshot?.consents.find((consent) => consent.channel === claims.channel && consent.topic === claims.topic);
+  if (snapshot === undefined || state === undefined || state.status === 'granted') return { kind: 'confirmed', topic: claims.topic };
+  if (state.status === 'revoked') return { kind: 'withdrawn_since', topic: claims.topic };
+  await deps.store.recordConsent(claims.customerId, {
+    channel: claims.channel,
+    topic: claims.topic,
+    status: 'granted',
+    at: wholeSecond(deps.now()),
+    proof: proofFrom(origin, DOUBLE_OPT_IN_SOURCE),
+  });
+  return { kind: 'confirmed', topic: claims.topic };
+}

@@ -1,0 +1,293 @@
+/**
+ * The consent API as one middy handler for API Gateway HTTP API (payload format 2.0), routed with
+ * @middy/http-router. The routes only translate HTTP to the plain functions of this folder and
+ * back; the same handler serves Lambda and, through ./node-adapter, the local server.
+ *
+ * | Route                        | Answer                                                      |
+ * |------------------------------|-------------------------------------------------------------|
+ * | `POST /consents`             | 202 JSON: consent captured at first contact                 |
+ * | `GET /confirm?token=`        | 200 HTML: double opt-in confirmed                           |
+ * | `GET /unsubscribe?token=`    | 200 HTML: confirmation page with a one-click button         |
+ * | `POST /unsubscribe?token=`   | 200 HTML: RFC 8058 one-click unsubscribe                    |
+ * | `GET /preferences?token=`    | 200 HTML: the preference centre                             |
+ * | `POST /preferences?token=`   | 303 to the centre when saved; 400 HTML naming the fields    |
+ * | `GET /consents/export?token=`| 200 JSON: the consent ledger with proofs                    |
+ *
+ * Failures: 400 naming the field for malformed input; 400 for a tampered or wrong-purpose token,
+ * 410 for an expired one (nothing is changed in either case); 415 for a body that is not of the
+ * route's media type; 429 with `Retry-After` past the rate limit; 500 without details otherwise.
+ */
+import middy from '@middy/core';
+import httpErrorHandler from '@middy/http-error-handler';
+import httpEventNormalizer from '@middy/http-event-normalizer';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import httpRouterHandler, { type Method, type Route } from '@middy/http-router';
+import httpSecurityHeaders from '@middy/http-security-headers';
+import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { TokenError, TokenExpiredError } from '../unsubscribe/errors';
+import { LINK_ROUTES, preferencesUrl, TOKEN_QUERY_PARAMETER, unsubscribeUrl } from '../unsubscribe/links';
+import { captureConsent } from './capture-consent';
+import { exportConsents } from './consent-export';
+import { CHANNEL_LABELS, DEFAULT_TOPIC_OFFERS, signLinkToken, type ConsentApiDependencies } from './dependencies';
+import { confirmConsent } from './double-opt-in';
+import { RateLimitedError, RequestValidationError, type RequestIssue } from './errors';
+import { formFields } from './form-body';
+import { unsubscribeOneClick } from './one-click-unsubscribe';
+import type { Html } from './pages/html';
+import { PAGE_CONTENT_SECURITY_POLICY } from './pages/layout';
+import { outcomePage, problemPage, unsubscribePage } from './pages/message-pages';
+import { preferencePage } from './pages/preference-page';
+import { applyPreferenceForm, formValuesFromBody, openPreferenceCentre } from './preference-centre';
+import { DEFAULT_RATE_LIMIT, rateLimitPerClient, TokenBucketLimiter, type RateLimitSettings } from './rate-limit';
+import { verifyLinkToken, type RequestOrigin } from './request-origin';
+import { ConsentCaptureRequestSchema, OneClickBodySchema, parseRequest, PreferenceFormSchema, TokenQuerySchema } from './requests';
+
+type Event = APIGatewayProxyEventV2;
+type Result = APIGatewayProxyStructuredResultV2;
+
+/** Path of the consent export, below the base URL. */
+export const EXPORT_ROUTE = 'consents/export';
+
+/** Every route of the API, for the HTTP API definition in CDK (one source of truth). */
+export const CONSENT_API_ROUTES: ReadonlyArray<{ readonly method: 'GET' | 'POST'; readonly path: string }> = [
+  { method: 'POST', path: '/consents' },
+  { method: 'GET', path: `/${LINK_ROUTES.confirm}` },
+  { method: 'GET', path: `/${LINK_ROUTES.unsubscribe}` },
+  { method: 'POST', path: `/${LINK_ROUTES.unsubscribe}` },
+  { method: 'GET', path: `/${LINK_ROUTES.preferences}` },
+  { method: 'POST', path: `/${LINK_ROUTES.preferences}` },
+  { method: 'GET', path: `/${EXPORT_ROUTE}` },
+];
+
+export interface ConsentApiOptions {
+  /** Per-client, per-route token bucket; `false` turns it off. @default DEFAULT_RATE_LIMIT */
+  readonly rateLimit?: RateLimitSettings | false;
+  /** Receives unexpected errors (500s). Ids only ever reach it. @default console.error */
+  readonly logError?: (error: unknown) => void;
+}
+
+const NO_STORE = { 'Cache-Control': 'no-store' };
+
+function htmlResponse(statusCode: number, body: Html, headers: Record<string, string> = {}): Result {
+  return {
+    statusCode,
+    headers: { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': PAGE_CONTENT_SECURITY_POLICY, ...NO_STORE, ...headers },
+    body: body.text,
+  };
+}
+
+function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): Result {
+  return { statusCode, headers: { 'Content-Type': 'application/json; charset=utf-8', ...NO_STORE, ...headers }, body: JSON.stringify(body) };
+}
+
+function originOf(event: Event): RequestOrigin {
+  const userAgent = event.headers['user-agent'] ?? event.requestContext.http.userAgent;
+  return { ip: event.requestContext.http.sourceIp, ...(userAgent ? { userAgent } : {}) };
+}
+
+function tokenOf(event: Event): string {
+  return parseRequest(TokenQuerySchema, event.queryStringParameters ?? {}).token;
+}
+
+/** Answers JSON on the machine routes, HTML on the pages people open. */
+function wantsJson(event: Event): boolean {
+  return event.requestContext.http.path.startsWith('/consents');
+}
+
+/**
+ * A middy http middleware typed for this API's event. Their typings widen the event to every HTTP
+ * payload format and to the parsed body they leave behind; the routes validate what they read
+ * with zod, so the narrower type is the honest one here.
+ */
+function forPayloadV2(middleware: object): middy.MiddlewareObj<Event, Result> {
+  return middleware as middy.MiddlewareObj<Event, Result>;
+}
+
+/** The plain functions behind each route. */
+function routes(deps: ConsentApiDependencies): Array<Route<Event, Result>> {
+  const { baseUrl } = deps.links;
+  const topicLabel = (topic: string): string => (deps.topics ?? DEFAULT_TOPIC_OFFERS).find((offer) => offer.topic === topic)?.label ?? topic;
+  const exportUrl = (token: string): string => {
+    const url = new URL(EXPORT_ROUTE, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
+    url.searchParams.set(TOKEN_QUERY_PARAMETER, token);
+    return url.toString();
+  };
+
+  const capture = async (event: Event): Promise<Result> => {
+    const request = parseRequest(ConsentCaptureRequestSchema, event.body);
+    return jsonResponse(202, await captureConsent(deps, request, originOf(event)));
+  };
+
+  const confirm = async (event: Event): Promise<Result> => {
+    const token = tokenOf(event);
+    const outcome = await confirmConsent(deps, token, originOf(event));
+    const label = topicLabel(outcome.topic);
+    return htmlResponse(
+      200,
+      outcome.kind === 'confirmed'
+        ? outcomePage({ title: 'Subscription confirmed', message: `Thank you. You will receive ${label} by email.` })
+        : outcomePage({ title: 'Nothing to confirm', message: `You withdrew this consent after asking for it, so nothing was changed.` }),
+    );
+  };
+
+  const unsubscribeConfirmation = async (event: Event): Promise<Result> => {
+    const token = tokenOf(event);
+    const claims = verifyLinkToken(deps, token, 'unsubscribe');
+    const preferencesToken = signLinkToken(deps.links, { ...claims, purpose: 'preferences' }, deps.now());
+    return htmlResponse(
+      200,
+      unsubscribePage({
+        actionUrl: unsubscribeUrl(baseUrl, token),
+        topicLabel: topicLabel(claims.topic),
+        channelLabel: CHANNEL_LABELS[claims.channel].toLowerCase(),
+        preferencesUrl: preferencesUrl(baseUrl, preferencesToken),
+      }),
+    );
+  };
+
+  const oneClick = async (event: Event): Promise<Result> => {
+    const token = tokenOf(event);
+    parseRequest(OneClickBodySchema, formFields(event));
+    const answer = await unsubscribeOneClick(deps, token, originOf(event));
+    return htmlResponse(
+      200,
+      outcomePage({
+        title: 'You are unsubscribed',
+        message: `You will no longer receive ${topicLabel(answer.topic)} by ${CHANNEL_LABELS[answer.channel].toLowerCase()}.`,
+      }),
+    );
+  };
+
+  const showPreferences = async (event: Event): Promise<Result> => {
+    const query = parseRequest(TokenQuerySchema, event.queryStringParameters ?? {});
+    const view = await openPreferenceCentre(deps, query.token);
+    return htmlResponse(
+      200,
+      preferencePage({
+        actionUrl: preferencesUrl(baseUrl, query.token),
+        exportUrl: exportUrl(query.token),
+        timezone: view.timezone,
+        topics: view.topics,
+        values: view.values,
+        pending: view.pending,
+        ...(query.saved === undefined ? {} : { status: query.saved === 'withdrawn' ? 'withdrawn' : 'saved' }),
+      }),
+    );
+  };
+
+  const savePreferences = async (event: Event): Promise<Result> => {
+    const token = tokenOf(event);
+    const fields = formFields(event);
+    const parsed = PreferenceFormSchema.safeParse(fields);
+    if (!parsed.success) {
+      // Verifies the token first: a bad link gets the link error, not a form.
+      const view = await openPreferenceCentre(deps, token);
+      const problems: RequestIssue[] = parsed.error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || '(root)', message: issue.message }));
+      return htmlResponse(
+        400,
+        preferencePage({
+          actionUrl: preferencesUrl(baseUrl, token),
+          exportUrl: exportUrl(token),
+          timezone: view.timezone,
+          topics: view.topics,
+          values: formValuesFromBody(fields),
+          pending: view.pending,
+          problems,
+        }),
+      );
+    }
+    const outcome = await applyPreferenceForm(deps, token, parsed.data, originOf(event));
+    const location = new URL(preferencesUrl(baseUrl, token));
+    location.searchParams.set('saved', outcome === 'withdrawn' ? 'withdrawn' : '1');
+    return { statusCode: 303, headers: { Location: location.toString(), ...NO_STORE }, body: '' };
+  };
+
+  const exportLedger = async (event: Event): Promise<Result> => {
+    const token = tokenOf(event);
+    const claims = verifyLinkToken(deps, token, 'preferences');
+    const exported = await exportConsents(deps.store, claims.customerId, deps.now());
+    return jsonResponse(200, exported, { 'Content-Disposition': 'attachment; filename="consent-export.json"' });
+  };
+
+  const jsonBody = forPayloadV2(httpJsonBodyParser());
+  const urlencoded = () => forPayloadV2(httpUrlencodeBodyParser({ disableContentTypeError: true }));
+  const route = (method: Method, path: string, handler: Route<Event, Result>['handler']): Route<Event, Result> => ({ method, path, handler });
+  return [
+    route('POST', '/consents', middy<Event, Result>(capture).use(jsonBody)),
+    route('GET', `/${LINK_ROUTES.confirm}`, confirm),
+    route('GET', `/${LINK_ROUTES.unsubscribe}`, unsubscribeConfirmation),
+    route('POST', `/${LINK_ROUTES.unsubscribe}`, middy<Event, Result>(oneClick).use(urlencoded())),
+    route('GET', `/${LINK_ROUTES.preferences}`, showPreferences),
+    route('POST', `/${LINK_ROUTES.preferences}`, middy<Event, Result>(savePreferences).use(urlencoded())),
+    route('GET', `/${EXPORT_ROUTE}`, exportLedger),
+  ];
+}
+
+/**
+ * Strips the path of the base URL (`https://example.com/overture` → `/overture`) from the request
+ * path, so the routes match behind a custom-domain mapping or the local server alike.
+ */
+function stripBasePath(baseUrl: string): middy.MiddlewareObj<Event, Result> {
+  const prefix = new URL(baseUrl).pathname.replace(/\/+$/, '');
+  const stripBasePathBefore = async (request: middy.Request<Event, Result>): Promise<void> => {
+    const { http } = request.event.requestContext;
+    if (prefix !== '' && (http.path === prefix || http.path.startsWith(`${prefix}/`))) {
+      http.path = http.path.slice(prefix.length) || '/';
+    }
+  };
+  return { before: stripBasePathBefore };
+}
+
+/** Turns the errors the routes raise on purpose into their HTTP answers; anything else goes on to http-error-handler (500). */
+function consentApiErrors(): middy.MiddlewareObj<Event, Result> {
+  const consentApiErrorsOnError = async (request: middy.Request<Event, Result>): Promise<void> => {
+    const { error, event } = request;
+    const json = wantsJson(event);
+    if (error instanceof RequestValidationError) {
+      request.response = json
+        ? jsonResponse(400, { error: { code: 'invalid_request', field: error.field, message: error.message, issues: error.issues } })
+        : htmlResponse(400, problemPage({ title: 'Something is missing', message: `This request could not be used: ${error.message}.` }));
+    } else if (error instanceof TokenError) {
+      const expired = error instanceof TokenExpiredError;
+      const statusCode = expired ? 410 : 400;
+      const message = expired
+        ? 'This link has expired. Use the link in a more recent message from us.'
+        : 'This link is not valid. Use the link exactly as it appears in a message from us.';
+      request.response = json
+        ? jsonResponse(statusCode, { error: { code: expired ? 'expired_token' : 'invalid_token', field: 'token', message } })
+        : htmlResponse(statusCode, problemPage({ title: expired ? 'Link expired' : 'Link not valid', message }));
+    } else if (error instanceof RateLimitedError) {
+      const headers = { 'Retry-After': String(error.retryAfterSeconds) };
+      const message = 'Too many requests. Please wait a moment and try again.';
+      request.response = json
+        ? jsonResponse(429, { error: { code: 'rate_limited', message } }, headers)
+        : htmlResponse(429, problemPage({ title: 'Too many requests', message }), headers);
+    }
+  };
+  return { onError: consentApiErrorsOnError };
+}
+
+/** Builds the API's handler. Middlewares: `before` in the order listed, `after`/`onError` in reverse. */
+export function createConsentApiHandler(deps: ConsentApiDependencies, options: ConsentApiOptions = {}) {
+  const rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
+  const handler = middy<Event, Result>()
+    .use(forPayloadV2(httpHeaderNormalizer()))
+    .use(forPayloadV2(httpEventNormalizer()))
+    .use(
+      forPayloadV2(httpSecurityHeaders({
+        // The pages carry their own policy (see htmlResponse); the middleware's default forbids forms.
+        contentSecurityPolicy: false,
+        reportTo: false,
+        xssProtection: false,
+        crossOriginEmbedderPolicy: false,
+        poweredBy: false,
+      })),
+    )
+    .use(forPayloadV2(httpErrorHandler({ logger: options.logError ?? console.error, fallbackMessage: 'Internal Server Error' })))
+    .use(consentApiErrors())
+    .use(stripBasePath(deps.links.baseUrl));
+  if (rateLimit !== false) handler.use(rateLimitPerClient(new TokenBucketLimiter(rateLimit, deps.now)));
+  return handler.handler(httpRouterHandler<Event, Result>(routes(deps)));
+}

@@ -1,0 +1,159 @@
+/**
+ * The preference centre: one server-rendered form that works without JavaScript. Every control
+ * has a label, related controls are grouped in fieldsets with legends, problems are listed at the
+ * top with links to the fields and marked on the fields themselves (`aria-invalid`,
+ * `aria-describedby`), and the saved message is announced (`role="status"`).
+ */
+import { CHANNELS, type Channel } from '../../customer/model';
+import type { RequestIssue } from '../errors';
+import { CHANNEL_LABELS, type TopicOffer } from '../dependencies';
+import { html, type Html, type HtmlValue } from './html';
+import { page } from './layout';
+
+/** The values the form shows: the stored state, or what was just submitted when it had problems. */
+export interface PreferenceFormValues {
+  readonly channel1: string;
+  readonly channel2: string;
+  readonly channel3: string;
+  /** Ticked boxes, `<channel>:<topic>`. */
+  readonly consent: ReadonlySet<string>;
+  readonly windowStart: string;
+  readonly windowEnd: string;
+  readonly quietStart: string;
+  readonly quietEnd: string;
+  readonly maxPerWeek: string;
+}
+
+export interface PreferencePageOptions {
+  readonly actionUrl: string;
+  readonly exportUrl: string;
+  /** The customer's time zone, in which every time of day is read. */
+  readonly timezone: string;
+  readonly topics: readonly TopicOffer[];
+  readonly values: PreferenceFormValues;
+  /** Consents waiting for the customer's confirmation, `<channel>:<topic>`. */
+  readonly pending: ReadonlySet<string>;
+  readonly status?: 'saved' | 'withdrawn';
+  readonly problems?: readonly RequestIssue[];
+}
+
+const POSITIONS = ['First choice', 'Second choice', 'Third choice'] as const;
+const CHANNEL_FIELDS = ['channel1', 'channel2', 'channel3'] as const;
+
+function problemFor(problems: readonly RequestIssue[], field: string): RequestIssue | undefined {
+  return problems.find((problem) => problem.field === field);
+}
+
+/** `aria-invalid` and `aria-describedby` for a field, and its inline message. */
+function fieldState(problems: readonly RequestIssue[], field: string, hintId?: string): { attributes: Html; message: HtmlValue } {
+  const problem = problemFor(problems, field);
+  const describedBy = [hintId, problem === undefined ? undefined : `${field}-error`].filter((id) => id !== undefined).join(' ');
+  return {
+    attributes: html`${problem === undefined ? '' : html` aria-invalid="true"`}${describedBy === '' ? '' : html` aria-describedby="${describedBy}"`}`,
+    message: problem === undefined ? '' : html`<p class="error" id="${field}-error">${problem.message}</p>`,
+  };
+}
+
+function channelSelect(options: PreferencePageOptions, index: 0 | 1 | 2): Html {
+  const field = CHANNEL_FIELDS[index];
+  const selected = options.values[field];
+  const state = fieldState(options.problems ?? [], field, 'channels-hint');
+  const choices = CHANNELS.map(
+    (channel) => html`<option value="${channel}"${selected === channel ? html` selected` : ''}>${CHANNEL_LABELS[channel]}</option>`,
+  );
+  return html`<div class="row"><label for="${field}">${POSITIONS[index]}</label>
+<select id="${field}" name="${field}"${state.attributes}>
+<option value=""${selected === '' ? html` selected` : ''}>None</option>
+${choices}
+</select></div>${state.message}`;
+}
+
+function topicFieldset(options: PreferencePageOptions, offer: TopicOffer): Html {
+  const boxes = CHANNELS.map((channel: Channel) => {
+    const value = `${channel}:${offer.topic}`;
+    const id = `consent-${channel}-${offer.topic}`;
+    const checked = options.values.consent.has(value);
+    const pending = options.pending.has(value);
+    return html`<div class="choice"><input type="checkbox" id="${id}" name="consent" value="${value}"${checked ? html` checked` : ''}${
+      pending ? html` aria-describedby="${id}-pending"` : ''
+    }>
+<label for="${id}">${CHANNEL_LABELS[channel]}</label>${
+      pending ? html` <span class="pending" id="${id}-pending">(waiting for you to confirm from your inbox)</span>` : ''
+    }</div>`;
+  });
+  return html`<fieldset><legend>${offer.label}</legend>
+${boxes}
+</fieldset>`;
+}
+
+function spanFieldset(options: PreferencePageOptions, legend: string, hint: string, start: 'windowStart' | 'quietStart', end: 'windowEnd' | 'quietEnd'): Html {
+  const problems = options.problems ?? [];
+  const hintId = `${start}-hint`;
+  const startState = fieldState(problems, start, hintId);
+  const endState = fieldState(problems, end, hintId);
+  return html`<fieldset><legend>${legend}</legend>
+<p class="hint" id="${hintId}">${hint}</p>
+<div class="row"><label for="${start}">From</label><input type="time" id="${start}" name="${start}" value="${options.values[start]}"${startState.attributes}></div>${startState.message}
+<div class="row"><label for="${end}">Until</label><input type="time" id="${end}" name="${end}" value="${options.values[end]}"${endState.attributes}></div>${endState.message}
+</fieldset>`;
+}
+
+function problemSummary(problems: readonly RequestIssue[]): HtmlValue {
+  if (problems.length === 0) return '';
+  const fieldId = (field: string): string => (field === 'consent' ? 'consents' : field);
+  return html`<div class="problems" role="alert" aria-labelledby="problems-title">
+<h2 id="problems-title">Please check your choices</h2>
+<ul>${problems.map((problem) => html`<li><a href="#${fieldId(problem.field)}">${problem.field}: ${problem.message}</a></li>`)}</ul>
+</div>`;
+}
+
+function statusMessage(status: PreferencePageOptions['status']): HtmlValue {
+  if (status === 'saved') return html`<p class="status" role="status">Your preferences are saved. They apply to the next message we would send you.</p>`;
+  if (status === 'withdrawn') {
+    return html`<p class="status" role="status">You have withdrawn all consent. We will not send you marketing messages on any channel.</p>`;
+  }
+  return '';
+}
+
+/** The whole preference-centre page. */
+export function preferencePage(options: PreferencePageOptions): Html {
+  const problems = options.problems ?? [];
+  const maxState = fieldState(problems, 'maxPerWeek', 'maxPerWeek-hint');
+  return page(
+    'Your communication preferences',
+    html`<h1>Your communication preferences</h1>
+${statusMessage(options.status)}
+${problemSummary(problems)}
+<form method="post" action="${options.actionUrl}" novalidate>
+<input type="hidden" name="action" value="save">
+<fieldset id="channels"><legend>How we contact you, in order of preference</legend>
+<p class="hint" id="channels-hint">We use your first choice whenever we can. A channel set to "None" is never used for marketing.</p>
+${channelSelect(options, 0)}
+${channelSelect(options, 1)}
+${channelSelect(options, 2)}
+</fieldset>
+<fieldset id="consents"><legend>What we may send you</legend>
+<p class="hint">Tick each kind of message you want, on each channel.</p>
+${options.topics.map((offer) => topicFieldset(options, offer))}
+</fieldset>
+<fieldset><legend>When we may contact you</legend>
+<p class="hint">Times are in your time zone, ${options.timezone}.</p>
+${spanFieldset(options, 'Preferred time of day', 'We send email and text messages in this window. Leave both empty for any time.', 'windowStart', 'windowEnd')}
+${spanFieldset(options, 'Quiet hours', 'We never send email or text messages in these hours. Leave both empty for none.', 'quietStart', 'quietEnd')}
+</fieldset>
+<fieldset><legend>How often</legend>
+<div class="row"><label for="maxPerWeek">At most, messages per week</label><input type="number" id="maxPerWeek" name="maxPerWeek" min="0" max="100" step="1" inputmode="numeric" value="${options.values.maxPerWeek}"${maxState.attributes}></div>
+<p class="hint" id="maxPerWeek-hint">Leave empty for no limit.</p>${maxState.message}
+</fieldset>
+<button type="submit">Save my preferences</button>
+</form>
+<form method="post" action="${options.actionUrl}" class="withdraw">
+<h2>Withdraw everything</h2>
+<p>Stop every marketing message on every channel, in one step. Messages you need about your orders and account still reach you.</p>
+<input type="hidden" name="action" value="withdraw-all">
+<button type="submit" class="danger">Withdraw all consent</button>
+</form>
+<h2>Your record</h2>
+<p><a href="${options.exportUrl}">Download every consent you gave or withdrew, with its proof (JSON)</a></p>`,
+  );
+}

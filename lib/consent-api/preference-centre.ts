@@ -1,0 +1,176 @@
+/**
+ * The preference centre, reached by the signed `preferences` link every message carries: see and
+ * change the channels and their order, the topics per channel, the preferred time window, quiet
+ * hours and the weekly maximum; or withdraw everything in one step. Every change of consent is a
+ * ledger entry with its proof (source `preference-centre`, IP, user agent); preferences are
+ * replaced as a whole. The gate reads them at the next send step of any journey.
+ *
+ * Granting email from a link that did not come by email (an SMS, a letter) only makes it
+ * `pending` and sends a confirmation to the address on file: holding that link proves control of
+ * the channel it came through, not of the mailbox.
+ */
+import { CHANNELS, type ConsentState, type CustomerSnapshot, type Preferences } from '../customer/model';
+import type { VerifiedToken } from '../unsubscribe/token';
+import { DEFAULT_TOPIC_OFFERS, type ConsentApiDependencies, type TopicOffer } from './dependencies';
+import { sendEmailConfirmation } from './double-opt-in';
+import type { PreferenceFormValues } from './pages/preference-page';
+import { proofFrom, verifyLinkToken, wholeSecond, type RequestOrigin } from './request-origin';
+import { spanOf, type PreferenceForm } from './requests';
+
+/** Proof source of changes saved in the preference centre. */
+export const PREFERENCE_CENTRE_SOURCE = 'preference-centre';
+/** Proof source of the one-step withdrawal of everything. */
+export const WITHDRAW_ALL_SOURCE = 'preference-centre-withdraw-all';
+
+/** What the page shows for one customer. */
+export interface PreferenceCentreView {
+  readonly claims: VerifiedToken;
+  readonly timezone: string;
+  /** The offered topics, then any other topic the customer has a consent for. */
+  readonly topics: readonly TopicOffer[];
+  readonly values: PreferenceFormValues;
+  readonly pending: ReadonlySet<string>;
+}
+
+const key = (consent: Pick<ConsentState, 'channel' | 'topic'>): string => `${consent.channel}:${consent.topic}`;
+
+function offeredTopics(deps: Pick<ConsentApiDependencies, 'topics'>, snapshot: CustomerSnapshot | undefined): TopicOffer[] {
+  const offers = [...(deps.topics ?? DEFAULT_TOPIC_OFFERS)];
+  for (const consent of snapshot?.consents ?? []) {
+    if (consent.topic !== 'transactional' && !offers.some((offer) => offer.topic === consent.topic)) {
+      offers.push({ topic: consent.topic, label: consent.topic });
+    }
+  }
+  return offers;
+}
+
+/** The form values of the stored state. Without a stored order, every channel in the default order. */
+export function formValuesOf(snapshot: CustomerSnapshot | undefined): PreferenceFormValues {
+  const preferences: Preferences = snapshot?.preferences ?? {};
+  const order = preferences.channels ?? [...CHANNELS];
+  return {
+    channel1: order[0] ?? '',
+    channel2: order[1] ?? '',
+    channel3: order[2] ?? '',
+    consent: new Set(
+      (snapshot?.consents ?? []).filter((consent) => consent.status === 'granted' || consent.status === 'pending').map(key),
+    ),
+    windowStart: preferences.preferredWindow?.start ?? '',
+    windowEnd: preferences.preferredWindow?.end ?? '',
+    quietStart: preferences.quietHours?.start ?? '',
+    quietEnd: preferences.quietHours?.end ?? '',
+    maxPerWeek: preferences.maxPerWeek === undefined ? '' : String(preferences.maxPerWeek),
+  };
+}
+
+/** The form values as submitted (for showing a form with problems as the customer left it). */
+export function formValuesFromBody(body: unknown): PreferenceFormValues {
+  const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  const text = (name: string): string => {
+    const value = fields[name];
+    return typeof value === 'string' ? value.slice(0, 100) : '';
+  };
+  const consent = fields.consent;
+  const ticked = Array.isArray(consent) ? consent : [consent];
+  return {
+    channel1: text('channel1'),
+    channel2: text('channel2'),
+    channel3: text('channel3'),
+    consent: new Set(ticked.filter((value): value is string => typeof value === 'string')),
+    windowStart: text('windowStart'),
+    windowEnd: text('windowEnd'),
+    quietStart: text('quietStart'),
+    quietEnd: text('quietEnd'),
+    maxPerWeek: text('maxPerWeek'),
+  };
+}
+
+/**
+ * Reads what the page shows. An unknown customer sees an empty centre (and saving it changes
+ * nothing), so the page does not tell whether a customer exists.
+ * @throws a TokenError for a tampered, expired or wrong-purpose token.
+ */
+export async function openPreferenceCentre(deps: ConsentApiDependencies, token: string): Promise<PreferenceCentreView> {
+  const claims = verifyLinkToken(deps, token, 'preferences');
+  const snapshot = await deps.store.getSnapshot(claims.customerId);
+  return {
+    claims,
+    timezone: snapshot?.profile.timezone ?? 'UTC',
+    topics: offeredTopics(deps, snapshot),
+    values: formValuesOf(snapshot),
+    pending: new Set((snapshot?.consents ?? []).filter((consent) => consent.status === 'pending').map(key)),
+  };
+}
+
+/** What a save did. */
+export type PreferenceChangeOutcome = 'saved' | 'withdrawn';
+
+/**
+ * Applies a submitted, validated form: `save` replaces the preferences and records each consent
+ * that changed; `withdraw-all` revokes every consent that is not revoked yet.
+ * @throws a TokenError for a tampered, expired or wrong-purpose token; nothing is written then.
+ */
+export async function applyPreferenceForm(
+  deps: ConsentApiDependencies,
+  token: string,
+  form: PreferenceForm,
+  origin: RequestOrigin,
+): Promise<PreferenceChangeOutcome> {
+  const claims = verifyLinkToken(deps, token, 'preferences');
+  const snapshot = await deps.store.getSnapshot(claims.customerId);
+  if (form.action === 'withdraw-all') {
+    if (snapshot !== undefined) await withdrawEverything(deps, snapshot, origin);
+    return 'withdrawn';
+  }
+  if (snapshot !== undefined) await saveChoices(deps, claims, snapshot, form, origin);
+  return 'saved';
+}
+
+async function withdrawEverything(deps: ConsentApiDependencies, snapshot: CustomerSnapshot, origin: RequestOrigin): Promise<void> {
+  const at = wholeSecond(deps.now());
+  const proof = proofFrom(origin, WITHDRAW_ALL_SOURCE);
+  for (const consent of snapshot.consents) {
+    if (consent.status === 'revoked') continue;
+    await deps.store.recordConsent(snapshot.profile.customerId, { channel: consent.channel, topic: consent.topic, status: 'revoked', at, proof });
+  }
+}
+
+async function saveChoices(
+  deps: ConsentApiDependencies,
+  claims: VerifiedToken,
+  snapshot: CustomerSnapshot,
+  form: PreferenceForm,
+  origin: RequestOrigin,
+): Promise<void> {
+  const customerId = snapshot.profile.customerId;
+  const channels = [form.channel1, form.channel2, form.channel3].filter((channel) => channel !== '');
+  const preferredWindow = spanOf(form.windowStart, form.windowEnd);
+  const quietHours = spanOf(form.quietStart, form.quietEnd);
+  await deps.store.putPreferences(customerId, {
+    ...(channels.length === 0 ? {} : { channels }),
+    ...(preferredWindow === undefined ? {} : { preferredWindow }),
+    ...(quietHours === undefined ? {} : { quietHours }),
+    ...(form.maxPerWeek === undefined ? {} : { maxPerWeek: form.maxPerWeek }),
+  });
+
+  const at = wholeSecond(deps.now());
+  const proof = proofFrom(origin, PREFERENCE_CENTRE_SOURCE);
+  const ticked = new Set(form.consent);
+  const emailToConfirm: string[] = [];
+  for (const offer of offeredTopics(deps, snapshot)) {
+    for (const channel of CHANNELS) {
+      const current = snapshot.consents.find((consent) => consent.channel === channel && consent.topic === offer.topic)?.status;
+      const wanted = ticked.has(`${channel}:${offer.topic}`);
+      if (wanted && current !== 'granted' && current !== 'pending') {
+        const needsConfirmation = channel === 'email' && claims.channel !== 'email';
+        await deps.store.recordConsent(customerId, { channel, topic: offer.topic, status: needsConfirmation ? 'pending' : 'granted', at, proof });
+        if (needsConfirmation) emailToConfirm.push(offer.topic);
+      } else if (!wanted && (current === 'granted' || current === 'pending')) {
+        await deps.store.recordConsent(customerId, { channel, topic: offer.topic, status: 'revoked', at, proof });
+      }
+    }
+  }
+  if (emailToConfirm.length > 0 && snapshot.profile.email !== undefined) {
+    await sendEmailConfirmation(deps, { customerId, to: snapshot.profile.email, topics: emailToConfirm });
+  }
+}

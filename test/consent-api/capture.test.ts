@@ -1,0 +1,222 @@
+import { customerIdForPhone } from '../../lib/store/phone-index';
+import { tokenFromUrl } from '../../lib/unsubscribe';
+import { newCustomerId } from '../store/fixtures';
+import { captureBody, postJson, startConsentApiHarness, type ConsentApiHarness } from './harness';
+
+let api: ConsentApiHarness;
+
+beforeAll(async () => {
+  api = await startConsentApiHarness();
+});
+
+afterAll(() => api.stop());
+
+beforeEach(async () => {
+  await api.ses.clear();
+  api.clock.set('2026-03-02T09:00:00Z');
+});
+
+/** The confirmation links of the only email in the mailbox. */
+async function confirmationLinks(): Promise<string[]> {
+  const messages = await api.ses.messages();
+  expect(messages).toHaveLength(1);
+  const text = messages[0]?.body.text ?? '';
+  return [...text.matchAll(/https?:\/\/\S+\/confirm\?token=[\w.-]+/g)].map((match) => match[0]);
+}
+
+describe('POST /consents', () => {
+  it('records email as pending and SMS as granted, with the proof of the request', async () => {
+    // Prepare
+    const customerId = newCustomerId('capture');
+    // Act
+    const response = await postJson(`${api.url}/consents`, captureBody(customerId), { 'user-agent': 'Mozilla/5.0 (Test)' });
+    // Assess
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ status: 'accepted', pendingConfirmation: ['email'] });
+    const snapshot = await api.store.requireSnapshot(customerId);
+    expect(snapshot.profile).toMatchObject({ stage: 'prospect', timezone: 'America/New_York', email: 'ana@example.com', phone: '+12125550143' });
+    expect(snapshot.preferences).toEqual({ channels: ['email', 'sms'], preferredWindow: { start: '17:00', end: '20:00' } });
+    expect(snapshot.consents.map(({ channel, topic, status }) => ({ channel, topic, status }))).toEqual([
+      { channel: 'email', topic: 'marketing', status: 'pending' },
+      { channel: 'sms', topic: 'marketing', status: 'granted' },
+    ]);
+    const ledger = await api.store.consentLedger(customerId);
+    expect(ledger.map((entry) => entry.proof)).toEqual([
+      { source: 'web-form', ip: '127.0.0.1', userAgent: 'Mozilla/5.0 (Test)', consentTextVersion: 'v3', formId: 'signup-footer' },
+      { source: 'web-form', ip: '127.0.0.1', userAgent: 'Mozilla/5.0 (Test)', consentTextVersion: 'v3', formId: 'signup-footer' },
+    ]);
+  });
+
+  it('indexes the phone number so inbound texts find the customer', async () => {
+    // Prepare
+    const customerId = newCustomerId('capture');
+    // Act
+    await postJson(`${api.url}/consents`, captureBody(customerId, { phone: '+12125550199' }));
+    // Assess
+    expect(await customerIdForPhone(api.deps.phoneIndex, '+12125550199')).toBe(customerId);
+  });
+
+  it('sends a double opt-in email whose link grants the pending email consent', async () => {
+    // Prepare
+    const customerId = newCustomerId('capture');
+    await postJson(`${api.url}/consents`, captureBody(customerId, { topics: ['marketing', 'newsletter'] }));
+    const links = await confirmationLinks();
+    expect(links).toHaveLength(2);
+    const [marketingLink = ''] = links;
+    // Act
+    api.clock.advance(3_600_000);
+    const response = await fetch(marketingLink, { headers: { 'user-agent': 'Mail client' } });
+    // Assess
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('Subscription confirmed');
+    const snapshot = await api.store.requireSnapshot(customerId);
+    const email = snapshot.consents.filter((consent) => consent.channel === 'email');
+    expect(email.map(({ topic, status, source }) => ({ topic, status, source }))).toEqual([
+      { topic: 'marketing', status: 'granted', source: 'double-opt-in' },
+      { topic: 'newsletter', status: 'pending', source: 'web-form' },
+    ]);
+  });
+
+  it('sends the confirmation as a transactional email, without an unsubscribe header', async () => {
+    // Prepare
+    const customerId = newCustomerId('capture');
+    // Act
+    await postJson(`${api.url}/consents`, captureBody(customerId));
+    // Assess
+    const [message] = await api.ses.messages();
+    expect(message?.destination.to).toEqual(['ana@example.com']);
+    expect(message?.headers?.some((header) => header.name.toLowerCase() === 'list-unsubscribe') ?? false).toBe(false);
+  });
+
+  it('keeps the consent pending when the confirmation link has expired', async () => {
+    // Prepare
+    const customerId = newCustomerId('capture');
+    await postJson(`${api.url}/consents`, captureBody(customerId));
+    const [link = ''] = await confirmationLinks();
+    const before = await api.partition(customerId);
+    // Act
+    api.clock.advance(7 * 86_400_000);
+    const response = await fetch(link);
+    // Assess
+    expect(response.status).toBe(410);
+    expect(await api.partition(customerId)).toEqual(before);
+  });
+
+  it('confirms once: following the link again writes nothing more', async () => {
+    // Prepare
+    const customerId = newCustomerId('capture');
+    await postJson(`${api.url}/consents`, captureBody(customerId));
+    const [link = ''] = await confirmationLinks();
+    api.clock.advance(60_000);
+    await fetch(link);
+    const after = await api.partition(customerId);
+    // Act
+    api.clock.advance(60_000);
+    const again = await fetch(link);
+    // Assess
+    expect(again.status).toBe(200);
+    expect(await api.partition(customerId)).toEqual(after);
+  });
+
+  it('answers the same for an existing customer and leaves their profile, preferences and SMS consent alone', async () => {
+    // Prepare
+    const customerId = newCustomerId('capture');
+    const first = await postJson(`${api.url}/consents`, captureBody(customerId));
+    const firstBody = await first.text();
+    const before = await api.store.requireSnapshot(customerId);
+    await api.ses.clear();
+    // Act
+    api.clock.advance(60_000);
+    const second = await postJson(
+      `${api.url}/consents`,
+      captureBody(customerId, { email: 'attacker@example.net', phone: '+12125550100', channels: ['sms', 'email'], preferredWindow: undefined }),
+    );
+    // Assess
+    expect(second.status).toBe(first.status);
+    expect(await second.text()).toBe(firstBody);
+    const after = await api.store.requireSnapshot(customerId);
+    expect(after.profile).toEqual(before.profile);
+    expect(after.preferences).toEqual(before.preferences);
+    expect(after.consents).toEqual(before.consents);
+    const [resent] = await api.ses.messages();
+    expect(resent?.destination.to).toEqual(['ana@example.com']);
+  });
+
+  it('answers an unknown and a known customer identically', async () => {
+    // Prepare
+    const known = newCustomerId('capture');
+    await postJson(`${api.url}/consents`, captureBody(known));
+    const unknown = newCustomerId('capture');
+    // Act
+    const forKnown = await postJson(`${api.url}/consents`, captureBody(known));
+    const forUnknown = await postJson(`${api.url}/consents`, captureBody(unknown));
+    // Assess
+    expect(forKnown.status).toBe(forUnknown.status);
+    expect(await forKnown.text()).toBe(await forUnknown.text());
+  });
+
+  it.each([
+    ['customerId', { customerId: 'not valid!' }],
+    ['timezone', { timezone: 'Mars/Base' }],
+    ['channels', { channels: [] }],
+    ['channels[1]', { channels: ['email', 'fax'] }],
+    ['channels', { channels: ['email', 'email'] }],
+    ['topics', { topics: [] }],
+    ['topics[0]', { topics: ['transactional'] }],
+    ['phone', { phone: undefined }],
+    ['email', { email: 'not-an-address' }],
+    ['preferredWindow.end', { preferredWindow: { start: '17:00', end: '25:00' } }],
+    ['proof.consentTextVersion', { proof: { source: 'web-form' } }],
+    ['maxPerWeek', { maxPerWeek: -1 }],
+  ])('refuses a malformed capture with 400 naming %s, and stores nothing', async (field, overrides) => {
+    // Prepare
+    const customerId = newCustomerId('malformed');
+    const body = captureBody(customerId, overrides);
+    // Act
+    const response = await postJson(`${api.url}/consents`, body);
+    // Assess
+    expect(response.status).toBe(400);
+    const answer = (await response.json()) as { error: { field: string; message: string } };
+    expect(answer.error.field).toBe(field);
+    expect(answer.error.message).toContain(field);
+    const storedId = typeof body.customerId === 'string' && /^[\w-]+$/.test(body.customerId) ? body.customerId : customerId;
+    expect(await api.partition(storedId)).toEqual([]);
+  });
+
+  it('refuses a body that is not JSON with 415', async () => {
+    // Act
+    const response = await fetch(`${api.url}/consents`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+    // Assess
+    expect(response.status).toBe(415);
+  });
+
+  it('never echoes the submitted address in an error', async () => {
+    // Act
+    const response = await postJson(`${api.url}/consents`, captureBody(newCustomerId('pii'), { email: 'secret.person@@example.com' }));
+    // Assess
+    expect(response.status).toBe(400);
+    expect(await response.text()).not.toContain('secret.person');
+  });
+
+  it('serves the confirmation link under a base path', async () => {
+    // Prepare
+    const prefixed = await startConsentApiHarness({ basePath: '/overture' });
+    const customerId = newCustomerId('prefixed');
+    try {
+      // Act
+      const response = await postJson(`${prefixed.url}/consents`, captureBody(customerId));
+      const [message] = await prefixed.ses.messages();
+      const link = /https?:\/\/\S+\/confirm\?token=[\w.-]+/.exec(message?.body.text ?? '')?.[0] ?? '';
+      prefixed.clock.advance(60_000);
+      const confirmed = await fetch(link);
+      // Assess
+      expect(response.status).toBe(202);
+      expect(new URL(link).pathname).toBe('/overture/confirm');
+      expect(tokenFromUrl(link)).toMatch(/\./);
+      expect(confirmed.status).toBe(200);
+      expect((await prefixed.store.requireSnapshot(customerId)).consents.find((consent) => consent.channel === 'email')?.status).toBe('granted');
+    } finally {
+      await prefixed.stop();
+    }
+  });
+});

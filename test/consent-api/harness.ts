@@ -1,0 +1,145 @@
+/**
+ * The consent API on the local stack for tests: dynalite and the SES v2 emulator in-process, the
+ * real middy handler served on 127.0.0.1 by the Node adapter, a settable clock, and helpers to
+ * sign tokens and read a customer's partition around the API.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { SesEmailSender } from '../../lib/channels/email';
+import {
+  createConsentApiHandler,
+  serveApiGatewayHandlerAt,
+  type ConsentApiDependencies,
+  type RateLimitSettings,
+} from '../../lib/consent-api';
+import type { Channel, Topic } from '../../lib/customer/model';
+import { CustomerStore } from '../../lib/store';
+import { signToken, type TokenPurpose } from '../../lib/unsubscribe';
+import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
+import { startSesLocal, type SesLocal } from '../support/ses-local';
+import { partitionItems } from '../store/fixtures';
+
+export const LINK_SECRET = 'consent-api-test-secret-0123456789abcdef';
+
+/** A clock the test moves by hand. */
+export interface TestClock {
+  now(): Date;
+  set(instant: string | Date): void;
+  advance(milliseconds: number): void;
+}
+
+export function testClock(start: string): TestClock {
+  let current = new Date(start);
+  return {
+    now: () => new Date(current),
+    set: (instant) => {
+      current = new Date(instant);
+    },
+    advance: (milliseconds) => {
+      current = new Date(current.getTime() + milliseconds);
+    },
+  };
+}
+
+export interface ConsentApiHarness {
+  readonly dynamo: DynaliteHarness;
+  readonly ses: SesLocal;
+  readonly tableName: string;
+  readonly store: CustomerStore;
+  readonly deps: ConsentApiDependencies;
+  readonly clock: TestClock;
+  /** `http://127.0.0.1:<port>`, also the links' base URL. */
+  readonly url: string;
+  /** A token for the customer, signed like the API signs them, at the harness clock. */
+  token(customerId: string, purpose: TokenPurpose, scope?: { channel?: Channel; topic?: Topic; ttlSeconds?: number }): string;
+  /** Every raw item of the customer's partition, for before/after comparisons. */
+  partition(customerId: string): Promise<Array<Record<string, AttributeValue>>>;
+  stop(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  readonly start?: string;
+  readonly rateLimit?: RateLimitSettings | false;
+  /** The path the API is served under, e.g. `/overture`. @default '' */
+  readonly basePath?: string;
+}
+
+export async function startConsentApiHarness(options: HarnessOptions = {}): Promise<ConsentApiHarness> {
+  const dynamo = await startDynalite();
+  const ses = await startSesLocal();
+  const tableName = await createCustomerTable(dynamo.client, 'consent-api');
+  const store = new CustomerStore({ client: dynamo.client, tableName });
+  const clock = testClock(options.start ?? '2026-03-02T09:00:00Z');
+  const depsFor = (baseUrl: string): ConsentApiDependencies => ({
+    store,
+    phoneIndex: { client: dynamo.client, tableName },
+    email: new SesEmailSender(ses.client, { fromEmailAddress: 'Overture <hello@example.com>', configurationSetName: 'overture-consent' }),
+    links: { baseUrl, secret: LINK_SECRET },
+    now: () => clock.now(),
+    topics: [
+      { topic: 'marketing', label: 'Offers and news' },
+      { topic: 'newsletter', label: 'The monthly newsletter' },
+    ],
+  });
+  let deps: ConsentApiDependencies | undefined;
+  const server = await serveApiGatewayHandlerAt((url) => {
+    deps = depsFor(`${url}${options.basePath ?? ''}`);
+    return createConsentApiHandler(deps, { rateLimit: options.rateLimit ?? false, logError: () => undefined });
+  });
+  if (deps === undefined) throw new Error('the server did not build the handler');
+  const baseUrl = deps.links.baseUrl;
+  return {
+    dynamo,
+    ses,
+    tableName,
+    store,
+    deps,
+    clock,
+    url: baseUrl,
+    token: (customerId, purpose, scope = {}) =>
+      signToken(
+        { customerId, purpose, channel: scope.channel ?? 'email', topic: scope.topic ?? 'marketing' },
+        LINK_SECRET,
+        { now: clock.now(), ttlSeconds: scope.ttlSeconds ?? 86_400 },
+      ),
+    partition: (customerId) => partitionItems(dynamo.client, tableName, customerId),
+    stop: async () => {
+      await server.close();
+      await ses.stop();
+      await dynamo.stop();
+    },
+  };
+}
+
+/** The body of a first-contact capture, valid unless overridden. */
+export function captureBody(customerId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    customerId,
+    timezone: 'America/New_York',
+    email: 'ana@example.com',
+    phone: '+12125550143',
+    channels: ['email', 'sms'],
+    topics: ['marketing'],
+    preferredWindow: { start: '17:00', end: '20:00' },
+    proof: { source: 'web-form', consentTextVersion: 'v3', formId: 'signup-footer' },
+    ...overrides,
+  };
+}
+
+/** POSTs JSON to the API. */
+export function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), redirect: 'manual' });
+}
+
+/** POSTs a form to the API. */
+export function postForm(url: string, fields: Record<string, string | string[]>, headers: Record<string, string> = {}): Promise<Response> {
+  const body = new URLSearchParams();
+  for (const [name, value] of Object.entries(fields)) {
+    for (const item of Array.isArray(value) ? value : [value]) body.append(name, item);
+  }
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: body.toString(),
+    redirect: 'manual',
+  });
+}
