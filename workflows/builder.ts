@@ -58,10 +58,11 @@ export interface ReachGoal {
 export interface NodeStep {
   readonly kind: 'node';
   readonly id: string;
-  /** Builds the node, given the id of whatever follows it and a resolver for its arms. */
-  readonly build: (next: string, arm: (arm: Arm) => string) => JourneyNode;
-  /** Exits end a sequence: nothing follows them. */
-  readonly terminal: boolean;
+  /**
+   * Builds the node, given the id of whatever follows it and a resolver for its arms. Both are
+   * asked only when needed, so a step whose arms all jump does not add an `end` it never uses.
+   */
+  readonly build: (next: () => string, arm: (arm: Arm) => string) => JourneyNode;
 }
 
 export type Step = NodeStep | GoTo | ReachGoal;
@@ -78,8 +79,8 @@ export function reachGoal(): ReachGoal {
   return { kind: 'reachGoal' };
 }
 
-function nodeStep(id: string, build: NodeStep['build'], terminal = false): NodeStep {
-  return { kind: 'node', id, build, terminal };
+function nodeStep(id: string, build: NodeStep['build']): NodeStep {
+  return { kind: 'node', id, build };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -130,11 +131,11 @@ export function onInactivity(spec: { event: string; days: number }, rule: ReEntr
 
 /** Send a message: `template` folder, consent `topic` (or `transactional`), channels in order. */
 export function send(id: string, spec: { template: string; topic: string; channels: readonly Channel[] }): NodeStep {
-  return nodeStep(id, (next) => ({ type: 'send', id, templateId: spec.template, topic: spec.topic, channels: [...spec.channels], next }));
+  return nodeStep(id, (next) => ({ type: 'send', id, templateId: spec.template, topic: spec.topic, channels: [...spec.channels], next: next() }));
 }
 
 function waitStep(id: string, wait: WaitSpec): NodeStep {
-  return nodeStep(id, (next) => ({ type: 'wait', id, wait, next }));
+  return nodeStep(id, (next) => ({ type: 'wait', id, wait, next: next() }));
 }
 
 /** Wait a fixed duration: `wait('cool-off', days(3))`. */
@@ -162,7 +163,7 @@ export function waitForEvent(id: string, spec: { event: string; timeout: Duratio
   const onTimeoutArm = spec.onTimeout ?? [];
   return nodeStep(
     id,
-    (next, arm) => ({ type: 'waitForEvent', id, event: spec.event, timeout: spec.timeout, next: arm(onEventArm), timeoutNext: arm(onTimeoutArm) }),
+    (_next, arm) => ({ type: 'waitForEvent', id, event: spec.event, timeout: spec.timeout, next: arm(onEventArm), timeoutNext: arm(onTimeoutArm) }),
   );
 }
 
@@ -177,7 +178,7 @@ export function branch(id: string, spec: { rules: readonly BranchRuleSpec[]; oth
   const otherwise = spec.otherwise ?? [];
   return nodeStep(
     id,
-    (next, arm): BranchNode => ({
+    (_next, arm): BranchNode => ({
       type: 'branch',
       id,
       rules: spec.rules.map((rule) => ({ when: conditionList(rule.when), next: arm(rule.then) })),
@@ -198,23 +199,23 @@ function isConditionList(when: Condition | readonly Condition[]): when is readon
 export function split(id: string, arms: readonly { percentage: number; then: Arm }[]): NodeStep {
   return nodeStep(
     id,
-    (next, arm) => ({ type: 'split', id, arms: arms.map((spec) => ({ percentage: spec.percentage, next: arm(spec.then) })) }),
+    (_next, arm) => ({ type: 'split', id, arms: arms.map((spec) => ({ percentage: spec.percentage, next: arm(spec.then) })) }),
   );
 }
 
 /** Holds `percentage`% of customers out (to `holdout`); the rest continue. */
 export function holdout(id: string, spec: { percentage: number; holdout: Arm }): NodeStep {
-  return nodeStep(id, (next, arm) => ({ type: 'holdout', id, percentage: spec.percentage, holdoutNext: arm(spec.holdout), next }));
+  return nodeStep(id, (next, arm) => ({ type: 'holdout', id, percentage: spec.percentage, holdoutNext: arm(spec.holdout), next: next() }));
 }
 
 /** Moves the customer to a lifecycle stage. */
 export function setStage(id: string, stage: LifecycleStage): NodeStep {
-  return nodeStep(id, (next) => ({ type: 'setStage', id, stage, next }));
+  return nodeStep(id, (next) => ({ type: 'setStage', id, stage, next: next() }));
 }
 
 /** Ends the journey, recording `reason`. */
 export function exit(id: string, reason?: string): NodeStep {
-  return nodeStep(id, (): ExitNode => ({ type: 'exit', id, ...(reason ? { reason } : {}) }), true);
+  return nodeStep(id, (): ExitNode => ({ type: 'exit', id, ...(reason ? { reason } : {}) }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -292,30 +293,31 @@ export function defineJourney(spec: JourneySpec): Journey {
     return goalId;
   };
 
-  /** Flattens a sequence whose end continues with `after` (undefined: the end of the journey); returns its first node id. */
-  const sequence = (steps: readonly Step[], after: string | undefined): string => {
-    const continuation = (index: number): string => {
+  const end = (): string => {
+    needsEnd = true;
+    return END_NODE_ID;
+  };
+
+  /** Flattens a sequence whose end continues with `after()`; returns its first node id. */
+  const sequence = (steps: readonly Step[], after: () => string): string => {
+    const continuation = (index: number) => (): string => {
       const following = steps[index + 1];
-      if (following === undefined) {
-        if (after !== undefined) return after;
-        needsEnd = true;
-        return END_NODE_ID;
-      }
+      if (following === undefined) return after();
       return following.kind === 'node' ? following.id : jumpTarget(following);
     };
     steps.forEach((step, index) => {
       if (step.kind !== 'node') return;
-      const next = step.terminal ? '' : continuation(index);
+      const next = continuation(index);
       const arm = (target: Arm): string => (isSequence(target) ? sequence(target, next) : jumpTarget(target));
       const slot = slots.push(undefined) - 1;
       slots[slot] = step.build(next, arm);
     });
     const first = steps[0];
-    if (first === undefined) return after ?? END_NODE_ID;
+    if (first === undefined) return after();
     return first.kind === 'node' ? first.id : jumpTarget(first);
   };
 
-  const start = sequence(spec.steps, undefined);
+  const start = sequence(spec.steps, end);
   const nodes = slots.filter((node): node is JourneyNode => node !== undefined);
   if (needsEnd && !nodes.some((node) => node.id === END_NODE_ID)) nodes.push({ type: 'exit', id: END_NODE_ID, reason: 'completed' });
   if (spec.goal && goalId) {

@@ -76,6 +76,8 @@ export type AslState = AslTaskState | AslChoiceState | AslWaitState | AslSucceed
 /** A state machine definition: what `DefinitionString` holds once its tokens are resolved. */
 export interface AslDefinition {
   Comment: string;
+  /** Always JSONPath: aws-local-stepfunctions does not run JSONata. */
+  QueryLanguage: 'JSONPath';
   StartAt: string;
   States: Record<string, AslState>;
 }

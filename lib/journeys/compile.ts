@@ -10,7 +10,8 @@
  * State data is the execution input `{ customerId, journey, entryKey }` plus the last answer of
  * the send function (`$.send`) and of the journeyEffects function (`$.effects`): ids and codes.
  */
-import { PROVIDER_THROTTLED_ERROR, GOAL_REACHED } from './send-contract';
+import { RETRYABLE_PROVIDER_ERRORS } from '../channels/errors';
+import { GOAL_REACHED } from './send-contract';
 import { TASK_TIMEOUT_ERROR } from './wait-for-event-contract';
 import type { AslChoiceRule, AslDefinition, AslRetrier, AslState, AslTaskState, JsonObject, JsonValue } from './asl';
 import {
@@ -76,9 +77,13 @@ export function journeyTaskKind(state: AslTaskState): JourneyTaskKind {
   return isObject && 'action' in payload ? 'journeyEffects' : 'send';
 }
 
-/** Retries for throttling by a provider: exponential backoff with full jitter, up to ~5 minutes apart. */
-const PROVIDER_THROTTLED_RETRY: AslRetrier = {
-  ErrorEquals: [PROVIDER_THROTTLED_ERROR],
+/**
+ * Retries when a provider certainly did not take the message (throttled, unreachable):
+ * exponential backoff with full jitter, up to ~5 minutes apart. Other provider errors are not
+ * retried: the message may have gone out, and no provider dedupes.
+ */
+const PROVIDER_RETRY: AslRetrier = {
+  ErrorEquals: [...RETRYABLE_PROVIDER_ERRORS],
   IntervalSeconds: 5,
   MaxAttempts: 8,
   BackoffRate: 2,
@@ -138,6 +143,7 @@ class JourneyCompiler {
     for (const node of this.journey.nodes) this.compileNode(node);
     return {
       Comment: `Overture journey "${this.journey.id}" (format ${FORMAT_VERSION}): ${this.journey.name}`,
+      QueryLanguage: 'JSONPath',
       StartAt: this.journey.entry.next,
       States: this.states,
     };
@@ -250,7 +256,7 @@ class JourneyCompiler {
       },
       ResultSelector: { 'Payload.$': '$.Payload' },
       ResultPath: '$.send',
-      Retry: [PROVIDER_THROTTLED_RETRY, LAMBDA_SERVICE_RETRY],
+      Retry: [PROVIDER_RETRY, LAMBDA_SERVICE_RETRY],
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: hasEffects ? failed : node.next }],
       Next: node.id + STATE_SUFFIXES.route,
     });

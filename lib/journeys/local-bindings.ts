@@ -21,8 +21,8 @@ import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctio
 import { z } from 'zod';
 import type { AslDefinition, AslState, AslTaskState, JsonValue } from './asl';
 import { JOURNEY_METADATA_KEY, journeyTaskKind } from './compile';
-import { type JourneyEffectsInput, type JourneyEffectsOutput, JourneyEffectsInputSchema } from './effects-contract';
-import { type SendStepPayload, type SendStepResult, SendStepPayloadSchema } from './send-contract';
+import { type JourneyEffectsInput, type JourneyEffectsOutput, JOURNEY_EFFECTS_OUTPUT_SCHEMAS, JourneyEffectsInputSchema } from './effects-contract';
+import { type SendStepPayload, type SendStepResult, SendStepPayloadSchema, SendStepResultSchema } from './send-contract';
 import { TASK_TIMEOUT_ERROR, type WaitForEventPayload, WaitForEventPayloadSchema } from './wait-for-event-contract';
 
 /** The functions a journey's Task states stand for, as in-process handlers. */
@@ -72,8 +72,8 @@ function isTask(state: AslState): state is AslTaskState {
 }
 
 /**
- * Binds every Task state of a compiled journey to `handlers`, validating each payload against
- * its contract on the way in (a mismatch between compiler and contract fails loudly here).
+ * Binds every Task state of a compiled journey to `handlers`, validating payloads and answers
+ * against their contracts (a mismatch between compiler, contract and handler fails loudly here).
  */
 export function bindJourneyTasks(
   definition: AslDefinition,
@@ -90,13 +90,17 @@ export function bindJourneyTasks(
     };
     switch (journeyTaskKind(state)) {
       case 'send':
-        bound[name] = async (input) => ({ Payload: asJson(await handlers.send(SendStepPayloadSchema.parse(payloadOf(input)))), StatusCode: 200 });
+        bound[name] = async (input) => {
+          const answer = await handlers.send(SendStepPayloadSchema.parse(payloadOf(input)));
+          return { Payload: asJson(SendStepResultSchema.parse(answer)), StatusCode: 200 };
+        };
         break;
       case 'journeyEffects':
-        bound[name] = async (input) => ({
-          Payload: asJson(await handlers.journeyEffects(JourneyEffectsInputSchema.parse(payloadOf(input)))),
-          StatusCode: 200,
-        });
+        bound[name] = async (input) => {
+          const payload = JourneyEffectsInputSchema.parse(payloadOf(input));
+          const answer = await handlers.journeyEffects(payload);
+          return { Payload: asJson(JOURNEY_EFFECTS_OUTPUT_SCHEMAS[payload.action].parse(answer)), StatusCode: 200 };
+        };
         break;
       case 'waitForEvent':
         bound[name] = async (input) => asJson(await handlers.waitForEvent(WaitForEventPayloadSchema.parse(payloadOf(input))));
@@ -168,41 +172,64 @@ export interface LocalRunOptions {
 }
 
 /**
- * Runs one execution of a compiled journey in aws-local-stepfunctions with its Tasks bound to
- * `handlers`, and returns its output and the state transitions it took.
- *
- * @throws the interpreter's `ExecutionError` when the execution fails
+ * One compiled journey loaded into aws-local-stepfunctions, ready to run executions. Loading
+ * validates the definition, which takes a while, so the local runtime keeps one runner per
+ * journey and runs every execution on it (executions are independent and may overlap).
  */
-export async function runJourneyLocally(
+export class LocalJourneyRunner {
+  private readonly definition: AslDefinition;
+  private readonly machine: StateMachine;
+
+  constructor(definition: AslDefinition) {
+    this.definition = forLocalInterpreter(definition);
+    // The interpreter's ASL types are stricter unions of the same JSON; ours passes asl-validator in tests.
+    this.machine = new StateMachine(this.definition as unknown as StateMachineDefinition);
+  }
+
+  /**
+   * Runs one execution with its Tasks bound to `handlers`, and returns its output and the state
+   * transitions it took.
+   *
+   * @throws the interpreter's `ExecutionError` when the execution fails
+   */
+  async run(
+    input: { customerId: string; journey: string; entryKey: string },
+    handlers: JourneyTaskHandlers,
+    execution: LocalExecution,
+    options: LocalRunOptions = {},
+  ): Promise<LocalRun> {
+    const run = this.machine.run(input, {
+      context: localExecutionContext(execution, input),
+      overrides: {
+        taskResourceLocalHandlers: bindJourneyTasks(this.definition, handlers, execution),
+        waitTimeOverrides: options.waitTimeOverrides,
+        retryIntervalOverrides: options.retryIntervalOverrides,
+      },
+    });
+    const transitions: string[] = [];
+    const collecting = (async () => {
+      for await (const event of run.eventLogs) {
+        if (event.type === 'StateEntered' || event.type === 'StateRetried') transitions.push(event.state.name);
+      }
+    })();
+    try {
+      const output = (await run.result) as JsonValue;
+      return { output, transitions };
+    } finally {
+      await collecting;
+    }
+  }
+}
+
+/** Runs one execution on a runner made for it; see {@link LocalJourneyRunner}. */
+export function runJourneyLocally(
   definition: AslDefinition,
   input: { customerId: string; journey: string; entryKey: string },
   handlers: JourneyTaskHandlers,
   execution: LocalExecution,
   options: LocalRunOptions = {},
 ): Promise<LocalRun> {
-  const local = forLocalInterpreter(definition);
-  // The interpreter's own ASL types are stricter unions of the same JSON; ours is checked by asl-validator in tests.
-  const machine = new StateMachine(local as unknown as StateMachineDefinition);
-  const run = machine.run(input, {
-    context: localExecutionContext(execution, input),
-    overrides: {
-      taskResourceLocalHandlers: bindJourneyTasks(local, handlers, execution),
-      waitTimeOverrides: options.waitTimeOverrides,
-      retryIntervalOverrides: options.retryIntervalOverrides,
-    },
-  });
-  const transitions: string[] = [];
-  const collecting = (async () => {
-    for await (const event of run.eventLogs) {
-      if (event.type === 'StateEntered' || event.type === 'StateRetried') transitions.push(event.state.name);
-    }
-  })();
-  try {
-    const output = (await run.result) as JsonValue;
-    return { output, transitions };
-  } finally {
-    await collecting;
-  }
+  return new LocalJourneyRunner(definition).run(input, handlers, execution, options);
 }
 
 // ---------------------------------------------------------------------------------------------

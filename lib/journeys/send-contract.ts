@@ -31,7 +31,8 @@ export const SendStepPayloadSchema = z.object({
 });
 export type SendStepPayload = z.infer<typeof SendStepPayloadSchema>;
 
-export const SEND_OUTCOMES = ['sent', 'deferred', 'skipped'] as const;
+/** `unknown`: the provider call failed ambiguously and is never resent; `failed`: the provider refused the message. */
+export const SEND_OUTCOMES = ['sent', 'deferred', 'skipped', 'unknown', 'failed'] as const;
 
 /** The `reason` of a `skipped` answer that ends the journey at its goal. */
 export const GOAL_REACHED = 'goal_reached';
@@ -53,6 +54,3 @@ export const SendStepResultSchema = z
     path: ['until'],
   });
 export type SendStepResult = z.infer<typeof SendStepResultSchema>;
-
-/** The error name the send function throws when a provider throttles; the Task retries it with backoff. */
-export const PROVIDER_THROTTLED_ERROR = 'ProviderThrottledError';

@@ -1,0 +1,155 @@
+import {
+  attribute,
+  branch,
+  days,
+  defineJourney,
+  exit,
+  goTo,
+  holdout,
+  JourneyBuilderError,
+  onEvent,
+  reachGoal,
+  reEntry,
+  send,
+  setStage,
+  wait,
+  waitForEvent,
+} from '../../workflows/builder';
+import { CATALOG, journeys } from '../../workflows';
+import { JourneySchema } from '../../lib/journeys/format';
+import { DEFAULT_TEMPLATES_DIR, validateJourney } from '../../lib/journeys/validate';
+import { loadTemplateCatalog } from '../../lib/templates';
+import { FIXTURE_TEMPLATES_DIR } from './fixtures/journeys';
+
+const hello = (id: string) => send(id, { template: 'greeting', topic: 'marketing', channels: ['email'] });
+
+describe('defineJourney', () => {
+  it('chains steps in order and ends a journey that runs off its end at an "end" exit', () => {
+    // Prepare
+    const spec = { id: 'demo', name: 'Demo', entry: onEvent(['signed_up'], reEntry.never), steps: [hello('hello'), wait('pause', days(2)), hello('again')] };
+
+    // Act
+    const journey = defineJourney(spec);
+
+    // Assess
+    expect(journey).toEqual({
+      formatVersion: 1,
+      id: 'demo',
+      name: 'Demo',
+      entry: { type: 'entry', id: 'entry', trigger: { kind: 'event', events: ['signed_up'] }, reEntry: { rule: 'never' }, next: 'hello' },
+      nodes: [
+        { type: 'send', id: 'hello', templateId: 'greeting', topic: 'marketing', channels: ['email'], next: 'pause' },
+        { type: 'wait', id: 'pause', wait: { kind: 'duration', duration: { days: 2 } }, next: 'again' },
+        { type: 'send', id: 'again', templateId: 'greeting', topic: 'marketing', channels: ['email'], next: 'end' },
+        { type: 'exit', id: 'end', reason: 'completed' },
+      ],
+    });
+  });
+
+  it('rejoins nested arms after the forking step, and jumps where an arm says so', () => {
+    // Prepare
+    const spec = {
+      id: 'demo',
+      name: 'Demo',
+      entry: onEvent(['signed_up'], reEntry.afterDays(30)),
+      goal: { event: 'order_placed', stage: 'active' as const },
+      steps: [
+        holdout('holdout', { percentage: 10, holdout: [exit('held-out', 'holdout')] }),
+        branch('tier', { rules: [{ when: attribute('tier', 'in', ['gold']), then: [hello('gold-hello')] }], otherwise: [setStage('demote', 'lapsed')] }),
+        waitForEvent('first-order', { event: 'order_placed', timeout: days(7), onEvent: reachGoal(), onTimeout: [hello('nudge'), goTo('tier')] }),
+      ],
+    };
+
+    // Act
+    const journey = defineJourney(spec);
+
+    // Assess
+    const next = Object.fromEntries(journey.nodes.map((node) => [node.id, 'next' in node ? node.next : undefined]));
+    expect(journey.nodes.map((node) => node.id)).toEqual(['holdout', 'held-out', 'tier', 'gold-hello', 'demote', 'first-order', 'nudge', 'goal']);
+    expect(journey.nodes.find((node) => node.id === 'holdout')).toMatchObject({ holdoutNext: 'held-out', next: 'tier' });
+    expect(journey.nodes.find((node) => node.id === 'tier')).toMatchObject({ rules: [{ next: 'gold-hello' }], otherwise: 'demote' });
+    expect(next['gold-hello']).toBe('first-order');
+    expect(next.demote).toBe('first-order');
+    expect(journey.nodes.find((node) => node.id === 'first-order')).toMatchObject({ next: 'goal', timeoutNext: 'nudge' });
+    expect(next.nudge).toBe('tier');
+    expect(journey.nodes.find((node) => node.id === 'goal')).toEqual({ type: 'goal', id: 'goal', event: 'order_placed', stage: 'active' });
+  });
+
+  it('produces plain JSON data that the schema parses back unchanged', () => {
+    // Prepare
+    const journey = journeys.welcome;
+
+    // Act
+    const roundTripped = JourneySchema.parse(JSON.parse(JSON.stringify(journey)));
+
+    // Assess
+    expect(roundTripped).toEqual(journey);
+  });
+
+  it('fails when reachGoal is used in a journey without a goal', () => {
+    // Prepare
+    const spec = { id: 'demo', name: 'Demo', entry: onEvent(['signed_up'], reEntry.never), steps: [hello('hello'), reachGoal()] };
+
+    // Act
+    const build = () => defineJourney(spec);
+
+    // Assess
+    expect(build).toThrow(new JourneyBuilderError('journey "demo": reachGoal() needs a goal; add goal: { event: … }'));
+  });
+
+  it('builds journeys the validator accepts', () => {
+    // Prepare
+    const journey = defineJourney({
+      id: 'demo',
+      name: 'Demo',
+      entry: onEvent(['signed_up'], reEntry.always),
+      goal: { event: 'order_placed' },
+      steps: [hello('hello'), waitForEvent('first-order', { event: 'order_placed', timeout: days(7), onEvent: reachGoal() }), hello('nudge')],
+    });
+
+    // Act
+    const parsed = validateJourney(journey, { templatesDir: FIXTURE_TEMPLATES_DIR });
+
+    // Assess
+    expect(parsed).toEqual(journey);
+  });
+});
+
+describe('the catalog', () => {
+  it('holds the five lifecycle journeys by id, each valid with the project templates', () => {
+    // Prepare
+    const ids = CATALOG.map((journey) => journey.id);
+
+    // Act
+    const validated = CATALOG.map((journey) => validateJourney(journey));
+
+    // Assess
+    expect(ids).toEqual(['prospect-nurture', 'welcome', 'active-cross-sell', 'loyalty', 'win-back']);
+    expect(Object.keys(journeys)).toEqual(ids);
+    expect(validated).toEqual(CATALOG);
+  });
+
+  it('uses templates that load, pass the variable check and support every channel their steps allow', () => {
+    // Act
+    const templates = loadTemplateCatalog(DEFAULT_TEMPLATES_DIR);
+
+    // Assess
+    for (const journey of CATALOG) {
+      for (const node of journey.nodes) {
+        if (node.type !== 'send') continue;
+        for (const channel of node.channels) expect([node.id, channel, templates.has(node.templateId, channel)]).toEqual([node.id, channel, true]);
+      }
+    }
+  });
+
+  it('holds a 10% holdout in win-back, ahead of any message', () => {
+    // Prepare
+    const winBack = journeys['win-back'];
+
+    // Act
+    const first = winBack?.nodes.find((node) => node.id === winBack.entry.next);
+
+    // Assess
+    expect(first).toMatchObject({ type: 'holdout', percentage: 10 });
+  });
+});

@@ -1,0 +1,271 @@
+import type { AslChoiceState, AslDefinition, AslTaskState, AslWaitState, JsonValue } from '../../lib/journeys/asl';
+import {
+  LAMBDA_INVOKE,
+  LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN,
+  LAMBDA_SERVICE_ERRORS,
+  compileJourney,
+  journeyTaskKind,
+  type JourneyTargets,
+} from '../../lib/journeys/compile';
+import { durationSeconds } from '../../lib/journeys/format';
+import { InvalidJourneyError } from '../../lib/journeys/validate';
+import { CATALOG } from '../../workflows';
+import { validateAsl } from './asl-validation';
+import { FIXTURE_TEMPLATES_DIR, demoJourney, exitNode, greeting } from './fixtures/journeys';
+
+const TARGETS: JourneyTargets = {
+  sendFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:send',
+  waitForEventFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:wait-for-event',
+  journeyEffectsFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:journey-effects',
+};
+
+function tasks(definition: AslDefinition): [string, AslTaskState][] {
+  return Object.entries(definition.States).filter((entry): entry is [string, AslTaskState] => entry[1].Type === 'Task');
+}
+
+function state<T>(definition: AslDefinition, name: string): T {
+  const found = definition.States[name];
+  if (found === undefined) throw new Error(`no state ${name}`);
+  return found as T;
+}
+
+/** Every JSONPath a template reads (`"key.$": "path"`), however deep. */
+function pathsRead(value: JsonValue | undefined): string[] {
+  if (value === null || value === undefined || typeof value !== 'object') return [];
+  if (Array.isArray(value)) return value.flatMap(pathsRead);
+  return Object.entries(value).flatMap(([key, inner]) => (key.endsWith('.$') && typeof inner === 'string' ? [inner] : pathsRead(inner)));
+}
+
+describe.each(CATALOG.map((journey) => [journey.id, journey] as const))('compiling %s', (_id, journey) => {
+  const definition = compileJourney(journey, TARGETS);
+
+  it('passes asl-validator', () => {
+    // Act
+    const { isValid, errors } = validateAsl(definition);
+
+    // Assess
+    expect(errors).toBe('');
+    expect(isValid).toBe(true);
+  });
+
+  it('starts at the entry\'s next node and names every state after a node id', () => {
+    // Prepare
+    const ids = new Set(journey.nodes.map((node) => node.id));
+
+    // Act
+    const names = Object.keys(definition.States);
+
+    // Assess
+    expect(definition.StartAt).toBe(journey.entry.next);
+    for (const name of names) {
+      expect(ids.has(name.split('.')[0] ?? '')).toBe(true);
+      expect(name).toMatch(/^[a-z][a-z0-9-]*(\.(route|defer|failed|choose|wait))?$/);
+      expect(name.length).toBeLessThanOrEqual(80);
+    }
+  });
+
+  it('reads nothing from the execution input but the customer id, and passes ids only to functions', () => {
+    // Act
+    const paths = new Set(tasks(definition).flatMap(([, task]) => pathsRead(task.Parameters)));
+
+    // Assess
+    expect([...paths].sort()).toEqual(
+      expect.arrayContaining(['$$.Execution.Name', '$.customerId']),
+    );
+    for (const path of paths) {
+      expect(['$.customerId', '$$.Execution.Name', '$$.Execution.StartTime', '$$.Task.Token', '$.failure.Error']).toContain(path);
+    }
+  });
+
+  it('sends through the send function with throttling retried with backoff and jitter, failures caught, and a defer loop', () => {
+    // Prepare
+    const sends = journey.nodes.filter((node) => node.type === 'send');
+
+    // Act
+    const compiled = sends.map((node) => ({ node, task: state<AslTaskState>(definition, node.id) }));
+
+    // Assess
+    expect(sends.length).toBeGreaterThan(0);
+    for (const { node, task } of compiled) {
+      expect(task.Resource).toBe(LAMBDA_INVOKE);
+      expect(task.Parameters.FunctionName).toBe(TARGETS.sendFunctionArn);
+      expect(task.Parameters.Payload).toMatchObject({
+        'customerId.$': '$.customerId',
+        journey: journey.id,
+        step: node.id,
+        'execution.$': '$$.Execution.Name',
+        templateId: node.templateId,
+        topic: node.topic,
+        channels: node.channels,
+      });
+      expect(task.ResultSelector).toEqual({ 'Payload.$': '$.Payload' });
+      expect(task.ResultPath).toBe('$.send');
+      expect(task.Retry?.[0]).toEqual({
+        ErrorEquals: ['ProviderThrottledError', 'ProviderUnavailableError'],
+        IntervalSeconds: 5,
+        MaxAttempts: 8,
+        BackoffRate: 2,
+        MaxDelaySeconds: 300,
+        JitterStrategy: 'FULL',
+      });
+      expect(task.Retry?.[1]).toMatchObject({ ErrorEquals: LAMBDA_SERVICE_ERRORS, JitterStrategy: 'FULL' });
+      expect(task.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: `${node.id}.failed` }]);
+      expect(state<AslTaskState>(definition, `${node.id}.failed`)).toMatchObject({ Next: node.next, Parameters: { Payload: { action: 'sendFailed', 'error.$': '$.failure.Error' } } });
+      expect(task.Next).toBe(`${node.id}.route`);
+      const route = state<AslChoiceState>(definition, `${node.id}.route`);
+      expect(route.Choices[0]).toEqual({ Variable: '$.send.Payload.outcome', StringEquals: 'deferred', Next: `${node.id}.defer` });
+      expect(route.Default).toBe(node.next);
+      expect(state<AslWaitState>(definition, `${node.id}.defer`)).toEqual({
+        Type: 'Wait',
+        Comment: expect.any(String),
+        TimestampPath: '$.send.Payload.until',
+        Next: node.id,
+      });
+    }
+  });
+
+  it('waits for events with a callback token, a timeout and a timeout branch', () => {
+    // Prepare
+    const waits = journey.nodes.filter((node) => node.type === 'waitForEvent');
+
+    // Act
+    const compiled = waits.map((node) => ({ node, task: state<AslTaskState>(definition, node.id) }));
+
+    // Assess
+    for (const { node, task } of compiled) {
+      expect(task.Resource).toBe(LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN);
+      expect(task.Parameters).toEqual({
+        FunctionName: TARGETS.waitForEventFunctionArn,
+        Payload: {
+          'customerId.$': '$.customerId',
+          journey: journey.id,
+          step: node.id,
+          'execution.$': '$$.Execution.Name',
+          event: node.event,
+          'taskToken.$': '$$.Task.Token',
+          timeoutSeconds: durationSeconds(node.timeout),
+        },
+      });
+      expect(task.TimeoutSeconds).toBe(durationSeconds(node.timeout));
+      expect(task.HeartbeatSeconds).toBeUndefined();
+      expect(task.ResultPath).toBeNull();
+      expect(task.Catch).toEqual([{ ErrorEquals: ['States.Timeout'], ResultPath: null, Next: node.timeoutNext }]);
+      expect(task.Next).toBe(node.next);
+    }
+  });
+
+  it('routes to the goal from every send step and branch when the journey has a goal', () => {
+    // Prepare
+    const goal = journey.nodes.find((node) => node.type === 'goal');
+    const checkers = journey.nodes.filter((node) => node.type === 'send' || node.type === 'branch');
+
+    // Act
+    const routes = checkers.map((node) =>
+      state<AslChoiceState>(definition, `${node.id}${node.type === 'send' ? '.route' : '.choose'}`).Choices.filter((choice) => choice.Next === goal?.id),
+    );
+
+    // Assess
+    for (const toGoal of routes) expect(toGoal).toHaveLength(goal ? 1 : 0);
+  });
+});
+
+describe('compileJourney', () => {
+  it('classifies every Task by the function it stands for', () => {
+    // Prepare
+    const journey = CATALOG.find((candidate) => candidate.id === 'welcome');
+
+    // Act
+    const kinds = tasks(compileJourney(journey, TARGETS)).map(([name, task]) => [name, journeyTaskKind(task)]);
+
+    // Assess
+    expect(kinds).toEqual([
+      ['new-customer', 'journeyEffects'],
+      ['welcome-email', 'send'],
+      ['welcome-email.failed', 'journeyEffects'],
+      ['tips-email', 'send'],
+      ['tips-email.failed', 'journeyEffects'],
+      ['first-order', 'waitForEvent'],
+      ['first-purchase-nudge', 'send'],
+      ['first-purchase-nudge.failed', 'journeyEffects'],
+      ['end', 'journeyEffects'],
+      ['goal', 'journeyEffects'],
+    ]);
+  });
+
+  it('compiles a split to bucket thresholds that add up in order', () => {
+    // Prepare
+    const journey = demoJourney(
+      [
+        { type: 'split', id: 'hello', arms: [{ percentage: 20, next: 'a' }, { percentage: 30, next: 'b' }, { percentage: 50, next: 'c' }] },
+        greeting('a', 'bye'),
+        greeting('b', 'bye'),
+        greeting('c', 'bye'),
+        exitNode('bye'),
+      ],
+      'hello',
+    );
+
+    // Act
+    const definition = compileJourney(journey, TARGETS, { templatesDir: FIXTURE_TEMPLATES_DIR });
+
+    // Assess
+    expect(state<AslTaskState>(definition, 'hello').Parameters.Payload).toMatchObject({ action: 'bucket', step: 'hello' });
+    expect(state<AslChoiceState>(definition, 'hello.choose')).toMatchObject({
+      Choices: [
+        { Variable: '$.effects.Payload.bucket', NumericLessThan: 20, Next: 'a' },
+        { Variable: '$.effects.Payload.bucket', NumericLessThan: 50, Next: 'b' },
+      ],
+      Default: 'c',
+    });
+  });
+
+  it('compiles a local-time wait to a computed instant and a Wait on it', () => {
+    // Prepare
+    const journey = demoJourney([
+      { type: 'wait', id: 'hello', wait: { kind: 'localTime', time: '10:00' }, next: 'bye' },
+      exitNode('bye'),
+    ]);
+
+    // Act
+    const definition = compileJourney(journey, TARGETS, { templatesDir: FIXTURE_TEMPLATES_DIR });
+
+    // Assess
+    expect(state<AslTaskState>(definition, 'hello')).toMatchObject({
+      Parameters: { Payload: { action: 'waitUntil', wait: { kind: 'localTime', time: '10:00' } } },
+      ResultPath: '$.effects',
+      Next: 'hello.wait',
+    });
+    expect(state<AslWaitState>(definition, 'hello.wait')).toMatchObject({ TimestampPath: '$.effects.Payload.until', Next: 'bye' });
+  });
+
+  it('fails, naming the nodes, when a journey needs the journeyEffects function and none is given', () => {
+    // Prepare
+    const journey = demoJourney([{ type: 'setStage', id: 'hello', stage: 'active', next: 'bye' }, exitNode('bye')]);
+
+    // Act
+    const compile = () =>
+      compileJourney(journey, { sendFunctionArn: TARGETS.sendFunctionArn, waitForEventFunctionArn: TARGETS.waitForEventFunctionArn }, { templatesDir: FIXTURE_TEMPLATES_DIR });
+
+    // Assess
+    expect(compile).toThrow(
+      new InvalidJourneyError(['journey "demo", node "hello" (setStage): needs the journeyEffects function; pass journeyEffectsFunction to JourneyStateMachine']),
+    );
+  });
+
+  it('ends at Succeed states, and lets failed sends continue, without the journeyEffects function', () => {
+    // Prepare
+    const journey = demoJourney([greeting('hello', 'bye'), exitNode('bye')]);
+
+    // Act
+    const definition = compileJourney(
+      journey,
+      { sendFunctionArn: TARGETS.sendFunctionArn, waitForEventFunctionArn: TARGETS.waitForEventFunctionArn },
+      { templatesDir: FIXTURE_TEMPLATES_DIR },
+    );
+
+    // Assess
+    expect(state<AslTaskState>(definition, 'hello').Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'bye' }]);
+    expect(definition.States.bye).toEqual({ Type: 'Succeed', Comment: 'exit' });
+    expect(definition.States['hello.failed']).toBeUndefined();
+  });
+});

@@ -1,0 +1,194 @@
+import { InvalidJourneyError, validateJourney } from '../../lib/journeys/validate';
+import { FIXTURE_TEMPLATES_DIR, demoJourney, exitNode, greeting } from './fixtures/journeys';
+
+/** The message `validateJourney` fails with, or a marker when it does not fail. */
+function failureOf(journey: unknown): string {
+  try {
+    validateJourney(journey, { templatesDir: FIXTURE_TEMPLATES_DIR });
+  } catch (error) {
+    if (error instanceof InvalidJourneyError) return error.message;
+    throw error;
+  }
+  return '(valid)';
+}
+
+describe('validateJourney', () => {
+  it('accepts a journey whose nodes all resolve, are reachable and use existing templates', () => {
+    // Prepare
+    const journey = demoJourney([greeting('hello', 'pause'), { type: 'wait', id: 'pause', wait: { kind: 'duration', duration: { days: 1 } }, next: 'bye' }, exitNode('bye')]);
+
+    // Act
+    const parsed = validateJourney(journey, { templatesDir: FIXTURE_TEMPLATES_DIR });
+
+    // Assess
+    expect(parsed.nodes.map((node) => node.id)).toEqual(['hello', 'pause', 'bye']);
+  });
+
+  it('fails when a next names a node that does not exist, naming the node and the fix', () => {
+    // Prepare
+    const journey = demoJourney([greeting('hello', 'byee'), exitNode('bye')]);
+
+    // Act
+    const message = failureOf(journey);
+
+    // Assess
+    expect(message).toBe('journey "demo", node "hello" (send): next refers to unknown node "byee"; add a node with id "byee" or point next at an existing node');
+  });
+
+  it('fails when a node cannot be reached from the entry', () => {
+    // Prepare
+    const journey = demoJourney([greeting('hello', 'bye'), exitNode('bye'), exitNode('orphan')]);
+
+    // Act
+    const message = failureOf(journey);
+
+    // Assess
+    expect(message).toBe('journey "demo", node "orphan" (exit): unreachable from the entry; remove it or point a next of another node at it');
+  });
+
+  it('fails when a loop has no wait, showing the loop', () => {
+    // Prepare
+    const journey = demoJourney([
+      greeting('hello', 'promote'),
+      { type: 'setStage', id: 'promote', stage: 'active', next: 'check' },
+      { type: 'branch', id: 'check', rules: [{ when: [{ kind: 'stage', in: ['active'] }], next: 'hello' }], otherwise: 'bye' },
+      exitNode('bye'),
+    ]);
+
+    // Act
+    const message = failureOf(journey);
+
+    // Assess
+    expect(message).toBe('journey "demo", node "hello" (send): loop hello → promote → check → hello has no wait; add a wait or waitForEvent node inside the loop');
+  });
+
+  it('accepts a loop that goes through a wait', () => {
+    // Prepare
+    const journey = demoJourney([
+      greeting('hello', 'weekly'),
+      { type: 'wait', id: 'weekly', wait: { kind: 'localTime', time: '10:00', weekdays: ['tue'] }, next: 'check' },
+      { type: 'branch', id: 'check', rules: [{ when: [{ kind: 'eventWithin', event: 'web_visit', days: 30 }], next: 'hello' }], otherwise: 'bye' },
+      exitNode('bye'),
+    ]);
+
+    // Act
+    const message = failureOf(journey);
+
+    // Assess
+    expect(message).toBe('(valid)');
+  });
+
+  it('fails when a send step uses a template that does not exist', () => {
+    // Prepare
+    const journey = demoJourney([{ ...greeting('hello', 'bye'), templateId: 'nope' }, exitNode('bye')]);
+
+    // Act
+    const message = failureOf(journey);
+
+    // Assess
+    expect(message).toBe('journey "demo", node "hello" (send): template "nope" does not exist; create test/journeys/fixtures/templates/nope/ or use an existing template id');
+  });
+
+  it('fails when a send step allows a channel its template does not support', () => {
+    // Prepare
+    const journey = demoJourney([{ ...greeting('hello', 'bye'), channels: ['email', 'sms'] }, exitNode('bye')]);
+
+    // Act
+    const message = failureOf(journey);
+
+    // Assess
+    expect(message).toBe(
+      'journey "demo", node "hello" (send): template "greeting" does not support channel "sms" (missing sms.liquid); add them to test/journeys/fixtures/templates/greeting/ or remove "sms" from channels',
+    );
+  });
+
+  it('fails when a waitForEvent has no timeout', () => {
+    // Prepare
+    const journey = demoJourney([greeting('hello', 'first-order'), { type: 'waitForEvent', id: 'first-order', event: 'order_placed', next: 'bye' }, exitNode('bye')]);
+
+    // Act
+    const message = failureOf(journey);
+
+    // Assess
+    expect(message).toBe(
+      'journey "demo", node "first-order" (waitForEvent): timeout: missing; every waitForEvent needs a timeout (e.g. "timeout": { "days": 7 }) and a timeoutNext for when the event does not come',
+    );
+  });
+
+  it('fails when a waitForEvent has a timeout but nowhere to go when it passes', () => {
+    // Prepare
+    const journey = demoJourney([
+      greeting('hello', 'first-order'),
+      { type: 'waitForEvent', id: 'first-order', event: 'order_placed', timeout: { days: 7 }, next: 'bye' },
+      exitNode('bye'),
+    ]);
+
+    // Act
+    const message = failureOf(journey);
+
+    // Assess
+    expect(message).toBe(
+      'journey "demo", node "first-order" (waitForEvent): timeoutNext: missing; every waitForEvent needs a timeout (e.g. "timeout": { "days": 7 }) and a timeoutNext for when the event does not come',
+    );
+  });
+
+  it('fails when two nodes share an id', () => {
+    // Prepare
+    const journey = demoJourney([greeting('hello', 'bye'), exitNode('bye'), exitNode('bye')]);
+
+    // Act
+    const message = failureOf(journey);
+
+    // Assess
+    expect(message).toBe('journey "demo", node "bye" (exit): id "bye" is used by 2 nodes; give each node its own id');
+  });
+
+  it('fails when a journey has two goals', () => {
+    // Prepare
+    const journey = demoJourney([
+      greeting('hello', 'bye'),
+      exitNode('bye'),
+      { type: 'goal', id: 'bought', event: 'order_placed' },
+      { type: 'goal', id: 'bought-again', event: 'order_placed' },
+    ]);
+
+    // Act
+    const message = failureOf(journey);
+
+    // Assess
+    expect(message).toBe('journey "demo", node "bought-again" (goal): a journey has at most one goal and "bought" is one already; remove this one or make it an exit');
+  });
+
+  it('names the node and the field of a schema problem', () => {
+    // Prepare
+    const journey = demoJourney([
+      { type: 'split', id: 'hello', arms: [{ percentage: 60, next: 'bye' }, { percentage: 30, next: 'bye' }] },
+      exitNode('bye'),
+    ]);
+
+    // Act
+    const message = failureOf(journey);
+
+    // Assess
+    expect(message).toBe('journey "demo", node "hello" (split): arms: percentages must add up to 100');
+  });
+
+  it('reports every problem of a journey at once, one per line', () => {
+    // Prepare
+    const journey = demoJourney([{ ...greeting('hello', 'byee'), templateId: 'nope' }, exitNode('bye')]);
+
+    // Act
+    let problems: readonly string[] = [];
+    try {
+      validateJourney(journey, { templatesDir: FIXTURE_TEMPLATES_DIR });
+    } catch (error) {
+      if (error instanceof InvalidJourneyError) problems = error.problems;
+    }
+
+    // Assess
+    expect(problems).toEqual([
+      'journey "demo", node "hello" (send): next refers to unknown node "byee"; add a node with id "byee" or point next at an existing node',
+      'journey "demo", node "hello" (send): template "nope" does not exist; create test/journeys/fixtures/templates/nope/ or use an existing template id',
+    ]);
+  });
+});
