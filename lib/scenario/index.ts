@@ -6,3 +6,6 @@ export * from './scenario';
 export * from './report';
 export * from './issues';
 export * from './json-schema';
+export * from './check-report';
+export * from './customer-timeline';
+export * from './local-time';

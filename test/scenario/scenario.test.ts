@@ -1,0 +1,289 @@
+import { LADDER_JOURNEY, contractScenarioJson, sharedScenarioJson } from './fixtures';
+import { ScenarioError, parseScenario, parseScenarioText, type ScenarioIssue } from '../../lib/scenario/scenario';
+import { formatPath } from '../../lib/scenario/issues';
+import { journeys } from '../../workflows';
+
+const options = { knownJourneys: Object.keys(journeys) };
+
+/** The issues `parseScenario` raises for `json` (fails the test when it accepts it). */
+function issuesOf(json: unknown): readonly ScenarioIssue[] {
+  try {
+    parseScenario(json, options);
+  } catch (error) {
+    if (error instanceof ScenarioError) return error.issues;
+    throw error;
+  }
+  throw new Error('the scenario was accepted');
+}
+
+function messageOf(json: unknown): string {
+  try {
+    parseScenario(json, options);
+  } catch (error) {
+    if (error instanceof ScenarioError) return error.message;
+    throw error;
+  }
+  throw new Error('the scenario was accepted');
+}
+
+describe('parseScenario', () => {
+  it('accepts the example scenario of the contract', () => {
+    // Prepare
+    const json = contractScenarioJson();
+
+    // Act
+    const scenario = parseScenario(json, options);
+
+    // Assess
+    expect(scenario.customers.map((c) => c.id)).toEqual(['c-001', 'c-002', 'c-003', 'c-004']);
+    expect(scenario.events.map((e) => e.type)).toEqual(['event', 'consent', 'bounce', 'profile']);
+  });
+
+  it('accepts the shared revocation-mid-journey scenario', () => {
+    // Act
+    const scenario = parseScenario(sharedScenarioJson(), options);
+
+    // Assess
+    expect(scenario.journeys).toEqual(['welcome']);
+    expect(scenario.customers[1]?.preferences?.maxPerWeek).toBe(2);
+  });
+
+  it('names the path of an unknown time zone exactly as the contract shows', () => {
+    // Prepare
+    const json = contractScenarioJson();
+    json.customers[3] = { ...json.customers[3], timezone: 'Mars/Base' };
+
+    // Act
+    const message = messageOf(json);
+
+    // Assess
+    expect(message).toBe('customers[3].timezone: unknown time zone "Mars/Base"');
+  });
+
+  it('lists every offending path, one line each, in one error', () => {
+    // Prepare
+    const json = contractScenarioJson();
+    json.customers[0] = { ...json.customers[0], timezone: 'Mars/Base' };
+    json.customers[2] = { ...json.customers[2], phone: '555-0143' };
+    json.journeys = ['welcome', 'no-such-journey'];
+
+    // Act
+    const issues = issuesOf(json);
+
+    // Assess
+    expect(issues.map((issue) => issue.path)).toEqual(['customers[0].timezone', 'customers[2].phone', 'journeys[1]']);
+    expect(messageOf(json).split('\n')).toHaveLength(3);
+  });
+
+  it('rejects an unknown journey and says which journeys the catalog has', () => {
+    // Prepare
+    const json = { ...contractScenarioJson(), journeys: ['welcome', 'wellcome'] };
+
+    // Act
+    const issues = issuesOf(json);
+
+    // Assess
+    expect(issues).toEqual([
+      { path: 'journeys[1]', message: expect.stringMatching(/^unknown journey "wellcome"; the catalog has .*"welcome"/) },
+    ]);
+  });
+
+  it('accepts an inline journey definition and reports problems inside it by their path', () => {
+    // Prepare
+    const good = { ...contractScenarioJson(), journeys: ['welcome', LADDER_JOURNEY] };
+    const badNode = { ...LADDER_JOURNEY.nodes[0], channels: ['email', 'fax'] };
+    const bad = { ...contractScenarioJson(), journeys: [{ ...LADDER_JOURNEY, nodes: [badNode, ...LADDER_JOURNEY.nodes.slice(1)] }] };
+
+    // Act
+    const scenario = parseScenario(good, options);
+    const issues = issuesOf(bad);
+
+    // Assess
+    expect(scenario.journeys[1]).toMatchObject({ id: 'ladder' });
+    expect(issues.map((issue) => issue.path)).toEqual(['journeys[0].nodes[0].channels[1]']);
+  });
+
+  it('rejects a journey listed twice', () => {
+    // Prepare
+    const json = { ...contractScenarioJson(), journeys: ['welcome', { ...LADDER_JOURNEY, id: 'welcome' }] };
+
+    // Act
+    const issues = issuesOf(json);
+
+    // Assess
+    expect(issues).toEqual([{ path: 'journeys[1]', message: 'journey "welcome" is listed twice (also journeys[0])' }]);
+  });
+
+  it('rejects an until that is not after start', () => {
+    // Prepare
+    const json = { ...contractScenarioJson(), until: '2026-03-02T09:00:00Z' };
+
+    // Act
+    const issues = issuesOf(json);
+
+    // Assess
+    expect(issues).toContainEqual({ path: 'until', message: 'must be after start (2026-03-02T09:00:00Z)' });
+  });
+
+  it('rejects an event for a customer the scenario does not have', () => {
+    // Prepare
+    const json = contractScenarioJson();
+    json.events = [{ at: '2026-03-03T10:00:00Z', customerId: 'c-404', type: 'event', name: 'signed_up', properties: {} }];
+
+    // Act
+    const issues = issuesOf(json);
+
+    // Assess
+    expect(issues).toEqual([{ path: 'events[0].customerId', message: 'no customer "c-404" in customers' }]);
+  });
+
+  it('rejects events before start or at until', () => {
+    // Prepare
+    const json = contractScenarioJson();
+    json.events = [
+      { at: '2026-03-02T08:59:59Z', customerId: 'c-001', type: 'event', name: 'signed_up' },
+      { at: '2026-03-02T09:00:00Z', customerId: 'c-001', type: 'event', name: 'signed_up' },
+      { at: '2026-04-15T00:00:00Z', customerId: 'c-001', type: 'event', name: 'signed_up' },
+    ];
+
+    // Act
+    const issues = issuesOf(json);
+
+    // Assess
+    expect(issues.map((issue) => issue.path)).toEqual(['events[0].at', 'events[2].at']);
+  });
+
+  it('rejects a customer id used twice, naming the first one', () => {
+    // Prepare
+    const json = contractScenarioJson();
+    json.customers[2] = { ...json.customers[2], id: 'c-001' };
+
+    // Act
+    const issues = issuesOf(json);
+
+    // Assess
+    expect(issues).toEqual([{ path: 'customers[2].id', message: '"c-001" repeats customers[0].id' }]);
+  });
+
+  it('names an unknown field at its own path', () => {
+    // Prepare
+    const json = contractScenarioJson();
+    json.customers[1] = { ...json.customers[1], timezon: 'Europe/London' };
+
+    // Act
+    const issues = issuesOf(json);
+
+    // Assess
+    expect(issues).toEqual([{ path: 'customers[1].timezon', message: 'unknown field' }]);
+  });
+
+  it.each([
+    ['an event type that does not exist', { type: 'purchase' }, 'events[0].type'],
+    ['a bounce kind other than hard or soft', { type: 'bounce', channel: 'email', kind: 'transient' }, 'events[0].kind'],
+    ['a complaint on an unknown channel', { type: 'complaint', channel: 'fax' }, 'events[0].channel'],
+    ['a consent with status pending', { type: 'consent', channel: 'sms', topic: 'marketing', status: 'pending', source: 'web' }, 'events[0].status'],
+    ['a customer event without a name', { type: 'event' }, 'events[0].name'],
+    ['a profile change of an unknown field', { type: 'profile', changes: { nickname: 'Ana' } }, 'events[0].changes.nickname'],
+    ['a profile change to an unknown time zone', { type: 'profile', changes: { timezone: 'Mars/Base' } }, 'events[0].changes.timezone'],
+    ['an instant without an offset', { type: 'event', name: 'signed_up', at: '2026-03-03T10:00:00' }, 'events[0].at'],
+  ])('rejects %s at its path', (_, fields, path) => {
+    // Prepare
+    const json = { ...contractScenarioJson(), events: [{ at: '2026-03-03T10:00:00Z', customerId: 'c-001', ...fields }] };
+
+    // Act
+    const issues = issuesOf(json);
+
+    // Assess
+    expect(issues.map((issue) => issue.path)).toEqual([path]);
+  });
+
+  it.each([
+    ['a consent status of pending', { consents: [{ channel: 'email', topic: 'marketing', status: 'pending', at: '2026-03-01T12:00:00Z', source: 'web' }] }, 'customers[0].consents[0].status'],
+    ['a missing consents list', { consents: undefined }, 'customers[0].consents'],
+    ['a phone number that is not E.164', { phone: '212-555-0143' }, 'customers[0].phone'],
+    ['an email address that is not one', { email: 'ana at example' }, 'customers[0].email'],
+    ['a country that is not ISO alpha-2', { address: { line1: '1 Main St', city: 'Springfield', postalCode: '01101', country: 'USA' } }, 'customers[0].address.country'],
+    ['quiet hours that start and end together', { preferences: { quietHours: { start: '21:00', end: '21:00' } } }, 'customers[0].preferences.quietHours.end'],
+    ['a preferred window at 24:00', { preferences: { preferredWindow: { start: '17:00', end: '24:00' } } }, 'customers[0].preferences.preferredWindow.end'],
+    ['a repeated preferred channel', { preferences: { channels: ['email', 'email'] } }, 'customers[0].preferences.channels'],
+    ['a negative weekly cap', { preferences: { maxPerWeek: -1 } }, 'customers[0].preferences.maxPerWeek'],
+    ['a suppression without a reason', { suppressions: [{ channel: 'sms', at: '2026-02-01T00:00:00Z' }] }, 'customers[0].suppressions[0].reason'],
+    ['an unknown lifecycle stage', { stage: 'vip' }, 'customers[0].stage'],
+    ['an attribute holding an object', { attributes: { tier: { name: 'gold' } } }, 'customers[0].attributes.tier'],
+  ])('rejects %s at its path', (_, fields, path) => {
+    // Prepare
+    const json = contractScenarioJson();
+    json.customers = [{ ...json.customers[0], ...fields }];
+    json.events = [];
+
+    // Act
+    const issues = issuesOf(json);
+
+    // Assess
+    expect(issues.map((issue) => issue.path)).toEqual([path]);
+  });
+
+  it('rejects a missing start, a fractional seed and an empty journey list at their paths', () => {
+    // Prepare
+    const { start: _start, ...json } = { ...contractScenarioJson(), seed: 1.5, journeys: [] };
+
+    // Act
+    const issues = issuesOf(json);
+
+    // Assess
+    expect(issues.map((issue) => issue.path)).toEqual(['start', 'seed', 'journeys']);
+  });
+
+  it('reports a file that is not an object at the root', () => {
+    // Act
+    const issues = issuesOf([1, 2, 3]);
+
+    // Assess
+    expect(issues).toEqual([{ path: '(root)', message: expect.stringContaining('expected object') }]);
+  });
+
+  it('accepts profile changes that remove a contact point or replace preferences', () => {
+    // Prepare
+    const json = contractScenarioJson();
+    json.events = [
+      { at: '2026-03-03T10:00:00Z', customerId: 'c-002', type: 'profile', changes: { email: null, preferences: { channels: ['sms'] }, timezone: 'Asia/Kolkata' } },
+    ];
+
+    // Act
+    const scenario = parseScenario(json, options);
+
+    // Assess
+    expect(scenario.events[0]).toMatchObject({ type: 'profile', changes: { email: null, timezone: 'Asia/Kolkata' } });
+  });
+});
+
+describe('parseScenarioText', () => {
+  it('reports JSON that does not parse as a problem of the root', () => {
+    // Act
+    const attempt = () => parseScenarioText('{ "start": ', options);
+
+    // Assess
+    expect(attempt).toThrow(ScenarioError);
+    expect(attempt).toThrow(/^\(root\): not valid JSON: /);
+  });
+
+  it('parses the text of a valid scenario', () => {
+    // Act
+    const scenario = parseScenarioText(JSON.stringify(sharedScenarioJson()), options);
+
+    // Assess
+    expect(scenario.seed).toBe(1);
+  });
+});
+
+describe('formatPath', () => {
+  it.each([
+    [['customers', 3, 'timezone'], 'customers[3].timezone'],
+    [['events', 0, 'changes', 'attributes', 'lastEvent.order_placed'], 'events[0].changes.attributes["lastEvent.order_placed"]'],
+    [[], '(root)'],
+    [[2, 'id'], '[2].id'],
+  ])('writes %j as %s', (path, text) => {
+    // Act & Assess
+    expect(formatPath(path)).toBe(text);
+  });
+});
