@@ -32,7 +32,7 @@ import { captureConsent } from './capture-consent';
 import { exportConsents } from './consent-export';
 import { CHANNEL_LABELS, DEFAULT_TOPIC_OFFERS, signLinkToken, type ConsentApiDependencies } from './dependencies';
 import { confirmConsent } from './double-opt-in';
-import { RateLimitedError, RequestValidationError, type RequestIssue } from './errors';
+import { RateLimitedError, RequestValidationError } from './errors';
 import { formFields } from './form-body';
 import { unsubscribeOneClick } from './one-click-unsubscribe';
 import type { Html } from './pages/html';
@@ -42,7 +42,7 @@ import { preferencePage } from './pages/preference-page';
 import { applyPreferenceForm, formValuesFromBody, openPreferenceCentre } from './preference-centre';
 import { DEFAULT_RATE_LIMIT, rateLimitPerClient, TokenBucketLimiter, type RateLimitSettings } from './rate-limit';
 import { verifyLinkToken, type RequestOrigin } from './request-origin';
-import { ConsentCaptureRequestSchema, OneClickBodySchema, parseRequest, PreferenceFormSchema, TokenQuerySchema } from './requests';
+import { ConsentCaptureRequestSchema, OneClickBodySchema, parseRequest, PreferenceFormSchema, requestIssues, TokenQuerySchema } from './requests';
 
 type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;
@@ -184,7 +184,7 @@ function routes(deps: ConsentApiDependencies): Array<Route<Event, Result>> {
     if (!parsed.success) {
       // Verifies the token first: a bad link gets the link error, not a form.
       const view = await openPreferenceCentre(deps, token);
-      const problems: RequestIssue[] = parsed.error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || '(root)', message: issue.message }));
+      const problems = requestIssues(parsed.error);
       return htmlResponse(
         400,
         preferencePage({

@@ -16,7 +16,7 @@ import {
   TRANSACTIONAL,
   type Channel,
 } from '../customer/model';
-import { RequestValidationError } from './errors';
+import { RequestValidationError, type RequestIssue } from './errors';
 
 /** `channels[1]`, `proof.source`: dots for keys, brackets for indexes. */
 function fieldPath(path: readonly PropertyKey[]): string {
@@ -33,10 +33,12 @@ function fieldPath(path: readonly PropertyKey[]): string {
 export function parseRequest<Schema extends z.ZodType>(schema: Schema, input: unknown): z.output<Schema> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  throw new RequestValidationError(
-    result.error.issues.map((issue) => ({ field: fieldPath(issue.path) || '(root)', message: issue.message })),
-    { cause: result.error },
-  );
+  throw new RequestValidationError(requestIssues(result.error), { cause: result.error });
+}
+
+/** The problems of a failed parse, one per zod issue, with fields as paths into the input. */
+export function requestIssues(error: z.ZodError): RequestIssue[] {
+  return error.issues.map((issue) => ({ field: fieldPath(issue.path) || '(root)', message: issue.message }));
 }
 
 const uniqueChannels = z

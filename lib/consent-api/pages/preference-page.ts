@@ -100,7 +100,8 @@ function spanFieldset(options: PreferencePageOptions, legend: string, hint: stri
 
 function problemSummary(problems: readonly RequestIssue[]): HtmlValue {
   if (problems.length === 0) return '';
-  const fieldId = (field: string): string => (field === 'consent' ? 'consents' : field);
+  // Problems with ticked boxes (`consent[0]`) point at their fieldset; the others at their control.
+  const fieldId = (field: string): string => (field.startsWith('consent') ? 'consents' : field);
   return html`<div class="problems" role="alert" aria-labelledby="problems-title">
 <h2 id="problems-title">Please check your choices</h2>
 <ul>${problems.map((problem) => html`<li><a href="#${fieldId(problem.field)}">${problem.field}: ${problem.message}</a></li>`)}</ul>

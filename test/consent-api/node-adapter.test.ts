@@ -1,0 +1,83 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { serveApiGatewayHandler, type LocalApiServer } from '../../lib/consent-api';
+
+let server: LocalApiServer;
+let seen: APIGatewayProxyEventV2[] = [];
+let answer: APIGatewayProxyResultV2 = { statusCode: 204 };
+
+beforeAll(async () => {
+  server = await serveApiGatewayHandler(async (event) => {
+    seen.push(event);
+    return answer;
+  }, { maxBodyBytes: 1024 });
+});
+
+afterAll(() => server.close());
+
+beforeEach(() => {
+  seen = [];
+  answer = { statusCode: 204 };
+});
+
+describe('the Node adapter', () => {
+  it('turns a request into the payload-2.0 event API Gateway would send', async () => {
+    // Act
+    await fetch(`${server.url}/unsubscribe?token=a.b&tag=x&tag=y`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Mail/1', cookie: 'a=1; b=2' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+    // Assess
+    const [event] = seen;
+    expect(event).toMatchObject({
+      version: '2.0',
+      routeKey: '$default',
+      rawPath: '/unsubscribe',
+      rawQueryString: 'token=a.b&tag=x&tag=y',
+      cookies: ['a=1', 'b=2'],
+      queryStringParameters: { token: 'a.b', tag: 'x,y' },
+      body: 'List-Unsubscribe=One-Click',
+      isBase64Encoded: false,
+      requestContext: { http: { method: 'POST', path: '/unsubscribe', sourceIp: '127.0.0.1', userAgent: 'Mail/1' }, stage: '$default' },
+    });
+    expect(event?.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(event?.headers.cookie).toBeUndefined();
+  });
+
+  it('passes a binary body base64-encoded, as API Gateway does', async () => {
+    // Act
+    await fetch(`${server.url}/upload`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array([0, 255, 1]) });
+    // Assess
+    expect(seen[0]).toMatchObject({ isBase64Encoded: true, body: Buffer.from([0, 255, 1]).toString('base64') });
+  });
+
+  it('writes the structured result: status, headers, cookies and a base64 body decoded', async () => {
+    // Prepare
+    answer = { statusCode: 201, headers: { 'x-thing': 'yes' }, cookies: ['s=1'], body: Buffer.from('hello').toString('base64'), isBase64Encoded: true };
+    // Act
+    const response = await fetch(`${server.url}/`);
+    // Assess
+    expect(response.status).toBe(201);
+    expect(response.headers.get('x-thing')).toBe('yes');
+    expect(response.headers.get('set-cookie')).toBe('s=1');
+    expect(await response.text()).toBe('hello');
+  });
+
+  it('answers a bare object result with 200 JSON, as API Gateway does', async () => {
+    // Prepare
+    answer = { ok: true } as unknown as APIGatewayProxyResultV2;
+    // Act
+    const response = await fetch(`${server.url}/`);
+    // Assess
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true });
+  });
+
+  it('refuses a body over the limit with 413 without calling the handler', async () => {
+    // Act
+    const response = await fetch(`${server.url}/consents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(2048) });
+    // Assess
+    expect(response.status).toBe(413);
+    expect(seen).toEqual([]);
+  });
+});

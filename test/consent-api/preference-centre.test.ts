@@ -1,0 +1,247 @@
+import type { ConsentEvent } from '../../lib/store';
+import { aProfile, newCustomerId } from '../store/fixtures';
+import { postForm, startConsentApiHarness, type ConsentApiHarness } from './harness';
+
+let api: ConsentApiHarness;
+
+beforeAll(async () => {
+  api = await startConsentApiHarness();
+});
+
+afterAll(() => api.stop());
+
+beforeEach(async () => {
+  api.clock.set('2026-03-10T15:00:00Z');
+  await api.ses.clear();
+});
+
+function consent(channel: ConsentEvent['channel'], topic: string, status: ConsentEvent['status'] = 'granted'): ConsentEvent {
+  return { channel, topic, status, at: '2026-03-01T12:00:00Z', proof: { source: 'web-form', consentTextVersion: 'v3' } };
+}
+
+async function customerWith(events: ConsentEvent[]): Promise<string> {
+  const customerId = newCustomerId('prefs');
+  await api.store.putProfile(aProfile(customerId));
+  await api.store.putPreferences(customerId, { channels: ['email', 'sms'], preferredWindow: { start: '17:00', end: '20:00' } });
+  for (const event of events) await api.store.recordConsent(customerId, event);
+  return customerId;
+}
+
+/** The form as the page submits it, with the stored choices unless overridden. */
+function saveForm(overrides: Record<string, string | string[]> = {}): Record<string, string | string[]> {
+  return {
+    action: 'save',
+    channel1: 'email',
+    channel2: 'sms',
+    channel3: '',
+    consent: ['email:marketing', 'sms:marketing'],
+    windowStart: '17:00',
+    windowEnd: '20:00',
+    quietStart: '',
+    quietEnd: '',
+    maxPerWeek: '',
+    ...overrides,
+  };
+}
+
+describe('GET /preferences', () => {
+  it('shows the stored choices in a labelled, grouped form', async () => {
+    // Prepare
+    const customerId = await customerWith([consent('email', 'marketing'), consent('sms', 'marketing')]);
+    // Act
+    const response = await fetch(`${api.url}/preferences?token=${api.token(customerId, 'preferences')}`);
+    // Assess
+    expect(response.status).toBe(200);
+    const page = await response.text();
+    expect(page).toContain('<html lang="en">');
+    expect(page).toMatch(/<label for="channel1">First choice<\/label>\s*<select id="channel1" name="channel1"[^>]*>/);
+    expect(page).toContain('<option value="email" selected>Email</option>');
+    expect(page).toMatch(/<input type="checkbox" id="consent-email-marketing" name="consent" value="email:marketing" checked>/);
+    expect(page).toMatch(/<input type="checkbox" id="consent-mail-marketing" name="consent" value="mail:marketing">/);
+    expect(page).toContain('value="17:00"');
+    expect(page).toContain('Times are in your time zone, America/New_York.');
+    expect(page).not.toContain('<script');
+    expect(page.match(/<fieldset/g)?.length).toBeGreaterThanOrEqual(5);
+    expect(page).not.toContain('ana@example.com');
+  });
+
+  it('marks a consent waiting for confirmation', async () => {
+    // Prepare
+    const customerId = await customerWith([consent('email', 'newsletter', 'pending')]);
+    // Act
+    const page = await (await fetch(`${api.url}/preferences?token=${api.token(customerId, 'preferences')}`)).text();
+    // Assess
+    expect(page).toContain('id="consent-email-newsletter-pending"');
+  });
+});
+
+describe('POST /preferences', () => {
+  it('saves the channel order, window, quiet hours and weekly maximum, and redirects to the centre', async () => {
+    // Prepare
+    const customerId = await customerWith([consent('email', 'marketing'), consent('sms', 'marketing')]);
+    const token = api.token(customerId, 'preferences');
+    // Act
+    const response = await postForm(
+      `${api.url}/preferences?token=${token}`,
+      saveForm({ channel1: 'sms', channel2: 'email', windowStart: '18:00', windowEnd: '20:30', quietStart: '22:00', quietEnd: '07:00', maxPerWeek: '2' }),
+    );
+    // Assess
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe(`${api.url}/preferences?token=${token}&saved=1`);
+    const snapshot = await api.store.requireSnapshot(customerId);
+    expect(snapshot.preferences).toEqual({
+      channels: ['sms', 'email'],
+      preferredWindow: { start: '18:00', end: '20:30' },
+      quietHours: { start: '22:00', end: '07:00' },
+      maxPerWeek: 2,
+    });
+  });
+
+  it('records each changed consent with the proof of the request, and nothing for the unchanged ones', async () => {
+    // Prepare
+    const customerId = await customerWith([consent('email', 'marketing'), consent('sms', 'marketing')]);
+    const ledgerBefore = await api.store.consentLedger(customerId);
+    // Act
+    await postForm(`${api.url}/preferences?token=${api.token(customerId, 'preferences')}`, saveForm({ consent: ['email:marketing', 'mail:marketing'] }), {
+      'user-agent': 'Browser/1.0',
+    });
+    // Assess
+    const added = (await api.store.consentLedger(customerId)).slice(ledgerBefore.length);
+    expect(added.map(({ channel, topic, status, proof }) => ({ channel, topic, status, proof }))).toEqual([
+      { channel: 'mail', topic: 'marketing', status: 'granted', proof: { source: 'preference-centre', ip: '127.0.0.1', userAgent: 'Browser/1.0' } },
+      { channel: 'sms', topic: 'marketing', status: 'revoked', proof: { source: 'preference-centre', ip: '127.0.0.1', userAgent: 'Browser/1.0' } },
+    ]);
+  });
+
+  it('asks for confirmation by email when email is granted from a link that came by SMS', async () => {
+    // Prepare
+    const customerId = await customerWith([consent('sms', 'marketing')]);
+    // Act
+    await postForm(`${api.url}/preferences?token=${api.token(customerId, 'preferences', { channel: 'sms' })}`, saveForm());
+    // Assess
+    const snapshot = await api.store.requireSnapshot(customerId);
+    expect(snapshot.consents.find((state) => state.channel === 'email')?.status).toBe('pending');
+    const messages = await api.ses.messages();
+    expect(messages.map((message) => message.destination.to)).toEqual([['ana@example.com']]);
+  });
+
+  it('withdraws every consent in one step', async () => {
+    // Prepare
+    const customerId = await customerWith([consent('email', 'marketing'), consent('sms', 'marketing'), consent('email', 'newsletter', 'pending')]);
+    const token = api.token(customerId, 'preferences');
+    // Act
+    const response = await postForm(`${api.url}/preferences?token=${token}`, { action: 'withdraw-all' });
+    // Assess
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe(`${api.url}/preferences?token=${token}&saved=withdrawn`);
+    const snapshot = await api.store.requireSnapshot(customerId);
+    expect(snapshot.consents.map((state) => state.status)).toEqual(['revoked', 'revoked', 'revoked']);
+    const page = await (await fetch(response.headers.get('location') ?? '')).text();
+    expect(page).toContain('You have withdrawn all consent');
+    expect(page).not.toMatch(/name="consent" value="[^"]+" checked/);
+  });
+
+  it.each([
+    ['channel1', { channel1: '', channel2: '', channel3: '' }],
+    ['channel2', { channel1: 'email', channel2: 'email' }],
+    ['channel3', { channel3: 'fax' }],
+    ['windowEnd', { windowStart: '18:00', windowEnd: '' }],
+    ['windowStart', { windowStart: '7pm' }],
+    ['quietEnd', { quietStart: '22:00', quietEnd: '22:00' }],
+    ['maxPerWeek', { maxPerWeek: 'lots' }],
+    ['maxPerWeek', { maxPerWeek: '500' }],
+    ['consent[0]', { consent: 'pigeon:marketing' }],
+  ])('answers a malformed form with 400 naming %s on the re-shown form, and changes nothing', async (field, overrides) => {
+    // Prepare
+    const customerId = await customerWith([consent('email', 'marketing')]);
+    const before = await api.partition(customerId);
+    // Act
+    const response = await postForm(`${api.url}/preferences?token=${api.token(customerId, 'preferences')}`, saveForm(overrides));
+    // Assess
+    expect(response.status).toBe(400);
+    const page = await response.text();
+    expect(page).toContain('role="alert"');
+    expect(page).toContain(`${field}: `);
+    expect(await api.partition(customerId)).toEqual(before);
+  });
+
+  it('marks the offending field for assistive technology', async () => {
+    // Prepare
+    const customerId = await customerWith([consent('email', 'marketing')]);
+    // Act
+    const response = await postForm(`${api.url}/preferences?token=${api.token(customerId, 'preferences')}`, saveForm({ windowStart: '18:00', windowEnd: '' }));
+    // Assess
+    const page = await response.text();
+    expect(page).toMatch(/<input type="time" id="windowEnd" name="windowEnd" value="" aria-invalid="true" aria-describedby="windowStart-hint windowEnd-error">/);
+    expect(page).toContain('<p class="error" id="windowEnd-error">');
+    expect(page).toContain('<a href="#windowEnd">');
+  });
+
+  it.each([
+    ['an unsubscribe token', 400, (customerId: string) => api.token(customerId, 'unsubscribe')],
+    ['an expired token', 410, (customerId: string) => api.token(customerId, 'preferences', { ttlSeconds: 1 })],
+  ])('refuses %s with %d and changes nothing, even for a malformed form', async (_case, status, tokenFor) => {
+    // Prepare
+    const customerId = await customerWith([consent('email', 'marketing')]);
+    const token = tokenFor(customerId);
+    api.clock.advance(5_000);
+    const before = await api.partition(customerId);
+    // Act
+    const valid = await postForm(`${api.url}/preferences?token=${token}`, { action: 'withdraw-all' });
+    const malformed = await postForm(`${api.url}/preferences?token=${token}`, saveForm({ channel1: '' , channel2: '' }));
+    const shown = await fetch(`${api.url}/preferences?token=${token}`);
+    // Assess
+    expect([valid.status, malformed.status, shown.status]).toEqual([status, status, status]);
+    expect(await api.partition(customerId)).toEqual(before);
+  });
+});
+
+describe('GET /consents/export', () => {
+  it('returns the ledger with its proofs and the current state as a JSON download', async () => {
+    // Prepare
+    const customerId = await customerWith([consent('email', 'marketing')]);
+    await postForm(`${api.url}/preferences?token=${api.token(customerId, 'preferences')}`, { action: 'withdraw-all' });
+    // Act
+    const response = await fetch(`${api.url}/consents/export?token=${api.token(customerId, 'preferences')}`);
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-disposition')).toBe('attachment; filename="consent-export.json"');
+    expect(await response.json()).toEqual({
+      customerId,
+      exportedAt: '2026-03-10T15:00:00.000Z',
+      consents: [{ channel: 'email', topic: 'marketing', status: 'revoked', at: '2026-03-10T15:00:00.000Z', source: 'preference-centre-withdraw-all' }],
+      ledger: [
+        { channel: 'email', topic: 'marketing', status: 'granted', at: '2026-03-01T12:00:00Z', proof: { source: 'web-form', consentTextVersion: 'v3' } },
+        {
+          channel: 'email',
+          topic: 'marketing',
+          status: 'revoked',
+          at: '2026-03-10T15:00:00.000Z',
+          proof: { source: 'preference-centre-withdraw-all', ip: '127.0.0.1', userAgent: 'node' },
+        },
+      ],
+      preferences: { channels: ['email', 'sms'], preferredWindow: { start: '17:00', end: '20:00' } },
+      suppressions: [],
+    });
+  });
+
+  it('answers an unknown customer with an empty export of the same shape', async () => {
+    // Prepare
+    const unknown = newCustomerId('nobody');
+    // Act
+    const response = await fetch(`${api.url}/consents/export?token=${api.token(unknown, 'preferences')}`);
+    // Assess
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ customerId: unknown, exportedAt: '2026-03-10T15:00:00.000Z', consents: [], ledger: [], preferences: {}, suppressions: [] });
+  });
+
+  it('refuses an unsubscribe token with a JSON 400 naming the token', async () => {
+    // Prepare
+    const customerId = await customerWith([]);
+    // Act
+    const response = await fetch(`${api.url}/consents/export?token=${api.token(customerId, 'unsubscribe')}`);
+    // Assess
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { code: 'invalid_token', field: 'token' } });
+  });
+});
