@@ -24,6 +24,8 @@ import {
 import { EventNameSchema, JourneyIdSchema, JourneySchema, type Journey } from '../journeys/format';
 import { formatIssues, type ScenarioIssue } from './issues';
 
+export type { ScenarioIssue } from './issues';
+
 /** A consent status a scenario may state: the contract allows only these two. */
 export const SCENARIO_CONSENT_STATUSES = ['granted', 'revoked'] as const;
 export const ScenarioConsentStatusSchema = z.enum(SCENARIO_CONSENT_STATUSES);

@@ -225,7 +225,7 @@ describe('parseScenario', () => {
 
   it('rejects a missing start, a fractional seed and an empty journey list at their paths', () => {
     // Prepare
-    const { start: _start, ...json } = { ...contractScenarioJson(), seed: 1.5, journeys: [] };
+    const { start: _start, ...json }: Record<string, unknown> = { ...contractScenarioJson(), seed: 1.5, journeys: [] };
 
     // Act
     const issues = issuesOf(json);
