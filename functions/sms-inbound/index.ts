@@ -1,0 +1,28 @@
+/**
+ * The sms-inbound function: inbound texts from End User Messaging two-way SMS, via SNS. Wiring
+ * only; the work is `processInboundSmsEvent` (lib/sms-keywords).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { SNSEvent } from 'aws-lambda';
+import { PROVIDER_CLIENT_CONFIG } from '../../lib/channels/port';
+import { readEnvironment } from '../../lib/runtime/environment';
+import { observability, observedHandler } from '../../lib/runtime/observability';
+import { processInboundSmsEvent, smsInboundDependencies, SmsInboundEnvironmentSchema, type InboundSmsOutcome } from '../../lib/sms-keywords';
+
+const tools = observability('sms-inbound');
+const env = readEnvironment(SmsInboundEnvironmentSchema);
+const deps = smsInboundDependencies(env, { dynamodb: new DynamoDBClient({}), sms: new PinpointSMSVoiceV2Client({ ...PROVIDER_CLIENT_CONFIG }) });
+
+/** Applies the texts of one SNS event and logs what each did (ids and keywords only). */
+export async function inboundSms(event: SNSEvent): Promise<readonly InboundSmsOutcome[]> {
+  const outcomes = await processInboundSmsEvent(event, deps);
+  for (const outcome of outcomes) {
+    tools.metrics.addMetric(`sms_${outcome.kind}`, MetricUnit.Count, 1);
+    tools.logger.info('inbound sms handled', { ...outcome });
+  }
+  return outcomes;
+}
+
+export const handler = observedHandler(tools, inboundSms);

@@ -1,0 +1,39 @@
+/** The sms-inbound function's settings and the dependencies built from them (Lambda and local stack alike). */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import { z } from 'zod';
+import { EndUserMessagingSmsSender, type SmsSender } from '../channels/sms';
+import { CustomerStore } from '../store/customer-store';
+import { DEFAULT_HELP_TEXT, type InboundSmsDependencies } from './handle-inbound-sms';
+
+/** Environment variables of the sms-inbound function. */
+export const SmsInboundEnvironmentSchema = z.object({
+  CUSTOMER_TABLE_NAME: z.string().min(1),
+  SMS_ORIGINATION_IDENTITY: z.string().min(1),
+  SMS_CONFIGURATION_SET: z.string().min(1),
+  /** The answer to HELP. */
+  SMS_HELP_TEXT: z.string().min(1).max(320).default(DEFAULT_HELP_TEXT),
+});
+export type SmsInboundEnvironment = z.infer<typeof SmsInboundEnvironmentSchema>;
+
+/**
+ * The dependencies for the settings. `replies` defaults to End User Messaging through `sms`; the
+ * local stack passes its SMS outbox instead.
+ */
+export function smsInboundDependencies(
+  env: SmsInboundEnvironment,
+  clients: { readonly dynamodb: DynamoDBClient; readonly sms: PinpointSMSVoiceV2Client },
+  replies?: SmsSender,
+): InboundSmsDependencies {
+  return {
+    store: new CustomerStore({ client: clients.dynamodb, tableName: env.CUSTOMER_TABLE_NAME }),
+    phoneIndex: { client: clients.dynamodb, tableName: env.CUSTOMER_TABLE_NAME },
+    replies:
+      replies ??
+      new EndUserMessagingSmsSender(clients.sms, {
+        originationIdentity: env.SMS_ORIGINATION_IDENTITY,
+        configurationSetName: env.SMS_CONFIGURATION_SET,
+      }),
+    helpText: env.SMS_HELP_TEXT,
+  };
+}
