@@ -93,10 +93,13 @@ export const hours = (count: number): Duration => ({ hours: count });
 /** `minutes(30)` → `{ minutes: 30 }` */
 export const minutes = (count: number): Duration => ({ minutes: count });
 
+const NEVER: ReEntry = { rule: 'never' };
+const ALWAYS: ReEntry = { rule: 'always' };
+
 /** Re-entry rules: `reEntry.never`, `reEntry.always`, `reEntry.afterDays(90)`. */
 export const reEntry = {
-  never: { rule: 'never' } as ReEntry,
-  always: { rule: 'always' } as ReEntry,
+  never: NEVER,
+  always: ALWAYS,
   afterDays: (count: number): ReEntry => ({ rule: 'afterDays', days: count }),
 } as const;
 

@@ -110,8 +110,8 @@ export type Trigger = z.infer<typeof TriggerSchema>;
 
 /**
  * Whether a customer may enter again: `never`, `afterDays` (N days after the previous entry) or
- * `always`. Enforced where executions start (ingest, launcher) with the entry key; see
- * `entry-key.ts`.
+ * `always`. Enforced where executions start (ingest, launcher), which keep an entry record per
+ * customer and journey: execution names alone stay unique for only 90 days.
  */
 export const ReEntrySchema = z.discriminatedUnion('rule', [
   z.object({ rule: z.literal('never') }).strict(),

@@ -55,6 +55,26 @@ describe('JourneyStateMachine', () => {
     },
   );
 
+  it('synthesizes welcome with the throttling retry, the defer loop on TimestampPath and a callback wait with a timeout', () => {
+    // Act
+    const welcome = definitions.get('welcome');
+
+    // Assess
+    expect(welcome?.States['welcome-email']).toMatchObject({
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Retry: [{ ErrorEquals: ['ProviderThrottledError', 'ProviderUnavailableError'], BackoffRate: 2, JitterStrategy: 'FULL' }, {}],
+      Catch: [{ ErrorEquals: ['States.ALL'], Next: 'welcome-email.failed' }],
+      Next: 'welcome-email.route',
+    });
+    expect(welcome?.States['welcome-email.defer']).toMatchObject({ Type: 'Wait', TimestampPath: '$.send.Payload.until', Next: 'welcome-email' });
+    expect(welcome?.States['first-order']).toMatchObject({
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      TimeoutSeconds: 604800,
+      Catch: [{ ErrorEquals: ['States.Timeout'], Next: 'first-purchase-nudge' }],
+      Next: 'goal',
+    });
+  });
+
   it('references the functions by ARN in the definition, with the callback resource for waits', () => {
     // Act
     const welcome = template.findResources('AWS::StepFunctions::StateMachine', { Metadata: { [JOURNEY_METADATA_KEY]: 'welcome' } });
