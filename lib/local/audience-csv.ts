@@ -1,0 +1,120 @@
+/**
+ * Audience files of `overture launch`: a header row naming the columns, then one customer per
+ * row, ids only (no personal data travels into execution input):
+ *
+ * ```csv
+ * customerId,entryKey
+ * c-001,
+ * c-002,spring-2026
+ * ```
+ *
+ * `customerId` is required; `entryKey` is optional (the launch id is used when it is empty).
+ * Fields may be quoted with `"` (a quote inside is doubled). Problems name the line (the header
+ * is line 1) and the column, never a value beyond what is needed to find it.
+ */
+import { z } from 'zod';
+import { CustomerIdSchema } from '../customer/model';
+
+/** The columns an audience file may have. */
+export const AUDIENCE_COLUMNS = ['customerId', 'entryKey'] as const;
+
+const EntryKeySchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1–128 letters, digits, "_", ".", ":" or "-"');
+
+/** One problem of an audience file. */
+export interface AudienceIssue {
+  /** 1-based line number (the header is line 1). */
+  readonly line: number;
+  readonly column: string;
+  readonly message: string;
+}
+
+/** A parsed audience: rows keyed by column, in file order. */
+export interface ParsedAudience {
+  readonly rows: Array<Record<string, string>>;
+  readonly issues: AudienceIssue[];
+}
+
+/** Raised for an audience file that must not be launched; the message lists every problem. */
+export class AudienceFileError extends Error {
+  constructor(readonly issues: readonly AudienceIssue[]) {
+    super(issues.map((issue) => `line ${issue.line}, column ${issue.column}: ${issue.message}`).join('\n'));
+    this.name = 'AudienceFileError';
+  }
+}
+
+/** Splits one CSV line into fields (RFC 4180 quoting, no line breaks inside fields). */
+function fieldsOf(line: string): string[] | undefined {
+  const fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let index = 0; index < line.length; index += 1) {
+    const char = line[index];
+    if (quoted) {
+      if (char === '"' && line[index + 1] === '"') {
+        field += '"';
+        index += 1;
+      } else if (char === '"') quoted = false;
+      else field += char;
+    } else if (char === '"' && field === '') quoted = true;
+    else if (char === ',') {
+      fields.push(field);
+      field = '';
+    } else field += char;
+  }
+  if (quoted) return undefined;
+  fields.push(field);
+  return fields.map((value) => value.trim());
+}
+
+/** Parses and validates an audience file; `issues` is empty when every row is valid. */
+export function parseAudienceCsv(text: string): ParsedAudience {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  while (lines.length > 0 && lines[lines.length - 1]?.trim() === '') lines.pop();
+  const issues: AudienceIssue[] = [];
+  const header = fieldsOf(lines[0] ?? '') ?? [];
+  if (!header.includes('customerId')) {
+    issues.push({ line: 1, column: 'customerId', message: 'the header row must name a customerId column' });
+    return { rows: [], issues };
+  }
+  header.forEach((name) => {
+    if (!(AUDIENCE_COLUMNS as readonly string[]).includes(name)) {
+      issues.push({ line: 1, column: name || '(empty)', message: `unknown column; allowed: ${AUDIENCE_COLUMNS.join(', ')}` });
+    }
+  });
+  const rows: Array<Record<string, string>> = [];
+  const seen = new Map<string, number>();
+  lines.slice(1).forEach((text, index) => {
+    const line = index + 2;
+    if (text.trim() === '') {
+      issues.push({ line, column: 'customerId', message: 'empty row' });
+      return;
+    }
+    const fields = fieldsOf(text);
+    if (fields === undefined) {
+      issues.push({ line, column: header[0] ?? 'customerId', message: 'unterminated quote' });
+      return;
+    }
+    if (fields.length !== header.length) {
+      issues.push({ line, column: header[Math.min(fields.length, header.length - 1)] ?? 'customerId', message: `has ${fields.length} fields, the header has ${header.length}` });
+      return;
+    }
+    const row: Record<string, string> = {};
+    header.forEach((name, column) => {
+      const value = fields[column] ?? '';
+      if (value !== '') row[name] = value;
+    });
+    const id = CustomerIdSchema.safeParse(row.customerId ?? '');
+    if (!id.success) issues.push({ line, column: 'customerId', message: row.customerId === undefined ? 'is empty' : (id.error.issues[0]?.message ?? 'invalid') });
+    if (row.entryKey !== undefined) {
+      const key = EntryKeySchema.safeParse(row.entryKey);
+      if (!key.success) issues.push({ line, column: 'entryKey', message: key.error.issues[0]?.message ?? 'invalid' });
+    }
+    if (id.success) {
+      const first = seen.get(id.data);
+      if (first !== undefined) issues.push({ line, column: 'customerId', message: `repeats line ${first}` });
+      else seen.set(id.data, line);
+    }
+    rows.push(row);
+  });
+  return { rows, issues };
+}

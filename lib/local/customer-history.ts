@@ -1,0 +1,57 @@
+/**
+ * A customer's journey history as the customer table holds it: the gate's decisions and the
+ * send-ledger entries, merged in time order. `overture why CUSTOMER` prints it, and the
+ * simulator builds its report from the same records.
+ */
+import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { SendEntrySchema, type DecisionRecord, type SendEntry } from '../store/records';
+import type { CustomerStore } from '../store/customer-store';
+import { itemKeys } from '../store/item-keys';
+import { PARTITION_KEY, SORT_KEY, SORT_KEY_PREFIXES } from '../store/table-design';
+
+/** Every send-ledger entry of a customer, read strongly consistently, in key order. */
+export async function sendLedgerOf(client: DynamoDBClient, tableName: string, customerId: string): Promise<SendEntry[]> {
+  const entries: SendEntry[] = [];
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
+        ExpressionAttributeValues: { ':pk': { S: itemKeys.partition(customerId) }, ':prefix': { S: SORT_KEY_PREFIXES.sendLedger } },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) entries.push(SendEntrySchema.parse(unmarshall(item)));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined);
+  return entries;
+}
+
+/** One line of a customer's history. */
+export type HistoryEntry =
+  | { readonly kind: 'decision'; readonly at: string; readonly decision: DecisionRecord }
+  | { readonly kind: 'send'; readonly at: string; readonly send: SendEntry };
+
+/** The instant a send-ledger entry stands for: when it was handed over, else when it was reserved. */
+export function sendInstant(entry: SendEntry): string {
+  return entry.sentAt ?? entry.settledAt ?? entry.reservedAt;
+}
+
+/** A customer's decisions and sends in time order (decisions first at equal instants). */
+export async function customerHistory(
+  store: CustomerStore,
+  client: DynamoDBClient,
+  tableName: string,
+  customerId: string,
+): Promise<HistoryEntry[]> {
+  const [decisions, sends] = await Promise.all([store.decisions(customerId), sendLedgerOf(client, tableName, customerId)]);
+  const entries: HistoryEntry[] = [
+    ...decisions.map((decision): HistoryEntry => ({ kind: 'decision', at: decision.at, decision })),
+    ...sends.map((send): HistoryEntry => ({ kind: 'send', at: sendInstant(send), send })),
+  ];
+  return entries.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.kind === b.kind ? 0 : a.kind === 'decision' ? -1 : 1));
+}

@@ -1,0 +1,544 @@
+/**
+ * Overture on one machine: the synthesized template brought up on in-process emulators, its
+ * journey state machines run by aws-local-stepfunctions with their Task states bound to the same
+ * code the Lambda functions run, on a virtual clock (see virtual-clock.ts and scheduler.ts).
+ *
+ * One runtime per process (the virtual clock is process-wide). Two ways to use it:
+ * - in memory, unpaced: `overture simulate` and the tests — fresh state, weeks in seconds;
+ * - persisted under a data folder (`.overture/`), paced: `overture serve` and `npm start` — the
+ *   DynamoDB data, the execution registry, the clock, the SMS outbox and the mailbox survive a
+ *   restart; executions that were running are run again under their own names, and the send
+ *   ledger keeps every step to one message.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { z } from 'zod';
+import { LocalSmsOutbox, PROVIDER_CLIENT_CONFIG, SesEmailSender, SqsDirectMailSender } from '../channels';
+import type { DeliveryPorts } from '../delivery/deliver-message';
+import { SendEnvironmentSchema, type SendEnvironment } from '../delivery/send-environment';
+import type { CustomerEvent } from '../ingest/customer-event';
+import { scanForInactivity, type InactivityLaunch } from '../ingest/inactivity-scan';
+import { ingestCustomerEvent, type IngestOutcome, type IngestPorts } from '../ingest/ingest-event';
+import { journeyEffectsPorts } from '../ingest/journey-records';
+import { routesOf, type JourneyRoute } from '../ingest/journey-routes';
+import { launchBatch, type LaunchBatchResult } from '../ingest/launch-batch';
+import { LAUNCH_BATCH_SIZE } from '../ingest/launch-sizing';
+import type { JsonValue } from '../journeys/asl';
+import type { Journey } from '../journeys/format';
+import { bindJourneyTasks, localExecutionContext } from '../journeys/local-bindings';
+import { CustomerStore } from '../store/customer-store';
+import { loadTemplateCatalog } from '../templates/catalog';
+import { CATALOG } from '../../workflows';
+import { parseAudienceCsv } from './audience-csv';
+import { startDynamoDBEmulator, startSesEmulator, startSqsS3Emulator, type RunningEmulator, type SesEmulator } from './emulators';
+import { resolveEnvironment, type LocalValue } from './local-values';
+import { Scheduler, type AgendaItem } from './scheduler';
+import { interpretedRunner, LocalStepFunctions, localStateMachineArn, type ExecutionRecord, type RunningExecution } from './step-functions';
+import { startStepFunctionsServer, type StepFunctionsServer } from './step-functions-server';
+import { journeyTaskHandlers, type TaskCounters } from './task-handlers';
+import { functionLogicalIdOf, localResources, synthesizeLocalApp, type LocalResources } from './template';
+import { realDelay, VirtualClock } from './virtual-clock';
+import { WorkQueue } from './work-queue';
+
+/** Region and dummy credentials of every local client. */
+const LOCAL_CLIENT = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } as const;
+
+/** Files the runtime keeps in its data folder. */
+export const DATA_FILES = {
+  dynamodb: 'dynamodb',
+  executions: 'executions.jsonl',
+  clock: 'clock.json',
+  smsOutbox: 'sms-outbox.jsonl',
+  linkSecret: 'link-secret',
+  endpoints: 'endpoints.json',
+  mailbox: 'mailbox.json',
+} as const;
+
+/** The local stand-ins of the send function's settings that the template leaves to deployment. */
+const LOCAL_SEND_SETTINGS = {
+  FROM_EMAIL_ADDRESS: 'journeys@example.com',
+  SES_CONFIGURATION_SET: 'overture-local',
+  SMS_ORIGINATION_IDENTITY: 'overture-local-pool',
+  SMS_CONFIGURATION_SET: 'overture-local',
+  PUBLIC_BASE_URL: 'https://preferences.example.com',
+  LINK_SECRET_ID: 'local',
+} as const;
+
+/** The daily inactivity scan runs at this UTC time of day (the Scheduler's time in AWS). */
+export const INACTIVITY_SCAN_UTC_HOUR = 6;
+
+/** The launcher's input: the journey and the audience CSV's key in the audience bucket. */
+export const LauncherInputSchema = z.object({ journey: z.string().min(1), audienceKey: z.string().min(1) });
+
+/** Options of {@link LocalRuntime.start}. */
+export interface LocalRuntimeOptions {
+  /** Persist everything under this folder (`.overture`); in memory when absent. */
+  readonly dataDir?: string;
+  /** Journeys that run (each must be in the template or is compiled into the companion stack). @default the catalog */
+  readonly journeys?: readonly Journey[];
+  /** Virtual time at start; a persisted clock wins over it. @default now */
+  readonly start?: Date;
+  /** Virtual ms per real ms; absent: unpaced (as fast as the work allows). */
+  readonly rate?: number;
+  /** Seeds `Math.random` and the SMS outbox's message ids. */
+  readonly seed?: number;
+  /** Work items at once (items of one customer never overlap). @default 1 */
+  readonly concurrency?: number;
+  /** Where the cloud assembly is written. @default `cdk.out` */
+  readonly outdir?: string;
+  /** Fixed ports (for `overture serve`); free ports when absent. */
+  readonly ports?: { readonly dynamodb?: number; readonly ses?: number; readonly sqsS3?: number; readonly stepFunctions?: number };
+  /** Base URL of unsubscribe and preference links in messages. */
+  readonly publicBaseUrl?: string;
+  /** Run the daily inactivity scan for journeys with an inactivity entry. @default true */
+  readonly inactivityScan?: boolean;
+  /** Called for every execution that ends. */
+  readonly onExecutionEnded?: (record: ExecutionRecord) => void;
+  /** Called when a scheduled job or an event fails (the run goes on). */
+  readonly onError?: (error: unknown, what: string) => void;
+}
+
+/** Endpoints of a running runtime (written to the data folder for the CLI). */
+export interface RuntimeEndpoints {
+  readonly dynamodb: string;
+  readonly ses: string;
+  readonly mailbox: string;
+  readonly sqsS3: string;
+  readonly stepFunctions: string;
+}
+
+/** The SDK clients of the runtime, pointed at the emulators. */
+export interface RuntimeClients {
+  readonly dynamodb: DynamoDBClient;
+  readonly ses: SESv2Client;
+  readonly sqs: SQSClient;
+  readonly s3: S3Client;
+  readonly sfn: SFNClient;
+}
+
+/** See the module comment. */
+export class LocalRuntime {
+  /** Counters of Task handler calls. */
+  readonly counters: TaskCounters = { sends: 0, effects: 0, waits: 0 };
+  private closed = false;
+  private clockSaver: Promise<void> | undefined;
+
+  private constructor(
+    readonly options: LocalRuntimeOptions,
+    readonly clock: VirtualClock,
+    readonly work: WorkQueue,
+    readonly scheduler: Scheduler,
+    readonly stepFunctions: LocalStepFunctions,
+    readonly clients: RuntimeClients,
+    readonly store: CustomerStore,
+    readonly tableName: string,
+    readonly routes: readonly JourneyRoute[],
+    readonly launcherArn: string,
+    readonly audienceBucket: string,
+    readonly directMailQueueUrl: string,
+    readonly smsOutbox: LocalSmsOutbox,
+    readonly endpoints: RuntimeEndpoints,
+    readonly resources: LocalResources,
+    private readonly stops: Array<() => Promise<void>>,
+  ) {}
+
+  /** Synthesizes, starts the emulators, creates the resources, installs the clock. */
+  static async start(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+    const journeys = options.journeys ?? CATALOG;
+    const app = synthesizeLocalApp({ outdir: options.outdir, journeys });
+    const resources = localResources(app);
+    const dataDir = options.dataDir === undefined ? undefined : path.resolve(options.dataDir);
+    if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
+
+    const stops: Array<() => Promise<void>> = [];
+    const stopAll = async (): Promise<void> => {
+      for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
+    };
+    try {
+      const dynamo = await startDynamoDBEmulator({ dataPath: dataDir && path.join(dataDir, DATA_FILES.dynamodb), port: options.ports?.dynamodb });
+      stops.push(() => dynamo.close());
+      const ses: SesEmulator = await startSesEmulator({ port: options.ports?.ses });
+      stops.push(() => ses.stop());
+      const sqsS3: RunningEmulator = await startSqsS3Emulator({ port: options.ports?.sqsS3 });
+      stops.push(() => sqsS3.stop());
+
+      const dynamodb = new DynamoDBClient({ ...LOCAL_CLIENT, endpoint: dynamo.endpoint });
+      const sesClient = new SESv2Client({ ...PROVIDER_CLIENT_CONFIG, ...LOCAL_CLIENT, endpoint: ses.endpoint });
+      const sqs = new SQSClient({ ...PROVIDER_CLIENT_CONFIG, ...LOCAL_CLIENT, endpoint: sqsS3.endpoint });
+      const s3 = new S3Client({ ...LOCAL_CLIENT, endpoint: sqsS3.endpoint, forcePathStyle: true });
+      stops.push(async () => [dynamodb, sesClient, sqs, s3].forEach((client) => client.destroy()));
+
+      // Resources, from the template.
+      const values = new Map<string, LocalValue>();
+      for (const table of resources.tables) {
+        await createTable(dynamodb, table);
+        values.set(table.logicalId, { ref: table.tableName, attributes: { Arn: `arn:aws:dynamodb:us-east-1:000000000000:table/${table.tableName}` } });
+      }
+      for (const queue of resources.queues) {
+        const queueUrl = await createQueue(sqs, sqsS3.endpoint, queue.queueName, queue.fifo);
+        values.set(queue.logicalId, { ref: queueUrl, attributes: { QueueUrl: queueUrl, QueueName: queue.queueName, Arn: `arn:aws:sqs:us-east-1:000000000000:${queue.queueName}` } });
+      }
+      for (const bucket of resources.buckets) {
+        await s3.send(new CreateBucketCommand({ Bucket: bucket.bucketName }));
+        values.set(bucket.logicalId, { ref: bucket.bucketName, attributes: { Arn: `arn:aws:s3:::${bucket.bucketName}` } });
+      }
+      for (const machine of resources.stateMachines) values.set(machine.logicalId, { ref: localStateMachineArn(machine.logicalId) });
+
+      const sendEnvironment = await localSendEnvironment(resources, values, {
+        publicBaseUrl: options.publicBaseUrl,
+        createDirectMailQueue: () => createQueue(sqs, sqsS3.endpoint, 'overture-local-direct-mail', false),
+      });
+      const tableName = sendEnvironment.CUSTOMER_TABLE_NAME;
+      const audienceBucket = resources.buckets[0]?.bucketName ?? 'overture-local-audiences';
+      if (resources.buckets.length === 0) await s3.send(new CreateBucketCommand({ Bucket: audienceBucket }));
+
+      // The clock: persisted time wins, so a restart goes on where the last run stopped.
+      const savedClock = dataDir === undefined ? undefined : await readSavedClock(path.join(dataDir, DATA_FILES.clock));
+      const clock = VirtualClock.install({ start: savedClock ?? options.start ?? new Date(), randomSeed: options.seed });
+      stops.push(async () => clock.uninstall());
+      const now = (): Date => clock.now();
+
+      const work = new WorkQueue({ concurrency: options.concurrency });
+      const scheduler = new Scheduler(clock, work, {
+        rate: options.rate,
+        onError: (error, item) => options.onError?.(error, item.key),
+      });
+      const stepFunctions = new LocalStepFunctions({
+        now,
+        registryFile: dataDir && path.join(dataDir, DATA_FILES.executions),
+        onExecutionEnded: options.onExecutionEnded,
+      });
+      stops.push(() => stepFunctions.flush());
+      const sfnServer: StepFunctionsServer = await startStepFunctionsServer(stepFunctions, { port: options.ports?.stepFunctions });
+      stops.push(() => sfnServer.close());
+      const sfn = new SFNClient({ ...LOCAL_CLIENT, endpoint: sfnServer.endpoint });
+      stops.push(async () => sfn.destroy());
+
+      const store = new CustomerStore({ client: dynamodb, tableName });
+      let smsSequence = 0;
+      const smsOutbox = new LocalSmsOutbox(
+        { originationIdentity: sendEnvironment.SMS_ORIGINATION_IDENTITY, configurationSetName: sendEnvironment.SMS_CONFIGURATION_SET },
+        {
+          file: dataDir && path.join(dataDir, DATA_FILES.smsOutbox),
+          now,
+          newMessageId: options.seed === undefined ? undefined : () => `local-sms-${options.seed}-${(smsSequence += 1)}`,
+        },
+      );
+      const delivery: DeliveryPorts = {
+        store,
+        templates: loadTemplateCatalog(sendEnvironment.TEMPLATES_DIR),
+        links: { baseUrl: sendEnvironment.PUBLIC_BASE_URL, secret: await linkSecret(dataDir, options.seed) },
+        senders: {
+          email: new SesEmailSender(sesClient, { fromEmailAddress: sendEnvironment.FROM_EMAIL_ADDRESS, configurationSetName: sendEnvironment.SES_CONFIGURATION_SET }),
+          sms: smsOutbox,
+          mail: new SqsDirectMailSender(sqs, { queueUrl: sendEnvironment.DIRECT_MAIL_QUEUE_URL }),
+        },
+        now,
+      };
+      const effects = journeyEffectsPorts({ store, client: dynamodb, tableName, now });
+
+      const activeJourneys = new Set(journeys.map((journey) => journey.id));
+      const machines = resources.stateMachines.filter((machine) => machine.journey !== undefined && activeJourneys.has(machine.journey));
+      const arnOfJourney = new Map<string, string>();
+      const runtimeRef: { current?: LocalRuntime } = {};
+      for (const machine of machines) {
+        const arn = localStateMachineArn(machine.logicalId);
+        if (machine.journey === undefined || arnOfJourney.has(machine.journey)) continue;
+        arnOfJourney.set(machine.journey, arn);
+        const definition = machine.definition;
+        stepFunctions.addStateMachine({
+          arn,
+          journey: machine.journey,
+          definition,
+          runner: interpretedRunner(definition, {
+            taskHandlers: (execution) =>
+              bindJourneyTasks(
+                definition,
+                journeyTaskHandlers({ delivery, effects, dynamodb, tableName, stepFunctions, work, now }, runtimeRef.current?.counters),
+                { name: execution.name, startTime: execution.startDate },
+              ),
+            context: (execution) => localExecutionContext({ name: execution.name, startTime: execution.startDate }, execution.input),
+          }),
+        });
+      }
+      const routes = routesOf(
+        journeys.filter((journey) => arnOfJourney.has(journey.id)),
+        (journeyId) => arnOfJourney.get(journeyId) ?? '',
+      );
+
+      // The audience launcher: its Distributed Map is run here (the interpreter has none).
+      const launcherArn = localStateMachineArn('AudienceLauncher');
+      stepFunctions.addStateMachine({
+        arn: launcherArn,
+        definition: { Comment: 'audience launcher (Distributed Map run by the local runtime)', QueryLanguage: 'JSONPath', StartAt: 'launch', States: {} },
+        runner: (execution) => runLauncher(execution, { s3, audienceBucket, work, ports: { dynamodb, sfn, tableName, routes } }),
+      });
+
+      const endpoints: RuntimeEndpoints = {
+        dynamodb: dynamo.endpoint,
+        ses: ses.endpoint,
+        mailbox: ses.mailboxUrl,
+        sqsS3: sqsS3.endpoint,
+        stepFunctions: sfnServer.endpoint,
+      };
+      const runtime = new LocalRuntime(
+        options,
+        clock,
+        work,
+        scheduler,
+        stepFunctions,
+        { dynamodb, ses: sesClient, sqs, s3, sfn },
+        store,
+        tableName,
+        routes,
+        launcherArn,
+        audienceBucket,
+        sendEnvironment.DIRECT_MAIL_QUEUE_URL,
+        smsOutbox,
+        endpoints,
+        resources,
+        stops,
+      );
+      runtimeRef.current = runtime;
+      if (options.inactivityScan ?? true) runtime.scheduleInactivityScan();
+      for (const interrupted of await stepFunctions.loadRegistry()) stepFunctions.resume(interrupted);
+      return runtime;
+    } catch (error) {
+      await stopAll();
+      throw error;
+    }
+  }
+
+  /** The virtual instant. */
+  now(): Date {
+    return this.clock.now();
+  }
+
+  /** The ingest function's work for one customer event, queued under the customer. */
+  ingestEvent(event: CustomerEvent): Promise<IngestOutcome> {
+    return this.work.run(event.customerId, () => ingestCustomerEvent(this.ingestPorts(), event));
+  }
+
+  /** The ports the ingest code runs on. */
+  ingestPorts(): IngestPorts {
+    return { store: this.store, dynamodb: this.clients.dynamodb, sfn: this.clients.sfn, tableName: this.tableName, routes: this.routes };
+  }
+
+  /**
+   * Launches `journey` for an audience CSV (already validated): the file goes to the audience
+   * bucket and the launcher starts, named `launchId`, so the same launch starts nothing twice.
+   */
+  async launchAudience(journey: string, csv: string, launchId: string): Promise<'started' | 'already_started'> {
+    const audienceKey = `launches/${journey}/${launchId}.csv`;
+    await this.clients.s3.send(new PutObjectCommand({ Bucket: this.audienceBucket, Key: audienceKey, Body: csv, ContentType: 'text/csv' }));
+    try {
+      await this.clients.sfn.send(
+        new StartExecutionCommand({ stateMachineArn: this.launcherArn, name: launchId, input: JSON.stringify({ journey, audienceKey }) }),
+      );
+      return 'started';
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ExecutionAlreadyExists') return 'already_started';
+      throw error;
+    }
+  }
+
+  /** Adds work to the scheduler's agenda. */
+  schedule(item: AgendaItem): void {
+    this.scheduler.schedule(item);
+  }
+
+  /** Runs the scheduler until virtual `until` (or until {@link stop}). Saves the clock as it goes when persisted. */
+  async run(until?: Date): Promise<void> {
+    if (this.options.dataDir !== undefined) this.clockSaver ??= this.saveClockPeriodically();
+    await this.scheduler.run(until?.getTime());
+  }
+
+  /** Makes a running {@link run} return. */
+  stop(): void {
+    this.scheduler.stop();
+  }
+
+  /** Saves the clock, stops the scheduler, uninstalls the clock and stops every emulator. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.stop();
+    await this.saveClock();
+    this.closed = true;
+    await this.clockSaver;
+    for (const stop of this.stops.splice(0).reverse()) await stop().catch(() => undefined);
+  }
+
+  /** Schedules the daily inactivity scan (when a running journey has an inactivity entry). */
+  private scheduleInactivityScan(): void {
+    if (!this.routes.some((route) => route.trigger.kind === 'inactivity')) return;
+    const scheduleNext = (): void => {
+      const now = this.clock.nowMs();
+      const day = new Date(now);
+      day.setUTCHours(INACTIVITY_SCAN_UTC_HOUR, 0, 0, 0);
+      const at = day.getTime() > now ? day.getTime() : day.getTime() + 86_400_000;
+      this.scheduler.schedule({
+        at,
+        order: ['~inactivity-scan'],
+        key: 'inactivity-scan',
+        run: async () => {
+          scheduleNext();
+          await this.scanForInactivity();
+        },
+      });
+    };
+    scheduleNext();
+  }
+
+  /** The inactivity scan's work, now. */
+  scanForInactivity(): Promise<InactivityLaunch[]> {
+    return scanForInactivity({
+      dynamodb: this.clients.dynamodb,
+      tableName: this.tableName,
+      s3: this.clients.s3,
+      audienceBucket: this.audienceBucket,
+      sfn: this.clients.sfn,
+      launcherArn: this.launcherArn,
+      routes: this.routes,
+      now: () => this.clock.now(),
+    });
+  }
+
+  private async saveClockPeriodically(): Promise<void> {
+    while (!this.closed) {
+      await realDelay(1000);
+      if (!this.closed) await this.saveClock();
+    }
+  }
+
+  private async saveClock(): Promise<void> {
+    if (this.options.dataDir === undefined || this.closed) return;
+    await writeFile(path.join(this.options.dataDir, DATA_FILES.clock), JSON.stringify({ now: this.clock.now().toISOString() }), 'utf8');
+  }
+}
+
+/**
+ * Creates a queue and returns its URL on the emulator's endpoint (fauxqs answers with a
+ * virtual-host style name, `sqs.<region>.<host>`, that only its own DNS trick resolves).
+ */
+async function createQueue(sqs: SQSClient, endpoint: string, queueName: string, fifo: boolean): Promise<string> {
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: queueName, Attributes: fifo ? { FifoQueue: 'true' } : undefined }));
+  const queuePath = /^[a-z]+:\/\/[^/]+(\/.*)$/.exec(QueueUrl ?? '')?.[1] ?? `/000000000000/${queueName}`;
+  return `${endpoint}${queuePath}`;
+}
+
+async function createTable(dynamodb: DynamoDBClient, table: LocalResources['tables'][number]): Promise<void> {
+  try {
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: table.tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: table.keySchema,
+        AttributeDefinitions: table.attributeDefinitions,
+        GlobalSecondaryIndexes: table.globalSecondaryIndexes.length > 0 ? table.globalSecondaryIndexes : undefined,
+      }),
+    );
+  } catch (error) {
+    // A persisted table from an earlier run.
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+}
+
+/**
+ * The send function's settings as the template gives them (its environment, references resolved
+ * to the emulators), with local stand-ins for what only a deployment knows.
+ */
+async function localSendEnvironment(
+  resources: LocalResources,
+  values: ReadonlyMap<string, LocalValue>,
+  context: { publicBaseUrl?: string; createDirectMailQueue: () => Promise<string> },
+): Promise<SendEnvironment> {
+  const sendFunctionId = sendFunctionOf(resources);
+  const template = resources.functions.find((fn) => fn.logicalId === sendFunctionId);
+  const fromTemplate = template === undefined ? {} : resolveEnvironment(template.environment, values);
+  const customerTable = resources.tables[0]?.tableName;
+  const queueUrl = fromTemplate.DIRECT_MAIL_QUEUE_URL ?? (await context.createDirectMailQueue());
+  return SendEnvironmentSchema.parse({
+    ...LOCAL_SEND_SETTINGS,
+    CUSTOMER_TABLE_NAME: customerTable,
+    ...fromTemplate,
+    DIRECT_MAIL_QUEUE_URL: queueUrl,
+    PUBLIC_BASE_URL: context.publicBaseUrl ?? fromTemplate.PUBLIC_BASE_URL ?? LOCAL_SEND_SETTINGS.PUBLIC_BASE_URL,
+    TEMPLATES_DIR: path.resolve(__dirname, '..', '..', 'workflows', 'templates'),
+  });
+}
+
+/** The logical id of the function the journeys' send Tasks invoke. */
+function sendFunctionOf(resources: LocalResources): string | undefined {
+  for (const machine of resources.stateMachines) {
+    for (const state of Object.values(machine.definition.States)) {
+      if (state.Type !== 'Task' || state.Resource.endsWith('.waitForTaskToken')) continue;
+      const payload = state.Parameters.Payload;
+      if (typeof payload === 'object' && payload !== null && !Array.isArray(payload) && 'templateId' in payload) {
+        const name = state.Parameters.FunctionName;
+        if (typeof name === 'string') return functionLogicalIdOf(name);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The link-signing secret: kept in the data folder, or derived from the seed in memory. */
+async function linkSecret(dataDir: string | undefined, seed: number | undefined): Promise<string> {
+  if (dataDir === undefined) return `overture-local-link-secret-${seed ?? 0}-0123456789abcdef`;
+  const file = path.join(dataDir, DATA_FILES.linkSecret);
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    const secret = randomBytes(32).toString('hex');
+    await writeFile(file, secret, { encoding: 'utf8', mode: 0o600 });
+    return secret;
+  }
+}
+
+async function readSavedClock(file: string): Promise<Date | undefined> {
+  try {
+    const saved = z.object({ now: z.iso.datetime() }).parse(JSON.parse(await readFile(file, 'utf8')));
+    return new Date(saved.now);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The launcher's Distributed Map, run by the runtime: read the audience CSV, batch its rows as
+ * the ItemBatcher would, and hand each batch to the launch worker's code, one after another.
+ */
+async function runLauncher(
+  execution: RunningExecution,
+  context: {
+    s3: S3Client;
+    audienceBucket: string;
+    work: WorkQueue;
+    ports: { dynamodb: DynamoDBClient; sfn: SFNClient; tableName: string; routes: readonly JourneyRoute[] };
+  },
+): Promise<JsonValue> {
+  const input = LauncherInputSchema.parse(execution.input);
+  execution.enteredState('read-audience');
+  const object = await context.s3.send(new GetObjectCommand({ Bucket: context.audienceBucket, Key: input.audienceKey }));
+  const text = (await object.Body?.transformToString('utf8')) ?? '';
+  const audience = parseAudienceCsv(text);
+  const totals = { started: 0, alreadyStarted: 0, notEligible: 0, invalidRows: 0 };
+  execution.enteredState('launch-batches');
+  for (let first = 0; first < audience.rows.length; first += LAUNCH_BATCH_SIZE) {
+    const items = audience.rows.slice(first, first + LAUNCH_BATCH_SIZE);
+    const result: LaunchBatchResult = await context.work.run(`launch:${execution.name}`, () =>
+      launchBatch(context.ports, { BatchInput: { journey: input.journey, launchId: execution.name, launchedAt: execution.startDate }, Items: items }),
+    );
+    totals.started += result.started;
+    totals.alreadyStarted += result.alreadyStarted;
+    totals.notEligible += result.notEligible;
+    totals.invalidRows += result.invalidRows.length;
+  }
+  return totals;
+}

@@ -1,0 +1,386 @@
+/**
+ * Step Functions on one machine: the state machines of the synthesized template run by
+ * aws-local-stepfunctions, plus what that interpreter lacks and the rest of the system relies on:
+ *
+ * - executions by name: a second StartExecution with the name of an existing execution starts
+ *   nothing (`ExecutionAlreadyExists`, or the same execution when it runs with the same input),
+ *   and the registry of names can be kept on disk so a restarted runtime knows what ran;
+ * - task tokens: a waitForEvent Task registers its token and waits; `SendTaskSuccess` resumes it,
+ *   and a token whose execution moved on answers `TaskTimedOut` / `TaskDoesNotExist`, as in AWS;
+ * - status: every execution's status and current state, for `overture status`.
+ *
+ * Task states are bound to in-process handlers by the runtime (see task-handlers.ts). The SDK
+ * reaches all this through {@link startStepFunctionsServer}, like any other emulator.
+ */
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { z } from 'zod';
+import type { AslDefinition, JsonValue } from '../journeys/asl';
+
+/** An execution's status, as `DescribeExecution` reports it. */
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+
+/** One execution, as the registry keeps it (ids only: the input holds ids by design). */
+export const ExecutionRecordSchema = z.object({
+  name: z.string().min(1),
+  stateMachineArn: z.string().min(1),
+  input: z.string(),
+  status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED']),
+  startDate: z.string(),
+  stopDate: z.string().optional(),
+  /** The error name of a failed execution. */
+  error: z.string().optional(),
+});
+export type ExecutionRecord = z.infer<typeof ExecutionRecordSchema> & {
+  /** The state the execution is in (not persisted). */
+  currentState?: string;
+};
+
+/** How one state machine runs: journeys through the interpreter, the launcher by the runtime. */
+export interface LocalStateMachine {
+  readonly arn: string;
+  /** The journey it runs, when it is a journey. */
+  readonly journey?: string;
+  readonly definition: AslDefinition;
+  /**
+   * Runs one execution; resolves with its output. Journeys use {@link interpretedRunner}; the
+   * audience launcher (a Distributed Map) is run by the runtime itself.
+   */
+  readonly runner: ExecutionRunner;
+}
+
+/** Runs one execution of a state machine. */
+export type ExecutionRunner = (execution: RunningExecution) => Promise<unknown>;
+
+/** What a runner gets: the execution's identity and a way to report its current state. */
+export interface RunningExecution {
+  readonly name: string;
+  readonly arn: string;
+  readonly input: JsonValue;
+  /** When it started (virtual time, ISO 8601). */
+  readonly startDate: string;
+  /** Records the state the execution entered. */
+  enteredState(name: string): void;
+}
+
+/** Step Functions API errors, named as the service names them (the SDK maps them by name). */
+export class StepFunctionsApiError extends Error {
+  constructor(
+    readonly code:
+      | 'ExecutionAlreadyExists'
+      | 'StateMachineDoesNotExist'
+      | 'ExecutionDoesNotExist'
+      | 'TaskDoesNotExist'
+      | 'TaskTimedOut'
+      | 'InvalidToken'
+      | 'ValidationException',
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'StepFunctionsApiError';
+  }
+}
+
+/** Raised inside a waiting Task when SendTaskFailure answers its token. */
+export class TaskFailureError extends Error {
+  constructor(name: string, cause: string | undefined) {
+    super(cause ?? name);
+    this.name = name;
+  }
+}
+
+interface WaitingToken {
+  readonly execution: string;
+  readonly resolve: (output: JsonValue) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** Options of {@link LocalStepFunctions}. */
+export interface LocalStepFunctionsOptions {
+  /** The virtual (or wall) clock. */
+  readonly now: () => Date;
+  /** JSON-lines file of the execution registry; in memory only when absent. */
+  readonly registryFile?: string;
+  /** Called when an execution ends, with its record. */
+  readonly onExecutionEnded?: (record: ExecutionRecord) => void;
+}
+
+const ARN_PREFIX = 'arn:aws:states:local:000000000000';
+
+/** The ARN of a local state machine named `name`. */
+export function localStateMachineArn(name: string): string {
+  return `${ARN_PREFIX}:stateMachine:${name}`;
+}
+
+/** The ARN of execution `name` of the state machine `stateMachineArn`. */
+export function localExecutionArn(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+}
+
+/** See the module comment. */
+export class LocalStepFunctions {
+  private readonly machines = new Map<string, LocalStateMachine>();
+  private readonly executions = new Map<string, ExecutionRecord>();
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly tokens = new Map<string, WaitingToken>();
+  /** Tokens of waits that ended without being answered (timed out, execution over). */
+  private readonly spentTokens = new Set<string>();
+  private registryWrites: Promise<void> = Promise.resolve();
+  private registryFolder: Promise<unknown> | undefined;
+
+  constructor(private readonly options: LocalStepFunctionsOptions) {}
+
+  /** Makes a state machine startable. */
+  addStateMachine(machine: LocalStateMachine): void {
+    this.machines.set(machine.arn, machine);
+  }
+
+  /** The state machines, by ARN. */
+  stateMachines(): LocalStateMachine[] {
+    return [...this.machines.values()];
+  }
+
+  /**
+   * Reads the registry file (if any): executions that were running when the previous process
+   * stopped are returned, to be run again under the same name (their sends are in the send
+   * ledger, so nothing is sent twice).
+   */
+  async loadRegistry(): Promise<ExecutionRecord[]> {
+    const file = this.options.registryFile;
+    if (file === undefined) return [];
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      let json: unknown;
+      try {
+        json = JSON.parse(line);
+      } catch {
+        // A line cut short by a kill mid-write: the entries before it stand.
+        continue;
+      }
+      const parsed = ExecutionRecordSchema.safeParse(json);
+      if (parsed.success) this.executions.set(parsed.data.name, parsed.data);
+    }
+    return [...this.executions.values()].filter((record) => record.status === 'RUNNING');
+  }
+
+  /** Runs again an execution the previous process left running (see {@link loadRegistry}). */
+  resume(record: ExecutionRecord): void {
+    const machine = this.machines.get(record.stateMachineArn);
+    if (machine === undefined) {
+      this.finish(record, 'ABORTED', 'StateMachineDoesNotExist');
+      return;
+    }
+    this.launch(machine, record);
+  }
+
+  /**
+   * StartExecution. The same name and input as a running execution returns that execution;
+   * any other existing name is `ExecutionAlreadyExists`.
+   */
+  startExecution(request: { stateMachineArn: string; name: string; input?: string }): { executionArn: string; startDate: string } {
+    const machine = this.machines.get(request.stateMachineArn);
+    if (machine === undefined) throw new StepFunctionsApiError('StateMachineDoesNotExist', `state machine ${request.stateMachineArn} does not exist`);
+    const input = request.input ?? '{}';
+    const existing = this.executions.get(request.name);
+    if (existing !== undefined) {
+      if (existing.status === 'RUNNING' && existing.input === input && existing.stateMachineArn === request.stateMachineArn) {
+        return { executionArn: localExecutionArn(existing.stateMachineArn, existing.name), startDate: existing.startDate };
+      }
+      throw new StepFunctionsApiError('ExecutionAlreadyExists', `execution ${request.name} already exists`);
+    }
+    const record: ExecutionRecord = {
+      name: request.name,
+      stateMachineArn: machine.arn,
+      input,
+      status: 'RUNNING',
+      startDate: this.options.now().toISOString(),
+    };
+    this.executions.set(record.name, record);
+    this.persist(record);
+    this.launch(machine, record);
+    return { executionArn: localExecutionArn(machine.arn, record.name), startDate: record.startDate };
+  }
+
+  /** DescribeExecution by name or ARN. */
+  describeExecution(nameOrArn: string): ExecutionRecord {
+    const name = nameOrArn.includes(':execution:') ? nameOrArn.slice(nameOrArn.lastIndexOf(':') + 1) : nameOrArn;
+    const record = this.executions.get(name);
+    if (record === undefined) throw new StepFunctionsApiError('ExecutionDoesNotExist', `execution ${name} does not exist`);
+    return record;
+  }
+
+  /** Every execution, oldest first. */
+  listExecutions(filter: { stateMachineArn?: string; status?: ExecutionStatus } = {}): ExecutionRecord[] {
+    return [...this.executions.values()].filter(
+      (record) =>
+        (filter.stateMachineArn === undefined || record.stateMachineArn === filter.stateMachineArn) &&
+        (filter.status === undefined || record.status === filter.status),
+    );
+  }
+
+  /** The number of executions still running. */
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  /**
+   * Registers a task token and resolves when SendTaskSuccess answers it (rejects on
+   * SendTaskFailure). The caller enforces no timeout: the Task's `TimeoutSeconds` does.
+   */
+  waitForToken(token: string, execution: string): Promise<JsonValue> {
+    this.spentTokens.delete(token);
+    return new Promise<JsonValue>((resolve, reject) => {
+      this.tokens.set(token, { execution, resolve, reject });
+    });
+  }
+
+  /** Drops a token whose wait ended another way (the Task timed out). */
+  releaseToken(token: string): void {
+    if (this.tokens.delete(token)) this.spentTokens.add(token);
+  }
+
+  /** SendTaskSuccess. */
+  sendTaskSuccess(token: string, output: string): void {
+    const waiting = this.takeToken(token);
+    let value: JsonValue;
+    try {
+      value = JSON.parse(output) as JsonValue;
+    } catch (error) {
+      throw new StepFunctionsApiError('ValidationException', 'output is not JSON', { cause: error });
+    }
+    waiting.resolve(value);
+  }
+
+  /** SendTaskFailure. */
+  sendTaskFailure(token: string, error: string | undefined, cause: string | undefined): void {
+    this.takeToken(token).reject(new TaskFailureError(error ?? 'States.TaskFailed', cause));
+  }
+
+  /** Resolves once every running execution has ended (used when shutting down tests). */
+  async settled(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+  }
+
+  /** Resolves once the registry file has every line written so far. */
+  flush(): Promise<void> {
+    return this.registryWrites;
+  }
+
+  private takeToken(token: string): WaitingToken {
+    const waiting = this.tokens.get(token);
+    if (waiting === undefined) {
+      if (this.spentTokens.has(token)) throw new StepFunctionsApiError('TaskTimedOut', 'the task timed out');
+      if (token.startsWith('local-task-token:')) throw new StepFunctionsApiError('TaskDoesNotExist', 'no task waits with this token');
+      throw new StepFunctionsApiError('InvalidToken', 'not a task token of this runtime');
+    }
+    this.tokens.delete(token);
+    this.spentTokens.add(token);
+    return waiting;
+  }
+
+  private launch(machine: LocalStateMachine, record: ExecutionRecord): void {
+    let input: JsonValue;
+    try {
+      input = JSON.parse(record.input) as JsonValue;
+    } catch {
+      this.finish(record, 'FAILED', 'States.Runtime');
+      return;
+    }
+    const execution: RunningExecution = {
+      name: record.name,
+      arn: localExecutionArn(machine.arn, record.name),
+      input,
+      startDate: record.startDate,
+      enteredState: (state) => {
+        record.currentState = state;
+      },
+    };
+    const done = machine
+      .runner(execution)
+      .then(
+        () => this.finish(record, 'SUCCEEDED'),
+        (error: unknown) => this.finish(record, 'FAILED', errorName(error)),
+      )
+      .finally(() => {
+        this.running.delete(record.name);
+        for (const [token, waiting] of this.tokens) if (waiting.execution === record.name) this.releaseToken(token);
+      });
+    this.running.set(record.name, done);
+  }
+
+  private finish(record: ExecutionRecord, status: ExecutionStatus, error?: string): void {
+    record.status = status;
+    record.stopDate = this.options.now().toISOString();
+    if (error !== undefined) record.error = error;
+    this.persist(record);
+    this.options.onExecutionEnded?.(record);
+  }
+
+  private persist(record: ExecutionRecord): void {
+    const file = this.options.registryFile;
+    if (file === undefined) return;
+    const { currentState: _state, ...stored } = record;
+    const line = `${JSON.stringify(stored)}\n`;
+    this.registryFolder ??= mkdir(path.dirname(file), { recursive: true });
+    const folder = this.registryFolder;
+    this.registryWrites = this.registryWrites.then(async () => {
+      await folder;
+      await appendFile(file, line, 'utf8');
+    });
+  }
+}
+
+function errorName(error: unknown): string {
+  if (error instanceof Error) {
+    // The interpreter wraps the state's error; its cause carries the Step Functions error name.
+    const cause = (error as Error & { cause?: unknown }).cause;
+    if (cause instanceof Error && cause.name !== 'Error') return cause.name;
+    return error.name;
+  }
+  return 'States.Runtime';
+}
+
+/** Options of {@link interpretedRunner}. */
+export interface InterpretedRunnerOptions {
+  /** Builds the Task handlers of one execution (aws-local-stepfunctions' `taskResourceLocalHandlers`). */
+  readonly taskHandlers: (execution: RunningExecution) => Record<string, (input: JsonValue) => Promise<JsonValue>>;
+  /** The context object of one execution (`$$`). */
+  readonly context: (execution: RunningExecution) => Record<string, JsonValue>;
+}
+
+/**
+ * A runner that interprets `definition` with aws-local-stepfunctions. The definition is loaded
+ * (and validated) once; each execution then runs on it.
+ */
+export function interpretedRunner(definition: AslDefinition, options: InterpretedRunnerOptions): ExecutionRunner {
+  // The interpreter's ASL types are stricter unions of the same JSON; the compiler's output passes asl-validator in tests.
+  const machine = new StateMachine(definition as unknown as StateMachineDefinition, {
+    // Compiled by compileJourney, whose output the journey tests check with asl-validator; validating again costs seconds per machine.
+    validationOptions: { noValidate: true },
+  });
+  return async (execution) => {
+    const run = machine.run(execution.input, {
+      context: options.context(execution),
+      overrides: { taskResourceLocalHandlers: options.taskHandlers(execution) },
+    });
+    const following = (async () => {
+      for await (const event of run.eventLogs) {
+        if (event.type === 'StateEntered') execution.enteredState(event.state.name);
+      }
+    })();
+    try {
+      return await run.result;
+    } finally {
+      await following;
+    }
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * The queue every unit of work of the local runtime goes through: Task handlers (send,
+ * journeyEffects, the storing half of waitForEvent), customer events and scheduled jobs.
+ *
+ * It serves two purposes:
+ * - the scheduler moves the virtual clock only when the queue is idle, so no handler ever sees
+ *   time jump in the middle of its work, and a message's `at` is the instant its step ran;
+ * - work for one customer runs one item at a time, in the order it was queued, so results do not
+ *   depend on how the emulators' answers interleave, and the store's optimistic-concurrency
+ *   retries (which back off on timers) never start. With `concurrency: 1` (the simulator), the
+ *   whole process runs one item at a time, in FIFO order.
+ */
+
+interface QueuedWork {
+  readonly key: string;
+  readonly run: () => Promise<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (reason: unknown) => void;
+}
+
+/** Options of {@link WorkQueue}. */
+export interface WorkQueueOptions {
+  /** Items running at once, across keys (items of one key never overlap). @default 1 */
+  readonly concurrency?: number;
+}
+
+/** See the module comment. */
+export class WorkQueue {
+  private readonly waiting: QueuedWork[] = [];
+  private readonly activeKeys = new Set<string>();
+  private readonly concurrency: number;
+  private running = 0;
+  private completedCount = 0;
+
+  constructor(options: WorkQueueOptions = {}) {
+    this.concurrency = Math.max(1, options.concurrency ?? 1);
+  }
+
+  /** True when nothing runs and nothing waits. */
+  get idle(): boolean {
+    return this.running === 0 && this.waiting.length === 0;
+  }
+
+  /** Items finished so far (a progress counter). */
+  get completed(): number {
+    return this.completedCount;
+  }
+
+  /** Queues `work` under `key` (a customer id) and resolves with its result once it ran. */
+  run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ key, run: work, resolve: resolve as (value: unknown) => void, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.running < this.concurrency) {
+      const index = this.waiting.findIndex((item) => !this.activeKeys.has(item.key));
+      if (index < 0) return;
+      const [item] = this.waiting.splice(index, 1);
+      if (item === undefined) return;
+      this.start(item);
+    }
+  }
+
+  private start(item: QueuedWork): void {
+    this.running += 1;
+    this.activeKeys.add(item.key);
+    const finish = (): void => {
+      this.running -= 1;
+      this.completedCount += 1;
+      this.activeKeys.delete(item.key);
+      this.pump();
+    };
+    let promise: Promise<unknown>;
+    try {
+      promise = item.run();
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    promise.then(
+      (value) => {
+        finish();
+        item.resolve(value);
+      },
+      (error: unknown) => {
+        finish();
+        item.reject(error);
+      },
+    );
+  }
+}

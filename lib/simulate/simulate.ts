@@ -1,0 +1,158 @@
+/**
+ * `overture simulate`: runs a scenario's journeys for its customers on the local runtime — the
+ * real handlers, the state machine JSON of the synthesized template, the embedded DynamoDB and
+ * SES emulators — under a virtual clock, and builds the report from what the system recorded.
+ *
+ * The report is read back from the customer table, not from what the simulator saw go by:
+ * - `messages`: send-ledger entries that reached a provider: `sent`, and `unknown` (the provider
+ *   call failed ambiguously, so the message may have gone out; counting it keeps the report on
+ *   the safe side of the rules). `at` is when the message was handed over, in virtual time;
+ * - `skipped`: the gate's `skipped` decisions (deferrals are not skips: a deferred message shows
+ *   up in `messages` later), plus ledger entries `failed` (reason `provider_rejected`);
+ * - `customers`: each customer's lifecycle stage when the clock reached `until`.
+ *
+ * Determinism: one work item at a time, in FIFO order; events and timers in virtual-time order;
+ * `Math.random` and SMS ids seeded by the scenario's `seed`; ids and times from the virtual clock.
+ */
+import { type Channel } from '../customer/model';
+import type { Journey } from '../journeys/format';
+import { sendInstant, sendLedgerOf } from '../local/customer-history';
+import { LocalRuntime } from '../local/runtime';
+import { realDelay } from '../local/virtual-clock';
+import {
+  formatInstant,
+  inlineJourneysOf,
+  ReportSkipReasonSchema,
+  serializeReport,
+  summarize,
+  type Report,
+  type ReportMessage,
+  type ReportSkip,
+  type Scenario,
+} from '../scenario';
+import { journeys as catalog } from '../../workflows';
+import { enterScenario } from './scenario-world';
+
+/** Options of {@link simulate}. */
+export interface SimulateOptions {
+  /** Where the cloud assembly is written. @default `cdk.out` */
+  readonly outdir?: string;
+  /** Progress lines (to stderr in the CLI). */
+  readonly progress?: (line: string) => void;
+  /** Work items at once (items of one customer never overlap). @default 1 */
+  readonly concurrency?: number;
+  /** Receives the runtime before it closes (benchmarks read its counters). */
+  readonly inspect?: (runtime: LocalRuntime) => void | Promise<void>;
+}
+
+/** Raised when the simulation itself fails (not the scenario: that is a ScenarioError). */
+export class SimulationError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SimulationError';
+  }
+}
+
+/** The journeys a scenario runs: catalog ones by id, inline ones as given. */
+export function scenarioJourneys(scenario: Scenario): Journey[] {
+  const inline = new Map(inlineJourneysOf(scenario).map((journey) => [journey.id, journey]));
+  return scenario.journeys.map((entry) => {
+    if (typeof entry !== 'string') return inline.get(entry.id) ?? entry;
+    const journey = catalog[entry];
+    if (journey === undefined) throw new SimulationError(`journey "${entry}" is not in the catalog`);
+    return journey;
+  });
+}
+
+/** Runs the scenario and returns its report. */
+export async function simulate(scenario: Scenario, options: SimulateOptions = {}): Promise<Report> {
+  const progress = options.progress ?? (() => undefined);
+  progress(`synthesizing and starting the local stack for ${scenario.customers.length} customers`);
+  const runtime = await LocalRuntime.start({
+    journeys: scenarioJourneys(scenario),
+    start: new Date(scenario.start),
+    seed: scenario.seed,
+    concurrency: options.concurrency ?? 1,
+    outdir: options.outdir,
+  });
+  try {
+    await enterScenario(runtime, scenario);
+    const until = new Date(scenario.until);
+    const startMs = Date.parse(scenario.start);
+    const total = until.getTime() - startMs;
+    let reported = -1;
+    const ticker = setProgressTicker(() => {
+      const done = Math.floor(((runtime.clock.nowMs() - startMs) / total) * 10);
+      if (done !== reported) {
+        reported = done;
+        progress(`virtual time ${formatInstant(runtime.clock.nowMs())} (${done * 10}%), ${runtime.counters.sends} send steps run`);
+      }
+    });
+    try {
+      await runtime.run(until);
+    } finally {
+      ticker.stop();
+    }
+    progress('building the report');
+    const report = await buildReport(runtime, scenario);
+    await options.inspect?.(runtime);
+    return report;
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** Runs the scenario and returns the report as canonical JSON (see `serializeReport`). */
+export async function simulateToJson(scenario: Scenario, options: SimulateOptions = {}): Promise<string> {
+  return serializeReport(await simulate(scenario, options));
+}
+
+/** Reads the report back from the customer table (see the module comment). */
+export async function buildReport(runtime: LocalRuntime, scenario: Scenario): Promise<Report> {
+  const messages: ReportMessage[] = [];
+  const skipped: ReportSkip[] = [];
+  const customers: Report['customers'] = [];
+  for (const customer of scenario.customers) {
+    const snapshot = await runtime.store.requireSnapshot(customer.id);
+    customers.push({ id: customer.id, stage: snapshot.profile.stage });
+    for (const entry of await sendLedgerOf(runtime.clients.dynamodb, runtime.tableName, customer.id)) {
+      const ids = { customerId: entry.customerId, journey: entry.journey, execution: entry.execution, step: entry.step };
+      if (entry.status === 'sent' || entry.status === 'unknown') {
+        messages.push({ ...ids, channel: entry.channel as Channel, topic: entry.topic, at: formatInstant(sendInstant(entry)) });
+      } else if (entry.status === 'failed') {
+        skipped.push({ ...ids, reason: 'provider_rejected', at: formatInstant(sendInstant(entry)) });
+      }
+    }
+    for (const decision of await runtime.store.decisions(customer.id)) {
+      if (decision.outcome !== 'skipped') continue;
+      const reason = ReportSkipReasonSchema.safeParse(decision.reason);
+      if (!reason.success) throw new SimulationError(`decision of step ${decision.step} of ${decision.execution} has a reason outside the report's set`);
+      skipped.push({
+        customerId: customer.id,
+        journey: decision.journey,
+        execution: decision.execution,
+        step: decision.step,
+        reason: reason.data,
+        at: formatInstant(decision.at),
+      });
+    }
+  }
+  return { messages, skipped, customers, summary: summarize(messages, skipped) };
+}
+
+/** Calls `tick` every real second until stopped (progress on long runs). */
+function setProgressTicker(tick: () => void): { stop(): void } {
+  let stopped = false;
+  const loop = async (): Promise<void> => {
+    while (!stopped) {
+      tick();
+      await realDelay(1000);
+    }
+  };
+  void loop();
+  return {
+    stop: () => {
+      stopped = true;
+    },
+  };
+}
