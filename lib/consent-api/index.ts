@@ -15,3 +15,4 @@ export * from './preference-centre';
 export * from './rate-limit';
 export * from './request-origin';
 export * from './requests';
+export * from './consent-api-environment';

@@ -1,0 +1,68 @@
+/**
+ * The consent-api function's settings and the dependencies built from them; the same builder
+ * serves the Lambda (AWS endpoints) and the local stack (emulator endpoints).
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
+import { z } from 'zod';
+import { SesEmailSender } from '../channels/email';
+import { TopicSchema } from '../customer/model';
+import { CustomerStore } from '../store/customer-store';
+import type { TokenSecret } from '../unsubscribe/token';
+import { DEFAULT_TOPIC_OFFERS, type ConsentApiDependencies } from './dependencies';
+import { DEFAULT_RATE_LIMIT, type RateLimitSettings } from './rate-limit';
+
+const TopicOffersSchema = z.array(z.object({ topic: TopicSchema, label: z.string().min(1).max(100) })).min(1);
+
+/** Environment variables of the consent-api function. */
+export const ConsentApiEnvironmentSchema = z.object({
+  CUSTOMER_TABLE_NAME: z.string().min(1),
+  /** Public base URL of the API (links in messages and pages point here). */
+  PUBLIC_BASE_URL: z.url(),
+  /** Secrets Manager secret (name or ARN) holding the link-signing key, as for the send function. */
+  LINK_SECRET_ID: z.string().min(1),
+  /** From address of the double opt-in email. */
+  FROM_EMAIL_ADDRESS: z.string().min(3),
+  SES_CONFIGURATION_SET: z.string().min(1),
+  /** JSON list of `{ "topic", "label" }` the preference centre offers. @default marketing: "Offers and news" */
+  CONSENT_TOPICS: z
+    .string()
+    .optional()
+    .transform((text, context) => {
+      if (text === undefined || text === '') return DEFAULT_TOPIC_OFFERS;
+      try {
+        const parsed = TopicOffersSchema.safeParse(JSON.parse(text));
+        if (parsed.success) return parsed.data;
+        context.addIssue({ code: 'custom', message: `must be a JSON list of { topic, label }: ${parsed.error.issues[0]?.message ?? ''}` });
+      } catch {
+        context.addIssue({ code: 'custom', message: 'must be JSON' });
+      }
+      return z.NEVER;
+    }),
+  /** Per-instance backstop behind the HTTP API's own throttling (see rate-limit.ts). */
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMIT.burst),
+  RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(DEFAULT_RATE_LIMIT.ratePerSecond),
+});
+export type ConsentApiEnvironment = z.infer<typeof ConsentApiEnvironmentSchema>;
+
+/** The rate limit of the settings. */
+export function rateLimitOf(env: ConsentApiEnvironment): RateLimitSettings {
+  return { burst: env.RATE_LIMIT_BURST, ratePerSecond: env.RATE_LIMIT_PER_SECOND };
+}
+
+/** The API's dependencies for the settings, clients and signing secret. The SES client must be built with PROVIDER_CLIENT_CONFIG. */
+export function consentApiDependencies(
+  env: ConsentApiEnvironment,
+  clients: { readonly dynamodb: DynamoDBClient; readonly ses: SESv2Client },
+  linkSecret: TokenSecret,
+  now: () => Date = () => new Date(),
+): ConsentApiDependencies {
+  return {
+    store: new CustomerStore({ client: clients.dynamodb, tableName: env.CUSTOMER_TABLE_NAME }),
+    phoneIndex: { client: clients.dynamodb, tableName: env.CUSTOMER_TABLE_NAME },
+    email: new SesEmailSender(clients.ses, { fromEmailAddress: env.FROM_EMAIL_ADDRESS, configurationSetName: env.SES_CONFIGURATION_SET }),
+    links: { baseUrl: env.PUBLIC_BASE_URL, secret: linkSecret },
+    now,
+    topics: env.CONSENT_TOPICS,
+  };
+}
