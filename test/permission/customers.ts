@@ -69,9 +69,14 @@ export function minutesOf(time: string): number {
   return (hours ?? 0) * 60 + (minutes ?? 0);
 }
 
-/** Whether local minute `minute` lies in the daily span `[start, end)`, wrapping past midnight. */
-export function inDailySpan(minute: number, span: { start: string; end: string }): boolean {
+/** A test for "local minute lies in the daily span `[start, end)`", wrapping past midnight. */
+export function dailySpanTest(span: { start: string; end: string }): (minute: number) => boolean {
   const start = minutesOf(span.start);
   const end = minutesOf(span.end);
-  return start <= end ? minute >= start && minute < end : minute >= start || minute < end;
+  return start <= end ? (minute) => minute >= start && minute < end : (minute) => minute >= start || minute < end;
+}
+
+/** Whether local minute `minute` lies in the daily span `[start, end)`, wrapping past midnight. */
+export function inDailySpan(minute: number, span: { start: string; end: string }): boolean {
+  return dailySpanTest(span)(minute);
 }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { isMarketing, type Channel, type CustomerSnapshot } from '../../lib/customer/model';
 import { DEFER_REASONS, SKIP_REASONS, decideDelivery, type DeliveryDecision } from '../../lib/permission';
 import { scenarioArb, timelineArb, type Scenario } from './arbitraries';
-import { inDailySpan, localMinuteOfDay } from './customers';
+import { dailySpanTest, inDailySpan, localMinuteOfDay } from './customers';
 
 const RUNS = { numRuns: 1000 };
 const DAY = 24 * 60 * 60_000;
@@ -25,16 +25,19 @@ function reachable(customer: CustomerSnapshot, channel: Channel): boolean {
 }
 
 /** Whether local minute `minute` is allowed for `channel` (rules 4 and 5). */
-function minuteAllowed(customer: CustomerSnapshot, channel: Channel, marketing: boolean, minute: number): boolean {
-  if (!marketing || channel === 'mail') return true;
+function minuteAllowedTest(customer: CustomerSnapshot, channel: Channel, marketing: boolean): (minute: number) => boolean {
+  if (!marketing || channel === 'mail') return () => true;
   const { quietHours, preferredWindow } = customer.preferences;
-  if (quietHours !== undefined && inDailySpan(minute, quietHours)) return false;
-  if (channel === 'sms' && !inDailySpan(minute, SMS_LEGAL)) return false;
-  return preferredWindow === undefined || inDailySpan(minute, preferredWindow);
+  const quiet = quietHours === undefined ? () => false : dailySpanTest(quietHours);
+  const legal = channel === 'sms' ? dailySpanTest(SMS_LEGAL) : () => true;
+  const preferred = preferredWindow === undefined ? () => true : dailySpanTest(preferredWindow);
+  return (minute) => !quiet(minute) && legal(minute) && preferred(minute);
 }
 
+const EVERY_MINUTE = Array.from({ length: 1440 }, (_, minute) => minute);
+
 function hoursEverOpen(customer: CustomerSnapshot, channel: Channel, marketing: boolean): boolean {
-  return Array.from({ length: 1440 }, (_, minute) => minute).some((minute) => minuteAllowed(customer, channel, marketing, minute));
+  return EVERY_MINUTE.some(minuteAllowedTest(customer, channel, marketing));
 }
 
 /** Rules 1–3 and hours that open at some time of day. */
