@@ -4,7 +4,7 @@
  * A folder holds, per channel it supports:
  * - email: `email.subject.liquid`, `email.html.liquid`, `email.text.liquid` — all three or none;
  * - sms: `sms.liquid`;
- * - mail: `mail.json`, `{ "printTemplate": "...", "mergeFields": ["firstName", ...] }`.
+ * - mail: `mail.json`, `{ "printTemplate": "...", "mergeFields": ["preferencesUrl"], "optionalMergeFields": ["firstName"] }`.
  * A template supports a channel iff its files exist. Other files named after a channel or ending in
  * `.liquid` or `.json` are refused (a misspelt file name would otherwise silently drop a channel);
  * other files (a README) are ignored.

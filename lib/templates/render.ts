@@ -79,7 +79,8 @@ export function mailMergeFields(template: MessageTemplate, data: Personalization
   if (template.mail === undefined) throw new TemplateNotFoundError(template.id, 'mail');
   const checked = checkedData(template, data);
   const mergeFields: Record<string, PersonalizationValue> = {};
-  for (const name of template.mail.mergeFields) {
+  const required = new Set(template.mail.mergeFields);
+  for (const name of [...template.mail.mergeFields, ...template.mail.optionalMergeFields]) {
     const source = mergeFieldSource(name);
     const value =
       source.kind === 'link'
@@ -87,10 +88,11 @@ export function mailMergeFields(template: MessageTemplate, data: Personalization
         : source.kind === 'customer'
           ? checked.customer[source.name]
           : checked.customer.attributes[source.name];
-    if (value === undefined) {
+    if (value !== undefined) {
+      mergeFields[name] = value;
+    } else if (required.has(name)) {
       throw new TemplateRenderError(template.id, 'mail.mergeFields', `merge field "${name}" has no value for this customer`);
     }
-    mergeFields[name] = value;
   }
   return { printTemplate: template.mail.printTemplate, mergeFields };
 }

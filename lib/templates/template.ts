@@ -40,12 +40,24 @@ export const MergeFieldNameSchema = AttributeNameSchema;
 export const MailTemplateSpecSchema = z
   .object({
     printTemplate: z.string().min(1).max(256),
+    /** Fields every letter needs; a customer without one gets no letter (the template is wrong for them). */
     mergeFields: z
       .array(MergeFieldNameSchema)
       .refine((names) => new Set(names).size === names.length, 'must not repeat a field'),
+    /** Fields merged in when the customer has them (a first name, a tier); the print template copes without. */
+    optionalMergeFields: z
+      .array(MergeFieldNameSchema)
+      .refine((names) => new Set(names).size === names.length, 'must not repeat a field')
+      .default([]),
   })
-  .strict();
+  .strict()
+  .refine((spec) => !spec.optionalMergeFields.some((name) => spec.mergeFields.includes(name)), {
+    message: 'a field is either required or optional, not both',
+    path: ['optionalMergeFields'],
+  });
 export type MailTemplateSpec = z.infer<typeof MailTemplateSpecSchema>;
+/** `mail.json` as written: `optionalMergeFields` may be left out. */
+export type MailTemplateSpecInput = z.input<typeof MailTemplateSpecSchema>;
 
 /** One liquid part, parsed. */
 export interface CompiledPart {
@@ -68,7 +80,7 @@ export interface MessageTemplate {
 export interface TemplateSources {
   readonly email?: { readonly subject: string; readonly html: string; readonly text: string };
   readonly sms?: string;
-  readonly mail?: MailTemplateSpec;
+  readonly mail?: MailTemplateSpecInput;
 }
 
 function engineFor(escapesHtml: boolean): Liquid {

@@ -42,7 +42,7 @@ export function templateVariables(template: MessageTemplate): TemplateVariableUs
       }
     }
   }
-  for (const name of template.mail?.mergeFields ?? []) {
+  for (const name of [...(template.mail?.mergeFields ?? []), ...(template.mail?.optionalMergeFields ?? [])]) {
     uses.push({ part: 'mail.mergeFields', path: name, segments: [name] });
   }
   return uses;

@@ -216,6 +216,17 @@ describe('mailMergeFields', () => {
     // Assess
     expect(merge).toThrow('template "t" mail.mergeFields cannot be rendered: merge field "shoeSize" has no value for this customer');
   });
+
+  it('leaves out an optional merge field the customer has no value for, and merges it when there is one', () => {
+    // Prepare
+    const template = compileTemplate('t', {
+      mail: { printTemplate: 'p', mergeFields: ['preferencesUrl'], optionalMergeFields: ['shoeSize', 'firstName'] },
+    });
+    // Act
+    const rendered = mailMergeFields(template, sampleData());
+    // Assess
+    expect(rendered.mergeFields).toEqual({ preferencesUrl: 'https://prefs.example.com/preferences?token=c.d', firstName: 'Ana' });
+  });
 });
 
 describe('personalizationFor', () => {
