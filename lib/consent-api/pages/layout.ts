@@ -20,7 +20,7 @@ legend { font-weight: 700; padding: 0 0.25rem; }
 label { font-weight: 600; }
 .hint { color: var(--muted); font-size: 0.95rem; }
 .row { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: center; margin: 0.5rem 0; }
-.row label { min-width: 7.5rem; }
+.row label { min-width: 9rem; }
 .choice { display: flex; gap: 0.5rem; align-items: center; margin: 0.35rem 0; }
 .choice label { font-weight: 400; }
 input[type=checkbox] { width: 1.25rem; height: 1.25rem; }
