@@ -61,8 +61,11 @@ describe('the preference centre in a browser', () => {
     // Assess
     await saveScreenshot(page, 'preference-centre-opened');
     expect(await page.getAttribute('html', 'lang')).toBe('en');
+    // Runs in the page; typed structurally because this project compiles without the DOM library.
     const unlabelled = await page.$$eval('input:not([type=hidden]), select', (controls) =>
-      controls.filter((control) => (control as HTMLInputElement).labels?.length === 0).map((control) => control.id),
+      (controls as unknown as Array<{ id: string; labels: { length: number } | null }>)
+        .filter((control) => (control.labels?.length ?? 0) === 0)
+        .map((control) => control.id),
     );
     expect(unlabelled).toEqual([]);
     expect(await page.getByRole('group', { name: 'How we contact you, in order of preference' }).count()).toBe(1);
