@@ -20,7 +20,9 @@
  * - Rule 7 ladder: with `preferences.channels`, the customer's order among the step's channels
  *   (for transactional messages, followed by the step's other channels in the step's order);
  *   without, the step's order. The channel used must be in the ladder, and no channel before it
- *   may pass rules 1–4 at `t`.
+ *   may pass rules 1–4 at `t` — where a channel whose allowed hours never open on any day (its
+ *   preferred window lies inside its quiet hours, or outside 08:00–21:00 for SMS) does not pass,
+ *   since it could never carry the message.
  */
 import { CHANNELS, TRANSACTIONAL, type Channel } from '../customer/model';
 import type { Journey } from '../journeys/format';
@@ -207,8 +209,23 @@ function passesRulesOneToFour(timeline: CustomerTimeline, profile: ProfileAt, ch
     const quiet = profile.preferences.quietHours;
     if (quiet !== undefined && inDailySpan(quiet, local)) return false;
     if (channel === 'sms' && !inDailySpan(SMS_LEGAL_HOURS, local)) return false;
+    // A channel whose allowed hours never open (a preferred window inside the quiet hours, or
+    // outside 08:00–21:00 for SMS) can never carry the message, so passing over it is right.
+    if (!hoursEverOpen(profile.preferences, channel)) return false;
   }
   return true;
+}
+
+/** Whether some local minute of the day is outside the quiet hours, inside the window and, for SMS, in 08:00–21:00. */
+function hoursEverOpen(preferences: ProfileAt['preferences'], channel: 'email' | 'sms'): boolean {
+  for (let minute = 0; minute < 24 * 60; minute += 1) {
+    const seconds = minute * 60;
+    if (preferences.quietHours !== undefined && inDailySpan(preferences.quietHours, seconds)) continue;
+    if (preferences.preferredWindow !== undefined && !inDailySpan(preferences.preferredWindow, seconds)) continue;
+    if (channel === 'sms' && !inDailySpan(SMS_LEGAL_HOURS, seconds)) continue;
+    return true;
+  }
+  return false;
 }
 
 /** The order in which channels may be used (see the module comment). */

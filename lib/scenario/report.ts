@@ -146,16 +146,16 @@ export function compareText(a: string, b: string): number {
 
 /**
  * The report in canonical form: both lists sorted by {@link compareEntries}, customers by id,
- * instants in {@link formatInstant} form, the summary's maps with keys in alphabetical order and
+ * (ties broken by the rest of the entry, so the order is total), instants in {@link formatInstant} form, the summary's maps with keys in alphabetical order and
  * every object's keys in the schema's order.
  */
 export function canonicalReport(report: Report): Report {
   const messages = report.messages
     .map((m) => ({ customerId: m.customerId, journey: m.journey, execution: m.execution, step: m.step, channel: m.channel, topic: m.topic, at: formatInstant(m.at) }))
-    .sort(compareEntries);
+    .sort(totalOrder);
   const skipped = report.skipped
     .map((s) => ({ customerId: s.customerId, journey: s.journey, execution: s.execution, step: s.step, reason: s.reason, at: formatInstant(s.at) }))
-    .sort(compareEntries);
+    .sort(totalOrder);
   const customers = report.customers.map((c) => ({ id: c.id, stage: c.stage })).sort((a, b) => compareText(a.id, b.id));
   return {
     messages,
@@ -176,6 +176,11 @@ export function canonicalReport(report: Report): Report {
  */
 export function serializeReport(report: Report): string {
   return `${JSON.stringify(canonicalReport(report), null, 2)}\n`;
+}
+
+/** {@link compareEntries}, then the whole canonical entry, so that even identical-looking keys order one way. */
+function totalOrder<T extends ReportMessage | ReportSkip>(a: T, b: T): number {
+  return compareEntries(a, b) || compareText(JSON.stringify(a), JSON.stringify(b));
 }
 
 function sortedKeys<K extends string>(record: Partial<Record<K, number>>): Partial<Record<K, number>> {

@@ -92,9 +92,9 @@ export function customer(overrides: Partial<ScenarioCustomer> = {}): ScenarioCus
   };
 }
 
-/** A scenario running the ladder journey for the given customers and events, all of March and April 2026. */
+/** A scenario running the ladder journey for the given customers and events, all of 2026. */
 export function scenario(customers: ScenarioCustomer[], events: ScenarioEvent[] = []): Scenario {
-  return { start: '2026-03-01T00:00:00Z', until: '2026-05-01T00:00:00Z', seed: 1, journeys: [LADDER_JOURNEY], customers, events };
+  return { start: '2026-01-01T00:00:00Z', until: '2027-01-01T00:00:00Z', seed: 1, journeys: [LADDER_JOURNEY], customers, events };
 }
 
 /** A message of the ladder journey's `offer` step (override any field). */
