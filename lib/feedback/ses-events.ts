@@ -117,8 +117,8 @@ export interface FeedbackOutcome {
 }
 
 /**
- * Writes the records of `feedback`. Needs `dynamodb:PutItem` (suppression) and
- * `dynamodb:TransactWriteItems` + `dynamodb:PutItem` (consent) on the customer table.
+ * Writes the records of `feedback`. Needs `dynamodb:PutItem` on the customer table (the consent
+ * write is a TransactWriteItems, for which IAM checks the Puts inside it).
  */
 export async function applySesFeedback(store: CustomerStore, feedback: SesFeedback): Promise<FeedbackOutcome> {
   const records = feedbackRecords(feedback);

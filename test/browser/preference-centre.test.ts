@@ -67,6 +67,7 @@ describe('the preference centre in a browser', () => {
         .filter((control) => (control.labels?.length ?? 0) === 0)
         .map((control) => control.id),
     );
+    expect(await page.locator('input:not([type=hidden]), select').count()).toBe(14);
     expect(unlabelled).toEqual([]);
     expect(await page.getByRole('group', { name: 'How we contact you, in order of preference' }).count()).toBe(1);
     expect(await page.getByRole('combobox', { name: 'First choice' }).inputValue()).toBe('email');
