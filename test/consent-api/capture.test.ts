@@ -155,6 +155,43 @@ describe('POST /consents', () => {
     expect(await forKnown.text()).toBe(await forUnknown.text());
   });
 
+  it('does not let an old confirmation link override a later withdrawal', async () => {
+    // Prepare
+    const customerId = newCustomerId('capture');
+    await postJson(`${api.url}/consents`, captureBody(customerId));
+    const [link = ''] = await confirmationLinks();
+    api.clock.advance(60_000);
+    await fetch(`${api.url}/unsubscribe?token=${api.token(customerId, 'unsubscribe')}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+    const before = await api.partition(customerId);
+    // Act
+    api.clock.advance(60_000);
+    const response = await fetch(link);
+    // Assess
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('Nothing to confirm');
+    expect(await api.partition(customerId)).toEqual(before);
+  });
+
+  it('answers a confirmation link of an unknown customer as a confirmed one, writing nothing', async () => {
+    // Prepare
+    const known = newCustomerId('capture');
+    await postJson(`${api.url}/consents`, captureBody(known));
+    const [knownLink = ''] = await confirmationLinks();
+    const unknown = newCustomerId('nobody');
+    api.clock.advance(60_000);
+    // Act
+    const forKnown = await fetch(knownLink);
+    const forUnknown = await fetch(`${api.url}/confirm?token=${api.token(unknown, 'confirm')}`);
+    // Assess
+    expect(forUnknown.status).toBe(forKnown.status);
+    expect(await forUnknown.text()).toBe(await forKnown.text());
+    expect(await api.partition(unknown)).toEqual([]);
+  });
+
   it.each([
     ['customerId', { customerId: 'not valid!' }],
     ['timezone', { timezone: 'Mars/Base' }],
