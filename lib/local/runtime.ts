@@ -34,8 +34,11 @@ import type { Journey } from '../journeys/format';
 import { bindJourneyTasks, localExecutionContext } from '../journeys/local-bindings';
 import { CustomerStore } from '../store/customer-store';
 import { loadTemplateCatalog } from '../templates/catalog';
+import type { LinkConfig } from '../unsubscribe';
 import { CATALOG } from '../../workflows';
 import { parseAudienceCsv } from './audience-csv';
+import { LOCAL_CLIENT_CONFIG } from './clients';
+import { DATA_FILES } from './data-files';
 import { startDynamoDBEmulator, startSesEmulator, startSqsS3Emulator, type RunningEmulator, type SesEmulator } from './emulators';
 import { resolveEnvironment, type LocalValue } from './local-values';
 import { Scheduler, type AgendaItem } from './scheduler';
@@ -43,22 +46,12 @@ import { interpretedRunner, LocalStepFunctions, localStateMachineArn, type Execu
 import { startStepFunctionsServer, type StepFunctionsServer } from './step-functions-server';
 import { journeyTaskHandlers, type TaskCounters } from './task-handlers';
 import { functionLogicalIdOf, localResources, synthesizeLocalApp, type LocalResources } from './template';
-import { realDelay, VirtualClock } from './virtual-clock';
+import { realDelay, realTurn, VirtualClock } from './virtual-clock';
 import { WorkQueue } from './work-queue';
 
-/** Region and dummy credentials of every local client. */
-const LOCAL_CLIENT = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } as const;
 
-/** Files the runtime keeps in its data folder. */
-export const DATA_FILES = {
-  dynamodb: 'dynamodb',
-  executions: 'executions.jsonl',
-  clock: 'clock.json',
-  smsOutbox: 'sms-outbox.jsonl',
-  linkSecret: 'link-secret',
-  endpoints: 'endpoints.json',
-  mailbox: 'mailbox.json',
-} as const;
+
+export { DATA_FILES };
 
 /** The local stand-ins of the send function's settings that the template leaves to deployment. */
 const LOCAL_SEND_SETTINGS = {
@@ -98,6 +91,8 @@ export interface LocalRuntimeOptions {
   readonly publicBaseUrl?: string;
   /** Run the daily inactivity scan for journeys with an inactivity entry. @default true */
   readonly inactivityScan?: boolean;
+  /** Run again the executions a previous process left running. @default true */
+  readonly resumeInterrupted?: boolean;
   /** Called for every execution that ends. */
   readonly onExecutionEnded?: (record: ExecutionRecord) => void;
   /** Called when a scheduled job or an event fails (the run goes on). */
@@ -145,6 +140,8 @@ export class LocalRuntime {
     readonly smsOutbox: LocalSmsOutbox,
     readonly endpoints: RuntimeEndpoints,
     readonly resources: LocalResources,
+    /** Base URL and signing secret of unsubscribe and preference links. */
+    readonly links: LinkConfig,
     private readonly stops: Array<() => Promise<void>>,
   ) {}
 
@@ -168,10 +165,10 @@ export class LocalRuntime {
       const sqsS3: RunningEmulator = await startSqsS3Emulator({ port: options.ports?.sqsS3 });
       stops.push(() => sqsS3.stop());
 
-      const dynamodb = new DynamoDBClient({ ...LOCAL_CLIENT, endpoint: dynamo.endpoint });
-      const sesClient = new SESv2Client({ ...PROVIDER_CLIENT_CONFIG, ...LOCAL_CLIENT, endpoint: ses.endpoint });
-      const sqs = new SQSClient({ ...PROVIDER_CLIENT_CONFIG, ...LOCAL_CLIENT, endpoint: sqsS3.endpoint });
-      const s3 = new S3Client({ ...LOCAL_CLIENT, endpoint: sqsS3.endpoint, forcePathStyle: true });
+      const dynamodb = new DynamoDBClient({ ...LOCAL_CLIENT_CONFIG, endpoint: dynamo.endpoint });
+      const sesClient = new SESv2Client({ ...PROVIDER_CLIENT_CONFIG, ...LOCAL_CLIENT_CONFIG, endpoint: ses.endpoint });
+      const sqs = new SQSClient({ ...PROVIDER_CLIENT_CONFIG, ...LOCAL_CLIENT_CONFIG, endpoint: sqsS3.endpoint });
+      const s3 = new S3Client({ ...LOCAL_CLIENT_CONFIG, endpoint: sqsS3.endpoint, forcePathStyle: true });
       stops.push(async () => [dynamodb, sesClient, sqs, s3].forEach((client) => client.destroy()));
 
       // Resources, from the template.
@@ -217,7 +214,7 @@ export class LocalRuntime {
       stops.push(() => stepFunctions.flush());
       const sfnServer: StepFunctionsServer = await startStepFunctionsServer(stepFunctions, { port: options.ports?.stepFunctions });
       stops.push(() => sfnServer.close());
-      const sfn = new SFNClient({ ...LOCAL_CLIENT, endpoint: sfnServer.endpoint });
+      const sfn = new SFNClient({ ...LOCAL_CLIENT_CONFIG, endpoint: sfnServer.endpoint });
       stops.push(async () => sfn.destroy());
 
       const store = new CustomerStore({ client: dynamodb, tableName });
@@ -303,11 +300,16 @@ export class LocalRuntime {
         smsOutbox,
         endpoints,
         resources,
+        delivery.links,
         stops,
       );
       runtimeRef.current = runtime;
       if (options.inactivityScan ?? true) runtime.scheduleInactivityScan();
-      for (const interrupted of await stepFunctions.loadRegistry()) stepFunctions.resume(interrupted);
+      const interrupted = await stepFunctions.loadRegistry();
+      if (options.resumeInterrupted ?? true) for (const record of interrupted) stepFunctions.resume(record);
+      if (dataDir !== undefined) {
+        await writeFile(path.join(dataDir, DATA_FILES.stack), `${JSON.stringify({ tableName }, null, 2)}\n`, 'utf8');
+      }
       return runtime;
     } catch (error) {
       await stopAll();
@@ -357,6 +359,15 @@ export class LocalRuntime {
   async run(until?: Date): Promise<void> {
     if (this.options.dataDir !== undefined) this.clockSaver ??= this.saveClockPeriodically();
     await this.scheduler.run(until?.getTime());
+  }
+
+  /** Resolves once no work runs or waits (the clock does not move meanwhile). */
+  async quiesce(): Promise<void> {
+    let quiet = 0;
+    while (quiet < 3) {
+      await realTurn();
+      quiet = this.work.idle ? quiet + 1 : 0;
+    }
   }
 
   /** Makes a running {@link run} return. */

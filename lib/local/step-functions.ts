@@ -150,25 +150,7 @@ export class LocalStepFunctions {
   async loadRegistry(): Promise<ExecutionRecord[]> {
     const file = this.options.registryFile;
     if (file === undefined) return [];
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
-    for (const line of text.split('\n')) {
-      if (line.trim() === '') continue;
-      let json: unknown;
-      try {
-        json = JSON.parse(line);
-      } catch {
-        // A line cut short by a kill mid-write: the entries before it stand.
-        continue;
-      }
-      const parsed = ExecutionRecordSchema.safeParse(json);
-      if (parsed.success) this.executions.set(parsed.data.name, parsed.data);
-    }
+    for (const record of await readExecutionRegistry(file)) this.executions.set(record.name, record);
     return [...this.executions.values()].filter((record) => record.status === 'RUNNING');
   }
 
@@ -337,6 +319,33 @@ export class LocalStepFunctions {
       await appendFile(file, line, 'utf8');
     });
   }
+}
+
+/**
+ * The executions of a registry file, latest record of each name, in order of first start. A line
+ * cut short by a kill mid-write is skipped: the lines before it stand.
+ */
+export async function readExecutionRegistry(file: string): Promise<ExecutionRecord[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const records = new Map<string, ExecutionRecord>();
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    const parsed = ExecutionRecordSchema.safeParse(json);
+    if (parsed.success) records.set(parsed.data.name, parsed.data);
+  }
+  return [...records.values()];
 }
 
 function errorName(error: unknown): string {

@@ -1,0 +1,122 @@
+/**
+ * The `overture` command line (commander): each command lives in its own module; this one only
+ * declares the commands and options and turns errors into exit statuses (see io.ts).
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { CliExit, EXIT_BAD_INPUT, EXIT_FAILURE, processIO, type CliIO } from './io';
+import type { LaunchOptions, SendEventOptions } from './stack-commands';
+
+// Commands are loaded when they run: `status` and `why` should not pay for loading the CDK.
+const commands = {
+  schema: () => import('./schema-command'),
+  simulate: () => import('./simulate-command'),
+  stack: () => import('./stack-commands'),
+};
+
+function positiveNumber(value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('must be a positive number');
+  return number;
+}
+
+function port(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0 || number > 65535) throw new InvalidArgumentError('must be a port number 0–65535');
+  return number;
+}
+
+/** The program, writing to `io`. */
+export function buildProgram(io: CliIO): Command {
+  const program = new Command('overture')
+    .description('Overture on one machine: the local stack, simulations and its data')
+    .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) })
+    .exitOverride()
+    .showHelpAfterError();
+  const dataOption = (): Option => new Option('--data <dir>', 'the local stack\'s data folder').default('.overture');
+
+  program
+    .command('simulate')
+    .description('dry-run journeys for a scenario under a virtual clock and write the report')
+    .argument('<scenario>', 'scenario file (JSON; see "overture schema scenario")')
+    .option('--out <report>', 'write the report here instead of stdout')
+    .option('--quiet', 'no progress on stderr')
+    .action(async (scenario: string, options: { out?: string; quiet?: boolean }) => (await commands.simulate()).simulateCommand(io, scenario, options));
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of a scenario or report file')
+    .argument('<file>', 'scenario or report')
+    .action(async (name: string) => (await commands.schema()).schemaCommand(io, name));
+
+  program
+    .command('serve')
+    .description('run the local stack and its HTTP endpoints until Ctrl-C (no demo traffic)')
+    .option('--port <n>', 'port of the HTTP endpoint (consent API, stack control)', port, 8787)
+    .option('--rate <n>', 'virtual seconds per real second', positiveNumber, 1)
+    .addOption(dataOption())
+    .option('--json', 'print the URLs as JSON')
+    .action(async (options: { port: number; rate: number; data: string; json?: boolean }) => (await commands.stack()).serveCommand(io, options));
+
+  program
+    .command('send-event')
+    .description('send one customer event, as the event bus would deliver it')
+    .argument('<name>', 'event name, e.g. signed_up, order_placed')
+    .requiredOption('--customer <id>', 'customer id')
+    .option('--at <instant>', 'when it happened (ISO 8601); default: the stack\'s virtual now')
+    .option('--event-id <id>', 'the producer\'s event id (repeating it starts nothing twice)')
+    .option('--touchpoint <touchpoint>', 'web, store, phone, mail, email, sms, app or import')
+    .option('--attributes <json>', 'attributes learnt, as a JSON object')
+    .option('--profile <json>', 'profile fields, as a JSON object (timezone, email, phone, address, stage)')
+    .option('--consents <json>', 'consents given or withdrawn, as a JSON array')
+    .option('--preferences <json>', 'preferences, as a JSON object')
+    .addOption(dataOption())
+    .option('--json', 'print the outcome as JSON')
+    .action(async (name: string, options: SendEventOptions) => (await commands.stack()).sendEventCommand(io, name, options));
+
+  program
+    .command('launch')
+    .description('launch a journey for an audience file (CSV with a customerId column)')
+    .argument('<journey>', 'journey id of the catalog')
+    .requiredOption('--audience <file>', 'audience CSV file')
+    .option('--id <launchId>', 'launch id; default: from the journey and the file, so the same launch starts nothing twice')
+    .addOption(dataOption())
+    .option('--json', 'print the outcome as JSON')
+    .action(async (journey: string, options: LaunchOptions) => (await commands.stack()).launchCommand(io, journey, options));
+
+  program
+    .command('status')
+    .description('executions by journey and state')
+    .addOption(dataOption())
+    .option('--json', 'print as JSON')
+    .action(async (options: { data: string; json?: boolean }) => (await commands.stack()).statusCommand(io, options));
+
+  program
+    .command('why')
+    .description('every decision and send for one customer, in time order')
+    .argument('<customer>', 'customer id')
+    .addOption(dataOption())
+    .option('--json', 'print as JSON')
+    .action(async (customer: string, options: { data: string; json?: boolean }) => (await commands.stack()).whyCommand(io, customer, options));
+
+  return program;
+}
+
+/** Runs the CLI on `argv` (as `process.argv`); resolves with the exit status. */
+export async function runCli(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+  try {
+    await buildProgram(io).parseAsync([...argv]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      return EXIT_BAD_INPUT;
+    }
+    if (error instanceof CliExit) {
+      io.stderr(`overture: ${error.message}\n`);
+      return error.status;
+    }
+    io.stderr(`overture: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`);
+    if (error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+    return EXIT_FAILURE;
+  }
+}

@@ -1,0 +1,284 @@
+/**
+ * The commands that work on the local stack's data: `serve`, `send-event`, `launch`, `status`
+ * and `why`. When a stack runs on the data folder, they go through it (see stack-client.ts);
+ * otherwise `send-event` and `launch` start the runtime on the folder for the time of the command
+ * (executions they start are recorded and carry on the next time the stack runs), and `status`
+ * and `why` read the folder directly.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { localDynamoDBClientFor } from '../local/clients';
+import { parseCustomerEvent } from '../ingest/customer-event';
+import { parseAudienceCsv } from '../local/audience-csv';
+import { customerHistory, type HistoryEntry } from '../local/customer-history';
+import { startDynamoDBEmulator } from '../local/emulators';
+import { DATA_FILES } from '../local/data-files';
+import type { LocalRuntime } from '../local/runtime';
+import { formatHistory, formatStatus, statusByJourney, type JourneyStatus } from '../local/stack-views';
+import { readExecutionRegistry } from '../local/step-functions';
+import { CustomerIdSchema } from '../customer/model';
+import { CustomerStore } from '../store/customer-store';
+import { journeys } from '../../workflows';
+import { badInput, CliExit, EXIT_FAILURE, writeJson, type CliIO } from './io';
+import { callStack, findRunningStack } from './stack-client';
+
+/** Options every stack command takes. */
+export interface StackCommandOptions {
+  /** The data folder. @default `.overture` */
+  readonly data?: string;
+  readonly json?: boolean;
+}
+
+function dataDirOf(options: StackCommandOptions): string {
+  return path.resolve(options.data ?? '.overture');
+}
+
+/** Runs `work` on a runtime started on the data folder, then lets it settle and stops it. */
+async function withRuntime<T>(dataDir: string, work: (runtime: LocalRuntime) => Promise<T>): Promise<T> {
+  const { LocalRuntime } = await import('../local/runtime');
+  const runtime = await LocalRuntime.start({ dataDir, concurrency: 8, resumeInterrupted: false, inactivityScan: false });
+  try {
+    const result = await work(runtime);
+    await runtime.quiesce();
+    return result;
+  } finally {
+    await runtime.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// serve
+
+/** Options of `overture serve`. */
+export interface ServeOptions extends StackCommandOptions {
+  readonly port?: number;
+  /** Virtual seconds per real second. @default 1 */
+  readonly rate?: number;
+}
+
+/** `overture serve`: the stack and its HTTP endpoints until Ctrl-C; no demo traffic. */
+export async function serveCommand(io: CliIO, options: ServeOptions): Promise<void> {
+  const running = await findRunningStack(dataDirOf(options));
+  if (running) throw new CliExit(EXIT_FAILURE, `a local stack already runs on ${dataDirOf(options)} (pid ${running.pid}, ${running.api})`);
+  io.stderr('serve: synthesizing the app and starting the emulators…\n');
+  const { DEFAULT_STACK_PORT, startLocalStack } = await import('../local/stack');
+  const stack = await startLocalStack({
+    dataDir: dataDirOf(options),
+    port: options.port ?? DEFAULT_STACK_PORT,
+    rate: options.rate ?? 1,
+    onError: (error, what) => io.stderr(`serve: ${what} failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`),
+  });
+  const urls = {
+    api: stack.urls.api,
+    consentApi: stack.urls.api,
+    control: stack.urls.control,
+    mailbox: stack.urls.mailbox,
+    smsOutbox: stack.smsOutbox,
+    ...Object.fromEntries(Object.entries(stack.endpoints).map(([name, url]) => [`${name}Endpoint`, url])),
+  };
+  if (options.json) writeJson(io, urls);
+  else {
+    io.stdout(
+      [
+        `Overture local stack (data in ${dataDirOf(options)}, virtual time ${stack.runtime.now().toISOString()}, ${options.rate ?? 1}× real time)`,
+        `  consent API and preference centre   ${stack.urls.api}/`,
+        `  stack control (used by the CLI)     ${stack.urls.control}/health`,
+        `  mailbox (SES emulator)              ${stack.urls.mailbox}`,
+        `  SMS outbox (JSON lines)             ${stack.smsOutbox}`,
+        `  DynamoDB endpoint                   ${stack.endpoints.dynamodb}`,
+        `  SES v2 endpoint                     ${stack.endpoints.ses}`,
+        `  SQS and S3 endpoint                 ${stack.endpoints.sqsS3}`,
+        `  Step Functions endpoint             ${stack.endpoints.stepFunctions}`,
+        'Press Ctrl-C to stop; the data stays for the next start.',
+        '',
+      ].join('\n'),
+    );
+  }
+  await runUntilSignal(stack, io);
+}
+
+/** Runs the stack's clock until SIGINT or SIGTERM, then closes it. */
+export async function runUntilSignal(stack: { run(): Promise<void>; close(): Promise<void> }, io: CliIO): Promise<void> {
+  let stopping: Promise<void> | undefined;
+  const stop = (): void => {
+    if (stopping !== undefined) return;
+    io.stderr('stopping: saving the clock and the mailbox, closing the emulators…\n');
+    stopping = stack.close().then(() => io.stderr('stopped; the data folder keeps everything for the next start\n'));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await stack.run();
+  } finally {
+    stop();
+    await stopping;
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// send-event
+
+/** Options of `overture send-event`. */
+export interface SendEventOptions extends StackCommandOptions {
+  readonly customer: string;
+  readonly at?: string;
+  readonly eventId?: string;
+  readonly touchpoint?: string;
+  /** JSON objects, as the event's `detail` fields. */
+  readonly attributes?: string;
+  readonly profile?: string;
+  readonly consents?: string;
+  readonly preferences?: string;
+}
+
+function jsonOption(name: string, text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw badInput(`--${name}: not JSON`, { cause: error });
+  }
+}
+
+/** `overture send-event NAME --customer ID`: one customer event, as the bus would deliver it. */
+export async function sendEventCommand(io: CliIO, name: string, options: SendEventOptions): Promise<void> {
+  const dataDir = dataDirOf(options);
+  const running = await findRunningStack(dataDir);
+  const now = running ? z.object({ now: z.string() }).parse(await callStack(running, 'GET', '/health')).now : undefined;
+  const envelope = {
+    id: randomUUID(),
+    'detail-type': name,
+    source: 'overture.cli',
+    time: options.at ?? now ?? new Date().toISOString(),
+    detail: Object.fromEntries(
+      Object.entries({
+        customerId: options.customer,
+        eventId: options.eventId,
+        occurredAt: options.at,
+        touchpoint: options.touchpoint,
+        attributes: jsonOption('attributes', options.attributes),
+        profile: jsonOption('profile', options.profile),
+        consents: jsonOption('consents', options.consents),
+        preferences: jsonOption('preferences', options.preferences),
+      }).filter(([, value]) => value !== undefined),
+    ),
+  };
+  const parsed = parseCustomerEvent(envelope);
+  if (!parsed.valid) throw badInput(`invalid event, nothing was sent: ${parsed.reason}`);
+  const outcome = running
+    ? await callStack(running, 'POST', '/events', envelope)
+    : await withRuntime(dataDir, async (runtime) => {
+        const event = options.at === undefined ? { ...parsed.event, occurredAt: runtime.now().toISOString() } : parsed.event;
+        return { event: event.name, customerId: event.customerId, outcome: await runtime.ingestEvent(event) };
+      });
+  if (options.json) writeJson(io, outcome);
+  else io.stdout(`event ${name} for customer ${options.customer} ingested${running ? ` by the stack at ${running.api}` : ''}:\n${JSON.stringify(outcome, null, 2)}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// launch
+
+/** Options of `overture launch`. */
+export interface LaunchOptions extends StackCommandOptions {
+  readonly audience: string;
+  /** The launch id (execution name of the launcher). @default from the journey and the file's content */
+  readonly id?: string;
+}
+
+/** `overture launch JOURNEY --audience FILE.csv`. @throws CliExit(2) for a bad file or journey */
+export async function launchCommand(io: CliIO, journey: string, options: LaunchOptions): Promise<void> {
+  if (journeys[journey] === undefined) {
+    throw badInput(`unknown journey "${journey}"; the catalog has ${Object.keys(journeys).sort().join(', ')}`);
+  }
+  let csv: string;
+  try {
+    csv = await readFile(options.audience, 'utf8');
+  } catch (error) {
+    throw badInput(`${options.audience}: cannot read the audience file (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+  }
+  const audience = parseAudienceCsv(csv);
+  if (audience.issues.length > 0) {
+    throw badInput(
+      `${options.audience}: invalid audience file, nothing was launched:\n${audience.issues.map((issue) => `  line ${issue.line}, column ${issue.column}: ${issue.message}`).join('\n')}`,
+    );
+  }
+  if (audience.rows.length === 0) throw badInput(`${options.audience}: the audience file has no customers`);
+  const launchId = options.id ?? `launch-${journey}-${createHash('sha256').update(csv).digest('hex').slice(0, 12)}`;
+  const dataDir = dataDirOf(options);
+  const running = await findRunningStack(dataDir);
+  io.stderr(`launch: ${audience.rows.length} customers into ${journey} as ${launchId}\n`);
+  const result = running
+    ? await callStack(running, 'POST', '/launches', { journey, csv, launchId })
+    : await withRuntime(dataDir, async (runtime) => ({ launch: launchId, outcome: await runtime.launchAudience(journey, csv, launchId), customers: audience.rows.length }));
+  if (options.json) writeJson(io, result);
+  else io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// status
+
+/** `overture status`: executions by journey and state. */
+export async function statusCommand(io: CliIO, options: StackCommandOptions): Promise<void> {
+  const dataDir = dataDirOf(options);
+  const running = await findRunningStack(dataDir);
+  let now: string;
+  let statuses: JourneyStatus[];
+  if (running) {
+    const answer = z.object({ now: z.string(), journeys: z.array(z.custom<JourneyStatus>()) }).parse(await callStack(running, 'GET', '/status'));
+    now = answer.now;
+    statuses = answer.journeys;
+  } else {
+    statuses = statusByJourney(await readExecutionRegistry(path.join(dataDir, DATA_FILES.executions)));
+    now = await savedClock(dataDir);
+  }
+  if (options.json) writeJson(io, { now, running: running !== undefined, journeys: statuses });
+  else io.stdout(formatStatus(statuses, now) + (running ? '' : 'The stack is not running: counts are from the data folder; running executions carry on at its next start.\n'));
+}
+
+async function savedClock(dataDir: string): Promise<string> {
+  try {
+    return z.object({ now: z.string() }).parse(JSON.parse(await readFile(path.join(dataDir, DATA_FILES.clock), 'utf8'))).now;
+  } catch {
+    return '(not started yet)';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// why
+
+/** `overture why CUSTOMER`: every decision and send for the customer, in time order. */
+export async function whyCommand(io: CliIO, customerId: string, options: StackCommandOptions): Promise<void> {
+  const id = CustomerIdSchema.safeParse(customerId);
+  if (!id.success) throw badInput(`"${customerId}" is not a customer id: ${id.error.issues[0]?.message ?? 'invalid'}`);
+  const dataDir = dataDirOf(options);
+  const running = await findRunningStack(dataDir);
+  let entries: HistoryEntry[];
+  if (running) {
+    entries = z.object({ entries: z.array(z.custom<HistoryEntry>()) }).parse(await callStack(running, 'GET', `/customers/${encodeURIComponent(id.data)}/history`)).entries;
+  } else {
+    entries = await historyFromDataFolder(dataDir, id.data);
+  }
+  if (options.json) writeJson(io, { customerId: id.data, entries });
+  else io.stdout(formatHistory(id.data, entries));
+}
+
+async function historyFromDataFolder(dataDir: string, customerId: string): Promise<HistoryEntry[]> {
+  let tableName: string;
+  try {
+    tableName = z.object({ tableName: z.string() }).parse(JSON.parse(await readFile(path.join(dataDir, DATA_FILES.stack), 'utf8'))).tableName;
+  } catch (error) {
+    throw new CliExit(EXIT_FAILURE, `no local stack data in ${dataDir}: run "npm start" or "overture serve" first`, { cause: error });
+  }
+  const dynamo = await startDynamoDBEmulator({ dataPath: path.join(dataDir, DATA_FILES.dynamodb) });
+  const client = localDynamoDBClientFor(dynamo.endpoint);
+  try {
+    return await customerHistory(new CustomerStore({ client, tableName }), client, tableName, customerId);
+  } finally {
+    client.destroy();
+    await dynamo.close();
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The HTTP endpoint of a running local stack (`overture serve`, `npm start`). Under `/_overture/`
+ * it answers the CLI of another process (the stack owns the emulators' data, so other commands
+ * go through it); everything else is handed to the consent API (one-click unsubscribe, the
+ * preference centre), the same handler the Lambda runs behind API Gateway.
+ *
+ * | route                                   | does                                              |
+ * |-----------------------------------------|---------------------------------------------------|
+ * | `GET /_overture/health`                 | `{ pid, now }` (virtual time)                      |
+ * | `POST /_overture/events`                | ingests one customer event (EventBridge shape)     |
+ * | `POST /_overture/launches`              | `{ journey, csv, launchId }`: launches an audience |
+ * | `GET /_overture/status`                 | executions by journey and status                   |
+ * | `GET /_overture/customers/{id}/history` | the customer's decisions and sends                 |
+ */
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { CustomerIdSchema } from '../customer/model';
+import { parseCustomerEvent } from '../ingest/customer-event';
+import { parseAudienceCsv } from './audience-csv';
+import { customerHistory } from './customer-history';
+import type { LocalRuntime } from './runtime';
+import { statusByJourney } from './stack-views';
+
+/** The prefix of the stack's own routes. */
+export const CONTROL_PREFIX = '/_overture';
+
+/** A running endpoint. */
+export interface ControlServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const LaunchRequestSchema = z.object({ journey: z.string().min(1), csv: z.string(), launchId: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/) });
+const MAX_BODY = 16 * 1024 * 1024;
+
+class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpProblem';
+  }
+}
+
+async function jsonBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buffer.length;
+    if (size > MAX_BODY) throw new HttpProblem(413, 'request body too large');
+    chunks.push(buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new HttpProblem(400, 'body is not JSON');
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) }).end(text);
+}
+
+/** Answers one `/_overture/` request. */
+async function control(runtime: LocalRuntime, req: IncomingMessage, url: URL): Promise<unknown> {
+  const route = `${req.method ?? 'GET'} ${url.pathname.slice(CONTROL_PREFIX.length)}`;
+  if (route === 'GET /health') return { pid: process.pid, now: runtime.now().toISOString() };
+  if (route === 'POST /events') {
+    const parsed = parseCustomerEvent(await jsonBody(req));
+    if (!parsed.valid) throw new HttpProblem(400, parsed.reason);
+    return { event: parsed.event.name, customerId: parsed.event.customerId, outcome: await runtime.ingestEvent(parsed.event) };
+  }
+  if (route === 'POST /launches') {
+    const request = LaunchRequestSchema.safeParse(await jsonBody(req));
+    if (!request.success) throw new HttpProblem(400, request.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
+    const audience = parseAudienceCsv(request.data.csv);
+    if (audience.issues.length > 0) throw new HttpProblem(400, audience.issues.map((issue) => `line ${issue.line}, column ${issue.column}: ${issue.message}`).join('\n'));
+    if (!runtime.routes.some((journeyRoute) => journeyRoute.journey === request.data.journey)) {
+      throw new HttpProblem(404, `journey "${request.data.journey}" does not run on this stack`);
+    }
+    return { launch: request.data.launchId, outcome: await runtime.launchAudience(request.data.journey, request.data.csv, request.data.launchId), customers: audience.rows.length };
+  }
+  if (route === 'GET /status') return { now: runtime.now().toISOString(), journeys: statusByJourney(runtime.stepFunctions.listExecutions()) };
+  const history = /^GET \/customers\/([^/]+)\/history$/.exec(route);
+  if (history) {
+    const id = CustomerIdSchema.safeParse(decodeURIComponent(history[1] ?? ''));
+    if (!id.success) throw new HttpProblem(400, 'not a customer id');
+    return { customerId: id.data, entries: await customerHistory(runtime.store, runtime.clients.dynamodb, runtime.tableName, id.data) };
+  }
+  throw new HttpProblem(404, `no route ${route}`);
+}
+
+/** A request listener for the control routes and, for every other path, `fallback` (the consent API). */
+export function controlRequestListener(runtime: LocalRuntime, fallback?: RequestListener): RequestListener {
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!url.pathname.startsWith(`${CONTROL_PREFIX}/`)) {
+      if (fallback) fallback(req, res);
+      else send(res, 404, { message: 'not found' });
+      return;
+    }
+    control(runtime, req, url)
+      .then((body) => send(res, 200, body))
+      .catch((error: unknown) => {
+        if (error instanceof HttpProblem) send(res, error.status, { message: error.message });
+        else send(res, 500, { message: error instanceof Error ? `${error.name}: ${error.message}` : 'internal error' });
+      });
+  };
+}
+
+/**
+ * Listens on `host:port` (a free port when 0) before anything is ready to answer, so that the
+ * stack can give its own URL to the links in messages; requests wait until `serve` is called.
+ */
+export async function listenEarly(options: { port?: number; host?: string } = {}): Promise<ControlServer & { serve(listener: RequestListener): void }> {
+  let target: RequestListener | undefined;
+  const waiting: Array<() => void> = [];
+  const server: Server = createServer((req, res) => {
+    if (target) {
+      target(req, res);
+      return;
+    }
+    waiting.push(() => target?.(req, res));
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${port}`,
+    serve: (listener) => {
+      target = listener;
+      for (const replay of waiting.splice(0)) replay();
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
