@@ -269,6 +269,15 @@ function consentApiErrors(): middy.MiddlewareObj<Event, Result> {
   return { onError: consentApiErrorsOnError };
 }
 
+/** Passes on only what will become a 500: a 404 from a scanner or a 415 is not an operator's concern. */
+function serverErrorsTo(logError: (error: unknown) => void): (error: unknown) => void {
+  return (error) => {
+    const statusCode = typeof error === 'object' && error !== null ? (error as { statusCode?: unknown }).statusCode : undefined;
+    if (typeof statusCode === 'number' && statusCode < 500) return;
+    logError(error);
+  };
+}
+
 /** Builds the API's handler. Middlewares: `before` in the order listed, `after`/`onError` in reverse. */
 export function createConsentApiHandler(deps: ConsentApiDependencies, options: ConsentApiOptions = {}) {
   const rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
@@ -285,7 +294,7 @@ export function createConsentApiHandler(deps: ConsentApiDependencies, options: C
         poweredBy: false,
       })),
     )
-    .use(forPayloadV2(httpErrorHandler({ logger: options.logError ?? console.error, fallbackMessage: 'Internal Server Error' })))
+    .use(forPayloadV2(httpErrorHandler({ logger: serverErrorsTo(options.logError ?? console.error), fallbackMessage: 'Internal Server Error' })))
     .use(consentApiErrors())
     .use(stripBasePath(deps.links.baseUrl));
   if (rateLimit !== false) handler.use(rateLimitPerClient(new TokenBucketLimiter(rateLimit, deps.now)));

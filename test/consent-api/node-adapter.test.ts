@@ -1,5 +1,10 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { serveApiGatewayHandler, type LocalApiServer } from '../../lib/consent-api';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SesEmailSender } from '../../lib/channels/email';
+import { createConsentApiHandler, serveApiGatewayHandler, type LocalApiServer } from '../../lib/consent-api';
+import { CustomerStore } from '../../lib/store';
+import { signToken } from '../../lib/unsubscribe';
 
 let server: LocalApiServer;
 let seen: APIGatewayProxyEventV2[] = [];
@@ -79,5 +84,42 @@ describe('the Node adapter', () => {
     // Assess
     expect(response.status).toBe(413);
     expect(seen).toEqual([]);
+  });
+});
+
+describe('unexpected errors in the consent API', () => {
+  it('answer 500 without details and reach the error log, while client errors do not', async () => {
+    // Prepare: a store whose DynamoDB endpoint refuses connections (the discard port on loopback).
+    const client = new DynamoDBClient({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+    const logged: unknown[] = [];
+    const secret = 'node-adapter-test-secret-0123456789abcdef';
+    const now = new Date('2026-03-02T09:00:00Z');
+    const ses = new SESv2Client({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+    const handler = createConsentApiHandler(
+      {
+        store: new CustomerStore({ client, tableName: 'customers' }),
+        phoneIndex: { client, tableName: 'customers' },
+        email: new SesEmailSender(ses, { fromEmailAddress: 'hello@example.com', configurationSetName: 'cs' }),
+        links: { baseUrl: 'http://127.0.0.1', secret },
+        now: () => now,
+      },
+      { rateLimit: false, logError: (error) => logged.push(error) },
+    );
+    const api = await serveApiGatewayHandler(handler);
+    const token = signToken({ customerId: 'c-hidden-id', channel: 'email', topic: 'marketing', purpose: 'preferences' }, secret, { now, ttlSeconds: 3600 });
+    try {
+      // Act
+      const failed = await fetch(`${api.url}/preferences?token=${token}`);
+      const missing = await fetch(`${api.url}/no-such-route`);
+      // Assess
+      expect(failed.status).toBe(500);
+      expect(await failed.text()).not.toContain('c-hidden-id');
+      expect(missing.status).toBe(404);
+      expect(logged).toHaveLength(1);
+    } finally {
+      await api.close();
+      client.destroy();
+      ses.destroy();
+    }
   });
 });
