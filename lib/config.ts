@@ -3,6 +3,7 @@
  * with a message naming the context key instead of surfacing as a broken deploy.
  */
 import { z } from 'zod';
+import { TimeZoneSchema } from './customer/model';
 
 /** The CDK context keys Overture reads (`cdk.json` or `npx cdk deploy -c key=value`). */
 export const CONTEXT_KEYS = {
@@ -13,9 +14,22 @@ export const CONTEXT_KEYS = {
   unsubscribeSecretName: 'overture:unsubscribeSecretName',
   publicBaseUrl: 'overture:publicBaseUrl',
   deletionProtection: 'overture:deletionProtection',
+  sesConfigurationSetName: 'overture:sesConfigurationSetName',
+  smsConfigurationSetName: 'overture:smsConfigurationSetName',
+  alarmEmail: 'overture:alarmEmail',
+  logRetentionDays: 'overture:logRetentionDays',
+  inactivityScanSchedule: 'overture:inactivityScanSchedule',
+  scheduleTimezone: 'overture:scheduleTimezone',
 } as const;
 
 const booleanFromContext = z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]);
+const integerFromContext = z.union([z.number(), z.string().regex(/^\d+$/, 'must be a whole number').transform(Number)]).pipe(z.number().int());
+
+/** Retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+/** A configuration set name as SES and End User Messaging accept it. */
+const ConfigurationSetNameSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, "_" or "-"');
 
 /** Validated deployment settings. */
 export const OvertureConfigSchema = z.object({
@@ -25,14 +39,42 @@ export const OvertureConfigSchema = z.object({
   fromAddress: z.email(),
   /** The SES identity (domain or address) the send function may send through. */
   sendingIdentity: z.string().min(3),
-  /** End User Messaging SMS origination identity (phone number id, pool id or sender id). */
-  smsOriginationIdentity: z.string().min(1),
+  /**
+   * End User Messaging SMS origination identity: a phone number id (`phone-…`), a pool id
+   * (`pool-…`) or the ARN of a phone number, pool or sender id. The send function may send from
+   * this identity only, so it must be one IAM can name.
+   */
+  smsOriginationIdentity: z
+    .string()
+    .regex(
+      /^((phone|pool)-[A-Za-z0-9]+|arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number|pool|sender-id)\/.+)$/,
+      'must be a phone number id (phone-…), a pool id (pool-…) or an sms-voice phone-number, pool or sender-id ARN',
+    ),
   /** Secrets Manager secret that holds the HMAC key for unsubscribe and preference links. */
   unsubscribeSecretName: z.string().min(1),
+  /**
+   * Whether the stack creates that secret (a generated 64-character key): when no secret name is
+   * given in context. A given name refers to a secret that exists already.
+   */
+  manageUnsubscribeSecret: z.boolean(),
   /** Public https base URL of the consent API (one-click unsubscribe, preference centre). */
   publicBaseUrl: z.url({ protocol: /^https$/ }),
   /** Tables refuse deletion and are retained when the stack goes. Defaults to on for `prod`. */
   deletionProtection: booleanFromContext,
+  /** The SES configuration set the stack creates and every email is sent through. */
+  sesConfigurationSetName: ConfigurationSetNameSchema,
+  /** The End User Messaging SMS configuration set the stack creates and every text is sent through. */
+  smsConfigurationSetName: ConfigurationSetNameSchema,
+  /** Where alarm notifications go (an email subscription to the alarm topic); none when unset. */
+  alarmEmail: z.email().optional(),
+  /** Days Lambda and Step Functions logs are kept. */
+  logRetentionDays: integerFromContext.refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+    message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+  }),
+  /** When the daily inactivity scan runs: an EventBridge Scheduler `cron(…)` expression. */
+  inactivityScanSchedule: z.string().regex(/^cron\(.+\)$/, 'must be an EventBridge Scheduler cron(…) expression'),
+  /** The time zone of the scan's and the journeys' schedules (IANA name). */
+  scheduleTimezone: TimeZoneSchema,
 });
 export type OvertureConfig = z.infer<typeof OvertureConfigSchema>;
 
@@ -56,10 +98,17 @@ export function readConfig(lookup: (key: string) => unknown): OvertureConfig {
     environment,
     fromAddress: lookup(CONTEXT_KEYS.fromAddress) ?? devDefault('journeys@example.com'),
     sendingIdentity: lookup(CONTEXT_KEYS.sendingIdentity) ?? devDefault('example.com'),
-    smsOriginationIdentity: lookup(CONTEXT_KEYS.smsOriginationIdentity) ?? devDefault('overture-dev-pool'),
+    smsOriginationIdentity: lookup(CONTEXT_KEYS.smsOriginationIdentity) ?? devDefault('pool-0000000000000000000000000000dev0'),
     unsubscribeSecretName: lookup(CONTEXT_KEYS.unsubscribeSecretName) ?? `overture/${String(environment)}/unsubscribe-key`,
+    manageUnsubscribeSecret: lookup(CONTEXT_KEYS.unsubscribeSecretName) === undefined,
     publicBaseUrl: lookup(CONTEXT_KEYS.publicBaseUrl) ?? devDefault('https://preferences.example.com'),
     deletionProtection: lookup(CONTEXT_KEYS.deletionProtection) ?? isProd,
+    sesConfigurationSetName: lookup(CONTEXT_KEYS.sesConfigurationSetName) ?? `overture-${String(environment)}`,
+    smsConfigurationSetName: lookup(CONTEXT_KEYS.smsConfigurationSetName) ?? `overture-${String(environment)}`,
+    alarmEmail: lookup(CONTEXT_KEYS.alarmEmail),
+    logRetentionDays: lookup(CONTEXT_KEYS.logRetentionDays) ?? (isProd ? 365 : 30),
+    inactivityScanSchedule: lookup(CONTEXT_KEYS.inactivityScanSchedule) ?? 'cron(0 3 * * ? *)',
+    scheduleTimezone: lookup(CONTEXT_KEYS.scheduleTimezone) ?? 'UTC',
   };
   const parsed = OvertureConfigSchema.safeParse(raw);
   if (!parsed.success) {

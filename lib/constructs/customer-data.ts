@@ -1,8 +1,33 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import * as design from '../store/table-design';
+
+/** The DynamoDB actions a function may be granted on the customer table (never `dynamodb:*`). */
+export type TableAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:Query'
+  | 'dynamodb:Scan'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:ConditionCheckItem';
+
+/**
+ * What each kind of function does with the table. Transactions (TransactWriteItems) are
+ * authorized by the actions inside them, so they need no action of their own.
+ */
+export const TABLE_ACCESS = {
+  /** Reads customers and writes any of their records (store, ledgers, tokens, entries). */
+  readWrite: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+  /** Writes records conditionally, reading nothing (task tokens, entry records, suppressions and consents from feedback). */
+  putOnly: ['dynamodb:PutItem'],
+  /** Reads customers, moves stages and records journey outcomes. */
+  journeyEffects: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  /** Reads the whole table once a day (the inactivity scan). */
+  scanOnly: ['dynamodb:Scan'],
+} as const satisfies Record<string, readonly TableAction[]>;
 
 /** Props of {@link CustomerData}. */
 export interface CustomerDataProps {
@@ -41,13 +66,8 @@ export class CustomerData extends Construct {
     });
   }
 
-  /** Lets `grantee` read customers (the gate's consistent Query). */
-  public grantRead(grantee: IGrantable): void {
-    this.table.grantReadData(grantee);
-  }
-
-  /** Lets `grantee` read and write customers (store writes, send ledger, consent changes). */
-  public grantReadWrite(grantee: IGrantable): void {
-    this.table.grantReadWriteData(grantee);
+  /** Lets `grantee` perform exactly `actions` on the table (no index, no other table). */
+  public grantActions(grantee: IGrantable, actions: readonly TableAction[]): Grant {
+    return this.table.grant(grantee, ...actions);
   }
 }

@@ -1,0 +1,158 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import {
+  CsvHeaders,
+  DefinitionBody,
+  DistributedMap,
+  ItemBatcher,
+  JsonPath,
+  LogLevel,
+  S3CsvItemReader,
+  StateMachine,
+  StateMachineType,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { LAUNCH_BATCH_SIZE, LAUNCH_MAX_CONCURRENCY } from '../ingest/launch-sizing';
+import { TABLE_ACCESS, type CustomerData } from './customer-data';
+import type { Journeys } from './journeys';
+import { OvertureFunction } from './overture-function';
+
+/** Where the audience bucket's access logs go in the log bucket. */
+const ACCESS_LOG_PREFIX = 'audiences/';
+
+/** Props of {@link AudienceLauncher}. */
+export interface AudienceLauncherProps {
+  readonly environment: string;
+  readonly data: CustomerData;
+  readonly journeys: Journeys;
+  readonly logRetention: RetentionDays;
+  /** Keep the audience bucket when the stack is deleted. */
+  readonly retainData: boolean;
+  /**
+   * How long audience files are kept.
+   * @default Duration.days(90)
+   */
+  readonly audienceRetention?: Duration;
+}
+
+/**
+ * Audience launches: a marketer (or the inactivity scan, or a schedule) puts an audience CSV of
+ * customer ids in the audience bucket and starts the launcher with
+ * `{ "journey": "loyalty", "audienceKey": "launches/spring.csv" }`; the execution's name is the
+ * launch id. A Distributed Map reads the CSV, batches the rows (ItemBatcher) and runs the launch
+ * worker on each batch, at most LAUNCH_MAX_CONCURRENCY at a time, so starts run at the
+ * StartExecution refill rate (see lib/ingest/launch-sizing.ts). Every start is idempotent
+ * (deterministic execution names, entry records), so a relaunch or a redriven batch starts
+ * nothing twice.
+ */
+export class AudienceLauncher extends Construct {
+  /** Audience files (ids only). */
+  public readonly bucket: Bucket;
+  /** Server access logs of the audience bucket. */
+  public readonly accessLogs: Bucket;
+  /** Starts the journey for one batch of an audience. */
+  public readonly launchFunction: OvertureFunction;
+  /** The launcher state machine. */
+  public readonly stateMachine: StateMachine;
+
+  constructor(scope: Construct, id: string, props: AudienceLauncherProps) {
+    super(scope, id);
+    const removalPolicy = props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    this.accessLogs = new Bucket(this, 'AccessLogs', {
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(365) }],
+      removalPolicy,
+    });
+    this.bucket = new Bucket(this, 'Audiences', {
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      lifecycleRules: [
+        { expiration: props.audienceRetention ?? Duration.days(90), noncurrentVersionExpiration: Duration.days(7) },
+      ],
+      removalPolicy,
+    });
+    // Server access logs through a bucket policy (not the log-delivery ACL, which object
+    // ownership "bucket owner enforced" forbids).
+    (this.bucket.node.defaultChild as CfnBucket).loggingConfiguration = {
+      destinationBucketName: this.accessLogs.bucketName,
+      logFilePrefix: ACCESS_LOG_PREFIX,
+    };
+    this.accessLogs.addToResourcePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        principals: [new ServicePrincipal('logging.s3.amazonaws.com')],
+        actions: ['s3:PutObject'],
+        resources: [this.accessLogs.arnForObjects(`${ACCESS_LOG_PREFIX}*`)],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': this.bucket.bucketArn },
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+        },
+      }),
+    );
+
+    this.launchFunction = new OvertureFunction(this, 'LaunchFunction', {
+      entry: 'functions/launcher/index.ts',
+      serviceName: 'launcher',
+      description: 'Starts a journey for one batch of an audience, idempotently',
+      logRetention: props.logRetention,
+      timeout: Duration.minutes(2),
+    });
+    this.launchFunction.bindCustomerTable(props.data, TABLE_ACCESS.putOnly);
+    props.journeys.bindStarter(this.launchFunction);
+
+    const startBatch = new LambdaInvoke(this, 'StartBatch', {
+      lambdaFunction: this.launchFunction,
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: true,
+    });
+    startBatch.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(5), maxAttempts: 3, backoffRate: 2 });
+
+    const startJourneys = new DistributedMap(this, 'StartJourneys', {
+      itemReader: new S3CsvItemReader({
+        bucket: this.bucket,
+        key: JsonPath.stringAt('$.audienceKey'),
+        csvHeaders: CsvHeaders.useFirstRow(),
+      }),
+      itemBatcher: new ItemBatcher({
+        maxItemsPerBatch: LAUNCH_BATCH_SIZE,
+        batchInput: {
+          'journey.$': '$.journey',
+          'launchId.$': '$$.Execution.Name',
+          'launchedAt.$': '$$.Execution.StartTime',
+        },
+      }),
+      maxConcurrency: LAUNCH_MAX_CONCURRENCY,
+      mapExecutionType: StateMachineType.EXPRESS,
+      toleratedFailurePercentage: 0,
+      // The batches' counts would outgrow the 256 KiB state limit on large audiences; the
+      // worker reports them as metrics instead.
+      resultPath: JsonPath.DISCARD,
+    });
+    startJourneys.itemProcessor(startBatch);
+
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      stateMachineName: `overture-${props.environment}-launcher`,
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromChainable(startJourneys),
+      tracingEnabled: true,
+      logs: {
+        destination: new LogGroup(this, 'ExecutionLogs', {
+          logGroupName: `/aws/vendedlogs/states/overture-${props.environment}-launcher`,
+          retention: props.logRetention,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+        level: LogLevel.ERROR,
+        includeExecutionData: false,
+      },
+    });
+  }
+}

@@ -1,0 +1,144 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import type { OvertureConfig } from '../config';
+import { TABLE_ACCESS, type CustomerData } from './customer-data';
+import { SEND_ENVIRONMENT, type Delivery } from './delivery';
+import { OvertureFunction } from './overture-function';
+import { DeadLetterQueue } from './secure-queues';
+
+/** The HTTP API's throttle: the first line against abusive rates (the function adds its own 429s). */
+export const CONSENT_API_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
+
+/** Props of {@link ConsentEndpoints}. */
+export interface ConsentEndpointsProps {
+  readonly config: OvertureConfig;
+  readonly data: CustomerData;
+  readonly delivery: Delivery;
+  readonly logRetention: RetentionDays;
+}
+
+/**
+ * Permission as the customer sees it: the consent HTTP API (capture, double opt-in, one-click
+ * unsubscribe, preference centre, export) behind API Gateway, and inbound texts (STOP, START,
+ * HELP) from End User Messaging two-way SMS through an SNS topic. The topic's ARN must be set as
+ * the two-way channel of the origination number (the number exists outside this stack).
+ */
+export class ConsentEndpoints extends Construct {
+  /** Handles every consent API route (lib/consent-api). */
+  public readonly apiFunction: OvertureFunction;
+  /** The HTTP API; `publicBaseUrl` should map to it through a custom domain. */
+  public readonly api: HttpApi;
+  /** Its stage, throttled and access-logged without paths or addresses. */
+  public readonly stage: HttpStage;
+  /** Where End User Messaging publishes inbound texts. */
+  public readonly inboundSmsTopic: Topic;
+  /** Applies SMS keywords. */
+  public readonly inboundSmsFunction: OvertureFunction;
+  /** Inbound texts that could not be applied. */
+  public readonly deadLetters: DeadLetterQueue;
+
+  constructor(scope: Construct, id: string, props: ConsentEndpointsProps) {
+    super(scope, id);
+    const { config, delivery } = props;
+
+    this.apiFunction = new OvertureFunction(this, 'ConsentApiFunction', {
+      entry: 'functions/consent-api/index.ts',
+      serviceName: 'consent-api',
+      description: 'Consent capture, double opt-in, one-click unsubscribe, preference centre and consent export',
+      logRetention: props.logRetention,
+      timeout: Duration.seconds(10),
+      environment: {
+        [SEND_ENVIRONMENT.publicBaseUrl]: config.publicBaseUrl,
+        [SEND_ENVIRONMENT.linkSecretId]: config.unsubscribeSecretName,
+        [SEND_ENVIRONMENT.fromAddress]: config.fromAddress,
+        [SEND_ENVIRONMENT.sesConfigurationSet]: delivery.emailConfigurationSet.configurationSetName,
+      },
+    });
+    this.apiFunction.bindCustomerTable(props.data, TABLE_ACCESS.readWrite);
+    delivery.linkSecret.grantRead(this.apiFunction);
+    // The double opt-in confirmation: the same identity, configuration set and From address as journeys.
+    this.apiFunction.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['ses:SendEmail'],
+        resources: [delivery.emailIdentityArn, delivery.configurationSetArn()],
+        conditions: { StringEquals: { 'ses:FromAddress': config.fromAddress } },
+      }),
+    );
+
+    this.api = new HttpApi(this, 'Api', {
+      apiName: `overture-${config.environment}-consent`,
+      description: 'Overture consent API and preference centre',
+      defaultIntegration: new HttpLambdaIntegration('ConsentApi', this.apiFunction),
+      createDefaultStage: false,
+    });
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: CONSENT_API_THROTTLE,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        // No path, query, source IP or user agent: links carry tokens, and addresses are personal data.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            requestTime: '$context.requestTime',
+            httpMethod: '$context.httpMethod',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            integrationLatency: '$context.integrationLatency',
+          }),
+        ),
+      },
+    });
+
+    const topicKey = new Key(this, 'InboundSmsKey', {
+      description: 'Encrypts inbound texts on the Overture inbound SMS topic',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // End User Messaging publishes to an encrypted topic only if it may use the topic's key.
+    topicKey.grant(new ServicePrincipal('sms-voice.amazonaws.com'), 'kms:GenerateDataKey', 'kms:Decrypt');
+    this.inboundSmsTopic = new Topic(this, 'InboundSms', {
+      displayName: 'Overture inbound SMS',
+      masterKey: topicKey,
+      enforceSSL: true,
+    });
+    this.inboundSmsTopic.grantPublish(new ServicePrincipal('sms-voice.amazonaws.com'));
+
+    this.deadLetters = new DeadLetterQueue(this, 'InboundSmsDeadLetters', { purpose: 'inbound texts that could not be applied' });
+    this.inboundSmsFunction = new OvertureFunction(this, 'InboundSmsFunction', {
+      entry: 'functions/sms-inbound/index.ts',
+      serviceName: 'sms-inbound',
+      description: 'SMS keywords: STOP and its synonyms revoke SMS, START grants it again, HELP answers',
+      logRetention: props.logRetention,
+      timeout: Duration.seconds(10),
+      deadLetterQueue: this.deadLetters.queue,
+      environment: {
+        [SEND_ENVIRONMENT.smsOriginationIdentity]: config.smsOriginationIdentity,
+        [SEND_ENVIRONMENT.smsConfigurationSet]: config.smsConfigurationSetName,
+      },
+    });
+    this.inboundSmsFunction.bindCustomerTable(props.data, TABLE_ACCESS.readWrite);
+    // HELP is answered from the same number, through the same configuration set.
+    this.inboundSmsFunction.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['sms-voice:SendTextMessage'],
+        resources: [delivery.smsOriginationArn, delivery.smsConfigurationSetArn()],
+      }),
+    );
+    this.inboundSmsTopic.addSubscription(new LambdaSubscription(this.inboundSmsFunction, { deadLetterQueue: this.deadLetters.queue }));
+  }
+}

@@ -1,0 +1,192 @@
+import { Arn, ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { EventBus } from 'aws-cdk-lib/aws-events';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import {
+  ConfigurationSet,
+  ConfigurationSetEventDestination,
+  ConfigurationSetTlsPolicy,
+  EmailSendingEvent,
+  EventDestination,
+  SuppressionReasons,
+} from 'aws-cdk-lib/aws-ses';
+import { CfnConfigurationSet as CfnSmsConfigurationSet } from 'aws-cdk-lib/aws-smsvoice';
+import { Construct } from 'constructs';
+import type { OvertureConfig } from '../config';
+import { TABLE_ACCESS, type CustomerData } from './customer-data';
+import { OvertureFunction } from './overture-function';
+import { QueueWithDeadLetters } from './secure-queues';
+
+/** SES events sent to EventBridge: what feedback needs, plus delivery for operators' metrics. */
+export const SES_EVENTS_TO_EVENTBRIDGE = [
+  EmailSendingEvent.SEND,
+  EmailSendingEvent.DELIVERY,
+  EmailSendingEvent.BOUNCE,
+  EmailSendingEvent.COMPLAINT,
+  EmailSendingEvent.REJECT,
+  EmailSendingEvent.RENDERING_FAILURE,
+  EmailSendingEvent.DELIVERY_DELAY,
+  EmailSendingEvent.SUBSCRIPTION,
+];
+
+/** SMS events logged for operators (failures and final states). */
+export const SMS_LOGGED_EVENTS = ['TEXT_DELIVERED', 'TEXT_BLOCKED', 'TEXT_CARRIER_BLOCKED', 'TEXT_CARRIER_UNREACHABLE', 'TEXT_INVALID', 'TEXT_INVALID_MESSAGE', 'TEXT_SPAM', 'TEXT_TTL_EXPIRED', 'TEXT_UNKNOWN', 'TEXT_UNREACHABLE'];
+
+/** The environment variables the send function reads (lib/delivery/send-environment.ts). */
+export const SEND_ENVIRONMENT = {
+  fromAddress: 'FROM_EMAIL_ADDRESS',
+  sesConfigurationSet: 'SES_CONFIGURATION_SET',
+  smsOriginationIdentity: 'SMS_ORIGINATION_IDENTITY',
+  smsConfigurationSet: 'SMS_CONFIGURATION_SET',
+  directMailQueueUrl: 'DIRECT_MAIL_QUEUE_URL',
+  publicBaseUrl: 'PUBLIC_BASE_URL',
+  linkSecretId: 'LINK_SECRET_ID',
+  templatesDir: 'TEMPLATES_DIR',
+} as const;
+
+/** Where the message templates sit inside the send function's bundle. */
+export const BUNDLED_TEMPLATES_DIR = '/var/task/templates';
+
+/** Props of {@link Delivery}. */
+export interface DeliveryProps {
+  readonly config: OvertureConfig;
+  readonly data: CustomerData;
+  readonly logRetention: RetentionDays;
+}
+
+/**
+ * The send path: the SES configuration set (TLS required, reputation metrics, every event to
+ * EventBridge), the End User Messaging SMS configuration set (delivery failures logged), the
+ * direct-mail queue for the print vendor with its dead-letter queue, the link-signing secret,
+ * and the send function, which may send only through the configured identities, configuration
+ * sets and queue.
+ */
+export class Delivery extends Construct {
+  /** The SES configuration set every email goes through. */
+  public readonly emailConfigurationSet: ConfigurationSet;
+  /** The SMS configuration set every text goes through. */
+  public readonly smsConfigurationSet: CfnSmsConfigurationSet;
+  /** Letters for the print vendor, and their dead letters. */
+  public readonly directMail: QueueWithDeadLetters;
+  /** The HMAC key of unsubscribe and preference links. */
+  public readonly linkSecret: ISecret;
+  /** The send function (lead's handler: `functions/send/index.ts`). */
+  public readonly sendFunction: OvertureFunction;
+  /** ARN of the SES identity the send function sends through. */
+  public readonly emailIdentityArn: string;
+  /** ARN of the SMS origination identity the send function sends from. */
+  public readonly smsOriginationArn: string;
+
+  constructor(scope: Construct, id: string, props: DeliveryProps) {
+    super(scope, id);
+    const { config } = props;
+    const stack = Stack.of(this);
+
+    this.emailConfigurationSet = new ConfigurationSet(this, 'EmailConfigurationSet', {
+      configurationSetName: config.sesConfigurationSetName,
+      tlsPolicy: ConfigurationSetTlsPolicy.REQUIRE,
+      reputationMetrics: true,
+      sendingEnabled: true,
+      suppressionReasons: SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+    });
+    new ConfigurationSetEventDestination(this, 'EmailEventsToEventBridge', {
+      configurationSet: this.emailConfigurationSet,
+      // SES publishes to the account's default bus only.
+      destination: EventDestination.eventBus(EventBus.fromEventBusName(this, 'DefaultBus', 'default')),
+      events: SES_EVENTS_TO_EVENTBRIDGE,
+    });
+
+    const smsEvents = new LogGroup(this, 'SmsEvents', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const smsEventsRole = new Role(this, 'SmsEventsRole', {
+      assumedBy: new ServicePrincipal('sms-voice.amazonaws.com'),
+      description: 'Lets End User Messaging SMS log the events of the Overture configuration set',
+    });
+    smsEvents.grantWrite(smsEventsRole);
+    this.smsConfigurationSet = new CfnSmsConfigurationSet(this, 'SmsConfigurationSet', {
+      configurationSetName: config.smsConfigurationSetName,
+      eventDestinations: [
+        {
+          eventDestinationName: 'delivery-events',
+          enabled: true,
+          matchingEventTypes: SMS_LOGGED_EVENTS,
+          cloudWatchLogsDestination: { iamRoleArn: smsEventsRole.roleArn, logGroupArn: smsEvents.logGroupArn },
+        },
+      ],
+    });
+
+    this.directMail = new QueueWithDeadLetters(this, 'DirectMail', { purpose: 'direct mail for the print vendor' });
+
+    this.linkSecret = config.manageUnsubscribeSecret
+      ? new Secret(this, 'LinkSecret', {
+          secretName: config.unsubscribeSecretName,
+          description: 'HMAC key of Overture unsubscribe and preference links',
+          generateSecretString: { passwordLength: 64, excludePunctuation: true },
+          removalPolicy: config.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        })
+      : Secret.fromSecretNameV2(this, 'LinkSecret', config.unsubscribeSecretName);
+
+    this.emailIdentityArn = stack.formatArn({ service: 'ses', resource: 'identity', resourceName: config.sendingIdentity });
+    this.smsOriginationArn = smsOriginationArn(stack, config.smsOriginationIdentity);
+
+    this.sendFunction = new OvertureFunction(this, 'SendFunction', {
+      entry: 'functions/send/index.ts',
+      serviceName: 'send',
+      description: 'One Send step of a journey: permission gate, send ledger, then SES, SMS or the direct-mail queue',
+      logRetention: props.logRetention,
+      timeout: Duration.seconds(30),
+      bundledFolders: [{ from: 'workflows/templates', to: 'templates' }],
+      environment: {
+        [SEND_ENVIRONMENT.fromAddress]: config.fromAddress,
+        [SEND_ENVIRONMENT.sesConfigurationSet]: this.emailConfigurationSet.configurationSetName,
+        [SEND_ENVIRONMENT.smsOriginationIdentity]: config.smsOriginationIdentity,
+        [SEND_ENVIRONMENT.smsConfigurationSet]: config.smsConfigurationSetName,
+        [SEND_ENVIRONMENT.publicBaseUrl]: config.publicBaseUrl,
+        [SEND_ENVIRONMENT.linkSecretId]: config.unsubscribeSecretName,
+        [SEND_ENVIRONMENT.templatesDir]: BUNDLED_TEMPLATES_DIR,
+      },
+    });
+    this.sendFunction.bindCustomerTable(props.data, TABLE_ACCESS.readWrite);
+    this.sendFunction.bindQueueForSending(this.directMail.queue, SEND_ENVIRONMENT.directMailQueueUrl);
+    this.linkSecret.grantRead(this.sendFunction);
+    this.sendFunction.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['ses:SendEmail'],
+        resources: [this.emailIdentityArn, this.configurationSetArn()],
+        conditions: { StringEquals: { 'ses:FromAddress': config.fromAddress } },
+      }),
+    );
+    this.sendFunction.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['sms-voice:SendTextMessage'],
+        resources: [this.smsOriginationArn, this.smsConfigurationSetArn()],
+      }),
+    );
+  }
+
+  /** ARN of the SES configuration set. */
+  public configurationSetArn(): string {
+    return Stack.of(this).formatArn({
+      service: 'ses',
+      resource: 'configuration-set',
+      resourceName: this.emailConfigurationSet.configurationSetName,
+    });
+  }
+
+  /** ARN of the SMS configuration set. */
+  public smsConfigurationSetArn(): string {
+    return this.smsConfigurationSet.attrArn;
+  }
+}
+
+/**
+ * The ARN IAM knows the origination identity by: the ARN itself, or one built from a phone
+ * number id (`phone-…`) or pool id (`pool-…`) in this stack's account and region.
+ */
+export function smsOriginationArn(stack: Stack, identity: string): string {
+  if (identity.startsWith('arn:')) return identity;
+  const resource = identity.startsWith('pool-') ? 'pool' : 'phone-number';
+  return Arn.format({ service: 'sms-voice', resource, resourceName: identity, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack);
+}

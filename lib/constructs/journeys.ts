@@ -1,0 +1,129 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ENVIRONMENT_VARIABLES } from '../ingest/environments';
+import { routesOf, type JourneyRoute } from '../ingest/journey-routes';
+import type { Journey } from '../journeys/format';
+import { JourneyStateMachine } from '../journeys/journey-state-machine';
+import { TABLE_ACCESS, type CustomerData } from './customer-data';
+import { OvertureFunction } from './overture-function';
+
+/** Props of {@link Journeys}. */
+export interface JourneysProps {
+  /** The journeys to deploy, each compiled to one state machine. */
+  readonly journeys: readonly Journey[];
+  /** The customer table. */
+  readonly data: CustomerData;
+  /** The send function every Send step invokes. */
+  readonly sendFunction: IFunction;
+  /** How long function and execution logs are kept. */
+  readonly logRetention: RetentionDays;
+  /** The environment name, part of the state machine names. */
+  readonly environment: string;
+}
+
+/**
+ * The journeys: one Step Functions Standard state machine per journey (`JourneyStateMachine`),
+ * logging errors without execution data and traced with X-Ray, and the two functions their steps
+ * invoke besides send — waitForEvent (stores task tokens) and journeyEffects (branches, waits,
+ * stages, goals, exits).
+ */
+export class Journeys extends Construct {
+  /** Stores the task token of each waitForEvent step. */
+  public readonly waitForEventFunction: OvertureFunction;
+  /** Buckets, branches, computed waits, stage changes, goals and exits. */
+  public readonly journeyEffectsFunction: OvertureFunction;
+  /** Execution logs of every journey (level ERROR, no execution data). */
+  public readonly logGroup: LogGroup;
+  /** The state machine of each journey, by journey id. */
+  public readonly machines: ReadonlyMap<string, JourneyStateMachine>;
+
+  constructor(scope: Construct, id: string, props: JourneysProps) {
+    super(scope, id);
+    this.waitForEventFunction = new OvertureFunction(this, 'WaitForEventFunction', {
+      entry: 'functions/wait-for-event/index.ts',
+      serviceName: 'wait-for-event',
+      description: 'Stores the task token of a journey waiting for a customer event',
+      logRetention: props.logRetention,
+      timeout: Duration.seconds(10),
+    });
+    this.waitForEventFunction.bindCustomerTable(props.data, TABLE_ACCESS.putOnly);
+
+    this.journeyEffectsFunction = new OvertureFunction(this, 'JourneyEffectsFunction', {
+      entry: 'functions/journey-effects/index.ts',
+      serviceName: 'journey-effects',
+      description: 'Branches, splits, computed waits, stage changes, goals and exits of journeys',
+      logRetention: props.logRetention,
+      timeout: Duration.seconds(10),
+    });
+    this.journeyEffectsFunction.bindCustomerTable(props.data, TABLE_ACCESS.journeyEffects);
+
+    // Vended-logs prefix: Step Functions log delivery then needs no resource policy per log group.
+    this.logGroup = new LogGroup(this, 'ExecutionLogs', {
+      logGroupName: `/aws/vendedlogs/states/overture-${props.environment}-journeys`,
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    const machines = new Map<string, JourneyStateMachine>();
+    for (const journey of props.journeys) {
+      machines.set(
+        journey.id,
+        new JourneyStateMachine(this, pascalCase(journey.id), {
+          journey,
+          sendFunction: props.sendFunction,
+          waitForEventFunction: this.waitForEventFunction,
+          journeyEffectsFunction: this.journeyEffectsFunction,
+          logGroup: this.logGroup,
+          tracingEnabled: true,
+          stateMachineName: `overture-${props.environment}-${journey.id}`,
+        }),
+      );
+    }
+    this.machines = machines;
+  }
+
+  /** The state machine of `journeyId`. */
+  public machine(journeyId: string): JourneyStateMachine {
+    const machine = this.machines.get(journeyId);
+    if (!machine) throw new Error(`journey "${journeyId}" is not deployed`);
+    return machine;
+  }
+
+  /** The routes of every deployed journey (state machine ARNs as tokens). */
+  public routes(): JourneyRoute[] {
+    return routesOf(
+      [...this.machines.values()].map((machine) => machine.journey),
+      (journeyId) => this.machine(journeyId).stateMachine.stateMachineArn,
+    );
+  }
+
+  /** Gives a function the routes in `JOURNEY_ROUTES`, without any access to the state machines. */
+  public bindRoutes(fn: OvertureFunction): void {
+    fn.addEnvironment(ENVIRONMENT_VARIABLES.journeyRoutes, Stack.of(this).toJsonString(this.routes()));
+  }
+
+  /**
+   * Gives a function the routes in `JOURNEY_ROUTES` and lets it start executions of every
+   * journey (and, with `resume`, return task tokens to them).
+   */
+  public bindStarter(fn: OvertureFunction, options: { readonly resume?: boolean } = {}): void {
+    this.bindRoutes(fn);
+    const arns = [...this.machines.values()].map((machine) => machine.stateMachine.stateMachineArn);
+    fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:StartExecution'], resources: arns }));
+    // Resuming needs SendTaskSuccess only: a wait that sees no event times out by itself.
+    if (options.resume) {
+      fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:SendTaskSuccess'], resources: arns }));
+    }
+  }
+}
+
+/** `win-back` → `WinBack`: construct ids of the journeys. */
+export function pascalCase(id: string): string {
+  return id
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}

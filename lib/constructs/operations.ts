@@ -1,0 +1,245 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  LogQueryWidget,
+  MathExpression,
+  Metric,
+  SingleValueWidget,
+  TextWidget,
+  TreatMissingData,
+  type IMetric,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct, type IConstruct } from 'constructs';
+import { METRICS_NAMESPACE } from '../runtime/observability';
+import type { Journeys } from './journeys';
+import type { OvertureFunction } from './overture-function';
+import type { DeadLetterQueue } from './secure-queues';
+
+/**
+ * Half of SES's review thresholds (bounce 5%, complaint 0.1% put an account under review;
+ * 10% and 0.5% may pause sending), so there is time to act before SES does.
+ */
+export const SES_ALARM_THRESHOLDS = { bounceRate: 0.02, complaintRate: 0.0005 } as const;
+
+/** Props of {@link Operations}. */
+export interface OperationsProps {
+  readonly environment: string;
+  readonly journeys: Journeys;
+  /** The launcher state machine (its failures alarm too). */
+  readonly launcher: StateMachine;
+  /** The send function's log group: per-journey send outcomes are read from its structured logs. */
+  readonly sendLogGroup: ILogGroup;
+  /** Every dead-letter queue of the stack: a message in any of them needs an operator. */
+  readonly deadLetterQueues: readonly DeadLetterQueue[];
+  /** Every function: errors alarm. */
+  readonly functions: readonly OvertureFunction[];
+  /**
+   * Who receives alarm notifications by email.
+   * @default - nobody; subscribe to `alarmTopic`
+   */
+  readonly alarmEmail?: string;
+}
+
+/**
+ * What operators watch: one dashboard per journey (executions, entries, send outcomes by channel
+ * and reason, goals and exits), one overview (SES reputation, dead letters, ingest), and alarms
+ * on failed executions, dead-letter queue depth, function errors and SES bounce (≥ 2%) and
+ * complaint (≥ 0.05%) rates, all notifying one encrypted SNS topic.
+ */
+export class Operations extends Construct {
+  /** Where every alarm notifies. */
+  public readonly alarmTopic: Topic;
+  /** Every alarm, by construct id. */
+  public readonly alarms: ReadonlyMap<string, Alarm>;
+  /** One dashboard per journey, by journey id. */
+  public readonly journeyDashboards: ReadonlyMap<string, Dashboard>;
+  /** The overview dashboard. */
+  public readonly overview: Dashboard;
+
+  private readonly alarmList = new Map<string, Alarm>();
+
+  constructor(scope: Construct, id: string, props: OperationsProps) {
+    super(scope, id);
+    const key = new Key(this, 'AlarmTopicKey', {
+      description: 'Encrypts Overture alarm notifications',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.alarmTopic = new Topic(this, 'AlarmTopic', { displayName: `Overture ${props.environment} alarms`, masterKey: key, enforceSSL: true });
+    // CloudWatch publishes to an encrypted topic only if it may use the topic's key.
+    key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:GenerateDataKey', 'kms:Decrypt');
+    if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
+
+    for (const [journeyId, machine] of props.journeys.machines) {
+      this.alarm(`${journeyId}-failed-executions`, machine.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }), {
+        threshold: 1,
+        description: `Executions of journey ${journeyId} failed: find them in the Step Functions console by the customer id in their name`,
+      });
+    }
+    this.alarm('launcher-failed-executions', props.launcher.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }), {
+      threshold: 1,
+      description: 'An audience launch failed: a batch kept failing (see the launch worker logs)',
+    });
+    for (const dlq of props.deadLetterQueues) {
+      this.alarm(
+        `${pathId(dlq)}-depth`,
+        dlq.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        { threshold: 1, description: `Dead letters waiting: ${dlq.purpose}` },
+      );
+    }
+    for (const fn of props.functions) {
+      this.alarm(`${pathId(fn)}-errors`, fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }), {
+        threshold: 5,
+        description: `The ${fn.node.id} function failed 5 times in 5 minutes`,
+      });
+    }
+    const bounceRate = sesReputation('Reputation.BounceRate');
+    const complaintRate = sesReputation('Reputation.ComplaintRate');
+    this.alarm('ses-bounce-rate', bounceRate, {
+      threshold: SES_ALARM_THRESHOLDS.bounceRate,
+      description: 'SES bounce rate reached 2% (review at 5%): check the audience and the hard-bounce suppressions',
+    });
+    this.alarm('ses-complaint-rate', complaintRate, {
+      threshold: SES_ALARM_THRESHOLDS.complaintRate,
+      description: 'SES complaint rate reached 0.05% (review at 0.1%): check consent and frequency of recent journeys',
+    });
+    this.alarms = this.alarmList;
+
+    const dashboards = new Map<string, Dashboard>();
+    for (const [journeyId, machine] of props.journeys.machines) {
+      dashboards.set(journeyId, this.journeyDashboard(props.environment, journeyId, machine.stateMachine, props.sendLogGroup));
+    }
+    this.journeyDashboards = dashboards;
+
+    this.overview = new Dashboard(this, 'Overview', {
+      dashboardName: `overture-${props.environment}-overview`,
+      widgets: [
+        [new TextWidget({ markdown: `# Overture ${props.environment}\nSES reputation, dead letters and customer events.`, width: 24, height: 2 })],
+        [
+          new GraphWidget({ title: 'SES bounce rate (alarm at 2%)', left: [bounceRate], width: 12 }),
+          new GraphWidget({ title: 'SES complaint rate (alarm at 0.05%)', left: [complaintRate], width: 12 }),
+        ],
+        [
+          new GraphWidget({
+            title: 'Dead letters waiting',
+            left: props.deadLetterQueues.map((dlq) =>
+              dlq.queue.metricApproximateNumberOfMessagesVisible({ label: dlq.purpose, period: Duration.minutes(5), statistic: 'Maximum' }),
+            ),
+            width: 12,
+          }),
+          new GraphWidget({
+            title: 'Customer events',
+            left: ['events_ingested', 'events_rejected', 'executions_resumed'].map((name) => overtureMetric(name, { service: 'ingest' })),
+            width: 12,
+          }),
+        ],
+      ],
+    });
+  }
+
+  private alarm(id: string, metric: IMetric, options: { readonly threshold: number; readonly description: string }): Alarm {
+    const alarm = new Alarm(this, id, {
+      metric,
+      threshold: options.threshold,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmDescription: options.description,
+    });
+    alarm.addAlarmAction(new SnsAction(this.alarmTopic));
+    this.alarmList.set(id, alarm);
+    return alarm;
+  }
+
+  private journeyDashboard(environment: string, journeyId: string, machine: StateMachine, sendLogGroup: ILogGroup): Dashboard {
+    const period = Duration.hours(1);
+    const byJourney = (service: string) => ({ service, journey: journeyId });
+    return new Dashboard(this, `${journeyId}-dashboard`, {
+      dashboardName: `overture-${environment}-${journeyId}`,
+      widgets: [
+        [new TextWidget({ markdown: `# Journey \`${journeyId}\`\nExecutions are named \`${journeyId}-<customerId>-<entryKey>\`.`, width: 24, height: 2 })],
+        [
+          new GraphWidget({
+            title: 'Executions',
+            left: [
+              machine.metricStarted({ period, statistic: 'Sum' }),
+              machine.metricSucceeded({ period, statistic: 'Sum' }),
+              machine.metricFailed({ period, statistic: 'Sum' }),
+              machine.metricTimedOut({ period, statistic: 'Sum' }),
+            ],
+            width: 12,
+          }),
+          new GraphWidget({
+            title: 'Entries',
+            left: ['entries_started', 'entries_already_started', 'entries_not_eligible', 'entries_no_profile'].map((name) =>
+              overtureMetric(name, byJourney('ingest'), period),
+            ),
+            right: ['launch_started', 'launch_not_eligible'].map((name) => overtureMetric(name, byJourney('launcher'), period)),
+            width: 12,
+          }),
+        ],
+        [
+          new GraphWidget({
+            title: 'Goals, exits, stage changes, failed sends',
+            left: ['journey_goal', 'journey_exit', 'journey_setStage', 'journey_sendFailed'].map((name) =>
+              overtureMetric(name, byJourney('journey-effects'), period),
+            ),
+            width: 12,
+          }),
+          new SingleValueWidget({
+            title: 'Goal rate (goals per started execution)',
+            metrics: [
+              new MathExpression({
+                expression: 'IF(started > 0, goals / started, 0)',
+                usingMetrics: { goals: overtureMetric('journey_goal', byJourney('journey-effects'), Duration.days(1)), started: machine.metricStarted({ period: Duration.days(1), statistic: 'Sum' }) },
+                label: 'goal rate',
+                period: Duration.days(1),
+              }),
+            ],
+            width: 12,
+          }),
+        ],
+        [
+          new LogQueryWidget({
+            title: 'Send outcomes by channel and reason (from the send function logs)',
+            logGroupNames: [sendLogGroup.logGroupName],
+            queryLines: [
+              'fields outcome, channel, reason',
+              `filter journey = "${journeyId}" and message = "send step finished"`,
+              'stats count(*) as steps by outcome, channel, reason',
+            ],
+            width: 24,
+          }),
+        ],
+      ],
+    });
+  }
+}
+
+/** A construct's path below its stack, as one id: `CustomerEvents-IngestDeadLetters`. */
+function pathId(construct: IConstruct): string {
+  return construct.node.scopes
+    .slice(2)
+    .map((scope) => scope.node.id)
+    .join('-');
+}
+
+/** A metric the functions emit with Powertools (namespace Overture). */
+function overtureMetric(metricName: string, dimensionsMap: Record<string, string>, period = Duration.minutes(5)): Metric {
+  return new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap, period, statistic: 'Sum' });
+}
+
+/** An account-level SES reputation metric (a fraction, e.g. 0.02 for 2%). */
+function sesReputation(metricName: 'Reputation.BounceRate' | 'Reputation.ComplaintRate'): Metric {
+  return new Metric({ namespace: 'AWS/SES', metricName, period: Duration.hours(1), statistic: 'Maximum' });
+}
