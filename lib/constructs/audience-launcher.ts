@@ -131,8 +131,9 @@ export class AudienceLauncher extends Construct {
         },
       }),
       maxConcurrency: LAUNCH_MAX_CONCURRENCY,
+      // Each child runs one short Lambda: Express children cost less; no failure is tolerated
+      // (the default), so a batch that keeps failing fails the launch and alarms.
       mapExecutionType: StateMachineType.EXPRESS,
-      toleratedFailurePercentage: 0,
       // The batches' counts would outgrow the 256 KiB state limit on large audiences; the
       // worker reports them as metrics instead.
       resultPath: JsonPath.DISCARD,

@@ -1,15 +1,8 @@
 import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { OvertureStack } from '../../lib/overture-stack';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { InvalidConfigError, readConfig } from '../../lib/config';
 import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../../lib/store/table-design';
-
-function synth(context: Record<string, unknown>): Template {
-  const app = new App({ context });
-  const config = readConfig((key) => app.node.tryGetContext(key));
-  const stack = new OvertureStack(app, 'Test', { config });
-  return Template.fromStack(stack);
-}
+import { synthesizeOverture } from './synthesize';
 
 const prodContext = {
   'overture:environment': 'prod',
@@ -19,10 +12,17 @@ const prodContext = {
   'overture:publicBaseUrl': 'https://preferences.example.com',
 };
 
+let dev: Template;
+let prod: Template;
+beforeAll(() => {
+  dev = synthesizeOverture().template;
+  prod = synthesizeOverture({ context: prodContext }).template;
+});
+
 describe('customer table', () => {
   it('uses the store key design, on-demand billing, encryption, point-in-time recovery and TTL', () => {
     // Act
-    const template = synth({});
+    const template = dev;
     // Assess
     template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
@@ -38,16 +38,14 @@ describe('customer table', () => {
   });
 
   it('is deletable in development', () => {
-    const template = synth({});
-    template.hasResource('AWS::DynamoDB::GlobalTable', {
+    dev.hasResource('AWS::DynamoDB::GlobalTable', {
       DeletionPolicy: 'Delete',
       Properties: Match.objectLike({ Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })] }),
     });
   });
 
   it('is protected from deletion and retained in prod', () => {
-    const template = synth(prodContext);
-    template.hasResource('AWS::DynamoDB::GlobalTable', {
+    prod.hasResource('AWS::DynamoDB::GlobalTable', {
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
       Properties: Match.objectLike({ Replicas: [Match.objectLike({ DeletionProtectionEnabled: true })] }),

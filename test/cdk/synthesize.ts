@@ -3,7 +3,7 @@
  * with Lambda bundling skipped (`aws:cdk:bundling-stacks: []`, so no esbuild run) and the same
  * CloudFormation validation flag as `cdk.json`.
  */
-import { App, type IPolicyValidationPluginBeta1, Validations } from 'aws-cdk-lib';
+import { App, type IPolicyValidationPlugin, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { readConfig } from '../../lib/config';
@@ -30,7 +30,9 @@ export interface SynthesisOptions {
   readonly context?: Record<string, unknown>;
   readonly journeys?: readonly Journey[];
   /** Validation plugins, e.g. cdk-nag's AwsSolutionsChecks (given the app). */
-  readonly plugins?: (app: App) => IPolicyValidationPluginBeta1[];
+  readonly plugins?: (app: App) => IPolicyValidationPlugin[];
+  /** Changes the stack before synthesis (e.g. adds a resource a check must catch). */
+  readonly modify?: (stack: OvertureStack) => void;
 }
 
 /** Synthesizes the stack as `npx cdk synth` does, minus bundling. */
@@ -39,6 +41,7 @@ export function synthesizeOverture(options: SynthesisOptions = {}): SynthesizedO
   if (options.plugins) Validations.of(app).addPlugins(...options.plugins(app));
   const config = readConfig((key) => app.node.tryGetContext(key));
   const stack = new OvertureStack(app, 'Overture-test', { config, journeys: options.journeys });
+  options.modify?.(stack);
   const assembly = app.synth();
   return { app, stack, template: Template.fromStack(stack), assembly };
 }

@@ -1,0 +1,321 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { CUSTOMER_EVENT_TYPES } from '../../lib/ingest/customer-event';
+import { JourneyRoutesSchema } from '../../lib/ingest/journey-routes';
+import { SES_ALARM_THRESHOLDS } from '../../lib/constructs/operations';
+import { scheduledAudienceKey } from '../../lib/constructs/scheduled-triggers';
+import { defineJourney, onSchedule, reEntry, send } from '../../workflows/builder';
+import { CATALOG } from '../../workflows';
+import { logicalIdOf, resolveIntrinsics, resourcesOfType } from './template-queries';
+import { synthesizeOverture, type SynthesizedOverture } from './synthesize';
+
+/** A journey launched by EventBridge Scheduler every Monday at 10:00 in Paris. */
+const mondayDigest = defineJourney({
+  id: 'monday-digest',
+  name: 'Monday digest',
+  entry: onSchedule('cron(0 10 ? * MON *)', reEntry.always, 'Europe/Paris'),
+  steps: [send('digest', { template: 'tips', topic: 'marketing', channels: ['email'] })],
+});
+
+let synthesized: SynthesizedOverture;
+beforeAll(() => {
+  synthesized = synthesizeOverture({ journeys: [...CATALOG, mondayDigest] });
+});
+
+function typesOf(): Record<string, string> {
+  const json = synthesized.template.toJSON() as { Resources: Record<string, { Type: string }> };
+  return Object.fromEntries(Object.entries(json.Resources).map(([id, resource]) => [id, resource.Type]));
+}
+
+describe('customer events', () => {
+  it('route the customer event types and every event the journeys name from the bus to ingest, retried and dead-lettered', () => {
+    // Prepare
+    const { stack, template } = synthesized;
+
+    // Assess
+    expect(stack.events.eventNames).toEqual(expect.arrayContaining([...CUSTOMER_EVENT_TYPES, 'tier_changed', 'reward_redeemed', 'preferences_updated']));
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: { Ref: logicalIdOf(stack, stack.events.bus) },
+      EventPattern: { 'detail-type': [...stack.events.eventNames] },
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [logicalIdOf(stack, stack.events.ingestFunction), 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalIdOf(stack, stack.events.deadLetters.queue), 'Arn'] } },
+          RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86400 },
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'overture-dev-customer-events' });
+    template.hasResourceProperties('AWS::Events::Archive', { SourceArn: { 'Fn::GetAtt': [logicalIdOf(stack, stack.events.bus), 'Arn'] }, RetentionDays: 30 });
+  });
+
+  it('give ingest every journey with its state machine, entry and re-entry rule', () => {
+    // Prepare
+    const { stack } = synthesized;
+    const ingest = resourcesOfType(synthesized.template, 'AWS::Lambda::Function')[logicalIdOf(stack, stack.events.ingestFunction)];
+    const variables = ingest?.Properties?.Environment as { Variables: Record<string, unknown> };
+
+    // Act
+    const routes = JourneyRoutesSchema.parse(resolveIntrinsics(variables.Variables.JOURNEY_ROUTES, typesOf()));
+
+    // Assess
+    expect(routes.map(({ journey, trigger, reEntry: rule }) => ({ journey, trigger, reEntry: rule }))).toEqual(
+      [...CATALOG, mondayDigest].map((journey) => ({ journey: journey.id, trigger: journey.entry.trigger, reEntry: journey.entry.reEntry })),
+    );
+    for (const route of routes) {
+      expect(route.stateMachineArn).toBe(`arn:aws:states:us-east-1:111122223333:stateMachine:${logicalIdOf(stack, stack.journeys.machine(route.journey).stateMachine)}`);
+    }
+  });
+});
+
+describe('scheduled triggers', () => {
+  it('run the inactivity scan daily at 03:00 UTC, retried and dead-lettered', () => {
+    // Prepare
+    const { stack, template } = synthesized;
+
+    // Assess
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 3 * * ? *)',
+      ScheduleExpressionTimezone: 'UTC',
+      State: 'ENABLED',
+      Target: Match.objectLike({
+        Arn: { 'Fn::GetAtt': [logicalIdOf(stack, stack.schedules.inactivityScanFunction), 'Arn'] },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalIdOf(stack, stack.schedules.deadLetters.queue), 'Arn'] } },
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 21600 },
+      }),
+    });
+  });
+
+  it('launch a scheduled journey through the launcher with its audience file, in its own time zone, with ids only', () => {
+    // Prepare
+    const { stack, template } = synthesized;
+
+    // Assess
+    expect([...stack.schedules.journeySchedules.keys()]).toEqual(['monday-digest']);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 10 ? * MON *)',
+      ScheduleExpressionTimezone: 'Europe/Paris',
+      Target: Match.objectLike({
+        Arn: { Ref: logicalIdOf(stack, stack.launcher.stateMachine) },
+        Input: JSON.stringify({ journey: 'monday-digest', audienceKey: scheduledAudienceKey('monday-digest') }),
+      }),
+    });
+  });
+
+  it('let the scan write its audiences and start the launcher, and read the table only by Scan', () => {
+    // Prepare
+    const { stack, template } = synthesized;
+    const scan = resourcesOfType(template, 'AWS::Lambda::Function')[logicalIdOf(stack, stack.schedules.inactivityScanFunction)];
+
+    // Assess
+    expect(scan?.Properties).toMatchObject({
+      Timeout: 900,
+      ReservedConcurrentExecutions: 1,
+      Environment: {
+        Variables: expect.objectContaining({
+          AUDIENCE_BUCKET_NAME: { Ref: logicalIdOf(stack, stack.launcher.bucket) },
+          LAUNCHER_STATE_MACHINE_ARN: { Ref: logicalIdOf(stack, stack.launcher.stateMachine) },
+        }),
+      },
+    });
+  });
+});
+
+describe('delivery', () => {
+  it('sends every SES event of the configuration set to EventBridge, with TLS required and reputation metrics', () => {
+    // Prepare
+    const { stack, template } = synthesized;
+
+    // Assess
+    template.hasResourceProperties('AWS::SES::ConfigurationSet', {
+      Name: 'overture-dev',
+      DeliveryOptions: { TlsPolicy: 'REQUIRE' },
+      ReputationOptions: { ReputationMetricsEnabled: true },
+      SuppressionOptions: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
+    });
+    template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      ConfigurationSetName: { Ref: logicalIdOf(stack, stack.delivery.emailConfigurationSet) },
+      EventDestination: Match.objectLike({
+        Enabled: true,
+        MatchingEventTypes: Match.arrayWith(['bounce', 'complaint']),
+        EventBridgeDestination: { EventBusArn: { 'Fn::Join': ['', Match.arrayWith([':event-bus/default'])] } },
+      }),
+    });
+  });
+
+  it('sends the bounces and complaints of that configuration set to the feedback function', () => {
+    // Prepare
+    const { stack, template } = synthesized;
+
+    // Assess
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.ses'],
+        'detail-type': ['Email Bounced', 'Email Complaint Received'],
+        detail: { mail: { tags: { 'ses:configuration-set': [{ Ref: logicalIdOf(stack, stack.delivery.emailConfigurationSet) }] } } },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdOf(stack, stack.feedback.feedbackFunction), 'Arn'] } })],
+    });
+  });
+
+  it('creates the SMS configuration set named in context, logging delivery failures', () => {
+    synthesized.template.hasResourceProperties('AWS::SMSVOICE::ConfigurationSet', {
+      ConfigurationSetName: 'overture-dev',
+      EventDestinations: [
+        Match.objectLike({
+          Enabled: true,
+          MatchingEventTypes: Match.arrayWith(['TEXT_BLOCKED', 'TEXT_CARRIER_UNREACHABLE']),
+          CloudWatchLogsDestination: Match.objectLike({ IamRoleArn: Match.anyValue(), LogGroupArn: Match.anyValue() }),
+        }),
+      ],
+    });
+  });
+
+  it('gives the send function its settings and the bundled templates folder', () => {
+    // Prepare
+    const { stack, template } = synthesized;
+    const send = resourcesOfType(template, 'AWS::Lambda::Function')[logicalIdOf(stack, stack.delivery.sendFunction)];
+
+    // Assess
+    expect((send?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+      CUSTOMER_TABLE_NAME: { Ref: logicalIdOf(stack, stack.data.table) },
+      FROM_EMAIL_ADDRESS: 'journeys@example.com',
+      SES_CONFIGURATION_SET: { Ref: logicalIdOf(stack, stack.delivery.emailConfigurationSet) },
+      SMS_ORIGINATION_IDENTITY: 'pool-0000000000000000000000000000dev0',
+      SMS_CONFIGURATION_SET: 'overture-dev',
+      DIRECT_MAIL_QUEUE_URL: { Ref: logicalIdOf(stack, stack.delivery.directMail.queue) },
+      PUBLIC_BASE_URL: 'https://preferences.example.com',
+      LINK_SECRET_ID: 'overture/dev/unsubscribe-key',
+      TEMPLATES_DIR: '/var/task/templates',
+    });
+  });
+
+  it('keeps undeliverable letters for the print vendor in a dead-letter queue after 5 receives', () => {
+    const { stack } = synthesized;
+    synthesized.template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [logicalIdOf(stack, stack.delivery.directMail.deadLetters.queue), 'Arn'] }, maxReceiveCount: 5 },
+    });
+  });
+
+  it('creates the link-signing secret when no existing secret is named, and refers to the named one otherwise', () => {
+    // Prepare
+    const named = synthesizeOverture({ context: { 'overture:unsubscribeSecretName': 'shared/link-key' } });
+
+    // Assess
+    synthesized.template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'overture/dev/unsubscribe-key',
+      GenerateSecretString: Match.objectLike({ PasswordLength: 64 }),
+    });
+    named.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+  });
+});
+
+describe('consent endpoints', () => {
+  it('serve the consent API through a throttled HTTP API stage whose access logs hold no path or address', () => {
+    // Prepare
+    const { stack, template } = synthesized;
+
+    // Act
+    const stage = Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::Stage'))[0];
+    const format = JSON.parse((stage?.Properties?.AccessLogSettings as { Format: string }).Format) as Record<string, string>;
+
+    // Assess
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: { 'Fn::GetAtt': [logicalIdOf(stack, stack.consent.apiFunction), 'Arn'] },
+      PayloadFormatVersion: '2.0',
+    });
+    expect(stage?.Properties).toMatchObject({ StageName: '$default', AutoDeploy: true, DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 } });
+    expect(Object.values(format).join(' ')).not.toMatch(/path|sourceIp|userAgent|querystring/i);
+  });
+
+  it('let End User Messaging publish inbound texts to the encrypted topic the keyword function reads', () => {
+    // Prepare
+    const { stack, template } = synthesized;
+
+    // Assess
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      TopicArn: { Ref: logicalIdOf(stack, stack.consent.inboundSmsTopic) },
+      Endpoint: { 'Fn::GetAtt': [logicalIdOf(stack, stack.consent.inboundSmsFunction), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'sns:Publish', Principal: { Service: 'sms-voice.amazonaws.com' } })]) },
+    });
+  });
+});
+
+describe('operations', () => {
+  it('alarm when the SES bounce rate reaches 2% or the complaint rate 0.05%', () => {
+    for (const [metricName, threshold] of [
+      ['Reputation.BounceRate', SES_ALARM_THRESHOLDS.bounceRate],
+      ['Reputation.ComplaintRate', SES_ALARM_THRESHOLDS.complaintRate],
+    ] as const) {
+      synthesized.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SES',
+        MetricName: metricName,
+        Threshold: threshold,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [{ Ref: logicalIdOf(synthesized.stack, synthesized.stack.operations.alarmTopic) }],
+      });
+    }
+    expect(SES_ALARM_THRESHOLDS).toEqual({ bounceRate: 0.02, complaintRate: 0.0005 });
+  });
+
+  it('alarm on failed executions of every journey and of the launcher', () => {
+    // Prepare
+    const { stack, template } = synthesized;
+    const machines = [...stack.journeys.machines.values()].map((machine) => machine.stateMachine).concat(stack.launcher.stateMachine);
+
+    // Assess
+    for (const machine of machines) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/States',
+        MetricName: 'ExecutionsFailed',
+        Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: logicalIdOf(stack, machine) } }],
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    }
+  });
+
+  it('alarm as soon as any dead-letter queue holds a message', () => {
+    // Prepare
+    const { template } = synthesized;
+    const queuesWithAlarm = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm'))
+      .filter((alarm) => alarm.Properties?.MetricName === 'ApproximateNumberOfMessagesVisible' && alarm.Properties.Threshold === 1)
+      .map((alarm) => JSON.stringify(alarm.Properties?.Dimensions));
+
+    // Act
+    const deadLetterQueues = Object.entries(resourcesOfType(template, 'AWS::SQS::Queue')).filter(([, queue]) => queue.Properties?.RedrivePolicy === undefined);
+
+    // Assess
+    expect(deadLetterQueues.length).toBe(5);
+    for (const [id] of deadLetterQueues) expect(queuesWithAlarm.some((dimensions) => dimensions.includes(`"${id}"`))).toBe(true);
+  });
+
+  it('give every journey its own dashboard with executions, entries, outcomes and send results', () => {
+    // Prepare
+    const { stack, template } = synthesized;
+
+    // Act
+    const names = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Dashboard')).map((dashboard) => dashboard.Properties?.DashboardName);
+
+    // Assess
+    expect(names).toEqual(expect.arrayContaining([...stack.journeys.machines.keys()].map((id) => `overture-dev-${id}`).concat('overture-dev-overview')));
+    const welcome = resourcesOfType(template, 'AWS::CloudWatch::Dashboard')[logicalIdOf(stack, stack.operations.journeyDashboards.get('welcome') ?? stack)];
+    const body = JSON.stringify(welcome?.Properties?.DashboardBody);
+    for (const text of ['ExecutionsStarted', 'entries_started', 'journey_goal', 'send step finished', 'filter journey = \\\\\\"welcome\\\\\\"']) {
+      expect(body).toContain(text);
+    }
+  });
+});
+
+describe('configuration', () => {
+  it('fails synth for an SMS origination identity IAM cannot name, naming the context key', () => {
+    expect(() => synthesizeOverture({ context: { 'overture:smsOriginationIdentity': '+12125550143' } })).toThrow(/context "overture:smsOriginationIdentity": must be a phone number id/);
+  });
+
+  it('fails synth for a log retention CloudWatch does not offer', () => {
+    expect(() => synthesizeOverture({ context: { 'overture:logRetentionDays': '45' } })).toThrow(/context "overture:logRetentionDays": must be one of 1, 3, 5/);
+  });
+});

@@ -1,0 +1,340 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import {
+  actionsOf,
+  logicalIdOf,
+  resourcesOf,
+  resourcesOfType,
+  roleOfFunction,
+  statementsOfRole,
+  type PolicyStatementJson,
+  type TemplateResource,
+} from './template-queries';
+import { synthesizeOverture, type SynthesizedOverture } from './synthesize';
+
+const prodContext = {
+  'overture:environment': 'prod',
+  'overture:fromAddress': 'hello@mail.example.com',
+  'overture:sendingIdentity': 'mail.example.com',
+  'overture:smsOriginationIdentity': 'pool-0123456789abcdef0123456789abcdef',
+  'overture:publicBaseUrl': 'https://preferences.example.com',
+};
+
+let synthesized: SynthesizedOverture;
+beforeAll(() => {
+  synthesized = synthesizeOverture({ context: prodContext });
+});
+
+/** Every statement of every role of the stack (functions, state machines, service roles). */
+function allRoleStatements(): { role: string; statement: PolicyStatementJson }[] {
+  const { template } = synthesized;
+  return Object.keys(resourcesOfType(template, 'AWS::IAM::Role')).flatMap((role) =>
+    statementsOfRole(template, role).map((statement) => ({ role, statement })),
+  );
+}
+
+/** The statements of the role a function runs as. */
+function functionStatements(fn: Parameters<typeof logicalIdOf>[1]): PolicyStatementJson[] {
+  const { stack, template } = synthesized;
+  return statementsOfRole(template, roleOfFunction(template, logicalIdOf(stack, fn)));
+}
+
+/** Actions that IAM cannot scope to a resource, the only ones allowed on Resource "*". */
+const RESOURCE_LESS_ACTIONS = new Set([
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+]);
+
+describe('least privilege', () => {
+  it('grants no role a wildcard action', () => {
+    // Act
+    const wildcards = allRoleStatements().flatMap(({ role, statement }) =>
+      actionsOf(statement)
+        .filter((action) => action.includes('*'))
+        .map((action) => `${role}: ${action}`),
+    );
+
+    // Assess
+    expect(allRoleStatements().length).toBeGreaterThan(50);
+    expect(wildcards).toEqual([]);
+  });
+
+  it('allows Resource "*" only for actions IAM cannot scope (X-Ray, log delivery)', () => {
+    // Act
+    const unscoped = allRoleStatements()
+      .filter(({ statement }) => resourcesOf(statement).includes('*'))
+      .flatMap(({ role, statement }) => actionsOf(statement).filter((action) => !RESOURCE_LESS_ACTIONS.has(action)).map((action) => `${role}: ${action}`));
+
+    // Assess
+    expect(unscoped).toEqual([]);
+  });
+
+  it('lets the send function send email only through the configured identity and configuration set, from the configured address', () => {
+    // Act
+    const statements = functionStatements(synthesized.stack.delivery.sendFunction).filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('ses:')),
+    );
+
+    // Assess
+    const { stack } = synthesized;
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'ses:SendEmail',
+        Condition: { StringEquals: { 'ses:FromAddress': 'hello@mail.example.com' } },
+        Resource: [
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':identity/mail.example.com']] },
+          {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':configuration-set/', { Ref: logicalIdOf(stack, stack.delivery.emailConfigurationSet) }],
+            ],
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('lets the send function text only from the configured origination identity and configuration set', () => {
+    // Act
+    const statements = functionStatements(synthesized.stack.delivery.sendFunction).filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('sms-voice:')),
+    );
+
+    // Assess
+    const { stack } = synthesized;
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'sms-voice:SendTextMessage',
+        Resource: [
+          {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, ':sms-voice:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':pool/pool-0123456789abcdef0123456789abcdef'],
+            ],
+          },
+          { 'Fn::GetAtt': [logicalIdOf(stack, stack.delivery.smsConfigurationSet), 'Arn'] },
+        ],
+      },
+    ]);
+  });
+
+  it('lets the send function send messages to the direct-mail queue and to no other queue', () => {
+    // Act
+    const statements = functionStatements(synthesized.stack.delivery.sendFunction).filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('sqs:')),
+    );
+
+    // Assess
+    expect(statements).toEqual([
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [logicalIdOf(synthesized.stack, synthesized.stack.delivery.directMail.queue), 'Arn'] } },
+    ]);
+  });
+
+  it('gives every function exactly the actions its work needs', () => {
+    // Prepare
+    const { stack } = synthesized;
+    const base = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+    const readWrite = ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
+    const secret = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'];
+    const expected = new Map<Parameters<typeof logicalIdOf>[1], string[]>([
+      [stack.delivery.sendFunction, [...base, ...readWrite, ...secret, 'ses:SendEmail', 'sms-voice:SendTextMessage', 'sqs:SendMessage']],
+      [stack.journeys.waitForEventFunction, [...base, 'dynamodb:PutItem']],
+      [stack.journeys.journeyEffectsFunction, [...base, 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
+      [stack.events.ingestFunction, [...base, ...readWrite, 'sqs:SendMessage', 'states:SendTaskSuccess', 'states:StartExecution']],
+      [stack.launcher.launchFunction, [...base, 'dynamodb:PutItem', 'states:StartExecution']],
+      [stack.schedules.inactivityScanFunction, [...base, 'dynamodb:Scan', 's3:PutObject', 'sqs:SendMessage', 'states:StartExecution']],
+      [stack.feedback.feedbackFunction, [...base, 'dynamodb:PutItem', 'sqs:SendMessage']],
+      [stack.consent.apiFunction, [...base, ...readWrite, ...secret, 'ses:SendEmail']],
+      [stack.consent.inboundSmsFunction, [...base, ...readWrite, 'sms-voice:SendTextMessage', 'sqs:SendMessage']],
+    ]);
+
+    // Act
+    const granted = [...expected.keys()].map((fn) => [...new Set(functionStatements(fn).flatMap(actionsOf))].sort());
+
+    // Assess
+    expect(granted).toEqual([...expected.values()].map((actions) => [...new Set(actions)].sort()));
+    expect(resourcesOfType(synthesized.template, 'AWS::Lambda::Function')).toEqual(
+      Object.fromEntries([...expected.keys()].map((fn) => [logicalIdOf(stack, fn), expect.anything()])),
+    );
+  });
+
+  it('lets the ingest function start and resume journey executions only', () => {
+    // Act
+    const statements = functionStatements(synthesized.stack.events.ingestFunction).filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('states:')),
+    );
+
+    // Assess
+    const machines = [...synthesized.stack.journeys.machines.values()].map((machine) => ({ Ref: logicalIdOf(synthesized.stack, machine.stateMachine) }));
+    expect(statements).toEqual([
+      { Effect: 'Allow', Action: 'states:StartExecution', Resource: machines },
+      { Effect: 'Allow', Action: 'states:SendTaskSuccess', Resource: machines },
+    ]);
+  });
+});
+
+describe('data protection', () => {
+  it('gives every table point-in-time recovery and encryption at rest', () => {
+    // Act
+    const tables = Object.values(resourcesOfType(synthesized.template, 'AWS::DynamoDB::GlobalTable'));
+
+    // Assess
+    expect(tables.length).toBeGreaterThan(0);
+    expect(resourcesOfType(synthesized.template, 'AWS::DynamoDB::Table')).toEqual({});
+    for (const table of tables) {
+      expect(table.Properties).toMatchObject({
+        SSESpecification: { SSEEnabled: true },
+        Replicas: [expect.objectContaining({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+      });
+    }
+  });
+
+  it('encrypts every queue at rest and refuses non-TLS access to it', () => {
+    // Act
+    const queues = resourcesOfType(synthesized.template, 'AWS::SQS::Queue');
+    const policies = Object.values(resourcesOfType(synthesized.template, 'AWS::SQS::QueuePolicy'));
+
+    // Assess
+    for (const [id, queue] of Object.entries(queues)) {
+      expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true });
+      const denies = policies.filter((policy) => JSON.stringify(policy.Properties?.Queues).includes(`"${id}"`)).flatMap((policy) =>
+        (policy.Properties?.PolicyDocument as { Statement: PolicyStatementJson[] }).Statement.filter(
+          (statement) => statement.Effect === 'Deny' && JSON.stringify(statement.Condition) === '{"Bool":{"aws:SecureTransport":"false"}}',
+        ),
+      );
+      expect({ id, denies: denies.length }).toEqual({ id, denies: 1 });
+    }
+  });
+
+  it('encrypts every bucket, blocks public access and refuses non-TLS access', () => {
+    // Act
+    const buckets = resourcesOfType(synthesized.template, 'AWS::S3::Bucket');
+    const policies = Object.values(resourcesOfType(synthesized.template, 'AWS::S3::BucketPolicy'));
+
+    // Assess
+    expect(Object.keys(buckets)).toHaveLength(2);
+    for (const [id, bucket] of Object.entries(buckets)) {
+      expect(bucket.Properties).toMatchObject({
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      });
+      const policy = policies.find((candidate) => JSON.stringify(candidate.Properties?.Bucket).includes(`"${id}"`));
+      expect(JSON.stringify(policy?.Properties?.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+    }
+  });
+
+  it('encrypts every topic with a rotating customer managed key', () => {
+    // Act
+    const topics = Object.values(resourcesOfType(synthesized.template, 'AWS::SNS::Topic'));
+    const keys = Object.values(resourcesOfType(synthesized.template, 'AWS::KMS::Key'));
+
+    // Assess
+    expect(topics).toHaveLength(2);
+    for (const topic of topics) expect(topic.Properties?.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [expect.any(String), 'Arn'] });
+    for (const key of keys) expect(key.Properties?.EnableKeyRotation).toBe(true);
+  });
+});
+
+describe('dead-letter queues', () => {
+  /** Logical ids of the queues some asynchronous path dead-letters into. */
+  function deadLetterQueueIds(): Set<string> {
+    const { template } = synthesized;
+    const targets: unknown[] = [
+      ...Object.values(resourcesOfType(template, 'AWS::SQS::Queue')).map((queue) => (queue.Properties?.RedrivePolicy as { deadLetterTargetArn?: unknown } | undefined)?.deadLetterTargetArn),
+      ...Object.values(resourcesOfType(template, 'AWS::Lambda::Function')).map((fn) => (fn.Properties?.DeadLetterConfig as { TargetArn?: unknown } | undefined)?.TargetArn),
+      ...Object.values(resourcesOfType(template, 'AWS::Events::Rule')).flatMap((rule) =>
+        ((rule.Properties?.Targets ?? []) as { DeadLetterConfig?: { Arn?: unknown } }[]).map((target) => target.DeadLetterConfig?.Arn),
+      ),
+      ...Object.values(resourcesOfType(template, 'AWS::Scheduler::Schedule')).map(
+        (schedule) => (schedule.Properties?.Target as { DeadLetterConfig?: { Arn?: unknown } }).DeadLetterConfig?.Arn,
+      ),
+      ...Object.values(resourcesOfType(template, 'AWS::SNS::Subscription')).map(
+        (subscription) => (subscription.Properties?.RedrivePolicy as { deadLetterTargetArn?: unknown } | undefined)?.deadLetterTargetArn,
+      ),
+    ];
+    return new Set(targets.filter((target) => target !== undefined).map((target) => (target as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]));
+  }
+
+  it('gives every queue a dead-letter queue, or makes it one', () => {
+    // Prepare
+    const deadLetterQueues = deadLetterQueueIds();
+
+    // Act
+    const orphans = Object.entries(resourcesOfType(synthesized.template, 'AWS::SQS::Queue'))
+      .filter(([id, queue]) => queue.Properties?.RedrivePolicy === undefined && !deadLetterQueues.has(id))
+      .map(([id]) => id);
+
+    // Assess
+    expect(orphans).toEqual([]);
+  });
+
+  it('dead-letters every asynchronous path: rule targets, schedules, subscriptions and the functions they invoke', () => {
+    // Prepare
+    const { template } = synthesized;
+    const ruleTargets = Object.values(resourcesOfType(template, 'AWS::Events::Rule')).flatMap(
+      (rule) => (rule.Properties?.Targets ?? []) as { Arn: { 'Fn::GetAtt': [string, string] }; DeadLetterConfig?: unknown; RetryPolicy?: unknown }[],
+    );
+    const scheduleTargets = Object.values(resourcesOfType(template, 'AWS::Scheduler::Schedule')).map(
+      (schedule) => schedule.Properties?.Target as { Arn: unknown; DeadLetterConfig?: unknown; RetryPolicy?: unknown },
+    );
+    const subscriptions = Object.values(resourcesOfType(template, 'AWS::SNS::Subscription'));
+    const asyncFunctions = [
+      ...ruleTargets.map((target) => target.Arn['Fn::GetAtt'][0]),
+      ...scheduleTargets.map((target) => JSON.stringify(target.Arn)).flatMap((arn) => Object.keys(resourcesOfType(template, 'AWS::Lambda::Function')).filter((id) => arn.includes(`"${id}"`))),
+      ...subscriptions.map((subscription) => (subscription.Properties?.Endpoint as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]),
+    ];
+
+    // Assess
+    expect(ruleTargets).toHaveLength(2);
+    expect(scheduleTargets.length).toBeGreaterThanOrEqual(1);
+    expect(subscriptions).toHaveLength(1);
+    for (const target of [...ruleTargets, ...scheduleTargets]) expect(target).toMatchObject({ DeadLetterConfig: { Arn: expect.anything() }, RetryPolicy: expect.anything() });
+    for (const subscription of subscriptions) expect(subscription.Properties?.RedrivePolicy).toEqual({ deadLetterTargetArn: expect.anything() });
+    const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+    expect(asyncFunctions.length).toBeGreaterThanOrEqual(4);
+    for (const id of asyncFunctions) expect({ id, dlq: functions[id]?.Properties?.DeadLetterConfig }).toEqual({ id, dlq: { TargetArn: expect.anything() } });
+  });
+});
+
+describe('functions', () => {
+  it('run Node 22 on ARM64 with X-Ray tracing, their own log group and a Powertools service name', () => {
+    // Act
+    const functions = Object.entries(resourcesOfType(synthesized.template, 'AWS::Lambda::Function'));
+
+    // Assess
+    expect(functions).toHaveLength(9);
+    for (const [, fn] of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
+        Environment: { Variables: expect.objectContaining({ POWERTOOLS_SERVICE_NAME: expect.any(String), NODE_OPTIONS: '--enable-source-maps' }) },
+      });
+    }
+  });
+
+  it('keep their logs for the configured time (a year in prod)', () => {
+    // Act
+    const logGroups = Object.values(resourcesOfType(synthesized.template, 'AWS::Logs::LogGroup')) as TemplateResource[];
+
+    // Assess
+    expect(logGroups.length).toBeGreaterThanOrEqual(9);
+    for (const group of logGroups) expect(group.Properties?.RetentionInDays).toBe(365);
+  });
+
+  it('use their own role with no managed policy', () => {
+    synthesized.template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+  });
+});

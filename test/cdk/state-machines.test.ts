@@ -1,0 +1,85 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { CATALOG } from '../../workflows';
+import { LAUNCH_BATCH_SIZE, LAUNCH_MAX_CONCURRENCY, START_EXECUTION_REFILL_PER_SECOND, STARTS_PER_WORKER_PER_SECOND } from '../../lib/ingest/launch-sizing';
+import { logicalIdOf, stateMachineDefinitions } from './template-queries';
+import { synthesizeOverture, type SynthesizedOverture } from './synthesize';
+
+type AslValidator = (definition: unknown) => { isValid: boolean; errorsText: (separator?: string) => string };
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- asl-validator ships no type declarations; typed right here
+const aslValidator = require('asl-validator') as AslValidator;
+
+let synthesized: SynthesizedOverture;
+let definitions: Map<string, Record<string, unknown>>;
+beforeAll(() => {
+  synthesized = synthesizeOverture();
+  definitions = stateMachineDefinitions(synthesized.template);
+});
+
+describe('state machines', () => {
+  it('are one per catalog journey plus the launcher, and every one passes asl-validator', () => {
+    // Act (asl-validator fills defaults into what it checks, so it gets copies)
+    const results = [...definitions].map(([id, definition]) => {
+      const { isValid, errorsText } = aslValidator(structuredClone(definition));
+      return { id, errors: isValid ? '' : errorsText('\n') };
+    });
+
+    // Assess
+    expect(results).toHaveLength(CATALOG.length + 1);
+    expect(results).toEqual(results.map(({ id }) => ({ id, errors: '' })));
+  });
+
+  it('are Standard, traced, and log errors without execution data', () => {
+    synthesized.template.allResourcesProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: { Level: 'ERROR', IncludeExecutionData: false, Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] } } }] },
+    });
+  });
+
+  it('launch audiences with a Distributed Map over the CSV in S3, in batches, at the StartExecution refill rate', () => {
+    // Prepare
+    const { stack } = synthesized;
+    const launcher = definitions.get(logicalIdOf(stack, stack.launcher.stateMachine));
+
+    // Act
+    const map = (launcher?.States as Record<string, Record<string, unknown>> | undefined)?.StartJourneys;
+
+    // Assess
+    expect(launcher?.StartAt).toBe('StartJourneys');
+    expect(map).toMatchObject({
+      Type: 'Map',
+      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' } },
+      ItemReader: {
+        Resource: 'arn:aws:states:::s3:getObject',
+        ReaderConfig: { InputType: 'CSV', CSVHeaderLocation: 'FIRST_ROW' },
+        Parameters: { Bucket: logicalIdOf(stack, stack.launcher.bucket).toLowerCase(), 'Key.$': '$.audienceKey' },
+      },
+      ItemBatcher: {
+        MaxItemsPerBatch: LAUNCH_BATCH_SIZE,
+        BatchInput: { 'journey.$': '$.journey', 'launchId.$': '$$.Execution.Name', 'launchedAt.$': '$$.Execution.StartTime' },
+      },
+      MaxConcurrency: LAUNCH_MAX_CONCURRENCY,
+      ResultPath: null,
+    });
+    // No tolerated failures (the ASL default): a batch that keeps failing fails the launch, and alarms.
+    expect(map).not.toHaveProperty('ToleratedFailurePercentage');
+    expect(map).not.toHaveProperty('ToleratedFailureCount');
+    expect(LAUNCH_MAX_CONCURRENCY * STARTS_PER_WORKER_PER_SECOND).toBeLessThanOrEqual(START_EXECUTION_REFILL_PER_SECOND);
+  });
+
+  it('hand each launch batch to the launch worker with ids only, retrying failed batches', () => {
+    // Prepare
+    const { stack } = synthesized;
+    const launcher = definitions.get(logicalIdOf(stack, stack.launcher.stateMachine));
+
+    // Act
+    const processor = ((launcher?.States as Record<string, { ItemProcessor: { States: Record<string, Record<string, unknown>> } }>).StartJourneys)?.ItemProcessor.States.StartBatch;
+
+    // Assess
+    expect(processor).toMatchObject({
+      Type: 'Task',
+      Resource: `arn:aws:lambda:us-east-1:111122223333:function:${logicalIdOf(stack, stack.launcher.launchFunction)}`,
+      Retry: expect.arrayContaining([expect.objectContaining({ ErrorEquals: ['States.TaskFailed'], MaxAttempts: 3 })]),
+    });
+  });
+});
