@@ -1,0 +1,84 @@
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { routesOf } from '../../lib/ingest/journey-routes';
+import { CATALOG } from '../../workflows';
+import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
+import { fakeStepFunctions } from './fake-step-functions';
+
+const sfn = fakeStepFunctions();
+const sqsMock = mockClient(SQSClient);
+const deadLetterQueueUrl = 'https://sqs.us-east-1.amazonaws.com/111122223333/ingest-dead-letters';
+const arnOf = (journey: string) => `arn:aws:states:us-east-1:111122223333:stateMachine:${journey}`;
+
+let dynamo: DynaliteHarness;
+let savedEnvironment: NodeJS.ProcessEnv;
+let ingestEvent: typeof import('../../functions/ingest/index').ingestEvent;
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  const tableName = await createCustomerTable(dynamo.client, 'handler');
+  // The handler reads its environment once, at load, as in Lambda; the SDK reads the endpoint from it too.
+  savedEnvironment = { ...process.env };
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    CUSTOMER_TABLE_NAME: tableName,
+    JOURNEY_ROUTES: JSON.stringify(routesOf(CATALOG, arnOf)),
+    DEAD_LETTER_QUEUE_URL: deadLetterQueueUrl,
+  });
+  ({ ingestEvent } = await import('../../functions/ingest/index'));
+});
+afterAll(async () => {
+  process.env = savedEnvironment;
+  await dynamo.stop();
+});
+beforeEach(() => {
+  sqsMock.reset();
+  sqsMock.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
+  sfn.reset();
+});
+
+describe('ingest function', () => {
+  it('dead-letters an invalid event with the reason, and returns instead of throwing so it is not retried', async () => {
+    // Prepare
+    const event = { id: 'eb-1', 'detail-type': 'order_placed', source: 'shop', time: '2026-03-02T10:00:00Z', detail: { customerId: 'c-001', profile: { email: 'no' } } };
+
+    // Act
+    const result = await ingestEvent(event);
+
+    // Assess
+    expect(result).toEqual({ status: 'rejected', reason: expect.stringMatching(/^detail\.profile\.email: /) });
+    expect(sqsMock).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+    expect(sqsMock).toHaveReceivedCommandWith(SendMessageCommand, {
+      QueueUrl: deadLetterQueueUrl,
+      MessageBody: JSON.stringify(event),
+      MessageAttributes: {
+        reason: { DataType: 'String', StringValue: expect.stringMatching(/^detail\.profile\.email: /) },
+        rejectedBy: { DataType: 'String', StringValue: 'ingest' },
+        customerId: { DataType: 'String', StringValue: 'c-001' },
+      },
+    });
+    expect(sfn.started).toEqual([]);
+  });
+
+  it('ingests a valid sign-up and starts welcome, dead-lettering nothing', async () => {
+    // Act
+    const result = await ingestEvent({
+      id: 'eb-2',
+      'detail-type': 'signed_up',
+      source: 'web',
+      time: '2026-03-02T10:00:00Z',
+      detail: { customerId: 'c-002', eventId: 'signup-2', profile: { timezone: 'Europe/Paris' } },
+    });
+
+    // Assess
+    expect(result).toMatchObject({ status: 'ingested', profile: 'created', journeys: [{ journey: 'welcome', execution: 'welcome-c-002-signup-2', outcome: 'started' }] });
+    expect(sqsMock).not.toHaveReceivedCommand(SendMessageCommand);
+    expect(sfn.started.map((start) => start.name)).toEqual(['welcome-c-002-signup-2']);
+  });
+});
