@@ -13,14 +13,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, ResourceInUseException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { LocalSmsOutbox, PROVIDER_CLIENT_CONFIG, SesEmailSender, SqsDirectMailSender } from '../channels';
-import type { DeliveryPorts } from '../delivery/deliver-message';
+import type { DeliveryOutcome, DeliveryPorts } from '../delivery/deliver-message';
 import { SendEnvironmentSchema, type SendEnvironment } from '../delivery/send-environment';
 import type { CustomerEvent } from '../ingest/customer-event';
 import { scanForInactivity, type InactivityLaunch } from '../ingest/inactivity-scan';
@@ -31,13 +31,14 @@ import { launchBatch, type LaunchBatchResult } from '../ingest/launch-batch';
 import { LAUNCH_BATCH_SIZE } from '../ingest/launch-sizing';
 import type { JsonValue } from '../journeys/asl';
 import type { Journey } from '../journeys/format';
+import type { SendStepPayload } from '../journeys/send-contract';
 import { bindJourneyTasks, localExecutionContext } from '../journeys/local-bindings';
 import { CustomerStore } from '../store/customer-store';
 import { loadTemplateCatalog } from '../templates/catalog';
 import type { LinkConfig } from '../unsubscribe';
 import { CATALOG } from '../../workflows';
 import { parseAudienceCsv } from './audience-csv';
-import { LOCAL_CLIENT_CONFIG } from './clients';
+import { ignoreServerClock, LOCAL_CLIENT_CONFIG, localDynamoDBClientFor, retryAtOnce } from './clients';
 import { DATA_FILES } from './data-files';
 import { startDynamoDBEmulator, startSesEmulator, startSqsS3Emulator, type RunningEmulator, type SesEmulator } from './emulators';
 import { resolveEnvironment, type LocalValue } from './local-values';
@@ -93,6 +94,8 @@ export interface LocalRuntimeOptions {
   readonly inactivityScan?: boolean;
   /** Run again the executions a previous process left running. @default true */
   readonly resumeInterrupted?: boolean;
+  /** Told every send step's answer. */
+  readonly onSendStep?: (payload: SendStepPayload, outcome: DeliveryOutcome) => void;
   /** Called for every execution that ends. */
   readonly onExecutionEnded?: (record: ExecutionRecord) => void;
   /** Called when a scheduled job or an event fails (the run goes on). */
@@ -165,10 +168,10 @@ export class LocalRuntime {
       const sqsS3: RunningEmulator = await startSqsS3Emulator({ port: options.ports?.sqsS3 });
       stops.push(() => sqsS3.stop());
 
-      const dynamodb = new DynamoDBClient({ ...LOCAL_CLIENT_CONFIG, endpoint: dynamo.endpoint });
-      const sesClient = new SESv2Client({ ...PROVIDER_CLIENT_CONFIG, ...LOCAL_CLIENT_CONFIG, endpoint: ses.endpoint });
-      const sqs = new SQSClient({ ...PROVIDER_CLIENT_CONFIG, ...LOCAL_CLIENT_CONFIG, endpoint: sqsS3.endpoint });
-      const s3 = new S3Client({ ...LOCAL_CLIENT_CONFIG, endpoint: sqsS3.endpoint, forcePathStyle: true });
+      const dynamodb = localDynamoDBClientFor(dynamo.endpoint);
+      const sesClient = ignoreServerClock(new SESv2Client({ ...PROVIDER_CLIENT_CONFIG, ...LOCAL_CLIENT_CONFIG, endpoint: ses.endpoint }));
+      const sqs = ignoreServerClock(new SQSClient({ ...PROVIDER_CLIENT_CONFIG, ...LOCAL_CLIENT_CONFIG, endpoint: sqsS3.endpoint }));
+      const s3 = ignoreServerClock(new S3Client({ ...LOCAL_CLIENT_CONFIG, endpoint: sqsS3.endpoint, forcePathStyle: true, retryStrategy: retryAtOnce() }));
       stops.push(async () => [dynamodb, sesClient, sqs, s3].forEach((client) => client.destroy()));
 
       // Resources, from the template.
@@ -214,7 +217,7 @@ export class LocalRuntime {
       stops.push(() => stepFunctions.flush());
       const sfnServer: StepFunctionsServer = await startStepFunctionsServer(stepFunctions, { port: options.ports?.stepFunctions });
       stops.push(() => sfnServer.close());
-      const sfn = new SFNClient({ ...LOCAL_CLIENT_CONFIG, endpoint: sfnServer.endpoint });
+      const sfn = ignoreServerClock(new SFNClient({ ...LOCAL_CLIENT_CONFIG, endpoint: sfnServer.endpoint, retryStrategy: retryAtOnce() }));
       stops.push(async () => sfn.destroy());
 
       const store = new CustomerStore({ client: dynamodb, tableName });
@@ -257,7 +260,10 @@ export class LocalRuntime {
             taskHandlers: (execution) =>
               bindJourneyTasks(
                 definition,
-                journeyTaskHandlers({ delivery, effects, dynamodb, tableName, stepFunctions, work, now }, runtimeRef.current?.counters),
+                journeyTaskHandlers(
+                  { delivery, effects, dynamodb, tableName, stepFunctions, work, now, onSendStep: options.onSendStep },
+                  runtimeRef.current?.counters,
+                ),
                 { name: execution.name, startTime: execution.startDate },
               ),
             context: (execution) => localExecutionContext({ name: execution.name, startTime: execution.startDate }, execution.input),
@@ -325,6 +331,11 @@ export class LocalRuntime {
   /** The ingest function's work for one customer event, queued under the customer. */
   ingestEvent(event: CustomerEvent): Promise<IngestOutcome> {
     return this.work.run(event.customerId, () => ingestCustomerEvent(this.ingestPorts(), event));
+  }
+
+  /** The ingest code for one event, inside a work item of the event's customer (an agenda item). */
+  ingestInWorkItem(event: CustomerEvent): Promise<IngestOutcome> {
+    return ingestCustomerEvent(this.ingestPorts(), event);
   }
 
   /** The ports the ingest code runs on. */

@@ -37,6 +37,7 @@ export interface SchedulerOptions {
 
 /** Idle turns in a row after which the process counts as quiescent. */
 const QUIET_TURNS = 2;
+
 /** Longest real pause of a paced scheduler between looks at its work. */
 const PACED_POLL_MS = 25;
 
@@ -96,6 +97,8 @@ export class Scheduler {
     for (;;) {
       await realTurn();
       if (this.failure !== undefined) throw this.failure;
+      // Asked to stop: return even with work in flight (the caller is shutting down).
+      if (this.stopping) return;
       this.clock.fireDue();
       if (!this.work.idle) {
         quietTurns = 0;
@@ -103,7 +106,6 @@ export class Scheduler {
       }
       quietTurns += 1;
       if (quietTurns < QUIET_TURNS) continue;
-      if (this.stopping) return;
       const nextItem = this.peek()?.at;
       const nextTimer = this.clock.nextTimerAt();
       const next = Math.min(nextItem ?? Infinity, nextTimer ?? Infinity);

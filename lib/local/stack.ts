@@ -35,6 +35,7 @@ export interface LocalStackOptions {
   readonly concurrency?: number;
   readonly onExecutionEnded?: LocalRuntimeOptions['onExecutionEnded'];
   readonly onError?: LocalRuntimeOptions['onError'];
+  readonly onSendStep?: LocalRuntimeOptions['onSendStep'];
 }
 
 /** A running local stack. */
@@ -73,6 +74,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       publicBaseUrl: http.url,
       onExecutionEnded: options.onExecutionEnded,
       onError: options.onError,
+      onSendStep: options.onSendStep,
     });
   } catch (error) {
     await http.close();

@@ -11,11 +11,12 @@
  * over from an earlier wait of the same execution can never resume a later one.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { deliverMessage, type DeliveryPorts } from '../delivery/deliver-message';
+import { deliverMessage, type DeliveryOutcome, type DeliveryPorts } from '../delivery/deliver-message';
 import { toStepResult } from '../delivery/step-result';
 import { storeTaskToken } from '../ingest/task-tokens';
 import { performJourneyEffect, type JourneyEffectsPorts } from '../journeys/effects';
 import { WaitForEventTimeoutError, type JourneyTaskHandlers } from '../journeys/local-bindings';
+import type { SendStepPayload } from '../journeys/send-contract';
 import type { LocalStepFunctions } from './step-functions';
 import type { WorkQueue } from './work-queue';
 
@@ -28,6 +29,8 @@ export interface TaskHandlerPorts {
   readonly stepFunctions: LocalStepFunctions;
   readonly work: WorkQueue;
   readonly now: () => Date;
+  /** Told every send step's answer (the running summary of `npm start`). */
+  readonly onSendStep?: (payload: SendStepPayload, outcome: DeliveryOutcome) => void;
 }
 
 /** Counts of what the handlers did, for progress lines and the bench. */
@@ -44,7 +47,9 @@ export function journeyTaskHandlers(ports: TaskHandlerPorts, counters?: TaskCoun
     send: (payload) =>
       ports.work.run(payload.customerId, async () => {
         if (counters) counters.sends += 1;
-        return toStepResult(await deliverMessage(ports.delivery, payload));
+        const outcome = await deliverMessage(ports.delivery, payload);
+        ports.onSendStep?.(payload, outcome);
+        return toStepResult(outcome);
       }),
     journeyEffects: (payload) =>
       ports.work.run(payload.customerId, async () => {

@@ -46,6 +46,11 @@ export class WorkQueue {
     return this.completedCount;
   }
 
+  /** What runs and what waits, by key (for diagnostics). */
+  describe(): { running: string[]; waiting: string[] } {
+    return { running: [...this.activeKeys], waiting: this.waiting.map((item) => item.key) };
+  }
+
   /** Queues `work` under `key` (a customer id) and resolves with its result once it ran. */
   run<T>(key: string, work: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {

@@ -1,0 +1,142 @@
+/**
+ * What `npm start` runs (scripts/start.ts parses its options): Overture on this machine with a
+ * demo. It synthesizes the app, starts the local stack (data kept in `.overture/`), seeds a demo
+ * audience on the first start, plays a stream of customer events and runs the catalog journeys
+ * with compressed time (one virtual hour per real second by default), printing where to look and
+ * a running summary until Ctrl-C. A second start reuses the data and goes on from the saved
+ * virtual time; demo events already played are not played again (and replaying one changes nothing).
+ */
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { runUntilSignal } from '../cli/stack-commands';
+import { processIO } from '../cli/io';
+import { buildDemo, seedDemoCustomer } from './demo';
+import { startLocalStack } from './stack';
+import { RunningSummary } from './summary';
+import { realDelay } from './virtual-clock';
+
+const DemoStateSchema = z.object({ seed: z.number().int(), customers: z.number().int(), start: z.iso.datetime(), seeded: z.boolean() });
+type DemoState = z.infer<typeof DemoStateSchema>;
+
+/** Events a restart plays again before the saved clock, in case the last ones were cut short. */
+const REPLAY_MARGIN_MS = 3_600_000;
+
+/** Options of {@link startDemo} (the flags of `npm start`). */
+export interface DemoStartOptions {
+  readonly data: string;
+  readonly port: number;
+  readonly rate: number;
+  readonly customers: number;
+  readonly seed: number;
+  readonly reset?: boolean;
+}
+
+async function readDemoState(file: string): Promise<DemoState | undefined> {
+  try {
+    return DemoStateSchema.parse(JSON.parse(await readFile(file, 'utf8')));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs the demo until Ctrl-C; see the module comment. */
+export async function startDemo(options: DemoStartOptions): Promise<void> {
+  const began = performance.now();
+  const say = (line: string): void => {
+    process.stdout.write(`${line}\n`);
+  };
+  const dataDir = path.resolve(options.data);
+  if (options.reset) await rm(dataDir, { recursive: true, force: true });
+  await mkdir(dataDir, { recursive: true });
+  const demoFile = path.join(dataDir, 'demo.json');
+  const previous = await readDemoState(demoFile);
+
+  say(previous ? `Overture: starting again on the data in ${dataDir}` : `Overture: first start; data goes to ${dataDir}`);
+  say('Synthesizing the CDK app and starting the emulators (dynalite, aws-ses-v2-local, fauxqs)…');
+  const summary = new RunningSummary();
+  let ended = 0;
+  const stack = await startLocalStack({
+    dataDir,
+    port: options.port,
+    rate: options.rate,
+    start: previous ? new Date(previous.start) : new Date(Math.floor(Date.now() / 60_000) * 60_000),
+    onSendStep: (payload, outcome) => summary.record(payload, outcome),
+    onExecutionEnded: () => {
+      ended += 1;
+    },
+    onError: (error, what) => process.stderr.write(`${what}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`),
+  });
+  const { runtime } = stack;
+  await summary.loadFrom(runtime.clients.dynamodb, runtime.tableName);
+
+  const state: DemoState = previous ?? { seed: options.seed, customers: options.customers, start: runtime.now().toISOString(), seeded: false };
+  await writeFile(demoFile, JSON.stringify(state), 'utf8');
+  const demo = buildDemo(state.customers, state.seed);
+  const start = new Date(state.start);
+  if (!state.seeded) {
+    say(`Seeding ${demo.customers.length} demo customers (consents with proof, preferences, time zones, channels)…`);
+    for (const customer of demo.customers) await runtime.work.run(customer.id, () => seedDemoCustomer(runtime.store, customer, start));
+    await writeFile(demoFile, JSON.stringify({ ...state, seeded: true }), 'utf8');
+  }
+  const from = runtime.clock.nowMs() - REPLAY_MARGIN_MS;
+  let scheduled = 0;
+  for (const { offsetMs, event } of demo.events) {
+    const at = start.getTime() + offsetMs;
+    if (at < from) continue;
+    scheduled += 1;
+    runtime.schedule({
+      at,
+      order: [event.customerId, event.eventId],
+      key: event.customerId,
+      run: async () => {
+        await runtime.ingestInWorkItem({ ...event, occurredAt: new Date(at).toISOString() });
+      },
+    });
+  }
+
+  say('');
+  say(`Ready after ${((performance.now() - began) / 1000).toFixed(1)} s. Virtual time ${runtime.now().toISOString()}, running at ${options.rate}× real time (${(options.rate / 3600).toFixed(2)} virtual hours per second).`);
+  say(`${scheduled} demo customer events to play over the coming virtual weeks; the catalog journeys run as they arrive.`);
+  say('Where to look:');
+  say(`  mailbox (every email sent)        ${stack.urls.mailbox}`);
+  say(`  SMS outbox (JSON lines)           ${stack.smsOutbox}`);
+  say(`  consent API / preference centre   ${stack.urls.api}/`);
+  say('  executions by journey and state   npx overture status');
+  say('  why a customer got what they got  npx overture why demo-0001');
+  say('Ctrl-C stops; the next npm start goes on from here with everything kept.');
+  say('');
+
+  let stopped = false;
+  const watchFirstEmail = async (): Promise<void> => {
+    const count = async (): Promise<number> => {
+      const response = await fetch(`${stack.endpoints.ses}/store`).catch(() => undefined);
+      const body: unknown = await response?.json().catch(() => undefined);
+      return z.object({ emails: z.array(z.unknown()) }).safeParse(body).data?.emails.length ?? 0;
+    };
+    const before = await count();
+    while (!stopped) {
+      if ((await count()) > before) {
+        say(`First email in the mailbox ${((performance.now() - began) / 1000).toFixed(1)} s after npm start.`);
+        return;
+      }
+      await realDelay(200);
+    }
+  };
+  const report = async (): Promise<void> => {
+    while (!stopped) {
+      await realDelay(3000);
+      if (stopped) return;
+      const running = runtime.stepFunctions.runningCount;
+      say(`[${runtime.now().toISOString().slice(0, 16).replace('T', ' ')} UTC] executions ${running} running, ${ended} ended · ${summary.line()}`);
+    }
+  };
+  const watchers = Promise.all([watchFirstEmail(), report()]);
+  try {
+    await runUntilSignal(stack, processIO);
+  } finally {
+    stopped = true;
+    await watchers;
+    say(`Stopped at virtual ${runtime.now().toISOString()} · ${summary.line()}`);
+  }
+}
