@@ -29,7 +29,9 @@ const ports = {
 export async function scan(): Promise<InactivityLaunch[]> {
   const launches = await scanForInactivity(ports);
   for (const launch of launches) {
-    tools.metrics.singleMetric().addDimension('journey', launch.journey).addMetric('inactive_customers', MetricUnit.Count, launch.lapsed);
+    if (launch.outcome === 'launched') {
+      tools.metrics.singleMetric().addDimension('journey', launch.journey).addMetric('inactive_customers', MetricUnit.Count, launch.lapsed);
+    }
     tools.logger.info('inactivity scan', { ...launch });
   }
   return launches;

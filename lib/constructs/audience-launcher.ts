@@ -122,6 +122,8 @@ export class AudienceLauncher extends Construct {
         key: JsonPath.stringAt('$.audienceKey'),
         csvHeaders: CsvHeaders.useFirstRow(),
       }),
+      // Only the id travels on: whatever else a marketer's file holds never reaches an execution.
+      itemSelector: { 'customerId.$': '$$.Map.Item.Value.customerId' },
       itemBatcher: new ItemBatcher({
         maxItemsPerBatch: LAUNCH_BATCH_SIZE,
         batchInput: {

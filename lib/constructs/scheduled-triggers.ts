@@ -57,8 +57,6 @@ export class ScheduledTriggers extends Construct {
       logRetention: props.logRetention,
       timeout: Duration.minutes(15),
       deadLetterQueue: this.deadLetters.queue,
-      // One scan at a time: a second would read the table again for nothing.
-      reservedConcurrentExecutions: 1,
       environment: {
         [ENVIRONMENT_VARIABLES.audienceBucket]: props.launcher.bucket.bucketName,
         [ENVIRONMENT_VARIABLES.launcherStateMachineArn]: props.launcher.stateMachine.stateMachineArn,

@@ -4,11 +4,12 @@
  * the same audience launcher as a marketer's launch.
  *
  * It reads `lastEvent.<event>` attribute items (kept by ingest, see effects.ts) with a parallel
- * Scan filtered on the sort key and `changedAt`, writes the matches to an audience CSV in S3 and
- * starts the launcher with a name of the journey and the day, so a rerun the same day launches
- * nothing twice. A lapse is caught on the day it happens and for {@link INACTIVITY_LOOKBACK_DAYS}
- * more days (a missed scan catches up); the entry key is the day of the last event, so the same
- * lapse never enters twice, and the journey's re-entry rule keeps later lapses apart.
+ * Scan filtered on the sort key and `changedAt`. Customers are grouped by the day of their last
+ * event (the lapse day): each day's group becomes one audience CSV and one launcher execution
+ * named after the journey and that day, which is also the launch id and so the entry key. A lapse
+ * is found on the day it happens and for {@link INACTIVITY_LOOKBACK_DAYS} more days (so a missed
+ * scan catches up), but its launch name repeats, so it is launched once; the journey's re-entry
+ * rule keeps later lapses of the same customer apart.
  *
  * Trade-off: a Scan reads the whole table once a day. That costs about one read unit per 8 KB
  * of table (eventually consistent) — for a million customers with a few dozen small items each,
@@ -51,18 +52,27 @@ export interface Lapse {
   readonly lastEventDay: string;
 }
 
-/** What the scan did for one journey. */
+/** What the scan did for one journey and lapse day. */
 export interface InactivityLaunch {
   readonly journey: string;
+  /** The day the customers' last event happened (`20260302`). */
+  readonly lapseDay: string;
   readonly lapsed: number;
-  /** `launched`, `already_launched` today, or `none` when nobody lapsed. */
-  readonly outcome: 'launched' | 'already_launched' | 'none';
-  readonly audienceKey?: string;
+  /** `launched`, or `already_launched` by an earlier scan. */
+  readonly outcome: 'launched' | 'already_launched';
+  readonly audienceKey: string;
+  /** The launcher execution's name: the launch id and the customers' entry key. */
+  readonly launchId: string;
 }
 
-/** The S3 key of a scan's audience file. */
-export function inactivityAudienceKey(journey: string, day: string): string {
-  return `inactivity/${journey}/${day}.csv`;
+/** The S3 key of the audience of one journey and lapse day. */
+export function inactivityAudienceKey(journey: string, lapseDay: string): string {
+  return `inactivity/${journey}/${lapseDay}.csv`;
+}
+
+/** The launch id (launcher execution name) of one journey and lapse day. */
+export function inactivityLaunchId(journey: string, lapseDay: string): string {
+  return `inactive-${journey}-${lapseDay}`;
 }
 
 function dayOf(instant: string): string {
@@ -111,39 +121,41 @@ export async function findLapses(
   return found.flat().sort((a, b) => a.customerId.localeCompare(b.customerId));
 }
 
-/** The audience CSV of `lapses`: a header row, then one customer per row with its entry key. */
-export function lapseAudienceCsv(lapses: readonly Lapse[]): string {
-  return ['customerId,entryKey', ...lapses.map((lapse) => `${lapse.customerId},inactive-${lapse.lastEventDay}`)].join('\n') + '\n';
+/** An audience CSV: a header row, then one customer id per row. */
+export function audienceCsv(customerIds: readonly string[]): string {
+  return ['customerId', ...customerIds].join('\n') + '\n';
 }
 
-/** Runs the scan for every journey with an inactivity entry and launches each audience found. */
+/** Runs the scan for every journey with an inactivity entry and launches each lapse day found. */
 export async function scanForInactivity(ports: InactivityScanPorts): Promise<InactivityLaunch[]> {
   const now = ports.now();
-  const today = dayOf(now.toISOString());
   const launches: InactivityLaunch[] = [];
   for (const route of ports.routes) {
     if (route.trigger.kind !== 'inactivity') continue;
-    const lapses = await findLapses(ports, route.trigger, now);
-    if (lapses.length === 0) {
-      launches.push({ journey: route.journey, lapsed: 0, outcome: 'none' });
-      continue;
+    const byDay = new Map<string, string[]>();
+    for (const lapse of await findLapses(ports, route.trigger, now)) {
+      byDay.set(lapse.lastEventDay, [...(byDay.get(lapse.lastEventDay) ?? []), lapse.customerId]);
     }
-    const audienceKey = inactivityAudienceKey(route.journey, today);
-    await ports.s3.send(
-      new PutObjectCommand({ Bucket: ports.audienceBucket, Key: audienceKey, Body: lapseAudienceCsv(lapses), ContentType: 'text/csv' }),
-    );
-    try {
-      await ports.sfn.send(
-        new StartExecutionCommand({
-          stateMachineArn: ports.launcherArn,
-          name: `inactivity-${route.journey}-${today}`,
-          input: JSON.stringify({ journey: route.journey, audienceKey }),
-        }),
+    for (const [lapseDay, customerIds] of [...byDay].sort(([a], [b]) => a.localeCompare(b))) {
+      const audienceKey = inactivityAudienceKey(route.journey, lapseDay);
+      const launchId = inactivityLaunchId(route.journey, lapseDay);
+      const launch = { journey: route.journey, lapseDay, lapsed: customerIds.length, audienceKey, launchId };
+      await ports.s3.send(
+        new PutObjectCommand({ Bucket: ports.audienceBucket, Key: audienceKey, Body: audienceCsv(customerIds), ContentType: 'text/csv' }),
       );
-      launches.push({ journey: route.journey, lapsed: lapses.length, outcome: 'launched', audienceKey });
-    } catch (error) {
-      if (!(error instanceof ExecutionAlreadyExists)) throw error;
-      launches.push({ journey: route.journey, lapsed: lapses.length, outcome: 'already_launched', audienceKey });
+      try {
+        await ports.sfn.send(
+          new StartExecutionCommand({
+            stateMachineArn: ports.launcherArn,
+            name: launchId,
+            input: JSON.stringify({ journey: route.journey, audienceKey }),
+          }),
+        );
+        launches.push({ ...launch, outcome: 'launched' });
+      } catch (error) {
+        if (!(error instanceof ExecutionAlreadyExists)) throw error;
+        launches.push({ ...launch, outcome: 'already_launched' });
+      }
     }
   }
   return launches;

@@ -1,12 +1,12 @@
 /**
  * One batch of an audience launch: the launcher state machine's Distributed Map reads the
- * audience CSV from S3, batches its rows (ItemBatcher) and hands each batch to the launch worker,
- * which starts the journey for every customer in it (see start-journey.ts). The entry key of a
- * row is its `entryKey` column when present (the inactivity scan writes one per customer), else
- * the launch id — the launcher execution's name, so relaunching the same launch starts nothing
- * twice.
+ * audience CSV from S3, keeps only the `customerId` column of each row (ItemSelector, so no other
+ * column reaches an execution's input), batches them (ItemBatcher) and hands each batch to the
+ * launch worker, which starts the journey for every customer in it (see start-journey.ts). The
+ * entry key is the launch id — the launcher execution's name — so relaunching the same launch
+ * starts nothing twice.
  *
- * An audience file holds ids only:
+ * An audience file names customers by id:
  *
  * ```csv
  * customerId
@@ -29,16 +29,13 @@ export const LaunchBatchSchema = z.object({
     /** The launcher execution's start time: when the audience enters. */
     launchedAt: InstantSchema,
   }),
-  /** CSV rows as objects keyed by the header row; validated one by one. */
-  Items: z.array(z.record(z.string(), z.unknown())).max(10_000),
+  /** `{ customerId }` per CSV row (the launcher's ItemSelector); validated one by one. */
+  Items: z.array(z.unknown()).max(10_000),
 });
 export type LaunchBatch = z.infer<typeof LaunchBatchSchema>;
 
-/** One audience row. */
-export const AudienceRowSchema = z.object({
-  customerId: CustomerIdSchema,
-  entryKey: z.string().min(1).max(128).optional(),
-});
+/** One audience row, as the ItemSelector passes it. */
+export const AudienceRowSchema = z.object({ customerId: CustomerIdSchema });
 
 /** Counts of one batch (the Map's result; ids stay out of it). */
 export interface LaunchBatchResult {
@@ -85,7 +82,7 @@ export async function launchBatch(
     const { outcome } = await startJourney(ports, {
       route,
       customerId: row.data.customerId,
-      entryKey: row.data.entryKey ?? launchId,
+      entryKey: launchId,
       at: launchedAt,
     });
     counts[outcome] += 1;

@@ -109,7 +109,6 @@ describe('scheduled triggers', () => {
     // Assess
     expect(scan?.Properties).toMatchObject({
       Timeout: 900,
-      ReservedConcurrentExecutions: 1,
       Environment: {
         Variables: expect.objectContaining({
           AUDIENCE_BUCKET_NAME: { Ref: logicalIdOf(stack, stack.launcher.bucket) },

@@ -36,7 +36,7 @@ describe('state machines', () => {
     });
   });
 
-  it('launch audiences with a Distributed Map over the CSV in S3, in batches, at the StartExecution refill rate', () => {
+  it('launch audiences with a Distributed Map over the CSV in S3, ids only, in batches, at the StartExecution refill rate', () => {
     // Prepare
     const { stack } = synthesized;
     const launcher = definitions.get(logicalIdOf(stack, stack.launcher.stateMachine));
@@ -54,6 +54,7 @@ describe('state machines', () => {
         ReaderConfig: { InputType: 'CSV', CSVHeaderLocation: 'FIRST_ROW' },
         Parameters: { Bucket: logicalIdOf(stack, stack.launcher.bucket).toLowerCase(), 'Key.$': '$.audienceKey' },
       },
+      ItemSelector: { 'customerId.$': '$$.Map.Item.Value.customerId' },
       ItemBatcher: {
         MaxItemsPerBatch: LAUNCH_BATCH_SIZE,
         BatchInput: { 'journey.$': '$.journey', 'launchId.$': '$$.Execution.Name', 'launchedAt.$': '$$.Execution.StartTime' },

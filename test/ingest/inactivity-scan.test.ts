@@ -1,7 +1,7 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { findLapses, lapseAudienceCsv, scanForInactivity, type InactivityScanPorts } from '../../lib/ingest/inactivity-scan';
+import { audienceCsv, findLapses, scanForInactivity, type InactivityScanPorts } from '../../lib/ingest/inactivity-scan';
 import { routesOf } from '../../lib/ingest/journey-routes';
 import { lastEventAttribute } from '../../lib/journeys/effects';
 import { CustomerStore } from '../../lib/store/customer-store';
@@ -78,24 +78,30 @@ describe('inactivity scan', () => {
     expect(lapses).toEqual([]);
   });
 
-  it('writes the audience with one entry key per lapse and launches win-back once a day', async () => {
+  it('writes one audience per lapse day and launches it once, named after the journey and the day', async () => {
     // Prepare
     await lastOrdered('c-001', WIN_BACK_INACTIVE_DAYS + 1);
+    await lastOrdered('c-002', WIN_BACK_INACTIVE_DAYS + 1);
+    await lastOrdered('c-003', WIN_BACK_INACTIVE_DAYS + 3);
 
     // Act
     const first = await scanForInactivity(ports);
-    const rerun = await scanForInactivity(ports);
+    const nextDay = await scanForInactivity({ ...ports, now: () => new Date(now.getTime() + DAY_MS) });
 
     // Assess
-    expect(first).toEqual([{ journey: 'win-back', lapsed: 1, outcome: 'launched', audienceKey: 'inactivity/win-back/20260601.csv' }]);
-    expect(rerun[0]?.outcome).toBe('already_launched');
+    expect(first).toEqual([
+      { journey: 'win-back', lapseDay: '20260228', lapsed: 1, outcome: 'launched', audienceKey: 'inactivity/win-back/20260228.csv', launchId: 'inactive-win-back-20260228' },
+      { journey: 'win-back', lapseDay: '20260302', lapsed: 2, outcome: 'launched', audienceKey: 'inactivity/win-back/20260302.csv', launchId: 'inactive-win-back-20260302' },
+    ]);
+    expect(nextDay.map((launch) => launch.outcome)).toEqual(['already_launched', 'already_launched']);
     expect(s3Mock).toHaveReceivedCommandWith(PutObjectCommand, {
       Bucket: 'audiences',
-      Key: 'inactivity/win-back/20260601.csv',
-      Body: 'customerId,entryKey\nc-001,inactive-20260302\n',
+      Key: 'inactivity/win-back/20260302.csv',
+      Body: 'customerId\nc-001\nc-002\n',
     });
     expect(sfn.started).toEqual([
-      { stateMachineArn: launcherArn, name: 'inactivity-win-back-20260601', input: '{"journey":"win-back","audienceKey":"inactivity/win-back/20260601.csv"}' },
+      { stateMachineArn: launcherArn, name: 'inactive-win-back-20260228', input: '{"journey":"win-back","audienceKey":"inactivity/win-back/20260228.csv"}' },
+      { stateMachineArn: launcherArn, name: 'inactive-win-back-20260302', input: '{"journey":"win-back","audienceKey":"inactivity/win-back/20260302.csv"}' },
     ]);
   });
 
@@ -104,12 +110,12 @@ describe('inactivity scan', () => {
     const launches = await scanForInactivity(ports);
 
     // Assess
-    expect(launches).toEqual([{ journey: 'win-back', lapsed: 0, outcome: 'none' }]);
+    expect(launches).toEqual([]);
     expect(s3Mock).not.toHaveReceivedCommand(PutObjectCommand);
     expect(sfn.started).toEqual([]);
   });
 
   it('writes a header row and ids only', () => {
-    expect(lapseAudienceCsv([{ customerId: 'c-9', lastEventDay: '20260101' }])).toBe('customerId,entryKey\nc-9,inactive-20260101\n');
+    expect(audienceCsv(['c-9', 'c-10'])).toBe('customerId\nc-9\nc-10\n');
   });
 });

@@ -51,21 +51,21 @@ describe('launchBatch', () => {
     expect(sfn.started).toHaveLength(1);
   });
 
-  it('uses a row\'s own entry key when the audience has one, and applies the re-entry rule', async () => {
+  it('applies the journey\'s re-entry rule across launches', async () => {
     // Prepare
-    await launchBatch(ports(), batch('win-back', [{ customerId: 'c-001', entryKey: 'inactive-20251201' }]));
+    await launchBatch(ports(), batch('win-back', [{ customerId: 'c-001' }], 'inactive-win-back-20251201'));
 
     // Act
-    const secondLapse = await launchBatch(ports(), batch('win-back', [{ customerId: 'c-001', entryKey: 'inactive-20251202' }]));
+    const secondLapse = await launchBatch(ports(), batch('win-back', [{ customerId: 'c-001' }], 'inactive-win-back-20251202'));
 
     // Assess
-    expect(sfn.started.map((start) => start.name)).toEqual(['win-back-c-001-inactive-20251201']);
+    expect(sfn.started.map((start) => start.name)).toEqual(['win-back-c-001-inactive-win-back-20251201']);
     expect(secondLapse.notEligible).toBe(1);
   });
 
   it('counts rows without a valid customer id by index and starts the rest', async () => {
     // Act
-    const result = await launchBatch(ports(), batch('loyalty', [{ customerId: 'not valid!' }, { customerId: 'c-001' }, { email: 'x@example.com' }]));
+    const result = await launchBatch(ports(), batch('loyalty', [{ customerId: 'not valid!' }, { customerId: 'c-001' }, {}]));
 
     // Assess
     expect(result).toEqual({ started: 1, alreadyStarted: 0, notEligible: 0, invalidRows: [0, 2] });
