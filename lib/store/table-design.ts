@@ -16,6 +16,12 @@
  * | `ATTRIBUTE_HISTORY#<name>#<at>#<value hash>`      | one attribute change                   |     |
  * | `SEND#<idempotency key>`                          | send-ledger entry                      | yes |
  * | `DECISION#<at>#<hash of execution, step, outcome>`| gate decision of a Send step           | yes |
+ * | `ENTRY#<journey>`                                 | re-entry claim of a journey (ingest)   |     |
+ * | `WAIT#<event>#<execution>`                        | task token of a wait-for-event step    |     |
+ * | `JOURNEY#<execution>#<step>#<record>`             | stage change, goal or exit of a journey |    |
+ *
+ * Besides customer partitions, the phone index (lib/store/phone-index.ts) keeps one partition
+ * per number, `pk = PHONE#<E.164>`, `sk = PHONE_INDEX`, so inbound SMS keywords find the customer.
  *
  * Everything the permission gate and the send path read at send time is under `STATE#`, so one
  * strongly consistent Query (`begins_with(sk, "STATE#")`) returns it; the histories grow under
