@@ -40,7 +40,10 @@ export function buildProgram(io: CliIO): Command {
     .argument('<scenario>', 'scenario file (JSON; see "overture schema scenario")')
     .option('--out <report>', 'write the report here instead of stdout')
     .option('--quiet', 'no progress on stderr')
-    .action(async (scenario: string, options: { out?: string; quiet?: boolean }) => (await commands.simulate()).simulateCommand(io, scenario, options));
+    .option('--cdk-out <dir>', 'where the synthesized cloud assembly is written', 'cdk.out')
+    .action(async (scenario: string, options: { out?: string; quiet?: boolean; cdkOut: string }) =>
+      (await commands.simulate()).simulateCommand(io, scenario, { out: options.out, quiet: options.quiet, outdir: options.cdkOut }),
+    );
 
   program
     .command('schema')

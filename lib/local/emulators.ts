@@ -86,7 +86,7 @@ function packageDirectory(name: string): string {
 const FAUXQS_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 import(workerData.entry).then(async ({ startFauxqs }) => {
-  const server = await startFauxqs({ port: workerData.port, host: workerData.host, logger: false });
+  const server = await startFauxqs({ port: workerData.port, logger: false });
   parentPort.on('message', async (command) => {
     if (command !== 'stop') return;
     await server.stop();
@@ -109,10 +109,14 @@ function nextReply(worker: Worker): Promise<WorkerReply> {
   });
 }
 
-/** Starts fauxqs (SQS and S3 on one endpoint) in a worker thread. */
+/**
+ * Starts fauxqs (SQS and S3 on one endpoint) in a worker thread. (fauxqs listens on every
+ * interface whatever it is told; without a `host` option it names queues after the Host header
+ * of the request, `http://127.0.0.1:<port>/000000000000/<name>`, which is what the SDK can reach.)
+ */
 export async function startSqsS3Emulator(options: { port?: number } = {}): Promise<RunningEmulator> {
   const entry = pathToFileURL(path.join(packageDirectory('fauxqs'), 'dist', 'app.js')).href;
-  const worker = new Worker(FAUXQS_WORKER, { eval: true, workerData: { entry, port: options.port ?? 0, host: LOOPBACK } });
+  const worker = new Worker(FAUXQS_WORKER, { eval: true, workerData: { entry, port: options.port ?? 0 } });
   const { port } = await nextReply(worker);
   if (port === undefined) throw new EmulatorStartError('fauxqs did not report its port');
   return {

@@ -64,8 +64,6 @@ const LOCAL_SEND_SETTINGS = {
   LINK_SECRET_ID: 'local',
 } as const;
 
-/** The daily inactivity scan runs at this UTC time of day (the Scheduler's time in AWS). */
-export const INACTIVITY_SCAN_UTC_HOUR = 6;
 
 /** The launcher's input: the journey and the audience CSV's key in the audience bucket. */
 export const LauncherInputSchema = z.object({ journey: z.string().min(1), audienceKey: z.string().min(1) });
@@ -195,8 +193,10 @@ export class LocalRuntime {
         createDirectMailQueue: () => createQueue(sqs, sqsS3.endpoint, 'overture-local-direct-mail', false),
       });
       const tableName = sendEnvironment.CUSTOMER_TABLE_NAME;
-      const audienceBucket = resources.buckets[0]?.bucketName ?? 'overture-local-audiences';
-      if (resources.buckets.length === 0) await s3.send(new CreateBucketCommand({ Bucket: audienceBucket }));
+      const templateLauncher = resources.launchers[0];
+      const launcherBucket = templateLauncher?.bucketLogicalId === undefined ? undefined : values.get(templateLauncher.bucketLogicalId)?.ref;
+      const audienceBucket = launcherBucket ?? 'overture-local-audiences';
+      if (launcherBucket === undefined) await s3.send(new CreateBucketCommand({ Bucket: audienceBucket }));
 
       // The clock: persisted time wins, so a restart goes on where the last run stopped.
       const savedClock = dataDir === undefined ? undefined : await readSavedClock(path.join(dataDir, DATA_FILES.clock));
@@ -275,12 +275,13 @@ export class LocalRuntime {
         (journeyId) => arnOfJourney.get(journeyId) ?? '',
       );
 
-      // The audience launcher: its Distributed Map is run here (the interpreter has none).
-      const launcherArn = localStateMachineArn('AudienceLauncher');
+      // The audience launcher of the template: its Distributed Map is run here (the interpreter has none).
+      const launcherArn = localStateMachineArn(templateLauncher?.logicalId ?? 'AudienceLauncher');
+      const batchSize = templateLauncher?.batchSize ?? LAUNCH_BATCH_SIZE;
       stepFunctions.addStateMachine({
         arn: launcherArn,
         definition: { Comment: 'audience launcher (Distributed Map run by the local runtime)', QueryLanguage: 'JSONPath', StartAt: 'launch', States: {} },
-        runner: (execution) => runLauncher(execution, { s3, audienceBucket, work, ports: { dynamodb, sfn, tableName, routes } }),
+        runner: (execution) => runLauncher(execution, { s3, audienceBucket, batchSize, work, ports: { dynamodb, sfn, tableName, routes } }),
       });
 
       const endpoints: RuntimeEndpoints = {
@@ -396,13 +397,21 @@ export class LocalRuntime {
     for (const stop of this.stops.splice(0).reverse()) await stop().catch(() => undefined);
   }
 
-  /** Schedules the daily inactivity scan (when a running journey has an inactivity entry). */
+  /**
+   * Schedules the daily inactivity scan at the time of the template's schedule (the one whose
+   * target function is told the launcher's ARN), when a running journey has an inactivity entry.
+   */
   private scheduleInactivityScan(): void {
     if (!this.routes.some((route) => route.trigger.kind === 'inactivity')) return;
+    const scanFunctions = new Set(
+      this.resources.functions.filter((fn) => 'LAUNCHER_STATE_MACHINE_ARN' in fn.environment).map((fn) => fn.logicalId),
+    );
+    const schedule = this.resources.dailySchedules.find((candidate) => scanFunctions.has(candidate.targetFunction));
+    if (schedule === undefined) return;
     const scheduleNext = (): void => {
       const now = this.clock.nowMs();
       const day = new Date(now);
-      day.setUTCHours(INACTIVITY_SCAN_UTC_HOUR, 0, 0, 0);
+      day.setUTCHours(schedule.hourUtc, schedule.minuteUtc, 0, 0);
       const at = day.getTime() > now ? day.getTime() : day.getTime() + 86_400_000;
       this.scheduler.schedule({
         at,
@@ -444,14 +453,10 @@ export class LocalRuntime {
   }
 }
 
-/**
- * Creates a queue and returns its URL on the emulator's endpoint (fauxqs answers with a
- * virtual-host style name, `sqs.<region>.<host>`, that only its own DNS trick resolves).
- */
+/** Creates a queue and returns its URL (on the emulator's endpoint). */
 async function createQueue(sqs: SQSClient, endpoint: string, queueName: string, fifo: boolean): Promise<string> {
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: queueName, Attributes: fifo ? { FifoQueue: 'true' } : undefined }));
-  const queuePath = /^[a-z]+:\/\/[^/]+(\/.*)$/.exec(QueueUrl ?? '')?.[1] ?? `/000000000000/${queueName}`;
-  return `${endpoint}${queuePath}`;
+  return QueueUrl ?? `${endpoint}/000000000000/${queueName}`;
 }
 
 async function createTable(dynamodb: DynamoDBClient, table: LocalResources['tables'][number]): Promise<void> {
@@ -541,6 +546,7 @@ async function runLauncher(
   context: {
     s3: S3Client;
     audienceBucket: string;
+    batchSize: number;
     work: WorkQueue;
     ports: { dynamodb: DynamoDBClient; sfn: SFNClient; tableName: string; routes: readonly JourneyRoute[] };
   },
@@ -552,8 +558,8 @@ async function runLauncher(
   const audience = parseAudienceCsv(text);
   const totals = { started: 0, alreadyStarted: 0, notEligible: 0, invalidRows: 0 };
   execution.enteredState('launch-batches');
-  for (let first = 0; first < audience.rows.length; first += LAUNCH_BATCH_SIZE) {
-    const items = audience.rows.slice(first, first + LAUNCH_BATCH_SIZE);
+  for (let first = 0; first < audience.rows.length; first += context.batchSize) {
+    const items = audience.rows.slice(first, first + context.batchSize);
     const result: LaunchBatchResult = await context.work.run(`launch:${execution.name}`, () =>
       launchBatch(context.ports, { BatchInput: { journey: input.journey, launchId: execution.name, launchedAt: execution.startDate }, Items: items }),
     );

@@ -72,15 +72,30 @@ export const LOCAL_JOURNEYS_STACK_NAME = `Overture-${LOCAL_ENVIRONMENT}-journeys
 /** Logical ids of the companion stack's stand-in functions (bound to handlers by kind, never invoked). */
 const STAND_IN_FUNCTIONS = { send: 'SendFunction', waitForEvent: 'WaitForEventFunction', journeyEffects: 'JourneyEffectsFunction' } as const;
 
-/** Synthesizes the CDK app in this process and reads the templates back from `outdir`. */
+/** Apps synthesized by this process, by outdir and journeys: synthesis takes seconds, the app does not change. */
+const synthesized = new Map<string, SynthesizedApp>();
+
+/**
+ * Synthesizes the CDK app in this process and reads the templates back from `outdir`. The same
+ * outdir and journeys synthesize once per process.
+ */
 export function synthesizeLocalApp(options: SynthesizeOptions = {}): SynthesizedApp {
   const outdir = path.resolve(options.outdir ?? 'cdk.out');
+  const key = JSON.stringify([outdir, options.journeys ?? null]);
+  const known = synthesized.get(key);
+  if (known !== undefined) return known;
+  const app = synthesizeApp(outdir, options.journeys);
+  synthesized.set(key, app);
+  return app;
+}
+
+function synthesizeApp(outdir: string, journeys: readonly Journey[] | undefined): SynthesizedApp {
   const app = new App({ outdir, context: { ...SKIP_BUNDLING_CONTEXT, 'overture:environment': LOCAL_ENVIRONMENT } });
   const config = readConfig((key) => app.node.tryGetContext(key));
   const stack = new OvertureStack(app, LOCAL_STACK_NAME, { config, description: 'Overture on one machine' });
 
   const defined = new Set(journeysDefinedIn(stack));
-  const missing = (options.journeys ?? CATALOG).filter((journey) => !defined.has(journey.id));
+  const missing = (journeys ?? CATALOG).filter((journey) => !defined.has(journey.id));
   if (missing.length > 0) companionJourneyStack(app, missing);
 
   const assembly = app.synth();
@@ -159,6 +174,23 @@ export interface TemplateStateMachine {
   readonly definition: AslDefinition;
 }
 
+/** The audience launcher: a state machine whose Distributed Map reads an audience CSV from a bucket. */
+export interface TemplateLauncher {
+  readonly logicalId: string;
+  /** The logical id of the bucket its ItemReader reads. */
+  readonly bucketLogicalId?: string;
+  /** Rows per batch (ItemBatcher.MaxItemsPerBatch). */
+  readonly batchSize?: number;
+}
+
+/** A daily schedule (EventBridge Scheduler `cron(M H * * ? *)`) and the function it invokes. */
+export interface TemplateSchedule {
+  readonly logicalId: string;
+  readonly targetFunction: string;
+  readonly hourUtc: number;
+  readonly minuteUtc: number;
+}
+
 /** Everything the local runtime reads out of the synthesized templates. */
 export interface LocalResources {
   readonly tables: LocalTable[];
@@ -166,6 +198,8 @@ export interface LocalResources {
   readonly buckets: LocalBucket[];
   readonly functions: TemplateFunction[];
   readonly stateMachines: TemplateStateMachine[];
+  readonly launchers: TemplateLauncher[];
+  readonly dailySchedules: TemplateSchedule[];
 }
 
 const KeySchemaSchema = z.array(z.object({ AttributeName: z.string(), KeyType: z.enum(['HASH', 'RANGE']) }));
@@ -186,7 +220,7 @@ const TablePropertiesSchema = z.object({
 
 /** Reads tables, queues, buckets, functions and state machines out of every template. */
 export function localResources(app: SynthesizedApp): LocalResources {
-  const resources: LocalResources = { tables: [], queues: [], buckets: [], functions: [], stateMachines: [] };
+  const resources: LocalResources = { tables: [], queues: [], buckets: [], functions: [], stateMachines: [], launchers: [], dailySchedules: [] };
   for (const [stack, template] of app.templates) {
     const journeys = journeyDefinitionsFromTemplate(template);
     const journeyOf = new Map<string, string>();
@@ -228,6 +262,15 @@ export function localResources(app: SynthesizedApp): LocalResources {
         case 'AWS::StepFunctions::StateMachine': {
           const journey = resource.Metadata?.[JOURNEY_METADATA_KEY];
           if (typeof journey === 'string') journeyOf.set(logicalId, journey);
+          else {
+            const launcher = launcherOf(logicalId, properties.DefinitionString);
+            if (launcher) resources.launchers.push(launcher);
+          }
+          break;
+        }
+        case 'AWS::Scheduler::Schedule': {
+          const schedule = dailyScheduleOf(logicalId, properties);
+          if (schedule) resources.dailySchedules.push(schedule);
           break;
         }
       }
@@ -239,6 +282,70 @@ export function localResources(app: SynthesizedApp): LocalResources {
     }
   }
   return resources;
+}
+
+/** Joins a `DefinitionString` (`Fn::Join`), writing each `Ref` or `Fn::GetAtt` as `@ref:<LogicalId>`. */
+function joinedDefinition(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  const join = z.tuple([z.string(), z.array(z.unknown())]).safeParse((value as { 'Fn::Join'?: unknown } | undefined)?.['Fn::Join']);
+  if (!join.success) return undefined;
+  return join.data[1]
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const ref = z.object({ Ref: z.string() }).safeParse(part);
+      if (ref.success) return `@ref:${ref.data.Ref}`;
+      const getAtt = z.object({ 'Fn::GetAtt': z.tuple([z.string(), z.string()]) }).safeParse(part);
+      if (getAtt.success) return `@ref:${getAtt.data['Fn::GetAtt'][0]}`;
+      return '@unresolved';
+    })
+    .join(join.data[0]);
+}
+
+const DistributedMapSchema = z.object({
+  Type: z.literal('Map'),
+  ItemReader: z.object({ Parameters: z.object({ Bucket: z.string().optional() }).loose() }).loose(),
+  ItemBatcher: z.object({ MaxItemsPerBatch: z.number().int().positive().optional() }).loose().optional(),
+});
+
+/** The launcher described by a state machine definition: a Map state with an S3 ItemReader. */
+function launcherOf(logicalId: string, definitionString: unknown): TemplateLauncher | undefined {
+  const text = joinedDefinition(definitionString);
+  if (text === undefined) return undefined;
+  let definition: unknown;
+  try {
+    definition = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const states = z.object({ States: z.record(z.string(), z.unknown()) }).safeParse(definition);
+  if (!states.success) return undefined;
+  for (const state of Object.values(states.data.States)) {
+    const map = DistributedMapSchema.safeParse(state);
+    if (!map.success) continue;
+    const bucket = map.data.ItemReader.Parameters.Bucket;
+    return {
+      logicalId,
+      bucketLogicalId: bucket?.startsWith('@ref:') ? bucket.slice('@ref:'.length) : undefined,
+      batchSize: map.data.ItemBatcher?.MaxItemsPerBatch,
+    };
+  }
+  return undefined;
+}
+
+/** A daily `cron(M H * * ? *)` schedule in UTC and the function it targets. */
+function dailyScheduleOf(logicalId: string, properties: Record<string, unknown>): TemplateSchedule | undefined {
+  const parsed = z
+    .object({
+      ScheduleExpression: z.string(),
+      ScheduleExpressionTimezone: z.string().optional(),
+      Target: z.object({ Arn: z.object({ 'Fn::GetAtt': z.tuple([z.string(), z.string()]) }) }).loose(),
+    })
+    .loose()
+    .safeParse(properties);
+  if (!parsed.success || (parsed.data.ScheduleExpressionTimezone ?? 'UTC') !== 'UTC') return undefined;
+  const cron = /^cron\((\d{1,2}) (\d{1,2}) \* \* \? \*\)$/.exec(parsed.data.ScheduleExpression);
+  if (!cron) return undefined;
+  return { logicalId, targetFunction: parsed.data.Target.Arn['Fn::GetAtt'][0], minuteUtc: Number(cron[1]), hourUtc: Number(cron[2]) };
 }
 
 /** The local stand-in ARN of a function (what a journey's Task states name). */

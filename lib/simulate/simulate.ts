@@ -20,6 +20,7 @@ import { sendInstant, sendLedgerOf } from '../local/customer-history';
 import { LocalRuntime } from '../local/runtime';
 import { realDelay } from '../local/virtual-clock';
 import {
+  canonicalReport,
   formatInstant,
   inlineJourneysOf,
   ReportSkipReasonSchema,
@@ -107,7 +108,7 @@ export async function simulateToJson(scenario: Scenario, options: SimulateOption
   return serializeReport(await simulate(scenario, options));
 }
 
-/** Reads the report back from the customer table (see the module comment). */
+/** Reads the report back from the customer table (see the module comment), in canonical order. */
 export async function buildReport(runtime: LocalRuntime, scenario: Scenario): Promise<Report> {
   const messages: ReportMessage[] = [];
   const skipped: ReportSkip[] = [];
@@ -137,7 +138,7 @@ export async function buildReport(runtime: LocalRuntime, scenario: Scenario): Pr
       });
     }
   }
-  return { messages, skipped, customers, summary: summarize(messages, skipped) };
+  return canonicalReport({ messages, skipped, customers, summary: summarize(messages, skipped) });
 }
 
 /** Calls `tick` every real second until stopped (progress on long runs). */

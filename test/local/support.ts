@@ -1,0 +1,17 @@
+/**
+ * Shared by the local-runtime and simulator tests: a cloud-assembly folder per test file (test
+ * files run in parallel and each synthesizes the app), and temporary data folders.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** A cdk.out folder of this test file's own, under the system's temporary folder. */
+export function testOutdir(label: string): string {
+  return path.join(os.tmpdir(), 'overture-test-cdk', `${label}-${process.pid}`);
+}
+
+/** A fresh, empty data folder for a local stack. */
+export function temporaryDataDir(label: string): string {
+  return mkdtempSync(path.join(os.tmpdir(), `overture-${label}-`));
+}

@@ -1,0 +1,112 @@
+/**
+ * `overture simulate` as a marketer runs it: the shared scenario of the contract gives a report the
+ * independent checker accepts, the same report byte for byte on a second run, and a bad scenario
+ * is refused with its paths named and exit status 2, before anything runs.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { runCli } from '../../lib/cli/program';
+import type { CliIO } from '../../lib/cli/io';
+import { checkReport, formatViolation, parseScenarioText, ReportSchema } from '../../lib/scenario';
+import { journeys } from '../../workflows';
+import { temporaryDataDir, testOutdir } from '../local/support';
+
+jest.setTimeout(900_000);
+
+const SHARED_SCENARIO = '../shared/scenarios/revocation-mid-journey.json';
+
+/** Runs the CLI in this process, capturing what it writes. */
+async function overture(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIO = { stdout: (text) => void (stdout += text), stderr: (text) => void (stderr += text) };
+  const status = await runCli(['node', 'overture', ...args], io);
+  return { status, stdout, stderr };
+}
+
+const folder = temporaryDataDir('simulate-command');
+const firstReport = path.join(folder, 'first.json');
+const secondReport = path.join(folder, 'second.json');
+let first: Awaited<ReturnType<typeof overture>>;
+let second: Awaited<ReturnType<typeof overture>>;
+
+const cdkOut = testOutdir('simulate-command');
+
+beforeAll(async () => {
+  first = await overture('simulate', SHARED_SCENARIO, '--out', firstReport, '--cdk-out', cdkOut);
+  second = await overture('simulate', SHARED_SCENARIO, '--out', secondReport, '--cdk-out', cdkOut);
+});
+
+describe('overture simulate on the shared scenario', () => {
+  it('writes a report that obeys rules 1–8 by the independent checker', () => {
+    // Prepare
+    const scenario = parseScenarioText(readFileSync(SHARED_SCENARIO, 'utf8'), { knownJourneys: Object.keys(journeys) });
+
+    // Act
+    const report = ReportSchema.parse(JSON.parse(readFileSync(firstReport, 'utf8')));
+
+    // Assess
+    expect(first.status).toBe(0);
+    expect(checkReport(scenario, report).map(formatViolation)).toEqual([]);
+    expect(report.messages.length).toBeGreaterThan(0);
+  });
+
+  it('sends by SMS, not email, once the email consent is revoked mid-journey', () => {
+    // Act
+    const report = ReportSchema.parse(JSON.parse(readFileSync(firstReport, 'utf8')));
+
+    // Assess
+    const afterRevocation = report.messages.filter((message) => message.customerId === 'c-001' && message.at > '2026-03-05T08:30:00Z');
+    expect(afterRevocation.length).toBeGreaterThan(0);
+    expect(afterRevocation.every((message) => message.channel !== 'email')).toBe(true);
+  });
+
+  it('gives the same report byte for byte when run twice', () => {
+    // Assess
+    expect(second.status).toBe(0);
+    expect(readFileSync(secondReport)).toEqual(readFileSync(firstReport));
+  });
+
+  it('reports progress on stderr and the summary, not on stdout', () => {
+    // Assess
+    expect(first.stdout).toBe('');
+    expect(first.stderr).toMatch(/simulate: \d+ messages/);
+  });
+});
+
+describe('overture simulate with a bad scenario', () => {
+  it('exits with status 2, names every offending path, and runs nothing', async () => {
+    // Prepare
+    const scenario = JSON.parse(readFileSync(SHARED_SCENARIO, 'utf8')) as { customers: Array<{ timezone: string }>; events: Array<{ customerId: string }> };
+    const [firstCustomer] = scenario.customers;
+    const [firstEvent] = scenario.events;
+    if (firstCustomer === undefined || firstEvent === undefined) throw new Error('the shared scenario has no customer or event');
+    firstCustomer.timezone = 'Mars/Base';
+    firstEvent.customerId = 'nobody';
+    const file = path.join(folder, 'bad.json');
+    writeFileSync(file, JSON.stringify(scenario));
+    const report = path.join(folder, 'bad-report.json');
+
+    // Act
+    const result = await overture('simulate', file, '--out', report);
+
+    // Assess
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('customers[0].timezone: unknown time zone "Mars/Base"');
+    expect(result.stderr).toContain('events[0].customerId: no customer "nobody" in customers');
+    expect(existsSync(report)).toBe(false);
+  });
+
+  it('exits with status 2 for a file that is not JSON', async () => {
+    // Prepare
+    const file = path.join(folder, 'not-json.json');
+    writeFileSync(file, '{ "start": ');
+
+    // Act
+    const result = await overture('simulate', file);
+
+    // Assess
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('(root): not valid JSON');
+  });
+});
