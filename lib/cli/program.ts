@@ -33,6 +33,7 @@ export function buildProgram(io: CliIO): Command {
     .exitOverride()
     .showHelpAfterError();
   const dataOption = (): Option => new Option('--data <dir>', 'the local stack\'s data folder').default('.overture');
+  const cdkOutOption = (): Option => new Option('--cdk-out <dir>', 'where the synthesized cloud assembly is written').default('cdk.out');
 
   program
     .command('simulate')
@@ -40,7 +41,7 @@ export function buildProgram(io: CliIO): Command {
     .argument('<scenario>', 'scenario file (JSON; see "overture schema scenario")')
     .option('--out <report>', 'write the report here instead of stdout')
     .option('--quiet', 'no progress on stderr')
-    .option('--cdk-out <dir>', 'where the synthesized cloud assembly is written', 'cdk.out')
+    .addOption(cdkOutOption())
     .action(async (scenario: string, options: { out?: string; quiet?: boolean; cdkOut: string }) =>
       (await commands.simulate()).simulateCommand(io, scenario, { out: options.out, quiet: options.quiet, outdir: options.cdkOut }),
     );
@@ -57,8 +58,9 @@ export function buildProgram(io: CliIO): Command {
     .option('--port <n>', 'port of the HTTP endpoint (consent API, stack control)', port, 8787)
     .option('--rate <n>', 'virtual seconds per real second', positiveNumber, 1)
     .addOption(dataOption())
+    .addOption(cdkOutOption())
     .option('--json', 'print the URLs as JSON')
-    .action(async (options: { port: number; rate: number; data: string; json?: boolean }) => (await commands.stack()).serveCommand(io, options));
+    .action(async (options: { port: number; rate: number; data: string; cdkOut: string; json?: boolean }) => (await commands.stack()).serveCommand(io, options));
 
   program
     .command('send-event')
@@ -73,6 +75,7 @@ export function buildProgram(io: CliIO): Command {
     .option('--consents <json>', 'consents given or withdrawn, as a JSON array')
     .option('--preferences <json>', 'preferences, as a JSON object')
     .addOption(dataOption())
+    .addOption(cdkOutOption())
     .option('--json', 'print the outcome as JSON')
     .action(async (name: string, options: SendEventOptions) => (await commands.stack()).sendEventCommand(io, name, options));
 
@@ -83,6 +86,7 @@ export function buildProgram(io: CliIO): Command {
     .requiredOption('--audience <file>', 'audience CSV file')
     .option('--id <launchId>', 'launch id; default: from the journey and the file, so the same launch starts nothing twice')
     .addOption(dataOption())
+    .addOption(cdkOutOption())
     .option('--json', 'print the outcome as JSON')
     .action(async (journey: string, options: LaunchOptions) => (await commands.stack()).launchCommand(io, journey, options));
 

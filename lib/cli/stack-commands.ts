@@ -29,6 +29,8 @@ export interface StackCommandOptions {
   /** The data folder. @default `.overture` */
   readonly data?: string;
   readonly json?: boolean;
+  /** Where the synthesized cloud assembly is written when the stack starts here. @default `cdk.out` */
+  readonly cdkOut?: string;
 }
 
 function dataDirOf(options: StackCommandOptions): string {
@@ -36,9 +38,21 @@ function dataDirOf(options: StackCommandOptions): string {
 }
 
 /** Runs `work` on a runtime started on the data folder, then lets it settle and stops it. */
-async function withRuntime<T>(dataDir: string, work: (runtime: LocalRuntime) => Promise<T>): Promise<T> {
+async function withRuntime<T>(
+  dataDir: string,
+  options: { cdkOut?: string; start?: Date },
+  work: (runtime: LocalRuntime) => Promise<T>,
+): Promise<T> {
   const { LocalRuntime } = await import('../local/runtime');
-  const runtime = await LocalRuntime.start({ dataDir, concurrency: 8, resumeInterrupted: false, inactivityScan: false });
+  // A stack that never ran starts its clock at the command's instant (a saved clock wins).
+  const runtime = await LocalRuntime.start({
+    dataDir,
+    outdir: options.cdkOut,
+    start: options.start,
+    concurrency: 8,
+    resumeInterrupted: false,
+    inactivityScan: false,
+  });
   try {
     const result = await work(runtime);
     await runtime.quiesce();
@@ -66,6 +80,7 @@ export async function serveCommand(io: CliIO, options: ServeOptions): Promise<vo
   const { DEFAULT_STACK_PORT, startLocalStack } = await import('../local/stack');
   const stack = await startLocalStack({
     dataDir: dataDirOf(options),
+    outdir: options.cdkOut,
     port: options.port ?? DEFAULT_STACK_PORT,
     rate: options.rate ?? 1,
     onError: (error, what) => io.stderr(`serve: ${what} failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`),
@@ -171,7 +186,7 @@ export async function sendEventCommand(io: CliIO, name: string, options: SendEve
   if (!parsed.valid) throw badInput(`invalid event, nothing was sent: ${parsed.reason}`);
   const outcome = running
     ? await callStack(running, 'POST', '/events', envelope)
-    : await withRuntime(dataDir, async (runtime) => {
+    : await withRuntime(dataDir, { cdkOut: options.cdkOut, start: options.at === undefined ? undefined : new Date(options.at) }, async (runtime) => {
         const event = options.at === undefined ? { ...parsed.event, occurredAt: runtime.now().toISOString() } : parsed.event;
         return { event: event.name, customerId: event.customerId, outcome: await runtime.ingestEvent(event) };
       });
@@ -213,7 +228,7 @@ export async function launchCommand(io: CliIO, journey: string, options: LaunchO
   io.stderr(`launch: ${audience.rows.length} customers into ${journey} as ${launchId}\n`);
   const result = running
     ? await callStack(running, 'POST', '/launches', { journey, csv, launchId })
-    : await withRuntime(dataDir, async (runtime) => ({ launch: launchId, outcome: await runtime.launchAudience(journey, csv, launchId), customers: audience.rows.length }));
+    : await withRuntime(dataDir, { cdkOut: options.cdkOut }, async (runtime) => ({ launch: launchId, outcome: await runtime.launchAudience(journey, csv, launchId), customers: audience.rows.length }));
   if (options.json) writeJson(io, result);
   else io.stdout(`${JSON.stringify(result, null, 2)}\n`);
 }

@@ -552,21 +552,23 @@ async function runLauncher(
   },
 ): Promise<JsonValue> {
   const input = LauncherInputSchema.parse(execution.input);
-  execution.enteredState('read-audience');
-  const object = await context.s3.send(new GetObjectCommand({ Bucket: context.audienceBucket, Key: input.audienceKey }));
-  const text = (await object.Body?.transformToString('utf8')) ?? '';
-  const audience = parseAudienceCsv(text);
-  const totals = { started: 0, alreadyStarted: 0, notEligible: 0, invalidRows: 0 };
-  execution.enteredState('launch-batches');
-  for (let first = 0; first < audience.rows.length; first += context.batchSize) {
-    const items = audience.rows.slice(first, first + context.batchSize);
-    const result: LaunchBatchResult = await context.work.run(`launch:${execution.name}`, () =>
-      launchBatch(context.ports, { BatchInput: { journey: input.journey, launchId: execution.name, launchedAt: execution.startDate }, Items: items }),
-    );
-    totals.started += result.started;
-    totals.alreadyStarted += result.alreadyStarted;
-    totals.notEligible += result.notEligible;
-    totals.invalidRows += result.invalidRows.length;
-  }
-  return totals;
+  // One work item for the whole launch, so the clock does not move while the audience is read.
+  return context.work.run(`launch:${execution.name}`, async () => {
+    execution.enteredState('read-audience');
+    const object = await context.s3.send(new GetObjectCommand({ Bucket: context.audienceBucket, Key: input.audienceKey }));
+    const audience = parseAudienceCsv((await object.Body?.transformToString('utf8')) ?? '');
+    const totals = { started: 0, alreadyStarted: 0, notEligible: 0, invalidRows: 0 };
+    execution.enteredState('launch-batches');
+    for (let first = 0; first < audience.rows.length; first += context.batchSize) {
+      const result: LaunchBatchResult = await launchBatch(context.ports, {
+        BatchInput: { journey: input.journey, launchId: execution.name, launchedAt: execution.startDate },
+        Items: audience.rows.slice(first, first + context.batchSize),
+      });
+      totals.started += result.started;
+      totals.alreadyStarted += result.alreadyStarted;
+      totals.notEligible += result.notEligible;
+      totals.invalidRows += result.invalidRows.length;
+    }
+    return totals;
+  });
 }
