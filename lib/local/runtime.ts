@@ -149,7 +149,7 @@ export class LocalRuntime {
   /** Synthesizes, starts the emulators, creates the resources, installs the clock. */
   static async start(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
     const journeys = options.journeys ?? CATALOG;
-    const app = synthesizeLocalApp({ outdir: options.outdir, journeys });
+    const app = await synthesizeLocalApp({ outdir: options.outdir, journeys });
     const resources = localResources(app);
     const dataDir = options.dataDir === undefined ? undefined : path.resolve(options.dataDir);
     if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
@@ -417,6 +417,7 @@ export class LocalRuntime {
         at,
         order: ['~inactivity-scan'],
         key: 'inactivity-scan',
+        alone: true,
         run: async () => {
           scheduleNext();
           await this.scanForInactivity();
@@ -552,8 +553,9 @@ async function runLauncher(
   },
 ): Promise<JsonValue> {
   const input = LauncherInputSchema.parse(execution.input);
-  // One work item for the whole launch, so the clock does not move while the audience is read.
-  return context.work.run(`launch:${execution.name}`, async () => {
+  // One work item for the whole launch, alone, so the clock does not move while the audience is
+  // read and no customer's own work interleaves with the entries it claims.
+  return context.work.runAlone(`launch:${execution.name}`, async () => {
     execution.enteredState('read-audience');
     const object = await context.s3.send(new GetObjectCommand({ Bucket: context.audienceBucket, Key: input.audienceKey }));
     const audience = parseAudienceCsv((await object.Body?.transformToString('utf8')) ?? '');

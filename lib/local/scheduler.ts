@@ -24,6 +24,8 @@ export interface AgendaItem {
   readonly order: readonly (string | number)[];
   /** The work queue key (a customer id, or a job name). */
   readonly key: string;
+  /** Runs alone in the work queue (work across customers, such as a scan). */
+  readonly alone?: boolean;
   readonly run: () => Promise<void>;
 }
 
@@ -165,7 +167,7 @@ export class Scheduler {
       const item = this.peek();
       if (item === undefined || item.at > at) return;
       this.agenda.shift();
-      this.work.run(item.key, item.run).catch((error: unknown) => {
+      (item.alone ? this.work.runAlone(item.key, item.run) : this.work.run(item.key, item.run)).catch((error: unknown) => {
         if (this.options.onError) this.options.onError(error, item);
         else this.failure ??= error;
       });

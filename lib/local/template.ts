@@ -1,33 +1,23 @@
 /**
  * The one source of truth of the local runtime: the CloudFormation template that the CDK app
- * synthesizes. The app is synthesized in this process (bundling of function code skipped: the
- * local runtime calls the handlers' code directly), written to `cdk.out/` like `npx cdk synth`
- * does, and read back from there: tables, queues, buckets, functions (their environment) and
- * every state machine's definition.
+ * synthesizes. The app is synthesized in this process (in a worker thread; bundling of function
+ * code skipped: the local runtime calls the handlers' code directly), written to `cdk.out/` like
+ * `npx cdk synth` does, and read back from there: tables, queues, buckets, functions (their
+ * environment), schedules and every state machine's definition.
  *
- * Journeys the stack does not define yet (or inline journeys of a scenario) are compiled by the
- * same `JourneyStateMachine` construct into a companion stack of the same app, so their ASL also
- * comes out of a synthesized template, never from a second, hand-written copy.
+ * Journeys the stack does not define (inline journeys of a scenario) are compiled by the same
+ * `JourneyStateMachine` construct into a companion stack of the same app, so their ASL also comes
+ * out of a synthesized template, never from a second, hand-written copy (see synthesize-app.ts).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
-import { readConfig } from '../config';
 import type { AslDefinition } from '../journeys/asl';
 import { JOURNEY_METADATA_KEY } from '../journeys/compile';
 import type { Journey } from '../journeys/format';
-import { JourneyStateMachine } from '../journeys/journey-state-machine';
 import { journeyDefinitionsFromTemplate, localArnOf } from '../journeys/local-bindings';
-import { OvertureStack } from '../overture-stack';
-import { CATALOG } from '../../workflows';
-
-/** The CDK context that skips bundling of every stack (NodejsFunction assets become placeholders). */
-export const SKIP_BUNDLING_CONTEXT = { 'aws:cdk:bundling-stacks': [] as string[] };
-
-/** The environment name of the local stack (the `overture:environment` context). */
-export const LOCAL_ENVIRONMENT = 'local';
+import { LOCAL_ENVIRONMENT, LOCAL_JOURNEYS_STACK_NAME, LOCAL_STACK_NAME, SKIP_BUNDLING_CONTEXT } from './template-names';
 
 /** Raised when the template holds something the local runtime cannot map. */
 export class TemplateResolutionError extends Error {
@@ -64,72 +54,68 @@ export interface SynthesizedApp {
   readonly templates: ReadonlyMap<string, CfnTemplate>;
 }
 
-/** The name of the stack the local runtime synthesizes. */
-export const LOCAL_STACK_NAME = `Overture-${LOCAL_ENVIRONMENT}`;
-/** The companion stack holding journeys the Overture stack does not define. */
-export const LOCAL_JOURNEYS_STACK_NAME = `Overture-${LOCAL_ENVIRONMENT}-journeys`;
-
-/** Logical ids of the companion stack's stand-in functions (bound to handlers by kind, never invoked). */
-const STAND_IN_FUNCTIONS = { send: 'SendFunction', waitForEvent: 'WaitForEventFunction', journeyEffects: 'JourneyEffectsFunction' } as const;
+export { LOCAL_ENVIRONMENT, LOCAL_JOURNEYS_STACK_NAME, LOCAL_STACK_NAME, SKIP_BUNDLING_CONTEXT };
 
 /** Apps synthesized by this process, by outdir and journeys: synthesis takes seconds, the app does not change. */
-const synthesized = new Map<string, SynthesizedApp>();
+const synthesized = new Map<string, Promise<SynthesizedApp>>();
+
+/** Raised when the synthesis fails; the message carries the CDK's own. */
+export class SynthesisError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SynthesisError';
+  }
+}
 
 /**
- * Synthesizes the CDK app in this process and reads the templates back from `outdir`. The same
- * outdir and journeys synthesize once per process.
+ * Synthesizes the CDK app (in a worker thread of this process, so the CDK's imports stay out of
+ * the runtime's thread) and reads the templates back from `outdir`. The same outdir and journeys
+ * synthesize once per process.
  */
-export function synthesizeLocalApp(options: SynthesizeOptions = {}): SynthesizedApp {
+export function synthesizeLocalApp(options: SynthesizeOptions = {}): Promise<SynthesizedApp> {
   const outdir = path.resolve(options.outdir ?? 'cdk.out');
   const key = JSON.stringify([outdir, options.journeys ?? null]);
   const known = synthesized.get(key);
   if (known !== undefined) return known;
-  const app = synthesizeApp(outdir, options.journeys);
+  const app = synthesizeInWorker(outdir, options.journeys).then((stacks) => {
+    const templates = new Map<string, CfnTemplate>();
+    for (const stack of stacks) templates.set(stack.stackName, TemplateSchema.parse(JSON.parse(readFileSync(stack.templateFile, 'utf8'))));
+    return { outdir, templates };
+  });
   synthesized.set(key, app);
+  app.catch(() => synthesized.delete(key));
   return app;
 }
 
-function synthesizeApp(outdir: string, journeys: readonly Journey[] | undefined): SynthesizedApp {
-  const app = new App({ outdir, context: { ...SKIP_BUNDLING_CONTEXT, 'overture:environment': LOCAL_ENVIRONMENT } });
-  const config = readConfig((key) => app.node.tryGetContext(key));
-  const stack = new OvertureStack(app, LOCAL_STACK_NAME, { config, description: 'Overture on one machine' });
+const SYNTH_WORKER = `
+const { workerData } = require('node:worker_threads');
+require(workerData.tsx);
+require(workerData.module);
+`;
 
-  const defined = new Set(journeysDefinedIn(stack));
-  const missing = (journeys ?? CATALOG).filter((journey) => !defined.has(journey.id));
-  if (missing.length > 0) companionJourneyStack(app, missing);
+const WorkerAnswerSchema = z.union([
+  z.object({ stacks: z.array(z.object({ stackName: z.string(), templateFile: z.string() })) }),
+  z.object({ error: z.string() }),
+]);
 
-  const assembly = app.synth();
-  const templates = new Map<string, CfnTemplate>();
-  for (const artifact of [...assembly.stacks].sort((a, b) => (a.stackName === LOCAL_STACK_NAME ? -1 : b.stackName === LOCAL_STACK_NAME ? 1 : 0))) {
-    const file = path.join(outdir, artifact.templateFile);
-    templates.set(artifact.stackName, TemplateSchema.parse(JSON.parse(readFileSync(file, 'utf8'))));
-  }
-  return { outdir, templates };
-}
-
-/** Journey ids of the state machines a stack defines (by their `overture:journey` metadata). */
-function journeysDefinedIn(stack: Stack): string[] {
-  return stack.node
-    .findAll()
-    .filter((construct): construct is JourneyStateMachine => construct instanceof JourneyStateMachine)
-    .map((machine) => machine.journey.id);
-}
-
-function companionJourneyStack(app: App, journeys: readonly Journey[]): void {
-  const stack = new Stack(app, LOCAL_JOURNEYS_STACK_NAME);
-  const standIn = (id: string): lambda.Function =>
-    new lambda.Function(stack, id, {
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      handler: 'index.handler',
-      code: lambda.Code.fromInline('exports.handler = async () => ({});'),
+function synthesizeInWorker(outdir: string, journeys: readonly Journey[] | undefined): Promise<Array<{ stackName: string; templateFile: string }>> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(SYNTH_WORKER, {
+      eval: true,
+      workerData: { tsx: require.resolve('tsx/cjs'), module: path.join(__dirname, 'synthesize-worker.ts'), outdir, journeys },
     });
-  const sendFunction = standIn(STAND_IN_FUNCTIONS.send);
-  const waitForEventFunction = standIn(STAND_IN_FUNCTIONS.waitForEvent);
-  const journeyEffectsFunction = standIn(STAND_IN_FUNCTIONS.journeyEffects);
-  for (const journey of journeys) {
-    new JourneyStateMachine(stack, `Journey-${journey.id}`, { journey, sendFunction, waitForEventFunction, journeyEffectsFunction, tracingEnabled: false });
-  }
+    worker.once('message', (message: unknown) => {
+      const answer = WorkerAnswerSchema.safeParse(message);
+      if (!answer.success) reject(new SynthesisError('the synthesis worker answered something unexpected'));
+      else if ('error' in answer.data) reject(new SynthesisError(`synthesizing the app failed: ${answer.data.error}`));
+      else resolve(answer.data.stacks);
+      void worker.terminate();
+    });
+    worker.once('error', (error) => reject(new SynthesisError('the synthesis worker failed', { cause: error })));
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new SynthesisError(`the synthesis worker exited with status ${code}`));
+    });
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

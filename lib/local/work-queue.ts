@@ -13,6 +13,7 @@
 
 interface QueuedWork {
   readonly key: string;
+  readonly exclusive: boolean;
   readonly run: () => Promise<unknown>;
   readonly resolve: (value: unknown) => void;
   readonly reject: (reason: unknown) => void;
@@ -30,6 +31,7 @@ export class WorkQueue {
   private readonly activeKeys = new Set<string>();
   private readonly concurrency: number;
   private running = 0;
+  private aloneRunning = false;
   private completedCount = 0;
 
   constructor(options: WorkQueueOptions = {}) {
@@ -53,17 +55,43 @@ export class WorkQueue {
 
   /** Queues `work` under `key` (a customer id) and resolves with its result once it ran. */
   run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    return this.enqueue(key, work, false);
+  }
+
+  /**
+   * Queues `work` to run alone: it starts once everything queued before it has finished, and
+   * nothing starts while it runs. For work that reads or writes across customers (the inactivity
+   * scan, an audience launch), so that its outcome never depends on how customers' work interleaves.
+   */
+  runAlone<T>(key: string, work: () => Promise<T>): Promise<T> {
+    return this.enqueue(key, work, true);
+  }
+
+  private enqueue<T>(key: string, work: () => Promise<T>, exclusive: boolean): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.waiting.push({ key, run: work, resolve: resolve as (value: unknown) => void, reject });
+      this.waiting.push({ key, exclusive, run: work, resolve: resolve as (value: unknown) => void, reject });
       this.pump();
     });
   }
 
   private pump(): void {
-    while (this.running < this.concurrency) {
-      const index = this.waiting.findIndex((item) => !this.activeKeys.has(item.key));
-      if (index < 0) return;
-      const [item] = this.waiting.splice(index, 1);
+    while (this.running < this.concurrency && !this.aloneRunning) {
+      let chosen = -1;
+      for (let index = 0; index < this.waiting.length; index += 1) {
+        const item = this.waiting[index];
+        if (item === undefined) break;
+        // Nothing overtakes work that must run alone; it waits for the running work to finish.
+        if (item.exclusive) {
+          if (index === 0 && this.running === 0) chosen = 0;
+          break;
+        }
+        if (!this.activeKeys.has(item.key)) {
+          chosen = index;
+          break;
+        }
+      }
+      if (chosen < 0) return;
+      const [item] = this.waiting.splice(chosen, 1);
       if (item === undefined) return;
       this.start(item);
     }
@@ -71,9 +99,11 @@ export class WorkQueue {
 
   private start(item: QueuedWork): void {
     this.running += 1;
+    if (item.exclusive) this.aloneRunning = true;
     this.activeKeys.add(item.key);
     const finish = (): void => {
       this.running -= 1;
+      if (item.exclusive) this.aloneRunning = false;
       this.completedCount += 1;
       this.activeKeys.delete(item.key);
       this.pump();

@@ -29,8 +29,9 @@ const LAST_EVENT_PREFIX = 'lastEvent.';
 /** Writes every customer as they are at `start` and puts every event on the runtime's agenda. */
 export async function enterScenario(runtime: LocalRuntime, scenario: Scenario): Promise<void> {
   const start = new Date(scenario.start).toISOString();
+  // Customers are independent: their writes go through the work queue together (it bounds how many run at once).
+  await Promise.all(scenario.customers.map((customer) => runtime.work.run(customer.id, () => seedCustomer(runtime, customer, start))));
   for (const customer of scenario.customers) {
-    await runtime.work.run(customer.id, () => seedCustomer(runtime, customer, start));
     customer.consents.forEach((consent, index) => {
       if (Date.parse(consent.at) <= Date.parse(start)) return;
       runtime.schedule({

@@ -11,8 +11,11 @@
  *   up in `messages` later), plus ledger entries `failed` (reason `provider_rejected`);
  * - `customers`: each customer's lifecycle stage when the clock reached `until`.
  *
- * Determinism: one work item at a time, in FIFO order; events and timers in virtual-time order;
- * `Math.random` and SMS ids seeded by the scenario's `seed`; ids and times from the virtual clock.
+ * Determinism: the clock moves only when no work is in flight; events and timers in virtual-time
+ * order (events first at the same instant); one customer's work one item at a time, in the order
+ * it was queued, and work across customers (the inactivity scan, launches) alone — so how the
+ * emulators' answers interleave across customers changes nothing; `Math.random` and SMS ids
+ * seeded by the scenario's `seed`; ids and times from the virtual clock.
  */
 import { type Channel } from '../customer/model';
 import type { Journey } from '../journeys/format';
@@ -40,9 +43,14 @@ export interface SimulateOptions {
   readonly outdir?: string;
   /** Progress lines (to stderr in the CLI). */
   readonly progress?: (line: string) => void;
-  /** Work items at once (items of one customer never overlap). @default 1 */
+  /**
+   * Work items at once. Items of one customer never overlap and keep their order, and work across
+   * customers (scans, launches) runs alone, so the report is the same whatever this is. @default 8
+   */
   readonly concurrency?: number;
-  /** Receives the runtime before it closes (benchmarks read its counters). */
+  /** Receives the runtime once it started, before the scenario enters it (benchmarks attach counters). */
+  readonly onStart?: (runtime: LocalRuntime) => void;
+  /** Receives the runtime before it closes (tests and benchmarks read the emulators). */
   readonly inspect?: (runtime: LocalRuntime) => void | Promise<void>;
 }
 
@@ -73,11 +81,13 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
     journeys: scenarioJourneys(scenario),
     start: new Date(scenario.start),
     seed: scenario.seed,
-    concurrency: options.concurrency ?? 1,
+    concurrency: options.concurrency ?? 8,
     outdir: options.outdir,
   });
   try {
+    options.onStart?.(runtime);
     await enterScenario(runtime, scenario);
+    options.progress?.(`scenario entered`);
     const until = new Date(scenario.until);
     const startMs = Date.parse(scenario.start);
     const total = until.getTime() - startMs;
@@ -113,10 +123,20 @@ export async function buildReport(runtime: LocalRuntime, scenario: Scenario): Pr
   const messages: ReportMessage[] = [];
   const skipped: ReportSkip[] = [];
   const customers: Report['customers'] = [];
-  for (const customer of scenario.customers) {
-    const snapshot = await runtime.store.requireSnapshot(customer.id);
+  // Read every customer's records through the work queue (bounded concurrency); the report is sorted after.
+  const records = await Promise.all(
+    scenario.customers.map((customer) =>
+      runtime.work.run(customer.id, async () => ({
+        customer,
+        snapshot: await runtime.store.requireSnapshot(customer.id),
+        ledger: await sendLedgerOf(runtime.clients.dynamodb, runtime.tableName, customer.id),
+        decisions: await runtime.store.decisions(customer.id),
+      })),
+    ),
+  );
+  for (const { customer, snapshot, ledger, decisions } of records) {
     customers.push({ id: customer.id, stage: snapshot.profile.stage });
-    for (const entry of await sendLedgerOf(runtime.clients.dynamodb, runtime.tableName, customer.id)) {
+    for (const entry of ledger) {
       const ids = { customerId: entry.customerId, journey: entry.journey, execution: entry.execution, step: entry.step };
       if (entry.status === 'sent' || entry.status === 'unknown') {
         messages.push({ ...ids, channel: entry.channel as Channel, topic: entry.topic, at: formatInstant(sendInstant(entry)) });
@@ -124,7 +144,7 @@ export async function buildReport(runtime: LocalRuntime, scenario: Scenario): Pr
         skipped.push({ ...ids, reason: 'provider_rejected', at: formatInstant(sendInstant(entry)) });
       }
     }
-    for (const decision of await runtime.store.decisions(customer.id)) {
+    for (const decision of decisions) {
       if (decision.outcome !== 'skipped') continue;
       const reason = ReportSkipReasonSchema.safeParse(decision.reason);
       if (!reason.success) throw new SimulationError(`decision of step ${decision.step} of ${decision.execution} has a reason outside the report's set`);
