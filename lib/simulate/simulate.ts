@@ -17,9 +17,11 @@
  * emulators' answers interleave across customers changes nothing; `Math.random` and SMS ids
  * seeded by the scenario's `seed`; ids and times from the virtual clock.
  */
-import { type Channel } from '../customer/model';
+import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { ProfileSchema, type LifecycleStage } from '../customer/model';
 import type { Journey } from '../journeys/format';
-import { sendInstant, sendLedgerOf } from '../local/customer-history';
+import { sendInstant } from '../local/customer-history';
 import { LocalRuntime } from '../local/runtime';
 import { realDelay } from '../local/virtual-clock';
 import {
@@ -34,6 +36,9 @@ import {
   type ReportSkip,
   type Scenario,
 } from '../scenario';
+import { itemKeys } from '../store/item-keys';
+import { DecisionRecordSchema, SendEntrySchema } from '../store/records';
+import { CUSTOMER_PARTITION_PREFIX, PARTITION_KEY, SORT_KEY, SORT_KEY_PREFIXES } from '../store/table-design';
 import { journeys as catalog } from '../../workflows';
 import { enterScenario } from './scenario-world';
 
@@ -118,47 +123,57 @@ export async function simulateToJson(scenario: Scenario, options: SimulateOption
   return serializeReport(await simulate(scenario, options));
 }
 
-/** Reads the report back from the customer table (see the module comment), in canonical order. */
+/**
+ * Reads the report back from the customer table (see the module comment), in canonical order: one
+ * Scan of the table, records sorted out by customer and kind.
+ */
 export async function buildReport(runtime: LocalRuntime, scenario: Scenario): Promise<Report> {
+  const wanted = new Set(scenario.customers.map((customer) => customer.id));
+  const stages = new Map<string, LifecycleStage>();
   const messages: ReportMessage[] = [];
   const skipped: ReportSkip[] = [];
-  const customers: Report['customers'] = [];
-  // Read every customer's records through the work queue (bounded concurrency); the report is sorted after.
-  const records = await Promise.all(
-    scenario.customers.map((customer) =>
-      runtime.work.run(customer.id, async () => ({
-        customer,
-        snapshot: await runtime.store.requireSnapshot(customer.id),
-        ledger: await sendLedgerOf(runtime.clients.dynamodb, runtime.tableName, customer.id),
-        decisions: await runtime.store.decisions(customer.id),
-      })),
-    ),
-  );
-  for (const { customer, snapshot, ledger, decisions } of records) {
-    customers.push({ id: customer.id, stage: snapshot.profile.stage });
-    for (const entry of ledger) {
+  for await (const { customerId, sortKey, data } of tableItems(runtime)) {
+    if (!wanted.has(customerId)) continue;
+    if (sortKey === itemKeys.profile()) {
+      stages.set(customerId, ProfileSchema.parse(data).stage);
+    } else if (sortKey.startsWith(SORT_KEY_PREFIXES.sendLedger)) {
+      const entry = SendEntrySchema.parse(data);
       const ids = { customerId: entry.customerId, journey: entry.journey, execution: entry.execution, step: entry.step };
       if (entry.status === 'sent' || entry.status === 'unknown') {
-        messages.push({ ...ids, channel: entry.channel as Channel, topic: entry.topic, at: formatInstant(sendInstant(entry)) });
+        messages.push({ ...ids, channel: entry.channel, topic: entry.topic, at: formatInstant(sendInstant(entry)) });
       } else if (entry.status === 'failed') {
         skipped.push({ ...ids, reason: 'provider_rejected', at: formatInstant(sendInstant(entry)) });
       }
-    }
-    for (const decision of decisions) {
+    } else if (sortKey.startsWith(SORT_KEY_PREFIXES.decision)) {
+      const decision = DecisionRecordSchema.parse(data);
       if (decision.outcome !== 'skipped') continue;
       const reason = ReportSkipReasonSchema.safeParse(decision.reason);
       if (!reason.success) throw new SimulationError(`decision of step ${decision.step} of ${decision.execution} has a reason outside the report's set`);
-      skipped.push({
-        customerId: customer.id,
-        journey: decision.journey,
-        execution: decision.execution,
-        step: decision.step,
-        reason: reason.data,
-        at: formatInstant(decision.at),
-      });
+      skipped.push({ customerId, journey: decision.journey, execution: decision.execution, step: decision.step, reason: reason.data, at: formatInstant(decision.at) });
     }
   }
+  const customers = scenario.customers.map((customer) => {
+    const stage = stages.get(customer.id);
+    if (stage === undefined) throw new SimulationError(`customer ${customer.id} has no profile in the store`);
+    return { id: customer.id, stage };
+  });
   return canonicalReport({ messages, skipped, customers, summary: summarize(messages, skipped) });
+}
+
+/** Every item of the customer table, with its customer id and sort key, page by page. */
+async function* tableItems(runtime: LocalRuntime): AsyncGenerator<{ customerId: string; sortKey: string; data: Record<string, unknown> }> {
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await runtime.clients.dynamodb.send(new ScanCommand({ TableName: runtime.tableName, ConsistentRead: true, ExclusiveStartKey: startKey }));
+    for (const item of page.Items ?? []) {
+      const data: Record<string, unknown> = unmarshall(item);
+      const partition = data[PARTITION_KEY];
+      const sortKey = data[SORT_KEY];
+      if (typeof partition !== 'string' || typeof sortKey !== 'string' || !partition.startsWith(CUSTOMER_PARTITION_PREFIX)) continue;
+      yield { customerId: partition.slice(CUSTOMER_PARTITION_PREFIX.length), sortKey, data };
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined);
 }
 
 /** Calls `tick` every real second until stopped (progress on long runs). */
