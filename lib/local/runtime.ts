@@ -281,7 +281,8 @@ export class LocalRuntime {
       stepFunctions.addStateMachine({
         arn: launcherArn,
         definition: { Comment: 'audience launcher (Distributed Map run by the local runtime)', QueryLanguage: 'JSONPath', StartAt: 'launch', States: {} },
-        runner: (execution) => runLauncher(execution, { s3, audienceBucket, batchSize, work, ports: { dynamodb, sfn, tableName, routes } }),
+        runner: (execution) =>
+          runLauncher(execution, { s3, audienceBucket, batchSize, itemColumns: templateLauncher?.itemColumns, work, ports: { dynamodb, sfn, tableName, routes } }),
       });
 
       const endpoints: RuntimeEndpoints = {
@@ -548,6 +549,8 @@ async function runLauncher(
     s3: S3Client;
     audienceBucket: string;
     batchSize: number;
+    /** The ItemSelector's projection of a row (field → column); absent: whole rows. */
+    itemColumns?: Readonly<Record<string, string>>;
     work: WorkQueue;
     ports: { dynamodb: DynamoDBClient; sfn: SFNClient; tableName: string; routes: readonly JourneyRoute[] };
   },
@@ -559,12 +562,14 @@ async function runLauncher(
     execution.enteredState('read-audience');
     const object = await context.s3.send(new GetObjectCommand({ Bucket: context.audienceBucket, Key: input.audienceKey }));
     const audience = parseAudienceCsv((await object.Body?.transformToString('utf8')) ?? '');
+    const columns = context.itemColumns;
+    const items = columns === undefined ? audience.rows : audience.rows.map((row) => selectColumns(row, columns));
     const totals = { started: 0, alreadyStarted: 0, notEligible: 0, invalidRows: 0 };
     execution.enteredState('launch-batches');
-    for (let first = 0; first < audience.rows.length; first += context.batchSize) {
+    for (let first = 0; first < items.length; first += context.batchSize) {
       const result: LaunchBatchResult = await launchBatch(context.ports, {
         BatchInput: { journey: input.journey, launchId: execution.name, launchedAt: execution.startDate },
-        Items: audience.rows.slice(first, first + context.batchSize),
+        Items: items.slice(first, first + context.batchSize),
       });
       totals.started += result.started;
       totals.alreadyStarted += result.alreadyStarted;
@@ -573,4 +578,14 @@ async function runLauncher(
     }
     return totals;
   });
+}
+
+/** A row as the Map's ItemSelector hands it on: only the selected columns, under their field names. */
+function selectColumns(row: Readonly<Record<string, string>>, columns: Readonly<Record<string, string>>): Record<string, string> {
+  const item: Record<string, string> = {};
+  for (const [field, column] of Object.entries(columns)) {
+    const value = row[column];
+    if (value !== undefined) item[field] = value;
+  }
+  return item;
 }

@@ -167,6 +167,11 @@ export interface TemplateLauncher {
   readonly bucketLogicalId?: string;
   /** Rows per batch (ItemBatcher.MaxItemsPerBatch). */
   readonly batchSize?: number;
+  /**
+   * The ItemSelector as item field → CSV column (`{ customerId: 'customerId' }` for
+   * `"customerId.$": "$$.Map.Item.Value.customerId"`); absent: whole rows.
+   */
+  readonly itemColumns?: Readonly<Record<string, string>>;
 }
 
 /** A daily schedule (EventBridge Scheduler `cron(M H * * ? *)`) and the function it invokes. */
@@ -289,6 +294,7 @@ function joinedDefinition(value: unknown): string | undefined {
 
 const DistributedMapSchema = z.object({
   Type: z.literal('Map'),
+  ItemSelector: z.record(z.string(), z.unknown()).optional(),
   ItemReader: z.object({ Parameters: z.object({ Bucket: z.string().optional() }).loose() }).loose(),
   ItemBatcher: z.object({ MaxItemsPerBatch: z.number().int().positive().optional() }).loose().optional(),
 });
@@ -313,9 +319,24 @@ function launcherOf(logicalId: string, definitionString: unknown): TemplateLaunc
       logicalId,
       bucketLogicalId: bucket?.startsWith('@ref:') ? bucket.slice('@ref:'.length) : undefined,
       batchSize: map.data.ItemBatcher?.MaxItemsPerBatch,
+      itemColumns: itemColumnsOf(map.data.ItemSelector),
     };
   }
   return undefined;
+}
+
+/** An ItemSelector that only picks CSV columns (`"<field>.$": "$$.Map.Item.Value.<column>"`), as field → column. */
+function itemColumnsOf(selector: Record<string, unknown> | undefined): Record<string, string> | undefined {
+  if (selector === undefined) return undefined;
+  const columns: Record<string, string> = {};
+  for (const [key, value] of Object.entries(selector)) {
+    const column = typeof value === 'string' ? /^\$\$\.Map\.Item\.Value\.([A-Za-z0-9_]+)$/.exec(value)?.[1] : undefined;
+    if (!key.endsWith('.$') || column === undefined) {
+      throw new TemplateResolutionError(`the launcher's ItemSelector field "${key}" is not a column of the audience file; the local runtime supports only those`);
+    }
+    columns[key.slice(0, -2)] = column;
+  }
+  return columns;
 }
 
 /** A daily `cron(M H * * ? *)` schedule in UTC and the function it targets. */
