@@ -20,7 +20,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
-import { METRICS_NAMESPACE } from '../runtime/observability';
+import { METRICS_NAMESPACE } from '../runtime/metrics-namespace';
 import type { Journeys } from './journeys';
 import type { OvertureFunction } from './overture-function';
 import type { DeadLetterQueue } from './secure-queues';

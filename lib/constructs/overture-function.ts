@@ -7,7 +7,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENVIRONMENT_VARIABLES } from '../ingest/environments';
-import { METRICS_NAMESPACE } from '../runtime/observability';
+import { METRICS_NAMESPACE } from '../runtime/metrics-namespace';
 import { LAMBDA_MAIN_FIELDS, LAMBDA_TARGET, substituteArgs } from './bundling/lambda-bundling';
 import type { CustomerData, TableAction } from './customer-data';
 

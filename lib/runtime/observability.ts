@@ -12,9 +12,9 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { Context } from 'aws-lambda';
+import { METRICS_NAMESPACE } from './metrics-namespace';
 
-/** The metrics namespace of every Overture function. */
-export const METRICS_NAMESPACE = 'Overture';
+export { METRICS_NAMESPACE };
 
 /** The three Powertools utilities of one function. */
 export interface Observability {
