@@ -1,13 +1,9 @@
 /**
  * fauxqs, the SQS (and SNS, S3) emulator, started in-process on a free port.
  *
- * fauxqs ships as an ES module only, which jest's CommonJS module system cannot load. It therefore
- * runs in a worker thread of this same process, loaded by Node's own ESM loader; the worker only
- * starts and stops the server, and everything else goes through the ordinary SQS API, like the
- * adapters themselves. `fauxqs` is resolved from the working directory (the project root under jest
- * and npm scripts).
+ * The local stack's own starter (`startSqsS3Emulator`: fauxqs is ESM-only, so it runs in a worker
+ * thread); everything else goes through the ordinary SQS API, like the adapters themselves.
  */
-import { Worker } from 'node:worker_threads';
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -16,6 +12,7 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import { PROVIDER_CLIENT_CONFIG } from '../../lib/channels/port';
+import { startSqsS3Emulator } from '../../lib/local/emulators';
 
 export interface Fauxqs {
   /** `http://127.0.0.1:<port>` */
@@ -29,38 +26,10 @@ export interface Fauxqs {
   stop(): Promise<void>;
 }
 
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-import('fauxqs').then(async ({ startFauxqs }) => {
-  const server = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
-  parentPort.on('message', async (command) => {
-    if (command !== 'stop') return;
-    await server.stop();
-    parentPort.postMessage({ stopped: true });
-  });
-  parentPort.postMessage({ port: server.port });
-}).catch((error) => parentPort.postMessage({ error: String(error && error.stack || error) }));
-`;
-
-interface WorkerReply {
-  port?: number;
-  stopped?: boolean;
-  error?: string;
-}
-
-function nextReply(worker: Worker): Promise<WorkerReply> {
-  return new Promise((resolve, reject) => {
-    worker.once('message', (reply: WorkerReply) => (reply.error ? reject(new Error(`fauxqs: ${reply.error}`)) : resolve(reply)));
-    worker.once('error', reject);
-  });
-}
-
 /** Starts fauxqs on a free loopback port. */
 export async function startFauxqs(): Promise<Fauxqs> {
-  const worker = new Worker(WORKER_SOURCE, { eval: true });
-  const { port } = await nextReply(worker);
-  if (port === undefined) throw new Error('fauxqs did not report its port');
-  const endpoint = `http://127.0.0.1:${port}`;
+  const emulator = await startSqsS3Emulator();
+  const { endpoint } = emulator;
   const sqs = new SQSClient({
     ...PROVIDER_CLIENT_CONFIG,
     endpoint,
@@ -99,9 +68,7 @@ export async function startFauxqs(): Promise<Fauxqs> {
     },
     stop: async () => {
       sqs.destroy();
-      worker.postMessage('stop');
-      await nextReply(worker);
-      await worker.terminate();
+      await emulator.stop();
     },
   };
 }
