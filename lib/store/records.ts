@@ -92,8 +92,8 @@ export const ProviderMessageIdSchema = z.string().min(1).max(1000);
 /** A short, personal-data-free description of a provider failure (an error name or code). */
 export const SendErrorSchema = z.string().min(1).max(1000);
 
-/** The request to reserve a send before the provider is called. */
-export const ReserveSendRequestSchema = z.object({
+/** What identifies one send, in a reservation and in its ledger entry alike. */
+const SendIdentity = {
   customerId: CustomerIdSchema,
   idempotencyKey: IdempotencyKeySchema,
   journey: z.string().min(1),
@@ -101,6 +101,11 @@ export const ReserveSendRequestSchema = z.object({
   execution: z.string().min(1),
   channel: ChannelSchema,
   topic: TopicSchema,
+};
+
+/** The request to reserve a send before the provider is called. */
+export const ReserveSendRequestSchema = z.object({
+  ...SendIdentity,
   /** The send time; the cap's 7-day window and the entry's retention count from it. */
   at: InstantSchema,
   /**
@@ -114,13 +119,7 @@ export type ReserveSendRequest = z.infer<typeof ReserveSendRequestSchema>;
 
 /** A send-ledger entry: one per idempotency key, i.e. per (execution, step). */
 export const SendEntrySchema = z.object({
-  customerId: CustomerIdSchema,
-  idempotencyKey: IdempotencyKeySchema,
-  journey: z.string().min(1),
-  step: z.string().min(1),
-  execution: z.string().min(1),
-  channel: ChannelSchema,
-  topic: TopicSchema,
+  ...SendIdentity,
   status: SendStatusSchema,
   reservedAt: InstantSchema,
   /** Whether the reservation took a slot of the weekly marketing cap. */
