@@ -15,7 +15,7 @@ import { observability, observedHandler } from '../../lib/runtime/observability'
 
 const tools = observability('feedback');
 const env = readEnvironment(TableEnvironmentSchema);
-const store = new CustomerStore({ client: tools.tracer.captureAWSv3Client(new DynamoDBClient({})), tableName: env.CUSTOMER_TABLE_NAME });
+const store = new CustomerStore({ client: new DynamoDBClient({}), tableName: env.CUSTOMER_TABLE_NAME });
 
 const EventBridgeEventSchema = z.object({ 'detail-type': z.string(), detail: z.unknown() });
 

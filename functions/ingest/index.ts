@@ -18,9 +18,9 @@ import { observability, observedHandler } from '../../lib/runtime/observability'
 
 const tools = observability('ingest');
 const env = readEnvironment(IngestEnvironmentSchema);
-const dynamodb = tools.tracer.captureAWSv3Client(new DynamoDBClient({}));
-const sfn = tools.tracer.captureAWSv3Client(new SFNClient({}));
-const sqs = tools.tracer.captureAWSv3Client(new SQSClient({}));
+const dynamodb = new DynamoDBClient({});
+const sfn = new SFNClient({});
+const sqs = new SQSClient({});
 const ports: IngestPorts = {
   store: new CustomerStore({ client: dynamodb, tableName: env.CUSTOMER_TABLE_NAME }),
   dynamodb,

@@ -15,7 +15,7 @@ import { observability, observedHandler } from '../../lib/runtime/observability'
 
 const tools = observability('journey-effects');
 const env = readEnvironment(TableEnvironmentSchema);
-const client = tools.tracer.captureAWSv3Client(new DynamoDBClient({}));
+const client = new DynamoDBClient({});
 const ports = journeyEffectsPorts({
   store: new CustomerStore({ client, tableName: env.CUSTOMER_TABLE_NAME }),
   client,

@@ -15,11 +15,11 @@ import { observability, observedHandler } from '../../lib/runtime/observability'
 const tools = observability('inactivity-scan');
 const env = readEnvironment(InactivityScanEnvironmentSchema);
 const ports = {
-  dynamodb: tools.tracer.captureAWSv3Client(new DynamoDBClient({})),
+  dynamodb: new DynamoDBClient({}),
   tableName: env.CUSTOMER_TABLE_NAME,
-  s3: tools.tracer.captureAWSv3Client(new S3Client({})),
+  s3: new S3Client({}),
   audienceBucket: env.AUDIENCE_BUCKET_NAME,
-  sfn: tools.tracer.captureAWSv3Client(new SFNClient({})),
+  sfn: new SFNClient({}),
   launcherArn: env.LAUNCHER_STATE_MACHINE_ARN,
   routes: env.JOURNEY_ROUTES,
   now: () => new Date(),

@@ -15,9 +15,9 @@ import { observability, observedHandler } from '../../lib/runtime/observability'
 const tools = observability('launcher');
 const env = readEnvironment(LaunchEnvironmentSchema);
 const ports = {
-  dynamodb: tools.tracer.captureAWSv3Client(new DynamoDBClient({})),
+  dynamodb: new DynamoDBClient({}),
   // Throttled starts wait and retry (adaptive mode) rather than failing the batch.
-  sfn: tools.tracer.captureAWSv3Client(new SFNClient({ retryMode: 'adaptive', maxAttempts: LAUNCH_SFN_MAX_ATTEMPTS })),
+  sfn: new SFNClient({ retryMode: 'adaptive', maxAttempts: LAUNCH_SFN_MAX_ATTEMPTS }),
   tableName: env.CUSTOMER_TABLE_NAME,
   routes: env.JOURNEY_ROUTES,
 };

@@ -13,7 +13,7 @@ import { observability, observedHandler } from '../../lib/runtime/observability'
 
 const tools = observability('wait-for-event');
 const env = readEnvironment(TableEnvironmentSchema);
-const store = { client: tools.tracer.captureAWSv3Client(new DynamoDBClient({})), tableName: env.CUSTOMER_TABLE_NAME };
+const store = { client: new DynamoDBClient({}), tableName: env.CUSTOMER_TABLE_NAME };
 
 /** Stores the task token of one waitForEvent step. */
 export async function waitForEvent(event: unknown): Promise<Record<string, never>> {
