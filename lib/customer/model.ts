@@ -5,7 +5,7 @@
  * reads and writes, scenario files) and the TypeScript type.
  */
 import { z } from 'zod';
-import { IANAZone } from 'luxon';
+import { isKnownTimeZone } from './time-zone';
 
 /** Delivery channels, in the order of the default fallback ladder. */
 export const CHANNELS = ['email', 'sms', 'mail'] as const;
@@ -43,7 +43,7 @@ export type Instant = z.infer<typeof InstantSchema>;
 /** An IANA time-zone name that this runtime knows, e.g. `America/New_York`. */
 export const TimeZoneSchema = z
   .string()
-  .refine((name) => IANAZone.isValidZone(name), { error: (issue) => `unknown time zone "${String(issue.input)}"` });
+  .refine((name) => isKnownTimeZone(name), { error: (issue) => `unknown time zone "${String(issue.input)}"` });
 
 /** A local time of day, `HH:MM` on a 24-hour clock. */
 export const TimeOfDaySchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day "HH:MM"');

@@ -2,11 +2,12 @@
  * UTC offsets of an IANA time zone as constant-offset segments, so the gate can turn instants into
  * local wall time with one array lookup instead of an `Intl` call.
  *
- * Offsets come from the runtime's time-zone data (through luxon's `IANAZone`, which asks `Intl`);
+ * Offsets come from the runtime's time-zone data (through `tzOffset` of @date-fns/tz, which asks `Intl`);
  * nothing here is hand-written tz data. Transitions are found by sampling every few hours and
  * bisecting to the millisecond, then cached per zone and per block of days.
  */
-import { IANAZone } from 'luxon';
+import { tzOffset } from '@date-fns/tz';
+import { isKnownTimeZone } from '../customer/time-zone';
 import { PermissionGateInputError } from './errors';
 
 export const MINUTE_MS = 60_000;
@@ -40,12 +41,10 @@ interface OffsetBlock {
 
 /** The offsets of one IANA zone, computed on demand and remembered. */
 export class ZoneOffsets {
-  private readonly zone: IANAZone;
   private readonly blocks = new Map<number, OffsetBlock>();
 
   constructor(readonly zoneName: string) {
-    this.zone = IANAZone.create(zoneName);
-    if (!this.zone.isValid) {
+    if (!isKnownTimeZone(zoneName)) {
       throw new PermissionGateInputError(`unknown time zone "${zoneName}"`);
     }
   }
@@ -105,7 +104,7 @@ export class ZoneOffsets {
   }
 
   private lookUp(epochMs: number): number {
-    const minutes = this.zone.offset(epochMs);
+    const minutes = tzOffset(this.zoneName, new Date(epochMs));
     if (!Number.isFinite(minutes)) {
       throw new PermissionGateInputError(`no offset for time zone "${this.zoneName}" at ${epochMs}`);
     }
