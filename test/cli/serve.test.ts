@@ -1,0 +1,148 @@
+/**
+ * `overture serve` as a person runs it: its own process, the URLs it prints, the other commands
+ * talking to it while it runs, and Ctrl-C (SIGINT) closing it with nothing lost.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { runCli } from '../../lib/cli/program';
+import type { CliIO } from '../../lib/cli/io';
+import { DATA_FILES } from '../../lib/local/data-files';
+import { temporaryDataDir, testOutdir } from '../local/support';
+
+jest.setTimeout(600_000);
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const data = temporaryDataDir('serve');
+const cdkOut = testOutdir('serve');
+
+const ServedUrlsSchema = z.object({
+  api: z.url(),
+  control: z.url(),
+  mailbox: z.url(),
+  smsOutbox: z.string(),
+  dynamodbEndpoint: z.url(),
+});
+
+async function overture(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIO = { stdout: (text) => void (stdout += text), stderr: (text) => void (stderr += text) };
+  const status = await runCli(['node', 'overture', ...args], io);
+  return { status, stdout, stderr };
+}
+
+/** Starts `overture serve` in a child process; resolves with the URLs it prints as JSON. */
+function startServe(): Promise<{ child: ChildProcessWithoutNullStreams; urls: z.infer<typeof ServedUrlsSchema>; stderr: () => string }> {
+  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['bin/overture.ts', 'serve', '--port', '0', '--json', '--data', data, '--cdk-out', cdkOut], {
+    cwd: ROOT,
+    env: { ...process.env, PATH: `${path.join(ROOT, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH ?? ''}` },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      try {
+        resolve({ child, urls: ServedUrlsSchema.parse(JSON.parse(stdout)), stderr: () => stderr });
+      } catch {
+        // The JSON is not complete yet.
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`overture serve exited with ${String(code)} before printing its URLs: ${stderr}`)));
+  });
+}
+
+function exitOf(child: ChildProcessWithoutNullStreams): Promise<number | null> {
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+describe('overture serve', () => {
+  let served: Awaited<ReturnType<typeof startServe>>;
+
+  beforeAll(async () => {
+    served = await startServe();
+  });
+
+  afterAll(() => {
+    if (served.child.exitCode === null) served.child.kill('SIGKILL');
+  });
+
+  it('prints URLs that answer: stack control, mailbox and the DynamoDB endpoint', async () => {
+    // Act
+    const health = await fetch(`${served.urls.control}/health`);
+    const mailbox = await fetch(served.urls.mailbox);
+    const dynamodb = await fetch(served.urls.dynamodbEndpoint, { method: 'POST' });
+
+    // Assess
+    expect(health.status).toBe(200);
+    expect(mailbox.status).toBe(200);
+    expect(await mailbox.text()).toContain('<');
+    // dynalite answers an unsigned request with a protocol error, which shows it is DynamoDB speaking.
+    expect(dynamodb.status).toBe(400);
+  });
+
+  it('refuses a second stack on the same data folder, naming the one that runs', async () => {
+    // Act
+    const second = await overture('serve', '--port', '0', '--data', data, '--cdk-out', cdkOut);
+
+    // Assess
+    expect(second.status).toBe(1);
+    expect(second.stderr).toContain(`a local stack already runs on ${data}`);
+  });
+
+  it('takes events from the other commands while it runs: the journey starts and the email reaches the mailbox', async () => {
+    // Act
+    const sent = await overture(
+      'send-event',
+      'signed_up',
+      '--customer',
+      'c-serve-1',
+      '--event-id',
+      'signup-c-serve-1',
+      '--profile',
+      '{"timezone":"UTC","email":"c-serve-1@example.com"}',
+      '--consents',
+      '[{"channel":"email","topic":"marketing","status":"granted","proof":{"source":"serve-test"}}]',
+      '--data',
+      data,
+      '--json',
+    );
+    const status = await overture('status', '--data', data, '--json');
+
+    // Assess
+    expect(sent.status).toBe(0);
+    expect(JSON.parse(sent.stdout)).toMatchObject({
+      outcome: { journeys: [{ journey: 'welcome', execution: 'welcome-c-serve-1-signup-c-serve-1', outcome: 'started' }] },
+    });
+    expect(status.status).toBe(0);
+    expect(status.stdout).toContain('welcome');
+    await expect(waitForMailTo('c-serve-1@example.com')).resolves.toBe(true);
+  });
+
+  it('stops on Ctrl-C with status 0, keeping the data for the next start', async () => {
+    // Act
+    const exited = exitOf(served.child);
+    served.child.kill('SIGINT');
+    const code = await exited;
+
+    // Assess
+    expect(code).toBe(0);
+    expect(served.stderr()).toContain('stopped; the data folder keeps everything for the next start');
+    expect(existsSync(path.join(data, DATA_FILES.mailbox))).toBe(true);
+    const why = await overture('why', 'c-serve-1', '--data', data);
+    expect(why.stdout).toContain('welcome/welcome-email  sent by email');
+  });
+
+  /** Polls the mailbox emulator's JSON store until a message to `address` shows up (or 60 s pass). */
+  async function waitForMailTo(address: string): Promise<boolean> {
+    for (let attempt = 0; attempt < 120; attempt += 1) {
+      const response = await fetch(`${served.urls.mailbox.replace(/\/$/, '')}/store`);
+      if (response.ok && (await response.text()).includes(address)) return true;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    return false;
+  }
+});
