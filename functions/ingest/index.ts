@@ -62,6 +62,7 @@ export async function ingestEvent(event: unknown): Promise<IngestResult> {
     consentsRecorded: outcome.consentsRecorded,
     attributesChanged: outcome.attributes.changed.length,
     expiredWaits: outcome.expiredWaits,
+    laterWaits: outcome.laterWaits,
   });
   return { status: 'ingested', ...outcome };
 }

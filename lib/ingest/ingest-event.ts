@@ -7,7 +7,10 @@
  * 2. the attributes are set with their history, together with `lastEvent.<name>` (its value and
  *    `changedAt` are the event's time) which goals, `eventWithin` conditions and the inactivity
  *    scan read — so any execution resumed or started next already sees the event;
- * 3. executions waiting for this event are resumed (task tokens);
+ * 3. executions waiting for this event since before it happened are resumed (task tokens); a wait
+ *    that began after the event keeps waiting. A wait whose token is stored only after this query
+ *    is resumed by the waitForEvent function itself from `lastEvent.<name>` written in step 2
+ *    (see event-wait.ts), so that order matters and costs this path no extra request;
  * 4. journeys whose entry is this event are started, for customers that have a profile, under
  *    the entry key of the event id (see start-journey.ts).
  *
@@ -42,8 +45,10 @@ export interface IngestOutcome {
   readonly attributes: AttributeChangeOutcome;
   /** Executions resumed by this event. */
   readonly resumed: readonly { readonly journey: string; readonly execution: string }[];
-  /** Waits found whose timeout had already passed. */
+  /** Waits found spent: timed out, ended, or already resumed by the waitForEvent function. */
   readonly expiredWaits: number;
+  /** Waits for this event that began after it happened: they keep waiting for a later one. */
+  readonly laterWaits: number;
   /** One entry per journey this event starts; `no_profile` when the customer is unknown. */
   readonly journeys: readonly { readonly journey: string; readonly execution?: string; readonly outcome: JourneyStartOutcome | 'no_profile' }[];
 }
@@ -73,7 +78,7 @@ export async function ingestCustomerEvent(ports: IngestPorts, event: CustomerEve
     { at: occurredAt, touchpoint: event.touchpoint },
   );
 
-  const { resumed, expired } = await resumeWaitingExecutions(ports, customerId, {
+  const { resumed, expired, later } = await resumeWaitingExecutions(ports, customerId, {
     event: event.name,
     eventId: event.eventId,
     occurredAt,
@@ -96,6 +101,7 @@ export async function ingestCustomerEvent(ports: IngestPorts, event: CustomerEve
     attributes,
     resumed: resumed.map((task) => ({ journey: task.journey, execution: task.execution })),
     expiredWaits: expired,
+    laterWaits: later,
     journeys,
   };
 }

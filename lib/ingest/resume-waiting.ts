@@ -1,8 +1,15 @@
 /**
- * Resuming the executions that wait for a customer event: each stored task token is returned
- * with SendTaskSuccess and removed. A token whose wait timed out (or whose execution ended) is
- * answered `TaskTimedOut` / `TaskDoesNotExist` by Step Functions: it is removed and counted as
- * expired, since that execution already took its timeout branch.
+ * Resuming the executions that wait for a customer event: each stored task token whose wait
+ * began no later than the event happened is returned with SendTaskSuccess and removed. A wait
+ * that began after the event keeps waiting for a later one.
+ *
+ * Two callers return tokens: the ingest function (when the event arrives) and the waitForEvent
+ * function (when the event arrived before the token was stored, see event-wait.ts). Both may
+ * return the same token. Step Functions completes a task once and answers any later
+ * SendTaskSuccess `TaskTimedOut` (or `TaskDoesNotExist` / `InvalidToken` once the execution is
+ * gone), so the second caller finds the token spent: it removes the item and counts it as spent,
+ * not as an error. The token is removed only after SendTaskSuccess: removing it first would let a
+ * crash in between lose the resume, since a retry would no longer find the token.
  */
 import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -18,15 +25,25 @@ export interface ResumePorts {
 /** What the waitForEvent Task receives as its result: ids and the instant only. */
 export interface ResumedEventOutput {
   readonly event: string;
-  readonly eventId: string;
+  /**
+   * The event's id; absent when the waitForEvent function resumed the execution itself, from the
+   * customer's `lastEvent.<event>` attribute, which keeps the instant only.
+   */
+  readonly eventId?: string;
   readonly occurredAt: string;
 }
 
 /** Counts of what {@link resumeWaitingExecutions} did, and the executions resumed. */
 export interface ResumeResult {
   readonly resumed: readonly WaitingTask[];
+  /** Tokens already spent: the wait timed out, the execution ended, or the waitForEvent function resumed it. */
   readonly expired: number;
+  /** Waits that began after the event happened: they keep waiting. */
+  readonly later: number;
 }
+
+/** What returning one token did. */
+export type TaskResumeOutcome = 'resumed' | 'spent';
 
 /** Step Functions errors that mean the token can never be used again. */
 const SPENT_TOKEN_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
@@ -35,21 +52,41 @@ function isSpentTokenError(error: unknown): boolean {
   return error instanceof Error && SPENT_TOKEN_ERRORS.has(error.name);
 }
 
-/** Resumes every execution of `customerId` waiting for `output.event`. */
+/**
+ * Whether an event that happened at `occurredAt` ends a wait that began at `waitStartedAt`: it
+ * must not be older than the wait. A wait without a start (see the waitForEvent contract) ends on
+ * any event.
+ */
+export function eventEndsWait(waitStartedAt: string | undefined, occurredAt: string): boolean {
+  return waitStartedAt === undefined || Date.parse(occurredAt) >= Date.parse(waitStartedAt);
+}
+
+/** Returns one task token with SendTaskSuccess, then removes it (unless a newer wait replaced it). */
+export async function resumeTask(ports: ResumePorts, task: WaitingTask, output: ResumedEventOutput): Promise<TaskResumeOutcome> {
+  let outcome: TaskResumeOutcome = 'resumed';
+  try {
+    await ports.sfn.send(new SendTaskSuccessCommand({ taskToken: task.taskToken, output: JSON.stringify(output) }));
+  } catch (error) {
+    if (!isSpentTokenError(error)) throw error;
+    outcome = 'spent';
+  }
+  await removeTaskToken({ client: ports.dynamodb, tableName: ports.tableName }, task);
+  return outcome;
+}
+
+/** Resumes every execution of `customerId` waiting for `output.event` since before it happened. */
 export async function resumeWaitingExecutions(ports: ResumePorts, customerId: string, output: ResumedEventOutput): Promise<ResumeResult> {
-  const store = { client: ports.dynamodb, tableName: ports.tableName };
-  const tasks = await waitingTasks(store, customerId, output.event);
+  const tasks = await waitingTasks({ client: ports.dynamodb, tableName: ports.tableName }, customerId, output.event);
   const resumed: WaitingTask[] = [];
   let expired = 0;
+  let later = 0;
   for (const task of tasks) {
-    try {
-      await ports.sfn.send(new SendTaskSuccessCommand({ taskToken: task.taskToken, output: JSON.stringify(output) }));
-      resumed.push(task);
-    } catch (error) {
-      if (!isSpentTokenError(error)) throw error;
-      expired += 1;
+    if (!eventEndsWait(task.waitStartedAt, output.occurredAt)) {
+      later += 1;
+      continue;
     }
-    await removeTaskToken(store, task);
+    if ((await resumeTask(ports, task, output)) === 'resumed') resumed.push(task);
+    else expired += 1;
   }
-  return { resumed, expired };
+  return { resumed, expired, later };
 }

@@ -4,8 +4,9 @@
  *
  * `pk = CUSTOMER#<id>`, `sk = WAIT#<event>#<execution>`: an execution waits for one event at a
  * time, so a later wait of the same execution for the same event replaces the earlier (spent)
- * token. Items expire (TTL) a day after the wait's timeout; a token found after its timeout is
- * answered `TaskTimedOut` by Step Functions and removed.
+ * token. The item keeps when the wait began, so that only an event that happened since ends it.
+ * Items expire (TTL) a day after the wait's timeout; a token found after its timeout is answered
+ * `TaskTimedOut` by Step Functions and removed.
  */
 import {
   ConditionalCheckFailedException,
@@ -41,6 +42,8 @@ export const WaitingTaskSchema = z.object({
   execution: z.string().min(1),
   taskToken: z.string().min(1),
   storedAt: z.string().min(1),
+  /** When the wait began (absent for waits of definitions compiled before it was passed). */
+  waitStartedAt: z.string().min(1).optional(),
 });
 export type WaitingTask = z.infer<typeof WaitingTaskSchema>;
 
@@ -53,9 +56,22 @@ function waitPrefix(event: string): string {
   return `${WAIT_PREFIX}${event}#`;
 }
 
-/** Stores the token of a waitForEvent step (replacing a spent one of the same execution and event). */
-export async function storeTaskToken(options: TaskTokenStoreOptions, payload: WaitForEventPayload, now: Date): Promise<void> {
+/**
+ * Stores the token of a waitForEvent step (replacing a spent one of the same execution and
+ * event), and resolves with the waiting task as {@link waitingTasks} would read it back.
+ */
+export async function storeTaskToken(options: TaskTokenStoreOptions, payload: WaitForEventPayload, now: Date): Promise<WaitingTask> {
   const expiresAt = Math.floor(now.getTime() / 1000) + payload.timeoutSeconds + TOKEN_GRACE_SECONDS;
+  const task: WaitingTask = {
+    customerId: payload.customerId,
+    event: payload.event,
+    journey: payload.journey,
+    step: payload.step,
+    execution: payload.execution,
+    taskToken: payload.taskToken,
+    storedAt: now.toISOString(),
+    ...(payload.waitStartedAt === undefined ? {} : { waitStartedAt: new Date(payload.waitStartedAt).toISOString() }),
+  };
   await options.client.send(
     new PutItemCommand({
       TableName: options.tableName,
@@ -63,17 +79,12 @@ export async function storeTaskToken(options: TaskTokenStoreOptions, payload: Wa
         [PARTITION_KEY]: { S: itemKeys.partition(payload.customerId) },
         [SORT_KEY]: { S: waitKey(payload.event, payload.execution) },
         kind: { S: 'task_token' },
-        customerId: { S: payload.customerId },
-        event: { S: payload.event },
-        journey: { S: payload.journey },
-        step: { S: payload.step },
-        execution: { S: payload.execution },
-        taskToken: { S: payload.taskToken },
-        storedAt: { S: now.toISOString() },
+        ...Object.fromEntries(Object.entries(task).map(([name, value]) => [name, { S: value }])),
         [TTL_ATTRIBUTE]: { N: String(expiresAt) },
       },
     }),
   );
+  return task;
 }
 
 /** Every execution of the customer waiting for `event`, read consistently (a token stored just now is seen). */
@@ -100,6 +111,7 @@ export async function waitingTasks(options: TaskTokenStoreOptions, customerId: s
         execution: item.execution?.S,
         taskToken: item.taskToken?.S,
         storedAt: item.storedAt?.S,
+        waitStartedAt: item.waitStartedAt?.S,
       });
       if (parsed.success) tasks.push(parsed.data);
     }

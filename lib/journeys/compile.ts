@@ -282,9 +282,12 @@ class JourneyCompiler {
 
   /**
    * The waitForEvent function stores the task token and returns; the execution waits until the
-   * ingest function returns the token or `TimeoutSeconds` passes. No `HeartbeatSeconds`: nothing
-   * beats while a customer takes days to act, so a heartbeat would only turn waits into timeouts.
-   * The event's own data is dropped (`ResultPath: null`): it may hold personal data.
+   * ingest function returns the token or `TimeoutSeconds` passes. `waitStartedAt` (the state's
+   * entered time) lets the function resume the execution itself when the event was ingested
+   * after the wait began but before the token was stored, and keeps an older event from ending
+   * the wait. No `HeartbeatSeconds`: nothing beats while a customer takes days to act, so a
+   * heartbeat would only turn waits into timeouts. The event's own data is dropped
+   * (`ResultPath: null`): it may hold personal data.
    */
   private compileWaitForEvent(node: Extract<JourneyNode, { type: 'waitForEvent' }>): void {
     const timeoutSeconds = durationSeconds(node.timeout);
@@ -294,7 +297,13 @@ class JourneyCompiler {
       Resource: LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN,
       Parameters: {
         FunctionName: this.targets.waitForEventFunctionArn,
-        Payload: { ...this.ids(node.id), event: node.event, 'taskToken.$': '$$.Task.Token', timeoutSeconds },
+        Payload: {
+          ...this.ids(node.id),
+          event: node.event,
+          'taskToken.$': '$$.Task.Token',
+          timeoutSeconds,
+          'waitStartedAt.$': '$$.State.EnteredTime',
+        },
       },
       TimeoutSeconds: timeoutSeconds,
       ResultPath: null,

@@ -16,6 +16,10 @@
  * - The interpreter sets `$$.Execution.StartTime` to the wall clock whatever the context says;
  *   the bindings put the execution's own start time into `enteredAt` instead, so goal checks
  *   agree with a virtual clock.
+ * - The interpreter keeps no `$$.State`: {@link localExecutionContext} gives it a stand-in so
+ *   `$$.State.EnteredTime` resolves, and the bindings put the instant the wait began into
+ *   `waitStartedAt` — the handler's clock when it is called, which is when the interpreter
+ *   entered the Task (only promise callbacks run in between).
  */
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { z } from 'zod';
@@ -58,6 +62,11 @@ export interface LocalExecution {
   readonly name: string;
   /** When it started, ISO 8601; the goal check compares events with it. */
   readonly startTime: string;
+  /**
+   * The clock that dates the start of each wait for an event (`waitStartedAt`).
+   * @default - `Date`, which the local runtime's virtual clock replaces
+   */
+  readonly now?: () => Date;
 }
 
 const LambdaInvokeInputSchema = z.object({ FunctionName: z.string(), Payload: z.unknown() });
@@ -86,7 +95,11 @@ export function bindJourneyTasks(
     const payloadOf = (input: JsonValue): Record<string, unknown> => {
       const { Payload } = LambdaInvokeInputSchema.parse(input);
       const payload = z.record(z.string(), z.unknown()).parse(Payload);
-      return 'enteredAt' in payload ? { ...payload, enteredAt: execution.startTime } : payload;
+      return {
+        ...payload,
+        ...('enteredAt' in payload ? { enteredAt: execution.startTime } : {}),
+        ...('waitStartedAt' in payload ? { waitStartedAt: (execution.now?.() ?? new Date()).toISOString() } : {}),
+      };
     };
     switch (journeyTaskKind(state)) {
       case 'send':
@@ -129,7 +142,10 @@ export function forLocalInterpreter(definition: AslDefinition): AslDefinition {
   return { ...definition, States: states };
 }
 
-/** The context object of a local execution: its name, and a task token for waitForEvent Tasks. */
+/**
+ * The context object of a local execution: its name, a task token for waitForEvent Tasks, and a
+ * stand-in `State` (the interpreter keeps none; the bindings date each wait themselves).
+ */
 export function localExecutionContext(execution: LocalExecution, input: JsonValue): Record<string, JsonValue> {
   return {
     Execution: {
@@ -138,6 +154,7 @@ export function localExecutionContext(execution: LocalExecution, input: JsonValu
       Input: input,
       StartTime: execution.startTime,
     },
+    State: { EnteredTime: execution.startTime },
     // One token per execution is enough: an execution waits for one event at a time.
     Task: { Token: `local-task-token:${execution.name}` },
   };

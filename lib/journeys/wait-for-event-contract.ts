@@ -1,12 +1,15 @@
 /**
  * What a journey's waitForEvent step hands the waitForEvent function. The function stores
- * `taskToken` keyed by customer, event and execution and returns; the ingest function later
- * resumes the execution with `SendTaskSuccess` when the event arrives. When the timeout passes
- * first, Step Functions fails the Task with `States.Timeout` and the journey takes its
- * `timeoutNext` (a later `SendTaskSuccess` on that token gets `TaskTimedOut` and is ignored).
+ * `taskToken` keyed by customer, event and execution; the ingest function later resumes the
+ * execution with `SendTaskSuccess` when the event arrives. An event ingested after the wait
+ * began but before the token was stored is caught by the function itself: it resumes the
+ * execution when the customer's latest such event happened at or after `waitStartedAt` (see
+ * lib/ingest/event-wait.ts). When the timeout passes first, Step Functions fails the Task with
+ * `States.Timeout` and the journey takes its `timeoutNext` (a later `SendTaskSuccess` on that
+ * token gets `TaskTimedOut` and is ignored).
  */
 import { z } from 'zod';
-import { CustomerIdSchema } from '../customer/model';
+import { CustomerIdSchema, InstantSchema } from '../customer/model';
 import { EventNameSchema, JourneyIdSchema, NodeIdSchema } from './format';
 import { ExecutionNameSchema } from './send-contract';
 
@@ -20,6 +23,13 @@ export const WaitForEventPayloadSchema = z.object({
   taskToken: z.string().min(1),
   /** When the wait ends without the event, so the token store can expire the token. */
   timeoutSeconds: z.number().int().min(1),
+  /**
+   * When the execution entered the wait step (`$$.State.EnteredTime`): only an event that
+   * happened at or after it ends the wait. Absent from executions that started on a definition
+   * compiled before the field existed (Step Functions keeps running them on their own version);
+   * their waits resume on any event, as they did then.
+   */
+  waitStartedAt: InstantSchema.optional(),
 });
 export type WaitForEventPayload = z.infer<typeof WaitForEventPayloadSchema>;
 

@@ -1,7 +1,8 @@
 /**
  * Step Functions as the ingest path sees it, faked on top of aws-sdk-client-mock: StartExecution
  * refuses a name it has seen (ExecutionAlreadyExists), SendTaskSuccess accepts a token once and
- * answers `TaskTimedOut` for the tokens a test marks as timed out.
+ * answers `TaskTimedOut` afterwards — as Step Functions does once the task is closed — and for
+ * the tokens a test marks as timed out.
  */
 import {
   ExecutionAlreadyExists,
@@ -19,7 +20,7 @@ export interface FakeStepFunctions {
   readonly client: SFNClient;
   /** Executions started, in order. */
   readonly started: StartExecutionCommandInput[];
-  /** Tokens returned with SendTaskSuccess, in order. */
+  /** Tokens returned with SendTaskSuccess and accepted (each once), in order. */
   readonly succeeded: SendTaskSuccessCommandInput[];
   /** Makes SendTaskSuccess on `token` fail as Step Functions does after the wait's timeout. */
   timeOut(token: string): void;
@@ -41,7 +42,8 @@ export function fakeStepFunctions(): FakeStepFunctions {
       return { executionArn: `${input.stateMachineArn}:${input.name}`, startDate: new Date() };
     });
     mock.on(SendTaskSuccessCommand).callsFake((input: SendTaskSuccessCommandInput) => {
-      if (input.taskToken !== undefined && timedOut.has(input.taskToken)) {
+      const closed = timedOut.has(input.taskToken ?? '') || succeeded.some((earlier) => earlier.taskToken === input.taskToken);
+      if (closed) {
         throw new SFNServiceException({ name: 'TaskTimedOut', $fault: 'client', message: 'Task Timed Out', $metadata: {} });
       }
       succeeded.push(input);

@@ -73,7 +73,7 @@ describe.each(CATALOG.map((journey) => [journey.id, journey] as const))('compili
       expect.arrayContaining(['$$.Execution.Name', '$.customerId']),
     );
     for (const path of paths) {
-      expect(['$.customerId', '$$.Execution.Name', '$$.Execution.StartTime', '$$.Task.Token', '$.failure.Error']).toContain(path);
+      expect(['$.customerId', '$$.Execution.Name', '$$.Execution.StartTime', '$$.State.EnteredTime', '$$.Task.Token', '$.failure.Error']).toContain(path);
     }
   });
 
@@ -124,7 +124,7 @@ describe.each(CATALOG.map((journey) => [journey.id, journey] as const))('compili
     }
   });
 
-  it('waits for events with a callback token, a timeout and a timeout branch', () => {
+  it('waits for events with a callback token, the instant the wait began, a timeout and a timeout branch', () => {
     // Prepare
     const waits = journey.nodes.filter((node) => node.type === 'waitForEvent');
 
@@ -144,6 +144,7 @@ describe.each(CATALOG.map((journey) => [journey.id, journey] as const))('compili
           event: node.event,
           'taskToken.$': '$$.Task.Token',
           timeoutSeconds: durationSeconds(node.timeout),
+          'waitStartedAt.$': '$$.State.EnteredTime',
         },
       });
       expect(task.TimeoutSeconds).toBe(durationSeconds(node.timeout));

@@ -2,7 +2,7 @@ import type { AslDefinition } from '../../lib/journeys/asl';
 import { journeyDefinitionsFromTemplate } from '../../lib/journeys/local-bindings';
 import { CATALOG } from '../../workflows';
 import { synthesizeCatalogStack } from './journey-stack';
-import { runScripted, START_TIME, type Script } from './scripted-customer';
+import { CLOCK_TIME, runScripted, START_TIME, type Script } from './scripted-customer';
 
 // Every run below takes its ASL out of the synthesized template, as the local runtime does.
 const definitions = journeyDefinitionsFromTemplate(synthesizeCatalogStack().template.toJSON());
@@ -136,7 +136,7 @@ describe('welcome, run locally', () => {
     });
   });
 
-  it('hands the send function ids and the step\'s settings only, with the execution\'s own start time', async () => {
+  it('hands the send function ids and the step\'s settings only, with the execution\'s own start time, and dates the wait by the execution\'s clock', async () => {
     // Act
     const { calls, execution } = await runScripted(welcome, 'welcome');
 
@@ -160,6 +160,7 @@ describe('welcome, run locally', () => {
       event: 'order_placed',
       taskToken: `local-task-token:${execution.name}`,
       timeoutSeconds: 604800,
+      waitStartedAt: CLOCK_TIME,
     });
   });
 });

@@ -31,6 +31,8 @@ export interface Calls {
 }
 
 export const START_TIME = '2026-03-02T10:00:00Z';
+/** What the scripted execution's clock reads whenever asked (it dates the start of each wait). */
+export const CLOCK_TIME = '2026-03-05T08:30:00.000Z';
 
 /** Handlers that follow `script`, recording into `calls`. */
 export function scriptedHandlers(script: Script, calls: Calls): JourneyTaskHandlers {
@@ -81,7 +83,7 @@ function runnerOf(definition: AslDefinition): LocalJourneyRunner {
 /** Runs `definition` for customer `c-001` following `script`, with every wait and retry pause at zero. */
 export async function runScripted(definition: AslDefinition, journeyId: string, script: Script = {}) {
   const calls: Calls = { sends: [], waits: [], effects: [] };
-  const execution = { name: `${journeyId}-c-001-test`, startTime: START_TIME };
+  const execution = { name: `${journeyId}-c-001-test`, startTime: START_TIME, now: () => new Date(CLOCK_TIME) };
   const { output, transitions } = await runnerOf(definition).run(
     { customerId: 'c-001', journey: journeyId, entryKey: 'test' },
     scriptedHandlers(script, calls),
