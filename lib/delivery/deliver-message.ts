@@ -19,7 +19,7 @@ import {
 import { SendTransitionError, type CustomerStore, type SendEntry } from '../store';
 import type { TemplateCatalog } from '../templates';
 import type { LinkConfig } from '../unsubscribe';
-import { isGoalReached } from '../journeys/effects';
+import { isGoalReached } from '../journeys/event-history';
 import type { SendStepPayload } from '../journeys/send-contract';
 import { composeMessage, dispatchMessage, type ChannelSenders, type ComposedMessage } from './compose-message';
 

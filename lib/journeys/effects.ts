@@ -15,21 +15,14 @@ import {
   type AttributeDateWait,
   type ComputedWait,
   type Condition,
-  type EventName,
   type LocalTimeWait,
   WEEKDAYS,
 } from './format';
+import { isGoalReached, lastEventAttribute } from './event-history';
+
+export { isGoalReached, lastEventAttribute } from './event-history';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-/**
- * The attribute under which the ingest function keeps the latest occurrence of a customer
- * event (value: the event's instant; `changedAt`: the same instant; `touchpoint`: where it
- * happened). Goals and `eventWithin` conditions read it.
- */
-export function lastEventAttribute(event: EventName): string {
-  return `lastEvent.${event}`;
-}
 
 /**
  * The customer's bucket 0–99 for a split or holdout node: the first 32 bits of
@@ -39,12 +32,6 @@ export function lastEventAttribute(event: EventName): string {
 export function bucketOf(customerId: string, journeyId: string, step: string): number {
   const digest = createHash('sha256').update(`${journeyId}\u0000${step}\u0000${customerId}`).digest();
   return digest.readUInt32BE(0) % 100;
-}
-
-/** Whether the goal `event` happened strictly after the customer entered the journey. */
-export function isGoalReached(snapshot: CustomerSnapshot, event: EventName, enteredAt: string): boolean {
-  const state = snapshot.attributes[lastEventAttribute(event)];
-  return state !== undefined && Date.parse(state.changedAt) > Date.parse(enteredAt);
 }
 
 /** Whether one branch condition holds for the customer at `now`. */

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ChannelSchema, CustomerIdSchema, InstantSchema, TopicSchema } from '../customer/model';
-import { EventNameSchema, JourneyIdSchema, NodeIdSchema, TemplateIdSchema } from './format';
+import { EventNameSchema, JourneyIdSchema, NodeIdSchema, TemplateIdSchema } from './identifiers';
 
 /** A Step Functions execution name: at most 80 characters. */
 export const ExecutionNameSchema = z.string().min(1).max(80);
