@@ -50,7 +50,7 @@ export class OvertureStack extends Stack {
   public readonly launcher: AudienceLauncher;
   /** The inactivity scan and journey schedules. */
   public readonly schedules: ScheduledTriggers;
-  /** SES bounces and complaints to suppressions. */
+  /** SES bounces and complaints, and SMS delivery failures, to suppressions. */
   public readonly feedback: DeliveryFeedback;
   /** The consent HTTP API and inbound SMS keywords. */
   public readonly consent: ConsentEndpoints;
@@ -100,6 +100,7 @@ export class OvertureStack extends Stack {
     this.feedback = new DeliveryFeedback(this, 'DeliveryFeedback', {
       data: this.data,
       configurationSetName: this.delivery.emailConfigurationSet.configurationSetName,
+      smsFeedbackTopic: this.delivery.smsFeedbackTopic,
       logRetention,
     });
     this.consent = new ConsentEndpoints(this, 'ConsentEndpoints', { config, data: this.data, delivery: this.delivery, logRetention });

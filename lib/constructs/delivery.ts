@@ -1,6 +1,7 @@
 import { Arn, ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import {
@@ -12,8 +13,10 @@ import {
   SuppressionReasons,
 } from 'aws-cdk-lib/aws-ses';
 import { CfnConfigurationSet as CfnSmsConfigurationSet } from 'aws-cdk-lib/aws-smsvoice';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { OvertureConfig } from '../config';
+import { SMS_FAILURE_EVENT_TYPES } from '../feedback/sms-events';
 import { TABLE_ACCESS, type CustomerData } from './customer-data';
 import { OvertureFunction } from './overture-function';
 import { QueueWithDeadLetters } from './secure-queues';
@@ -55,10 +58,13 @@ export interface DeliveryProps {
   readonly logRetention: RetentionDays;
 }
 
+/** The End User Messaging service principal, which publishes configuration-set events. */
+const SMS_VOICE_SERVICE = 'sms-voice.amazonaws.com';
+
 /**
  * The send path: the SES configuration set (TLS required, reputation metrics, every event to
- * EventBridge), the End User Messaging SMS configuration set (delivery failures logged), the
- * direct-mail queue for the print vendor with its dead-letter queue, the link-signing secret,
+ * EventBridge), the End User Messaging SMS configuration set (delivery failures logged, and sent
+ * to the SMS feedback topic), the direct-mail queue for the print vendor with its dead-letter queue, the link-signing secret,
  * and the send function, which may send only through the configured identities, configuration
  * sets and queue.
  */
@@ -67,6 +73,8 @@ export class Delivery extends Construct {
   public readonly emailConfigurationSet: ConfigurationSet;
   /** The SMS configuration set every text goes through. */
   public readonly smsConfigurationSet: CfnSmsConfigurationSet;
+  /** The SMS configuration set's failure events (`SMS_FAILURE_EVENT_TYPES`), for the feedback function. */
+  public readonly smsFeedbackTopic: Topic;
   /** Letters for the print vendor, and their dead letters. */
   public readonly directMail: QueueWithDeadLetters;
   /** The HMAC key of unsubscribe and preference links. */
@@ -103,6 +111,7 @@ export class Delivery extends Construct {
       description: 'Lets End User Messaging SMS log the events of the Overture configuration set',
     });
     smsEvents.grantWrite(smsEventsRole);
+    this.smsFeedbackTopic = this.smsFeedbackTopicFor(config.smsConfigurationSetName);
     this.smsConfigurationSet = new CfnSmsConfigurationSet(this, 'SmsConfigurationSet', {
       configurationSetName: config.smsConfigurationSetName,
       eventDestinations: [
@@ -112,8 +121,16 @@ export class Delivery extends Construct {
           matchingEventTypes: SMS_LOGGED_EVENTS,
           cloudWatchLogsDestination: { iamRoleArn: smsEventsRole.roleArn, logGroupArn: smsEvents.logGroupArn },
         },
+        {
+          eventDestinationName: 'feedback',
+          enabled: true,
+          matchingEventTypes: [...SMS_FAILURE_EVENT_TYPES],
+          snsDestination: { topicArn: this.smsFeedbackTopic.topicArn },
+        },
       ],
     });
+    // The service may check that it can publish when the destination is created: policies first.
+    this.smsConfigurationSet.node.addDependency(this.smsFeedbackTopic);
 
     this.directMail = new QueueWithDeadLetters(this, 'DirectMail', { purpose: 'direct mail for the print vendor' });
 
@@ -164,6 +181,53 @@ export class Delivery extends Construct {
         resources: [this.smsOriginationArn, this.smsConfigurationSetArn()],
       }),
     );
+  }
+
+  /**
+   * The encrypted topic the SMS configuration set publishes failure events to. Only End User
+   * Messaging may publish, and only for this account's configuration set (the ARN is built from
+   * the name, so the topic policy does not depend on the configuration set that refers to the
+   * topic); it may use the topic's key only for this account's End User Messaging resources.
+   */
+  private smsFeedbackTopicFor(configurationSetName: string): Topic {
+    const stack = Stack.of(this);
+    const sameAccount = { StringEquals: { 'aws:SourceAccount': stack.account } };
+    const key = new Key(this, 'SmsFeedbackKey', {
+      description: 'Encrypts SMS delivery failure events on the Overture SMS feedback topic',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    key.grant(
+      new ServicePrincipal(SMS_VOICE_SERVICE).withConditions({
+        ...sameAccount,
+        ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'sms-voice', resource: '*' }) },
+      }),
+      'kms:GenerateDataKey',
+      'kms:Decrypt',
+    );
+    const topic = new Topic(this, 'SmsFeedback', { displayName: 'Overture SMS delivery failures', masterKey: key, enforceSSL: true });
+    // A resource-policy statement rather than `grantPublish`, which would also grant the key's
+    // `kms:GenerateDataKey*` wildcard; the key grant above names its two actions.
+    topic.addToResourcePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        principals: [new ServicePrincipal(SMS_VOICE_SERVICE)],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          ...sameAccount,
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'sms-voice',
+              resource: 'configuration-set',
+              resourceName: configurationSetName,
+              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
+    return topic;
   }
 
   /** ARN of the SES configuration set. */

@@ -2,6 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { CUSTOMER_EVENT_TYPES } from '../../lib/ingest/customer-event';
 import { JourneyRoutesSchema } from '../../lib/ingest/journey-routes';
 import { SES_ALARM_THRESHOLDS } from '../../lib/constructs/operations';
+import { SMS_FAILURE_EVENT_TYPES } from '../../lib/feedback/sms-events';
 import { scheduledAudienceKey } from '../../lib/constructs/scheduled-triggers';
 import { defineJourney, onSchedule, reEntry, send } from '../../workflows/builder';
 import { CATALOG } from '../../workflows';
@@ -156,7 +157,7 @@ describe('delivery', () => {
     });
   });
 
-  it('creates the SMS configuration set named in context, logging delivery failures', () => {
+  it('creates the SMS configuration set named in context, logging delivery failures and publishing them for feedback', () => {
     synthesized.template.hasResourceProperties('AWS::SMSVOICE::ConfigurationSet', {
       ConfigurationSetName: 'overture-dev',
       EventDestinations: [
@@ -165,7 +166,43 @@ describe('delivery', () => {
           MatchingEventTypes: Match.arrayWith(['TEXT_BLOCKED', 'TEXT_CARRIER_UNREACHABLE']),
           CloudWatchLogsDestination: Match.objectLike({ IamRoleArn: Match.anyValue(), LogGroupArn: Match.anyValue() }),
         }),
+        Match.objectLike({ EventDestinationName: 'feedback' }),
       ],
+    });
+  });
+
+  it('publishes every SMS failure of that configuration set to the SMS feedback topic, to which the feedback function is subscribed', () => {
+    // Prepare
+    const { stack, template } = synthesized;
+    const topic = logicalIdOf(stack, stack.delivery.smsFeedbackTopic);
+    const configurationSets = Object.values(resourcesOfType(template, 'AWS::SMSVOICE::ConfigurationSet'));
+    const topicPolicy = Object.entries(resourcesOfType(template, 'AWS::SNS::TopicPolicy')).find(([, policy]) =>
+      JSON.stringify(policy.Properties?.Topics) === JSON.stringify([{ Ref: topic }]),
+    );
+
+    // Assess
+    expect(configurationSets).toHaveLength(1);
+    expect((configurationSets[0]?.Properties?.EventDestinations as unknown[])[1]).toEqual({
+      EventDestinationName: 'feedback',
+      Enabled: true,
+      MatchingEventTypes: [...SMS_FAILURE_EVENT_TYPES],
+      SnsDestination: { TopicArn: { Ref: topic } },
+    });
+    expect(SMS_FAILURE_EVENT_TYPES).toEqual(expect.arrayContaining(['TEXT_INVALID', 'TEXT_BLOCKED', 'TEXT_TTL_EXPIRED', 'TEXT_CARRIER_UNREACHABLE', 'TEXT_SPAM']));
+    // The service may check its access when the destination is created, so the policy comes first.
+    expect(topicPolicy).toBeDefined();
+    template.hasResource('AWS::SMSVOICE::ConfigurationSet', { DependsOn: Match.arrayWith([topicPolicy?.[0]]) });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      TopicArn: { Ref: topic },
+      Endpoint: { 'Fn::GetAtt': [logicalIdOf(stack, stack.feedback.feedbackFunction), 'Arn'] },
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [logicalIdOf(stack, stack.feedback.deadLetters.queue), 'Arn'] } },
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [logicalIdOf(stack, stack.feedback.feedbackFunction), 'Arn'] },
+      Principal: 'sns.amazonaws.com',
+      SourceArn: { Ref: topic },
     });
   });
 

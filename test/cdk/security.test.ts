@@ -3,12 +3,14 @@ import {
   actionsOf,
   logicalIdOf,
   resourcesOf,
+  resolveIntrinsics,
   resourcesOfType,
   roleOfFunction,
   statementsOfRole,
   type PolicyStatementJson,
   type TemplateResource,
 } from './template-queries';
+import { CATALOG } from '../../workflows';
 import { synthesizeOverture, type SynthesizedOverture } from './synthesize';
 
 const prodContext = {
@@ -129,6 +131,47 @@ describe('least privilege', () => {
     ]);
   });
 
+  it('lets only End User Messaging publish to the SMS feedback topic, for this account\'s configuration set, and use its key for that alone', () => {
+    // Prepare
+    const { stack, template } = synthesized;
+    const topic = logicalIdOf(stack, stack.delivery.smsFeedbackTopic);
+    const keyId = (resourcesOfType(template, 'AWS::SNS::Topic')[topic]?.Properties?.KmsMasterKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const arnIn = (suffix: string) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sms-voice:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, suffix]],
+    });
+    const sameAccount = { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } };
+
+    // Act
+    const topicStatements = Object.values(resourcesOfType(template, 'AWS::SNS::TopicPolicy'))
+      .filter((policy) => JSON.stringify(policy.Properties?.Topics) === JSON.stringify([{ Ref: topic }]))
+      .flatMap((policy) => (policy.Properties?.PolicyDocument as { Statement: PolicyStatementJson[] }).Statement)
+      .filter((statement) => statement.Effect === 'Allow');
+    const keyStatements = (resourcesOfType(template, 'AWS::KMS::Key')[keyId]?.Properties?.KeyPolicy as { Statement: PolicyStatementJson[] }).Statement.filter(
+      (statement) => JSON.stringify(statement.Principal) !== JSON.stringify({ AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } }),
+    );
+
+    // Assess
+    expect(topicStatements).toEqual([
+      {
+        Sid: expect.any(String),
+        Effect: 'Allow',
+        Principal: { Service: 'sms-voice.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: { Ref: topic },
+        Condition: { StringEquals: sameAccount, ArnLike: { 'aws:SourceArn': arnIn(':configuration-set/overture-prod') } },
+      },
+    ]);
+    expect(keyStatements).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'sms-voice.amazonaws.com' },
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        Resource: '*',
+        Condition: { StringEquals: sameAccount, ArnLike: { 'aws:SourceArn': arnIn(':*') } },
+      },
+    ]);
+  });
+
   it('lets the send function send messages to the direct-mail queue and to no other queue', () => {
     // Act
     const statements = functionStatements(synthesized.stack.delivery.sendFunction).filter((statement) =>
@@ -149,7 +192,7 @@ describe('least privilege', () => {
     const secret = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'];
     const expected = new Map<Parameters<typeof logicalIdOf>[1], string[]>([
       [stack.delivery.sendFunction, [...base, ...readWrite, ...secret, 'ses:SendEmail', 'sms-voice:SendTextMessage', 'sqs:SendMessage']],
-      [stack.journeys.waitForEventFunction, [...base, 'dynamodb:PutItem']],
+      [stack.journeys.waitForEventFunction, [...base, 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'states:SendTaskSuccess']],
       [stack.journeys.journeyEffectsFunction, [...base, 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
       [stack.events.ingestFunction, [...base, ...readWrite, 'sqs:SendMessage', 'states:SendTaskSuccess', 'states:StartExecution']],
       [stack.launcher.launchFunction, [...base, 'dynamodb:PutItem', 'states:StartExecution']],
@@ -181,6 +224,27 @@ describe('least privilege', () => {
       { Effect: 'Allow', Action: 'states:StartExecution', Resource: machines },
       { Effect: 'Allow', Action: 'states:SendTaskSuccess', Resource: machines },
     ]);
+  });
+
+  it('lets the waitForEvent function return task tokens to the journey state machines only', () => {
+    // Prepare
+    const { stack, template } = synthesized;
+    const types = Object.fromEntries(Object.entries(template.toJSON().Resources as Record<string, { Type: string }>).map(([id, resource]) => [id, resource.Type]));
+    const machineArns = [...stack.journeys.machines.values()].map((machine) => {
+      const name = resourcesOfType(template, 'AWS::StepFunctions::StateMachine')[logicalIdOf(stack, machine.stateMachine)]?.Properties?.StateMachineName;
+      return `arn:aws:states:us-east-1:111122223333:stateMachine:${String(name)}`;
+    });
+
+    // Act
+    const statements = functionStatements(stack.journeys.waitForEventFunction).filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('states:')),
+    );
+
+    // Assess: by ARNs built from the machines' names (a reference would close a dependency cycle).
+    expect(statements.map((statement) => ({ ...statement, Resource: resourcesOf(statement).map((arn) => resolveIntrinsics(arn, types)) }))).toEqual([
+      { Effect: 'Allow', Action: 'states:SendTaskSuccess', Resource: machineArns },
+    ]);
+    expect(machineArns).toHaveLength(CATALOG.length);
   });
 });
 
@@ -240,7 +304,7 @@ describe('data protection', () => {
     const keys = Object.values(resourcesOfType(synthesized.template, 'AWS::KMS::Key'));
 
     // Assess
-    expect(topics).toHaveLength(2);
+    expect(topics).toHaveLength(3);
     for (const topic of topics) expect(topic.Properties?.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [expect.any(String), 'Arn'] });
     for (const key of keys) expect(key.Properties?.EnableKeyRotation).toBe(true);
   });
@@ -298,7 +362,7 @@ describe('dead-letter queues', () => {
     // Assess
     expect(ruleTargets).toHaveLength(2);
     expect(scheduleTargets.length).toBeGreaterThanOrEqual(1);
-    expect(subscriptions).toHaveLength(1);
+    expect(subscriptions).toHaveLength(2);
     for (const target of [...ruleTargets, ...scheduleTargets]) expect(target).toMatchObject({ DeadLetterConfig: { Arn: expect.anything() }, RetryPolicy: expect.anything() });
     for (const subscription of subscriptions) expect(subscription.Properties?.RedrivePolicy).toEqual({ deadLetterTargetArn: expect.anything() });
     const functions = resourcesOfType(template, 'AWS::Lambda::Function');
