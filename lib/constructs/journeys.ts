@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -7,8 +7,14 @@ import { ENVIRONMENT_VARIABLES } from '../ingest/environments';
 import { routesOf, type JourneyRoute } from '../ingest/journey-routes';
 import type { Journey } from '../journeys/format';
 import { JourneyStateMachine } from '../journeys/journey-state-machine';
-import { TABLE_ACCESS, type CustomerData } from './customer-data';
+import { TABLE_ACCESS, type CustomerData, type TableAction } from './customer-data';
 import { OvertureFunction } from './overture-function';
+
+/**
+ * The waitForEvent function's table access: it stores a token, reads the customer's
+ * `lastEvent.<event>` mark, and removes the token when it resumed the execution itself.
+ */
+export const WAIT_FOR_EVENT_TABLE_ACCESS: readonly TableAction[] = ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'];
 
 /** Props of {@link Journeys}. */
 export interface JourneysProps {
@@ -27,11 +33,11 @@ export interface JourneysProps {
 /**
  * The journeys: one Step Functions Standard state machine per journey (`JourneyStateMachine`),
  * logging errors without execution data and traced with X-Ray, and the two functions their steps
- * invoke besides send — waitForEvent (stores task tokens) and journeyEffects (branches, waits,
- * stages, goals, exits).
+ * invoke besides send — waitForEvent (stores task tokens, and resumes a wait whose event came
+ * before its token was stored) and journeyEffects (branches, waits, stages, goals, exits).
  */
 export class Journeys extends Construct {
-  /** Stores the task token of each waitForEvent step. */
+  /** Stores the task token of each waitForEvent step; may return it at once (SendTaskSuccess). */
   public readonly waitForEventFunction: OvertureFunction;
   /** Buckets, branches, computed waits, stage changes, goals and exits. */
   public readonly journeyEffectsFunction: OvertureFunction;
@@ -49,7 +55,7 @@ export class Journeys extends Construct {
       logRetention: props.logRetention,
       timeout: Duration.seconds(10),
     });
-    this.waitForEventFunction.bindCustomerTable(props.data, TABLE_ACCESS.putOnly);
+    this.waitForEventFunction.bindCustomerTable(props.data, WAIT_FOR_EVENT_TABLE_ACCESS);
 
     this.journeyEffectsFunction = new OvertureFunction(this, 'JourneyEffectsFunction', {
       entry: 'functions/journey-effects/index.ts',
@@ -68,6 +74,7 @@ export class Journeys extends Construct {
     });
 
     const machines = new Map<string, JourneyStateMachine>();
+    const stateMachineName = (journey: Journey) => `overture-${props.environment}-${journey.id}`;
     for (const journey of props.journeys) {
       machines.set(
         journey.id,
@@ -78,11 +85,21 @@ export class Journeys extends Construct {
           journeyEffectsFunction: this.journeyEffectsFunction,
           logGroup: this.logGroup,
           tracingEnabled: true,
-          stateMachineName: `overture-${props.environment}-${journey.id}`,
+          stateMachineName: stateMachineName(journey),
         }),
       );
     }
     this.machines = machines;
+
+    // The state machines invoke this function, so its policy names them by ARN built from their
+    // names: a reference to them would make the function depend on them and close a cycle.
+    const stack = Stack.of(this);
+    const journeyArns = props.journeys.map((journey) =>
+      stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName(journey), arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    );
+    if (journeyArns.length > 0) {
+      this.waitForEventFunction.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:SendTaskSuccess'], resources: journeyArns }));
+    }
   }
 
   /** The state machine of `journeyId`. */

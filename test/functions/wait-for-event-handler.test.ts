@@ -1,0 +1,108 @@
+/**
+ * The waitForEvent Lambda as deployed: middy, Powertools, the environment read once, DynamoDB
+ * reached through the SDK's ordinary endpoint variable (dynalite), Step Functions faked (no
+ * emulator answers SendTaskSuccess for a Lambda-integrated callback).
+ */
+import type { Context } from 'aws-lambda';
+import { parseCustomerEvent } from '../../lib/ingest/customer-event';
+import { ingestCustomerEvent } from '../../lib/ingest/ingest-event';
+import { waitingTasks } from '../../lib/ingest/task-tokens';
+import { CustomerStore } from '../../lib/store';
+import { fakeStepFunctions } from '../ingest/fake-step-functions';
+import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
+
+const sfn = fakeStepFunctions();
+let dynamo: DynaliteHarness;
+let tableName: string;
+let savedEnvironment: NodeJS.ProcessEnv;
+let handler: (event: unknown, context: Context) => Promise<unknown>;
+
+const context = {
+  functionName: 'overture-wait-for-event',
+  awsRequestId: 'request-1',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:overture-wait-for-event',
+  getRemainingTimeInMillis: () => 10_000,
+} as unknown as Context;
+
+/** The payload the compiled waitForEvent Task hands the function. */
+function payload(customerId: string, waitStartedAt: string) {
+  return {
+    customerId,
+    journey: 'welcome',
+    step: 'first-order',
+    execution: `welcome-${customerId}-signup-1`,
+    event: 'order_placed',
+    taskToken: `token-${customerId}`,
+    timeoutSeconds: 604800,
+    waitStartedAt,
+  };
+}
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  tableName = await createCustomerTable(dynamo.client, 'wait-handler');
+  savedEnvironment = { ...process.env };
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    CUSTOMER_TABLE_NAME: tableName,
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
+  ({ handler } = await import('../../functions/wait-for-event/index'));
+});
+afterAll(async () => {
+  process.env = savedEnvironment;
+  await dynamo.stop();
+});
+beforeEach(() => sfn.reset());
+
+it('stores the token and leaves the execution waiting when the event has not come', async () => {
+  // Act
+  const answer = await handler(payload('w-1', '2026-03-02T10:00:00.000Z'), context);
+
+  // Assess
+  expect(answer).toEqual({ status: 'waiting' });
+  expect((await waitingTasks({ client: dynamo.client, tableName }, 'w-1', 'order_placed')).map((task) => task.waitStartedAt)).toEqual([
+    '2026-03-02T10:00:00.000Z',
+  ]);
+  expect(sfn.succeeded).toEqual([]);
+});
+
+it('resumes the execution itself when the event was ingested after the wait began', async () => {
+  // Prepare
+  const parsed = parseCustomerEvent({
+    id: 'eb-1',
+    'detail-type': 'order_placed',
+    source: 'shop',
+    time: '2026-03-02T10:00:01Z',
+    detail: { customerId: 'w-2', eventId: 'order-1' },
+  });
+  if (!parsed.valid) throw new Error(parsed.reason);
+  await ingestCustomerEvent(
+    { store: new CustomerStore({ client: dynamo.client, tableName }), dynamodb: dynamo.client, sfn: sfn.client, tableName, routes: [] },
+    parsed.event,
+  );
+
+  // Act
+  const answer = await handler(payload('w-2', '2026-03-02T10:00:00.000Z'), context);
+
+  // Assess
+  expect(answer).toEqual({ status: 'resumed', occurredAt: '2026-03-02T10:00:01.000Z' });
+  expect(sfn.succeeded.map((call) => call.taskToken)).toEqual(['token-w-2']);
+  expect(await waitingTasks({ client: dynamo.client, tableName }, 'w-2', 'order_placed')).toEqual([]);
+});
+
+it('fails on a payload without a task token, storing nothing', async () => {
+  // Prepare
+  const { taskToken: _missing, ...withoutToken } = payload('w-3', '2026-03-02T10:00:00.000Z');
+
+  // Act
+  const answer = handler(withoutToken, context);
+
+  // Assess
+  await expect(answer).rejects.toThrow(/taskToken/);
+  expect(await waitingTasks({ client: dynamo.client, tableName }, 'w-3', 'order_placed')).toEqual([]);
+});
