@@ -10,6 +10,7 @@
  * | {@link ProviderThrottledError}   | no                    | retry with backoff (the Step Functions `Retry` matches the name) |
  * | {@link ProviderUnavailableError} | no (never reached it) | retry with backoff, like throttling                    |
  * | {@link ProviderRejectedError}    | no, and never will    | record a failure; never retry                          |
+ * | {@link RecipientOptedOutError}   | no, and never will    | record the revocation; decide again without the channel|
  * | {@link ProviderUnknownOutcomeError} | maybe              | record `unknown`; never resend automatically           |
  *
  * Error names are a contract: Step Functions matches `errorType`, which Lambda takes from `name`.
@@ -78,13 +79,27 @@ export class ProviderUnavailableError extends ProviderError {
   }
 }
 
-/** The provider definitely refused this message (validation, rejected content, opted-out number, paused account); never retried. */
+/** The provider definitely refused this message (validation, rejected content, paused account); never retried. */
 export class ProviderRejectedError extends ProviderError {
   readonly mayHaveBeenSent = false;
   readonly retryable = false;
-  constructor(details: ProviderErrorDetails, options: { cause?: unknown } = {}) {
-    super('rejected the message', details, options.cause);
+  constructor(details: ProviderErrorDetails, options: { cause?: unknown } = {}, summary = 'rejected the message') {
+    super(summary, details, options.cause);
     this.name = 'ProviderRejectedError';
+  }
+}
+
+/**
+ * The provider refused the message because the recipient opted out of the channel with the
+ * provider itself (End User Messaging SMS: `ConflictException` with `Reason`
+ * `DESTINATION_PHONE_NUMBER_OPTED_OUT`, the number is on the configuration's opt-out list).
+ * Nothing was sent. A rejection like any other for callers that only know {@link ProviderRejectedError};
+ * the send path treats it as a withdrawal of consent to the channel and decides again without it.
+ */
+export class RecipientOptedOutError extends ProviderRejectedError {
+  constructor(details: ProviderErrorDetails, options: { cause?: unknown } = {}) {
+    super(details, options, 'refused the message: the recipient opted out');
+    this.name = 'RecipientOptedOutError';
   }
 }
 
@@ -165,9 +180,19 @@ const DEFINITE_REJECTION_CODES: ReadonlySet<string> = new Set([
 /** Socket errors raised before any byte of the request left: the provider never saw it. */
 const NOT_SENT_NETWORK_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
+/**
+ * Provider answers that mean "the recipient opted out of this channel with us", by provider:
+ * error name and the `Reason` it carries. End User Messaging SMS answers `SendTextMessage` to a
+ * number on the opt-out list with `ConflictException` / `DESTINATION_PHONE_NUMBER_OPTED_OUT`.
+ */
+const RECIPIENT_OPTED_OUT: Readonly<Partial<Record<Provider, { readonly name: string; readonly reason: string }>>> = {
+  sms: { name: 'ConflictException', reason: 'DESTINATION_PHONE_NUMBER_OPTED_OUT' },
+};
+
 interface ErrorShape {
   name?: unknown;
   code?: unknown;
+  Reason?: unknown;
   $fault?: unknown;
   $metadata?: { httpStatusCode?: unknown; requestId?: unknown };
   $retryable?: { throttling?: unknown };
@@ -185,7 +210,8 @@ function stringOrUndefined(value: unknown): string | undefined {
  * Sorts any error thrown while calling a provider into exactly one provider error class.
  *
  * Order matters: throttling first (a 429 is a client fault but retryable), then errors that prove
- * the request never left, then definite client-side rejections (4xx), and everything else —
+ * the request never left, then the recipient's opt-out (a rejection that says something about
+ * consent), then other definite client-side rejections (4xx), and everything else —
  * 5xx, timeouts, resets, unreadable answers — is an unknown outcome, the only safe default when a
  * resend could deliver the message twice.
  */
@@ -213,6 +239,10 @@ export function classifyProviderError(error: unknown, provider: Provider): Provi
   }
   if (httpStatusCode === undefined && networkCode !== undefined && NOT_SENT_NETWORK_CODES.has(networkCode)) {
     return new ProviderUnavailableError({ ...details, code: networkCode }, { cause: error });
+  }
+  const optedOut = RECIPIENT_OPTED_OUT[provider];
+  if (optedOut !== undefined && name === optedOut.name && shape.Reason === optedOut.reason) {
+    return new RecipientOptedOutError(details, { cause: error });
   }
   const isClientFault =
     (name !== undefined && DEFINITE_REJECTION_CODES.has(name)) ||

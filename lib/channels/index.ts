@@ -25,8 +25,9 @@
  *
  * Failures: `MessageInvalidError` before the provider is called; after, exactly one of
  * `ProviderThrottledError` / `ProviderUnavailableError` (retry; see `RETRYABLE_PROVIDER_ERRORS`),
- * `ProviderRejectedError` (record failed, never retry), `ProviderUnknownOutcomeError` (record
- * `unknown`, never resend).
+ * `ProviderRejectedError` (record failed, never retry) and its subclass `RecipientOptedOutError`
+ * (the recipient opted out with the provider: record the revocation, decide again without the
+ * channel), `ProviderUnknownOutcomeError` (record `unknown`, never resend).
  */
 export * from './errors';
 export * from './port';

@@ -20,8 +20,8 @@ export interface SendReceipt {
  *
  * `send` resolves once the provider accepted the message, and otherwise rejects with one of the
  * errors of `./errors`: `MessageInvalidError` before calling the provider, or a `ProviderError`
- * subclass (`ProviderThrottledError`, `ProviderUnavailableError`, `ProviderRejectedError`,
- * `ProviderUnknownOutcomeError`) after.
+ * subclass (`ProviderThrottledError`, `ProviderUnavailableError`, `ProviderRejectedError` or its
+ * `RecipientOptedOutError`, `ProviderUnknownOutcomeError`) after.
  */
 export interface ChannelSender<Message> {
   send(message: Message): Promise<SendReceipt>;

@@ -5,6 +5,8 @@
  * Marketing texts are `PROMOTIONAL` and end with an opt-out instruction; transactional ones are
  * `TRANSACTIONAL`. The segment count is computed on the final text and returned for the ledger.
  * `Context` carries the same ids as the email tags, so delivery events lead back to the customer.
+ * A number that opted out with End User Messaging (replied STOP, or was put on the opt-out list) is
+ * refused synchronously; that refusal surfaces as `RecipientOptedOutError`, not a generic rejection.
  */
 import {
   SendTextMessageCommand,
@@ -115,7 +117,10 @@ export class EndUserMessagingSmsSender implements SmsSender {
     private readonly config: SmsSenderConfig,
   ) {}
 
-  /** @throws MessageInvalidError, ChannelConfigurationError, or a ProviderError subclass. */
+  /**
+   * @throws MessageInvalidError, ChannelConfigurationError, or a ProviderError subclass:
+   *   `RecipientOptedOutError` when the number is on the opt-out list (nothing was sent).
+   */
   async send(message: SmsMessage): Promise<SendReceipt> {
     const prepared = prepareSms(message, this.config);
     this.singleAttemptCheck ??= assertSingleAttemptClient(this.client, 'PinpointSMSVoiceV2Client');

@@ -4,6 +4,7 @@ import {
   ProviderThrottledError,
   ProviderUnavailableError,
   ProviderUnknownOutcomeError,
+  RecipientOptedOutError,
   RETRYABLE_PROVIDER_ERRORS,
   type Provider,
 } from '../../lib/channels';
@@ -51,7 +52,12 @@ describe('classifyProviderError', () => {
     ['SES LimitExceededException (too many resources, not a rate)', 'ses', awsError('LimitExceededException', 400, 'client')],
     ['SES SendingPausedException', 'ses', awsError('SendingPausedException', 400, 'client')],
     ['SMS ValidationException', 'sms', awsError('ValidationException', 400, 'client')],
-    ['SMS ConflictException (opted-out destination)', 'sms', awsError('ConflictException', 409, 'client')],
+    ['SMS ConflictException without a reason', 'sms', awsError('ConflictException', 409, 'client')],
+    [
+      'SMS ConflictException for an unverified destination',
+      'sms',
+      awsError('ConflictException', 409, 'client', { Reason: 'DESTINATION_PHONE_NUMBER_NOT_VERIFIED' }),
+    ],
     ['SMS ServiceQuotaExceededException (spend limit)', 'sms', awsError('ServiceQuotaExceededException', 402, 'client')],
     ['SMS AccessDeniedException', 'sms', awsError('AccessDeniedException', 403, 'client')],
     ['SQS QueueDoesNotExist', 'sqs', awsError('QueueDoesNotExist', 400, 'client')],
@@ -61,7 +67,37 @@ describe('classifyProviderError', () => {
     const classified = classifyProviderError(error, provider);
     // Assess
     expect(classified).toBeInstanceOf(ProviderRejectedError);
+    expect(classified).not.toBeInstanceOf(RecipientOptedOutError);
     expect(classified.retryable).toBe(false);
+  });
+
+  it('classifies the SMS refusal of an opted-out destination as RecipientOptedOutError, a rejection that sent nothing', () => {
+    // Prepare
+    const error = awsError('ConflictException', 400, 'client', { Reason: 'DESTINATION_PHONE_NUMBER_OPTED_OUT' });
+    // Act
+    const classified = classifyProviderError(error, 'sms');
+    // Assess
+    expect(classified).toBeInstanceOf(RecipientOptedOutError);
+    expect(classified).toBeInstanceOf(ProviderRejectedError);
+    expect(classified).toMatchObject({
+      name: 'RecipientOptedOutError',
+      provider: 'sms',
+      code: 'ConflictException',
+      retryable: false,
+      mayHaveBeenSent: false,
+    });
+    expect(classified.cause).toBe(error);
+    expect(RETRYABLE_PROVIDER_ERRORS).not.toContain(classified.name);
+  });
+
+  it('keeps the opted-out mapping to End User Messaging SMS: the same answer from another provider is a plain rejection', () => {
+    // Prepare
+    const error = awsError('ConflictException', 400, 'client', { Reason: 'DESTINATION_PHONE_NUMBER_OPTED_OUT' });
+    // Act
+    const classified = classifyProviderError(error, 'ses');
+    // Assess
+    expect(classified).toBeInstanceOf(ProviderRejectedError);
+    expect(classified).not.toBeInstanceOf(RecipientOptedOutError);
   });
 
   it.each<[string, unknown]>([

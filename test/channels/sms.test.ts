@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
+  ConflictException,
   InternalServerException,
   PinpointSMSVoiceV2Client,
   SendTextMessageCommand,
@@ -18,6 +19,7 @@ import {
   ProviderRejectedError,
   ProviderThrottledError,
   ProviderUnknownOutcomeError,
+  RecipientOptedOutError,
   type SmsMessage,
   type SmsSenderConfig,
 } from '../../lib/channels';
@@ -149,6 +151,49 @@ describe('EndUserMessagingSmsSender', () => {
     const failure = sender().send(text());
     // Assess
     await expect(failure).rejects.toBeInstanceOf(ProviderRejectedError);
+  });
+
+  it('raises RecipientOptedOutError when End User Messaging refuses an opted-out destination, without echoing the number', async () => {
+    // Prepare
+    smsMock.on(SendTextMessageCommand).rejects(
+      new ConflictException({
+        message: 'The destination phone number +12125550143 is opted out',
+        Reason: 'DESTINATION_PHONE_NUMBER_OPTED_OUT',
+        ResourceType: 'opt-out-list',
+        ResourceId: 'Default',
+        $metadata: { httpStatusCode: 400, requestId: 'req-1' },
+      }),
+    );
+    // Act
+    const failure = sender().send(text());
+    // Assess
+    await expect(failure).rejects.toBeInstanceOf(RecipientOptedOutError);
+    await expect(failure).rejects.toMatchObject({
+      name: 'RecipientOptedOutError',
+      provider: 'sms',
+      code: 'ConflictException',
+      requestId: 'req-1',
+      mayHaveBeenSent: false,
+      retryable: false,
+    });
+    await expect(failure).rejects.not.toThrow('+12125550143');
+    expect(smsMock).toHaveReceivedCommandTimes(SendTextMessageCommand, 1);
+  });
+
+  it('raises a plain ProviderRejectedError on a ConflictException for another reason', async () => {
+    // Prepare
+    smsMock.on(SendTextMessageCommand).rejects(
+      new ConflictException({
+        message: 'not verified',
+        Reason: 'DESTINATION_PHONE_NUMBER_NOT_VERIFIED',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    // Act
+    const failure = sender().send(text());
+    // Assess
+    await expect(failure).rejects.toBeInstanceOf(ProviderRejectedError);
+    await expect(failure).rejects.not.toBeInstanceOf(RecipientOptedOutError);
   });
 
   it('raises ProviderUnknownOutcomeError on InternalServerException', async () => {
