@@ -21,8 +21,13 @@ export type TableAction =
 export const TABLE_ACCESS = {
   /** Reads customers and writes any of their records (store, ledgers, tokens, entries). */
   readWrite: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
-  /** Writes records conditionally, reading nothing (task tokens, entry records, suppressions and consents from feedback). */
+  /** Writes records conditionally, reading nothing (entry records, suppressions and consents from feedback). */
   putOnly: ['dynamodb:PutItem'],
+  /**
+   * Stores a wait's task token, reads the customer's `lastEvent.<event>` mark, and removes the
+   * token when it resumed the execution itself (the waitForEvent function).
+   */
+  eventWait: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'],
   /** Reads customers, moves stages and records journey outcomes. */
   journeyEffects: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   /** Reads the whole table once a day (the inactivity scan). */

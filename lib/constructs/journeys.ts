@@ -7,14 +7,8 @@ import { ENVIRONMENT_VARIABLES } from '../ingest/environments';
 import { routesOf, type JourneyRoute } from '../ingest/journey-routes';
 import type { Journey } from '../journeys/format';
 import { JourneyStateMachine } from '../journeys/journey-state-machine';
-import { TABLE_ACCESS, type CustomerData, type TableAction } from './customer-data';
+import { TABLE_ACCESS, type CustomerData } from './customer-data';
 import { OvertureFunction } from './overture-function';
-
-/**
- * The waitForEvent function's table access: it stores a token, reads the customer's
- * `lastEvent.<event>` mark, and removes the token when it resumed the execution itself.
- */
-export const WAIT_FOR_EVENT_TABLE_ACCESS: readonly TableAction[] = ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'];
 
 /** Props of {@link Journeys}. */
 export interface JourneysProps {
@@ -55,7 +49,7 @@ export class Journeys extends Construct {
       logRetention: props.logRetention,
       timeout: Duration.seconds(10),
     });
-    this.waitForEventFunction.bindCustomerTable(props.data, WAIT_FOR_EVENT_TABLE_ACCESS);
+    this.waitForEventFunction.bindCustomerTable(props.data, TABLE_ACCESS.eventWait);
 
     this.journeyEffectsFunction = new OvertureFunction(this, 'JourneyEffectsFunction', {
       entry: 'functions/journey-effects/index.ts',
