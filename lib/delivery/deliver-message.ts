@@ -6,6 +6,11 @@
  * and Step Functions may run a step twice: the ledger entry, keyed by execution and step (never by
  * attempt), is written with a condition before any provider is called, and whatever is found there
  * on a later attempt is the answer — the provider is not called again.
+ *
+ * A provider that refuses because the recipient opted out with it (End User Messaging's opt-out
+ * list) sent nothing: the reservation is withdrawn, the revocation is recorded in the consent
+ * ledger (see recipient-opt-out.ts), and the gate decides again without that channel, so the step
+ * may still go out on the customer's next allowed channel, under the same ledger key, or is skipped.
  */
 import type { Channel, CustomerSnapshot } from '../customer/model';
 import { decideDelivery, type DeferReason, type SkipReason } from '../permission';
@@ -15,6 +20,7 @@ import {
   ProviderUnavailableError,
   ProviderUnknownOutcomeError,
   MessageInvalidError,
+  RecipientOptedOutError,
 } from '../channels';
 import { SendTransitionError, type CustomerStore, type SendEntry } from '../store';
 import type { TemplateCatalog } from '../templates';
@@ -22,6 +28,7 @@ import type { LinkConfig } from '../unsubscribe';
 import { isGoalReached } from '../journeys/event-history';
 import type { SendStepPayload } from '../journeys/send-contract';
 import { composeMessage, dispatchMessage, type ChannelSenders, type ComposedMessage } from './compose-message';
+import { providerOptOutRevocation } from './recipient-opt-out';
 
 /** Everything the send path talks to; built once per process and passed in. */
 export interface DeliveryPorts {
@@ -75,11 +82,16 @@ export function idempotencyKeyOf(execution: string, step: string): string {
 /**
  * Runs one Send step. Throws `ProviderThrottledError` / `ProviderUnavailableError` (nothing was
  * sent and the reservation is withdrawn: the Step Functions Retry sends later) and store errors;
- * every other ending is a {@link DeliveryOutcome}.
+ * every other ending is a {@link DeliveryOutcome}. A channel whose provider answers that the
+ * recipient opted out is revoked and left out, and the step decided again (see the module comment).
  */
 export async function deliverMessage(ports: DeliveryPorts, request: SendStepPayload): Promise<DeliveryOutcome> {
   const key = idempotencyKeyOf(request.execution, request.step);
-  for (let attempt = 1; attempt <= FREQUENCY_CONFLICT_ATTEMPTS; attempt += 1) {
+  // Channels whose provider refused this recipient during this run. Each refusal removes one, so
+  // the loop ends; the ledger condition keeps a step to one message however often it turns.
+  const optedOut = new Set<Channel>();
+  let conflicts = 0;
+  for (;;) {
     const snapshot = await ports.store.getSnapshot(request.customerId);
     if (snapshot === undefined) {
       return recordSkip(ports, request, 'unknown_customer');
@@ -95,8 +107,13 @@ export async function deliverMessage(ports: DeliveryPorts, request: SendStepPayl
       return recordSkip(ports, request, 'goal_reached');
     }
     const now = ports.now();
-    const decision = decideDelivery(snapshot, { topic: request.topic, channels: request.channels }, now);
-    if (decision.kind === 'skip') return recordSkip(ports, request, decision.reason);
+    const channels = request.channels.filter((channel) => !optedOut.has(channel));
+    const decision = decideDelivery(snapshot, { topic: request.topic, channels }, now);
+    if (decision.kind === 'skip') {
+      // Every channel of the step refused as opted out: that is a missing consent, not a step without channels.
+      const reason = decision.reason === 'no_channel' && optedOut.size > 0 ? 'no_consent' : decision.reason;
+      return recordSkip(ports, request, reason);
+    }
     if (decision.kind === 'defer') {
       const until = decision.until.toISOString();
       await ports.store.recordDecision(request.customerId, {
@@ -110,11 +127,18 @@ export async function deliverMessage(ports: DeliveryPorts, request: SendStepPayl
       return { outcome: 'deferred', channel: decision.channel, until, reason: decision.reason };
     }
     const outcome = await sendOnce(ports, request, snapshot, decision.channel, key, now);
+    if (outcome === 'recipient_opted_out') {
+      optedOut.add(decision.channel);
+      continue;
+    }
     if (outcome !== 'frequency_conflict') return outcome;
+    conflicts += 1;
+    if (conflicts >= FREQUENCY_CONFLICT_ATTEMPTS) {
+      throw new DeliveryContentionError(
+        `send ${key} of customer ${request.customerId}: the frequency cap kept changing under ${FREQUENCY_CONFLICT_ATTEMPTS} attempts`,
+      );
+    }
   }
-  throw new DeliveryContentionError(
-    `send ${key} of customer ${request.customerId}: the frequency cap kept changing under ${FREQUENCY_CONFLICT_ATTEMPTS} attempts`,
-  );
 }
 
 async function sendOnce(
@@ -124,7 +148,7 @@ async function sendOnce(
   channel: Channel,
   key: string,
   now: Date,
-): Promise<DeliveryOutcome | 'frequency_conflict'> {
+): Promise<DeliveryOutcome | 'frequency_conflict' | 'recipient_opted_out'> {
   let composed: ComposedMessage;
   try {
     composed = composeMessage(channel, snapshot, { ...request, idempotencyKey: key }, { templates: ports.templates, links: ports.links, now });
@@ -158,12 +182,28 @@ async function sendOnce(
   try {
     ({ providerMessageId } = await dispatchMessage(ports.senders, composed));
   } catch (error) {
+    if (error instanceof RecipientOptedOutError) {
+      await withdrawAfterOptOut(ports, request, key, channel);
+      return 'recipient_opted_out';
+    }
     return settleProviderFailure(ports, request, key, channel, error);
   }
   // If this write fails (or the process dies first), the entry stays `pending` and the next
   // attempt turns it into `unknown` without calling the provider again.
   await ports.store.markSent(request.customerId, key, { providerMessageId, at: ports.now().toISOString() });
   return { outcome: 'sent', channel, providerMessageId, replayed: false };
+}
+
+/**
+ * The provider refused the message because the recipient opted out: nothing was sent. The
+ * reservation is withdrawn first, so that if the process dies before the revocation is written the
+ * retry asks the provider again (and is refused again) instead of finding a `pending` entry and
+ * reporting `unknown`; then the revocation goes to the consent ledger, dated now.
+ */
+async function withdrawAfterOptOut(ports: DeliveryPorts, request: SendStepPayload, key: string, channel: Channel): Promise<void> {
+  await ports.store.releaseReservation(request.customerId, key);
+  const revocation = providerOptOutRevocation(channel, request.topic, ports.now().toISOString());
+  if (revocation !== undefined) await ports.store.recordConsent(request.customerId, revocation);
 }
 
 /**

@@ -1,0 +1,29 @@
+/**
+ * What a provider's "the recipient opted out" refusal means for the consent ledger.
+ *
+ * End User Messaging SMS keeps its own opt-out list (numbers that replied STOP, or were added to
+ * it) and refuses `SendTextMessage` to them synchronously. Such a refusal is the recipient's
+ * withdrawal of consent reaching us by another road than the inbound-SMS keywords, so the ledger
+ * records it as a revocation of the channel for the message's topic, with the refusal as proof:
+ * the source names the provider and the reason, `at` is when the refusal came back. No phone number
+ * and no provider request id are kept: the customer id and the instant identify the event.
+ *
+ * Transactional messages need no consent, so there is none to withdraw: the send path still
+ * leaves the channel out for the rest of the step.
+ */
+import { isMarketing, type Channel, type Topic } from '../customer/model';
+import type { ConsentEvent } from '../store/records';
+
+/** The consent-ledger source of a revocation proven by a provider refusal: `sms-provider:opted-out`. */
+export function providerOptOutSource(channel: Channel): string {
+  return `${channel}-provider:opted-out`;
+}
+
+/**
+ * The revocation a refusal at `at` proves for a message on `channel` about `topic`, or undefined
+ * when the topic needs no consent.
+ */
+export function providerOptOutRevocation(channel: Channel, topic: Topic, at: string): ConsentEvent | undefined {
+  if (!isMarketing(topic)) return undefined;
+  return { channel, topic, status: 'revoked', at, proof: { source: providerOptOutSource(channel) } };
+}

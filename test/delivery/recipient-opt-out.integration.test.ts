@@ -1,0 +1,239 @@
+/**
+ * deliverMessage when End User Messaging refuses a text because the number opted out, on the real
+ * DynamoDB and SES emulators. No SMS emulator exists, so only the SMS client is mocked, and it
+ * answers what the service answers: `ConflictException` with `Reason` `DESTINATION_PHONE_NUMBER_OPTED_OUT`.
+ */
+import { ConflictException, PinpointSMSVoiceV2Client, SendTextMessageCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { EndUserMessagingSmsSender, PROVIDER_CLIENT_CONFIG, SesEmailSender, type DirectMailSender } from '../../lib/channels';
+import type { Channel, ConsentStatus } from '../../lib/customer/model';
+import { deliverMessage, idempotencyKeyOf, type DeliveryPorts } from '../../lib/delivery/deliver-message';
+import type { SendStepPayload } from '../../lib/journeys/send-contract';
+import { CustomerStore } from '../../lib/store';
+import { loadTemplateCatalog } from '../../lib/templates';
+import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
+import { startSesLocal, type SesLocal } from '../support/ses-local';
+
+const PHONE = '+12125550143';
+const NOON = new Date('2026-03-02T17:00:00Z'); // 12:00 in New York: SMS and email both open
+const GRANTED_AT = '2026-03-01T12:00:00Z';
+
+const smsClient = new PinpointSMSVoiceV2Client({
+  ...PROVIDER_CLIENT_CONFIG,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+});
+const smsMock = mockClient(smsClient);
+
+/** The steps here allow email and SMS only; a letter would be a bug. */
+const noLetters: DirectMailSender = { send: () => Promise.reject(new Error('no letter expected')) };
+
+let dynamo: DynaliteHarness;
+let ses: SesLocal;
+let store: CustomerStore;
+let ports: DeliveryPorts;
+let customerSequence = 0;
+
+beforeAll(async () => {
+  [dynamo, ses] = await Promise.all([startDynalite(), startSesLocal()]);
+  store = new CustomerStore({ client: dynamo.client, tableName: await createCustomerTable(dynamo.client, 'opt-out') });
+  ports = {
+    store,
+    templates: loadTemplateCatalog('workflows/templates'),
+    links: { baseUrl: 'https://preferences.example.com', secret: 'integration-test-link-signing-secret-0123456789' },
+    senders: {
+      email: new SesEmailSender(ses.client, { fromEmailAddress: 'journeys@example.com', configurationSetName: 'overture-test' }),
+      sms: new EndUserMessagingSmsSender(smsClient, { originationIdentity: 'pool-test', configurationSetName: 'overture-test' }),
+      mail: noLetters,
+    },
+    now: () => NOON,
+  };
+});
+
+afterAll(async () => {
+  smsMock.restore();
+  await Promise.all([dynamo.stop(), ses.stop()]);
+});
+
+beforeEach(async () => {
+  smsMock.reset();
+  await ses.clear();
+});
+
+function refuseAsOptedOut(): void {
+  smsMock.on(SendTextMessageCommand).rejects(
+    new ConflictException({
+      message: 'The destination phone number is opted out',
+      Reason: 'DESTINATION_PHONE_NUMBER_OPTED_OUT',
+      ResourceType: 'opt-out-list',
+      ResourceId: 'Default',
+      $metadata: { httpStatusCode: 400, requestId: 'req-opted-out' },
+    }),
+  );
+}
+
+/** A customer in New York with the given marketing consent on email and SMS (granted the day before). */
+async function customer(consents: { email: ConsentStatus; sms: ConsentStatus }): Promise<string> {
+  customerSequence += 1;
+  const customerId = `oo-${customerSequence}`;
+  await store.putProfile({
+    customerId,
+    stage: 'prospect',
+    timezone: 'America/New_York',
+    email: `opted-out-${customerSequence}@example.com`,
+    phone: PHONE,
+    updatedAt: GRANTED_AT,
+  });
+  for (const channel of ['email', 'sms'] as const) {
+    await store.recordConsent(customerId, {
+      channel,
+      topic: 'marketing',
+      status: consents[channel],
+      at: GRANTED_AT,
+      proof: { source: 'web-form', consentTextVersion: 'v3' },
+    });
+  }
+  return customerId;
+}
+
+function step(customerId: string, channels: Channel[], overrides: Partial<SendStepPayload> = {}): SendStepPayload {
+  return {
+    customerId,
+    journey: 'welcome',
+    step: 'welcome-text',
+    execution: `welcome-${customerId}-signed_up-1`,
+    templateId: 'welcome',
+    topic: 'marketing',
+    channels,
+    ...overrides,
+  };
+}
+
+async function emailsTo(customerId: string): Promise<number> {
+  const { email } = (await store.requireSnapshot(customerId)).profile;
+  return (await ses.messages()).filter((stored) => stored.destination.to.includes(email ?? '')).length;
+}
+
+const providerRevocation = {
+  channel: 'sms',
+  topic: 'marketing',
+  status: 'revoked',
+  at: NOON.toISOString(),
+  proof: { source: 'sms-provider:opted-out' },
+};
+
+describe('deliverMessage when End User Messaging refuses an opted-out number', () => {
+  it('records the revocation with its proof, frees the reservation and sends the step once by email instead', async () => {
+    // Prepare
+    const customerId = await customer({ email: 'granted', sms: 'granted' });
+    refuseAsOptedOut();
+    const request = step(customerId, ['sms', 'email']);
+
+    // Act
+    const outcome = await deliverMessage(ports, request);
+
+    // Assess
+    expect(outcome).toMatchObject({ outcome: 'sent', channel: 'email', replayed: false });
+    expect(smsMock).toHaveReceivedCommandTimes(SendTextMessageCommand, 1);
+    expect(await emailsTo(customerId)).toBe(1);
+    const ledger = await store.consentLedger(customerId);
+    expect(ledger).toContainEqual(providerRevocation);
+    expect(JSON.stringify(ledger)).not.toContain(PHONE);
+    const snapshot = await store.requireSnapshot(customerId);
+    expect(snapshot.consents).toContainEqual(expect.objectContaining({ channel: 'sms', topic: 'marketing', status: 'revoked' }));
+    // The SMS reservation was withdrawn and the email one took the step's single ledger entry and cap slot.
+    const key = idempotencyKeyOf(request.execution, request.step);
+    expect(await store.getSendEntry(customerId, key)).toMatchObject({ channel: 'email', status: 'sent' });
+    expect(snapshot.frequency.sends.map((send) => send.key)).toEqual([key]);
+  });
+
+  it('answers a retry of the step from the ledger and lets later steps skip SMS without asking the provider', async () => {
+    // Prepare
+    const customerId = await customer({ email: 'granted', sms: 'granted' });
+    refuseAsOptedOut();
+    const first = step(customerId, ['sms', 'email']);
+    await deliverMessage(ports, first);
+    smsMock.resetHistory();
+
+    // Act
+    const retry = await deliverMessage(ports, first);
+    const later = await deliverMessage(ports, step(customerId, ['sms', 'email'], { step: 'follow-up' }));
+
+    // Assess
+    expect(retry).toMatchObject({ outcome: 'sent', channel: 'email', replayed: true });
+    expect(later).toMatchObject({ outcome: 'sent', channel: 'email', replayed: false });
+    expect(smsMock).not.toHaveReceivedCommand(SendTextMessageCommand);
+    expect(await emailsTo(customerId)).toBe(2);
+  });
+
+  it('skips the step as no_consent, with nothing reserved, when email is not granted either', async () => {
+    // Prepare
+    const customerId = await customer({ email: 'revoked', sms: 'granted' });
+    refuseAsOptedOut();
+    const request = step(customerId, ['sms', 'email']);
+
+    // Act
+    const outcome = await deliverMessage(ports, request);
+
+    // Assess
+    expect(outcome).toEqual({ outcome: 'skipped', reason: 'no_consent' });
+    expect(await emailsTo(customerId)).toBe(0);
+    expect(await store.consentLedger(customerId)).toContainEqual(providerRevocation);
+    expect(await store.getSendEntry(customerId, idempotencyKeyOf(request.execution, request.step))).toBeUndefined();
+    expect((await store.requireSnapshot(customerId)).frequency.sends).toEqual([]);
+    expect(await store.decisions(customerId)).toEqual([
+      expect.objectContaining({ outcome: 'skipped', reason: 'no_consent', step: 'welcome-text' }),
+    ]);
+  });
+
+  it('skips an SMS-only step as no_consent', async () => {
+    // Prepare
+    const customerId = await customer({ email: 'granted', sms: 'granted' });
+    refuseAsOptedOut();
+
+    // Act
+    const outcome = await deliverMessage(ports, step(customerId, ['sms']));
+
+    // Assess
+    expect(outcome).toEqual({ outcome: 'skipped', reason: 'no_consent' });
+    expect(await emailsTo(customerId)).toBe(0);
+    expect(smsMock).toHaveReceivedCommandTimes(SendTextMessageCommand, 1);
+  });
+
+  it('falls back to email for a transactional text without writing a consent for a topic that needs none', async () => {
+    // Prepare
+    const customerId = await customer({ email: 'revoked', sms: 'revoked' });
+    refuseAsOptedOut();
+    const before = await store.consentLedger(customerId);
+
+    // Act
+    const outcome = await deliverMessage(ports, step(customerId, ['sms', 'email'], { topic: 'transactional' }));
+
+    // Assess
+    expect(outcome).toMatchObject({ outcome: 'sent', channel: 'email' });
+    expect(smsMock).toHaveReceivedCommandTimes(SendTextMessageCommand, 1);
+    expect(await emailsTo(customerId)).toBe(1);
+    expect(await store.consentLedger(customerId)).toEqual(before);
+  });
+
+  it('sends once when the process dies after freeing the reservation and before recording the revocation', async () => {
+    // Prepare: a store whose consent write never happens, as when the Lambda is killed at that moment
+    const customerId = await customer({ email: 'granted', sms: 'granted' });
+    refuseAsOptedOut();
+    const request = step(customerId, ['sms', 'email']);
+    const dying = Object.create(store) as CustomerStore;
+    dying.recordConsent = () => Promise.reject(new Error('Runtime exited'));
+    await expect(deliverMessage({ ...ports, store: dying }, request)).rejects.toThrow('Runtime exited');
+    expect(await store.getSendEntry(customerId, idempotencyKeyOf(request.execution, request.step))).toBeUndefined();
+
+    // Act
+    const retry = await deliverMessage(ports, request);
+
+    // Assess: the provider refuses again; nothing went out twice
+    expect(retry).toMatchObject({ outcome: 'sent', channel: 'email', replayed: false });
+    expect(smsMock).toHaveReceivedCommandTimes(SendTextMessageCommand, 2);
+    expect(await emailsTo(customerId)).toBe(1);
+    expect(await store.consentLedger(customerId)).toContainEqual(providerRevocation);
+  });
+});
