@@ -1,0 +1,167 @@
+/**
+ * Properties of a Send step whatever End User Messaging answers (accepted, opted-out refusal, other
+ * refusal, ambiguous failure), on the real DynamoDB and SES emulators with only the SMS client
+ * mocked: no message goes by a channel whose consent is revoked, and a step sends at most one.
+ */
+import {
+  ConflictException,
+  InternalServerException,
+  PinpointSMSVoiceV2Client,
+  SendTextMessageCommand,
+  ValidationException,
+} from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import { mockClient } from 'aws-sdk-client-mock';
+import fc from 'fast-check';
+import { EndUserMessagingSmsSender, PROVIDER_CLIENT_CONFIG, SesEmailSender, type DirectMailSender } from '../../lib/channels';
+import { TRANSACTIONAL, type Channel, type ConsentStatus } from '../../lib/customer/model';
+import { deliverMessage, idempotencyKeyOf, type DeliveryOutcome, type DeliveryPorts } from '../../lib/delivery/deliver-message';
+import type { SendStepPayload } from '../../lib/journeys/send-contract';
+import { CustomerStore } from '../../lib/store';
+import { loadTemplateCatalog } from '../../lib/templates';
+import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
+import { startSesLocal, type SesLocal } from '../support/ses-local';
+
+const NOON = new Date('2026-03-02T17:00:00Z'); // 12:00 in New York: SMS and email both open
+const GRANTED_AT = '2026-03-01T12:00:00Z';
+const RUNS = { numRuns: 60 };
+
+const smsClient = new PinpointSMSVoiceV2Client({
+  ...PROVIDER_CLIENT_CONFIG,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+});
+const smsMock = mockClient(smsClient);
+const noLetters: DirectMailSender = { send: () => Promise.reject(new Error('no letter expected')) };
+
+let dynamo: DynaliteHarness;
+let ses: SesLocal;
+let store: CustomerStore;
+let ports: DeliveryPorts;
+let customerSequence = 0;
+
+beforeAll(async () => {
+  [dynamo, ses] = await Promise.all([startDynalite(), startSesLocal()]);
+  store = new CustomerStore({ client: dynamo.client, tableName: await createCustomerTable(dynamo.client, 'opt-out-property') });
+  ports = {
+    store,
+    templates: loadTemplateCatalog('workflows/templates'),
+    links: { baseUrl: 'https://preferences.example.com', secret: 'property-test-link-signing-secret-0123456789' },
+    senders: {
+      email: new SesEmailSender(ses.client, { fromEmailAddress: 'journeys@example.com', configurationSetName: 'overture-test' }),
+      sms: new EndUserMessagingSmsSender(smsClient, { originationIdentity: 'pool-test', configurationSetName: 'overture-test' }),
+      mail: noLetters,
+    },
+    now: () => NOON,
+  };
+});
+
+afterAll(async () => {
+  smsMock.restore();
+  await Promise.all([dynamo.stop(), ses.stop()]);
+});
+
+const SMS_ANSWERS = ['accepted', 'opted_out', 'rejected', 'unknown'] as const;
+type SmsAnswer = (typeof SMS_ANSWERS)[number];
+
+function answerWith(answer: SmsAnswer, call: number): Promise<{ MessageId: string }> {
+  const $metadata = { httpStatusCode: answer === 'unknown' ? 500 : 400 };
+  switch (answer) {
+    case 'accepted':
+      return Promise.resolve({ MessageId: `sms-${call}` });
+    case 'opted_out':
+      return Promise.reject(new ConflictException({ message: 'opted out', Reason: 'DESTINATION_PHONE_NUMBER_OPTED_OUT', $metadata }));
+    case 'rejected':
+      return Promise.reject(new ValidationException({ message: 'bad', Reason: 'INVALID_PARAMETER', $metadata }));
+    case 'unknown':
+      return Promise.reject(new InternalServerException({ message: 'oops', $metadata }));
+  }
+}
+
+const consentArb = fc.constantFrom<ConsentStatus | 'none'>('granted', 'revoked', 'pending', 'none');
+
+const scenarioArb = fc.record({
+  topic: fc.constantFrom('marketing', 'newsletter', TRANSACTIONAL),
+  consents: fc.record({ email: consentArb, sms: consentArb }),
+  channels: fc.shuffledSubarray<Channel>(['sms', 'email'], { minLength: 1 }),
+  /** What the SMS provider answers to its first, second… call. */
+  smsAnswers: fc.array(fc.constantFrom(...SMS_ANSWERS), { minLength: 2, maxLength: 2 }),
+  /** How many times the step runs (a retry by Lambda or Step Functions). */
+  runs: fc.integer({ min: 1, max: 2 }),
+});
+type Scenario = typeof scenarioArb extends fc.Arbitrary<infer T> ? T : never;
+
+async function customerFor(scenario: Scenario): Promise<{ customerId: string; email: string }> {
+  customerSequence += 1;
+  const customerId = `pp-${customerSequence}`;
+  const email = `property-${customerSequence}@example.com`;
+  await store.putProfile({ customerId, stage: 'prospect', timezone: 'America/New_York', email, phone: '+12125550143', updatedAt: GRANTED_AT });
+  for (const channel of ['email', 'sms'] as const) {
+    const status = scenario.consents[channel];
+    if (status === 'none' || scenario.topic === TRANSACTIONAL) continue;
+    await store.recordConsent(customerId, { channel, topic: scenario.topic, status, at: GRANTED_AT, proof: { source: 'web-form' } });
+  }
+  return { customerId, email };
+}
+
+describe('a Send step whatever the SMS provider answers', () => {
+  it('never sends by a channel whose consent is revoked, sends at most one message, and leaves no reservation pending', async () => {
+    const seen = new Set<string>();
+    await fc.assert(
+      fc.asyncProperty(scenarioArb, async (scenario) => {
+        // Prepare
+        const { customerId, email } = await customerFor(scenario);
+        smsMock.reset();
+        let call = 0;
+        smsMock.on(SendTextMessageCommand).callsFake(() => {
+          const answer = scenario.smsAnswers[call] ?? 'accepted';
+          call += 1;
+          return answerWith(answer, call);
+        });
+        const request: SendStepPayload = {
+          customerId,
+          journey: 'welcome',
+          step: 'welcome-any',
+          execution: `welcome-${customerId}-signed_up-1`,
+          templateId: 'welcome',
+          topic: scenario.topic,
+          channels: scenario.channels,
+        };
+
+        // Act
+        const outcomes: DeliveryOutcome[] = [];
+        for (let run = 0; run < scenario.runs; run += 1) outcomes.push(await deliverMessage(ports, request));
+
+        // Assess
+        const answered = scenario.smsAnswers.slice(0, call);
+        const smsAccepted = answered.filter((answer) => answer === 'accepted').length;
+        const emailsAccepted = (await ses.messages()).filter((stored) => stored.destination.to.includes(email)).length;
+        const last = outcomes.at(-1);
+        seen.add(`${last?.outcome}:${last?.outcome === 'skipped' || last?.outcome === 'failed' ? last.reason : last?.channel}`);
+
+        // At most one message per step, and a `sent` answer names the one that went.
+        expect(smsAccepted + emailsAccepted).toBeLessThanOrEqual(1);
+        if (last?.outcome === 'sent') expect(last.channel === 'sms' ? smsAccepted : emailsAccepted).toBe(1);
+        const refusedAt = answered.indexOf('opted_out');
+        // Marketing goes only by a channel granted before the step and not revoked by the provider;
+        // after the refusal the ledger holds the revocation, so no later run of the step texts.
+        // (Transactional texts need no consent: a later run may ask the provider again.)
+        if (scenario.topic !== TRANSACTIONAL) {
+          if (refusedAt >= 0) expect(answered.slice(refusedAt + 1)).not.toContain('accepted');
+          if (emailsAccepted > 0) expect(scenario.consents.email).toBe('granted');
+          if (smsAccepted > 0) expect(scenario.consents.sms).toBe('granted');
+          const snapshot = await store.requireSnapshot(customerId);
+          const smsConsent = snapshot.consents.find((consent) => consent.channel === 'sms' && consent.topic === scenario.topic);
+          if (refusedAt >= 0) expect(smsConsent).toMatchObject({ status: 'revoked', source: 'sms-provider:opted-out' });
+        }
+        // Nothing is left reserved-but-unsettled, and a withdrawn reservation frees its cap slot.
+        const entry = await store.getSendEntry(customerId, idempotencyKeyOf(request.execution, request.step));
+        expect(entry?.status).not.toBe('pending');
+        if (entry === undefined) expect((await store.requireSnapshot(customerId)).frequency.sends).toEqual([]);
+        await ses.clear();
+      }),
+      RUNS,
+    );
+    // The generator reaches the endings this property is about.
+    expect([...seen]).toEqual(expect.arrayContaining(['sent:email', 'sent:sms', 'skipped:no_consent', 'unknown:sms', 'failed:provider_rejected']));
+  });
+});
