@@ -20,6 +20,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
+import type { SmsFailureEventType } from '../feedback/sms-events';
 import { METRICS_NAMESPACE } from '../runtime/metrics-namespace';
 import type { Journeys } from './journeys';
 import type { OvertureFunction } from './overture-function';
@@ -30,6 +31,23 @@ import type { DeadLetterQueue } from './secure-queues';
  * 10% and 0.5% may pause sending), so there is time to act before SES does.
  */
 export const SES_ALARM_THRESHOLDS = { bounceRate: 0.02, complaintRate: 0.0005 } as const;
+
+/**
+ * SMS failures that carriers report against the sender, not the recipient: `TEXT_SPAM` (the
+ * carrier's spam filter took the text) and `TEXT_CARRIER_BLOCKED` (the carrier blocks the sender or
+ * the content, e.g. an unregistered number). The feedback function only counts them (suppressing
+ * the customer would hide the problem), so an alarm per type brings them to an operator, whose fix
+ * differs: the wording of a template for spam, the origination identity's registration for blocks.
+ * Five in 15 minutes: an occasional filtered text is noise, a journey whose texts all fail is not.
+ */
+export const SMS_SENDER_FAILURE_ALARMS = {
+  eventTypes: ['TEXT_SPAM', 'TEXT_CARRIER_BLOCKED'],
+  threshold: 5,
+  period: Duration.minutes(15),
+} as const satisfies { eventTypes: readonly SmsFailureEventType[]; threshold: number; period: Duration };
+
+/** The Powertools service name of the feedback function, a dimension of every metric it emits. */
+const FEEDBACK_SERVICE = 'feedback';
 
 /** Props of {@link Operations}. */
 export interface OperationsProps {
@@ -52,9 +70,10 @@ export interface OperationsProps {
 
 /**
  * What operators watch: one dashboard per journey (executions, entries, send outcomes by channel
- * and reason, goals and exits), one overview (SES reputation, dead letters, ingest), and alarms
- * on failed executions, dead-letter queue depth, function errors and SES bounce (≥ 2%) and
- * complaint (≥ 0.05%) rates, all notifying one encrypted SNS topic.
+ * and reason, goals and exits), one overview (SES reputation, SMS carrier filtering, dead letters,
+ * ingest), and alarms on failed executions, dead-letter queue depth, function errors, SES bounce
+ * (≥ 2%) and complaint (≥ 0.05%) rates and texts carriers refuse as spam or block (≥ 5 of a type in
+ * 15 minutes), all notifying one encrypted SNS topic.
  */
 export class Operations extends Construct {
   /** Where every alarm notifies. */
@@ -113,6 +132,16 @@ export class Operations extends Construct {
       threshold: SES_ALARM_THRESHOLDS.complaintRate,
       description: 'SES complaint rate reached 0.05% (review at 0.1%): check consent and frequency of recent journeys',
     });
+    const smsSenderFailures = SMS_SENDER_FAILURE_ALARMS.eventTypes.map((eventType) => {
+      const metric = smsFailures(eventType);
+      this.alarm(`sms-${eventType.toLowerCase().replaceAll('_', '-')}`, metric, {
+        threshold: SMS_SENDER_FAILURE_ALARMS.threshold,
+        description:
+          `Carriers reported ${SMS_SENDER_FAILURE_ALARMS.threshold} or more ${eventType} SMS failures in 15 minutes: ` +
+          'the texts or the sender are being filtered (check recent SMS templates and the origination identity registration)',
+      });
+      return metric;
+    });
     this.alarms = this.alarmList;
 
     const dashboards = new Map<string, Dashboard>();
@@ -128,6 +157,14 @@ export class Operations extends Construct {
         [
           new GraphWidget({ title: 'SES bounce rate (alarm at 2%)', left: [bounceRate], width: 12 }),
           new GraphWidget({ title: 'SES complaint rate (alarm at 0.05%)', left: [complaintRate], width: 12 }),
+        ],
+        [
+          new GraphWidget({
+            title: `SMS filtered by carriers (alarm at ${SMS_SENDER_FAILURE_ALARMS.threshold} per 15 minutes)`,
+            // A label would turn the alarm's metric into a metric-math query, so it is added here only.
+            left: smsSenderFailures.map((metric) => metric.with({ label: String(metric.dimensions?.eventType) })),
+            width: 24,
+          }),
         ],
         [
           new GraphWidget({
@@ -237,6 +274,14 @@ function pathId(construct: IConstruct): string {
 /** A metric the functions emit with Powertools (namespace Overture). */
 function overtureMetric(metricName: string, dimensionsMap: Record<string, string>, period = Duration.minutes(5)): Metric {
   return new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap, period, statistic: 'Sum' });
+}
+
+/**
+ * The feedback function's count of one SMS failure type. Powertools' `singleMetric()` keeps the
+ * default `service` dimension beside `eventType`, and CloudWatch matches every dimension.
+ */
+function smsFailures(eventType: SmsFailureEventType): Metric {
+  return overtureMetric('sms_failure', { service: FEEDBACK_SERVICE, eventType }, SMS_SENDER_FAILURE_ALARMS.period);
 }
 
 /** An account-level SES reputation metric (a fraction, e.g. 0.02 for 2%). */

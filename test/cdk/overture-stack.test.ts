@@ -1,8 +1,10 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Match } from 'aws-cdk-lib/assertions';
 import { CUSTOMER_EVENT_TYPES } from '../../lib/ingest/customer-event';
 import { JourneyRoutesSchema } from '../../lib/ingest/journey-routes';
-import { SES_ALARM_THRESHOLDS } from '../../lib/constructs/operations';
-import { SMS_FAILURE_EVENT_TYPES } from '../../lib/feedback/sms-events';
+import { SES_ALARM_THRESHOLDS, SMS_SENDER_FAILURE_ALARMS } from '../../lib/constructs/operations';
+import { SMS_FAILURE_CLASSES, SMS_FAILURE_EVENT_TYPES } from '../../lib/feedback/sms-events';
+import { observability } from '../../lib/runtime/observability';
 import { scheduledAudienceKey } from '../../lib/constructs/scheduled-triggers';
 import { defineJourney, onSchedule, reEntry, send } from '../../workflows/builder';
 import { CATALOG } from '../../workflows';
@@ -295,6 +297,60 @@ describe('operations', () => {
       });
     }
     expect(SES_ALARM_THRESHOLDS).toEqual({ bounceRate: 0.02, complaintRate: 0.0005 });
+  });
+
+  it('alarm when carriers filter texts as spam or block the sender, on the sms_failure metric as the feedback function emits it', () => {
+    // Prepare: the EMF line Powertools writes for one failure, called as functions/feedback does
+    const { stack, template } = synthesized;
+    const written: string[] = [];
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      observability('feedback').metrics.singleMetric().addDimension('eventType', 'TEXT_SPAM').addMetric('sms_failure', MetricUnit.Count, 1);
+    } finally {
+      stdout.mockRestore();
+    }
+    const emf = JSON.parse(written.join('').trim()) as Record<string, unknown> & {
+      _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][] }> };
+    };
+    const [directive] = emf._aws.CloudWatchMetrics;
+    const emitted = (directive?.Dimensions[0] ?? []).map((name) => ({ Name: name, Value: String(emf[name]) }));
+
+    // Assess
+    expect(SMS_SENDER_FAILURE_ALARMS.eventTypes.map((type) => SMS_FAILURE_CLASSES[type])).toEqual(['sender', 'sender']);
+    expect(emitted).toEqual([
+      { Name: 'service', Value: 'feedback' },
+      { Name: 'eventType', Value: 'TEXT_SPAM' },
+    ]);
+    for (const eventType of ['TEXT_SPAM', 'TEXT_CARRIER_BLOCKED']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: directive?.Namespace,
+        MetricName: 'sms_failure',
+        // A dimension set: CloudWatch ignores the order, CDK writes the names sorted.
+        Dimensions: emitted
+          .map((dimension) => (dimension.Name === 'eventType' ? { Name: 'eventType', Value: eventType } : dimension))
+          .sort((a, b) => a.Name.localeCompare(b.Name)),
+        Statistic: 'Sum',
+        Period: 900,
+        Threshold: 5,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: logicalIdOf(stack, stack.operations.alarmTopic) }],
+      });
+    }
+  });
+
+  it('alarm on no recipient-side or transient SMS failure type', () => {
+    // Act
+    const alarmedTypes = Object.values(resourcesOfType(synthesized.template, 'AWS::CloudWatch::Alarm'))
+      .filter((alarm) => alarm.Properties?.MetricName === 'sms_failure')
+      .map((alarm) => (alarm.Properties?.Dimensions as Array<{ Name: string; Value: string }>).find((dimension) => dimension.Name === 'eventType')?.Value);
+
+    // Assess
+    expect(alarmedTypes.sort()).toEqual(['TEXT_CARRIER_BLOCKED', 'TEXT_SPAM']);
   });
 
   it('alarm on failed executions of every journey and of the launcher', () => {
