@@ -68,32 +68,31 @@ export async function enterScenario(runtime: LocalRuntime, scenario: Scenario): 
   });
 }
 
+/**
+ * Writes the customer as they are at `start`: the records putProfile, recordConsent,
+ * putPreferences, addSuppression and setAttributes would leave, written in one import (a few
+ * batch writes: the scenario's customers are new, and setting them up is not journey work).
+ */
 async function seedCustomer(runtime: LocalRuntime, customer: ScenarioCustomer, start: string): Promise<void> {
-  const { store } = runtime;
-  await store.putProfile({
-    customerId: customer.id,
-    stage: customer.stage,
-    timezone: customer.timezone,
-    email: customer.email,
-    phone: customer.phone,
-    address: customer.address,
-    updatedAt: start,
+  await runtime.store.importCustomer({
+    profile: {
+      customerId: customer.id,
+      stage: customer.stage,
+      timezone: customer.timezone,
+      email: customer.email,
+      phone: customer.phone,
+      address: customer.address,
+      updatedAt: start,
+    },
+    preferences: customer.preferences,
+    consents: customer.consents
+      .filter((consent) => Date.parse(consent.at) <= Date.parse(start))
+      .map((consent) => ({ channel: consent.channel, topic: consent.topic, status: consent.status, at: consent.at, proof: { source: consent.source } })),
+    suppressions: customer.suppressions,
+    attributes: [...attributesByInstant(customer.attributes ?? {}, start)].flatMap(([at, changes]) =>
+      chunks(changes).map((chunk) => ({ changes: chunk, context: { at } })),
+    ),
   });
-  for (const consent of customer.consents) {
-    if (Date.parse(consent.at) > Date.parse(start)) continue;
-    await store.recordConsent(customer.id, {
-      channel: consent.channel,
-      topic: consent.topic,
-      status: consent.status,
-      at: consent.at,
-      proof: { source: consent.source },
-    });
-  }
-  if (customer.preferences !== undefined) await store.putPreferences(customer.id, customer.preferences);
-  for (const suppression of customer.suppressions ?? []) await store.addSuppression(customer.id, suppression);
-  for (const [at, changes] of attributesByInstant(customer.attributes ?? {}, start)) {
-    await setInChunks(runtime, customer.id, changes, at);
-  }
 }
 
 /** Attributes grouped by the instant they were learnt (see the module comment on `lastEvent.`). */
@@ -111,11 +110,16 @@ function attributesByInstant(attributes: Readonly<Record<string, AttributeValue>
   return new Map([...groups].sort(([a], [b]) => Date.parse(a) - Date.parse(b)));
 }
 
-async function setInChunks(runtime: LocalRuntime, customerId: string, changes: Record<string, AttributeValue>, at: string): Promise<void> {
+/** Attribute changes in groups of at most MAX_ATTRIBUTE_CHANGES (what one setAttributes call takes). */
+function chunks(changes: Record<string, AttributeValue>): Record<string, AttributeValue>[] {
   const entries = Object.entries(changes);
-  for (let first = 0; first < entries.length; first += MAX_ATTRIBUTE_CHANGES) {
-    await runtime.store.setAttributes(customerId, Object.fromEntries(entries.slice(first, first + MAX_ATTRIBUTE_CHANGES)), { at });
-  }
+  const groups: Record<string, AttributeValue>[] = [];
+  for (let first = 0; first < entries.length; first += MAX_ATTRIBUTE_CHANGES) groups.push(Object.fromEntries(entries.slice(first, first + MAX_ATTRIBUTE_CHANGES)));
+  return groups;
+}
+
+async function setInChunks(runtime: LocalRuntime, customerId: string, changes: Record<string, AttributeValue>, at: string): Promise<void> {
+  for (const group of chunks(changes)) await runtime.store.setAttributes(customerId, group, { at });
 }
 
 /** The event's properties that are attribute values, as the attributes the event teaches. */

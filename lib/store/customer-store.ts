@@ -4,6 +4,7 @@
  * table (layout in table-design.ts). Every record is validated on write and on read.
  */
 import {
+  BatchWriteItemCommand,
   ConditionalCheckFailedException,
   GetItemCommand,
   PutItemCommand,
@@ -103,6 +104,35 @@ const CONSENT_STATUS_RANK: Record<ConsentStatus, string> = { granted: '0', pendi
 
 type Item = Record<string, DynamoValue>;
 
+/** An attribute's current state as setAttributes reads it, with what its conditional writes need. */
+type CurrentAttribute = { state: AttributeState; revision: number; order: string };
+
+/** The writes of one setAttributes pass (see planAttributeChanges). */
+interface AttributePlan {
+  /** Each write; a state write carries the attribute's state once it is applied. */
+  readonly actions: Array<{ role: 'state' | 'history'; put: Put; next?: { name: string; current: CurrentAttribute } }>;
+  readonly changed: string[];
+  readonly late: string[];
+  readonly unchanged: string[];
+}
+
+/** Most items of one BatchWriteItem request. */
+const BATCH_WRITE_LIMIT = 25;
+
+/**
+ * A customer as an import brings it (see {@link CustomerStore.importCustomer}): the profile and
+ * what putPreferences, recordConsent, addSuppression and setAttributes would be called with.
+ */
+export interface CustomerImport {
+  readonly profile: Profile;
+  readonly preferences?: Preferences;
+  /** In the order they would be recorded. */
+  readonly consents?: readonly ConsentEvent[];
+  readonly suppressions?: readonly Suppression[];
+  /** Attribute changes, one group per setAttributes call, in order. */
+  readonly attributes?: readonly { readonly changes: Record<string, AttributeValue>; readonly context: AttributeChangeContext }[];
+}
+
 /** Reads and writes one customer's records; see the module comment. */
 export class CustomerStore {
   private readonly client: DynamoDBClient;
@@ -162,7 +192,7 @@ export class CustomerStore {
     return this.guard(`suppress ${valid.channel} of customer ${id}`, async () => {
       const written = await this.putIf({
         TableName: this.tableName,
-        Item: this.item(id, itemKeys.suppression(valid.channel), 'suppression', { ...valid, atKey: instantKey(valid.at) }),
+        Item: this.suppressionItem(id, valid),
         ConditionExpression: 'attribute_not_exists(#pk) OR #atKey > :atKey',
         ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#atKey': 'atKey' },
         ExpressionAttributeValues: { ':atKey': { S: instantKey(valid.at) } },
@@ -180,18 +210,17 @@ export class CustomerStore {
   async recordConsent(customerId: string, event: ConsentEvent): Promise<ConsentRecordOutcome> {
     const id = validCustomerId(customerId);
     const valid = parseRecord(ConsentEventSchema, event, 'consent');
-    const { channel, topic, status, at } = valid;
-    const source = valid.proof.source;
-    const order = `${instantKey(at)}#${CONSENT_STATUS_RANK[status]}#${source}`;
+    const { channel, topic } = valid;
+    const { ledger, state, order } = this.consentItems(id, valid);
     const ledgerPut: Put = {
       TableName: this.tableName,
-      Item: this.item(id, itemKeys.consentLedger({ at, channel, topic, status, source }), 'consent_ledger', valid),
+      Item: ledger,
       ConditionExpression: 'attribute_not_exists(#pk)',
       ExpressionAttributeNames: { '#pk': PARTITION_KEY },
     };
     const statePut: Put = {
       TableName: this.tableName,
-      Item: this.item(id, itemKeys.consentState(channel, topic), 'consent_state', { channel, topic, status, at, source, order }),
+      Item: state,
       ConditionExpression: 'attribute_not_exists(#pk) OR #order < :order',
       ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#order': 'order' },
       ExpressionAttributeValues: { ':order': { S: order } },
@@ -213,6 +242,70 @@ export class CustomerStore {
       }
       return { ledger: 'duplicate', state: 'unchanged' };
     });
+  }
+
+  /**
+   * Writes a customer that has no records yet (an import into an empty table; the simulator's
+   * customers at the start of a scenario) with BatchWriteItem: item for item the records that
+   * putProfile, putPreferences, recordConsent (each consent in order), addSuppression (each in
+   * order) and setAttributes (each group in order) leave on an empty partition, in one request
+   * per 25 records instead of one or two requests per record. Every record is validated as those
+   * methods validate it. Nothing checks that the customer is new: an existing one's records with
+   * the same keys are overwritten, so this is not for customers that may already exist.
+   */
+  async importCustomer(customer: CustomerImport): Promise<void> {
+    const profile = parseRecord(ProfileSchema, customer.profile, 'profile');
+    const id = validCustomerId(profile.customerId);
+    const items = new Map<string, Item>();
+    const put = (item: Item): void => {
+      const key = item[SORT_KEY]?.S;
+      if (key === undefined) throw new CustomerStoreError(`import of customer ${id}: a record has no sort key`);
+      items.set(key, item);
+    };
+    put(this.item(id, itemKeys.profile(), 'profile', profile));
+    if (customer.preferences !== undefined) {
+      put(this.item(id, itemKeys.preferences(), 'preferences', parseRecord(PreferencesSchema, customer.preferences, 'preferences')));
+    }
+    // recordConsent: a ledger entry once per event; the state when it is the latest (strictly) so far.
+    const consentOrders = new Map<string, string>();
+    for (const event of customer.consents ?? []) {
+      const { ledger, state, order } = this.consentItems(id, parseRecord(ConsentEventSchema, event, 'consent'));
+      const ledgerKey = ledger[SORT_KEY]?.S ?? '';
+      if (!items.has(ledgerKey)) put(ledger);
+      const stateKey = state[SORT_KEY]?.S ?? '';
+      const current = consentOrders.get(stateKey);
+      if (current === undefined || current < order) {
+        consentOrders.set(stateKey, order);
+        put(state);
+      }
+    }
+    // addSuppression: the earliest `at` per channel stays.
+    const suppressedAt = new Map<string, string>();
+    for (const suppression of customer.suppressions ?? []) {
+      const valid = parseRecord(SuppressionSchema, suppression, 'suppression');
+      const item = this.suppressionItem(id, valid);
+      const key = item[SORT_KEY]?.S ?? '';
+      const earlier = suppressedAt.get(key);
+      if (earlier === undefined || earlier > instantKey(valid.at)) {
+        suppressedAt.set(key, instantKey(valid.at));
+        put(item);
+      }
+    }
+    // setAttributes: each group planned over the states the earlier groups left.
+    const attributes = new Map<string, CurrentAttribute>();
+    const recorded = new Set<string>();
+    for (const group of customer.attributes ?? []) {
+      const changes = parseRecord(AttributeChangesSchema, group.changes, 'attributes');
+      const context = parseRecord(AttributeChangeContextSchema, group.context, 'context');
+      for (const action of this.planAttributeChanges(id, attributes, changes, context, recorded).actions) {
+        const item = action.put.Item ?? {};
+        const key = item[SORT_KEY]?.S ?? '';
+        if (action.role === 'history') recorded.add(key);
+        if (action.next !== undefined) attributes.set(action.next.name, action.next.current);
+        put(item);
+      }
+    }
+    await this.guard(`import customer ${id}`, () => this.batchPut(id, [...items.values()]));
   }
 
   /** The consent ledger in time order (for data-subject export and proof of consent). */
@@ -248,66 +341,7 @@ export class CustomerStore {
       const recorded = new Set<string>();
       for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt += 1) {
         const current = await this.currentAttributes(id);
-        const changed: string[] = [];
-        const late: string[] = [];
-        const unchanged: string[] = [];
-        const actions: Array<{ role: 'state' | 'history'; put: Put }> = [];
-        for (const name of names) {
-          const value = validChanges[name] ?? null;
-          const existing = current.get(name);
-          if (existing !== undefined && sameValue(existing.state.value, value)) {
-            unchanged.push(name);
-            continue;
-          }
-          const valueDigest = digest(JSON.stringify(value));
-          const order = `${instantKey(at)}#${valueDigest}`;
-          const applied = existing === undefined || order > existing.order;
-          const entry: AttributeHistoryEntry = {
-            name,
-            value,
-            at,
-            touchpoint,
-            previous: applied ? existing?.state.value : undefined,
-            applied,
-          };
-          const historyKey = itemKeys.attributeHistory(name, at, valueDigest);
-          if (!recorded.has(historyKey)) {
-            actions.push({
-              role: 'history',
-              put: {
-                TableName: this.tableName,
-                Item: this.item(id, historyKey, 'attribute_history', entry),
-                ConditionExpression: 'attribute_not_exists(#pk)',
-                ExpressionAttributeNames: { '#pk': PARTITION_KEY },
-              },
-            });
-          }
-          if (!applied) {
-            late.push(name);
-            continue;
-          }
-          changed.push(name);
-          const state: AttributeState = { value, changedAt: at, touchpoint, previous: existing?.state.value };
-          actions.push({
-            role: 'state',
-            put: {
-              TableName: this.tableName,
-              Item: this.item(id, itemKeys.attributeState(name), 'attribute', {
-                name,
-                ...state,
-                order,
-                revision: (existing?.revision ?? 0) + 1,
-              }),
-              ...(existing === undefined
-                ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PARTITION_KEY } }
-                : {
-                    ConditionExpression: '#revision = :revision',
-                    ExpressionAttributeNames: { '#revision': 'revision' },
-                    ExpressionAttributeValues: { ':revision': { N: String(existing.revision) } },
-                  }),
-            },
-          });
-        }
+        const { actions, changed, late, unchanged } = this.planAttributeChanges(id, current, validChanges, { at, touchpoint }, recorded);
         if (actions.length === 0) return { changed, late, unchanged };
         const result = await transactWrite(
           this.client,
@@ -542,6 +576,107 @@ export class CustomerStore {
 
   // --- internals -------------------------------------------------------------------------------
 
+  /** The ledger entry and the current-state item of a consent event, and the state's order. */
+  private consentItems(id: string, event: ConsentEvent): { ledger: Item; state: Item; order: string } {
+    const { channel, topic, status, at } = event;
+    const source = event.proof.source;
+    const order = `${instantKey(at)}#${CONSENT_STATUS_RANK[status]}#${source}`;
+    return {
+      ledger: this.item(id, itemKeys.consentLedger({ at, channel, topic, status, source }), 'consent_ledger', event),
+      state: this.item(id, itemKeys.consentState(channel, topic), 'consent_state', { channel, topic, status, at, source, order }),
+      order,
+    };
+  }
+
+  private suppressionItem(id: string, suppression: Suppression): Item {
+    return this.item(id, itemKeys.suppression(suppression.channel), 'suppression', { ...suppression, atKey: instantKey(suppression.at) });
+  }
+
+  /**
+   * The writes that apply `changes` over the `current` states (see setAttributes): a history
+   * entry per change not `recorded` yet, and the new state of each change that is not late, each
+   * on condition that the state it replaces is still there.
+   */
+  private planAttributeChanges(
+    id: string,
+    current: ReadonlyMap<string, CurrentAttribute>,
+    changes: Record<string, AttributeValue>,
+    { at, touchpoint }: AttributeChangeContext,
+    recorded: ReadonlySet<string>,
+  ): AttributePlan {
+    const changed: string[] = [];
+    const late: string[] = [];
+    const unchanged: string[] = [];
+    const actions: AttributePlan['actions'] = [];
+    for (const name of Object.keys(changes)) {
+      const value = changes[name] ?? null;
+      const existing = current.get(name);
+      if (existing !== undefined && sameValue(existing.state.value, value)) {
+        unchanged.push(name);
+        continue;
+      }
+      const valueDigest = digest(JSON.stringify(value));
+      const order = `${instantKey(at)}#${valueDigest}`;
+      const applied = existing === undefined || order > existing.order;
+      const entry: AttributeHistoryEntry = {
+        name,
+        value,
+        at,
+        touchpoint,
+        previous: applied ? existing?.state.value : undefined,
+        applied,
+      };
+      const historyKey = itemKeys.attributeHistory(name, at, valueDigest);
+      if (!recorded.has(historyKey)) {
+        actions.push({
+          role: 'history',
+          put: {
+            TableName: this.tableName,
+            Item: this.item(id, historyKey, 'attribute_history', entry),
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+          },
+        });
+      }
+      if (!applied) {
+        late.push(name);
+        continue;
+      }
+      changed.push(name);
+      const state: AttributeState = { value, changedAt: at, touchpoint, previous: existing?.state.value };
+      const revision = (existing?.revision ?? 0) + 1;
+      actions.push({
+        role: 'state',
+        put: {
+          TableName: this.tableName,
+          Item: this.item(id, itemKeys.attributeState(name), 'attribute', { name, ...state, order, revision }),
+          ...(existing === undefined
+            ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PARTITION_KEY } }
+            : {
+                ConditionExpression: '#revision = :revision',
+                ExpressionAttributeNames: { '#revision': 'revision' },
+                ExpressionAttributeValues: { ':revision': { N: String(existing.revision) } },
+              }),
+        },
+        next: { name, current: { state, revision, order } },
+      });
+    }
+    return { actions, changed, late, unchanged };
+  }
+
+  /** Writes `items` with BatchWriteItem, 25 at a time, until none is left unprocessed. */
+  private async batchPut(customerId: string, items: readonly Item[]): Promise<void> {
+    for (let first = 0; first < items.length; first += BATCH_WRITE_LIMIT) {
+      let requests = items.slice(first, first + BATCH_WRITE_LIMIT).map((Item) => ({ PutRequest: { Item } }));
+      for (let attempt = 1; requests.length > 0; attempt += 1) {
+        if (attempt > OPTIMISTIC_ATTEMPTS) throw new StoreContentionError(`import customer ${customerId}: writes kept coming back unprocessed`);
+        if (attempt > 1) await backOff(attempt - 1);
+        const { UnprocessedItems } = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: requests } }));
+        requests = (UnprocessedItems?.[this.tableName] ?? []).flatMap((request) => (request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item } }] : []));
+      }
+    }
+  }
+
   private async transition(
     customerId: string,
     idempotencyKey: string,
@@ -613,10 +748,8 @@ export class CustomerStore {
     return Item === undefined ? emptyFrequency() : this.parseStored(FrequencySchema, Item, 'frequency', customerId);
   }
 
-  private async currentAttributes(
-    customerId: string,
-  ): Promise<Map<string, { state: AttributeState; revision: number; order: string }>> {
-    const current = new Map<string, { state: AttributeState; revision: number; order: string }>();
+  private async currentAttributes(customerId: string): Promise<Map<string, CurrentAttribute>> {
+    const current = new Map<string, CurrentAttribute>();
     for (const item of await this.queryPrefix(customerId, itemKeys.attributeStatePrefix())) {
       const data: Record<string, unknown> = unmarshall(item);
       const context = `stored item ${String(data[SORT_KEY])} of customer ${customerId}`;

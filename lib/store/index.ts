@@ -2,7 +2,7 @@
  * The customer store: one DynamoDB partition per customer, read by the gate in one request.
  * The local emulator (./local) is not exported here, so Lambda bundles never pull in dynalite.
  */
-export { CustomerStore, MAX_ATTRIBUTE_CHANGES, type CustomerStoreOptions } from './customer-store';
+export { CustomerStore, MAX_ATTRIBUTE_CHANGES, type CustomerImport, type CustomerStoreOptions } from './customer-store';
 export { changedWithin } from './attribute-recency';
 export * from './errors';
 export * from './records';
