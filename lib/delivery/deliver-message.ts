@@ -28,7 +28,7 @@ import type { LinkConfig } from '../unsubscribe';
 import { isGoalReached } from '../journeys/event-history';
 import type { SendStepPayload } from '../journeys/send-contract';
 import { composeMessage, dispatchMessage, type ChannelSenders, type ComposedMessage } from './compose-message';
-import { providerOptOutRevocation } from './recipient-opt-out';
+import { providerOptOutRevocations } from './recipient-opt-out';
 
 /** Everything the send path talks to; built once per process and passed in. */
 export interface DeliveryPorts {
@@ -183,7 +183,7 @@ async function sendOnce(
     ({ providerMessageId } = await dispatchMessage(ports.senders, composed));
   } catch (error) {
     if (error instanceof RecipientOptedOutError) {
-      await withdrawAfterOptOut(ports, request, key, channel);
+      await withdrawAfterOptOut(ports, request, snapshot, key, channel);
       return 'recipient_opted_out';
     }
     return settleProviderFailure(ports, request, key, channel, error);
@@ -198,12 +198,19 @@ async function sendOnce(
  * The provider refused the message because the recipient opted out: nothing was sent. The
  * reservation is withdrawn first, so that if the process dies before the revocation is written the
  * retry asks the provider again (and is refused again) instead of finding a `pending` entry and
- * reporting `unknown`; then the revocation goes to the consent ledger, dated now.
+ * reporting `unknown`; then the revocations go to the consent ledger, dated now.
  */
-async function withdrawAfterOptOut(ports: DeliveryPorts, request: SendStepPayload, key: string, channel: Channel): Promise<void> {
+async function withdrawAfterOptOut(
+  ports: DeliveryPorts,
+  request: SendStepPayload,
+  snapshot: CustomerSnapshot,
+  key: string,
+  channel: Channel,
+): Promise<void> {
   await ports.store.releaseReservation(request.customerId, key);
-  const revocation = providerOptOutRevocation(channel, request.topic, ports.now().toISOString());
-  if (revocation !== undefined) await ports.store.recordConsent(request.customerId, revocation);
+  for (const revocation of providerOptOutRevocations(channel, request.topic, snapshot.consents, ports.now().toISOString())) {
+    await ports.store.recordConsent(request.customerId, revocation);
+  }
 }
 
 /**

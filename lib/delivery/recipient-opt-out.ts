@@ -4,14 +4,16 @@
  * End User Messaging SMS keeps its own opt-out list (numbers that replied STOP, or were added to
  * it) and refuses `SendTextMessage` to them synchronously. Such a refusal is the recipient's
  * withdrawal of consent reaching us by another road than the inbound-SMS keywords, so the ledger
- * records it as a revocation of the channel for the message's topic, with the refusal as proof:
- * the source names the provider and the reason, `at` is when the refusal came back. No phone number
- * and no provider request id are kept: the customer id and the instant identify the event.
+ * records what a STOP records: a revocation of the channel for the message's topic and for every
+ * other topic the customer had granted on it (the provider's list is per number, not per topic),
+ * with the refusal as proof: the source names the provider and the reason, `at` is when the
+ * refusal came back. No phone number and no provider request id are kept: the customer id and the
+ * instant identify the event.
  *
  * Transactional messages need no consent, so there is none to withdraw: the send path still
  * leaves the channel out for the rest of the step.
  */
-import { isMarketing, type Channel, type Topic } from '../customer/model';
+import { isMarketing, type Channel, type ConsentState, type Topic } from '../customer/model';
 import type { ConsentEvent } from '../store/records';
 
 /** The consent-ledger source of a revocation proven by a provider refusal: `sms-provider:opted-out`. */
@@ -20,10 +22,13 @@ export function providerOptOutSource(channel: Channel): string {
 }
 
 /**
- * The revocation a refusal at `at` proves for a message on `channel` about `topic`, or undefined
- * when the topic needs no consent.
+ * The revocations a refusal at `at` proves for a message on `channel` about `topic`: that topic
+ * and every topic granted on the channel in `consents`, marketing ones only (transactional
+ * messages need no consent, so there is none to withdraw).
  */
-export function providerOptOutRevocation(channel: Channel, topic: Topic, at: string): ConsentEvent | undefined {
-  if (!isMarketing(topic)) return undefined;
-  return { channel, topic, status: 'revoked', at, proof: { source: providerOptOutSource(channel) } };
+export function providerOptOutRevocations(channel: Channel, topic: Topic, consents: readonly ConsentState[], at: string): ConsentEvent[] {
+  const granted = consents.filter((consent) => consent.channel === channel && consent.status === 'granted').map((consent) => consent.topic);
+  return [...new Set([topic, ...granted])]
+    .filter((revoked) => isMarketing(revoked))
+    .map((revoked) => ({ channel, topic: revoked, status: 'revoked', at, proof: { source: providerOptOutSource(channel) } }));
 }

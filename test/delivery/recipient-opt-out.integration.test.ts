@@ -148,6 +148,25 @@ describe('deliverMessage when End User Messaging refuses an opted-out number', (
     expect(snapshot.frequency.sends.map((send) => send.key)).toEqual([key]);
   });
 
+  it('revokes SMS for every topic the customer had granted on it, as a STOP does, and leaves email alone', async () => {
+    // Prepare
+    const customerId = await customer({ email: 'granted', sms: 'granted' });
+    await store.recordConsent(customerId, { channel: 'sms', topic: 'offers', status: 'granted', at: GRANTED_AT, proof: { source: 'web-form' } });
+    await store.recordConsent(customerId, { channel: 'email', topic: 'offers', status: 'granted', at: GRANTED_AT, proof: { source: 'web-form' } });
+    refuseAsOptedOut();
+
+    // Act
+    await deliverMessage(ports, step(customerId, ['sms', 'email']));
+
+    // Assess
+    const { consents } = await store.requireSnapshot(customerId);
+    const statusOf = (channel: Channel, topic: string) => consents.find((consent) => consent.channel === channel && consent.topic === topic)?.status;
+    expect(statusOf('sms', 'marketing')).toBe('revoked');
+    expect(statusOf('sms', 'offers')).toBe('revoked');
+    expect(statusOf('email', 'offers')).toBe('granted');
+    expect(await store.consentLedger(customerId)).toContainEqual({ ...providerRevocation, topic: 'offers' });
+  });
+
   it('answers a retry of the step from the ledger and lets later steps skip SMS without asking the provider', async () => {
     // Prepare
     const customerId = await customer({ email: 'granted', sms: 'granted' });
