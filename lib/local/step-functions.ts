@@ -7,7 +7,12 @@
  *   and the registry of names can be kept on disk so a restarted runtime knows what ran;
  * - task tokens: a waitForEvent Task registers its token and waits; `SendTaskSuccess` resumes it,
  *   and a token whose execution moved on answers `TaskTimedOut` / `TaskDoesNotExist`, as in AWS;
- * - status: every execution's status and current state, for `overture status`.
+ * - status: every execution's status and current state, for `overture status`;
+ * - checkpoints: when a journey enters a top-level Wait state, where it is (the state, its input,
+ *   when the wait ends) is kept in the registry, so an execution that a restart finds running
+ *   carries on from its last Wait, with the time that was left, instead of from its first state.
+ *   Steps after that Wait run again (the send ledger keeps each to one message); a wait for an
+ *   event among them starts its timeout afresh.
  *
  * Task states are bound to in-process handlers by the runtime (see task-handlers.ts). The SDK
  * reaches all this through {@link startStepFunctionsServer}, like any other emulator.
@@ -21,6 +26,13 @@ import type { AslDefinition, JsonValue } from '../journeys/asl';
 /** An execution's status, as `DescribeExecution` reports it. */
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
 
+/**
+ * Where a running execution can be carried on from: a top-level state that waits, the state's
+ * input (JSON), and the instant its wait ends (absent when the state computes it from its input).
+ */
+export const CheckpointSchema = z.object({ state: z.string().min(1), input: z.string(), until: z.string().optional() });
+export type Checkpoint = z.infer<typeof CheckpointSchema>;
+
 /** One execution, as the registry keeps it (ids only: the input holds ids by design). */
 export const ExecutionRecordSchema = z.object({
   name: z.string().min(1),
@@ -31,6 +43,8 @@ export const ExecutionRecordSchema = z.object({
   stopDate: z.string().optional(),
   /** The error name of a failed execution. */
   error: z.string().optional(),
+  /** The last wait it entered (see the module comment). */
+  checkpoint: CheckpointSchema.optional(),
 });
 export type ExecutionRecord = z.infer<typeof ExecutionRecordSchema> & {
   /** The state the execution is in (not persisted). */
@@ -62,6 +76,10 @@ export interface RunningExecution {
   readonly startDate: string;
   /** Records the state the execution entered. */
   enteredState(name: string): void;
+  /** Where to carry on from, when a restart resumes it; absent: from the first state. */
+  readonly resumeFrom?: Checkpoint;
+  /** Records that the execution entered a wait it can be carried on from. */
+  checkpointed(checkpoint: Checkpoint): void;
 }
 
 /** Step Functions API errors, named as the service names them (the SDK maps them by name). */
@@ -285,6 +303,13 @@ export class LocalStepFunctions {
       enteredState: (state) => {
         record.currentState = state;
       },
+      resumeFrom: record.checkpoint,
+      checkpointed: (checkpoint) => {
+        // Only a persisted registry outlives the process; in memory, a checkpoint has no use.
+        if (this.options.registryFile === undefined) return;
+        record.checkpoint = checkpoint;
+        this.persist(record);
+      },
     };
     const done = machine
       .runner(execution)
@@ -301,6 +326,7 @@ export class LocalStepFunctions {
 
   private finish(record: ExecutionRecord, status: ExecutionStatus, error?: string): void {
     record.status = status;
+    delete record.checkpoint;
     record.stopDate = this.options.now().toISOString();
     if (error !== undefined) record.error = error;
     this.persist(record);
@@ -368,22 +394,24 @@ export interface InterpretedRunnerOptions {
 
 /**
  * A runner that interprets `definition` with aws-local-stepfunctions. The definition is loaded
- * (and validated) once; each execution then runs on it.
+ * (and validated) once; each execution then runs on it. An execution resumed from a checkpoint
+ * runs on the same definition started at the checkpoint's state, with a wait of fixed length
+ * shortened to what was left of it.
  */
 export function interpretedRunner(definition: AslDefinition, options: InterpretedRunnerOptions): ExecutionRunner {
-  // The interpreter's ASL types are stricter unions of the same JSON; the compiler's output passes asl-validator in tests.
-  const machine = new StateMachine(definition as unknown as StateMachineDefinition, {
-    // Compiled by compileJourney, whose output the journey tests check with asl-validator; validating again costs seconds per machine.
-    validationOptions: { noValidate: true },
-  });
+  const machine = loadStateMachine(definition);
   return async (execution) => {
-    const run = machine.run(execution.input, {
+    const resumed = execution.resumeFrom === undefined ? undefined : resumedRun(definition, execution.resumeFrom);
+    const run = (resumed?.machine ?? machine).run(resumed?.input ?? execution.input, {
       context: options.context(execution),
       overrides: { taskResourceLocalHandlers: options.taskHandlers(execution) },
     });
     const following = (async () => {
       for await (const event of run.eventLogs) {
-        if (event.type === 'StateEntered') execution.enteredState(event.state.name);
+        if (event.type !== 'StateEntered') continue;
+        execution.enteredState(event.state.name);
+        const checkpoint = checkpointAt(definition, event.state.name, event.state.input, event.timestamp);
+        if (checkpoint !== undefined) execution.checkpointed(checkpoint);
       }
     })();
     try {
@@ -392,4 +420,42 @@ export function interpretedRunner(definition: AslDefinition, options: Interprete
       await following;
     }
   };
+}
+
+function loadStateMachine(definition: AslDefinition): StateMachine {
+  // The interpreter's ASL types are stricter unions of the same JSON; the compiler's output passes asl-validator in tests.
+  return new StateMachine(definition as unknown as StateMachineDefinition, {
+    // Compiled by compileJourney, whose output the journey tests check with asl-validator; validating again costs seconds per machine.
+    validationOptions: { noValidate: true },
+  });
+}
+
+/** The checkpoint of entering top-level state `name` with `input` at `timestamp`, if it waits. */
+function checkpointAt(definition: AslDefinition, name: string, input: JsonValue, timestamp: number): Checkpoint | undefined {
+  const state: unknown = definition.States[name];
+  if (!isObject(state)) return undefined;
+  if (state.Type !== 'Wait') return undefined;
+  // A wait of fixed length ends at a known instant; the others read theirs from the input again.
+  const until = typeof state.Seconds === 'number' ? new Date(timestamp + state.Seconds * 1000).toISOString() : undefined;
+  return { state: name, input: JSON.stringify(input), ...(until === undefined ? {} : { until }) };
+}
+
+/**
+ * The machine and input that carry an execution on from `checkpoint`: the definition started at
+ * the checkpoint's Wait, a fixed one turned into a wait until the instant it was due to end.
+ */
+function resumedRun(definition: AslDefinition, checkpoint: Checkpoint): { machine: StateMachine; input: JsonValue } | undefined {
+  const state: unknown = definition.States[checkpoint.state];
+  if (!isObject(state) || state.Type !== 'Wait') return undefined;
+  let resumedState: Record<string, unknown> = state;
+  if (checkpoint.until !== undefined) {
+    const { Seconds: _seconds, ...rest } = state;
+    resumedState = { ...rest, Timestamp: checkpoint.until };
+  }
+  const resumed = { ...definition, StartAt: checkpoint.state, States: { ...definition.States, [checkpoint.state]: resumedState } } as unknown as AslDefinition;
+  return { machine: loadStateMachine(resumed), input: JSON.parse(checkpoint.input) as JsonValue };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
