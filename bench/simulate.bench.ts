@@ -6,7 +6,8 @@
  * - `simulate_wall_s`: wall time of the simulation (the app is synthesized before the clock starts);
  * - `simulate_messages_per_s`: messages in the report per second of that;
  * - `simulate_ddb_requests_per_message`: DynamoDB requests (every one the runtime's client sent:
- *   ingest, gate reads, ledger, decisions, journey records, tokens, the scans) per message;
+ *   the customers' import, ingest, gate reads, ledger, decisions, journey records, tokens, the
+ *   scans) per message;
  * - `simulate_ratio_to_raw`: the simulation's message rate divided by the raw rate of the same
  *   emulators, measured in the same run right after it: per message one strongly consistent Query
  *   of a customer's state, one conditional PutItem and one SES SendEmail, one message at a time

@@ -7,8 +7,8 @@
  * - in memory, unpaced: `overture simulate` and the tests — fresh state, weeks in seconds;
  * - persisted under a data folder (`.overture/`), paced: `overture serve` and `npm start` — the
  *   DynamoDB data, the execution registry, the clock, the SMS outbox and the mailbox survive a
- *   restart; executions that were running are run again under their own names, and the send
- *   ledger keeps every step to one message.
+ *   restart; executions that were running carry on under their own names from the last Wait
+ *   they entered (see step-functions.ts), and the send ledger keeps every step to one message.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';

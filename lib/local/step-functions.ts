@@ -162,8 +162,8 @@ export class LocalStepFunctions {
 
   /**
    * Reads the registry file (if any): executions that were running when the previous process
-   * stopped are returned, to be run again under the same name (their sends are in the send
-   * ledger, so nothing is sent twice).
+   * stopped are returned, to be carried on under the same name from their last checkpoint (their
+   * sends are in the send ledger, so nothing is sent twice).
    */
   async loadRegistry(): Promise<ExecutionRecord[]> {
     const file = this.options.registryFile;
