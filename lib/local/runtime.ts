@@ -261,7 +261,7 @@ export class LocalRuntime {
               bindJourneyTasks(
                 definition,
                 journeyTaskHandlers(
-                  { delivery, effects, dynamodb, tableName, stepFunctions, work, now, onSendStep: options.onSendStep },
+                  { delivery, effects, dynamodb, tableName, sfn, stepFunctions, work, now, onSendStep: options.onSendStep },
                   runtimeRef.current?.counters,
                 ),
                 { name: execution.name, startTime: execution.startDate },

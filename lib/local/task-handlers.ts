@@ -3,17 +3,19 @@
  *
  * - send: `deliverMessage` (the send function's work) with its ports on the emulators;
  * - journeyEffects: `performJourneyEffect` over the customer table (the journeyEffects function);
- * - waitForEvent: `storeTaskToken` (the waitForEvent function), then the execution waits for
- *   the ingest code to return the token through the local Step Functions, as in AWS.
+ * - waitForEvent: `beginEventWait` (the waitForEvent function: it stores the token and returns it
+ *   itself when the awaited event already happened after the wait began), then the execution
+ *   waits for the ingest code to return the token through the local Step Functions, as in AWS.
  *
  * Every call goes through the work queue under the customer's id (see work-queue.ts). Each wait
  * gets its own token (`$$.Task.Token` of the interpreter is one per execution), so a token left
  * over from an earlier wait of the same execution can never resume a later one.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { deliverMessage, type DeliveryOutcome, type DeliveryPorts } from '../delivery/deliver-message';
 import { toStepResult } from '../delivery/step-result';
-import { storeTaskToken } from '../ingest/task-tokens';
+import { beginEventWait } from '../ingest/event-wait';
 import { performJourneyEffect, type JourneyEffectsPorts } from '../journeys/effects';
 import { WaitForEventTimeoutError, type JourneyTaskHandlers } from '../journeys/local-bindings';
 import type { SendStepPayload } from '../journeys/send-contract';
@@ -26,6 +28,8 @@ export interface TaskHandlerPorts {
   readonly effects: JourneyEffectsPorts;
   readonly dynamodb: DynamoDBClient;
   readonly tableName: string;
+  /** The SDK client of the local Step Functions server, for a wait that returns its own token. */
+  readonly sfn: SFNClient;
   readonly stepFunctions: LocalStepFunctions;
   readonly work: WorkQueue;
   readonly now: () => Date;
@@ -63,7 +67,7 @@ export function journeyTaskHandlers(ports: TaskHandlerPorts, counters?: TaskCoun
       // Registered before it is stored, so an event ingested right after the store finds it waiting.
       const resumed = ports.stepFunctions.waitForToken(token, payload.execution);
       await ports.work.run(payload.customerId, () =>
-        storeTaskToken({ client: ports.dynamodb, tableName: ports.tableName }, { ...payload, taskToken: token }, ports.now()),
+        beginEventWait({ dynamodb: ports.dynamodb, tableName: ports.tableName, sfn: ports.sfn }, { ...payload, taskToken: token }, ports.now()),
       );
       // The Task's TimeoutSeconds ends the wait in the interpreter; this timer, due at the same
       // instant, retires the token so a late SendTaskSuccess gets TaskTimedOut, as in AWS.
