@@ -19,6 +19,9 @@ const COMMON_OPTIONS = {
   ownPropertyOnly: true,
   // Templates are self-contained: `include`/`render` look in an empty in-memory set, never on disk.
   templates: {},
+  // Dates render the same wherever the code runs; left unset, liquidjs asks the host's Intl for
+  // its default locale, which also costs every cold start an ICU initialization.
+  locale: 'en-US',
 } as const;
 
 const htmlLiquid = new Liquid({ ...COMMON_OPTIONS, outputEscape: 'escape' });
