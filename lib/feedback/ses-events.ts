@@ -17,18 +17,16 @@ import { z } from 'zod';
 import { CustomerIdSchema, InstantSchema, TopicSchema, TRANSACTIONAL, type Suppression } from '../customer/model';
 import type { CustomerStore } from '../store/customer-store';
 import type { ConsentEvent, ConsentRecordOutcome } from '../store/records';
+import { FeedbackEventFormatError } from './event-format-error';
 
 /** Suppression reasons and consent sources this module writes. */
 export const FEEDBACK_REASONS = { hardBounce: 'hard_bounce', complaint: 'complaint' } as const;
 export const COMPLAINT_CONSENT_SOURCE = 'ses-complaint';
 
 /** An SES event record that is not shaped as SES publishes it. Retrying cannot help. */
-export class SesEventFormatError extends Error {
-  constructor(
-    readonly fields: readonly string[],
-    options?: { cause?: unknown },
-  ) {
-    super(`SES event is malformed at ${fields.join(', ') || '(root)'}`, options);
+export class SesEventFormatError extends FeedbackEventFormatError {
+  constructor(fields: readonly string[], options?: { cause?: unknown }) {
+    super('SES', fields, options);
     this.name = 'SesEventFormatError';
   }
 }

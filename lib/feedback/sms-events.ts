@@ -33,6 +33,7 @@ import { CustomerIdSchema, TopicSchema, TRANSACTIONAL, type Suppression } from '
 import type { CustomerStore } from '../store/customer-store';
 import type { ConsentEvent } from '../store/records';
 import type { FeedbackOutcome } from './ses-events';
+import { FeedbackEventFormatError } from './event-format-error';
 
 /** What an SMS failure says about the recipient's number. */
 export type SmsFailureClass = 'permanent' | 'transient' | 'sender';
@@ -78,12 +79,9 @@ export function smsEventConsentSource(eventType: SmsFailureEventType): string {
 }
 
 /** An SMS event record that is not shaped as End User Messaging publishes it. Retrying cannot help. */
-export class SmsEventFormatError extends Error {
-  constructor(
-    readonly fields: readonly string[],
-    options?: { cause?: unknown },
-  ) {
-    super(`SMS event is malformed at ${fields.join(', ') || '(root)'}`, options);
+export class SmsEventFormatError extends FeedbackEventFormatError {
+  constructor(fields: readonly string[], options?: { cause?: unknown }) {
+    super('SMS', fields, options);
     this.name = 'SmsEventFormatError';
   }
 }

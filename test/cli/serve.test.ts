@@ -6,10 +6,9 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { runCli } from '../../lib/cli/program';
-import type { CliIO } from '../../lib/cli/io';
 import { DATA_FILES } from '../../lib/local/data-files';
 import { temporaryDataDir, testOutdir } from '../local/support';
+import { overture } from '../support/cli';
 
 jest.setTimeout(600_000);
 
@@ -24,14 +23,6 @@ const ServedUrlsSchema = z.object({
   smsOutbox: z.string(),
   dynamodbEndpoint: z.url(),
 });
-
-async function overture(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = { stdout: (text) => void (stdout += text), stderr: (text) => void (stderr += text) };
-  const status = await runCli(['node', 'overture', ...args], io);
-  return { status, stdout, stderr };
-}
 
 /** Starts `overture serve` in a child process; resolves with the URLs it prints as JSON. */
 function startServe(): Promise<{ child: ChildProcessWithoutNullStreams; urls: z.infer<typeof ServedUrlsSchema>; stderr: () => string }> {

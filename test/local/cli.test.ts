@@ -6,23 +6,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { runCli } from '../../lib/cli/program';
-import type { CliIO } from '../../lib/cli/io';
 import { DATA_FILES } from '../../lib/local/data-files';
 import { temporaryDataDir, testOutdir } from './support';
+import { overture } from '../support/cli';
 
 jest.setTimeout(900_000);
 
 const data = temporaryDataDir('cli');
 const cdkOut = testOutdir('cli');
-
-async function overture(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = { stdout: (text) => void (stdout += text), stderr: (text) => void (stderr += text) };
-  const status = await runCli(['node', 'overture', ...args], io);
-  return { status, stdout, stderr };
-}
 
 function file(name: string, content: string): string {
   const target = path.join(data, '..', `${path.basename(data)}-${name}`);

@@ -5,24 +5,14 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runCli } from '../../lib/cli/program';
-import type { CliIO } from '../../lib/cli/io';
 import { checkReport, formatViolation, parseScenarioText, ReportSchema } from '../../lib/scenario';
 import { journeys } from '../../workflows';
 import { temporaryDataDir, testOutdir } from '../local/support';
+import { overture } from '../support/cli';
 
 jest.setTimeout(900_000);
 
 const SHARED_SCENARIO = '../shared/scenarios/revocation-mid-journey.json';
-
-/** Runs the CLI in this process, capturing what it writes. */
-async function overture(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = { stdout: (text) => void (stdout += text), stderr: (text) => void (stderr += text) };
-  const status = await runCli(['node', 'overture', ...args], io);
-  return { status, stdout, stderr };
-}
 
 const folder = temporaryDataDir('simulate-command');
 const firstReport = path.join(folder, 'first.json');
