@@ -3,58 +3,30 @@
  * DynamoDB and SES emulators. No SMS emulator exists, so only the SMS client is mocked, and it
  * answers what the service answers: `ConflictException` with `Reason` `DESTINATION_PHONE_NUMBER_OPTED_OUT`.
  */
-import { ConflictException, PinpointSMSVoiceV2Client, SendTextMessageCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import { mockClient } from 'aws-sdk-client-mock';
+import { ConflictException, SendTextMessageCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import 'aws-sdk-client-mock-jest';
-import { EndUserMessagingSmsSender, PROVIDER_CLIENT_CONFIG, SesEmailSender, type DirectMailSender } from '../../lib/channels';
 import type { Channel, ConsentStatus } from '../../lib/customer/model';
 import { deliverMessage, idempotencyKeyOf, type DeliveryPorts } from '../../lib/delivery/deliver-message';
 import type { SendStepPayload } from '../../lib/journeys/send-contract';
-import { CustomerStore } from '../../lib/store';
-import { loadTemplateCatalog } from '../../lib/templates';
-import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
-import { startSesLocal, type SesLocal } from '../support/ses-local';
+import type { CustomerStore } from '../../lib/store';
+import type { SesLocal } from '../support/ses-local';
+import { GRANTED_AT, NOON, startMockedSmsDelivery, type MockedSmsDelivery } from './sms-mocked-delivery';
 
 const PHONE = '+12125550143';
-const NOON = new Date('2026-03-02T17:00:00Z'); // 12:00 in New York: SMS and email both open
-const GRANTED_AT = '2026-03-01T12:00:00Z';
 
-const smsClient = new PinpointSMSVoiceV2Client({
-  ...PROVIDER_CLIENT_CONFIG,
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-});
-const smsMock = mockClient(smsClient);
-
-/** The steps here allow email and SMS only; a letter would be a bug. */
-const noLetters: DirectMailSender = { send: () => Promise.reject(new Error('no letter expected')) };
-
-let dynamo: DynaliteHarness;
-let ses: SesLocal;
+let harness: MockedSmsDelivery;
 let store: CustomerStore;
+let ses: SesLocal;
 let ports: DeliveryPorts;
+let smsMock: MockedSmsDelivery['smsMock'];
 let customerSequence = 0;
 
 beforeAll(async () => {
-  [dynamo, ses] = await Promise.all([startDynalite(), startSesLocal()]);
-  store = new CustomerStore({ client: dynamo.client, tableName: await createCustomerTable(dynamo.client, 'opt-out') });
-  ports = {
-    store,
-    templates: loadTemplateCatalog('workflows/templates'),
-    links: { baseUrl: 'https://preferences.example.com', secret: 'integration-test-link-signing-secret-0123456789' },
-    senders: {
-      email: new SesEmailSender(ses.client, { fromEmailAddress: 'journeys@example.com', configurationSetName: 'overture-test' }),
-      sms: new EndUserMessagingSmsSender(smsClient, { originationIdentity: 'pool-test', configurationSetName: 'overture-test' }),
-      mail: noLetters,
-    },
-    now: () => NOON,
-  };
+  harness = await startMockedSmsDelivery('opt-out');
+  ({ store, ses, ports, smsMock } = harness);
 });
 
-afterAll(async () => {
-  smsMock.restore();
-  await Promise.all([dynamo.stop(), ses.stop()]);
-});
+afterAll(() => harness.stop());
 
 beforeEach(async () => {
   smsMock.reset();
