@@ -28,7 +28,7 @@ import {
   TopicSchema,
   TouchpointSchema,
 } from '../customer/model';
-import { EventNameSchema } from '../journeys/format';
+import { EventNameSchema } from '../journeys/identifiers';
 import { MAX_ATTRIBUTE_CHANGES } from '../store/customer-store';
 
 /**

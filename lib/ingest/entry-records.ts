@@ -17,7 +17,7 @@
  * heals on the next attempt; the deterministic execution name then keeps the start single.
  */
 import { ConditionalCheckFailedException, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { ReEntry } from '../journeys/format';
+import type { ReEntry } from '../journeys/entry';
 import { itemKeys } from '../store/item-keys';
 import { PARTITION_KEY, SORT_KEY } from '../store/table-design';
 

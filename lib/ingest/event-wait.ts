@@ -21,7 +21,7 @@
  * second finds the token spent (see resume-waiting.ts). Ingest therefore needs no extra request.
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { lastEventAttribute } from '../journeys/effects';
+import { lastEventAttribute } from '../journeys/event-history';
 import type { WaitForEventPayload } from '../journeys/wait-for-event-contract';
 import { itemKeys } from '../store/item-keys';
 import { PARTITION_KEY, SORT_KEY } from '../store/table-design';

@@ -21,7 +21,7 @@
 import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { lastEventAttribute } from '../journeys/effects';
+import { lastEventAttribute } from '../journeys/event-history';
 import { itemKeys } from '../store/item-keys';
 import { CUSTOMER_PARTITION_PREFIX, PARTITION_KEY, SORT_KEY } from '../store/table-design';
 import type { JourneyRoute } from './journey-routes';

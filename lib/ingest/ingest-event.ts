@@ -19,7 +19,7 @@
  * event, unchanged attributes write nothing, spent tokens are gone, and execution names repeat.
  */
 import type { Profile } from '../customer/model';
-import { lastEventAttribute } from '../journeys/effects';
+import { lastEventAttribute } from '../journeys/event-history';
 import type { CustomerStore } from '../store/customer-store';
 import { indexProfilePhone, unindexPhone } from '../store/phone-index';
 import type { AttributeChangeOutcome } from '../store/records';

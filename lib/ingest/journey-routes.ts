@@ -5,7 +5,9 @@
  * catalog (or the compiler) to know which journey an event starts.
  */
 import { z } from 'zod';
-import { type EventName, type Journey, JourneyIdSchema, ReEntrySchema, TriggerSchema } from '../journeys/format';
+import { ReEntrySchema, TriggerSchema } from '../journeys/entry';
+import type { Journey } from '../journeys/format';
+import { JourneyIdSchema, type EventName } from '../journeys/identifiers';
 
 /** One deployed journey as the functions that start executions see it. */
 export const JourneyRouteSchema = z.object({

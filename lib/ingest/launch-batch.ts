@@ -16,7 +16,7 @@
  */
 import { z } from 'zod';
 import { CustomerIdSchema, InstantSchema } from '../customer/model';
-import { JourneyIdSchema } from '../journeys/format';
+import { JourneyIdSchema } from '../journeys/identifiers';
 import type { JourneyRoute } from './journey-routes';
 import { startJourney, type JourneyStartPorts } from './start-journey';
 

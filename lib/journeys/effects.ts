@@ -20,8 +20,6 @@ import {
 } from './format';
 import { isGoalReached, lastEventAttribute } from './event-history';
 
-export { isGoalReached, lastEventAttribute } from './event-history';
-
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**

@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { CustomerIdSchema, InstantSchema } from '../customer/model';
-import { EventNameSchema, JourneyIdSchema, NodeIdSchema } from './format';
+import { EventNameSchema, JourneyIdSchema, NodeIdSchema } from './identifiers';
 import { ExecutionNameSchema } from './send-contract';
 
 /** The waitForEvent function's input (the `Payload` of the `.waitForTaskToken` Task). */

@@ -11,7 +11,7 @@
  */
 import type { AttributeValue, Channel, Preferences, Touchpoint } from '../customer/model';
 import type { CustomerEvent } from '../ingest/customer-event';
-import { lastEventAttribute } from '../journeys/effects';
+import { lastEventAttribute } from '../journeys/event-history';
 import type { CustomerStore } from '../store/customer-store';
 import { seededRandom } from './virtual-clock';
 

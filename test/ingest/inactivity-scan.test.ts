@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { audienceCsv, findLapses, scanForInactivity, type InactivityScanPorts } from '../../lib/ingest/inactivity-scan';
 import { routesOf } from '../../lib/ingest/journey-routes';
-import { lastEventAttribute } from '../../lib/journeys/effects';
+import { lastEventAttribute } from '../../lib/journeys/event-history';
 import { CustomerStore } from '../../lib/store/customer-store';
 import { CATALOG } from '../../workflows';
 import { WIN_BACK_INACTIVE_DAYS } from '../../workflows/catalog/win-back';

@@ -7,8 +7,6 @@ import {
   bucketOf,
   conditionHolds,
   firstMatchingRule,
-  isGoalReached,
-  lastEventAttribute,
   localTimeWaitEnd,
   performJourneyEffect,
   toWaitTimestamp,
@@ -16,6 +14,7 @@ import {
   type JourneyOutcome,
   type StageChange,
 } from '../../lib/journeys/effects';
+import { isGoalReached, lastEventAttribute } from '../../lib/journeys/event-history';
 import { WEEKDAYS, type Condition, type Weekday } from '../../lib/journeys/format';
 
 const NOW = new Date('2026-03-02T14:00:00Z');
