@@ -64,9 +64,9 @@ const SMS_VOICE_SERVICE = 'sms-voice.amazonaws.com';
 /**
  * The send path: the SES configuration set (TLS required, reputation metrics, every event to
  * EventBridge), the End User Messaging SMS configuration set (delivery failures logged, and sent
- * to the SMS feedback topic), the direct-mail queue for the print vendor with its dead-letter queue, the link-signing secret,
- * and the send function, which may send only through the configured identities, configuration
- * sets and queue.
+ * to the SMS feedback topic), the direct-mail queue for the print vendor with its dead-letter
+ * queue, the link-signing secret, and the send function, which may send only through the
+ * configured identities, configuration sets and queue.
  */
 export class Delivery extends Construct {
   /** The SES configuration set every email goes through. */
