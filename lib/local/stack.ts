@@ -90,6 +90,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       links: runtime.links,
       now: () => runtime.now(),
     },
+    // Off here: every caller is this machine's one user, and the limiter's buckets would refill on
+    // the virtual clock (an hour a second in the demo), so its answers would mean nothing. The
+    // consent API tests run it with the limiter on.
     { rateLimit: false },
   );
   http.serve(controlRequestListener(runtime, apiGatewayRequestListener(consentApi)));
