@@ -26,6 +26,8 @@ async function loadPorts(): Promise<DeliveryPorts> {
 
 function countOutcome(outcome: DeliveryOutcome): void {
   const { metrics } = tools;
+  // A provider's own opt-out list disagreed with our consent records: worth watching per channel.
+  for (const channel of outcome.optedOut ?? []) metrics.addMetric(`opted_out_refusal_${channel}`, MetricUnit.Count, 1);
   switch (outcome.outcome) {
     case 'sent':
       if (!outcome.replayed) metrics.addMetric(`sent_${outcome.channel}`, MetricUnit.Count, 1);

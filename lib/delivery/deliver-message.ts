@@ -56,12 +56,16 @@ export const DELIVERY_FAILURE_REASONS = ['provider_rejected', 'message_invalid']
  *   sent again automatically.
  * - `failed`: the provider definitely refused the message, or it could not be built.
  */
-export type DeliveryOutcome =
+export type DeliveryOutcome = (
   | { readonly outcome: 'sent'; readonly channel: Channel; readonly providerMessageId: string; readonly replayed: boolean }
   | { readonly outcome: 'deferred'; readonly channel: Channel; readonly until: string; readonly reason: DeferReason }
   | { readonly outcome: 'skipped'; readonly reason: SkipReason | (typeof DELIVERY_SKIP_REASONS)[number] }
   | { readonly outcome: 'unknown'; readonly channel: Channel }
-  | { readonly outcome: 'failed'; readonly channel: Channel; readonly reason: (typeof DELIVERY_FAILURE_REASONS)[number] };
+  | { readonly outcome: 'failed'; readonly channel: Channel; readonly reason: (typeof DELIVERY_FAILURE_REASONS)[number] }
+) & {
+  /** Channels whose provider refused this recipient as opted out during the step (now revoked); absent when none did. */
+  readonly optedOut?: readonly Channel[];
+};
 
 /** Raised when concurrent sends to the same customer keep changing the cap under this one. */
 export class DeliveryContentionError extends Error {
@@ -94,17 +98,17 @@ export async function deliverMessage(ports: DeliveryPorts, request: SendStepPayl
   for (;;) {
     const snapshot = await ports.store.getSnapshot(request.customerId);
     if (snapshot === undefined) {
-      return recordSkip(ports, request, 'unknown_customer');
+      return withOptedOut(await recordSkip(ports, request, 'unknown_customer'), optedOut);
     }
     // A reservation in the cap list means an earlier attempt got as far as the ledger: its entry
     // is the answer. (Transactional sends are not in the list; their reservation still stops a
     // second send below, through the ledger's condition.)
     if (snapshot.frequency.sends.some((send) => send.key === key)) {
       const earlier = await ports.store.getSendEntry(request.customerId, key);
-      if (earlier !== undefined) return settleEarlier(ports, earlier);
+      if (earlier !== undefined) return withOptedOut(await settleEarlier(ports, earlier), optedOut);
     }
     if (request.goal !== undefined && request.enteredAt !== undefined && isGoalReached(snapshot, request.goal, request.enteredAt)) {
-      return recordSkip(ports, request, 'goal_reached');
+      return withOptedOut(await recordSkip(ports, request, 'goal_reached'), optedOut);
     }
     const now = ports.now();
     const channels = request.channels.filter((channel) => !optedOut.has(channel));
@@ -112,7 +116,7 @@ export async function deliverMessage(ports: DeliveryPorts, request: SendStepPayl
     if (decision.kind === 'skip') {
       // Every channel of the step refused as opted out: that is a missing consent, not a step without channels.
       const reason = decision.reason === 'no_channel' && optedOut.size > 0 ? 'no_consent' : decision.reason;
-      return recordSkip(ports, request, reason);
+      return withOptedOut(await recordSkip(ports, request, reason), optedOut);
     }
     if (decision.kind === 'defer') {
       const until = decision.until.toISOString();
@@ -124,14 +128,14 @@ export async function deliverMessage(ports: DeliveryPorts, request: SendStepPayl
         reason: decision.reason,
         until,
       });
-      return { outcome: 'deferred', channel: decision.channel, until, reason: decision.reason };
+      return withOptedOut({ outcome: 'deferred', channel: decision.channel, until, reason: decision.reason }, optedOut);
     }
     const outcome = await sendOnce(ports, request, snapshot, decision.channel, key, now);
     if (outcome === 'recipient_opted_out') {
       optedOut.add(decision.channel);
       continue;
     }
-    if (outcome !== 'frequency_conflict') return outcome;
+    if (outcome !== 'frequency_conflict') return withOptedOut(outcome, optedOut);
     conflicts += 1;
     if (conflicts >= FREQUENCY_CONFLICT_ATTEMPTS) {
       throw new DeliveryContentionError(
@@ -139,6 +143,11 @@ export async function deliverMessage(ports: DeliveryPorts, request: SendStepPayl
       );
     }
   }
+}
+
+/** `outcome`, naming the channels refused as opted out during the step when there were any. */
+function withOptedOut(outcome: DeliveryOutcome, optedOut: ReadonlySet<Channel>): DeliveryOutcome {
+  return optedOut.size === 0 ? outcome : { ...outcome, optedOut: [...optedOut] };
 }
 
 async function sendOnce(

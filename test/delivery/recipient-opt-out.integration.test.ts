@@ -106,7 +106,7 @@ describe('deliverMessage when End User Messaging refuses an opted-out number', (
     const outcome = await deliverMessage(ports, request);
 
     // Assess
-    expect(outcome).toMatchObject({ outcome: 'sent', channel: 'email', replayed: false });
+    expect(outcome).toMatchObject({ outcome: 'sent', channel: 'email', replayed: false, optedOut: ['sms'] });
     expect(smsMock).toHaveReceivedCommandTimes(SendTextMessageCommand, 1);
     expect(await emailsTo(customerId)).toBe(1);
     const ledger = await store.consentLedger(customerId);
@@ -168,7 +168,7 @@ describe('deliverMessage when End User Messaging refuses an opted-out number', (
     const outcome = await deliverMessage(ports, request);
 
     // Assess
-    expect(outcome).toEqual({ outcome: 'skipped', reason: 'no_consent' });
+    expect(outcome).toEqual({ outcome: 'skipped', reason: 'no_consent', optedOut: ['sms'] });
     expect(await emailsTo(customerId)).toBe(0);
     expect(await store.consentLedger(customerId)).toContainEqual(providerRevocation);
     expect(await store.getSendEntry(customerId, idempotencyKeyOf(request.execution, request.step))).toBeUndefined();
@@ -187,7 +187,7 @@ describe('deliverMessage when End User Messaging refuses an opted-out number', (
     const outcome = await deliverMessage(ports, step(customerId, ['sms']));
 
     // Assess
-    expect(outcome).toEqual({ outcome: 'skipped', reason: 'no_consent' });
+    expect(outcome).toEqual({ outcome: 'skipped', reason: 'no_consent', optedOut: ['sms'] });
     expect(await emailsTo(customerId)).toBe(0);
     expect(smsMock).toHaveReceivedCommandTimes(SendTextMessageCommand, 1);
   });
