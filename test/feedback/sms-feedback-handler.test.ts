@@ -3,13 +3,14 @@ import { decideDelivery } from '../../lib/permission';
 import { CustomerStore } from '../../lib/store/customer-store';
 import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { partitionItems } from '../store/fixtures';
+import { useLambdaEnvironment } from '../support/lambda-environment';
 
 const NOON_NEW_YORK = new Date('2026-03-06T17:00:00Z');
 
 let dynamo: DynaliteHarness;
 let tableName: string;
 let store: CustomerStore;
-let savedEnvironment: NodeJS.ProcessEnv;
+let restoreEnvironment: () => void;
 let handleFeedback: typeof import('../../functions/feedback/index').handleFeedback;
 let customerSequence = 0;
 
@@ -17,22 +18,15 @@ beforeAll(async () => {
   dynamo = await startDynalite();
   tableName = await createCustomerTable(dynamo.client, 'sms-feedback');
   store = new CustomerStore({ client: dynamo.client, tableName });
-  // The handler reads its environment once, at load, as in Lambda; the SDK reads the endpoint from it too.
-  savedEnvironment = { ...process.env };
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+  restoreEnvironment = useLambdaEnvironment({
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
     CUSTOMER_TABLE_NAME: tableName,
   });
   ({ handleFeedback } = await import('../../functions/feedback/index'));
 });
 
 afterAll(async () => {
-  process.env = savedEnvironment;
+  restoreEnvironment();
   await dynamo.stop();
 });
 

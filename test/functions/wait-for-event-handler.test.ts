@@ -10,11 +10,12 @@ import { waitingTasks } from '../../lib/ingest/task-tokens';
 import { CustomerStore } from '../../lib/store';
 import { fakeStepFunctions } from '../ingest/fake-step-functions';
 import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
+import { useLambdaEnvironment } from '../support/lambda-environment';
 
 const sfn = fakeStepFunctions();
 let dynamo: DynaliteHarness;
 let tableName: string;
-let savedEnvironment: NodeJS.ProcessEnv;
+let restoreEnvironment: () => void;
 let handler: (event: unknown, context: Context) => Promise<unknown>;
 
 const context = {
@@ -41,20 +42,14 @@ function payload(customerId: string, waitStartedAt: string) {
 beforeAll(async () => {
   dynamo = await startDynalite();
   tableName = await createCustomerTable(dynamo.client, 'wait-handler');
-  savedEnvironment = { ...process.env };
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+  restoreEnvironment = useLambdaEnvironment({
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     CUSTOMER_TABLE_NAME: tableName,
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
   ({ handler } = await import('../../functions/wait-for-event/index'));
 });
 afterAll(async () => {
-  process.env = savedEnvironment;
+  restoreEnvironment();
   await dynamo.stop();
 });
 beforeEach(() => sfn.reset());

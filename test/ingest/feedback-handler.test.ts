@@ -1,30 +1,24 @@
 import { CustomerStore } from '../../lib/store/customer-store';
 import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
+import { useLambdaEnvironment } from '../support/lambda-environment';
 
 let dynamo: DynaliteHarness;
 let store: CustomerStore;
-let savedEnvironment: NodeJS.ProcessEnv;
+let restoreEnvironment: () => void;
 let recordFeedback: typeof import('../../functions/feedback/index').recordFeedback;
 
 beforeAll(async () => {
   dynamo = await startDynalite();
   const tableName = await createCustomerTable(dynamo.client, 'feedback');
   store = new CustomerStore({ client: dynamo.client, tableName });
-  // The handler reads its environment once, at load, as in Lambda; the SDK reads the endpoint from it too.
-  savedEnvironment = { ...process.env };
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+  restoreEnvironment = useLambdaEnvironment({
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
     CUSTOMER_TABLE_NAME: tableName,
   });
   ({ recordFeedback } = await import('../../functions/feedback/index'));
 });
 afterAll(async () => {
-  process.env = savedEnvironment;
+  restoreEnvironment();
   await dynamo.stop();
 });
 

@@ -5,6 +5,7 @@ import { routesOf } from '../../lib/ingest/journey-routes';
 import { CATALOG } from '../../workflows';
 import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { fakeStepFunctions } from './fake-step-functions';
+import { useLambdaEnvironment } from '../support/lambda-environment';
 
 const sfn = fakeStepFunctions();
 const sqsMock = mockClient(SQSClient);
@@ -12,21 +13,14 @@ const deadLetterQueueUrl = 'https://sqs.us-east-1.amazonaws.com/111122223333/ing
 const arnOf = (journey: string) => `arn:aws:states:us-east-1:111122223333:stateMachine:${journey}`;
 
 let dynamo: DynaliteHarness;
-let savedEnvironment: NodeJS.ProcessEnv;
+let restoreEnvironment: () => void;
 let ingestEvent: typeof import('../../functions/ingest/index').ingestEvent;
 
 beforeAll(async () => {
   dynamo = await startDynalite();
   const tableName = await createCustomerTable(dynamo.client, 'handler');
-  // The handler reads its environment once, at load, as in Lambda; the SDK reads the endpoint from it too.
-  savedEnvironment = { ...process.env };
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+  restoreEnvironment = useLambdaEnvironment({
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
     CUSTOMER_TABLE_NAME: tableName,
     JOURNEY_ROUTES: JSON.stringify(routesOf(CATALOG, arnOf)),
     DEAD_LETTER_QUEUE_URL: deadLetterQueueUrl,
@@ -34,7 +28,7 @@ beforeAll(async () => {
   ({ ingestEvent } = await import('../../functions/ingest/index'));
 });
 afterAll(async () => {
-  process.env = savedEnvironment;
+  restoreEnvironment();
   await dynamo.stop();
 });
 beforeEach(() => {
