@@ -11,9 +11,9 @@
  * ```
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { listenEarly } from '../runtime/local-http-server';
 
 /** Any payload-2.0 handler: a middy handler or a plain async function. */
 export type ApiGatewayV2Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
@@ -193,24 +193,7 @@ export async function serveApiGatewayHandlerAt(
   build: (url: string) => ApiGatewayV2Handler,
   options: ApiGatewayListenerOptions & { readonly host?: string; readonly port?: number } = {},
 ): Promise<LocalApiServer> {
-  const server = createServer();
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  server.on('request', apiGatewayRequestListener(build(url), options));
-  return {
-    url,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  const server = await listenEarly(options);
+  server.serve(apiGatewayRequestListener(build(server.url), options));
+  return server;
 }

@@ -12,8 +12,7 @@
  * | `GET /_overture/status`                 | executions by journey and status                   |
  * | `GET /_overture/customers/{id}/history` | the customer's decisions and sends                 |
  */
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { CustomerIdSchema } from '../customer/model';
 import { parseCustomerEvent } from '../ingest/customer-event';
@@ -24,12 +23,6 @@ import { statusByJourney } from './stack-views';
 
 /** The prefix of the stack's own routes. */
 export const CONTROL_PREFIX = '/_overture';
-
-/** A running endpoint. */
-export interface ControlServer {
-  readonly url: string;
-  close(): Promise<void>;
-}
 
 const LaunchRequestSchema = z.object({ journey: z.string().min(1), csv: z.string(), launchId: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/) });
 const MAX_BODY = 16 * 1024 * 1024;
@@ -112,39 +105,3 @@ export function controlRequestListener(runtime: LocalRuntime, fallback?: Request
   };
 }
 
-/**
- * Listens on `host:port` (a free port when 0) before anything is ready to answer, so that the
- * stack can give its own URL to the links in messages; requests wait until `serve` is called.
- */
-export async function listenEarly(options: { port?: number; host?: string } = {}): Promise<ControlServer & { serve(listener: RequestListener): void }> {
-  let target: RequestListener | undefined;
-  const waiting: Array<() => void> = [];
-  const server: Server = createServer((req, res) => {
-    if (target) {
-      target(req, res);
-      return;
-    }
-    waiting.push(() => target?.(req, res));
-  });
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${host}:${port}`,
-    serve: (listener) => {
-      target = listener;
-      for (const replay of waiting.splice(0)) replay();
-    },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
-}
