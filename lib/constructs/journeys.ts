@@ -45,7 +45,7 @@ export class Journeys extends Construct {
     this.waitForEventFunction = new OvertureFunction(this, 'WaitForEventFunction', {
       entry: 'functions/wait-for-event/index.ts',
       serviceName: 'wait-for-event',
-      description: 'Stores the task token of a journey waiting for a customer event',
+      description: 'Stores the task token of a journey waiting for a customer event, or returns it if the event already came',
       logRetention: props.logRetention,
       timeout: Duration.seconds(10),
     });

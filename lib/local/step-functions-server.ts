@@ -10,7 +10,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { localExecutionArn, StepFunctionsApiError, type LocalStepFunctions } from './step-functions';
+import { localExecutionArn, StepFunctionsApiError, type ExecutionRecord, type LocalStepFunctions } from './step-functions';
 
 /** A running endpoint. */
 export interface StepFunctionsServer {
@@ -35,6 +35,18 @@ function epochSeconds(iso: string | undefined): number | undefined {
   return iso === undefined ? undefined : Date.parse(iso) / 1000;
 }
 
+/** An execution as ListExecutions reports it (DescribeExecution adds its input and error). */
+function executionSummary(record: ExecutionRecord) {
+  return {
+    executionArn: localExecutionArn(record.stateMachineArn, record.name),
+    stateMachineArn: record.stateMachineArn,
+    name: record.name,
+    status: record.status,
+    startDate: epochSeconds(record.startDate),
+    stopDate: epochSeconds(record.stopDate),
+  };
+}
+
 /** Answers one operation; throws StepFunctionsApiError for the service's own errors. */
 export function handleStepFunctionsOperation(sfn: LocalStepFunctions, operation: string, body: unknown): Record<string, unknown> {
   switch (operation) {
@@ -45,28 +57,12 @@ export function handleStepFunctionsOperation(sfn: LocalStepFunctions, operation:
     }
     case 'DescribeExecution': {
       const record = sfn.describeExecution(DescribeExecutionSchema.parse(body).executionArn);
-      return {
-        executionArn: localExecutionArn(record.stateMachineArn, record.name),
-        stateMachineArn: record.stateMachineArn,
-        name: record.name,
-        status: record.status,
-        startDate: epochSeconds(record.startDate),
-        stopDate: epochSeconds(record.stopDate),
-        input: record.input,
-        error: record.error,
-      };
+      return { ...executionSummary(record), input: record.input, error: record.error };
     }
     case 'ListExecutions': {
       const request = ListExecutionsSchema.parse(body);
       return {
-        executions: sfn.listExecutions({ stateMachineArn: request.stateMachineArn, status: request.statusFilter }).map((record) => ({
-          executionArn: localExecutionArn(record.stateMachineArn, record.name),
-          stateMachineArn: record.stateMachineArn,
-          name: record.name,
-          status: record.status,
-          startDate: epochSeconds(record.startDate),
-          stopDate: epochSeconds(record.stopDate),
-        })),
+        executions: sfn.listExecutions({ stateMachineArn: request.stateMachineArn, status: request.statusFilter }).map(executionSummary),
       };
     }
     case 'SendTaskSuccess': {
