@@ -7,9 +7,8 @@ import {
   SesEmailSender,
   SqsDirectMailSender,
 } from '../../lib/channels';
-import type { Channel, Profile } from '../../lib/customer/model';
+import type { Profile } from '../../lib/customer/model';
 import { deliverMessage, idempotencyKeyOf, type DeliveryPorts } from '../../lib/delivery/deliver-message';
-import type { SendStepPayload } from '../../lib/journeys/send-contract';
 import { CustomerStore } from '../../lib/store';
 import { loadTemplateCatalog } from '../../lib/templates';
 import { tokenFromUrl, verifyToken } from '../../lib/unsubscribe';
@@ -17,6 +16,7 @@ import { createCustomerTable, countRequests, startDynalite, type DynaliteHarness
 import { startFauxqs, type Fauxqs } from '../support/fauxqs';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { startSesLocal, type SesLocal } from '../support/ses-local';
+import { emailsTo as emailsToCustomer, welcomeStep } from '../support/send-steps';
 
 const SECRET = 'integration-test-link-signing-secret-0123456789';
 const NOON = new Date('2026-03-02T17:00:00Z'); // 12:00 in New York
@@ -88,22 +88,10 @@ async function enrolledCustomer(profile: Partial<Profile> = {}): Promise<string>
   return customerId;
 }
 
-function step(customerId: string, channels: Channel[] = ['email'], overrides: Partial<SendStepPayload> = {}): SendStepPayload {
-  return {
-    customerId,
-    journey: 'welcome',
-    step: 'welcome-email',
-    execution: `welcome-${customerId}-signed_up-1`,
-    templateId: 'welcome',
-    topic: 'marketing',
-    channels,
-    ...overrides,
-  };
-}
+const step = welcomeStep;
 
-async function emailsTo(customerId: string): Promise<number> {
-  const profile = (await store.requireSnapshot(customerId)).profile;
-  return (await ses.messages()).filter((email) => email.destination.to.includes(profile.email ?? '')).length;
+function emailsTo(customerId: string): Promise<number> {
+  return emailsToCustomer(store, ses, customerId);
 }
 
 describe('deliverMessage on the local emulators', () => {

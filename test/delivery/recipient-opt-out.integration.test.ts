@@ -9,6 +9,7 @@ import type { Channel, ConsentStatus } from '../../lib/customer/model';
 import { deliverMessage, idempotencyKeyOf, type DeliveryPorts } from '../../lib/delivery/deliver-message';
 import type { SendStepPayload } from '../../lib/journeys/send-contract';
 import type { CustomerStore } from '../../lib/store';
+import { emailsTo as emailsToCustomer, welcomeStep } from '../support/send-steps';
 import type { SesLocal } from '../support/ses-local';
 import { GRANTED_AT, NOON, startMockedSmsDelivery, type MockedSmsDelivery } from './sms-mocked-delivery';
 
@@ -69,22 +70,13 @@ async function customer(consents: { email: ConsentStatus; sms: ConsentStatus }):
   return customerId;
 }
 
+/** The welcome step, as a text first: `welcome-text`. */
 function step(customerId: string, channels: Channel[], overrides: Partial<SendStepPayload> = {}): SendStepPayload {
-  return {
-    customerId,
-    journey: 'welcome',
-    step: 'welcome-text',
-    execution: `welcome-${customerId}-signed_up-1`,
-    templateId: 'welcome',
-    topic: 'marketing',
-    channels,
-    ...overrides,
-  };
+  return welcomeStep(customerId, channels, { step: 'welcome-text', ...overrides });
 }
 
-async function emailsTo(customerId: string): Promise<number> {
-  const { email } = (await store.requireSnapshot(customerId)).profile;
-  return (await ses.messages()).filter((stored) => stored.destination.to.includes(email ?? '')).length;
+function emailsTo(customerId: string): Promise<number> {
+  return emailsToCustomer(store, ses, customerId);
 }
 
 const providerRevocation = {
