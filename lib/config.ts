@@ -2,7 +2,7 @@
  * Deployment configuration, read once from CDK context and validated, so a bad value fails synth
  * with a message naming the context key instead of surfacing as a broken deploy.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { TimeZoneSchema } from './customer/model';
 
 /** The CDK context keys Overture reads (`cdk.json` or `npx cdk deploy -c key=value`). */

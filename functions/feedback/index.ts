@@ -7,7 +7,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import { applySesFeedback, sesFeedbackOf, type FeedbackOutcome, type SesFeedback } from '../../lib/feedback/ses-events';
 import { applySmsFeedback, smsEventRecordsOfSns, smsFeedbackOf, type SmsFeedback } from '../../lib/feedback/sms-events';
 import { TableEnvironmentSchema } from '../../lib/ingest/environments';

@@ -11,7 +11,7 @@
  * address. They are ids, never personal data.
  */
 import { SendEmailCommand, type SendEmailCommandInput, type SESv2Client } from '@aws-sdk/client-sesv2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CustomerIdSchema, isMarketing, TopicSchema } from '../customer/model';
 import { isOneClickCapableUrl } from '../unsubscribe/links';
 import { classifyProviderError, MessageInvalidError, ProviderUnknownOutcomeError } from './errors';

@@ -14,7 +14,7 @@ import {
   type SendTextMessageCommandInput,
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { parsePhoneNumberWithError } from 'libphonenumber-js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CustomerIdSchema, isMarketing, TopicSchema } from '../customer/model';
 import { classifyProviderError, MessageInvalidError, ProviderUnknownOutcomeError } from './errors';
 import { assertSingleAttemptClient, issuePaths, type ChannelSender, type SendReceipt } from './port';

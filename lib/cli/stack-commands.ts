@@ -8,7 +8,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { localDynamoDBClientFor } from '../local/clients';
 import { parseCustomerEvent } from '../ingest/customer-event';
 import { parseAudienceCsv } from '../local/audience-csv';

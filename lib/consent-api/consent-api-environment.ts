@@ -4,7 +4,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SesEmailSender } from '../channels/email';
 import { TopicSchema } from '../customer/model';
 import { CustomerStore } from '../store/customer-store';

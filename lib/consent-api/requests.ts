@@ -2,7 +2,7 @@
  * The inputs of every consent-API endpoint, validated at the edge. One zod schema per input is
  * the validator and the type; a failure becomes RequestValidationError naming the field.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   ChannelSchema,
   CustomerIdSchema,

@@ -4,7 +4,7 @@
  * One zod schema per record is both the runtime validator (at every edge: events, the store's
  * reads and writes, scenario files) and the TypeScript type.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isKnownTimeZone } from './time-zone';
 
 /** Delivery channels, in the order of the default fallback ladder. */

@@ -2,7 +2,7 @@
  * The send function's settings, the clients it talks through, and the ports built from them.
  * The same builder serves the Lambda (AWS endpoints) and the local stack (emulator endpoints).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { SQSClient } from '@aws-sdk/client-sqs';

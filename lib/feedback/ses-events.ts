@@ -13,7 +13,7 @@
  * Replaying an event is harmless: a suppression keeps its earliest instant, and the same
  * revocation (same instant and source) is deduped by the consent ledger.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CustomerIdSchema, InstantSchema, TopicSchema, TRANSACTIONAL, type Suppression } from '../customer/model';
 import type { CustomerStore } from '../store/customer-store';
 import type { ConsentEvent, ConsentRecordOutcome } from '../store/records';

@@ -12,7 +12,7 @@
  *               "attributes": { "lastOrderValue": 42.5 } } }
  * ```
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   AttributeValueSchema,
   ChannelSchema,

@@ -2,7 +2,7 @@
  * The environment of each function this folder serves, as schemas (parsed once, at cold start,
  * by `readEnvironment`) and as the variable names the CDK constructs set.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { JOURNEY_ROUTES_VARIABLE, JourneyRoutesSchema } from './journey-routes';
 
 /** Environment variable names shared by the functions and the constructs that set them. */

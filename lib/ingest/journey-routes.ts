@@ -4,7 +4,7 @@
  * inactivity-scan functions as one environment variable, so those functions do not bundle the
  * catalog (or the compiler) to know which journey an event starts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ReEntrySchema, TriggerSchema } from '../journeys/entry';
 import type { Journey } from '../journeys/format';
 import { JourneyIdSchema, type EventName } from '../journeys/identifiers';

@@ -14,7 +14,7 @@
  * c-002
  * ```
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CustomerIdSchema, InstantSchema } from '../customer/model';
 import { JourneyIdSchema } from '../journeys/identifiers';
 import type { JourneyRoute } from './journey-routes';

@@ -16,7 +16,7 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { WaitForEventPayload } from '../journeys/wait-for-event-contract';
 import { itemKeys } from '../store/item-keys';
 import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../store/table-design';

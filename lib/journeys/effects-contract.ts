@@ -16,7 +16,7 @@
  *
  * Recording actions are idempotent by (`execution`, `step`): Step Functions may run a Task twice.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CustomerIdSchema, InstantSchema, LifecycleStageSchema } from '../customer/model';
 import {
   AttributeDateWaitSchema,

@@ -3,7 +3,7 @@
  * format because the functions that start executions (ingest, launcher, inactivity scan) read
  * them from their routes at every cold start and need nothing else of the format.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { TimeZoneSchema } from '../customer/model';
 import { EventNameSchema } from './identifiers';
 

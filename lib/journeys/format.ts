@@ -9,7 +9,7 @@
  * Semantic rules that need the whole graph or the disk (unknown references, unreachable nodes,
  * loops without a wait, missing templates) live in `validate.ts`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   ChannelSchema,
   LifecycleStageSchema,

@@ -3,7 +3,7 @@
  * rest of the journey format so that the Lambda contracts can check them without building the
  * format's hundred-odd schemas at every cold start.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Journey ids travel in execution names, so they are short and plain. */
 export const JourneyIdSchema = z

@@ -22,7 +22,7 @@
  *   entered the Task (only promise callbacks run in between).
  */
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AslDefinition, AslState, AslTaskState, JsonValue } from './asl';
 import { JOURNEY_METADATA_KEY, journeyTaskKind } from './compile';
 import { type JourneyEffectsInput, type JourneyEffectsOutput, JOURNEY_EFFECTS_OUTPUT_SCHEMAS, JourneyEffectsInputSchema } from './effects-contract';

@@ -3,7 +3,7 @@
  * machine builds the payload from ids and the step's own settings only, so no personal data
  * enters execution input, state or history; the send function reads the customer itself.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ChannelSchema, CustomerIdSchema, InstantSchema, TopicSchema } from '../customer/model';
 import { EventNameSchema, JourneyIdSchema, NodeIdSchema, TemplateIdSchema } from './identifiers';
 

@@ -5,7 +5,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Channel } from '../customer/model';
 import { TEMPLATE_FILES } from '../templates/catalog';
 import {

@@ -8,7 +8,7 @@
  * `States.Timeout` and the journey takes its `timeoutNext` (a later `SendTaskSuccess` on that
  * token gets `TaskTimedOut` and is ignored).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CustomerIdSchema, InstantSchema } from '../customer/model';
 import { EventNameSchema, JourneyIdSchema, NodeIdSchema } from './identifiers';
 import { ExecutionNameSchema } from './send-contract';

@@ -12,7 +12,7 @@
  * Fields may be quoted with `"` (a quote inside is doubled). Problems name the line (the header
  * is line 1) and the column, never a value beyond what is needed to find it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CustomerIdSchema } from '../customer/model';
 
 /** The columns an audience file may have. */

@@ -13,7 +13,7 @@
  * | `GET /_overture/customers/{id}/history` | the customer's decisions and sends                 |
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CustomerIdSchema } from '../customer/model';
 import { parseCustomerEvent } from '../ingest/customer-event';
 import { parseAudienceCsv } from './audience-csv';

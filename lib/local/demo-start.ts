@@ -8,7 +8,7 @@
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { runUntilSignal } from '../cli/stack-commands';
 import { processIO } from '../cli/io';
 import { buildDemo, seedDemoCustomer } from './demo';

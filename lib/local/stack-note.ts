@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DATA_FILES } from './data-files';
 
 /** What `endpoints.json` holds: enough for another process to find a running stack and its data. */

@@ -9,7 +9,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { localExecutionArn, StepFunctionsApiError, type ExecutionRecord, type LocalStepFunctions } from './step-functions';
 
 /** A running endpoint. */

@@ -20,7 +20,7 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AslDefinition, JsonValue } from '../journeys/asl';
 
 /** An execution's status, as `DescribeExecution` reports it. */

@@ -3,7 +3,7 @@
  * `{ outdir, journeys }` and answers `{ stacks }` or `{ error }`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { z } from 'zod';
+import * as z from 'zod';
 import { JourneySchema } from '../journeys/format';
 import { synthesizeAppToDisk } from './synthesize-app';
 

@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AslDefinition } from '../journeys/asl';
 import { JOURNEY_METADATA_KEY } from '../journeys/compile';
 import type { Journey } from '../journeys/format';

@@ -2,7 +2,7 @@
  * What the permission gate answers, including the per-channel reasoning operators read when they
  * ask why a message went out (or did not) on a given channel.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ChannelSchema } from '../customer/model';
 import { ChannelBlockReasonSchema, DeferReasonSchema, SkipReasonSchema } from './reasons';
 

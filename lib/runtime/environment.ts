@@ -3,7 +3,7 @@
  * variable stops the function at cold start with a message naming the variable, instead of an
  * `undefined` surfacing deep inside a send.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** Raised when the environment lacks a variable or holds a malformed one. */
 export class EnvironmentError extends Error {

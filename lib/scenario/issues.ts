@@ -2,7 +2,7 @@
  * Turns zod issues into the one-line problems the simulation contract promises: the offending
  * path in JavaScript notation (`customers[3].timezone`) and what is wrong with it.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** One problem with an input file. */
 export interface ScenarioIssue {

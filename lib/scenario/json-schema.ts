@@ -6,7 +6,7 @@
  * JSON Schema cannot state — a time zone being known, `until` after `start`, events naming
  * customers of the file — are made by `parseScenario` only.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ReportSchema } from './report';
 import { ScenarioSchema } from './scenario';
 

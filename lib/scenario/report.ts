@@ -4,7 +4,7 @@
  * lifecycle stage, and a summary. {@link serializeReport} writes it in one canonical form, so the
  * same run gives the same bytes.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ChannelSchema, CustomerIdSchema, InstantSchema, LifecycleStageSchema, TopicSchema, type Channel } from '../customer/model';
 import { JourneyIdSchema, NodeIdSchema } from '../journeys/format';
 import { ExecutionNameSchema } from '../journeys/send-contract';

@@ -7,7 +7,7 @@
  * need the journey catalog and turns every problem into one line that names its path, such as
  * `customers[3].timezone: unknown time zone "Mars/Base"`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   AttributeValueSchema,
   ChannelSchema,

@@ -2,7 +2,7 @@
  * An inbound text as AWS End User Messaging SMS two-way messaging publishes it to SNS: the SNS
  * message is this JSON document.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const InboundSmsSchema = z.looseObject({
   /** The customer's number, E.164. */

@@ -1,7 +1,7 @@
 /** The sms-inbound function's settings and the dependencies built from them (Lambda and local stack alike). */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { EndUserMessagingSmsSender, type SmsSender } from '../channels/sms';
 import { CustomerStore } from '../store/customer-store';
 import { DEFAULT_HELP_TEXT, type InboundSmsDependencies } from './handle-inbound-sms';

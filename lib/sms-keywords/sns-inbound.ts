@@ -3,7 +3,7 @@
  * which invokes the sms-inbound function with one record per text.
  */
 import type { SNSEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InstantSchema } from '../customer/model';
 import { handleInboundSms, type InboundSmsDependencies, type InboundSmsOutcome } from './handle-inbound-sms';
 import { InboundSmsSchema } from './inbound-sms';

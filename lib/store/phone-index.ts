@@ -21,7 +21,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CustomerIdSchema, InstantSchema, PhoneSchema, type Profile } from '../customer/model';
 import { CustomerStoreError } from './errors';
 import { instantKey } from './item-keys';

@@ -1,5 +1,5 @@
 /** Turns zod failures into InvalidRecordError with field paths such as `profile.address.country`. */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { InvalidRecordError, type RecordIssue } from './errors';
 
 /**

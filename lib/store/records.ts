@@ -3,7 +3,7 @@
  * attribute history, send-ledger entries and gate decisions. One zod schema is the validator
  * and the type, as in lib/customer/model.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   AttributeValueSchema,
   ChannelSchema,

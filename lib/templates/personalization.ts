@@ -18,7 +18,7 @@
  * Lists support `.size`, `.first`, `.last` and indexes. Attributes that are null or empty are left
  * out, so they count as absent rather than rendering blank.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   CustomerIdSchema,
   LifecycleStageSchema,

@@ -7,7 +7,7 @@
  * fallback (`| default: "there"`); used anywhere else, an absent variable makes rendering throw.
  */
 import { Liquid, type Template as LiquidTemplate } from 'liquidjs';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Channel } from '../customer/model';
 import { TemplateSyntaxError } from './errors';
 import { AttributeNameSchema, CUSTOMER_FIELDS, LINK_VARIABLES } from './personalization';

@@ -12,7 +12,7 @@
  * decoding would silently ignore — fails.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ChannelSchema, CustomerIdSchema, TopicSchema, type Channel, type CustomerId, type Topic } from '../customer/model';
 import { LinkConfigurationError, TokenExpiredError, TokenInvalidError, TokenPurposeError } from './errors';
 

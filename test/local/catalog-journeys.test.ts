@@ -4,7 +4,7 @@
  * scenario of customers chosen to take each branch, simulated over 50 virtual days.
  */
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Channel } from '../../lib/customer/model';
 import { bucketOf } from '../../lib/journeys/effects';
 import { checkReport, formatViolation, parseScenario, type Report, type ScenarioEvent, type ScenarioInput } from '../../lib/scenario';

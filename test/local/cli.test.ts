@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DATA_FILES } from '../../lib/local/data-files';
 import { temporaryDataDir, testOutdir } from './support';
 import { overture } from '../support/cli';

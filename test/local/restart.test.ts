@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { localDynamoDBClientFor } from '../../lib/local/clients';
 import { DATA_FILES } from '../../lib/local/data-files';
 import { startDynamoDBEmulator } from '../../lib/local/emulators';

@@ -10,7 +10,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import startSesEmulator from 'aws-ses-v2-local';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PROVIDER_CLIENT_CONFIG } from '../../lib/channels/port';
 
 const StoredEmailSchema = z.object({

@@ -9,8 +9,10 @@
  *   and esbuild keeps only the clients and commands a handler uses.
  * - ESM entry points first (`module` before `main`), so esbuild can tree-shake the SDK and
  *   Powertools.
- * - Two substitutions (see the files they point at) drop code no Lambda runs: zod's locales and
- *   the SDK's credential chain beyond environment variables.
+ * - One substitution (see the file it points at) drops code no Lambda runs: the SDK's credential
+ *   chain beyond environment variables.
+ * - zod is imported as a namespace (`import * as z`) everywhere, never as the `z` object: esbuild
+ *   then keeps only the members a bundle uses, and leaves zod's ~40 locales out.
  */
 import * as path from 'node:path';
 
@@ -22,7 +24,6 @@ export const LAMBDA_MAIN_FIELDS = ['module', 'main'];
 
 /** Packages replaced by smaller stand-ins in Lambda bundles: import path → absolute file. */
 export const LAMBDA_SUBSTITUTES: Readonly<Record<string, string>> = {
-  zod: path.join(__dirname, 'zod-without-locales.ts'),
   '@aws-sdk/credential-provider-node': path.join(__dirname, 'lambda-credentials.ts'),
 };
 
