@@ -3,6 +3,7 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { parse } from 'zod';
 import { deliverMessage, type DeliveryOutcome, type DeliveryPorts } from '../../lib/delivery/deliver-message';
 import { awsSendClients, channelSenders, deliveryPorts, SendEnvironmentSchema } from '../../lib/delivery/send-environment';
 import { toStepResult } from '../../lib/delivery/step-result';
@@ -45,7 +46,9 @@ function countOutcome(outcome: DeliveryOutcome): void {
 
 /** Validates the Task payload (ids only), runs the step and reports its outcome. */
 export async function sendStep(event: unknown): Promise<SendStepResult> {
-  const payload = SendStepPayloadSchema.parse(event);
+  // Classic zod's `parse` (one function, not the whole API): a bad payload fails the Task with
+  // `ZodError`, as in every other function, rather than zod/mini's `$ZodError`.
+  const payload = parse(SendStepPayloadSchema, event);
   tools.logger.appendKeys({ customerId: payload.customerId, journey: payload.journey, execution: payload.execution, step: payload.step });
   ports ??= loadPorts();
   const outcome = await deliverMessage(await ports, payload);

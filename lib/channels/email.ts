@@ -11,8 +11,8 @@
  * address. They are ids, never personal data.
  */
 import { SendEmailCommand, type SendEmailCommandInput, type SESv2Client } from '@aws-sdk/client-sesv2';
-import * as z from 'zod';
-import { CustomerIdSchema, isMarketing, TopicSchema } from '../customer/model';
+import * as z from '../schema/zod-mini';
+import { CustomerIdSchema, isMarketing, NonEmptyTextSchema, TopicSchema } from '../customer/model';
 import { isOneClickCapableUrl } from '../unsubscribe/links';
 import { classifyProviderError, MessageInvalidError, ProviderUnknownOutcomeError } from './errors';
 import { assertSingleAttemptClient, issuePaths, type ChannelSender, type SendReceipt } from './port';
@@ -27,7 +27,7 @@ export interface EmailSenderConfig {
 }
 
 /** A step or journey name; tag values are sanitized, so any non-empty text is accepted. */
-const NameSchema = z.string().min(1).max(256);
+const NameSchema = z.string().check(z.minLength(1), z.maxLength(256));
 
 export const EmailMessageSchema = z
   .object({
@@ -37,17 +37,21 @@ export const EmailMessageSchema = z
     step: NameSchema,
     topic: TopicSchema,
     content: z.object({
-      subject: z.string().min(1).max(998).refine((subject) => !/[\r\n]/.test(subject), 'must be one line'),
-      html: z.string().min(1),
-      text: z.string().min(1),
+      subject: z
+        .string()
+        .check(z.minLength(1), z.maxLength(998), z.refine((subject) => !/[\r\n]/.test(subject), 'must be one line')),
+      html: NonEmptyTextSchema,
+      text: NonEmptyTextSchema,
     }),
     /** The signed one-click URL (`lib/unsubscribe`); required for marketing topics. */
-    unsubscribeUrl: z.url().refine(isOneClickCapableUrl, 'must be https').optional(),
+    unsubscribeUrl: z.optional(z.url().check(z.refine(isOneClickCapableUrl, 'must be https'))),
   })
-  .refine((message) => !isMarketing(message.topic) || message.unsubscribeUrl !== undefined, {
-    message: 'marketing email needs a one-click unsubscribe URL',
-    path: ['unsubscribeUrl'],
-  });
+  .check(
+    z.refine((message) => !isMarketing(message.topic) || message.unsubscribeUrl !== undefined, {
+      message: 'marketing email needs a one-click unsubscribe URL',
+      path: ['unsubscribeUrl'],
+    }),
+  );
 /** One email: the recipient, the rendered content and the ids it is sent under. */
 export type EmailMessage = z.input<typeof EmailMessageSchema>;
 

@@ -12,8 +12,8 @@
  */
 import { createHash } from 'node:crypto';
 import { SendMessageCommand, type SendMessageCommandInput, type SQSClient } from '@aws-sdk/client-sqs';
-import * as z from 'zod';
-import { CustomerIdSchema, PostalAddressSchema } from '../customer/model';
+import * as z from '../schema/zod-mini';
+import { CustomerIdSchema, NonEmptyTextSchema, PostalAddressSchema } from '../customer/model';
 import { classifyProviderError, MessageInvalidError, ProviderUnknownOutcomeError } from './errors';
 import { assertSingleAttemptClient, issuePaths, type ChannelSender, type SendReceipt } from './port';
 
@@ -24,22 +24,20 @@ export interface DirectMailSenderConfig {
 }
 
 /** A merge-field value: what templates can print. */
-export const MergeFieldValueSchema = z.union([z.string().min(1), z.number(), z.boolean(), z.array(z.string())]);
+export const MergeFieldValueSchema = z.union([NonEmptyTextSchema, z.number(), z.boolean(), z.array(z.string())]);
 
 /** The queue message body the print vendor receives (keys in this order). */
-export const DirectMailRequestSchema = z
-  .object({
-    customerId: CustomerIdSchema,
-    journey: z.string().min(1).max(256),
-    step: z.string().min(1).max(256),
-    templateId: z.string().min(1).max(64),
-    printTemplate: z.string().min(1).max(256),
-    address: PostalAddressSchema,
-    mergeFields: z.record(z.string().min(1), MergeFieldValueSchema),
-    /** Stable across retries of one step of one execution; the vendor prints at most one letter per key. */
-    idempotencyKey: z.string().min(1).max(512),
-  })
-  .strict();
+export const DirectMailRequestSchema = z.strictObject({
+  customerId: CustomerIdSchema,
+  journey: z.string().check(z.minLength(1), z.maxLength(256)),
+  step: z.string().check(z.minLength(1), z.maxLength(256)),
+  templateId: z.string().check(z.minLength(1), z.maxLength(64)),
+  printTemplate: z.string().check(z.minLength(1), z.maxLength(256)),
+  address: PostalAddressSchema,
+  mergeFields: z.record(NonEmptyTextSchema, MergeFieldValueSchema),
+  /** Stable across retries of one step of one execution; the vendor prints at most one letter per key. */
+  idempotencyKey: z.string().check(z.minLength(1), z.maxLength(512)),
+});
 export type DirectMailRequest = z.infer<typeof DirectMailRequestSchema>;
 
 /** One letter; the same fields as the body. */

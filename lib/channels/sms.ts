@@ -14,7 +14,7 @@ import {
   type SendTextMessageCommandInput,
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { parsePhoneNumberWithError } from 'libphonenumber-js';
-import * as z from 'zod';
+import * as z from '../schema/zod-mini';
 import { CustomerIdSchema, isMarketing, TopicSchema } from '../customer/model';
 import { classifyProviderError, MessageInvalidError, ProviderUnknownOutcomeError } from './errors';
 import { assertSingleAttemptClient, issuePaths, type ChannelSender, type SendReceipt } from './port';
@@ -44,10 +44,10 @@ export const SmsMessageSchema = z.object({
   /** E.164, e.g. `+12125550143`. */
   to: z.string(),
   customerId: CustomerIdSchema,
-  journey: z.string().min(1).max(256),
-  step: z.string().min(1).max(256),
+  journey: z.string().check(z.minLength(1), z.maxLength(256)),
+  step: z.string().check(z.minLength(1), z.maxLength(256)),
   topic: TopicSchema,
-  body: z.string().trim().min(1),
+  body: z.string().check(z.trim(), z.minLength(1)),
 });
 /** One text: the recipient, the rendered body (without opt-out instruction) and the ids it is sent under. */
 export type SmsMessage = z.input<typeof SmsMessageSchema>;

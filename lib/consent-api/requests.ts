@@ -47,9 +47,9 @@ const uniqueChannels = z
   .refine((list) => new Set(list).size === list.length, 'must not repeat a channel');
 
 /** A consent topic a customer can choose: anything but `transactional`, which needs no consent. */
-export const MarketingTopicSchema = TopicSchema.refine((topic) => topic !== TRANSACTIONAL, {
-  message: `"${TRANSACTIONAL}" needs no consent`,
-});
+export const MarketingTopicSchema = TopicSchema.check(
+  z.refine((topic) => topic !== TRANSACTIONAL, { message: `"${TRANSACTIONAL}" needs no consent` }),
+);
 
 /** The contact point each channel needs, and the request field that carries it. */
 export const CONTACT_FIELD: Readonly<Record<Channel, 'email' | 'phone' | 'address'>> = {
@@ -67,16 +67,16 @@ export const ConsentCaptureRequestSchema = z
     customerId: CustomerIdSchema,
     timezone: TimeZoneSchema,
     email: z.email().optional(),
-    phone: PhoneSchema.optional(),
-    address: PostalAddressSchema.optional(),
+    phone: z.optional(PhoneSchema),
+    address: z.optional(PostalAddressSchema),
     channels: uniqueChannels,
     topics: z
       .array(MarketingTopicSchema)
       .min(1, 'must name at least one topic')
       .max(20)
       .refine((list) => new Set(list).size === list.length, 'must not repeat a topic'),
-    preferredWindow: DailySpanSchema.optional(),
-    quietHours: DailySpanSchema.optional(),
+    preferredWindow: z.optional(DailySpanSchema),
+    quietHours: z.optional(DailySpanSchema),
     maxPerWeek: PreferencesSchema.shape.maxPerWeek,
     proof: z
       .object({

@@ -4,7 +4,7 @@
  * One zod schema per record is both the runtime validator (at every edge: events, the store's
  * reads and writes, scenario files) and the TypeScript type.
  */
-import * as z from 'zod';
+import * as z from '../schema/zod-mini';
 import { isKnownTimeZone } from './time-zone';
 
 /** Delivery channels, in the order of the default fallback ladder. */
@@ -18,7 +18,7 @@ export const TRANSACTIONAL = 'transactional';
 /** A consent topic: `marketing`, `newsletter`, `transactional`… lower-case words joined by `-` or `_`. */
 export const TopicSchema = z
   .string()
-  .regex(/^[a-z][a-z0-9_-]{0,62}$/, 'must be lower-case letters, digits, "-" or "_", starting with a letter');
+  .check(z.regex(/^[a-z][a-z0-9_-]{0,62}$/, 'must be lower-case letters, digits, "-" or "_", starting with a letter'));
 export type Topic = z.infer<typeof TopicSchema>;
 
 /** Whether `topic` needs marketing consent, quiet hours, the preferred window and the cap. */
@@ -33,7 +33,7 @@ export type LifecycleStage = z.infer<typeof LifecycleStageSchema>;
 /** Customer ids travel in execution names and logs, so they are opaque and free of personal data. */
 export const CustomerIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1–64 letters, digits, "-" or "_"');
+  .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1–64 letters, digits, "-" or "_"'));
 export type CustomerId = z.infer<typeof CustomerIdSchema>;
 
 /** An instant as an ISO-8601 string with an offset or `Z`, e.g. `2026-03-02T09:00:00Z`. */
@@ -43,38 +43,41 @@ export type Instant = z.infer<typeof InstantSchema>;
 /** An IANA time-zone name that this runtime knows, e.g. `America/New_York`. */
 export const TimeZoneSchema = z
   .string()
-  .refine((name) => isKnownTimeZone(name), { error: (issue) => `unknown time zone "${String(issue.input)}"` });
+  .check(z.refine((name) => isKnownTimeZone(name), { error: (issue) => `unknown time zone "${String(issue.input)}"` }));
 
 /** A local time of day, `HH:MM` on a 24-hour clock. */
-export const TimeOfDaySchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day "HH:MM"');
+export const TimeOfDaySchema = z.string().check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day "HH:MM"'));
 export type TimeOfDay = z.infer<typeof TimeOfDaySchema>;
 
 /** A daily span of local time; `end` before `start` wraps past midnight (21:00–08:00). */
 export const DailySpanSchema = z
   .object({ start: TimeOfDaySchema, end: TimeOfDaySchema })
-  .refine((span) => span.start !== span.end, { message: 'start and end must differ', path: ['end'] });
+  .check(z.refine((span) => span.start !== span.end, { message: 'start and end must differ', path: ['end'] }));
 export type DailySpan = z.infer<typeof DailySpanSchema>;
 
+/** Text that is not empty. */
+export const NonEmptyTextSchema = z.string().check(z.minLength(1));
+
 export const PostalAddressSchema = z.object({
-  line1: z.string().min(1),
-  line2: z.string().min(1).optional(),
-  city: z.string().min(1),
-  region: z.string().min(1).optional(),
-  postalCode: z.string().min(1),
-  country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code'),
+  line1: NonEmptyTextSchema,
+  line2: z.optional(NonEmptyTextSchema),
+  city: NonEmptyTextSchema,
+  region: z.optional(NonEmptyTextSchema),
+  postalCode: NonEmptyTextSchema,
+  country: z.string().check(z.regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code')),
 });
 export type PostalAddress = z.infer<typeof PostalAddressSchema>;
 
 /** E.164: `+` then 8 to 15 digits. */
-export const PhoneSchema = z.string().regex(/^\+[1-9]\d{7,14}$/, 'must be an E.164 phone number such as +12125550143');
+export const PhoneSchema = z.string().check(z.regex(/^\+[1-9]\d{7,14}$/, 'must be an E.164 phone number such as +12125550143'));
 
 export const ProfileSchema = z.object({
   customerId: CustomerIdSchema,
   stage: LifecycleStageSchema,
   timezone: TimeZoneSchema,
-  email: z.email().optional(),
-  phone: PhoneSchema.optional(),
-  address: PostalAddressSchema.optional(),
+  email: z.optional(z.email()),
+  phone: z.optional(PhoneSchema),
+  address: z.optional(PostalAddressSchema),
   updatedAt: InstantSchema,
 });
 export type Profile = z.infer<typeof ProfileSchema>;
@@ -85,12 +88,12 @@ export type ConsentStatus = z.infer<typeof ConsentStatusSchema>;
 
 /** Where and how a consent was given or withdrawn, kept so it can be demonstrated later. */
 export const ConsentProofSchema = z.object({
-  source: z.string().min(1),
-  ip: z.string().min(1).optional(),
-  userAgent: z.string().min(1).optional(),
-  formId: z.string().min(1).optional(),
-  messageId: z.string().min(1).optional(),
-  consentTextVersion: z.string().min(1).optional(),
+  source: NonEmptyTextSchema,
+  ip: z.optional(NonEmptyTextSchema),
+  userAgent: z.optional(NonEmptyTextSchema),
+  formId: z.optional(NonEmptyTextSchema),
+  messageId: z.optional(NonEmptyTextSchema),
+  consentTextVersion: z.optional(NonEmptyTextSchema),
 });
 export type ConsentProof = z.infer<typeof ConsentProofSchema>;
 
@@ -100,26 +103,26 @@ export const ConsentStateSchema = z.object({
   topic: TopicSchema,
   status: ConsentStatusSchema,
   at: InstantSchema,
-  source: z.string().min(1),
+  source: NonEmptyTextSchema,
 });
 export type ConsentState = z.infer<typeof ConsentStateSchema>;
 
 export const PreferencesSchema = z.object({
   /** Channels in the customer's order; a channel left out is not used for marketing. */
-  channels: z
-    .array(ChannelSchema)
-    .min(1)
-    .refine((list) => new Set(list).size === list.length, 'must not repeat a channel')
-    .optional(),
-  quietHours: DailySpanSchema.optional(),
-  preferredWindow: DailySpanSchema.optional(),
-  maxPerWeek: z.number().int().min(0).max(100).optional(),
+  channels: z.optional(
+    z
+      .array(ChannelSchema)
+      .check(z.minLength(1), z.refine((list) => new Set(list).size === list.length, 'must not repeat a channel')),
+  ),
+  quietHours: z.optional(DailySpanSchema),
+  preferredWindow: z.optional(DailySpanSchema),
+  maxPerWeek: z.optional(z.int().check(z.gte(0), z.lte(100))),
 });
 export type Preferences = z.infer<typeof PreferencesSchema>;
 
 export const SuppressionSchema = z.object({
   channel: ChannelSchema,
-  reason: z.string().min(1),
+  reason: NonEmptyTextSchema,
   at: InstantSchema,
 });
 export type Suppression = z.infer<typeof SuppressionSchema>;
@@ -135,20 +138,20 @@ export type Touchpoint = z.infer<typeof TouchpointSchema>;
 export const AttributeStateSchema = z.object({
   value: AttributeValueSchema,
   changedAt: InstantSchema,
-  touchpoint: TouchpointSchema.optional(),
+  touchpoint: z.optional(TouchpointSchema),
   /** The value before the latest change; absent when the attribute was first set. */
-  previous: AttributeValueSchema.optional(),
+  previous: z.optional(AttributeValueSchema),
 });
 export type AttributeState = z.infer<typeof AttributeStateSchema>;
 
 /** One marketing message counted against the customer's weekly cap. */
-export const CountedSendSchema = z.object({ key: z.string().min(1), at: InstantSchema });
+export const CountedSendSchema = z.object({ key: NonEmptyTextSchema, at: InstantSchema });
 export type CountedSend = z.infer<typeof CountedSendSchema>;
 
 /** The marketing sends of the last 7 days, with the version used for optimistic concurrency. */
 export const FrequencySchema = z.object({
   sends: z.array(CountedSendSchema),
-  version: z.number().int().min(0),
+  version: z.int().check(z.gte(0)),
 });
 export type Frequency = z.infer<typeof FrequencySchema>;
 

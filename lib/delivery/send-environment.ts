@@ -2,11 +2,12 @@
  * The send function's settings, the clients it talks through, and the ports built from them.
  * The same builder serves the Lambda (AWS endpoints) and the local stack (emulator endpoints).
  */
-import * as z from 'zod';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { NonEmptyTextSchema } from '../customer/model';
+import * as z from '../schema/zod-mini';
 import { CustomerStore } from '../store/customer-store';
 import { SesEmailSender } from '../channels/email';
 import { EndUserMessagingSmsSender } from '../channels/sms';
@@ -18,17 +19,17 @@ import type { ChannelSenders } from './compose-message';
 
 /** Environment variables of the send function. */
 export const SendEnvironmentSchema = z.object({
-  CUSTOMER_TABLE_NAME: z.string().min(1),
-  FROM_EMAIL_ADDRESS: z.string().min(3),
-  SES_CONFIGURATION_SET: z.string().min(1),
-  SMS_ORIGINATION_IDENTITY: z.string().min(1),
-  SMS_CONFIGURATION_SET: z.string().min(1),
+  CUSTOMER_TABLE_NAME: NonEmptyTextSchema,
+  FROM_EMAIL_ADDRESS: z.string().check(z.minLength(3)),
+  SES_CONFIGURATION_SET: NonEmptyTextSchema,
+  SMS_ORIGINATION_IDENTITY: NonEmptyTextSchema,
+  SMS_CONFIGURATION_SET: NonEmptyTextSchema,
   DIRECT_MAIL_QUEUE_URL: z.url(),
   PUBLIC_BASE_URL: z.url(),
   /** Secrets Manager secret (name or ARN) holding the link-signing key. */
-  LINK_SECRET_ID: z.string().min(1),
+  LINK_SECRET_ID: NonEmptyTextSchema,
   /** Folder of message templates; in the Lambda bundle, `templates` beside the handler. */
-  TEMPLATES_DIR: z.string().min(1).default('templates'),
+  TEMPLATES_DIR: z._default(NonEmptyTextSchema, 'templates'),
 });
 export type SendEnvironment = z.infer<typeof SendEnvironmentSchema>;
 

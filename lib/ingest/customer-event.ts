@@ -65,11 +65,11 @@ export const EventIdSchema = z
 /** Profile fields an event may set; the rest of the profile stays as it is. */
 export const ProfileFieldsSchema = z
   .object({
-    timezone: TimeZoneSchema.optional(),
-    stage: LifecycleStageSchema.optional(),
+    timezone: z.optional(TimeZoneSchema),
+    stage: z.optional(LifecycleStageSchema),
     email: z.email().optional(),
-    phone: PhoneSchema.optional(),
-    address: PostalAddressSchema.optional(),
+    phone: z.optional(PhoneSchema),
+    address: z.optional(PostalAddressSchema),
   })
   .strict();
 export type ProfileFields = z.infer<typeof ProfileFieldsSchema>;
@@ -80,7 +80,7 @@ export const ConsentChangeSchema = z
     channel: ChannelSchema,
     topic: TopicSchema,
     status: ConsentStatusSchema,
-    at: InstantSchema.optional(),
+    at: z.optional(InstantSchema),
     proof: ConsentProofSchema,
   })
   .strict();
@@ -93,10 +93,10 @@ const RESERVED_ATTRIBUTE_PREFIX = 'lastEvent.';
 export const CustomerEventDetailSchema = z
   .object({
     customerId: CustomerIdSchema,
-    eventId: EventIdSchema.optional(),
+    eventId: z.optional(EventIdSchema),
     /** When it happened; defaults to the EventBridge event's `time`. */
-    occurredAt: InstantSchema.optional(),
-    touchpoint: TouchpointSchema.optional(),
+    occurredAt: z.optional(InstantSchema),
+    touchpoint: z.optional(TouchpointSchema),
     attributes: z
       .record(z.string().min(1).max(128), AttributeValueSchema)
       // One name is taken by the event's own `lastEvent.<name>` attribute.
@@ -107,9 +107,9 @@ export const CustomerEventDetailSchema = z
         }
       })
       .optional(),
-    profile: ProfileFieldsSchema.optional(),
+    profile: z.optional(ProfileFieldsSchema),
     consents: z.array(ConsentChangeSchema).min(1).max(20).optional(),
-    preferences: PreferencesSchema.optional(),
+    preferences: z.optional(PreferencesSchema),
   })
   .strict();
 export type CustomerEventDetail = z.infer<typeof CustomerEventDetailSchema>;

@@ -41,8 +41,8 @@ export const BranchInputSchema = z.object({
   action: z.literal('branch'),
   rules: z.array(z.array(ConditionSchema).min(1)).min(1),
   /** The journey's goal event and when the customer entered; present when the journey has a goal. */
-  goal: EventNameSchema.optional(),
-  enteredAt: InstantSchema.optional(),
+  goal: z.optional(EventNameSchema),
+  enteredAt: z.optional(InstantSchema),
 });
 export const WaitUntilInputSchema = z.object({
   ...common,
@@ -54,7 +54,7 @@ export const GoalInputSchema = z.object({
   ...common,
   action: z.literal('goal'),
   event: EventNameSchema,
-  stage: LifecycleStageSchema.optional(),
+  stage: z.optional(LifecycleStageSchema),
 });
 export const ExitInputSchema = z.object({ ...common, action: z.literal('exit'), reason: z.string().min(1).optional() });
 export const SendFailedInputSchema = z.object({ ...common, action: z.literal('sendFailed'), error: z.string().min(1) });

@@ -23,7 +23,7 @@ export const TriggerSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('schedule'),
     expression: z.string().regex(/^(cron|rate)\(.+\)$/, 'must be an EventBridge Scheduler cron(…) or rate(…) expression'),
-    timezone: TimeZoneSchema.optional(),
+    timezone: z.optional(TimeZoneSchema),
   }).strict(),
   /** The daily inactivity scan starts it for customers whose last `event` is `days` or more ago. */
   z.object({ kind: z.literal('inactivity'), event: EventNameSchema, days: z.number().int().min(1).max(3650) }).strict(),

@@ -179,7 +179,7 @@ export const DurationWaitSchema = z.object({ kind: z.literal('duration'), durati
 export const LocalTimeWaitSchema = z
   .object({
     kind: z.literal('localTime'),
-    time: TimeOfDaySchema.optional(),
+    time: z.optional(TimeOfDaySchema),
     weekdays: z
       .array(WeekdaySchema)
       .min(1)
@@ -201,7 +201,7 @@ export const AttributeDateWaitSchema = z
     kind: z.literal('attributeDate'),
     attribute: AttributeNameSchema,
     offsetDays: z.number().int().min(-365).max(365).optional(),
-    time: TimeOfDaySchema.optional(),
+    time: z.optional(TimeOfDaySchema),
     annual: z.boolean().optional(),
   })
   .strict();
@@ -246,9 +246,9 @@ export const WaitForEventNodeSchema = z
     id: NodeIdSchema,
     event: EventNameSchema,
     // Optional only so that a missing one gets the message with the fix instead of "Required".
-    timeout: DurationSchema.optional(),
+    timeout: z.optional(DurationSchema),
     next: NodeIdSchema,
-    timeoutNext: NodeIdSchema.optional(),
+    timeoutNext: z.optional(NodeIdSchema),
   })
   .strict()
   .superRefine((node, ctx) => {
@@ -312,7 +312,7 @@ export type SetStageNode = z.infer<typeof SetStageNodeSchema>;
  * step and every branch — and reached directly by any `next` that names it.
  */
 export const GoalNodeSchema = z
-  .object({ type: z.literal('goal'), id: NodeIdSchema, event: EventNameSchema, stage: LifecycleStageSchema.optional() })
+  .object({ type: z.literal('goal'), id: NodeIdSchema, event: EventNameSchema, stage: z.optional(LifecycleStageSchema) })
   .strict();
 export type GoalNode = z.infer<typeof GoalNodeSchema>;
 

@@ -104,8 +104,10 @@ export function bindJourneyTasks(
     switch (journeyTaskKind(state)) {
       case 'send':
         bound[name] = async (input) => {
-          const answer = await handlers.send(SendStepPayloadSchema.parse(payloadOf(input)));
-          return { Payload: asJson(SendStepResultSchema.parse(answer)), StatusCode: 200 };
+          // Classic `z.parse`: the send contract is written with zod/mini, whose own `.parse` names its
+          // error `$ZodError`; the Task should fail with `ZodError` as every other function's does.
+          const answer = await handlers.send(z.parse(SendStepPayloadSchema, payloadOf(input)));
+          return { Payload: asJson(z.parse(SendStepResultSchema, answer)), StatusCode: 200 };
         };
         break;
       case 'journeyEffects':

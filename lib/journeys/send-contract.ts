@@ -3,12 +3,12 @@
  * machine builds the payload from ids and the step's own settings only, so no personal data
  * enters execution input, state or history; the send function reads the customer itself.
  */
-import * as z from 'zod';
+import * as z from '../schema/zod-mini';
 import { ChannelSchema, CustomerIdSchema, InstantSchema, TopicSchema } from '../customer/model';
 import { EventNameSchema, JourneyIdSchema, NodeIdSchema, TemplateIdSchema } from './identifiers';
 
 /** A Step Functions execution name: at most 80 characters. */
-export const ExecutionNameSchema = z.string().min(1).max(80);
+export const ExecutionNameSchema = z.string().check(z.minLength(1), z.maxLength(80));
 
 /**
  * The send function's input (the `Payload` of the Task's `lambda:invoke`).
@@ -25,9 +25,9 @@ export const SendStepPayloadSchema = z.object({
   execution: ExecutionNameSchema,
   templateId: TemplateIdSchema,
   topic: TopicSchema,
-  channels: z.array(ChannelSchema).min(1),
-  goal: EventNameSchema.optional(),
-  enteredAt: InstantSchema.optional(),
+  channels: z.array(ChannelSchema).check(z.minLength(1)),
+  goal: z.optional(EventNameSchema),
+  enteredAt: z.optional(InstantSchema),
 });
 export type SendStepPayload = z.infer<typeof SendStepPayloadSchema>;
 
@@ -45,12 +45,14 @@ export const GOAL_REACHED = 'goal_reached';
 export const SendStepResultSchema = z
   .object({
     outcome: z.enum(SEND_OUTCOMES),
-    channel: ChannelSchema.optional(),
-    until: InstantSchema.optional(),
-    reason: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/).optional(),
+    channel: z.optional(ChannelSchema),
+    until: z.optional(InstantSchema),
+    reason: z.optional(z.string().check(z.regex(/^[a-z][a-z0-9_]{0,63}$/))),
   })
-  .refine((result) => result.outcome !== 'deferred' || result.until !== undefined, {
-    message: 'a deferred answer needs until',
-    path: ['until'],
-  });
+  .check(
+    z.refine((result) => result.outcome !== 'deferred' || result.until !== undefined, {
+      message: 'a deferred answer needs until',
+      path: ['until'],
+    }),
+  );
 export type SendStepResult = z.infer<typeof SendStepResultSchema>;

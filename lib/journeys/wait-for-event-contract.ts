@@ -29,7 +29,7 @@ export const WaitForEventPayloadSchema = z.object({
    * compiled before the field existed (Step Functions keeps running them on their own version);
    * their waits resume on any event, as they did then.
    */
-  waitStartedAt: InstantSchema.optional(),
+  waitStartedAt: z.optional(InstantSchema),
 });
 export type WaitForEventPayload = z.infer<typeof WaitForEventPayloadSchema>;
 

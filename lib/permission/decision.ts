@@ -2,7 +2,7 @@
  * What the permission gate answers, including the per-channel reasoning operators read when they
  * ask why a message went out (or did not) on a given channel.
  */
-import * as z from 'zod';
+import * as z from '../schema/zod-mini';
 import { ChannelSchema } from '../customer/model';
 import { ChannelBlockReasonSchema, DeferReasonSchema, SkipReasonSchema } from './reasons';
 

@@ -2,7 +2,7 @@
  * The closed sets of reasons the permission gate gives. They travel into simulation reports,
  * send-ledger entries and operators' logs, so they are stable identifiers, never free text.
  */
-import * as z from 'zod';
+import * as z from '../schema/zod-mini';
 
 /**
  * Why a message is not sent at all.

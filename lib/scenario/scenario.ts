@@ -53,13 +53,13 @@ export const ScenarioCustomerSchema = z
     /** IANA name; every local time of the customer (quiet hours, windows, waits) is read in it. */
     timezone: TimeZoneSchema,
     email: z.email().optional(),
-    phone: PhoneSchema.optional(),
-    address: PostalAddressSchema.optional(),
-    attributes: ScenarioAttributesSchema.optional(),
+    phone: z.optional(PhoneSchema),
+    address: z.optional(PostalAddressSchema),
+    attributes: z.optional(ScenarioAttributesSchema),
     consents: z.array(ScenarioConsentSchema),
-    preferences: PreferencesSchema.strict().optional(),
+    preferences: z.optional(z.strictObject(PreferencesSchema.shape)),
     /** A suppression blocks its channel, for every topic, from its `at` on. */
-    suppressions: z.array(SuppressionSchema.strict()).optional(),
+    suppressions: z.optional(z.array(z.strictObject(SuppressionSchema.shape))),
   })
   .strict();
 export type ScenarioCustomer = z.infer<typeof ScenarioCustomerSchema>;
@@ -111,13 +111,13 @@ export const ComplaintEventEntrySchema = z
  */
 export const ProfileChangesSchema = z
   .object({
-    stage: LifecycleStageSchema.optional(),
-    timezone: TimeZoneSchema.optional(),
+    stage: z.optional(LifecycleStageSchema),
+    timezone: z.optional(TimeZoneSchema),
     email: z.email().nullable().optional(),
-    phone: PhoneSchema.nullable().optional(),
-    address: PostalAddressSchema.nullable().optional(),
-    attributes: ScenarioAttributesSchema.optional(),
-    preferences: PreferencesSchema.strict().optional(),
+    phone: z.nullable(PhoneSchema).optional(),
+    address: z.nullable(PostalAddressSchema).optional(),
+    attributes: z.optional(ScenarioAttributesSchema),
+    preferences: z.optional(z.strictObject(PreferencesSchema.shape)),
   })
   .strict();
 export type ProfileChanges = z.infer<typeof ProfileChangesSchema>;

@@ -16,7 +16,7 @@ import {
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type * as z from 'zod';
+import type * as z from '../schema/zod-mini';
 import {
   AttributeStateSchema,
   CustomerIdSchema,
@@ -806,7 +806,7 @@ export class CustomerStore {
     };
   }
 
-  private parseStored<Schema extends z.ZodType>(schema: Schema, item: Item, label: string, customerId: string): z.output<Schema> {
+  private parseStored<Schema extends z.core.$ZodType>(schema: Schema, item: Item, label: string, customerId: string): z.output<Schema> {
     const data: Record<string, unknown> = unmarshall(item);
     return parseRecord(schema, data, label, `stored item ${String(data[SORT_KEY])} of customer ${customerId}`);
   }

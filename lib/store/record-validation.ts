@@ -1,5 +1,5 @@
 /** Turns zod failures into InvalidRecordError with field paths such as `profile.address.country`. */
-import type * as z from 'zod';
+import * as z from '../schema/zod-mini';
 import { InvalidRecordError, type RecordIssue } from './errors';
 
 /**
@@ -7,13 +7,13 @@ import { InvalidRecordError, type RecordIssue } from './errors';
  * (`profile` + `["timezone"]` → `profile.timezone`). `context` prefixes the message
  * (used for stored items, to say which one is malformed).
  */
-export function parseRecord<Schema extends z.ZodType>(
+export function parseRecord<Schema extends z.core.$ZodType>(
   schema: Schema,
   input: unknown,
   label: string,
   context?: string,
 ): z.output<Schema> {
-  const result = schema.safeParse(input);
+  const result = z.safeParse(schema, input);
   if (result.success) return result.data;
   const issues: RecordIssue[] = result.error.issues.map((issue) => ({
     path: formatPath(label, issue.path),

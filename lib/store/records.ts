@@ -3,7 +3,7 @@
  * attribute history, send-ledger entries and gate decisions. One zod schema is the validator
  * and the type, as in lib/customer/model.ts.
  */
-import * as z from 'zod';
+import * as z from '../schema/zod-mini';
 import {
   AttributeValueSchema,
   ChannelSchema,
@@ -12,6 +12,7 @@ import {
   CustomerIdSchema,
   FrequencySchema,
   InstantSchema,
+  NonEmptyTextSchema,
   TopicSchema,
   TouchpointSchema,
 } from '../customer/model';
@@ -39,12 +40,12 @@ export interface ConsentRecordOutcome {
 }
 
 /** An attribute name: any text of 1–128 characters (it is URI-encoded inside sort keys). */
-export const AttributeNameSchema = z.string().min(1).max(128);
+export const AttributeNameSchema = z.string().check(z.minLength(1), z.maxLength(128));
 
 /** When and where a set of attribute changes was learnt. */
 export const AttributeChangeContextSchema = z.object({
   at: InstantSchema,
-  touchpoint: TouchpointSchema.optional(),
+  touchpoint: z.optional(TouchpointSchema),
 });
 export type AttributeChangeContext = z.infer<typeof AttributeChangeContextSchema>;
 
@@ -56,9 +57,9 @@ export const AttributeHistoryEntrySchema = z.object({
   name: AttributeNameSchema,
   value: AttributeValueSchema,
   at: InstantSchema,
-  touchpoint: TouchpointSchema.optional(),
+  touchpoint: z.optional(TouchpointSchema),
   /** The value this change replaced; absent for the first value and for late changes. */
-  previous: AttributeValueSchema.optional(),
+  previous: z.optional(AttributeValueSchema),
   /** False for a change that arrived after a newer one and so never became the current value. */
   applied: z.boolean(),
 });
@@ -84,21 +85,21 @@ export const SendStatusSchema = z.enum(SEND_STATUSES);
 export type SendStatus = z.infer<typeof SendStatusSchema>;
 
 /** Idempotency key of a send, derived by the caller from execution and step (never the attempt). */
-export const IdempotencyKeySchema = z.string().min(1).max(512);
+export const IdempotencyKeySchema = z.string().check(z.minLength(1), z.maxLength(512));
 
 /** The id the provider gave the accepted message (SES message id, SMS message id, SQS message id). */
-export const ProviderMessageIdSchema = z.string().min(1).max(1000);
+export const ProviderMessageIdSchema = z.string().check(z.minLength(1), z.maxLength(1000));
 
 /** A short, personal-data-free description of a provider failure (an error name or code). */
-export const SendErrorSchema = z.string().min(1).max(1000);
+export const SendErrorSchema = z.string().check(z.minLength(1), z.maxLength(1000));
 
 /** What identifies one send, in a reservation and in its ledger entry alike. */
 const SendIdentity = {
   customerId: CustomerIdSchema,
   idempotencyKey: IdempotencyKeySchema,
-  journey: z.string().min(1),
-  step: z.string().min(1),
-  execution: z.string().min(1),
+  journey: NonEmptyTextSchema,
+  step: NonEmptyTextSchema,
+  execution: NonEmptyTextSchema,
   channel: ChannelSchema,
   topic: TopicSchema,
 };
@@ -124,11 +125,11 @@ export const SendEntrySchema = z.object({
   reservedAt: InstantSchema,
   /** Whether the reservation took a slot of the weekly marketing cap. */
   countedInCap: z.boolean(),
-  providerMessageId: ProviderMessageIdSchema.optional(),
-  sentAt: InstantSchema.optional(),
-  error: SendErrorSchema.optional(),
+  providerMessageId: z.optional(ProviderMessageIdSchema),
+  sentAt: z.optional(InstantSchema),
+  error: z.optional(SendErrorSchema),
   /** When the entry became `unknown` or `failed`. */
-  settledAt: InstantSchema.optional(),
+  settledAt: z.optional(InstantSchema),
 });
 export type SendEntry = z.infer<typeof SendEntrySchema>;
 
@@ -146,24 +147,26 @@ export const DECISION_OUTCOMES = ['sent', 'deferred', 'skipped'] as const;
 /** What the gate decided for one Send step, kept so operators can ask why. */
 export const DecisionRecordSchema = z
   .object({
-    execution: z.string().min(1),
-    journey: z.string().min(1),
-    step: z.string().min(1),
+    execution: NonEmptyTextSchema,
+    journey: NonEmptyTextSchema,
+    step: NonEmptyTextSchema,
     at: InstantSchema,
     outcome: z.enum(DECISION_OUTCOMES),
-    reason: z.string().min(1).optional(),
-    channel: ChannelSchema.optional(),
-    until: InstantSchema.optional(),
+    reason: z.optional(NonEmptyTextSchema),
+    channel: z.optional(ChannelSchema),
+    until: z.optional(InstantSchema),
   })
-  .superRefine((decision, context) => {
-    if (decision.outcome === 'sent' && decision.channel === undefined) {
-      context.addIssue({ code: 'custom', path: ['channel'], message: 'is required when outcome is "sent"' });
-    }
-    if (decision.outcome === 'deferred' && decision.until === undefined) {
-      context.addIssue({ code: 'custom', path: ['until'], message: 'is required when outcome is "deferred"' });
-    }
-    if (decision.outcome === 'skipped' && decision.reason === undefined) {
-      context.addIssue({ code: 'custom', path: ['reason'], message: 'is required when outcome is "skipped"' });
-    }
-  });
+  .check(
+    z.superRefine((decision, context) => {
+      if (decision.outcome === 'sent' && decision.channel === undefined) {
+        context.addIssue({ code: 'custom', path: ['channel'], message: 'is required when outcome is "sent"' });
+      }
+      if (decision.outcome === 'deferred' && decision.until === undefined) {
+        context.addIssue({ code: 'custom', path: ['until'], message: 'is required when outcome is "deferred"' });
+      }
+      if (decision.outcome === 'skipped' && decision.reason === undefined) {
+        context.addIssue({ code: 'custom', path: ['reason'], message: 'is required when outcome is "skipped"' });
+      }
+    }),
+  );
 export type DecisionRecord = z.infer<typeof DecisionRecordSchema>;

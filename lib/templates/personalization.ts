@@ -18,10 +18,11 @@
  * Lists support `.size`, `.first`, `.last` and indexes. Attributes that are null or empty are left
  * out, so they count as absent rather than rendering blank.
  */
-import * as z from 'zod';
+import * as z from '../schema/zod-mini';
 import {
   CustomerIdSchema,
   LifecycleStageSchema,
+  NonEmptyTextSchema,
   type AttributeValue,
   type CustomerSnapshot,
 } from '../customer/model';
@@ -29,26 +30,22 @@ import {
 /** An attribute name usable in a template path and as a mail merge field. */
 export const AttributeNameSchema = z
   .string()
-  .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must be a letter then up to 63 letters, digits or "_"');
+  .check(z.regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must be a letter then up to 63 letters, digits or "_"'));
 
 /** A value a template can print: never null, never an empty string. */
-export const PersonalizationValueSchema = z.union([z.string().min(1), z.number(), z.boolean(), z.array(z.string())]);
+export const PersonalizationValueSchema = z.union([NonEmptyTextSchema, z.number(), z.boolean(), z.array(z.string())]);
 export type PersonalizationValue = z.infer<typeof PersonalizationValueSchema>;
 
-export const PersonalizationDataSchema = z
-  .object({
-    customer: z
-      .object({
-        id: CustomerIdSchema,
-        stage: LifecycleStageSchema,
-        firstName: z.string().min(1).optional(),
-        attributes: z.record(AttributeNameSchema, PersonalizationValueSchema),
-      })
-      .strict(),
-    unsubscribeUrl: z.url(),
-    preferencesUrl: z.url(),
-  })
-  .strict();
+export const PersonalizationDataSchema = z.strictObject({
+  customer: z.strictObject({
+    id: CustomerIdSchema,
+    stage: LifecycleStageSchema,
+    firstName: z.optional(NonEmptyTextSchema),
+    attributes: z.record(AttributeNameSchema, PersonalizationValueSchema),
+  }),
+  unsubscribeUrl: z.url(),
+  preferencesUrl: z.url(),
+});
 /** What templates render with. */
 export type PersonalizationData = z.infer<typeof PersonalizationDataSchema>;
 

@@ -7,7 +7,7 @@
  * fallback (`| default: "there"`); used anywhere else, an absent variable makes rendering throw.
  */
 import { Liquid, type Template as LiquidTemplate } from 'liquidjs';
-import * as z from 'zod';
+import * as z from '../schema/zod-mini';
 import type { Channel } from '../customer/model';
 import { TemplateSyntaxError } from './errors';
 import { AttributeNameSchema, CUSTOMER_FIELDS, LINK_VARIABLES } from './personalization';
@@ -34,30 +34,30 @@ export type TemplatePart = (typeof TEMPLATE_PARTS)[number];
 /** A template id is its folder name: lower-case letters, digits and `-`, starting with a letter. */
 export const TemplateIdSchema = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits or "-", starting with a letter');
+  .check(z.regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits or "-", starting with a letter'));
 
 /** A merge field is a top-level link variable, a customer field, or else an attribute name. */
 export const MergeFieldNameSchema = AttributeNameSchema;
 
+const MergeFieldListSchema = z
+  .array(MergeFieldNameSchema)
+  .check(z.refine((names) => new Set(names).size === names.length, 'must not repeat a field'));
+
 /** `mail.json`: which print template the vendor uses and which fields it merges in. */
 export const MailTemplateSpecSchema = z
-  .object({
-    printTemplate: z.string().min(1).max(256),
+  .strictObject({
+    printTemplate: z.string().check(z.minLength(1), z.maxLength(256)),
     /** Fields every letter needs; a customer without one gets no letter (the template is wrong for them). */
-    mergeFields: z
-      .array(MergeFieldNameSchema)
-      .refine((names) => new Set(names).size === names.length, 'must not repeat a field'),
+    mergeFields: MergeFieldListSchema,
     /** Fields merged in when the customer has them (a first name, a tier); the print template copes without. */
-    optionalMergeFields: z
-      .array(MergeFieldNameSchema)
-      .refine((names) => new Set(names).size === names.length, 'must not repeat a field')
-      .default([]),
+    optionalMergeFields: z._default(MergeFieldListSchema, []),
   })
-  .strict()
-  .refine((spec) => !spec.optionalMergeFields.some((name) => spec.mergeFields.includes(name)), {
-    message: 'a field is either required or optional, not both',
-    path: ['optionalMergeFields'],
-  });
+  .check(
+    z.refine((spec) => !spec.optionalMergeFields.some((name) => spec.mergeFields.includes(name)), {
+      message: 'a field is either required or optional, not both',
+      path: ['optionalMergeFields'],
+    }),
+  );
 export type MailTemplateSpec = z.infer<typeof MailTemplateSpecSchema>;
 /** `mail.json` as written: `optionalMergeFields` may be left out. */
 export type MailTemplateSpecInput = z.input<typeof MailTemplateSpecSchema>;

@@ -12,7 +12,7 @@
  * decoding would silently ignore — fails.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../schema/zod-mini';
 import { ChannelSchema, CustomerIdSchema, TopicSchema, type Channel, type CustomerId, type Topic } from '../customer/model';
 import { LinkConfigurationError, TokenExpiredError, TokenInvalidError, TokenPurposeError } from './errors';
 
@@ -51,17 +51,15 @@ const MAX_TOKEN_LENGTH = 1024;
 const SIGNING_CONTEXT = 'overture-link-token.v1.';
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
-const WirePayloadSchema = z
-  .object({
-    v: z.literal(1),
-    sub: CustomerIdSchema,
-    ch: ChannelSchema,
-    tp: TopicSchema,
-    pur: TokenPurposeSchema,
-    iat: z.number().int().nonnegative(),
-    exp: z.number().int().positive(),
-  })
-  .strict();
+const WirePayloadSchema = z.strictObject({
+  v: z.literal(1),
+  sub: CustomerIdSchema,
+  ch: ChannelSchema,
+  tp: TopicSchema,
+  pur: TokenPurposeSchema,
+  iat: z.int().check(z.nonnegative()),
+  exp: z.int().check(z.positive()),
+});
 
 function secretBytes(secret: TokenSecret): Buffer {
   const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : Buffer.from(secret);

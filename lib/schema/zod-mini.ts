@@ -1,0 +1,21 @@
+/**
+ * zod/mini, with zod's English error messages: the schemas on the send function's path.
+ *
+ * The Lambda that sends is the one whose cold start a customer waits behind, and zod's full API
+ * costs it most: every classic schema carries some forty methods, set on each instance as it is
+ * built. zod/mini has the same validators as functions (`z.optional(s)`, `s.check(z.minLength(1))`),
+ * so a bundle keeps only those it calls. Mini schemas are plain zod core schemas, so the rest of
+ * the code base (classic zod) composes them freely: `z.object({ id: CustomerIdSchema })`,
+ * `z.optional(TopicSchema)`.
+ *
+ * zod/mini leaves message locales to the application; without one every issue reads
+ * "Invalid input". Importing this module configures English, as classic zod does for itself.
+ * Import it as a namespace (`import * as z from '…/schema/zod-mini'`) so esbuild keeps only the
+ * members used.
+ */
+import { en } from 'zod/locales';
+import { config } from 'zod/mini';
+
+config(en());
+
+export * from 'zod/mini';
