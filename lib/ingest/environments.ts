@@ -2,7 +2,7 @@
  * The environment of each function this folder serves, as schemas (parsed once, at cold start,
  * by `readEnvironment`) and as the variable names the CDK constructs set.
  */
-import * as z from 'zod';
+import * as z from '../schema/zod-mini';
 import { JOURNEY_ROUTES_VARIABLE, JourneyRoutesSchema } from './journey-routes';
 
 /** Environment variable names shared by the functions and the constructs that set them. */
@@ -14,7 +14,7 @@ export const ENVIRONMENT_VARIABLES = {
   launcherStateMachineArn: 'LAUNCHER_STATE_MACHINE_ARN',
 } as const;
 
-const tableName = z.string().min(1);
+const tableName = z.string().check(z.minLength(1));
 
 /** The ingest function: the table, the journeys it starts, where rejected events go. */
 export const IngestEnvironmentSchema = z.object({
@@ -36,6 +36,6 @@ export const LaunchEnvironmentSchema = z.object({
 export const InactivityScanEnvironmentSchema = z.object({
   CUSTOMER_TABLE_NAME: tableName,
   JOURNEY_ROUTES: JourneyRoutesSchema,
-  AUDIENCE_BUCKET_NAME: z.string().min(3),
-  LAUNCHER_STATE_MACHINE_ARN: z.string().startsWith('arn:'),
+  AUDIENCE_BUCKET_NAME: z.string().check(z.minLength(3)),
+  LAUNCHER_STATE_MACHINE_ARN: z.string().check(z.startsWith('arn:')),
 });

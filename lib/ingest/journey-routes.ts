@@ -4,7 +4,7 @@
  * inactivity-scan functions as one environment variable, so those functions do not bundle the
  * catalog (or the compiler) to know which journey an event starts.
  */
-import * as z from 'zod';
+import * as z from '../schema/zod-mini';
 import { ReEntrySchema, TriggerSchema } from '../journeys/entry';
 import type { Journey } from '../journeys/format';
 import { JourneyIdSchema, type EventName } from '../journeys/identifiers';
@@ -12,7 +12,7 @@ import { JourneyIdSchema, type EventName } from '../journeys/identifiers';
 /** One deployed journey as the functions that start executions see it. */
 export const JourneyRouteSchema = z.object({
   journey: JourneyIdSchema,
-  stateMachineArn: z.string().min(1),
+  stateMachineArn: z.string().check(z.minLength(1)),
   trigger: TriggerSchema,
   reEntry: ReEntrySchema,
 });
@@ -22,21 +22,22 @@ export type JourneyRoute = z.infer<typeof JourneyRouteSchema>;
 export const JOURNEY_ROUTES_VARIABLE = 'JOURNEY_ROUTES';
 
 /** Routes as they travel in {@link JOURNEY_ROUTES_VARIABLE}: a JSON array, one journey id once. */
-export const JourneyRoutesSchema = z
-  .string()
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(
-    z
-      .array(JourneyRouteSchema)
-      .refine((routes) => new Set(routes.map((route) => route.journey)).size === routes.length, 'must name each journey once'),
-  );
+export const JourneyRoutesSchema = z.pipe(
+  z.pipe(
+    z.string(),
+    z.transform((text: string, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.issues.push({ code: 'custom', message: 'must be JSON', input: text });
+        return z.NEVER;
+      }
+    }),
+  ),
+  z
+    .array(JourneyRouteSchema)
+    .check(z.refine((routes) => new Set(routes.map((route) => route.journey)).size === routes.length, 'must name each journey once')),
+);
 
 /** The routes of `journeys`, with the ARN of each one's state machine (CDK tokens at synth). */
 export function routesOf(journeys: readonly Journey[], stateMachineArnOf: (journeyId: string) => string): JourneyRoute[] {

@@ -3,30 +3,29 @@
  * format because the functions that start executions (ingest, launcher, inactivity scan) read
  * them from their routes at every cold start and need nothing else of the format.
  */
-import * as z from 'zod';
+import * as z from '../schema/zod-mini';
 import { TimeZoneSchema } from '../customer/model';
 import { EventNameSchema } from './identifiers';
 
 /** How a journey is started. */
 export const TriggerSchema = z.discriminatedUnion('kind', [
   /** One of these customer events arrives on the bus (the ingest function starts the execution). */
-  z.object({
+  z.strictObject({
     kind: z.literal('event'),
     events: z
       .array(EventNameSchema)
-      .min(1)
-      .refine((list) => new Set(list).size === list.length, 'must not repeat an event'),
-  }).strict(),
+      .check(z.minLength(1), z.refine((list) => new Set(list).size === list.length, 'must not repeat an event')),
+  }),
   /** A marketer launches it for an audience file (the launcher's Distributed Map). */
-  z.object({ kind: z.literal('audience') }).strict(),
+  z.strictObject({ kind: z.literal('audience') }),
   /** EventBridge Scheduler launches it for its audience on a `cron(…)` or `rate(…)` expression. */
-  z.object({
+  z.strictObject({
     kind: z.literal('schedule'),
-    expression: z.string().regex(/^(cron|rate)\(.+\)$/, 'must be an EventBridge Scheduler cron(…) or rate(…) expression'),
+    expression: z.string().check(z.regex(/^(cron|rate)\(.+\)$/, 'must be an EventBridge Scheduler cron(…) or rate(…) expression')),
     timezone: z.optional(TimeZoneSchema),
-  }).strict(),
+  }),
   /** The daily inactivity scan starts it for customers whose last `event` is `days` or more ago. */
-  z.object({ kind: z.literal('inactivity'), event: EventNameSchema, days: z.number().int().min(1).max(3650) }).strict(),
+  z.strictObject({ kind: z.literal('inactivity'), event: EventNameSchema, days: z.int().check(z.gte(1), z.lte(3650)) }),
 ]);
 export type Trigger = z.infer<typeof TriggerSchema>;
 
@@ -36,8 +35,8 @@ export type Trigger = z.infer<typeof TriggerSchema>;
  * customer and journey: execution names alone stay unique for only 90 days.
  */
 export const ReEntrySchema = z.discriminatedUnion('rule', [
-  z.object({ rule: z.literal('never') }).strict(),
-  z.object({ rule: z.literal('afterDays'), days: z.number().int().min(1).max(3650) }).strict(),
-  z.object({ rule: z.literal('always') }).strict(),
+  z.strictObject({ rule: z.literal('never') }),
+  z.strictObject({ rule: z.literal('afterDays'), days: z.int().check(z.gte(1), z.lte(3650)) }),
+  z.strictObject({ rule: z.literal('always') }),
 ]);
 export type ReEntry = z.infer<typeof ReEntrySchema>;
