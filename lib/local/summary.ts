@@ -43,7 +43,10 @@ export class RunningSummary {
     return `sent ${this.sent}${breakdown(this.sentByChannel)} · skipped ${skipped}${breakdown(this.skippedByReason)} · deferred ${this.deferred}`;
   }
 
-  /** Adds what the table holds: ledger entries sent (or unknown) by channel, skipped decisions by reason. */
+  /**
+   * Adds what the table holds: ledger entries sent (or unknown) by channel, skipped decisions by
+   * reason, and deferrals (each one is a decision of its own, as {@link record} counts them).
+   */
   async loadFrom(client: DynamoDBClient, tableName: string): Promise<void> {
     let startKey: Record<string, AttributeValue> | undefined;
     do {
@@ -62,7 +65,9 @@ export class RunningSummary {
         if (sortKey.startsWith(SORT_KEY_PREFIXES.sendLedger)) {
           const status = item.status?.S;
           if ((status === 'sent' || status === 'unknown') && this.first(key)) add(this.sentByChannel, item.channel?.S ?? 'unknown');
-        } else if (item.outcome?.S === 'skipped' && this.first(key)) add(this.skippedByReason, item.reason?.S ?? 'skipped');
+        } else if (item.outcome?.S === 'skipped') {
+          if (this.first(key)) add(this.skippedByReason, item.reason?.S ?? 'skipped');
+        } else if (item.outcome?.S === 'deferred') this.deferred += 1;
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
