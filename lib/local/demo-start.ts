@@ -55,16 +55,12 @@ export async function startDemo(options: DemoStartOptions): Promise<void> {
   say(previous ? `Overture: starting again on the data in ${dataDir}` : `Overture: first start; data goes to ${dataDir}`);
   say('Synthesizing the CDK app and starting the emulators (dynalite, aws-ses-v2-local, fauxqs)…');
   const summary = new RunningSummary();
-  let ended = 0;
   const stack = await startLocalStack({
     dataDir,
     port: options.port,
     rate: options.rate,
     start: previous ? new Date(previous.start) : new Date(Math.floor(Date.now() / 60_000) * 60_000),
     onSendStep: (payload, outcome) => summary.record(payload, outcome),
-    onExecutionEnded: () => {
-      ended += 1;
-    },
     onError: (error, what) => process.stderr.write(`${what}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`),
   });
   const { runtime } = stack;
@@ -127,7 +123,9 @@ export async function startDemo(options: DemoStartOptions): Promise<void> {
     while (!stopped) {
       await realDelay(3000);
       if (stopped) return;
+      // Counted from the execution registry, which a restart keeps: ended ones stay counted.
       const running = runtime.stepFunctions.runningCount;
+      const ended = runtime.stepFunctions.listExecutions().length - running;
       say(`[${runtime.now().toISOString().slice(0, 16).replace('T', ' ')} UTC] executions ${running} running, ${ended} ended · ${summary.line()}`);
     }
   };

@@ -43,7 +43,7 @@ import { DATA_FILES } from './data-files';
 import { startDynamoDBEmulator, startSesEmulator, startSqsS3Emulator, type RunningEmulator, type SesEmulator } from './emulators';
 import { resolveEnvironment, type LocalValue } from './local-values';
 import { Scheduler, type AgendaItem } from './scheduler';
-import { interpretedRunner, LocalStepFunctions, localStateMachineArn, type ExecutionRecord, type RunningExecution } from './step-functions';
+import { interpretedRunner, LocalStepFunctions, localStateMachineArn, type RunningExecution } from './step-functions';
 import { startStepFunctionsServer, type StepFunctionsServer } from './step-functions-server';
 import { journeyTaskHandlers, type TaskCounters } from './task-handlers';
 import { functionLogicalIdOf, localResources, synthesizeLocalApp, type LocalResources } from './template';
@@ -94,8 +94,6 @@ export interface LocalRuntimeOptions {
   readonly resumeInterrupted?: boolean;
   /** Told every send step's answer. */
   readonly onSendStep?: (payload: SendStepPayload, outcome: DeliveryOutcome) => void;
-  /** Called for every execution that ends. */
-  readonly onExecutionEnded?: (record: ExecutionRecord) => void;
   /** Called when a scheduled job or an event fails (the run goes on). */
   readonly onError?: (error: unknown, what: string) => void;
 }
@@ -212,7 +210,6 @@ export class LocalRuntime {
       const stepFunctions = new LocalStepFunctions({
         now,
         registryFile: dataDir && path.join(dataDir, DATA_FILES.executions),
-        onExecutionEnded: options.onExecutionEnded,
       });
       stops.push(() => stepFunctions.flush());
       const sfnServer: StepFunctionsServer = await startStepFunctionsServer(stepFunctions, { port: options.ports?.stepFunctions });

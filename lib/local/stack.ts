@@ -34,7 +34,6 @@ export interface LocalStackOptions {
   readonly journeys?: readonly Journey[];
   readonly outdir?: string;
   readonly concurrency?: number;
-  readonly onExecutionEnded?: LocalRuntimeOptions['onExecutionEnded'];
   readonly onError?: LocalRuntimeOptions['onError'];
   readonly onSendStep?: LocalRuntimeOptions['onSendStep'];
 }
@@ -73,7 +72,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       outdir: options.outdir,
       concurrency: options.concurrency ?? 8,
       publicBaseUrl: http.url,
-      onExecutionEnded: options.onExecutionEnded,
       onError: options.onError,
       onSendStep: options.onSendStep,
     });

@@ -121,8 +121,6 @@ export interface LocalStepFunctionsOptions {
   readonly now: () => Date;
   /** JSON-lines file of the execution registry; in memory only when absent. */
   readonly registryFile?: string;
-  /** Called when an execution ends, with its record. */
-  readonly onExecutionEnded?: (record: ExecutionRecord) => void;
 }
 
 const ARN_PREFIX = 'arn:aws:states:local:000000000000';
@@ -330,7 +328,6 @@ export class LocalStepFunctions {
     record.stopDate = this.options.now().toISOString();
     if (error !== undefined) record.error = error;
     this.persist(record);
-    this.options.onExecutionEnded?.(record);
   }
 
   private persist(record: ExecutionRecord): void {
