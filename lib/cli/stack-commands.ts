@@ -114,20 +114,28 @@ export async function serveCommand(io: CliIO, options: ServeOptions): Promise<vo
   await runUntilSignal(stack, io);
 }
 
-/** Runs the stack's clock until SIGINT or SIGTERM, then closes it. */
+/**
+ * Runs the stack's clock until SIGINT or SIGTERM, then closes it. The handlers stay until the
+ * stack is closed: a terminal's Ctrl-C reaches tsx and this process both (tsx passes its own on),
+ * and people press it twice; without a handler, the second signal would end the process in the
+ * middle of saving.
+ */
 export async function runUntilSignal(stack: { run(): Promise<void>; close(): Promise<void> }, io: CliIO): Promise<void> {
   let stopping: Promise<void> | undefined;
   const stop = (): void => {
-    if (stopping !== undefined) return;
+    if (stopping !== undefined) {
+      io.stderr('still stopping: saving before it exits…\n');
+      return;
+    }
     io.stderr('stopping: saving the clock and the mailbox, closing the emulators…\n');
     stopping = stack.close().then(() => io.stderr('stopped; the data folder keeps everything for the next start\n'));
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   try {
     await stack.run();
   } finally {
-    stop();
+    if (stopping === undefined) stop();
     await stopping;
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

@@ -1,0 +1,25 @@
+/**
+ * Ctrl-C while the local stack is saving: the process finishes closing before it exits.
+ */
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+describe('a local stack interrupted twice', () => {
+  it('finishes closing and exits with status 0', () => {
+    // Act
+    const child = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(__dirname, 'fixtures', 'interrupted-twice.ts')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+
+    // Assess
+    expect(child.signal).toBeNull();
+    expect(child.status).toBe(0);
+    expect(child.stdout).toContain('closed');
+    expect(child.stderr).toContain('still stopping');
+    expect(child.stderr).toContain('stopped; the data folder keeps everything for the next start');
+  });
+});
