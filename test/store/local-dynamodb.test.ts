@@ -1,4 +1,6 @@
 import {
+  CreateTableCommand,
+  DeleteTableCommand,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
@@ -141,6 +143,72 @@ describe('TransactWriteItems on the local endpoint', () => {
     // Assess
     await expect(writing).rejects.toThrow('Transaction request cannot include multiple operations on one item');
     expect(await getItem('t5', 'same')).toBeUndefined();
+  });
+
+  it('judges attribute_exists and attribute_not_exists of a named attribute from the item as it is', async () => {
+    // Prepare: two items with `owner` but without `closedAt`
+    for (const sk of ['a', 'b']) await dynamo.client.send(new PutItemCommand({ TableName: tableName, Item: { ...key('t7', sk), owner: { S: 'first' } } }));
+    const check = (sk: string, condition: string, attribute: string): TransactWriteItem => ({
+      ConditionCheck: { TableName: tableName, Key: key('t7', sk), ConditionExpression: condition, ExpressionAttributeNames: { '#a': attribute } },
+    });
+
+    // Act
+    const refused = await cancellation([
+      check('a', 'attribute_not_exists(#a)', 'pk'),
+      check('b', 'attribute_exists(#a)', 'closedAt'),
+      check('free', 'attribute_exists(#a)', 'pk'),
+      { Put: { TableName: tableName, Item: key('t7', 'fresh'), ConditionExpression: ' attribute_not_exists( #a ) ', ExpressionAttributeNames: { '#a': 'pk' } } },
+    ]);
+    await dynamo.client.send(
+      new TransactWriteItemsCommand({
+        TransactItems: [check('a', 'attribute_exists(#a)', 'owner'), check('b', 'attribute_not_exists(#a)', 'closedAt'), check('free', 'attribute_not_exists(#a)', 'pk')],
+      }),
+    );
+
+    // Assess
+    expect(refused.CancellationReasons?.map((reason) => reason.Code)).toEqual(['ConditionalCheckFailed', 'ConditionalCheckFailed', 'ConditionalCheckFailed', 'None']);
+    expect(await getItem('t7', 'fresh')).toBeUndefined();
+    expect(await getItem('t7', 'free')).toBeUndefined();
+  });
+
+  it('names a placeholder the request does not define', async () => {
+    // Act
+    const writing = dynamo.client.send(
+      new TransactWriteItemsCommand({ TransactItems: [{ Put: { TableName: tableName, Item: key('t8', 'x'), ConditionExpression: 'attribute_not_exists(#missing)' } }] }),
+    );
+
+    // Assess
+    await expect(writing).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringContaining('#missing') });
+    expect(await getItem('t8', 'x')).toBeUndefined();
+  });
+
+  it('uses the keys of a table made again under the same name', async () => {
+    // Prepare: a transaction on the table, which is then made again with one key `id`
+    const name = await createCustomerTable(dynamo.client, 'remade');
+    await dynamo.client.send(new TransactWriteItemsCommand({ TransactItems: [{ Put: { TableName: name, Item: key('t9', 'a') } }] }));
+    await dynamo.client.send(new DeleteTableCommand({ TableName: name }));
+    await dynamo.client.send(
+      new CreateTableCommand({
+        TableName: name,
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+
+    // Act
+    await dynamo.client.send(
+      new TransactWriteItemsCommand({
+        TransactItems: [
+          { Put: { TableName: name, Item: { id: { S: 'one' }, v: { S: 'x' } } } },
+          { Put: { TableName: name, Item: { id: { S: 'two' } }, ConditionExpression: 'attribute_not_exists(#id)', ExpressionAttributeNames: { '#id': 'id' } } },
+        ],
+      }),
+    );
+
+    // Assess
+    const { Item } = await dynamo.client.send(new GetItemCommand({ TableName: name, Key: { id: { S: 'one' } } }));
+    expect(Item).toEqual({ id: { S: 'one' }, v: { S: 'x' } });
   });
 
   it('lets exactly one of many concurrent transactions win the same condition', async () => {

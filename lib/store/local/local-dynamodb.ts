@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
 import dynalite from 'dynalite';
 import { SharedExclusiveLock } from './shared-exclusive-lock';
-import { transactWriteItems, type WireResponse } from './transact-write-items';
+import { transactWriteItems, type KeyNamesByTable, type WireResponse } from './transact-write-items';
 
 export interface LocalDynamoDBOptions {
   /** LevelDB folder that keeps the data across restarts. @default - in memory */
@@ -31,6 +31,8 @@ export interface LocalDynamoDB {
 
 const API_VERSION = 'DynamoDB_20120810';
 const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+/** Operations after which a table's key schema may differ. */
+const TABLE_CHANGES = new Set([`${API_VERSION}.CreateTable`, `${API_VERSION}.DeleteTable`]);
 
 /** Starts dynalite (tables ready at once) with TransactWriteItems support, and resolves once it listens. */
 export async function startLocalDynamoDB(options: LocalDynamoDBOptions = {}): Promise<LocalDynamoDB> {
@@ -40,6 +42,7 @@ export async function startLocalDynamoDB(options: LocalDynamoDBOptions = {}): Pr
   server.removeAllListeners('request');
 
   const lock = new SharedExclusiveLock();
+  const keyNames: KeyNamesByTable = new Map();
   const invoke = (operation: string, payload: Record<string, unknown>): Promise<WireResponse> =>
     callDynalite(dynaliteHandler, operation, payload);
 
@@ -52,13 +55,17 @@ export async function startLocalDynamoDB(options: LocalDynamoDBOptions = {}): Pr
         }
         const target = String(req.headers['x-amz-target'] ?? '');
         if (target === `${API_VERSION}.TransactWriteItems`) {
-          const answer = await lock.exclusive(() => transactWriteItems(parseJson(body), invoke));
+          const answer = await lock.exclusive(() => transactWriteItems(parseJson(body), invoke, keyNames));
           writeJson(res, answer);
           return;
         }
+        // A table made again under the same name may have other keys: forget what transactions learnt.
+        const changesTables = TABLE_CHANGES.has(target);
+        if (changesTables) keyNames.clear();
         const captured = await lock.shared(() =>
           runHandler(dynaliteHandler, { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers }, body),
         );
+        if (changesTables) keyNames.clear();
         res.writeHead(captured.status, captured.headers).end(captured.body);
       })
       .catch((error: unknown) => {

@@ -7,7 +7,9 @@
  *
  * 1. read every target item (consistent GetItem);
  * 2. evaluate every condition against the item it names, without changing it: a conditional
- *    PutItem that writes the item back as it was (and removes it again if it did not exist);
+ *    PutItem that writes the item back as it was (and removes it again if it did not exist).
+ *    `attribute_exists(#name)` and `attribute_not_exists(#name)` alone, the commonest conditions
+ *    (every ledger reservation has one), are decided from the item read in step 1 instead;
  * 3. if any condition is false, answer TransactionCanceledException with one CancellationReason
  *    per action (`ConditionalCheckFailed`, with the old item when ALL_OLD was asked for);
  * 4. otherwise apply every action in order; if dynalite rejects one (a bad update expression),
@@ -27,6 +29,12 @@ export interface WireResponse {
 /** Sends one DynamoDB operation (e.g. `GetItem`) with a JSON payload to the emulator. */
 export type InvokeOperation = (operation: string, payload: Record<string, unknown>) => Promise<WireResponse>;
 
+/**
+ * Key attribute names by table, kept between transactions so each does not describe its tables
+ * again. Whoever serves CreateTable and DeleteTable must clear it.
+ */
+export type KeyNamesByTable = Map<string, string[]>;
+
 type WireItem = Record<string, unknown>;
 
 const ACTION_KINDS = ['ConditionCheck', 'Put', 'Delete', 'Update'] as const;
@@ -43,11 +51,14 @@ interface PlannedAction {
 const MAX_ACTIONS = 100;
 
 /** Carries out one TransactWriteItems request body; see the module comment for the method. */
-export async function transactWriteItems(request: unknown, invoke: InvokeOperation): Promise<WireResponse> {
+export async function transactWriteItems(
+  request: unknown,
+  invoke: InvokeOperation,
+  keySchemas: KeyNamesByTable = new Map(),
+): Promise<WireResponse> {
   const parsed = parseActions(request);
   if (typeof parsed === 'string') return validationError(parsed);
 
-  const keySchemas = new Map<string, string[]>();
   const planned: PlannedAction[] = [];
   const seen = new Set<string>();
   for (const { kind, params } of parsed) {
@@ -149,6 +160,8 @@ async function evaluateCondition(action: PlannedAction, invoke: InvokeOperation)
     return action.kind === 'ConditionCheck' ? validationError('ConditionCheck needs a ConditionExpression') : true;
   }
   if (typeof condition !== 'string') return validationError('ConditionExpression must be a string');
+  const existence = existenceVerdict(action, condition);
+  if (existence !== undefined) return existence;
   const probe: Record<string, unknown> = {
     TableName: action.tableName,
     Item: action.oldItem ?? action.key,
@@ -168,6 +181,25 @@ async function evaluateCondition(action: PlannedAction, invoke: InvokeOperation)
   }
   if (String(outcome.body.__type).endsWith('#ConditionalCheckFailedException')) return false;
   return outcome;
+}
+
+/** `attribute_exists(#name)` or `attribute_not_exists(#name)`, the whole condition. */
+const EXISTENCE_CONDITION = /^\s*attribute_(not_)?exists\s*\(\s*(#[A-Za-z0-9_]+)\s*\)\s*$/;
+
+/**
+ * The verdict of an existence condition on one top-level attribute, from the item as read; for
+ * any other condition (or a placeholder the request does not define) undefined, and dynalite
+ * judges it.
+ */
+function existenceVerdict(action: PlannedAction, condition: string): boolean | undefined {
+  const match = EXISTENCE_CONDITION.exec(condition);
+  const placeholder = match?.[2];
+  if (match === null || placeholder === undefined) return undefined;
+  const names = action.params.ExpressionAttributeNames;
+  const name = isRecord(names) ? names[placeholder] : undefined;
+  if (typeof name !== 'string') return undefined;
+  const exists = action.oldItem?.[name] !== undefined;
+  return match[1] === undefined ? exists : !exists;
 }
 
 async function apply(action: PlannedAction, invoke: InvokeOperation): Promise<WireResponse> {
