@@ -55,12 +55,17 @@ export async function startDemo(options: DemoStartOptions): Promise<void> {
   say(previous ? `Overture: starting again on the data in ${dataDir}` : `Overture: first start; data goes to ${dataDir}`);
   say('Synthesizing the CDK app and starting the emulators (dynalite, aws-ses-v2-local, fauxqs)…');
   const summary = new RunningSummary();
+  /** Who got the first email of this start: the customer `overture why` is worth trying on. */
+  let firstEmailTo: string | undefined;
   const stack = await startLocalStack({
     dataDir,
     port: options.port,
     rate: options.rate,
     start: previous ? new Date(previous.start) : new Date(Math.floor(Date.now() / 60_000) * 60_000),
-    onSendStep: (payload, outcome) => summary.record(payload, outcome),
+    onSendStep: (payload, outcome) => {
+      if (outcome.outcome === 'sent' && outcome.channel === 'email') firstEmailTo ??= payload.customerId;
+      summary.record(payload, outcome);
+    },
     onError: (error, what) => process.stderr.write(`${what}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`),
   });
   const { runtime } = stack;
@@ -99,7 +104,7 @@ export async function startDemo(options: DemoStartOptions): Promise<void> {
   say(`  SMS outbox (JSON lines)           ${stack.smsOutbox}`);
   say(`  consent API / preference centre   ${stack.urls.api}/`);
   say('  executions by journey and state   npx overture status');
-  say('  why a customer got what they got  npx overture why demo-0001');
+  say('  why a customer got what they got  npx overture why CUSTOMER (the first email names one)');
   say('Ctrl-C stops; the next npm start goes on from here with everything kept.');
   say('');
 
@@ -113,7 +118,8 @@ export async function startDemo(options: DemoStartOptions): Promise<void> {
     const before = await count();
     while (!stopped) {
       if ((await count()) > before) {
-        say(`First email in the mailbox ${((performance.now() - began) / 1000).toFixed(1)} s after npm start.`);
+        const why = firstEmailTo === undefined ? '' : `; why it went out: npx overture why ${firstEmailTo}`;
+        say(`First email in the mailbox ${((performance.now() - began) / 1000).toFixed(1)} s after npm start${why}.`);
         return;
       }
       await realDelay(200);
