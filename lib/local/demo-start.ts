@@ -131,7 +131,7 @@ export async function startDemo(options: DemoStartOptions): Promise<void> {
       if (stopped) return;
       // Counted from the execution registry, which a restart keeps: ended ones stay counted.
       const running = runtime.stepFunctions.runningCount;
-      const ended = runtime.stepFunctions.listExecutions().length - running;
+      const ended = runtime.stepFunctions.executionCount - running;
       say(`[${runtime.now().toISOString().slice(0, 16).replace('T', ' ')} UTC] executions ${running} running, ${ended} ended · ${summary.line()}`);
     }
   };

@@ -120,10 +120,12 @@ async function readRecords(endpoint: string, tableName: string): Promise<Records
 let beforeKill: Records;
 let afterRestart: Records;
 let sentBeforeKill = 0;
+let firstRun: Demo;
 let secondRun: Demo;
 
 beforeAll(async () => {
   const first = startDemo();
+  firstRun = first;
   await waitFor(first, () => sentSoFar(first) >= 25, '25 messages');
   beforeKill = await readRunningRecords();
   sentBeforeKill = sentSoFar(first);
@@ -147,6 +149,16 @@ describe('npm start, killed mid-run and started again', () => {
     // Assess
     expect(secondRun.output).toContain('starting again on the data');
     expect(sentSoFar(secondRun)).toBeGreaterThan(sentBeforeKill);
+  });
+
+  it('names, on the first start, a customer whose email went out, for overture why', () => {
+    // Act
+    const named = /First email in the mailbox [\d.]+ s after npm start; why it went out: npx overture why (\S+)\./.exec(firstRun.output)?.[1];
+
+    // Assess
+    expect(named).toBeDefined();
+    const sentTo = [...afterRestart.sends].filter(([key, send]) => key.startsWith(`CUSTOMER#${named} `) && send.status === 'sent' && send.channel === 'email');
+    expect(sentTo.length).toBeGreaterThan(0);
   });
 
   it('loses no consent-ledger entry and no gate decision', () => {
