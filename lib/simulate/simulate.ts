@@ -42,6 +42,9 @@ import { CUSTOMER_PARTITION_PREFIX, PARTITION_KEY, SORT_KEY, SORT_KEY_PREFIXES }
 import { journeys as catalog } from '../../workflows';
 import { enterScenario } from './scenario-world';
 
+/** Work items the simulator runs at once unless told otherwise (see {@link SimulateOptions.concurrency}). */
+export const DEFAULT_SIMULATE_CONCURRENCY = 8;
+
 /** Options of {@link simulate}. */
 export interface SimulateOptions {
   /** Where the cloud assembly is written. @default `cdk.out` */
@@ -50,7 +53,8 @@ export interface SimulateOptions {
   readonly progress?: (line: string) => void;
   /**
    * Work items at once. Items of one customer never overlap and keep their order, and work across
-   * customers (scans, launches) runs alone, so the report is the same whatever this is. @default 8
+   * customers (scans, launches) runs alone, so the report is the same whatever this is.
+   * @default DEFAULT_SIMULATE_CONCURRENCY
    */
   readonly concurrency?: number;
   /** Receives the runtime once it started, before the scenario enters it (benchmarks attach counters). */
@@ -86,7 +90,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
     journeys: scenarioJourneys(scenario),
     start: new Date(scenario.start),
     seed: scenario.seed,
-    concurrency: options.concurrency ?? 8,
+    concurrency: options.concurrency ?? DEFAULT_SIMULATE_CONCURRENCY,
     outdir: options.outdir,
   });
   try {
