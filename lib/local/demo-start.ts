@@ -140,7 +140,12 @@ export async function startDemo(options: DemoStartOptions): Promise<void> {
   };
   const watchers = Promise.all([watchFirstEmail(), report()]);
   try {
-    await runUntilSignal(stack, processIO);
+    // The running summary falls silent once stopping begins; the closing line sums it up.
+    const closing = () => {
+      stopped = true;
+      return stack.close();
+    };
+    await runUntilSignal({ run: () => stack.run(), close: closing }, processIO);
   } finally {
     stopped = true;
     await watchers;
