@@ -3,6 +3,7 @@
  * compressed time (see lib/local/demo-start.ts). `npm start -- --help` lists the options.
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { CliExit } from '../lib/cli/io';
 import { startDemo, type DemoStartOptions } from '../lib/local/demo-start';
 import { DEFAULT_STACK_PORT } from '../lib/local/stack';
 
@@ -31,6 +32,11 @@ const program = new Command('npm start')
 program.parseAsync(process.argv).then(
   () => process.stdout.write('', () => process.exit(0)),
   (error: unknown) => {
+    // An exit the code expected says what to do; anything else shows where it happened.
+    if (error instanceof CliExit) {
+      process.stderr.write(`npm start: ${error.message}\n`);
+      process.exit(error.status);
+    }
     process.stderr.write(`npm start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);
   },

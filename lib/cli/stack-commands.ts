@@ -20,7 +20,9 @@ import { formatHistory, formatStatus, statusByJourney, type JourneyStatus } from
 import { readExecutionRegistry } from '../local/step-functions';
 import { CustomerIdSchema } from '../customer/model';
 import { CustomerStore } from '../store/customer-store';
+import { PortInUseError } from '../runtime/local-http-server';
 import { journeys } from '../../workflows';
+import type { LocalStack, LocalStackOptions } from '../local/stack';
 import { badInput, CliExit, EXIT_FAILURE, writeJson, type CliIO } from './io';
 import { callStack, findRunningStack } from './stack-client';
 
@@ -72,13 +74,36 @@ export interface ServeOptions extends StackCommandOptions {
   readonly rate?: number;
 }
 
+/**
+ * Refuses to start a second stack on a data folder a running one uses: both would write the same
+ * store, clock and mailbox files.
+ */
+export async function refuseSecondStack(dataDir: string): Promise<void> {
+  const running = await findRunningStack(dataDir);
+  if (running) {
+    throw new CliExit(EXIT_FAILURE, `a local stack already runs on ${dataDir} (pid ${running.pid}, ${running.api}); stop it first, or give another data folder with --data`);
+  }
+}
+
+/** Starts the local stack for a command; a taken port ends the command with a message saying what to do. */
+export async function startStackForCommand(options: LocalStackOptions): Promise<LocalStack> {
+  const { startLocalStack } = await import('../local/stack');
+  try {
+    return await startLocalStack(options);
+  } catch (error) {
+    if (!(error instanceof PortInUseError)) throw error;
+    throw new CliExit(EXIT_FAILURE, `${error.message} (another local stack or another program listens there); choose another with --port, or --port 0 for a free one`, {
+      cause: error,
+    });
+  }
+}
+
 /** `overture serve`: the stack and its HTTP endpoints until Ctrl-C; no demo traffic. */
 export async function serveCommand(io: CliIO, options: ServeOptions): Promise<void> {
-  const running = await findRunningStack(dataDirOf(options));
-  if (running) throw new CliExit(EXIT_FAILURE, `a local stack already runs on ${dataDirOf(options)} (pid ${running.pid}, ${running.api})`);
+  await refuseSecondStack(dataDirOf(options));
   io.stderr('serve: synthesizing the app and starting the emulators…\n');
-  const { DEFAULT_STACK_PORT, startLocalStack } = await import('../local/stack');
-  const stack = await startLocalStack({
+  const { DEFAULT_STACK_PORT } = await import('../local/stack');
+  const stack = await startStackForCommand({
     dataDir: dataDirOf(options),
     outdir: options.cdkOut,
     port: options.port ?? DEFAULT_STACK_PORT,

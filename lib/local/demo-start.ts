@@ -9,10 +9,9 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
-import { runUntilSignal } from '../cli/stack-commands';
+import { refuseSecondStack, runUntilSignal, startStackForCommand } from '../cli/stack-commands';
 import { processIO } from '../cli/io';
 import { buildDemo, seedDemoCustomer } from './demo';
-import { startLocalStack } from './stack';
 import { RunningSummary } from './summary';
 import { realDelay } from './virtual-clock';
 
@@ -47,6 +46,8 @@ export async function startDemo(options: DemoStartOptions): Promise<void> {
     process.stdout.write(`${line}\n`);
   };
   const dataDir = path.resolve(options.data);
+  // Before --reset: deleting the folder of a running stack would lose what it is writing.
+  await refuseSecondStack(dataDir);
   if (options.reset) await rm(dataDir, { recursive: true, force: true });
   await mkdir(dataDir, { recursive: true });
   const demoFile = path.join(dataDir, 'demo.json');
@@ -57,7 +58,7 @@ export async function startDemo(options: DemoStartOptions): Promise<void> {
   const summary = new RunningSummary();
   /** Who got the first email of this start: the customer `overture why` is worth trying on. */
   let firstEmailTo: string | undefined;
-  const stack = await startLocalStack({
+  const stack = await startStackForCommand({
     dataDir,
     port: options.port,
     rate: options.rate,

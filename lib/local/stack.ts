@@ -20,7 +20,6 @@ import { realDelay } from './virtual-clock';
 /** The default port of the stack's HTTP endpoint. */
 export const DEFAULT_STACK_PORT = 8787;
 
-
 /** Options of {@link startLocalStack}. */
 export interface LocalStackOptions {
   /** The data folder. @default `.overture` */

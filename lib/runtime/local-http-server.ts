@@ -6,6 +6,18 @@
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** Raised by {@link listenEarly} when another program already listens on the port asked for. */
+export class PortInUseError extends Error {
+  constructor(
+    readonly port: number,
+    readonly host: string,
+    options?: ErrorOptions,
+  ) {
+    super(`port ${port} on ${host} is already in use`, options);
+    this.name = 'PortInUseError';
+  }
+}
+
 /** A listening local server. */
 export interface LocalHttpServer {
   /** `http://host:port` */
@@ -15,7 +27,11 @@ export interface LocalHttpServer {
   close(): Promise<void>;
 }
 
-/** Listens on `options.host` (default 127.0.0.1) and `options.port` (default 0: a free one). */
+/**
+ * Listens on `options.host` (default 127.0.0.1) and `options.port` (default 0: a free one).
+ *
+ * @throws PortInUseError when the port is taken.
+ */
 export async function listenEarly(options: { readonly port?: number; readonly host?: string } = {}): Promise<LocalHttpServer> {
   let target: RequestListener | undefined;
   const waiting: Array<() => void> = [];
@@ -28,9 +44,11 @@ export async function listenEarly(options: { readonly port?: number; readonly ho
   });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (error: NodeJS.ErrnoException): void =>
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(options.port ?? 0, host, { cause: error }) : error);
+    server.once('error', fail);
     server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve();
     });
   });

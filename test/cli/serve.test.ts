@@ -84,6 +84,21 @@ describe('overture serve', () => {
     expect(second.stderr).toContain(`a local stack already runs on ${data}`);
   });
 
+  it('fails on a taken port with a message naming it and how to choose another, starting nothing', async () => {
+    // Prepare: the port the running stack's endpoint holds.
+    const taken = new URL(served.urls.api).port;
+    const otherData = temporaryDataDir('serve-port');
+
+    // Act
+    const second = await overture('serve', '--port', taken, '--data', otherData, '--cdk-out', cdkOut);
+
+    // Assess
+    expect(second.status).toBe(1);
+    expect(second.stderr).toContain(`port ${taken} on 127.0.0.1 is already in use`);
+    expect(second.stderr).toContain('--port 0 for a free one');
+    expect(existsSync(path.join(otherData, DATA_FILES.endpoints))).toBe(false);
+  });
+
   it('takes events from the other commands while it runs: the journey starts and the email reaches the mailbox', async () => {
     // Act
     const sent = await overture(
