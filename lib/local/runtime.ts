@@ -217,7 +217,8 @@ export class LocalRuntime {
       const sfn = ignoreServerClock(new SFNClient({ ...LOCAL_CLIENT_CONFIG, endpoint: sfnServer.endpoint, retryStrategy: retryAtOnce() }));
       stops.push(async () => sfn.destroy());
 
-      const store = new CustomerStore({ client: dynamodb, tableName });
+      // Pauses between store attempts take real time: the virtual clock stands still while work runs.
+      const store = new CustomerStore({ client: dynamodb, tableName, pause: realDelay });
       let smsSequence = 0;
       const smsOutbox = new LocalSmsOutbox(
         { originationIdentity: sendEnvironment.SMS_ORIGINATION_IDENTITY, configurationSetName: sendEnvironment.SMS_CONFIGURATION_SET },

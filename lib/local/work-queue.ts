@@ -7,8 +7,9 @@
  *   time jump in the middle of its work, and a message's `at` is the instant its step ran;
  * - work for one customer runs one item at a time, in the order it was queued, so results do not
  *   depend on how the emulators' answers interleave, and the store's optimistic-concurrency
- *   retries (which back off on timers) never start. With `concurrency: 1` (the simulator), the
- *   whole process runs one item at a time, in FIFO order.
+ *   retries do not start in normal running (they can after a crash left a local transaction half
+ *   applied; their pauses then take real time, see runtime.ts). With `concurrency: 1`, the whole
+ *   process runs one item at a time, in FIFO order.
  */
 
 interface QueuedWork {

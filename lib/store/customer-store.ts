@@ -80,13 +80,20 @@ import {
   SORT_KEY_PREFIXES,
   TTL_ATTRIBUTE,
 } from './table-design';
-import { conditionFailedAt, transactWrite } from './transact-write';
+import { conditionFailedAt, timerPause, transactWrite, type Pause } from './transact-write';
 
 export interface CustomerStoreOptions {
   /** The DynamoDB client; its endpoint may point at dynalite. */
   readonly client: DynamoDBClient;
   /** The customer table, created from `customerTableDefinition` (or the CDK data construct). */
   readonly tableName: string;
+  /**
+   * Waits `ms` milliseconds of real time between attempts, after losing to a concurrent writer.
+   * The local runtime passes a wait that its virtual clock does not govern: that clock stands
+   * still while work is in flight, so a pause on it would never end.
+   * @default - a `setTimeout` timer
+   */
+  readonly pause?: Pause;
 }
 
 /** The rolling window of the frequency cap; older sends are pruned from the frequency item. */
@@ -137,10 +144,17 @@ export interface CustomerImport {
 export class CustomerStore {
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
+  private readonly pause: Pause;
 
   constructor(options: CustomerStoreOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
+    this.pause = options.pause ?? timerPause;
+  }
+
+  /** A short random pause after losing to a concurrent writer, so the losers do not collide again in step. */
+  private backOff(attempt: number): Promise<void> {
+    return this.pause(Math.random() * 5 * Math.min(attempt, 8));
   }
 
   /**
@@ -227,7 +241,7 @@ export class CustomerStore {
     };
     const what = `record ${channel}/${topic} consent of customer ${id}`;
     return this.guard(what, async () => {
-      const result = await transactWrite(this.client, [{ Put: ledgerPut }, { Put: statePut }], what);
+      const result = await transactWrite(this.client, [{ Put: ledgerPut }, { Put: statePut }], what, this.pause);
       if (result.committed) return { ledger: 'appended', state: 'updated' };
       const duplicate = conditionFailedAt(result, 0);
       const stale = conditionFailedAt(result, 1);
@@ -347,6 +361,7 @@ export class CustomerStore {
           this.client,
           actions.map(({ put }) => ({ Put: put })),
           what,
+          this.pause,
         );
         if (result.committed) return { changed, late, unchanged };
         // A failed history condition means that change is already recorded: leave it out and
@@ -355,7 +370,7 @@ export class CustomerStore {
           const key = action.put.Item?.[SORT_KEY]?.S;
           if (action.role === 'history' && conditionFailedAt(result, index) && key !== undefined) recorded.add(key);
         });
-        await backOff(attempt);
+        await this.backOff(attempt);
       }
       throw new StoreContentionError(`${what}: concurrent writers kept winning`);
     });
@@ -414,7 +429,7 @@ export class CustomerStore {
     }
     const what = `reserve send ${idempotencyKey} of customer ${customerId}`;
     return this.guard(what, async () => {
-      const result = await transactWrite(this.client, actions, what);
+      const result = await transactWrite(this.client, actions, what, this.pause);
       if (result.committed) return { kind: 'reserved', entry };
       if (conditionFailedAt(result, 0)) {
         // ALL_OLD hands back the existing entry; read it only if the service left it out.
@@ -488,9 +503,10 @@ export class CustomerStore {
             },
           ],
           what,
+          this.pause,
         );
         if (result.committed) return failed;
-        await backOff(attempt);
+        await this.backOff(attempt);
       }
       throw new StoreContentionError(`${what}: concurrent writers kept winning`);
     });
@@ -526,9 +542,9 @@ export class CustomerStore {
           const sends = frequency.sends.filter((send) => send.key !== key);
           actions.push({ Put: this.frequencyPut(id, { sends, version: frequency.version + 1 }, frequency.version) });
         }
-        const result = await transactWrite(this.client, actions, what);
+        const result = await transactWrite(this.client, actions, what, this.pause);
         if (result.committed) return true;
-        await backOff(attempt);
+        await this.backOff(attempt);
       }
       throw new StoreContentionError(`${what}: concurrent writers kept winning`);
     });
@@ -670,7 +686,7 @@ export class CustomerStore {
       let requests = items.slice(first, first + BATCH_WRITE_LIMIT).map((Item) => ({ PutRequest: { Item } }));
       for (let attempt = 1; requests.length > 0; attempt += 1) {
         if (attempt > OPTIMISTIC_ATTEMPTS) throw new StoreContentionError(`import customer ${customerId}: writes kept coming back unprocessed`);
-        if (attempt > 1) await backOff(attempt - 1);
+        if (attempt > 1) await this.backOff(attempt - 1);
         const { UnprocessedItems } = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: requests } }));
         requests = (UnprocessedItems?.[this.tableName] ?? []).flatMap((request) => (request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item } }] : []));
       }
@@ -836,10 +852,6 @@ function sortByTime(sends: CountedSend[]): CountedSend[] {
   return sends.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.key.localeCompare(b.key));
 }
 
-/** A short random pause after losing to a concurrent writer, so the losers do not collide again in step. */
-function backOff(attempt: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * Math.min(attempt, 8)));
-}
 
 function sameValue(a: AttributeValue, b: AttributeValue): boolean {
   return JSON.stringify(a) === JSON.stringify(b);

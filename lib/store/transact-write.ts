@@ -8,6 +8,12 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CustomerStoreError, StoreContentionError } from './errors';
 
+/** Waits `ms` milliseconds: how the store pauses between attempts (see `CustomerStoreOptions.pause`). */
+export type Pause = (ms: number) => Promise<void>;
+
+/** The pause of AWS and of tests: a `setTimeout` timer. */
+export const timerPause: Pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** Committed, or cancelled with one reason per action (in the order given). */
 export type TransactionResult =
   | { readonly committed: true }
@@ -25,6 +31,7 @@ export async function transactWrite(
   client: DynamoDBClient,
   items: TransactWriteItem[],
   what: string,
+  pause: Pause = timerPause,
 ): Promise<TransactionResult> {
   for (let attempt = 1; ; attempt += 1) {
     try {
@@ -45,7 +52,7 @@ export async function transactWrite(
           cause: error,
         });
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+      await pause(Math.random() * 20 * attempt);
     }
   }
 }
