@@ -6,9 +6,21 @@ import {
   QueryCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
+  type DynamoDBClient,
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
-import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startLocalDynamoDB } from '../../lib/store/local/local-dynamodb';
+import {
+  restoreItems,
+  transactWriteItems,
+  type InvokeOperation,
+  type ItemBefore,
+  type TransactionJournal,
+} from '../../lib/store/local/transact-write-items';
+import { createCustomerTable, localDynamoDBClient, startDynalite, type DynaliteHarness } from '../support/dynalite';
 
 let dynamo: DynaliteHarness;
 let tableName: string;
@@ -234,5 +246,138 @@ describe('TransactWriteItems on the local endpoint', () => {
     );
     expect(Items?.map((item) => item.sk?.S).sort()).toEqual([`attempt-${winners[0]}`, 'lock']);
     expect((await getItem('t6', 'lock'))?.winner).toEqual({ N: String(winners[0]) });
+  });
+});
+
+describe('TransactWriteItems on a local endpoint kept on disk', () => {
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'overture-local-dynamodb-'));
+  const store = path.join(folder, 'dynamodb');
+  const journal = `${store}.transaction.json`;
+
+  /** Starts the endpoint on the folder, runs `work` with a client, and stops it. */
+  async function onDisk<T>(work: (client: DynamoDBClient, endpoint: string) => Promise<T>): Promise<T> {
+    const local = await startLocalDynamoDB({ path: store });
+    const client = localDynamoDBClient(local.endpoint);
+    try {
+      return await work(client, local.endpoint);
+    } finally {
+      client.destroy();
+      await local.close();
+    }
+  }
+
+  /** One DynamoDB operation sent as JSON over HTTP, as the transaction code sends them. */
+  const wireInvoke =
+    (endpoint: string): InvokeOperation =>
+    async (operation, payload) => {
+      const response = await fetch(endpoint, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amz-target': `DynamoDB_20120810.${operation}`,
+          'x-amz-date': '20260101T000000Z',
+          authorization: 'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=local',
+        },
+        body: JSON.stringify(payload),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+
+  const read = (client: DynamoDBClient, table: string, pk: string, sk: string) =>
+    client.send(new GetItemCommand({ TableName: table, Key: key(pk, sk), ConsistentRead: true })).then((answer) => answer.Item);
+
+  it('keeps no journal once a transaction is applied', async () => {
+    // Act
+    const table = await onDisk(async (client) => {
+      const name = await createCustomerTable(client, 'journal');
+      await client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Put: { TableName: name, Item: { ...key('j1', 'a'), v: { S: '1' } } } },
+            { Put: { TableName: name, Item: { ...key('j1', 'b'), v: { S: '1' } }, ConditionExpression: 'attribute_not_exists(pk)' } },
+          ],
+        }),
+      );
+      return name;
+    });
+
+    // Assess
+    expect(existsSync(journal)).toBe(false);
+    await onDisk(async (client) => {
+      expect((await read(client, table, 'j1', 'a'))?.v).toEqual({ S: '1' });
+      expect((await read(client, table, 'j1', 'b'))?.v).toEqual({ S: '1' });
+    });
+  });
+
+  it('writes down, before applying, exactly what undoes the transaction', async () => {
+    // Prepare
+    await onDisk(async (client, endpoint) => {
+      const name = await createCustomerTable(client, 'journal');
+      await client.send(new PutItemCommand({ TableName: name, Item: { ...key('j4', 'a'), v: { S: '1' } } }));
+      let before: readonly ItemBefore[] = [];
+      const recording: TransactionJournal = { begin: (items) => void (before = items), end: () => undefined };
+      const invoke = wireInvoke(endpoint);
+      const request = {
+        TransactItems: [
+          { Put: { TableName: name, Item: { ...key('j4', 'a'), v: { S: '2' } } } },
+          { Put: { TableName: name, Item: { ...key('j4', 'c'), v: { S: '2' } } } },
+          { ConditionCheck: { TableName: name, Key: key('j4', 'b'), ConditionExpression: 'attribute_not_exists(pk)' } },
+        ],
+      };
+
+      // Act
+      const answer = await transactWriteItems(request, invoke, new Map(), recording);
+      await restoreItems(before, invoke);
+
+      // Assess
+      expect(answer.status).toBe(200);
+      expect(before).toHaveLength(2);
+      expect((await read(client, name, 'j4', 'a'))?.v).toEqual({ S: '1' });
+      expect(await read(client, name, 'j4', 'c')).toBeUndefined();
+    });
+  });
+
+  it('undoes, at the next start, a transaction a killed process left half applied', async () => {
+    // Prepare: item `a` written as version 1, then a transaction's first two writes without its end:
+    // `a` rewritten and `c` created, with the journal saying how they were before.
+    const table = await onDisk(async (client) => {
+      const name = await createCustomerTable(client, 'journal');
+      await client.send(new PutItemCommand({ TableName: name, Item: { ...key('j2', 'a'), v: { S: '1' } } }));
+      await client.send(new PutItemCommand({ TableName: name, Item: { ...key('j2', 'a'), v: { S: '2' } } }));
+      await client.send(new PutItemCommand({ TableName: name, Item: { ...key('j2', 'c'), v: { S: '2' } } }));
+      return name;
+    });
+    writeFileSync(
+      journal,
+      JSON.stringify([
+        { tableName: table, key: key('j2', 'a'), item: { ...key('j2', 'a'), v: { S: '1' } } },
+        { tableName: table, key: key('j2', 'c') },
+      ]),
+    );
+
+    // Act
+    const [a, c] = await onDisk((client) => Promise.all([read(client, table, 'j2', 'a'), read(client, table, 'j2', 'c')]));
+
+    // Assess
+    expect(a?.v).toEqual({ S: '1' });
+    expect(c).toBeUndefined();
+    expect(existsSync(journal)).toBe(false);
+  });
+
+  it('drops a journal cut short while it was written: nothing had been applied yet', async () => {
+    // Prepare
+    const table = await onDisk(async (client) => {
+      const name = await createCustomerTable(client, 'journal');
+      await client.send(new PutItemCommand({ TableName: name, Item: { ...key('j3', 'a'), v: { S: '1' } } }));
+      return name;
+    });
+    writeFileSync(journal, `[{"tableName":"${table}","key":{"pk":{"S":"j3"`);
+
+    // Act
+    const a = await onDisk((client) => read(client, table, 'j3', 'a'));
+
+    // Assess
+    expect(a?.v).toEqual({ S: '1' });
+    expect(existsSync(journal)).toBe(false);
   });
 });

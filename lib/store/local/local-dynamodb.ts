@@ -6,15 +6,28 @@
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
 import dynalite from 'dynalite';
 import { SharedExclusiveLock } from './shared-exclusive-lock';
-import { transactWriteItems, type KeyNamesByTable, type WireResponse } from './transact-write-items';
+import {
+  restoreItems,
+  transactWriteItems,
+  type ItemBefore,
+  type KeyNamesByTable,
+  type InvokeOperation,
+  type TransactionJournal,
+  type WireResponse,
+} from './transact-write-items';
 
 export interface LocalDynamoDBOptions {
-  /** LevelDB folder that keeps the data across restarts. @default - in memory */
+  /**
+   * LevelDB folder that keeps the data across restarts. Transactions then keep their undo journal
+   * in `<path>.transaction.json`, and a start first undoes one that a killed process left half done.
+   * @default - in memory
+   */
   readonly path?: string;
   /** @default '127.0.0.1' */
   readonly host?: string;
@@ -45,6 +58,8 @@ export async function startLocalDynamoDB(options: LocalDynamoDBOptions = {}): Pr
   const keyNames: KeyNamesByTable = new Map();
   const invoke = (operation: string, payload: Record<string, unknown>): Promise<WireResponse> =>
     callDynalite(dynaliteHandler, operation, payload);
+  const journal = options.path === undefined ? undefined : fileJournal(`${options.path}.transaction.json`);
+  await journal?.undoUnfinished(invoke);
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     readBody(req)
@@ -55,7 +70,7 @@ export async function startLocalDynamoDB(options: LocalDynamoDBOptions = {}): Pr
         }
         const target = String(req.headers['x-amz-target'] ?? '');
         if (target === `${API_VERSION}.TransactWriteItems`) {
-          const answer = await lock.exclusive(() => transactWriteItems(parseJson(body), invoke, keyNames));
+          const answer = await lock.exclusive(() => transactWriteItems(parseJson(body), invoke, keyNames, journal));
           writeJson(res, answer);
           return;
         }
@@ -92,6 +107,28 @@ export async function startLocalDynamoDB(options: LocalDynamoDBOptions = {}): Pr
         server.closeAllConnections();
         server.close((error?: Error) => (error ? reject(error) : resolve()));
       }),
+  };
+}
+
+/**
+ * A transaction journal in one file. It is written whole before the first action is applied, so a
+ * file that does not parse is one a kill cut short before anything was applied, and is dropped.
+ */
+function fileJournal(file: string): TransactionJournal & { undoUnfinished(invoke: InvokeOperation): Promise<void> } {
+  return {
+    begin: (before) => writeFileSync(file, JSON.stringify(before)),
+    end: () => rmSync(file, { force: true }),
+    async undoUnfinished(invoke) {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        return;
+      }
+      const before = parseJson(text);
+      if (Array.isArray(before)) await restoreItems(before as ItemBefore[], invoke);
+      rmSync(file, { force: true });
+    },
   };
 }
 

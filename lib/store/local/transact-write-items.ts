@@ -15,6 +15,10 @@
  * 4. otherwise apply every action in order; if dynalite rejects one (a bad update expression),
  *    restore every item already written and answer that error.
  *
+ * With a {@link TransactionJournal} (a store kept on disk), the items as they were before step 4
+ * are written down first and forgotten once every action is applied, so a process killed in the
+ * middle of step 4 leaves what the next start needs to undo the transaction: all or nothing.
+ *
  * The caller runs this while no other request is served (see SharedExclusiveLock), which is
  * what makes the steps above atomic and isolated from the outside. ClientRequestToken is
  * accepted and ignored.
@@ -37,6 +41,22 @@ export type KeyNamesByTable = Map<string, string[]>;
 
 type WireItem = Record<string, unknown>;
 
+/** An item as it was before a transaction wrote it: absent (`item` undefined) or its attributes. */
+export interface ItemBefore {
+  readonly tableName: string;
+  readonly key: WireItem;
+  readonly item?: WireItem;
+}
+
+/**
+ * Where a transaction writes down the items it is about to change, and forgets them once it has
+ * changed them all (see the module comment).
+ */
+export interface TransactionJournal {
+  begin(before: readonly ItemBefore[]): void;
+  end(): void;
+}
+
 const ACTION_KINDS = ['ConditionCheck', 'Put', 'Delete', 'Update'] as const;
 type ActionKind = (typeof ACTION_KINDS)[number];
 
@@ -55,6 +75,7 @@ export async function transactWriteItems(
   request: unknown,
   invoke: InvokeOperation,
   keySchemas: KeyNamesByTable = new Map(),
+  journal?: TransactionJournal,
 ): Promise<WireResponse> {
   const parsed = parseActions(request);
   if (typeof parsed === 'string') return validationError(parsed);
@@ -119,16 +140,31 @@ export async function transactWriteItems(
     };
   }
 
+  journal?.begin(itemsBefore(planned));
   const applied: PlannedAction[] = [];
   for (const action of planned) {
     const outcome = await apply(action, invoke);
     if (outcome.status !== 200) {
-      await restore(applied, invoke);
+      // Dynalite accepts its own items back.
+      await restoreItems(itemsBefore(applied), invoke);
+      journal?.end();
       return outcome;
     }
     applied.push(action);
   }
+  journal?.end();
   return { status: 200, body: {} };
+}
+
+/** Puts the items back as `before` says they were (the undo of a transaction a crash cut short). */
+export async function restoreItems(before: readonly ItemBefore[], invoke: InvokeOperation): Promise<void> {
+  for (const { tableName, key, item } of [...before].reverse()) {
+    const outcome =
+      item === undefined
+        ? await invoke('DeleteItem', { TableName: tableName, Key: key })
+        : await invoke('PutItem', { TableName: tableName, Item: item });
+    if (outcome.status !== 200) throw new Error(`restoring an item of ${tableName} failed: ${JSON.stringify(outcome.body)}`);
+  }
 }
 
 function parseActions(request: unknown): Array<{ kind: ActionKind; params: Record<string, unknown> }> | string {
@@ -217,16 +253,11 @@ async function apply(action: PlannedAction, invoke: InvokeOperation): Promise<Wi
   }
 }
 
-/** Puts back the items of already-applied actions; dynalite accepts its own items back. */
-async function restore(applied: PlannedAction[], invoke: InvokeOperation): Promise<void> {
-  for (const action of applied.reverse()) {
-    if (action.kind === 'ConditionCheck') continue;
-    if (action.oldItem === undefined) {
-      await invoke('DeleteItem', { TableName: action.tableName, Key: action.key });
-    } else {
-      await invoke('PutItem', { TableName: action.tableName, Item: action.oldItem });
-    }
-  }
+/** The items the actions write, as they were before. */
+function itemsBefore(actions: readonly PlannedAction[]): ItemBefore[] {
+  return actions
+    .filter((action) => action.kind !== 'ConditionCheck')
+    .map((action) => ({ tableName: action.tableName, key: action.key, item: action.oldItem }));
 }
 
 /** The entries of an expression-attribute map that `expression` refers to (dynalite rejects unused ones). */
