@@ -1,4 +1,7 @@
-/** The files a persisted local stack keeps in its data folder (`.overture/`). */
+/** The files a persisted local stack keeps in its data folder (`.overture/`), and how they are written. */
+import { rename, writeFile } from 'node:fs/promises';
+
+/** The files a persisted local stack keeps in its data folder. */
 export const DATA_FILES = {
   /** dynalite's LevelDB folder: every customer record, the send ledger, decisions. */
   dynamodb: 'dynamodb',
@@ -17,3 +20,16 @@ export const DATA_FILES = {
   /** What offline commands need to read the data (the customer table's name). */
   stack: 'stack.json',
 } as const;
+
+let temporaries = 0;
+
+/**
+ * Writes `text` to `file` so that a process killed mid-write leaves the previous copy whole: a
+ * temporary file of its own (two saves of one file may overlap), then a rename over the old one.
+ */
+export async function writeDataFile(file: string, text: string): Promise<void> {
+  temporaries += 1;
+  const temporary = `${file}.${process.pid}-${temporaries}.tmp`;
+  await writeFile(temporary, text, 'utf8');
+  await rename(temporary, file);
+}

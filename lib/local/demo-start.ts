@@ -6,11 +6,12 @@
  * a running summary until Ctrl-C. A second start reuses the data and goes on from the saved
  * virtual time; demo events already played are not played again (and replaying one changes nothing).
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
 import { refuseSecondStack, runUntilSignal, startStackForCommand } from '../cli/stack-commands';
 import { processIO } from '../cli/io';
+import { writeDataFile } from './data-files';
 import { buildDemo, seedDemoCustomer } from './demo';
 import { RunningSummary } from './summary';
 import { realDelay } from './virtual-clock';
@@ -73,13 +74,13 @@ export async function startDemo(options: DemoStartOptions): Promise<void> {
   await summary.loadFrom(runtime.clients.dynamodb, runtime.tableName);
 
   const state: DemoState = previous ?? { seed: options.seed, customers: options.customers, start: runtime.now().toISOString(), seeded: false };
-  await writeFile(demoFile, JSON.stringify(state), 'utf8');
+  await writeDataFile(demoFile, JSON.stringify(state));
   const demo = buildDemo(state.customers, state.seed);
   const start = new Date(state.start);
   if (!state.seeded) {
     say(`Seeding ${demo.customers.length} demo customers (consents with proof, preferences, time zones, channels)…`);
     for (const customer of demo.customers) await runtime.work.run(customer.id, () => seedDemoCustomer(runtime.store, customer, start));
-    await writeFile(demoFile, JSON.stringify({ ...state, seeded: true }), 'utf8');
+    await writeDataFile(demoFile, JSON.stringify({ ...state, seeded: true }));
   }
   const from = runtime.clock.nowMs() - REPLAY_MARGIN_MS;
   let scheduled = 0;

@@ -4,8 +4,9 @@
  * them back when it starts. (The send ledger in DynamoDB is the record of what was sent; this is
  * only so the mailbox a person looks at still shows it.)
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { getStoreReadonly, saveEmail, type Email } from 'aws-ses-v2-local/dist/store';
+import { writeDataFile } from './data-files';
 
 /** Puts the emails saved in `file` back into the emulator's (empty) store. */
 export async function restoreMailbox(file: string): Promise<number> {
@@ -28,7 +29,5 @@ export async function restoreMailbox(file: string): Promise<number> {
 
 /** Writes the emulator's emails to `file` (atomically: a kill mid-write leaves the previous copy). */
 export async function saveMailbox(file: string): Promise<void> {
-  const temporary = `${file}.tmp`;
-  await writeFile(temporary, JSON.stringify(getStoreReadonly().emails), 'utf8');
-  await rename(temporary, file);
+  await writeDataFile(file, JSON.stringify(getStoreReadonly().emails));
 }

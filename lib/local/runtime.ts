@@ -39,7 +39,7 @@ import type { LinkConfig } from '../unsubscribe';
 import { CATALOG } from '../../workflows';
 import { parseAudienceCsv } from './audience-csv';
 import { ignoreServerClock, LOCAL_CLIENT_CONFIG, localDynamoDBClientFor, retryAtOnce } from './clients';
-import { DATA_FILES } from './data-files';
+import { DATA_FILES, writeDataFile } from './data-files';
 import { startDynamoDBEmulator, startSesEmulator, startSqsS3Emulator, type RunningEmulator, type SesEmulator } from './emulators';
 import { resolveEnvironment, type LocalValue } from './local-values';
 import { Scheduler, type AgendaItem } from './scheduler';
@@ -314,7 +314,7 @@ export class LocalRuntime {
       const interrupted = await stepFunctions.loadRegistry();
       if (options.resumeInterrupted ?? true) for (const record of interrupted) stepFunctions.resume(record);
       if (dataDir !== undefined) {
-        await writeFile(path.join(dataDir, DATA_FILES.stack), `${JSON.stringify({ tableName }, null, 2)}\n`, 'utf8');
+        await writeDataFile(path.join(dataDir, DATA_FILES.stack), `${JSON.stringify({ tableName }, null, 2)}\n`);
       }
       return runtime;
     } catch (error) {
@@ -449,7 +449,7 @@ export class LocalRuntime {
 
   private async saveClock(): Promise<void> {
     if (this.options.dataDir === undefined || this.closed) return;
-    await writeFile(path.join(this.options.dataDir, DATA_FILES.clock), JSON.stringify({ now: this.clock.now().toISOString() }), 'utf8');
+    await writeDataFile(path.join(this.options.dataDir, DATA_FILES.clock), JSON.stringify({ now: this.clock.now().toISOString() }));
   }
 }
 
