@@ -1,7 +1,7 @@
-/** The files a persisted local stack keeps in its data folder (`.overture/`), and how they are written. */
+/** A persisted local stack's data folder (`.overture/`): the files it keeps, and how they are written. */
 import { rename, writeFile } from 'node:fs/promises';
 
-/** The files a persisted local stack keeps in its data folder. */
+/** The files in the data folder. */
 export const DATA_FILES = {
   /** dynalite's LevelDB folder: every customer record, the send ledger, decisions. */
   dynamodb: 'dynamodb',

@@ -852,7 +852,6 @@ function sortByTime(sends: CountedSend[]): CountedSend[] {
   return sends.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.key.localeCompare(b.key));
 }
 
-
 function sameValue(a: AttributeValue, b: AttributeValue): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
