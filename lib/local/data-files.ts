@@ -27,9 +27,9 @@ let temporaries = 0;
  * Writes `text` to `file` so that a process killed mid-write leaves the previous copy whole: a
  * temporary file of its own (two saves of one file may overlap), then a rename over the old one.
  */
-export async function writeDataFile(file: string, text: string): Promise<void> {
+export async function writeDataFile(file: string, text: string, options: { readonly mode?: number } = {}): Promise<void> {
   temporaries += 1;
   const temporary = `${file}.${process.pid}-${temporaries}.tmp`;
-  await writeFile(temporary, text, 'utf8');
+  await writeFile(temporary, text, { encoding: 'utf8', mode: options.mode });
   await rename(temporary, file);
 }

@@ -10,8 +10,7 @@
  *   restart; executions that were running carry on under their own names from the last Wait
  *   they entered (see step-functions.ts), and the send ledger keeps every step to one message.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CreateTableCommand, ResourceInUseException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -40,6 +39,7 @@ import { CATALOG } from '../../workflows';
 import { parseAudienceCsv } from './audience-csv';
 import { ignoreServerClock, LOCAL_CLIENT_CONFIG, localDynamoDBClientFor, retryAtOnce } from './clients';
 import { DATA_FILES, writeDataFile } from './data-files';
+import { localLinkSecret } from './link-secret';
 import { startDynamoDBEmulator, startSesEmulator, startSqsS3Emulator, type RunningEmulator, type SesEmulator } from './emulators';
 import { resolveEnvironment, type LocalValue } from './local-values';
 import { Scheduler, type AgendaItem } from './scheduler';
@@ -231,7 +231,7 @@ export class LocalRuntime {
       const delivery: DeliveryPorts = {
         store,
         templates: loadTemplateCatalog(sendEnvironment.TEMPLATES_DIR),
-        links: { baseUrl: sendEnvironment.PUBLIC_BASE_URL, secret: await linkSecret(dataDir, options.seed) },
+        links: { baseUrl: sendEnvironment.PUBLIC_BASE_URL, secret: await localLinkSecret(dataDir, options.seed) },
         senders: {
           email: new SesEmailSender(sesClient, { fromEmailAddress: sendEnvironment.FROM_EMAIL_ADDRESS, configurationSetName: sendEnvironment.SES_CONFIGURATION_SET }),
           sms: smsOutbox,
@@ -513,19 +513,6 @@ function sendFunctionOf(resources: LocalResources): string | undefined {
     }
   }
   return undefined;
-}
-
-/** The link-signing secret: kept in the data folder, or derived from the seed in memory. */
-async function linkSecret(dataDir: string | undefined, seed: number | undefined): Promise<string> {
-  if (dataDir === undefined) return `overture-local-link-secret-${seed ?? 0}-0123456789abcdef`;
-  const file = path.join(dataDir, DATA_FILES.linkSecret);
-  try {
-    return (await readFile(file, 'utf8')).trim();
-  } catch {
-    const secret = randomBytes(32).toString('hex');
-    await writeFile(file, secret, { encoding: 'utf8', mode: 0o600 });
-    return secret;
-  }
 }
 
 async function readSavedClock(file: string): Promise<Date | undefined> {
