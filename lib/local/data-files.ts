@@ -1,5 +1,5 @@
 /** A persisted local stack's data folder (`.overture/`): the files it keeps, and how they are written. */
-import { rename, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
 
 /** The files in the data folder. */
 export const DATA_FILES = {
@@ -32,4 +32,16 @@ export async function writeDataFile(file: string, text: string, options: { reado
   const temporary = `${file}.${process.pid}-${temporaries}.tmp`;
   await writeFile(temporary, text, { encoding: 'utf8', mode: options.mode });
   await rename(temporary, file);
+}
+
+/**
+ * Ends the last line of a JSON-lines file (the execution registry, the SMS outbox) when a kill cut
+ * it short, so the next line appended starts a line of its own instead of being lost with it.
+ */
+export async function endLastLine(file: string): Promise<void> {
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return '';
+    throw error;
+  });
+  if (text !== '' && !text.endsWith('\n')) await appendFile(file, '\n', 'utf8');
 }

@@ -38,7 +38,7 @@ import type { LinkConfig } from '../unsubscribe';
 import { CATALOG } from '../../workflows';
 import { parseAudienceCsv } from './audience-csv';
 import { ignoreServerClock, LOCAL_CLIENT_CONFIG, localDynamoDBClientFor, retryAtOnce } from './clients';
-import { DATA_FILES, writeDataFile } from './data-files';
+import { DATA_FILES, endLastLine, writeDataFile } from './data-files';
 import { localLinkSecret } from './link-secret';
 import { startDynamoDBEmulator, startSesEmulator, startSqsS3Emulator, type RunningEmulator, type SesEmulator } from './emulators';
 import { resolveEnvironment, type LocalValue } from './local-values';
@@ -220,6 +220,7 @@ export class LocalRuntime {
       // Pauses between store attempts take real time: the virtual clock stands still while work runs.
       const store = new CustomerStore({ client: dynamodb, tableName, pause: realDelay });
       let smsSequence = 0;
+      if (dataDir !== undefined) await endLastLine(path.join(dataDir, DATA_FILES.smsOutbox));
       const smsOutbox = new LocalSmsOutbox(
         { originationIdentity: sendEnvironment.SMS_ORIGINATION_IDENTITY, configurationSetName: sendEnvironment.SMS_CONFIGURATION_SET },
         {

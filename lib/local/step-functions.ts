@@ -22,6 +22,7 @@ import path from 'node:path';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import * as z from 'zod';
 import type { AslDefinition, JsonValue } from '../journeys/asl';
+import { endLastLine } from './data-files';
 
 /** An execution's status, as `DescribeExecution` reports it. */
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
@@ -166,7 +167,7 @@ export class LocalStepFunctions {
   async loadRegistry(): Promise<ExecutionRecord[]> {
     const file = this.options.registryFile;
     if (file === undefined) return [];
-    await endLastLine(file);
+    await endLastLine(file); // a kill may have cut the last record short
     for (const record of await readExecutionRegistry(file)) this.executions.set(record.name, record);
     return [...this.executions.values()].filter((record) => record.status === 'RUNNING');
   }
@@ -348,18 +349,6 @@ export class LocalStepFunctions {
       await appendFile(file, line, 'utf8');
     });
   }
-}
-
-/**
- * Ends the registry's last line when a kill cut it short, so the next record appended starts a
- * line of its own instead of being lost with the broken one.
- */
-async function endLastLine(file: string): Promise<void> {
-  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return '';
-    throw error;
-  });
-  if (text !== '' && !text.endsWith('\n')) await appendFile(file, '\n', 'utf8');
 }
 
 /**
