@@ -13,7 +13,7 @@
  * afterAll(() => dynamo.stop());
  * ```
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { startLocalDynamoDB } from '../../lib/store/local/local-dynamodb';
 import { customerTableDefinition } from '../../lib/store/table-design';
@@ -58,7 +58,13 @@ export function localDynamoDBClient(endpoint: string): DynamoDBClient {
 export async function createCustomerTable(client: DynamoDBClient, label = 'customers'): Promise<string> {
   const tableName = `${label}-${process.pid}-${randomBytes(4).toString('hex')}`;
   await client.send(new CreateTableCommand(customerTableDefinition(tableName)));
-  return tableName;
+  // dynalite marks the table ACTIVE a moment later (later still when it keeps the table on disk);
+  // each look is a round trip, so no pause is needed between them.
+  for (let look = 1; look <= 1000; look += 1) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return tableName;
+  }
+  throw new Error(`table ${tableName} did not become ACTIVE`);
 }
 
 /** One request seen by a RequestCounter. */
