@@ -13,7 +13,7 @@ import { temporaryDataDir } from './support';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/** `npm start ARGS…` as its script runs it; resolves with its exit status and what it printed. */
+/** `npm start ARGS…` as its script runs it: its exit status and what it printed on stderr. */
 function npmStart(...args: string[]): { status: number | null; stderr: string } {
   const child = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/start.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
   return { status: child.status, stderr: child.stderr };
