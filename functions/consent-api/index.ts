@@ -5,7 +5,6 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { PROVIDER_CLIENT_CONFIG } from '../../lib/channels/port';
 import {
@@ -16,29 +15,24 @@ import {
   type ApiGatewayV2Handler,
 } from '../../lib/consent-api';
 import { readEnvironment } from '../../lib/runtime/environment';
+import { buildOnce, readLinkSecret } from '../../lib/runtime/link-secret';
 import { observability, observedHandler } from '../../lib/runtime/observability';
 
 const tools = observability('consent-api');
 const env = readEnvironment(ConsentApiEnvironmentSchema);
 const clients = { dynamodb: new DynamoDBClient({}), ses: new SESv2Client({ ...PROVIDER_CLIENT_CONFIG }) };
-let api: Promise<ApiGatewayV2Handler> | undefined;
 
-async function buildApi(): Promise<ApiGatewayV2Handler> {
-  const secret = await getSecret(env.LINK_SECRET_ID, { maxAge: 300 });
-  if (typeof secret !== 'string' || secret.length === 0) throw new Error(`secret ${env.LINK_SECRET_ID} holds no link-signing key`);
-  return createConsentApiHandler(consentApiDependencies(env, clients, secret), {
+/** The API, built once per instance (a failed secret read is retried by the next request). */
+const api = buildOnce(async (): Promise<ApiGatewayV2Handler> =>
+  createConsentApiHandler(consentApiDependencies(env, clients, await readLinkSecret(env.LINK_SECRET_ID)), {
     rateLimit: rateLimitOf(env),
     logError: (error) => tools.logger.error('consent api request failed', error instanceof Error ? error : String(error)),
-  });
-}
+  }),
+);
 
-/** Builds the API once per instance (a failed secret read is retried by the next request), then routes. */
+/** Routes the request through the API. */
 export async function consentApi(event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyResultV2> {
-  api ??= buildApi().catch((error: unknown) => {
-    api = undefined;
-    throw error;
-  });
-  return (await api)(event, context);
+  return (await api())(event, context);
 }
 
 export const handler = observedHandler(tools, consentApi);

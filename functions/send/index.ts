@@ -2,28 +2,20 @@
  * The send function: one journey Send step. Wiring only; the work is `deliverMessage`.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { parse } from 'zod';
 import { deliverMessage, type DeliveryOutcome, type DeliveryPorts } from '../../lib/delivery/deliver-message';
 import { awsSendClients, channelSenders, deliveryPorts, SendEnvironmentSchema } from '../../lib/delivery/send-environment';
 import { toStepResult } from '../../lib/delivery/step-result';
 import { SendStepPayloadSchema, type SendStepResult } from '../../lib/journeys/send-contract';
 import { readEnvironment } from '../../lib/runtime/environment';
+import { buildOnce, readLinkSecret } from '../../lib/runtime/link-secret';
 import { observability, observedHandler } from '../../lib/runtime/observability';
 
 const tools = observability('send');
 const env = readEnvironment(SendEnvironmentSchema);
 const clients = awsSendClients();
 const senders = channelSenders(env, clients);
-let ports: Promise<DeliveryPorts> | undefined;
-
-async function loadPorts(): Promise<DeliveryPorts> {
-  const secret = await getSecret(env.LINK_SECRET_ID, { maxAge: 300 });
-  if (typeof secret !== 'string' || secret.length === 0) {
-    throw new Error(`secret ${env.LINK_SECRET_ID} holds no link-signing key`);
-  }
-  return deliveryPorts(env, clients, senders, secret);
-}
+const ports = buildOnce(async (): Promise<DeliveryPorts> => deliveryPorts(env, clients, senders, await readLinkSecret(env.LINK_SECRET_ID)));
 
 function countOutcome(outcome: DeliveryOutcome): void {
   const { metrics } = tools;
@@ -50,8 +42,7 @@ export async function sendStep(event: unknown): Promise<SendStepResult> {
   // `ZodError`, as in every other function, rather than zod/mini's `$ZodError`.
   const payload = parse(SendStepPayloadSchema, event);
   tools.logger.appendKeys({ customerId: payload.customerId, journey: payload.journey, execution: payload.execution, step: payload.step });
-  ports ??= loadPorts();
-  const outcome = await deliverMessage(await ports, payload);
+  const outcome = await deliverMessage(await ports(), payload);
   countOutcome(outcome);
   tools.logger.info('send step finished', { ...toStepResult(outcome) });
   return toStepResult(outcome);

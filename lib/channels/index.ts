@@ -32,6 +32,7 @@
 export * from './errors';
 export * from './port';
 export * from './email';
+export * from './phone-number';
 export * from './sms';
 export * from './sms-segments';
 export * from './sms-outbox';

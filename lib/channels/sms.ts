@@ -13,11 +13,11 @@ import {
   type PinpointSMSVoiceV2Client,
   type SendTextMessageCommandInput,
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import { parsePhoneNumberWithError } from 'libphonenumber-js';
 import * as z from '../schema/zod-mini';
 import { CustomerIdSchema, isMarketing, TopicSchema } from '../customer/model';
 import { classifyProviderError, MessageInvalidError, ProviderUnknownOutcomeError } from './errors';
 import { assertSingleAttemptClient, issuePaths, type ChannelSender, type SendReceipt } from './port';
+import { isE164PhoneNumber } from './phone-number';
 import { countSmsSegments, type SmsSegmentCount } from './sms-segments';
 
 /** SMS settings from configuration. */
@@ -53,17 +53,6 @@ export const SmsMessageSchema = z.object({
 export type SmsMessage = z.input<typeof SmsMessageSchema>;
 
 export type SmsSender = ChannelSender<SmsMessage>;
-
-/** Whether `phone` is a valid number written in canonical E.164 (`+` and digits only). */
-export function isE164PhoneNumber(phone: string): boolean {
-  if (!/^\+[1-9]\d{7,14}$/.test(phone)) return false;
-  try {
-    const parsed = parsePhoneNumberWithError(phone);
-    return parsed.number === phone && parsed.isValid();
-  } catch {
-    return false;
-  }
-}
 
 /** `body` with the opt-out instruction appended, unless it already says so. */
 export function withOptOutInstruction(body: string, instruction: string): string {

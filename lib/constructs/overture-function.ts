@@ -8,7 +8,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENVIRONMENT_VARIABLES } from '../ingest/environments';
 import { METRICS_NAMESPACE } from '../runtime/metrics-namespace';
-import { LAMBDA_MAIN_FIELDS, LAMBDA_TARGET, substituteArgs } from './bundling/lambda-bundling';
+import { LAMBDA_DATA_FILES, LAMBDA_EXTERNAL_MODULES, LAMBDA_MAIN_FIELDS, LAMBDA_TARGET } from './bundling/lambda-bundling';
 import type { CustomerData, TableAction } from './customer-data';
 
 /** The project root: entries and bundled folders are relative to it. */
@@ -64,8 +64,9 @@ export interface OvertureFunctionProps {
 }
 
 /**
- * Every Overture Lambda: Node 22 on ARM64, X-Ray tracing, minified bundle with a source map
- * (options in `bundling/lambda-bundling.ts`, bundled by the local esbuild, never Docker), its own
+ * Every Overture Lambda: Node 22 on ARM64, X-Ray tracing, minified bundle with a source map that
+ * uses the runtime's AWS SDK, and the data files it reads beside it (options in
+ * `bundling/lambda-bundling.ts`, bundled by the local esbuild, never Docker), its own
  * log group with a retention, its own role that starts with nothing but writing to that log
  * group, and the Powertools service name. Access to anything else is added with the `bind…`
  * methods, which set the environment variable and grant exactly what the function needs together.
@@ -116,17 +117,19 @@ export class OvertureFunction extends NodejsFunction {
         minify: true,
         sourceMap: true,
         sourcesContent: false,
-        // Bundle the AWS SDK: the tested version, tree-shaken to the clients each handler uses.
-        externalModules: [],
-        esbuildArgs: substituteArgs(),
-        commandHooks: folders.length
-          ? {
-              beforeBundling: () => [],
-              beforeInstall: () => [],
-              afterBundling: (inputDir: string, outputDir: string) =>
-                folders.map((folder) => `cp -R "${path.join(inputDir, folder.from)}" "${path.join(outputDir, folder.to)}"`),
-            }
-          : undefined,
+        // The runtime's AWS SDK, and data files that ship beside the bundle (see lambda-bundling.ts).
+        externalModules: [...LAMBDA_EXTERNAL_MODULES],
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir: string, outputDir: string) => [
+            ...folders.map((folder) => `cp -R "${path.join(inputDir, folder.from)}" "${path.join(outputDir, folder.to)}"`),
+            ...LAMBDA_DATA_FILES.map((file) => {
+              const target = path.join(outputDir, file.to);
+              return `mkdir -p "${path.dirname(target)}" && cp "${path.join(inputDir, file.from)}" "${target}"`;
+            }),
+          ],
+        },
       },
     });
     this.functionLogGroup = logGroup;

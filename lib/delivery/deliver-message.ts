@@ -22,7 +22,7 @@ import {
   MessageInvalidError,
   RecipientOptedOutError,
 } from '../channels';
-import { SendTransitionError, type CustomerStore, type SendEntry } from '../store';
+import { SendTransitionError, type DeliveryStore, type SendEntry } from '../store';
 import type { TemplateCatalog } from '../templates';
 import type { LinkConfig } from '../unsubscribe';
 import { isGoalReached } from '../journeys/event-history';
@@ -32,7 +32,7 @@ import { providerOptOutRevocations } from './recipient-opt-out';
 
 /** Everything the send path talks to; built once per process and passed in. */
 export interface DeliveryPorts {
-  readonly store: CustomerStore;
+  readonly store: DeliveryStore;
   readonly templates: TemplateCatalog;
   readonly links: LinkConfig;
   readonly senders: ChannelSenders;

@@ -8,7 +8,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { NonEmptyTextSchema } from '../customer/model';
 import * as z from '../schema/zod-mini';
-import { CustomerStore } from '../store/customer-store';
+import { DeliveryStore } from '../store/delivery-store';
 import { SesEmailSender } from '../channels/email';
 import { EndUserMessagingSmsSender } from '../channels/sms';
 import { SqsDirectMailSender } from '../channels/mail';
@@ -75,7 +75,7 @@ export function deliveryPorts(
   now: () => Date = () => new Date(),
 ): DeliveryPorts {
   return {
-    store: new CustomerStore({ client: clients.dynamodb, tableName: env.CUSTOMER_TABLE_NAME }),
+    store: new DeliveryStore({ client: clients.dynamodb, tableName: env.CUSTOMER_TABLE_NAME }),
     templates: loadTemplateCatalog(env.TEMPLATES_DIR),
     links: { baseUrl: env.PUBLIC_BASE_URL, secret: linkSecret },
     senders,

@@ -1,50 +1,25 @@
 /**
- * The customer store: profile, consents with their ledger, preferences, suppressions, attributes
- * with their history, the send ledger, the frequency cap and gate decisions, in one DynamoDB
- * table (layout in table-design.ts). Every record is validated on write and on read.
+ * The customer store: everything the send path needs ({@link DeliveryStore}) and the rest of a
+ * customer's records: profile, preferences, suppressions, attributes with their history, imports,
+ * and the consent ledger and decisions read back for export and `overture why`. One DynamoDB
+ * table (layout in table-design.ts); every record is validated on write and on read.
  */
-import {
-  BatchWriteItemCommand,
-  ConditionalCheckFailedException,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
-  type AttributeValue as DynamoValue,
-  type DynamoDBClient,
-  type Put,
-  type TransactWriteItem,
-} from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type * as z from '../schema/zod-mini';
+import { BatchWriteItemCommand, PutItemCommand, type Put } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   AttributeStateSchema,
-  CustomerIdSchema,
-  FrequencySchema,
-  InstantSchema,
   PreferencesSchema,
   ProfileSchema,
   SuppressionSchema,
-  isMarketing,
   type AttributeState,
   type AttributeValue,
-  type ConsentStatus,
-  type CountedSend,
-  type CustomerSnapshot,
-  type Frequency,
   type Preferences,
   type Profile,
   type Suppression,
 } from '../customer/model';
-import {
-  CustomerNotFoundError,
-  CustomerStoreError,
-  InvalidRecordError,
-  SendEntryNotFoundError,
-  SendTransitionError,
-  StoreContentionError,
-} from './errors';
-import { digest, expiryAfter, instantKey, itemKeys } from './item-keys';
+import { DeliveryStore, OPTIMISTIC_ATTEMPTS, validCustomerId, type Item } from './delivery-store';
+import { CustomerStoreError, InvalidRecordError, StoreContentionError } from './errors';
+import { digest, instantKey, itemKeys } from './item-keys';
 import { parseRecord } from './record-validation';
 import {
   AttributeChangeContextSchema,
@@ -54,62 +29,20 @@ import {
   ConsentEventSchema,
   ConsentLedgerEntrySchema,
   DecisionRecordSchema,
-  IdempotencyKeySchema,
-  ProviderMessageIdSchema,
-  ReserveSendRequestSchema,
-  SendEntrySchema,
-  SendErrorSchema,
   type AttributeChangeContext,
   type AttributeChangeOutcome,
   type AttributeHistoryEntry,
   type ConsentEvent,
   type ConsentLedgerEntry,
-  type ConsentRecordOutcome,
   type DecisionRecord,
-  type ReserveSendOutcome,
-  type ReserveSendRequest,
-  type SendEntry,
-  type SendStatus,
 } from './records';
-import { assembleSnapshot, emptyFrequency } from './snapshot-assembly';
-import {
-  DECISION_RETENTION_DAYS,
-  PARTITION_KEY,
-  SEND_LEDGER_RETENTION_DAYS,
-  SORT_KEY,
-  SORT_KEY_PREFIXES,
-  TTL_ATTRIBUTE,
-} from './table-design';
-import { conditionFailedAt, timerPause, transactWrite, type Pause } from './transact-write';
+import { PARTITION_KEY, SORT_KEY, SORT_KEY_PREFIXES } from './table-design';
+import { conditionFailedAt, transactWrite } from './transact-write';
 
-export interface CustomerStoreOptions {
-  /** The DynamoDB client; its endpoint may point at dynalite. */
-  readonly client: DynamoDBClient;
-  /** The customer table, created from `customerTableDefinition` (or the CDK data construct). */
-  readonly tableName: string;
-  /**
-   * Waits `ms` milliseconds of real time between attempts, after losing to a concurrent writer.
-   * The local runtime passes a wait that its virtual clock does not govern: that clock stands
-   * still while work is in flight, so a pause on it would never end.
-   * @default - a `setTimeout` timer
-   */
-  readonly pause?: Pause;
-}
+export type { CustomerStoreOptions } from './delivery-store';
 
-/** The rolling window of the frequency cap; older sends are pruned from the frequency item. */
-const CAP_WINDOW_MS = 7 * 86_400_000;
 /** A transaction holds at most 100 actions; an attribute change takes two. */
 export const MAX_ATTRIBUTE_CHANGES = 50;
-/** Attempts of read-then-write loops that lose to concurrent writers before giving up. */
-const OPTIMISTIC_ATTEMPTS = 16;
-
-/**
- * At equal instants the more restrictive consent wins, so the outcome never depends on the order
- * in which simultaneous events arrive: revoked over pending over granted, then the larger source.
- */
-const CONSENT_STATUS_RANK: Record<ConsentStatus, string> = { granted: '0', pending: '1', revoked: '2' };
-
-type Item = Record<string, DynamoValue>;
 
 /** An attribute's current state as setAttributes reads it, with what its conditional writes need. */
 type CurrentAttribute = { state: AttributeState; revision: number; order: string };
@@ -141,40 +74,7 @@ export interface CustomerImport {
 }
 
 /** Reads and writes one customer's records; see the module comment. */
-export class CustomerStore {
-  private readonly client: DynamoDBClient;
-  private readonly tableName: string;
-  private readonly pause: Pause;
-
-  constructor(options: CustomerStoreOptions) {
-    this.client = options.client;
-    this.tableName = options.tableName;
-    this.pause = options.pause ?? timerPause;
-  }
-
-  /** A short random pause after losing to a concurrent writer, so the losers do not collide again in step. */
-  private backOff(attempt: number): Promise<void> {
-    return this.pause(Math.random() * 5 * Math.min(attempt, 8));
-  }
-
-  /**
-   * Everything the gate and the send path need, read with ONE strongly consistent Query of the
-   * `STATE#` prefix (more only if the state outgrows a 1 MB page). Undefined when no profile exists.
-   */
-  async getSnapshot(customerId: string): Promise<CustomerSnapshot | undefined> {
-    const id = validCustomerId(customerId);
-    return this.guard(`read snapshot of customer ${id}`, async () =>
-      assembleSnapshot(id, await this.queryPrefix(id, SORT_KEY_PREFIXES.state)),
-    );
-  }
-
-  /** Like getSnapshot, but throws CustomerNotFoundError when no profile exists. */
-  async requireSnapshot(customerId: string): Promise<CustomerSnapshot> {
-    const snapshot = await this.getSnapshot(customerId);
-    if (snapshot === undefined) throw new CustomerNotFoundError(customerId);
-    return snapshot;
-  }
-
+export class CustomerStore extends DeliveryStore {
   /** Creates or replaces the profile (last write wins). */
   async putProfile(profile: Profile): Promise<void> {
     const valid = parseRecord(ProfileSchema, profile, 'profile');
@@ -212,49 +112,6 @@ export class CustomerStore {
         ExpressionAttributeValues: { ':atKey': { S: instantKey(valid.at) } },
       });
       return written ? 'added' : 'kept_earlier';
-    });
-  }
-
-  /**
-   * Appends a consent event with its proof to the ledger and, when it is the latest for its
-   * channel and topic, makes it the current state, both in ONE TransactWriteItems. A late event
-   * (older than the current state) is appended only; replaying the same event (channel, topic,
-   * at, status, source) appends nothing.
-   */
-  async recordConsent(customerId: string, event: ConsentEvent): Promise<ConsentRecordOutcome> {
-    const id = validCustomerId(customerId);
-    const valid = parseRecord(ConsentEventSchema, event, 'consent');
-    const { channel, topic } = valid;
-    const { ledger, state, order } = this.consentItems(id, valid);
-    const ledgerPut: Put = {
-      TableName: this.tableName,
-      Item: ledger,
-      ConditionExpression: 'attribute_not_exists(#pk)',
-      ExpressionAttributeNames: { '#pk': PARTITION_KEY },
-    };
-    const statePut: Put = {
-      TableName: this.tableName,
-      Item: state,
-      ConditionExpression: 'attribute_not_exists(#pk) OR #order < :order',
-      ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#order': 'order' },
-      ExpressionAttributeValues: { ':order': { S: order } },
-    };
-    const what = `record ${channel}/${topic} consent of customer ${id}`;
-    return this.guard(what, async () => {
-      const result = await transactWrite(this.client, [{ Put: ledgerPut }, { Put: statePut }], what, this.pause);
-      if (result.committed) return { ledger: 'appended', state: 'updated' };
-      const duplicate = conditionFailedAt(result, 0);
-      const stale = conditionFailedAt(result, 1);
-      if (!duplicate) {
-        // Late event: the state stays; the ledger still records it. The state only ever gets
-        // newer, so it cannot have become older than this event meanwhile.
-        return { ledger: (await this.putIf(ledgerPut)) ? 'appended' : 'duplicate', state: 'unchanged' };
-      }
-      if (!stale) {
-        // In the ledger but not reflected in the state (written by other means): repair the state.
-        return { ledger: 'duplicate', state: (await this.putIf(statePut)) ? 'updated' : 'unchanged' };
-      }
-      return { ledger: 'duplicate', state: 'unchanged' };
     });
   }
 
@@ -386,200 +243,6 @@ export class CustomerStore {
     });
   }
 
-  /**
-   * Reserves a send before the provider is called, in ONE TransactWriteItems: a `pending`
-   * send-ledger entry that must not exist yet and, for marketing topics, the frequency item
-   * rewritten with this send added and entries older than 7 days pruned, on condition that its
-   * version is still the snapshot's. See ReserveSendOutcome for what the caller does next.
-   */
-  async reserveSend(request: ReserveSendRequest): Promise<ReserveSendOutcome> {
-    const valid = parseRecord(ReserveSendRequestSchema, request, 'reservation');
-    const { customerId, idempotencyKey, at, expectedFrequency } = valid;
-    const counted = isMarketing(valid.topic);
-    const entry: SendEntry = {
-      customerId,
-      idempotencyKey,
-      journey: valid.journey,
-      step: valid.step,
-      execution: valid.execution,
-      channel: valid.channel,
-      topic: valid.topic,
-      status: 'pending',
-      reservedAt: at,
-      countedInCap: counted,
-    };
-    const actions: TransactWriteItem[] = [
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: this.item(customerId, itemKeys.sendEntry(idempotencyKey), 'send', {
-            ...entry,
-            [TTL_ATTRIBUTE]: expiryAfter(at, SEND_LEDGER_RETENTION_DAYS),
-          }),
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PARTITION_KEY },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      },
-    ];
-    if (counted) {
-      const sends = sortByTime([...pruneSends(expectedFrequency.sends, idempotencyKey, at), { key: idempotencyKey, at }]);
-      const next = { sends, version: expectedFrequency.version + 1 };
-      actions.push({ Put: this.frequencyPut(customerId, next, expectedFrequency.version) });
-    }
-    const what = `reserve send ${idempotencyKey} of customer ${customerId}`;
-    return this.guard(what, async () => {
-      const result = await transactWrite(this.client, actions, what, this.pause);
-      if (result.committed) return { kind: 'reserved', entry };
-      if (conditionFailedAt(result, 0)) {
-        // ALL_OLD hands back the existing entry; read it only if the service left it out.
-        const old = result.committed ? undefined : result.reasons[0]?.Item;
-        const existing =
-          old !== undefined
-            ? this.parseStored(SendEntrySchema, old, 'sendEntry', customerId)
-            : await this.getSendEntry(customerId, idempotencyKey);
-        if (existing === undefined) throw new CustomerStoreError(`${what}: entry reported as existing but not found`);
-        return { kind: 'duplicate', entry: existing };
-      }
-      return { kind: 'frequency_conflict' };
-    });
-  }
-
-  /** Marks a reservation `sent` with the provider's message id (also from `unknown`, when the truth comes out). */
-  async markSent(
-    customerId: string,
-    idempotencyKey: string,
-    details: { providerMessageId: string; at: string },
-  ): Promise<SendEntry> {
-    const providerMessageId = parseRecord(ProviderMessageIdSchema, details.providerMessageId, 'providerMessageId');
-    const at = parseRecord(InstantSchema, details.at, 'at');
-    return this.transition(customerId, idempotencyKey, 'sent', ['pending', 'unknown'], { providerMessageId, sentAt: at });
-  }
-
-  /**
-   * Marks a reservation `unknown`: the provider call failed ambiguously (timeout, 5xx after the
-   * request may have been accepted). It is never resent automatically, and keeps its cap slot
-   * because the message may have gone out.
-   */
-  async markUnknown(customerId: string, idempotencyKey: string, details: { error: string; at: string }): Promise<SendEntry> {
-    const error = parseRecord(SendErrorSchema, details.error, 'error');
-    const at = parseRecord(InstantSchema, details.at, 'at');
-    return this.transition(customerId, idempotencyKey, 'unknown', ['pending'], { error, settledAt: at });
-  }
-
-  /**
-   * Marks a reservation `failed`: the provider definitely rejected it, so nothing reached the
-   * customer. Decision: the entry is terminal (a retry of the same step gets `duplicate` with this
-   * entry and reports the failure, never re-sends), and its cap slot is released in the same
-   * transaction, so a message that never went out does not count against the weekly cap.
-   */
-  async markFailed(customerId: string, idempotencyKey: string, details: { error: string; at: string }): Promise<SendEntry> {
-    const id = validCustomerId(customerId);
-    const key = parseRecord(IdempotencyKeySchema, idempotencyKey, 'idempotencyKey');
-    const error = parseRecord(SendErrorSchema, details.error, 'error');
-    const at = parseRecord(InstantSchema, details.at, 'at');
-    const what = `mark send ${key} of customer ${id} failed`;
-    return this.guard(what, async () => {
-      for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt += 1) {
-        const entry = await this.getSendEntry(id, key);
-        if (entry === undefined) throw new SendEntryNotFoundError(id, key);
-        if (entry.status === 'failed') return entry;
-        if (entry.status !== 'pending') throw new SendTransitionError(id, key, entry.status, 'failed');
-        const frequency = entry.countedInCap ? await this.readFrequency(id) : emptyFrequency();
-        if (!frequency.sends.some((send) => send.key === key)) {
-          return this.transition(id, key, 'failed', ['pending'], { error, settledAt: at });
-        }
-        const failed: SendEntry = { ...entry, status: 'failed', error, settledAt: at };
-        const result = await transactWrite(
-          this.client,
-          [
-            { Update: { ...this.statusUpdate(id, key, ['pending'], { status: 'failed', error, settledAt: at }) } },
-            {
-              Put: this.frequencyPut(
-                id,
-                { sends: frequency.sends.filter((send) => send.key !== key), version: frequency.version + 1 },
-                frequency.version,
-              ),
-            },
-          ],
-          what,
-          this.pause,
-        );
-        if (result.committed) return failed;
-        await this.backOff(attempt);
-      }
-      throw new StoreContentionError(`${what}: concurrent writers kept winning`);
-    });
-  }
-
-  /**
-   * Withdraws a `pending` reservation whose provider call provably sent nothing (throttled, or
-   * refused before accepting), so that the Step Functions retry of the same step can reserve and
-   * send again: the entry is deleted and its cap slot freed in one transaction. Returns `false`
-   * when there was nothing pending to withdraw (already settled, or never reserved).
-   */
-  async releaseReservation(customerId: string, idempotencyKey: string): Promise<boolean> {
-    const id = validCustomerId(customerId);
-    const key = parseRecord(IdempotencyKeySchema, idempotencyKey, 'idempotencyKey');
-    const what = `release send ${key} of customer ${id}`;
-    return this.guard(what, async () => {
-      for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt += 1) {
-        const entry = await this.getSendEntry(id, key);
-        if (entry?.status !== 'pending') return false;
-        const frequency = entry.countedInCap ? await this.readFrequency(id) : emptyFrequency();
-        const actions: TransactWriteItem[] = [
-          {
-            Delete: {
-              TableName: this.tableName,
-              Key: this.key(id, itemKeys.sendEntry(key)),
-              ConditionExpression: '#status = :pending',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':pending': { S: 'pending' } },
-            },
-          },
-        ];
-        if (frequency.sends.some((send) => send.key === key)) {
-          const sends = frequency.sends.filter((send) => send.key !== key);
-          actions.push({ Put: this.frequencyPut(id, { sends, version: frequency.version + 1 }, frequency.version) });
-        }
-        const result = await transactWrite(this.client, actions, what, this.pause);
-        if (result.committed) return true;
-        await this.backOff(attempt);
-      }
-      throw new StoreContentionError(`${what}: concurrent writers kept winning`);
-    });
-  }
-
-  /** The send-ledger entry for the key, read strongly consistently, or undefined. */
-  async getSendEntry(customerId: string, idempotencyKey: string): Promise<SendEntry | undefined> {
-    const id = validCustomerId(customerId);
-    const key = parseRecord(IdempotencyKeySchema, idempotencyKey, 'idempotencyKey');
-    return this.guard(`read send ${key} of customer ${id}`, async () => {
-      const { Item } = await this.client.send(
-        new GetItemCommand({ TableName: this.tableName, Key: this.key(id, itemKeys.sendEntry(key)), ConsistentRead: true }),
-      );
-      return Item === undefined ? undefined : this.parseStored(SendEntrySchema, Item, 'sendEntry', id);
-    });
-  }
-
-  /** Records what the gate decided for a Send step. Idempotent per (execution, step, outcome, at): the first record is kept. */
-  async recordDecision(customerId: string, decision: DecisionRecord): Promise<'recorded' | 'duplicate'> {
-    const id = validCustomerId(customerId);
-    const valid = parseRecord(DecisionRecordSchema, decision, 'decision');
-    return this.guard(`record decision of customer ${id}`, async () => {
-      const written = await this.putIf({
-        TableName: this.tableName,
-        Item: this.item(id, itemKeys.decision(valid), 'decision', {
-          ...valid,
-          [TTL_ATTRIBUTE]: expiryAfter(valid.at, DECISION_RETENTION_DAYS),
-        }),
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': PARTITION_KEY },
-      });
-      return written ? 'recorded' : 'duplicate';
-    });
-  }
-
   /** The gate decisions recorded for the customer in time order (for `overture why CUSTOMER`). */
   async decisions(customerId: string): Promise<DecisionRecord[]> {
     const id = validCustomerId(customerId);
@@ -591,18 +254,6 @@ export class CustomerStore {
   }
 
   // --- internals -------------------------------------------------------------------------------
-
-  /** The ledger entry and the current-state item of a consent event, and the state's order. */
-  private consentItems(id: string, event: ConsentEvent): { ledger: Item; state: Item; order: string } {
-    const { channel, topic, status, at } = event;
-    const source = event.proof.source;
-    const order = `${instantKey(at)}#${CONSENT_STATUS_RANK[status]}#${source}`;
-    return {
-      ledger: this.item(id, itemKeys.consentLedger({ at, channel, topic, status, source }), 'consent_ledger', event),
-      state: this.item(id, itemKeys.consentState(channel, topic), 'consent_state', { channel, topic, status, at, source, order }),
-      order,
-    };
-  }
 
   private suppressionItem(id: string, suppression: Suppression): Item {
     return this.item(id, itemKeys.suppression(suppression.channel), 'suppression', { ...suppression, atKey: instantKey(suppression.at) });
@@ -693,77 +344,6 @@ export class CustomerStore {
     }
   }
 
-  private async transition(
-    customerId: string,
-    idempotencyKey: string,
-    to: SendStatus,
-    from: readonly SendStatus[],
-    fields: Partial<SendEntry>,
-  ): Promise<SendEntry> {
-    const id = validCustomerId(customerId);
-    const key = parseRecord(IdempotencyKeySchema, idempotencyKey, 'idempotencyKey');
-    return this.guard(`mark send ${key} of customer ${id} ${to}`, async () => {
-      try {
-        const { Attributes } = await this.client.send(
-          new UpdateItemCommand({ ...this.statusUpdate(id, key, from, { ...fields, status: to }), ReturnValues: 'ALL_NEW' }),
-        );
-        if (Attributes === undefined) throw new CustomerStoreError(`send ${key} of customer ${id}: update returned nothing`);
-        return this.parseStored(SendEntrySchema, Attributes, 'sendEntry', id);
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        const entry = await this.getSendEntry(id, key);
-        if (entry === undefined) throw new SendEntryNotFoundError(id, key, { cause: error });
-        if (entry.status === to) return entry;
-        throw new SendTransitionError(id, key, entry.status, to, { cause: error });
-      }
-    });
-  }
-
-  /** An UpdateItem input setting `fields` on a send entry whose status is one of `from`. */
-  private statusUpdate(customerId: string, idempotencyKey: string, from: readonly SendStatus[], fields: Partial<SendEntry>) {
-    const names: Record<string, string> = { '#pk': PARTITION_KEY, '#status': 'status' };
-    const values: Item = {};
-    const assignments: string[] = [];
-    Object.entries(fields).forEach(([field, value], index) => {
-      if (value === undefined) return;
-      names[`#f${index}`] = field;
-      values[`:f${index}`] = marshall({ value }).value ?? { NULL: true };
-      assignments.push(`#f${index} = :f${index}`);
-    });
-    from.forEach((status, index) => {
-      values[`:from${index}`] = { S: status };
-    });
-    return {
-      TableName: this.tableName,
-      Key: this.key(customerId, itemKeys.sendEntry(idempotencyKey)),
-      UpdateExpression: `SET ${assignments.join(', ')}`,
-      ConditionExpression: `attribute_exists(#pk) AND #status IN (${from.map((_, index) => `:from${index}`).join(', ')})`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    };
-  }
-
-  /** A Put of the frequency item on condition that its version is still `expectedVersion` (0: absent). */
-  private frequencyPut(customerId: string, frequency: Frequency, expectedVersion: number): Put {
-    const valid = parseRecord(FrequencySchema, frequency, 'frequency');
-    return {
-      TableName: this.tableName,
-      Item: this.item(customerId, itemKeys.frequency(), 'frequency', valid),
-      ConditionExpression:
-        expectedVersion === 0 ? 'attribute_not_exists(#pk) OR #version = :expected' : '#version = :expected',
-      ExpressionAttributeNames:
-        expectedVersion === 0 ? { '#pk': PARTITION_KEY, '#version': 'version' } : { '#version': 'version' },
-      ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
-    };
-  }
-
-  private async readFrequency(customerId: string): Promise<Frequency> {
-    const { Item } = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: this.key(customerId, itemKeys.frequency()), ConsistentRead: true }),
-    );
-    return Item === undefined ? emptyFrequency() : this.parseStored(FrequencySchema, Item, 'frequency', customerId);
-  }
-
   private async currentAttributes(customerId: string): Promise<Map<string, CurrentAttribute>> {
     const current = new Map<string, CurrentAttribute>();
     for (const item of await this.queryPrefix(customerId, itemKeys.attributeStatePrefix())) {
@@ -778,78 +358,6 @@ export class CustomerStore {
     }
     return current;
   }
-
-  /** All items of the partition whose sort key starts with `prefix`, in sort-key order, every page. */
-  private async queryPrefix(customerId: string, prefix: string): Promise<Item[]> {
-    const items: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-          ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
-          ExpressionAttributeValues: { ':pk': { S: itemKeys.partition(customerId) }, ':prefix': { S: prefix } },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return items;
-  }
-
-  /** PutItem that reports a false condition as `false` instead of an error. */
-  private async putIf(put: Put): Promise<boolean> {
-    try {
-      await this.client.send(new PutItemCommand(put));
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
-  }
-
-  private key(customerId: string, sortKey: string): Item {
-    return { [PARTITION_KEY]: { S: itemKeys.partition(customerId) }, [SORT_KEY]: { S: sortKey } };
-  }
-
-  private item(customerId: string, sortKey: string, kind: string, body: object): Item {
-    return {
-      ...marshall({ ...body, kind }, { removeUndefinedValues: true }),
-      ...this.key(customerId, sortKey),
-    };
-  }
-
-  private parseStored<Schema extends z.core.$ZodType>(schema: Schema, item: Item, label: string, customerId: string): z.output<Schema> {
-    const data: Record<string, unknown> = unmarshall(item);
-    return parseRecord(schema, data, label, `stored item ${String(data[SORT_KEY])} of customer ${customerId}`);
-  }
-
-  /** Runs `work`; store errors pass through, anything else (SDK, network) is wrapped with `what` failed. */
-  private async guard<T>(what: string, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      if (error instanceof CustomerStoreError) throw error;
-      throw new CustomerStoreError(`${what} failed`, { cause: error });
-    }
-  }
-}
-
-function validCustomerId(customerId: string): string {
-  return parseRecord(CustomerIdSchema, customerId, 'customerId');
-}
-
-/** Sends still inside the cap window at `at` (entries exactly 7 days old are kept: never undercount). */
-function pruneSends(sends: readonly CountedSend[], exceptKey: string, at: string): CountedSend[] {
-  const cutoff = Date.parse(at) - CAP_WINDOW_MS;
-  return sends.filter((send) => send.key !== exceptKey && Date.parse(send.at) >= cutoff);
-}
-
-function sortByTime(sends: CountedSend[]): CountedSend[] {
-  return sends.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.key.localeCompare(b.key));
 }
 
 function sameValue(a: AttributeValue, b: AttributeValue): boolean {

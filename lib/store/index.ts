@@ -3,6 +3,7 @@
  * The local emulator (./local) is not exported here, so Lambda bundles never pull in dynalite.
  */
 export { CustomerStore, MAX_ATTRIBUTE_CHANGES, type CustomerImport, type CustomerStoreOptions } from './customer-store';
+export { DeliveryStore } from './delivery-store';
 export { type Pause } from './transact-write';
 export { changedWithin } from './attribute-recency';
 export * from './errors';

@@ -1,8 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LAMBDA_DATA_FILES } from '../../lib/constructs/bundling/lambda-bundling';
 import { OvertureFunction } from '../../lib/constructs/overture-function';
 
 /** One function synthesized with real bundling (the local esbuild; Docker is never used). */
@@ -31,29 +32,39 @@ beforeAll(() => {
 });
 
 describe('OvertureFunction bundling', () => {
-  it('writes one minified CommonJS file with a linked source map and copies the bundled folders beside it', () => {
+  it('writes one minified CommonJS file with a linked source map and copies the bundled folders and data files beside it', () => {
     // Act
     const files = readdirSync(bundled.bundleDir).sort();
     const code = readFileSync(path.join(bundled.bundleDir, 'index.js'), 'utf8');
 
     // Assess
-    expect(files).toEqual(['index.js', 'index.js.map', 'templates']);
+    expect(files).toEqual(['index.js', 'index.js.map', 'node_modules', 'templates']);
     expect(code.trimEnd().endsWith('//# sourceMappingURL=index.js.map')).toBe(true);
     expect(code.split('\n').length).toBeLessThan(200);
     expect(readdirSync(path.join(bundled.bundleDir, 'templates')).sort()).toEqual(readdirSync(path.resolve(__dirname, '../../workflows/templates')).sort());
   });
 
-  it('bundles the AWS SDK instead of requiring the runtime\'s, and leaves zod\'s locales and the SDK\'s credential chain out', () => {
+  it('leaves the AWS SDK to the runtime and zod\'s locales out', () => {
     // Act
     const code = readFileSync(path.join(bundled.bundleDir, 'index.js'), 'utf8');
 
     // Assess
-    expect(code).not.toMatch(/require\("@aws-sdk\//);
-    expect(code).toContain('DynamoDB');
+    expect(code).toContain('require("@aws-sdk/client-dynamodb")');
+    expect(code).toContain('require("@aws-sdk/client-sfn")');
+    expect(code).not.toContain('DynamoDBServiceException');
     expect(code).not.toContain('Ungültige Eingabe');
-    expect(code).not.toContain('credential-provider-sso');
-    expect(code).not.toContain('sso_session');
-    expect(existsSync(path.join(bundled.bundleDir, 'node_modules'))).toBe(false);
+  });
+
+  it('ships each data file where a require from the bundle finds it, and only those files', () => {
+    // Act
+    const shipped = LAMBDA_DATA_FILES.map((file) => require.resolve(file.module, { paths: [bundled.bundleDir] }));
+
+    // Assess
+    expect(shipped).toEqual(LAMBDA_DATA_FILES.map((file) => path.join(bundled.bundleDir, file.to)));
+    shipped.forEach((file, index) => {
+      expect(readFileSync(file)).toEqual(readFileSync(path.resolve(__dirname, '../..', LAMBDA_DATA_FILES[index]?.from ?? '')));
+    });
+    expect(readdirSync(path.join(bundled.bundleDir, 'node_modules'))).toEqual(['libphonenumber-js']);
   });
 
   it('runs Node 22 on ARM64, traced, with its own log group and role', () => {

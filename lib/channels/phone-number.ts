@@ -1,0 +1,33 @@
+/**
+ * Whether a destination is a real phone number, by libphonenumber-js.
+ *
+ * The metadata (80 KB of JSON: number patterns of every country) is required at the first check,
+ * not at import: in Lambda it ships beside the bundle (`LAMBDA_DATA_FILES` in
+ * lib/constructs/bundling/lambda-bundling.ts), so a cold start of the send function parses it only
+ * when the container sends a text, and email-only containers never do.
+ */
+import { parsePhoneNumberWithError, type MetadataJson } from 'libphonenumber-js/core';
+
+/** `+`, a country code that does not start with 0, and 8 to 15 digits in all. */
+const E164_SHAPE = /^\+[1-9]\d{7,14}$/;
+
+let metadata: MetadataJson | undefined;
+
+function phoneMetadata(): MetadataJson {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load is the point (see the module comment)
+  metadata ??= require('libphonenumber-js/metadata.min.json') as MetadataJson;
+  return metadata;
+}
+
+/** Whether `phone` is a valid number written in canonical E.164 (`+` and digits only). */
+export function isE164PhoneNumber(phone: string): boolean {
+  if (!E164_SHAPE.test(phone)) return false;
+  // Outside the try: metadata missing from a deployment is an error, not an invalid number.
+  const countries = phoneMetadata();
+  try {
+    const parsed = parsePhoneNumberWithError(phone, countries);
+    return parsed.number === phone && parsed.isValid();
+  } catch {
+    return false;
+  }
+}
