@@ -8,7 +8,8 @@
  * - The AWS SDK is the runtime's (`@aws-sdk/*` external, NodejsFunction's default). Bundled, the
  *   SDK alone is ~330 KB of the send function's five clients (smithy core ~128 KB, the SES client
  *   ~60 KB, all of it code send runs); the runtime keeps it on disk already. The SDK's version is
- *   then the runtime's, which AWS keeps current; our code uses only long-stable commands.
+ *   then the runtime's, which AWS keeps current; every command and option the functions use is
+ *   older than the Node 22 runtime.
  * - Data a function reads only on some invocations ships beside the bundle instead of inside it
  *   ({@link LAMBDA_DATA_FILES}), so a cold start does not parse it.
  * - ESM entry points first (`module` before `main`), so esbuild can tree-shake Powertools and zod.
