@@ -12,7 +12,7 @@
  *   emulators, measured in the same run right after it: per message one strongly consistent Query
  *   of a customer's state, one conditional PutItem and one SES SendEmail, with as many messages in
  *   flight as the simulator runs work items at once (its default concurrency), after a short
- *   warm-up. Target ≥ 0.5.
+ *   warm-up; the median of three rounds of 1,000 messages. Target ≥ 0.5.
  */
 import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
@@ -26,6 +26,8 @@ const CUSTOMERS = 2000;
 const START = Date.parse('2026-03-02T09:00:00Z');
 const DAY = 86_400_000;
 const RAW_MESSAGES = 1000;
+/** Timed rounds of the raw loop; the median is kept (one busy moment of a shared machine moves one round, not the figure). */
+const RAW_ROUNDS = 3;
 /** Raw messages sent before the timed ones (the first requests of a client pay for its set-up). */
 const RAW_WARM_UP = 100;
 const ZONES = ['America/New_York', 'Europe/London', 'Europe/Paris', 'Asia/Tokyo', 'America/Los_Angeles'] as const;
@@ -113,12 +115,16 @@ async function rawMessages(runtime: LocalRuntime, prefix: string, count: number)
   await Promise.all(Array.from({ length: DEFAULT_SIMULATE_CONCURRENCY }, lane));
 }
 
-/** Messages per second for the minimal work per message on the runtime's own emulators. */
+/** Messages per second for the minimal work per message on the runtime's own emulators: the median of {@link RAW_ROUNDS} rounds. */
 async function rawRate(runtime: LocalRuntime): Promise<number> {
   await rawMessages(runtime, 'raw-warm-up', RAW_WARM_UP);
-  const started = performance.now();
-  await rawMessages(runtime, 'raw', RAW_MESSAGES);
-  return RAW_MESSAGES / ((performance.now() - started) / 1000);
+  const rates: number[] = [];
+  for (let round = 0; round < RAW_ROUNDS; round += 1) {
+    const started = performance.now();
+    await rawMessages(runtime, `raw-${round}`, RAW_MESSAGES);
+    rates.push(RAW_MESSAGES / ((performance.now() - started) / 1000));
+  }
+  return rates.sort((a, b) => a - b)[Math.floor(RAW_ROUNDS / 2)] ?? 0;
 }
 
 export async function run(): Promise<Record<string, number>> {

@@ -85,16 +85,29 @@ export async function refuseSecondStack(dataDir: string): Promise<void> {
   }
 }
 
-/** Starts the local stack for a command; a taken port ends the command with a message saying what to do. */
+/**
+ * Starts the local stack for a command; a taken port or a data folder of an earlier version ends
+ * the command with a message saying what to do.
+ */
 export async function startStackForCommand(options: LocalStackOptions): Promise<LocalStack> {
-  const { startLocalStack } = await import('../local/stack');
+  const [{ startLocalStack }, { OutdatedLocalDataError }] = await Promise.all([import('../local/stack'), import('../local/runtime')]);
   try {
     return await startLocalStack(options);
   } catch (error) {
-    if (!(error instanceof PortInUseError)) throw error;
-    throw new CliExit(EXIT_FAILURE, `${error.message} (another local stack or another program listens there); choose another with --port, or --port 0 for a free one`, {
-      cause: error,
-    });
+    if (error instanceof PortInUseError) {
+      throw new CliExit(EXIT_FAILURE, `${error.message} (another local stack or another program listens there); choose another with --port, or --port 0 for a free one`, {
+        cause: error,
+      });
+    }
+    if (error instanceof OutdatedLocalDataError) {
+      const folder = path.resolve(options.dataDir ?? '.overture');
+      throw new CliExit(
+        EXIT_FAILURE,
+        `the data folder ${folder} holds data of an earlier version (${error.message}); start over with --reset (this deletes its data), or give another folder with --data`,
+        { cause: error },
+      );
+    }
+    throw error;
   }
 }
 

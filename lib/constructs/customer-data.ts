@@ -1,6 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
+import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import * as design from '../store/table-design';
 
@@ -8,7 +8,6 @@ import * as design from '../store/table-design';
 export type TableAction =
   | 'dynamodb:GetItem'
   | 'dynamodb:Query'
-  | 'dynamodb:Scan'
   | 'dynamodb:PutItem'
   | 'dynamodb:UpdateItem'
   | 'dynamodb:DeleteItem'
@@ -30,8 +29,6 @@ export const TABLE_ACCESS = {
   eventWait: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'],
   /** Reads customers, moves stages and records journey outcomes. */
   journeyEffects: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-  /** Reads the whole table once a day (the inactivity scan). */
-  scanOnly: ['dynamodb:Scan'],
 } as const satisfies Record<string, readonly TableAction[]>;
 
 /** Props of {@link CustomerData}. */
@@ -50,7 +47,8 @@ export interface CustomerDataProps {
  * and the frequency-cap record (key layout in `lib/store/table-design.ts`).
  *
  * On-demand billing, point-in-time recovery, encryption at rest with an AWS managed key, TTL on
- * records that expire (send ledger, decisions).
+ * records that expire (send ledger, decisions), and one sparse index, the lapse index, which the
+ * daily inactivity scan queries.
  */
 export class CustomerData extends Construct {
   /** The single customer table. */
@@ -66,13 +64,34 @@ export class CustomerData extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: TableEncryptionV2.awsManagedKey(),
       timeToLiveAttribute: design.TTL_ATTRIBUTE,
+      globalSecondaryIndexes: [
+        {
+          indexName: design.LAPSE_INDEX_NAME,
+          partitionKey: { name: design.LAPSE_KEY, type: AttributeType.STRING },
+          sortKey: { name: design.PARTITION_KEY, type: AttributeType.STRING },
+          projectionType: ProjectionType.INCLUDE,
+          nonKeyAttributes: [design.LAPSE_PROJECTED_ATTRIBUTE],
+        },
+      ],
       deletionProtection: protect,
       removalPolicy: protect ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
   }
 
-  /** Lets `grantee` perform exactly `actions` on the table (no index, no other table). */
+  /**
+   * Lets `grantee` perform exactly `actions` on the table's items. Not on its index: the table's own
+   * grant would add every index (`<table>/index/*`) to the statement.
+   */
   public grantActions(grantee: IGrantable, actions: readonly TableAction[]): Grant {
-    return this.table.grant(grantee, ...actions);
+    return Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns: [this.table.tableArn] });
+  }
+
+  /** Lets `grantee` Query the lapse index, and nothing else of the table (the inactivity scan). */
+  public grantLapseIndexQuery(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Query'],
+      resourceArns: [`${this.table.tableArn}/index/${design.LAPSE_INDEX_NAME}`],
+    });
   }
 }

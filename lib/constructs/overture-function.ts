@@ -146,6 +146,12 @@ export class OvertureFunction extends NodejsFunction {
     data.grantActions(this, actions);
   }
 
+  /** Gives the function the customer table's name and a Query of its lapse index, nothing else of it. */
+  public bindLapseIndex(data: CustomerData): void {
+    this.addEnvironment(ENVIRONMENT_VARIABLES.customerTable, data.table.tableName);
+    data.grantLapseIndexQuery(this);
+  }
+
   /** Lets the function send to `queue` (only `sqs:SendMessage`), its URL in `variable`. */
   public bindQueueForSending(queue: IQueue, variable: string): void {
     this.addEnvironment(variable, queue.queueUrl);

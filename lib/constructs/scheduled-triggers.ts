@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { ENVIRONMENT_VARIABLES } from '../ingest/environments';
 import type { Journey } from '../journeys/format';
 import type { AudienceLauncher } from './audience-launcher';
-import { TABLE_ACCESS, type CustomerData } from './customer-data';
+import type { CustomerData } from './customer-data';
 import { pascalCase, type Journeys } from './journeys';
 import { OvertureFunction } from './overture-function';
 import { DeadLetterQueue } from './secure-queues';
@@ -62,7 +62,7 @@ export class ScheduledTriggers extends Construct {
         [ENVIRONMENT_VARIABLES.launcherStateMachineArn]: props.launcher.stateMachine.stateMachineArn,
       },
     });
-    this.inactivityScanFunction.bindCustomerTable(props.data, TABLE_ACCESS.scanOnly);
+    this.inactivityScanFunction.bindLapseIndex(props.data);
     props.journeys.bindRoutes(this.inactivityScanFunction);
     this.inactivityScanFunction.addToRolePolicy(
       new PolicyStatement({

@@ -3,34 +3,37 @@
  * or more ago and launches the journeys with an inactivity entry (win-back) for them, through
  * the same audience launcher as a marketer's launch.
  *
- * It reads `lastEvent.<event>` attribute items (kept by ingest, see effects.ts) with a parallel
- * Scan filtered on the sort key and `changedAt`. Customers are grouped by the day of their last
- * event (the lapse day): each day's group becomes one audience CSV and one launcher execution
- * named after the journey and that day, which is also the launch id and so the entry key. A lapse
- * is found on the day it happens and for {@link INACTIVITY_LOOKBACK_DAYS} more days (so a missed
- * scan catches up), but its launch name repeats, so it is launched once; the journey's re-entry
- * rule keeps later lapses of the same customer apart.
+ * It reads the lapse index of the customer table (table-design.ts): for each day of the window
+ * and each shard, one Query of the customers whose last `event` fell on that day, filtered on
+ * `changedAt` at the window's edges. Customers are grouped by the day of their last event (the
+ * lapse day): each day's group becomes one audience CSV and one launcher execution named after
+ * the journey and that day, which is also the launch id and so the entry key. A lapse is found on
+ * the day it happens and for {@link INACTIVITY_LOOKBACK_DAYS} more days (so a missed scan catches
+ * up), but its launch name repeats, so it is launched once; the journey's re-entry rule keeps
+ * later lapses of the same customer apart.
  *
- * Trade-off: a Scan reads the whole table once a day. That costs about one read unit per 8 KB
- * of table (eventually consistent) — for a million customers with a few dozen small items each,
- * well under a dollar a day — and needs no index, no extra write per event and no hot index
- * partition (every customer's `lastEvent.order_placed` under one key). A sparse index keyed by
- * lapse day would read only the matches; it pays off when the table is much larger than the
- * daily audience, at the price of an index write on every order.
+ * Why an index rather than a Scan of the table: a Scan reads every item every day, and the table
+ * only grows (consent ledger, attribute history), so one day it no longer fits one invocation.
+ * The index costs one index write per customer event and reads only the day's lapsed customers:
+ * (lookback + 1) days × shards small Queries, whatever the size of the table.
  */
-import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { lastEventAttribute } from '../journeys/event-history';
-import { itemKeys } from '../store/item-keys';
-import { CUSTOMER_PARTITION_PREFIX, PARTITION_KEY, SORT_KEY } from '../store/table-design';
+import { dayKey, lapseKeyOf } from '../store/item-keys';
+import {
+  CUSTOMER_PARTITION_PREFIX,
+  LAPSE_INDEX_NAME,
+  LAPSE_INDEX_SHARDS,
+  LAPSE_KEY,
+  LAPSE_PROJECTED_ATTRIBUTE,
+  PARTITION_KEY,
+} from '../store/table-design';
 import type { JourneyRoute } from './journey-routes';
 
 /** Days after the lapse day on which a lapse is still found (covers missed daily scans). */
 export const INACTIVITY_LOOKBACK_DAYS = 7;
-
-/** Parallel Scan segments; each is read by one concurrent request chain. */
-export const INACTIVITY_SCAN_SEGMENTS = 4;
 
 const DAY_MS = 86_400_000;
 
@@ -75,8 +78,13 @@ export function inactivityLaunchId(journey: string, lapseDay: string): string {
   return `inactive-${journey}-${lapseDay}`;
 }
 
-function dayOf(instant: string): string {
-  return instant.slice(0, 10).replaceAll('-', '');
+/** The UTC days (`YYYYMMDD`) from the one of `from` to the one of `to`, both included. */
+function daysBetween(from: string, to: string): string[] {
+  const days: string[] = [];
+  for (let day = Date.parse(`${from.slice(0, 10)}T00:00:00Z`); day <= Date.parse(to); day += DAY_MS) {
+    days.push(dayKey(new Date(day).toISOString()));
+  }
+  return days;
 }
 
 /** Customers whose last `event` is in (`now` − `days` − lookback, `now` − `days`]. */
@@ -87,38 +95,43 @@ export async function findLapses(
 ): Promise<Lapse[]> {
   const cutoff = new Date(now.getTime() - trigger.days * DAY_MS).toISOString();
   const floor = new Date(now.getTime() - (trigger.days + INACTIVITY_LOOKBACK_DAYS) * DAY_MS).toISOString();
-  const sortKey = itemKeys.attributeState(lastEventAttribute(trigger.event));
-  const segments = Array.from({ length: INACTIVITY_SCAN_SEGMENTS }, (_, segment) => segment);
-  const found = await Promise.all(
-    segments.map(async (segment) => {
-      const lapses: Lapse[] = [];
-      let startKey: Record<string, AttributeValue> | undefined;
-      do {
-        const page = await ports.dynamodb.send(
-          new ScanCommand({
-            TableName: ports.tableName,
-            Segment: segment,
-            TotalSegments: INACTIVITY_SCAN_SEGMENTS,
-            FilterExpression: '#sk = :sk AND #changedAt <= :cutoff AND #changedAt > :floor',
-            ProjectionExpression: '#pk, #changedAt',
-            ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY, '#changedAt': 'changedAt' },
-            ExpressionAttributeValues: { ':sk': { S: sortKey }, ':cutoff': { S: cutoff }, ':floor': { S: floor } },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          const partition = item[PARTITION_KEY]?.S;
-          const changedAt = item.changedAt?.S;
-          if (partition?.startsWith(CUSTOMER_PARTITION_PREFIX) && changedAt) {
-            lapses.push({ customerId: partition.slice(CUSTOMER_PARTITION_PREFIX.length), lastEventDay: dayOf(changedAt) });
-          }
-        }
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
-      return lapses;
-    }),
-  );
-  return found.flat().sort((a, b) => a.customerId.localeCompare(b.customerId));
+  const attribute = lastEventAttribute(trigger.event);
+  const lapses: Lapse[] = [];
+  for (const day of daysBetween(floor, cutoff)) {
+    // The shards of a day at once: a handful of small Queries.
+    const shards = Array.from({ length: LAPSE_INDEX_SHARDS }, (_, shard) => lapsesIn(ports, lapseKeyOf(attribute, day, shard), floor, cutoff));
+    lapses.push(...(await Promise.all(shards)).flat());
+  }
+  return lapses.sort((a, b) => a.customerId.localeCompare(b.customerId));
+}
+
+/** The customers under one lapse-index key whose `changedAt` is in (`floor`, `cutoff`], every page. */
+async function lapsesIn(ports: Pick<InactivityScanPorts, 'dynamodb' | 'tableName'>, key: string, floor: string, cutoff: string): Promise<Lapse[]> {
+  const lapses: Lapse[] = [];
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await ports.dynamodb.send(
+      new QueryCommand({
+        TableName: ports.tableName,
+        IndexName: LAPSE_INDEX_NAME,
+        KeyConditionExpression: '#key = :key',
+        FilterExpression: '#changedAt <= :cutoff AND #changedAt > :floor',
+        ProjectionExpression: '#pk, #changedAt',
+        ExpressionAttributeNames: { '#key': LAPSE_KEY, '#pk': PARTITION_KEY, '#changedAt': LAPSE_PROJECTED_ATTRIBUTE },
+        ExpressionAttributeValues: { ':key': { S: key }, ':cutoff': { S: cutoff }, ':floor': { S: floor } },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const partition = item[PARTITION_KEY]?.S;
+      const changedAt = item[LAPSE_PROJECTED_ATTRIBUTE]?.S;
+      if (partition?.startsWith(CUSTOMER_PARTITION_PREFIX) && changedAt) {
+        lapses.push({ customerId: partition.slice(CUSTOMER_PARTITION_PREFIX.length), lastEventDay: dayKey(changedAt) });
+      }
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return lapses;
 }
 
 /** An audience CSV: a header row, then one customer id per row. */

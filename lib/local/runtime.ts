@@ -12,7 +12,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CreateTableCommand, ResourceInUseException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -474,6 +474,24 @@ async function createTable(dynamodb: DynamoDBClient, table: LocalResources['tabl
   } catch (error) {
     // A persisted table from an earlier run.
     if (!(error instanceof ResourceInUseException)) throw error;
+    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: table.tableName }));
+    const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+    const missing = table.globalSecondaryIndexes.map((index) => index.IndexName).filter((name) => !present.has(name));
+    if (missing.length > 0) throw new OutdatedLocalDataError(table.tableName, missing);
+  }
+}
+
+/**
+ * Raised when a persisted table lacks an index the template defines: the data folder was made by
+ * an earlier version, and dynalite cannot add an index to a table that has items.
+ */
+export class OutdatedLocalDataError extends Error {
+  constructor(
+    readonly tableName: string,
+    readonly missingIndexes: readonly string[],
+  ) {
+    super(`table ${tableName} was made by an earlier version of Overture: it has no index ${missingIndexes.join(', ')}`);
+    this.name = 'OutdatedLocalDataError';
   }
 }
 

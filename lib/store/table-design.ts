@@ -23,12 +23,20 @@
  * Besides customer partitions, the phone index (lib/store/phone-index.ts) keeps one partition
  * per number, `pk = PHONE#<E.164>`, `sk = PHONE_INDEX`, so inbound SMS keywords find the customer.
  *
+ * One secondary index, the lapse index (`lapse-day`), lists customers by the day of an event's
+ * last occurrence, for the daily inactivity scan: each `STATE#ATTRIBUTE#lastEvent.<event>` item
+ * carries `lapseKey = lastEvent.<event>#<YYYYMMDD of changedAt>#<shard>`, and no other item does
+ * (a sparse index). A new occurrence rewrites the item, so the customer moves to the new day.
+ * The shard (a digest of the customer id, {@link LAPSE_INDEX_SHARDS} of them) spreads one busy
+ * day's orders over several index partitions, each of which takes 1,000 writes a second. The
+ * index projects `changedAt`, so the scan reads nothing but the day's matches.
+ *
  * Everything the permission gate and the send path read at send time is under `STATE#`, so one
  * strongly consistent Query (`begins_with(sk, "STATE#")`) returns it; the histories grow under
  * other prefixes and never inflate that read. `<at>` is the UTC instant with milliseconds
  * (`2026-03-02T09:00:00.000Z`), so sort-key order is time order. Names and keys inside sort keys
- * are URI-encoded so that no `#` inside them can make one prefix match another. No secondary
- * index is needed: every access is by customer.
+ * are URI-encoded so that no `#` inside them can make one prefix match another. Every other
+ * access is by customer.
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
@@ -38,8 +46,16 @@ export const PARTITION_KEY = 'pk';
 export const SORT_KEY = 'sk';
 /** TTL attribute: epoch seconds after which DynamoDB may delete the item. */
 export const TTL_ATTRIBUTE = 'expiresAt';
-/** Secondary indexes of the table: none. */
-export const GLOBAL_SECONDARY_INDEXES: readonly never[] = [];
+/** The lapse index (see the module comment). */
+export const LAPSE_INDEX_NAME = 'lapse-day';
+/** The lapse index's partition key attribute (string); its sort key is {@link PARTITION_KEY}. */
+export const LAPSE_KEY = 'lapseKey';
+/** Index partitions one day of one event is spread over. */
+export const LAPSE_INDEX_SHARDS = 8;
+/** Attributes whose state items the lapse index lists: every customer event's last occurrence. */
+export const LAPSE_INDEXED_ATTRIBUTE_PREFIX = 'lastEvent.';
+/** The attribute the lapse index projects besides the keys. */
+export const LAPSE_PROJECTED_ATTRIBUTE = 'changedAt';
 
 /** Prefix of every partition key value. */
 export const CUSTOMER_PARTITION_PREFIX = 'CUSTOMER#';
@@ -61,7 +77,7 @@ export const SEND_LEDGER_RETENTION_DAYS = 400;
 /** Days a gate decision is kept for `overture why`; the same horizon as the send ledger. */
 export const DECISION_RETENTION_DAYS = 400;
 
-/** The CreateTable input for the customer table: on-demand billing, string `pk`/`sk`. */
+/** The CreateTable input for the customer table: on-demand billing, string `pk`/`sk`, the lapse index. */
 export function customerTableDefinition(tableName: string): CreateTableCommandInput {
   return {
     TableName: tableName,
@@ -69,10 +85,21 @@ export function customerTableDefinition(tableName: string): CreateTableCommandIn
     AttributeDefinitions: [
       { AttributeName: PARTITION_KEY, AttributeType: 'S' },
       { AttributeName: SORT_KEY, AttributeType: 'S' },
+      { AttributeName: LAPSE_KEY, AttributeType: 'S' },
     ],
     KeySchema: [
       { AttributeName: PARTITION_KEY, KeyType: 'HASH' },
       { AttributeName: SORT_KEY, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: LAPSE_INDEX_NAME,
+        KeySchema: [
+          { AttributeName: LAPSE_KEY, KeyType: 'HASH' },
+          { AttributeName: PARTITION_KEY, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [LAPSE_PROJECTED_ATTRIBUTE] },
+      },
     ],
   };
 }

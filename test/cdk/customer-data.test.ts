@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { InvalidConfigError, readConfig } from '../../lib/config';
-import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../../lib/store/table-design';
+import { LAPSE_INDEX_NAME, LAPSE_KEY, LAPSE_PROJECTED_ATTRIBUTE, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, customerTableDefinition } from '../../lib/store/table-design';
 import { synthesizeOverture } from './synthesize';
 
 const prodContext = {
@@ -34,6 +34,33 @@ describe('customer table', () => {
       SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
       TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
       Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+    });
+  });
+
+  it('has the lapse index as the store defines it, and no other', () => {
+    // Prepare
+    const [index] = customerTableDefinition('any').GlobalSecondaryIndexes ?? [];
+
+    // Assess
+    dev.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: LAPSE_INDEX_NAME,
+          KeySchema: [
+            { AttributeName: LAPSE_KEY, KeyType: 'HASH' },
+            { AttributeName: PARTITION_KEY, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [LAPSE_PROJECTED_ATTRIBUTE] },
+        },
+      ],
+    });
+    expect(index).toEqual({
+      IndexName: LAPSE_INDEX_NAME,
+      KeySchema: [
+        { AttributeName: LAPSE_KEY, KeyType: 'HASH' },
+        { AttributeName: PARTITION_KEY, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [LAPSE_PROJECTED_ATTRIBUTE] },
     });
   });
 

@@ -10,6 +10,7 @@ import {
   type PolicyStatementJson,
   type TemplateResource,
 } from './template-queries';
+import { LAPSE_INDEX_NAME } from '../../lib/store/table-design';
 import { CATALOG } from '../../workflows';
 import { synthesizeOverture, type SynthesizedOverture } from './synthesize';
 
@@ -196,7 +197,7 @@ describe('least privilege', () => {
       [stack.journeys.journeyEffectsFunction, [...base, 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
       [stack.events.ingestFunction, [...base, ...readWrite, 'sqs:SendMessage', 'states:SendTaskSuccess', 'states:StartExecution']],
       [stack.launcher.launchFunction, [...base, 'dynamodb:PutItem', 'states:StartExecution']],
-      [stack.schedules.inactivityScanFunction, [...base, 'dynamodb:Scan', 's3:PutObject', 'sqs:SendMessage', 'states:StartExecution']],
+      [stack.schedules.inactivityScanFunction, [...base, 'dynamodb:Query', 's3:PutObject', 'sqs:SendMessage', 'states:StartExecution']],
       [stack.feedback.feedbackFunction, [...base, 'dynamodb:PutItem', 'sqs:SendMessage']],
       [stack.consent.apiFunction, [...base, ...readWrite, ...secret, 'ses:SendEmail']],
       [stack.consent.inboundSmsFunction, [...base, ...readWrite, 'sms-voice:SendTextMessage', 'sqs:SendMessage']],
@@ -210,6 +211,23 @@ describe('least privilege', () => {
     expect(resourcesOfType(synthesized.template, 'AWS::Lambda::Function')).toEqual(
       Object.fromEntries([...expected.keys()].map((fn) => [logicalIdOf(stack, fn), expect.anything()])),
     );
+  });
+
+  it('scopes customer-table access to the table\'s items, and the inactivity scan to a Query of the lapse index', () => {
+    // Prepare
+    const { stack } = synthesized;
+    const tableArn = { 'Fn::GetAtt': [logicalIdOf(stack, stack.data.table), 'Arn'] };
+    const dynamoStatements = (fn: Parameters<typeof logicalIdOf>[1]) =>
+      functionStatements(fn).filter((statement) => actionsOf(statement).some((action) => action.startsWith('dynamodb:')));
+
+    // Act
+    const scan = dynamoStatements(stack.schedules.inactivityScanFunction);
+    const others = [stack.delivery.sendFunction, stack.events.ingestFunction, stack.journeys.journeyEffectsFunction, stack.consent.apiFunction].flatMap(dynamoStatements);
+
+    // Assess
+    expect(scan).toEqual([{ Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Join': ['', [tableArn, `/index/${LAPSE_INDEX_NAME}`]] } }]);
+    expect(others.length).toBeGreaterThan(0);
+    others.forEach((statement) => expect(resourcesOf(statement)).toEqual([tableArn]));
   });
 
   it('lets the ingest function start and resume journey executions only', () => {

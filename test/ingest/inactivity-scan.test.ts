@@ -1,10 +1,12 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { audienceCsv, findLapses, scanForInactivity, type InactivityScanPorts } from '../../lib/ingest/inactivity-scan';
+import { audienceCsv, findLapses, INACTIVITY_LOOKBACK_DAYS, scanForInactivity, type InactivityScanPorts } from '../../lib/ingest/inactivity-scan';
 import { routesOf } from '../../lib/ingest/journey-routes';
 import { lastEventAttribute } from '../../lib/journeys/event-history';
 import { CustomerStore } from '../../lib/store/customer-store';
+import { lapseShard } from '../../lib/store/item-keys';
+import { LAPSE_INDEX_SHARDS } from '../../lib/store/table-design';
 import { CATALOG } from '../../workflows';
 import { WIN_BACK_INACTIVE_DAYS } from '../../workflows/catalog/win-back';
 import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
@@ -76,6 +78,34 @@ describe('inactivity scan', () => {
 
     // Assess
     expect(lapses).toEqual([]);
+  });
+
+  it('finds every lapsed customer of a busy day, whatever index shard they fall in', async () => {
+    // Prepare
+    const ids = Array.from({ length: 40 }, (_, index) => `busy-${String(index).padStart(2, '0')}`);
+    for (const id of ids) await lastOrdered(id, WIN_BACK_INACTIVE_DAYS + 2);
+
+    // Act
+    const lapses = await findLapses(ports, { event: 'order_placed', days: WIN_BACK_INACTIVE_DAYS }, now);
+
+    // Assess
+    expect(new Set(ids.map(lapseShard)).size).toBe(LAPSE_INDEX_SHARDS);
+    expect(lapses).toEqual(ids.map((customerId) => ({ customerId, lastEventDay: '20260301' })));
+  });
+
+  it('drops a customer who ordered again, and keeps the window\'s edges to the millisecond', async () => {
+    // Prepare
+    await lastOrdered('came-back', WIN_BACK_INACTIVE_DAYS + 2);
+    await lastOrdered('came-back', 3);
+    await lastOrdered('at-cutoff', WIN_BACK_INACTIVE_DAYS);
+    await lastOrdered('at-floor', WIN_BACK_INACTIVE_DAYS + INACTIVITY_LOOKBACK_DAYS);
+    await lastOrdered('inside-floor', WIN_BACK_INACTIVE_DAYS + INACTIVITY_LOOKBACK_DAYS - 1 / DAY_MS);
+
+    // Act
+    const lapses = await findLapses(ports, { event: 'order_placed', days: WIN_BACK_INACTIVE_DAYS }, now);
+
+    // Assess
+    expect(lapses.map((lapse) => lapse.customerId)).toEqual(['at-cutoff', 'inside-floor']);
   });
 
   it('writes one audience per lapse day and launches it once, named after the journey and the day', async () => {

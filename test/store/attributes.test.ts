@@ -1,5 +1,6 @@
 import type { AttributeState } from '../../lib/customer/model';
-import { CustomerStore, InvalidRecordError, MAX_ATTRIBUTE_CHANGES, changedWithin } from '../../lib/store';
+import { CustomerStore, InvalidRecordError, LAPSE_KEY, MAX_ATTRIBUTE_CHANGES, changedWithin } from '../../lib/store';
+import { lapseShard } from '../../lib/store/item-keys';
 import { countRequests, createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { aProfile, newCustomerId, partitionItems } from './fixtures';
 
@@ -152,6 +153,29 @@ describe('setAttributes', () => {
     expect((await attributes(customerId)).tier).toMatchObject({ value: 'tier-9', changedAt: '2026-03-01T00:09:00Z' });
     const history = await store.attributeHistory(customerId, 'tier');
     expect(history.map((entry) => entry.value)).toEqual([...minutes].sort().map((minute) => `tier-${minute}`));
+  });
+
+  it('lists an event\'s last occurrence in the lapse index under its day, follows a newer one, and ignores a late one and other attributes', async () => {
+    // Prepare
+    const customerId = await customerWithProfile();
+    const lapseKeys = async () =>
+      Object.fromEntries(
+        (await partitionItems(dynamo.client, tableName, customerId))
+          .filter((item) => item.sk?.S?.startsWith('STATE#ATTRIBUTE#'))
+          .map((item) => [item.name?.S, item[LAPSE_KEY]?.S]),
+      );
+    const shard = lapseShard(customerId);
+
+    // Act
+    await store.setAttributes(customerId, { 'lastEvent.order_placed': '2026-03-01T23:30:00Z', tier: 'gold' }, { at: '2026-03-01T23:30:00Z' });
+    const first = await lapseKeys();
+    await store.setAttributes(customerId, { 'lastEvent.order_placed': '2026-03-09T08:00:00Z' }, { at: '2026-03-09T08:00:00Z' });
+    await store.setAttributes(customerId, { 'lastEvent.order_placed': '2026-03-05T08:00:00Z' }, { at: '2026-03-05T08:00:00Z' });
+    const later = await lapseKeys();
+
+    // Assess
+    expect(first).toEqual({ 'lastEvent.order_placed': `lastEvent.order_placed#20260301#${shard}`, tier: undefined });
+    expect(later).toEqual({ 'lastEvent.order_placed': `lastEvent.order_placed#20260309#${shard}`, tier: undefined });
   });
 
   it(`refuses more than ${MAX_ATTRIBUTE_CHANGES} changes in one call`, async () => {

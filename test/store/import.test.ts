@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import type { AttributeValue as DynamoValue } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue, Channel, ConsentStatus } from '../../lib/customer/model';
-import { CustomerStore, type CustomerImport } from '../../lib/store';
+import { CustomerStore, LAPSE_KEY, type CustomerImport } from '../../lib/store';
+import { lapseShard } from '../../lib/store/item-keys';
 import { countRequests, createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { aProfile, newCustomerId, partitionItems } from './fixtures';
 
@@ -27,9 +28,18 @@ async function recordOneByOne(customer: CustomerImport): Promise<void> {
   for (const group of customer.attributes ?? []) await store.setAttributes(id, group.changes, group.context);
 }
 
-/** A partition's items without the partition key, so two customers' partitions compare. */
+/**
+ * A partition's items without the partition key, and with the lapse-index shard (a digest of the
+ * customer id) checked and then named, so two customers' partitions compare.
+ */
 async function itemsOf(customerId: string): Promise<Array<Record<string, DynamoValue>>> {
-  return (await partitionItems(dynamo.client, tableName, customerId)).map(({ pk: _pk, ...rest }) => rest);
+  const shard = `#${lapseShard(customerId)}`;
+  return (await partitionItems(dynamo.client, tableName, customerId)).map(({ pk: _pk, ...rest }) => {
+    const lapseKey = rest[LAPSE_KEY]?.S;
+    if (lapseKey === undefined) return rest;
+    expect(lapseKey.endsWith(shard)).toBe(true);
+    return { ...rest, [LAPSE_KEY]: { S: `${lapseKey.slice(0, -shard.length)}#<shard>` } };
+  });
 }
 
 function withId(customer: CustomerImport, customerId: string): CustomerImport {
