@@ -4,7 +4,7 @@
  * the same audience launcher as a marketer's launch.
  *
  * It reads the lapse index of the customer table (table-design.ts): for each day of the window
- * and each shard, one Query of the customers whose last `event` fell on that day, filtered on
+ * and each shard, one Query of the customers whose last `event` fell on that day, checked on
  * `changedAt` at the window's edges. Customers are grouped by the day of their last event (the
  * lapse day): each day's group becomes one audience CSV and one launcher execution named after
  * the journey and that day, which is also the launch id and so the entry key. A lapse is found on
@@ -78,12 +78,10 @@ export function inactivityLaunchId(journey: string, lapseDay: string): string {
   return `inactive-${journey}-${lapseDay}`;
 }
 
-/** The UTC days (`YYYYMMDD`) from the one of `from` to the one of `to`, both included. */
-function daysBetween(from: string, to: string): string[] {
+/** The UTC days (`YYYYMMDD`) from the one of `from` to the one of `to` (epoch ms), both included. */
+function daysBetween(from: number, to: number): string[] {
   const days: string[] = [];
-  for (let day = Date.parse(`${from.slice(0, 10)}T00:00:00Z`); day <= Date.parse(to); day += DAY_MS) {
-    days.push(dayKey(new Date(day).toISOString()));
-  }
+  for (let day = from - (from % DAY_MS); day <= to; day += DAY_MS) days.push(dayKey(new Date(day).toISOString()));
   return days;
 }
 
@@ -93,8 +91,8 @@ export async function findLapses(
   trigger: { readonly event: string; readonly days: number },
   now: Date,
 ): Promise<Lapse[]> {
-  const cutoff = new Date(now.getTime() - trigger.days * DAY_MS).toISOString();
-  const floor = new Date(now.getTime() - (trigger.days + INACTIVITY_LOOKBACK_DAYS) * DAY_MS).toISOString();
+  const cutoff = now.getTime() - trigger.days * DAY_MS;
+  const floor = now.getTime() - (trigger.days + INACTIVITY_LOOKBACK_DAYS) * DAY_MS;
   const attribute = lastEventAttribute(trigger.event);
   const lapses: Lapse[] = [];
   for (const day of daysBetween(floor, cutoff)) {
@@ -105,8 +103,12 @@ export async function findLapses(
   return lapses.sort((a, b) => a.customerId.localeCompare(b.customerId));
 }
 
-/** The customers under one lapse-index key whose `changedAt` is in (`floor`, `cutoff`], every page. */
-async function lapsesIn(ports: Pick<InactivityScanPorts, 'dynamodb' | 'tableName'>, key: string, floor: string, cutoff: string): Promise<Lapse[]> {
+/**
+ * The customers under one lapse-index key whose `changedAt` is in (`floor`, `cutoff`], every page.
+ * The window is checked here, not in a filter expression: instants may carry an offset
+ * (`…T23:00:00-05:00`), and only parsed they compare as times.
+ */
+async function lapsesIn(ports: Pick<InactivityScanPorts, 'dynamodb' | 'tableName'>, key: string, floor: number, cutoff: number): Promise<Lapse[]> {
   const lapses: Lapse[] = [];
   let startKey: Record<string, AttributeValue> | undefined;
   do {
@@ -115,17 +117,17 @@ async function lapsesIn(ports: Pick<InactivityScanPorts, 'dynamodb' | 'tableName
         TableName: ports.tableName,
         IndexName: LAPSE_INDEX_NAME,
         KeyConditionExpression: '#key = :key',
-        FilterExpression: '#changedAt <= :cutoff AND #changedAt > :floor',
         ProjectionExpression: '#pk, #changedAt',
         ExpressionAttributeNames: { '#key': LAPSE_KEY, '#pk': PARTITION_KEY, '#changedAt': LAPSE_PROJECTED_ATTRIBUTE },
-        ExpressionAttributeValues: { ':key': { S: key }, ':cutoff': { S: cutoff }, ':floor': { S: floor } },
+        ExpressionAttributeValues: { ':key': { S: key } },
         ExclusiveStartKey: startKey,
       }),
     );
     for (const item of page.Items ?? []) {
       const partition = item[PARTITION_KEY]?.S;
       const changedAt = item[LAPSE_PROJECTED_ATTRIBUTE]?.S;
-      if (partition?.startsWith(CUSTOMER_PARTITION_PREFIX) && changedAt) {
+      const at = changedAt === undefined ? Number.NaN : Date.parse(changedAt);
+      if (partition?.startsWith(CUSTOMER_PARTITION_PREFIX) && changedAt !== undefined && at > floor && at <= cutoff) {
         lapses.push({ customerId: partition.slice(CUSTOMER_PARTITION_PREFIX.length), lastEventDay: dayKey(changedAt) });
       }
     }

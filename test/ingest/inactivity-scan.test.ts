@@ -108,6 +108,20 @@ describe('inactivity scan', () => {
     expect(lapses.map((lapse) => lapse.customerId)).toEqual(['at-cutoff', 'inside-floor']);
   });
 
+  it('compares instants written with an offset as times, not as text', async () => {
+    // Prepare: the cutoff is 2026-03-03T03:00:00Z (90 days before now).
+    const store = new CustomerStore({ client: dynamo.client, tableName });
+    const order = (customerId: string, at: string) => store.setAttributes(customerId, { [lastEventAttribute('order_placed')]: at }, { at });
+    await order('new-york-late', '2026-03-02T23:00:00-05:00'); // 04:00Z on the 3rd: after the cutoff
+    await order('new-york-early', '2026-03-02T21:30:00-05:00'); // 02:30Z on the 3rd: before it
+
+    // Act
+    const lapses = await findLapses(ports, { event: 'order_placed', days: WIN_BACK_INACTIVE_DAYS }, now);
+
+    // Assess
+    expect(lapses).toEqual([{ customerId: 'new-york-early', lastEventDay: '20260303' }]);
+  });
+
   it('writes one audience per lapse day and launches it once, named after the journey and the day', async () => {
     // Prepare
     await lastOrdered('c-001', WIN_BACK_INACTIVE_DAYS + 1);
