@@ -68,9 +68,8 @@ export class CustomerData extends Construct {
         {
           indexName: design.LAPSE_INDEX_NAME,
           partitionKey: { name: design.LAPSE_KEY, type: AttributeType.STRING },
-          sortKey: { name: design.PARTITION_KEY, type: AttributeType.STRING },
-          projectionType: ProjectionType.INCLUDE,
-          nonKeyAttributes: [design.LAPSE_PROJECTED_ATTRIBUTE],
+          sortKey: { name: design.LAPSE_AT, type: AttributeType.STRING },
+          projectionType: ProjectionType.KEYS_ONLY,
         },
       ],
       deletionProtection: protect,

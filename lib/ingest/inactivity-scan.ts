@@ -3,33 +3,25 @@
  * or more ago and launches the journeys with an inactivity entry (win-back) for them, through
  * the same audience launcher as a marketer's launch.
  *
- * It reads the lapse index of the customer table (table-design.ts): for each day of the window
- * and each shard, one Query of the customers whose last `event` fell on that day, checked on
- * `changedAt` at the window's edges. Customers are grouped by the day of their last event (the
- * lapse day): each day's group becomes one audience CSV and one launcher execution named after
- * the journey and that day, which is also the launch id and so the entry key. A lapse is found on
- * the day it happens and for {@link INACTIVITY_LOOKBACK_DAYS} more days (so a missed scan catches
- * up), but its launch name repeats, so it is launched once; the journey's re-entry rule keeps
- * later lapses of the same customer apart.
+ * It reads the lapse index of the customer table (table-design.ts): per shard, one Query of the
+ * customers whose last `event` falls in the window. Customers are grouped by the UTC day of their
+ * last event (the lapse day): each day's group becomes one audience CSV and one launcher execution
+ * named after the journey and that day, which is also the launch id and so the entry key. A lapse
+ * is found on the day it happens and for {@link INACTIVITY_LOOKBACK_DAYS} more days (so a missed
+ * scan catches up), but its launch name repeats, so it is launched once; the journey's re-entry
+ * rule keeps later lapses of the same customer apart.
  *
  * Why an index rather than a Scan of the table: a Scan reads every item every day, and the table
  * only grows (consent ledger, attribute history), so one day it no longer fits one invocation.
- * The index costs one index write per customer event and reads only the day's lapsed customers:
- * (lookback + 1) days × shards small Queries, whatever the size of the table.
+ * The index costs one index write per customer event and reads only the window's lapsed customers,
+ * in one Query per shard, whatever the size of the table.
  */
 import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { lastEventAttribute } from '../journeys/event-history';
-import { dayKey, lapseKeyOf } from '../store/item-keys';
-import {
-  CUSTOMER_PARTITION_PREFIX,
-  LAPSE_INDEX_NAME,
-  LAPSE_INDEX_SHARDS,
-  LAPSE_KEY,
-  LAPSE_PROJECTED_ATTRIBUTE,
-  PARTITION_KEY,
-} from '../store/table-design';
+import { instantKey, lapseKeyOf } from '../store/item-keys';
+import { CUSTOMER_PARTITION_PREFIX, LAPSE_AT, LAPSE_INDEX_NAME, LAPSE_INDEX_SHARDS, LAPSE_KEY, PARTITION_KEY } from '../store/table-design';
 import type { JourneyRoute } from './journey-routes';
 
 /** Days after the lapse day on which a lapse is still found (covers missed daily scans). */
@@ -78,11 +70,9 @@ export function inactivityLaunchId(journey: string, lapseDay: string): string {
   return `inactive-${journey}-${lapseDay}`;
 }
 
-/** The UTC days (`YYYYMMDD`) from the one of `from` to the one of `to` (epoch ms), both included. */
-function daysBetween(from: number, to: number): string[] {
-  const days: string[] = [];
-  for (let day = from - (from % DAY_MS); day <= to; day += DAY_MS) days.push(dayKey(new Date(day).toISOString()));
-  return days;
+/** The UTC day of an instant, `YYYYMMDD`. */
+function dayOf(at: string): string {
+  return instantKey(at).slice(0, 10).replaceAll('-', '');
 }
 
 /** Customers whose last `event` is in (`now` − `days` − lookback, `now` − `days`]. */
@@ -93,22 +83,20 @@ export async function findLapses(
 ): Promise<Lapse[]> {
   const cutoff = now.getTime() - trigger.days * DAY_MS;
   const floor = now.getTime() - (trigger.days + INACTIVITY_LOOKBACK_DAYS) * DAY_MS;
+  // `lapseAt` is a UTC instant with milliseconds, so text order is time order: (floor, cutoff] is
+  // [floor + 1 ms, cutoff].
+  const window = { from: new Date(floor + 1).toISOString(), to: new Date(cutoff).toISOString() };
   const attribute = lastEventAttribute(trigger.event);
-  const lapses: Lapse[] = [];
-  for (const day of daysBetween(floor, cutoff)) {
-    // The shards of a day at once: a handful of small Queries.
-    const shards = Array.from({ length: LAPSE_INDEX_SHARDS }, (_, shard) => lapsesIn(ports, lapseKeyOf(attribute, day, shard), floor, cutoff));
-    lapses.push(...(await Promise.all(shards)).flat());
-  }
-  return lapses.sort((a, b) => a.customerId.localeCompare(b.customerId));
+  const shards = Array.from({ length: LAPSE_INDEX_SHARDS }, (_, shard) => lapsesIn(ports, lapseKeyOf(attribute, shard), window));
+  return (await Promise.all(shards)).flat().sort((a, b) => a.customerId.localeCompare(b.customerId));
 }
 
-/**
- * The customers under one lapse-index key whose `changedAt` is in (`floor`, `cutoff`], every page.
- * The window is checked here, not in a filter expression: instants may carry an offset
- * (`…T23:00:00-05:00`), and only parsed they compare as times.
- */
-async function lapsesIn(ports: Pick<InactivityScanPorts, 'dynamodb' | 'tableName'>, key: string, floor: number, cutoff: number): Promise<Lapse[]> {
+/** The customers under one lapse-index key whose last event is in `window` (both ends included), every page. */
+async function lapsesIn(
+  ports: Pick<InactivityScanPorts, 'dynamodb' | 'tableName'>,
+  key: string,
+  window: { readonly from: string; readonly to: string },
+): Promise<Lapse[]> {
   const lapses: Lapse[] = [];
   let startKey: Record<string, AttributeValue> | undefined;
   do {
@@ -116,19 +104,18 @@ async function lapsesIn(ports: Pick<InactivityScanPorts, 'dynamodb' | 'tableName
       new QueryCommand({
         TableName: ports.tableName,
         IndexName: LAPSE_INDEX_NAME,
-        KeyConditionExpression: '#key = :key',
-        ProjectionExpression: '#pk, #changedAt',
-        ExpressionAttributeNames: { '#key': LAPSE_KEY, '#pk': PARTITION_KEY, '#changedAt': LAPSE_PROJECTED_ATTRIBUTE },
-        ExpressionAttributeValues: { ':key': { S: key } },
+        KeyConditionExpression: '#key = :key AND #at BETWEEN :from AND :to',
+        ProjectionExpression: '#pk, #at',
+        ExpressionAttributeNames: { '#key': LAPSE_KEY, '#at': LAPSE_AT, '#pk': PARTITION_KEY },
+        ExpressionAttributeValues: { ':key': { S: key }, ':from': { S: window.from }, ':to': { S: window.to } },
         ExclusiveStartKey: startKey,
       }),
     );
     for (const item of page.Items ?? []) {
       const partition = item[PARTITION_KEY]?.S;
-      const changedAt = item[LAPSE_PROJECTED_ATTRIBUTE]?.S;
-      const at = changedAt === undefined ? Number.NaN : Date.parse(changedAt);
-      if (partition?.startsWith(CUSTOMER_PARTITION_PREFIX) && changedAt !== undefined && at > floor && at <= cutoff) {
-        lapses.push({ customerId: partition.slice(CUSTOMER_PARTITION_PREFIX.length), lastEventDay: dayKey(changedAt) });
+      const at = item[LAPSE_AT]?.S;
+      if (partition?.startsWith(CUSTOMER_PARTITION_PREFIX) && at !== undefined) {
+        lapses.push({ customerId: partition.slice(CUSTOMER_PARTITION_PREFIX.length), lastEventDay: dayOf(at) });
       }
     }
     startKey = page.LastEvaluatedKey;

@@ -19,7 +19,7 @@ import {
 } from '../customer/model';
 import { DeliveryStore, OPTIMISTIC_ATTEMPTS, validCustomerId, type Item } from './delivery-store';
 import { CustomerStoreError, InvalidRecordError, StoreContentionError } from './errors';
-import { digest, instantKey, itemKeys, lapseKeyForState } from './item-keys';
+import { digest, instantKey, itemKeys, lapseIndexKeys } from './item-keys';
 import { parseRecord } from './record-validation';
 import {
   AttributeChangeContextSchema,
@@ -36,7 +36,7 @@ import {
   type ConsentLedgerEntry,
   type DecisionRecord,
 } from './records';
-import { LAPSE_KEY, PARTITION_KEY, SORT_KEY, SORT_KEY_PREFIXES } from './table-design';
+import { PARTITION_KEY, SORT_KEY, SORT_KEY_PREFIXES } from './table-design';
 import { conditionFailedAt, transactWrite } from './transact-write';
 
 export type { CustomerStoreOptions } from './delivery-store';
@@ -321,7 +321,7 @@ export class CustomerStore extends DeliveryStore {
             ...state,
             order,
             revision,
-            [LAPSE_KEY]: lapseKeyForState(id, name, at),
+            ...lapseIndexKeys(id, name, at),
           }),
           ...(existing === undefined
             ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PARTITION_KEY } }

@@ -1,7 +1,7 @@
 /** Key values of the customer table's items (layout documented in table-design.ts). */
 import { createHash } from 'node:crypto';
 import type { Channel, ConsentStatus } from '../customer/model';
-import { CUSTOMER_PARTITION_PREFIX, LAPSE_INDEX_SHARDS, LAPSE_INDEXED_ATTRIBUTE_PREFIX, SORT_KEY_PREFIXES } from './table-design';
+import { CUSTOMER_PARTITION_PREFIX, LAPSE_AT, LAPSE_INDEX_SHARDS, LAPSE_INDEXED_ATTRIBUTE_PREFIX, LAPSE_KEY, SORT_KEY_PREFIXES } from './table-design';
 
 const STATE = SORT_KEY_PREFIXES.state;
 
@@ -43,23 +43,21 @@ export const itemKeys = {
     `${SORT_KEY_PREFIXES.decision}${instantKey(decision.at)}#${digest(decision.execution, decision.step, decision.outcome)}`,
 } as const;
 
-/** The UTC day of an instant, `YYYYMMDD`. */
-export function dayKey(at: string): string {
-  return instantKey(at).slice(0, 10).replaceAll('-', '');
-}
-
 /** The lapse-index shard of a customer: stable, and spread evenly over the shards. */
 export function lapseShard(customerId: string): number {
   return Number.parseInt(digest(customerId).slice(0, 8), 16) % LAPSE_INDEX_SHARDS;
 }
 
-/** The lapse-index partition of one attribute, day (`YYYYMMDD`) and shard. */
-export function lapseKeyOf(attribute: string, day: string, shard: number): string {
-  return `${attribute}#${day}#${shard}`;
+/** The lapse-index partition key of one attribute and shard. */
+export function lapseKeyOf(attribute: string, shard: number): string {
+  return `${attribute}#${shard}`;
 }
 
-/** The lapse-index key an attribute's state item carries, or undefined for attributes the index does not list. */
-export function lapseKeyForState(customerId: string, attribute: string, changedAt: string): string | undefined {
-  if (!attribute.startsWith(LAPSE_INDEXED_ATTRIBUTE_PREFIX)) return undefined;
-  return lapseKeyOf(attribute, dayKey(changedAt), lapseShard(customerId));
+/**
+ * The lapse-index keys an attribute's state item carries (`lapseKey`, `lapseAt`), or none for
+ * attributes the index does not list.
+ */
+export function lapseIndexKeys(customerId: string, attribute: string, changedAt: string): Record<string, string> {
+  if (!attribute.startsWith(LAPSE_INDEXED_ATTRIBUTE_PREFIX)) return {};
+  return { [LAPSE_KEY]: lapseKeyOf(attribute, lapseShard(customerId)), [LAPSE_AT]: instantKey(changedAt) };
 }

@@ -23,13 +23,13 @@
  * Besides customer partitions, the phone index (lib/store/phone-index.ts) keeps one partition
  * per number, `pk = PHONE#<E.164>`, `sk = PHONE_INDEX`, so inbound SMS keywords find the customer.
  *
- * One secondary index, the lapse index (`lapse-day`), lists customers by the day of an event's
- * last occurrence, for the daily inactivity scan: each `STATE#ATTRIBUTE#lastEvent.<event>` item
- * carries `lapseKey = lastEvent.<event>#<YYYYMMDD of changedAt>#<shard>`, and no other item does
- * (a sparse index). A new occurrence rewrites the item, so the customer moves to the new day.
- * The shard (a digest of the customer id, {@link LAPSE_INDEX_SHARDS} of them) spreads one busy
- * day's orders over several index partitions, each of which takes 1,000 writes a second. The
- * index projects `changedAt`, so the scan reads nothing but the day's matches.
+ * One secondary index, the lapse index (`lapse`), lists customers by when an event last happened,
+ * for the daily inactivity scan: each `STATE#ATTRIBUTE#lastEvent.<event>` item carries
+ * `lapseKey = lastEvent.<event>#<shard>` and `lapseAt = <changedAt as a UTC instant>`, and no
+ * other item does (a sparse index). A new occurrence rewrites the item, so the customer moves to
+ * the new instant. The scan reads one range of `lapseAt` per shard. The shard (a digest of the
+ * customer id, {@link LAPSE_INDEX_SHARDS} of them) spreads the writes of busy days over several
+ * index partition keys, each of which takes 1,000 writes a second.
  *
  * Everything the permission gate and the send path read at send time is under `STATE#`, so one
  * strongly consistent Query (`begins_with(sk, "STATE#")`) returns it; the histories grow under
@@ -47,15 +47,15 @@ export const SORT_KEY = 'sk';
 /** TTL attribute: epoch seconds after which DynamoDB may delete the item. */
 export const TTL_ATTRIBUTE = 'expiresAt';
 /** The lapse index (see the module comment). */
-export const LAPSE_INDEX_NAME = 'lapse-day';
-/** The lapse index's partition key attribute (string); its sort key is {@link PARTITION_KEY}. */
+export const LAPSE_INDEX_NAME = 'lapse';
+/** The lapse index's partition key attribute (string): `<attribute>#<shard>`. */
 export const LAPSE_KEY = 'lapseKey';
-/** Index partitions one day of one event is spread over. */
+/** The lapse index's sort key attribute (string): the event's last instant in UTC with milliseconds. */
+export const LAPSE_AT = 'lapseAt';
+/** Index partition keys one event's occurrences are spread over. */
 export const LAPSE_INDEX_SHARDS = 8;
 /** Attributes whose state items the lapse index lists: every customer event's last occurrence. */
 export const LAPSE_INDEXED_ATTRIBUTE_PREFIX = 'lastEvent.';
-/** The attribute the lapse index projects besides the keys. */
-export const LAPSE_PROJECTED_ATTRIBUTE = 'changedAt';
 
 /** Prefix of every partition key value. */
 export const CUSTOMER_PARTITION_PREFIX = 'CUSTOMER#';
@@ -86,6 +86,7 @@ export function customerTableDefinition(tableName: string): CreateTableCommandIn
       { AttributeName: PARTITION_KEY, AttributeType: 'S' },
       { AttributeName: SORT_KEY, AttributeType: 'S' },
       { AttributeName: LAPSE_KEY, AttributeType: 'S' },
+      { AttributeName: LAPSE_AT, AttributeType: 'S' },
     ],
     KeySchema: [
       { AttributeName: PARTITION_KEY, KeyType: 'HASH' },
@@ -96,9 +97,9 @@ export function customerTableDefinition(tableName: string): CreateTableCommandIn
         IndexName: LAPSE_INDEX_NAME,
         KeySchema: [
           { AttributeName: LAPSE_KEY, KeyType: 'HASH' },
-          { AttributeName: PARTITION_KEY, KeyType: 'RANGE' },
+          { AttributeName: LAPSE_AT, KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [LAPSE_PROJECTED_ATTRIBUTE] },
+        Projection: { ProjectionType: 'KEYS_ONLY' },
       },
     ],
   };

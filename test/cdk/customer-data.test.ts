@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { InvalidConfigError, readConfig } from '../../lib/config';
-import { LAPSE_INDEX_NAME, LAPSE_KEY, LAPSE_PROJECTED_ATTRIBUTE, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, customerTableDefinition } from '../../lib/store/table-design';
+import { LAPSE_AT, LAPSE_INDEX_NAME, LAPSE_KEY, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, customerTableDefinition } from '../../lib/store/table-design';
 import { synthesizeOverture } from './synthesize';
 
 const prodContext = {
@@ -48,9 +48,9 @@ describe('customer table', () => {
           IndexName: LAPSE_INDEX_NAME,
           KeySchema: [
             { AttributeName: LAPSE_KEY, KeyType: 'HASH' },
-            { AttributeName: PARTITION_KEY, KeyType: 'RANGE' },
+            { AttributeName: LAPSE_AT, KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [LAPSE_PROJECTED_ATTRIBUTE] },
+          Projection: { ProjectionType: 'KEYS_ONLY' },
         },
       ],
     });
@@ -58,9 +58,9 @@ describe('customer table', () => {
       IndexName: LAPSE_INDEX_NAME,
       KeySchema: [
         { AttributeName: LAPSE_KEY, KeyType: 'HASH' },
-        { AttributeName: PARTITION_KEY, KeyType: 'RANGE' },
+        { AttributeName: LAPSE_AT, KeyType: 'RANGE' },
       ],
-      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [LAPSE_PROJECTED_ATTRIBUTE] },
+      Projection: { ProjectionType: 'KEYS_ONLY' },
     });
   });
 

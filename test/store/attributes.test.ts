@@ -1,5 +1,5 @@
 import type { AttributeState } from '../../lib/customer/model';
-import { CustomerStore, InvalidRecordError, LAPSE_KEY, MAX_ATTRIBUTE_CHANGES, changedWithin } from '../../lib/store';
+import { CustomerStore, InvalidRecordError, LAPSE_AT, LAPSE_KEY, MAX_ATTRIBUTE_CHANGES, changedWithin } from '../../lib/store';
 import { lapseShard } from '../../lib/store/item-keys';
 import { countRequests, createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { aProfile, newCustomerId, partitionItems } from './fixtures';
@@ -155,27 +155,28 @@ describe('setAttributes', () => {
     expect(history.map((entry) => entry.value)).toEqual([...minutes].sort().map((minute) => `tier-${minute}`));
   });
 
-  it('lists an event\'s last occurrence in the lapse index under its day, follows a newer one, and ignores a late one and other attributes', async () => {
+  it('lists an event\'s last occurrence in the lapse index at its UTC instant, follows a newer one, and ignores a late one and other attributes', async () => {
     // Prepare
     const customerId = await customerWithProfile();
     const lapseKeys = async () =>
       Object.fromEntries(
         (await partitionItems(dynamo.client, tableName, customerId))
           .filter((item) => item.sk?.S?.startsWith('STATE#ATTRIBUTE#'))
-          .map((item) => [item.name?.S, item[LAPSE_KEY]?.S]),
+          .map((item) => [item.name?.S, [item[LAPSE_KEY]?.S, item[LAPSE_AT]?.S]]),
       );
     const shard = lapseShard(customerId);
 
     // Act
-    await store.setAttributes(customerId, { 'lastEvent.order_placed': '2026-03-01T23:30:00Z', tier: 'gold' }, { at: '2026-03-01T23:30:00Z' });
+    await store.setAttributes(customerId, { 'lastEvent.order_placed': '2026-03-01T18:30:00-05:00', tier: 'gold' }, { at: '2026-03-01T18:30:00-05:00' });
     const first = await lapseKeys();
     await store.setAttributes(customerId, { 'lastEvent.order_placed': '2026-03-09T08:00:00Z' }, { at: '2026-03-09T08:00:00Z' });
     await store.setAttributes(customerId, { 'lastEvent.order_placed': '2026-03-05T08:00:00Z' }, { at: '2026-03-05T08:00:00Z' });
     const later = await lapseKeys();
 
     // Assess
-    expect(first).toEqual({ 'lastEvent.order_placed': `lastEvent.order_placed#20260301#${shard}`, tier: undefined });
-    expect(later).toEqual({ 'lastEvent.order_placed': `lastEvent.order_placed#20260309#${shard}`, tier: undefined });
+    const key = `lastEvent.order_placed#${shard}`;
+    expect(first).toEqual({ 'lastEvent.order_placed': [key, '2026-03-01T23:30:00.000Z'], tier: [undefined, undefined] });
+    expect(later).toEqual({ 'lastEvent.order_placed': [key, '2026-03-09T08:00:00.000Z'], tier: [undefined, undefined] });
   });
 
   it(`refuses more than ${MAX_ATTRIBUTE_CHANGES} changes in one call`, async () => {

@@ -6,6 +6,8 @@ import {
   QueryCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
+  waitUntilTableExists,
+  waitUntilTableNotExists,
   type DynamoDBClient,
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
@@ -199,6 +201,8 @@ describe('TransactWriteItems on the local endpoint', () => {
     const name = await createCustomerTable(dynamo.client, 'remade');
     await dynamo.client.send(new TransactWriteItemsCommand({ TransactItems: [{ Put: { TableName: name, Item: key('t9', 'a') } }] }));
     await dynamo.client.send(new DeleteTableCommand({ TableName: name }));
+    // dynalite deletes and creates tables in the background, as DynamoDB does.
+    await waitUntilTableNotExists({ client: dynamo.client, maxWaitTime: 30, minDelay: 0.1 }, { TableName: name });
     await dynamo.client.send(
       new CreateTableCommand({
         TableName: name,
@@ -207,6 +211,7 @@ describe('TransactWriteItems on the local endpoint', () => {
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );
+    await waitUntilTableExists({ client: dynamo.client, maxWaitTime: 30, minDelay: 0.1 }, { TableName: name });
 
     // Act
     await dynamo.client.send(
