@@ -16,11 +16,11 @@
  * The index costs one index write per customer event and reads only the window's lapsed customers,
  * in one Query per shard, whatever the size of the table.
  */
-import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { paginateQuery, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { lastEventAttribute } from '../journeys/event-history';
-import { instantKey, lapseKeyOf } from '../store/item-keys';
+import { lapseKeyOf } from '../store/item-keys';
 import { CUSTOMER_PARTITION_PREFIX, LAPSE_AT, LAPSE_INDEX_NAME, LAPSE_INDEX_SHARDS, LAPSE_KEY, PARTITION_KEY } from '../store/table-design';
 import type { JourneyRoute } from './journey-routes';
 
@@ -70,9 +70,9 @@ export function inactivityLaunchId(journey: string, lapseDay: string): string {
   return `inactive-${journey}-${lapseDay}`;
 }
 
-/** The UTC day of an instant, `YYYYMMDD`. */
-function dayOf(at: string): string {
-  return instantKey(at).slice(0, 10).replaceAll('-', '');
+/** The UTC day (`YYYYMMDD`) of a `lapseAt` value, which is already a UTC instant. */
+function dayOf(lapseAt: string): string {
+  return lapseAt.slice(0, 10).replaceAll('-', '');
 }
 
 /** Customers whose last `event` is in (`now` − `days` − lookback, `now` − `days`]. */
@@ -98,19 +98,18 @@ async function lapsesIn(
   window: { readonly from: string; readonly to: string },
 ): Promise<Lapse[]> {
   const lapses: Lapse[] = [];
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await ports.dynamodb.send(
-      new QueryCommand({
-        TableName: ports.tableName,
-        IndexName: LAPSE_INDEX_NAME,
-        KeyConditionExpression: '#key = :key AND #at BETWEEN :from AND :to',
-        ProjectionExpression: '#pk, #at',
-        ExpressionAttributeNames: { '#key': LAPSE_KEY, '#at': LAPSE_AT, '#pk': PARTITION_KEY },
-        ExpressionAttributeValues: { ':key': { S: key }, ':from': { S: window.from }, ':to': { S: window.to } },
-        ExclusiveStartKey: startKey,
-      }),
-    );
+  const pages = paginateQuery(
+    { client: ports.dynamodb },
+    {
+      TableName: ports.tableName,
+      IndexName: LAPSE_INDEX_NAME,
+      KeyConditionExpression: '#key = :key AND #at BETWEEN :from AND :to',
+      ProjectionExpression: '#pk, #at',
+      ExpressionAttributeNames: { '#key': LAPSE_KEY, '#at': LAPSE_AT, '#pk': PARTITION_KEY },
+      ExpressionAttributeValues: { ':key': { S: key }, ':from': { S: window.from }, ':to': { S: window.to } },
+    },
+  );
+  for await (const page of pages) {
     for (const item of page.Items ?? []) {
       const partition = item[PARTITION_KEY]?.S;
       const at = item[LAPSE_AT]?.S;
@@ -118,8 +117,7 @@ async function lapsesIn(
         lapses.push({ customerId: partition.slice(CUSTOMER_PARTITION_PREFIX.length), lastEventDay: dayOf(at) });
       }
     }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  }
   return lapses;
 }
 

@@ -3,6 +3,7 @@
  * makes before every message: small, so the send function does not load the journey format.
  */
 import type { CustomerSnapshot } from '../customer/model';
+import { LAST_EVENT_ATTRIBUTE_PREFIX } from '../store/table-design';
 import type { EventName } from './identifiers';
 
 /**
@@ -11,7 +12,7 @@ import type { EventName } from './identifiers';
  * happened). Goals and `eventWithin` conditions read it.
  */
 export function lastEventAttribute(event: EventName): string {
-  return `lastEvent.${event}`;
+  return `${LAST_EVENT_ATTRIBUTE_PREFIX}${event}`;
 }
 
 /** Whether the goal `event` happened strictly after the customer entered the journey. */

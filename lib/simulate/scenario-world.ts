@@ -21,10 +21,10 @@ import { DEFAULT_TOUCHPOINTS, type CustomerEvent } from '../ingest/customer-even
 import { ingestCustomerEvent } from '../ingest/ingest-event';
 import { AttributeValueSchema, type AttributeValue, type Profile } from '../customer/model';
 import { MAX_ATTRIBUTE_CHANGES } from '../store/customer-store';
+import { LAST_EVENT_ATTRIBUTE_PREFIX } from '../store/table-design';
 import type { LocalRuntime } from '../local/runtime';
 import type { Scenario, ScenarioCustomer, ScenarioEvent } from '../scenario';
 
-const LAST_EVENT_PREFIX = 'lastEvent.';
 
 /** Writes every customer as they are at `start` and puts every event on the runtime's agenda. */
 export async function enterScenario(runtime: LocalRuntime, scenario: Scenario): Promise<void> {
@@ -100,7 +100,7 @@ function attributesByInstant(attributes: Readonly<Record<string, AttributeValue>
   const groups = new Map<string, Record<string, AttributeValue>>();
   for (const [name, value] of Object.entries(attributes)) {
     let at = start;
-    if (name.startsWith(LAST_EVENT_PREFIX) && typeof value === 'string' && !Number.isNaN(Date.parse(value)) && Date.parse(value) <= Date.parse(start)) {
+    if (name.startsWith(LAST_EVENT_ATTRIBUTE_PREFIX) && typeof value === 'string' && !Number.isNaN(Date.parse(value)) && Date.parse(value) <= Date.parse(start)) {
       at = new Date(value).toISOString();
     }
     const group = groups.get(at) ?? {};
@@ -126,7 +126,7 @@ async function setInChunks(runtime: LocalRuntime, customerId: string, changes: R
 function attributesOf(properties: Readonly<Record<string, unknown>> | undefined): Record<string, AttributeValue> {
   const attributes: Record<string, AttributeValue> = {};
   for (const [name, value] of Object.entries(properties ?? {})) {
-    if (name.startsWith(LAST_EVENT_PREFIX) || Object.keys(attributes).length >= MAX_ATTRIBUTE_CHANGES - 1) continue;
+    if (name.startsWith(LAST_EVENT_ATTRIBUTE_PREFIX) || Object.keys(attributes).length >= MAX_ATTRIBUTE_CHANGES - 1) continue;
     const parsed = AttributeValueSchema.safeParse(value);
     if (parsed.success) attributes[name] = parsed.data;
   }

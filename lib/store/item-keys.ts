@@ -1,7 +1,7 @@
 /** Key values of the customer table's items (layout documented in table-design.ts). */
 import { createHash } from 'node:crypto';
 import type { Channel, ConsentStatus } from '../customer/model';
-import { CUSTOMER_PARTITION_PREFIX, LAPSE_AT, LAPSE_INDEX_SHARDS, LAPSE_INDEXED_ATTRIBUTE_PREFIX, LAPSE_KEY, SORT_KEY_PREFIXES } from './table-design';
+import { CUSTOMER_PARTITION_PREFIX, LAPSE_AT, LAPSE_INDEX_SHARDS, LAST_EVENT_ATTRIBUTE_PREFIX, LAPSE_KEY, SORT_KEY_PREFIXES } from './table-design';
 
 const STATE = SORT_KEY_PREFIXES.state;
 
@@ -58,6 +58,6 @@ export function lapseKeyOf(attribute: string, shard: number): string {
  * attributes the index does not list.
  */
 export function lapseIndexKeys(customerId: string, attribute: string, changedAt: string): Record<string, string> {
-  if (!attribute.startsWith(LAPSE_INDEXED_ATTRIBUTE_PREFIX)) return {};
+  if (!attribute.startsWith(LAST_EVENT_ATTRIBUTE_PREFIX)) return {};
   return { [LAPSE_KEY]: lapseKeyOf(attribute, lapseShard(customerId)), [LAPSE_AT]: instantKey(changedAt) };
 }

@@ -54,8 +54,11 @@ export const LAPSE_KEY = 'lapseKey';
 export const LAPSE_AT = 'lapseAt';
 /** Index partition keys one event's occurrences are spread over. */
 export const LAPSE_INDEX_SHARDS = 8;
-/** Attributes whose state items the lapse index lists: every customer event's last occurrence. */
-export const LAPSE_INDEXED_ATTRIBUTE_PREFIX = 'lastEvent.';
+/**
+ * Prefix of the attributes that keep each customer event's last occurrence (`lastEvent.<event>`,
+ * see lib/journeys/event-history.ts); the lapse index lists their state items.
+ */
+export const LAST_EVENT_ATTRIBUTE_PREFIX = 'lastEvent.';
 
 /** Prefix of every partition key value. */
 export const CUSTOMER_PARTITION_PREFIX = 'CUSTOMER#';
