@@ -27,7 +27,7 @@ import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import * as sqsCommands from '@aws-sdk/client-sqs';
 import { LocalRuntime } from '../lib/local/runtime';
 import { synthesizeLocalApp } from '../lib/local/template';
-import { parseScenario, type ScenarioEvent, type ScenarioInput } from '../lib/scenario';
+import { parseScenario, type Scenario, type ScenarioEvent, type ScenarioInput } from '../lib/scenario';
 import { DEFAULT_SIMULATE_CONCURRENCY, scenarioJourneys, simulate } from '../lib/simulate/simulate';
 import { journeys } from '../workflows';
 
@@ -182,7 +182,7 @@ function commandOf(runtime: LocalRuntime, request: RecordedRequest): unknown {
  * a fresh runtime's emulators (empty tables, so every condition answers as it did), and resolves
  * with the real seconds it took and the requests that failed.
  */
-async function replay(scenario: ReturnType<typeof parseScenario>, requests: readonly RecordedRequest[]): Promise<{ seconds: number; failed: number }> {
+async function replay(scenario: Scenario, requests: readonly RecordedRequest[]): Promise<{ seconds: number; failed: number }> {
   const runtime = await LocalRuntime.start({ journeys: scenarioJourneys(scenario), start: new Date(scenario.start), seed: scenario.seed, inactivityScan: false });
   try {
     let next = 0;
