@@ -228,6 +228,113 @@ describe('TransactWriteItems on the local endpoint', () => {
     expect(Item).toEqual({ id: { S: 'one' }, v: { S: 'x' } });
   });
 
+  describe('conditions dynalite judges (neither attribute_exists nor attribute_not_exists alone)', () => {
+    /** A counter that must be absent or at `version`, written at `version + 1`. */
+    const counterPut = (pk: string, version: number): TransactWriteItem => ({
+      Put: {
+        TableName: tableName,
+        Item: { ...key(pk, 'counter'), version: { N: String(version + 1) } },
+        ConditionExpression: 'attribute_not_exists(#pk) OR #version = :version',
+        ExpressionAttributeNames: { '#pk': 'pk', '#version': 'version' },
+        ExpressionAttributeValues: { ':version': { N: String(version) } },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    });
+    const entryPut = (pk: string, sk: string): TransactWriteItem => ({
+      Put: { TableName: tableName, Item: key(pk, sk), ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': 'pk' } },
+    });
+    const itemsOf = async (pk: string) =>
+      (
+        await dynamo.client.send(
+          new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pk } }, ConsistentRead: true }),
+        )
+      ).Items ?? [];
+
+    it('applies the transaction when the condition holds, on an absent item and then at its version', async () => {
+      // Act
+      await dynamo.client.send(new TransactWriteItemsCommand({ TransactItems: [entryPut('t9', 'entry-1'), counterPut('t9', 0)] }));
+      await dynamo.client.send(new TransactWriteItemsCommand({ TransactItems: [entryPut('t9', 'entry-2'), counterPut('t9', 1)] }));
+
+      // Assess
+      expect(await getItem('t9', 'counter')).toEqual({ ...key('t9', 'counter'), version: { N: '2' } });
+      expect((await itemsOf('t9')).map((item) => item.sk?.S).sort()).toEqual(['counter', 'entry-1', 'entry-2']);
+    });
+
+    it('writes nothing when that condition is false, and names it with the old item', async () => {
+      // Prepare
+      await dynamo.client.send(new PutItemCommand({ TableName: tableName, Item: { ...key('t10', 'counter'), version: { N: '3' } } }));
+
+      // Act
+      const error = await cancellation([entryPut('t10', 'entry'), counterPut('t10', 2)]);
+
+      // Assess
+      expect(error.CancellationReasons).toEqual([
+        { Code: 'None' },
+        { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed', Item: { ...key('t10', 'counter'), version: { N: '3' } } },
+      ]);
+      expect(await itemsOf('t10')).toEqual([{ ...key('t10', 'counter'), version: { N: '3' } }]);
+    });
+
+    it('gives every action its own reason when another condition is false too, or instead', async () => {
+      // Prepare: the entry exists; the counter is absent
+      await dynamo.client.send(new PutItemCommand({ TableName: tableName, Item: key('t11', 'entry') }));
+
+      // Act
+      const bothHold = await cancellation([entryPut('t11', 'entry'), counterPut('t11', 0)]);
+      await dynamo.client.send(new PutItemCommand({ TableName: tableName, Item: { ...key('t11', 'counter'), version: { N: '5' } } }));
+      const bothFail = await cancellation([entryPut('t11', 'entry'), counterPut('t11', 0)]);
+
+      // Assess
+      expect(bothHold.CancellationReasons?.map((reason) => reason.Code)).toEqual(['ConditionalCheckFailed', 'None']);
+      expect(bothFail.CancellationReasons?.map((reason) => reason.Code)).toEqual(['ConditionalCheckFailed', 'ConditionalCheckFailed']);
+      expect((await itemsOf('t11')).map((item) => item.sk?.S).sort()).toEqual(['counter', 'entry']);
+      expect(await getItem('t11', 'counter')).toEqual({ ...key('t11', 'counter'), version: { N: '5' } });
+    });
+
+    it('judges two such conditions, and writes nothing when the second is false', async () => {
+      // Prepare
+      await dynamo.client.send(new PutItemCommand({ TableName: tableName, Item: { ...key('t12', 'other'), version: { N: '7' } } }));
+      const otherPut = (version: number): TransactWriteItem => ({
+        Update: {
+          TableName: tableName,
+          Key: key('t12', 'other'),
+          UpdateExpression: 'SET #version = :next',
+          ConditionExpression: '#version = :version',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':version': { N: String(version) }, ':next': { N: String(version + 1) } },
+        },
+      });
+
+      // Act
+      const refused = await cancellation([counterPut('t12', 0), otherPut(6)]);
+      await dynamo.client.send(new TransactWriteItemsCommand({ TransactItems: [counterPut('t12', 0), otherPut(7)] }));
+
+      // Assess
+      expect(refused.CancellationReasons?.map((reason) => reason.Code)).toEqual(['None', 'ConditionalCheckFailed']);
+      expect(await getItem('t12', 'counter')).toEqual({ ...key('t12', 'counter'), version: { N: '1' } });
+      expect(await getItem('t12', 'other')).toEqual({ ...key('t12', 'other'), version: { N: '8' } });
+    });
+
+    it('undoes the write that judged its condition when a later action is rejected', async () => {
+      // Prepare
+      await dynamo.client.send(new PutItemCommand({ TableName: tableName, Item: { ...key('t13', 'text'), v: { S: 'a' } } }));
+
+      // Act
+      const writing = dynamo.client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Update: { TableName: tableName, Key: key('t13', 'text'), UpdateExpression: 'SET v = v + :one', ExpressionAttributeValues: { ':one': { N: '1' } } } },
+            counterPut('t13', 0),
+          ],
+        }),
+      );
+
+      // Assess
+      await expect(writing).rejects.toMatchObject({ name: 'ValidationException' });
+      expect(await itemsOf('t13')).toEqual([{ ...key('t13', 'text'), v: { S: 'a' } }]);
+    });
+  });
+
   it('lets exactly one of many concurrent transactions win the same condition', async () => {
     // Act
     const outcomes = await Promise.allSettled(

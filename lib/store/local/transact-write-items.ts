@@ -6,14 +6,18 @@
  * update expressions and validation errors are evaluated by dynalite itself:
  *
  * 1. read every target item (consistent GetItem);
- * 2. evaluate every condition against the item it names, without changing it: a conditional
- *    PutItem that writes the item back as it was (and removes it again if it did not exist).
+ * 2. evaluate every condition against the item it names, without changing it.
  *    `attribute_exists(#name)` and `attribute_not_exists(#name)` alone, the commonest conditions
- *    (every ledger reservation has one), are decided from the item read in step 1 instead;
+ *    (every ledger reservation has one), are decided from the item read in step 1. Any other is
+ *    dynalite's to judge: by a probe, a conditional PutItem that writes the item back as it was
+ *    (and removes it again if it did not exist) — except one, on an action that writes, which is
+ *    left to that action's own write in step 4;
  * 3. if any condition is false, answer TransactionCanceledException with one CancellationReason
  *    per action (`ConditionalCheckFailed`, with the old item when ALL_OLD was asked for);
- * 4. otherwise apply every action in order; if dynalite rejects one (a bad update expression),
- *    restore every item already written and answer that error.
+ * 4. otherwise apply every action: first the one whose condition was left to its write (if that
+ *    condition is false, nothing is written yet, and the answer is as in step 3), then the others
+ *    in order. If dynalite rejects one (a bad update expression), restore every item already
+ *    written and answer that error.
  *
  * With a {@link TransactionJournal} (a store kept on disk), the items as they were before step 4
  * are written down first and forgotten once every action is applied, so a process killed in the
@@ -113,38 +117,42 @@ export async function transactWriteItems(
     action.oldItem = isRecord(read.body.Item) ? read.body.Item : undefined;
   }
 
-  const reasons: Array<Record<string, unknown>> = [];
+  // Step 2. Leaving one condition to its write spares the commonest transaction here (a ledger
+  // entry that must be new, and a counter at an expected version) a probe write and its removal.
+  const reasons: Array<Record<string, unknown> | undefined> = [];
+  let judgedByWrite: PlannedAction | undefined;
   for (const action of planned) {
-    const verdict = await evaluateCondition(action, invoke);
-    if (verdict === true) {
-      reasons.push({ Code: 'None' });
-    } else if (verdict === false) {
-      const reason: Record<string, unknown> = { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' };
-      if (action.params.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && action.oldItem !== undefined) {
-        reason.Item = action.oldItem;
-      }
-      reasons.push(reason);
-    } else {
-      return verdict;
+    let verdict = judgeFromRead(action);
+    if (verdict === undefined && judgedByWrite === undefined && action.kind !== 'ConditionCheck') {
+      judgedByWrite = action;
+      reasons.push(undefined);
+      continue;
     }
+    verdict ??= await probeCondition(action, invoke);
+    if (typeof verdict !== 'boolean') return verdict;
+    reasons.push(verdict ? NO_REASON : failedReason(action));
   }
-  if (reasons.some((reason) => reason.Code !== 'None')) {
-    const codes = reasons.map((reason) => String(reason.Code)).join(', ');
-    return {
-      status: 400,
-      body: {
-        __type: 'com.amazonaws.dynamodb.v20120810#TransactionCanceledException',
-        Message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${codes}]`,
-        CancellationReasons: reasons,
-      },
-    };
+  if (reasons.some((reason) => reason !== undefined && reason !== NO_REASON)) {
+    // Cancelled anyway: every action still needs its own reason.
+    if (judgedByWrite !== undefined) {
+      const verdict = await probeCondition(judgedByWrite, invoke);
+      if (typeof verdict !== 'boolean') return verdict;
+      reasons[planned.indexOf(judgedByWrite)] = verdict ? NO_REASON : failedReason(judgedByWrite);
+    }
+    return cancellation(reasons);
   }
 
   journal?.begin(itemsBefore(planned));
+  const order = judgedByWrite === undefined ? planned : [judgedByWrite, ...planned.filter((action) => action !== judgedByWrite)];
   const applied: PlannedAction[] = [];
-  for (const action of planned) {
+  for (const action of order) {
     const outcome = await apply(action, invoke);
     if (outcome.status !== 200) {
+      if (applied.length === 0 && action === judgedByWrite && isConditionFailure(outcome)) {
+        journal?.end();
+        reasons[planned.indexOf(action)] = failedReason(action);
+        return cancellation(reasons);
+      }
       // Dynalite accepts its own items back.
       await restoreItems(itemsBefore(applied), invoke);
       journal?.end();
@@ -154,6 +162,36 @@ export async function transactWriteItems(
   }
   journal?.end();
   return { status: 200, body: {} };
+}
+
+/** The cancellation reason of an action whose condition held. */
+const NO_REASON: Record<string, unknown> = { Code: 'None' };
+
+/** The cancellation reason of an action whose condition is false (with the old item when asked). */
+function failedReason(action: PlannedAction): Record<string, unknown> {
+  const reason: Record<string, unknown> = { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' };
+  if (action.params.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && action.oldItem !== undefined) {
+    reason.Item = action.oldItem;
+  }
+  return reason;
+}
+
+/** TransactionCanceledException with one reason per action, in the request's order. */
+function cancellation(reasons: ReadonlyArray<Record<string, unknown> | undefined>): WireResponse {
+  const complete = reasons.map((reason) => reason ?? NO_REASON);
+  const codes = complete.map((reason) => String(reason.Code)).join(', ');
+  return {
+    status: 400,
+    body: {
+      __type: 'com.amazonaws.dynamodb.v20120810#TransactionCanceledException',
+      Message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${codes}]`,
+      CancellationReasons: complete,
+    },
+  };
+}
+
+function isConditionFailure(outcome: WireResponse): boolean {
+  return String(outcome.body.__type).endsWith('#ConditionalCheckFailedException');
 }
 
 /** Puts the items back as `before` says they were (the undo of a transaction a crash cut short). */
@@ -189,15 +227,25 @@ function parseActions(request: unknown): Array<{ kind: ActionKind; params: Recor
   return actions;
 }
 
-/** True or false for the action's condition (true without one), or an error response. */
-async function evaluateCondition(action: PlannedAction, invoke: InvokeOperation): Promise<boolean | WireResponse> {
+/**
+ * True or false for the action's condition where the item as read decides it (no condition, or an
+ * existence condition), an error response for a malformed one, and undefined where dynalite must judge it.
+ */
+function judgeFromRead(action: PlannedAction): boolean | WireResponse | undefined {
   const condition = action.params.ConditionExpression;
   if (condition === undefined) {
     return action.kind === 'ConditionCheck' ? validationError('ConditionCheck needs a ConditionExpression') : true;
   }
   if (typeof condition !== 'string') return validationError('ConditionExpression must be a string');
-  const existence = existenceVerdict(action, condition);
-  if (existence !== undefined) return existence;
+  return existenceVerdict(action, condition);
+}
+
+/**
+ * Dynalite's verdict on the action's condition, without changing the item: a conditional PutItem
+ * that writes the item back as it was (and removes it again if it did not exist).
+ */
+async function probeCondition(action: PlannedAction, invoke: InvokeOperation): Promise<boolean | WireResponse> {
+  const condition = String(action.params.ConditionExpression);
   const probe: Record<string, unknown> = {
     TableName: action.tableName,
     Item: action.oldItem ?? action.key,
@@ -215,7 +263,7 @@ async function evaluateCondition(action: PlannedAction, invoke: InvokeOperation)
     }
     return true;
   }
-  if (String(outcome.body.__type).endsWith('#ConditionalCheckFailedException')) return false;
+  if (isConditionFailure(outcome)) return false;
   return outcome;
 }
 
