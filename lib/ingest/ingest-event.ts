@@ -1,9 +1,10 @@
 /**
  * What the ingest function does with one valid customer event, in this order:
  *
- * 1. profile fields, preferences and consents are written through the customer store (a profile
- *    is created when the event brings a time zone; an event older than the stored profile does
- *    not overwrite it) and the phone index follows the profile's number;
+ * 1. the profile and the attributes' versions are read with one Query; profile fields, preferences
+ *    and consents are written through the customer store (a profile is created when the event
+ *    brings a time zone; an event older than the stored profile does not overwrite it) and the
+ *    phone index follows the profile's number;
  * 2. the attributes are set with their history, together with `lastEvent.<name>` (its value and
  *    `changedAt` are the event's time) which goals, `eventWithin` conditions and the inactivity
  *    scan read — so any execution resumed or started next already sees the event;
@@ -56,7 +57,8 @@ export interface IngestOutcome {
 /** Ingests one validated customer event (see the module comment for the order of steps). */
 export async function ingestCustomerEvent(ports: IngestPorts, event: CustomerEvent): Promise<IngestOutcome> {
   const { customerId, occurredAt } = event;
-  const existing = (await ports.store.getSnapshot(customerId))?.profile;
+  // One read for both the profile and the attributes' versions, which setAttributes writes on condition of.
+  const { profile: existing, attributes: current } = await ports.store.readEventState(customerId);
   const profile = await writeProfile(ports, existing, event);
   if (event.preferences) await ports.store.putPreferences(customerId, event.preferences);
 
@@ -76,6 +78,7 @@ export async function ingestCustomerEvent(ports: IngestPorts, event: CustomerEve
     customerId,
     { ...event.attributes, [lastEventAttribute(event.name)]: occurredAt },
     { at: occurredAt, touchpoint: event.touchpoint },
+    { current },
   );
 
   const { resumed, expired, later } = await resumeWaitingExecutions(ports, customerId, {

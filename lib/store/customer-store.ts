@@ -47,6 +47,28 @@ export const MAX_ATTRIBUTE_CHANGES = 50;
 /** An attribute's current state as setAttributes reads it, with what its conditional writes need. */
 type CurrentAttribute = { state: AttributeState; revision: number; order: string };
 
+/**
+ * The current states of a customer's attributes with the versions setAttributes writes on
+ * condition of, as {@link CustomerStore.readEventState} read them.
+ */
+export type AttributeVersions = ReadonlyMap<string, CurrentAttribute>;
+
+/** What ingest reads before it writes an event: the profile, if any, and the attributes' versions. */
+export interface EventState {
+  readonly profile?: Profile;
+  readonly attributes: AttributeVersions;
+}
+
+/** Options of {@link CustomerStore.setAttributes}. */
+export interface SetAttributesOptions {
+  /**
+   * The attributes' versions as read just before (see readEventState), so the first attempt need
+   * not read them again. Stale versions cost a retry, not a wrong write: every write is conditional
+   * on the version it replaces. @default - read by setAttributes
+   */
+  readonly current?: AttributeVersions;
+}
+
 /** The writes of one setAttributes pass (see planAttributeChanges). */
 interface AttributePlan {
   /** Each write; a state write carries the attribute's state once it is applied. */
@@ -193,12 +215,14 @@ export class CustomerStore extends DeliveryStore {
    * Sets attributes, keeping for each the previous value, when and where it changed, and a
    * history entry per change. An unchanged value writes nothing; a change older than the current
    * value goes to the history only (`late`). At most MAX_ATTRIBUTE_CHANGES names per call; the
-   * current values are read once and each change is written conditionally on them, in one transaction.
+   * current values are read once (or taken from `options.current`) and each change is written
+   * conditionally on them, in one transaction.
    */
   async setAttributes(
     customerId: string,
     changes: Record<string, AttributeValue>,
     context: AttributeChangeContext,
+    options: SetAttributesOptions = {},
   ): Promise<AttributeChangeOutcome> {
     const id = validCustomerId(customerId);
     const validChanges = parseRecord(AttributeChangesSchema, changes, 'attributes');
@@ -211,7 +235,7 @@ export class CustomerStore extends DeliveryStore {
     return this.guard(what, async () => {
       const recorded = new Set<string>();
       for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt += 1) {
-        const current = await this.currentAttributes(id);
+        const current = attempt === 1 && options.current !== undefined ? options.current : await this.currentAttributes(id);
         const { actions, changed, late, unchanged } = this.planAttributeChanges(id, current, validChanges, { at, touchpoint }, recorded);
         if (actions.length === 0) return { changed, late, unchanged };
         const result = await transactWrite(
@@ -350,22 +374,43 @@ export class CustomerStore extends DeliveryStore {
     }
   }
 
+  /**
+   * The profile and the attributes' versions, with ONE strongly consistent Query of the `STATE#`
+   * prefix: what ingest reads before it writes an event's profile and attributes (pass
+   * `attributes` on to setAttributes as `current`).
+   */
+  async readEventState(customerId: string): Promise<EventState> {
+    const id = validCustomerId(customerId);
+    return this.guard(`read profile and attributes of customer ${id}`, async () => {
+      const items = await this.queryPrefix(id, SORT_KEY_PREFIXES.state);
+      const profileItem = items.find((item) => item[SORT_KEY]?.S === itemKeys.profile());
+      const profile = profileItem === undefined ? undefined : this.parseStored(ProfileSchema, profileItem, 'profile', id);
+      const attributePrefix = itemKeys.attributeStatePrefix();
+      return { profile, attributes: attributeVersionsOf(id, items.filter((item) => item[SORT_KEY]?.S?.startsWith(attributePrefix) === true)) };
+    });
+  }
+
   private async currentAttributes(customerId: string): Promise<Map<string, CurrentAttribute>> {
-    const current = new Map<string, CurrentAttribute>();
-    for (const item of await this.queryPrefix(customerId, itemKeys.attributeStatePrefix())) {
-      const data: Record<string, unknown> = unmarshall(item);
-      const context = `stored item ${String(data[SORT_KEY])} of customer ${customerId}`;
-      const name = parseRecord(AttributeNameSchema, data.name, 'attribute.name', context);
-      current.set(name, {
-        state: parseRecord(AttributeStateSchema, data, `attributes.${name}`, context),
-        revision: typeof data.revision === 'number' ? data.revision : 0,
-        order: typeof data.order === 'string' ? data.order : '',
-      });
-    }
-    return current;
+    return attributeVersionsOf(customerId, await this.queryPrefix(customerId, itemKeys.attributeStatePrefix()));
   }
 }
 
 function sameValue(a: AttributeValue, b: AttributeValue): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The attributes' current states and versions from their `STATE#ATTRIBUTE#` items. */
+function attributeVersionsOf(customerId: string, items: readonly Item[]): Map<string, CurrentAttribute> {
+  const current = new Map<string, CurrentAttribute>();
+  for (const item of items) {
+    const data: Record<string, unknown> = unmarshall(item);
+    const context = `stored item ${String(data[SORT_KEY])} of customer ${customerId}`;
+    const name = parseRecord(AttributeNameSchema, data.name, 'attribute.name', context);
+    current.set(name, {
+      state: parseRecord(AttributeStateSchema, data, `attributes.${name}`, context),
+      revision: typeof data.revision === 'number' ? data.revision : 0,
+      order: typeof data.order === 'string' ? data.order : '',
+    });
+  }
+  return current;
 }

@@ -190,9 +190,9 @@ describe('the cost on the ingest path', () => {
       counter.detach();
     }
 
-    // Assess: the snapshot, the attribute state, the attribute transaction (the mark is its
-    // `lastEvent.order_placed`), the tokens, and the removal of the one returned.
-    expect(counter.commands).toEqual(['QueryCommand', 'QueryCommand', 'TransactWriteItemsCommand', 'QueryCommand', 'DeleteItemCommand']);
+    // Assess: the profile and the attributes' versions (one Query), the attribute transaction (the
+    // mark is its `lastEvent.order_placed`), the tokens, and the removal of the one returned.
+    expect(counter.commands).toEqual(['QueryCommand', 'TransactWriteItemsCommand', 'QueryCommand', 'DeleteItemCommand']);
   });
 });
 

@@ -77,6 +77,54 @@ describe('setAttributes', () => {
     expect(await partitionItems(dynamo.client, tableName, customerId)).toEqual(before);
   });
 
+  it('reads the profile and the attributes\' versions with one Query, and given them writes without reading again', async () => {
+    // Prepare
+    const customerId = await customerWithProfile();
+    await store.setAttributes(customerId, { tier: 'silver' }, { at: '2026-03-01T00:00:00Z', touchpoint: 'import' });
+    const counter = countRequests(dynamo.client);
+
+    // Act
+    const state = await store.readEventState(customerId);
+    const outcome = await store.setAttributes(customerId, { tier: 'gold' }, { at: '2026-03-08T00:00:00Z', touchpoint: 'web' }, { current: state.attributes });
+
+    // Assess
+    counter.detach();
+    expect(counter.commands).toEqual(['QueryCommand', 'TransactWriteItemsCommand']);
+    expect(state.profile).toEqual((await store.requireSnapshot(customerId)).profile);
+    expect(state.attributes.get('tier')?.state.value).toBe('silver');
+    expect(outcome).toEqual({ changed: ['tier'], late: [], unchanged: [] });
+    expect((await attributes(customerId)).tier).toEqual({ value: 'gold', previous: 'silver', changedAt: '2026-03-08T00:00:00Z', touchpoint: 'web' });
+  });
+
+  it('applies a change over versions that went stale after they were read, reading them again', async () => {
+    // Prepare: versions read, then the attribute changed by another writer
+    const customerId = await customerWithProfile();
+    await store.setAttributes(customerId, { tier: 'silver' }, { at: '2026-03-01T00:00:00Z', touchpoint: 'import' });
+    const stale = (await store.readEventState(customerId)).attributes;
+    await store.setAttributes(customerId, { tier: 'bronze' }, { at: '2026-03-05T00:00:00Z', touchpoint: 'store' });
+
+    // Act
+    const outcome = await store.setAttributes(customerId, { tier: 'gold' }, { at: '2026-03-08T00:00:00Z', touchpoint: 'web' }, { current: stale });
+
+    // Assess
+    expect(outcome).toEqual({ changed: ['tier'], late: [], unchanged: [] });
+    expect((await attributes(customerId)).tier).toEqual({ value: 'gold', previous: 'bronze', changedAt: '2026-03-08T00:00:00Z', touchpoint: 'web' });
+    expect((await store.attributeHistory(customerId, 'tier')).map((entry) => [entry.value, entry.previous])).toEqual([
+      ['silver', undefined],
+      ['bronze', 'silver'],
+      ['gold', 'bronze'],
+    ]);
+  });
+
+  it('reads no profile and no attributes for an unknown customer', async () => {
+    // Act
+    const state = await store.readEventState(newCustomerId());
+
+    // Assess
+    expect(state.profile).toBeUndefined();
+    expect(state.attributes.size).toBe(0);
+  });
+
   it('records a late change in the history without overriding the newer current value', async () => {
     // Prepare
     const customerId = await customerWithProfile();
