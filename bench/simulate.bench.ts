@@ -111,17 +111,22 @@ async function rawMessage(runtime: LocalRuntime, id: string): Promise<void> {
   );
 }
 
-/** Sends `count` raw messages named `<prefix>-<n>`, `DEFAULT_SIMULATE_CONCURRENCY` at a time. */
-async function rawMessages(runtime: LocalRuntime, prefix: string, count: number): Promise<void> {
+/** Runs `work(0)` … `work(count - 1)` in order of index, `DEFAULT_SIMULATE_CONCURRENCY` at a time. */
+async function inLanes(count: number, work: (index: number) => Promise<void>): Promise<void> {
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < count) {
       const index = next;
       next += 1;
-      await rawMessage(runtime, `${prefix}-${index}`);
+      await work(index);
     }
   };
   await Promise.all(Array.from({ length: DEFAULT_SIMULATE_CONCURRENCY }, lane));
+}
+
+/** Sends `count` raw messages named `<prefix>-<n>`, `DEFAULT_SIMULATE_CONCURRENCY` at a time. */
+function rawMessages(runtime: LocalRuntime, prefix: string, count: number): Promise<void> {
+  return inLanes(count, (index) => rawMessage(runtime, `${prefix}-${index}`));
 }
 
 /** Messages per second for the minimal work per message on the runtime's own emulators: the median of {@link RAW_ROUNDS} rounds. */
@@ -185,20 +190,16 @@ function commandOf(runtime: LocalRuntime, request: RecordedRequest): unknown {
 async function replay(scenario: Scenario, requests: readonly RecordedRequest[]): Promise<{ seconds: number; failed: number }> {
   const runtime = await LocalRuntime.start({ journeys: scenarioJourneys(scenario), start: new Date(scenario.start), seed: scenario.seed, inactivityScan: false });
   try {
-    let next = 0;
     let failed = 0;
-    const lane = async (): Promise<void> => {
-      while (next < requests.length) {
-        const request = requests[next] as RecordedRequest;
-        next += 1;
-        const client = runtime.clients[request.client] as unknown as { send(command: unknown): Promise<unknown> };
-        await client.send(commandOf(runtime, request)).catch(() => {
-          failed += 1;
-        });
-      }
+    const send = async (index: number): Promise<void> => {
+      const request = requests[index] as RecordedRequest;
+      const client = runtime.clients[request.client] as unknown as { send(command: unknown): Promise<unknown> };
+      await client.send(commandOf(runtime, request)).catch(() => {
+        failed += 1;
+      });
     };
     const started = performance.now();
-    await Promise.all(Array.from({ length: DEFAULT_SIMULATE_CONCURRENCY }, lane));
+    await inLanes(requests.length, send);
     return { seconds: (performance.now() - started) / 1000, failed };
   } finally {
     await runtime.close();

@@ -119,36 +119,37 @@ export async function transactWriteItems(
 
   // Step 2. Leaving one condition to its write spares the commonest transaction here (a ledger
   // entry that must be new, and a counter at an expected version) a probe write and its removal.
-  const reasons: Array<Record<string, unknown> | undefined> = [];
-  let judgedByWrite: PlannedAction | undefined;
+  // Its reason stands as `None` until that write or a probe says otherwise.
+  const reasons: Array<Record<string, unknown>> = [];
+  let leftToWrite: PlannedAction | undefined;
   for (const action of planned) {
     let verdict = judgeFromRead(action);
-    if (verdict === undefined && judgedByWrite === undefined && action.kind !== 'ConditionCheck') {
-      judgedByWrite = action;
-      reasons.push(undefined);
-      continue;
+    if (verdict === undefined && leftToWrite === undefined && action.kind !== 'ConditionCheck') {
+      leftToWrite = action;
+      verdict = true;
     }
     verdict ??= await probeCondition(action, invoke);
     if (typeof verdict !== 'boolean') return verdict;
     reasons.push(verdict ? NO_REASON : failedReason(action));
   }
-  if (reasons.some((reason) => reason !== undefined && reason !== NO_REASON)) {
-    // Cancelled anyway: every action still needs its own reason.
-    if (judgedByWrite !== undefined) {
-      const verdict = await probeCondition(judgedByWrite, invoke);
+  if (reasons.some((reason) => reason.Code !== 'None')) {
+    // Cancelled anyway: the action left to its write needs its own reason too.
+    if (leftToWrite !== undefined) {
+      const verdict = await probeCondition(leftToWrite, invoke);
       if (typeof verdict !== 'boolean') return verdict;
-      reasons[planned.indexOf(judgedByWrite)] = verdict ? NO_REASON : failedReason(judgedByWrite);
+      reasons[planned.indexOf(leftToWrite)] = verdict ? NO_REASON : failedReason(leftToWrite);
     }
     return cancellation(reasons);
   }
 
   journal?.begin(itemsBefore(planned));
-  const order = judgedByWrite === undefined ? planned : [judgedByWrite, ...planned.filter((action) => action !== judgedByWrite)];
+  const order = leftToWrite === undefined ? planned : [leftToWrite, ...planned.filter((action) => action !== leftToWrite)];
   const applied: PlannedAction[] = [];
   for (const action of order) {
     const outcome = await apply(action, invoke);
     if (outcome.status !== 200) {
-      if (applied.length === 0 && action === judgedByWrite && isConditionFailure(outcome)) {
+      if (action === leftToWrite && isConditionFailure(outcome)) {
+        // It was applied first: nothing is written yet.
         journal?.end();
         reasons[planned.indexOf(action)] = failedReason(action);
         return cancellation(reasons);
@@ -177,15 +178,14 @@ function failedReason(action: PlannedAction): Record<string, unknown> {
 }
 
 /** TransactionCanceledException with one reason per action, in the request's order. */
-function cancellation(reasons: ReadonlyArray<Record<string, unknown> | undefined>): WireResponse {
-  const complete = reasons.map((reason) => reason ?? NO_REASON);
-  const codes = complete.map((reason) => String(reason.Code)).join(', ');
+function cancellation(reasons: ReadonlyArray<Record<string, unknown>>): WireResponse {
+  const codes = reasons.map((reason) => String(reason.Code)).join(', ');
   return {
     status: 400,
     body: {
       __type: 'com.amazonaws.dynamodb.v20120810#TransactionCanceledException',
       Message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${codes}]`,
-      CancellationReasons: complete,
+      CancellationReasons: reasons,
     },
   };
 }
