@@ -18,7 +18,11 @@
  *   replayed in their order against a fresh runtime's emulators with as many in flight as the raw
  *   loop, as messages of the simulation per second, divided by the same raw rate. The replay
  *   leaves out the simulation's StartExecution and S3 requests (they would start the interpreter),
- *   so it is, if anything, generous to the simulator.
+ *   so it is, if anything, generous to the simulator;
+ * - `simulate_ratio_to_replay`: the simulation's message rate divided by that replay's: the share
+ *   of the simulation's time its own requests account for. 1 would be a simulator that costs
+ *   nothing beyond the requests it makes; a drop shows work the simulator added, whatever the
+ *   machine's speed, since both rates move with it.
  */
 import * as dynamodbCommands from '@aws-sdk/client-dynamodb';
 import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
@@ -250,5 +254,6 @@ export async function run(): Promise<Record<string, number>> {
     simulate_ddb_requests_per_message: Number((requests / Math.max(1, messages)).toFixed(2)),
     simulate_ratio_to_raw: Number((rate / raw).toFixed(3)),
     simulate_replay_ratio_to_raw: Number((replayRate / raw).toFixed(3)),
+    simulate_ratio_to_replay: Number((rate / replayRate).toFixed(3)),
   };
 }
