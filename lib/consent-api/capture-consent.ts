@@ -39,9 +39,13 @@ export async function captureConsent(deps: ConsentApiDependencies, request: Cons
     consentTextVersion: request.proof.consentTextVersion,
     ...(request.proof.formId === undefined ? {} : { formId: request.proof.formId }),
   });
-  const existing = await deps.store.getSnapshot(request.customerId);
-  const confirmTopics =
-    existing === undefined ? await captureNewCustomer(deps, request, at, proof) : await requestEmailForExisting(deps, request, existing, at, proof);
+  let existing = await deps.store.getSnapshot(request.customerId);
+  let confirmTopics = existing === undefined ? await captureNewCustomer(deps, request, at, proof) : undefined;
+  if (confirmTopics === undefined) {
+    // An existing customer, or one a concurrent capture created after the read: nothing of theirs is overwritten.
+    existing ??= await deps.store.requireSnapshot(request.customerId);
+    confirmTopics = await requestEmailForExisting(deps, request, existing, at, proof);
+  }
   const to = existing === undefined ? request.email : existing.profile.email;
   if (confirmTopics.length > 0 && to !== undefined) {
     await sendEmailConfirmation(deps, { customerId: request.customerId, to, topics: confirmTopics });
@@ -49,13 +53,16 @@ export async function captureConsent(deps: ConsentApiDependencies, request: Cons
   return { status: 'accepted', pendingConfirmation: request.channels.includes('email') ? ['email'] : [] };
 }
 
-/** Writes everything for a new customer; returns the email topics to confirm. */
+/**
+ * Writes everything for a new customer; returns the email topics to confirm, or undefined (and
+ * writes nothing) when the profile exists after all.
+ */
 async function captureNewCustomer(
   deps: ConsentApiDependencies,
   request: ConsentCaptureRequest,
   at: string,
   proof: ReturnType<typeof proofFrom>,
-): Promise<Topic[]> {
+): Promise<Topic[] | undefined> {
   const profile: Profile = {
     customerId: request.customerId,
     stage: 'prospect',
@@ -65,7 +72,7 @@ async function captureNewCustomer(
     ...(request.address === undefined ? {} : { address: request.address }),
     updatedAt: at,
   };
-  await deps.store.putProfile(profile);
+  if (!(await deps.store.createProfile(profile))) return undefined;
   await indexProfilePhone(deps.phoneIndex, profile);
   await deps.store.putPreferences(request.customerId, {
     channels: [...request.channels],

@@ -3,8 +3,9 @@
  *
  * 1. the profile and the attributes' versions are read with one Query; profile fields, preferences
  *    and consents are written through the customer store (a profile is created when the event
- *    brings a time zone; an event older than the stored profile does not overwrite it) and the
- *    phone index follows the profile's number;
+ *    brings a time zone; an event older than the stored profile does not overwrite it; only the
+ *    fields the event names are written, so a stage a journey set meanwhile stays) and the phone
+ *    index follows the profile's number;
  * 2. the attributes are set with their history, together with `lastEvent.<name>` (its value and
  *    `changedAt` are the event's time) which goals, `eventWithin` conditions and the inactivity
  *    scan read — so any execution resumed or started next already sees the event;
@@ -16,8 +17,9 @@
  *    the entry key of the event id (see start-journey.ts).
  *
  * Every step is idempotent, so EventBridge's at-least-once delivery and Lambda's retries repeat
- * nothing: the profile write is last-write-wins by time, the consent ledger ignores a replayed
- * event, unchanged attributes write nothing, spent tokens are gone, and execution names repeat.
+ * nothing: the profile write is last-write-wins by the event's time, the consent ledger ignores a
+ * replayed event, an attribute seen again at the same instant writes nothing, spent tokens are
+ * gone, and execution names repeat.
  */
 import type { Profile } from '../customer/model';
 import { lastEventAttribute } from '../journeys/event-history';
@@ -109,42 +111,47 @@ export async function ingestCustomerEvent(ports: IngestPorts, event: CustomerEve
   };
 }
 
+/**
+ * Writes the event's profile fields: creates the profile (a new one needs a time zone; its stage
+ * defaults to `prospect`, journeys move it on), or sets the fields the event names, last write
+ * wins by the event's time (CustomerStore.updateProfile). `existing`, the profile as read before,
+ * spares the write when it already shows the event stale or repeated; the write itself is
+ * conditional and names only the event's fields, so nothing written since the read is lost.
+ */
 async function writeProfile(ports: IngestPorts, existing: Profile | undefined, event: CustomerEvent): Promise<ProfileOutcome> {
-  const next = mergeProfile(existing, event.profile, event);
-  if (next === 'missing' || next === 'stale' || next === 'unchanged') return next;
-  await ports.store.putProfile(next);
-  // Inbound SMS (STOP, START) finds the customer by number through the phone index.
-  const phoneIndex = { client: ports.dynamodb, tableName: ports.tableName };
-  if (existing?.phone !== undefined && existing.phone !== next.phone) await unindexPhone(phoneIndex, existing.phone, next.customerId);
-  await indexProfilePhone(phoneIndex, next);
-  return existing ? 'updated' : 'created';
+  const fields = definedFields(event.profile ?? {});
+  if (existing === undefined) {
+    if (fields.timezone === undefined) return 'missing';
+    const created: Profile = { stage: 'prospect', ...fields, timezone: fields.timezone, customerId: event.customerId, updatedAt: event.occurredAt };
+    if (await ports.store.createProfile(created)) {
+      await indexPhone(ports, undefined, created);
+      return 'created';
+    }
+    // Another event created it since the read: this one's fields go over it like any update.
+  } else {
+    if (Object.keys(fields).length === 0) return 'unchanged';
+    const storedAt = Date.parse(existing.updatedAt);
+    const eventAt = Date.parse(event.occurredAt);
+    if (storedAt > eventAt) return 'stale';
+    if (storedAt === eventAt && holds(existing, fields)) return 'unchanged';
+  }
+  const result = await ports.store.updateProfile(event.customerId, fields, event.occurredAt);
+  if (result.kind !== 'updated') return result.kind;
+  await indexPhone(ports, result.before, result.after);
+  // Equal fields still moved `updatedAt` on, so that an older event arriving later is stale.
+  return holds(result.before, fields) ? 'unchanged' : 'updated';
 }
 
-/**
- * The profile after the event: the stored one with the event's fields over it. A new profile
- * needs a time zone; its stage defaults to `prospect` (journeys move it on).
- */
-export function mergeProfile(
-  existing: Profile | undefined,
-  fields: ProfileFields | undefined,
-  event: Pick<CustomerEvent, 'customerId' | 'occurredAt'>,
-): Profile | 'missing' | 'stale' | 'unchanged' {
-  if (!existing) {
-    if (!fields?.timezone) return 'missing';
-    return {
-      customerId: event.customerId,
-      stage: fields.stage ?? 'prospect',
-      timezone: fields.timezone,
-      email: fields.email,
-      phone: fields.phone,
-      address: fields.address,
-      updatedAt: event.occurredAt,
-    };
-  }
-  if (!fields || Object.keys(fields).length === 0) return 'unchanged';
-  if (Date.parse(existing.updatedAt) > Date.parse(event.occurredAt)) return 'stale';
-  const merged: Profile = { ...existing, ...definedFields(fields), updatedAt: event.occurredAt };
-  return JSON.stringify({ ...merged, updatedAt: existing.updatedAt }) === JSON.stringify(existing) ? 'unchanged' : merged;
+/** Inbound SMS (STOP, START) finds the customer by number through the phone index: move it with the profile. */
+async function indexPhone(ports: IngestPorts, before: Profile | undefined, after: Profile): Promise<void> {
+  const phoneIndex = { client: ports.dynamodb, tableName: ports.tableName };
+  if (before?.phone !== undefined && before.phone !== after.phone) await unindexPhone(phoneIndex, before.phone, after.customerId);
+  await indexProfilePhone(phoneIndex, after);
+}
+
+/** Whether `profile` already holds every one of `fields`. */
+function holds(profile: Profile, fields: Partial<Profile>): boolean {
+  return Object.entries(fields).every(([name, value]) => JSON.stringify(profile[name as keyof Profile]) === JSON.stringify(value));
 }
 
 function definedFields(fields: ProfileFields): Partial<Profile> {

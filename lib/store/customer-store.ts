@@ -4,10 +4,11 @@
  * and the consent ledger and decisions read back for export and `overture why`. One DynamoDB
  * table (layout in table-design.ts); every record is validated on write and on read.
  */
-import { BatchWriteItemCommand, PutItemCommand, type Put } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { BatchWriteItemCommand, ConditionalCheckFailedException, GetItemCommand, PutItemCommand, UpdateItemCommand, type Put } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   AttributeStateSchema,
+  InstantSchema,
   PreferencesSchema,
   ProfileSchema,
   SuppressionSchema,
@@ -17,6 +18,7 @@ import {
   type Profile,
   type Suppression,
 } from '../customer/model';
+import * as z from '../schema/zod-mini';
 import { DeliveryStore, OPTIMISTIC_ATTEMPTS, validCustomerId, type Item } from './delivery-store';
 import { CustomerStoreError, InvalidRecordError, StoreContentionError } from './errors';
 import { digest, instantKey, itemKeys, lapseIndexKeys } from './item-keys';
@@ -36,7 +38,7 @@ import {
   type ConsentLedgerEntry,
   type DecisionRecord,
 } from './records';
-import { PARTITION_KEY, SORT_KEY, SORT_KEY_PREFIXES } from './table-design';
+import { PARTITION_KEY, PROFILE_UPDATED_KEY, SORT_KEY, SORT_KEY_PREFIXES } from './table-design';
 import { conditionFailedAt, transactWrite } from './transact-write';
 
 export type { CustomerStoreOptions } from './delivery-store';
@@ -95,16 +97,82 @@ export interface CustomerImport {
   readonly attributes?: readonly { readonly changes: Record<string, AttributeValue>; readonly context: AttributeChangeContext }[];
 }
 
+/** The profile fields {@link CustomerStore.updateProfile} may set; the others stay as they are. */
+// Marked pure so that bundles which never update a profile (the send function's) leave it out.
+const ProfileUpdateSchema = /* @__PURE__ */ z.partial(/* @__PURE__ */ z.omit(ProfileSchema, { customerId: true, updatedAt: true }));
+export type ProfileUpdate = z.infer<typeof ProfileUpdateSchema>;
+
+/** What {@link CustomerStore.updateProfile} did. */
+export type ProfileUpdateOutcome =
+  | { readonly kind: 'updated'; readonly before: Profile; readonly after: Profile }
+  /** The stored profile was updated later than the update's instant: nothing written. */
+  | { readonly kind: 'stale' }
+  /** There is no profile: nothing written. */
+  | { readonly kind: 'missing' };
+
 /** Reads and writes one customer's records; see the module comment. */
 export class CustomerStore extends DeliveryStore {
   /** Creates or replaces the profile (last write wins). */
   async putProfile(profile: Profile): Promise<void> {
     const valid = parseRecord(ProfileSchema, profile, 'profile');
     await this.guard(`write profile of customer ${valid.customerId}`, () =>
-      this.client.send(
-        new PutItemCommand({ TableName: this.tableName, Item: this.item(valid.customerId, itemKeys.profile(), 'profile', valid) }),
-      ),
+      this.client.send(new PutItemCommand({ TableName: this.tableName, Item: this.profileItem(valid) })),
     );
+  }
+
+  /** Creates the profile if the customer has none; false (nothing written) when one exists. */
+  async createProfile(profile: Profile): Promise<boolean> {
+    const valid = parseRecord(ProfileSchema, profile, 'profile');
+    return this.guard(`create profile of customer ${valid.customerId}`, () =>
+      this.putIf({
+        TableName: this.tableName,
+        Item: this.profileItem(valid),
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+      }),
+    );
+  }
+
+  /**
+   * Sets `fields` and `updatedAt = at` on the profile, on condition that it exists and was last
+   * updated no later than `at`: profile writes are last-write-wins by the time of the event that
+   * brought them, in whatever order they arrive. Only the named fields are written, so what
+   * others wrote since the caller read the profile stays (a stage a journey set, say).
+   */
+  async updateProfile(customerId: string, fields: ProfileUpdate, at: string): Promise<ProfileUpdateOutcome> {
+    const id = validCustomerId(customerId);
+    const valid = Object.fromEntries(
+      Object.entries(parseRecord(ProfileUpdateSchema, fields, 'profile')).filter(([, value]) => value !== undefined),
+    ) as ProfileUpdate;
+    const updatedAt = parseRecord(InstantSchema, at, 'updatedAt');
+    const set = { ...valid, updatedAt, [PROFILE_UPDATED_KEY]: instantKey(updatedAt) };
+    const names = Object.keys(set);
+    const key = this.key(id, itemKeys.profile());
+    return this.guard(`update profile of customer ${id}`, async () => {
+      try {
+        const { Attributes } = await this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression: `SET ${names.map((_, index) => `#f${index} = :f${index}`).join(', ')}`,
+            // A profile written before updatedAtKey existed has none; its updates stay last-write-wins by arrival.
+            ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(#key) OR #key <= :key)',
+            ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#key': PROFILE_UPDATED_KEY, ...Object.fromEntries(names.map((name, index) => [`#f${index}`, name])) },
+            ExpressionAttributeValues: {
+              ':key': { S: instantKey(updatedAt) },
+              ...Object.fromEntries(names.map((name, index) => [`:f${index}`, marshall({ value: set[name as keyof typeof set] }).value])),
+            },
+            ReturnValues: 'ALL_OLD',
+          }),
+        );
+        const before = this.parseStored(ProfileSchema, Attributes ?? {}, 'profile', id);
+        return { kind: 'updated', before, after: { ...before, ...valid, updatedAt } };
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+        return { kind: Item === undefined ? 'missing' : 'stale' };
+      }
+    });
   }
 
   /** Creates or replaces the preferences (last write wins). */
@@ -155,7 +223,7 @@ export class CustomerStore extends DeliveryStore {
       if (key === undefined) throw new CustomerStoreError(`import of customer ${id}: a record has no sort key`);
       items.set(key, item);
     };
-    put(this.item(id, itemKeys.profile(), 'profile', profile));
+    put(this.profileItem(profile));
     if (customer.preferences !== undefined) {
       put(this.item(id, itemKeys.preferences(), 'preferences', parseRecord(PreferencesSchema, customer.preferences, 'preferences')));
     }
@@ -213,10 +281,12 @@ export class CustomerStore extends DeliveryStore {
 
   /**
    * Sets attributes, keeping for each the previous value, when and where it changed, and a
-   * history entry per change. An unchanged value writes nothing; a change older than the current
-   * value goes to the history only (`late`). At most MAX_ATTRIBUTE_CHANGES names per call; the
-   * current values are read once (or taken from `options.current`) and each change is written
-   * conditionally on them, in one transaction.
+   * history entry per change. A change older than the current value goes to the history only
+   * (`late`). An unchanged value writes no history; seen later than the current state, it moves
+   * the state's instant forward (so that an older change arriving after it is late), else it
+   * writes nothing. At most MAX_ATTRIBUTE_CHANGES names per call; the current values are read
+   * once (or taken from `options.current`) and each write is conditional on them, in one
+   * transaction.
    */
   async setAttributes(
     customerId: string,
@@ -302,12 +372,15 @@ export class CustomerStore extends DeliveryStore {
     for (const name of Object.keys(changes)) {
       const value = changes[name] ?? null;
       const existing = current.get(name);
-      if (existing !== undefined && sameValue(existing.state.value, value)) {
-        unchanged.push(name);
-        continue;
-      }
       const valueDigest = digest(JSON.stringify(value));
       const order = `${instantKey(at)}#${valueDigest}`;
+      if (existing !== undefined && sameValue(existing.state.value, value)) {
+        unchanged.push(name);
+        // The value stands, seen again later: the state must remember that sighting, or a change
+        // older than it that arrives after it (EventBridge keeps no order) would pass for newer.
+        if (order > existing.order) actions.push(this.stateAction(id, name, existing.state, order, existing));
+        continue;
+      }
       const applied = existing === undefined || order > existing.order;
       const entry: AttributeHistoryEntry = {
         name,
@@ -334,29 +407,7 @@ export class CustomerStore extends DeliveryStore {
         continue;
       }
       changed.push(name);
-      const state: AttributeState = { value, changedAt: at, touchpoint, previous: existing?.state.value };
-      const revision = (existing?.revision ?? 0) + 1;
-      actions.push({
-        role: 'state',
-        put: {
-          TableName: this.tableName,
-          Item: this.item(id, itemKeys.attributeState(name), 'attribute', {
-            name,
-            ...state,
-            order,
-            revision,
-            ...lapseIndexKeys(id, name, at),
-          }),
-          ...(existing === undefined
-            ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PARTITION_KEY } }
-            : {
-                ConditionExpression: '#revision = :revision',
-                ExpressionAttributeNames: { '#revision': 'revision' },
-                ExpressionAttributeValues: { ':revision': { N: String(existing.revision) } },
-              }),
-        },
-        next: { name, current: { state, revision, order } },
-      });
+      actions.push(this.stateAction(id, name, { value, changedAt: at, touchpoint, previous: existing?.state.value }, order, existing));
     }
     return { actions, changed, late, unchanged };
   }
@@ -388,6 +439,40 @@ export class CustomerStore extends DeliveryStore {
       const attributePrefix = itemKeys.attributeStatePrefix();
       return { profile, attributes: attributeVersionsOf(id, items.filter((item) => item[SORT_KEY]?.S?.startsWith(attributePrefix) === true)) };
     });
+  }
+
+  /** The profile's item, with the UTC form of `updatedAt` that updateProfile's condition compares. */
+  private profileItem(profile: Profile): Item {
+    return this.item(profile.customerId, itemKeys.profile(), 'profile', { ...profile, [PROFILE_UPDATED_KEY]: instantKey(profile.updatedAt) });
+  }
+
+  /**
+   * The write of an attribute's `state` at `order`, on condition that the state it replaces
+   * (`existing`, or none) is still there.
+   */
+  private stateAction(id: string, name: string, state: AttributeState, order: string, existing: CurrentAttribute | undefined): AttributePlan['actions'][number] {
+    const revision = (existing?.revision ?? 0) + 1;
+    return {
+      role: 'state',
+      put: {
+        TableName: this.tableName,
+        Item: this.item(id, itemKeys.attributeState(name), 'attribute', {
+          name,
+          ...state,
+          order,
+          revision,
+          ...lapseIndexKeys(id, name, state.changedAt),
+        }),
+        ...(existing === undefined
+          ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PARTITION_KEY } }
+          : {
+              ConditionExpression: '#revision = :revision',
+              ExpressionAttributeNames: { '#revision': 'revision' },
+              ExpressionAttributeValues: { ':revision': { N: String(existing.revision) } },
+            }),
+      },
+      next: { name, current: { state, revision, order } },
+    };
   }
 
   private async currentAttributes(customerId: string): Promise<Map<string, CurrentAttribute>> {

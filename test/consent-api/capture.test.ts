@@ -142,6 +142,33 @@ describe('POST /consents', () => {
     expect(resent?.destination.to).toEqual(['ana@example.com']);
   });
 
+  it('leaves a customer that another capture created between its read and its write as that capture left them', async () => {
+    // Prepare: the customer's own capture lands after the other request read "no such customer".
+    const customerId = newCustomerId('capture');
+    const getSnapshot = api.store.getSnapshot.bind(api.store);
+    let own: Response | undefined;
+    api.store.getSnapshot = async (id: string) => {
+      api.store.getSnapshot = getSnapshot;
+      const read = await getSnapshot(id);
+      own = await postJson(`${api.url}/consents`, captureBody(customerId));
+      return read;
+    };
+
+    // Act
+    const other = await postJson(
+      `${api.url}/consents`,
+      captureBody(customerId, { email: 'attacker@example.net', phone: '+12125550100', channels: ['sms', 'email'], preferredWindow: undefined }),
+    );
+
+    // Assess
+    expect(other.status).toBe(own?.status);
+    const after = await api.store.requireSnapshot(customerId);
+    expect(after.profile).toMatchObject({ email: 'ana@example.com', phone: '+12125550143' });
+    expect(after.preferences).toMatchObject({ channels: ['email', 'sms'], preferredWindow: { start: '17:00', end: '20:00' } });
+    expect(await customerIdForPhone({ client: api.dynamo.client, tableName: api.tableName }, '+12125550100')).toBeUndefined();
+    expect((await api.ses.messages()).flatMap((message) => message.destination.to)).toEqual(['ana@example.com', 'ana@example.com']);
+  });
+
   it('answers an unknown and a known customer identically', async () => {
     // Prepare
     const known = newCustomerId('capture');

@@ -1,8 +1,9 @@
 import { parseCustomerEvent, type CustomerEvent } from '../../lib/ingest/customer-event';
 import { ingestCustomerEvent, type IngestPorts } from '../../lib/ingest/ingest-event';
+import { journeyEffectsPorts } from '../../lib/ingest/journey-records';
 import { routesOf } from '../../lib/ingest/journey-routes';
 import { storeTaskToken } from '../../lib/ingest/task-tokens';
-import { CustomerStore } from '../../lib/store/customer-store';
+import { CustomerStore, type EventState } from '../../lib/store/customer-store';
 import { customerIdForPhone } from '../../lib/store/phone-index';
 import { CATALOG } from '../../workflows';
 import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
@@ -190,6 +191,58 @@ describe('ingestCustomerEvent', () => {
     // Assess
     expect(outcome.profile).toBe('stale');
     expect((await store.requireSnapshot('c-001')).profile.timezone).toBe('America/New_York');
+  });
+
+  it('keeps an event older than one that repeated the profile stale, though the repeat changed nothing', async () => {
+    // Prepare
+    await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-001', profile: newYorker }, '2026-03-02T10:00:00Z'));
+    const repeat = await ingestCustomerEvent(ports, event('profile_changed', { customerId: 'c-001', profile: { timezone: 'America/New_York' } }, '2026-03-09T00:00:00Z'));
+
+    // Act
+    const older = await ingestCustomerEvent(ports, event('profile_changed', { customerId: 'c-001', profile: { timezone: 'Europe/Paris' } }, '2026-03-05T00:00:00Z'));
+
+    // Assess
+    expect([repeat.profile, older.profile]).toEqual(['unchanged', 'stale']);
+    expect((await store.requireSnapshot('c-001')).profile).toMatchObject({ timezone: 'America/New_York', updatedAt: '2026-03-09T00:00:00.000Z' });
+  });
+
+  it('keeps the stage a journey set between its read of the profile and its write', async () => {
+    // Prepare
+    await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-001', profile: newYorker }));
+    const journeys = journeyEffectsPorts({ store, client: dynamo.client, tableName });
+    const racingStore = Object.create(store) as CustomerStore;
+    racingStore.readEventState = async (customerId: string): Promise<EventState> => {
+      const read = await store.readEventState(customerId);
+      await journeys.setStage({ customerId, stage: 'new_customer', journey: 'welcome', step: 'Became customer', execution: 'welcome-c-001-x', at: '2026-03-03T00:00:00Z' });
+      return read;
+    };
+
+    // Act
+    const outcome = await ingestCustomerEvent({ ...ports, store: racingStore }, event('profile_changed', { customerId: 'c-001', profile: { email: 'ana@example.org' } }, '2026-03-03T00:00:00Z'));
+
+    // Assess
+    expect(outcome.profile).toBe('updated');
+    expect((await store.requireSnapshot('c-001')).profile).toMatchObject({ stage: 'new_customer', email: 'ana@example.org', timezone: 'America/New_York' });
+  });
+
+  it('updates, rather than replaces, a profile another event created between its read and its write', async () => {
+    // Prepare
+    const racingStore = Object.create(store) as CustomerStore;
+    racingStore.readEventState = async (customerId: string): Promise<EventState> => {
+      const read = await store.readEventState(customerId);
+      await ingestCustomerEvent(ports, event('signed_up', { customerId, profile: newYorker }, '2026-03-02T09:00:00Z'));
+      return read;
+    };
+
+    // Act
+    const outcome = await ingestCustomerEvent(
+      { ...ports, store: racingStore },
+      event('profile_changed', { customerId: 'c-001', profile: { timezone: 'Europe/Paris', address: { line1: '1 Rue de Rivoli', city: 'Paris', postalCode: '75001', country: 'FR' } } }, '2026-03-02T10:00:00Z'),
+    );
+
+    // Assess
+    expect(outcome.profile).toBe('updated');
+    expect((await store.requireSnapshot('c-001')).profile).toMatchObject({ timezone: 'Europe/Paris', email: newYorker.email, phone: newYorker.phone, updatedAt: '2026-03-02T10:00:00.000Z' });
   });
 
   it('moves the phone index with the profile, so inbound SMS finds the customer by the new number', async () => {

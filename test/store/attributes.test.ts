@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { AttributeState } from '../../lib/customer/model';
 import { CustomerStore, InvalidRecordError, LAPSE_AT, LAPSE_KEY, MAX_ATTRIBUTE_CHANGES, changedWithin } from '../../lib/store';
 import { lapseShard } from '../../lib/store/item-keys';
@@ -60,21 +61,42 @@ describe('setAttributes', () => {
     ]);
   });
 
-  it('writes nothing for a value equal to the current one', async () => {
+  it('writes nothing for a value equal to the current one, seen at the same instant or earlier', async () => {
     // Prepare
     const customerId = await customerWithProfile();
-    await store.setAttributes(customerId, { tier: 'gold', orders: 2 }, { at: '2026-03-01T00:00:00Z', touchpoint: 'import' });
+    await store.setAttributes(customerId, { tier: 'gold', orders: 2 }, { at: '2026-03-08T00:00:00Z', touchpoint: 'import' });
     const before = await partitionItems(dynamo.client, tableName, customerId);
     const counter = countRequests(dynamo.client);
 
     // Act
-    const outcome = await store.setAttributes(customerId, { tier: 'gold', orders: 2 }, { at: '2026-03-08T00:00:00Z', touchpoint: 'web' });
+    const replayed = await store.setAttributes(customerId, { tier: 'gold', orders: 2 }, { at: '2026-03-08T00:00:00.000Z', touchpoint: 'import' });
+    const earlier = await store.setAttributes(customerId, { tier: 'gold' }, { at: '2026-03-01T00:00:00Z', touchpoint: 'web' });
 
     // Assess
     counter.detach();
-    expect(outcome).toEqual({ changed: [], late: [], unchanged: ['tier', 'orders'] });
+    expect(replayed).toEqual({ changed: [], late: [], unchanged: ['tier', 'orders'] });
+    expect(earlier).toEqual({ changed: [], late: [], unchanged: ['tier'] });
     expect(counter.count('TransactWriteItemsCommand')).toBe(0);
     expect(await partitionItems(dynamo.client, tableName, customerId)).toEqual(before);
+  });
+
+  it('keeps a value seen again later as it was, with no history entry, and makes an older change arriving after that late', async () => {
+    // Prepare
+    const customerId = await customerWithProfile();
+    await store.setAttributes(customerId, { tier: 'gold' }, { at: '2026-03-01T00:00:00Z', touchpoint: 'import' });
+
+    // Act
+    const seenAgain = await store.setAttributes(customerId, { tier: 'gold' }, { at: '2026-03-08T00:00:00Z', touchpoint: 'web' });
+    const older = await store.setAttributes(customerId, { tier: 'silver' }, { at: '2026-03-05T00:00:00Z', touchpoint: 'store' });
+
+    // Assess
+    expect(seenAgain).toEqual({ changed: [], late: [], unchanged: ['tier'] });
+    expect(older).toEqual({ changed: [], late: ['tier'], unchanged: [] });
+    expect((await attributes(customerId)).tier).toEqual({ value: 'gold', changedAt: '2026-03-01T00:00:00Z', touchpoint: 'import' });
+    expect((await store.attributeHistory(customerId, 'tier')).map((entry) => [entry.at, entry.value, entry.applied])).toEqual([
+      ['2026-03-01T00:00:00Z', 'gold', true],
+      ['2026-03-05T00:00:00Z', 'silver', false],
+    ]);
   });
 
   it('reads the profile and the attributes\' versions with one Query, and given them writes without reading again', async () => {
@@ -201,6 +223,48 @@ describe('setAttributes', () => {
     expect((await attributes(customerId)).tier).toMatchObject({ value: 'tier-9', changedAt: '2026-03-01T00:09:00Z' });
     const history = await store.attributeHistory(customerId, 'tier');
     expect(history.map((entry) => entry.value)).toEqual([...minutes].sort().map((minute) => `tier-${minute}`));
+  });
+
+  // Observations of one attribute on distinct days, in the order they arrive; values repeat often.
+  const observations = fc.uniqueArray(fc.record({ day: fc.integer({ min: 1, max: 28 }), value: fc.constantFrom('gold', 'silver') }), {
+    selector: (observation) => observation.day,
+    minLength: 1,
+    maxLength: 5,
+  });
+  const observedAt = (day: number): string => `2026-03-${String(day).padStart(2, '0')}T12:00:00Z`;
+  const latestValue = (seen: ReadonlyArray<{ day: number; value: string }>): string | undefined =>
+    [...seen].sort((a, b) => b.day - a.day)[0]?.value;
+
+  it('ends with the value observed last in time, whatever order the observations arrive in (an equal value included)', async () => {
+    await fc.assert(
+      fc.asyncProperty(observations, async (seen) => {
+        // Prepare
+        const customerId = await customerWithProfile();
+
+        // Act
+        for (const { day, value } of seen) await store.setAttributes(customerId, { tier: value }, { at: observedAt(day), touchpoint: 'app' });
+
+        // Assess
+        expect((await attributes(customerId)).tier?.value).toBe(latestValue(seen));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('ends with the value observed last in time when the observations are written at the same moment', async () => {
+    await fc.assert(
+      fc.asyncProperty(observations, async (seen) => {
+        // Prepare
+        const customerId = await customerWithProfile();
+
+        // Act
+        await Promise.all(seen.map(({ day, value }) => store.setAttributes(customerId, { tier: value }, { at: observedAt(day), touchpoint: 'app' })));
+
+        // Assess
+        expect((await attributes(customerId)).tier?.value).toBe(latestValue(seen));
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it('lists an event\'s last occurrence in the lapse index at its UTC instant, follows a newer one, and ignores a late one and other attributes', async () => {
