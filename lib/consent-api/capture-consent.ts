@@ -74,12 +74,13 @@ async function captureNewCustomer(
   };
   if (!(await deps.store.createProfile(profile))) return undefined;
   await indexProfilePhone(deps.phoneIndex, profile);
-  await deps.store.putPreferences(request.customerId, {
+  const preferences = {
     channels: [...request.channels],
     ...(request.preferredWindow === undefined ? {} : { preferredWindow: request.preferredWindow }),
     ...(request.quietHours === undefined ? {} : { quietHours: request.quietHours }),
     ...(request.maxPerWeek === undefined ? {} : { maxPerWeek: request.maxPerWeek }),
-  });
+  };
+  await deps.store.putPreferences(request.customerId, preferences, { at });
   for (const channel of request.channels) {
     for (const topic of request.topics) {
       await deps.store.recordConsent(request.customerId, { channel, topic, status: statusAtCapture(channel), at, proof });

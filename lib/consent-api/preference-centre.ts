@@ -146,12 +146,14 @@ async function saveChoices(
   const channels = [form.channel1, form.channel2, form.channel3].filter((channel) => channel !== '');
   const preferredWindow = spanOf(form.windowStart, form.windowEnd);
   const quietHours = spanOf(form.quietStart, form.quietEnd);
-  await deps.store.putPreferences(customerId, {
+  const preferences = {
     ...(channels.length === 0 ? {} : { channels }),
     ...(preferredWindow === undefined ? {} : { preferredWindow }),
     ...(quietHours === undefined ? {} : { quietHours }),
     ...(form.maxPerWeek === undefined ? {} : { maxPerWeek: form.maxPerWeek }),
-  });
+  };
+  // Stated now: an event carrying preferences stated earlier, arriving later, leaves these.
+  await deps.store.putPreferences(customerId, preferences, { at: deps.now().toISOString() });
 
   const at = wholeSecond(deps.now());
   const proof = proofFrom(origin, PREFERENCE_CENTRE_SOURCE);

@@ -62,7 +62,7 @@ export async function ingestCustomerEvent(ports: IngestPorts, event: CustomerEve
   // One read for both the profile and the attributes' versions, which setAttributes writes on condition of.
   const { profile: existing, attributes: current } = await ports.store.readEventState(customerId);
   const profile = await writeProfile(ports, existing, event);
-  if (event.preferences) await ports.store.putPreferences(customerId, event.preferences);
+  if (event.preferences) await ports.store.putPreferences(customerId, event.preferences, { at: occurredAt });
 
   let consentsRecorded = 0;
   for (const consent of event.consents) {

@@ -176,7 +176,7 @@ export async function applyEvent(runtime: LocalRuntime, event: ScenarioEvent, ev
       if (changes.phone !== undefined) profile.phone = changes.phone ?? undefined;
       if (changes.address !== undefined) profile.address = changes.address ?? undefined;
       await store.putProfile(profile);
-      if (changes.preferences !== undefined) await store.putPreferences(event.customerId, changes.preferences);
+      if (changes.preferences !== undefined) await store.putPreferences(event.customerId, changes.preferences, { at });
       if (changes.attributes !== undefined) await setInChunks(runtime, event.customerId, changes.attributes, at);
       return;
     }

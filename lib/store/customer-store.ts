@@ -38,7 +38,7 @@ import {
   type ConsentLedgerEntry,
   type DecisionRecord,
 } from './records';
-import { PARTITION_KEY, PROFILE_UPDATED_KEY, SORT_KEY, SORT_KEY_PREFIXES } from './table-design';
+import { PARTITION_KEY, UPDATED_AT_KEY, SORT_KEY, SORT_KEY_PREFIXES } from './table-design';
 import { conditionFailedAt, transactWrite } from './transact-write';
 
 export type { CustomerStoreOptions } from './delivery-store';
@@ -145,7 +145,7 @@ export class CustomerStore extends DeliveryStore {
       Object.entries(parseRecord(ProfileUpdateSchema, fields, 'profile')).filter(([, value]) => value !== undefined),
     ) as ProfileUpdate;
     const updatedAt = parseRecord(InstantSchema, at, 'updatedAt');
-    const set = { ...valid, updatedAt, [PROFILE_UPDATED_KEY]: instantKey(updatedAt) };
+    const set = { ...valid, updatedAt, [UPDATED_AT_KEY]: instantKey(updatedAt) };
     const names = Object.keys(set);
     const key = this.key(id, itemKeys.profile());
     return this.guard(`update profile of customer ${id}`, async () => {
@@ -157,7 +157,7 @@ export class CustomerStore extends DeliveryStore {
             UpdateExpression: `SET ${names.map((_, index) => `#f${index} = :f${index}`).join(', ')}`,
             // A profile written before updatedAtKey existed has none; its updates stay last-write-wins by arrival.
             ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(#key) OR #key <= :key)',
-            ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#key': PROFILE_UPDATED_KEY, ...Object.fromEntries(names.map((name, index) => [`#f${index}`, name])) },
+            ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#key': UPDATED_AT_KEY, ...Object.fromEntries(names.map((name, index) => [`#f${index}`, name])) },
             ExpressionAttributeValues: {
               ':key': { S: instantKey(updatedAt) },
               ...Object.fromEntries(names.map((name, index) => [`:f${index}`, marshall({ value: set[name as keyof typeof set] }).value])),
@@ -175,15 +175,31 @@ export class CustomerStore extends DeliveryStore {
     });
   }
 
-  /** Creates or replaces the preferences (last write wins). */
-  async putPreferences(customerId: string, preferences: Preferences): Promise<void> {
+  /**
+   * Creates or replaces the preferences. Given `at` (when the customer stated them), last write
+   * wins by that time: preferences stated later are kept (`stale`, nothing written), in whatever
+   * order the writes arrive. Without it, last write wins by arrival (an import).
+   */
+  async putPreferences(customerId: string, preferences: Preferences, options: { at?: string } = {}): Promise<'written' | 'stale'> {
     const id = validCustomerId(customerId);
     const valid = parseRecord(PreferencesSchema, preferences, 'preferences');
-    await this.guard(`write preferences of customer ${id}`, () =>
-      this.client.send(
-        new PutItemCommand({ TableName: this.tableName, Item: this.item(id, itemKeys.preferences(), 'preferences', valid) }),
-      ),
+    if (options.at === undefined) {
+      await this.guard(`write preferences of customer ${id}`, () =>
+        this.client.send(new PutItemCommand({ TableName: this.tableName, Item: this.item(id, itemKeys.preferences(), 'preferences', valid) })),
+      );
+      return 'written';
+    }
+    const key = instantKey(parseRecord(InstantSchema, options.at, 'at'));
+    const written = await this.guard(`write preferences of customer ${id}`, () =>
+      this.putIf({
+        TableName: this.tableName,
+        Item: this.item(id, itemKeys.preferences(), 'preferences', { ...valid, [UPDATED_AT_KEY]: key }),
+        ConditionExpression: 'attribute_not_exists(#key) OR #key <= :key',
+        ExpressionAttributeNames: { '#key': UPDATED_AT_KEY },
+        ExpressionAttributeValues: { ':key': { S: key } },
+      }),
     );
+    return written ? 'written' : 'stale';
   }
 
   /**
@@ -443,7 +459,7 @@ export class CustomerStore extends DeliveryStore {
 
   /** The profile's item, with the UTC form of `updatedAt` that updateProfile's condition compares. */
   private profileItem(profile: Profile): Item {
-    return this.item(profile.customerId, itemKeys.profile(), 'profile', { ...profile, [PROFILE_UPDATED_KEY]: instantKey(profile.updatedAt) });
+    return this.item(profile.customerId, itemKeys.profile(), 'profile', { ...profile, [UPDATED_AT_KEY]: instantKey(profile.updatedAt) });
   }
 
   /**

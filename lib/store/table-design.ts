@@ -31,8 +31,9 @@
  * customer id, {@link LAPSE_INDEX_SHARDS} of them) spreads the writes of busy days over several
  * index partition keys, each of which takes 1,000 writes a second.
  *
- * The profile item carries `updatedAtKey`, its `updatedAt` as a UTC instant, so that a profile
- * update can be conditional on the stored one being no newer (CustomerStore.updateProfile).
+ * The profile and preferences items carry `updatedAtKey`, when they were last stated as a UTC
+ * instant, so that a write can be conditional on the stored one being no newer: last write wins
+ * by the time of the event, not of its arrival (CustomerStore.updateProfile, putPreferences).
  *
  * Everything the permission gate and the send path read at send time is under `STATE#`, so one
  * strongly consistent Query (`begins_with(sk, "STATE#")`) returns it; the histories grow under
@@ -47,8 +48,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 export const PARTITION_KEY = 'pk';
 /** Sort key attribute (string); see the table above. */
 export const SORT_KEY = 'sk';
-/** The profile item's `updatedAt` as a UTC instant (see the module comment). */
-export const PROFILE_UPDATED_KEY = 'updatedAtKey';
+/** When a profile or preferences item was last stated, as a UTC instant (see the module comment). */
+export const UPDATED_AT_KEY = 'updatedAtKey';
 /** TTL attribute: epoch seconds after which DynamoDB may delete the item. */
 export const TTL_ATTRIBUTE = 'expiresAt';
 /** The lapse index (see the module comment). */

@@ -245,6 +245,18 @@ describe('ingestCustomerEvent', () => {
     expect((await store.requireSnapshot('c-001')).profile).toMatchObject({ timezone: 'Europe/Paris', email: newYorker.email, phone: newYorker.phone, updatedAt: '2026-03-02T10:00:00.000Z' });
   });
 
+  it('keeps preferences stated later when an event with older ones arrives after them', async () => {
+    // Prepare
+    await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-001', profile: newYorker }, '2026-03-02T10:00:00Z'));
+    await ingestCustomerEvent(ports, event('preferences_changed', { customerId: 'c-001', preferences: { channels: ['sms'] } }, '2026-03-09T00:00:00Z'));
+
+    // Act
+    await ingestCustomerEvent(ports, event('preferences_changed', { customerId: 'c-001', preferences: { channels: ['email'] } }, '2026-03-05T00:00:00Z'));
+
+    // Assess
+    expect((await store.requireSnapshot('c-001')).preferences).toEqual({ channels: ['sms'] });
+  });
+
   it('moves the phone index with the profile, so inbound SMS finds the customer by the new number', async () => {
     // Prepare
     await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-001', profile: newYorker }));

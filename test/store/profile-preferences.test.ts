@@ -99,3 +99,51 @@ describe('updateProfile', () => {
     expect(await partitionItems(dynamo.client, tableName, customerId)).toEqual(before);
   });
 });
+
+describe('putPreferences', () => {
+  const stated = { channels: ['sms' as const, 'email' as const], maxPerWeek: 2 };
+
+  it('keeps preferences stated later than the ones being written, however the instants are spelt', async () => {
+    // Prepare
+    const customerId = newCustomerId();
+    await store.putProfile(aProfile(customerId));
+    // 09:00 UTC, spelt so that its text sorts before the older write's.
+    await store.putPreferences(customerId, stated, { at: '2026-03-04T07:00:00-02:00' });
+
+    // Act
+    const outcome = await store.putPreferences(customerId, { channels: ['email'] }, { at: '2026-03-04T08:00:00Z' });
+
+    // Assess
+    expect(outcome).toBe('stale');
+    expect((await store.requireSnapshot(customerId)).preferences).toEqual(stated);
+  });
+
+  it('replaces preferences stated earlier, or at the same instant', async () => {
+    // Prepare
+    const customerId = newCustomerId();
+    await store.putProfile(aProfile(customerId));
+    await store.putPreferences(customerId, { channels: ['email'] }, { at: '2026-03-04T08:00:00Z' });
+
+    // Act
+    const later = await store.putPreferences(customerId, { channels: ['mail'] }, { at: '2026-03-05T08:00:00Z' });
+    const sameInstant = await store.putPreferences(customerId, stated, { at: '2026-03-05T09:00:00+01:00' });
+
+    // Assess
+    expect([later, sameInstant]).toEqual(['written', 'written']);
+    expect((await store.requireSnapshot(customerId)).preferences).toEqual(stated);
+  });
+
+  it('replaces preferences whatever their time when given none (an import)', async () => {
+    // Prepare
+    const customerId = newCustomerId();
+    await store.putProfile(aProfile(customerId));
+    await store.putPreferences(customerId, { channels: ['email'] }, { at: '2026-03-04T08:00:00Z' });
+
+    // Act
+    const outcome = await store.putPreferences(customerId, stated);
+
+    // Assess
+    expect(outcome).toBe('written');
+    expect((await store.requireSnapshot(customerId)).preferences).toEqual(stated);
+  });
+});
