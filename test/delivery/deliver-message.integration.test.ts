@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { simpleParser } from 'mailparser';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import {
@@ -193,6 +194,27 @@ describe('deliverMessage on the local emulators', () => {
 
     expect(await emailsTo(customerId)).toBe(1);
     expect(outcomes.filter((outcome) => outcome.outcome === 'sent' && !outcome.replayed)).toHaveLength(1);
+  });
+
+  it('sends a step at most once however often it runs, in a row or at once, for a marketing or a transactional topic', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('marketing', 'transactional'), fc.integer({ min: 1, max: 4 }), fc.boolean(), async (topic, runs, atOnce) => {
+        // Prepare
+        const customerId = await enrolledCustomer();
+        await store.recordConsent(customerId, { channel: 'email', topic, status: 'granted', at: '2026-03-01T12:00:00Z', proof: { source: 'web-form' } });
+        const payload = step(customerId, ['email'], { topic });
+        const runOnce = () => deliverMessage(ports, payload);
+
+        // Act
+        const outcomes = atOnce ? await Promise.all(Array.from({ length: runs }, runOnce)) : [];
+        for (let run = 0; !atOnce && run < runs; run += 1) outcomes.push(await runOnce());
+
+        // Assess
+        expect(outcomes.filter((outcome) => outcome.outcome === 'sent' && !outcome.replayed)).toHaveLength(1);
+        expect(await emailsTo(customerId)).toBe(1);
+      }),
+      { numRuns: 20 },
+    );
   });
 
   it('sends nothing on the retry when the process died after SES accepted and before the ledger update', async () => {

@@ -108,6 +108,24 @@ describe('reserveSend', () => {
     expect(await frequencyOf(customerId)).toEqual({ sends: [], version: 0 });
   });
 
+  it('reserves a transactional message with one conditional PutItem, and still refuses its key a second time', async () => {
+    // Prepare
+    const customerId = await customerWithProfile();
+    const receipt = reservation(customerId, { topic: 'transactional', step: 'receipt' });
+    const counter = countRequests(dynamo.client);
+
+    // Act
+    const first = await store.reserveSend(receipt);
+    const second = await store.reserveSend({ ...receipt, at: '2026-03-02T22:05:00Z' });
+
+    // Assess
+    counter.detach();
+    expect(counter.commands.slice(0, 2)).toEqual(['PutItemCommand', 'PutItemCommand']);
+    expect(counter.count('TransactWriteItemsCommand')).toBe(0);
+    expect(first).toMatchObject({ kind: 'reserved' });
+    expect(second).toMatchObject({ kind: 'duplicate', entry: { status: 'pending', reservedAt: '2026-03-02T22:00:00Z', topic: 'transactional' } });
+  });
+
   it('returns the existing entry for a second reservation of the same key, sent or not', async () => {
     // Prepare
     const customerId = await customerWithProfile();
