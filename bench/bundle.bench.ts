@@ -24,7 +24,7 @@ import { routesOf } from '../lib/ingest/journey-routes';
 import { CATALOG } from '../workflows';
 
 const ROOT = path.resolve(__dirname, '..');
-/** Fresh processes per bundle; the median is kept (nine, so one busy moment on a shared machine does not move it). */
+/** Fresh processes per bundle, one per round; the median is kept (nine, so one busy moment on a shared machine does not move it). */
 const RUNS = 9;
 
 /** Every Lambda entry: one file per function under functions/. */
@@ -91,11 +91,15 @@ export interface BundleFigures {
   readonly coldImportMs: number;
 }
 
-/** Bundles and imports every function; the figures per function. */
+/**
+ * Bundles every function, then imports each once per round, {@link RUNS} rounds; the figures per
+ * function. Rounds rather than one function's runs in a row, so that a busy stretch of a shared
+ * machine falls on every function alike instead of on the medians of one or two.
+ */
 export async function measureBundles(): Promise<BundleFigures[]> {
   const outDir = mkdtempSync(path.join(tmpdir(), 'overture-bundles-'));
   try {
-    const figures: BundleFigures[] = [];
+    const bundles: { entry: string; outfile: string }[] = [];
     for (const entry of lambdaEntries()) {
       const name = path.relative(path.join(ROOT, 'functions'), entry).replace(/\.ts$/, '').replaceAll(path.sep, '-');
       const outfile = path.join(outDir, name, 'index.js');
@@ -107,10 +111,15 @@ export async function measureBundles(): Promise<BundleFigures[]> {
         outfile,
         logLevel: 'error',
       });
-      const runs = Array.from({ length: RUNS }, () => coldImportMs(outfile));
-      figures.push({ entry: path.relative(ROOT, entry), kb: statSync(outfile).size / 1024, coldImportMs: median(runs) });
+      bundles.push({ entry, outfile });
     }
-    return figures;
+    const runs = bundles.map((): number[] => []);
+    for (let round = 0; round < RUNS; round += 1) bundles.forEach(({ outfile }, index) => runs[index]?.push(coldImportMs(outfile)));
+    return bundles.map(({ entry, outfile }, index) => ({
+      entry: path.relative(ROOT, entry),
+      kb: statSync(outfile).size / 1024,
+      coldImportMs: median(runs[index] ?? []),
+    }));
   } finally {
     rmSync(outDir, { recursive: true, force: true });
   }
