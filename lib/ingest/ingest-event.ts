@@ -38,7 +38,11 @@ export interface IngestPorts extends JourneyStartPorts, ResumePorts {
   readonly routes: readonly JourneyRoute[];
 }
 
-/** What happened to the profile. `missing`: none exists and the event brings no time zone to create one. */
+/**
+ * What happened to the profile. `missing`: none exists and the event brings no time zone to create
+ * one; `unchanged`: the event names no field, or only values the profile already has; `stale`: the
+ * profile was updated by a later event.
+ */
 export type ProfileOutcome = 'created' | 'updated' | 'stale' | 'unchanged' | 'missing';
 
 /** What ingest did with one event: ids, codes and counts only (safe to log). */

@@ -38,7 +38,7 @@ import {
   type ConsentLedgerEntry,
   type DecisionRecord,
 } from './records';
-import { PARTITION_KEY, UPDATED_AT_KEY, SORT_KEY, SORT_KEY_PREFIXES } from './table-design';
+import { PARTITION_KEY, SORT_KEY, SORT_KEY_PREFIXES, UPDATED_AT_KEY } from './table-design';
 import { conditionFailedAt, transactWrite } from './transact-write';
 
 export type { CustomerStoreOptions } from './delivery-store';
