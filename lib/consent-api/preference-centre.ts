@@ -126,12 +126,19 @@ export async function applyPreferenceForm(
   return 'saved';
 }
 
+/**
+ * Revokes every consent not revoked yet, and every offered topic on every channel that has no
+ * consent at all: a grant stated before this withdrawal but recorded after it (an event arriving
+ * late) then finds a newer revocation and stays in the ledger only.
+ */
 async function withdrawEverything(deps: ConsentApiDependencies, snapshot: CustomerSnapshot, origin: RequestOrigin): Promise<void> {
   const at = wholeSecond(deps.now());
   const proof = proofFrom(origin, WITHDRAW_ALL_SOURCE);
-  for (const consent of snapshot.consents) {
-    if (consent.status === 'revoked') continue;
-    await deps.store.recordConsent(snapshot.profile.customerId, { channel: consent.channel, topic: consent.topic, status: 'revoked', at, proof });
+  const offered = offeredTopics(deps, snapshot).flatMap(({ topic }) => CHANNELS.map((channel) => ({ channel, topic, status: undefined })));
+  const pairs = new Map([...offered, ...snapshot.consents].map(({ channel, topic, status }) => [`${channel}#${topic}`, { channel, topic, status }]));
+  for (const { channel, topic, status } of pairs.values()) {
+    if (status === 'revoked') continue;
+    await deps.store.recordConsent(snapshot.profile.customerId, { channel, topic, status: 'revoked', at, proof });
   }
 }
 

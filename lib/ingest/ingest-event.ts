@@ -137,7 +137,11 @@ async function writeProfile(ports: IngestPorts, existing: Profile | undefined, e
     const storedAt = Date.parse(existing.updatedAt);
     const eventAt = Date.parse(event.occurredAt);
     if (storedAt > eventAt) return 'stale';
-    if (storedAt === eventAt && holds(existing, fields)) return 'unchanged';
+    if (storedAt === eventAt && holds(existing, fields)) {
+      // The same event again, maybe retried after a run cut short between the profile and the index.
+      await indexPhone(ports, undefined, existing);
+      return 'unchanged';
+    }
   }
   const result = await ports.store.updateProfile(event.customerId, fields, event.occurredAt);
   if (result.kind !== 'updated') return result.kind;

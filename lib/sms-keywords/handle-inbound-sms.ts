@@ -2,7 +2,8 @@
  * What an inbound text does to the customer's consent:
  * - STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT revoke SMS consent for every
  *   topic the customer has on SMS (and `marketing` even if none is recorded: the wish is on file);
- * - START, UNSTOP grant SMS consent again for the opt-in topics (`marketing` by default);
+ * - START, UNSTOP grant SMS consent again for the opt-in topics (`marketing` by default), only
+ *   from the number the profile holds now;
  * - HELP answers with instructions (a transactional text to the sender);
  * - anything else is ignored.
  *
@@ -85,6 +86,9 @@ export async function handleInboundSms(deps: InboundSmsDependencies, message: In
     }
     return { kind: 'opted_out', keyword, customerId, topics };
   }
+  // The index can outlive a number the profile dropped (a write cut short between the profile and
+  // the index); that number may be someone else's now, and must not grant this customer anything.
+  if (snapshot.profile.phone !== message.originationNumber) return { kind: 'unknown_number', keyword };
   const topics = [...(deps.optInTopics ?? ['marketing'])];
   for (const topic of topics) {
     await deps.store.recordConsent(customerId, { channel: 'sms', topic, status: 'granted', at: receivedAt, proof });

@@ -110,6 +110,8 @@ describe('the preference centre in a browser', () => {
     expect(added.map(({ channel, topic, status }) => `${channel}/${topic}/${status}`).sort()).toEqual([
       'email/marketing/revoked',
       'email/newsletter/revoked',
+      'mail/marketing/revoked',
+      'mail/newsletter/revoked',
       'sms/marketing/revoked',
       'sms/newsletter/revoked',
     ]);

@@ -135,10 +135,29 @@ describe('POST /preferences', () => {
     expect(response.status).toBe(303);
     expect(response.headers.get('location')).toBe(`${api.url}/preferences?token=${token}&saved=withdrawn`);
     const snapshot = await api.store.requireSnapshot(customerId);
-    expect(snapshot.consents.map((state) => state.status)).toEqual(['revoked', 'revoked', 'revoked']);
+    // Every offered topic on every channel, not only the three the customer had: see the next test.
+    expect(snapshot.consents.map((state) => `${state.channel}/${state.topic}/${state.status}`)).toEqual(
+      ['email', 'mail', 'sms'].flatMap((channel) => ['marketing', 'newsletter'].map((topic) => `${channel}/${topic}/revoked`)),
+    );
     const page = await (await fetch(response.headers.get('location') ?? '')).text();
     expect(page).toContain('You have withdrawn all consent');
     expect(page).not.toMatch(/name="consent" value="[^"]+" checked/);
+  });
+
+  it('keeps a grant stated before withdraw-all but recorded after it out of the current state', async () => {
+    // Prepare: email only; a grant of SMS newsletters, stated a minute before the withdrawal, is still on its way.
+    const customerId = await customerWith([consent('email', 'marketing')]);
+    const statedAt = new Date(api.clock.now().getTime() - 60_000).toISOString();
+    // Act
+    await postForm(`${api.url}/preferences?token=${api.token(customerId, 'preferences')}`, { action: 'withdraw-all' });
+    await api.store.recordConsent(customerId, { channel: 'sms', topic: 'newsletter', status: 'granted', at: statedAt, proof: { source: 'crm-sync' } });
+    // Assess
+    const snapshot = await api.store.requireSnapshot(customerId);
+    expect(snapshot.consents.find((state) => state.channel === 'sms' && state.topic === 'newsletter')?.status).toBe('revoked');
+    expect((await api.store.consentLedger(customerId)).filter((entry) => entry.channel === 'sms' && entry.topic === 'newsletter').map((entry) => entry.status)).toEqual([
+      'granted',
+      'revoked',
+    ]);
   });
 
   it.each([
@@ -204,21 +223,21 @@ describe('GET /consents/export', () => {
     // Act
     const response = await fetch(`${api.url}/consents/export?token=${api.token(customerId, 'preferences')}`);
     // Assess
+    const withdrawnPairs = ['email', 'mail', 'sms'].flatMap((channel) => ['marketing', 'newsletter'].map((topic) => ({ channel, topic })));
     expect(response.status).toBe(200);
     expect(response.headers.get('content-disposition')).toBe('attachment; filename="consent-export.json"');
     expect(await response.json()).toEqual({
       customerId,
       exportedAt: '2026-03-10T15:00:00.000Z',
-      consents: [{ channel: 'email', topic: 'marketing', status: 'revoked', at: '2026-03-10T15:00:00.000Z', source: 'preference-centre-withdraw-all' }],
+      consents: withdrawnPairs.map((pair) => ({ ...pair, status: 'revoked', at: '2026-03-10T15:00:00.000Z', source: 'preference-centre-withdraw-all' })),
       ledger: [
         { channel: 'email', topic: 'marketing', status: 'granted', at: '2026-03-01T12:00:00Z', proof: { source: 'web-form', consentTextVersion: 'v3' } },
-        {
-          channel: 'email',
-          topic: 'marketing',
+        ...withdrawnPairs.map((pair) => ({
+          ...pair,
           status: 'revoked',
           at: '2026-03-10T15:00:00.000Z',
           proof: { source: 'preference-centre-withdraw-all', ip: '127.0.0.1', userAgent: 'node' },
-        },
+        })),
       ],
       preferences: { channels: ['email', 'sms'], preferredWindow: { start: '17:00', end: '20:00' } },
       suppressions: [],

@@ -222,6 +222,17 @@ describe('inbound SMS keywords', () => {
     expect(outbox.messages().map((sent) => sent.input.Context?.customer_id)).toEqual(['unknown-sender']);
   });
 
+  it('grants nothing on START from a number the profile no longer holds, though the index still points at the customer', async () => {
+    // Prepare: the profile moved to a new number, and the index write that would drop the old one never happened.
+    const { customerId, phone: oldPhone } = await customerWithPhone([consent('sms', 'marketing', 'revoked')]);
+    await store.putProfile(aProfile(customerId, { phone: newPhone() }));
+    // Act
+    const outcomes = await processInboundSmsEvent(snsEvent(oldPhone, 'START'), deps);
+    // Assess
+    expect(outcomes).toEqual([{ kind: 'unknown_number', keyword: 'START' }]);
+    expect(await smsStatuses(customerId)).toEqual({ marketing: 'revoked' });
+  });
+
   it('ignores a text that is not a keyword', async () => {
     // Prepare
     const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);

@@ -257,6 +257,20 @@ describe('ingestCustomerEvent', () => {
     expect((await store.requireSnapshot('c-001')).preferences).toEqual({ channels: ['sms'] });
   });
 
+  it('indexes the new number when the event is retried after its profile write landed but its index write did not', async () => {
+    // Prepare: the first attempt updated the profile and stopped before the index.
+    await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-001', profile: newYorker }));
+    const changed = event('profile_changed', { customerId: 'c-001', profile: { phone: '+12125550199' } }, '2026-03-03T00:00:00Z');
+    await store.updateProfile('c-001', { phone: '+12125550199' }, changed.occurredAt);
+
+    // Act
+    const retried = await ingestCustomerEvent(ports, changed);
+
+    // Assess
+    expect(retried.profile).toBe('unchanged');
+    expect(await customerIdForPhone({ client: dynamo.client, tableName }, '+12125550199')).toBe('c-001');
+  });
+
   it('moves the phone index with the profile, so inbound SMS finds the customer by the new number', async () => {
     // Prepare
     await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-001', profile: newYorker }));
