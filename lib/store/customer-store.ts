@@ -38,7 +38,7 @@ import {
   type ConsentLedgerEntry,
   type DecisionRecord,
 } from './records';
-import { PARTITION_KEY, SORT_KEY, SORT_KEY_PREFIXES, UPDATED_AT_KEY } from './table-design';
+import { PARTITION_KEY, SORT_KEY, SORT_KEY_PREFIXES, STAGE_AT_KEY, UPDATED_AT_KEY } from './table-design';
 import { conditionFailedAt, transactWrite } from './transact-write';
 
 export type { CustomerStoreOptions } from './delivery-store';
@@ -145,7 +145,9 @@ export class CustomerStore extends DeliveryStore {
       Object.entries(parseRecord(ProfileUpdateSchema, fields, 'profile')).filter(([, value]) => value !== undefined),
     ) as ProfileUpdate;
     const updatedAt = parseRecord(InstantSchema, at, 'updatedAt');
-    const set = { ...valid, updatedAt, [UPDATED_AT_KEY]: instantKey(updatedAt) };
+    const stated = instantKey(updatedAt);
+    const setsStage = valid.stage !== undefined;
+    const set = { ...valid, updatedAt, [UPDATED_AT_KEY]: stated, ...(setsStage ? { [STAGE_AT_KEY]: stated } : {}) };
     const names = Object.keys(set);
     const key = this.key(id, itemKeys.profile());
     return this.guard(`update profile of customer ${id}`, async () => {
@@ -155,11 +157,16 @@ export class CustomerStore extends DeliveryStore {
             TableName: this.tableName,
             Key: key,
             UpdateExpression: `SET ${names.map((_, index) => `#f${index} = :f${index}`).join(', ')}`,
-            // A profile written before updatedAtKey existed has none; its updates stay last-write-wins by arrival.
-            ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(#key) OR #key <= :key)',
-            ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#key': UPDATED_AT_KEY, ...Object.fromEntries(names.map((name, index) => [`#f${index}`, name])) },
+            // An item written before these keys existed has none; its first update is ordered by arrival.
+            ConditionExpression: `attribute_exists(#pk) AND (attribute_not_exists(#key) OR #key <= :key)${setsStage ? ' AND (attribute_not_exists(#stageAt) OR #stageAt <= :key)' : ''}`,
+            ExpressionAttributeNames: {
+              '#pk': PARTITION_KEY,
+              '#key': UPDATED_AT_KEY,
+              ...(setsStage ? { '#stageAt': STAGE_AT_KEY } : {}),
+              ...Object.fromEntries(names.map((name, index) => [`#f${index}`, name])),
+            },
             ExpressionAttributeValues: {
-              ':key': { S: instantKey(updatedAt) },
+              ':key': { S: stated },
               ...Object.fromEntries(names.map((name, index) => [`:f${index}`, marshall({ value: set[name as keyof typeof set] }).value])),
             },
             ReturnValues: 'ALL_OLD',
@@ -170,7 +177,14 @@ export class CustomerStore extends DeliveryStore {
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
         const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
-        return { kind: Item === undefined ? 'missing' : 'stale' };
+        if (Item === undefined) return { kind: 'missing' };
+        const storedAt = Item[UPDATED_AT_KEY]?.S;
+        // Not stale, so the stage is what a journey set later: keep it, and write the rest.
+        if (setsStage && (storedAt === undefined || storedAt <= stated)) {
+          const { stage: _laterStageKept, ...rest } = valid;
+          return Object.keys(rest).length === 0 ? { kind: 'stale' } : this.updateProfile(id, rest, updatedAt);
+        }
+        return { kind: 'stale' };
       }
     });
   }
@@ -457,9 +471,10 @@ export class CustomerStore extends DeliveryStore {
     });
   }
 
-  /** The profile's item, with the UTC form of `updatedAt` that updateProfile's condition compares. */
+  /** The profile's item, with the UTC instants that updateProfile's and setStage's conditions compare. */
   private profileItem(profile: Profile): Item {
-    return this.item(profile.customerId, itemKeys.profile(), 'profile', { ...profile, [UPDATED_AT_KEY]: instantKey(profile.updatedAt) });
+    const stated = instantKey(profile.updatedAt);
+    return this.item(profile.customerId, itemKeys.profile(), 'profile', { ...profile, [UPDATED_AT_KEY]: stated, [STAGE_AT_KEY]: stated });
   }
 
   /**

@@ -225,6 +225,21 @@ describe('ingestCustomerEvent', () => {
     expect((await store.requireSnapshot('c-001')).profile).toMatchObject({ stage: 'new_customer', email: 'ana@example.org', timezone: 'America/New_York' });
   });
 
+  it('keeps a stage a journey set later than an event that names a stage and arrives late, and applies its other fields', async () => {
+    // Prepare
+    await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-001', profile: newYorker }, '2026-03-02T10:00:00Z'));
+    const journeys = journeyEffectsPorts({ store, client: dynamo.client, tableName });
+    await journeys.setStage({ customerId: 'c-001', stage: 'active', journey: 'welcome', step: 'Became active', execution: 'welcome-c-001-x', at: '2026-03-09T00:00:00Z' });
+
+    // Act
+    const late = await ingestCustomerEvent(ports, event('crm_sync', { customerId: 'c-001', profile: { stage: 'prospect', email: 'ana@example.org' } }, '2026-03-05T00:00:00Z'));
+    const lateStageOnly = await ingestCustomerEvent(ports, event('crm_sync', { customerId: 'c-001', profile: { stage: 'prospect' } }, '2026-03-06T00:00:00Z'));
+
+    // Assess
+    expect([late.profile, lateStageOnly.profile]).toEqual(['updated', 'stale']);
+    expect((await store.requireSnapshot('c-001')).profile).toMatchObject({ stage: 'active', email: 'ana@example.org', updatedAt: '2026-03-05T00:00:00.000Z' });
+  });
+
   it('updates, rather than replaces, a profile another event created between its read and its write', async () => {
     // Prepare
     const racingStore = Object.create(store) as CustomerStore;

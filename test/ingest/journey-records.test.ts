@@ -35,6 +35,21 @@ async function journeyRecords(customerId: string): Promise<Record<string, unknow
 }
 
 describe('journeyEffects ports on the customer table', () => {
+  it('keeps a stage set later than a step whose stage change lands after it, and still records the step', async () => {
+    // Prepare: another journey moved the customer on at 11:00.
+    await ports().setStage({ ...ids, execution: 'loyalty-c-001-x', journey: 'loyalty', step: 'loyal', stage: 'loyal', at: '2026-03-02T11:00:00.000Z' });
+
+    // Act: this step ran at 10:00 (the ports' clock) but lands now.
+    await performJourneyEffect({ ...ids, step: 'new-customer', action: 'setStage', stage: 'new_customer' }, ports());
+
+    // Assess
+    expect((await store.requireSnapshot('c-001')).profile.stage).toBe('loyal');
+    expect((await journeyRecords('c-001')).map((record) => [record.execution, record.stage])).toEqual([
+      ['loyalty-c-001-x', 'loyal'],
+      ['welcome-c-001-signup-1', 'new_customer'],
+    ]);
+  });
+
   it('moves the stage and leaves every other profile field and its time as they were', async () => {
     // Act
     await performJourneyEffect({ ...ids, step: 'new-customer', action: 'setStage', stage: 'new_customer' }, ports());
