@@ -137,7 +137,9 @@ export class CustomerStore extends DeliveryStore {
    * Sets `fields` and `updatedAt = at` on the profile, on condition that it exists and was last
    * updated no later than `at`: profile writes are last-write-wins by the time of the event that
    * brought them, in whatever order they arrive. Only the named fields are written, so what
-   * others wrote since the caller read the profile stays (a stage a journey set, say).
+   * others wrote since the caller read the profile stays (a stage a journey set, say). A stage
+   * is also held to its own time (`stageAtKey`: journeys set it without restating the profile);
+   * when only the stage is older than the one on file, the other fields are written without it.
    */
   async updateProfile(customerId: string, fields: ProfileUpdate, at: string): Promise<ProfileUpdateOutcome> {
     const id = validCustomerId(customerId);
