@@ -5,15 +5,15 @@
  * - `JOURNEY#<execution>#<step>#<record>`: one per goal, exit, failed send or stage change of an
  *   execution step, written once (a conditional put), so a Task that Step Functions runs twice
  *   records once. Operators read a customer's journey history with one Query of `JOURNEY#`.
- * - the stage change itself: one UpdateItem of the profile's `stage` and `stageAtKey`, which
- *   leaves every other profile field as it is, even one written concurrently by ingest, and which
- *   keeps a stage set later (by an event or another journey) that is already on file.
+ * - the stage change itself: CustomerStore.setStage, which leaves every other profile field as it
+ *   is, even one written concurrently by ingest, and keeps a stage set later (by an event or
+ *   another journey) that is already on file.
  */
-import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CustomerNotFoundError, type JourneyEffectsPorts, type JourneyOutcome, type StageChange } from '../journeys/effects';
 import type { CustomerStore } from '../store/customer-store';
-import { instantKey, itemKeys } from '../store/item-keys';
-import { PARTITION_KEY, SORT_KEY, STAGE_AT_KEY } from '../store/table-design';
+import { itemKeys } from '../store/item-keys';
+import { PARTITION_KEY, SORT_KEY } from '../store/table-design';
 
 /** Sort-key prefix of journey records. */
 export const JOURNEY_RECORD_PREFIX = 'JOURNEY#';
@@ -69,26 +69,8 @@ export function journeyEffectsPorts(options: JourneyRecordsOptions): JourneyEffe
     loadCustomer: (customerId) => options.store.getSnapshot(customerId),
 
     async setStage(change: StageChange) {
-      const key = { [PARTITION_KEY]: { S: itemKeys.partition(change.customerId) }, [SORT_KEY]: { S: itemKeys.profile() } };
-      try {
-        await client.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: key,
-            // `updatedAt` stays: it orders profile writes by the time of the event that brought
-            // them, and a stage change is not such an event. The stage has its own time.
-            UpdateExpression: 'SET #stage = :stage, #stageAt = :at',
-            ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(#stageAt) OR #stageAt <= :at)',
-            ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#stage': 'stage', '#stageAt': STAGE_AT_KEY },
-            ExpressionAttributeValues: { ':stage': { S: change.stage }, ':at': { S: instantKey(change.at) } },
-          }),
-        );
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
-        if (Item === undefined) throw new CustomerNotFoundError(change.customerId, { cause: error });
-        // A stage set later is on file and stays; the step's record below still says what it did.
-      }
+      // A stage set later that is on file stays; the step's record below still says what it did.
+      if ((await options.store.setStage(change.customerId, change.stage, change.at)) === 'missing') throw new CustomerNotFoundError(change.customerId);
       await recordOnce(change.customerId, {
         record: 'stage',
         journey: change.journey,

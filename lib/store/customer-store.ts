@@ -5,10 +5,11 @@
  * table (layout in table-design.ts); every record is validated on write and on read.
  */
 import { BatchWriteItemCommand, ConditionalCheckFailedException, GetItemCommand, PutItemCommand, UpdateItemCommand, type Put } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   AttributeStateSchema,
   InstantSchema,
+  type LifecycleStage,
   PreferencesSchema,
   ProfileSchema,
   SuppressionSchema,
@@ -19,7 +20,7 @@ import {
   type Suppression,
 } from '../customer/model';
 import * as z from '../schema/zod-mini';
-import { DeliveryStore, OPTIMISTIC_ATTEMPTS, validCustomerId, type Item } from './delivery-store';
+import { DeliveryStore, OPTIMISTIC_ATTEMPTS, setFields, validCustomerId, type Item } from './delivery-store';
 import { CustomerStoreError, InvalidRecordError, StoreContentionError } from './errors';
 import { digest, instantKey, itemKeys, lapseIndexKeys } from './item-keys';
 import { parseRecord } from './record-validation';
@@ -110,6 +111,15 @@ export type ProfileUpdateOutcome =
   /** There is no profile: nothing written. */
   | { readonly kind: 'missing' };
 
+/**
+ * The condition that the instant attribute `name` (an expression name, e.g. `#key`) is absent or
+ * no later than `value` (an expression value): a write stated at `value` is not older than it.
+ * An item written before the attribute existed has none; its first such write is ordered by arrival.
+ */
+function noLaterThan(name: string, value: string): string {
+  return `(attribute_not_exists(${name}) OR ${name} <= ${value})`;
+}
+
 /** Reads and writes one customer's records; see the module comment. */
 export class CustomerStore extends DeliveryStore {
   /** Creates or replaces the profile (last write wins). */
@@ -149,8 +159,7 @@ export class CustomerStore extends DeliveryStore {
     const updatedAt = parseRecord(InstantSchema, at, 'updatedAt');
     const stated = instantKey(updatedAt);
     const setsStage = valid.stage !== undefined;
-    const set = { ...valid, updatedAt, [UPDATED_AT_KEY]: stated, ...(setsStage ? { [STAGE_AT_KEY]: stated } : {}) };
-    const names = Object.keys(set);
+    const set = setFields({ ...valid, updatedAt, [UPDATED_AT_KEY]: stated, ...(setsStage ? { [STAGE_AT_KEY]: stated } : {}) });
     const key = this.key(id, itemKeys.profile());
     return this.guard(`update profile of customer ${id}`, async () => {
       try {
@@ -158,19 +167,10 @@ export class CustomerStore extends DeliveryStore {
           new UpdateItemCommand({
             TableName: this.tableName,
             Key: key,
-            UpdateExpression: `SET ${names.map((_, index) => `#f${index} = :f${index}`).join(', ')}`,
-            // An item written before these keys existed has none; its first update is ordered by arrival.
-            ConditionExpression: `attribute_exists(#pk) AND (attribute_not_exists(#key) OR #key <= :key)${setsStage ? ' AND (attribute_not_exists(#stageAt) OR #stageAt <= :key)' : ''}`,
-            ExpressionAttributeNames: {
-              '#pk': PARTITION_KEY,
-              '#key': UPDATED_AT_KEY,
-              ...(setsStage ? { '#stageAt': STAGE_AT_KEY } : {}),
-              ...Object.fromEntries(names.map((name, index) => [`#f${index}`, name])),
-            },
-            ExpressionAttributeValues: {
-              ':key': { S: stated },
-              ...Object.fromEntries(names.map((name, index) => [`:f${index}`, marshall({ value: set[name as keyof typeof set] }).value])),
-            },
+            UpdateExpression: set.expression,
+            ConditionExpression: `attribute_exists(#pk) AND ${noLaterThan('#key', ':key')}${setsStage ? ` AND ${noLaterThan('#stageAt', ':key')}` : ''}`,
+            ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#key': UPDATED_AT_KEY, ...(setsStage ? { '#stageAt': STAGE_AT_KEY } : {}), ...set.names },
+            ExpressionAttributeValues: { ':key': { S: stated }, ...set.values },
             ReturnValues: 'ALL_OLD',
           }),
         );
@@ -187,6 +187,36 @@ export class CustomerStore extends DeliveryStore {
           return Object.keys(rest).length === 0 ? { kind: 'stale' } : this.updateProfile(id, rest, updatedAt);
         }
         return { kind: 'stale' };
+      }
+    });
+  }
+
+  /**
+   * Sets the profile's stage as of `at`, leaving every other field and `updatedAt` as they are
+   * (a stage change is not an event restating the profile), unless a stage set later is on file
+   * (`kept_later`, nothing written). `missing` when there is no profile.
+   */
+  async setStage(customerId: string, stage: LifecycleStage, at: string): Promise<'set' | 'kept_later' | 'missing'> {
+    const id = validCustomerId(customerId);
+    const stated = instantKey(parseRecord(InstantSchema, at, 'at'));
+    const key = this.key(id, itemKeys.profile());
+    return this.guard(`set stage of customer ${id}`, async () => {
+      try {
+        await this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression: 'SET #stage = :stage, #stageAt = :at',
+            ConditionExpression: `attribute_exists(#pk) AND ${noLaterThan('#stageAt', ':at')}`,
+            ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#stage': 'stage', '#stageAt': STAGE_AT_KEY },
+            ExpressionAttributeValues: { ':stage': { S: stage }, ':at': { S: stated } },
+          }),
+        );
+        return 'set';
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+        return Item === undefined ? 'missing' : 'kept_later';
       }
     });
   }
@@ -210,7 +240,7 @@ export class CustomerStore extends DeliveryStore {
       this.putIf({
         TableName: this.tableName,
         Item: this.item(id, itemKeys.preferences(), 'preferences', { ...valid, [UPDATED_AT_KEY]: key }),
-        ConditionExpression: 'attribute_not_exists(#key) OR #key <= :key',
+        ConditionExpression: noLaterThan('#key', ':key'),
         ExpressionAttributeNames: { '#key': UPDATED_AT_KEY },
         ExpressionAttributeValues: { ':key': { S: key } },
       }),

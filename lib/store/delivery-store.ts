@@ -408,24 +408,17 @@ export class DeliveryStore {
 
   /** An UpdateItem input setting `fields` on a send entry whose status is one of `from`. */
   protected statusUpdate(customerId: string, idempotencyKey: string, from: readonly SendStatus[], fields: Partial<SendEntry>) {
-    const names: Record<string, string> = { '#pk': PARTITION_KEY, '#status': 'status' };
-    const values: Item = {};
-    const assignments: string[] = [];
-    Object.entries(fields).forEach(([field, value], index) => {
-      if (value === undefined) return;
-      names[`#f${index}`] = field;
-      values[`:f${index}`] = marshall({ value }).value ?? { NULL: true };
-      assignments.push(`#f${index} = :f${index}`);
-    });
+    const set = setFields(fields);
+    const values: Item = { ...set.values };
     from.forEach((status, index) => {
       values[`:from${index}`] = { S: status };
     });
     return {
       TableName: this.tableName,
       Key: this.key(customerId, itemKeys.sendEntry(idempotencyKey)),
-      UpdateExpression: `SET ${assignments.join(', ')}`,
+      UpdateExpression: set.expression,
       ConditionExpression: `attribute_exists(#pk) AND #status IN (${from.map((_, index) => `:from${index}`).join(', ')})`,
-      ExpressionAttributeNames: names,
+      ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#status': 'status', ...set.names },
       ExpressionAttributeValues: values,
     };
   }
@@ -523,4 +516,21 @@ function pruneSends(sends: readonly CountedSend[], exceptKey: string, at: string
 
 function sortByTime(sends: CountedSend[]): CountedSend[] {
   return sends.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.key.localeCompare(b.key));
+}
+
+/**
+ * The `SET` clause of an UpdateItem that writes each defined one of `fields`, with its names
+ * (`#f<n>`) and values (`:f<n>`).
+ */
+export function setFields(fields: object): { expression: string; names: Record<string, string>; values: Item } {
+  const names: Record<string, string> = {};
+  const values: Item = {};
+  const assignments: string[] = [];
+  Object.entries(fields).forEach(([field, value], index) => {
+    if (value === undefined) return;
+    names[`#f${index}`] = field;
+    values[`:f${index}`] = marshall({ value }).value ?? { NULL: true };
+    assignments.push(`#f${index} = :f${index}`);
+  });
+  return { expression: `SET ${assignments.join(', ')}`, names, values };
 }
