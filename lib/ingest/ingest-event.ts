@@ -117,10 +117,11 @@ export async function ingestCustomerEvent(ports: IngestPorts, event: CustomerEve
 
 /**
  * Writes the event's profile fields: creates the profile (a new one needs a time zone; its stage
- * defaults to `prospect`, journeys move it on), or sets the fields the event names, last write
- * wins by the event's time (CustomerStore.updateProfile). `existing`, the profile as read before,
- * spares the write when it already shows the event stale or repeated; the write itself is
- * conditional and names only the event's fields, so nothing written since the read is lost.
+ * defaults to `prospect`, journeys move it on), or sets the fields the event names, each last
+ * write wins by the event's time (CustomerStore.updateProfile): a late event's fields land unless
+ * a later event or journey set them. `existing`, the profile as read before, spares the write when
+ * it shows the event repeated; the write itself is conditional and names only the event's fields,
+ * so nothing written since the read is lost. `stale` when every field was set later.
  */
 async function writeProfile(ports: IngestPorts, existing: Profile | undefined, event: CustomerEvent): Promise<ProfileOutcome> {
   const fields = definedFields(event.profile ?? {});
@@ -134,10 +135,7 @@ async function writeProfile(ports: IngestPorts, existing: Profile | undefined, e
     // Another event created it since the read: this one's fields go over it like any update.
   } else {
     if (Object.keys(fields).length === 0) return 'unchanged';
-    const storedAt = Date.parse(existing.updatedAt);
-    const eventAt = Date.parse(event.occurredAt);
-    if (storedAt > eventAt) return 'stale';
-    if (storedAt === eventAt && holds(existing, fields)) {
+    if (Date.parse(existing.updatedAt) === Date.parse(event.occurredAt) && holds(existing, fields)) {
       // The same event again, maybe retried after a run cut short between the profile and the index.
       await indexPhone(ports, undefined, existing);
       return 'unchanged';
@@ -146,8 +144,9 @@ async function writeProfile(ports: IngestPorts, existing: Profile | undefined, e
   const result = await ports.store.updateProfile(event.customerId, fields, event.occurredAt);
   if (result.kind !== 'updated') return result.kind;
   await indexPhone(ports, result.before, result.after);
-  // Equal fields still moved `updatedAt` on, so that an older event arriving later is stale.
-  return holds(result.before, fields) ? 'unchanged' : 'updated';
+  // Equal fields still moved their times on, so that an older event arriving later is stale.
+  const written = Object.fromEntries(Object.keys(fields).map((name) => [name, result.after[name as keyof Profile]]));
+  return holds(result.before, written) ? 'unchanged' : 'updated';
 }
 
 /** Inbound SMS (STOP, START) finds the customer by number through the phone index: move it with the profile. */

@@ -39,7 +39,7 @@ import {
   type ConsentLedgerEntry,
   type DecisionRecord,
 } from './records';
-import { PARTITION_KEY, SORT_KEY, SORT_KEY_PREFIXES, STAGE_AT_KEY, UPDATED_AT_KEY } from './table-design';
+import { PARTITION_KEY, SORT_KEY, SORT_KEY_PREFIXES, UPDATED_AT_KEY, profileFieldAtKey } from './table-design';
 import { conditionFailedAt, transactWrite } from './transact-write';
 
 export type { CustomerStoreOptions } from './delivery-store';
@@ -120,6 +120,29 @@ function noLaterThan(name: string, value: string): string {
   return `(attribute_not_exists(${name}) OR ${name} <= ${value})`;
 }
 
+/**
+ * When the profile `item`'s `field` was last stated, as a UTC instant: its own time, else (a
+ * field written before fields had one) the profile's; undefined when the field was never set, or
+ * when the profile has no time either. {@link fieldNoLaterThan} is the same rule as a condition.
+ */
+function fieldStatedAt(item: Item, field: string): string | undefined {
+  const own = item[profileFieldAtKey(field)]?.S;
+  if (own !== undefined || item[field] === undefined) return own;
+  return item[UPDATED_AT_KEY]?.S;
+}
+
+/**
+ * The condition that the profile's `field` was last stated no later than `:key` (see
+ * {@link fieldStatedAt}), with the expression names it uses. `#key` must name `updatedAtKey`.
+ */
+function fieldNoLaterThan(field: string, index: number): { condition: string; names: Record<string, string> } {
+  const [at, name] = [`#at${index}`, `#field${index}`];
+  return {
+    condition: `(${at} <= :key OR (attribute_not_exists(${at}) AND (attribute_not_exists(${name}) OR ${noLaterThan('#key', ':key')})))`,
+    names: { [at]: profileFieldAtKey(field), [name]: field },
+  };
+}
+
 /** Reads and writes one customer's records; see the module comment. */
 export class CustomerStore extends DeliveryStore {
   /** Creates or replaces the profile (last write wins). */
@@ -144,12 +167,13 @@ export class CustomerStore extends DeliveryStore {
   }
 
   /**
-   * Sets `fields` and `updatedAt = at` on the profile, on condition that it exists and was last
-   * updated no later than `at`: profile writes are last-write-wins by the time of the event that
-   * brought them, in whatever order they arrive. Only the named fields are written, so what
-   * others wrote since the caller read the profile stays (a stage a journey set, say). A stage
-   * is also held to its own time (`stageAtKey`: journeys set it without restating the profile);
-   * when only the stage is older than the one on file, the other fields are written without it.
+   * Sets `fields` on the profile, each last-write-wins by the time of the event that brought it,
+   * `at`, in whatever order events arrive: a field stated later than `at` (its own time, see
+   * table-design.ts) is kept, and the others are written. The profile's `updatedAt` moves to `at`
+   * only when `at` is its latest statement. Only the named fields are written, so what others
+   * wrote since the caller read the profile stays (a stage a journey set, say). `stale` when every
+   * field is kept. In order, the usual case, this is one conditional write; an event older than
+   * the profile costs a read and, when some of its fields are still news, a second write.
    */
   async updateProfile(customerId: string, fields: ProfileUpdate, at: string): Promise<ProfileUpdateOutcome> {
     const id = validCustomerId(customerId);
@@ -158,37 +182,55 @@ export class CustomerStore extends DeliveryStore {
     ) as ProfileUpdate;
     const updatedAt = parseRecord(InstantSchema, at, 'updatedAt');
     const stated = instantKey(updatedAt);
-    const setsStage = valid.stage !== undefined;
-    const set = setFields({ ...valid, updatedAt, [UPDATED_AT_KEY]: stated, ...(setsStage ? { [STAGE_AT_KEY]: stated } : {}) });
     const key = this.key(id, itemKeys.profile());
-    return this.guard(`update profile of customer ${id}`, async () => {
-      try {
-        const { Attributes } = await this.client.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: key,
-            UpdateExpression: set.expression,
-            ConditionExpression: `attribute_exists(#pk) AND ${noLaterThan('#key', ':key')}${setsStage ? ` AND ${noLaterThan('#stageAt', ':key')}` : ''}`,
-            ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#key': UPDATED_AT_KEY, ...(setsStage ? { '#stageAt': STAGE_AT_KEY } : {}), ...set.names },
-            ExpressionAttributeValues: { ':key': { S: stated }, ...set.values },
-            ReturnValues: 'ALL_OLD',
-          }),
-        );
-        const before = this.parseStored(ProfileSchema, Attributes ?? {}, 'profile', id);
-        return { kind: 'updated', before, after: { ...before, ...valid, updatedAt } };
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const what = `update profile of customer ${id}`;
+    return this.guard(what, async () => {
+      // First as the latest statement of the profile: no read, since events mostly come in order.
+      let plan: { fields: ProfileUpdate; restates: boolean } = { fields: valid, restates: true };
+      for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt += 1) {
+        const before = await this.updateProfileIf(key, id, plan.fields, stated, plan.restates ? updatedAt : undefined);
+        if (before !== undefined) return { kind: 'updated', before, after: { ...before, ...plan.fields, ...(plan.restates ? { updatedAt } : {}) } };
         const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
         if (Item === undefined) return { kind: 'missing' };
-        const storedAt = Item[UPDATED_AT_KEY]?.S;
-        // Not stale, so the stage is what a journey set later: keep it, and write the rest.
-        if (setsStage && (storedAt === undefined || storedAt <= stated)) {
-          const { stage: _laterStageKept, ...rest } = valid;
-          return Object.keys(rest).length === 0 ? { kind: 'stale' } : this.updateProfile(id, rest, updatedAt);
-        }
-        return { kind: 'stale' };
+        const news = Object.entries(valid).filter(([field]) => (fieldStatedAt(Item, field) ?? stated) <= stated);
+        if (news.length === 0) return { kind: 'stale' };
+        plan = { fields: Object.fromEntries(news) as ProfileUpdate, restates: (Item[UPDATED_AT_KEY]?.S ?? stated) <= stated };
       }
+      throw new StoreContentionError(`${what}: concurrent writers kept winning`);
     });
+  }
+
+  /**
+   * Sets `fields` (each with its own time, `stated`) and, given `updatedAt`, the profile's time, on
+   * condition that the profile exists and none of them was stated later. The profile as it was
+   * before; undefined when the condition failed and nothing was written.
+   */
+  private async updateProfileIf(key: Item, id: string, fields: ProfileUpdate, stated: string, updatedAt: string | undefined): Promise<Profile | undefined> {
+    const names = Object.keys(fields);
+    const times = Object.fromEntries(names.map((field) => [profileFieldAtKey(field), stated]));
+    const set = setFields({ ...fields, ...times, ...(updatedAt === undefined ? {} : { updatedAt, [UPDATED_AT_KEY]: stated }) });
+    const conditions = names.map(fieldNoLaterThan);
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: set.expression,
+          ConditionExpression: [
+            'attribute_exists(#pk)',
+            ...(updatedAt === undefined ? [] : [noLaterThan('#key', ':key')]),
+            ...conditions.map(({ condition }) => condition),
+          ].join(' AND '),
+          ExpressionAttributeNames: Object.assign({ '#pk': PARTITION_KEY, '#key': UPDATED_AT_KEY }, ...conditions.map(({ names: used }) => used), set.names),
+          ExpressionAttributeValues: { ':key': { S: stated }, ...set.values },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return this.parseStored(ProfileSchema, Attributes ?? {}, 'profile', id);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
   }
 
   /**
@@ -201,23 +243,9 @@ export class CustomerStore extends DeliveryStore {
     const stated = instantKey(parseRecord(InstantSchema, at, 'at'));
     const key = this.key(id, itemKeys.profile());
     return this.guard(`set stage of customer ${id}`, async () => {
-      try {
-        await this.client.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: key,
-            UpdateExpression: 'SET #stage = :stage, #stageAt = :at',
-            ConditionExpression: `attribute_exists(#pk) AND ${noLaterThan('#stageAt', ':at')}`,
-            ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#stage': 'stage', '#stageAt': STAGE_AT_KEY },
-            ExpressionAttributeValues: { ':stage': { S: stage }, ':at': { S: stated } },
-          }),
-        );
-        return 'set';
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
-        return Item === undefined ? 'missing' : 'kept_later';
-      }
+      if ((await this.updateProfileIf(key, id, { stage }, stated, undefined)) !== undefined) return 'set';
+      const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+      return Item === undefined ? 'missing' : 'kept_later';
     });
   }
 
@@ -503,10 +531,13 @@ export class CustomerStore extends DeliveryStore {
     });
   }
 
-  /** The profile's item, with the UTC instants that updateProfile's and setStage's conditions compare. */
+  /** The profile's item, with the UTC instants that updateProfile's and setStage's conditions compare: every field stated now. */
   private profileItem(profile: Profile): Item {
     const stated = instantKey(profile.updatedAt);
-    return this.item(profile.customerId, itemKeys.profile(), 'profile', { ...profile, [UPDATED_AT_KEY]: stated, [STAGE_AT_KEY]: stated });
+    const times = Object.entries(profile)
+      .filter(([field, value]) => field !== 'customerId' && field !== 'updatedAt' && value !== undefined)
+      .map(([field]) => [profileFieldAtKey(field), stated]);
+    return this.item(profile.customerId, itemKeys.profile(), 'profile', { ...profile, [UPDATED_AT_KEY]: stated, ...Object.fromEntries(times) });
   }
 
   /**

@@ -34,8 +34,11 @@
  * The profile and preferences items carry `updatedAtKey`, when they were last stated as a UTC
  * instant, so that a write can be conditional on the stored one being no newer: last write wins
  * by the time of the event, not of its arrival (CustomerStore.updateProfile, putPreferences).
- * The profile also carries `stageAtKey`, when its stage was last set: journeys set the stage
- * without restating the profile, and an event's stage must not undo a later journey's.
+ * Each of the profile's fields also carries its own time, `<field>AtKey` (`emailAtKey`,
+ * `stageAtKey`, …): events name only the fields they change, and journeys set the stage without
+ * restating the profile, so a late event's phone must still land after a newer event's email,
+ * and an event's stage must not undo a later journey's. A field stored without its own time
+ * (written before these existed) counts as stated at `updatedAtKey`.
  *
  * Everything the permission gate and the send path read at send time is under `STATE#`, so one
  * strongly consistent Query (`begins_with(sk, "STATE#")`) returns it; the histories grow under
@@ -52,8 +55,10 @@ export const PARTITION_KEY = 'pk';
 export const SORT_KEY = 'sk';
 /** When a profile or preferences item was last stated, as a UTC instant (see the module comment). */
 export const UPDATED_AT_KEY = 'updatedAtKey';
-/** When the profile's stage was last set, as a UTC instant (see the module comment). */
-export const STAGE_AT_KEY = 'stageAtKey';
+/** The attribute holding when the profile's `field` was last stated, as a UTC instant (see the module comment). */
+export function profileFieldAtKey(field: string): string {
+  return `${field}AtKey`;
+}
 /** TTL attribute: epoch seconds after which DynamoDB may delete the item. */
 export const TTL_ATTRIBUTE = 'expiresAt';
 /** The lapse index (see the module comment). */

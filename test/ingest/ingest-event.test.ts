@@ -286,6 +286,22 @@ describe('ingestCustomerEvent', () => {
     expect(await customerIdForPhone({ client: dynamo.client, tableName }, '+12125550199')).toBe('c-001');
   });
 
+  it('applies the new number of an event that arrives after a later event changed only the email, and moves the phone index with it', async () => {
+    // Prepare
+    await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-001', profile: newYorker }, '2026-03-02T10:00:00Z'));
+    await ingestCustomerEvent(ports, event('profile_changed', { customerId: 'c-001', profile: { email: 'ana@example.org' } }, '2026-03-09T00:00:00Z'));
+
+    // Act
+    const late = await ingestCustomerEvent(ports, event('profile_changed', { customerId: 'c-001', profile: { phone: '+12125550199', email: 'ana@example.net' } }, '2026-03-05T00:00:00Z'));
+
+    // Assess
+    expect(late.profile).toBe('updated');
+    expect((await store.requireSnapshot('c-001')).profile).toMatchObject({ phone: '+12125550199', email: 'ana@example.org', updatedAt: '2026-03-09T00:00:00.000Z' });
+    const phoneIndex = { client: dynamo.client, tableName };
+    expect(await customerIdForPhone(phoneIndex, '+12125550199')).toBe('c-001');
+    expect(await customerIdForPhone(phoneIndex, newYorker.phone)).toBeUndefined();
+  });
+
   it('moves the phone index with the profile, so inbound SMS finds the customer by the new number', async () => {
     // Prepare
     await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-001', profile: newYorker }));

@@ -1,3 +1,7 @@
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import fc from 'fast-check';
+import type { Profile } from '../../lib/customer/model';
 import { CustomerStore, InvalidRecordError } from '../../lib/store';
 import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { aProfile, newCustomerId, partitionItems } from './fixtures';
@@ -70,6 +74,105 @@ describe('updateProfile', () => {
     // Assess
     expect(outcome.kind).toBe('updated');
     expect((await store.requireSnapshot(customerId)).profile.email).toBe('ana@example.org');
+  });
+
+  it('writes the fields of a late update that no later update set, keeps the ones one did, and leaves updatedAt at the latest', async () => {
+    // Prepare
+    const customerId = newCustomerId();
+    const { phone: _none, ...withoutPhone } = aProfile(customerId, { updatedAt: '2026-03-02T12:00:00Z' });
+    await store.putProfile(withoutPhone);
+    await store.updateProfile(customerId, { email: 'new@example.org' }, '2026-03-09T12:00:00Z');
+
+    // Act
+    const late = await store.updateProfile(customerId, { phone: '+12125550188', email: 'old@example.org' }, '2026-03-05T12:00:00Z');
+    const earlierStill = await store.updateProfile(customerId, { phone: '+12125550199' }, '2026-03-04T12:00:00Z');
+    const laterPhone = await store.updateProfile(customerId, { phone: '+12125550177' }, '2026-03-06T12:00:00+01:00');
+
+    // Assess
+    const kept = { ...withoutPhone, email: 'new@example.org', updatedAt: '2026-03-09T12:00:00Z' };
+    expect(late).toEqual({ kind: 'updated', before: kept, after: { ...kept, phone: '+12125550188' } });
+    expect(earlierStill).toEqual({ kind: 'stale' });
+    expect(laterPhone.kind).toBe('updated');
+    expect((await store.requireSnapshot(customerId)).profile).toEqual({ ...kept, phone: '+12125550177' });
+  });
+
+  it('judges a field stored before fields had their own time by the profile\'s time', async () => {
+    // Prepare: an item as written before per-field times, with an email but no phone.
+    const customerId = newCustomerId();
+    const { phone: _none, ...withoutPhone } = aProfile(customerId, { updatedAt: '2026-03-09T12:00:00Z' });
+    await dynamo.client.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: { ...marshall({ pk: `CUSTOMER#${customerId}`, sk: 'STATE#PROFILE', kind: 'profile', ...withoutPhone }, { removeUndefinedValues: true }), updatedAtKey: { S: '2026-03-09T12:00:00.000Z' } },
+      }),
+    );
+
+    // Act
+    const outcome = await store.updateProfile(customerId, { email: 'old@example.org', phone: '+12125550188' }, '2026-03-05T12:00:00Z');
+
+    // Assess
+    expect(outcome.kind).toBe('updated');
+    expect((await store.requireSnapshot(customerId)).profile).toMatchObject({ email: withoutPhone.email, phone: '+12125550188', updatedAt: withoutPhone.updatedAt });
+  });
+
+  // Updates on distinct days, each naming some of the profile's fields, in the order they arrive.
+  const updates = fc.uniqueArray(
+    fc.record(
+      {
+        day: fc.integer({ min: 2, max: 28 }),
+        email: fc.constantFrom('a@example.org', 'b@example.org'),
+        phone: fc.constantFrom('+12125550188', '+447700900123'),
+        timezone: fc.constantFrom('Europe/Paris', 'Asia/Tokyo'),
+      },
+      { requiredKeys: ['day'] },
+    ),
+    { selector: (update) => update.day, minLength: 1, maxLength: 5 },
+  );
+  type Update = { day: number; email?: string; phone?: string; timezone?: string };
+  const statedAt = (day: number): string => `2026-03-${String(day).padStart(2, '0')}T12:00:00.000Z`;
+  /** Each field as the latest update naming it set it, over the profile created on day 1. */
+  const expectedProfile = (created: Profile, seen: readonly Update[]): Profile => {
+    const byTime = [...seen].sort((a, b) => a.day - b.day);
+    const fields = Object.assign({}, ...byTime.map(({ day: _day, ...named }) => named)) as Partial<Profile>;
+    return { ...created, ...fields, updatedAt: statedAt(Math.max(...seen.map((update) => update.day))) };
+  };
+  const fieldsOf = ({ day: _day, ...named }: Update) => named;
+  const createdOnDayOne = async (): Promise<Profile> => {
+    const { phone: _none, ...created } = aProfile(newCustomerId(), { updatedAt: statedAt(1) });
+    await store.putProfile(created);
+    return created;
+  };
+
+  it('ends with each field as the update stated last in time set it, whatever order the updates arrive in', async () => {
+    await fc.assert(
+      fc.asyncProperty(updates, async (seen) => {
+        // Prepare
+        const created = await createdOnDayOne();
+
+        // Act
+        for (const update of seen) await store.updateProfile(created.customerId, fieldsOf(update), statedAt(update.day));
+
+        // Assess
+        expect((await store.requireSnapshot(created.customerId)).profile).toEqual(expectedProfile(created, seen));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('ends with each field as the update stated last in time set it when the updates are written at the same moment', async () => {
+    await fc.assert(
+      fc.asyncProperty(updates, async (seen) => {
+        // Prepare
+        const created = await createdOnDayOne();
+
+        // Act
+        await Promise.all(seen.map((update) => store.updateProfile(created.customerId, fieldsOf(update), statedAt(update.day))));
+
+        // Assess
+        expect((await store.requireSnapshot(created.customerId)).profile).toEqual(expectedProfile(created, seen));
+      }),
+      { numRuns: 30 },
+    );
   });
 
   it('creates nothing for a customer with no profile', async () => {
