@@ -5,6 +5,7 @@
  * the customer, `email` and that topic, and expiring (7 days by default).
  */
 import { TRANSACTIONAL, type Topic } from '../customer/model';
+import { StoreContentionError } from '../store/errors';
 import { confirmUrl } from '../unsubscribe/links';
 import { signLinkToken, type ConsentApiDependencies, type TopicOffer } from './dependencies';
 import { html } from './pages/html';
@@ -61,21 +62,41 @@ export async function sendEmailConfirmation(
 export type ConfirmOutcome = { readonly kind: 'confirmed' | 'withdrawn_since'; readonly topic: Topic };
 
 /**
- * `GET /confirm?token=…`: grants the pending consent the token is scoped to.
+ * Reads and grant attempts of one confirmation. Another attempt is made only when the consent
+ * left `pending` and came back to it (asked for again) between a read and the grant, so a few
+ * are plenty; past them the link answers an error and grants nothing.
+ */
+const CONFIRM_ATTEMPTS = 3;
+
+/**
+ * `GET /confirm?token=…`: grants the pending consent the token is scoped to. The grant is
+ * written only while the consent is still `pending`: a withdrawal recorded after this read wins,
+ * and the answer is then given from the consent as it is now.
  * @throws a TokenError for a tampered, expired or wrong-purpose token; nothing is written then.
+ * @throws a StoreContentionError when the consent kept changing between each read and the grant;
+ *   nothing is written then.
  */
 export async function confirmConsent(deps: ConsentApiDependencies, token: string, origin: RequestOrigin): Promise<ConfirmOutcome> {
   const claims = verifyLinkToken(deps, token, 'confirm');
-  const snapshot = await deps.store.getSnapshot(claims.customerId);
-  const state = snapshot?.consents.find((consent) => consent.channel === claims.channel && consent.topic === claims.topic);
-  if (snapshot === undefined || state === undefined || state.status === 'granted') return { kind: 'confirmed', topic: claims.topic };
-  if (state.status === 'revoked') return { kind: 'withdrawn_since', topic: claims.topic };
-  await deps.store.recordConsent(claims.customerId, {
-    channel: claims.channel,
-    topic: claims.topic,
-    status: 'granted',
-    at: wholeSecond(deps.now()),
-    proof: proofFrom(origin, DOUBLE_OPT_IN_SOURCE),
-  });
-  return { kind: 'confirmed', topic: claims.topic };
+  for (let attempt = 1; attempt <= CONFIRM_ATTEMPTS; attempt += 1) {
+    const snapshot = await deps.store.getSnapshot(claims.customerId);
+    const state = snapshot?.consents.find((consent) => consent.channel === claims.channel && consent.topic === claims.topic);
+    if (snapshot === undefined || state === undefined || state.status === 'granted') return { kind: 'confirmed', topic: claims.topic };
+    if (state.status === 'revoked') return { kind: 'withdrawn_since', topic: claims.topic };
+    const outcome = await deps.store.recordConsent(
+      claims.customerId,
+      {
+        channel: claims.channel,
+        topic: claims.topic,
+        status: 'granted',
+        at: wholeSecond(deps.now()),
+        proof: proofFrom(origin, DOUBLE_OPT_IN_SOURCE),
+      },
+      { from: 'pending' },
+    );
+    if (outcome.state !== 'changed_since') return { kind: 'confirmed', topic: claims.topic };
+  }
+  throw new StoreContentionError(
+    `confirm ${claims.channel}/${claims.topic} consent of customer ${claims.customerId}: it kept changing before the grant`,
+  );
 }

@@ -20,10 +20,13 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type * as z from '../schema/zod-mini';
 import {
+  ConsentStateSchema,
+  ConsentStatusSchema,
   CustomerIdSchema,
   FrequencySchema,
   InstantSchema,
   isMarketing,
+  type Channel,
   type ConsentStatus,
   type CountedSend,
   type CustomerSnapshot,
@@ -49,6 +52,7 @@ import {
   type ConsentEvent,
   type ConsentRecordOutcome,
   type DecisionRecord,
+  type RecordConsentOptions,
   type ReserveSendOutcome,
   type ReserveSendRequest,
   type SendEntry,
@@ -63,7 +67,7 @@ import {
   SORT_KEY_PREFIXES,
   TTL_ATTRIBUTE,
 } from './table-design';
-import { conditionFailedAt, timerPause, transactWrite, type Pause } from './transact-write';
+import { conditionFailedAt, timerPause, transactWrite, type Pause, type TransactionResult } from './transact-write';
 
 /** Options of {@link DeliveryStore} and `CustomerStore`: the table, and how to wait between attempts. */
 export interface CustomerStoreOptions {
@@ -128,11 +132,14 @@ export class DeliveryStore {
    * Appends a consent event with its proof to the ledger and, when it is the latest for its
    * channel and topic, makes it the current state, both in ONE TransactWriteItems. A late event
    * (older than the current state) is appended only; replaying the same event (channel, topic,
-   * at, status, source) appends nothing.
+   * at, status, source) appends nothing. With `options.from`, the state changes only while its
+   * status is still that one; when it is not, nothing is written and the outcome's state is
+   * `changed_since` (a replay of an event already in the ledger is still `duplicate`).
    */
-  async recordConsent(customerId: string, event: ConsentEvent): Promise<ConsentRecordOutcome> {
+  async recordConsent(customerId: string, event: ConsentEvent, options: RecordConsentOptions = {}): Promise<ConsentRecordOutcome> {
     const id = validCustomerId(customerId);
     const valid = parseRecord(ConsentEventSchema, event, 'consent');
+    const from = options.from === undefined ? undefined : parseRecord(ConsentStatusSchema, options.from, 'from');
     const { channel, topic } = valid;
     const { ledger, state, order } = this.consentItems(id, valid);
     const ledgerPut: Put = {
@@ -141,20 +148,37 @@ export class DeliveryStore {
       ConditionExpression: 'attribute_not_exists(#pk)',
       ExpressionAttributeNames: { '#pk': PARTITION_KEY },
     };
-    const statePut: Put = {
-      TableName: this.tableName,
-      Item: state,
-      ConditionExpression: 'attribute_not_exists(#pk) OR #order < :order',
-      ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#order': 'order' },
-      ExpressionAttributeValues: { ':order': { S: order } },
-    };
+    const statePut: Put =
+      from === undefined
+        ? {
+            TableName: this.tableName,
+            Item: state,
+            ConditionExpression: 'attribute_not_exists(#pk) OR #order < :order',
+            ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#order': 'order' },
+            ExpressionAttributeValues: { ':order': { S: order } },
+          }
+        : {
+            // An absent state has no status, so it is not `from` either.
+            TableName: this.tableName,
+            Item: state,
+            ConditionExpression: '#status = :from AND #order < :order',
+            ExpressionAttributeNames: { '#status': 'status', '#order': 'order' },
+            ExpressionAttributeValues: { ':from': { S: from }, ':order': { S: order } },
+          };
     const what = `record ${channel}/${topic} consent of customer ${id}`;
     return this.guard(what, async () => {
-      const result = await transactWrite(this.client, [{ Put: ledgerPut }, { Put: statePut }], what, this.pause);
+      // The old state, handed back when the condition fails, tells a changed status from a newer state.
+      const stateAction: Put = from === undefined ? statePut : { ...statePut, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' };
+      const result = await transactWrite(this.client, [{ Put: ledgerPut }, { Put: stateAction }], what, this.pause);
       if (result.committed) return { ledger: 'appended', state: 'updated' };
       const duplicate = conditionFailedAt(result, 0);
       const stale = conditionFailedAt(result, 1);
       if (!duplicate) {
+        if (from !== undefined && stale && (await this.statusWhenRefused(result, id, channel, topic)) !== from) {
+          // The caller decided on a status the consent no longer has (say, a withdrawal recorded
+          // after its read): the event it meant to record no longer applies, so none of it is written.
+          return { ledger: 'not_appended', state: 'changed_since' };
+        }
         // Late event: the state stays; the ledger still records it. The state only ever gets
         // newer, so it cannot have become older than this event meanwhile.
         return { ledger: (await this.putIf(ledgerPut)) ? 'appended' : 'duplicate', state: 'unchanged' };
@@ -163,6 +187,8 @@ export class DeliveryStore {
         // In the ledger but not reflected in the state (written by other means): repair the state.
         return { ledger: 'duplicate', state: (await this.putIf(statePut)) ? 'updated' : 'unchanged' };
       }
+      // Already recorded, e.g. a retry of an event that was applied and may since have been
+      // superseded: it changes nothing now, with or without `from`.
       return { ledger: 'duplicate', state: 'unchanged' };
     });
   }
@@ -378,6 +404,28 @@ export class DeliveryStore {
       state: this.item(id, itemKeys.consentState(channel, topic), 'consent_state', { channel, topic, status, at, source, order }),
       order,
     };
+  }
+
+  /**
+   * The status of a consent state whose write was refused in `result` (its action at index 1):
+   * from the old item the cancellation carries, or else read, strongly consistently. Undefined
+   * when no state is stored.
+   */
+  protected async statusWhenRefused(
+    result: TransactionResult,
+    customerId: string,
+    channel: Channel,
+    topic: string,
+  ): Promise<ConsentStatus | undefined> {
+    const sortKey = itemKeys.consentState(channel, topic);
+    let old = result.committed ? undefined : result.reasons[1]?.Item;
+    if (old === undefined) {
+      const read = await this.client.send(
+        new GetItemCommand({ TableName: this.tableName, Key: this.key(customerId, sortKey), ConsistentRead: true }),
+      );
+      old = read.Item;
+    }
+    return old === undefined ? undefined : this.parseStored(ConsentStateSchema, old, 'consent', customerId).status;
   }
 
   protected async transition(

@@ -15,6 +15,7 @@ import {
   NonEmptyTextSchema,
   TopicSchema,
   TouchpointSchema,
+  type ConsentStatus,
 } from '../customer/model';
 
 /** A consent given, withdrawn or requested, with the proof that shows it later. */
@@ -31,13 +32,38 @@ export type ConsentEvent = z.infer<typeof ConsentEventSchema>;
 export const ConsentLedgerEntrySchema = ConsentEventSchema;
 export type ConsentLedgerEntry = z.infer<typeof ConsentLedgerEntrySchema>;
 
-/** What `recordConsent` did: whether the ledger grew and whether the current state changed. */
-export interface ConsentRecordOutcome {
-  /** `duplicate`: the same event (channel, topic, at, status, source) was already in the ledger. */
-  readonly ledger: 'appended' | 'duplicate';
-  /** `unchanged`: the current state is as recent as this event or more. */
-  readonly state: 'updated' | 'unchanged';
+/** How `recordConsent` may change the current state, beyond "only forward in time". */
+export interface RecordConsentOptions {
+  /**
+   * Changes the state only while its status is still this one: the status the caller read and
+   * decided on. A double opt-in grant passes `pending`, so that a withdrawal recorded after the
+   * confirmation link was read is not overridden by it. When the stored status differs (or no
+   * state is stored), nothing is written, not even the ledger entry: the event did not happen.
+   * @default - any status: the latest event by time wins
+   */
+  readonly from?: ConsentStatus;
 }
+
+/**
+ * What `recordConsent` did: whether the ledger grew and whether the current state changed, or,
+ * for a change asked `from` a status, that the status was no longer that one and nothing was written.
+ */
+export type ConsentRecordOutcome =
+  | {
+      /** `duplicate`: the same event (channel, topic, at, status, source) was already in the ledger. */
+      readonly ledger: 'appended' | 'duplicate';
+      /** `unchanged`: the current state is as recent as this event or more. */
+      readonly state: 'updated' | 'unchanged';
+    }
+  | {
+      /** The event was not recorded: it was meant to change a status the consent no longer has. */
+      readonly ledger: 'not_appended';
+      /**
+       * The status is no longer the `from` of {@link RecordConsentOptions}: it changed after the
+       * caller read it. Read the state again to learn what it is now.
+       */
+      readonly state: 'changed_since';
+    };
 
 /** An attribute name: any text of 1–128 characters (it is URI-encoded inside sort keys). */
 export const AttributeNameSchema = z.string().check(z.minLength(1), z.maxLength(128));

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { ConsentStatus } from '../../lib/customer/model';
 import { CustomerStore, type ConsentEvent } from '../../lib/store';
 import { countRequests, createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
-import { aProfile, newCustomerId, partitionSortKeys } from './fixtures';
+import { aProfile, newCustomerId, partitionItems, partitionSortKeys } from './fixtures';
 
 let dynamo: DynaliteHarness;
 let tableName: string;
@@ -217,5 +217,80 @@ describe('recordConsent', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('recordConsent from a status', () => {
+  const confirmation = (at: string) => consentEvent({ status: 'granted', at, proof: { source: 'double-opt-in', ip: '198.51.100.4' } });
+
+  it('writes nothing, not even the ledger entry, when the status changed since it was read', async () => {
+    // Prepare: pending when the caller read it, revoked before its grant arrives.
+    const customerId = newCustomerId();
+    await store.putProfile(aProfile(customerId));
+    await store.recordConsent(customerId, consentEvent({ status: 'pending', at: '2026-03-01T12:00:00Z' }));
+    await store.recordConsent(customerId, consentEvent({ status: 'revoked', at: '2026-03-01T12:05:00Z', proof: { source: 'preference-centre' } }));
+    const before = await partitionItems(dynamo.client, tableName, customerId);
+
+    // Act
+    const outcome = await store.recordConsent(customerId, confirmation('2026-03-01T12:10:00Z'), { from: 'pending' });
+
+    // Assess
+    expect(outcome).toEqual({ ledger: 'not_appended', state: 'changed_since' });
+    expect(await currentConsent(customerId)).toMatchObject({ status: 'revoked', at: '2026-03-01T12:05:00Z' });
+    expect(await partitionItems(dynamo.client, tableName, customerId)).toEqual(before);
+  });
+
+  it('writes nothing when no state is stored to change from', async () => {
+    // Prepare
+    const customerId = newCustomerId();
+    await store.putProfile(aProfile(customerId));
+    const before = await partitionItems(dynamo.client, tableName, customerId);
+
+    // Act
+    const outcome = await store.recordConsent(customerId, confirmation('2026-03-01T12:10:00Z'), { from: 'pending' });
+
+    // Assess
+    expect(outcome).toEqual({ ledger: 'not_appended', state: 'changed_since' });
+    expect(await partitionItems(dynamo.client, tableName, customerId)).toEqual(before);
+  });
+
+  it('changes a state that still has the status, in one TransactWriteItems', async () => {
+    // Prepare
+    const customerId = newCustomerId();
+    await store.putProfile(aProfile(customerId));
+    await store.recordConsent(customerId, consentEvent({ status: 'pending', at: '2026-03-01T12:00:00Z' }));
+    const counter = countRequests(dynamo.client);
+
+    // Act
+    const outcome = await store.recordConsent(customerId, confirmation('2026-03-01T12:10:00Z'), { from: 'pending' });
+
+    // Assess
+    counter.detach();
+    expect(counter.commands).toEqual(['TransactWriteItemsCommand']);
+    expect(outcome).toEqual({ ledger: 'appended', state: 'updated' });
+    expect(await currentConsent(customerId)).toEqual({
+      channel: 'email',
+      topic: 'marketing',
+      status: 'granted',
+      at: '2026-03-01T12:10:00Z',
+      source: 'double-opt-in',
+    });
+    expect((await store.consentLedger(customerId)).map((entry) => entry.status)).toEqual(['pending', 'granted']);
+  });
+
+  it('answers a retry of a change it already applied as a duplicate', async () => {
+    // Prepare
+    const customerId = newCustomerId();
+    await store.putProfile(aProfile(customerId));
+    await store.recordConsent(customerId, consentEvent({ status: 'pending', at: '2026-03-01T12:00:00Z' }));
+    await store.recordConsent(customerId, confirmation('2026-03-01T12:10:00Z'), { from: 'pending' });
+    const before = await partitionItems(dynamo.client, tableName, customerId);
+
+    // Act
+    const outcome = await store.recordConsent(customerId, confirmation('2026-03-01T12:10:00Z'), { from: 'pending' });
+
+    // Assess
+    expect(outcome).toEqual({ ledger: 'duplicate', state: 'unchanged' });
+    expect(await partitionItems(dynamo.client, tableName, customerId)).toEqual(before);
   });
 });
