@@ -1,15 +1,21 @@
 /**
  * Double opt-in for email: a consent given for an address stays `pending` until someone who reads
- * that mailbox follows the signed `confirm` link sent to it. The confirmation is a transactional
- * email (it asks for consent, so it cannot need it) with one link per topic, each token scoped to
- * the customer, `email` and that topic, and expiring (7 days by default).
+ * that mailbox follows the signed `confirm` link sent to it and presses the button on the page it
+ * opens. The confirmation is a transactional email (it asks for consent, so it cannot need it)
+ * with one link per topic, each token scoped to the customer, `email` and that topic, and
+ * expiring (7 days by default).
+ *
+ * Following the link writes nothing: mail security scanners fetch every link in incoming mail, so
+ * a `GET` proves only that the message arrived, not that the person who reads the mailbox asked
+ * for it. The grant is the page's `POST`.
  */
-import { TRANSACTIONAL, type Topic } from '../customer/model';
+import { TRANSACTIONAL, type ConsentState, type CustomerSnapshot, type Topic } from '../customer/model';
 import { StoreContentionError } from '../store/errors';
 import { confirmUrl } from '../unsubscribe/links';
+import type { VerifiedToken } from '../unsubscribe/token';
 import { signLinkToken, type ConsentApiDependencies, type TopicOffer } from './dependencies';
 import { html } from './pages/html';
-import { proofFrom, verifyLinkToken, wholeSecond, type RequestOrigin } from './request-origin';
+import { proofFrom, verifyLinkToken, type RequestOrigin } from './request-origin';
 
 /** The journey and step names the confirmation email is tagged with (SES events carry them). */
 export const CONFIRMATION_EMAIL_TAGS = { journey: 'consent', step: 'double-opt-in' } as const;
@@ -33,12 +39,12 @@ export async function sendEmailConfirmation(
   }));
   const subject = 'Please confirm your subscription';
   const htmlBody = html`<!doctype html><html lang="en"><body>
-<p>Please confirm that you want to receive these emails from us:</p>
+<p>Please confirm that you want to receive these emails from us. Open the link, then press the button on the page:</p>
 <ul>${links.map((link) => html`<li><a href="${link.url}">Yes, send me ${link.label}</a></li>`)}</ul>
 <p>If you did not ask for this, ignore this email: nothing will be sent to you.</p>
 </body></html>`.text;
   const text = [
-    'Please confirm that you want to receive these emails from us:',
+    'Please confirm that you want to receive these emails from us. Open the link, then press the button on the page:',
     '',
     ...links.map((link) => `${link.label}: ${link.url}`),
     '',
@@ -55,8 +61,17 @@ export async function sendEmailConfirmation(
 }
 
 /**
- * What following a confirmation link did. `confirmed` also when the consent was confirmed before,
- * and when the customer is unknown, so the answer never tells whether a customer exists;
+ * What the confirmation page offers, read without writing anything. `ask`: the button that
+ * confirms; also when the consent is granted already and when the customer is unknown, so the page
+ * tells neither whether a customer exists nor whether they confirmed before (pressing the button
+ * then answers `confirmed` and changes nothing). `withdrawn_since`: the customer withdrew after
+ * asking, and the button would change nothing, so none is offered.
+ */
+export type ConfirmationOffer = { readonly kind: 'ask' | 'withdrawn_since'; readonly topic: Topic };
+
+/**
+ * What pressing the confirmation button did. `confirmed` also when the consent was confirmed
+ * before, and when the customer is unknown, so the answer never tells whether a customer exists;
  * `withdrawn_since` when the customer withdrew after asking (the old link does not override that).
  */
 export type ConfirmOutcome = { readonly kind: 'confirmed' | 'withdrawn_since'; readonly topic: Topic };
@@ -64,14 +79,46 @@ export type ConfirmOutcome = { readonly kind: 'confirmed' | 'withdrawn_since'; r
 /**
  * Reads and grant attempts of one confirmation. Another attempt is made only when the consent
  * left `pending` and came back to it (asked for again) between a read and the grant, so a few
- * are plenty; past them the link answers an error and grants nothing.
+ * are plenty; past them the button answers an error and grants nothing.
  */
 const CONFIRM_ATTEMPTS = 3;
 
+/** The customer's consent the token is scoped to; undefined for an unknown customer or consent. */
+function consentOf(snapshot: CustomerSnapshot | undefined, claims: VerifiedToken): ConsentState | undefined {
+  return snapshot?.consents.find((consent) => consent.channel === claims.channel && consent.topic === claims.topic);
+}
+
 /**
- * `GET /confirm?token=…`: grants the pending consent the token is scoped to. The grant is
- * written only while the consent is still `pending`: a withdrawal recorded after this read wins,
- * and the answer is then given from the consent as it is now.
+ * The instant a double opt-in grant is stated at: `now`, to the millisecond, and never earlier
+ * than just after the pending request it confirms (`pendingAt`).
+ *
+ * Not `wholeSecond` like the other link routes: there, whole seconds make a replay within the same
+ * second write the identical, deduplicated entry; here the grant is written only `from: 'pending'`,
+ * so a replay or a second press writes nothing however its instant falls. And a whole second
+ * would state a confirmation made within the second of the request at or before the request
+ * itself, where the store ranks the more restrictive `pending` above `granted` (or the request
+ * simply comes later): the grant would reach the ledger only, and the consent stay pending while
+ * the page says "confirmed". Just after `pendingAt` also keeps it in order when this clock is a
+ * little behind the one that stated the request.
+ */
+function confirmationInstant(now: Date, pendingAt: string): string {
+  return new Date(Math.max(now.getTime(), Date.parse(pendingAt) + 1)).toISOString();
+}
+
+/**
+ * `GET /confirm?token=…`: what the confirmation page offers; see ConfirmationOffer. Writes nothing.
+ * @throws a TokenError for a tampered, expired or wrong-purpose token.
+ */
+export async function openConfirmation(deps: ConsentApiDependencies, token: string): Promise<ConfirmationOffer> {
+  const claims = verifyLinkToken(deps, token, 'confirm');
+  const state = consentOf(await deps.store.getSnapshot(claims.customerId), claims);
+  return { kind: state?.status === 'revoked' ? 'withdrawn_since' : 'ask', topic: claims.topic };
+}
+
+/**
+ * `POST /confirm?token=…` (the page's button): grants the pending consent the token is scoped to.
+ * The grant is written only while the consent is still `pending`: a withdrawal recorded after
+ * this read wins, and the answer is then given from the consent as it is now.
  * @throws a TokenError for a tampered, expired or wrong-purpose token; nothing is written then.
  * @throws a StoreContentionError when the consent kept changing between each read and the grant;
  *   nothing is written then.
@@ -79,9 +126,8 @@ const CONFIRM_ATTEMPTS = 3;
 export async function confirmConsent(deps: ConsentApiDependencies, token: string, origin: RequestOrigin): Promise<ConfirmOutcome> {
   const claims = verifyLinkToken(deps, token, 'confirm');
   for (let attempt = 1; attempt <= CONFIRM_ATTEMPTS; attempt += 1) {
-    const snapshot = await deps.store.getSnapshot(claims.customerId);
-    const state = snapshot?.consents.find((consent) => consent.channel === claims.channel && consent.topic === claims.topic);
-    if (snapshot === undefined || state === undefined || state.status === 'granted') return { kind: 'confirmed', topic: claims.topic };
+    const state = consentOf(await deps.store.getSnapshot(claims.customerId), claims);
+    if (state === undefined || state.status === 'granted') return { kind: 'confirmed', topic: claims.topic };
     if (state.status === 'revoked') return { kind: 'withdrawn_since', topic: claims.topic };
     const outcome = await deps.store.recordConsent(
       claims.customerId,
@@ -89,7 +135,7 @@ export async function confirmConsent(deps: ConsentApiDependencies, token: string
         channel: claims.channel,
         topic: claims.topic,
         status: 'granted',
-        at: wholeSecond(deps.now()),
+        at: confirmationInstant(deps.now(), state.at),
         proof: proofFrom(origin, DOUBLE_OPT_IN_SOURCE),
       },
       { from: 'pending' },

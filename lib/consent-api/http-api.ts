@@ -6,7 +6,8 @@
  * | Route                        | Answer                                                      |
  * |------------------------------|-------------------------------------------------------------|
  * | `POST /consents`             | 202 JSON: consent captured at first contact                 |
- * | `GET /confirm?token=`        | 200 HTML: double opt-in confirmed                           |
+ * | `GET /confirm?token=`        | 200 HTML: confirmation page with a button; writes nothing   |
+ * | `POST /confirm?token=`       | 200 HTML: double opt-in confirmed                           |
  * | `GET /unsubscribe?token=`    | 200 HTML: confirmation page with a one-click button         |
  * | `POST /unsubscribe?token=`   | 200 HTML: RFC 8058 one-click unsubscribe                    |
  * | `GET /preferences?token=`    | 200 HTML: the preference centre                             |
@@ -27,17 +28,17 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { TokenError, TokenExpiredError } from '../unsubscribe/errors';
-import { LINK_ROUTES, preferencesUrl, TOKEN_QUERY_PARAMETER, unsubscribeUrl } from '../unsubscribe/links';
+import { confirmUrl, LINK_ROUTES, preferencesUrl, TOKEN_QUERY_PARAMETER, unsubscribeUrl } from '../unsubscribe/links';
 import { captureConsent } from './capture-consent';
 import { exportConsents } from './consent-export';
 import { CHANNEL_LABELS, DEFAULT_TOPIC_OFFERS, signLinkToken, type ConsentApiDependencies } from './dependencies';
-import { confirmConsent } from './double-opt-in';
+import { confirmConsent, openConfirmation } from './double-opt-in';
 import { RateLimitedError, RequestValidationError } from './errors';
 import { formFields } from './form-body';
 import { unsubscribeOneClick } from './one-click-unsubscribe';
 import type { Html } from './pages/html';
 import { PAGE_CONTENT_SECURITY_POLICY } from './pages/layout';
-import { outcomePage, problemPage, unsubscribePage } from './pages/message-pages';
+import { confirmSubscriptionPage, outcomePage, problemPage, unsubscribePage } from './pages/message-pages';
 import { preferencePage } from './pages/preference-page';
 import { applyPreferenceForm, formValuesFromBody, openPreferenceCentre } from './preference-centre';
 import { DEFAULT_RATE_LIMIT, rateLimitPerClient, TokenBucketLimiter, type RateLimitSettings } from './rate-limit';
@@ -54,6 +55,7 @@ export const EXPORT_ROUTE = 'consents/export';
 export const CONSENT_API_ROUTES: ReadonlyArray<{ readonly method: 'GET' | 'POST'; readonly path: string }> = [
   { method: 'POST', path: '/consents' },
   { method: 'GET', path: `/${LINK_ROUTES.confirm}` },
+  { method: 'POST', path: `/${LINK_ROUTES.confirm}` },
   { method: 'GET', path: `/${LINK_ROUTES.unsubscribe}` },
   { method: 'POST', path: `/${LINK_ROUTES.unsubscribe}` },
   { method: 'GET', path: `/${LINK_ROUTES.preferences}` },
@@ -120,15 +122,28 @@ function routes(deps: ConsentApiDependencies): Array<Route<Event, Result>> {
     return jsonResponse(202, await captureConsent(deps, request, originOf(event)));
   };
 
+  const nothingToConfirm = outcomePage({ title: 'Nothing to confirm', message: 'You withdrew this consent after asking for it, so nothing was changed.' });
+
+  // The link only shows the button: mail scanners fetch every link, and must not confirm anything.
+  const confirmation = async (event: Event): Promise<Result> => {
+    const token = tokenOf(event);
+    const offer = await openConfirmation(deps, token);
+    return htmlResponse(
+      200,
+      offer.kind === 'ask'
+        ? confirmSubscriptionPage({ actionUrl: confirmUrl(baseUrl, token), topicLabel: topicLabel(offer.topic) })
+        : nothingToConfirm,
+    );
+  };
+
   const confirm = async (event: Event): Promise<Result> => {
     const token = tokenOf(event);
     const outcome = await confirmConsent(deps, token, originOf(event));
-    const label = topicLabel(outcome.topic);
     return htmlResponse(
       200,
       outcome.kind === 'confirmed'
-        ? outcomePage({ title: 'Subscription confirmed', message: `Thank you. You will receive ${label} by email.` })
-        : outcomePage({ title: 'Nothing to confirm', message: `You withdrew this consent after asking for it, so nothing was changed.` }),
+        ? outcomePage({ title: 'Subscription confirmed', message: `Thank you. You will receive ${topicLabel(outcome.topic)} by email.` })
+        : nothingToConfirm,
     );
   };
 
@@ -216,7 +231,9 @@ function routes(deps: ConsentApiDependencies): Array<Route<Event, Result>> {
   const route = (method: Method, path: string, handler: Route<Event, Result>['handler']): Route<Event, Result> => ({ method, path, handler });
   return [
     route('POST', '/consents', middy<Event, Result>(capture).use(jsonBody)),
-    route('GET', `/${LINK_ROUTES.confirm}`, confirm),
+    route('GET', `/${LINK_ROUTES.confirm}`, confirmation),
+    // The button posts an empty form; no field is read, and no media type is required.
+    route('POST', `/${LINK_ROUTES.confirm}`, middy<Event, Result>(confirm).use(urlencoded())),
     route('GET', `/${LINK_ROUTES.unsubscribe}`, unsubscribeConfirmation),
     route('POST', `/${LINK_ROUTES.unsubscribe}`, middy<Event, Result>(oneClick).use(urlencoded())),
     route('GET', `/${LINK_ROUTES.preferences}`, showPreferences),

@@ -38,7 +38,8 @@ export function verifyLinkToken(deps: Pick<ConsentApiDependencies, 'links' | 'no
 /**
  * The instant recorded for a change made by a link, to the second. A replay of the same request in
  * the same second then writes the very same ledger entry (the store dedupes it), and a later replay
- * finds the state already changed and writes nothing.
+ * finds the state already changed and writes nothing. The double opt-in grant, written only while
+ * the consent is still pending, is stated to the millisecond instead (see confirmConsent).
  */
 export function wholeSecond(now: Date): string {
   return new Date(Math.floor(now.getTime() / 1000) * 1000).toISOString();

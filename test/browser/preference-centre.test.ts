@@ -1,7 +1,8 @@
 /**
- * A customer in headless Chromium, with JavaScript off: signs up, confirms by email, changes the
- * channel order and the time window in the preference centre, then withdraws everything; after
- * each step, the ledger and the permission gate on a fresh snapshot show the change.
+ * A customer in headless Chromium, with JavaScript off: signs up, confirms by email (the link opens
+ * a page whose button confirms), changes the channel order and the time window in the preference
+ * centre, then withdraws everything; after each step, the ledger and the permission gate on a fresh
+ * snapshot show the change.
  */
 import { DateTime } from 'luxon';
 import type { Page } from 'playwright-core';
@@ -44,9 +45,15 @@ describe('the preference centre in a browser', () => {
     api.clock.advance(60_000);
     // Act
     const response = await page.goto(link);
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Confirm your subscription');
+    await saveScreenshot(page, 'double-opt-in-page');
+    const opened = await api.store.requireSnapshot(customerId);
+    await page.getByRole('button', { name: 'Yes, send me Offers and news' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Subscription confirmed' }).waitFor();
     // Assess
     expect(response?.status()).toBe(200);
-    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Subscription confirmed');
+    expect(opened.consents.find((state) => state.channel === 'email' && state.topic === 'marketing')?.status).toBe('pending');
+    expect(page.url()).toBe(link);
     await saveScreenshot(page, 'double-opt-in-confirmed');
     const snapshot = await api.store.requireSnapshot(customerId);
     expect(snapshot.consents.find((state) => state.channel === 'email' && state.topic === 'marketing')?.status).toBe('granted');

@@ -1,7 +1,7 @@
 import { customerIdForPhone } from '../../lib/store/phone-index';
 import { tokenFromUrl } from '../../lib/unsubscribe';
 import { newCustomerId } from '../store/fixtures';
-import { captureBody, postJson, startConsentApiHarness, type ConsentApiHarness } from './harness';
+import { captureBody, postJson, pressConfirmButton, startConsentApiHarness, type ConsentApiHarness } from './harness';
 
 let api: ConsentApiHarness;
 
@@ -56,7 +56,7 @@ describe('POST /consents', () => {
     expect(await customerIdForPhone(api.deps.phoneIndex, '+12125550199')).toBe(customerId);
   });
 
-  it('sends a double opt-in email whose link grants the pending email consent', async () => {
+  it('sends a double opt-in email whose link opens a page whose button grants the pending email consent', async () => {
     // Prepare
     const customerId = newCustomerId('capture');
     await postJson(`${api.url}/consents`, captureBody(customerId, { topics: ['marketing', 'newsletter'] }));
@@ -65,7 +65,7 @@ describe('POST /consents', () => {
     const [marketingLink = ''] = links;
     // Act
     api.clock.advance(3_600_000);
-    const response = await fetch(marketingLink, { headers: { 'user-agent': 'Mail client' } });
+    const response = await pressConfirmButton(marketingLink, { 'user-agent': 'Mail client' });
     // Assess
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('Subscription confirmed');
@@ -96,23 +96,25 @@ describe('POST /consents', () => {
     const before = await api.partition(customerId);
     // Act
     api.clock.advance(7 * 86_400_000);
-    const response = await fetch(link);
+    const opened = await fetch(link);
+    const pressed = await pressConfirmButton(link);
     // Assess
-    expect(response.status).toBe(410);
+    expect(opened.status).toBe(410);
+    expect(pressed.status).toBe(410);
     expect(await api.partition(customerId)).toEqual(before);
   });
 
-  it('confirms once: following the link again writes nothing more', async () => {
+  it('confirms once: pressing the button again writes nothing more', async () => {
     // Prepare
     const customerId = newCustomerId('capture');
     await postJson(`${api.url}/consents`, captureBody(customerId));
     const [link = ''] = await confirmationLinks();
     api.clock.advance(60_000);
-    await fetch(link);
+    await pressConfirmButton(link);
     const after = await api.partition(customerId);
     // Act
     api.clock.advance(60_000);
-    const again = await fetch(link);
+    const again = await pressConfirmButton(link);
     // Assess
     expect(again.status).toBe(200);
     expect(await api.partition(customerId)).toEqual(after);
@@ -196,10 +198,15 @@ describe('POST /consents', () => {
     const before = await api.partition(customerId);
     // Act
     api.clock.advance(60_000);
-    const response = await fetch(link);
+    const opened = await fetch(link);
+    const pressed = await pressConfirmButton(link);
     // Assess
-    expect(response.status).toBe(200);
-    expect(await response.text()).toContain('Nothing to confirm');
+    for (const response of [opened, pressed]) {
+      expect(response.status).toBe(200);
+      const page = await response.text();
+      expect(page).toContain('Nothing to confirm');
+      expect(page).not.toContain('<form');
+    }
     expect(await api.partition(customerId)).toEqual(before);
   });
 
@@ -209,13 +216,36 @@ describe('POST /consents', () => {
     await postJson(`${api.url}/consents`, captureBody(known));
     const [knownLink = ''] = await confirmationLinks();
     const unknown = newCustomerId('nobody');
+    const unknownLink = `${api.url}/confirm?token=${api.token(unknown, 'confirm')}`;
+    api.clock.advance(60_000);
+    // Act
+    const forKnown = await pressConfirmButton(knownLink);
+    const forUnknown = await pressConfirmButton(unknownLink);
+    // Assess
+    expect(forUnknown.status).toBe(200);
+    expect(forKnown.status).toBe(200);
+    const knownPage = await forKnown.text();
+    expect(knownPage).toContain('Subscription confirmed');
+    expect(await forUnknown.text()).toBe(knownPage);
+    expect(await api.partition(unknown)).toEqual([]);
+  });
+
+  it('shows the page of an unknown customer\'s confirmation link as a known customer\'s, writing nothing', async () => {
+    // Prepare
+    const known = newCustomerId('capture');
+    await postJson(`${api.url}/consents`, captureBody(known));
+    const [knownLink = ''] = await confirmationLinks();
+    const unknown = newCustomerId('nobody');
+    const unknownLink = `${api.url}/confirm?token=${api.token(unknown, 'confirm')}`;
     api.clock.advance(60_000);
     // Act
     const forKnown = await fetch(knownLink);
-    const forUnknown = await fetch(`${api.url}/confirm?token=${api.token(unknown, 'confirm')}`);
-    // Assess
+    const forUnknown = await fetch(unknownLink);
+    // Assess: the pages differ only in the link each posts back to.
     expect(forUnknown.status).toBe(forKnown.status);
-    expect(await forUnknown.text()).toBe(await forKnown.text());
+    const knownPage = (await forKnown.text()).replaceAll(knownLink, '<link>');
+    expect(knownPage).toContain('<form method="post" action="<link>">');
+    expect((await forUnknown.text()).replaceAll(unknownLink, '<link>')).toBe(knownPage);
     expect(await api.partition(unknown)).toEqual([]);
   });
 
@@ -272,11 +302,13 @@ describe('POST /consents', () => {
       const [message] = await prefixed.ses.messages();
       const link = /https?:\/\/\S+\/confirm\?token=[\w.-]+/.exec(message?.body.text ?? '')?.[0] ?? '';
       prefixed.clock.advance(60_000);
-      const confirmed = await fetch(link);
+      const opened = await fetch(link);
+      const confirmed = await pressConfirmButton(link);
       // Assess
       expect(response.status).toBe(202);
       expect(new URL(link).pathname).toBe('/overture/confirm');
       expect(tokenFromUrl(link)).toMatch(/\./);
+      expect(await opened.text()).toContain(`<form method="post" action="${link}">`);
       expect(confirmed.status).toBe(200);
       expect((await prefixed.store.requireSnapshot(customerId)).consents.find((consent) => consent.channel === 'email')?.status).toBe('granted');
     } finally {

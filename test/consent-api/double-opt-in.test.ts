@@ -1,13 +1,15 @@
 /**
- * A confirmation link against consent changes that land while it is being followed: between the
- * read of the customer's consent and the grant. Other writers' changes are recorded from inside
- * the store's snapshot read, just before or just after it, so each interleaving is exact, not timed.
+ * The double opt-in link and the button on the page it opens: following the link writes nothing
+ * (mail scanners follow links too), pressing the button grants; and the button against consent
+ * changes that land while it is being pressed: between the read of the customer's consent and the
+ * grant. Other writers' changes are recorded from inside the store's snapshot read, just before or
+ * just after it, so each interleaving is exact, not timed.
  */
 import fc from 'fast-check';
-import { confirmConsent, DOUBLE_OPT_IN_SOURCE, ONE_CLICK_SOURCE } from '../../lib/consent-api';
+import { confirmConsent, DOUBLE_OPT_IN_SOURCE, ONE_CLICK_SOURCE, type ConfirmOutcome } from '../../lib/consent-api';
 import type { ConsentStatus, CustomerSnapshot } from '../../lib/customer/model';
 import { aProfile, newCustomerId } from '../store/fixtures';
-import { startConsentApiHarness, type ConsentApiHarness } from './harness';
+import { pressConfirmButton, startConsentApiHarness, type ConsentApiHarness } from './harness';
 
 let api: ConsentApiHarness;
 
@@ -97,7 +99,125 @@ function confirmLink(customerId: string): string {
   return `${api.url}/confirm?token=${api.token(customerId, 'confirm')}`;
 }
 
-describe('GET /confirm while the consent changes', () => {
+/** The token with its last character changed, so its signature no longer matches. */
+function tamper(token: string): string {
+  const last = token.slice(-1);
+  return `${token.slice(0, -1)}${last === 'A' ? 'B' : 'A'}`;
+}
+
+describe('GET /confirm: the link opens a page and writes nothing', () => {
+  it('shows what will be confirmed, with a button that posts to the same URL, and writes nothing', async () => {
+    // Prepare
+    const customerId = await pendingCustomer();
+    const link = confirmLink(customerId);
+    api.clock.advance(60_000);
+    const before = await api.partition(customerId);
+    // Act
+    const response = await fetch(link, { headers: { 'user-agent': 'Mail security scanner' } });
+    // Assess
+    expect(response.status).toBe(200);
+    const page = await response.text();
+    expect(page).toContain('<h1>Confirm your subscription</h1>');
+    expect(page).toContain('<strong>Offers and news</strong> by <strong>email</strong>');
+    expect(page).toContain(`<form method="post" action="${link}">`);
+    expect(await api.partition(customerId)).toEqual(before);
+    expect(await emailMarketing(customerId)).toMatchObject({ status: 'pending', source: 'web-form' });
+  });
+
+  it('offers the button again once confirmed, so the page never tells whether someone confirmed before', async () => {
+    // Prepare
+    const customerId = await pendingCustomer();
+    const link = confirmLink(customerId);
+    api.clock.advance(60_000);
+    const firstPage = await (await fetch(link)).text();
+    await pressConfirmButton(link);
+    const before = await api.partition(customerId);
+    // Act
+    api.clock.advance(60_000);
+    const response = await fetch(link);
+    // Assess
+    expect(response.status).toBe(200);
+    expect(firstPage).toContain(`<form method="post" action="${link}">`);
+    expect(await response.text()).toBe(firstPage);
+    expect(await api.partition(customerId)).toEqual(before);
+  });
+
+  it.each([
+    ['no token', 400, 'Something is missing', () => ''],
+    ['a tampered token', 400, 'Link not valid', (customerId: string) => tamper(api.token(customerId, 'confirm'))],
+    ['an unsubscribe token', 400, 'Link not valid', (customerId: string) => api.token(customerId, 'unsubscribe')],
+    ['an expired token', 410, 'Link expired', (customerId: string) => api.token(customerId, 'confirm', { ttlSeconds: 1 })],
+  ])('refuses %s with %d, on the link and on the button alike, and writes nothing', async (_case, status, title, tokenFor) => {
+    // Prepare
+    const customerId = await pendingCustomer();
+    const link = `${api.url}/confirm?token=${tokenFor(customerId)}`;
+    api.clock.advance(5_000);
+    const before = await api.partition(customerId);
+    // Act
+    const opened = await fetch(link);
+    const pressed = await pressConfirmButton(link);
+    // Assess
+    expect([opened.status, pressed.status]).toEqual([status, status]);
+    expect(await opened.text()).toContain(`<h1>${title}</h1>`);
+    expect(await pressed.text()).toContain(`<h1>${title}</h1>`);
+    expect(await api.partition(customerId)).toEqual(before);
+  });
+});
+
+describe('POST /confirm: the button grants', () => {
+  // The request is recorded at 09:00:00.300, mid-second, as a real clock would state it.
+  it.each([
+    ['at the very instant the request was recorded', '2026-03-02T09:00:00.300Z'],
+    ['later within the same second', '2026-03-02T09:00:00.900Z'],
+    ['on a clock a little behind the one that recorded the request', '2026-03-02T09:00:00.100Z'],
+  ])('grants a confirmation pressed %s, and a second press writes nothing more', async (_case, pressedAt) => {
+    // Prepare
+    api.clock.set('2026-03-02T09:00:00.300Z');
+    const customerId = await pendingCustomer();
+    const link = confirmLink(customerId);
+    api.clock.set(pressedAt);
+    // Act
+    const response = await pressConfirmButton(link);
+    const afterFirst = await api.partition(customerId);
+    const again = await pressConfirmButton(link);
+    // Assess
+    expect(await response.text()).toContain('Subscription confirmed');
+    expect(await emailMarketing(customerId)).toMatchObject({ status: 'granted', source: DOUBLE_OPT_IN_SOURCE });
+    expect(again.status).toBe(200);
+    expect(await api.partition(customerId)).toEqual(afterFirst);
+    expect(await doubleOptInGrants(customerId)).toBe(1);
+  });
+
+  it.each([
+    ['at the same instant', 0],
+    ['a second later', 1000],
+  ])('grants once when two presses both read the consent pending and the first to read grants %s', async (_case, later) => {
+    // Prepare
+    const customerId = await pendingCustomer();
+    const token = api.token(customerId, 'confirm');
+    api.clock.advance(60_000);
+    const read = api.store.getSnapshot.bind(api.store);
+    let otherPress: ConfirmOutcome | undefined;
+    jest.spyOn(api.store, 'getSnapshot').mockImplementationOnce(async (id) => {
+      const snapshot = await read(id);
+      otherPress = await confirmConsent(api.deps, token, { ip: '198.51.100.7' });
+      api.clock.advance(later);
+      return snapshot;
+    });
+
+    // Act
+    const outcome = await confirmConsent(api.deps, token, { ip: '198.51.100.4' });
+    jest.restoreAllMocks();
+
+    // Assess
+    expect([outcome.kind, otherPress?.kind]).toEqual(['confirmed', 'confirmed']);
+    expect(await emailMarketing(customerId)).toMatchObject({ status: 'granted', source: DOUBLE_OPT_IN_SOURCE });
+    const grants = (await api.store.consentLedger(customerId)).filter((entry) => entry.proof.source === DOUBLE_OPT_IN_SOURCE);
+    expect(grants.map((entry) => entry.proof.ip)).toEqual(['198.51.100.7']);
+  });
+});
+
+describe('POST /confirm while the consent changes', () => {
   it('answers withdrawn and leaves the consent revoked when the withdrawal lands between the read and the grant', async () => {
     // Prepare
     const customerId = await pendingCustomer();
@@ -105,7 +225,7 @@ describe('GET /confirm while the consent changes', () => {
     interleave({ afterRead: (read) => (read === 1 ? changeBySomeoneElse(customerId, 'revoked') : Promise.resolve()) });
 
     // Act
-    const response = await fetch(link);
+    const response = await pressConfirmButton(link);
     jest.restoreAllMocks();
 
     // Assess
@@ -128,7 +248,7 @@ describe('GET /confirm while the consent changes', () => {
     });
 
     // Act
-    const response = await fetch(link);
+    const response = await pressConfirmButton(link);
     jest.restoreAllMocks();
 
     // Assess
@@ -146,7 +266,7 @@ describe('GET /confirm while the consent changes', () => {
     });
 
     // Act
-    const response = await fetch(link);
+    const response = await pressConfirmButton(link);
     jest.restoreAllMocks();
 
     // Assess

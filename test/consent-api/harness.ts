@@ -143,3 +143,8 @@ export function postForm(url: string, fields: Record<string, string | string[]>,
     redirect: 'manual',
   });
 }
+
+/** Presses the button of the double opt-in page as a browser does: the link's URL, POSTed an empty form. */
+export function pressConfirmButton(link: string, headers: Record<string, string> = {}): Promise<Response> {
+  return postForm(link, {}, headers);
+}

@@ -1,6 +1,22 @@
-/** The small pages: unsubscribe confirmation, outcomes, and errors. */
+/** The small pages: the double opt-in and unsubscribe confirmations, outcomes, and errors. */
 import { html, type Html } from './html';
 import { page } from './layout';
+
+/**
+ * `GET /confirm`: what the double opt-in will grant, and a button that POSTs to the same URL. The
+ * link only opens this page, because mail scanners fetch links; the person presses the button.
+ */
+export function confirmSubscriptionPage(options: { readonly actionUrl: string; readonly topicLabel: string }): Html {
+  return page(
+    'Confirm your subscription',
+    html`<h1>Confirm your subscription</h1>
+<p>Receive <strong>${options.topicLabel}</strong> by <strong>email</strong>?</p>
+<form method="post" action="${options.actionUrl}">
+<button type="submit">Yes, send me ${options.topicLabel}</button>
+</form>
+<p class="hint">If you did not ask for this, close this page: nothing changes unless you press the button.</p>`,
+  );
+}
 
 /** `GET /unsubscribe`: what the link will do, and a button that POSTs the RFC 8058 body. */
 export function unsubscribePage(options: {
