@@ -20,13 +20,11 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type * as z from '../schema/zod-mini';
 import {
-  ConsentStateSchema,
   ConsentStatusSchema,
   CustomerIdSchema,
   FrequencySchema,
   InstantSchema,
   isMarketing,
-  type Channel,
   type ConsentStatus,
   type CountedSend,
   type CustomerSnapshot,
@@ -67,7 +65,7 @@ import {
   SORT_KEY_PREFIXES,
   TTL_ATTRIBUTE,
 } from './table-design';
-import { conditionFailedAt, timerPause, transactWrite, type Pause, type TransactionResult } from './transact-write';
+import { conditionFailedAt, timerPause, transactWrite, type Pause } from './transact-write';
 
 /** Options of {@link DeliveryStore} and `CustomerStore`: the table, and how to wait between attempts. */
 export interface CustomerStoreOptions {
@@ -132,9 +130,10 @@ export class DeliveryStore {
    * Appends a consent event with its proof to the ledger and, when it is the latest for its
    * channel and topic, makes it the current state, both in ONE TransactWriteItems. A late event
    * (older than the current state) is appended only; replaying the same event (channel, topic,
-   * at, status, source) appends nothing. With `options.from`, the state changes only while its
-   * status is still that one; when it is not, nothing is written and the outcome's state is
-   * `changed_since` (a replay of an event already in the ledger is still `duplicate`).
+   * at, status, source) appends nothing. With `options.from`, the event is recorded only as a
+   * change of a state with that status, older than the event; otherwise nothing is written and
+   * the outcome's state is `changed_since` (a replay of an event already in the ledger is still
+   * `duplicate`).
    */
   async recordConsent(customerId: string, event: ConsentEvent, options: RecordConsentOptions = {}): Promise<ConsentRecordOutcome> {
     const id = validCustomerId(customerId);
@@ -158,7 +157,8 @@ export class DeliveryStore {
             ExpressionAttributeValues: { ':order': { S: order } },
           }
         : {
-            // An absent state has no status, so it is not `from` either.
+            // An absent state has no status, so it is not `from` either; a newer state, even with
+            // that status (a new request), is not the one the caller read.
             TableName: this.tableName,
             Item: state,
             ConditionExpression: '#status = :from AND #order < :order',
@@ -167,16 +167,15 @@ export class DeliveryStore {
           };
     const what = `record ${channel}/${topic} consent of customer ${id}`;
     return this.guard(what, async () => {
-      // The old state, handed back when the condition fails, tells a changed status from a newer state.
-      const stateAction: Put = from === undefined ? statePut : { ...statePut, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' };
-      const result = await transactWrite(this.client, [{ Put: ledgerPut }, { Put: stateAction }], what, this.pause);
+      const result = await transactWrite(this.client, [{ Put: ledgerPut }, { Put: statePut }], what, this.pause);
       if (result.committed) return { ledger: 'appended', state: 'updated' };
       const duplicate = conditionFailedAt(result, 0);
       const stale = conditionFailedAt(result, 1);
       if (!duplicate) {
-        if (from !== undefined && stale && (await this.statusWhenRefused(result, id, channel, topic)) !== from) {
-          // The caller decided on a status the consent no longer has (say, a withdrawal recorded
-          // after its read): the event it meant to record no longer applies, so none of it is written.
+        if (from !== undefined && stale) {
+          // The state is no longer the one the caller read and decided on (say, a withdrawal, or a
+          // new request, recorded after its read): the event it meant to record no longer
+          // applies, so none of it is written.
           return { ledger: 'not_appended', state: 'changed_since' };
         }
         // Late event: the state stays; the ledger still records it. The state only ever gets
@@ -404,28 +403,6 @@ export class DeliveryStore {
       state: this.item(id, itemKeys.consentState(channel, topic), 'consent_state', { channel, topic, status, at, source, order }),
       order,
     };
-  }
-
-  /**
-   * The status of a consent state whose write was refused in `result` (its action at index 1):
-   * from the old item the cancellation carries, or else read, strongly consistently. Undefined
-   * when no state is stored.
-   */
-  protected async statusWhenRefused(
-    result: TransactionResult,
-    customerId: string,
-    channel: Channel,
-    topic: string,
-  ): Promise<ConsentStatus | undefined> {
-    const sortKey = itemKeys.consentState(channel, topic);
-    let old = result.committed ? undefined : result.reasons[1]?.Item;
-    if (old === undefined) {
-      const read = await this.client.send(
-        new GetItemCommand({ TableName: this.tableName, Key: this.key(customerId, sortKey), ConsistentRead: true }),
-      );
-      old = read.Item;
-    }
-    return old === undefined ? undefined : this.parseStored(ConsentStateSchema, old, 'consent', customerId).status;
   }
 
   protected async transition(

@@ -35,10 +35,11 @@ export type ConsentLedgerEntry = z.infer<typeof ConsentLedgerEntrySchema>;
 /** How `recordConsent` may change the current state, beyond "only forward in time". */
 export interface RecordConsentOptions {
   /**
-   * Changes the state only while its status is still this one: the status the caller read and
-   * decided on. A double opt-in grant passes `pending`, so that a withdrawal recorded after the
-   * confirmation link was read is not overridden by it. When the stored status differs (or no
-   * state is stored), nothing is written, not even the ledger entry: the event did not happen.
+   * Changes the state only from a state with this status, older than the event: the state the
+   * caller read and decided on. A double opt-in grant passes `pending`, so that a withdrawal, or
+   * a new request, recorded after the confirmation was read is not overridden by it. When the
+   * stored state is otherwise (or there is none), nothing is written, not even the ledger entry:
+   * the event did not happen.
    * @default - any status: the latest event by time wins
    */
   readonly from?: ConsentStatus;
@@ -59,8 +60,8 @@ export type ConsentRecordOutcome =
       /** The event was not recorded: it was meant to change a status the consent no longer has. */
       readonly ledger: 'not_appended';
       /**
-       * The status is no longer the `from` of {@link RecordConsentOptions}: it changed after the
-       * caller read it. Read the state again to learn what it is now.
+       * The state is not one the event changes `from` (see {@link RecordConsentOptions}): it
+       * changed after the caller read it. Read the state again to learn what it is now.
        */
       readonly state: 'changed_since';
     };

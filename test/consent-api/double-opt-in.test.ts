@@ -256,6 +256,30 @@ describe('POST /confirm while the consent changes', () => {
     expect(await emailMarketing(customerId)).toMatchObject({ status: 'granted', source: DOUBLE_OPT_IN_SOURCE });
   });
 
+  it('grants the new request when one stated later than the press, on a clock ahead, lands between the read and the grant', async () => {
+    // Prepare
+    const customerId = await pendingCustomer();
+    const link = confirmLink(customerId);
+    const requestedAhead = new Date(api.clock.now().getTime() + 60_000).toISOString();
+    interleave({
+      afterRead: (read) =>
+        read === 1
+          ? api.store
+              .recordConsent(customerId, { channel: 'email', topic: 'marketing', status: 'pending', at: requestedAhead, proof: { source: 'web-form-ahead' } })
+              .then(() => undefined)
+          : Promise.resolve(),
+    });
+
+    // Act
+    const response = await pressConfirmButton(link);
+    jest.restoreAllMocks();
+
+    // Assess
+    expect(await response.text()).toContain('Subscription confirmed');
+    expect(await emailMarketing(customerId)).toMatchObject({ status: 'granted', source: DOUBLE_OPT_IN_SOURCE });
+    expect(await doubleOptInGrants(customerId)).toBe(1);
+  });
+
   it('grants nothing and answers an error when every read is followed by a withdrawal, however often the customer asks again', async () => {
     // Prepare
     const customerId = await pendingCustomer();

@@ -240,6 +240,22 @@ describe('recordConsent from a status', () => {
     expect(await partitionItems(dynamo.client, tableName, customerId)).toEqual(before);
   });
 
+  it('writes nothing when a newer state with the status is on file: a new request, not the one read', async () => {
+    // Prepare: the request read, then a new one stated later than the grant (another writer's clock is ahead).
+    const customerId = newCustomerId();
+    await store.putProfile(aProfile(customerId));
+    await store.recordConsent(customerId, consentEvent({ status: 'pending', at: '2026-03-01T12:00:00Z' }));
+    await store.recordConsent(customerId, consentEvent({ status: 'pending', at: '2026-03-01T12:20:00Z', proof: { source: 'web-form-2' } }));
+    const before = await partitionItems(dynamo.client, tableName, customerId);
+
+    // Act
+    const outcome = await store.recordConsent(customerId, confirmation('2026-03-01T12:10:00Z'), { from: 'pending' });
+
+    // Assess
+    expect(outcome).toEqual({ ledger: 'not_appended', state: 'changed_since' });
+    expect(await partitionItems(dynamo.client, tableName, customerId)).toEqual(before);
+  });
+
   it('writes nothing when no state is stored to change from', async () => {
     // Prepare
     const customerId = newCustomerId();
