@@ -38,7 +38,8 @@
  * `stageAtKey`, …): events name only the fields they change, and journeys set the stage without
  * restating the profile, so a late event's phone must still land after a newer event's email,
  * and an event's stage must not undo a later journey's. A field stored without its own time
- * (written before these existed) counts as stated at `updatedAtKey`.
+ * (written before these existed) counts as stated at `updatedAtKey` for an event's update; a
+ * journey sets the stage over it.
  *
  * Everything the permission gate and the send path read at send time is under `STATE#`, so one
  * strongly consistent Query (`begins_with(sk, "STATE#")`) returns it; the histories grow under
