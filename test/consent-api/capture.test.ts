@@ -210,14 +210,18 @@ describe('POST /consents', () => {
     expect(await api.partition(customerId)).toEqual(before);
   });
 
-  it('answers a confirmation link of an unknown customer as a confirmed one, writing nothing', async () => {
-    // Prepare
-    const known = newCustomerId('capture');
-    await postJson(`${api.url}/consents`, captureBody(known));
+  /** The confirmation link a known customer got by email, and one signed for a customer who does not exist. */
+  async function knownAndUnknownLinks(): Promise<{ knownLink: string; unknown: string; unknownLink: string }> {
+    await postJson(`${api.url}/consents`, captureBody(newCustomerId('capture')));
     const [knownLink = ''] = await confirmationLinks();
     const unknown = newCustomerId('nobody');
-    const unknownLink = `${api.url}/confirm?token=${api.token(unknown, 'confirm')}`;
     api.clock.advance(60_000);
+    return { knownLink, unknown, unknownLink: `${api.url}/confirm?token=${api.token(unknown, 'confirm')}` };
+  }
+
+  it('answers a confirmation link of an unknown customer as a confirmed one, writing nothing', async () => {
+    // Prepare
+    const { knownLink, unknown, unknownLink } = await knownAndUnknownLinks();
     // Act
     const forKnown = await pressConfirmButton(knownLink);
     const forUnknown = await pressConfirmButton(unknownLink);
@@ -232,12 +236,7 @@ describe('POST /consents', () => {
 
   it('shows the page of an unknown customer\'s confirmation link as a known customer\'s, writing nothing', async () => {
     // Prepare
-    const known = newCustomerId('capture');
-    await postJson(`${api.url}/consents`, captureBody(known));
-    const [knownLink = ''] = await confirmationLinks();
-    const unknown = newCustomerId('nobody');
-    const unknownLink = `${api.url}/confirm?token=${api.token(unknown, 'confirm')}`;
-    api.clock.advance(60_000);
+    const { knownLink, unknown, unknownLink } = await knownAndUnknownLinks();
     // Act
     const forKnown = await fetch(knownLink);
     const forUnknown = await fetch(unknownLink);
