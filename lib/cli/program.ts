@@ -115,7 +115,9 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      // `commander.help` with a non-zero code is the help shown for a missing command.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
+      if (error.code === 'commander.help') return error.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
       return EXIT_BAD_INPUT;
     }
     if (error instanceof CliExit) {

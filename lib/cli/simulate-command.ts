@@ -3,11 +3,12 @@
  * scenario is refused before anything runs, every problem on its own line naming its path, with
  * exit status 2; otherwise the report goes to REPORT (or stdout) and progress to stderr.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parseScenarioText, ScenarioError, serializeReport } from '../scenario';
 import { simulate } from '../simulate/simulate';
 import { journeys } from '../../workflows';
-import { badInput, type CliIO } from './io';
+import { badInput, CliExit, EXIT_FAILURE, type CliIO } from './io';
 
 /** Options of the command. */
 export interface SimulateCommandOptions {
@@ -32,6 +33,7 @@ export async function simulateCommand(io: CliIO, scenarioFile: string, options: 
     if (!(error instanceof ScenarioError)) throw error;
     throw badInput(`${scenarioFile}: invalid scenario, nothing was run:\n${error.issues.map((issue) => `  ${issue.path}: ${issue.message}`).join('\n')}`, { cause: error });
   }
+  if (options.out !== undefined) await refuseUnwritableReport(options.out);
   const progress = options.quiet ? undefined : (line: string) => io.stderr(`simulate: ${line}\n`);
   const report = await simulate(scenario, { progress, outdir: options.outdir });
   const json = serializeReport(report);
@@ -39,9 +41,25 @@ export async function simulateCommand(io: CliIO, scenarioFile: string, options: 
     io.stdout(json);
     return;
   }
-  await writeFile(options.out, json, 'utf8');
+  try {
+    await writeFile(options.out, json, 'utf8');
+  } catch (error) {
+    throw new CliExit(EXIT_FAILURE, `${options.out}: cannot write the report (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+  }
   const { summary } = report;
   const channels = Object.entries(summary.byChannel).map(([channel, count]) => `${channel} ${count}`).join(', ') || 'none';
   const reasons = Object.entries(summary.byReason).map(([reason, count]) => `${reason} ${count}`).join(', ') || 'none';
   io.stderr(`simulate: ${summary.messages} messages (${channels}), ${summary.skipped} skipped (${reasons}); report written to ${options.out}\n`);
+}
+
+/**
+ * Refuses, before a simulation that may take minutes, a report path whose folder is missing or
+ * that names a folder: the run would be lost at the end. (Permissions are left to the write.)
+ * @throws CliExit(2)
+ */
+async function refuseUnwritableReport(out: string): Promise<void> {
+  const folder = path.dirname(path.resolve(out));
+  const [target, parent] = await Promise.all([stat(out).catch(() => undefined), stat(folder).catch(() => undefined)]);
+  if (target?.isDirectory()) throw badInput(`--out ${out}: is a folder; give a file name for the report, nothing was run`);
+  if (parent === undefined || !parent.isDirectory()) throw badInput(`--out ${out}: the folder ${folder} does not exist, nothing was run`);
 }

@@ -6,7 +6,7 @@
  * and `why` read the folder directly.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
 import { localDynamoDBClientFor } from '../local/clients';
@@ -37,6 +37,21 @@ export interface StackCommandOptions {
 
 function dataDirOf(options: StackCommandOptions): string {
   return path.resolve(options.data ?? '.overture');
+}
+
+/** The answer of a command that reads a stack's data, for a data folder no stack ever used. */
+function noStackData(dataDir: string, options?: ErrorOptions): CliExit {
+  return new CliExit(EXIT_FAILURE, `no local stack data in ${dataDir}: run "npm start" or "overture serve" first`, options);
+}
+
+/**
+ * Refuses a data folder that is missing or is not a folder, for the commands that only read it
+ * (`status`, `why`): a mistyped `--data` would otherwise read as a stack with nothing in it.
+ * @throws CliExit(1)
+ */
+async function requireStackData(dataDir: string): Promise<void> {
+  const found = await stat(dataDir).catch(() => undefined);
+  if (found === undefined || !found.isDirectory()) throw noStackData(dataDir);
 }
 
 /** Runs `work` on a runtime started on the data folder, then lets it settle and stops it. */
@@ -285,6 +300,7 @@ export async function launchCommand(io: CliIO, journey: string, options: LaunchO
 /** `overture status`: executions by journey and state. */
 export async function statusCommand(io: CliIO, options: StackCommandOptions): Promise<void> {
   const dataDir = dataDirOf(options);
+  await requireStackData(dataDir);
   const running = await findRunningStack(dataDir);
   let now: string;
   let statuses: JourneyStatus[];
@@ -316,6 +332,7 @@ export async function whyCommand(io: CliIO, customerId: string, options: StackCo
   const id = CustomerIdSchema.safeParse(customerId);
   if (!id.success) throw badInput(`"${customerId}" is not a customer id: ${id.error.issues[0]?.message ?? 'invalid'}`);
   const dataDir = dataDirOf(options);
+  await requireStackData(dataDir);
   const running = await findRunningStack(dataDir);
   let entries: HistoryEntry[];
   if (running) {
@@ -332,7 +349,7 @@ async function historyFromDataFolder(dataDir: string, customerId: string): Promi
   try {
     tableName = z.object({ tableName: z.string() }).parse(JSON.parse(await readFile(path.join(dataDir, DATA_FILES.stack), 'utf8'))).tableName;
   } catch (error) {
-    throw new CliExit(EXIT_FAILURE, `no local stack data in ${dataDir}: run "npm start" or "overture serve" first`, { cause: error });
+    throw noStackData(dataDir, { cause: error });
   }
   const dynamo = await startDynamoDBEmulator({ dataPath: path.join(dataDir, DATA_FILES.dynamodb) });
   const client = localDynamoDBClientFor(dynamo.endpoint);

@@ -246,7 +246,8 @@ export function parseScenario(json: unknown, options: ParseScenarioOptions): Sce
 export function parseScenarioText(text: string, options: ParseScenarioOptions): Scenario {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // Editors on Windows may save UTF-8 with a byte order mark, which JSON.parse refuses.
+    json = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new ScenarioError([{ path: '(root)', message: `not valid JSON: ${reason}` }], { cause: error });
