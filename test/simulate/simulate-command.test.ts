@@ -99,4 +99,34 @@ describe('overture simulate with a bad scenario', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('(root): not valid JSON');
   });
+
+  it.each([
+    ['in a folder that does not exist', (): string => path.join(folder, 'no-such-folder', 'report.json'), 'does not exist'],
+    ['that is a folder', (): string => folder, 'is a folder'],
+  ])('exits with status 2 for a report path %s, before running anything', async (_case, out, problem) => {
+    // Act
+    const result = await overture('simulate', SHARED_SCENARIO, '--out', out(), '--cdk-out', cdkOut);
+
+    // Assess
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`--out ${out()}: `);
+    expect(result.stderr).toContain(problem);
+    expect(result.stderr).not.toContain('simulate: ');
+  });
+});
+
+describe('overture simulate with a scenario saved with a byte order mark', () => {
+  it('reads it as the same scenario and writes the same report', async () => {
+    // Prepare
+    const file = path.join(folder, 'with-bom.json');
+    writeFileSync(file, `\uFEFF${readFileSync(SHARED_SCENARIO, 'utf8')}`);
+    const report = path.join(folder, 'with-bom-report.json');
+
+    // Act
+    const result = await overture('simulate', file, '--out', report, '--cdk-out', cdkOut);
+
+    // Assess
+    expect(result.status).toBe(0);
+    expect(readFileSync(report, 'utf8')).toBe(readFileSync(firstReport, 'utf8'));
+  });
 });
