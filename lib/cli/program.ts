@@ -72,7 +72,7 @@ export function buildProgram(io: CliIO): Command {
     .option('--touchpoint <touchpoint>', 'web, store, phone, mail, email, sms, app or import')
     .option('--attributes <json>', 'attributes learnt, as a JSON object')
     .option('--profile <json>', 'profile fields, as a JSON object (timezone, email, phone, address, stage)')
-    .option('--consents <json>', 'consents given or withdrawn, as a JSON array')
+    .option('--consents <json>', 'consents given or withdrawn, as a JSON array, e.g. [{"channel":"email","topic":"marketing","status":"granted","proof":{"source":"web-form"}}]')
     .option('--preferences <json>', 'preferences, as a JSON object')
     .addOption(dataOption())
     .addOption(cdkOutOption())

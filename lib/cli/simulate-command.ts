@@ -5,7 +5,8 @@
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseScenarioText, ScenarioError, serializeReport } from '../scenario';
+import { routedEventNames } from '../ingest/customer-event';
+import { parseScenarioText, ScenarioError, serializeReport, type Scenario } from '../scenario';
 import { simulate } from '../simulate/simulate';
 import { journeys } from '../../workflows';
 import { badInput, CliExit, EXIT_FAILURE, type CliIO } from './io';
@@ -33,6 +34,7 @@ export async function simulateCommand(io: CliIO, scenarioFile: string, options: 
     if (!(error instanceof ScenarioError)) throw error;
     throw badInput(`${scenarioFile}: invalid scenario, nothing was run:\n${error.issues.map((issue) => `  ${issue.path}: ${issue.message}`).join('\n')}`, { cause: error });
   }
+  for (const warning of unroutedEventWarnings(scenario)) io.stderr(`simulate: warning: ${warning}\n`);
   if (options.out !== undefined) await refuseUnwritableReport(options.out);
   const progress = options.quiet ? undefined : (line: string) => io.stderr(`simulate: ${line}\n`);
   const report = await simulate(scenario, { progress, outdir: options.outdir });
@@ -62,4 +64,18 @@ async function refuseUnwritableReport(out: string): Promise<void> {
   const [target, parent] = await Promise.all([stat(out).catch(() => undefined), stat(folder).catch(() => undefined)]);
   if (target?.isDirectory()) throw badInput(`--out ${out}: is a folder; give a file name for the report, nothing was run`);
   if (parent === undefined || !parent.isDirectory()) throw badInput(`--out ${out}: the folder ${folder} does not exist, nothing was run`);
+}
+
+/**
+ * A warning for each event name of the scenario that no journey names and that is not a standard
+ * event, at its first use: most likely a misspelling, since the bus would not route it to ingest
+ * on AWS. The simulation still plays it (the contract does not restrict names).
+ */
+function unroutedEventWarnings(scenario: Scenario): string[] {
+  const routed = new Set(routedEventNames(Object.values(journeys)));
+  const firstUse = new Map<string, number>();
+  scenario.events.forEach((event, index) => {
+    if (event.type === 'event' && !routed.has(event.name) && !firstUse.has(event.name)) firstUse.set(event.name, index);
+  });
+  return [...firstUse].map(([name, index]) => `events[${index}]: no journey uses "${name}" and it is not a standard event; on AWS the bus would not route it to ingest`);
 }

@@ -10,7 +10,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
 import { localDynamoDBClientFor } from '../local/clients';
-import { parseCustomerEvent } from '../ingest/customer-event';
+import { parseCustomerEvent, routedEventNames, type EventIssue } from '../ingest/customer-event';
 import { parseAudienceCsv } from '../local/audience-csv';
 import { customerHistory, type HistoryEntry } from '../local/customer-history';
 import { startDynamoDBEmulator } from '../local/emulators';
@@ -220,8 +220,25 @@ function jsonOption(name: string, text: string | undefined): unknown {
   }
 }
 
-/** `overture send-event NAME --customer ID`: one customer event, as the bus would deliver it. */
+/** Where the CLI took an event field from: the option a person typed (`detail.consents.0` is `--consents[0]`). */
+function optionOfIssue(issue: EventIssue): string {
+  const [head, field, ...rest] = issue.path;
+  const inside = rest.map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part}`)).join('');
+  if (head === 'time' || (head === 'detail' && field === 'occurredAt')) return '--at';
+  if (head === 'detail-type') return '<name>';
+  if (head !== 'detail' || field === undefined) return issue.path.join('.') || '(event)';
+  const option = { customerId: 'customer', eventId: 'event-id' }[field] ?? field;
+  return `--${option}${inside}`;
+}
+
+/**
+ * `overture send-event NAME --customer ID`: one customer event, as the bus would deliver it. An
+ * event the bus rule does not route (a misspelt name, say) is refused, since on AWS it would never
+ * reach ingest.
+ */
 export async function sendEventCommand(io: CliIO, name: string, options: SendEventOptions): Promise<void> {
+  const routed = routedEventNames(Object.values(journeys));
+  if (!routed.includes(name)) throw badInput(`"${name}" is not an event the stack listens for, nothing was sent; the bus routes: ${routed.join(', ')}`);
   const dataDir = dataDirOf(options);
   const running = await findRunningStack(dataDir);
   const now = running ? z.object({ now: z.string() }).parse(await callStack(running, 'GET', '/health')).now : undefined;
@@ -244,7 +261,11 @@ export async function sendEventCommand(io: CliIO, name: string, options: SendEve
     ),
   };
   const parsed = parseCustomerEvent(envelope);
-  if (!parsed.valid) throw badInput(`invalid event, nothing was sent: ${parsed.reason}`);
+  if (!parsed.valid) {
+    // `--at` is both the event's time and its occurredAt: one problem, said once.
+    const problems = [...new Set(parsed.issues.map((issue) => `  ${optionOfIssue(issue)}: ${issue.message}`))];
+    throw badInput(`invalid event, nothing was sent:\n${problems.join('\n')}`);
+  }
   const outcome = running
     ? await callStack(running, 'POST', '/events', envelope)
     : await withRuntime(dataDir, { cdkOut: options.cdkOut, start: options.at === undefined ? undefined : new Date(options.at) }, async (runtime) => {

@@ -4,9 +4,8 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { CUSTOMER_EVENT_TYPES } from '../ingest/customer-event';
+import { routedEventNames } from '../ingest/customer-event';
 import { ENVIRONMENT_VARIABLES } from '../ingest/environments';
-import { eventsNamedBy } from '../ingest/journey-routes';
 import type { Journey } from '../journeys/format';
 import { TABLE_ACCESS, type CustomerData } from './customer-data';
 import type { Journeys } from './journeys';
@@ -70,7 +69,7 @@ export class CustomerEvents extends Construct {
     this.ingestFunction.bindQueueForSending(this.deadLetters.queue, ENVIRONMENT_VARIABLES.deadLetterQueueUrl);
     props.journeys.bindStarter(this.ingestFunction, { resume: true });
 
-    this.eventNames = [...new Set<string>([...CUSTOMER_EVENT_TYPES, ...eventsNamedBy(props.journeyDefinitions)])].sort();
+    this.eventNames = routedEventNames(props.journeyDefinitions);
     new Rule(this, 'CustomerEventsToIngest', {
       eventBus: this.bus,
       description: 'Every customer event Overture knows, to the ingest function',

@@ -28,8 +28,10 @@ import {
   TopicSchema,
   TouchpointSchema,
 } from '../customer/model';
+import type { Journey } from '../journeys/format';
 import { EventNameSchema } from '../journeys/identifiers';
 import { MAX_ATTRIBUTE_CHANGES } from '../store/customer-store';
+import { eventsNamedBy } from './journey-routes';
 
 /**
  * The customer event names the bus routes to the ingest function besides those the journeys
@@ -46,6 +48,14 @@ export const CUSTOMER_EVENT_TYPES = [
   'consent_changed',
 ] as const;
 export type CustomerEventType = (typeof CUSTOMER_EVENT_TYPES)[number];
+
+/**
+ * Every event name the bus rule routes to the ingest function, sorted: the standard lifecycle
+ * events and those the journeys name. An event of any other name never reaches ingest on AWS.
+ */
+export function routedEventNames(journeys: readonly Journey[]): string[] {
+  return [...new Set<string>([...CUSTOMER_EVENT_TYPES, ...eventsNamedBy(journeys)])].sort();
+}
 
 /** Where an event was learnt when it does not say: the touchpoint that each type implies. */
 export const DEFAULT_TOUCHPOINTS: Partial<Record<string, z.infer<typeof TouchpointSchema>>> = {
@@ -141,8 +151,19 @@ export interface CustomerEvent {
 /** The outcome of {@link parseCustomerEvent}. */
 export type ParsedCustomerEvent =
   | { readonly valid: true; readonly event: CustomerEvent }
-  /** `reason` names each bad field (`detail.customerId: …`), never a field's value. */
-  | { readonly valid: false; readonly reason: string; readonly customerId?: string };
+  /** `reason` names each bad field (`detail.customerId: …`), never a field's value; `issues` are the same, one by one. */
+  | { readonly valid: false; readonly reason: string; readonly issues: readonly EventIssue[]; readonly customerId?: string };
+
+/** One problem of an invalid event: where in the EventBridge event (`['detail', 'customerId']`), and what. */
+export interface EventIssue {
+  readonly path: readonly string[];
+  readonly message: string;
+}
+
+/** The answer for an event whose only problem is `issue`. */
+function invalid(issue: EventIssue, customerId: string): ParsedCustomerEvent {
+  return { valid: false, reason: `${issue.path.join('.')}: ${issue.message}`, issues: [issue], customerId };
+}
 
 /**
  * Validates an EventBridge event as a customer event. Rules beyond the schema: a
@@ -152,20 +173,17 @@ export type ParsedCustomerEvent =
 export function parseCustomerEvent(input: unknown): ParsedCustomerEvent {
   const parsed = CustomerEventEnvelopeSchema.safeParse(input);
   if (!parsed.success) {
-    const reason = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(event)'}: ${issue.message}`).join('; ');
-    return { valid: false, reason, customerId: customerIdOf(input) };
+    const issues = parsed.error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message }));
+    const reason = issues.map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`).join('; ');
+    return { valid: false, reason, issues, customerId: customerIdOf(input) };
   }
   const { detail } = parsed.data;
   const name = parsed.data['detail-type'];
   if (name === 'consent_changed' && detail.consents === undefined) {
-    return { valid: false, reason: 'detail.consents: a consent_changed event needs at least one consent', customerId: detail.customerId };
+    return invalid({ path: ['detail', 'consents'], message: 'a consent_changed event needs at least one consent' }, detail.customerId);
   }
   if (name === 'profile_changed' && !detail.profile && !detail.attributes && !detail.preferences) {
-    return {
-      valid: false,
-      reason: 'detail: a profile_changed event needs profile, attributes or preferences',
-      customerId: detail.customerId,
-    };
+    return invalid({ path: ['detail'], message: 'a profile_changed event needs profile, attributes or preferences' }, detail.customerId);
   }
   return {
     valid: true,

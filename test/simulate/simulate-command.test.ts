@@ -130,3 +130,23 @@ describe('overture simulate with a scenario saved with a byte order mark', () =>
     expect(readFileSync(report, 'utf8')).toBe(readFileSync(firstReport, 'utf8'));
   });
 });
+
+describe('overture simulate with an event name no journey uses', () => {
+  it('warns on stderr where the name is first used, and still runs', async () => {
+    // Prepare
+    const scenario = JSON.parse(readFileSync(SHARED_SCENARIO, 'utf8')) as { events: Array<{ type: string; name?: string }> };
+    const index = scenario.events.findIndex((event) => event.type === 'event');
+    const misspelt = scenario.events[index];
+    if (misspelt === undefined) throw new Error('the shared scenario has no customer event');
+    misspelt.name = 'sign_up_typo';
+    const file = path.join(folder, 'misspelt.json');
+    writeFileSync(file, JSON.stringify(scenario));
+
+    // Act
+    const result = await overture('simulate', file, '--out', path.join(folder, 'misspelt-report.json'), '--cdk-out', cdkOut, '--quiet');
+
+    // Assess
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain(`simulate: warning: events[${index}]: no journey uses "sign_up_typo" and it is not a standard event`);
+  });
+});
