@@ -14,7 +14,9 @@
  * | `afterDays` | as `never`, or the latest entry is at least `days` days older               |
  *
  * A retry of the same entry key succeeds again, so a crash between the claim and StartExecution
- * heals on the next attempt; the deterministic execution name then keeps the start single.
+ * heals on the next attempt; the deterministic execution name then keeps the start single. The
+ * claim says whether the record held this entry key already (`again`): the entry is a repeat, or
+ * the retry of an attempt cut short (see start-journey.ts for how the two are told apart).
  */
 import { ConditionalCheckFailedException, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ReEntry } from '../journeys/entry';
@@ -48,11 +50,18 @@ export function entryRecordKey(journey: string): string {
 }
 
 /**
- * Claims the entry. Resolves `true` when the customer may enter (the record now holds this
- * entry), `false` when the re-entry rule forbids it.
+ * The answer to a claim:
+ * - `first`: the customer may enter, and the record did not hold this entry key before;
+ * - `again`: the customer may enter, and the record held this entry key already;
+ * - `unrecorded`: the customer may enter (re-entry `always`); no record is kept, so whether the
+ *   entry key came before is unknown;
+ * - `refused`: the re-entry rule keeps the customer out.
  */
-export async function claimEntry(options: EntryRecordsOptions, claim: EntryClaim): Promise<boolean> {
-  if (claim.reEntry.rule === 'always') return true;
+export type EntryClaimOutcome = 'first' | 'again' | 'unrecorded' | 'refused';
+
+/** Claims the entry; see {@link EntryClaimOutcome}. The record holds this entry unless `refused`. */
+export async function claimEntry(options: EntryRecordsOptions, claim: EntryClaim): Promise<EntryClaimOutcome> {
+  if (claim.reEntry.rule === 'always') return 'unrecorded';
   const at = new Date(claim.at).toISOString();
   const conditions = ['attribute_not_exists(#pk)', '#entryKey = :entryKey'];
   const values: Record<string, { S: string }> = { ':entryKey': { S: claim.entryKey } };
@@ -61,7 +70,7 @@ export async function claimEntry(options: EntryRecordsOptions, claim: EntryClaim
     values[':cutoff'] = { S: new Date(Date.parse(at) - claim.reEntry.days * DAY_MS).toISOString() };
   }
   try {
-    await options.client.send(
+    const { Attributes: previous } = await options.client.send(
       new PutItemCommand({
         TableName: options.tableName,
         Item: {
@@ -79,11 +88,13 @@ export async function claimEntry(options: EntryRecordsOptions, claim: EntryClaim
           ...(claim.reEntry.rule === 'afterDays' ? { '#enteredAt': 'enteredAt' } : {}),
         },
         ExpressionAttributeValues: values,
+        // The record as it was, free with the write: it tells a repeated entry key from a new one.
+        ReturnValues: 'ALL_OLD',
       }),
     );
-    return true;
+    return previous?.entryKey?.S === claim.entryKey ? 'again' : 'first';
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
+    if (error instanceof ConditionalCheckFailedException) return 'refused';
     throw error;
   }
 }

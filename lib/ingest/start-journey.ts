@@ -2,10 +2,15 @@
  * Starting one journey execution for one customer, idempotently: the re-entry rule is claimed
  * first (see entry-records.ts), then StartExecution with the deterministic name; a name that
  * exists already means this entry started before, and nothing is started twice.
+ *
+ * A name that exists does not always fail the start: for an execution that is running with the
+ * same input, StartExecution answers with that execution (its ARN and its original `startDate`),
+ * as if it had started it, in AWS as in the local runtime. {@link startJourney} tells such a
+ * repeat from a start by that `startDate` (see {@link startedBefore}).
  */
 import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { claimEntry } from './entry-records';
+import { claimEntry, type EntryClaimOutcome } from './entry-records';
 import { entryKeyOf, executionName } from './execution-name';
 import type { JourneyRoute } from './journey-routes';
 
@@ -14,6 +19,8 @@ export interface JourneyStartPorts {
   readonly sfn: SFNClient;
   readonly dynamodb: DynamoDBClient;
   readonly tableName: string;
+  /** The clock the start is compared with. @default the process clock (the local runtime's is virtual) */
+  readonly now?: () => Date;
 }
 
 /** One start request. */
@@ -51,19 +58,40 @@ export async function startJourney(ports: JourneyStartPorts, request: JourneySta
   const { route, customerId } = request;
   const entryKey = entryKeyOf(request.entryKey);
   const execution = executionName(route.journey, customerId, entryKey);
-  const claimed = await claimEntry(
+  // Read before the claim, so a new execution's startDate (taken by Step Functions after both
+  // calls' round trips) falls after it by more than any clock skew between the two services.
+  const requestedAt = (ports.now ?? (() => new Date()))();
+  const claim = await claimEntry(
     { client: ports.dynamodb, tableName: ports.tableName },
     { customerId, journey: route.journey, entryKey, at: request.at, reEntry: route.reEntry },
   );
-  if (!claimed) return { outcome: 'not_eligible', execution };
+  if (claim === 'refused') return { outcome: 'not_eligible', execution };
   const input: JourneyExecutionInput = { customerId, journey: route.journey, entryKey };
   try {
-    await ports.sfn.send(
+    const { startDate } = await ports.sfn.send(
       new StartExecutionCommand({ stateMachineArn: route.stateMachineArn, name: execution, input: JSON.stringify(input) }),
     );
-    return { outcome: 'started', execution };
+    return { outcome: startedBefore(startDate, requestedAt, claim) ? 'already_started' : 'started', execution };
   } catch (error) {
     if (error instanceof ExecutionAlreadyExists) return { outcome: 'already_started', execution };
     throw error;
   }
+}
+
+/**
+ * Whether the execution StartExecution answered with started before this request: a repeat of
+ * the entry, answered with the running execution.
+ *
+ * An execution that started before the request did. At the very instant of the request, time
+ * cannot tell: on AWS that takes a repeat racing the first delivery (both are then reported
+ * started, one execution runs), but on the local virtual clock, which stands still while work
+ * runs, a repeat at the same virtual time is common (`overture send-event` on a stopped stack
+ * always runs at the saved instant). There the claim decides: an entry key the record held
+ * already is a repeat (re-entry `always` keeps no record, so there it counts as a start). The
+ * claim alone cannot decide in general: a retry after a StartExecution that failed (throttled,
+ * say) claims `again` and then really starts the execution, at a later instant.
+ */
+function startedBefore(startDate: Date | undefined, requestedAt: Date, claim: EntryClaimOutcome): boolean {
+  if (startDate === undefined) return false;
+  return startDate.getTime() < requestedAt.getTime() || (startDate.getTime() === requestedAt.getTime() && claim === 'again');
 }

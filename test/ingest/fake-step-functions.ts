@@ -1,6 +1,9 @@
 /**
  * Step Functions as the ingest path sees it, faked on top of aws-sdk-client-mock: StartExecution
- * refuses a name it has seen (ExecutionAlreadyExists), SendTaskSuccess accepts a token once and
+ * refuses a name it has seen (ExecutionAlreadyExists, as for an execution that ended) — or, with
+ * `running`, answers as AWS does while the execution runs: the same input gets that execution back
+ * (its ARN and original start date), another input ExecutionAlreadyExists — and can be made to
+ * refuse the next call as throttled; SendTaskSuccess accepts a token once and
  * answers `TaskTimedOut` afterwards — as Step Functions does once the task is closed — and for
  * the tokens a test marks as timed out.
  */
@@ -24,22 +27,41 @@ export interface FakeStepFunctions {
   readonly succeeded: SendTaskSuccessCommandInput[];
   /** Makes SendTaskSuccess on `token` fail as Step Functions does after the wait's timeout. */
   timeOut(token: string): void;
+  /** Makes the next StartExecution fail with `ThrottlingException`, starting nothing. */
+  throttleNextStart(): void;
   reset(): void;
 }
 
+/** Options of {@link fakeStepFunctions}. */
+export interface FakeStepFunctionsOptions {
+  /** Executions stay running (journeys wait for days): see the module comment. @default false */
+  readonly running?: boolean;
+}
+
 /** Creates the fake (one per test file: aws-sdk-client-mock patches every SFNClient). */
-export function fakeStepFunctions(): FakeStepFunctions {
+export function fakeStepFunctions(options: FakeStepFunctionsOptions = {}): FakeStepFunctions {
   const mock = mockClient(SFNClient);
   const started: StartExecutionCommandInput[] = [];
   const succeeded: SendTaskSuccessCommandInput[] = [];
   const timedOut = new Set<string>();
+  const startDates = new Map<string, Date>();
+  let throttleNext = false;
   const install = () => {
     mock.on(StartExecutionCommand).callsFake((input: StartExecutionCommandInput) => {
-      if (started.some((execution) => execution.stateMachineArn === input.stateMachineArn && execution.name === input.name)) {
+      if (throttleNext) {
+        throttleNext = false;
+        throw new SFNServiceException({ name: 'ThrottlingException', $fault: 'client', message: 'Rate exceeded', $metadata: {} });
+      }
+      const executionArn = `${input.stateMachineArn}:${input.name}`;
+      const existing = started.find((execution) => execution.stateMachineArn === input.stateMachineArn && execution.name === input.name);
+      if (existing !== undefined) {
+        if (options.running && existing.input === input.input) return { executionArn, startDate: startDates.get(executionArn) };
         throw new ExecutionAlreadyExists({ message: `Execution Already Exists: '${input.name}'`, $metadata: {} });
       }
       started.push(input);
-      return { executionArn: `${input.stateMachineArn}:${input.name}`, startDate: new Date() };
+      const startDate = new Date();
+      startDates.set(executionArn, startDate);
+      return { executionArn, startDate };
     });
     mock.on(SendTaskSuccessCommand).callsFake((input: SendTaskSuccessCommandInput) => {
       const closed = timedOut.has(input.taskToken ?? '') || succeeded.some((earlier) => earlier.taskToken === input.taskToken);
@@ -56,10 +78,15 @@ export function fakeStepFunctions(): FakeStepFunctions {
     started,
     succeeded,
     timeOut: (token) => timedOut.add(token),
+    throttleNextStart: () => {
+      throttleNext = true;
+    },
     reset: () => {
       started.length = 0;
       succeeded.length = 0;
       timedOut.clear();
+      startDates.clear();
+      throttleNext = false;
       mock.reset();
       install();
     },

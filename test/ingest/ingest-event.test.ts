@@ -9,7 +9,8 @@ import { CATALOG } from '../../workflows';
 import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { fakeStepFunctions } from './fake-step-functions';
 
-const sfn = fakeStepFunctions();
+// Journeys wait for days: a repeated start finds its execution running.
+const sfn = fakeStepFunctions({ running: true });
 const arnOf = (journey: string) => `arn:aws:states:us-east-1:111122223333:stateMachine:${journey}`;
 const routes = routesOf(CATALOG, arnOf);
 
@@ -73,7 +74,7 @@ describe('ingestCustomerEvent', () => {
     expect(attributes.tier).toMatchObject({ value: 'gold', touchpoint: 'store' });
   });
 
-  it('starts nothing twice when the same event arrives again', async () => {
+  it('reports the same event arriving again as already started, though Step Functions answers with the running execution', async () => {
     // Prepare
     const signup = event('signed_up', { customerId: 'c-001', eventId: 'signup-1', profile: newYorker });
     await ingestCustomerEvent(ports, signup);
@@ -83,6 +84,22 @@ describe('ingestCustomerEvent', () => {
 
     // Assess
     expect(repeated.journeys).toEqual([{ journey: 'welcome', execution: 'welcome-c-001-signup-1', outcome: 'already_started' }]);
+    expect(sfn.started).toHaveLength(1);
+  });
+
+  it('reports a start retried after a throttled StartExecution as started: the entry was claimed before, the execution was not', async () => {
+    // Prepare: the first attempt claims the entry, then Step Functions refuses the start.
+    const signup = event('signed_up', { customerId: 'c-001', eventId: 'signup-1', profile: newYorker });
+    sfn.throttleNextStart();
+    await expect(ingestCustomerEvent(ports, signup)).rejects.toThrow('Rate exceeded');
+    // The function's clock reads the instant of the request; Step Functions takes the start after it.
+    const requestedAt = new Date(Date.now() - 1000);
+
+    // Act
+    const retried = await ingestCustomerEvent({ ...ports, now: () => requestedAt }, signup);
+
+    // Assess
+    expect(retried.journeys).toEqual([{ journey: 'welcome', execution: 'welcome-c-001-signup-1', outcome: 'started' }]);
     expect(sfn.started).toHaveLength(1);
   });
 

@@ -1,0 +1,60 @@
+/**
+ * The same customer event sent again with its event id: the journey it entered is not started
+ * twice, and the answer says so (`already_started`), though the local Step Functions, like AWS,
+ * answers a StartExecution of a running execution with the same name and input with that
+ * execution. On a stopped stack every `overture send-event` runs at the instant the folder saved,
+ * so the repeat comes at the very virtual time of the first start.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { DATA_FILES } from '../../lib/local/data-files';
+import { overture } from '../support/cli';
+import { temporaryDataDir, testOutdir } from './support';
+
+jest.setTimeout(600_000);
+
+const data = temporaryDataDir('repeated-event');
+const cdkOut = testOutdir('repeated-event');
+
+/** `overture send-event order_placed` for c-2 with event id o-1, as the audit ran it. */
+function placeOrder(): ReturnType<typeof overture> {
+  return overture(
+    'send-event',
+    'order_placed',
+    '--customer',
+    'c-2',
+    '--event-id',
+    'o-1',
+    '--profile',
+    '{"timezone":"UTC","email":"c-2@example.com"}',
+    '--consents',
+    '[{"channel":"email","topic":"marketing","status":"granted","proof":{"source":"repeat-test"}}]',
+    '--data',
+    data,
+    '--cdk-out',
+    cdkOut,
+    '--json',
+  );
+}
+
+describe('overture send-event with an event id sent before', () => {
+  it('reports the journey already started, and starts one execution', async () => {
+    // Act
+    const first = await placeOrder();
+    const again = await placeOrder();
+    const third = await placeOrder();
+
+    // Assess
+    const crossSell = (run: Awaited<ReturnType<typeof overture>>): unknown =>
+      (JSON.parse(run.stdout) as { outcome: { journeys: { journey: string }[] } }).outcome.journeys.find((journey) => journey.journey === 'active-cross-sell');
+    expect(crossSell(first)).toEqual({ journey: 'active-cross-sell', execution: 'active-cross-sell-c-2-o-1', outcome: 'started' });
+    expect(crossSell(again)).toEqual({ journey: 'active-cross-sell', execution: 'active-cross-sell-c-2-o-1', outcome: 'already_started' });
+    expect(crossSell(third)).toEqual({ journey: 'active-cross-sell', execution: 'active-cross-sell-c-2-o-1', outcome: 'already_started' });
+    const registry = readFileSync(path.join(data, DATA_FILES.executions), 'utf8');
+    const runs = registry
+      .split('\n')
+      .filter((line) => line.includes('"name":"active-cross-sell-c-2-o-1"'))
+      .map((line) => (JSON.parse(line) as { startDate: string }).startDate);
+    expect(new Set(runs).size).toBe(1);
+  });
+});
