@@ -9,40 +9,71 @@ import type { ExecutionRecord, ExecutionStatus } from './step-functions';
 /** The label under which launcher executions are counted. */
 export const LAUNCHER_LABEL = '(launcher)';
 
+/** The state of a running execution that entered no Wait yet: a restart runs it from its first state. */
+export const FIRST_STATE_LABEL = '(first state)';
+
+/** Failed executions the text of `overture status` names per journey (`--json` has them all). */
+export const FAILED_SHOWN = 3;
+
+/** A failed execution: its name and the error it failed with (ids and codes only). */
+export interface FailedExecution {
+  readonly execution: string;
+  readonly error: string;
+  /** When it failed (virtual time). */
+  readonly at?: string;
+}
+
 /** Executions of one journey. */
 export interface JourneyStatus {
   readonly journey: string;
   readonly byStatus: Partial<Record<ExecutionStatus, number>>;
-  /** Running executions by the state they are in (known only to the process running them). */
+  /**
+   * Running executions by the state they are in; read from a data folder (no stack runs it), by
+   * the last Wait they entered, where the next start carries them on from.
+   */
   readonly runningByState: Record<string, number>;
+  /** The failed executions, latest first. */
+  readonly failed: readonly FailedExecution[];
 }
 
-/** The journey an execution belongs to: its input's `journey`, launchers apart. */
+/**
+ * The journey an execution belongs to. The registry records the journey of the state machine an
+ * execution ran on; a state machine that runs no journey is the audience launcher, whose input
+ * names the journey it launches and so must not be read for one. Records written before the
+ * journey was recorded have only the input to go by: a journey's input names its customer
+ * (JourneyExecutionInput), the launcher's does not.
+ */
 export function journeyOfExecution(record: ExecutionRecord): string {
-  if (record.stateMachineArn.endsWith(':AudienceLauncher')) return LAUNCHER_LABEL;
+  if (record.journey !== undefined) return record.journey;
   try {
     const input: unknown = JSON.parse(record.input);
-    if (typeof input === 'object' && input !== null && 'journey' in input && typeof input.journey === 'string') return input.journey;
+    if (typeof input === 'object' && input !== null && 'customerId' in input && 'journey' in input && typeof input.journey === 'string') return input.journey;
   } catch {
-    // fall through: not JSON
+    // fall through: not JSON, so not a journey's input
   }
-  return record.stateMachineArn.slice(record.stateMachineArn.lastIndexOf(':') + 1);
+  return LAUNCHER_LABEL;
 }
 
 /** Executions grouped by journey (sorted by journey id). */
 export function statusByJourney(records: readonly ExecutionRecord[]): JourneyStatus[] {
-  const byJourney = new Map<string, { byStatus: Partial<Record<ExecutionStatus, number>>; runningByState: Record<string, number> }>();
+  const byJourney = new Map<string, { byStatus: Partial<Record<ExecutionStatus, number>>; runningByState: Record<string, number>; failed: FailedExecution[] }>();
   for (const record of records) {
     const journey = journeyOfExecution(record);
-    const entry = byJourney.get(journey) ?? { byStatus: {}, runningByState: {} };
+    const entry = byJourney.get(journey) ?? { byStatus: {}, runningByState: {}, failed: [] };
     entry.byStatus[record.status] = (entry.byStatus[record.status] ?? 0) + 1;
     if (record.status === 'RUNNING') {
-      const state = record.currentState ?? '(unknown)';
+      // The process running it knows its state; the data folder keeps the Wait it carries on from.
+      const state = record.currentState ?? record.checkpoint?.state ?? FIRST_STATE_LABEL;
       entry.runningByState[state] = (entry.runningByState[state] ?? 0) + 1;
+    }
+    if (record.status === 'FAILED') {
+      entry.failed.push({ execution: record.name, error: record.error ?? 'no error recorded', ...(record.stopDate === undefined ? {} : { at: record.stopDate }) });
     }
     byJourney.set(journey, entry);
   }
-  return [...byJourney.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([journey, entry]) => ({ journey, ...entry }));
+  return [...byJourney.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([journey, entry]) => ({ journey, ...entry, failed: entry.failed.sort((a, b) => (b.at ?? '').localeCompare(a.at ?? '')) }));
 }
 
 /** `overture status` as text. */
@@ -52,9 +83,14 @@ export function formatStatus(statuses: readonly JourneyStatus[], now: string): s
   const width = Math.max(...statuses.map((status) => status.journey.length), 'journey'.length);
   const lines = [`Executions at virtual time ${now}`, '', `${'journey'.padEnd(width)}  ${columns.map((c) => c.padStart(9)).join('  ')}`];
   for (const status of statuses) {
+    const indent = `${''.padEnd(width)}    `;
     lines.push(`${status.journey.padEnd(width)}  ${columns.map((c) => String(status.byStatus[c] ?? 0).padStart(9)).join('  ')}`);
     const states = Object.entries(status.runningByState).sort(([a], [b]) => (a < b ? -1 : 1));
-    for (const [state, count] of states) lines.push(`${''.padEnd(width)}    ${count} in ${state}`);
+    for (const [state, count] of states) lines.push(`${indent}${count} in ${state}`);
+    // An answer from a stack of an earlier version may lack the list.
+    const failed = status.failed ?? [];
+    for (const run of failed.slice(0, FAILED_SHOWN)) lines.push(`${indent}failed: ${run.execution} (${run.error})`);
+    if (failed.length > FAILED_SHOWN) lines.push(`${indent}failed: ${failed.length - FAILED_SHOWN} more (--json lists them all)`);
   }
   return `${lines.join('\n')}\n`;
 }

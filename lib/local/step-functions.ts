@@ -38,6 +38,11 @@ export type Checkpoint = z.infer<typeof CheckpointSchema>;
 export const ExecutionRecordSchema = z.object({
   name: z.string().min(1),
   stateMachineArn: z.string().min(1),
+  /**
+   * The journey its state machine runs; absent for a state machine that runs none (the audience
+   * launcher), and in records written before it was kept.
+   */
+  journey: z.string().min(1).optional(),
   input: z.string(),
   status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED']),
   startDate: z.string(),
@@ -200,6 +205,7 @@ export class LocalStepFunctions {
     const record: ExecutionRecord = {
       name: request.name,
       stateMachineArn: machine.arn,
+      ...(machine.journey === undefined ? {} : { journey: machine.journey }),
       input,
       status: 'RUNNING',
       startDate: this.options.now().toISOString(),
