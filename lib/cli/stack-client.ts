@@ -12,8 +12,8 @@ export function findRunningStack(dataDir: string): Promise<StackNote | undefined
   return runningStack(dataDir);
 }
 
-/** Calls a control route of a running stack; a 4xx answer is a bad input (exit 2). */
-export async function callStack(note: StackNote, method: 'GET' | 'POST', route: string, body?: unknown): Promise<unknown> {
+/** Sends a request to a control route; an error answer ends the command (a 4xx is a bad input, exit 2). */
+async function requestStack(note: StackNote, method: 'GET' | 'POST', route: string, body?: unknown): Promise<Response> {
   let response: Response;
   try {
     response = await fetch(`${note.api}${CONTROL_PREFIX}${route}`, {
@@ -24,8 +24,37 @@ export async function callStack(note: StackNote, method: 'GET' | 'POST', route: 
   } catch (error) {
     throw new CliExit(EXIT_FAILURE, `the local stack at ${note.api} did not answer`, { cause: error });
   }
+  if (response.ok) return response;
   const answer: unknown = await response.json().catch(() => ({}));
-  if (response.ok) return answer;
   const message = typeof answer === 'object' && answer !== null && 'message' in answer ? String(answer.message) : `HTTP ${response.status}`;
   throw new CliExit(response.status >= 400 && response.status < 500 ? EXIT_BAD_INPUT : EXIT_FAILURE, message);
+}
+
+/** Calls a control route of a running stack; a 4xx answer is a bad input (exit 2). */
+export async function callStack(note: StackNote, method: 'GET' | 'POST', route: string, body?: unknown): Promise<unknown> {
+  const response = await requestStack(note, method, route, body);
+  return (await response.json().catch(() => ({}))) as unknown;
+}
+
+/**
+ * Calls a control route that answers JSON lines (a launch), handing each line to `onLine` as it
+ * arrives; a 4xx answer is a bad input (exit 2).
+ */
+export async function streamStack(note: StackNote, route: string, body: unknown, onLine: (line: unknown) => void): Promise<void> {
+  const response = await requestStack(note, 'POST', route, body);
+  if (response.body === null) return;
+  const decoder = new TextDecoder();
+  let pending = '';
+  try {
+    for await (const chunk of response.body) {
+      pending += decoder.decode(chunk, { stream: true });
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) if (line.trim() !== '') onLine(JSON.parse(line));
+    }
+  } catch (error) {
+    if (error instanceof CliExit) throw error;
+    throw new CliExit(EXIT_FAILURE, `the local stack at ${note.api} broke off its answer`, { cause: error });
+  }
+  if (pending.trim() !== '') onLine(JSON.parse(pending));
 }

@@ -5,17 +5,19 @@
  * (executions they start are recorded and carry on the next time the stack runs), and `status`
  * and `why` read the folder directly.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
 import { localDynamoDBClientFor } from '../local/clients';
 import { parseCustomerEvent, routedEventNames, type EventIssue } from '../ingest/customer-event';
-import { parseAudienceCsv } from '../local/audience-csv';
+import { defaultLaunchId, parseAudienceCsv } from '../local/audience-csv';
 import { customerHistory, type HistoryEntry } from '../local/customer-history';
 import { startDynamoDBEmulator } from '../local/emulators';
 import { DATA_FILES } from '../local/data-files';
+import { LaunchAnswerLineSchema, type LaunchProgress, type LaunchReport } from '../local/launcher';
 import type { LocalRuntime } from '../local/runtime';
+import type { StackNote } from '../local/stack-note';
 import { formatHistory, formatStatus, statusByJourney, type JourneyStatus } from '../local/stack-views';
 import { readExecutionRegistry } from '../local/step-functions';
 import { CustomerIdSchema } from '../customer/model';
@@ -24,7 +26,8 @@ import { PortInUseError } from '../runtime/local-http-server';
 import { journeys } from '../../workflows';
 import type { LocalStack, LocalStackOptions } from '../local/stack';
 import { badInput, CliExit, EXIT_FAILURE, writeJson, type CliIO } from './io';
-import { callStack, findRunningStack } from './stack-client';
+import { counted, formatLaunchReport, launchProgressReporter } from './launch-report';
+import { callStack, findRunningStack, streamStack } from './stack-client';
 
 /** Options every stack command takes. */
 export interface StackCommandOptions {
@@ -282,11 +285,15 @@ export async function sendEventCommand(io: CliIO, name: string, options: SendEve
 /** Options of `overture launch`. */
 export interface LaunchOptions extends StackCommandOptions {
   readonly audience: string;
-  /** The launch id (execution name of the launcher). @default from the journey and the file's content */
+  /** The launch id (execution name of the launcher). @default from the journey and the audience's ids, sorted (see defaultLaunchId) */
   readonly id?: string;
 }
 
-/** `overture launch JOURNEY --audience FILE.csv`. @throws CliExit(2) for a bad file or journey */
+/**
+ * `overture launch JOURNEY --audience FILE.csv`: launches the audience, waits for the launch to
+ * end (progress on stderr) and reports who entered, who was kept out and which ids have no
+ * profile. @throws CliExit(2) for a bad file or journey, CliExit(1) when the launch failed
+ */
 export async function launchCommand(io: CliIO, journey: string, options: LaunchOptions): Promise<void> {
   if (journeys[journey] === undefined) {
     throw badInput(`unknown journey "${journey}"; the catalog has ${Object.keys(journeys).sort().join(', ')}`);
@@ -297,6 +304,9 @@ export async function launchCommand(io: CliIO, journey: string, options: LaunchO
   } catch (error) {
     throw badInput(`${options.audience}: cannot read the audience file (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
   }
+  if (csv.replace(/^\uFEFF/, '').trim() === '') {
+    throw badInput(`${options.audience}: the audience file is empty, nothing was launched; it needs a header row naming a customerId column, then one customer id a row`);
+  }
   const audience = parseAudienceCsv(csv);
   if (audience.issues.length > 0) {
     throw badInput(
@@ -304,15 +314,33 @@ export async function launchCommand(io: CliIO, journey: string, options: LaunchO
     );
   }
   if (audience.rows.length === 0) throw badInput(`${options.audience}: the audience file has no customers`);
-  const launchId = options.id ?? `launch-${journey}-${createHash('sha256').update(csv).digest('hex').slice(0, 12)}`;
+  const launchId = options.id ?? defaultLaunchId(journey, audience);
   const dataDir = dataDirOf(options);
   const running = await findRunningStack(dataDir);
-  io.stderr(`launch: ${audience.rows.length} customers into ${journey} as ${launchId}\n`);
-  const result = running
-    ? await callStack(running, 'POST', '/launches', { journey, csv, launchId })
-    : await withRuntime(dataDir, { cdkOut: options.cdkOut }, async (runtime) => ({ launch: launchId, outcome: await runtime.launchAudience(journey, csv, launchId), customers: audience.rows.length }));
-  if (options.json) writeJson(io, result);
-  else io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+  io.stderr(`launch: ${journey} to ${counted(audience.rows.length, 'customer')} as ${launchId}\n`);
+  const onProgress = launchProgressReporter(io.stderr);
+  const report = running
+    ? await launchOnStack(running, { journey, csv, launchId }, onProgress)
+    : await withRuntime(dataDir, { cdkOut: options.cdkOut }, (runtime) => runtime.launchAudience(journey, csv, launchId, onProgress));
+  if (options.json) writeJson(io, report);
+  else io.stdout(formatLaunchReport(report));
+}
+
+/** A launch through a running stack's control route: progress as it comes, then the report. */
+async function launchOnStack(
+  running: StackNote,
+  request: { journey: string; csv: string; launchId: string },
+  onProgress: (progress: LaunchProgress) => void,
+): Promise<LaunchReport> {
+  let report: LaunchReport | undefined;
+  await streamStack(running, '/launches', request, (line) => {
+    const answer = LaunchAnswerLineSchema.parse(line);
+    if ('progress' in answer) onProgress(answer.progress);
+    else if ('report' in answer) report = answer.report;
+    else throw new CliExit(EXIT_FAILURE, `the launch failed on the stack at ${running.api}: ${answer.error}`);
+  });
+  if (report === undefined) throw new CliExit(EXIT_FAILURE, `the stack at ${running.api} ended its answer before the launch ended; see overture status`);
+  return report;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -106,7 +106,7 @@ export class AudienceLauncher extends Construct {
       logRetention: props.logRetention,
       timeout: Duration.minutes(2),
     });
-    this.launchFunction.bindCustomerTable(props.data, TABLE_ACCESS.putOnly);
+    this.launchFunction.bindCustomerTable(props.data, TABLE_ACCESS.launch);
     props.journeys.bindStarter(this.launchFunction);
 
     const startBatch = new LambdaInvoke(this, 'StartBatch', {
@@ -136,8 +136,8 @@ export class AudienceLauncher extends Construct {
       // Each child runs one short Lambda: Express children cost less; no failure is tolerated
       // (the default), so a batch that keeps failing fails the launch and alarms.
       mapExecutionType: StateMachineType.EXPRESS,
-      // The batches' counts would outgrow the 256 KiB state limit on large audiences; the
-      // worker reports them as metrics instead.
+      // The batches' results (counts, ids without a profile) would outgrow the 256 KiB state
+      // limit on large audiences; the worker reports them as metrics and logs instead.
       resultPath: JsonPath.DISCARD,
     });
     startJourneys.itemProcessor(startBatch);

@@ -22,6 +22,8 @@ export const TABLE_ACCESS = {
   readWrite: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
   /** Writes records conditionally, reading nothing (entry records, suppressions and consents from feedback). */
   putOnly: ['dynamodb:PutItem'],
+  /** Reads whether each customer of an audience has a profile, and claims entries (the launch worker). */
+  launch: ['dynamodb:GetItem', 'dynamodb:PutItem'],
   /**
    * Stores a wait's task token, reads the customer's `lastEvent.<event>` mark, and removes the
    * token when it resumed the execution itself (the waitForEvent function).

@@ -6,6 +6,11 @@
  * entry key is the launch id — the launcher execution's name — so relaunching the same launch
  * starts nothing twice.
  *
+ * A customer without a profile is skipped before anything is claimed: its execution could only
+ * fail (the journey's first step reads the profile), and the entry claim written for it would
+ * keep it out of a journey that never enters twice after it has a profile. The batch reports
+ * such ids so the marketer can fix the audience; ids are not personal data here.
+ *
  * An audience file names customers by id:
  *
  * ```csv
@@ -14,9 +19,12 @@
  * c-002
  * ```
  */
+import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
 import { CustomerIdSchema, InstantSchema } from '../customer/model';
 import { JourneyIdSchema } from '../journeys/identifiers';
+import { itemKeys } from '../store/item-keys';
+import { PARTITION_KEY, SORT_KEY } from '../store/table-design';
 import type { JourneyRoute } from './journey-routes';
 import { startJourney, type JourneyStartPorts } from './start-journey';
 
@@ -37,11 +45,16 @@ export type LaunchBatch = z.infer<typeof LaunchBatchSchema>;
 /** One audience row, as the ItemSelector passes it. */
 export const AudienceRowSchema = z.object({ customerId: CustomerIdSchema });
 
-/** Counts of one batch (the Map's result; ids stay out of it). */
+/** What one batch did (the Map's result for the batch). */
 export interface LaunchBatchResult {
+  /** Customers who entered the journey. */
   readonly started: number;
+  /** Customers this launch had started before (a redriven batch or a repeated launch). */
   readonly alreadyStarted: number;
+  /** Customers the journey's re-entry rule keeps out. */
   readonly notEligible: number;
+  /** Ids without a profile, in batch order: skipped, nothing claimed or started for them. */
+  readonly unknownCustomers: readonly string[];
   /** Rows without a valid customer id; logged by row index, never by content. */
   readonly invalidRows: readonly number[];
 }
@@ -64,7 +77,27 @@ export function routeOf(routes: readonly JourneyRoute[], journey: string): Journ
   return route;
 }
 
-/** Starts the journey for every row of the batch, one after another (see launch-sizing.ts). */
+/**
+ * Whether the customer has a profile. A strongly consistent read, so a profile written just
+ * before the launch counts; only the key is read back.
+ */
+async function hasProfile(client: DynamoDBClient, tableName: string, customerId: string): Promise<boolean> {
+  const { Item } = await client.send(
+    new GetItemCommand({
+      TableName: tableName,
+      Key: { [PARTITION_KEY]: { S: itemKeys.partition(customerId) }, [SORT_KEY]: { S: itemKeys.profile() } },
+      ConsistentRead: true,
+      ProjectionExpression: '#pk',
+      ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+    }),
+  );
+  return Item !== undefined;
+}
+
+/**
+ * Starts the journey for every row of the batch that names a customer with a profile, one after
+ * another (see launch-sizing.ts).
+ */
 export async function launchBatch(
   ports: JourneyStartPorts & { readonly routes: readonly JourneyRoute[] },
   batch: LaunchBatch,
@@ -73,10 +106,15 @@ export async function launchBatch(
   const route = routeOf(ports.routes, journey);
   const counts = { started: 0, already_started: 0, not_eligible: 0 };
   const invalidRows: number[] = [];
+  const unknownCustomers: string[] = [];
   for (const [index, item] of batch.Items.entries()) {
     const row = AudienceRowSchema.safeParse(item);
     if (!row.success) {
       invalidRows.push(index);
+      continue;
+    }
+    if (!(await hasProfile(ports.dynamodb, ports.tableName, row.data.customerId))) {
+      unknownCustomers.push(row.data.customerId);
       continue;
     }
     const { outcome } = await startJourney(ports, {
@@ -87,5 +125,11 @@ export async function launchBatch(
     });
     counts[outcome] += 1;
   }
-  return { started: counts.started, alreadyStarted: counts.already_started, notEligible: counts.not_eligible, invalidRows };
+  return {
+    started: counts.started,
+    alreadyStarted: counts.already_started,
+    notEligible: counts.not_eligible,
+    unknownCustomers,
+    invalidRows,
+  };
 }

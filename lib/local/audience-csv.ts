@@ -12,6 +12,7 @@
  * Fields may be quoted with `"` (a quote inside is doubled). Problems name the line (the header
  * is line 1) and the column, never a value beyond what is needed to find it.
  */
+import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { CustomerIdSchema } from '../customer/model';
 
@@ -71,6 +72,10 @@ export function parseAudienceCsv(text: string): ParsedAudience {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   while (lines.length > 0 && lines[lines.length - 1]?.trim() === '') lines.pop();
   const issues: AudienceIssue[] = [];
+  if (lines.length === 0) {
+    issues.push({ line: 1, column: 'customerId', message: 'the file is empty; it needs a header row naming a customerId column, then one customer id a row' });
+    return { rows: [], issues };
+  }
   const header = fieldsOf(lines[0] ?? '') ?? [];
   if (!header.includes('customerId')) {
     issues.push({ line: 1, column: 'customerId', message: 'the header row must name a customerId column' });
@@ -117,4 +122,16 @@ export function parseAudienceCsv(text: string): ParsedAudience {
     rows.push(row);
   });
   return { rows, issues };
+}
+
+/**
+ * The default launch id of an audience: `launch-<journey>-<digest>`, the digest taken over the
+ * audience's customer ids, sorted. It depends on who is in the audience, not on how the file was
+ * saved: line endings, a byte-order mark, quoting, spaces around fields, blank lines at the end,
+ * the order of the rows and other columns do not change it. So the same audience launched twice
+ * is one launch, and starts nothing twice.
+ */
+export function defaultLaunchId(journey: string, audience: ParsedAudience): string {
+  const ids = audience.rows.flatMap((row) => (row.customerId === undefined ? [] : [row.customerId])).sort();
+  return `launch-${journey}-${createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 12)}`;
 }

@@ -8,9 +8,14 @@
  * |-----------------------------------------|---------------------------------------------------|
  * | `GET /_overture/health`                 | `{ pid, now }` (virtual time)                      |
  * | `POST /_overture/events`                | ingests one customer event (EventBridge shape)     |
- * | `POST /_overture/launches`              | `{ journey, csv, launchId }`: launches an audience |
+ * | `POST /_overture/launches`              | `{ journey, csv, launchId }`: launches an audience; JSON lines, see below |
  * | `GET /_overture/status`                 | executions by journey and status                   |
  * | `GET /_overture/customers/{id}/history` | the customer's decisions and sends                 |
+ *
+ * A launch can take minutes, so its answer is JSON lines (`application/x-ndjson`), sent as they
+ * come: `{ "progress": { processed, total } }` after each batch, then `{ "report": … }` (see
+ * LaunchAnswerLineSchema) or, when the launch failed, `{ "error": message }`. A request refused before
+ * the launch starts gets a plain JSON error, as every route does.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import * as z from 'zod';
@@ -18,6 +23,7 @@ import { CustomerIdSchema } from '../customer/model';
 import { parseCustomerEvent } from '../ingest/customer-event';
 import { parseAudienceCsv } from './audience-csv';
 import { customerHistory } from './customer-history';
+import type { LaunchAnswerLine } from './launcher';
 import type { LocalRuntime } from './runtime';
 import { statusByJourney } from './stack-views';
 
@@ -53,6 +59,11 @@ async function jsonBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/** An answer sent as JSON lines while `produce` runs: it emits each line as it comes. */
+class JsonLines {
+  constructor(readonly produce: (emit: (line: LaunchAnswerLine) => void) => Promise<void>) {}
+}
+
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) }).end(text);
@@ -75,7 +86,14 @@ async function control(runtime: LocalRuntime, req: IncomingMessage, url: URL): P
     if (!runtime.routes.some((journeyRoute) => journeyRoute.journey === request.data.journey)) {
       throw new HttpProblem(404, `journey "${request.data.journey}" does not run on this stack`);
     }
-    return { launch: request.data.launchId, outcome: await runtime.launchAudience(request.data.journey, request.data.csv, request.data.launchId), customers: audience.rows.length };
+    const { journey, csv, launchId } = request.data;
+    return new JsonLines(async (emit) => {
+      try {
+        emit({ report: await runtime.launchAudience(journey, csv, launchId, (progress) => emit({ progress })) });
+      } catch (error) {
+        emit({ error: error instanceof Error ? `${error.name}: ${error.message}` : 'the launch failed' });
+      }
+    });
   }
   if (route === 'GET /status') return { now: runtime.now().toISOString(), journeys: statusByJourney(runtime.stepFunctions.listExecutions()) };
   const history = /^GET \/customers\/([^/]+)\/history$/.exec(route);
@@ -97,7 +115,12 @@ export function controlRequestListener(runtime: LocalRuntime, fallback?: Request
       return;
     }
     control(runtime, req, url)
-      .then((body) => send(res, 200, body))
+      .then(async (body) => {
+        if (!(body instanceof JsonLines)) return send(res, 200, body);
+        res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
+        await body.produce((line) => res.write(`${JSON.stringify(line)}\n`));
+        res.end();
+      })
       .catch((error: unknown) => {
         if (error instanceof HttpProblem) send(res, error.status, { message: error.message });
         else send(res, 500, { message: error instanceof Error ? `${error.name}: ${error.message}` : 'internal error' });

@@ -13,9 +13,9 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import * as z from 'zod';
 import { LocalSmsOutbox, PROVIDER_CLIENT_CONFIG, SesEmailSender, SqsDirectMailSender } from '../channels';
@@ -26,9 +26,7 @@ import { scanForInactivity, type InactivityLaunch } from '../ingest/inactivity-s
 import { ingestCustomerEvent, type IngestOutcome, type IngestPorts } from '../ingest/ingest-event';
 import { journeyEffectsPorts } from '../ingest/journey-records';
 import { routesOf, type JourneyRoute } from '../ingest/journey-routes';
-import { launchBatch, type LaunchBatchResult } from '../ingest/launch-batch';
 import { LAUNCH_BATCH_SIZE } from '../ingest/launch-sizing';
-import type { JsonValue } from '../journeys/asl';
 import type { Journey } from '../journeys/format';
 import type { SendStepPayload } from '../journeys/send-contract';
 import { bindJourneyTasks, localExecutionContext } from '../journeys/local-bindings';
@@ -36,14 +34,14 @@ import { CustomerStore } from '../store/customer-store';
 import { loadTemplateCatalog } from '../templates/catalog';
 import type { LinkConfig } from '../unsubscribe';
 import { CATALOG } from '../../workflows';
-import { parseAudienceCsv } from './audience-csv';
 import { ignoreServerClock, LOCAL_CLIENT_CONFIG, localDynamoDBClientFor, retryAtOnce } from './clients';
 import { DATA_FILES, endLastLine, writeDataFile } from './data-files';
 import { localLinkSecret } from './link-secret';
 import { startDynamoDBEmulator, startSesEmulator, startSqsS3Emulator, type RunningEmulator, type SesEmulator } from './emulators';
+import { LauncherInputSchema, LaunchRun, runLauncher, type LaunchProgress, type LaunchReport } from './launcher';
 import { resolveEnvironment, type LocalValue } from './local-values';
 import { Scheduler, type AgendaItem } from './scheduler';
-import { interpretedRunner, LocalStepFunctions, localStateMachineArn, type RunningExecution } from './step-functions';
+import { interpretedRunner, LocalStepFunctions, localStateMachineArn, StepFunctionsApiError, type ExecutionRecord } from './step-functions';
 import { startStepFunctionsServer, type StepFunctionsServer } from './step-functions-server';
 import { journeyTaskHandlers, type TaskCounters } from './task-handlers';
 import { functionLogicalIdOf, localResources, synthesizeLocalApp, type LocalResources } from './template';
@@ -64,9 +62,7 @@ const LOCAL_SEND_SETTINGS = {
   LINK_SECRET_ID: 'local',
 } as const;
 
-
-/** The launcher's input: the journey and the audience CSV's key in the audience bucket. */
-export const LauncherInputSchema = z.object({ journey: z.string().min(1), audienceKey: z.string().min(1) });
+export { LauncherInputSchema };
 
 /** Options of {@link LocalRuntime.start}. */
 export interface LocalRuntimeOptions {
@@ -134,6 +130,8 @@ export class LocalRuntime {
     readonly tableName: string,
     readonly routes: readonly JourneyRoute[],
     readonly launcherArn: string,
+    /** Launcher executions running in this process, by launch id. */
+    private readonly launchRuns: ReadonlyMap<string, LaunchRun>,
     readonly audienceBucket: string,
     readonly directMailQueueUrl: string,
     readonly smsOutbox: LocalSmsOutbox,
@@ -277,11 +275,18 @@ export class LocalRuntime {
       // The audience launcher of the template: its Distributed Map is run here (the interpreter has none).
       const launcherArn = localStateMachineArn(templateLauncher?.logicalId ?? 'AudienceLauncher');
       const batchSize = templateLauncher?.batchSize ?? LAUNCH_BATCH_SIZE;
+      const launchRuns = new Map<string, LaunchRun>();
       stepFunctions.addStateMachine({
         arn: launcherArn,
         definition: { Comment: 'audience launcher (Distributed Map run by the local runtime)', QueryLanguage: 'JSONPath', StartAt: 'launch', States: {} },
-        runner: (execution) =>
-          runLauncher(execution, { s3, audienceBucket, batchSize, itemColumns: templateLauncher?.itemColumns, work, ports: { dynamodb, sfn, tableName, routes } }),
+        runner: (execution) => {
+          const context = { s3, audienceBucket, batchSize, itemColumns: templateLauncher?.itemColumns, work, ports: { dynamodb, sfn, tableName, routes } };
+          const run: LaunchRun = new LaunchRun(
+            runLauncher(execution, context, (progress) => run.progressed(progress)).finally(() => launchRuns.delete(execution.name)),
+          );
+          launchRuns.set(execution.name, run);
+          return run.totals;
+        },
       });
 
       const endpoints: RuntimeEndpoints = {
@@ -302,6 +307,7 @@ export class LocalRuntime {
         tableName,
         routes,
         launcherArn,
+        launchRuns,
         audienceBucket,
         sendEnvironment.DIRECT_MAIL_QUEUE_URL,
         smsOutbox,
@@ -345,21 +351,49 @@ export class LocalRuntime {
   }
 
   /**
-   * Launches `journey` for an audience CSV (already validated): the file goes to the audience
-   * bucket and the launcher starts, named `launchId`, so the same launch starts nothing twice.
+   * Launches `journey` for an audience CSV (already validated) and resolves when the launch has
+   * ended, with what it did. The file goes to the audience bucket and the launcher starts, named
+   * `launchId`; a launch id used before starts nothing and answers how that launch went.
+   * `onProgress` hears each batch that ends. Rejects when the launch fails.
    */
-  async launchAudience(journey: string, csv: string, launchId: string): Promise<'started' | 'already_started'> {
+  async launchAudience(journey: string, csv: string, launchId: string, onProgress?: (progress: LaunchProgress) => void): Promise<LaunchReport> {
+    const earlier = this.earlierLaunch(launchId);
+    if (earlier !== undefined) return earlier;
     const audienceKey = `launches/${journey}/${launchId}.csv`;
     await this.clients.s3.send(new PutObjectCommand({ Bucket: this.audienceBucket, Key: audienceKey, Body: csv, ContentType: 'text/csv' }));
+    let launchedAt: string;
     try {
-      await this.clients.sfn.send(
-        new StartExecutionCommand({ stateMachineArn: this.launcherArn, name: launchId, input: JSON.stringify({ journey, audienceKey }) }),
-      );
-      return 'started';
+      // The local service itself rather than its endpoint: the start runs the launcher's runner at
+      // once, so its progress can be followed from the first batch.
+      launchedAt = this.stepFunctions.startExecution({ stateMachineArn: this.launcherArn, name: launchId, input: JSON.stringify({ journey, audienceKey }) }).startDate;
     } catch (error) {
-      if (error instanceof Error && error.name === 'ExecutionAlreadyExists') return 'already_started';
+      const raced = error instanceof StepFunctionsApiError && error.code === 'ExecutionAlreadyExists' ? this.earlierLaunch(launchId) : undefined;
+      if (raced !== undefined) return raced;
       throw error;
     }
+    const run = this.launchRuns.get(launchId);
+    if (run === undefined) throw new Error(`launcher execution ${launchId} started but does not run in this process`);
+    if (onProgress !== undefined) run.onProgress(onProgress);
+    return { outcome: 'launched', launch: launchId, journey, launchedAt, ...(await run.totals) };
+  }
+
+  /** The earlier launcher execution named `launchId`, as an `already_launched` report, if any. */
+  private earlierLaunch(launchId: string): LaunchReport | undefined {
+    let record: ExecutionRecord;
+    try {
+      record = this.stepFunctions.describeExecution(launchId);
+    } catch (error) {
+      if (error instanceof StepFunctionsApiError && error.code === 'ExecutionDoesNotExist') return undefined;
+      throw error;
+    }
+    if (record.stateMachineArn !== this.launcherArn) return undefined;
+    let journey = 'unknown';
+    try {
+      journey = LauncherInputSchema.parse(JSON.parse(record.input)).journey;
+    } catch {
+      // An input the launcher refused (it failed at once): there is no journey to name.
+    }
+    return { outcome: 'already_launched', launch: launchId, journey, launchedAt: record.startDate, status: record.status };
   }
 
   /** Adds work to the scheduler's agenda. */
@@ -541,55 +575,4 @@ async function readSavedClock(file: string): Promise<Date | undefined> {
   } catch {
     return undefined;
   }
-}
-
-/**
- * The launcher's Distributed Map, run by the runtime: read the audience CSV, batch its rows as
- * the ItemBatcher would, and hand each batch to the launch worker's code, one after another.
- */
-async function runLauncher(
-  execution: RunningExecution,
-  context: {
-    s3: S3Client;
-    audienceBucket: string;
-    batchSize: number;
-    /** The ItemSelector's projection of a row (field → column); absent: whole rows. */
-    itemColumns?: Readonly<Record<string, string>>;
-    work: WorkQueue;
-    ports: { dynamodb: DynamoDBClient; sfn: SFNClient; tableName: string; routes: readonly JourneyRoute[] };
-  },
-): Promise<JsonValue> {
-  const input = LauncherInputSchema.parse(execution.input);
-  // One work item for the whole launch, alone, so the clock does not move while the audience is
-  // read and no customer's own work interleaves with the entries it claims.
-  return context.work.runAlone(`launch:${execution.name}`, async () => {
-    execution.enteredState('read-audience');
-    const object = await context.s3.send(new GetObjectCommand({ Bucket: context.audienceBucket, Key: input.audienceKey }));
-    const audience = parseAudienceCsv((await object.Body?.transformToString('utf8')) ?? '');
-    const columns = context.itemColumns;
-    const items = columns === undefined ? audience.rows : audience.rows.map((row) => selectColumns(row, columns));
-    const totals = { started: 0, alreadyStarted: 0, notEligible: 0, invalidRows: 0 };
-    execution.enteredState('launch-batches');
-    for (let first = 0; first < items.length; first += context.batchSize) {
-      const result: LaunchBatchResult = await launchBatch(context.ports, {
-        BatchInput: { journey: input.journey, launchId: execution.name, launchedAt: execution.startDate },
-        Items: items.slice(first, first + context.batchSize),
-      });
-      totals.started += result.started;
-      totals.alreadyStarted += result.alreadyStarted;
-      totals.notEligible += result.notEligible;
-      totals.invalidRows += result.invalidRows.length;
-    }
-    return totals;
-  });
-}
-
-/** A row as the Map's ItemSelector hands it on: only the selected columns, under their field names. */
-function selectColumns(row: Readonly<Record<string, string>>, columns: Readonly<Record<string, string>>): Record<string, string> {
-  const item: Record<string, string> = {};
-  for (const [field, column] of Object.entries(columns)) {
-    const value = row[column];
-    if (value !== undefined) item[field] = value;
-  }
-  return item;
 }

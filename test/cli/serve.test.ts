@@ -3,10 +3,11 @@
  * talking to it while it runs, and Ctrl-C (SIGINT) closing it with nothing lost.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod';
 import { DATA_FILES } from '../../lib/local/data-files';
+import { LaunchReportSchema } from '../../lib/local/launcher';
 import { temporaryDataDir, testOutdir } from '../local/support';
 import { overture } from '../support/cli';
 
@@ -44,6 +45,13 @@ function startServe(): Promise<{ child: ChildProcessWithoutNullStreams; urls: z.
     });
     child.once('exit', (code) => reject(new Error(`overture serve exited with ${String(code)} before printing its URLs: ${stderr}`)));
   });
+}
+
+/** An audience file of these ids, beside the data folder. */
+function audienceFile(name: string, ids: readonly string[]): string {
+  const target = `${data}-${name}`;
+  writeFileSync(target, `customerId\n${ids.join('\n')}\n`);
+  return target;
 }
 
 function exitOf(child: ChildProcessWithoutNullStreams): Promise<number | null> {
@@ -126,6 +134,35 @@ describe('overture serve', () => {
     expect(status.status).toBe(0);
     expect(status.stdout).toContain('welcome');
     await expect(waitForMailTo('c-serve-1@example.com')).resolves.toBe(true);
+  });
+
+  it('launches through the running stack, waits for the launch to end and reports who entered, who was kept out and who is unknown', async () => {
+    // Prepare: c-serve-1 is in welcome (the test before); c-serve-ghost has no profile.
+    const audience = audienceFile('served.csv', ['c-serve-1', 'c-serve-ghost']);
+
+    // Act
+    const result = await overture('launch', 'welcome', '--audience', audience, '--data', data);
+
+    // Assess
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(
+      /^Launched welcome to 2 customers as launch-welcome-[0-9a-f]{12}: 0 entered, 1 already in or not eligible \(re-entry rule\), 1 unknown \(no profile\): c-serve-ghost\n/,
+    );
+  });
+
+  it('shows a large launch\'s progress on stderr and answers with one JSON object', async () => {
+    // Prepare: three batches of the launcher's 100.
+    const ids = Array.from({ length: 250 }, (_, index) => `c-large-${index}`);
+    const audience = audienceFile('large.csv', ids);
+
+    // Act
+    const result = await overture('launch', 'loyalty', '--audience', audience, '--data', data, '--json');
+
+    // Assess
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain('launch: 100 of 250 customers done…\n');
+    expect(result.stderr).toContain('launch: 200 of 250 customers done…\n');
+    expect(LaunchReportSchema.parse(JSON.parse(result.stdout))).toMatchObject({ outcome: 'launched', customers: 250, started: 0, unknown: 250, unknownCustomers: ids });
   });
 
   it('stops on Ctrl-C with status 0, keeping the data for the next start', async () => {

@@ -1,6 +1,8 @@
 import { launchBatch, UnknownJourneyError, type LaunchBatch } from '../../lib/ingest/launch-batch';
 import { routesOf } from '../../lib/ingest/journey-routes';
+import { CustomerStore } from '../../lib/store/customer-store';
 import { CATALOG } from '../../workflows';
+import { aProfile, partitionSortKeys } from '../store/fixtures';
 import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { fakeStepFunctions } from './fake-step-functions';
 
@@ -18,7 +20,12 @@ afterAll(() => dynamo.stop());
 beforeEach(async () => {
   sfn.reset();
   tableName = await createCustomerTable(dynamo.client, 'launch');
+  for (const customerId of ['c-001', 'c-002']) await givenProfile(customerId);
 });
+
+async function givenProfile(customerId: string): Promise<void> {
+  await new CustomerStore({ client: dynamo.client, tableName }).putProfile(aProfile(customerId));
+}
 
 function batch(journey: string, items: Record<string, unknown>[], launchId = 'spring-2026'): LaunchBatch {
   return { BatchInput: { journey, launchId, launchedAt: '2026-03-02T09:00:00Z' }, Items: items };
@@ -32,7 +39,7 @@ describe('launchBatch', () => {
     const result = await launchBatch(ports(), batch('loyalty', [{ customerId: 'c-001' }, { customerId: 'c-002' }]));
 
     // Assess
-    expect(result).toEqual({ started: 2, alreadyStarted: 0, notEligible: 0, invalidRows: [] });
+    expect(result).toEqual({ started: 2, alreadyStarted: 0, notEligible: 0, unknownCustomers: [], invalidRows: [] });
     expect(sfn.started).toEqual([
       { stateMachineArn: arnOf('loyalty'), name: 'loyalty-c-001-spring-2026', input: '{"customerId":"c-001","journey":"loyalty","entryKey":"spring-2026"}' },
       { stateMachineArn: arnOf('loyalty'), name: 'loyalty-c-002-spring-2026', input: '{"customerId":"c-002","journey":"loyalty","entryKey":"spring-2026"}' },
@@ -47,7 +54,7 @@ describe('launchBatch', () => {
     const again = await launchBatch(ports(), batch('loyalty', [{ customerId: 'c-001' }]));
 
     // Assess
-    expect(again).toEqual({ started: 0, alreadyStarted: 1, notEligible: 0, invalidRows: [] });
+    expect(again).toEqual({ started: 0, alreadyStarted: 1, notEligible: 0, unknownCustomers: [], invalidRows: [] });
     expect(sfn.started).toHaveLength(1);
   });
 
@@ -68,7 +75,30 @@ describe('launchBatch', () => {
     const result = await launchBatch(ports(), batch('loyalty', [{ customerId: 'not valid!' }, { customerId: 'c-001' }, {}]));
 
     // Assess
-    expect(result).toEqual({ started: 1, alreadyStarted: 0, notEligible: 0, invalidRows: [0, 2] });
+    expect(result).toEqual({ started: 1, alreadyStarted: 0, notEligible: 0, unknownCustomers: [], invalidRows: [0, 2] });
+  });
+
+  it('skips customers without a profile, naming them, and claims and starts nothing for them', async () => {
+    // Act
+    const result = await launchBatch(ports(), batch('welcome', [{ customerId: 'c-404' }, { customerId: 'c-001' }, { customerId: 'c-405' }]));
+
+    // Assess
+    expect(result).toEqual({ started: 1, alreadyStarted: 0, notEligible: 0, unknownCustomers: ['c-404', 'c-405'], invalidRows: [] });
+    expect(sfn.started.map((start) => start.name)).toEqual(['welcome-c-001-spring-2026']);
+    expect(await partitionSortKeys(dynamo.client, tableName, 'c-404')).toEqual([]);
+  });
+
+  it('lets a customer skipped for want of a profile enter a journey that never re-enters once it has one', async () => {
+    // Prepare
+    await launchBatch(ports(), batch('welcome', [{ customerId: 'c-404' }], 'spring-2026'));
+    await givenProfile('c-404');
+
+    // Act
+    const later = await launchBatch(ports(), batch('welcome', [{ customerId: 'c-404' }], 'spring-2026-again'));
+
+    // Assess
+    expect(later).toMatchObject({ started: 1, unknownCustomers: [] });
+    expect(sfn.started.map((start) => start.name)).toEqual(['welcome-c-404-spring-2026-again']);
   });
 
   it('fails the batch when the journey is not deployed, naming it', async () => {

@@ -3,10 +3,12 @@
  * person runs them when no stack is up: events and launches start the runtime on the folder for
  * the command, status and why read it. Bad input exits with status 2 naming what to fix.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod';
 import { DATA_FILES } from '../../lib/local/data-files';
+import { LaunchReportSchema } from '../../lib/local/launcher';
+import { readExecutionRegistry, type ExecutionRecord } from '../../lib/local/step-functions';
 import { temporaryDataDir, testOutdir } from './support';
 import { overture } from '../support/cli';
 
@@ -58,6 +60,19 @@ describe('overture launch with a bad audience file', () => {
     expect(result.stderr).toContain('nothing was launched');
   });
 
+  it('exits with status 2 for an empty file, saying it is empty', async () => {
+    // Prepare
+    const audience = file('empty.csv', '');
+
+    // Act
+    const result = await overture('launch', 'loyalty', '--audience', audience, '--data', data, '--cdk-out', cdkOut);
+
+    // Assess
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('the audience file is empty, nothing was launched');
+    expect(result.stderr).not.toContain('must name a customerId column');
+  });
+
   it('exits with status 2 for a journey that is not in the catalog', async () => {
     // Prepare
     const audience = file('ok.csv', 'customerId\nc-1\n');
@@ -74,6 +89,26 @@ describe('overture launch with a bad audience file', () => {
 describe('overture send-event, launch, status and why on a stopped stack', () => {
   const at = '2026-03-02T15:00:00Z';
   let sent: Awaited<ReturnType<typeof overture>>;
+
+  /** Gives the customer a profile through an event that enters no journey. */
+  async function givenProfile(customerId: string): Promise<void> {
+    const result = await overture('send-event', 'profile_changed', '--customer', customerId, '--profile', '{"timezone":"UTC"}', '--data', data, '--cdk-out', cdkOut, '--json');
+    expect(JSON.parse(result.stdout)).toMatchObject({ outcome: { journeys: [] } });
+  }
+
+  function launch(journey: string, audience: string, ...more: string[]) {
+    return overture('launch', journey, '--audience', audience, '--data', data, '--cdk-out', cdkOut, ...more);
+  }
+
+  /** The journey executions in the registry (the launcher's own left out), in order of first start. */
+  async function journeyExecutions(): Promise<ExecutionRecord[]> {
+    const records = await readExecutionRegistry(path.join(data, DATA_FILES.executions));
+    return records.filter((record) => !record.stateMachineArn.includes(':stateMachine:AudienceLauncher'));
+  }
+
+  async function executionNames(): Promise<string[]> {
+    return (await journeyExecutions()).map((record) => record.name);
+  }
 
   beforeAll(async () => {
     sent = await overture(
@@ -124,19 +159,87 @@ describe('overture send-event, launch, status and why on a stopped stack', () =>
     expect(result.stdout).toContain(`${new Date(at).toISOString()}  welcome/welcome-email  sent by email, topic marketing  [welcome-c-1-signup-c-1]`);
   });
 
-  it('launches an audience once: the same file again starts nothing', async () => {
+  it('launches an audience once: the same ids saved with CRLF, a BOM, quotes or in another order start nothing again', async () => {
     // Prepare
-    const audience = file('loyal.csv', 'customerId\nc-1\n');
+    await givenProfile('c-loyal-2');
+    const audience = file('loyal.csv', 'customerId\nc-1\nc-loyal-2\n');
+    const savedOtherwise = [
+      file('loyal-crlf.csv', 'customerId\r\nc-1\r\nc-loyal-2\r\n'),
+      file('loyal-bom.csv', '\uFEFFcustomerId\nc-1\nc-loyal-2\n'),
+      file('loyal-quoted.csv', '"customerId"\n"c-1"\n"c-loyal-2"\n'),
+      file('loyal-reordered.csv', 'customerId\nc-loyal-2\nc-1\n'),
+    ];
 
     // Act
-    const first = await overture('launch', 'loyalty', '--audience', audience, '--data', data, '--cdk-out', cdkOut, '--json');
-    const again = await overture('launch', 'loyalty', '--audience', audience, '--data', data, '--cdk-out', cdkOut, '--json');
+    const first = await launch('loyalty', audience, '--json');
+    const again = [];
+    for (const copy of savedOtherwise) again.push(await launch('loyalty', copy, '--json'));
 
     // Assess
-    expect(JSON.parse(first.stdout)).toMatchObject({ outcome: 'started', customers: 1 });
-    expect(JSON.parse(again.stdout)).toMatchObject({ outcome: 'already_started' });
-    const registry = readFileSync(path.join(data, DATA_FILES.executions), 'utf8');
-    expect(registry.match(/"name":"loyalty-c-1-launch-loyalty-[0-9a-f]{12}"/g)?.length ?? 0).toBeGreaterThan(0);
+    const launched = LaunchReportSchema.parse(JSON.parse(first.stdout));
+    expect(launched).toMatchObject({ outcome: 'launched', customers: 2, started: 2 });
+    for (const run of again) {
+      expect(run.status).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ outcome: 'already_launched', launch: launched.launch, status: 'SUCCEEDED' });
+    }
+    const loyaltyStarts = (await executionNames()).filter((name) => name.startsWith('loyalty-'));
+    expect(loyaltyStarts).toEqual([`loyalty-c-1-${launched.launch}`, `loyalty-c-loyal-2-${launched.launch}`]);
+  });
+
+  it('reports who entered, who the re-entry rule kept out and which ids have no profile, starting none of those (--json)', async () => {
+    // Prepare: c-1 is in welcome already; c-mixed-new has a profile; c-mixed-ghost has none.
+    await givenProfile('c-mixed-new');
+    const audience = file('mixed.csv', 'customerId\nc-1\nc-mixed-new\nc-mixed-ghost\n');
+
+    // Act
+    const result = await launch('welcome', audience, '--json');
+
+    // Assess
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      outcome: 'launched',
+      journey: 'welcome',
+      customers: 3,
+      started: 1,
+      alreadyStarted: 0,
+      notEligible: 1,
+      unknown: 1,
+      unknownCustomers: ['c-mixed-ghost'],
+      invalidRows: 0,
+    });
+    expect((await executionNames()).filter((name) => name.includes('c-mixed-ghost'))).toEqual([]);
+    expect((await journeyExecutions()).filter((record) => record.status === 'FAILED')).toEqual([]);
+  });
+
+  it('tells a marketer in words what the launch did, ids only', async () => {
+    // Prepare
+    const audience = file('words.csv', 'customerId\nc-1\nc-words-ghost\n');
+
+    // Act
+    const result = await launch('welcome', audience);
+
+    // Assess
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(
+      /^Launched welcome to 2 customers as launch-welcome-[0-9a-f]{12}: 0 entered, 1 already in or not eligible \(re-entry rule\), 1 unknown \(no profile\): c-words-ghost\n/,
+    );
+    expect(result.stdout).not.toContain('@');
+    expect(result.stderr).toContain('launch: welcome to 2 customers as launch-welcome-');
+  });
+
+  it('starts a customer unknown at one launch with a later launch, once it has a profile', async () => {
+    // Prepare
+    const audience = file('late.csv', 'customerId\nc-late\n');
+    const unknown = await launch('welcome', audience, '--json');
+    await givenProfile('c-late');
+
+    // Act
+    const later = await launch('welcome', audience, '--id', 'late-again', '--json');
+
+    // Assess
+    expect(JSON.parse(unknown.stdout)).toMatchObject({ outcome: 'launched', customers: 1, started: 0, unknownCustomers: ['c-late'] });
+    expect(JSON.parse(later.stdout)).toMatchObject({ outcome: 'launched', launch: 'late-again', customers: 1, started: 1, unknown: 0 });
+    expect((await executionNames()).filter((name) => name.includes('c-late'))).toEqual(['welcome-c-late-late-again']);
   });
 
   it('exits with status 2 for a customer id that cannot be one', async () => {
