@@ -61,7 +61,12 @@ describe('parseCustomerEvent', () => {
     const parsed = parseCustomerEvent(busEvent('order_placed', { eventId: 'order-1' }));
 
     // Assess
-    expect(parsed).toEqual({ valid: false, reason: expect.stringMatching(/^detail\.customerId: /), customerId: undefined });
+    expect(parsed).toEqual({
+      valid: false,
+      reason: expect.stringMatching(/^detail\.customerId: /),
+      issues: [{ path: ['detail', 'customerId'], message: expect.any(String) }],
+      customerId: undefined,
+    });
   });
 
   it('names the bad field of a profile without repeating its value', () => {
@@ -83,6 +88,7 @@ describe('parseCustomerEvent', () => {
     expect(parsed).toEqual({
       valid: false,
       reason: 'detail.consents: a consent_changed event needs at least one consent',
+      issues: [{ path: ['detail', 'consents'], message: 'a consent_changed event needs at least one consent' }],
       customerId: 'c-001',
     });
   });
