@@ -68,6 +68,13 @@ export interface ConsentApiOptions {
   readonly rateLimit?: RateLimitSettings | false;
   /** Receives unexpected errors (500s). Ids only ever reach it. @default console.error */
   readonly logError?: (error: unknown) => void;
+  /**
+   * Answers 500 just before the Lambda's time runs out (middy's early timeout), timed with the
+   * process's `setTimeout`; `false` turns it off, for a process whose timers run on a virtual
+   * clock (the local stack's runs hours a second, so a page would time out in milliseconds).
+   * @default true
+   */
+  readonly timeoutEarly?: boolean;
 }
 
 const NO_STORE = { 'Cache-Control': 'no-store' };
@@ -298,7 +305,8 @@ function serverErrorsTo(logError: (error: unknown) => void): (error: unknown) =>
 /** Builds the API's handler. Middlewares: `before` in the order listed, `after`/`onError` in reverse. */
 export function createConsentApiHandler(deps: ConsentApiDependencies, options: ConsentApiOptions = {}) {
   const rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
-  const handler = middy<Event, Result>()
+  // middy turns its early timeout off for a margin of 0.
+  const handler = middy<Event, Result>(options.timeoutEarly === false ? { timeoutEarlyInMillis: 0 } : undefined)
     .use(forPayloadV2(httpHeaderNormalizer()))
     .use(forPayloadV2(httpEventNormalizer()))
     .use(

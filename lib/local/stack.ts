@@ -1,7 +1,8 @@
 /**
  * The local stack as `overture serve` and `npm start` run it: the runtime persisted under the
- * data folder and paced, one HTTP endpoint (the consent API and the stack's control routes), and
- * a note in the data folder (`endpoints.json`) that tells other `overture` commands where it is.
+ * data folder and paced, one HTTP endpoint (the consent API, the stack's control routes and a page
+ * at `/` that lists them, see stack-index.ts), and a note in the data folder (`endpoints.json`)
+ * that tells other `overture` commands where it is.
  */
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import type { Journey } from '../journeys/format';
 import { listenEarly } from '../runtime/local-http-server';
 import { CONTROL_PREFIX, controlRequestListener } from './control-api';
 import { restoreMailbox, saveMailbox } from './mailbox';
+import { withStackIndex } from './stack-index';
 import { DATA_FILES } from './data-files';
 import { LocalRuntime, type LocalRuntimeOptions, type RuntimeEndpoints } from './runtime';
 import { type StackNote } from './stack-note';
@@ -90,10 +92,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     },
     // Off here: every caller is this machine's one user, and the limiter's buckets would refill on
     // the virtual clock (an hour a second in the demo), so its answers would mean nothing. The
-    // consent API tests run it with the limiter on.
-    { rateLimit: false },
+    // consent API tests run it with the limiter on. The early timeout is off for the same reason:
+    // its timer runs on the virtual clock, which can pass the Lambda's 30 s while a page loads.
+    { rateLimit: false, timeoutEarly: false },
   );
-  http.serve(controlRequestListener(runtime, apiGatewayRequestListener(consentApi)));
+  http.serve(withStackIndex(controlRequestListener(runtime, apiGatewayRequestListener(consentApi)), { mailbox: runtime.endpoints.mailbox }));
 
   const smsOutbox = path.join(dataDir, DATA_FILES.smsOutbox);
   const note: StackNote = {

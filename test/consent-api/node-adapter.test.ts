@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SesEmailSender } from '../../lib/channels/email';
-import { createConsentApiHandler, serveApiGatewayHandler, type LocalApiServer } from '../../lib/consent-api';
+import { createConsentApiHandler, localLambdaContext, serveApiGatewayHandler, type LocalApiServer } from '../../lib/consent-api';
 import { CustomerStore } from '../../lib/store';
 import { signToken } from '../../lib/unsubscribe';
 
@@ -121,5 +121,59 @@ describe('unexpected errors in the consent API', () => {
       client.destroy();
       ses.destroy();
     }
+  });
+});
+
+describe("the consent API's early timeout", () => {
+  /** The preference centre of a customer whose snapshot takes 30 ms to read, in a Lambda with 6 ms left (a 1 ms early timeout). */
+  async function openSlowPreferenceCentre(options: { timeoutEarly?: boolean }): Promise<APIGatewayProxyResultV2> {
+    const secret = 'node-adapter-test-secret-0123456789abcdef';
+    const now = new Date('2026-03-02T09:00:00Z');
+    const slowStore = { getSnapshot: () => new Promise((resolve) => setTimeout(() => resolve(undefined), 30)) } as unknown as CustomerStore;
+    const ses = new SESv2Client({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+    const client = new DynamoDBClient({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+    const handler = createConsentApiHandler(
+      {
+        store: slowStore,
+        phoneIndex: { client, tableName: 'customers' },
+        email: new SesEmailSender(ses, { fromEmailAddress: 'hello@example.com', configurationSetName: 'cs' }),
+        links: { baseUrl: 'http://127.0.0.1', secret },
+        now: () => now,
+      },
+      { rateLimit: false, logError: () => undefined, ...options },
+    );
+    const token = signToken({ customerId: 'c-1', channel: 'email', topic: 'marketing', purpose: 'preferences' }, secret, { now, ttlSeconds: 3600 });
+    try {
+      const event = {
+        version: '2.0',
+        routeKey: '$default',
+        rawPath: '/preferences',
+        rawQueryString: `token=${token}`,
+        queryStringParameters: { token },
+        headers: { host: '127.0.0.1' },
+        isBase64Encoded: false,
+        requestContext: { http: { method: 'GET', path: '/preferences', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' } },
+      } as unknown as APIGatewayProxyEventV2;
+      return await handler(event, { ...localLambdaContext('consent-api'), getRemainingTimeInMillis: () => 6 });
+    } finally {
+      client.destroy();
+      ses.destroy();
+    }
+  }
+
+  it('answers 500 when the Lambda runs out of time, as in AWS', async () => {
+    // Act
+    const result = await openSlowPreferenceCentre({});
+
+    // Assess
+    expect(result).toMatchObject({ statusCode: 500 });
+  });
+
+  it('is off for the local stack, whose timers run on the virtual clock: the page opens however long it takes', async () => {
+    // Act
+    const result = await openSlowPreferenceCentre({ timeoutEarly: false });
+
+    // Assess
+    expect(result).toMatchObject({ statusCode: 200 });
   });
 });
