@@ -4,7 +4,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { CliExit } from '../lib/cli/io';
-import { startDemo, type DemoStartOptions } from '../lib/local/demo-start';
+import { DEFAULT_DATA_DIR, startDemo, type DemoStartOptions } from '../lib/local/demo-start';
 import { DEFAULT_STACK_PORT } from '../lib/local/stack';
 
 function wholeNumber(value: string): number {
@@ -21,7 +21,7 @@ function positiveNumber(value: string): number {
 
 const program = new Command('npm start')
   .description('Overture on this machine: the local stack, a demo audience and the catalog journeys in compressed time')
-  .option('--data <dir>', 'data folder', '.overture')
+  .option('--data <dir>', 'data folder', DEFAULT_DATA_DIR)
   .option('--port <n>', 'port of the HTTP endpoint (consent API, stack control)', wholeNumber, DEFAULT_STACK_PORT)
   .option('--rate <n>', 'virtual seconds per real second', positiveNumber, 3600)
   .option('--customers <n>', 'demo customers on the first start', wholeNumber, 300)

@@ -11,6 +11,8 @@ import path from 'node:path';
 import * as z from 'zod';
 import { refuseSecondStack, runUntilSignal, startStackForCommand } from '../cli/stack-commands';
 import { processIO } from '../cli/io';
+import { CustomerIdSchema } from '../customer/model';
+import { messageLinks } from '../unsubscribe';
 import { writeDataFile } from './data-files';
 import { buildDemo, seedDemoCustomer } from './demo';
 import { RunningSummary } from './summary';
@@ -18,6 +20,9 @@ import { realDelay } from './virtual-clock';
 
 const DemoStateSchema = z.object({ seed: z.number().int(), customers: z.number().int(), start: z.iso.datetime(), seeded: z.boolean() });
 type DemoState = z.infer<typeof DemoStateSchema>;
+
+/** The data folder of `npm start` and of the `overture` commands when none is given. */
+export const DEFAULT_DATA_DIR = '.overture';
 
 /** Events a restart plays again before the saved clock, in case the last ones were cut short. */
 const REPLAY_MARGIN_MS = 3_600_000;
@@ -38,6 +43,11 @@ async function readDemoState(file: string): Promise<DemoState | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** `text` as one word of a POSIX shell command line: as it is when it is safe, else single-quoted. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
 
 /** Runs the demo until Ctrl-C; see the module comment. */
@@ -65,8 +75,8 @@ export async function startDemo(options: DemoStartOptions): Promise<void> {
     rate: options.rate,
     start: previous ? new Date(previous.start) : new Date(Math.floor(Date.now() / 60_000) * 60_000),
     onSendStep: (payload, outcome) => {
-      if (outcome.outcome === 'sent' && outcome.channel === 'email') firstEmailTo ??= payload.customerId;
-      summary.record(payload, outcome);
+      // Only an email that went out now: a step a restart ran again answers `sent` from the ledger.
+      if (summary.record(payload, outcome) && outcome.outcome === 'sent' && outcome.channel === 'email') firstEmailTo ??= payload.customerId;
     },
     onError: (error, what) => process.stderr.write(`${what}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`),
   });
@@ -101,12 +111,20 @@ export async function startDemo(options: DemoStartOptions): Promise<void> {
   say('');
   say(`Ready after ${((performance.now() - began) / 1000).toFixed(1)} s. Virtual time ${runtime.now().toISOString()}, running at ${options.rate}× real time (${(options.rate / 3600).toFixed(2)} virtual hours per second).`);
   say(`${scheduled} demo customer events to play over the coming virtual weeks; the catalog journeys run as they arrive.`);
+  // The commands read the default folder unless told another.
+  const dataOption = dataDir === path.resolve(DEFAULT_DATA_DIR) ? '' : ` --data ${shellWord(dataDir)}`;
   say('Where to look:');
   say(`  mailbox (every email sent)        ${stack.urls.mailbox}`);
   say(`  SMS outbox (JSON lines)           ${stack.smsOutbox}`);
-  say(`  consent API / preference centre   ${stack.urls.api}/`);
-  say('  executions by journey and state   npx overture status');
-  say('  why a customer got what they got  npx overture why CUSTOMER (the first email names one)');
+  say(`  consent API (its routes)          ${stack.urls.api}/`);
+  const shown = demo.customers.find((customer) => customer.email !== undefined && customer.consents.some((consent) => consent.channel === 'email' && consent.status === 'granted'));
+  if (shown !== undefined) {
+    // Signed as the link in an email to the customer is: the API's pages open only from such links.
+    const { preferencesUrl } = messageLinks({ customerId: CustomerIdSchema.parse(shown.id), channel: 'email', topic: 'marketing' }, runtime.links, runtime.now());
+    say(`  preference centre of ${shown.id.padEnd(12)} ${preferencesUrl}`);
+  }
+  say(`  executions by journey and state   npx overture status${dataOption}`);
+  say(`  why a customer got what they got  npx overture why CUSTOMER${dataOption} (the first email names one)`);
   say('Ctrl-C stops; the next npm start goes on from here with everything kept.');
   say('');
 
@@ -123,7 +141,7 @@ export async function startDemo(options: DemoStartOptions): Promise<void> {
         const seconds = (performance.now() - began) / 1000;
         // The send step answers (and names its customer) a moment after SES has taken the email.
         for (let waited = 0; firstEmailTo === undefined && waited < 2000 && !stopped; waited += 50) await realDelay(50);
-        const why = firstEmailTo === undefined ? '' : `; why it went out: npx overture why ${firstEmailTo}`;
+        const why = firstEmailTo === undefined ? '' : `; why it went out: npx overture why ${firstEmailTo}${dataOption}`;
         say(`First email in the mailbox ${seconds.toFixed(1)} s after npm start${why}.`);
         return;
       }

@@ -15,15 +15,23 @@ export class RunningSummary {
   /** Steps (`execution/step`) already counted: an execution run again after a restart counts once. */
   private readonly counted = new Set<string>();
 
-  /** Counts one send step's answer. */
-  record(step: { execution: string; step: string }, outcome: DeliveryOutcome): void {
+  /**
+   * Counts one send step's answer. Returns whether it is a message that went out now: `true` for
+   * a step's first answer `sent`, `false` for anything else — a step counted before, or one that a
+   * restart ran again and whose message an earlier run sent (`replayed`: the ledger answered; such
+   * a step is counted from the table, see {@link loadFrom}).
+   */
+  record(step: { execution: string; step: string }, outcome: DeliveryOutcome): boolean {
     if (outcome.outcome === 'deferred') {
       this.deferred += 1;
-      return;
+      return false;
     }
-    if (!this.first(`${step.execution}/${step.step}`)) return;
+    // Steps re-run at a restart may answer before loadFrom has read the table.
+    if (outcome.outcome === 'sent' && outcome.replayed) return false;
+    if (!this.first(`${step.execution}/${step.step}`)) return false;
     if (outcome.outcome === 'sent' || outcome.outcome === 'unknown') add(this.sentByChannel, outcome.channel);
     else add(this.skippedByReason, outcome.reason);
+    return outcome.outcome === 'sent';
   }
 
   private first(key: string): boolean {

@@ -28,3 +28,19 @@ describe('running summary after a restart', () => {
     expect(summary.line()).toBe('sent 0 · skipped 1 (no_consent 1) · deferred 2');
   });
 });
+
+describe('running summary of send steps', () => {
+  it('tells a message sent now from a step a restart ran again, which the ledger answered as sent', () => {
+    // Prepare
+    const summary = new RunningSummary();
+
+    // Act
+    const replayed = summary.record({ execution: 'welcome-c-1-e1', step: 'hello' }, { outcome: 'sent', channel: 'email', providerMessageId: 'm-1', replayed: true });
+    const sentNow = summary.record({ execution: 'welcome-c-2-e1', step: 'hello' }, { outcome: 'sent', channel: 'email', providerMessageId: 'm-2', replayed: false });
+    const sentAgain = summary.record({ execution: 'welcome-c-2-e1', step: 'hello' }, { outcome: 'sent', channel: 'email', providerMessageId: 'm-2', replayed: false });
+
+    // Assess: the replayed step is counted from the table (loadFrom), not here.
+    expect([replayed, sentNow, sentAgain]).toEqual([false, true, false]);
+    expect(summary.line()).toBe('sent 1 (email 1) · skipped 0 · deferred 0');
+  });
+});
