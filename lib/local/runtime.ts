@@ -64,6 +64,9 @@ const LOCAL_SEND_SETTINGS = {
 
 export { LauncherInputSchema };
 
+/** How long (real ms) {@link LocalRuntime.close} waits for the work that runs to finish. */
+const CLOSE_DRAIN_MS = 10_000;
+
 /** Options of {@link LocalRuntime.start}. */
 export interface LocalRuntimeOptions {
   /** Persist everything under this folder (`.overture`); in memory when absent. */
@@ -421,10 +424,15 @@ export class LocalRuntime {
     this.scheduler.stop();
   }
 
-  /** Saves the clock, stops the scheduler, uninstalls the clock and stops every emulator. */
+  /**
+   * Stops the scheduler, lets the work that runs finish (nothing more starts; see
+   * WorkQueue.drain), saves the clock, uninstalls it and stops every emulator.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.stop();
+    // Bounded, so that a handler stuck on an emulator cannot hold Ctrl-C forever.
+    await Promise.race([this.work.drain(), realDelay(CLOSE_DRAIN_MS)]);
     await this.saveClock();
     this.closed = true;
     await this.clockSaver;

@@ -34,6 +34,9 @@ export class WorkQueue {
   private running = 0;
   private aloneRunning = false;
   private completedCount = 0;
+  /** What runs now, so that {@link drain} can wait for it. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private draining = false;
 
   constructor(options: WorkQueueOptions = {}) {
     this.concurrency = Math.max(1, options.concurrency ?? 1);
@@ -68,6 +71,17 @@ export class WorkQueue {
     return this.enqueue(key, work, true);
   }
 
+  /**
+   * Starts nothing more, and resolves once the items that run now have finished. For a clean
+   * stop: work stopped half-way (a Task handler whose emulators went away under it) would end its
+   * execution as failed, while work never started leaves the execution where the next start
+   * resumes it. Items queued meanwhile, or already waiting, stay unstarted.
+   */
+  async drain(): Promise<void> {
+    this.draining = true;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
   private enqueue<T>(key: string, work: () => Promise<T>, exclusive: boolean): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.waiting.push({ key, exclusive, run: work, resolve: resolve as (value: unknown) => void, reject });
@@ -76,7 +90,7 @@ export class WorkQueue {
   }
 
   private pump(): void {
-    while (this.running < this.concurrency && !this.aloneRunning) {
+    while (!this.draining && this.running < this.concurrency && !this.aloneRunning) {
       let chosen = -1;
       for (let index = 0; index < this.waiting.length; index += 1) {
         const item = this.waiting[index];
@@ -115,6 +129,8 @@ export class WorkQueue {
     } catch (error) {
       promise = Promise.reject(error);
     }
+    this.inFlight.add(promise);
+    void promise.finally(() => this.inFlight.delete(promise)).catch(() => undefined);
     promise.then(
       (value) => {
         finish();
