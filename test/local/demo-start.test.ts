@@ -5,7 +5,6 @@
  * whose step ran again and found its email already sent. The demo runs in a child process on a
  * data folder of its own, fast (about 5.5 virtual hours per second).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -15,40 +14,13 @@ import { DATA_FILES } from '../../lib/local/data-files';
 import { startDynamoDBEmulator } from '../../lib/local/emulators';
 import { readExecutionRegistry } from '../../lib/local/step-functions';
 import { SORT_KEY_PREFIXES } from '../../lib/store/table-design';
+import { startDemo as startDemoOn, waitFor, type Demo } from './demo-process';
 import { temporaryDataDir } from './support';
 
 jest.setTimeout(900_000);
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const data = temporaryDataDir('demo-start');
-
-/** A running `npm start` child and what it printed so far. */
-interface Demo {
-  readonly child: ChildProcess;
-  output: string;
-  readonly exited: Promise<number | null>;
-}
-
-function startDemo(): Demo {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'scripts/start.ts', '--data', data, '--port', '0', '--customers', '80', '--seed', '7', '--rate', '20000'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const demo: Demo = { child, output: '', exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
-  child.stdout?.on('data', (chunk: Buffer) => void (demo.output += chunk.toString('utf8')));
-  child.stderr?.on('data', (chunk: Buffer) => void (demo.output += chunk.toString('utf8')));
-  return demo;
-}
-
-async function waitFor(demo: Demo, done: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 600_000;
-  while (!done()) {
-    if (demo.child.exitCode !== null) throw new Error(`the demo exited before ${what}:\n${demo.output}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${demo.output}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+const startDemo = (): Demo => startDemoOn(data);
 
 /** Runs the demo until its first-email line, lets `whileRunning` look at it, then stops it with Ctrl-C. */
 async function runUntilFirstEmail(whileRunning: (demo: Demo) => Promise<void> = async () => undefined): Promise<Demo> {

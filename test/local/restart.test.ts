@@ -3,7 +3,6 @@
  * data: no consent, ledger or send record is lost, and no step sends twice. The demo runs in a
  * child process on its own data folder, fast (about 5.5 virtual hours per second).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -13,53 +12,18 @@ import { DATA_FILES } from '../../lib/local/data-files';
 import { startDynamoDBEmulator } from '../../lib/local/emulators';
 import { StackNoteSchema } from '../../lib/local/stack-note';
 import { SORT_KEY_PREFIXES } from '../../lib/store/table-design';
+import { startDemo as startDemoOn, waitFor, type Demo } from './demo-process';
 import { temporaryDataDir } from './support';
 
 jest.setTimeout(900_000);
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const data = temporaryDataDir('restart');
-
-/** A running `npm start` child and what it printed so far. */
-interface Demo {
-  readonly child: ChildProcess;
-  output: string;
-  readonly exited: Promise<number | null>;
-}
-
-function startDemo(): Demo {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'scripts/start.ts', '--data', data, '--port', '0', '--customers', '80', '--seed', '7', '--rate', '20000'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const demo: Demo = {
-    child,
-    output: '',
-    exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
-  };
-  child.stdout?.on('data', (chunk: Buffer) => {
-    demo.output += chunk.toString('utf8');
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    demo.output += chunk.toString('utf8');
-  });
-  return demo;
-}
+const startDemo = (): Demo => startDemoOn(data);
 
 /** The latest "sent N" of the demo's running summary. */
 function sentSoFar(demo: Demo): number {
   const counts = [...demo.output.matchAll(/ sent (\d+)/g)].map((match) => Number(match[1]));
   return counts.at(-1) ?? 0;
-}
-
-async function waitFor(demo: Demo, done: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 600_000;
-  while (!done()) {
-    if (demo.child.exitCode !== null) throw new Error(`the demo exited before ${what}:\n${demo.output}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${demo.output}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 /** The records that must survive. */
