@@ -144,14 +144,17 @@ export async function scanForInactivity(ports: InactivityScanPorts): Promise<Ina
         new PutObjectCommand({ Bucket: ports.audienceBucket, Key: audienceKey, Body: audienceCsv(customerIds), ContentType: 'text/csv' }),
       );
       try {
-        await ports.sfn.send(
+        const { startDate } = await ports.sfn.send(
           new StartExecutionCommand({
             stateMachineArn: ports.launcherArn,
             name: launchId,
             input: JSON.stringify({ journey: route.journey, audienceKey }),
           }),
         );
-        launches.push({ ...launch, outcome: 'launched' });
+        // While the launch of that name runs, StartExecution with its input answers with it, as
+        // if it had started it: a launch that started before this scan is an earlier scan's.
+        const earlier = startDate !== undefined && startDate.getTime() < now.getTime();
+        launches.push({ ...launch, outcome: earlier ? 'already_launched' : 'launched' });
       } catch (error) {
         if (!(error instanceof ExecutionAlreadyExists)) throw error;
         launches.push({ ...launch, outcome: 'already_launched' });

@@ -36,6 +36,8 @@ export interface FakeStepFunctions {
 export interface FakeStepFunctionsOptions {
   /** Executions stay running (journeys wait for days): see the module comment. @default false */
   readonly running?: boolean;
+  /** The clock executions' start dates are read from. @default the process clock */
+  readonly now?: () => Date;
 }
 
 /** Creates the fake (one per test file: aws-sdk-client-mock patches every SFNClient). */
@@ -59,7 +61,7 @@ export function fakeStepFunctions(options: FakeStepFunctionsOptions = {}): FakeS
         throw new ExecutionAlreadyExists({ message: `Execution Already Exists: '${input.name}'`, $metadata: {} });
       }
       started.push(input);
-      const startDate = new Date();
+      const startDate = options.now?.() ?? new Date();
       startDates.set(executionArn, startDate);
       return { executionArn, startDate };
     });

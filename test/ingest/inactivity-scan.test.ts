@@ -12,11 +12,13 @@ import { WIN_BACK_INACTIVE_DAYS } from '../../workflows/catalog/win-back';
 import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { fakeStepFunctions } from './fake-step-functions';
 
-const sfn = fakeStepFunctions();
+const now = new Date('2026-06-01T03:00:00Z');
+// Launches stay running as the scan's days pass, as a launch of a big audience may: StartExecution
+// then answers a repeat with the running launch, not ExecutionAlreadyExists.
+const sfn = fakeStepFunctions({ running: true, now: () => now });
 const s3Mock = mockClient(S3Client);
 const launcherArn = 'arn:aws:states:us-east-1:111122223333:stateMachine:launcher';
 const routes = routesOf(CATALOG, (journey) => `arn:aws:states:us-east-1:111122223333:stateMachine:${journey}`);
-const now = new Date('2026-06-01T03:00:00Z');
 const DAY_MS = 86_400_000;
 
 let dynamo: DynaliteHarness;
