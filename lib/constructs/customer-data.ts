@@ -7,6 +7,7 @@ import * as design from '../store/table-design';
 /** The DynamoDB actions a function may be granted on the customer table (never `dynamodb:*`). */
 export type TableAction =
   | 'dynamodb:GetItem'
+  | 'dynamodb:BatchGetItem'
   | 'dynamodb:Query'
   | 'dynamodb:PutItem'
   | 'dynamodb:UpdateItem'
@@ -23,7 +24,7 @@ export const TABLE_ACCESS = {
   /** Writes records conditionally, reading nothing (entry records, suppressions and consents from feedback). */
   putOnly: ['dynamodb:PutItem'],
   /** Reads whether each customer of an audience has a profile, and claims entries (the launch worker). */
-  launch: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+  launch: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'],
   /**
    * Stores a wait's task token, reads the customer's `lastEvent.<event>` mark, and removes the
    * token when it resumed the execution itself (the waitForEvent function).

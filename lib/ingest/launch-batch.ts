@@ -19,12 +19,10 @@
  * c-002
  * ```
  */
-import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
 import { CustomerIdSchema, InstantSchema } from '../customer/model';
 import { JourneyIdSchema } from '../journeys/identifiers';
-import { itemKeys } from '../store/item-keys';
-import { PARTITION_KEY, SORT_KEY } from '../store/table-design';
+import { customersWithProfile } from '../store/profile-presence';
 import type { JourneyRoute } from './journey-routes';
 import { startJourney, type JourneyStartPorts } from './start-journey';
 
@@ -78,23 +76,6 @@ export function routeOf(routes: readonly JourneyRoute[], journey: string): Journ
 }
 
 /**
- * Whether the customer has a profile. A strongly consistent read, so a profile written just
- * before the launch counts; only the key is read back.
- */
-async function hasProfile(client: DynamoDBClient, tableName: string, customerId: string): Promise<boolean> {
-  const { Item } = await client.send(
-    new GetItemCommand({
-      TableName: tableName,
-      Key: { [PARTITION_KEY]: { S: itemKeys.partition(customerId) }, [SORT_KEY]: { S: itemKeys.profile() } },
-      ConsistentRead: true,
-      ProjectionExpression: '#pk',
-      ExpressionAttributeNames: { '#pk': PARTITION_KEY },
-    }),
-  );
-  return Item !== undefined;
-}
-
-/**
  * Starts the journey for every row of the batch that names a customer with a profile, one after
  * another (see launch-sizing.ts).
  */
@@ -107,13 +88,18 @@ export async function launchBatch(
   const counts = { started: 0, already_started: 0, not_eligible: 0 };
   const invalidRows: number[] = [];
   const unknownCustomers: string[] = [];
-  for (const [index, item] of batch.Items.entries()) {
-    const row = AudienceRowSchema.safeParse(item);
+  const rows = batch.Items.map((item) => AudienceRowSchema.safeParse(item));
+  const withProfile = await customersWithProfile(
+    ports.dynamodb,
+    ports.tableName,
+    rows.flatMap((row) => (row.success ? [row.data.customerId] : [])),
+  );
+  for (const [index, row] of rows.entries()) {
     if (!row.success) {
       invalidRows.push(index);
       continue;
     }
-    if (!(await hasProfile(ports.dynamodb, ports.tableName, row.data.customerId))) {
+    if (!withProfile.has(row.data.customerId)) {
       unknownCustomers.push(row.data.customerId);
       continue;
     }

@@ -196,7 +196,7 @@ describe('least privilege', () => {
       [stack.journeys.waitForEventFunction, [...base, 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'states:SendTaskSuccess']],
       [stack.journeys.journeyEffectsFunction, [...base, 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
       [stack.events.ingestFunction, [...base, ...readWrite, 'sqs:SendMessage', 'states:SendTaskSuccess', 'states:StartExecution']],
-      [stack.launcher.launchFunction, [...base, 'dynamodb:GetItem', 'dynamodb:PutItem', 'states:StartExecution']],
+      [stack.launcher.launchFunction, [...base, 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'states:StartExecution']],
       [stack.schedules.inactivityScanFunction, [...base, 'dynamodb:Query', 's3:PutObject', 'sqs:SendMessage', 'states:StartExecution']],
       [stack.feedback.feedbackFunction, [...base, 'dynamodb:PutItem', 'sqs:SendMessage']],
       [stack.consent.apiFunction, [...base, ...readWrite, ...secret, 'ses:SendEmail']],

@@ -3,7 +3,7 @@ import { routesOf } from '../../lib/ingest/journey-routes';
 import { CustomerStore } from '../../lib/store/customer-store';
 import { CATALOG } from '../../workflows';
 import { aProfile, partitionSortKeys } from '../store/fixtures';
-import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
+import { countRequests, createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { fakeStepFunctions } from './fake-step-functions';
 
 const sfn = fakeStepFunctions();
@@ -86,6 +86,18 @@ describe('launchBatch', () => {
     expect(result).toEqual({ started: 1, alreadyStarted: 0, notEligible: 0, unknownCustomers: ['c-404', 'c-405'], invalidRows: [] });
     expect(sfn.started.map((start) => start.name)).toEqual(['welcome-c-001-spring-2026']);
     expect(await partitionSortKeys(dynamo.client, tableName, 'c-404')).toEqual([]);
+  });
+
+  it('reads whether the batch\'s customers have a profile in one request, then claims each entry', async () => {
+    // Prepare
+    const counter = countRequests(dynamo.client);
+
+    // Act
+    await launchBatch(ports(), batch('welcome', [{ customerId: 'c-001' }, { customerId: 'c-404' }, { customerId: 'c-002' }]));
+
+    // Assess
+    counter.detach();
+    expect(counter.commands).toEqual(['BatchGetItemCommand', 'PutItemCommand', 'PutItemCommand']);
   });
 
   it('lets a customer skipped for want of a profile enter a journey that never re-enters once it has one', async () => {
