@@ -160,9 +160,10 @@ async function saveChoices(
     ...(form.maxPerWeek === undefined ? {} : { maxPerWeek: form.maxPerWeek }),
   };
   // Stated now: an event carrying preferences stated earlier, arriving later, leaves these.
-  await deps.store.putPreferences(customerId, preferences, { at: deps.now().toISOString() });
+  const now = deps.now();
+  await deps.store.putPreferences(customerId, preferences, { at: now.toISOString() });
 
-  const at = wholeSecond(deps.now());
+  const at = wholeSecond(now);
   const proof = proofFrom(origin, PREFERENCE_CENTRE_SOURCE);
   const ticked = new Set(form.consent);
   const emailToConfirm: string[] = [];

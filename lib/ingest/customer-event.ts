@@ -160,9 +160,10 @@ export interface EventIssue {
   readonly message: string;
 }
 
-/** The answer for an event whose only problem is `issue`. */
-function invalid(issue: EventIssue, customerId: string): ParsedCustomerEvent {
-  return { valid: false, reason: `${issue.path.join('.')}: ${issue.message}`, issues: [issue], customerId };
+/** The answer for an event with these problems. */
+function invalid(issues: readonly EventIssue[], customerId: string | undefined): ParsedCustomerEvent {
+  const reason = issues.map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`).join('; ');
+  return { valid: false, reason, issues, customerId };
 }
 
 /**
@@ -174,16 +175,15 @@ export function parseCustomerEvent(input: unknown): ParsedCustomerEvent {
   const parsed = CustomerEventEnvelopeSchema.safeParse(input);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message }));
-    const reason = issues.map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`).join('; ');
-    return { valid: false, reason, issues, customerId: customerIdOf(input) };
+    return invalid(issues, customerIdOf(input));
   }
   const { detail } = parsed.data;
   const name = parsed.data['detail-type'];
   if (name === 'consent_changed' && detail.consents === undefined) {
-    return invalid({ path: ['detail', 'consents'], message: 'a consent_changed event needs at least one consent' }, detail.customerId);
+    return invalid([{ path: ['detail', 'consents'], message: 'a consent_changed event needs at least one consent' }], detail.customerId);
   }
   if (name === 'profile_changed' && !detail.profile && !detail.attributes && !detail.preferences) {
-    return invalid({ path: ['detail'], message: 'a profile_changed event needs profile, attributes or preferences' }, detail.customerId);
+    return invalid([{ path: ['detail'], message: 'a profile_changed event needs profile, attributes or preferences' }], detail.customerId);
   }
   return {
     valid: true,

@@ -20,7 +20,7 @@ import type { WorkQueue } from './work-queue';
 export const LauncherInputSchema = z.object({ journey: z.string().min(1), audienceKey: z.string().min(1) });
 
 /** What a launch did, summed over its batches (ids only). */
-export const LaunchTotalsSchema = z.object({
+const LaunchTotalsSchema = z.object({
   /** Rows of the audience file. */
   customers: z.number().int().nonnegative(),
   /** Customers who entered the journey. */
@@ -99,7 +99,7 @@ export class LaunchRun {
 }
 
 /** What the launcher's one state needs from the runtime. */
-export interface LauncherContext {
+interface LauncherContext {
   readonly s3: S3Client;
   readonly audienceBucket: string;
   readonly batchSize: number;

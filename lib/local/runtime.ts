@@ -62,8 +62,6 @@ const LOCAL_SEND_SETTINGS = {
   LINK_SECRET_ID: 'local',
 } as const;
 
-export { LauncherInputSchema };
-
 /** How long (real ms) {@link LocalRuntime.close} waits for the work that runs to finish. */
 const CLOSE_DRAIN_MS = 10_000;
 

@@ -26,7 +26,7 @@ export interface StackIndexOptions {
 }
 
 /** The page; see the module comment. */
-export function stackIndexPage(options: StackIndexOptions): Html {
+function stackIndexPage(options: StackIndexOptions): Html {
   const routes = CONSENT_API_ROUTES.map((route) => {
     const purpose = ROUTE_PURPOSES[route.path];
     return html`<li><code>${route.method} ${route.path}</code>${purpose === undefined ? '' : ` — ${purpose}`}</li>`;

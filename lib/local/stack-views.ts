@@ -10,10 +10,10 @@ import type { ExecutionRecord, ExecutionStatus } from './step-functions';
 export const LAUNCHER_LABEL = '(launcher)';
 
 /** The state of a running execution that entered no Wait yet: a restart runs it from its first state. */
-export const FIRST_STATE_LABEL = '(first state)';
+const FIRST_STATE_LABEL = '(first state)';
 
 /** Failed executions the text of `overture status` names per journey (`--json` has them all). */
-export const FAILED_SHOWN = 3;
+const FAILED_SHOWN = 3;
 
 /** A failed execution: its name and the error it failed with (ids and codes only). */
 export interface FailedExecution {

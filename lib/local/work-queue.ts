@@ -34,9 +34,9 @@ export class WorkQueue {
   private running = 0;
   private aloneRunning = false;
   private completedCount = 0;
-  /** What runs now, so that {@link drain} can wait for it. */
-  private readonly inFlight = new Set<Promise<unknown>>();
   private draining = false;
+  /** Resolves {@link drain} once nothing runs. */
+  private drained: (() => void) | undefined;
 
   constructor(options: WorkQueueOptions = {}) {
     this.concurrency = Math.max(1, options.concurrency ?? 1);
@@ -79,7 +79,10 @@ export class WorkQueue {
    */
   async drain(): Promise<void> {
     this.draining = true;
-    await Promise.allSettled([...this.inFlight]);
+    if (this.running === 0) return;
+    await new Promise<void>((resolve) => {
+      this.drained = resolve;
+    });
   }
 
   private enqueue<T>(key: string, work: () => Promise<T>, exclusive: boolean): Promise<T> {
@@ -121,6 +124,7 @@ export class WorkQueue {
       if (item.exclusive) this.aloneRunning = false;
       this.completedCount += 1;
       this.activeKeys.delete(item.key);
+      if (this.running === 0) this.drained?.();
       this.pump();
     };
     let promise: Promise<unknown>;
@@ -129,8 +133,6 @@ export class WorkQueue {
     } catch (error) {
       promise = Promise.reject(error);
     }
-    this.inFlight.add(promise);
-    void promise.finally(() => this.inFlight.delete(promise)).catch(() => undefined);
     promise.then(
       (value) => {
         finish();

@@ -99,7 +99,7 @@ export interface CustomerImport {
 }
 
 /** The profile fields {@link CustomerStore.updateProfile} may set; the others stay as they are. */
-// Marked pure so that bundles which never update a profile (the send function's) leave it out.
+// Marked pure so that bundles which never update a profile (journey-effects', feedback's) leave it out.
 const ProfileUpdateSchema = /* @__PURE__ */ z.partial(/* @__PURE__ */ z.omit(ProfileSchema, { customerId: true, updatedAt: true }));
 export type ProfileUpdate = z.infer<typeof ProfileUpdateSchema>;
 

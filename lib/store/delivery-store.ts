@@ -147,11 +147,11 @@ export class DeliveryStore {
       ConditionExpression: 'attribute_not_exists(#pk)',
       ExpressionAttributeNames: { '#pk': PARTITION_KEY },
     };
-    const statePut: Put =
-      from === undefined
+    const statePut: Put = {
+      TableName: this.tableName,
+      Item: state,
+      ...(from === undefined
         ? {
-            TableName: this.tableName,
-            Item: state,
             ConditionExpression: 'attribute_not_exists(#pk) OR #order < :order',
             ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#order': 'order' },
             ExpressionAttributeValues: { ':order': { S: order } },
@@ -159,12 +159,11 @@ export class DeliveryStore {
         : {
             // An absent state has no status, so it is not `from` either; a newer state, even with
             // that status (a new request), is not the one the caller read.
-            TableName: this.tableName,
-            Item: state,
             ConditionExpression: '#status = :from AND #order < :order',
             ExpressionAttributeNames: { '#status': 'status', '#order': 'order' },
             ExpressionAttributeValues: { ':from': { S: from }, ':order': { S: order } },
-          };
+          }),
+    };
     const what = `record ${channel}/${topic} consent of customer ${id}`;
     return this.guard(what, async () => {
       const result = await transactWrite(this.client, [{ Put: ledgerPut }, { Put: statePut }], what, this.pause);
