@@ -4,7 +4,8 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { CliExit } from '../lib/cli/io';
-import { DEFAULT_DATA_DIR, startDemo, type DemoStartOptions } from '../lib/local/demo-start';
+import { DEFAULT_DATA_DIR } from '../lib/local/data-files';
+import { startDemo, type DemoStartOptions } from '../lib/local/demo-start';
 import { DEFAULT_STACK_PORT } from '../lib/local/stack';
 
 function wholeNumber(value: string): number {

@@ -5,6 +5,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CliExit, EXIT_BAD_INPUT, EXIT_FAILURE, processIO, type CliIO } from './io';
 import type { LaunchOptions, SendEventOptions } from './stack-commands';
+import { DEFAULT_DATA_DIR } from '../local/data-files';
 
 // Commands are loaded when they run: `status` and `why` should not pay for loading the CDK.
 const commands = {
@@ -32,7 +33,7 @@ export function buildProgram(io: CliIO): Command {
     .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) })
     .exitOverride()
     .showHelpAfterError();
-  const dataOption = (): Option => new Option('--data <dir>', 'the local stack\'s data folder').default('.overture');
+  const dataOption = (): Option => new Option('--data <dir>', 'the local stack\'s data folder').default(DEFAULT_DATA_DIR);
   const cdkOutOption = (): Option => new Option('--cdk-out <dir>', 'where the synthesized cloud assembly is written').default('cdk.out');
 
   program

@@ -14,7 +14,7 @@ import { parseCustomerEvent, routedEventNames, type EventIssue } from '../ingest
 import { defaultLaunchId, parseAudienceCsv } from '../local/audience-csv';
 import { customerHistory, type HistoryEntry } from '../local/customer-history';
 import { startDynamoDBEmulator } from '../local/emulators';
-import { DATA_FILES } from '../local/data-files';
+import { DATA_FILES, DEFAULT_DATA_DIR } from '../local/data-files';
 import { LaunchAnswerLineSchema, type LaunchProgress, type LaunchReport } from '../local/launcher';
 import type { LocalRuntime } from '../local/runtime';
 import type { StackNote } from '../local/stack-note';
@@ -39,7 +39,7 @@ export interface StackCommandOptions {
 }
 
 function dataDirOf(options: StackCommandOptions): string {
-  return path.resolve(options.data ?? '.overture');
+  return path.resolve(options.data ?? DEFAULT_DATA_DIR);
 }
 
 /** The answer of a command that reads a stack's data, for a data folder no stack ever used. */
@@ -118,7 +118,7 @@ export async function startStackForCommand(options: LocalStackOptions): Promise<
       });
     }
     if (error instanceof OutdatedLocalDataError) {
-      const folder = path.resolve(options.dataDir ?? '.overture');
+      const folder = path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
       throw new CliExit(
         EXIT_FAILURE,
         `the data folder ${folder} holds data of an earlier version (${error.message}); start over with --reset (this deletes its data), or give another folder with --data`,

@@ -1,6 +1,9 @@
 /** A persisted local stack's data folder (`.overture/`): the files it keeps, and how they are written. */
 import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
 
+/** The data folder of `npm start` and of the `overture` commands when none is given. */
+export const DEFAULT_DATA_DIR = '.overture';
+
 /** The files in the data folder. */
 export const DATA_FILES = {
   /** dynalite's LevelDB folder: every customer record, the send ledger, decisions. */

@@ -13,16 +13,13 @@ import { refuseSecondStack, runUntilSignal, startStackForCommand } from '../cli/
 import { processIO } from '../cli/io';
 import { CustomerIdSchema } from '../customer/model';
 import { messageLinks } from '../unsubscribe';
-import { writeDataFile } from './data-files';
+import { DEFAULT_DATA_DIR, writeDataFile } from './data-files';
 import { buildDemo, seedDemoCustomer } from './demo';
 import { RunningSummary } from './summary';
 import { realDelay } from './virtual-clock';
 
 const DemoStateSchema = z.object({ seed: z.number().int(), customers: z.number().int(), start: z.iso.datetime(), seeded: z.boolean() });
 type DemoState = z.infer<typeof DemoStateSchema>;
-
-/** The data folder of `npm start` and of the `overture` commands when none is given. */
-export const DEFAULT_DATA_DIR = '.overture';
 
 /** Events a restart plays again before the saved clock, in case the last ones were cut short. */
 const REPLAY_MARGIN_MS = 3_600_000;

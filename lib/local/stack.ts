@@ -14,7 +14,7 @@ import { listenEarly } from '../runtime/local-http-server';
 import { CONTROL_PREFIX, controlRequestListener } from './control-api';
 import { restoreMailbox, saveMailbox } from './mailbox';
 import { withStackIndex } from './stack-index';
-import { DATA_FILES } from './data-files';
+import { DATA_FILES, DEFAULT_DATA_DIR } from './data-files';
 import { LocalRuntime, type LocalRuntimeOptions, type RuntimeEndpoints } from './runtime';
 import { type StackNote } from './stack-note';
 import { realDelay } from './virtual-clock';
@@ -61,7 +61,7 @@ export interface LocalStack {
 
 /** Starts the stack; see the module comment. */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const dataDir = path.resolve(options.dataDir ?? '.overture');
+  const dataDir = path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   const http = await listenEarly({ port: options.port ?? DEFAULT_STACK_PORT });
   let runtime: LocalRuntime;
   try {
