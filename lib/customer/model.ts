@@ -148,7 +148,12 @@ export type AttributeState = z.infer<typeof AttributeStateSchema>;
 export const CountedSendSchema = z.object({ key: NonEmptyTextSchema, at: InstantSchema });
 export type CountedSend = z.infer<typeof CountedSendSchema>;
 
-/** The marketing sends of the last 7 days, with the version used for optimistic concurrency. */
+/**
+ * The marketing sends of the last 7 days, with the version used for optimistic concurrency. The
+ * version moves with every change of the sends and with every change of a consent state, a
+ * suppression or the preferences, so a send reserved on condition of the version its gate read
+ * was decided on what still holds.
+ */
 export const FrequencySchema = z.object({
   sends: z.array(CountedSendSchema),
   version: z.int().check(z.gte(0)),

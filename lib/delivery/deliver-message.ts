@@ -67,7 +67,7 @@ export type DeliveryOutcome = (
   readonly optedOut?: readonly Channel[];
 };
 
-/** Raised when concurrent sends to the same customer keep changing the cap under this one. */
+/** Raised when concurrent sends or permission changes keep changing the customer's state under this send. */
 export class DeliveryContentionError extends Error {
   constructor(message: string) {
     super(message);
@@ -75,8 +75,11 @@ export class DeliveryContentionError extends Error {
   }
 }
 
-/** Re-reads allowed when another journey reserved a cap slot for the same customer meanwhile. */
-const FREQUENCY_CONFLICT_ATTEMPTS = 8;
+/**
+ * Re-reads allowed when, between the read and the reservation, another journey reserved a cap slot
+ * for the same customer or a consent, suppression or the preferences changed.
+ */
+const CHANGED_SINCE_ATTEMPTS = 8;
 
 /** The send-ledger key of a step: stable across retries and restarts of the same execution. */
 export function idempotencyKeyOf(execution: string, step: string): string {
@@ -135,11 +138,11 @@ export async function deliverMessage(ports: DeliveryPorts, request: SendStepPayl
       optedOut.add(decision.channel);
       continue;
     }
-    if (outcome !== 'frequency_conflict') return withOptedOut(outcome, optedOut);
+    if (outcome !== 'changed_since') return withOptedOut(outcome, optedOut);
     conflicts += 1;
-    if (conflicts >= FREQUENCY_CONFLICT_ATTEMPTS) {
+    if (conflicts >= CHANGED_SINCE_ATTEMPTS) {
       throw new DeliveryContentionError(
-        `send ${key} of customer ${request.customerId}: the frequency cap kept changing under ${FREQUENCY_CONFLICT_ATTEMPTS} attempts`,
+        `send ${key} of customer ${request.customerId}: the customer's cap or permissions kept changing under ${CHANGED_SINCE_ATTEMPTS} attempts`,
       );
     }
   }
@@ -157,7 +160,7 @@ async function sendOnce(
   channel: Channel,
   key: string,
   now: Date,
-): Promise<DeliveryOutcome | 'frequency_conflict' | 'recipient_opted_out'> {
+): Promise<DeliveryOutcome | 'changed_since' | 'recipient_opted_out'> {
   let composed: ComposedMessage;
   try {
     composed = composeMessage(channel, snapshot, { ...request, idempotencyKey: key }, { templates: ports.templates, links: ports.links, now });
@@ -184,7 +187,8 @@ async function sendOnce(
     at: now.toISOString(),
     expectedFrequency: snapshot.frequency,
   });
-  if (reservation.kind === 'frequency_conflict') return 'frequency_conflict';
+  // Decided on a state that has changed since: decide again on the new one.
+  if (reservation.kind === 'changed_since') return 'changed_since';
   if (reservation.kind === 'duplicate') return settleEarlier(ports, reservation.entry);
 
   let providerMessageId: string;

@@ -278,21 +278,26 @@ export class CustomerStore extends DeliveryStore {
   async putPreferences(customerId: string, preferences: Preferences, options: { at?: string } = {}): Promise<'written' | 'stale'> {
     const id = validCustomerId(customerId);
     const valid = parseRecord(PreferencesSchema, preferences, 'preferences');
+    const what = `write preferences of customer ${id}`;
     if (options.at === undefined) {
-      await this.guard(`write preferences of customer ${id}`, () =>
-        this.client.send(new PutItemCommand({ TableName: this.tableName, Item: this.item(id, itemKeys.preferences(), 'preferences', valid) })),
+      await this.guard(what, () =>
+        this.putChangingPermission(id, { TableName: this.tableName, Item: this.item(id, itemKeys.preferences(), 'preferences', valid) }, what),
       );
       return 'written';
     }
     const key = instantKey(parseRecord(InstantSchema, options.at, 'at'));
-    const written = await this.guard(`write preferences of customer ${id}`, () =>
-      this.putIf({
-        TableName: this.tableName,
-        Item: this.item(id, itemKeys.preferences(), 'preferences', { ...valid, [UPDATED_AT_KEY]: key }),
-        ConditionExpression: noLaterThan('#key', ':key'),
-        ExpressionAttributeNames: { '#key': UPDATED_AT_KEY },
-        ExpressionAttributeValues: { ':key': { S: key } },
-      }),
+    const written = await this.guard(what, () =>
+      this.putChangingPermission(
+        id,
+        {
+          TableName: this.tableName,
+          Item: this.item(id, itemKeys.preferences(), 'preferences', { ...valid, [UPDATED_AT_KEY]: key }),
+          ConditionExpression: noLaterThan('#key', ':key'),
+          ExpressionAttributeNames: { '#key': UPDATED_AT_KEY },
+          ExpressionAttributeValues: { ':key': { S: key } },
+        },
+        what,
+      ),
     );
     return written ? 'written' : 'stale';
   }
@@ -304,14 +309,19 @@ export class CustomerStore extends DeliveryStore {
   async addSuppression(customerId: string, suppression: Suppression): Promise<'added' | 'kept_earlier'> {
     const id = validCustomerId(customerId);
     const valid = parseRecord(SuppressionSchema, suppression, 'suppression');
-    return this.guard(`suppress ${valid.channel} of customer ${id}`, async () => {
-      const written = await this.putIf({
-        TableName: this.tableName,
-        Item: this.suppressionItem(id, valid),
-        ConditionExpression: 'attribute_not_exists(#pk) OR #atKey > :atKey',
-        ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#atKey': 'atKey' },
-        ExpressionAttributeValues: { ':atKey': { S: instantKey(valid.at) } },
-      });
+    const what = `suppress ${valid.channel} of customer ${id}`;
+    return this.guard(what, async () => {
+      const written = await this.putChangingPermission(
+        id,
+        {
+          TableName: this.tableName,
+          Item: this.suppressionItem(id, valid),
+          ConditionExpression: 'attribute_not_exists(#pk) OR #atKey > :atKey',
+          ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#atKey': 'atKey' },
+          ExpressionAttributeValues: { ':atKey': { S: instantKey(valid.at) } },
+        },
+        what,
+      );
       return written ? 'added' : 'kept_earlier';
     });
   }
@@ -323,7 +333,9 @@ export class CustomerStore extends DeliveryStore {
    * order) and setAttributes (each group in order) leave on an empty partition, in one request
    * per 25 records instead of one or two requests per record. Every record is validated as those
    * methods validate it. Nothing checks that the customer is new: an existing one's records with
-   * the same keys are overwritten, so this is not for customers that may already exist.
+   * the same keys are overwritten, so this is not for customers that may already exist. The one
+   * item left out is the frequency item those methods create by moving its version (so that sends
+   * in flight decide again): a new customer has no send in flight, and no item is version 0.
    */
   async importCustomer(customer: CustomerImport): Promise<void> {
     const profile = parseRecord(ProfileSchema, customer.profile, 'profile');

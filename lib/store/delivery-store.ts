@@ -166,7 +166,7 @@ export class DeliveryStore {
     };
     const what = `record ${channel}/${topic} consent of customer ${id}`;
     return this.guard(what, async () => {
-      const result = await transactWrite(this.client, [{ Put: ledgerPut }, { Put: statePut }], what, this.pause);
+      const result = await transactWrite(this.client, [{ Put: ledgerPut }, { Put: statePut }, this.permissionChange(id)], what, this.pause);
       if (result.committed) return { ledger: 'appended', state: 'updated' };
       const duplicate = conditionFailedAt(result, 0);
       const stale = conditionFailedAt(result, 1);
@@ -183,7 +183,7 @@ export class DeliveryStore {
       }
       if (!stale) {
         // In the ledger but not reflected in the state (written by other means): repair the state.
-        return { ledger: 'duplicate', state: (await this.putIf(statePut)) ? 'updated' : 'unchanged' };
+        return { ledger: 'duplicate', state: (await this.putChangingPermission(id, statePut, what)) ? 'updated' : 'unchanged' };
       }
       // Already recorded, e.g. a retry of an event that was applied and may since have been
       // superseded: it changes nothing now, with or without `from`.
@@ -193,9 +193,13 @@ export class DeliveryStore {
 
   /**
    * Reserves a send before the provider is called, in ONE TransactWriteItems: a `pending`
-   * send-ledger entry that must not exist yet and, for marketing topics, the frequency item
-   * rewritten with this send added and entries older than 7 days pruned, on condition that its
-   * version is still the snapshot's. See ReserveSendOutcome for what the caller does next.
+   * send-ledger entry that must not exist yet and, on condition that the frequency item's version
+   * is still the snapshot's, for marketing topics that item rewritten with this send added and
+   * entries older than 7 days pruned (for other topics, a check of the version alone). Every
+   * consent, suppression and preference change moves that version (see permissionChange), so a
+   * change recorded after the gate's read and before the reservation stops the send; one after
+   * the reservation is too late for this message, as it would be once the provider has it. See
+   * ReserveSendOutcome for what the caller does next.
    */
   async reserveSend(request: ReserveSendRequest): Promise<ReserveSendOutcome> {
     const valid = parseRecord(ReserveSendRequestSchema, request, 'reservation');
@@ -231,6 +235,11 @@ export class DeliveryStore {
       const sends = sortByTime([...pruneSends(expectedFrequency.sends, idempotencyKey, at), { key: idempotencyKey, at }]);
       const next = { sends, version: expectedFrequency.version + 1 };
       actions.push({ Put: this.frequencyPut(customerId, next, expectedFrequency.version) });
+    } else {
+      // Not counted, yet decided on the same suppressions and preferences: their version still holds.
+      actions.push({
+        ConditionCheck: { TableName: this.tableName, Key: this.key(customerId, itemKeys.frequency()), ...this.frequencyCondition(expectedFrequency.version) },
+      });
     }
     const what = `reserve send ${idempotencyKey} of customer ${customerId}`;
     return this.guard(what, async () => {
@@ -246,7 +255,7 @@ export class DeliveryStore {
         if (existing === undefined) throw new CustomerStoreError(`${what}: entry reported as existing but not found`);
         return { kind: 'duplicate', entry: existing };
       }
-      return { kind: 'frequency_conflict' };
+      return { kind: 'changed_since' };
     });
   }
 
@@ -453,11 +462,36 @@ export class DeliveryStore {
     return {
       TableName: this.tableName,
       Item: this.item(customerId, itemKeys.frequency(), 'frequency', valid),
+      ...this.frequencyCondition(expectedVersion),
+    };
+  }
+
+  /** The condition that the frequency item's version is still `expectedVersion` (0: absent). */
+  private frequencyCondition(expectedVersion: number): { ConditionExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues: Item } {
+    return {
       ConditionExpression:
         expectedVersion === 0 ? 'attribute_not_exists(#pk) OR #version = :expected' : '#version = :expected',
       ExpressionAttributeNames:
         expectedVersion === 0 ? { '#pk': PARTITION_KEY, '#version': 'version' } : { '#version': 'version' },
       ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
+    };
+  }
+
+  /**
+   * Moves the frequency item's version on and leaves its sends as they are. It goes in the same
+   * transaction as every change of a consent state, a suppression or the preferences: a
+   * reservation is conditioned on the version its gate decision read, so one decided before such
+   * a change fails, and the send path reads again and asks the gate again (see reserveSend).
+   */
+  protected permissionChange(customerId: string): TransactWriteItem {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: this.key(customerId, itemKeys.frequency()),
+        UpdateExpression: 'SET #sends = if_not_exists(#sends, :none), #kind = :kind ADD #version :one',
+        ExpressionAttributeNames: { '#sends': 'sends', '#kind': 'kind', '#version': 'version' },
+        ExpressionAttributeValues: { ':none': { L: [] }, ':kind': { S: 'frequency' }, ':one': { N: '1' } },
+      },
     };
   }
 
@@ -487,6 +521,15 @@ export class DeliveryStore {
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
     return items;
+  }
+
+  /**
+   * `put` of a consent state, suppression or preferences item, with {@link permissionChange} in
+   * the same transaction; `false` (nothing written) when its condition is false.
+   */
+  protected async putChangingPermission(customerId: string, put: Put, what: string): Promise<boolean> {
+    const result = await transactWrite(this.client, [{ Put: put }, this.permissionChange(customerId)], what, this.pause);
+    return result.committed;
   }
 
   /** PutItem that reports a false condition as `false` instead of an error. */

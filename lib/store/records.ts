@@ -166,8 +166,11 @@ export type ReserveSendOutcome =
   | { readonly kind: 'reserved'; readonly entry: SendEntry }
   /** An entry already exists for the key: return its outcome, never call the provider again. */
   | { readonly kind: 'duplicate'; readonly entry: SendEntry }
-  /** The cap item changed since the snapshot: re-read the customer and ask the gate again. */
-  | { readonly kind: 'frequency_conflict' };
+  /**
+   * The frequency item's version moved since the snapshot: another send took a cap slot, or a
+   * consent, suppression or the preferences changed. Re-read the customer and ask the gate again.
+   */
+  | { readonly kind: 'changed_since' };
 
 export const DECISION_OUTCOMES = ['sent', 'deferred', 'skipped'] as const;
 

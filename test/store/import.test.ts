@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import type { AttributeValue as DynamoValue } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue, Channel, ConsentStatus } from '../../lib/customer/model';
 import { CustomerStore, LAPSE_KEY, type CustomerImport } from '../../lib/store';
-import { lapseShard } from '../../lib/store/item-keys';
+import { itemKeys, lapseShard } from '../../lib/store/item-keys';
+import { SORT_KEY } from '../../lib/store/table-design';
 import { countRequests, createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { aProfile, newCustomerId, partitionItems } from './fixtures';
 
@@ -85,9 +86,13 @@ describe('importCustomer', () => {
         await store.importCustomer(withId({ profile, ...customer }, imported));
         await recordOneByOne(withId({ profile, ...customer }, recorded));
 
-        // Assess
-        const expected = JSON.stringify(await itemsOf(recorded)).replaceAll(recorded, imported);
-        expect(JSON.stringify(await itemsOf(imported))).toEqual(expected);
+        // Assess: the single-record methods also move the frequency item's version with each
+        // permission change, so that sends in flight decide again; a new customer has none, and
+        // the import leaves that item absent (version 0).
+        const importedItems = await itemsOf(imported);
+        expect(importedItems.filter((item) => item[SORT_KEY]?.S === itemKeys.frequency())).toEqual([]);
+        const recordedItems = (await itemsOf(recorded)).filter((item) => item[SORT_KEY]?.S !== itemKeys.frequency());
+        expect(JSON.stringify(importedItems)).toEqual(JSON.stringify(recordedItems).replaceAll(recorded, imported));
       }),
       { numRuns: 60 },
     );

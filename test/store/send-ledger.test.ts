@@ -55,7 +55,7 @@ async function reserveWithRetry(request: ReserveSendRequest): Promise<{ outcome:
   for (let attempts = 1; attempts <= 100; attempts += 1) {
     const expectedFrequency = await frequencyOf(request.customerId);
     const outcome = await store.reserveSend({ ...request, expectedFrequency });
-    if (outcome.kind !== 'frequency_conflict') return { outcome, attempts };
+    if (outcome.kind !== 'changed_since') return { outcome, attempts };
   }
   throw new Error(`${request.idempotencyKey}: still conflicting after 100 attempts`);
 }
@@ -108,7 +108,7 @@ describe('reserveSend', () => {
     expect(await frequencyOf(customerId)).toEqual({ sends: [], version: 0 });
   });
 
-  it('reserves a transactional message with one conditional PutItem, and still refuses its key a second time', async () => {
+  it('reserves a transactional message in one transaction that checks the frequency version, and still refuses its key a second time', async () => {
     // Prepare
     const customerId = await customerWithProfile();
     const receipt = reservation(customerId, { topic: 'transactional', step: 'receipt' });
@@ -120,8 +120,10 @@ describe('reserveSend', () => {
 
     // Assess
     counter.detach();
-    expect(counter.commands.slice(0, 2)).toEqual(['PutItemCommand', 'PutItemCommand']);
-    expect(counter.count('TransactWriteItemsCommand')).toBe(0);
+    expect(counter.commands.slice(0, 2)).toEqual(['TransactWriteItemsCommand', 'TransactWriteItemsCommand']);
+    expect(counter.requests[0]?.input).toMatchObject({
+      TransactItems: [{ Put: { ConditionExpression: 'attribute_not_exists(#pk)' } }, { ConditionCheck: { Key: { sk: { S: 'STATE#FREQUENCY' } } } }],
+    });
     expect(first).toMatchObject({ kind: 'reserved' });
     expect(second).toMatchObject({ kind: 'duplicate', entry: { status: 'pending', reservedAt: '2026-03-02T22:00:00Z', topic: 'transactional' } });
   });
@@ -155,7 +157,7 @@ describe('reserveSend', () => {
     const outcome = await store.reserveSend(reservation(customerId, { expectedFrequency: staleFrequency }));
 
     // Assess
-    expect(outcome).toEqual({ kind: 'frequency_conflict' });
+    expect(outcome).toEqual({ kind: 'changed_since' });
     expect(await partitionSortKeys(dynamo.client, tableName, customerId)).toEqual(sortKeysBefore);
     expect(await store.getSendEntry(customerId, 'welcome-exec-1/welcome-email')).toBeUndefined();
   });

@@ -56,7 +56,8 @@ async function seedRealisticCustomer(customerId: string): Promise<void> {
     channel: 'email',
     topic: 'marketing',
     at: '2026-03-02T22:00:00Z',
-    expectedFrequency: { sends: [], version: 0 },
+    // Each consent, preference and suppression write above moved the version on.
+    expectedFrequency: (await store.requireSnapshot(customerId)).frequency,
   });
   await store.recordDecision(customerId, {
     execution: 'welcome-exec-1',
@@ -108,7 +109,8 @@ describe('getSnapshot', () => {
         vip: { value: false, changedAt: '2026-03-07T00:00:00Z', touchpoint: 'store' },
         referrer: { value: null, changedAt: '2026-03-07T00:00:00Z', touchpoint: 'store' },
       },
-      frequency: { sends: [{ key: 'welcome-exec-1/welcome-email', at: '2026-03-02T22:00:00Z' }], version: 1 },
+      // 4 consents, the preferences and the suppression moved it to 6; the reservation to 7.
+      frequency: { sends: [{ key: 'welcome-exec-1/welcome-email', at: '2026-03-02T22:00:00Z' }], version: 7 },
     });
     expect(snapshot?.consents).toHaveLength(4);
   });

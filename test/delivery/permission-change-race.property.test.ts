@@ -1,0 +1,201 @@
+/**
+ * A consent, suppression or preference change that lands while a Send step runs, on the real
+ * DynamoDB and SES emulators: recorded before the step's reservation, it decides the step (the
+ * step sends exactly what the gate allows with the change, and nothing else); recorded after the
+ * reservation, it is too late for that message, as it would be once the provider has it.
+ */
+import fc from 'fast-check';
+import { LocalSmsOutbox, SesEmailSender, type DirectMailSender } from '../../lib/channels';
+import { TRANSACTIONAL, type Channel, type CustomerSnapshot, type Preferences } from '../../lib/customer/model';
+import { deliverMessage, type DeliveryPorts } from '../../lib/delivery/deliver-message';
+import { decideDelivery } from '../../lib/permission';
+import { CustomerStore, type ReserveSendOutcome, type ReserveSendRequest } from '../../lib/store';
+import { loadTemplateCatalog } from '../../lib/templates';
+import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
+import { startSesLocal, type SesLocal } from '../support/ses-local';
+import { welcomeStep } from '../support/send-steps';
+
+/** 12:00 in New York: email and SMS are both open. */
+const NOON = new Date('2026-03-02T17:00:00Z');
+const GRANTED_AT = '2026-03-01T12:00:00Z';
+/** When the change was stated: before the step, so it counts at NOON. */
+const CHANGED_AT = '2026-03-02T16:59:00Z';
+
+/** When the change is recorded, relative to the step's own read and reservation. */
+const MOMENTS = ['before_read', 'after_read', 'after_reservation'] as const;
+type Moment = (typeof MOMENTS)[number];
+
+type Change =
+  | { readonly kind: 'revoke'; readonly channel: Channel }
+  | { readonly kind: 'suppress'; readonly channel: Channel }
+  | { readonly kind: 'preferences'; readonly preferences: Preferences }
+  /** A grant of another topic: it moves the version on, and must not stop the message. */
+  | { readonly kind: 'unrelated'; readonly channel: Channel };
+
+/** A store that records `change` at `moment` of the next Send step, once. */
+class StoreWithChangeInFlight extends CustomerStore {
+  private planned: { readonly moment: Moment; readonly record: () => Promise<unknown> } | undefined;
+
+  plan(moment: Moment, record: () => Promise<unknown>): void {
+    this.planned = { moment, record };
+  }
+
+  override async getSnapshot(customerId: string): Promise<CustomerSnapshot | undefined> {
+    const snapshot = await super.getSnapshot(customerId);
+    await this.recordIfDue('after_read');
+    return snapshot;
+  }
+
+  override async reserveSend(request: ReserveSendRequest): Promise<ReserveSendOutcome> {
+    const outcome = await super.reserveSend(request);
+    await this.recordIfDue('after_reservation');
+    return outcome;
+  }
+
+  async recordIfDue(moment: Moment): Promise<void> {
+    if (this.planned?.moment !== moment) return;
+    const { record } = this.planned;
+    this.planned = undefined;
+    await record();
+  }
+}
+
+let dynamo: DynaliteHarness;
+let ses: SesLocal;
+let store: StoreWithChangeInFlight;
+let sms: LocalSmsOutbox;
+let ports: DeliveryPorts;
+let customerSequence = 0;
+
+beforeAll(async () => {
+  [dynamo, ses] = await Promise.all([startDynalite(), startSesLocal()]);
+  store = new StoreWithChangeInFlight({ client: dynamo.client, tableName: await createCustomerTable(dynamo.client, 'permission-race') });
+  sms = new LocalSmsOutbox({ originationIdentity: 'pool-test', configurationSetName: 'overture-test' });
+  // The steps of these tests allow email and SMS only; a letter would be a bug.
+  const noLetters: DirectMailSender = { send: () => Promise.reject(new Error('no letter expected')) };
+  ports = {
+    store,
+    templates: loadTemplateCatalog('workflows/templates'),
+    links: { baseUrl: 'https://preferences.example.com', secret: 'permission-race-test-link-signing-secret-0123' },
+    senders: {
+      email: new SesEmailSender(ses.client, { fromEmailAddress: 'journeys@example.com', configurationSetName: 'overture-test' }),
+      sms,
+      mail: noLetters,
+    },
+    now: () => NOON,
+  };
+});
+
+afterAll(async () => {
+  await Promise.all([dynamo.stop(), ses.stop()]);
+});
+
+/** A customer in New York with an email address and a phone, who granted marketing on both the day before. */
+async function enrolledCustomer(): Promise<{ customerId: string; email: string; phone: string }> {
+  customerSequence += 1;
+  const customerId = `race-${customerSequence}`;
+  const email = `race${customerSequence}@example.com`;
+  const phone = `+1212555${String(customerSequence % 10_000).padStart(4, '0')}`;
+  await store.putProfile({ customerId, stage: 'prospect', timezone: 'America/New_York', email, phone, updatedAt: GRANTED_AT });
+  for (const channel of ['email', 'sms'] as const) {
+    await store.recordConsent(customerId, { channel, topic: 'marketing', status: 'granted', at: GRANTED_AT, proof: { source: 'web-form' } });
+  }
+  return { customerId, email, phone };
+}
+
+function recordChange(customerId: string, change: Change): Promise<unknown> {
+  switch (change.kind) {
+    case 'revoke':
+      return store.recordConsent(customerId, { channel: change.channel, topic: 'marketing', status: 'revoked', at: CHANGED_AT, proof: { source: 'preference-centre' } });
+    case 'suppress':
+      return store.addSuppression(customerId, { channel: change.channel, reason: 'hard_bounce', at: CHANGED_AT });
+    case 'preferences':
+      return store.putPreferences(customerId, change.preferences, { at: CHANGED_AT });
+    case 'unrelated':
+      return store.recordConsent(customerId, { channel: change.channel, topic: 'newsletter', status: 'granted', at: CHANGED_AT, proof: { source: 'web-form' } });
+  }
+}
+
+const channelArb = fc.constantFrom<Channel>('email', 'sms');
+const changeArb: fc.Arbitrary<Change> = fc.oneof(
+  fc.record({ kind: fc.constant('revoke' as const), channel: channelArb }),
+  fc.record({ kind: fc.constant('suppress' as const), channel: channelArb }),
+  fc.record({
+    kind: fc.constant('preferences' as const),
+    preferences: fc.record(
+      {
+        channels: fc.shuffledSubarray<Channel>(['email', 'sms'], { minLength: 1 }),
+        maxPerWeek: fc.constant(0),
+        quietHours: fc.constant({ start: '11:00', end: '13:00' }),
+      },
+      { requiredKeys: [] },
+    ),
+  }),
+  fc.record({ kind: fc.constant('unrelated' as const), channel: channelArb }),
+);
+
+describe('a permission change while a Send step runs', () => {
+  it('decides the step when recorded before its reservation, and only then', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('marketing', TRANSACTIONAL),
+        fc.shuffledSubarray<Channel>(['email', 'sms'], { minLength: 1 }),
+        changeArb,
+        fc.constantFrom(...MOMENTS),
+        async (topic, channels, change, moment) => {
+          // Prepare
+          const { customerId, email, phone } = await enrolledCustomer();
+          const step = welcomeStep(customerId, channels, { topic });
+          const before = await store.requireSnapshot(customerId);
+          store.plan(moment, () => recordChange(customerId, change));
+          await store.recordIfDue('before_read');
+
+          // Act
+          const outcome = await deliverMessage(ports, step);
+
+          // Assess: the gate's answer on the records as they stood at the reservation.
+          const after = await store.requireSnapshot(customerId);
+          const decided = decideDelivery(moment === 'after_reservation' ? before : after, { topic, channels }, NOON);
+          const emails = (await ses.messages()).filter((stored) => stored.destination.to.includes(email)).length;
+          const texts = sms.messages().filter((text) => text.input.DestinationPhoneNumber === phone).length;
+          if (decided.kind === 'send') {
+            expect(outcome).toMatchObject({ outcome: 'sent', channel: decided.channel });
+            expect({ emails, texts }).toEqual(decided.channel === 'email' ? { emails: 1, texts: 0 } : { emails: 0, texts: 1 });
+          } else {
+            expect(outcome).toMatchObject({ outcome: decided.kind === 'skip' ? 'skipped' : 'deferred' });
+            expect({ emails, texts }).toEqual({ emails: 0, texts: 0 });
+          }
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
+  it('does not send an email whose consent was revoked between the read and the reservation', async () => {
+    // Prepare
+    const { customerId, email } = await enrolledCustomer();
+    store.plan('after_read', () => recordChange(customerId, { kind: 'revoke', channel: 'email' }));
+
+    // Act
+    const outcome = await deliverMessage(ports, welcomeStep(customerId, ['email']));
+
+    // Assess
+    expect(outcome).toEqual({ outcome: 'skipped', reason: 'no_consent' });
+    expect((await ses.messages()).filter((stored) => stored.destination.to.includes(email))).toEqual([]);
+    const decisions = await store.decisions(customerId);
+    expect(decisions).toEqual([expect.objectContaining({ outcome: 'skipped', reason: 'no_consent' })]);
+  });
+
+  it('does not send a transactional email to a channel suppressed between the read and the reservation', async () => {
+    // Prepare
+    const { customerId, email } = await enrolledCustomer();
+    store.plan('after_read', () => recordChange(customerId, { kind: 'suppress', channel: 'email' }));
+
+    // Act
+    const outcome = await deliverMessage(ports, welcomeStep(customerId, ['email'], { topic: TRANSACTIONAL }));
+
+    // Assess
+    expect(outcome).toEqual({ outcome: 'skipped', reason: 'suppressed' });
+    expect((await ses.messages()).filter((stored) => stored.destination.to.includes(email))).toEqual([]);
+  });
+});
