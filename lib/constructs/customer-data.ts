@@ -21,8 +21,11 @@ export type TableAction =
 export const TABLE_ACCESS = {
   /** Reads customers and writes any of their records (store, ledgers, tokens, entries). */
   readWrite: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
-  /** Writes records conditionally, reading nothing (entry records, suppressions and consents from feedback). */
-  putOnly: ['dynamodb:PutItem'],
+  /**
+   * Writes suppressions and consents conditionally, reading nothing, each with the update that
+   * moves the frequency item's version in the same transaction (delivery feedback).
+   */
+  feedback: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
   /** Reads whether each customer of an audience has a profile, and claims entries (the launch worker). */
   launch: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'],
   /**

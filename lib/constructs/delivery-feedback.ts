@@ -47,7 +47,7 @@ export class DeliveryFeedback extends Construct {
       timeout: Duration.seconds(10),
       deadLetterQueue: this.deadLetters.queue,
     });
-    this.feedbackFunction.bindCustomerTable(props.data, TABLE_ACCESS.putOnly);
+    this.feedbackFunction.bindCustomerTable(props.data, TABLE_ACCESS.feedback);
 
     new Rule(this, 'SesFeedbackToFunction', {
       eventBus: EventBus.fromEventBusName(this, 'DefaultBus', 'default'),

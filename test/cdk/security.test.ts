@@ -198,7 +198,7 @@ describe('least privilege', () => {
       [stack.events.ingestFunction, [...base, ...readWrite, 'sqs:SendMessage', 'states:SendTaskSuccess', 'states:StartExecution']],
       [stack.launcher.launchFunction, [...base, 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'states:StartExecution']],
       [stack.schedules.inactivityScanFunction, [...base, 'dynamodb:Query', 's3:PutObject', 'sqs:SendMessage', 'states:StartExecution']],
-      [stack.feedback.feedbackFunction, [...base, 'dynamodb:PutItem', 'sqs:SendMessage']],
+      [stack.feedback.feedbackFunction, [...base, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:SendMessage']],
       [stack.consent.apiFunction, [...base, ...readWrite, ...secret, 'ses:SendEmail']],
       [stack.consent.inboundSmsFunction, [...base, ...readWrite, 'sms-voice:SendTextMessage', 'sqs:SendMessage']],
     ]);
