@@ -34,7 +34,7 @@ export async function startBatch(event: unknown): Promise<LaunchBatchResult> {
   counted.addMetric('launch_not_eligible', MetricUnit.Count, result.notEligible);
   counted.addMetric('launch_unknown_customers', MetricUnit.Count, result.unknownCustomers.length);
   counted.addMetric('launch_invalid_rows', MetricUnit.Count, result.invalidRows.length);
-  if (result.invalidRows.length > 0) tools.logger.warn('audience rows without a valid customer id', { rows: result.invalidRows });
+  if (result.invalidRows.length > 0) tools.logger.warn('audience rows without a valid customer id or entry key', { rows: result.invalidRows });
   // Ids only: the marketer fixes the audience with them.
   if (result.unknownCustomers.length > 0) tools.logger.warn('audience customers without a profile, not started', { customerIds: result.unknownCustomers });
   tools.logger.info('launch batch finished', { ...result, unknownCustomers: result.unknownCustomers.length, invalidRows: result.invalidRows.length });

@@ -321,7 +321,7 @@ export async function launchCommand(io: CliIO, journey: string, options: LaunchO
   const onProgress = launchProgressReporter(io.stderr);
   const report = running
     ? await launchOnStack(running, { journey, csv, launchId }, onProgress)
-    : await withRuntime(dataDir, { cdkOut: options.cdkOut }, (runtime) => runtime.launchAudience(journey, csv, launchId, onProgress));
+    : await withRuntime(dataDir, { cdkOut: options.cdkOut }, (runtime) => runtime.launchAudience(journey, audience, launchId, onProgress));
   if (options.json) writeJson(io, report);
   else io.stdout(formatLaunchReport(report));
 }

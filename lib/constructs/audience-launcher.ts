@@ -40,7 +40,8 @@ export interface AudienceLauncherProps {
 
 /**
  * Audience launches: a marketer (or the inactivity scan, or a schedule) puts an audience CSV of
- * customer ids in the audience bucket and starts the launcher with
+ * customer ids and entry keys (header `customerId,entryKey`, see lib/ingest/audience-row.ts) in
+ * the audience bucket and starts the launcher with
  * `{ "journey": "loyalty", "audienceKey": "launches/spring.csv" }`; the execution's name is the
  * launch id. A Distributed Map reads the CSV, batches the rows (ItemBatcher) and runs the launch
  * worker on each batch, at most LAUNCH_MAX_CONCURRENCY at a time, so starts run at the
@@ -122,8 +123,10 @@ export class AudienceLauncher extends Construct {
         key: JsonPath.stringAt('$.audienceKey'),
         csvHeaders: CsvHeaders.useFirstRow(),
       }),
-      // Only the id travels on: whatever else a marketer's file holds never reaches an execution.
-      itemSelector: { 'customerId.$': '$$.Map.Item.Value.customerId' },
+      // Only the ids travel on: whatever else a marketer's file holds never reaches an execution.
+      // Spelt out rather than derived from a column list, so no column is added here by accident.
+      // A path to a column the file's header lacks fails the Map: every audience file names both.
+      itemSelector: { 'customerId.$': '$$.Map.Item.Value.customerId', 'entryKey.$': '$$.Map.Item.Value.entryKey' },
       itemBatcher: new ItemBatcher({
         maxItemsPerBatch: LAUNCH_BATCH_SIZE,
         batchInput: {

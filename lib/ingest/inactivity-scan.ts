@@ -22,6 +22,7 @@ import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@
 import { lastEventAttribute } from '../journeys/event-history';
 import { lapseKeyOf } from '../store/item-keys';
 import { CUSTOMER_PARTITION_PREFIX, LAPSE_AT, LAPSE_INDEX_NAME, LAPSE_INDEX_SHARDS, LAPSE_KEY, PARTITION_KEY } from '../store/table-design';
+import { audienceCsv } from './audience-row';
 import type { JourneyRoute } from './journey-routes';
 
 /** Days after the lapse day on which a lapse is still found (covers missed daily scans). */
@@ -121,11 +122,6 @@ async function lapsesIn(
   return lapses;
 }
 
-/** An audience CSV: a header row, then one customer id per row. */
-export function audienceCsv(customerIds: readonly string[]): string {
-  return ['customerId', ...customerIds].join('\n') + '\n';
-}
-
 /** Runs the scan for every journey with an inactivity entry and launches each lapse day found. */
 export async function scanForInactivity(ports: InactivityScanPorts): Promise<InactivityLaunch[]> {
   const now = ports.now();
@@ -140,9 +136,9 @@ export async function scanForInactivity(ports: InactivityScanPorts): Promise<Ina
       const audienceKey = inactivityAudienceKey(route.journey, lapseDay);
       const launchId = inactivityLaunchId(route.journey, lapseDay);
       const launch = { journey: route.journey, lapseDay, lapsed: customerIds.length, audienceKey, launchId };
-      await ports.s3.send(
-        new PutObjectCommand({ Bucket: ports.audienceBucket, Key: audienceKey, Body: audienceCsv(customerIds), ContentType: 'text/csv' }),
-      );
+      // Entry keys left empty: each customer enters under the launch id.
+      const body = audienceCsv(customerIds.map((customerId) => ({ customerId })));
+      await ports.s3.send(new PutObjectCommand({ Bucket: ports.audienceBucket, Key: audienceKey, Body: body, ContentType: 'text/csv' }));
       try {
         const { startDate } = await ports.sfn.send(
           new StartExecutionCommand({

@@ -1,28 +1,22 @@
 /**
  * One batch of an audience launch: the launcher state machine's Distributed Map reads the
- * audience CSV from S3, keeps only the `customerId` column of each row (ItemSelector, so no other
- * column reaches an execution's input), batches them (ItemBatcher) and hands each batch to the
- * launch worker, which starts the journey for every customer in it (see start-journey.ts). The
- * entry key is the launch id — the launcher execution's name — so relaunching the same launch
- * starts nothing twice.
+ * audience CSV from S3, keeps only the `customerId` and `entryKey` columns of each row
+ * (ItemSelector, so no other column reaches an execution's input), batches them (ItemBatcher) and
+ * hands each batch to the launch worker, which starts the journey for every customer in it (see
+ * start-journey.ts). A customer enters under the row's entry key, or, when the row leaves it
+ * empty, under the launch id — the launcher execution's name — so relaunching the same launch
+ * starts nothing twice. See audience-row.ts for the file's format.
  *
  * A customer without a profile is skipped before anything is claimed: its execution could only
  * fail (the journey's first step reads the profile), and the entry claim written for it would
  * keep it out of a journey that never enters twice after it has a profile. The batch reports
  * such ids so the marketer can fix the audience; ids are not personal data here.
- *
- * An audience file names customers by id:
- *
- * ```csv
- * customerId
- * c-001
- * c-002
- * ```
  */
 import * as z from 'zod';
-import { CustomerIdSchema, InstantSchema } from '../customer/model';
+import { InstantSchema } from '../customer/model';
 import { JourneyIdSchema } from '../journeys/identifiers';
 import { customersWithProfile } from '../store/profile-presence';
+import { AudienceRowSchema, entryKeyOfRow } from './audience-row';
 import type { JourneyRoute } from './journey-routes';
 import { startJourney, type JourneyStartPorts } from './start-journey';
 
@@ -35,13 +29,10 @@ export const LaunchBatchSchema = z.object({
     /** The launcher execution's start time: when the audience enters. */
     launchedAt: InstantSchema,
   }),
-  /** `{ customerId }` per CSV row (the launcher's ItemSelector); validated one by one. */
+  /** `{ customerId, entryKey }` per CSV row (the launcher's ItemSelector); validated one by one. */
   Items: z.array(z.unknown()).max(10_000),
 });
 export type LaunchBatch = z.infer<typeof LaunchBatchSchema>;
-
-/** One audience row, as the ItemSelector passes it. */
-export const AudienceRowSchema = z.object({ customerId: CustomerIdSchema });
 
 /** What one batch did (the Map's result for the batch). */
 export interface LaunchBatchResult {
@@ -53,7 +44,7 @@ export interface LaunchBatchResult {
   readonly notEligible: number;
   /** Ids without a profile, in batch order: skipped, nothing claimed or started for them. */
   readonly unknownCustomers: readonly string[];
-  /** Rows without a valid customer id; logged by row index, never by content. */
+  /** Rows without a valid customer id, or with an entry key that cannot be one; logged by row index, never by content. */
   readonly invalidRows: readonly number[];
 }
 
@@ -106,7 +97,7 @@ export async function launchBatch(
     const { outcome } = await startJourney(ports, {
       route,
       customerId: row.data.customerId,
-      entryKey: launchId,
+      entryKey: entryKeyOfRow(row.data, launchId),
       at: launchedAt,
     });
     counts[outcome] += 1;

@@ -8,18 +8,18 @@
  * c-002,spring-2026
  * ```
  *
- * `customerId` is required; `entryKey` is optional (the launch id is used when it is empty).
- * Fields may be quoted with `"` (a quote inside is doubled). Problems name the line (the header
- * is line 1) and the column, never a value beyond what is needed to find it.
+ * `customerId` is required; `entryKey` is optional, as a column and in each row: a row's entry key
+ * is what its customer enters under, and the launch id is used when it is empty or the file has
+ * no such column. Fields may be quoted with `"` (a quote inside is doubled). Problems name the
+ * line (the header is line 1) and the column, never a value beyond what is needed to find it.
+ *
+ * What goes to the audience bucket is not the file as saved but {@link normalizedAudienceCsv}: the
+ * launcher's Distributed Map reads both columns of every row (see lib/ingest/audience-row.ts),
+ * and a file without the `entryKey` column would fail it.
  */
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
 import { CustomerIdSchema } from '../customer/model';
-
-/** The columns an audience file may have. */
-export const AUDIENCE_COLUMNS = ['customerId', 'entryKey'] as const;
-
-const EntryKeySchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1–128 letters, digits, "_", ".", ":" or "-"');
+import { AUDIENCE_COLUMNS, AudienceEntryKeySchema, audienceCsv } from '../ingest/audience-row';
 
 /** One problem of an audience file. */
 export interface AudienceIssue {
@@ -29,8 +29,10 @@ export interface AudienceIssue {
   readonly message: string;
 }
 
-/** A parsed audience: rows keyed by column, in file order. */
+/** A parsed audience: rows keyed by column (empty fields left out), in file order. */
 export interface ParsedAudience {
+  /** The columns the header names, in order (none for an empty file). */
+  readonly columns: readonly string[];
   readonly rows: Array<Record<string, string>>;
   readonly issues: AudienceIssue[];
 }
@@ -74,12 +76,12 @@ export function parseAudienceCsv(text: string): ParsedAudience {
   const issues: AudienceIssue[] = [];
   if (lines.length === 0) {
     issues.push({ line: 1, column: 'customerId', message: 'the file is empty; it needs a header row naming a customerId column, then one customer id a row' });
-    return { rows: [], issues };
+    return { columns: [], rows: [], issues };
   }
   const header = fieldsOf(lines[0] ?? '') ?? [];
   if (!header.includes('customerId')) {
     issues.push({ line: 1, column: 'customerId', message: 'the header row must name a customerId column' });
-    return { rows: [], issues };
+    return { columns: header, rows: [], issues };
   }
   header.forEach((name) => {
     if (!(AUDIENCE_COLUMNS as readonly string[]).includes(name)) {
@@ -111,7 +113,7 @@ export function parseAudienceCsv(text: string): ParsedAudience {
     const id = CustomerIdSchema.safeParse(row.customerId ?? '');
     if (!id.success) issues.push({ line, column: 'customerId', message: row.customerId === undefined ? 'is empty' : (id.error.issues[0]?.message ?? 'invalid') });
     if (row.entryKey !== undefined) {
-      const key = EntryKeySchema.safeParse(row.entryKey);
+      const key = AudienceEntryKeySchema.safeParse(row.entryKey);
       if (!key.success) issues.push({ line, column: 'entryKey', message: key.error.issues[0]?.message ?? 'invalid' });
     }
     if (id.success) {
@@ -121,17 +123,30 @@ export function parseAudienceCsv(text: string): ParsedAudience {
     }
     rows.push(row);
   });
-  return { rows, issues };
+  return { columns: header, rows, issues };
 }
 
 /**
  * The default launch id of an audience: `launch-<journey>-<digest>`, the digest taken over the
- * audience's customer ids, sorted. It depends on who is in the audience, not on how the file was
- * saved: line endings, a byte-order mark, quoting, spaces around fields, blank lines at the end,
- * the order of the rows and other columns do not change it. So the same audience launched twice
- * is one launch, and starts nothing twice.
+ * audience's rows, sorted, each written `customerId` or, with an entry key, `customerId,entryKey`
+ * (a customer id holds no comma). It depends on who is in the audience and under which entry
+ * keys, not on how the file was saved: line endings, a byte-order mark, quoting, spaces around
+ * fields, blank lines at the end, the order of the rows and an `entryKey` column left empty do not
+ * change it. So the same audience launched twice is one launch, and starts nothing twice; the same
+ * customers under other entry keys are another launch.
  */
 export function defaultLaunchId(journey: string, audience: ParsedAudience): string {
-  const ids = audience.rows.flatMap((row) => (row.customerId === undefined ? [] : [row.customerId])).sort();
-  return `launch-${journey}-${createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 12)}`;
+  const rows = audience.rows
+    .flatMap((row) => (row.customerId === undefined ? [] : [row.entryKey === undefined ? row.customerId : `${row.customerId},${row.entryKey}`]))
+    .sort();
+  return `launch-${journey}-${createHash('sha256').update(rows.join('\n')).digest('hex').slice(0, 12)}`;
+}
+
+/**
+ * A valid audience as the launcher reads it: the header `customerId,entryKey` whatever columns the
+ * file named, then its rows in file order, an entry key the row left empty (or the file had no
+ * column for) left empty.
+ */
+export function normalizedAudienceCsv(audience: ParsedAudience): string {
+  return audienceCsv(audience.rows.flatMap((row) => (row.customerId === undefined ? [] : [{ customerId: row.customerId, entryKey: row.entryKey }])));
 }

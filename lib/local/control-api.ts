@@ -86,10 +86,10 @@ async function control(runtime: LocalRuntime, req: IncomingMessage, url: URL): P
     if (!runtime.routes.some((journeyRoute) => journeyRoute.journey === request.data.journey)) {
       throw new HttpProblem(404, `journey "${request.data.journey}" does not run on this stack`);
     }
-    const { journey, csv, launchId } = request.data;
+    const { journey, launchId } = request.data;
     return new JsonLines(async (emit) => {
       try {
-        emit({ report: await runtime.launchAudience(journey, csv, launchId, (progress) => emit({ progress })) });
+        emit({ report: await runtime.launchAudience(journey, audience, launchId, (progress) => emit({ progress })) });
       } catch (error) {
         emit({ error: error instanceof Error ? `${error.name}: ${error.message}` : 'the launch failed' });
       }

@@ -1,7 +1,8 @@
 /**
  * The audience launcher on one machine. The interpreter has no Distributed Map, so the runtime
  * runs the launcher state machine's one state itself: it reads the audience CSV from the bucket,
- * keeps the columns the template's ItemSelector keeps, batches the rows as the ItemBatcher would
+ * keeps the columns the template's ItemSelector keeps — failing, as the Map does, when the file's
+ * header does not name one of them — batches the rows as the ItemBatcher would
  * and hands each batch to the launch worker's code (`launchBatch`). The batches' results, summed,
  * are the execution's result — what the Map's ResultWriter would collect in AWS — and each batch
  * that ends is reported as progress, as DescribeMapRun's item counts would be.
@@ -33,7 +34,7 @@ const LaunchTotalsSchema = z.object({
   unknown: z.number().int().nonnegative(),
   /** Their ids, in file order. */
   unknownCustomers: z.array(z.string()),
-  /** Rows without a valid customer id. */
+  /** Rows without a valid customer id, or with an entry key that cannot be one. */
   invalidRows: z.number().int().nonnegative(),
 });
 export type LaunchTotals = z.infer<typeof LaunchTotalsSchema>;
@@ -126,7 +127,7 @@ export async function runLauncher(
     const object = await context.s3.send(new GetObjectCommand({ Bucket: context.audienceBucket, Key: input.audienceKey }));
     const audience = parseAudienceCsv((await object.Body?.transformToString('utf8')) ?? '');
     const columns = context.itemColumns;
-    const items = columns === undefined ? audience.rows : audience.rows.map((row) => selectColumns(row, columns));
+    const items = columns === undefined ? audience.rows : audience.rows.map((row) => selectColumns(row, audience.columns, columns));
     let started = 0;
     let alreadyStarted = 0;
     let notEligible = 0;
@@ -150,12 +151,34 @@ export async function runLauncher(
   });
 }
 
-/** A row as the Map's ItemSelector hands it on: only the selected columns, under their field names. */
-function selectColumns(row: Readonly<Record<string, string>>, columns: Readonly<Record<string, string>>): Record<string, string> {
+/**
+ * Raised when the ItemSelector names a column the audience file's header does not: in AWS the
+ * JSONPath to a field an item lacks fails the Map state with `States.Runtime`, so the local launch
+ * fails with that error name too.
+ */
+export class ItemSelectorPathError extends Error {
+  constructor(
+    readonly field: string,
+    readonly column: string,
+  ) {
+    super(`the JSONPath '$$.Map.Item.Value.${column}' of the ItemSelector field '${field}.$' could not be found: the audience file's header does not name a ${column} column`);
+    this.name = 'States.Runtime';
+  }
+}
+
+/**
+ * A row as the Map's ItemSelector hands it on: only the selected columns, under their field names.
+ * A CSV row has every column its header names, an empty field as `""`.
+ */
+function selectColumns(
+  row: Readonly<Record<string, string>>,
+  header: readonly string[],
+  columns: Readonly<Record<string, string>>,
+): Record<string, string> {
   const item: Record<string, string> = {};
   for (const [field, column] of Object.entries(columns)) {
-    const value = row[column];
-    if (value !== undefined) item[field] = value;
+    if (!header.includes(column)) throw new ItemSelectorPathError(field, column);
+    item[field] = row[column] ?? '';
   }
   return item;
 }

@@ -34,6 +34,7 @@ import { CustomerStore } from '../store/customer-store';
 import { loadTemplateCatalog } from '../templates/catalog';
 import type { LinkConfig } from '../unsubscribe';
 import { CATALOG } from '../../workflows';
+import { normalizedAudienceCsv, type ParsedAudience } from './audience-csv';
 import { ignoreServerClock, LOCAL_CLIENT_CONFIG, localDynamoDBClientFor, retryAtOnce } from './clients';
 import { DATA_FILES, endLastLine, writeDataFile } from './data-files';
 import { localLinkSecret } from './link-secret';
@@ -352,16 +353,19 @@ export class LocalRuntime {
   }
 
   /**
-   * Launches `journey` for an audience CSV (already validated) and resolves when the launch has
-   * ended, with what it did. The file goes to the audience bucket and the launcher starts, named
-   * `launchId`; a launch id used before starts nothing and answers how that launch went.
-   * `onProgress` hears each batch that ends. Rejects when the launch fails.
+   * Launches `journey` for an audience (parsed and valid) and resolves when the launch has ended,
+   * with what it did. The audience goes to the audience bucket with the header the launcher reads
+   * (`customerId,entryKey`, whatever the file named) and the launcher starts, named `launchId`; a
+   * launch id used before starts nothing and answers how that launch went. `onProgress` hears
+   * each batch that ends. Rejects when the launch fails.
    */
-  async launchAudience(journey: string, csv: string, launchId: string, onProgress?: (progress: LaunchProgress) => void): Promise<LaunchReport> {
+  async launchAudience(journey: string, audience: ParsedAudience, launchId: string, onProgress?: (progress: LaunchProgress) => void): Promise<LaunchReport> {
     const earlier = this.earlierLaunch(launchId);
     if (earlier !== undefined) return earlier;
     const audienceKey = `launches/${journey}/${launchId}.csv`;
-    await this.clients.s3.send(new PutObjectCommand({ Bucket: this.audienceBucket, Key: audienceKey, Body: csv, ContentType: 'text/csv' }));
+    await this.clients.s3.send(
+      new PutObjectCommand({ Bucket: this.audienceBucket, Key: audienceKey, Body: normalizedAudienceCsv(audience), ContentType: 'text/csv' }),
+    );
     let launchedAt: string;
     try {
       // The local service itself rather than its endpoint: the start runs the launcher's runner at

@@ -54,7 +54,8 @@ describe('state machines', () => {
         ReaderConfig: { InputType: 'CSV', CSVHeaderLocation: 'FIRST_ROW' },
         Parameters: { Bucket: logicalIdOf(stack, stack.launcher.bucket).toLowerCase(), 'Key.$': '$.audienceKey' },
       },
-      ItemSelector: { 'customerId.$': '$$.Map.Item.Value.customerId' },
+      // The two columns of an audience file, and nothing else of a row.
+      ItemSelector: { 'customerId.$': '$$.Map.Item.Value.customerId', 'entryKey.$': '$$.Map.Item.Value.entryKey' },
       ItemBatcher: {
         MaxItemsPerBatch: LAUNCH_BATCH_SIZE,
         BatchInput: { 'journey.$': '$.journey', 'launchId.$': '$$.Execution.Name', 'launchedAt.$': '$$.Execution.StartTime' },

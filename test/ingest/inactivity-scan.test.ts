@@ -1,7 +1,7 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { audienceCsv, findLapses, INACTIVITY_LOOKBACK_DAYS, scanForInactivity, type InactivityScanPorts } from '../../lib/ingest/inactivity-scan';
+import { findLapses, INACTIVITY_LOOKBACK_DAYS, scanForInactivity, type InactivityScanPorts } from '../../lib/ingest/inactivity-scan';
 import { routesOf } from '../../lib/ingest/journey-routes';
 import { lastEventAttribute } from '../../lib/journeys/event-history';
 import { CustomerStore } from '../../lib/store/customer-store';
@@ -143,7 +143,8 @@ describe('inactivity scan', () => {
     expect(s3Mock).toHaveReceivedCommandWith(PutObjectCommand, {
       Bucket: 'audiences',
       Key: 'inactivity/win-back/20260302.csv',
-      Body: 'customerId\nc-001\nc-002\n',
+      // Both columns the launcher's ItemSelector reads, or the Map would fail; ids only.
+      Body: 'customerId,entryKey\nc-001,\nc-002,\n',
     });
     expect(sfn.started).toEqual([
       { stateMachineArn: launcherArn, name: 'inactive-win-back-20260228', input: '{"journey":"win-back","audienceKey":"inactivity/win-back/20260228.csv"}' },
@@ -159,9 +160,5 @@ describe('inactivity scan', () => {
     expect(launches).toEqual([]);
     expect(s3Mock).not.toHaveReceivedCommand(PutObjectCommand);
     expect(sfn.started).toEqual([]);
-  });
-
-  it('writes a header row and ids only', () => {
-    expect(audienceCsv(['c-9', 'c-10'])).toBe('customerId\nc-9\nc-10\n');
   });
 });

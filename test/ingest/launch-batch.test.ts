@@ -46,6 +46,41 @@ describe('launchBatch', () => {
     ]);
   });
 
+  it("enters a customer under its row's entry key, and under the launch id where the row leaves it empty", async () => {
+    // Act
+    const result = await launchBatch(ports(), batch('loyalty', [{ customerId: 'c-001', entryKey: 'vip-preview' }, { customerId: 'c-002', entryKey: '' }]));
+
+    // Assess
+    expect(result).toEqual({ started: 2, alreadyStarted: 0, notEligible: 0, unknownCustomers: [], invalidRows: [] });
+    expect(sfn.started).toEqual([
+      { stateMachineArn: arnOf('loyalty'), name: 'loyalty-c-001-vip-preview', input: '{"customerId":"c-001","journey":"loyalty","entryKey":"vip-preview"}' },
+      { stateMachineArn: arnOf('loyalty'), name: 'loyalty-c-002-spring-2026', input: '{"customerId":"c-002","journey":"loyalty","entryKey":"spring-2026"}' },
+    ]);
+  });
+
+  it("applies the journey's re-entry rule to a row's entry key: another key is another entry", async () => {
+    // Prepare
+    await launchBatch(ports(), batch('welcome', [{ customerId: 'c-001', entryKey: 'first' }]));
+
+    // Act
+    const again = await launchBatch(ports(), batch('welcome', [{ customerId: 'c-001', entryKey: 'first' }], 'another-launch'));
+    const other = await launchBatch(ports(), batch('welcome', [{ customerId: 'c-001', entryKey: 'second' }], 'another-launch'));
+
+    // Assess
+    expect(again).toMatchObject({ started: 0, alreadyStarted: 1 });
+    expect(other).toMatchObject({ started: 0, notEligible: 1 });
+    expect(sfn.started.map((start) => start.name)).toEqual(['welcome-c-001-first']);
+  });
+
+  it('counts a row whose entry key cannot be one as invalid, by index, and starts nothing for it', async () => {
+    // Act
+    const result = await launchBatch(ports(), batch('loyalty', [{ customerId: 'c-001', entryKey: 'spring 2026' }, { customerId: 'c-002', entryKey: 'spring-2026' }]));
+
+    // Assess
+    expect(result).toEqual({ started: 1, alreadyStarted: 0, notEligible: 0, unknownCustomers: [], invalidRows: [0] });
+    expect(sfn.started.map((start) => start.name)).toEqual(['loyalty-c-002-spring-2026']);
+  });
+
   it('starts nothing twice when the same launch runs again (a redriven batch or a relaunch)', async () => {
     // Prepare
     await launchBatch(ports(), batch('loyalty', [{ customerId: 'c-001' }]));

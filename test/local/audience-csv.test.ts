@@ -1,13 +1,14 @@
 /**
  * Audience files of `overture launch`: the launch id an audience gets by default depends on who is
- * in it, not on how the file was saved, and an empty file is called empty.
+ * in it and under which entry keys, not on how the file was saved; what goes to the bucket always
+ * names both columns the launcher reads; and an empty file is called empty.
  */
-import { defaultLaunchId, parseAudienceCsv } from '../../lib/local/audience-csv';
+import { defaultLaunchId, normalizedAudienceCsv, parseAudienceCsv } from '../../lib/local/audience-csv';
 
 const idOf = (text: string) => defaultLaunchId('welcome', parseAudienceCsv(text));
 
 describe('defaultLaunchId', () => {
-  it('gives the same id to the same customers saved with CRLF, a byte-order mark, quotes, spaces or in another order', () => {
+  it('gives the same id to the same customers saved with CRLF, a byte-order mark, quotes, spaces, in another order or with entry keys left empty', () => {
     // Prepare
     const plain = 'customerId\nc-1\nc-2\n';
     const savedOtherwise = [
@@ -16,7 +17,8 @@ describe('defaultLaunchId', () => {
       '"customerId"\n"c-1"\n"c-2"\n',
       'customerId\n c-1 \nc-2\n\n',
       'customerId\nc-2\nc-1\n',
-      'customerId,entryKey\nc-1,\nc-2,spring\n',
+      'customerId,entryKey\nc-1,\nc-2,\n',
+      'entryKey,customerId\n,c-2\n,c-1\n',
     ];
 
     // Act
@@ -33,6 +35,34 @@ describe('defaultLaunchId', () => {
 
     // Assess
     expect(new Set(ids).size).toBe(4);
+  });
+
+  it('gives another id to the same customers under other entry keys, and the same id to the same keys in another order', () => {
+    // Act
+    const ids = [
+      idOf('customerId\nc-1\nc-2\n'),
+      idOf('customerId,entryKey\nc-1,\nc-2,spring\n'),
+      idOf('customerId,entryKey\nc-1,\nc-2,summer\n'),
+      idOf('customerId,entryKey\nc-1,spring\nc-2,\n'),
+    ];
+
+    // Assess
+    expect(new Set(ids).size).toBe(4);
+    expect(idOf('customerId,entryKey\nc-2,spring\nc-1,\n')).toBe(idOf('customerId,entryKey\nc-1,\nc-2,spring\n'));
+  });
+});
+
+describe('normalizedAudienceCsv', () => {
+  it.each([
+    ['a file without the entryKey column', 'customerId\nc-1\n"c-2"\n', 'customerId,entryKey\nc-1,\nc-2,\n'],
+    ['a file with its columns the other way round', 'entryKey,customerId\nspring,c-1\n,c-2\n', 'customerId,entryKey\nc-1,spring\nc-2,\n'],
+    ['a file saved with CRLF, a byte-order mark and spaces', '\uFEFFcustomerId , entryKey\r\n c-1 ,spring\r\n', 'customerId,entryKey\nc-1,spring\n'],
+  ])('writes %s with the header customerId,entryKey, rows in file order', (_, text, expected) => {
+    // Act
+    const csv = normalizedAudienceCsv(parseAudienceCsv(text));
+
+    // Assess
+    expect(csv).toBe(expected);
   });
 });
 

@@ -242,6 +242,22 @@ describe('overture send-event, launch, status and why on a stopped stack', () =>
     expect((await executionNames()).filter((name) => name.includes('c-late'))).toEqual(['welcome-c-late-late-again']);
   });
 
+  it('enters a customer under the entry key its row names, and one whose row leaves it empty under the launch id', async () => {
+    // Prepare
+    await givenProfile('c-keyed-1');
+    await givenProfile('c-keyed-2');
+    const audience = file('keyed.csv', 'customerId,entryKey\nc-keyed-1,vip-preview\nc-keyed-2,\n');
+
+    // Act
+    const result = await launch('welcome', audience, '--json');
+
+    // Assess
+    expect(result.status).toBe(0);
+    const launched = LaunchReportSchema.parse(JSON.parse(result.stdout));
+    expect(launched).toMatchObject({ outcome: 'launched', customers: 2, started: 2, invalidRows: 0 });
+    expect((await executionNames()).filter((name) => name.includes('c-keyed-'))).toEqual(['welcome-c-keyed-1-vip-preview', `welcome-c-keyed-2-${launched.launch}`]);
+  });
+
   it('exits with status 2 for a customer id that cannot be one', async () => {
     // Act
     const result = await overture('why', 'not an id', '--data', data);
