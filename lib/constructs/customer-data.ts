@@ -33,8 +33,12 @@ export const TABLE_ACCESS = {
    * token when it resumed the execution itself (the waitForEvent function).
    */
   eventWait: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'],
-  /** Reads customers, moves stages and records journey outcomes. */
-  journeyEffects: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  /**
+   * Reads customers, moves stages and records journey outcomes. A stage change is a conditional
+   * UpdateItem; when its condition fails, a GetItem of the profile tells a stage set later (kept)
+   * from a missing customer.
+   */
+  journeyEffects: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
 } as const satisfies Record<string, readonly TableAction[]>;
 
 /** Props of {@link CustomerData}. */

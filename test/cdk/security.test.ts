@@ -194,7 +194,7 @@ describe('least privilege', () => {
     const expected = new Map<Parameters<typeof logicalIdOf>[1], string[]>([
       [stack.delivery.sendFunction, [...base, ...readWrite, ...secret, 'ses:SendEmail', 'sms-voice:SendTextMessage', 'sqs:SendMessage']],
       [stack.journeys.waitForEventFunction, [...base, 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'states:SendTaskSuccess']],
-      [stack.journeys.journeyEffectsFunction, [...base, 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
+      [stack.journeys.journeyEffectsFunction, [...base, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
       [stack.events.ingestFunction, [...base, ...readWrite, 'sqs:SendMessage', 'states:SendTaskSuccess', 'states:StartExecution']],
       [stack.launcher.launchFunction, [...base, 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'states:StartExecution']],
       [stack.schedules.inactivityScanFunction, [...base, 'dynamodb:Query', 's3:PutObject', 'sqs:SendMessage', 'states:StartExecution']],
