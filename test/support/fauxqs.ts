@@ -4,6 +4,7 @@
  * The local stack's own starter (`startSqsS3Emulator`: fauxqs is ESM-only, so it runs in a worker
  * thread); everything else goes through the ordinary SQS API, like the adapters themselves.
  */
+import dns from 'node:dns';
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -70,5 +71,30 @@ export async function startFauxqs(): Promise<Fauxqs> {
       sqs.destroy();
       await emulator.stop();
     },
+  };
+}
+
+/**
+ * Makes every `<name>.localhost` host resolve to 127.0.0.1 in this process, as fauxqs's own
+ * `interceptLocalhostDns` does (fauxqs is ESM-only, so it cannot be imported here). Clients that
+ * reach fauxqs through an endpoint variable (`AWS_ENDPOINT_URL_SQS`), as a Lambda entry's do,
+ * rather than a configured endpoint send SQS requests to the host of the queue URL,
+ * `sqs.<region>.localhost:<port>`, which not every resolver knows. Returns the function that puts
+ * the resolver back.
+ */
+export function resolveLocalhostNames(): () => void {
+  const original = dns.lookup;
+  const loopback = { address: '127.0.0.1', family: 4 };
+  const lookup = (hostname: string, options: unknown, callback: (...args: unknown[]) => void): void => {
+    if (!hostname.endsWith('.localhost')) {
+      (original as (...args: unknown[]) => void)(hostname, options, callback);
+      return;
+    }
+    if (typeof options === 'object' && options !== null && (options as { all?: boolean }).all === true) callback(null, [loopback]);
+    else callback(null, loopback.address, loopback.family);
+  };
+  dns.lookup = lookup as typeof dns.lookup;
+  return () => {
+    dns.lookup = original;
   };
 }
