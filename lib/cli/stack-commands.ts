@@ -10,7 +10,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
 import { localDynamoDBClientFor } from '../local/clients';
-import { parseCustomerEvent, routedEventNames, type EventIssue } from '../ingest/customer-event';
+import { parseCustomerEvent, routedEventNames, unroutedEventReason, type EventIssue } from '../ingest/customer-event';
 import { defaultLaunchId, parseAudienceCsv } from '../local/audience-csv';
 import { customerHistory, type HistoryEntry } from '../local/customer-history';
 import { startDynamoDBEmulator } from '../local/emulators';
@@ -240,8 +240,8 @@ function optionOfIssue(issue: EventIssue): string {
  * reach ingest.
  */
 export async function sendEventCommand(io: CliIO, name: string, options: SendEventOptions): Promise<void> {
-  const routed = routedEventNames(Object.values(journeys));
-  if (!routed.includes(name)) throw badInput(`"${name}" is not an event the stack listens for, nothing was sent; the bus routes: ${routed.join(', ')}`);
+  const unrouted = unroutedEventReason(name, routedEventNames(Object.values(journeys)));
+  if (unrouted !== undefined) throw badInput(`nothing was sent: ${unrouted}`);
   const dataDir = dataDirOf(options);
   const running = await findRunningStack(dataDir);
   const now = running ? z.object({ now: z.string() }).parse(await callStack(running, 'GET', '/health')).now : undefined;

@@ -57,6 +57,16 @@ export function routedEventNames(journeys: readonly Journey[]): string[] {
   return [...new Set<string>([...CUSTOMER_EVENT_TYPES, ...eventsNamedBy(journeys)])].sort();
 }
 
+/**
+ * Why the bus would drop an event of this name, or `undefined` when it routes it to ingest.
+ * `routed` is {@link routedEventNames}. The local ways in (`overture send-event`, the local
+ * stack's control route) refuse such an event with this reason, since on AWS it never reaches ingest.
+ */
+export function unroutedEventReason(name: string, routed: readonly string[]): string | undefined {
+  if (routed.includes(name)) return undefined;
+  return `"${name}" is not an event the stack listens for; the bus routes: ${routed.join(', ')}`;
+}
+
 /** Where an event was learnt when it does not say: the touchpoint that each type implies. */
 export const DEFAULT_TOUCHPOINTS: Partial<Record<string, z.infer<typeof TouchpointSchema>>> = {
   store_visit: 'store',

@@ -7,7 +7,7 @@
  * | route                                   | does                                              |
  * |-----------------------------------------|---------------------------------------------------|
  * | `GET /_overture/health`                 | `{ pid, now }` (virtual time)                      |
- * | `POST /_overture/events`                | ingests one customer event (EventBridge shape)     |
+ * | `POST /_overture/events`                | ingests one customer event (EventBridge shape) of a name the bus routes |
  * | `POST /_overture/launches`              | `{ journey, csv, launchId }`: launches an audience; JSON lines, see below |
  * | `GET /_overture/status`                 | executions by journey and status                   |
  * | `GET /_overture/customers/{id}/history` | the customer's decisions and sends                 |
@@ -20,7 +20,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import * as z from 'zod';
 import { CustomerIdSchema } from '../customer/model';
-import { parseCustomerEvent } from '../ingest/customer-event';
+import { parseCustomerEvent, unroutedEventReason } from '../ingest/customer-event';
 import { parseAudienceCsv } from './audience-csv';
 import { customerHistory } from './customer-history';
 import type { LaunchAnswerLine } from './launcher';
@@ -31,6 +31,7 @@ import { statusByJourney } from './stack-views';
 export const CONTROL_PREFIX = '/_overture';
 
 const LaunchRequestSchema = z.object({ journey: z.string().min(1), csv: z.string(), launchId: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/) });
+const EventNameFieldSchema = z.object({ 'detail-type': z.string() });
 const MAX_BODY = 16 * 1024 * 1024;
 
 class HttpProblem extends Error {
@@ -74,7 +75,12 @@ async function control(runtime: LocalRuntime, req: IncomingMessage, url: URL): P
   const route = `${req.method ?? 'GET'} ${url.pathname.slice(CONTROL_PREFIX.length)}`;
   if (route === 'GET /health') return { pid: process.pid, now: runtime.now().toISOString() };
   if (route === 'POST /events') {
-    const parsed = parseCustomerEvent(await jsonBody(req));
+    const body = await jsonBody(req);
+    // First, as on AWS: the bus drops an event of a name its rule does not route before ingest sees it.
+    const name = EventNameFieldSchema.safeParse(body);
+    const unrouted = name.success ? unroutedEventReason(name.data['detail-type'], runtime.routedEventNames) : undefined;
+    if (unrouted !== undefined) throw new HttpProblem(400, `detail-type: ${unrouted}. Nothing was ingested.`);
+    const parsed = parseCustomerEvent(body);
     if (!parsed.valid) throw new HttpProblem(400, parsed.reason);
     return { event: parsed.event.name, customerId: parsed.event.customerId, outcome: await runtime.ingestEvent(parsed.event) };
   }

@@ -21,7 +21,7 @@ import * as z from 'zod';
 import { LocalSmsOutbox, PROVIDER_CLIENT_CONFIG, SesEmailSender, SqsDirectMailSender } from '../channels';
 import type { DeliveryOutcome, DeliveryPorts } from '../delivery/deliver-message';
 import { SendEnvironmentSchema, type SendEnvironment } from '../delivery/send-environment';
-import type { CustomerEvent } from '../ingest/customer-event';
+import { routedEventNames, type CustomerEvent } from '../ingest/customer-event';
 import { scanForInactivity, type InactivityLaunch } from '../ingest/inactivity-scan';
 import { ingestCustomerEvent, type IngestOutcome, type IngestPorts } from '../ingest/ingest-event';
 import { journeyEffectsPorts } from '../ingest/journey-records';
@@ -330,6 +330,11 @@ export class LocalRuntime {
       await stopAll();
       throw error;
     }
+  }
+
+  /** Every event name the bus rule routes to ingest for the journeys that run here (see routedEventNames). */
+  get routedEventNames(): string[] {
+    return routedEventNames(this.options.journeys ?? CATALOG);
   }
 
   /** The virtual instant. */

@@ -53,7 +53,7 @@ describe('overture send-event with an event that cannot be delivered', () => {
 
     // Assess
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain('"signd_up" is not an event the stack listens for, nothing was sent; the bus routes: ');
+    expect(result.stderr).toContain('overture: nothing was sent: "signd_up" is not an event the stack listens for; the bus routes: ');
     expect(result.stderr).toContain(' signed_up,');
     expect(existsSync(data)).toBe(false);
   });

@@ -3,11 +3,13 @@
  * talking to it while it runs, and Ctrl-C (SIGINT) closing it with nothing lost.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod';
+import { localDynamoDBClientFor } from '../../lib/local/clients';
 import { DATA_FILES } from '../../lib/local/data-files';
 import { LaunchReportSchema } from '../../lib/local/launcher';
+import { CustomerStore } from '../../lib/store/customer-store';
 import { temporaryDataDir, testOutdir } from '../local/support';
 import { overture } from '../support/cli';
 
@@ -134,6 +136,35 @@ describe('overture serve', () => {
     expect(status.status).toBe(0);
     expect(status.stdout).toContain('welcome');
     await expect(waitForMailTo('c-serve-1@example.com')).resolves.toBe(true);
+  });
+
+  it('refuses on its control route an event the bus would not route, naming the field and the routed names, and ingests nothing', async () => {
+    // Prepare: a valid event but for its misspelt name, posted as another program would, past the CLI's own check.
+    const customerId = 'c-serve-unrouted';
+    const event = {
+      id: 'unrouted-1',
+      'detail-type': 'signd_up',
+      source: 'serve-test',
+      time: '2026-03-02T10:00:00Z',
+      detail: { customerId, profile: { timezone: 'UTC', email: `${customerId}@example.com` } },
+    };
+
+    // Act
+    const response = await fetch(`${served.urls.control}/events`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(event) });
+
+    // Assess
+    expect(response.status).toBe(400);
+    const { message } = z.object({ message: z.string() }).parse(await response.json());
+    expect(message).toMatch(/^detail-type: "signd_up" is not an event the stack listens for; the bus routes: .*\bsigned_up\b.*\. Nothing was ingested\.$/);
+    const client = localDynamoDBClientFor(served.urls.dynamodbEndpoint);
+    try {
+      const tableName = z.object({ tableName: z.string() }).parse(JSON.parse(readFileSync(path.join(data, DATA_FILES.stack), 'utf8'))).tableName;
+      const store = new CustomerStore({ client, tableName });
+      expect((await store.readEventState(customerId)).profile).toBeUndefined();
+      expect(await store.attributeHistory(customerId, 'lastEvent.signd_up')).toEqual([]);
+    } finally {
+      client.destroy();
+    }
   });
 
   it('launches through the running stack, waits for the launch to end and reports who entered, who was kept out and who is unknown', async () => {
