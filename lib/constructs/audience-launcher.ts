@@ -7,7 +7,6 @@ import {
   DefinitionBody,
   DistributedMap,
   ItemBatcher,
-  JsonPath,
   LogLevel,
   S3CsvItemReader,
   StateMachine,
@@ -39,15 +38,16 @@ export interface AudienceLauncherProps {
 }
 
 /**
- * Audience launches: a marketer (or the inactivity scan, or a schedule) puts an audience CSV of
- * customer ids and entry keys (header `customerId,entryKey`, see lib/ingest/audience-row.ts) in
- * the audience bucket and starts the launcher with
+ * Audience launches: a marketer (or the inactivity scan, or a schedule) puts an audience CSV in
+ * the audience bucket — a header naming a `customerId` column and optionally an `entryKey` column,
+ * see lib/ingest/audience-row.ts — and starts the launcher with
  * `{ "journey": "loyalty", "audienceKey": "launches/spring.csv" }`; the execution's name is the
- * launch id. A Distributed Map reads the CSV, batches the rows (ItemBatcher) and runs the launch
- * worker on each batch, at most LAUNCH_MAX_CONCURRENCY at a time, so starts run at the
- * StartExecution refill rate (see lib/ingest/launch-sizing.ts). Every start is idempotent
- * (deterministic execution names, entry records), so a relaunch or a redriven batch starts
- * nothing twice.
+ * launch id. A Distributed Map (a JSONata state) reads the CSV, keeps each row's customer id and
+ * entry key and nothing else (ItemSelector: other columns are ignored and never reach an
+ * execution), batches the rows (ItemBatcher) and runs the launch worker on each batch, at most
+ * LAUNCH_MAX_CONCURRENCY at a time, so starts run at the StartExecution refill rate (see
+ * lib/ingest/launch-sizing.ts). Every start is idempotent (deterministic execution names, entry
+ * records), so a relaunch or a redriven batch starts nothing twice.
  */
 export class AudienceLauncher extends Construct {
   /** Audience files (ids only). */
@@ -110,6 +110,9 @@ export class AudienceLauncher extends Construct {
     this.launchFunction.bindCustomerTable(props.data, TABLE_ACCESS.launch);
     props.journeys.bindStarter(this.launchFunction);
 
+    // The batch as the Lambda's payload, its answer as the child's output: the state has no field
+    // of either query language (no Parameters, Arguments or ResultPath), so it reads the same under
+    // the state machine's JSONPath and the JSONata of the Map around it.
     const startBatch = new LambdaInvoke(this, 'StartBatch', {
       lambdaFunction: this.launchFunction,
       payloadResponseOnly: true,
@@ -117,22 +120,29 @@ export class AudienceLauncher extends Construct {
     });
     startBatch.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(5), maxAttempts: 3, backoffRate: 2 });
 
-    const startJourneys = new DistributedMap(this, 'StartJourneys', {
+    const startJourneys = DistributedMap.jsonata(this, 'StartJourneys', {
       itemReader: new S3CsvItemReader({
         bucket: this.bucket,
-        key: JsonPath.stringAt('$.audienceKey'),
+        key: '{% $states.input.audienceKey %}',
         csvHeaders: CsvHeaders.useFirstRow(),
       }),
       // Only the ids travel on: whatever else a marketer's file holds never reaches an execution.
       // Spelt out rather than derived from a column list, so no column is added here by accident.
-      // A path to a column the file's header lacks fails the Map: every audience file names both.
-      itemSelector: { 'customerId.$': '$$.Map.Item.Value.customerId', 'entryKey.$': '$$.Map.Item.Value.entryKey' },
+      // JSONata rather than JSONPath because a file need not name the entryKey column: a JSONPath
+      // to a field the row lacks fails the Map, where `$exists` gives such a row an empty entry
+      // key, as a row that leaves it empty (its customer enters under the launch id). A file
+      // without a customerId column still fails the launch: that expression returns nothing
+      // (States.QueryEvaluationError).
+      itemSelector: {
+        customerId: '{% $states.context.Map.Item.Value.customerId %}',
+        entryKey: "{% $exists($states.context.Map.Item.Value.entryKey) ? $states.context.Map.Item.Value.entryKey : '' %}",
+      },
       itemBatcher: new ItemBatcher({
         maxItemsPerBatch: LAUNCH_BATCH_SIZE,
         batchInput: {
-          'journey.$': '$.journey',
-          'launchId.$': '$$.Execution.Name',
-          'launchedAt.$': '$$.Execution.StartTime',
+          journey: '{% $states.input.journey %}',
+          launchId: '{% $states.context.Execution.Name %}',
+          launchedAt: '{% $states.context.Execution.StartTime %}',
         },
       }),
       maxConcurrency: LAUNCH_MAX_CONCURRENCY,
@@ -140,8 +150,9 @@ export class AudienceLauncher extends Construct {
       // (the default), so a batch that keeps failing fails the launch and alarms.
       mapExecutionType: StateMachineType.EXPRESS,
       // The batches' results (counts, ids without a profile) would outgrow the 256 KiB state
-      // limit on large audiences; the worker reports them as metrics and logs instead.
-      resultPath: JsonPath.DISCARD,
+      // limit on large audiences; the worker reports them as metrics and logs instead, and the
+      // launcher's output is its input.
+      outputs: '{% $states.input %}',
     });
     startJourneys.itemProcessor(startBatch);
 

@@ -1,6 +1,6 @@
 /**
  * The rows of an audience file, as the launcher reads them. An audience file is a CSV whose header
- * names exactly the columns `customerId,entryKey`, then one customer a row:
+ * names a `customerId` column and, optionally, an `entryKey` column, then one customer a row:
  *
  * ```csv
  * customerId,entryKey
@@ -8,20 +8,20 @@
  * c-002,spring-2026
  * ```
  *
- * The launcher's Distributed Map passes these two columns of each row on, and nothing else
- * (ItemSelector), so no other column a file may hold reaches an execution. A Step Functions
- * JSONPath to a field the item lacks fails the Map, and a CSV read with its header in the first
- * row only has the columns that header names: a file must name both columns, even when every
- * entry key is empty. `overture launch` and the inactivity scan write their files with
- * {@link audienceCsv}, which always does.
+ * The launcher's Distributed Map passes these two fields of each row on, and nothing else
+ * (ItemSelector): any other column a file holds is ignored and never reaches an execution. A file
+ * without the `entryKey` column (`customerId` alone, the format before entry keys) launches every
+ * customer under the launch id; a file whose header does not name `customerId` fails the launch.
+ * `overture launch` and the inactivity scan write their files with {@link audienceCsv}, which
+ * names both columns; a file need not.
  *
  * A row's entry key, when not empty, is what its customer enters under (the execution is named
- * `<journey>-<customerId>-<entryKey>`); an empty one stands for the launch id.
+ * `<journey>-<customerId>-<entryKey>`); an empty one, or none, stands for the launch id.
  */
 import * as z from '../schema/zod-mini';
 import { CustomerIdSchema } from '../customer/model';
 
-/** The columns of an audience file, in order; the launcher passes exactly these on. */
+/** The columns of an audience file the launcher reads, in the order {@link audienceCsv} writes them. */
 export const AUDIENCE_COLUMNS = ['customerId', 'entryKey'] as const;
 
 /** An audience row's entry key: ids only, no separator a CSV would have to quote. */
@@ -29,8 +29,8 @@ export const AudienceEntryKeySchema = z.string().check(z.regex(/^[A-Za-z0-9_.:-]
 
 /**
  * One audience row, as the launcher's ItemSelector hands it to the launch worker. The entry key
- * is empty for a row that leaves it empty, and absent from items selected before the launcher
- * passed it on (a batch of such a launch, redriven).
+ * is empty for a row that leaves it empty or a file without the column, and absent from items
+ * selected before the launcher passed it on (a batch of such a launch, redriven).
  */
 export const AudienceRowSchema = z.object({
   customerId: CustomerIdSchema,

@@ -13,9 +13,9 @@
  * no such column. Fields may be quoted with `"` (a quote inside is doubled). Problems name the
  * line (the header is line 1) and the column, never a value beyond what is needed to find it.
  *
- * What goes to the audience bucket is not the file as saved but {@link normalizedAudienceCsv}: the
- * launcher's Distributed Map reads both columns of every row (see lib/ingest/audience-row.ts),
- * and a file without the `entryKey` column would fail it.
+ * What goes to the audience bucket is not the file as saved but {@link normalizedAudienceCsv}, the
+ * rows as they were validated: the launcher reads a file as it is (see lib/ingest/audience-row.ts),
+ * spaces around values included, where this parser forgives them.
  */
 import { createHash } from 'node:crypto';
 import { CustomerIdSchema } from '../customer/model';
@@ -143,9 +143,9 @@ export function defaultLaunchId(journey: string, audience: ParsedAudience): stri
 }
 
 /**
- * A valid audience as the launcher reads it: the header `customerId,entryKey` whatever columns the
- * file named, then its rows in file order, an entry key the row left empty (or the file had no
- * column for) left empty.
+ * A valid audience as it was validated: the header `customerId,entryKey` whatever columns the file
+ * named, then its rows in file order, an entry key the row left empty (or the file had no column
+ * for) left empty. The launcher would take the file without the `entryKey` column as well.
  */
 export function normalizedAudienceCsv(audience: ParsedAudience): string {
   return audienceCsv(audience.rows.flatMap((row) => (row.customerId === undefined ? [] : [{ customerId: row.customerId, entryKey: row.entryKey }])));

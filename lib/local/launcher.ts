@@ -1,20 +1,25 @@
 /**
  * The audience launcher on one machine. The interpreter has no Distributed Map, so the runtime
- * runs the launcher state machine's one state itself: it reads the audience CSV from the bucket,
- * keeps the columns the template's ItemSelector keeps — failing, as the Map does, when the file's
- * header does not name one of them — batches the rows as the ItemBatcher would
- * and hands each batch to the launch worker's code (`launchBatch`). The batches' results, summed,
- * are the execution's result — what the Map's ResultWriter would collect in AWS — and each batch
- * that ends is reported as progress, as DescribeMapRun's item counts would be.
+ * runs the launcher state machine's one state itself, from the template's JSONata fields (see
+ * template.ts and jsonata-fields.ts): it reads the audience CSV the ItemReader's key names from the
+ * bucket as the ItemReader does (each row an object of every column the header names), makes each
+ * row what the ItemSelector evaluates to, batches the items as the ItemBatcher would, with its
+ * BatchInput, and hands each batch to the launch worker's code (`launchBatch`). An expression that
+ * returns nothing — a file whose header does not name a column the ItemSelector needs — fails the
+ * launch with `States.QueryEvaluationError`, as it fails the Map in AWS. The batches' results,
+ * summed, are the execution's result — what the Map's ResultWriter would collect in AWS — and each
+ * batch that ends is reported as progress, as DescribeMapRun's item counts would be.
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
 import type { JourneyRoute } from '../ingest/journey-routes';
-import { launchBatch } from '../ingest/launch-batch';
-import { parseAudienceCsv } from './audience-csv';
+import { launchBatch, LaunchBatchSchema } from '../ingest/launch-batch';
+import { localExecutionContext } from '../journeys/local-bindings';
+import { QueryEvaluationError, type StatesVariable } from './jsonata-fields';
 import type { RunningExecution } from './step-functions';
+import { TemplateResolutionError, type TemplateLauncher } from './template';
 import type { WorkQueue } from './work-queue';
 
 /** The launcher's input: the journey and the audience CSV's key in the audience bucket. */
@@ -104,8 +109,8 @@ interface LauncherContext {
   readonly s3: S3Client;
   readonly audienceBucket: string;
   readonly batchSize: number;
-  /** The ItemSelector's projection of a row (field → column); absent: whole rows. */
-  readonly itemColumns?: Readonly<Record<string, string>>;
+  /** The template's Map state (absent when the template defines no launcher: every launch fails). */
+  readonly map?: Pick<TemplateLauncher, 'audienceKey' | 'itemSelector' | 'batchInput'>;
   readonly work: WorkQueue;
   readonly ports: { dynamodb: DynamoDBClient; sfn: SFNClient; tableName: string; routes: readonly JourneyRoute[] };
 }
@@ -119,15 +124,23 @@ export async function runLauncher(
   context: LauncherContext,
   onProgress: (progress: LaunchProgress) => void,
 ): Promise<LaunchTotals> {
-  const input = LauncherInputSchema.parse(execution.input);
+  const map = context.map;
+  if (map === undefined) throw new TemplateResolutionError('the template defines no audience launcher (a state machine with a Distributed Map reading a CSV)');
   // One work item for the whole launch, alone, so the clock does not move while the audience is
   // read and no customer's own work interleaves with the entries it claims.
   return context.work.runAlone(`launch:${execution.name}`, async () => {
+    const executionContext = localExecutionContext({ name: execution.name, startTime: execution.startDate }, execution.input);
+    const states: StatesVariable = { input: execution.input, context: executionContext };
     execution.enteredState('read-audience');
-    const object = await context.s3.send(new GetObjectCommand({ Bucket: context.audienceBucket, Key: input.audienceKey }));
-    const audience = parseAudienceCsv((await object.Body?.transformToString('utf8')) ?? '');
-    const columns = context.itemColumns;
-    const items = columns === undefined ? audience.rows : audience.rows.map((row) => selectColumns(row, audience.columns, columns));
+    const key = await map.audienceKey(states);
+    if (typeof key !== 'string') throw new QueryEvaluationError(`the ItemReader's Key evaluated to ${JSON.stringify(key)}, not an object key`);
+    const object = await context.s3.send(new GetObjectCommand({ Bucket: context.audienceBucket, Key: key }));
+    const rows = csvItemsOf((await object.Body?.transformToString('utf8')) ?? '');
+    const items: unknown[] = [];
+    for (const [index, row] of rows.entries()) {
+      items.push(map.itemSelector === undefined ? row : await map.itemSelector({ input: execution.input, context: { ...executionContext, Map: { Item: { Index: index, Value: row } } } }));
+    }
+    const batchInput = map.batchInput === undefined ? undefined : await map.batchInput(states);
     let started = 0;
     let alreadyStarted = 0;
     let notEligible = 0;
@@ -136,10 +149,8 @@ export async function runLauncher(
     execution.enteredState('launch-batches');
     for (let first = 0; first < items.length; first += context.batchSize) {
       const batch = items.slice(first, first + context.batchSize);
-      const result = await launchBatch(context.ports, {
-        BatchInput: { journey: input.journey, launchId: execution.name, launchedAt: execution.startDate },
-        Items: batch,
-      });
+      // What the launch worker's handler receives, and parses as it does (functions/launcher).
+      const result = await launchBatch(context.ports, LaunchBatchSchema.parse({ BatchInput: batchInput, Items: batch }));
       started += result.started;
       alreadyStarted += result.alreadyStarted;
       notEligible += result.notEligible;
@@ -152,33 +163,59 @@ export async function runLauncher(
 }
 
 /**
- * Raised when the ItemSelector names a column the audience file's header does not: in AWS the
- * JSONPath to a field an item lacks fails the Map state with `States.Runtime`, so the local launch
- * fails with that error name too.
+ * Raised for a CSV the ItemReader cannot read: a header that names a column twice. Named as the
+ * error Step Functions fails the Map with.
  */
-export class ItemSelectorPathError extends Error {
-  constructor(
-    readonly field: string,
-    readonly column: string,
-  ) {
-    super(`the JSONPath '$$.Map.Item.Value.${column}' of the ItemSelector field '${field}.$' could not be found: the audience file's header does not name a ${column} column`);
-    this.name = 'States.Runtime';
+export class ItemReaderError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'States.ItemReaderFailed';
   }
 }
 
 /**
- * A row as the Map's ItemSelector hands it on: only the selected columns, under their field names.
- * A CSV row has every column its header names, an empty field as `""`.
+ * The rows of a CSV as the ItemReader (`CSVHeaderLocation: FIRST_ROW`) hands them to the
+ * ItemSelector: one object a row, with every column the header names and nothing else (a field
+ * the row lacks is `""`, a field beyond the header is dropped), values as written (RFC 4180
+ * quoting; not trimmed). A byte-order mark and blank lines are skipped.
  */
-function selectColumns(
-  row: Readonly<Record<string, string>>,
-  header: readonly string[],
-  columns: Readonly<Record<string, string>>,
-): Record<string, string> {
-  const item: Record<string, string> = {};
-  for (const [field, column] of Object.entries(columns)) {
-    if (!header.includes(column)) throw new ItemSelectorPathError(field, column);
-    item[field] = row[column] ?? '';
+export function csvItemsOf(text: string): Array<Record<string, string>> {
+  const [header, ...records] = csvRecordsOf(text.replace(/^\uFEFF/, ''));
+  if (header === undefined) return [];
+  if (new Set(header).size < header.length) throw new ItemReaderError('CSV headers cannot contain duplicates.');
+  return records.map((record) => Object.fromEntries(header.map((column, index) => [column, record[index] ?? ''])));
+}
+
+/** The records of a CSV (RFC 4180: quoted fields may hold commas, doubled quotes and line breaks). */
+function csvRecordsOf(text: string): string[][] {
+  const records: string[][] = [];
+  let record: string[] = [];
+  let field = '';
+  let quoted = false;
+  const endRecord = () => {
+    record.push(field);
+    // A line with nothing on it is no record.
+    if (record.length > 1 || record[0] !== '') records.push(record);
+    record = [];
+    field = '';
+  };
+  for (let index = 0; index < text.length; index += 1) {
+    const char = text[index];
+    if (quoted) {
+      if (char === '"' && text[index + 1] === '"') {
+        field += '"';
+        index += 1;
+      } else if (char === '"') quoted = false;
+      else field += char;
+    } else if (char === '"') quoted = true;
+    else if (char === ',') {
+      record.push(field);
+      field = '';
+    } else if (char === '\n' || char === '\r') {
+      if (char === '\r' && text[index + 1] === '\n') index += 1;
+      endRecord();
+    } else field += char;
   }
-  return item;
+  if (field !== '' || record.length > 0) endRecord();
+  return records;
 }

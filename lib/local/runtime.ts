@@ -282,7 +282,7 @@ export class LocalRuntime {
         arn: launcherArn,
         definition: { Comment: 'audience launcher (Distributed Map run by the local runtime)', QueryLanguage: 'JSONPath', StartAt: 'launch', States: {} },
         runner: (execution) => {
-          const context = { s3, audienceBucket, batchSize, itemColumns: templateLauncher?.itemColumns, work, ports: { dynamodb, sfn, tableName, routes } };
+          const context = { s3, audienceBucket, batchSize, map: templateLauncher, work, ports: { dynamodb, sfn, tableName, routes } };
           const run: LaunchRun = new LaunchRun(
             runLauncher(execution, context, (progress) => run.progressed(progress)).finally(() => launchRuns.delete(execution.name)),
           );
@@ -359,10 +359,10 @@ export class LocalRuntime {
 
   /**
    * Launches `journey` for an audience (parsed and valid) and resolves when the launch has ended,
-   * with what it did. The audience goes to the audience bucket with the header the launcher reads
-   * (`customerId,entryKey`, whatever the file named) and the launcher starts, named `launchId`; a
-   * launch id used before starts nothing and answers how that launch went. `onProgress` hears
-   * each batch that ends. Rejects when the launch fails.
+   * with what it did. The audience goes to the audience bucket as it was validated (rewritten by
+   * `normalizedAudienceCsv`, without the spaces around values the launcher would read as they are)
+   * and the launcher starts, named `launchId`; a launch id used before starts nothing and answers
+   * how that launch went. `onProgress` hears each batch that ends. Rejects when the launch fails.
    */
   async launchAudience(journey: string, audience: ParsedAudience, launchId: string, onProgress?: (progress: LaunchProgress) => void): Promise<LaunchReport> {
     const earlier = this.earlierLaunch(launchId);

@@ -17,6 +17,7 @@ import type { AslDefinition } from '../journeys/asl';
 import { JOURNEY_METADATA_KEY } from '../journeys/compile';
 import type { Journey } from '../journeys/format';
 import { journeyDefinitionsFromTemplate, localArnOf } from '../journeys/local-bindings';
+import { compileJsonataField, type JsonataField } from './jsonata-fields';
 import { LOCAL_ENVIRONMENT, LOCAL_JOURNEYS_STACK_NAME, LOCAL_STACK_NAME, SKIP_BUNDLING_CONTEXT } from './template-names';
 
 /** Raised when the template holds something the local runtime cannot map. */
@@ -160,18 +161,23 @@ export interface TemplateStateMachine {
   readonly definition: AslDefinition;
 }
 
-/** The audience launcher: a state machine whose Distributed Map reads an audience CSV from a bucket. */
+/**
+ * The audience launcher: a state machine whose Distributed Map reads an audience CSV from a bucket.
+ * The Map is a JSONata state; its fields are compiled here as the template spells them and
+ * evaluated by the local launcher (launcher.ts), so what it selects of a row is what AWS selects.
+ */
 export interface TemplateLauncher {
   readonly logicalId: string;
   /** The logical id of the bucket its ItemReader reads. */
   readonly bucketLogicalId?: string;
   /** Rows per batch (ItemBatcher.MaxItemsPerBatch). */
   readonly batchSize?: number;
-  /**
-   * The ItemSelector as item field → CSV column (`{ customerId: 'customerId' }` for
-   * `"customerId.$": "$$.Map.Item.Value.customerId"`); absent: whole rows.
-   */
-  readonly itemColumns?: Readonly<Record<string, string>>;
+  /** The key of the audience file (ItemReader.Arguments.Key). */
+  readonly audienceKey: JsonataField;
+  /** What each row becomes (ItemSelector, with `$states.context.Map.Item.Value` the row); absent: the row. */
+  readonly itemSelector?: JsonataField;
+  /** What each batch carries besides its items (ItemBatcher.BatchInput); absent: nothing. */
+  readonly batchInput?: JsonataField;
 }
 
 /** A daily schedule (EventBridge Scheduler `cron(M H * * ? *)`) and the function it invokes. */
@@ -294,12 +300,16 @@ function joinedDefinition(value: unknown): string | undefined {
 
 const DistributedMapSchema = z.object({
   Type: z.literal('Map'),
+  QueryLanguage: z.string().optional(),
   ItemSelector: z.record(z.string(), z.unknown()).optional(),
-  ItemReader: z.object({ Parameters: z.object({ Bucket: z.string().optional() }).loose() }).loose(),
-  ItemBatcher: z.object({ MaxItemsPerBatch: z.number().int().positive().optional() }).loose().optional(),
+  ItemReader: z.object({ Arguments: z.object({ Bucket: z.string().optional(), Key: z.unknown() }).loose().optional() }).loose(),
+  ItemBatcher: z.object({ MaxItemsPerBatch: z.number().int().positive().optional(), BatchInput: z.unknown().optional() }).loose().optional(),
 });
 
-/** The launcher described by a state machine definition: a Map state with an S3 ItemReader. */
+/**
+ * The launcher described by a state machine definition: a Map state with an S3 ItemReader, which
+ * must be a JSONata state (the local runtime evaluates its JSONata fields, see jsonata-fields.ts).
+ */
 function launcherOf(logicalId: string, definitionString: unknown): TemplateLauncher | undefined {
   const text = joinedDefinition(definitionString);
   if (text === undefined) return undefined;
@@ -309,34 +319,35 @@ function launcherOf(logicalId: string, definitionString: unknown): TemplateLaunc
   } catch {
     return undefined;
   }
-  const states = z.object({ States: z.record(z.string(), z.unknown()) }).safeParse(definition);
-  if (!states.success) return undefined;
-  for (const state of Object.values(states.data.States)) {
+  const machine = z.object({ QueryLanguage: z.string().optional(), States: z.record(z.string(), z.unknown()) }).safeParse(definition);
+  if (!machine.success) return undefined;
+  for (const [name, state] of Object.entries(machine.data.States)) {
     const map = DistributedMapSchema.safeParse(state);
     if (!map.success) continue;
-    const bucket = map.data.ItemReader.Parameters.Bucket;
+    const where = `the launcher's Map state "${name}" (${logicalId})`;
+    if ((map.data.QueryLanguage ?? machine.data.QueryLanguage) !== 'JSONata') {
+      throw new TemplateResolutionError(`${where} is not a JSONata state; the local runtime evaluates only a JSONata Distributed Map`);
+    }
+    const reader = map.data.ItemReader.Arguments;
+    if (reader === undefined) throw new TemplateResolutionError(`${where} has no ItemReader.Arguments naming the audience file`);
+    const field = (value: unknown, location: string): JsonataField => {
+      try {
+        return compileJsonataField(value, location);
+      } catch (error) {
+        throw new TemplateResolutionError(`${where}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      }
+    };
+    const batchInput = map.data.ItemBatcher?.BatchInput;
     return {
       logicalId,
-      bucketLogicalId: bucket?.startsWith('@ref:') ? bucket.slice('@ref:'.length) : undefined,
+      bucketLogicalId: reader.Bucket?.startsWith('@ref:') ? reader.Bucket.slice('@ref:'.length) : undefined,
       batchSize: map.data.ItemBatcher?.MaxItemsPerBatch,
-      itemColumns: itemColumnsOf(map.data.ItemSelector),
+      audienceKey: field(reader.Key, 'ItemReader.Arguments.Key'),
+      itemSelector: map.data.ItemSelector === undefined ? undefined : field(map.data.ItemSelector, 'ItemSelector'),
+      batchInput: batchInput === undefined ? undefined : field(batchInput, 'ItemBatcher.BatchInput'),
     };
   }
   return undefined;
-}
-
-/** An ItemSelector that only picks CSV columns (`"<field>.$": "$$.Map.Item.Value.<column>"`), as field → column. */
-function itemColumnsOf(selector: Record<string, unknown> | undefined): Record<string, string> | undefined {
-  if (selector === undefined) return undefined;
-  const columns: Record<string, string> = {};
-  for (const [key, value] of Object.entries(selector)) {
-    const column = typeof value === 'string' ? /^\$\$\.Map\.Item\.Value\.([A-Za-z0-9_]+)$/.exec(value)?.[1] : undefined;
-    if (!key.endsWith('.$') || column === undefined) {
-      throw new TemplateResolutionError(`the launcher's ItemSelector field "${key}" is not a column of the audience file; the local runtime supports only those`);
-    }
-    columns[key.slice(0, -2)] = column;
-  }
-  return columns;
 }
 
 /** A daily `cron(M H * * ? *)` schedule in UTC and the function it targets. */

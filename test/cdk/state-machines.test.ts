@@ -48,25 +48,41 @@ describe('state machines', () => {
     expect(launcher?.StartAt).toBe('StartJourneys');
     expect(map).toMatchObject({
       Type: 'Map',
+      QueryLanguage: 'JSONata',
       ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' } },
       ItemReader: {
         Resource: 'arn:aws:states:::s3:getObject',
         ReaderConfig: { InputType: 'CSV', CSVHeaderLocation: 'FIRST_ROW' },
-        Parameters: { Bucket: logicalIdOf(stack, stack.launcher.bucket).toLowerCase(), 'Key.$': '$.audienceKey' },
+        Arguments: { Bucket: logicalIdOf(stack, stack.launcher.bucket).toLowerCase(), Key: '{% $states.input.audienceKey %}' },
       },
-      // The two columns of an audience file, and nothing else of a row.
-      ItemSelector: { 'customerId.$': '$$.Map.Item.Value.customerId', 'entryKey.$': '$$.Map.Item.Value.entryKey' },
       ItemBatcher: {
         MaxItemsPerBatch: LAUNCH_BATCH_SIZE,
-        BatchInput: { 'journey.$': '$.journey', 'launchId.$': '$$.Execution.Name', 'launchedAt.$': '$$.Execution.StartTime' },
+        BatchInput: { journey: '{% $states.input.journey %}', launchId: '{% $states.context.Execution.Name %}', launchedAt: '{% $states.context.Execution.StartTime %}' },
       },
       MaxConcurrency: LAUNCH_MAX_CONCURRENCY,
-      ResultPath: null,
+      // The batches' results are not kept: the launcher's output is its input.
+      Output: '{% $states.input %}',
     });
     // No tolerated failures (the ASL default): a batch that keeps failing fails the launch, and alarms.
     expect(map).not.toHaveProperty('ToleratedFailurePercentage');
     expect(map).not.toHaveProperty('ToleratedFailureCount');
     expect(LAUNCH_MAX_CONCURRENCY * STARTS_PER_WORKER_PER_SECOND).toBeLessThanOrEqual(START_EXECUTION_REFILL_PER_SECOND);
+  });
+
+  it('select exactly the customer id and the entry key of an audience row, the entry key only where the file has the column', () => {
+    // Prepare
+    const { stack } = synthesized;
+    const launcher = definitions.get(logicalIdOf(stack, stack.launcher.stateMachine));
+
+    // Act
+    const map = (launcher?.States as Record<string, Record<string, unknown>> | undefined)?.StartJourneys;
+
+    // Assess: JSONata, so a file without the entryKey column launches (a JSONPath to it would fail the Map).
+    expect(map?.QueryLanguage).toBe('JSONata');
+    expect(map?.ItemSelector).toStrictEqual({
+      customerId: '{% $states.context.Map.Item.Value.customerId %}',
+      entryKey: "{% $exists($states.context.Map.Item.Value.entryKey) ? $states.context.Map.Item.Value.entryKey : '' %}",
+    });
   });
 
   it('hand each launch batch to the launch worker with ids only, retrying failed batches', () => {

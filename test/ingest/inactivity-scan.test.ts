@@ -143,7 +143,7 @@ describe('inactivity scan', () => {
     expect(s3Mock).toHaveReceivedCommandWith(PutObjectCommand, {
       Bucket: 'audiences',
       Key: 'inactivity/win-back/20260302.csv',
-      // Both columns the launcher's ItemSelector reads, or the Map would fail; ids only.
+      // Ids only, entry keys left empty: each customer enters under the launch id.
       Body: 'customerId,entryKey\nc-001,\nc-002,\n',
     });
     expect(sfn.started).toEqual([

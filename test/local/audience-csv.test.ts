@@ -1,7 +1,7 @@
 /**
  * Audience files of `overture launch`: the launch id an audience gets by default depends on who is
- * in it and under which entry keys, not on how the file was saved; what goes to the bucket always
- * names both columns the launcher reads; and an empty file is called empty.
+ * in it and under which entry keys, not on how the file was saved; what goes to the bucket is the
+ * rows as they were validated, under one header; and an empty file is called empty.
  */
 import { defaultLaunchId, normalizedAudienceCsv, parseAudienceCsv } from '../../lib/local/audience-csv';
 

@@ -1,9 +1,10 @@
 /**
  * Audience launches on the local runtime, through the launcher of the synthesized template (its
- * Distributed Map's ItemSelector) and the launch worker's code, on the real emulators: a row's
- * entry key is what its customer enters under, an empty one or a file without the column stands
- * for the launch id, and a file in the bucket whose header lacks a column the ItemSelector reads
- * fails the launch, as it fails the Map in AWS.
+ * Distributed Map's JSONata ItemSelector, evaluated as AWS evaluates it) and the launch worker's
+ * code, on the real emulators: a row's entry key is what its customer enters under, and an empty
+ * one or a file without the column stands for the launch id; only the customer id and the entry
+ * key of a row reach an execution, whatever else the file holds; and a file whose header does not
+ * name the customerId column fails the launch, as it fails the Map in AWS.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { defaultLaunchId, parseAudienceCsv } from '../../lib/local/audience-csv';
@@ -29,7 +30,7 @@ let runtime: LocalRuntime;
 
 beforeAll(async () => {
   runtime = await LocalRuntime.start({ journeys: [flashSale], start: new Date(AT), seed: 3, outdir: testOutdir('audience-launch'), inactivityScan: false });
-  for (const customerId of ['c-keyed', 'c-plain', 'c-old-file', 'c-bucket']) await runtime.store.putProfile(aProfile(customerId));
+  for (const customerId of ['c-keyed', 'c-plain', 'c-old-file', 'c-bucket', 'c-vip', 'c-extra', 'c-no-id']) await runtime.store.putProfile(aProfile(customerId));
 });
 
 afterAll(async () => {
@@ -51,6 +52,24 @@ function executionsOf(customerId: string): string[] {
     .listExecutions()
     .map((record) => record.name)
     .filter((name) => name.startsWith(`${JOURNEY}-${customerId}-`));
+}
+
+/** The input of the journey's execution named `name`, as it was started. */
+function inputOf(name: string): unknown {
+  return JSON.parse(runtime.stepFunctions.describeExecution(name).input);
+}
+
+/**
+ * Puts `body` in the audience bucket as a marketer (or an operator's schedule) would, not through
+ * `overture launch`, and runs the launcher on it under `launchId`, as StartExecution does.
+ */
+async function launchFromBucket(launchId: string, body: string) {
+  const audienceKey = `launches/${JOURNEY}/${launchId}.csv`;
+  await runtime.clients.s3.send(new PutObjectCommand({ Bucket: runtime.audienceBucket, Key: audienceKey, Body: body }));
+  runtime.stepFunctions.startExecution({ stateMachineArn: runtime.launcherArn, name: launchId, input: JSON.stringify({ journey: JOURNEY, audienceKey }) });
+  await runtime.stepFunctions.settled();
+  await runtime.quiesce();
+  return runtime.stepFunctions.describeExecution(launchId);
 }
 
 describe('an audience launch on the local runtime', () => {
@@ -95,17 +114,43 @@ describe('an audience launch on the local runtime', () => {
     expect(executionsOf('c-old-file')).toEqual([`flash-sale-c-old-file-${report.launch}`]);
   });
 
-  it('fails a launch whose file in the bucket does not name the entryKey column, as the Distributed Map does, starting nobody', async () => {
-    // Prepare: a file put in the bucket directly, not through overture launch.
-    const audienceKey = `launches/${JOURNEY}/uploaded.csv`;
-    await runtime.clients.s3.send(new PutObjectCommand({ Bucket: runtime.audienceBucket, Key: audienceKey, Body: 'customerId\nc-bucket\n' }));
-
-    // Act
-    runtime.stepFunctions.startExecution({ stateMachineArn: runtime.launcherArn, name: 'uploaded', input: JSON.stringify({ journey: JOURNEY, audienceKey }) });
-    await runtime.stepFunctions.settled();
+  it('launches a file uploaded straight to the bucket without the entryKey column, each customer under the launch id', async () => {
+    // Act: the format audience files had before entry keys, as a scheduled audience file may still be.
+    const launch = await launchFromBucket('uploaded', 'customerId\nc-bucket\n');
 
     // Assess
-    expect(runtime.stepFunctions.describeExecution('uploaded')).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
-    expect(executionsOf('c-bucket')).toEqual([]);
+    expect(launch).toMatchObject({ status: 'SUCCEEDED' });
+    expect(executionsOf('c-bucket')).toEqual(['flash-sale-c-bucket-uploaded']);
+    expect(inputOf('flash-sale-c-bucket-uploaded')).toEqual({ customerId: 'c-bucket', journey: JOURNEY, entryKey: 'uploaded' });
+  });
+
+  it("enters a customer of a file uploaded to the bucket under its row's entry key, and one whose row leaves it empty under the launch id", async () => {
+    // Act
+    const launch = await launchFromBucket('uploaded-keyed', 'entryKey,customerId\nvip-preview,c-vip\n,c-bucket\n');
+
+    // Assess
+    expect(launch).toMatchObject({ status: 'SUCCEEDED' });
+    expect(executionsOf('c-vip')).toEqual(['flash-sale-c-vip-vip-preview']);
+    expect(executionsOf('c-bucket')).toEqual(['flash-sale-c-bucket-uploaded', 'flash-sale-c-bucket-uploaded-keyed']);
+  });
+
+  it('passes only the customer id and the entry key of a row on: another column of the file never reaches an execution', async () => {
+    // Act
+    const launch = await launchFromBucket('with-email', 'customerId,email,entryKey\nc-extra,someone@example.com,spring-2026\n');
+
+    // Assess
+    expect(launch).toMatchObject({ status: 'SUCCEEDED' });
+    expect(executionsOf('c-extra')).toEqual(['flash-sale-c-extra-spring-2026']);
+    expect(inputOf('flash-sale-c-extra-spring-2026')).toStrictEqual({ customerId: 'c-extra', journey: JOURNEY, entryKey: 'spring-2026' });
+    expect(runtime.stepFunctions.describeExecution('flash-sale-c-extra-spring-2026').input).not.toContain('someone@example.com');
+  });
+
+  it('fails a launch whose file in the bucket does not name the customerId column, as the Distributed Map does, starting nobody', async () => {
+    // Act
+    const launch = await launchFromBucket('no-customer-column', 'customer,entryKey\nc-no-id,spring-2026\n');
+
+    // Assess
+    expect(launch).toMatchObject({ status: 'FAILED', error: 'States.QueryEvaluationError' });
+    expect(executionsOf('c-no-id')).toEqual([]);
   });
 });
