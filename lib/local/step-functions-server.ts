@@ -3,8 +3,8 @@
  * ingest, launcher and inactivity-scan code reaches it through the ordinary `SFNClient` with an
  * endpoint override, exactly as it reaches Step Functions in AWS.
  *
- * Operations: StartExecution, DescribeExecution, ListExecutions, SendTaskSuccess, SendTaskFailure,
- * SendTaskHeartbeat. Errors are answered with the service's error names (`ExecutionAlreadyExists`,
+ * Operations: StartExecution, DescribeExecution, ListExecutions, RedriveExecution, SendTaskSuccess,
+ * SendTaskFailure, SendTaskHeartbeat. Errors are answered with the service's error names (`ExecutionAlreadyExists`,
  * `TaskTimedOut`…), which the SDK turns into its typed exceptions.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -27,6 +27,7 @@ const ListExecutionsSchema = z.object({
   stateMachineArn: z.string().optional(),
   statusFilter: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED']).optional(),
 });
+const RedriveExecutionSchema = z.object({ executionArn: z.string(), clientToken: z.string().optional() });
 const SendTaskSuccessSchema = z.object({ taskToken: z.string().min(1), output: z.string() });
 const SendTaskFailureSchema = z.object({ taskToken: z.string().min(1), error: z.string().optional(), cause: z.string().optional() });
 
@@ -57,7 +58,17 @@ export function handleStepFunctionsOperation(sfn: LocalStepFunctions, operation:
     }
     case 'DescribeExecution': {
       const record = sfn.describeExecution(DescribeExecutionSchema.parse(body).executionArn);
-      return { ...executionSummary(record), input: record.input, error: record.error };
+      return {
+        ...executionSummary(record),
+        input: record.input,
+        error: record.error,
+        redriveCount: record.redriveCount ?? 0,
+        redriveDate: epochSeconds(record.redriveDate),
+      };
+    }
+    case 'RedriveExecution': {
+      const { redriveDate } = sfn.redriveExecution(RedriveExecutionSchema.parse(body).executionArn);
+      return { redriveDate: epochSeconds(redriveDate) };
     }
     case 'ListExecutions': {
       const request = ListExecutionsSchema.parse(body);

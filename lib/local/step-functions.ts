@@ -49,8 +49,11 @@ export const ExecutionRecordSchema = z.object({
   stopDate: z.string().optional(),
   /** The error name of a failed execution. */
   error: z.string().optional(),
-  /** The last wait it entered (see the module comment). */
+  /** The last wait it entered (see the module comment); a failed execution keeps it for a redrive. */
   checkpoint: CheckpointSchema.optional(),
+  /** How often it was redriven, and when last; absent when never. */
+  redriveCount: z.number().int().positive().optional(),
+  redriveDate: z.string().optional(),
 });
 export type ExecutionRecord = z.infer<typeof ExecutionRecordSchema> & {
   /** The state the execution is in (not persisted). */
@@ -95,6 +98,7 @@ export class StepFunctionsApiError extends Error {
       | 'ExecutionAlreadyExists'
       | 'StateMachineDoesNotExist'
       | 'ExecutionDoesNotExist'
+      | 'ExecutionNotRedrivable'
       | 'TaskDoesNotExist'
       | 'TaskTimedOut'
       | 'InvalidToken'
@@ -214,6 +218,29 @@ export class LocalStepFunctions {
     this.persist(record);
     this.launch(machine, record);
     return { executionArn: localExecutionArn(machine.arn, record.name), startDate: record.startDate };
+  }
+
+  /**
+   * RedriveExecution: runs a failed or aborted execution again under its name, from its last
+   * wait (its checkpoint), or from its first state when it failed before any. AWS restarts from
+   * the failed state itself; here the steps after that wait run again, as after a restart, and
+   * the send ledger keeps each to one message. Anything else is `ExecutionNotRedrivable`.
+   */
+  redriveExecution(nameOrArn: string): { redriveDate: string } {
+    const record = this.describeExecution(nameOrArn);
+    if (record.status !== 'FAILED' && record.status !== 'ABORTED') {
+      throw new StepFunctionsApiError('ExecutionNotRedrivable', `execution ${record.name} is ${record.status}: only a failed or aborted execution can be redriven`);
+    }
+    const machine = this.machines.get(record.stateMachineArn);
+    if (machine === undefined) throw new StepFunctionsApiError('StateMachineDoesNotExist', `state machine ${record.stateMachineArn} does not exist`);
+    record.status = 'RUNNING';
+    delete record.stopDate;
+    delete record.error;
+    record.redriveCount = (record.redriveCount ?? 0) + 1;
+    record.redriveDate = this.options.now().toISOString();
+    this.persist(record);
+    this.launch(machine, record);
+    return { redriveDate: record.redriveDate };
   }
 
   /** DescribeExecution by name or ARN. */
@@ -337,7 +364,8 @@ export class LocalStepFunctions {
 
   private finish(record: ExecutionRecord, status: ExecutionStatus, error?: string): void {
     record.status = status;
-    delete record.checkpoint;
+    // A redrive of a failed execution carries it on from its last wait.
+    if (status !== 'FAILED') delete record.checkpoint;
     record.stopDate = this.options.now().toISOString();
     if (error !== undefined) record.error = error;
     this.persist(record);
