@@ -106,6 +106,15 @@ export function buildProgram(io: CliIO): Command {
     .option('--json', 'print as JSON')
     .action(async (customer: string, options: { data: string; json?: boolean }) => (await commands.stack()).whyCommand(io, customer, options));
 
+  program
+    .command('redrive')
+    .description('run a failed execution again from its last wait, once the cause is fixed (as Step Functions redrives in AWS)')
+    .argument('<execution>', 'execution name, as overture status lists failed ones')
+    .addOption(dataOption())
+    .addOption(cdkOutOption())
+    .option('--json', 'print as JSON')
+    .action(async (execution: string, options: { data: string; cdkOut: string; json?: boolean }) => (await commands.stack()).redriveCommand(io, execution, options));
+
   return program;
 }
 

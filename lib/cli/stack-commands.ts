@@ -19,7 +19,7 @@ import { LaunchAnswerLineSchema, type LaunchProgress, type LaunchReport } from '
 import type { LocalRuntime } from '../local/runtime';
 import type { StackNote } from '../local/stack-note';
 import { formatHistory, formatStatus, statusByJourney, type JourneyStatus } from '../local/stack-views';
-import { readExecutionRegistry } from '../local/step-functions';
+import { readExecutionRegistry, StepFunctionsApiError } from '../local/step-functions';
 import { CustomerIdSchema } from '../customer/model';
 import { CustomerStore } from '../store/customer-store';
 import { PortInUseError } from '../runtime/local-http-server';
@@ -407,5 +407,41 @@ async function historyFromDataFolder(dataDir: string, customerId: string): Promi
   } finally {
     client.destroy();
     await dynamo.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// redrive
+
+/** The answer of a redrive, from the control route or the data folder. */
+const RedriveAnswerSchema = z.object({ execution: z.string(), redriveCount: z.number(), redriveDate: z.string() });
+type RedriveAnswer = z.infer<typeof RedriveAnswerSchema>;
+
+/**
+ * `overture redrive EXECUTION`: runs a failed execution again under its name, from its last wait
+ * (see LocalStepFunctions.redriveExecution), through the running stack or, when none runs, on the
+ * data folder, where it runs to its next wait and carries on at the stack's next start.
+ * @throws CliExit(2) for an execution that does not exist or did not fail
+ */
+export async function redriveCommand(io: CliIO, execution: string, options: StackCommandOptions): Promise<void> {
+  const dataDir = dataDirOf(options);
+  await requireStackData(dataDir);
+  const running = await findRunningStack(dataDir);
+  const answer = running
+    ? RedriveAnswerSchema.parse(await callStack(running, 'POST', `/executions/${encodeURIComponent(execution)}/redrive`))
+    : await withRuntime(dataDir, { cdkOut: options.cdkOut }, (runtime) => Promise.resolve(redriveOnRuntime(runtime, execution)));
+  if (options.json) writeJson(io, answer);
+  else {
+    const later = running ? '' : ' The stack is not running: the execution carries on from there at its next start.';
+    io.stdout(`Redrove ${answer.execution} (redrive ${answer.redriveCount}) at virtual time ${answer.redriveDate}: it runs again from its last wait.${later}\n`);
+  }
+}
+
+function redriveOnRuntime(runtime: LocalRuntime, execution: string): RedriveAnswer {
+  try {
+    return { execution, ...runtime.stepFunctions.redriveExecution(execution) };
+  } catch (error) {
+    if (error instanceof StepFunctionsApiError) throw badInput(`nothing was redriven: ${error.message}`, { cause: error });
+    throw error;
   }
 }

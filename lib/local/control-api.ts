@@ -10,6 +10,7 @@
  * | `POST /_overture/events`                | ingests one customer event (EventBridge shape) of a name the bus routes |
  * | `POST /_overture/launches`              | `{ journey, csv, launchId }`: launches an audience; JSON lines, see below |
  * | `GET /_overture/status`                 | executions by journey and status                   |
+ * | `POST /_overture/executions/{name}/redrive` | redrives a failed execution (see LocalStepFunctions.redriveExecution) |
  * | `GET /_overture/customers/{id}/history` | the customer's decisions and sends                 |
  *
  * A launch can take minutes, so its answer is JSON lines (`application/x-ndjson`), sent as they
@@ -25,6 +26,7 @@ import { parseAudienceCsv } from './audience-csv';
 import { customerHistory } from './customer-history';
 import type { LaunchAnswerLine } from './launcher';
 import type { LocalRuntime } from './runtime';
+import { StepFunctionsApiError } from './step-functions';
 import { statusByJourney } from './stack-views';
 
 /** The prefix of the stack's own routes. */
@@ -102,6 +104,8 @@ async function control(runtime: LocalRuntime, req: IncomingMessage, url: URL): P
     });
   }
   if (route === 'GET /status') return { now: runtime.now().toISOString(), journeys: statusByJourney(runtime.stepFunctions.listExecutions()) };
+  const redrive = /^POST \/executions\/([^/]+)\/redrive$/.exec(route);
+  if (redrive) return redriveExecution(runtime, decodeURIComponent(redrive[1] ?? ''));
   const history = /^GET \/customers\/([^/]+)\/history$/.exec(route);
   if (history) {
     const id = CustomerIdSchema.safeParse(decodeURIComponent(history[1] ?? ''));
@@ -109,6 +113,16 @@ async function control(runtime: LocalRuntime, req: IncomingMessage, url: URL): P
     return { customerId: id.data, entries: await customerHistory(runtime.store, runtime.clients.dynamodb, runtime.tableName, id.data) };
   }
   throw new HttpProblem(404, `no route ${route}`);
+}
+
+/** Redrives execution `name`; the service's refusals become 409 (not redrivable) and 404 (no such execution or state machine). */
+function redriveExecution(runtime: LocalRuntime, name: string): { execution: string; redriveCount: number; redriveDate: string } {
+  try {
+    return { execution: name, ...runtime.stepFunctions.redriveExecution(name) };
+  } catch (error) {
+    if (error instanceof StepFunctionsApiError) throw new HttpProblem(error.code === 'ExecutionNotRedrivable' ? 409 : 404, error.message);
+    throw error;
+  }
 }
 
 /** A request listener for the control routes and, for every other path, `fallback` (the consent API). */

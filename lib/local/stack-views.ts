@@ -92,6 +92,9 @@ export function formatStatus(statuses: readonly JourneyStatus[], now: string): s
     for (const run of failed.slice(0, FAILED_SHOWN)) lines.push(`${indent}failed: ${run.execution} (${run.error})`);
     if (failed.length > FAILED_SHOWN) lines.push(`${indent}failed: ${failed.length - FAILED_SHOWN} more (--json lists them all)`);
   }
+  if (statuses.some((status) => (status.failed ?? []).length > 0)) {
+    lines.push('', 'Once the cause is fixed, `overture redrive EXECUTION` runs a failed execution again from its last wait.');
+  }
   return `${lines.join('\n')}\n`;
 }
 

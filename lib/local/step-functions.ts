@@ -226,7 +226,7 @@ export class LocalStepFunctions {
    * the failed state itself; here the steps after that wait run again, as after a restart, and
    * the send ledger keeps each to one message. Anything else is `ExecutionNotRedrivable`.
    */
-  redriveExecution(nameOrArn: string): { redriveDate: string } {
+  redriveExecution(nameOrArn: string): { redriveDate: string; redriveCount: number } {
     const record = this.describeExecution(nameOrArn);
     if (record.status !== 'FAILED' && record.status !== 'ABORTED') {
       throw new StepFunctionsApiError('ExecutionNotRedrivable', `execution ${record.name} is ${record.status}: only a failed or aborted execution can be redriven`);
@@ -236,11 +236,11 @@ export class LocalStepFunctions {
     record.status = 'RUNNING';
     delete record.stopDate;
     delete record.error;
-    record.redriveCount = (record.redriveCount ?? 0) + 1;
-    record.redriveDate = this.options.now().toISOString();
+    const redriven = { redriveCount: (record.redriveCount ?? 0) + 1, redriveDate: this.options.now().toISOString() };
+    Object.assign(record, redriven);
     this.persist(record);
     this.launch(machine, record);
-    return { redriveDate: record.redriveDate };
+    return redriven;
   }
 
   /** DescribeExecution by name or ARN. */

@@ -3,13 +3,17 @@
  * an execution fail: the execution runs again under its name, from its last wait, and the send
  * ledger keeps every step to one message.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { DescribeExecutionCommand, ExecutionNotRedrivable, RedriveExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { sendLedgerOf } from '../../lib/local/customer-history';
+import { controlRequestListener } from '../../lib/local/control-api';
 import { DATA_FILES } from '../../lib/local/data-files';
 import { LocalRuntime } from '../../lib/local/runtime';
 import { LocalStepFunctions, readExecutionRegistry, type LocalStateMachine, type RunningExecution } from '../../lib/local/step-functions';
 import { welcome } from '../../workflows/catalog/welcome';
+import { overture } from '../support/cli';
 import { temporaryDataDir, testOutdir } from './support';
 
 jest.setTimeout(300_000);
@@ -117,6 +121,91 @@ describe('redriving a failed journey on the local runtime', () => {
         ['welcome-email', 'sent'],
       ]);
     } finally {
+      await runtime.close();
+    }
+  });
+});
+
+/** Starts welcome for `customerId`, who has no profile yet, and runs until it failed; the execution's name. */
+async function failedWelcome(runtime: LocalRuntime, customerId: string): Promise<string> {
+  const name = `welcome-${customerId}-signup`;
+  const stateMachineArn = runtime.stepFunctions.stateMachines().find((machine) => machine.journey === 'welcome')?.arn;
+  await runtime.clients.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify({ customerId, journey: 'welcome', entryKey: 'signup' }) }));
+  await runtime.run(new Date(runtime.now().getTime() + 60_000));
+  expect(runtime.stepFunctions.describeExecution(name)).toMatchObject({ status: 'FAILED', error: 'CustomerNotFoundError' });
+  return name;
+}
+
+function importWelcomeCustomer(runtime: LocalRuntime, customerId: string): Promise<void> {
+  return runtime.store.importCustomer({
+    profile: { customerId, stage: 'prospect', timezone: 'UTC', email: `${customerId}@example.com`, updatedAt: runtime.now().toISOString() },
+    consents: [{ channel: 'email', topic: 'marketing', status: 'granted', at: '2026-03-01T00:00:00Z', proof: { source: 'web-form' } }],
+  });
+}
+
+describe('overture redrive', () => {
+  it('redrives a failed execution of a stopped stack, which carries on at its next start', async () => {
+    // Prepare
+    const data = temporaryDataDir('redrive-cli');
+    const cdkOut = testOutdir('redrive-cli');
+    const first = await LocalRuntime.start({ dataDir: data, start: new Date(START), seed: 3, outdir: cdkOut, inactivityScan: false });
+    let name: string;
+    try {
+      name = await failedWelcome(first, 'redrive-cli-1');
+      await importWelcomeCustomer(first, 'redrive-cli-1');
+    } finally {
+      await first.close();
+    }
+
+    // Act
+    const redriven = await overture('redrive', name, '--data', data, '--cdk-out', cdkOut);
+    const again = await overture('redrive', name, '--data', data, '--cdk-out', cdkOut);
+    const unknown = await overture('redrive', 'welcome-nobody-signup', '--data', data, '--cdk-out', cdkOut);
+    const status = await overture('status', '--data', data, '--json');
+    const second = await LocalRuntime.start({ dataDir: data, seed: 3, outdir: cdkOut, inactivityScan: false });
+    let ledger: Awaited<ReturnType<typeof sendLedgerOf>>;
+    try {
+      await second.run(new Date(START + 12 * DAY));
+      ledger = await sendLedgerOf(second.clients.dynamodb, second.tableName, 'redrive-cli-1');
+    } finally {
+      await second.close();
+    }
+
+    // Assess
+    expect(redriven).toMatchObject({ status: 0, stdout: expect.stringMatching(new RegExp(`^Redrove ${name} \\(redrive 1\\) at virtual time .*carries on from there at its next start`)) });
+    expect(again).toMatchObject({ status: 2, stderr: expect.stringContaining(`nothing was redriven: execution ${name} is RUNNING`) });
+    expect(unknown).toMatchObject({ status: 2, stderr: expect.stringContaining('execution welcome-nobody-signup does not exist') });
+    expect(JSON.parse(status.stdout)).toMatchObject({ journeys: [{ journey: 'welcome', byStatus: { RUNNING: 1 }, failed: [] }] });
+    expect(ledger.map((entry) => [entry.step, entry.status]).sort()).toEqual([
+      ['first-purchase-nudge', 'sent'],
+      ['tips-email', 'sent'],
+      ['welcome-email', 'sent'],
+    ]);
+  });
+
+  it('redrives through the running stack\'s control route: 404 for no such execution, 409 once it runs', async () => {
+    // Prepare
+    const runtime = await LocalRuntime.start({ journeys: [welcome], start: new Date(START), seed: 4, outdir: testOutdir('redrive-route'), inactivityScan: false });
+    const server = createServer(controlRequestListener(runtime));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/_overture/executions`;
+    try {
+      const name = await failedWelcome(runtime, 'redrive-route-1');
+      const redrive = (execution: string) => fetch(`${base}/${encodeURIComponent(execution)}/redrive`, { method: 'POST' });
+
+      // Act
+      const missing = await redrive('welcome-nobody-signup');
+      const first = await redrive(name);
+      const second = await redrive(name);
+
+      // Assess
+      expect(missing.status).toBe(404);
+      expect(first.status).toBe(200);
+      expect(await first.json()).toEqual({ execution: name, redriveCount: 1, redriveDate: expect.any(String) });
+      expect(second.status).toBe(409);
+      expect(await second.json()).toEqual({ message: `execution ${name} is RUNNING: only a failed or aborted execution can be redriven` });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
       await runtime.close();
     }
   });

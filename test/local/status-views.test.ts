@@ -91,6 +91,7 @@ describe('overture status', () => {
     expect(text.stdout).toMatch(/^ +1 in settle-in$/m);
     expect(text.stdout).toMatch(/^\(launcher\) +0 +0 +1 +0$/m);
     expect(text.stdout).toMatch(/^ +failed: launch-missing \(NoSuchKey\)$/m);
+    expect(text.stdout).toContain('`overture redrive EXECUTION` runs a failed execution again');
     expect(text.stdout).not.toContain('(unknown)');
   });
 
