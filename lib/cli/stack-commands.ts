@@ -149,6 +149,7 @@ export async function serveCommand(io: CliIO, options: ServeOptions): Promise<vo
     smsOutbox: stack.smsOutbox,
     ...Object.fromEntries(Object.entries(stack.endpoints).map(([name, url]) => [`${name}Endpoint`, url])),
   };
+  if (stack.mailboxPortTaken !== undefined) io.stderr(`serve: ${mailboxMovedNote(stack.mailboxPortTaken)}\n`);
   if (options.json) writeJson(io, urls);
   else {
     io.stdout(
@@ -168,6 +169,11 @@ export async function serveCommand(io: CliIO, options: ServeOptions): Promise<vo
     );
   }
   await runUntilSignal(stack, io);
+}
+
+/** What a start says when the data folder's mailbox port was taken (see stack.ts). */
+export function mailboxMovedNote(usualPort: number): string {
+  return `port ${usualPort}, where this data folder's mailbox usually is, is taken: the mailbox is on a free port this time, and on ${usualPort} again at a start that finds it free`;
 }
 
 /**

@@ -22,6 +22,8 @@ export const DATA_FILES = {
   mailbox: 'mailbox.json',
   /** What offline commands need to read the data (the customer table's name). */
   stack: 'stack.json',
+  /** The mailbox's port, kept from the first start so that later starts serve it at the same URL. */
+  ports: 'ports.json',
 } as const;
 
 let temporaries = 0;

@@ -9,7 +9,7 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
-import { refuseSecondStack, runUntilSignal, startStackForCommand } from '../cli/stack-commands';
+import { mailboxMovedNote, refuseSecondStack, runUntilSignal, startStackForCommand } from '../cli/stack-commands';
 import { processIO } from '../cli/io';
 import { CustomerIdSchema } from '../customer/model';
 import { messageLinks } from '../unsubscribe';
@@ -112,6 +112,7 @@ export async function startDemo(options: DemoStartOptions): Promise<void> {
   const dataOption = dataDir === path.resolve(DEFAULT_DATA_DIR) ? '' : ` --data ${shellWord(dataDir)}`;
   say('Where to look:');
   say(`  mailbox (every email sent)        ${stack.urls.mailbox}`);
+  if (stack.mailboxPortTaken !== undefined) say(`    (${mailboxMovedNote(stack.mailboxPortTaken)})`);
   say(`  SMS outbox (JSON lines)           ${stack.smsOutbox}`);
   say(`  consent API (its routes)          ${stack.urls.api}/`);
   const shown = demo.customers.find((customer) => customer.email !== undefined && customer.consents.some((consent) => consent.channel === 'email' && consent.status === 'granted'));

@@ -48,14 +48,16 @@ export interface SesEmulator extends RunningEmulator {
   readonly mailboxUrl: string;
 }
 
-/** Starts aws-ses-v2-local and empties its (process-wide) store. */
-export async function startSesEmulator(options: { port?: number } = {}): Promise<SesEmulator> {
-  let server: Server;
-  try {
-    server = await startSesV2Local({ host: LOOPBACK, port: options.port ?? 0 });
-  } catch (error) {
-    throw new EmulatorStartError('SES emulator (aws-ses-v2-local) did not start', { cause: error });
-  }
+/**
+ * Starts aws-ses-v2-local and empties its (process-wide) store. It listens on `port` (a free one
+ * when 0 or absent), or else fails; or, given `preferredPort` instead, on that port when no other
+ * program holds it and on a free one when one does.
+ */
+export async function startSesEmulator(options: { port?: number; preferredPort?: number } = {}): Promise<SesEmulator> {
+  const wanted = options.port ?? options.preferredPort ?? 0;
+  let server = await listenSes(wanted);
+  if (!server.listening && options.port === undefined && wanted !== 0) server = await listenSes(0);
+  if (!server.listening) throw new EmulatorStartError(`SES emulator (aws-ses-v2-local) could not listen on port ${wanted} of ${LOOPBACK} (another program may hold it)`);
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://${LOOPBACK}:${port}`;
   const cleared = await fetch(`${endpoint}/clear-store`, { method: 'POST' });
@@ -69,6 +71,18 @@ export async function startSesEmulator(options: { port?: number } = {}): Promise
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+/**
+ * aws-ses-v2-local on `port`; a server that is not listening when the port could not be had (the
+ * package resolves either way and drops the error: Express hands it to the listen callback).
+ */
+async function listenSes(port: number): Promise<Server> {
+  try {
+    return await startSesV2Local({ host: LOOPBACK, port });
+  } catch (error) {
+    throw new EmulatorStartError('SES emulator (aws-ses-v2-local) did not start', { cause: error });
+  }
 }
 
 /** The directory of an installed package, found by walking up from this file. */

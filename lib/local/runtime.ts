@@ -84,6 +84,8 @@ export interface LocalRuntimeOptions {
   readonly outdir?: string;
   /** Fixed ports (for `overture serve`); free ports when absent. */
   readonly ports?: { readonly dynamodb?: number; readonly ses?: number; readonly sqsS3?: number; readonly stepFunctions?: number };
+  /** Ports tried first, each replaced by a free one when another program holds it (the local stack keeps its mailbox's URL with it). */
+  readonly preferredPorts?: { readonly ses?: number };
   /** Base URL of unsubscribe and preference links in messages. */
   readonly publicBaseUrl?: string;
   /** Run the daily inactivity scan for journeys with an inactivity entry. @default true */
@@ -159,7 +161,7 @@ export class LocalRuntime {
     try {
       const dynamo = await startDynamoDBEmulator({ dataPath: dataDir && path.join(dataDir, DATA_FILES.dynamodb), port: options.ports?.dynamodb });
       stops.push(() => dynamo.close());
-      const ses: SesEmulator = await startSesEmulator({ port: options.ports?.ses });
+      const ses: SesEmulator = await startSesEmulator({ port: options.ports?.ses, preferredPort: options.preferredPorts?.ses });
       stops.push(() => ses.stop());
       const sqsS3: RunningEmulator = await startSqsS3Emulator({ port: options.ports?.sqsS3 });
       stops.push(() => sqsS3.stop());

@@ -3,9 +3,16 @@
  * data folder and paced, one HTTP endpoint (the consent API, the stack's control routes and a page
  * at `/` that lists them, see stack-index.ts), and a note in the data folder (`endpoints.json`)
  * that tells other `overture` commands where it is.
+ *
+ * Ports: the endpoint's is fixed (8787 unless told; a taken one stops the start), since the links
+ * in the emails it sent are signed with its URL. The mailbox's is the data folder's own, kept in
+ * `ports.json` from its first start (8788 then, or a free port when that is taken or the endpoint
+ * was asked for a free one), so a bookmarked mailbox keeps working across restarts; a start that
+ * finds it taken serves the mailbox on a free port this once and says so, and never fails for it.
  */
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import * as z from 'zod';
 import { SesEmailSender } from '../channels/email';
 import { createConsentApiHandler } from '../consent-api/http-api';
 import { apiGatewayRequestListener } from '../consent-api/node-adapter';
@@ -14,13 +21,19 @@ import { listenEarly } from '../runtime/local-http-server';
 import { CONTROL_PREFIX, controlRequestListener } from './control-api';
 import { restoreMailbox, saveMailbox } from './mailbox';
 import { withStackIndex } from './stack-index';
-import { DATA_FILES, DEFAULT_DATA_DIR } from './data-files';
+import { DATA_FILES, DEFAULT_DATA_DIR, writeDataFile } from './data-files';
 import { LocalRuntime, type LocalRuntimeOptions, type RuntimeEndpoints } from './runtime';
 import { type StackNote } from './stack-note';
 import { realDelay } from './virtual-clock';
 
 /** The default port of the stack's HTTP endpoint. */
 export const DEFAULT_STACK_PORT = 8787;
+
+/** The mailbox's port on a data folder's first start, when it is free and the endpoint has a fixed port. */
+export const DEFAULT_MAILBOX_PORT = 8788;
+
+/** `ports.json`: the ports a data folder keeps across starts. */
+const KeptPortsSchema = z.object({ mailbox: z.number().int().min(1).max(65535) });
 
 /** Options of {@link startLocalStack}. */
 export interface LocalStackOptions {
@@ -45,7 +58,7 @@ export interface LocalStack {
   readonly urls: {
     /** The HTTP endpoint (consent API, control routes). */
     readonly api: string;
-    /** The SES emulator's mailbox web UI. */
+    /** The SES emulator's mailbox web UI, on the data folder's port when it was free (see the module comment). */
     readonly mailbox: string;
     /** Where the stack's control routes start. */
     readonly control: string;
@@ -53,6 +66,8 @@ export interface LocalStack {
   /** The SMS outbox file (JSON lines). */
   readonly smsOutbox: string;
   readonly endpoints: RuntimeEndpoints;
+  /** The data folder's mailbox port when another program held it, so the mailbox is on a free one this time. */
+  readonly mailboxPortTaken?: number;
   /** Runs the clock until {@link close} (resolves when closed). */
   run(): Promise<void>;
   /** Stops everything, keeping the data. */
@@ -62,7 +77,12 @@ export interface LocalStack {
 /** Starts the stack; see the module comment. */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const dataDir = path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
-  const http = await listenEarly({ port: options.port ?? DEFAULT_STACK_PORT });
+  const port = options.port ?? DEFAULT_STACK_PORT;
+  const http = await listenEarly({ port });
+  const portsFile = path.join(dataDir, DATA_FILES.ports);
+  const keptMailboxPort = await readKeptMailboxPort(portsFile);
+  // Port 0 for the endpoint asks for free ports (the tests run in parallel): no fixed mailbox port either.
+  const mailboxPort = keptMailboxPort ?? (port === 0 ? 0 : DEFAULT_MAILBOX_PORT);
   let runtime: LocalRuntime;
   try {
     runtime = await LocalRuntime.start({
@@ -73,6 +93,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       outdir: options.outdir,
       concurrency: options.concurrency ?? 8,
       publicBaseUrl: http.url,
+      preferredPorts: { ses: mailboxPort },
       onError: options.onError,
       onSendStep: options.onSendStep,
     });
@@ -80,6 +101,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await http.close();
     throw error;
   }
+  const servedMailboxPort = Number(new URL(runtime.endpoints.mailbox).port);
+  if (keptMailboxPort === undefined) await writeDataFile(portsFile, `${JSON.stringify({ mailbox: servedMailboxPort }, null, 2)}\n`);
   const mailboxFile = path.join(dataDir, DATA_FILES.mailbox);
   await restoreMailbox(mailboxFile);
   const consentApi = createConsentApiHandler(
@@ -123,6 +146,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     urls: { api: http.url, mailbox: runtime.endpoints.mailbox, control: `${http.url}${CONTROL_PREFIX}` },
     smsOutbox,
     endpoints: runtime.endpoints,
+    // A first start's port, 8788 or not, is the folder's from now on: nothing moved.
+    mailboxPortTaken: keptMailboxPort !== undefined && servedMailboxPort !== keptMailboxPort ? keptMailboxPort : undefined,
     run: async () => {
       mailboxSaver ??= saveMailboxPeriodically();
       await runtime.run();
@@ -138,4 +163,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await rm(noteFile, { force: true });
     },
   };
+}
+
+/** The mailbox port the data folder kept, if it has one (an unreadable file counts as none, and is written again). */
+async function readKeptMailboxPort(file: string): Promise<number | undefined> {
+  try {
+    return KeptPortsSchema.parse(JSON.parse(await readFile(file, 'utf8'))).mailbox;
+  } catch {
+    return undefined;
+  }
 }
