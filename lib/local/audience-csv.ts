@@ -10,7 +10,8 @@
  *
  * `customerId` is required; `entryKey` is optional, as a column and in each row: a row's entry key
  * is what its customer enters under, and the launch id is used when it is empty or the file has
- * no such column. Fields may be quoted with `"` (a quote inside is doubled). Problems name the
+ * no such column. Fields may be quoted with `"` (a quote inside is doubled, and a quoted field may
+ * span lines). Problems name the
  * line (the header is line 1) and the column, never a value beyond what is needed to find it.
  *
  * What goes to the audience bucket is not the file as saved but {@link normalizedAudienceCsv}, the
@@ -18,6 +19,7 @@
  * spaces around values included, where this parser forgives them.
  */
 import { createHash } from 'node:crypto';
+import { CsvError, parse } from 'csv-parse/sync';
 import { CustomerIdSchema } from '../customer/model';
 import { AUDIENCE_COLUMNS, AudienceEntryKeySchema, audienceCsv } from '../ingest/audience-row';
 
@@ -45,40 +47,52 @@ export class AudienceFileError extends Error {
   }
 }
 
-/** Splits one CSV line into fields (RFC 4180 quoting, no line breaks inside fields). */
-function fieldsOf(line: string): string[] | undefined {
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let index = 0; index < line.length; index += 1) {
-    const char = line[index];
-    if (quoted) {
-      if (char === '"' && line[index + 1] === '"') {
-        field += '"';
-        index += 1;
-      } else if (char === '"') quoted = false;
-      else field += char;
-    } else if (char === '"' && field === '') quoted = true;
-    else if (char === ',') {
-      fields.push(field);
-      field = '';
-    } else field += char;
+/** One record of a CSV file: its fields, trimmed, and the line it starts on. */
+interface CsvRecord {
+  readonly fields: string[];
+  readonly line: number;
+}
+
+/**
+ * The records of `text` (RFC 4180, read by csv-parse: a byte-order mark dropped, fields trimmed,
+ * a quote inside an unquoted field taken as it is, rows of any length), blank lines at the end
+ * left out; or, for text that is not CSV, the problem, at its line and in words of our own, since
+ * the parser's messages may quote the file.
+ */
+function csvRecords(text: string): { records: CsvRecord[]; problem?: AudienceIssue } {
+  let parsed: Array<{ record: string[]; info: { lines: number } }>;
+  try {
+    // With `info`, each record comes with where it was read; the parser's types do not model that.
+    parsed = parse(text, { bom: true, trim: true, relax_quotes: true, relax_column_count: true, skip_empty_lines: false, info: true }) as unknown as typeof parsed;
+  } catch (error) {
+    if (!(error instanceof CsvError)) throw error;
+    const message = error.code === 'CSV_QUOTE_NOT_CLOSED' ? 'unterminated quote' : 'a closing quote is followed by other characters';
+    return { records: [], problem: { line: typeof error.lines === 'number' ? error.lines : 1, column: 'customerId', message } };
   }
-  if (quoted) return undefined;
-  fields.push(field);
-  return fields.map((value) => value.trim());
+  // The parser tells the line a record ends on; with no line skipped, the next one starts after it.
+  const records = parsed.map(({ record }, index) => ({ fields: record, line: (parsed[index - 1]?.info.lines ?? 0) + 1 }));
+  while (records.length > 0 && isBlank(records[records.length - 1])) records.pop();
+  return { records };
+}
+
+/** Whether a record is a line with nothing on it. */
+function isBlank(record: CsvRecord | undefined): boolean {
+  return record !== undefined && record.fields.length === 1 && record.fields[0] === '';
 }
 
 /** Parses and validates an audience file; `issues` is empty when every row is valid. */
 export function parseAudienceCsv(text: string): ParsedAudience {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  while (lines.length > 0 && lines[lines.length - 1]?.trim() === '') lines.pop();
+  const { records, problem } = csvRecords(text);
   const issues: AudienceIssue[] = [];
-  if (lines.length === 0) {
+  if (problem !== undefined) {
+    issues.push(problem);
+    return { columns: [], rows: [], issues };
+  }
+  if (records.length === 0) {
     issues.push({ line: 1, column: 'customerId', message: 'the file is empty; it needs a header row naming a customerId column, then one customer id a row' });
     return { columns: [], rows: [], issues };
   }
-  const header = fieldsOf(lines[0] ?? '') ?? [];
+  const header = records[0]?.fields ?? [];
   if (!header.includes('customerId')) {
     issues.push({ line: 1, column: 'customerId', message: 'the header row must name a customerId column' });
     return { columns: header, rows: [], issues };
@@ -90,15 +104,10 @@ export function parseAudienceCsv(text: string): ParsedAudience {
   });
   const rows: Array<Record<string, string>> = [];
   const seen = new Map<string, number>();
-  lines.slice(1).forEach((text, index) => {
-    const line = index + 2;
-    if (text.trim() === '') {
+  records.slice(1).forEach((record) => {
+    const { fields, line } = record;
+    if (isBlank(record)) {
       issues.push({ line, column: 'customerId', message: 'empty row' });
-      return;
-    }
-    const fields = fieldsOf(text);
-    if (fields === undefined) {
-      issues.push({ line, column: header[0] ?? 'customerId', message: 'unterminated quote' });
       return;
     }
     if (fields.length !== header.length) {

@@ -78,4 +78,38 @@ describe('parseAudienceCsv', () => {
     // Assess
     expect(issues).toEqual([{ line: 1, column: 'customerId', message: expect.stringContaining('the file is empty') }]);
   });
+
+  it('names the line of an unterminated quote, in its own words, without the value', () => {
+    // Act
+    const { rows, issues } = parseAudienceCsv('customerId\nc-1\n"someone@example.com\nc-2\n');
+
+    // Assess
+    expect(issues).toEqual([{ line: 4, column: 'customerId', message: 'unterminated quote' }]);
+    expect(rows).toEqual([]);
+    expect(JSON.stringify(issues)).not.toContain('someone');
+  });
+
+  it('reads a quoted field across lines, a doubled quote inside it, and a quote inside an unquoted field as it is', () => {
+    // Act
+    const { rows, issues } = parseAudienceCsv('customerId,entryKey\n"c-1","spring"\nc-2,"sum\nmer"\nc-3,a"b\n');
+
+    // Assess
+    expect(rows).toEqual([{ customerId: 'c-1', entryKey: 'spring' }, { customerId: 'c-2', entryKey: 'sum\nmer' }, { customerId: 'c-3', entryKey: 'a"b' }]);
+    expect(issues).toEqual([
+      { line: 3, column: 'entryKey', message: expect.stringContaining('must be 1–128 letters') },
+      { line: 5, column: 'entryKey', message: expect.stringContaining('must be 1–128 letters') },
+    ]);
+  });
+
+  it('names an empty row and a row of another length by line, and ignores blank lines at the end', () => {
+    // Act
+    const { issues } = parseAudienceCsv('customerId,entryKey\r\nc-1,\r\n\r\nc-2,a,b\r\nc-3\r\n\r\n\r\n');
+
+    // Assess
+    expect(issues).toEqual([
+      { line: 3, column: 'customerId', message: 'empty row' },
+      { line: 4, column: 'entryKey', message: 'has 3 fields, the header has 2' },
+      { line: 5, column: 'entryKey', message: 'has 1 fields, the header has 2' },
+    ]);
+  });
 });
