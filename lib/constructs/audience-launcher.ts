@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2 } from 'aws-cdk-lib/cx-api';
 import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
@@ -8,9 +9,12 @@ import {
   DistributedMap,
   ItemBatcher,
   LogLevel,
+  OutputType,
   S3CsvItemReader,
   StateMachine,
   StateMachineType,
+  Transformation,
+  WriterConfig,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -18,9 +22,17 @@ import { LAUNCH_BATCH_SIZE, LAUNCH_MAX_CONCURRENCY } from '../ingest/launch-sizi
 import { TABLE_ACCESS, type CustomerData } from './customer-data';
 import type { Journeys } from './journeys';
 import { OvertureFunction } from './overture-function';
+import { ScopedResultWriter } from './scoped-result-writer';
 
 /** Where the audience bucket's access logs go in the log bucket. */
 const ACCESS_LOG_PREFIX = 'audiences/';
+
+/**
+ * The folder of the audience bucket the launcher writes each launch's batch results to, one
+ * subfolder a launch: `launch-results/<launch id>/<map run id>/manifest.json` and the result files
+ * the manifest lists (`SUCCEEDED_0.json`, …).
+ */
+export const LAUNCH_RESULTS_FOLDER = 'launch-results';
 
 /** Props of {@link AudienceLauncher}. */
 export interface AudienceLauncherProps {
@@ -48,9 +60,16 @@ export interface AudienceLauncherProps {
  * LAUNCH_MAX_CONCURRENCY at a time, so starts run at the StartExecution refill rate (see
  * lib/ingest/launch-sizing.ts). Every start is idempotent (deterministic execution names, entry
  * records), so a relaunch or a redriven batch starts nothing twice.
+ *
+ * What each batch did — `{ started, alreadyStarted, notEligible, unknownCustomers, invalidRows }`,
+ * ids and row positions only — goes to the audience bucket (ResultWriter), under
+ * `launch-results/<launch id>/`: a `manifest.json` naming the result files, each a JSON array of
+ * batch results. The launcher's output is where the manifest is (`MapRunArn`,
+ * `ResultWriterDetails`), never the results themselves, so no audience outgrows the 256 KiB state
+ * limit.
  */
 export class AudienceLauncher extends Construct {
-  /** Audience files (ids only). */
+  /** Audience files and, under `launch-results/`, what each launch did (ids only). */
   public readonly bucket: Bucket;
   /** Server access logs of the audience bucket. */
   public readonly accessLogs: Bucket;
@@ -61,6 +80,10 @@ export class AudienceLauncher extends Construct {
 
   constructor(scope: Construct, id: string, props: AudienceLauncherProps) {
     super(scope, id);
+    // The Map's ResultWriter is read from `resultWriterV2` only under this flag; without it the Map
+    // would have none and collect every batch's result into its state. Set here, before any child,
+    // so the launcher does not depend on the app's context.
+    this.node.setContext(STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2, true);
     const removalPolicy = props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     this.accessLogs = new Bucket(this, 'AccessLogs', {
       encryption: BucketEncryption.S3_MANAGED,
@@ -149,10 +172,18 @@ export class AudienceLauncher extends Construct {
       // Each child runs one short Lambda: Express children cost less; no failure is tolerated
       // (the default), so a batch that keeps failing fails the launch and alarms.
       mapExecutionType: StateMachineType.EXPRESS,
-      // The batches' results (counts, ids without a profile) would outgrow the 256 KiB state
-      // limit on large audiences; the worker reports them as metrics and logs instead, and the
-      // launcher's output is its input.
-      outputs: '{% $states.input %}',
+      // Each batch's result (counts, ids without a profile, positions of invalid rows) goes to S3
+      // rather than into the Map's result, which would outgrow the 256 KiB state limit on large
+      // audiences (States.DataLimitExceeded); the Map's output is then where the results are:
+      // `{ MapRunArn, ResultWriterDetails: { Bucket, Key } }`, Key the manifest's. COMPACT writes
+      // the worker's answers as they are — not the children's inputs, rows as the file had them,
+      // nor execution metadata — and JSON makes each result file one array of them.
+      resultWriterV2: new ScopedResultWriter({
+        bucket: this.bucket,
+        folder: LAUNCH_RESULTS_FOLDER,
+        subfolder: '$states.context.Execution.Name',
+        writerConfig: new WriterConfig({ transformation: Transformation.COMPACT, outputType: OutputType.JSON }),
+      }),
     });
     startJourneys.itemProcessor(startBatch);
 

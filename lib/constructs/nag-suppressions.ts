@@ -7,7 +7,7 @@ import { type CfnElement, type Stack, Token, Validations } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IConstruct } from 'constructs';
-import type { AudienceLauncher } from './audience-launcher';
+import { type AudienceLauncher, LAUNCH_RESULTS_FOLDER } from './audience-launcher';
 import type { ConsentEndpoints } from './consent-endpoints';
 import type { Delivery } from './delivery';
 import type { Journeys } from './journeys';
@@ -39,6 +39,9 @@ export const NAG_REASONS = {
     'A Distributed Map describes and stops its own child executions, whose names Step Functions generates; the ARNs are ' +
     'scoped to executions of this state machine.',
   inactivityAudiences: 'The inactivity scan writes one dated audience file a day, under the inactivity/ prefix only.',
+  launchResults:
+    'The Distributed Map ResultWriter writes each launch\'s batch results under launch-results/<launch id>/<map run id>/, ' +
+    'names Step Functions chooses at run time; the grant is the launch-results/ folder only.',
   publicConsentApi:
     'The consent API serves one-click unsubscribe (RFC 8058: no login), double opt-in links and the preference centre ' +
     'reached from messages; every request is authorized by an HMAC-signed, expiring token scoped to one customer and ' +
@@ -91,6 +94,11 @@ export function addNagSuppressions(subjects: NagSubjects): void {
     launcherMachine.role,
     `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::<${stack.getLogicalId(launcher.bucket.node.defaultChild as CfnElement)}>/*]`,
     NAG_REASONS.audienceFiles,
+  );
+  acknowledge(
+    launcherMachine.role,
+    `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(launcher.bucket.node.defaultChild as CfnElement)}.Arn>/${LAUNCH_RESULTS_FOLDER}/*]`,
+    NAG_REASONS.launchResults,
   );
   const launcherName = `{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${stack.getLogicalId(launcherMachine.node.defaultChild as CfnElement)}"}]}]}`;
   // cdk-nag renders unresolved pseudo parameters as <AWS::Region>, <AWS::AccountId>.

@@ -6,18 +6,27 @@
  * row what the ItemSelector evaluates to, batches the items as the ItemBatcher would, with its
  * BatchInput, and hands each batch to the launch worker's code (`launchBatch`). An expression that
  * returns nothing — a file whose header does not name a column the ItemSelector needs — fails the
- * launch with `States.QueryEvaluationError`, as it fails the Map in AWS. The batches' results,
- * summed, are the execution's result — what the Map's ResultWriter would collect in AWS — and each
- * batch that ends is reported as progress, as DescribeMapRun's item counts would be.
+ * launch with `States.QueryEvaluationError`, as it fails the Map in AWS. Each batch that ends is
+ * reported as progress, as DescribeMapRun's item counts would be, and the batches' results, summed,
+ * are the launch's totals (`overture launch` reports them).
+ *
+ * When the launch has run every batch, the batches' results are exported as the template's
+ * ResultWriter has Step Functions export them (see `exportMapRunResults`): to its bucket, under its
+ * Prefix (evaluated as the Map evaluates it) and the Map Run's id, a `manifest.json` naming
+ * `SUCCEEDED_0.json`, which holds each batch's result. So what an operator finds in S3 here is what
+ * they would find in AWS. A launch that fails exports nothing here; in AWS, Step Functions also
+ * writes `FAILED_n.json` and `PENDING_n.json` (executions and inputs, not outputs) for a failed
+ * Map Run, whose records the local runtime does not imitate.
  */
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
 import type { JourneyRoute } from '../ingest/journey-routes';
-import { launchBatch, LaunchBatchSchema } from '../ingest/launch-batch';
+import { launchBatch, LaunchBatchSchema, type LaunchBatchResult } from '../ingest/launch-batch';
 import { localExecutionContext } from '../journeys/local-bindings';
-import { QueryEvaluationError, type StatesVariable } from './jsonata-fields';
+import { QueryEvaluationError, type JsonataField, type StatesVariable } from './jsonata-fields';
 import type { RunningExecution } from './step-functions';
 import { TemplateResolutionError, type TemplateLauncher } from './template';
 import type { WorkQueue } from './work-queue';
@@ -104,13 +113,26 @@ export class LaunchRun {
   }
 }
 
+/** Where the launcher's Map exports its batches' results: the template's ResultWriter, its bucket resolved. */
+export interface LaunchResultExport {
+  /** The bucket's name. */
+  readonly bucket: string;
+  /** The key prefix (ResultWriter.Arguments.Prefix); absent: none. */
+  readonly prefix?: JsonataField;
+  readonly transformation: 'COMPACT' | 'FLATTEN';
+}
+
 /** What the launcher's one state needs from the runtime. */
 interface LauncherContext {
   readonly s3: S3Client;
   readonly audienceBucket: string;
   readonly batchSize: number;
+  /** The launcher state machine's ARN (its Map Runs' ARNs are built on it). */
+  readonly stateMachineArn: string;
   /** The template's Map state (absent when the template defines no launcher: every launch fails). */
-  readonly map?: Pick<TemplateLauncher, 'audienceKey' | 'itemSelector' | 'batchInput'>;
+  readonly map?: Pick<TemplateLauncher, 'audienceKey' | 'itemSelector' | 'batchInput' | 'mapLabel'>;
+  /** Where the batches' results go (absent: the Map has no ResultWriter exporting them). */
+  readonly resultExport?: LaunchResultExport;
   readonly work: WorkQueue;
   readonly ports: { dynamodb: DynamoDBClient; sfn: SFNClient; tableName: string; routes: readonly JourneyRoute[] };
 }
@@ -141,25 +163,92 @@ export async function runLauncher(
       items.push(map.itemSelector === undefined ? row : await map.itemSelector({ input: execution.input, context: { ...executionContext, Map: { Item: { Index: index, Value: row } } } }));
     }
     const batchInput = map.batchInput === undefined ? undefined : await map.batchInput(states);
-    let started = 0;
-    let alreadyStarted = 0;
-    let notEligible = 0;
-    let invalidRows = 0;
-    const unknownCustomers: string[] = [];
+    const results: LaunchBatchResult[] = [];
     execution.enteredState('launch-batches');
     for (let first = 0; first < items.length; first += context.batchSize) {
       const batch = items.slice(first, first + context.batchSize);
       // What the launch worker's handler receives, and parses as it does (functions/launcher).
-      const result = await launchBatch(context.ports, LaunchBatchSchema.parse({ BatchInput: batchInput, Items: batch }));
-      started += result.started;
-      alreadyStarted += result.alreadyStarted;
-      notEligible += result.notEligible;
-      invalidRows += result.invalidRows.length;
-      unknownCustomers.push(...result.unknownCustomers);
+      results.push(await launchBatch(context.ports, LaunchBatchSchema.parse({ BatchInput: batchInput, Items: batch })));
       onProgress({ processed: first + batch.length, total: items.length });
     }
-    return { customers: items.length, started, alreadyStarted, notEligible, unknown: unknownCustomers.length, unknownCustomers, invalidRows };
+    if (context.resultExport !== undefined) {
+      execution.enteredState('write-results');
+      const mapRunArn = localMapRunArn(context.stateMachineArn, map.mapLabel, execution.arn);
+      await exportMapRunResults(context.s3, context.resultExport, { states, mapRunArn, outputs: results });
+    }
+    return totalsOf(items.length, results);
   });
+}
+
+/** The totals of a launch of `customers` rows whose batches answered `results`. */
+function totalsOf(customers: number, results: readonly LaunchBatchResult[]): LaunchTotals {
+  const unknownCustomers = results.flatMap((result) => result.unknownCustomers);
+  const sum = (count: (result: LaunchBatchResult) => number) => results.reduce((total, result) => total + count(result), 0);
+  return {
+    customers,
+    started: sum((result) => result.started),
+    alreadyStarted: sum((result) => result.alreadyStarted),
+    notEligible: sum((result) => result.notEligible),
+    unknown: unknownCustomers.length,
+    unknownCustomers,
+    invalidRows: sum((result) => result.invalidRows.length),
+  };
+}
+
+/**
+ * The ARN of the Map Run of `executionArn`'s Map labelled `label`: `…:mapRun:<state machine>/<label>:<id>`,
+ * as in AWS. AWS picks the id, a UUID; here it is derived from the execution, so a launch run again
+ * (a redrive) keeps its Map Run's ARN, as a redriven Map Run does in AWS, and writes its results
+ * in the same folder.
+ */
+export function localMapRunArn(stateMachineArn: string, label: string, executionArn: string): string {
+  const digest = createHash('sha256').update(`${executionArn}\n${label}`).digest();
+  // A name-based UUID (RFC 9562: version 5's bits, over SHA-256 rather than SHA-1).
+  digest[6] = ((digest[6] ?? 0) & 0x0f) | 0x50;
+  digest[8] = ((digest[8] ?? 0) & 0x3f) | 0x80;
+  const hex = digest.subarray(0, 16).toString('hex');
+  const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return `${stateMachineArn.replace(':stateMachine:', ':mapRun:')}/${label}:${id}`;
+}
+
+/** A Map Run's results manifest, as Step Functions writes it beside the result files. */
+export interface MapRunManifest {
+  readonly DestinationBucket: string;
+  readonly MapRunArn: string;
+  readonly ResultFiles: Record<'FAILED' | 'PENDING' | 'SUCCEEDED', Array<{ Key: string; Size: number }>>;
+}
+
+/**
+ * Exports the outputs of a Map Run whose children all succeeded as a ResultWriter does (the
+ * Step Functions guide, "ResultWriter (Map)", Exporting to Amazon S3): under
+ * `<Prefix>/<map run id>/` in the bucket, `SUCCEEDED_0.json` — the outputs as one JSON array, each
+ * as it is (COMPACT; FLATTEN splices an output that is an array) — and `manifest.json`, written
+ * last, naming it with its size. A Map Run without children writes the manifest alone. (Step
+ * Functions starts `SUCCEEDED_1.json` past 5 GB; a launch's results are far smaller.) Resolves with
+ * the manifest's key. @throws QueryEvaluationError when the Prefix does not evaluate to a string
+ */
+export async function exportMapRunResults(
+  s3: S3Client,
+  target: LaunchResultExport,
+  run: { readonly states: StatesVariable; readonly mapRunArn: string; readonly outputs: readonly unknown[] },
+): Promise<string> {
+  const prefix = target.prefix === undefined ? '' : await target.prefix(run.states);
+  if (typeof prefix !== 'string') throw new QueryEvaluationError(`the ResultWriter's Prefix evaluated to ${JSON.stringify(prefix)}, not a key prefix`);
+  const mapRunId = run.mapRunArn.slice(run.mapRunArn.lastIndexOf(':') + 1);
+  const folder = prefix === '' ? mapRunId : `${prefix}/${mapRunId}`;
+  const put = (key: string, body: string) => s3.send(new PutObjectCommand({ Bucket: target.bucket, Key: key, Body: body, ContentType: 'application/json' }));
+  const succeeded: MapRunManifest['ResultFiles']['SUCCEEDED'] = [];
+  if (run.outputs.length > 0) {
+    const results = target.transformation === 'FLATTEN' ? run.outputs.flatMap((output) => (Array.isArray(output) ? output : [output])) : run.outputs;
+    const body = JSON.stringify(results);
+    const key = `${folder}/SUCCEEDED_0.json`;
+    await put(key, body);
+    succeeded.push({ Key: key, Size: Buffer.byteLength(body, 'utf8') });
+  }
+  const manifest: MapRunManifest = { DestinationBucket: target.bucket, MapRunArn: run.mapRunArn, ResultFiles: { FAILED: [], PENDING: [], SUCCEEDED: succeeded } };
+  const manifestKey = `${folder}/manifest.json`;
+  await put(manifestKey, JSON.stringify(manifest));
+  return manifestKey;
 }
 
 /**

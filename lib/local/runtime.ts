@@ -45,7 +45,7 @@ import { Scheduler, type AgendaItem } from './scheduler';
 import { interpretedRunner, LocalStepFunctions, localStateMachineArn, StepFunctionsApiError, type ExecutionRecord } from './step-functions';
 import { startStepFunctionsServer, type StepFunctionsServer } from './step-functions-server';
 import { journeyTaskHandlers, type TaskCounters } from './task-handlers';
-import { functionLogicalIdOf, localResources, synthesizeLocalApp, type LocalResources } from './template';
+import { functionLogicalIdOf, localResources, synthesizeLocalApp, TemplateResolutionError, type LocalResources } from './template';
 import { realDelay, realTurn, VirtualClock } from './virtual-clock';
 import { WorkQueue } from './work-queue';
 
@@ -197,6 +197,14 @@ export class LocalRuntime {
       const launcherBucket = templateLauncher?.bucketLogicalId === undefined ? undefined : values.get(templateLauncher.bucketLogicalId)?.ref;
       const audienceBucket = launcherBucket ?? 'overture-local-audiences';
       if (launcherBucket === undefined) await s3.send(new CreateBucketCommand({ Bucket: audienceBucket }));
+      // Where the launcher's ResultWriter exports each launch's batch results, as in AWS.
+      const resultWriter = templateLauncher?.resultWriter;
+      const resultsBucket = resultWriter === undefined ? undefined : values.get(resultWriter.bucketLogicalId)?.ref;
+      if (resultWriter !== undefined && resultsBucket === undefined) {
+        throw new TemplateResolutionError(`the launcher's ResultWriter names ${resultWriter.bucketLogicalId}, which is not a bucket of the template`);
+      }
+      const resultExport =
+        resultWriter === undefined || resultsBucket === undefined ? undefined : { bucket: resultsBucket, prefix: resultWriter.prefix, transformation: resultWriter.transformation };
 
       // The clock: persisted time wins, so a restart goes on where the last run stopped.
       const savedClock = dataDir === undefined ? undefined : await readSavedClock(path.join(dataDir, DATA_FILES.clock));
@@ -284,7 +292,7 @@ export class LocalRuntime {
         arn: launcherArn,
         definition: { Comment: 'audience launcher (Distributed Map run by the local runtime)', QueryLanguage: 'JSONPath', StartAt: 'launch', States: {} },
         runner: (execution) => {
-          const context = { s3, audienceBucket, batchSize, map: templateLauncher, work, ports: { dynamodb, sfn, tableName, routes } };
+          const context = { s3, audienceBucket, batchSize, stateMachineArn: launcherArn, map: templateLauncher, resultExport, work, ports: { dynamodb, sfn, tableName, routes } };
           const run: LaunchRun = new LaunchRun(
             runLauncher(execution, context, (progress) => run.progressed(progress)).finally(() => launchRuns.delete(execution.name)),
           );

@@ -178,6 +178,23 @@ export interface TemplateLauncher {
   readonly itemSelector?: JsonataField;
   /** What each batch carries besides its items (ItemBatcher.BatchInput); absent: nothing. */
   readonly batchInput?: JsonataField;
+  /** The Map's label in its Map Runs' ARNs: its `Label`, or its state name. */
+  readonly mapLabel: string;
+  /** Where the Map exports its children's results (ResultWriter); absent: it exports none. */
+  readonly resultWriter?: TemplateResultWriter;
+}
+
+/**
+ * A Distributed Map's ResultWriter exporting to S3, as far as the local runtime writes it: the
+ * results of a Map Run under `<Prefix>/<map run id>/`, a `manifest.json` and `SUCCEEDED_0.json`,
+ * each child's output as it is (COMPACT; FLATTEN splices arrays) in one JSON array.
+ */
+export interface TemplateResultWriter {
+  /** The logical id of the bucket (Arguments.Bucket). */
+  readonly bucketLogicalId: string;
+  /** The key prefix (Arguments.Prefix); absent: none. */
+  readonly prefix?: JsonataField;
+  readonly transformation: 'COMPACT' | 'FLATTEN';
 }
 
 /** A daily schedule (EventBridge Scheduler `cron(M H * * ? *)`) and the function it invokes. */
@@ -298,12 +315,23 @@ function joinedDefinition(value: unknown): string | undefined {
     .join(join.data[0]);
 }
 
+const ResultWriterSchema = z
+  .object({
+    Resource: z.string().optional(),
+    Arguments: z.object({ Bucket: z.unknown(), Prefix: z.unknown().optional() }).loose().optional(),
+    Parameters: z.unknown().optional(),
+    WriterConfig: z.object({ Transformation: z.string().optional(), OutputType: z.string().optional() }).loose().optional(),
+  })
+  .loose();
+
 const DistributedMapSchema = z.object({
   Type: z.literal('Map'),
   QueryLanguage: z.string().optional(),
+  Label: z.string().optional(),
   ItemSelector: z.record(z.string(), z.unknown()).optional(),
   ItemReader: z.object({ Arguments: z.object({ Bucket: z.string().optional(), Key: z.unknown() }).loose().optional() }).loose(),
   ItemBatcher: z.object({ MaxItemsPerBatch: z.number().int().positive().optional(), BatchInput: z.unknown().optional() }).loose().optional(),
+  ResultWriter: ResultWriterSchema.optional(),
 });
 
 /**
@@ -338,6 +366,7 @@ function launcherOf(logicalId: string, definitionString: unknown): TemplateLaunc
       }
     };
     const batchInput = map.data.ItemBatcher?.BatchInput;
+    const writer = map.data.ResultWriter;
     return {
       logicalId,
       bucketLogicalId: reader.Bucket?.startsWith('@ref:') ? reader.Bucket.slice('@ref:'.length) : undefined,
@@ -345,9 +374,41 @@ function launcherOf(logicalId: string, definitionString: unknown): TemplateLaunc
       audienceKey: field(reader.Key, 'ItemReader.Arguments.Key'),
       itemSelector: map.data.ItemSelector === undefined ? undefined : field(map.data.ItemSelector, 'ItemSelector'),
       batchInput: batchInput === undefined ? undefined : field(batchInput, 'ItemBatcher.BatchInput'),
+      mapLabel: map.data.Label ?? name,
+      resultWriter: writer === undefined ? undefined : resultWriterOf(writer, where, field),
     };
   }
   return undefined;
+}
+
+/**
+ * The ResultWriter of the launcher's Map, when it exports to S3 (one with a WriterConfig alone
+ * keeps the results in the state's output, and writes nothing). The local runtime writes only what
+ * the Step Functions guide documents the layout of — COMPACT or FLATTEN results as a JSON array, to
+ * a bucket of the template — and refuses anything else rather than guess its shape.
+ */
+function resultWriterOf(
+  writer: z.infer<typeof ResultWriterSchema>,
+  where: string,
+  field: (value: unknown, location: string) => JsonataField,
+): TemplateResultWriter | undefined {
+  if (writer.Resource === undefined && writer.Arguments === undefined && writer.Parameters === undefined) return undefined;
+  const refuse = (what: string) =>
+    new TemplateResolutionError(`${where} has a ResultWriter ${what}; the local runtime writes a JSONata ResultWriter's results to a bucket of the template (Arguments.Bucket a Ref) with WriterConfig Transformation COMPACT or FLATTEN and OutputType JSON`);
+  if (writer.Resource === undefined || !writer.Resource.endsWith(':states:::s3:putObject')) throw refuse(`whose Resource is ${JSON.stringify(writer.Resource)}, not s3:putObject`);
+  if (writer.Arguments === undefined) throw refuse('without Arguments (JSONPath Parameters)');
+  const bucket = writer.Arguments.Bucket;
+  if (typeof bucket !== 'string' || !bucket.startsWith('@ref:')) throw refuse(`whose Bucket is ${JSON.stringify(bucket)}, not a bucket of the template`);
+  const transformation = writer.WriterConfig?.Transformation ?? 'NONE';
+  if (transformation !== 'COMPACT' && transformation !== 'FLATTEN') throw refuse(`whose Transformation is ${transformation} (the children's executions, not their outputs)`);
+  const outputType = writer.WriterConfig?.OutputType ?? 'JSON';
+  if (outputType !== 'JSON') throw refuse(`whose OutputType is ${outputType}`);
+  const prefix = writer.Arguments.Prefix;
+  return {
+    bucketLogicalId: bucket.slice('@ref:'.length),
+    prefix: prefix === undefined ? undefined : field(prefix, 'ResultWriter.Arguments.Prefix'),
+    transformation,
+  };
 }
 
 /** A daily `cron(M H * * ? *)` schedule in UTC and the function it targets. */

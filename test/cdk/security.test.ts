@@ -264,6 +264,40 @@ describe('least privilege', () => {
     ]);
     expect(machineArns).toHaveLength(CATALOG.length);
   });
+
+  it("lets the launcher read audience files and write launch results under launch-results/ only, with no KMS action (the bucket's encryption is SSE-S3)", () => {
+    // Prepare
+    const { stack, template } = synthesized;
+    const machine = resourcesOfType(template, 'AWS::StepFunctions::StateMachine')[logicalIdOf(stack, stack.launcher.stateMachine)];
+    const role = (machine?.Properties?.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const bucket = logicalIdOf(stack, stack.launcher.bucket);
+
+    // Act
+    const statements = statementsOfRole(template, role).filter((statement) => actionsOf(statement).some((action) => action.startsWith('s3:') || action.startsWith('kms:')));
+
+    // Assess: the ResultWriter's actions (multipart uploads) on the results folder, as the Step
+    // Functions guide lists them; the ItemReader's GetObject on the audience files.
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/launch-results/*']] },
+      },
+      {
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', { Ref: bucket }, '/*']] },
+      },
+    ]);
+    // The results live as the audience files do: encrypted, access-logged, and expired with them
+    // (a rule without a prefix filter covers the results folder).
+    expect(resourcesOfType(template, 'AWS::S3::Bucket')[bucket]?.Properties).toMatchObject({
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      LoggingConfiguration: { DestinationBucketName: { Ref: logicalIdOf(stack, stack.launcher.accessLogs) }, LogFilePrefix: 'audiences/' },
+      LifecycleConfiguration: { Rules: [{ Status: 'Enabled', ExpirationInDays: 90, NoncurrentVersionExpiration: { NoncurrentDays: 7 } }] },
+    });
+    expect(JSON.stringify(resourcesOfType(template, 'AWS::S3::Bucket')[bucket]?.Properties?.LifecycleConfiguration)).not.toContain('Prefix');
+  });
 });
 
 describe('data protection', () => {

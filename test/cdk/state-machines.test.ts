@@ -60,13 +60,34 @@ describe('state machines', () => {
         BatchInput: { journey: '{% $states.input.journey %}', launchId: '{% $states.context.Execution.Name %}', launchedAt: '{% $states.context.Execution.StartTime %}' },
       },
       MaxConcurrency: LAUNCH_MAX_CONCURRENCY,
-      // The batches' results are not kept: the launcher's output is its input.
-      Output: '{% $states.input %}',
     });
     // No tolerated failures (the ASL default): a batch that keeps failing fails the launch, and alarms.
     expect(map).not.toHaveProperty('ToleratedFailurePercentage');
     expect(map).not.toHaveProperty('ToleratedFailureCount');
     expect(LAUNCH_MAX_CONCURRENCY * STARTS_PER_WORKER_PER_SECOND).toBeLessThanOrEqual(START_EXECUTION_REFILL_PER_SECOND);
+  });
+
+  it("export each launch's batch results to the audience bucket under launch-results/<launch id>, the workers' answers as one JSON array, and output only where they are", () => {
+    // Prepare
+    const { stack } = synthesized;
+    const launcher = definitions.get(logicalIdOf(stack, stack.launcher.stateMachine));
+
+    // Act
+    const map = (launcher?.States as Record<string, Record<string, unknown>> | undefined)?.StartJourneys;
+
+    // Assess: COMPACT, so a result file holds what each batch's worker answered and nothing of
+    // the batches' inputs; no Output, so the launcher's output is the Map's result with a
+    // ResultWriter, `{ MapRunArn, ResultWriterDetails }`, however large the audience.
+    expect(map?.ResultWriter).toStrictEqual({
+      Resource: 'arn:aws:states:::s3:putObject',
+      Arguments: {
+        Bucket: logicalIdOf(stack, stack.launcher.bucket).toLowerCase(),
+        Prefix: "{% 'launch-results/' & $states.context.Execution.Name %}",
+      },
+      WriterConfig: { Transformation: 'COMPACT', OutputType: 'JSON' },
+    });
+    expect(map).not.toHaveProperty('Output');
+    expect(map).not.toHaveProperty('ResultSelector');
   });
 
   it('select exactly the customer id and the entry key of an audience row, the entry key only where the file has the column', () => {
