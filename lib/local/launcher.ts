@@ -22,6 +22,7 @@ import { createHash } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CsvError, parse } from 'csv-parse/sync';
 import * as z from 'zod';
 import type { JourneyRoute } from '../ingest/journey-routes';
 import { launchBatch, LaunchBatchSchema, type LaunchBatchResult } from '../ingest/launch-batch';
@@ -266,45 +267,20 @@ export class ItemReaderError extends Error {
  * The rows of a CSV as the ItemReader (`CSVHeaderLocation: FIRST_ROW`) hands them to the
  * ItemSelector: one object a row, with every column the header names and nothing else (a field
  * the row lacks is `""`, a field beyond the header is dropped), values as written (RFC 4180
- * quoting; not trimmed). A byte-order mark and blank lines are skipped.
+ * quoting, read by csv-parse; not trimmed). A byte-order mark and blank lines are skipped; a
+ * header that names a column twice, or text that is not CSV, fails as the ItemReader does.
  */
 export function csvItemsOf(text: string): Array<Record<string, string>> {
-  const [header, ...records] = csvRecordsOf(text.replace(/^\uFEFF/, ''));
+  let records: string[][];
+  try {
+    records = parse(text, { bom: true, relax_quotes: true, relax_column_count: true, skip_empty_lines: true });
+  } catch (error) {
+    if (!(error instanceof CsvError)) throw error;
+    // In our own words: the parser's may quote the file.
+    throw new ItemReaderError(`the CSV could not be read: ${error.code === 'CSV_QUOTE_NOT_CLOSED' ? 'a quote is not closed' : 'a closing quote is followed by other characters'}.`);
+  }
+  const [header, ...rows] = records;
   if (header === undefined) return [];
   if (new Set(header).size < header.length) throw new ItemReaderError('CSV headers cannot contain duplicates.');
-  return records.map((record) => Object.fromEntries(header.map((column, index) => [column, record[index] ?? ''])));
-}
-
-/** The records of a CSV (RFC 4180: quoted fields may hold commas, doubled quotes and line breaks). */
-function csvRecordsOf(text: string): string[][] {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let field = '';
-  let quoted = false;
-  const endRecord = () => {
-    record.push(field);
-    // A line with nothing on it is no record.
-    if (record.length > 1 || record[0] !== '') records.push(record);
-    record = [];
-    field = '';
-  };
-  for (let index = 0; index < text.length; index += 1) {
-    const char = text[index];
-    if (quoted) {
-      if (char === '"' && text[index + 1] === '"') {
-        field += '"';
-        index += 1;
-      } else if (char === '"') quoted = false;
-      else field += char;
-    } else if (char === '"') quoted = true;
-    else if (char === ',') {
-      record.push(field);
-      field = '';
-    } else if (char === '\n' || char === '\r') {
-      if (char === '\r' && text[index + 1] === '\n') index += 1;
-      endRecord();
-    } else field += char;
-  }
-  if (field !== '' || record.length > 0) endRecord();
-  return records;
+  return rows.map((record) => Object.fromEntries(header.map((column, index) => [column, record[index] ?? ''])));
 }

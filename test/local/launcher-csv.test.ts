@@ -51,4 +51,12 @@ describe('csvItemsOf', () => {
     expect(reading).toThrow(ItemReaderError);
     expect(reading).toThrow(expect.objectContaining({ name: 'States.ItemReaderFailed' }));
   });
+
+  it('fails with States.ItemReaderFailed, in its own words, on a quote that is never closed', () => {
+    // Act
+    const reading = () => csvItemsOf('customerId\nc-1\n"someone@example.com\n');
+
+    // Assess
+    expect(reading).toThrow(expect.objectContaining({ name: 'States.ItemReaderFailed', message: 'the CSV could not be read: a quote is not closed.' }));
+  });
 });
