@@ -25,7 +25,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CsvError, parse } from 'csv-parse/sync';
 import * as z from 'zod';
 import type { JourneyRoute } from '../ingest/journey-routes';
-import { launchBatch, LaunchBatchSchema, type LaunchBatchResult } from '../ingest/launch-batch';
+import { launchBatch, LaunchBatchSchema, type LaunchBatch, type LaunchBatchResult } from '../ingest/launch-batch';
 import { localExecutionContext } from '../journeys/local-bindings';
 import { QueryEvaluationError, type JsonataField, type StatesVariable } from './jsonata-fields';
 import type { RunningExecution } from './step-functions';
@@ -123,8 +123,20 @@ export interface LaunchResultExport {
   readonly transformation: 'COMPACT' | 'FLATTEN';
 }
 
+/** Runs one batch of the Map, as the launch worker would, and answers its result. */
+export type LaunchBatchRunner = (batch: LaunchBatch) => Promise<LaunchBatchResult>;
+
+/**
+ * Who runs each batch: the launch worker's code in this process (`launchBatch` over `ports`), or
+ * `runBatch` — a test hands each batch to the launch Lambda's entry, so that its requests are the
+ * launch function's.
+ */
+type LaunchBatchWorker =
+  | { readonly ports: { dynamodb: DynamoDBClient; sfn: SFNClient; tableName: string; routes: readonly JourneyRoute[] } }
+  | { readonly runBatch: LaunchBatchRunner };
+
 /** What the launcher's one state needs from the runtime. */
-interface LauncherContext {
+type LauncherContext = LaunchBatchWorker & {
   readonly s3: S3Client;
   readonly audienceBucket: string;
   readonly batchSize: number;
@@ -135,8 +147,7 @@ interface LauncherContext {
   /** Where the batches' results go (absent: the Map has no ResultWriter exporting them). */
   readonly resultExport?: LaunchResultExport;
   readonly work: WorkQueue;
-  readonly ports: { dynamodb: DynamoDBClient; sfn: SFNClient; tableName: string; routes: readonly JourneyRoute[] };
-}
+};
 
 /**
  * Runs one launcher execution: the Distributed Map's batches, one after another, each through the
@@ -151,6 +162,7 @@ export async function runLauncher(
   if (map === undefined) throw new TemplateResolutionError('the template defines no audience launcher (a state machine with a Distributed Map reading a CSV)');
   // One work item for the whole launch, alone, so the clock does not move while the audience is
   // read and no customer's own work interleaves with the entries it claims.
+  const runBatch: LaunchBatchRunner = 'runBatch' in context ? context.runBatch : (batch) => launchBatch(context.ports, batch);
   return context.work.runAlone(`launch:${execution.name}`, async () => {
     const executionContext = localExecutionContext({ name: execution.name, startTime: execution.startDate }, execution.input);
     const states: StatesVariable = { input: execution.input, context: executionContext };
@@ -169,7 +181,7 @@ export async function runLauncher(
     for (let first = 0; first < items.length; first += context.batchSize) {
       const batch = items.slice(first, first + context.batchSize);
       // What the launch worker's handler receives, and parses as it does (functions/launcher).
-      results.push(await launchBatch(context.ports, LaunchBatchSchema.parse({ BatchInput: batchInput, Items: batch })));
+      results.push(await runBatch(LaunchBatchSchema.parse({ BatchInput: batchInput, Items: batch })));
       onProgress({ processed: first + batch.length, total: items.length });
     }
     if (context.resultExport !== undefined) {

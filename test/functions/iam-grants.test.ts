@@ -18,7 +18,7 @@
  * The flows are tests of their own, each asserting that it did the work it names (writes and
  * conditional failures included); the grant checks read what they recorded, so they run last.
  */
-import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { IConstruct } from 'constructs';
 import type { OvertureStack } from '../../lib/overture-stack';
@@ -36,8 +36,13 @@ import {
   type JourneyTaskHandlers,
 } from '../../lib/journeys/local-bindings';
 import type { SendStepResult } from '../../lib/journeys/send-contract';
+import type { LaunchBatchResult } from '../../lib/ingest/launch-batch';
+import { LAUNCH_BATCH_SIZE } from '../../lib/ingest/launch-sizing';
+import { runLauncher } from '../../lib/local/launcher';
 import { localStateMachineArn, LocalStepFunctions, type RunningExecution } from '../../lib/local/step-functions';
 import { startStepFunctionsServer, type StepFunctionsServer } from '../../lib/local/step-functions-server';
+import { localResources } from '../../lib/local/template';
+import { WorkQueue } from '../../lib/local/work-queue';
 import { CustomerStore } from '../../lib/store/customer-store';
 import { customerIdForPhone } from '../../lib/store/phone-index';
 import { signToken, type TokenPurpose } from '../../lib/unsubscribe';
@@ -195,13 +200,6 @@ function journeyTasks(): JourneyTaskHandlers {
   };
 }
 
-/** The rows of an audience CSV as the launcher's ItemSelector passes them on: one object a row, by header. */
-function audienceItems(csv: string): Record<string, string>[] {
-  const [header = '', ...rows] = csv.trim().split('\n');
-  const columns = header.split(',');
-  return rows.map((row) => Object.fromEntries(row.split(',').map((value, index) => [columns[index] ?? '', value])));
-}
-
 /** Registers every catalog journey (ASL from the template) and the audience launcher with the local Step Functions. */
 function addStateMachines(definitions: ReadonlyMap<string, AslDefinition>): void {
   for (const [journey, definition] of definitions) {
@@ -220,17 +218,32 @@ function addStateMachines(definitions: ReadonlyMap<string, AslDefinition>): void
       },
     });
   }
-  // The launcher's Distributed Map (Step Functions' own work, under its own role): read the
-  // audience, hand it to the launch worker in one batch.
+  // The launcher's Distributed Map (Step Functions' own work, under its own role), as the
+  // synthesized template defines it and lib/local runs it: each batch goes to the launch entry.
+  const { stack, assembly } = synthesized;
+  const templates = new Map([[stack.stackName, assembly.getStackArtifact(stack.artifactId).template]]);
+  const launcher = localResources({ outdir: assembly.directory, templates }).launchers[0];
+  const writer = launcher?.resultWriter;
+  if (writer !== undefined && writer.bucketLogicalId !== launcher?.bucketLogicalId) throw new Error(`the launcher's ResultWriter names ${writer.bucketLogicalId}, not the audience bucket`);
+  const work = new WorkQueue();
   stepFunctions.addStateMachine({
     arn: LAUNCHER_ARN,
-    definition: { Comment: 'audience launcher (its Distributed Map, run by the test)', QueryLanguage: 'JSONPath', StartAt: 'launch', States: {} },
-    runner: async (execution) => {
-      const { journey, audienceKey } = execution.input as { journey: string; audienceKey: string };
-      const object = await s3.send(new GetObjectCommand({ Bucket: AUDIENCE_BUCKET, Key: audienceKey }));
-      const csv = (await object.Body?.transformToString()) ?? '';
-      return invoke('launch', { BatchInput: { journey, launchId: execution.name, launchedAt: execution.startDate }, Items: audienceItems(csv) });
-    },
+    definition: { Comment: 'audience launcher (its Distributed Map, run by lib/local)', QueryLanguage: 'JSONPath', StartAt: 'launch', States: {} },
+    runner: (execution) =>
+      runLauncher(
+        execution,
+        {
+          s3,
+          audienceBucket: AUDIENCE_BUCKET,
+          batchSize: launcher?.batchSize ?? LAUNCH_BATCH_SIZE,
+          stateMachineArn: LAUNCHER_ARN,
+          map: launcher,
+          resultExport: writer && { bucket: AUDIENCE_BUCKET, prefix: writer.prefix, transformation: writer.transformation },
+          work,
+          runBatch: (batch) => invoke<LaunchBatchResult>('launch', batch),
+        },
+        () => undefined,
+      ),
   });
 }
 
