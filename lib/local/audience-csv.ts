@@ -111,7 +111,7 @@ export function parseAudienceCsv(text: string): ParsedAudience {
       return;
     }
     if (fields.length !== header.length) {
-      issues.push({ line, column: header[Math.min(fields.length, header.length - 1)] ?? 'customerId', message: `has ${fields.length} fields, the header has ${header.length}` });
+      issues.push({ line, column: header[Math.min(fields.length, header.length - 1)] ?? 'customerId', message: `has ${fields.length} ${fields.length === 1 ? 'field' : 'fields'}, the header has ${header.length}` });
       return;
     }
     const row: Record<string, string> = {};

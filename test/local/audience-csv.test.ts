@@ -109,7 +109,7 @@ describe('parseAudienceCsv', () => {
     expect(issues).toEqual([
       { line: 3, column: 'customerId', message: 'empty row' },
       { line: 4, column: 'entryKey', message: 'has 3 fields, the header has 2' },
-      { line: 5, column: 'entryKey', message: 'has 1 fields, the header has 2' },
+      { line: 5, column: 'entryKey', message: 'has 1 field, the header has 2' },
     ]);
   });
 });
