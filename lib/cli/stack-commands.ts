@@ -427,7 +427,7 @@ type RedriveAnswer = z.infer<typeof RedriveAnswerSchema>;
  * `overture redrive EXECUTION`: runs a failed execution again under its name, from its last wait
  * (see LocalStepFunctions.redriveExecution), through the running stack or, when none runs, on the
  * data folder, where it runs to its next wait and carries on at the stack's next start.
- * @throws CliExit(2) for an execution that does not exist or did not fail
+ * @throws CliExit(2) for an execution that does not exist or is running or succeeded
  */
 export async function redriveCommand(io: CliIO, execution: string, options: StackCommandOptions): Promise<void> {
   const dataDir = dataDirOf(options);

@@ -7,10 +7,10 @@ import { QueryLanguage, ResultWriterV2, type WriterConfig } from 'aws-cdk-lib/aw
  * multipart uploads (the ResultWriter page of the Step Functions developer guide, "IAM policies for
  * ResultWriter").
  */
-export const RESULT_WRITER_S3_ACTIONS = ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'] as const;
+const RESULT_WRITER_S3_ACTIONS = ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'] as const;
 
 /** What a multipart upload under a customer managed key needs of that key. */
-export const RESULT_WRITER_KMS_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'] as const;
+const RESULT_WRITER_KMS_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'] as const;
 
 /** A folder of plain key characters: no leading or trailing slash, nothing a JSONata string would need escaped. */
 const FOLDER = /^[A-Za-z0-9_.()!-]+(\/[A-Za-z0-9_.()!-]+)*$/;

@@ -38,7 +38,7 @@ export type LaunchBatch = z.infer<typeof LaunchBatchSchema>;
 export interface LaunchBatchResult {
   /** Customers who entered the journey. */
   readonly started: number;
-  /** Customers this launch had started before (a redriven batch or a repeated launch). */
+  /** Customers already started under the same entry key: by this launch before (a redriven batch, a repeated launch), or by another launch with the row's key. */
   readonly alreadyStarted: number;
   /** Customers the journey's re-entry rule keeps out. */
   readonly notEligible: number;

@@ -66,7 +66,7 @@ function csvRecords(text: string): { records: CsvRecord[]; problem?: AudienceIss
     parsed = parse(text, { bom: true, trim: true, relax_quotes: true, relax_column_count: true, skip_empty_lines: false, info: true }) as unknown as typeof parsed;
   } catch (error) {
     if (!(error instanceof CsvError)) throw error;
-    const message = error.code === 'CSV_QUOTE_NOT_CLOSED' ? 'unterminated quote' : 'a closing quote is followed by other characters';
+    const message = error.code === 'CSV_QUOTE_NOT_CLOSED' ? 'unterminated quote' : `not valid CSV (${error.code})`;
     return { records: [], problem: { line: typeof error.lines === 'number' ? error.lines : 1, column: 'customerId', message } };
   }
   // The parser tells the line a record ends on; with no line skipped, the next one starts after it.

@@ -41,7 +41,7 @@ const LaunchTotalsSchema = z.object({
   customers: z.number().int().nonnegative(),
   /** Customers who entered the journey. */
   started: z.number().int().nonnegative(),
-  /** Customers this launch had started before. */
+  /** Customers already started under the same entry key (by this launch before, or another launch with the row's key). */
   alreadyStarted: z.number().int().nonnegative(),
   /** Customers the journey's re-entry rule kept out. */
   notEligible: z.number().int().nonnegative(),
@@ -214,7 +214,7 @@ function totalsOf(customers: number, results: readonly LaunchBatchResult[]): Lau
  * (a redrive) keeps its Map Run's ARN, as a redriven Map Run does in AWS, and writes its results
  * in the same folder.
  */
-export function localMapRunArn(stateMachineArn: string, label: string, executionArn: string): string {
+function localMapRunArn(stateMachineArn: string, label: string, executionArn: string): string {
   const digest = createHash('sha256').update(`${executionArn}\n${label}`).digest();
   // A name-based UUID (RFC 9562: version 5's bits, over SHA-256 rather than SHA-1).
   digest[6] = ((digest[6] ?? 0) & 0x0f) | 0x50;
@@ -225,7 +225,7 @@ export function localMapRunArn(stateMachineArn: string, label: string, execution
 }
 
 /** A Map Run's results manifest, as Step Functions writes it beside the result files. */
-export interface MapRunManifest {
+interface MapRunManifest {
   readonly DestinationBucket: string;
   readonly MapRunArn: string;
   readonly ResultFiles: Record<'FAILED' | 'PENDING' | 'SUCCEEDED', Array<{ Key: string; Size: number }>>;
@@ -240,7 +240,7 @@ export interface MapRunManifest {
  * Functions starts `SUCCEEDED_1.json` past 5 GB; a launch's results are far smaller.) Resolves with
  * the manifest's key. @throws QueryEvaluationError when the Prefix does not evaluate to a string
  */
-export async function exportMapRunResults(
+async function exportMapRunResults(
   s3: S3Client,
   target: LaunchResultExport,
   run: { readonly states: StatesVariable; readonly mapRunArn: string; readonly outputs: readonly unknown[] },
@@ -265,8 +265,8 @@ export async function exportMapRunResults(
 }
 
 /**
- * Raised for a CSV the ItemReader cannot read: a header that names a column twice. Named as the
- * error Step Functions fails the Map with.
+ * Raised for a CSV the ItemReader cannot read: text that is not CSV, or a header that names a
+ * column twice. Named as the error Step Functions fails the Map with.
  */
 export class ItemReaderError extends Error {
   constructor(message: string) {
@@ -289,7 +289,7 @@ export function csvItemsOf(text: string): Array<Record<string, string>> {
   } catch (error) {
     if (!(error instanceof CsvError)) throw error;
     // In our own words: the parser's may quote the file.
-    throw new ItemReaderError(`the CSV could not be read: ${error.code === 'CSV_QUOTE_NOT_CLOSED' ? 'a quote is not closed' : 'a closing quote is followed by other characters'}.`);
+    throw new ItemReaderError(`the CSV could not be read: ${error.code === 'CSV_QUOTE_NOT_CLOSED' ? 'a quote is not closed' : `it is not valid CSV (${error.code})`}.`);
   }
   const [header, ...rows] = records;
   if (header === undefined) return [];

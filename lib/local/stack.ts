@@ -30,7 +30,7 @@ import { realDelay } from './virtual-clock';
 export const DEFAULT_STACK_PORT = 8787;
 
 /** The mailbox's port on a data folder's first start, when it is free and the endpoint has a fixed port. */
-export const DEFAULT_MAILBOX_PORT = 8788;
+const DEFAULT_MAILBOX_PORT = 8788;
 
 /** `ports.json`: the ports a data folder keeps across starts. */
 const KeptPortsSchema = z.object({ mailbox: z.number().int().min(1).max(65535) });

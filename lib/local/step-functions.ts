@@ -221,8 +221,9 @@ export class LocalStepFunctions {
   }
 
   /**
-   * RedriveExecution: runs a failed or aborted execution again under its name, from its last
-   * wait (its checkpoint), or from its first state when it failed before any. AWS restarts from
+   * RedriveExecution: runs a failed or aborted execution again under its name: a failed one from
+   * its last wait (its checkpoint), or from its first state when it failed before any; an aborted
+   * one (its state machine was gone) from its first state. AWS restarts from
    * the failed state itself; here the steps after that wait run again, as after a restart, and
    * the send ledger keeps each to one message. Anything else is `ExecutionNotRedrivable`.
    */

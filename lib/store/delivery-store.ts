@@ -198,8 +198,10 @@ export class DeliveryStore {
    * entries older than 7 days pruned (for other topics, a check of the version alone). Every
    * consent, suppression and preference change moves that version (see permissionChange), so a
    * change recorded after the gate's read and before the reservation stops the send; one after
-   * the reservation is too late for this message, as it would be once the provider has it. See
-   * ReserveSendOutcome for what the caller does next.
+   * the reservation is too late for this message, as it would be once the provider has it. (A
+   * change that commits while getSnapshot's Query runs can reach the read in part, its version
+   * but not its consent state, since DynamoDB does not isolate a Query from a transaction; that
+   * window is not closed.) See ReserveSendOutcome for what the caller does next.
    */
   async reserveSend(request: ReserveSendRequest): Promise<ReserveSendOutcome> {
     const valid = parseRecord(ReserveSendRequestSchema, request, 'reservation');
