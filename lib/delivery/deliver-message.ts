@@ -99,7 +99,7 @@ export async function deliverMessage(ports: DeliveryPorts, request: SendStepPayl
   const optedOut = new Set<Channel>();
   let conflicts = 0;
   for (;;) {
-    const snapshot = await ports.store.getSnapshot(request.customerId);
+    const snapshot = await ports.store.getDecisionSnapshot(request.customerId, request);
     if (snapshot === undefined) {
       return withOptedOut(await recordSkip(ports, request, 'unknown_customer'), optedOut);
     }

@@ -25,6 +25,7 @@ import {
   FrequencySchema,
   InstantSchema,
   isMarketing,
+  type Channel,
   type ConsentStatus,
   type CountedSend,
   type CustomerSnapshot,
@@ -56,6 +57,7 @@ import {
   type SendEntry,
   type SendStatus,
 } from './records';
+import { readPermissionRecords, withPermissionRecords } from './permission-records';
 import { assembleSnapshot, emptyFrequency } from './snapshot-assembly';
 import {
   DECISION_RETENTION_DAYS,
@@ -117,6 +119,26 @@ export class DeliveryStore {
     return this.guard(`read snapshot of customer ${id}`, async () =>
       assembleSnapshot(id, await this.queryPrefix(id, SORT_KEY_PREFIXES.state)),
     );
+  }
+
+  /**
+   * The snapshot a Send step decides on: getSnapshot's Query, with the records that decide whether
+   * `message.channels` may carry `message.topic` read again, together, with ONE TransactGetItems:
+   * the frequency item (its version is what the reservation is conditioned on), the preferences,
+   * and each channel's suppression and consent for the topic. DynamoDB does not isolate a Query
+   * from a transaction that commits while it runs, so the Query alone could hold a permission
+   * change's new version beside the consent from before it; read as one snapshot, every change
+   * is either in these records or after them, and then it moves the version and the reservation
+   * fails. Undefined when no profile exists.
+   */
+  async getDecisionSnapshot(customerId: string, message: { readonly channels: readonly Channel[]; readonly topic: string }): Promise<CustomerSnapshot | undefined> {
+    const snapshot = await this.getSnapshot(customerId);
+    if (snapshot === undefined) return undefined;
+    const id = snapshot.profile.customerId;
+    return this.guard(`read permission records of customer ${id}`, async () => {
+      const read = await readPermissionRecords(this.client, this.tableName, id, message, this.pause);
+      return withPermissionRecords(snapshot, read, message);
+    });
   }
 
   /** Like getSnapshot, but throws CustomerNotFoundError when no profile exists. */
@@ -198,10 +220,9 @@ export class DeliveryStore {
    * entries older than 7 days pruned (for other topics, a check of the version alone). Every
    * consent, suppression and preference change moves that version (see permissionChange), so a
    * change recorded after the gate's read and before the reservation stops the send; one after
-   * the reservation is too late for this message, as it would be once the provider has it. (A
-   * change that commits while getSnapshot's Query runs can reach the read in part, its version
-   * but not its consent state, since DynamoDB does not isolate a Query from a transaction; that
-   * window is not closed.) See ReserveSendOutcome for what the caller does next.
+   * the reservation is too late for this message, as it would be once the provider has it. The
+   * snapshot must come from getDecisionSnapshot, whose version and permission records are read
+   * together. See ReserveSendOutcome for what the caller does next.
    */
   async reserveSend(request: ReserveSendRequest): Promise<ReserveSendOutcome> {
     const valid = parseRecord(ReserveSendRequestSchema, request, 'reservation');

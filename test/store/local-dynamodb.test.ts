@@ -4,6 +4,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  TransactGetItemsCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
   waitUntilTableExists,
@@ -491,5 +492,55 @@ describe('TransactWriteItems on a local endpoint kept on disk', () => {
     // Assess
     expect(a?.v).toEqual({ S: '1' });
     expect(existsSync(journal)).toBe(false);
+  });
+});
+
+describe('TransactGetItems on the local endpoint', () => {
+  it('reads every Get in order, an absent item as an empty response', async () => {
+    // Prepare
+    await dynamo.client.send(new PutItemCommand({ TableName: tableName, Item: { ...key('tg', 'a'), n: { N: '1' } } }));
+    await dynamo.client.send(new PutItemCommand({ TableName: tableName, Item: { ...key('tg', 'c'), n: { N: '3' } } }));
+
+    // Act
+    const { Responses } = await dynamo.client.send(
+      new TransactGetItemsCommand({ TransactItems: ['c', 'b', 'a'].map((sk) => ({ Get: { TableName: tableName, Key: key('tg', sk) } })) }),
+    );
+
+    // Assess
+    expect(Responses).toEqual([{ Item: { ...key('tg', 'c'), n: { N: '3' } } }, {}, { Item: { ...key('tg', 'a'), n: { N: '1' } } }]);
+  });
+
+  it('never reads a transaction half applied: each read sees all of one or none of it', async () => {
+    // Prepare: transactions that move two items together, and reads of both while they run.
+    const both = (n: number): TransactWriteItem[] =>
+      ['x', 'y'].map((sk) => ({ Put: { TableName: tableName, Item: { ...key('tg-pair', sk), n: { N: String(n) } } } }));
+    await dynamo.client.send(new TransactWriteItemsCommand({ TransactItems: both(0) }));
+    const read = async () =>
+      (
+        await dynamo.client.send(
+          new TransactGetItemsCommand({ TransactItems: ['x', 'y'].map((sk) => ({ Get: { TableName: tableName, Key: key('tg-pair', sk) } })) }),
+        )
+      ).Responses?.map((response) => response.Item?.n?.N);
+
+    // Act
+    const [, reads] = await Promise.all([
+      (async () => {
+        for (let n = 1; n <= 20; n += 1) await dynamo.client.send(new TransactWriteItemsCommand({ TransactItems: both(n) }));
+      })(),
+      Promise.all(Array.from({ length: 40 }, read)),
+    ]);
+
+    // Assess
+    reads.forEach((pair) => expect(pair?.[0]).toBe(pair?.[1]));
+  });
+
+  it('refuses an action other than Get, and reads nothing', async () => {
+    // Act
+    const refused = dynamo.client.send(
+      new TransactGetItemsCommand({ TransactItems: [{ Get: { TableName: tableName, Key: key('tg', 'a') } }, {} as never] }),
+    );
+
+    // Assess
+    await expect(refused).rejects.toThrow('TransactGetItems can only contain Get actions');
   });
 });

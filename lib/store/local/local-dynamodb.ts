@@ -1,5 +1,6 @@
 /**
- * A DynamoDB endpoint in this process: dynalite, plus TransactWriteItems (which dynalite lacks).
+ * A DynamoDB endpoint in this process: dynalite, plus TransactWriteItems and TransactGetItems
+ * (which dynalite lacks).
  *
  * Used by the tests and the local runtime. Clients reach it through the ordinary AWS SDK with an
  * endpoint override, so no store code knows it is talking to an emulator.
@@ -12,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
 import dynalite from 'dynalite';
 import { SharedExclusiveLock } from './shared-exclusive-lock';
+import { transactGetItems } from './transact-get-items';
 import {
   restoreItems,
   transactWriteItems,
@@ -72,6 +74,10 @@ export async function startLocalDynamoDB(options: LocalDynamoDBOptions = {}): Pr
         if (target === `${API_VERSION}.TransactWriteItems`) {
           const answer = await lock.exclusive(() => transactWriteItems(parseJson(body), invoke, keyNames, journal));
           writeJson(res, answer);
+          return;
+        }
+        if (target === `${API_VERSION}.TransactGetItems`) {
+          writeJson(res, await lock.shared(() => transactGetItems(parseJson(body), invoke)));
           return;
         }
         // A table made again under the same name may have other keys: forget what transactions learnt.

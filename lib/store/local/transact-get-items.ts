@@ -1,0 +1,33 @@
+/**
+ * TransactGetItems for the local DynamoDB endpoint, which dynalite lacks: every Get of the request
+ * read while no transaction writes (the caller holds the shared side of the lock that
+ * TransactWriteItems holds exclusively), so the items form one snapshot, as in AWS. Each Get is a
+ * strongly consistent GetItem of dynalite's; a Get that fails (no such table, a malformed key)
+ * answers the request with that error, as the service does.
+ */
+import type { InvokeOperation, WireResponse } from './transact-write-items';
+
+/** The service's own limit on Gets in one request. */
+const MAX_GETS = 100;
+
+const validationError = (message: string): WireResponse => ({
+  status: 400,
+  body: { __type: 'com.amazon.coral.validate#ValidationException', message },
+});
+
+/** Answers one TransactGetItems request (its JSON body, parsed). */
+export async function transactGetItems(request: unknown, invoke: InvokeOperation): Promise<WireResponse> {
+  const items = (request as { TransactItems?: unknown } | undefined)?.TransactItems;
+  if (!Array.isArray(items) || items.length === 0 || items.length > MAX_GETS) {
+    return validationError(`TransactItems must hold 1 to ${MAX_GETS} Get actions`);
+  }
+  const responses: Array<Record<string, unknown>> = [];
+  for (const item of items as unknown[]) {
+    const get = (item as { Get?: Record<string, unknown> } | undefined)?.Get;
+    if (get === undefined) return validationError('TransactGetItems can only contain Get actions');
+    const answer = await invoke('GetItem', { ...get, ConsistentRead: true });
+    if (answer.status !== 200) return answer;
+    responses.push(answer.body.Item === undefined ? {} : { Item: answer.body.Item });
+  }
+  return { status: 200, body: { Responses: responses } };
+}
