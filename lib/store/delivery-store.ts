@@ -57,7 +57,7 @@ import {
   type SendEntry,
   type SendStatus,
 } from './records';
-import { readPermissionRecords, withPermissionRecords } from './permission-records';
+import { permissionSortKeys, readTogether } from './permission-records';
 import { assembleSnapshot, emptyFrequency } from './snapshot-assembly';
 import {
   DECISION_RETENTION_DAYS,
@@ -132,12 +132,14 @@ export class DeliveryStore {
    * fails. Undefined when no profile exists.
    */
   async getDecisionSnapshot(customerId: string, message: { readonly channels: readonly Channel[]; readonly topic: string }): Promise<CustomerSnapshot | undefined> {
-    const snapshot = await this.getSnapshot(customerId);
-    if (snapshot === undefined) return undefined;
-    const id = snapshot.profile.customerId;
-    return this.guard(`read permission records of customer ${id}`, async () => {
-      const read = await readPermissionRecords(this.client, this.tableName, id, message, this.pause);
-      return withPermissionRecords(snapshot, read, message);
+    const id = validCustomerId(customerId);
+    return this.guard(`read snapshot of customer ${id}`, async () => {
+      const queried = await this.queryPrefix(id, SORT_KEY_PREFIXES.state);
+      // No profile, no customer: nothing to decide, and nothing more to read.
+      if (!queried.some((item) => item[SORT_KEY]?.S === itemKeys.profile())) return undefined;
+      const keys = permissionSortKeys(message);
+      const together = await readTogether(this.client, this.tableName, id, keys, this.pause);
+      return assembleSnapshot(id, [...queried.filter((item) => !keys.includes(item[SORT_KEY]?.S ?? '')), ...together]);
     });
   }
 

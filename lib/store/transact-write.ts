@@ -43,28 +43,43 @@ export async function transactWrite(
 ): Promise<TransactionResult> {
   const [only] = items;
   if (items.length === 1 && only !== undefined && only.ConditionCheck === undefined) return singleWrite(client, only);
-  for (let attempt = 1; ; attempt += 1) {
+  return retryingConflicts(what, pause, async () => {
     try {
       await client.send(new TransactWriteItemsCommand({ TransactItems: items }));
       return { committed: true };
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
       const reasons = error.CancellationReasons ?? [];
-      const conditionFailed = reasons.some((reason) => reason.Code === 'ConditionalCheckFailed');
-      const conflicted = reasons.some((reason) => reason.Code === 'TransactionConflict');
-      if (conditionFailed) return { committed: false, reasons };
-      if (!conflicted) {
-        const codes = reasons.map((reason) => reason.Code ?? 'None').join(', ');
-        throw new CustomerStoreError(`${what}: transaction cancelled [${codes}]`, { cause: error });
-      }
-      if (attempt >= CONFLICT_ATTEMPTS) {
-        throw new StoreContentionError(`${what}: transaction kept conflicting after ${attempt} attempts`, {
-          cause: error,
-        });
-      }
+      if (reasons.some((reason) => reason.Code === 'ConditionalCheckFailed')) return { committed: false, reasons };
+      if (isConflict(error)) throw error;
+      const codes = reasons.map((reason) => reason.Code ?? 'None').join(', ');
+      throw new CustomerStoreError(`${what}: transaction cancelled [${codes}]`, { cause: error });
+    }
+  });
+}
+
+/**
+ * Runs `request` (a transaction, a transactional read) again, with jitter, while DynamoDB cancels
+ * it only for a conflicting transaction in flight on the same items: nothing it asserted was
+ * found false. @throws StoreContentionError after {@link CONFLICT_ATTEMPTS} such cancellations
+ */
+export async function retryingConflicts<T>(what: string, pause: Pause, request: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await request();
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+      if (attempt >= CONFLICT_ATTEMPTS) throw new StoreContentionError(`${what}: transaction kept conflicting after ${attempt} attempts`, { cause: error });
       await pause(Math.random() * 20 * attempt);
     }
   }
+}
+
+/** A cancellation for a conflicting transaction alone, no condition found false. */
+function isConflict(error: unknown): boolean {
+  if (!(error instanceof TransactionCanceledException)) return false;
+  const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code);
+  return codes.includes('TransactionConflict') && !codes.includes('ConditionalCheckFailed');
 }
 
 /** One transaction action as the single-item write it is. */

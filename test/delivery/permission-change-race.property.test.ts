@@ -36,12 +36,17 @@ type Change =
 class StoreWithChangeInFlight extends CustomerStore {
   private planned: { readonly moment: Moment; readonly record: () => Promise<unknown> } | undefined;
 
+  /** The moment of a change planned and not recorded yet. */
+  get pending(): Moment | undefined {
+    return this.planned?.moment;
+  }
+
   plan(moment: Moment, record: () => Promise<unknown>): void {
     this.planned = { moment, record };
   }
 
-  override async getSnapshot(customerId: string): Promise<CustomerSnapshot | undefined> {
-    const snapshot = await super.getSnapshot(customerId);
+  override async getDecisionSnapshot(customerId: string, message: { channels: readonly Channel[]; topic: string }): Promise<CustomerSnapshot | undefined> {
+    const snapshot = await super.getDecisionSnapshot(customerId, message);
     await this.recordIfDue('after_read');
     return snapshot;
   }
@@ -152,6 +157,7 @@ describe('a permission change while a Send step runs', () => {
 
           // Act
           const outcome = await deliverMessage(ports, step);
+          expect(store.pending).toBeUndefined();
 
           // Assess: the gate's answer on the records as they stood at the reservation.
           const after = await store.requireSnapshot(customerId);
