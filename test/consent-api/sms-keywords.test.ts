@@ -1,4 +1,3 @@
-import type { SNSEvent } from 'aws-lambda';
 import { LocalSmsOutbox } from '../../lib/channels/sms-outbox';
 import {
   HELP_KEYWORDS,
@@ -12,6 +11,7 @@ import {
 import { CustomerStore, type ConsentEvent } from '../../lib/store';
 import { indexProfilePhone } from '../../lib/store/phone-index';
 import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
+import { inboundSmsEvent } from '../support/inbound-sms';
 import { aProfile, newCustomerId, partitionItems } from '../store/fixtures';
 
 let dynamo: DynaliteHarness;
@@ -55,40 +55,6 @@ async function customerWithPhone(events: ConsentEvent[]): Promise<{ customerId: 
   return { customerId, phone };
 }
 
-/** The SNS event End User Messaging two-way SMS produces for one inbound text. */
-function snsEvent(from: string, body: string, options: { id?: string; at?: string } = {}): SNSEvent {
-  const message = {
-    originationNumber: from,
-    destinationNumber: '+12125550000',
-    messageKeyword: 'KEYWORD_123456789012',
-    messageBody: body,
-    inboundMessageId: options.id ?? `inbound-${Math.random().toString(36).slice(2)}`,
-    previousPublishedMessageId: 'wJ0CuYbW7T3sFC8dCuo4_QNfZlk',
-  };
-  return {
-    Records: [
-      {
-        EventSource: 'aws:sns',
-        EventVersion: '1.0',
-        EventSubscriptionArn: 'arn:aws:sns:us-east-1:123456789012:overture-inbound-sms:1',
-        Sns: {
-          Type: 'Notification',
-          MessageId: 'f8e3a1d2-0000-4000-8000-000000000001',
-          TopicArn: 'arn:aws:sns:us-east-1:123456789012:overture-inbound-sms',
-          Subject: '',
-          Message: JSON.stringify(message),
-          Timestamp: options.at ?? '2026-03-05T14:30:00.000Z',
-          SignatureVersion: '1',
-          Signature: 'EXAMPLE',
-          SigningCertUrl: 'https://sns.us-east-1.amazonaws.com/cert.pem',
-          UnsubscribeUrl: 'https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe',
-          MessageAttributes: {},
-        },
-      },
-    ],
-  };
-}
-
 async function smsStatuses(customerId: string): Promise<Record<string, string>> {
   const snapshot = await store.requireSnapshot(customerId);
   return Object.fromEntries(snapshot.consents.filter((state) => state.channel === 'sms').map((state) => [state.topic, state.status]));
@@ -130,7 +96,7 @@ describe('inbound SMS keywords', () => {
         consent('email', 'marketing', 'granted'),
       ]);
       // Act
-      const [outcome] = await processInboundSmsEvent(snsEvent(phone, text), deps);
+      const [outcome] = await processInboundSmsEvent(inboundSmsEvent(phone, text), deps);
       // Assess
       expect(outcome).toMatchObject({ kind: 'opted_out', customerId, topics: ['marketing', 'newsletter'] });
       expect(await smsStatuses(customerId)).toEqual({ marketing: 'revoked', newsletter: 'revoked' });
@@ -145,7 +111,7 @@ describe('inbound SMS keywords', () => {
       // Prepare
       const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'revoked')]);
       // Act
-      const [outcome] = await processInboundSmsEvent(snsEvent(phone, text), deps);
+      const [outcome] = await processInboundSmsEvent(inboundSmsEvent(phone, text), deps);
       // Assess
       expect(outcome).toMatchObject({ kind: 'opted_in', customerId, topics: ['marketing'] });
       expect(await smsStatuses(customerId)).toEqual({ marketing: 'granted' });
@@ -157,7 +123,7 @@ describe('inbound SMS keywords', () => {
     const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
     const before = await partitionItems(dynamo.client, tableName, customerId);
     // Act
-    const [outcome] = await processInboundSmsEvent(snsEvent(phone, text), deps);
+    const [outcome] = await processInboundSmsEvent(inboundSmsEvent(phone, text), deps);
     // Assess
     expect(outcome).toEqual({ kind: 'help', keyword: 'HELP', customerId, replied: true });
     expect(outcome?.kind === 'help' && outcome.replied).toBe(true);
@@ -171,7 +137,7 @@ describe('inbound SMS keywords', () => {
     // Prepare
     const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
     // Act
-    await processInboundSmsEvent(snsEvent(phone, ' Stop ', { id: 'inbound-42', at: '2026-03-05T14:30:00.000Z' }), deps);
+    await processInboundSmsEvent(inboundSmsEvent(phone, ' Stop ', { id: 'inbound-42', at: '2026-03-05T14:30:00.000Z' }), deps);
     // Assess
     const ledger = await store.consentLedger(customerId);
     expect(ledger.at(-1)).toEqual({
@@ -186,7 +152,7 @@ describe('inbound SMS keywords', () => {
   it('is idempotent when SNS delivers the same text twice', async () => {
     // Prepare
     const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
-    const event = snsEvent(phone, 'STOP', { id: 'inbound-dup' });
+    const event = inboundSmsEvent(phone, 'STOP', { id: 'inbound-dup' });
     await processInboundSmsEvent(event, deps);
     const after = await partitionItems(dynamo.client, tableName, customerId);
     // Act
@@ -199,7 +165,7 @@ describe('inbound SMS keywords', () => {
     // Prepare
     const { customerId, phone } = await customerWithPhone([]);
     // Act
-    await processInboundSmsEvent(snsEvent(phone, 'STOPALL'), deps);
+    await processInboundSmsEvent(inboundSmsEvent(phone, 'STOPALL'), deps);
     // Assess
     expect(await smsStatuses(customerId)).toEqual({ marketing: 'revoked' });
   });
@@ -209,9 +175,9 @@ describe('inbound SMS keywords', () => {
     const stranger = newPhone();
     // Act
     const outcomes = [
-      ...(await processInboundSmsEvent(snsEvent(stranger, 'STOP'), deps)),
-      ...(await processInboundSmsEvent(snsEvent(stranger, 'START'), deps)),
-      ...(await processInboundSmsEvent(snsEvent(stranger, 'HELP'), deps)),
+      ...(await processInboundSmsEvent(inboundSmsEvent(stranger, 'STOP'), deps)),
+      ...(await processInboundSmsEvent(inboundSmsEvent(stranger, 'START'), deps)),
+      ...(await processInboundSmsEvent(inboundSmsEvent(stranger, 'HELP'), deps)),
     ];
     // Assess
     expect(outcomes).toEqual([
@@ -227,7 +193,7 @@ describe('inbound SMS keywords', () => {
     const { customerId, phone: oldPhone } = await customerWithPhone([consent('sms', 'marketing', 'revoked')]);
     await store.putProfile(aProfile(customerId, { phone: newPhone() }));
     // Act
-    const outcomes = await processInboundSmsEvent(snsEvent(oldPhone, 'START'), deps);
+    const outcomes = await processInboundSmsEvent(inboundSmsEvent(oldPhone, 'START'), deps);
     // Assess
     expect(outcomes).toEqual([{ kind: 'unknown_number', keyword: 'START' }]);
     expect(await smsStatuses(customerId)).toEqual({ marketing: 'revoked' });
@@ -238,7 +204,7 @@ describe('inbound SMS keywords', () => {
     const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
     const before = await partitionItems(dynamo.client, tableName, customerId);
     // Act
-    const [outcome] = await processInboundSmsEvent(snsEvent(phone, 'please stop sending these'), deps);
+    const [outcome] = await processInboundSmsEvent(inboundSmsEvent(phone, 'please stop sending these'), deps);
     // Assess
     expect(outcome).toEqual({ kind: 'not_a_keyword' });
     expect(await partitionItems(dynamo.client, tableName, customerId)).toEqual(before);
@@ -246,7 +212,7 @@ describe('inbound SMS keywords', () => {
 
   it('refuses a malformed SNS message naming the field, never its value', async () => {
     // Prepare
-    const event = snsEvent('+12125559999', 'STOP');
+    const event = inboundSmsEvent('+12125559999', 'STOP');
     const record = event.Records[0];
     if (record === undefined) throw new Error('fixture has no record');
     record.Sns.Message = JSON.stringify({ originationNumber: '2125559999', messageBody: 'STOP', inboundMessageId: 'x', destinationNumber: '+1' });

@@ -56,6 +56,7 @@ import { resolveLocalhostNames, startFauxqs, type Fauxqs } from '../support/faux
 import { useLambdaEnvironment } from '../support/lambda-environment';
 import { startSesLocal, type SesLocal } from '../support/ses-local';
 import { startStandInAws, type StandInAws } from '../support/stand-in-aws';
+import { inboundSmsEvent } from '../support/inbound-sms';
 
 /** A Lambda entry's handler, whatever its event type. */
 type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
@@ -547,35 +548,7 @@ describe('the functions at work', () => {
     // Prepare
     const phone = newPhone();
     await invoke('ingest', customerEvent('profile_changed', enrolled('texter', { phone })));
-    const inbound = (from: string, body: string) => ({
-      Records: [
-        {
-          EventSource: 'aws:sns',
-          EventVersion: '1.0',
-          EventSubscriptionArn: 'arn:aws:sns:us-east-1:123456789012:overture-inbound-sms:1',
-          Sns: {
-            Type: 'Notification',
-            MessageId: `sns-${body}-${from}`,
-            TopicArn: 'arn:aws:sns:us-east-1:123456789012:overture-inbound-sms',
-            Subject: '',
-            Message: JSON.stringify({
-              originationNumber: from,
-              destinationNumber: '+12125550000',
-              messageKeyword: 'KEYWORD_123456789012',
-              messageBody: body,
-              inboundMessageId: `inbound-${body}-${from}`,
-              previousPublishedMessageId: 'previous-1',
-            }),
-            Timestamp: new Date().toISOString(),
-            SignatureVersion: '1',
-            Signature: 'EXAMPLE',
-            SigningCertUrl: 'https://sns.us-east-1.amazonaws.com/cert.pem',
-            UnsubscribeUrl: 'https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe',
-            MessageAttributes: {},
-          },
-        },
-      ],
-    });
+    const inbound = (from: string, body: string) => inboundSmsEvent(from, body, { id: `inbound-${body}-${from}`, at: new Date().toISOString() });
     const texts = standIn.texts.length;
 
     // Act
