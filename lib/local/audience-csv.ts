@@ -19,9 +19,9 @@
  * spaces around values included, where this parser forgives them.
  */
 import { createHash } from 'node:crypto';
-import { CsvError, parse } from 'csv-parse/sync';
 import { CustomerIdSchema } from '../customer/model';
 import { AUDIENCE_COLUMNS, AudienceEntryKeySchema, audienceCsv } from '../ingest/audience-row';
+import { CsvSyntaxError, isBlankRecord, readCsvRecords, type CsvRecord } from './csv-records';
 
 /** One problem of an audience file. */
 export interface AudienceIssue {
@@ -47,37 +47,20 @@ export class AudienceFileError extends Error {
   }
 }
 
-/** One record of a CSV file: its fields, trimmed, and the line it starts on. */
-interface CsvRecord {
-  readonly fields: string[];
-  readonly line: number;
-}
-
 /**
- * The records of `text` (RFC 4180, read by csv-parse: a byte-order mark dropped, fields trimmed,
- * a quote inside an unquoted field taken as it is, rows of any length), blank lines at the end
- * left out; or, for text that is not CSV, the problem, at its line and in words of our own, since
- * the parser's messages may quote the file.
+ * The records of `text`, fields trimmed, blank lines at the end left out; or, for text that is
+ * not CSV, the problem at its line.
  */
 function csvRecords(text: string): { records: CsvRecord[]; problem?: AudienceIssue } {
-  let parsed: Array<{ record: string[]; info: { lines: number } }>;
+  let records: CsvRecord[];
   try {
-    // With `info`, each record comes with where it was read; the parser's types do not model that.
-    parsed = parse(text, { bom: true, trim: true, relax_quotes: true, relax_column_count: true, skip_empty_lines: false, info: true }) as unknown as typeof parsed;
+    records = readCsvRecords(text, { trim: true });
   } catch (error) {
-    if (!(error instanceof CsvError)) throw error;
-    const message = error.code === 'CSV_QUOTE_NOT_CLOSED' ? 'unterminated quote' : `not valid CSV (${error.code})`;
-    return { records: [], problem: { line: typeof error.lines === 'number' ? error.lines : 1, column: 'customerId', message } };
+    if (!(error instanceof CsvSyntaxError)) throw error;
+    return { records: [], problem: { line: error.line, column: 'customerId', message: error.unclosedQuote ? 'unterminated quote' : `not valid CSV (${error.code})` } };
   }
-  // The parser tells the line a record ends on; with no line skipped, the next one starts after it.
-  const records = parsed.map(({ record }, index) => ({ fields: record, line: (parsed[index - 1]?.info.lines ?? 0) + 1 }));
-  while (records.length > 0 && isBlank(records[records.length - 1])) records.pop();
+  while (records.length > 0 && isBlankRecord(records[records.length - 1])) records.pop();
   return { records };
-}
-
-/** Whether a record is a line with nothing on it. */
-function isBlank(record: CsvRecord | undefined): boolean {
-  return record !== undefined && record.fields.length === 1 && record.fields[0] === '';
 }
 
 /** Parses and validates an audience file; `issues` is empty when every row is valid. */
@@ -106,7 +89,7 @@ export function parseAudienceCsv(text: string): ParsedAudience {
   const seen = new Map<string, number>();
   records.slice(1).forEach((record) => {
     const { fields, line } = record;
-    if (isBlank(record)) {
+    if (isBlankRecord(record)) {
       issues.push({ line, column: 'customerId', message: 'empty row' });
       return;
     }

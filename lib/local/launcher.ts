@@ -4,7 +4,7 @@
  * template.ts and jsonata-fields.ts): it reads the audience CSV the ItemReader's key names from the
  * bucket as the ItemReader does (each row an object of every column the header names), makes each
  * row what the ItemSelector evaluates to, batches the items as the ItemBatcher would, with its
- * BatchInput, and hands each batch to the launch worker's code (`launchBatch`). An expression that
+ * BatchInput, and hands each batch to `runBatch` (the launch worker's code, `launchBatch`). An expression that
  * returns nothing — a file whose header does not name a column the ItemSelector needs — fails the
  * launch with `States.QueryEvaluationError`, as it fails the Map in AWS. Each batch that ends is
  * reported as progress, as DescribeMapRun's item counts would be, and the batches' results, summed,
@@ -20,13 +20,10 @@
  */
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { SFNClient } from '@aws-sdk/client-sfn';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CsvError, parse } from 'csv-parse/sync';
 import * as z from 'zod';
-import type { JourneyRoute } from '../ingest/journey-routes';
-import { launchBatch, LaunchBatchSchema, type LaunchBatch, type LaunchBatchResult } from '../ingest/launch-batch';
+import { LaunchBatchSchema, type LaunchBatch, type LaunchBatchResult } from '../ingest/launch-batch';
 import { localExecutionContext } from '../journeys/local-bindings';
+import { CsvSyntaxError, isBlankRecord, readCsvRecords } from './csv-records';
 import { QueryEvaluationError, type JsonataField, type StatesVariable } from './jsonata-fields';
 import type { RunningExecution } from './step-functions';
 import { TemplateResolutionError, type TemplateLauncher } from './template';
@@ -126,17 +123,13 @@ export interface LaunchResultExport {
 /** Runs one batch of the Map, as the launch worker would, and answers its result. */
 export type LaunchBatchRunner = (batch: LaunchBatch) => Promise<LaunchBatchResult>;
 
-/**
- * Who runs each batch: the launch worker's code in this process (`launchBatch` over `ports`), or
- * `runBatch` — a test hands each batch to the launch Lambda's entry, so that its requests are the
- * launch function's.
- */
-type LaunchBatchWorker =
-  | { readonly ports: { dynamodb: DynamoDBClient; sfn: SFNClient; tableName: string; routes: readonly JourneyRoute[] } }
-  | { readonly runBatch: LaunchBatchRunner };
-
 /** What the launcher's one state needs from the runtime. */
-type LauncherContext = LaunchBatchWorker & {
+interface LauncherContext {
+  /**
+   * Runs each batch: the launch worker's code in this process (the runtime), or the launch
+   * Lambda's entry (the IAM test, so that its requests are the launch function's).
+   */
+  readonly runBatch: LaunchBatchRunner;
   readonly s3: S3Client;
   readonly audienceBucket: string;
   readonly batchSize: number;
@@ -147,7 +140,7 @@ type LauncherContext = LaunchBatchWorker & {
   /** Where the batches' results go (absent: the Map has no ResultWriter exporting them). */
   readonly resultExport?: LaunchResultExport;
   readonly work: WorkQueue;
-};
+}
 
 /**
  * Runs one launcher execution: the Distributed Map's batches, one after another, each through the
@@ -162,7 +155,6 @@ export async function runLauncher(
   if (map === undefined) throw new TemplateResolutionError('the template defines no audience launcher (a state machine with a Distributed Map reading a CSV)');
   // One work item for the whole launch, alone, so the clock does not move while the audience is
   // read and no customer's own work interleaves with the entries it claims.
-  const runBatch: LaunchBatchRunner = 'runBatch' in context ? context.runBatch : (batch) => launchBatch(context.ports, batch);
   return context.work.runAlone(`launch:${execution.name}`, async () => {
     const executionContext = localExecutionContext({ name: execution.name, startTime: execution.startDate }, execution.input);
     const states: StatesVariable = { input: execution.input, context: executionContext };
@@ -181,7 +173,7 @@ export async function runLauncher(
     for (let first = 0; first < items.length; first += context.batchSize) {
       const batch = items.slice(first, first + context.batchSize);
       // What the launch worker's handler receives, and parses as it does (functions/launcher).
-      results.push(await runBatch(LaunchBatchSchema.parse({ BatchInput: batchInput, Items: batch })));
+      results.push(await context.runBatch(LaunchBatchSchema.parse({ BatchInput: batchInput, Items: batch })));
       onProgress({ processed: first + batch.length, total: items.length });
     }
     if (context.resultExport !== undefined) {
@@ -285,11 +277,10 @@ export class ItemReaderError extends Error {
 export function csvItemsOf(text: string): Array<Record<string, string>> {
   let records: string[][];
   try {
-    records = parse(text, { bom: true, relax_quotes: true, relax_column_count: true, skip_empty_lines: true });
+    records = readCsvRecords(text, { trim: false }).flatMap((record) => (isBlankRecord(record) ? [] : [record.fields]));
   } catch (error) {
-    if (!(error instanceof CsvError)) throw error;
-    // In our own words: the parser's may quote the file.
-    throw new ItemReaderError(`the CSV could not be read: ${error.code === 'CSV_QUOTE_NOT_CLOSED' ? 'a quote is not closed' : `it is not valid CSV (${error.code})`}.`);
+    if (!(error instanceof CsvSyntaxError)) throw error;
+    throw new ItemReaderError(`the CSV could not be read: ${error.unclosedQuote ? 'a quote is not closed' : `it is not valid CSV (${error.code})`}.`);
   }
   const [header, ...rows] = records;
   if (header === undefined) return [];

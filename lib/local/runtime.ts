@@ -27,6 +27,7 @@ import { ingestCustomerEvent, type IngestOutcome, type IngestPorts } from '../in
 import { journeyEffectsPorts } from '../ingest/journey-records';
 import { routesOf, type JourneyRoute } from '../ingest/journey-routes';
 import { LAUNCH_BATCH_SIZE } from '../ingest/launch-sizing';
+import { launchBatch, type LaunchBatch } from '../ingest/launch-batch';
 import type { Journey } from '../journeys/format';
 import type { SendStepPayload } from '../journeys/send-contract';
 import { bindJourneyTasks, localExecutionContext } from '../journeys/local-bindings';
@@ -292,7 +293,7 @@ export class LocalRuntime {
         arn: launcherArn,
         definition: { Comment: 'audience launcher (Distributed Map run by the local runtime)', QueryLanguage: 'JSONPath', StartAt: 'launch', States: {} },
         runner: (execution) => {
-          const context = { s3, audienceBucket, batchSize, stateMachineArn: launcherArn, map: templateLauncher, resultExport, work, ports: { dynamodb, sfn, tableName, routes } };
+          const context = { s3, audienceBucket, batchSize, stateMachineArn: launcherArn, map: templateLauncher, resultExport, work, runBatch: (batch: LaunchBatch) => launchBatch({ dynamodb, sfn, tableName, routes }, batch) };
           const run: LaunchRun = new LaunchRun(
             runLauncher(execution, context, (progress) => run.progressed(progress)).finally(() => launchRuns.delete(execution.name)),
           );
