@@ -8,7 +8,7 @@ import path from 'node:path';
 import { routedEventNames } from '../ingest/customer-event';
 import { parseScenarioText, ScenarioError, serializeReport, type Scenario } from '../scenario';
 import { simulate } from '../simulate/simulate';
-import { journeys } from '../../workflows';
+import { CATALOG, journeys } from '../../workflows';
 import { badInput, CliExit, EXIT_FAILURE, type CliIO } from './io';
 
 /** Options of the command. */
@@ -72,7 +72,7 @@ async function refuseUnwritableReport(out: string): Promise<void> {
  * on AWS. The simulation still plays it (the contract does not restrict names).
  */
 function unroutedEventWarnings(scenario: Scenario): string[] {
-  const routed = new Set(routedEventNames(Object.values(journeys)));
+  const routed = new Set(routedEventNames(CATALOG));
   const firstUse = new Map<string, number>();
   scenario.events.forEach((event, index) => {
     if (event.type === 'event' && !routed.has(event.name) && !firstUse.has(event.name)) firstUse.set(event.name, index);

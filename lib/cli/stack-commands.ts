@@ -23,7 +23,7 @@ import { readExecutionRegistry, StepFunctionsApiError } from '../local/step-func
 import { CustomerIdSchema } from '../customer/model';
 import { CustomerStore } from '../store/customer-store';
 import { PortInUseError } from '../runtime/local-http-server';
-import { journeys } from '../../workflows';
+import { CATALOG, journeys } from '../../workflows';
 import type { LocalStack, LocalStackOptions } from '../local/stack';
 import { badInput, CliExit, EXIT_FAILURE, writeJson, type CliIO } from './io';
 import { counted, formatLaunchReport, launchProgressReporter } from './launch-report';
@@ -246,7 +246,7 @@ function optionOfIssue(issue: EventIssue): string {
  * reach ingest.
  */
 export async function sendEventCommand(io: CliIO, name: string, options: SendEventOptions): Promise<void> {
-  const unrouted = unroutedEventReason(name, routedEventNames(Object.values(journeys)));
+  const unrouted = unroutedEventReason(name, routedEventNames(CATALOG));
   if (unrouted !== undefined) throw badInput(`nothing was sent: ${unrouted}`);
   const dataDir = dataDirOf(options);
   const running = await findRunningStack(dataDir);

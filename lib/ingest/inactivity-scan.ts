@@ -24,6 +24,7 @@ import { lapseKeyOf } from '../store/item-keys';
 import { CUSTOMER_PARTITION_PREFIX, LAPSE_AT, LAPSE_INDEX_NAME, LAPSE_INDEX_SHARDS, LAPSE_KEY, PARTITION_KEY } from '../store/table-design';
 import { audienceCsv } from './audience-row';
 import type { JourneyRoute } from './journey-routes';
+import { startedEarlier } from './start-journey';
 
 /** Days after the lapse day on which a lapse is still found (covers missed daily scans). */
 export const INACTIVITY_LOOKBACK_DAYS = 7;
@@ -149,8 +150,7 @@ export async function scanForInactivity(ports: InactivityScanPorts): Promise<Ina
         );
         // While the launch of that name runs, StartExecution with its input answers with it, as
         // if it had started it: a launch that started before this scan is an earlier scan's.
-        const earlier = startDate !== undefined && startDate.getTime() < now.getTime();
-        launches.push({ ...launch, outcome: earlier ? 'already_launched' : 'launched' });
+        launches.push({ ...launch, outcome: startedEarlier(startDate, now) ? 'already_launched' : 'launched' });
       } catch (error) {
         if (!(error instanceof ExecutionAlreadyExists)) throw error;
         launches.push({ ...launch, outcome: 'already_launched' });

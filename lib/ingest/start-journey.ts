@@ -93,5 +93,14 @@ export async function startJourney(ports: JourneyStartPorts, request: JourneySta
  */
 function startedBefore(startDate: Date | undefined, requestedAt: Date, claim: EntryClaimOutcome): boolean {
   if (startDate === undefined) return false;
-  return startDate.getTime() < requestedAt.getTime() || (startDate.getTime() === requestedAt.getTime() && claim === 'again');
+  return startedEarlier(startDate, requestedAt) || (startDate.getTime() === requestedAt.getTime() && claim === 'again');
+}
+
+/**
+ * Whether StartExecution answered with an execution that was running already: Step Functions
+ * answers a StartExecution with the name and input of a running execution with that execution,
+ * as if it had started it, so only its `startDate`, earlier than the request, tells.
+ */
+export function startedEarlier(startDate: Date | undefined, requestedAt: Date): boolean {
+  return startDate !== undefined && startDate.getTime() < requestedAt.getTime();
 }
