@@ -1,5 +1,6 @@
 /** A persisted local stack's data folder (`.overture/`): the files it keeps, and how they are written. */
 import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
+import type * as z from 'zod';
 
 /** The data folder of `npm start` and of the `overture` commands when none is given. */
 export const DEFAULT_DATA_DIR = '.overture';
@@ -27,6 +28,18 @@ export const DATA_FILES = {
 } as const;
 
 let temporaries = 0;
+
+/**
+ * The JSON in `file` as `schema` reads it, or undefined when the file is missing, does not parse or
+ * does not match: every such file can be written again, so an unreadable one counts as none.
+ */
+export async function readDataFile<Schema extends z.ZodType>(file: string, schema: Schema): Promise<z.infer<Schema> | undefined> {
+  try {
+    return schema.parse(JSON.parse(await readFile(file, 'utf8')));
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Writes `text` to `file` so that a process killed mid-write leaves the previous copy whole: a

@@ -6,14 +6,14 @@
  * a running summary until Ctrl-C. A second start reuses the data and goes on from the saved
  * virtual time; demo events already played are not played again (and replaying one changes nothing).
  */
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
 import { mailboxMovedNote, refuseSecondStack, runUntilSignal, startStackForCommand } from '../cli/stack-commands';
 import { processIO } from '../cli/io';
 import { CustomerIdSchema } from '../customer/model';
 import { messageLinks } from '../unsubscribe';
-import { DEFAULT_DATA_DIR, writeDataFile } from './data-files';
+import { DEFAULT_DATA_DIR, readDataFile, writeDataFile } from './data-files';
 import { buildDemo, seedDemoCustomer } from './demo';
 import { RunningSummary } from './summary';
 import { realDelay } from './virtual-clock';
@@ -34,14 +34,6 @@ export interface DemoStartOptions {
   readonly reset?: boolean;
 }
 
-async function readDemoState(file: string): Promise<DemoState | undefined> {
-  try {
-    return DemoStateSchema.parse(JSON.parse(await readFile(file, 'utf8')));
-  } catch {
-    return undefined;
-  }
-}
-
 /** `text` as one word of a POSIX shell command line: as it is when it is safe, else single-quoted. */
 function shellWord(text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
@@ -59,7 +51,7 @@ export async function startDemo(options: DemoStartOptions): Promise<void> {
   if (options.reset) await rm(dataDir, { recursive: true, force: true });
   await mkdir(dataDir, { recursive: true });
   const demoFile = path.join(dataDir, 'demo.json');
-  const previous = await readDemoState(demoFile);
+  const previous = await readDataFile(demoFile, DemoStateSchema);
 
   say(previous ? `Overture: starting again on the data in ${dataDir}` : `Overture: first start; data goes to ${dataDir}`);
   say('Synthesizing the CDK app and starting the emulators (dynalite, aws-ses-v2-local, fauxqs)…');

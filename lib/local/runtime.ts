@@ -10,7 +10,7 @@
  *   restart; executions that were running carry on under their own names from the last Wait
  *   they entered (see step-functions.ts), and the send ledger keeps every step to one message.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -37,7 +37,7 @@ import type { LinkConfig } from '../unsubscribe';
 import { CATALOG } from '../../workflows';
 import { normalizedAudienceCsv, type ParsedAudience } from './audience-csv';
 import { ignoreServerClock, LOCAL_CLIENT_CONFIG, localDynamoDBClientFor, retryAtOnce } from './clients';
-import { DATA_FILES, endLastLine, writeDataFile } from './data-files';
+import { DATA_FILES, endLastLine, readDataFile, writeDataFile } from './data-files';
 import { localLinkSecret } from './link-secret';
 import { startDynamoDBEmulator, startSesEmulator, startSqsS3Emulator, type RunningEmulator, type SesEmulator } from './emulators';
 import { LauncherInputSchema, LaunchRun, runLauncher, type LaunchProgress, type LaunchReport } from './launcher';
@@ -595,10 +595,6 @@ function sendFunctionOf(resources: LocalResources): string | undefined {
 }
 
 async function readSavedClock(file: string): Promise<Date | undefined> {
-  try {
-    const saved = z.object({ now: z.iso.datetime() }).parse(JSON.parse(await readFile(file, 'utf8')));
-    return new Date(saved.now);
-  } catch {
-    return undefined;
-  }
+  const saved = await readDataFile(file, z.object({ now: z.iso.datetime() }));
+  return saved === undefined ? undefined : new Date(saved.now);
 }

@@ -2,10 +2,9 @@
  * The note a running local stack leaves in its data folder (`endpoints.json`), so that other
  * `overture` commands find it; removed when the stack stops.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
-import { DATA_FILES } from './data-files';
+import { DATA_FILES, readDataFile } from './data-files';
 
 /** What `endpoints.json` holds: enough for another process to find a running stack and its data. */
 export const StackNoteSchema = z.object({
@@ -20,12 +19,8 @@ export type StackNote = z.infer<typeof StackNoteSchema>;
 
 /** The note of a stack running on `dataDir`, when its process is alive; undefined otherwise. */
 export async function runningStack(dataDir: string): Promise<StackNote | undefined> {
-  let note: StackNote;
-  try {
-    note = StackNoteSchema.parse(JSON.parse(await readFile(path.join(path.resolve(dataDir), DATA_FILES.endpoints), 'utf8')));
-  } catch {
-    return undefined;
-  }
+  const note = await readDataFile(path.join(path.resolve(dataDir), DATA_FILES.endpoints), StackNoteSchema);
+  if (note === undefined) return undefined;
   try {
     process.kill(note.pid, 0);
   } catch {

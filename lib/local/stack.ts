@@ -10,7 +10,7 @@
  * was asked for a free one), so a bookmarked mailbox keeps working across restarts; a start that
  * finds it taken serves the mailbox on a free port this once and says so, and never fails for it.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
 import { SesEmailSender } from '../channels/email';
@@ -21,7 +21,7 @@ import { listenEarly } from '../runtime/local-http-server';
 import { CONTROL_PREFIX, controlRequestListener } from './control-api';
 import { restoreMailbox, saveMailbox } from './mailbox';
 import { withStackIndex } from './stack-index';
-import { DATA_FILES, DEFAULT_DATA_DIR, writeDataFile } from './data-files';
+import { DATA_FILES, DEFAULT_DATA_DIR, readDataFile, writeDataFile } from './data-files';
 import { LocalRuntime, type LocalRuntimeOptions, type RuntimeEndpoints } from './runtime';
 import { type StackNote } from './stack-note';
 import { realDelay } from './virtual-clock';
@@ -167,9 +167,5 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
 /** The mailbox port the data folder kept, if it has one (an unreadable file counts as none, and is written again). */
 async function readKeptMailboxPort(file: string): Promise<number | undefined> {
-  try {
-    return KeptPortsSchema.parse(JSON.parse(await readFile(file, 'utf8'))).mailbox;
-  } catch {
-    return undefined;
-  }
+  return (await readDataFile(file, KeptPortsSchema))?.mailbox;
 }
