@@ -92,9 +92,10 @@ function consentOf(snapshot: CustomerSnapshot | undefined, claims: VerifiedToken
  * The instant a double opt-in grant is stated at: `now`, to the millisecond, and never earlier
  * than just after the pending request it confirms (`pendingAt`).
  *
- * Not `wholeSecond` like the other link routes: there, whole seconds make a replay within the same
- * second write the identical, deduplicated entry; here the grant is written only `from: 'pending'`,
- * so a replay or a second press writes nothing however its instant falls. And a whole second
+ * Not the whole second of the other link routes (linkChangeInstant): there, whole seconds make a
+ * replay within the same second write the identical, deduplicated entry; here the grant is
+ * written only `from: 'pending'`, so a replay or a second press writes nothing however its
+ * instant falls. And a whole second
  * would state a confirmation made within the second of the request at or before the request
  * itself, where the store ranks the more restrictive `pending` above `granted` (or the request
  * simply comes later): the grant would reach the ledger only, and the consent stay pending while

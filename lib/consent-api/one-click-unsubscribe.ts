@@ -1,12 +1,14 @@
 /**
  * One-click unsubscribe (RFC 8058): a POST of `List-Unsubscribe=One-Click` to the signed URL from
  * the message revokes the token's topic on the token's channel, with no login and no further step.
- * Idempotent: a replay finds the consent already revoked and writes nothing, and a replay within
- * the same second writes the identical ledger entry, which the store dedupes.
+ * The revocation is stated after the consent it revokes (see linkChangeInstant), so it takes effect
+ * however close behind a grant it comes. Idempotent: a replay finds the consent already revoked
+ * and writes nothing, and a replay racing the original writes the identical ledger entry, which
+ * the store dedupes.
  */
 import type { Channel, Topic } from '../customer/model';
 import type { ConsentApiDependencies } from './dependencies';
-import { proofFrom, verifyLinkToken, wholeSecond, type RequestOrigin } from './request-origin';
+import { linkChangeInstant, proofFrom, verifyLinkToken, type RequestOrigin } from './request-origin';
 
 /** The proof source of a revocation by one-click unsubscribe. */
 export const ONE_CLICK_SOURCE = 'one-click-unsubscribe';
@@ -32,7 +34,7 @@ export async function unsubscribeOneClick(deps: ConsentApiDependencies, token: s
     channel: claims.channel,
     topic: claims.topic,
     status: 'revoked',
-    at: wholeSecond(deps.now()),
+    at: linkChangeInstant(deps.now(), 'revoked', state?.at),
     proof: proofFrom(origin, ONE_CLICK_SOURCE),
   });
   return answer;

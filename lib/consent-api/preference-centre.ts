@@ -14,7 +14,7 @@ import type { VerifiedToken } from '../unsubscribe/token';
 import { DEFAULT_TOPIC_OFFERS, type ConsentApiDependencies, type TopicOffer } from './dependencies';
 import { sendEmailConfirmation } from './double-opt-in';
 import type { PreferenceFormValues } from './pages/preference-page';
-import { proofFrom, verifyLinkToken, wholeSecond, type RequestOrigin } from './request-origin';
+import { proofFrom, linkChangeInstant, verifyLinkToken, type RequestOrigin } from './request-origin';
 import { spanOf, type PreferenceForm } from './requests';
 
 /** Proof source of changes saved in the preference centre. */
@@ -132,13 +132,17 @@ export async function applyPreferenceForm(
  * late) then finds a newer revocation and stays in the ledger only.
  */
 async function withdrawEverything(deps: ConsentApiDependencies, snapshot: CustomerSnapshot, origin: RequestOrigin): Promise<void> {
-  const at = wholeSecond(deps.now());
+  const now = deps.now();
   const proof = proofFrom(origin, WITHDRAW_ALL_SOURCE);
-  const offered = offeredTopics(deps, snapshot).flatMap(({ topic }) => CHANNELS.map((channel) => ({ channel, topic, status: undefined })));
-  const pairs = new Map([...offered, ...snapshot.consents].map(({ channel, topic, status }) => [`${channel}#${topic}`, { channel, topic, status }]));
-  for (const { channel, topic, status } of pairs.values()) {
+  const offered = offeredTopics(deps, snapshot).flatMap(({ topic }) =>
+    CHANNELS.map((channel) => ({ channel, topic, status: undefined, at: undefined })),
+  );
+  const pairs = new Map(
+    [...offered, ...snapshot.consents].map(({ channel, topic, status, at }) => [`${channel}#${topic}`, { channel, topic, status, at }]),
+  );
+  for (const { channel, topic, status, at } of pairs.values()) {
     if (status === 'revoked') continue;
-    await deps.store.recordConsent(snapshot.profile.customerId, { channel, topic, status: 'revoked', at, proof });
+    await deps.store.recordConsent(snapshot.profile.customerId, { channel, topic, status: 'revoked', at: linkChangeInstant(now, 'revoked', at), proof });
   }
 }
 
@@ -163,20 +167,20 @@ async function saveChoices(
   const now = deps.now();
   await deps.store.putPreferences(customerId, preferences, { at: now.toISOString() });
 
-  const at = wholeSecond(now);
   const proof = proofFrom(origin, PREFERENCE_CENTRE_SOURCE);
   const ticked = new Set(form.consent);
   const emailToConfirm: string[] = [];
   for (const offer of offeredTopics(deps, snapshot)) {
     for (const channel of CHANNELS) {
-      const current = snapshot.consents.find((consent) => consent.channel === channel && consent.topic === offer.topic)?.status;
+      const current = snapshot.consents.find((consent) => consent.channel === channel && consent.topic === offer.topic);
       const wanted = ticked.has(`${channel}:${offer.topic}`);
-      if (wanted && current !== 'granted' && current !== 'pending') {
+      if (wanted && current?.status !== 'granted' && current?.status !== 'pending') {
         const needsConfirmation = channel === 'email' && claims.channel !== 'email';
-        await deps.store.recordConsent(customerId, { channel, topic: offer.topic, status: needsConfirmation ? 'pending' : 'granted', at, proof });
+        const status = needsConfirmation ? 'pending' : 'granted';
+        await deps.store.recordConsent(customerId, { channel, topic: offer.topic, status, at: linkChangeInstant(now, status, current?.at), proof });
         if (needsConfirmation) emailToConfirm.push(offer.topic);
-      } else if (!wanted && (current === 'granted' || current === 'pending')) {
-        await deps.store.recordConsent(customerId, { channel, topic: offer.topic, status: 'revoked', at, proof });
+      } else if (!wanted && (current?.status === 'granted' || current?.status === 'pending')) {
+        await deps.store.recordConsent(customerId, { channel, topic: offer.topic, status: 'revoked', at: linkChangeInstant(now, 'revoked', current.at), proof });
       }
     }
   }

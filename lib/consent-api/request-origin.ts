@@ -2,7 +2,7 @@
  * Who made a request, as far as HTTP tells: the client IP from the API Gateway request context and
  * the User-Agent header. Both go into the proof of every consent the request records.
  */
-import type { ConsentProof } from '../customer/model';
+import type { ConsentProof, ConsentStatus } from '../customer/model';
 import { verifyToken, type TokenPurpose, type VerifiedToken } from '../unsubscribe/token';
 import { acceptedSecrets, type ConsentApiDependencies } from './dependencies';
 
@@ -36,11 +36,28 @@ export function verifyLinkToken(deps: Pick<ConsentApiDependencies, 'links' | 'no
 }
 
 /**
- * The instant recorded for a change made by a link, to the second. A replay of the same request in
- * the same second then writes the very same ledger entry (the store dedupes it), and a later replay
- * finds the state already changed and writes nothing. The double opt-in grant, written only while
- * the consent is still pending, is stated to the millisecond instead (see confirmConsent).
+ * The instant a consent change made through one of our links is stated at: `now` to the whole
+ * second, moved to just after the state it overrides (`overriddenAt`, as the request read it)
+ * when that state is as late or later.
+ *
+ * Whole seconds keep replays harmless: a replay in the same second, or one racing the original
+ * from the same read, states the identical ledger entry (the store dedupes it), and a later replay
+ * finds the state already changed and writes nothing. But other writers state instants to the
+ * millisecond (a double opt-in grant, an ingested event), and the store keeps the state with the
+ * latest instant: a withdrawal at 15:00:00.800 stated as 15:00:00.000 would lose to a grant stated
+ * at 15:00:00.300, reaching the ledger only, while the page says "unsubscribed". Just after the
+ * state read is derived from that read alone, so replays still agree on it.
+ *
+ * A withdrawal goes past any state it read, even one stated ahead of this clock (a producer's fast
+ * clock): that state was recorded before the customer asked, and the customer's latest word is
+ * the one that counts. A grant or request never goes past `now`: stating it in the future would
+ * let it outrank withdrawals until then; against a state stated ahead of `now` it stays at the
+ * whole second, and loses, which is the safe way round.
  */
-export function wholeSecond(now: Date): string {
-  return new Date(Math.floor(now.getTime() / 1000) * 1000).toISOString();
+export function linkChangeInstant(now: Date, status: ConsentStatus, overriddenAt: string | undefined): string {
+  const second = Math.floor(now.getTime() / 1000) * 1000;
+  if (overriddenAt === undefined) return new Date(second).toISOString();
+  const justAfter = Date.parse(overriddenAt) + 1;
+  const latestAllowed = status === 'revoked' ? Number.POSITIVE_INFINITY : now.getTime();
+  return new Date(justAfter <= latestAllowed ? Math.max(second, justAfter) : second).toISOString();
 }
