@@ -3,10 +3,10 @@
  * problem is reported with the journey, the node and the fix, because the reader is a marketer
  * or developer looking at a failed synth, not at this code.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type * as z from 'zod';
-import type { Channel } from '../customer/model';
+import { TRANSACTIONAL, type Channel } from '../customer/model';
 import { TEMPLATE_FILES } from '../templates/catalog';
 import {
   type EntryNode,
@@ -40,6 +40,19 @@ export const TEMPLATE_FILES_BY_CHANNEL: Readonly<Record<Channel, readonly string
   mail: [TEMPLATE_FILES.mail],
 };
 
+/**
+ * The file that declares a template transactional, beside its channel files. It holds, in words,
+ * why the message needs no marketing consent: a receipt, a reply to the customer's own request.
+ * It is read by validation only, never at send time.
+ */
+export const TRANSACTIONAL_DECLARATION = 'transactional.md';
+
+/**
+ * Entries started by a marketer or a schedule rather than by the customer's own action. Nothing
+ * such a journey sends answers a request of the customer's, so none of it is transactional.
+ */
+const BULK_TRIGGERS: ReadonlySet<string> = new Set(['audience', 'schedule', 'inactivity']);
+
 /** Options of {@link validateJourney}. */
 export interface ValidateJourneyOptions {
   /** The folder holding one folder per template. @default DEFAULT_TEMPLATES_DIR */
@@ -48,7 +61,8 @@ export interface ValidateJourneyOptions {
 
 /**
  * Parses and checks a journey: schema, unique ids, references, reachability, loops without a
- * wait, templates on disk and the channels they support.
+ * wait, templates on disk and the channels they support, and transactional steps (see
+ * {@link TRANSACTIONAL_DECLARATION}).
  *
  * @returns the parsed journey
  * @throws InvalidJourneyError naming each offending node and the fix
@@ -66,7 +80,8 @@ export function validateJourney(input: unknown, options: ValidateJourneyOptions 
   ];
   // Reachability and loops are only meaningful on a graph whose edges all resolve.
   if (problems.length === 0) problems.push(...unreachableProblems(journey), ...loopProblems(journey));
-  problems.push(...templateProblems(journey, options.templatesDir ?? DEFAULT_TEMPLATES_DIR));
+  const templatesDir = options.templatesDir ?? DEFAULT_TEMPLATES_DIR;
+  problems.push(...templateProblems(journey, templatesDir), ...transactionalProblems(journey, templatesDir));
   if (problems.length > 0) throw new InvalidJourneyError(problems);
   return journey;
 }
@@ -273,6 +288,34 @@ function templateProblems(journey: Journey, templatesDir: string): string[] {
           `${where(journey, node)}: template "${node.templateId}" does not support channel "${channel}" (missing ${missing.join(', ')}); add them to ${shown(folder)}/ or remove "${channel}" from channels`,
         );
       }
+    }
+  }
+  return problems;
+}
+
+/**
+ * A `transactional` step skips consent, quiet hours, preferences and the frequency cap, so calling
+ * a marketing message transactional would send it against the customer's wishes. The journey's
+ * author cannot do that alone: the template must declare itself transactional, with the reason
+ * written down where a reviewer sees it, and the journey must start from the customer's own action.
+ */
+function transactionalProblems(journey: Journey, templatesDir: string): string[] {
+  const problems: string[] = [];
+  for (const node of journey.nodes) {
+    if (node.type !== 'send' || node.topic !== TRANSACTIONAL) continue;
+    if (BULK_TRIGGERS.has(journey.entry.trigger.kind)) {
+      problems.push(
+        `${where(journey, node)}: topic "transactional" in a journey started by ${journey.entry.trigger.kind}; only a journey started by the customer's own event may send without marketing consent, so use a consent topic such as "marketing"`,
+      );
+      continue;
+    }
+    const folder = join(templatesDir, node.templateId);
+    if (!isDirectory(folder)) continue; // templateProblems names the missing folder.
+    const declaration = join(folder, TRANSACTIONAL_DECLARATION);
+    if (!existsSync(declaration) || readFileSync(declaration, 'utf8').trim() === '') {
+      problems.push(
+        `${where(journey, node)}: topic "transactional" needs a template declared transactional; write in ${shown(declaration)} why "${node.templateId}" needs no marketing consent (a receipt, a reply to the customer's own request), or use a consent topic such as "marketing"`,
+      );
     }
   }
   return problems;

@@ -1,4 +1,7 @@
-import { InvalidJourneyError, validateJourney } from '../../lib/journeys/validate';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InvalidJourneyError, TRANSACTIONAL_DECLARATION, validateJourney } from '../../lib/journeys/validate';
 import { FIXTURE_TEMPLATES_DIR, demoJourney, exitNode, greeting } from './fixtures/journeys';
 
 /** The message `validateJourney` fails with, or a marker when it does not fail. */
@@ -190,5 +193,74 @@ describe('validateJourney', () => {
       'journey "demo", node "hello" (send): next refers to unknown node "byee"; add a node with id "byee" or point next at an existing node',
       'journey "demo", node "hello" (send): template "nope" does not exist; create test/journeys/fixtures/templates/nope/ or use an existing template id',
     ]);
+  });
+
+  describe('transactional steps', () => {
+    /** A send node of `templateId` by email that needs no marketing consent. */
+    const transactional = (templateId: string) => ({ type: 'send', id: 'hello', templateId, topic: 'transactional', channels: ['email'], next: 'bye' });
+
+    it('accepts one whose template declares itself transactional, in a journey the customer starts', () => {
+      // Prepare
+      const journey = demoJourney([transactional('receipt'), exitNode('bye')]);
+
+      // Act
+      const message = failureOf(journey);
+
+      // Assess
+      expect(message).toBe('(valid)');
+    });
+
+    it('refuses one whose template does not declare itself transactional, naming the file to write', () => {
+      // Prepare
+      const journey = demoJourney([transactional('greeting'), exitNode('bye')]);
+
+      // Act
+      const message = failureOf(journey);
+
+      // Assess
+      expect(message).toBe(
+        'journey "demo", node "hello" (send): topic "transactional" needs a template declared transactional; write in test/journeys/fixtures/templates/greeting/transactional.md why "greeting" needs no marketing consent (a receipt, a reply to the customer\'s own request), or use a consent topic such as "marketing"',
+      );
+    });
+
+    it('refuses one whose declaration gives no reason', () => {
+      // Prepare
+      const templatesDir = mkdtempSync(join(tmpdir(), 'overture-templates-'));
+      cpSync(join(FIXTURE_TEMPLATES_DIR, 'receipt'), join(templatesDir, 'receipt'), { recursive: true });
+      writeFileSync(join(templatesDir, 'receipt', TRANSACTIONAL_DECLARATION), ' \n\n');
+      const journey = demoJourney([transactional('receipt'), exitNode('bye')]);
+
+      // Act
+      let problems: readonly string[] = [];
+      try {
+        validateJourney(journey, { templatesDir });
+      } catch (error) {
+        if (error instanceof InvalidJourneyError) problems = error.problems;
+      } finally {
+        rmSync(templatesDir, { recursive: true, force: true });
+      }
+
+      // Assess
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toContain('topic "transactional" needs a template declared transactional');
+    });
+
+    it.each([
+      ['an audience launch', { kind: 'audience' }],
+      ['a schedule', { kind: 'schedule', expression: 'rate(7 days)' }],
+      ['inactivity', { kind: 'inactivity', event: 'order_placed', days: 90 }],
+    ])('refuses one in a journey started by %s, even with a declared template', (_, trigger) => {
+      // Prepare
+      const journey = demoJourney([transactional('receipt'), exitNode('bye')]);
+      const started = { ...journey, entry: { ...(journey.entry as Record<string, unknown>), trigger } };
+
+      // Act
+      const message = failureOf(started);
+
+      // Assess
+      expect(message).toBe(
+        `journey "demo", node "hello" (send): topic "transactional" in a journey started by ${trigger.kind}; only a journey started by the customer's own event may send without marketing consent, so use a consent topic such as "marketing"`,
+      );
+    });
   });
 });

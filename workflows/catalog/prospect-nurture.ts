@@ -12,12 +12,13 @@ export const prospectNurture = defineJourney({
   entry: onEvent(['lead_captured'], reEntry.afterDays(180)),
   goal: { event: 'order_placed', stage: 'new_customer' },
   steps: [
-    // Asking for permission is a service message: it needs no marketing consent, and email only.
+    // The first ask replies to the lead's own request, so it needs no marketing consent (the
+    // template's transactional.md says why); a reminder replies to nothing, so it does.
     send('ask-preferences', { template: 'preference-request', topic: 'transactional', channels: ['email'] }),
     waitForEvent('preferences-given', {
       event: 'preferences_updated',
       timeout: days(3),
-      onTimeout: [send('remind-preferences', { template: 'preference-reminder', topic: 'transactional', channels: ['email'] })],
+      onTimeout: [send('remind-preferences', { template: 'preference-reminder', topic: 'marketing', channels: ['email'] })],
     }),
     waitUntilLocalTime('nurture-week', { time: '10:00', weekdays: ['tue'] }),
     send('nurture', { template: 'nurture', topic: 'marketing', channels: ['email', 'sms'] }),
