@@ -43,7 +43,7 @@ import { preferencePage } from './pages/preference-page';
 import { applyPreferenceForm, formValuesFromBody, openPreferenceCentre } from './preference-centre';
 import { DEFAULT_RATE_LIMIT, rateLimitPerClient, TokenBucketLimiter, type RateLimitSettings } from './rate-limit';
 import { verifyLinkToken, type RequestOrigin } from './request-origin';
-import { ConsentCaptureRequestSchema, OneClickBodySchema, parseRequest, PreferenceFormSchema, requestIssues, TokenQuerySchema } from './requests';
+import { consentCaptureRequestSchema, OneClickBodySchema, parseRequest, PreferenceFormSchema, requestIssues, TokenQuerySchema } from './requests';
 
 type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;
@@ -124,8 +124,9 @@ function routes(deps: ConsentApiDependencies): Array<Route<Event, Result>> {
     return url.toString();
   };
 
+  const captureRequestSchema = consentCaptureRequestSchema(deps.topics ?? DEFAULT_TOPIC_OFFERS);
   const capture = async (event: Event): Promise<Result> => {
-    const request = parseRequest(ConsentCaptureRequestSchema, event.body);
+    const request = parseRequest(captureRequestSchema, event.body);
     return jsonResponse(202, await captureConsent(deps, request, originOf(event)));
   };
 

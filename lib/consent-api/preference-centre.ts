@@ -13,9 +13,10 @@ import { CHANNELS, type ConsentState, type CustomerSnapshot, type Preferences } 
 import type { VerifiedToken } from '../unsubscribe/token';
 import { DEFAULT_TOPIC_OFFERS, type ConsentApiDependencies, type TopicOffer } from './dependencies';
 import { sendEmailConfirmation } from './double-opt-in';
+import { RequestValidationError, type RequestIssue } from './errors';
 import type { PreferenceFormValues } from './pages/preference-page';
-import { proofFrom, linkChangeInstant, verifyLinkToken, type RequestOrigin } from './request-origin';
-import { spanOf, type PreferenceForm } from './requests';
+import { linkChangeInstant, proofFrom, verifyLinkToken, type RequestOrigin } from './request-origin';
+import { spanOf, unofferedTopicProblem, type PreferenceForm } from './requests';
 
 /** Proof source of changes saved in the preference centre. */
 export const PREFERENCE_CENTRE_SOURCE = 'preference-centre';
@@ -109,6 +110,7 @@ export type PreferenceChangeOutcome = 'saved' | 'withdrawn';
  * Applies a submitted, validated form: `save` replaces the preferences and records each consent
  * that changed; `withdraw-all` revokes every consent that is not revoked yet.
  * @throws a TokenError for a tampered, expired or wrong-purpose token; nothing is written then.
+ * @throws RequestValidationError when a ticked box names a topic not offered; nothing is written then.
  */
 export async function applyPreferenceForm(
   deps: ConsentApiDependencies,
@@ -122,8 +124,24 @@ export async function applyPreferenceForm(
     if (snapshot !== undefined) await withdrawEverything(deps, snapshot, origin);
     return 'withdrawn';
   }
+  refuseUnofferedTicks(form, offeredTopics(deps, snapshot));
   if (snapshot !== undefined) await saveChoices(deps, claims, snapshot, form, origin);
   return 'saved';
+}
+
+/**
+ * The page offers a box only for the offered topics (and those the customer holds a consent for),
+ * so a tick of any other topic is a crafted request: it is refused rather than dropped, as
+ * `POST /consents` refuses it.
+ * @throws RequestValidationError naming the first such `consent[i]`; nothing is written then.
+ */
+function refuseUnofferedTicks(form: PreferenceForm, offers: readonly TopicOffer[]): void {
+  const issues: RequestIssue[] = [];
+  form.consent.forEach((tick, index) => {
+    const problem = unofferedTopicProblem(tick.slice(tick.indexOf(':') + 1), offers);
+    if (problem !== undefined) issues.push({ field: `consent[${index}]`, message: problem });
+  });
+  if (issues.length > 0) throw new RequestValidationError(issues);
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   TRANSACTIONAL,
   type Channel,
 } from '../customer/model';
+import type { TopicOffer } from './dependencies';
 import { RequestValidationError, type RequestIssue } from './errors';
 
 /** `channels[1]`, `proof.source`: dots for keys, brackets for indexes. */
@@ -48,8 +49,28 @@ const uniqueChannels = z
 
 /** A consent topic a customer can choose: anything but `transactional`, which needs no consent. */
 export const MarketingTopicSchema = TopicSchema.check(
-  z.refine((topic) => topic !== TRANSACTIONAL, { message: `"${TRANSACTIONAL}" needs no consent` }),
+  z.refine((topic) => topic !== TRANSACTIONAL, { message: `"${TRANSACTIONAL}" needs no consent`, abort: true }),
 );
+
+/**
+ * Why `topic` cannot be consented to here, or undefined when `offers` include it. A consent for a
+ * topic no offer configures is one the customer was never asked about, and accepting it would let
+ * anyone fill a record with made-up topics. The message names the topic: topics are names of a
+ * narrow form (TopicSchema) chosen by the deployment, not customer data.
+ */
+export function unofferedTopicProblem(topic: string, offers: readonly TopicOffer[]): string | undefined {
+  if (offers.some((offer) => offer.topic === topic)) return undefined;
+  return `"${topic}" is not a topic offered here; the topics are: ${offers.map((offer) => offer.topic).join(', ')}`;
+}
+
+/** A consent topic a customer can choose on this deployment: one of `offers`. */
+function offeredTopicSchema(offers: readonly TopicOffer[]) {
+  return MarketingTopicSchema.check(
+    z.refine((topic) => unofferedTopicProblem(topic, offers) === undefined, {
+      error: (issue) => unofferedTopicProblem(String(issue.input), offers),
+    }),
+  );
+}
 
 /** The contact point each channel needs, and the request field that carries it. */
 export const CONTACT_FIELD: Readonly<Record<Channel, 'email' | 'phone' | 'address'>> = {
@@ -59,45 +80,48 @@ export const CONTACT_FIELD: Readonly<Record<Channel, 'email' | 'phone' | 'addres
 };
 
 /**
- * `POST /consents`: what the customer chose at the first contact. `channels` is both the channels
- * consented to and the preferred order; each channel × topic becomes one consent.
+ * `POST /consents` on a deployment offering `offers`: what the customer chose at the first
+ * contact. `channels` is both the channels consented to and the preferred order; each channel ×
+ * topic becomes one consent, so every topic must be one of `offers`.
  */
-export const ConsentCaptureRequestSchema = z
-  .object({
-    customerId: CustomerIdSchema,
-    timezone: TimeZoneSchema,
-    email: z.email().optional(),
-    phone: z.optional(PhoneSchema),
-    address: z.optional(PostalAddressSchema),
-    channels: uniqueChannels,
-    topics: z
-      .array(MarketingTopicSchema)
-      .min(1, 'must name at least one topic')
-      .max(20)
-      .refine((list) => new Set(list).size === list.length, 'must not repeat a topic'),
-    preferredWindow: z.optional(DailySpanSchema),
-    quietHours: z.optional(DailySpanSchema),
-    maxPerWeek: PreferencesSchema.shape.maxPerWeek,
-    proof: z
-      .object({
-        /** Where the consent was given: `web-form`, `checkout`, `store-tablet`… */
-        source: z.string().min(1).max(100),
-        /** The version of the consent text the customer saw. */
-        consentTextVersion: z.string().min(1).max(100),
-        formId: z.string().min(1).max(100).optional(),
-      })
-      .strict(),
-  })
-  .strict()
-  .superRefine((request, context) => {
-    for (const channel of request.channels) {
-      const field = CONTACT_FIELD[channel];
-      if (request[field] === undefined) {
-        context.addIssue({ code: 'custom', path: [field], message: `is required for the ${channel} channel` });
+export function consentCaptureRequestSchema(offers: readonly TopicOffer[]) {
+  return z
+    .object({
+      customerId: CustomerIdSchema,
+      timezone: TimeZoneSchema,
+      email: z.email().optional(),
+      phone: z.optional(PhoneSchema),
+      address: z.optional(PostalAddressSchema),
+      channels: uniqueChannels,
+      topics: z
+        .array(offeredTopicSchema(offers))
+        .min(1, 'must name at least one topic')
+        .max(20)
+        .refine((list) => new Set(list).size === list.length, 'must not repeat a topic'),
+      preferredWindow: z.optional(DailySpanSchema),
+      quietHours: z.optional(DailySpanSchema),
+      maxPerWeek: PreferencesSchema.shape.maxPerWeek,
+      proof: z
+        .object({
+          /** Where the consent was given: `web-form`, `checkout`, `store-tablet`… */
+          source: z.string().min(1).max(100),
+          /** The version of the consent text the customer saw. */
+          consentTextVersion: z.string().min(1).max(100),
+          formId: z.string().min(1).max(100).optional(),
+        })
+        .strict(),
+    })
+    .strict()
+    .superRefine((request, context) => {
+      for (const channel of request.channels) {
+        const field = CONTACT_FIELD[channel];
+        if (request[field] === undefined) {
+          context.addIssue({ code: 'custom', path: [field], message: `is required for the ${channel} channel` });
+        }
       }
-    }
-  });
-export type ConsentCaptureRequest = z.infer<typeof ConsentCaptureRequestSchema>;
+    });
+}
+export type ConsentCaptureRequest = z.infer<ReturnType<typeof consentCaptureRequestSchema>>;
 
 /** The query of every token-carrying route: `?token=…` (the preference centre adds `saved`). */
 export const TokenQuerySchema = z.object({
