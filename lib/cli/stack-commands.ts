@@ -269,7 +269,10 @@ export async function sendEventCommand(io: CliIO, name: string, options: SendEve
       }).filter(([, value]) => value !== undefined),
     ),
   };
-  const parsed = parseCustomerEvent(envelope);
+  // Consents are checked against the clock of the stack that ingests the event: the running one's,
+  // or the one a stack started for this command begins at (--at), else this machine's.
+  const stackClock = now ?? options.at;
+  const parsed = parseCustomerEvent(envelope, stackClock === undefined || Number.isNaN(Date.parse(stackClock)) ? {} : { now: new Date(stackClock) });
   if (!parsed.valid) {
     // `--at` is both the event's time and its occurredAt: one problem, said once.
     const problems = [...new Set(parsed.issues.map((issue) => `  ${optionOfIssue(issue)}: ${issue.message}`))];

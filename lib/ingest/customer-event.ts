@@ -94,6 +94,15 @@ export const ProfileFieldsSchema = z
   .strict();
 export type ProfileFields = z.infer<typeof ProfileFieldsSchema>;
 
+/**
+ * How far ahead of the ingest's clock a consent may be stated: five minutes. The store orders a
+ * customer's consents by their instants, so a grant stated in the future would outrank every
+ * withdrawal the customer makes until then (a producer's clock set to 2099 would make it for
+ * ever). Producers' clocks drift, and an event may be stamped on one machine and ingested on
+ * another, so a few seconds ahead are normal; five minutes covers a badly kept clock and no more.
+ */
+export const MAX_CONSENT_CLOCK_SKEW_MS = 5 * 60_000;
+
 /** A consent given or withdrawn, with its proof; `at` defaults to the event's time. */
 export const ConsentChangeSchema = z
   .object({
@@ -176,12 +185,24 @@ function invalid(issues: readonly EventIssue[], customerId: string | undefined):
   return { valid: false, reason, issues, customerId };
 }
 
+/** What {@link parseCustomerEvent} checks an event against. */
+export interface CustomerEventChecks {
+  /**
+   * The ingest's clock, which no consent may be stated more than MAX_CONSENT_CLOCK_SKEW_MS ahead
+   * of. The local stack passes its virtual clock, on which its events are dated.
+   * @default the process's clock (the ingest function's)
+   */
+  readonly now?: Date;
+}
+
 /**
  * Validates an EventBridge event as a customer event. Rules beyond the schema: a
  * `consent_changed` carries consents; a `profile_changed` carries a profile, attributes or
- * preferences.
+ * preferences; no consent is stated more than MAX_CONSENT_CLOCK_SKEW_MS ahead of `checks.now`.
  */
-export function parseCustomerEvent(input: unknown): ParsedCustomerEvent {
+export function parseCustomerEvent(input: unknown, checks: CustomerEventChecks = {}): ParsedCustomerEvent {
+  const now = checks.now ?? new Date();
+  if (Number.isNaN(now.getTime())) throw new RangeError('parseCustomerEvent: checks.now is not a valid date');
   const parsed = CustomerEventEnvelopeSchema.safeParse(input);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message }));
@@ -195,6 +216,8 @@ export function parseCustomerEvent(input: unknown): ParsedCustomerEvent {
   if (name === 'profile_changed' && !detail.profile && !detail.attributes && !detail.preferences) {
     return invalid([{ path: ['detail'], message: 'a profile_changed event needs profile, attributes or preferences' }], detail.customerId);
   }
+  const aheadOfClock = consentsAheadOfClock(parsed.data, now);
+  if (aheadOfClock.length > 0) return invalid(aheadOfClock, detail.customerId);
   return {
     valid: true,
     event: {
@@ -210,6 +233,30 @@ export function parseCustomerEvent(input: unknown): ParsedCustomerEvent {
       preferences: detail.preferences,
     },
   };
+}
+
+/**
+ * A problem for each consent stated more than MAX_CONSENT_CLOCK_SKEW_MS ahead of `now`, at the
+ * field that states it: the consent's own `at`, or else the event's `occurredAt` or `time` it
+ * defaults to (once, however many consents take it).
+ */
+function consentsAheadOfClock(envelope: z.infer<typeof CustomerEventEnvelopeSchema>, now: Date): EventIssue[] {
+  const latest = now.getTime() + MAX_CONSENT_CLOCK_SKEW_MS;
+  const ahead = `is more than ${MAX_CONSENT_CLOCK_SKEW_MS / 60_000} minutes ahead of the ingest's clock; a consent stated in the future would outrank every withdrawal made before then`;
+  const { detail } = envelope;
+  const issues: EventIssue[] = [];
+  let eventTimeIsAhead = false;
+  (detail.consents ?? []).forEach((consent, index) => {
+    const stated = consent.at ?? detail.occurredAt ?? envelope.time;
+    if (Date.parse(stated) <= latest) return;
+    if (consent.at !== undefined) issues.push({ path: ['detail', 'consents', String(index), 'at'], message: ahead });
+    else eventTimeIsAhead = true;
+  });
+  if (eventTimeIsAhead) {
+    const path = detail.occurredAt === undefined ? ['time'] : ['detail', 'occurredAt'];
+    issues.push({ path, message: `dates the consents that carry no "at", and ${ahead}` });
+  }
+  return issues;
 }
 
 /** The customer id of a rejected event, when it has a valid one (for the dead-letter message). */

@@ -82,7 +82,8 @@ async function control(runtime: LocalRuntime, req: IncomingMessage, url: URL): P
     const name = EventNameFieldSchema.safeParse(body);
     const unrouted = name.success ? unroutedEventReason(name.data['detail-type'], runtime.routedEventNames) : undefined;
     if (unrouted !== undefined) throw new HttpProblem(400, `detail-type: ${unrouted}. Nothing was ingested.`);
-    const parsed = parseCustomerEvent(body);
+    // Consents are checked against the stack's virtual clock, on which its events are dated.
+    const parsed = parseCustomerEvent(body, { now: runtime.now() });
     if (!parsed.valid) throw new HttpProblem(400, parsed.reason);
     return { event: parsed.event.name, customerId: parsed.event.customerId, outcome: await runtime.ingestEvent(parsed.event) };
   }

@@ -114,4 +114,47 @@ describe('parseCustomerEvent', () => {
   it('rejects an event name that cannot be a journey event', () => {
     expect(parseCustomerEvent(busEvent('Order Placed', { customerId: 'c-001' })).valid).toBe(false);
   });
+
+  describe('consents stated ahead of the ingest\'s clock', () => {
+    const now = new Date('2026-03-02T10:00:00Z');
+    const consent = (at?: string) => ({ channel: 'email', topic: 'marketing', status: 'granted', ...(at === undefined ? {} : { at }), proof: { source: 'crm' } });
+
+    it('accepts a consent up to five minutes ahead, and refuses one further ahead naming its `at`', () => {
+      // Act
+      const parsed = parseCustomerEvent(
+        busEvent('consent_changed', { customerId: 'c-001', consents: [consent('2026-03-02T10:05:00Z'), consent('2099-01-01T00:00:00Z')] }),
+        { now },
+      );
+
+      // Assess
+      expect(parsed).toEqual({
+        valid: false,
+        reason: expect.stringMatching(/^detail\.consents\.1\.at: is more than 5 minutes ahead of the ingest's clock/),
+        issues: [{ path: ['detail', 'consents', '1', 'at'], message: expect.any(String) }],
+        customerId: 'c-001',
+      });
+      expect(!parsed.valid && parsed.reason).not.toContain('2099');
+    });
+
+    it('refuses consents that take their instant from an occurredAt too far ahead, naming occurredAt once', () => {
+      // Act
+      const parsed = parseCustomerEvent(
+        busEvent('consent_changed', { customerId: 'c-001', occurredAt: '2026-03-02T10:06:00Z', consents: [consent(), consent()] }),
+        { now },
+      );
+
+      // Assess
+      expect(!parsed.valid && parsed.issues).toEqual([
+        { path: ['detail', 'occurredAt'], message: expect.stringMatching(/^dates the consents that carry no "at", and is more than 5 minutes ahead/) },
+      ]);
+    });
+
+    it('refuses consents that take their instant from an EventBridge time too far ahead, naming time', () => {
+      // Act
+      const parsed = parseCustomerEvent({ ...busEvent('signed_up', { customerId: 'c-001', consents: [consent()] }), time: '2026-03-02T11:00:00Z' }, { now });
+
+      // Assess
+      expect(!parsed.valid && parsed.issues.map((issue) => issue.path)).toEqual([['time']]);
+    });
+  });
 });

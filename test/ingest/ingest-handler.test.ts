@@ -2,6 +2,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { routesOf } from '../../lib/ingest/journey-routes';
+import { CustomerStore } from '../../lib/store/customer-store';
 import { CATALOG } from '../../workflows';
 import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { fakeStepFunctions } from './fake-step-functions';
@@ -13,12 +14,13 @@ const deadLetterQueueUrl = 'https://sqs.us-east-1.amazonaws.com/111122223333/ing
 const arnOf = (journey: string) => `arn:aws:states:us-east-1:111122223333:stateMachine:${journey}`;
 
 let dynamo: DynaliteHarness;
+let tableName: string;
 let restoreEnvironment: () => void;
 let ingestEvent: typeof import('../../functions/ingest/index').ingestEvent;
 
 beforeAll(async () => {
   dynamo = await startDynalite();
-  const tableName = await createCustomerTable(dynamo.client, 'handler');
+  tableName = await createCustomerTable(dynamo.client, 'handler');
   restoreEnvironment = useLambdaEnvironment({
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     CUSTOMER_TABLE_NAME: tableName,
@@ -74,5 +76,32 @@ describe('ingest function', () => {
     expect(result).toMatchObject({ status: 'ingested', profile: 'created', journeys: [{ journey: 'welcome', execution: 'welcome-c-002-signup-2', outcome: 'started' }] });
     expect(sqsMock).not.toHaveReceivedCommand(SendMessageCommand);
     expect(sfn.started.map((start) => start.name)).toEqual(['welcome-c-002-signup-2']);
+  });
+
+  it('dead-letters a consent stated years ahead of its clock, naming the field, and records no consent', async () => {
+    // Prepare: a customer who has a profile, and a producer whose clock says 2099.
+    const store = new CustomerStore({ client: dynamo.client, tableName });
+    await ingestEvent({ id: 'eb-3', 'detail-type': 'signed_up', source: 'web', time: new Date().toISOString(), detail: { customerId: 'c-003', profile: { timezone: 'UTC' } } });
+    sqsMock.resetHistory();
+    const event = {
+      id: 'eb-4',
+      'detail-type': 'consent_changed',
+      source: 'crm',
+      time: new Date().toISOString(),
+      detail: { customerId: 'c-003', consents: [{ channel: 'email', topic: 'marketing', status: 'granted', at: '2099-01-01T00:00:00Z', proof: { source: 'crm' } }] },
+    };
+
+    // Act
+    const result = await ingestEvent(event);
+
+    // Assess
+    const reason = expect.stringMatching(/^detail\.consents\.0\.at: is more than 5 minutes ahead of the ingest's clock/);
+    expect(result).toEqual({ status: 'rejected', reason });
+    expect(sqsMock).toHaveReceivedCommandWith(SendMessageCommand, {
+      QueueUrl: deadLetterQueueUrl,
+      MessageBody: JSON.stringify(event),
+      MessageAttributes: expect.objectContaining({ reason: { DataType: 'String', StringValue: reason } }),
+    });
+    expect(await store.consentLedger('c-003')).toEqual([]);
   });
 });
