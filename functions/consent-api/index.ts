@@ -5,6 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { PROVIDER_CLIENT_CONFIG } from '../../lib/channels/port';
 import {
@@ -15,19 +16,32 @@ import {
   type ApiGatewayV2Handler,
 } from '../../lib/consent-api';
 import { readEnvironment } from '../../lib/runtime/environment';
-import { buildOnce, readLinkSecret } from '../../lib/runtime/link-secret';
+import { buildOnce, readLinkKeys } from '../../lib/runtime/link-secret';
+import { loggableError } from '../../lib/runtime/loggable-error';
 import { observability, observedHandler } from '../../lib/runtime/observability';
 
 const tools = observability('consent-api');
 const env = readEnvironment(ConsentApiEnvironmentSchema);
 const clients = { dynamodb: new DynamoDBClient({}), ses: new SESv2Client({ ...PROVIDER_CLIENT_CONFIG }) };
 
-/** The API, built once per instance (a failed secret read is retried by the next request). */
+/**
+ * The API, built once per instance (a failed secret read is retried by the next request). Errors
+ * are logged as `loggableError` facts, never whole: a provider's message may quote an address.
+ */
 const api = buildOnce(async (): Promise<ApiGatewayV2Handler> =>
-  createConsentApiHandler(consentApiDependencies(env, clients, await readLinkSecret(env.LINK_SECRET_ID)), {
-    rateLimit: rateLimitOf(env),
-    logError: (error) => tools.logger.error('consent api request failed', error instanceof Error ? error : String(error)),
-  }),
+  createConsentApiHandler(
+    {
+      ...consentApiDependencies(env, clients, await readLinkKeys(env.LINK_SECRET_ID)),
+      confirmationNotSent: ({ customerId, error }) => {
+        tools.metrics.addMetric('confirmation_not_sent', MetricUnit.Count, 1);
+        tools.logger.warn('confirmation email not sent; the consent stays pending', { customerId, error: loggableError(error) });
+      },
+    },
+    {
+      rateLimit: rateLimitOf(env),
+      logError: (error) => tools.logger.error('consent api request failed', { error: loggableError(error) }),
+    },
+  ),
 );
 
 /** Routes the request through the API. */

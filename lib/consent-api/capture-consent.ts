@@ -12,7 +12,9 @@
  *   become `pending`, confirmed by a link sent to the address already on file;
  * - the answer is the same in both cases, and depends only on the request.
  */
+import { ProviderError } from '../channels/errors';
 import type { Channel, ConsentStatus, CustomerSnapshot, Profile, Topic } from '../customer/model';
+import { loggableError } from '../runtime/loggable-error';
 import { indexProfilePhone } from '../store/phone-index';
 import type { ConsentApiDependencies } from './dependencies';
 import { sendEmailConfirmation } from './double-opt-in';
@@ -48,9 +50,25 @@ export async function captureConsent(deps: ConsentApiDependencies, request: Cons
   }
   const to = existing === undefined ? request.email : existing.profile.email;
   if (confirmTopics.length > 0 && to !== undefined) {
-    await sendEmailConfirmation(deps, { customerId: request.customerId, to, topics: confirmTopics });
+    await sendConfirmationOrReport(deps, { customerId: request.customerId, to, topics: confirmTopics });
   }
   return { status: 'accepted', pendingConfirmation: request.channels.includes('email') ? ['email'] : [] };
+}
+
+/**
+ * Sends the double opt-in email; a provider failure is reported, not thrown. The capture is
+ * recorded by then (the consent stays pending, which sends nothing), the answer must not depend on
+ * the address on file, and the same capture again re-sends the confirmation: failing the request
+ * would only tell a form to retry what already succeeded.
+ */
+async function sendConfirmationOrReport(deps: ConsentApiDependencies, request: Parameters<typeof sendEmailConfirmation>[1]): Promise<void> {
+  try {
+    await sendEmailConfirmation(deps, request);
+  } catch (error) {
+    if (!(error instanceof ProviderError)) throw error;
+    const report = deps.confirmationNotSent ?? (({ customerId }) => console.warn('confirmation email not sent', { customerId, error: loggableError(error) }));
+    report({ customerId: request.customerId, error });
+  }
 }
 
 /**

@@ -8,8 +8,9 @@ import * as z from 'zod';
 import { SesEmailSender } from '../channels/email';
 import { TopicSchema } from '../customer/model';
 import { CustomerStore } from '../store/customer-store';
+import { parseLinkKeys, type LinkKeys } from '../unsubscribe/link-keys';
 import type { TokenSecret } from '../unsubscribe/token';
-import { DEFAULT_TOPIC_OFFERS, type ConsentApiDependencies } from './dependencies';
+import { DEFAULT_TOPIC_OFFERS, linksWithKeys, type ConsentApiDependencies } from './dependencies';
 import { DEFAULT_RATE_LIMIT, type RateLimitSettings } from './rate-limit';
 
 const TopicOffersSchema = z.array(z.object({ topic: TopicSchema, label: z.string().min(1).max(100) })).min(1);
@@ -50,18 +51,23 @@ export function rateLimitOf(env: ConsentApiEnvironment): RateLimitSettings {
   return { burst: env.RATE_LIMIT_BURST, ratePerSecond: env.RATE_LIMIT_PER_SECOND };
 }
 
-/** The API's dependencies for the settings, clients and signing secret. The SES client must be built with PROVIDER_CLIENT_CONFIG. */
+/**
+ * The API's dependencies for the settings, clients and link keys: the link secret's keys, or one
+ * key (as a string, the secret's value is read as lib/unsubscribe/link-keys.ts describes). The SES
+ * client must be built with PROVIDER_CLIENT_CONFIG.
+ */
 export function consentApiDependencies(
   env: ConsentApiEnvironment,
   clients: { readonly dynamodb: DynamoDBClient; readonly ses: SESv2Client },
-  linkSecret: TokenSecret,
+  linkKeys: LinkKeys | TokenSecret,
   now: () => Date = () => new Date(),
 ): ConsentApiDependencies {
+  const keys = typeof linkKeys === 'string' ? parseLinkKeys(linkKeys) : linkKeys;
   return {
     store: new CustomerStore({ client: clients.dynamodb, tableName: env.CUSTOMER_TABLE_NAME }),
     phoneIndex: { client: clients.dynamodb, tableName: env.CUSTOMER_TABLE_NAME },
     email: new SesEmailSender(clients.ses, { fromEmailAddress: env.FROM_EMAIL_ADDRESS, configurationSetName: env.SES_CONFIGURATION_SET }),
-    links: { baseUrl: env.PUBLIC_BASE_URL, secret: linkSecret },
+    links: keys instanceof Uint8Array ? { baseUrl: env.PUBLIC_BASE_URL, secret: keys } : linksWithKeys(env.PUBLIC_BASE_URL, keys),
     now,
     topics: env.CONSENT_TOPICS,
   };

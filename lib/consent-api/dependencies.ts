@@ -4,10 +4,19 @@
  * the local runtime and the tests build the same object with different clients.
  */
 import type { EmailSender } from '../channels/email';
+import type { ProviderError } from '../channels/errors';
 import type { Channel, Topic } from '../customer/model';
 import type { CustomerStore } from '../store/customer-store';
 import type { PhoneIndexTable } from '../store/phone-index';
-import { DEFAULT_TOKEN_TTL_SECONDS, signToken, type TokenClaims, type TokenPurpose, type TokenSecret } from '../unsubscribe/token';
+import type { LinkKeys } from '../unsubscribe/link-keys';
+import {
+  DEFAULT_TOKEN_TTL_SECONDS,
+  signToken,
+  type TokenClaims,
+  type TokenPurpose,
+  type TokenSecret,
+  type VerificationSecret,
+} from '../unsubscribe/token';
 
 /** A topic the preference centre shows, with the words customers read. */
 export interface TopicOffer {
@@ -21,8 +30,13 @@ export interface ConsentApiLinks {
   readonly baseUrl: string;
   /** The current signing secret (at least 32 bytes). */
   readonly secret: TokenSecret;
-  /** Secrets still accepted during a rotation; links are always signed with `secret`. */
+  /** Secrets still accepted for every purpose during a rotation; links are always signed with `secret`. */
   readonly previousSecrets?: readonly TokenSecret[];
+  /**
+   * Secrets of earlier rotations, accepted for unsubscribe tokens only and for ever, so the one-click
+   * link of any message ever sent keeps working (see lib/unsubscribe/link-keys.ts).
+   */
+  readonly retiredSecrets?: readonly TokenSecret[];
   /** Lifetimes per purpose. @default DEFAULT_TOKEN_TTL_SECONDS (confirm: 7 days) */
   readonly ttlSeconds?: Partial<Record<TokenPurpose, number>>;
 }
@@ -38,6 +52,13 @@ export interface ConsentApiDependencies {
   readonly now: () => Date;
   /** Topics the preference centre offers, in display order. @default [{ topic: 'marketing', label: 'Offers and news' }] */
   readonly topics?: readonly TopicOffer[];
+  /**
+   * Told when the provider refused, throttled or may have lost the double opt-in email. The capture
+   * still answers 202: the consent is recorded as pending, and the same capture again re-sends the
+   * confirmation. Log `loggableError(error)` (lib/runtime/loggable-error.ts), never the error: a
+   * provider's message may quote the address. @default one line of ids and codes on console.warn
+   */
+  readonly confirmationNotSent?: (failure: { readonly customerId: string; readonly error: ProviderError }) => void;
 }
 
 export const DEFAULT_TOPIC_OFFERS: readonly TopicOffer[] = [{ topic: 'marketing', label: 'Offers and news' }];
@@ -55,7 +76,19 @@ export function signLinkToken(links: ConsentApiLinks, claims: TokenClaims, now: 
   return signToken(claims, links.secret, { now, ttlSeconds });
 }
 
-/** Every secret a token may be signed with: the current one first. */
-export function acceptedSecrets(links: ConsentApiLinks): readonly TokenSecret[] {
-  return [links.secret, ...(links.previousSecrets ?? [])];
+/** Only unsubscribe tokens are verified with a retired secret. */
+const RETIRED_SECRET_PURPOSES: readonly TokenPurpose[] = ['unsubscribe'];
+
+/** Every secret a token may be signed with: the current one first, retired ones scoped to unsubscribe. */
+export function acceptedSecrets(links: ConsentApiLinks): readonly VerificationSecret[] {
+  return [
+    links.secret,
+    ...(links.previousSecrets ?? []),
+    ...(links.retiredSecrets ?? []).map((secret) => ({ secret, purposes: RETIRED_SECRET_PURPOSES })),
+  ];
+}
+
+/** The link settings for `baseUrl` and the keys of the link secret. */
+export function linksWithKeys(baseUrl: string, keys: LinkKeys): ConsentApiLinks {
+  return { baseUrl, secret: keys.current, previousSecrets: keys.previous, retiredSecrets: keys.retired };
 }

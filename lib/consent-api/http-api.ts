@@ -27,6 +27,7 @@ import httpRouterHandler, { type Method, type Route } from '@middy/http-router';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { loggableError } from '../runtime/loggable-error';
 import { TokenError, TokenExpiredError } from '../unsubscribe/errors';
 import { confirmUrl, LINK_ROUTES, preferencesUrl, TOKEN_QUERY_PARAMETER, unsubscribeUrl } from '../unsubscribe/links';
 import { captureConsent } from './capture-consent';
@@ -66,7 +67,7 @@ export const CONSENT_API_ROUTES: ReadonlyArray<{ readonly method: 'GET' | 'POST'
 export interface ConsentApiOptions {
   /** Per-client, per-route token bucket; `false` turns it off. @default DEFAULT_RATE_LIMIT */
   readonly rateLimit?: RateLimitSettings | false;
-  /** Receives unexpected errors (500s). Ids only ever reach it. @default console.error */
+  /** Receives unexpected errors (500s); log `loggableError(error)`, never the error whole. @default its loggableError on console.error */
   readonly logError?: (error: unknown) => void;
   /**
    * Answers 500 just before the Lambda's time runs out (middy's early timeout), timed with the
@@ -294,6 +295,10 @@ function consentApiErrors(): middy.MiddlewareObj<Event, Result> {
   return { onError: consentApiErrorsOnError };
 }
 
+function logLoggableError(error: unknown): void {
+  console.error('consent api request failed', loggableError(error));
+}
+
 /** Passes on only what will become a 500: a 404 from a scanner or a 415 is not an operator's concern. */
 function serverErrorsTo(logError: (error: unknown) => void): (error: unknown) => void {
   return (error) => {
@@ -320,7 +325,7 @@ export function createConsentApiHandler(deps: ConsentApiDependencies, options: C
         poweredBy: false,
       })),
     )
-    .use(forPayloadV2(httpErrorHandler({ logger: serverErrorsTo(options.logError ?? console.error), fallbackMessage: 'Internal Server Error' })))
+    .use(forPayloadV2(httpErrorHandler({ logger: serverErrorsTo(options.logError ?? logLoggableError), fallbackMessage: 'Internal Server Error' })))
     .use(consentApiErrors())
     .use(stripBasePath(deps.links.baseUrl));
   if (rateLimit !== false) handler.use(rateLimitPerClient(new TokenBucketLimiter(rateLimit, deps.now)));

@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { listenEarly } from '../runtime/local-http-server';
+import { loggableError } from '../runtime/loggable-error';
 
 /** Any payload-2.0 handler: a middy handler or a plain async function. */
 export type ApiGatewayV2Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
@@ -141,13 +142,13 @@ export interface ApiGatewayListenerOptions {
   readonly maxBodyBytes?: number;
   /** The function name the Lambda context carries. @default 'consent-api' */
   readonly functionName?: string;
-  /** Receives errors the handler let escape (they are answered with a bare 500). @default console.error */
+  /** Receives errors the handler let escape (they are answered with a bare 500). @default their loggableError on console.error */
   readonly logError?: (error: unknown) => void;
 }
 
 /** A Node request listener that runs `handler` for every request. */
 export function apiGatewayRequestListener(handler: ApiGatewayV2Handler, options: ApiGatewayListenerOptions = {}): RequestListener {
-  const logError = options.logError ?? console.error;
+  const logError = options.logError ?? ((error: unknown) => console.error('consent api request failed', loggableError(error)));
   return (request: IncomingMessage, response: ServerResponse) => {
     readRequestBody(request, options.maxBodyBytes)
       .then(async (body) => {

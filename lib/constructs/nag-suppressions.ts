@@ -31,7 +31,8 @@ export const NAG_REASONS = {
     'of customers), and execution data stays out of logs; X-Ray traces and the per-journey dashboards cover the rest.',
   linkKeyRotation:
     'The key signs unsubscribe and preference links already sitting in customers\' inboxes; rotating it on a schedule ' +
-    'would break one-click unsubscribe for them. It is rotated deliberately, with an overlap.',
+    'would break one-click unsubscribe for them. It is rotated by hand, keeping old keys as previous and retired keys ' +
+    '(docs/consent.md, "Rotating the link key").',
   audienceFiles:
     'The launch names its audience file at start time, so the Distributed Map ItemReader may read any object of the ' +
     'audience bucket, which holds audience files (customer ids) only.',

@@ -8,12 +8,26 @@
  * reaches each container when it next starts.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { currentLinkKey, parseLinkKeys, type LinkKeys } from '../unsubscribe/link-keys';
 
-/** The key stored as the string of secret `secretId`; throws, naming the secret, when it holds none. */
-export async function readLinkSecret(secretId: string, client: SecretsManagerClient = new SecretsManagerClient({})): Promise<string> {
+/** The string of secret `secretId`; throws, naming the secret, when it holds none. */
+async function readSecretValue(secretId: string, client: SecretsManagerClient): Promise<string> {
   const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
   if (SecretString === undefined || SecretString.length === 0) throw new Error(`secret ${secretId} holds no link-signing key`);
   return SecretString;
+}
+
+/**
+ * Every link key of secret `secretId`: one key, or the current, previous and retired keys after a
+ * rotation (lib/unsubscribe/link-keys.ts). For the consent API, which verifies links.
+ */
+export async function readLinkKeys(secretId: string, client: SecretsManagerClient = new SecretsManagerClient({})): Promise<LinkKeys> {
+  return parseLinkKeys(await readSecretValue(secretId, client));
+}
+
+/** The key that signs new links, from secret `secretId`: the send function signs and never verifies. */
+export async function readLinkSecret(secretId: string, client: SecretsManagerClient = new SecretsManagerClient({})): Promise<string> {
+  return currentLinkKey(await readSecretValue(secretId, client));
 }
 
 /**

@@ -2,3 +2,4 @@
 export * from './errors';
 export * from './token';
 export * from './links';
+export * from './link-keys';

@@ -10,6 +10,11 @@
  * Verification recomputes the signature text and compares it timing-safely with the one given, so
  * any change to any character — including the spare low bits of a base64url character, which
  * decoding would silently ignore — fails.
+ *
+ * Unsubscribe tokens never expire when verified: revoking is always safe, and RFC 8058 and the
+ * Gmail/Yahoo bulk-sender rules want the one-click link of any message, however old, to work. Their
+ * `exp` is still signed (the format is the same for every purpose) but only informs. Preference
+ * and confirmation tokens can grant consent, so they expire (see {@link DEFAULT_TOKEN_TTL_SECONDS}).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from '../schema/zod-mini';
@@ -32,13 +37,30 @@ export interface TokenClaims {
 /** The claims of a verified token, with its validity period. */
 export interface VerifiedToken extends TokenClaims {
   readonly issuedAt: Date;
+  /** The signed `exp`; already past for an old unsubscribe token, which is accepted all the same. */
   readonly expiresAt: Date;
 }
 
 /** A signing secret from configuration: at least 32 bytes (a 256-bit key for HMAC-SHA256). */
 export type TokenSecret = string | Uint8Array;
 
-/** Suggested lifetimes. Unsubscribe links sit in inboxes for months and must keep working (RFC 8058, bulk-sender rules). */
+/**
+ * A secret that verifies tokens of some purposes only: a retired link key, kept so the unsubscribe
+ * links it signed keep working, without letting it open a preference centre or confirm a consent
+ * (a key kept for years is more likely to leak, and a leaked key could then only revoke).
+ */
+export interface ScopedTokenSecret {
+  readonly secret: TokenSecret;
+  readonly purposes: readonly TokenPurpose[];
+}
+
+/** A secret verification accepts: for every purpose, or scoped to some. */
+export type VerificationSecret = TokenSecret | ScopedTokenSecret;
+
+/**
+ * Lifetimes signed into new tokens. Verification enforces them for `preferences` and `confirm`
+ * only: an unsubscribe link keeps working past its `exp` (see {@link expiryApplies}).
+ */
 export const DEFAULT_TOKEN_TTL_SECONDS: Readonly<Record<TokenPurpose, number>> = {
   unsubscribe: 180 * 24 * 3600,
   preferences: 180 * 24 * 3600,
@@ -100,6 +122,15 @@ export function signToken(claims: TokenClaims, secret: TokenSecret, options: { n
   return `${encodedPayload}.${signatureOf(encodedPayload, secretBytes(secret))}`;
 }
 
+/** Whether a token of `purpose` is refused after its `exp`: every purpose but `unsubscribe`, since revoking is always safe. */
+export function expiryApplies(purpose: TokenPurpose): boolean {
+  return purpose !== 'unsubscribe';
+}
+
+function isScoped(secret: VerificationSecret): secret is ScopedTokenSecret {
+  return typeof secret === 'object' && !(secret instanceof Uint8Array);
+}
+
 function signatureMatches(encodedPayload: string, givenSignature: string, secret: TokenSecret): boolean {
   const expected = Buffer.from(signatureOf(encodedPayload, secretBytes(secret)), 'utf8');
   const given = Buffer.from(givenSignature, 'utf8');
@@ -109,15 +140,16 @@ function signatureMatches(encodedPayload: string, givenSignature: string, secret
 /**
  * Verifies `token` and returns its claims.
  *
- * `secret` may be a list during a rotation: the token is accepted if any of them signed it.
- * Checks run in this order: shape and signature, claims, purpose, expiry (a token expires at
- * `exp`, not one second later).
+ * `secret` may be a list during a rotation: the token is accepted if any of them signed it, and a
+ * {@link ScopedTokenSecret} only for its purposes. Checks run in this order: shape and signature,
+ * claims, purpose, expiry (a token expires at `exp`, not one second later; never for
+ * `unsubscribe`, see {@link expiryApplies}), and last the scope of the secret that signed it.
  *
  * @throws TokenInvalidError, TokenPurposeError or TokenExpiredError.
  */
 export function verifyToken(
   token: string,
-  secret: TokenSecret | readonly TokenSecret[],
+  secret: VerificationSecret | readonly VerificationSecret[],
   options: { now: Date; purpose: TokenPurpose },
 ): VerifiedToken {
   if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw new TokenInvalidError('wrong length');
@@ -128,11 +160,12 @@ export function verifyToken(
   }
   if (!BASE64URL.test(encodedPayload) || !BASE64URL.test(givenSignature)) throw new TokenInvalidError('not base64url');
 
-  const secrets: readonly TokenSecret[] = Array.isArray(secret) ? secret : [secret as TokenSecret];
+  const secrets: readonly VerificationSecret[] = Array.isArray(secret) ? secret : [secret as VerificationSecret];
   if (secrets.length === 0) throw new LinkConfigurationError('no link-token secret configured');
-  if (!secrets.some((candidate) => signatureMatches(encodedPayload, givenSignature, candidate))) {
-    throw new TokenInvalidError('bad signature');
-  }
+  const signer = secrets.find((candidate) =>
+    signatureMatches(encodedPayload, givenSignature, isScoped(candidate) ? candidate.secret : candidate),
+  );
+  if (signer === undefined) throw new TokenInvalidError('bad signature');
 
   let decoded: unknown;
   try {
@@ -146,7 +179,10 @@ export function verifyToken(
 
   if (payload.pur !== options.purpose) throw new TokenPurposeError(options.purpose, payload.pur);
   const expiresAt = new Date(payload.exp * 1000);
-  if (options.now.getTime() >= expiresAt.getTime()) throw new TokenExpiredError(expiresAt);
+  if (expiryApplies(payload.pur) && options.now.getTime() >= expiresAt.getTime()) throw new TokenExpiredError(expiresAt);
+  if (isScoped(signer) && !signer.purposes.includes(payload.pur)) {
+    throw new TokenInvalidError(`signed with a retired key, which verifies ${signer.purposes.join(', ') || 'no'} tokens only`);
+  }
 
   return {
     customerId: payload.sub,

@@ -124,7 +124,6 @@ describe('one-click unsubscribe (RFC 8058)', () => {
         now: api.clock.now(),
         ttlSeconds: 3600,
       })],
-    ['an expired token', 410, (customerId: string) => api.token(customerId, 'unsubscribe', { ttlSeconds: 1 })],
     ['a preference-centre token', 400, (customerId: string) => api.token(customerId, 'preferences')],
     ['a confirmation token', 400, (customerId: string) => api.token(customerId, 'confirm')],
   ])('refuses %s with %d and changes nothing', async (_case, status, tokenFor) => {

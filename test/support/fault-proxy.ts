@@ -11,7 +11,12 @@ export type Fault =
   /** Answer like SES v2 does when over its sending rate: HTTP 429 TooManyRequestsException; nothing reaches the emulator. */
   | 'throttle'
   /** Forward the request, let the emulator accept it, then drop the connection without answering. */
-  | 'drop-after-accept';
+  | 'drop-after-accept'
+  /**
+   * Answer like SES v2 in the sandbox for a recipient that is not verified: HTTP 400
+   * `MessageRejected`, whose message quotes the address; nothing reaches the emulator.
+   */
+  | 'reject-unverified-recipient';
 
 export interface FaultProxy {
   /** `http://127.0.0.1:<port>`: point the SDK client here. */
@@ -57,6 +62,14 @@ export async function startFaultProxy(targetEndpoint: string): Promise<FaultProx
       if (fault === 'throttle') {
         response.writeHead(429, { 'content-type': 'application/json', 'x-amzn-errortype': 'TooManyRequestsException' });
         response.end(JSON.stringify({ message: 'Maximum sending rate exceeded.' }));
+        return;
+      }
+      if (fault === 'reject-unverified-recipient') {
+        const recipients = (JSON.parse(body.toString('utf8')) as { Destination?: { ToAddresses?: string[] } }).Destination?.ToAddresses ?? [];
+        response.writeHead(400, { 'content-type': 'application/json', 'x-amzn-errortype': 'MessageRejected', 'x-amzn-requestid': 'rejected-request-1' });
+        response.end(JSON.stringify({
+          message: `Email address is not verified. The following identities failed the check in region US-EAST-1: ${recipients.join(', ')}`,
+        }));
         return;
       }
       const answer = await forward(target, request, body);

@@ -99,15 +99,38 @@ describe('signToken and verifyToken', () => {
     expect(verified.customerId).toBe('c-001');
   });
 
-  it('refuses a token at and after its expiry', () => {
+  it.each(['preferences', 'confirm'] as const)('refuses a %s token at and after its expiry', (purpose) => {
     // Prepare
-    const token = validToken();
+    const token = signToken({ ...claims, purpose }, secret, { now: issuedAt, ttlSeconds: 86_400 });
     // Act
-    const atExpiry = () => verifyToken(token, secret, { now: new Date('2026-03-03T09:00:00Z'), purpose: 'unsubscribe' });
-    const justBefore = verifyToken(token, secret, { now: new Date('2026-03-03T08:59:59Z'), purpose: 'unsubscribe' });
+    const atExpiry = () => verifyToken(token, secret, { now: new Date('2026-03-03T09:00:00Z'), purpose });
+    const justBefore = verifyToken(token, secret, { now: new Date('2026-03-03T08:59:59Z'), purpose });
     // Assess
     expect(atExpiry).toThrow(TokenExpiredError);
     expect(justBefore.customerId).toBe('c-001');
+  });
+
+  it('accepts an unsubscribe token years past its signed expiry: revoking is always safe', () => {
+    // Prepare
+    const token = validToken();
+    // Act
+    const verified = verifyToken(token, secret, { now: new Date('2031-03-02T09:00:00Z'), purpose: 'unsubscribe' });
+    // Assess
+    expect(verified).toMatchObject({ customerId: 'c-001', purpose: 'unsubscribe', expiresAt: new Date('2026-03-03T09:00:00Z') });
+  });
+
+  it('accepts a token of a retired secret only for the purposes the secret is scoped to', () => {
+    // Prepare
+    const keys = [secret, { secret: otherSecret, purposes: ['unsubscribe'] as const }];
+    const unsubscribe = signToken(claims, otherSecret, { now: issuedAt, ttlSeconds: 86_400 });
+    const preferences = signToken({ ...claims, purpose: 'preferences' }, otherSecret, { now: issuedAt, ttlSeconds: 86_400 });
+    // Act
+    const verified = verifyToken(unsubscribe, keys, { now: hourLater, purpose: 'unsubscribe' });
+    const openPreferences = () => verifyToken(preferences, keys, { now: hourLater, purpose: 'preferences' });
+    // Assess
+    expect(verified.customerId).toBe('c-001');
+    expect(openPreferences).toThrow(TokenInvalidError);
+    expect(openPreferences).toThrow('signed with a retired key, which verifies unsubscribe tokens only');
   });
 
   it('refuses a genuine token used for another purpose', () => {
