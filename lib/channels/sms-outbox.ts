@@ -4,12 +4,19 @@
  * file (the local equivalent of a carrier's log). It implements the same port as
  * `EndUserMessagingSmsSender`, so the send function cannot tell them apart.
  *
+ * Like End User Messaging's opt-out list, it refuses every text to a number that said STOP (the
+ * inbound-SMS handler calls `optOut`, as the service itself does on AWS) until the number says
+ * START, with the same `RecipientOptedOutError` the real adapter throws, so the send path records
+ * the refusal locally exactly as it does on AWS. The list is in memory: it starts empty with each
+ * outbox.
+ *
  * The outbox holds phone numbers and texts, like the SES emulator's mailbox holds addresses; keep
  * its file under the project's local data folder, never in logs.
  */
 import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { RecipientOptedOutError } from './errors';
 import type { SendReceipt } from './port';
 import { prepareSms, type PreparedSms, type SmsMessage, type SmsSender, type SmsSenderConfig } from './sms';
 import type { SmsEncoding } from './sms-segments';
@@ -36,6 +43,7 @@ export interface LocalSmsOutboxOptions {
 /** An SMS "provider" for the local stack and the simulator. */
 export class LocalSmsOutbox implements SmsSender {
   private readonly sent: OutboxSms[] = [];
+  private readonly optedOut = new Set<string>();
   private folderReady: Promise<unknown> | undefined;
 
   constructor(
@@ -43,9 +51,16 @@ export class LocalSmsOutbox implements SmsSender {
     private readonly options: LocalSmsOutboxOptions = {},
   ) {}
 
-  /** @throws MessageInvalidError, exactly as the real adapter. */
+  /**
+   * @throws MessageInvalidError, exactly as the real adapter; `RecipientOptedOutError` for a number
+   *   on the opt-out list (nothing is kept).
+   */
   async send(message: SmsMessage): Promise<SendReceipt> {
     const prepared = prepareSms(message, this.config);
+    if (this.optedOut.has(prepared.input.DestinationPhoneNumber)) {
+      // What End User Messaging answers: ConflictException, reason DESTINATION_PHONE_NUMBER_OPTED_OUT.
+      throw new RecipientOptedOutError({ provider: 'sms', code: 'ConflictException', httpStatusCode: 409 });
+    }
     const entry: OutboxSms = {
       messageId: this.options.newMessageId?.() ?? `local-sms-${randomUUID()}`,
       at: (this.options.now?.() ?? new Date()).toISOString(),
@@ -61,6 +76,16 @@ export class LocalSmsOutbox implements SmsSender {
       await appendFile(file, `${JSON.stringify(entry)}\n`, 'utf8');
     }
     return { providerMessageId: entry.messageId, segments: entry.segments };
+  }
+
+  /** Puts the number on the opt-out list (it texted STOP): no text to it is accepted until `optIn`. */
+  optOut(phone: string): void {
+    this.optedOut.add(phone);
+  }
+
+  /** Takes the number off the opt-out list (it texted START). */
+  optIn(phone: string): void {
+    this.optedOut.delete(phone);
   }
 
   /** The texts accepted so far by this instance, oldest first. */

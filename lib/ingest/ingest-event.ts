@@ -149,7 +149,10 @@ async function writeProfile(ports: IngestPorts, existing: Profile | undefined, e
   return holds(result.before, written) ? 'unchanged' : 'updated';
 }
 
-/** Inbound SMS (STOP, START) finds the customer by number through the phone index: move it with the profile. */
+/**
+ * Inbound SMS (STOP, START) finds the customers holding a number through the phone index: move this
+ * customer's entry with the profile (other customers holding either number keep theirs).
+ */
 async function indexPhone(ports: IngestPorts, before: Profile | undefined, after: Profile): Promise<void> {
   const phoneIndex = { client: ports.dynamodb, tableName: ports.tableName };
   if (before?.phone !== undefined && before.phone !== after.phone) await unindexPhone(phoneIndex, before.phone, after.customerId);

@@ -1,27 +1,45 @@
 /**
- * What an inbound text does to the customer's consent:
- * - STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT revoke SMS consent for every
- *   topic the customer has on SMS (and `marketing` even if none is recorded: the wish is on file);
- * - START, UNSTOP grant SMS consent again for the opt-in topics (`marketing` by default), only
- *   from the number the profile holds now;
- * - HELP answers with instructions (a transactional text to the sender);
+ * What an inbound text does to consent. A number can be on several customers' profiles (a
+ * household's shared phone, one person known under two ids, a number someone else typed into the
+ * capture form); the text is the wish of whoever holds the phone, and it speaks for the number:
+ * - STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT revoke SMS consent, for every
+ *   topic each customer has on SMS (and `marketing` even if none is recorded: the wish is on file),
+ *   for EVERY customer whose profile holds the number now: texts to that number stop, whichever
+ *   customer they would have been for;
+ * - START, UNSTOP grant SMS consent again for the opt-in topics (`marketing` by default) only when
+ *   the number is unambiguous, held by exactly one customer's profile now. When several profiles
+ *   hold it, one text cannot say which of those customers it speaks for, and a grant given to the
+ *   wrong one is a breach, while one withheld is not: nothing is granted (`shared_number`), and
+ *   each customer can opt in again through the preference centre;
+ * - HELP answers with instructions (one transactional text to the sender, however many customers
+ *   hold the number);
  * - anything else is ignored.
+ * "Holds the number now" is checked against each profile, not only the phone index, which can
+ * still list a customer who moved to another number (see number-holders.ts).
  *
  * Each change is a ledger entry whose proof is the keyword (`source: sms-keyword:STOP`) and the
  * inbound message id, dated when SNS received the text. SNS delivers at least once; a redelivery
  * carries the same time and id, so it writes the very same entries, which the store dedupes.
  *
- * In AWS, End User Messaging also keeps its own opt-out list for the number and, when keywords are
- * configured on it, replies to STOP and HELP itself; this handler makes the customer's consent
- * ledger, which the permission gate reads, agree with it.
+ * In AWS, End User Messaging also keeps its own opt-out list per number and, when keywords are
+ * configured on it, replies to STOP and HELP itself and refuses every later text to a number that
+ * said STOP until it says START; this handler makes the customers' consent ledgers, which the
+ * permission gate reads, agree with it. Locally, `providerOptOuts` (the SMS outbox) plays that list.
  */
-import { MessageInvalidError } from '../channels/errors';
+import { MessageInvalidError, ProviderRejectedError } from '../channels/errors';
 import type { SmsSender } from '../channels/sms';
-import { TRANSACTIONAL, type Topic } from '../customer/model';
+import { TRANSACTIONAL, type CustomerSnapshot, type Topic } from '../customer/model';
 import type { CustomerStore } from '../store/customer-store';
-import { customerIdForPhone, type PhoneIndexTable } from '../store/phone-index';
+import type { PhoneIndexTable } from '../store/phone-index';
 import type { InboundSms } from './inbound-sms';
 import { smsKeywordOf, type SmsKeyword } from './keywords';
+import { currentHoldersOf } from './number-holders';
+
+/** A provider's own list of numbers that said STOP (End User Messaging's opt-out list; locally the SMS outbox). */
+export interface ProviderOptOutList {
+  optOut(phone: string): void;
+  optIn(phone: string): void;
+}
 
 export interface InboundSmsDependencies {
   readonly store: CustomerStore;
@@ -32,17 +50,32 @@ export interface InboundSmsDependencies {
   readonly helpText: string;
   /** Topics START and UNSTOP grant. @default ['marketing'] */
   readonly optInTopics?: readonly Topic[];
+  /**
+   * The opt-out list to keep as End User Messaging keeps its own on AWS (where this is absent: the
+   * service does it). The local stack passes its SMS outbox.
+   */
+  readonly providerOptOuts?: ProviderOptOutList;
 }
 
 export const DEFAULT_HELP_TEXT = 'Overture alerts. Reply STOP to opt out, START to opt back in. Msg&data rates may apply.';
 
 /** The customer id the HELP answer is tagged with when the number belongs to no customer. */
 export const UNKNOWN_SENDER_ID = 'unknown-sender';
+/** The customer id the HELP answer is tagged with when several customers hold the number. */
+export const SHARED_NUMBER_SENDER_ID = 'shared-number';
+
+/** One customer's SMS topics an opt-out revoked. */
+export interface RevokedTopics {
+  readonly customerId: string;
+  readonly topics: readonly Topic[];
+}
 
 /** What an inbound text did; ids only (never the number or the text). */
 export type InboundSmsOutcome =
-  | { readonly kind: 'opted_out' | 'opted_in'; readonly keyword: SmsKeyword; readonly customerId: string; readonly topics: readonly Topic[] }
-  | { readonly kind: 'help'; readonly keyword: SmsKeyword; readonly customerId?: string; readonly replied: boolean }
+  | { readonly kind: 'opted_out'; readonly keyword: SmsKeyword; readonly customers: readonly RevokedTopics[] }
+  | { readonly kind: 'opted_in'; readonly keyword: SmsKeyword; readonly customerId: string; readonly topics: readonly Topic[] }
+  | { readonly kind: 'shared_number'; readonly keyword: SmsKeyword; readonly customerIds: readonly string[] }
+  | { readonly kind: 'help'; readonly keyword: SmsKeyword; readonly customerIds: readonly string[]; readonly replied: boolean }
   | { readonly kind: 'unknown_number'; readonly keyword: SmsKeyword }
   | { readonly kind: 'not_a_keyword' };
 
@@ -54,44 +87,54 @@ export async function handleInboundSms(deps: InboundSmsDependencies, message: In
   const matched = smsKeywordOf(message.messageBody);
   if (matched === undefined) return { kind: 'not_a_keyword' };
   const { keyword, action } = matched;
-  const customerId = await customerIdForPhone(deps.phoneIndex, message.originationNumber);
+  const phone = message.originationNumber;
+  const holders = await currentHoldersOf(deps, phone);
+  const customerIds = holders.map((holder) => holder.profile.customerId);
 
-  if (action === 'help') {
-    try {
-      await deps.replies.send({
-        to: message.originationNumber,
-        customerId: customerId ?? UNKNOWN_SENDER_ID,
-        journey: 'sms-keywords',
-        step: 'help',
-        topic: TRANSACTIONAL,
-        body: deps.helpText,
-      });
-      return { kind: 'help', keyword, ...(customerId === undefined ? {} : { customerId }), replied: true };
-    } catch (error) {
-      // A number the adapter cannot text (not a valid mobile number) will never become one: do not retry.
-      if (error instanceof MessageInvalidError) return { kind: 'help', keyword, ...(customerId === undefined ? {} : { customerId }), replied: false };
-      throw error;
-    }
-  }
-
-  if (customerId === undefined) return { kind: 'unknown_number', keyword };
-  const snapshot = await deps.store.getSnapshot(customerId);
-  if (snapshot === undefined) return { kind: 'unknown_number', keyword };
+  if (action === 'help') return { kind: 'help', keyword, customerIds, replied: await replyToHelp(deps, phone, customerIds) };
 
   const proof = { source: `sms-keyword:${keyword}`, messageId: message.inboundMessageId };
   if (action === 'opt_out') {
-    const topics = [...new Set(['marketing', ...snapshot.consents.filter((consent) => consent.channel === 'sms').map((consent) => consent.topic)])];
-    for (const topic of topics) {
-      await deps.store.recordConsent(customerId, { channel: 'sms', topic, status: 'revoked', at: receivedAt, proof });
+    deps.providerOptOuts?.optOut(phone);
+    if (holders.length === 0) return { kind: 'unknown_number', keyword };
+    const customers: RevokedTopics[] = [];
+    for (const holder of holders) {
+      const topics = smsTopicsToRevoke(holder);
+      for (const topic of topics) {
+        await deps.store.recordConsent(holder.profile.customerId, { channel: 'sms', topic, status: 'revoked', at: receivedAt, proof });
+      }
+      customers.push({ customerId: holder.profile.customerId, topics });
     }
-    return { kind: 'opted_out', keyword, customerId, topics };
+    return { kind: 'opted_out', keyword, customers };
   }
-  // The index can outlive a number the profile dropped (a write cut short between the profile and
-  // the index); that number may be someone else's now, and must not grant this customer anything.
-  if (snapshot.profile.phone !== message.originationNumber) return { kind: 'unknown_number', keyword };
+
+  deps.providerOptOuts?.optIn(phone);
+  const [holder, ...others] = holders;
+  if (holder === undefined) return { kind: 'unknown_number', keyword };
+  if (others.length > 0) return { kind: 'shared_number', keyword, customerIds };
   const topics = [...(deps.optInTopics ?? ['marketing'])];
   for (const topic of topics) {
-    await deps.store.recordConsent(customerId, { channel: 'sms', topic, status: 'granted', at: receivedAt, proof });
+    await deps.store.recordConsent(holder.profile.customerId, { channel: 'sms', topic, status: 'granted', at: receivedAt, proof });
   }
-  return { kind: 'opted_in', keyword, customerId, topics };
+  return { kind: 'opted_in', keyword, customerId: holder.profile.customerId, topics };
+}
+
+/** `marketing` and every topic the customer has on SMS: a STOP withdraws the channel, not one topic. */
+function smsTopicsToRevoke(snapshot: CustomerSnapshot): Topic[] {
+  return [...new Set(['marketing', ...snapshot.consents.filter((consent) => consent.channel === 'sms').map((consent) => consent.topic)])];
+}
+
+/** Sends the HELP answer; whether it went out. */
+async function replyToHelp(deps: InboundSmsDependencies, phone: string, customerIds: readonly string[]): Promise<boolean> {
+  const [only, ...others] = customerIds;
+  const tag = only === undefined ? UNKNOWN_SENDER_ID : others.length > 0 ? SHARED_NUMBER_SENDER_ID : only;
+  try {
+    await deps.replies.send({ to: phone, customerId: tag, journey: 'sms-keywords', step: 'help', topic: TRANSACTIONAL, body: deps.helpText });
+    return true;
+  } catch (error) {
+    // Neither will ever change: a number the adapter cannot text (not a valid mobile number), or
+    // one the provider refuses (on its opt-out list after a STOP). Retrying cannot help.
+    if (error instanceof MessageInvalidError || error instanceof ProviderRejectedError) return false;
+    throw error;
+  }
 }

@@ -1,39 +1,48 @@
 /**
- * Phone number → customer id, for inbound SMS (STOP, START, HELP arrive with a phone number, and
- * the customer table is keyed by customer id).
+ * Phone number → the customers whose profiles hold it, for inbound SMS (STOP, START, HELP arrive
+ * with a phone number, and the customer table is keyed by customer id).
  *
- * One small item per number, in its own partition of the customer table:
- * `pk = PHONE#<E.164>`, `sk = PHONE_INDEX`, with `customerId` and `updatedAt`. It is written by
- * whoever stores a profile with a phone (`indexProfilePhone` after `CustomerStore.putProfile`), so
- * the lookup is one strongly consistent GetItem. When several profiles share a number, the one
- * stored with the latest `updatedAt` wins: an older profile write arriving late does not take the
- * number back.
+ * A number can be on several profiles at once: a household sharing one phone, a customer known
+ * under two ids, or someone who typed another person's number into the public capture form. A
+ * STOP from the number is the wish of whoever holds that phone, so it must reach every customer
+ * whose texts go there; the index therefore keeps one small item per (number, customer), in the
+ * number's own partition of the customer table:
+ * `pk = PHONE#<E.164>`, `sk = CUSTOMER#<customer id>`, with `customerId` and `updatedAt`. It is
+ * written by whoever stores a profile with a phone (`indexProfilePhone` after
+ * `CustomerStore.putProfile` / `createProfile` / `updateProfile`) and removed when that customer's
+ * phone changes (`unindexPhone`), so no writer can take a number away from another customer. The
+ * lookup is one strongly consistent Query of the number's partition.
+ *
+ * Tables written before this layout hold at most one item per number, `sk = PHONE_INDEX`, naming
+ * the customer stored last. The lookup reads it too (it is in the same partition), as one more
+ * holder. Customers it lost to a later writer are found again once their profile is written (any
+ * ingest event naming the phone) or re-indexed with `indexProfilePhone`.
+ *
+ * The index can list a customer whose profile no longer holds the number (a write cut short
+ * between the profile and the index, or two phone changes racing): callers confirm each holder
+ * against the profile before acting on it.
  *
  * These are functions over the client and table name rather than CustomerStore methods, so the
- * store keeps its one-partition-per-customer layout untouched; nothing else lives under `PHONE#`.
- * IAM: `dynamodb:GetItem` (lookup), `dynamodb:PutItem` and `dynamodb:DeleteItem` (maintenance).
+ * store keeps its one-partition-per-customer layout untouched and the send function does not
+ * bundle them; nothing else lives under `PHONE#`.
+ * IAM: `dynamodb:Query` (lookup), `dynamodb:PutItem` and `dynamodb:DeleteItem` (maintenance).
  */
-import {
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
-  GetItemCommand,
-  PutItemCommand,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
 import { CustomerIdSchema, InstantSchema, PhoneSchema, type Profile } from '../customer/model';
 import { CustomerStoreError } from './errors';
-import { instantKey } from './item-keys';
 import { parseRecord } from './record-validation';
 import { PARTITION_KEY, SORT_KEY } from './table-design';
 
 /** Prefix of the partition key of a phone-index item. */
 export const PHONE_PARTITION_PREFIX = 'PHONE#';
-/** Sort key of every phone-index item. */
-export const PHONE_INDEX_SORT_KEY = 'PHONE_INDEX';
+/** Prefix of the sort key of the item saying that a customer's profile holds the number. */
+export const PHONE_HOLDER_SORT_PREFIX = 'CUSTOMER#';
+/** Sort key of the one item per number of the earlier layout (read, never written). */
+export const LEGACY_PHONE_INDEX_SORT_KEY = 'PHONE_INDEX';
 
-/** Which customer a number belongs to, and as of when. */
+/** That a customer's profile holds a number, and as of when. */
 export const PhoneIndexEntrySchema = z.object({
   phone: PhoneSchema,
   customerId: CustomerIdSchema,
@@ -47,8 +56,18 @@ export interface PhoneIndexTable {
   readonly tableName: string;
 }
 
-function key(phone: string) {
-  return { [PARTITION_KEY]: { S: `${PHONE_PARTITION_PREFIX}${phone}` }, [SORT_KEY]: { S: PHONE_INDEX_SORT_KEY } };
+/** The partition key value of a number's index items. */
+export function phonePartition(phone: string): string {
+  return `${PHONE_PARTITION_PREFIX}${phone}`;
+}
+
+/** The sort key value of the item saying that `customerId`'s profile holds the number. */
+export function phoneHolderSortKey(customerId: string): string {
+  return `${PHONE_HOLDER_SORT_PREFIX}${customerId}`;
+}
+
+function holderKey(phone: string, customerId: string): Record<string, AttributeValue> {
+  return { [PARTITION_KEY]: { S: phonePartition(phone) }, [SORT_KEY]: { S: phoneHolderSortKey(customerId) } };
 }
 
 async function guarded<T>(what: string, work: () => Promise<T>): Promise<T> {
@@ -61,79 +80,79 @@ async function guarded<T>(what: string, work: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Points `entry.phone` at `entry.customerId`, unless the number is already indexed as of a later
- * `updatedAt`. Returns whether the item was written.
+ * Records that `entry.customerId`'s profile holds `entry.phone`. Idempotent; other customers
+ * holding the number keep their own items.
  */
-export async function indexPhone(table: PhoneIndexTable, entry: PhoneIndexEntry): Promise<boolean> {
+export async function indexPhone(table: PhoneIndexTable, entry: PhoneIndexEntry): Promise<void> {
   const valid = parseRecord(PhoneIndexEntrySchema, entry, 'phoneIndex');
-  const order = instantKey(valid.updatedAt);
-  return guarded(`index phone of customer ${valid.customerId}`, async () => {
-    try {
-      await table.client.send(
-        new PutItemCommand({
-          TableName: table.tableName,
-          Item: {
-            ...key(valid.phone),
-            kind: { S: 'phone_index' },
-            phone: { S: valid.phone },
-            customerId: { S: valid.customerId },
-            updatedAt: { S: valid.updatedAt },
-            order: { S: order },
-          },
-          ConditionExpression: 'attribute_not_exists(#pk) OR #order <= :order',
-          ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#order': 'order' },
-          ExpressionAttributeValues: { ':order': { S: order } },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
-  });
+  await guarded(`index phone of customer ${valid.customerId}`, () =>
+    table.client.send(
+      new PutItemCommand({
+        TableName: table.tableName,
+        Item: {
+          ...holderKey(valid.phone, valid.customerId),
+          kind: { S: 'phone_index' },
+          phone: { S: valid.phone },
+          customerId: { S: valid.customerId },
+          updatedAt: { S: valid.updatedAt },
+        },
+      }),
+    ),
+  );
 }
 
-/** Indexes the profile's phone, if it has one; call it after `CustomerStore.putProfile(profile)`. */
+/**
+ * Indexes the profile's phone, if it has one; call it after storing the profile. Returns whether
+ * there was a number to index.
+ */
 export async function indexProfilePhone(table: PhoneIndexTable, profile: Profile): Promise<boolean> {
   if (profile.phone === undefined) return false;
-  return indexPhone(table, { phone: profile.phone, customerId: profile.customerId, updatedAt: profile.updatedAt });
+  await indexPhone(table, { phone: profile.phone, customerId: profile.customerId, updatedAt: profile.updatedAt });
+  return true;
 }
 
-/** The customer id the number belongs to, read strongly consistently, or undefined. */
-export async function customerIdForPhone(table: PhoneIndexTable, phone: string): Promise<string | undefined> {
+/**
+ * The ids of every customer the index lists for the number (both layouts), sorted, read strongly
+ * consistently; empty when none. Some may have moved on to another number since: see the module
+ * comment.
+ */
+export async function customersHoldingPhone(table: PhoneIndexTable, phone: string): Promise<string[]> {
   const validPhone = parseRecord(PhoneSchema, phone, 'phone');
   return guarded('look up a phone number', async () => {
-    const { Item } = await table.client.send(
-      new GetItemCommand({ TableName: table.tableName, Key: key(validPhone), ConsistentRead: true }),
-    );
-    if (Item === undefined) return undefined;
-    const data: Record<string, unknown> = unmarshall(Item);
-    return parseRecord(PhoneIndexEntrySchema, data, 'phoneIndex', 'stored phone-index item').customerId;
+    const ids = new Set<string>();
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await table.client.send(
+        new QueryCommand({
+          TableName: table.tableName,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+          ExpressionAttributeValues: { ':pk': { S: phonePartition(validPhone) } },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const data: Record<string, unknown> = unmarshall(item);
+        ids.add(parseRecord(PhoneIndexEntrySchema, data, 'phoneIndex', 'stored phone-index item').customerId);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return [...ids].sort();
   });
 }
 
 /**
- * Removes the number from the index if it still points at `customerId` (a profile whose phone
- * changed or was removed). Returns whether an item was deleted.
+ * Removes the item saying that `customerId`'s profile holds the number (its phone changed or was
+ * removed); other customers holding the number keep theirs. Returns whether an item was deleted.
  */
 export async function unindexPhone(table: PhoneIndexTable, phone: string, customerId: string): Promise<boolean> {
   const validPhone = parseRecord(PhoneSchema, phone, 'phone');
   const id = parseRecord(CustomerIdSchema, customerId, 'customerId');
   return guarded(`unindex phone of customer ${id}`, async () => {
-    try {
-      await table.client.send(
-        new DeleteItemCommand({
-          TableName: table.tableName,
-          Key: key(validPhone),
-          ConditionExpression: '#customerId = :customerId',
-          ExpressionAttributeNames: { '#customerId': 'customerId' },
-          ExpressionAttributeValues: { ':customerId': { S: id } },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    const { Attributes } = await table.client.send(
+      new DeleteItemCommand({ TableName: table.tableName, Key: holderKey(validPhone, id), ReturnValues: 'ALL_OLD' }),
+    );
+    return Attributes !== undefined;
   });
 }

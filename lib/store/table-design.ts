@@ -21,7 +21,10 @@
  * | `JOURNEY#<execution>#<step>#<record>`             | stage change, goal or exit of a journey |    |
  *
  * Besides customer partitions, the phone index (lib/store/phone-index.ts) keeps one partition
- * per number, `pk = PHONE#<E.164>`, `sk = PHONE_INDEX`, so inbound SMS keywords find the customer.
+ * per number, `pk = PHONE#<E.164>`, with one item per customer whose profile holds the number,
+ * `sk = CUSTOMER#<id>`, so that an inbound STOP reaches every one of them with one Query. (Tables
+ * written before held one item per number, `sk = PHONE_INDEX`, for the customer stored last; the
+ * Query reads it as one more holder.)
  *
  * One secondary index, the lapse index (`lapse`), lists customers by when an event last happened,
  * for the daily inactivity scan: each `STATE#ATTRIBUTE#lastEvent.<event>` item carries

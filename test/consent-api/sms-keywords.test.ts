@@ -1,10 +1,14 @@
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { RecipientOptedOutError } from '../../lib/channels/errors';
 import { LocalSmsOutbox } from '../../lib/channels/sms-outbox';
+import { decideDelivery } from '../../lib/permission';
 import {
   HELP_KEYWORDS,
   InboundSmsFormatError,
   OPT_IN_KEYWORDS,
   OPT_OUT_KEYWORDS,
   processInboundSmsEvent,
+  SHARED_NUMBER_SENDER_ID,
   smsKeywordOf,
   type InboundSmsDependencies,
 } from '../../lib/sms-keywords';
@@ -55,6 +59,29 @@ async function customerWithPhone(events: ConsentEvent[]): Promise<{ customerId: 
   return { customerId, phone };
 }
 
+/** `count` customers whose profiles hold one number, stored one hour apart, each with SMS marketing granted. */
+async function customersSharingPhone(count: number): Promise<{ customerIds: string[]; phone: string }> {
+  const phone = newPhone();
+  const customerIds: string[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const customerId = newCustomerId('shared');
+    const profile = aProfile(customerId, { phone, updatedAt: `2026-03-01T1${index}:00:00Z` });
+    await store.putProfile(profile);
+    await indexProfilePhone(deps.phoneIndex, profile);
+    await store.recordConsent(customerId, consent('sms', 'marketing', 'granted'));
+    customerIds.push(customerId);
+  }
+  return { customerIds, phone };
+}
+
+/** 11:00 in New York, after every inbound text of these tests (`inboundSmsEvent` dates them 2026-03-05T14:30Z). */
+const AFTER_TEXTS = new Date('2026-03-05T16:00:00Z');
+
+/** What the permission gate decides for a marketing text to the customer. */
+async function smsMarketingDecision(customerId: string): Promise<string> {
+  return decideDelivery(await store.requireSnapshot(customerId), { topic: 'marketing', channels: ['sms'] }, AFTER_TEXTS).kind;
+}
+
 async function smsStatuses(customerId: string): Promise<Record<string, string>> {
   const snapshot = await store.requireSnapshot(customerId);
   return Object.fromEntries(snapshot.consents.filter((state) => state.channel === 'sms').map((state) => [state.topic, state.status]));
@@ -98,7 +125,7 @@ describe('inbound SMS keywords', () => {
       // Act
       const [outcome] = await processInboundSmsEvent(inboundSmsEvent(phone, text), deps);
       // Assess
-      expect(outcome).toMatchObject({ kind: 'opted_out', customerId, topics: ['marketing', 'newsletter'] });
+      expect(outcome).toEqual({ kind: 'opted_out', keyword: smsKeywordOf(text)?.keyword, customers: [{ customerId, topics: ['marketing', 'newsletter'] }] });
       expect(await smsStatuses(customerId)).toEqual({ marketing: 'revoked', newsletter: 'revoked' });
       const snapshot = await store.requireSnapshot(customerId);
       expect(snapshot.consents.find((state) => state.channel === 'email')?.status).toBe('granted');
@@ -125,7 +152,7 @@ describe('inbound SMS keywords', () => {
     // Act
     const [outcome] = await processInboundSmsEvent(inboundSmsEvent(phone, text), deps);
     // Assess
-    expect(outcome).toEqual({ kind: 'help', keyword: 'HELP', customerId, replied: true });
+    expect(outcome).toEqual({ kind: 'help', keyword: 'HELP', customerIds: [customerId], replied: true });
     expect(outcome?.kind === 'help' && outcome.replied).toBe(true);
     expect(outbox.messages().map((sent) => [sent.input.DestinationPhoneNumber, sent.input.MessageBody, sent.input.MessageType])).toEqual([
       [phone, deps.helpText, 'TRANSACTIONAL'],
@@ -183,7 +210,7 @@ describe('inbound SMS keywords', () => {
     expect(outcomes).toEqual([
       { kind: 'unknown_number', keyword: 'STOP' },
       { kind: 'unknown_number', keyword: 'START' },
-      { kind: 'help', keyword: 'HELP', replied: true },
+      { kind: 'help', keyword: 'HELP', customerIds: [], replied: true },
     ]);
     expect(outbox.messages().map((sent) => sent.input.Context?.customer_id)).toEqual(['unknown-sender']);
   });
@@ -222,5 +249,123 @@ describe('inbound SMS keywords', () => {
     await expect(run).rejects.toThrow(InboundSmsFormatError);
     await expect(processInboundSmsEvent(event, deps)).rejects.toThrow('Sns.Message.originationNumber');
     await expect(processInboundSmsEvent(event, deps)).rejects.not.toThrow('2125559999');
+  });
+});
+
+describe('inbound SMS keywords from a number several customers hold', () => {
+  it('STOP stops marketing texts to the number for every customer whose profile holds it, not only the one stored last', async () => {
+    // Prepare
+    const { customerIds, phone } = await customersSharingPhone(3);
+    expect(await Promise.all(customerIds.map(smsMarketingDecision))).toEqual(['send', 'send', 'send']);
+    // Act
+    const [outcome] = await processInboundSmsEvent(inboundSmsEvent(phone, 'STOP'), deps);
+    // Assess
+    expect(await Promise.all(customerIds.map(smsMarketingDecision))).toEqual(['skip', 'skip', 'skip']);
+    expect(outcome).toEqual({ kind: 'opted_out', keyword: 'STOP', customers: customerIds.map((customerId) => ({ customerId, topics: ['marketing'] })) });
+  });
+
+  it('STOP reaches a customer the phone index lists in its earlier one-item-per-number layout', async () => {
+    // Prepare: a table written before: one item per number, naming the customer stored last then.
+    const { customerIds, phone } = await customersSharingPhone(1);
+    const earlier = newCustomerId('legacy');
+    await store.putProfile(aProfile(earlier, { phone }));
+    await store.recordConsent(earlier, consent('sms', 'marketing', 'granted'));
+    await dynamo.client.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: {
+          pk: { S: `PHONE#${phone}` },
+          sk: { S: 'PHONE_INDEX' },
+          kind: { S: 'phone_index' },
+          phone: { S: phone },
+          customerId: { S: earlier },
+          updatedAt: { S: '2026-03-01T12:00:00Z' },
+          order: { S: '2026-03-01T12:00:00.000Z' },
+        },
+      }),
+    );
+    // Act
+    await processInboundSmsEvent(inboundSmsEvent(phone, 'STOP'), deps);
+    // Assess
+    expect(await smsMarketingDecision(earlier)).toBe('skip');
+    expect(await smsMarketingDecision(customerIds[0] ?? '')).toBe('skip');
+  });
+
+  it('STOP leaves alone a customer the index still lists whose profile has moved to another number, where their texts now go', async () => {
+    // Prepare: the profile moved, and the index write that would drop the old number never happened.
+    const { customerId, phone: oldPhone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
+    await store.putProfile(aProfile(customerId, { phone: newPhone() }));
+    // Act
+    const outcomes = await processInboundSmsEvent(inboundSmsEvent(oldPhone, 'STOP'), deps);
+    // Assess
+    expect(outcomes).toEqual([{ kind: 'unknown_number', keyword: 'STOP' }]);
+    expect(await smsMarketingDecision(customerId)).toBe('send');
+  });
+
+  it('START grants nothing to anyone when several customers hold the number: one text cannot say which of them it speaks for', async () => {
+    // Prepare
+    const { customerIds, phone } = await customersSharingPhone(2);
+    await processInboundSmsEvent(inboundSmsEvent(phone, 'STOP', { at: '2026-03-05T14:00:00.000Z' }), deps);
+    // Act
+    const [outcome] = await processInboundSmsEvent(inboundSmsEvent(phone, 'START'), deps);
+    // Assess
+    expect(outcome).toEqual({ kind: 'shared_number', keyword: 'START', customerIds });
+    expect(await Promise.all(customerIds.map(smsStatuses))).toEqual([{ marketing: 'revoked' }, { marketing: 'revoked' }]);
+  });
+
+  it('START grants again once the number is back to one customer', async () => {
+    // Prepare: the other customer's profile moved to another number (the index may still list it).
+    const { customerIds, phone } = await customersSharingPhone(2);
+    const [stays = '', moves = ''] = customerIds;
+    await processInboundSmsEvent(inboundSmsEvent(phone, 'STOP', { at: '2026-03-05T14:00:00.000Z' }), deps);
+    await store.putProfile(aProfile(moves, { phone: newPhone(), updatedAt: '2026-03-05T14:10:00Z' }));
+    // Act
+    const [outcome] = await processInboundSmsEvent(inboundSmsEvent(phone, 'START'), deps);
+    // Assess
+    expect(outcome).toEqual({ kind: 'opted_in', keyword: 'START', customerId: stays, topics: ['marketing'] });
+    expect(await smsStatuses(stays)).toEqual({ marketing: 'granted' });
+    expect(await smsStatuses(moves)).toEqual({ marketing: 'revoked' });
+  });
+
+  it('HELP answers the number once, tagged as a shared number rather than as one of its customers', async () => {
+    // Prepare
+    const { customerIds, phone } = await customersSharingPhone(2);
+    // Act
+    const [outcome] = await processInboundSmsEvent(inboundSmsEvent(phone, 'HELP'), deps);
+    // Assess
+    expect(outcome).toEqual({ kind: 'help', keyword: 'HELP', customerIds, replied: true });
+    expect(outbox.messages().map((sent) => [sent.input.DestinationPhoneNumber, sent.input.Context?.customer_id])).toEqual([[phone, SHARED_NUMBER_SENDER_ID]]);
+  });
+});
+
+describe('the local SMS outbox as the provider opt-out list', () => {
+  beforeEach(() => {
+    deps = { ...deps, providerOptOuts: outbox };
+  });
+
+  const marketingText = (to: string) => ({ to, customerId: 'c-any', journey: 'win-back', step: 'nudge', topic: 'marketing', body: 'We miss you' });
+
+  it('refuses every text to a number that said STOP, as End User Messaging does, until it says START', async () => {
+    // Prepare
+    const { phone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
+    // Act
+    await processInboundSmsEvent(inboundSmsEvent(phone, 'STOP'), deps);
+    const refused = outbox.send(marketingText(phone));
+    // Assess
+    await expect(refused).rejects.toThrow(RecipientOptedOutError);
+    await processInboundSmsEvent(inboundSmsEvent(phone, 'START'), deps);
+    await expect(outbox.send(marketingText(phone))).resolves.toMatchObject({ segments: 1 });
+    expect(outbox.messages().map((sent) => sent.input.DestinationPhoneNumber)).toEqual([phone]);
+  });
+
+  it('answers HELP from an opted-out number without a retry loop: the refused reply is not sent, and the text is handled', async () => {
+    // Prepare
+    const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
+    await processInboundSmsEvent(inboundSmsEvent(phone, 'STOP'), deps);
+    // Act
+    const outcomes = await processInboundSmsEvent(inboundSmsEvent(phone, 'HELP'), deps);
+    // Assess
+    expect(outcomes).toEqual([{ kind: 'help', keyword: 'HELP', customerIds: [customerId], replied: false }]);
+    expect(outbox.messages()).toEqual([]);
   });
 });

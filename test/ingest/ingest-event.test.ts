@@ -4,7 +4,7 @@ import { journeyEffectsPorts } from '../../lib/ingest/journey-records';
 import { routesOf } from '../../lib/ingest/journey-routes';
 import { storeTaskToken } from '../../lib/ingest/task-tokens';
 import { CustomerStore, type EventState } from '../../lib/store/customer-store';
-import { customerIdForPhone } from '../../lib/store/phone-index';
+import { customersHoldingPhone } from '../../lib/store/phone-index';
 import { CATALOG } from '../../workflows';
 import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { fakeStepFunctions } from './fake-step-functions';
@@ -300,7 +300,7 @@ describe('ingestCustomerEvent', () => {
 
     // Assess
     expect(retried.profile).toBe('unchanged');
-    expect(await customerIdForPhone({ client: dynamo.client, tableName }, '+12125550199')).toBe('c-001');
+    expect(await customersHoldingPhone({ client: dynamo.client, tableName }, '+12125550199')).toEqual(['c-001']);
   });
 
   it('applies the new number of an event that arrives after a later event changed only the email, and moves the phone index with it', async () => {
@@ -315,8 +315,8 @@ describe('ingestCustomerEvent', () => {
     expect(late.profile).toBe('updated');
     expect((await store.requireSnapshot('c-001')).profile).toMatchObject({ phone: '+12125550199', email: 'ana@example.org', updatedAt: '2026-03-09T00:00:00.000Z' });
     const phoneIndex = { client: dynamo.client, tableName };
-    expect(await customerIdForPhone(phoneIndex, '+12125550199')).toBe('c-001');
-    expect(await customerIdForPhone(phoneIndex, newYorker.phone)).toBeUndefined();
+    expect(await customersHoldingPhone(phoneIndex, '+12125550199')).toEqual(['c-001']);
+    expect(await customersHoldingPhone(phoneIndex, newYorker.phone)).toEqual([]);
   });
 
   it('moves the phone index with the profile, so inbound SMS finds the customer by the new number', async () => {
@@ -328,7 +328,7 @@ describe('ingestCustomerEvent', () => {
 
     // Assess
     const phoneIndex = { client: dynamo.client, tableName };
-    expect(await customerIdForPhone(phoneIndex, '+12125550199')).toBe('c-001');
-    expect(await customerIdForPhone(phoneIndex, newYorker.phone)).toBeUndefined();
+    expect(await customersHoldingPhone(phoneIndex, '+12125550199')).toEqual(['c-001']);
+    expect(await customersHoldingPhone(phoneIndex, newYorker.phone)).toEqual([]);
   });
 });

@@ -1,0 +1,149 @@
+/**
+ * The rule STOP must keep, whatever the history of the numbers: after a STOP from a number, no
+ * customer whose profile holds that number may be sent a marketing text, and no other customer
+ * loses anything. The profiles come from the real writers of the phone index — customer events
+ * through ingest (created, then phone changes arriving in any order, late ones included) and the
+ * public capture form (`POST /consents`) naming a number someone else already holds — on the
+ * dynalite and SES emulators. A START afterwards grants again only where one profile holds the
+ * number.
+ */
+import { SFNClient } from '@aws-sdk/client-sfn';
+import fc from 'fast-check';
+import { LocalSmsOutbox } from '../../lib/channels/sms-outbox';
+import { parseCustomerEvent, type CustomerEvent } from '../../lib/ingest/customer-event';
+import { ingestCustomerEvent, type IngestPorts } from '../../lib/ingest/ingest-event';
+import { decideDelivery } from '../../lib/permission';
+import { handleInboundSms, type InboundSmsDependencies } from '../../lib/sms-keywords/handle-inbound-sms';
+import { newCustomerId } from '../store/fixtures';
+import { captureBody, postJson, startConsentApiHarness, type ConsentApiHarness } from './harness';
+
+/** Profiles are created at 10:00Z, phones change until 11:40Z, STOP at 15:00Z, START at 15:30Z. */
+const CREATED_AT = '2026-03-02T10:00:00Z';
+const STOP_AT = '2026-03-02T15:00:00.000Z';
+const START_AT = '2026-03-02T15:30:00.000Z';
+/** 10:10 and 11:00 in New York: SMS is open. */
+const AFTER_STOP = new Date('2026-03-02T15:10:00Z');
+const AFTER_START = new Date('2026-03-02T16:00:00Z');
+
+const CUSTOMERS = 3;
+const PHONES = 3;
+
+/** What happens to the profiles before the text. */
+type Change =
+  /** A customer event setting the phone of one of the ingested customers, dated `minute` after their creation. */
+  | { readonly kind: 'ingest'; readonly customer: number; readonly phone: number; readonly minute: number }
+  /** A new customer captured through the public form with one of the numbers. */
+  | { readonly kind: 'capture'; readonly phone: number };
+
+const changeArbitrary: fc.Arbitrary<Change> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('ingest' as const), customer: fc.nat(CUSTOMERS - 1), phone: fc.nat(PHONES - 1), minute: fc.integer({ min: 1, max: 100 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('capture' as const), phone: fc.nat(PHONES - 1) }) },
+);
+
+let api: ConsentApiHarness;
+let ports: IngestPorts;
+let deps: InboundSmsDependencies;
+let run = 0;
+let eventSequence = 0;
+
+beforeAll(async () => {
+  api = await startConsentApiHarness({ start: '2026-03-02T12:00:00Z' });
+  // No journey routes: no Step Functions request is ever made.
+  ports = { store: api.store, dynamodb: api.dynamo.client, sfn: new SFNClient({ region: 'us-east-1' }), tableName: api.tableName, routes: [] };
+  deps = {
+    store: api.store,
+    phoneIndex: api.deps.phoneIndex,
+    replies: new LocalSmsOutbox({ originationIdentity: '+12125550000', configurationSetName: 'overture-sms' }),
+    helpText: 'help',
+  };
+});
+afterAll(() => api.stop());
+
+function customerEvent(detailType: string, detail: Record<string, unknown>, time: string): CustomerEvent {
+  eventSequence += 1;
+  const parsed = parseCustomerEvent({ id: `eb-phone-${eventSequence}`, 'detail-type': detailType, source: 'test', time, detail });
+  if (!parsed.valid) throw new Error(parsed.reason);
+  return parsed.event;
+}
+
+function minutesAfter(instant: string, minutes: number): string {
+  return new Date(Date.parse(instant) + minutes * 60_000).toISOString();
+}
+
+/** Plays the history; the ids of every customer it created. */
+async function playHistory(initialPhones: readonly number[], changes: readonly Change[], phones: readonly string[]): Promise<string[]> {
+  const phoneOf = (index: number) => phones[index] ?? '';
+  const ingested = initialPhones.map(() => newCustomerId('prop'));
+  for (const [index, customerId] of ingested.entries()) {
+    const granted = [{ channel: 'sms', topic: 'marketing', status: 'granted', proof: { source: 'web-form' } }];
+    const profile = { timezone: 'America/New_York', phone: phoneOf(initialPhones[index] ?? 0) };
+    await ingestCustomerEvent(ports, customerEvent('signed_up', { customerId, profile, consents: granted }, CREATED_AT));
+  }
+  const captured: string[] = [];
+  for (const change of changes) {
+    if (change.kind === 'ingest') {
+      const customerId = ingested[change.customer] ?? '';
+      await ingestCustomerEvent(ports, customerEvent('profile_changed', { customerId, profile: { phone: phoneOf(change.phone) } }, minutesAfter(CREATED_AT, change.minute)));
+    } else {
+      const customerId = newCustomerId('prop-capture');
+      const answer = await postJson(`${api.url}/consents`, captureBody(customerId, { phone: phoneOf(change.phone), channels: ['sms'], email: undefined, preferredWindow: undefined }));
+      if (answer.status !== 202) throw new Error(`capture answered ${answer.status}`);
+      captured.push(customerId);
+    }
+  }
+  return [...ingested, ...captured];
+}
+
+function text(phone: string, body: string, id: string, at: string) {
+  return handleInboundSms(deps, { originationNumber: phone, destinationNumber: '+12125550000', messageBody: body, inboundMessageId: id }, at);
+}
+
+/** Each customer's number now, and what the gate decides for a marketing text to them at `at`. */
+async function decisions(customerIds: readonly string[], at: Date): Promise<{ customerId: string; phone?: string; decision: string }[]> {
+  return Promise.all(
+    customerIds.map(async (customerId) => {
+      const snapshot = await api.store.requireSnapshot(customerId);
+      const decision = decideDelivery(snapshot, { topic: 'marketing', channels: ['sms'] }, at).kind;
+      return { customerId, ...(snapshot.profile.phone === undefined ? {} : { phone: snapshot.profile.phone }), decision };
+    }),
+  );
+}
+
+describe('STOP from a number, after any history of the numbers on the profiles', () => {
+  it('leaves no customer whose profile holds the number sendable, and every other customer as they were; START grants again only to a sole holder', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.nat(PHONES - 1), { minLength: CUSTOMERS, maxLength: CUSTOMERS }),
+        fc.array(changeArbitrary, { maxLength: 8 }),
+        fc.nat(PHONES - 1),
+        async (initialPhones, changes, stopped) => {
+          // Prepare: numbers no other run uses.
+          run += 1;
+          const phones = Array.from({ length: PHONES }, (_, index) => `+1646555${String(run * PHONES + index).padStart(4, '0')}`);
+          const phone = phones[stopped] ?? '';
+          const customerIds = await playHistory(initialPhones, changes, phones);
+          const before = await decisions(customerIds, AFTER_STOP);
+          expect(before.map((customer) => customer.decision)).toEqual(before.map(() => 'send'));
+
+          // Act
+          await text(phone, 'STOP', `inbound-stop-${run}`, STOP_AT);
+
+          // Assess
+          const afterStop = await decisions(customerIds, AFTER_STOP);
+          expect(afterStop).toEqual(afterStop.map((customer) => ({ ...customer, decision: customer.phone === phone ? 'skip' : 'send' })));
+
+          // Act
+          await text(phone, 'START', `inbound-start-${run}`, START_AT);
+
+          // Assess
+          const holders = afterStop.filter((customer) => customer.phone === phone).map((customer) => customer.customerId);
+          const afterStart = await decisions(customerIds, AFTER_START);
+          expect(afterStart).toEqual(
+            afterStart.map((customer) => ({ ...customer, decision: holders.includes(customer.customerId) && holders.length > 1 ? 'skip' : 'send' })),
+          );
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
