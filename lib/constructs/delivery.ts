@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { Arn, ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -17,8 +18,9 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { OvertureConfig } from '../config';
 import { SMS_FAILURE_EVENT_TYPES } from '../feedback/sms-events';
+import { loadTemplateCatalog } from '../templates/checked-catalog';
 import { TABLE_ACCESS, type CustomerData } from './customer-data';
-import { OvertureFunction } from './overture-function';
+import { OvertureFunction, PROJECT_ROOT } from './overture-function';
 import { QueueWithDeadLetters } from './secure-queues';
 
 /** SES events sent to EventBridge: what feedback needs, plus delivery for operators' metrics. */
@@ -51,11 +53,20 @@ export const SEND_ENVIRONMENT = {
 /** Where the message templates sit inside the send function's bundle. */
 export const BUNDLED_TEMPLATES_DIR = '/var/task/templates';
 
+/** The message templates the send function ships with, relative to the project root. */
+export const TEMPLATES_FOLDER = 'workflows/templates';
+
 /** Props of {@link Delivery}. */
 export interface DeliveryProps {
   readonly config: OvertureConfig;
   readonly data: CustomerData;
   readonly logRetention: RetentionDays;
+  /**
+   * The message templates, relative to the project root. Checked here, at synth: a template that
+   * breaks the convention or prints a variable the data model cannot supply stops the deployment.
+   * @default TEMPLATES_FOLDER
+   */
+  readonly templatesDir?: string;
 }
 
 /** The End User Messaging service principal, which publishes configuration-set events. */
@@ -146,13 +157,18 @@ export class Delivery extends Construct {
     this.emailIdentityArn = stack.formatArn({ service: 'ses', resource: 'identity', resourceName: config.sendingIdentity });
     this.smsOriginationArn = smsOriginationArn(stack, config.smsOriginationIdentity);
 
+    // The send function reads its templates unchecked (readTemplateCatalog), so a broken one
+    // must stop synth here rather than a customer's message there.
+    const templatesDir = props.templatesDir ?? TEMPLATES_FOLDER;
+    loadTemplateCatalog(path.join(PROJECT_ROOT, templatesDir));
+
     this.sendFunction = new OvertureFunction(this, 'SendFunction', {
       entry: 'functions/send/index.ts',
       serviceName: 'send',
       description: 'One Send step of a journey: permission gate, send ledger, then SES, SMS or the direct-mail queue',
       logRetention: props.logRetention,
       timeout: Duration.seconds(30),
-      bundledFolders: [{ from: 'workflows/templates', to: 'templates' }],
+      bundledFolders: [{ from: templatesDir, to: 'templates' }],
       environment: {
         [SEND_ENVIRONMENT.fromAddress]: config.fromAddress,
         [SEND_ENVIRONMENT.sesConfigurationSet]: this.emailConfigurationSet.configurationSetName,

@@ -13,7 +13,7 @@ import { SesEmailSender } from '../channels/email';
 import { EndUserMessagingSmsSender } from '../channels/sms';
 import { SqsDirectMailSender } from '../channels/mail';
 import { PROVIDER_CLIENT_CONFIG } from '../channels/port';
-import { loadTemplateCatalog } from '../templates/catalog';
+import { readTemplateCatalog } from '../templates/catalog';
 import type { DeliveryPorts } from './deliver-message';
 import type { ChannelSenders } from './compose-message';
 
@@ -76,7 +76,8 @@ export function deliveryPorts(
 ): DeliveryPorts {
   return {
     store: new DeliveryStore({ client: clients.dynamodb, tableName: env.CUSTOMER_TABLE_NAME }),
-    templates: loadTemplateCatalog(env.TEMPLATES_DIR),
+    // Checked at synth (Delivery) and at the local stack's start; see readTemplateCatalog.
+    templates: readTemplateCatalog(env.TEMPLATES_DIR),
     links: { baseUrl: env.PUBLIC_BASE_URL, secret: linkSecret },
     senders,
     now,

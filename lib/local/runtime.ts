@@ -32,7 +32,7 @@ import type { Journey } from '../journeys/format';
 import type { SendStepPayload } from '../journeys/send-contract';
 import { bindJourneyTasks, localExecutionContext } from '../journeys/local-bindings';
 import { CustomerStore } from '../store/customer-store';
-import { loadTemplateCatalog } from '../templates/catalog';
+import { loadTemplateCatalog } from '../templates/checked-catalog';
 import type { LinkConfig } from '../unsubscribe';
 import { CATALOG } from '../../workflows';
 import { normalizedAudienceCsv, type ParsedAudience } from './audience-csv';

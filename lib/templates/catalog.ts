@@ -10,15 +10,16 @@
  * other files (a README) are ignored.
  * Folders whose names start with `.` or `_` are not templates.
  *
- * Loading parses every part and runs the static variable check, so a broken template stops the
- * deployment or the local stack at start-up, not a customer's message.
+ * Reading parses every part. The static variable check is loadTemplateCatalog's
+ * (checked-catalog.ts), run at synth and by the local stack, so a broken template stops the
+ * deployment or the local stack at start-up, not a customer's message. The send function reads
+ * the catalog that synth checked with readTemplateCatalog, which leaves the check, and liquid's
+ * analysis with it, out of the send bundle.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Channel } from '../customer/model';
 import { TemplateCatalogError, TemplateNotFoundError } from './errors';
-import type { PersonalizationData } from './personalization';
-import { validateTemplate, type TemplatePreview } from './render';
 import {
   channelsOfTemplate,
   compileTemplate,
@@ -27,7 +28,6 @@ import {
   type MessageTemplate,
   type TemplateSources,
 } from './template';
-import { templateVariableProblems, type VariableCheckOptions } from './variables';
 
 /** The files of the convention, by role. */
 export const TEMPLATE_FILES = {
@@ -53,15 +53,10 @@ export interface TemplateCatalog {
   channelsOf(templateId: string): Channel[];
   /** The template. @throws TemplateNotFoundError */
   get(templateId: string): MessageTemplate;
-  /**
-   * Validates template `templateId` against the data model and renders it with `sampleData`.
-   * @throws TemplateNotFoundError, TemplateVariableError or TemplateRenderError.
-   */
-  validateTemplate(templateId: string, sampleData: PersonalizationData): TemplatePreview;
 }
 
 /** Builds a catalog from templates already compiled (inline templates of a scenario, tests). */
-export function templateCatalogOf(templates: Iterable<MessageTemplate>, options: VariableCheckOptions = {}): TemplateCatalog {
+export function templateCatalogOf(templates: Iterable<MessageTemplate>): TemplateCatalog {
   const byId = new Map<string, MessageTemplate>();
   for (const template of templates) byId.set(template.id, template);
   const get = (templateId: string): MessageTemplate => {
@@ -80,7 +75,6 @@ export function templateCatalogOf(templates: Iterable<MessageTemplate>, options:
       return template === undefined ? [] : channelsOfTemplate(template);
     },
     get,
-    validateTemplate: (templateId, sampleData) => validateTemplate(get(templateId), sampleData, options),
   };
 }
 
@@ -132,14 +126,17 @@ function readSources(folder: string, templateId: string): TemplateSources {
   };
 }
 
+/** The problems of one compiled template that a caller checks beyond the convention (see loadTemplateCatalog). */
+export type TemplateCheck = (template: MessageTemplate) => readonly Error[];
+
 /**
- * Loads every template under `dir` (normally `workflows/templates`), synchronously — once, at
- * start-up or Lambda cold start.
+ * Reads every template under `dir` (normally `workflows/templates`), synchronously — once, at
+ * start-up or Lambda cold start — and runs `check` on each.
  *
  * @throws TemplateCatalogError listing every problem: convention breaches, syntax errors, and
- *   variables the personalization data cannot supply.
+ *   what `check` finds.
  */
-export function loadTemplateCatalog(dir: string, options: VariableCheckOptions = {}): TemplateCatalog {
+export function readTemplateCatalog(dir: string, check: TemplateCheck = () => []): TemplateCatalog {
   if (!existsSync(dir)) throw new TemplateCatalogError([new Error(`template folder "${dir}" does not exist`)]);
   const problems: Error[] = [];
   const templates: MessageTemplate[] = [];
@@ -158,12 +155,12 @@ export function loadTemplateCatalog(dir: string, options: VariableCheckOptions =
         problems.push(new Error(`template "${templateId}" has no channel files`));
         continue;
       }
-      problems.push(...templateVariableProblems(template, options));
+      problems.push(...check(template));
       templates.push(template);
     } catch (error) {
       problems.push(error instanceof Error ? error : new Error(String(error)));
     }
   }
   if (problems.length > 0) throw new TemplateCatalogError(problems);
-  return templateCatalogOf(templates, options);
+  return templateCatalogOf(templates);
 }

@@ -18,3 +18,4 @@ export {
 export * from './variables';
 export * from './render';
 export * from './catalog';
+export * from './checked-catalog';

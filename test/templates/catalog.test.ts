@@ -4,6 +4,7 @@ import {
   TemplateCatalogError,
   TemplateNotFoundError,
   TemplateVariableError,
+  validateTemplate,
 } from '../../lib/templates';
 import { catalogFolder, PLAIN_EMAIL, sampleData } from './fixtures';
 
@@ -92,20 +93,20 @@ describe('loadTemplateCatalog', () => {
     expect(catalog.ids()).toEqual(['ok']);
   });
 
-  it('validates a template by id with sample data and returns the rendered preview', () => {
+  it('validates a template of the catalog with sample data and returns the rendered preview', () => {
     // Prepare
     const catalog = loadTemplateCatalog(catalogFolder({ hello: { 'sms.liquid': 'Hi {{ customer.attributes.tier }}' } }));
     // Act
-    const preview = catalog.validateTemplate('hello', sampleData());
+    const preview = validateTemplate(catalog.get('hello'), sampleData());
     // Assess
     expect(preview).toEqual({ sms: 'Hi gold' });
   });
 
-  it('fails validation by id when the sample lacks an attribute the template prints', () => {
+  it('fails validation of a template of the catalog when the sample lacks an attribute it prints', () => {
     // Prepare
     const catalog = loadTemplateCatalog(catalogFolder({ hello: { 'sms.liquid': 'Hi {{ customer.attributes.shoeSize }}' } }));
     // Act
-    const validate = () => catalog.validateTemplate('hello', sampleData());
+    const validate = () => validateTemplate(catalog.get('hello'), sampleData());
     // Assess
     expect(validate).toThrow('template "hello" sms cannot be rendered: undefined variable: customer.attributes.shoeSize');
   });
@@ -116,7 +117,7 @@ describe('the project templates in workflows/templates', () => {
 
   it.each(catalog.ids())('%s validates against the data model and renders with sample data', (templateId) => {
     // Act
-    const preview = catalog.validateTemplate(templateId, sampleData());
+    const preview = validateTemplate(catalog.get(templateId), sampleData());
     // Assess
     expect(Object.keys(preview).sort()).toEqual([...catalog.channelsOf(templateId)].sort());
   });
@@ -126,7 +127,7 @@ describe('the project templates in workflows/templates', () => {
     const bare = sampleData({ attributes: {} });
     delete bare.customer.firstName;
     // Act
-    const validate = () => catalog.validateTemplate(templateId, bare);
+    const validate = () => validateTemplate(catalog.get(templateId), bare);
     // Assess
     expect(validate).not.toThrow();
   });
