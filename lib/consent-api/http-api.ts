@@ -115,6 +115,9 @@ function forPayloadV2(middleware: object): middy.MiddlewareObj<Event, Result> {
   return middleware as middy.MiddlewareObj<Event, Result>;
 }
 
+/** middy turns its early timeout off for a margin of 0. */
+const ROUTE_TIMEOUT_EARLY_OFF = { timeoutEarlyInMillis: 0 };
+
 /** The plain functions behind each route. */
 function routes(deps: ConsentApiDependencies): Array<Route<Event, Result>> {
   const { baseUrl } = deps.links;
@@ -235,18 +238,22 @@ function routes(deps: ConsentApiDependencies): Array<Route<Event, Result>> {
     return jsonResponse(200, exported, { 'Content-Disposition': 'attachment; filename="consent-export.json"' });
   };
 
+  // A route's own middy is there to parse its body. Its early timeout stays off: the API's handler
+  // keeps middy's in AWS and turns it off on the local stack, whose timers run on the virtual clock,
+  // where a route's own timer (on by default) would answer 500 after the route had written.
+  const routeHandler = (handler: Route<Event, Result>['handler']) => middy<Event, Result>(handler, ROUTE_TIMEOUT_EARLY_OFF);
   const jsonBody = forPayloadV2(httpJsonBodyParser());
   const urlencoded = () => forPayloadV2(httpUrlencodeBodyParser({ disableContentTypeError: true }));
   const route = (method: Method, path: string, handler: Route<Event, Result>['handler']): Route<Event, Result> => ({ method, path, handler });
   return [
-    route('POST', '/consents', middy<Event, Result>(capture).use(jsonBody)),
+    route('POST', '/consents', routeHandler(capture).use(jsonBody)),
     route('GET', `/${LINK_ROUTES.confirm}`, confirmation),
     // The button posts an empty form; no field is read, and no media type is required.
-    route('POST', `/${LINK_ROUTES.confirm}`, middy<Event, Result>(confirm).use(urlencoded())),
+    route('POST', `/${LINK_ROUTES.confirm}`, routeHandler(confirm).use(urlencoded())),
     route('GET', `/${LINK_ROUTES.unsubscribe}`, unsubscribeConfirmation),
-    route('POST', `/${LINK_ROUTES.unsubscribe}`, middy<Event, Result>(oneClick).use(urlencoded())),
+    route('POST', `/${LINK_ROUTES.unsubscribe}`, routeHandler(oneClick).use(urlencoded())),
     route('GET', `/${LINK_ROUTES.preferences}`, showPreferences),
-    route('POST', `/${LINK_ROUTES.preferences}`, middy<Event, Result>(savePreferences).use(urlencoded())),
+    route('POST', `/${LINK_ROUTES.preferences}`, routeHandler(savePreferences).use(urlencoded())),
     route('GET', `/${EXPORT_ROUTE}`, exportLedger),
   ];
 }
