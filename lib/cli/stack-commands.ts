@@ -1,9 +1,10 @@
 /**
- * The commands that work on the local stack's data: `serve`, `send-event`, `launch`, `status`
- * and `why`. When a stack runs on the data folder, they go through it (see stack-client.ts);
- * otherwise `send-event` and `launch` start the runtime on the folder for the time of the command
- * (executions they start are recorded and carry on the next time the stack runs), and `status`
- * and `why` read the folder directly.
+ * The commands that work on the local stack's data: `serve`, `send-event`, `launch`, `status`,
+ * `why` and `redrive`. When a stack runs on the data folder, they go through it (see
+ * stack-client.ts); otherwise `send-event`, `launch` and `redrive` start the runtime on the folder
+ * for the time of the command (executions they start are recorded and carry on the next time the
+ * stack runs), and `status` and `why` read the folder directly. Only `serve` (and `npm start`)
+ * makes a data folder: the others refuse one that does not exist.
  */
 import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
@@ -11,15 +12,16 @@ import path from 'node:path';
 import * as z from 'zod';
 import { localDynamoDBClientFor } from '../local/clients';
 import { parseCustomerEvent, routedEventNames, unroutedEventReason, type EventIssue } from '../ingest/customer-event';
-import { defaultLaunchId, parseAudienceCsv } from '../local/audience-csv';
-import { customerHistory, type HistoryEntry } from '../local/customer-history';
+import { defaultLaunchId, LaunchIdSchema, parseAudienceCsv } from '../local/audience-csv';
+import { knownCustomerHistory, unknownCustomerMessage, type HistoryEntry } from '../local/customer-history';
 import { startDynamoDBEmulator } from '../local/emulators';
+import { restoreMailbox, saveMailbox } from '../local/mailbox';
 import { DATA_FILES, DEFAULT_DATA_DIR } from '../local/data-files';
 import { LaunchAnswerLineSchema, type LaunchProgress, type LaunchReport } from '../local/launcher';
 import type { LocalRuntime } from '../local/runtime';
 import type { StackNote } from '../local/stack-note';
 import { formatHistory, formatStatus, statusByJourney, type JourneyStatus } from '../local/stack-views';
-import { readExecutionRegistry, StepFunctionsApiError } from '../local/step-functions';
+import { readExecutionRegistry, redrivableExecution, StepFunctionsApiError } from '../local/step-functions';
 import { CustomerIdSchema } from '../customer/model';
 import { CustomerStore } from '../store/customer-store';
 import { PortInUseError } from '../runtime/local-http-server';
@@ -48,8 +50,9 @@ function noStackData(dataDir: string, options?: ErrorOptions): CliExit {
 }
 
 /**
- * Refuses a data folder that is missing or is not a folder, for the commands that only read it
- * (`status`, `why`): a mistyped `--data` would otherwise read as a stack with nothing in it.
+ * Refuses a data folder that is missing or is not a folder, for every command but `serve`: a
+ * mistyped `--data`, or a command run from another folder, would otherwise read as a stack with
+ * nothing in it (`status`, `why`) or make a new stack there (`send-event`, `launch`, `redrive`).
  * @throws CliExit(1)
  */
 async function requireStackData(dataDir: string): Promise<void> {
@@ -57,7 +60,11 @@ async function requireStackData(dataDir: string): Promise<void> {
   if (found === undefined || !found.isDirectory()) throw noStackData(dataDir);
 }
 
-/** Runs `work` on a runtime started on the data folder, then lets it settle and stops it. */
+/**
+ * Runs `work` on a runtime started on the data folder, then lets it settle and stops it. The
+ * emulator's mailbox starts empty, so the emails saved in the folder are put back first and all
+ * of them, those `work` sent included, saved again before it stops, as a running stack does.
+ */
 async function withRuntime<T>(
   dataDir: string,
   options: { cdkOut?: string; start?: Date },
@@ -73,11 +80,14 @@ async function withRuntime<T>(
     resumeInterrupted: false,
     inactivityScan: false,
   });
+  const mailboxFile = path.join(dataDir, DATA_FILES.mailbox);
   try {
+    await restoreMailbox(mailboxFile);
     const result = await work(runtime);
     await runtime.quiesce();
     return result;
   } finally {
+    await saveMailbox(mailboxFile);
     await runtime.close();
   }
 }
@@ -278,6 +288,7 @@ export async function sendEventCommand(io: CliIO, name: string, options: SendEve
     const problems = [...new Set(parsed.issues.map((issue) => `  ${optionOfIssue(issue)}: ${issue.message}`))];
     throw badInput(`invalid event, nothing was sent:\n${problems.join('\n')}`);
   }
+  await requireStackData(dataDir);
   const outcome = running
     ? await callStack(running, 'POST', '/events', envelope)
     : await withRuntime(dataDir, { cdkOut: options.cdkOut, start: options.at === undefined ? undefined : new Date(options.at) }, async (runtime) => {
@@ -304,6 +315,11 @@ export interface LaunchOptions extends StackCommandOptions {
  * profile. @throws CliExit(2) for a bad file or journey, CliExit(1) when the launch failed
  */
 export async function launchCommand(io: CliIO, journey: string, options: LaunchOptions): Promise<void> {
+  const givenId = options.id === undefined ? undefined : LaunchIdSchema.safeParse(options.id);
+  if (givenId?.success === false) {
+    // The value is not repeated: a wrong one may be a person's address.
+    throw badInput(`--id: ${givenId.error.issues[0]?.message ?? 'invalid'} (a launch id names executions, so ids only), nothing was launched`);
+  }
   if (journeys[journey] === undefined) {
     throw badInput(`unknown journey "${journey}"; the catalog has ${Object.keys(journeys).sort().join(', ')}`);
   }
@@ -323,8 +339,9 @@ export async function launchCommand(io: CliIO, journey: string, options: LaunchO
     );
   }
   if (audience.rows.length === 0) throw badInput(`${options.audience}: the audience file has no customers`);
-  const launchId = options.id ?? defaultLaunchId(journey, audience);
+  const launchId = givenId?.data ?? defaultLaunchId(journey, audience);
   const dataDir = dataDirOf(options);
+  await requireStackData(dataDir);
   const running = await findRunningStack(dataDir);
   io.stderr(`launch: ${journey} to ${counted(audience.rows.length, 'customer')} as ${launchId}\n`);
   const onProgress = launchProgressReporter(io.stderr);
@@ -385,7 +402,10 @@ async function savedClock(dataDir: string): Promise<string> {
 // ---------------------------------------------------------------------------------------------
 // why
 
-/** `overture why CUSTOMER`: every decision and send for the customer, in time order. */
+/**
+ * `overture why CUSTOMER`: every decision and send for the customer, in time order.
+ * @throws CliExit(2) for a customer id that is not one, or that no customer has (no profile, no history)
+ */
 export async function whyCommand(io: CliIO, customerId: string, options: StackCommandOptions): Promise<void> {
   const id = CustomerIdSchema.safeParse(customerId);
   if (!id.success) throw badInput(`"${customerId}" is not a customer id: ${id.error.issues[0]?.message ?? 'invalid'}`);
@@ -396,13 +416,16 @@ export async function whyCommand(io: CliIO, customerId: string, options: StackCo
   if (running) {
     entries = z.object({ entries: z.array(z.custom<HistoryEntry>()) }).parse(await callStack(running, 'GET', `/customers/${encodeURIComponent(id.data)}/history`)).entries;
   } else {
-    entries = await historyFromDataFolder(dataDir, id.data);
+    const known = await historyFromDataFolder(dataDir, id.data);
+    // As the stack's history route answers (404, exit 2 through callStack).
+    if (known === undefined) throw badInput(unknownCustomerMessage(id.data));
+    entries = known;
   }
   if (options.json) writeJson(io, { customerId: id.data, entries });
   else io.stdout(formatHistory(id.data, entries));
 }
 
-async function historyFromDataFolder(dataDir: string, customerId: string): Promise<HistoryEntry[]> {
+async function historyFromDataFolder(dataDir: string, customerId: string): Promise<HistoryEntry[] | undefined> {
   let tableName: string;
   try {
     tableName = z.object({ tableName: z.string() }).parse(JSON.parse(await readFile(path.join(dataDir, DATA_FILES.stack), 'utf8'))).tableName;
@@ -412,7 +435,7 @@ async function historyFromDataFolder(dataDir: string, customerId: string): Promi
   const dynamo = await startDynamoDBEmulator({ dataPath: path.join(dataDir, DATA_FILES.dynamodb) });
   const client = localDynamoDBClientFor(dynamo.endpoint);
   try {
-    return await customerHistory(new CustomerStore({ client, tableName }), client, tableName, customerId);
+    return await knownCustomerHistory(new CustomerStore({ client, tableName }), client, tableName, customerId);
   } finally {
     client.destroy();
     await dynamo.close();
@@ -436,6 +459,7 @@ export async function redriveCommand(io: CliIO, execution: string, options: Stac
   const dataDir = dataDirOf(options);
   await requireStackData(dataDir);
   const running = await findRunningStack(dataDir);
+  if (!running) await refuseUnredrivable(dataDir, execution);
   const answer = running
     ? RedriveAnswerSchema.parse(await callStack(running, 'POST', `/executions/${encodeURIComponent(execution)}/redrive`))
     : await withRuntime(dataDir, { cdkOut: options.cdkOut }, (runtime) => Promise.resolve(redriveOnRuntime(runtime, execution)));
@@ -446,9 +470,24 @@ export async function redriveCommand(io: CliIO, execution: string, options: Stac
   }
 }
 
+/**
+ * Refuses, from the data folder's execution registry, an execution the runtime would refuse to
+ * redrive, before the command pays for a synth and the emulators' start.
+ * @throws CliExit(2)
+ */
+async function refuseUnredrivable(dataDir: string, execution: string): Promise<void> {
+  const records = await readExecutionRegistry(path.join(dataDir, DATA_FILES.executions));
+  redriveRefusedAsBadInput(() => redrivableExecution(new Map(records.map((record) => [record.name, record])), execution));
+}
+
 function redriveOnRuntime(runtime: LocalRuntime, execution: string): RedriveAnswer {
+  return { execution, ...redriveRefusedAsBadInput(() => runtime.stepFunctions.redriveExecution(execution)) };
+}
+
+/** What `redrive` returns; a refusal of the service ends the command as a bad input. */
+function redriveRefusedAsBadInput<T>(redrive: () => T): T {
   try {
-    return { execution, ...runtime.stepFunctions.redriveExecution(execution) };
+    return redrive();
   } catch (error) {
     if (error instanceof StepFunctionsApiError) throw badInput(`nothing was redriven: ${error.message}`, { cause: error });
     throw error;

@@ -19,6 +19,7 @@
  * spaces around values included, where this parser forgives them.
  */
 import { createHash } from 'node:crypto';
+import * as z from 'zod';
 import { CustomerIdSchema } from '../customer/model';
 import { AUDIENCE_COLUMNS, AudienceEntryKeySchema, audienceCsv } from '../ingest/audience-row';
 import { CsvSyntaxError, isBlankRecord, readCsvRecords, type CsvRecord } from './csv-records';
@@ -57,10 +58,20 @@ function csvRecords(text: string): { records: CsvRecord[]; problem?: AudienceIss
     records = readCsvRecords(text, { trim: true });
   } catch (error) {
     if (!(error instanceof CsvSyntaxError)) throw error;
-    return { records: [], problem: { line: error.line, column: 'customerId', message: error.unclosedQuote ? 'unterminated quote' : `not valid CSV (${error.code})` } };
+    return { records: [], problem: { line: error.line, column: columnOfSyntaxError(error), message: error.unclosedQuote ? 'unterminated quote' : `not valid CSV (${error.code})` } };
   }
   while (records.length > 0 && isBlankRecord(records[records.length - 1])) records.pop();
   return { records };
+}
+
+/**
+ * The column a CSV syntax error is in: the header's name for its field, or the field's number
+ * (1-based) in the header row itself or beyond the header's columns.
+ */
+function columnOfSyntaxError(error: CsvSyntaxError): string {
+  if (error.field === undefined) return '(unknown)';
+  const header = error.recordsBefore[0]?.fields;
+  return header?.[error.field] || String(error.field + 1);
 }
 
 /** Parses and validates an audience file; `issues` is empty when every row is valid. */
@@ -117,6 +128,13 @@ export function parseAudienceCsv(text: string): ParsedAudience {
   });
   return { columns: header, rows, issues };
 }
+
+/**
+ * A launch id, as `overture launch --id` and the stack's launch route take it: it names the
+ * launcher's execution (Step Functions allows 80 characters) and is the entry key of every row
+ * that has none, so it is an id, never a person's address or name.
+ */
+export const LaunchIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'must be 1–80 letters, digits, "_" or "-"');
 
 /**
  * The default launch id of an audience: `launch-<journey>-<digest>`, the digest taken over the

@@ -11,7 +11,7 @@
  * | `POST /_overture/launches`              | `{ journey, csv, launchId }`: launches an audience; JSON lines, see below |
  * | `GET /_overture/status`                 | executions by journey and status                   |
  * | `POST /_overture/executions/{name}/redrive` | redrives a failed execution (see LocalStepFunctions.redriveExecution) |
- * | `GET /_overture/customers/{id}/history` | the customer's decisions and sends                 |
+ * | `GET /_overture/customers/{id}/history` | the customer's decisions and sends (404 for a customer with no profile and no history) |
  *
  * A launch can take minutes, so its answer is JSON lines (`application/x-ndjson`), sent as they
  * come: `{ "progress": { processed, total } }` after each batch, then `{ "report": … }` (see
@@ -22,8 +22,8 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import * as z from 'zod';
 import { CustomerIdSchema } from '../customer/model';
 import { parseCustomerEvent, unroutedEventReason } from '../ingest/customer-event';
-import { parseAudienceCsv } from './audience-csv';
-import { customerHistory } from './customer-history';
+import { LaunchIdSchema, parseAudienceCsv } from './audience-csv';
+import { knownCustomerHistory, unknownCustomerMessage } from './customer-history';
 import type { LaunchAnswerLine } from './launcher';
 import type { LocalRuntime } from './runtime';
 import { StepFunctionsApiError } from './step-functions';
@@ -32,7 +32,7 @@ import { statusByJourney } from './stack-views';
 /** The prefix of the stack's own routes. */
 export const CONTROL_PREFIX = '/_overture';
 
-const LaunchRequestSchema = z.object({ journey: z.string().min(1), csv: z.string(), launchId: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/) });
+const LaunchRequestSchema = z.object({ journey: z.string().min(1), csv: z.string(), launchId: LaunchIdSchema });
 const EventNameFieldSchema = z.object({ 'detail-type': z.string() });
 const MAX_BODY = 16 * 1024 * 1024;
 
@@ -111,7 +111,9 @@ async function control(runtime: LocalRuntime, req: IncomingMessage, url: URL): P
   if (history) {
     const id = CustomerIdSchema.safeParse(decodeURIComponent(history[1] ?? ''));
     if (!id.success) throw new HttpProblem(400, 'not a customer id');
-    return { customerId: id.data, entries: await customerHistory(runtime.store, runtime.clients.dynamodb, runtime.tableName, id.data) };
+    const entries = await knownCustomerHistory(runtime.store, runtime.clients.dynamodb, runtime.tableName, id.data);
+    if (entries === undefined) throw new HttpProblem(404, unknownCustomerMessage(id.data));
+    return { customerId: id.data, entries };
   }
   throw new HttpProblem(404, `no route ${route}`);
 }

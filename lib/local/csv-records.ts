@@ -1,8 +1,8 @@
 /**
  * CSV as the local readers of audience files take it, with csv-parse: RFC 4180, a byte-order mark
  * dropped, a quote inside an unquoted field taken as it is, rows of any length, each record with
- * the line it starts on. Text that is not CSV is a {@link CsvSyntaxError} that names only its line
- * and kind: the parser's own messages may quote the file.
+ * the line it starts on. Text that is not CSV is a {@link CsvSyntaxError} that names only where it
+ * is and its kind: the parser's own messages may quote the file.
  */
 import { CsvError, parse } from 'csv-parse/sync';
 
@@ -12,30 +12,54 @@ export interface CsvRecord {
   readonly line: number;
 }
 
-/** Text that is not CSV: where, and whether it is a quote never closed (else csv-parse's error code). */
+/**
+ * Text that is not CSV: the record it is in (the line that record starts on, and the field, when
+ * the parser knows it), whether it is a quote never closed (else csv-parse's error code), and the
+ * records read before it, so that a reader can name the field by its header.
+ */
 export class CsvSyntaxError extends Error {
   constructor(
     readonly line: number,
+    /** 0-based index of the field in its record, when the parser says. */
+    readonly field: number | undefined,
     readonly unclosedQuote: boolean,
     readonly code: string,
+    readonly recordsBefore: readonly CsvRecord[],
   ) {
-    super(`not valid CSV at line ${line} (${code})`);
+    super(`not valid CSV at line ${line}${field === undefined ? '' : `, field ${field + 1}`} (${code})`);
     this.name = 'CsvSyntaxError';
   }
 }
 
 /** The records of `text`, fields trimmed when `trim`. @throws CsvSyntaxError */
 export function readCsvRecords(text: string, options: { readonly trim: boolean }): CsvRecord[] {
-  let parsed: Array<{ record: string[]; info: { lines: number } }>;
+  const records: CsvRecord[] = [];
+  // The parser tells the line a record ends on; with no line skipped, the next one starts after it.
+  // Records are taken as they come, not from parse's result, so that an error knows the line its
+  // record starts on: the parser's own `lines` is where it stopped, the end of the text for a
+  // quote never closed.
+  let nextLine = 1;
   try {
-    // With `info`, each record comes with where it was read; the parser's types do not model that.
-    parsed = parse(text, { bom: true, trim: options.trim, relax_quotes: true, relax_column_count: true, skip_empty_lines: false, info: true }) as unknown as typeof parsed;
+    parse(text, {
+      bom: true,
+      trim: options.trim,
+      relax_quotes: true,
+      relax_column_count: true,
+      skip_empty_lines: false,
+      on_record: (fields: string[], info) => {
+        records.push({ fields, line: nextLine });
+        nextLine = info.lines + 1;
+        return null;
+      },
+    });
   } catch (error) {
     if (!(error instanceof CsvError)) throw error;
-    throw new CsvSyntaxError(typeof error.lines === 'number' ? error.lines : 1, error.code === 'CSV_QUOTE_NOT_CLOSED', error.code);
+    // The parser's context says which field of the record it was reading (`index`). Its error is
+    // not passed on as the cause: it holds the record's text.
+    const field: unknown = error.index;
+    throw new CsvSyntaxError(nextLine, typeof field === 'number' ? field : undefined, error.code === 'CSV_QUOTE_NOT_CLOSED', error.code, records);
   }
-  // The parser tells the line a record ends on; with no line skipped, the next one starts after it.
-  return parsed.map(({ record }, index) => ({ fields: record, line: (parsed[index - 1]?.info.lines ?? 0) + 1 }));
+  return records;
 }
 
 /** Whether a record is a line with nothing on it. */

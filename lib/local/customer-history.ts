@@ -55,3 +55,24 @@ export async function customerHistory(
   ];
   return entries.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.kind === b.kind ? 0 : a.kind === 'decision' ? -1 : 1));
 }
+
+/**
+ * A customer's history, as {@link customerHistory}; undefined when there is no such customer: no
+ * profile and nothing recorded, so that `overture why` can tell a mistyped id from a customer
+ * nothing has happened to yet.
+ */
+export async function knownCustomerHistory(
+  store: CustomerStore,
+  client: DynamoDBClient,
+  tableName: string,
+  customerId: string,
+): Promise<HistoryEntry[] | undefined> {
+  const entries = await customerHistory(store, client, tableName, customerId);
+  if (entries.length > 0) return entries;
+  return (await store.getSnapshot(customerId)) === undefined ? undefined : entries;
+}
+
+/** What `overture why` and the history route say of a customer id {@link knownCustomerHistory} does not know. */
+export function unknownCustomerMessage(customerId: string): string {
+  return `no customer ${customerId}: it has no profile and nothing was recorded for it`;
+}

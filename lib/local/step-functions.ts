@@ -228,10 +228,7 @@ export class LocalStepFunctions {
    * the send ledger keeps each to one message. Anything else is `ExecutionNotRedrivable`.
    */
   redriveExecution(nameOrArn: string): { redriveDate: string; redriveCount: number } {
-    const record = this.describeExecution(nameOrArn);
-    if (record.status !== 'FAILED' && record.status !== 'ABORTED') {
-      throw new StepFunctionsApiError('ExecutionNotRedrivable', `execution ${record.name} is ${record.status}: only a failed or aborted execution can be redriven`);
-    }
+    const record = redrivableExecution(this.executions, nameOrArn);
     const machine = this.machines.get(record.stateMachineArn);
     if (machine === undefined) throw new StepFunctionsApiError('StateMachineDoesNotExist', `state machine ${record.stateMachineArn} does not exist`);
     record.status = 'RUNNING';
@@ -246,10 +243,7 @@ export class LocalStepFunctions {
 
   /** DescribeExecution by name or ARN. */
   describeExecution(nameOrArn: string): ExecutionRecord {
-    const name = nameOrArn.includes(':execution:') ? nameOrArn.slice(nameOrArn.lastIndexOf(':') + 1) : nameOrArn;
-    const record = this.executions.get(name);
-    if (record === undefined) throw new StepFunctionsApiError('ExecutionDoesNotExist', `execution ${name} does not exist`);
-    return record;
+    return existingExecution(this.executions, nameOrArn);
   }
 
   /** Every execution, oldest first. */
@@ -384,6 +378,28 @@ export class LocalStepFunctions {
       await appendFile(file, line, 'utf8');
     });
   }
+}
+
+/** The execution `nameOrArn` names among `executions` (by name). @throws StepFunctionsApiError ExecutionDoesNotExist */
+function existingExecution(executions: ReadonlyMap<string, ExecutionRecord>, nameOrArn: string): ExecutionRecord {
+  const name = nameOrArn.includes(':execution:') ? nameOrArn.slice(nameOrArn.lastIndexOf(':') + 1) : nameOrArn;
+  const record = executions.get(name);
+  if (record === undefined) throw new StepFunctionsApiError('ExecutionDoesNotExist', `execution ${name} does not exist`);
+  return record;
+}
+
+/**
+ * The execution `nameOrArn` names among `executions`, if RedriveExecution may run it again: a
+ * failed or aborted one. `overture redrive` asks it of the registry file before it starts a
+ * runtime, so that a refusal costs no start.
+ * @throws StepFunctionsApiError ExecutionDoesNotExist, ExecutionNotRedrivable
+ */
+export function redrivableExecution(executions: ReadonlyMap<string, ExecutionRecord>, nameOrArn: string): ExecutionRecord {
+  const record = existingExecution(executions, nameOrArn);
+  if (record.status !== 'FAILED' && record.status !== 'ABORTED') {
+    throw new StepFunctionsApiError('ExecutionNotRedrivable', `execution ${record.name} is ${record.status}: only a failed or aborted execution can be redriven`);
+  }
+  return record;
 }
 
 /**

@@ -1,14 +1,33 @@
 /**
  * What the `overture` CLI answers when it is called without what it needs: no command, a data
- * folder that no stack ever used, an event the bus would not deliver. Runs in this process; no
- * stack is started.
+ * folder that no stack ever used, an event the bus would not deliver, a launch id that cannot be
+ * one, an execution that cannot be redriven. Runs in this process; no stack or runtime is started.
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DATA_FILES } from '../../lib/local/data-files';
+import { LocalRuntime } from '../../lib/local/runtime';
+import type { ExecutionRecord } from '../../lib/local/step-functions';
 import { overture } from '../support/cli';
 
 const folder = mkdtempSync(path.join(tmpdir(), 'overture-cli-'));
+
+/** A data folder of its own, made (as a stack's first start makes it) and empty. */
+function emptyDataFolder(name: string): string {
+  const data = path.join(folder, name);
+  mkdirSync(data);
+  return data;
+}
+
+/** Fails a test that would start the runtime (a synth and the emulators): the commands must refuse first. */
+function forbidRuntimeStart(): jest.SpiedFunction<typeof LocalRuntime.start> {
+  return jest.spyOn(LocalRuntime, 'start').mockRejectedValue(new Error('the command started the runtime'));
+}
+
+afterEach(() => {
+  jest.restoreAllMocks();
+});
 
 describe('overture with no command', () => {
   it('prints its help on stderr and exits with status 2', async () => {
@@ -22,17 +41,27 @@ describe('overture with no command', () => {
   });
 });
 
-describe('overture status and why on a data folder no stack used', () => {
+describe('overture commands on a data folder no stack used', () => {
   const missing = path.join(folder, 'mistyped');
   const file = path.join(folder, 'a-file');
   writeFileSync(file, 'not a folder');
+  const audience = path.join(folder, 'audience.csv');
+  writeFileSync(audience, 'customerId\nc-1\n');
 
   it.each([
     ['status', 'a folder that does not exist', ['status', '--data', missing], missing],
     ['status', 'a file', ['status', '--data', file], file],
     ['why', 'a folder that does not exist', ['why', 'c-1', '--data', missing], missing],
     ['why', 'a file', ['why', 'c-1', '--data', file], file],
-  ])('%s on %s says there is no stack data there and exits with status 1', async (_command, _case, args, dataDir) => {
+    ['send-event', 'a folder that does not exist', ['send-event', 'signed_up', '--customer', 'c-1', '--data', missing], missing],
+    ['send-event', 'a file', ['send-event', 'signed_up', '--customer', 'c-1', '--data', file], file],
+    ['launch', 'a folder that does not exist', ['launch', 'welcome', '--audience', audience, '--data', missing], missing],
+    ['launch', 'a file', ['launch', 'welcome', '--audience', audience, '--data', file], file],
+    ['redrive', 'a folder that does not exist', ['redrive', 'welcome-c-1-e1', '--data', missing], missing],
+  ])('%s on %s says there is no stack data there, exits with status 1 and makes no stack', async (_command, _case, args, dataDir) => {
+    // Prepare
+    const start = forbidRuntimeStart();
+
     // Act
     const result = await overture(...args);
 
@@ -40,6 +69,68 @@ describe('overture status and why on a data folder no stack used', () => {
     expect(result.status).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(`overture: no local stack data in ${dataDir}: run "npm start" or "overture serve" first\n`);
+    expect(start).not.toHaveBeenCalled();
+    expect(existsSync(missing)).toBe(false);
+  });
+});
+
+describe('overture launch with an --id that cannot be a launch id', () => {
+  it.each([
+    ['an email address', 'ana@example.com'],
+    ['spaces', 'bad id with spaces'],
+    ['more than 80 characters', 'x'.repeat(81)],
+  ])('refuses %s with status 2 naming --id and the allowed form, before anything runs or is printed', async (_case, id) => {
+    // Prepare
+    const data = emptyDataFolder(`launch-id-${readdirSync(folder).length}`);
+    const audience = path.join(folder, 'id-audience.csv');
+    writeFileSync(audience, 'customerId\nc-1\n');
+    const start = forbidRuntimeStart();
+
+    // Act
+    const result = await overture('launch', 'welcome', '--audience', audience, '--id', id, '--data', data);
+
+    // Assess
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe('overture: --id: must be 1–80 letters, digits, "_" or "-" (a launch id names executions, so ids only), nothing was launched\n');
+    expect(start).not.toHaveBeenCalled();
+    expect(readdirSync(data)).toEqual([]);
+  });
+});
+
+describe('overture redrive on a stopped stack', () => {
+  /** A data folder whose execution registry holds `records`, as a stack that ran leaves it. */
+  function dataFolderWith(name: string, records: readonly ExecutionRecord[]): string {
+    const data = emptyDataFolder(name);
+    writeFileSync(path.join(data, DATA_FILES.executions), records.map((record) => `${JSON.stringify(record)}\n`).join(''));
+    return data;
+  }
+
+  const execution = (name: string, status: ExecutionRecord['status']): ExecutionRecord => ({
+    name,
+    stateMachineArn: 'arn:aws:states:eu-west-1:000000000000:stateMachine:Welcome',
+    journey: 'welcome',
+    input: '{}',
+    status,
+    startDate: '2026-03-02T15:00:00.000Z',
+  });
+
+  it.each([
+    ['does not exist', 'redrive-none', 'welcome-nobody-e1', 'nothing was redriven: execution welcome-nobody-e1 does not exist'],
+    ['is running', 'redrive-running', 'welcome-c-1-e1', 'nothing was redriven: execution welcome-c-1-e1 is RUNNING: only a failed or aborted execution can be redriven'],
+    ['succeeded', 'redrive-succeeded', 'welcome-c-2-e1', 'nothing was redriven: execution welcome-c-2-e1 is SUCCEEDED: only a failed or aborted execution can be redriven'],
+  ])('refuses an execution that %s from the registry, with status 2, starting no runtime', async (_case, folderName, name, message) => {
+    // Prepare
+    const data = dataFolderWith(folderName, [execution('welcome-c-1-e1', 'RUNNING'), execution('welcome-c-2-e1', 'SUCCEEDED')]);
+    const start = forbidRuntimeStart();
+
+    // Act
+    const result = await overture('redrive', name, '--data', data);
+
+    // Assess
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(`overture: ${message}\n`);
+    expect(start).not.toHaveBeenCalled();
   });
 });
 

@@ -196,6 +196,28 @@ describe('overture serve', () => {
     expect(LaunchReportSchema.parse(JSON.parse(result.stdout))).toMatchObject({ outcome: 'launched', customers: 250, started: 0, unknown: 250, unknownCustomers: ids });
   });
 
+  it('refuses an --id that cannot be a launch id before it asks the stack, naming --id', async () => {
+    // Prepare
+    const audience = audienceFile('bad-id.csv', ['c-serve-1']);
+
+    // Act
+    const result = await overture('launch', 'welcome', '--audience', audience, '--id', 'bad id with spaces', '--data', data);
+
+    // Assess
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe('overture: --id: must be 1–80 letters, digits, "_" or "-" (a launch id names executions, so ids only), nothing was launched\n');
+  });
+
+  it('says there is no such customer (status 2) for an id with no profile, through the stack\'s history route', async () => {
+    // Act
+    const result = await overture('why', 'unknown-zz', '--data', data);
+
+    // Assess
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe('overture: no customer unknown-zz: it has no profile and nothing was recorded for it\n');
+  });
+
   it('stops on Ctrl-C with status 0, keeping the data for the next start', async () => {
     // Act
     const exited = exitOf(served.child);

@@ -79,14 +79,26 @@ describe('parseAudienceCsv', () => {
     expect(issues).toEqual([{ line: 1, column: 'customerId', message: expect.stringContaining('the file is empty') }]);
   });
 
-  it('names the line of an unterminated quote, in its own words, without the value', () => {
+  it('names the line an unterminated quote opens on, not the end of the file, in its own words, without the value', () => {
     // Act
     const { rows, issues } = parseAudienceCsv('customerId\nc-1\n"someone@example.com\nc-2\n');
 
     // Assess
-    expect(issues).toEqual([{ line: 4, column: 'customerId', message: 'unterminated quote' }]);
+    expect(issues).toEqual([{ line: 3, column: 'customerId', message: 'unterminated quote' }]);
     expect(rows).toEqual([]);
     expect(JSON.stringify(issues)).not.toContain('someone');
+  });
+
+  it.each([
+    ['the last column', 'customerId,entryKey\ndemo-0010,"unterminated', { line: 2, column: 'entryKey' }],
+    ['the first column, by the name the header gives it', 'entryKey,customerId\n"spring,demo-0010\n', { line: 2, column: 'entryKey' }],
+    ['the header row (by its number)', 'customerId,"entryKey\ndemo-0010,spring\n', { line: 1, column: '2' }],
+  ])('names the column an unterminated quote opens in: %s', (_, text, where) => {
+    // Act
+    const { issues } = parseAudienceCsv(text);
+
+    // Assess
+    expect(issues).toEqual([{ ...where, message: 'unterminated quote' }]);
   });
 
   it('reads a quoted field across lines, a doubled quote inside it, and a quote inside an unquoted field as it is', () => {

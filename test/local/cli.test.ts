@@ -3,7 +3,7 @@
  * person runs them when no stack is up: events and launches start the runtime on the folder for
  * the command, status and why read it. Bad input exits with status 2 naming what to fix.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod';
 import { DATA_FILES } from '../../lib/local/data-files';
@@ -140,6 +140,20 @@ describe('overture send-event, launch, status and why on a stopped stack', () =>
     });
   });
 
+  it('keeps the email it sent in the data folder\'s mailbox, and keeps it through the next command', async () => {
+    // Prepare
+    const mailbox = path.join(data, DATA_FILES.mailbox);
+    const savedAfterSend = readFileSync(mailbox, 'utf8');
+
+    // Act: a command that sends no email starts the emulator's mailbox empty, then saves it.
+    await givenProfile('c-mailbox-quiet');
+
+    // Assess
+    const recipients = (text: string) => z.array(z.object({ destination: z.object({ to: z.array(z.string()) }) })).parse(JSON.parse(text)).flatMap((email) => email.destination.to);
+    expect(recipients(savedAfterSend)).toEqual(['c-1@example.com']);
+    expect(recipients(readFileSync(mailbox, 'utf8'))).toEqual(['c-1@example.com']);
+  });
+
   it('shows the execution under its journey in status', async () => {
     // Act
     const result = await overture('status', '--data', data, '--json');
@@ -256,6 +270,19 @@ describe('overture send-event, launch, status and why on a stopped stack', () =>
     const launched = LaunchReportSchema.parse(JSON.parse(result.stdout));
     expect(launched).toMatchObject({ outcome: 'launched', customers: 2, started: 2, invalidRows: 0 });
     expect((await executionNames()).filter((name) => name.includes('c-keyed-'))).toEqual(['welcome-c-keyed-1-vip-preview', `welcome-c-keyed-2-${launched.launch}`]);
+  });
+
+  it('says there is no such customer (status 2) for an id with no profile and no history, and tells a customer with nothing recorded yet apart (status 0)', async () => {
+    // Prepare
+    await givenProfile('c-why-quiet');
+
+    // Act
+    const unknown = await overture('why', 'unknown-zz', '--data', data);
+    const quiet = await overture('why', 'c-why-quiet', '--data', data);
+
+    // Assess
+    expect(unknown).toEqual({ status: 2, stdout: '', stderr: 'overture: no customer unknown-zz: it has no profile and nothing was recorded for it\n' });
+    expect(quiet).toEqual({ status: 0, stdout: 'No decisions or sends recorded for customer c-why-quiet.\n', stderr: '' });
   });
 
   it('exits with status 2 for a customer id that cannot be one', async () => {
