@@ -4,6 +4,7 @@
  * are `createConsentApiHandler` (lib/consent-api).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
@@ -22,7 +23,11 @@ import { observability, observedHandler } from '../../lib/runtime/observability'
 
 const tools = observability('consent-api');
 const env = readEnvironment(ConsentApiEnvironmentSchema);
-const clients = { dynamodb: new DynamoDBClient({}), ses: new SESv2Client({ ...PROVIDER_CLIENT_CONFIG }) };
+const clients = {
+  dynamodb: new DynamoDBClient({}),
+  ses: new SESv2Client({ ...PROVIDER_CLIENT_CONFIG }),
+  sms: new PinpointSMSVoiceV2Client({ ...PROVIDER_CLIENT_CONFIG }),
+};
 
 /**
  * The API, built once per instance (a failed secret read is retried by the next request). Errors
@@ -32,9 +37,13 @@ const api = buildOnce(async (): Promise<ApiGatewayV2Handler> =>
   createConsentApiHandler(
     {
       ...consentApiDependencies(env, clients, await readLinkKeys(env.LINK_SECRET_ID)),
-      confirmationNotSent: ({ customerId, error }) => {
-        tools.metrics.addMetric('confirmation_not_sent', MetricUnit.Count, 1);
-        tools.logger.warn('confirmation email not sent; the consent stays pending', { customerId, error: loggableError(error) });
+      confirmationNotSent: ({ customerId, channel, error }) => {
+        tools.metrics.addMetric(channel === 'sms' ? 'sms_confirmation_not_sent' : 'confirmation_not_sent', MetricUnit.Count, 1);
+        tools.logger.warn(`confirmation ${channel === 'sms' ? 'text' : 'email'} not sent; the consent stays pending`, {
+          customerId,
+          channel,
+          error: loggableError(error),
+        });
       },
     },
     {

@@ -6,31 +6,41 @@
  * The endpoint is public, so it must neither reveal whether a customer exists nor let anyone
  * change an existing customer's choices by knowing an id:
  * - a NEW customer gets a profile (stage `prospect`), preferences, the phone index entry, `granted`
- *   consents for SMS and post, and `pending` consents for email with a confirmation email;
+ *   consents for post, `pending` consents for email with a confirmation email, and `pending`
+ *   consents for SMS with a confirmation text to the number (reply YES; sms-double-opt-in.ts);
  * - an EXISTING customer's profile, preferences, SMS and post consents are left alone (they change
  *   through the preference centre, reached by a signed link); only email topics not yet granted
- *   become `pending`, confirmed by a link sent to the address already on file;
+ *   become `pending`, confirmed by a link sent to the address already on file. No text is sent:
+ *   an anonymous request must not be able to make us text a stored number again and again;
  * - the answer is the same in both cases, and depends only on the request.
  */
 import { ProviderError } from '../channels/errors';
 import type { Channel, ConsentStatus, CustomerSnapshot, Profile, Topic } from '../customer/model';
-import { loggableError } from '../runtime/loggable-error';
 import { indexProfilePhone } from '../store/phone-index';
 import type { ConsentApiDependencies } from './dependencies';
+import { reportConfirmationNotSent } from './confirmation-failures';
 import { sendEmailConfirmation } from './double-opt-in';
 import { proofFrom, type RequestOrigin } from './request-origin';
 import type { ConsentCaptureRequest } from './requests';
+import { sendSmsConfirmationOrReport } from './sms-double-opt-in';
 
 /** The answer to a capture, derived from the request alone. */
 export interface CaptureAnswer {
   readonly status: 'accepted';
-  /** Channels whose consent waits for the customer's confirmation (email: check your inbox). */
+  /** Channels whose consent waits for the customer's confirmation (email: check your inbox; sms: reply YES). */
   readonly pendingConfirmation: readonly Channel[];
 }
 
-/** Email needs double opt-in; the other channels are granted at capture. */
+/** The channels whose consent a capture only asks for: the form proves control of neither the mailbox nor the phone. */
+const CONFIRMED_CHANNELS: readonly Channel[] = ['email', 'sms'];
+
+/**
+ * Email and SMS need double opt-in; post is granted at capture. A letter cannot be confirmed
+ * without sending one, postal marketing needs no prior consent where texts and emails do (TCPA,
+ * ePrivacy), and every letter carries the preference-centre link to stop the next.
+ */
 function statusAtCapture(channel: Channel): ConsentStatus {
-  return channel === 'email' ? 'pending' : 'granted';
+  return CONFIRMED_CHANNELS.includes(channel) ? 'pending' : 'granted';
 }
 
 /** Records the capture; see the module comment. */
@@ -42,8 +52,11 @@ export async function captureConsent(deps: ConsentApiDependencies, request: Cons
     ...(request.proof.formId === undefined ? {} : { formId: request.proof.formId }),
   });
   let existing = await deps.store.getSnapshot(request.customerId);
-  let confirmTopics = existing === undefined ? await captureNewCustomer(deps, request, at, proof) : undefined;
-  if (confirmTopics === undefined) {
+  const created = existing === undefined && (await captureNewCustomer(deps, request, at, proof));
+  let confirmTopics: Topic[];
+  if (created) {
+    confirmTopics = request.channels.includes('email') ? [...request.topics] : [];
+  } else {
     // An existing customer, or one a concurrent capture created after the read: nothing of theirs is overwritten.
     existing ??= await deps.store.requireSnapshot(request.customerId);
     confirmTopics = await requestEmailForExisting(deps, request, existing, at, proof);
@@ -52,7 +65,10 @@ export async function captureConsent(deps: ConsentApiDependencies, request: Cons
   if (confirmTopics.length > 0 && to !== undefined) {
     await sendConfirmationOrReport(deps, { customerId: request.customerId, to, topics: confirmTopics });
   }
-  return { status: 'accepted', pendingConfirmation: request.channels.includes('email') ? ['email'] : [] };
+  if (created && request.channels.includes('sms') && request.phone !== undefined) {
+    await sendSmsConfirmationOrReport(deps, { customerId: request.customerId, to: request.phone, topics: request.topics });
+  }
+  return { status: 'accepted', pendingConfirmation: CONFIRMED_CHANNELS.filter((channel) => request.channels.includes(channel)) };
 }
 
 /**
@@ -66,21 +82,20 @@ async function sendConfirmationOrReport(deps: ConsentApiDependencies, request: P
     await sendEmailConfirmation(deps, request);
   } catch (error) {
     if (!(error instanceof ProviderError)) throw error;
-    const report = deps.confirmationNotSent ?? (({ customerId }) => console.warn('confirmation email not sent', { customerId, error: loggableError(error) }));
-    report({ customerId: request.customerId, error });
+    reportConfirmationNotSent(deps, { customerId: request.customerId, channel: 'email', error });
   }
 }
 
 /**
- * Writes everything for a new customer; returns the email topics to confirm, or undefined (and
- * writes nothing) when the profile exists after all.
+ * Writes everything for a new customer; returns whether it did, false (and writes nothing) when
+ * the profile exists after all.
  */
 async function captureNewCustomer(
   deps: ConsentApiDependencies,
   request: ConsentCaptureRequest,
   at: string,
   proof: ReturnType<typeof proofFrom>,
-): Promise<Topic[] | undefined> {
+): Promise<boolean> {
   const profile: Profile = {
     customerId: request.customerId,
     stage: 'prospect',
@@ -90,7 +105,7 @@ async function captureNewCustomer(
     ...(request.address === undefined ? {} : { address: request.address }),
     updatedAt: at,
   };
-  if (!(await deps.store.createProfile(profile))) return undefined;
+  if (!(await deps.store.createProfile(profile))) return false;
   await indexProfilePhone(deps.phoneIndex, profile);
   const preferences = {
     channels: [...request.channels],
@@ -104,7 +119,7 @@ async function captureNewCustomer(
       await deps.store.recordConsent(request.customerId, { channel, topic, status: statusAtCapture(channel), at, proof });
     }
   }
-  return request.channels.includes('email') ? [...request.topics] : [];
+  return true;
 }
 
 /**

@@ -3,15 +3,18 @@
  * serves the Lambda (AWS endpoints) and the local stack (emulator endpoints).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import * as z from 'zod';
 import { SesEmailSender } from '../channels/email';
+import { EndUserMessagingSmsSender } from '../channels/sms';
 import { TopicSchema } from '../customer/model';
 import { CustomerStore } from '../store/customer-store';
 import { parseLinkKeys, type LinkKeys } from '../unsubscribe/link-keys';
 import type { TokenSecret } from '../unsubscribe/token';
 import { DEFAULT_TOPIC_OFFERS, linksWithKeys, type ConsentApiDependencies } from './dependencies';
 import { DEFAULT_RATE_LIMIT, type RateLimitSettings } from './rate-limit';
+import { DEFAULT_SMS_CONFIRMATION_TEXT, SMS_CONFIRMATION_TEXT_KEYWORDS } from './sms-double-opt-in';
 
 const TopicOffersSchema = z.array(z.object({ topic: TopicSchema, label: z.string().min(1).max(100) })).min(1);
 
@@ -25,6 +28,22 @@ export const ConsentApiEnvironmentSchema = z.object({
   /** From address of the double opt-in email. */
   FROM_EMAIL_ADDRESS: z.string().min(3),
   SES_CONFIGURATION_SET: z.string().min(1),
+  /** Where the SMS double opt-in text is sent from, as for the send function. */
+  SMS_ORIGINATION_IDENTITY: z.string().min(1),
+  SMS_CONFIGURATION_SET: z.string().min(1),
+  /**
+   * The SMS double opt-in text. It must say YES (the reply that confirms), STOP and HELP; keep it
+   * to one segment (160 GSM-7 characters). @default DEFAULT_SMS_CONFIRMATION_TEXT
+   */
+  SMS_CONFIRMATION_TEXT: z
+    .string()
+    .min(1)
+    .max(320)
+    .default(DEFAULT_SMS_CONFIRMATION_TEXT)
+    .refine(
+      (text) => SMS_CONFIRMATION_TEXT_KEYWORDS.every((keyword) => new RegExp(`\\b${keyword}\\b`, 'i').test(text)),
+      `must say ${SMS_CONFIRMATION_TEXT_KEYWORDS.join(', ')}`,
+    ),
   /** JSON list of `{ "topic", "label" }` the preference centre offers. @default marketing: "Offers and news" */
   CONSENT_TOPICS: z
     .string()
@@ -54,11 +73,11 @@ export function rateLimitOf(env: ConsentApiEnvironment): RateLimitSettings {
 /**
  * The API's dependencies for the settings, clients and link keys: the link secret's keys, or one
  * key (as a string, the secret's value is read as lib/unsubscribe/link-keys.ts describes). The SES
- * client must be built with PROVIDER_CLIENT_CONFIG.
+ * and SMS clients must be built with PROVIDER_CLIENT_CONFIG.
  */
 export function consentApiDependencies(
   env: ConsentApiEnvironment,
-  clients: { readonly dynamodb: DynamoDBClient; readonly ses: SESv2Client },
+  clients: { readonly dynamodb: DynamoDBClient; readonly ses: SESv2Client; readonly sms: PinpointSMSVoiceV2Client },
   linkKeys: LinkKeys | TokenSecret,
   now: () => Date = () => new Date(),
 ): ConsentApiDependencies {
@@ -67,6 +86,8 @@ export function consentApiDependencies(
     store: new CustomerStore({ client: clients.dynamodb, tableName: env.CUSTOMER_TABLE_NAME }),
     phoneIndex: { client: clients.dynamodb, tableName: env.CUSTOMER_TABLE_NAME },
     email: new SesEmailSender(clients.ses, { fromEmailAddress: env.FROM_EMAIL_ADDRESS, configurationSetName: env.SES_CONFIGURATION_SET }),
+    sms: new EndUserMessagingSmsSender(clients.sms, { originationIdentity: env.SMS_ORIGINATION_IDENTITY, configurationSetName: env.SMS_CONFIGURATION_SET }),
+    smsConfirmationText: env.SMS_CONFIRMATION_TEXT,
     links: keys instanceof Uint8Array ? { baseUrl: env.PUBLIC_BASE_URL, secret: keys } : linksWithKeys(env.PUBLIC_BASE_URL, keys),
     now,
     topics: env.CONSENT_TOPICS,

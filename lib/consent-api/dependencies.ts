@@ -1,10 +1,11 @@
 /**
- * What the consent API's plain functions need: the store, the phone index, the email adapter for
- * double opt-in, link signing, a clock, and the topics the preference centre offers. The Lambda,
+ * What the consent API's plain functions need: the store, the phone index, the email and SMS
+ * adapters for double opt-in, link signing, a clock, and the topics the preference centre offers. The Lambda,
  * the local runtime and the tests build the same object with different clients.
  */
 import type { EmailSender } from '../channels/email';
-import type { ProviderError } from '../channels/errors';
+import type { MessageInvalidError, ProviderError } from '../channels/errors';
+import type { SmsSender } from '../channels/sms';
 import type { Channel, Topic } from '../customer/model';
 import type { CustomerStore } from '../store/customer-store';
 import type { PhoneIndexTable } from '../store/phone-index';
@@ -45,20 +46,37 @@ export interface ConsentApiDependencies {
   readonly store: CustomerStore;
   /** The phone → customer index, written when a first contact stores a phone. */
   readonly phoneIndex: PhoneIndexTable;
-  /** Sends the double opt-in confirmation (transactional). */
+  /** Sends the double opt-in confirmation email (transactional). */
   readonly email: EmailSender;
+  /**
+   * Sends the SMS double opt-in confirmation text (transactional; see sms-double-opt-in.ts): End
+   * User Messaging in AWS, the local SMS outbox on the local stack.
+   */
+  readonly sms: SmsSender;
+  /**
+   * The SMS confirmation text: the program's name, reply YES to confirm, STOP to cancel, HELP for
+   * help. @default DEFAULT_SMS_CONFIRMATION_TEXT
+   */
+  readonly smsConfirmationText?: string;
   readonly links: ConsentApiLinks;
   /** The clock; tests and the simulator pass their own. */
   readonly now: () => Date;
   /** Topics the preference centre offers, in display order. @default [{ topic: 'marketing', label: 'Offers and news' }] */
   readonly topics?: readonly TopicOffer[];
   /**
-   * Told when the provider refused, throttled or may have lost the double opt-in email. The capture
-   * still answers 202: the consent is recorded as pending, and the same capture again re-sends the
-   * confirmation. Log `loggableError(error)` (lib/runtime/loggable-error.ts), never the error: a
-   * provider's message may quote the address. @default one line of ids and codes on console.warn
+   * Told when the provider refused, throttled or may have lost a double opt-in email or text, or
+   * the number cannot be texted at all (MessageInvalidError, SMS only). The request still answers
+   * as if it went: the consent is recorded as pending, which sends nothing. The same capture again
+   * re-sends an email confirmation; a text is asked again from the preference centre once the
+   * request is past its window (SMS_CONFIRMATION_WINDOW_MS). Log `loggableError(error)`
+   * (lib/runtime/loggable-error.ts), never the error: a provider's message may quote the address
+   * or number. @default one line of ids and codes on console.warn
    */
-  readonly confirmationNotSent?: (failure: { readonly customerId: string; readonly error: ProviderError }) => void;
+  readonly confirmationNotSent?: (failure: {
+    readonly customerId: string;
+    readonly channel: 'email' | 'sms';
+    readonly error: ProviderError | MessageInvalidError;
+  }) => void;
 }
 
 export const DEFAULT_TOPIC_OFFERS: readonly TopicOffer[] = [{ topic: 'marketing', label: 'Offers and news' }];

@@ -7,7 +7,11 @@
  *
  * Granting email from a link that did not come by email (an SMS, a letter) only makes it
  * `pending` and sends a confirmation to the address on file: holding that link proves control of
- * the channel it came through, not of the mailbox.
+ * the channel it came through, not of the mailbox. Granting SMS from a link that did not come by
+ * SMS likewise makes it `pending` and texts the number on file to reply YES (sms-double-opt-in.ts);
+ * from a link that came by SMS it is granted at once, since the link reached that phone. A pending
+ * SMS request past its window (SMS_CONFIRMATION_WINDOW_MS) no longer counts as asked: ticking it
+ * asks again, with a new text.
  */
 import { CHANNELS, type ConsentState, type CustomerSnapshot, type Preferences } from '../customer/model';
 import type { VerifiedToken } from '../unsubscribe/token';
@@ -17,6 +21,7 @@ import { RequestValidationError, type RequestIssue } from './errors';
 import type { PreferenceFormValues } from './pages/preference-page';
 import { linkChangeInstant, proofFrom, verifyLinkToken, type RequestOrigin } from './request-origin';
 import { spanOf, unofferedTopicProblem, type PreferenceForm } from './requests';
+import { isExpiredSmsRequest, sendSmsConfirmationOrReport } from './sms-double-opt-in';
 
 /** Proof source of changes saved in the preference centre. */
 export const PREFERENCE_CENTRE_SOURCE = 'preference-centre';
@@ -187,22 +192,27 @@ async function saveChoices(
 
   const proof = proofFrom(origin, PREFERENCE_CENTRE_SOURCE);
   const ticked = new Set(form.consent);
-  const emailToConfirm: string[] = [];
+  const toConfirm: Record<'email' | 'sms', string[]> = { email: [], sms: [] };
   for (const offer of offeredTopics(deps, snapshot)) {
     for (const channel of CHANNELS) {
       const current = snapshot.consents.find((consent) => consent.channel === channel && consent.topic === offer.topic);
       const wanted = ticked.has(`${channel}:${offer.topic}`);
-      if (wanted && current?.status !== 'granted' && current?.status !== 'pending') {
-        const needsConfirmation = channel === 'email' && claims.channel !== 'email';
+      const asked = current?.status === 'granted' || (current?.status === 'pending' && !isExpiredSmsRequest(current, now));
+      if (wanted && !asked) {
+        // Holding the link proves control of the channel it came by, and of no other.
+        const needsConfirmation = (channel === 'email' || channel === 'sms') && claims.channel !== channel;
         const status = needsConfirmation ? 'pending' : 'granted';
         await deps.store.recordConsent(customerId, { channel, topic: offer.topic, status, at: linkChangeInstant(now, status, current?.at), proof });
-        if (needsConfirmation) emailToConfirm.push(offer.topic);
+        if (needsConfirmation) toConfirm[channel].push(offer.topic);
       } else if (!wanted && (current?.status === 'granted' || current?.status === 'pending')) {
         await deps.store.recordConsent(customerId, { channel, topic: offer.topic, status: 'revoked', at: linkChangeInstant(now, 'revoked', current.at), proof });
       }
     }
   }
-  if (emailToConfirm.length > 0 && snapshot.profile.email !== undefined) {
-    await sendEmailConfirmation(deps, { customerId, to: snapshot.profile.email, topics: emailToConfirm });
+  if (toConfirm.email.length > 0 && snapshot.profile.email !== undefined) {
+    await sendEmailConfirmation(deps, { customerId, to: snapshot.profile.email, topics: toConfirm.email });
+  }
+  if (toConfirm.sms.length > 0 && snapshot.profile.phone !== undefined) {
+    await sendSmsConfirmationOrReport(deps, { customerId, to: snapshot.profile.phone, topics: toConfirm.sms });
   }
 }

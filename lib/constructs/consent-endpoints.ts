@@ -28,7 +28,8 @@ export interface ConsentEndpointsProps {
 /**
  * Permission as the customer sees it: the consent HTTP API (capture, double opt-in, one-click
  * unsubscribe, preference centre, export) behind API Gateway, and inbound texts (STOP, START,
- * HELP) from End User Messaging two-way SMS through an SNS topic. The topic's ARN must be set as
+ * HELP, and YES confirming an SMS double opt-in) from End User Messaging two-way SMS through an
+ * SNS topic. The topic's ARN must be set as
  * the two-way channel of the origination number (the number exists outside this stack).
  */
 export class ConsentEndpoints extends Construct {
@@ -52,7 +53,7 @@ export class ConsentEndpoints extends Construct {
     this.apiFunction = new OvertureFunction(this, 'ConsentApiFunction', {
       entry: 'functions/consent-api/index.ts',
       serviceName: 'consent-api',
-      description: 'Consent capture, double opt-in, one-click unsubscribe, preference centre and consent export',
+      description: 'Consent capture, email and SMS double opt-in, one-click unsubscribe, preference centre and consent export',
       logRetention: props.logRetention,
       timeout: Duration.seconds(10),
       environment: {
@@ -60,6 +61,8 @@ export class ConsentEndpoints extends Construct {
         [SEND_ENVIRONMENT.linkSecretId]: config.unsubscribeSecretName,
         [SEND_ENVIRONMENT.fromAddress]: config.fromAddress,
         [SEND_ENVIRONMENT.sesConfigurationSet]: delivery.emailConfigurationSet.configurationSetName,
+        [SEND_ENVIRONMENT.smsOriginationIdentity]: config.smsOriginationIdentity,
+        [SEND_ENVIRONMENT.smsConfigurationSet]: config.smsConfigurationSetName,
       },
     });
     this.apiFunction.bindCustomerTable(props.data, TABLE_ACCESS.readWrite);
@@ -71,6 +74,15 @@ export class ConsentEndpoints extends Construct {
         actions: ['ses:SendEmail'],
         resources: [delivery.emailIdentityArn, delivery.configurationSetArn()],
         conditions: { StringEquals: { 'ses:FromAddress': config.fromAddress } },
+      }),
+    );
+    // The SMS double opt-in text: the same number and configuration set as journeys, so a YES
+    // comes back to the number the inbound function listens on.
+    this.apiFunction.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['sms-voice:SendTextMessage'],
+        resources: [delivery.smsOriginationArn, delivery.smsConfigurationSetArn()],
       }),
     );
 
@@ -121,7 +133,7 @@ export class ConsentEndpoints extends Construct {
     this.inboundSmsFunction = new OvertureFunction(this, 'InboundSmsFunction', {
       entry: 'functions/sms-inbound/index.ts',
       serviceName: 'sms-inbound',
-      description: 'SMS keywords: STOP and its synonyms revoke SMS, START grants it again, HELP answers',
+      description: 'SMS keywords: STOP and its synonyms revoke SMS, START grants it again, YES confirms a pending request, HELP answers',
       logRetention: props.logRetention,
       timeout: Duration.seconds(10),
       deadLetterQueue: this.deadLetters.queue,

@@ -110,6 +110,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       store: runtime.store,
       phoneIndex: { client: runtime.clients.dynamodb, tableName: runtime.tableName },
       email: new SesEmailSender(runtime.clients.ses, { fromEmailAddress: 'journeys@example.com', configurationSetName: 'overture-local' }),
+      // SMS double opt-in texts land in the outbox the send path writes, as on AWS the same number sends both.
+      sms: runtime.smsOutbox,
       links: runtime.links,
       now: () => runtime.now(),
     },

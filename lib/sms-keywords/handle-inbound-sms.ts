@@ -11,6 +11,12 @@
  *   hold it, one text cannot say which of those customers it speaks for, and a grant given to the
  *   wrong one is a breach, while one withheld is not: nothing is granted (`shared_number`), and
  *   each customer can opt in again through the preference centre;
+ * - YES, Y confirm an SMS double opt-in: every holder's SMS consents still `pending`, requested
+ *   before the YES and within SMS_CONFIRMATION_WINDOW_MS, become `granted`, and one confirmation
+ *   text answers (see confirm-sms-opt-in.ts). With nothing to confirm (no request, an expired
+ *   one, a STOP since), it is answered as HELP is: whoever says YES to us wants to know what they
+ *   are answering, and the HELP text says who we are and how to opt in or out. It never grants
+ *   anything else, and does not take the number off the provider's opt-out list (only START does);
  * - HELP answers with instructions (one transactional text to the sender, however many customers
  *   hold the number);
  * - anything else is ignored.
@@ -32,6 +38,7 @@ import { TRANSACTIONAL, type CustomerSnapshot, type Topic } from '../customer/mo
 import type { CustomerStore } from '../store/customer-store';
 import type { PhoneIndexTable } from '../store/phone-index';
 import type { InboundSms } from './inbound-sms';
+import { confirmPendingSmsConsents, type GrantedTopics } from './confirm-sms-opt-in';
 import { smsKeywordOf, type SmsKeyword } from './keywords';
 import { currentHoldersOf } from './number-holders';
 
@@ -46,8 +53,10 @@ export interface InboundSmsDependencies {
   readonly phoneIndex: PhoneIndexTable;
   /** Sends the HELP answer. */
   readonly replies: SmsSender;
-  /** The HELP answer: who we are, how to stop, how to reach us. */
+  /** The HELP answer: who we are, how to stop, how to reach us. Also the answer to a YES that confirms nothing. */
   readonly helpText: string;
+  /** The answer to a YES that granted SMS consent. @default DEFAULT_SMS_CONFIRMED_TEXT */
+  readonly confirmedText?: string;
   /** Topics START and UNSTOP grant. @default ['marketing'] */
   readonly optInTopics?: readonly Topic[];
   /**
@@ -58,6 +67,10 @@ export interface InboundSmsDependencies {
 }
 
 export const DEFAULT_HELP_TEXT = 'Overture alerts. Reply STOP to opt out, START to opt back in. Msg&data rates may apply.';
+
+/** The answer to a YES that granted SMS consent: the program, what it did, rates, STOP and HELP; one segment. */
+export const DEFAULT_SMS_CONFIRMED_TEXT =
+  'Overture alerts: you are subscribed to our marketing texts. Msg&data rates may apply. Reply STOP to cancel, HELP for help.';
 
 /** The customer id the HELP answer is tagged with when the number belongs to no customer. */
 export const UNKNOWN_SENDER_ID = 'unknown-sender';
@@ -75,6 +88,9 @@ export type InboundSmsOutcome =
   | { readonly kind: 'opted_out'; readonly keyword: SmsKeyword; readonly customers: readonly RevokedTopics[] }
   | { readonly kind: 'opted_in'; readonly keyword: SmsKeyword; readonly customerId: string; readonly topics: readonly Topic[] }
   | { readonly kind: 'shared_number'; readonly keyword: SmsKeyword; readonly customerIds: readonly string[] }
+  | { readonly kind: 'confirmed'; readonly keyword: SmsKeyword; readonly customers: readonly GrantedTopics[]; readonly replied: boolean }
+  /** A YES with no pending request to confirm; answered with the HELP text. */
+  | { readonly kind: 'nothing_to_confirm'; readonly keyword: SmsKeyword; readonly customerIds: readonly string[]; readonly replied: boolean }
   | { readonly kind: 'help'; readonly keyword: SmsKeyword; readonly customerIds: readonly string[]; readonly replied: boolean }
   | { readonly kind: 'unknown_number'; readonly keyword: SmsKeyword }
   | { readonly kind: 'not_a_keyword' };
@@ -91,9 +107,17 @@ export async function handleInboundSms(deps: InboundSmsDependencies, message: In
   const holders = await currentHoldersOf(deps, phone);
   const customerIds = holders.map((holder) => holder.profile.customerId);
 
-  if (action === 'help') return { kind: 'help', keyword, customerIds, replied: await replyToHelp(deps, phone, customerIds) };
+  const help = { step: 'help', body: deps.helpText };
+  if (action === 'help') return { kind: 'help', keyword, customerIds, replied: await reply(deps, phone, customerIds, help) };
 
   const proof = { source: `sms-keyword:${keyword}`, messageId: message.inboundMessageId };
+  if (action === 'confirm') {
+    const customers = await confirmPendingSmsConsents(deps.store, holders, receivedAt, proof);
+    if (customers.length === 0) return { kind: 'nothing_to_confirm', keyword, customerIds, replied: await reply(deps, phone, customerIds, help) };
+    const confirmed = { step: 'sms-opt-in-confirmed', body: deps.confirmedText ?? DEFAULT_SMS_CONFIRMED_TEXT };
+    const replied = await reply(deps, phone, customers.map((customer) => customer.customerId), confirmed);
+    return { kind: 'confirmed', keyword, customers, replied };
+  }
   if (action === 'opt_out') {
     deps.providerOptOuts?.optOut(phone);
     if (holders.length === 0) return { kind: 'unknown_number', keyword };
@@ -124,12 +148,17 @@ function smsTopicsToRevoke(snapshot: CustomerSnapshot): Topic[] {
   return [...new Set(['marketing', ...snapshot.consents.filter((consent) => consent.channel === 'sms').map((consent) => consent.topic)])];
 }
 
-/** Sends the HELP answer; whether it went out. */
-async function replyToHelp(deps: InboundSmsDependencies, phone: string, customerIds: readonly string[]): Promise<boolean> {
+/** Sends one transactional answer to the number, tagged with the customer it concerns; whether it went out. */
+async function reply(
+  deps: InboundSmsDependencies,
+  phone: string,
+  customerIds: readonly string[],
+  answer: { readonly step: string; readonly body: string },
+): Promise<boolean> {
   const [only, ...others] = customerIds;
   const tag = only === undefined ? UNKNOWN_SENDER_ID : others.length > 0 ? SHARED_NUMBER_SENDER_ID : only;
   try {
-    await deps.replies.send({ to: phone, customerId: tag, journey: 'sms-keywords', step: 'help', topic: TRANSACTIONAL, body: deps.helpText });
+    await deps.replies.send({ to: phone, customerId: tag, journey: 'sms-keywords', step: answer.step, topic: TRANSACTIONAL, body: answer.body });
     return true;
   } catch (error) {
     // Neither will ever change: a number the adapter cannot text (not a valid mobile number), or

@@ -4,7 +4,7 @@ import type { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voic
 import * as z from 'zod';
 import { EndUserMessagingSmsSender, type SmsSender } from '../channels/sms';
 import { CustomerStore } from '../store/customer-store';
-import { DEFAULT_HELP_TEXT, type InboundSmsDependencies } from './handle-inbound-sms';
+import { DEFAULT_HELP_TEXT, DEFAULT_SMS_CONFIRMED_TEXT, type InboundSmsDependencies } from './handle-inbound-sms';
 
 /** Environment variables of the sms-inbound function. */
 export const SmsInboundEnvironmentSchema = z.object({
@@ -13,6 +13,8 @@ export const SmsInboundEnvironmentSchema = z.object({
   SMS_CONFIGURATION_SET: z.string().min(1),
   /** The answer to HELP. */
   SMS_HELP_TEXT: z.string().min(1).max(320).default(DEFAULT_HELP_TEXT),
+  /** The answer to a YES that confirmed an SMS double opt-in. */
+  SMS_CONFIRMED_TEXT: z.string().min(1).max(320).default(DEFAULT_SMS_CONFIRMED_TEXT),
 });
 export type SmsInboundEnvironment = z.infer<typeof SmsInboundEnvironmentSchema>;
 
@@ -35,5 +37,6 @@ export function smsInboundDependencies(
         configurationSetName: env.SMS_CONFIGURATION_SET,
       }),
     helpText: env.SMS_HELP_TEXT,
+    confirmedText: env.SMS_CONFIRMED_TEXT,
   };
 }

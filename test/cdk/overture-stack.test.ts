@@ -266,6 +266,18 @@ describe('consent endpoints', () => {
     expect(Object.values(format).join(' ')).not.toMatch(/path|sourceIp|userAgent|querystring/i);
   });
 
+  it('give the consent API the number and SMS configuration set journeys text from, so a YES to its confirmation reaches the keyword function', () => {
+    // Prepare
+    const { stack, template } = synthesized;
+    const send = template.toJSON().Resources[logicalIdOf(stack, stack.delivery.sendFunction)].Properties.Environment.Variables as Record<string, unknown>;
+
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('SMS double opt-in'),
+      Environment: { Variables: Match.objectLike({ SMS_ORIGINATION_IDENTITY: send.SMS_ORIGINATION_IDENTITY, SMS_CONFIGURATION_SET: send.SMS_CONFIGURATION_SET }) },
+    });
+  });
+
   it('let End User Messaging publish inbound texts to the encrypted topic the keyword function reads', () => {
     // Prepare
     const { stack, template } = synthesized;

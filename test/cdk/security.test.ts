@@ -107,9 +107,12 @@ describe('least privilege', () => {
     ]);
   });
 
-  it('lets the send function text only from the configured origination identity and configuration set', () => {
+  it.each([
+    ['send function', (stack: SynthesizedOverture['stack']) => stack.delivery.sendFunction],
+    ['consent API (the SMS double opt-in text)', (stack: SynthesizedOverture['stack']) => stack.consent.apiFunction],
+  ])('lets the %s text only from the configured origination identity and configuration set', (_name, fnOf) => {
     // Act
-    const statements = functionStatements(synthesized.stack.delivery.sendFunction).filter((statement) =>
+    const statements = functionStatements(fnOf(synthesized.stack)).filter((statement) =>
       actionsOf(statement).some((action) => action.startsWith('sms-voice:')),
     );
 
@@ -199,7 +202,7 @@ describe('least privilege', () => {
       [stack.launcher.launchFunction, [...base, 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'states:StartExecution']],
       [stack.schedules.inactivityScanFunction, [...base, 'dynamodb:Query', 's3:PutObject', 'sqs:SendMessage', 'states:StartExecution']],
       [stack.feedback.feedbackFunction, [...base, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:SendMessage']],
-      [stack.consent.apiFunction, [...base, ...readWrite, ...secret, 'ses:SendEmail']],
+      [stack.consent.apiFunction, [...base, ...readWrite, ...secret, 'ses:SendEmail', 'sms-voice:SendTextMessage']],
       [stack.consent.inboundSmsFunction, [...base, ...readWrite, 'sms-voice:SendTextMessage', 'sqs:SendMessage']],
     ]);
 

@@ -25,20 +25,20 @@ async function confirmationLinks(): Promise<string[]> {
 }
 
 describe('POST /consents', () => {
-  it('records email as pending and SMS as granted, with the proof of the request', async () => {
+  it('records email and SMS as pending, with the proof of the request', async () => {
     // Prepare
     const customerId = newCustomerId('capture');
     // Act
     const response = await postJson(`${api.url}/consents`, captureBody(customerId), { 'user-agent': 'Mozilla/5.0 (Test)' });
     // Assess
     expect(response.status).toBe(202);
-    expect(await response.json()).toEqual({ status: 'accepted', pendingConfirmation: ['email'] });
+    expect(await response.json()).toEqual({ status: 'accepted', pendingConfirmation: ['email', 'sms'] });
     const snapshot = await api.store.requireSnapshot(customerId);
     expect(snapshot.profile).toMatchObject({ stage: 'prospect', timezone: 'America/New_York', email: 'ana@example.com', phone: '+12125550143' });
     expect(snapshot.preferences).toEqual({ channels: ['email', 'sms'], preferredWindow: { start: '17:00', end: '20:00' } });
     expect(snapshot.consents.map(({ channel, topic, status }) => ({ channel, topic, status }))).toEqual([
       { channel: 'email', topic: 'marketing', status: 'pending' },
-      { channel: 'sms', topic: 'marketing', status: 'granted' },
+      { channel: 'sms', topic: 'marketing', status: 'pending' },
     ]);
     const ledger = await api.store.consentLedger(customerId);
     expect(ledger.map((entry) => entry.proof)).toEqual([

@@ -1,6 +1,7 @@
 import { ConsentApiEnvironmentSchema, rateLimitOf } from '../../lib/consent-api';
 import { EnvironmentError, readEnvironment } from '../../lib/runtime/environment';
-import { SmsInboundEnvironmentSchema, DEFAULT_HELP_TEXT } from '../../lib/sms-keywords';
+import { DEFAULT_SMS_CONFIRMATION_TEXT } from '../../lib/consent-api/sms-double-opt-in';
+import { SmsInboundEnvironmentSchema, DEFAULT_HELP_TEXT, DEFAULT_SMS_CONFIRMED_TEXT } from '../../lib/sms-keywords';
 
 const base = {
   CUSTOMER_TABLE_NAME: 'overture-dev-customers',
@@ -8,6 +9,8 @@ const base = {
   LINK_SECRET_ID: 'overture/dev/unsubscribe-key',
   FROM_EMAIL_ADDRESS: 'journeys@example.com',
   SES_CONFIGURATION_SET: 'overture-dev',
+  SMS_ORIGINATION_IDENTITY: 'pool-0123',
+  SMS_CONFIGURATION_SET: 'overture-dev-sms',
 };
 
 describe('the consent-api environment', () => {
@@ -17,6 +20,15 @@ describe('the consent-api environment', () => {
     // Assess
     expect(env.CONSENT_TOPICS).toEqual([{ topic: 'marketing', label: 'Offers and news' }]);
     expect(rateLimitOf(env)).toEqual({ burst: 20, ratePerSecond: 0.5 });
+  });
+
+  it('texts the default SMS confirmation unless the deployment words its own, which must say YES, STOP and HELP', () => {
+    // Act
+    const defaulted = readEnvironment(ConsentApiEnvironmentSchema, base);
+    const own = readEnvironment(ConsentApiEnvironmentSchema, { ...base, SMS_CONFIRMATION_TEXT: 'Acme deals: reply yes to join. Stop: STOP. Help: HELP.' });
+    // Assess
+    expect(defaulted.SMS_CONFIRMATION_TEXT).toBe(DEFAULT_SMS_CONFIRMATION_TEXT);
+    expect(own.SMS_CONFIRMATION_TEXT).toBe('Acme deals: reply yes to join. Stop: STOP. Help: HELP.');
   });
 
   it('reads the offered topics from JSON', () => {
@@ -36,6 +48,10 @@ describe('the consent-api environment', () => {
     ['CONSENT_TOPICS', { CONSENT_TOPICS: '[{"topic":"Marketing!","label":"x"}]' }],
     ['PUBLIC_BASE_URL', { PUBLIC_BASE_URL: 'not a url' }],
     ['LINK_SECRET_ID', { LINK_SECRET_ID: undefined }],
+    ['SMS_ORIGINATION_IDENTITY', { SMS_ORIGINATION_IDENTITY: undefined }],
+    ['SMS_CONFIGURATION_SET', { SMS_CONFIGURATION_SET: undefined }],
+    ['SMS_CONFIRMATION_TEXT', { SMS_CONFIRMATION_TEXT: 'Acme: reply OK to confirm. STOP to cancel, HELP for help.' }],
+    ['SMS_CONFIRMATION_TEXT', { SMS_CONFIRMATION_TEXT: 'Acme: reply YES to confirm. HELP for help.' }],
   ])('fails at cold start naming %s', (variable, overrides) => {
     // Act
     const read = () => readEnvironment(ConsentApiEnvironmentSchema, { ...base, ...overrides });
@@ -51,5 +67,14 @@ describe('the sms-inbound environment', () => {
     const env = readEnvironment(SmsInboundEnvironmentSchema, { CUSTOMER_TABLE_NAME: 't', SMS_ORIGINATION_IDENTITY: 'pool-1', SMS_CONFIGURATION_SET: 'cs' });
     // Assess
     expect(env.SMS_HELP_TEXT).toBe(DEFAULT_HELP_TEXT);
+  });
+
+  it('answers a confirming YES with the default text unless one is set', () => {
+    // Act
+    const env = readEnvironment(SmsInboundEnvironmentSchema, { CUSTOMER_TABLE_NAME: 't', SMS_ORIGINATION_IDENTITY: 'pool-1', SMS_CONFIGURATION_SET: 'cs' });
+    const own = readEnvironment(SmsInboundEnvironmentSchema, { CUSTOMER_TABLE_NAME: 't', SMS_ORIGINATION_IDENTITY: 'pool-1', SMS_CONFIGURATION_SET: 'cs', SMS_CONFIRMED_TEXT: 'Acme: subscribed.' });
+    // Assess
+    expect(env.SMS_CONFIRMED_TEXT).toBe(DEFAULT_SMS_CONFIRMED_TEXT);
+    expect(own.SMS_CONFIRMED_TEXT).toBe('Acme: subscribed.');
   });
 });

@@ -1,10 +1,11 @@
 /**
  * The consent API on the local stack for tests: dynalite and the SES v2 emulator in-process, the
- * real middy handler served on 127.0.0.1 by the Node adapter, a settable clock, and helpers to
+ * local SMS outbox for texts, the real middy handler served on 127.0.0.1 by the Node adapter, a settable clock, and helpers to
  * sign tokens and read a customer's partition around the API.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { SesEmailSender } from '../../lib/channels/email';
+import { LocalSmsOutbox } from '../../lib/channels/sms-outbox';
 import {
   createConsentApiHandler,
   serveApiGatewayHandlerAt,
@@ -46,6 +47,8 @@ export interface ConsentApiHarness {
   readonly tableName: string;
   readonly store: CustomerStore;
   readonly deps: ConsentApiDependencies;
+  /** Where the API's SMS confirmation texts go (no SMS emulator exists; the local stack uses the same outbox). */
+  readonly smsOutbox: LocalSmsOutbox;
   readonly clock: TestClock;
   /** `http://127.0.0.1:<port>`, also the links' base URL. */
   readonly url: string;
@@ -69,10 +72,12 @@ export async function startConsentApiHarness(options: HarnessOptions = {}): Prom
   const tableName = await createCustomerTable(dynamo.client, 'consent-api');
   const store = new CustomerStore({ client: dynamo.client, tableName });
   const clock = testClock(options.start ?? '2026-03-02T09:00:00Z');
+  const smsOutbox = new LocalSmsOutbox({ originationIdentity: '+12125550000', configurationSetName: 'overture-sms' }, { now: () => clock.now() });
   const depsFor = (baseUrl: string): ConsentApiDependencies => ({
     store,
     phoneIndex: { client: dynamo.client, tableName },
     email: new SesEmailSender(ses.client, { fromEmailAddress: 'Overture <hello@example.com>', configurationSetName: 'overture-consent' }),
+    sms: smsOutbox,
     links: { baseUrl, secret: LINK_SECRET },
     now: () => clock.now(),
     topics: [
@@ -93,6 +98,7 @@ export async function startConsentApiHarness(options: HarnessOptions = {}): Prom
     tableName,
     store,
     deps,
+    smsOutbox,
     clock,
     url: baseUrl,
     token: (customerId, purpose, scope = {}) =>

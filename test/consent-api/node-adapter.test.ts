@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SesEmailSender } from '../../lib/channels/email';
+import { LocalSmsOutbox } from '../../lib/channels/sms-outbox';
 import { createConsentApiHandler, localLambdaContext, serveApiGatewayHandler, type LocalApiServer } from '../../lib/consent-api';
 import { CustomerStore } from '../../lib/store';
 import { signToken } from '../../lib/unsubscribe';
@@ -100,6 +101,7 @@ describe('unexpected errors in the consent API', () => {
         store: new CustomerStore({ client, tableName: 'customers' }),
         phoneIndex: { client, tableName: 'customers' },
         email: new SesEmailSender(ses, { fromEmailAddress: 'hello@example.com', configurationSetName: 'cs' }),
+        sms: new LocalSmsOutbox({ originationIdentity: '+12125550000', configurationSetName: 'cs' }),
         links: { baseUrl: 'http://127.0.0.1', secret },
         now: () => now,
       },
@@ -137,6 +139,7 @@ describe("the consent API's early timeout", () => {
         store: slowStore,
         phoneIndex: { client, tableName: 'customers' },
         email: new SesEmailSender(ses, { fromEmailAddress: 'hello@example.com', configurationSetName: 'cs' }),
+        sms: new LocalSmsOutbox({ originationIdentity: '+12125550000', configurationSetName: 'cs' }),
         links: { baseUrl: 'http://127.0.0.1', secret },
         now: () => now,
       },

@@ -5,7 +5,8 @@
  * through ingest (created, then phone changes arriving in any order, late ones included) and the
  * public capture form (`POST /consents`) naming a number someone else already holds — on the
  * dynalite and SES emulators. A START afterwards grants again only where one profile holds the
- * number.
+ * number. Captured customers start with SMS pending (double opt-in), so they are sendable only
+ * after such a START.
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
 import fc from 'fast-check';
@@ -123,14 +124,16 @@ describe('STOP from a number, after any history of the numbers on the profiles',
           const phone = phones[stopped] ?? '';
           const customerIds = await playHistory(initialPhones, changes, phones);
           const before = await decisions(customerIds, AFTER_STOP);
-          expect(before.map((customer) => customer.decision)).toEqual(before.map(() => 'send'));
+          // Ingested customers were granted SMS; captured ones wait for a YES (SMS double opt-in).
+          expect(before.map((customer) => customer.decision)).toEqual(customerIds.map((customerId, index) => (index < initialPhones.length ? 'send' : 'skip')));
+          const decisionBefore = new Map(before.map((customer) => [customer.customerId, customer.decision]));
 
           // Act
           await text(phone, 'STOP', `inbound-stop-${run}`, STOP_AT);
 
           // Assess
           const afterStop = await decisions(customerIds, AFTER_STOP);
-          expect(afterStop).toEqual(afterStop.map((customer) => ({ ...customer, decision: customer.phone === phone ? 'skip' : 'send' })));
+          expect(afterStop).toEqual(afterStop.map((customer) => ({ ...customer, decision: customer.phone === phone ? 'skip' : decisionBefore.get(customer.customerId) })));
 
           // Act
           await text(phone, 'START', `inbound-start-${run}`, START_AT);
@@ -139,7 +142,10 @@ describe('STOP from a number, after any history of the numbers on the profiles',
           const holders = afterStop.filter((customer) => customer.phone === phone).map((customer) => customer.customerId);
           const afterStart = await decisions(customerIds, AFTER_START);
           expect(afterStart).toEqual(
-            afterStart.map((customer) => ({ ...customer, decision: holders.includes(customer.customerId) && holders.length > 1 ? 'skip' : 'send' })),
+            afterStart.map((customer) => ({
+              ...customer,
+              decision: holders.includes(customer.customerId) ? (holders.length > 1 ? 'skip' : 'send') : decisionBefore.get(customer.customerId),
+            })),
           );
         },
       ),

@@ -3,6 +3,7 @@ import { RecipientOptedOutError } from '../../lib/channels/errors';
 import { LocalSmsOutbox } from '../../lib/channels/sms-outbox';
 import { decideDelivery } from '../../lib/permission';
 import {
+  CONFIRM_KEYWORDS,
   HELP_KEYWORDS,
   InboundSmsFormatError,
   OPT_IN_KEYWORDS,
@@ -104,7 +105,15 @@ describe('smsKeywordOf', () => {
     },
   );
 
-  it.each(['stop please', 'STOP!', 'S T O P', 'help me', '', 'startup'])('ignores %j, which is not a keyword', (text) => {
+  it.each(['YES', 'yes', ' Yes ', 'Y', 'y', '\ty\n'])('reads %j as a confirmation of a pending SMS request', (text) => {
+    // Act
+    const matched = smsKeywordOf(text);
+    // Assess
+    expect(matched?.action).toBe('confirm');
+    expect(CONFIRM_KEYWORDS).toContain(matched?.keyword);
+  });
+
+  it.each(['stop please', 'STOP!', 'S T O P', 'help me', '', 'startup', 'yes please', 'Y?', 'ok', 'yeah', 'sure'])('ignores %j, which is not a keyword', (text) => {
     // Act
     const matched = smsKeywordOf(text);
     // Assess

@@ -4,8 +4,9 @@
  * aws-ses-v2-local behind a fault proxy, served over HTTP by the Node adapter.
  *
  * The link secret holds a rotated key set: links from messages signed years ago with a retired key
- * must still unsubscribe, and nothing else; a provider's refusal of the double opt-in email must
- * neither fail the capture nor put the address in the logs.
+ * must still unsubscribe, and nothing else; a provider's refusal of the double opt-in email or text
+ * must neither fail the capture nor put the address or number in the logs. End User Messaging SMS
+ * has no emulator: a stand-in endpoint answers SendTextMessage.
  */
 import { inspect } from 'node:util';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -18,6 +19,7 @@ import { createCustomerTable, startDynalite, type DynaliteHarness } from '../sup
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { useLambdaEnvironment } from '../support/lambda-environment';
 import { startSesLocal, type SesLocal } from '../support/ses-local';
+import { startStandInAws, type StandInAws } from '../support/stand-in-aws';
 import { aProfile, newCustomerId, partitionItems } from '../store/fixtures';
 
 const DAY_MS = 86_400_000;
@@ -31,13 +33,15 @@ const secrets = mockClient(SecretsManagerClient);
 let dynamo: DynaliteHarness;
 let ses: SesLocal;
 let sesProxy: FaultProxy;
+/** End User Messaging SMS has no emulator: the stand-in answers SendTextMessage. */
+let standIn: StandInAws;
 let store: CustomerStore;
 let tableName: string;
 let server: LocalApiServer;
 let restoreEnvironment: () => void;
 
 beforeAll(async () => {
-  [dynamo, ses] = await Promise.all([startDynalite(), startSesLocal()]);
+  [dynamo, ses, standIn] = await Promise.all([startDynalite(), startSesLocal(), startStandInAws({})]);
   sesProxy = await startFaultProxy(ses.endpoint);
   tableName = await createCustomerTable(dynamo.client, 'consent-api-handler');
   store = new CustomerStore({ client: dynamo.client, tableName });
@@ -49,6 +53,9 @@ beforeAll(async () => {
     LINK_SECRET_ID: 'overture/test/unsubscribe-key',
     FROM_EMAIL_ADDRESS: 'hello@example.com',
     SES_CONFIGURATION_SET: 'overture-test',
+    AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: standIn.endpoint,
+    SMS_ORIGINATION_IDENTITY: 'pool-test',
+    SMS_CONFIGURATION_SET: 'overture-test-sms',
     RATE_LIMIT_BURST: '1000',
     // The logs are what one test reads.
     POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -62,7 +69,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server.close();
-  await Promise.all([sesProxy.stop(), ses.stop(), dynamo.stop()]);
+  await Promise.all([sesProxy.stop(), ses.stop(), dynamo.stop(), standIn.stop()]);
   restoreEnvironment();
 });
 
@@ -148,31 +155,31 @@ describe('one-click unsubscribe from old messages', () => {
   });
 });
 
-describe('a provider refusing the double opt-in email', () => {
-  /** Every line the function writes while `act` runs. */
-  async function linesWrittenDuring(act: () => Promise<void>): Promise<string> {
-    const lines: string[] = [];
-    const record = (chunk: unknown): boolean => {
-      lines.push(chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : String(chunk));
-      return true;
-    };
-    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(record);
-    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(record);
-    // As console prints them: errors with their cause chains.
-    const printed = (...args: unknown[]): void => void lines.push(args.map((arg) => (typeof arg === 'string' ? arg : inspect(arg, { depth: 10 }))).join(' '));
-    const warn = jest.spyOn(console, 'warn').mockImplementation(printed);
-    const error = jest.spyOn(console, 'error').mockImplementation(printed);
-    try {
-      await act();
-    } finally {
-      stdout.mockRestore();
-      stderr.mockRestore();
-      warn.mockRestore();
-      error.mockRestore();
-    }
-    return lines.join('\n');
+/** Every line the function writes while `act` runs. */
+async function linesWrittenDuring(act: () => Promise<void>): Promise<string> {
+  const lines: string[] = [];
+  const record = (chunk: unknown): boolean => {
+    lines.push(chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : String(chunk));
+    return true;
+  };
+  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(record);
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(record);
+  // As console prints them: errors with their cause chains.
+  const printed = (...args: unknown[]): void => void lines.push(args.map((arg) => (typeof arg === 'string' ? arg : inspect(arg, { depth: 10 }))).join(' '));
+  const warn = jest.spyOn(console, 'warn').mockImplementation(printed);
+  const error = jest.spyOn(console, 'error').mockImplementation(printed);
+  try {
+    await act();
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+    warn.mockRestore();
+    error.mockRestore();
   }
+  return lines.join('\n');
+}
 
+describe('a provider refusing the double opt-in email', () => {
   it('records the capture as pending, answers 202, and logs the rejection by code and request id without the address', async () => {
     // Prepare: SES in the sandbox refuses an unverified recipient, quoting the address.
     const customerId = newCustomerId('rejected');
@@ -209,5 +216,42 @@ describe('a provider refusing the double opt-in email', () => {
     expect(again.status).toBe(202);
     expect((await ses.messages()).map((email) => email.destination.to)).toEqual([[address]]);
     expect(await emailMarketingStatus(customerId)).toBe('pending');
+  });
+});
+
+describe('a provider refusing the SMS double opt-in text', () => {
+  it('records the capture as pending, answers 202, sends nothing, and logs the refusal by code without the number', async () => {
+    // Prepare
+    const customerId = newCustomerId('sms-throttled');
+    const phone = '+12125550187';
+    standIn.throttle(phone);
+    let response: Response | undefined;
+    // Act
+    const logged = await linesWrittenDuring(async () => {
+      response = await postJson(`${server.url}/consents`, captureBody(customerId, { phone, channels: ['sms'], email: undefined }));
+    });
+    // Assess
+    expect(response?.status).toBe(202);
+    expect(await response?.json()).toEqual({ status: 'accepted', pendingConfirmation: ['sms'] });
+    const snapshot = await store.requireSnapshot(customerId);
+    expect(snapshot.consents.map(({ channel, status }) => `${channel}:${status}`)).toEqual(['sms:pending']);
+    expect(standIn.texts.filter((text) => text.input.DestinationPhoneNumber === phone)).toEqual([]);
+    expect(logged).toContain('confirmation text not sent');
+    expect(logged).toContain('ThrottlingException');
+    expect(logged).toContain(customerId);
+    expect(logged).not.toContain(phone);
+  });
+
+  it('texts the confirmation through End User Messaging as a transactional message', async () => {
+    // Prepare
+    const customerId = newCustomerId('sms-sent');
+    const phone = '+12125550188';
+    // Act
+    const response = await postJson(`${server.url}/consents`, captureBody(customerId, { phone, channels: ['sms'], email: undefined }));
+    // Assess
+    expect(response.status).toBe(202);
+    expect(standIn.texts.filter((text) => text.input.DestinationPhoneNumber === phone).map((text) => text.input)).toEqual([
+      expect.objectContaining({ OriginationIdentity: 'pool-test', ConfigurationSetName: 'overture-test-sms', MessageType: 'TRANSACTIONAL' }),
+    ]);
   });
 });

@@ -540,15 +540,19 @@ describe('the functions at work', () => {
     // Assess
     expect(statuses).toEqual([202, 202, 200, 200, 200, 200, 200, 200, 303, 303, 200]);
     expect((await store.consentLedger(customerId)).map((entry) => `${entry.channel}:${entry.status}`)).toEqual(
-      expect.arrayContaining(['email:pending', 'email:granted', 'email:revoked', 'sms:granted', 'sms:revoked']),
+      expect.arrayContaining(['email:pending', 'email:granted', 'email:revoked', 'sms:pending', 'sms:revoked']),
     );
+    expect(standIn.texts.filter((text) => text.input.DestinationPhoneNumber === capture.phone).map((text) => text.input.MessageType)).toEqual(['TRANSACTIONAL']);
   });
 
-  it('answer inbound texts: STOP revokes, START grants again, HELP replies, an unknown number changes nothing', async () => {
+  it('answer inbound texts: STOP revokes, START grants again, HELP replies, YES confirms a captured number, an unknown number changes nothing', async () => {
     // Prepare
     const phone = newPhone();
     await invoke('ingest', customerEvent('profile_changed', enrolled('texter', { phone })));
-    const inbound = (from: string, body: string) => inboundSmsEvent(from, body, { id: `inbound-${body}-${from}`, at: new Date().toISOString() });
+    const capturedPhone = newPhone();
+    const capture = { customerId: 'sms-captured', timezone: zone, phone: capturedPhone, channels: ['sms'], topics: ['marketing'], proof: { source: 'web-form', consentTextVersion: 'v3' } };
+    const captured = await fetch(`${api.url}/consents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(capture) });
+    const inbound = (from: string, body: string) => inboundSmsEvent(from, body, { id: `inbound-${body}-${from}`, at: new Date(Date.now() + 1000).toISOString() });
     const texts = standIn.texts.length;
 
     // Act
@@ -556,11 +560,13 @@ describe('the functions at work', () => {
       await invoke('smsInbound', inbound(phone, 'STOP')),
       await invoke('smsInbound', inbound(phone, 'START')),
       await invoke('smsInbound', inbound(phone, 'HELP')),
+      await invoke('smsInbound', inbound(capturedPhone, 'YES')),
       await invoke('smsInbound', inbound(newPhone(), 'STOP')),
     ];
 
     // Assess
-    expect(outcomes.map((outcome) => (outcome as { kind: string }[]).map((answer) => answer.kind))).toEqual([['opted_out'], ['opted_in'], ['help'], ['unknown_number']]);
+    expect(captured.status).toBe(202);
+    expect(outcomes.map((outcome) => (outcome as { kind: string }[]).map((answer) => answer.kind))).toEqual([['opted_out'], ['opted_in'], ['help'], ['confirmed'], ['unknown_number']]);
     expect(standIn.texts.length).toBeGreaterThan(texts);
   });
 });
