@@ -1,6 +1,6 @@
 /**
  * A customer in headless Chromium, with JavaScript off: signs up, confirms by email (the link opens
- * a page whose button confirms), changes the channel order and the time window in the preference
+ * a page whose button confirms), confirms texts by replying YES, changes the channel order and the time window in the preference
  * centre, then withdraws everything; after each step, the ledger and the permission gate on a fresh
  * snapshot show the change.
  */
