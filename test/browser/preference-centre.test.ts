@@ -1,8 +1,8 @@
 /**
  * A customer in headless Chromium, with JavaScript off: signs up, confirms by email (the link opens
- * a page whose button confirms), confirms texts by replying YES, changes the channel order and the time window in the preference
- * centre, then withdraws everything; after each step, the ledger and the permission gate on a fresh
- * snapshot show the change.
+ * a page whose button confirms) and by replying YES to the confirmation text, changes the channel
+ * order and the time window in the preference centre, then withdraws everything; after each step,
+ * the ledger and the permission gate on a fresh snapshot show the change.
  */
 import { DateTime } from 'luxon';
 import type { Page } from 'playwright-core';
