@@ -46,7 +46,8 @@ beforeAll(async () => {
         profile: { timezone: 'UTC', email: 'c-1@example.com' },
         consents: [{ channel: 'email', topic: 'marketing', status: 'granted', proof: { source: 'status-test' } }],
       },
-    });
+      // Checked against the stack's virtual clock, where it is ingested, not the machine's.
+    }, { now: new Date(START + HOUR) });
     if (!signup.valid) throw new Error(signup.reason);
     const { event } = signup;
     runtime.schedule({ at: START + HOUR, order: ['c-1'], key: 'c-1', run: async () => void (await runtime.ingestInWorkItem(event)) });
