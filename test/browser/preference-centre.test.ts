@@ -7,6 +7,7 @@
 import { DateTime } from 'luxon';
 import type { Page } from 'playwright-core';
 import { decideDelivery } from '../../lib/permission';
+import { handleInboundSms } from '../../lib/sms-keywords/handle-inbound-sms';
 import { captureBody, postJson, startConsentApiHarness, type ConsentApiHarness } from '../consent-api/harness';
 import { launchChromium, saveScreenshot, type HeadlessChromium } from '../support/browser';
 import { newCustomerId } from '../store/fixtures';
@@ -82,8 +83,12 @@ describe('the preference centre in a browser', () => {
   });
 
   it('saves a new channel order and time window, which the gate uses at the next send', async () => {
-    // Prepare
+    // Prepare: the customer confirms SMS by replying YES to the double opt-in text.
     api.clock.advance(60_000);
+    const phone = captureBody(customerId).phone as string;
+    const inbound = { store: api.store, phoneIndex: api.deps.phoneIndex, replies: api.smsOutbox, helpText: 'help' };
+    const confirmed = await handleInboundSms(inbound, { originationNumber: phone, destinationNumber: '+12125550000', messageBody: 'YES', inboundMessageId: 'inbound-browser-yes' }, api.clock.now().toISOString());
+    expect(confirmed.kind).toBe('confirmed');
     // Act
     await page.getByRole('combobox', { name: 'First choice' }).selectOption('sms');
     await page.getByRole('combobox', { name: 'Second choice' }).selectOption('email');
