@@ -6,11 +6,11 @@
  * a running summary until Ctrl-C. A second start reuses the data and goes on from the saved
  * virtual time; demo events already played are not played again (and replaying one changes nothing).
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
 import { mailboxMovedNote, refuseSecondStack, runUntilSignal, startStackForCommand } from '../cli/stack-commands';
-import { processIO } from '../cli/io';
+import { badInput, processIO } from '../cli/io';
 import { CustomerIdSchema } from '../customer/model';
 import { messageLinks } from '../unsubscribe';
 import { DEFAULT_DATA_DIR, readDataFile, writeDataFile } from './data-files';
@@ -39,6 +39,12 @@ function shellWord(text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
 
+/** Refuses a `--data` that names a file: `--reset` would delete it, and the start could not write there. */
+async function refuseFileAsDataFolder(dataDir: string): Promise<void> {
+  const found = await stat(dataDir).catch(() => undefined);
+  if (found !== undefined && !found.isDirectory()) throw badInput(`--data: ${dataDir} is a file, not a folder`);
+}
+
 /** Runs the demo until Ctrl-C; see the module comment. */
 export async function startDemo(options: DemoStartOptions): Promise<void> {
   const began = performance.now();
@@ -46,6 +52,7 @@ export async function startDemo(options: DemoStartOptions): Promise<void> {
     process.stdout.write(`${line}\n`);
   };
   const dataDir = path.resolve(options.data);
+  await refuseFileAsDataFolder(dataDir);
   // Before --reset: deleting the folder of a running stack would lose what it is writing.
   await refuseSecondStack(dataDir);
   if (options.reset) await rm(dataDir, { recursive: true, force: true });
