@@ -9,7 +9,8 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
-import { mailboxMovedNote, refuseSecondStack, runUntilSignal, startStackForCommand } from '../cli/stack-commands';
+import { runUntilSignal } from '../cli/run-until-signal';
+import { mailboxMovedNote, refuseSecondStack, startStackForCommand } from '../cli/stack-commands';
 import { badInput, processIO } from '../cli/io';
 import { CustomerIdSchema } from '../customer/model';
 import { messageLinks } from '../unsubscribe';
