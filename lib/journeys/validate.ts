@@ -48,10 +48,11 @@ export const TEMPLATE_FILES_BY_CHANNEL: Readonly<Record<Channel, readonly string
 export const TRANSACTIONAL_DECLARATION = 'transactional.md';
 
 /**
- * Entries started by a marketer or a schedule rather than by the customer's own action. Nothing
- * such a journey sends answers a request of the customer's, so none of it is transactional.
+ * The one entry started by the customer's own action. Every other (an audience launch, a
+ * schedule, inactivity, and any added later) is started by a marketer or a clock: nothing such a
+ * journey sends answers a request of the customer's, so none of it is transactional.
  */
-const BULK_TRIGGERS: ReadonlySet<string> = new Set(['audience', 'schedule', 'inactivity']);
+const CUSTOMER_TRIGGER = 'event';
 
 /** Options of {@link validateJourney}. */
 export interface ValidateJourneyOptions {
@@ -303,7 +304,7 @@ function transactionalProblems(journey: Journey, templatesDir: string): string[]
   const problems: string[] = [];
   for (const node of journey.nodes) {
     if (node.type !== 'send' || node.topic !== TRANSACTIONAL) continue;
-    if (BULK_TRIGGERS.has(journey.entry.trigger.kind)) {
+    if (journey.entry.trigger.kind !== CUSTOMER_TRIGGER) {
       problems.push(
         `${where(journey, node)}: topic "transactional" in a journey started by ${journey.entry.trigger.kind}; only a journey started by the customer's own event may send without marketing consent, so use a consent topic such as "marketing"`,
       );

@@ -142,8 +142,8 @@ function signatureMatches(encodedPayload: string, givenSignature: string, secret
  *
  * `secret` may be a list during a rotation: the token is accepted if any of them signed it, and a
  * {@link ScopedTokenSecret} only for its purposes. Checks run in this order: shape and signature,
- * claims, purpose, expiry (a token expires at `exp`, not one second later; never for
- * `unsubscribe`, see {@link expiryApplies}), and last the scope of the secret that signed it.
+ * claims, purpose, the scope of the secret that signed it, and last expiry (a token expires at
+ * `exp`, not one second later; never for `unsubscribe`, see {@link expiryApplies}).
  *
  * @throws TokenInvalidError, TokenPurposeError or TokenExpiredError.
  */
@@ -178,11 +178,13 @@ export function verifyToken(
   const payload = parsed.data;
 
   if (payload.pur !== options.purpose) throw new TokenPurposeError(options.purpose, payload.pur);
-  const expiresAt = new Date(payload.exp * 1000);
-  if (expiryApplies(payload.pur) && options.now.getTime() >= expiresAt.getTime()) throw new TokenExpiredError(expiresAt);
+  // Before expiry: a token its signer may not vouch for is not valid at any age, and "expired"
+  // would tell its holder that a newer link of the same kind would work.
   if (isScoped(signer) && !signer.purposes.includes(payload.pur)) {
     throw new TokenInvalidError(`signed with a retired key, which verifies ${signer.purposes.join(', ') || 'no'} tokens only`);
   }
+  const expiresAt = new Date(payload.exp * 1000);
+  if (expiryApplies(payload.pur) && options.now.getTime() >= expiresAt.getTime()) throw new TokenExpiredError(expiresAt);
 
   return {
     customerId: payload.sub,

@@ -133,6 +133,17 @@ describe('signToken and verifyToken', () => {
     expect(openPreferences).toThrow('signed with a retired key, which verifies unsubscribe tokens only');
   });
 
+  it('calls an expired token of a retired secret, for a purpose the secret does not cover, not valid rather than expired', () => {
+    // Prepare
+    const keys = [secret, { secret: otherSecret, purposes: ['unsubscribe'] as const }];
+    const preferences = signToken({ ...claims, purpose: 'preferences' }, otherSecret, { now: issuedAt, ttlSeconds: 86_400 });
+    // Act
+    const openPreferences = () => verifyToken(preferences, keys, { now: new Date('2028-03-02T09:00:00Z'), purpose: 'preferences' });
+    // Assess
+    expect(openPreferences).toThrow(TokenInvalidError);
+    expect(openPreferences).toThrow('signed with a retired key, which verifies unsubscribe tokens only');
+  });
+
   it('refuses a genuine token used for another purpose', () => {
     // Prepare
     const token = signToken({ ...claims, purpose: 'preferences' }, secret, { now: issuedAt, ttlSeconds: 86_400 });
