@@ -85,7 +85,7 @@ export function buildProgram(io: CliIO): Command {
     .description('launch a journey for an audience file (CSV with a customerId column)')
     .argument('<journey>', 'journey id of the catalog')
     .requiredOption('--audience <file>', 'audience CSV file')
-    .option('--id <launchId>', 'launch id; default: from the journey and the audience\'s customer ids, so the same audience starts nothing twice')
+    .option('--id <launchId>', 'launch id; default: from the journey and the audience\'s customer ids and entry keys (however the file is saved), so the same audience starts nothing twice')
     .addOption(dataOption())
     .addOption(cdkOutOption())
     .option('--json', 'print the outcome as JSON')
