@@ -5,10 +5,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
-import * as z from 'zod';
 import { SesEmailSender } from '../channels/email';
 import { EndUserMessagingSmsSender } from '../channels/sms';
-import { TopicSchema } from '../customer/model';
+import { NonEmptyTextSchema, TopicSchema } from '../customer/model';
+import * as z from '../schema/zod-mini';
 import { CustomerStore } from '../store/customer-store';
 import { parseLinkKeys, type LinkKeys } from '../unsubscribe/link-keys';
 import type { TokenSecret } from '../unsubscribe/token';
@@ -16,52 +16,54 @@ import { DEFAULT_TOPIC_OFFERS, linksWithKeys, type ConsentApiDependencies } from
 import { DEFAULT_RATE_LIMIT, type RateLimitSettings } from './rate-limit';
 import { DEFAULT_SMS_CONFIRMATION_TEXT, SMS_CONFIRMATION_TEXT_KEYWORDS } from './sms-double-opt-in';
 
-const TopicOffersSchema = z.array(z.object({ topic: TopicSchema, label: z.string().min(1).max(100) })).min(1);
+const TopicOffersSchema = z
+  .array(z.object({ topic: TopicSchema, label: z.string().check(z.minLength(1), z.maxLength(100)) }))
+  .check(z.minLength(1));
 
 /** Environment variables of the consent-api function. */
 export const ConsentApiEnvironmentSchema = z.object({
-  CUSTOMER_TABLE_NAME: z.string().min(1),
+  CUSTOMER_TABLE_NAME: NonEmptyTextSchema,
   /** Public base URL of the API (links in messages and pages point here). */
   PUBLIC_BASE_URL: z.url(),
   /** Secrets Manager secret (name or ARN) holding the link-signing key, as for the send function. */
-  LINK_SECRET_ID: z.string().min(1),
+  LINK_SECRET_ID: NonEmptyTextSchema,
   /** From address of the double opt-in email. */
-  FROM_EMAIL_ADDRESS: z.string().min(3),
-  SES_CONFIGURATION_SET: z.string().min(1),
+  FROM_EMAIL_ADDRESS: z.string().check(z.minLength(3)),
+  SES_CONFIGURATION_SET: NonEmptyTextSchema,
   /** Where the SMS double opt-in text is sent from, as for the send function. */
-  SMS_ORIGINATION_IDENTITY: z.string().min(1),
-  SMS_CONFIGURATION_SET: z.string().min(1),
+  SMS_ORIGINATION_IDENTITY: NonEmptyTextSchema,
+  SMS_CONFIGURATION_SET: NonEmptyTextSchema,
   /**
    * The SMS double opt-in text. It must say YES (the reply that confirms), STOP and HELP; keep it
    * to one segment (160 GSM-7 characters). @default DEFAULT_SMS_CONFIRMATION_TEXT
    */
   SMS_CONFIRMATION_TEXT: z
-    .string()
-    .min(1)
-    .max(320)
-    .default(DEFAULT_SMS_CONFIRMATION_TEXT)
-    .refine(
-      (text) => SMS_CONFIRMATION_TEXT_KEYWORDS.every((keyword) => new RegExp(`\\b${keyword}\\b`, 'i').test(text)),
-      `must say ${SMS_CONFIRMATION_TEXT_KEYWORDS.join(', ')}`,
+    ._default(z.string().check(z.minLength(1), z.maxLength(320)), DEFAULT_SMS_CONFIRMATION_TEXT)
+    .check(
+      z.refine(
+        (text) => SMS_CONFIRMATION_TEXT_KEYWORDS.every((keyword) => new RegExp(`\\b${keyword}\\b`, 'i').test(text)),
+        `must say ${SMS_CONFIRMATION_TEXT_KEYWORDS.join(', ')}`,
+      ),
     ),
   /** JSON list of `{ "topic", "label" }` the preference centre offers. @default marketing: "Offers and news" */
-  CONSENT_TOPICS: z
-    .string()
-    .optional()
-    .transform((text, context) => {
+  CONSENT_TOPICS: z.pipe(
+    z.optional(z.string()),
+    z.transform((text: string | undefined, context) => {
       if (text === undefined || text === '') return DEFAULT_TOPIC_OFFERS;
       try {
         const parsed = TopicOffersSchema.safeParse(JSON.parse(text));
         if (parsed.success) return parsed.data;
-        context.addIssue({ code: 'custom', message: `must be a JSON list of { topic, label }: ${parsed.error.issues[0]?.message ?? ''}` });
+        const problem = parsed.error.issues[0]?.message ?? '';
+        context.issues.push({ code: 'custom', message: `must be a JSON list of { topic, label }: ${problem}`, input: text });
       } catch {
-        context.addIssue({ code: 'custom', message: 'must be JSON' });
+        context.issues.push({ code: 'custom', message: 'must be JSON', input: text });
       }
       return z.NEVER;
     }),
+  ),
   /** Per-instance backstop behind the HTTP API's own throttling (see rate-limit.ts). */
-  RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMIT.burst),
-  RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(DEFAULT_RATE_LIMIT.ratePerSecond),
+  RATE_LIMIT_BURST: z._default(z.coerce.number().check(z.int(), z.gte(1)), DEFAULT_RATE_LIMIT.burst),
+  RATE_LIMIT_PER_SECOND: z._default(z.coerce.number().check(z.positive()), DEFAULT_RATE_LIMIT.ratePerSecond),
 });
 export type ConsentApiEnvironment = z.infer<typeof ConsentApiEnvironmentSchema>;
 

@@ -1,8 +1,11 @@
 /**
  * The inputs of every consent-API endpoint, validated at the edge. One zod schema per input is
  * the validator and the type; a failure becomes RequestValidationError naming the field.
+ *
+ * The schemas are zod/mini (lib/schema/zod-mini.ts): a person waits behind this function's cold
+ * start, and one classic schema would bring the whole classic API into its bundle. A failure's
+ * cause is therefore zod core's `$ZodError`; only its issues are read, and a 400 is never logged.
  */
-import * as z from 'zod';
 import {
   ChannelSchema,
   CustomerIdSchema,
@@ -16,6 +19,7 @@ import {
   TRANSACTIONAL,
   type Channel,
 } from '../customer/model';
+import * as z from '../schema/zod-mini';
 import type { TopicOffer } from './dependencies';
 import { RequestValidationError, type RequestIssue } from './errors';
 
@@ -31,21 +35,23 @@ function fieldPath(path: readonly PropertyKey[]): string {
  * Parses `input` with `schema`, or throws RequestValidationError whose fields are paths into the
  * input (`(root)` for the input itself).
  */
-export function parseRequest<Schema extends z.ZodType>(schema: Schema, input: unknown): z.output<Schema> {
-  const result = schema.safeParse(input);
+export function parseRequest<Schema extends z.core.$ZodType>(schema: Schema, input: unknown): z.output<Schema> {
+  const result = z.safeParse(schema, input);
   if (result.success) return result.data;
   throw new RequestValidationError(requestIssues(result.error), { cause: result.error });
 }
 
 /** The problems of a failed parse, one per zod issue, with fields as paths into the input. */
-export function requestIssues(error: z.ZodError): RequestIssue[] {
+export function requestIssues(error: z.core.$ZodError): RequestIssue[] {
   return error.issues.map((issue) => ({ field: fieldPath(issue.path) || '(root)', message: issue.message }));
 }
 
 const uniqueChannels = z
   .array(ChannelSchema)
-  .min(1, 'must name at least one channel')
-  .refine((list) => new Set(list).size === list.length, 'must not repeat a channel');
+  .check(
+    z.minLength(1, 'must name at least one channel'),
+    z.refine((list) => new Set(list).size === list.length, 'must not repeat a channel'),
+  );
 
 /** A consent topic a customer can choose: anything but `transactional`, which needs no consent. */
 export const MarketingTopicSchema = TopicSchema.check(
@@ -79,6 +85,9 @@ export const CONTACT_FIELD: Readonly<Record<Channel, 'email' | 'phone' | 'addres
   mail: 'address',
 };
 
+/** A proof field: a short label chosen by the form that collected the consent. */
+const proofText = z.string().check(z.minLength(1), z.maxLength(100));
+
 /**
  * `POST /consents` on a deployment offering `offers`: what the customer chose at the first
  * contact. `channels` is both the channels consented to and the preferred order; each channel ×
@@ -86,47 +95,48 @@ export const CONTACT_FIELD: Readonly<Record<Channel, 'email' | 'phone' | 'addres
  */
 export function consentCaptureRequestSchema(offers: readonly TopicOffer[]) {
   return z
-    .object({
+    .strictObject({
       customerId: CustomerIdSchema,
       timezone: TimeZoneSchema,
-      email: z.email().optional(),
+      email: z.optional(z.email()),
       phone: z.optional(PhoneSchema),
       address: z.optional(PostalAddressSchema),
       channels: uniqueChannels,
       topics: z
         .array(offeredTopicSchema(offers))
-        .min(1, 'must name at least one topic')
-        .max(20)
-        .refine((list) => new Set(list).size === list.length, 'must not repeat a topic'),
+        .check(
+          z.minLength(1, 'must name at least one topic'),
+          z.maxLength(20),
+          z.refine((list) => new Set(list).size === list.length, 'must not repeat a topic'),
+        ),
       preferredWindow: z.optional(DailySpanSchema),
       quietHours: z.optional(DailySpanSchema),
       maxPerWeek: PreferencesSchema.shape.maxPerWeek,
-      proof: z
-        .object({
-          /** Where the consent was given: `web-form`, `checkout`, `store-tablet`… */
-          source: z.string().min(1).max(100),
-          /** The version of the consent text the customer saw. */
-          consentTextVersion: z.string().min(1).max(100),
-          formId: z.string().min(1).max(100).optional(),
-        })
-        .strict(),
+      proof: z.strictObject({
+        /** Where the consent was given: `web-form`, `checkout`, `store-tablet`… */
+        source: proofText,
+        /** The version of the consent text the customer saw. */
+        consentTextVersion: proofText,
+        formId: z.optional(proofText),
+      }),
     })
-    .strict()
-    .superRefine((request, context) => {
-      for (const channel of request.channels) {
-        const field = CONTACT_FIELD[channel];
-        if (request[field] === undefined) {
-          context.addIssue({ code: 'custom', path: [field], message: `is required for the ${channel} channel` });
+    .check(
+      z.superRefine((request, context) => {
+        for (const channel of request.channels) {
+          const field = CONTACT_FIELD[channel];
+          if (request[field] === undefined) {
+            context.addIssue({ code: 'custom', path: [field], message: `is required for the ${channel} channel` });
+          }
         }
-      }
-    });
+      }),
+    );
 }
 export type ConsentCaptureRequest = z.infer<ReturnType<typeof consentCaptureRequestSchema>>;
 
 /** The query of every token-carrying route: `?token=…` (the preference centre adds `saved`). */
 export const TokenQuerySchema = z.object({
-  token: z.string({ error: 'is required' }).min(1, 'is required').max(1024, 'is too long'),
-  saved: z.enum(['1', 'withdrawn']).optional(),
+  token: z.string({ error: 'is required' }).check(z.minLength(1, 'is required'), z.maxLength(1024, 'is too long')),
+  saved: z.optional(z.enum(['1', 'withdrawn'])),
 });
 
 /** The RFC 8058 one-click body: `List-Unsubscribe=One-Click`. */
@@ -134,13 +144,13 @@ export const OneClickBodySchema = z.object({
   'List-Unsubscribe': z.literal('One-Click', { error: 'must be "One-Click"' }),
 });
 
-const optionalTime = z.union([z.literal(''), TimeOfDaySchema]).default('');
-const channelChoice = z.union([z.literal(''), ChannelSchema]).default('');
+const optionalTime = z._default(z.union([z.literal(''), TimeOfDaySchema]), '');
+const channelChoice = z._default(z.union([z.literal(''), ChannelSchema]), '');
 /** A repeated form field arrives as a string (once) or an array (several times). */
-const repeated = z
-  .union([z.string(), z.array(z.string())])
-  .optional()
-  .transform((value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]));
+const repeated = z.pipe(
+  z.optional(z.union([z.string(), z.array(z.string())])),
+  z.transform((value: string | string[] | undefined) => (value === undefined ? [] : Array.isArray(value) ? value : [value])),
+);
 
 /**
  * `POST /preferences`: the preference-centre form, field names as in the HTML. Empty strings are
@@ -148,50 +158,56 @@ const repeated = z
  */
 export const PreferenceFormSchema = z
   .object({
-    action: z.enum(['save', 'withdraw-all']).default('save'),
+    action: z._default(z.enum(['save', 'withdraw-all']), 'save'),
     channel1: channelChoice,
     channel2: channelChoice,
     channel3: channelChoice,
     /** One `<channel>:<topic>` per ticked box. */
-    consent: repeated.pipe(
-      z.array(z.string().regex(/^(email|sms|mail):[a-z][a-z0-9_-]{0,62}$/, 'must be "<channel>:<topic>"')).max(100),
+    consent: z.pipe(
+      repeated,
+      z
+        .array(z.string().check(z.regex(/^(email|sms|mail):[a-z][a-z0-9_-]{0,62}$/, 'must be "<channel>:<topic>"')))
+        .check(z.maxLength(100)),
     ),
     windowStart: optionalTime,
     windowEnd: optionalTime,
     quietStart: optionalTime,
     quietEnd: optionalTime,
-    maxPerWeek: z
-      .string()
-      .default('')
-      .refine((text) => text === '' || /^\d{1,3}$/.test(text), 'must be a whole number')
-      .transform((text) => (text === '' ? undefined : Number(text)))
-      .pipe(z.number().int().min(0).max(100, 'must be at most 100').optional()),
+    maxPerWeek: z.pipe(
+      z.pipe(
+        z._default(z.string(), '').check(z.refine((text) => text === '' || /^\d{1,3}$/.test(text), 'must be a whole number')),
+        z.transform((text: string) => (text === '' ? undefined : Number(text))),
+      ),
+      z.optional(z.number().check(z.int(), z.gte(0), z.lte(100, 'must be at most 100'))),
+    ),
   })
-  .superRefine((form, context) => {
-    if (form.action !== 'save') return;
-    const chosen = [form.channel1, form.channel2, form.channel3].filter((channel) => channel !== '');
-    if (chosen.length === 0) {
-      context.addIssue({ code: 'custom', path: ['channel1'], message: 'choose at least one channel' });
-    }
-    (['channel2', 'channel3'] as const).forEach((field, index) => {
-      const value = form[field];
-      const earlier = [form.channel1, form.channel2].slice(0, index + 1);
-      if (value !== '' && earlier.includes(value)) {
-        context.addIssue({ code: 'custom', path: [field], message: 'must not repeat a channel chosen above' });
+  .check(
+    z.superRefine((form, context) => {
+      if (form.action !== 'save') return;
+      const chosen = [form.channel1, form.channel2, form.channel3].filter((channel) => channel !== '');
+      if (chosen.length === 0) {
+        context.addIssue({ code: 'custom', path: ['channel1'], message: 'choose at least one channel' });
       }
-    });
-    for (const [start, end] of [
-      ['windowStart', 'windowEnd'],
-      ['quietStart', 'quietEnd'],
-    ] as const) {
-      if ((form[start] === '') !== (form[end] === '')) {
-        const missing = form[start] === '' ? start : end;
-        context.addIssue({ code: 'custom', path: [missing], message: 'give both a start and an end, or neither' });
-      } else if (form[start] !== '' && form[start] === form[end]) {
-        context.addIssue({ code: 'custom', path: [end], message: 'must differ from the start' });
+      (['channel2', 'channel3'] as const).forEach((field, index) => {
+        const value = form[field];
+        const earlier = [form.channel1, form.channel2].slice(0, index + 1);
+        if (value !== '' && earlier.includes(value)) {
+          context.addIssue({ code: 'custom', path: [field], message: 'must not repeat a channel chosen above' });
+        }
+      });
+      for (const [start, end] of [
+        ['windowStart', 'windowEnd'],
+        ['quietStart', 'quietEnd'],
+      ] as const) {
+        if ((form[start] === '') !== (form[end] === '')) {
+          const missing = form[start] === '' ? start : end;
+          context.addIssue({ code: 'custom', path: [missing], message: 'give both a start and an end, or neither' });
+        } else if (form[start] !== '' && form[start] === form[end]) {
+          context.addIssue({ code: 'custom', path: [end], message: 'must differ from the start' });
+        }
       }
-    }
-  });
+    }),
+  );
 export type PreferenceForm = z.infer<typeof PreferenceFormSchema>;
 
 /** The daily span of two form fields, or undefined when both are empty. */

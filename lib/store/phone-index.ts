@@ -29,7 +29,7 @@
  */
 import { DeleteItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import * as z from 'zod';
+import * as z from '../schema/zod-mini';
 import { CustomerIdSchema, InstantSchema, PhoneSchema, type Profile } from '../customer/model';
 import { CustomerStoreError } from './errors';
 import { parseRecord } from './record-validation';
