@@ -27,7 +27,8 @@ export interface GrantedTopics {
 /**
  * Grants the holders' SMS requests a YES received at `receivedAt` confirms; returns, per customer
  * with at least one, the topics granted. A redelivery of the same YES (same instant and source)
- * writes nothing and returns the topics it granted the first time, so its reply is the same.
+ * writes nothing and returns the topics it granted the first time, so it is reported as what it
+ * did (`confirmed`); its answer is not sent again (answer-once.ts).
  */
 export async function confirmPendingSmsConsents(
   store: CustomerStore,

@@ -25,18 +25,20 @@
  *
  * Each change is a ledger entry whose proof is the keyword (`source: sms-keyword:STOP`) and the
  * inbound message id, dated when SNS received the text. SNS delivers at least once; a redelivery
- * carries the same time and id, so it writes the very same entries, which the store dedupes.
+ * carries the same time and id, so it writes the very same entries, which the store dedupes, and
+ * its answer was claimed by the first delivery, so it is not sent again (answer-once.ts).
  *
  * In AWS, End User Messaging also keeps its own opt-out list per number and, when keywords are
  * configured on it, replies to STOP and HELP itself and refuses every later text to a number that
  * said STOP until it says START; this handler makes the customers' consent ledgers, which the
  * permission gate reads, agree with it. Locally, `providerOptOuts` (the SMS outbox) plays that list.
  */
-import { MessageInvalidError, ProviderRejectedError } from '../channels/errors';
+import { MessageInvalidError, ProviderError, ProviderRejectedError } from '../channels/errors';
 import type { SmsSender } from '../channels/sms';
 import { TRANSACTIONAL, type CustomerSnapshot, type Topic } from '../customer/model';
 import type { CustomerStore } from '../store/customer-store';
 import type { PhoneIndexTable } from '../store/phone-index';
+import { claimAnswer, releaseAnswer, type AnsweredText } from './answer-once';
 import type { InboundSms } from './inbound-sms';
 import { confirmPendingSmsConsents, type GrantedTopics } from './confirm-sms-opt-in';
 import { smsKeywordOf, type SmsKeyword } from './keywords';
@@ -96,8 +98,10 @@ export type InboundSmsOutcome =
   | { readonly kind: 'not_a_keyword' };
 
 /**
- * Applies one inbound text, received at `receivedAt` (the SNS timestamp).
- * @throws CustomerStoreError or a ProviderError from the reply; the caller lets SNS retry.
+ * Applies one inbound text, received at `receivedAt` (the SNS timestamp). Its answer, if any, is
+ * sent once however often SNS delivers the text (`replied` is false on a redelivery, and when the
+ * provider refused the answer or may or may not have taken it).
+ * @throws CustomerStoreError, or a ProviderError the provider certainly did not act on; the caller lets SNS retry.
  */
 export async function handleInboundSms(deps: InboundSmsDependencies, message: InboundSms, receivedAt: string): Promise<InboundSmsOutcome> {
   const matched = smsKeywordOf(message.messageBody);
@@ -108,14 +112,15 @@ export async function handleInboundSms(deps: InboundSmsDependencies, message: In
   const customerIds = holders.map((holder) => holder.profile.customerId);
 
   const help = { step: 'help', body: deps.helpText };
-  if (action === 'help') return { kind: 'help', keyword, customerIds, replied: await reply(deps, phone, customerIds, help) };
+  const answered = { phone, inboundMessageId: message.inboundMessageId, receivedAt };
+  if (action === 'help') return { kind: 'help', keyword, customerIds, replied: await reply(deps, answered, customerIds, help) };
 
   const proof = { source: `sms-keyword:${keyword}`, messageId: message.inboundMessageId };
   if (action === 'confirm') {
     const customers = await confirmPendingSmsConsents(deps.store, holders, receivedAt, proof);
-    if (customers.length === 0) return { kind: 'nothing_to_confirm', keyword, customerIds, replied: await reply(deps, phone, customerIds, help) };
+    if (customers.length === 0) return { kind: 'nothing_to_confirm', keyword, customerIds, replied: await reply(deps, answered, customerIds, help) };
     const confirmed = { step: 'sms-opt-in-confirmed', body: deps.confirmedText ?? DEFAULT_SMS_CONFIRMED_TEXT };
-    const replied = await reply(deps, phone, customers.map((customer) => customer.customerId), confirmed);
+    const replied = await reply(deps, answered, customers.map((customer) => customer.customerId), confirmed);
     return { kind: 'confirmed', keyword, customers, replied };
   }
   if (action === 'opt_out') {
@@ -148,22 +153,32 @@ function smsTopicsToRevoke(snapshot: CustomerSnapshot): Topic[] {
   return [...new Set(['marketing', ...snapshot.consents.filter((consent) => consent.channel === 'sms').map((consent) => consent.topic)])];
 }
 
-/** Sends one transactional answer to the number, tagged with the customer it concerns; whether it went out. */
+/**
+ * Sends one transactional answer to the number, tagged with the customer it concerns, once per
+ * inbound text (answer-once.ts); whether this delivery of the text sent it. Nothing is thrown for
+ * a text that may have gone out: SNS would deliver the inbound text again, and the answer with it.
+ * @throws a ProviderError the provider certainly did not act on (throttled, unreachable), after
+ * giving the claim back, so that SNS's redelivery answers.
+ */
 async function reply(
   deps: InboundSmsDependencies,
-  phone: string,
+  text: AnsweredText & { readonly phone: string },
   customerIds: readonly string[],
   answer: { readonly step: string; readonly body: string },
 ): Promise<boolean> {
+  if (!(await claimAnswer(deps.phoneIndex, text))) return false;
   const [only, ...others] = customerIds;
   const tag = only === undefined ? UNKNOWN_SENDER_ID : others.length > 0 ? SHARED_NUMBER_SENDER_ID : only;
   try {
-    await deps.replies.send({ to: phone, customerId: tag, journey: 'sms-keywords', step: answer.step, topic: TRANSACTIONAL, body: answer.body });
+    await deps.replies.send({ to: text.phone, customerId: tag, journey: 'sms-keywords', step: answer.step, topic: TRANSACTIONAL, body: answer.body });
     return true;
   } catch (error) {
     // Neither will ever change: a number the adapter cannot text (not a valid mobile number), or
     // one the provider refuses (on its opt-out list after a STOP). Retrying cannot help.
     if (error instanceof MessageInvalidError || error instanceof ProviderRejectedError) return false;
+    // Perhaps delivered (a timeout, a 5xx): sending again could text the number twice.
+    if (error instanceof ProviderError && error.mayHaveBeenSent) return false;
+    await releaseAnswer(deps.phoneIndex, text);
     throw error;
   }
 }

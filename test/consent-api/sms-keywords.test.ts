@@ -1,5 +1,5 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { RecipientOptedOutError } from '../../lib/channels/errors';
+import { ProviderThrottledError, ProviderUnknownOutcomeError, RecipientOptedOutError } from '../../lib/channels/errors';
 import { LocalSmsOutbox } from '../../lib/channels/sms-outbox';
 import { decideDelivery } from '../../lib/permission';
 import {
@@ -376,5 +376,71 @@ describe('the local SMS outbox as the provider opt-out list', () => {
     // Assess
     expect(outcomes).toEqual([{ kind: 'help', keyword: 'HELP', customerIds: [customerId], replied: false }]);
     expect(outbox.messages()).toEqual([]);
+  });
+});
+
+describe('answering an inbound text once', () => {
+  /** A reply sender that fails every send with `error`, counting the attempts. */
+  function failingReplies(error: Error): { sender: InboundSmsDependencies['replies']; attempts: () => number } {
+    let attempts = 0;
+    return {
+      sender: {
+        send: () => {
+          attempts += 1;
+          return Promise.reject(error);
+        },
+      },
+      attempts: () => attempts,
+    };
+  }
+  const smsProvider = { provider: 'sms', code: 'TimeoutError' } as const;
+
+  it('sends the HELP answer once when SNS delivers the same text twice', async () => {
+    // Prepare
+    const { customerId, phone } = await customerWithPhone([]);
+    const event = inboundSmsEvent(phone, 'HELP', { id: 'inbound-help-twice' });
+    // Act
+    const outcomes = [...(await processInboundSmsEvent(event, deps)), ...(await processInboundSmsEvent(event, deps))];
+    // Assess
+    expect(outcomes).toEqual([
+      { kind: 'help', keyword: 'HELP', customerIds: [customerId], replied: true },
+      { kind: 'help', keyword: 'HELP', customerIds: [customerId], replied: false },
+    ]);
+    expect(outbox.messages()).toHaveLength(1);
+  });
+
+  it('does not throw, and never sends again, when the provider may have taken the answer', async () => {
+    // Prepare: a timeout after the request left (End User Messaging may deliver it).
+    const { customerId, phone } = await customerWithPhone([]);
+    const replies = failingReplies(new ProviderUnknownOutcomeError(smsProvider));
+    const event = inboundSmsEvent(phone, 'HELP', { id: 'inbound-help-unknown' });
+    // Act
+    const first = await processInboundSmsEvent(event, { ...deps, replies: replies.sender });
+    const redelivered = await processInboundSmsEvent(event, { ...deps, replies: replies.sender });
+    // Assess
+    expect([...first, ...redelivered]).toEqual([
+      { kind: 'help', keyword: 'HELP', customerIds: [customerId], replied: false },
+      { kind: 'help', keyword: 'HELP', customerIds: [customerId], replied: false },
+    ]);
+    expect(replies.attempts()).toBe(1);
+  });
+
+  it('leaves the answer to the retry after an error where nothing was sent, and to no retry after one where it may have been', async () => {
+    // Prepare: throttled (certainly not sent), then a timeout (perhaps sent), then a redelivery.
+    const { customerId, phone } = await customerWithPhone([]);
+    const throttled = failingReplies(new ProviderThrottledError({ provider: 'sms', code: 'ThrottlingException' }));
+    const timedOut = failingReplies(new ProviderUnknownOutcomeError(smsProvider));
+    const event = inboundSmsEvent(phone, 'HELP', { id: 'inbound-help-throttled' });
+    // Act
+    const first = processInboundSmsEvent(event, { ...deps, replies: throttled.sender });
+    await expect(first).rejects.toThrow(ProviderThrottledError);
+    const retried = await processInboundSmsEvent(event, { ...deps, replies: timedOut.sender });
+    const redelivered = await processInboundSmsEvent(event, deps);
+    // Assess
+    expect([...retried, ...redelivered]).toEqual([
+      { kind: 'help', keyword: 'HELP', customerIds: [customerId], replied: false },
+      { kind: 'help', keyword: 'HELP', customerIds: [customerId], replied: false },
+    ]);
+    expect([throttled.attempts(), timedOut.attempts(), outbox.messages().length]).toEqual([1, 1, 0]);
   });
 });
