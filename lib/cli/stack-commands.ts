@@ -16,13 +16,13 @@ import { defaultLaunchId, LaunchIdSchema, parseAudienceCsv } from '../local/audi
 import { knownCustomerHistory, unknownCustomerMessage, type HistoryEntry } from '../local/customer-history';
 import { startDynamoDBEmulator } from '../local/emulators';
 import { restoreMailbox, saveMailbox } from '../local/mailbox';
-import { DATA_FILES, DEFAULT_DATA_DIR } from '../local/data-files';
+import { DATA_FILES, DEFAULT_DATA_DIR, readSavedClock } from '../local/data-files';
 import { LaunchAnswerLineSchema, type LaunchProgress, type LaunchReport } from '../local/launcher';
 import type { LocalRuntime } from '../local/runtime';
 import type { StackNote } from '../local/stack-note';
 import { formatHistory, formatStatus, statusByJourney, type JourneyStatus } from '../local/stack-views';
 import { readExecutionRegistry, redrivableExecution, StepFunctionsApiError } from '../local/step-functions';
-import { CustomerIdSchema } from '../customer/model';
+import { CustomerIdSchema, InstantSchema } from '../customer/model';
 import { CustomerStore } from '../store/customer-store';
 import { PortInUseError } from '../runtime/local-http-server';
 import { CATALOG, journeys } from '../../workflows';
@@ -251,6 +251,30 @@ function optionOfIssue(issue: EventIssue): string {
 }
 
 /**
+ * The clock a runtime started on the data folder for one command ingests at: the folder's saved
+ * clock, else (a stack that never saved one) the command's `--at`, else this machine's. It is
+ * what LocalRuntime.start chooses, in the same order.
+ */
+async function offlineIngestClock(dataDir: string, at: string | undefined): Promise<Date> {
+  const saved = await readSavedClock(dataDir);
+  if (saved !== undefined) return saved;
+  return at !== undefined && InstantSchema.safeParse(at).success ? new Date(at) : new Date();
+}
+
+/**
+ * Refuses an `--at` after the clock of the stack that ingests the event. The stack's clock is the
+ * only one its data knows: an event cannot have happened in its future, and its profile fields,
+ * preferences, consents and attributes dated there would outrank every change made until then.
+ * An invalid `--at` is left to the event's validation, which names what is wrong with it.
+ */
+function refuseAtAfterStackClock(at: string | undefined, stackNow: Date): void {
+  if (at === undefined || !InstantSchema.safeParse(at).success || Date.parse(at) <= stackNow.getTime()) return;
+  throw badInput(
+    `--at: is after the stack's clock (${stackNow.toISOString()}), nothing was sent; an event is dated no later than the stack's now: give an earlier --at, leave it out for the stack's now, or run the stack on to that time (npm start or overture serve)`,
+  );
+}
+
+/**
  * `overture send-event NAME --customer ID`: one customer event, as the bus would deliver it. An
  * event the bus rule does not route (a misspelt name, say) is refused, since on AWS it would never
  * reach ingest.
@@ -260,12 +284,12 @@ export async function sendEventCommand(io: CliIO, name: string, options: SendEve
   if (unrouted !== undefined) throw badInput(`nothing was sent: ${unrouted}`);
   const dataDir = dataDirOf(options);
   const running = await findRunningStack(dataDir);
-  const now = running ? z.object({ now: z.string() }).parse(await callStack(running, 'GET', '/health')).now : undefined;
+  const stackNow = running ? new Date(z.object({ now: z.iso.datetime() }).parse(await callStack(running, 'GET', '/health')).now) : await offlineIngestClock(dataDir, options.at);
   const envelope = {
     id: randomUUID(),
     'detail-type': name,
     source: 'overture.cli',
-    time: options.at ?? now ?? new Date().toISOString(),
+    time: options.at ?? stackNow.toISOString(),
     detail: Object.fromEntries(
       Object.entries({
         customerId: options.customer,
@@ -279,10 +303,9 @@ export async function sendEventCommand(io: CliIO, name: string, options: SendEve
       }).filter(([, value]) => value !== undefined),
     ),
   };
-  // Consents are checked against the clock of the stack that ingests the event: the running one's,
-  // or the one a stack started for this command begins at (--at), else this machine's.
-  const stackClock = now ?? options.at;
-  const parsed = parseCustomerEvent(envelope, stackClock === undefined || Number.isNaN(Date.parse(stackClock)) ? {} : { now: new Date(stackClock) });
+  refuseAtAfterStackClock(options.at, stackNow);
+  // The event's time and its consents are checked against the clock of the stack that ingests it.
+  const parsed = parseCustomerEvent(envelope, { now: stackNow });
   if (!parsed.valid) {
     // `--at` is both the event's time and its occurredAt: one problem, said once.
     const problems = [...new Set(parsed.issues.map((issue) => `  ${optionOfIssue(issue)}: ${issue.message}`))];
@@ -385,18 +408,10 @@ export async function statusCommand(io: CliIO, options: StackCommandOptions): Pr
     statuses = answer.journeys;
   } else {
     statuses = statusByJourney(await readExecutionRegistry(path.join(dataDir, DATA_FILES.executions)));
-    now = await savedClock(dataDir);
+    now = (await readSavedClock(dataDir))?.toISOString() ?? '(not started yet)';
   }
   if (options.json) writeJson(io, { now, running: running !== undefined, journeys: statuses });
   else io.stdout(formatStatus(statuses, now) + (running ? '' : 'The stack is not running: counts are from the data folder; running executions carry on at its next start.\n'));
-}
-
-async function savedClock(dataDir: string): Promise<string> {
-  try {
-    return z.object({ now: z.string() }).parse(JSON.parse(await readFile(path.join(dataDir, DATA_FILES.clock), 'utf8'))).now;
-  } catch {
-    return '(not started yet)';
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -95,13 +95,14 @@ export const ProfileFieldsSchema = z
 export type ProfileFields = z.infer<typeof ProfileFieldsSchema>;
 
 /**
- * How far ahead of the ingest's clock a consent may be stated: five minutes. The store orders a
- * customer's consents by their instants, so a grant stated in the future would outrank every
- * withdrawal the customer makes until then (a producer's clock set to 2099 would make it for
- * ever). Producers' clocks drift, and an event may be stamped on one machine and ingested on
- * another, so a few seconds ahead are normal; five minutes covers a badly kept clock and no more.
+ * How far ahead of the ingest's clock an event's time or a consent's `at` may be: five minutes.
+ * The store orders what an event states by that time (attributes, `lastEvent.<name>` among them;
+ * profile fields; preferences; consents), so a time in the future would outrank every change made
+ * until then (a producer's clock set to 2099 would make it for ever). Producers' clocks drift, and
+ * an event may be stamped on one machine and ingested on another, so a few seconds ahead are
+ * normal; five minutes covers a badly kept clock and no more.
  */
-export const MAX_CONSENT_CLOCK_SKEW_MS = 5 * 60_000;
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 /** A consent given or withdrawn, with its proof; `at` defaults to the event's time. */
 export const ConsentChangeSchema = z
@@ -188,8 +189,8 @@ function invalid(issues: readonly EventIssue[], customerId: string | undefined):
 /** What {@link parseCustomerEvent} checks an event against. */
 export interface CustomerEventChecks {
   /**
-   * The ingest's clock, which no consent may be stated more than MAX_CONSENT_CLOCK_SKEW_MS ahead
-   * of. The local stack passes its virtual clock, on which its events are dated.
+   * The ingest's clock, which no event's time and no consent's `at` may be more than five
+   * minutes ahead of. The local stack passes its virtual clock, on which its events are dated.
    * @default the process's clock (the ingest function's)
    */
   readonly now?: Date;
@@ -198,7 +199,8 @@ export interface CustomerEventChecks {
 /**
  * Validates an EventBridge event as a customer event. Rules beyond the schema: a
  * `consent_changed` carries consents; a `profile_changed` carries a profile, attributes or
- * preferences; no consent is stated more than MAX_CONSENT_CLOCK_SKEW_MS ahead of `checks.now`.
+ * preferences; neither the event's time (`occurredAt`, else `time`) nor a consent's `at` is more
+ * than five minutes ahead of `checks.now`.
  */
 export function parseCustomerEvent(input: unknown, checks: CustomerEventChecks = {}): ParsedCustomerEvent {
   const now = checks.now ?? new Date();
@@ -216,7 +218,7 @@ export function parseCustomerEvent(input: unknown, checks: CustomerEventChecks =
   if (name === 'profile_changed' && !detail.profile && !detail.attributes && !detail.preferences) {
     return invalid([{ path: ['detail'], message: 'a profile_changed event needs profile, attributes or preferences' }], detail.customerId);
   }
-  const aheadOfClock = consentsAheadOfClock(parsed.data, now);
+  const aheadOfClock = timesAheadOfClock(parsed.data, now);
   if (aheadOfClock.length > 0) return invalid(aheadOfClock, detail.customerId);
   return {
     valid: true,
@@ -236,26 +238,27 @@ export function parseCustomerEvent(input: unknown, checks: CustomerEventChecks =
 }
 
 /**
- * A problem for each consent stated more than MAX_CONSENT_CLOCK_SKEW_MS ahead of `now`, at the
- * field that states it: the consent's own `at`, or else the event's `occurredAt` or `time` it
- * defaults to (once, however many consents take it).
+ * A problem for each time more than MAX_CLOCK_SKEW_MS ahead of `now`, at the field that states it:
+ * the event's `occurredAt`, or else its `time`, and each consent's own `at`. Every event is checked,
+ * not only those bringing profile fields, preferences or consents: each one writes its
+ * `lastEvent.<name>` attribute at its time, which goals, waits and the inactivity scan read.
  */
-function consentsAheadOfClock(envelope: z.infer<typeof CustomerEventEnvelopeSchema>, now: Date): EventIssue[] {
-  const latest = now.getTime() + MAX_CONSENT_CLOCK_SKEW_MS;
-  const ahead = `is more than ${MAX_CONSENT_CLOCK_SKEW_MS / 60_000} minutes ahead of the ingest's clock; a consent stated in the future would outrank every withdrawal made before then`;
+function timesAheadOfClock(envelope: z.infer<typeof CustomerEventEnvelopeSchema>, now: Date): EventIssue[] {
+  const latest = now.getTime() + MAX_CLOCK_SKEW_MS;
+  const ahead = `is more than ${MAX_CLOCK_SKEW_MS / 60_000} minutes ahead of the ingest's clock`;
   const { detail } = envelope;
   const issues: EventIssue[] = [];
-  let eventTimeIsAhead = false;
-  (detail.consents ?? []).forEach((consent, index) => {
-    const stated = consent.at ?? detail.occurredAt ?? envelope.time;
-    if (Date.parse(stated) <= latest) return;
-    if (consent.at !== undefined) issues.push({ path: ['detail', 'consents', String(index), 'at'], message: ahead });
-    else eventTimeIsAhead = true;
-  });
-  if (eventTimeIsAhead) {
-    const path = detail.occurredAt === undefined ? ['time'] : ['detail', 'occurredAt'];
-    issues.push({ path, message: `dates the consents that carry no "at", and ${ahead}` });
+  if (Date.parse(detail.occurredAt ?? envelope.time) > latest) {
+    issues.push({
+      path: detail.occurredAt === undefined ? ['time'] : ['detail', 'occurredAt'],
+      message: `${ahead}; it dates the event's attributes (lastEvent.<name> among them), profile fields, preferences and the consents that carry no "at", which would outrank every change made before then`,
+    });
   }
+  (detail.consents ?? []).forEach((consent, index) => {
+    if (consent.at !== undefined && Date.parse(consent.at) > latest) {
+      issues.push({ path: ['detail', 'consents', String(index), 'at'], message: `${ahead}; a consent stated in the future would outrank every withdrawal made before then` });
+    }
+  });
   return issues;
 }
 

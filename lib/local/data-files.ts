@@ -1,6 +1,7 @@
 /** A persisted local stack's data folder (`.overture/`): the files it keeps, and how they are written. */
 import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
-import type * as z from 'zod';
+import path from 'node:path';
+import * as z from 'zod';
 
 /** The data folder of `npm start` and of the `overture` commands when none is given. */
 export const DEFAULT_DATA_DIR = '.overture';
@@ -39,6 +40,16 @@ export async function readDataFile<Schema extends z.ZodType>(file: string, schem
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The virtual instant saved in the folder's clock file, or undefined when it has none (a stack
+ * that never saved its clock). A runtime started on the folder starts its clock there, so the
+ * offline commands read it to know what time an event they send will be ingested at.
+ */
+export async function readSavedClock(dataDir: string): Promise<Date | undefined> {
+  const saved = await readDataFile(path.join(dataDir, DATA_FILES.clock), z.object({ now: z.iso.datetime() }));
+  return saved === undefined ? undefined : new Date(saved.now);
 }
 
 /**

@@ -17,7 +17,6 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
-import * as z from 'zod';
 import { LocalSmsOutbox, PROVIDER_CLIENT_CONFIG, SesEmailSender, SqsDirectMailSender } from '../channels';
 import type { DeliveryOutcome, DeliveryPorts } from '../delivery/deliver-message';
 import { SendEnvironmentSchema, type SendEnvironment } from '../delivery/send-environment';
@@ -37,7 +36,7 @@ import type { LinkConfig } from '../unsubscribe';
 import { CATALOG } from '../../workflows';
 import { normalizedAudienceCsv, type ParsedAudience } from './audience-csv';
 import { ignoreServerClock, LOCAL_CLIENT_CONFIG, localDynamoDBClientFor, retryAtOnce } from './clients';
-import { DATA_FILES, endLastLine, readDataFile, writeDataFile } from './data-files';
+import { DATA_FILES, endLastLine, readSavedClock, writeDataFile } from './data-files';
 import { localLinkSecret } from './link-secret';
 import { startDynamoDBEmulator, startSesEmulator, startSqsS3Emulator, type RunningEmulator, type SesEmulator } from './emulators';
 import { LauncherInputSchema, LaunchRun, runLauncher, type LaunchProgress, type LaunchReport } from './launcher';
@@ -208,7 +207,7 @@ export class LocalRuntime {
         resultWriter === undefined || resultsBucket === undefined ? undefined : { bucket: resultsBucket, prefix: resultWriter.prefix, transformation: resultWriter.transformation };
 
       // The clock: persisted time wins, so a restart goes on where the last run stopped.
-      const savedClock = dataDir === undefined ? undefined : await readSavedClock(path.join(dataDir, DATA_FILES.clock));
+      const savedClock = dataDir === undefined ? undefined : await readSavedClock(dataDir);
       const clock = VirtualClock.install({ start: savedClock ?? options.start ?? new Date(), randomSeed: options.seed });
       stops.push(async () => clock.uninstall());
       const now = (): Date => clock.now();
@@ -592,9 +591,4 @@ function sendFunctionOf(resources: LocalResources): string | undefined {
     }
   }
   return undefined;
-}
-
-async function readSavedClock(file: string): Promise<Date | undefined> {
-  const saved = await readDataFile(file, z.object({ now: z.iso.datetime() }));
-  return saved === undefined ? undefined : new Date(saved.now);
 }

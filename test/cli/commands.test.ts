@@ -168,4 +168,46 @@ describe('overture send-event with an event that cannot be delivered', () => {
     ]);
     expect(existsSync(data)).toBe(false);
   });
+
+  describe('dated after the clock of the stopped stack that would ingest it', () => {
+    /** A stopped stack's folder whose saved clock reads 2026-03-02, years behind any machine's running these tests. */
+    function folderWithClock(name: string): string {
+      const data = emptyDataFolder(name);
+      writeFileSync(path.join(data, DATA_FILES.clock), JSON.stringify({ now: '2026-03-02T10:00:00.000Z' }));
+      return data;
+    }
+    const grant = (at?: string) => JSON.stringify([{ channel: 'email', topic: 'marketing', status: 'granted', ...(at === undefined ? {} : { at }), proof: { source: 'web-form' } }]);
+
+    it('refuses an --at after the folder\'s clock, naming --at and that clock, and starts nothing', async () => {
+      // Prepare
+      const data = folderWithClock('send-at-ahead');
+      const start = forbidRuntimeStart();
+
+      // Act
+      const result = await overture('send-event', 'consent_changed', '--customer', 'c-1', '--at', '2099-01-01T00:00:00Z', '--consents', grant(), '--data', data);
+
+      // Assess
+      expect(result).toEqual({
+        status: 2,
+        stdout: '',
+        stderr:
+          "overture: --at: is after the stack's clock (2026-03-02T10:00:00.000Z), nothing was sent; an event is dated no later than the stack's now: give an earlier --at, leave it out for the stack's now, or run the stack on to that time (npm start or overture serve)\n",
+      });
+      expect(start).not.toHaveBeenCalled();
+    });
+
+    it('refuses a consent whose own at is ahead of the folder\'s clock though behind this machine\'s, and starts nothing', async () => {
+      // Prepare
+      const data = folderWithClock('send-consent-ahead');
+      const start = forbidRuntimeStart();
+
+      // Act
+      const result = await overture('send-event', 'consent_changed', '--customer', 'c-1', '--consents', grant('2026-06-01T00:00:00Z'), '--data', data);
+
+      // Assess
+      expect(result.status).toBe(2);
+      expect(result.stderr).toMatch(/^overture: invalid event, nothing was sent:\n {2}--consents\[0\]\.at: is more than 5 minutes ahead of the ingest's clock/);
+      expect(start).not.toHaveBeenCalled();
+    });
+  });
 });

@@ -145,7 +145,7 @@ describe('parseCustomerEvent', () => {
 
       // Assess
       expect(!parsed.valid && parsed.issues).toEqual([
-        { path: ['detail', 'occurredAt'], message: expect.stringMatching(/^dates the consents that carry no "at", and is more than 5 minutes ahead/) },
+        { path: ['detail', 'occurredAt'], message: expect.stringMatching(/^is more than 5 minutes ahead of the ingest's clock; it dates .*the consents that carry no "at"/) },
       ]);
     });
 
@@ -155,6 +155,50 @@ describe('parseCustomerEvent', () => {
 
       // Assess
       expect(!parsed.valid && parsed.issues.map((issue) => issue.path)).toEqual([['time']]);
+    });
+  });
+
+  describe('events dated ahead of the ingest\'s clock', () => {
+    const now = new Date('2026-03-02T10:00:00Z');
+
+    it('refuses a profile_changed whose EventBridge time is years ahead, naming time and not its value, since its preferences and profile fields would outrank every later change', () => {
+      // Act
+      const parsed = parseCustomerEvent(
+        {
+          ...busEvent('profile_changed', { customerId: 'c-001', profile: { phone: '+12125550143' }, preferences: { channels: ['email'] } }),
+          time: '2099-01-01T00:00:00Z',
+        },
+        { now },
+      );
+
+      // Assess
+      expect(parsed).toEqual({
+        valid: false,
+        reason: expect.stringMatching(/^time: is more than 5 minutes ahead of the ingest's clock; it dates the event's attributes .*profile fields, preferences/),
+        issues: [{ path: ['time'], message: expect.any(String) }],
+        customerId: 'c-001',
+      });
+      expect(!parsed.valid && parsed.reason).not.toMatch(/2099|\+1212/);
+    });
+
+    it('refuses an event whose occurredAt is more than five minutes ahead, naming occurredAt, whatever it carries (its lastEvent.<name> is ordered by it)', () => {
+      // Act
+      const withAttributes = parseCustomerEvent(busEvent('order_placed', { customerId: 'c-001', occurredAt: '2026-03-02T10:05:01Z', attributes: { lastOrderValue: 42.5 } }), { now });
+      const bare = parseCustomerEvent(busEvent('order_placed', { customerId: 'c-001', occurredAt: '2026-03-03T10:00:00Z' }), { now });
+
+      // Assess
+      expect(!withAttributes.valid && withAttributes.issues.map((issue) => issue.path)).toEqual([['detail', 'occurredAt']]);
+      expect(!bare.valid && bare.issues.map((issue) => issue.path)).toEqual([['detail', 'occurredAt']]);
+    });
+
+    it('accepts an event dated up to five minutes ahead, and one dated in the past', () => {
+      // Act
+      const ahead = parseCustomerEvent(busEvent('profile_changed', { customerId: 'c-001', occurredAt: '2026-03-02T10:05:00Z', preferences: { channels: ['email'] } }), { now });
+      const past = parseCustomerEvent(busEvent('profile_changed', { customerId: 'c-001', occurredAt: '2020-01-01T00:00:00Z', profile: { timezone: 'UTC' } }), { now });
+
+      // Assess
+      expect(ahead.valid).toBe(true);
+      expect(past.valid).toBe(true);
     });
   });
 });

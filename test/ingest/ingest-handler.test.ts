@@ -104,4 +104,35 @@ describe('ingest function', () => {
     });
     expect(await store.consentLedger('c-003')).toEqual([]);
   });
+
+  it('dead-letters a profile change dated years ahead of its clock, naming time, and writes none of its profile fields or preferences', async () => {
+    // Prepare: a customer who has a profile, and a producer whose clock says 2099.
+    const store = new CustomerStore({ client: dynamo.client, tableName });
+    await ingestEvent({ id: 'eb-5', 'detail-type': 'signed_up', source: 'web', time: new Date().toISOString(), detail: { customerId: 'c-004', profile: { timezone: 'UTC' } } });
+    sqsMock.resetHistory();
+    const event = {
+      id: 'eb-6',
+      'detail-type': 'profile_changed',
+      source: 'crm',
+      time: '2099-01-01T00:00:00Z',
+      detail: { customerId: 'c-004', profile: { phone: '+12125550143' }, preferences: { channels: ['sms'] } },
+    };
+
+    // Act
+    const result = await ingestEvent(event);
+
+    // Assess
+    const reason = expect.stringMatching(/^time: is more than 5 minutes ahead of the ingest's clock/);
+    expect(result).toEqual({ status: 'rejected', reason });
+    expect(sqsMock).toHaveReceivedCommandWith(SendMessageCommand, {
+      QueueUrl: deadLetterQueueUrl,
+      MessageBody: JSON.stringify(event),
+      MessageAttributes: expect.objectContaining({ reason: { DataType: 'String', StringValue: reason } }),
+    });
+    const { profile, attributes } = await store.readEventState('c-004');
+    expect(profile?.phone).toBeUndefined();
+    expect([...attributes.keys()]).not.toContain('lastEvent.profile_changed');
+    // A preference-centre save made now is not stale.
+    expect(await store.putPreferences('c-004', { channels: ['email'] }, { at: new Date().toISOString() })).toBe('written');
+  });
 });
