@@ -54,7 +54,7 @@ export const SEND_ENVIRONMENT = {
 export const BUNDLED_TEMPLATES_DIR = '/var/task/templates';
 
 /** The message templates the send function ships with, relative to the project root. */
-export const TEMPLATES_FOLDER = 'workflows/templates';
+const TEMPLATES_FOLDER = 'workflows/templates';
 
 /** Props of {@link Delivery}. */
 export interface DeliveryProps {

@@ -65,13 +65,18 @@ function csvRecords(text: string): { records: CsvRecord[]; problem?: AudienceIss
 }
 
 /**
- * The column a CSV syntax error is in: the header's name for its field, or the field's number
- * (1-based) in the header row itself or beyond the header's columns.
+ * The column a CSV syntax error is in: the header's name for its field when that name is an
+ * audience column, else the field's number (1-based). A file without a header row has a
+ * customer's id or address where the header would be, which must not name a column.
  */
 function columnOfSyntaxError(error: CsvSyntaxError): string {
   if (error.field === undefined) return '(unknown)';
-  const header = error.recordsBefore[0]?.fields;
-  return header?.[error.field] || String(error.field + 1);
+  const name = error.headerRow?.[error.field];
+  return name !== undefined && isAudienceColumn(name) ? name : String(error.field + 1);
+}
+
+function isAudienceColumn(name: string): boolean {
+  return (AUDIENCE_COLUMNS as readonly string[]).includes(name);
 }
 
 /** Parses and validates an audience file; `issues` is empty when every row is valid. */
@@ -92,7 +97,7 @@ export function parseAudienceCsv(text: string): ParsedAudience {
     return { columns: header, rows: [], issues };
   }
   header.forEach((name) => {
-    if (!(AUDIENCE_COLUMNS as readonly string[]).includes(name)) {
+    if (!isAudienceColumn(name)) {
       issues.push({ line: 1, column: name || '(empty)', message: `unknown column; allowed: ${AUDIENCE_COLUMNS.join(', ')}` });
     }
   });

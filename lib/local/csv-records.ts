@@ -15,7 +15,8 @@ export interface CsvRecord {
 /**
  * Text that is not CSV: the record it is in (the line that record starts on, and the field, when
  * the parser knows it), whether it is a quote never closed (else csv-parse's error code), and the
- * records read before it, so that a reader can name the field by its header.
+ * first row's fields when the error is past it, so that a reader can name the field by its header.
+ * Nothing else of the file rides on the error: its rows are customers'.
  */
 export class CsvSyntaxError extends Error {
   constructor(
@@ -24,7 +25,11 @@ export class CsvSyntaxError extends Error {
     readonly field: number | undefined,
     readonly unclosedQuote: boolean,
     readonly code: string,
-    readonly recordsBefore: readonly CsvRecord[],
+    /**
+     * The first row's fields, when the error is in a later record. Only a reader knows whether that
+     * row is a header: in a file without one it is a customer's row, so check a name before using it.
+     */
+    readonly headerRow: readonly string[] | undefined,
   ) {
     super(`not valid CSV at line ${line}${field === undefined ? '' : `, field ${field + 1}`} (${code})`);
     this.name = 'CsvSyntaxError';
@@ -57,7 +62,7 @@ export function readCsvRecords(text: string, options: { readonly trim: boolean }
     // The parser's context says which field of the record it was reading (`index`). Its error is
     // not passed on as the cause: it holds the record's text.
     const field: unknown = error.index;
-    throw new CsvSyntaxError(nextLine, typeof field === 'number' ? field : undefined, error.code === 'CSV_QUOTE_NOT_CLOSED', error.code, records);
+    throw new CsvSyntaxError(nextLine, typeof field === 'number' ? field : undefined, error.code === 'CSV_QUOTE_NOT_CLOSED', error.code, records[0]?.fields);
   }
   return records;
 }

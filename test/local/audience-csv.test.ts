@@ -4,6 +4,7 @@
  * rows as they were validated, under one header; and an empty file is called empty.
  */
 import { defaultLaunchId, normalizedAudienceCsv, parseAudienceCsv } from '../../lib/local/audience-csv';
+import { CsvSyntaxError, readCsvRecords } from '../../lib/local/csv-records';
 
 const idOf = (text: string) => defaultLaunchId('welcome', parseAudienceCsv(text));
 
@@ -93,12 +94,29 @@ describe('parseAudienceCsv', () => {
     ['the last column', 'customerId,entryKey\ndemo-0010,"unterminated', { line: 2, column: 'entryKey' }],
     ['the first column, by the name the header gives it', 'entryKey,customerId\n"spring,demo-0010\n', { line: 2, column: 'entryKey' }],
     ['the header row (by its number)', 'customerId,"entryKey\ndemo-0010,spring\n', { line: 1, column: '2' }],
+    ['a file without a header row (by its number, not the first row\'s value)', 'ana@example.com,x\nc-1,"spring\n', { line: 2, column: '2' }],
+    ['a file without a header row, in its first column', 'c-1,spring\n"c-2,autumn\n', { line: 2, column: '1' }],
   ])('names the column an unterminated quote opens in: %s', (_, text, where) => {
     // Act
     const { issues } = parseAudienceCsv(text);
 
     // Assess
     expect(issues).toEqual([{ ...where, message: 'unterminated quote' }]);
+  });
+
+  it('keeps no row of the file on the syntax error, only the first row a header may be', () => {
+    // Act
+    let error: unknown;
+    try {
+      readCsvRecords('customerId\nc-1\nsomeone@example.com\n"c-2\n', { trim: true });
+    } catch (caught) {
+      error = caught;
+    }
+
+    // Assess
+    expect(error).toBeInstanceOf(CsvSyntaxError);
+    expect(error).toMatchObject({ line: 4, field: 0, unclosedQuote: true, headerRow: ['customerId'] });
+    expect(JSON.stringify(error)).not.toMatch(/c-1|someone/);
   });
 
   it('reads a quoted field across lines, a doubled quote inside it, and a quote inside an unquoted field as it is', () => {
