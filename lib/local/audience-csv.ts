@@ -55,7 +55,7 @@ export class AudienceFileError extends Error {
 function csvRecords(text: string): { records: CsvRecord[]; problem?: AudienceIssue } {
   let records: CsvRecord[];
   try {
-    records = readCsvRecords(text, { trim: true });
+    records = readCsvRecords(text, { trim: true, columns: AUDIENCE_COLUMNS });
   } catch (error) {
     if (!(error instanceof CsvSyntaxError)) throw error;
     return { records: [], problem: { line: error.line, column: columnOfSyntaxError(error), message: error.unclosedQuote ? 'unterminated quote' : `not valid CSV (${error.code})` } };
@@ -71,8 +71,7 @@ function csvRecords(text: string): { records: CsvRecord[]; problem?: AudienceIss
  */
 function columnOfSyntaxError(error: CsvSyntaxError): string {
   if (error.field === undefined) return '(unknown)';
-  const name = error.headerRow?.[error.field];
-  return name !== undefined && isAudienceColumn(name) ? name : String(error.field + 1);
+  return error.column ?? String(error.field + 1);
 }
 
 function isAudienceColumn(name: string): boolean {

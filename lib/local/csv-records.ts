@@ -15,8 +15,8 @@ export interface CsvRecord {
 /**
  * Text that is not CSV: the record it is in (the line that record starts on, and the field, when
  * the parser knows it), whether it is a quote never closed (else csv-parse's error code), and the
- * first row's fields when the error is past it, so that a reader can name the field by its header.
- * Nothing else of the file rides on the error: its rows are customers'.
+ * field's column name when the header gives it one the reader knows. Nothing of the file's text
+ * rides on the error: a file without a header row has a customer's fields in its first row.
  */
 export class CsvSyntaxError extends Error {
   constructor(
@@ -25,19 +25,23 @@ export class CsvSyntaxError extends Error {
     readonly field: number | undefined,
     readonly unclosedQuote: boolean,
     readonly code: string,
-    /**
-     * The first row's fields, when the error is in a later record. Only a reader knows whether that
-     * row is a header: in a file without one it is a customer's row, so check a name before using it.
-     */
-    readonly headerRow: readonly string[] | undefined,
+    /** The first row's name for the field, when the error is past that row and the name is one of the reader's `columns`. */
+    readonly column: string | undefined,
   ) {
     super(`not valid CSV at line ${line}${field === undefined ? '' : `, field ${field + 1}`} (${code})`);
     this.name = 'CsvSyntaxError';
   }
 }
 
+/** Options of {@link readCsvRecords}. */
+export interface CsvReadOptions {
+  readonly trim: boolean;
+  /** The column names the reader knows, which a syntax error may name its field by. @default none */
+  readonly columns?: readonly string[];
+}
+
 /** The records of `text`, fields trimmed when `trim`. @throws CsvSyntaxError */
-export function readCsvRecords(text: string, options: { readonly trim: boolean }): CsvRecord[] {
+export function readCsvRecords(text: string, options: CsvReadOptions): CsvRecord[] {
   const records: CsvRecord[] = [];
   // The parser tells the line a record ends on; with no line skipped, the next one starts after it.
   // Records are taken as they come, not from parse's result, so that an error knows the line its
@@ -61,8 +65,11 @@ export function readCsvRecords(text: string, options: { readonly trim: boolean }
     if (!(error instanceof CsvError)) throw error;
     // The parser's context says which field of the record it was reading (`index`). Its error is
     // not passed on as the cause: it holds the record's text.
-    const field: unknown = error.index;
-    throw new CsvSyntaxError(nextLine, typeof field === 'number' ? field : undefined, error.code === 'CSV_QUOTE_NOT_CLOSED', error.code, records[0]?.fields);
+    const index: unknown = error.index;
+    const field = typeof index === 'number' ? index : undefined;
+    const name = field === undefined ? undefined : records[0]?.fields[field];
+    const column = name !== undefined && options.columns?.includes(name) ? name : undefined;
+    throw new CsvSyntaxError(nextLine, field, error.code === 'CSV_QUOTE_NOT_CLOSED', error.code, column);
   }
   return records;
 }

@@ -104,18 +104,18 @@ describe('parseAudienceCsv', () => {
     expect(issues).toEqual([{ ...where, message: 'unterminated quote' }]);
   });
 
-  it('keeps no row of the file on the syntax error, only the first row a header may be', () => {
+  it('keeps no field of the file on the syntax error, only the column name the header gives it when the reader knows that name', () => {
     // Act
     let error: unknown;
     try {
-      readCsvRecords('customerId\nc-1\nsomeone@example.com\n"c-2\n', { trim: true });
+      readCsvRecords('customerId\nc-1\nsomeone@example.com\n"c-2\n', { trim: true, columns: ['customerId'] });
     } catch (caught) {
       error = caught;
     }
 
     // Assess
     expect(error).toBeInstanceOf(CsvSyntaxError);
-    expect(error).toMatchObject({ line: 4, field: 0, unclosedQuote: true, headerRow: ['customerId'] });
+    expect(error).toMatchObject({ line: 4, field: 0, unclosedQuote: true, column: 'customerId' });
     expect(JSON.stringify(error)).not.toMatch(/c-1|someone/);
   });
 
