@@ -57,9 +57,10 @@ export async function customerHistory(
 }
 
 /**
- * A customer's history, as {@link customerHistory}; undefined when there is no such customer: no
- * profile and nothing recorded, so that `overture why` can tell a mistyped id from a customer
- * nothing has happened to yet.
+ * A customer's history, as {@link customerHistory}; undefined when there is no such customer:
+ * nothing at all is recorded under its id (no profile, consent, preference, attribute, decision or
+ * send), so that `overture why` can tell a mistyped id from a customer with no decisions or sends
+ * yet, such as one whose consents arrived before a profile.
  */
 export async function knownCustomerHistory(
   store: CustomerStore,
@@ -69,7 +70,23 @@ export async function knownCustomerHistory(
 ): Promise<HistoryEntry[] | undefined> {
   const entries = await customerHistory(store, client, tableName, customerId);
   if (entries.length > 0) return entries;
-  return (await store.getSnapshot(customerId)) === undefined ? undefined : entries;
+  return (await hasAnyRecord(client, tableName, customerId)) ? entries : undefined;
+}
+
+/** Whether the customer's partition holds any item: one strongly consistent Query of one key. */
+async function hasAnyRecord(client: DynamoDBClient, tableName: string, customerId: string): Promise<boolean> {
+  const page = await client.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+      ExpressionAttributeValues: { ':pk': { S: itemKeys.partition(customerId) } },
+      ProjectionExpression: '#pk',
+      ConsistentRead: true,
+      Limit: 1,
+    }),
+  );
+  return (page.Items ?? []).length > 0;
 }
 
 /** What `overture why` and the history route say of a customer id {@link knownCustomerHistory} does not know. */
