@@ -2,8 +2,9 @@
  * The `overture` command line (commander): each command lives in its own module; this one only
  * declares the commands and options and turns errors into exit statuses (see io.ts).
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { CliExit, EXIT_BAD_INPUT, EXIT_FAILURE, processIO, type CliIO } from './io';
+import { folderPath, portNumber, positiveNumber } from './option-values';
 import type { LaunchOptions, SendEventOptions } from './stack-commands';
 import { DEFAULT_DATA_DIR } from '../local/data-files';
 
@@ -14,18 +15,6 @@ const commands = {
   stack: () => import('./stack-commands'),
 };
 
-function positiveNumber(value: string): number {
-  const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('must be a positive number');
-  return number;
-}
-
-function port(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 0 || number > 65535) throw new InvalidArgumentError('must be a port number 0–65535');
-  return number;
-}
-
 /** The program, writing to `io`. */
 export function buildProgram(io: CliIO): Command {
   const program = new Command('overture')
@@ -33,7 +22,7 @@ export function buildProgram(io: CliIO): Command {
     .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) })
     .exitOverride()
     .showHelpAfterError();
-  const dataOption = (): Option => new Option('--data <dir>', 'the local stack\'s data folder').default(DEFAULT_DATA_DIR);
+  const dataOption = (): Option => new Option('--data <dir>', 'the local stack\'s data folder').default(DEFAULT_DATA_DIR).argParser(folderPath);
   const cdkOutOption = (): Option => new Option('--cdk-out <dir>', 'where the synthesized cloud assembly is written').default('cdk.out');
 
   program
@@ -56,7 +45,7 @@ export function buildProgram(io: CliIO): Command {
   program
     .command('serve')
     .description('run the local stack and its HTTP endpoints until Ctrl-C (no demo traffic)')
-    .option('--port <n>', 'port of the HTTP endpoint (consent API, stack control)', port, 8787)
+    .option('--port <n>', 'port of the HTTP endpoint (consent API, stack control); 0 for a free one', portNumber, 8787)
     .option('--rate <n>', 'virtual seconds per real second', positiveNumber, 1)
     .addOption(dataOption())
     .addOption(cdkOutOption())

@@ -56,8 +56,23 @@ function noStackData(dataDir: string, options?: ErrorOptions): CliExit {
  * @throws CliExit(1)
  */
 async function requireStackData(dataDir: string): Promise<void> {
+  if ((await whatIsAt(dataDir)) !== 'folder') throw noStackData(dataDir);
+}
+
+/**
+ * Refuses a `--data` that names a file, for the starts (`serve`, `npm start`), which make the
+ * folder when it is missing: they could not write there, and `npm start --reset` would delete it.
+ * @throws CliExit(2)
+ */
+export async function refuseFileAsDataFolder(dataDir: string): Promise<void> {
+  if ((await whatIsAt(dataDir)) === 'other') throw badInput(`--data: ${dataDir} is a file, not a folder`);
+}
+
+/** What is at a data folder's path: a folder, nothing (or nothing this process may see), or something else. */
+async function whatIsAt(dataDir: string): Promise<'folder' | 'missing' | 'other'> {
   const found = await stat(dataDir).catch(() => undefined);
-  if (found === undefined || !found.isDirectory()) throw noStackData(dataDir);
+  if (found === undefined) return 'missing';
+  return found.isDirectory() ? 'folder' : 'other';
 }
 
 /**
@@ -141,6 +156,7 @@ export async function startStackForCommand(options: LocalStackOptions): Promise<
 
 /** `overture serve`: the stack and its HTTP endpoints until Ctrl-C; no demo traffic. */
 export async function serveCommand(io: CliIO, options: ServeOptions): Promise<void> {
+  await refuseFileAsDataFolder(dataDirOf(options));
   await refuseSecondStack(dataDirOf(options));
   io.stderr('serve: synthesizing the app and starting the emulators…\n');
   const { DEFAULT_STACK_PORT } = await import('../local/stack');

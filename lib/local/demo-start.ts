@@ -6,12 +6,12 @@
  * a running summary until Ctrl-C. A second start reuses the data and goes on from the saved
  * virtual time; demo events already played are not played again (and replaying one changes nothing).
  */
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
 import { runUntilSignal } from '../cli/run-until-signal';
-import { mailboxMovedNote, refuseSecondStack, startStackForCommand } from '../cli/stack-commands';
-import { badInput, processIO } from '../cli/io';
+import { mailboxMovedNote, refuseFileAsDataFolder, refuseSecondStack, startStackForCommand } from '../cli/stack-commands';
+import { processIO } from '../cli/io';
 import { CustomerIdSchema } from '../customer/model';
 import { messageLinks } from '../unsubscribe';
 import { DEFAULT_DATA_DIR, readDataFile, writeDataFile } from './data-files';
@@ -38,12 +38,6 @@ export interface DemoStartOptions {
 /** `text` as one word of a POSIX shell command line: as it is when it is safe, else single-quoted. */
 function shellWord(text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
-}
-
-/** Refuses a `--data` that names a file: `--reset` would delete it, and the start could not write there. */
-async function refuseFileAsDataFolder(dataDir: string): Promise<void> {
-  const found = await stat(dataDir).catch(() => undefined);
-  if (found !== undefined && !found.isDirectory()) throw badInput(`--data: ${dataDir} is a file, not a folder`);
 }
 
 /** Runs the demo until Ctrl-C; see the module comment. */

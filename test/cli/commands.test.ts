@@ -74,6 +74,38 @@ describe('overture commands on a data folder no stack used', () => {
   });
 });
 
+describe('overture with option values it cannot use', () => {
+  it.each([
+    ['an empty --port to serve, which is not port 0', ['serve', '--port', ''], "error: option '--port <n>' argument '' is invalid. must be a port number 0–65535"],
+    ['an empty --data, which would be the current folder', ['status', '--data', ''], "error: option '--data <dir>' argument '' is invalid. must name a folder (an empty path would be the current folder)"],
+  ])('refuses %s (status 2, naming the option) and starts nothing', async (_, args, message) => {
+    // Prepare
+    const start = forbidRuntimeStart();
+
+    // Act
+    const result = await overture(...args, ...(args.includes('--data') ? [] : ['--data', path.join(folder, 'never-made')]));
+
+    // Assess
+    expect(result.status).toBe(2);
+    expect(result.stderr.split('\n')[0]).toBe(message);
+    expect(start).not.toHaveBeenCalled();
+  });
+
+  it('refuses a file as serve\'s --data with status 2, naming --data, and starts nothing', async () => {
+    // Prepare
+    const file = path.join(folder, 'serve-data-file');
+    writeFileSync(file, 'not a folder');
+    const start = forbidRuntimeStart();
+
+    // Act
+    const result = await overture('serve', '--port', '0', '--data', file);
+
+    // Assess
+    expect(result).toEqual({ status: 2, stdout: '', stderr: `overture: --data: ${file} is a file, not a folder\n` });
+    expect(start).not.toHaveBeenCalled();
+  });
+});
+
 describe('overture launch with an --id that cannot be a launch id', () => {
   it.each([
     ['an email address', 'ana@example.com'],
