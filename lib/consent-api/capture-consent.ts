@@ -14,11 +14,10 @@
  *   an anonymous request must not be able to make us text a stored number again and again;
  * - the answer is the same in both cases, and depends only on the request.
  */
-import { ProviderError } from '../channels/errors';
 import type { Channel, ConsentStatus, CustomerSnapshot, Profile, Topic } from '../customer/model';
 import { indexProfilePhone } from '../store/phone-index';
 import type { ConsentApiDependencies } from './dependencies';
-import { reportConfirmationNotSent } from './confirmation-failures';
+import { sendConfirmationOrReport } from './confirmation-failures';
 import { sendEmailConfirmation } from './double-opt-in';
 import { proofFrom, type RequestOrigin } from './request-origin';
 import type { ConsentCaptureRequest } from './requests';
@@ -63,27 +62,13 @@ export async function captureConsent(deps: ConsentApiDependencies, request: Cons
   }
   const to = existing === undefined ? request.email : existing.profile.email;
   if (confirmTopics.length > 0 && to !== undefined) {
-    await sendConfirmationOrReport(deps, { customerId: request.customerId, to, topics: confirmTopics });
+    const customerId = request.customerId;
+    await sendConfirmationOrReport(deps, { customerId, channel: 'email' }, () => sendEmailConfirmation(deps, { customerId, to, topics: confirmTopics }));
   }
   if (created && request.channels.includes('sms') && request.phone !== undefined) {
     await sendSmsConfirmationOrReport(deps, { customerId: request.customerId, to: request.phone, topics: request.topics });
   }
   return { status: 'accepted', pendingConfirmation: CONFIRMED_CHANNELS.filter((channel) => request.channels.includes(channel)) };
-}
-
-/**
- * Sends the double opt-in email; a provider failure is reported, not thrown. The capture is
- * recorded by then (the consent stays pending, which sends nothing), the answer must not depend on
- * the address on file, and the same capture again re-sends the confirmation: failing the request
- * would only tell a form to retry what already succeeded.
- */
-async function sendConfirmationOrReport(deps: ConsentApiDependencies, request: Parameters<typeof sendEmailConfirmation>[1]): Promise<void> {
-  try {
-    await sendEmailConfirmation(deps, request);
-  } catch (error) {
-    if (!(error instanceof ProviderError)) throw error;
-    reportConfirmationNotSent(deps, { customerId: request.customerId, channel: 'email', error });
-  }
 }
 
 /**
@@ -115,8 +100,10 @@ async function captureNewCustomer(
   };
   await deps.store.putPreferences(request.customerId, preferences, { at });
   for (const channel of request.channels) {
+    // An SMS request is for the number named: only a YES from it confirms it.
+    const channelProof = channel === 'sms' && request.phone !== undefined ? { ...proof, phone: request.phone } : proof;
     for (const topic of request.topics) {
-      await deps.store.recordConsent(request.customerId, { channel, topic, status: statusAtCapture(channel), at, proof });
+      await deps.store.recordConsent(request.customerId, { channel, topic, status: statusAtCapture(channel), at, proof: channelProof });
     }
   }
   return true;

@@ -11,7 +11,7 @@
  * | `GET /unsubscribe?token=`    | 200 HTML: confirmation page with a one-click button         |
  * | `POST /unsubscribe?token=`   | 200 HTML: RFC 8058 one-click unsubscribe                    |
  * | `GET /preferences?token=`    | 200 HTML: the preference centre                             |
- * | `POST /preferences?token=`   | 303 to the centre when saved; 400 HTML naming the fields    |
+ * | `POST /preferences?token=`   | 303 to the centre, saying what was saved and sent; 400 HTML naming the fields |
  * | `GET /consents/export?token=`| 200 JSON: the consent ledger with proofs                    |
  *
  * Failures: 400 naming the field for malformed input; 400 for a tampered or wrong-purpose token,
@@ -200,6 +200,11 @@ function routes(deps: ConsentApiDependencies): Array<Route<Event, Result>> {
         values: view.values,
         pending: view.pending,
         ...(query.saved === undefined ? {} : { status: query.saved === 'withdrawn' ? 'withdrawn' : 'saved' }),
+        saved: {
+          ...(query.preferences === undefined ? {} : { preferences: query.preferences }),
+          ...(query.email === undefined ? {} : { email: query.email }),
+          ...(query.sms === undefined ? {} : { sms: query.sms }),
+        },
       }),
     );
   };
@@ -227,7 +232,14 @@ function routes(deps: ConsentApiDependencies): Array<Route<Event, Result>> {
     }
     const outcome = await applyPreferenceForm(deps, token, parsed.data, originOf(event));
     const location = new URL(preferencesUrl(baseUrl, token));
-    location.searchParams.set('saved', outcome === 'withdrawn' ? 'withdrawn' : '1');
+    if (outcome.kind === 'withdrawn') {
+      location.searchParams.set('saved', 'withdrawn');
+    } else {
+      location.searchParams.set('saved', '1');
+      if (outcome.preferences === 'kept_newer') location.searchParams.set('preferences', 'kept_newer');
+      if (outcome.email !== undefined) location.searchParams.set('email', outcome.email);
+      if (outcome.sms !== undefined) location.searchParams.set('sms', outcome.sms);
+    }
     return { statusCode: 303, headers: { Location: location.toString(), ...NO_STORE }, body: '' };
   };
 

@@ -10,18 +10,22 @@
  * the channel it came through, not of the mailbox. Granting SMS from a link that did not come by
  * SMS likewise makes it `pending` and texts the number on file to reply YES (sms-double-opt-in.ts);
  * from a link that came by SMS it is granted at once, since the link reached that phone. A pending
- * SMS request past its window (SMS_CONFIRMATION_WINDOW_MS) no longer counts as asked: ticking it
- * asks again, with a new text.
+ * SMS request past its window (SMS_CONFIRMATION_WINDOW_MS), made for a number the profile no
+ * longer holds, or whose text did not go out, no longer counts as asked: ticking it asks again.
+ * The number gets at most one confirmation text per window whatever is saved (a forwarded link
+ * must not make us text it again and again); the page says when none was sent for that reason.
  */
 import { CHANNELS, type ConsentState, type CustomerSnapshot, type Preferences } from '../customer/model';
 import type { VerifiedToken } from '../unsubscribe/token';
 import { DEFAULT_TOPIC_OFFERS, type ConsentApiDependencies, type TopicOffer } from './dependencies';
+import { lastConfirmationTextAt } from '../store/sms-confirmation-texts';
+import { sendConfirmationOrReport } from './confirmation-failures';
 import { sendEmailConfirmation } from './double-opt-in';
 import { RequestValidationError, type RequestIssue } from './errors';
 import type { PreferenceFormValues } from './pages/preference-page';
 import { linkChangeInstant, proofFrom, verifyLinkToken, type RequestOrigin } from './request-origin';
 import { spanOf, unofferedTopicProblem, type PreferenceForm } from './requests';
-import { isExpiredSmsRequest, sendSmsConfirmationOrReport } from './sms-double-opt-in';
+import { isOpenSmsRequest, sendSmsConfirmationOrReport, type SmsConfirmationOutcome } from './sms-double-opt-in';
 
 /** Proof source of changes saved in the preference centre. */
 export const PREFERENCE_CENTRE_SOURCE = 'preference-centre';
@@ -108,12 +112,23 @@ export async function openPreferenceCentre(deps: ConsentApiDependencies, token: 
   };
 }
 
-/** What a save did. */
-export type PreferenceChangeOutcome = 'saved' | 'withdrawn';
+/** What a save did, as the page tells it. */
+export type PreferenceChangeOutcome =
+  | { readonly kind: 'withdrawn' }
+  | {
+      readonly kind: 'saved';
+      /** `kept_newer`: preferences stated after this save were on file already, and stay (nothing of the form's preferences was written). */
+      readonly preferences: 'written' | 'kept_newer';
+      /** The confirmation email, when the save asked for one. */
+      readonly email?: 'sent' | 'not_sent';
+      /** The confirmation text, when the save asked for SMS consent (sms-double-opt-in.ts). */
+      readonly sms?: SmsConfirmationOutcome;
+    };
 
 /**
  * Applies a submitted, validated form: `save` replaces the preferences and records each consent
- * that changed; `withdraw-all` revokes every consent that is not revoked yet.
+ * that changed; `withdraw-all` revokes every consent that is not revoked yet. A confirmation that
+ * does not go out is reported and told in the outcome, not thrown: the changes are saved by then.
  * @throws a TokenError for a tampered, expired or wrong-purpose token; nothing is written then.
  * @throws RequestValidationError when a ticked box names a topic not offered; nothing is written then.
  */
@@ -127,11 +142,12 @@ export async function applyPreferenceForm(
   const snapshot = await deps.store.getSnapshot(claims.customerId);
   if (form.action === 'withdraw-all') {
     if (snapshot !== undefined) await withdrawEverything(deps, snapshot, origin);
-    return 'withdrawn';
+    return { kind: 'withdrawn' };
   }
   refuseUnofferedTicks(form, offeredTopics(deps, snapshot));
-  if (snapshot !== undefined) await saveChoices(deps, claims, snapshot, form, origin);
-  return 'saved';
+  // An unknown customer's save changes nothing, and is answered as saved: the page never tells whether a customer exists.
+  if (snapshot === undefined) return { kind: 'saved', preferences: 'written' };
+  return saveChoices(deps, claims, snapshot, form, origin);
 }
 
 /**
@@ -169,14 +185,30 @@ async function withdrawEverything(deps: ConsentApiDependencies, snapshot: Custom
   }
 }
 
+/**
+ * Whether the customer's consent for `channel` and a topic counts as asked for already, so that a
+ * tick of it changes nothing: granted, or pending and still confirmable. An SMS request counts
+ * only while a YES could confirm it (made for the number on the profile now, within the window)
+ * and its text went out; otherwise the tick asks again, and the text goes out unless one went to
+ * that number within the window.
+ */
+async function alreadyAsked(deps: ConsentApiDependencies, snapshot: CustomerSnapshot, current: ConsentState | undefined, now: Date): Promise<boolean> {
+  if (current?.status === 'granted') return true;
+  if (current?.status !== 'pending') return false;
+  if (current.channel !== 'sms') return true;
+  const { customerId, phone } = snapshot.profile;
+  if (!isOpenSmsRequest(current, phone, now) || phone === undefined) return false;
+  return (await lastConfirmationTextAt(deps.phoneIndex, customerId, phone)) !== undefined;
+}
+
 async function saveChoices(
   deps: ConsentApiDependencies,
   claims: VerifiedToken,
   snapshot: CustomerSnapshot,
   form: PreferenceForm,
   origin: RequestOrigin,
-): Promise<void> {
-  const customerId = snapshot.profile.customerId;
+): Promise<PreferenceChangeOutcome> {
+  const { customerId, email, phone } = snapshot.profile;
   const channels = [form.channel1, form.channel2, form.channel3].filter((channel) => channel !== '');
   const preferredWindow = spanOf(form.windowStart, form.windowEnd);
   const quietHours = spanOf(form.quietStart, form.quietEnd);
@@ -188,31 +220,38 @@ async function saveChoices(
   };
   // Stated now: an event carrying preferences stated earlier, arriving later, leaves these.
   const now = deps.now();
-  await deps.store.putPreferences(customerId, preferences, { at: now.toISOString() });
+  const written = await deps.store.putPreferences(customerId, preferences, { at: now.toISOString() });
 
   const proof = proofFrom(origin, PREFERENCE_CENTRE_SOURCE);
+  // An SMS request is for the number on the profile: only a YES from it confirms it.
+  const proofFor = (channel: string) => (channel === 'sms' && phone !== undefined ? { ...proof, phone } : proof);
   const ticked = new Set(form.consent);
   const toConfirm: Record<'email' | 'sms', string[]> = { email: [], sms: [] };
   for (const offer of offeredTopics(deps, snapshot)) {
     for (const channel of CHANNELS) {
       const current = snapshot.consents.find((consent) => consent.channel === channel && consent.topic === offer.topic);
       const wanted = ticked.has(`${channel}:${offer.topic}`);
-      const asked = current?.status === 'granted' || (current?.status === 'pending' && !isExpiredSmsRequest(current, now));
-      if (wanted && !asked) {
+      if (wanted && !(await alreadyAsked(deps, snapshot, current, now))) {
         // Holding the link proves control of the channel it came by, and of no other.
         const needsConfirmation = (channel === 'email' || channel === 'sms') && claims.channel !== channel;
         const status = needsConfirmation ? 'pending' : 'granted';
-        await deps.store.recordConsent(customerId, { channel, topic: offer.topic, status, at: linkChangeInstant(now, status, current?.at), proof });
+        await deps.store.recordConsent(customerId, { channel, topic: offer.topic, status, at: linkChangeInstant(now, status, current?.at), proof: proofFor(channel) });
         if (needsConfirmation) toConfirm[channel].push(offer.topic);
       } else if (!wanted && (current?.status === 'granted' || current?.status === 'pending')) {
-        await deps.store.recordConsent(customerId, { channel, topic: offer.topic, status: 'revoked', at: linkChangeInstant(now, 'revoked', current.at), proof });
+        await deps.store.recordConsent(customerId, { channel, topic: offer.topic, status: 'revoked', at: linkChangeInstant(now, 'revoked', current.at), proof: proofFor(channel) });
       }
     }
   }
-  if (toConfirm.email.length > 0 && snapshot.profile.email !== undefined) {
-    await sendEmailConfirmation(deps, { customerId, to: snapshot.profile.email, topics: toConfirm.email });
-  }
-  if (toConfirm.sms.length > 0 && snapshot.profile.phone !== undefined) {
-    await sendSmsConfirmationOrReport(deps, { customerId, to: snapshot.profile.phone, topics: toConfirm.sms });
-  }
+  const preferencesOutcome = written === 'written' ? 'written' : 'kept_newer';
+  const emailOutcome =
+    toConfirm.email.length > 0 && email !== undefined
+      ? (await sendConfirmationOrReport(deps, { customerId, channel: 'email' }, () => sendEmailConfirmation(deps, { customerId, to: email, topics: toConfirm.email }))).kind
+      : undefined;
+  const smsOutcome = toConfirm.sms.length > 0 && phone !== undefined ? await sendSmsConfirmationOrReport(deps, { customerId, to: phone, topics: toConfirm.sms }) : undefined;
+  return {
+    kind: 'saved',
+    preferences: preferencesOutcome,
+    ...(emailOutcome === undefined ? {} : { email: emailOutcome }),
+    ...(smsOutcome === undefined ? {} : { sms: smsOutcome }),
+  };
 }

@@ -133,10 +133,17 @@ export function consentCaptureRequestSchema(offers: readonly TopicOffer[]) {
 }
 export type ConsentCaptureRequest = z.infer<ReturnType<typeof consentCaptureRequestSchema>>;
 
-/** The query of every token-carrying route: `?token=…` (the preference centre adds `saved`). */
+/**
+ * The query of every token-carrying route: `?token=…`. The preference centre adds, after a save,
+ * `saved` and what became of its parts: `preferences=kept_newer` (newer preferences stayed),
+ * `email` and `sms`, the confirmation sent or not (preference-centre.ts PreferenceChangeOutcome).
+ */
 export const TokenQuerySchema = z.object({
   token: z.string({ error: 'is required' }).check(z.minLength(1, 'is required'), z.maxLength(1024, 'is too long')),
   saved: z.optional(z.enum(['1', 'withdrawn'])),
+  preferences: z.optional(z.enum(['kept_newer'])),
+  email: z.optional(z.enum(['sent', 'not_sent'])),
+  sms: z.optional(z.enum(['sent', 'sent_recently', 'not_sent'])),
 });
 
 /** The RFC 8058 one-click body: `List-Unsubscribe=One-Click`. */

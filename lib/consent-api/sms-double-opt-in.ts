@@ -6,26 +6,31 @@
  * phone up for marketing texts. A capture that asks for SMS, or a preference-centre tick of SMS
  * from a link that did not come by SMS, therefore records the SMS consents as `pending` and sends
  * ONE transactional text to the number on the profile, naming the program and saying to reply YES
- * (and that STOP cancels, HELP helps). An inbound YES from that number, within
- * {@link SMS_CONFIRMATION_WINDOW_MS} of the request, grants the pending SMS consents of the
- * customers whose profile holds the number now (lib/sms-keywords/confirm-sms-opt-in.ts); a STOP
- * in between revokes them first, and a YES then finds nothing pending.
+ * (and that STOP cancels, HELP helps). The pending consent's proof names the number
+ * (`proof.phone`), and the text is on record per customer and number (sms-confirmation-texts.ts).
+ * An inbound YES from that number, within {@link SMS_CONFIRMATION_WINDOW_MS} of the request and
+ * of the text, grants the pending SMS consents made for it of the customers whose profile holds
+ * the number now (lib/sms-keywords/confirm-sms-opt-in.ts); a STOP in between revokes them first,
+ * and a YES then finds nothing pending. A request whose text the provider refused, or made for a
+ * number the profile no longer holds, is confirmed by no YES.
  *
  * This module is the request side, and the rule both sides share: which pending consent a YES may
  * still confirm.
  */
-import { MessageInvalidError, ProviderError } from '../channels/errors';
 import { TRANSACTIONAL, type ConsentState, type Topic } from '../customer/model';
+import { claimConfirmationText, releaseConfirmationText } from '../store/sms-confirmation-texts';
+import { DEFAULT_TOKEN_TTL_SECONDS } from '../unsubscribe/token';
 import type { ConsentApiDependencies } from './dependencies';
-import { reportConfirmationNotSent } from './confirmation-failures';
+import { sendConfirmationOrReport } from './confirmation-failures';
 
 /**
- * How long a pending SMS request may be confirmed by a YES: 7 days, as long as the email
- * confirmation link lives (DEFAULT_TOKEN_TTL_SECONDS.confirm). A YES after that confirms nothing,
- * since the holder of a recycled or mistyped number may answer an old text much later; the
- * customer asks again (the preference centre asks again for a request this old).
+ * How long a pending SMS request may be confirmed by a YES: as long as the email confirmation
+ * link lives (DEFAULT_TOKEN_TTL_SECONDS.confirm, 7 days), derived from it so the two cannot drift.
+ * A YES after that confirms nothing, since the holder of a recycled or mistyped number may answer
+ * an old text much later; the customer asks again (the preference centre asks again for a request
+ * this old). It is also the least time between two confirmation texts to one customer's number.
  */
-export const SMS_CONFIRMATION_WINDOW_MS = 7 * 86_400_000;
+export const SMS_CONFIRMATION_WINDOW_MS = DEFAULT_TOKEN_TTL_SECONDS.confirm * 1000;
 
 /**
  * The confirmation text unless the deployment sets its own (SMS_CONFIRMATION_TEXT): the program,
@@ -35,28 +40,37 @@ export const DEFAULT_SMS_CONFIRMATION_TEXT =
   'Overture alerts: reply YES to get our marketing texts at this number. Msg&data rates may apply. Reply STOP to cancel, HELP for help.';
 
 /** The journey and step names the confirmation text is tagged with (delivery events carry them). */
-export const SMS_CONFIRMATION_TAGS = { journey: 'consent', step: 'sms-double-opt-in' } as const;
+const SMS_CONFIRMATION_TAGS = { journey: 'consent', step: 'sms-double-opt-in' } as const;
 
 /** Words the confirmation text must contain: the reply that confirms, and the two every text must honour. */
 export const SMS_CONFIRMATION_TEXT_KEYWORDS = ['YES', 'STOP', 'HELP'] as const;
 
 /**
- * Whether `state` is an SMS request a YES received at `at` may still confirm: pending, stated
- * before `at`, and no older than the window. A request stated after the YES is not answered by
- * it, whatever the clocks say.
+ * Whether `state` is an SMS request that a YES from `phone`, received at `at`, may still confirm:
+ * pending, made for that number (`state.phone`: a request recorded without one, or for the
+ * number a profile held before, is not), stated before `at`, and no older than the window. A
+ * request stated after the YES is not answered by it, whatever the clocks say. The caller also
+ * checks that the confirmation text went out (lastConfirmationTextAt).
  */
-export function awaitsSmsConfirmation(state: ConsentState, at: string): boolean {
-  if (state.channel !== 'sms' || state.status !== 'pending') return false;
+export function awaitsSmsConfirmation(state: ConsentState, phone: string, at: string): boolean {
+  if (state.channel !== 'sms' || state.status !== 'pending' || state.phone !== phone) return false;
   const age = Date.parse(at) - Date.parse(state.at);
   return age > 0 && age <= SMS_CONFIRMATION_WINDOW_MS;
 }
 
 /**
- * Whether the SMS consent `state` is a request too old to be confirmed (pending past the window),
- * so a new tick asks again, with a new text, instead of being taken as already asked.
+ * Whether the SMS consent `state` is a request a YES from `phone` (the number on the profile now)
+ * could still confirm at `now`, so that a tick of it counts as already asked. A request past the
+ * window, or made for another number (or none), does not: a new tick asks again.
  */
-export function isExpiredSmsRequest(state: ConsentState | undefined, now: Date): boolean {
-  return state?.channel === 'sms' && state.status === 'pending' && now.getTime() - Date.parse(state.at) > SMS_CONFIRMATION_WINDOW_MS;
+export function isOpenSmsRequest(state: ConsentState | undefined, phone: string | undefined, now: Date): boolean {
+  return (
+    state?.channel === 'sms' &&
+    state.status === 'pending' &&
+    phone !== undefined &&
+    state.phone === phone &&
+    now.getTime() - Date.parse(state.at) <= SMS_CONFIRMATION_WINDOW_MS
+  );
 }
 
 /** A confirmation text to send: to the number on the profile, for the customer's pending topics. */
@@ -69,27 +83,35 @@ export interface SmsConfirmationRequest {
 }
 
 /**
- * Sends the confirmation text; a refusal or failure is reported, not thrown. The consent is
- * recorded as pending by then, which sends nothing, and the answer to the request must not depend
- * on the number: failing it would only tell a form to retry what already succeeded. A number the
- * adapter cannot text (MessageInvalidError: not a valid mobile number) is reported the same way;
- * its request simply stays pending.
+ * What became of a confirmation text: `sent`; `sent_recently`, nothing sent because one went to
+ * the number for the customer within SMS_CONFIRMATION_WINDOW_MS (that text's YES confirms this
+ * request too); or `not_sent` (reported).
+ */
+export type SmsConfirmationOutcome = 'sent' | 'sent_recently' | 'not_sent';
+
+/**
+ * Sends the confirmation text, at most one per customer and number within the window (the claim
+ * is written first: sms-confirmation-texts.ts); a refusal or failure is reported, not thrown (see
+ * sendConfirmationOrReport), and when the provider certainly did not take the text the claim is
+ * given back, so no YES confirms the request and a later one may text again.
  */
 export async function sendSmsConfirmationOrReport(
-  deps: Pick<ConsentApiDependencies, 'sms' | 'smsConfirmationText' | 'confirmationNotSent'>,
+  deps: Pick<ConsentApiDependencies, 'sms' | 'smsConfirmationText' | 'confirmationNotSent' | 'phoneIndex' | 'now'>,
   request: SmsConfirmationRequest,
-): Promise<void> {
-  try {
-    await deps.sms.send({
+): Promise<SmsConfirmationOutcome> {
+  const text = { customerId: request.customerId, phone: request.to, at: deps.now().toISOString() };
+  if (!(await claimConfirmationText(deps.phoneIndex, text, SMS_CONFIRMATION_WINDOW_MS))) return 'sent_recently';
+  const delivery = await sendConfirmationOrReport(deps, { customerId: request.customerId, channel: 'sms' }, () =>
+    deps.sms.send({
       to: request.to,
       customerId: request.customerId,
       journey: SMS_CONFIRMATION_TAGS.journey,
       step: SMS_CONFIRMATION_TAGS.step,
       topic: TRANSACTIONAL,
       body: deps.smsConfirmationText ?? DEFAULT_SMS_CONFIRMATION_TEXT,
-    });
-  } catch (error) {
-    if (!(error instanceof ProviderError || error instanceof MessageInvalidError)) throw error;
-    reportConfirmationNotSent(deps, { customerId: request.customerId, channel: 'sms', error });
-  }
+    }),
+  );
+  if (delivery.kind === 'sent') return 'sent';
+  if (!delivery.mayHaveBeenSent) await releaseConfirmationText(deps.phoneIndex, text);
+  return 'not_sent';
 }

@@ -94,6 +94,15 @@ export const ConsentProofSchema = z.object({
   formId: z.optional(NonEmptyTextSchema),
   messageId: z.optional(NonEmptyTextSchema),
   consentTextVersion: z.optional(NonEmptyTextSchema),
+  /**
+   * SMS: the number the event speaks for, E.164 — the number a request's confirmation text went
+   * to, or the number a keyword came from. A pending SMS request is confirmed only by a YES from
+   * it. Kept as the number, not a keyed hash of it: consent to texts is consent for one number, so
+   * the proof must show which (a hash would need a key in every function that reads it, and a
+   * rotated key would leave the proof unreadable); the customer's partition holds the number on
+   * the profile anyway, and erasure removes the partition, ledger included.
+   */
+  phone: z.optional(PhoneSchema),
 });
 export type ConsentProof = z.infer<typeof ConsentProofSchema>;
 
@@ -104,6 +113,8 @@ export const ConsentStateSchema = z.object({
   status: ConsentStatusSchema,
   at: InstantSchema,
   source: NonEmptyTextSchema,
+  /** SMS: the number of the event's proof (`proof.phone`), when it names one. */
+  phone: z.optional(PhoneSchema),
 });
 export type ConsentState = z.infer<typeof ConsentStateSchema>;
 

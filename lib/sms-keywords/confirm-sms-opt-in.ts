@@ -3,7 +3,9 @@
  * confirmation, the second half of the SMS double opt-in (lib/consent-api/sms-double-opt-in.ts).
  *
  * It grants, for every customer whose profile holds the number now, each SMS consent that is
- * `pending`, was requested before the YES and no longer ago than SMS_CONFIRMATION_WINDOW_MS. Each
+ * `pending`, was requested for this number (`proof.phone`) before the YES and no longer ago than
+ * SMS_CONFIRMATION_WINDOW_MS, and whose confirmation text to this number went out (it is on
+ * record, sms-confirmation-texts.ts) within that window before the YES. Each
  * grant is written only over the pending state it read (`recordConsent(…, { from: 'pending' })`),
  * so a STOP or another change recorded after the read wins and the YES grants nothing there.
  *
@@ -13,10 +15,10 @@
  * text asked the number about exactly that. Texts still go only to the number that said YES, and
  * one STOP from it revokes every holder again.
  */
-import type { CustomerSnapshot, Topic } from '../customer/model';
+import type { ConsentProof, CustomerSnapshot, Topic } from '../customer/model';
 import type { CustomerStore } from '../store/customer-store';
-import type { ConsentProof } from '../customer/model';
-import { awaitsSmsConfirmation } from '../consent-api/sms-double-opt-in';
+import { lastConfirmationTextAt, type ConfirmationTextTable } from '../store/sms-confirmation-texts';
+import { awaitsSmsConfirmation, SMS_CONFIRMATION_WINDOW_MS } from '../consent-api/sms-double-opt-in';
 
 /** One customer's SMS topics a YES granted. */
 export interface GrantedTopics {
@@ -24,30 +26,39 @@ export interface GrantedTopics {
   readonly topics: readonly Topic[];
 }
 
+/** The YES being applied: the number it came from, when SNS received it, and its proof. */
+export interface ConfirmingText {
+  readonly phone: string;
+  readonly receivedAt: string;
+  readonly proof: ConsentProof;
+}
+
 /**
- * Grants the holders' SMS requests a YES received at `receivedAt` confirms; returns, per customer
- * with at least one, the topics granted. A redelivery of the same YES (same instant and source)
- * writes nothing and returns the topics it granted the first time, so it is reported as what it
- * did (`confirmed`); its answer is not sent again (answer-once.ts).
+ * Grants the holders' SMS requests a YES confirms; returns, per customer with at least one, the
+ * topics granted. A redelivery of the same YES (same instant and source) writes nothing and
+ * returns the topics it granted the first time, so it is reported as what it did (`confirmed`);
+ * its answer is not sent again (answer-once.ts).
  */
 export async function confirmPendingSmsConsents(
-  store: CustomerStore,
+  deps: { readonly store: CustomerStore; readonly phoneIndex: ConfirmationTextTable },
   holders: readonly CustomerSnapshot[],
-  receivedAt: string,
-  proof: ConsentProof,
+  yes: ConfirmingText,
 ): Promise<GrantedTopics[]> {
+  const { phone, receivedAt, proof } = yes;
   const granted: GrantedTopics[] = [];
   for (const holder of holders) {
     const customerId = holder.profile.customerId;
     const topics: Topic[] = [];
+    const awaiting = holder.consents.filter((state) => awaitsSmsConfirmation(state, phone, receivedAt));
+    const confirmable = awaiting.length > 0 && (await textWentOutBefore(deps.phoneIndex, customerId, phone, receivedAt));
     for (const state of holder.consents) {
       if (state.channel !== 'sms') continue;
       if (state.status === 'granted' && state.at === receivedAt && state.source === proof.source) {
         topics.push(state.topic);
         continue;
       }
-      if (!awaitsSmsConfirmation(state, receivedAt)) continue;
-      const outcome = await store.recordConsent(
+      if (!confirmable || !awaiting.includes(state)) continue;
+      const outcome = await deps.store.recordConsent(
         customerId,
         { channel: 'sms', topic: state.topic, status: 'granted', at: receivedAt, proof },
         { from: 'pending' },
@@ -58,4 +69,16 @@ export async function confirmPendingSmsConsents(
     if (topics.length > 0) granted.push({ customerId, topics });
   }
   return granted;
+}
+
+/**
+ * Whether a confirmation text to `phone` for the customer went out (or may have) before the YES
+ * and within the window: the number was asked, so its YES answers the question. A text the
+ * provider refused is not on record.
+ */
+async function textWentOutBefore(table: ConfirmationTextTable, customerId: string, phone: string, receivedAt: string): Promise<boolean> {
+  const sentAt = await lastConfirmationTextAt(table, customerId, phone);
+  if (sentAt === undefined) return false;
+  const age = Date.parse(receivedAt) - Date.parse(sentAt);
+  return age >= 0 && age <= SMS_CONFIRMATION_WINDOW_MS;
 }

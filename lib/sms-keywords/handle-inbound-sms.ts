@@ -12,7 +12,8 @@
  *   wrong one is a breach, while one withheld is not: nothing is granted (`shared_number`), and
  *   each customer can opt in again through the preference centre;
  * - YES, Y confirm an SMS double opt-in: every holder's SMS consents still `pending`, requested
- *   before the YES and within SMS_CONFIRMATION_WINDOW_MS, become `granted`, and one confirmation
+ *   for this number before the YES and within SMS_CONFIRMATION_WINDOW_MS, whose confirmation text
+ *   went out, become `granted`, and one confirmation
  *   text answers (see confirm-sms-opt-in.ts). With nothing to confirm (no request, an expired
  *   one, a STOP since), it is answered as HELP is: whoever says YES to us wants to know what they
  *   are answering, and the HELP text says who we are and how to opt in or out. It never grants
@@ -23,8 +24,8 @@
  * "Holds the number now" is checked against each profile, not only the phone index, which can
  * still list a customer who moved to another number (see number-holders.ts).
  *
- * Each change is a ledger entry whose proof is the keyword (`source: sms-keyword:STOP`) and the
- * inbound message id, dated when SNS received the text. SNS delivers at least once; a redelivery
+ * Each change is a ledger entry whose proof is the keyword (`source: sms-keyword:STOP`), the
+ * inbound message id and the number, dated when SNS received the text. SNS delivers at least once; a redelivery
  * carries the same time and id, so it writes the very same entries, which the store dedupes, and
  * its answer was claimed by the first delivery, so it is not sent again (answer-once.ts).
  *
@@ -115,9 +116,9 @@ export async function handleInboundSms(deps: InboundSmsDependencies, message: In
   const answered = { phone, inboundMessageId: message.inboundMessageId, receivedAt };
   if (action === 'help') return { kind: 'help', keyword, customerIds, replied: await reply(deps, answered, customerIds, help) };
 
-  const proof = { source: `sms-keyword:${keyword}`, messageId: message.inboundMessageId };
+  const proof = { source: `sms-keyword:${keyword}`, messageId: message.inboundMessageId, phone };
   if (action === 'confirm') {
-    const customers = await confirmPendingSmsConsents(deps.store, holders, receivedAt, proof);
+    const customers = await confirmPendingSmsConsents(deps, holders, { phone, receivedAt, proof });
     if (customers.length === 0) return { kind: 'nothing_to_confirm', keyword, customerIds, replied: await reply(deps, answered, customerIds, help) };
     const confirmed = { step: 'sms-opt-in-confirmed', body: deps.confirmedText ?? DEFAULT_SMS_CONFIRMED_TEXT };
     const replied = await reply(deps, answered, customers.map((customer) => customer.customerId), confirmed);

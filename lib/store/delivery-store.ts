@@ -433,7 +433,15 @@ export class DeliveryStore {
     const order = `${instantKey(at)}#${CONSENT_STATUS_RANK[status]}#${source}`;
     return {
       ledger: this.item(id, itemKeys.consentLedger({ at, channel, topic, status, source }), 'consent_ledger', event),
-      state: this.item(id, itemKeys.consentState(channel, topic), 'consent_state', { channel, topic, status, at, source, order }),
+      state: this.item(id, itemKeys.consentState(channel, topic), 'consent_state', {
+        channel,
+        topic,
+        status,
+        at,
+        source,
+        ...(event.proof.phone === undefined ? {} : { phone: event.proof.phone }),
+        order,
+      }),
       order,
     };
   }

@@ -19,12 +19,14 @@
  * | `ENTRY#<journey>`                                 | re-entry claim of a journey (ingest)   |     |
  * | `WAIT#<event>#<execution>`                        | task token of a wait-for-event step    |     |
  * | `JOURNEY#<execution>#<step>#<record>`             | stage change, goal or exit of a journey |    |
+ * | `SMS_CONFIRMATION#<E.164>`                        | last SMS double opt-in text to the number (sms-confirmation-texts.ts) | yes |
  *
  * Besides customer partitions, the phone index (lib/store/phone-index.ts) keeps one partition
  * per number, `pk = PHONE#<E.164>`, with one item per customer whose profile holds the number,
  * `sk = CUSTOMER#<id>`, so that an inbound STOP reaches every one of them with one Query. (Tables
  * written before held one item per number, `sk = PHONE_INDEX`, for the customer stored last; the
- * Query reads it as one more holder.)
+ * Query reads it as one more holder.) An answer to an inbound text is claimed in a partition of its
+ * own, `pk = sk = SMS_ANSWER#<inbound message id>`, with a TTL (lib/sms-keywords/answer-once.ts).
  *
  * One secondary index, the lapse index (`lapse`), lists customers by when an event last happened,
  * for the daily inactivity scan: each `STATE#ATTRIBUTE#lastEvent.<event>` item carries

@@ -43,7 +43,8 @@ describe('POST /consents', () => {
     const ledger = await api.store.consentLedger(customerId);
     expect(ledger.map((entry) => entry.proof)).toEqual([
       { source: 'web-form', ip: '127.0.0.1', userAgent: 'Mozilla/5.0 (Test)', consentTextVersion: 'v3', formId: 'signup-footer' },
-      { source: 'web-form', ip: '127.0.0.1', userAgent: 'Mozilla/5.0 (Test)', consentTextVersion: 'v3', formId: 'signup-footer' },
+      // The SMS request names the number it is for: only a YES from it confirms it.
+      { source: 'web-form', ip: '127.0.0.1', userAgent: 'Mozilla/5.0 (Test)', consentTextVersion: 'v3', formId: 'signup-footer', phone: '+12125550143' },
     ]);
   });
 

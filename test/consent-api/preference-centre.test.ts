@@ -1,3 +1,4 @@
+import { ProviderUnavailableError } from '../../lib/channels/errors';
 import type { ConsentEvent } from '../../lib/store';
 import { aProfile, newCustomerId } from '../store/fixtures';
 import { postForm, startConsentApiHarness, type ConsentApiHarness } from './harness';
@@ -109,7 +110,7 @@ describe('POST /preferences', () => {
     const added = (await api.store.consentLedger(customerId)).slice(ledgerBefore.length);
     expect(added.map(({ channel, topic, status, proof }) => ({ channel, topic, status, proof }))).toEqual([
       { channel: 'mail', topic: 'marketing', status: 'granted', proof: { source: 'preference-centre', ip: '127.0.0.1', userAgent: 'Browser/1.0' } },
-      { channel: 'sms', topic: 'marketing', status: 'revoked', proof: { source: 'preference-centre', ip: '127.0.0.1', userAgent: 'Browser/1.0' } },
+      { channel: 'sms', topic: 'marketing', status: 'revoked', proof: { source: 'preference-centre', ip: '127.0.0.1', userAgent: 'Browser/1.0', phone: '+12125550143' } },
     ]);
   });
 
@@ -123,6 +124,48 @@ describe('POST /preferences', () => {
     expect(snapshot.consents.find((state) => state.channel === 'email')?.status).toBe('pending');
     const messages = await api.ses.messages();
     expect(messages.map((message) => message.destination.to)).toEqual([['ana@example.com']]);
+  });
+
+  it('saves, texts the number and says so when the confirmation email fails, instead of answering 500', async () => {
+    // Prepare: a link that came by post asks for email and SMS; SES is unreachable.
+    const customerId = await customerWith([]);
+    const token = api.token(customerId, 'preferences', { channel: 'mail' });
+    const textsBefore = api.smsOutbox.messages().length;
+    const email = api.deps.email;
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    Object.assign(api.deps, { email: { send: () => Promise.reject(new ProviderUnavailableError({ provider: 'ses', code: 'ECONNREFUSED' })) } });
+    let response: Response;
+    try {
+      // Act
+      response = await postForm(`${api.url}/preferences?token=${token}`, saveForm());
+    } finally {
+      Object.assign(api.deps, { email });
+      warn.mockRestore();
+    }
+    // Assess
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe(`${api.url}/preferences?token=${token}&saved=1&email=not_sent&sms=sent`);
+    expect(api.smsOutbox.messages()).toHaveLength(textsBefore + 1);
+    const page = await (await fetch(response.headers.get('location') ?? '')).text();
+    expect(page).toContain('We could not send the confirmation email just now');
+    expect(page).toContain('We have texted your phone');
+  });
+
+  it('says the channel order and times were not saved when newer preferences are on file', async () => {
+    // Prepare: preferences stated after this save (an event stamped ahead of it).
+    const customerId = await customerWith([consent('email', 'marketing')]);
+    await api.store.putPreferences(customerId, { channels: ['email'] }, { at: '2026-03-10T16:00:00Z' });
+    const token = api.token(customerId, 'preferences');
+    // Act
+    const response = await postForm(`${api.url}/preferences?token=${token}`, saveForm({ channel1: 'sms', channel2: 'email', consent: ['email:marketing', 'mail:marketing'] }));
+    // Assess
+    expect(response.headers.get('location')).toBe(`${api.url}/preferences?token=${token}&saved=1&preferences=kept_newer`);
+    const snapshot = await api.store.requireSnapshot(customerId);
+    expect(snapshot.preferences).toEqual({ channels: ['email'] });
+    expect(snapshot.consents.find((state) => state.channel === 'mail')?.status).toBe('granted');
+    const page = await (await fetch(response.headers.get('location') ?? '')).text();
+    expect(page).toContain('your channel order, times and weekly maximum are not');
+    expect(page).not.toContain('Your preferences are saved');
   });
 
   it('withdraws every consent in one step', async () => {

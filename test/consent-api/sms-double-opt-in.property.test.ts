@@ -1,11 +1,12 @@
 /**
  * The rule SMS double opt-in must keep, whatever happens in whatever order: the gate answers
  * `send` for a marketing text to a customer's number only if a YES came from that number after a
- * request for that customer (a capture asking for SMS, or an SMS tick in the preference centre
- * from a link that came by email or post), within SMS_CONFIRMATION_WINDOW_MS of it, and no STOP
- * came from the number since the request. Captures, ticks, YES, Y and STOP from a few numbers,
- * with waits of seconds to days, run against the consent API and the inbound-SMS handler on the
- * dynalite and SES emulators, and the gate is asked after every step.
+ * request for that customer made for that very number (a capture asking for SMS, or an SMS tick in
+ * the preference centre from a link that came by email or post, while the profile held it),
+ * within SMS_CONFIRMATION_WINDOW_MS of it, and no STOP came from the number since the request.
+ * Captures, ticks, moves of a customer to another number (as an ingested event does), YES, Y and
+ * STOP from a few numbers, with waits of seconds to days, run against the consent API and the
+ * inbound-SMS handler on the dynalite and SES emulators, and the gate is asked after every step.
  *
  * A tick from a link that came by SMS grants at once by design (the link reached the phone), and
  * START grants a sole holder (the number's own request); neither is played here.
@@ -14,6 +15,7 @@ import fc from 'fast-check';
 import { SMS_CONFIRMATION_WINDOW_MS } from '../../lib/consent-api/sms-double-opt-in';
 import { decideDelivery } from '../../lib/permission';
 import { handleInboundSms, type InboundSmsDependencies } from '../../lib/sms-keywords/handle-inbound-sms';
+import { indexProfilePhone } from '../../lib/store/phone-index';
 import { newCustomerId } from '../store/fixtures';
 import { captureBody, postForm, postJson, startConsentApiHarness, type ConsentApiHarness } from './harness';
 
@@ -24,6 +26,8 @@ const DAY = 86_400_000;
 type Step =
   | { readonly kind: 'capture'; readonly phone: number; readonly channels: 'sms' | 'email' | 'both' }
   | { readonly kind: 'tick'; readonly customer: number; readonly link: 'email' | 'mail' }
+  /** The customer's profile moves to another number, as an ingested event moves it. */
+  | { readonly kind: 'move'; readonly customer: number; readonly phone: number }
   | { readonly kind: 'text'; readonly phone: number; readonly body: 'YES' | 'y' | 'STOP' }
   /** Whole days keep the clock in New York's daytime, where texts are allowed. */
   | { readonly kind: 'wait'; readonly ms: number };
@@ -31,6 +35,7 @@ type Step =
 const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('capture' as const), phone: fc.nat(PHONES - 1), channels: fc.constantFrom('sms' as const, 'email' as const, 'both' as const) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('tick' as const), customer: fc.nat(9), link: fc.constantFrom('email' as const, 'mail' as const) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('move' as const), customer: fc.nat(9), phone: fc.nat(PHONES - 1) }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('text' as const), phone: fc.nat(PHONES - 1), body: fc.constantFrom('YES' as const, 'y' as const, 'STOP' as const) }) },
   {
     weight: 2,
@@ -44,19 +49,25 @@ const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
 /** What the property remembers: every request, YES and STOP, with the instant it happened. */
 interface Trace {
   readonly phoneOf: Map<string, string>;
-  readonly requests: Array<{ customerId: string; at: number }>;
-  readonly texts: Array<{ phone: string; keyword: 'yes' | 'stop'; at: number }>;
+  /** Each request with the number the profile held when it was made. */
+  readonly requests: Array<{ customerId: string; phone: string; at: number }>;
+  /** Each inbound text, with the customers whose profile held its number then. */
+  readonly texts: Array<{ phone: string; keyword: 'yes' | 'stop'; at: number; holders: string[] }>;
 }
 
-/** Whether the trace lets the customer be sent marketing texts: see the module comment. */
+/**
+ * Whether the trace lets the customer be sent marketing texts: see the module comment. A YES
+ * counts only from the number the request was made for; a STOP counts for the customers whose
+ * profile held its number when it came.
+ */
 function confirmedByTheNumber(trace: Trace, customerId: string): boolean {
-  const phone = trace.phoneOf.get(customerId);
-  const from = (keyword: 'yes' | 'stop') => trace.texts.filter((text) => text.phone === phone && text.keyword === keyword);
   return trace.requests.some(
     (request) =>
       request.customerId === customerId &&
-      from('yes').some((yes) => yes.at > request.at && yes.at - request.at <= SMS_CONFIRMATION_WINDOW_MS) &&
-      !from('stop').some((stop) => stop.at >= request.at),
+      trace.texts.some(
+        (yes) => yes.keyword === 'yes' && yes.phone === request.phone && yes.at > request.at && yes.at - request.at <= SMS_CONFIRMATION_WINDOW_MS,
+      ) &&
+      !trace.texts.some((stop) => stop.keyword === 'stop' && stop.holders.includes(customerId) && stop.at >= request.at),
   );
 }
 
@@ -85,14 +96,23 @@ async function play(step: Step, phones: readonly string[], customers: string[], 
     if (answer.status !== 202) throw new Error(`capture answered ${answer.status}`);
     customers.push(customerId);
     trace.phoneOf.set(customerId, phone);
-    if (channels.includes('sms')) trace.requests.push({ customerId, at: now.getTime() });
+    if (channels.includes('sms')) trace.requests.push({ customerId, phone, at: now.getTime() });
   } else if (step.kind === 'tick') {
     const customerId = customers[step.customer % Math.max(customers.length, 1)];
     if (customerId === undefined) return;
     const token = api.token(customerId, 'preferences', { channel: step.link });
     const answer = await postForm(`${api.url}/preferences?token=${token}`, { action: 'save', channel1: 'sms', consent: ['sms:marketing'] });
     if (answer.status !== 303) throw new Error(`preference centre answered ${answer.status}`);
-    trace.requests.push({ customerId, at: now.getTime() });
+    trace.requests.push({ customerId, phone: trace.phoneOf.get(customerId) ?? '', at: now.getTime() });
+  } else if (step.kind === 'move') {
+    const customerId = customers[step.customer % Math.max(customers.length, 1)];
+    const phone = phones[step.phone] ?? '';
+    if (customerId === undefined) return;
+    const { profile } = await api.store.requireSnapshot(customerId);
+    const moved = { ...profile, phone, updatedAt: now.toISOString() };
+    await api.store.putProfile(moved);
+    await indexProfilePhone(api.deps.phoneIndex, moved);
+    trace.phoneOf.set(customerId, phone);
   } else {
     const phone = phones[step.phone] ?? '';
     textSequence += 1;
@@ -101,12 +121,13 @@ async function play(step: Step, phones: readonly string[], customers: string[], 
       { originationNumber: phone, destinationNumber: '+12125550000', messageBody: step.body, inboundMessageId: `inbound-doi-prop-${textSequence}` },
       now.toISOString(),
     );
-    trace.texts.push({ phone, keyword: step.body === 'STOP' ? 'stop' : 'yes', at: now.getTime() });
+    const holders = [...trace.phoneOf].filter(([, held]) => held === phone).map(([customerId]) => customerId);
+    trace.texts.push({ phone, keyword: step.body === 'STOP' ? 'stop' : 'yes', at: now.getTime(), holders });
   }
 }
 
 describe('SMS double opt-in, after any sequence of captures, ticks, YES and STOP from several numbers', () => {
-  it('never lets the gate send a marketing text to a number unless a YES came from it after a request for it, within the window, and no STOP since', async () => {
+  it('never lets the gate send a marketing text to a number unless a YES came from it after a request made for it, within the window, and no STOP since', async () => {
     // Confirmation texts to a number that said STOP are refused, as End User Messaging refuses them, and reported on console.warn.
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {

@@ -216,6 +216,43 @@ describe('SMS double opt-in at capture', () => {
     expect(await smsStatus(customerId)).toBe('pending');
   });
 
+  it('does not grant, on a YES from the new number, a request whose text went to the number the profile held before', async () => {
+    // Prepare: captured with one number, then an ingested event moves the customer to another.
+    const before = newPhone();
+    const after = newPhone();
+    const customerId = await captureSms(before);
+    const moved = aProfile(customerId, { phone: after, updatedAt: api.clock.now().toISOString() });
+    await api.store.putProfile(moved);
+    await indexProfilePhone(api.deps.phoneIndex, moved);
+    api.clock.advance(60_000);
+    // Act
+    const outcome = await text(after, 'YES');
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'nothing_to_confirm', customerIds: [customerId] });
+    expect(await smsStatus(customerId)).toBe('pending');
+    expect(await smsMarketing(customerId)).toBe('skip');
+  });
+
+  it('does not grant a request whose confirmation text the provider refused', async () => {
+    // Prepare: the number is on the provider's opt-out list, so the confirmation text is refused.
+    const phone = newPhone();
+    await text(phone, 'STOP');
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    let customerId: string;
+    try {
+      customerId = await captureSms(phone);
+    } finally {
+      warn.mockRestore();
+    }
+    api.clock.advance(60_000);
+    // Act
+    const outcome = await text(phone, 'YES');
+    // Assess
+    expect(textsTo(phone).filter((sent) => sent.body === DEFAULT_SMS_CONFIRMATION_TEXT)).toEqual([]);
+    expect(outcome).toMatchObject({ kind: 'nothing_to_confirm', customerIds: [customerId] });
+    expect(await smsStatus(customerId)).toBe('pending');
+  });
+
   it('texts nobody when the customer exists already, whatever number the request names', async () => {
     // Prepare
     const phone = newPhone();
@@ -299,6 +336,52 @@ describe('SMS double opt-in in the preference centre', () => {
     // Assess
     expect(await smsStatus(customerId)).toBe('granted');
     expect(textsTo(phone)).toEqual([]);
+    expect(await smsMarketing(customerId)).toBe('send');
+  });
+
+  it('texts the number once per window however often SMS is unticked and ticked again, and says so on the page', async () => {
+    // Prepare: a forwarded link that came by email.
+    const { customerId, phone } = await customerWithPhone('revoked');
+    const untick = () =>
+      postForm(`${api.url}/preferences?token=${api.token(customerId, 'preferences', { channel: 'email' })}`, { action: 'save', channel1: 'email', channel2: 'sms' });
+    // Act
+    const first = await tick(customerId, 'email');
+    const later: Response[] = [];
+    for (let round = 0; round < 3; round += 1) {
+      api.clock.advance(60_000);
+      await untick();
+      api.clock.advance(60_000);
+      later.push(await tick(customerId, 'email'));
+    }
+    // Assess
+    expect(textsTo(phone)).toEqual([{ body: DEFAULT_SMS_CONFIRMATION_TEXT, type: 'TRANSACTIONAL' }]);
+    expect(first.headers.get('location')).toMatch(/&sms=sent$/);
+    expect(later.map((response) => new URL(response.headers.get('location') ?? '').searchParams.get('sms'))).toEqual(['sent_recently', 'sent_recently', 'sent_recently']);
+    const page = await (await fetch(later[0]?.headers.get('location') ?? '')).text();
+    expect(page).toContain('so we have not texted it again');
+    // The one text's YES still confirms the latest request.
+    api.clock.advance(60_000);
+    expect((await text(phone, 'YES')).kind).toBe('confirmed');
+    expect(await smsMarketing(customerId)).toBe('send');
+  });
+
+  it('asks again, with a text to the new number, when SMS is ticked over a request made for the number the profile held before', async () => {
+    // Prepare: a pending request for the old number, recorded before the profile moved.
+    const { customerId, phone: before } = await customerWithPhone();
+    await tick(customerId, 'email');
+    const after = newPhone();
+    const moved = aProfile(customerId, { phone: after, updatedAt: api.clock.now().toISOString() });
+    await api.store.putProfile(moved);
+    await indexProfilePhone(api.deps.phoneIndex, moved);
+    api.clock.advance(60_000);
+    // Act
+    await tick(customerId, 'email');
+    api.clock.advance(60_000);
+    const fromBefore = await text(before, 'YES');
+    const fromAfter = await text(after, 'YES');
+    // Assess
+    expect(textsTo(after)[0]).toEqual({ body: DEFAULT_SMS_CONFIRMATION_TEXT, type: 'TRANSACTIONAL' });
+    expect([fromBefore.kind, fromAfter.kind]).toEqual(['nothing_to_confirm', 'confirmed']);
     expect(await smsMarketing(customerId)).toBe('send');
   });
 

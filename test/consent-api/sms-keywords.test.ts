@@ -169,7 +169,7 @@ describe('inbound SMS keywords', () => {
     expect(await partitionItems(dynamo.client, tableName, customerId)).toEqual(before);
   });
 
-  it('records the keyword and the inbound message id as proof, dated when SNS received the text', async () => {
+  it('records the keyword, the inbound message id and the number as proof, dated when SNS received the text', async () => {
     // Prepare
     const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
     // Act
@@ -181,7 +181,7 @@ describe('inbound SMS keywords', () => {
       topic: 'marketing',
       status: 'revoked',
       at: '2026-03-05T14:30:00.000Z',
-      proof: { source: 'sms-keyword:STOP', messageId: 'inbound-42' },
+      proof: { source: 'sms-keyword:STOP', messageId: 'inbound-42', phone },
     });
   });
 

@@ -34,6 +34,8 @@ export interface PreferencePageOptions {
   /** Consents waiting for the customer's confirmation, `<channel>:<topic>`. */
   readonly pending: ReadonlySet<string>;
   readonly status?: 'saved' | 'withdrawn';
+  /** What became of the parts of a save (the preferences, a confirmation email or text); with `status: 'saved'`. */
+  readonly saved?: SaveNotes;
   readonly problems?: readonly RequestIssue[];
 }
 
@@ -108,8 +110,35 @@ function problemSummary(problems: readonly RequestIssue[]): HtmlValue {
 </div>`;
 }
 
-function statusMessage(status: PreferencePageOptions['status']): HtmlValue {
-  if (status === 'saved') return html`<p class="status" role="status">Your preferences are saved. They apply to the next message we would send you.</p>`;
+/** What became of the parts of a save, as the page tells it. */
+export interface SaveNotes {
+  readonly preferences?: 'kept_newer';
+  readonly email?: 'sent' | 'not_sent';
+  readonly sms?: 'sent' | 'sent_recently' | 'not_sent';
+}
+
+const EMAIL_NOTES: Record<NonNullable<SaveNotes['email']>, string> = {
+  sent: 'We have sent you an email: open its link to confirm those emails.',
+  not_sent: 'We could not send the confirmation email just now, so those emails stay off. Untick them, save, then tick them and save again to retry.',
+};
+
+const SMS_NOTES: Record<NonNullable<SaveNotes['sms']>, string> = {
+  sent: 'We have texted your phone: reply YES to that text to confirm our texts.',
+  sent_recently: 'We texted your phone about this in the last 7 days, so we have not texted it again: reply YES to that text to confirm our texts.',
+  not_sent: 'We could not text your phone just now, so our texts stay off. Save again later to retry.',
+};
+
+function statusMessage(status: PreferencePageOptions['status'], notes: SaveNotes = {}): HtmlValue {
+  if (status === 'saved') {
+    const lines = [
+      notes.preferences === 'kept_newer'
+        ? 'Your consent choices are saved, but your channel order, times and weekly maximum are not: newer ones had reached us meanwhile, and they are shown below.'
+        : 'Your preferences are saved. They apply to the next message we would send you.',
+      ...(notes.email === undefined ? [] : [EMAIL_NOTES[notes.email]]),
+      ...(notes.sms === undefined ? [] : [SMS_NOTES[notes.sms]]),
+    ];
+    return html`<p class="status" role="status">${lines.join(' ')}</p>`;
+  }
   if (status === 'withdrawn') {
     return html`<p class="status" role="status">You have withdrawn all consent. We will not send you marketing messages on any channel.</p>`;
   }
@@ -123,7 +152,7 @@ export function preferencePage(options: PreferencePageOptions): Html {
   return page(
     'Your communication preferences',
     html`<h1>Your communication preferences</h1>
-${statusMessage(options.status)}
+${statusMessage(options.status, options.saved)}
 ${problemSummary(problems)}
 <form method="post" action="${options.actionUrl}" novalidate>
 <input type="hidden" name="action" value="save">
