@@ -3,6 +3,7 @@
  * the User-Agent header. Both go into the proof of every consent the request records.
  */
 import type { ConsentProof, ConsentStatus } from '../customer/model';
+import { overridingInstant } from '../customer/overriding-instant';
 import { verifyToken, type TokenPurpose, type VerifiedToken } from '../unsubscribe/token';
 import { acceptedSecrets, type ConsentApiDependencies } from './dependencies';
 
@@ -52,12 +53,9 @@ export function verifyLinkToken(deps: Pick<ConsentApiDependencies, 'links' | 'no
  * clock): that state was recorded before the customer asked, and the customer's latest word is
  * the one that counts. A grant or request never goes past `now`: stating it in the future would
  * let it outrank withdrawals until then; against a state stated ahead of `now` it stays at the
- * whole second, and loses, which is the safe way round.
+ * whole second, and loses, which is the safe way round (overridingInstant).
  */
 export function linkChangeInstant(now: Date, status: ConsentStatus, overriddenAt: string | undefined): string {
   const second = Math.floor(now.getTime() / 1000) * 1000;
-  if (overriddenAt === undefined) return new Date(second).toISOString();
-  const justAfter = Date.parse(overriddenAt) + 1;
-  const latestAllowed = status === 'revoked' ? Number.POSITIVE_INFINITY : now.getTime();
-  return new Date(justAfter <= latestAllowed ? Math.max(second, justAfter) : second).toISOString();
+  return overridingInstant(second, status, overriddenAt, now.getTime());
 }

@@ -5,7 +5,8 @@
  * - STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT revoke SMS consent, for every
  *   topic each customer has on SMS (and `marketing` even if none is recorded: the wish is on file),
  *   for EVERY customer whose profile holds the number now: texts to that number stop, whichever
- *   customer they would have been for;
+ *   customer they would have been for. Each revocation is stated no earlier than just after the
+ *   state it overrides, so a STOP wins over a YES stamped after it but processed first;
  * - START, UNSTOP grant SMS consent again for the opt-in topics (`marketing` by default) only when
  *   the number is unambiguous, held by exactly one customer's profile now. When several profiles
  *   hold it, one text cannot say which of those customers it speaks for, and a grant given to the
@@ -36,7 +37,8 @@
  */
 import { MessageInvalidError, ProviderError, ProviderRejectedError } from '../channels/errors';
 import type { SmsSender } from '../channels/sms';
-import { TRANSACTIONAL, type CustomerSnapshot, type Topic } from '../customer/model';
+import { TRANSACTIONAL, type ConsentState, type CustomerSnapshot, type Topic } from '../customer/model';
+import { overridingInstant } from '../customer/overriding-instant';
 import type { CustomerStore } from '../store/customer-store';
 import type { PhoneIndexTable } from '../store/phone-index';
 import { claimAnswer, releaseAnswer, type AnsweredText } from './answer-once';
@@ -131,7 +133,9 @@ export async function handleInboundSms(deps: InboundSmsDependencies, message: In
     for (const holder of holders) {
       const topics = smsTopicsToRevoke(holder);
       for (const topic of topics) {
-        await deps.store.recordConsent(holder.profile.customerId, { channel: 'sms', topic, status: 'revoked', at: receivedAt, proof });
+        const current = holder.consents.find((state) => state.channel === 'sms' && state.topic === topic);
+        const at = revocationInstant(receivedAt, current, proof.source);
+        if (at !== undefined) await deps.store.recordConsent(holder.profile.customerId, { channel: 'sms', topic, status: 'revoked', at, proof });
       }
       customers.push({ customerId: holder.profile.customerId, topics });
     }
@@ -147,6 +151,18 @@ export async function handleInboundSms(deps: InboundSmsDependencies, message: In
     await deps.store.recordConsent(holder.profile.customerId, { channel: 'sms', topic, status: 'granted', at: receivedAt, proof });
   }
   return { kind: 'opted_in', keyword, customerId: holder.profile.customerId, topics };
+}
+
+/**
+ * When an opt-out received at `receivedAt` is stated, over the state it read: at `receivedAt`,
+ * moved to just after a grant or request stated as late or later (a YES stamped after the STOP but
+ * processed before it), so that the STOP wins whatever the order (overridingInstant). Undefined,
+ * nothing to write, when the state is a revocation by the same keyword stated after `receivedAt`:
+ * this very STOP, moved, on an SNS redelivery.
+ */
+function revocationInstant(receivedAt: string, current: ConsentState | undefined, source: string): string | undefined {
+  if (current?.status === 'revoked') return current.source === source && Date.parse(current.at) > Date.parse(receivedAt) ? undefined : receivedAt;
+  return overridingInstant(Date.parse(receivedAt), 'revoked', current?.at, Number.POSITIVE_INFINITY);
 }
 
 /** `marketing` and every topic the customer has on SMS: a STOP withdraws the channel, not one topic. */

@@ -169,6 +169,25 @@ describe('SMS double opt-in at capture', () => {
     expect(await smsMarketing(customerId)).toBe('skip');
   });
 
+  it('lets a STOP win over a YES stamped after it but processed first, and writes nothing more on its redelivery', async () => {
+    // Prepare: the STOP reached SNS before the YES, but its delivery is handled after the YES's.
+    const phone = newPhone();
+    const customerId = await captureSms(phone);
+    api.clock.advance(60_000);
+    const stoppedAt = api.clock.now().toISOString();
+    api.clock.advance(5_000);
+    expect((await text(phone, 'YES')).kind).toBe('confirmed');
+    const stop = { originationNumber: phone, destinationNumber: '+12125550000', messageBody: 'STOP', inboundMessageId: 'inbound-doi-late-stop' };
+    // Act
+    await handleInboundSms(inbound, stop, stoppedAt);
+    const after = await api.partition(customerId);
+    await handleInboundSms(inbound, stop, stoppedAt);
+    // Assess
+    expect(await smsStatus(customerId)).toBe('revoked');
+    expect(await smsMarketing(customerId)).toBe('skip');
+    expect(await api.partition(customerId)).toEqual(after);
+  });
+
   it('writes nothing more and answers once when SNS delivers the same YES twice', async () => {
     // Prepare
     const phone = newPhone();
