@@ -11,7 +11,9 @@
  *   the number is unambiguous, held by exactly one customer's profile now. When several profiles
  *   hold it, one text cannot say which of those customers it speaks for, and a grant given to the
  *   wrong one is a breach, while one withheld is not: nothing is granted (`shared_number`), and
- *   each customer can opt in again through the preference centre;
+ *   each customer can opt in again through the preference centre. The same holds while the number
+ *   is still indexed in the earlier one-item-per-number layout (lib/store/phone-index.ts), which
+ *   named only the customer stored last and may miss the others;
  * - YES, Y confirm an SMS double opt-in: every holder's SMS consents still `pending`, requested
  *   for this number before the YES and within SMS_CONFIRMATION_WINDOW_MS, whose confirmation text
  *   went out, become `granted`, and one confirmation
@@ -111,7 +113,7 @@ export async function handleInboundSms(deps: InboundSmsDependencies, message: In
   if (matched === undefined) return { kind: 'not_a_keyword' };
   const { keyword, action } = matched;
   const phone = message.originationNumber;
-  const holders = await currentHoldersOf(deps, phone);
+  const { snapshots: holders, maybeIncomplete } = await currentHoldersOf(deps, phone);
   const customerIds = holders.map((holder) => holder.profile.customerId);
 
   const help = { step: 'help', body: deps.helpText };
@@ -145,7 +147,9 @@ export async function handleInboundSms(deps: InboundSmsDependencies, message: In
   deps.providerOptOuts?.optIn(phone);
   const [holder, ...others] = holders;
   if (holder === undefined) return { kind: 'unknown_number', keyword };
-  if (others.length > 0) return { kind: 'shared_number', keyword, customerIds };
+  // An index item of the earlier layout names only the customer stored last: the number may be
+  // another customer's too, unlisted, and START must not grant the wrong one.
+  if (others.length > 0 || maybeIncomplete) return { kind: 'shared_number', keyword, customerIds };
   const topics = [...(deps.optInTopics ?? ['marketing'])];
   for (const topic of topics) {
     await deps.store.recordConsent(holder.profile.customerId, { channel: 'sms', topic, status: 'granted', at: receivedAt, proof });

@@ -8,14 +8,28 @@
  */
 import type { CustomerSnapshot } from '../customer/model';
 import type { CustomerStore } from '../store/customer-store';
-import { customersHoldingPhone, type PhoneIndexTable } from '../store/phone-index';
+import { phoneListing, type PhoneIndexTable } from '../store/phone-index';
 
-/** The snapshots of the customers whose profile holds `phone` now, by customer id. */
+/** Who holds a number now, and whether the index may have missed some of them. */
+export interface NumberHolders {
+  /** The snapshots of the customers whose profile holds the number now, by customer id. */
+  readonly snapshots: CustomerSnapshot[];
+  /**
+   * The number is still indexed in the earlier one-item-per-number layout, which named only the
+   * customer stored last: another customer may hold it without being listed.
+   */
+  readonly maybeIncomplete: boolean;
+}
+
+/** The customers whose profile holds `phone` now (see the module comment). */
 export async function currentHoldersOf(
   deps: { readonly store: CustomerStore; readonly phoneIndex: PhoneIndexTable },
   phone: string,
-): Promise<CustomerSnapshot[]> {
-  const listed = await customersHoldingPhone(deps.phoneIndex, phone);
-  const snapshots = await Promise.all(listed.map((customerId) => deps.store.getSnapshot(customerId)));
-  return snapshots.filter((snapshot): snapshot is CustomerSnapshot => snapshot?.profile.phone === phone);
+): Promise<NumberHolders> {
+  const listing = await phoneListing(deps.phoneIndex, phone);
+  const snapshots = await Promise.all(listing.customerIds.map((customerId) => deps.store.getSnapshot(customerId)));
+  return {
+    snapshots: snapshots.filter((snapshot): snapshot is CustomerSnapshot => snapshot?.profile.phone === phone),
+    maybeIncomplete: listing.oldLayout,
+  };
 }

@@ -15,8 +15,10 @@
  *
  * Tables written before this layout hold at most one item per number, `sk = PHONE_INDEX`, naming
  * the customer stored last. The lookup reads it too (it is in the same partition), as one more
- * holder. Customers it lost to a later writer are found again once their profile is written (any
- * ingest event naming the phone) or re-indexed with `indexProfilePhone`.
+ * holder, and says it did (`oldLayout`): customers it lost to a later writer are missing until
+ * their profile is written again (any ingest event naming the phone) or re-indexed with
+ * `indexProfilePhone`, so the list may be short, and START grants nothing while it is there. The
+ * item stays until an operator deletes it, after re-indexing (docs/consent.md).
  *
  * The index can list a customer whose profile no longer holds the number (a write cut short
  * between the profile and the index, or two phone changes racing): callers confirm each holder
@@ -27,7 +29,7 @@
  * bundle them; nothing else lives under `PHONE#`.
  * IAM: `dynamodb:Query` (lookup), `dynamodb:PutItem` and `dynamodb:DeleteItem` (maintenance).
  */
-import { DeleteItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, paginateQuery, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from '../schema/zod-mini';
 import { CustomerIdSchema, InstantSchema, PhoneSchema, type Profile } from '../customer/model';
@@ -38,7 +40,7 @@ import { PARTITION_KEY, SORT_KEY } from './table-design';
 /** Prefix of the partition key of a phone-index item. */
 export const PHONE_PARTITION_PREFIX = 'PHONE#';
 /** Prefix of the sort key of the item saying that a customer's profile holds the number. */
-export const PHONE_HOLDER_SORT_PREFIX = 'CUSTOMER#';
+const PHONE_HOLDER_SORT_PREFIX = 'CUSTOMER#';
 /** Sort key of the one item per number of the earlier layout (read, never written). */
 export const LEGACY_PHONE_INDEX_SORT_KEY = 'PHONE_INDEX';
 
@@ -57,12 +59,12 @@ export interface PhoneIndexTable {
 }
 
 /** The partition key value of a number's index items. */
-export function phonePartition(phone: string): string {
+function phonePartition(phone: string): string {
   return `${PHONE_PARTITION_PREFIX}${phone}`;
 }
 
 /** The sort key value of the item saying that `customerId`'s profile holds the number. */
-export function phoneHolderSortKey(customerId: string): string {
+function phoneHolderSortKey(customerId: string): string {
   return `${PHONE_HOLDER_SORT_PREFIX}${customerId}`;
 }
 
@@ -111,35 +113,54 @@ export async function indexProfilePhone(table: PhoneIndexTable, profile: Profile
   return true;
 }
 
+/** What the index lists for a number. */
+export interface PhoneListing {
+  /** Every customer listed (both layouts), sorted; some may have moved on to another number since. */
+  readonly customerIds: readonly string[];
+  /**
+   * Whether the number's partition still holds an item of the earlier layout, which named only the
+   * customer stored last: other customers holding the number may then be missing from the list.
+   */
+  readonly oldLayout: boolean;
+}
+
+/**
+ * What the index lists for the number, read strongly consistently (one Query of its partition,
+ * more only past 1 MB); no customers when none. See the module comment.
+ */
+export async function phoneListing(table: PhoneIndexTable, phone: string): Promise<PhoneListing> {
+  const validPhone = parseRecord(PhoneSchema, phone, 'phone');
+  return guarded('look up a phone number', async () => {
+    const ids = new Set<string>();
+    let oldLayout = false;
+    const pages = paginateQuery(
+      { client: table.client },
+      {
+        TableName: table.tableName,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+        ExpressionAttributeValues: { ':pk': { S: phonePartition(validPhone) } },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        if (item[SORT_KEY]?.S === LEGACY_PHONE_INDEX_SORT_KEY) oldLayout = true;
+        const data: Record<string, unknown> = unmarshall(item);
+        ids.add(parseRecord(PhoneIndexEntrySchema, data, 'phoneIndex', 'stored phone-index item').customerId);
+      }
+    }
+    return { customerIds: [...ids].sort(), oldLayout };
+  });
+}
+
 /**
  * The ids of every customer the index lists for the number (both layouts), sorted, read strongly
  * consistently; empty when none. Some may have moved on to another number since: see the module
  * comment.
  */
 export async function customersHoldingPhone(table: PhoneIndexTable, phone: string): Promise<string[]> {
-  const validPhone = parseRecord(PhoneSchema, phone, 'phone');
-  return guarded('look up a phone number', async () => {
-    const ids = new Set<string>();
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await table.client.send(
-        new QueryCommand({
-          TableName: table.tableName,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': PARTITION_KEY },
-          ExpressionAttributeValues: { ':pk': { S: phonePartition(validPhone) } },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const data: Record<string, unknown> = unmarshall(item);
-        ids.add(parseRecord(PhoneIndexEntrySchema, data, 'phoneIndex', 'stored phone-index item').customerId);
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return [...ids].sort();
-  });
+  return [...(await phoneListing(table, phone)).customerIds];
 }
 
 /**

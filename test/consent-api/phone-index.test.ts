@@ -1,5 +1,12 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { customersHoldingPhone, indexPhone, indexProfilePhone, unindexPhone, type PhoneIndexTable } from '../../lib/store/phone-index';
+import {
+  customersHoldingPhone,
+  indexPhone,
+  indexProfilePhone,
+  LEGACY_PHONE_INDEX_SORT_KEY,
+  unindexPhone,
+  type PhoneIndexTable,
+} from '../../lib/store/phone-index';
 import { InvalidRecordError } from '../../lib/store';
 import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { aProfile } from '../store/fixtures';
@@ -54,7 +61,7 @@ describe('the phone index', () => {
         TableName: table.tableName,
         Item: {
           pk: { S: 'PHONE#+12125550105' },
-          sk: { S: 'PHONE_INDEX' },
+          sk: { S: LEGACY_PHONE_INDEX_SORT_KEY },
           kind: { S: 'phone_index' },
           phone: { S: '+12125550105' },
           customerId: { S: 'c-legacy' },

@@ -14,7 +14,7 @@ import {
   type InboundSmsDependencies,
 } from '../../lib/sms-keywords';
 import { CustomerStore, type ConsentEvent } from '../../lib/store';
-import { indexProfilePhone } from '../../lib/store/phone-index';
+import { indexProfilePhone, LEGACY_PHONE_INDEX_SORT_KEY } from '../../lib/store/phone-index';
 import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { inboundSmsEvent } from '../support/inbound-sms';
 import { aProfile, newCustomerId, partitionItems } from '../store/fixtures';
@@ -284,7 +284,7 @@ describe('inbound SMS keywords from a number several customers hold', () => {
         TableName: tableName,
         Item: {
           pk: { S: `PHONE#${phone}` },
-          sk: { S: 'PHONE_INDEX' },
+          sk: { S: LEGACY_PHONE_INDEX_SORT_KEY },
           kind: { S: 'phone_index' },
           phone: { S: phone },
           customerId: { S: earlier },
@@ -298,6 +298,35 @@ describe('inbound SMS keywords from a number several customers hold', () => {
     // Assess
     expect(await smsMarketingDecision(earlier)).toBe('skip');
     expect(await smsMarketingDecision(customerIds[0] ?? '')).toBe('skip');
+  });
+
+  it('START grants nothing while the number is still indexed in the earlier layout, which may have lost a customer holding it', async () => {
+    // Prepare: A and B hold the number; the earlier layout's one item names B, stored last.
+    const phone = newPhone();
+    const [lost, listed] = [newCustomerId('legacy-lost'), newCustomerId('legacy-listed')];
+    for (const customerId of [lost, listed]) {
+      await store.putProfile(aProfile(customerId, { phone }));
+      await store.recordConsent(customerId, consent('sms', 'marketing', 'revoked'));
+    }
+    await dynamo.client.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: {
+          pk: { S: `PHONE#${phone}` },
+          sk: { S: LEGACY_PHONE_INDEX_SORT_KEY },
+          kind: { S: 'phone_index' },
+          phone: { S: phone },
+          customerId: { S: listed },
+          updatedAt: { S: '2026-03-01T12:00:00Z' },
+        },
+      }),
+    );
+    // Act
+    const [outcome] = await processInboundSmsEvent(inboundSmsEvent(phone, 'START'), deps);
+    // Assess
+    expect(outcome).toEqual({ kind: 'shared_number', keyword: 'START', customerIds: [listed] });
+    expect(await smsStatuses(listed)).toEqual({ marketing: 'revoked' });
+    expect(await smsStatuses(lost)).toEqual({ marketing: 'revoked' });
   });
 
   it('STOP leaves alone a customer the index still lists whose profile has moved to another number, where their texts now go', async () => {
