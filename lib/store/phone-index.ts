@@ -38,7 +38,7 @@ import { parseRecord } from './record-validation';
 import { PARTITION_KEY, SORT_KEY } from './table-design';
 
 /** Prefix of the partition key of a phone-index item. */
-export const PHONE_PARTITION_PREFIX = 'PHONE#';
+const PHONE_PARTITION_PREFIX = 'PHONE#';
 /** Prefix of the sort key of the item saying that a customer's profile holds the number. */
 const PHONE_HOLDER_SORT_PREFIX = 'CUSTOMER#';
 /** Sort key of the one item per number of the earlier layout (read, never written). */
