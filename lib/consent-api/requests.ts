@@ -69,10 +69,14 @@ export function unofferedTopicProblem(topic: string, offers: readonly TopicOffer
   return `"${topic}" is not a topic offered here; the topics are: ${offers.map((offer) => offer.topic).join(', ')}`;
 }
 
-/** A consent topic a customer can choose on this deployment: one of `offers`. */
+/**
+ * A consent topic a customer can choose on this deployment: one of `offers`. A value that is not
+ * of a topic's form already has its issue from TopicSchema, and is not judged (nor quoted) again:
+ * it may be anything a form was sent, an address say.
+ */
 function offeredTopicSchema(offers: readonly TopicOffer[]) {
   return MarketingTopicSchema.check(
-    z.refine((topic) => unofferedTopicProblem(topic, offers) === undefined, {
+    z.refine((topic) => !TopicSchema.safeParse(topic).success || unofferedTopicProblem(topic, offers) === undefined, {
       error: (issue) => unofferedTopicProblem(String(issue.input), offers),
     }),
   );

@@ -39,6 +39,19 @@ describe('POST /consents', () => {
     expect(await api.ses.messages()).toEqual([]);
   });
 
+  it('refuses a value that is no topic at all by its form alone, never quoting it back', async () => {
+    // Prepare
+    const customerId = newCustomerId('unoffered');
+    // Act
+    const response = await postJson(`${api.url}/consents`, captureBody(customerId, { topics: ['Ana.Person@example.com'] }));
+    // Assess
+    expect(response.status).toBe(400);
+    const answer = (await response.json()) as ErrorAnswer;
+    expect(answer.error.field).toBe('topics[0]');
+    expect(JSON.stringify(answer)).not.toContain('Ana.Person');
+    expect(await api.partition(customerId)).toEqual([]);
+  });
+
   it('refuses an unoffered topic for an existing customer too, changing nothing of theirs', async () => {
     // Prepare
     const customerId = newCustomerId('unoffered');
