@@ -29,6 +29,7 @@ import { CATALOG, journeys } from '../../workflows';
 import type { LocalStack, LocalStackOptions } from '../local/stack';
 import { badInput, CliExit, EXIT_FAILURE, writeJson, type CliIO } from './io';
 import { counted, formatLaunchReport, launchProgressReporter } from './launch-report';
+import { runUntilSignal } from './run-until-signal';
 import { callStack, findRunningStack, streamStack } from './stack-client';
 
 /** Options every stack command takes. */
@@ -200,34 +201,6 @@ export async function serveCommand(io: CliIO, options: ServeOptions): Promise<vo
 /** What a start says when the data folder's mailbox port was taken (see stack.ts). */
 export function mailboxMovedNote(usualPort: number): string {
   return `port ${usualPort}, where this data folder's mailbox usually is, is taken: the mailbox is on a free port this time, and on ${usualPort} again at a start that finds it free`;
-}
-
-/**
- * Runs the stack's clock until SIGINT or SIGTERM, then closes it. The handlers stay until the
- * stack is closed: a terminal's Ctrl-C reaches tsx and this process both (tsx passes its own on),
- * and people press it twice; without a handler, the second signal would end the process in the
- * middle of saving.
- */
-export async function runUntilSignal(stack: { run(): Promise<void>; close(): Promise<void> }, io: CliIO): Promise<void> {
-  let stopping: Promise<void> | undefined;
-  const stop = (): void => {
-    if (stopping !== undefined) {
-      io.stderr('still stopping: saving before it exits…\n');
-      return;
-    }
-    io.stderr('stopping: saving the clock and the mailbox, closing the emulators…\n');
-    stopping = stack.close().then(() => io.stderr('stopped; the data folder keeps everything for the next start\n'));
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  try {
-    await stack.run();
-  } finally {
-    if (stopping === undefined) stop();
-    await stopping;
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
