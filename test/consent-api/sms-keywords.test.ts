@@ -75,6 +75,24 @@ async function customersSharingPhone(count: number): Promise<{ customerIds: stri
   return { customerIds, phone };
 }
 
+/** Writes the phone index item of the earlier layout (one per number, naming one customer), as a table written before holds it. */
+async function putEarlierLayoutIndexItem(phone: string, customerId: string): Promise<void> {
+  await dynamo.client.send(
+    new PutItemCommand({
+      TableName: tableName,
+      Item: {
+        pk: { S: `PHONE#${phone}` },
+        sk: { S: LEGACY_PHONE_INDEX_SORT_KEY },
+        kind: { S: 'phone_index' },
+        phone: { S: phone },
+        customerId: { S: customerId },
+        updatedAt: { S: '2026-03-01T12:00:00Z' },
+        order: { S: '2026-03-01T12:00:00.000Z' },
+      },
+    }),
+  );
+}
+
 /** 11:00 in New York, after every inbound text of these tests (`inboundSmsEvent` dates them 2026-03-05T14:30Z). */
 const AFTER_TEXTS = new Date('2026-03-05T16:00:00Z');
 
@@ -279,20 +297,7 @@ describe('inbound SMS keywords from a number several customers hold', () => {
     const earlier = newCustomerId('legacy');
     await store.putProfile(aProfile(earlier, { phone }));
     await store.recordConsent(earlier, consent('sms', 'marketing', 'granted'));
-    await dynamo.client.send(
-      new PutItemCommand({
-        TableName: tableName,
-        Item: {
-          pk: { S: `PHONE#${phone}` },
-          sk: { S: LEGACY_PHONE_INDEX_SORT_KEY },
-          kind: { S: 'phone_index' },
-          phone: { S: phone },
-          customerId: { S: earlier },
-          updatedAt: { S: '2026-03-01T12:00:00Z' },
-          order: { S: '2026-03-01T12:00:00.000Z' },
-        },
-      }),
-    );
+    await putEarlierLayoutIndexItem(phone, earlier);
     // Act
     await processInboundSmsEvent(inboundSmsEvent(phone, 'STOP'), deps);
     // Assess
@@ -308,19 +313,7 @@ describe('inbound SMS keywords from a number several customers hold', () => {
       await store.putProfile(aProfile(customerId, { phone }));
       await store.recordConsent(customerId, consent('sms', 'marketing', 'revoked'));
     }
-    await dynamo.client.send(
-      new PutItemCommand({
-        TableName: tableName,
-        Item: {
-          pk: { S: `PHONE#${phone}` },
-          sk: { S: LEGACY_PHONE_INDEX_SORT_KEY },
-          kind: { S: 'phone_index' },
-          phone: { S: phone },
-          customerId: { S: listed },
-          updatedAt: { S: '2026-03-01T12:00:00Z' },
-        },
-      }),
-    );
+    await putEarlierLayoutIndexItem(phone, listed);
     // Act
     const [outcome] = await processInboundSmsEvent(inboundSmsEvent(phone, 'START'), deps);
     // Assess
