@@ -5,21 +5,13 @@
  * strongly consistent GetItem of dynalite's; a Get that fails (no such table, a malformed key)
  * answers the request with that error, as the service does.
  */
-import type { InvokeOperation, WireResponse } from './transact-write-items';
-
-/** The service's own limit on Gets in one request. */
-const MAX_GETS = 100;
-
-const validationError = (message: string): WireResponse => ({
-  status: 400,
-  body: { __type: 'com.amazon.coral.validate#ValidationException', message },
-});
+import { MAX_ACTIONS, validationError, type InvokeOperation, type WireResponse } from './transact-write-items';
 
 /** Answers one TransactGetItems request (its JSON body, parsed). */
 export async function transactGetItems(request: unknown, invoke: InvokeOperation): Promise<WireResponse> {
   const items = (request as { TransactItems?: unknown } | undefined)?.TransactItems;
-  if (!Array.isArray(items) || items.length === 0 || items.length > MAX_GETS) {
-    return validationError(`TransactItems must hold 1 to ${MAX_GETS} Get actions`);
+  if (!Array.isArray(items) || items.length === 0 || items.length > MAX_ACTIONS) {
+    return validationError(`TransactItems must hold 1 to ${MAX_ACTIONS} Get actions`);
   }
   const responses: Array<Record<string, unknown>> = [];
   for (const item of items as unknown[]) {

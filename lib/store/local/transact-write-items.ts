@@ -72,7 +72,8 @@ interface PlannedAction {
   oldItem: WireItem | undefined;
 }
 
-const MAX_ACTIONS = 100;
+/** The service's limit on actions in one transaction, written or read (TransactGetItems). */
+export const MAX_ACTIONS = 100;
 
 /** Carries out one TransactWriteItems request body; see the module comment for the method. */
 export async function transactWriteItems(
@@ -326,7 +327,8 @@ function keyAttributeNames(describeTable: Record<string, unknown>): string[] {
   return [...hash, ...range].map((element) => String(isRecord(element) ? element.AttributeName : ''));
 }
 
-function validationError(message: string): WireResponse {
+/** The ValidationException DynamoDB answers a malformed request with. */
+export function validationError(message: string): WireResponse {
   return { status: 400, body: { __type: 'com.amazon.coral.validate#ValidationException', message } };
 }
 
