@@ -189,16 +189,19 @@ async function withdrawEverything(deps: ConsentApiDependencies, snapshot: Custom
  * Whether the customer's consent for `channel` and a topic counts as asked for already, so that a
  * tick of it changes nothing: granted, or pending and still confirmable. An SMS request counts
  * only while a YES could confirm it (made for the number on the profile now, within the window)
- * and its text went out; otherwise the tick asks again, and the text goes out unless one went to
- * that number within the window.
+ * and its text went out (`textOnRecord`); otherwise the tick asks again, and the text goes out
+ * unless one went to that number within the window.
  */
-async function alreadyAsked(deps: ConsentApiDependencies, snapshot: CustomerSnapshot, current: ConsentState | undefined, now: Date): Promise<boolean> {
+async function alreadyAsked(
+  current: ConsentState | undefined,
+  phone: string | undefined,
+  now: Date,
+  textOnRecord: () => Promise<boolean>,
+): Promise<boolean> {
   if (current?.status === 'granted') return true;
   if (current?.status !== 'pending') return false;
   if (current.channel !== 'sms') return true;
-  const { customerId, phone } = snapshot.profile;
-  if (!isOpenSmsRequest(current, phone, now) || phone === undefined) return false;
-  return (await lastConfirmationTextAt(deps.phoneIndex, customerId, phone)) !== undefined;
+  return isOpenSmsRequest(current, phone, now) && (await textOnRecord());
 }
 
 async function saveChoices(
@@ -225,13 +228,17 @@ async function saveChoices(
   const proof = proofFrom(origin, PREFERENCE_CENTRE_SOURCE);
   // An SMS request is for the number on the profile: only a YES from it confirms it.
   const proofFor = (channel: string) => (channel === 'sms' && phone !== undefined ? { ...proof, phone } : proof);
+  // Read at most once per save, however many SMS topics are ticked: nothing here writes it.
+  let lastTextAt: Promise<string | undefined> | undefined;
+  const textOnRecord = async () =>
+    phone !== undefined && (await (lastTextAt ??= lastConfirmationTextAt(deps.phoneIndex, customerId, phone))) !== undefined;
   const ticked = new Set(form.consent);
   const toConfirm: Record<'email' | 'sms', string[]> = { email: [], sms: [] };
   for (const offer of offeredTopics(deps, snapshot)) {
     for (const channel of CHANNELS) {
       const current = snapshot.consents.find((consent) => consent.channel === channel && consent.topic === offer.topic);
       const wanted = ticked.has(`${channel}:${offer.topic}`);
-      if (wanted && !(await alreadyAsked(deps, snapshot, current, now))) {
+      if (wanted && !(await alreadyAsked(current, phone, now, textOnRecord))) {
         // Holding the link proves control of the channel it came by, and of no other.
         const needsConfirmation = (channel === 'email' || channel === 'sms') && claims.channel !== channel;
         const status = needsConfirmation ? 'pending' : 'granted';
