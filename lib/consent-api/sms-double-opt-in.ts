@@ -45,6 +45,11 @@ const SMS_CONFIRMATION_TAGS = { journey: 'consent', step: 'sms-double-opt-in' } 
 /** Words the confirmation text must contain: the reply that confirms, and the two every text must honour. */
 export const SMS_CONFIRMATION_TEXT_KEYWORDS = ['YES', 'STOP', 'HELP'] as const;
 
+/** Whether `state` is a pending SMS request made for `phone` (`state.phone`; a request recorded without one is for none). */
+function isSmsRequestFor(state: ConsentState, phone: string): boolean {
+  return state.channel === 'sms' && state.status === 'pending' && state.phone === phone;
+}
+
 /**
  * Whether `state` is an SMS request that a YES from `phone`, received at `at`, may still confirm:
  * pending, made for that number (`state.phone`: a request recorded without one, or for the
@@ -53,9 +58,8 @@ export const SMS_CONFIRMATION_TEXT_KEYWORDS = ['YES', 'STOP', 'HELP'] as const;
  * checks that the confirmation text went out (lastConfirmationTextAt).
  */
 export function awaitsSmsConfirmation(state: ConsentState, phone: string, at: string): boolean {
-  if (state.channel !== 'sms' || state.status !== 'pending' || state.phone !== phone) return false;
   const age = Date.parse(at) - Date.parse(state.at);
-  return age > 0 && age <= SMS_CONFIRMATION_WINDOW_MS;
+  return isSmsRequestFor(state, phone) && age > 0 && age <= SMS_CONFIRMATION_WINDOW_MS;
 }
 
 /**
@@ -65,10 +69,9 @@ export function awaitsSmsConfirmation(state: ConsentState, phone: string, at: st
  */
 export function isOpenSmsRequest(state: ConsentState | undefined, phone: string | undefined, now: Date): boolean {
   return (
-    state?.channel === 'sms' &&
-    state.status === 'pending' &&
+    state !== undefined &&
     phone !== undefined &&
-    state.phone === phone &&
+    isSmsRequestFor(state, phone) &&
     now.getTime() - Date.parse(state.at) <= SMS_CONFIRMATION_WINDOW_MS
   );
 }
