@@ -10,8 +10,7 @@ import { EndUserMessagingSmsSender } from '../channels/sms';
 import { NonEmptyTextSchema, TopicSchema } from '../customer/model';
 import * as z from '../schema/zod-mini';
 import { CustomerStore } from '../store/customer-store';
-import { parseLinkKeys, type LinkKeys } from '../unsubscribe/link-keys';
-import type { TokenSecret } from '../unsubscribe/token';
+import type { LinkKeys } from '../unsubscribe/link-keys';
 import { DEFAULT_TOPIC_OFFERS, linksWithKeys, type ConsentApiDependencies } from './dependencies';
 import { DEFAULT_RATE_LIMIT, type RateLimitSettings } from './rate-limit';
 import { DEFAULT_SMS_CONFIRMATION_TEXT, SMS_CONFIRMATION_TEXT_KEYWORDS } from './sms-double-opt-in';
@@ -73,24 +72,22 @@ export function rateLimitOf(env: ConsentApiEnvironment): RateLimitSettings {
 }
 
 /**
- * The API's dependencies for the settings, clients and link keys: the link secret's keys, or one
- * key (as a string, the secret's value is read as lib/unsubscribe/link-keys.ts describes). The SES
- * and SMS clients must be built with PROVIDER_CLIENT_CONFIG.
+ * The API's dependencies for the settings, clients and the link secret's keys (readLinkKeys). The
+ * SES and SMS clients must be built with PROVIDER_CLIENT_CONFIG.
  */
 export function consentApiDependencies(
   env: ConsentApiEnvironment,
   clients: { readonly dynamodb: DynamoDBClient; readonly ses: SESv2Client; readonly sms: PinpointSMSVoiceV2Client },
-  linkKeys: LinkKeys | TokenSecret,
+  linkKeys: LinkKeys,
   now: () => Date = () => new Date(),
 ): ConsentApiDependencies {
-  const keys = typeof linkKeys === 'string' ? parseLinkKeys(linkKeys) : linkKeys;
   return {
     store: new CustomerStore({ client: clients.dynamodb, tableName: env.CUSTOMER_TABLE_NAME }),
     phoneIndex: { client: clients.dynamodb, tableName: env.CUSTOMER_TABLE_NAME },
     email: new SesEmailSender(clients.ses, { fromEmailAddress: env.FROM_EMAIL_ADDRESS, configurationSetName: env.SES_CONFIGURATION_SET }),
     sms: new EndUserMessagingSmsSender(clients.sms, { originationIdentity: env.SMS_ORIGINATION_IDENTITY, configurationSetName: env.SMS_CONFIGURATION_SET }),
     smsConfirmationText: env.SMS_CONFIRMATION_TEXT,
-    links: keys instanceof Uint8Array ? { baseUrl: env.PUBLIC_BASE_URL, secret: keys } : linksWithKeys(env.PUBLIC_BASE_URL, keys),
+    links: linksWithKeys(env.PUBLIC_BASE_URL, linkKeys),
     now,
     topics: env.CONSENT_TOPICS,
   };
