@@ -23,22 +23,35 @@ export interface LinkKeys {
   readonly retired: readonly string[];
 }
 
+/** A link secret's value as read: its current key, and the JSON fields beside it (none for a plain key). */
+interface SecretFields {
+  readonly current: string;
+  readonly previous?: unknown;
+  readonly retired?: unknown;
+}
+
+/** Reads a link secret's value once. @throws LinkConfigurationError for JSON without `current`. */
+function secretFields(secretValue: string): SecretFields {
+  const text = secretValue.trim();
+  if (!text.startsWith('{')) return { current: text };
+  let document: { current?: unknown; previous?: unknown; retired?: unknown } = {};
+  try {
+    document = JSON.parse(text) as typeof document;
+  } catch {
+    // Reported below: the parser's message would quote the text, which holds keys.
+  }
+  const { current } = document;
+  if (typeof current !== 'string' || current === '') throw new LinkConfigurationError('link secret JSON lacks "current"');
+  return { current, previous: document.previous, retired: document.retired };
+}
+
 /**
  * The key that signs new links, from a link secret's value: all the send function needs, checked
  * no further (it stays small for the send bundle; the consent API reads every key with
  * {@link parseLinkKeys}). @throws LinkConfigurationError for JSON without `current`.
  */
 export function currentLinkKey(secretValue: string): string {
-  const text = secretValue.trim();
-  if (!text.startsWith('{')) return text;
-  let current: unknown;
-  try {
-    ({ current } = JSON.parse(text) as { current?: unknown });
-  } catch {
-    // Reported below: the parser's message would quote the text, which holds keys.
-  }
-  if (typeof current !== 'string' || current === '') throw new LinkConfigurationError('link secret JSON lacks "current"');
-  return current;
+  return secretFields(secretValue).current;
 }
 
 function keyList(value: unknown, field: string): string[] {
@@ -54,8 +67,6 @@ function keyList(value: unknown, field: string): string[] {
  * key, for JSON without `current` or with `previous`/`retired` that are not lists of keys.
  */
 export function parseLinkKeys(secretValue: string): LinkKeys {
-  const current = currentLinkKey(secretValue);
-  if (!secretValue.trim().startsWith('{')) return { current, previous: [], retired: [] };
-  const document = JSON.parse(secretValue) as { previous?: unknown; retired?: unknown };
-  return { current, previous: keyList(document.previous, 'previous'), retired: keyList(document.retired, 'retired') };
+  const { current, previous, retired } = secretFields(secretValue);
+  return { current, previous: keyList(previous, 'previous'), retired: keyList(retired, 'retired') };
 }
