@@ -200,11 +200,7 @@ function routes(deps: ConsentApiDependencies): Array<Route<Event, Result>> {
         values: view.values,
         pending: view.pending,
         ...(query.saved === undefined ? {} : { status: query.saved === 'withdrawn' ? 'withdrawn' : 'saved' }),
-        saved: {
-          ...(query.preferences === undefined ? {} : { preferences: query.preferences }),
-          ...(query.email === undefined ? {} : { email: query.email }),
-          ...(query.sms === undefined ? {} : { sms: query.sms }),
-        },
+        saved: { preferences: query.preferences, email: query.email, sms: query.sms },
       }),
     );
   };

@@ -149,6 +149,7 @@ export const TokenQuerySchema = z.object({
   email: z.optional(z.enum(['sent', 'not_sent'])),
   sms: z.optional(z.enum(['sent', 'sent_recently', 'not_sent'])),
 });
+export type TokenQuery = z.infer<typeof TokenQuerySchema>;
 
 /** The RFC 8058 one-click body: `List-Unsubscribe=One-Click`. */
 export const OneClickBodySchema = z.object({

@@ -6,6 +6,7 @@
  */
 import { CHANNELS, type Channel } from '../../customer/model';
 import type { RequestIssue } from '../errors';
+import type { TokenQuery } from '../requests';
 import { CHANNEL_LABELS, type TopicOffer } from '../dependencies';
 import { html, type Html, type HtmlValue } from './html';
 import { page } from './layout';
@@ -110,12 +111,8 @@ function problemSummary(problems: readonly RequestIssue[]): HtmlValue {
 </div>`;
 }
 
-/** What became of the parts of a save, as the page tells it. */
-export interface SaveNotes {
-  readonly preferences?: 'kept_newer';
-  readonly email?: 'sent' | 'not_sent';
-  readonly sms?: 'sent' | 'sent_recently' | 'not_sent';
-}
+/** What became of the parts of a save, as the page tells it: the query the save redirected with. */
+export type SaveNotes = Pick<TokenQuery, 'preferences' | 'email' | 'sms'>;
 
 const EMAIL_NOTES: Record<NonNullable<SaveNotes['email']>, string> = {
   sent: 'We have sent you an email: open its link to confirm those emails.',
