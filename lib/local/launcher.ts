@@ -24,9 +24,9 @@ import * as z from 'zod';
 import { LaunchBatchSchema, type LaunchBatch, type LaunchBatchResult } from '../ingest/launch-batch';
 import { localExecutionContext } from '../journeys/local-bindings';
 import { CsvSyntaxError, isBlankRecord, readCsvRecords } from './csv-records';
-import { QueryEvaluationError, type JsonataField, type StatesVariable } from './jsonata-fields';
+import { QueryEvaluationError, type StatesVariable } from './jsonata-fields';
 import type { RunningExecution } from './step-functions';
-import { TemplateResolutionError, type TemplateLauncher } from './template';
+import { TemplateResolutionError, type TemplateLauncher, type TemplateResultWriter } from './template';
 import type { WorkQueue } from './work-queue';
 
 /** The launcher's input: the journey and the audience CSV's key in the audience bucket. */
@@ -111,14 +111,11 @@ export class LaunchRun {
   }
 }
 
-/** Where the launcher's Map exports its batches' results: the template's ResultWriter, its bucket resolved. */
-export interface LaunchResultExport {
+/** Where the launcher's Map exports its batches' results: the template's ResultWriter, its bucket's name resolved. */
+export type LaunchResultExport = Omit<TemplateResultWriter, 'bucketLogicalId'> & {
   /** The bucket's name. */
   readonly bucket: string;
-  /** The key prefix (ResultWriter.Arguments.Prefix); absent: none. */
-  readonly prefix?: JsonataField;
-  readonly transformation: 'COMPACT' | 'FLATTEN';
-}
+};
 
 /** Runs one batch of the Map, as the launch worker would, and answers its result. */
 export type LaunchBatchRunner = (batch: LaunchBatch) => Promise<LaunchBatchResult>;
@@ -229,14 +226,14 @@ interface MapRunManifest {
  * `<Prefix>/<map run id>/` in the bucket, `SUCCEEDED_0.json` — the outputs as one JSON array, each
  * as it is (COMPACT; FLATTEN splices an output that is an array) — and `manifest.json`, written
  * last, naming it with its size. A Map Run without children writes the manifest alone. (Step
- * Functions starts `SUCCEEDED_1.json` past 5 GB; a launch's results are far smaller.) Resolves with
- * the manifest's key. @throws QueryEvaluationError when the Prefix does not evaluate to a string
+ * Functions starts `SUCCEEDED_1.json` past 5 GB; a launch's results are far smaller.)
+ * @throws QueryEvaluationError when the Prefix does not evaluate to a string
  */
 async function exportMapRunResults(
   s3: S3Client,
   target: LaunchResultExport,
   run: { readonly states: StatesVariable; readonly mapRunArn: string; readonly outputs: readonly unknown[] },
-): Promise<string> {
+): Promise<void> {
   const prefix = target.prefix === undefined ? '' : await target.prefix(run.states);
   if (typeof prefix !== 'string') throw new QueryEvaluationError(`the ResultWriter's Prefix evaluated to ${JSON.stringify(prefix)}, not a key prefix`);
   const mapRunId = run.mapRunArn.slice(run.mapRunArn.lastIndexOf(':') + 1);
@@ -251,9 +248,7 @@ async function exportMapRunResults(
     succeeded.push({ Key: key, Size: Buffer.byteLength(body, 'utf8') });
   }
   const manifest: MapRunManifest = { DestinationBucket: target.bucket, MapRunArn: run.mapRunArn, ResultFiles: { FAILED: [], PENDING: [], SUCCEEDED: succeeded } };
-  const manifestKey = `${folder}/manifest.json`;
-  await put(manifestKey, JSON.stringify(manifest));
-  return manifestKey;
+  await put(`${folder}/manifest.json`, JSON.stringify(manifest));
 }
 
 /**

@@ -39,7 +39,7 @@ import { ignoreServerClock, LOCAL_CLIENT_CONFIG, localDynamoDBClientFor, retryAt
 import { DATA_FILES, endLastLine, readSavedClock, writeDataFile } from './data-files';
 import { localLinkSecret } from './link-secret';
 import { startDynamoDBEmulator, startSesEmulator, startSqsS3Emulator, type RunningEmulator, type SesEmulator } from './emulators';
-import { LauncherInputSchema, LaunchRun, runLauncher, type LaunchProgress, type LaunchReport } from './launcher';
+import { LauncherInputSchema, LaunchRun, runLauncher, type LaunchProgress, type LaunchReport, type LaunchResultExport } from './launcher';
 import { resolveEnvironment, type LocalValue } from './local-values';
 import { Scheduler, type AgendaItem } from './scheduler';
 import { interpretedRunner, LocalStepFunctions, localStateMachineArn, StepFunctionsApiError, type ExecutionRecord } from './step-functions';
@@ -120,6 +120,8 @@ export interface RuntimeClients {
 export class LocalRuntime {
   /** Counters of Task handler calls. */
   readonly counters: TaskCounters = { sends: 0, effects: 0, waits: 0 };
+  /** Every event name the bus rule routes to ingest for the journeys that run here (see routedEventNames). */
+  readonly routedEventNames: readonly string[];
   private closed = false;
   private clockSaver: Promise<void> | undefined;
 
@@ -144,7 +146,9 @@ export class LocalRuntime {
     /** Base URL and signing secret of unsubscribe and preference links. */
     readonly links: LinkConfig,
     private readonly stops: Array<() => Promise<void>>,
-  ) {}
+  ) {
+    this.routedEventNames = routedEventNames(options.journeys ?? CATALOG);
+  }
 
   /** Synthesizes, starts the emulators, creates the resources, installs the clock. */
   static async start(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
@@ -198,13 +202,13 @@ export class LocalRuntime {
       const audienceBucket = launcherBucket ?? 'overture-local-audiences';
       if (launcherBucket === undefined) await s3.send(new CreateBucketCommand({ Bucket: audienceBucket }));
       // Where the launcher's ResultWriter exports each launch's batch results, as in AWS.
-      const resultWriter = templateLauncher?.resultWriter;
-      const resultsBucket = resultWriter === undefined ? undefined : values.get(resultWriter.bucketLogicalId)?.ref;
-      if (resultWriter !== undefined && resultsBucket === undefined) {
-        throw new TemplateResolutionError(`the launcher's ResultWriter names ${resultWriter.bucketLogicalId}, which is not a bucket of the template`);
+      let resultExport: LaunchResultExport | undefined;
+      if (templateLauncher?.resultWriter !== undefined) {
+        const { bucketLogicalId, ...writer } = templateLauncher.resultWriter;
+        const bucket = values.get(bucketLogicalId)?.ref;
+        if (bucket === undefined) throw new TemplateResolutionError(`the launcher's ResultWriter names ${bucketLogicalId}, which is not a bucket of the template`);
+        resultExport = { ...writer, bucket };
       }
-      const resultExport =
-        resultWriter === undefined || resultsBucket === undefined ? undefined : { bucket: resultsBucket, prefix: resultWriter.prefix, transformation: resultWriter.transformation };
 
       // The clock: persisted time wins, so a restart goes on where the last run stopped.
       const savedClock = dataDir === undefined ? undefined : await readSavedClock(dataDir);
@@ -340,11 +344,6 @@ export class LocalRuntime {
       await stopAll();
       throw error;
     }
-  }
-
-  /** Every event name the bus rule routes to ingest for the journeys that run here (see routedEventNames). */
-  get routedEventNames(): string[] {
-    return routedEventNames(this.options.journeys ?? CATALOG);
   }
 
   /** The virtual instant. */
