@@ -298,6 +298,14 @@ export function localResources(app: SynthesizedApp): LocalResources {
   return resources;
 }
 
+/** How {@link joinedDefinition} writes a `Ref` or `Fn::GetAtt`: this, then the logical id. */
+const REF = '@ref:';
+
+/** The logical id a joined definition's `@ref:<LogicalId>` names; undefined for any other value. */
+function refLogicalId(value: unknown): string | undefined {
+  return typeof value === 'string' && value.startsWith(REF) ? value.slice(REF.length) : undefined;
+}
+
 /** Joins a `DefinitionString` (`Fn::Join`), writing each `Ref` or `Fn::GetAtt` as `@ref:<LogicalId>`. */
 function joinedDefinition(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
@@ -307,9 +315,9 @@ function joinedDefinition(value: unknown): string | undefined {
     .map((part) => {
       if (typeof part === 'string') return part;
       const ref = z.object({ Ref: z.string() }).safeParse(part);
-      if (ref.success) return `@ref:${ref.data.Ref}`;
+      if (ref.success) return `${REF}${ref.data.Ref}`;
       const getAtt = z.object({ 'Fn::GetAtt': z.tuple([z.string(), z.string()]) }).safeParse(part);
-      if (getAtt.success) return `@ref:${getAtt.data['Fn::GetAtt'][0]}`;
+      if (getAtt.success) return `${REF}${getAtt.data['Fn::GetAtt'][0]}`;
       return '@unresolved';
     })
     .join(join.data[0]);
@@ -369,7 +377,7 @@ function launcherOf(logicalId: string, definitionString: unknown): TemplateLaunc
     const writer = map.data.ResultWriter;
     return {
       logicalId,
-      bucketLogicalId: reader.Bucket?.startsWith('@ref:') ? reader.Bucket.slice('@ref:'.length) : undefined,
+      bucketLogicalId: refLogicalId(reader.Bucket),
       batchSize: map.data.ItemBatcher?.MaxItemsPerBatch,
       audienceKey: field(reader.Key, 'ItemReader.Arguments.Key'),
       itemSelector: map.data.ItemSelector === undefined ? undefined : field(map.data.ItemSelector, 'ItemSelector'),
@@ -397,15 +405,15 @@ function resultWriterOf(
     new TemplateResolutionError(`${where} has a ResultWriter ${what}; the local runtime writes a JSONata ResultWriter's results to a bucket of the template (Arguments.Bucket a Ref) with WriterConfig Transformation COMPACT or FLATTEN and OutputType JSON`);
   if (writer.Resource === undefined || !writer.Resource.endsWith(':states:::s3:putObject')) throw refuse(`whose Resource is ${JSON.stringify(writer.Resource)}, not s3:putObject`);
   if (writer.Arguments === undefined) throw refuse('without Arguments (JSONPath Parameters)');
-  const bucket = writer.Arguments.Bucket;
-  if (typeof bucket !== 'string' || !bucket.startsWith('@ref:')) throw refuse(`whose Bucket is ${JSON.stringify(bucket)}, not a bucket of the template`);
+  const bucketLogicalId = refLogicalId(writer.Arguments.Bucket);
+  if (bucketLogicalId === undefined) throw refuse(`whose Bucket is ${JSON.stringify(writer.Arguments.Bucket)}, not a bucket of the template`);
   const transformation = writer.WriterConfig?.Transformation ?? 'NONE';
   if (transformation !== 'COMPACT' && transformation !== 'FLATTEN') throw refuse(`whose Transformation is ${transformation} (the children's executions, not their outputs)`);
   const outputType = writer.WriterConfig?.OutputType ?? 'JSON';
   if (outputType !== 'JSON') throw refuse(`whose OutputType is ${outputType}`);
   const prefix = writer.Arguments.Prefix;
   return {
-    bucketLogicalId: bucket.slice('@ref:'.length),
+    bucketLogicalId,
     prefix: prefix === undefined ? undefined : field(prefix, 'ResultWriter.Arguments.Prefix'),
     transformation,
   };
