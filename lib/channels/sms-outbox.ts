@@ -51,6 +51,11 @@ export class LocalSmsOutbox implements SmsSender {
     private readonly options: LocalSmsOutboxOptions = {},
   ) {}
 
+  /** The number (or its ARN) the texts go out from, and replies come in to. */
+  get originationIdentity(): string {
+    return this.config.originationIdentity;
+  }
+
   /**
    * @throws MessageInvalidError, exactly as the real adapter; `RecipientOptedOutError` for a number
    *   on the opt-out list (nothing is kept).

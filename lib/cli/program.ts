@@ -5,7 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { CliExit, EXIT_BAD_INPUT, EXIT_FAILURE, processIO, type CliIO } from './io';
 import { folderPath, portNumber, positiveNumber } from './option-values';
-import type { LaunchOptions, SendEventOptions } from './stack-commands';
+import type { LaunchOptions, ReceiveSmsOptions, SendEventOptions } from './stack-commands';
 import { DEFAULT_DATA_DIR } from '../local/data-files';
 
 // Commands are loaded when they run: `status` and `why` should not pay for loading the CDK.
@@ -68,6 +68,16 @@ export function buildProgram(io: CliIO): Command {
     .addOption(cdkOutOption())
     .option('--json', 'print the outcome as JSON')
     .action(async (name: string, options: SendEventOptions) => (await commands.stack()).sendEventCommand(io, name, options));
+
+  program
+    .command('receive-sms')
+    .description('a text from a customer\'s phone, as End User Messaging delivers it: YES confirms an SMS opt-in, STOP revokes, START opts back in, HELP answers (replies go to the SMS outbox)')
+    .argument('<text>', 'what the text says, e.g. YES or STOP')
+    .requiredOption('--from <number>', 'the customer\'s phone number, E.164 (e.g. +12125550143)')
+    .addOption(dataOption())
+    .addOption(cdkOutOption())
+    .option('--json', 'print the outcome as JSON')
+    .action(async (text: string, options: ReceiveSmsOptions) => (await commands.stack()).receiveSmsCommand(io, text, options));
 
   program
     .command('launch')

@@ -1,10 +1,10 @@
 /**
- * The commands that work on the local stack's data: `serve`, `send-event`, `launch`, `status`,
- * `why` and `redrive`. When a stack runs on the data folder, they go through it (see
- * stack-client.ts); otherwise `send-event`, `launch` and `redrive` start the runtime on the folder
- * for the time of the command (executions they start are recorded and carry on the next time the
- * stack runs), and `status` and `why` read the folder directly. Only `serve` (and `npm start`)
- * makes a data folder: the others refuse one that does not exist.
+ * The commands that work on the local stack's data: `serve`, `send-event`, `receive-sms`,
+ * `launch`, `status`, `why` and `redrive`. When a stack runs on the data folder, they go through
+ * it (see stack-client.ts); otherwise `send-event`, `receive-sms`, `launch` and `redrive` start
+ * the runtime on the folder for the time of the command (executions they start are recorded and
+ * carry on the next time the stack runs), and `status` and `why` read the folder directly. Only
+ * `serve` (and `npm start`) makes a data folder: the others refuse one that does not exist.
  */
 import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
@@ -20,7 +20,9 @@ import { DATA_FILES, DEFAULT_DATA_DIR, readSavedClock } from '../local/data-file
 import { LaunchAnswerLineSchema, type LaunchProgress, type LaunchReport } from '../local/launcher';
 import type { LocalRuntime } from '../local/runtime';
 import type { StackNote } from '../local/stack-note';
-import { formatHistory, formatStatus, statusByJourney, type JourneyStatus } from '../local/stack-views';
+import { InboundTextSchema } from '../local/inbound-text';
+import { formatHistory, formatInboundSmsOutcome, formatStatus, statusByJourney, type JourneyStatus } from '../local/stack-views';
+import type { InboundSmsOutcome } from '../sms-keywords/handle-inbound-sms';
 import { readExecutionRegistry, redrivableExecution, StepFunctionsApiError } from '../local/step-functions';
 import { CustomerIdSchema, InstantSchema } from '../customer/model';
 import { CustomerStore } from '../store/customer-store';
@@ -309,6 +311,40 @@ export async function sendEventCommand(io: CliIO, name: string, options: SendEve
       });
   if (options.json) writeJson(io, outcome);
   else io.stdout(`event ${name} for customer ${options.customer} ingested${running ? ` by the stack at ${running.api}` : ''}:\n${JSON.stringify(outcome, null, 2)}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// receive-sms
+
+/** Options of `overture receive-sms`. */
+export interface ReceiveSmsOptions extends StackCommandOptions {
+  /** The customer's phone number the text comes from (E.164). */
+  readonly from: string;
+}
+
+/**
+ * `overture receive-sms TEXT --from NUMBER`: a text from a customer's phone, as End User
+ * Messaging two-way SMS delivers it to the sms-inbound function: YES confirms the SMS double
+ * opt-in the number was texted about, STOP revokes, START opts back in, HELP answers. Replies go
+ * to the SMS outbox. Neither the number nor the text is ever repeated in a message.
+ * @throws CliExit(2) for a number that is not E.164 or an empty or over-long text; nothing is received then
+ */
+export async function receiveSmsCommand(io: CliIO, text: string, options: ReceiveSmsOptions): Promise<void> {
+  const checked = InboundTextSchema.safeParse({ from: options.from, text });
+  if (!checked.success) {
+    const problems = checked.error.issues.map((issue) => `  ${issue.path[0] === 'from' ? '--from' : '<text>'}: ${issue.message}`);
+    throw badInput(`nothing was received:\n${problems.join('\n')}`);
+  }
+  const dataDir = dataDirOf(options);
+  await requireStackData(dataDir);
+  const running = await findRunningStack(dataDir);
+  const outcome = running
+    ? z.custom<InboundSmsOutcome>().parse(await callStack(running, 'POST', '/sms', checked.data))
+    : await withRuntime(dataDir, { cdkOut: options.cdkOut }, (runtime) =>
+        runtime.receiveSms({ from: checked.data.from, body: checked.data.text, inboundMessageId: `local-inbound-${randomUUID()}` }),
+      );
+  if (options.json) writeJson(io, outcome);
+  else io.stdout(`text received${running ? ` by the stack at ${running.api}` : ''}: ${formatInboundSmsOutcome(outcome)}\n`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,15 +12,18 @@
  * | `GET /_overture/status`                 | executions by journey and status                   |
  * | `POST /_overture/executions/{name}/redrive` | redrives a failed execution (see LocalStepFunctions.redriveExecution) |
  * | `GET /_overture/customers/{id}/history` | the customer's decisions and sends (404 for a customer with no profile and no history) |
+ * | `POST /_overture/sms`                   | `{ from, text }`: a text from a customer's phone (YES, STOP, START, HELP), as End User Messaging delivers it |
  *
  * A launch can take minutes, so its answer is JSON lines (`application/x-ndjson`), sent as they
  * come: `{ "progress": { processed, total } }` after each batch, then `{ "report": … }` (see
  * LaunchAnswerLineSchema) or, when the launch failed, `{ "error": message }`. A request refused before
  * the launch starts gets a plain JSON error, as every route does.
  */
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import * as z from 'zod';
 import { CustomerIdSchema } from '../customer/model';
+import { InboundTextSchema } from './inbound-text';
 import { parseCustomerEvent, unroutedEventReason } from '../ingest/customer-event';
 import { LaunchIdSchema, parseAudienceCsv } from './audience-csv';
 import { knownCustomerHistory, unknownCustomerMessage } from './customer-history';
@@ -103,6 +106,12 @@ async function control(runtime: LocalRuntime, req: IncomingMessage, url: URL): P
         emit({ error: error instanceof Error ? `${error.name}: ${error.message}` : 'the launch failed' });
       }
     });
+  }
+  if (route === 'POST /sms') {
+    const text = InboundTextSchema.safeParse(await jsonBody(req));
+    // Paths and our own messages only: the values are a phone number and a text.
+    if (!text.success) throw new HttpProblem(400, `${text.error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`).join('; ')}. Nothing was received.`);
+    return runtime.receiveSms({ from: text.data.from, body: text.data.text, inboundMessageId: `local-inbound-${randomUUID()}` });
   }
   if (route === 'GET /status') return { now: runtime.now().toISOString(), journeys: statusByJourney(runtime.stepFunctions.listExecutions()) };
   const redrive = /^POST \/executions\/([^/]+)\/redrive$/.exec(route);

@@ -30,6 +30,7 @@ import { launchBatch, type LaunchBatch } from '../ingest/launch-batch';
 import type { Journey } from '../journeys/format';
 import type { SendStepPayload } from '../journeys/send-contract';
 import { bindJourneyTasks, localExecutionContext } from '../journeys/local-bindings';
+import { handleInboundSms, DEFAULT_HELP_TEXT, type InboundSmsOutcome } from '../sms-keywords/handle-inbound-sms';
 import { CustomerStore } from '../store/customer-store';
 import { loadTemplateCatalog } from '../templates/checked-catalog';
 import type { LinkConfig } from '../unsubscribe';
@@ -364,6 +365,26 @@ export class LocalRuntime {
   /** The ports the ingest code runs on. */
   ingestPorts(): IngestPorts {
     return { store: this.store, dynamodb: this.clients.dynamodb, sfn: this.clients.sfn, tableName: this.tableName, routes: this.routes };
+  }
+
+  /**
+   * The sms-inbound function's work for one text from a customer's phone (STOP, START, YES, HELP
+   * and their synonyms), as End User Messaging would deliver it: received now on the virtual clock,
+   * answered into the SMS outbox, and the number put on (or taken off) the outbox's opt-out list.
+   * AWS has no stand-in to text from, so this is how a local double opt-in is confirmed. It runs
+   * alone in the work queue: a keyword may touch every customer holding the number, and the queue's
+   * keys are never a phone number (they can appear in a hang report).
+   */
+  receiveSms(text: { readonly from: string; readonly body: string; readonly inboundMessageId: string }): Promise<InboundSmsOutcome> {
+    const deps = {
+      store: this.store,
+      phoneIndex: { client: this.clients.dynamodb, tableName: this.tableName },
+      replies: this.smsOutbox,
+      providerOptOuts: this.smsOutbox,
+      helpText: DEFAULT_HELP_TEXT,
+    };
+    const message = { originationNumber: text.from, destinationNumber: this.smsOutbox.originationIdentity, messageBody: text.body, inboundMessageId: text.inboundMessageId };
+    return this.work.runAlone('inbound-sms', () => handleInboundSms(deps, message, this.now().toISOString()));
   }
 
   /**

@@ -1,8 +1,10 @@
 /**
- * What `overture status` and `overture why` show, computed from the runtime's records: the
- * executions by journey and status (and, for running ones, the state they are in), and a
- * customer's decisions and sends in time order. Ids, codes and instants only.
+ * What `overture status`, `overture why` and `overture receive-sms` show, computed from the
+ * runtime's records: the executions by journey and status (and, for running ones, the state they
+ * are in), a customer's decisions and sends in time order, and what an inbound text did. Ids,
+ * codes and instants only.
  */
+import type { InboundSmsOutcome } from '../sms-keywords/handle-inbound-sms';
 import type { HistoryEntry } from './customer-history';
 import type { ExecutionRecord, ExecutionStatus } from './step-functions';
 
@@ -126,4 +128,41 @@ export function formatHistoryEntry(entry: HistoryEntry): string {
 export function formatHistory(customerId: string, entries: readonly HistoryEntry[]): string {
   if (entries.length === 0) return `No decisions or sends recorded for customer ${customerId}.\n`;
   return `${[`Decisions and sends for customer ${customerId}, in time order:`, ...entries.map(formatHistoryEntry)].join('\n')}\n`;
+}
+
+/** `customer c-1` or `customers c-1, c-2`. */
+function customersNamed(ids: readonly string[]): string {
+  return `customer${ids.length === 1 ? '' : 's'} ${ids.join(', ')}`;
+}
+
+/** `c-1 (marketing), c-2 (marketing, offers)`. */
+function topicsOf(customers: readonly { readonly customerId: string; readonly topics: readonly string[] }[]): string {
+  return customers.map((customer) => `${customer.customerId} (${customer.topics.join(', ')})`).join(', ');
+}
+
+/** A reply went to the number, or why none did. */
+function replyNote(replied: boolean): string {
+  return replied ? 'the reply is in the SMS outbox' : 'no reply was sent (answered before, or the outbox refused it)';
+}
+
+/** What `overture receive-sms` says a text did, in words: keywords and customer ids only, never the number. */
+export function formatInboundSmsOutcome(outcome: InboundSmsOutcome): string {
+  switch (outcome.kind) {
+    case 'opted_out':
+      return `${outcome.keyword}: SMS consent revoked for ${topicsOf(outcome.customers)}; the number is on the outbox's opt-out list`;
+    case 'opted_in':
+      return `${outcome.keyword}: SMS consent granted for customer ${outcome.customerId} (${outcome.topics.join(', ')})`;
+    case 'shared_number':
+      return `${outcome.keyword}: nothing granted, ${customersNamed(outcome.customerIds)} hold the number; each opts in from the preference centre`;
+    case 'confirmed':
+      return `${outcome.keyword}: SMS consent confirmed for ${topicsOf(outcome.customers)}; ${replyNote(outcome.replied)}`;
+    case 'nothing_to_confirm':
+      return `${outcome.keyword}: no request for this number awaits a YES, nothing granted; answered with the HELP text (${replyNote(outcome.replied)})`;
+    case 'help':
+      return `${outcome.keyword}: answered with the HELP text (${replyNote(outcome.replied)})`;
+    case 'unknown_number':
+      return `${outcome.keyword}: no customer holds the number, no consent changed`;
+    case 'not_a_keyword':
+      return 'not a keyword (STOP, START, YES, HELP and their synonyms), nothing changed';
+  }
 }
