@@ -16,13 +16,28 @@ export type Fault =
    * Answer like SES v2 in the sandbox for a recipient that is not verified: HTTP 400
    * `MessageRejected`, whose message quotes the address; nothing reaches the emulator.
    */
-  | 'reject-unverified-recipient';
+  | 'reject-unverified-recipient'
+  /**
+   * Answer with this AWS error, as the JSON protocols carry one (DynamoDB, SES v2, Secrets
+   * Manager…): the type in `x-amzn-errortype` and `__type`, the text in `message`; nothing reaches
+   * the emulator. For the errors whose text quotes what was sent.
+   */
+  | AwsErrorAnswer;
+
+/** An AWS error answer: HTTP status, error type (`ValidationException`) and message. */
+export interface AwsErrorAnswer {
+  readonly status: number;
+  readonly errorType: string;
+  readonly message: string;
+}
 
 export interface FaultProxy {
   /** `http://127.0.0.1:<port>`: point the SDK client here. */
   readonly endpoint: string;
   /** Faults for the next requests, in order; requests after them pass through untouched. */
   inject(...faults: Fault[]): void;
+  /** Drops the faults not used yet. */
+  clear(): void;
   /** Requests seen so far (faulty or not). */
   readonly requests: number;
   stop(): Promise<void>;
@@ -59,6 +74,11 @@ export async function startFaultProxy(targetEndpoint: string): Promise<FaultProx
     requests += 1;
     const fault = faults.shift();
     void readBody(request).then(async (body) => {
+      if (typeof fault === 'object') {
+        response.writeHead(fault.status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': fault.errorType, 'x-amzn-requestid': 'fault-request-1' });
+        response.end(JSON.stringify({ __type: fault.errorType, message: fault.message }));
+        return;
+      }
       if (fault === 'throttle') {
         response.writeHead(429, { 'content-type': 'application/json', 'x-amzn-errortype': 'TooManyRequestsException' });
         response.end(JSON.stringify({ message: 'Maximum sending rate exceeded.' }));
@@ -86,6 +106,9 @@ export async function startFaultProxy(targetEndpoint: string): Promise<FaultProx
   return {
     endpoint: `http://127.0.0.1:${port}`,
     inject: (...next) => faults.push(...next),
+    clear: () => {
+      faults.length = 0;
+    },
     get requests() {
       return requests;
     },
