@@ -7,8 +7,9 @@
  * Like End User Messaging's opt-out list, it refuses every text to a number that said STOP (the
  * inbound-SMS handler calls `optOut`, as the service itself does on AWS) until the number says
  * START, with the same `RecipientOptedOutError` the real adapter throws, so the send path records
- * the refusal locally exactly as it does on AWS. The list is in memory: it starts empty with each
- * outbox.
+ * the refusal locally exactly as it does on AWS. The list is in memory; the local stack passes the
+ * list it kept (`optedOut`) and keeps each change (`onOptOutsChanged`), so a STOP holds across
+ * restarts as End User Messaging's list does.
  *
  * The outbox holds phone numbers and texts, like the SES emulator's mailbox holds addresses; keep
  * its file under the project's local data folder, never in logs.
@@ -38,18 +39,24 @@ export interface LocalSmsOutboxOptions {
   readonly now?: () => Date;
   /** Message ids; the simulator passes a seeded generator. @default `local-sms-<uuid>` */
   readonly newMessageId?: () => string;
+  /** The numbers on the opt-out list at the start. @default none */
+  readonly optedOut?: Iterable<string>;
+  /** Told the whole list, sorted, after each change of it. */
+  readonly onOptOutsChanged?: (numbers: readonly string[]) => void;
 }
 
 /** An SMS "provider" for the local stack and the simulator. */
 export class LocalSmsOutbox implements SmsSender {
   private readonly sent: OutboxSms[] = [];
-  private readonly optedOut = new Set<string>();
+  private readonly optedOut: Set<string>;
   private folderReady: Promise<unknown> | undefined;
 
   constructor(
     private readonly config: SmsSenderConfig,
     private readonly options: LocalSmsOutboxOptions = {},
-  ) {}
+  ) {
+    this.optedOut = new Set(options.optedOut);
+  }
 
   /** The number (or its ARN) the texts go out from, and replies come in to. */
   get originationIdentity(): string {
@@ -85,12 +92,15 @@ export class LocalSmsOutbox implements SmsSender {
 
   /** Puts the number on the opt-out list (it texted STOP): no text to it is accepted until `optIn`. */
   optOut(phone: string): void {
+    if (this.optedOut.has(phone)) return;
     this.optedOut.add(phone);
+    this.options.onOptOutsChanged?.([...this.optedOut].sort());
   }
 
   /** Takes the number off the opt-out list (it texted START). */
   optIn(phone: string): void {
-    this.optedOut.delete(phone);
+    if (!this.optedOut.delete(phone)) return;
+    this.options.onOptOutsChanged?.([...this.optedOut].sort());
   }
 
   /** The texts accepted so far by this instance, oldest first. */

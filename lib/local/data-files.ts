@@ -16,6 +16,8 @@ export const DATA_FILES = {
   clock: 'clock.json',
   /** Every text the SMS outbox accepted (JSON lines). */
   smsOutbox: 'sms-outbox.jsonl',
+  /** The numbers that texted STOP and not START since: the outbox's opt-out list (a JSON array). */
+  smsOptOuts: 'sms-opt-outs.json',
   /** The link-signing secret of this machine. */
   linkSecret: 'link-secret',
   /** Where a running stack listens (removed when it stops). */

@@ -17,6 +17,7 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import * as z from 'zod';
 import { LocalSmsOutbox, PROVIDER_CLIENT_CONFIG, SesEmailSender, SqsDirectMailSender } from '../channels';
 import type { DeliveryOutcome, DeliveryPorts } from '../delivery/deliver-message';
 import { SendEnvironmentSchema, type SendEnvironment } from '../delivery/send-environment';
@@ -32,12 +33,13 @@ import type { SendStepPayload } from '../journeys/send-contract';
 import { bindJourneyTasks, localExecutionContext } from '../journeys/local-bindings';
 import { handleInboundSms, DEFAULT_HELP_TEXT, type InboundSmsOutcome } from '../sms-keywords/handle-inbound-sms';
 import { CustomerStore } from '../store/customer-store';
+import { PhoneSchema } from '../customer/model';
 import { loadTemplateCatalog } from '../templates/checked-catalog';
 import type { LinkConfig } from '../unsubscribe';
 import { CATALOG } from '../../workflows';
 import { normalizedAudienceCsv, type ParsedAudience } from './audience-csv';
 import { ignoreServerClock, LOCAL_CLIENT_CONFIG, localDynamoDBClientFor, retryAtOnce } from './clients';
-import { DATA_FILES, endLastLine, readSavedClock, writeDataFile } from './data-files';
+import { DATA_FILES, endLastLine, readDataFile, readSavedClock, writeDataFile } from './data-files';
 import { localLinkSecret } from './link-secret';
 import { startDynamoDBEmulator, startSesEmulator, startSqsS3Emulator, type RunningEmulator, type SesEmulator } from './emulators';
 import { LauncherInputSchema, LaunchRun, runLauncher, type LaunchProgress, type LaunchReport, type LaunchResultExport } from './launcher';
@@ -236,12 +238,16 @@ export class LocalRuntime {
       const store = new CustomerStore({ client: dynamodb, tableName, pause: realDelay });
       let smsSequence = 0;
       if (dataDir !== undefined) await endLastLine(path.join(dataDir, DATA_FILES.smsOutbox));
+      const optOuts = dataDir === undefined ? undefined : await keptOptOuts(path.join(dataDir, DATA_FILES.smsOptOuts), options.onError);
+      if (optOuts !== undefined) stops.push(() => optOuts.saved());
       const smsOutbox = new LocalSmsOutbox(
         { originationIdentity: sendEnvironment.SMS_ORIGINATION_IDENTITY, configurationSetName: sendEnvironment.SMS_CONFIGURATION_SET },
         {
           file: dataDir && path.join(dataDir, DATA_FILES.smsOutbox),
           now,
           newMessageId: options.seed === undefined ? undefined : () => `local-sms-${options.seed}-${(smsSequence += 1)}`,
+          optedOut: optOuts?.numbers,
+          onOptOutsChanged: optOuts?.save,
         },
       );
       const delivery: DeliveryPorts = {
@@ -572,6 +578,26 @@ export class OutdatedLocalDataError extends Error {
     super(`table ${tableName} was made by an earlier version of Overture: it has no index ${missingIndexes.join(', ')}`);
     this.name = 'OutdatedLocalDataError';
   }
+}
+
+/**
+ * The SMS outbox's opt-out list as the data folder keeps it, and how to keep it: each change is
+ * written whole, one write after the other so that the last change is the one on disk; `saved`
+ * resolves once every change so far is written (the runtime waits for it when it stops). A write
+ * that fails is reported to `onError`, and the next change writes the whole list again.
+ */
+async function keptOptOuts(
+  file: string,
+  onError: LocalRuntimeOptions['onError'],
+): Promise<{ numbers: readonly string[]; save: (numbers: readonly string[]) => void; saved: () => Promise<void> }> {
+  let writing = Promise.resolve();
+  return {
+    numbers: (await readDataFile(file, z.array(PhoneSchema))) ?? [],
+    save: (numbers) => {
+      writing = writing.then(() => writeDataFile(file, `${JSON.stringify(numbers)}\n`)).catch((error: unknown) => onError?.(error, 'saving the SMS opt-out list'));
+    },
+    saved: () => writing,
+  };
 }
 
 /**

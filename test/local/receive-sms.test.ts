@@ -19,6 +19,9 @@ const cdkOut = testOutdir('receive-sms');
 const PHONE = '+12125550143';
 const CUSTOMER = 'texter-1';
 
+/** A marketing text to the number, as the send path hands it to the provider. */
+const aText = { to: PHONE, body: 'Spring sale. Reply STOP to opt out', customerId: CUSTOMER, journey: 'j', step: 's', topic: 'marketing' };
+
 let stack: LocalStack;
 let running: Promise<void>;
 
@@ -106,7 +109,7 @@ describe('a reply by text on a running stack', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ kind: 'opted_out', keyword: 'STOP', customers: [{ customerId: CUSTOMER, topics: ['marketing'] }] });
     expect((await smsMarketing())?.status).toBe('revoked');
-    await expect(stack.runtime.smsOutbox.send({ to: PHONE, body: 'hello', customerId: CUSTOMER, journey: 'j', step: 's', topic: 'marketing' })).rejects.toThrow(
+    await expect(stack.runtime.smsOutbox.send(aText)).rejects.toThrow(
       expect.objectContaining({ name: 'RecipientOptedOutError' }),
     );
   });
@@ -133,6 +136,18 @@ describe('a reply by text when no stack runs', () => {
     await running;
   });
 
+  it('keeps the number on the opt-out list across a restart, as End User Messaging keeps its list', async () => {
+    // Act
+    const restarted = await startLocalStack({ dataDir: data, port: 0, outdir: cdkOut });
+
+    // Assess
+    try {
+      await expect(restarted.runtime.smsOutbox.send(aText)).rejects.toThrow(expect.objectContaining({ name: 'RecipientOptedOutError' }));
+    } finally {
+      await restarted.close();
+    }
+  });
+
   it('works on the data folder: START opts the sole holder back in, which the next start of the stack finds', async () => {
     // Act
     const result = await overture('receive-sms', 'START', '--from', PHONE, '--data', data, '--cdk-out', cdkOut, '--json');
@@ -143,6 +158,7 @@ describe('a reply by text when no stack runs', () => {
     const restarted = await startLocalStack({ dataDir: data, port: 0, outdir: cdkOut });
     try {
       expect(await smsMarketing(restarted)).toMatchObject({ status: 'granted', source: 'sms-keyword:START' });
+      await expect(restarted.runtime.smsOutbox.send(aText)).resolves.toMatchObject({ segments: 1 });
     } finally {
       await restarted.close();
     }
