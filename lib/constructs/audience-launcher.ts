@@ -54,7 +54,8 @@ export interface AudienceLauncherProps {
  * the audience bucket — a header naming a `customerId` column and optionally an `entryKey` column,
  * see lib/ingest/audience-row.ts — and starts the launcher with
  * `{ "journey": "loyalty", "audienceKey": "launches/spring.csv" }`; the execution's name is the
- * launch id. A Distributed Map (a JSONata state) reads the CSV, keeps each row's customer id and
+ * launch id, except for a schedule's run, whose input names its scheduled time (`scheduledAt`):
+ * the launch id is then `scheduled-<journey>-<scheduledAt>`, the same for every delivery of the run. A Distributed Map (a JSONata state) reads the CSV, keeps each row's customer id and
  * entry key and nothing else (ItemSelector: other columns are ignored and never reach an
  * execution), batches the rows (ItemBatcher) and runs the launch worker on each batch, at most
  * LAUNCH_MAX_CONCURRENCY at a time, so starts run at the StartExecution refill rate (see
@@ -164,7 +165,11 @@ export class AudienceLauncher extends Construct {
         maxItemsPerBatch: LAUNCH_BATCH_SIZE,
         batchInput: {
           journey: '{% $states.input.journey %}',
-          launchId: '{% $states.context.Execution.Name %}',
+          // A schedule's run is one launch however often Scheduler delivers it (at least once, and
+          // again on a retry, each time under a new execution name): its launch id is the run's
+          // scheduled time, which every delivery of the run carries (ScheduledTriggers).
+          launchId:
+            "{% $exists($states.input.scheduledAt) ? 'scheduled-' & $states.input.journey & '-' & $states.input.scheduledAt : $states.context.Execution.Name %}",
           launchedAt: '{% $states.context.Execution.StartTime %}',
         },
       }),

@@ -1,6 +1,6 @@
 import { Duration, TimeZone } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke, StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -98,7 +98,15 @@ export class ScheduledTriggers extends Construct {
             deadLetterQueue: this.deadLetters.queue,
             retryAttempts: 3,
             maxEventAge: Duration.hours(6),
-            input: ScheduleTargetInput.fromObject({ journey: journey.id, audienceKey: scheduledAudienceKey(journey.id) }),
+            // Scheduler delivers a run at least once, and again when it retries a StartExecution
+            // whose answer it missed; Step Functions names each of those executions anew. The
+            // run's scheduled time, the same in every delivery, makes them one launch (see
+            // AudienceLauncher), so a journey that re-enters `always` sends a run's messages once.
+            input: ScheduleTargetInput.fromObject({
+              journey: journey.id,
+              audienceKey: scheduledAudienceKey(journey.id),
+              scheduledAt: ContextAttribute.scheduledTime,
+            }),
           }),
         }),
       );

@@ -99,7 +99,8 @@ describe('scheduled triggers', () => {
       ScheduleExpressionTimezone: 'Europe/Paris',
       Target: Match.objectLike({
         Arn: { Ref: logicalIdOf(stack, stack.launcher.stateMachine) },
-        Input: JSON.stringify({ journey: 'monday-digest', audienceKey: scheduledAudienceKey('monday-digest') }),
+        // The run's scheduled time, the same in every delivery of the run: one launch however often it is delivered.
+        Input: JSON.stringify({ journey: 'monday-digest', audienceKey: scheduledAudienceKey('monday-digest'), scheduledAt: '<aws.scheduler.scheduled-time>' }),
       }),
     });
   });

@@ -57,7 +57,13 @@ describe('state machines', () => {
       },
       ItemBatcher: {
         MaxItemsPerBatch: LAUNCH_BATCH_SIZE,
-        BatchInput: { journey: '{% $states.input.journey %}', launchId: '{% $states.context.Execution.Name %}', launchedAt: '{% $states.context.Execution.StartTime %}' },
+        BatchInput: {
+          journey: '{% $states.input.journey %}',
+          // A schedule's run is launched under its scheduled time, the same in every delivery of it; any other launch under its name.
+          launchId:
+            "{% $exists($states.input.scheduledAt) ? 'scheduled-' & $states.input.journey & '-' & $states.input.scheduledAt : $states.context.Execution.Name %}",
+          launchedAt: '{% $states.context.Execution.StartTime %}',
+        },
       },
       MaxConcurrency: LAUNCH_MAX_CONCURRENCY,
     });
