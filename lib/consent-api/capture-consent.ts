@@ -17,8 +17,7 @@
 import type { Channel, ConsentStatus, CustomerSnapshot, Profile, Topic } from '../customer/model';
 import { indexProfilePhone } from '../store/phone-index';
 import type { ConsentApiDependencies } from './dependencies';
-import { sendConfirmationOrReport } from './confirmation-failures';
-import { sendEmailConfirmation } from './double-opt-in';
+import { sendEmailConfirmationOrReport } from './double-opt-in';
 import { proofFrom, type RequestOrigin } from './request-origin';
 import type { ConsentCaptureRequest } from './requests';
 import { sendSmsConfirmationOrReport } from './sms-double-opt-in';
@@ -62,8 +61,7 @@ export async function captureConsent(deps: ConsentApiDependencies, request: Cons
   }
   const to = existing === undefined ? request.email : existing.profile.email;
   if (confirmTopics.length > 0 && to !== undefined) {
-    const customerId = request.customerId;
-    await sendConfirmationOrReport(deps, { customerId, channel: 'email' }, () => sendEmailConfirmation(deps, { customerId, to, topics: confirmTopics }));
+    await sendEmailConfirmationOrReport(deps, { customerId: request.customerId, to, topics: confirmTopics });
   }
   if (created && request.channels.includes('sms') && request.phone !== undefined) {
     await sendSmsConfirmationOrReport(deps, { customerId: request.customerId, to: request.phone, topics: request.topics });

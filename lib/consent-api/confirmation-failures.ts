@@ -14,7 +14,7 @@ type ConfirmationFailure = Parameters<NonNullable<ConsentApiDependencies['confir
  * Tells `deps.confirmationNotSent` that a double opt-in email or text did not go out, or logs ids
  * and codes on console.warn when nobody listens.
  */
-function reportConfirmationNotSent(deps: Pick<ConsentApiDependencies, 'confirmationNotSent'>, failure: ConfirmationFailure): void {
+export function reportConfirmationNotSent(deps: Pick<ConsentApiDependencies, 'confirmationNotSent'>, failure: ConfirmationFailure): void {
   if (deps.confirmationNotSent !== undefined) return deps.confirmationNotSent(failure);
   console.warn(`confirmation ${failure.channel === 'sms' ? 'text' : 'email'} not sent`, { customerId: failure.customerId, error: loggableError(failure.error) });
 }

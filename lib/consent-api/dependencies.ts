@@ -6,6 +6,7 @@
 import type { EmailSender } from '../channels/email';
 import type { MessageInvalidError, ProviderError } from '../channels/errors';
 import type { SmsSender } from '../channels/sms';
+import type { ConfirmationBudgetExceededError } from './confirmation-budget';
 import type { Channel, Topic } from '../customer/model';
 import type { CustomerStore } from '../store/customer-store';
 import type { PhoneIndexTable } from '../store/phone-index';
@@ -65,9 +66,11 @@ export interface ConsentApiDependencies {
   readonly topics?: readonly TopicOffer[];
   /**
    * Told when the provider refused, throttled or may have lost a double opt-in email or text, or
-   * the number cannot be texted at all (MessageInvalidError, SMS only). The request still answers
+   * the number cannot be texted at all (MessageInvalidError, SMS only), or the confirmation was
+   * withheld because its address or number had its budget of confirmations already
+   * (ConfirmationBudgetExceededError, confirmation-budget.ts). The request still answers
    * as if it went: the consent is recorded as pending, which sends nothing. The same capture again
-   * re-sends an email confirmation; a text is asked again from the preference centre once the
+   * re-sends an email confirmation (within the destination's budget); a text is asked again from the preference centre once the
    * request is past its window (SMS_CONFIRMATION_WINDOW_MS). Log `loggableError(error)`
    * (lib/runtime/loggable-error.ts), never the error: a provider's message may quote the address
    * or number. @default one line of ids and codes on console.warn
@@ -75,7 +78,7 @@ export interface ConsentApiDependencies {
   readonly confirmationNotSent?: (failure: {
     readonly customerId: string;
     readonly channel: 'email' | 'sms';
-    readonly error: ProviderError | MessageInvalidError;
+    readonly error: ProviderError | MessageInvalidError | ConfirmationBudgetExceededError;
   }) => void;
 }
 

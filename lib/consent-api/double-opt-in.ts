@@ -13,6 +13,8 @@ import { TRANSACTIONAL, type ConsentState, type CustomerSnapshot, type Topic } f
 import { StoreContentionError } from '../store/errors';
 import { confirmUrl } from '../unsubscribe/links';
 import type { VerifiedToken } from '../unsubscribe/token';
+import { claimConfirmationBudget, giveBackConfirmationBudget } from './confirmation-budget';
+import { sendConfirmationOrReport } from './confirmation-failures';
 import { signLinkToken, type ConsentApiDependencies, type TopicOffer } from './dependencies';
 import { html } from './pages/html';
 import { proofFrom, verifyLinkToken, type RequestOrigin } from './request-origin';
@@ -58,6 +60,25 @@ export async function sendEmailConfirmation(
     topic: TRANSACTIONAL,
     content: { subject, html: htmlBody, text },
   });
+}
+
+/**
+ * Sends the confirmation email within the address's budget (confirmation-budget.ts): claimed
+ * first, given back when the provider certainly did not take the email. A budget spent, a refusal
+ * or a failure is reported, not thrown (sendConfirmationOrReport), and answered `not_sent`; the
+ * consent stays pending either way.
+ * @throws CustomerStoreError when the budget cannot be read or written.
+ */
+export async function sendEmailConfirmationOrReport(
+  deps: Pick<ConsentApiDependencies, 'email' | 'links' | 'now' | 'topics' | 'phoneIndex' | 'confirmationNotSent'>,
+  request: { readonly customerId: string; readonly to: string; readonly topics: readonly Topic[] },
+): Promise<'sent' | 'not_sent'> {
+  const { customerId, to } = request;
+  const claim = await claimConfirmationBudget(deps, { customerId, channel: 'email', to });
+  if (claim === undefined) return 'not_sent';
+  const delivery = await sendConfirmationOrReport(deps, { customerId, channel: 'email' }, () => sendEmailConfirmation(deps, request));
+  if (delivery.kind === 'not_sent' && !delivery.mayHaveBeenSent) await giveBackConfirmationBudget(deps, claim);
+  return delivery.kind;
 }
 
 /**

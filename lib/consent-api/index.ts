@@ -4,6 +4,7 @@
  * handler for API Gateway HTTP API, and a Node adapter that serves the same handler locally.
  */
 export * from './capture-consent';
+export * from './confirmation-budget';
 export * from './consent-export';
 export * from './dependencies';
 export * from './double-opt-in';

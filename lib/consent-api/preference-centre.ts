@@ -19,8 +19,7 @@ import { CHANNELS, type ConsentState, type CustomerSnapshot, type Preferences } 
 import type { VerifiedToken } from '../unsubscribe/token';
 import { DEFAULT_TOPIC_OFFERS, type ConsentApiDependencies, type TopicOffer } from './dependencies';
 import { lastConfirmationTextAt } from '../store/sms-confirmation-texts';
-import { sendConfirmationOrReport } from './confirmation-failures';
-import { sendEmailConfirmation } from './double-opt-in';
+import { sendEmailConfirmationOrReport } from './double-opt-in';
 import { RequestValidationError, type RequestIssue } from './errors';
 import type { PreferenceFormValues } from './pages/preference-page';
 import { linkChangeInstant, proofFrom, verifyLinkToken, type RequestOrigin } from './request-origin';
@@ -252,7 +251,7 @@ async function saveChoices(
   const preferencesOutcome = written === 'written' ? 'written' : 'kept_newer';
   const emailOutcome =
     toConfirm.email.length > 0 && email !== undefined
-      ? (await sendConfirmationOrReport(deps, { customerId, channel: 'email' }, () => sendEmailConfirmation(deps, { customerId, to: email, topics: toConfirm.email }))).kind
+      ? await sendEmailConfirmationOrReport(deps, { customerId, to: email, topics: toConfirm.email })
       : undefined;
   const smsOutcome = toConfirm.sms.length > 0 && phone !== undefined ? await sendSmsConfirmationOrReport(deps, { customerId, to: phone, topics: toConfirm.sms }) : undefined;
   return {

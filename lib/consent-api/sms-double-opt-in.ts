@@ -20,6 +20,7 @@
 import { TRANSACTIONAL, type ConsentState, type Topic } from '../customer/model';
 import { claimConfirmationText, releaseConfirmationText } from '../store/sms-confirmation-texts';
 import { DEFAULT_TOKEN_TTL_SECONDS } from '../unsubscribe/token';
+import { claimConfirmationBudget, giveBackConfirmationBudget } from './confirmation-budget';
 import type { ConsentApiDependencies } from './dependencies';
 import { sendConfirmationOrReport } from './confirmation-failures';
 
@@ -88,22 +89,32 @@ export interface SmsConfirmationRequest {
 /**
  * What became of a confirmation text: `sent`; `sent_recently`, nothing sent because one went to
  * the number for the customer within SMS_CONFIRMATION_WINDOW_MS (that text's YES confirms this
- * request too); or `not_sent` (reported).
+ * request too); or `not_sent` (reported): the provider did not take it, or the number had its
+ * budget of confirmations (confirmation-budget.ts).
  */
 export type SmsConfirmationOutcome = 'sent' | 'sent_recently' | 'not_sent';
 
 /**
  * Sends the confirmation text, at most one per customer and number within the window (the claim
- * is written first: sms-confirmation-texts.ts); a refusal or failure is reported, not thrown (see
- * sendConfirmationOrReport), and when the provider certainly did not take the text the claim is
- * given back, so no YES confirms the request and a later one may text again.
+ * is written first: sms-confirmation-texts.ts), and only within the number's budget of
+ * confirmations from all customers (confirmation-budget.ts). The budget is claimed before the
+ * customer's claim, so a text the budget refuses leaves no claim of the customer's behind and no
+ * YES confirms its request; the page answers `not_sent` then, and a later request, past the
+ * budget's window, asks again. A refusal or failure is reported, not thrown (see
+ * sendConfirmationOrReport), and when the provider certainly did not take the text both claims
+ * are given back, so no YES confirms the request and a later one may text again.
  */
 export async function sendSmsConfirmationOrReport(
   deps: Pick<ConsentApiDependencies, 'sms' | 'smsConfirmationText' | 'confirmationNotSent' | 'phoneIndex' | 'now'>,
   request: SmsConfirmationRequest,
 ): Promise<SmsConfirmationOutcome> {
+  const budget = await claimConfirmationBudget(deps, { customerId: request.customerId, channel: 'sms', to: request.to });
+  if (budget === undefined) return 'not_sent';
   const text = { customerId: request.customerId, phone: request.to, at: deps.now().toISOString() };
-  if (!(await claimConfirmationText(deps.phoneIndex, text, SMS_CONFIRMATION_WINDOW_MS))) return 'sent_recently';
+  if (!(await claimConfirmationText(deps.phoneIndex, text, SMS_CONFIRMATION_WINDOW_MS))) {
+    await giveBackConfirmationBudget(deps, budget);
+    return 'sent_recently';
+  }
   const delivery = await sendConfirmationOrReport(deps, { customerId: request.customerId, channel: 'sms' }, () =>
     deps.sms.send({
       to: request.to,
@@ -115,6 +126,9 @@ export async function sendSmsConfirmationOrReport(
     }),
   );
   if (delivery.kind === 'sent') return 'sent';
-  if (!delivery.mayHaveBeenSent) await releaseConfirmationText(deps.phoneIndex, text);
+  if (!delivery.mayHaveBeenSent) {
+    await releaseConfirmationText(deps.phoneIndex, text);
+    await giveBackConfirmationBudget(deps, budget);
+  }
   return 'not_sent';
 }

@@ -65,7 +65,7 @@ export class ConsentEndpoints extends Construct {
         [SEND_ENVIRONMENT.smsConfigurationSet]: config.smsConfigurationSetName,
       },
     });
-    this.apiFunction.bindCustomerTable(props.data, TABLE_ACCESS.readWrite);
+    this.apiFunction.bindCustomerTable(props.data, TABLE_ACCESS.consentApi);
     delivery.linkSecret.grantRead(this.apiFunction);
     // The double opt-in confirmation: the same identity, configuration set and From address as journeys.
     this.apiFunction.addToRolePolicy(

@@ -26,6 +26,14 @@ export const TABLE_ACCESS = {
    * moves the frequency item's version in the same transaction (delivery feedback).
    */
   feedback: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  /**
+   * The consent API: reads snapshots (Query), confirmation-text records (GetItem); writes consents,
+   * preferences and profiles (PutItem, UpdateItem, in transactions too), the phone index, the
+   * confirmation-text claims and the per-destination confirmation slots (PutItem), and gives a
+   * claim or slot back (DeleteItem). No ConditionCheckItem: only the send path reserves against a
+   * version.
+   */
+  consentApi: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
   /** Reads whether each customer of an audience has a profile, and claims entries (the launch worker). */
   launch: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'],
   /**

@@ -13,6 +13,8 @@ afterAll(() => api.stop());
 
 beforeEach(async () => {
   await api.ses.clear();
+  // Test after test sends to ana@example.com at the same instant: each starts within a fresh budget.
+  await api.forgetConfirmationBudgets();
   api.clock.set('2026-03-02T09:00:00Z');
 });
 

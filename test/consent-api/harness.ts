@@ -3,7 +3,7 @@
  * local SMS outbox for texts, the real middy handler served on 127.0.0.1 by the Node adapter, a settable clock, and helpers to
  * sign tokens and read a customer's partition around the API.
  */
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, paginateScan, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { SesEmailSender } from '../../lib/channels/email';
 import { LocalSmsOutbox } from '../../lib/channels/sms-outbox';
 import {
@@ -56,6 +56,12 @@ export interface ConsentApiHarness {
   token(customerId: string, purpose: TokenPurpose, scope?: { channel?: Channel; topic?: Topic; ttlSeconds?: number }): string;
   /** Every raw item of the customer's partition, for before/after comparisons. */
   partition(customerId: string): Promise<Array<Record<string, AttributeValue>>>;
+  /**
+   * Deletes every destination's confirmation slots (lib/store/confirmation-destinations.ts), as
+   * `ses.clear()` empties the mailbox: for test files that reuse one address at one instant in
+   * test after test.
+   */
+  forgetConfirmationBudgets(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -108,6 +114,17 @@ export async function startConsentApiHarness(options: HarnessOptions = {}): Prom
         { now: clock.now(), ttlSeconds: scope.ttlSeconds ?? 86_400 },
       ),
     partition: (customerId) => partitionItems(dynamo.client, tableName, customerId),
+    forgetConfirmationBudgets: async () => {
+      const pages = paginateScan(
+        { client: dynamo.client },
+        { TableName: tableName, FilterExpression: 'begins_with(pk, :prefix)', ExpressionAttributeValues: { ':prefix': { S: 'CONFIRMATION_TO#' } } },
+      );
+      for await (const page of pages) {
+        for (const item of page.Items ?? []) {
+          await dynamo.client.send(new DeleteItemCommand({ TableName: tableName, Key: { pk: item.pk ?? { S: '' }, sk: item.sk ?? { S: '' } } }));
+        }
+      }
+    },
     stop: async () => {
       await server.close();
       await ses.stop();
