@@ -6,7 +6,9 @@
  * nothing here is hand-written tz data. Transitions are found by sampling every few hours and
  * bisecting to the millisecond, then cached per zone and per block of days.
  */
-import { tzOffset } from '@date-fns/tz';
+// The function's own entry: the package root also brings the TZDate classes (4 KB of every
+// bundle that holds the gate, send's among them), which esbuild cannot drop.
+import { tzOffset } from '@date-fns/tz/tzOffset';
 import { isKnownTimeZone } from '../customer/time-zone';
 import { PermissionGateInputError } from './errors';
 
