@@ -18,7 +18,6 @@ import {
 } from '../../lib/consent-api';
 import { readEnvironment } from '../../lib/runtime/environment';
 import { buildOnce, readLinkKeys } from '../../lib/runtime/link-secret';
-import { loggableError } from '../../lib/runtime/loggable-error';
 import { observability, observedHandler } from '../../lib/runtime/observability';
 
 const tools = observability('consent-api');
@@ -30,8 +29,9 @@ const clients = {
 };
 
 /**
- * The API, built once per instance (a failed secret read is retried by the next request). Errors
- * are logged as `loggableError` facts, never whole: a provider's message may quote an address.
+ * The API, built once per instance (a failed secret read is retried by the next request). The
+ * function's logger writes any error as its `loggableError` facts (observability.ts), never whole:
+ * a provider's message may quote an address.
  */
 const api = buildOnce(async (): Promise<ApiGatewayV2Handler> =>
   createConsentApiHandler(
@@ -42,13 +42,13 @@ const api = buildOnce(async (): Promise<ApiGatewayV2Handler> =>
         tools.logger.warn(`confirmation ${channel === 'sms' ? 'text' : 'email'} not sent; the consent stays pending`, {
           customerId,
           channel,
-          error: loggableError(error),
+          error,
         });
       },
     },
     {
       rateLimit: rateLimitOf(env),
-      logError: (error) => tools.logger.error('consent api request failed', { error: loggableError(error) }),
+      logError: (error) => tools.logger.error('consent api request failed', { error }),
     },
   ),
 );
