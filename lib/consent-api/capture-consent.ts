@@ -12,7 +12,9 @@
  *   through the preference centre, reached by a signed link); only email topics not yet granted
  *   become `pending`, confirmed by a link sent to the address already on file. No text is sent:
  *   an anonymous request must not be able to make us text a stored number again and again;
- * - the answer is the same in both cases, and depends only on the request.
+ * - the answer is the same in both cases, and depends only on the request;
+ * - every confirmation counts against its address's or number's budget, whoever asked
+ *   (confirmation-budget.ts): one over it is withheld, and the answer stays the same.
  */
 import type { Channel, ConsentStatus, CustomerSnapshot, Profile, Topic } from '../customer/model';
 import { indexProfilePhone } from '../store/phone-index';

@@ -14,6 +14,8 @@
  * longer holds, or whose text did not go out, no longer counts as asked: ticking it asks again.
  * The number gets at most one confirmation text per window whatever is saved (a forwarded link
  * must not make us text it again and again); the page says when none was sent for that reason.
+ * Every confirmation, email or text, also counts against its destination's budget across all
+ * customers (confirmation-budget.ts); one over it is withheld and told as `not_sent`.
  */
 import { CHANNELS, type ConsentState, type CustomerSnapshot, type Preferences } from '../customer/model';
 import type { VerifiedToken } from '../unsubscribe/token';

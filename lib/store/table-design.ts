@@ -27,6 +27,9 @@
  * written before held one item per number, `sk = PHONE_INDEX`, for the customer stored last; the
  * Query reads it as one more holder.) An answer to an inbound text is claimed in a partition of its
  * own, `pk = sk = SMS_ANSWER#<inbound message id>`, with a TTL (lib/sms-keywords/answer-once.ts).
+ * The double opt-in confirmations sent to one address or number are counted in its own partition,
+ * `pk = CONFIRMATION_TO#<SHA-256 of channel and destination>`, `sk = SLOT#<n>`, with a TTL
+ * (lib/store/confirmation-destinations.ts): the key holds no address or number.
  *
  * One secondary index, the lapse index (`lapse`), lists customers by when an event last happened,
  * for the daily inactivity scan: each `STATE#ATTRIBUTE#lastEvent.<event>` item carries
