@@ -24,12 +24,12 @@ import {
   PhoneSchema,
   PostalAddressSchema,
   PreferencesSchema,
-  TimeZoneSchema,
   TopicSchema,
   TouchpointSchema,
 } from '../customer/model';
 import type { Journey } from '../journeys/format';
 import { EventNameSchema } from '../journeys/identifiers';
+import { isKnownTimeZone } from '../customer/time-zone';
 import { MAX_ATTRIBUTE_CHANGES } from '../store/customer-store';
 import { eventsNamedBy } from './journey-routes';
 
@@ -82,10 +82,17 @@ export const EventIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'must be 1–128 letters, digits, "_", ".", ":" or "-"');
 
+/**
+ * The customer model's time zone, refused without quoting what the field held: the model's own
+ * message names the value (the simulator shows it), but an event's field may hold anything (an
+ * address a sender mapped to the wrong field) and ingest logs its reason and dead-letters it.
+ */
+const EventTimeZoneSchema = z.string().refine(isKnownTimeZone, 'unknown time zone (an IANA name, e.g. "America/New_York")');
+
 /** Profile fields an event may set; the rest of the profile stays as it is. */
 export const ProfileFieldsSchema = z
   .object({
-    timezone: z.optional(TimeZoneSchema),
+    timezone: z.optional(EventTimeZoneSchema),
     stage: z.optional(LifecycleStageSchema),
     email: z.email().optional(),
     phone: z.optional(PhoneSchema),

@@ -62,6 +62,23 @@ describe('ingest function', () => {
     expect(sfn.started).toEqual([]);
   });
 
+  it('dead-letters an event whose time zone field holds an address and a number with a reason that quotes neither', async () => {
+    // Prepare: a sender mapped the wrong fields; ingest logs the reason and puts it on the dead letter.
+    const misplaced = 'victim.person@example.org +12125550123';
+    const event = { id: 'eb-tz', 'detail-type': 'signed_up', source: 'web', time: '2026-03-02T10:00:00Z', detail: { customerId: 'c-tz', eventId: 'signup-tz', profile: { timezone: misplaced } } };
+
+    // Act
+    const result = await ingestEvent(event);
+
+    // Assess
+    expect(result).toEqual({ status: 'rejected', reason: expect.stringMatching(/^detail\.profile\.timezone: unknown time zone/) });
+    expect(JSON.stringify(result)).not.toContain('victim.person@example.org');
+    expect(JSON.stringify(result)).not.toContain('+12125550123');
+    const [deadLetter] = sqsMock.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
+    expect(JSON.stringify(deadLetter?.MessageAttributes)).not.toContain('victim.person@example.org');
+    expect(JSON.stringify(deadLetter?.MessageAttributes)).not.toContain('+12125550123');
+  });
+
   it('ingests a valid sign-up and starts welcome, dead-lettering nothing', async () => {
     // Act
     const result = await ingestEvent({
