@@ -10,6 +10,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { PROVIDER_CLIENT_CONFIG } from '../../lib/channels/port';
 import {
+  ConfirmationBudgetExceededError,
   ConsentApiEnvironmentSchema,
   consentApiDependencies,
   createConsentApiHandler,
@@ -38,8 +39,10 @@ const api = buildOnce(async (): Promise<ApiGatewayV2Handler> =>
     {
       ...consentApiDependencies(env, clients, await readLinkKeys(env.LINK_SECRET_ID)),
       confirmationNotSent: ({ customerId, channel, error }) => {
-        tools.metrics.addMetric(channel === 'sms' ? 'sms_confirmation_not_sent' : 'confirmation_not_sent', MetricUnit.Count, 1);
-        tools.logger.warn(`confirmation ${channel === 'sms' ? 'text' : 'email'} not sent; the consent stays pending`, {
+        // A destination's spent budget (someone asking again and again for one address or number) is counted apart from provider faults.
+        const overBudget = error instanceof ConfirmationBudgetExceededError;
+        tools.metrics.addMetric(`${channel === 'sms' ? 'sms_' : ''}confirmation_${overBudget ? 'over_budget' : 'not_sent'}`, MetricUnit.Count, 1);
+        tools.logger.warn(`confirmation ${channel === 'sms' ? 'text' : 'email'} not sent${overBudget ? ' (over its destination budget)' : ''}; the consent stays pending`, {
           customerId,
           channel,
           error,

@@ -219,6 +219,34 @@ describe('a provider refusing the double opt-in email', () => {
   });
 });
 
+describe('an address or number over its confirmation budget', () => {
+  it('answers a fourth capture naming one address and number within the day as the first, sends nothing, and logs it apart from provider failures, by customer id only', async () => {
+    // Prepare: three captures under new ids spend the budgets.
+    const address = 'bombed.person@example.org';
+    const phone = '+12125550189';
+    for (let index = 0; index < 3; index += 1) await postJson(`${server.url}/consents`, captureBody(newCustomerId('spender'), { email: address, phone }));
+    await ses.clear();
+    const textsBefore = standIn.texts.length;
+    const customerId = newCustomerId('over-budget');
+    let response: Response | undefined;
+    // Act
+    const logged = await linesWrittenDuring(async () => {
+      response = await postJson(`${server.url}/consents`, captureBody(customerId, { email: address, phone }));
+    });
+    // Assess
+    expect(response?.status).toBe(202);
+    expect(await response?.json()).toEqual({ status: 'accepted', pendingConfirmation: ['email', 'sms'] });
+    expect(await ses.messages()).toEqual([]);
+    expect(standIn.texts.slice(textsBefore)).toEqual([]);
+    expect(logged).toContain('confirmation email not sent (over its destination budget)');
+    expect(logged).toContain('confirmation text not sent (over its destination budget)');
+    expect(logged).toContain('ConfirmationBudgetExceededError');
+    expect(logged).toContain(customerId);
+    expect(logged).not.toContain(address);
+    expect(logged).not.toContain(phone.slice(2));
+  });
+});
+
 describe('a provider refusing the SMS double opt-in text', () => {
   it('records the capture as pending, answers 202, sends nothing, and logs the refusal by code without the number', async () => {
     // Prepare
