@@ -545,6 +545,33 @@ describe('the functions at work', () => {
     expect(standIn.texts.filter((text) => text.input.DestinationPhoneNumber === capture.phone).map((text) => text.input.MessageType)).toEqual(['TRANSACTIONAL']);
   });
 
+  it('answer the consent API over a destination budget: a fourth capture naming one address within the day is withheld, a text the provider throttled gives its slot back', async () => {
+    // Prepare
+    const address = 'api-bombed@example.com';
+    const throttled = newPhone();
+    standIn.throttle(throttled);
+    const capture = (customerId: string, fields: Record<string, unknown>) =>
+      fetch(`${api.url}/consents`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ customerId, timezone: zone, topics: ['marketing'], proof: { source: 'web-form', consentTextVersion: 'v3' }, ...fields }),
+      });
+
+    // Act
+    const statuses = [];
+    for (let index = 0; index < 4; index += 1) statuses.push((await capture(`api-bombed-${index}`, { email: address, channels: ['email'] })).status);
+    statuses.push((await capture('api-throttled', { phone: throttled, channels: ['sms'] })).status);
+
+    // Assess
+    expect(statuses).toEqual([202, 202, 202, 202, 202]);
+    expect((await ses.messages()).filter((email) => email.destination.to.includes(address))).toHaveLength(3);
+    expect(standIn.texts.filter((text) => text.input.DestinationPhoneNumber === throttled)).toEqual([]);
+    const slotsGivenBack = recorder
+      .requestsOf('consentApi')
+      .filter((request) => request.operation === 'DeleteItem' && JSON.stringify(request.input).includes('CONFIRMATION_TO#'));
+    expect(slotsGivenBack).toHaveLength(1);
+  });
+
   it('answer inbound texts: STOP revokes, START grants again, HELP replies, YES confirms a captured number, an unknown number changes nothing', async () => {
     // Prepare
     const phone = newPhone();
@@ -626,6 +653,22 @@ describe('grants', () => {
     // Assess
     expect(requests.length).toBeGreaterThan(0);
     expect([...new Set(denied)].sort()).toEqual([]);
+  });
+
+  it('grant the consentApi function no customer-table action its code did not use', () => {
+    // Prepare
+    const used = new Set(recorder.requestsOf('consentApi').flatMap(iamNeedsOf).filter((need) => need.table !== undefined).map((need) => need.action));
+
+    // Act
+    const granted = new Set(
+      statementsOf('consentApi')
+        .filter((statement) => statement.Effect === 'Allow' && resourcesOf(statement).some((resource) => matches(resolveIntrinsics(resource, types), tableArn)))
+        .flatMap(actionsOf)
+        .filter((action) => action.startsWith('dynamodb:')),
+    );
+
+    // Assess
+    expect([...granted].sort()).toEqual([...used].sort());
   });
 
   it('leave no request unattributed to a function', () => {
