@@ -107,7 +107,7 @@ export function buildProgram(io: CliIO): Command {
 
   program
     .command('redrive')
-    .description('run a failed execution again from its last wait, once the cause is fixed (as Step Functions redrives in AWS)')
+    .description('run a failed execution again from the state it failed in, once the cause is fixed (as Step Functions redrives in AWS)')
     .argument('<execution>', 'execution name, as overture status lists failed ones')
     .addOption(dataOption())
     .addOption(cdkOutOption())

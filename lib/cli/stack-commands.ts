@@ -490,8 +490,8 @@ const RedriveAnswerSchema = z.object({ execution: z.string(), redriveCount: z.nu
 type RedriveAnswer = z.infer<typeof RedriveAnswerSchema>;
 
 /**
- * `overture redrive EXECUTION`: runs a failed execution again under its name, from its last wait
- * (see LocalStepFunctions.redriveExecution), through the running stack or, when none runs, on the
+ * `overture redrive EXECUTION`: runs a failed execution again under its name, from the state it
+ * failed in (see LocalStepFunctions.redriveExecution), through the running stack or, when none runs, on the
  * data folder, where it runs to its next wait and carries on at the stack's next start.
  * @throws CliExit(2) for an execution that does not exist or is running or succeeded
  */
@@ -506,7 +506,7 @@ export async function redriveCommand(io: CliIO, execution: string, options: Stac
   if (options.json) writeJson(io, answer);
   else {
     const later = running ? '' : ' The stack is not running: the execution carries on from there at its next start.';
-    io.stdout(`Redrove ${answer.execution} (redrive ${answer.redriveCount}) at virtual time ${answer.redriveDate}: it runs again from its last wait.${later}\n`);
+    io.stdout(`Redrove ${answer.execution} (redrive ${answer.redriveCount}) at virtual time ${answer.redriveDate}: it runs again from the state it failed in.${later}\n`);
   }
 }
 

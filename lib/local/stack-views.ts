@@ -95,7 +95,7 @@ export function formatStatus(statuses: readonly JourneyStatus[], now: string): s
     if (failed.length > FAILED_SHOWN) lines.push(`${indent}failed: ${failed.length - FAILED_SHOWN} more (--json lists them all)`);
   }
   if (statuses.some((status) => (status.failed ?? []).length > 0)) {
-    lines.push('', 'Once the cause is fixed, `overture redrive EXECUTION` runs a failed execution again from its last wait.');
+    lines.push('', 'Once the cause is fixed, `overture redrive EXECUTION` runs a failed execution again from the state it failed in.');
   }
   return `${lines.join('\n')}\n`;
 }

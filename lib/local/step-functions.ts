@@ -12,7 +12,10 @@
  *   when the wait ends) is kept in the registry, so an execution that a restart finds running
  *   carries on from its last Wait, with the time that was left, instead of from its first state.
  *   Steps after that Wait run again (the send ledger keeps each to one message); a wait for an
- *   event among them starts its timeout afresh.
+ *   event among them starts its timeout afresh. A failed execution keeps the state it failed in,
+ *   with that state's input, and a redrive carries it on from there, as RedriveExecution does in
+ *   AWS: what the failed run decided before that state (a wait for an event that ended, a branch
+ *   taken) stands, rather than being decided again on what is known at the redrive.
  *
  * Task states are bound to in-process handlers by the runtime (see task-handlers.ts). The SDK
  * reaches all this through {@link startStepFunctionsServer}, like any other emulator.
@@ -49,7 +52,7 @@ export const ExecutionRecordSchema = z.object({
   stopDate: z.string().optional(),
   /** The error name of a failed execution. */
   error: z.string().optional(),
-  /** The last wait it entered (see the module comment); a failed execution keeps it for a redrive. */
+  /** The last wait it entered (see the module comment); for a failed execution, the state it failed in, where a redrive carries on. */
   checkpoint: CheckpointSchema.optional(),
   /** How often it was redriven, and when last; absent when never. */
   redriveCount: z.number().int().positive().optional(),
@@ -89,6 +92,8 @@ export interface RunningExecution {
   readonly resumeFrom?: Checkpoint;
   /** Records that the execution entered a wait it can be carried on from. */
   checkpointed(checkpoint: Checkpoint): void;
+  /** Records the top-level state the execution failed in, with its input: a redrive carries on from there. */
+  failedIn(checkpoint: Checkpoint): void;
 }
 
 /** Step Functions API errors, named as the service names them (the SDK maps them by name). */
@@ -222,10 +227,10 @@ export class LocalStepFunctions {
 
   /**
    * RedriveExecution: runs a failed or aborted execution again under its name: a failed one from
-   * its last wait (its checkpoint), or from its first state when it failed before any; an aborted
-   * one (its state machine was gone) from its first state. AWS restarts from
-   * the failed state itself; here the steps after that wait run again, as after a restart, and
-   * the send ledger keeps each to one message. Anything else is `ExecutionNotRedrivable`.
+   * the state it failed in, with that state's input, as AWS does (from its last wait, or its first
+   * state, when its runner did not say where it failed); an aborted one (its state machine was
+   * gone) from its first state. The send ledger keeps every step it runs again to one message.
+   * Anything else is `ExecutionNotRedrivable`.
    */
   redriveExecution(nameOrArn: string): { redriveDate: string; redriveCount: number } {
     const record = redrivableExecution(this.executions, nameOrArn);
@@ -343,6 +348,10 @@ export class LocalStepFunctions {
         record.checkpoint = checkpoint;
         this.persist(record);
       },
+      // Kept in memory too: a redrive needs it whether or not the registry is on disk (finish persists it).
+      failedIn: (checkpoint) => {
+        record.checkpoint = checkpoint;
+      },
     };
     const done = machine
       .runner(execution)
@@ -359,7 +368,7 @@ export class LocalStepFunctions {
 
   private finish(record: ExecutionRecord, status: ExecutionStatus, error?: string): void {
     record.status = status;
-    // A redrive of a failed execution carries it on from its last wait.
+    // A redrive of a failed execution carries it on from the state it failed in (or its last wait).
     if (status !== 'FAILED') delete record.checkpoint;
     record.stopDate = this.options.now().toISOString();
     if (error !== undefined) record.error = error;
@@ -451,7 +460,8 @@ export interface InterpretedRunnerOptions {
  * A runner that interprets `definition` with aws-local-stepfunctions. The definition is loaded
  * (and validated) once; each execution then runs on it. An execution resumed from a checkpoint
  * runs on the same definition started at the checkpoint's state, with a wait of fixed length
- * shortened to what was left of it.
+ * shortened to what was left of it. When a run fails, the top-level state it was in and that
+ * state's input are reported (`failedIn`), so that a redrive starts there.
  */
 export function interpretedRunner(definition: AslDefinition, options: InterpretedRunnerOptions): ExecutionRunner {
   const machine = loadStateMachine(definition);
@@ -461,16 +471,22 @@ export function interpretedRunner(definition: AslDefinition, options: Interprete
       context: options.context(execution),
       overrides: { taskResourceLocalHandlers: options.taskHandlers(execution) },
     });
+    let current: Checkpoint | undefined;
     const following = (async () => {
       for await (const event of run.eventLogs) {
         if (event.type !== 'StateEntered') continue;
         execution.enteredState(event.state.name);
+        if (isObject(definition.States[event.state.name])) current = { state: event.state.name, input: JSON.stringify(event.state.input) };
         const checkpoint = checkpointAt(definition, event.state.name, event.state.input, event.timestamp);
         if (checkpoint !== undefined) execution.checkpointed(checkpoint);
       }
     })();
     try {
       return await run.result;
+    } catch (error) {
+      await following;
+      if (current !== undefined) execution.failedIn(current);
+      throw error;
     } finally {
       await following;
     }
@@ -497,13 +513,14 @@ function checkpointAt(definition: AslDefinition, name: string, input: JsonValue,
 
 /**
  * The machine and input that carry an execution on from `checkpoint`: the definition started at
- * the checkpoint's Wait, a fixed one turned into a wait until the instant it was due to end.
+ * the checkpoint's state (a Wait, or the state a failed run failed in), a fixed wait turned into
+ * a wait until the instant it was due to end.
  */
 function resumedRun(definition: AslDefinition, checkpoint: Checkpoint): { machine: StateMachine; input: JsonValue } | undefined {
   const state: unknown = definition.States[checkpoint.state];
-  if (!isObject(state) || state.Type !== 'Wait') return undefined;
+  if (!isObject(state)) return undefined;
   let resumedState: Record<string, unknown> = state;
-  if (checkpoint.until !== undefined) {
+  if (state.Type === 'Wait' && checkpoint.until !== undefined) {
     const { Seconds: _seconds, ...rest } = state;
     resumedState = { ...rest, Timestamp: checkpoint.until };
   }

@@ -1,7 +1,7 @@
 /**
  * RedriveExecution on the local Step Functions, as operators use it in AWS after fixing what made
- * an execution fail: the execution runs again under its name, from its last wait, and the send
- * ledger keeps every step to one message.
+ * an execution fail: the execution runs again under its name, from the state it failed in, and
+ * the send ledger keeps every step to one message.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +12,8 @@ import { controlRequestListener } from '../../lib/local/control-api';
 import { DATA_FILES } from '../../lib/local/data-files';
 import { LocalRuntime } from '../../lib/local/runtime';
 import { LocalStepFunctions, readExecutionRegistry, type LocalStateMachine, type RunningExecution } from '../../lib/local/step-functions';
+import { parseCustomerEvent } from '../../lib/ingest/customer-event';
+import { days, defineJourney, onEvent, reEntry, send, setStage, waitForEvent } from '../../workflows/builder';
 import { welcome } from '../../workflows/catalog/welcome';
 import { overture } from '../support/cli';
 import { temporaryDataDir, testOutdir } from './support';
@@ -120,6 +122,55 @@ describe('redriving a failed journey on the local runtime', () => {
         ['tips-email', 'sent'],
         ['welcome-email', 'sent'],
       ]);
+    } finally {
+      await runtime.close();
+    }
+  });
+});
+
+describe('redriving a journey that failed after a wait for an event ended', () => {
+  /** Asks for preferences and reminds only those who did not give them within 3 days. */
+  const askPreferences = defineJourney({
+    id: 'ask-preferences',
+    name: 'Ask for preferences',
+    entry: onEvent(['lead_captured'], reEntry.never),
+    steps: [
+      waitForEvent('preferences-given', {
+        event: 'preferences_updated',
+        timeout: days(3),
+        onTimeout: [send('remind-preferences', { template: 'preference-reminder', topic: 'marketing', channels: ['email'] })],
+      }),
+      setStage('mark-prospect', 'prospect'),
+    ],
+  });
+
+  it('carries on from the state that failed, as in AWS: the customer who answered is not reminded', async () => {
+    // Prepare: the customer answers within the wait; the step after it fails (no profile yet).
+    const runtime = await LocalRuntime.start({ journeys: [askPreferences], start: new Date(START), seed: 5, outdir: testOutdir('redrive-after-event'), inactivityScan: false });
+    try {
+      const name = 'ask-preferences-c-answered-lead';
+      const stateMachineArn = runtime.stepFunctions.stateMachines().find((machine) => machine.journey === 'ask-preferences')?.arn;
+      await runtime.clients.sfn.send(
+        new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify({ customerId: 'c-answered', journey: 'ask-preferences', entryKey: 'lead' }) }),
+      );
+      const answer = parseCustomerEvent(
+        { id: 'eb-1', 'detail-type': 'preferences_updated', source: 'test', time: new Date(START + 3_600_000).toISOString(), detail: { customerId: 'c-answered', eventId: 'prefs-1' } },
+        { now: new Date(START + 3_600_000) },
+      );
+      if (!answer.valid) throw new Error(answer.reason);
+      runtime.schedule({ at: START + 3_600_000, order: ['c-answered'], key: 'c-answered', run: async () => void (await runtime.ingestInWorkItem(answer.event)) });
+      await runtime.run(new Date(START + 2 * 3_600_000));
+      expect(runtime.stepFunctions.describeExecution(name)).toMatchObject({ status: 'FAILED', error: 'CustomerNotFoundError' });
+
+      // Act: the profile arrives, with a consent to marketing email; the operator redrives.
+      await importWelcomeCustomer(runtime, 'c-answered');
+      runtime.stepFunctions.redriveExecution(name);
+      await runtime.run(new Date(START + 5 * DAY));
+
+      // Assess
+      expect(runtime.stepFunctions.describeExecution(name)).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1 });
+      const ledger = await sendLedgerOf(runtime.clients.dynamodb, runtime.tableName, 'c-answered');
+      expect(ledger.map((entry) => entry.step)).toEqual([]);
     } finally {
       await runtime.close();
     }
