@@ -35,7 +35,8 @@ export interface JourneyStartRequest {
 
 /**
  * - `started`: a new execution runs;
- * - `already_started`: an execution of this name exists (a repeated event or launch);
+ * - `already_started`: the customer entered under this entry key before (a repeated event or
+ *   launch, or another launch naming the key), whether or not Step Functions still holds the name;
  * - `not_eligible`: the re-entry rule keeps the customer out.
  */
 export type JourneyStartOutcome = 'started' | 'already_started' | 'not_eligible';
@@ -66,6 +67,9 @@ export async function startJourney(ports: JourneyStartPorts, request: JourneySta
     { customerId, journey: route.journey, entryKey, at: request.at, reEntry: route.reEntry },
   );
   if (claim === 'refused') return { outcome: 'not_eligible', execution };
+  // Entered under this key at another instant: once Step Functions frees the name (90 days after
+  // the execution closed), StartExecution would run the journey again.
+  if (claim === 'repeated') return { outcome: 'already_started', execution };
   const input: JourneyExecutionInput = { customerId, journey: route.journey, entryKey };
   try {
     const { startDate } = await ports.sfn.send(
@@ -86,8 +90,8 @@ export async function startJourney(ports: JourneyStartPorts, request: JourneySta
  * cannot tell: on AWS that takes a repeat racing the first delivery (both are then reported
  * started, one execution runs), but on the local virtual clock, which stands still while work
  * runs, a repeat at the same virtual time is common (`overture send-event` on a stopped stack
- * always runs at the saved instant). There the claim decides: an entry key the record held
- * already is a repeat (re-entry `always` keeps no record, so there it counts as a start). The
+ * always runs at the saved instant). There the claim decides: an entry key claimed at this
+ * instant already is a repeat. The
  * claim alone cannot decide in general: a retry after a StartExecution that failed (throttled,
  * say) claims `again` and then really starts the execution, at a later instant.
  */

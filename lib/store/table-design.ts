@@ -17,6 +17,7 @@
  * | `SEND#<idempotency key>`                          | send-ledger entry                      | yes |
  * | `DECISION#<at>#<hash of execution, step, outcome>`| gate decision of a Send step           | yes |
  * | `ENTRY#<journey>`                                 | re-entry claim of a journey (ingest)   |     |
+ * | `ENTRY#<journey>#KEY#<entry key>`                 | entry under one key (entry-records.ts) |     |
  * | `WAIT#<event>#<execution>`                        | task token of a wait-for-event step    |     |
  * | `JOURNEY#<execution>#<step>#<record>`             | stage change, goal or exit of a journey |    |
  * | `SMS_CONFIRMATION#<E.164>`                        | last SMS double opt-in text to the number (sms-confirmation-texts.ts) | yes |

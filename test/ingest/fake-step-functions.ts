@@ -3,7 +3,8 @@
  * refuses a name it has seen (ExecutionAlreadyExists, as for an execution that ended) — or, with
  * `running`, answers as AWS does while the execution runs: the same input gets that execution back
  * (its ARN and original start date), another input ExecutionAlreadyExists — and can be made to
- * refuse the next call as throttled; SendTaskSuccess accepts a token once and
+ * refuse the next call as throttled, and can free a name as Step Functions does 90 days after its
+ * execution closed (StartExecution then starts it again); SendTaskSuccess accepts a token once and
  * answers `TaskTimedOut` afterwards — as Step Functions does once the task is closed — and for
  * the tokens a test marks as timed out.
  */
@@ -29,6 +30,8 @@ export interface FakeStepFunctions {
   timeOut(token: string): void;
   /** Makes the next StartExecution fail with `ThrottlingException`, starting nothing. */
   throttleNextStart(): void;
+  /** Frees `name`, as Step Functions does 90 days after its execution closed: a StartExecution with it starts a new execution. */
+  freeName(name: string): void;
   reset(): void;
 }
 
@@ -47,6 +50,8 @@ export function fakeStepFunctions(options: FakeStepFunctionsOptions = {}): FakeS
   const succeeded: SendTaskSuccessCommandInput[] = [];
   const timedOut = new Set<string>();
   const startDates = new Map<string, Date>();
+  /** How many executions of each name were freed (see freeName): that many earlier starts no longer hold it. */
+  const freed = new Map<string, number>();
   let throttleNext = false;
   const install = () => {
     mock.on(StartExecutionCommand).callsFake((input: StartExecutionCommandInput) => {
@@ -55,7 +60,8 @@ export function fakeStepFunctions(options: FakeStepFunctionsOptions = {}): FakeS
         throw new SFNServiceException({ name: 'ThrottlingException', $fault: 'client', message: 'Rate exceeded', $metadata: {} });
       }
       const executionArn = `${input.stateMachineArn}:${input.name}`;
-      const existing = started.find((execution) => execution.stateMachineArn === input.stateMachineArn && execution.name === input.name);
+      const holders = started.filter((execution) => execution.stateMachineArn === input.stateMachineArn && execution.name === input.name);
+      const existing = holders.length > (freed.get(input.name ?? '') ?? 0) ? holders[holders.length - 1] : undefined;
       if (existing !== undefined) {
         if (options.running && existing.input === input.input) return { executionArn, startDate: startDates.get(executionArn) };
         throw new ExecutionAlreadyExists({ message: `Execution Already Exists: '${input.name}'`, $metadata: {} });
@@ -83,11 +89,15 @@ export function fakeStepFunctions(options: FakeStepFunctionsOptions = {}): FakeS
     throttleNextStart: () => {
       throttleNext = true;
     },
+    freeName: (name) => {
+      freed.set(name, (freed.get(name) ?? 0) + 1);
+    },
     reset: () => {
       started.length = 0;
       succeeded.length = 0;
       timedOut.clear();
       startDates.clear();
+      freed.clear();
       throttleNext = false;
       mock.reset();
       install();

@@ -1,5 +1,5 @@
 import { launchBatch, UnknownJourneyError, type LaunchBatch } from '../../lib/ingest/launch-batch';
-import { routesOf } from '../../lib/ingest/journey-routes';
+import { routesOf, type JourneyRoute } from '../../lib/ingest/journey-routes';
 import { CustomerStore } from '../../lib/store/customer-store';
 import { CATALOG } from '../../workflows';
 import { aProfile, partitionSortKeys } from '../store/fixtures';
@@ -72,6 +72,47 @@ describe('launchBatch', () => {
     expect(sfn.started.map((start) => start.name)).toEqual(['welcome-c-001-first']);
   });
 
+  describe('an entry key a customer entered under, named again once Step Functions freed its execution name (90 days after it closed)', () => {
+    /** A journey every launch enters its audience into. */
+    const digest: JourneyRoute = { journey: 'digest', stateMachineArn: arnOf('digest'), trigger: { kind: 'audience' }, reEntry: { rule: 'always' } };
+    const keyed = (journey: string, launchId: string, launchedAt: string, entryKey: string): LaunchBatch => ({
+      BatchInput: { journey, launchId, launchedAt },
+      Items: [{ customerId: 'c-001', entryKey }],
+    });
+
+    it.each([
+      ['welcome', 'never'],
+      ['loyalty', 'afterDays'],
+      ['digest', 'always'],
+    ])('starts nothing for it in %s (re-entry %s): the customer entered under that key once', async (journey) => {
+      // Prepare: a launch enters c-001 under `vip`; its execution closed long ago and the name is free again.
+      const withDigest = { ...ports(), routes: [...routes, digest] };
+      await launchBatch(withDigest, keyed(journey, 'spring-2026', '2026-03-02T09:00:00Z', 'vip'));
+      sfn.freeName(`${journey}-c-001-vip`);
+
+      // Act: a launch a year and a day later (past loyalty's 365 days) names the same key, as a scheduled file's row does at every run.
+      const later = await launchBatch(withDigest, keyed(journey, 'spring-2027', '2027-03-03T09:00:00Z', 'vip'));
+
+      // Assess
+      expect(later).toMatchObject({ started: 0, alreadyStarted: 1 });
+      expect(sfn.started.map((start) => start.name)).toEqual([`${journey}-c-001-vip`]);
+    });
+
+    it('starts nothing for an earlier key of a journey re-entered since under another', async () => {
+      // Prepare: loyalty (again after 365 days) entered under `gold-2026`, then a year on under `gold-2027`.
+      await launchBatch(ports(), keyed('loyalty', 'tier-2026', '2026-03-02T09:00:00Z', 'gold-2026'));
+      await launchBatch(ports(), keyed('loyalty', 'tier-2027', '2027-03-03T09:00:00Z', 'gold-2027'));
+      sfn.freeName('loyalty-c-001-gold-2026');
+
+      // Act: a launch another year on names the first key again.
+      const later = await launchBatch(ports(), keyed('loyalty', 'tier-2028', '2028-03-04T09:00:00Z', 'gold-2026'));
+
+      // Assess
+      expect(later).toMatchObject({ started: 0, alreadyStarted: 1 });
+      expect(sfn.started.map((start) => start.name)).toEqual(['loyalty-c-001-gold-2026', 'loyalty-c-001-gold-2027']);
+    });
+  });
+
   it('counts a row whose entry key cannot be one as invalid, by index, and starts nothing for it', async () => {
     // Act
     const result = await launchBatch(ports(), batch('loyalty', [{ customerId: 'c-001', entryKey: 'spring 2026' }, { customerId: 'c-002', entryKey: 'spring-2026' }]));
@@ -132,7 +173,8 @@ describe('launchBatch', () => {
 
     // Assess
     counter.detach();
-    expect(counter.commands).toEqual(['BatchGetItemCommand', 'PutItemCommand', 'PutItemCommand']);
+    // Per customer, the re-entry rule's record, then the entry key's.
+    expect(counter.commands).toEqual(['BatchGetItemCommand', 'PutItemCommand', 'PutItemCommand', 'PutItemCommand', 'PutItemCommand']);
   });
 
   it('lets a customer skipped for want of a profile enter a journey that never re-enters once it has one', async () => {
