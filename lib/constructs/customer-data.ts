@@ -19,8 +19,14 @@ export type TableAction =
  * authorized by the actions inside them, so they need no action of their own.
  */
 export const TABLE_ACCESS = {
-  /** Reads customers and writes any of their records (store, ledgers, tokens, entries). */
-  readWrite: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+  /** Reads customers and writes any of their records (store, ledgers, tokens, entries, claims): ingest and sms-inbound. */
+  readWrite: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  /**
+   * The send function: as readWrite, and ConditionCheckItem, since a transactional message's
+   * reservation checks the version of the customer's frequency item in the same transaction (the
+   * only ConditionCheck any function makes).
+   */
+  send: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
   /**
    * Writes suppressions and consents conditionally, reading nothing, each with the update that
    * moves the frequency item's version in the same transaction (delivery feedback).

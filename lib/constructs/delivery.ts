@@ -179,7 +179,7 @@ export class Delivery extends Construct {
         [SEND_ENVIRONMENT.templatesDir]: BUNDLED_TEMPLATES_DIR,
       },
     });
-    this.sendFunction.bindCustomerTable(props.data, TABLE_ACCESS.readWrite);
+    this.sendFunction.bindCustomerTable(props.data, TABLE_ACCESS.send);
     this.sendFunction.bindQueueForSending(this.directMail.queue, SEND_ENVIRONMENT.directMailQueueUrl);
     this.linkSecret.grantRead(this.sendFunction);
     this.sendFunction.addToRolePolicy(

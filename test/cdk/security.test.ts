@@ -192,10 +192,10 @@ describe('least privilege', () => {
     // Prepare
     const { stack } = synthesized;
     const base = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
-    const readWrite = ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
+    const readWrite = ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
     const secret = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'];
     const expected = new Map<Parameters<typeof logicalIdOf>[1], string[]>([
-      [stack.delivery.sendFunction, [...base, ...readWrite, ...secret, 'ses:SendEmail', 'sms-voice:SendTextMessage', 'sqs:SendMessage']],
+      [stack.delivery.sendFunction, [...base, ...readWrite, 'dynamodb:ConditionCheckItem', ...secret, 'ses:SendEmail', 'sms-voice:SendTextMessage', 'sqs:SendMessage']],
       [stack.journeys.waitForEventFunction, [...base, 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'states:SendTaskSuccess']],
       [stack.journeys.journeyEffectsFunction, [...base, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
       [stack.events.ingestFunction, [...base, ...readWrite, 'sqs:SendMessage', 'states:SendTaskSuccess', 'states:StartExecution']],

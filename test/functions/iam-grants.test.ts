@@ -572,7 +572,7 @@ describe('the functions at work', () => {
     expect(slotsGivenBack).toHaveLength(1);
   });
 
-  it('answer inbound texts: STOP revokes, START grants again, HELP replies, YES confirms a captured number, an unknown number changes nothing', async () => {
+  it('answer inbound texts: STOP revokes, START grants again, HELP replies, YES confirms a captured number, an unknown number changes nothing, a throttled answer gives its claim back', async () => {
     // Prepare
     const phone = newPhone();
     await invoke('ingest', customerEvent('profile_changed', enrolled('texter', { phone })));
@@ -590,11 +590,18 @@ describe('the functions at work', () => {
       await invoke('smsInbound', inbound(capturedPhone, 'YES')),
       await invoke('smsInbound', inbound(newPhone(), 'STOP')),
     ];
+    // A HELP whose answer the provider throttles: the answer's claim is given back, and SNS retries.
+    const throttled = newPhone();
+    standIn.throttle(throttled);
+    const retried = invoke('smsInbound', inbound(throttled, 'HELP'));
 
     // Assess
     expect(captured.status).toBe(202);
     expect(outcomes.map((outcome) => (outcome as { kind: string }[]).map((answer) => answer.kind))).toEqual([['opted_out'], ['opted_in'], ['help'], ['confirmed'], ['unknown_number']]);
     expect(standIn.texts.length).toBeGreaterThan(texts);
+    await expect(retried).rejects.toMatchObject({ name: 'ProviderThrottledError' });
+    const claimsGivenBack = recorder.requestsOf('smsInbound').filter((request) => request.operation === 'DeleteItem');
+    expect(claimsGivenBack).toHaveLength(1);
   });
 });
 
@@ -655,13 +662,13 @@ describe('grants', () => {
     expect([...new Set(denied)].sort()).toEqual([]);
   });
 
-  it('grant the consentApi function no customer-table action its code did not use', () => {
+  it.each(FUNCTION_NAMES)('grant the %s function no customer-table action its code did not use', (fn) => {
     // Prepare
-    const used = new Set(recorder.requestsOf('consentApi').flatMap(iamNeedsOf).filter((need) => need.table !== undefined).map((need) => need.action));
+    const used = new Set(recorder.requestsOf(fn).flatMap(iamNeedsOf).filter((need) => need.table !== undefined && need.index === undefined).map((need) => need.action));
 
     // Act
     const granted = new Set(
-      statementsOf('consentApi')
+      statementsOf(fn)
         .filter((statement) => statement.Effect === 'Allow' && resourcesOf(statement).some((resource) => matches(resolveIntrinsics(resource, types), tableArn)))
         .flatMap(actionsOf)
         .filter((action) => action.startsWith('dynamodb:')),
