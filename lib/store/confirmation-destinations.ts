@@ -24,12 +24,13 @@
  * IAM: `dynamodb:PutItem` (claim), `dynamodb:DeleteItem` (a claim given back).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException, DeleteItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DeleteItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InstantSchema, PhoneSchema } from '../customer/model';
 import { CustomerStoreError } from './errors';
-import { expiryAfter, instantKey } from './item-keys';
+import { instantKey } from './item-keys';
 import { parseRecord } from './record-validation';
-import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from './table-design';
+import { PARTITION_KEY, SORT_KEY } from './table-design';
+import { claimForWindow } from './window-claim';
 
 /** Prefix of the partition key of a destination's confirmation slots. */
 const DESTINATION_PARTITION_PREFIX = 'CONFIRMATION_TO#';
@@ -117,33 +118,17 @@ export async function claimDestinationSlot(
 ): Promise<DestinationClaim | undefined> {
   const { messages, windowMs } = checkedBudget(budget);
   const sentAt = instantKey(parseRecord(InstantSchema, at, 'at'));
-  // Strictly older than the window: two confirmations in one slot are more than windowMs apart.
-  const windowStart = new Date(Date.parse(sentAt) - windowMs).toISOString();
   const partition = destinationPartition(destination);
   const claimId = randomUUID();
   for (let slot = 0; slot < messages; slot += 1) {
     const key = slotKey(partition, slot);
+    let claimed: boolean;
     try {
-      await table.client.send(
-        new PutItemCommand({
-          TableName: table.tableName,
-          Item: {
-            ...key,
-            kind: { S: 'confirmation_slot' },
-            sentAt: { S: sentAt },
-            claimId: { S: claimId },
-            [TTL_ATTRIBUTE]: { N: String(expiryAfter(sentAt, Math.ceil(windowMs / 86_400_000) + 1)) },
-          },
-          ConditionExpression: 'attribute_not_exists(#pk) OR #sentAt < :windowStart',
-          ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sentAt': 'sentAt' },
-          ExpressionAttributeValues: { ':windowStart': { S: windowStart } },
-        }),
-      );
-      return { key, claimId };
+      claimed = await claimForWindow(table, { key, attributes: { kind: { S: 'confirmation_slot' }, claimId: { S: claimId } }, sentAt, windowMs });
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) continue;
       throw new CustomerStoreError(`claim a ${destination.channel} confirmation slot failed`, { cause: error });
     }
+    if (claimed) return { key, claimId };
   }
   return undefined;
 }

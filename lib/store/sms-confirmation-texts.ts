@@ -14,12 +14,13 @@
  * Not under `STATE#`: the send path's snapshot read never needs it.
  * IAM: `dynamodb:PutItem`, `dynamodb:DeleteItem`, `dynamodb:GetItem`.
  */
-import { ConditionalCheckFailedException, DeleteItemCommand, GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DeleteItemCommand, GetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CustomerIdSchema, InstantSchema, PhoneSchema } from '../customer/model';
 import { CustomerStoreError } from './errors';
-import { expiryAfter, instantKey, itemKeys } from './item-keys';
+import { instantKey, itemKeys } from './item-keys';
 import { parseRecord } from './record-validation';
-import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from './table-design';
+import { PARTITION_KEY, SORT_KEY } from './table-design';
+import { claimForWindow } from './window-claim';
 
 /** Prefix of the sort key of a confirmation-text record, in the customer's partition. */
 const CONFIRMATION_TEXT_SORT_PREFIX = 'SMS_CONFIRMATION#';
@@ -51,27 +52,9 @@ function keyOf(text: Pick<ConfirmationText, 'customerId' | 'phone'>): Record<str
  */
 export async function claimConfirmationText(table: ConfirmationTextTable, text: ConfirmationText, windowMs: number): Promise<boolean> {
   const sentAt = instantKey(parseRecord(InstantSchema, text.at, 'at'));
-  const windowStart = new Date(Date.parse(sentAt) - windowMs).toISOString();
-  const key = keyOf(text);
   try {
-    await table.client.send(
-      new PutItemCommand({
-        TableName: table.tableName,
-        Item: {
-          ...key,
-          kind: { S: 'sms_confirmation_text' },
-          phone: { S: text.phone },
-          sentAt: { S: sentAt },
-          [TTL_ATTRIBUTE]: { N: String(expiryAfter(sentAt, Math.ceil(windowMs / 86_400_000) + 1)) },
-        },
-        ConditionExpression: 'attribute_not_exists(#pk) OR #sentAt < :windowStart',
-        ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sentAt': 'sentAt' },
-        ExpressionAttributeValues: { ':windowStart': { S: windowStart } },
-      }),
-    );
-    return true;
+    return await claimForWindow(table, { key: keyOf(text), attributes: { kind: { S: 'sms_confirmation_text' }, phone: { S: text.phone } }, sentAt, windowMs });
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
     throw new CustomerStoreError(`claim a confirmation text to customer ${text.customerId} failed`, { cause: error });
   }
 }
