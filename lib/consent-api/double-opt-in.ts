@@ -63,19 +63,25 @@ export async function sendEmailConfirmation(
 }
 
 /**
+ * What became of a confirmation email: `sent`; `not_sent` (reported), the provider did not take it;
+ * or `limit_reached` (reported), the address had its budget of confirmations (confirmation-budget.ts).
+ */
+export type EmailConfirmationOutcome = 'sent' | 'not_sent' | 'limit_reached';
+
+/**
  * Sends the confirmation email within the address's budget (confirmation-budget.ts): claimed
- * first, given back when the provider certainly did not take the email. A budget spent, a refusal
- * or a failure is reported, not thrown (sendConfirmationOrReport), and answered `not_sent`; the
- * consent stays pending either way.
+ * first, given back when the provider certainly did not take the email. A budget spent is answered
+ * `limit_reached`, a refusal or a failure `not_sent`; each is reported, not thrown
+ * (sendConfirmationOrReport), and the consent stays pending either way.
  * @throws CustomerStoreError when the budget cannot be read or written.
  */
 export async function sendEmailConfirmationOrReport(
   deps: Pick<ConsentApiDependencies, 'email' | 'links' | 'now' | 'topics' | 'phoneIndex' | 'confirmationNotSent'>,
   request: { readonly customerId: string; readonly to: string; readonly topics: readonly Topic[] },
-): Promise<'sent' | 'not_sent'> {
+): Promise<EmailConfirmationOutcome> {
   const { customerId, to } = request;
   const claim = await claimConfirmationBudget(deps, { customerId, channel: 'email', to });
-  if (claim === undefined) return 'not_sent';
+  if (claim === undefined) return 'limit_reached';
   const delivery = await sendConfirmationOrReport(deps, { customerId, channel: 'email' }, () => sendEmailConfirmation(deps, request));
   if (delivery.kind === 'not_sent' && !delivery.mayHaveBeenSent) await giveBackConfirmationBudget(deps, claim);
   return delivery.kind;

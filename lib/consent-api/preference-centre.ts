@@ -21,7 +21,7 @@ import { CHANNELS, type ConsentState, type CustomerSnapshot, type Preferences } 
 import type { VerifiedToken } from '../unsubscribe/token';
 import { DEFAULT_TOPIC_OFFERS, type ConsentApiDependencies, type TopicOffer } from './dependencies';
 import { lastConfirmationTextAt } from '../store/sms-confirmation-texts';
-import { sendEmailConfirmationOrReport } from './double-opt-in';
+import { sendEmailConfirmationOrReport, type EmailConfirmationOutcome } from './double-opt-in';
 import { RequestValidationError, type RequestIssue } from './errors';
 import type { PreferenceFormValues } from './pages/preference-page';
 import { linkChangeInstant, proofFrom, verifyLinkToken, type RequestOrigin } from './request-origin';
@@ -121,7 +121,7 @@ export type PreferenceChangeOutcome =
       /** `kept_newer`: preferences stated after this save were on file already, and stay (nothing of the form's preferences was written). */
       readonly preferences: 'written' | 'kept_newer';
       /** The confirmation email, when the save asked for one. */
-      readonly email?: 'sent' | 'not_sent';
+      readonly email?: EmailConfirmationOutcome;
       /** The confirmation text, when the save asked for SMS consent (sms-double-opt-in.ts). */
       readonly sms?: SmsConfirmationOutcome;
     };

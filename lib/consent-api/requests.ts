@@ -146,8 +146,8 @@ export const TokenQuerySchema = z.object({
   token: z.string({ error: 'is required' }).check(z.minLength(1, 'is required'), z.maxLength(1024, 'is too long')),
   saved: z.optional(z.enum(['1', 'withdrawn'])),
   preferences: z.optional(z.enum(['kept_newer'])),
-  email: z.optional(z.enum(['sent', 'not_sent'])),
-  sms: z.optional(z.enum(['sent', 'sent_recently', 'not_sent'])),
+  email: z.optional(z.enum(['sent', 'not_sent', 'limit_reached'])),
+  sms: z.optional(z.enum(['sent', 'sent_recently', 'not_sent', 'limit_reached'])),
 });
 export type TokenQuery = z.infer<typeof TokenQuerySchema>;
 

@@ -18,7 +18,7 @@
  * still confirm.
  */
 import { TRANSACTIONAL, type ConsentState, type Topic } from '../customer/model';
-import { claimConfirmationText, releaseConfirmationText } from '../store/sms-confirmation-texts';
+import { claimConfirmationText, lastConfirmationTextAt, releaseConfirmationText } from '../store/sms-confirmation-texts';
 import { DEFAULT_TOKEN_TTL_SECONDS } from '../unsubscribe/token';
 import { claimConfirmationBudget, giveBackConfirmationBudget } from './confirmation-budget';
 import type { ConsentApiDependencies } from './dependencies';
@@ -89,17 +89,24 @@ export interface SmsConfirmationRequest {
 /**
  * What became of a confirmation text: `sent`; `sent_recently`, nothing sent because one went to
  * the number for the customer within SMS_CONFIRMATION_WINDOW_MS (that text's YES confirms this
- * request too); or `not_sent` (reported): the provider did not take it, or the number had its
- * budget of confirmations (confirmation-budget.ts).
+ * request too); `not_sent` (reported), the provider did not take it; or `limit_reached`
+ * (reported), the number had its budget of confirmations (confirmation-budget.ts).
  */
-export type SmsConfirmationOutcome = 'sent' | 'sent_recently' | 'not_sent';
+export type SmsConfirmationOutcome = 'sent' | 'sent_recently' | 'not_sent' | 'limit_reached';
+
+/** Whether a confirmation text sent at `sentAt` (none: undefined) is within the window of `at`, so no other may go. */
+function textedWithinWindow(sentAt: string | undefined, at: string): boolean {
+  return sentAt !== undefined && Date.parse(at) - Date.parse(sentAt) <= SMS_CONFIRMATION_WINDOW_MS;
+}
 
 /**
  * Sends the confirmation text, at most one per customer and number within the window (the claim
  * is written first: sms-confirmation-texts.ts), and only within the number's budget of
- * confirmations from all customers (confirmation-budget.ts). The budget is claimed before the
- * customer's claim, so a text the budget refuses leaves no claim of the customer's behind and no
- * YES confirms its request; the page answers `not_sent` then, and a later request, past the
+ * confirmations from all customers (confirmation-budget.ts). A text that went to the number for
+ * the customer within the window is looked for first: its YES confirms this request too, so it
+ * is `sent_recently` whatever the budget. Otherwise the budget is claimed before the customer's
+ * claim, so a text the budget refuses leaves no claim of the customer's behind and no YES
+ * confirms its request; the page answers `limit_reached` then, and a later request, past the
  * budget's window, asks again. A refusal or failure is reported, not thrown (see
  * sendConfirmationOrReport), and when the provider certainly did not take the text both claims
  * are given back, so no YES confirms the request and a later one may text again.
@@ -108,9 +115,10 @@ export async function sendSmsConfirmationOrReport(
   deps: Pick<ConsentApiDependencies, 'sms' | 'smsConfirmationText' | 'confirmationNotSent' | 'phoneIndex' | 'now'>,
   request: SmsConfirmationRequest,
 ): Promise<SmsConfirmationOutcome> {
-  const budget = await claimConfirmationBudget(deps, { customerId: request.customerId, channel: 'sms', to: request.to });
-  if (budget === undefined) return 'not_sent';
   const text = { customerId: request.customerId, phone: request.to, at: deps.now().toISOString() };
+  if (textedWithinWindow(await lastConfirmationTextAt(deps.phoneIndex, text.customerId, text.phone), text.at)) return 'sent_recently';
+  const budget = await claimConfirmationBudget(deps, { customerId: request.customerId, channel: 'sms', to: request.to });
+  if (budget === undefined) return 'limit_reached';
   if (!(await claimConfirmationText(deps.phoneIndex, text, SMS_CONFIRMATION_WINDOW_MS))) {
     await giveBackConfirmationBudget(deps, budget);
     return 'sent_recently';

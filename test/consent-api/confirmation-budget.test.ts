@@ -174,6 +174,30 @@ describe('the per-destination confirmation budget', () => {
     expect(confirmationTextsTo(phone)).not.toContain(withheld);
   });
 
+  it("answers a customer whose number was texted for them within the week 'sent_recently', not over the budget, and that text's YES confirms the new request", async () => {
+    // Prepare: the customer's capture texts the number; two other captures spend the rest of its budget.
+    const { phone } = newDestination();
+    const customerId = newCustomerId('asked-before');
+    await capture(customerId, { email: undefined, phone, channels: ['sms'] });
+    for (let index = 1; index < CONFIRMATION_BUDGET.messages; index += 1) await capture(newCustomerId('spender'), { email: undefined, phone, channels: ['sms'] });
+    const token = api.token(customerId, 'preferences', { channel: 'mail' });
+    const form = { action: 'save', channel1: 'sms', channel2: 'email', channel3: 'mail', windowStart: '', windowEnd: '', quietStart: '', quietEnd: '', maxPerWeek: '' };
+    await postForm(`${api.url}/preferences?token=${token}`, { ...form, consent: [] });
+    api.clock.advance(1000);
+    // Act: SMS ticked again, the number's budget spent.
+    const saved = await postForm(`${api.url}/preferences?token=${token}`, { ...form, consent: ['sms:marketing'] });
+    const yes = await handleInboundSms(
+      inbound,
+      { originationNumber: phone, destinationNumber: '+12125550000', messageBody: 'YES', inboundMessageId: `inbound-budget-recent-${sequence}` },
+      new Date(api.clock.now().getTime() + 1000).toISOString(),
+    );
+    // Assess
+    expect(new URL(saved.headers.get('location') ?? '', api.url).searchParams.get('sms')).toBe('sent_recently');
+    expect(confirmationTextsTo(phone).filter((id) => id === customerId)).toHaveLength(1);
+    expect(yes).toEqual(expect.objectContaining({ kind: 'confirmed' }));
+    expect(await status(customerId, 'sms')).toBe('granted');
+  });
+
   it('reports a withheld confirmation with the customer id and never the address or number', async () => {
     // Prepare
     const { email, phone } = newDestination();
@@ -192,7 +216,7 @@ describe('the per-destination confirmation budget', () => {
     expect(warnings()).not.toContain(phone.slice(1));
   });
 
-  it("applies the same budget to the preference centre's SMS and email ticks, and says the text was not sent", async () => {
+  it("applies the same budget to the preference centre's SMS and email ticks, and says the day's confirmations were used up", async () => {
     // Prepare: a customer holding the number and address, who has asked for nothing yet; three captures spend both budgets.
     const { email, phone } = newDestination();
     const customerId = newCustomerId('ticker');
@@ -208,7 +232,10 @@ describe('the per-destination confirmation budget', () => {
     // Assess
     expect(saved.status).toBe(303);
     const location = new URL(saved.headers.get('location') ?? '', api.url);
-    expect([location.searchParams.get('sms'), location.searchParams.get('email')]).toEqual(['not_sent', 'not_sent']);
+    expect([location.searchParams.get('sms'), location.searchParams.get('email')]).toEqual(['limit_reached', 'limit_reached']);
+    const page = await (await fetch(location)).text();
+    expect(page).toContain('This number has had several confirmation texts from us today');
+    expect(page).toContain('This address has had several confirmation emails from us today');
     expect(confirmationTextsTo(phone)).not.toContain(customerId);
     expect(await emailsTo(email)).toBe(CONFIRMATION_BUDGET.messages);
     expect([await status(customerId, 'sms'), await status(customerId, 'email')]).toEqual(['pending', 'pending']);

@@ -117,12 +117,15 @@ export type SaveNotes = Pick<TokenQuery, 'preferences' | 'email' | 'sms'>;
 const EMAIL_NOTES: Record<NonNullable<SaveNotes['email']>, string> = {
   sent: 'We have sent you an email: open its link to confirm those emails.',
   not_sent: 'We could not send the confirmation email just now, so those emails stay off. Untick them, save, then tick them and save again to retry.',
+  limit_reached:
+    'This address has had several confirmation emails from us today, so we have not sent another and those emails stay off. Untick them and save, then tick them and save again tomorrow.',
 };
 
 const SMS_NOTES: Record<NonNullable<SaveNotes['sms']>, string> = {
   sent: 'We have texted your phone: reply YES to that text to confirm our texts.',
   sent_recently: 'We texted your phone about this in the last 7 days, so we have not texted it again: reply YES to that text to confirm our texts.',
   not_sent: 'We could not text your phone just now, so our texts stay off. Save again later to retry.',
+  limit_reached: 'This number has had several confirmation texts from us today, so we have not texted it again and our texts stay off. Save again tomorrow to retry.',
 };
 
 function statusMessage(status: PreferencePageOptions['status'], notes: SaveNotes = {}): HtmlValue {
