@@ -14,9 +14,13 @@
  * longer holds, or whose text did not go out, no longer counts as asked: ticking it asks again.
  * The number gets at most one confirmation text per window whatever is saved (a forwarded link
  * must not make us text it again and again); the page says when none was sent for that reason.
+ * An SMS consent given or asked for another number than the profile's (consent-number.ts) is no
+ * consent for this one: the page shows it unticked, a save that leaves it so writes nothing, and
+ * a tick asks the number on the profile now, as for a customer who never gave one.
  * Every confirmation, email or text, also counts against its destination's budget across all
  * customers (confirmation-budget.ts); one over it is withheld and told as `not_sent`.
  */
+import { consentSpeaksForNumber } from '../customer/consent-number';
 import { CHANNELS, type ConsentState, type CustomerSnapshot, type Preferences } from '../customer/model';
 import type { VerifiedToken } from '../unsubscribe/token';
 import { DEFAULT_TOPIC_OFFERS, type ConsentApiDependencies, type TopicOffer } from './dependencies';
@@ -55,17 +59,24 @@ function offeredTopics(deps: Pick<ConsentApiDependencies, 'topics'>, snapshot: C
   return offers;
 }
 
+/**
+ * Whether the page shows `consent` as given (ticked): granted or asked for, and, for SMS, for the
+ * number on the profile (`phone`) or for none named.
+ */
+function shownAsGiven(consent: ConsentState | undefined, phone: string | undefined): consent is ConsentState {
+  return (consent?.status === 'granted' || consent?.status === 'pending') && consentSpeaksForNumber(consent, phone);
+}
+
 /** The form values of the stored state. Without a stored order, every channel in the default order. */
 export function formValuesOf(snapshot: CustomerSnapshot | undefined): PreferenceFormValues {
   const preferences: Preferences = snapshot?.preferences ?? {};
   const order = preferences.channels ?? [...CHANNELS];
+  const phone = snapshot?.profile.phone;
   return {
     channel1: order[0] ?? '',
     channel2: order[1] ?? '',
     channel3: order[2] ?? '',
-    consent: new Set(
-      (snapshot?.consents ?? []).filter((consent) => consent.status === 'granted' || consent.status === 'pending').map(key),
-    ),
+    consent: new Set((snapshot?.consents ?? []).filter((consent) => shownAsGiven(consent, phone)).map(key)),
     windowStart: preferences.preferredWindow?.start ?? '',
     windowEnd: preferences.preferredWindow?.end ?? '',
     quietStart: preferences.quietHours?.start ?? '',
@@ -109,7 +120,11 @@ export async function openPreferenceCentre(deps: ConsentApiDependencies, token: 
     timezone: snapshot?.profile.timezone ?? 'UTC',
     topics: offeredTopics(deps, snapshot),
     values: formValuesOf(snapshot),
-    pending: new Set((snapshot?.consents ?? []).filter((consent) => consent.status === 'pending').map(key)),
+    pending: new Set(
+      (snapshot?.consents ?? [])
+        .filter((consent) => consent.status === 'pending' && shownAsGiven(consent, snapshot?.profile.phone))
+        .map(key),
+    ),
   };
 }
 
@@ -188,10 +203,11 @@ async function withdrawEverything(deps: ConsentApiDependencies, snapshot: Custom
 
 /**
  * Whether the customer's consent for `channel` and a topic counts as asked for already, so that a
- * tick of it changes nothing: granted, or pending and still confirmable. An SMS request counts
- * only while a YES could confirm it (made for the number on the profile now, within the window)
- * and its text went out (`textOnRecord`); otherwise the tick asks again, and the text goes out
- * unless one went to that number within the window.
+ * tick of it changes nothing: granted (SMS: for the number on the profile now, or for none named),
+ * or pending and still confirmable. An SMS request counts only while a YES could confirm it (made
+ * for the number on the profile now, within the window) and its text went out (`textOnRecord`);
+ * otherwise the tick asks again, and the text goes out unless one went to that number within the
+ * window.
  */
 async function alreadyAsked(
   current: ConsentState | undefined,
@@ -199,7 +215,7 @@ async function alreadyAsked(
   now: Date,
   textOnRecord: () => Promise<boolean>,
 ): Promise<boolean> {
-  if (current?.status === 'granted') return true;
+  if (current?.status === 'granted') return consentSpeaksForNumber(current, phone);
   if (current?.status !== 'pending') return false;
   if (current.channel !== 'sms') return true;
   return isOpenSmsRequest(current, phone, now) && (await textOnRecord());
@@ -245,7 +261,7 @@ async function saveChoices(
         const status = needsConfirmation ? 'pending' : 'granted';
         await deps.store.recordConsent(customerId, { channel, topic: offer.topic, status, at: linkChangeInstant(now, status, current?.at), proof: proofFor(channel) });
         if (needsConfirmation) toConfirm[channel].push(offer.topic);
-      } else if (!wanted && (current?.status === 'granted' || current?.status === 'pending')) {
+      } else if (!wanted && shownAsGiven(current, phone)) {
         await deps.store.recordConsent(customerId, { channel, topic: offer.topic, status: 'revoked', at: linkChangeInstant(now, 'revoked', current.at), proof: proofFor(channel) });
       }
     }

@@ -5,7 +5,8 @@
  *    and consents are written through the customer store (a profile is created when the event
  *    brings a time zone; an event older than the stored profile does not overwrite it; only the
  *    fields the event names are written, so a stage a journey set meanwhile stays) and the phone
- *    index follows the profile's number;
+ *    index follows the profile's number. An SMS grant whose proof names no number is recorded for
+ *    the number the event leaves on the profile (see {@link numberedProof});
  * 2. the attributes are set with their history, together with `lastEvent.<name>` (its value and
  *    `changedAt` are the event's time) which goals, `eventWithin` conditions and the inactivity
  *    scan read — so any execution resumed or started next already sees the event;
@@ -21,12 +22,12 @@
  * replayed event, an attribute seen again at the same instant writes nothing, spent tokens are
  * gone, and execution names repeat.
  */
-import type { Profile } from '../customer/model';
+import type { ConsentProof, Profile } from '../customer/model';
 import { lastEventAttribute } from '../journeys/event-history';
 import type { CustomerStore } from '../store/customer-store';
 import { indexProfilePhone, unindexPhone } from '../store/phone-index';
 import type { AttributeChangeOutcome } from '../store/records';
-import type { CustomerEvent, ProfileFields } from './customer-event';
+import type { ConsentChange, CustomerEvent, ProfileFields } from './customer-event';
 import { routesStartedBy, type JourneyRoute } from './journey-routes';
 import { resumeWaitingExecutions, type ResumePorts } from './resume-waiting';
 import { startJourney, type JourneyStartOutcome, type JourneyStartPorts } from './start-journey';
@@ -65,9 +66,11 @@ export async function ingestCustomerEvent(ports: IngestPorts, event: CustomerEve
   const { customerId, occurredAt } = event;
   // One read for both the profile and the attributes' versions, which setAttributes writes on condition of.
   const { profile: existing, attributes: current } = await ports.store.readEventState(customerId);
-  const profile = await writeProfile(ports, existing, event);
+  const { outcome: profile, after } = await writeProfile(ports, existing, event);
   if (event.preferences) await ports.store.putPreferences(customerId, event.preferences, { at: occurredAt });
 
+  // The number the event leaves the customer with: its own, else the one the profile holds.
+  const phone = event.profile?.phone ?? after?.phone;
   let consentsRecorded = 0;
   for (const consent of event.consents) {
     const outcome = await ports.store.recordConsent(customerId, {
@@ -75,7 +78,7 @@ export async function ingestCustomerEvent(ports: IngestPorts, event: CustomerEve
       topic: consent.topic,
       status: consent.status,
       at: consent.at ?? occurredAt,
-      proof: consent.proof,
+      proof: numberedProof(consent, phone),
     });
     if (outcome.ledger === 'appended') consentsRecorded += 1;
   }
@@ -116,6 +119,27 @@ export async function ingestCustomerEvent(ports: IngestPorts, event: CustomerEve
 }
 
 /**
+ * The proof `consent` is recorded with. Consent to texts is consent for one number
+ * (lib/customer/consent-number.ts): an SMS grant whose proof names none is given `phone`, the
+ * number the event leaves on the profile, so that a later change of number does not carry it
+ * over; with no number on the profile, it stays without one. A proof that names a number keeps
+ * it, even one the profile does not hold: that is the number the producer says the customer
+ * agreed for, and the gate then texts the profile's number only once it is that one. Requests
+ * (`pending`) and withdrawals are recorded as sent: a request recorded without a number is
+ * confirmed by no YES (sms-double-opt-in.ts), and a withdrawal needs no number to count.
+ */
+function numberedProof(consent: ConsentChange, phone: string | undefined): ConsentProof {
+  if (consent.channel !== 'sms' || consent.status !== 'granted' || consent.proof.phone !== undefined || phone === undefined) return consent.proof;
+  return { ...consent.proof, phone };
+}
+
+/** What {@link writeProfile} did, and the profile as it stands after it, when there is one. */
+interface ProfileWrite {
+  readonly outcome: ProfileOutcome;
+  readonly after?: Profile;
+}
+
+/**
  * Writes the event's profile fields: creates the profile (a new one needs a time zone; its stage
  * defaults to `prospect`, journeys move it on), or sets the fields the event names, each last
  * write wins by the event's time (CustomerStore.updateProfile): a late event's fields land unless
@@ -123,30 +147,30 @@ export async function ingestCustomerEvent(ports: IngestPorts, event: CustomerEve
  * it shows the event repeated; the write itself is conditional and names only the event's fields,
  * so nothing written since the read is lost. `stale` when every field was set later.
  */
-async function writeProfile(ports: IngestPorts, existing: Profile | undefined, event: CustomerEvent): Promise<ProfileOutcome> {
+async function writeProfile(ports: IngestPorts, existing: Profile | undefined, event: CustomerEvent): Promise<ProfileWrite> {
   const fields = definedFields(event.profile ?? {});
   if (existing === undefined) {
-    if (fields.timezone === undefined) return 'missing';
+    if (fields.timezone === undefined) return { outcome: 'missing' };
     const created: Profile = { stage: 'prospect', ...fields, timezone: fields.timezone, customerId: event.customerId, updatedAt: event.occurredAt };
     if (await ports.store.createProfile(created)) {
       await indexPhone(ports, undefined, created);
-      return 'created';
+      return { outcome: 'created', after: created };
     }
     // Another event created it since the read: this one's fields go over it like any update.
   } else {
-    if (Object.keys(fields).length === 0) return 'unchanged';
+    if (Object.keys(fields).length === 0) return { outcome: 'unchanged', after: existing };
     if (Date.parse(existing.updatedAt) === Date.parse(event.occurredAt) && holds(existing, fields)) {
       // The same event again, maybe retried after a run cut short between the profile and the index.
       await indexPhone(ports, undefined, existing);
-      return 'unchanged';
+      return { outcome: 'unchanged', after: existing };
     }
   }
   const result = await ports.store.updateProfile(event.customerId, fields, event.occurredAt);
-  if (result.kind !== 'updated') return result.kind;
+  if (result.kind !== 'updated') return { outcome: result.kind, after: existing };
   await indexPhone(ports, result.before, result.after);
   // Equal fields still moved their times on, so that an older event arriving later is stale.
   const written = Object.fromEntries(Object.keys(fields).map((name) => [name, result.after[name as keyof Profile]]));
-  return holds(result.before, written) ? 'unchanged' : 'updated';
+  return { outcome: holds(result.before, written) ? 'unchanged' : 'updated', after: result.after };
 }
 
 /**

@@ -2,6 +2,7 @@
  * The channel ladder (contract rule 7) and what each channel of it needs (rules 1–3): the order in
  * which channels are tried, and, for each, whether it can carry the message at a given instant.
  */
+import { consentSpeaksForNumber } from '../customer/consent-number';
 import type { Channel, CustomerSnapshot, Topic } from '../customer/model';
 import { allowedHoursFor, neverOpens, type AllowedHours } from './allowed-hours';
 import { PermissionGateInputError } from './errors';
@@ -40,12 +41,18 @@ export interface ChannelFacts {
   readonly reachable: boolean;
   /** The earliest suppression of the channel (epoch ms), `Infinity` when none. */
   readonly suppressedFromMs: number;
-  /** Marketing only: the consents for (channel, topic), sorted by `at`. */
+  /**
+   * Marketing only: the consents for (channel, topic), sorted by `at`. An SMS grant given for a
+   * number other than the profile's counts as not granted (see consent-number.ts).
+   */
   readonly consents: readonly { readonly atMs: number; readonly granted: boolean }[];
   readonly hours: AllowedHours;
 }
 
-/** Parses what rules 1–5 need about `channel` from the snapshot. */
+/**
+ * Parses what rules 1–5 need about `channel` from the snapshot. The profile's number is the one
+ * the text would go to (the send path texts the snapshot's), so a consent is judged against it.
+ */
 export function channelFacts(customer: CustomerSnapshot, channel: Channel, topic: Topic, marketing: boolean): ChannelFacts {
   const { profile } = customer;
   const reachable =
@@ -59,7 +66,8 @@ export function channelFacts(customer: CustomerSnapshot, channel: Channel, topic
   if (marketing) {
     customer.consents.forEach((consent, index) => {
       if (consent.channel !== channel || consent.topic !== topic) return;
-      consents.push({ atMs: instantOf(consent.at, `consents[${index}].at`), granted: consent.status === 'granted' });
+      const granted = consent.status === 'granted' && consentSpeaksForNumber(consent, profile.phone);
+      consents.push({ atMs: instantOf(consent.at, `consents[${index}].at`), granted });
     });
     consents.sort((a, b) => a.atMs - b.atMs);
   }

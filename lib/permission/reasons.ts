@@ -8,7 +8,8 @@ import * as z from '../schema/zod-mini';
  * Why a message is not sent at all.
  *
  * - `no_consent`: marketing, and the latest consent for (channel, topic) at or before the instant
- *   is not `granted` (`pending`, `revoked`, missing, or only dated after the instant).
+ *   is not `granted` (`pending`, `revoked`, missing, or only dated after the instant), or, for
+ *   SMS, was granted for a number other than the one on the profile.
  * - `suppressed`: a suppression for the channel took effect at or before the instant (hard bounce,
  *   complaint, carrier block…); it blocks every topic, transactional too.
  * - `unreachable`: the customer has no contact point for the channel (email address, phone number,
