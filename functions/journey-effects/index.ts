@@ -5,6 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { parse } from 'zod';
 import { TableEnvironmentSchema } from '../../lib/ingest/environments';
 import { journeyEffectsPorts } from '../../lib/ingest/journey-records';
 import { performJourneyEffect } from '../../lib/journeys/effects';
@@ -27,7 +28,9 @@ const COUNTED_ACTIONS = new Set(['goal', 'exit', 'sendFailed', 'setStage']);
 
 /** Performs one journeyEffects action. */
 export async function journeyEffects(event: unknown): Promise<JourneyEffectsOutput> {
-  const input = JourneyEffectsInputSchema.parse(event);
+  // Classic zod's `parse` (one function, not the whole API): a bad input fails the Task with
+  // `ZodError`, as in every other function, rather than zod/mini's `$ZodError`.
+  const input = parse(JourneyEffectsInputSchema, event);
   const { customerId, journey, execution, step, action } = input;
   tools.logger.appendKeys({ customerId, journey, execution, step });
   const output = await performJourneyEffect(input, ports);

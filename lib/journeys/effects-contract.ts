@@ -16,7 +16,7 @@
  *
  * Recording actions are idempotent by (`execution`, `step`): Step Functions may run a Task twice.
  */
-import * as z from 'zod';
+import * as z from '../schema/zod-mini';
 import { CustomerIdSchema, InstantSchema, LifecycleStageSchema } from '../customer/model';
 import {
   AttributeDateWaitSchema,
@@ -39,7 +39,7 @@ export const BucketInputSchema = z.object({ ...common, action: z.literal('bucket
 export const BranchInputSchema = z.object({
   ...common,
   action: z.literal('branch'),
-  rules: z.array(z.array(ConditionSchema).min(1)).min(1),
+  rules: z.array(z.array(ConditionSchema).check(z.minLength(1))).check(z.minLength(1)),
   /** The journey's goal event and when the customer entered; present when the journey has a goal. */
   goal: z.optional(EventNameSchema),
   enteredAt: z.optional(InstantSchema),
@@ -56,8 +56,8 @@ export const GoalInputSchema = z.object({
   event: EventNameSchema,
   stage: z.optional(LifecycleStageSchema),
 });
-export const ExitInputSchema = z.object({ ...common, action: z.literal('exit'), reason: z.string().min(1).optional() });
-export const SendFailedInputSchema = z.object({ ...common, action: z.literal('sendFailed'), error: z.string().min(1) });
+export const ExitInputSchema = z.object({ ...common, action: z.literal('exit'), reason: z.optional(z.string().check(z.minLength(1))) });
+export const SendFailedInputSchema = z.object({ ...common, action: z.literal('sendFailed'), error: z.string().check(z.minLength(1)) });
 
 export const JourneyEffectsInputSchema = z.discriminatedUnion('action', [
   BucketInputSchema,
@@ -71,8 +71,8 @@ export const JourneyEffectsInputSchema = z.discriminatedUnion('action', [
 export type JourneyEffectsInput = z.infer<typeof JourneyEffectsInputSchema>;
 export type JourneyEffectAction = JourneyEffectsInput['action'];
 
-export const BucketOutputSchema = z.object({ bucket: z.number().int().min(0).max(99) });
-export const BranchOutputSchema = z.object({ match: z.number().int().min(-1), goalReached: z.boolean() });
+export const BucketOutputSchema = z.object({ bucket: z.number().check(z.int(), z.gte(0), z.lte(99)) });
+export const BranchOutputSchema = z.object({ match: z.number().check(z.int(), z.gte(-1)), goalReached: z.boolean() });
 export const WaitUntilOutputSchema = z.object({ until: InstantSchema });
 export const RecordedOutputSchema = z.object({});
 
@@ -85,7 +85,7 @@ export const JOURNEY_EFFECTS_OUTPUT_SCHEMAS = {
   goal: RecordedOutputSchema,
   exit: RecordedOutputSchema,
   sendFailed: RecordedOutputSchema,
-} as const satisfies Record<JourneyEffectAction, z.ZodType>;
+} as const satisfies Record<JourneyEffectAction, z.core.$ZodType>;
 
 /** The answer to an input of action `A`. */
 export type JourneyEffectsOutput<A extends JourneyEffectAction = JourneyEffectAction> = z.infer<

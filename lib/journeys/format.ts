@@ -9,7 +9,7 @@
  * Semantic rules that need the whole graph or the disk (unknown references, unreachable nodes,
  * loops without a wait, missing templates) live in `validate.ts`.
  */
-import * as z from 'zod';
+import * as z from '../schema/zod-mini';
 import {
   ChannelSchema,
   LifecycleStageSchema,
@@ -39,18 +39,17 @@ export const FORMAT_VERSION = 1;
 /** Step Functions runs an execution for at most a year; no single wait may outlast that. */
 const MAX_DURATION_SECONDS = 365 * 24 * 60 * 60;
 
-const DurationPartsSchema = z
-  .object({
-    days: z.number().int().min(0).optional(),
-    hours: z.number().int().min(0).optional(),
-    minutes: z.number().int().min(0).optional(),
-  })
-  .strict();
+const DurationPartsSchema = z.strictObject({
+  days: z.optional(z.number().check(z.int(), z.gte(0))),
+  hours: z.optional(z.number().check(z.int(), z.gte(0))),
+  minutes: z.optional(z.number().check(z.int(), z.gte(0))),
+});
 
 /** A span of time. At least one part is positive; the total is at most 365 days. */
-export const DurationSchema = DurationPartsSchema
-  .refine((d) => durationSeconds(d) > 0, 'must be longer than zero, e.g. { "days": 7 }')
-  .refine((d) => durationSeconds(d) <= MAX_DURATION_SECONDS, 'must be at most 365 days (the Step Functions limit)');
+export const DurationSchema = DurationPartsSchema.check(
+  z.refine((d) => durationSeconds(d) > 0, 'must be longer than zero, e.g. { "days": 7 }'),
+  z.refine((d) => durationSeconds(d) <= MAX_DURATION_SECONDS, 'must be at most 365 days (the Step Functions limit)'),
+);
 export type Duration = z.infer<typeof DurationSchema>;
 
 /** The length of a duration in seconds. */
@@ -66,15 +65,13 @@ export type Weekday = z.infer<typeof WeekdaySchema>;
 // Entry
 
 /** Where the journey starts; compiles to no state of its own (`StartAt` is its `next`). */
-export const EntryNodeSchema = z
-  .object({
-    type: z.literal('entry'),
-    id: NodeIdSchema,
-    trigger: TriggerSchema,
-    reEntry: ReEntrySchema,
-    next: NodeIdSchema,
-  })
-  .strict();
+export const EntryNodeSchema = z.strictObject({
+  type: z.literal('entry'),
+  id: NodeIdSchema,
+  trigger: TriggerSchema,
+  reEntry: ReEntrySchema,
+  next: NodeIdSchema,
+});
 export type EntryNode = z.infer<typeof EntryNodeSchema>;
 
 // ---------------------------------------------------------------------------------------------
@@ -91,17 +88,18 @@ export type AttributeOp = (typeof ATTRIBUTE_OPS)[number];
  * scalars; `contains` a string (the attribute is a list, e.g. `interests`); `gt`…`lte` a number.
  */
 export const AttributeConditionSchema = z
-  .object({
+  .strictObject({
     kind: z.literal('attribute'),
     attribute: AttributeNameSchema,
     op: z.enum(ATTRIBUTE_OPS),
-    value: z.union([ScalarSchema, z.array(ScalarSchema).min(1)]).optional(),
+    value: z.optional(z.union([ScalarSchema, z.array(ScalarSchema).check(z.minLength(1))])),
   })
-  .strict()
-  .superRefine((condition, ctx) => {
-    const problem = attributeValueProblem(condition.op, condition.value);
-    if (problem) ctx.addIssue({ code: 'custom', path: ['value'], message: problem });
-  });
+  .check(
+    z.superRefine((condition, ctx) => {
+      const problem = attributeValueProblem(condition.op, condition.value);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['value'], message: problem });
+    }),
+  );
 
 function attributeValueProblem(op: AttributeOp, value: unknown): string | undefined {
   switch (op) {
@@ -122,39 +120,38 @@ function attributeValueProblem(op: AttributeOp, value: unknown): string | undefi
 }
 
 /** The customer is in one of these lifecycle stages. */
-export const StageConditionSchema = z
-  .object({ kind: z.literal('stage'), in: z.array(LifecycleStageSchema).min(1) })
-  .strict();
+export const StageConditionSchema = z.strictObject({
+  kind: z.literal('stage'),
+  in: z.array(LifecycleStageSchema).check(z.minLength(1)),
+});
 
 /**
  * Attribute history: the attribute changed in the last `days` days (optionally only when the
  * change was learnt through one of `touchpoints`), e.g. "interests changed in the last 30 days".
  */
-export const ChangedWithinConditionSchema = z
-  .object({
-    kind: z.literal('changedWithin'),
-    attribute: AttributeNameSchema,
-    days: z.number().int().min(1).max(3650),
-    touchpoints: z.array(TouchpointSchema).min(1).optional(),
-  })
-  .strict();
+export const ChangedWithinConditionSchema = z.strictObject({
+  kind: z.literal('changedWithin'),
+  attribute: AttributeNameSchema,
+  days: z.number().check(z.int(), z.gte(1), z.lte(3650)),
+  touchpoints: z.optional(z.array(TouchpointSchema).check(z.minLength(1))),
+});
 
 /**
  * Behaviour on a channel: any attribute was learnt through one of `touchpoints` in the last
  * `days` days, e.g. "visited the store this month" is `{ touchpoints: ['store'], days: 30 }`.
  */
-export const TouchpointWithinConditionSchema = z
-  .object({
-    kind: z.literal('touchpointWithin'),
-    touchpoints: z.array(TouchpointSchema).min(1),
-    days: z.number().int().min(1).max(3650),
-  })
-  .strict();
+export const TouchpointWithinConditionSchema = z.strictObject({
+  kind: z.literal('touchpointWithin'),
+  touchpoints: z.array(TouchpointSchema).check(z.minLength(1)),
+  days: z.number().check(z.int(), z.gte(1), z.lte(3650)),
+});
 
 /** The customer event `event` happened in the last `days` days (see `lastEventAttribute`). */
-export const EventWithinConditionSchema = z
-  .object({ kind: z.literal('eventWithin'), event: EventNameSchema, days: z.number().int().min(1).max(3650) })
-  .strict();
+export const EventWithinConditionSchema = z.strictObject({
+  kind: z.literal('eventWithin'),
+  event: EventNameSchema,
+  days: z.number().check(z.int(), z.gte(1), z.lte(3650)),
+});
 
 export const ConditionSchema = z.discriminatedUnion('kind', [
   AttributeConditionSchema,
@@ -169,7 +166,7 @@ export type Condition = z.infer<typeof ConditionSchema>;
 // Waits
 
 /** Wait a fixed span of time. */
-export const DurationWaitSchema = z.object({ kind: z.literal('duration'), duration: DurationSchema }).strict();
+export const DurationWaitSchema = z.strictObject({ kind: z.literal('duration'), duration: DurationSchema });
 
 /**
  * Wait until the next local `time` (and/or one of `weekdays`) in the customer's time zone.
@@ -177,17 +174,16 @@ export const DurationWaitSchema = z.object({ kind: z.literal('duration'), durati
  * the next matching day.
  */
 export const LocalTimeWaitSchema = z
-  .object({
+  .strictObject({
     kind: z.literal('localTime'),
     time: z.optional(TimeOfDaySchema),
-    weekdays: z
-      .array(WeekdaySchema)
-      .min(1)
-      .refine((list) => new Set(list).size === list.length, 'must not repeat a weekday')
-      .optional(),
+    weekdays: z.optional(
+      z
+        .array(WeekdaySchema)
+        .check(z.minLength(1), z.refine((list) => new Set(list).size === list.length, 'must not repeat a weekday')),
+    ),
   })
-  .strict()
-  .refine((wait) => wait.time !== undefined || wait.weekdays !== undefined, 'needs a time, weekdays or both');
+  .check(z.refine((wait) => wait.time !== undefined || wait.weekdays !== undefined, 'needs a time, weekdays or both'));
 export type LocalTimeWait = z.infer<typeof LocalTimeWaitSchema>;
 
 /**
@@ -196,15 +192,13 @@ export type LocalTimeWait = z.infer<typeof LocalTimeWaitSchema>;
  * 09:00). `annual` waits for the next anniversary (birthdays). A missing or unreadable date does
  * not wait; branch on `exists` first where that matters.
  */
-export const AttributeDateWaitSchema = z
-  .object({
-    kind: z.literal('attributeDate'),
-    attribute: AttributeNameSchema,
-    offsetDays: z.number().int().min(-365).max(365).optional(),
-    time: z.optional(TimeOfDaySchema),
-    annual: z.boolean().optional(),
-  })
-  .strict();
+export const AttributeDateWaitSchema = z.strictObject({
+  kind: z.literal('attributeDate'),
+  attribute: AttributeNameSchema,
+  offsetDays: z.optional(z.number().check(z.int(), z.gte(-365), z.lte(365))),
+  time: z.optional(TimeOfDaySchema),
+  annual: z.optional(z.boolean()),
+});
 export type AttributeDateWait = z.infer<typeof AttributeDateWaitSchema>;
 
 export const WaitSpecSchema = z.discriminatedUnion('kind', [DurationWaitSchema, LocalTimeWaitSchema, AttributeDateWaitSchema]);
@@ -217,31 +211,27 @@ export type ComputedWait = LocalTimeWait | AttributeDateWait;
 // Nodes
 
 /** Send one message through the permission gate: the first allowed channel in order wins. */
-export const SendNodeSchema = z
-  .object({
-    type: z.literal('send'),
-    id: NodeIdSchema,
-    templateId: TemplateIdSchema,
-    /** A consent topic, or `transactional` for messages that need no marketing consent. */
-    topic: TopicSchema,
-    channels: z
-      .array(ChannelSchema)
-      .min(1)
-      .refine((list) => new Set(list).size === list.length, 'must not repeat a channel'),
-    next: NodeIdSchema,
-  })
-  .strict();
+export const SendNodeSchema = z.strictObject({
+  type: z.literal('send'),
+  id: NodeIdSchema,
+  templateId: TemplateIdSchema,
+  /** A consent topic, or `transactional` for messages that need no marketing consent. */
+  topic: TopicSchema,
+  channels: z
+    .array(ChannelSchema)
+    .check(z.minLength(1), z.refine((list) => new Set(list).size === list.length, 'must not repeat a channel')),
+  next: NodeIdSchema,
+});
 export type SendNode = z.infer<typeof SendNodeSchema>;
 
-export const WaitNodeSchema = z.object({ type: z.literal('wait'), id: NodeIdSchema, wait: WaitSpecSchema, next: NodeIdSchema }).strict();
+export const WaitNodeSchema = z.strictObject({ type: z.literal('wait'), id: NodeIdSchema, wait: WaitSpecSchema, next: NodeIdSchema });
 export type WaitNode = z.infer<typeof WaitNodeSchema>;
 
 const MISSING_TIMEOUT =
   'missing; every waitForEvent needs a timeout (e.g. "timeout": { "days": 7 }) and a timeoutNext for when the event does not come';
 
-/** Wait for a customer event; `next` when it arrives, `timeoutNext` when `timeout` passes first. */
-export const WaitForEventNodeSchema = z
-  .object({
+const WaitForEventNodeFieldsSchema = z
+  .strictObject({
     type: z.literal('waitForEvent'),
     id: NodeIdSchema,
     event: EventNameSchema,
@@ -250,60 +240,65 @@ export const WaitForEventNodeSchema = z
     next: NodeIdSchema,
     timeoutNext: z.optional(NodeIdSchema),
   })
-  .strict()
-  .superRefine((node, ctx) => {
-    if (node.timeout === undefined) ctx.addIssue({ code: 'custom', path: ['timeout'], message: MISSING_TIMEOUT });
-    else if (node.timeoutNext === undefined) ctx.addIssue({ code: 'custom', path: ['timeoutNext'], message: MISSING_TIMEOUT });
-  })
-  .transform(({ timeout, timeoutNext, ...node }) => ({
+  .check(
+    z.superRefine((node, ctx) => {
+      if (node.timeout === undefined) ctx.addIssue({ code: 'custom', path: ['timeout'], message: MISSING_TIMEOUT });
+      else if (node.timeoutNext === undefined) ctx.addIssue({ code: 'custom', path: ['timeoutNext'], message: MISSING_TIMEOUT });
+    }),
+  );
+
+/** Wait for a customer event; `next` when it arrives, `timeoutNext` when `timeout` passes first. */
+export const WaitForEventNodeSchema = z.pipe(
+  WaitForEventNodeFieldsSchema,
+  z.transform(({ timeout, timeoutNext, ...node }: z.output<typeof WaitForEventNodeFieldsSchema>) => ({
     ...node,
     // Present: the refinement above rejects the node otherwise.
     timeout: timeout as Duration,
     timeoutNext: timeoutNext as NodeId,
-  }));
+  })),
+);
 export type WaitForEventNode = z.infer<typeof WaitForEventNodeSchema>;
 
 /** One rule of a branch: all conditions hold. */
-export const BranchRuleSchema = z.object({ when: z.array(ConditionSchema).min(1), next: NodeIdSchema }).strict();
+export const BranchRuleSchema = z.strictObject({ when: z.array(ConditionSchema).check(z.minLength(1)), next: NodeIdSchema });
 export type BranchRule = z.infer<typeof BranchRuleSchema>;
 
 /** The first rule whose conditions all hold wins; otherwise `otherwise`. */
-export const BranchNodeSchema = z
-  .object({ type: z.literal('branch'), id: NodeIdSchema, rules: z.array(BranchRuleSchema).min(1), otherwise: NodeIdSchema })
-  .strict();
+export const BranchNodeSchema = z.strictObject({
+  type: z.literal('branch'),
+  id: NodeIdSchema,
+  rules: z.array(BranchRuleSchema).check(z.minLength(1)),
+  otherwise: NodeIdSchema,
+});
 export type BranchNode = z.infer<typeof BranchNodeSchema>;
 
 /**
  * A random split, deterministic by customer, journey and node (a hash bucket 0–99), so a rerun
  * puts every customer in the same arm. Percentages add up to 100.
  */
-export const SplitNodeSchema = z
-  .object({
-    type: z.literal('split'),
-    id: NodeIdSchema,
-    arms: z
-      .array(z.object({ percentage: z.number().int().min(1).max(99), next: NodeIdSchema }).strict())
-      .min(2)
-      .refine((arms) => arms.reduce((sum, arm) => sum + arm.percentage, 0) === 100, 'percentages must add up to 100'),
-  })
-  .strict();
+export const SplitNodeSchema = z.strictObject({
+  type: z.literal('split'),
+  id: NodeIdSchema,
+  arms: z
+    .array(z.strictObject({ percentage: z.number().check(z.int(), z.gte(1), z.lte(99)), next: NodeIdSchema }))
+    .check(
+      z.minLength(2),
+      z.refine((arms) => arms.reduce((sum, arm) => sum + arm.percentage, 0) === 100, 'percentages must add up to 100'),
+    ),
+});
 export type SplitNode = z.infer<typeof SplitNodeSchema>;
 
 /** A holdout group (deterministic like a split): `percentage`% go to `holdoutNext`, the rest to `next`. */
-export const HoldoutNodeSchema = z
-  .object({
-    type: z.literal('holdout'),
-    id: NodeIdSchema,
-    percentage: z.number().int().min(1).max(50),
-    holdoutNext: NodeIdSchema,
-    next: NodeIdSchema,
-  })
-  .strict();
+export const HoldoutNodeSchema = z.strictObject({
+  type: z.literal('holdout'),
+  id: NodeIdSchema,
+  percentage: z.number().check(z.int(), z.gte(1), z.lte(50)),
+  holdoutNext: NodeIdSchema,
+  next: NodeIdSchema,
+});
 export type HoldoutNode = z.infer<typeof HoldoutNodeSchema>;
 
-export const SetStageNodeSchema = z
-  .object({ type: z.literal('setStage'), id: NodeIdSchema, stage: LifecycleStageSchema, next: NodeIdSchema })
-  .strict();
+export const SetStageNodeSchema = z.strictObject({ type: z.literal('setStage'), id: NodeIdSchema, stage: LifecycleStageSchema, next: NodeIdSchema });
 export type SetStageNode = z.infer<typeof SetStageNodeSchema>;
 
 /**
@@ -311,19 +306,20 @@ export type SetStageNode = z.infer<typeof SetStageNodeSchema>;
  * converted (optionally moving the customer to `stage`). Checked between steps — by every send
  * step and every branch — and reached directly by any `next` that names it.
  */
-export const GoalNodeSchema = z
-  .object({ type: z.literal('goal'), id: NodeIdSchema, event: EventNameSchema, stage: z.optional(LifecycleStageSchema) })
-  .strict();
+export const GoalNodeSchema = z.strictObject({
+  type: z.literal('goal'),
+  id: NodeIdSchema,
+  event: EventNameSchema,
+  stage: z.optional(LifecycleStageSchema),
+});
 export type GoalNode = z.infer<typeof GoalNodeSchema>;
 
 /** The journey ends here; `reason` is recorded (e.g. `holdout`, `completed`). */
-export const ExitNodeSchema = z
-  .object({
-    type: z.literal('exit'),
-    id: NodeIdSchema,
-    reason: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be a short lower-case word').optional(),
-  })
-  .strict();
+export const ExitNodeSchema = z.strictObject({
+  type: z.literal('exit'),
+  id: NodeIdSchema,
+  reason: z.optional(z.string().check(z.regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be a short lower-case word'))),
+});
 export type ExitNode = z.infer<typeof ExitNodeSchema>;
 
 export const NodeSchema = z.discriminatedUnion('type', [
@@ -341,16 +337,14 @@ export type JourneyNode = z.infer<typeof NodeSchema>;
 export type NodeType = JourneyNode['type'];
 
 /** A journey: its entry and its nodes. */
-export const JourneySchema = z
-  .object({
-    formatVersion: z.literal(FORMAT_VERSION),
-    id: JourneyIdSchema,
-    name: z.string().min(1).max(120),
-    description: z.string().max(2000).optional(),
-    entry: EntryNodeSchema,
-    nodes: z.array(NodeSchema).min(1),
-  })
-  .strict();
+export const JourneySchema = z.strictObject({
+  formatVersion: z.literal(FORMAT_VERSION),
+  id: JourneyIdSchema,
+  name: z.string().check(z.minLength(1), z.maxLength(120)),
+  description: z.optional(z.string().check(z.maxLength(2000))),
+  entry: EntryNodeSchema,
+  nodes: z.array(NodeSchema).check(z.minLength(1)),
+});
 export type Journey = z.infer<typeof JourneySchema>;
 /** What a journey looks like before parsing (what the builder writes and JSON files hold). */
 export type JourneyInput = z.input<typeof JourneySchema>;

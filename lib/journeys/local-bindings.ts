@@ -104,17 +104,17 @@ export function bindJourneyTasks(
     switch (journeyTaskKind(state)) {
       case 'send':
         bound[name] = async (input) => {
-          // Classic `z.parse`: the send contract is written with zod/mini, whose own `.parse` names its
-          // error `$ZodError`; the Task should fail with `ZodError` as every other function's does.
+          // Classic `z.parse`: the send and journeyEffects contracts are written with zod/mini, whose own
+          // `.parse` names its error `$ZodError`; the Task should fail with `ZodError` as every other function's does.
           const answer = await handlers.send(z.parse(SendStepPayloadSchema, payloadOf(input)));
           return { Payload: asJson(z.parse(SendStepResultSchema, answer)), StatusCode: 200 };
         };
         break;
       case 'journeyEffects':
         bound[name] = async (input) => {
-          const payload = JourneyEffectsInputSchema.parse(payloadOf(input));
+          const payload = z.parse(JourneyEffectsInputSchema, payloadOf(input));
           const answer = await handlers.journeyEffects(payload);
-          return { Payload: asJson(JOURNEY_EFFECTS_OUTPUT_SCHEMAS[payload.action].parse(answer)), StatusCode: 200 };
+          return { Payload: asJson(z.parse(JOURNEY_EFFECTS_OUTPUT_SCHEMAS[payload.action], answer)), StatusCode: 200 };
         };
         break;
       case 'waitForEvent':
