@@ -1,5 +1,6 @@
 import { parseCustomerEvent, type CustomerEvent } from '../../lib/ingest/customer-event';
 import { ingestCustomerEvent, type IngestPorts } from '../../lib/ingest/ingest-event';
+import { decideDelivery } from '../../lib/permission';
 import { journeyEffectsPorts } from '../../lib/ingest/journey-records';
 import { routesOf } from '../../lib/ingest/journey-routes';
 import { storeTaskToken } from '../../lib/ingest/task-tokens';
@@ -197,6 +198,52 @@ describe('ingestCustomerEvent', () => {
     expect(await store.consentLedger('c-001')).toEqual([
       { channel: 'email', topic: 'marketing', status: 'granted', at: '2026-03-02T10:00:00.000Z', proof },
     ]);
+  });
+
+  it('records an SMS grant that names no number for the number the profile holds once the event is applied, and keeps a number the proof names', async () => {
+    // Prepare
+    const smsGrant = (proof: Record<string, string>) => ({ channel: 'sms', topic: 'marketing', status: 'granted', proof: { source: 'crm-sync', ...proof } });
+    const numberOf = async (customerId: string) => {
+      const state = (await store.requireSnapshot(customerId)).consents.find((consent) => consent.channel === 'sms');
+      const entry = (await store.consentLedger(customerId)).find((consent) => consent.channel === 'sms');
+      return { state: state?.phone, proof: entry?.proof.phone };
+    };
+
+    // Act
+    // A sign-up that brings the number and the grant together.
+    await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-001', profile: newYorker, consents: [smsGrant({})] }));
+    // A grant for a customer whose profile holds a number already.
+    await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-002', profile: newYorker }));
+    await ingestCustomerEvent(ports, event('consent_changed', { customerId: 'c-002', consents: [smsGrant({})] }, '2026-03-03T10:00:00Z'));
+    // A grant in the event that moves the profile to a new number.
+    await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-003', profile: newYorker }));
+    await ingestCustomerEvent(ports, event('consent_changed', { customerId: 'c-003', profile: { phone: '+12125550199' }, consents: [smsGrant({})] }, '2026-03-03T10:00:00Z'));
+    // A proof that names a number keeps it, even one the profile does not hold.
+    await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-004', profile: newYorker, consents: [smsGrant({ phone: '+12125550177' })] }));
+    // No number on the profile: none to bind to.
+    await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-005', profile: { timezone: 'America/New_York' }, consents: [smsGrant({})] }));
+
+    // Assess
+    expect(await numberOf('c-001')).toEqual({ state: newYorker.phone, proof: newYorker.phone });
+    expect(await numberOf('c-002')).toEqual({ state: newYorker.phone, proof: newYorker.phone });
+    expect(await numberOf('c-003')).toEqual({ state: '+12125550199', proof: '+12125550199' });
+    expect(await numberOf('c-004')).toEqual({ state: '+12125550177', proof: '+12125550177' });
+    expect(await numberOf('c-005')).toEqual({ state: undefined, proof: undefined });
+  });
+
+  it('does not carry an ingested SMS grant over to the number a later event brings', async () => {
+    // Prepare
+    const grant = { channel: 'sms', topic: 'marketing', status: 'granted', proof: { source: 'crm-sync' } };
+    await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-001', profile: newYorker, consents: [grant] }));
+    const textAt = new Date('2026-03-04T16:00:00Z'); // 11:00 in New York
+    const before = decideDelivery(await store.requireSnapshot('c-001'), { topic: 'marketing', channels: ['sms'] }, textAt);
+
+    // Act
+    await ingestCustomerEvent(ports, event('profile_changed', { customerId: 'c-001', profile: { phone: '+12125550199' } }, '2026-03-03T10:00:00Z'));
+
+    // Assess
+    const after = decideDelivery(await store.requireSnapshot('c-001'), { topic: 'marketing', channels: ['sms'] }, textAt);
+    expect([before.kind, after]).toMatchObject(['send', { kind: 'skip', reason: 'no_consent' }]);
   });
 
   it('does not let an event older than the stored profile overwrite it', async () => {

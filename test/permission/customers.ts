@@ -9,7 +9,8 @@ export interface CustomerOptions {
   email?: string | undefined;
   phone?: string | undefined;
   address?: CustomerSnapshot['profile']['address'];
-  consents?: { channel: Channel; topic?: Topic; status?: ConsentStatus; at?: string }[];
+  /** `phone`: the number an SMS consent was given for (its proof's), when it names one. */
+  consents?: { channel: Channel; topic?: Topic; status?: ConsentStatus; at?: string; phone?: string }[];
   preferences?: Preferences;
   suppressions?: { channel: Channel; at?: string }[];
   sends?: string[];
@@ -36,6 +37,7 @@ export function customer(options: CustomerOptions = {}): CustomerSnapshot {
       status: consent.status ?? 'granted',
       at: consent.at ?? '2026-01-01T00:00:00Z',
       source: 'web-form',
+      ...(consent.phone === undefined ? {} : { phone: consent.phone }),
     })),
     preferences: options.preferences ?? {},
     suppressions: (options.suppressions ?? []).map((suppression) => ({

@@ -50,6 +50,34 @@ describe('decideDelivery: consent', () => {
     expect(summary(decision)).toEqual({ kind: 'send', channel: 'email' });
   });
 
+  it('skips a marketing text as no_consent when the SMS grant was given for another number than the profile holds, and still sends a transactional one', () => {
+    // Prepare: the grant was given for the number the customer had before.
+    const someone = customer({ phone: '+12125550199', consents: [{ channel: 'sms', phone: '+12125550143' }] });
+    // Act
+    const decision = decideDelivery(someone, marketing('sms'), at('2026-03-10T18:00:00Z'));
+    const receipt = decideDelivery(someone, transactional('sms'), at('2026-03-10T18:00:00Z'));
+    // Assess
+    expect(summary(decision)).toEqual({ kind: 'skip', reason: 'no_consent' });
+    expect(decision.evaluations).toEqual([{ channel: 'sms', verdict: 'blocked', reason: 'no_consent' }]);
+    expect(summary(receipt)).toEqual({ kind: 'send', channel: 'sms' });
+  });
+
+  it('takes the next allowed channel when the SMS grant was given for another number, and texts on one given for this number or naming none', () => {
+    // Prepare
+    const moved = customer({ phone: '+12125550199', consents: [{ channel: 'sms', phone: '+12125550143' }, { channel: 'email' }] });
+    const sameNumber = customer({ phone: '+12125550143', consents: [{ channel: 'sms', phone: '+12125550143' }, { channel: 'email' }] });
+    const legacy = customer({ phone: '+12125550199', consents: [{ channel: 'sms' }, { channel: 'email' }] });
+    const when = at('2026-03-10T18:00:00Z');
+    // Act
+    const decisions = [moved, sameNumber, legacy].map((someone) => summary(decideDelivery(someone, marketing('sms', 'email'), when)));
+    // Assess
+    expect(decisions).toEqual([
+      { kind: 'send', channel: 'email' },
+      { kind: 'send', channel: 'sms' },
+      { kind: 'send', channel: 'sms' },
+    ]);
+  });
+
   it('does not take a consent to another topic as consent to this one', () => {
     // Prepare
     const someone = customer({ consents: [{ channel: 'email', topic: 'newsletter' }] });

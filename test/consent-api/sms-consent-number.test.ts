@@ -1,0 +1,222 @@
+/**
+ * Consent to marketing texts is consent for the number it was given for, end to end on the local
+ * emulators: a customer confirms a number (capture, YES), an ingested event moves the profile to
+ * another, and the send path (deliverMessage, texting through the local SMS outbox) stops texting
+ * until the new number is confirmed from the preference centre (tick, text, YES). A consent that
+ * names no number (recorded before consents were bound to one) keeps following the profile.
+ */
+import { SesEmailSender, type DirectMailSender } from '../../lib/channels';
+import type { Channel } from '../../lib/customer/model';
+import { deliverMessage, type DeliveryOutcome, type DeliveryPorts } from '../../lib/delivery/deliver-message';
+import { parseCustomerEvent } from '../../lib/ingest/customer-event';
+import { ingestCustomerEvent, type IngestPorts } from '../../lib/ingest/ingest-event';
+import { handleInboundSms, type InboundSmsDependencies, type InboundSmsOutcome } from '../../lib/sms-keywords/handle-inbound-sms';
+import { loadTemplateCatalog } from '../../lib/templates';
+import { fakeStepFunctions } from '../ingest/fake-step-functions';
+import { newCustomerId } from '../store/fixtures';
+import { captureBody, postForm, postJson, startConsentApiHarness, type ConsentApiHarness } from './harness';
+
+let api: ConsentApiHarness;
+let inbound: InboundSmsDependencies;
+let ingest: IngestPorts;
+let delivery: DeliveryPorts;
+let sequence = 0;
+
+beforeAll(async () => {
+  api = await startConsentApiHarness();
+  inbound = { store: api.store, phoneIndex: api.deps.phoneIndex, replies: api.smsOutbox, helpText: 'help', providerOptOuts: api.smsOutbox };
+  ingest = { store: api.store, dynamodb: api.dynamo.client, sfn: fakeStepFunctions({ running: true }).client, tableName: api.tableName, routes: [], now: () => api.clock.now() };
+  const noLetters: DirectMailSender = { send: () => Promise.reject(new Error('no letter expected')) };
+  delivery = {
+    store: api.store,
+    templates: loadTemplateCatalog('workflows/templates'),
+    links: { baseUrl: 'https://preferences.example.com', secret: 'sms-consent-number-link-signing-secret-0123' },
+    senders: {
+      email: new SesEmailSender(api.ses.client, { fromEmailAddress: 'journeys@example.com', configurationSetName: 'overture-test' }),
+      sms: api.smsOutbox,
+      mail: noLetters,
+    },
+    now: () => api.clock.now(),
+  };
+});
+afterAll(() => api.stop());
+
+beforeEach(async () => {
+  // 10:00 in New York: texts are allowed.
+  api.clock.set('2026-03-02T15:00:00Z');
+  await api.ses.clear();
+});
+
+/** A valid US number no other test uses. */
+function newPhone(): string {
+  sequence += 1;
+  return `+1332555${String(1000 + sequence)}`;
+}
+
+/** Ingests a customer event dated now; the clock then moves on a second. */
+async function ingested(name: string, detail: Record<string, unknown>): Promise<void> {
+  sequence += 1;
+  const now = api.clock.now();
+  const parsed = parseCustomerEvent({ id: `eb-number-${sequence}`, 'detail-type': name, source: 'test', time: now.toISOString(), detail }, { now });
+  if (!parsed.valid) throw new Error(parsed.reason);
+  await ingestCustomerEvent(ingest, parsed.event);
+  api.clock.advance(1000);
+}
+
+/** An inbound text from `from`, received now; the clock then moves on a second. */
+async function text(from: string, body: string): Promise<InboundSmsOutcome> {
+  sequence += 1;
+  const outcome = await handleInboundSms(
+    inbound,
+    { originationNumber: from, destinationNumber: '+12125550000', messageBody: body, inboundMessageId: `inbound-number-${sequence}` },
+    api.clock.now().toISOString(),
+  );
+  api.clock.advance(1000);
+  return outcome;
+}
+
+/** A new customer who asked for SMS marketing at `phone` through the public form and confirmed with YES. */
+async function confirmedCustomer(phone: string): Promise<string> {
+  const customerId = newCustomerId('number');
+  const answer = await postJson(`${api.url}/consents`, captureBody(customerId, { phone, email: `${customerId}@example.com`, channels: ['sms'], preferredWindow: undefined }));
+  expect(answer.status).toBe(202);
+  api.clock.advance(60_000);
+  expect((await text(phone, 'YES')).kind).toBe('confirmed');
+  return customerId;
+}
+
+/** Runs a marketing Send step of the welcome journey for the customer, by `channels`. */
+async function send(customerId: string, channels: Channel[] = ['sms']): Promise<DeliveryOutcome> {
+  sequence += 1;
+  const outcome = await deliverMessage(delivery, {
+    customerId,
+    journey: 'welcome',
+    step: 'welcome-sms',
+    execution: `welcome-${customerId}-send-${sequence}`,
+    templateId: 'welcome',
+    topic: 'marketing',
+    channels,
+  });
+  api.clock.advance(1000);
+  return outcome;
+}
+
+/** The numbers the send path texted marketing to for the customer, in order. */
+function marketingTextsTo(customerId: string): string[] {
+  return api.smsOutbox
+    .messages()
+    .filter((sent) => sent.input.Context?.customer_id === customerId && sent.input.Context.journey === 'welcome')
+    .map((sent) => sent.input.DestinationPhoneNumber);
+}
+
+/** The preference centre as the customer opens it from an email. */
+async function preferencePage(customerId: string): Promise<string> {
+  const response = await fetch(`${api.url}/preferences?token=${api.token(customerId, 'preferences', { channel: 'email' })}`);
+  expect(response.status).toBe(200);
+  return response.text();
+}
+
+const SMS_TICKED = /name="consent" value="sms:marketing" checked/;
+
+describe('a marketing SMS consent is consent for the number it was given for', () => {
+  it('skips the next marketing text as no_consent once an ingested event changes the number the customer confirmed', async () => {
+    // Prepare
+    const before = newPhone();
+    const after = newPhone();
+    const customerId = await confirmedCustomer(before);
+    expect(await send(customerId)).toMatchObject({ outcome: 'sent', channel: 'sms' });
+
+    // Act
+    await ingested('profile_changed', { customerId, profile: { phone: after } });
+    const outcome = await send(customerId);
+
+    // Assess
+    expect(outcome).toMatchObject({ outcome: 'skipped', reason: 'no_consent' });
+    expect(marketingTextsTo(customerId)).toEqual([before]);
+  });
+
+  it('falls back to email when the step allows it and email is permitted', async () => {
+    // Prepare
+    const customerId = await confirmedCustomer(newPhone());
+    await ingested('consent_changed', {
+      customerId,
+      consents: [{ channel: 'email', topic: 'marketing', status: 'granted', proof: { source: 'crm-sync' } }],
+      preferences: { channels: ['sms', 'email'] },
+    });
+
+    // Act
+    await ingested('profile_changed', { customerId, profile: { phone: newPhone() } });
+    const outcome = await send(customerId, ['sms', 'email']);
+
+    // Assess
+    expect(outcome).toMatchObject({ outcome: 'sent', channel: 'email' });
+    expect(marketingTextsTo(customerId)).toEqual([]);
+    expect((await api.ses.messages()).filter((stored) => stored.destination.to.includes(`${customerId}@example.com`))).toHaveLength(1);
+  });
+
+  it('texts the new number again once the customer confirms it: unticked in the preference centre, ticked, a text, YES', async () => {
+    // Prepare
+    const before = newPhone();
+    const after = newPhone();
+    const customerId = await confirmedCustomer(before);
+    await ingested('profile_changed', { customerId, profile: { phone: after } });
+    expect(await preferencePage(customerId)).not.toMatch(SMS_TICKED);
+
+    // Act
+    const saved = await postForm(`${api.url}/preferences?token=${api.token(customerId, 'preferences', { channel: 'email' })}`, {
+      action: 'save',
+      channel1: 'sms',
+      consent: ['sms:marketing'],
+    });
+    const skippedWhilePending = await send(customerId);
+    api.clock.advance(60_000);
+    const confirmed = await text(after, 'YES');
+    const outcome = await send(customerId);
+
+    // Assess
+    expect(saved.headers.get('location')).toContain('sms=sent');
+    expect(api.smsOutbox.messages().filter((sent) => sent.input.DestinationPhoneNumber === after && sent.input.Context?.step === 'sms-double-opt-in')).toHaveLength(1);
+    expect(skippedWhilePending).toMatchObject({ outcome: 'skipped', reason: 'no_consent' });
+    expect(confirmed).toMatchObject({ kind: 'confirmed', customers: [{ customerId, topics: ['marketing'] }] });
+    expect(outcome).toMatchObject({ outcome: 'sent', channel: 'sms' });
+    expect(marketingTextsTo(customerId)).toEqual([after]);
+    expect(await preferencePage(customerId)).toMatch(SMS_TICKED);
+  });
+
+  it('leaves the box of a consent for another number unticked on a save that does not tick it, writing nothing for it', async () => {
+    // Prepare
+    const customerId = await confirmedCustomer(newPhone());
+    await ingested('profile_changed', { customerId, profile: { phone: newPhone() } });
+    const ledgerBefore = await api.store.consentLedger(customerId);
+
+    // Act
+    const saved = await postForm(`${api.url}/preferences?token=${api.token(customerId, 'preferences', { channel: 'email' })}`, { action: 'save', channel1: 'email' });
+
+    // Assess
+    expect(saved.status).toBe(303);
+    expect(await preferencePage(customerId)).not.toMatch(SMS_TICKED);
+    expect(await api.store.consentLedger(customerId)).toEqual(ledgerBefore);
+  });
+
+  it('keeps texting on a consent that names no number, wherever the profile moves, but not on one given for the old number', async () => {
+    // Prepare: a grant recorded before consents were bound to a number (as an import records it), and one made for a number.
+    const legacy = newCustomerId('number-legacy');
+    await ingested('signed_up', { customerId: legacy, profile: { timezone: 'America/New_York', phone: newPhone() } });
+    await api.store.recordConsent(legacy, { channel: 'sms', topic: 'marketing', status: 'granted', at: api.clock.now().toISOString(), proof: { source: 'import' } });
+    const bound = await confirmedCustomer(newPhone());
+    const legacyNumber = newPhone();
+
+    // Act
+    await ingested('profile_changed', { customerId: legacy, profile: { phone: legacyNumber } });
+    await ingested('profile_changed', { customerId: bound, profile: { phone: newPhone() } });
+    const outcomes = [await send(legacy), await send(bound)];
+
+    // Assess
+    expect(outcomes).toMatchObject([
+      { outcome: 'sent', channel: 'sms' },
+      { outcome: 'skipped', reason: 'no_consent' },
+    ]);
+    expect(marketingTextsTo(legacy)).toEqual([legacyNumber]);
+    expect(await preferencePage(legacy)).toMatch(SMS_TICKED);
+  });
+});
