@@ -1,20 +1,20 @@
 /** The sms-inbound function's settings and the dependencies built from them (Lambda and local stack alike). */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import * as z from 'zod';
+import * as z from '../schema/zod-mini';
 import { EndUserMessagingSmsSender, type SmsSender } from '../channels/sms';
 import { CustomerStore } from '../store/customer-store';
 import { DEFAULT_HELP_TEXT, DEFAULT_SMS_CONFIRMED_TEXT, type InboundSmsDependencies } from './handle-inbound-sms';
 
 /** Environment variables of the sms-inbound function. */
 export const SmsInboundEnvironmentSchema = z.object({
-  CUSTOMER_TABLE_NAME: z.string().min(1),
-  SMS_ORIGINATION_IDENTITY: z.string().min(1),
-  SMS_CONFIGURATION_SET: z.string().min(1),
+  CUSTOMER_TABLE_NAME: z.string().check(z.minLength(1)),
+  SMS_ORIGINATION_IDENTITY: z.string().check(z.minLength(1)),
+  SMS_CONFIGURATION_SET: z.string().check(z.minLength(1)),
   /** The answer to HELP. */
-  SMS_HELP_TEXT: z.string().min(1).max(320).default(DEFAULT_HELP_TEXT),
+  SMS_HELP_TEXT: z._default(z.string().check(z.minLength(1), z.maxLength(320)), DEFAULT_HELP_TEXT),
   /** The answer to a YES that confirmed an SMS double opt-in. */
-  SMS_CONFIRMED_TEXT: z.string().min(1).max(320).default(DEFAULT_SMS_CONFIRMED_TEXT),
+  SMS_CONFIRMED_TEXT: z._default(z.string().check(z.minLength(1), z.maxLength(320)), DEFAULT_SMS_CONFIRMED_TEXT),
 });
 export type SmsInboundEnvironment = z.infer<typeof SmsInboundEnvironmentSchema>;
 

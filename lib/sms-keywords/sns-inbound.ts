@@ -3,7 +3,8 @@
  * which invokes the sms-inbound function with one record per text.
  */
 import type { SNSEvent } from 'aws-lambda';
-import * as z from 'zod';
+import { safeParse } from 'zod';
+import * as z from '../schema/zod-mini';
 import { InstantSchema } from '../customer/model';
 import { handleInboundSms, type InboundSmsDependencies, type InboundSmsOutcome } from './handle-inbound-sms';
 import { InboundSmsSchema } from './inbound-sms';
@@ -23,8 +24,12 @@ const SnsRecordSchema = z.object({
   Sns: z.object({ Message: z.string(), Timestamp: InstantSchema }),
 });
 
+/**
+ * Classic zod's `safeParse` (one function, not the whole API): the schemas are zod/mini's, and a
+ * malformed record's InboundSmsFormatError keeps a `ZodError` as its cause, whose name is logged.
+ */
 function parseRecord(record: unknown): { message: z.infer<typeof InboundSmsSchema>; receivedAt: string } {
-  const envelope = SnsRecordSchema.safeParse(record);
+  const envelope = safeParse(SnsRecordSchema, record);
   if (!envelope.success) {
     throw new InboundSmsFormatError(envelope.error.issues.map((issue) => issue.path.join('.')), { cause: envelope.error });
   }
@@ -34,7 +39,7 @@ function parseRecord(record: unknown): { message: z.infer<typeof InboundSmsSchem
   } catch (error) {
     throw new InboundSmsFormatError(['Sns.Message'], { cause: error });
   }
-  const message = InboundSmsSchema.safeParse(body);
+  const message = safeParse(InboundSmsSchema, body);
   if (!message.success) {
     // Paths only: the values are a phone number and a text.
     throw new InboundSmsFormatError(message.error.issues.map((issue) => `Sns.Message.${issue.path.join('.')}`), { cause: message.error });
