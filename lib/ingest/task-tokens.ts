@@ -16,7 +16,7 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import * as z from 'zod';
+import * as z from '../schema/zod-mini';
 import type { WaitForEventPayload } from '../journeys/wait-for-event-contract';
 import { itemKeys } from '../store/item-keys';
 import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../store/table-design';
@@ -35,15 +35,15 @@ export interface TaskTokenStoreOptions {
 
 /** A stored task token and what it waits for. */
 export const WaitingTaskSchema = z.object({
-  customerId: z.string().min(1),
-  event: z.string().min(1),
-  journey: z.string().min(1),
-  step: z.string().min(1),
-  execution: z.string().min(1),
-  taskToken: z.string().min(1),
-  storedAt: z.string().min(1),
+  customerId: z.string().check(z.minLength(1)),
+  event: z.string().check(z.minLength(1)),
+  journey: z.string().check(z.minLength(1)),
+  step: z.string().check(z.minLength(1)),
+  execution: z.string().check(z.minLength(1)),
+  taskToken: z.string().check(z.minLength(1)),
+  storedAt: z.string().check(z.minLength(1)),
   /** When the wait began (absent for waits of definitions compiled before it was passed). */
-  waitStartedAt: z.string().min(1).optional(),
+  waitStartedAt: z.optional(z.string().check(z.minLength(1))),
 });
 export type WaitingTask = z.infer<typeof WaitingTaskSchema>;
 
