@@ -91,6 +91,17 @@ describe('runJourneyLocally', () => {
     expect(transitions.slice(0, 2)).toEqual(['hello', 'hello.failed']);
     expect(output).toMatchObject({ failure: { Error: 'ZodError', Cause: expect.stringContaining('a deferred answer needs until') } });
   });
+
+  it('fails a journeyEffects step whose answer is outside its contract with ZodError, as the Lambda would', async () => {
+    // Prepare (the exit step's answer is an object; its retries come at once)
+    const bad: JourneyTaskHandlers = { ...handlers(async () => ({})), journeyEffects: async () => 'recorded' as never };
+
+    // Act
+    const run = runJourneyLocally(longWait, INPUT, bad, EXECUTION, { retryIntervalOverrides: { bye: 0 } });
+
+    // Assess (the interpreter's ExecutionError carries the Task's error)
+    await expect(run).rejects.toMatchObject({ cause: { name: 'ZodError', message: expect.stringContaining('expected object, received string') } });
+  });
 });
 
 describe('journeyDefinitionsFromTemplate', () => {
