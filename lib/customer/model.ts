@@ -113,7 +113,10 @@ export const ConsentStateSchema = z.object({
   status: ConsentStatusSchema,
   at: InstantSchema,
   source: NonEmptyTextSchema,
-  /** SMS: the number of the event's proof (`proof.phone`), when it names one. */
+  /**
+   * SMS: the number of the event's proof (`proof.phone`), when it names one: the number a grant
+   * is for, so that it permits no text to another (consent-number.ts).
+   */
   phone: z.optional(PhoneSchema),
 });
 export type ConsentState = z.infer<typeof ConsentStateSchema>;
