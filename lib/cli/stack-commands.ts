@@ -100,6 +100,10 @@ async function withRuntime<T>(
   });
   const mailboxFile = path.join(dataDir, DATA_FILES.mailbox);
   try {
+    // A millisecond past the folder's saved instant, which the clock keeps at the close: commands
+    // run one after another on a stopped stack happen in that order (a START after a STOP, a
+    // profile change after the last one), not all at one instant where the first would win.
+    runtime.clock.moveTo(runtime.clock.nowMs() + 1);
     await restoreMailbox(mailboxFile);
     const result = await work(runtime);
     await runtime.quiesce();

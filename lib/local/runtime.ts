@@ -127,6 +127,8 @@ export class LocalRuntime {
   readonly routedEventNames: readonly string[];
   private closed = false;
   private clockSaver: Promise<void> | undefined;
+  /** When the last inbound text was received (epoch ms): see receiveSms. */
+  private lastInboundAt = 0;
 
   private constructor(
     readonly options: LocalRuntimeOptions,
@@ -379,7 +381,10 @@ export class LocalRuntime {
    * answered into the SMS outbox, and the number put on (or taken off) the outbox's opt-out list.
    * AWS has no stand-in to text from, so this is how a local double opt-in is confirmed. It runs
    * alone in the work queue: a keyword may touch every customer holding the number, and the queue's
-   * keys are never a phone number (they can appear in a hang report).
+   * keys are never a phone number (they can appear in a hang report). Texts received one after
+   * another are stated in that order, a millisecond apart at least, as SNS timestamps two texts:
+   * the virtual clock may not have moved between them, and a START stated at the instant of the
+   * STOP before it would lose to it (the store ranks the more restrictive first at one instant).
    */
   receiveSms(text: { readonly from: string; readonly body: string; readonly inboundMessageId: string }): Promise<InboundSmsOutcome> {
     const deps = {
@@ -390,7 +395,10 @@ export class LocalRuntime {
       helpText: DEFAULT_HELP_TEXT,
     };
     const message = { originationNumber: text.from, destinationNumber: this.smsOutbox.originationIdentity, messageBody: text.body, inboundMessageId: text.inboundMessageId };
-    return this.work.runAlone('inbound-sms', () => handleInboundSms(deps, message, this.now().toISOString()));
+    return this.work.runAlone('inbound-sms', () => {
+      this.lastInboundAt = Math.max(this.clock.nowMs(), this.lastInboundAt + 1);
+      return handleInboundSms(deps, message, new Date(this.lastInboundAt).toISOString());
+    });
   }
 
   /**

@@ -148,13 +148,15 @@ describe('a reply by text when no stack runs', () => {
     }
   });
 
-  it('works on the data folder: START opts the sole holder back in, which the next start of the stack finds', async () => {
-    // Act
-    const result = await overture('receive-sms', 'START', '--from', PHONE, '--data', data, '--cdk-out', cdkOut, '--json');
+  it('works on the data folder, one command after the other: a STOP, then a START that opts the sole holder back in, which the next start of the stack finds', async () => {
+    // Act: each command starts the runtime on the folder's saved clock, which no scheduler moves.
+    const stopped = await overture('receive-sms', 'STOP', '--from', PHONE, '--data', data, '--cdk-out', cdkOut, '--json');
+    const started = await overture('receive-sms', 'START', '--from', PHONE, '--data', data, '--cdk-out', cdkOut, '--json');
 
     // Assess
-    expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ kind: 'opted_in', keyword: 'START', customerId: CUSTOMER, topics: ['marketing'] });
+    expect([stopped.status, started.status]).toEqual([0, 0]);
+    expect(JSON.parse(stopped.stdout)).toMatchObject({ kind: 'opted_out' });
+    expect(JSON.parse(started.stdout)).toEqual({ kind: 'opted_in', keyword: 'START', customerId: CUSTOMER, topics: ['marketing'] });
     const restarted = await startLocalStack({ dataDir: data, port: 0, outdir: cdkOut });
     try {
       expect(await smsMarketing(restarted)).toMatchObject({ status: 'granted', source: 'sms-keyword:START' });
