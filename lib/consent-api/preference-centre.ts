@@ -16,7 +16,8 @@
  * must not make us text it again and again); the page says when none was sent for that reason.
  * An SMS consent given or asked for another number than the profile's (consent-number.ts) is no
  * consent for this one: the page shows it unticked, a save that leaves it so writes nothing, and
- * a tick asks the number on the profile now, as for a customer who never gave one.
+ * a tick asks the number on the profile now (pending, a text, YES) — from a link that came by SMS
+ * too, since that link went to a number we texted, which need not be this one.
  * Every confirmation, email or text, also counts against its destination's budget across all
  * customers (confirmation-budget.ts); one over it is withheld and told as `not_sent`.
  */
@@ -256,8 +257,10 @@ async function saveChoices(
       const current = snapshot.consents.find((consent) => consent.channel === channel && consent.topic === offer.topic);
       const wanted = ticked.has(`${channel}:${offer.topic}`);
       if (wanted && !(await alreadyAsked(current, phone, now, textOnRecord))) {
-        // Holding the link proves control of the channel it came by, and of no other.
-        const needsConfirmation = (channel === 'email' || channel === 'sms') && claims.channel !== channel;
+        // Holding the link proves control of the channel it came by, and of no other. A link that
+        // came by SMS while the consent was for another number reached that number, not this one.
+        const otherNumber = current !== undefined && !consentSpeaksForNumber(current, phone);
+        const needsConfirmation = (channel === 'email' || channel === 'sms') && (claims.channel !== channel || otherNumber);
         const status = needsConfirmation ? 'pending' : 'granted';
         await deps.store.recordConsent(customerId, { channel, topic: offer.topic, status, at: linkChangeInstant(now, status, current?.at), proof: proofFor(channel) });
         if (needsConfirmation) toConfirm[channel].push(offer.topic);

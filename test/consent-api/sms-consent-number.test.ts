@@ -183,6 +183,27 @@ describe('a marketing SMS consent is consent for the number it was given for', (
     expect(await preferencePage(customerId)).toMatch(SMS_TICKED);
   });
 
+  it('asks the new number, rather than granting at once, when SMS is ticked from a link that came by SMS over a consent for the old number', async () => {
+    // Prepare: the link came by SMS, and a text went only ever to the number confirmed before.
+    const after = newPhone();
+    const customerId = await confirmedCustomer(newPhone());
+    await ingested('profile_changed', { customerId, profile: { phone: after } });
+
+    // Act
+    const saved = await postForm(`${api.url}/preferences?token=${api.token(customerId, 'preferences', { channel: 'sms' })}`, {
+      action: 'save',
+      channel1: 'sms',
+      consent: ['sms:marketing'],
+    });
+    const outcome = await send(customerId);
+
+    // Assess
+    expect(saved.headers.get('location')).toContain('sms=sent');
+    expect((await api.store.requireSnapshot(customerId)).consents.find((consent) => consent.channel === 'sms')).toMatchObject({ status: 'pending', phone: after });
+    expect(outcome).toMatchObject({ outcome: 'skipped', reason: 'no_consent' });
+    expect(marketingTextsTo(customerId)).toEqual([]);
+  });
+
   it('leaves the box of a consent for another number unticked on a save that does not tick it, writing nothing for it', async () => {
     // Prepare
     const customerId = await confirmedCustomer(newPhone());
