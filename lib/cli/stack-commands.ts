@@ -89,6 +89,7 @@ async function withRuntime<T>(
   work: (runtime: LocalRuntime) => Promise<T>,
 ): Promise<T> {
   const { LocalRuntime } = await import('../local/runtime');
+  const saved = await readSavedClock(dataDir);
   // A stack that never ran starts its clock at the command's instant (a saved clock wins).
   const runtime = await LocalRuntime.start({
     dataDir,
@@ -102,8 +103,9 @@ async function withRuntime<T>(
   try {
     // A millisecond past the folder's saved instant, which the clock keeps at the close: commands
     // run one after another on a stopped stack happen in that order (a START after a STOP, a
-    // profile change after the last one), not all at one instant where the first would win.
-    runtime.clock.moveTo(runtime.clock.nowMs() + 1);
+    // profile change after the last one), not all at one instant where the first would win. A
+    // stack that never ran starts at the command's own instant, and stays there.
+    if (saved !== undefined) runtime.clock.moveTo(runtime.clock.nowMs() + 1);
     await restoreMailbox(mailboxFile);
     const result = await work(runtime);
     await runtime.quiesce();
