@@ -12,7 +12,7 @@
  *               "attributes": { "lastOrderValue": 42.5 } } }
  * ```
  */
-import * as z from 'zod';
+import * as z from '../schema/zod-mini';
 import {
   AttributeValueSchema,
   ChannelSchema,
@@ -80,25 +80,23 @@ export const DEFAULT_TOUCHPOINTS: Partial<Record<string, z.infer<typeof Touchpoi
  */
 export const EventIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'must be 1–128 letters, digits, "_", ".", ":" or "-"');
+  .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'must be 1–128 letters, digits, "_", ".", ":" or "-"'));
 
 /**
  * The customer model's time zone, refused without quoting what the field held: the model's own
  * message names the value (the simulator shows it), but an event's field may hold anything (an
  * address a sender mapped to the wrong field) and ingest logs its reason and dead-letters it.
  */
-const EventTimeZoneSchema = z.string().refine(isKnownTimeZone, 'unknown time zone (an IANA name, e.g. "America/New_York")');
+const EventTimeZoneSchema = z.string().check(z.refine(isKnownTimeZone, 'unknown time zone (an IANA name, e.g. "America/New_York")'));
 
 /** Profile fields an event may set; the rest of the profile stays as it is. */
-export const ProfileFieldsSchema = z
-  .object({
-    timezone: z.optional(EventTimeZoneSchema),
-    stage: z.optional(LifecycleStageSchema),
-    email: z.email().optional(),
-    phone: z.optional(PhoneSchema),
-    address: z.optional(PostalAddressSchema),
-  })
-  .strict();
+export const ProfileFieldsSchema = z.strictObject({
+  timezone: z.optional(EventTimeZoneSchema),
+  stage: z.optional(LifecycleStageSchema),
+  email: z.optional(z.email()),
+  phone: z.optional(PhoneSchema),
+  address: z.optional(PostalAddressSchema),
+});
 export type ProfileFields = z.infer<typeof ProfileFieldsSchema>;
 
 /**
@@ -112,50 +110,47 @@ export type ProfileFields = z.infer<typeof ProfileFieldsSchema>;
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 /** A consent given or withdrawn, with its proof; `at` defaults to the event's time. */
-export const ConsentChangeSchema = z
-  .object({
-    channel: ChannelSchema,
-    topic: TopicSchema,
-    status: ConsentStatusSchema,
-    at: z.optional(InstantSchema),
-    proof: ConsentProofSchema,
-  })
-  .strict();
+export const ConsentChangeSchema = z.strictObject({
+  channel: ChannelSchema,
+  topic: TopicSchema,
+  status: ConsentStatusSchema,
+  at: z.optional(InstantSchema),
+  proof: ConsentProofSchema,
+});
 export type ConsentChange = z.infer<typeof ConsentChangeSchema>;
 
 /** Attribute names ingest keeps itself (see `lastEventAttribute`); events may not set them. */
 const RESERVED_ATTRIBUTE_PREFIX = 'lastEvent.';
 
 /** The `detail` of a customer event. */
-export const CustomerEventDetailSchema = z
-  .object({
-    customerId: CustomerIdSchema,
-    eventId: z.optional(EventIdSchema),
-    /** When it happened; defaults to the EventBridge event's `time`. */
-    occurredAt: z.optional(InstantSchema),
-    touchpoint: z.optional(TouchpointSchema),
-    attributes: z
-      .record(z.string().min(1).max(128), AttributeValueSchema)
+export const CustomerEventDetailSchema = z.strictObject({
+  customerId: CustomerIdSchema,
+  eventId: z.optional(EventIdSchema),
+  /** When it happened; defaults to the EventBridge event's `time`. */
+  occurredAt: z.optional(InstantSchema),
+  touchpoint: z.optional(TouchpointSchema),
+  attributes: z.optional(
+    z.record(z.string().check(z.minLength(1), z.maxLength(128)), AttributeValueSchema).check(
       // One name is taken by the event's own `lastEvent.<name>` attribute.
-      .refine((record) => Object.keys(record).length < MAX_ATTRIBUTE_CHANGES, `must hold at most ${MAX_ATTRIBUTE_CHANGES - 1} attributes`)
-      .superRefine((record, ctx) => {
+      z.refine((record) => Object.keys(record).length < MAX_ATTRIBUTE_CHANGES, `must hold at most ${MAX_ATTRIBUTE_CHANGES - 1} attributes`),
+      z.superRefine((record, ctx) => {
         for (const name of Object.keys(record).filter((key) => key.startsWith(RESERVED_ATTRIBUTE_PREFIX))) {
           ctx.addIssue({ code: 'custom', path: [name], message: `is kept by the ingest function; "${RESERVED_ATTRIBUTE_PREFIX}" names are reserved` });
         }
-      })
-      .optional(),
-    profile: z.optional(ProfileFieldsSchema),
-    consents: z.array(ConsentChangeSchema).min(1).max(20).optional(),
-    preferences: z.optional(PreferencesSchema),
-  })
-  .strict();
+      }),
+    ),
+  ),
+  profile: z.optional(ProfileFieldsSchema),
+  consents: z.optional(z.array(ConsentChangeSchema).check(z.minLength(1), z.maxLength(20))),
+  preferences: z.optional(PreferencesSchema),
+});
 export type CustomerEventDetail = z.infer<typeof CustomerEventDetailSchema>;
 
 /** The EventBridge envelope of a customer event (only the fields ingest reads). */
 export const CustomerEventEnvelopeSchema = z.object({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   'detail-type': EventNameSchema,
-  source: z.string().min(1),
+  source: z.string().check(z.minLength(1)),
   time: InstantSchema,
   detail: CustomerEventDetailSchema,
 });
