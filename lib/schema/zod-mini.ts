@@ -2,8 +2,8 @@
  * zod/mini, with zod's English error messages: the schemas on the send function's path, the
  * consent API's (its requests, environment and the phone index), the journey format and the
  * journeyEffects contract, inbound texts (their SNS records and the sms-inbound environment), task
- * tokens, and the journey routes and environments the ingest, launcher and inactivity-scan
- * functions read.
+ * tokens, customer events (what ingest reads), and the journey routes and environments the
+ * ingest, launcher and inactivity-scan functions read.
  *
  * The Lambda that sends is the one whose cold start a customer waits behind, and zod's full API
  * costs it most: every classic schema carries some forty methods, set on each instance as it is
