@@ -6,8 +6,8 @@ import type { MainPath } from '../lib/journeys/transitions';
 
 export const MAIN_PATHS: Readonly<Record<string, MainPath>> = {
   'prospect-nurture': {
-    description: 'gives preferences, one nurture week, first order within 14 days',
-    events: { 'preferences-given': 'arrives', 'first-order': 'arrives' },
+    description: 'gives preferences, first nurture, first order within 13 days',
+    events: { 'preferences-given': 'arrives', 'first-order-1': 'arrives' },
   },
   welcome: {
     description: 'welcome, tips, no order within 7 days, nudge',

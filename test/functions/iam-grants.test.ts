@@ -324,7 +324,7 @@ describe('the functions at work', () => {
     waitEndings.set('welcome-comes/first-order', 'event_comes');
     waitEndings.set('welcome-early/first-order', 'event_came_before_the_token');
     waitEndings.set('prospect-engaged/preferences-given', 'event_comes');
-    waitEndings.set('prospect-buyer/first-order', 'event_comes');
+    waitEndings.set('prospect-buyer/first-order-1', 'event_comes');
 
     // Act
     for (const customerId of ['welcome-late', 'welcome-comes', 'welcome-early']) await invoke('ingest', customerEvent('signed_up', enrolled(customerId)));

@@ -238,14 +238,27 @@ describe('branching journeys, run locally', () => {
     expect(calls.sends).toEqual([]);
   });
 
-  it('prospect-nurture nurtures again while the prospect stays engaged, then lets them go', async () => {
+  it('prospect-nurture nurtures again, each time with a step of its own, while the prospect stays engaged, then lets them go', async () => {
     // Act
-    const { calls, states } = await runScripted(definitionOf('prospect-nurture'), 'prospect-nurture', { branches: { 'still-engaged': [0, 0, -1] } });
+    const { calls, states } = await runScripted(definitionOf('prospect-nurture'), 'prospect-nurture', {
+      branches: { 'still-engaged-2': [0], 'still-engaged-3': [0], 'still-engaged-4': [-1] },
+    });
 
     // Assess
-    expect(calls.sends.map((send) => send.step)).toEqual(['ask-preferences', 'remind-preferences', 'nurture', 'nurture', 'nurture']);
-    expect(states.filter((name) => name === 'nurture-week.wait')).toHaveLength(3);
+    expect(calls.sends.map((send) => send.step)).toEqual(['ask-preferences', 'remind-preferences', 'nurture-1', 'nurture-2', 'nurture-3']);
+    expect(states.filter((name) => /^nurture-week-\d\.wait$/.test(name))).toEqual(['nurture-week-1.wait', 'nurture-week-2.wait', 'nurture-week-3.wait', 'nurture-week-4.wait']);
     expect(states.at(-1)).toBe('gone-cold');
+  });
+
+  it('prospect-nurture ends the series after the fourth nurture when no order comes', async () => {
+    // Act
+    const { calls, states } = await runScripted(definitionOf('prospect-nurture'), 'prospect-nurture', { branches: { 'still-engaged-2': [0], 'still-engaged-3': [0], 'still-engaged-4': [0] } });
+
+    // Assess
+    expect(calls.sends.map((send) => send.step).filter((step) => step.startsWith('nurture'))).toEqual(['nurture-1', 'nurture-2', 'nurture-3', 'nurture-4']);
+    expect(calls.waits.filter((wait) => wait.event === 'order_placed').map((wait) => wait.timeoutSeconds / 86_400)).toEqual([13, 13, 13, 14]);
+    expect(states.at(-1)).toBe('series-complete');
+    expect(calls.effects.at(-1)).toMatchObject({ action: 'exit', step: 'series-complete', reason: 'series_complete' });
   });
 });
 
@@ -267,6 +280,8 @@ function exploringScripts(definition: AslDefinition): Script[] {
     { bucket: 99 },
     { goalReachedAtBranches: true },
     ...branchSteps.flatMap(({ step, rules }) => Array.from({ length: rules }, (_, index) => ({ branches: { [step]: [index, -1] } }))),
+    // Every branch taking its first rule once: the way through a series of checks, one after another.
+    { branches: Object.fromEntries(branchSteps.map(({ step }) => [step, [0, -1]])) },
   ];
   const sendAnswers: Script['send'][] = [
     undefined,

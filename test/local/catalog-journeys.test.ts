@@ -139,12 +139,12 @@ describe('catalog journeys on the local runtime', () => {
     expect(stageOf('w-orders')).toBe('active');
   });
 
-  it('prospect-nurture: asks for preferences, then nurtures on a Tuesday at 10:00 local time, once per execution (rule 8)', () => {
-    // Assess
-    expect(stepsOf('p-engaged', 'prospect-nurture')).toEqual(['ask-preferences', 'nurture']);
-    const nurture = report.messages.find((message) => message.customerId === 'p-engaged' && message.step === 'nurture');
-    expect(new Date(nurture?.at ?? '').getUTCDay()).toBe(2);
-    expect(new Date(nurture?.at ?? '').getUTCHours()).toBe(10);
+  it('prospect-nurture: asks for preferences, then nurtures every other Tuesday at 10:00 local time while the prospect stays engaged', () => {
+    // Assess: seen in the store on day 10, the prospect is engaged for the second and third nurture, not the fourth.
+    expect(stepsOf('p-engaged', 'prospect-nurture')).toEqual(['ask-preferences', 'nurture-1', 'nurture-2', 'nurture-3']);
+    const nurtures = report.messages.filter((message) => message.customerId === 'p-engaged' && message.step.startsWith('nurture-'));
+    expect(nurtures.map((message) => new Date(message.at).getUTCDay())).toEqual([2, 2, 2]);
+    expect(nurtures.map((message) => new Date(message.at).getUTCHours())).toEqual([10, 10, 10]);
   });
 
   it('prospect-nurture: reminds a prospect who gives no preferences, and stops at the first order', () => {

@@ -1,14 +1,49 @@
 /**
  * `prospect-nurture`: a lead captured on the web or in a store is first asked which channels and
- * what time of day they prefer, then nurtured weekly until the first purchase.
+ * what time of day they prefer, then nurtured every other Tuesday, at most four times, until the
+ * first purchase.
+ *
+ * The series is written as four distinct send steps rather than a loop over one: a step sends at
+ * most once per execution (the send ledger keeps one message per execution and step), so a loop
+ * back to a send step would never send again.
  */
-import { days, defineJourney, exit, goTo, onEvent, reachGoal, reEntry, send, branch, touchpointWithin, waitForEvent, waitUntilLocalTime } from '../builder';
+import type { Condition } from '../../lib/journeys/format';
+import { type Step, branch, days, defineJourney, exit, goTo, onEvent, reachGoal, reEntry, send, touchpointWithin, waitForEvent, waitUntilLocalTime } from '../builder';
+
+/** Nurture messages in the series: one every two weeks, so the series is over in about ten weeks. */
+export const NURTURE_MESSAGES = 4;
+
+/** A prospect still engaged: anything learnt about them on any channel in the last 30 days. */
+const STILL_ENGAGED: Condition = touchpointWithin(['web', 'store', 'phone', 'mail'], { days: 30 });
+
+/**
+ * The `n`-th nurture: on the next Tuesday at 10:00 local time, only for a prospect still engaged
+ * (from the second on), then a wait for the first order, which reaches the goal.
+ */
+function nurture(n: number): Step[] {
+  const last = n === NURTURE_MESSAGES;
+  return [
+    waitUntilLocalTime(`nurture-week-${n}`, { time: '10:00', weekdays: ['tue'] }),
+    ...(n === 1 ? [] : [branch(`still-engaged-${n}`, { rules: [{ when: STILL_ENGAGED, then: [] }], otherwise: goTo('gone-cold') })]),
+    send(`nurture-${n}`, { template: 'nurture', topic: 'marketing', channels: ['email', 'sms'] }),
+    // 13 days, so the next Tuesday 10:00 is the one two weeks on even when this message went out
+    // later that Tuesday (deferred to the preferred window) or the clocks changed meanwhile. An
+    // order in the day between is still caught: the branch and the send step check the goal.
+    // After the last message the lead has the full two weeks.
+    waitForEvent(`first-order-${n}`, {
+      event: 'order_placed',
+      timeout: days(last ? 14 : 13),
+      onEvent: reachGoal(),
+      ...(last ? { onTimeout: [exit('series-complete', 'series_complete')] } : {}),
+    }),
+  ];
+}
 
 export const prospectNurture = defineJourney({
   id: 'prospect-nurture',
   name: 'Prospect nurture',
   description:
-    'A lead captured on the web or in a store: ask for channels and time of day, then one nurture message a week while the prospect stays engaged, until the first purchase.',
+    'A lead captured on the web or in a store: ask for channels and time of day, then a nurture message every other Tuesday while the prospect stays engaged, four at most, until the first purchase. The series is over in about ten weeks, well before the lead may enter again (180 days).',
   entry: onEvent(['lead_captured'], reEntry.afterDays(180)),
   goal: { event: 'order_placed', stage: 'new_customer' },
   steps: [
@@ -20,12 +55,7 @@ export const prospectNurture = defineJourney({
       timeout: days(3),
       onTimeout: [send('remind-preferences', { template: 'preference-reminder', topic: 'marketing', channels: ['email'] })],
     }),
-    waitUntilLocalTime('nurture-week', { time: '10:00', weekdays: ['tue'] }),
-    send('nurture', { template: 'nurture', topic: 'marketing', channels: ['email', 'sms'] }),
-    waitForEvent('first-order', { event: 'order_placed', timeout: days(14), onEvent: reachGoal() }),
-    branch('still-engaged', {
-      rules: [{ when: touchpointWithin(['web', 'store', 'phone', 'mail'], { days: 30 }), then: goTo('nurture-week') }],
-    }),
+    ...Array.from({ length: NURTURE_MESSAGES }, (_, index) => nurture(index + 1)).flat(),
     exit('gone-cold', 'gone_cold'),
   ],
 });
