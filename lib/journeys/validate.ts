@@ -16,6 +16,8 @@ import {
   JourneySchema,
   successors,
 } from './format';
+import { shortestCycle, stronglyConnectedComponents } from './graph';
+import { findSendLoops } from './send-loops';
 
 /** Raised for a journey that cannot run; `problems` lists every problem, one line each. */
 export class InvalidJourneyError extends Error {
@@ -62,8 +64,8 @@ export interface ValidateJourneyOptions {
 
 /**
  * Parses and checks a journey: schema, unique ids, references, reachability, loops without a
- * wait, templates on disk and the channels they support, and transactional steps (see
- * {@link TRANSACTIONAL_DECLARATION}).
+ * wait, loops back to a send step, templates on disk and the channels they support, and
+ * transactional steps (see {@link TRANSACTIONAL_DECLARATION}).
  *
  * @returns the parsed journey
  * @throws InvalidJourneyError naming each offending node and the fix
@@ -80,7 +82,7 @@ export function validateJourney(input: unknown, options: ValidateJourneyOptions 
     ...goalProblems(journey),
   ];
   // Reachability and loops are only meaningful on a graph whose edges all resolve.
-  if (problems.length === 0) problems.push(...unreachableProblems(journey), ...loopProblems(journey));
+  if (problems.length === 0) problems.push(...unreachableProblems(journey), ...loopProblems(journey), ...sendLoopProblems(journey));
   const templatesDir = options.templatesDir ?? DEFAULT_TEMPLATES_DIR;
   problems.push(...templateProblems(journey, templatesDir), ...transactionalProblems(journey, templatesDir));
   if (problems.length > 0) throw new InvalidJourneyError(problems);
@@ -202,7 +204,7 @@ function loopProblems(journey: Journey): string[] {
     const members = new Set(component);
     const first = order.find((node) => members.has(node.id));
     if (!first) continue;
-    const cycle = cycleFrom(first.id, members, edges);
+    const cycle = shortestCycle(first.id, members, edges);
     if (cycle) {
       problems.push(`${where(journey, first)}: loop ${cycle.join(' → ')} has no wait; add a wait or waitForEvent node inside the loop`);
     }
@@ -210,67 +212,23 @@ function loopProblems(journey: Journey): string[] {
   return problems;
 }
 
-/** Tarjan's algorithm, iterative over the (small) node list. */
-function stronglyConnectedComponents(ids: NodeId[], edges: (id: NodeId) => NodeId[]): NodeId[][] {
-  let counter = 0;
-  const index = new Map<NodeId, number>();
-  const low = new Map<NodeId, number>();
-  const stack: NodeId[] = [];
-  const onStack = new Set<NodeId>();
-  const components: NodeId[][] = [];
-
-  const visit = (id: NodeId): void => {
-    index.set(id, counter);
-    low.set(id, counter);
-    counter += 1;
-    stack.push(id);
-    onStack.add(id);
-    for (const target of edges(id)) {
-      if (!index.has(target)) {
-        visit(target);
-        low.set(id, Math.min(low.get(id) ?? 0, low.get(target) ?? 0));
-      } else if (onStack.has(target)) {
-        low.set(id, Math.min(low.get(id) ?? 0, index.get(target) ?? 0));
-      }
-    }
-    if (low.get(id) === index.get(id)) {
-      const component: NodeId[] = [];
-      let member: NodeId | undefined;
-      do {
-        member = stack.pop();
-        if (member === undefined) break;
-        onStack.delete(member);
-        component.push(member);
-      } while (member !== id);
-      components.push(component);
-    }
-  };
-  for (const id of ids) if (!index.has(id)) visit(id);
-  return components;
-}
-
-/** A shortest cycle from `start` back to itself inside `members`, or undefined when there is none. */
-function cycleFrom(start: NodeId, members: Set<NodeId>, edges: (id: NodeId) => NodeId[]): NodeId[] | undefined {
-  const previous = new Map<NodeId, NodeId>();
-  const queue: NodeId[] = [start];
-  for (let head = 0; head < queue.length; head += 1) {
-    const id = queue[head];
-    if (id === undefined) break;
-    for (const target of edges(id)) {
-      if (!members.has(target)) continue;
-      if (target === start) {
-        // Walk the parents back to `start`, which has none.
-        const chain: NodeId[] = [];
-        for (let at: NodeId | undefined = id; at !== undefined; at = previous.get(at)) chain.unshift(at);
-        return [...chain, start];
-      }
-      if (!previous.has(target)) {
-        previous.set(target, id);
-        queue.push(target);
-      }
-    }
-  }
-  return undefined;
+/**
+ * A send step sends at most once per execution (the send ledger keeps one message per execution
+ * and step), so a loop back to one would run it again for nothing: every pass after the first is
+ * a replay that sends no message, while the execution keeps looping. Each edge that goes back is
+ * reported with the send steps it repeats and one loop through them.
+ */
+function sendLoopProblems(journey: Journey): string[] {
+  return findSendLoops(journey).map(({ node, field, target, sends, loop }) => {
+    const named = sends.map((id) => `"${id}"`).join(', ');
+    const repeats = sends.length === 1 ? `send step ${named}` : `send steps ${named}`;
+    const [example = 'step'] = sends;
+    return (
+      `${where(journey, node)}: ${field} goes back to "${target}" (a goTo to an earlier step), so ${repeats} would run again in the same execution ` +
+      `(loop ${loop.join(' → ')}); a step sends at most once per execution (rule 8: one message per execution and step), so the loop would never send again; ` +
+      `write each repeat as a send step of its own ("${example}-1", "${example}-2", …) and end the series with an exit`
+    );
+  });
 }
 
 function templateProblems(journey: Journey, templatesDir: string): string[] {

@@ -54,7 +54,7 @@ describe('validateJourney', () => {
     const journey = demoJourney([
       greeting('hello', 'promote'),
       { type: 'setStage', id: 'promote', stage: 'active', next: 'check' },
-      { type: 'branch', id: 'check', rules: [{ when: [{ kind: 'stage', in: ['active'] }], next: 'hello' }], otherwise: 'bye' },
+      { type: 'branch', id: 'check', rules: [{ when: [{ kind: 'stage', in: ['active'] }], next: 'promote' }], otherwise: 'bye' },
       exitNode('bye'),
     ]);
 
@@ -62,17 +62,20 @@ describe('validateJourney', () => {
     const message = failureOf(journey);
 
     // Assess
-    expect(message).toBe('journey "demo", node "hello" (send): loop hello → promote → check → hello has no wait; add a wait or waitForEvent node inside the loop');
+    expect(message).toBe('journey "demo", node "promote" (setStage): loop promote → check → promote has no wait; add a wait or waitForEvent node inside the loop');
   });
 
   it('accepts a loop that goes through a wait', () => {
-    // Prepare
-    const journey = demoJourney([
-      greeting('hello', 'weekly'),
-      { type: 'wait', id: 'weekly', wait: { kind: 'localTime', time: '10:00', weekdays: ['tue'] }, next: 'check' },
-      { type: 'branch', id: 'check', rules: [{ when: [{ kind: 'eventWithin', event: 'web_visit', days: 30 }], next: 'hello' }], otherwise: 'bye' },
-      exitNode('bye'),
-    ]);
+    // Prepare: every Tuesday, until the customer was seen on the web; then one greeting.
+    const journey = demoJourney(
+      [
+        { type: 'wait', id: 'weekly', wait: { kind: 'localTime', time: '10:00', weekdays: ['tue'] }, next: 'check' },
+        { type: 'branch', id: 'check', rules: [{ when: [{ kind: 'eventWithin', event: 'web_visit', days: 30 }], next: 'hello' }], otherwise: 'weekly' },
+        greeting('hello', 'bye'),
+        exitNode('bye'),
+      ],
+      'weekly',
+    );
 
     // Act
     const message = failureOf(journey);

@@ -5,7 +5,7 @@
  *
  * The series is written as four distinct send steps rather than a loop over one: a step sends at
  * most once per execution (the send ledger keeps one message per execution and step), so a loop
- * back to a send step would never send again.
+ * back to a send step would never send again, and `validateJourney` refuses one.
  */
 import type { Condition } from '../../lib/journeys/format';
 import { type Step, branch, days, defineJourney, exit, goTo, onEvent, reachGoal, reEntry, send, touchpointWithin, waitForEvent, waitUntilLocalTime } from '../builder';
