@@ -17,9 +17,12 @@
  * An SMS consent given or asked for another number than the profile's (consent-number.ts) is no
  * consent for this one: the page shows it unticked, a save that leaves it so writes nothing, and
  * a tick asks the number on the profile now (pending, a text, YES) — from a link that came by SMS
- * too, since that link went to a number we texted, which need not be this one.
+ * too, since that link went to a number we texted, which need not be this one. A link that came by
+ * SMS grants a ticked SMS topic at once only when the text carrying it went to the profile's
+ * number: its topic's consent names that number and was stated before the link was issued (or
+ * names no number, read as before).
  * Every confirmation, email or text, also counts against its destination's budget across all
- * customers (confirmation-budget.ts); one over it is withheld and told as `not_sent`.
+ * customers (confirmation-budget.ts); one over it is withheld and told as `limit_reached`.
  */
 import { consentSpeaksForNumber } from '../customer/consent-number';
 import { CHANNELS, type ConsentState, type CustomerSnapshot, type Preferences } from '../customer/model';
@@ -222,6 +225,22 @@ async function alreadyAsked(
   return isOpenSmsRequest(current, phone, now) && (await textOnRecord());
 }
 
+/**
+ * Whether a preference link that came by SMS proves control of `phone`, the number on the profile,
+ * for a tick of SMS whose consent is `current`. The text that carried the link went out under the
+ * consent for the link's topic, so to that consent's number: this one only when the consent names
+ * it and was stated no later than the link was issued (a consent stated since, for this number or
+ * another, says nothing of where the earlier text went). A consent for the link's topic naming no
+ * number, or none at all (a transactional text), is read as before: the text went to the profile's
+ * number. A ticked consent given for another number asks again whichever link it came from.
+ */
+function smsLinkReached(snapshot: CustomerSnapshot, claims: VerifiedToken, current: ConsentState | undefined, phone: string | undefined): boolean {
+  if (current !== undefined && !consentSpeaksForNumber(current, phone)) return false;
+  const carrier = snapshot.consents.find((consent) => consent.channel === 'sms' && consent.topic === claims.topic);
+  if (carrier?.phone === undefined) return true;
+  return carrier.phone === phone && Date.parse(carrier.at) <= claims.issuedAt.getTime();
+}
+
 async function saveChoices(
   deps: ConsentApiDependencies,
   claims: VerifiedToken,
@@ -257,10 +276,10 @@ async function saveChoices(
       const current = snapshot.consents.find((consent) => consent.channel === channel && consent.topic === offer.topic);
       const wanted = ticked.has(`${channel}:${offer.topic}`);
       if (wanted && !(await alreadyAsked(current, phone, now, textOnRecord))) {
-        // Holding the link proves control of the channel it came by, and of no other. A link that
-        // came by SMS while the consent was for another number reached that number, not this one.
-        const otherNumber = current !== undefined && !consentSpeaksForNumber(current, phone);
-        const needsConfirmation = (channel === 'email' || channel === 'sms') && (claims.channel !== channel || otherNumber);
+        // Holding the link proves control of the channel it came by, and of no other; for SMS, of
+        // the number the text carrying it went to, which need not be the profile's now.
+        const provenByLink = claims.channel === channel && (channel !== 'sms' || smsLinkReached(snapshot, claims, current, phone));
+        const needsConfirmation = (channel === 'email' || channel === 'sms') && !provenByLink;
         const status = needsConfirmation ? 'pending' : 'granted';
         await deps.store.recordConsent(customerId, { channel, topic: offer.topic, status, at: linkChangeInstant(now, status, current?.at), proof: proofFor(channel) });
         if (needsConfirmation) toConfirm[channel].push(offer.topic);

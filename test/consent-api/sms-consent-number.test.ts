@@ -204,6 +204,41 @@ describe('a marketing SMS consent is consent for the number it was given for', (
     expect(marketingTextsTo(customerId)).toEqual([]);
   });
 
+  it('asks the new number when another topic is ticked from a link that came by SMS under a consent for the old number', async () => {
+    // Prepare: the link came in a marketing text, which only ever went to the number confirmed before.
+    const after = newPhone();
+    const customerId = await confirmedCustomer(newPhone());
+    const link = api.token(customerId, 'preferences', { channel: 'sms', topic: 'marketing' });
+    await ingested('profile_changed', { customerId, profile: { phone: after } });
+
+    // Act
+    const saved = await postForm(`${api.url}/preferences?token=${link}`, { action: 'save', channel1: 'sms', consent: ['sms:newsletter'] });
+
+    // Assess
+    expect(saved.headers.get('location')).toContain('sms=sent');
+    const consent = (await api.store.requireSnapshot(customerId)).consents.find((state) => state.channel === 'sms' && state.topic === 'newsletter');
+    expect(consent).toMatchObject({ status: 'pending', phone: after });
+  });
+
+  it('asks the number when a link that came by SMS was sent before the number was confirmed again, as a text to the old number may have been', async () => {
+    // Prepare: a marketing text (and its link) went to the old number; the customer then moved and confirmed the new one.
+    const after = newPhone();
+    const customerId = await confirmedCustomer(newPhone());
+    const oldLink = api.token(customerId, 'preferences', { channel: 'sms', topic: 'marketing' });
+    await ingested('profile_changed', { customerId, profile: { phone: after } });
+    await postForm(`${api.url}/preferences?token=${api.token(customerId, 'preferences', { channel: 'email' })}`, { action: 'save', channel1: 'sms', consent: ['sms:marketing'] });
+    api.clock.advance(60_000);
+    expect((await text(after, 'YES')).kind).toBe('confirmed');
+
+    // Act
+    const saved = await postForm(`${api.url}/preferences?token=${oldLink}`, { action: 'save', channel1: 'sms', consent: ['sms:marketing', 'sms:newsletter'] });
+
+    // Assess
+    expect(saved.status).toBe(303);
+    const consent = (await api.store.requireSnapshot(customerId)).consents.find((state) => state.channel === 'sms' && state.topic === 'newsletter');
+    expect(consent).toMatchObject({ status: 'pending', phone: after });
+  });
+
   it('leaves the box of a consent for another number unticked on a save that does not tick it, writing nothing for it', async () => {
     // Prepare
     const customerId = await confirmedCustomer(newPhone());
