@@ -20,7 +20,9 @@
  * marketer's launch reusing a key — whether Step Functions still holds the execution name or has
  * freed it. The key record is claimed after the rule record, so a refused entry leaves no key
  * behind; neither kind expires (the freed name is what they guard against). A repeat of the latest
- * key still moves the rule record's time on, which can only put the next re-entry later.
+ * key passes the rule record's condition and replaces it; the record it replaced is put back at
+ * once (restoreRule), so `afterDays` keeps counting from the entry itself (a run cut short between
+ * the two writes leaves the later time, which can only put the next re-entry later).
  *
  * A retry of the same entry (same key, same instant: a redelivered event, a retried or redriven
  * batch) succeeds again, so a crash between the claim and StartExecution heals on the next
@@ -83,9 +85,28 @@ export async function claimEntry(options: EntryRecordsOptions, claim: EntryClaim
     const latest = await claimRule(options, claim, at);
     if (latest === false) return 'refused';
     // The latest entry's key at another instant: also how a repeat shows in records kept before key records.
-    if (latest?.entryKey?.S === claim.entryKey && latest.enteredAt?.S !== at) return 'repeated';
+    if (latest?.entryKey?.S === claim.entryKey && latest.enteredAt?.S !== at) {
+      await restoreRule(options, claim, latest, at);
+      return 'repeated';
+    }
   }
   return claimKey(options, claim, at);
+}
+
+/**
+ * Puts back the rule record a repeated key replaced (the same key, its real entry time), unless
+ * another claim wrote it since: a repeat enters nothing, so it must not move the time `afterDays`
+ * counts from, or a key named at every run of a schedule would keep the customer out for good.
+ */
+async function restoreRule(options: EntryRecordsOptions, claim: EntryClaim, replaced: Record<string, AttributeValue>, at: string): Promise<void> {
+  await putIf(
+    options,
+    claim.customerId,
+    replaced,
+    'attribute_exists(#pk) AND #entryKey = :entryKey AND #enteredAt = :at',
+    { '#entryKey': 'entryKey', '#enteredAt': 'enteredAt' },
+    { ':entryKey': { S: claim.entryKey }, ':at': { S: at } },
+  );
 }
 
 /** Claims the rule record (`never`, `afterDays`): false when the rule keeps the customer out, else the record it replaced. */

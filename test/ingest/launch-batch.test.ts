@@ -111,6 +111,20 @@ describe('launchBatch', () => {
       expect(later).toMatchObject({ started: 0, alreadyStarted: 1 });
       expect(sfn.started.map((start) => start.name)).toEqual(['loyalty-c-001-gold-2026', 'loyalty-c-001-gold-2027']);
     });
+
+    it('lets the customer in under another key once the days have passed since the entry, however often its key was named meanwhile', async () => {
+      // Prepare: loyalty (again after 365 days) entered under `gold-2026`; a scheduled file names that key again in the autumn.
+      await launchBatch(ports(), keyed('loyalty', 'tier-2026', '2026-03-02T09:00:00Z', 'gold-2026'));
+      const repeat = await launchBatch(ports(), keyed('loyalty', 'autumn-2026', '2026-09-01T09:00:00Z', 'gold-2026'));
+
+      // Act: a year and a day after the entry.
+      const later = await launchBatch(ports(), keyed('loyalty', 'tier-2027', '2027-03-03T09:00:00Z', 'gold-2027'));
+
+      // Assess
+      expect(repeat).toMatchObject({ started: 0, alreadyStarted: 1 });
+      expect(later).toMatchObject({ started: 1, notEligible: 0 });
+      expect(sfn.started.map((start) => start.name)).toEqual(['loyalty-c-001-gold-2026', 'loyalty-c-001-gold-2027']);
+    });
   });
 
   it('counts a row whose entry key cannot be one as invalid, by index, and starts nothing for it', async () => {
