@@ -80,7 +80,7 @@ export async function startDemo(options: DemoStartOptions): Promise<void> {
   const start = new Date(state.start);
   if (!state.seeded) {
     say(`Seeding ${demo.customers.length} demo customers (consents with proof, preferences, time zones, channels)…`);
-    for (const customer of demo.customers) await runtime.work.run(customer.id, () => seedDemoCustomer(runtime.store, customer, start));
+    for (const customer of demo.customers) await runtime.work.run(customer.id, () => seedDemoCustomer(runtime.store, { client: runtime.clients.dynamodb, tableName: runtime.tableName }, customer, start));
     await writeDataFile(demoFile, JSON.stringify({ ...state, seeded: true }));
   }
   const from = runtime.clock.nowMs() - REPLAY_MARGIN_MS;

@@ -13,6 +13,7 @@ import type { AttributeValue, Channel, Preferences, Touchpoint } from '../custom
 import type { CustomerEvent } from '../ingest/customer-event';
 import { lastEventAttribute } from '../journeys/event-history';
 import type { CustomerStore } from '../store/customer-store';
+import { indexProfilePhone, type PhoneIndexTable } from '../store/phone-index';
 import { seededRandom } from './virtual-clock';
 
 const HOUR_MS = 3_600_000;
@@ -152,9 +153,9 @@ export function buildDemo(count: number, seed: number): Demo {
 }
 
 /** Writes one demo customer to the store as of `start` (an import: profile, consents with proof, preferences, attributes). */
-export async function seedDemoCustomer(store: CustomerStore, customer: DemoCustomer, start: Date): Promise<void> {
+export async function seedDemoCustomer(store: CustomerStore, phoneIndex: PhoneIndexTable, customer: DemoCustomer, start: Date): Promise<void> {
   const at = start.toISOString();
-  await store.putProfile({
+  const profile = {
     customerId: customer.id,
     stage: customer.segment === 'active' || customer.segment === 'lapsing' ? 'active' : 'prospect',
     timezone: customer.timezone,
@@ -162,14 +163,19 @@ export async function seedDemoCustomer(store: CustomerStore, customer: DemoCusto
     phone: customer.phone,
     address: customer.address,
     updatedAt: at,
-  });
+  } as const;
+  await store.putProfile(profile);
+  // As every writer of a profile with a phone does: a STOP from the number reaches the customer.
+  await indexProfilePhone(phoneIndex, profile);
   for (const consent of customer.consents) {
+    // A text consent is for the number it was given for (lib/customer/consent-number.ts).
+    const phone = consent.channel === 'sms' && customer.phone !== undefined ? { phone: customer.phone } : {};
     await store.recordConsent(customer.id, {
       channel: consent.channel,
       topic: 'marketing',
       status: consent.status,
       at: new Date(start.getTime() - DAY_MS).toISOString(),
-      proof: { source: 'demo-import', consentTextVersion: 'demo-v1' },
+      proof: { source: 'demo-import', consentTextVersion: 'demo-v1', ...phone },
     });
   }
   if (customer.preferences !== undefined) await store.putPreferences(customer.id, customer.preferences);

@@ -15,7 +15,9 @@ import { startDynamoDBEmulator } from '../../lib/local/emulators';
 import { readExecutionRegistry } from '../../lib/local/step-functions';
 import { SORT_KEY_PREFIXES } from '../../lib/store/table-design';
 import { startDemo as startDemoOn, waitFor, type Demo } from './demo-process';
-import { temporaryDataDir } from './support';
+import { buildDemo } from '../../lib/local/demo';
+import { overture } from '../support/cli';
+import { temporaryDataDir, testOutdir } from './support';
 
 jest.setTimeout(900_000);
 
@@ -135,5 +137,21 @@ describe('npm start', () => {
     expect(reRun.length).toBeGreaterThan(0);
     expect(named).toBeDefined();
     expect(newEmails.filter((key) => key.startsWith(`CUSTOMER#${named} `))).not.toEqual([]);
+  });
+
+  it('lets a demo customer who texts STOP opt out: the demo indexes the phone of every customer it seeds', async () => {
+    // Prepare: a customer of this demo with SMS consent granted, as the demo built it.
+    const state = z.object({ seed: z.number(), customers: z.number() }).parse(JSON.parse(readFileSync(path.join(data, 'demo.json'), 'utf8')));
+    const texter = buildDemo(state.customers, state.seed).customers.find(
+      (customer) => customer.phone !== undefined && customer.consents.some((consent) => consent.channel === 'sms' && consent.status === 'granted'),
+    );
+    if (texter?.phone === undefined) throw new Error('the demo has no customer with SMS consent');
+
+    // Act: the stack is stopped, so the command runs on its data folder.
+    const result = await overture('receive-sms', 'STOP', '--from', texter.phone, '--data', data, '--cdk-out', testOutdir('demo-start'), '--json');
+
+    // Assess
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ kind: 'opted_out', keyword: 'STOP', customers: [{ customerId: texter.id, topics: ['marketing'] }] });
   });
 });
