@@ -19,16 +19,14 @@
  * customer's current consent to the grant that made it by source and instant.
  */
 import fc from 'fast-check';
-import { SesEmailSender, type DirectMailSender } from '../../lib/channels';
 import type { ConsentState } from '../../lib/customer/model';
 import { deliverMessage, type DeliveryPorts } from '../../lib/delivery/deliver-message';
 import { parseCustomerEvent, type CustomerEvent } from '../../lib/ingest/customer-event';
 import { ingestCustomerEvent, type IngestPorts } from '../../lib/ingest/ingest-event';
 import { handleInboundSms, type InboundSmsDependencies } from '../../lib/sms-keywords/handle-inbound-sms';
-import { loadTemplateCatalog } from '../../lib/templates';
-import { fakeStepFunctions } from '../ingest/fake-step-functions';
 import { newCustomerId } from '../store/fixtures';
 import { captureBody, postForm, postJson, startConsentApiHarness, type ConsentApiHarness } from './harness';
+import { smsConsentPorts } from './sms-consent-ports';
 
 const PHONES = 3;
 const MINUTE = 60_000;
@@ -97,21 +95,7 @@ let textsSent = 0;
 
 beforeAll(async () => {
   api = await startConsentApiHarness();
-  inbound = { store: api.store, phoneIndex: api.deps.phoneIndex, replies: api.smsOutbox, helpText: 'help', providerOptOuts: api.smsOutbox };
-  // No journey starts: only what ingest records matters here.
-  ingest = { store: api.store, dynamodb: api.dynamo.client, sfn: fakeStepFunctions({ running: true }).client, tableName: api.tableName, routes: [], now: () => api.clock.now() };
-  const noLetters: DirectMailSender = { send: () => Promise.reject(new Error('no letter expected')) };
-  delivery = {
-    store: api.store,
-    templates: loadTemplateCatalog('workflows/templates'),
-    links: { baseUrl: 'https://preferences.example.com', secret: 'sms-consent-number-link-signing-secret-0123' },
-    senders: {
-      email: new SesEmailSender(api.ses.client, { fromEmailAddress: 'journeys@example.com', configurationSetName: 'overture-test' }),
-      sms: api.smsOutbox,
-      mail: noLetters,
-    },
-    now: () => api.clock.now(),
-  };
+  ({ inbound, ingest, delivery } = smsConsentPorts(api));
 });
 afterAll(() => api.stop());
 

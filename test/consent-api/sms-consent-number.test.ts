@@ -5,16 +5,14 @@
  * until the new number is confirmed from the preference centre (tick, text, YES). A consent that
  * names no number (recorded before consents were bound to one) keeps following the profile.
  */
-import { SesEmailSender, type DirectMailSender } from '../../lib/channels';
 import type { Channel } from '../../lib/customer/model';
 import { deliverMessage, type DeliveryOutcome, type DeliveryPorts } from '../../lib/delivery/deliver-message';
 import { parseCustomerEvent } from '../../lib/ingest/customer-event';
 import { ingestCustomerEvent, type IngestPorts } from '../../lib/ingest/ingest-event';
 import { handleInboundSms, type InboundSmsDependencies, type InboundSmsOutcome } from '../../lib/sms-keywords/handle-inbound-sms';
-import { loadTemplateCatalog } from '../../lib/templates';
-import { fakeStepFunctions } from '../ingest/fake-step-functions';
 import { newCustomerId } from '../store/fixtures';
 import { captureBody, postForm, postJson, startConsentApiHarness, type ConsentApiHarness } from './harness';
+import { smsConsentPorts } from './sms-consent-ports';
 
 let api: ConsentApiHarness;
 let inbound: InboundSmsDependencies;
@@ -24,20 +22,7 @@ let sequence = 0;
 
 beforeAll(async () => {
   api = await startConsentApiHarness();
-  inbound = { store: api.store, phoneIndex: api.deps.phoneIndex, replies: api.smsOutbox, helpText: 'help', providerOptOuts: api.smsOutbox };
-  ingest = { store: api.store, dynamodb: api.dynamo.client, sfn: fakeStepFunctions({ running: true }).client, tableName: api.tableName, routes: [], now: () => api.clock.now() };
-  const noLetters: DirectMailSender = { send: () => Promise.reject(new Error('no letter expected')) };
-  delivery = {
-    store: api.store,
-    templates: loadTemplateCatalog('workflows/templates'),
-    links: { baseUrl: 'https://preferences.example.com', secret: 'sms-consent-number-link-signing-secret-0123' },
-    senders: {
-      email: new SesEmailSender(api.ses.client, { fromEmailAddress: 'journeys@example.com', configurationSetName: 'overture-test' }),
-      sms: api.smsOutbox,
-      mail: noLetters,
-    },
-    now: () => api.clock.now(),
-  };
+  ({ inbound, ingest, delivery } = smsConsentPorts(api));
 });
 afterAll(() => api.stop());
 

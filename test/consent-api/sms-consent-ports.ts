@@ -1,0 +1,40 @@
+/**
+ * What the SMS-consent tests drive beside the consent API, on the same emulators: the inbound-text
+ * code (replies and the opt-out list in the harness's SMS outbox), ingest (starting no journeys:
+ * only what it records matters) and the send path (email through the SES emulator, texts through
+ * the outbox, no letters).
+ */
+import { SesEmailSender, type DirectMailSender } from '../../lib/channels';
+import type { DeliveryPorts } from '../../lib/delivery/deliver-message';
+import type { IngestPorts } from '../../lib/ingest/ingest-event';
+import type { InboundSmsDependencies } from '../../lib/sms-keywords/handle-inbound-sms';
+import { loadTemplateCatalog } from '../../lib/templates';
+import { fakeStepFunctions } from '../ingest/fake-step-functions';
+import type { ConsentApiHarness } from './harness';
+
+/** The ports of inbound texts, ingest and the send path over the harness's emulators and clock. */
+export interface SmsConsentPorts {
+  readonly inbound: InboundSmsDependencies;
+  readonly ingest: IngestPorts;
+  readonly delivery: DeliveryPorts;
+}
+
+/** See the module comment. */
+export function smsConsentPorts(api: ConsentApiHarness): SmsConsentPorts {
+  const noLetters: DirectMailSender = { send: () => Promise.reject(new Error('no letter expected')) };
+  return {
+    inbound: { store: api.store, phoneIndex: api.deps.phoneIndex, replies: api.smsOutbox, helpText: 'help', providerOptOuts: api.smsOutbox },
+    ingest: { store: api.store, dynamodb: api.dynamo.client, sfn: fakeStepFunctions({ running: true }).client, tableName: api.tableName, routes: [], now: () => api.clock.now() },
+    delivery: {
+      store: api.store,
+      templates: loadTemplateCatalog('workflows/templates'),
+      links: { baseUrl: 'https://preferences.example.com', secret: 'sms-consent-number-link-signing-secret-0123' },
+      senders: {
+        email: new SesEmailSender(api.ses.client, { fromEmailAddress: 'journeys@example.com', configurationSetName: 'overture-test' }),
+        sms: api.smsOutbox,
+        mail: noLetters,
+      },
+      now: () => api.clock.now(),
+    },
+  };
+}
