@@ -46,6 +46,22 @@ export const SMS_SENDER_FAILURE_ALARMS = {
   period: Duration.minutes(15),
 } as const satisfies { eventTypes: readonly SmsFailureEventType[]; threshold: number; period: Duration };
 
+/**
+ * Confirmations the consent API withheld because their address or number had had its budget of
+ * confirmations (3 a day, lib/consent-api/confirmation-budget.ts): `confirmation_over_budget` and
+ * `sms_confirmation_over_budget`. A few a day are people filling a form again; twenty in an hour
+ * is someone using the public form against other people's inboxes or phones, which the budget
+ * holds to three each but an operator should know of (the API's throttle, a WAF rule, the form).
+ */
+export const CONFIRMATION_BUDGET_ALARM = {
+  metricNames: ['confirmation_over_budget', 'sms_confirmation_over_budget'],
+  threshold: 20,
+  period: Duration.hours(1),
+} as const;
+
+/** The Powertools service name of the consent API function, a dimension of every metric it emits. */
+const CONSENT_API_SERVICE = 'consent-api';
+
 /** The Powertools service name of the feedback function, a dimension of every metric it emits. */
 const FEEDBACK_SERVICE = 'feedback';
 
@@ -72,8 +88,9 @@ export interface OperationsProps {
  * What operators watch: one dashboard per journey (executions, entries, send outcomes by channel
  * and reason, goals and exits), one overview (SES reputation, SMS carrier filtering, dead letters,
  * ingest), and alarms on failed executions, dead-letter queue depth, function errors, SES bounce
- * (≥ 2%) and complaint (≥ 0.05%) rates and texts carriers refuse as spam or block (≥ 5 of a type in
- * 15 minutes), all notifying one encrypted SNS topic.
+ * (≥ 2%) and complaint (≥ 0.05%) rates, texts carriers refuse as spam or block (≥ 5 of a type in
+ * 15 minutes) and confirmations withheld over their destination's budget (≥ 20 in an hour), all
+ * notifying one encrypted SNS topic.
  */
 export class Operations extends Construct {
   /** Where every alarm notifies. */
@@ -142,6 +159,23 @@ export class Operations extends Construct {
       });
       return metric;
     });
+    const [emailOverBudget, smsOverBudget] = CONFIRMATION_BUDGET_ALARM.metricNames;
+    const consentApiMetric = (name: string) => overtureMetric(name, { service: CONSENT_API_SERVICE }, CONFIRMATION_BUDGET_ALARM.period);
+    this.alarm(
+      'confirmations-over-budget',
+      new MathExpression({
+        expression: 'FILL(email, 0) + FILL(sms, 0)',
+        usingMetrics: { email: consentApiMetric(emailOverBudget), sms: consentApiMetric(smsOverBudget) },
+        period: CONFIRMATION_BUDGET_ALARM.period,
+        label: 'confirmations withheld over budget',
+      }),
+      {
+        threshold: CONFIRMATION_BUDGET_ALARM.threshold,
+        description:
+          `The consent API withheld ${CONFIRMATION_BUDGET_ALARM.threshold} or more confirmations in an hour because their address or number had had 3 that day: ` +
+          'someone may be using the public capture form against other people (check the consent API access log by source IP, the stage throttle, a WAF rule)',
+      },
+    );
     this.alarms = this.alarmList;
 
     const dashboards = new Map<string, Dashboard>();
@@ -178,6 +212,13 @@ export class Operations extends Construct {
             title: 'Customer events',
             left: ['events_ingested', 'events_rejected', 'executions_resumed'].map((name) => overtureMetric(name, { service: 'ingest' })),
             width: 12,
+          }),
+        ],
+        [
+          new GraphWidget({
+            title: `Confirmations not sent (alarm at ${CONFIRMATION_BUDGET_ALARM.threshold} over budget in an hour)`,
+            left: [...CONFIRMATION_BUDGET_ALARM.metricNames, 'confirmation_not_sent', 'sms_confirmation_not_sent'].map(consentApiMetric),
+            width: 24,
           }),
         ],
       ],

@@ -2,7 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Match } from 'aws-cdk-lib/assertions';
 import { CUSTOMER_EVENT_TYPES } from '../../lib/ingest/customer-event';
 import { JourneyRoutesSchema } from '../../lib/ingest/journey-routes';
-import { SES_ALARM_THRESHOLDS, SMS_SENDER_FAILURE_ALARMS } from '../../lib/constructs/operations';
+import { CONFIRMATION_BUDGET_ALARM, SES_ALARM_THRESHOLDS, SMS_SENDER_FAILURE_ALARMS } from '../../lib/constructs/operations';
 import { SMS_FAILURE_CLASSES, SMS_FAILURE_EVENT_TYPES } from '../../lib/feedback/sms-events';
 import { observability } from '../../lib/runtime/observability';
 import { scheduledAudienceKey } from '../../lib/constructs/scheduled-triggers';
@@ -354,6 +354,41 @@ describe('operations', () => {
         AlarmActions: [{ Ref: logicalIdOf(stack, stack.operations.alarmTopic) }],
       });
     }
+  });
+
+  it('alarm when the consent API withholds 20 confirmations in an hour over their destination budget, on the metrics as the function emits them', () => {
+    // Prepare: the EMF lines Powertools writes when functions/consent-api counts a withheld email and text
+    const { stack, template } = synthesized;
+    const written: string[] = [];
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      const { metrics } = observability('consent-api');
+      for (const name of CONFIRMATION_BUDGET_ALARM.metricNames) metrics.addMetric(name, MetricUnit.Count, 1);
+      metrics.publishStoredMetrics();
+    } finally {
+      stdout.mockRestore();
+    }
+    const emf = JSON.parse(written.join('').trim()) as Record<string, unknown> & {
+      _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> };
+    };
+    const [directive] = emf._aws.CloudWatchMetrics;
+    const dimensions = (directive?.Dimensions[0] ?? []).map((name) => ({ Name: name, Value: String(emf[name]) }));
+    const stat = (metricName: string) =>
+      Match.objectLike({ MetricStat: { Metric: { Namespace: directive?.Namespace, MetricName: metricName, Dimensions: dimensions }, Period: 3600, Stat: 'Sum' } });
+
+    // Assess
+    expect(directive?.Metrics.map((metric) => metric.Name).sort()).toEqual([...CONFIRMATION_BUDGET_ALARM.metricNames].sort());
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([stat('confirmation_over_budget'), stat('sms_confirmation_over_budget')]),
+      Threshold: 20,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: logicalIdOf(stack, stack.operations.alarmTopic) }],
+    });
   });
 
   it('alarm on no recipient-side or transient SMS failure type', () => {
