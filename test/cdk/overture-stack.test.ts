@@ -29,6 +29,32 @@ function typesOf(): Record<string, string> {
   return Object.fromEntries(Object.entries(json.Resources).map(([id, resource]) => [id, resource.Type]));
 }
 
+
+/**
+ * What a function's Powertools metrics write when `emit` runs: the EMF directive (namespace,
+ * dimension names, metric names) and its dimensions with their values, as an alarm names them.
+ */
+function emittedMetrics(emit: () => void): {
+  directive: { Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> } | undefined;
+  dimensions: Array<{ Name: string; Value: string }>;
+} {
+  const written: string[] = [];
+  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    written.push(String(chunk));
+    return true;
+  });
+  try {
+    emit();
+  } finally {
+    stdout.mockRestore();
+  }
+  const emf = JSON.parse(written.join('').trim()) as Record<string, unknown> & {
+    _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> };
+  };
+  const [directive] = emf._aws.CloudWatchMetrics;
+  return { directive, dimensions: (directive?.Dimensions[0] ?? []).map((name) => ({ Name: name, Value: String(emf[name]) })) };
+}
+
 describe('customer events', () => {
   it('route the customer event types and every event the journeys name from the bus to ingest, retried and dead-lettered', () => {
     // Prepare
@@ -315,21 +341,9 @@ describe('operations', () => {
   it('alarm when carriers filter texts as spam or block the sender, on the sms_failure metric as the feedback function emits it', () => {
     // Prepare: the EMF line Powertools writes for one failure, called as functions/feedback does
     const { stack, template } = synthesized;
-    const written: string[] = [];
-    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      written.push(String(chunk));
-      return true;
-    });
-    try {
-      observability('feedback').metrics.singleMetric().addDimension('eventType', 'TEXT_SPAM').addMetric('sms_failure', MetricUnit.Count, 1);
-    } finally {
-      stdout.mockRestore();
-    }
-    const emf = JSON.parse(written.join('').trim()) as Record<string, unknown> & {
-      _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][] }> };
-    };
-    const [directive] = emf._aws.CloudWatchMetrics;
-    const emitted = (directive?.Dimensions[0] ?? []).map((name) => ({ Name: name, Value: String(emf[name]) }));
+    const { directive, dimensions: emitted } = emittedMetrics(() =>
+      observability('feedback').metrics.singleMetric().addDimension('eventType', 'TEXT_SPAM').addMetric('sms_failure', MetricUnit.Count, 1),
+    );
 
     // Assess
     expect(SMS_SENDER_FAILURE_ALARMS.eventTypes.map((type) => SMS_FAILURE_CLASSES[type])).toEqual(['sender', 'sender']);
@@ -359,23 +373,11 @@ describe('operations', () => {
   it('alarm when the consent API withholds 20 confirmations in an hour over their destination budget, on the metrics as the function emits them', () => {
     // Prepare: the EMF lines Powertools writes when functions/consent-api counts a withheld email and text
     const { stack, template } = synthesized;
-    const written: string[] = [];
-    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      written.push(String(chunk));
-      return true;
-    });
-    try {
+    const { directive, dimensions } = emittedMetrics(() => {
       const { metrics } = observability('consent-api');
       for (const name of CONFIRMATION_BUDGET_ALARM.metricNames) metrics.addMetric(name, MetricUnit.Count, 1);
       metrics.publishStoredMetrics();
-    } finally {
-      stdout.mockRestore();
-    }
-    const emf = JSON.parse(written.join('').trim()) as Record<string, unknown> & {
-      _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> };
-    };
-    const [directive] = emf._aws.CloudWatchMetrics;
-    const dimensions = (directive?.Dimensions[0] ?? []).map((name) => ({ Name: name, Value: String(emf[name]) }));
+    });
     const stat = (metricName: string) =>
       Match.objectLike({ MetricStat: { Metric: { Namespace: directive?.Namespace, MetricName: metricName, Dimensions: dimensions }, Period: 3600, Stat: 'Sum' } });
 
