@@ -346,9 +346,7 @@ export async function receiveSmsCommand(io: CliIO, text: string, options: Receiv
   const running = await findRunningStack(dataDir);
   const outcome = running
     ? z.custom<InboundSmsOutcome>().parse(await callStack(running, 'POST', '/sms', checked.data))
-    : await withRuntime(dataDir, { cdkOut: options.cdkOut }, (runtime) =>
-        runtime.receiveSms({ from: checked.data.from, body: checked.data.text, inboundMessageId: `local-inbound-${randomUUID()}` }),
-      );
+    : await withRuntime(dataDir, { cdkOut: options.cdkOut }, (runtime) => runtime.receiveSms(checked.data));
   if (options.json) writeJson(io, outcome);
   else io.stdout(`text received${running ? ` by the stack at ${running.api}` : ''}: ${formatInboundSmsOutcome(outcome)}\n`);
 }

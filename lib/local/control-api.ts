@@ -19,7 +19,6 @@
  * LaunchAnswerLineSchema) or, when the launch failed, `{ "error": message }`. A request refused before
  * the launch starts gets a plain JSON error, as every route does.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import * as z from 'zod';
 import { CustomerIdSchema } from '../customer/model';
@@ -111,7 +110,7 @@ async function control(runtime: LocalRuntime, req: IncomingMessage, url: URL): P
     const text = InboundTextSchema.safeParse(await jsonBody(req));
     // Paths and our own messages only: the values are a phone number and a text.
     if (!text.success) throw new HttpProblem(400, `${text.error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`).join('; ')}. Nothing was received.`);
-    return runtime.receiveSms({ from: text.data.from, body: text.data.text, inboundMessageId: `local-inbound-${randomUUID()}` });
+    return runtime.receiveSms(text.data);
   }
   if (route === 'GET /status') return { now: runtime.now().toISOString(), journeys: statusByJourney(runtime.stepFunctions.listExecutions()) };
   const redrive = /^POST \/executions\/([^/]+)\/redrive$/.exec(route);

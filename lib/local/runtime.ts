@@ -10,6 +10,7 @@
  *   restart; executions that were running carry on under their own names from the last Wait
  *   they entered (see step-functions.ts), and the send ledger keeps every step to one message.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -38,6 +39,7 @@ import { loadTemplateCatalog } from '../templates/checked-catalog';
 import type { LinkConfig } from '../unsubscribe';
 import { CATALOG } from '../../workflows';
 import { normalizedAudienceCsv, type ParsedAudience } from './audience-csv';
+import type { InboundText } from './inbound-text';
 import { ignoreServerClock, LOCAL_CLIENT_CONFIG, localDynamoDBClientFor, retryAtOnce } from './clients';
 import { DATA_FILES, endLastLine, readDataFile, readSavedClock, writeDataFile } from './data-files';
 import { localLinkSecret } from './link-secret';
@@ -385,8 +387,9 @@ export class LocalRuntime {
    * another are stated in that order, a millisecond apart at least, as SNS timestamps two texts:
    * the virtual clock may not have moved between them, and a START stated at the instant of the
    * STOP before it would lose to it (the store ranks the more restrictive first at one instant).
+   * Each text gets an inbound message id of its own, as End User Messaging gives one.
    */
-  receiveSms(text: { readonly from: string; readonly body: string; readonly inboundMessageId: string }): Promise<InboundSmsOutcome> {
+  receiveSms(text: InboundText): Promise<InboundSmsOutcome> {
     const deps = {
       store: this.store,
       phoneIndex: { client: this.clients.dynamodb, tableName: this.tableName },
@@ -394,7 +397,7 @@ export class LocalRuntime {
       providerOptOuts: this.smsOutbox,
       helpText: DEFAULT_HELP_TEXT,
     };
-    const message = { originationNumber: text.from, destinationNumber: this.smsOutbox.originationIdentity, messageBody: text.body, inboundMessageId: text.inboundMessageId };
+    const message = { originationNumber: text.from, destinationNumber: this.smsOutbox.originationIdentity, messageBody: text.text, inboundMessageId: `local-inbound-${randomUUID()}` };
     return this.work.runAlone('inbound-sms', () => {
       this.lastInboundAt = Math.max(this.clock.nowMs(), this.lastInboundAt + 1);
       return handleInboundSms(deps, message, new Date(this.lastInboundAt).toISOString());
