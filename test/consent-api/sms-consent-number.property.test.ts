@@ -26,7 +26,7 @@ import { ingestCustomerEvent, type IngestPorts } from '../../lib/ingest/ingest-e
 import { handleInboundSms, type InboundSmsDependencies } from '../../lib/sms-keywords/handle-inbound-sms';
 import { newCustomerId } from '../store/fixtures';
 import { captureBody, postForm, postJson, startConsentApiHarness, type ConsentApiHarness } from './harness';
-import { smsConsentPorts } from './sms-consent-ports';
+import { smsConsentPorts, welcomeSendStep } from './sms-consent-ports';
 
 const PHONES = 3;
 const MINUTE = 60_000;
@@ -204,15 +204,7 @@ async function play(step: Step, phones: readonly string[], customers: string[], 
       const state = consents.find((consent) => consent.channel === 'sms' && consent.topic === 'marketing');
       const before = marketingTextsTo(customerId).length;
       sequence += 1;
-      await deliverMessage(delivery, {
-        customerId,
-        journey: 'welcome',
-        step: 'welcome-sms',
-        execution: `welcome-${customerId}-send-${sequence}`,
-        templateId: 'welcome',
-        topic: 'marketing',
-        channels: ['sms'],
-      });
+      await deliverMessage(delivery, welcomeSendStep(customerId, sequence));
       for (const text of marketingTextsTo(customerId).slice(before)) {
         textsSent += 1;
         const to = text.input.DestinationPhoneNumber;

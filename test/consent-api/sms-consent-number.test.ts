@@ -12,7 +12,7 @@ import { ingestCustomerEvent, type IngestPorts } from '../../lib/ingest/ingest-e
 import { handleInboundSms, type InboundSmsDependencies, type InboundSmsOutcome } from '../../lib/sms-keywords/handle-inbound-sms';
 import { newCustomerId } from '../store/fixtures';
 import { captureBody, postForm, postJson, startConsentApiHarness, type ConsentApiHarness } from './harness';
-import { smsConsentPorts } from './sms-consent-ports';
+import { smsConsentPorts, welcomeSendStep } from './sms-consent-ports';
 
 let api: ConsentApiHarness;
 let inbound: InboundSmsDependencies;
@@ -73,15 +73,7 @@ async function confirmedCustomer(phone: string): Promise<string> {
 /** Runs a marketing Send step of the welcome journey for the customer, by `channels`. */
 async function send(customerId: string, channels: Channel[] = ['sms']): Promise<DeliveryOutcome> {
   sequence += 1;
-  const outcome = await deliverMessage(delivery, {
-    customerId,
-    journey: 'welcome',
-    step: 'welcome-sms',
-    execution: `welcome-${customerId}-send-${sequence}`,
-    templateId: 'welcome',
-    topic: 'marketing',
-    channels,
-  });
+  const outcome = await deliverMessage(delivery, welcomeSendStep(customerId, sequence, channels));
   api.clock.advance(1000);
   return outcome;
 }

@@ -5,7 +5,9 @@
  * the outbox, no letters).
  */
 import { SesEmailSender, type DirectMailSender } from '../../lib/channels';
+import type { Channel } from '../../lib/customer/model';
 import type { DeliveryPorts } from '../../lib/delivery/deliver-message';
+import type { SendStepPayload } from '../../lib/journeys/send-contract';
 import type { IngestPorts } from '../../lib/ingest/ingest-event';
 import type { InboundSmsDependencies } from '../../lib/sms-keywords/handle-inbound-sms';
 import { loadTemplateCatalog } from '../../lib/templates';
@@ -36,5 +38,18 @@ export function smsConsentPorts(api: ConsentApiHarness): SmsConsentPorts {
       },
       now: () => api.clock.now(),
     },
+  };
+}
+
+/** The welcome journey's marketing send step for the customer, as execution `n` of it runs it, on `channels`. */
+export function welcomeSendStep(customerId: string, n: number, channels: Channel[] = ['sms']): SendStepPayload {
+  return {
+    customerId,
+    journey: 'welcome',
+    step: 'welcome-sms',
+    execution: `welcome-${customerId}-send-${n}`,
+    templateId: 'welcome',
+    topic: 'marketing',
+    channels,
   };
 }
