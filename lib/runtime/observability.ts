@@ -39,7 +39,7 @@ export interface Observability {
  * chain, which is where a provider quotes an address or a number; so `logger.warn('…', { error })`
  * is safe whoever writes it. (Powertools calls this before its own rules for each value.)
  */
-export const loggableErrors: CustomJsonReplacerFn = (_key, value: unknown) => (value instanceof Error ? loggableError(value) : value);
+const loggableErrors: CustomJsonReplacerFn = (_key, value: unknown) => (value instanceof Error ? loggableError(value) : value);
 
 /** Builds the utilities for `serviceName` (the function's role: `send`, `ingest`…). */
 export function observability(serviceName: string): Observability {
@@ -54,7 +54,7 @@ export function observability(serviceName: string): Observability {
  * its {@link idOnlyError} escape instead: the name Step Functions' Retry and Catch match is kept,
  * and Lambda's retries of a failed invocation are unchanged, since it still fails.
  */
-export function idOnlyErrors(logger: Logger): MiddlewareObj {
+function idOnlyErrors(logger: Logger): MiddlewareObj {
   return {
     onError: (request) => {
       logger.error('invocation failed', { error: loggableError(request.error) });

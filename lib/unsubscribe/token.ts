@@ -123,7 +123,7 @@ export function signToken(claims: TokenClaims, secret: TokenSecret, options: { n
 }
 
 /** Whether a token of `purpose` is refused after its `exp`: every purpose but `unsubscribe`, since revoking is always safe. */
-export function expiryApplies(purpose: TokenPurpose): boolean {
+function expiryApplies(purpose: TokenPurpose): boolean {
   return purpose !== 'unsubscribe';
 }
 
