@@ -3,14 +3,15 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import * as z from '../schema/zod-mini';
 import { EndUserMessagingSmsSender, type SmsSender } from '../channels/sms';
+import { NonEmptyTextSchema } from '../customer/model';
 import { CustomerStore } from '../store/customer-store';
 import { DEFAULT_HELP_TEXT, DEFAULT_SMS_CONFIRMED_TEXT, type InboundSmsDependencies } from './handle-inbound-sms';
 
 /** Environment variables of the sms-inbound function. */
 export const SmsInboundEnvironmentSchema = z.object({
-  CUSTOMER_TABLE_NAME: z.string().check(z.minLength(1)),
-  SMS_ORIGINATION_IDENTITY: z.string().check(z.minLength(1)),
-  SMS_CONFIGURATION_SET: z.string().check(z.minLength(1)),
+  CUSTOMER_TABLE_NAME: NonEmptyTextSchema,
+  SMS_ORIGINATION_IDENTITY: NonEmptyTextSchema,
+  SMS_CONFIGURATION_SET: NonEmptyTextSchema,
   /** The answer to HELP. */
   SMS_HELP_TEXT: z._default(z.string().check(z.minLength(1), z.maxLength(320)), DEFAULT_HELP_TEXT),
   /** The answer to a YES that confirmed an SMS double opt-in. */
