@@ -11,7 +11,7 @@ import type { Condition } from '../../lib/journeys/format';
 import { type Step, branch, days, defineJourney, exit, goTo, onEvent, reachGoal, reEntry, send, touchpointWithin, waitForEvent, waitUntilLocalTime } from '../builder';
 
 /** Nurture messages in the series: one every two weeks, so the series is over in about ten weeks. */
-export const NURTURE_MESSAGES = 4;
+const NURTURE_MESSAGES = 4;
 
 /** A prospect still engaged: anything learnt about them on any channel in the last 30 days. */
 const STILL_ENGAGED: Condition = touchpointWithin(['web', 'store', 'phone', 'mail'], { days: 30 });
