@@ -42,7 +42,7 @@ export function sendInstant(entry: SendEntry): string {
 }
 
 /** A customer's decisions and sends in time order (decisions first at equal instants). */
-export async function customerHistory(
+async function customerHistory(
   store: CustomerStore,
   client: DynamoDBClient,
   tableName: string,
