@@ -13,21 +13,15 @@
  * {@link ANSWER_CLAIM_RETENTION_DAYS}, well after SNS and Lambda stop retrying (hours).
  * IAM: `dynamodb:PutItem`, `dynamodb:DeleteItem`.
  */
-import { ConditionalCheckFailedException, DeleteItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DeleteItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { CustomerStoreError } from '../store/errors';
 import { expiryAfter } from '../store/item-keys';
-import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../store/table-design';
+import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, type CustomerTable } from '../store/table-design';
 
 /** Prefix of the key (partition and sort) of an answer's claim. */
 const ANSWER_CLAIM_KEY_PREFIX = 'SMS_ANSWER#';
 /** Days an answer's claim is kept: long past the last redelivery of the text it answers. */
 const ANSWER_CLAIM_RETENTION_DAYS = 7;
-
-/** The customer table, where the claims are kept. */
-export interface AnswerClaimTable {
-  readonly client: DynamoDBClient;
-  readonly tableName: string;
-}
 
 /** The inbound text an answer is for. */
 export interface AnsweredText {
@@ -46,7 +40,7 @@ function claimKey(text: AnsweredText): Record<string, AttributeValue> {
  * earlier delivery of the same text claimed it (answer nothing).
  * @throws CustomerStoreError when the table cannot be written.
  */
-export async function claimAnswer(table: AnswerClaimTable, text: AnsweredText): Promise<boolean> {
+export async function claimAnswer(table: CustomerTable, text: AnsweredText): Promise<boolean> {
   try {
     await table.client.send(
       new PutItemCommand({
@@ -67,7 +61,7 @@ export async function claimAnswer(table: AnswerClaimTable, text: AnsweredText): 
  * Gives the claim back, for an answer the provider certainly did not take, so that a redelivery answers.
  * @throws CustomerStoreError when the table cannot be written.
  */
-export async function releaseAnswer(table: AnswerClaimTable, text: AnsweredText): Promise<void> {
+export async function releaseAnswer(table: CustomerTable, text: AnsweredText): Promise<void> {
   try {
     await table.client.send(new DeleteItemCommand({ TableName: table.tableName, Key: claimKey(text) }));
   } catch (error) {

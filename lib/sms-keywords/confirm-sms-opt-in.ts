@@ -17,7 +17,8 @@
  */
 import type { ConsentProof, CustomerSnapshot, Topic } from '../customer/model';
 import type { CustomerStore } from '../store/customer-store';
-import { lastConfirmationTextAt, type ConfirmationTextTable } from '../store/sms-confirmation-texts';
+import { lastConfirmationTextAt } from '../store/sms-confirmation-texts';
+import type { CustomerTable } from '../store/table-design';
 import { awaitsSmsConfirmation, SMS_CONFIRMATION_WINDOW_MS } from '../consent-api/sms-double-opt-in';
 
 /** One customer's SMS topics a YES granted. */
@@ -40,7 +41,7 @@ export interface ConfirmingText {
  * its answer is not sent again (answer-once.ts).
  */
 export async function confirmPendingSmsConsents(
-  deps: { readonly store: CustomerStore; readonly phoneIndex: ConfirmationTextTable },
+  deps: { readonly store: CustomerStore; readonly phoneIndex: CustomerTable },
   holders: readonly CustomerSnapshot[],
   yes: ConfirmingText,
 ): Promise<GrantedTopics[]> {
@@ -76,7 +77,7 @@ export async function confirmPendingSmsConsents(
  * and within the window: the number was asked, so its YES answers the question. A text the
  * provider refused is not on record.
  */
-async function textWentOutBefore(table: ConfirmationTextTable, customerId: string, phone: string, receivedAt: string): Promise<boolean> {
+async function textWentOutBefore(table: CustomerTable, customerId: string, phone: string, receivedAt: string): Promise<boolean> {
   const sentAt = await lastConfirmationTextAt(table, customerId, phone);
   if (sentAt === undefined) return false;
   const age = Date.parse(receivedAt) - Date.parse(sentAt);

@@ -24,24 +24,18 @@
  * IAM: `dynamodb:PutItem` (claim), `dynamodb:DeleteItem` (a claim given back).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException, DeleteItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DeleteItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { InstantSchema, PhoneSchema } from '../customer/model';
 import { CustomerStoreError } from './errors';
 import { instantKey } from './item-keys';
 import { parseRecord } from './record-validation';
-import { PARTITION_KEY, SORT_KEY } from './table-design';
+import { PARTITION_KEY, SORT_KEY, type CustomerTable } from './table-design';
 import { claimForWindow } from './window-claim';
 
 /** Prefix of the partition key of a destination's confirmation slots. */
 const DESTINATION_PARTITION_PREFIX = 'CONFIRMATION_TO#';
 /** Prefix of the sort key of one slot. */
 const SLOT_SORT_PREFIX = 'SLOT#';
-
-/** The customer table. */
-export interface ConfirmationDestinationTable {
-  readonly client: DynamoDBClient;
-  readonly tableName: string;
-}
 
 /** Where a confirmation goes. */
 export interface ConfirmationDestination {
@@ -111,7 +105,7 @@ function checkedBudget(budget: DestinationBudget): DestinationBudget {
  * @throws CustomerStoreError when the table cannot be written.
  */
 export async function claimDestinationSlot(
-  table: ConfirmationDestinationTable,
+  table: CustomerTable,
   destination: ConfirmationDestination,
   at: string,
   budget: DestinationBudget,
@@ -138,7 +132,7 @@ export async function claimDestinationSlot(
  * may take it; a slot claimed again since is left alone.
  * @throws CustomerStoreError when the table cannot be written.
  */
-export async function releaseDestinationSlot(table: ConfirmationDestinationTable, claim: DestinationClaim): Promise<void> {
+export async function releaseDestinationSlot(table: CustomerTable, claim: DestinationClaim): Promise<void> {
   try {
     await table.client.send(
       new DeleteItemCommand({

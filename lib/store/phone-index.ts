@@ -29,13 +29,13 @@
  * bundle them; nothing else lives under `PHONE#`.
  * IAM: `dynamodb:Query` (lookup), `dynamodb:PutItem` and `dynamodb:DeleteItem` (maintenance).
  */
-import { DeleteItemCommand, paginateQuery, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, paginateQuery, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from '../schema/zod-mini';
 import { CustomerIdSchema, InstantSchema, PhoneSchema, type Profile } from '../customer/model';
 import { CustomerStoreError } from './errors';
 import { parseRecord } from './record-validation';
-import { PARTITION_KEY, SORT_KEY } from './table-design';
+import { PARTITION_KEY, SORT_KEY, type CustomerTable } from './table-design';
 
 /** Prefix of the partition key of a phone-index item. */
 const PHONE_PARTITION_PREFIX = 'PHONE#';
@@ -52,11 +52,8 @@ export const PhoneIndexEntrySchema = z.object({
 });
 export type PhoneIndexEntry = z.infer<typeof PhoneIndexEntrySchema>;
 
-/** Where the index lives. */
-export interface PhoneIndexTable {
-  readonly client: DynamoDBClient;
-  readonly tableName: string;
-}
+/** Where the index lives: the customer table. */
+export type PhoneIndexTable = CustomerTable;
 
 /** The partition key value of a number's index items. */
 function phonePartition(phone: string): string {

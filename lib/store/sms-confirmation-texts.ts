@@ -14,22 +14,16 @@
  * Not under `STATE#`: the send path's snapshot read never needs it.
  * IAM: `dynamodb:PutItem`, `dynamodb:DeleteItem`, `dynamodb:GetItem`.
  */
-import { ConditionalCheckFailedException, DeleteItemCommand, GetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DeleteItemCommand, GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { CustomerIdSchema, InstantSchema, PhoneSchema } from '../customer/model';
 import { CustomerStoreError } from './errors';
 import { instantKey, itemKeys } from './item-keys';
 import { parseRecord } from './record-validation';
-import { PARTITION_KEY, SORT_KEY } from './table-design';
+import { PARTITION_KEY, SORT_KEY, type CustomerTable } from './table-design';
 import { claimForWindow } from './window-claim';
 
 /** Prefix of the sort key of a confirmation-text record, in the customer's partition. */
 const CONFIRMATION_TEXT_SORT_PREFIX = 'SMS_CONFIRMATION#';
-
-/** The customer table. */
-export interface ConfirmationTextTable {
-  readonly client: DynamoDBClient;
-  readonly tableName: string;
-}
 
 /** A confirmation text to one customer's number, at one instant. */
 export interface ConfirmationText {
@@ -50,7 +44,7 @@ function keyOf(text: Pick<ConfirmationText, 'customerId' | 'phone'>): Record<str
  * in the `windowMs` before `text.at` (send it now), false when one did (send nothing).
  * @throws CustomerStoreError when the table cannot be written.
  */
-export async function claimConfirmationText(table: ConfirmationTextTable, text: ConfirmationText, windowMs: number): Promise<boolean> {
+export async function claimConfirmationText(table: CustomerTable, text: ConfirmationText, windowMs: number): Promise<boolean> {
   const sentAt = instantKey(parseRecord(InstantSchema, text.at, 'at'));
   try {
     return await claimForWindow(table, { key: keyOf(text), attributes: { kind: { S: 'sms_confirmation_text' }, phone: { S: text.phone } }, sentAt, windowMs });
@@ -64,7 +58,7 @@ export async function claimConfirmationText(table: ConfirmationTextTable, text: 
  * is left alone.
  * @throws CustomerStoreError when the table cannot be written.
  */
-export async function releaseConfirmationText(table: ConfirmationTextTable, text: ConfirmationText): Promise<void> {
+export async function releaseConfirmationText(table: CustomerTable, text: ConfirmationText): Promise<void> {
   const key = keyOf(text);
   try {
     await table.client.send(
@@ -87,7 +81,7 @@ export async function releaseConfirmationText(table: ConfirmationTextTable, text
  * have been), read strongly consistently; undefined when none is on record.
  * @throws CustomerStoreError when the table cannot be read.
  */
-export async function lastConfirmationTextAt(table: ConfirmationTextTable, customerId: string, phone: string): Promise<string | undefined> {
+export async function lastConfirmationTextAt(table: CustomerTable, customerId: string, phone: string): Promise<string | undefined> {
   const key = keyOf({ customerId, phone });
   try {
     const { Item } = await table.client.send(new GetItemCommand({ TableName: table.tableName, Key: key, ConsistentRead: true }));

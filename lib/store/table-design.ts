@@ -57,9 +57,18 @@
  * are URI-encoded so that no `#` inside them can make one prefix match another. Every other
  * access is by customer.
  */
-import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 /** Partition key attribute (string): `CUSTOMER#<customer id>`. */
+/**
+ * The customer table as the modules that write records outside the customer store reach it (the
+ * phone index, the claims of confirmation texts, slots and answers): a client and the table's name.
+ */
+export interface CustomerTable {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+}
+
 export const PARTITION_KEY = 'pk';
 /** Sort key attribute (string); see the table above. */
 export const SORT_KEY = 'sk';

@@ -5,15 +5,9 @@
  * its window. Used for the confirmation texts per customer and number (sms-confirmation-texts.ts)
  * and the confirmation slots per destination (confirmation-destinations.ts).
  */
-import { ConditionalCheckFailedException, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { expiryAfter } from './item-keys';
-import { PARTITION_KEY, TTL_ATTRIBUTE } from './table-design';
-
-/** The customer table. */
-export interface WindowClaimTable {
-  readonly client: DynamoDBClient;
-  readonly tableName: string;
-}
+import { PARTITION_KEY, TTL_ATTRIBUTE, type CustomerTable } from './table-design';
 
 /** What to claim: the item's key and other attributes, when (a UTC instant, as stored) and for how long. */
 export interface WindowClaim {
@@ -28,7 +22,7 @@ export interface WindowClaim {
  * claim stated within the `windowMs` before `sentAt` (or at it) holds the key.
  * @throws whatever the client throws but a failed condition; the caller names what failed.
  */
-export async function claimForWindow(table: WindowClaimTable, claim: WindowClaim): Promise<boolean> {
+export async function claimForWindow(table: CustomerTable, claim: WindowClaim): Promise<boolean> {
   // Strictly older than the window: two claims of one key are more than windowMs apart.
   const windowStart = new Date(Date.parse(claim.sentAt) - claim.windowMs).toISOString();
   try {
