@@ -14,19 +14,22 @@ export type TableAction =
   | 'dynamodb:DeleteItem'
   | 'dynamodb:ConditionCheckItem';
 
+/** Reads customers and writes any of their records: every item action but ConditionCheckItem and batches. */
+const READ_WRITE = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] as const satisfies readonly TableAction[];
+
 /**
  * What each kind of function does with the table. Transactions (TransactWriteItems) are
  * authorized by the actions inside them, so they need no action of their own.
  */
 export const TABLE_ACCESS = {
   /** Reads customers and writes any of their records (store, ledgers, tokens, entries, claims): ingest and sms-inbound. */
-  readWrite: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  readWrite: READ_WRITE,
   /**
    * The send function: as readWrite, and ConditionCheckItem, since a transactional message's
    * reservation checks the version of the customer's frequency item in the same transaction (the
    * only ConditionCheck any function makes).
    */
-  send: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+  send: [...READ_WRITE, 'dynamodb:ConditionCheckItem'],
   /**
    * Writes suppressions and consents conditionally, reading nothing, each with the update that
    * moves the frequency item's version in the same transaction (delivery feedback).
@@ -36,10 +39,10 @@ export const TABLE_ACCESS = {
    * The consent API: reads snapshots (Query), confirmation-text records (GetItem); writes consents,
    * preferences and profiles (PutItem, UpdateItem, in transactions too), the phone index, the
    * confirmation-text claims and the per-destination confirmation slots (PutItem), and gives a
-   * claim or slot back (DeleteItem). No ConditionCheckItem: only the send path reserves against a
-   * version.
+   * claim or slot back (DeleteItem): readWrite. No ConditionCheckItem: only the send path reserves
+   * against a version.
    */
-  consentApi: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  consentApi: READ_WRITE,
   /** Reads whether each customer of an audience has a profile, and claims entries (the launch worker). */
   launch: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'],
   /**
