@@ -7,9 +7,12 @@
  * customers whose last `event` falls in the window. Customers are grouped by the UTC day of their
  * last event (the lapse day): each day's group becomes one audience CSV and one launcher execution
  * named after the journey and that day, which is also the launch id and so the entry key. A lapse
- * is found on the day it happens and for {@link INACTIVITY_LOOKBACK_DAYS} more days (so a missed
- * scan catches up), but its launch name repeats, so it is launched once; the journey's re-entry
- * rule keeps later lapses of the same customer apart.
+ * day is found once all of it is `days` old — the first scan at or after its end plus `days` — and
+ * by the scans of {@link INACTIVITY_LOOKBACK_DAYS} more days (so a missed scan catches up), but
+ * its launch name repeats, so it is launched once; the journey's re-entry rule keeps later lapses
+ * of the same customer apart. Only whole days: a scan that launched the part of a day already
+ * `days` old (the customers who last ordered before the scan's time of day) would leave the rest
+ * of that day to the next scan, whose launch of the same name starts nothing.
  *
  * Why an index rather than a Scan of the table: a Scan reads every item every day, and the table
  * only grows (consent ledger, attribute history), so one day it no longer fits one invocation.
@@ -26,7 +29,7 @@ import { audienceCsv } from './audience-row';
 import type { JourneyRoute } from './journey-routes';
 import { startedEarlier } from './start-journey';
 
-/** Days after the lapse day on which a lapse is still found (covers missed daily scans). */
+/** Days after the first scan that finds a lapse day on which it is still found (covers missed daily scans). */
 export const INACTIVITY_LOOKBACK_DAYS = 7;
 
 const DAY_MS = 86_400_000;
@@ -77,17 +80,22 @@ function dayOf(lapseAt: string): string {
   return lapseAt.slice(0, 10).replaceAll('-', '');
 }
 
-/** Customers whose last `event` is in (`now` − `days` − lookback, `now` − `days`]. */
+/**
+ * Customers whose last `event` fell on a UTC day that ended `days` or more before `now`, and no
+ * more than {@link INACTIVITY_LOOKBACK_DAYS} days before the latest such day: the lapse days
+ * [D − lookback, D], D the day before the UTC day of `now` − `days`.
+ */
 export async function findLapses(
   ports: Pick<InactivityScanPorts, 'dynamodb' | 'tableName'>,
   trigger: { readonly event: string; readonly days: number },
   now: Date,
 ): Promise<Lapse[]> {
-  const cutoff = now.getTime() - trigger.days * DAY_MS;
-  const floor = now.getTime() - (trigger.days + INACTIVITY_LOOKBACK_DAYS) * DAY_MS;
-  // `lapseAt` is a UTC instant with milliseconds, so text order is time order: (floor, cutoff] is
-  // [floor + 1 ms, cutoff].
-  const window = { from: new Date(floor + 1).toISOString(), to: new Date(cutoff).toISOString() };
+  // The start of the UTC day that is not yet `days` old throughout: it and later days wait.
+  const cutoff = Math.floor((now.getTime() - trigger.days * DAY_MS) / DAY_MS) * DAY_MS;
+  const floor = cutoff - (INACTIVITY_LOOKBACK_DAYS + 1) * DAY_MS;
+  // `lapseAt` is a UTC instant with milliseconds, so text order is time order: [floor, cutoff) is
+  // [floor, cutoff − 1 ms].
+  const window = { from: new Date(floor).toISOString(), to: new Date(cutoff - 1).toISOString() };
   const attribute = lastEventAttribute(trigger.event);
   const shards = Array.from({ length: LAPSE_INDEX_SHARDS }, (_, shard) => lapsesIn(ports, lapseKeyOf(attribute, shard), window));
   return (await Promise.all(shards)).flat().sort((a, b) => a.customerId.localeCompare(b.customerId));

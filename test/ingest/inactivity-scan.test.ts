@@ -1,5 +1,6 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
+import fc from 'fast-check';
 import 'aws-sdk-client-mock-jest';
 import { findLapses, INACTIVITY_LOOKBACK_DAYS, scanForInactivity, type InactivityScanPorts } from '../../lib/ingest/inactivity-scan';
 import { routesOf } from '../../lib/ingest/journey-routes';
@@ -53,10 +54,12 @@ async function lastOrdered(customerId: string, daysAgo: number): Promise<void> {
 }
 
 describe('inactivity scan', () => {
-  it('finds customers whose last order is 90 or more days ago, within the catch-up window only', async () => {
+  it('finds customers whose last order\'s whole day is 90 or more days ago, within the catch-up window only', async () => {
     // Prepare
     await lastOrdered('recent', 30);
-    await lastOrdered('just-lapsed', WIN_BACK_INACTIVE_DAYS);
+    // 2026-03-03T03:00Z: 90 days ago, but the rest of the 3rd is not 90 days ago yet.
+    await lastOrdered('lapsing-today', WIN_BACK_INACTIVE_DAYS);
+    await lastOrdered('just-lapsed', WIN_BACK_INACTIVE_DAYS + 1);
     await lastOrdered('lapsed-last-week', WIN_BACK_INACTIVE_DAYS + 5);
     await lastOrdered('long-gone', WIN_BACK_INACTIVE_DAYS + 30);
 
@@ -65,7 +68,7 @@ describe('inactivity scan', () => {
 
     // Assess
     expect(lapses).toEqual([
-      { customerId: 'just-lapsed', lastEventDay: '20260303' },
+      { customerId: 'just-lapsed', lastEventDay: '20260302' },
       { customerId: 'lapsed-last-week', lastEventDay: '20260226' },
     ]);
   });
@@ -95,33 +98,38 @@ describe('inactivity scan', () => {
     expect(lapses).toEqual(ids.map((customerId) => ({ customerId, lastEventDay: '20260301' })));
   });
 
-  it('drops a customer who ordered again, and keeps the window\'s edges to the millisecond', async () => {
-    // Prepare
+  it('drops a customer who ordered again, and keeps the window\'s edges, whole UTC days, to the millisecond', async () => {
+    // Prepare: 90 days before now is 2026-03-03T03:00Z, so the 2nd is the latest lapse day and
+    // the lookback reaches back to the 23rd of February.
+    const store = new CustomerStore({ client: dynamo.client, tableName });
+    const order = (customerId: string, at: string) => store.setAttributes(customerId, { [lastEventAttribute('order_placed')]: at }, { at });
     await lastOrdered('came-back', WIN_BACK_INACTIVE_DAYS + 2);
     await lastOrdered('came-back', 3);
-    await lastOrdered('at-cutoff', WIN_BACK_INACTIVE_DAYS);
-    await lastOrdered('at-floor', WIN_BACK_INACTIVE_DAYS + INACTIVITY_LOOKBACK_DAYS);
-    await lastOrdered('inside-floor', WIN_BACK_INACTIVE_DAYS + INACTIVITY_LOOKBACK_DAYS - 1 / DAY_MS);
+    await order('end-of-last-day', '2026-03-02T23:59:59.999Z');
+    await order('start-of-next-day', '2026-03-03T00:00:00.000Z');
+    const firstDay = Date.UTC(2026, 2, 2) - INACTIVITY_LOOKBACK_DAYS * DAY_MS;
+    await order('start-of-first-day', new Date(firstDay).toISOString());
+    await order('end-of-day-before', new Date(firstDay - 1).toISOString());
 
     // Act
     const lapses = await findLapses(ports, { event: 'order_placed', days: WIN_BACK_INACTIVE_DAYS }, now);
 
     // Assess
-    expect(lapses.map((lapse) => lapse.customerId)).toEqual(['at-cutoff', 'inside-floor']);
+    expect(lapses.map((lapse) => lapse.customerId)).toEqual(['end-of-last-day', 'start-of-first-day']);
   });
 
   it('compares instants written with an offset as times, not as text', async () => {
-    // Prepare: the cutoff is 2026-03-03T03:00:00Z (90 days before now).
+    // Prepare: the latest lapse day is 2026-03-02 (UTC); the 3rd is not 90 days ago throughout.
     const store = new CustomerStore({ client: dynamo.client, tableName });
     const order = (customerId: string, at: string) => store.setAttributes(customerId, { [lastEventAttribute('order_placed')]: at }, { at });
-    await order('new-york-late', '2026-03-02T23:00:00-05:00'); // 04:00Z on the 3rd: after the cutoff
-    await order('new-york-early', '2026-03-02T21:30:00-05:00'); // 02:30Z on the 3rd: before it
+    await order('new-york-late', '2026-03-02T20:00:00-05:00'); // 01:00Z on the 3rd: not yet
+    await order('new-york-early', '2026-03-02T18:30:00-05:00'); // 23:30Z on the 2nd: lapsed
 
     // Act
     const lapses = await findLapses(ports, { event: 'order_placed', days: WIN_BACK_INACTIVE_DAYS }, now);
 
     // Assess
-    expect(lapses).toEqual([{ customerId: 'new-york-early', lastEventDay: '20260303' }]);
+    expect(lapses).toEqual([{ customerId: 'new-york-early', lastEventDay: '20260302' }]);
   });
 
   it('writes one audience per lapse day and launches it once, named after the journey and the day', async () => {
@@ -150,6 +158,71 @@ describe('inactivity scan', () => {
       { stateMachineArn: launcherArn, name: 'inactive-win-back-20260228', input: '{"journey":"win-back","audienceKey":"inactivity/win-back/20260228.csv"}' },
       { stateMachineArn: launcherArn, name: 'inactive-win-back-20260302', input: '{"journey":"win-back","audienceKey":"inactivity/win-back/20260302.csv"}' },
     ]);
+  });
+
+  it('launches every customer of a lapse day, whatever time of day the scan runs', async () => {
+    // Prepare: the scan runs at 03:00 UTC; one customer last ordered before that time of day,
+    // one after it, on the same UTC day 90 days before the first scan.
+    const store = new CustomerStore({ client: dynamo.client, tableName });
+    const order = (customerId: string, at: string) => store.setAttributes(customerId, { [lastEventAttribute('order_placed')]: at }, { at });
+    await order('ordered-at-night', '2026-03-03T01:00:00.000Z');
+    await order('ordered-at-noon', '2026-03-03T12:00:00.000Z');
+    const launched = new Set<string>();
+
+    // Act: three daily scans, each launch reading the audience file as that scan wrote it
+    for (let day = 0; day < 3; day += 1) {
+      s3Mock.resetHistory();
+      const startedBefore = sfn.started.length;
+      await scanForInactivity({ ...ports, now: () => new Date(now.getTime() + day * DAY_MS) });
+      for (const start of sfn.started.slice(startedBefore)) {
+        const { audienceKey } = JSON.parse(start.input ?? '{}') as { audienceKey?: string };
+        const written = s3Mock.commandCalls(PutObjectCommand).filter((call) => call.args[0].input.Key === audienceKey);
+        const body = String(written[written.length - 1]?.args[0].input.Body ?? '');
+        body.split('\n').slice(1).filter((line) => line !== '').forEach((line) => launched.add(line.split(',')[0] ?? ''));
+      }
+    }
+
+    // Assess
+    expect([...launched].sort()).toEqual(['ordered-at-night', 'ordered-at-noon']);
+  });
+
+  it('launches each lapsed customer exactly once over daily scans, at any time of day and any time of last order', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 24 * 60 - 1 }),
+        fc.array(fc.integer({ min: 0, max: 3 * 24 * 60 - 1 }), { minLength: 1, maxLength: 6 }),
+        async (scanMinute, orderMinutes) => {
+          // Prepare: last orders spread over three days from 2026-03-01; daily scans at one time of
+          // day, from before the first lapse until past the last one's catch-up window.
+          sfn.reset();
+          s3Mock.reset();
+          s3Mock.on(PutObjectCommand).resolves({});
+          const table = await createCustomerTable(dynamo.client, 'inactivity-property');
+          const store = new CustomerStore({ client: dynamo.client, tableName: table });
+          const customers = orderMinutes.map((minute, index) => ({ customerId: `p-${index}`, at: new Date(Date.UTC(2026, 2, 1) + minute * 60_000).toISOString() }));
+          for (const { customerId, at } of customers) await store.setAttributes(customerId, { [lastEventAttribute('order_placed')]: at }, { at });
+          const firstScan = Date.UTC(2026, 4, 29) + scanMinute * 60_000;
+          const launched: string[] = [];
+
+          // Act
+          for (let day = 0; day < 3 + INACTIVITY_LOOKBACK_DAYS + 2; day += 1) {
+            s3Mock.resetHistory();
+            const startedBefore = sfn.started.length;
+            await scanForInactivity({ ...ports, tableName: table, now: () => new Date(firstScan + day * DAY_MS) });
+            for (const start of sfn.started.slice(startedBefore)) {
+              const { audienceKey } = JSON.parse(start.input ?? '{}') as { audienceKey?: string };
+              const written = s3Mock.commandCalls(PutObjectCommand).filter((call) => call.args[0].input.Key === audienceKey);
+              const body = String(written[written.length - 1]?.args[0].input.Body ?? '');
+              launched.push(...body.split('\n').slice(1).filter((line) => line !== '').map((line) => line.split(',')[0] ?? ''));
+            }
+          }
+
+          // Assess
+          expect(launched.sort()).toEqual(customers.map((customer) => customer.customerId).sort());
+        },
+      ),
+      { numRuns: 20 },
+    );
   });
 
   it('launches nothing and writes nothing when nobody lapsed', async () => {
