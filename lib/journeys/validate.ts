@@ -182,15 +182,30 @@ function unreachableProblems(journey: Journey): string[] {
     .map((node) => `${where(journey, node)}: unreachable from the entry; remove it or point a next of another node at it`);
 }
 
-/** Nodes that hold the execution for a while, so a loop through one of them cannot spin. */
+/**
+ * Nodes that always hold the execution for a while, so a loop through one of them cannot spin: a
+ * waitForEvent, a duration wait, and a local-time wait with a time (it ends at the next such time
+ * after now). Not a local-time wait without a time, which ends at once on a matching day, nor a
+ * date wait, which does not wait when the date is missing, unreadable or past (effects.ts).
+ */
 function waits(node: JourneyNode): boolean {
-  return node.type === 'wait' || node.type === 'waitForEvent';
+  if (node.type === 'waitForEvent') return true;
+  if (node.type !== 'wait') return false;
+  return node.wait.kind === 'duration' || (node.wait.kind === 'localTime' && node.wait.time !== undefined);
+}
+
+/** Why a wait node that is not one of {@link waits} may end at once. */
+function endsAtOnce(node: JourneyNode): string | undefined {
+  if (node.type !== 'wait') return undefined;
+  if (node.wait.kind === 'localTime') return `wait "${node.id}" has weekdays but no time, so it ends at once on a matching day`;
+  if (node.wait.kind === 'attributeDate') return `wait "${node.id}" waits for a date, and a missing, unreadable or past date does not wait`;
+  return undefined;
 }
 
 /**
- * A loop without a wait would burn through the 25,000-event history in seconds. Finds the
- * strongly connected components of the graph without its wait nodes; each one with a cycle is
- * reported once, at its first node in journey order, with one concrete cycle.
+ * A loop without a wait that always holds would burn through the 25,000-event history in
+ * seconds. Finds the strongly connected components of the graph without such wait nodes; each one
+ * with a cycle is reported once, at its first node in journey order, with one concrete cycle.
  */
 function loopProblems(journey: Journey): string[] {
   const order = journey.nodes.filter((node) => !waits(node));
@@ -205,8 +220,23 @@ function loopProblems(journey: Journey): string[] {
     const first = order.find((node) => members.has(node.id));
     if (!first) continue;
     const cycle = shortestCycle(first.id, members, edges);
-    if (cycle) {
+    if (!cycle) continue;
+    const fleeting = cycle.flatMap((id) => {
+      const node = inGraph.get(id);
+      const reason = node && endsAtOnce(node);
+      return reason ? [reason] : [];
+    });
+    if (fleeting.length === 0) {
       problems.push(`${where(journey, first)}: loop ${cycle.join(' → ')} has no wait; add a wait or waitForEvent node inside the loop`);
+    } else {
+      const timeless = cycle.some((id) => {
+        const node = inGraph.get(id);
+        return node?.type === 'wait' && node.wait.kind === 'localTime';
+      });
+      problems.push(
+        `${where(journey, first)}: loop ${cycle.join(' → ')} has no wait that always pauses (${[...new Set(fleeting)].join('; ')}); ` +
+          `${timeless ? 'give the local-time wait a time, or ' : ''}add a duration wait or a waitForEvent node inside the loop`,
+      );
     }
   }
   return problems;

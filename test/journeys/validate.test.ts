@@ -84,6 +84,51 @@ describe('validateJourney', () => {
     expect(message).toBe('(valid)');
   });
 
+  it('fails when a loop\'s only wait has weekdays but no time, which ends at once on a matching day', () => {
+    // Prepare: "every Monday, until the customer was seen on the web" — on a Monday the wait ends
+    // at once, so the loop would run its Lambda calls back to back until the history is full.
+    const journey = demoJourney(
+      [
+        { type: 'wait', id: 'monday', wait: { kind: 'localTime', weekdays: ['mon'] }, next: 'check' },
+        { type: 'branch', id: 'check', rules: [{ when: [{ kind: 'eventWithin', event: 'web_visit', days: 30 }], next: 'hello' }], otherwise: 'monday' },
+        greeting('hello', 'bye'),
+        exitNode('bye'),
+      ],
+      'monday',
+    );
+
+    // Act
+    const message = failureOf(journey);
+
+    // Assess
+    expect(message).toBe(
+      'journey "demo", node "monday" (wait): loop monday → check → monday has no wait that always pauses (wait "monday" has weekdays but no time, so it ends at once on a matching day); ' +
+        'give the local-time wait a time, or add a duration wait or a waitForEvent node inside the loop',
+    );
+  });
+
+  it('fails when a loop\'s only wait is a date wait, which does not wait for a missing or past date', () => {
+    // Prepare
+    const journey = demoJourney(
+      [
+        { type: 'wait', id: 'renewal', wait: { kind: 'attributeDate', attribute: 'renewalDate' }, next: 'check' },
+        { type: 'branch', id: 'check', rules: [{ when: [{ kind: 'eventWithin', event: 'renewed', days: 30 }], next: 'hello' }], otherwise: 'renewal' },
+        greeting('hello', 'bye'),
+        exitNode('bye'),
+      ],
+      'renewal',
+    );
+
+    // Act
+    const message = failureOf(journey);
+
+    // Assess
+    expect(message).toBe(
+      'journey "demo", node "renewal" (wait): loop renewal → check → renewal has no wait that always pauses (wait "renewal" waits for a date, and a missing, unreadable or past date does not wait); ' +
+        'add a duration wait or a waitForEvent node inside the loop',
+    );
+  });
+
   it('fails when a send step uses a template that does not exist', () => {
     // Prepare
     const journey = demoJourney([{ ...greeting('hello', 'bye'), templateId: 'nope' }, exitNode('bye')]);
