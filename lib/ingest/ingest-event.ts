@@ -96,7 +96,9 @@ export async function ingestCustomerEvent(ports: IngestPorts, event: CustomerEve
     occurredAt,
   });
 
-  const hasProfile = existing !== undefined || profile === 'created';
+  // Every outcome but `missing` leaves a profile: among them an update of one that another event
+  // created after this one's read (a sign-up and a lead of the same form, ingested at once).
+  const hasProfile = profile !== 'missing';
   const journeys: IngestOutcome['journeys'][number][] = [];
   for (const route of routesStartedBy(ports.routes, event.name)) {
     if (!hasProfile) {

@@ -325,6 +325,27 @@ describe('ingestCustomerEvent', () => {
     expect((await store.requireSnapshot('c-001')).profile).toMatchObject({ timezone: 'Europe/Paris', email: newYorker.email, phone: newYorker.phone, updatedAt: '2026-03-02T10:00:00.000Z' });
   });
 
+  it('starts the journeys of a first event whose profile another event created between its read and its write', async () => {
+    // Prepare: a sign-up and a lead from the same web form, both bringing the new customer's
+    // profile, ingested at once; the sign-up creates the profile after the lead's read of it.
+    const racingStore = Object.create(store) as CustomerStore;
+    racingStore.readEventState = async (customerId: string): Promise<EventState> => {
+      const read = await store.readEventState(customerId);
+      await ingestCustomerEvent(ports, event('signed_up', { customerId, eventId: 'signup-1', profile: newYorker }, '2026-03-02T10:00:00Z'));
+      return read;
+    };
+
+    // Act
+    const outcome = await ingestCustomerEvent(
+      { ...ports, store: racingStore },
+      event('lead_captured', { customerId: 'c-001', eventId: 'lead-1', touchpoint: 'web', profile: newYorker }, '2026-03-02T10:00:00Z'),
+    );
+
+    // Assess
+    expect(outcome.journeys).toEqual([{ journey: 'prospect-nurture', execution: 'prospect-nurture-c-001-lead-1', outcome: 'started' }]);
+    expect(sfn.started.map((start) => start.name)).toEqual(['welcome-c-001-signup-1', 'prospect-nurture-c-001-lead-1']);
+  });
+
   it('keeps preferences stated later when an event with older ones arrives after them', async () => {
     // Prepare
     await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-001', profile: newYorker }, '2026-03-02T10:00:00Z'));
