@@ -20,9 +20,11 @@
  * marketer's launch reusing a key — whether Step Functions still holds the execution name or has
  * freed it. The key record is claimed after the rule record, so a refused entry leaves no key
  * behind; neither kind expires (the freed name is what they guard against). A repeat of the latest
- * key passes the rule record's condition and replaces it; the record it replaced is put back at
- * once (restoreRule), so `afterDays` keeps counting from the entry itself (a run cut short between
- * the two writes leaves the later time, which can only put the next re-entry later).
+ * key passes the rule record's condition and replaces it; so does a repeat of an earlier key once
+ * `afterDays` have passed since the latest entry. Either way the record it replaced is put back
+ * (restoreRule): at once for the latest key, after the key record shows the repeat for an earlier
+ * one. So `afterDays` keeps counting from the latest entry itself (a run cut short between the
+ * writes leaves the later time, which can only put the next re-entry later).
  *
  * A retry of the same entry (same key, same instant: a redelivered event, a retried or redriven
  * batch) succeeds again, so a crash between the claim and StartExecution heals on the next
@@ -81,6 +83,7 @@ export type EntryClaimOutcome = 'first' | 'again' | 'repeated' | 'refused';
 /** Claims the entry; see {@link EntryClaimOutcome}. The records hold this entry unless `refused` (see the module comment for `repeated`). */
 export async function claimEntry(options: EntryRecordsOptions, claim: EntryClaim): Promise<EntryClaimOutcome> {
   const at = new Date(claim.at).toISOString();
+  let replaced: Record<string, AttributeValue> | undefined;
   if (claim.reEntry.rule !== 'always') {
     const latest = await claimRule(options, claim, at);
     if (latest === false) return 'refused';
@@ -89,14 +92,19 @@ export async function claimEntry(options: EntryRecordsOptions, claim: EntryClaim
       await restoreRule(options, claim, latest, at);
       return 'repeated';
     }
+    replaced = latest;
   }
-  return claimKey(options, claim, at);
+  const outcome = await claimKey(options, claim, at);
+  // An earlier key named again enters nothing either: the latest entry's record goes back too.
+  if (outcome === 'repeated' && replaced !== undefined) await restoreRule(options, claim, replaced, at);
+  return outcome;
 }
 
 /**
- * Puts back the rule record a repeated key replaced (the same key, its real entry time), unless
- * another claim wrote it since: a repeat enters nothing, so it must not move the time `afterDays`
- * counts from, or a key named at every run of a schedule would keep the customer out for good.
+ * Puts back the rule record a repeated key's claim replaced (the latest entry, its key and real
+ * time), unless another claim wrote it since: a repeat enters nothing, so it must not move the
+ * time `afterDays` counts from, or a key named at every run of a schedule would keep the customer
+ * out for good.
  */
 async function restoreRule(options: EntryRecordsOptions, claim: EntryClaim, replaced: Record<string, AttributeValue>, at: string): Promise<void> {
   await putIf(

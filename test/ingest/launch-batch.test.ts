@@ -112,6 +112,22 @@ describe('launchBatch', () => {
       expect(sfn.started.map((start) => start.name)).toEqual(['loyalty-c-001-gold-2026', 'loyalty-c-001-gold-2027']);
     });
 
+    it('lets the customer in under another key once the days have passed since the entry, though an earlier key was named again meanwhile', async () => {
+      // Prepare: loyalty (again after 365 days) entered under `gold-2026`, a year on under
+      // `gold-2027`; past 365 days after that, a launch names `gold-2026` again, which enters nothing.
+      await launchBatch(ports(), keyed('loyalty', 'tier-2026', '2026-03-02T09:00:00Z', 'gold-2026'));
+      await launchBatch(ports(), keyed('loyalty', 'tier-2027', '2027-03-03T09:00:00Z', 'gold-2027'));
+      const repeat = await launchBatch(ports(), keyed('loyalty', 'tier-2028', '2028-03-04T09:00:00Z', 'gold-2026'));
+
+      // Act: two days later, 369 days after the last entry (2028 is a leap year).
+      const later = await launchBatch(ports(), keyed('loyalty', 'tier-2028-b', '2028-03-06T09:00:00Z', 'gold-2028'));
+
+      // Assess
+      expect(repeat).toMatchObject({ started: 0, alreadyStarted: 1 });
+      expect(later).toMatchObject({ started: 1, notEligible: 0 });
+      expect(sfn.started.map((start) => start.name)).toEqual(['loyalty-c-001-gold-2026', 'loyalty-c-001-gold-2027', 'loyalty-c-001-gold-2028']);
+    });
+
     it('lets the customer in under another key once the days have passed since the entry, however often its key was named meanwhile', async () => {
       // Prepare: loyalty (again after 365 days) entered under `gold-2026`; a scheduled file names that key again in the autumn.
       await launchBatch(ports(), keyed('loyalty', 'tier-2026', '2026-03-02T09:00:00Z', 'gold-2026'));
