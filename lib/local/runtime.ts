@@ -7,7 +7,7 @@
  * - in memory, unpaced: `overture simulate` and the tests — fresh state, weeks in seconds;
  * - persisted under a data folder (`.overture/`), paced: `overture serve` and `npm start` — the
  *   DynamoDB data, the execution registry, the clock, the SMS outbox and the mailbox survive a
- *   restart; executions that were running carry on under their own names from the last Wait
+ *   restart; executions that were running carry on under their own names from the last wait
  *   they entered (see step-functions.ts), and the send ledger keeps every step to one message.
  */
 import { randomUUID } from 'node:crypto';
@@ -287,6 +287,8 @@ export class LocalRuntime {
                 journeyTaskHandlers(
                   { delivery, effects, dynamodb, tableName, sfn, stepFunctions, work, now, onSendStep: options.onSendStep },
                   runtimeRef.current?.counters,
+                  // Carried on from a wait's checkpoint: a wait for an event there keeps its first timeout.
+                  execution.resumeFrom?.until === undefined ? undefined : { step: execution.resumeFrom.state, until: execution.resumeFrom.until },
                 ),
                 { name: execution.name, startTime: execution.startDate },
               ),

@@ -11,7 +11,7 @@ import type { ExecutionRecord, ExecutionStatus } from './step-functions';
 /** The label under which launcher executions are counted. */
 export const LAUNCHER_LABEL = '(launcher)';
 
-/** The state of a running execution that entered no Wait yet: a restart runs it from its first state. */
+/** The state of a running execution that entered no wait yet: a restart runs it from its first state. */
 const FIRST_STATE_LABEL = '(first state)';
 
 /** Failed executions the text of `overture status` names per journey (`--json` has them all). */
@@ -31,7 +31,7 @@ export interface JourneyStatus {
   readonly byStatus: Partial<Record<ExecutionStatus, number>>;
   /**
    * Running executions by the state they are in; read from a data folder (no stack runs it), by
-   * the last Wait they entered, where the next start carries them on from.
+   * the last wait they entered (a Wait state or a wait for an event), where the next start carries them on from.
    */
   readonly runningByState: Record<string, number>;
   /** The failed executions, latest first. */

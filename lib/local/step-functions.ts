@@ -8,11 +8,12 @@
  * - task tokens: a waitForEvent Task registers its token and waits; `SendTaskSuccess` resumes it,
  *   and a token whose execution moved on answers `TaskTimedOut` / `TaskDoesNotExist`, as in AWS;
  * - status: every execution's status and current state, for `overture status`;
- * - checkpoints: when a journey enters a top-level Wait state, where it is (the state, its input,
- *   when the wait ends) is kept in the registry, so an execution that a restart finds running
- *   carries on from its last Wait, with the time that was left, instead of from its first state.
- *   Steps after that Wait run again (the send ledger keeps each to one message); a wait for an
- *   event among them starts its timeout afresh. A failed execution keeps the state it failed in,
+ * - checkpoints: when a journey enters a top-level Wait state or a wait for an event, where it is
+ *   (the state, its input, when the wait ends or times out) is kept in the registry, so an
+ *   execution that a restart finds running carries on from its last wait, with the time that was
+ *   left, instead of from its first state; a wait for an event also counts events from when it
+ *   first began (see task-handlers.ts). Steps after that wait run again (the send ledger keeps
+ *   each to one message). A failed execution keeps the state it failed in,
  *   with that state's input, and a redrive carries it on from there, as RedriveExecution does in
  *   AWS: what the failed run decided before that state (a wait for an event that ended, a branch
  *   taken) stands, rather than being decided again on what is known at the redrive.
@@ -25,6 +26,7 @@ import path from 'node:path';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import * as z from 'zod';
 import type { AslDefinition, JsonValue } from '../journeys/asl';
+import { LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN } from '../journeys/compile';
 import { endLastLine } from './data-files';
 
 /** An execution's status, as `DescribeExecution` reports it. */
@@ -505,10 +507,26 @@ function loadStateMachine(definition: AslDefinition): StateMachine {
 function checkpointAt(definition: AslDefinition, name: string, input: JsonValue, timestamp: number): Checkpoint | undefined {
   const state: unknown = definition.States[name];
   if (!isObject(state)) return undefined;
-  if (state.Type !== 'Wait') return undefined;
-  // A wait of fixed length ends at a known instant; the others read theirs from the input again.
-  const until = typeof state.Seconds === 'number' ? new Date(timestamp + state.Seconds * 1000).toISOString() : undefined;
-  return { state: name, input: JSON.stringify(input), ...(until === undefined ? {} : { until }) };
+  if (state.Type === 'Wait') {
+    // A wait of fixed length ends at a known instant; the others read theirs from the input again.
+    const until = typeof state.Seconds === 'number' ? new Date(timestamp + state.Seconds * 1000).toISOString() : undefined;
+    return { state: name, input: JSON.stringify(input), ...(until === undefined ? {} : { until }) };
+  }
+  const timeoutSeconds = eventWaitTimeoutSeconds(state);
+  if (timeoutSeconds === undefined) return undefined;
+  // A wait for an event ends, at the latest, when its timeout is up: a restart carries it on to then.
+  return { state: name, input: JSON.stringify(input), until: new Date(timestamp + timeoutSeconds * 1000).toISOString() };
+}
+
+/**
+ * The timeout of a wait for an event (a `.waitForTaskToken` Task), as its handler is given it
+ * (`timeoutSeconds` of the payload: the Task's own `TimeoutSeconds` may be shortened for the
+ * interpreter, see forLocalInterpreter); undefined for any other state.
+ */
+function eventWaitTimeoutSeconds(state: Record<string, unknown>): number | undefined {
+  if (state.Type !== 'Task' || state.Resource !== LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN || !isObject(state.Parameters)) return undefined;
+  const payload = state.Parameters.Payload;
+  return isObject(payload) && typeof payload.timeoutSeconds === 'number' ? payload.timeoutSeconds : undefined;
 }
 
 /**

@@ -44,9 +44,24 @@ export interface TaskCounters {
   waits: number;
 }
 
-/** The handlers of one execution (the token sequence is per execution). */
-export function journeyTaskHandlers(ports: TaskHandlerPorts, counters?: TaskCounters): JourneyTaskHandlers {
+/**
+ * A wait for an event that a restart carries an execution on from (its checkpoint): the step and
+ * the instant its timeout was due when the wait began.
+ */
+export interface ResumedEventWait {
+  readonly step: string;
+  readonly until: string;
+}
+
+/**
+ * The handlers of one execution (the token sequence is per execution). An execution carried on
+ * from a wait for an event (`resumed`) waits there until its first timeout, not a whole timeout
+ * more, and counts events from when that wait began, so a restart neither delays the step after
+ * the timeout nor lets an event during the first part of the wait go unnoticed.
+ */
+export function journeyTaskHandlers(ports: TaskHandlerPorts, counters?: TaskCounters, resumed?: ResumedEventWait): JourneyTaskHandlers {
   let waits = 0;
+  let pendingResume = resumed;
   return {
     send: (payload) =>
       ports.work.run(payload.customerId, async () => {
@@ -64,22 +79,34 @@ export function journeyTaskHandlers(ports: TaskHandlerPorts, counters?: TaskCoun
       waits += 1;
       if (counters) counters.waits += 1;
       const token = `${payload.taskToken}:${waits}`;
+      const carriedOn = pendingResume?.step === payload.step ? pendingResume : undefined;
+      pendingResume = undefined;
+      const dueAt = carriedOn === undefined ? undefined : Date.parse(carriedOn.until);
+      const wait =
+        dueAt === undefined
+          ? payload
+          : {
+              ...payload,
+              waitStartedAt: new Date(dueAt - payload.timeoutSeconds * 1000).toISOString(),
+              timeoutSeconds: Math.max(1, Math.ceil((dueAt - ports.now().getTime()) / 1000)),
+            };
       // Registered before it is stored, so an event ingested right after the store finds it waiting.
-      const resumed = ports.stepFunctions.waitForToken(token, payload.execution);
+      const resumedByEvent = ports.stepFunctions.waitForToken(token, payload.execution);
       await ports.work.run(payload.customerId, () =>
-        beginEventWait({ dynamodb: ports.dynamodb, tableName: ports.tableName, sfn: ports.sfn }, { ...payload, taskToken: token }, ports.now()),
+        beginEventWait({ dynamodb: ports.dynamodb, tableName: ports.tableName, sfn: ports.sfn }, { ...wait, taskToken: token }, ports.now()),
       );
       // The Task's TimeoutSeconds ends the wait in the interpreter; this timer, due at the same
-      // instant, retires the token so a late SendTaskSuccess gets TaskTimedOut, as in AWS.
+      // instant, retires the token so a late SendTaskSuccess gets TaskTimedOut, as in AWS. (When
+      // the wait is carried on, the timer is due first: at what was left of it.)
       let expiry: ReturnType<typeof setTimeout> | undefined;
       const timedOut = new Promise<never>((_, reject) => {
         expiry = setTimeout(() => {
           ports.stepFunctions.releaseToken(token);
           reject(new WaitForEventTimeoutError());
-        }, payload.timeoutSeconds * 1000);
+        }, dueAt === undefined ? payload.timeoutSeconds * 1000 : Math.max(0, dueAt - ports.now().getTime()));
       });
       try {
-        return await Promise.race([resumed, timedOut]);
+        return await Promise.race([resumedByEvent, timedOut]);
       } finally {
         clearTimeout(expiry);
       }
