@@ -16,7 +16,8 @@
  * given customer makes rendering throw (never a blank) unless the template handles it explicitly:
  * `{% if customer.firstName %}…{% endif %}` or `{{ customer.firstName | default: "there" }}`.
  * Lists support `.size`, `.first`, `.last` and indexes. Attributes that are null or empty are left
- * out, so they count as absent rather than rendering blank.
+ * out, so they count as absent rather than rendering blank: an empty list too, since liquid holds
+ * every list true in `{% if %}` and would print nothing where it goes.
  */
 import * as z from '../schema/zod-mini';
 import {
@@ -58,7 +59,7 @@ export const LINK_VARIABLES = ['unsubscribeUrl', 'preferencesUrl'] as const;
 export const FIRST_NAME_ATTRIBUTE = 'firstName';
 
 function printable(value: AttributeValue): value is PersonalizationValue {
-  return value !== null && value !== '';
+  return value !== null && value !== '' && !(Array.isArray(value) && value.length === 0);
 }
 
 /**

@@ -256,4 +256,28 @@ describe('personalizationFor', () => {
       ...links,
     });
   });
+
+  it('leaves out an empty list, so "if" skips it and a template never prints a blank where the list goes', () => {
+    // Prepare
+    const changedAt = '2026-03-01T12:00:00Z';
+    const snapshot: CustomerSnapshot = {
+      profile: { customerId: 'c-9', stage: 'active', timezone: 'Europe/Paris', updatedAt: changedAt },
+      consents: [],
+      preferences: {},
+      suppressions: [],
+      attributes: { interests: { value: [], changedAt }, tags: { value: ['vip'], changedAt } },
+      frequency: { sends: [], version: 0 },
+    };
+    const links = { unsubscribeUrl: 'https://p.example.com/unsubscribe?token=a', preferencesUrl: 'https://p.example.com/preferences?token=b' };
+    // The catalog's own wording (nurture, tips, cross-sell-interests, first-purchase-nudge).
+    const template = email(
+      '<p>New this week.{% if customer.attributes.interests %} We noted your interest in {{ customer.attributes.interests | join: ", " }}.{% endif %}</p>',
+    );
+    // Act
+    const data = personalizationFor(snapshot, links);
+    const rendered = renderEmail(template, data);
+    // Assess
+    expect(data.customer.attributes).toEqual({ tags: ['vip'] });
+    expect(rendered.html).toBe('<p>New this week.</p>');
+  });
 });
