@@ -263,7 +263,8 @@ async function settleEarlier(ports: DeliveryPorts, entry: SendEntry): Promise<De
     case 'sent':
       return { outcome: 'sent', channel: entry.channel, providerMessageId: entry.providerMessageId ?? '', replayed: true };
     case 'failed':
-      return { outcome: 'failed', channel: entry.channel, reason: 'provider_rejected' };
+      // The entry keeps the error's name (settleProviderFailure): an adapter's MessageInvalidError is no rejection.
+      return { outcome: 'failed', channel: entry.channel, reason: entry.error === 'MessageInvalidError' ? 'message_invalid' : 'provider_rejected' };
     case 'unknown':
       return { outcome: 'unknown', channel: entry.channel };
     case 'pending':

@@ -255,6 +255,21 @@ describe('deliverMessage on the local emulators', () => {
     expect(await emailsTo(customerId)).toBe(1);
   });
 
+  it('answers a retry of a text the adapter refused as invalid with the same reason, not as a provider rejection', async () => {
+    // Prepare: E.164 in shape, but no number of any country (area code 999), so the adapter refuses it
+    const customerId = await enrolledCustomer({ phone: '+19999999999' });
+    const text = step(customerId, ['sms'], { step: 'invalid-number-sms' });
+    const first = await deliverMessage(ports, text);
+
+    // Act: the same step again, as after a lost Lambda response or a redrive
+    const retry = await deliverMessage(ports, text);
+
+    // Assess
+    expect(first).toEqual({ outcome: 'failed', channel: 'sms', reason: 'message_invalid' });
+    expect(retry).toEqual(first);
+    expect(sms.messages().filter((message) => message.input.Context?.customer_id === customerId)).toHaveLength(0);
+  });
+
   it('makes one read and two writes for a sent message', async () => {
     const customerId = await enrolledCustomer();
     const counter = countRequests(dynamo.client);
