@@ -2,7 +2,8 @@
  * A message template compiled from its sources: which channels it has, and each part parsed once.
  *
  * Two liquid engines, both with `strictVariables` and `strictFilters`: the HTML part escapes every
- * output (`outputEscape: 'escape'`; `| raw` opts out), the subject, text and SMS parts do not.
+ * output once (`outputEscape: 'escape'`; `| raw` opts out, and a final `| escape` is not escaped
+ * again), the subject, text and SMS parts do not.
  * `lenientIf` lets a template test an optional variable (`{% if customer.firstName %}`) or give it a
  * fallback (`| default: "there"`); used anywhere else, an absent variable makes rendering throw.
  */
@@ -26,6 +27,19 @@ const COMMON_OPTIONS = {
 
 const htmlLiquid = new Liquid({ ...COMMON_OPTIONS, outputEscape: 'escape' });
 const textLiquid = new Liquid({ ...COMMON_OPTIONS });
+
+/**
+ * The escaping filters of the HTML engine mark what they return as final (`raw`), as `| raw` does:
+ * it is escaped already, and `outputEscape` escaping it again would show customers `O&#39;Brien`
+ * for the Liquid idiom `{{ customer.firstName | escape }}`. Used before another filter, they are
+ * escaped again like any value (liquidjs only reads the last filter's mark).
+ */
+for (const name of ['escape', 'escape_once', 'xml_escape']) {
+  const builtIn = htmlLiquid.filters[name];
+  const handler = typeof builtIn === 'function' ? builtIn : builtIn?.handler;
+  if (handler === undefined) throw new Error(`liquidjs has no "${name}" filter`);
+  htmlLiquid.registerFilter(name, { handler, raw: true });
+}
 
 /** The parts a template can have; used in every error message. */
 export const TEMPLATE_PARTS = ['email.subject', 'email.html', 'email.text', 'sms', 'mail.mergeFields'] as const;

@@ -32,6 +32,16 @@ describe('renderEmail', () => {
     expect(rendered.subject).toBe('For <script>alert("x")</script> & \'co\'');
   });
 
+  it('escapes a value piped through escape or escape_once in the HTML part once, not twice', () => {
+    // Prepare: the Liquid idiom for HTML, on a name with an apostrophe and an ampersand
+    const template = email('<p>{{ customer.firstName | escape }}, {{ customer.firstName | escape_once }}, {{ customer.attributes.tier | xml_escape }}</p>');
+    const data = sampleData({ firstName: "O'Brien & Co", attributes: { tier: '<gold>' } });
+    // Act
+    const rendered = renderEmail(template, data);
+    // Assess
+    expect(rendered.html).toBe('<p>O&#39;Brien &amp; Co, O&#39;Brien &amp; Co, &lt;gold&gt;</p>');
+  });
+
   it('folds line breaks a variable brings into the subject, so no header can be injected', () => {
     // Prepare
     const template = email('<p>x</p>', 'x', 'Hi {{ customer.attributes.tier }}');
