@@ -106,6 +106,14 @@ export function buildProgram(io: CliIO): Command {
     .action(async (customer: string, options: { data: string; json?: boolean }) => (await commands.stack()).whyCommand(io, customer, options));
 
   program
+    .command('results')
+    .description('what a journey did, step by step: messages sent by channel, skipped by reason, deferred; goals and exits')
+    .argument('<journey>', 'journey id of the catalog')
+    .addOption(dataOption())
+    .option('--json', 'print as JSON')
+    .action(async (journey: string, options: { data: string; json?: boolean }) => (await commands.stack()).resultsCommand(io, journey, options));
+
+  program
     .command('redrive')
     .description('run a failed execution again from the state it failed in, once the cause is fixed (as Step Functions redrives in AWS)')
     .argument('<execution>', 'execution name, as overture status lists failed ones')

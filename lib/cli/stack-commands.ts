@@ -1,19 +1,22 @@
 /**
  * The commands that work on the local stack's data: `serve`, `send-event`, `receive-sms`,
- * `launch`, `status`, `why` and `redrive`. When a stack runs on the data folder, they go through
- * it (see stack-client.ts); otherwise `send-event`, `receive-sms`, `launch` and `redrive` start
- * the runtime on the folder for the time of the command (executions they start are recorded and
- * carry on the next time the stack runs), and `status` and `why` read the folder directly. Only
+ * `launch`, `status`, `why`, `results` and `redrive`. When a stack runs on the data folder, they
+ * go through it (see stack-client.ts); otherwise `send-event`, `receive-sms`, `launch` and
+ * `redrive` start the runtime on the folder for the time of the command (executions they start
+ * are recorded and carry on the next time the stack runs), and `status`, `why` and `results` read
+ * the folder directly. Only
  * `serve` (and `npm start`) makes a data folder: the others refuse one that does not exist.
  */
 import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { localDynamoDBClientFor } from '../local/clients';
 import { parseCustomerEvent, routedEventNames, unroutedEventReason, type EventIssue } from '../ingest/customer-event';
 import { defaultLaunchId, LaunchIdSchema, parseAudienceCsv } from '../local/audience-csv';
 import { knownCustomerHistory, unknownCustomerMessage, type HistoryEntry } from '../local/customer-history';
+import { formatJourneyResults, readJourneyResults, type JourneyResults } from '../local/journey-results';
 import { startDynamoDBEmulator } from '../local/emulators';
 import { restoreMailbox, saveMailbox } from '../local/mailbox';
 import { DATA_FILES, DEFAULT_DATA_DIR, readSavedClock } from '../local/data-files';
@@ -373,7 +376,7 @@ export async function launchCommand(io: CliIO, journey: string, options: LaunchO
     throw badInput(`--id: ${givenId.error.issues[0]?.message ?? 'invalid'} (a launch id names executions, so ids only), nothing was launched`);
   }
   if (journeys[journey] === undefined) {
-    throw badInput(`unknown journey "${journey}"; the catalog has ${Object.keys(journeys).sort().join(', ')}`);
+    throw badInput(unknownJourneyMessage(journey));
   }
   let csv: string;
   try {
@@ -469,7 +472,12 @@ export async function whyCommand(io: CliIO, customerId: string, options: StackCo
   else io.stdout(formatHistory(id.data, entries));
 }
 
-async function historyFromDataFolder(dataDir: string, customerId: string): Promise<HistoryEntry[] | undefined> {
+function historyFromDataFolder(dataDir: string, customerId: string): Promise<HistoryEntry[] | undefined> {
+  return readDataFolderTable(dataDir, (client, tableName) => knownCustomerHistory(new CustomerStore({ client, tableName }), client, tableName, customerId));
+}
+
+/** Runs `read` on the customer table of a stopped stack's data folder, on a DynamoDB emulator started for it alone. */
+async function readDataFolderTable<T>(dataDir: string, read: (client: DynamoDBClient, tableName: string) => Promise<T>): Promise<T> {
   let tableName: string;
   try {
     tableName = z.object({ tableName: z.string() }).parse(JSON.parse(await readFile(path.join(dataDir, DATA_FILES.stack), 'utf8'))).tableName;
@@ -479,11 +487,47 @@ async function historyFromDataFolder(dataDir: string, customerId: string): Promi
   const dynamo = await startDynamoDBEmulator({ dataPath: path.join(dataDir, DATA_FILES.dynamodb) });
   const client = localDynamoDBClientFor(dynamo.endpoint);
   try {
-    return await knownCustomerHistory(new CustomerStore({ client, tableName }), client, tableName, customerId);
+    return await read(client, tableName);
   } finally {
     client.destroy();
     await dynamo.close();
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// results
+
+/**
+ * `overture results JOURNEY`: what the journey did, step by step (see journey-results.ts), from
+ * the running stack or the data folder.
+ * @throws CliExit(2) for a journey the catalog does not have
+ */
+export async function resultsCommand(io: CliIO, journeyId: string, options: StackCommandOptions): Promise<void> {
+  const journey = journeys[journeyId];
+  if (journey === undefined) throw badInput(unknownJourneyMessage(journeyId));
+  const dataDir = dataDirOf(options);
+  await requireStackData(dataDir);
+  const running = await findRunningStack(dataDir);
+  let now: string;
+  let results: JourneyResults;
+  if (running) {
+    const answer = z
+      .object({ now: z.string(), results: z.custom<JourneyResults>() })
+      .parse(await callStack(running, 'GET', `/journeys/${encodeURIComponent(journey.id)}/results`));
+    now = answer.now;
+    results = answer.results;
+  } else {
+    const executions = await readExecutionRegistry(path.join(dataDir, DATA_FILES.executions));
+    results = await readDataFolderTable(dataDir, (client, tableName) => readJourneyResults(client, tableName, journey, executions));
+    now = (await readSavedClock(dataDir))?.toISOString() ?? '(not started yet)';
+  }
+  if (options.json) writeJson(io, { now, running: running !== undefined, results });
+  else io.stdout(formatJourneyResults(results, now) + (running ? '' : 'The stack is not running: results are from the data folder.\n'));
+}
+
+/** The message for a journey id the catalog does not have, naming the ones it has. */
+function unknownJourneyMessage(journey: string): string {
+  return `unknown journey "${journey}"; the catalog has ${Object.keys(journeys).sort().join(', ')}`;
 }
 
 // ---------------------------------------------------------------------------------------------

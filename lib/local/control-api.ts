@@ -12,6 +12,7 @@
  * | `GET /_overture/status`                 | executions by journey and status                   |
  * | `POST /_overture/executions/{name}/redrive` | redrives a failed execution (see LocalStepFunctions.redriveExecution) |
  * | `GET /_overture/customers/{id}/history` | the customer's decisions and sends (404 for a customer with no profile and no history) |
+ * | `GET /_overture/journeys/{id}/results`  | what the journey did, step by step (see journey-results.ts; 404 for a journey the stack does not run) |
  * | `POST /_overture/sms`                   | `{ from, text }`: a text from a customer's phone (YES, STOP, START, HELP), as End User Messaging delivers it |
  *
  * A launch can take minutes, so its answer is JSON lines (`application/x-ndjson`), sent as they
@@ -122,6 +123,13 @@ async function control(runtime: LocalRuntime, req: IncomingMessage, url: URL): P
     const entries = await knownCustomerHistory(runtime.store, runtime.clients.dynamodb, runtime.tableName, id.data);
     if (entries === undefined) throw new HttpProblem(404, unknownCustomerMessage(id.data));
     return { customerId: id.data, entries };
+  }
+  const results = /^GET \/journeys\/([^/]+)\/results$/.exec(route);
+  if (results) {
+    const journey = decodeURIComponent(results[1] ?? '');
+    const answer = await runtime.journeyResults(journey);
+    if (answer === undefined) throw new HttpProblem(404, `no journey "${journey}" runs on this stack`);
+    return { now: runtime.now().toISOString(), results: answer };
   }
   throw new HttpProblem(404, `no route ${route}`);
 }

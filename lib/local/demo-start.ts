@@ -117,6 +117,7 @@ export async function startDemo(options: DemoStartOptions): Promise<void> {
   }
   say(`  executions by journey and state   npx overture status${dataOption}`);
   say(`  why a customer got what they got  npx overture why CUSTOMER${dataOption} (the first email names one)`);
+  say(`  what a journey did, step by step  npx overture results JOURNEY${dataOption} (welcome, win-back…)`);
   say(`  a customer replies by text        npx overture receive-sms STOP --from NUMBER${dataOption} (a number of the SMS outbox)`);
   say('Ctrl-C stops; the next npm start goes on from here with everything kept.');
   say('');

@@ -50,6 +50,7 @@ import { Scheduler, type AgendaItem } from './scheduler';
 import { interpretedRunner, LocalStepFunctions, localStateMachineArn, StepFunctionsApiError, type ExecutionRecord } from './step-functions';
 import { startStepFunctionsServer, type StepFunctionsServer } from './step-functions-server';
 import { journeyTaskHandlers, type TaskCounters } from './task-handlers';
+import { readJourneyResults, type JourneyResults } from './journey-results';
 import { functionLogicalIdOf, localResources, synthesizeLocalApp, TemplateResolutionError, type LocalResources } from './template';
 import { realDelay, realTurn, VirtualClock } from './virtual-clock';
 import { WorkQueue } from './work-queue';
@@ -404,6 +405,13 @@ export class LocalRuntime {
       this.lastInboundAt = Math.max(this.clock.nowMs(), this.lastInboundAt + 1);
       return handleInboundSms(deps, message, new Date(this.lastInboundAt).toISOString());
     });
+  }
+
+  /** What `journeyId` did, step by step (see journey-results.ts); undefined for a journey that does not run here. */
+  async journeyResults(journeyId: string): Promise<JourneyResults | undefined> {
+    const journey = (this.options.journeys ?? CATALOG).find((candidate) => candidate.id === journeyId);
+    if (journey === undefined) return undefined;
+    return readJourneyResults(this.clients.dynamodb, this.tableName, journey, this.stepFunctions.listExecutions());
   }
 
   /**

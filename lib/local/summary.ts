@@ -86,8 +86,10 @@ function add(counts: Record<string, number>, key: string): void {
   counts[key] = (counts[key] ?? 0) + 1;
 }
 
-function breakdown(counts: Record<string, number>): string {
+/** ` (email 3, sms 1)`: the counts above zero by key, or nothing when there are none. */
+export function breakdown(counts: Readonly<Record<string, number | undefined>>): string {
   const parts = Object.entries(counts)
+    .filter((entry): entry is [string, number] => (entry[1] ?? 0) > 0)
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([key, count]) => `${key} ${count}`);
   return parts.length === 0 ? '' : ` (${parts.join(', ')})`;

@@ -218,6 +218,18 @@ describe('overture serve', () => {
     expect(result.stderr).toBe('overture: no customer unknown-zz: it has no profile and nothing was recorded for it\n');
   });
 
+  it('shows what a journey did, step by step, through the stack\'s results route', async () => {
+    // Act
+    const result = await overture('results', 'welcome', '--data', data, '--json');
+
+    // Assess
+    expect(result.status).toBe(0);
+    const answer = JSON.parse(result.stdout) as { running: boolean; results: { journey: string; steps: { step: string; sent: Record<string, number> }[] } };
+    expect(answer.running).toBe(true);
+    expect(answer.results.journey).toBe('welcome');
+    expect(answer.results.steps.find((step) => step.step === 'welcome-email')?.sent.email).toBeGreaterThanOrEqual(1);
+  });
+
   it('stops on Ctrl-C with status 0, keeping the data for the next start', async () => {
     // Act
     const exited = exitOf(served.child);

@@ -6,11 +6,10 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import * as z from 'zod';
 import type { Channel } from '../../lib/customer/model';
-import { bucketOf } from '../../lib/journeys/effects';
 import { checkReport, formatViolation, parseScenario, type Report, type ScenarioEvent, type ScenarioInput } from '../../lib/scenario';
 import { simulate } from '../../lib/simulate/simulate';
 import { journeys } from '../../workflows';
-import { testOutdir } from './support';
+import { testOutdir, winBackCustomer } from './support';
 
 jest.setTimeout(900_000);
 
@@ -19,14 +18,6 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const at = (offsetMs: number): string => new Date(Date.parse(START) + offsetMs).toISOString();
 
-/** A customer id whose win-back holdout bucket is below 10 (held out) or not. */
-function winBackCustomer(heldOut: boolean): string {
-  for (let index = 0; index < 1000; index += 1) {
-    const id = `b-${index}`;
-    if (bucketOf(id, 'win-back', 'holdout') < 10 === heldOut) return id;
-  }
-  throw new Error('no customer id in the wanted bucket');
-}
 const WIN_BACK = winBackCustomer(false);
 const HELD_OUT = winBackCustomer(true);
 

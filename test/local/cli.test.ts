@@ -1,7 +1,7 @@
 /**
  * The `overture` commands that work on a local stack's data folder, run in this process the way a
  * person runs them when no stack is up: events and launches start the runtime on the folder for
- * the command, status and why read it. Bad input exits with status 2 naming what to fix.
+ * the command, status, why and results read it. Bad input exits with status 2 naming what to fix.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -86,7 +86,7 @@ describe('overture launch with a bad audience file', () => {
   });
 });
 
-describe('overture send-event, launch, status and why on a stopped stack', () => {
+describe('overture send-event, launch, status, why and results on a stopped stack', () => {
   const at = '2026-03-02T15:00:00Z';
   let sent: Awaited<ReturnType<typeof overture>>;
 
@@ -171,6 +171,19 @@ describe('overture send-event, launch, status and why on a stopped stack', () =>
     // Assess
     expect(result.status).toBe(0);
     expect(result.stdout).toContain(`${new Date(at).toISOString()}  welcome/welcome-email  sent by email, topic marketing  [welcome-c-1-signup-c-1]`);
+  });
+
+  it('shows what welcome did, step by step, from the data folder', async () => {
+    // Act
+    const result = await overture('results', 'welcome', '--data', data);
+    const unknown = await overture('results', 'welcom', '--data', data);
+
+    // Assess
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('executions: 1 (1 running)');
+    expect(result.stdout).toMatch(/welcome-email +reached 1 · sent 1 \(email 1\) · skipped 0\n/);
+    expect(result.stdout).toMatch(/tips-email +reached 0 · sent 0 · skipped 0\n/);
+    expect(unknown).toMatchObject({ status: 2, stderr: expect.stringContaining('unknown journey "welcom"; the catalog has active-cross-sell, loyalty, prospect-nurture, welcome, win-back') });
   });
 
   it('launches an audience once: the same ids saved with CRLF, a BOM, quotes or in another order start nothing again', async () => {

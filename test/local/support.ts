@@ -5,6 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { bucketOf } from '../../lib/journeys/effects';
 
 /** A cdk.out folder of this test file's own, under the system's temporary folder. */
 export function testOutdir(label: string): string {
@@ -14,4 +15,13 @@ export function testOutdir(label: string): string {
 /** A fresh, empty data folder for a local stack. */
 export function temporaryDataDir(label: string): string {
   return mkdtempSync(path.join(os.tmpdir(), `overture-${label}-`));
+}
+
+/** A customer id whose win-back holdout bucket is below 10 (held out: gets nothing) or not. */
+export function winBackCustomer(heldOut: boolean, prefix = 'b'): string {
+  for (let index = 0; index < 1000; index += 1) {
+    const id = `${prefix}-${index}`;
+    if (bucketOf(id, 'win-back', 'holdout') < 10 === heldOut) return id;
+  }
+  throw new Error('no customer id in the wanted bucket');
 }
