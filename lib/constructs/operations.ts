@@ -289,12 +289,14 @@ export class Operations extends Construct {
         ],
         [
           new LogQueryWidget({
-            title: 'Send outcomes by channel and reason (from the send function logs)',
+            // Per step, so a marketer sees which message of the journey goes out and which is held back, and why.
+            title: 'Send outcomes by step, channel and reason (from the send function logs)',
             logGroupNames: [sendLogGroup.logGroupName],
             queryLines: [
-              'fields outcome, channel, reason',
+              'fields step, outcome, channel, reason',
               `filter journey = "${journeyId}" and message = "send step finished"`,
-              'stats count(*) as steps by outcome, channel, reason',
+              'stats count(*) as steps by step, outcome, channel, reason',
+              'sort step asc, steps desc',
             ],
             width: 24,
           }),

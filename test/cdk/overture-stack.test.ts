@@ -435,7 +435,7 @@ describe('operations', () => {
     for (const [id] of deadLetterQueues) expect(queuesWithAlarm.some((dimensions) => dimensions.includes(`"${id}"`))).toBe(true);
   });
 
-  it('give every journey its own dashboard with executions, entries, outcomes and send results', () => {
+  it('give every journey its own dashboard with executions, entries, outcomes and send results by step', () => {
     // Prepare
     const { stack, template } = synthesized;
 
@@ -446,7 +446,7 @@ describe('operations', () => {
     expect(names).toEqual(expect.arrayContaining([...stack.journeys.machines.keys()].map((id) => `overture-dev-${id}`).concat('overture-dev-overview')));
     const welcome = resourcesOfType(template, 'AWS::CloudWatch::Dashboard')[logicalIdOf(stack, stack.operations.journeyDashboards.get('welcome') ?? stack)];
     const body = JSON.stringify(welcome?.Properties?.DashboardBody);
-    for (const text of ['ExecutionsStarted', 'entries_started', 'journey_goal', 'send step finished', 'filter journey = \\\\\\"welcome\\\\\\"']) {
+    for (const text of ['ExecutionsStarted', 'entries_started', 'journey_goal', 'send step finished', 'filter journey = \\\\\\"welcome\\\\\\"', 'stats count(*) as steps by step, outcome, channel, reason']) {
       expect(body).toContain(text);
     }
   });

@@ -44,7 +44,8 @@ beforeAll(async () => {
     LINK_SECRET_ID: 'overture/test/unsubscribe-key',
     TEMPLATES_DIR: 'workflows/templates',
     POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_LOG_LEVEL: 'WARN',
+    // INFO: the per-journey dashboards read the send function's "send step finished" lines.
+    POWERTOOLS_LOG_LEVEL: 'INFO',
   });
   secrets.on(GetSecretValueCommand, { SecretId: 'overture/test/unsubscribe-key' }).resolves({
     SecretString: 'handler-test-link-signing-secret-0123456789',
@@ -82,13 +83,30 @@ it('sends the welcome email for a consenting customer and answers with ids and c
     channels: ['email'],
   };
 
+  const written: string[] = [];
+  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    written.push(String(chunk));
+    return true;
+  });
+
   // Act
-  const result = await handler(payload, context);
+  let result: unknown;
+  try {
+    result = await handler(payload, context);
+  } finally {
+    stdout.mockRestore();
+  }
 
   // Assess
   expect(result).toEqual({ outcome: 'sent', channel: 'email' });
   expect((await ses.messages()).map((email) => email.destination.to)).toEqual([['h1@example.com']]);
   expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 1);
+  // The fields the journey dashboard's query counts by (lib/constructs/operations.ts), ids and codes only.
+  const finished = written.flatMap((text) => text.split('\n')).filter((line) => line.includes('"send step finished"'));
+  expect(finished.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+    expect.objectContaining({ journey: 'welcome', step: 'welcome-email', execution: 'welcome-h-1-signed_up-1', customerId: 'h-1', outcome: 'sent', channel: 'email' }),
+  ]);
+  expect(finished.join('\n')).not.toContain('h1@example.com');
 });
 
 it('rejects a payload that carries personal data instead of ids, naming the field', async () => {
