@@ -15,9 +15,10 @@
  * Anything else is refused when the template is validated. A variable that may be absent for a
  * given customer makes rendering throw (never a blank) unless the template handles it explicitly:
  * `{% if customer.firstName %}…{% endif %}` or `{{ customer.firstName | default: "there" }}`.
- * Lists support `.size`, `.first`, `.last` and indexes. Attributes that are null or empty are left
- * out, so they count as absent rather than rendering blank: an empty list too, since liquid holds
- * every list true in `{% if %}` and would print nothing where it goes.
+ * Lists support `.size`, `.first`, `.last` and indexes. Attributes that would print a blank —
+ * null, text of spaces only, a list without a non-blank item — are left out, so they count as
+ * absent rather than rendering blank (liquid holds every text and list true in `{% if %}`, and
+ * `default` only replaces an empty one); a list keeps only its non-blank items.
  */
 import * as z from '../schema/zod-mini';
 import {
@@ -58,8 +59,22 @@ export const LINK_VARIABLES = ['unsubscribeUrl', 'preferencesUrl'] as const;
 /** The attribute whose value becomes `customer.firstName`. */
 export const FIRST_NAME_ATTRIBUTE = 'firstName';
 
-function printable(value: AttributeValue): value is PersonalizationValue {
-  return value !== null && value !== '' && !(Array.isArray(value) && value.length === 0);
+/**
+ * `value` as a template may print it, or undefined when it would print a blank: null, text of
+ * spaces only, and a list without an item that is not (its blank items are left out too).
+ */
+function printableValue(value: AttributeValue): PersonalizationValue | undefined {
+  if (value === null) return undefined;
+  if (typeof value === 'string') return isBlank(value) ? undefined : value;
+  if (Array.isArray(value)) {
+    const items = value.filter((item) => !isBlank(item));
+    return items.length === 0 ? undefined : items;
+  }
+  return value;
+}
+
+function isBlank(text: string): boolean {
+  return text.trim() === '';
 }
 
 /**
@@ -73,7 +88,8 @@ export function personalizationFor(
 ): PersonalizationData {
   const attributes: Record<string, PersonalizationValue> = {};
   for (const [name, state] of Object.entries(snapshot.attributes)) {
-    if (AttributeNameSchema.safeParse(name).success && printable(state.value)) attributes[name] = state.value;
+    const value = printableValue(state.value);
+    if (AttributeNameSchema.safeParse(name).success && value !== undefined) attributes[name] = value;
   }
   const firstName = attributes[FIRST_NAME_ATTRIBUTE];
   return {

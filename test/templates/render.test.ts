@@ -290,4 +290,30 @@ describe('personalizationFor', () => {
     expect(data.customer.attributes).toEqual({ tags: ['vip'] });
     expect(rendered.html).toBe('<p>New this week.</p>');
   });
+
+  it('leaves out a value of spaces only and the blank items of a list, so a fallback greets the customer instead of a blank', () => {
+    // Prepare: what an empty form field with a space in it, or a list with an empty entry, brings
+    const changedAt = '2026-03-01T12:00:00Z';
+    const snapshot: CustomerSnapshot = {
+      profile: { customerId: 'c-9', stage: 'active', timezone: 'Europe/Paris', updatedAt: changedAt },
+      consents: [],
+      preferences: {},
+      suppressions: [],
+      attributes: {
+        firstName: { value: '  ', changedAt },
+        interests: { value: ['running', ' ', ''], changedAt },
+        tags: { value: ['', '\t'], changedAt },
+      },
+      frequency: { sends: [], version: 0 },
+    };
+    const links = { unsubscribeUrl: 'https://p.example.com/unsubscribe?token=a', preferencesUrl: 'https://p.example.com/preferences?token=b' };
+    const template = compileTemplate('t', {
+      sms: 'Hello {{ customer.firstName | default: "there" }}.{% if customer.attributes.interests %} You like {{ customer.attributes.interests | join: ", " }}.{% endif %}',
+    });
+    // Act
+    const data = personalizationFor(snapshot, links);
+    // Assess
+    expect(data.customer).toEqual({ id: 'c-9', stage: 'active', attributes: { interests: ['running'] } });
+    expect(renderSms(template, data)).toBe('Hello there. You like running.');
+  });
 });
