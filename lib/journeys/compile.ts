@@ -11,6 +11,7 @@
  * the send function (`$.send`) and of the journeyEffects function (`$.effects`): ids and codes.
  */
 import { RETRYABLE_PROVIDER_ERRORS } from '../channels/errors';
+import { RETRYABLE_STORE_ERRORS } from '../store/errors';
 import { GOAL_REACHED } from './send-contract';
 import { TASK_TIMEOUT_ERROR } from './wait-for-event-contract';
 import type { AslChoiceRule, AslDefinition, AslRetrier, AslState, AslTaskState, JsonObject, JsonValue } from './asl';
@@ -88,6 +89,22 @@ const PROVIDER_RETRY: AslRetrier = {
   MaxAttempts: 8,
   BackoffRate: 2,
   MaxDelaySeconds: 300,
+  JitterStrategy: 'FULL',
+};
+
+/**
+ * Retries when the customer table failed the send step (throttled, unreachable) or kept changing
+ * under it (`DeliveryContentionError`, lib/delivery): nothing is wrong with the message, so it
+ * should go out once the table answers, not be dropped as a failed send. Safe, as the send ledger
+ * keeps the step to one message whatever an attempt did before it failed: a reservation made is
+ * found by the retry, and one left pending is settled as unknown, never sent again.
+ */
+const STORE_RETRY: AslRetrier = {
+  ErrorEquals: [...RETRYABLE_STORE_ERRORS, 'DeliveryContentionError'],
+  IntervalSeconds: 3,
+  MaxAttempts: 6,
+  BackoffRate: 2,
+  MaxDelaySeconds: 60,
   JitterStrategy: 'FULL',
 };
 
@@ -256,7 +273,7 @@ class JourneyCompiler {
       },
       ResultSelector: { 'Payload.$': '$.Payload' },
       ResultPath: '$.send',
-      Retry: [PROVIDER_RETRY, LAMBDA_SERVICE_RETRY],
+      Retry: [PROVIDER_RETRY, STORE_RETRY, LAMBDA_SERVICE_RETRY],
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: hasEffects ? failed : node.next }],
       Next: node.id + STATE_SUFFIXES.route,
     });

@@ -81,3 +81,10 @@ export class StoreContentionError extends CustomerStoreError {
     this.name = 'StoreContentionError';
   }
 }
+
+/**
+ * The store's errors a caller may retry later: the table failed (throttled, unreachable: the
+ * base class, as the store wraps every AWS error) or concurrent writers kept winning. Not the
+ * others, which a retry would meet again (a malformed record, a missing customer or entry).
+ */
+export const RETRYABLE_STORE_ERRORS = ['CustomerStoreError', 'StoreContentionError'] as const;

@@ -19,7 +19,8 @@ import { classifyProviderError } from '../../lib/channels/errors';
 import { localLambdaContext } from '../../lib/consent-api';
 import { routesOf } from '../../lib/ingest/journey-routes';
 import { observability, observedHandler } from '../../lib/runtime/observability';
-import { CustomerStore } from '../../lib/store';
+import { DeliveryContentionError } from '../../lib/delivery/deliver-message';
+import { CustomerStore, CustomerStoreError, StoreContentionError } from '../../lib/store';
 import { CATALOG } from '../../workflows';
 import { synthesizeOverture } from '../cdk/synthesize';
 import { stateMachineDefinitions } from '../cdk/template-queries';
@@ -285,6 +286,14 @@ const RAISED_AS: Record<string, () => Error> = {
     classifyProviderError(Object.assign(new Error(`Maximum sending rate exceeded for ${ADDRESS} ${PHONE}`), { name: 'TooManyRequestsException', $metadata: { httpStatusCode: 429 } }), 'ses'),
   ProviderUnavailableError: () =>
     classifyProviderError(Object.assign(new Error(`getaddrinfo ENOTFOUND ${ADDRESS} ${PHONE}`), { code: 'ENOTFOUND' }), 'sms'),
+  // The store wraps every AWS error of the table in its own, keeping the AWS one as the cause.
+  CustomerStoreError: () =>
+    new CustomerStoreError('read the decision snapshot of customer c-1 failed', {
+      cause: Object.assign(new Error(`Throughput exceeded for ${ADDRESS} ${PHONE}`), { name: 'ProvisionedThroughputExceededException' }),
+    }),
+  StoreContentionError: () =>
+    new StoreContentionError('set attributes of customer c-1: contended', { cause: Object.assign(new Error(`Conditional check failed on ${ADDRESS}`), { name: 'ConditionalCheckFailedException' }) }),
+  DeliveryContentionError: () => new DeliveryContentionError('send welcome-c-1-e/welcome-email of customer c-1: the customer\'s cap or permissions kept changing under 8 attempts'),
 };
 
 /** Every ErrorEquals of a definition, Map iterations included. */

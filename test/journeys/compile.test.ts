@@ -77,7 +77,7 @@ describe.each(CATALOG.map((journey) => [journey.id, journey] as const))('compili
     }
   });
 
-  it('sends through the send function with throttling retried with backoff and jitter, failures caught, and a defer loop', () => {
+  it('sends through the send function with throttling and store failures retried with backoff and jitter, failures caught, and a defer loop', () => {
     // Prepare
     const sends = journey.nodes.filter((node) => node.type === 'send');
 
@@ -108,7 +108,15 @@ describe.each(CATALOG.map((journey) => [journey.id, journey] as const))('compili
         MaxDelaySeconds: 300,
         JitterStrategy: 'FULL',
       });
-      expect(task.Retry?.[1]).toMatchObject({ ErrorEquals: LAMBDA_SERVICE_ERRORS, JitterStrategy: 'FULL' });
+      expect(task.Retry?.[1]).toEqual({
+        ErrorEquals: ['CustomerStoreError', 'StoreContentionError', 'DeliveryContentionError'],
+        IntervalSeconds: 3,
+        MaxAttempts: 6,
+        BackoffRate: 2,
+        MaxDelaySeconds: 60,
+        JitterStrategy: 'FULL',
+      });
+      expect(task.Retry?.[2]).toMatchObject({ ErrorEquals: LAMBDA_SERVICE_ERRORS, JitterStrategy: 'FULL' });
       expect(task.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: `${node.id}.failed` }]);
       expect(state<AslTaskState>(definition, `${node.id}.failed`)).toMatchObject({ Next: node.next, Parameters: { Payload: { action: 'sendFailed', 'error.$': '$.failure.Error' } } });
       expect(task.Next).toBe(`${node.id}.route`);

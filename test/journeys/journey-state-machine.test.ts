@@ -62,7 +62,11 @@ describe('JourneyStateMachine', () => {
     // Assess
     expect(welcome?.States['welcome-email']).toMatchObject({
       Resource: 'arn:aws:states:::lambda:invoke',
-      Retry: [{ ErrorEquals: ['ProviderThrottledError', 'ProviderUnavailableError'], BackoffRate: 2, JitterStrategy: 'FULL' }, {}],
+      Retry: [
+        { ErrorEquals: ['ProviderThrottledError', 'ProviderUnavailableError'], BackoffRate: 2, JitterStrategy: 'FULL' },
+        { ErrorEquals: ['CustomerStoreError', 'StoreContentionError', 'DeliveryContentionError'], BackoffRate: 2, JitterStrategy: 'FULL' },
+        {},
+      ],
       Catch: [{ ErrorEquals: ['States.ALL'], Next: 'welcome-email.failed' }],
       Next: 'welcome-email.route',
     });

@@ -1,5 +1,7 @@
 import type { AslDefinition } from '../../lib/journeys/asl';
+import { DeliveryContentionError } from '../../lib/delivery/deliver-message';
 import { journeyDefinitionsFromTemplate } from '../../lib/journeys/local-bindings';
+import { CustomerStoreError, StoreContentionError } from '../../lib/store/errors';
 import { CATALOG } from '../../workflows';
 import { synthesizeCatalogStack } from './journey-stack';
 import { CLOCK_TIME, runScripted, START_TIME, type Script } from './scripted-customer';
@@ -100,6 +102,27 @@ describe('welcome, run locally', () => {
     const script: Script = {
       send: (payload, attempt) => {
         if (payload.step === 'welcome-email' && attempt === 1) throw new ProviderThrottledError();
+        return { outcome: 'sent', channel: 'email' };
+      },
+    };
+
+    // Act
+    const { states, calls } = await runScripted(welcome, 'welcome', script);
+
+    // Assess
+    expect(states.slice(1, 4)).toEqual(['welcome-email', 'welcome-email', 'welcome-email.route']);
+    expect(calls.effects.some((effect) => effect.action === 'sendFailed')).toBe(false);
+  });
+
+  it.each([
+    ['the customer table failed (throttled, unreachable)', () => new CustomerStoreError('read the decision snapshot of customer c-001 failed')],
+    ['concurrent writers kept winning', () => new StoreContentionError('set attributes of customer c-001: contended')],
+    ['the customer\'s cap or permissions kept changing', () => new DeliveryContentionError('send welcome-c-001-e-1/welcome-email of customer c-001: kept changing')],
+  ])('retries a send whose store failed (%s) and goes on once it is sent, instead of dropping the message', async (_, failure) => {
+    // Prepare
+    const script: Script = {
+      send: (payload, attempt) => {
+        if (payload.step === 'welcome-email' && attempt === 1) throw failure();
         return { outcome: 'sent', channel: 'email' };
       },
     };
