@@ -32,11 +32,11 @@ import { TokenError, TokenExpiredError } from '../unsubscribe/errors';
 import { confirmUrl, LINK_ROUTES, preferencesUrl, TOKEN_QUERY_PARAMETER, unsubscribeUrl } from '../unsubscribe/links';
 import { captureConsent } from './capture-consent';
 import { exportConsents } from './consent-export';
-import { CHANNEL_LABELS, DEFAULT_TOPIC_OFFERS, signLinkToken, type ConsentApiDependencies } from './dependencies';
+import { CHANNEL_LABELS, DEFAULT_TOPIC_OFFERS, type ConsentApiDependencies } from './dependencies';
 import { confirmConsent, openConfirmation } from './double-opt-in';
 import { RateLimitedError, RequestValidationError } from './errors';
 import { formFields } from './form-body';
-import { unsubscribeOneClick } from './one-click-unsubscribe';
+import { preferencesTokenBeside, unsubscribeOneClick } from './one-click-unsubscribe';
 import type { Html } from './pages/html';
 import { PAGE_CONTENT_SECURITY_POLICY } from './pages/layout';
 import { confirmSubscriptionPage, outcomePage, problemPage, unsubscribePage } from './pages/message-pages';
@@ -162,14 +162,15 @@ function routes(deps: ConsentApiDependencies): Array<Route<Event, Result>> {
   const unsubscribeConfirmation = async (event: Event): Promise<Result> => {
     const token = tokenOf(event);
     const claims = verifyLinkToken(deps, token, 'unsubscribe');
-    const preferencesToken = signLinkToken(deps.links, { ...claims, purpose: 'preferences' }, deps.now());
+    // Only the preference link the message itself carried, while it is valid: never a fresh one (preferencesTokenBeside).
+    const preferencesToken = preferencesTokenBeside(deps, token);
     return htmlResponse(
       200,
       unsubscribePage({
         actionUrl: unsubscribeUrl(baseUrl, token),
         topicLabel: topicLabel(claims.topic),
         channelLabel: CHANNEL_LABELS[claims.channel].toLowerCase(),
-        preferencesUrl: preferencesUrl(baseUrl, preferencesToken),
+        ...(preferencesToken === undefined ? {} : { preferencesUrl: preferencesUrl(baseUrl, preferencesToken) }),
       }),
     );
   };

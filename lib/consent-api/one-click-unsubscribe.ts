@@ -7,6 +7,8 @@
  * the store dedupes.
  */
 import type { Channel, Topic } from '../customer/model';
+import { TokenError } from '../unsubscribe/errors';
+import { DEFAULT_TOKEN_TTL_SECONDS, signToken, verifyToken, type VerifiedToken } from '../unsubscribe/token';
 import type { ConsentApiDependencies } from './dependencies';
 import { linkChangeInstant, proofFrom, verifyLinkToken, type RequestOrigin } from './request-origin';
 
@@ -38,4 +40,35 @@ export async function unsubscribeOneClick(deps: ConsentApiDependencies, token: s
     proof: proofFrom(origin, ONE_CLICK_SOURCE),
   });
   return answer;
+}
+
+/**
+ * The preference-centre token the unsubscribe page of `token` may offer: the one the same message
+ * would have carried beside it, for the same customer, channel and topic, issued at the same
+ * instant and expiring no later than the unsubscribe token's signed `exp` (nor past the
+ * configured preference-link lifetime); undefined when no such token would still be valid.
+ *
+ * An unsubscribe token is accepted at any age and from a retired key, because revoking is always
+ * safe; a preference link can grant consent and opens the consent export, so it expires and no
+ * retired key opens one. A fresh preference token minted from any valid unsubscribe link would
+ * turn a years-old footer link, or a leaked retired key, into a live preference centre. Keeping
+ * the issue instant also keeps what a link that came by SMS proves (preference-centre.ts
+ * smsLinkReached): the text was sent then, not now.
+ */
+export function preferencesTokenBeside(deps: Pick<ConsentApiDependencies, 'links' | 'now'>, token: string): string | undefined {
+  const now = deps.now();
+  let claims: VerifiedToken;
+  try {
+    // The keys that verify every purpose only: a retired key's unsubscribe link opens nothing else.
+    claims = verifyToken(token, [deps.links.secret, ...(deps.links.previousSecrets ?? [])], { now, purpose: 'unsubscribe' });
+  } catch (error) {
+    if (error instanceof TokenError) return undefined;
+    throw error;
+  }
+  const issuedAt = claims.issuedAt.getTime();
+  const configured = deps.links.ttlSeconds?.preferences ?? DEFAULT_TOKEN_TTL_SECONDS.preferences;
+  const ttlSeconds = Math.min(configured, Math.floor((claims.expiresAt.getTime() - issuedAt) / 1000));
+  if (ttlSeconds <= 0 || now.getTime() >= issuedAt + ttlSeconds * 1000) return undefined;
+  const { customerId, channel, topic } = claims;
+  return signToken({ customerId, channel, topic, purpose: 'preferences' }, deps.links.secret, { now: claims.issuedAt, ttlSeconds });
 }

@@ -1,7 +1,8 @@
 import type { ConsentEvent } from '../../lib/store';
+import { createConsentApiHandler, serveApiGatewayHandlerAt, type LocalApiServer } from '../../lib/consent-api';
 import { signToken } from '../../lib/unsubscribe';
 import { aProfile, newCustomerId } from '../store/fixtures';
-import { startConsentApiHarness, type ConsentApiHarness } from './harness';
+import { LINK_SECRET, startConsentApiHarness, type ConsentApiHarness } from './harness';
 
 let api: ConsentApiHarness;
 
@@ -193,6 +194,65 @@ describe('one-click unsubscribe (RFC 8058)', () => {
     expect(response.headers.get('content-security-policy')).toContain("form-action 'self'");
     expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+});
+
+describe('the preference-centre link of the unsubscribe page', () => {
+  /** A key of an earlier rotation: it verifies unsubscribe links only (docs/consent.md, "Rotating the link key"). */
+  const RETIRED_KEY = 'retired-link-key-of-an-earlier-rotation-0000';
+  let rotated: LocalApiServer;
+
+  beforeAll(async () => {
+    rotated = await serveApiGatewayHandlerAt((url) =>
+      createConsentApiHandler({ ...api.deps, links: { ...api.deps.links, baseUrl: url, retiredSecrets: [RETIRED_KEY] } }, { rateLimit: false, logError: () => undefined }),
+    );
+  });
+
+  afterAll(() => rotated.close());
+
+  /** The preference-centre links a page offers. */
+  function preferenceLinks(page: string): string[] {
+    return [...page.matchAll(/href="([^"]*\/preferences\?token=[^"]*)"/g)].map((match) => (match[1] ?? '').replaceAll('&amp;', '&'));
+  }
+
+  /** An unsubscribe token for the customer signed with `secret`, `daysAgo` days before the clock, with the usual 180-day exp. */
+  function unsubscribeToken(customerId: string, secret: string, daysAgo: number): string {
+    const signedAt = new Date(api.clock.now().getTime() - daysAgo * 86_400_000);
+    return signToken({ customerId, channel: 'email', topic: 'marketing', purpose: 'unsubscribe' }, secret, { now: signedAt, ttlSeconds: 180 * 86_400 });
+  }
+
+  it.each([
+    ['signed by a retired key', RETIRED_KEY, 30],
+    ['past its signed expiry', LINK_SECRET, 400],
+  ])('offers no way into the preference centre from a link %s, and its button still unsubscribes', async (_case, secret, daysAgo) => {
+    // Prepare
+    const customerId = await subscribedCustomer();
+    const token = unsubscribeToken(customerId, secret, daysAgo);
+    // Act
+    const page = await fetch(`${rotated.url}/unsubscribe?token=${token}`);
+    const offered = preferenceLinks(await page.text());
+    const opened = await Promise.all(offered.map(async (link) => (await fetch(link)).status));
+    const post = await oneClick(`${rotated.url}/unsubscribe?token=${token}`);
+    // Assess
+    expect(page.status).toBe(200);
+    expect(opened).toEqual([]);
+    expect(post.status).toBe(200);
+    expect(await statusOf(customerId, 'email', 'marketing')).toBe('revoked');
+  });
+
+  it('offers a preference-centre link that expires when the unsubscribe link it came from does', async () => {
+    // Prepare
+    const customerId = await subscribedCustomer();
+    const token = unsubscribeToken(customerId, LINK_SECRET, 10);
+    const page = await (await fetch(`${rotated.url}/unsubscribe?token=${token}`)).text();
+    const [link] = preferenceLinks(page);
+    // Act
+    const now = await fetch(link ?? 'missing');
+    api.clock.advance(170 * 86_400_000);
+    const atExpiry = await fetch(link ?? 'missing');
+    // Assess
+    expect(now.status).toBe(200);
+    expect(atExpiry.status).toBe(410);
   });
 });
 

@@ -23,7 +23,8 @@ export function unsubscribePage(options: {
   readonly actionUrl: string;
   readonly topicLabel: string;
   readonly channelLabel: string;
-  readonly preferencesUrl: string;
+  /** The preference centre, when the link still opens it (an old or retired-key unsubscribe link does not). */
+  readonly preferencesUrl?: string;
 }): Html {
   return page(
     'Unsubscribe',
@@ -33,7 +34,7 @@ export function unsubscribePage(options: {
 <input type="hidden" name="List-Unsubscribe" value="One-Click">
 <button type="submit">Unsubscribe</button>
 </form>
-<p class="hint">You can also <a href="${options.preferencesUrl}">choose what we send you and when</a>.</p>`,
+${options.preferencesUrl === undefined ? '' : html`<p class="hint">You can also <a href="${options.preferencesUrl}">choose what we send you and when</a>.</p>`}`,
   );
 }
 
