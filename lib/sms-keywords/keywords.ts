@@ -1,7 +1,8 @@
 /**
  * The SMS keywords carriers and the CTIA handbook expect every sender to honour, and the reply
  * that confirms an SMS double opt-in. A text is a keyword when its whole body, ignoring case and
- * surrounding spaces, is one of them.
+ * surrounding spaces, is one of them; an opt-out also through the punctuation around it and as
+ * two words (smsKeywordOf).
  */
 
 /** Keywords that withdraw SMS consent. */
@@ -34,9 +35,38 @@ const ACTIONS: ReadonlyMap<string, SmsKeywordAction> = new Map<string, SmsKeywor
   ...HELP_KEYWORDS.map((keyword) => [keyword, 'help'] as const),
 ]);
 
-/** The keyword a text body is, in upper case, and what it asks for; undefined for any other text. */
+/** Punctuation, symbols (emoji, with their variation selectors), invisible format characters and spaces around an opt-out word. */
+const AROUND_THE_WORDS = /^[\s\p{P}\p{S}\p{M}\p{Cf}]+|[\s\p{P}\p{S}\p{M}\p{Cf}]+$/gu;
+/** What people put between the words of a two-word opt-out ("STOP ALL", "OPT-OUT"). */
+const BETWEEN_WORDS = /[\s\-_\u2010-\u2015]+/u;
+/** The opt-out keywords people also write as two words; the FCC names "opt out" among the per se reasonable revocations. */
+const TWO_WORD_OPT_OUTS: ReadonlySet<string> = new Set(['STOPALL', 'OPTOUT']);
+
+/**
+ * The opt-out keyword a text is when read as people type it: "Stop.", "STOP!", "stop 🛑",
+ * "Stop all", "opt out", "Opt-Out", or in full-width letters. A withdrawal must be honoured
+ * however it is written (TCPA: revocation by any reasonable means, and these words are per se
+ * reasonable), and reading one too generously costs at most a text the customer did not want
+ * anyway. Only the punctuation around the word and one separator inside a two-word keyword are
+ * forgiven: "stop please" or "S T O P" stay ordinary texts.
+ */
+function optOutKeywordOf(body: string): SmsKeyword | undefined {
+  const words = body.normalize('NFKC').toUpperCase().replace(AROUND_THE_WORDS, '').split(BETWEEN_WORDS);
+  const keyword = words.join('');
+  if (words.length > 2 || (words.length === 2 && !TWO_WORD_OPT_OUTS.has(keyword))) return undefined;
+  return ACTIONS.get(keyword) === 'opt_out' ? (keyword as SmsKeyword) : undefined;
+}
+
+/**
+ * The keyword a text body is, in upper case, and what it asks for; undefined for any other text.
+ * Keywords that grant or confirm (START, YES) must be the whole body, ignoring case and
+ * surrounding spaces; an opt-out is also read through the punctuation and spelling people use
+ * (see optOutKeywordOf), since withdrawing is always safe.
+ */
 export function smsKeywordOf(body: string): { readonly keyword: SmsKeyword; readonly action: SmsKeywordAction } | undefined {
   const keyword = body.trim().toUpperCase();
   const action = ACTIONS.get(keyword);
-  return action === undefined ? undefined : { keyword: keyword as SmsKeyword, action };
+  if (action !== undefined) return { keyword: keyword as SmsKeyword, action };
+  const optOut = optOutKeywordOf(body);
+  return optOut === undefined ? undefined : { keyword: optOut, action: 'opt_out' };
 }

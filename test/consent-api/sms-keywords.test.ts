@@ -1,4 +1,5 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import fc from 'fast-check';
 import { ProviderThrottledError, ProviderUnknownOutcomeError, RecipientOptedOutError } from '../../lib/channels/errors';
 import { LocalSmsOutbox } from '../../lib/channels/sms-outbox';
 import { decideDelivery } from '../../lib/permission';
@@ -131,11 +132,66 @@ describe('smsKeywordOf', () => {
     expect(CONFIRM_KEYWORDS).toContain(matched?.keyword);
   });
 
-  it.each(['stop please', 'STOP!', 'S T O P', 'help me', '', 'startup', 'yes please', 'Y?', 'ok', 'yeah', 'sure'])('ignores %j, which is not a keyword', (text) => {
+  it.each(['stop please', 'S T O P', 'STOP STOP', 'help me', '', '...', 'startup', 'yes please', 'Y?', 'Yes.', 'Start!', 'ok', 'yeah', 'sure'])('ignores %j, which is not a keyword', (text) => {
     // Act
     const matched = smsKeywordOf(text);
     // Assess
     expect(matched).toBeUndefined();
+  });
+});
+
+describe('opt-outs as people type them', () => {
+  /** What phones and people put around a word: punctuation, emoji, quotes, invisible characters. */
+  const around = fc.array(fc.constantFrom(' ', '.', '!', '?', '!!', '...', ',', '"', "'", '🛑', '❤️', '👍🏽', '\u200b', '\u00a0', ')', '*'), { maxLength: 3 }).map((parts) => parts.join(''));
+  const anyCase = (word: string) =>
+    fc.array(fc.boolean(), { minLength: word.length, maxLength: word.length }).map((upper) => [...word].map((letter, index) => (upper[index] ? letter : letter.toLowerCase())).join(''));
+
+  it('reads any opt-out keyword in any case, wrapped in punctuation or emoji, as that opt-out', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...OPT_OUT_KEYWORDS).chain((keyword) => fc.tuple(fc.constant(keyword), anyCase(keyword))), around, around, ([keyword, written], before, after) => {
+        // Act
+        const matched = smsKeywordOf(`${before}${written}${after}`);
+        // Assess
+        expect(matched).toEqual({ keyword, action: 'opt_out' });
+      }),
+    );
+  });
+
+  it.each([
+    ['Stop all', 'STOPALL'],
+    ['STOP ALL', 'STOPALL'],
+    ['stop-all', 'STOPALL'],
+    ['opt out', 'OPTOUT'],
+    ['Opt-Out', 'OPTOUT'],
+    ['OPT OUT.', 'OPTOUT'],
+    ['ＳＴＯＰ', 'STOP'],
+  ])('reads %j as %s', (text, keyword) => {
+    // Act
+    const matched = smsKeywordOf(text);
+    // Assess
+    expect(matched).toEqual({ keyword, action: 'opt_out' });
+  });
+
+  it.each(['Stop.', 'STOP!', 'Opt out', 'Stop all 🛑'])('revokes SMS consent on %j, so the gate sends no more marketing texts', async (text) => {
+    // Prepare
+    const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted'), consent('sms', 'newsletter', 'granted')]);
+    // Act
+    const [outcome] = await processInboundSmsEvent(inboundSmsEvent(phone, text), deps);
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'opted_out', customers: [{ customerId, topics: ['marketing', 'newsletter'] }] });
+    expect(await smsStatuses(customerId)).toEqual({ marketing: 'revoked', newsletter: 'revoked' });
+    expect(await smsMarketingDecision(customerId)).toBe('skip');
+  });
+
+  it('grants nothing on "Start!" or "Yes.": a grant must be the bare keyword', async () => {
+    // Prepare
+    const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'revoked')]);
+    const before = await partitionItems(dynamo.client, tableName, customerId);
+    // Act
+    const outcomes = [...(await processInboundSmsEvent(inboundSmsEvent(phone, 'Start!'), deps)), ...(await processInboundSmsEvent(inboundSmsEvent(phone, 'Yes.'), deps))];
+    // Assess
+    expect(outcomes).toEqual([{ kind: 'not_a_keyword' }, { kind: 'not_a_keyword' }]);
+    expect(await partitionItems(dynamo.client, tableName, customerId)).toEqual(before);
   });
 });
 
