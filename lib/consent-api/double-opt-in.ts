@@ -9,13 +9,14 @@
  * a `GET` proves only that the message arrived, not that the person who reads the mailbox asked
  * for it. The grant is the page's `POST`.
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { TRANSACTIONAL, type ConsentState, type CustomerSnapshot, type Topic } from '../customer/model';
 import { StoreContentionError } from '../store/errors';
 import { confirmUrl } from '../unsubscribe/links';
-import type { VerifiedToken } from '../unsubscribe/token';
+import type { TokenSecret, VerifiedToken } from '../unsubscribe/token';
 import { claimConfirmationBudget, giveBackConfirmationBudget } from './confirmation-budget';
 import { sendConfirmationOrReport } from './confirmation-failures';
-import { signLinkToken, type ConsentApiDependencies, type TopicOffer } from './dependencies';
+import { signLinkToken, type ConsentApiDependencies, type ConsentApiLinks, type TopicOffer } from './dependencies';
 import { html } from './pages/html';
 import { proofFrom, verifyLinkToken, type RequestOrigin } from './request-origin';
 
@@ -24,6 +25,37 @@ export const CONFIRMATION_EMAIL_TAGS = { journey: 'consent', step: 'double-opt-i
 
 /** The proof source of a consent granted by following a confirmation link. */
 export const DOUBLE_OPT_IN_SOURCE = 'double-opt-in';
+
+const DESTINATION_CONTEXT = 'overture-confirm-destination.v1.';
+
+/**
+ * The digest of `address` a confirmation link carries (its `destination` claim): keyed with the
+ * link secret, so a link that leaks into a log does not give away an address anyone could guess
+ * from an unkeyed hash; case and surrounding spaces do not count, as mail systems ignore them.
+ */
+export function confirmationDestination(address: string, secret: TokenSecret): string {
+  return createHmac('sha256', secret).update(DESTINATION_CONTEXT).update(address.trim().toLowerCase()).digest('base64url').slice(0, 22);
+}
+
+/**
+ * Whether a confirmation link was sent to the address on the customer's profile now. The link
+ * proves that someone reads the mailbox it was sent to, and nothing about another one: once the
+ * profile holds another address (an ingested event changed it, a typo was corrected), pressing
+ * the old link's button must not grant email to the new address. The digest is compared under
+ * every key that verifies confirmation links (the current and previous ones). A link without the
+ * claim (signed before it existed), or of an unknown customer (answered as confirmed, writing
+ * nothing), is read as before.
+ */
+function sentToAddressOnFile(links: ConsentApiLinks, claims: VerifiedToken, snapshot: CustomerSnapshot | undefined): boolean {
+  if (claims.destination === undefined || snapshot === undefined) return true;
+  const address = snapshot.profile.email;
+  if (address === undefined) return false;
+  const given = Buffer.from(claims.destination);
+  return [links.secret, ...(links.previousSecrets ?? [])].some((secret) => {
+    const expected = Buffer.from(confirmationDestination(address, secret));
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  });
+}
 
 function topicLabel(topics: readonly TopicOffer[] | undefined, topic: Topic): string {
   return topics?.find((offer) => offer.topic === topic)?.label ?? topic;
@@ -37,7 +69,14 @@ export async function sendEmailConfirmation(
   const now = deps.now();
   const links = request.topics.map((topic) => ({
     label: topicLabel(deps.topics, topic),
-    url: confirmUrl(deps.links.baseUrl, signLinkToken(deps.links, { customerId: request.customerId, channel: 'email', topic, purpose: 'confirm' }, now)),
+    url: confirmUrl(
+      deps.links.baseUrl,
+      signLinkToken(
+        deps.links,
+        { customerId: request.customerId, channel: 'email', topic, purpose: 'confirm', destination: confirmationDestination(request.to, deps.links.secret) },
+        now,
+      ),
+    ),
   }));
   const subject = 'Please confirm your subscription';
   const htmlBody = html`<!doctype html><html lang="en"><body>
@@ -92,16 +131,18 @@ export async function sendEmailConfirmationOrReport(
  * confirms; also when the consent is granted already and when the customer is unknown, so the page
  * tells neither whether a customer exists nor whether they confirmed before (pressing the button
  * then answers `confirmed` and changes nothing). `withdrawn_since`: the customer withdrew after
- * asking, and the button would change nothing, so none is offered.
+ * asking, and the button would change nothing, so none is offered. `address_changed`: the link
+ * went to an address the profile no longer holds (sentToAddressOnFile), and confirms nothing.
  */
-export type ConfirmationOffer = { readonly kind: 'ask' | 'withdrawn_since'; readonly topic: Topic };
+export type ConfirmationOffer = { readonly kind: 'ask' | 'withdrawn_since' | 'address_changed'; readonly topic: Topic };
 
 /**
  * What pressing the confirmation button did. `confirmed` also when the consent was confirmed
  * before, and when the customer is unknown, so the answer never tells whether a customer exists;
- * `withdrawn_since` when the customer withdrew after asking (the old link does not override that).
+ * `withdrawn_since` when the customer withdrew after asking (the old link does not override that);
+ * `address_changed` when the link went to an address the profile no longer holds (nothing granted).
  */
-export type ConfirmOutcome = { readonly kind: 'confirmed' | 'withdrawn_since'; readonly topic: Topic };
+export type ConfirmOutcome = { readonly kind: 'confirmed' | 'withdrawn_since' | 'address_changed'; readonly topic: Topic };
 
 /**
  * Reads and grant attempts of one confirmation. Another attempt is made only when the consent
@@ -139,7 +180,12 @@ function confirmationInstant(now: Date, pendingAt: string): string {
  */
 export async function openConfirmation(deps: ConsentApiDependencies, token: string): Promise<ConfirmationOffer> {
   const claims = verifyLinkToken(deps, token, 'confirm');
-  const state = consentOf(await deps.store.getSnapshot(claims.customerId), claims);
+  const snapshot = await deps.store.getSnapshot(claims.customerId);
+  const state = consentOf(snapshot, claims);
+  // As the button answers (confirmConsent): a consent granted already, or none, is not told apart.
+  if (state !== undefined && state.status !== 'granted' && !sentToAddressOnFile(deps.links, claims, snapshot)) {
+    return { kind: 'address_changed', topic: claims.topic };
+  }
   return { kind: state?.status === 'revoked' ? 'withdrawn_since' : 'ask', topic: claims.topic };
 }
 
@@ -154,8 +200,10 @@ export async function openConfirmation(deps: ConsentApiDependencies, token: stri
 export async function confirmConsent(deps: ConsentApiDependencies, token: string, origin: RequestOrigin): Promise<ConfirmOutcome> {
   const claims = verifyLinkToken(deps, token, 'confirm');
   for (let attempt = 1; attempt <= CONFIRM_ATTEMPTS; attempt += 1) {
-    const state = consentOf(await deps.store.getSnapshot(claims.customerId), claims);
+    const snapshot = await deps.store.getSnapshot(claims.customerId);
+    const state = consentOf(snapshot, claims);
     if (state === undefined || state.status === 'granted') return { kind: 'confirmed', topic: claims.topic };
+    if (!sentToAddressOnFile(deps.links, claims, snapshot)) return { kind: 'address_changed', topic: claims.topic };
     if (state.status === 'revoked') return { kind: 'withdrawn_since', topic: claims.topic };
     const outcome = await deps.store.recordConsent(
       claims.customerId,

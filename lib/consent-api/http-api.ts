@@ -135,6 +135,10 @@ function routes(deps: ConsentApiDependencies): Array<Route<Event, Result>> {
   };
 
   const nothingToConfirm = outcomePage({ title: 'Nothing to confirm', message: 'You withdrew this consent after asking for it, so nothing was changed.' });
+  const sentToAnotherAddress = outcomePage({
+    title: 'Nothing to confirm',
+    message: 'This link was sent to an email address that is no longer the one on file, so nothing was changed.',
+  });
 
   // The link only shows the button: mail scanners fetch every link, and must not confirm anything.
   const confirmation = async (event: Event): Promise<Result> => {
@@ -144,7 +148,9 @@ function routes(deps: ConsentApiDependencies): Array<Route<Event, Result>> {
       200,
       offer.kind === 'ask'
         ? confirmSubscriptionPage({ actionUrl: confirmUrl(baseUrl, token), topicLabel: topicLabel(offer.topic) })
-        : nothingToConfirm,
+        : offer.kind === 'address_changed'
+          ? sentToAnotherAddress
+          : nothingToConfirm,
     );
   };
 
@@ -155,7 +161,9 @@ function routes(deps: ConsentApiDependencies): Array<Route<Event, Result>> {
       200,
       outcome.kind === 'confirmed'
         ? outcomePage({ title: 'Subscription confirmed', message: `Thank you. You will receive ${topicLabel(outcome.topic)} by email.` })
-        : nothingToConfirm,
+        : outcome.kind === 'address_changed'
+          ? sentToAnotherAddress
+          : nothingToConfirm,
     );
   };
 

@@ -3,7 +3,8 @@
  *
  * Format: `<payload>.<signature>`, both base64url without padding.
  * - payload: JSON `{"v":1,"sub":customerId,"ch":channel,"tp":topic,"pur":purpose,"iat":s,"exp":s}`
- *   (times in whole seconds since the epoch). Ids only: no address ever goes into a link.
+ *   (times in whole seconds since the epoch), and for a confirmation link `"dst"`, a keyed digest
+ *   of the address it was sent to. Ids only: no address ever goes into a link.
  * - signature: HMAC-SHA256 over `overture-link-token.v1.<payload>` (the text, not the decoded bytes)
  *   with the secret from configuration.
  *
@@ -32,6 +33,12 @@ export interface TokenClaims {
   readonly channel: Channel;
   readonly topic: Topic;
   readonly purpose: TokenPurpose;
+  /**
+   * The destination the link was sent to, as an opaque keyed digest (never the address itself):
+   * a confirmation link then confirms only while that is still the customer's address. Absent
+   * from every other link, and from confirmation links signed before it existed.
+   */
+  readonly destination?: string;
 }
 
 /** The claims of a verified token, with its validity period. */
@@ -81,6 +88,7 @@ const WirePayloadSchema = z.strictObject({
   pur: TokenPurposeSchema,
   iat: z.int().check(z.nonnegative()),
   exp: z.int().check(z.positive()),
+  dst: z.optional(z.string().check(z.regex(BASE64URL), z.maxLength(64))),
 });
 
 function secretBytes(secret: TokenSecret): Buffer {
@@ -117,6 +125,7 @@ export function signToken(claims: TokenClaims, secret: TokenSecret, options: { n
     pur: claims.purpose,
     iat: issuedAt,
     exp: issuedAt + options.ttlSeconds,
+    ...(claims.destination === undefined ? {} : { dst: claims.destination }),
   });
   const encodedPayload = Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
   return `${encodedPayload}.${signatureOf(encodedPayload, secretBytes(secret))}`;
@@ -191,6 +200,7 @@ export function verifyToken(
     channel: payload.ch,
     topic: payload.tp,
     purpose: payload.pur,
+    ...(payload.dst === undefined ? {} : { destination: payload.dst }),
     issuedAt: new Date(payload.iat * 1000),
     expiresAt,
   };

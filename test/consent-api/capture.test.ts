@@ -213,6 +213,63 @@ describe('POST /consents', () => {
     expect(await api.partition(customerId)).toEqual(before);
   });
 
+  /** Puts `email` on the customer's profile, as an ingested event that corrects or changes the address does. */
+  async function changeAddress(customerId: string, email: string): Promise<void> {
+    const { profile } = await api.store.requireSnapshot(customerId);
+    await api.store.putProfile({ ...profile, email, updatedAt: api.clock.now().toISOString() });
+  }
+
+  async function emailMarketingStatus(customerId: string): Promise<string | undefined> {
+    const snapshot = await api.store.requireSnapshot(customerId);
+    return snapshot.consents.find((consent) => consent.channel === 'email' && consent.topic === 'marketing')?.status;
+  }
+
+  it('confirms nothing with a link sent to an address the profile no longer holds', async () => {
+    // Prepare: the confirmation went to a mistyped address, which the profile no longer holds.
+    const customerId = newCustomerId('capture');
+    await postJson(`${api.url}/consents`, captureBody(customerId, { email: 'ana@gmial.example' }));
+    const [oldLink = ''] = await confirmationLinks();
+    api.clock.advance(60_000);
+    await changeAddress(customerId, 'ana@example.com');
+    const before = await api.partition(customerId);
+    // Act: whoever reads the mistyped mailbox opens the link and presses the button.
+    api.clock.advance(60_000);
+    const opened = await fetch(oldLink);
+    const pressed = await pressConfirmButton(oldLink);
+    // Assess
+    for (const response of [opened, pressed]) {
+      expect(response.status).toBe(200);
+      const page = await response.text();
+      expect(page).toContain('Nothing to confirm');
+      expect(page).not.toContain('<form');
+    }
+    expect(await api.partition(customerId)).toEqual(before);
+    expect(await emailMarketingStatus(customerId)).toBe('pending');
+  });
+
+  it('confirms with a link sent to the address on file, whatever its case, and with one asked for the new address', async () => {
+    // Prepare
+    const moved = newCustomerId('capture');
+    await postJson(`${api.url}/consents`, captureBody(moved, { email: 'ana@old.example' }));
+    api.clock.advance(60_000);
+    await changeAddress(moved, 'ana@example.com');
+    await api.ses.clear();
+    await postJson(`${api.url}/consents`, captureBody(moved, { email: 'ana@example.com' }));
+    const [newLink = ''] = await confirmationLinks();
+    await api.ses.clear();
+    const recased = newCustomerId('capture');
+    await postJson(`${api.url}/consents`, captureBody(recased, { email: 'Bea@Example.com' }));
+    const [recasedLink = ''] = await confirmationLinks();
+    await changeAddress(recased, 'bea@example.com');
+    // Act
+    api.clock.advance(60_000);
+    const pressed = [await pressConfirmButton(newLink), await pressConfirmButton(recasedLink)];
+    // Assess
+    for (const response of pressed) expect(await response.text()).toContain('Subscription confirmed');
+    expect(await emailMarketingStatus(moved)).toBe('granted');
+    expect(await emailMarketingStatus(recased)).toBe('granted');
+  });
+
   /** The confirmation link a known customer got by email, and one signed for a customer who does not exist. */
   async function knownAndUnknownLinks(): Promise<{ knownLink: string; unknown: string; unknownLink: string }> {
     await postJson(`${api.url}/consents`, captureBody(newCustomerId('capture')));
