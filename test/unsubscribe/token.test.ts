@@ -56,6 +56,21 @@ describe('signToken and verifyToken', () => {
     expect(Object.keys(payload).sort()).toEqual(['ch', 'exp', 'iat', 'pur', 'sub', 'tp', 'v']);
   });
 
+  it('round-trips a confirmation link\'s destination digest, which no more than the signature covers', () => {
+    // Prepare
+    const confirm = { ...claims, purpose: 'confirm' as const, destination: 'k3Yd0v6Qd1mYxJt2H0lA9w' };
+    const token = signToken(confirm, secret, { now: issuedAt, ttlSeconds: 86_400 });
+    const [payload = '', signature = ''] = token.split('.');
+    const decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const forged = `${Buffer.from(JSON.stringify({ ...decoded, dst: 'AAAAAAAAAAAAAAAAAAAAAA' })).toString('base64url')}.${signature}`;
+    // Act
+    const verified = verifyToken(token, secret, { now: hourLater, purpose: 'confirm' });
+    const verifyForged = () => verifyToken(forged, secret, { now: hourLater, purpose: 'confirm' });
+    // Assess
+    expect(verified.destination).toBe(confirm.destination);
+    expect(verifyForged).toThrow(TokenInvalidError);
+  });
+
   it.each([
     ['payload', 0],
     ['signature', 1],
