@@ -30,6 +30,7 @@
  */
 import * as z from 'zod';
 import { CustomerIdSchema, TopicSchema, TRANSACTIONAL, type Suppression } from '../customer/model';
+import { isNoCustomerReplyTag } from '../sms-keywords/reply-tags';
 import type { CustomerStore } from '../store/customer-store';
 import type { ConsentEvent } from '../store/records';
 import type { FeedbackOutcome } from './ses-events';
@@ -118,7 +119,8 @@ export interface SmsFeedback {
 
 /**
  * Reads one SMS event record. Undefined for event types that are not failures (deliveries, queued,
- * pending…) and for texts Overture did not send (no valid `customer_id` in `context`).
+ * pending…), for texts Overture did not send (no valid `customer_id` in `context`) and for its
+ * answers to numbers no one customer holds (tagged with a reply tag, lib/sms-keywords/reply-tags.ts).
  * @throws SmsEventFormatError naming the fields (never their values) of a malformed failure event.
  */
 export function smsFeedbackOf(record: unknown): SmsFeedback | undefined {
@@ -128,7 +130,8 @@ export function smsFeedbackOf(record: unknown): SmsFeedback | undefined {
   if (!parsed.success) throw new SmsEventFormatError(parsed.error.issues.map((issue) => issue.path.join('.')), { cause: parsed.error });
   const event = parsed.data;
   const customerId = CustomerIdSchema.safeParse(event.context.customer_id);
-  if (!customerId.success) return undefined;
+  // An answer to an inbound text from a number that is no one customer's: nobody to suppress.
+  if (!customerId.success || isNoCustomerReplyTag(customerId.data)) return undefined;
   const topic = TopicSchema.safeParse(event.context.topic);
   return {
     kind: `sms_${SMS_FAILURE_CLASSES[event.eventType]}`,

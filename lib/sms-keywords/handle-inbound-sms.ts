@@ -48,6 +48,7 @@ import type { InboundSms } from './inbound-sms';
 import { confirmPendingSmsConsents, type GrantedTopics } from './confirm-sms-opt-in';
 import { smsKeywordOf, type SmsKeyword } from './keywords';
 import { currentHoldersOf } from './number-holders';
+import { SHARED_NUMBER_SENDER_ID, UNKNOWN_SENDER_ID } from './reply-tags';
 
 /** A provider's own list of numbers that said STOP (End User Messaging's opt-out list; locally the SMS outbox). */
 export interface ProviderOptOutList {
@@ -79,10 +80,7 @@ export const DEFAULT_HELP_TEXT = 'Overture alerts. Reply STOP to opt out, START 
 export const DEFAULT_SMS_CONFIRMED_TEXT =
   'Overture alerts: you are subscribed to our marketing texts. Msg&data rates may apply. Reply STOP to cancel, HELP for help.';
 
-/** The customer id the HELP answer is tagged with when the number belongs to no customer. */
-export const UNKNOWN_SENDER_ID = 'unknown-sender';
-/** The customer id the HELP answer is tagged with when several customers hold the number. */
-export const SHARED_NUMBER_SENDER_ID = 'shared-number';
+export { SHARED_NUMBER_SENDER_ID, UNKNOWN_SENDER_ID };
 
 /** One customer's SMS topics an opt-out revoked. */
 export interface RevokedTopics {

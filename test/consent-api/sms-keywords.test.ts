@@ -12,6 +12,7 @@ import {
   processInboundSmsEvent,
   SHARED_NUMBER_SENDER_ID,
   smsKeywordOf,
+  UNKNOWN_SENDER_ID,
   type InboundSmsDependencies,
 } from '../../lib/sms-keywords';
 import { CustomerStore, type ConsentEvent } from '../../lib/store';
@@ -295,7 +296,7 @@ describe('inbound SMS keywords', () => {
       { kind: 'unknown_number', keyword: 'START' },
       { kind: 'help', keyword: 'HELP', customerIds: [], replied: true },
     ]);
-    expect(outbox.messages().map((sent) => sent.input.Context?.customer_id)).toEqual(['unknown-sender']);
+    expect(outbox.messages().map((sent) => sent.input.Context?.customer_id)).toEqual([UNKNOWN_SENDER_ID]);
   });
 
   it('grants nothing on START from a number the profile no longer holds, though the index still points at the customer', async () => {

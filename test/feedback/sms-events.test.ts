@@ -7,6 +7,7 @@ import {
   smsFeedbackRecords,
   type SmsFeedback,
 } from '../../lib/feedback/sms-events';
+import { SHARED_NUMBER_SENDER_ID, UNKNOWN_SENDER_ID } from '../../lib/sms-keywords/reply-tags';
 
 /** A failure event as the configuration set's event destination publishes it (the documented example's fields). */
 function smsEvent(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -90,7 +91,9 @@ describe('smsFeedbackOf', () => {
     ['no context', { context: undefined }],
     ['a context without customer_id', { context: { topic: 'marketing' } }],
     ['a customer_id that is no Overture id', { context: { customer_id: 'ana@example.com' } }],
-  ])('ignores a text with %s: it is not Overture\'s', (_case, overrides) => {
+    ['the tag of an answer to a number no customer holds', { context: { customer_id: UNKNOWN_SENDER_ID, topic: 'transactional' } }],
+    ['the tag of an answer to a number several customers hold', { context: { customer_id: SHARED_NUMBER_SENDER_ID, topic: 'transactional' } }],
+  ])('ignores a text with %s: it is no customer\'s', (_case, overrides) => {
     // Act
     const feedback = smsFeedbackOf(smsEvent(overrides));
 
