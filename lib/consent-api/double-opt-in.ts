@@ -9,11 +9,11 @@
  * a `GET` proves only that the message arrived, not that the person who reads the mailbox asked
  * for it. The grant is the page's `POST`.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { TRANSACTIONAL, type ConsentState, type CustomerSnapshot, type Topic } from '../customer/model';
 import { StoreContentionError } from '../store/errors';
 import { confirmUrl } from '../unsubscribe/links';
-import type { TokenSecret, VerifiedToken } from '../unsubscribe/token';
+import { destinationDigest, type VerifiedToken } from '../unsubscribe/token';
 import { claimConfirmationBudget, giveBackConfirmationBudget } from './confirmation-budget';
 import { sendConfirmationOrReport } from './confirmation-failures';
 import { signLinkToken, type ConsentApiDependencies, type ConsentApiLinks, type TopicOffer } from './dependencies';
@@ -26,33 +26,22 @@ export const CONFIRMATION_EMAIL_TAGS = { journey: 'consent', step: 'double-opt-i
 /** The proof source of a consent granted by following a confirmation link. */
 export const DOUBLE_OPT_IN_SOURCE = 'double-opt-in';
 
-const DESTINATION_CONTEXT = 'overture-confirm-destination.v1.';
-
 /**
- * The digest of `address` a confirmation link carries (its `destination` claim): keyed with the
- * link secret, so a link that leaks into a log does not give away an address anyone could guess
- * from an unkeyed hash; case and surrounding spaces do not count, as mail systems ignore them.
+ * Whether a link that came by email (a confirmation link, or a preference link: preference-centre.ts)
+ * was sent to the address on the customer's profile now. The link proves that someone reads the
+ * mailbox it was sent to, and nothing about another one: once the profile holds another address
+ * (an ingested event changed it, a typo was corrected), the old link must not grant email to the
+ * new address. The digest is compared under every key that verifies confirmation and preference
+ * links (the current and previous ones). A link without the claim (signed before it existed), or
+ * of an unknown customer (answered as confirmed, writing nothing), is read as before.
  */
-export function confirmationDestination(address: string, secret: TokenSecret): string {
-  return createHmac('sha256', secret).update(DESTINATION_CONTEXT).update(address.trim().toLowerCase()).digest('base64url').slice(0, 22);
-}
-
-/**
- * Whether a confirmation link was sent to the address on the customer's profile now. The link
- * proves that someone reads the mailbox it was sent to, and nothing about another one: once the
- * profile holds another address (an ingested event changed it, a typo was corrected), pressing
- * the old link's button must not grant email to the new address. The digest is compared under
- * every key that verifies confirmation links (the current and previous ones). A link without the
- * claim (signed before it existed), or of an unknown customer (answered as confirmed, writing
- * nothing), is read as before.
- */
-function sentToAddressOnFile(links: ConsentApiLinks, claims: VerifiedToken, snapshot: CustomerSnapshot | undefined): boolean {
+export function sentToAddressOnFile(links: ConsentApiLinks, claims: VerifiedToken, snapshot: CustomerSnapshot | undefined): boolean {
   if (claims.destination === undefined || snapshot === undefined) return true;
   const address = snapshot.profile.email;
   if (address === undefined) return false;
   const given = Buffer.from(claims.destination);
   return [links.secret, ...(links.previousSecrets ?? [])].some((secret) => {
-    const expected = Buffer.from(confirmationDestination(address, secret));
+    const expected = Buffer.from(destinationDigest(address, secret));
     return expected.length === given.length && timingSafeEqual(expected, given);
   });
 }
@@ -73,7 +62,7 @@ export async function sendEmailConfirmation(
       deps.links.baseUrl,
       signLinkToken(
         deps.links,
-        { customerId: request.customerId, channel: 'email', topic, purpose: 'confirm', destination: confirmationDestination(request.to, deps.links.secret) },
+        { customerId: request.customerId, channel: 'email', topic, purpose: 'confirm', destination: destinationDigest(request.to, deps.links.secret) },
         now,
       ),
     ),

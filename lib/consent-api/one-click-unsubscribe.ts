@@ -53,7 +53,8 @@ export async function unsubscribeOneClick(deps: ConsentApiDependencies, token: s
  * retired key opens one. A fresh preference token minted from any valid unsubscribe link would
  * turn a years-old footer link, or a leaked retired key, into a live preference centre. Keeping
  * the issue instant also keeps what a link that came by SMS proves (preference-centre.ts
- * smsLinkReached): the text was sent then, not now.
+ * smsLinkReached): the text was sent then, not now; keeping the destination digest, what a link
+ * that came by email proves: the mailbox it was sent to, not the one on the profile now.
  */
 export function preferencesTokenBeside(deps: Pick<ConsentApiDependencies, 'links' | 'now'>, token: string): string | undefined {
   const now = deps.now();
@@ -69,6 +70,9 @@ export function preferencesTokenBeside(deps: Pick<ConsentApiDependencies, 'links
   const configured = deps.links.ttlSeconds?.preferences ?? DEFAULT_TOKEN_TTL_SECONDS.preferences;
   const ttlSeconds = Math.min(configured, Math.floor((claims.expiresAt.getTime() - issuedAt) / 1000));
   if (ttlSeconds <= 0 || now.getTime() >= issuedAt + ttlSeconds * 1000) return undefined;
-  const { customerId, channel, topic } = claims;
-  return signToken({ customerId, channel, topic, purpose: 'preferences' }, deps.links.secret, { now: claims.issuedAt, ttlSeconds });
+  const { customerId, channel, topic, destination } = claims;
+  return signToken({ customerId, channel, topic, ...(destination === undefined ? {} : { destination }), purpose: 'preferences' }, deps.links.secret, {
+    now: claims.issuedAt,
+    ttlSeconds,
+  });
 }

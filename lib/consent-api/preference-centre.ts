@@ -7,8 +7,11 @@
  *
  * Granting email from a link that did not come by email (an SMS, a letter) only makes it
  * `pending` and sends a confirmation to the address on file: holding that link proves control of
- * the channel it came through, not of the mailbox. Granting SMS from a link that did not come by
- * SMS likewise makes it `pending` and texts the number on file to reply YES (sms-double-opt-in.ts);
+ * the channel it came through, not of the mailbox. So does granting it from a link that came by
+ * email to another address than the profile's now (its `destination` digest, sentToAddressOnFile
+ * in double-opt-in.ts): that link proves the old mailbox, not the new one. A link without the
+ * digest (signed before it existed) grants email at once, as before. Granting SMS from a link that
+ * did not come by SMS likewise makes it `pending` and texts the number on file to reply YES (sms-double-opt-in.ts);
  * from a link that came by SMS it is granted at once, since the link reached that phone. A pending
  * SMS request past its window (SMS_CONFIRMATION_WINDOW_MS), made for a number the profile no
  * longer holds, or whose text did not go out, no longer counts as asked: ticking it asks again.
@@ -29,7 +32,7 @@ import { CHANNELS, type ConsentState, type CustomerSnapshot, type Preferences } 
 import type { VerifiedToken } from '../unsubscribe/token';
 import { DEFAULT_TOPIC_OFFERS, type ConsentApiDependencies, type TopicOffer } from './dependencies';
 import { lastConfirmationTextAt } from '../store/sms-confirmation-texts';
-import { sendEmailConfirmationOrReport, type EmailConfirmationOutcome } from './double-opt-in';
+import { sendEmailConfirmationOrReport, sentToAddressOnFile, type EmailConfirmationOutcome } from './double-opt-in';
 import { RequestValidationError, type RequestIssue } from './errors';
 import type { PreferenceFormValues } from './pages/preference-page';
 import { linkChangeInstant, proofFrom, verifyLinkToken, type RequestOrigin } from './request-origin';
@@ -277,8 +280,11 @@ async function saveChoices(
       const wanted = ticked.has(`${channel}:${offer.topic}`);
       if (wanted && !(await alreadyAsked(current, phone, now, textOnRecord))) {
         // Holding the link proves control of the channel it came by, and of no other; for SMS, of
-        // the number the text carrying it went to, which need not be the profile's now.
-        const provenByLink = claims.channel === channel && (channel !== 'sms' || smsLinkReached(snapshot, claims, current, phone));
+        // the number the text carrying it went to, and for email of the mailbox the email went to,
+        // either of which need not be the profile's now.
+        const provenByLink =
+          claims.channel === channel &&
+          (channel === 'sms' ? smsLinkReached(snapshot, claims, current, phone) : channel !== 'email' || sentToAddressOnFile(deps.links, claims, snapshot));
         const needsConfirmation = (channel === 'email' || channel === 'sms') && !provenByLink;
         const status = needsConfirmation ? 'pending' : 'granted';
         await deps.store.recordConsent(customerId, { channel, topic: offer.topic, status, at: linkChangeInstant(now, status, current?.at), proof: proofFor(channel) });

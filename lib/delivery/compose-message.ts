@@ -60,10 +60,12 @@ export function composeMessage(
   context: CompositionContext,
 ): ComposedMessage {
   const template = context.templates.get(ids.templateId);
-  const links = messageLinks({ customerId: ids.customerId, channel, topic: ids.topic }, context.links, context.now);
+  const { profile } = snapshot;
+  // An email's links carry a digest of the address it goes to: they prove that mailbox, no other.
+  const to = channel === 'email' && profile.email !== undefined ? { to: profile.email } : {};
+  const links = messageLinks({ customerId: ids.customerId, channel, topic: ids.topic, ...to }, context.links, context.now);
   const data = personalizationFor(snapshot, links);
   const envelope = { customerId: ids.customerId, journey: ids.journey, step: ids.step, topic: ids.topic };
-  const { profile } = snapshot;
   switch (channel) {
     case 'email': {
       if (profile.email === undefined) throw new MessageInvalidError('email', ['to']);

@@ -8,7 +8,7 @@
  */
 import type { Channel, CustomerId, Topic } from '../customer/model';
 import { LinkConfigurationError, TokenInvalidError } from './errors';
-import { DEFAULT_TOKEN_TTL_SECONDS, signToken, type TokenPurpose, type TokenSecret } from './token';
+import { DEFAULT_TOKEN_TTL_SECONDS, destinationDigest, signToken, type TokenPurpose, type TokenSecret } from './token';
 
 /** The route, relative to the base URL, that serves each purpose. */
 export const LINK_ROUTES: Readonly<Record<TokenPurpose, string>> = {
@@ -102,16 +102,21 @@ export interface MessageLinks {
 
 /**
  * Signs the unsubscribe and preference-centre links for one message to one customer on one
- * channel and topic.
+ * channel and topic. For an email, `to` is the address it goes to: both links then carry its
+ * keyed digest (the token's `destination`, never the address), so that a tick of email in the
+ * preference centre grants at once only while the profile still holds that address (the
+ * unsubscribe page passes the digest on to the preference link it offers).
  */
 export function messageLinks(
-  scope: { readonly customerId: CustomerId; readonly channel: Channel; readonly topic: Topic },
+  scope: { readonly customerId: CustomerId; readonly channel: Channel; readonly topic: Topic; readonly to?: string },
   config: LinkConfig,
   now: Date,
 ): MessageLinks {
+  const { to, ...claims } = scope;
+  const destination = to === undefined ? {} : { destination: destinationDigest(to, config.secret) };
   const ttl = (purpose: TokenPurpose): number => config.ttlSeconds?.[purpose] ?? DEFAULT_TOKEN_TTL_SECONDS[purpose];
   const sign = (purpose: TokenPurpose): string =>
-    signToken({ ...scope, purpose }, config.secret, { now, ttlSeconds: ttl(purpose) });
+    signToken({ ...claims, ...destination, purpose }, config.secret, { now, ttlSeconds: ttl(purpose) });
   return {
     unsubscribeUrl: unsubscribeUrl(config.baseUrl, sign('unsubscribe')),
     preferencesUrl: preferencesUrl(config.baseUrl, sign('preferences')),

@@ -3,8 +3,9 @@
  *
  * Format: `<payload>.<signature>`, both base64url without padding.
  * - payload: JSON `{"v":1,"sub":customerId,"ch":channel,"tp":topic,"pur":purpose,"iat":s,"exp":s}`
- *   (times in whole seconds since the epoch), and for a confirmation link `"dst"`, a keyed digest
- *   of the address it was sent to. Ids only: no address ever goes into a link.
+ *   (times in whole seconds since the epoch), and for a confirmation link, or the unsubscribe and
+ *   preference links of an email, `"dst"`: a keyed digest of the address it was sent to
+ *   ({@link destinationDigest}). Ids only: no address ever goes into a link.
  * - signature: HMAC-SHA256 over `overture-link-token.v1.<payload>` (the text, not the decoded bytes)
  *   with the secret from configuration.
  *
@@ -34,11 +35,26 @@ export interface TokenClaims {
   readonly topic: Topic;
   readonly purpose: TokenPurpose;
   /**
-   * The destination the link was sent to, as an opaque keyed digest (never the address itself):
-   * a confirmation link then confirms only while that is still the customer's address. Absent
-   * from every other link, and from confirmation links signed before it existed.
+   * The destination the link was sent to, as an opaque keyed digest (never the address itself,
+   * {@link destinationDigest}): a confirmation link then confirms only while that is still the
+   * customer's address, and a preference link from an email grants email at once only while it
+   * is. Carried by confirmation links and the unsubscribe and preference links of an email (the
+   * unsubscribe page passes it on to the preference link it offers); absent from links by SMS or
+   * post, and from links signed before it existed.
    */
   readonly destination?: string;
+}
+
+const DESTINATION_CONTEXT = 'overture-confirm-destination.v1.';
+
+/**
+ * The digest of `address` a link carries as its `destination` claim: keyed with the link secret,
+ * so a link that leaks into a log does not give away an address anyone could guess from an
+ * unkeyed hash; case and surrounding spaces do not count, as mail systems ignore them. (The
+ * context string dates from when only confirmation links carried it; changing it would void them.)
+ */
+export function destinationDigest(address: string, secret: TokenSecret): string {
+  return createHmac('sha256', secret).update(DESTINATION_CONTEXT).update(address.trim().toLowerCase()).digest('base64url').slice(0, 22);
 }
 
 /** The claims of a verified token, with its validity period. */

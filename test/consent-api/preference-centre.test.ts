@@ -1,4 +1,7 @@
+import path from 'node:path';
 import { ProviderUnavailableError } from '../../lib/channels/errors';
+import { composeMessage } from '../../lib/delivery/compose-message';
+import { loadTemplateCatalog } from '../../lib/templates';
 import type { ConsentEvent } from '../../lib/store';
 import { aProfile, newCustomerId } from '../store/fixtures';
 import { postForm, startConsentApiHarness, type ConsentApiHarness } from './harness';
@@ -255,6 +258,106 @@ describe('POST /preferences', () => {
     // Assess
     expect([valid.status, malformed.status, shown.status]).toEqual([status, status, status]);
     expect(await api.partition(customerId)).toEqual(before);
+  });
+});
+
+describe('a tick of email from a link that came by email', () => {
+  const templates = loadTemplateCatalog(path.join(__dirname, '../../workflows/templates'));
+
+  /** The preference and unsubscribe links of the marketing email the send path composes for the customer now. */
+  async function linksOfEmailSentNow(customerId: string): Promise<{ preferences: string; unsubscribe: string }> {
+    const snapshot = await api.store.requireSnapshot(customerId);
+    const ids = { customerId, journey: 'win-back', step: 'email', templateId: 'win-back-email', topic: 'marketing', idempotencyKey: `${customerId}#win-back` };
+    const composed = composeMessage('email', snapshot, ids, { templates, links: api.deps.links, now: api.clock.now() });
+    if (composed.channel !== 'email') throw new Error(`composed for ${composed.channel}`);
+    const preferences = /\S+\/preferences\?token=[\w.-]+/.exec(composed.message.content.text)?.[0];
+    if (preferences === undefined || composed.message.unsubscribeUrl === undefined) throw new Error('the email carries no preference or unsubscribe link');
+    return { preferences, unsubscribe: composed.message.unsubscribeUrl };
+  }
+
+  async function changeAddress(customerId: string, email: string): Promise<void> {
+    const { profile } = await api.store.requireSnapshot(customerId);
+    await api.store.putProfile({ ...profile, email, updatedAt: api.clock.now().toISOString() });
+  }
+
+  async function tickEmail(link: string): Promise<Response> {
+    return postForm(link, saveForm({ consent: ['email:marketing'] }));
+  }
+
+  async function emailMarketing(customerId: string): Promise<{ status: string | undefined; granted: number }> {
+    const snapshot = await api.store.requireSnapshot(customerId);
+    const ledger = await api.store.consentLedger(customerId);
+    return {
+      status: snapshot.consents.find((state) => state.channel === 'email' && state.topic === 'marketing')?.status,
+      granted: ledger.filter((entry) => entry.channel === 'email' && entry.status === 'granted').length,
+    };
+  }
+
+  it('asks the address on the profile now, and grants nothing, when the email went to an address the profile no longer holds', async () => {
+    // Prepare: the email went to ana@, then the profile's address became bea@.
+    const customerId = await customerWith([]);
+    const { preferences } = await linksOfEmailSentNow(customerId);
+    api.clock.advance(60_000);
+    await changeAddress(customerId, 'bea@example.com');
+    // Act: whoever reads ana@'s mailbox ticks email.
+    const response = await tickEmail(preferences);
+    // Assess
+    expect(await emailMarketing(customerId)).toEqual({ status: 'pending', granted: 0 });
+    expect(response.headers.get('location')).toContain('email=sent');
+    expect((await api.ses.messages()).map((message) => message.destination.to)).toEqual([['bea@example.com']]);
+  });
+
+  it('asks the new address from the preference link the unsubscribe page offers, too', async () => {
+    // Prepare
+    const customerId = await customerWith([]);
+    const { unsubscribe } = await linksOfEmailSentNow(customerId);
+    api.clock.advance(60_000);
+    await changeAddress(customerId, 'bea@example.com');
+    const page = await (await fetch(unsubscribe)).text();
+    const offered = (/href="([^"]*\/preferences\?token=[^"]*)"/.exec(page)?.[1] ?? 'missing').replaceAll('&amp;', '&');
+    // Act
+    const response = await tickEmail(offered);
+    // Assess
+    expect(await emailMarketing(customerId)).toEqual({ status: 'pending', granted: 0 });
+    expect(response.headers.get('location')).toContain('email=sent');
+    expect((await api.ses.messages()).map((message) => message.destination.to)).toEqual([['bea@example.com']]);
+  });
+
+  it('grants at once while the profile holds the address the email went to, whatever its case', async () => {
+    // Prepare
+    const customerId = await customerWith([]);
+    const { preferences } = await linksOfEmailSentNow(customerId);
+    await changeAddress(customerId, 'Ana@Example.COM');
+    // Act
+    await tickEmail(preferences);
+    // Assess
+    expect(await emailMarketing(customerId)).toEqual({ status: 'granted', granted: 1 });
+    expect(await api.ses.messages()).toEqual([]);
+  });
+
+  it('grants at once from a link signed before links carried the address digest, as before', async () => {
+    // Prepare
+    const customerId = await customerWith([]);
+    await changeAddress(customerId, 'bea@example.com');
+    // Act
+    await tickEmail(`${api.url}/preferences?token=${api.token(customerId, 'preferences')}`);
+    // Assess
+    expect(await emailMarketing(customerId)).toEqual({ status: 'granted', granted: 1 });
+    expect(await api.ses.messages()).toEqual([]);
+  });
+
+  it('never puts the address in a link', async () => {
+    // Prepare
+    const customerId = await customerWith([]);
+    // Act
+    const links = await linksOfEmailSentNow(customerId);
+    // Assess
+    for (const link of Object.values(links)) {
+      const payload = Buffer.from(new URL(link).searchParams.get('token')?.split('.')[0] ?? '', 'base64url').toString('utf8');
+      expect(JSON.parse(payload)).toHaveProperty('dst');
+      expect(payload.toLowerCase()).not.toContain('example.com');
+      expect(link.toLowerCase()).not.toContain('example.com');
+    }
   });
 });
 
