@@ -112,7 +112,7 @@ export async function startDemo(options: DemoStartOptions): Promise<void> {
   const shown = demo.customers.find((customer) => customer.email !== undefined && customer.consents.some((consent) => consent.channel === 'email' && consent.status === 'granted'));
   if (shown !== undefined) {
     // Signed as the link in an email to the customer is: the API's pages open only from such links.
-    const { preferencesUrl } = messageLinks({ customerId: CustomerIdSchema.parse(shown.id), channel: 'email', topic: 'marketing' }, runtime.links, runtime.now());
+    const { preferencesUrl } = messageLinks({ customerId: CustomerIdSchema.parse(shown.id), channel: 'email', topic: 'marketing', to: shown.email }, runtime.links, runtime.now());
     say(`  preference centre of ${shown.id.padEnd(12)} ${preferencesUrl}`);
   }
   say(`  executions by journey and state   npx overture status${dataOption}`);
