@@ -34,6 +34,9 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], base: readonly
     const path = [...base, ...issue.path];
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) out.push({ path: formatPath([...path, key]), message: 'unknown field' });
+    } else if (issue.code === 'invalid_key' && issue.issues.length > 0) {
+      // A record key (an attribute name) that breaks its rule: say which rule, not "Invalid key in record".
+      for (const inner of issue.issues) out.push({ path: formatPath(path), message: `invalid name: ${inner.message}` });
     } else if (issue.code === 'invalid_union' && issue.errors.length > 0) {
       const meant = issue.errors.find((branch) => !branch.every((inner) => inner.code === 'invalid_type' && inner.path.length === 0));
       if (meant === undefined) out.push({ path: formatPath(path), message: unionTypeMessage(issue.errors) });

@@ -22,6 +22,7 @@ import {
   TopicSchema,
 } from '../customer/model';
 import { EventNameSchema, JourneyIdSchema, JourneySchema, type Journey } from '../journeys/format';
+import { AttributeNameSchema } from '../store/records';
 import { formatIssues, type ScenarioIssue } from './issues';
 
 export type { ScenarioIssue } from './issues';
@@ -42,8 +43,12 @@ export const ScenarioConsentSchema = z
   .strict();
 export type ScenarioConsent = z.infer<typeof ScenarioConsentSchema>;
 
-/** Customer attributes, by name: what journeys branch on (`tier`, `interests`…). */
-export const ScenarioAttributesSchema = z.record(z.string().min(1), AttributeValueSchema);
+/**
+ * Customer attributes, by name: what journeys branch on (`tier`, `interests`…). Names follow the
+ * store's rule (1–128 characters), so a name it would refuse is reported here, at its path,
+ * before anything runs.
+ */
+export const ScenarioAttributesSchema = z.record(AttributeNameSchema, AttributeValueSchema);
 
 /** One customer of the scenario, as the store will hold them at `start`. */
 export const ScenarioCustomerSchema = z

@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { LADDER_JOURNEY, contractScenarioJson, sharedScenarioJson } from './fixtures';
 import { ScenarioError, parseScenario, parseScenarioText, type ScenarioIssue } from '../../lib/scenario/scenario';
 import { formatPath } from '../../lib/scenario/issues';
+import { AttributeChangesSchema } from '../../lib/store/records';
 import { journeys } from '../../workflows';
 
 const options = { knownJourneys: Object.keys(journeys) };
@@ -254,6 +256,49 @@ describe('parseScenario', () => {
 
     // Assess
     expect(scenario.events[0]).toMatchObject({ type: 'profile', changes: { email: null, timezone: 'Asia/Kolkata' } });
+  });
+});
+
+describe('parseScenario and the store on attribute names', () => {
+  it('rejects, at its path, an attribute name the store would refuse, in a customer and in a profile event', () => {
+    // Prepare
+    const name = 'a'.repeat(129);
+    const json = contractScenarioJson();
+    json.customers[0] = { ...json.customers[0], attributes: { [name]: 'x' } };
+    json.events = [{ at: '2026-03-03T10:00:00Z', customerId: 'c-001', type: 'profile', changes: { attributes: { [name]: 1 } } }];
+
+    // Act
+    const issues = issuesOf(json);
+
+    // Assess
+    expect(issues).toEqual([
+      { path: `customers[0].attributes.${name}`, message: 'invalid name: Too big: expected string to have <=128 characters' },
+      { path: `events[0].changes.attributes.${name}`, message: 'invalid name: Too big: expected string to have <=128 characters' },
+    ]);
+  });
+
+  it('accepts only attribute names the store takes', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 4 }), fc.string({ minLength: 120, maxLength: 136 })), (name) => {
+        // Prepare
+        const json = contractScenarioJson();
+        json.customers[0] = { ...json.customers[0], attributes: { [name]: 'x' } };
+
+        // Act
+        const accepted = (() => {
+          try {
+            parseScenario(json, options);
+            return true;
+          } catch (error) {
+            if (error instanceof ScenarioError) return false;
+            throw error;
+          }
+        })();
+
+        // Assess
+        expect(accepted).toBe(AttributeChangesSchema.safeParse({ [name]: 'x' }).success);
+      }),
+    );
   });
 });
 
