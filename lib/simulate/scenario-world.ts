@@ -21,6 +21,7 @@ import { DEFAULT_TOUCHPOINTS, type CustomerEvent } from '../ingest/customer-even
 import { ingestCustomerEvent } from '../ingest/ingest-event';
 import { AttributeValueSchema, type AttributeValue, type Profile } from '../customer/model';
 import { MAX_ATTRIBUTE_CHANGES } from '../store/customer-store';
+import { AttributeNameSchema } from '../store/records';
 import { LAST_EVENT_ATTRIBUTE_PREFIX } from '../store/table-design';
 import type { LocalRuntime } from '../local/runtime';
 import type { Scenario, ScenarioCustomer, ScenarioEvent } from '../scenario';
@@ -122,11 +123,15 @@ async function setInChunks(runtime: LocalRuntime, customerId: string, changes: R
   for (const group of chunks(changes)) await runtime.store.setAttributes(customerId, group, { at });
 }
 
-/** The event's properties that are attribute values, as the attributes the event teaches. */
+/**
+ * The event's properties that can be attributes (a name the store takes, an attribute value), as
+ * the attributes the event teaches. The others are left out rather than failing the event: the
+ * contract does not restrict `properties`.
+ */
 function attributesOf(properties: Readonly<Record<string, unknown>> | undefined): Record<string, AttributeValue> {
   const attributes: Record<string, AttributeValue> = {};
   for (const [name, value] of Object.entries(properties ?? {})) {
-    if (name.startsWith(LAST_EVENT_ATTRIBUTE_PREFIX) || Object.keys(attributes).length >= MAX_ATTRIBUTE_CHANGES - 1) continue;
+    if (name.startsWith(LAST_EVENT_ATTRIBUTE_PREFIX) || !AttributeNameSchema.safeParse(name).success || Object.keys(attributes).length >= MAX_ATTRIBUTE_CHANGES - 1) continue;
     const parsed = AttributeValueSchema.safeParse(value);
     if (parsed.success) attributes[name] = parsed.data;
   }

@@ -86,12 +86,19 @@ export function scenarioJourneys(scenario: Scenario): Journey[] {
 export async function simulate(scenario: Scenario, options: SimulateOptions = {}): Promise<Report> {
   const progress = options.progress ?? (() => undefined);
   progress(`synthesizing and starting the local stack for ${scenario.customers.length} customers`);
-  const runtime = await LocalRuntime.start({
+  // An event or scheduled job that fails would otherwise be left out of the run, and the report
+  // would read as if it never happened: the first failure stops the run and fails the simulation.
+  let failure: { error: unknown; what: string } | undefined;
+  const runtime: LocalRuntime = await LocalRuntime.start({
     journeys: scenarioJourneys(scenario),
     start: new Date(scenario.start),
     seed: scenario.seed,
     concurrency: options.concurrency ?? DEFAULT_SIMULATE_CONCURRENCY,
     outdir: options.outdir,
+    onError: (error, what) => {
+      failure ??= { error, what };
+      runtime.stop();
+    },
   });
   try {
     options.onStart?.(runtime);
@@ -112,6 +119,10 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
       await runtime.run(until);
     } finally {
       ticker.stop();
+    }
+    if (failure !== undefined) {
+      const { error, what } = failure;
+      throw new SimulationError(`work of ${what} failed at virtual time ${formatInstant(runtime.clock.nowMs())}, so the report would leave it out: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     progress('building the report');
     const report = await buildReport(runtime, scenario);
