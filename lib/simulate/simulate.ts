@@ -157,7 +157,11 @@ export async function buildReport(runtime: LocalRuntime, scenario: Scenario): Pr
       if (entry.status === 'sent' || entry.status === 'unknown') {
         messages.push({ ...ids, channel: entry.channel, topic: entry.topic, at: formatInstant(sendInstant(entry)) });
       } else if (entry.status === 'failed') {
-        skipped.push({ ...ids, reason: 'provider_rejected', at: formatInstant(sendInstant(entry)) });
+        // The entry keeps the error's name: a message the channel adapter found invalid (an SMS
+        // body over the limit once personalised…) never reached the provider, as the send path
+        // itself answers (settleEarlier in deliver-message.ts).
+        const reason = entry.error === 'MessageInvalidError' ? 'message_invalid' : 'provider_rejected';
+        skipped.push({ ...ids, reason, at: formatInstant(sendInstant(entry)) });
       }
     } else if (sortKey.startsWith(SORT_KEY_PREFIXES.decision)) {
       const decision = DecisionRecordSchema.parse(data);

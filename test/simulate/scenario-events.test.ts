@@ -61,3 +61,23 @@ describe('simulate when scheduled work fails', () => {
     await expect(run).rejects.toThrow('work of c-001 failed at virtual time 2026-03-03T00:00:00Z, so the report would leave it out: the store refused the write');
   });
 });
+
+describe('simulate with a message that cannot be built once personalised', () => {
+  it('reports its steps as message_invalid, the reason the send path gives, not provider_rejected', async () => {
+    // Prepare: a first name so long that the welcome email and the SMS nudge are over their limits.
+    const json = sharedScenarioJson() as { customers: Array<Record<string, unknown>> };
+    json.customers = json.customers.map((customer) => (customer.id === 'c-001' ? { ...customer, attributes: { firstName: 'A'.repeat(1700) } } : customer));
+    const scenario = parseScenario(json, { knownJourneys: Object.keys(journeys) });
+
+    // Act
+    const report = await simulate(scenario, { outdir });
+
+    // Assess
+    const reasons = report.skipped.filter((skip) => skip.customerId === 'c-001').map((skip) => [skip.step, skip.reason]);
+    expect(reasons).toEqual([
+      ['welcome-email', 'message_invalid'],
+      ['first-purchase-nudge', 'message_invalid'],
+    ]);
+    expect(report.summary.byReason).toEqual({ message_invalid: 2 });
+  });
+});
