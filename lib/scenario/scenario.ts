@@ -22,6 +22,7 @@ import {
   TopicSchema,
 } from '../customer/model';
 import { EventNameSchema, JourneyIdSchema, JourneySchema, type Journey } from '../journeys/format';
+import { InvalidJourneyError, validateJourney } from '../journeys/validate';
 import { AttributeNameSchema } from '../store/records';
 import { formatIssues, type ScenarioIssue } from './issues';
 
@@ -163,8 +164,8 @@ const ScenarioShapeSchema = z
 /**
  * A scenario, with the checks that need only the file itself: `until` after `start`, customer ids
  * unique, journey ids unique, every event's `customerId` a customer of the scenario and its `at`
- * in `[start, until)`. Whether a named journey exists is checked by {@link parseScenario}, which
- * is given the catalog.
+ * in `[start, until)`. Whether a named journey exists, and whether an inline one would compile
+ * (templates on disk, a graph that resolves), is checked by {@link parseScenario}.
  */
 export const ScenarioSchema = ScenarioShapeSchema.superRefine((scenario, ctx) => {
   const start = Date.parse(scenario.start);
@@ -237,9 +238,13 @@ export interface ParseScenarioOptions {
  */
 export function parseScenario(json: unknown, options: ParseScenarioOptions): Scenario {
   const result = ScenarioSchema.safeParse(json);
-  // Unknown journey names are reported even when other parts of the file are wrong, so one run
-  // of the command lists everything to fix.
-  const issues = [...(result.success ? [] : formatIssues(result.error.issues)), ...unknownJourneyIssues(json, options.knownJourneys)];
+  // Unknown journey names and inline journeys that would not compile are reported even when other
+  // parts of the file are wrong, so one run of the command lists everything to fix.
+  const issues = [
+    ...(result.success ? [] : formatIssues(result.error.issues)),
+    ...unknownJourneyIssues(json, options.knownJourneys),
+    ...inlineJourneyIssues(json),
+  ];
   if (issues.length > 0 || !result.success) throw new ScenarioError(issues, result.success ? undefined : { cause: result.error });
   return result.data;
 }
@@ -258,6 +263,28 @@ export function parseScenarioText(text: string, options: ParseScenarioOptions): 
     throw new ScenarioError([{ path: '(root)', message: `not valid JSON: ${reason}` }], { cause: error });
   }
   return parseScenario(json, options);
+}
+
+/**
+ * The problems synthesis would find in the scenario's inline journeys (references, reachability,
+ * loops without a wait, templates on disk, transactional declarations), each at the journey's
+ * path: found here, the scenario is refused before anything runs, as the contract requires,
+ * instead of failing the synth of the local stack.
+ */
+function inlineJourneyIssues(json: unknown): ScenarioIssue[] {
+  if (typeof json !== 'object' || json === null || !('journeys' in json) || !Array.isArray(json.journeys)) return [];
+  const issues: ScenarioIssue[] = [];
+  json.journeys.forEach((entry: unknown, index: number) => {
+    // A journey the format refuses is reported by the schema, at the paths inside it.
+    if (typeof entry !== 'object' || entry === null || !JourneySchema.safeParse(entry).success) return;
+    try {
+      validateJourney(entry);
+    } catch (error) {
+      if (!(error instanceof InvalidJourneyError)) throw error;
+      for (const problem of error.problems) issues.push({ path: `journeys[${index}]`, message: problem });
+    }
+  });
+  return issues;
 }
 
 function unknownJourneyIssues(json: unknown, knownJourneys: readonly string[]): ScenarioIssue[] {

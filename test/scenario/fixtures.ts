@@ -72,6 +72,21 @@ export const LADDER_JOURNEY: Journey = {
   ],
 };
 
+/**
+ * An inline journey that passes everything synthesis checks (its templates are the catalog's), for
+ * tests of parsing: one marketing step allowing email, then SMS, then mail.
+ */
+export const RUNNABLE_JOURNEY: Journey = {
+  formatVersion: 1,
+  id: 'runnable',
+  name: 'Runnable',
+  entry: { type: 'entry', id: 'start', trigger: { kind: 'event', events: ['signed_up'] }, reEntry: { rule: 'never' }, next: 'offer' },
+  nodes: [
+    { type: 'send', id: 'offer', templateId: 'welcome', topic: 'marketing', channels: ['email', 'sms', 'mail'], next: 'done' },
+    { type: 'exit', id: 'done' },
+  ],
+};
+
 /** A customer reachable on every channel, with marketing consent on every channel since February. */
 export function customer(overrides: Partial<ScenarioCustomer> = {}): ScenarioCustomer {
   return {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { LADDER_JOURNEY, contractScenarioJson, sharedScenarioJson } from './fixtures';
+import { LADDER_JOURNEY, RUNNABLE_JOURNEY, contractScenarioJson, sharedScenarioJson } from './fixtures';
 import { ScenarioError, parseScenario, parseScenarioText, type ScenarioIssue } from '../../lib/scenario/scenario';
 import { formatPath } from '../../lib/scenario/issues';
 import { AttributeChangesSchema } from '../../lib/store/records';
@@ -92,22 +92,38 @@ describe('parseScenario', () => {
 
   it('accepts an inline journey definition and reports problems inside it by their path', () => {
     // Prepare
-    const good = { ...contractScenarioJson(), journeys: ['welcome', LADDER_JOURNEY] };
-    const badNode = { ...LADDER_JOURNEY.nodes[0], channels: ['email', 'fax'] };
-    const bad = { ...contractScenarioJson(), journeys: [{ ...LADDER_JOURNEY, nodes: [badNode, ...LADDER_JOURNEY.nodes.slice(1)] }] };
+    const good = { ...contractScenarioJson(), journeys: ['welcome', RUNNABLE_JOURNEY] };
+    const badNode = { ...RUNNABLE_JOURNEY.nodes[0], channels: ['email', 'fax'] };
+    const bad = { ...contractScenarioJson(), journeys: [{ ...RUNNABLE_JOURNEY, nodes: [badNode, ...RUNNABLE_JOURNEY.nodes.slice(1)] }] };
 
     // Act
     const scenario = parseScenario(good, options);
     const issues = issuesOf(bad);
 
     // Assess
-    expect(scenario.journeys[1]).toMatchObject({ id: 'ladder' });
+    expect(scenario.journeys[1]).toMatchObject({ id: 'runnable' });
     expect(issues.map((issue) => issue.path)).toEqual(['journeys[0].nodes[0].channels[1]']);
+  });
+
+  it('rejects, at the journey\'s path and before anything runs, an inline journey synthesis would refuse', () => {
+    // Prepare: a template that does not exist, a next to no node, a node no path reaches.
+    const json = { ...contractScenarioJson(), journeys: ['welcome', LADDER_JOURNEY, { ...RUNNABLE_JOURNEY, nodes: [{ ...RUNNABLE_JOURNEY.nodes[0], next: 'nowhere' }, { type: 'exit', id: 'done' }] }] };
+
+    // Act
+    const issues = issuesOf(json);
+
+    // Assess
+    expect(issues).toEqual([
+      { path: 'journeys[1]', message: 'journey "ladder", node "offer" (send): template "offer" does not exist; create workflows/templates/offer/ or use an existing template id' },
+      { path: 'journeys[1]', message: 'journey "ladder", node "receipt" (send): template "receipt" does not exist; create workflows/templates/receipt/ or use an existing template id' },
+      { path: 'journeys[1]', message: 'journey "ladder", node "text" (send): template "text" does not exist; create workflows/templates/text/ or use an existing template id' },
+      { path: 'journeys[2]', message: 'journey "runnable", node "offer" (send): next refers to unknown node "nowhere"; add a node with id "nowhere" or point next at an existing node' },
+    ]);
   });
 
   it('rejects a journey listed twice', () => {
     // Prepare
-    const json = { ...contractScenarioJson(), journeys: ['welcome', { ...LADDER_JOURNEY, id: 'welcome' }] };
+    const json = { ...contractScenarioJson(), journeys: ['welcome', { ...RUNNABLE_JOURNEY, id: 'welcome' }] };
 
     // Act
     const issues = issuesOf(json);
