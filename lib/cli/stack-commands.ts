@@ -19,7 +19,7 @@ import { knownCustomerHistory, unknownCustomerMessage, type HistoryEntry } from 
 import { formatJourneyResults, readJourneyResults, type JourneyResults } from '../local/journey-results';
 import { startDynamoDBEmulator } from '../local/emulators';
 import { restoreMailbox, saveMailbox } from '../local/mailbox';
-import { DATA_FILES, DEFAULT_DATA_DIR, readSavedClock } from '../local/data-files';
+import { DATA_FILES, DataFolderInUseError, dataFolderHolder, DEFAULT_DATA_DIR, lockDataFolder, readSavedClock } from '../local/data-files';
 import { LaunchAnswerLineSchema, type LaunchProgress, type LaunchReport } from '../local/launcher';
 import type { LocalRuntime } from '../local/runtime';
 import type { StackNote } from '../local/stack-note';
@@ -101,7 +101,7 @@ async function withRuntime<T>(
     concurrency: 8,
     resumeInterrupted: false,
     inactivityScan: false,
-  });
+  }).catch(folderInUseExit);
   const mailboxFile = path.join(dataDir, DATA_FILES.mailbox);
   try {
     // A millisecond past the folder's saved instant, which the clock keeps at the close: commands
@@ -138,6 +138,24 @@ export async function refuseSecondStack(dataDir: string): Promise<void> {
   if (running) {
     throw new CliExit(EXIT_FAILURE, `a local stack already runs on ${dataDir} (pid ${running.pid}, ${running.api}); stop it first, or give another data folder with --data`);
   }
+  // A stack still starting (no note yet) or a command on the stopped stack.
+  const holder = await dataFolderHolder(dataDir);
+  if (holder !== undefined) throw folderInUse(dataDir, holder);
+}
+
+/** The answer of a command whose data folder another process works on. */
+function folderInUse(dataDir: string, pid: number, options?: ErrorOptions): CliExit {
+  return new CliExit(
+    EXIT_FAILURE,
+    `the data folder ${dataDir} is in use by another overture process (pid ${pid}): a stack starting, or a command on the stopped stack; one process works on a data folder at a time, so run this once it has started or ended, or give another folder with --data`,
+    options,
+  );
+}
+
+/** Rethrows a DataFolderInUseError as the command's answer (exit 1), any other error as it is. */
+function folderInUseExit(error: unknown): never {
+  if (error instanceof DataFolderInUseError) throw folderInUse(error.dataDir, error.pid, { cause: error });
+  throw error;
 }
 
 /**
@@ -149,6 +167,7 @@ export async function startStackForCommand(options: LocalStackOptions): Promise<
   try {
     return await startLocalStack(options);
   } catch (error) {
+    if (error instanceof DataFolderInUseError) folderInUseExit(error);
     if (error instanceof PortInUseError) {
       throw new CliExit(EXIT_FAILURE, `${error.message} (another local stack or another program listens there); choose another with --port, or --port 0 for a free one`, {
         cause: error,
@@ -484,13 +503,18 @@ async function readDataFolderTable<T>(dataDir: string, read: (client: DynamoDBCl
   } catch (error) {
     throw noStackData(dataDir, { cause: error });
   }
-  const dynamo = await startDynamoDBEmulator({ dataPath: path.join(dataDir, DATA_FILES.dynamodb) });
-  const client = localDynamoDBClientFor(dynamo.endpoint);
+  const release = await lockDataFolder(dataDir).catch(folderInUseExit);
   try {
-    return await read(client, tableName);
+    const dynamo = await startDynamoDBEmulator({ dataPath: path.join(dataDir, DATA_FILES.dynamodb) });
+    const client = localDynamoDBClientFor(dynamo.endpoint);
+    try {
+      return await read(client, tableName);
+    } finally {
+      client.destroy();
+      await dynamo.close();
+    }
   } finally {
-    client.destroy();
-    await dynamo.close();
+    await release();
   }
 }
 

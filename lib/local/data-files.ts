@@ -1,5 +1,5 @@
 /** A persisted local stack's data folder (`.overture/`): the files it keeps, and how they are written. */
-import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, link, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
 
@@ -28,9 +28,14 @@ export const DATA_FILES = {
   stack: 'stack.json',
   /** The mailbox's port, kept from the first start so that later starts serve it at the same URL. */
   ports: 'ports.json',
+  /** The id of the process that works on the folder (see lockDataFolder). */
+  lock: 'lock',
 } as const;
 
 let temporaries = 0;
+
+/** The lock files this process holds (see lockDataFolder). */
+const heldLocks = new Set<string>();
 
 /**
  * The JSON in `file` as `schema` reads it, or undefined when the file is missing, does not parse or
@@ -75,4 +80,73 @@ export async function endLastLine(file: string): Promise<void> {
     throw error;
   });
   if (text !== '' && !text.endsWith('\n')) await appendFile(file, '\n', 'utf8');
+}
+
+/** Raised when another process that is alive works on the data folder (see {@link lockDataFolder}). */
+export class DataFolderInUseError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
+    super(`the data folder ${dataDir} is in use by process ${pid}`);
+    this.name = 'DataFolderInUseError';
+  }
+}
+
+/**
+ * Takes the data folder for this process until the returned function releases it: one process at
+ * a time opens its DynamoDB data (LevelDB allows one) and writes its clock, registry and mailbox,
+ * whether a stack (`serve`, `npm start`, from its first moment, before its note is written) or a
+ * command on a stopped stack. The lock file holds the process id; it is made whole before it
+ * appears (a link of a written file), and one whose process is gone (killed) is taken over.
+ * @throws DataFolderInUseError when a live process holds it
+ */
+export async function lockDataFolder(dataDir: string): Promise<() => Promise<void>> {
+  const lockFile = path.join(dataDir, DATA_FILES.lock);
+  temporaries += 1;
+  const temporary = `${lockFile}.${process.pid}-${temporaries}.tmp`;
+  await writeFile(temporary, `${process.pid}\n`, 'utf8');
+  try {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await link(temporary, lockFile);
+        heldLocks.add(lockFile);
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const holder = await dataFolderHolder(dataDir);
+        if (holder !== undefined || attempt >= 2) throw new DataFolderInUseError(dataDir, holder ?? 0);
+        await rm(lockFile, { force: true });
+      }
+    }
+  } finally {
+    await rm(temporary, { force: true });
+  }
+  return async () => {
+    if (!heldLocks.delete(lockFile)) return;
+    if ((await lockPid(lockFile)) === process.pid) await rm(lockFile, { force: true });
+  };
+}
+
+/** The live process that holds the data folder's lock, if any (a killed one's lock holds nothing). */
+export async function dataFolderHolder(dataDir: string): Promise<number | undefined> {
+  const lockFile = path.join(dataDir, DATA_FILES.lock);
+  const pid = await lockPid(lockFile);
+  if (pid === undefined) return undefined;
+  // This process's id in a lock it did not take: left by an earlier process that had the same id
+  // (a container's, restarted), not a holder.
+  if (pid === process.pid) return heldLocks.has(lockFile) ? pid : undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (error) {
+    // EPERM: alive, another user's.
+    return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
+  }
+}
+
+async function lockPid(lockFile: string): Promise<number | undefined> {
+  const text = await readFile(lockFile, 'utf8').catch(() => '');
+  const pid = Number(text.trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }

@@ -41,7 +41,7 @@ import { CATALOG } from '../../workflows';
 import { normalizedAudienceCsv, type ParsedAudience } from './audience-csv';
 import type { InboundText } from './inbound-text';
 import { ignoreServerClock, LOCAL_CLIENT_CONFIG, localDynamoDBClientFor, retryAtOnce } from './clients';
-import { DATA_FILES, endLastLine, readDataFile, readSavedClock, writeDataFile } from './data-files';
+import { DATA_FILES, endLastLine, lockDataFolder, readDataFile, readSavedClock, writeDataFile } from './data-files';
 import { localLinkSecret } from './link-secret';
 import { startDynamoDBEmulator, startSesEmulator, startSqsS3Emulator, type RunningEmulator, type SesEmulator } from './emulators';
 import { LauncherInputSchema, LaunchRun, runLauncher, type LaunchProgress, type LaunchReport, type LaunchResultExport } from './launcher';
@@ -161,16 +161,19 @@ export class LocalRuntime {
   /** Synthesizes, starts the emulators, creates the resources, installs the clock. */
   static async start(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
     const journeys = options.journeys ?? CATALOG;
-    const app = await synthesizeLocalApp({ outdir: options.outdir, journeys });
-    const resources = localResources(app);
     const dataDir = options.dataDir === undefined ? undefined : path.resolve(options.dataDir);
     if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
+    // Before anything opens or writes the folder; released last, once everything is saved.
+    const releaseDataDir = dataDir === undefined ? undefined : await lockDataFolder(dataDir);
 
     const stops: Array<() => Promise<void>> = [];
+    if (releaseDataDir !== undefined) stops.push(releaseDataDir);
     const stopAll = async (): Promise<void> => {
       for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
     };
     try {
+      const app = await synthesizeLocalApp({ outdir: options.outdir, journeys });
+      const resources = localResources(app);
       const dynamo = await startDynamoDBEmulator({ dataPath: dataDir && path.join(dataDir, DATA_FILES.dynamodb), port: options.ports?.dynamodb });
       stops.push(() => dynamo.close());
       const ses: SesEmulator = await startSesEmulator({ port: options.ports?.ses, preferredPort: options.preferredPorts?.ses });

@@ -1,10 +1,11 @@
 /**
  * How the local stack writes its data files: whole or not at all, even when two saves overlap;
- * and how it mends a JSON-lines file whose last line a kill cut short.
+ * how it mends a JSON-lines file whose last line a kill cut short; and who holds the folder.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { endLastLine, writeDataFile } from '../../lib/local/data-files';
+import { spawnSync } from 'node:child_process';
+import { DATA_FILES, DataFolderInUseError, dataFolderHolder, endLastLine, lockDataFolder, writeDataFile } from '../../lib/local/data-files';
 import { temporaryDataDir } from './support';
 
 describe('writeDataFile', () => {
@@ -40,5 +41,27 @@ describe('endLastLine', () => {
     expect(readFileSync(cut, 'utf8')).toBe('{"a":1}\n{"b":\n');
     expect(readFileSync(whole, 'utf8')).toBe('{"a":1}\n');
     expect(existsSync(missing)).toBe(false);
+  });
+});
+
+describe('lockDataFolder', () => {
+  it.each([
+    ['a process that is gone (killed)', () => spawnSync(process.execPath, ['-e', '']).pid],
+    ['this process\'s id, which an earlier process had (a container restarted)', () => process.pid],
+  ])('takes over a lock left by %s, and refuses a second taker until released', async (_case, stalePid) => {
+    // Prepare
+    const folder = temporaryDataDir('folder-lock');
+    writeFileSync(path.join(folder, DATA_FILES.lock), `${stalePid()}\n`);
+
+    // Act
+    const release = await lockDataFolder(folder);
+    const second = lockDataFolder(folder);
+
+    // Assess
+    await expect(second).rejects.toThrow(DataFolderInUseError);
+    expect(await dataFolderHolder(folder)).toBe(process.pid);
+    await release();
+    expect(existsSync(path.join(folder, DATA_FILES.lock))).toBe(false);
+    expect(readdirSync(folder)).toEqual([]);
   });
 });
