@@ -474,7 +474,8 @@ export async function statusCommand(io: CliIO, options: StackCommandOptions): Pr
  */
 export async function whyCommand(io: CliIO, customerId: string, options: StackCommandOptions): Promise<void> {
   const id = CustomerIdSchema.safeParse(customerId);
-  if (!id.success) throw badInput(`"${customerId}" is not a customer id: ${id.error.issues[0]?.message ?? 'invalid'}`);
+  // The value is not repeated: what is not a customer id may be the customer's address or number.
+  if (!id.success) throw badInput(`<customer>: ${id.error.issues[0]?.message ?? 'invalid'} (a customer id, not an address or a number)`);
   const dataDir = dataDirOf(options);
   await requireStackData(dataDir);
   const running = await findRunningStack(dataDir);

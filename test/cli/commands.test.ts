@@ -130,6 +130,25 @@ describe('overture launch with an --id that cannot be a launch id', () => {
   });
 });
 
+describe('overture why with what is not a customer id', () => {
+  it.each([
+    ['an email address', 'ana@example.com'],
+    ['a phone number', '+12125550143'],
+  ])('refuses %s with status 2 naming <customer> and the allowed form, never repeating it', async (_case, value) => {
+    // Prepare
+    const data = emptyDataFolder(`why-id-${readdirSync(folder).length}`);
+
+    // Act
+    const result = await overture('why', value, '--data', data);
+
+    // Assess
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe('overture: <customer>: must be 1–64 letters, digits, "-" or "_" (a customer id, not an address or a number)\n');
+    expect(result.stderr).not.toContain(value);
+  });
+});
+
 describe('overture redrive on a stopped stack', () => {
   /** A data folder whose execution registry holds `records`, as a stack that ran leaves it. */
   function dataFolderWith(name: string, records: readonly ExecutionRecord[]): string {
