@@ -67,11 +67,16 @@ export function unroutedEventReason(name: string, routed: readonly string[]): st
   return `"${name}" is not an event the stack listens for; the bus routes: ${routed.join(', ')}`;
 }
 
-/** Where an event was learnt when it does not say: the touchpoint that each type implies. */
-export const DEFAULT_TOUCHPOINTS: Partial<Record<string, z.infer<typeof TouchpointSchema>>> = {
-  store_visit: 'store',
-  call_centre_contact: 'phone',
-};
+/** The touchpoint that each type of event implies. A Map: an event name is any text, `constructor` too. */
+const DEFAULT_TOUCHPOINTS: ReadonlyMap<string, z.infer<typeof TouchpointSchema>> = new Map([
+  ['store_visit', 'store'],
+  ['call_centre_contact', 'phone'],
+]);
+
+/** Where an event named `name` was learnt when it does not say; undefined when its type implies none. */
+export function defaultTouchpointOf(name: string): z.infer<typeof TouchpointSchema> | undefined {
+  return DEFAULT_TOUCHPOINTS.get(name);
+}
 
 /**
  * A producer's id for the event (order number, form submission id…). It makes the entry key of
@@ -230,7 +235,7 @@ export function parseCustomerEvent(input: unknown, checks: CustomerEventChecks =
       eventId: detail.eventId ?? parsed.data.id,
       // One form (UTC, milliseconds) so stored instants compare as strings (the inactivity scan relies on it).
       occurredAt: new Date(detail.occurredAt ?? parsed.data.time).toISOString(),
-      touchpoint: detail.touchpoint ?? DEFAULT_TOUCHPOINTS[name],
+      touchpoint: detail.touchpoint ?? defaultTouchpointOf(name),
       attributes: detail.attributes ?? {},
       profile: detail.profile,
       consents: detail.consents ?? [],

@@ -17,7 +17,7 @@
  * at that instant (that is what the attribute means), so inactivity entries such as win-back
  * see customers who last ordered before the scenario began.
  */
-import { DEFAULT_TOUCHPOINTS, type CustomerEvent } from '../ingest/customer-event';
+import { defaultTouchpointOf, type CustomerEvent } from '../ingest/customer-event';
 import { ingestCustomerEvent } from '../ingest/ingest-event';
 import { AttributeValueSchema, type AttributeValue, type Profile } from '../customer/model';
 import { MAX_ATTRIBUTE_CHANGES } from '../store/customer-store';
@@ -149,7 +149,7 @@ export async function applyEvent(runtime: LocalRuntime, event: ScenarioEvent, ev
         customerId: event.customerId,
         eventId: eventId ?? `${event.name}-${at}`,
         occurredAt: at,
-        touchpoint: DEFAULT_TOUCHPOINTS[event.name],
+        touchpoint: defaultTouchpointOf(event.name),
         attributes: attributesOf(event.properties),
         consents: [],
       };

@@ -56,6 +56,15 @@ describe('parseCustomerEvent', () => {
     });
   });
 
+  it.each(['constructor', 'signed_up'])('takes no touchpoint for an event of a type that implies none (%s), whatever its name', (name) => {
+    // Act
+    const parsed = parseCustomerEvent(busEvent(name, { customerId: 'c-001' }), { now: new Date('2026-03-02T10:00:00Z') });
+
+    // Assess
+    expect(parsed.valid).toBe(true);
+    expect(parsed.valid && parsed.event.touchpoint).toBeUndefined();
+  });
+
   it('rejects an event without a customer id, naming the field', () => {
     // Act
     const parsed = parseCustomerEvent(busEvent('order_placed', { eventId: 'order-1' }));

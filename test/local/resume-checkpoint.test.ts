@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { DEFAULT_TOUCHPOINTS } from '../../lib/ingest/customer-event';
+import { defaultTouchpointOf } from '../../lib/ingest/customer-event';
 import type { EventName } from '../../lib/journeys/identifiers';
 import type { Journey } from '../../lib/journeys/format';
 import { JOURNEY_RECORD_PREFIX } from '../../lib/ingest/journey-records';
@@ -46,7 +46,7 @@ async function ingestWhileStopped(data: string, journey: Journey, name: EventNam
   const offline = await startRuntime(data, journey, false);
   try {
     const occurredAt = new Date(at).toISOString();
-    await offline.ingestInWorkItem({ name, customerId: CUSTOMER, eventId: `${name}-1`, occurredAt, touchpoint: DEFAULT_TOUCHPOINTS[name], attributes: {}, consents: [] });
+    await offline.ingestInWorkItem({ name, customerId: CUSTOMER, eventId: `${name}-1`, occurredAt, touchpoint: defaultTouchpointOf(name), attributes: {}, consents: [] });
   } finally {
     await offline.close();
   }
@@ -70,7 +70,7 @@ async function enterAndStop(data: string, journey: Journey, name: EventName, sto
           customerId: CUSTOMER,
           eventId: `${name}-1`,
           occurredAt: new Date(START + HOUR).toISOString(),
-          touchpoint: DEFAULT_TOUCHPOINTS[name],
+          touchpoint: defaultTouchpointOf(name),
           attributes: {},
           consents: [],
         });
