@@ -65,6 +65,15 @@ async function jsonBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/** A path segment of a route, decoded; one that is not percent-encoded right is a bad request, not a failure of the stack. */
+function pathSegment(encoded: string | undefined, what: string): string {
+  try {
+    return decodeURIComponent(encoded ?? '');
+  } catch {
+    throw new HttpProblem(400, `the ${what} in the path is not percent-encoded right`);
+  }
+}
+
 /** An answer sent as JSON lines while `produce` runs: it emits each line as it comes. */
 class JsonLines {
   constructor(readonly produce: (emit: (line: LaunchAnswerLine) => void) => Promise<void>) {}
@@ -115,10 +124,10 @@ async function control(runtime: LocalRuntime, req: IncomingMessage, url: URL): P
   }
   if (route === 'GET /status') return { now: runtime.now().toISOString(), journeys: statusByJourney(runtime.stepFunctions.listExecutions()) };
   const redrive = /^POST \/executions\/([^/]+)\/redrive$/.exec(route);
-  if (redrive) return redriveExecution(runtime, decodeURIComponent(redrive[1] ?? ''));
+  if (redrive) return redriveExecution(runtime, pathSegment(redrive[1], 'execution name'));
   const history = /^GET \/customers\/([^/]+)\/history$/.exec(route);
   if (history) {
-    const id = CustomerIdSchema.safeParse(decodeURIComponent(history[1] ?? ''));
+    const id = CustomerIdSchema.safeParse(pathSegment(history[1], 'customer id'));
     if (!id.success) throw new HttpProblem(400, 'not a customer id');
     const entries = await knownCustomerHistory(runtime.store, runtime.clients.dynamodb, runtime.tableName, id.data);
     if (entries === undefined) throw new HttpProblem(404, unknownCustomerMessage(id.data));
@@ -126,7 +135,7 @@ async function control(runtime: LocalRuntime, req: IncomingMessage, url: URL): P
   }
   const results = /^GET \/journeys\/([^/]+)\/results$/.exec(route);
   if (results) {
-    const journey = decodeURIComponent(results[1] ?? '');
+    const journey = pathSegment(results[1], 'journey id');
     const answer = await runtime.journeyResults(journey);
     if (answer === undefined) throw new HttpProblem(404, `no journey "${journey}" runs on this stack`);
     return { now: runtime.now().toISOString(), results: answer };

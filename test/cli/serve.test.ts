@@ -167,6 +167,19 @@ describe('overture serve', () => {
     }
   });
 
+  it.each([
+    ['GET', '/customers/%E0%A4%A/history', 'customer id'],
+    ['POST', '/executions/%/redrive', 'execution name'],
+    ['GET', '/journeys/%ZZ/results', 'journey id'],
+  ])('answers %s %s, its path not percent-encoded right, with 400 naming the %s', async (method, route, what) => {
+    // Act
+    const response = await fetch(`${served.urls.control}${route}`, { method });
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ message: `the ${what} in the path is not percent-encoded right` });
+  });
+
   it('launches through the running stack, waits for the launch to end and reports who entered, who was kept out and who is unknown', async () => {
     // Prepare: c-serve-1 is in welcome (the test before); c-serve-ghost has no profile.
     const audience = audienceFile('served.csv', ['c-serve-1', 'c-serve-ghost']);
