@@ -28,6 +28,8 @@ export const DATA_FILES = {
   stack: 'stack.json',
   /** The mailbox's port, kept from the first start so that later starts serve it at the same URL. */
   ports: 'ports.json',
+  /** The audience file of each launch, under its key in the audience bucket (in memory), to put back there at a restart. */
+  audiences: 'audiences',
   /** The id of the process that works on the folder (see lockDataFolder). */
   lock: 'lock',
 } as const;

@@ -11,7 +11,7 @@
  *   they entered (see step-functions.ts), and the send ledger keeps every step to one message.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -352,6 +352,7 @@ export class LocalRuntime {
       runtimeRef.current = runtime;
       if (options.inactivityScan ?? true) runtime.scheduleInactivityScan();
       const interrupted = await stepFunctions.loadRegistry();
+      if (dataDir !== undefined) await restoreAudienceFiles(dataDir, s3, audienceBucket, stepFunctions.listExecutions().filter((record) => record.stateMachineArn === launcherArn));
       if (options.resumeInterrupted ?? true) for (const record of interrupted) stepFunctions.resume(record);
       if (dataDir !== undefined) {
         await writeDataFile(path.join(dataDir, DATA_FILES.stack), `${JSON.stringify({ tableName }, null, 2)}\n`);
@@ -428,9 +429,14 @@ export class LocalRuntime {
     const earlier = this.earlierLaunch(launchId);
     if (earlier !== undefined) return earlier;
     const audienceKey = `launches/${journey}/${launchId}.csv`;
-    await this.clients.s3.send(
-      new PutObjectCommand({ Bucket: this.audienceBucket, Key: audienceKey, Body: normalizedAudienceCsv(audience), ContentType: 'text/csv' }),
-    );
+    const body = normalizedAudienceCsv(audience);
+    // Kept in the data folder too: a launch a kill cut short carries on at the next start, from the bucket.
+    if (this.options.dataDir !== undefined) {
+      const file = path.join(path.resolve(this.options.dataDir), DATA_FILES.audiences, audienceKey);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeDataFile(file, body);
+    }
+    await this.clients.s3.send(new PutObjectCommand({ Bucket: this.audienceBucket, Key: audienceKey, Body: body, ContentType: 'text/csv' }));
     let launchedAt: string;
     try {
       // The local service itself rather than its endpoint: the start runs the launcher's runner at
@@ -661,4 +667,27 @@ function sendFunctionOf(resources: LocalResources): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Puts back in the audience bucket, which is in memory and starts empty, the audience file of each
+ * launch that did not succeed (one a kill cut short, carried on now, or one that failed, which may
+ * be redriven) from the data folder, where launchAudience kept it; else the launcher would fail
+ * with NoSuchKey and the rest of its audience would never be launched.
+ */
+async function restoreAudienceFiles(dataDir: string, s3: S3Client, bucket: string, launches: readonly ExecutionRecord[]): Promise<void> {
+  const folder = path.join(dataDir, DATA_FILES.audiences);
+  for (const launch of launches) {
+    if (launch.status === 'SUCCEEDED') continue;
+    let audienceKey: string;
+    try {
+      audienceKey = LauncherInputSchema.parse(JSON.parse(launch.input)).audienceKey;
+    } catch {
+      continue;
+    }
+    const file = path.resolve(folder, audienceKey);
+    if (!file.startsWith(`${folder}${path.sep}`)) continue;
+    const body = await readFile(file, 'utf8').catch(() => undefined);
+    if (body !== undefined) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: audienceKey, Body: body, ContentType: 'text/csv' }));
+  }
 }

@@ -1,0 +1,66 @@
+/**
+ * A launch a kill cut short (`overture launch` on a stopped stack, or a stack killed mid-launch)
+ * carries on at the next start and launches the rest of its audience: the audience bucket is in
+ * memory, so the runtime keeps each launch's file in the data folder and puts it back.
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { LocalRuntime } from '../../lib/local/runtime';
+import { aProfile } from '../store/fixtures';
+import { temporaryDataDir, testOutdir } from './support';
+
+jest.setTimeout(300_000);
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const OUTDIR = testOutdir('launch-restart');
+const AT = new Date('2026-03-02T09:00:00.000Z');
+const CUSTOMERS = Array.from({ length: 600 }, (_, index) => `c-${index}`);
+
+let runtime: LocalRuntime | undefined;
+
+afterAll(async () => {
+  await runtime?.close();
+});
+
+/** `overture launch` in another process, killed (SIGKILL) once it reports its first batch done. */
+async function launchKilledAfterFirstBatch(data: string, audience: string): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/overture.ts', 'launch', 'loyalty', '--audience', audience, '--data', data, '--cdk-out', OUTDIR], { cwd: ROOT });
+  let stderr = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+      if (stderr.includes(' customers done')) child.kill('SIGKILL');
+    });
+    child.on('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`the launch ended before it was killed:\n${stderr}`))));
+  });
+}
+
+describe('a launch killed after its first batch', () => {
+  it('carries on at the next start and launches every customer of its audience', async () => {
+    // Prepare: a stack that ran once, with a profile for each customer; the launch killed mid-way.
+    const data = temporaryDataDir('launch-restart');
+    const first = await LocalRuntime.start({ dataDir: data, outdir: OUTDIR, start: AT, inactivityScan: false });
+    for (const customerId of CUSTOMERS) await first.store.putProfile(aProfile(customerId));
+    await first.close();
+    const audience = path.join(data, '..', `${path.basename(data)}-audience.csv`);
+    writeFileSync(audience, `customerId\n${CUSTOMERS.join('\n')}\n`);
+    await launchKilledAfterFirstBatch(data, audience);
+
+    // Act
+    runtime = await LocalRuntime.start({ dataDir: data, outdir: OUTDIR, inactivityScan: false });
+    const launcher = (): string | undefined => runtime?.stepFunctions.listExecutions().find((record) => record.stateMachineArn === runtime?.launcherArn)?.status;
+    while (launcher() === 'RUNNING') await runtime.quiesce();
+
+    // Assess
+    expect(launcher()).toBe('SUCCEEDED');
+    const entered = new Set(
+      runtime.stepFunctions
+        .listExecutions()
+        .filter((record) => record.journey === 'loyalty')
+        // loyalty-<customer>-<launch id>, the launch id being the entry key of every row.
+        .map((record) => record.name.replace(/^loyalty-(.*)-launch-loyalty-[0-9a-f]+$/, '$1')),
+    );
+    expect(entered.size).toBe(CUSTOMERS.length);
+  });
+});
