@@ -386,7 +386,8 @@ export interface LaunchOptions extends StackCommandOptions {
 /**
  * `overture launch JOURNEY --audience FILE.csv`: launches the audience, waits for the launch to
  * end (progress on stderr) and reports who entered, who was kept out and which ids have no
- * profile. @throws CliExit(2) for a bad file or journey, CliExit(1) when the launch failed
+ * profile. @throws CliExit(2) for a bad file or journey, CliExit(1) when the launch failed, now or
+ *   the time it was launched before under the same id
  */
 export async function launchCommand(io: CliIO, journey: string, options: LaunchOptions): Promise<void> {
   const givenId = options.id === undefined ? undefined : LaunchIdSchema.safeParse(options.id);
@@ -424,6 +425,10 @@ export async function launchCommand(io: CliIO, journey: string, options: LaunchO
     : await withRuntime(dataDir, { cdkOut: options.cdkOut }, (runtime) => runtime.launchAudience(journey, audience, launchId, onProgress));
   if (options.json) writeJson(io, report);
   else io.stdout(formatLaunchReport(report));
+  // The same launch ended in failure before: nothing started now, and a script must not read success.
+  if (report.outcome === 'already_launched' && (report.status === 'FAILED' || report.status === 'ABORTED')) {
+    throw new CliExit(EXIT_FAILURE, `launch ${report.launch} ended ${report.status} and was not run again; once the cause is fixed, overture redrive ${report.launch} carries it on`);
+  }
 }
 
 /** A launch through a running stack's control route: progress as it comes, then the report. */

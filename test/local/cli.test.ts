@@ -3,7 +3,7 @@
  * person runs them when no stack is up: events and launches start the runtime on the folder for
  * the command, status, why and results read it. Bad input exits with status 2 naming what to fix.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod';
 import { DATA_FILES } from '../../lib/local/data-files';
@@ -211,6 +211,27 @@ describe('overture send-event, launch, status, why and results on a stopped stac
     }
     const loyaltyStarts = (await executionNames()).filter((name) => name.startsWith('loyalty-'));
     expect(loyaltyStarts).toEqual([`loyalty-c-1-${launched.launch}`, `loyalty-c-loyal-2-${launched.launch}`]);
+  });
+
+  it('exits 1 for a launch that failed before under the same id, naming how to carry it on, and starts nothing', async () => {
+    // Prepare: a launch, then its launcher execution recorded as failed (as the registry keeps one whose Map failed).
+    await givenProfile('c-failed-launch');
+    const audience = file('failed.csv', 'customerId\nc-failed-launch\n');
+    expect((await launch('loyalty', audience, '--id', 'failed-once')).status).toBe(0);
+    const registry = path.join(data, DATA_FILES.executions);
+    const launcher = (await readExecutionRegistry(registry)).find((record) => record.name === 'failed-once');
+    expect(launcher).toBeDefined();
+    appendFileSync(registry, `${JSON.stringify({ ...launcher, status: 'FAILED', error: 'States.ItemReaderFailed' })}\n`);
+    const before = await executionNames();
+
+    // Act
+    const again = await launch('loyalty', audience, '--id', 'failed-once', '--json');
+
+    // Assess
+    expect(again.status).toBe(1);
+    expect(JSON.parse(again.stdout)).toMatchObject({ outcome: 'already_launched', launch: 'failed-once', status: 'FAILED' });
+    expect(again.stderr).toContain('overture: launch failed-once ended FAILED and was not run again; once the cause is fixed, overture redrive failed-once carries it on');
+    expect(await executionNames()).toEqual(before);
   });
 
   it('reports who entered, who the re-entry rule kept out and which ids have no profile, starting none of those (--json)', async () => {
