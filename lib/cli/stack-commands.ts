@@ -108,7 +108,13 @@ async function withRuntime<T>(
     // run one after another on a stopped stack happen in that order (a START after a STOP, a
     // profile change after the last one), not all at one instant where the first would win. A
     // stack that never ran starts at the command's own instant, and stays there.
-    if (saved !== undefined) runtime.clock.moveTo(runtime.clock.nowMs() + 1);
+    if (saved !== undefined) {
+      runtime.clock.moveTo(runtime.clock.nowMs() + 1);
+      // Saved at once, not only at the close: a command killed (Ctrl-C, SIGKILL) after its work
+      // would otherwise leave the next one at the same instant, where the store ranks the more
+      // restrictive first (a START after a STOP would leave the number opted out).
+      await runtime.saveClock();
+    }
     await restoreMailbox(mailboxFile);
     const result = await work(runtime);
     await runtime.quiesce();

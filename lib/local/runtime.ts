@@ -563,7 +563,8 @@ export class LocalRuntime {
     }
   }
 
-  private async saveClock(): Promise<void> {
+  /** Writes the virtual now to the data folder (nothing without one), as the stack does every second and at its close. */
+  async saveClock(): Promise<void> {
     if (this.options.dataDir === undefined || this.closed) return;
     await writeDataFile(path.join(this.options.dataDir, DATA_FILES.clock), JSON.stringify({ now: this.clock.now().toISOString() }));
   }

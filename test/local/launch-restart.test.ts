@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { readSavedClock } from '../../lib/local/data-files';
 import { LocalRuntime } from '../../lib/local/runtime';
 import { aProfile } from '../store/fixtures';
 import { temporaryDataDir, testOutdir } from './support';
@@ -35,6 +36,26 @@ async function launchKilledAfterFirstBatch(data: string, audience: string): Prom
     child.on('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`the launch ended before it was killed:\n${stderr}`))));
   });
 }
+
+describe('a command killed mid-way on a stopped stack', () => {
+  it('has moved the folder\'s saved clock a millisecond on already, so the next command happens after it', async () => {
+    // Prepare
+    const data = temporaryDataDir('killed-clock');
+    const first = await LocalRuntime.start({ dataDir: data, outdir: OUTDIR, start: AT, inactivityScan: false });
+    for (const customerId of CUSTOMERS) await first.store.putProfile(aProfile(customerId));
+    await first.close();
+    const saved = await readSavedClock(data);
+    const audience = path.join(data, '..', `${path.basename(data)}-audience.csv`);
+    writeFileSync(audience, `customerId\n${CUSTOMERS.join('\n')}\n`);
+
+    // Act
+    await launchKilledAfterFirstBatch(data, audience);
+
+    // Assess
+    expect(saved).toBeDefined();
+    expect((await readSavedClock(data))?.getTime()).toBe((saved?.getTime() ?? Number.NaN) + 1);
+  });
+});
 
 describe('a launch killed after its first batch', () => {
   it('carries on at the next start and launches every customer of its audience', async () => {
