@@ -37,16 +37,22 @@ async function launchKilledAfterFirstBatch(data: string, audience: string): Prom
   });
 }
 
+/** A stopped stack's data folder, with a profile for each customer, and an audience file of them all. */
+async function stoppedStackWithAudience(label: string): Promise<{ data: string; audience: string }> {
+  const data = temporaryDataDir(label);
+  const first = await LocalRuntime.start({ dataDir: data, outdir: OUTDIR, start: AT, inactivityScan: false });
+  for (const customerId of CUSTOMERS) await first.store.putProfile(aProfile(customerId));
+  await first.close();
+  const audience = path.join(data, '..', `${path.basename(data)}-audience.csv`);
+  writeFileSync(audience, `customerId\n${CUSTOMERS.join('\n')}\n`);
+  return { data, audience };
+}
+
 describe('a command killed mid-way on a stopped stack', () => {
   it('has moved the folder\'s saved clock a millisecond on already, so the next command happens after it', async () => {
     // Prepare
-    const data = temporaryDataDir('killed-clock');
-    const first = await LocalRuntime.start({ dataDir: data, outdir: OUTDIR, start: AT, inactivityScan: false });
-    for (const customerId of CUSTOMERS) await first.store.putProfile(aProfile(customerId));
-    await first.close();
+    const { data, audience } = await stoppedStackWithAudience('killed-clock');
     const saved = await readSavedClock(data);
-    const audience = path.join(data, '..', `${path.basename(data)}-audience.csv`);
-    writeFileSync(audience, `customerId\n${CUSTOMERS.join('\n')}\n`);
 
     // Act
     await launchKilledAfterFirstBatch(data, audience);
@@ -60,12 +66,7 @@ describe('a command killed mid-way on a stopped stack', () => {
 describe('a launch killed after its first batch', () => {
   it('carries on at the next start and launches every customer of its audience', async () => {
     // Prepare: a stack that ran once, with a profile for each customer; the launch killed mid-way.
-    const data = temporaryDataDir('launch-restart');
-    const first = await LocalRuntime.start({ dataDir: data, outdir: OUTDIR, start: AT, inactivityScan: false });
-    for (const customerId of CUSTOMERS) await first.store.putProfile(aProfile(customerId));
-    await first.close();
-    const audience = path.join(data, '..', `${path.basename(data)}-audience.csv`);
-    writeFileSync(audience, `customerId\n${CUSTOMERS.join('\n')}\n`);
+    const { data, audience } = await stoppedStackWithAudience('launch-restart');
     await launchKilledAfterFirstBatch(data, audience);
 
     // Act
