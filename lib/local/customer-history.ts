@@ -3,7 +3,7 @@
  * send-ledger entries, merged in time order. `overture why CUSTOMER` prints it, and the
  * simulator builds its report from the same records.
  */
-import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { paginateQuery, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { SendEntrySchema, type DecisionRecord, type SendEntry } from '../store/records';
 import type { CustomerStore } from '../store/customer-store';
@@ -13,21 +13,17 @@ import { PARTITION_KEY, SORT_KEY, SORT_KEY_PREFIXES } from '../store/table-desig
 /** Every send-ledger entry of a customer, read strongly consistently, in key order. */
 export async function sendLedgerOf(client: DynamoDBClient, tableName: string, customerId: string): Promise<SendEntry[]> {
   const entries: SendEntry[] = [];
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-        ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
-        ExpressionAttributeValues: { ':pk': { S: itemKeys.partition(customerId) }, ':prefix': { S: SORT_KEY_PREFIXES.sendLedger } },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) entries.push(SendEntrySchema.parse(unmarshall(item)));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined);
+  const pages = paginateQuery(
+    { client },
+    {
+      TableName: tableName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
+      ExpressionAttributeValues: { ':pk': { S: itemKeys.partition(customerId) }, ':prefix': { S: SORT_KEY_PREFIXES.sendLedger } },
+      ConsistentRead: true,
+    },
+  );
+  for await (const page of pages) for (const item of page.Items ?? []) entries.push(SendEntrySchema.parse(unmarshall(item)));
   return entries;
 }
 

@@ -10,7 +10,7 @@
  * reserved a message (its status is the answer), else the step's latest gate decision, and one
  * record per goal or exit. Ids, codes and counts only.
  */
-import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { paginateScan, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
 import type { Channel } from '../customer/model';
@@ -83,23 +83,22 @@ export async function readJourneyRecords(client: DynamoDBClient, tableName: stri
   const sends: SendEntry[] = [];
   const decisions: DecisionRecord[] = [];
   const endings: JourneyEndingRecord[] = [];
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client.send(
-      new ScanCommand({
-        TableName: tableName,
-        FilterExpression: '#journey = :journey AND (begins_with(#sk, :send) OR begins_with(#sk, :decision) OR begins_with(#sk, :record))',
-        ExpressionAttributeNames: { '#sk': SORT_KEY, '#journey': 'journey' },
-        ExpressionAttributeValues: {
-          ':journey': { S: journey },
-          ':send': { S: SORT_KEY_PREFIXES.sendLedger },
-          ':decision': { S: SORT_KEY_PREFIXES.decision },
-          ':record': { S: JOURNEY_RECORD_PREFIX },
-        },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
+  const pages = paginateScan(
+    { client },
+    {
+      TableName: tableName,
+      FilterExpression: '#journey = :journey AND (begins_with(#sk, :send) OR begins_with(#sk, :decision) OR begins_with(#sk, :record))',
+      ExpressionAttributeNames: { '#sk': SORT_KEY, '#journey': 'journey' },
+      ExpressionAttributeValues: {
+        ':journey': { S: journey },
+        ':send': { S: SORT_KEY_PREFIXES.sendLedger },
+        ':decision': { S: SORT_KEY_PREFIXES.decision },
+        ':record': { S: JOURNEY_RECORD_PREFIX },
+      },
+      ConsistentRead: true,
+    },
+  );
+  for await (const page of pages) {
     for (const item of page.Items ?? []) {
       const sortKey = item[SORT_KEY]?.S ?? '';
       const record = unmarshall(item);
@@ -111,8 +110,7 @@ export async function readJourneyRecords(client: DynamoDBClient, tableName: stri
         if (ending.success) endings.push(ending.data);
       }
     }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined);
+  }
   return { sends, decisions, endings };
 }
 

@@ -3,7 +3,7 @@
  * reason. It starts from what the customer table already holds (a restart goes on counting) and
  * is told every send step's answer after that.
  */
-import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { paginateScan, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DeliveryOutcome } from '../delivery/deliver-message';
 import { SORT_KEY, SORT_KEY_PREFIXES } from '../store/table-design';
 
@@ -56,17 +56,16 @@ export class RunningSummary {
    * reason, and deferrals (each one is a decision of its own, as {@link record} counts them).
    */
   async loadFrom(client: DynamoDBClient, tableName: string): Promise<void> {
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await client.send(
-        new ScanCommand({
-          TableName: tableName,
-          FilterExpression: 'begins_with(#sk, :send) OR begins_with(#sk, :decision)',
-          ExpressionAttributeNames: { '#sk': SORT_KEY },
-          ExpressionAttributeValues: { ':send': { S: SORT_KEY_PREFIXES.sendLedger }, ':decision': { S: SORT_KEY_PREFIXES.decision } },
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    const pages = paginateScan(
+      { client },
+      {
+        TableName: tableName,
+        FilterExpression: 'begins_with(#sk, :send) OR begins_with(#sk, :decision)',
+        ExpressionAttributeNames: { '#sk': SORT_KEY },
+        ExpressionAttributeValues: { ':send': { S: SORT_KEY_PREFIXES.sendLedger }, ':decision': { S: SORT_KEY_PREFIXES.decision } },
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) {
         const sortKey = item[SORT_KEY]?.S ?? '';
         const key = `${item.execution?.S ?? ''}/${item.step?.S ?? ''}`;
@@ -77,8 +76,7 @@ export class RunningSummary {
           if (this.first(key)) add(this.skippedByReason, item.reason?.S ?? 'skipped');
         } else if (item.outcome?.S === 'deferred') this.deferred += 1;
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    }
   }
 }
 
