@@ -6,10 +6,10 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import * as z from 'zod';
 import type { Channel } from '../../lib/customer/model';
-import { checkReport, formatViolation, parseScenario, type Report, type ScenarioEvent, type ScenarioInput } from '../../lib/scenario';
+import { checkReport, formatViolation, parseScenario, type Report, type ScenarioEvent } from '../../lib/scenario';
 import { simulate } from '../../lib/simulate/simulate';
 import { journeys } from '../../workflows';
-import { testOutdir, winBackCustomer } from './support';
+import { reachableCustomer, testOutdir, winBackCustomer } from './support';
 
 jest.setTimeout(900_000);
 
@@ -21,24 +21,7 @@ const at = (offsetMs: number): string => new Date(Date.parse(START) + offsetMs).
 const WIN_BACK = winBackCustomer(false);
 const HELD_OUT = winBackCustomer(true);
 
-function customer(id: string, extra: Partial<ScenarioInput['customers'][number]> = {}): ScenarioInput['customers'][number] {
-  return {
-    id,
-    stage: 'active',
-    timezone: 'UTC',
-    email: `${id}@example.com`,
-    phone: '+12125550143',
-    address: { line1: '1 Main St', city: 'Springfield', postalCode: '01101', country: 'US' },
-    consents: (['email', 'sms', 'mail'] as const).map((channel) => ({
-      channel,
-      topic: 'marketing',
-      status: 'granted' as const,
-      at: '2026-03-01T00:00:00Z',
-      source: 'web-form',
-    })),
-    ...extra,
-  };
-}
+const customer = reachableCustomer;
 
 function event(customerId: string, offsetMs: number, name: string): ScenarioEvent {
   return { at: at(offsetMs), customerId, type: 'event', name, properties: {} };

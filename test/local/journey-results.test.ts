@@ -11,7 +11,7 @@ import { parseScenario, type Report, type ScenarioInput } from '../../lib/scenar
 import { simulate } from '../../lib/simulate/simulate';
 import type { DecisionRecord, SendEntry } from '../../lib/store/records';
 import { journeys } from '../../workflows';
-import { testOutdir, winBackCustomer } from './support';
+import { reachableCustomer, testOutdir, winBackCustomer } from './support';
 
 jest.setTimeout(600_000);
 
@@ -120,18 +120,8 @@ describe('results of journeys run on the local runtime', () => {
   const treated = winBackCustomer(false, 'r');
   const heldOut = winBackCustomer(true, 'r');
 
-  function customer(id: string, extra: Partial<ScenarioInput['customers'][number]> = {}): ScenarioInput['customers'][number] {
-    return {
-      id,
-      stage: 'prospect',
-      timezone: 'UTC',
-      email: `${id}@example.com`,
-      phone: '+12125550143',
-      address: { line1: '1 Main St', city: 'Springfield', postalCode: '01101', country: 'US' },
-      consents: (['email', 'sms', 'mail'] as const).map((channel) => ({ channel, topic: 'marketing', status: 'granted' as const, at: '2026-03-01T00:00:00Z', source: 'web-form' })),
-      ...extra,
-    };
-  }
+  const customer = (id: string, extra: Partial<ScenarioInput['customers'][number]> = {}): ScenarioInput['customers'][number] =>
+    reachableCustomer(id, { stage: 'prospect', ...extra });
   const lapsed = { stage: 'active' as const, attributes: { 'lastEvent.order_placed': at(-95 * DAY) } };
   const scenario = parseScenario(
     {

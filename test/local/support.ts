@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bucketOf } from '../../lib/journeys/effects';
+import type { ScenarioInput } from '../../lib/scenario';
 
 /** A cdk.out folder of this test file's own, under the system's temporary folder. */
 export function testOutdir(label: string): string {
@@ -24,4 +25,20 @@ export function winBackCustomer(heldOut: boolean, prefix = 'b'): string {
     if (bucketOf(id, 'win-back', 'holdout') < 10 === heldOut) return id;
   }
   throw new Error('no customer id in the wanted bucket');
+}
+
+type ScenarioCustomer = ScenarioInput['customers'][number];
+
+/** A scenario customer (active, in UTC) reachable on every channel, with marketing consent on each since 1 March 2026; `extra` overrides. */
+export function reachableCustomer(id: string, extra: Partial<ScenarioCustomer> = {}): ScenarioCustomer {
+  return {
+    id,
+    stage: 'active',
+    timezone: 'UTC',
+    email: `${id}@example.com`,
+    phone: '+12125550143',
+    address: { line1: '1 Main St', city: 'Springfield', postalCode: '01101', country: 'US' },
+    consents: (['email', 'sms', 'mail'] as const).map((channel) => ({ channel, topic: 'marketing', status: 'granted' as const, at: '2026-03-01T00:00:00Z', source: 'web-form' })),
+    ...extra,
+  };
 }

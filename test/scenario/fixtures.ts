@@ -77,10 +77,9 @@ export const LADDER_JOURNEY: Journey = {
  * tests of parsing: one marketing step allowing email, then SMS, then mail.
  */
 export const RUNNABLE_JOURNEY: Journey = {
-  formatVersion: 1,
+  ...LADDER_JOURNEY,
   id: 'runnable',
   name: 'Runnable',
-  entry: { type: 'entry', id: 'start', trigger: { kind: 'event', events: ['signed_up'] }, reEntry: { rule: 'never' }, next: 'offer' },
   nodes: [
     { type: 'send', id: 'offer', templateId: 'welcome', topic: 'marketing', channels: ['email', 'sms', 'mail'], next: 'done' },
     { type: 'exit', id: 'done' },

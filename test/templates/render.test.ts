@@ -1,4 +1,4 @@
-import type { CustomerSnapshot } from '../../lib/customer/model';
+import type { AttributeValue, CustomerSnapshot } from '../../lib/customer/model';
 import {
   compileTemplate,
   mailMergeFields,
@@ -240,24 +240,23 @@ describe('mailMergeFields', () => {
 });
 
 describe('personalizationFor', () => {
-  it('builds the data from the snapshot, leaving out null and empty attributes and taking firstName from the attribute', () => {
-    // Prepare
-    const changedAt = '2026-03-01T12:00:00Z';
-    const snapshot: CustomerSnapshot = {
-      profile: { customerId: 'c-9', stage: 'active', timezone: 'Europe/Paris', email: 'x@example.com', updatedAt: changedAt },
+  const changedAt = '2026-03-01T12:00:00Z';
+  const links = { unsubscribeUrl: 'https://p.example.com/unsubscribe?token=a', preferencesUrl: 'https://p.example.com/preferences?token=b' };
+
+  /** Customer c-9 with `attributes`, each learnt at `changedAt`, and `email` when given. */
+  function snapshotWith(attributes: Record<string, AttributeValue>, email?: string): CustomerSnapshot {
+    return {
+      profile: { customerId: 'c-9', stage: 'active', timezone: 'Europe/Paris', ...(email === undefined ? {} : { email }), updatedAt: changedAt },
       consents: [],
       preferences: {},
       suppressions: [],
-      attributes: {
-        firstName: { value: 'Léa', changedAt },
-        tier: { value: null, changedAt },
-        note: { value: '', changedAt },
-        visits: { value: 0, changedAt },
-        'bad name': { value: 'x', changedAt },
-      },
+      attributes: Object.fromEntries(Object.entries(attributes).map(([name, value]) => [name, { value, changedAt }])),
       frequency: { sends: [], version: 0 },
     };
-    const links = { unsubscribeUrl: 'https://p.example.com/unsubscribe?token=a', preferencesUrl: 'https://p.example.com/preferences?token=b' };
+  }
+  it('builds the data from the snapshot, leaving out null and empty attributes and taking firstName from the attribute', () => {
+    // Prepare
+    const snapshot = snapshotWith({ firstName: 'Léa', tier: null, note: '', visits: 0, 'bad name': 'x' }, 'x@example.com');
     // Act
     const data = personalizationFor(snapshot, links);
     // Assess
@@ -269,16 +268,7 @@ describe('personalizationFor', () => {
 
   it('leaves out an empty list, so "if" skips it and a template never prints a blank where the list goes', () => {
     // Prepare
-    const changedAt = '2026-03-01T12:00:00Z';
-    const snapshot: CustomerSnapshot = {
-      profile: { customerId: 'c-9', stage: 'active', timezone: 'Europe/Paris', updatedAt: changedAt },
-      consents: [],
-      preferences: {},
-      suppressions: [],
-      attributes: { interests: { value: [], changedAt }, tags: { value: ['vip'], changedAt } },
-      frequency: { sends: [], version: 0 },
-    };
-    const links = { unsubscribeUrl: 'https://p.example.com/unsubscribe?token=a', preferencesUrl: 'https://p.example.com/preferences?token=b' };
+    const snapshot = snapshotWith({ interests: [], tags: ['vip'] });
     // The catalog's own wording (nurture, tips, cross-sell-interests, first-purchase-nudge).
     const template = email(
       '<p>New this week.{% if customer.attributes.interests %} We noted your interest in {{ customer.attributes.interests | join: ", " }}.{% endif %}</p>',
@@ -293,20 +283,7 @@ describe('personalizationFor', () => {
 
   it('leaves out a value of spaces only and the blank items of a list, so a fallback greets the customer instead of a blank', () => {
     // Prepare: what an empty form field with a space in it, or a list with an empty entry, brings
-    const changedAt = '2026-03-01T12:00:00Z';
-    const snapshot: CustomerSnapshot = {
-      profile: { customerId: 'c-9', stage: 'active', timezone: 'Europe/Paris', updatedAt: changedAt },
-      consents: [],
-      preferences: {},
-      suppressions: [],
-      attributes: {
-        firstName: { value: '  ', changedAt },
-        interests: { value: ['running', ' ', ''], changedAt },
-        tags: { value: ['', '\t'], changedAt },
-      },
-      frequency: { sends: [], version: 0 },
-    };
-    const links = { unsubscribeUrl: 'https://p.example.com/unsubscribe?token=a', preferencesUrl: 'https://p.example.com/preferences?token=b' };
+    const snapshot = snapshotWith({ firstName: '  ', interests: ['running', ' ', ''], tags: ['', '\t'] });
     const template = compileTemplate('t', {
       sms: 'Hello {{ customer.firstName | default: "there" }}.{% if customer.attributes.interests %} You like {{ customer.attributes.interests | join: ", " }}.{% endif %}',
     });
