@@ -81,6 +81,15 @@ export class DeliveryContentionError extends Error {
  */
 const CHANGED_SINCE_ATTEMPTS = 8;
 
+/**
+ * Why a `failed` send-ledger entry sent nothing. The entry keeps the error's name
+ * (settleProviderFailure): a message the channel adapter found invalid (an SMS body over the limit
+ * once personalised…) never reached the provider; anything else the provider refused.
+ */
+export function failureReasonOf(entry: SendEntry): (typeof DELIVERY_FAILURE_REASONS)[number] {
+  return entry.error === 'MessageInvalidError' ? 'message_invalid' : 'provider_rejected';
+}
+
 /** The send-ledger key of a step: stable across retries and restarts of the same execution. */
 export function idempotencyKeyOf(execution: string, step: string): string {
   return `${execution}/${step}`;
@@ -263,8 +272,7 @@ async function settleEarlier(ports: DeliveryPorts, entry: SendEntry): Promise<De
     case 'sent':
       return { outcome: 'sent', channel: entry.channel, providerMessageId: entry.providerMessageId ?? '', replayed: true };
     case 'failed':
-      // The entry keeps the error's name (settleProviderFailure): an adapter's MessageInvalidError is no rejection.
-      return { outcome: 'failed', channel: entry.channel, reason: entry.error === 'MessageInvalidError' ? 'message_invalid' : 'provider_rejected' };
+      return { outcome: 'failed', channel: entry.channel, reason: failureReasonOf(entry) };
     case 'unknown':
       return { outcome: 'unknown', channel: entry.channel };
     case 'pending':

@@ -20,6 +20,7 @@
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ProfileSchema, type LifecycleStage } from '../customer/model';
+import { failureReasonOf } from '../delivery/deliver-message';
 import type { Journey } from '../journeys/format';
 import { sendInstant } from '../local/customer-history';
 import { LocalRuntime } from '../local/runtime';
@@ -157,11 +158,8 @@ export async function buildReport(runtime: LocalRuntime, scenario: Scenario): Pr
       if (entry.status === 'sent' || entry.status === 'unknown') {
         messages.push({ ...ids, channel: entry.channel, topic: entry.topic, at: formatInstant(sendInstant(entry)) });
       } else if (entry.status === 'failed') {
-        // The entry keeps the error's name: a message the channel adapter found invalid (an SMS
-        // body over the limit once personalised…) never reached the provider, as the send path
-        // itself answers (settleEarlier in deliver-message.ts).
-        const reason = entry.error === 'MessageInvalidError' ? 'message_invalid' : 'provider_rejected';
-        skipped.push({ ...ids, reason, at: formatInstant(sendInstant(entry)) });
+        // As the send path answers it: message_invalid or provider_rejected.
+        skipped.push({ ...ids, reason: failureReasonOf(entry), at: formatInstant(sendInstant(entry)) });
       }
     } else if (sortKey.startsWith(SORT_KEY_PREFIXES.decision)) {
       const decision = DecisionRecordSchema.parse(data);
