@@ -189,15 +189,13 @@ function unreachableProblems(journey: Journey): string[] {
  * date wait, which does not wait when the date is missing, unreadable or past (effects.ts).
  */
 function waits(node: JourneyNode): boolean {
-  if (node.type === 'waitForEvent') return true;
-  if (node.type !== 'wait') return false;
-  return node.wait.kind === 'duration' || (node.wait.kind === 'localTime' && node.wait.time !== undefined);
+  return (node.type === 'wait' || node.type === 'waitForEvent') && endsAtOnce(node) === undefined;
 }
 
-/** Why a wait node that is not one of {@link waits} may end at once. */
+/** Why a wait node may end at once (see {@link waits}); undefined for any node that cannot. */
 function endsAtOnce(node: JourneyNode): string | undefined {
   if (node.type !== 'wait') return undefined;
-  if (node.wait.kind === 'localTime') return `wait "${node.id}" has weekdays but no time, so it ends at once on a matching day`;
+  if (node.wait.kind === 'localTime' && node.wait.time === undefined) return `wait "${node.id}" has weekdays but no time, so it ends at once on a matching day`;
   if (node.wait.kind === 'attributeDate') return `wait "${node.id}" waits for a date, and a missing, unreadable or past date does not wait`;
   return undefined;
 }
@@ -223,18 +221,14 @@ function loopProblems(journey: Journey): string[] {
     if (!cycle) continue;
     const fleeting = cycle.flatMap((id) => {
       const node = inGraph.get(id);
-      const reason = node && endsAtOnce(node);
-      return reason ? [reason] : [];
+      return node !== undefined && endsAtOnce(node) !== undefined ? [node] : [];
     });
     if (fleeting.length === 0) {
       problems.push(`${where(journey, first)}: loop ${cycle.join(' → ')} has no wait; add a wait or waitForEvent node inside the loop`);
     } else {
-      const timeless = cycle.some((id) => {
-        const node = inGraph.get(id);
-        return node?.type === 'wait' && node.wait.kind === 'localTime';
-      });
+      const timeless = fleeting.some((node) => node.type === 'wait' && node.wait.kind === 'localTime');
       problems.push(
-        `${where(journey, first)}: loop ${cycle.join(' → ')} has no wait that always pauses (${[...new Set(fleeting)].join('; ')}); ` +
+        `${where(journey, first)}: loop ${cycle.join(' → ')} has no wait that always pauses (${[...new Set(fleeting.map(endsAtOnce))].join('; ')}); ` +
           `${timeless ? 'give the local-time wait a time, or ' : ''}add a duration wait or a waitForEvent node inside the loop`,
       );
     }
