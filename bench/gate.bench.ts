@@ -67,7 +67,7 @@ function generateCases(count: number): Case[] {
         stage: 'active',
         timezone: pick(ZONES),
         ...(chance(0.9) ? { email: 'bench@example.com' } : {}),
-        ...(chance(0.85) ? { phone: '+447700900123' } : {}),
+        ...(chance(0.85) ? { phone: '+447946095800' } : {}),
         ...(chance(0.7) ? { address: { line1: '1 High St', city: 'London', postalCode: 'N1 9GU', country: 'GB' } } : {}),
         updatedAt: '2026-01-01T00:00:00Z',
       },

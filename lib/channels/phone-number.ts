@@ -4,12 +4,20 @@
  * The metadata (80 KB of JSON: number patterns of every country) is required at the first check,
  * not at import: in Lambda it ships beside the bundle (`LAMBDA_DATA_FILES` in
  * lib/constructs/bundling/lambda-bundling.ts), so a cold start of the send function parses it only
- * when the container sends a text, and email-only containers never do.
+ * when the container first weighs or sends a text, and containers of email-only steps never do.
  */
 import { parsePhoneNumberWithError, type MetadataJson } from 'libphonenumber-js/core';
 
 /** `+`, a country code that does not start with 0, and 8 to 15 digits in all. */
 const E164_SHAPE = /^\+[1-9]\d{7,14}$/;
+
+/**
+ * Answers already given, by number. The gate asks for the same profile's number at every step of
+ * every journey and a parse costs about 10 µs, a hundred gate decisions; a warm container meets a
+ * few thousand numbers at most, and the cap bounds it anyway.
+ */
+const answers = new Map<string, boolean>();
+const MAX_ANSWERS = 4096;
 
 let metadata: MetadataJson | undefined;
 
@@ -22,8 +30,16 @@ function phoneMetadata(): MetadataJson {
 /** Whether `phone` is a valid number written in canonical E.164 (`+` and digits only). */
 export function isE164PhoneNumber(phone: string): boolean {
   if (!E164_SHAPE.test(phone)) return false;
-  // Outside the try: metadata missing from a deployment is an error, not an invalid number.
-  const countries = phoneMetadata();
+  const known = answers.get(phone);
+  if (known !== undefined) return known;
+  // Read outside the parse's try: metadata missing from a deployment is an error, not an invalid number.
+  const valid = isValidNumber(phone, phoneMetadata());
+  if (answers.size >= MAX_ANSWERS) answers.clear();
+  answers.set(phone, valid);
+  return valid;
+}
+
+function isValidNumber(phone: string, countries: MetadataJson): boolean {
   try {
     const parsed = parsePhoneNumberWithError(phone, countries);
     return parsed.number === phone && parsed.isValid();

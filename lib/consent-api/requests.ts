@@ -10,7 +10,6 @@ import {
   ChannelSchema,
   CustomerIdSchema,
   DailySpanSchema,
-  PhoneSchema,
   PostalAddressSchema,
   PreferencesSchema,
   TimeOfDaySchema,
@@ -19,6 +18,7 @@ import {
   TRANSACTIONAL,
   type Channel,
 } from '../customer/model';
+import { ValidPhoneSchema } from '../customer/valid-phone';
 import * as z from '../schema/zod-mini';
 import type { TopicOffer } from './dependencies';
 import { RequestValidationError, type RequestIssue } from './errors';
@@ -103,7 +103,7 @@ export function consentCaptureRequestSchema(offers: readonly TopicOffer[]) {
       customerId: CustomerIdSchema,
       timezone: TimeZoneSchema,
       email: z.optional(z.email()),
-      phone: z.optional(PhoneSchema),
+      phone: z.optional(ValidPhoneSchema),
       address: z.optional(PostalAddressSchema),
       channels: uniqueChannels,
       topics: z

@@ -21,12 +21,12 @@ import {
   CustomerIdSchema,
   InstantSchema,
   LifecycleStageSchema,
-  PhoneSchema,
   PostalAddressSchema,
   PreferencesSchema,
   TopicSchema,
   TouchpointSchema,
 } from '../customer/model';
+import { ValidPhoneSchema } from '../customer/valid-phone';
 import type { Journey } from '../journeys/format';
 import { EventNameSchema } from '../journeys/identifiers';
 import { isKnownTimeZone } from '../customer/time-zone';
@@ -99,7 +99,7 @@ export const ProfileFieldsSchema = z.strictObject({
   timezone: z.optional(EventTimeZoneSchema),
   stage: z.optional(LifecycleStageSchema),
   email: z.optional(z.email()),
-  phone: z.optional(PhoneSchema),
+  phone: z.optional(ValidPhoneSchema),
   address: z.optional(PostalAddressSchema),
 });
 export type ProfileFields = z.infer<typeof ProfileFieldsSchema>;

@@ -3,7 +3,8 @@
  * which channels are tried, and, for each, whether it can carry the message at a given instant.
  */
 import { consentSpeaksForNumber } from '../customer/consent-number';
-import type { Channel, CustomerSnapshot, Topic } from '../customer/model';
+import { isE164PhoneNumber } from '../channels/phone-number';
+import type { Channel, CustomerSnapshot, Profile, Topic } from '../customer/model';
 import { allowedHoursFor, neverOpens, type AllowedHours } from './allowed-hours';
 import { PermissionGateInputError } from './errors';
 import type { ChannelBlockReason } from './reasons';
@@ -55,8 +56,7 @@ export interface ChannelFacts {
  */
 export function channelFacts(customer: CustomerSnapshot, channel: Channel, topic: Topic, marketing: boolean): ChannelFacts {
   const { profile } = customer;
-  const reachable =
-    channel === 'email' ? profile.email !== undefined : channel === 'sms' ? profile.phone !== undefined : profile.address !== undefined;
+  const reachable = hasContactPoint(profile, channel);
   let suppressedFromMs = Infinity;
   customer.suppressions.forEach((suppression, index) => {
     if (suppression.channel !== channel) return;
@@ -72,6 +72,18 @@ export function channelFacts(customer: CustomerSnapshot, channel: Channel, topic
     consents.sort((a, b) => a.atMs - b.atMs);
   }
   return { channel, reachable, suppressedFromMs, consents, hours: allowedHoursFor(channel, marketing, customer.preferences) };
+}
+
+/**
+ * Whether the profile holds somewhere `channel` can deliver to. A number must be a real one (a
+ * profile written before numbers were checked, or by a tool that checks only their E.164 form, may
+ * hold `+19999999999`): the provider would refuse the text, and the ladder's next channel should
+ * carry the message instead.
+ */
+function hasContactPoint(profile: Profile, channel: Channel): boolean {
+  if (channel === 'email') return profile.email !== undefined;
+  if (channel === 'sms') return profile.phone !== undefined && isE164PhoneNumber(profile.phone);
+  return profile.address !== undefined;
 }
 
 /**

@@ -310,6 +310,7 @@ describe('POST /consents', () => {
     ['topics', { topics: [] }],
     ['topics[0]', { topics: ['transactional'] }],
     ['phone', { phone: undefined }],
+    ['phone', { phone: '+19999999999' }],
     ['email', { email: 'not-an-address' }],
     ['preferredWindow.end', { preferredWindow: { start: '17:00', end: '25:00' } }],
     ['proof.consentTextVersion', { proof: { source: 'web-form' } }],

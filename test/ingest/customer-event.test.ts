@@ -89,6 +89,15 @@ describe('parseCustomerEvent', () => {
     expect(!parsed.valid && parsed.customerId).toBe('c-001');
   });
 
+  it('refuses a number in E.164 form that no country has, naming the field and not the number', () => {
+    // Act: texts to it would only be refused, and the gate would take it for a way to reach the customer
+    const parsed = parseCustomerEvent(busEvent('signed_up', { customerId: 'c-001', profile: { phone: '+19999999999' } }));
+
+    // Assess
+    expect(!parsed.valid && parsed.reason).toMatch(/^detail\.profile\.phone: must be a valid phone number/);
+    expect(!parsed.valid && parsed.reason).not.toContain('9999999');
+  });
+
   it('rejects a consent change that carries no consent', () => {
     // Act
     const parsed = parseCustomerEvent(busEvent('consent_changed', { customerId: 'c-001' }));

@@ -82,6 +82,11 @@ export const messageArb = fc.record({
   channels: fc.shuffledSubarray([...CHANNELS], { minLength: 1 }),
 });
 
+/** Which number a profile holds: none, a real one, or one in E.164 form that no country has. */
+export type PhoneOnFile = 'none' | 'real' | 'made-up';
+/** The numbers behind {@link PhoneOnFile}, known to the oracle by name, not by asking libphonenumber. */
+export const PHONES_ON_FILE: Readonly<Record<Exclude<PhoneOnFile, 'none'>, string>> = { real: '+447946095800', 'made-up': '+19999999999' };
+
 /** True `percent` times out of 100. */
 const chance = (percent: number) => fc.integer({ min: 0, max: 99 }).map((roll) => roll < percent);
 const perChannel = <T>(arbitrary: fc.Arbitrary<T>) => fc.array(arbitrary, { minLength: CHANNELS.length, maxLength: CHANNELS.length });
@@ -89,7 +94,7 @@ const perChannel = <T>(arbitrary: fc.Arbitrary<T>) => fc.array(arbitrary, { minL
 const recordsArb = fc.record({
   zone: fc.constantFrom(...ZONES),
   hasEmail: chance(85),
-  hasPhone: chance(85),
+  phone: fc.constantFrom<PhoneOnFile>('real', 'real', 'real', 'real', 'made-up', 'none'),
   hasAddress: chance(75),
   consents: fc.array(fc.record({ status: statusArb, offset: pastOffsetArb, present: chance(85) }), {
     minLength: CHANNELS.length * TOPICS.length,
@@ -126,7 +131,7 @@ function customerOf(records: GeneratedRecords, nowMs: number, keepFutureSends: b
       stage: 'active',
       timezone: records.zone,
       ...(records.hasEmail ? { email: 'someone@example.com' } : {}),
-      ...(records.hasPhone ? { phone: '+447700900123' } : {}),
+      ...(records.phone === 'none' ? {} : { phone: PHONES_ON_FILE[records.phone] }),
       ...(records.hasAddress ? { address: SOME_ADDRESS } : {}),
       updatedAt: '2026-01-01T00:00:00Z',
     },

@@ -193,7 +193,7 @@ const profileChangesArb: fc.Arbitrary<ProfileChanges> = fc.oneof(
   fc.record({ timezone: fc.constantFrom(...SCENARIO_ZONES) }),
   fc.constant({ email: null }),
   fc.constant({ phone: null }),
-  fc.constant({ phone: '+447700900123' }),
+  fc.constant({ phone: '+447946095800' }),
   fc.record({ attributes: fc.record({ tier: fc.constantFrom('standard', 'gold') }) }),
 );
 
