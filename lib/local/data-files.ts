@@ -2,6 +2,7 @@
 import { appendFile, link, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
+import { isProcessRunning, ownProcessStart } from './process-identity';
 
 /** The data folder of `npm start` and of the `overture` commands when none is given. */
 export const DEFAULT_DATA_DIR = '.overture';
@@ -107,7 +108,7 @@ export async function lockDataFolder(dataDir: string): Promise<() => Promise<voi
   const lockFile = path.join(dataDir, DATA_FILES.lock);
   temporaries += 1;
   const temporary = `${lockFile}.${process.pid}-${temporaries}.tmp`;
-  await writeFile(temporary, `${process.pid}\n`, 'utf8');
+  await writeFile(temporary, `${[process.pid, ownProcessStart].filter((part) => part !== undefined).join(' ')}\n`, 'utf8');
   try {
     for (let attempt = 0; ; attempt += 1) {
       try {
@@ -126,29 +127,27 @@ export async function lockDataFolder(dataDir: string): Promise<() => Promise<voi
   }
   return async () => {
     if (!heldLocks.delete(lockFile)) return;
-    if ((await lockPid(lockFile)) === process.pid) await rm(lockFile, { force: true });
+    if ((await lockHolder(lockFile))?.pid === process.pid) await rm(lockFile, { force: true });
   };
 }
 
-/** The live process that holds the data folder's lock, if any (a killed one's lock holds nothing). */
+/**
+ * The live process that holds the data folder's lock, if any: a killed one's lock holds nothing,
+ * nor does one whose id now names another process (see process-identity.ts).
+ */
 export async function dataFolderHolder(dataDir: string): Promise<number | undefined> {
   const lockFile = path.join(dataDir, DATA_FILES.lock);
-  const pid = await lockPid(lockFile);
-  if (pid === undefined) return undefined;
+  const holder = await lockHolder(lockFile);
+  if (holder === undefined) return undefined;
   // This process's id in a lock it did not take: left by an earlier process that had the same id
   // (a container's, restarted), not a holder.
-  if (pid === process.pid) return heldLocks.has(lockFile) ? pid : undefined;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch (error) {
-    // EPERM: alive, another user's.
-    return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
-  }
+  if (holder.pid === process.pid) return heldLocks.has(lockFile) ? holder.pid : undefined;
+  return isProcessRunning(holder.pid, holder.start) ? holder.pid : undefined;
 }
 
-async function lockPid(lockFile: string): Promise<number | undefined> {
-  const text = await readFile(lockFile, 'utf8').catch(() => '');
-  const pid = Number(text.trim());
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+/** The lock's `<pid> [<start>]` (a lock written before starts were kept holds the pid alone). */
+async function lockHolder(lockFile: string): Promise<{ pid: number; start: string | undefined } | undefined> {
+  const [pidText = '', start] = (await readFile(lockFile, 'utf8').catch(() => '')).trim().split(' ');
+  const pid = Number(pidText);
+  return Number.isInteger(pid) && pid > 0 ? { pid, start } : undefined;
 }

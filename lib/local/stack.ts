@@ -24,6 +24,7 @@ import { withStackIndex } from './stack-index';
 import { DATA_FILES, DEFAULT_DATA_DIR, readDataFile, writeDataFile } from './data-files';
 import { LocalRuntime, type LocalRuntimeOptions, type RuntimeEndpoints } from './runtime';
 import { type StackNote } from './stack-note';
+import { ownProcessStart } from './process-identity';
 import { realDelay } from './virtual-clock';
 
 /** The default port of the stack's HTTP endpoint. */
@@ -126,6 +127,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const smsOutbox = path.join(dataDir, DATA_FILES.smsOutbox);
   const note: StackNote = {
     pid: process.pid,
+    ...(ownProcessStart === undefined ? {} : { started: ownProcessStart }),
     api: http.url,
     mailbox: runtime.endpoints.mailbox,
     tableName: runtime.tableName,
