@@ -10,10 +10,10 @@ import {
   ChannelSchema,
   CustomerIdSchema,
   DailySpanSchema,
+  InputTimeZoneSchema,
   PostalAddressSchema,
   PreferencesSchema,
   TimeOfDaySchema,
-  TimeZoneSchema,
   TopicSchema,
   TRANSACTIONAL,
   type Channel,
@@ -101,7 +101,7 @@ export function consentCaptureRequestSchema(offers: readonly TopicOffer[]) {
   return z
     .strictObject({
       customerId: CustomerIdSchema,
-      timezone: TimeZoneSchema,
+      timezone: InputTimeZoneSchema,
       email: z.optional(z.email()),
       phone: z.optional(ValidPhoneSchema),
       address: z.optional(PostalAddressSchema),

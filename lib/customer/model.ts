@@ -45,6 +45,14 @@ export const TimeZoneSchema = z
   .string()
   .check(z.refine((name) => isKnownTimeZone(name), { error: (issue) => `unknown time zone "${String(issue.input)}"` }));
 
+/**
+ * {@link TimeZoneSchema}'s check, refused without quoting what the field held: for what comes from
+ * outside (an event, a form), whose field may hold anything — an address a sender mapped to the
+ * wrong field — and whose reason is logged or sent back. The model's own message names the value,
+ * which the simulator and the configuration show to whoever wrote it.
+ */
+export const InputTimeZoneSchema = z.string().check(z.refine(isKnownTimeZone, 'unknown time zone (an IANA name, e.g. "America/New_York")'));
+
 /** A local time of day, `HH:MM` on a 24-hour clock. */
 export const TimeOfDaySchema = z.string().check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day "HH:MM"'));
 export type TimeOfDay = z.infer<typeof TimeOfDaySchema>;

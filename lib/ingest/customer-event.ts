@@ -19,6 +19,7 @@ import {
   ConsentProofSchema,
   ConsentStatusSchema,
   CustomerIdSchema,
+  InputTimeZoneSchema,
   InstantSchema,
   LifecycleStageSchema,
   PostalAddressSchema,
@@ -29,7 +30,6 @@ import {
 import { ValidPhoneSchema } from '../customer/valid-phone';
 import type { Journey } from '../journeys/format';
 import { EventNameSchema } from '../journeys/identifiers';
-import { isKnownTimeZone } from '../customer/time-zone';
 import { MAX_ATTRIBUTE_CHANGES } from '../store/customer-store';
 import { eventsNamedBy } from './journey-routes';
 
@@ -87,16 +87,9 @@ export const EventIdSchema = z
   .string()
   .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'must be 1–128 letters, digits, "_", ".", ":" or "-"'));
 
-/**
- * The customer model's time zone, refused without quoting what the field held: the model's own
- * message names the value (the simulator shows it), but an event's field may hold anything (an
- * address a sender mapped to the wrong field) and ingest logs its reason and dead-letters it.
- */
-const EventTimeZoneSchema = z.string().check(z.refine(isKnownTimeZone, 'unknown time zone (an IANA name, e.g. "America/New_York")'));
-
 /** Profile fields an event may set; the rest of the profile stays as it is. */
 export const ProfileFieldsSchema = z.strictObject({
-  timezone: z.optional(EventTimeZoneSchema),
+  timezone: z.optional(InputTimeZoneSchema),
   stage: z.optional(LifecycleStageSchema),
   email: z.optional(z.email()),
   phone: z.optional(ValidPhoneSchema),

@@ -345,6 +345,16 @@ describe('POST /consents', () => {
     expect(await response.text()).not.toContain('secret.person');
   });
 
+  it('never echoes what a time zone field held in an error, whatever it was', async () => {
+    // Act: an address a form mapped to the wrong field
+    const response = await postJson(`${api.url}/consents`, captureBody(newCustomerId('pii'), { timezone: 'secret.person@example.com' }));
+    // Assess
+    expect(response.status).toBe(400);
+    const text = await response.text();
+    expect(text).toContain('timezone');
+    expect(text).not.toContain('secret.person');
+  });
+
   it('serves the confirmation link under a base path', async () => {
     // Prepare
     const prefixed = await startConsentApiHarness({ basePath: '/overture' });
