@@ -119,7 +119,7 @@ export async function deliverMessage(ports: DeliveryPorts, request: SendStepPayl
       const earlier = await ports.store.getSendEntry(request.customerId, key);
       if (earlier !== undefined) return withOptedOut(await settleEarlier(ports, earlier), optedOut);
     }
-    if (request.goal !== undefined && request.enteredAt !== undefined && isGoalReached(snapshot, request.goal, request.enteredAt)) {
+    if (request.goal !== undefined && request.enteredAt !== undefined && isGoalReached(snapshot, request.goal, request.enteredAt, request.entry?.enteredAt)) {
       return withOptedOut(await recordSkip(ports, request, 'goal_reached'), optedOut);
     }
     const now = ports.now();

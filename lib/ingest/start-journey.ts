@@ -10,6 +10,7 @@
  */
 import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { JourneyExecutionInput } from '../journeys/execution-input';
 import { claimEntry, type EntryClaimOutcome } from './entry-records';
 import { entryKeyOf, executionName } from './execution-name';
 import type { JourneyRoute } from './journey-routes';
@@ -29,7 +30,10 @@ export interface JourneyStartRequest {
   readonly customerId: string;
   /** What caused the entry (event id, launch id…); made into the entry key. */
   readonly entryKey: string;
-  /** When the customer enters: the event's time or the launch time. */
+  /**
+   * When the customer enters: the event's time or the launch time. It goes into the execution
+   * input (`enteredAt`), so it must be the same for every retry of the entry.
+   */
   readonly at: string;
 }
 
@@ -45,13 +49,6 @@ export type JourneyStartOutcome = 'started' | 'already_started' | 'not_eligible'
 export interface JourneyStart {
   readonly outcome: JourneyStartOutcome;
   readonly execution: string;
-}
-
-/** The input of every journey execution: ids only, never personal data. */
-export interface JourneyExecutionInput {
-  readonly customerId: string;
-  readonly journey: string;
-  readonly entryKey: string;
 }
 
 /** Starts `request.route`'s journey for the customer unless it already started or may not start. */
@@ -70,7 +67,10 @@ export async function startJourney(ports: JourneyStartPorts, request: JourneySta
   // Entered under this key at another instant: once Step Functions frees the name (90 days after
   // the execution closed), StartExecution would run the journey again.
   if (claim === 'repeated') return { outcome: 'already_started', execution };
-  const input: JourneyExecutionInput = { customerId, journey: route.journey, entryKey };
+  // The instant as the claim holds it: every retry of this entry (same key, same instant) sends
+  // the same input, which Step Functions requires of a StartExecution under the same name.
+  const enteredAt = new Date(request.at).toISOString();
+  const input: JourneyExecutionInput = { customerId, journey: route.journey, entryKey, enteredAt };
   try {
     const { startDate } = await ports.sfn.send(
       new StartExecutionCommand({ stateMachineArn: route.stateMachineArn, name: execution, input: JSON.stringify(input) }),

@@ -7,8 +7,9 @@
  * states a node needs), so operators can tell from the console which step of which journey a
  * customer is in.
  *
- * State data is the execution input `{ customerId, journey, entryKey }` plus the last answer of
- * the send function (`$.send`) and of the journeyEffects function (`$.effects`): ids and codes.
+ * State data is the execution input `{ customerId, journey, entryKey, enteredAt? }` (see
+ * execution-input.ts) plus the last answer of the send function (`$.send`) and of the
+ * journeyEffects function (`$.effects`): ids, codes and instants.
  */
 import { RETRYABLE_PROVIDER_ERRORS } from '../channels/errors';
 import { RETRYABLE_STORE_ERRORS } from '../store/errors';
@@ -360,9 +361,13 @@ class JourneyCompiler {
     };
   }
 
-  /** What a step needs to check the goal: its event and when the customer entered. */
+  /**
+   * What a step needs to check the goal: its event, when the execution started, and the execution
+   * input, which holds the entry's own instant (see `goalCountsAfter`). The input goes whole: a
+   * path to its `enteredAt` would fail the state in executions started without one.
+   */
   private goalFields(): Record<string, JsonValue> {
-    return this.goal ? { goal: this.goal.event, 'enteredAt.$': '$$.Execution.StartTime' } : {};
+    return this.goal ? { goal: this.goal.event, 'enteredAt.$': '$$.Execution.StartTime', 'entry.$': '$$.Execution.Input' } : {};
   }
 
   /** A Choice rule to the goal when `variable` says it was reached; none without a goal. */

@@ -26,6 +26,7 @@ import {
   LocalTimeWaitSchema,
   NodeIdSchema,
 } from './format';
+import { ExecutionEntrySchema } from './execution-input';
 import { ExecutionNameSchema } from './send-contract';
 
 const common = {
@@ -40,9 +41,10 @@ export const BranchInputSchema = z.object({
   ...common,
   action: z.literal('branch'),
   rules: z.array(z.array(ConditionSchema).check(z.minLength(1))).check(z.minLength(1)),
-  /** The journey's goal event and when the customer entered; present when the journey has a goal. */
+  /** The goal check's fields, present when the journey has a goal: as the send step's (see send-contract.ts). */
   goal: z.optional(EventNameSchema),
   enteredAt: z.optional(InstantSchema),
+  entry: z.optional(ExecutionEntrySchema),
 });
 export const WaitUntilInputSchema = z.object({
   ...common,

@@ -240,7 +240,8 @@ export async function performJourneyEffect(input: JourneyEffectsInput, ports: Jo
       return { bucket: bucketOf(input.customerId, input.journey, input.step) };
     case 'branch': {
       const snapshot = await customer();
-      const goalReached = input.goal !== undefined && input.enteredAt !== undefined && isGoalReached(snapshot, input.goal, input.enteredAt);
+      const goalReached =
+        input.goal !== undefined && input.enteredAt !== undefined && isGoalReached(snapshot, input.goal, input.enteredAt, input.entry?.enteredAt);
       return { match: firstMatchingRule(input.rules, snapshot, now), goalReached };
     }
     case 'waitUntil':

@@ -1,6 +1,7 @@
 /**
  * Where a customer's event history lives in their attributes, and the goal check the send path
- * makes before every message: small, so the send function does not load the journey format.
+ * and the branches make before every message: small, so the send function does not load the
+ * journey format.
  */
 import type { CustomerSnapshot } from '../customer/model';
 import { LAST_EVENT_ATTRIBUTE_PREFIX } from '../store/table-design';
@@ -15,8 +16,30 @@ export function lastEventAttribute(event: EventName): string {
   return `${LAST_EVENT_ATTRIBUTE_PREFIX}${event}`;
 }
 
-/** Whether the goal `event` happened strictly after the customer entered the journey. */
-export function isGoalReached(snapshot: CustomerSnapshot, event: EventName, enteredAt: string): boolean {
-  const state = snapshot.attributes[lastEventAttribute(event)];
-  return state !== undefined && Date.parse(state.changedAt) > Date.parse(enteredAt);
+/**
+ * The instant (epoch ms) after which the goal event counts: the later of the execution's start
+ * and the entry's own instant.
+ *
+ * An event entry's instant is the producer's (the event's `occurredAt`, else its EventBridge
+ * time), and ingest takes events stamped up to five minutes ahead of its clock: when the
+ * producer's clock is ahead of Step Functions' by more than ingest takes to start the execution,
+ * the entry event is later than the start. In a journey
+ * whose entry event is also its goal (an order starts a cross-sell that lasts until the next
+ * order) counting from the start alone would take the entry itself for the goal. The start still
+ * bounds it from below, as before the entry's instant was passed: an event before the execution
+ * started is never its goal.
+ */
+export function goalCountsAfter(startedAt: string, entryAt: string | undefined): number {
+  const started = Date.parse(startedAt);
+  return entryAt === undefined ? started : Math.max(started, Date.parse(entryAt));
+}
+
+/**
+ * Whether the customer's latest `goal` event happened strictly after the customer entered: after
+ * `startedAt` (the execution's start) and `entryAt` (the entry's own instant, from the execution
+ * input; absent in executions started without it). See {@link goalCountsAfter}.
+ */
+export function isGoalReached(snapshot: CustomerSnapshot, goal: EventName, startedAt: string, entryAt?: string): boolean {
+  const state = snapshot.attributes[lastEventAttribute(goal)];
+  return state !== undefined && Date.parse(state.changedAt) > goalCountsAfter(startedAt, entryAt);
 }

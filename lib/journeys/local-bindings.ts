@@ -15,7 +15,7 @@
  *   gets the real timeout in its payload (`timeoutSeconds`).
  * - The interpreter sets `$$.Execution.StartTime` to the wall clock whatever the context says;
  *   the bindings put the execution's own start time into `enteredAt` instead, so goal checks
- *   agree with a virtual clock.
+ *   agree with a virtual clock (`entry`, the execution input, comes from the context as it is).
  * - The interpreter keeps no `$$.State`: {@link localExecutionContext} gives it a stand-in so
  *   `$$.State.EnteredTime` resolves, and the bindings put the instant the wait began into
  *   `waitStartedAt` — the handler's clock when it is called, which is when the interpreter
@@ -26,6 +26,7 @@ import * as z from 'zod';
 import type { AslDefinition, AslState, AslTaskState, JsonValue } from './asl';
 import { JOURNEY_METADATA_KEY, journeyTaskKind } from './compile';
 import { type JourneyEffectsInput, type JourneyEffectsOutput, JOURNEY_EFFECTS_OUTPUT_SCHEMAS, JourneyEffectsInputSchema } from './effects-contract';
+import type { JourneyExecutionInput } from './execution-input';
 import { type SendStepPayload, type SendStepResult, SendStepPayloadSchema, SendStepResultSchema } from './send-contract';
 import { TASK_TIMEOUT_ERROR, type WaitForEventPayload, WaitForEventPayloadSchema } from './wait-for-event-contract';
 
@@ -212,7 +213,7 @@ export class LocalJourneyRunner {
    * @throws the interpreter's `ExecutionError` when the execution fails
    */
   async run(
-    input: { customerId: string; journey: string; entryKey: string },
+    input: JourneyExecutionInput,
     handlers: JourneyTaskHandlers,
     execution: LocalExecution,
     options: LocalRunOptions = {},
@@ -243,7 +244,7 @@ export class LocalJourneyRunner {
 /** Runs one execution on a runner made for it; see {@link LocalJourneyRunner}. */
 export function runJourneyLocally(
   definition: AslDefinition,
-  input: { customerId: string; journey: string; entryKey: string },
+  input: JourneyExecutionInput,
   handlers: JourneyTaskHandlers,
   execution: LocalExecution,
   options: LocalRunOptions = {},

@@ -5,6 +5,7 @@
  */
 import * as z from '../schema/zod-mini';
 import { ChannelSchema, CustomerIdSchema, InstantSchema, TopicSchema } from '../customer/model';
+import { ExecutionEntrySchema } from './execution-input';
 import { EventNameSchema, JourneyIdSchema, NodeIdSchema, TemplateIdSchema } from './identifiers';
 
 /** A Step Functions execution name: at most 80 characters. */
@@ -14,9 +15,11 @@ export const ExecutionNameSchema = z.string().check(z.minLength(1), z.maxLength(
  * The send function's input (the `Payload` of the Task's `lambda:invoke`).
  *
  * - `step` is the send node's id; (`execution`, `step`) is the idempotency key of the message.
- * - `goal` and `enteredAt` are present when the journey has a goal: if the customer's
- *   `goal` event happened after `enteredAt` (see `isGoalReached`), the function sends nothing
- *   and answers `skipped` with reason {@link GOAL_REACHED}, and the journey ends as converted.
+ * - `goal`, `enteredAt` and `entry` are present when the journey has a goal: `enteredAt` is
+ *   when the execution started, `entry` the execution input, whose `enteredAt` is the entry's own
+ *   instant (absent in executions started without it). If the customer's `goal` event happened
+ *   after both (see `isGoalReached`), the function sends nothing and answers `skipped` with
+ *   reason {@link GOAL_REACHED}, and the journey ends as converted.
  */
 export const SendStepPayloadSchema = z.object({
   customerId: CustomerIdSchema,
@@ -28,6 +31,7 @@ export const SendStepPayloadSchema = z.object({
   channels: z.array(ChannelSchema).check(z.minLength(1)),
   goal: z.optional(EventNameSchema),
   enteredAt: z.optional(InstantSchema),
+  entry: z.optional(ExecutionEntrySchema),
 });
 export type SendStepPayload = z.infer<typeof SendStepPayloadSchema>;
 

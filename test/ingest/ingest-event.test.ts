@@ -45,7 +45,7 @@ function event(detailType: string, detail: Record<string, unknown>, time = '2026
 const newYorker = { timezone: 'America/New_York', email: 'ana@example.com', phone: '+12125550143' };
 
 describe('ingestCustomerEvent', () => {
-  it('creates the profile of a sign-up and starts welcome under a name of journey, customer and event id, with ids only', async () => {
+  it('creates the profile of a sign-up and starts welcome under a name of journey, customer and event id, with ids and the event\'s time only', async () => {
     // Act
     const outcome = await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-001', eventId: 'signup-1', profile: newYorker }));
 
@@ -56,7 +56,7 @@ describe('ingestCustomerEvent', () => {
       {
         stateMachineArn: arnOf('welcome'),
         name: 'welcome-c-001-signup-1',
-        input: JSON.stringify({ customerId: 'c-001', journey: 'welcome', entryKey: 'signup-1' }),
+        input: JSON.stringify({ customerId: 'c-001', journey: 'welcome', entryKey: 'signup-1', enteredAt: '2026-03-02T10:00:00.000Z' }),
       },
     ]);
     const snapshot = await store.requireSnapshot('c-001');

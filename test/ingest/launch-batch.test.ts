@@ -34,15 +34,15 @@ function batch(journey: string, items: Record<string, unknown>[], launchId = 'sp
 const ports = () => ({ dynamodb: dynamo.client, sfn: sfn.client, tableName, routes });
 
 describe('launchBatch', () => {
-  it('starts the journey for every row, entered under the launch id, with ids only', async () => {
+  it('starts the journey for every row, entered under the launch id at the launch time, with ids and that instant only', async () => {
     // Act
     const result = await launchBatch(ports(), batch('loyalty', [{ customerId: 'c-001' }, { customerId: 'c-002' }]));
 
     // Assess
     expect(result).toEqual({ started: 2, alreadyStarted: 0, notEligible: 0, unknownCustomers: [], invalidRows: [] });
     expect(sfn.started).toEqual([
-      { stateMachineArn: arnOf('loyalty'), name: 'loyalty-c-001-spring-2026', input: '{"customerId":"c-001","journey":"loyalty","entryKey":"spring-2026"}' },
-      { stateMachineArn: arnOf('loyalty'), name: 'loyalty-c-002-spring-2026', input: '{"customerId":"c-002","journey":"loyalty","entryKey":"spring-2026"}' },
+      { stateMachineArn: arnOf('loyalty'), name: 'loyalty-c-001-spring-2026', input: '{"customerId":"c-001","journey":"loyalty","entryKey":"spring-2026","enteredAt":"2026-03-02T09:00:00.000Z"}' },
+      { stateMachineArn: arnOf('loyalty'), name: 'loyalty-c-002-spring-2026', input: '{"customerId":"c-002","journey":"loyalty","entryKey":"spring-2026","enteredAt":"2026-03-02T09:00:00.000Z"}' },
     ]);
   });
 
@@ -53,8 +53,8 @@ describe('launchBatch', () => {
     // Assess
     expect(result).toEqual({ started: 2, alreadyStarted: 0, notEligible: 0, unknownCustomers: [], invalidRows: [] });
     expect(sfn.started).toEqual([
-      { stateMachineArn: arnOf('loyalty'), name: 'loyalty-c-001-vip-preview', input: '{"customerId":"c-001","journey":"loyalty","entryKey":"vip-preview"}' },
-      { stateMachineArn: arnOf('loyalty'), name: 'loyalty-c-002-spring-2026', input: '{"customerId":"c-002","journey":"loyalty","entryKey":"spring-2026"}' },
+      { stateMachineArn: arnOf('loyalty'), name: 'loyalty-c-001-vip-preview', input: '{"customerId":"c-001","journey":"loyalty","entryKey":"vip-preview","enteredAt":"2026-03-02T09:00:00.000Z"}' },
+      { stateMachineArn: arnOf('loyalty'), name: 'loyalty-c-002-spring-2026', input: '{"customerId":"c-002","journey":"loyalty","entryKey":"spring-2026","enteredAt":"2026-03-02T09:00:00.000Z"}' },
     ]);
   });
 

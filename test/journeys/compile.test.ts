@@ -64,7 +64,7 @@ describe.each(CATALOG.map((journey) => [journey.id, journey] as const))('compili
     }
   });
 
-  it('reads nothing from the execution input but the customer id, and passes ids only to functions', () => {
+  it('reads the customer id from the state and the execution input only whole, and passes ids and instants only to functions', () => {
     // Act
     const paths = new Set(tasks(definition).flatMap(([, task]) => pathsRead(task.Parameters)));
 
@@ -73,7 +73,8 @@ describe.each(CATALOG.map((journey) => [journey.id, journey] as const))('compili
       expect.arrayContaining(['$$.Execution.Name', '$.customerId']),
     );
     for (const path of paths) {
-      expect(['$.customerId', '$$.Execution.Name', '$$.Execution.StartTime', '$$.State.EnteredTime', '$$.Task.Token', '$.failure.Error']).toContain(path);
+      // The execution input goes whole to goal checks: it holds ids and the entry's instant only (JourneyExecutionInputSchema).
+      expect(['$.customerId', '$$.Execution.Name', '$$.Execution.StartTime', '$$.Execution.Input', '$$.State.EnteredTime', '$$.Task.Token', '$.failure.Error']).toContain(path);
     }
   });
 
@@ -175,6 +176,22 @@ describe.each(CATALOG.map((journey) => [journey.id, journey] as const))('compili
 
     // Assess
     for (const toGoal of routes) expect(toGoal).toHaveLength(goal ? 1 : 0);
+  });
+
+  it('hands every goal check the execution start and the execution input whole, which resolves even without the entry instant', () => {
+    // Prepare
+    const goal = journey.nodes.find((node) => node.type === 'goal');
+    const checkers = journey.nodes.filter((node) => node.type === 'send' || node.type === 'branch').map((node) => node.id);
+
+    // Act
+    const payloads = checkers.map((step) => state<AslTaskState>(definition, step).Parameters.Payload);
+
+    // Assess
+    expect(payloads.length).toBeGreaterThan(0);
+    for (const payload of payloads) {
+      if (goal) expect(payload).toMatchObject({ goal: goal.event, 'enteredAt.$': '$$.Execution.StartTime', 'entry.$': '$$.Execution.Input' });
+      else expect(pathsRead(payload)).not.toContain('$$.Execution.Input');
+    }
   });
 });
 

@@ -14,7 +14,7 @@ import {
   type JourneyOutcome,
   type StageChange,
 } from '../../lib/journeys/effects';
-import { isGoalReached, lastEventAttribute } from '../../lib/journeys/event-history';
+import { lastEventAttribute } from '../../lib/journeys/event-history';
 import { WEEKDAYS, type Condition, type Weekday } from '../../lib/journeys/format';
 
 const NOW = new Date('2026-03-02T14:00:00Z');
@@ -60,23 +60,6 @@ describe('bucketOf', () => {
     expect(heldOut.length / customers.length).toBeLessThan(0.11);
     expect(heldOutAmongArmA.length / inArmA.length).toBeGreaterThan(0.085);
     expect(heldOutAmongArmA.length / inArmA.length).toBeLessThan(0.115);
-  });
-});
-
-describe('isGoalReached', () => {
-  const entered = '2026-03-02T10:00:00Z';
-  const withOrderAt = (at: string) => snapshot({ attributes: { [lastEventAttribute('order_placed')]: { value: at, changedAt: at, touchpoint: 'web' } } });
-
-  it('is reached by an order after the customer entered', () => {
-    expect(isGoalReached(withOrderAt('2026-03-03T08:00:00Z'), 'order_placed', entered)).toBe(true);
-  });
-
-  it('is not reached by the order that started the journey, at the entry instant', () => {
-    expect(isGoalReached(withOrderAt(entered), 'order_placed', entered)).toBe(false);
-  });
-
-  it('is not reached without any such event', () => {
-    expect(isGoalReached(snapshot(), 'order_placed', entered)).toBe(false);
   });
 });
 
@@ -310,6 +293,21 @@ describe('performJourneyEffect', () => {
 
     // Assess
     expect(answer).toEqual({ match: 1, goalReached: true });
+  });
+
+  it('answers a branch with the goal not reached by the order that entered, stamped ahead of the execution start', async () => {
+    // Prepare: the entry order's producer runs two minutes ahead of Step Functions.
+    const entryAt = '2026-03-02T10:02:00.000Z';
+    const ports = memoryPorts(snapshot({ stage: 'active', attributes: { [lastEventAttribute('order_placed')]: { value: entryAt, changedAt: entryAt } } }));
+
+    // Act
+    const answer = await performJourneyEffect(
+      { ...ids, step: 'what-fits', action: 'branch', rules: [[{ kind: 'stage', in: ['active'] }]], goal: 'order_placed', enteredAt: '2026-03-02T10:00:00.000Z', entry: { enteredAt: entryAt } },
+      ports,
+    );
+
+    // Assess
+    expect(answer).toEqual({ match: 0, goalReached: false });
   });
 
   it('answers a local-time wait with a Step Functions timestamp', async () => {

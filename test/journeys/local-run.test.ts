@@ -4,7 +4,7 @@ import { journeyDefinitionsFromTemplate } from '../../lib/journeys/local-binding
 import { CustomerStoreError, StoreContentionError } from '../../lib/store/errors';
 import { CATALOG } from '../../workflows';
 import { synthesizeCatalogStack } from './journey-stack';
-import { CLOCK_TIME, runScripted, START_TIME, type Script } from './scripted-customer';
+import { CLOCK_TIME, ENTRY_TIME, runScripted, START_TIME, type Script } from './scripted-customer';
 
 // Every run below takes its ASL out of the synthesized template, as the local runtime does.
 const definitions = journeyDefinitionsFromTemplate(synthesizeCatalogStack().template.toJSON());
@@ -159,7 +159,7 @@ describe('welcome, run locally', () => {
     });
   });
 
-  it('hands the send function ids and the step\'s settings only, with the execution\'s own start time, and dates the wait by the execution\'s clock', async () => {
+  it('hands the send function ids and the step\'s settings only, with the execution\'s own start time and the entry\'s instant, and dates the wait by the execution\'s clock', async () => {
     // Act
     const { calls, execution } = await runScripted(welcome, 'welcome');
 
@@ -174,6 +174,7 @@ describe('welcome, run locally', () => {
       channels: ['email'],
       goal: 'order_placed',
       enteredAt: START_TIME,
+      entry: { enteredAt: ENTRY_TIME },
     });
     expect(calls.waits[0]).toEqual({
       customerId: 'c-001',
@@ -240,7 +241,17 @@ describe('branching journeys, run locally', () => {
 
     // Assess
     expect(calls.sends.map((send) => send.step)).toEqual(['store-visitor', 'follow-up']);
-    expect(calls.effects[0]).toMatchObject({ action: 'branch', step: 'what-fits', goal: 'order_placed', enteredAt: START_TIME });
+    expect(calls.effects[0]).toEqual(expect.objectContaining({ action: 'branch', step: 'what-fits', goal: 'order_placed', enteredAt: START_TIME, entry: { enteredAt: ENTRY_TIME } }));
+  });
+
+  it('active-cross-sell runs an execution whose input has no entry instant (started before it was passed), checking the goal from its start', async () => {
+    // Act
+    const { calls } = await runScripted(definitionOf('active-cross-sell'), 'active-cross-sell', { branches: { 'what-fits': [1] } }, {});
+
+    // Assess
+    expect(calls.sends.map((send) => send.step)).toEqual(['store-visitor', 'follow-up']);
+    expect(calls.effects[0]).toEqual(expect.objectContaining({ goal: 'order_placed', enteredAt: START_TIME, entry: {} }));
+    expect(calls.sends[0]).toEqual(expect.objectContaining({ goal: 'order_placed', enteredAt: START_TIME, entry: {} }));
   });
 
   it('active-cross-sell ends at the goal when the branch finds it reached', async () => {

@@ -5,6 +5,7 @@
  */
 import type { AslDefinition } from '../../lib/journeys/asl';
 import type { JourneyEffectsInput, JourneyEffectsOutput } from '../../lib/journeys/effects-contract';
+import type { JourneyExecutionInput } from '../../lib/journeys/execution-input';
 import { LocalJourneyRunner, pauseOverrides, WaitForEventTimeoutError, type JourneyTaskHandlers } from '../../lib/journeys/local-bindings';
 import type { SendStepPayload, SendStepResult } from '../../lib/journeys/send-contract';
 import type { WaitForEventPayload } from '../../lib/journeys/wait-for-event-contract';
@@ -31,6 +32,8 @@ export interface Calls {
 }
 
 export const START_TIME = '2026-03-02T10:00:00Z';
+/** The entry's own instant in the execution input: its producer's clock ran a little ahead. */
+export const ENTRY_TIME = '2026-03-02T10:02:00.000Z';
 /** What the scripted execution's clock reads whenever asked (it dates the start of each wait). */
 export const CLOCK_TIME = '2026-03-05T08:30:00.000Z';
 
@@ -80,12 +83,21 @@ function runnerOf(definition: AslDefinition): LocalJourneyRunner {
   return runner;
 }
 
-/** Runs `definition` for customer `c-001` following `script`, with every wait and retry pause at zero. */
-export async function runScripted(definition: AslDefinition, journeyId: string, script: Script = {}) {
+/**
+ * Runs `definition` for customer `c-001` following `script`, with every wait and retry pause at
+ * zero. The execution input holds `entry` (by default: entered at {@link ENTRY_TIME}; `{}` for an
+ * execution started before the input held the entry's instant).
+ */
+export async function runScripted(
+  definition: AslDefinition,
+  journeyId: string,
+  script: Script = {},
+  entry: Pick<JourneyExecutionInput, 'enteredAt'> = { enteredAt: ENTRY_TIME },
+) {
   const calls: Calls = { sends: [], waits: [], effects: [] };
   const execution = { name: `${journeyId}-c-001-test`, startTime: START_TIME, now: () => new Date(CLOCK_TIME) };
   const { output, transitions } = await runnerOf(definition).run(
-    { customerId: 'c-001', journey: journeyId, entryKey: 'test' },
+    { customerId: 'c-001', journey: journeyId, entryKey: 'test', ...entry },
     scriptedHandlers(script, calls),
     execution,
     pauseOverrides(definition, 0),
