@@ -29,6 +29,7 @@ export type FeedbackResult =
 /** What one SMS event did: ids and codes only. */
 export type SmsFeedbackResult =
   | { readonly status: 'ignored' }
+  | { readonly status: 'answer_to_no_customer'; readonly eventType: SmsFeedback['eventType'] }
   | ({ readonly status: 'applied'; readonly kind: SmsFeedback['kind']; readonly eventType: SmsFeedback['eventType'] } & FeedbackOutcome);
 
 /** Applies one SES event published to EventBridge. */
@@ -59,8 +60,14 @@ export async function recordSmsFeedback(event: unknown): Promise<SmsFeedbackResu
       results.push({ status: 'ignored' });
       continue;
     }
-    // Failures by type, whatever they mean for the customer: carrier filtering shows here first.
+    // Failures by type, whatever they mean for the customer, answers to no customer included:
+    // carrier filtering shows here first.
     tools.metrics.singleMetric().addDimension('eventType', feedback.eventType).addMetric('sms_failure', MetricUnit.Count, 1);
+    if (feedback.kind === 'sms_answer_to_no_customer') {
+      tools.logger.info('sms feedback on an answer to no customer', { eventType: feedback.eventType, messageId: feedback.messageId });
+      results.push({ status: 'answer_to_no_customer', eventType: feedback.eventType });
+      continue;
+    }
     const outcome = await applySmsFeedback(store, feedback);
     tools.metrics.addMetric(`feedback_${feedback.kind}`, MetricUnit.Count, 1);
     tools.logger.info('sms feedback applied', {

@@ -10,6 +10,14 @@
  * so no address is ever looked up; events of mail without a `customer_id` tag are not ours and are
  * ignored. Soft (transient) bounces change nothing: the address may work tomorrow.
  *
+ * Two complaints are not the customer's complaint about the message:
+ * - a `not-spam` feedback report (ARF feedback type, RFC 5965): the recipient told the mailbox
+ *   provider the message is wanted. It writes nothing;
+ * - a complaint of sub-type `OnAccountSuppressionList`: SES sent nothing, because the address is
+ *   on the account's suppression list (someone complained of mail to it before, perhaps under
+ *   another customer id). Email to it cannot go out, so it is suppressed (`account_suppressed`),
+ *   but no withdrawal is put in the consent ledger in the customer's name: they withdrew nothing.
+ *
  * Replaying an event is harmless: a suppression keeps its earliest instant, and the same
  * revocation (same instant and source) is deduped by the consent ledger.
  */
@@ -20,7 +28,7 @@ import type { ConsentEvent, ConsentRecordOutcome } from '../store/records';
 import { FeedbackEventFormatError } from './event-format-error';
 
 /** Suppression reasons and consent sources this module writes. */
-export const FEEDBACK_REASONS = { hardBounce: 'hard_bounce', complaint: 'complaint' } as const;
+export const FEEDBACK_REASONS = { hardBounce: 'hard_bounce', complaint: 'complaint', accountSuppressed: 'account_suppressed' } as const;
 export const COMPLAINT_CONSENT_SOURCE = 'ses-complaint';
 
 /** An SES event record that is not shaped as SES publishes it. Retrying cannot help. */
@@ -56,14 +64,25 @@ const SesEventSchema = z.discriminatedUnion('eventType', [
     complaint: z.looseObject({
       timestamp: InstantSchema,
       complaintFeedbackType: z.string().optional(),
+      // SES sends null when there is none.
+      complaintSubType: z.string().nullish(),
     }),
   }),
 ]);
 
+/** The ARF feedback type of a report that the message is wanted. */
+const NOT_SPAM_FEEDBACK_TYPE = 'not-spam';
+/** The complaint sub-type of mail SES did not send, the address being on the account's suppression list. */
+const ACCOUNT_SUPPRESSION_SUB_TYPE = 'OnAccountSuppressionList';
+
 /** What an SES event means for one customer; ids only. */
-export type SesFeedback =
-  | { readonly kind: 'hard_bounce' | 'soft_bounce'; readonly customerId: string; readonly topic?: string; readonly at: string; readonly messageId: string }
-  | { readonly kind: 'complaint'; readonly customerId: string; readonly topic?: string; readonly at: string; readonly messageId: string };
+export interface SesFeedback {
+  readonly kind: 'hard_bounce' | 'soft_bounce' | 'complaint' | 'not_spam' | 'account_suppressed';
+  readonly customerId: string;
+  readonly topic?: string;
+  readonly at: string;
+  readonly messageId: string;
+}
 
 function firstTag(tags: Record<string, string[]>, name: string): string | undefined {
   return tags[name]?.[0];
@@ -87,13 +106,19 @@ export function sesFeedbackOf(detail: unknown): SesFeedback | undefined {
   if (event.eventType === 'Bounce') {
     return { kind: event.bounce.bounceType === 'Permanent' ? 'hard_bounce' : 'soft_bounce', ...common, at: event.bounce.timestamp };
   }
-  return { kind: 'complaint', ...common, at: event.complaint.timestamp };
+  return { kind: complaintKind(event.complaint), ...common, at: event.complaint.timestamp };
+}
+
+function complaintKind(complaint: { complaintFeedbackType?: string | undefined; complaintSubType?: string | null | undefined }): SesFeedback['kind'] {
+  if (complaint.complaintSubType === ACCOUNT_SUPPRESSION_SUB_TYPE) return 'account_suppressed';
+  return complaint.complaintFeedbackType === NOT_SPAM_FEEDBACK_TYPE ? 'not_spam' : 'complaint';
 }
 
 /** The records a piece of feedback writes: a suppression of email, and for a complaint a revocation. */
 export function feedbackRecords(feedback: SesFeedback): { readonly suppression?: Suppression; readonly consent?: ConsentEvent } {
-  if (feedback.kind === 'soft_bounce') return {};
+  if (feedback.kind === 'soft_bounce' || feedback.kind === 'not_spam') return {};
   if (feedback.kind === 'hard_bounce') return { suppression: { channel: 'email', reason: FEEDBACK_REASONS.hardBounce, at: feedback.at } };
+  if (feedback.kind === 'account_suppressed') return { suppression: { channel: 'email', reason: FEEDBACK_REASONS.accountSuppressed, at: feedback.at } };
   const suppression: Suppression = { channel: 'email', reason: FEEDBACK_REASONS.complaint, at: feedback.at };
   if (feedback.topic === undefined || feedback.topic === TRANSACTIONAL) return { suppression };
   return {

@@ -118,27 +118,42 @@ export interface SmsFeedback {
 }
 
 /**
+ * A failure of Overture's answer to an inbound text from a number no one customer holds (tagged
+ * with a reply tag, lib/sms-keywords/reply-tags.ts): about a number, not a customer, so it writes
+ * nothing, but it is still a failure of a text Overture sent — carrier filtering of the HELP
+ * answer shows here — and is counted with the others.
+ */
+export interface SmsAnswerFailure {
+  readonly kind: 'sms_answer_to_no_customer';
+  readonly eventType: SmsFailureEventType;
+  readonly at: string;
+  readonly messageId: string;
+}
+
+/**
  * Reads one SMS event record. Undefined for event types that are not failures (deliveries, queued,
- * pending…), for texts Overture did not send (no valid `customer_id` in `context`) and for its
- * answers to numbers no one customer holds (tagged with a reply tag, lib/sms-keywords/reply-tags.ts).
+ * pending…) and for texts Overture did not send (no valid `customer_id` in `context`); an
+ * {@link SmsAnswerFailure} for its answers to numbers no one customer holds.
  * @throws SmsEventFormatError naming the fields (never their values) of a malformed failure event.
  */
-export function smsFeedbackOf(record: unknown): SmsFeedback | undefined {
+export function smsFeedbackOf(record: unknown): SmsFeedback | SmsAnswerFailure | undefined {
   const eventType = typeof record === 'object' && record !== null ? (record as { eventType?: unknown }).eventType : undefined;
   if (!isFailureEventType(eventType)) return undefined;
   const parsed = SmsFailureEventSchema.safeParse(record);
   if (!parsed.success) throw new SmsEventFormatError(parsed.error.issues.map((issue) => issue.path.join('.')), { cause: parsed.error });
   const event = parsed.data;
   const customerId = CustomerIdSchema.safeParse(event.context.customer_id);
+  if (!customerId.success) return undefined;
+  const at = new Date(event.eventTimestamp).toISOString();
   // An answer to an inbound text from a number that is no one customer's: nobody to suppress.
-  if (!customerId.success || isNoCustomerReplyTag(customerId.data)) return undefined;
+  if (isNoCustomerReplyTag(customerId.data)) return { kind: 'sms_answer_to_no_customer', eventType: event.eventType, at, messageId: event.messageId };
   const topic = TopicSchema.safeParse(event.context.topic);
   return {
     kind: `sms_${SMS_FAILURE_CLASSES[event.eventType]}`,
     eventType: event.eventType,
     customerId: customerId.data,
     ...(topic.success ? { topic: topic.data } : {}),
-    at: new Date(event.eventTimestamp).toISOString(),
+    at,
     messageId: event.messageId,
   };
 }

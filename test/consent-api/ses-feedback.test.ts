@@ -107,6 +107,46 @@ describe('SES feedback', () => {
     expect(outcome).toEqual({});
   });
 
+  it('writes nothing for a not-spam report: the recipient told the provider the message is wanted', async () => {
+    // Prepare
+    const customerId = await subscribed();
+    const before = await store.requireSnapshot(customerId);
+    const complaint = { timestamp: '2026-03-05T11:00:00.000Z', complaintFeedbackType: 'not-spam', complainedRecipients: [{ emailAddress: 'ana@example.com' }], feedbackId: 'f-3' };
+    const feedback = sesFeedbackOf(sesEvent(customerId, 'Complaint', { complaint }));
+    if (feedback === undefined) throw new Error('the report was not read');
+    // Act
+    const outcome = await applySesFeedback(store, feedback);
+    // Assess
+    expect(outcome).toEqual({});
+    expect(await store.requireSnapshot(customerId)).toEqual(before);
+    expect(decideDelivery(await store.requireSnapshot(customerId), marketingEmail, later)).toMatchObject({ kind: 'send', channel: 'email' });
+  });
+
+  it('suppresses email but withdraws nothing in the customer\'s name for mail SES held back by the account\'s suppression list', async () => {
+    // Prepare: SES sent nothing; someone complained of mail to the address before
+    const customerId = await subscribed();
+    const complaint = { timestamp: '2026-03-05T11:00:00.000Z', complaintSubType: 'OnAccountSuppressionList', complainedRecipients: [{ emailAddress: 'ana@example.com' }], feedbackId: 'f-4' };
+    const feedback = sesFeedbackOf(sesEvent(customerId, 'Complaint', { complaint }));
+    if (feedback === undefined) throw new Error('the complaint was not read');
+    const ledgerBefore = await store.consentLedger(customerId);
+    // Act
+    const outcome = await applySesFeedback(store, feedback);
+    // Assess
+    expect(outcome).toEqual({ suppression: 'added' });
+    expect(await store.consentLedger(customerId)).toEqual(ledgerBefore);
+    const snapshot = await store.requireSnapshot(customerId);
+    expect(snapshot.suppressions).toEqual([{ channel: 'email', reason: 'account_suppressed', at: '2026-03-05T11:00:00.000Z' }]);
+    expect(decideDelivery(snapshot, receipt, later)).toMatchObject({ kind: 'skip', reason: 'suppressed' });
+  });
+
+  it('takes a complaint whose sub-type SES gives as null for the customer\'s complaint', () => {
+    // Act
+    const complaint = { timestamp: '2026-03-05T11:00:00.000Z', complaintFeedbackType: 'abuse', complaintSubType: null, feedbackId: 'f-5' };
+    const feedback = sesFeedbackOf(sesEvent('c-1', 'Complaint', { complaint }));
+    // Assess
+    expect(feedback?.kind).toBe('complaint');
+  });
+
   it('ignores deliveries and mail Overture did not send', () => {
     // Act
     const delivery = sesFeedbackOf(sesEvent('c-1', 'Delivery'));

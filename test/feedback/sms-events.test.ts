@@ -91,14 +91,20 @@ describe('smsFeedbackOf', () => {
     ['no context', { context: undefined }],
     ['a context without customer_id', { context: { topic: 'marketing' } }],
     ['a customer_id that is no Overture id', { context: { customer_id: 'ana@example.com' } }],
-    ['the tag of an answer to a number no customer holds', { context: { customer_id: UNKNOWN_SENDER_ID, topic: 'transactional' } }],
-    ['the tag of an answer to a number several customers hold', { context: { customer_id: SHARED_NUMBER_SENDER_ID, topic: 'transactional' } }],
   ])('ignores a text with %s: it is no customer\'s', (_case, overrides) => {
     // Act
     const feedback = smsFeedbackOf(smsEvent(overrides));
 
     // Assess
     expect(feedback).toBeUndefined();
+  });
+
+  it.each([UNKNOWN_SENDER_ID, SHARED_NUMBER_SENDER_ID])('reads a failed answer tagged %s as about no customer, to count and nothing more', (tag) => {
+    // Act
+    const feedback = smsFeedbackOf(smsEvent({ context: { customer_id: tag, topic: 'transactional' } }));
+
+    // Assess
+    expect(feedback).toEqual({ kind: 'sms_answer_to_no_customer', eventType: 'TEXT_INVALID', at: '2026-03-06T00:00:04.000Z', messageId: '862a8790-60c0-4430-9b2b-658bdexample' });
   });
 
   it('leaves the topic out when the context carries none that is valid', () => {

@@ -3,6 +3,7 @@ import { decideDelivery } from '../../lib/permission';
 import { CustomerStore } from '../../lib/store/customer-store';
 import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { partitionItems } from '../store/fixtures';
+import { SHARED_NUMBER_SENDER_ID, UNKNOWN_SENDER_ID } from '../../lib/sms-keywords/reply-tags';
 import { useLambdaEnvironment } from '../support/lambda-environment';
 
 const NOON_NEW_YORK = new Date('2026-03-06T17:00:00Z');
@@ -21,6 +22,9 @@ beforeAll(async () => {
   restoreEnvironment = useLambdaEnvironment({
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     CUSTOMER_TABLE_NAME: tableName,
+    // On, so the failure counts the alarms read can be seen (EMF lines on stdout).
+    POWERTOOLS_METRICS_DISABLED: 'false',
+    POWERTOOLS_METRICS_NAMESPACE: 'OvertureTest',
   });
   ({ handleFeedback } = await import('../../functions/feedback/index'));
 });
@@ -167,6 +171,33 @@ describe('feedback function: SMS failure events', () => {
     // Assess
     expect(result).toEqual([{ status: 'ignored' }]);
     expect((await store.requireSnapshot(customerId)).suppressions).toEqual([]);
+  });
+
+  it.each([UNKNOWN_SENDER_ID, SHARED_NUMBER_SENDER_ID])('counts a failed answer tagged %s as an SMS failure by type, and writes nothing', async (tag) => {
+    // Prepare: the HELP answer to a number no one customer holds, filtered by the carrier
+    const customerId = await enrolledCustomer();
+    const text = await textTo(customerId);
+    const answer: OutboxSms = { ...text, input: { ...text.input, Context: { customer_id: tag, topic: 'transactional' } } };
+    const before = await partitionItems(dynamo.client, tableName, customerId);
+    const written: string[] = [];
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+
+    // Act
+    let result: unknown;
+    try {
+      result = await handleFeedback(snsEventFor(answer, 'TEXT_SPAM'));
+    } finally {
+      stdout.mockRestore();
+    }
+
+    // Assess
+    expect(result).toEqual([{ status: 'answer_to_no_customer', eventType: 'TEXT_SPAM' }]);
+    const counted = written.flatMap((chunk) => chunk.split('\n')).filter((line) => line.includes('"sms_failure"'));
+    expect(counted.map((line) => (JSON.parse(line) as Record<string, unknown>).eventType)).toEqual(['TEXT_SPAM']);
+    expect(await partitionItems(dynamo.client, tableName, customerId)).toEqual(before);
   });
 
   it('throws on a malformed failure event, writing nothing, so it lands in the dead-letter queue', async () => {
