@@ -30,7 +30,9 @@
  * Each change is a ledger entry whose proof is the keyword (`source: sms-keyword:STOP`), the
  * inbound message id and the number, dated when SNS received the text. SNS delivers at least once; a redelivery
  * carries the same time and id, so it writes the very same entries, which the store dedupes, and
- * its answer was claimed by the first delivery, so it is not sent again (answer-once.ts).
+ * its answer was claimed by the first delivery, so it is not sent again (answer-once.ts). A STOP
+ * whose revocation is on the ledger already writes nothing, even after a later START or YES: its
+ * redelivery must not undo them (revocationInstant).
  *
  * In AWS, End User Messaging also keeps its own opt-out list per number and, when keywords are
  * configured on it, replies to STOP and HELP itself and refuses every later text to a number that
@@ -39,10 +41,11 @@
  */
 import { MessageInvalidError, ProviderError, ProviderRejectedError } from '../channels/errors';
 import type { SmsSender } from '../channels/sms';
-import { TRANSACTIONAL, type ConsentState, type CustomerSnapshot, type Topic } from '../customer/model';
+import { TRANSACTIONAL, type ConsentProof, type ConsentState, type CustomerSnapshot, type Topic } from '../customer/model';
 import { overridingInstant } from '../customer/overriding-instant';
 import type { CustomerStore } from '../store/customer-store';
 import type { PhoneIndexTable } from '../store/phone-index';
+import type { ConsentLedgerEntry } from '../store/records';
 import { claimAnswer, releaseAnswer, type AnsweredText } from './answer-once';
 import type { InboundSms } from './inbound-sms';
 import { confirmPendingSmsConsents, type GrantedTopics } from './confirm-sms-opt-in';
@@ -131,13 +134,15 @@ export async function handleInboundSms(deps: InboundSmsDependencies, message: In
     if (holders.length === 0) return { kind: 'unknown_number', keyword };
     const customers: RevokedTopics[] = [];
     for (const holder of holders) {
+      const customerId = holder.profile.customerId;
       const topics = smsTopicsToRevoke(holder);
+      const revokedBefore = revokedBeforeByThisText(deps.store, customerId, proof);
       for (const topic of topics) {
         const current = holder.consents.find((state) => state.channel === 'sms' && state.topic === topic);
-        const at = revocationInstant(receivedAt, current, proof.source);
-        if (at !== undefined) await deps.store.recordConsent(holder.profile.customerId, { channel: 'sms', topic, status: 'revoked', at, proof });
+        const at = await revocationInstant(receivedAt, current, proof.source, () => revokedBefore(topic));
+        if (at !== undefined) await deps.store.recordConsent(customerId, { channel: 'sms', topic, status: 'revoked', at, proof });
       }
-      customers.push({ customerId: holder.profile.customerId, topics });
+      customers.push({ customerId, topics });
     }
     return { kind: 'opted_out', keyword, customers };
   }
@@ -159,12 +164,44 @@ export async function handleInboundSms(deps: InboundSmsDependencies, message: In
  * When an opt-out received at `receivedAt` is stated, over the state it read: at `receivedAt`,
  * moved to just after a grant or request stated as late or later (a YES stamped after the STOP but
  * processed before it), so that the STOP wins whatever the order (overridingInstant). Undefined,
- * nothing to write, when the state is a revocation by the same keyword stated after `receivedAt`:
- * this very STOP, moved, on an SNS redelivery.
+ * nothing to write, when this very text's revocation is already recorded:
+ * - the state is a revocation by the same keyword stated after `receivedAt`: this STOP, moved, met
+ *   again by an SNS redelivery;
+ * - the state is a grant or request stated as late or later, and this text's revocation of the
+ *   topic is on the ledger (`revokedBefore`): the customer said START or YES after this STOP was
+ *   applied, and SNS delivered the STOP again (at least once, or the retry after a run cut short).
+ *   Moving it past that grant would opt the customer out again with an entry stamped at a time they
+ *   never texted. The ledger is read only then: a first delivery rarely meets a later state.
  */
-function revocationInstant(receivedAt: string, current: ConsentState | undefined, source: string): string | undefined {
+async function revocationInstant(
+  receivedAt: string,
+  current: ConsentState | undefined,
+  source: string,
+  revokedBefore: () => Promise<boolean>,
+): Promise<string | undefined> {
   if (current?.status === 'revoked') return current.source === source && Date.parse(current.at) > Date.parse(receivedAt) ? undefined : receivedAt;
+  if (current !== undefined && Date.parse(current.at) >= Date.parse(receivedAt) && (await revokedBefore())) return undefined;
   return overridingInstant(Date.parse(receivedAt), 'revoked', current?.at, Number.POSITIVE_INFINITY);
+}
+
+/**
+ * Whether the ledger of the customer already holds this text's revocation of an SMS topic (same
+ * keyword, same inbound message id), at whatever instant it was stated. The ledger is read once
+ * per customer, on the first question.
+ */
+function revokedBeforeByThisText(store: CustomerStore, customerId: string, proof: ConsentProof): (topic: Topic) => Promise<boolean> {
+  let ledger: Promise<ConsentLedgerEntry[]> | undefined;
+  return async (topic) => {
+    ledger ??= store.consentLedger(customerId);
+    return (await ledger).some(
+      (entry) =>
+        entry.channel === 'sms' &&
+        entry.topic === topic &&
+        entry.status === 'revoked' &&
+        entry.proof.source === proof.source &&
+        entry.proof.messageId === proof.messageId,
+    );
+  };
 }
 
 /** `marketing` and every topic the customer has on SMS: a STOP withdraws the channel, not one topic. */

@@ -272,6 +272,45 @@ describe('inbound SMS keywords', () => {
     expect(await partitionItems(dynamo.client, tableName, customerId)).toEqual(after);
   });
 
+  it('writes nothing when SNS delivers a STOP again after the customer said START: the START stands', async () => {
+    // Prepare: STOP at 14:30, START at 14:31, then the same STOP delivered again.
+    const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
+    const stop = inboundSmsEvent(phone, 'STOP', { id: 'inbound-stop-1', at: '2026-03-05T14:30:00.000Z' });
+    await processInboundSmsEvent(stop, deps);
+    await processInboundSmsEvent(inboundSmsEvent(phone, 'START', { id: 'inbound-start-1', at: '2026-03-05T14:31:00.000Z' }), deps);
+    const after = await partitionItems(dynamo.client, tableName, customerId);
+    // Act
+    await processInboundSmsEvent(stop, deps);
+    // Assess
+    const snapshot = await store.requireSnapshot(customerId);
+    expect(snapshot.consents.find((state) => state.channel === 'sms' && state.topic === 'marketing')).toMatchObject({ status: 'granted', source: 'sms-keyword:START' });
+    expect(await smsMarketingDecision(customerId)).toBe('send');
+    expect(await partitionItems(dynamo.client, tableName, customerId)).toEqual(after);
+  });
+
+  it('completes a STOP cut short after some of its writes on the retry, without undoing a START said in between', async () => {
+    // Prepare: the STOP revokes marketing, then the store fails on newsletter; the customer says START; SNS retries the STOP.
+    const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted'), consent('sms', 'newsletter', 'granted')]);
+    const stop = inboundSmsEvent(phone, 'STOP', { id: 'inbound-stop-cut', at: '2026-03-05T14:30:00.000Z' });
+    let writes = 0;
+    const failingStore = Object.create(store) as CustomerStore;
+    failingStore.recordConsent = (...args) => {
+      writes += 1;
+      return writes > 1 ? Promise.reject(new Error('store unavailable')) : store.recordConsent(...args);
+    };
+    await expect(processInboundSmsEvent(stop, { ...deps, store: failingStore })).rejects.toThrow('store unavailable');
+    await processInboundSmsEvent(inboundSmsEvent(phone, 'START', { id: 'inbound-start-cut', at: '2026-03-05T14:31:00.000Z' }), deps);
+    // Act
+    await processInboundSmsEvent(stop, deps);
+    // Assess
+    expect(await smsStatuses(customerId)).toEqual({ marketing: 'granted', newsletter: 'revoked' });
+    const stops = (await store.consentLedger(customerId)).filter((entry) => entry.proof.messageId === 'inbound-stop-cut');
+    expect(stops.map((entry) => [entry.topic, entry.at])).toEqual([
+      ['marketing', '2026-03-05T14:30:00.000Z'],
+      ['newsletter', '2026-03-05T14:30:00.000Z'],
+    ]);
+  });
+
   it('records the opt-out even when the customer never had an SMS consent', async () => {
     // Prepare
     const { customerId, phone } = await customerWithPhone([]);
