@@ -39,7 +39,7 @@
  * said STOP until it says START; this handler makes the customers' consent ledgers, which the
  * permission gate reads, agree with it. Locally, `providerOptOuts` (the SMS outbox) plays that list.
  */
-import { MessageInvalidError, ProviderError, ProviderRejectedError } from '../channels/errors';
+import { MessageInvalidError, ProviderError, RecipientOptedOutError } from '../channels/errors';
 import type { SmsSender } from '../channels/sms';
 import { TRANSACTIONAL, type ConsentProof, type ConsentState, type CustomerSnapshot, type Topic } from '../customer/model';
 import { overridingInstant } from '../customer/overriding-instant';
@@ -105,9 +105,11 @@ export type InboundSmsOutcome =
 
 /**
  * Applies one inbound text, received at `receivedAt` (the SNS timestamp). Its answer, if any, is
- * sent once however often SNS delivers the text (`replied` is false on a redelivery, and when the
- * provider refused the answer or may or may not have taken it).
- * @throws CustomerStoreError, or a ProviderError the provider certainly did not act on; the caller lets SNS retry.
+ * sent once however often SNS delivers the text (`replied` is false on a redelivery, when the
+ * number cannot be texted or opted out with the provider, and when the provider may or may not
+ * have taken it).
+ * @throws CustomerStoreError, or a ProviderError the provider certainly did not act on (throttled,
+ * unreachable, or refused for a reason an operator can fix); the caller lets SNS retry.
  */
 export async function handleInboundSms(deps: InboundSmsDependencies, message: InboundSms, receivedAt: string): Promise<InboundSmsOutcome> {
   const matched = smsKeywordOf(message.messageBody);
@@ -213,8 +215,9 @@ function smsTopicsToRevoke(snapshot: CustomerSnapshot): Topic[] {
  * Sends one transactional answer to the number, tagged with the customer it concerns, once per
  * inbound text (answer-once.ts); whether this delivery of the text sent it. Nothing is thrown for
  * a text that may have gone out: SNS would deliver the inbound text again, and the answer with it.
- * @throws a ProviderError the provider certainly did not act on (throttled, unreachable), after
- * giving the claim back, so that SNS's redelivery answers.
+ * @throws a ProviderError the provider certainly did not act on (throttled, unreachable, or
+ * refused: access denied, a bad configuration set, a validation error), after giving the claim
+ * back, so that SNS's redelivery answers.
  */
 async function reply(
   deps: InboundSmsDependencies,
@@ -231,9 +234,13 @@ async function reply(
   } catch (error) {
     // Neither will ever change: a number the adapter cannot text (not a valid mobile number), or
     // one the provider refuses (on its opt-out list after a STOP). Retrying cannot help.
-    if (error instanceof MessageInvalidError || error instanceof ProviderRejectedError) return false;
+    if (error instanceof MessageInvalidError || error instanceof RecipientOptedOutError) return false;
     // Perhaps delivered (a timeout, a 5xx): sending again could text the number twice.
     if (error instanceof ProviderError && error.mayHaveBeenSent) return false;
+    // Certainly not sent: throttled or unreachable, or refused for a reason an operator can fix
+    // (access to the origination identity, the configuration set, the request). The claim goes
+    // back and the error escapes, so that the retry answers, or, once fixed, the text sent again
+    // from the dead-letter queue.
     await releaseAnswer(deps.phoneIndex, text);
     throw error;
   }

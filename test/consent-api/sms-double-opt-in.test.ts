@@ -4,6 +4,7 @@
  * that number, handled as the sms-inbound function handles it, grants it; the permission gate is
  * the judge of what may be sent.
  */
+import { ProviderRejectedError } from '../../lib/channels/errors';
 import { countSmsSegments } from '../../lib/channels/sms-segments';
 import { DEFAULT_SMS_CONFIRMATION_TEXT, SMS_CONFIRMATION_WINDOW_MS } from '../../lib/consent-api/sms-double-opt-in';
 import { decideDelivery } from '../../lib/permission';
@@ -203,6 +204,24 @@ describe('SMS double opt-in at capture', () => {
     expect(first).toEqual({ kind: 'confirmed', keyword: 'YES', customers: [{ customerId, topics: ['marketing'] }], replied: true });
     expect(again).toEqual({ ...first, replied: false });
     expect(await api.partition(customerId)).toEqual(after);
+    expect(textsTo(phone).filter((sent) => sent.body === DEFAULT_SMS_CONFIRMED_TEXT)).toHaveLength(1);
+  });
+
+  it('grants a YES whose answer the provider refused for a fixable reason, and answers it once on the retry', async () => {
+    // Prepare: the origination identity is not the function's to use (AccessDeniedException), until an operator fixes it.
+    const phone = newPhone();
+    const customerId = await captureSms(phone);
+    api.clock.advance(60_000);
+    const yes = { originationNumber: phone, destinationNumber: '+12125550000', messageBody: 'YES', inboundMessageId: 'inbound-doi-refused-answer' };
+    const at = api.clock.now().toISOString();
+    const refusing = { send: () => Promise.reject(new ProviderRejectedError({ provider: 'sms', code: 'AccessDeniedException', httpStatusCode: 403 })) };
+    // Act
+    const first = handleInboundSms({ ...inbound, replies: refusing }, yes, at);
+    await expect(first).rejects.toThrow(ProviderRejectedError);
+    const retried = await handleInboundSms(inbound, yes, at);
+    // Assess
+    expect(retried).toEqual({ kind: 'confirmed', keyword: 'YES', customers: [{ customerId, topics: ['marketing'] }], replied: true });
+    expect(await smsStatus(customerId)).toBe('granted');
     expect(textsTo(phone).filter((sent) => sent.body === DEFAULT_SMS_CONFIRMED_TEXT)).toHaveLength(1);
   });
 

@@ -1,8 +1,9 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
-import { ProviderThrottledError, ProviderUnknownOutcomeError, RecipientOptedOutError } from '../../lib/channels/errors';
+import { ProviderRejectedError, ProviderThrottledError, ProviderUnknownOutcomeError, RecipientOptedOutError } from '../../lib/channels/errors';
 import { LocalSmsOutbox } from '../../lib/channels/sms-outbox';
 import { decideDelivery } from '../../lib/permission';
+import { idOnlyError } from '../../lib/runtime/id-only-error';
 import {
   CONFIRM_KEYWORDS,
   HELP_KEYWORDS,
@@ -541,6 +542,27 @@ describe('answering an inbound text once', () => {
       { kind: 'help', keyword: 'HELP', customerIds: [customerId], replied: false },
     ]);
     expect(replies.attempts()).toBe(1);
+  });
+
+  it.each([
+    ['AccessDeniedException', 403],
+    ['ValidationException', 400],
+    ['ResourceNotFoundException', 404],
+  ])('throws an answer the provider refused with %s, quoting none of its words, and answers on the retry once fixed', async (code, httpStatusCode) => {
+    // Prepare: the provider's own message quotes the number, as SMS errors do.
+    const { customerId, phone } = await customerWithPhone([]);
+    const said = Object.assign(new Error(`${code}: cannot send to ${phone}`), { name: code, $metadata: { httpStatusCode } });
+    const refused = failingReplies(new ProviderRejectedError({ provider: 'sms', code, httpStatusCode }, { cause: said }));
+    const event = inboundSmsEvent(phone, 'HELP', { id: `inbound-help-${code}` });
+    // Act
+    const first = processInboundSmsEvent(event, { ...deps, replies: refused.sender });
+    const error: unknown = await first.catch((thrown: unknown) => thrown);
+    const retried = await processInboundSmsEvent(event, deps);
+    // Assess
+    expect(error).toBeInstanceOf(ProviderRejectedError);
+    expect(JSON.stringify({ message: idOnlyError(error).message, stack: idOnlyError(error).stack })).not.toContain(phone.slice(1));
+    expect(retried).toEqual([{ kind: 'help', keyword: 'HELP', customerIds: [customerId], replied: true }]);
+    expect([refused.attempts(), outbox.messages().length]).toEqual([1, 1]);
   });
 
   it('leaves the answer to the retry after an error where nothing was sent, and to no retry after one where it may have been', async () => {
