@@ -1,45 +1,15 @@
 /**
  * A message template compiled from its sources: which channels it has, and each part parsed once.
  *
- * Two liquid engines, both with `strictVariables` and `strictFilters`: the HTML part escapes every
- * output once (`outputEscape: 'escape'`; `| raw` opts out, and a final `| escape` is not escaped
- * again), the subject, text and SMS parts do not.
- * `lenientIf` lets a template test an optional variable (`{% if customer.firstName %}`) or give it a
- * fallback (`| default: "there"`); used anywhere else, an absent variable makes rendering throw.
+ * The HTML part is parsed with the engine that escapes customer data once, the subject, text and
+ * SMS parts with the one that escapes nothing (see `./liquid-engines`).
  */
-import { Liquid, type Template as LiquidTemplate } from 'liquidjs';
+import type { Liquid, Template as LiquidTemplate } from 'liquidjs';
 import * as z from '../schema/zod-mini';
 import type { Channel } from '../customer/model';
 import { TemplateSyntaxError } from './errors';
+import { htmlLiquid, textLiquid } from './liquid-engines';
 import { AttributeNameSchema, CUSTOMER_FIELDS, LINK_VARIABLES } from './personalization';
-
-const COMMON_OPTIONS = {
-  strictVariables: true,
-  strictFilters: true,
-  lenientIf: true,
-  ownPropertyOnly: true,
-  // Templates are self-contained: `include`/`render` look in an empty in-memory set, never on disk.
-  templates: {},
-  // Dates render the same wherever the code runs; left unset, liquidjs asks the host's Intl for
-  // its default locale, which also costs every cold start an ICU initialization.
-  locale: 'en-US',
-} as const;
-
-const htmlLiquid = new Liquid({ ...COMMON_OPTIONS, outputEscape: 'escape' });
-const textLiquid = new Liquid({ ...COMMON_OPTIONS });
-
-/**
- * The escaping filters of the HTML engine mark what they return as final (`raw`), as `| raw` does:
- * it is escaped already, and `outputEscape` escaping it again would show customers `O&#39;Brien`
- * for the Liquid idiom `{{ customer.firstName | escape }}`. Used before another filter, they are
- * escaped again like any value (liquidjs only reads the last filter's mark).
- */
-for (const name of ['escape', 'escape_once', 'xml_escape']) {
-  const builtIn = htmlLiquid.filters[name];
-  const handler = typeof builtIn === 'function' ? builtIn : builtIn?.handler;
-  if (handler === undefined) throw new Error(`liquidjs has no "${name}" filter`);
-  htmlLiquid.registerFilter(name, { handler, raw: true });
-}
 
 /** The parts a template can have; used in every error message. */
 export const TEMPLATE_PARTS = ['email.subject', 'email.html', 'email.text', 'sms', 'mail.mergeFields'] as const;

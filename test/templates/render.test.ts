@@ -42,6 +42,57 @@ describe('renderEmail', () => {
     expect(rendered.html).toBe('<p>O&#39;Brien &amp; Co, O&#39;Brien &amp; Co, &lt;gold&gt;</p>');
   });
 
+  it('prints what a capture block rendered as it is, its customer data escaped once', () => {
+    // Prepare: a greeting and a call-to-action built in capture blocks, for a customer named O'Brien
+    const template = email(
+      '{% capture greeting %}Hello {{ customer.firstName }}{% endcapture %}<p>{{ greeting }}</p>' +
+        '{% capture cta %}<a href="{{ preferencesUrl }}">Your preferences</a>{% endcapture %}{{ cta }}',
+    );
+    const data = { ...sampleData({ firstName: "Siobhán O'Brien" }), preferencesUrl: 'https://prefs.example.com/preferences?a=1&b=2' };
+    // Act
+    const rendered = renderEmail(template, data);
+    // Assess
+    expect(rendered.html).toBe(
+      '<p>Hello Siobhán O&#39;Brien</p><a href="https://prefs.example.com/preferences?a=1&amp;b=2">Your preferences</a>',
+    );
+  });
+
+  it('prints a captured value through assign and default as it is, and compares it as its text', () => {
+    // Prepare
+    const template = email(
+      '{% capture greeting %}<b>{{ customer.firstName }}</b>{% endcapture %}{% assign copy = greeting %}' +
+        '{{ greeting | default: "there" }}|{{ copy }}|{% if greeting contains "Brien" %}{{ greeting.size }}{% endif %}|{% if greeting == "<b>O&#39;Brien</b>" %}equal{% endif %}',
+    );
+    // Act
+    const rendered = renderEmail(template, sampleData({ firstName: "O'Brien" }));
+    // Assess
+    expect(rendered.html).toBe('<b>O&#39;Brien</b>|<b>O&#39;Brien</b>|18|equal');
+  });
+
+  it('escapes a captured value again when another filter changes it, or echo prints it, as any value', () => {
+    // Prepare
+    const template = email('{% capture greeting %}<b>{{ customer.firstName }}</b>{% endcapture %}{{ greeting | upcase }}|{% echo greeting %}');
+    // Act
+    const rendered = renderEmail(template, sampleData({ firstName: 'Ana' }));
+    // Assess
+    expect(rendered.html).toBe('&lt;B&gt;ANA&lt;/B&gt;|&lt;b&gt;Ana&lt;/b&gt;');
+  });
+
+  it('turns line breaks into <br /> with newline_to_br and escapes the rest of the value once', () => {
+    // Prepare: an address as a customer typed it, on its own and after the Liquid idiom | escape
+    const template = email('<p>{{ customer.attributes.address | newline_to_br }}</p><p>{{ customer.attributes.address | escape | newline_to_br }}</p>');
+    const data = sampleData({ attributes: { address: "O'Brien & Co\r\n<b>1 Main St</b>" } });
+    // Act
+    const rendered = renderEmail(template, data);
+    // Assess
+    expect(rendered.html).toBe(
+      '<p>O&#39;Brien &amp; Co<br />\n&lt;b&gt;1 Main St&lt;/b&gt;</p><p>O&#39;Brien &amp; Co<br />\n&lt;b&gt;1 Main St&lt;/b&gt;</p>',
+    );
+    expect(renderEmail(email('<p>x</p>', '{{ customer.attributes.address | newline_to_br }}'), data).text).toBe(
+      "O'Brien & Co<br />\n<b>1 Main St</b>",
+    );
+  });
+
   it('folds line breaks a variable brings into the subject, so no header can be injected', () => {
     // Prepare
     const template = email('<p>x</p>', 'x', 'Hi {{ customer.attributes.tier }}');

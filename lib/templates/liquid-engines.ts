@@ -1,0 +1,97 @@
+/**
+ * The two liquid engines templates are parsed and rendered with, and what they change of liquid.
+ *
+ * Both have `strictVariables` and `strictFilters`. `lenientIf` lets a template test an optional
+ * variable (`{% if customer.firstName %}`) or give it a fallback (`| default: "there"`); used
+ * anywhere else, an absent variable makes rendering throw.
+ *
+ * The HTML engine escapes customer data exactly once. Every output is escaped, except markup
+ * liquid itself built from escaped parts, which it carries as a {@link SafeHtml} value: what a
+ * `{% capture %}` block rendered (its `{{ }}` were escaped inside it), the result of `escape`,
+ * `escape_once` and `xml_escape`, `newline_to_br`'s (which escapes its input first), and a captured
+ * value `default` keeps. `| raw` opts out of escaping. Any other filter applied to such a value,
+ * and `{% echo %}` (which liquidjs reads as text before escaping), give plain text, escaped like
+ * any value: print a captured value with `{{ }}`.
+ */
+import {
+  CaptureTag,
+  Drop,
+  filters as builtInFilters,
+  Liquid,
+  type Context,
+  type FilterImplOptions,
+} from 'liquidjs';
+
+const COMMON_OPTIONS = {
+  strictVariables: true,
+  strictFilters: true,
+  lenientIf: true,
+  ownPropertyOnly: true,
+  // Templates are self-contained: `include`/`render` look in an empty in-memory set, never on disk.
+  templates: {},
+  // Dates render the same wherever the code runs; left unset, liquidjs asks the host's Intl for
+  // its default locale, which also costs every cold start an ICU initialization.
+  locale: 'en-US',
+} as const;
+
+/**
+ * HTML that liquid built from escaped parts, printed as it is. To any tag or filter it is the
+ * text it holds (liquid reads a drop through `valueOf`), so `==`, `contains`, `size` and `if`
+ * treat it as that text.
+ */
+export class SafeHtml extends Drop {
+  constructor(readonly html: string) {
+    super();
+  }
+  override valueOf(): string {
+    return this.html;
+  }
+  get size(): number {
+    return this.html.length;
+  }
+}
+
+/** A filter's function, as liquidjs calls it: `this` holds the render's context. */
+type FilterHandler = Extract<FilterImplOptions, (...args: never[]) => unknown>;
+
+const escapeHtml = builtInFilters.escape as FilterHandler;
+
+/** The HTML engine's output escape: a {@link SafeHtml} as it is, anything else escaped. */
+function escapeUnlessSafe(this: ThisParameterType<FilterHandler>, value: unknown): string {
+  return value instanceof SafeHtml ? value.html : (escapeHtml.call(this, value) as string);
+}
+
+/** `{% capture %}` whose result is {@link SafeHtml}: its outputs were escaped as it rendered them. */
+class SafeCaptureTag extends CaptureTag {
+  override *render(ctx: Context): Generator<unknown, void, string> {
+    const html = yield this.liquid.renderer.renderTemplates(this.templates, ctx);
+    ctx.bottom()[this.variable] = new SafeHtml(html);
+  }
+}
+
+function htmlEngine(): Liquid {
+  const engine = new Liquid({ ...COMMON_OPTIONS, outputEscape: escapeUnlessSafe });
+  engine.registerTag('capture', SafeCaptureTag);
+  for (const name of ['escape', 'escape_once', 'xml_escape'] as const) {
+    const handler = builtInFilters[name] as FilterHandler;
+    engine.registerFilter(name, function escapedOnce(value: unknown) {
+      return new SafeHtml(handler.call(this, value) as string);
+    });
+  }
+  const newlineToBr = builtInFilters.newline_to_br as FilterHandler;
+  engine.registerFilter('newline_to_br', function newlineToBrEscaped(value: unknown) {
+    const safe = value instanceof SafeHtml ? value.html : (escapeHtml.call(this, value) as string);
+    return new SafeHtml(newlineToBr.call(this, safe) as string);
+  });
+  const defaultFilter = builtInFilters.default as FilterHandler;
+  engine.registerFilter('default', function defaultKeepingSafe(value: unknown, ...args: unknown[]) {
+    const result: unknown = defaultFilter.call(this, value, ...args);
+    return value instanceof SafeHtml && result === value.html ? value : result;
+  });
+  return engine;
+}
+
+/** Escapes every output once (see the module comment); for the HTML part of an email. */
+export const htmlLiquid = htmlEngine();
+/** Escapes nothing; for the subject, the text part and SMS. */
+export const textLiquid = new Liquid({ ...COMMON_OPTIONS });
