@@ -12,14 +12,20 @@
  * value `default` keeps. `| raw` opts out of escaping. Any other filter applied to such a value,
  * and `{% echo %}` (which liquidjs reads as text before escaping), give plain text, escaped like
  * any value: print a captured value with `{{ }}`.
+ *
+ * Dates print in the customer's time zone (see {@link renderLiquid}); the `date` filter prints a
+ * calendar date (`2026-03-01`), or a local date and time without an offset (`2026-03-01T18:30`),
+ * as written.
  */
 import {
   CaptureTag,
+  Context,
   Drop,
   filters as builtInFilters,
   Liquid,
-  type Context,
+  toValue,
   type FilterImplOptions,
+  type Template as LiquidTemplate,
 } from 'liquidjs';
 
 const COMMON_OPTIONS = {
@@ -30,7 +36,8 @@ const COMMON_OPTIONS = {
   // Templates are self-contained: `include`/`render` look in an empty in-memory set, never on disk.
   templates: {},
   // Dates render the same wherever the code runs; left unset, liquidjs asks the host's Intl for
-  // its default locale, which also costs every cold start an ICU initialization.
+  // its default locale, which also costs every cold start an ICU initialization. The time zone is
+  // the customer's, set per render.
   locale: 'en-US',
 } as const;
 
@@ -69,6 +76,22 @@ class SafeCaptureTag extends CaptureTag {
   }
 }
 
+/** A calendar date, or a local date and time without an offset: a time of no particular zone. */
+const WALL_CLOCK_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?)?$/;
+const dateFilter = builtInFilters.date as FilterHandler;
+
+/**
+ * `date`, printing a {@link WALL_CLOCK_TIME} as written: JavaScript reads `2026-03-01` as midnight
+ * UTC, which would print as February 28 west of UTC, and `2026-03-01T18:30` in the host's zone;
+ * both are read and printed as UTC instead. An instant prints in the zone the template names as
+ * the filter's second argument, else in the render's (the customer's).
+ */
+function dateAsWritten(this: ThisParameterType<FilterHandler>, value: unknown, format?: unknown, timeZone?: unknown): unknown {
+  const text = toValue(value);
+  if (typeof text !== 'string' || !WALL_CLOCK_TIME.test(text)) return dateFilter.call(this, value, format, timeZone);
+  return dateFilter.call(this, text.includes('T') ? `${text}Z` : text, format, 0);
+}
+
 function htmlEngine(): Liquid {
   const engine = new Liquid({ ...COMMON_OPTIONS, outputEscape: escapeUnlessSafe });
   engine.registerTag('capture', SafeCaptureTag);
@@ -88,6 +111,7 @@ function htmlEngine(): Liquid {
     const result: unknown = defaultFilter.call(this, value, ...args);
     return value instanceof SafeHtml && result === value.html ? value : result;
   });
+  engine.registerFilter('date', dateAsWritten);
   return engine;
 }
 
@@ -95,3 +119,17 @@ function htmlEngine(): Liquid {
 export const htmlLiquid = htmlEngine();
 /** Escapes nothing; for the subject, the text part and SMS. */
 export const textLiquid = new Liquid({ ...COMMON_OPTIONS });
+textLiquid.registerFilter('date', dateAsWritten);
+
+/**
+ * Renders `parsed` with `data`, dates in `timeZone` (an IANA name, which liquidjs's
+ * `timezoneOffset` takes). The parse stays the engine's, cached; only this render's options differ
+ * (a spread, about a microsecond; a new engine per message would cost six).
+ * liquidjs 10.30 shifts a date by the offset and reads it with the host's local getters, so on a
+ * host whose zone changes its clocks an instant near that change can print an hour off; Lambda
+ * runs in UTC.
+ */
+export function renderLiquid(engine: Liquid, parsed: LiquidTemplate[], data: object, timeZone: string): string {
+  const options = { ...engine.options, timezoneOffset: timeZone };
+  return engine.renderSync(parsed, new Context(data, options, { sync: true }, { liquid: engine })) as string;
+}

@@ -8,6 +8,7 @@
  * | `customer.id`                   | string, the opaque customer id     | yes             |
  * | `customer.stage`                | `prospect` `new_customer` `active` `loyal` `lapsed` | yes |
  * | `customer.firstName`            | string (from the `firstName` attribute) | no          |
+ * | `customer.timezone`             | IANA time zone of the profile, e.g. `America/New_York` | yes |
  * | `customer.attributes.<name>`    | string, number, boolean or list of strings | no      |
  * | `unsubscribeUrl`                | signed one-click unsubscribe URL   | yes             |
  * | `preferencesUrl`                | signed preference-centre URL       | yes             |
@@ -19,12 +20,17 @@
  * null, text of spaces only, a list without a non-blank item — are left out, so they count as
  * absent rather than rendering blank (liquid holds every text and list true in `{% if %}`, and
  * `default` only replaces an empty one); a list keeps only its non-blank items.
+ *
+ * The `date` filter prints an instant in `customer.timezone` (`{{ customer.attributes.offerEndsAt
+ * | date: "%A %B %-d at %-I:%M %p" }}`), the same on any host; a calendar date (`2026-03-01`) or a
+ * local time without an offset prints as written.
  */
 import * as z from '../schema/zod-mini';
 import {
   CustomerIdSchema,
   LifecycleStageSchema,
   NonEmptyTextSchema,
+  TimeZoneSchema,
   type AttributeValue,
   type CustomerSnapshot,
 } from '../customer/model';
@@ -43,6 +49,8 @@ export const PersonalizationDataSchema = z.strictObject({
     id: CustomerIdSchema,
     stage: LifecycleStageSchema,
     firstName: z.optional(NonEmptyTextSchema),
+    /** Where dates print; data built by {@link personalizationFor} always has it, UTC when absent. */
+    timezone: z.optional(TimeZoneSchema),
     attributes: z.record(AttributeNameSchema, PersonalizationValueSchema),
   }),
   unsubscribeUrl: z.url(),
@@ -52,7 +60,7 @@ export const PersonalizationDataSchema = z.strictObject({
 export type PersonalizationData = z.infer<typeof PersonalizationDataSchema>;
 
 /** The customer fields other than `attributes`, as template paths see them. */
-export const CUSTOMER_FIELDS = ['id', 'stage', 'firstName'] as const;
+export const CUSTOMER_FIELDS = ['id', 'stage', 'firstName', 'timezone'] as const;
 /** Top-level variables other than `customer`. */
 export const LINK_VARIABLES = ['unsubscribeUrl', 'preferencesUrl'] as const;
 
@@ -97,6 +105,7 @@ export function personalizationFor(
       id: snapshot.profile.customerId,
       stage: snapshot.profile.stage,
       ...(typeof firstName === 'string' ? { firstName } : {}),
+      timezone: snapshot.profile.timezone,
       attributes,
     },
     unsubscribeUrl: links.unsubscribeUrl,

@@ -8,8 +8,8 @@ import type { Liquid, Template as LiquidTemplate } from 'liquidjs';
 import * as z from '../schema/zod-mini';
 import type { Channel } from '../customer/model';
 import { TemplateSyntaxError } from './errors';
-import { htmlLiquid, textLiquid } from './liquid-engines';
-import { AttributeNameSchema, CUSTOMER_FIELDS, LINK_VARIABLES } from './personalization';
+import { htmlLiquid, renderLiquid, textLiquid } from './liquid-engines';
+import { AttributeNameSchema, CUSTOMER_FIELDS, LINK_VARIABLES, type PersonalizationData } from './personalization';
 
 /** The parts a template can have; used in every error message. */
 export const TEMPLATE_PARTS = ['email.subject', 'email.html', 'email.text', 'sms', 'mail.mergeFields'] as const;
@@ -122,9 +122,12 @@ export function liquidPartsOf(template: MessageTemplate): CompiledPart[] {
   return parts;
 }
 
-/** Renders one part; the caller wraps errors with the template and part. */
-export function renderPart(part: CompiledPart, data: object): string {
-  return engineFor(part.escapesHtml).renderSync(part.parsed, data);
+/**
+ * Renders one part, dates in the customer's time zone (UTC when the data names none, so a part
+ * renders the same on any host); the caller wraps errors with the template and part.
+ */
+export function renderPart(part: CompiledPart, data: PersonalizationData): string {
+  return renderLiquid(engineFor(part.escapesHtml), part.parsed, data, data.customer.timezone ?? 'UTC');
 }
 
 /** The variables one part reads from its context, as liquidjs reports them (locals from `assign`/`for` excluded). */
@@ -139,8 +142,8 @@ export type MergeFieldSource =
   | { readonly kind: 'attribute'; readonly name: string };
 
 /**
- * Resolves a merge field name: `unsubscribeUrl` and `preferencesUrl` are the links, `id`, `stage`
- * and `firstName` the customer fields, and any other name the customer attribute of that name.
+ * Resolves a merge field name: `unsubscribeUrl` and `preferencesUrl` are the links, `id`, `stage`,
+ * `firstName` and `timezone` the customer fields, and any other name the customer attribute of that name.
  */
 export function mergeFieldSource(name: string): MergeFieldSource {
   const link = LINK_VARIABLES.find((candidate) => candidate === name);

@@ -165,6 +165,82 @@ describe('renderEmail', () => {
   });
 });
 
+/**
+ * Dates print the same on any host: run this file with TZ set to other zones too
+ * (`TZ=America/Los_Angeles npx jest test/templates/render.test.ts`; jest cannot change the zone of
+ * the process it runs in).
+ */
+describe('dates', () => {
+  /** The personalization data of a customer in `timezone` with `attributes`, as the send function builds it. */
+  function customerIn(timezone: string, attributes: Record<string, AttributeValue>) {
+    const snapshot: CustomerSnapshot = {
+      profile: { customerId: 'c-9', stage: 'active', timezone, updatedAt: '2026-02-01T12:00:00Z' },
+      consents: [],
+      preferences: {},
+      suppressions: [],
+      attributes: Object.fromEntries(Object.entries(attributes).map(([name, value]) => [name, { value, changedAt: '2026-02-01T12:00:00Z' }])),
+      frequency: { sends: [], version: 0 },
+    };
+    return personalizationFor(snapshot, { unsubscribeUrl: 'https://p.example.com/u?t=a', preferencesUrl: 'https://p.example.com/p?t=b' });
+  }
+
+  it("prints an instant in the customer's time zone", () => {
+    // Prepare: the offer ends at 03:00 UTC, 22:00 the evening before in New York
+    const template = compileTemplate('t', { sms: 'Ends {{ customer.attributes.offerEndsAt | date: "%A %B %-d at %-I:%M %p" }}' });
+    const data = customerIn('America/New_York', { offerEndsAt: '2026-03-01T03:00:00Z' });
+    // Act
+    const text = renderSms(template, data);
+    // Assess
+    expect(text).toBe('Ends Saturday February 28 at 10:00 PM');
+  });
+
+  it('prints the same instant in Tokyo for a customer there, in every part', () => {
+    // Prepare
+    const template = email(
+      '<p>{{ customer.attributes.offerEndsAt | date: "%-d %b %H:%M %z" }}</p>',
+      '{{ customer.attributes.offerEndsAt | date_to_xmlschema }}',
+      'Until {{ customer.attributes.offerEndsAt | date: "%-d %b %H:%M" }}',
+    );
+    // Act
+    const rendered = renderEmail(template, customerIn('Asia/Tokyo', { offerEndsAt: '2026-03-01T03:00:00Z' }));
+    // Assess
+    expect(rendered).toEqual({ subject: 'Until 1 Mar 12:00', html: '<p>1 Mar 12:00 +0900</p>', text: '2026-03-01T12:00:00+09:00' });
+  });
+
+  it('prints a calendar date, and a local time without an offset, as written, west of UTC too', () => {
+    // Prepare
+    const template = compileTemplate('t', {
+      sms: '{{ customer.attributes.renewsOn | date: "%A %B %-d" }}, {{ customer.attributes.renewsOn | date: "%Y-%m-%d", "Asia/Tokyo" }}, {{ customer.attributes.doorsOpen | date: "%-d %b %-I:%M %p" }}',
+    });
+    const data = customerIn('America/Los_Angeles', { renewsOn: '2026-03-01', doorsOpen: '2026-03-01T18:30' });
+    // Act
+    const text = renderSms(template, data);
+    // Assess
+    expect(text).toBe('Sunday March 1, 2026-03-01, 1 Mar 6:30 PM');
+  });
+
+  it('lets a template name the time zone itself, and print the customer\'s', () => {
+    // Prepare
+    const template = compileTemplate('t', {
+      sms: '{{ customer.attributes.offerEndsAt | date: "%H:%M", "Europe/Paris" }} Paris, {{ customer.attributes.offerEndsAt | date: "%H:%M" }} {{ customer.timezone }}',
+    });
+    // Act
+    const text = renderSms(template, customerIn('America/New_York', { offerEndsAt: '2026-03-01T03:00:00Z' }));
+    // Assess
+    expect(text).toBe('04:00 Paris, 22:00 America/New_York');
+    expect(templateVariableProblems(template)).toEqual([]);
+  });
+
+  it('prints dates in UTC for data that names no time zone', () => {
+    // Prepare
+    const template = compileTemplate('t', { sms: '{{ customer.attributes.offerEndsAt | date: "%-d %b %H:%M" }}' });
+    // Act
+    const text = renderSms(template, sampleData({ attributes: { offerEndsAt: '2026-03-01T03:00:00Z' } }));
+    // Assess
+    expect(text).toBe('1 Mar 03:00');
+  });
+});
+
 describe('strict filters', () => {
   it('refuses an unknown filter when the template is compiled', () => {
     // Act
@@ -312,7 +388,7 @@ describe('personalizationFor', () => {
     const data = personalizationFor(snapshot, links);
     // Assess
     expect(data).toEqual({
-      customer: { id: 'c-9', stage: 'active', firstName: 'Léa', attributes: { firstName: 'Léa', visits: 0 } },
+      customer: { id: 'c-9', stage: 'active', firstName: 'Léa', timezone: 'Europe/Paris', attributes: { firstName: 'Léa', visits: 0 } },
       ...links,
     });
   });
@@ -341,7 +417,7 @@ describe('personalizationFor', () => {
     // Act
     const data = personalizationFor(snapshot, links);
     // Assess
-    expect(data.customer).toEqual({ id: 'c-9', stage: 'active', attributes: { interests: ['running'] } });
+    expect(data.customer).toEqual({ id: 'c-9', stage: 'active', timezone: 'Europe/Paris', attributes: { interests: ['running'] } });
     expect(renderSms(template, data)).toBe('Hello there. You like running.');
   });
 });
