@@ -15,7 +15,7 @@ import { addNagSuppressions } from './constructs/nag-suppressions';
 import { Operations } from './constructs/operations';
 import { OvertureFunction } from './constructs/overture-function';
 import { ScheduledTriggers } from './constructs/scheduled-triggers';
-import { DeadLetterQueue } from './constructs/secure-queues';
+import { DeadLetterQueue, QueueWithDeadLetters } from './constructs/secure-queues';
 
 /** Props of {@link OvertureStack}. */
 export interface OvertureStackProps extends StackProps {
@@ -110,6 +110,7 @@ export class OvertureStack extends Stack {
       launcher: this.launcher.stateMachine,
       sendLogGroup: this.delivery.sendFunction.functionLogGroup,
       deadLetterQueues: this.node.findAll().filter((node): node is DeadLetterQueue => node instanceof DeadLetterQueue),
+      workQueues: this.node.findAll().filter((node): node is QueueWithDeadLetters => node instanceof QueueWithDeadLetters),
       functions: this.node.findAll().filter((node): node is OvertureFunction => node instanceof OvertureFunction),
       alarmEmail: config.alarmEmail,
     });

@@ -5,12 +5,11 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { LaunchEnvironmentSchema } from '../../lib/ingest/environments';
 import { launchBatch, LaunchBatchSchema, type LaunchBatchResult } from '../../lib/ingest/launch-batch';
 import { LAUNCH_SFN_MAX_ATTEMPTS } from '../../lib/ingest/launch-sizing';
 import { readEnvironment } from '../../lib/runtime/environment';
-import { observability, observedHandler } from '../../lib/runtime/observability';
+import { countWithDimension, observability, observedHandler } from '../../lib/runtime/observability';
 
 const tools = observability('launcher');
 const env = readEnvironment(LaunchEnvironmentSchema);
@@ -28,12 +27,13 @@ export async function startBatch(event: unknown): Promise<LaunchBatchResult> {
   const { journey, launchId } = batch.BatchInput;
   tools.logger.appendKeys({ journey, launchId });
   const result = await launchBatch(ports, batch);
-  const counted = tools.metrics.singleMetric().addDimension('journey', journey);
-  counted.addMetric('launch_started', MetricUnit.Count, result.started);
-  counted.addMetric('launch_already_started', MetricUnit.Count, result.alreadyStarted);
-  counted.addMetric('launch_not_eligible', MetricUnit.Count, result.notEligible);
-  counted.addMetric('launch_unknown_customers', MetricUnit.Count, result.unknownCustomers.length);
-  counted.addMetric('launch_invalid_rows', MetricUnit.Count, result.invalidRows.length);
+  countWithDimension(tools.metrics, 'journey', journey, {
+    launch_started: result.started,
+    launch_already_started: result.alreadyStarted,
+    launch_not_eligible: result.notEligible,
+    launch_unknown_customers: result.unknownCustomers.length,
+    launch_invalid_rows: result.invalidRows.length,
+  });
   if (result.invalidRows.length > 0) tools.logger.warn('audience rows without a valid customer id or entry key', { rows: result.invalidRows });
   // Ids only: the marketer fixes the audience with them.
   if (result.unknownCustomers.length > 0) tools.logger.warn('audience customers without a profile, not started', { customerIds: result.unknownCustomers });

@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2 } from 'aws-cdk-lib/cx-api';
 import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, type LifecycleRule, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import {
   CsvHeaders,
   DefinitionBody,
@@ -43,10 +43,28 @@ export interface AudienceLauncherProps {
   /** Keep the audience bucket when the stack is deleted. */
   readonly retainData: boolean;
   /**
-   * How long audience files are kept.
+   * How long launch audience files (under `launches/` and `inactivity/`) and launch results
+   * (`launch-results/`) are kept. Scheduled journeys' files (`scheduled/`) are kept until replaced.
    * @default Duration.days(90)
    */
   readonly audienceRetention?: Duration;
+}
+
+/** The prefixes of files that serve one launch each, and expire after the audience retention. */
+export const EXPIRING_AUDIENCE_PREFIXES = ['launches/', 'inactivity/', 'launch-results/'] as const;
+
+/**
+ * The audience bucket's lifecycle: each launch's files expire `retention` after they were written,
+ * by prefix, so that a scheduled journey's `scheduled/<journey>.csv`, which serves every run and
+ * which a marketer may leave unchanged for months, is never deleted under a running schedule
+ * (every run after would fail on the missing key). Replaced and deleted versions go after 7 days.
+ */
+function audienceLifecycle(retention: Duration): LifecycleRule[] {
+  return [
+    ...EXPIRING_AUDIENCE_PREFIXES.map((prefix) => ({ id: `expire-${prefix.slice(0, -1)}`, prefix, expiration: retention })),
+    { id: 'old-versions', noncurrentVersionExpiration: Duration.days(7) },
+    { id: 'expired-delete-markers', expiredObjectDeleteMarker: true },
+  ];
 }
 
 /**
@@ -100,9 +118,7 @@ export class AudienceLauncher extends Construct {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       versioned: true,
-      lifecycleRules: [
-        { expiration: props.audienceRetention ?? Duration.days(90), noncurrentVersionExpiration: Duration.days(7) },
-      ],
+      lifecycleRules: audienceLifecycle(props.audienceRetention ?? Duration.days(90)),
       removalPolicy,
     });
     // Server access logs through a bucket policy (not the log-delivery ACL, which object

@@ -17,6 +17,15 @@ import { DeadLetterQueue } from './secure-queues';
 /** The HTTP API's throttle: the first line against abusive rates (the function adds its own 429s). */
 export const CONSENT_API_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
 
+/**
+ * The consent API's Lambda timeout: just under the HTTP API's 30-second integration limit. A
+ * capture may text and email a confirmation, each provider call allowed its connect and request
+ * timeouts (PROVIDER_CLIENT_CONFIG), after the table and secret reads; cut off before those end,
+ * the function could not tell the provider's "outcome unknown" apart, report it, nor give back the
+ * confirmation budget's slot, and the form would get a bare 5xx.
+ */
+export const CONSENT_API_TIMEOUT = Duration.seconds(29);
+
 /** Props of {@link ConsentEndpoints}. */
 export interface ConsentEndpointsProps {
   readonly config: OvertureConfig;
@@ -55,7 +64,7 @@ export class ConsentEndpoints extends Construct {
       serviceName: 'consent-api',
       description: 'Consent capture, email and SMS double opt-in, one-click unsubscribe, preference centre and consent export',
       logRetention: props.logRetention,
-      timeout: Duration.seconds(10),
+      timeout: CONSENT_API_TIMEOUT,
       environment: {
         [SEND_ENVIRONMENT.publicBaseUrl]: config.publicBaseUrl,
         [SEND_ENVIRONMENT.linkSecretId]: config.unsubscribeSecretName,
@@ -135,7 +144,7 @@ export class ConsentEndpoints extends Construct {
       serviceName: 'sms-inbound',
       description: 'SMS keywords: STOP and its synonyms revoke SMS, START grants it again, YES confirms a pending request, HELP answers',
       logRetention: props.logRetention,
-      timeout: Duration.seconds(10),
+      // The default 30 s: an answer's provider call may take its whole connect and request timeout.
       deadLetterQueue: this.deadLetters.queue,
       environment: {
         [SEND_ENVIRONMENT.smsOriginationIdentity]: config.smsOriginationIdentity,

@@ -143,7 +143,8 @@ export class Delivery extends Construct {
     // The service may check that it can publish when the destination is created: policies first.
     this.smsConfigurationSet.node.addDependency(this.smsFeedbackTopic);
 
-    this.directMail = new QueueWithDeadLetters(this, 'DirectMail', { purpose: 'direct mail for the print vendor' });
+    // The vendor reads at least once a working day; letters older than two days mean it stopped.
+    this.directMail = new QueueWithDeadLetters(this, 'DirectMail', { purpose: 'direct mail for the print vendor', staleAfter: Duration.days(2) });
 
     this.linkSecret = config.manageUnsubscribeSecret
       ? new Secret(this, 'LinkSecret', {

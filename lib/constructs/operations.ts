@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   Alarm,
   ComparisonOperator,
@@ -13,7 +13,7 @@ import {
   type IMetric,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -24,7 +24,7 @@ import type { SmsFailureEventType } from '../feedback/sms-events';
 import { METRICS_NAMESPACE } from '../runtime/metrics-namespace';
 import type { Journeys } from './journeys';
 import type { OvertureFunction } from './overture-function';
-import type { DeadLetterQueue } from './secure-queues';
+import type { DeadLetterQueue, QueueWithDeadLetters } from './secure-queues';
 
 /**
  * Half of SES's review thresholds (bounce 5%, complaint 0.1% put an account under review;
@@ -75,6 +75,8 @@ export interface OperationsProps {
   readonly sendLogGroup: ILogGroup;
   /** Every dead-letter queue of the stack: a message in any of them needs an operator. */
   readonly deadLetterQueues: readonly DeadLetterQueue[];
+  /** Every work queue: each alarms when its oldest message is older than its `staleAfter`. */
+  readonly workQueues: readonly QueueWithDeadLetters[];
   /** Every function: errors alarm. */
   readonly functions: readonly OvertureFunction[];
   /**
@@ -112,8 +114,24 @@ export class Operations extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.alarmTopic = new Topic(this, 'AlarmTopic', { displayName: `Overture ${props.environment} alarms`, masterKey: key, enforceSSL: true });
+    const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
+    // enforceSSL gives the topic a policy of its own, which replaces SNS's default one: without an
+    // Allow, CloudWatch may not publish, and every alarm would change state and notify nobody.
+    const stack = Stack.of(this);
+    this.alarmTopic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [cloudWatch],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+        },
+      }),
+    );
     // CloudWatch publishes to an encrypted topic only if it may use the topic's key.
-    key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:GenerateDataKey', 'kms:Decrypt');
+    key.grant(cloudWatch, 'kms:GenerateDataKey', 'kms:Decrypt');
     if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
 
     for (const [journeyId, machine] of props.journeys.machines) {
@@ -131,6 +149,16 @@ export class Operations extends Construct {
         `${pathId(dlq)}-depth`,
         dlq.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
         { threshold: 1, description: `Dead letters waiting: ${dlq.purpose}` },
+      );
+    }
+    for (const work of props.workQueues) {
+      this.alarm(
+        `${pathId(work)}-oldest-message`,
+        work.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(15), statistic: 'Maximum' }),
+        {
+          threshold: work.staleAfter.toSeconds(),
+          description: `Messages wait unread for more than ${work.staleAfter.toHumanString()}: ${work.purpose} (kept 7 days, then lost)`,
+        },
       );
     }
     for (const fn of props.functions) {

@@ -18,7 +18,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { CustomJsonReplacerFn } from '@aws-lambda-powertools/logger/types';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import { idOnlyError } from './id-only-error';
@@ -47,6 +47,16 @@ export function observability(serviceName: string): Observability {
     logger: new Logger({ serviceName, jsonReplacerFn: loggableErrors }),
     metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName }),
   };
+}
+
+/**
+ * Publishes each of `counts` at once as a metric of its own with the one dimension `name` =
+ * `value` (besides the service). Each needs a single metric of its own: a single metric publishes
+ * at its first `addMetric` and drops its dimensions, so a second `addMetric` on it is counted
+ * without them.
+ */
+export function countWithDimension(metrics: Metrics, name: string, value: string, counts: Readonly<Record<string, number>>): void {
+  for (const [metric, count] of Object.entries(counts)) metrics.singleMetric().addDimension(name, value).addMetric(metric, MetricUnit.Count, count);
 }
 
 /**

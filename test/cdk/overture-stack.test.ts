@@ -1,10 +1,12 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Match } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { CUSTOMER_EVENT_TYPES } from '../../lib/ingest/customer-event';
 import { JourneyRoutesSchema } from '../../lib/ingest/journey-routes';
 import { CONFIRMATION_BUDGET_ALARM, SES_ALARM_THRESHOLDS, SMS_SENDER_FAILURE_ALARMS } from '../../lib/constructs/operations';
 import { SMS_FAILURE_CLASSES, SMS_FAILURE_EVENT_TYPES } from '../../lib/feedback/sms-events';
 import { observability } from '../../lib/runtime/observability';
+import { PROVIDER_CLIENT_CONFIG } from '../../lib/channels/port';
 import { scheduledAudienceKey } from '../../lib/constructs/scheduled-triggers';
 import { defineJourney, onSchedule, reEntry, send } from '../../workflows/builder';
 import { CATALOG } from '../../workflows';
@@ -321,7 +323,59 @@ describe('consent endpoints', () => {
   });
 });
 
+describe('function timeouts', () => {
+  it('give the consent API and inbound texts time for their provider calls to end on their own, within the HTTP API\'s 30 s', () => {
+    // Prepare: what one provider call may take before the SDK gives up on it
+    const { stack, template } = synthesized;
+    const { connectionTimeout, requestTimeout } = PROVIDER_CLIENT_CONFIG.requestHandler;
+    const providerCallSeconds = (connectionTimeout + requestTimeout) / 1000;
+    const timeoutOf = (fn: IConstruct) => template.toJSON().Resources[logicalIdOf(stack, fn)].Properties.Timeout as number;
+
+    // Assess: a capture may email and text a confirmation; an inbound text is answered once
+    expect(timeoutOf(stack.consent.apiFunction)).toBeGreaterThan(2 * providerCallSeconds);
+    expect(timeoutOf(stack.consent.apiFunction)).toBeLessThan(30);
+    expect(timeoutOf(stack.consent.inboundSmsFunction)).toBeGreaterThan(providerCallSeconds);
+  });
+});
+
 describe('operations', () => {
+  it('let CloudWatch publish to the alarm topic, whose own policy (for SSL) replaces the default one', () => {
+    // Assess: without this Allow every alarm changes state and notifies nobody
+    const { stack, template } = synthesized;
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: logicalIdOf(stack, stack.operations.alarmTopic) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': Match.anyValue() }, ArnLike: { 'aws:SourceArn': Match.anyValue() } }),
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('alarm when letters wait unread for two days, and keep a dead letter longer than its queue keeps a letter', () => {
+    // Prepare
+    const { stack, template } = synthesized;
+    const { directMail } = stack.delivery;
+    const retentionOf = (queue: IConstruct) => template.toJSON().Resources[logicalIdOf(stack, queue)].Properties.MessageRetentionPeriod as number;
+
+    // Assess: a vendor that stopped polling is noticed before anything expires, and a letter
+    // dead-lettered late (which expires by its first enqueue time) still waits days for an operator
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdOf(stack, directMail.queue), 'QueueName'] } }],
+      Threshold: 2 * 86_400,
+      AlarmActions: [{ Ref: logicalIdOf(stack, stack.operations.alarmTopic) }],
+    });
+    expect(retentionOf(directMail.queue)).toBe(7 * 86_400);
+    expect(retentionOf(directMail.deadLetters.queue)).toBe(14 * 86_400);
+  });
+
   it('alarm when the SES bounce rate reaches 2% or the complaint rate 0.05%', () => {
     for (const [metricName, threshold] of [
       ['Reputation.BounceRate', SES_ALARM_THRESHOLDS.bounceRate],

@@ -1,3 +1,4 @@
+import { scheduledAudienceKey } from '../../lib/constructs/scheduled-triggers';
 import { Match } from 'aws-cdk-lib/assertions';
 import {
   actionsOf,
@@ -292,14 +293,29 @@ describe('least privilege', () => {
         Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', { Ref: bucket }, '/*']] },
       },
     ]);
-    // The results live as the audience files do: encrypted, access-logged, and expired with them
-    // (a rule without a prefix filter covers the results folder).
+    // The results live as the audience files do: encrypted, access-logged, and expired with them.
     expect(resourcesOfType(template, 'AWS::S3::Bucket')[bucket]?.Properties).toMatchObject({
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
       LoggingConfiguration: { DestinationBucketName: { Ref: logicalIdOf(stack, stack.launcher.accessLogs) }, LogFilePrefix: 'audiences/' },
-      LifecycleConfiguration: { Rules: [{ Status: 'Enabled', ExpirationInDays: 90, NoncurrentVersionExpiration: { NoncurrentDays: 7 } }] },
     });
-    expect(JSON.stringify(resourcesOfType(template, 'AWS::S3::Bucket')[bucket]?.Properties?.LifecycleConfiguration)).not.toContain('Prefix');
+  });
+
+  it('expires each launch\'s files and results, never a scheduled journey\'s audience file, which serves every run', () => {
+    // Prepare
+    const { stack, template } = synthesized;
+    const bucket = logicalIdOf(stack, stack.launcher.bucket);
+    const rules = (resourcesOfType(template, 'AWS::S3::Bucket')[bucket]?.Properties?.LifecycleConfiguration as { Rules: Array<Record<string, unknown>> }).Rules;
+    const expiring = rules.filter((rule) => rule.ExpirationInDays !== undefined);
+
+    // Assess: an expiry without a prefix would delete scheduled/<journey>.csv 90 days after its
+    // last upload, and every scheduled run after would fail on the missing key
+    expect(expiring.map((rule) => [rule.Prefix, rule.ExpirationInDays])).toEqual([
+      ['launches/', 90],
+      ['inactivity/', 90],
+      ['launch-results/', 90],
+    ]);
+    expect(expiring.every((rule) => typeof rule.Prefix === 'string' && !scheduledAudienceKey('loyalty').startsWith(rule.Prefix))).toBe(true);
+    expect(rules).toContainEqual(expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 7 } }));
   });
 });
 
