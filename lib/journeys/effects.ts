@@ -18,7 +18,7 @@ import {
   type LocalTimeWait,
   WEEKDAYS,
 } from './format';
-import { isGoalReached, lastEventAttribute } from './event-history';
+import { goalEventInstant, isGoalReached, lastEventAttribute } from './event-history';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -250,7 +250,8 @@ export async function performJourneyEffect(input: JourneyEffectsInput, ports: Jo
       await ports.setStage({ ...ids, stage: input.stage, at });
       return {};
     case 'goal':
-      if (input.stage) await ports.setStage({ ...ids, stage: input.stage, at });
+      // The stage as of the goal event, not of the moment it was noticed (see goalEventInstant).
+      if (input.stage) await ports.setStage({ ...ids, stage: input.stage, at: goalEventInstant(await customer(), input.event, now) ?? at });
       await ports.recordOutcome({ ...ids, kind: 'goal', event: input.event, at });
       return {};
     case 'exit':

@@ -43,3 +43,15 @@ export function isGoalReached(snapshot: CustomerSnapshot, goal: EventName, start
   const state = snapshot.attributes[lastEventAttribute(goal)];
   return state !== undefined && Date.parse(state.changedAt) > goalCountsAfter(startedAt, entryAt);
 }
+
+/**
+ * When the customer's latest `goal` event happened, if the history holds one no later than `now`:
+ * the instant a goal's stage change is dated at. The goal is noticed later — at the next branch,
+ * send or wait for an event, days after the event — and a stage dated at that moment would outrank
+ * a stage another journey set in between (an order on day 2 and a gold tier on day 3 would leave
+ * the customer `active`, not `loyal`, once win-back noticed the order on day 7).
+ */
+export function goalEventInstant(snapshot: CustomerSnapshot, goal: EventName, now: Date): string | undefined {
+  const state = snapshot.attributes[lastEventAttribute(goal)];
+  return state !== undefined && Date.parse(state.changedAt) <= now.getTime() ? state.changedAt : undefined;
+}

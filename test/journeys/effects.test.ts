@@ -281,6 +281,19 @@ describe('performJourneyEffect', () => {
     expect(ports.outcomes).toEqual([{ ...ids, step: 'goal', kind: 'goal', event: 'order_placed', at: NOW.toISOString() }]);
   });
 
+  it('dates the goal\'s stage at the goal event, not when the journey noticed it, so a stage set in between stands', async () => {
+    // Prepare: the order came two days before this check; another journey may have set a stage since
+    const orderedAt = '2026-02-28T09:00:00.000Z';
+    const ports = memoryPorts(snapshot({ stage: 'loyal', attributes: { [lastEventAttribute('order_placed')]: { value: orderedAt, changedAt: orderedAt } } }));
+
+    // Act
+    await performJourneyEffect({ ...ids, step: 'goal', action: 'goal', event: 'order_placed', stage: 'active' }, ports);
+
+    // Assess: the store keeps the later of two stages, so dated at the order it cannot undo 'loyal'
+    expect(ports.stages).toEqual([{ ...ids, step: 'goal', stage: 'active', at: orderedAt }]);
+    expect(ports.outcomes).toEqual([{ ...ids, step: 'goal', kind: 'goal', event: 'order_placed', at: NOW.toISOString() }]);
+  });
+
   it('answers a branch with the matching rule and whether the goal was reached', async () => {
     // Prepare
     const ports = memoryPorts(snapshot({ stage: 'active', attributes: { [lastEventAttribute('order_placed')]: { value: 'x', changedAt: '2026-03-02T12:00:00Z' } } }));
