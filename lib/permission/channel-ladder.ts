@@ -3,7 +3,6 @@
  * which channels are tried, and, for each, whether it can carry the message at a given instant.
  */
 import { consentSpeaksForNumber } from '../customer/consent-number';
-import { isE164PhoneNumber } from '../channels/phone-number';
 import type { Channel, CustomerSnapshot, Profile, Topic } from '../customer/model';
 import { allowedHoursFor, neverOpens, type AllowedHours } from './allowed-hours';
 import { PermissionGateInputError } from './errors';
@@ -75,14 +74,15 @@ export function channelFacts(customer: CustomerSnapshot, channel: Channel, topic
 }
 
 /**
- * Whether the profile holds somewhere `channel` can deliver to. A number must be a real one (a
- * profile written before numbers were checked, or by a tool that checks only their E.164 form, may
- * hold `+19999999999`): the provider would refuse the text, and the ladder's next channel should
- * carry the message instead.
+ * Whether the profile holds somewhere `channel` can deliver to (rule 3 of the simulation contract:
+ * email needs an address, SMS a number, mail a postal address). A number in E.164 form counts
+ * whatever its country's numbering plan says: numbers coming in are checked against it where they
+ * come in (`ValidPhoneSchema`), and one that got past (stored before) is refused by the SMS adapter
+ * and recorded `message_invalid`, never sent.
  */
 function hasContactPoint(profile: Profile, channel: Channel): boolean {
   if (channel === 'email') return profile.email !== undefined;
-  if (channel === 'sms') return profile.phone !== undefined && isE164PhoneNumber(profile.phone);
+  if (channel === 'sms') return profile.phone !== undefined;
   return profile.address !== undefined;
 }
 

@@ -14,13 +14,13 @@ import {
   CustomerIdSchema,
   InstantSchema,
   LifecycleStageSchema,
+  PhoneSchema,
   PostalAddressSchema,
   PreferencesSchema,
   SuppressionSchema,
   TimeZoneSchema,
   TopicSchema,
 } from '../customer/model';
-import { ValidPhoneSchema } from '../customer/valid-phone';
 import { EventNameSchema, JourneyIdSchema, JourneySchema, type Journey } from '../journeys/format';
 import { InvalidJourneyError, validateJourney } from '../journeys/validate';
 import { AttributeNameSchema } from '../store/records';
@@ -59,7 +59,7 @@ export const ScenarioCustomerSchema = z
     /** IANA name; every local time of the customer (quiet hours, windows, waits) is read in it. */
     timezone: TimeZoneSchema,
     email: z.email().optional(),
-    phone: z.optional(ValidPhoneSchema),
+    phone: z.optional(PhoneSchema),
     address: z.optional(PostalAddressSchema),
     attributes: z.optional(ScenarioAttributesSchema),
     consents: z.array(ScenarioConsentSchema),
@@ -120,7 +120,7 @@ export const ProfileChangesSchema = z
     stage: z.optional(LifecycleStageSchema),
     timezone: z.optional(TimeZoneSchema),
     email: z.email().nullable().optional(),
-    phone: z.nullable(ValidPhoneSchema).optional(),
+    phone: z.nullable(PhoneSchema).optional(),
     address: z.nullable(PostalAddressSchema).optional(),
     attributes: z.optional(ScenarioAttributesSchema),
     preferences: z.optional(z.strictObject(PreferencesSchema.shape)),

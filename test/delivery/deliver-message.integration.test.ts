@@ -256,10 +256,9 @@ describe('deliverMessage on the local emulators', () => {
   });
 
   it('answers a retry of a text the adapter refused as invalid with the same reason, not as a provider rejection', async () => {
-    // Prepare: a first name that makes the welcome text longer than a text may be, so the adapter refuses it
-    const customerId = await enrolledCustomer();
-    await store.setAttributes(customerId, { firstName: 'A'.repeat(1600) }, { at: '2026-03-01T12:00:00Z' });
-    const text = step(customerId, ['sms'], { step: 'overlong-sms' });
+    // Prepare: E.164 in shape, but no number of any country (area code 999), so the adapter refuses it
+    const customerId = await enrolledCustomer({ phone: '+19999999999' });
+    const text = step(customerId, ['sms'], { step: 'invalid-number-sms' });
     const first = await deliverMessage(ports, text);
 
     // Act: the same step again, as after a lost Lambda response or a redrive
@@ -268,21 +267,6 @@ describe('deliverMessage on the local emulators', () => {
     // Assess
     expect(first).toEqual({ outcome: 'failed', channel: 'sms', reason: 'message_invalid' });
     expect(retry).toEqual(first);
-    expect(sms.messages().filter((message) => message.input.Context?.customer_id === customerId)).toHaveLength(0);
-  });
-
-  it('carries a step by the next channel when the number on file is no real number, and never hands it to the SMS provider', async () => {
-    // Prepare: E.164 in form, but no country has area code 999 (a profile stored before numbers were checked)
-    const customerId = await enrolledCustomer({ phone: '+19999999999' });
-
-    // Act
-    const outcome = await deliverMessage(ports, step(customerId, ['sms', 'email'], { step: 'made-up-number' }));
-    const smsOnly = await deliverMessage(ports, step(customerId, ['sms'], { step: 'made-up-number-sms-only' }));
-
-    // Assess
-    expect(outcome).toMatchObject({ outcome: 'sent', channel: 'email' });
-    expect(smsOnly).toMatchObject({ outcome: 'skipped', reason: 'unreachable' });
-    expect(await emailsTo(customerId)).toBe(1);
     expect(sms.messages().filter((message) => message.input.Context?.customer_id === customerId)).toHaveLength(0);
   });
 

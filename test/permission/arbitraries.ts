@@ -82,10 +82,12 @@ export const messageArb = fc.record({
   channels: fc.shuffledSubarray([...CHANNELS], { minLength: 1 }),
 });
 
-/** Which number a profile holds: none, a real one, or one in E.164 form that no country has. */
-export type PhoneOnFile = 'none' | 'real' | 'made-up';
-/** The numbers behind {@link PhoneOnFile}, known to the oracle by name, not by asking libphonenumber. */
-export const PHONES_ON_FILE: Readonly<Record<Exclude<PhoneOnFile, 'none'>, string>> = { real: '+447946095800', 'made-up': '+19999999999' };
+/**
+ * Which number a profile holds: none, a real one, or one in E.164 form that no country has, which
+ * the gate counts as a number all the same (rule 3: SMS needs a phone number).
+ */
+type PhoneOnFile = 'none' | 'real' | 'made-up';
+const PHONES_ON_FILE: Readonly<Record<Exclude<PhoneOnFile, 'none'>, string>> = { real: '+447946095800', 'made-up': '+19999999999' };
 
 /** True `percent` times out of 100. */
 const chance = (percent: number) => fc.integer({ min: 0, max: 99 }).map((roll) => roll < percent);

@@ -134,18 +134,6 @@ describe('decideDelivery: suppression and reachability', () => {
     expect(summary(decision)).toEqual({ kind: 'skip', reason: 'unreachable' });
   });
 
-  it('takes a number in E.164 form that no country has for no number, and carries the message by the next channel', () => {
-    // Prepare: area code 999 exists nowhere; a profile stored before numbers were checked may hold it
-    const someone = customer({ phone: '+19999999999', consents: consented('sms', 'email') });
-    // Act
-    const decisions = [marketing('sms', 'email'), marketing('sms')].map((message) => summary(decideDelivery(someone, message, at('2026-03-10T18:00:00Z'))));
-    // Assess
-    expect(decisions).toEqual([
-      { kind: 'send', channel: 'email' },
-      { kind: 'skip', reason: 'unreachable' },
-    ]);
-  });
-
   it('sends mail only to customers with a postal address', () => {
     // Prepare
     const withAddress = customer({ consents: consented('mail') });
