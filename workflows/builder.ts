@@ -109,9 +109,15 @@ export interface EntrySpec {
   readonly reEntry: ReEntry;
 }
 
-/** Starts when one of these customer events arrives. */
-export function onEvent(events: readonly string[], rule: ReEntry): EntrySpec {
-  return { trigger: { kind: 'event', events: [...events] }, reEntry: rule };
+/**
+ * Starts when one of these customer events arrives, and with `when` only for a customer for whom
+ * the condition (or every condition of the list) holds once the event is written; an event whose
+ * customer does not qualify claims no re-entry:
+ * `onEvent(['tier_changed'], reEntry.afterDays(365), { when: attribute('tier', 'in', ['gold', 'platinum']) })`.
+ */
+export function onEvent(events: readonly string[], rule: ReEntry, options: { when?: Condition | readonly Condition[] } = {}): EntrySpec {
+  const when = options.when === undefined ? undefined : conditionList(options.when);
+  return { trigger: { kind: 'event', events: [...events], ...(when === undefined ? {} : { when }) }, reEntry: rule };
 }
 
 /** Starts when a marketer launches it for an audience file. */

@@ -287,7 +287,7 @@ export class Operations extends Construct {
           }),
           new GraphWidget({
             title: 'Entries',
-            left: ['entries_started', 'entries_already_started', 'entries_not_eligible', 'entries_no_profile'].map((name) =>
+            left: ['entries_started', 'entries_already_started', 'entries_not_eligible', 'entries_condition_not_met', 'entries_no_profile'].map((name) =>
               overtureMetric(name, byJourney('ingest'), period),
             ),
             right: ['launch_started', 'launch_not_eligible'].map((name) => overtureMetric(name, byJourney('launcher'), period)),

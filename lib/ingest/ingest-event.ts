@@ -15,14 +15,19 @@
  *    is resumed by the waitForEvent function itself from `lastEvent.<name>` written in step 2
  *    (see event-wait.ts), so that order matters and costs this path no extra request;
  * 4. journeys whose entry is this event are started, for customers that have a profile, under
- *    the entry key of the event id (see start-journey.ts).
+ *    the entry key of the event id (see start-journey.ts). An entry with conditions (`when`) is
+ *    started only when they hold for the customer as the event left them: the customer's snapshot
+ *    is read once for all such entries (one Query, and none when no entry of the event has
+ *    conditions), after the writes above and before any entry is claimed, so an event whose
+ *    customer does not qualify claims no re-entry and starts nothing (`condition_not_met`).
  *
  * Every step is idempotent, so EventBridge's at-least-once delivery and Lambda's retries repeat
  * nothing: the profile write is last-write-wins by the event's time, the consent ledger ignores a
  * replayed event, an attribute seen again at the same instant writes nothing, spent tokens are
  * gone, and execution names repeat.
  */
-import type { ConsentProof, Profile } from '../customer/model';
+import type { ConsentProof, CustomerSnapshot, Profile } from '../customer/model';
+import { entryConditionsOf, meetsEntryConditions } from '../journeys/entry';
 import { lastEventAttribute } from '../journeys/event-history';
 import type { CustomerStore } from '../store/customer-store';
 import { indexProfilePhone, unindexPhone } from '../store/phone-index';
@@ -57,9 +62,17 @@ export interface IngestOutcome {
   readonly expiredWaits: number;
   /** Waits for this event that began after it happened: they keep waiting for a later one. */
   readonly laterWaits: number;
-  /** One entry per journey this event starts; `no_profile` when the customer is unknown. */
-  readonly journeys: readonly { readonly journey: string; readonly execution?: string; readonly outcome: JourneyStartOutcome | 'no_profile' }[];
+  /** One entry per journey this event starts (see {@link IngestEntryOutcome}). */
+  readonly journeys: readonly { readonly journey: string; readonly execution?: string; readonly outcome: IngestEntryOutcome }[];
 }
+
+/**
+ * What became of one journey the event enters: a start's outcome (`started`, `already_started`,
+ * `not_eligible` for the re-entry rule), or, with nothing claimed or started, `no_profile` when
+ * the customer is unknown, `condition_not_met` when a condition of the entry's `when` does not
+ * hold for the customer once the event is written.
+ */
+export type IngestEntryOutcome = JourneyStartOutcome | 'no_profile' | 'condition_not_met';
 
 /** Ingests one validated customer event (see the module comment for the order of steps). */
 export async function ingestCustomerEvent(ports: IngestPorts, event: CustomerEvent): Promise<IngestOutcome> {
@@ -100,10 +113,24 @@ export async function ingestCustomerEvent(ports: IngestPorts, event: CustomerEve
   // created after this one's read (a sign-up and a lead of the same form, ingested at once).
   const hasProfile = profile !== 'missing';
   const journeys: IngestOutcome['journeys'][number][] = [];
+  // Read once, and only for an entry with conditions: after this event's writes, as branches read it.
+  let snapshot: Promise<CustomerSnapshot | undefined> | undefined;
   for (const route of routesStartedBy(ports.routes, event.name)) {
     if (!hasProfile) {
       journeys.push({ journey: route.journey, outcome: 'no_profile' });
       continue;
+    }
+    if (entryConditionsOf(route.trigger).length > 0) {
+      const customer = await (snapshot ??= ports.store.getSnapshot(customerId));
+      if (customer === undefined) {
+        // Erased since the profile was written.
+        journeys.push({ journey: route.journey, outcome: 'no_profile' });
+        continue;
+      }
+      if (!meetsEntryConditions(route.trigger, customer, (ports.now ?? (() => new Date()))())) {
+        journeys.push({ journey: route.journey, outcome: 'condition_not_met' });
+        continue;
+      }
     }
     const start = await startJourney(ports, { route, customerId, entryKey: event.eventId, at: occurredAt });
     journeys.push({ journey: route.journey, execution: start.execution, outcome: start.outcome });

@@ -5,7 +5,7 @@
  * catalog (or the compiler) to know which journey an event starts.
  */
 import * as z from '../schema/zod-mini';
-import { ReEntrySchema, TriggerSchema } from '../journeys/entry';
+import { entryConditionsOf, ReEntrySchema, TriggerSchema } from '../journeys/entry';
 import type { Journey } from '../journeys/format';
 import { JourneyIdSchema, type EventName } from '../journeys/identifiers';
 
@@ -56,20 +56,21 @@ export function routesStartedBy(routes: readonly JourneyRoute[], event: EventNam
 
 /**
  * Every customer event name the journeys react to: entry events, waits, goals and
- * `eventWithin` conditions. The bus routes these to the ingest function besides the standard ones.
+ * `eventWithin` conditions (of branches and of entries). The bus routes these to the ingest
+ * function besides the standard ones.
  */
 export function eventsNamedBy(journeys: readonly Journey[]): EventName[] {
   const names = new Set<EventName>();
   for (const journey of journeys) {
     const { trigger } = journey.entry;
+    const conditions = [...entryConditionsOf(trigger)];
     if (trigger.kind === 'event') trigger.events.forEach((name) => names.add(name));
     if (trigger.kind === 'inactivity') names.add(trigger.event);
     for (const node of journey.nodes) {
       if (node.type === 'waitForEvent' || node.type === 'goal') names.add(node.event);
-      if (node.type === 'branch') {
-        node.rules.forEach((rule) => rule.when.forEach((condition) => condition.kind === 'eventWithin' && names.add(condition.event)));
-      }
+      if (node.type === 'branch') node.rules.forEach((rule) => conditions.push(...rule.when));
     }
+    conditions.forEach((condition) => condition.kind === 'eventWithin' && names.add(condition.event));
   }
   return [...names].sort();
 }

@@ -1,6 +1,7 @@
 /**
  * The logic behind the journeyEffects function, as plain functions: deterministic buckets,
- * branch conditions over a customer snapshot, the end of local-time and date waits, goal checks.
+ * branch conditions over a customer snapshot (each evaluated by `conditions.ts`, which ingest
+ * shares for event entries), the end of local-time and date waits, goal checks.
  * The Lambda, the local runtime and the simulator all call these, with their own storage behind
  * {@link JourneyEffectsPorts}.
  */
@@ -11,16 +12,11 @@ import type {
   JourneyEffectsInput,
   JourneyEffectsOutput,
 } from './effects-contract';
-import {
-  type AttributeDateWait,
-  type ComputedWait,
-  type Condition,
-  type LocalTimeWait,
-  WEEKDAYS,
-} from './format';
-import { goalEventInstant, isGoalReached, lastEventAttribute } from './event-history';
+import { allConditionsHold, type Condition } from './conditions';
+import { type AttributeDateWait, type ComputedWait, type LocalTimeWait, WEEKDAYS } from './format';
+import { goalEventInstant, isGoalReached } from './event-history';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+export { conditionHolds } from './conditions';
 
 /**
  * The customer's bucket 0–99 for a split or holdout node: the first 32 bits of
@@ -32,70 +28,9 @@ export function bucketOf(customerId: string, journeyId: string, step: string): n
   return digest.readUInt32BE(0) % 100;
 }
 
-/** Whether one branch condition holds for the customer at `now`. */
-export function conditionHolds(condition: Condition, snapshot: CustomerSnapshot, now: Date): boolean {
-  switch (condition.kind) {
-    case 'stage':
-      return condition.in.includes(snapshot.profile.stage);
-    case 'attribute':
-      return attributeTestHolds(condition, snapshot.attributes[condition.attribute]?.value);
-    case 'changedWithin': {
-      const state = snapshot.attributes[condition.attribute];
-      if (!state || !isWithinDays(state.changedAt, condition.days, now)) return false;
-      return !condition.touchpoints || (state.touchpoint !== undefined && condition.touchpoints.includes(state.touchpoint));
-    }
-    case 'touchpointWithin':
-      return Object.values(snapshot.attributes).some(
-        (state) =>
-          state.touchpoint !== undefined &&
-          condition.touchpoints.includes(state.touchpoint) &&
-          isWithinDays(state.changedAt, condition.days, now),
-      );
-    case 'eventWithin': {
-      const state = snapshot.attributes[lastEventAttribute(condition.event)];
-      return state !== undefined && isWithinDays(state.changedAt, condition.days, now);
-    }
-  }
-}
-
-type AttributeCondition = Extract<Condition, { kind: 'attribute' }>;
-
-function attributeTestHolds(condition: AttributeCondition, value: unknown): boolean {
-  const expected = condition.value;
-  switch (condition.op) {
-    case 'exists':
-      return value !== undefined && value !== null;
-    case 'notExists':
-      return value === undefined || value === null;
-    case 'equals':
-      return value === expected;
-    case 'notEquals':
-      return value !== expected;
-    case 'in':
-      return Array.isArray(expected) && expected.some((candidate) => candidate === value);
-    case 'notIn':
-      return !(Array.isArray(expected) && expected.some((candidate) => candidate === value));
-    case 'contains':
-      return Array.isArray(value) && typeof expected === 'string' && value.includes(expected);
-    case 'gt':
-      return typeof value === 'number' && typeof expected === 'number' && value > expected;
-    case 'gte':
-      return typeof value === 'number' && typeof expected === 'number' && value >= expected;
-    case 'lt':
-      return typeof value === 'number' && typeof expected === 'number' && value < expected;
-    case 'lte':
-      return typeof value === 'number' && typeof expected === 'number' && value <= expected;
-  }
-}
-
-function isWithinDays(instant: string, days: number, now: Date): boolean {
-  const at = Date.parse(instant);
-  return at <= now.getTime() && at >= now.getTime() - days * DAY_MS;
-}
-
 /** The index of the first rule whose conditions all hold, or -1 for the branch's `otherwise`. */
 export function firstMatchingRule(rules: readonly (readonly Condition[])[], snapshot: CustomerSnapshot, now: Date): number {
-  return rules.findIndex((conditions) => conditions.every((condition) => conditionHolds(condition, snapshot, now)));
+  return rules.findIndex((conditions) => allConditionsHold(conditions, snapshot, now));
 }
 
 function timeParts(time: string): { hour: number; minute: number } {

@@ -10,17 +10,23 @@
  * loops without a wait, missing templates) live in `validate.ts`.
  */
 import * as z from '../schema/zod-mini';
-import {
-  ChannelSchema,
-  LifecycleStageSchema,
-  TimeOfDaySchema,
-  TopicSchema,
-  TouchpointSchema,
-} from '../customer/model';
+import { ChannelSchema, LifecycleStageSchema, TimeOfDaySchema, TopicSchema } from '../customer/model';
+import { ConditionSchema } from './conditions';
 import { ReEntrySchema, TriggerSchema } from './entry';
 import { AttributeNameSchema, EventNameSchema, JourneyIdSchema, NodeIdSchema, TemplateIdSchema, type NodeId } from './identifiers';
 
 export { ReEntrySchema, TriggerSchema, type ReEntry, type Trigger } from './entry';
+
+export {
+  AttributeConditionSchema,
+  ChangedWithinConditionSchema,
+  ConditionSchema,
+  EventWithinConditionSchema,
+  StageConditionSchema,
+  TouchpointWithinConditionSchema,
+  type AttributeOp,
+  type Condition,
+} from './conditions';
 
 export {
   AttributeNameSchema,
@@ -73,94 +79,6 @@ export const EntryNodeSchema = z.strictObject({
   next: NodeIdSchema,
 });
 export type EntryNode = z.infer<typeof EntryNodeSchema>;
-
-// ---------------------------------------------------------------------------------------------
-// Conditions (branch)
-
-const ScalarSchema = z.union([z.string(), z.number(), z.boolean()]);
-
-const ATTRIBUTE_OPS = ['exists', 'notExists', 'equals', 'notEquals', 'in', 'notIn', 'contains', 'gt', 'gte', 'lt', 'lte'] as const;
-export type AttributeOp = (typeof ATTRIBUTE_OPS)[number];
-
-/**
- * A test on the current value of an attribute:
- * `exists`/`notExists` take no value; `equals`/`notEquals` a scalar; `in`/`notIn` a list of
- * scalars; `contains` a string (the attribute is a list, e.g. `interests`); `gt`…`lte` a number.
- */
-export const AttributeConditionSchema = z
-  .strictObject({
-    kind: z.literal('attribute'),
-    attribute: AttributeNameSchema,
-    op: z.enum(ATTRIBUTE_OPS),
-    value: z.optional(z.union([ScalarSchema, z.array(ScalarSchema).check(z.minLength(1))])),
-  })
-  .check(
-    z.superRefine((condition, ctx) => {
-      const problem = attributeValueProblem(condition.op, condition.value);
-      if (problem) ctx.addIssue({ code: 'custom', path: ['value'], message: problem });
-    }),
-  );
-
-function attributeValueProblem(op: AttributeOp, value: unknown): string | undefined {
-  switch (op) {
-    case 'exists':
-    case 'notExists':
-      return value === undefined ? undefined : `"${op}" takes no value; remove value`;
-    case 'equals':
-    case 'notEquals':
-      return ['string', 'number', 'boolean'].includes(typeof value) ? undefined : `"${op}" needs a string, number or boolean value`;
-    case 'in':
-    case 'notIn':
-      return Array.isArray(value) ? undefined : `"${op}" needs a list of values`;
-    case 'contains':
-      return typeof value === 'string' ? undefined : '"contains" needs a string value';
-    default:
-      return typeof value === 'number' ? undefined : `"${op}" needs a number value`;
-  }
-}
-
-/** The customer is in one of these lifecycle stages. */
-export const StageConditionSchema = z.strictObject({
-  kind: z.literal('stage'),
-  in: z.array(LifecycleStageSchema).check(z.minLength(1)),
-});
-
-/**
- * Attribute history: the attribute changed in the last `days` days (optionally only when the
- * change was learnt through one of `touchpoints`), e.g. "interests changed in the last 30 days".
- */
-export const ChangedWithinConditionSchema = z.strictObject({
-  kind: z.literal('changedWithin'),
-  attribute: AttributeNameSchema,
-  days: z.number().check(z.int(), z.gte(1), z.lte(3650)),
-  touchpoints: z.optional(z.array(TouchpointSchema).check(z.minLength(1))),
-});
-
-/**
- * Behaviour on a channel: any attribute was learnt through one of `touchpoints` in the last
- * `days` days, e.g. "visited the store this month" is `{ touchpoints: ['store'], days: 30 }`.
- */
-export const TouchpointWithinConditionSchema = z.strictObject({
-  kind: z.literal('touchpointWithin'),
-  touchpoints: z.array(TouchpointSchema).check(z.minLength(1)),
-  days: z.number().check(z.int(), z.gte(1), z.lte(3650)),
-});
-
-/** The customer event `event` happened in the last `days` days (see `lastEventAttribute`). */
-export const EventWithinConditionSchema = z.strictObject({
-  kind: z.literal('eventWithin'),
-  event: EventNameSchema,
-  days: z.number().check(z.int(), z.gte(1), z.lte(3650)),
-});
-
-export const ConditionSchema = z.discriminatedUnion('kind', [
-  AttributeConditionSchema,
-  StageConditionSchema,
-  ChangedWithinConditionSchema,
-  TouchpointWithinConditionSchema,
-  EventWithinConditionSchema,
-]);
-export type Condition = z.infer<typeof ConditionSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Waits

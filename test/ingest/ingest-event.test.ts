@@ -1,13 +1,17 @@
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { parseCustomerEvent, type CustomerEvent } from '../../lib/ingest/customer-event';
+import { ENTRY_PREFIX } from '../../lib/ingest/entry-records';
 import { ingestCustomerEvent, type IngestPorts } from '../../lib/ingest/ingest-event';
 import { decideDelivery } from '../../lib/permission';
 import { journeyEffectsPorts } from '../../lib/ingest/journey-records';
 import { routesOf } from '../../lib/ingest/journey-routes';
 import { storeTaskToken } from '../../lib/ingest/task-tokens';
 import { CustomerStore, type EventState } from '../../lib/store/customer-store';
+import { itemKeys } from '../../lib/store/item-keys';
+import { PARTITION_KEY, SORT_KEY } from '../../lib/store/table-design';
 import { customersHoldingPhone } from '../../lib/store/phone-index';
 import { CATALOG } from '../../workflows';
-import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
+import { countRequests, createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { fakeStepFunctions } from './fake-step-functions';
 
 // Journeys wait for days: a repeated start finds its execution running.
@@ -43,6 +47,20 @@ function event(detailType: string, detail: Record<string, unknown>, time = '2026
 }
 
 const newYorker = { timezone: 'America/New_York', email: 'ana@example.com', phone: '+12125550143' };
+
+/** The sort keys of the customer's entry records (see entry-records.ts). */
+async function entryRecordsOf(customerId: string): Promise<string[]> {
+  const { Items = [] } = await dynamo.client.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
+      ExpressionAttributeValues: { ':pk': { S: itemKeys.partition(customerId) }, ':prefix': { S: ENTRY_PREFIX } },
+      ConsistentRead: true,
+    }),
+  );
+  return Items.map((item) => item[SORT_KEY]?.S ?? '');
+}
 
 describe('ingestCustomerEvent', () => {
   it('creates the profile of a sign-up and starts welcome under a name of journey, customer and event id, with ids and the event\'s time only', async () => {
@@ -130,6 +148,67 @@ describe('ingestCustomerEvent', () => {
     expect(tooSoon.journeys.map((start) => start.outcome)).toEqual(['not_eligible']);
     expect(later.journeys.map((start) => start.outcome)).toEqual(['started']);
     expect(sfn.started.map((start) => start.name)).toEqual(['active-cross-sell-c-001-order-1', 'active-cross-sell-c-001-order-3']);
+  });
+
+  it('starts loyalty for a gold tier reached within the year of a silver one, which entered nothing', async () => {
+    // Prepare
+    await ingestCustomerEvent(ports, event('profile_changed', { customerId: 'c-001', profile: newYorker }, '2026-01-01T00:00:00Z'));
+
+    // Act
+    const silver = await ingestCustomerEvent(ports, event('tier_changed', { customerId: 'c-001', eventId: 'tier-1', attributes: { tier: 'silver' } }, '2026-01-02T00:00:00Z'));
+    const gold = await ingestCustomerEvent(ports, event('tier_changed', { customerId: 'c-001', eventId: 'tier-2', attributes: { tier: 'gold' } }, '2026-04-01T00:00:00Z'));
+
+    // Assess
+    expect(gold.journeys).toEqual([{ journey: 'loyalty', execution: 'loyalty-c-001-tier-2', outcome: 'started' }]);
+    expect(silver.journeys).toEqual([{ journey: 'loyalty', outcome: 'condition_not_met' }]);
+    expect(sfn.started.map((start) => start.name)).toEqual(['loyalty-c-001-tier-2']);
+  });
+
+  it('claims no entry record for an event whose customer does not meet the entry condition', async () => {
+    // Prepare
+    await ingestCustomerEvent(ports, event('profile_changed', { customerId: 'c-001', profile: newYorker }, '2026-01-01T00:00:00Z'));
+
+    // Act
+    await ingestCustomerEvent(ports, event('tier_changed', { customerId: 'c-001', eventId: 'tier-1', attributes: { tier: 'silver' } }, '2026-01-02T00:00:00Z'));
+
+    // Assess
+    expect(await entryRecordsOf('c-001')).toEqual([]);
+    expect(sfn.started).toHaveLength(0);
+  });
+
+  it('tests the entry condition on the customer as the event left them, not on the event alone', async () => {
+    // Prepare: the tier came with an earlier event; this one names none.
+    await ingestCustomerEvent(ports, event('profile_changed', { customerId: 'c-001', profile: newYorker, attributes: { tier: 'platinum' } }, '2026-01-01T00:00:00Z'));
+
+    // Act
+    const outcome = await ingestCustomerEvent(ports, event('tier_changed', { customerId: 'c-001', eventId: 'tier-1' }, '2026-01-02T00:00:00Z'));
+
+    // Assess
+    expect(outcome.journeys).toEqual([{ journey: 'loyalty', execution: 'loyalty-c-001-tier-1', outcome: 'started' }]);
+  });
+
+  it('reads the customer once more only for an event that enters a journey with conditions', async () => {
+    // Prepare
+    await ingestCustomerEvent(ports, event('profile_changed', { customerId: 'c-001', profile: newYorker }, '2026-01-01T00:00:00Z'));
+    const counter = countRequests(dynamo.client);
+
+    // Act
+    let order: string[];
+    let tier: string[];
+    try {
+      await ingestCustomerEvent(ports, event('order_placed', { customerId: 'c-001', eventId: 'order-1' }, '2026-01-02T00:00:00Z'));
+      order = [...counter.commands];
+      counter.reset();
+      await ingestCustomerEvent(ports, event('tier_changed', { customerId: 'c-001', eventId: 'tier-1', attributes: { tier: 'silver' } }, '2026-01-03T00:00:00Z'));
+      tier = [...counter.commands];
+    } finally {
+      counter.detach();
+    }
+
+    // Assess: the event's state, the attributes, the waiting tokens and the two entry claims; for
+    // loyalty's conditions the snapshot (one Query) and, the tier being silver, no claim.
+    expect(order).toEqual(['QueryCommand', 'TransactWriteItemsCommand', 'QueryCommand', 'PutItemCommand', 'PutItemCommand']);
+    expect(tier).toEqual(['QueryCommand', 'TransactWriteItemsCommand', 'QueryCommand', 'QueryCommand']);
   });
 
   it('records what it learns about an unknown customer but starts no journey until a profile exists', async () => {

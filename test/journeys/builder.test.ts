@@ -3,6 +3,7 @@ import {
   branch,
   days,
   defineJourney,
+  eventWithin,
   exit,
   goTo,
   holdout,
@@ -12,6 +13,7 @@ import {
   reEntry,
   send,
   setStage,
+  stageIn,
   wait,
   waitForEvent,
 } from '../../workflows/builder';
@@ -86,6 +88,25 @@ describe('defineJourney', () => {
     expect(roundTripped).toEqual(journey);
   });
 
+  it('gives an event entry the conditions of its when, one condition or a list, and none when it has no when', () => {
+    // Act
+    const one = onEvent(['tier_changed'], reEntry.afterDays(365), { when: attribute('tier', 'in', ['gold', 'platinum']) });
+    const list = onEvent(['order_placed'], reEntry.always, { when: [stageIn('active'), eventWithin('store_visit', { days: 30 })] });
+    const none = onEvent(['signed_up'], reEntry.never);
+
+    // Assess
+    expect(one.trigger).toEqual({ kind: 'event', events: ['tier_changed'], when: [{ kind: 'attribute', attribute: 'tier', op: 'in', value: ['gold', 'platinum'] }] });
+    expect(list.trigger).toEqual({
+      kind: 'event',
+      events: ['order_placed'],
+      when: [
+        { kind: 'stage', in: ['active'] },
+        { kind: 'eventWithin', event: 'store_visit', days: 30 },
+      ],
+    });
+    expect(none.trigger).toEqual({ kind: 'event', events: ['signed_up'] });
+  });
+
   it('fails when reachGoal is used in a journey without a goal', () => {
     // Prepare
     const spec = { id: 'demo', name: 'Demo', entry: onEvent(['signed_up'], reEntry.never), steps: [hello('hello'), reachGoal()] };
@@ -140,6 +161,19 @@ describe('the catalog', () => {
         for (const channel of node.channels) expect([node.id, channel, templates.has(node.templateId, channel)]).toEqual([node.id, channel, true]);
       }
     }
+  });
+
+  it('enters loyalty only for a loyalty tier, and checks the tier again at its first step', () => {
+    // Prepare
+    const loyalty = journeys.loyalty;
+    const tier = { kind: 'attribute', attribute: 'tier', op: 'in', value: ['gold', 'platinum'] };
+
+    // Act
+    const first = loyalty?.nodes.find((node) => node.id === loyalty.entry.next);
+
+    // Assess
+    expect(loyalty?.entry.trigger).toEqual({ kind: 'event', events: ['tier_changed'], when: [tier] });
+    expect(first).toMatchObject({ type: 'branch', rules: [{ when: [tier], next: 'became-loyal' }], otherwise: 'not-loyal-tier' });
   });
 
   it('holds a 10% holdout in win-back, ahead of any message', () => {

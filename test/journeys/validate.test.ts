@@ -27,6 +27,56 @@ describe('validateJourney', () => {
     expect(parsed.nodes.map((node) => node.id)).toEqual(['hello', 'pause', 'bye']);
   });
 
+  it('accepts an event entry whose when holds conditions, as a branch rule does', () => {
+    // Prepare
+    const journey = demoJourney([greeting('hello', 'bye'), exitNode('bye')]);
+    const trigger = { kind: 'event', events: ['tier_changed'], when: [{ kind: 'attribute', attribute: 'tier', op: 'in', value: ['gold'] }] };
+
+    // Act
+    const parsed = validateJourney({ ...journey, entry: { ...(journey.entry as Record<string, unknown>), trigger } }, { templatesDir: FIXTURE_TEMPLATES_DIR });
+
+    // Assess
+    expect(parsed.entry.trigger).toEqual(trigger);
+  });
+
+  it('fails when an entry condition is malformed, naming the entry, the condition and the fix', () => {
+    // Prepare
+    const journey = demoJourney([greeting('hello', 'bye'), exitNode('bye')]);
+    const trigger = { kind: 'event', events: ['tier_changed'], when: [{ kind: 'attribute', attribute: 'tier', op: 'in', value: 'gold' }] };
+
+    // Act
+    const message = failureOf({ ...journey, entry: { ...(journey.entry as Record<string, unknown>), trigger } });
+
+    // Assess
+    expect(message).toBe('journey "demo", node "entry" (entry): trigger.when[0].value: "in" needs a list of values');
+  });
+
+  it('fails when an entry has an empty when', () => {
+    // Prepare
+    const journey = demoJourney([greeting('hello', 'bye'), exitNode('bye')]);
+
+    // Act
+    const message = failureOf({ ...journey, entry: { ...(journey.entry as Record<string, unknown>), trigger: { kind: 'event', events: ['tier_changed'], when: [] } } });
+
+    // Assess
+    expect(message).toMatch(/^journey "demo", node "entry" \(entry\): trigger\.when: /);
+  });
+
+  it.each([{ kind: 'audience' }, { kind: 'schedule', expression: 'rate(7 days)' }, { kind: 'inactivity', event: 'order_placed', days: 90 }])(
+    'fails when a $kind entry has a when: the marketer chose its audience',
+    (trigger) => {
+      // Prepare
+      const journey = demoJourney([greeting('hello', 'bye'), exitNode('bye')]);
+      const when = [{ kind: 'stage', in: ['active'] }];
+
+      // Act
+      const message = failureOf({ ...journey, entry: { ...(journey.entry as Record<string, unknown>), trigger: { ...trigger, when } } });
+
+      // Assess
+      expect(message).toMatch(/^journey "demo", node "entry" \(entry\): trigger: .*"when"/);
+    },
+  );
+
   it('fails when a next names a node that does not exist, naming the node and the fix', () => {
     // Prepare
     const journey = demoJourney([greeting('hello', 'byee'), exitNode('bye')]);

@@ -23,8 +23,8 @@ const HELD_OUT = winBackCustomer(true);
 
 const customer = reachableCustomer;
 
-function event(customerId: string, offsetMs: number, name: string): ScenarioEvent {
-  return { at: at(offsetMs), customerId, type: 'event', name, properties: {} };
+function event(customerId: string, offsetMs: number, name: string, properties: Record<string, string> = {}): ScenarioEvent {
+  return { at: at(offsetMs), customerId, type: 'event', name, properties };
 }
 
 const scenario = parseScenario(
@@ -44,6 +44,7 @@ const scenario = parseScenario(
       customer('a-plain'),
       customer('l-gold', { attributes: { tier: 'gold' } }),
       customer('l-standard', { attributes: { tier: 'standard' } }),
+      customer('l-climbs', { attributes: { tier: 'standard' } }),
       customer(WIN_BACK, { attributes: { 'lastEvent.order_placed': at(-95 * DAY) } }),
       customer(HELD_OUT, { attributes: { 'lastEvent.order_placed': at(-95 * DAY) } }),
     ],
@@ -63,6 +64,8 @@ const scenario = parseScenario(
       event('a-plain', HOUR, 'order_placed'),
       event('l-gold', HOUR, 'tier_changed'),
       event('l-standard', HOUR, 'tier_changed'),
+      event('l-climbs', HOUR, 'tier_changed', { tier: 'silver' }),
+      event('l-climbs', 20 * DAY, 'tier_changed', { tier: 'gold' }),
     ],
   },
   { knownJourneys: Object.keys(journeys) },
@@ -142,6 +145,14 @@ describe('catalog journeys on the local runtime', () => {
     expect(stageOf('l-gold')).toBe('loyal');
     expect(stepsOf('l-standard', 'loyalty')).toEqual([]);
     expect(stageOf('l-standard')).toBe('active');
+  });
+
+  it('loyalty: a customer who climbs from silver to gold within the year is thanked for gold, the silver tier having entered nothing', () => {
+    // Assess
+    expect(stepsOf('l-climbs', 'loyalty')).toEqual(['thanks', 'rewards']);
+    expect(stageOf('l-climbs')).toBe('loyal');
+    const [thanks] = report.messages.filter((message) => message.customerId === 'l-climbs');
+    expect(Date.parse(thanks?.at ?? '')).toBe(Date.parse(at(20 * DAY)));
   });
 
   it('win-back: the inactivity scan enters a lapsed customer, who gets email, SMS and a letter; the holdout gets nothing', () => {
