@@ -20,9 +20,21 @@ export const CONTEXT_KEYS = {
   logRetentionDays: 'overture:logRetentionDays',
   inactivityScanSchedule: 'overture:inactivityScanSchedule',
   scheduleTimezone: 'overture:scheduleTimezone',
+  sendRateEmail: 'overture:sendRateEmail',
+  sendRateSms: 'overture:sendRateSms',
 } as const;
 
+/**
+ * Messages a second the send path allows by default (lib/store/send-slots.ts): 14 emails, SES's
+ * usual first production quota (the sandbox allows 1), and 3 texts, what one toll-free number
+ * sends (a short code sends 100). Raise them to the quotas the account was granted.
+ */
+export const DEFAULT_SEND_RATES = { email: 14, sms: 3 } as const;
+
 const booleanFromContext = z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]);
+const rateFromContext = z
+  .union([z.number(), z.string().regex(/^\d+(\.\d+)?$/, 'must be a number').transform(Number)])
+  .pipe(z.number().positive('must be more than 0').max(1000, 'must be at most 1000'));
 const integerFromContext = z.union([z.number(), z.string().regex(/^\d+$/, 'must be a whole number').transform(Number)]).pipe(z.number().int());
 
 /** Retention periods CloudWatch Logs accepts, in days. */
@@ -75,6 +87,10 @@ export const OvertureConfigSchema = z.object({
   inactivityScanSchedule: z.string().regex(/^cron\(.+\)$/, 'must be an EventBridge Scheduler cron(…) expression'),
   /** The time zone of the scan's and the journeys' schedules (IANA name). */
   scheduleTimezone: TimeZoneSchema,
+  /** Emails a second the send path allows (SES's maximum send rate for the account). */
+  sendRateEmail: rateFromContext,
+  /** Texts a second the send path allows (the origination identity's throughput). */
+  sendRateSms: rateFromContext,
 });
 export type OvertureConfig = z.infer<typeof OvertureConfigSchema>;
 
@@ -109,6 +125,8 @@ export function readConfig(lookup: (key: string) => unknown): OvertureConfig {
     logRetentionDays: lookup(CONTEXT_KEYS.logRetentionDays) ?? (isProd ? 365 : 30),
     inactivityScanSchedule: lookup(CONTEXT_KEYS.inactivityScanSchedule) ?? 'cron(0 3 * * ? *)',
     scheduleTimezone: lookup(CONTEXT_KEYS.scheduleTimezone) ?? 'UTC',
+    sendRateEmail: lookup(CONTEXT_KEYS.sendRateEmail) ?? DEFAULT_SEND_RATES.email,
+    sendRateSms: lookup(CONTEXT_KEYS.sendRateSms) ?? DEFAULT_SEND_RATES.sms,
   };
   const parsed = OvertureConfigSchema.safeParse(raw);
   if (!parsed.success) {

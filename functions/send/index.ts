@@ -6,7 +6,7 @@ import { parse } from 'zod';
 import { deliverMessage, type DeliveryOutcome, type DeliveryPorts } from '../../lib/delivery/deliver-message';
 import { awsSendClients, channelSenders, deliveryPorts, SendEnvironmentSchema } from '../../lib/delivery/send-environment';
 import { toStepResult } from '../../lib/delivery/step-result';
-import { SendStepPayloadSchema, type SendStepResult } from '../../lib/journeys/send-contract';
+import { RATE_LIMITED, SendStepPayloadSchema, type SendStepResult } from '../../lib/journeys/send-contract';
 import { readEnvironment } from '../../lib/runtime/environment';
 import { buildOnce, readLinkSecret } from '../../lib/runtime/link-secret';
 import { observability, observedHandler } from '../../lib/runtime/observability';
@@ -27,6 +27,8 @@ function countOutcome(outcome: DeliveryOutcome): void {
       return;
     case 'deferred':
       metrics.addMetric('deferred', MetricUnit.Count, 1);
+      // Messages beyond the provider's rate, waiting for a send slot: a burst, or a rate set too low.
+      if (outcome.reason === RATE_LIMITED) metrics.addMetric(`rate_limited_${outcome.channel}`, MetricUnit.Count, 1);
       return;
     case 'skipped':
       metrics.addMetric(`skipped_${outcome.reason}`, MetricUnit.Count, 1);

@@ -48,6 +48,8 @@ export const SEND_ENVIRONMENT = {
   publicBaseUrl: 'PUBLIC_BASE_URL',
   linkSecretId: 'LINK_SECRET_ID',
   templatesDir: 'TEMPLATES_DIR',
+  sendRateEmail: 'SEND_RATE_EMAIL',
+  sendRateSms: 'SEND_RATE_SMS',
 } as const;
 
 /** Where the message templates sit inside the send function's bundle. */
@@ -178,6 +180,9 @@ export class Delivery extends Construct {
         [SEND_ENVIRONMENT.publicBaseUrl]: config.publicBaseUrl,
         [SEND_ENVIRONMENT.linkSecretId]: config.unsubscribeSecretName,
         [SEND_ENVIRONMENT.templatesDir]: BUNDLED_TEMPLATES_DIR,
+        // Sends on these channels take a slot of the provider's rate first (lib/store/send-slots.ts).
+        [SEND_ENVIRONMENT.sendRateEmail]: String(config.sendRateEmail),
+        [SEND_ENVIRONMENT.sendRateSms]: String(config.sendRateSms),
       },
     });
     this.sendFunction.bindCustomerTable(props.data, TABLE_ACCESS.send);

@@ -11,6 +11,13 @@
  * list) sent nothing: the reservation is withdrawn, the revocation is recorded in the consent
  * ledger (see recipient-opt-out.ts), and the gate decides again without that channel, so the step
  * may still go out on the customer's next allowed channel, under the same ledger key, or is skipped.
+ *
+ * Email and SMS providers take so many messages a second and refuse the rest, so a message the gate
+ * allows on such a channel first takes a send slot of the channel (lib/store/send-slots.ts): a slot
+ * now sends, a later one answers `deferred` until it with reason `rate_limited`, and nothing is
+ * reserved. The run after that Wait gets the deferral back in its payload and, if the gate (which
+ * always decides again) still chooses that channel, sends in the slot it holds without claiming
+ * another; a channel the gate chooses instead takes a slot of its own.
  */
 import type { Channel, CustomerSnapshot } from '../customer/model';
 import { decideDelivery, type DeferReason, type SkipReason } from '../permission';
@@ -26,7 +33,8 @@ import { SendTransitionError, type DeliveryStore, type SendEntry } from '../stor
 import type { TemplateCatalog } from '../templates';
 import type { LinkConfig } from '../unsubscribe';
 import { isGoalReached } from '../journeys/event-history';
-import type { SendStepPayload } from '../journeys/send-contract';
+import { RATE_LIMITED, type SendStepPayload } from '../journeys/send-contract';
+import type { SendSlots } from '../store/send-slots';
 import { composeMessage, dispatchMessage, type ChannelSenders, type ComposedMessage } from './compose-message';
 import { providerOptOutRevocations } from './recipient-opt-out';
 
@@ -38,10 +46,15 @@ export interface DeliveryPorts {
   readonly senders: ChannelSenders;
   /** The clock: the wall clock in AWS, the virtual clock in simulation. */
   readonly now: () => Date;
+  /** The send slots of the rate-limited channels; absent: no channel is limited (the local runtime's default). */
+  readonly sendSlots?: SendSlots;
 }
 
 /** Reasons a step sends nothing besides the gate's own. */
 export const DELIVERY_SKIP_REASONS = ['unknown_customer', 'goal_reached'] as const;
+
+/** Reasons a message waits besides the gate's own: its channel's send rate has no slot sooner (see the module comment). */
+export const DELIVERY_DEFER_REASONS = [RATE_LIMITED] as const;
 
 /** Reasons a message that the gate allowed still did not go out. */
 export const DELIVERY_FAILURE_REASONS = ['provider_rejected', 'message_invalid'] as const;
@@ -58,7 +71,12 @@ export const DELIVERY_FAILURE_REASONS = ['provider_rejected', 'message_invalid']
  */
 export type DeliveryOutcome = (
   | { readonly outcome: 'sent'; readonly channel: Channel; readonly providerMessageId: string; readonly replayed: boolean }
-  | { readonly outcome: 'deferred'; readonly channel: Channel; readonly until: string; readonly reason: DeferReason }
+  | {
+      readonly outcome: 'deferred';
+      readonly channel: Channel;
+      readonly until: string;
+      readonly reason: DeferReason | (typeof DELIVERY_DEFER_REASONS)[number];
+    }
   | { readonly outcome: 'skipped'; readonly reason: SkipReason | (typeof DELIVERY_SKIP_REASONS)[number] }
   | { readonly outcome: 'unknown'; readonly channel: Channel }
   | { readonly outcome: 'failed'; readonly channel: Channel; readonly reason: (typeof DELIVERY_FAILURE_REASONS)[number] }
@@ -106,6 +124,9 @@ export async function deliverMessage(ports: DeliveryPorts, request: SendStepPayl
   // Channels whose provider refused this recipient during this run. Each refusal removes one, so
   // the loop ends; the ledger condition keeps a step to one message however often it turns.
   const optedOut = new Set<Channel>();
+  // The channel whose send slot this run holds: the one its rate_limited deferral waited for (the
+  // Wait ended at the slot), or one it claimed now; a turn of the loop after a conflict keeps it.
+  let held = request.deferral?.reason === RATE_LIMITED ? request.deferral.channel : undefined;
   let conflicts = 0;
   for (;;) {
     const snapshot = await ports.store.getDecisionSnapshot(request.customerId, request);
@@ -131,16 +152,12 @@ export async function deliverMessage(ports: DeliveryPorts, request: SendStepPayl
       return withOptedOut(await recordSkip(ports, request, reason), optedOut);
     }
     if (decision.kind === 'defer') {
-      const until = decision.until.toISOString();
-      await ports.store.recordDecision(request.customerId, {
-        ...decisionIds(request),
-        at: now.toISOString(),
-        outcome: 'deferred',
-        channel: decision.channel,
-        reason: decision.reason,
-        until,
-      });
-      return withOptedOut({ outcome: 'deferred', channel: decision.channel, until, reason: decision.reason }, optedOut);
+      return withOptedOut(await recordDeferral(ports, request, now, decision), optedOut);
+    }
+    if (held !== decision.channel && ports.sendSlots?.limits(decision.channel) === true) {
+      const slot = await ports.sendSlots.claim(decision.channel, now);
+      if (slot > now) return withOptedOut(await recordDeferral(ports, request, now, { channel: decision.channel, until: slot, reason: RATE_LIMITED }), optedOut);
+      held = decision.channel;
     }
     const outcome = await sendOnce(ports, request, snapshot, decision.channel, key, now);
     if (outcome === 'recipient_opted_out') {
@@ -290,6 +307,26 @@ async function settleEarlier(ports: DeliveryPorts, entry: SendEntry): Promise<De
         return settleEarlier(ports, settled);
       }
   }
+}
+
+/** Records and answers a deferral: the gate's, or the send path's own for want of a send slot. */
+async function recordDeferral(
+  ports: DeliveryPorts,
+  request: SendStepPayload,
+  now: Date,
+  deferral: { readonly channel: Channel; readonly until: Date; readonly reason: DeferReason | (typeof DELIVERY_DEFER_REASONS)[number] },
+): Promise<DeliveryOutcome> {
+  const until = deferral.until.toISOString();
+  // A decision record only, as for every deferral: nothing is reserved in the send ledger.
+  await ports.store.recordDecision(request.customerId, {
+    ...decisionIds(request),
+    at: now.toISOString(),
+    outcome: 'deferred',
+    channel: deferral.channel,
+    reason: deferral.reason,
+    until,
+  });
+  return { outcome: 'deferred', channel: deferral.channel, until, reason: deferral.reason };
 }
 
 async function recordSkip(

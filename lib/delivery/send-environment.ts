@@ -9,6 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { NonEmptyTextSchema } from '../customer/model';
 import * as z from '../schema/zod-mini';
 import { DeliveryStore } from '../store/delivery-store';
+import { SendSlots } from '../store/send-slots';
 import { SesEmailSender } from '../channels/email';
 import { EndUserMessagingSmsSender } from '../channels/sms';
 import { SqsDirectMailSender } from '../channels/mail';
@@ -16,6 +17,12 @@ import { PROVIDER_CLIENT_CONFIG } from '../channels/port';
 import { readTemplateCatalog } from '../templates/catalog';
 import type { DeliveryPorts } from './deliver-message';
 import type { ChannelSenders } from './compose-message';
+
+/**
+ * Messages a second on one channel (lib/store/send-slots.ts): a decimal number more than 0 (the
+ * stack's configuration also keeps it to at most 1,000, as slots are kept to the millisecond).
+ */
+export const SendRateSchema = z.string().check(z.regex(/^(?!0*\.?0*$)\d*\.?\d+$/));
 
 /** Environment variables of the send function. */
 export const SendEnvironmentSchema = z.object({
@@ -30,6 +37,10 @@ export const SendEnvironmentSchema = z.object({
   LINK_SECRET_ID: NonEmptyTextSchema,
   /** Folder of message templates; in the Lambda bundle, `templates` beside the handler. */
   TEMPLATES_DIR: z._default(NonEmptyTextSchema, 'templates'),
+  /** Emails a second the account may send (SES's maximum send rate); absent: not limited. */
+  SEND_RATE_EMAIL: z.optional(SendRateSchema),
+  /** Texts a second the origination identity may send; absent: not limited. */
+  SEND_RATE_SMS: z.optional(SendRateSchema),
 });
 export type SendEnvironment = z.infer<typeof SendEnvironmentSchema>;
 
@@ -74,12 +85,18 @@ export function deliveryPorts(
   linkSecret: string,
   now: () => Date = () => new Date(),
 ): DeliveryPorts {
+  const table = { client: clients.dynamodb, tableName: env.CUSTOMER_TABLE_NAME };
   return {
-    store: new DeliveryStore({ client: clients.dynamodb, tableName: env.CUSTOMER_TABLE_NAME }),
+    store: new DeliveryStore(table),
+    sendSlots: new SendSlots(table, { email: rateOf(env.SEND_RATE_EMAIL), sms: rateOf(env.SEND_RATE_SMS) }),
     // Checked at synth (Delivery) and at the local stack's start; see readTemplateCatalog.
     templates: readTemplateCatalog(env.TEMPLATES_DIR),
     links: { baseUrl: env.PUBLIC_BASE_URL, secret: linkSecret },
     senders,
     now,
   };
+}
+
+function rateOf(setting: string | undefined): number | undefined {
+  return setting === undefined ? undefined : Number(setting);
 }

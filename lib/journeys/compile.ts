@@ -44,8 +44,10 @@ export const LAMBDA_SERVICE_ERRORS = [
 export const STATE_SUFFIXES = {
   /** Choice after a send: deferred → `.defer`, goal reached → the goal, otherwise `next`. */
   route: '.route',
-  /** Wait on the send function's `until`, then the send step again. */
+  /** Wait on the send function's `until`, then `.resend`. */
   defer: '.defer',
+  /** The send step again after a deferral, handed the deferral it waited for; then `.route`. */
+  resend: '.resend',
   /** Records a send that failed after its retries, then continues with `next`. */
   failed: '.failed',
   /** Choice on the journeyEffects answer of a branch, split or holdout. */
@@ -254,12 +256,16 @@ class JourneyCompiler {
 
   /**
    * Send → route → next: two transitions per message. A deferred answer loops through a Wait on
-   * the answer's `until` back to the send step, which decides again (consent may have changed).
+   * the answer's `until` to `.resend`, the same send Task handed that deferral (a path to
+   * `$.send` would fail the first run, which has none), which decides again (consent may have
+   * changed) and goes to the route: a deferral costs the route, the Wait and the Task, as the loop
+   * back to the step did. A `rate_limited` deferral holds a send slot; handing it back lets the
+   * step send in it instead of claiming a later one.
    */
   private compileSend(node: Extract<JourneyNode, { type: 'send' }>): void {
     const failed = node.id + STATE_SUFFIXES.failed;
     const hasEffects = this.targets.journeyEffectsFunctionArn !== undefined;
-    this.add(node.id, {
+    const sendTask = (extra: JsonObject): AslTaskState => ({
       Type: 'Task',
       Resource: LAMBDA_INVOKE,
       Parameters: {
@@ -270,6 +276,7 @@ class JourneyCompiler {
           topic: node.topic,
           channels: node.channels,
           ...this.goalFields(),
+          ...extra,
         },
       },
       ResultSelector: { 'Payload.$': '$.Payload' },
@@ -278,6 +285,7 @@ class JourneyCompiler {
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: hasEffects ? failed : node.next }],
       Next: node.id + STATE_SUFFIXES.route,
     });
+    this.add(node.id, sendTask({}));
     this.add(node.id + STATE_SUFFIXES.route, {
       Type: 'Choice',
       Comment: `deferred → ${node.id}${STATE_SUFFIXES.defer}; sent or skipped → ${node.next}`,
@@ -289,10 +297,11 @@ class JourneyCompiler {
     });
     this.add(node.id + STATE_SUFFIXES.defer, {
       Type: 'Wait',
-      Comment: 'until the send function said it may send (quiet hours, preferred window)',
+      Comment: 'until the send function said it may send (quiet hours, preferred window, a send slot)',
       TimestampPath: '$.send.Payload.until',
-      Next: node.id,
+      Next: node.id + STATE_SUFFIXES.resend,
     });
+    this.add(node.id + STATE_SUFFIXES.resend, { ...sendTask({ 'deferral.$': '$.send.Payload' }), Comment: `${node.id} again, after its deferral` });
     if (hasEffects) {
       this.add(failed, this.effectsTask(node.id, { action: 'sendFailed', 'error.$': '$.failure.Error' }, null, node.next));
     }

@@ -5,6 +5,7 @@
  */
 import * as z from '../schema/zod-mini';
 import { ChannelSchema, CustomerIdSchema, InstantSchema, TopicSchema } from '../customer/model';
+import { DEFER_REASONS } from '../permission/reasons';
 import { ExecutionEntrySchema } from './execution-input';
 import { EventNameSchema, JourneyIdSchema, NodeIdSchema, TemplateIdSchema } from './identifiers';
 
@@ -20,7 +21,29 @@ export const ExecutionNameSchema = z.string().check(z.minLength(1), z.maxLength(
  *   instant (absent in executions started without it). If the customer's `goal` event happened
  *   after both (see `isGoalReached`), the function sends nothing and answers `skipped` with
  *   reason {@link GOAL_REACHED}, and the journey ends as converted.
+ * - `deferral` is present when the step decides again after waiting for a deferral of its own
+ *   (see {@link SendDeferralSchema}).
  */
+/**
+ * The `reason` of a `deferred` answer given not by the permission gate but by the send path: the
+ * channel's provider rate has no free slot sooner (lib/store/send-slots.ts).
+ */
+export const RATE_LIMITED = 'rate_limited';
+
+/**
+ * The deferral a step waited for, handed back to the send function when it decides again (the
+ * `.resend` state after the Wait): the previous answer, as {@link SendStepResultSchema} gave it.
+ * A `rate_limited` deferral holds the send slot of its `channel` at `until`, so the run that
+ * waited for it sends without claiming another (lib/delivery/deliver-message.ts).
+ */
+export const SendDeferralSchema = z.object({
+  outcome: z.literal('deferred'),
+  channel: ChannelSchema,
+  until: InstantSchema,
+  reason: z.enum([...DEFER_REASONS, RATE_LIMITED]),
+});
+export type SendDeferral = z.infer<typeof SendDeferralSchema>;
+
 export const SendStepPayloadSchema = z.object({
   customerId: CustomerIdSchema,
   journey: JourneyIdSchema,
@@ -32,6 +55,7 @@ export const SendStepPayloadSchema = z.object({
   goal: z.optional(EventNameSchema),
   enteredAt: z.optional(InstantSchema),
   entry: z.optional(ExecutionEntrySchema),
+  deferral: z.optional(SendDeferralSchema),
 });
 export type SendStepPayload = z.infer<typeof SendStepPayloadSchema>;
 

@@ -89,7 +89,9 @@ export async function countMainPath(definition: AslDefinition, journeyId: string
   );
   const sendStates = new Set(
     Object.entries(definition.States).flatMap(([name, state]) =>
-      state.Type === 'Task' && journeyTaskKind(state) === 'send' ? [name, name + STATE_SUFFIXES.route, name + STATE_SUFFIXES.defer] : [],
+      state.Type === 'Task' && journeyTaskKind(state) === 'send'
+        ? [name, name + STATE_SUFFIXES.route, name + STATE_SUFFIXES.defer, name + STATE_SUFFIXES.resend]
+        : [],
     ),
   );
   return {

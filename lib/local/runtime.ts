@@ -22,6 +22,7 @@ import * as z from 'zod';
 import { LocalSmsOutbox, PROVIDER_CLIENT_CONFIG, SesEmailSender, SqsDirectMailSender } from '../channels';
 import type { DeliveryOutcome, DeliveryPorts } from '../delivery/deliver-message';
 import { SendEnvironmentSchema, type SendEnvironment } from '../delivery/send-environment';
+import { SendSlots, type SendRates } from '../store/send-slots';
 import { routedEventNames, type CustomerEvent } from '../ingest/customer-event';
 import { scanForInactivity, type InactivityLaunch } from '../ingest/inactivity-scan';
 import { ingestCustomerEvent, type IngestOutcome, type IngestPorts } from '../ingest/ingest-event';
@@ -98,6 +99,11 @@ export interface LocalRuntimeOptions {
   readonly inactivityScan?: boolean;
   /** Run again the executions a previous process left running. @default true */
   readonly resumeInterrupted?: boolean;
+  /**
+   * Messages a second the send path allows per channel, as the deployed send function's
+   * `SEND_RATE_*` settings do. @default none: the emulators do not throttle, so nothing is limited
+   */
+  readonly sendRates?: SendRates;
   /** Told every send step's answer. */
   readonly onSendStep?: (payload: SendStepPayload, outcome: DeliveryOutcome) => void;
   /** Called when a scheduled job or an event fails (the run goes on). */
@@ -268,6 +274,7 @@ export class LocalRuntime {
           mail: new SqsDirectMailSender(sqs, { queueUrl: sendEnvironment.DIRECT_MAIL_QUEUE_URL }),
         },
         now,
+        ...(options.sendRates === undefined ? {} : { sendSlots: new SendSlots({ client: dynamodb, tableName }, options.sendRates) }),
       };
       const effects = journeyEffectsPorts({ store, client: dynamodb, tableName, now });
 
@@ -645,10 +652,12 @@ async function localSendEnvironment(
   const fromTemplate = template === undefined ? {} : resolveEnvironment(template.environment, values);
   const customerTable = resources.tables[0]?.tableName;
   const queueUrl = fromTemplate.DIRECT_MAIL_QUEUE_URL ?? (await context.createDirectMailQueue());
+  // The deployment's provider rates do not apply to the emulators (see LocalRuntimeOptions.sendRates).
+  const { SEND_RATE_EMAIL: _email, SEND_RATE_SMS: _sms, ...settings } = fromTemplate;
   return SendEnvironmentSchema.parse({
     ...LOCAL_SEND_SETTINGS,
     CUSTOMER_TABLE_NAME: customerTable,
-    ...fromTemplate,
+    ...settings,
     DIRECT_MAIL_QUEUE_URL: queueUrl,
     PUBLIC_BASE_URL: context.publicBaseUrl ?? fromTemplate.PUBLIC_BASE_URL ?? LOCAL_SEND_SETTINGS.PUBLIC_BASE_URL,
     TEMPLATES_DIR: path.resolve(__dirname, '..', '..', 'workflows', 'templates'),

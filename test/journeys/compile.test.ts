@@ -59,7 +59,7 @@ describe.each(CATALOG.map((journey) => [journey.id, journey] as const))('compili
     expect(definition.StartAt).toBe(journey.entry.next);
     for (const name of names) {
       expect(ids.has(name.split('.')[0] ?? '')).toBe(true);
-      expect(name).toMatch(/^[a-z][a-z0-9-]*(\.(route|defer|failed|choose|wait))?$/);
+      expect(name).toMatch(/^[a-z][a-z0-9-]*(\.(route|defer|resend|failed|choose|wait))?$/);
       expect(name.length).toBeLessThanOrEqual(80);
     }
   });
@@ -74,7 +74,8 @@ describe.each(CATALOG.map((journey) => [journey.id, journey] as const))('compili
     );
     for (const path of paths) {
       // The execution input goes whole to goal checks: it holds ids and the entry's instant only (JourneyExecutionInputSchema).
-      expect(['$.customerId', '$$.Execution.Name', '$$.Execution.StartTime', '$$.Execution.Input', '$$.State.EnteredTime', '$$.Task.Token', '$.failure.Error']).toContain(path);
+      // A send step's `.resend` gets back the send function's own answer, which it waited for: codes and an instant.
+      expect(['$.customerId', '$$.Execution.Name', '$$.Execution.StartTime', '$$.Execution.Input', '$$.State.EnteredTime', '$$.Task.Token', '$.failure.Error', '$.send.Payload']).toContain(path);
     }
   });
 
@@ -128,8 +129,14 @@ describe.each(CATALOG.map((journey) => [journey.id, journey] as const))('compili
         Type: 'Wait',
         Comment: expect.any(String),
         TimestampPath: '$.send.Payload.until',
-        Next: node.id,
+        Next: `${node.id}.resend`,
       });
+      // The send step again, with the deferral it waited for (the first run has no $.send to read).
+      const { Comment, Parameters, ...resend } = state<AslTaskState>(definition, `${node.id}.resend`);
+      const { Parameters: firstParameters, ...first } = task;
+      expect(Comment).toEqual(expect.any(String));
+      expect(resend).toEqual(first);
+      expect(Parameters).toEqual({ ...firstParameters, Payload: { ...(firstParameters.Payload as object), 'deferral.$': '$.send.Payload' } });
     }
   });
 
@@ -207,11 +214,14 @@ describe('compileJourney', () => {
     expect(kinds).toEqual([
       ['new-customer', 'journeyEffects'],
       ['welcome-email', 'send'],
+      ['welcome-email.resend', 'send'],
       ['welcome-email.failed', 'journeyEffects'],
       ['tips-email', 'send'],
+      ['tips-email.resend', 'send'],
       ['tips-email.failed', 'journeyEffects'],
       ['first-order', 'waitForEvent'],
       ['first-purchase-nudge', 'send'],
+      ['first-purchase-nudge.resend', 'send'],
       ['first-purchase-nudge.failed', 'journeyEffects'],
       ['end', 'journeyEffects'],
       ['goal', 'journeyEffects'],

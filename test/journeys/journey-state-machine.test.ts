@@ -70,7 +70,8 @@ describe('JourneyStateMachine', () => {
       Catch: [{ ErrorEquals: ['States.ALL'], Next: 'welcome-email.failed' }],
       Next: 'welcome-email.route',
     });
-    expect(welcome?.States['welcome-email.defer']).toMatchObject({ Type: 'Wait', TimestampPath: '$.send.Payload.until', Next: 'welcome-email' });
+    expect(welcome?.States['welcome-email.defer']).toMatchObject({ Type: 'Wait', TimestampPath: '$.send.Payload.until', Next: 'welcome-email.resend' });
+    expect(welcome?.States['welcome-email.resend']).toMatchObject({ Type: 'Task', Next: 'welcome-email.route', ResultPath: '$.send' });
     expect(welcome?.States['first-order']).toMatchObject({
       Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
       TimeoutSeconds: 604800,

@@ -1,0 +1,185 @@
+/**
+ * deliverMessage with a provider rate on email (lib/store/send-slots.ts), on dynalite and the SES
+ * emulator: a burst sends what the rate allows now and defers the rest, each to a slot of its own
+ * with nothing reserved; the run after the Wait sends in the slot its deferral holds without
+ * claiming another, and still asks the gate first.
+ */
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { SesEmailSender, SqsDirectMailSender, LocalSmsOutbox, PROVIDER_CLIENT_CONFIG } from '../../lib/channels';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { deliverMessage, idempotencyKeyOf, type DeliveryOutcome, type DeliveryPorts } from '../../lib/delivery/deliver-message';
+import { toStepResult } from '../../lib/delivery/step-result';
+import type { SendDeferral } from '../../lib/journeys/send-contract';
+import { CustomerStore } from '../../lib/store';
+import { SendSlots, sendSlotKey } from '../../lib/store/send-slots';
+import { loadTemplateCatalog } from '../../lib/templates';
+import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
+import { startSesLocal, type SesLocal } from '../support/ses-local';
+import { emailsTo as emailsToCustomer, welcomeStep } from '../support/send-steps';
+
+const NOON = new Date('2026-03-02T17:00:00Z'); // 12:00 in New York
+const RATE = 2; // emails a second: one slot every 500 ms
+
+let dynamo: DynaliteHarness;
+let ses: SesLocal;
+let store: CustomerStore;
+let tableName: string;
+let clock: Date;
+let ports: DeliveryPorts;
+
+beforeAll(async () => {
+  [dynamo, ses] = await Promise.all([startDynalite(), startSesLocal()]);
+});
+
+afterAll(async () => {
+  await Promise.all([dynamo.stop(), ses.stop()]);
+});
+
+beforeEach(async () => {
+  ses.clear();
+  // A table of its own per test: the send slots are the channel's, across customers.
+  tableName = await createCustomerTable(dynamo.client, 'send-rate');
+  store = new CustomerStore({ client: dynamo.client, tableName });
+  clock = NOON;
+  const sesClient = new SESv2Client({
+    ...PROVIDER_CLIENT_CONFIG,
+    endpoint: ses.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  ports = {
+    store,
+    templates: loadTemplateCatalog('workflows/templates'),
+    links: { baseUrl: 'https://preferences.example.com', secret: 'send-rate-test-link-signing-secret-0123456789' },
+    senders: {
+      email: new SesEmailSender(sesClient, { fromEmailAddress: 'journeys@example.com', configurationSetName: 'overture-test' }),
+      sms: new LocalSmsOutbox({ originationIdentity: 'pool-test', configurationSetName: 'overture-test' }),
+      // Never reached: these steps send email only.
+      mail: new SqsDirectMailSender(new SQSClient({ region: 'us-east-1' }), { queueUrl: 'http://127.0.0.1:1/direct-mail' }),
+    },
+    now: () => clock,
+    sendSlots: new SendSlots({ client: dynamo.client, tableName }, { email: RATE }),
+  };
+});
+
+/** A customer in New York who granted marketing email the day before. */
+async function enrolledCustomer(index: number): Promise<string> {
+  const customerId = `r-${index}`;
+  await store.putProfile({
+    customerId,
+    stage: 'prospect',
+    timezone: 'America/New_York',
+    email: `rate${index}@example.com`,
+    updatedAt: '2026-03-01T12:00:00Z',
+  });
+  await store.recordConsent(customerId, {
+    channel: 'email',
+    topic: 'marketing',
+    status: 'granted',
+    at: '2026-03-01T12:00:00Z',
+    proof: { source: 'web-form', consentTextVersion: 'v3' },
+  });
+  return customerId;
+}
+
+/** The deferral the `.resend` state hands back: the step's answer as the state machine got it. */
+function deferralOf(outcome: DeliveryOutcome): SendDeferral {
+  const result = toStepResult(outcome);
+  if (result.outcome !== 'deferred' || result.channel === undefined || result.until === undefined) throw new Error(`not a deferral: ${JSON.stringify(result)}`);
+  return { outcome: 'deferred', channel: result.channel, until: result.until, reason: 'rate_limited' };
+}
+
+async function nextFreeSlot(): Promise<string | undefined> {
+  const { Item } = await dynamo.client.send(new GetItemCommand({ TableName: tableName, Key: sendSlotKey('email'), ConsistentRead: true }));
+  return Item?.next?.N;
+}
+
+/** The item at `index`, which the test put there. */
+function nth<T>(list: readonly T[], index: number): T {
+  const item = list[index];
+  if (item === undefined) throw new Error(`no item ${index}`);
+  return item;
+}
+
+/** Five customers whose welcome email is due at the same instant, and their answers. */
+async function burstOfFive(): Promise<{ customers: string[]; outcomes: DeliveryOutcome[] }> {
+  const customers = await Promise.all([1, 2, 3, 4, 5].map(enrolledCustomer));
+  const outcomes: DeliveryOutcome[] = [];
+  for (const customerId of customers) outcomes.push(await deliverMessage(ports, welcomeStep(customerId)));
+  return { customers, outcomes };
+}
+
+describe('deliverMessage with a send rate on email', () => {
+  it('sends the first of five emails due at once and defers the other four, each to a slot 500 ms after the last, reserving nothing', async () => {
+    // Act
+    const { customers, outcomes } = await burstOfFive();
+
+    // Assess
+    expect(outcomes).toEqual([
+      expect.objectContaining({ outcome: 'sent', channel: 'email' }),
+      ...[500, 1000, 1500, 2000].map((offset) => ({
+        outcome: 'deferred',
+        channel: 'email',
+        reason: 'rate_limited',
+        until: new Date(NOON.getTime() + offset).toISOString(),
+      })),
+    ]);
+    expect((await ses.messages()).length).toBe(1);
+    for (const customerId of customers.slice(1)) {
+      expect(await store.getSendEntry(customerId, idempotencyKeyOf(welcomeStep(customerId).execution, 'welcome-email'))).toBeUndefined();
+      expect(await store.decisions(customerId)).toEqual([expect.objectContaining({ outcome: 'deferred', channel: 'email', reason: 'rate_limited' })]);
+    }
+  });
+
+  it('sends the deferred email when the run after the Wait comes at its until, without claiming another slot', async () => {
+    // Prepare
+    const { customers, outcomes } = await burstOfFive();
+    const deferral = deferralOf(nth(outcomes, 1));
+    const before = await nextFreeSlot();
+    clock = new Date(deferral.until);
+
+    // Act
+    const outcome = await deliverMessage(ports, welcomeStep(nth(customers, 1), ['email'], { deferral }));
+
+    // Assess
+    expect(outcome).toMatchObject({ outcome: 'sent', channel: 'email', replayed: false });
+    expect(await emailsToCustomer(store, ses, nth(customers, 1))).toBe(1);
+    expect(await nextFreeSlot()).toBe(before);
+  });
+
+  it('skips the deferred email when consent was revoked during the Wait, whatever slot it holds', async () => {
+    // Prepare
+    const { customers, outcomes } = await burstOfFive();
+    const deferral = deferralOf(nth(outcomes, 2));
+    await store.recordConsent(nth(customers, 2), {
+      channel: 'email',
+      topic: 'marketing',
+      status: 'revoked',
+      at: new Date(NOON.getTime() + 200).toISOString(),
+      proof: { source: 'one-click-unsubscribe' },
+    });
+    clock = new Date(deferral.until);
+
+    // Act
+    const outcome = await deliverMessage(ports, welcomeStep(nth(customers, 2), ['email'], { deferral }));
+
+    // Assess
+    expect(outcome).toEqual({ outcome: 'skipped', reason: 'no_consent' });
+    expect(await emailsToCustomer(store, ses, nth(customers, 2))).toBe(0);
+  });
+
+  it('claims a slot of its own when the deferral it waited for held a slot of another channel', async () => {
+    // Prepare: the step now goes by email, but its deferral held an SMS slot.
+    const { customers, outcomes } = await burstOfFive();
+    const deferral: SendDeferral = { ...deferralOf(nth(outcomes, 4)), channel: 'sms' };
+    clock = new Date(deferral.until);
+
+    // Act
+    const outcome = await deliverMessage(ports, welcomeStep(nth(customers, 4), ['email'], { deferral }));
+
+    // Assess: the next free email slot, after the four taken by the burst's deferrals.
+    expect(outcome).toEqual({ outcome: 'deferred', channel: 'email', reason: 'rate_limited', until: new Date(NOON.getTime() + 2500).toISOString() });
+    expect(await emailsToCustomer(store, ses, nth(customers, 4))).toBe(0);
+  });
+});
