@@ -12,8 +12,8 @@ import * as z from '../schema/zod-mini';
  *   SMS, was granted for a number other than the one on the profile.
  * - `suppressed`: a suppression for the channel took effect at or before the instant (hard bounce,
  *   complaint, carrier block…); it blocks every topic, transactional too.
- * - `unreachable`: the customer has no contact point for the channel (email address, phone number
- *   that is a real number, postal address).
+ * - `unreachable`: the customer has no contact point for the channel (email address, phone number,
+ *   postal address).
  * - `frequency_capped`: marketing, and sending at the instant it would go out would exceed
  *   `preferences.maxPerWeek` (see {@link FREQUENCY_WINDOW_MS}); `maxPerWeek: 0` caps every
  *   marketing message.
