@@ -3,8 +3,8 @@
  *
  * The metadata (80 KB of JSON: number patterns of every country) is required at the first check,
  * not at import: in Lambda it ships beside the bundle (`LAMBDA_DATA_FILES` in
- * lib/constructs/bundling/lambda-bundling.ts), so a cold start of the send function parses it only
- * when the container first weighs or sends a text, and containers of email-only steps never do.
+ * lib/constructs/bundling/lambda-bundling.ts), so a cold start parses it only when the container
+ * first checks a number (ingest, the consent API: where numbers come in, see valid-phone.ts).
  */
 import { parsePhoneNumberWithError, type MetadataJson } from 'libphonenumber-js/core';
 
@@ -12,9 +12,8 @@ import { parsePhoneNumberWithError, type MetadataJson } from 'libphonenumber-js/
 const E164_SHAPE = /^\+[1-9]\d{7,14}$/;
 
 /**
- * Answers already given, by number. The gate asks for the same profile's number at every step of
- * every journey and a parse costs about 10 µs, a hundred gate decisions; a warm container meets a
- * few thousand numbers at most, and the cap bounds it anyway.
+ * Answers already given, by number: a parse costs about 10 µs, and a warm container meets the same
+ * numbers again (a customer's events, a form submitted twice); the cap bounds the memory.
  */
 const answers = new Map<string, boolean>();
 const MAX_ANSWERS = 4096;

@@ -1,7 +1,11 @@
 /**
  * SMS through AWS End User Messaging SMS (`pinpoint-sms-voice-v2` `SendTextMessage`).
  *
- * The destination must already be E.164 and a valid number for its country (libphonenumber-js).
+ * The destination must be a number in E.164 form. Whether it is a real number of its country was
+ * checked where it came in (`ValidPhoneSchema`: an event's profile, the consent API), so the send
+ * path leaves libphonenumber-js and its 80 KB of metadata out; one stored before those checks is
+ * refused by End User Messaging (a `ProviderRejectedError`) or reported `TEXT_INVALID`, which the
+ * feedback function turns into a suppression.
  * Marketing texts are `PROMOTIONAL` and end with an opt-out instruction; transactional ones are
  * `TRANSACTIONAL`. The segment count is computed on the final text and returned for the ledger.
  * `Context` carries the same ids as the email tags, so delivery events lead back to the customer.
@@ -14,10 +18,9 @@ import {
   type SendTextMessageCommandInput,
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import * as z from '../schema/zod-mini';
-import { CustomerIdSchema, isMarketing, TopicSchema } from '../customer/model';
+import { CustomerIdSchema, isMarketing, PhoneSchema, TopicSchema } from '../customer/model';
 import { classifyProviderError, MessageInvalidError, ProviderUnknownOutcomeError } from './errors';
 import { assertSingleAttemptClient, issuePaths, type ChannelSender, type SendReceipt } from './port';
-import { isE164PhoneNumber } from './phone-number';
 import { countSmsSegments, type SmsSegmentCount } from './sms-segments';
 
 /** SMS settings from configuration. */
@@ -42,7 +45,7 @@ export const MAX_SMS_LENGTH = 1600;
 
 export const SmsMessageSchema = z.object({
   /** E.164, e.g. `+12125550143`. */
-  to: z.string(),
+  to: PhoneSchema,
   customerId: CustomerIdSchema,
   journey: z.string().check(z.minLength(1), z.maxLength(256)),
   step: z.string().check(z.minLength(1), z.maxLength(256)),
@@ -75,9 +78,6 @@ export function prepareSms(message: SmsMessage, config: SmsSenderConfig): Prepar
   const parsed = SmsMessageSchema.safeParse(message);
   if (!parsed.success) throw new MessageInvalidError('sms', issuePaths(parsed.error.issues), { cause: parsed.error });
   const valid = parsed.data;
-  if (!isE164PhoneNumber(valid.to)) {
-    throw new MessageInvalidError('sms', ['to'], { reason: 'not a valid phone number in E.164 form' });
-  }
   const marketing = isMarketing(valid.topic);
   const body = marketing ? withOptOutInstruction(valid.body, config.optOutInstruction ?? DEFAULT_OPT_OUT_INSTRUCTION) : valid.body;
   if (body.length > MAX_SMS_LENGTH) {

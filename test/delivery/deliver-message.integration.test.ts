@@ -256,9 +256,10 @@ describe('deliverMessage on the local emulators', () => {
   });
 
   it('answers a retry of a text the adapter refused as invalid with the same reason, not as a provider rejection', async () => {
-    // Prepare: E.164 in shape, but no number of any country (area code 999), so the adapter refuses it
-    const customerId = await enrolledCustomer({ phone: '+19999999999' });
-    const text = step(customerId, ['sms'], { step: 'invalid-number-sms' });
+    // Prepare: a first name that makes the welcome text longer than a text may be, so the adapter refuses it
+    const customerId = await enrolledCustomer();
+    await store.setAttributes(customerId, { firstName: 'A'.repeat(1600) }, { at: '2026-03-01T12:00:00Z' });
+    const text = step(customerId, ['sms'], { step: 'overlong-sms' });
     const first = await deliverMessage(ports, text);
 
     // Act: the same step again, as after a lost Lambda response or a redrive

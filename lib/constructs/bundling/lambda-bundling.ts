@@ -35,8 +35,8 @@ export interface LambdaDataFile {
 
 /**
  * Data files every function's asset carries. The phone-number metadata (80 KB of JSON) is read
- * at the first text a container sends or answers (`lib/channels/phone-number.ts`); email-only
- * invocations, most of them, never parse it.
+ * at the first number a container checks (`lib/channels/phone-number.ts`: ingest and the consent
+ * API check the numbers that come in); invocations that check none never parse it.
  */
 export const LAMBDA_DATA_FILES: readonly LambdaDataFile[] = [
   {
