@@ -81,6 +81,10 @@ export function journeyTaskKind(state: AslTaskState): JourneyTaskKind {
   return isObject && 'action' in payload ? 'journeyEffects' : 'send';
 }
 
+/** Where a Task's payload takes the execution input, whole (a path into it would fail the state in an execution started without the field). */
+const EXECUTION_INPUT_FIELD = 'entry.$';
+const EXECUTION_INPUT = '$$.Execution.Input';
+
 /**
  * Retries when a provider certainly did not take the message (throttled, unreachable):
  * exponential backoff with full jitter, up to ~5 minutes apart. Other provider errors are not
@@ -202,7 +206,9 @@ class JourneyCompiler {
       case 'branch':
         this.add(
           node.id,
-          this.effectsTask(node.id, { action: 'branch', rules: node.rules.map((rule) => rule.when), ...this.goalFields() }, '$.effects', node.id + STATE_SUFFIXES.choose),
+          // The execution input, whole, in every branch: its entry instant keeps the entry event's own
+          // records out of touchpointWithin (conditions.ts), and the goal check reads it too.
+          this.effectsTask(node.id, { action: 'branch', rules: node.rules.map((rule) => rule.when), [EXECUTION_INPUT_FIELD]: EXECUTION_INPUT, ...this.goalFields() }, '$.effects', node.id + STATE_SUFFIXES.choose),
         );
         this.add(node.id + STATE_SUFFIXES.choose, {
           Type: 'Choice',
@@ -376,7 +382,7 @@ class JourneyCompiler {
    * path to its `enteredAt` would fail the state in executions started without one.
    */
   private goalFields(): Record<string, JsonValue> {
-    return this.goal ? { goal: this.goal.event, 'enteredAt.$': '$$.Execution.StartTime', 'entry.$': '$$.Execution.Input' } : {};
+    return this.goal ? { goal: this.goal.event, 'enteredAt.$': '$$.Execution.StartTime', [EXECUTION_INPUT_FIELD]: EXECUTION_INPUT } : {};
   }
 
   /** A Choice rule to the goal when `variable` says it was reached; none without a goal. */

@@ -98,7 +98,7 @@ export const ConditionSchema = z.discriminatedUnion('kind', [
 export type Condition = z.infer<typeof ConditionSchema>;
 
 /** Whether one condition holds for the customer at `now`. */
-export function conditionHolds(condition: Condition, snapshot: CustomerSnapshot, now: Date): boolean {
+export function conditionHolds(condition: Condition, snapshot: CustomerSnapshot, now: Date, entryAt?: string): boolean {
   switch (condition.kind) {
     case 'stage':
       return condition.in.includes(snapshot.profile.stage);
@@ -109,13 +109,19 @@ export function conditionHolds(condition: Condition, snapshot: CustomerSnapshot,
       if (!state || !isWithinDays(state.changedAt, condition.days, now)) return false;
       return !condition.touchpoints || (state.touchpoint !== undefined && condition.touchpoints.includes(state.touchpoint));
     }
-    case 'touchpointWithin':
+    case 'touchpointWithin': {
+      // What the entry event itself taught (all stated at its instant) is not behaviour since: a
+      // web order that starts a cross-sell is not "recent behaviour on the web", nor is the form
+      // that captured a lead a sign that the lead is still engaged.
+      const entered = entryAt === undefined ? undefined : Date.parse(entryAt);
       return Object.values(snapshot.attributes).some(
         (state) =>
           state.touchpoint !== undefined &&
           condition.touchpoints.includes(state.touchpoint) &&
-          isWithinDays(state.changedAt, condition.days, now),
+          isWithinDays(state.changedAt, condition.days, now) &&
+          Date.parse(state.changedAt) !== entered,
       );
+    }
     case 'eventWithin': {
       const state = snapshot.attributes[lastEventAttribute(condition.event)];
       return state !== undefined && isWithinDays(state.changedAt, condition.days, now);
@@ -123,9 +129,13 @@ export function conditionHolds(condition: Condition, snapshot: CustomerSnapshot,
   }
 }
 
-/** Whether every one of `conditions` holds (a branch rule, an event entry's `when`). */
-export function allConditionsHold(conditions: readonly Condition[], snapshot: CustomerSnapshot, now: Date): boolean {
-  return conditions.every((condition) => conditionHolds(condition, snapshot, now));
+/**
+ * Whether every one of `conditions` holds (a branch rule, an event entry's `when`). `entryAt`, in
+ * a journey's branches, is the instant its execution was entered at (the entry event's time, or
+ * the launch's), whose own records `touchpointWithin` leaves out.
+ */
+export function allConditionsHold(conditions: readonly Condition[], snapshot: CustomerSnapshot, now: Date, entryAt?: string): boolean {
+  return conditions.every((condition) => conditionHolds(condition, snapshot, now, entryAt));
 }
 
 type AttributeCondition = Extract<Condition, { kind: 'attribute' }>;

@@ -29,8 +29,8 @@ export function bucketOf(customerId: string, journeyId: string, step: string): n
 }
 
 /** The index of the first rule whose conditions all hold, or -1 for the branch's `otherwise`. */
-export function firstMatchingRule(rules: readonly (readonly Condition[])[], snapshot: CustomerSnapshot, now: Date): number {
-  return rules.findIndex((conditions) => allConditionsHold(conditions, snapshot, now));
+export function firstMatchingRule(rules: readonly (readonly Condition[])[], snapshot: CustomerSnapshot, now: Date, entryAt?: string): number {
+  return rules.findIndex((conditions) => allConditionsHold(conditions, snapshot, now, entryAt));
 }
 
 function timeParts(time: string): { hour: number; minute: number } {
@@ -177,7 +177,7 @@ export async function performJourneyEffect(input: JourneyEffectsInput, ports: Jo
       const snapshot = await customer();
       const goalReached =
         input.goal !== undefined && input.enteredAt !== undefined && isGoalReached(snapshot, input.goal, input.enteredAt, input.entry?.enteredAt);
-      return { match: firstMatchingRule(input.rules, snapshot, now), goalReached };
+      return { match: firstMatchingRule(input.rules, snapshot, now, input.entry?.enteredAt), goalReached };
     }
     case 'waitUntil':
       return { until: toWaitTimestamp(computedWaitEnd(input.wait, await customer(), now)) };

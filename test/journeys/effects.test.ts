@@ -106,6 +106,20 @@ describe('conditionHolds', () => {
     expect(holds).toBe(expected);
   });
 
+  it('leaves out of touchpointWithin what the entry event itself taught, and only that', () => {
+    // Prepare: the store visit is the event that entered (its records carry its instant)
+    const storeVisit: Condition = { kind: 'touchpointWithin', touchpoints: ['store'], days: 30 };
+    const web: Condition = { kind: 'touchpointWithin', touchpoints: ['web'], days: 30 };
+
+    // Act
+    const byEntry = conditionHolds(storeVisit, customer, NOW, '2026-02-25T16:00:00.000Z');
+    const besidesEntry = conditionHolds(web, customer, NOW, '2026-02-25T16:00:00.000Z');
+    const enteredLater = conditionHolds(storeVisit, customer, NOW, '2026-02-27T09:00:00.000Z');
+
+    // Assess
+    expect([byEntry, besidesEntry, enteredLater]).toEqual([false, true, true]);
+  });
+
   it('takes the first rule whose conditions all hold, or -1', () => {
     // Prepare
     const rules: Condition[][] = [

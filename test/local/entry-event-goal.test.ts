@@ -33,17 +33,20 @@ function importCustomer(customerId: string): Promise<void> {
 }
 
 /** Ingests, at virtual `at`, an order its producer stamped `aheadMs` after `at` (its clock runs ahead). */
-function placeOrderAt(customerId: string, eventId: string, at: number, aheadMs: number): void {
+function placeOrderAt(customerId: string, eventId: string, at: number, aheadMs: number, touchpoint?: string): void {
+  ingestAt('order_placed', customerId, eventId, at, aheadMs, touchpoint);
+}
+
+/** Ingests, at virtual `at`, the event `name` stamped `aheadMs` after `at`, learnt through `touchpoint`. */
+function ingestAt(name: string, customerId: string, eventId: string, at: number, aheadMs: number, touchpoint?: string): void {
   runtime.schedule({
     at,
     order: [customerId],
     key: customerId,
     run: async () => {
       const occurredAt = new Date(at + aheadMs).toISOString();
-      const order = parseCustomerEvent(
-        { id: `eb-${eventId}`, 'detail-type': 'order_placed', source: 'shop', time: occurredAt, detail: { customerId, eventId, occurredAt } },
-        { now: runtime.now() },
-      );
+      const detail = { customerId, eventId, occurredAt, ...(touchpoint === undefined ? {} : { touchpoint }) };
+      const order = parseCustomerEvent({ id: `eb-${eventId}`, 'detail-type': name, source: 'shop', time: occurredAt, detail }, { now: runtime.now() });
       if (!order.valid) throw new Error(order.reason);
       await runtime.ingestInWorkItem(order.event);
     },
@@ -90,5 +93,34 @@ describe('active-cross-sell entered by an order stamped ahead of the clock, on t
     expect(await sentSteps('c-orders-again')).toEqual([]);
     expect(runtime.stepFunctions.describeExecution('active-cross-sell-c-orders-again-order-1')).toMatchObject({ status: 'SUCCEEDED' });
     expect(await endingsOf('active-cross-sell-c-orders-again-order-1')).toEqual([expect.objectContaining({ record: 'goal', event: 'order_placed' })]);
+  });
+});
+
+describe('active-cross-sell chooses its suggestion from what happened besides the order that entered', () => {
+  it('suggests bestsellers after a web order from a customer who did nothing else: the order is not recent behaviour on the web', async () => {
+    // Prepare
+    const start = runtime.now().getTime();
+    await importCustomer('c-web-order');
+    placeOrderAt('c-web-order', 'order-web', start + MINUTE, 0, 'web');
+
+    // Act
+    await runtime.run(new Date(start + 12 * DAY));
+
+    // Assess
+    expect(await sentSteps('c-web-order')).toEqual(['bestsellers', 'follow-up']);
+  });
+
+  it('suggests the store to a customer who visited it the week before ordering on the web', async () => {
+    // Prepare
+    const start = runtime.now().getTime();
+    await importCustomer('c-visited');
+    ingestAt('store_visit', 'c-visited', 'visit-1', start + MINUTE, 0, 'store');
+    placeOrderAt('c-visited', 'order-after-visit', start + 7 * DAY, 0, 'web');
+
+    // Act
+    await runtime.run(new Date(start + 20 * DAY));
+
+    // Assess
+    expect((await sentSteps('c-visited')).sort()).toEqual(['follow-up', 'store-visitor']);
   });
 });
