@@ -22,6 +22,7 @@ import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
 import type { SmsFailureEventType } from '../feedback/sms-events';
 import { METRICS_NAMESPACE } from '../runtime/metrics-namespace';
+import type { RateLimitedChannel } from '../store/send-slots';
 import type { Journeys } from './journeys';
 import type { OvertureFunction } from './overture-function';
 import type { DeadLetterQueue, QueueWithDeadLetters } from './secure-queues';
@@ -244,6 +245,16 @@ export class Operations extends Construct {
         ],
         [
           new GraphWidget({
+            // Waiting for a send slot is normal in a burst; for hours on end, the configured rate
+            // (overture:sendRateEmail / overture:sendRateSms) is below what the journeys send.
+            title: 'Messages sent, and deferred for want of a send slot (the provider\'s rate)',
+            left: SEND_SLOT_CHANNELS.map((channel) => overtureMetric(`sent_${channel}`, { service: SEND_SERVICE })),
+            right: SEND_SLOT_CHANNELS.map((channel) => overtureMetric(`rate_limited_${channel}`, { service: SEND_SERVICE })),
+            width: 24,
+          }),
+        ],
+        [
+          new GraphWidget({
             title: `Confirmations not sent (alarm at ${CONFIRMATION_BUDGET_ALARM.threshold} over budget in an hour)`,
             left: [...CONFIRMATION_BUDGET_ALARM.metricNames, 'confirmation_not_sent', 'sms_confirmation_not_sent'].map(consentApiMetric),
             width: 24,
@@ -343,6 +354,10 @@ function pathId(construct: IConstruct): string {
 }
 
 /** A metric the functions emit with Powertools (namespace Overture). */
+/** The send function's service dimension, and the channels whose sends take a slot (lib/store/send-slots.ts). */
+const SEND_SERVICE = 'send';
+const SEND_SLOT_CHANNELS = ['email', 'sms'] as const satisfies readonly RateLimitedChannel[];
+
 function overtureMetric(metricName: string, dimensionsMap: Record<string, string>, period = Duration.minutes(5)): Metric {
   return new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap, period, statistic: 'Sum' });
 }

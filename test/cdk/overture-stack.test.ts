@@ -504,6 +504,18 @@ describe('operations', () => {
       expect(body).toContain(text);
     }
   });
+
+  it('show on the overview how many messages wait for a send slot, per channel, as the send function counts them', () => {
+    // Prepare
+    const { stack, template } = synthesized;
+
+    // Act
+    const overview = resourcesOfType(template, 'AWS::CloudWatch::Dashboard')[logicalIdOf(stack, stack.operations.overview)];
+    const body = JSON.stringify(overview?.Properties?.DashboardBody);
+
+    // Assess: functions/send counts rate_limited_<channel> under its service 'send'
+    for (const channel of ['email', 'sms']) expect(body).toContain(`[\\"Overture\\",\\"rate_limited_${channel}\\",\\"service\\",\\"send\\"`);
+  });
 });
 
 describe('configuration', () => {
