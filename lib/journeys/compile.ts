@@ -17,6 +17,7 @@ import { GOAL_REACHED } from './send-contract';
 import { TASK_TIMEOUT_ERROR } from './wait-for-event-contract';
 import type { AslChoiceRule, AslDefinition, AslRetrier, AslState, AslTaskState, JsonObject, JsonValue } from './asl';
 import {
+  type AttributeDateWait,
   type GoalNode,
   type Journey,
   type JourneyNode,
@@ -50,11 +51,16 @@ export const STATE_SUFFIXES = {
   resend: '.resend',
   /** Records a send that failed after its retries, then continues with `next`. */
   failed: '.failed',
-  /** Choice on the journeyEffects answer of a branch, split or holdout. */
+  /** Choice on the journeyEffects answer of a branch, split, holdout or date wait. */
   choose: '.choose',
   /** Wait on the instant the journeyEffects function computed for a local-time or date wait. */
   wait: '.wait',
+  /** Records the exit of a date wait whose date lies beyond the execution's year. */
+  beyond: '.beyond',
 } as const;
+
+/** The exit reason recorded when a date wait would outlast the execution (Step Functions' one-year limit). */
+export const DATE_BEYOND_EXECUTION = 'date_beyond_execution';
 
 /** The Lambda functions a journey's Task states invoke (ARNs, or CDK tokens for them). */
 export interface JourneyTargets {
@@ -193,6 +199,7 @@ class JourneyCompiler {
           this.add(node.id, { Type: 'Wait', Seconds: durationSeconds(node.wait.duration), Next: node.next });
           return;
         }
+        if (node.wait.kind === 'attributeDate') return this.compileDateWait(node.id, node.wait, node.next);
         this.add(node.id, this.effectsTask(node.id, { action: 'waitUntil', wait: node.wait }, '$.effects', node.id + STATE_SUFFIXES.wait));
         this.add(node.id + STATE_SUFFIXES.wait, {
           Type: 'Wait',
@@ -311,6 +318,40 @@ class JourneyCompiler {
     if (hasEffects) {
       this.add(failed, this.effectsTask(node.id, { action: 'sendFailed', 'error.$': '$.failure.Error' }, null, node.next));
     }
+  }
+
+  /**
+   * Task → `.choose` → `.wait`: a date may lie further away than the execution can live (a year),
+   * and Step Functions would time the execution out during the wait, unrecorded. The Task gets the
+   * execution's start and answers `beyondExecution` then; the Choice ends the journey at
+   * `.beyond`, an exit recorded as {@link DATE_BEYOND_EXECUTION}. Local-time waits end within
+   * eight days and keep their two states.
+   */
+  private compileDateWait(id: NodeId, wait: AttributeDateWait, next: NodeId): void {
+    const beyond = id + STATE_SUFFIXES.beyond;
+    this.add(id, this.effectsTask(id, { action: 'waitUntil', wait, 'startedAt.$': '$$.Execution.StartTime' }, '$.effects', id + STATE_SUFFIXES.choose));
+    this.add(id + STATE_SUFFIXES.choose, {
+      Type: 'Choice',
+      Comment: `the date lies beyond the execution's year → ${beyond}; otherwise wait for it`,
+      // Guarded like the goal: an answer without the field must not fail the Choice.
+      Choices: [
+        {
+          And: [
+            { Variable: '$.effects.Payload.beyondExecution', IsPresent: true },
+            { Variable: '$.effects.Payload.beyondExecution', BooleanEquals: true },
+          ],
+          Next: beyond,
+        },
+      ],
+      Default: id + STATE_SUFFIXES.wait,
+    });
+    this.add(id + STATE_SUFFIXES.wait, {
+      Type: 'Wait',
+      Comment: `until the instant ${id} computed in the customer's time zone`,
+      TimestampPath: '$.effects.Payload.until',
+      Next: next,
+    });
+    this.add(beyond, this.terminal(id, { action: 'exit', reason: DATE_BEYOND_EXECUTION }, `exit: ${DATE_BEYOND_EXECUTION}`));
   }
 
   /**

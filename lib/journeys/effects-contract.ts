@@ -4,15 +4,15 @@
  * (ids, the step's own settings, never personal data); output is what the following state reads
  * (`$.effects.Payload.…`) — codes, numbers and instants only.
  *
- * | action        | does                                                          | answers                  |
- * |---------------|---------------------------------------------------------------|--------------------------|
- * | `bucket`      | hash bucket 0–99 of customer + journey + step (split, holdout) | `{ bucket }`             |
- * | `branch`      | index of the first rule whose conditions all hold, else -1     | `{ match, goalReached }` |
- * | `waitUntil`   | the instant a local-time or date-attribute wait ends           | `{ until }`              |
- * | `setStage`    | moves the customer to `stage`                                  | `{}`                     |
- * | `goal`        | records the conversion (and moves to `stage` if given)         | `{}`                     |
- * | `exit`        | records the exit and its `reason`                              | `{}`                     |
- * | `sendFailed`  | records that a send step failed after its retries (`error`)    | `{}`                     |
+ * | action       | does                                                           | answers                       |
+ * |--------------|----------------------------------------------------------------|-------------------------------|
+ * | `bucket`     | hash bucket 0–99 of customer + journey + step (split, holdout) | `{ bucket }`                  |
+ * | `branch`     | index of the first rule whose conditions all hold, else -1     | `{ match, goalReached }`      |
+ * | `waitUntil`  | the instant a local-time or date-attribute wait ends           | `{ until, beyondExecution? }` |
+ * | `setStage`   | moves the customer to `stage`                                  | `{}`                          |
+ * | `goal`       | records the conversion (and moves to `stage` if given)         | `{}`                          |
+ * | `exit`       | records the exit and its `reason`                              | `{}`                          |
+ * | `sendFailed` | records that a send step failed after its retries (`error`)    | `{}`                          |
  *
  * Recording actions are idempotent by (`execution`, `step`): Step Functions may run a Task twice.
  */
@@ -50,6 +50,11 @@ export const WaitUntilInputSchema = z.object({
   ...common,
   action: z.literal('waitUntil'),
   wait: z.discriminatedUnion('kind', [LocalTimeWaitSchema, AttributeDateWaitSchema]),
+  /**
+   * When the execution started (date waits): a wait ending later than the execution may run is
+   * answered `beyondExecution`. Absent in payloads of definitions compiled before it: no bound.
+   */
+  startedAt: z.optional(InstantSchema),
 });
 export const SetStageInputSchema = z.object({ ...common, action: z.literal('setStage'), stage: LifecycleStageSchema });
 export const GoalInputSchema = z.object({
@@ -75,7 +80,11 @@ export type JourneyEffectAction = JourneyEffectsInput['action'];
 
 export const BucketOutputSchema = z.object({ bucket: z.number().check(z.int(), z.gte(0), z.lte(99)) });
 export const BranchOutputSchema = z.object({ match: z.number().check(z.int(), z.gte(-1)), goalReached: z.boolean() });
-export const WaitUntilOutputSchema = z.object({ until: InstantSchema });
+export const WaitUntilOutputSchema = z.object({
+  until: InstantSchema,
+  /** True when `until` falls after the execution's year (less a day for the steps after the wait). */
+  beyondExecution: z.optional(z.boolean()),
+});
 export const RecordedOutputSchema = z.object({});
 
 /** The answer schema of each action. */

@@ -104,6 +104,20 @@ export function computedWaitEnd(wait: ComputedWait, snapshot: CustomerSnapshot, 
 }
 
 /**
+ * How long after its start an execution may still be waiting: a Standard execution runs at most
+ * a year (365 days), less a day for the steps after the wait.
+ */
+export const EXECUTION_WAIT_LIMIT_DAYS = 364;
+
+/**
+ * Whether a wait ending at `until` outlasts an execution started at `startedAt`: Step Functions
+ * would time the execution out before the wait ends, silently.
+ */
+export function waitOutlastsExecution(until: Date, startedAt: string): boolean {
+  return until.getTime() > Date.parse(startedAt) + EXECUTION_WAIT_LIMIT_DAYS * 86_400_000;
+}
+
+/**
  * An instant as Step Functions' `TimestampPath` wants it: RFC 3339 in UTC, whole seconds,
  * rounded up so a wait never ends before the instant it was computed for.
  */
@@ -179,8 +193,12 @@ export async function performJourneyEffect(input: JourneyEffectsInput, ports: Jo
         input.goal !== undefined && input.enteredAt !== undefined && isGoalReached(snapshot, input.goal, input.enteredAt, input.entry?.enteredAt);
       return { match: firstMatchingRule(input.rules, snapshot, now, input.entry?.enteredAt), goalReached };
     }
-    case 'waitUntil':
-      return { until: toWaitTimestamp(computedWaitEnd(input.wait, await customer(), now)) };
+    case 'waitUntil': {
+      const end = computedWaitEnd(input.wait, await customer(), now);
+      // Without the execution's start (definitions compiled before it), the answer as it was.
+      if (input.startedAt === undefined) return { until: toWaitTimestamp(end) };
+      return { until: toWaitTimestamp(end), beyondExecution: waitOutlastsExecution(end, input.startedAt) };
+    }
     case 'setStage':
       await ports.setStage({ ...ids, stage: input.stage, at });
       return {};

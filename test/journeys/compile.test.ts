@@ -274,6 +274,40 @@ describe('compileJourney', () => {
     expect(state<AslWaitState>(definition, 'hello.wait')).toMatchObject({ TimestampPath: '$.effects.Payload.until', Next: 'bye' });
   });
 
+  it('compiles a date wait to a computed instant given the execution\'s start, a Choice that exits when the date lies beyond the execution\'s year, and a Wait', () => {
+    // Prepare
+    const wait = { kind: 'attributeDate', attribute: 'renewal_date', offsetDays: -7 } as const;
+    const journey = demoJourney([{ type: 'wait', id: 'hello', wait, next: 'bye' }, exitNode('bye')]);
+
+    // Act
+    const definition = compileJourney(journey, TARGETS, { templatesDir: FIXTURE_TEMPLATES_DIR });
+
+    // Assess
+    expect(state<AslTaskState>(definition, 'hello')).toMatchObject({
+      Parameters: { Payload: { action: 'waitUntil', wait, 'startedAt.$': '$$.Execution.StartTime' } },
+      ResultPath: '$.effects',
+      Next: 'hello.choose',
+    });
+    expect(state(definition, 'hello.choose')).toMatchObject({
+      Type: 'Choice',
+      Choices: [
+        {
+          And: [
+            { Variable: '$.effects.Payload.beyondExecution', IsPresent: true },
+            { Variable: '$.effects.Payload.beyondExecution', BooleanEquals: true },
+          ],
+          Next: 'hello.beyond',
+        },
+      ],
+      Default: 'hello.wait',
+    });
+    expect(state<AslWaitState>(definition, 'hello.wait')).toMatchObject({ TimestampPath: '$.effects.Payload.until', Next: 'bye' });
+    expect(state<AslTaskState>(definition, 'hello.beyond')).toMatchObject({
+      Parameters: { Payload: { action: 'exit', reason: 'date_beyond_execution', step: 'hello' } },
+      End: true,
+    });
+  });
+
   it('fails, naming the nodes, when a journey needs the journeyEffects function and none is given', () => {
     // Prepare
     const journey = demoJourney([{ type: 'setStage', id: 'hello', stage: 'active', next: 'bye' }, exitNode('bye')]);

@@ -348,6 +348,68 @@ describe('performJourneyEffect', () => {
     expect(answer).toEqual({ until: '2026-03-02T15:00:00Z' });
   });
 
+  describe('a date wait, given the execution\'s start', () => {
+    const renewal = (value: string) => snapshot({ attributes: { renewal_date: { value, changedAt: '2025-06-15T00:00:00Z' } } });
+    const wait = { kind: 'attributeDate', attribute: 'renewal_date', offsetDays: -7 } as const;
+
+    it('answers beyondExecution when the date lies past the execution\'s year', async () => {
+      // Prepare: 7 days before a renewal about 27 months away
+      const ports = memoryPorts(renewal('2028-06-15'));
+
+      // Act
+      const answer = await performJourneyEffect({ ...ids, step: 'reminder', action: 'waitUntil', wait, startedAt: NOW.toISOString() }, ports);
+
+      // Assess
+      expect(answer).toEqual({ until: '2028-06-08T13:00:00Z', beyondExecution: true });
+    });
+
+    it('answers beyondExecution for a date within a year of now when the execution started long before', async () => {
+      // Prepare: the execution started 300 days ago; the date is 3 months away
+      const ports = memoryPorts(renewal('2026-06-15'));
+      const startedAt = new Date(NOW.getTime() - 300 * 86_400_000).toISOString();
+
+      // Act
+      const answer = await performJourneyEffect({ ...ids, step: 'reminder', action: 'waitUntil', wait, startedAt }, ports);
+
+      // Assess
+      expect(answer).toEqual({ until: '2026-06-08T13:00:00Z', beyondExecution: true });
+    });
+
+    it('waits for a date within the execution\'s year, less a day', async () => {
+      // Prepare
+      const ports = memoryPorts(renewal('2026-06-15'));
+
+      // Act
+      const answer = await performJourneyEffect({ ...ids, step: 'reminder', action: 'waitUntil', wait, startedAt: NOW.toISOString() }, ports);
+
+      // Assess
+      expect(answer).toEqual({ until: '2026-06-08T13:00:00Z', beyondExecution: false });
+    });
+
+    it('keeps a day for the steps after the wait: an end 364 days after the start waits, a minute more does not', async () => {
+      // Prepare
+      const ports = memoryPorts(renewal('2026-06-15'));
+      const until = Date.parse('2026-06-08T13:00:00Z');
+      const startedAt = (daysBefore: number, secondsBefore = 0) => new Date(until - daysBefore * 86_400_000 - secondsBefore * 1000).toISOString();
+      const answer = (started: string) => performJourneyEffect({ ...ids, step: 'reminder', action: 'waitUntil', wait, startedAt: started }, ports);
+
+      // Act, Assess
+      await expect(answer(startedAt(364))).resolves.toEqual({ until: '2026-06-08T13:00:00Z', beyondExecution: false });
+      await expect(answer(startedAt(364, 60))).resolves.toEqual({ until: '2026-06-08T13:00:00Z', beyondExecution: true });
+    });
+
+    it('answers as before, with no bound, to a payload without the start (a definition compiled before it)', async () => {
+      // Prepare
+      const ports = memoryPorts(renewal('2028-06-15'));
+
+      // Act
+      const answer = await performJourneyEffect({ ...ids, step: 'reminder', action: 'waitUntil', wait }, ports);
+
+      // Assess
+      expect(answer).toEqual({ until: '2028-06-08T13:00:00Z' });
+    });
+  });
+
   it('fails a branch for a customer who no longer exists', async () => {
     // Prepare
     const ports = memoryPorts(undefined);
