@@ -7,6 +7,7 @@ import { CONFIRMATION_BUDGET_ALARM, SES_ALARM_THRESHOLDS, SMS_SENDER_FAILURE_ALA
 import { SMS_FAILURE_CLASSES, SMS_FAILURE_EVENT_TYPES } from '../../lib/feedback/sms-events';
 import { observability } from '../../lib/runtime/observability';
 import { PROVIDER_CLIENT_CONFIG } from '../../lib/channels/port';
+import { stdoutOf } from '../support/stdout';
 import { scheduledAudienceKey } from '../../lib/constructs/scheduled-triggers';
 import { defineJourney, onSchedule, reEntry, send } from '../../workflows/builder';
 import { CATALOG } from '../../workflows';
@@ -40,17 +41,7 @@ function emittedMetrics(emit: () => void): {
   directive: { Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> } | undefined;
   dimensions: Array<{ Name: string; Value: string }>;
 } {
-  const written: string[] = [];
-  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    written.push(String(chunk));
-    return true;
-  });
-  try {
-    emit();
-  } finally {
-    stdout.mockRestore();
-  }
-  const emf = JSON.parse(written.join('').trim()) as Record<string, unknown> & {
+  const emf = JSON.parse(stdoutOf(emit).trim()) as Record<string, unknown> & {
     _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> };
   };
   const [directive] = emf._aws.CloudWatchMetrics;

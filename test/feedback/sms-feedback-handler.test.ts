@@ -5,6 +5,7 @@ import { createCustomerTable, startDynalite, type DynaliteHarness } from '../sup
 import { partitionItems } from '../store/fixtures';
 import { SHARED_NUMBER_SENDER_ID, UNKNOWN_SENDER_ID } from '../../lib/sms-keywords/reply-tags';
 import { useLambdaEnvironment } from '../support/lambda-environment';
+import { stdoutOfAsync } from '../support/stdout';
 
 const NOON_NEW_YORK = new Date('2026-03-06T17:00:00Z');
 
@@ -179,23 +180,13 @@ describe('feedback function: SMS failure events', () => {
     const text = await textTo(customerId);
     const answer: OutboxSms = { ...text, input: { ...text.input, Context: { customer_id: tag, topic: 'transactional' } } };
     const before = await partitionItems(dynamo.client, tableName, customerId);
-    const written: string[] = [];
-    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      written.push(String(chunk));
-      return true;
-    });
 
     // Act
-    let result: unknown;
-    try {
-      result = await handleFeedback(snsEventFor(answer, 'TEXT_SPAM'));
-    } finally {
-      stdout.mockRestore();
-    }
+    const { result, written } = await stdoutOfAsync(() => handleFeedback(snsEventFor(answer, 'TEXT_SPAM')));
 
     // Assess
     expect(result).toEqual([{ status: 'answer_to_no_customer', eventType: 'TEXT_SPAM' }]);
-    const counted = written.flatMap((chunk) => chunk.split('\n')).filter((line) => line.includes('"sms_failure"'));
+    const counted = written.split('\n').filter((line) => line.includes('"sms_failure"'));
     expect(counted.map((line) => (JSON.parse(line) as Record<string, unknown>).eventType)).toEqual(['TEXT_SPAM']);
     expect(await partitionItems(dynamo.client, tableName, customerId)).toEqual(before);
   });

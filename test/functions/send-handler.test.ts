@@ -10,6 +10,7 @@ import type { Context } from 'aws-lambda';
 import { CustomerStore } from '../../lib/store';
 import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { startSesLocal, type SesLocal } from '../support/ses-local';
+import { stdoutOfAsync } from '../support/stdout';
 
 const secrets = mockClient(SecretsManagerClient);
 let dynamo: DynaliteHarness;
@@ -83,26 +84,15 @@ it('sends the welcome email for a consenting customer and answers with ids and c
     channels: ['email'],
   };
 
-  const written: string[] = [];
-  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    written.push(String(chunk));
-    return true;
-  });
-
   // Act
-  let result: unknown;
-  try {
-    result = await handler(payload, context);
-  } finally {
-    stdout.mockRestore();
-  }
+  const { result, written } = await stdoutOfAsync(() => handler(payload, context));
 
   // Assess
   expect(result).toEqual({ outcome: 'sent', channel: 'email' });
   expect((await ses.messages()).map((email) => email.destination.to)).toEqual([['h1@example.com']]);
   expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 1);
   // The fields the journey dashboard's query counts by (lib/constructs/operations.ts), ids and codes only.
-  const finished = written.flatMap((text) => text.split('\n')).filter((line) => line.includes('"send step finished"'));
+  const finished = written.split('\n').filter((line) => line.includes('"send step finished"'));
   expect(finished.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
     expect.objectContaining({ journey: 'welcome', step: 'welcome-email', execution: 'welcome-h-1-signed_up-1', customerId: 'h-1', outcome: 'sent', channel: 'email' }),
   ]);

@@ -15,6 +15,25 @@ function failureOf(journey: unknown): string {
   return '(valid)';
 }
 
+/**
+ * The problems of `journey` with a copy of the fixture templates in which each `files` entry
+ * (`<template>/<file>`) has the given text; none when it is valid.
+ */
+function problemsWithTemplateFiles(journey: unknown, files: Record<string, string>): readonly string[] {
+  const templatesDir = mkdtempSync(join(tmpdir(), 'overture-templates-'));
+  cpSync(FIXTURE_TEMPLATES_DIR, templatesDir, { recursive: true });
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(templatesDir, file), text);
+  try {
+    validateJourney(journey, { templatesDir });
+    return [];
+  } catch (error) {
+    if (error instanceof InvalidJourneyError) return error.problems;
+    throw error;
+  } finally {
+    rmSync(templatesDir, { recursive: true, force: true });
+  }
+}
+
 describe('validateJourney', () => {
   it('accepts a journey whose nodes all resolve, are reachable and use existing templates', () => {
     // Prepare
@@ -294,28 +313,12 @@ describe('validateJourney', () => {
   });
 
   describe('unsubscribe links in email', () => {
-    /** The problems of `journey` with the fixture templates, `greeting`'s parts replaced by `parts`. */
-    function problemsWithGreeting(journey: unknown, parts: Record<string, string>): readonly string[] {
-      const templatesDir = mkdtempSync(join(tmpdir(), 'overture-templates-'));
-      cpSync(FIXTURE_TEMPLATES_DIR, templatesDir, { recursive: true });
-      for (const [file, text] of Object.entries(parts)) writeFileSync(join(templatesDir, 'greeting', file), text);
-      try {
-        validateJourney(journey, { templatesDir });
-        return [];
-      } catch (error) {
-        if (error instanceof InvalidJourneyError) return error.problems;
-        throw error;
-      } finally {
-        rmSync(templatesDir, { recursive: true, force: true });
-      }
-    }
-
     it('refuses a marketing email whose text part shows no unsubscribe link, naming the file', () => {
       // Prepare: the List-Unsubscribe header alone is not a link every reader sees
       const journey = demoJourney([greeting('hello', 'bye'), exitNode('bye')]);
 
       // Act
-      const problems = problemsWithGreeting(journey, { 'email.text.liquid': 'Hello. Your preferences: {{ preferencesUrl }}' });
+      const problems = problemsWithTemplateFiles(journey, { 'greeting/email.text.liquid': 'Hello. Your preferences: {{ preferencesUrl }}' });
 
       // Assess
       expect(problems).toEqual([
@@ -328,7 +331,7 @@ describe('validateJourney', () => {
       const journey = demoJourney([greeting('hello', 'bye'), exitNode('bye')]);
 
       // Act
-      const problems = problemsWithGreeting(journey, { 'email.text.liquid': 'Hello', 'email.html.liquid': '<p>Hello</p>' });
+      const problems = problemsWithTemplateFiles(journey, { 'greeting/email.text.liquid': 'Hello', 'greeting/email.html.liquid': '<p>Hello</p>' });
 
       // Assess
       expect(problems).toHaveLength(1);
@@ -337,20 +340,12 @@ describe('validateJourney', () => {
 
     it('refuses a transactional email that shows an unsubscribe link, which would unsubscribe from nothing', () => {
       // Prepare: a receipt with the usual footer link
-      const templatesDir = mkdtempSync(join(tmpdir(), 'overture-templates-'));
-      cpSync(FIXTURE_TEMPLATES_DIR, templatesDir, { recursive: true });
-      writeFileSync(join(templatesDir, 'receipt', 'email.html.liquid'), '<p>Your order is confirmed.</p><p><a href="{{ unsubscribeUrl }}">Unsubscribe</a></p>');
       const journey = demoJourney([{ type: 'send', id: 'hello', templateId: 'receipt', topic: 'transactional', channels: ['email'], next: 'bye' }, exitNode('bye')]);
 
       // Act
-      let problems: readonly string[] = [];
-      try {
-        validateJourney(journey, { templatesDir });
-      } catch (error) {
-        if (error instanceof InvalidJourneyError) problems = error.problems;
-      } finally {
-        rmSync(templatesDir, { recursive: true, force: true });
-      }
+      const problems = problemsWithTemplateFiles(journey, {
+        'receipt/email.html.liquid': '<p>Your order is confirmed.</p><p><a href="{{ unsubscribeUrl }}">Unsubscribe</a></p>',
+      });
 
       // Assess
       expect(problems).toEqual([
@@ -389,20 +384,10 @@ describe('validateJourney', () => {
 
     it('refuses one whose declaration gives no reason', () => {
       // Prepare
-      const templatesDir = mkdtempSync(join(tmpdir(), 'overture-templates-'));
-      cpSync(join(FIXTURE_TEMPLATES_DIR, 'receipt'), join(templatesDir, 'receipt'), { recursive: true });
-      writeFileSync(join(templatesDir, 'receipt', TRANSACTIONAL_DECLARATION), ' \n\n');
       const journey = demoJourney([transactional('receipt'), exitNode('bye')]);
 
       // Act
-      let problems: readonly string[] = [];
-      try {
-        validateJourney(journey, { templatesDir });
-      } catch (error) {
-        if (error instanceof InvalidJourneyError) problems = error.problems;
-      } finally {
-        rmSync(templatesDir, { recursive: true, force: true });
-      }
+      const problems = problemsWithTemplateFiles(journey, { [`receipt/${TRANSACTIONAL_DECLARATION}`]: ' \n\n' });
 
       // Assess
       expect(problems).toHaveLength(1);

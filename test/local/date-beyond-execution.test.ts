@@ -8,9 +8,8 @@
 import { sendLedgerOf } from '../../lib/local/customer-history';
 import { readJourneyRecords } from '../../lib/local/journey-results';
 import { LocalRuntime } from '../../lib/local/runtime';
-import { parseCustomerEvent } from '../../lib/ingest/customer-event';
 import { defineJourney, exit, onEvent, reEntry, send, waitUntilDate } from '../../workflows/builder';
-import { testOutdir } from './support';
+import { scheduleCustomerEvent, testOutdir } from './support';
 
 jest.setTimeout(300_000);
 
@@ -44,21 +43,7 @@ async function enterCustomer(customerId: string, renewalDate: string, start: num
     attributes: [{ changes: { renewal_date: renewalDate }, context: { at: new Date(start).toISOString() } }],
   });
   const eventId = `sub-${customerId}`;
-  const at = start + MINUTE;
-  runtime.schedule({
-    at,
-    order: [customerId],
-    key: customerId,
-    run: async () => {
-      const occurredAt = new Date(at).toISOString();
-      const event = parseCustomerEvent(
-        { id: `eb-${eventId}`, 'detail-type': 'subscription_started', source: 'shop', time: occurredAt, detail: { customerId, eventId, occurredAt } },
-        { now: runtime.now() },
-      );
-      if (!event.valid) throw new Error(event.reason);
-      await runtime.ingestInWorkItem(event.event);
-    },
-  });
+  scheduleCustomerEvent(runtime, { name: 'subscription_started', customerId, eventId, at: start + MINUTE });
   return `renewal-reminder-${customerId}-${eventId}`;
 }
 

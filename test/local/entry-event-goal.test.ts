@@ -7,9 +7,8 @@
 import { sendLedgerOf } from '../../lib/local/customer-history';
 import { readJourneyRecords } from '../../lib/local/journey-results';
 import { LocalRuntime } from '../../lib/local/runtime';
-import { parseCustomerEvent } from '../../lib/ingest/customer-event';
 import { activeCrossSell } from '../../workflows/catalog/active-cross-sell';
-import { testOutdir } from './support';
+import { scheduleCustomerEvent, testOutdir } from './support';
 
 jest.setTimeout(300_000);
 
@@ -34,23 +33,7 @@ function importCustomer(customerId: string): Promise<void> {
 
 /** Ingests, at virtual `at`, an order its producer stamped `aheadMs` after `at` (its clock runs ahead). */
 function placeOrderAt(customerId: string, eventId: string, at: number, aheadMs: number, touchpoint?: string): void {
-  ingestAt('order_placed', customerId, eventId, at, aheadMs, touchpoint);
-}
-
-/** Ingests, at virtual `at`, the event `name` stamped `aheadMs` after `at`, learnt through `touchpoint`. */
-function ingestAt(name: string, customerId: string, eventId: string, at: number, aheadMs: number, touchpoint?: string): void {
-  runtime.schedule({
-    at,
-    order: [customerId],
-    key: customerId,
-    run: async () => {
-      const occurredAt = new Date(at + aheadMs).toISOString();
-      const detail = { customerId, eventId, occurredAt, ...(touchpoint === undefined ? {} : { touchpoint }) };
-      const order = parseCustomerEvent({ id: `eb-${eventId}`, 'detail-type': name, source: 'shop', time: occurredAt, detail }, { now: runtime.now() });
-      if (!order.valid) throw new Error(order.reason);
-      await runtime.ingestInWorkItem(order.event);
-    },
-  });
+  scheduleCustomerEvent(runtime, { name: 'order_placed', customerId, eventId, at, aheadMs, ...(touchpoint === undefined ? {} : { touchpoint }) });
 }
 
 async function sentSteps(customerId: string): Promise<string[]> {
@@ -114,7 +97,7 @@ describe('active-cross-sell chooses its suggestion from what happened besides th
     // Prepare
     const start = runtime.now().getTime();
     await importCustomer('c-visited');
-    ingestAt('store_visit', 'c-visited', 'visit-1', start + MINUTE, 0, 'store');
+    scheduleCustomerEvent(runtime, { name: 'store_visit', customerId: 'c-visited', eventId: 'visit-1', at: start + MINUTE, touchpoint: 'store' });
     placeOrderAt('c-visited', 'order-after-visit', start + 7 * DAY, 0, 'web');
 
     // Act

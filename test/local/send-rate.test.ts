@@ -6,12 +6,11 @@
  * holds.
  */
 import type { DeliveryOutcome } from '../../lib/delivery/deliver-message';
-import { parseCustomerEvent } from '../../lib/ingest/customer-event';
 import type { SendStepPayload } from '../../lib/journeys/send-contract';
 import { sendLedgerOf } from '../../lib/local/customer-history';
 import { LocalRuntime } from '../../lib/local/runtime';
 import { welcome } from '../../workflows/catalog/welcome';
-import { testOutdir } from './support';
+import { scheduleCustomerEvent, testOutdir } from './support';
 
 jest.setTimeout(300_000);
 
@@ -47,20 +46,7 @@ async function signUpAt(customerId: string, at: number): Promise<void> {
     profile: { customerId, stage: 'prospect', timezone: 'UTC', email: `${customerId}@example.com`, updatedAt: new Date(START).toISOString() },
     consents: [{ channel: 'email', topic: 'marketing', status: 'granted', at: '2026-03-01T00:00:00Z', proof: { source: 'web-form' } }],
   });
-  runtime.schedule({
-    at,
-    order: [customerId],
-    key: customerId,
-    run: async () => {
-      const occurredAt = new Date(at).toISOString();
-      const signedUp = parseCustomerEvent(
-        { id: `eb-${customerId}`, 'detail-type': 'signed_up', source: 'web', time: occurredAt, detail: { customerId, eventId: `signup-${customerId}`, occurredAt } },
-        { now: runtime.now() },
-      );
-      if (!signedUp.valid) throw new Error(signedUp.reason);
-      await runtime.ingestInWorkItem(signedUp.event);
-    },
-  });
+  scheduleCustomerEvent(runtime, { name: 'signed_up', customerId, eventId: `signup-${customerId}`, at });
 }
 
 describe('welcome with email limited to 2 a second, on the local runtime', () => {

@@ -5,7 +5,9 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseCustomerEvent } from '../../lib/ingest/customer-event';
 import { bucketOf } from '../../lib/journeys/effects';
+import type { LocalRuntime } from '../../lib/local/runtime';
 import type { ScenarioInput } from '../../lib/scenario';
 
 /** A cdk.out folder of this test file's own, under the system's temporary folder. */
@@ -41,4 +43,36 @@ export function reachableCustomer(id: string, extra: Partial<ScenarioCustomer> =
     consents: (['email', 'sms', 'mail'] as const).map((channel) => ({ channel, topic: 'marketing', status: 'granted' as const, at: '2026-03-01T00:00:00Z', source: 'web-form' })),
     ...extra,
   };
+}
+
+/** A customer event for {@link scheduleCustomerEvent}: its name, customer and producer's id. */
+export interface ScheduledCustomerEvent {
+  readonly name: string;
+  readonly customerId: string;
+  readonly eventId: string;
+  /** The virtual instant (epoch ms) it is ingested at. */
+  readonly at: number;
+  /** How far ahead of `at` its producer stamped it (a producer's clock running ahead). @default 0 */
+  readonly aheadMs?: number;
+  readonly touchpoint?: string;
+}
+
+/**
+ * Has `runtime` ingest `event` at its virtual instant, in the customer's work item, as the bus
+ * would deliver it: parsed like an EventBridge event (failing the run on a bad one), then ingested.
+ */
+export function scheduleCustomerEvent(runtime: LocalRuntime, event: ScheduledCustomerEvent): void {
+  const { name, customerId, eventId, at, touchpoint } = event;
+  runtime.schedule({
+    at,
+    order: [customerId],
+    key: customerId,
+    run: async () => {
+      const occurredAt = new Date(at + (event.aheadMs ?? 0)).toISOString();
+      const detail = { customerId, eventId, occurredAt, ...(touchpoint === undefined ? {} : { touchpoint }) };
+      const parsed = parseCustomerEvent({ id: `eb-${eventId}`, 'detail-type': name, source: 'test', time: occurredAt, detail }, { now: runtime.now() });
+      if (!parsed.valid) throw new Error(parsed.reason);
+      await runtime.ingestInWorkItem(parsed.event);
+    },
+  });
 }

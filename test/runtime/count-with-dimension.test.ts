@@ -3,21 +3,11 @@
  * per batch by journey, and the journey dashboards read them by that dimension.
  */
 import { countWithDimension, observability } from '../../lib/runtime/observability';
+import { stdoutOf } from '../support/stdout';
 
 /** The EMF lines written to stdout while `emit` runs, parsed. */
 function emfLinesOf(emit: () => void): Array<Record<string, unknown> & { _aws: { CloudWatchMetrics: Array<{ Dimensions: string[][]; Metrics: Array<{ Name: string }> }> } }> {
-  const written: string[] = [];
-  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    written.push(String(chunk));
-    return true;
-  });
-  try {
-    emit();
-  } finally {
-    stdout.mockRestore();
-  }
-  return written
-    .join('')
+  return stdoutOf(emit)
     .split('\n')
     .filter((line) => line.includes('"_aws"'))
     .map((line) => JSON.parse(line) as ReturnType<typeof emfLinesOf>[number]);
