@@ -20,7 +20,7 @@
  * another; a channel the gate chooses instead takes a slot of its own.
  */
 import type { Channel, CustomerSnapshot } from '../customer/model';
-import { decideDelivery, type DeferReason, type SkipReason } from '../permission';
+import { decideDelivery, type SkipReason } from '../permission';
 import {
   ProviderRejectedError,
   ProviderThrottledError,
@@ -32,8 +32,8 @@ import {
 import { SendTransitionError, type DeliveryStore, type SendEntry } from '../store';
 import type { TemplateCatalog } from '../templates';
 import type { LinkConfig } from '../unsubscribe';
-import { isGoalReached } from '../journeys/event-history';
-import { RATE_LIMITED, type SendStepPayload } from '../journeys/send-contract';
+import { isGoalReachedAtStep } from '../journeys/event-history';
+import { RATE_LIMITED, type SendDeferReason, type SendStepPayload } from '../journeys/send-contract';
 import type { SendSlots } from '../store/send-slots';
 import { composeMessage, dispatchMessage, type ChannelSenders, type ComposedMessage } from './compose-message';
 import { providerOptOutRevocations } from './recipient-opt-out';
@@ -53,9 +53,6 @@ export interface DeliveryPorts {
 /** Reasons a step sends nothing besides the gate's own. */
 export const DELIVERY_SKIP_REASONS = ['unknown_customer', 'goal_reached'] as const;
 
-/** Reasons a message waits besides the gate's own: its channel's send rate has no slot sooner (see the module comment). */
-export const DELIVERY_DEFER_REASONS = [RATE_LIMITED] as const;
-
 /** Reasons a message that the gate allowed still did not go out. */
 export const DELIVERY_FAILURE_REASONS = ['provider_rejected', 'message_invalid'] as const;
 
@@ -71,12 +68,7 @@ export const DELIVERY_FAILURE_REASONS = ['provider_rejected', 'message_invalid']
  */
 export type DeliveryOutcome = (
   | { readonly outcome: 'sent'; readonly channel: Channel; readonly providerMessageId: string; readonly replayed: boolean }
-  | {
-      readonly outcome: 'deferred';
-      readonly channel: Channel;
-      readonly until: string;
-      readonly reason: DeferReason | (typeof DELIVERY_DEFER_REASONS)[number];
-    }
+  | { readonly outcome: 'deferred'; readonly channel: Channel; readonly until: string; readonly reason: SendDeferReason }
   | { readonly outcome: 'skipped'; readonly reason: SkipReason | (typeof DELIVERY_SKIP_REASONS)[number] }
   | { readonly outcome: 'unknown'; readonly channel: Channel }
   | { readonly outcome: 'failed'; readonly channel: Channel; readonly reason: (typeof DELIVERY_FAILURE_REASONS)[number] }
@@ -140,7 +132,7 @@ export async function deliverMessage(ports: DeliveryPorts, request: SendStepPayl
       const earlier = await ports.store.getSendEntry(request.customerId, key);
       if (earlier !== undefined) return withOptedOut(await settleEarlier(ports, earlier), optedOut);
     }
-    if (request.goal !== undefined && request.enteredAt !== undefined && isGoalReached(snapshot, request.goal, request.enteredAt, request.entry?.enteredAt)) {
+    if (isGoalReachedAtStep(snapshot, request)) {
       return withOptedOut(await recordSkip(ports, request, 'goal_reached'), optedOut);
     }
     const now = ports.now();
@@ -314,7 +306,7 @@ async function recordDeferral(
   ports: DeliveryPorts,
   request: SendStepPayload,
   now: Date,
-  deferral: { readonly channel: Channel; readonly until: Date; readonly reason: DeferReason | (typeof DELIVERY_DEFER_REASONS)[number] },
+  deferral: { readonly channel: Channel; readonly until: Date; readonly reason: SendDeferReason },
 ): Promise<DeliveryOutcome> {
   const until = deferral.until.toISOString();
   // A decision record only, as for every deferral: nothing is reserved in the send ledger.

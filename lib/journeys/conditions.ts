@@ -11,7 +11,6 @@ import { AttributeNameSchema, EventNameSchema } from './identifiers';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-
 const ScalarSchema = z.union([z.string(), z.number(), z.boolean()]);
 
 const ATTRIBUTE_OPS = ['exists', 'notExists', 'equals', 'notEquals', 'in', 'notIn', 'contains', 'gt', 'gte', 'lt', 'lte'] as const;

@@ -14,7 +14,7 @@ import type {
 } from './effects-contract';
 import { allConditionsHold, type Condition } from './conditions';
 import { type AttributeDateWait, type ComputedWait, type LocalTimeWait, WEEKDAYS } from './format';
-import { goalEventInstant, isGoalReached } from './event-history';
+import { goalEventInstant, isGoalReachedAtStep } from './event-history';
 
 export { conditionHolds } from './conditions';
 
@@ -189,9 +189,7 @@ export async function performJourneyEffect(input: JourneyEffectsInput, ports: Jo
       return { bucket: bucketOf(input.customerId, input.journey, input.step) };
     case 'branch': {
       const snapshot = await customer();
-      const goalReached =
-        input.goal !== undefined && input.enteredAt !== undefined && isGoalReached(snapshot, input.goal, input.enteredAt, input.entry?.enteredAt);
-      return { match: firstMatchingRule(input.rules, snapshot, now, input.entry?.enteredAt), goalReached };
+      return { match: firstMatchingRule(input.rules, snapshot, now, input.entry?.enteredAt), goalReached: isGoalReachedAtStep(snapshot, input) };
     }
     case 'waitUntil': {
       const end = computedWaitEnd(input.wait, await customer(), now);

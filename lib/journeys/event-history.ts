@@ -44,6 +44,20 @@ export function isGoalReached(snapshot: CustomerSnapshot, goal: EventName, start
   return state !== undefined && Date.parse(state.changedAt) > goalCountsAfter(startedAt, entryAt);
 }
 
+/** The goal fields a step's payload carries when its journey has a goal (send and branch steps). */
+export interface GoalCheck {
+  readonly goal?: EventName | undefined;
+  /** When the execution started. */
+  readonly enteredAt?: string | undefined;
+  /** The execution input, whose `enteredAt` is the entry's own instant. */
+  readonly entry?: { readonly enteredAt?: string | undefined } | undefined;
+}
+
+/** Whether a step whose payload carries `check` finds the journey's goal reached: never in a journey without one. */
+export function isGoalReachedAtStep(snapshot: CustomerSnapshot, check: GoalCheck): boolean {
+  return check.goal !== undefined && check.enteredAt !== undefined && isGoalReached(snapshot, check.goal, check.enteredAt, check.entry?.enteredAt);
+}
+
 /**
  * When the customer's latest `goal` event happened, if the history holds one no later than `now`:
  * the instant a goal's stage change is dated at. The goal is noticed later — at the next branch,

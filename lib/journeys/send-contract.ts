@@ -43,6 +43,8 @@ export const SendDeferralSchema = z.object({
   reason: z.enum([...DEFER_REASONS, RATE_LIMITED]),
 });
 export type SendDeferral = z.infer<typeof SendDeferralSchema>;
+/** Why a send step waits: the gate's reasons, or {@link RATE_LIMITED}. */
+export type SendDeferReason = SendDeferral['reason'];
 
 export const SendStepPayloadSchema = z.object({
   customerId: CustomerIdSchema,

@@ -343,8 +343,6 @@ const EMAIL_BODY_FILES: Readonly<Record<(typeof EMAIL_BODY_PARTS)[number], strin
 
 /** The email parts of the template in `folder` that read `variable`; undefined when they cannot be read or parsed. */
 function emailPartsReading(folder: string, templateId: string, variable: string): ReadonlySet<TemplatePart> | undefined {
-  const files = TEMPLATE_FILES_BY_CHANNEL.email.map((file) => join(folder, file));
-  if (!files.every((file) => existsSync(file))) return undefined;
   try {
     const read = (file: string): string => readFileSync(join(folder, file), 'utf8');
     const email = { subject: read(TEMPLATE_FILES.emailSubject), html: read(TEMPLATE_FILES.emailHtml), text: read(TEMPLATE_FILES.emailText) };
