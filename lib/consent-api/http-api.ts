@@ -11,6 +11,7 @@
  * | `GET /unsubscribe?token=`    | 200 HTML: confirmation page with a one-click button         |
  * | `POST /unsubscribe?token=`   | 200 HTML: RFC 8058 one-click unsubscribe                    |
  * | `GET /preferences?token=`    | 200 HTML: the preference centre                             |
+ * | `GET /p?token=`              | the same, on the short route of texts' and postcards' links |
  * | `POST /preferences?token=`   | 303 to the centre, saying what was saved and sent; 400 HTML naming the fields |
  * | `GET /consents/export?token=`| 200 JSON: the consent ledger with proofs                    |
  *
@@ -29,7 +30,7 @@ import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { loggableError } from '../runtime/loggable-error';
 import { TokenError, TokenExpiredError } from '../unsubscribe/errors';
-import { confirmUrl, LINK_ROUTES, preferencesUrl, TOKEN_QUERY_PARAMETER, unsubscribeUrl } from '../unsubscribe/links';
+import { confirmUrl, LINK_ROUTES, preferencesUrl, SHORT_PREFERENCES_ROUTE, TOKEN_QUERY_PARAMETER, unsubscribeUrl } from '../unsubscribe/links';
 import { captureConsent } from './capture-consent';
 import { exportConsents } from './consent-export';
 import { CHANNEL_LABELS, DEFAULT_TOPIC_OFFERS, type ConsentApiDependencies } from './dependencies';
@@ -60,6 +61,7 @@ export const CONSENT_API_ROUTES: ReadonlyArray<{ readonly method: 'GET' | 'POST'
   { method: 'GET', path: `/${LINK_ROUTES.unsubscribe}` },
   { method: 'POST', path: `/${LINK_ROUTES.unsubscribe}` },
   { method: 'GET', path: `/${LINK_ROUTES.preferences}` },
+  { method: 'GET', path: `/${SHORT_PREFERENCES_ROUTE}` },
   { method: 'POST', path: `/${LINK_ROUTES.preferences}` },
   { method: 'GET', path: `/${EXPORT_ROUTE}` },
 ];
@@ -270,6 +272,7 @@ function routes(deps: ConsentApiDependencies): Array<Route<Event, Result>> {
     route('GET', `/${LINK_ROUTES.unsubscribe}`, unsubscribeConfirmation),
     route('POST', `/${LINK_ROUTES.unsubscribe}`, routeHandler(oneClick).use(urlencoded())),
     route('GET', `/${LINK_ROUTES.preferences}`, showPreferences),
+    route('GET', `/${SHORT_PREFERENCES_ROUTE}`, showPreferences),
     route('POST', `/${LINK_ROUTES.preferences}`, routeHandler(savePreferences).use(urlencoded())),
     route('GET', `/${EXPORT_ROUTE}`, exportLedger),
   ];

@@ -8,7 +8,7 @@ import type { RequestListener } from 'node:http';
 import { CONSENT_API_ROUTES, EXPORT_ROUTE } from '../consent-api/http-api';
 import { html, type Html } from '../consent-api/pages/html';
 import { page, PAGE_CONTENT_SECURITY_POLICY } from '../consent-api/pages/layout';
-import { LINK_ROUTES } from '../unsubscribe';
+import { LINK_ROUTES, SHORT_PREFERENCES_ROUTE } from '../unsubscribe';
 
 /** What each route of the consent API is for, by path. */
 const ROUTE_PURPOSES: Readonly<Record<string, string>> = {
@@ -16,6 +16,7 @@ const ROUTE_PURPOSES: Readonly<Record<string, string>> = {
   [`/${LINK_ROUTES.confirm}`]: 'double opt-in confirmation (signed link)',
   [`/${LINK_ROUTES.unsubscribe}`]: 'one-click unsubscribe (signed link, RFC 8058)',
   [`/${LINK_ROUTES.preferences}`]: 'preference centre (signed link)',
+  [`/${SHORT_PREFERENCES_ROUTE}`]: 'preference centre (the short link of texts and postcards)',
   [`/${EXPORT_ROUTE}`]: "the customer's consent ledger as JSON (signed preference link)",
 };
 

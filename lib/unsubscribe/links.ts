@@ -17,6 +17,13 @@ export const LINK_ROUTES: Readonly<Record<TokenPurpose, string>> = {
   confirm: 'confirm',
 };
 
+/**
+ * A second, short route to the preference centre (`GET` only: its form posts to the long one),
+ * for the links of texts and postcards, where every character counts: a text's link is paid by
+ * the segment, and a postcard's is typed in by hand.
+ */
+export const SHORT_PREFERENCES_ROUTE = 'p';
+
 /** The query parameter that carries the token. */
 export const TOKEN_QUERY_PARAMETER = 'token';
 
@@ -40,11 +47,16 @@ function parseBaseUrl(baseUrl: string): URL {
   return url;
 }
 
-/** The link for `purpose` carrying `token`. @throws LinkConfigurationError for a base URL that is not https (or loopback http). */
-export function linkUrl(baseUrl: string, purpose: TokenPurpose, token: string): string {
-  const url = new URL(LINK_ROUTES[purpose], parseBaseUrl(baseUrl));
+/** `route` below `baseUrl`, carrying `token`. */
+function routeUrl(baseUrl: string, route: string, token: string): string {
+  const url = new URL(route, parseBaseUrl(baseUrl));
   url.searchParams.set(TOKEN_QUERY_PARAMETER, token);
   return url.toString();
+}
+
+/** The link for `purpose` carrying `token`. @throws LinkConfigurationError for a base URL that is not https (or loopback http). */
+export function linkUrl(baseUrl: string, purpose: TokenPurpose, token: string): string {
+  return routeUrl(baseUrl, LINK_ROUTES[purpose], token);
 }
 
 /** The one-click unsubscribe URL (`List-Unsubscribe`, and the footer link) for `token`. */
@@ -55,6 +67,11 @@ export function unsubscribeUrl(baseUrl: string, token: string): string {
 /** The preference-centre URL for `token`. */
 export function preferencesUrl(baseUrl: string, token: string): string {
   return linkUrl(baseUrl, 'preferences', token);
+}
+
+/** The preference-centre URL for `token` on the {@link SHORT_PREFERENCES_ROUTE}. */
+export function shortPreferencesUrl(baseUrl: string, token: string): string {
+  return routeUrl(baseUrl, SHORT_PREFERENCES_ROUTE, token);
 }
 
 /** The double opt-in confirmation URL for `token`. */
@@ -105,7 +122,8 @@ export interface MessageLinks {
  * channel and topic. For an email, `to` is the address it goes to: both links then carry its
  * keyed digest (the token's `destination`, never the address), so that a tick of email in the
  * preference centre grants at once only while the profile still holds that address (the
- * unsubscribe page passes the digest on to the preference link it offers).
+ * unsubscribe page passes the digest on to the preference link it offers). A text's or a
+ * postcard's preference link takes the {@link SHORT_PREFERENCES_ROUTE}.
  */
 export function messageLinks(
   scope: { readonly customerId: CustomerId; readonly channel: Channel; readonly topic: Topic; readonly to?: string },
@@ -117,8 +135,9 @@ export function messageLinks(
   const ttl = (purpose: TokenPurpose): number => config.ttlSeconds?.[purpose] ?? DEFAULT_TOKEN_TTL_SECONDS[purpose];
   const sign = (purpose: TokenPurpose): string =>
     signToken({ ...claims, ...destination, purpose }, config.secret, { now, ttlSeconds: ttl(purpose) });
+  const preferencesOf = claims.channel === 'email' ? preferencesUrl : shortPreferencesUrl;
   return {
     unsubscribeUrl: unsubscribeUrl(config.baseUrl, sign('unsubscribe')),
-    preferencesUrl: preferencesUrl(config.baseUrl, sign('preferences')),
+    preferencesUrl: preferencesOf(config.baseUrl, sign('preferences')),
   };
 }

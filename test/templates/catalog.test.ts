@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { countSmsSegments } from '../../lib/channels/sms-segments';
 import {
   loadTemplateCatalog,
   TemplateCatalogError,
@@ -6,6 +7,7 @@ import {
   TemplateVariableError,
   validateTemplate,
 } from '../../lib/templates';
+import { messageLinks } from '../../lib/unsubscribe';
 import { catalogFolder, PLAIN_EMAIL, sampleData } from './fixtures';
 
 function problemsOf(load: () => unknown): string[] {
@@ -131,6 +133,23 @@ describe('the project templates in workflows/templates', () => {
     // Assess
     expect(validate).not.toThrow();
   });
+
+  it.each(catalog.ids().filter((templateId) => catalog.channelsOf(templateId).includes('sms')))(
+    '%s texts one segment with its signed links, for a 20-character customer id and first name',
+    (templateId) => {
+      // Prepare: what the send path gives a text, with the longest first name of the sample.
+      const links = messageLinks(
+        { customerId: 'cus_4f8a2b9c1d3e5f7a', channel: 'sms', topic: 'marketing' },
+        { baseUrl: 'https://prefs.example.com', secret: 'catalog-test-secret-0123456789abcdef' },
+        new Date('2026-03-02T09:00:00Z'),
+      );
+      const data = { ...sampleData({ firstName: 'Alexandrina' }), ...links };
+      // Act
+      const { sms } = validateTemplate(catalog.get(templateId), data);
+      // Assess
+      expect(countSmsSegments(sms ?? '')).toMatchObject({ encoding: 'GSM-7', segments: 1 });
+    },
+  );
 
   it('offers welcome on email, SMS and mail, and tips on email only', () => {
     // Assess
