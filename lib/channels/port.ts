@@ -33,11 +33,14 @@ export interface ChannelSender<Message> {
  * The SDK's default retry re-sends after a timeout or a 5xx, which for SES and SMS can deliver a
  * message twice; retries belong to Step Functions, and only for errors that prove nothing was sent.
  * Spread into every provider client: `new SESv2Client({ ...PROVIDER_CLIENT_CONFIG, region })`.
- * The timeouts keep a hung connection from eating the Lambda's whole budget.
+ * The timeouts keep a hung connection from eating the Lambda's whole budget: a provider that takes
+ * the connection and never answers ends, after `requestTimeout`, in a `TimeoutError` (an unknown
+ * outcome). `throwOnRequestTimeout` is what makes it so: without it @smithy/node-http-handler only
+ * logs a warning when `requestTimeout` passes and keeps waiting.
  */
 export const PROVIDER_CLIENT_CONFIG = {
   maxAttempts: 1,
-  requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 },
+  requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
 } as const;
 
 /** The slice of an SDK v3 client's resolved config the guard reads. */
