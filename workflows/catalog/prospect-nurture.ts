@@ -1,14 +1,15 @@
 /**
  * `prospect-nurture`: a lead captured on the web or in a store is first asked which channels and
  * what time of day they prefer, then nurtured every other Tuesday, at most four times, until the
- * first purchase.
+ * first purchase. Only a prospect enters: a customer who has bought is no lead, and the goal would
+ * set them back to `new_customer` at their next order.
  *
  * The series is written as four distinct send steps rather than a loop over one: a step sends at
  * most once per execution (the send ledger keeps one message per execution and step), so a loop
  * back to a send step would never send again, and `validateJourney` refuses one.
  */
 import type { Condition } from '../../lib/journeys/format';
-import { type Step, branch, days, defineJourney, exit, goTo, onEvent, reachGoal, reEntry, send, touchpointWithin, waitForEvent, waitUntilLocalTime } from '../builder';
+import { type Step, branch, days, defineJourney, exit, goTo, onEvent, reachGoal, reEntry, send, stageIn, touchpointWithin, waitForEvent, waitUntilLocalTime } from '../builder';
 
 /** Nurture messages in the series: one every two weeks, so the series is over in about ten weeks. */
 const NURTURE_MESSAGES = 4;
@@ -43,8 +44,8 @@ export const prospectNurture = defineJourney({
   id: 'prospect-nurture',
   name: 'Prospect nurture',
   description:
-    'A lead captured on the web or in a store: ask for channels and time of day, then a nurture message every other Tuesday while the prospect stays engaged, four at most, until the first purchase. The series is over in about ten weeks, well before the lead may enter again (180 days).',
-  entry: onEvent(['lead_captured'], reEntry.afterDays(180)),
+    'A prospect captured as a lead on the web or in a store: ask for channels and time of day, then a nurture message every other Tuesday while the prospect stays engaged, four at most, until the first purchase. The series is over in about ten weeks, well before the lead may enter again (180 days).',
+  entry: onEvent(['lead_captured'], reEntry.afterDays(180), { when: stageIn('prospect') }),
   goal: { event: 'order_placed', stage: 'new_customer' },
   steps: [
     // The first ask replies to the lead's own request, so it needs no marketing consent (the

@@ -1,14 +1,17 @@
 /**
- * `welcome`: a customer who signs up gets a welcome, tips two days later and, unless they buy
+ * `welcome`: a prospect who signs up gets a welcome, tips two days later and, unless they buy
  * within a week, a first-purchase nudge.
+ *
+ * Only a prospect enters: a customer who bought before signing up (a guest checkout, then an
+ * account) would be set back to `new_customer` and nudged to make a first purchase they made.
  */
-import { days, defineJourney, onEvent, reachGoal, reEntry, send, setStage, wait, waitForEvent } from '../builder';
+import { days, defineJourney, onEvent, reachGoal, reEntry, send, setStage, stageIn, wait, waitForEvent } from '../builder';
 
 export const welcome = defineJourney({
   id: 'welcome',
   name: 'Welcome',
-  description: 'Signed up: welcome, tips two days later, then a nudge if there is no first order within a week.',
-  entry: onEvent(['signed_up'], reEntry.never),
+  description: 'A prospect signed up: welcome, tips two days later, then a nudge if there is no first order within a week.',
+  entry: onEvent(['signed_up'], reEntry.never, { when: stageIn('prospect') }),
   goal: { event: 'order_placed', stage: 'active' },
   steps: [
     setStage('new-customer', 'new_customer'),
