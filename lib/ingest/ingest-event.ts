@@ -74,6 +74,17 @@ export interface IngestOutcome {
  */
 export type IngestEntryOutcome = JourneyStartOutcome | 'no_profile' | 'condition_not_met';
 
+/**
+ * The instant an entry's conditions are tested at: ingest's clock, or the event's own instant when
+ * that is later. Ingest takes events stamped up to five minutes ahead (a producer's clock running
+ * fast), and the event's own writes are dated at its instant: read at the clock, they would lie in
+ * the future, and a condition on what the event just changed (changed within 30 days) would fail.
+ */
+function conditionInstant(ports: IngestPorts, occurredAt: string): Date {
+  const now = (ports.now ?? (() => new Date()))();
+  return new Date(Math.max(now.getTime(), Date.parse(occurredAt)));
+}
+
 /** Ingests one validated customer event (see the module comment for the order of steps). */
 export async function ingestCustomerEvent(ports: IngestPorts, event: CustomerEvent): Promise<IngestOutcome> {
   const { customerId, occurredAt } = event;
@@ -127,7 +138,7 @@ export async function ingestCustomerEvent(ports: IngestPorts, event: CustomerEve
         journeys.push({ journey: route.journey, outcome: 'no_profile' });
         continue;
       }
-      if (!meetsEntryConditions(route.trigger, customer, (ports.now ?? (() => new Date()))())) {
+      if (!meetsEntryConditions(route.trigger, customer, conditionInstant(ports, occurredAt))) {
         journeys.push({ journey: route.journey, outcome: 'condition_not_met' });
         continue;
       }

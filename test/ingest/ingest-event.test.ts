@@ -11,6 +11,7 @@ import { itemKeys } from '../../lib/store/item-keys';
 import { PARTITION_KEY, SORT_KEY } from '../../lib/store/table-design';
 import { customersHoldingPhone } from '../../lib/store/phone-index';
 import { CATALOG } from '../../workflows';
+import { changedWithin } from '../../workflows/builder';
 import { countRequests, createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { fakeStepFunctions } from './fake-step-functions';
 
@@ -162,6 +163,24 @@ describe('ingestCustomerEvent', () => {
     expect(gold.journeys).toEqual([{ journey: 'loyalty', execution: 'loyalty-c-001-tier-2', outcome: 'started' }]);
     expect(silver.journeys).toEqual([{ journey: 'loyalty', outcome: 'condition_not_met' }]);
     expect(sfn.started.map((start) => start.name)).toEqual(['loyalty-c-001-tier-2']);
+  });
+
+  it("tests an entry condition at the event's instant when its producer's clock runs ahead of ingest's", async () => {
+    // Prepare: a journey entered when interests changed within 30 days, and an ingest clock 30 s behind the producer's.
+    const interest = {
+      journey: 'new-interest',
+      stateMachineArn: arnOf('new-interest'),
+      trigger: { kind: 'event' as const, events: ['profile_changed'], when: [changedWithin('interests', { days: 30 })] },
+      reEntry: { rule: 'always' as const },
+    };
+    const behind = { ...ports, routes: [interest], now: () => new Date('2026-03-02T10:00:00.000Z') };
+    await ingestCustomerEvent(behind, event('profile_changed', { customerId: 'c-001', profile: newYorker }, '2026-03-01T00:00:00Z'));
+
+    // Act
+    const changed = await ingestCustomerEvent(behind, event('profile_changed', { customerId: 'c-001', eventId: 'e-1', attributes: { interests: ['running'] } }, '2026-03-02T10:00:30Z'));
+
+    // Assess
+    expect(changed.journeys).toEqual([{ journey: 'new-interest', execution: 'new-interest-c-001-e-1', outcome: 'started' }]);
   });
 
   it('claims no entry record for an event whose customer does not meet the entry condition', async () => {
