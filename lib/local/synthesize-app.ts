@@ -8,6 +8,7 @@
  * observability tooling among them, which installs async hooks) stay out of the runtime's thread.
  */
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { readConfig } from '../config';
@@ -32,7 +33,17 @@ export function synthesizeAppToDisk(outdir: string, journeys: readonly Journey[]
   const config = readConfig((key) => app.node.tryGetContext(key));
   const stack = new OvertureStack(app, LOCAL_STACK_NAME, { config, description: 'Overture on one machine' });
 
-  const defined = new Set(journeysDefinedIn(stack));
+  const defined = new Map(journeysDefinedIn(stack).map((journey) => [journey.id, journey]));
+  // The stack's state machine of that id is the one that would run, while the caller routes
+  // events by its own definition: refused rather than running a journey nobody asked for.
+  const shadowed = journeys.filter((journey) => {
+    const own = defined.get(journey.id);
+    return own !== undefined && !sameJourney(own, journey);
+  });
+  if (shadowed.length > 0) {
+    const ids = shadowed.map((journey) => `"${journey.id}"`).join(', ');
+    throw new Error(`${LOCAL_STACK_NAME} defines journey ${ids} otherwise, and its state machine would run instead of the one given; give the journey given another id`);
+  }
   const missing = journeys.filter((journey) => !defined.has(journey.id));
   if (missing.length > 0) companionJourneyStack(app, missing);
 
@@ -42,12 +53,20 @@ export function synthesizeAppToDisk(outdir: string, journeys: readonly Journey[]
     .map((artifact) => ({ stackName: artifact.stackName, templateFile: path.join(outdir, artifact.templateFile) }));
 }
 
-/** Journey ids of the state machines a stack defines. */
-function journeysDefinedIn(stack: Stack): string[] {
+/**
+ * Whether two journeys are the same data. Compared as JSON: a journey that crossed to this worker
+ * was parsed on the way, which may leave out fields the original held as `undefined`.
+ */
+function sameJourney(a: Journey, b: Journey): boolean {
+  return isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
+}
+
+/** The journeys of the state machines a stack defines. */
+function journeysDefinedIn(stack: Stack): Journey[] {
   return stack.node
     .findAll()
     .filter((construct): construct is JourneyStateMachine => construct instanceof JourneyStateMachine)
-    .map((machine) => machine.journey.id);
+    .map((machine) => machine.journey);
 }
 
 function companionJourneyStack(app: App, journeys: readonly Journey[]): void {

@@ -24,7 +24,9 @@ import {
 import { EventNameSchema, JourneyIdSchema, JourneySchema, type Journey } from '../journeys/format';
 import { InvalidJourneyError, validateJourney } from '../journeys/validate';
 import { AttributeNameSchema } from '../store/records';
+import { journeys as catalogJourneys } from '../../workflows';
 import { formatIssues, type ScenarioIssue } from './issues';
+import { unsimulatedJourneyIssues } from './simulated-journeys';
 
 export type { ScenarioIssue } from './issues';
 
@@ -229,6 +231,8 @@ export class ScenarioError extends Error {
 export interface ParseScenarioOptions {
   /** Ids of the journeys of the catalog (`Object.keys(journeys)` of `workflows/index.ts`). */
   readonly knownJourneys: readonly string[];
+  /** Catalog journeys by id, whose entries are checked when the scenario names them. @default the catalog of `workflows/index.ts` */
+  readonly catalog?: Readonly<Record<string, Journey>>;
 }
 
 /**
@@ -244,6 +248,7 @@ export function parseScenario(json: unknown, options: ParseScenarioOptions): Sce
     ...(result.success ? [] : formatIssues(result.error.issues)),
     ...unknownJourneyIssues(json, options.knownJourneys),
     ...inlineJourneyIssues(json),
+    ...unsimulatedJourneyIssues(json, { knownJourneys: options.knownJourneys, catalog: options.catalog ?? catalogJourneys }),
   ];
   if (issues.length > 0 || !result.success) throw new ScenarioError(issues, result.success ? undefined : { cause: result.error });
   return result.data;

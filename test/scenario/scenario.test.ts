@@ -129,7 +129,58 @@ describe('parseScenario', () => {
     const issues = issuesOf(json);
 
     // Assess
-    expect(issues).toEqual([{ path: 'journeys[1]', message: 'journey "welcome" is listed twice (also journeys[0])' }]);
+    expect(issues).toEqual([
+      { path: 'journeys[1]', message: 'journey "welcome" is listed twice (also journeys[0])' },
+      { path: 'journeys[1].id', message: '"welcome" is a catalog journey; give the inline journey another id' },
+    ]);
+  });
+
+  it('rejects an inline journey with the id of a catalog journey, which the stack would run instead of it', () => {
+    // Prepare
+    const json = { ...contractScenarioJson(), journeys: [{ ...RUNNABLE_JOURNEY, id: 'welcome' }] };
+
+    // Act
+    const issues = issuesOf(json);
+
+    // Assess
+    expect(issues).toEqual([{ path: 'journeys[0].id', message: '"welcome" is a catalog journey; give the inline journey another id' }]);
+  });
+
+  it.each([
+    ['scheduled', { kind: 'schedule', expression: 'cron(0 10 ? * MON *)' }],
+    ['audience', { kind: 'audience' }],
+  ])('rejects an inline %s journey, which nothing in a simulation would start, and says to give it an event entry', (kind, trigger) => {
+    // Prepare
+    const json = { ...contractScenarioJson(), journeys: ['welcome', { ...RUNNABLE_JOURNEY, entry: { ...RUNNABLE_JOURNEY.entry, trigger } }] };
+
+    // Act
+    const issues = issuesOf(json);
+
+    // Assess
+    expect(issues).toEqual([
+      { path: 'journeys[1].entry.trigger', message: expect.stringMatching(new RegExp(`^an? ${kind} journey cannot be simulated: .*; give it an event entry`)) },
+    ]);
+  });
+
+  it('rejects a catalog journey named by id whose entry is a schedule, and accepts the catalog\'s own entries', () => {
+    // Prepare
+    const digest = { ...RUNNABLE_JOURNEY, id: 'digest', entry: { ...RUNNABLE_JOURNEY.entry, trigger: { kind: 'schedule' as const, expression: 'rate(7 days)' } } };
+    const catalog = { ...journeys, digest };
+    const named = { ...contractScenarioJson(), journeys: ['welcome', 'digest'] };
+
+    // Act
+    let issues: readonly ScenarioIssue[] = [];
+    try {
+      parseScenario(named, { knownJourneys: Object.keys(catalog), catalog });
+    } catch (error) {
+      if (!(error instanceof ScenarioError)) throw error;
+      issues = error.issues;
+    }
+    const everyCatalogJourney = parseScenario({ ...contractScenarioJson(), journeys: Object.keys(journeys) }, options);
+
+    // Assess
+    expect(issues).toEqual([{ path: 'journeys[1]', message: expect.stringMatching(/^"digest": a scheduled journey cannot be simulated: .*; simulate an inline copy of it with another id/) }]);
+    expect(everyCatalogJourney.journeys).toEqual(Object.keys(journeys));
   });
 
   it('rejects an until that is not after start', () => {
