@@ -7,7 +7,9 @@
  * refused by End User Messaging (a `ProviderRejectedError`) or reported `TEXT_INVALID`, which the
  * feedback function turns into a suppression.
  * Marketing texts are `PROMOTIONAL` and end with an opt-out instruction; transactional ones are
- * `TRANSACTIONAL`. The segment count is computed on the final text and returned for the ledger.
+ * `TRANSACTIONAL`, and each kind may have its own time to live (how long End User Messaging keeps
+ * trying to hand the text to the carrier). The segment count is computed on the final text and
+ * returned for the ledger.
  * `Context` carries the same ids as the email tags, so delivery events lead back to the customer.
  * A number that opted out with End User Messaging (replied STOP, or was put on the opt-out list) is
  * refused synchronously; that refusal surfaces as `RecipientOptedOutError`, not a generic rejection.
@@ -19,7 +21,7 @@ import {
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import * as z from '../schema/zod-mini';
 import { CustomerIdSchema, isMarketing, PhoneSchema, TopicSchema } from '../customer/model';
-import { classifyProviderError, MessageInvalidError, ProviderUnknownOutcomeError } from './errors';
+import { ChannelConfigurationError, classifyProviderError, MessageInvalidError, ProviderUnknownOutcomeError } from './errors';
 import { assertSingleAttemptClient, issuePaths, type ChannelSender, type SendReceipt } from './port';
 import { countSmsSegments, type SmsSegmentCount } from './sms-segments';
 
@@ -32,11 +34,23 @@ export interface SmsSenderConfig {
   /** Appended to marketing texts that do not already contain it. @default "Reply STOP to opt out" */
   readonly optOutInstruction?: string;
   /**
-   * Seconds the carrier may keep trying. Keeps a text delayed by the network from arriving inside
-   * quiet hours. @default - the service default (72 hours)
+   * Seconds End User Messaging may keep trying to hand a text to the carrier (`TimeToLive`); past
+   * them it drops the text (`TEXT_TTL_EXPIRED`). Keeps a text delayed by the network from arriving
+   * hours or days late. A whole number in {@link SMS_TIME_TO_LIVE_RANGE}.
+   * @default - the service default (72 hours)
    */
   readonly timeToLiveSeconds?: number;
+  /**
+   * The same for marketing texts. The gate allows those only inside the recipient's allowed hours
+   * (quiet hours, preferred window, SMS legal hours) and judges them at hand-off, so the shorter
+   * this is, the less a delayed text can land past the hours' close.
+   * @default timeToLiveSeconds
+   */
+  readonly marketingTimeToLiveSeconds?: number;
 }
+
+/** The `TimeToLive` End User Messaging accepts, in seconds; it refuses a text with any other. */
+export const SMS_TIME_TO_LIVE_RANGE = { min: 5, max: 259_200 } as const;
 
 export const DEFAULT_OPT_OUT_INSTRUCTION = 'Reply STOP to opt out';
 
@@ -80,6 +94,7 @@ export function prepareSms(message: SmsMessage, config: SmsSenderConfig): Prepar
   const valid = parsed.data;
   const marketing = isMarketing(valid.topic);
   const body = marketing ? withOptOutInstruction(valid.body, config.optOutInstruction ?? DEFAULT_OPT_OUT_INSTRUCTION) : valid.body;
+  const timeToLive = marketing ? (config.marketingTimeToLiveSeconds ?? config.timeToLiveSeconds) : config.timeToLiveSeconds;
   if (body.length > MAX_SMS_LENGTH) {
     throw new MessageInvalidError('sms', ['body'], { reason: `longer than ${MAX_SMS_LENGTH} characters` });
   }
@@ -90,21 +105,38 @@ export function prepareSms(message: SmsMessage, config: SmsSenderConfig): Prepar
       MessageBody: body,
       MessageType: marketing ? 'PROMOTIONAL' : 'TRANSACTIONAL',
       ConfigurationSetName: config.configurationSetName,
-      ...(config.timeToLiveSeconds === undefined ? {} : { TimeToLive: config.timeToLiveSeconds }),
+      ...(timeToLive === undefined ? {} : { TimeToLive: timeToLive }),
       Context: { customer_id: valid.customerId, journey: valid.journey, step: valid.step, topic: valid.topic },
     },
     segments: countSmsSegments(body),
   };
 }
 
+/**
+ * Rejects a time to live End User Messaging would refuse: every text would fail as a rejection.
+ * @throws ChannelConfigurationError
+ */
+function assertTimeToLivesInRange(config: SmsSenderConfig): void {
+  const { min, max } = SMS_TIME_TO_LIVE_RANGE;
+  for (const option of ['timeToLiveSeconds', 'marketingTimeToLiveSeconds'] as const) {
+    const seconds = config[option];
+    if (seconds !== undefined && !(Number.isInteger(seconds) && seconds >= min && seconds <= max)) {
+      throw new ChannelConfigurationError(`${option} must be a whole number of seconds from ${min} to ${max} (got ${seconds})`);
+    }
+  }
+}
+
 /** Sends texts through End User Messaging SMS. The client must be built with `PROVIDER_CLIENT_CONFIG`. */
 export class EndUserMessagingSmsSender implements SmsSender {
   private singleAttemptCheck: Promise<void> | undefined;
 
+  /** @throws ChannelConfigurationError when a time to live is outside {@link SMS_TIME_TO_LIVE_RANGE}. */
   constructor(
     private readonly client: PinpointSMSVoiceV2Client,
     private readonly config: SmsSenderConfig,
-  ) {}
+  ) {
+    assertTimeToLivesInRange(config);
+  }
 
   /**
    * @throws MessageInvalidError, ChannelConfigurationError, or a ProviderError subclass:
