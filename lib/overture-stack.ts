@@ -104,6 +104,8 @@ export class OvertureStack extends Stack {
       logRetention,
     });
     this.consent = new ConsentEndpoints(this, 'ConsentEndpoints', { config, data: this.data, delivery: this.delivery, logRetention });
+    // A save in the preference centre resumes the journeys waiting for the customer's preferences.
+    this.journeys.grantResume(this.consent.apiFunction);
     this.operations = new Operations(this, 'Operations', {
       environment,
       journeys: this.journeys,

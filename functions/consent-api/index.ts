@@ -6,6 +6,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { PROVIDER_CLIENT_CONFIG } from '../../lib/channels/port';
@@ -27,6 +28,7 @@ const clients = {
   dynamodb: new DynamoDBClient({}),
   ses: new SESv2Client({ ...PROVIDER_CLIENT_CONFIG }),
   sms: new PinpointSMSVoiceV2Client({ ...PROVIDER_CLIENT_CONFIG }),
+  sfn: new SFNClient({}),
 };
 
 /**

@@ -5,9 +5,11 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { SesEmailSender } from '../channels/email';
 import { EndUserMessagingSmsSender } from '../channels/sms';
 import { NonEmptyTextSchema, TopicSchema } from '../customer/model';
+import { observedEventRecorder } from '../ingest/observed-event';
 import * as z from '../schema/zod-mini';
 import { CustomerStore } from '../store/customer-store';
 import type { LinkKeys } from '../unsubscribe/link-keys';
@@ -77,12 +79,13 @@ export function rateLimitOf(env: ConsentApiEnvironment): RateLimitSettings {
  */
 export function consentApiDependencies(
   env: ConsentApiEnvironment,
-  clients: { readonly dynamodb: DynamoDBClient; readonly ses: SESv2Client; readonly sms: PinpointSMSVoiceV2Client },
+  clients: { readonly dynamodb: DynamoDBClient; readonly ses: SESv2Client; readonly sms: PinpointSMSVoiceV2Client; readonly sfn: SFNClient },
   linkKeys: LinkKeys,
   now: () => Date = () => new Date(),
 ): ConsentApiDependencies {
+  const store = new CustomerStore({ client: clients.dynamodb, tableName: env.CUSTOMER_TABLE_NAME });
   return {
-    store: new CustomerStore({ client: clients.dynamodb, tableName: env.CUSTOMER_TABLE_NAME }),
+    store,
     phoneIndex: { client: clients.dynamodb, tableName: env.CUSTOMER_TABLE_NAME },
     email: new SesEmailSender(clients.ses, { fromEmailAddress: env.FROM_EMAIL_ADDRESS, configurationSetName: env.SES_CONFIGURATION_SET }),
     sms: new EndUserMessagingSmsSender(clients.sms, { originationIdentity: env.SMS_ORIGINATION_IDENTITY, configurationSetName: env.SMS_CONFIGURATION_SET }),
@@ -90,5 +93,6 @@ export function consentApiDependencies(
     links: linksWithKeys(env.PUBLIC_BASE_URL, linkKeys),
     now,
     topics: env.CONSENT_TOPICS,
+    recordEvent: observedEventRecorder({ store, dynamodb: clients.dynamodb, sfn: clients.sfn, tableName: env.CUSTOMER_TABLE_NAME }),
   };
 }

@@ -3,6 +3,7 @@
  * adapters for double opt-in, link signing, a clock, and the topics the preference centre offers. The Lambda,
  * the local runtime and the tests build the same object with different clients.
  */
+import type { ObservedEventRecorder } from '../ingest/observed-event';
 import type { EmailSender } from '../channels/email';
 import type { MessageInvalidError, ProviderError } from '../channels/errors';
 import type { SmsSender } from '../channels/sms';
@@ -62,6 +63,12 @@ export interface ConsentApiDependencies {
   readonly links: ConsentApiLinks;
   /** The clock; tests and the simulator pass their own. */
   readonly now: () => Date;
+  /**
+   * Records `preferences_updated` when the preference centre saves, so a journey waiting for the
+   * customer's preferences goes on (lib/ingest/observed-event.ts). @default nothing recorded: the
+   * API alone, as its own tests run it
+   */
+  readonly recordEvent?: ObservedEventRecorder;
   /** Topics the preference centre offers, in display order. @default [{ topic: 'marketing', label: 'Offers and news' }] */
   readonly topics?: readonly TopicOffer[];
   /**

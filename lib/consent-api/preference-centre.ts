@@ -27,6 +27,7 @@
  * Every confirmation, email or text, also counts against its destination's budget across all
  * customers (confirmation-budget.ts); one over it is withheld and told as `limit_reached`.
  */
+import { PREFERENCES_UPDATED_EVENT } from '../ingest/observed-event';
 import { consentSpeaksForNumber } from '../customer/consent-number';
 import { CHANNELS, type ConsentState, type CustomerSnapshot, type Preferences } from '../customer/model';
 import type { VerifiedToken } from '../unsubscribe/token';
@@ -264,6 +265,8 @@ async function saveChoices(
   // Stated now: an event carrying preferences stated earlier, arriving later, leaves these.
   const now = deps.now();
   const written = await deps.store.putPreferences(customerId, preferences, { at: now.toISOString() });
+  // Saved now, or kept as newer: either way the customer answered the ask, which a journey may wait for.
+  await deps.recordEvent?.({ customerId, name: PREFERENCES_UPDATED_EVENT, occurredAt: now.toISOString(), touchpoint: 'web' });
 
   const proof = proofFrom(origin, PREFERENCE_CENTRE_SOURCE);
   // An SMS request is for the number on the profile: only a YES from it confirms it.

@@ -122,12 +122,21 @@ export class Journeys extends Construct {
    */
   public bindStarter(fn: OvertureFunction, options: { readonly resume?: boolean } = {}): void {
     this.bindRoutes(fn);
-    const arns = [...this.machines.values()].map((machine) => machine.stateMachine.stateMachineArn);
-    fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:StartExecution'], resources: arns }));
-    // Resuming needs SendTaskSuccess only: a wait that sees no event times out by itself.
-    if (options.resume) {
-      fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:SendTaskSuccess'], resources: arns }));
-    }
+    fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:StartExecution'], resources: this.machineArns() }));
+    if (options.resume) this.grantResume(fn);
+  }
+
+  /**
+   * Lets a function return task tokens to executions of every journey, as for an event it observed
+   * itself (lib/ingest/observed-event.ts). SendTaskSuccess only: a wait that sees no event times
+   * out by itself.
+   */
+  public grantResume(fn: OvertureFunction): void {
+    fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:SendTaskSuccess'], resources: this.machineArns() }));
+  }
+
+  private machineArns(): string[] {
+    return [...this.machines.values()].map((machine) => machine.stateMachine.stateMachineArn);
   }
 }
 

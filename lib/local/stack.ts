@@ -15,6 +15,7 @@ import path from 'node:path';
 import * as z from 'zod';
 import { SesEmailSender } from '../channels/email';
 import { createConsentApiHandler } from '../consent-api/http-api';
+import { observedEventRecorder } from '../ingest/observed-event';
 import { apiGatewayRequestListener } from '../consent-api/node-adapter';
 import type { Journey } from '../journeys/format';
 import { listenEarly } from '../runtime/local-http-server';
@@ -115,6 +116,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sms: runtime.smsOutbox,
       links: runtime.links,
       now: () => runtime.now(),
+      recordEvent: observedEventRecorder(runtime.ingestPorts()),
     },
     // Off here: every caller is this machine's one user, and the limiter's buckets would refill on
     // the virtual clock (an hour a second in the demo), so its answers would mean nothing. The

@@ -203,7 +203,7 @@ describe('least privilege', () => {
       [stack.launcher.launchFunction, [...base, 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'states:StartExecution']],
       [stack.schedules.inactivityScanFunction, [...base, 'dynamodb:Query', 's3:PutObject', 'sqs:SendMessage', 'states:StartExecution']],
       [stack.feedback.feedbackFunction, [...base, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:SendMessage']],
-      [stack.consent.apiFunction, [...base, 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', ...secret, 'ses:SendEmail', 'sms-voice:SendTextMessage']],
+      [stack.consent.apiFunction, [...base, 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', ...secret, 'ses:SendEmail', 'sms-voice:SendTextMessage', 'states:SendTaskSuccess']],
       [stack.consent.inboundSmsFunction, [...base, ...readWrite, 'sms-voice:SendTextMessage', 'sqs:SendMessage']],
     ]);
 

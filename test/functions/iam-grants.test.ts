@@ -366,7 +366,8 @@ describe('the functions at work', () => {
     expect(await waitingTasks({ client: dynamo.client, tableName }, 'welcome-late', 'order_placed')).toEqual([]);
     expect(newNumber).toMatchObject({ status: 'ingested', profile: 'updated' });
     expect(await customersHoldingPhone({ client: dynamo.client, tableName }, oldPhone)).toEqual([]);
-    expect(again).toMatchObject({ status: 'ingested', journeys: [{ journey: 'welcome', outcome: 'not_eligible' }] });
+    // No longer a prospect (welcome made them new_customer): its entry condition keeps them out before re-entry is asked.
+    expect(again).toMatchObject({ status: 'ingested', journeys: [{ journey: 'welcome', outcome: 'condition_not_met' }] });
     expect(silver).toMatchObject({ status: 'ingested', journeys: [{ journey: 'loyalty', outcome: 'condition_not_met' }] });
     expect(rejected).toMatchObject({ status: 'rejected' });
     expect((await store.requireSnapshot('loyal-gold')).profile.stage).toBe('active');
