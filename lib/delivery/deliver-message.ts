@@ -239,7 +239,9 @@ async function withdrawAfterOptOut(
   channel: Channel,
 ): Promise<void> {
   await ports.store.releaseReservation(request.customerId, key);
-  for (const revocation of providerOptOutRevocations(channel, request.topic, snapshot.consents, ports.now().toISOString())) {
+  // The number the refused text went to: the profile's, as composeMessage addressed it.
+  const phone = snapshot.profile.phone;
+  for (const revocation of providerOptOutRevocations(channel, request.topic, snapshot.consents, phone, ports.now().toISOString())) {
     await ports.store.recordConsent(request.customerId, revocation);
   }
 }

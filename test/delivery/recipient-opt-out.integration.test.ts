@@ -14,6 +14,8 @@ import type { SesLocal } from '../support/ses-local';
 import { GRANTED_AT, NOON, startMockedSmsDelivery, type MockedSmsDelivery } from './sms-mocked-delivery';
 
 const PHONE = '+12125550143';
+/** A number the customer had before PHONE. */
+const EARLIER_PHONE = '+12125550187';
 
 let harness: MockedSmsDelivery;
 let store: CustomerStore;
@@ -198,6 +200,46 @@ describe('deliverMessage when End User Messaging refuses an opted-out number', (
     expect(smsMock).toHaveReceivedCommandTimes(SendTextMessageCommand, 1);
     expect(await emailsTo(customerId)).toBe(1);
     expect(await store.consentLedger(customerId)).toEqual(before);
+  });
+
+  it('leaves alone an SMS consent given for another number than the one refused', async () => {
+    // Prepare: offers were granted for the customer's earlier number, which the refusal says nothing about
+    const customerId = await customer({ email: 'granted', sms: 'granted' });
+    await store.recordConsent(customerId, {
+      channel: 'sms',
+      topic: 'offers',
+      status: 'granted',
+      at: GRANTED_AT,
+      proof: { source: 'web-form', phone: EARLIER_PHONE },
+    });
+    refuseAsOptedOut();
+
+    // Act
+    await deliverMessage(ports, step(customerId, ['sms', 'email']));
+
+    // Assess
+    const { consents } = await store.requireSnapshot(customerId);
+    expect(consents.find((consent) => consent.channel === 'sms' && consent.topic === 'marketing')).toMatchObject({ status: 'revoked' });
+    expect(consents.find((consent) => consent.channel === 'sms' && consent.topic === 'offers')).toMatchObject({ status: 'granted', phone: EARLIER_PHONE });
+    expect(await store.consentLedger(customerId)).not.toContainEqual(expect.objectContaining({ topic: 'offers', status: 'revoked' }));
+  });
+
+  it('revokes the marketing texts to the number when it refuses a transactional text, and writes nothing for the text itself', async () => {
+    // Prepare
+    const customerId = await customer({ email: 'granted', sms: 'granted' });
+    refuseAsOptedOut();
+
+    // Act
+    const outcome = await deliverMessage(ports, step(customerId, ['sms', 'email'], { topic: 'transactional' }));
+
+    // Assess: the number is on the provider's opt-out list, so it is the number's STOP, whatever the text was
+    expect(outcome).toMatchObject({ outcome: 'sent', channel: 'email', optedOut: ['sms'] });
+    const ledger = await store.consentLedger(customerId);
+    expect(ledger).toContainEqual(providerRevocation);
+    expect(ledger).not.toContainEqual(expect.objectContaining({ topic: 'transactional' }));
+    const later = await deliverMessage(ports, step(customerId, ['sms', 'email'], { step: 'follow-up' }));
+    expect(later).toMatchObject({ outcome: 'sent', channel: 'email' });
+    expect(smsMock).toHaveReceivedCommandTimes(SendTextMessageCommand, 1);
   });
 
   it('sends once when the process dies after freeing the reservation and before recording the revocation', async () => {
