@@ -12,6 +12,12 @@
  * ledger (see recipient-opt-out.ts), and the gate decides again without that channel, so the step
  * may still go out on the customer's next allowed channel, under the same ledger key, or is skipped.
  *
+ * A reservation whose provider call certainly sent nothing (throttled, unreachable, opted out) is
+ * withdrawn so that a later attempt sends. When withdrawing it fails, the entry is marked unsent
+ * instead (`unsentAt`), and the attempt that finds it withdraws it and decides again; only when that
+ * mark fails too does the entry stay plainly `pending`, and the next attempt, unable to tell it from
+ * one whose provider call may have gone out, settles it as `unknown` and sends nothing.
+ *
  * Email and SMS providers take so many messages a second and refuse the rest, so a message the gate
  * allows on such a channel first takes a send slot of the channel (lib/store/send-slots.ts): a slot
  * now sends, a later one answers `deferred` until it with reason `rate_limited`, and nothing is
@@ -130,7 +136,13 @@ export async function deliverMessage(ports: DeliveryPorts, request: SendStepPayl
     // second send below, through the ledger's condition.)
     if (snapshot.frequency.sends.some((send) => send.key === key)) {
       const earlier = await ports.store.getSendEntry(request.customerId, key);
-      if (earlier !== undefined) return withOptedOut(await settleEarlier(ports, earlier), optedOut);
+      const settled = earlier === undefined ? undefined : await settleEarlier(ports, earlier);
+      if (settled === 'withdrawn') {
+        // An earlier attempt's unsent entry is gone: read again, with its cap slot freed.
+        conflicts = countConflict(conflicts, key, request);
+        continue;
+      }
+      if (settled !== undefined) return withOptedOut(settled, optedOut);
     }
     if (isGoalReachedAtStep(snapshot, request)) {
       return withOptedOut(await recordSkip(ports, request, 'goal_reached'), optedOut);
@@ -157,13 +169,16 @@ export async function deliverMessage(ports: DeliveryPorts, request: SendStepPayl
       continue;
     }
     if (outcome !== 'changed_since') return withOptedOut(outcome, optedOut);
-    conflicts += 1;
-    if (conflicts >= CHANGED_SINCE_ATTEMPTS) {
-      throw new DeliveryContentionError(
-        `send ${key} of customer ${request.customerId}: the customer's cap or permissions kept changing under ${CHANGED_SINCE_ATTEMPTS} attempts`,
-      );
-    }
+    conflicts = countConflict(conflicts, key, request);
   }
+}
+
+/** One more conflict after `conflicts`; throws once there have been too many. */
+function countConflict(conflicts: number, key: string, request: SendStepPayload): number {
+  if (conflicts + 1 < CHANGED_SINCE_ATTEMPTS) return conflicts + 1;
+  throw new DeliveryContentionError(
+    `send ${key} of customer ${request.customerId}: the customer's cap or permissions kept changing under ${CHANGED_SINCE_ATTEMPTS} attempts`,
+  );
 }
 
 /** `outcome`, naming the channels refused as opted out during the step when there were any. */
@@ -207,17 +222,22 @@ async function sendOnce(
   });
   // Decided on a state that has changed since: decide again on the new one.
   if (reservation.kind === 'changed_since') return 'changed_since';
-  if (reservation.kind === 'duplicate') return settleEarlier(ports, reservation.entry);
+  if (reservation.kind === 'duplicate') {
+    const settled = await settleEarlier(ports, reservation.entry);
+    // An earlier attempt's unsent entry is gone: decide again on what is there now.
+    return settled === 'withdrawn' ? 'changed_since' : settled;
+  }
+  const reserved = { customerId: request.customerId, key, reservedAt: reservation.entry.reservedAt };
 
   let providerMessageId: string;
   try {
     ({ providerMessageId } = await dispatchMessage(ports.senders, composed));
   } catch (error) {
     if (error instanceof RecipientOptedOutError) {
-      await withdrawAfterOptOut(ports, request, snapshot, key, channel);
+      await withdrawAfterOptOut(ports, request, snapshot, reserved, channel, error);
       return 'recipient_opted_out';
     }
-    return settleProviderFailure(ports, request, key, channel, error);
+    return settleProviderFailure(ports, reserved, channel, error);
   }
   // If this write fails (or the process dies first), the entry stays `pending` and the next
   // attempt turns it into `unknown` without calling the provider again.
@@ -225,24 +245,57 @@ async function sendOnce(
   return { outcome: 'sent', channel, providerMessageId, replayed: false };
 }
 
+/** The reservation this attempt made: its entry is `pending` from `reservedAt` until it settles. */
+interface Reservation {
+  readonly customerId: string;
+  readonly key: string;
+  readonly reservedAt: string;
+}
+
+/**
+ * Withdraws a reservation whose provider call certainly sent nothing (`error` says why), so that a
+ * later attempt sends. If the release fails (the table throttled, concurrent writers on the
+ * frequency item), the entry is marked unsent (`unsentAt`), which a later attempt withdraws
+ * (settleEarlier), and the release's error is thrown for the Step Functions Retry. If the mark
+ * fails too, the entry stays plainly `pending`: the next attempt cannot tell it from one whose
+ * message may have gone out, and settles it `unknown` without sending (see the module comment).
+ */
+async function withdrawUnsent(ports: DeliveryPorts, reservation: Reservation, error: Error): Promise<void> {
+  const { customerId, key, reservedAt } = reservation;
+  try {
+    await ports.store.releaseReservation(customerId, key);
+  } catch (releaseError) {
+    // If the mark fails too, its error adds nothing: the entry stays `pending`, and the release's
+    // error is the one the Retry is for.
+    await ports.store.markUnsent(customerId, key, { reservedAt, error: error.name, at: ports.now().toISOString() }).catch(() => false);
+    throw releaseError;
+  }
+}
+
 /**
  * The provider refused the message because the recipient opted out: nothing was sent. The
  * reservation is withdrawn first, so that if the process dies before the revocation is written the
  * retry asks the provider again (and is refused again) instead of finding a `pending` entry and
- * reporting `unknown`; then the revocations go to the consent ledger, dated now.
+ * reporting `unknown`; then the revocations go to the consent ledger, dated now, even when the
+ * withdrawal failed: the customer's withdrawal of consent is recorded whatever becomes of the step.
  */
 async function withdrawAfterOptOut(
   ports: DeliveryPorts,
   request: SendStepPayload,
   snapshot: CustomerSnapshot,
-  key: string,
+  reservation: Reservation,
   channel: Channel,
+  refusal: RecipientOptedOutError,
 ): Promise<void> {
-  await ports.store.releaseReservation(request.customerId, key);
-  // The number the refused text went to: the profile's, as composeMessage addressed it.
-  const phone = snapshot.profile.phone;
-  for (const revocation of providerOptOutRevocations(channel, request.topic, snapshot.consents, phone, ports.now().toISOString())) {
-    await ports.store.recordConsent(request.customerId, revocation);
+  try {
+    await withdrawUnsent(ports, reservation, refusal);
+  } finally {
+    // The number the refused text went to: the profile's, as composeMessage addressed it.
+    const phone = snapshot.profile.phone;
+    const revocations = providerOptOutRevocations(channel, request.topic, snapshot.consents, phone, ports.now().toISOString());
+    for (const revocation of revocations) {
+      await ports.store.recordConsent(request.customerId, revocation);
+    }
   }
 }
 
@@ -252,33 +305,34 @@ async function withdrawAfterOptOut(
  */
 async function settleProviderFailure(
   ports: DeliveryPorts,
-  request: SendStepPayload,
-  key: string,
+  reservation: Reservation,
   channel: Channel,
   error: unknown,
 ): Promise<DeliveryOutcome> {
+  const { customerId, key } = reservation;
   const at = ports.now().toISOString();
   if (error instanceof ProviderThrottledError || error instanceof ProviderUnavailableError) {
-    await ports.store.releaseReservation(request.customerId, key);
+    await withdrawUnsent(ports, reservation, error);
     throw error;
   }
   if (error instanceof ProviderRejectedError || error instanceof MessageInvalidError) {
-    await ports.store.markFailed(request.customerId, key, { error: error.name, at });
+    await ports.store.markFailed(customerId, key, { error: error.name, at });
     return { outcome: 'failed', channel, reason: error instanceof ProviderRejectedError ? 'provider_rejected' : 'message_invalid' };
   }
   // A timeout, a 5xx, or anything we cannot explain after the request may have left: the
   // message may be on its way, so it is never sent again automatically.
   const name = error instanceof ProviderUnknownOutcomeError ? error.name : error instanceof Error ? error.name : 'UnknownError';
-  await ports.store.markUnknown(request.customerId, key, { error: name, at });
+  await ports.store.markUnknown(customerId, key, { error: name, at });
   return { outcome: 'unknown', channel };
 }
 
 /**
  * The answer for a step whose ledger entry already exists. A `pending` entry belongs to an attempt
  * that stopped between reserving and settling, after the provider may have accepted the message:
- * it becomes `unknown`, and nothing is sent.
+ * it becomes `unknown`, and nothing is sent, unless that attempt marked it unsent (`unsentAt`: its
+ * provider certainly took nothing): then it is withdrawn (`withdrawn`), and the caller decides again.
  */
-async function settleEarlier(ports: DeliveryPorts, entry: SendEntry): Promise<DeliveryOutcome> {
+async function settleEarlier(ports: DeliveryPorts, entry: SendEntry): Promise<DeliveryOutcome | 'withdrawn'> {
   switch (entry.status) {
     case 'sent':
       return { outcome: 'sent', channel: entry.channel, providerMessageId: entry.providerMessageId ?? '', replayed: true };
@@ -287,6 +341,12 @@ async function settleEarlier(ports: DeliveryPorts, entry: SendEntry): Promise<De
     case 'unknown':
       return { outcome: 'unknown', channel: entry.channel };
     case 'pending':
+      if (entry.unsentAt !== undefined) {
+        // Only a marked entry is deleted: if another attempt withdrew it and reserved since, that
+        // attempt's entry stays, and the caller's next read finds it.
+        await ports.store.releaseReservation(entry.customerId, entry.idempotencyKey, 'unsent');
+        return 'withdrawn';
+      }
       try {
         await ports.store.markUnknown(entry.customerId, entry.idempotencyKey, {
           error: 'InterruptedAttempt',

@@ -352,27 +352,65 @@ export class DeliveryStore {
   }
 
   /**
+   * Marks the `pending` reservation made at `reservedAt` as unsent (`unsentAt`, with `error`): its
+   * provider call certainly sent nothing, but releaseReservation failed. One UpdateItem of the
+   * entry alone, so it can succeed where the release's transaction with the contended frequency
+   * item did not; the entry and its cap slot stay until a later attempt releases them
+   * (`releaseReservation(…, 'unsent')`). `reservedAt` keeps it to the caller's own reservation: if
+   * the failed release did commit and another attempt has reserved since, that one is left alone.
+   * Returns `false` when no such reservation is pending.
+   */
+  async markUnsent(customerId: string, idempotencyKey: string, details: { reservedAt: string; error: string; at: string }): Promise<boolean> {
+    const id = validCustomerId(customerId);
+    const key = parseRecord(IdempotencyKeySchema, idempotencyKey, 'idempotencyKey');
+    const reservedAt = parseRecord(InstantSchema, details.reservedAt, 'reservedAt');
+    const error = parseRecord(SendErrorSchema, details.error, 'error');
+    const at = parseRecord(InstantSchema, details.at, 'at');
+    return this.guard(`mark send ${key} of customer ${id} unsent`, async () => {
+      const update = this.statusUpdate(id, key, ['pending'], { error, unsentAt: at });
+      try {
+        await this.client.send(
+          new UpdateItemCommand({
+            ...update,
+            ConditionExpression: `${update.ConditionExpression} AND #reservedAt = :reservedAt`,
+            ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#reservedAt': 'reservedAt' },
+            ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':reservedAt': { S: reservedAt } },
+          }),
+        );
+        return true;
+      } catch (caught) {
+        if (caught instanceof ConditionalCheckFailedException) return false;
+        throw caught;
+      }
+    });
+  }
+
+  /**
    * Withdraws a `pending` reservation whose provider call provably sent nothing (throttled, or
    * refused before accepting), so that the Step Functions retry of the same step can reserve and
-   * send again: the entry is deleted and its cap slot freed in one transaction. Returns `false`
-   * when there was nothing pending to withdraw (already settled, or never reserved).
+   * send again: the entry is deleted and its cap slot freed in one transaction. `which` says whose
+   * reservation it is: `own`, the caller's, just refused; `unsent`, one an earlier attempt marked
+   * with markUnsent. Only a marked entry is withdrawn as `unsent`: an unmarked `pending` entry found
+   * by a later attempt may belong to an attempt whose message is on its way. Returns `false` when
+   * there was nothing of that kind to withdraw (already settled or withdrawn, or never reserved).
    */
-  async releaseReservation(customerId: string, idempotencyKey: string): Promise<boolean> {
+  async releaseReservation(customerId: string, idempotencyKey: string, which: 'own' | 'unsent' = 'own'): Promise<boolean> {
     const id = validCustomerId(customerId);
     const key = parseRecord(IdempotencyKeySchema, idempotencyKey, 'idempotencyKey');
     const what = `release send ${key} of customer ${id}`;
+    const marked = which === 'unsent' ? ' AND attribute_exists(#unsentAt)' : '';
     return this.guard(what, async () => {
       for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt += 1) {
         const entry = await this.getSendEntry(id, key);
-        if (entry?.status !== 'pending') return false;
+        if (entry?.status !== 'pending' || (which === 'unsent' && entry.unsentAt === undefined)) return false;
         const frequency = entry.countedInCap ? await this.readFrequency(id) : emptyFrequency();
         const actions: TransactWriteItem[] = [
           {
             Delete: {
               TableName: this.tableName,
               Key: this.key(id, itemKeys.sendEntry(key)),
-              ConditionExpression: '#status = :pending',
-              ExpressionAttributeNames: { '#status': 'status' },
+              ConditionExpression: `#status = :pending${marked}`,
+              ExpressionAttributeNames: { '#status': 'status', ...(which === 'unsent' ? { '#unsentAt': 'unsentAt' } : {}) },
               ExpressionAttributeValues: { ':pending': { S: 'pending' } },
             },
           },

@@ -157,6 +157,12 @@ export const SendEntrySchema = z.object({
   error: z.optional(SendErrorSchema),
   /** When the entry became `unknown` or `failed`. */
   settledAt: z.optional(InstantSchema),
+  /**
+   * On a `pending` entry: when its attempt learnt that the provider certainly took nothing
+   * (throttled, unreachable, opted out; `error` names why) and could not withdraw the reservation.
+   * The next attempt withdraws it and decides again, instead of settling it `unknown`.
+   */
+  unsentAt: z.optional(InstantSchema),
 });
 export type SendEntry = z.infer<typeof SendEntrySchema>;
 
