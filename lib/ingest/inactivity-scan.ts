@@ -34,6 +34,18 @@ export const INACTIVITY_LOOKBACK_DAYS = 7;
 
 const DAY_MS = 86_400_000;
 
+/**
+ * Which lapse days a scan finds. `recent`: the lookback of the daily scan (see the module
+ * comment). `earlier`: every day before those, which no daily scan from `now` on finds any more —
+ * the local simulation's catch-up at its first scan, for customers whose last event, stated in
+ * the scenario, is long before it began. In AWS the scan always looks back `recent`ly: a lapse
+ * day that old was found by the scans of its own days.
+ */
+export type LapseWindow = 'recent' | 'earlier';
+
+/** The first instant there is, as a `lapseAt` value: every stored instant sorts at or after it. */
+const EARLIEST_LAPSE_AT = new Date(-8.64e15).toISOString();
+
 /** Where the scan reads, writes and launches. */
 export interface InactivityScanPorts {
   readonly dynamodb: DynamoDBClient;
@@ -83,19 +95,24 @@ function dayOf(lapseAt: string): string {
 /**
  * Customers whose last `event` fell on a UTC day that ended `days` or more before `now`, and no
  * more than {@link INACTIVITY_LOOKBACK_DAYS} days before the latest such day: the lapse days
- * [D − lookback, D], D the day before the UTC day of `now` − `days`.
+ * [D − lookback, D], D the day before the UTC day of `now` − `days`. With `lapseWindow`
+ * `earlier`, the days before those instead: (−∞, D − lookback).
  */
 export async function findLapses(
   ports: Pick<InactivityScanPorts, 'dynamodb' | 'tableName'>,
   trigger: { readonly event: string; readonly days: number },
   now: Date,
+  lapseWindow: LapseWindow = 'recent',
 ): Promise<Lapse[]> {
   // The start of the UTC day that is not yet `days` old throughout: it and later days wait.
   const cutoff = Math.floor((now.getTime() - trigger.days * DAY_MS) / DAY_MS) * DAY_MS;
   const floor = cutoff - (INACTIVITY_LOOKBACK_DAYS + 1) * DAY_MS;
   // `lapseAt` is a UTC instant with milliseconds, so text order is time order: [floor, cutoff) is
   // [floor, cutoff − 1 ms].
-  const window = { from: new Date(floor).toISOString(), to: new Date(cutoff - 1).toISOString() };
+  const window =
+    lapseWindow === 'recent'
+      ? { from: new Date(floor).toISOString(), to: new Date(cutoff - 1).toISOString() }
+      : { from: EARLIEST_LAPSE_AT, to: new Date(floor - 1).toISOString() };
   const attribute = lastEventAttribute(trigger.event);
   const shards = Array.from({ length: LAPSE_INDEX_SHARDS }, (_, shard) => lapsesIn(ports, lapseKeyOf(attribute, shard), window));
   return (await Promise.all(shards)).flat().sort((a, b) => a.customerId.localeCompare(b.customerId));
@@ -131,14 +148,18 @@ async function lapsesIn(
   return lapses;
 }
 
-/** Runs the scan for every journey with an inactivity entry and launches each lapse day found. */
-export async function scanForInactivity(ports: InactivityScanPorts): Promise<InactivityLaunch[]> {
+/**
+ * Runs the scan for every journey with an inactivity entry and launches each lapse day found.
+ *
+ * @param lapseWindow - which lapse days it looks at (see {@link LapseWindow}). @default 'recent'
+ */
+export async function scanForInactivity(ports: InactivityScanPorts, lapseWindow: LapseWindow = 'recent'): Promise<InactivityLaunch[]> {
   const now = ports.now();
   const launches: InactivityLaunch[] = [];
   for (const route of ports.routes) {
     if (route.trigger.kind !== 'inactivity') continue;
     const byDay = new Map<string, string[]>();
-    for (const lapse of await findLapses(ports, route.trigger, now)) {
+    for (const lapse of await findLapses(ports, route.trigger, now, lapseWindow)) {
       byDay.set(lapse.lastEventDay, [...(byDay.get(lapse.lastEventDay) ?? []), lapse.customerId]);
     }
     for (const [lapseDay, customerIds] of [...byDay].sort(([a], [b]) => a.localeCompare(b))) {
