@@ -40,6 +40,10 @@ const api = buildOnce(async (): Promise<ApiGatewayV2Handler> =>
   createConsentApiHandler(
     {
       ...consentApiDependencies(env, clients, await readLinkKeys(env.LINK_SECRET_ID)),
+      eventNotRecorded: ({ customerId, event, error }) => {
+        tools.metrics.addMetric('event_not_recorded', MetricUnit.Count, 1);
+        tools.logger.warn(`${event} not recorded; the save stands, and a journey waiting for it times out as it would have`, { customerId, event, error });
+      },
       confirmationNotSent: ({ customerId, channel, error }) => {
         // A destination's spent budget (someone asking again and again for one address or number) is counted apart from provider faults.
         const overBudget = error instanceof ConfirmationBudgetExceededError;

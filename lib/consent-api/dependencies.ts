@@ -3,12 +3,12 @@
  * adapters for double opt-in, link signing, a clock, and the topics the preference centre offers. The Lambda,
  * the local runtime and the tests build the same object with different clients.
  */
-import type { ObservedEventRecorder } from '../ingest/observed-event';
 import type { EmailSender } from '../channels/email';
 import type { MessageInvalidError, ProviderError } from '../channels/errors';
 import type { SmsSender } from '../channels/sms';
 import type { ConfirmationBudgetExceededError } from './confirmation-budget';
 import type { Channel, Topic } from '../customer/model';
+import type { ObservedEventRecorder } from '../ingest/observed-event';
 import type { CustomerStore } from '../store/customer-store';
 import type { PhoneIndexTable } from '../store/phone-index';
 import type { LinkKeys } from '../unsubscribe/link-keys';
@@ -69,6 +69,11 @@ export interface ConsentApiDependencies {
    * API alone, as its own tests run it
    */
   readonly recordEvent?: ObservedEventRecorder;
+  /**
+   * Told when `recordEvent` failed; the save it followed stands. Log `loggableError(error)`, never
+   * the error. @default one line of ids and codes on console.warn
+   */
+  readonly eventNotRecorded?: (failure: { readonly customerId: string; readonly event: string; readonly error: unknown }) => void;
   /** Topics the preference centre offers, in display order. @default [{ topic: 'marketing', label: 'Offers and news' }] */
   readonly topics?: readonly TopicOffer[];
   /**

@@ -27,9 +27,10 @@
  * Every confirmation, email or text, also counts against its destination's budget across all
  * customers (confirmation-budget.ts); one over it is withheld and told as `limit_reached`.
  */
-import { PREFERENCES_UPDATED_EVENT } from '../ingest/observed-event';
 import { consentSpeaksForNumber } from '../customer/consent-number';
 import { CHANNELS, type ConsentState, type CustomerSnapshot, type Preferences } from '../customer/model';
+import { PREFERENCES_UPDATED_EVENT } from '../ingest/observed-event';
+import { loggableError } from '../runtime/loggable-error';
 import type { VerifiedToken } from '../unsubscribe/token';
 import { DEFAULT_TOPIC_OFFERS, type ConsentApiDependencies, type TopicOffer } from './dependencies';
 import { lastConfirmationTextAt } from '../store/sms-confirmation-texts';
@@ -245,6 +246,22 @@ function smsLinkReached(snapshot: CustomerSnapshot, claims: VerifiedToken, curre
   return carrier.phone === phone && Date.parse(carrier.at) <= claims.issuedAt.getTime();
 }
 
+/**
+ * Records the save as the customer event `preferences_updated` (`deps.recordEvent`), last and at
+ * best effort: the choices, consents and confirmations are written by then, and a failure here
+ * (Step Functions throttled, say) must neither answer the save with an error nor stop a withdrawal.
+ * A journey waiting for the event then times out as it would have (a reminder at worst), and the
+ * failure is reported as ids and codes (`deps.eventNotRecorded`).
+ */
+async function recordSaveEvent(deps: ConsentApiDependencies, customerId: string, now: Date): Promise<void> {
+  try {
+    await deps.recordEvent?.({ customerId, name: PREFERENCES_UPDATED_EVENT, occurredAt: now.toISOString(), touchpoint: 'web' });
+  } catch (error) {
+    if (deps.eventNotRecorded !== undefined) deps.eventNotRecorded({ customerId, event: PREFERENCES_UPDATED_EVENT, error });
+    else console.warn(`${PREFERENCES_UPDATED_EVENT} not recorded`, { customerId, error: loggableError(error) });
+  }
+}
+
 async function saveChoices(
   deps: ConsentApiDependencies,
   claims: VerifiedToken,
@@ -265,8 +282,6 @@ async function saveChoices(
   // Stated now: an event carrying preferences stated earlier, arriving later, leaves these.
   const now = deps.now();
   const written = await deps.store.putPreferences(customerId, preferences, { at: now.toISOString() });
-  // Saved now, or kept as newer: either way the customer answered the ask, which a journey may wait for.
-  await deps.recordEvent?.({ customerId, name: PREFERENCES_UPDATED_EVENT, occurredAt: now.toISOString(), touchpoint: 'web' });
 
   const proof = proofFrom(origin, PREFERENCE_CENTRE_SOURCE);
   // An SMS request is for the number on the profile: only a YES from it confirms it.
@@ -303,6 +318,8 @@ async function saveChoices(
       ? await sendEmailConfirmationOrReport(deps, { customerId, to: email, topics: toConfirm.email })
       : undefined;
   const smsOutcome = toConfirm.sms.length > 0 && phone !== undefined ? await sendSmsConfirmationOrReport(deps, { customerId, to: phone, topics: toConfirm.sms }) : undefined;
+  // Saved now, or kept as newer: either way the customer answered the ask, which a journey may wait for.
+  await recordSaveEvent(deps, customerId, now);
   return {
     kind: 'saved',
     preferences: preferencesOutcome,

@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { ProviderUnavailableError } from '../../lib/channels/errors';
+import { applyPreferenceForm } from '../../lib/consent-api/preference-centre';
+import { PreferenceFormSchema } from '../../lib/consent-api/requests';
 import { composeMessage } from '../../lib/delivery/compose-message';
 import { loadTemplateCatalog } from '../../lib/templates';
 import type { ConsentEvent } from '../../lib/store';
@@ -184,6 +186,25 @@ describe('POST /preferences', () => {
     const page = await (await fetch(response.headers.get('location') ?? '')).text();
     expect(page).toContain('your channel order, times and weekly maximum are not');
     expect(page).not.toContain('Your preferences are saved');
+  });
+
+  it('records an untick and answers saved when recording preferences_updated fails, and reports the failure', async () => {
+    // Prepare: resuming the journeys that wait for the event is throttled.
+    const customerId = await customerWith([consent('email', 'marketing')]);
+    const failures: string[] = [];
+    const deps = {
+      ...api.deps,
+      recordEvent: () => Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })),
+      eventNotRecorded: ({ event, error }: { event: string; error: unknown }) => failures.push(`${event}: ${(error as Error).name}`),
+    };
+    const form = PreferenceFormSchema.parse({ action: 'save', channel1: 'email', windowStart: '17:00', windowEnd: '20:00' });
+    // Act
+    const outcome = await applyPreferenceForm(deps, api.token(customerId, 'preferences'), form, { ip: '203.0.113.9' });
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'saved', preferences: 'written' });
+    const snapshot = await api.store.requireSnapshot(customerId);
+    expect(snapshot.consents.find((state) => state.channel === 'email' && state.topic === 'marketing')?.status).toBe('revoked');
+    expect(failures).toEqual(['preferences_updated: ThrottlingException']);
   });
 
   it('withdraws every consent in one step', async () => {
