@@ -1,7 +1,10 @@
 /**
  * The consent export of one customer, for data-subject requests: every consent event with its
  * proof, the current state derived from them, preferences and suppressions. Contact details are
- * not part of it (they are not consent data, and the export is reachable by a link).
+ * not part of it (they are not consent data, and the export is reachable by a link). A consent to
+ * texts names the number it was given for, which is consent data; the export a link opens shows
+ * only its last four digits ({@link withMaskedPhones}), since the link travels in forwarded emails
+ * and on postcards. Operators answering a request by other means read it whole.
  */
 import type { ConsentState, Preferences, Suppression } from '../customer/model';
 import type { CustomerStore } from '../store/customer-store';
@@ -32,5 +35,27 @@ export async function exportConsents(store: CustomerStore, customerId: string, n
     ledger,
     preferences: snapshot?.preferences ?? {},
     suppressions: snapshot?.suppressions ?? [],
+  };
+}
+
+/** Digits of a number the export a link opens still shows: enough to tell one's numbers apart. */
+const SHOWN_PHONE_DIGITS = 4;
+
+/** `+12125550143` → `+•••••••0143`. */
+export function maskedPhone(phone: string): string {
+  const digits = phone.replace(/^\+/, '');
+  return `+${'•'.repeat(Math.max(0, digits.length - SHOWN_PHONE_DIGITS))}${digits.slice(-SHOWN_PHONE_DIGITS)}`;
+}
+
+function maskPhoneOf<T extends { readonly phone?: string }>(record: T): T {
+  return record.phone === undefined ? record : { ...record, phone: maskedPhone(record.phone) };
+}
+
+/** `exported` with every number a consent or a proof names masked (see the module comment). */
+export function withMaskedPhones(exported: ConsentExport): ConsentExport {
+  return {
+    ...exported,
+    consents: exported.consents.map(maskPhoneOf),
+    ledger: exported.ledger.map((entry) => ({ ...maskPhoneOf(entry), proof: maskPhoneOf(entry.proof) })),
   };
 }

@@ -7,7 +7,7 @@ import { loadTemplateCatalog } from '../../lib/templates';
 import type { ConsentEvent } from '../../lib/store';
 import { messageLinks, tokenFromUrl, verifyToken } from '../../lib/unsubscribe';
 import { aProfile, newCustomerId } from '../store/fixtures';
-import { LINK_SECRET, postForm, startConsentApiHarness, type ConsentApiHarness } from './harness';
+import { captureBody, LINK_SECRET, postForm, postJson, startConsentApiHarness, type ConsentApiHarness } from './harness';
 
 let api: ConsentApiHarness;
 
@@ -422,6 +422,20 @@ describe('GET /consents/export', () => {
       preferences: { channels: ['email', 'sms'], preferredWindow: { start: '17:00', end: '20:00' } },
       suppressions: [],
     });
+  });
+
+  it("shows only the last four digits of the number a consent to texts names: the link travels in forwarded emails and on postcards", async () => {
+    // Prepare
+    const customerId = newCustomerId('export-phone');
+    expect((await postJson(`${api.url}/consents`, captureBody(customerId))).status).toBe(202);
+    // Act
+    const response = await fetch(`${api.url}/consents/export?token=${api.token(customerId, 'preferences', { channel: 'mail' })}`);
+    // Assess
+    const body = await response.text();
+    expect(body).not.toContain('2125550143');
+    const exported = JSON.parse(body) as { consents: Array<{ channel: string; phone?: string }>; ledger: Array<{ channel: string; proof: { phone?: string } }> };
+    expect(exported.consents.filter((state) => state.channel === 'sms').map((state) => state.phone)).toEqual(['+•••••••0143']);
+    expect(exported.ledger.filter((entry) => entry.channel === 'sms').map((entry) => entry.proof.phone)).toEqual(['+•••••••0143']);
   });
 
   it('answers an unknown customer with an empty export of the same shape', async () => {
