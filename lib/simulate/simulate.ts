@@ -87,7 +87,7 @@ export function scenarioJourneys(scenario: Scenario): Journey[] {
 /** Runs the scenario and returns its report. */
 export async function simulate(scenario: Scenario, options: SimulateOptions = {}): Promise<Report> {
   const progress = options.progress ?? (() => undefined);
-  progress(`synthesizing and starting the local stack for ${scenario.customers.length} customers`);
+  progress(`synthesizing and starting the local stack for ${countOf(scenario.customers.length, 'customer')}`);
   // An event or scheduled job that fails would otherwise be left out of the run, and the report
   // would read as if it never happened: the first failure stops the run and fails the simulation.
   let failure: { error: unknown; what: string } | undefined;
@@ -115,7 +115,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
       const done = Math.floor(((runtime.clock.nowMs() - startMs) / total) * 10);
       if (done !== reported) {
         reported = done;
-        progress(`virtual time ${formatInstant(runtime.clock.nowMs())} (${done * 10}%), ${runtime.counters.sends} send steps run`);
+        progress(`virtual time ${formatInstant(runtime.clock.nowMs())} (${done * 10}%), ${countOf(runtime.counters.sends, 'send step')} run`);
       }
     });
     try {
@@ -193,6 +193,11 @@ async function* tableItems(runtime: LocalRuntime): AsyncGenerator<{ customerId: 
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey !== undefined);
+}
+
+/** `1 customer`, `2 customers`: progress lines read as English. */
+function countOf(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 /** Calls `tick` every real second until stopped (progress on long runs). */
