@@ -7,7 +7,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { routedEventNames } from '../ingest/customer-event';
 import { parseScenarioText, ScenarioError, serializeReport, type Scenario } from '../scenario';
-import { simulate } from '../simulate/simulate';
+import { countOf, simulate } from '../simulate/simulate';
 import { CATALOG, journeys } from '../../workflows';
 import { badInput, CliExit, EXIT_FAILURE, type CliIO } from './io';
 
@@ -51,7 +51,7 @@ export async function simulateCommand(io: CliIO, scenarioFile: string, options: 
   const { summary } = report;
   const channels = Object.entries(summary.byChannel).map(([channel, count]) => `${channel} ${count}`).join(', ') || 'none';
   const reasons = Object.entries(summary.byReason).map(([reason, count]) => `${reason} ${count}`).join(', ') || 'none';
-  io.stderr(`simulate: ${summary.messages} messages (${channels}), ${summary.skipped} skipped (${reasons}); report written to ${options.out}\n`);
+  io.stderr(`simulate: ${countOf(summary.messages, 'message')} (${channels}), ${summary.skipped} skipped (${reasons}); report written to ${options.out}\n`);
 }
 
 /**

@@ -56,6 +56,6 @@ export function withMaskedPhones(exported: ConsentExport): ConsentExport {
   return {
     ...exported,
     consents: exported.consents.map(maskPhoneOf),
-    ledger: exported.ledger.map((entry) => ({ ...maskPhoneOf(entry), proof: maskPhoneOf(entry.proof) })),
+    ledger: exported.ledger.map((entry) => ({ ...entry, proof: maskPhoneOf(entry.proof) })),
   };
 }

@@ -110,7 +110,8 @@ const PROVIDER_RETRY: AslRetrier = {
  * under it (`DeliveryContentionError`, lib/delivery): nothing is wrong with the message, so it
  * should go out once the table answers, not be dropped as a failed send. Safe, as the send ledger
  * keeps the step to one message whatever an attempt did before it failed: a reservation made is
- * found by the retry, and one left pending is settled as unknown, never sent again.
+ * found by the retry, and one left pending is settled as unknown, never sent again (unless its
+ * attempt marked it unsent: the provider certainly took nothing, so it is withdrawn and decided again).
  */
 const STORE_RETRY: AslRetrier = {
   ErrorEquals: [...RETRYABLE_STORE_ERRORS, 'DeliveryContentionError'],

@@ -196,7 +196,7 @@ async function* tableItems(runtime: LocalRuntime): AsyncGenerator<{ customerId: 
 }
 
 /** `1 customer`, `2 customers`: progress lines read as English. */
-function countOf(count: number, noun: string): string {
+export function countOf(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
