@@ -27,6 +27,7 @@
  * gone, and execution names repeat.
  */
 import type { ConsentProof, CustomerSnapshot, Profile } from '../customer/model';
+import type { Condition } from '../journeys/conditions';
 import { entryConditionsOf, meetsEntryConditions } from '../journeys/entry';
 import { lastEventAttribute } from '../journeys/event-history';
 import type { CustomerStore } from '../store/customer-store';
@@ -73,6 +74,11 @@ export interface IngestOutcome {
  * hold for the customer once the event is written.
  */
 export type IngestEntryOutcome = JourneyStartOutcome | 'no_profile' | 'condition_not_met';
+
+/** Whether `condition` reads the customer's stage only. */
+function isStageCondition(condition: Condition): condition is Extract<Condition, { kind: 'stage' }> {
+  return condition.kind === 'stage';
+}
 
 /**
  * The instant an entry's conditions are tested at: ingest's clock, or the event's own instant when
@@ -131,7 +137,14 @@ export async function ingestCustomerEvent(ports: IngestPorts, event: CustomerEve
       journeys.push({ journey: route.journey, outcome: 'no_profile' });
       continue;
     }
-    if (entryConditionsOf(route.trigger).length > 0) {
+    const conditions = entryConditionsOf(route.trigger);
+    if (conditions.length > 0 && after !== undefined && conditions.every(isStageCondition)) {
+      // On the stage alone (welcome, prospect-nurture): the profile this event left says it, no read needed.
+      if (!conditions.every((condition) => condition.in.includes(after.stage))) {
+        journeys.push({ journey: route.journey, outcome: 'condition_not_met' });
+        continue;
+      }
+    } else if (conditions.length > 0) {
       const customer = await (snapshot ??= ports.store.getSnapshot(customerId));
       if (customer === undefined) {
         // Erased since the profile was written.

@@ -206,7 +206,7 @@ describe('ingestCustomerEvent', () => {
     expect(outcome.journeys).toEqual([{ journey: 'loyalty', execution: 'loyalty-c-001-tier-1', outcome: 'started' }]);
   });
 
-  it('reads the customer once more only for an event that enters a journey with conditions', async () => {
+  it('reads the customer once more only for an event that enters a journey with conditions beyond the stage', async () => {
     // Prepare
     await ingestCustomerEvent(ports, event('profile_changed', { customerId: 'c-001', profile: newYorker }, '2026-01-01T00:00:00Z'));
     const counter = countRequests(dynamo.client);
@@ -214,20 +214,26 @@ describe('ingestCustomerEvent', () => {
     // Act
     let order: string[];
     let tier: string[];
+    let signUp: string[];
     try {
       await ingestCustomerEvent(ports, event('order_placed', { customerId: 'c-001', eventId: 'order-1' }, '2026-01-02T00:00:00Z'));
       order = [...counter.commands];
       counter.reset();
       await ingestCustomerEvent(ports, event('tier_changed', { customerId: 'c-001', eventId: 'tier-1', attributes: { tier: 'silver' } }, '2026-01-03T00:00:00Z'));
       tier = [...counter.commands];
+      counter.reset();
+      await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-001', eventId: 'signup-1' }, '2026-01-04T00:00:00Z'));
+      signUp = [...counter.commands];
     } finally {
       counter.detach();
     }
 
     // Assess: the event's state, the attributes, the waiting tokens and the two entry claims; for
-    // loyalty's conditions the snapshot (one Query) and, the tier being silver, no claim.
+    // loyalty's conditions the snapshot (one Query) and, the tier being silver, no claim; welcome's
+    // condition reads the stage only, which the profile the event left says: no snapshot.
     expect(order).toEqual(['QueryCommand', 'TransactWriteItemsCommand', 'QueryCommand', 'PutItemCommand', 'PutItemCommand']);
     expect(tier).toEqual(['QueryCommand', 'TransactWriteItemsCommand', 'QueryCommand', 'QueryCommand']);
+    expect(signUp).toEqual(['QueryCommand', 'TransactWriteItemsCommand', 'QueryCommand', 'PutItemCommand', 'PutItemCommand']);
   });
 
   it('records what it learns about an unknown customer but starts no journey until a profile exists', async () => {
