@@ -65,6 +65,12 @@ export const SmsMessageSchema = z.object({
   step: z.string().check(z.minLength(1), z.maxLength(256)),
   topic: TopicSchema,
   body: z.string().check(z.trim(), z.minLength(1)),
+  /**
+   * Seconds left until the customer's allowed hours close (the gate's `openUntil`): the text's
+   * time to live is at most this, so a text held up on its way to the carrier is dropped rather
+   * than delivered after the hours close. At least the service's minimum is asked for.
+   */
+  openForSeconds: z.optional(z.number().check(z.int(), z.nonnegative())),
 });
 /** One text: the recipient, the rendered body (without opt-out instruction) and the ids it is sent under. */
 export type SmsMessage = z.input<typeof SmsMessageSchema>;
@@ -82,6 +88,12 @@ export interface PreparedSms {
   readonly segments: SmsSegmentCount;
 }
 
+/** The configured time to live, no longer than the seconds the hours stay open, and within the service's range. */
+function boundedTimeToLive(configured: number | undefined, openForSeconds: number | undefined): number | undefined {
+  if (openForSeconds === undefined) return configured;
+  return Math.max(SMS_TIME_TO_LIVE_RANGE.min, Math.min(configured ?? SMS_TIME_TO_LIVE_RANGE.max, openForSeconds));
+}
+
 /**
  * Validates `message` and builds the exact `SendTextMessage` input. Shared by the real adapter and
  * the local outbox, so both send the same thing.
@@ -94,7 +106,7 @@ export function prepareSms(message: SmsMessage, config: SmsSenderConfig): Prepar
   const valid = parsed.data;
   const marketing = isMarketing(valid.topic);
   const body = marketing ? withOptOutInstruction(valid.body, config.optOutInstruction ?? DEFAULT_OPT_OUT_INSTRUCTION) : valid.body;
-  const timeToLive = marketing ? (config.marketingTimeToLiveSeconds ?? config.timeToLiveSeconds) : config.timeToLiveSeconds;
+  const timeToLive = boundedTimeToLive(marketing ? (config.marketingTimeToLiveSeconds ?? config.timeToLiveSeconds) : config.timeToLiveSeconds, valid.openForSeconds);
   if (body.length > MAX_SMS_LENGTH) {
     throw new MessageInvalidError('sms', ['body'], { reason: `longer than ${MAX_SMS_LENGTH} characters` });
   }

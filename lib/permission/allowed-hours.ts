@@ -123,3 +123,18 @@ function modulo(value: number, divisor: number): number {
   const rest = value % divisor;
   return rest < 0 ? rest + divisor : rest;
 }
+
+/**
+ * When the allowed hours that hold at `epochMs` close: the end of the local range of
+ * `hours.allowed` it falls in, or `undefined` when the hours are `always` or `epochMs` is outside
+ * them. Counted in local minutes from `epochMs`, so a clock change inside the range (never inside
+ * the SMS legal hours, which is where this matters) is not seen; a range that reaches midnight is
+ * taken to close there, which can only be early.
+ */
+export function closingAfter(hours: AllowedHours, zone: ZoneOffsets, epochMs: number): number | undefined {
+  if (hours.always) return undefined;
+  const localMs = localMsOfDay(zone, epochMs);
+  const minute = Math.floor(localMs / MINUTE_MS);
+  const range = hours.allowed.find(([start, end]) => start <= minute && minute < end);
+  return range === undefined ? undefined : epochMs + range[1] * MINUTE_MS - localMs;
+}

@@ -2,7 +2,7 @@
  * The permission gate: whether, on which channel and when one message may go to one customer.
  */
 import { isMarketing, type Channel, type CustomerSnapshot, type Topic } from '../customer/model';
-import { closedReasonAt, nextAllowedInstant } from './allowed-hours';
+import { closedReasonAt, closingAfter, nextAllowedInstant } from './allowed-hours';
 import { channelBlockAt, channelFacts, channelLadder, recordChangesAfter, type ChannelFacts } from './channel-ladder';
 import type { ChannelEvaluation, DeliveryDecision } from './decision';
 import { PermissionGateInputError } from './errors';
@@ -70,8 +70,9 @@ export function decideDelivery(customer: CustomerSnapshot, message: OutgoingMess
 
   const closedReason = closedReasonAt(chosen.hours, zone, nowMs);
   if (closedReason === undefined) {
+    const closing = closingAfter(chosen.hours, zone, nowMs);
     return capAllows(capped, sendTimes, nowMs)
-      ? { kind: 'send', channel: chosen.channel, evaluations }
+      ? { kind: 'send', channel: chosen.channel, ...(closing === undefined ? {} : { openUntil: new Date(closing) }), evaluations }
       : { kind: 'skip', reason: 'frequency_capped', evaluations };
   }
 

@@ -33,7 +33,8 @@ const evaluations = z.array(ChannelEvaluationSchema);
 /**
  * The gate's answer.
  *
- * - `send`: hand the message to `channel` now.
+ * - `send`: hand the message to `channel` now. `openUntil`, for a channel with allowed hours, is
+ *   when they close today: a text still on its way to the carrier then must not arrive after it.
  * - `defer`: the earliest instant at which the gate, given the same customer records, answers
  *   `send` is `until` (strictly after `now`); the message then goes out on `channel`. `reason` says
  *   why the channel chosen at `now` could not be used at `now`.
@@ -43,7 +44,7 @@ const evaluations = z.array(ChannelEvaluationSchema);
  * `until.toISOString()`.
  */
 export const DeliveryDecisionSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('send'), channel: ChannelSchema, evaluations }),
+  z.object({ kind: z.literal('send'), channel: ChannelSchema, openUntil: z.optional(z.date()), evaluations }),
   z.object({ kind: z.literal('defer'), channel: ChannelSchema, until: z.date(), reason: DeferReasonSchema, evaluations }),
   z.object({ kind: z.literal('skip'), reason: SkipReasonSchema, evaluations }),
 ]);

@@ -82,3 +82,17 @@ it.each([
   expect(building).toThrow(ChannelConfigurationError);
   expect(building).toThrow(/from 5 to 259200/);
 });
+
+it("ends a text's time to live when the customer's allowed hours close, if that comes first, asking at least the service's minimum", async () => {
+  // Prepare
+  const texts = sender({ timeToLiveSeconds: 14_400, marketingTimeToLiveSeconds: 900 });
+
+  // Act: ten minutes, an hour and two seconds left of the customer's hours; and a sender with no time to live set.
+  await texts.send({ ...marketingText, openForSeconds: 600 });
+  await texts.send({ ...marketingText, openForSeconds: 3_600 });
+  await texts.send({ ...marketingText, openForSeconds: 2 });
+  await sender({}).send({ ...marketingText, openForSeconds: 600 });
+
+  // Assess
+  expect(timeToLivesSent()).toEqual([600, 900, 5, 600]);
+});

@@ -302,6 +302,38 @@ describe('decideDelivery: hours in the customer time zone', () => {
   });
 });
 
+describe('decideDelivery: how long the hours stay open', () => {
+  it('tells when the SMS legal hours close for a marketing text sent at 20:50 in New York', () => {
+    // Prepare
+    const someone = customer({ consents: consented('sms') });
+    // Act: 20:50 EDT.
+    const decision = decideDelivery(someone, marketing('sms'), at('2026-06-10T00:50:00Z'));
+    // Assess: 21:00 EDT.
+    expect(decision).toMatchObject({ kind: 'send', channel: 'sms', openUntil: new Date('2026-06-10T01:00:00Z') });
+  });
+
+  it('tells when the preferred window closes, if it closes first', () => {
+    // Prepare
+    const someone = customer({ consents: consented('sms'), preferences: { preferredWindow: { start: '17:00', end: '19:30' } } });
+    // Act: 19:10 EDT.
+    const decision = decideDelivery(someone, marketing('sms'), at('2026-06-09T23:10:00Z'));
+    // Assess
+    expect(decision).toMatchObject({ kind: 'send', openUntil: new Date('2026-06-09T23:30:00Z') });
+  });
+
+  it('names no closing for a message whose channel has no hours (transactional, mail)', () => {
+    // Prepare
+    const someone = customer({ consents: consented('mail') });
+    // Act
+    const receipt = decideDelivery(someone, transactional('sms'), at('2026-06-10T00:50:00Z'));
+    const letter = decideDelivery(someone, marketing('mail'), at('2026-06-10T00:50:00Z'));
+    // Assess
+    expect(receipt).toMatchObject({ kind: 'send', channel: 'sms' });
+    expect(letter).toMatchObject({ kind: 'send', channel: 'mail' });
+    expect([receipt, letter].map((decision) => (decision.kind === 'send' ? decision.openUntil : 'not sent'))).toEqual([undefined, undefined]);
+  });
+});
+
 describe('decideDelivery: channel ladder', () => {
   it("uses the customer's channel order, not the step's", () => {
     // Prepare
