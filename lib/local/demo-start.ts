@@ -146,10 +146,12 @@ export async function startDemo(options: DemoStartOptions): Promise<void> {
     while (!stopped) {
       await realDelay(3000);
       if (stopped) return;
-      // Counted from the execution registry, which a restart keeps: ended ones stay counted.
-      const running = runtime.stepFunctions.runningCount;
-      const ended = runtime.stepFunctions.executionCount - running;
-      say(`[${runtime.now().toISOString().slice(0, 16).replace('T', ' ')} UTC] executions ${running} running, ${ended} ended · ${summary.line()}`);
+      // Journey executions, as `overture status` counts them (the launcher's runs apart), from the
+      // execution registry, which a restart keeps: ended ones stay counted.
+      const journeyRuns = runtime.stepFunctions.listExecutions().filter((execution) => execution.stateMachineArn !== runtime.launcherArn);
+      const running = journeyRuns.filter((execution) => execution.status === 'RUNNING').length;
+      const ended = journeyRuns.length - running;
+      say(`[${runtime.now().toISOString().slice(0, 16).replace('T', ' ')} UTC] journey executions ${running} running, ${ended} ended · ${summary.line()}`);
     }
   };
   const watchers = Promise.all([watchFirstEmail(), report()]);
