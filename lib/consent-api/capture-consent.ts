@@ -19,7 +19,7 @@
 import type { Channel, ConsentStatus, CustomerSnapshot, Profile, Topic } from '../customer/model';
 import { indexProfilePhone } from '../store/phone-index';
 import type { ConsentApiDependencies } from './dependencies';
-import { sendEmailConfirmationOrReport } from './double-opt-in';
+import { emailRequestProof, isOpenEmailRequest, sendEmailConfirmationOrReport } from './double-opt-in';
 import { proofFrom, type RequestOrigin } from './request-origin';
 import type { ConsentCaptureRequest } from './requests';
 import { sendSmsConfirmationOrReport } from './sms-double-opt-in';
@@ -100,8 +100,14 @@ async function captureNewCustomer(
   };
   await deps.store.putPreferences(request.customerId, preferences, { at });
   for (const channel of request.channels) {
-    // An SMS request is for the number named: only a YES from it confirms it.
-    const channelProof = channel === 'sms' && request.phone !== undefined ? { ...proof, phone: request.phone } : proof;
+    // An SMS request is for the number named: only a YES from it confirms it. An email request
+    // names (as a keyed digest) the address its confirmation goes to: see isOpenEmailRequest.
+    const channelProof =
+      channel === 'sms' && request.phone !== undefined
+        ? { ...proof, phone: request.phone }
+        : channel === 'email'
+          ? emailRequestProof(deps.links, proof, request.email)
+          : proof;
     for (const topic of request.topics) {
       await deps.store.recordConsent(request.customerId, { channel, topic, status: statusAtCapture(channel), at, proof: channelProof });
     }
@@ -111,7 +117,8 @@ async function captureNewCustomer(
 
 /**
  * For an existing customer, only asks for email consent (never grants anything): topics already
- * granted stay as they are, the others become `pending`. Returns the topics to confirm.
+ * granted stay as they are, the others become `pending`, asked anew (naming the address on file)
+ * unless already pending for it. Returns the topics to confirm.
  */
 async function requestEmailForExisting(
   deps: ConsentApiDependencies,
@@ -125,8 +132,8 @@ async function requestEmailForExisting(
   for (const topic of request.topics) {
     const state = existing.consents.find((consent) => consent.channel === 'email' && consent.topic === topic);
     if (state?.status === 'granted') continue;
-    if (state?.status !== 'pending') {
-      await deps.store.recordConsent(request.customerId, { channel: 'email', topic, status: 'pending', at, proof });
+    if (!isOpenEmailRequest(deps.links, state, existing.profile.email)) {
+      await deps.store.recordConsent(request.customerId, { channel: 'email', topic, status: 'pending', at, proof: emailRequestProof(deps.links, proof, existing.profile.email) });
     }
     toConfirm.push(topic);
   }

@@ -10,7 +10,7 @@
  * for it. The grant is the page's `POST`.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { TRANSACTIONAL, type ConsentState, type CustomerSnapshot, type Topic } from '../customer/model';
+import { TRANSACTIONAL, type ConsentProof, type ConsentState, type CustomerSnapshot, type Topic } from '../customer/model';
 import { StoreContentionError } from '../store/errors';
 import { confirmUrl } from '../unsubscribe/links';
 import { destinationDigest, type VerifiedToken } from '../unsubscribe/token';
@@ -37,13 +37,43 @@ export const DOUBLE_OPT_IN_SOURCE = 'double-opt-in';
  */
 export function sentToAddressOnFile(links: ConsentApiLinks, claims: VerifiedToken, snapshot: CustomerSnapshot | undefined): boolean {
   if (claims.destination === undefined || snapshot === undefined) return true;
-  const address = snapshot.profile.email;
+  return isDigestOf(links, claims.destination, snapshot.profile.email);
+}
+
+/**
+ * Whether `digest` is the destination digest of `address` under a key that verifies links (the
+ * current one or a previous one): a digest made under a key retired since matches nothing.
+ */
+function isDigestOf(links: ConsentApiLinks, digest: string, address: string | undefined): boolean {
   if (address === undefined) return false;
-  const given = Buffer.from(claims.destination);
+  const given = Buffer.from(digest);
   return [links.secret, ...(links.previousSecrets ?? [])].some((secret) => {
     const expected = Buffer.from(destinationDigest(address, secret));
     return expected.length === given.length && timingSafeEqual(expected, given);
   });
+}
+
+/**
+ * The proof of a pending email request whose confirmation goes to `address`: `proof` naming the
+ * address's digest (`destination`, under the current link key), so that a later tick can tell
+ * whether that confirmation could still confirm (isOpenEmailRequest). Without an address (none
+ * on file) the proof names none.
+ */
+export function emailRequestProof<P extends ConsentProof>(links: ConsentApiLinks, proof: P, address: string | undefined): P {
+  return address === undefined ? proof : { ...proof, destination: destinationDigest(address, links.secret) };
+}
+
+/**
+ * Whether the email consent `state` is a request whose confirmation could still confirm it for
+ * `address`, the address on the profile now, so that asking for it again sends nothing: pending,
+ * and sent to that address (`state.destination`, compared as sentToAddressOnFile compares a
+ * link's). A request sent to an address the profile no longer holds is not: its link confirms
+ * nothing (address_changed), and the new address gets its own confirmation. A request recorded
+ * without a destination (before requests named one) is read as before: asked.
+ */
+export function isOpenEmailRequest(links: ConsentApiLinks, state: ConsentState | undefined, address: string | undefined): boolean {
+  if (state?.channel !== 'email' || state.status !== 'pending') return false;
+  return state.destination === undefined || isDigestOf(links, state.destination, address);
 }
 
 function topicLabel(topics: readonly TopicOffer[] | undefined, topic: Topic): string {

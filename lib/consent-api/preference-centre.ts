@@ -10,7 +10,11 @@
  * the channel it came through, not of the mailbox. So does granting it from a link that came by
  * email to another address than the profile's now (its `destination` digest, sentToAddressOnFile
  * in double-opt-in.ts): that link proves the old mailbox, not the new one. A link without the
- * digest (signed before it existed) grants email at once, as before. Granting SMS from a link that
+ * digest (signed before it existed) grants email at once, as before. A pending email request
+ * counts as asked only while its confirmation went to the address on the profile now (the digest
+ * its proof names, isOpenEmailRequest): once the profile holds another address (a typo corrected),
+ * the old link confirms nothing, so a tick asks the new address, or grants at once from a link
+ * that came by email to it. Granting SMS from a link that
  * did not come by SMS likewise makes it `pending` and texts the number on file to reply YES (sms-double-opt-in.ts);
  * from a link that came by SMS it is granted at once, since the link reached that phone. A pending
  * SMS request past its window (SMS_CONFIRMATION_WINDOW_MS), made for a number the profile no
@@ -28,13 +32,13 @@
  * customers (confirmation-budget.ts); one over it is withheld and told as `limit_reached`.
  */
 import { consentSpeaksForNumber } from '../customer/consent-number';
-import { CHANNELS, type ConsentState, type CustomerSnapshot, type Preferences } from '../customer/model';
+import { CHANNELS, type ConsentState, type ConsentStatus, type CustomerSnapshot, type Preferences, type Profile } from '../customer/model';
 import { PREFERENCES_UPDATED_EVENT } from '../ingest/observed-event';
 import { loggableError } from '../runtime/loggable-error';
 import type { VerifiedToken } from '../unsubscribe/token';
 import { DEFAULT_TOPIC_OFFERS, type ConsentApiDependencies, type TopicOffer } from './dependencies';
 import { lastConfirmationTextAt } from '../store/sms-confirmation-texts';
-import { sendEmailConfirmationOrReport, sentToAddressOnFile, type EmailConfirmationOutcome } from './double-opt-in';
+import { emailRequestProof, isOpenEmailRequest, sendEmailConfirmationOrReport, sentToAddressOnFile, type EmailConfirmationOutcome } from './double-opt-in';
 import { RequestValidationError, type RequestIssue } from './errors';
 import type { PreferenceFormValues } from './pages/preference-page';
 import { linkChangeInstant, proofFrom, verifyLinkToken, type RequestOrigin } from './request-origin';
@@ -213,21 +217,24 @@ async function withdrawEverything(deps: ConsentApiDependencies, snapshot: Custom
 /**
  * Whether the customer's consent for `channel` and a topic counts as asked for already, so that a
  * tick of it changes nothing: granted (SMS: for the number on the profile now, or for none named),
- * or pending and still confirmable. An SMS request counts only while a YES could confirm it (made
- * for the number on the profile now, within the window) and its text went out (`textOnRecord`);
- * otherwise the tick asks again, and the text goes out unless one went to that number within the
- * window.
+ * or pending and still confirmable. An email request counts only while its confirmation went to
+ * the address on the profile now (isOpenEmailRequest); an SMS request only while a YES could
+ * confirm it (made for the number on the profile now, within the window) and its text went out
+ * (`textOnRecord`). Otherwise the tick asks again: the email goes out within the address's budget,
+ * the text unless one went to that number within the window.
  */
 async function alreadyAsked(
+  deps: Pick<ConsentApiDependencies, 'links'>,
   current: ConsentState | undefined,
-  phone: string | undefined,
+  profile: Pick<Profile, 'email' | 'phone'>,
   now: Date,
   textOnRecord: () => Promise<boolean>,
 ): Promise<boolean> {
-  if (current?.status === 'granted') return consentSpeaksForNumber(current, phone);
+  if (current?.status === 'granted') return consentSpeaksForNumber(current, profile.phone);
   if (current?.status !== 'pending') return false;
+  if (current.channel === 'email') return isOpenEmailRequest(deps.links, current, profile.email);
   if (current.channel !== 'sms') return true;
-  return isOpenSmsRequest(current, phone, now) && (await textOnRecord());
+  return isOpenSmsRequest(current, profile.phone, now) && (await textOnRecord());
 }
 
 /**
@@ -284,8 +291,12 @@ async function saveChoices(
   const written = await deps.store.putPreferences(customerId, preferences, { at: now.toISOString() });
 
   const proof = proofFrom(origin, PREFERENCE_CENTRE_SOURCE);
-  // An SMS request is for the number on the profile: only a YES from it confirms it.
-  const proofFor = (channel: string) => (channel === 'sms' && phone !== undefined ? { ...proof, phone } : proof);
+  // An SMS request is for the number on the profile: only a YES from it confirms it. An email
+  // request names the address its confirmation goes to, so a later tick can tell it was for another.
+  const proofFor = (channel: string, status: ConsentStatus) => {
+    if (channel === 'sms' && phone !== undefined) return { ...proof, phone };
+    return channel === 'email' && status === 'pending' ? emailRequestProof(deps.links, proof, email) : proof;
+  };
   // Read at most once per save, however many SMS topics are ticked: nothing here writes it.
   let lastTextAt: Promise<string | undefined> | undefined;
   const textOnRecord = async () =>
@@ -296,7 +307,7 @@ async function saveChoices(
     for (const channel of CHANNELS) {
       const current = snapshot.consents.find((consent) => consent.channel === channel && consent.topic === offer.topic);
       const wanted = ticked.has(`${channel}:${offer.topic}`);
-      if (wanted && !(await alreadyAsked(current, phone, now, textOnRecord))) {
+      if (wanted && !(await alreadyAsked(deps, current, snapshot.profile, now, textOnRecord))) {
         // Holding the link proves control of the channel it came by, and of no other; for SMS, of
         // the number the text carrying it went to, and for email of the mailbox the email went to,
         // either of which need not be the profile's now.
@@ -305,10 +316,10 @@ async function saveChoices(
           (channel === 'sms' ? smsLinkReached(snapshot, claims, current, phone) : channel !== 'email' || sentToAddressOnFile(deps.links, claims, snapshot));
         const needsConfirmation = (channel === 'email' || channel === 'sms') && !provenByLink;
         const status = needsConfirmation ? 'pending' : 'granted';
-        await deps.store.recordConsent(customerId, { channel, topic: offer.topic, status, at: linkChangeInstant(now, status, current?.at), proof: proofFor(channel) });
+        await deps.store.recordConsent(customerId, { channel, topic: offer.topic, status, at: linkChangeInstant(now, status, current?.at), proof: proofFor(channel, status) });
         if (needsConfirmation) toConfirm[channel].push(offer.topic);
       } else if (!wanted && shownAsGiven(current, phone)) {
-        await deps.store.recordConsent(customerId, { channel, topic: offer.topic, status: 'revoked', at: linkChangeInstant(now, 'revoked', current.at), proof: proofFor(channel) });
+        await deps.store.recordConsent(customerId, { channel, topic: offer.topic, status: 'revoked', at: linkChangeInstant(now, 'revoked', current.at), proof: proofFor(channel, 'revoked') });
       }
     }
   }

@@ -94,6 +94,9 @@ export const CONSENT_STATUSES = ['granted', 'revoked', 'pending'] as const;
 export const ConsentStatusSchema = z.enum(CONSENT_STATUSES);
 export type ConsentStatus = z.infer<typeof ConsentStatusSchema>;
 
+/** A keyed digest of an address: base64url, as destinationDigest (lib/unsubscribe/token.ts) makes it. */
+const DestinationDigestSchema = z.string().check(z.regex(/^[A-Za-z0-9_-]+$/), z.maxLength(64));
+
 /** Where and how a consent was given or withdrawn, kept so it can be demonstrated later. */
 export const ConsentProofSchema = z.object({
   source: NonEmptyTextSchema,
@@ -111,6 +114,13 @@ export const ConsentProofSchema = z.object({
    * the profile anyway, and erasure removes the partition, ledger included.
    */
   phone: z.optional(PhoneSchema),
+  /**
+   * Email: the keyed digest of the address a request's confirmation email was sent to
+   * (destinationDigest in lib/unsubscribe/token.ts, as a link's `destination` claim), never the
+   * address itself. A pending email request counts as asked only while it is the digest of the
+   * address on the profile: the link sent to another one confirms nothing (double-opt-in.ts).
+   */
+  destination: z.optional(DestinationDigestSchema),
 });
 export type ConsentProof = z.infer<typeof ConsentProofSchema>;
 
@@ -126,6 +136,8 @@ export const ConsentStateSchema = z.object({
    * is for, so that it permits no text to another (consent-number.ts).
    */
   phone: z.optional(PhoneSchema),
+  /** Email: the digest of the address a pending request's confirmation went to (`proof.destination`), when it names one. */
+  destination: z.optional(DestinationDigestSchema),
 });
 export type ConsentState = z.infer<typeof ConsentStateSchema>;
 

@@ -478,6 +478,7 @@ export class DeliveryStore {
         at,
         source,
         ...(event.proof.phone === undefined ? {} : { phone: event.proof.phone }),
+        ...(event.proof.destination === undefined ? {} : { destination: event.proof.destination }),
         order,
       }),
       order,

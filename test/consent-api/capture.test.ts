@@ -1,7 +1,7 @@
 import { customersHoldingPhone } from '../../lib/store/phone-index';
-import { tokenFromUrl } from '../../lib/unsubscribe';
+import { destinationDigest, tokenFromUrl } from '../../lib/unsubscribe';
 import { newCustomerId } from '../store/fixtures';
-import { captureBody, postJson, pressConfirmButton, startConsentApiHarness, type ConsentApiHarness } from './harness';
+import { captureBody, LINK_SECRET, postJson, pressConfirmButton, startConsentApiHarness, type ConsentApiHarness } from './harness';
 
 let api: ConsentApiHarness;
 
@@ -44,7 +44,15 @@ describe('POST /consents', () => {
     ]);
     const ledger = await api.store.consentLedger(customerId);
     expect(ledger.map((entry) => entry.proof)).toEqual([
-      { source: 'web-form', ip: '127.0.0.1', userAgent: 'Mozilla/5.0 (Test)', consentTextVersion: 'v3', formId: 'signup-footer' },
+      // The email request names the address its confirmation went to, as a keyed digest only.
+      {
+        source: 'web-form',
+        ip: '127.0.0.1',
+        userAgent: 'Mozilla/5.0 (Test)',
+        consentTextVersion: 'v3',
+        formId: 'signup-footer',
+        destination: destinationDigest('ana@example.com', LINK_SECRET),
+      },
       // The SMS request names the number it is for: only a YES from it confirms it.
       { source: 'web-form', ip: '127.0.0.1', userAgent: 'Mozilla/5.0 (Test)', consentTextVersion: 'v3', formId: 'signup-footer', phone: '+12125550143' },
     ]);

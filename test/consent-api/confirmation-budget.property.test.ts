@@ -1,23 +1,26 @@
 /**
  * The per-destination confirmation budget, whatever happens in whatever order: captures of new
- * customers and of existing ones, preference-centre saves that tick or untick email and SMS, YES
- * from the numbers, and waits of a minute to two days, over a few shared addresses and numbers, on
- * the consent API and the inbound-SMS handler on the dynalite and SES emulators with a virtual clock.
+ * customers and of existing ones, preference-centre saves that tick or untick email and SMS,
+ * corrections of a customer's address, YES from the numbers, and waits of a minute to two days,
+ * over a few shared addresses and numbers, on the consent API and the inbound-SMS handler on the
+ * dynalite and SES emulators with a virtual clock.
  *
  * After every step: no address and no number has had more than CONFIRMATION_BUDGET.messages
- * confirmations within any CONFIRMATION_BUDGET.windowMs. At the end of each history: every
- * confirmation that went out still lets its customer confirm — a YES from the number grants the
- * SMS request of each customer texted within the SMS window, and each confirmation email's link
- * grants its email consent — unless the customer withdrew since; and a customer never texted is
- * granted nothing by a YES.
+ * confirmations within any CONFIRMATION_BUDGET.windowMs; and after a save that ticks email, an
+ * email request still pending is one for the address on the profile now (a request whose
+ * confirmation went to an address corrected since is asked again). At the end of each history:
+ * every confirmation that went out still lets its customer confirm — a YES from the number grants
+ * the SMS request of each customer texted within the SMS window, and each confirmation email's
+ * link grants its email consent while the profile holds the address it went to — unless the
+ * customer withdrew since; and a customer never texted is granted nothing by a YES.
  */
 import fc from 'fast-check';
 import { CONFIRMATION_BUDGET } from '../../lib/consent-api/confirmation-budget';
 import { DEFAULT_SMS_CONFIRMATION_TEXT, SMS_CONFIRMATION_WINDOW_MS } from '../../lib/consent-api/sms-double-opt-in';
 import { handleInboundSms, type InboundSmsDependencies } from '../../lib/sms-keywords/handle-inbound-sms';
-import { DEFAULT_TOKEN_TTL_SECONDS } from '../../lib/unsubscribe/token';
+import { DEFAULT_TOKEN_TTL_SECONDS, destinationDigest } from '../../lib/unsubscribe/token';
 import { newCustomerId } from '../store/fixtures';
-import { captureBody, postForm, postJson, pressConfirmButton, startConsentApiHarness, type ConsentApiHarness } from './harness';
+import { captureBody, LINK_SECRET, postForm, postJson, pressConfirmButton, startConsentApiHarness, type ConsentApiHarness } from './harness';
 
 const EMAILS = 2;
 const PHONES = 2;
@@ -34,6 +37,8 @@ type Step =
   | { readonly kind: 'recapture'; readonly customer: number }
   /** A preference-centre save ticking email and SMS, or unticking both, from a link that came by post or email. */
   | { readonly kind: 'save'; readonly customer: number; readonly tick: boolean; readonly link: 'mail' | 'email' }
+  /** Support puts another of the addresses on an existing customer's profile (a typo corrected). */
+  | { readonly kind: 'correct'; readonly customer: number; readonly email: number }
   | { readonly kind: 'yes'; readonly phone: number }
   | { readonly kind: 'wait'; readonly ms: number };
 
@@ -46,6 +51,7 @@ const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
   },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('recapture' as const), customer: fc.nat(7) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('save' as const), customer: fc.nat(7), tick: fc.boolean(), link: fc.constantFrom('mail' as const, 'email' as const) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('correct' as const), customer: fc.nat(7), email: fc.nat(EMAILS - 1) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('yes' as const), phone: fc.nat(PHONES - 1) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.constantFrom(MINUTE, HOUR, 6 * HOUR, 23 * HOUR, WINDOW, WINDOW + 1000, 2 * WINDOW) }) },
 );
@@ -114,6 +120,11 @@ async function play(step: Step, emails: readonly string[], phones: readonly stri
   }
   const customerId = customers[step.customer % Math.max(customers.length, 1)];
   if (customerId === undefined) return undefined;
+  if (step.kind === 'correct') {
+    const { profile } = await api.store.requireSnapshot(customerId);
+    await api.store.putProfile({ ...profile, email: emails[step.email], updatedAt: api.clock.now().toISOString() });
+    return undefined;
+  }
   if (step.kind === 'recapture') {
     const answer = await postJson(`${api.url}/consents`, captureBody(customerId, { email: 'someone-else@example.com', channels: ['email', 'sms'], preferredWindow: undefined }));
     if (answer.status !== 202) throw new Error(`capture answered ${answer.status}`);
@@ -146,7 +157,21 @@ async function status(customerId: string, channel: 'email' | 'sms'): Promise<str
   return (await api.store.requireSnapshot(customerId)).consents.find((state) => state.channel === channel && state.topic === 'marketing')?.status;
 }
 
-describe('the per-destination confirmation budget, after any sequence of captures, saves, YES and waits over a few destinations', () => {
+/** The customer's email marketing request, when pending, as the address on file and the address its proof names. */
+async function pendingEmailRequest(customerId: string): Promise<{ onFile: string | undefined; askedOf: string | undefined } | undefined> {
+  const { profile, consents } = await api.store.requireSnapshot(customerId);
+  const state = consents.find((consent) => consent.channel === 'email' && consent.topic === 'marketing');
+  if (state?.status !== 'pending') return undefined;
+  const onFile = profile.email === undefined ? undefined : destinationDigest(profile.email, LINK_SECRET);
+  return { onFile, askedOf: state.destination };
+}
+
+/** The address on the customer's profile now. */
+async function addressOnFile(customerId: string): Promise<string | undefined> {
+  return (await api.store.requireSnapshot(customerId)).profile.email;
+}
+
+describe('the per-destination confirmation budget, after any sequence of captures, saves, address corrections, YES and waits over a few destinations', () => {
   it('never lets more than the budget reach one address or number within a window, and every confirmation that went out still confirms', async () => {
     // Withheld confirmations are reported on console.warn.
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
@@ -184,6 +209,10 @@ describe('the per-destination confirmation budget, after any sequence of capture
 
             // Assess
             expect({ step, emails: overBudget(trace.emails), texts: overBudget(trace.texts) }).toEqual({ step, emails: [], texts: [] });
+            if (step.kind === 'save' && step.tick && customerId !== undefined) {
+              const request = await pendingEmailRequest(customerId);
+              expect({ step, askedOf: request?.askedOf }).toEqual({ step, askedOf: request?.onFile });
+            }
           }
 
           // Act: a YES from every number, then every confirmation link pressed.
@@ -196,7 +225,8 @@ describe('the per-destination confirmation budget, after any sequence of capture
             for (const link of email.links) pressed.push((await pressConfirmButton(link)).status);
           }
 
-          // Assess: each confirmation that went out confirms, unless its customer withdrew since.
+          // Assess: each confirmation that went out confirms, unless its customer withdrew since or
+          // the profile holds another address now (its link confirms nothing then, by design).
           const stillAsked = (delivery: Delivery) => (trace.withdrawnAt.get(delivery.customerId) ?? -1) < delivery.at;
           expect(new Set(pressed)).toEqual(new Set(pressed.length === 0 ? [] : [200]));
           for (const text of trace.texts) {
@@ -206,6 +236,7 @@ describe('the per-destination confirmation budget, after any sequence of capture
           }
           for (const email of trace.emails) {
             if (now - email.at >= LINK_LIFETIME_MS || !stillAsked(email)) continue;
+            if ((await addressOnFile(email.customerId)) !== email.destination) continue;
             confirmationsChecked += 1;
             expect({ email, status: await status(email.customerId, 'email') }).toEqual({ email, status: 'granted' });
           }

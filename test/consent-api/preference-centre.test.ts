@@ -5,9 +5,10 @@ import { PreferenceFormSchema } from '../../lib/consent-api/requests';
 import { composeMessage } from '../../lib/delivery/compose-message';
 import { loadTemplateCatalog } from '../../lib/templates';
 import type { ConsentEvent } from '../../lib/store';
-import { messageLinks, tokenFromUrl, verifyToken } from '../../lib/unsubscribe';
+import type { ConsentState } from '../../lib/customer/model';
+import { destinationDigest, messageLinks, tokenFromUrl, verifyToken } from '../../lib/unsubscribe';
 import { aProfile, newCustomerId } from '../store/fixtures';
-import { captureBody, LINK_SECRET, postForm, postJson, startConsentApiHarness, type ConsentApiHarness } from './harness';
+import { captureBody, LINK_SECRET, postForm, postJson, pressConfirmButton, startConsentApiHarness, type ConsentApiHarness } from './harness';
 
 let api: ConsentApiHarness;
 
@@ -297,25 +298,26 @@ describe('POST /preferences', () => {
   });
 });
 
+const templates = loadTemplateCatalog(path.join(__dirname, '../../workflows/templates'));
+
+/** The preference and unsubscribe links of the marketing email the send path composes for the customer now. */
+async function linksOfEmailSentNow(customerId: string): Promise<{ preferences: string; unsubscribe: string }> {
+  const snapshot = await api.store.requireSnapshot(customerId);
+  const ids = { customerId, journey: 'win-back', step: 'email', templateId: 'win-back-email', topic: 'marketing', idempotencyKey: `${customerId}#win-back` };
+  const composed = composeMessage('email', snapshot, ids, { templates, links: api.deps.links, now: api.clock.now() });
+  if (composed.channel !== 'email') throw new Error(`composed for ${composed.channel}`);
+  const preferences = /\S+\/preferences\?token=[\w.-]+/.exec(composed.message.content.text)?.[0];
+  if (preferences === undefined || composed.message.unsubscribeUrl === undefined) throw new Error('the email carries no preference or unsubscribe link');
+  return { preferences, unsubscribe: composed.message.unsubscribeUrl };
+}
+
+/** Puts `email` on the customer's profile, as support correcting a typo does. */
+async function changeAddress(customerId: string, email: string): Promise<void> {
+  const { profile } = await api.store.requireSnapshot(customerId);
+  await api.store.putProfile({ ...profile, email, updatedAt: api.clock.now().toISOString() });
+}
+
 describe('a tick of email from a link that came by email', () => {
-  const templates = loadTemplateCatalog(path.join(__dirname, '../../workflows/templates'));
-
-  /** The preference and unsubscribe links of the marketing email the send path composes for the customer now. */
-  async function linksOfEmailSentNow(customerId: string): Promise<{ preferences: string; unsubscribe: string }> {
-    const snapshot = await api.store.requireSnapshot(customerId);
-    const ids = { customerId, journey: 'win-back', step: 'email', templateId: 'win-back-email', topic: 'marketing', idempotencyKey: `${customerId}#win-back` };
-    const composed = composeMessage('email', snapshot, ids, { templates, links: api.deps.links, now: api.clock.now() });
-    if (composed.channel !== 'email') throw new Error(`composed for ${composed.channel}`);
-    const preferences = /\S+\/preferences\?token=[\w.-]+/.exec(composed.message.content.text)?.[0];
-    if (preferences === undefined || composed.message.unsubscribeUrl === undefined) throw new Error('the email carries no preference or unsubscribe link');
-    return { preferences, unsubscribe: composed.message.unsubscribeUrl };
-  }
-
-  async function changeAddress(customerId: string, email: string): Promise<void> {
-    const { profile } = await api.store.requireSnapshot(customerId);
-    await api.store.putProfile({ ...profile, email, updatedAt: api.clock.now().toISOString() });
-  }
-
   async function tickEmail(link: string): Promise<Response> {
     return postForm(link, saveForm({ consent: ['email:marketing'] }));
   }
@@ -392,6 +394,103 @@ describe('a tick of email from a link that came by email', () => {
       expect(verifyToken(tokenFromUrl(link), LINK_SECRET, { now: api.clock.now(), purpose }).destination).toMatch(/^[\w-]{22}$/);
       expect(link.toLowerCase()).not.toContain('example.com');
     }
+  });
+});
+
+describe('a tick of an email topic waiting for confirmation', () => {
+  beforeEach(() => api.forgetConfirmationBudgets());
+
+  /** Signs up by the capture form, asking for email marketing at `email`; the confirmation goes there. */
+  async function signUp(email: string): Promise<string> {
+    const customerId = newCustomerId('prefs');
+    await postJson(`${api.url}/consents`, captureBody(customerId, { email, channels: ['email'] }));
+    expect((await api.ses.messages()).map((message) => message.destination.to)).toEqual([[email]]);
+    await api.ses.clear();
+    api.clock.advance(3_600_000);
+    return customerId;
+  }
+
+  /** The preference link of a text: it proves neither mailbox. */
+  function smsPreferenceLink(customerId: string): string {
+    return `${api.url}/preferences?token=${api.token(customerId, 'preferences', { channel: 'sms' })}`;
+  }
+
+  async function emailMarketing(customerId: string): Promise<ConsentState | undefined> {
+    const snapshot = await api.store.requireSnapshot(customerId);
+    return snapshot.consents.find((state) => state.channel === 'email' && state.topic === 'marketing');
+  }
+
+  /** The addresses the confirmation emails sent since the last clear went to. */
+  async function confirmationsSentTo(): Promise<string[][]> {
+    return (await api.ses.messages()).map((message) => message.destination.to);
+  }
+
+  it('sends a confirmation to the corrected address, whose link confirms, when the first went to a typo', async () => {
+    // Prepare: the confirmation went to the typo; support corrected the address.
+    const customerId = await signUp('ana@exmaple.com');
+    await changeAddress(customerId, 'ana@example.com');
+    // Act: the customer saves the centre with the pending box ticked.
+    const response = await postForm(smsPreferenceLink(customerId), { action: 'save', channel1: 'email', consent: ['email:marketing'] });
+    // Assess
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toContain('email=sent');
+    expect(await confirmationsSentTo()).toEqual([['ana@example.com']]);
+    expect(await emailMarketing(customerId)).toMatchObject({ status: 'pending', destination: destinationDigest('ana@example.com', LINK_SECRET) });
+    const link = /https?:\/\/\S+\/confirm\?token=[\w.-]+/.exec((await api.ses.messages())[0]?.body.text ?? '')?.[0] ?? 'missing';
+    expect(await (await pressConfirmButton(link)).text()).toContain('Subscription confirmed');
+    expect((await emailMarketing(customerId))?.status).toBe('granted');
+  });
+
+  it('sends nothing new, however often the centre is saved, while the confirmation went to the address on the profile', async () => {
+    // Prepare
+    const customerId = await signUp('ana@example.com');
+    const ledger = await api.store.consentLedger(customerId);
+    // Act
+    const responses = [];
+    for (const address of ['ana@example.com', 'Ana@Example.com']) {
+      await changeAddress(customerId, address);
+      responses.push(await postForm(smsPreferenceLink(customerId), { action: 'save', channel1: 'email', consent: ['email:marketing'] }));
+      api.clock.advance(60_000);
+    }
+    // Assess: the case of an address reaches the same mailbox.
+    for (const response of responses) expect(response.headers.get('location')).not.toContain('email=');
+    expect(await confirmationsSentTo()).toEqual([]);
+    expect(await api.store.consentLedger(customerId)).toEqual(ledger);
+  });
+
+  it('grants at once from a link that came by email to the corrected address, sending nothing', async () => {
+    // Prepare: an email to the corrected address (a receipt, say) carries the preference link.
+    const customerId = await signUp('ana@exmaple.com');
+    await changeAddress(customerId, 'ana@example.com');
+    const { preferences } = await linksOfEmailSentNow(customerId);
+    // Act
+    await postForm(preferences, { action: 'save', channel1: 'email', consent: ['email:marketing'] });
+    // Assess
+    expect((await emailMarketing(customerId))?.status).toBe('granted');
+    expect(await confirmationsSentTo()).toEqual([]);
+  });
+
+  it('counts a request recorded before requests named their address as asked, as before', async () => {
+    // Prepare: a pending request whose proof names no address.
+    const customerId = await customerWith([consent('email', 'marketing', 'pending')]);
+    await changeAddress(customerId, 'bea@example.com');
+    // Act
+    const response = await postForm(smsPreferenceLink(customerId), { action: 'save', channel1: 'email', consent: ['email:marketing'] });
+    // Assess
+    expect(response.headers.get('location')).not.toContain('email=');
+    expect(await confirmationsSentTo()).toEqual([]);
+  });
+
+  it('asks the corrected address once when the customer signs up again: a tick then sends nothing more', async () => {
+    // Prepare
+    const customerId = await signUp('ana@exmaple.com');
+    await changeAddress(customerId, 'ana@example.com');
+    // Act
+    await postJson(`${api.url}/consents`, captureBody(customerId, { email: 'ana@example.com', channels: ['email'] }));
+    await postForm(smsPreferenceLink(customerId), { action: 'save', channel1: 'email', consent: ['email:marketing'] });
+    // Assess
+    expect(await confirmationsSentTo()).toEqual([['ana@example.com']]);
+    expect((await emailMarketing(customerId))?.destination).toBe(destinationDigest('ana@example.com', LINK_SECRET));
   });
 });
 
