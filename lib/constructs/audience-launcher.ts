@@ -186,7 +186,11 @@ export class AudienceLauncher extends Construct {
           // scheduled time, which every delivery of the run carries (ScheduledTriggers).
           launchId:
             "{% $exists($states.input.scheduledAt) ? 'scheduled-' & $states.input.journey & '-' & $states.input.scheduledAt : $states.context.Execution.Name %}",
-          launchedAt: '{% $states.context.Execution.StartTime %}',
+          // The instant customers enter at, which re-entry rules count from: a schedule's run enters
+          // them at its scheduled time, not when this delivery happened to start (seconds apart from
+          // run to run), or `afterDays(7)` on a weekly schedule would keep them out of every run that
+          // started a little sooner after the hour than the last.
+          launchedAt: '{% $exists($states.input.scheduledAt) ? $states.input.scheduledAt : $states.context.Execution.StartTime %}',
         },
       }),
       maxConcurrency: LAUNCH_MAX_CONCURRENCY,
