@@ -62,7 +62,7 @@ describe('state machines', () => {
           // A schedule's run is launched under its scheduled time, the same in every delivery of it; any other launch under its name.
           launchId:
             "{% $exists($states.input.scheduledAt) ? 'scheduled-' & $states.input.journey & '-' & $states.input.scheduledAt : $states.context.Execution.Name %}",
-          launchedAt: '{% $states.context.Execution.StartTime %}',
+          launchedAt: '{% $exists($states.input.scheduledAt) ? $states.input.scheduledAt : $states.context.Execution.StartTime %}',
         },
       },
       MaxConcurrency: LAUNCH_MAX_CONCURRENCY,
