@@ -95,9 +95,13 @@ export function parseAudienceCsv(text: string): ParsedAudience {
     issues.push({ line: 1, column: 'customerId', message: 'the header row must name a customerId column' });
     return { columns: header, rows: [], issues };
   }
-  header.forEach((name) => {
+  header.forEach((name, index) => {
     if (!isAudienceColumn(name)) {
       issues.push({ line: 1, column: name || '(empty)', message: `unknown column; allowed: ${AUDIENCE_COLUMNS.join(', ')}` });
+    } else if (header.indexOf(name) !== index) {
+      // Two lists pasted side by side: one of them would be dropped without a word (the launcher's
+      // reader, like the Distributed Map's in AWS, refuses such a header outright).
+      issues.push({ line: 1, column: name, message: `named twice (columns ${header.indexOf(name) + 1} and ${index + 1}); name each column once` });
     }
   });
   const rows: Array<Record<string, string>> = [];

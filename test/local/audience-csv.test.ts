@@ -131,6 +131,16 @@ describe('parseAudienceCsv', () => {
     ]);
   });
 
+  it('refuses a header that names a column twice, rather than launching only the second column', () => {
+    // Act: two lists pasted side by side, and an entry key column given twice.
+    const customers = parseAudienceCsv('customerId,customerId\nc-1,c-2\nc-3,c-4\n');
+    const keys = parseAudienceCsv('customerId,entryKey,entryKey\nc-1,a,b\n');
+
+    // Assess
+    expect(customers.issues).toEqual([{ line: 1, column: 'customerId', message: 'named twice (columns 1 and 2); name each column once' }]);
+    expect(keys.issues).toEqual([{ line: 1, column: 'entryKey', message: 'named twice (columns 2 and 3); name each column once' }]);
+  });
+
   it('names an empty row and a row of another length by line, and ignores blank lines at the end', () => {
     // Act
     const { issues } = parseAudienceCsv('customerId,entryKey\r\nc-1,\r\n\r\nc-2,a,b\r\nc-3\r\n\r\n\r\n');
