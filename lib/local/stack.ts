@@ -13,12 +13,11 @@
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
-import { SesEmailSender } from '../channels/email';
 import { createConsentApiHandler } from '../consent-api/http-api';
-import { observedEventRecorder } from '../ingest/observed-event';
 import { apiGatewayRequestListener } from '../consent-api/node-adapter';
 import type { Journey } from '../journeys/format';
 import { listenEarly } from '../runtime/local-http-server';
+import { localConsentApiDependencies } from './consent-api-wiring';
 import { CONTROL_PREFIX, controlRequestListener } from './control-api';
 import { restoreMailbox, saveMailbox } from './mailbox';
 import { withStackIndex } from './stack-index';
@@ -108,16 +107,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const mailboxFile = path.join(dataDir, DATA_FILES.mailbox);
   await restoreMailbox(mailboxFile);
   const consentApi = createConsentApiHandler(
-    {
-      store: runtime.store,
-      phoneIndex: { client: runtime.clients.dynamodb, tableName: runtime.tableName },
-      email: new SesEmailSender(runtime.clients.ses, { fromEmailAddress: 'journeys@example.com', configurationSetName: 'overture-local' }),
-      // SMS double opt-in texts land in the outbox the send path writes, as on AWS the same number sends both.
-      sms: runtime.smsOutbox,
-      links: runtime.links,
-      now: () => runtime.now(),
-      recordEvent: observedEventRecorder(runtime.ingestPorts()),
-    },
+    localConsentApiDependencies(runtime),
     // Off here: every caller is this machine's one user, and the limiter's buckets would refill on
     // the virtual clock (an hour a second in the demo), so its answers would mean nothing. The
     // consent API tests run it with the limiter on. The early timeout is off for the same reason:

@@ -4,12 +4,11 @@
  * (lib/ingest/observed-event.ts), or every lead who answered is reminded all the same. Run on the
  * local runtime: the real handlers, the synthesized state machine and the emulators.
  */
-import { SesEmailSender } from '../../lib/channels/email';
 import { signLinkToken, type ConsentApiDependencies } from '../../lib/consent-api/dependencies';
 import { applyPreferenceForm } from '../../lib/consent-api/preference-centre';
 import { PreferenceFormSchema } from '../../lib/consent-api/requests';
 import { CustomerIdSchema } from '../../lib/customer/model';
-import { observedEventRecorder } from '../../lib/ingest/observed-event';
+import { localConsentApiDependencies } from '../../lib/local/consent-api-wiring';
 import { sendLedgerOf } from '../../lib/local/customer-history';
 import { LocalRuntime } from '../../lib/local/runtime';
 import { prospectNurture } from '../../workflows/catalog/prospect-nurture';
@@ -28,15 +27,7 @@ let deps: ConsentApiDependencies;
 
 beforeAll(async () => {
   runtime = await LocalRuntime.start({ journeys: [prospectNurture], start: new Date(START), seed: 4, outdir: testOutdir('preferences-saved'), inactivityScan: false });
-  deps = {
-    store: runtime.store,
-    phoneIndex: { client: runtime.clients.dynamodb, tableName: runtime.tableName },
-    email: new SesEmailSender(runtime.clients.ses, { fromEmailAddress: 'journeys@example.com', configurationSetName: 'overture-local' }),
-    sms: runtime.smsOutbox,
-    links: runtime.links,
-    now: () => runtime.now(),
-    recordEvent: observedEventRecorder(runtime.ingestPorts()),
-  };
+  deps = localConsentApiDependencies(runtime);
 });
 afterAll(() => runtime.close());
 
