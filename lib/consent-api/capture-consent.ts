@@ -132,7 +132,7 @@ async function requestEmailForExisting(
   for (const topic of request.topics) {
     const state = existing.consents.find((consent) => consent.channel === 'email' && consent.topic === topic);
     if (state?.status === 'granted') continue;
-    if (!isOpenEmailRequest(deps.links, state, existing.profile.email)) {
+    if (!isOpenEmailRequest(deps.links, state, existing.profile.email, new Date(at))) {
       await deps.store.recordConsent(request.customerId, { channel: 'email', topic, status: 'pending', at, proof: emailRequestProof(deps.links, proof, existing.profile.email) });
     }
     toConfirm.push(topic);

@@ -13,7 +13,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { TRANSACTIONAL, type ConsentProof, type ConsentState, type CustomerSnapshot, type Topic } from '../customer/model';
 import { StoreContentionError } from '../store/errors';
 import { confirmUrl } from '../unsubscribe/links';
-import { destinationDigest, type VerifiedToken } from '../unsubscribe/token';
+import { DEFAULT_TOKEN_TTL_SECONDS, destinationDigest, type VerifiedToken } from '../unsubscribe/token';
 import { claimConfirmationBudget, giveBackConfirmationBudget } from './confirmation-budget';
 import { sendConfirmationOrReport } from './confirmation-failures';
 import { signLinkToken, type ConsentApiDependencies, type ConsentApiLinks, type TopicOffer } from './dependencies';
@@ -65,14 +65,18 @@ export function emailRequestProof<P extends ConsentProof>(links: ConsentApiLinks
 
 /**
  * Whether the email consent `state` is a request whose confirmation could still confirm it for
- * `address`, the address on the profile now, so that asking for it again sends nothing: pending,
- * and sent to that address (`state.destination`, compared as sentToAddressOnFile compares a
- * link's). A request sent to an address the profile no longer holds is not: its link confirms
- * nothing (address_changed), and the new address gets its own confirmation. A request recorded
- * without a destination (before requests named one) is read as before: asked.
+ * `address`, the address on the profile now, at `now`, so that asking for it again sends nothing:
+ * pending, younger than a confirmation link lives (7 days by default: an older link answers
+ * "expired", and nothing else confirms), and sent to that address (`state.destination`, compared
+ * as sentToAddressOnFile compares a link's). A request sent to an address the profile no longer
+ * holds is not: its link confirms nothing (address_changed), and the new address gets its own
+ * confirmation. A request recorded without a destination (before requests named one) is taken to
+ * have gone to the address on file.
  */
-export function isOpenEmailRequest(links: ConsentApiLinks, state: ConsentState | undefined, address: string | undefined): boolean {
+export function isOpenEmailRequest(links: ConsentApiLinks, state: ConsentState | undefined, address: string | undefined, now: Date): boolean {
   if (state?.channel !== 'email' || state.status !== 'pending') return false;
+  const lifetimeMs = (links.ttlSeconds?.confirm ?? DEFAULT_TOKEN_TTL_SECONDS.confirm) * 1000;
+  if (now.getTime() - Date.parse(state.at) >= lifetimeMs) return false;
   return state.destination === undefined || isDigestOf(links, state.destination, address);
 }
 

@@ -232,7 +232,7 @@ async function alreadyAsked(
 ): Promise<boolean> {
   if (current?.status === 'granted') return consentSpeaksForNumber(current, profile.phone);
   if (current?.status !== 'pending') return false;
-  if (current.channel === 'email') return isOpenEmailRequest(deps.links, current, profile.email);
+  if (current.channel === 'email') return isOpenEmailRequest(deps.links, current, profile.email, now);
   if (current.channel !== 'sms') return true;
   return isOpenSmsRequest(current, profile.phone, now) && (await textOnRecord());
 }

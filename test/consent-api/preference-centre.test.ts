@@ -458,6 +458,19 @@ describe('a tick of an email topic waiting for confirmation', () => {
     expect(await api.store.consentLedger(customerId)).toEqual(ledger);
   });
 
+  it('asks again once the confirmation link has expired (7 days), as nothing can confirm the request then', async () => {
+    // Prepare: a week and a minute after the sign-up (signUp moved the clock an hour on).
+    const customerId = await signUp('ana@example.com');
+    api.clock.advance(7 * 86_400_000 - 3_600_000 + 60_000);
+    // Act
+    const response = await postForm(smsPreferenceLink(customerId), { action: 'save', channel1: 'email', consent: ['email:marketing'] });
+    // Assess
+    expect(response.headers.get('location')).toContain('email=sent');
+    expect(await confirmationsSentTo()).toEqual([['ana@example.com']]);
+    const link = /https?:\/\/\S+\/confirm\?token=[\w.-]+/.exec((await api.ses.messages())[0]?.body.text ?? '')?.[0] ?? 'missing';
+    expect(await (await pressConfirmButton(link)).text()).toContain('Subscription confirmed');
+  });
+
   it('grants at once from a link that came by email to the corrected address, sending nothing', async () => {
     // Prepare: an email to the corrected address (a receipt, say) carries the preference link.
     const customerId = await signUp('ana@exmaple.com');
@@ -470,9 +483,11 @@ describe('a tick of an email topic waiting for confirmation', () => {
     expect(await confirmationsSentTo()).toEqual([]);
   });
 
-  it('counts a request recorded before requests named their address as asked, as before', async () => {
-    // Prepare: a pending request whose proof names no address.
-    const customerId = await customerWith([consent('email', 'marketing', 'pending')]);
+  it('counts a request recorded before requests named their address as asked, as before, while its link lives', async () => {
+    // Prepare: a pending request of an hour ago whose proof names no address.
+    const customerId = await customerWith([]);
+    const anHourAgo = new Date(api.clock.now().getTime() - 3_600_000).toISOString();
+    await api.store.recordConsent(customerId, { channel: 'email', topic: 'marketing', status: 'pending', at: anHourAgo, proof: { source: 'web-form' } });
     await changeAddress(customerId, 'bea@example.com');
     // Act
     const response = await postForm(smsPreferenceLink(customerId), { action: 'save', channel1: 'email', consent: ['email:marketing'] });
