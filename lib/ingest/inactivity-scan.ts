@@ -20,7 +20,7 @@
  * in one Query per shard, whatever the size of the table.
  */
 import { paginateQuery, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type PutObjectCommandOutput } from '@aws-sdk/client-s3';
 import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { lastEventAttribute } from '../journeys/event-history';
 import { lapseKeyOf } from '../store/item-keys';
@@ -46,11 +46,19 @@ export type LapseWindow = 'recent' | 'earlier';
 /** The first instant there is, as a `lapseAt` value: every stored instant sorts at or after it. */
 const EARLIEST_LAPSE_AT = new Date(-8.64e15).toISOString();
 
+/**
+ * What the scan needs of S3: to put each audience file. An S3Client in AWS; the local runtime's
+ * also keeps a copy in its data folder, since its bucket is in memory.
+ */
+export interface AudienceFileStore {
+  send(command: PutObjectCommand): Promise<PutObjectCommandOutput>;
+}
+
 /** Where the scan reads, writes and launches. */
 export interface InactivityScanPorts {
   readonly dynamodb: DynamoDBClient;
   readonly tableName: string;
-  readonly s3: S3Client;
+  readonly s3: AudienceFileStore;
   readonly audienceBucket: string;
   readonly sfn: SFNClient;
   readonly launcherArn: string;

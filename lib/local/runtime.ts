@@ -24,7 +24,7 @@ import type { DeliveryOutcome, DeliveryPorts } from '../delivery/deliver-message
 import { SendEnvironmentSchema, type SendEnvironment } from '../delivery/send-environment';
 import { SendSlots, type SendRates } from '../store/send-slots';
 import { routedEventNames, type CustomerEvent } from '../ingest/customer-event';
-import { scanForInactivity, type InactivityLaunch } from '../ingest/inactivity-scan';
+import { scanForInactivity, type AudienceFileStore, type InactivityLaunch } from '../ingest/inactivity-scan';
 import { ingestCustomerEvent, type IngestOutcome, type IngestPorts } from '../ingest/ingest-event';
 import { journeyEffectsPorts } from '../ingest/journey-records';
 import { routesOf, type JourneyRoute } from '../ingest/journey-routes';
@@ -437,12 +437,7 @@ export class LocalRuntime {
     if (earlier !== undefined) return earlier;
     const audienceKey = `launches/${journey}/${launchId}.csv`;
     const body = normalizedAudienceCsv(audience);
-    // Kept in the data folder too: a launch a kill cut short carries on at the next start, from the bucket.
-    if (this.options.dataDir !== undefined) {
-      const file = path.join(path.resolve(this.options.dataDir), DATA_FILES.audiences, audienceKey);
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeDataFile(file, body);
-    }
+    await this.keepAudienceFile(audienceKey, body);
     await this.clients.s3.send(new PutObjectCommand({ Bucket: this.audienceBucket, Key: audienceKey, Body: body, ContentType: 'text/csv' }));
     let launchedAt: string;
     try {
@@ -458,6 +453,19 @@ export class LocalRuntime {
     if (run === undefined) throw new Error(`launcher execution ${launchId} started but does not run in this process`);
     if (onProgress !== undefined) run.onProgress(onProgress);
     return { outcome: 'launched', launch: launchId, journey, launchedAt, ...(await run.totals) };
+  }
+
+  /**
+   * Keeps an audience file in the data folder (nothing in memory), under its key in the audience
+   * bucket: the bucket is in memory, and a launch a kill cut short carries on at the next start
+   * only once restoreAudienceFiles has put its file back there. Call it before the file goes to
+   * the bucket, so that no launch can start from a file the folder lacks.
+   */
+  private async keepAudienceFile(audienceKey: string, body: string): Promise<void> {
+    if (this.options.dataDir === undefined) return;
+    const file = path.join(path.resolve(this.options.dataDir), DATA_FILES.audiences, audienceKey);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeDataFile(file, body);
   }
 
   /** The earlier launcher execution named `launchId`, as an `already_launched` report, if any. */
@@ -549,12 +557,26 @@ export class LocalRuntime {
     scheduleNext();
   }
 
-  /** The inactivity scan's work, now. */
+  /**
+   * The inactivity scan's work, now. Each audience file it puts in the bucket is kept in the data
+   * folder first, as launchAudience keeps a launch's: a win-back launch a kill cut short carries on
+   * at the next start (or by `overture redrive`) instead of failing with NoSuchKey, and its lapse
+   * day, already launched by name, would never be launched again.
+   */
   scanForInactivity(): Promise<InactivityLaunch[]> {
+    const s3 = this.clients.s3;
+    const keptAudiences: AudienceFileStore = {
+      send: async (command) => {
+        const { Key, Body } = command.input;
+        if (Key === undefined || typeof Body !== 'string') throw new TypeError('the inactivity scan puts each audience file as text under a key; only that is kept in the data folder');
+        await this.keepAudienceFile(Key, Body);
+        return s3.send(command);
+      },
+    };
     return scanForInactivity({
       dynamodb: this.clients.dynamodb,
       tableName: this.tableName,
-      s3: this.clients.s3,
+      s3: keptAudiences,
       audienceBucket: this.audienceBucket,
       sfn: this.clients.sfn,
       launcherArn: this.launcherArn,
