@@ -392,8 +392,10 @@ export interface LaunchOptions extends StackCommandOptions {
 /**
  * `overture launch JOURNEY --audience FILE.csv`: launches the audience, waits for the launch to
  * end (progress on stderr) and reports who entered, who was kept out and which ids have no
- * profile. @throws CliExit(2) for a bad file or journey, CliExit(1) when the launch failed, now or
- *   the time it was launched before under the same id
+ * profile. On a stopped stack, a launch of the same id that a kill cut short is carried on to its
+ * end and its totals reported (see LocalRuntime.launchAudience): nothing else runs it until the
+ * next start. @throws CliExit(2) for a bad file or journey, CliExit(1) when the launch failed, now
+ *   or the time it was launched before under the same id
  */
 export async function launchCommand(io: CliIO, journey: string, options: LaunchOptions): Promise<void> {
   const givenId = options.id === undefined ? undefined : LaunchIdSchema.safeParse(options.id);

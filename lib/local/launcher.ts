@@ -52,14 +52,23 @@ const LaunchTotalsSchema = z.object({
 export type LaunchTotals = z.infer<typeof LaunchTotalsSchema>;
 
 /**
- * What `launchAudience` answers: the totals of a launch that ran now, or, for a launch id used
- * before, when that launch ran and how it ended (nothing was started this time).
+ * What `launchAudience` answers: the totals of a launch that ran now; for a launch of that id a
+ * kill cut short, carried on now (`resumed`), the totals of its whole audience, the customers it
+ * entered before the kill counted as `alreadyStarted`; or, for a launch id used before, when that
+ * launch ran and how it ended (nothing was started this time).
  */
 export const LaunchReportSchema = z.discriminatedUnion('outcome', [
   LaunchTotalsSchema.extend({
     outcome: z.literal('launched'),
     launch: z.string(),
     journey: z.string(),
+    launchedAt: z.string(),
+  }),
+  LaunchTotalsSchema.extend({
+    outcome: z.literal('resumed'),
+    launch: z.string(),
+    journey: z.string(),
+    /** When the launch first started, before the kill. */
     launchedAt: z.string(),
   }),
   z.object({

@@ -152,6 +152,12 @@ export class LocalRuntime {
     readonly launcherArn: string,
     /** Launcher executions running in this process, by launch id. */
     private readonly launchRuns: ReadonlyMap<string, LaunchRun>,
+    /**
+     * Launcher executions a kill cut short that this process did not carry on at its start
+     * (`resumeInterrupted: false`: a command on a stopped stack), by launch id: launchAudience
+     * carries one on when asked for its id again.
+     */
+    private readonly cutShortLaunches: Map<string, ExecutionRecord>,
     readonly audienceBucket: string,
     readonly directMailQueueUrl: string,
     readonly smsOutbox: LocalSmsOutbox,
@@ -316,6 +322,7 @@ export class LocalRuntime {
       const launcherArn = localStateMachineArn(templateLauncher?.logicalId ?? 'AudienceLauncher');
       const batchSize = templateLauncher?.batchSize ?? LAUNCH_BATCH_SIZE;
       const launchRuns = new Map<string, LaunchRun>();
+      const cutShortLaunches = new Map<string, ExecutionRecord>();
       stepFunctions.addStateMachine({
         arn: launcherArn,
         definition: { Comment: 'audience launcher (Distributed Map run by the local runtime)', QueryLanguage: 'JSONPath', StartAt: 'launch', States: {} },
@@ -348,6 +355,7 @@ export class LocalRuntime {
         routes,
         launcherArn,
         launchRuns,
+        cutShortLaunches,
         audienceBucket,
         sendEnvironment.DIRECT_MAIL_QUEUE_URL,
         smsOutbox,
@@ -361,6 +369,7 @@ export class LocalRuntime {
       const interrupted = await stepFunctions.loadRegistry();
       if (dataDir !== undefined) await restoreAudienceFiles(dataDir, s3, audienceBucket, stepFunctions.listExecutions().filter((record) => record.stateMachineArn === launcherArn));
       if (options.resumeInterrupted ?? true) for (const record of interrupted) stepFunctions.resume(record);
+      else for (const record of interrupted) if (record.stateMachineArn === launcherArn) cutShortLaunches.set(record.name, record);
       if (dataDir !== undefined) {
         await writeDataFile(path.join(dataDir, DATA_FILES.stack), `${JSON.stringify({ tableName }, null, 2)}\n`);
       }
@@ -430,9 +439,14 @@ export class LocalRuntime {
    * with what it did. The audience goes to the audience bucket as it was validated (rewritten by
    * `normalizedAudienceCsv`, without the spaces around values the launcher would read as they are)
    * and the launcher starts, named `launchId`; a launch id used before starts nothing and answers
-   * how that launch went. `onProgress` hears each batch that ends. Rejects when the launch fails.
+   * how that launch went, except a launch of that id that a kill cut short and this process has not
+   * carried on (a command on a stopped stack): that launch carries on now, from its own audience
+   * file, and answers its totals (`resumed`). `onProgress` hears each batch that ends. Rejects when
+   * the launch fails.
    */
   async launchAudience(journey: string, audience: ParsedAudience, launchId: string, onProgress?: (progress: LaunchProgress) => void): Promise<LaunchReport> {
+    const cutShort = this.cutShortLaunches.get(launchId);
+    if (cutShort !== undefined) return this.carryOnLaunch(cutShort, onProgress);
     const earlier = this.earlierLaunch(launchId);
     if (earlier !== undefined) return earlier;
     const audienceKey = `launches/${journey}/${launchId}.csv`;
@@ -468,6 +482,21 @@ export class LocalRuntime {
     await writeDataFile(file, body);
   }
 
+  /**
+   * Carries on a launch a kill cut short, as the next start of the stack would, and answers its
+   * totals. Answering `already_launched` instead would tell the marketer it still runs when nothing
+   * runs it, and a new launch id would enter its customers a second time once it carried on.
+   */
+  private async carryOnLaunch(record: ExecutionRecord, onProgress?: (progress: LaunchProgress) => void): Promise<LaunchReport> {
+    this.cutShortLaunches.delete(record.name);
+    this.stepFunctions.resume(record);
+    const run = this.launchRuns.get(record.name);
+    if (run === undefined) throw new Error(`launcher execution ${record.name} was carried on but does not run in this process`);
+    if (onProgress !== undefined) run.onProgress(onProgress);
+    const totals = await run.totals;
+    return { outcome: 'resumed', launch: record.name, journey: launchedJourneyOf(record), launchedAt: record.startDate, ...totals };
+  }
+
   /** The earlier launcher execution named `launchId`, as an `already_launched` report, if any. */
   private earlierLaunch(launchId: string): LaunchReport | undefined {
     let record: ExecutionRecord;
@@ -478,13 +507,7 @@ export class LocalRuntime {
       throw error;
     }
     if (record.stateMachineArn !== this.launcherArn) return undefined;
-    let journey = 'unknown';
-    try {
-      journey = LauncherInputSchema.parse(JSON.parse(record.input)).journey;
-    } catch {
-      // An input the launcher refused (it failed at once): there is no journey to name.
-    }
-    return { outcome: 'already_launched', launch: launchId, journey, launchedAt: record.startDate, status: record.status };
+    return { outcome: 'already_launched', launch: launchId, journey: launchedJourneyOf(record), launchedAt: record.startDate, status: record.status };
   }
 
   /** Adds work to the scheduler's agenda. */
@@ -699,6 +722,15 @@ function sendFunctionOf(resources: LocalResources): string | undefined {
     }
   }
   return undefined;
+}
+
+/** The journey a launcher execution launches, from its input; `unknown` for an input the launcher refused (it failed at once). */
+function launchedJourneyOf(record: ExecutionRecord): string {
+  try {
+    return LauncherInputSchema.parse(JSON.parse(record.input)).journey;
+  } catch {
+    return 'unknown';
+  }
 }
 
 /**

@@ -6,8 +6,9 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { readSavedClock } from '../../lib/local/data-files';
+import { DATA_FILES, readSavedClock } from '../../lib/local/data-files';
 import { LocalRuntime } from '../../lib/local/runtime';
+import { readExecutionRegistry, type ExecutionRecord } from '../../lib/local/step-functions';
 import { aProfile } from '../store/fixtures';
 import { temporaryDataDir, testOutdir } from './support';
 
@@ -37,6 +38,27 @@ async function launchKilledAfterFirstBatch(data: string, audience: string): Prom
   });
 }
 
+/** `overture launch` in another process, run to its end: its exit code and what it printed. */
+async function launchToTheEnd(data: string, audience: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/overture.ts', 'launch', 'loyalty', '--audience', audience, '--data', data, '--cdk-out', OUTDIR], { cwd: ROOT });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => void (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString('utf8')));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, stdout, stderr };
+}
+
+/** The customers who entered loyalty, from the executions' names. */
+function enteredLoyalty(executions: readonly ExecutionRecord[]): Set<string> {
+  return new Set(
+    executions
+      .filter((record) => record.journey === 'loyalty')
+      // loyalty-<customer>-<launch id>, the launch id being the entry key of every row.
+      .map((record) => record.name.replace(/^loyalty-(.*)-launch-loyalty-[0-9a-f]+$/, '$1')),
+  );
+}
+
 /** A stopped stack's data folder, with a profile for each customer, and an audience file of them all. */
 async function stoppedStackWithAudience(label: string): Promise<{ data: string; audience: string }> {
   const data = temporaryDataDir(label);
@@ -63,6 +85,29 @@ describe('a command killed mid-way on a stopped stack', () => {
   });
 });
 
+describe('the same launch run again on the stopped stack after a kill cut it short', () => {
+  it('carries it on to its end and reports its totals, rather than saying it still runs', async () => {
+    // Prepare
+    const { data, audience } = await stoppedStackWithAudience('launch-again');
+    await launchKilledAfterFirstBatch(data, audience);
+
+    // Act
+    const again = await launchToTheEnd(data, audience);
+
+    // Assess: every customer is in, each once, and the report says what happened.
+    expect(again.stdout).not.toContain('still runs');
+    expect(again.stdout).not.toContain('another --id');
+    const totals = /was cut short and has now carried on to its end\. Of 600 customers: (\d+) entered, (\d+) already in or not eligible/.exec(again.stdout);
+    // The first batch (100) entered before the kill, perhaps some of the next; the rest entered now.
+    const enteredNow = Number(totals?.[1]);
+    const enteredBefore = Number(totals?.[2]);
+    expect({ code: again.code, everyone: enteredNow + enteredBefore, firstBatchBefore: enteredBefore >= 100 }).toEqual({ code: 0, everyone: 600, firstBatchBefore: true });
+    const executions = await readExecutionRegistry(path.join(data, DATA_FILES.executions));
+    expect(executions.filter((record) => record.journey === undefined).map((record) => record.status)).toEqual(['SUCCEEDED']);
+    expect(enteredLoyalty(executions).size).toBe(CUSTOMERS.length);
+  });
+});
+
 describe('a launch killed after its first batch', () => {
   it('carries on at the next start and launches every customer of its audience', async () => {
     // Prepare: a stack that ran once, with a profile for each customer; the launch killed mid-way.
@@ -76,13 +121,6 @@ describe('a launch killed after its first batch', () => {
 
     // Assess
     expect(launcher()).toBe('SUCCEEDED');
-    const entered = new Set(
-      runtime.stepFunctions
-        .listExecutions()
-        .filter((record) => record.journey === 'loyalty')
-        // loyalty-<customer>-<launch id>, the launch id being the entry key of every row.
-        .map((record) => record.name.replace(/^loyalty-(.*)-launch-loyalty-[0-9a-f]+$/, '$1')),
-    );
-    expect(entered.size).toBe(CUSTOMERS.length);
+    expect(enteredLoyalty(runtime.stepFunctions.listExecutions()).size).toBe(CUSTOMERS.length);
   });
 });
