@@ -49,6 +49,22 @@ export interface SmsSenderConfig {
   readonly marketingTimeToLiveSeconds?: number;
 }
 
+/**
+ * How long End User Messaging may keep trying to hand a text to the carrier before it drops it as
+ * `TEXT_TTL_EXPIRED` (a transient failure: the number is left alone). The service's default is
+ * 72 hours, while the gate judges quiet hours and the SMS legal hours (08:00–21:00) only at
+ * hand-off: a marketing text allowed at 20:59 could otherwise reach the phone at 02:00.
+ */
+export const SMS_TIME_TO_LIVE_SECONDS = {
+  /**
+   * A marketing text allowed just before the recipient's hours close reaches the carrier at most
+   * this long after; one the carrier cannot take sooner is better lost than delivered at night.
+   */
+  marketing: 15 * 60,
+  /** No hours apply to a transactional text, but one hours late is stale. */
+  transactional: 4 * 60 * 60,
+} as const;
+
 /** The `TimeToLive` End User Messaging accepts, in seconds; it refuses a text with any other. */
 export const SMS_TIME_TO_LIVE_RANGE = { min: 5, max: 259_200 } as const;
 

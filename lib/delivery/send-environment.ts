@@ -11,7 +11,7 @@ import * as z from '../schema/zod-mini';
 import { DeliveryStore } from '../store/delivery-store';
 import { SendSlots } from '../store/send-slots';
 import { SesEmailSender } from '../channels/email';
-import { EndUserMessagingSmsSender, type SmsSenderConfig } from '../channels/sms';
+import { EndUserMessagingSmsSender, SMS_TIME_TO_LIVE_SECONDS, type SmsSenderConfig } from '../channels/sms';
 import { SqsDirectMailSender } from '../channels/mail';
 import { PROVIDER_CLIENT_CONFIG } from '../channels/port';
 import { readTemplateCatalog } from '../templates/catalog';
@@ -62,21 +62,6 @@ export function awsSendClients(): SendClients {
   };
 }
 
-/**
- * How long End User Messaging may keep trying to hand a text to the carrier before it drops it as
- * `TEXT_TTL_EXPIRED` (a transient failure: the number is left alone). The service's default is
- * 72 hours, while the gate judges quiet hours and the SMS legal hours (08:00–21:00) only at
- * hand-off: a marketing text allowed at 20:59 could otherwise reach the phone at 02:00.
- */
-export const SMS_TIME_TO_LIVE_SECONDS = {
-  /**
-   * A marketing text allowed just before the recipient's hours close reaches the carrier at most
-   * this long after; one the carrier cannot take sooner is better lost than delivered at night.
-   */
-  marketing: 15 * 60,
-  /** No hours apply to a transactional text, but one hours late is stale. */
-  transactional: 4 * 60 * 60,
-} as const;
 
 /** The SMS adapter's settings for the send function's texts. */
 export function smsSenderConfig(env: SendEnvironment): SmsSenderConfig {

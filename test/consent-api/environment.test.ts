@@ -1,7 +1,14 @@
-import { ConsentApiEnvironmentSchema, rateLimitOf } from '../../lib/consent-api';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PinpointSMSVoiceV2Client, SendTextMessageCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { PROVIDER_CLIENT_CONFIG } from '../../lib/channels/port';
+import { SMS_TIME_TO_LIVE_SECONDS } from '../../lib/channels/sms';
+import { ConsentApiEnvironmentSchema, consentApiDependencies, rateLimitOf } from '../../lib/consent-api';
 import { EnvironmentError, readEnvironment } from '../../lib/runtime/environment';
 import { DEFAULT_SMS_CONFIRMATION_TEXT } from '../../lib/consent-api/sms-double-opt-in';
-import { SmsInboundEnvironmentSchema, DEFAULT_HELP_TEXT, DEFAULT_SMS_CONFIRMED_TEXT } from '../../lib/sms-keywords';
+import { SmsInboundEnvironmentSchema, DEFAULT_HELP_TEXT, DEFAULT_SMS_CONFIRMED_TEXT, smsInboundDependencies } from '../../lib/sms-keywords';
 
 const base = {
   CUSTOMER_TABLE_NAME: 'overture-dev-customers',
@@ -76,5 +83,31 @@ describe('the sms-inbound environment', () => {
     // Assess
     expect(env.SMS_CONFIRMED_TEXT).toBe(DEFAULT_SMS_CONFIRMED_TEXT);
     expect(own.SMS_CONFIRMED_TEXT).toBe('Acme: subscribed.');
+  });
+});
+
+describe('the texts the consent-api and sms-inbound functions send', () => {
+  const smsMock = mockClient(PinpointSMSVoiceV2Client);
+  const text = { to: '+12125550143', customerId: 'c-1', journey: 'consent-api', step: 'sms-confirmation', topic: 'transactional', body: 'Reply YES' };
+
+  beforeEach(() => {
+    smsMock.reset();
+    smsMock.on(SendTextMessageCommand).resolves({ MessageId: 'sms-1' });
+  });
+  afterAll(() => smsMock.restore());
+
+  it("live as long as transactional texts do, not End User Messaging's 72-hour default", async () => {
+    // Prepare
+    const clients = { dynamodb: new DynamoDBClient({ region: 'us-east-1' }), ses: new SESv2Client({ region: 'us-east-1' }), sms: new PinpointSMSVoiceV2Client({ ...PROVIDER_CLIENT_CONFIG, region: 'us-east-1' }), sfn: new SFNClient({ region: 'us-east-1' }) };
+    const consentApi = consentApiDependencies(readEnvironment(ConsentApiEnvironmentSchema, base), clients, { current: 'k'.repeat(32), previous: [], retired: [] });
+    const smsInbound = smsInboundDependencies(readEnvironment(SmsInboundEnvironmentSchema, { CUSTOMER_TABLE_NAME: 't', SMS_ORIGINATION_IDENTITY: 'pool-1', SMS_CONFIGURATION_SET: 'cs' }), clients);
+    // Act
+    await consentApi.sms.send(text);
+    await smsInbound.replies.send({ ...text, journey: 'sms-inbound', step: 'help' });
+    // Assess
+    expect(smsMock.commandCalls(SendTextMessageCommand).map((call) => call.args[0].input.TimeToLive)).toEqual([
+      SMS_TIME_TO_LIVE_SECONDS.transactional,
+      SMS_TIME_TO_LIVE_SECONDS.transactional,
+    ]);
   });
 });
