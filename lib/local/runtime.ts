@@ -24,7 +24,7 @@ import type { DeliveryOutcome, DeliveryPorts } from '../delivery/deliver-message
 import { SendEnvironmentSchema, type SendEnvironment } from '../delivery/send-environment';
 import { SendSlots, type SendRates } from '../store/send-slots';
 import { routedEventNames, type CustomerEvent } from '../ingest/customer-event';
-import { scanForInactivity, type AudienceFileStore, type InactivityLaunch } from '../ingest/inactivity-scan';
+import { scanForInactivity, type AudienceFileStore, type InactivityLaunch, type LapseWindow } from '../ingest/inactivity-scan';
 import { ingestCustomerEvent, type IngestOutcome, type IngestPorts } from '../ingest/ingest-event';
 import { journeyEffectsPorts } from '../ingest/journey-records';
 import { routesOf, type JourneyRoute } from '../ingest/journey-routes';
@@ -97,6 +97,12 @@ export interface LocalRuntimeOptions {
   readonly publicBaseUrl?: string;
   /** Run the daily inactivity scan for journeys with an inactivity entry. @default true */
   readonly inactivityScan?: boolean;
+  /**
+   * At the first daily inactivity scan, also launch every lapse day older than the scan looks
+   * back (LapseWindow `earlier`): a simulation's customers may have last ordered long before its
+   * start, and it has no earlier days whose scans would have found them. @default false
+   */
+  readonly lapseCatchUp?: boolean;
   /** Run again the executions a previous process left running. @default true */
   readonly resumeInterrupted?: boolean;
   /**
@@ -561,6 +567,7 @@ export class LocalRuntime {
     );
     const schedule = this.resources.dailySchedules.find((candidate) => scanFunctions.has(candidate.targetFunction));
     if (schedule === undefined) return;
+    let catchUp = this.options.lapseCatchUp === true;
     const scheduleNext = (): void => {
       const now = this.clock.nowMs();
       const day = new Date(now);
@@ -574,6 +581,10 @@ export class LocalRuntime {
         run: async () => {
           scheduleNext();
           await this.scanForInactivity();
+          if (catchUp) {
+            catchUp = false;
+            await this.scanForInactivity('earlier');
+          }
         },
       });
     };
@@ -581,12 +592,13 @@ export class LocalRuntime {
   }
 
   /**
-   * The inactivity scan's work, now. Each audience file it puts in the bucket is kept in the data
-   * folder first, as launchAudience keeps a launch's: a win-back launch a kill cut short carries on
-   * at the next start (or by `overture redrive`) instead of failing with NoSuchKey, and its lapse
-   * day, already launched by name, would never be launched again.
+   * The inactivity scan's work, now, over the lapse days of `lapseWindow`. Each audience file it
+   * puts in the bucket is kept in the data folder first, as launchAudience keeps a launch's: a
+   * win-back launch a kill cut short carries on at the next start (or by `overture redrive`)
+   * instead of failing with NoSuchKey, and its lapse day, already launched by name, would never be
+   * launched again.
    */
-  scanForInactivity(): Promise<InactivityLaunch[]> {
+  scanForInactivity(lapseWindow: LapseWindow = 'recent'): Promise<InactivityLaunch[]> {
     const s3 = this.clients.s3;
     const keptAudiences: AudienceFileStore = {
       send: async (command) => {
@@ -596,7 +608,7 @@ export class LocalRuntime {
         return s3.send(command);
       },
     };
-    return scanForInactivity({
+    const ports = {
       dynamodb: this.clients.dynamodb,
       tableName: this.tableName,
       s3: keptAudiences,
@@ -605,7 +617,8 @@ export class LocalRuntime {
       launcherArn: this.launcherArn,
       routes: this.routes,
       now: () => this.clock.now(),
-    });
+    };
+    return scanForInactivity(ports, lapseWindow);
   }
 
   private async saveClockPeriodically(): Promise<void> {

@@ -41,7 +41,6 @@ import { itemKeys } from '../store/item-keys';
 import { DecisionRecordSchema, SendEntrySchema } from '../store/records';
 import { CUSTOMER_PARTITION_PREFIX, PARTITION_KEY, SORT_KEY, SORT_KEY_PREFIXES } from '../store/table-design';
 import { journeys as catalog } from '../../workflows';
-import { scheduleLapseCatchUp } from './lapse-catch-up';
 import { enterScenario } from './scenario-world';
 
 /** Work items the simulator runs at once unless told otherwise (see {@link SimulateOptions.concurrency}). */
@@ -97,6 +96,8 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
     seed: scenario.seed,
     concurrency: options.concurrency ?? DEFAULT_SIMULATE_CONCURRENCY,
     outdir: options.outdir,
+    // The scenario's customers may have lapsed long before its start: see LocalRuntimeOptions.
+    lapseCatchUp: true,
     onError: (error, what) => {
       failure ??= { error, what };
       runtime.stop();
@@ -104,7 +105,6 @@ export async function simulate(scenario: Scenario, options: SimulateOptions = {}
   });
   try {
     options.onStart?.(runtime);
-    scheduleLapseCatchUp(runtime);
     await enterScenario(runtime, scenario);
     options.progress?.(`scenario entered`);
     const until = new Date(scenario.until);
