@@ -62,7 +62,6 @@ export function awsSendClients(): SendClients {
   };
 }
 
-
 /** The SMS adapter's settings for the send function's texts. */
 export function smsSenderConfig(env: SendEnvironment): SmsSenderConfig {
   return {

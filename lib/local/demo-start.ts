@@ -17,6 +17,7 @@ import { messageLinks } from '../unsubscribe';
 import { DEFAULT_DATA_DIR, readDataFile, writeDataFile } from './data-files';
 import { buildDemo, seedDemoCustomer } from './demo';
 import { RunningSummary } from './summary';
+import { journeyOfExecution, LAUNCHER_LABEL } from './stack-views';
 import { realDelay } from './virtual-clock';
 
 const DemoStateSchema = z.object({ seed: z.number().int(), customers: z.number().int(), start: z.iso.datetime(), seeded: z.boolean() });
@@ -148,7 +149,7 @@ export async function startDemo(options: DemoStartOptions): Promise<void> {
       if (stopped) return;
       // Journey executions, as `overture status` counts them (the launcher's runs apart), from the
       // execution registry, which a restart keeps: ended ones stay counted.
-      const journeyRuns = runtime.stepFunctions.listExecutions().filter((execution) => execution.stateMachineArn !== runtime.launcherArn);
+      const journeyRuns = runtime.stepFunctions.listExecutions().filter((execution) => journeyOfExecution(execution) !== LAUNCHER_LABEL);
       const running = journeyRuns.filter((execution) => execution.status === 'RUNNING').length;
       const ended = journeyRuns.length - running;
       say(`[${runtime.now().toISOString().slice(0, 16).replace('T', ' ')} UTC] journey executions ${running} running, ${ended} ended · ${summary.line()}`);

@@ -137,6 +137,8 @@ export function readCompactToken<S>(token: string, secrets: readonly S[], secret
 
 const JSON_CONTEXT = 'overture-link-token.v1.';
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
+/** A JSON token's payload: the claims and the format's version. */
+const JsonPayloadSchema = z.strictObject({ ...WireClaimsSchema.shape, v: z.literal(1) });
 
 /** The claims of JSON `token` and the secret of `secrets` that signed it. @throws TokenInvalidError */
 export function readJsonToken<S>(token: string, secrets: readonly S[], secretOf: (candidate: S) => TokenSecret): { claims: WireClaims; signer: S } {
@@ -154,7 +156,7 @@ export function readJsonToken<S>(token: string, secrets: readonly S[], secretOf:
   } catch (error) {
     throw new TokenInvalidError('payload is not JSON', { cause: error });
   }
-  const parsed = z.strictObject({ ...WireClaimsSchema.shape, v: z.literal(1) }).safeParse(decoded);
+  const parsed = JsonPayloadSchema.safeParse(decoded);
   if (!parsed.success) throw new TokenInvalidError('unexpected claims', { cause: parsed.error });
   const { v: _version, ...claims } = parsed.data;
   return { claims, signer };
