@@ -118,11 +118,13 @@ export class Journeys extends Construct {
 
   /**
    * Gives a function the routes in `JOURNEY_ROUTES` and lets it start executions of every
-   * journey (and, with `resume`, return task tokens to them).
+   * journey (and, with `resume`, return task tokens to them). It may describe their executions
+   * too: a start whose name another customer's entry holds reads whose it is (start-journey.ts).
    */
   public bindStarter(fn: OvertureFunction, options: { readonly resume?: boolean } = {}): void {
     this.bindRoutes(fn);
     fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:StartExecution'], resources: this.machineArns() }));
+    fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:DescribeExecution'], resources: this.executionArns() }));
     if (options.resume) this.grantResume(fn);
   }
 
@@ -137,6 +139,18 @@ export class Journeys extends Construct {
 
   private machineArns(): string[] {
     return [...this.machines.values()].map((machine) => machine.stateMachine.stateMachineArn);
+  }
+
+  /** The ARNs of every execution of every journey. */
+  private executionArns(): string[] {
+    return [...this.machines.values()].map((machine) =>
+      Stack.of(this).formatArn({
+        service: 'states',
+        resource: 'execution',
+        resourceName: `${machine.stateMachine.stateMachineName}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
   }
 }
 

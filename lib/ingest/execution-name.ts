@@ -6,6 +6,12 @@
  * idempotent: a repeated event, a retried Lambda or a relaunched audience starts nothing twice.
  * Names carry ids only and stay within the limits of the service: at most 80 characters of
  * letters, digits, `-` and `_`.
+ *
+ * Customer ids and entry keys may both hold `-`, so two entries can share a name: customer
+ * `shop-42` under key `signup-7`, and customer `shop` under `42-signup-7`. The name stays as it is
+ * (names of executions that run, and retries of their entries, must not change); the second
+ * entry to start finds the name held by another customer and starts under
+ * {@link distinctExecutionName} instead (see start-journey.ts).
  */
 import { createHash } from 'node:crypto';
 
@@ -41,4 +47,21 @@ export function executionName(journey: string, customerId: string, entryKey: str
   if (plain.length <= MAX_EXECUTION_NAME_LENGTH) return plain;
   const hash = shortHash(plain, 12);
   return `${plain.slice(0, MAX_EXECUTION_NAME_LENGTH - hash.length - 1)}-${hash}`;
+}
+
+/**
+ * The name of `journey` for `customerId` under `entryKey` when {@link executionName} is held by
+ * another customer's entry: that name, with a hash of the customer id and the entry key, which
+ * tells the two apart however the `-` fall.
+ */
+export function distinctExecutionName(journey: string, customerId: string, entryKey: string): string {
+  const key = entryKeyOf(entryKey);
+  const hash = shortHash(`${customerId}\n${key}`, 12);
+  const plain = `${journey}-${customerId}-${key}`;
+  return `${plain.slice(0, MAX_EXECUTION_NAME_LENGTH - hash.length - 1)}-${hash}`;
+}
+
+/** The ARN of execution `name` of the state machine `stateMachineArn`, as Step Functions forms it. */
+export function executionArnOf(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 }

@@ -3,16 +3,20 @@
  * first (see entry-records.ts), then StartExecution with the deterministic name; a name that
  * exists already means this entry started before, and nothing is started twice.
  *
+ * A name held by another customer's entry (ids that split one name at different `-`) is no
+ * repeat: the entry starts under {@link distinctExecutionName}.
+ *
  * A name that exists does not always fail the start: for an execution that is running with the
  * same input, StartExecution answers with that execution (its ARN and its original `startDate`),
  * as if it had started it, in AWS as in the local runtime. {@link startJourney} tells such a
  * repeat from a start by that `startDate` (see {@link startedBefore}).
  */
-import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import * as z from 'zod';
 import type { JourneyExecutionInput } from '../journeys/execution-input';
 import { claimEntry, type EntryClaimOutcome } from './entry-records';
-import { entryKeyOf, executionName } from './execution-name';
+import { distinctExecutionName, entryKeyOf, executionArnOf, executionName } from './execution-name';
 import type { JourneyRoute } from './journey-routes';
 
 /** The clients and table a start needs. */
@@ -45,7 +49,10 @@ export interface JourneyStartRequest {
  */
 export type JourneyStartOutcome = 'started' | 'already_started' | 'not_eligible';
 
-/** The result of {@link startJourney}: the outcome and the execution name (ids only). */
+/**
+ * The result of {@link startJourney}: the outcome and the execution name (ids only). A repeated
+ * entry, which asks Step Functions nothing, names the execution its entry tries first.
+ */
 export interface JourneyStart {
   readonly outcome: JourneyStartOutcome;
   readonly execution: string;
@@ -71,13 +78,44 @@ export async function startJourney(ports: JourneyStartPorts, request: JourneySta
   // the same input, which Step Functions requires of a StartExecution under the same name.
   const enteredAt = new Date(request.at).toISOString();
   const input: JourneyExecutionInput = { customerId, journey: route.journey, entryKey, enteredAt };
+  const start = async (name: string): Promise<JourneyStart> => {
+    const { startDate } = await ports.sfn.send(new StartExecutionCommand({ stateMachineArn: route.stateMachineArn, name, input: JSON.stringify(input) }));
+    return { outcome: startedBefore(startDate, requestedAt, claim) ? 'already_started' : 'started', execution: name };
+  };
   try {
-    const { startDate } = await ports.sfn.send(
-      new StartExecutionCommand({ stateMachineArn: route.stateMachineArn, name: execution, input: JSON.stringify(input) }),
-    );
-    return { outcome: startedBefore(startDate, requestedAt, claim) ? 'already_started' : 'started', execution };
+    return await start(execution);
   } catch (error) {
-    if (error instanceof ExecutionAlreadyExists) return { outcome: 'already_started', execution };
+    if (!(error instanceof ExecutionAlreadyExists)) throw error;
+  }
+  // The name is held: by this entry (it ran, or runs with another input), or by another customer's
+  // entry whose ids split the same name at another `-` (see execution-name.ts).
+  if (!(await heldByAnotherCustomer(ports.sfn, executionArnOf(route.stateMachineArn, execution), customerId))) {
+    return { outcome: 'already_started', execution };
+  }
+  const distinct = distinctExecutionName(route.journey, customerId, entryKey);
+  try {
+    return await start(distinct);
+  } catch (error) {
+    if (error instanceof ExecutionAlreadyExists) return { outcome: 'already_started', execution: distinct };
+    throw error;
+  }
+}
+
+/** The part of a journey's execution input that names its customer. */
+const ExecutionCustomerSchema = z.object({ customerId: z.string() });
+
+/**
+ * Whether execution `executionArn` runs another customer's entry: its input names another
+ * customer. An execution Step Functions no longer describes counts as this customer's: a start
+ * that cannot tell is left out rather than risk entering the customer twice.
+ */
+async function heldByAnotherCustomer(sfn: SFNClient, executionArn: string, customerId: string): Promise<boolean> {
+  try {
+    const { input } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    const parsed = ExecutionCustomerSchema.safeParse(JSON.parse(input ?? '{}'));
+    return parsed.success && parsed.data.customerId !== customerId;
+  } catch (error) {
+    if (error instanceof ExecutionDoesNotExist) return false;
     throw error;
   }
 }

@@ -10,7 +10,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as z from 'zod';
-import { localExecutionArn, StepFunctionsApiError, type ExecutionRecord, type LocalStepFunctions } from './step-functions';
+import { executionArnOf } from '../ingest/execution-name';
+import { StepFunctionsApiError, type ExecutionRecord, type LocalStepFunctions } from './step-functions';
 
 /** A running endpoint. */
 export interface StepFunctionsServer {
@@ -39,7 +40,7 @@ function epochSeconds(iso: string | undefined): number | undefined {
 /** An execution as ListExecutions reports it (DescribeExecution adds its input and error). */
 function executionSummary(record: ExecutionRecord) {
   return {
-    executionArn: localExecutionArn(record.stateMachineArn, record.name),
+    executionArn: executionArnOf(record.stateMachineArn, record.name),
     stateMachineArn: record.stateMachineArn,
     name: record.name,
     status: record.status,

@@ -25,6 +25,7 @@ import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import * as z from 'zod';
+import { executionArnOf } from '../ingest/execution-name';
 import type { AslDefinition, JsonValue } from '../journeys/asl';
 import { LAMBDA_INVOKE_WAIT_FOR_TASK_TOKEN } from '../journeys/compile';
 import { endLastLine } from './data-files';
@@ -147,11 +148,6 @@ export function localStateMachineArn(name: string): string {
   return `${ARN_PREFIX}:stateMachine:${name}`;
 }
 
-/** The ARN of execution `name` of the state machine `stateMachineArn`. */
-export function localExecutionArn(stateMachineArn: string, name: string): string {
-  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
-}
-
 /** See the module comment. */
 export class LocalStepFunctions {
   private readonly machines = new Map<string, LocalStateMachine>();
@@ -209,7 +205,7 @@ export class LocalStepFunctions {
     const existing = this.executions.get(request.name);
     if (existing !== undefined) {
       if (existing.status === 'RUNNING' && existing.input === input && existing.stateMachineArn === request.stateMachineArn) {
-        return { executionArn: localExecutionArn(existing.stateMachineArn, existing.name), startDate: existing.startDate };
+        return { executionArn: executionArnOf(existing.stateMachineArn, existing.name), startDate: existing.startDate };
       }
       throw new StepFunctionsApiError('ExecutionAlreadyExists', `execution ${request.name} already exists`);
     }
@@ -224,7 +220,7 @@ export class LocalStepFunctions {
     this.executions.set(record.name, record);
     this.persist(record);
     this.launch(machine, record);
-    return { executionArn: localExecutionArn(machine.arn, record.name), startDate: record.startDate };
+    return { executionArn: executionArnOf(machine.arn, record.name), startDate: record.startDate };
   }
 
   /**
@@ -337,7 +333,7 @@ export class LocalStepFunctions {
     }
     const execution: RunningExecution = {
       name: record.name,
-      arn: localExecutionArn(machine.arn, record.name),
+      arn: executionArnOf(machine.arn, record.name),
       input,
       startDate: record.startDate,
       enteredState: (state) => {

@@ -199,8 +199,8 @@ describe('least privilege', () => {
       [stack.delivery.sendFunction, [...base, ...readWrite, 'dynamodb:ConditionCheckItem', ...secret, 'ses:SendEmail', 'sms-voice:SendTextMessage', 'sqs:SendMessage']],
       [stack.journeys.waitForEventFunction, [...base, 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'states:SendTaskSuccess']],
       [stack.journeys.journeyEffectsFunction, [...base, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
-      [stack.events.ingestFunction, [...base, ...readWrite, 'sqs:SendMessage', 'states:SendTaskSuccess', 'states:StartExecution']],
-      [stack.launcher.launchFunction, [...base, 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'states:StartExecution']],
+      [stack.events.ingestFunction, [...base, ...readWrite, 'sqs:SendMessage', 'states:DescribeExecution', 'states:SendTaskSuccess', 'states:StartExecution']],
+      [stack.launcher.launchFunction, [...base, 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'states:DescribeExecution', 'states:StartExecution']],
       [stack.schedules.inactivityScanFunction, [...base, 'dynamodb:Query', 's3:PutObject', 'sqs:SendMessage', 'states:StartExecution']],
       [stack.feedback.feedbackFunction, [...base, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:SendMessage']],
       [stack.consent.apiFunction, [...base, 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', ...secret, 'ses:SendEmail', 'sms-voice:SendTextMessage', 'states:SendTaskSuccess']],
@@ -234,16 +234,21 @@ describe('least privilege', () => {
     others.forEach((statement) => expect(resourcesOf(statement)).toEqual([tableArn]));
   });
 
-  it('lets the ingest function start and resume journey executions only', () => {
+  it('lets the ingest function start, describe and resume journey executions only', () => {
     // Act
     const statements = functionStatements(synthesized.stack.events.ingestFunction).filter((statement) =>
       actionsOf(statement).some((action) => action.startsWith('states:')),
     );
 
     // Assess
-    const machines = [...synthesized.stack.journeys.machines.values()].map((machine) => ({ Ref: logicalIdOf(synthesized.stack, machine.stateMachine) }));
+    const machineIds = [...synthesized.stack.journeys.machines.values()].map((machine) => logicalIdOf(synthesized.stack, machine.stateMachine));
+    const machines = machineIds.map((id) => ({ Ref: id }));
+    const executions = machineIds.map((id) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':execution:', { 'Fn::GetAtt': [id, 'Name'] }, ':*']],
+    }));
     expect(statements).toEqual([
       { Effect: 'Allow', Action: 'states:StartExecution', Resource: machines },
+      { Effect: 'Allow', Action: 'states:DescribeExecution', Resource: executions },
       { Effect: 'Allow', Action: 'states:SendTaskSuccess', Resource: machines },
     ]);
   });

@@ -1,6 +1,7 @@
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { parseCustomerEvent, type CustomerEvent } from '../../lib/ingest/customer-event';
 import { ENTRY_PREFIX } from '../../lib/ingest/entry-records';
+import { distinctExecutionName } from '../../lib/ingest/execution-name';
 import { ingestCustomerEvent, type IngestPorts } from '../../lib/ingest/ingest-event';
 import { decideDelivery } from '../../lib/permission';
 import { journeyEffectsPorts } from '../../lib/ingest/journey-records';
@@ -106,6 +107,36 @@ describe('ingestCustomerEvent', () => {
     // Assess
     expect(repeated.journeys).toEqual([{ journey: 'welcome', execution: 'welcome-c-001-signup-1', outcome: 'already_started' }]);
     expect(sfn.started).toHaveLength(1);
+  });
+
+  it('starts both customers whose ids and event ids make one execution name, and the second under a name of its own', async () => {
+    // Prepare: "welcome-" + "shop-42" + "-" + "signup-7" and "welcome-" + "shop" + "-" + "42-signup-7".
+    await ingestCustomerEvent(ports, event('signed_up', { customerId: 'shop-42', eventId: 'signup-7', profile: newYorker }));
+
+    // Act
+    const second = await ingestCustomerEvent(ports, event('signed_up', { customerId: 'shop', eventId: '42-signup-7', profile: newYorker }));
+
+    // Assess
+    const distinct = distinctExecutionName('welcome', 'shop', '42-signup-7');
+    expect(second.journeys).toEqual([{ journey: 'welcome', execution: distinct, outcome: 'started' }]);
+    expect(sfn.started.map((started) => [started.name, JSON.parse(started.input ?? '{}').customerId])).toEqual([
+      ['welcome-shop-42-signup-7', 'shop-42'],
+      [distinct, 'shop'],
+    ]);
+  });
+
+  it('starts nothing again for a repeat of an entry that took a name of its own', async () => {
+    // Prepare
+    await ingestCustomerEvent(ports, event('signed_up', { customerId: 'shop-42', eventId: 'signup-7', profile: newYorker }));
+    const second = event('signed_up', { customerId: 'shop', eventId: '42-signup-7', profile: newYorker });
+    await ingestCustomerEvent(ports, second);
+
+    // Act
+    const repeated = await ingestCustomerEvent(ports, second);
+
+    // Assess
+    expect(repeated.journeys).toEqual([{ journey: 'welcome', execution: distinctExecutionName('welcome', 'shop', '42-signup-7'), outcome: 'already_started' }]);
+    expect(sfn.started).toHaveLength(2);
   });
 
   it('reports a start retried after a throttled StartExecution as started: the entry was claimed before, the execution was not', async () => {

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { distinctExecutionName } from '../../lib/ingest/execution-name';
 import { DATA_FILES } from '../../lib/local/data-files';
 import { overture } from '../support/cli';
 import { temporaryDataDir, testOutdir } from './support';
@@ -16,17 +17,17 @@ jest.setTimeout(600_000);
 const data = temporaryDataDir('repeated-event');
 const cdkOut = testOutdir('repeated-event');
 
-/** `overture send-event order_placed` for c-2 with event id o-1, as the audit ran it. */
-function placeOrder(): ReturnType<typeof overture> {
+/** `overture send-event order_placed` for `customer` with event id `eventId` (c-2 and o-1, as the audit ran it). */
+function placeOrder(customer = 'c-2', eventId = 'o-1'): ReturnType<typeof overture> {
   return overture(
     'send-event',
     'order_placed',
     '--customer',
-    'c-2',
+    customer,
     '--event-id',
-    'o-1',
+    eventId,
     '--profile',
-    '{"timezone":"UTC","email":"c-2@example.com"}',
+    JSON.stringify({ timezone: 'UTC', email: `${customer}@example.com` }),
     '--consents',
     '[{"channel":"email","topic":"marketing","status":"granted","proof":{"source":"repeat-test"}}]',
     '--data',
@@ -56,5 +57,32 @@ describe('overture send-event with an event id sent before', () => {
       .filter((line) => line.includes('"name":"active-cross-sell-c-2-o-1"'))
       .map((line) => (JSON.parse(line) as { startDate: string }).startDate);
     expect(new Set(runs).size).toBe(1);
+  });
+
+  it('starts a customer whose ids make the execution name of another customer\'s entry, under a name of its own', async () => {
+    // Act: "active-cross-sell-" + "shop-42" + "-" + "o-7", and "shop" + "-" + "42-o-7".
+    const first = await placeOrder('shop-42', 'o-7');
+    const second = await placeOrder('shop', '42-o-7');
+    const repeat = await placeOrder('shop', '42-o-7');
+
+    // Assess
+    const crossSell = (run: Awaited<ReturnType<typeof overture>>): { execution: string; outcome: string } | undefined =>
+      (JSON.parse(run.stdout) as { outcome: { journeys: { journey: string; execution: string; outcome: string }[] } }).outcome.journeys.find(
+        (journey) => journey.journey === 'active-cross-sell',
+      );
+    expect(crossSell(first)).toEqual({ journey: 'active-cross-sell', execution: 'active-cross-sell-shop-42-o-7', outcome: 'started' });
+    const distinct = distinctExecutionName('active-cross-sell', 'shop', '42-o-7');
+    expect(crossSell(second)).toEqual({ journey: 'active-cross-sell', execution: distinct, outcome: 'started' });
+    expect(crossSell(repeat)?.outcome).toBe('already_started');
+    const executions = readFileSync(path.join(data, DATA_FILES.executions), 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"name":"active-cross-sell-shop'))
+      .map((line) => JSON.parse(line) as { name: string; input: string });
+    expect(new Map(executions.map((execution) => [execution.name, (JSON.parse(execution.input) as { customerId: string }).customerId]))).toEqual(
+      new Map([
+        ['active-cross-sell-shop-42-o-7', 'shop-42'],
+        [distinct, 'shop'],
+      ]),
+    );
   });
 });
