@@ -22,12 +22,16 @@ const READ_WRITE = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'd
  * authorized by the actions inside them, so they need no action of their own.
  */
 export const TABLE_ACCESS = {
-  /** Reads customers and writes any of their records (store, ledgers, tokens, entries, claims): ingest and sms-inbound. */
+  /** Reads customers and writes any of their records (store, ledgers, tokens, entries, claims): sms-inbound. */
   readWrite: READ_WRITE,
   /**
+   * Ingest: as readWrite, and ConditionCheckItem, since a phone change removes the old number from
+   * the phone index only on a check that the profile holds another (lib/store/phone-index.ts).
+   */
+  ingest: [...READ_WRITE, 'dynamodb:ConditionCheckItem'],
+  /**
    * The send function: as readWrite, and ConditionCheckItem, since a transactional message's
-   * reservation checks the version of the customer's frequency item in the same transaction (the
-   * only ConditionCheck any function makes).
+   * reservation checks the version of the customer's frequency item in the same transaction.
    */
   send: [...READ_WRITE, 'dynamodb:ConditionCheckItem'],
   /**
@@ -39,8 +43,8 @@ export const TABLE_ACCESS = {
    * The consent API: reads snapshots (Query), confirmation-text records (GetItem); writes consents,
    * preferences and profiles (PutItem, UpdateItem, in transactions too), the phone index, the
    * confirmation-text claims and the per-destination confirmation slots (PutItem), and gives a
-   * claim or slot back (DeleteItem): readWrite. No ConditionCheckItem: only the send path reserves
-   * against a version.
+   * claim or slot back (DeleteItem): readWrite. No ConditionCheckItem: it never removes a number from
+   * the phone index, nor reserves against a version.
    */
   consentApi: READ_WRITE,
   /** Reads whether each customer of an audience has a profile, and claims entries (the launch worker). */

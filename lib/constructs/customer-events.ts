@@ -65,7 +65,7 @@ export class CustomerEvents extends Construct {
       timeout: Duration.seconds(30),
       deadLetterQueue: this.deadLetters.queue,
     });
-    this.ingestFunction.bindCustomerTable(props.data, TABLE_ACCESS.readWrite);
+    this.ingestFunction.bindCustomerTable(props.data, TABLE_ACCESS.ingest);
     this.ingestFunction.bindQueueForSending(this.deadLetters.queue, ENVIRONMENT_VARIABLES.deadLetterQueueUrl);
     props.journeys.bindStarter(this.ingestFunction, { resume: true });
 

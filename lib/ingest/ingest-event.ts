@@ -228,12 +228,15 @@ async function writeProfile(ports: IngestPorts, existing: Profile | undefined, e
 
 /**
  * Inbound SMS (STOP, START) finds the customers holding a number through the phone index: move this
- * customer's entry with the profile (other customers holding either number keep theirs).
+ * customer's entry with the profile (other customers holding either number keep theirs). The new
+ * number first, so a run cut short leaves an extra entry (callers check holders against the
+ * profile), never a missing one; the old one only while the profile holds another (a later event
+ * may have brought it back, and indexed it, since this one's write).
  */
 async function indexPhone(ports: IngestPorts, before: Profile | undefined, after: Profile): Promise<void> {
   const phoneIndex = { client: ports.dynamodb, tableName: ports.tableName };
-  if (before?.phone !== undefined && before.phone !== after.phone) await unindexPhone(phoneIndex, before.phone, after.customerId);
   await indexProfilePhone(phoneIndex, after);
+  if (before?.phone !== undefined && before.phone !== after.phone) await unindexPhone(phoneIndex, before.phone, after.customerId);
 }
 
 /** Whether `profile` already holds every one of `fields`. */

@@ -10,7 +10,8 @@
  * `pk = PHONE#<E.164>`, `sk = CUSTOMER#<customer id>`, with `customerId` and `updatedAt`. It is
  * written by whoever stores a profile with a phone (`indexProfilePhone` after
  * `CustomerStore.putProfile` / `createProfile` / `updateProfile`) and removed when that customer's
- * phone changes (`unindexPhone`), so no writer can take a number away from another customer. The
+ * phone changes (`unindexPhone`, only while the profile holds another number), so no writer can
+ * take a number away from another customer, nor from this one after a later change brought it back. The
  * lookup is one strongly consistent Query of the number's partition.
  *
  * Tables written before this layout hold at most one item per number, `sk = PHONE_INDEX`, naming
@@ -27,15 +28,18 @@
  * These are functions over the client and table name rather than CustomerStore methods, so the
  * store keeps its one-partition-per-customer layout untouched and the send function does not
  * bundle them; nothing else lives under `PHONE#`.
- * IAM: `dynamodb:Query` (lookup), `dynamodb:PutItem` and `dynamodb:DeleteItem` (maintenance).
+ * IAM: `dynamodb:Query` (lookup), `dynamodb:PutItem`, `dynamodb:DeleteItem` and
+ * `dynamodb:ConditionCheckItem` (maintenance).
  */
-import { DeleteItemCommand, paginateQuery, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { paginateQuery, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from '../schema/zod-mini';
 import { CustomerIdSchema, InstantSchema, PhoneSchema, type Profile } from '../customer/model';
 import { CustomerStoreError } from './errors';
+import { itemKeys } from './item-keys';
 import { parseRecord } from './record-validation';
 import { PARTITION_KEY, SORT_KEY, type CustomerTable } from './table-design';
+import { transactWrite } from './transact-write';
 
 /** Prefix of the partition key of a phone-index item. */
 const PHONE_PARTITION_PREFIX = 'PHONE#';
@@ -162,15 +166,40 @@ export async function customersHoldingPhone(table: PhoneIndexTable, phone: strin
 
 /**
  * Removes the item saying that `customerId`'s profile holds the number (its phone changed or was
- * removed); other customers holding the number keep theirs. Returns whether an item was deleted.
+ * removed), unless the profile holds the number again: a later change that brought it back may
+ * have indexed it already, and removing that item would leave STOP from the number reaching
+ * nobody. One transaction: the delete, on a check that the profile's phone is another (or none).
+ * Other customers holding the number keep theirs. Returns whether an item was deleted (false when
+ * there was none, or the profile holds the number).
  */
 export async function unindexPhone(table: PhoneIndexTable, phone: string, customerId: string): Promise<boolean> {
   const validPhone = parseRecord(PhoneSchema, phone, 'phone');
   const id = parseRecord(CustomerIdSchema, customerId, 'customerId');
-  return guarded(`unindex phone of customer ${id}`, async () => {
-    const { Attributes } = await table.client.send(
-      new DeleteItemCommand({ TableName: table.tableName, Key: holderKey(validPhone, id), ReturnValues: 'ALL_OLD' }),
+  const what = `unindex phone of customer ${id}`;
+  return guarded(what, async () => {
+    const result = await transactWrite(
+      table.client,
+      [
+        {
+          ConditionCheck: {
+            TableName: table.tableName,
+            Key: { [PARTITION_KEY]: { S: itemKeys.partition(id) }, [SORT_KEY]: { S: itemKeys.profile() } },
+            ConditionExpression: 'attribute_not_exists(#phone) OR #phone <> :phone',
+            ExpressionAttributeNames: { '#phone': 'phone' },
+            ExpressionAttributeValues: { ':phone': { S: validPhone } },
+          },
+        },
+        {
+          Delete: {
+            TableName: table.tableName,
+            Key: holderKey(validPhone, id),
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+          },
+        },
+      ],
+      what,
     );
-    return Attributes !== undefined;
+    return result.committed;
   });
 }

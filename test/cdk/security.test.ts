@@ -199,7 +199,7 @@ describe('least privilege', () => {
       [stack.delivery.sendFunction, [...base, ...readWrite, 'dynamodb:ConditionCheckItem', ...secret, 'ses:SendEmail', 'sms-voice:SendTextMessage', 'sqs:SendMessage']],
       [stack.journeys.waitForEventFunction, [...base, 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'states:SendTaskSuccess']],
       [stack.journeys.journeyEffectsFunction, [...base, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']],
-      [stack.events.ingestFunction, [...base, ...readWrite, 'sqs:SendMessage', 'states:DescribeExecution', 'states:SendTaskSuccess', 'states:StartExecution']],
+      [stack.events.ingestFunction, [...base, ...readWrite, 'dynamodb:ConditionCheckItem', 'sqs:SendMessage', 'states:DescribeExecution', 'states:SendTaskSuccess', 'states:StartExecution']],
       [stack.launcher.launchFunction, [...base, 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'states:DescribeExecution', 'states:StartExecution']],
       [stack.schedules.inactivityScanFunction, [...base, 'dynamodb:Query', 's3:PutObject', 'sqs:SendMessage', 'states:StartExecution']],
       [stack.feedback.feedbackFunction, [...base, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:SendMessage']],

@@ -13,7 +13,7 @@ import { PARTITION_KEY, SORT_KEY } from '../../lib/store/table-design';
 import { customersHoldingPhone } from '../../lib/store/phone-index';
 import { CATALOG } from '../../workflows';
 import { changedWithin } from '../../workflows/builder';
-import { countRequests, createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
+import { countRequests, createCustomerTable, localDynamoDBClient, startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { fakeStepFunctions } from './fake-step-functions';
 
 // Journeys wait for days: a repeated start finds its execution running.
@@ -505,6 +505,39 @@ describe('ingestCustomerEvent', () => {
     // Assess
     expect(retried.profile).toBe('unchanged');
     expect(await customersHoldingPhone({ client: dynamo.client, tableName }, '+12125550199')).toEqual(['c-001']);
+  });
+
+  it('keeps the customer listed under the number the profile ends with when a later event brings it back while an earlier one moves it away', async () => {
+    // Prepare: one instance ingests P1 → P2 and is held just before it removes P1 from the index.
+    const [P1, P2] = ['+12125550143', '+12125550199'];
+    await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-001', profile: newYorker }, '2026-03-02T10:00:00Z'));
+    const held = localDynamoDBClient(dynamo.endpoint);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let reached!: () => void;
+    const atRemoval = new Promise<void>((resolve) => (reached = resolve));
+    held.middlewareStack.add(
+      (next) => async (args) => {
+        if (JSON.stringify(args.input).includes(`PHONE#${P1}`)) {
+          reached();
+          await released;
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'holdRemoval' },
+    );
+    const moving = ingestCustomerEvent({ ...ports, dynamodb: held }, event('profile_changed', { customerId: 'c-001', profile: { phone: P2 } }, '2026-03-03T00:00:00Z'));
+    await atRemoval;
+
+    // Act: another instance ingests the later P2 → P1 in full meanwhile; then the first goes on.
+    await ingestCustomerEvent(ports, event('profile_changed', { customerId: 'c-001', profile: { phone: P1 } }, '2026-03-03T00:00:01Z'));
+    release();
+    await moving;
+
+    // Assess
+    expect((await store.requireSnapshot('c-001')).profile.phone).toBe(P1);
+    expect(await customersHoldingPhone({ client: dynamo.client, tableName }, P1)).toEqual(['c-001']);
+    held.destroy();
   });
 
   it('applies the new number of an event that arrives after a later event changed only the email, and moves the phone index with it', async () => {
