@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { entryKeyOf, executionName, MAX_EXECUTION_NAME_LENGTH } from '../../lib/ingest/execution-name';
+import { distinctExecutionName, entryKeyOf, executionName, MAX_EXECUTION_NAME_LENGTH } from '../../lib/ingest/execution-name';
 
 const journeyIds = fc.stringMatching(/^[a-z][a-z0-9-]{0,31}$/);
 const customerIds = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/);
@@ -58,6 +58,34 @@ describe('executionName', () => {
     // Assess
     expect(name).toHaveLength(MAX_EXECUTION_NAME_LENGTH);
     expect(name.startsWith(`active-cross-sell-${customerId}-`)).toBe(true);
+  });
+});
+
+describe('distinctExecutionName', () => {
+  const dashedIds = fc.stringMatching(/^[a-z0-9]{1,6}(-[a-z0-9]{1,6}){0,4}$/);
+
+  it('tells apart two entries whose ids make one execution name, within the limits of a name', () => {
+    fc.assert(
+      fc.property(journeyIds, dashedIds, dashedIds, dashedIds, (journey, head, middle, tail) => {
+        // Prepare: "<head>-<middle>" under "<tail>", and "<head>" under "<middle>-<tail>".
+        const first = { customerId: `${head}-${middle}`, key: tail };
+        const second = { customerId: head, key: `${middle}-${tail}` };
+        fc.pre(entryKeyOf(first.key) === first.key && entryKeyOf(second.key) === second.key);
+        expect(executionName(journey, first.customerId, first.key)).toBe(executionName(journey, second.customerId, second.key));
+
+        // Act
+        const names = [distinctExecutionName(journey, first.customerId, first.key), distinctExecutionName(journey, second.customerId, second.key)];
+
+        // Assess
+        expect(names[0]).not.toBe(names[1]);
+        names.forEach((name) => {
+          expect(name).not.toBe(executionName(journey, first.customerId, first.key));
+          expect(name.length).toBeLessThanOrEqual(MAX_EXECUTION_NAME_LENGTH);
+          expect(name).toMatch(/^[A-Za-z0-9_-]+$/);
+        });
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
