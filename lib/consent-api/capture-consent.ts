@@ -14,7 +14,13 @@
  *   an anonymous request must not be able to make us text a stored number again and again;
  * - the answer is the same in both cases, and depends only on the request;
  * - every confirmation counts against its address's or number's budget, whoever asked
- *   (confirmation-budget.ts): one over it is withheld, and the answer stays the same.
+ *   (confirmation-budget.ts): one over it is withheld, and the answer stays the same;
+ * - no confirmation goes to a channel the customer's suppressions block (a hard bounce, a
+ *   complaint: suppressed-channel.ts), whoever asked. The request is still recorded as `pending`,
+ *   as any other, and the answer stays the same: the public endpoint must not tell anyone that an
+ *   address bounced or complained. Recording it keeps the ledger the record of what was asked,
+ *   with its proof, and sends nothing: the gate sends marketing only on `granted`, and the
+ *   suppression blocks the channel whatever the consent; the request lapses unanswered.
  */
 import type { Channel, ConsentStatus, CustomerSnapshot, Profile, Topic } from '../customer/model';
 import { indexProfilePhone } from '../store/phone-index';
@@ -23,6 +29,7 @@ import { emailRequestProof, isOpenEmailRequest, sendEmailConfirmationOrReport } 
 import { proofFrom, type RequestOrigin } from './request-origin';
 import type { ConsentCaptureRequest } from './requests';
 import { sendSmsConfirmationOrReport } from './sms-double-opt-in';
+import { isChannelSuppressed } from './suppressed-channel';
 
 /** The answer to a capture, derived from the request alone. */
 export interface CaptureAnswer {
@@ -62,7 +69,10 @@ export async function captureConsent(deps: ConsentApiDependencies, request: Cons
     confirmTopics = await requestEmailForExisting(deps, request, existing, at, proof);
   }
   const to = existing === undefined ? request.email : existing.profile.email;
-  if (confirmTopics.length > 0 && to !== undefined) {
+  // A suppressed address (hard bounce, complaint) gets no confirmation; the request stays recorded
+  // as pending all the same (see the module comment), and the answer below does not change.
+  const emailSuppressed = existing !== undefined && isChannelSuppressed(existing, 'email', now);
+  if (confirmTopics.length > 0 && to !== undefined && !emailSuppressed) {
     await sendEmailConfirmationOrReport(deps, { customerId: request.customerId, to, topics: confirmTopics });
   }
   if (created && request.channels.includes('sms') && request.phone !== undefined) {

@@ -30,6 +30,9 @@
  * names no number, read as before).
  * Every confirmation, email or text, also counts against its destination's budget across all
  * customers (confirmation-budget.ts); one over it is withheld and told as `limit_reached`.
+ * None goes to a channel the customer's suppressions block (suppressed-channel.ts): the tick is
+ * recorded as pending all the same and the page tells it as sent, so that it does not reveal the
+ * suppression (see saveChoices).
  */
 import { consentSpeaksForNumber } from '../customer/consent-number';
 import { CHANNELS, type ConsentState, type ConsentStatus, type CustomerSnapshot, type Preferences, type Profile } from '../customer/model';
@@ -44,6 +47,7 @@ import type { PreferenceFormValues } from './pages/preference-page';
 import { linkChangeInstant, proofFrom, verifyLinkToken, type RequestOrigin } from './request-origin';
 import { spanOf, unofferedTopicProblem, type PreferenceForm } from './requests';
 import { isOpenSmsRequest, sendSmsConfirmationOrReport, type SmsConfirmationOutcome } from './sms-double-opt-in';
+import { isChannelSuppressed } from './suppressed-channel';
 
 /** Proof source of changes saved in the preference centre. */
 export const PREFERENCE_CENTRE_SOURCE = 'preference-centre';
@@ -324,11 +328,23 @@ async function saveChoices(
     }
   }
   const preferencesOutcome = written === 'written' ? 'written' : 'kept_newer';
+  // A suppressed channel (hard bounce, complaint, a number that cannot take texts) gets no
+  // confirmation, and the page says what it says when one went out: the link may have been
+  // forwarded, and the suppression is not its holder's to learn. The request stays pending, as in
+  // capture-consent.ts, and grants nothing.
+  const suppressed = (channel: 'email' | 'sms') => isChannelSuppressed(snapshot, channel, now);
   const emailOutcome =
     toConfirm.email.length > 0 && email !== undefined
-      ? await sendEmailConfirmationOrReport(deps, { customerId, to: email, topics: toConfirm.email })
+      ? suppressed('email')
+        ? 'sent'
+        : await sendEmailConfirmationOrReport(deps, { customerId, to: email, topics: toConfirm.email })
       : undefined;
-  const smsOutcome = toConfirm.sms.length > 0 && phone !== undefined ? await sendSmsConfirmationOrReport(deps, { customerId, to: phone, topics: toConfirm.sms }) : undefined;
+  const smsOutcome =
+    toConfirm.sms.length > 0 && phone !== undefined
+      ? suppressed('sms')
+        ? 'sent'
+        : await sendSmsConfirmationOrReport(deps, { customerId, to: phone, topics: toConfirm.sms })
+      : undefined;
   // Saved now, or kept as newer: either way the customer answered the ask, which a journey may wait for.
   await recordSaveEvent(deps, customerId, now);
   return {

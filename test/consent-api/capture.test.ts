@@ -182,6 +182,23 @@ describe('POST /consents', () => {
     expect((await api.ses.messages()).flatMap((message) => message.destination.to)).toEqual(['ana@example.com', 'ana@example.com']);
   });
 
+  it('sends no confirmation email to an existing customer whose email is suppressed (hard bounce / complaint)', async () => {
+    // Prepare
+    const customerId = newCustomerId('suppressed');
+    await postJson(`${api.url}/consents`, captureBody(customerId, { channels: ['email'] }));
+    await api.store.addSuppression(customerId, { channel: 'email', reason: 'complaint', at: '2026-03-02T10:00:00Z' });
+    await api.ses.clear();
+    api.clock.set('2026-03-03T12:00:00Z');
+    // Act
+    const response = await postJson(`${api.url}/consents`, captureBody(customerId, { channels: ['email'] }));
+    // Assess: answered as for anyone, the request still on record as asked, and nothing mailed.
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ status: 'accepted', pendingConfirmation: ['email'] });
+    expect(await api.ses.messages()).toHaveLength(0);
+    const snapshot = await api.store.requireSnapshot(customerId);
+    expect(snapshot.consents.map(({ channel, status }) => `${channel}:${status}`)).toEqual(['email:pending']);
+  });
+
   it('answers an unknown and a known customer identically', async () => {
     // Prepare
     const known = newCustomerId('capture');

@@ -172,6 +172,37 @@ describe('POST /preferences', () => {
     expect(page).toContain('We have texted your phone');
   });
 
+  it('sends no confirmation email to a suppressed address, and tells the save as it tells a sent one', async () => {
+    // Prepare: email bounced for good; a link that came by SMS ticks email.
+    const customerId = await customerWith([consent('sms', 'marketing')]);
+    await api.store.addSuppression(customerId, { channel: 'email', reason: 'hard_bounce', at: '2026-03-05T10:00:00Z' });
+    await api.forgetConfirmationBudgets();
+    const token = api.token(customerId, 'preferences', { channel: 'sms' });
+    // Act
+    const response = await postForm(`${api.url}/preferences?token=${token}`, saveForm());
+    // Assess
+    expect(response.headers.get('location')).toBe(`${api.url}/preferences?token=${token}&saved=1&email=sent`);
+    expect(await api.ses.messages()).toHaveLength(0);
+    const snapshot = await api.store.requireSnapshot(customerId);
+    expect(snapshot.consents.find((state) => state.channel === 'email')?.status).toBe('pending');
+  });
+
+  it.each(['sms_invalid_number', 'sms_blocked'])('sends no confirmation text to a number suppressed as %s, and tells the save as it tells a sent one', async (reason) => {
+    // Prepare: a link that came by email ticks SMS.
+    const customerId = await customerWith([consent('email', 'marketing')]);
+    await api.store.addSuppression(customerId, { channel: 'sms', reason, at: '2026-03-05T10:00:00Z' });
+    await api.forgetConfirmationBudgets();
+    const token = api.token(customerId, 'preferences');
+    const textsBefore = api.smsOutbox.messages().length;
+    // Act
+    const response = await postForm(`${api.url}/preferences?token=${token}`, saveForm());
+    // Assess
+    expect(response.headers.get('location')).toBe(`${api.url}/preferences?token=${token}&saved=1&sms=sent`);
+    expect(api.smsOutbox.messages()).toHaveLength(textsBefore);
+    const snapshot = await api.store.requireSnapshot(customerId);
+    expect(snapshot.consents.find((state) => state.channel === 'sms')?.status).toBe('pending');
+  });
+
   it('says the channel order and times were not saved when newer preferences are on file', async () => {
     // Prepare: preferences stated after this save (an event stamped ahead of it).
     const customerId = await customerWith([consent('email', 'marketing')]);
