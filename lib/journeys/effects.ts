@@ -15,6 +15,7 @@ import type {
 import { allConditionsHold, type Condition } from './conditions';
 import { type AttributeDateWait, type ComputedWait, type LocalTimeWait, WEEKDAYS } from './format';
 import { goalEventInstant, isGoalReachedAtStep } from './event-history';
+import { EXECUTION_WAIT_LIMIT_DAYS } from './execution-limits';
 
 export { conditionHolds } from './conditions';
 
@@ -103,11 +104,7 @@ export function computedWaitEnd(wait: ComputedWait, snapshot: CustomerSnapshot, 
   return wait.kind === 'localTime' ? localTimeWaitEnd(wait, snapshot.profile.timezone, now) : attributeDateWaitEnd(wait, snapshot, now);
 }
 
-/**
- * How long after its start an execution may still be waiting: a Standard execution runs at most
- * a year (365 days), less a day for the steps after the wait.
- */
-export const EXECUTION_WAIT_LIMIT_DAYS = 364;
+export { EXECUTION_WAIT_LIMIT_DAYS } from './execution-limits';
 
 /**
  * Whether a wait ending at `until` outlasts an execution started at `startedAt`: Step Functions

@@ -13,6 +13,7 @@ import * as z from '../schema/zod-mini';
 import { ChannelSchema, LifecycleStageSchema, TimeOfDaySchema, TopicSchema } from '../customer/model';
 import { ConditionSchema } from './conditions';
 import { ReEntrySchema, TriggerSchema } from './entry';
+import { DAY_SECONDS, EXECUTION_WAIT_LIMIT_DAYS } from './execution-limits';
 import { AttributeNameSchema, EventNameSchema, JourneyIdSchema, NodeIdSchema, TemplateIdSchema, type NodeId } from './identifiers';
 
 export { ReEntrySchema, TriggerSchema, type ReEntry, type Trigger } from './entry';
@@ -42,8 +43,12 @@ export {
 /** The version of this format; bumped on any change that old journeys would not survive. */
 export const FORMAT_VERSION = 1;
 
-/** Step Functions runs an execution for at most a year; no single wait may outlast that. */
-const MAX_DURATION_SECONDS = 365 * 24 * 60 * 60;
+/**
+ * Step Functions runs an execution for at most a year, and the steps after a wait need time too:
+ * no single span may be longer than an execution may wait (the validator also sums them along
+ * every path, see `journey-time.ts`).
+ */
+const MAX_DURATION_SECONDS = EXECUTION_WAIT_LIMIT_DAYS * DAY_SECONDS;
 
 const DurationPartsSchema = z.strictObject({
   days: z.optional(z.number().check(z.int(), z.gte(0))),
@@ -51,10 +56,10 @@ const DurationPartsSchema = z.strictObject({
   minutes: z.optional(z.number().check(z.int(), z.gte(0))),
 });
 
-/** A span of time. At least one part is positive; the total is at most 365 days. */
+/** A span of time. At least one part is positive; the total is at most 364 days. */
 export const DurationSchema = DurationPartsSchema.check(
   z.refine((d) => durationSeconds(d) > 0, 'must be longer than zero, e.g. { "days": 7 }'),
-  z.refine((d) => durationSeconds(d) <= MAX_DURATION_SECONDS, 'must be at most 365 days (the Step Functions limit)'),
+  z.refine((d) => durationSeconds(d) <= MAX_DURATION_SECONDS, `must be at most ${EXECUTION_WAIT_LIMIT_DAYS} days (Step Functions ends an execution after a year, and the steps after the wait need a day)`),
 );
 export type Duration = z.infer<typeof DurationSchema>;
 

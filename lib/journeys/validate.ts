@@ -19,6 +19,7 @@ import {
   successors,
 } from './format';
 import { shortestCycle, stronglyConnectedComponents } from './graph';
+import { longestPathFindings, loopPaceFindings } from './journey-time';
 import { findSendLoops } from './send-loops';
 
 /** Raised for a journey that cannot run; `problems` lists every problem, one line each. */
@@ -66,7 +67,8 @@ export interface ValidateJourneyOptions {
 
 /**
  * Parses and checks a journey: schema, unique ids, references, reachability, loops without a
- * wait, loops back to a send step, templates on disk and the channels they support,
+ * wait, loops back to a send step, paths longer than an execution may wait, loops that would
+ * outgrow an execution's history (see `journey-time.ts`), templates on disk and the channels they support,
  * transactional steps (see {@link TRANSACTIONAL_DECLARATION}), and the unsubscribe link of email
  * steps (in marketing email, none in transactional).
  *
@@ -86,6 +88,8 @@ export function validateJourney(input: unknown, options: ValidateJourneyOptions 
   ];
   // Reachability and loops are only meaningful on a graph whose edges all resolve.
   if (problems.length === 0) problems.push(...unreachableProblems(journey), ...loopProblems(journey), ...sendLoopProblems(journey));
+  // Time is only summed over a graph whose loops all wait: a loop that never waits is reported above.
+  if (problems.length === 0) problems.push(...timeProblems(journey));
   const templatesDir = options.templatesDir ?? DEFAULT_TEMPLATES_DIR;
   problems.push(...templateProblems(journey, templatesDir), ...transactionalProblems(journey, templatesDir), ...unsubscribeLinkProblems(journey, templatesDir));
   if (problems.length > 0) throw new InvalidJourneyError(problems);
@@ -237,6 +241,11 @@ function loopProblems(journey: Journey): string[] {
     }
   }
   return problems;
+}
+
+/** Paths that outlast the execution's year, loops that would outgrow its history (journey-time.ts). */
+function timeProblems(journey: Journey): string[] {
+  return [...longestPathFindings(journey), ...loopPaceFindings(journey)].map(({ node, text }) => `${where(journey, node)}: ${text}`);
 }
 
 /**
