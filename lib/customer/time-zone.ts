@@ -3,23 +3,29 @@
  * the gate and the runtime that computes local times can never disagree.
  */
 
-const known = new Map<string, boolean>();
+/**
+ * How many accepted names are remembered. IANA has about 600 names and aliases, but `Intl` accepts
+ * any capitalization of them (`america/NEW_YORK`), and names come from outside (ingested profiles,
+ * API calls), so the memory is capped rather than trusted to stay small.
+ */
+const MAX_REMEMBERED = 1024;
+
+/** Names `Intl` accepted. Refused names are not remembered: anyone can send a new one each time. */
+const known = new Set<string>();
 
 /**
  * True when `Intl` accepts `name` as a time zone (IANA names and their aliases, e.g.
- * `America/New_York`, `Asia/Calcutta`, `UTC`). The answer is remembered per name.
+ * `America/New_York`, `Asia/Calcutta`, `UTC`). An accepted name is remembered (up to
+ * {@link MAX_REMEMBERED} of them); any other is asked of `Intl` each time.
  */
 export function isKnownTimeZone(name: string): boolean {
-  let answer = known.get(name);
-  if (answer === undefined) {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: name });
-      answer = true;
-    } catch {
-      // RangeError: Intl has no such zone.
-      answer = false;
-    }
-    known.set(name, answer);
+  if (known.has(name)) return true;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+  } catch {
+    // RangeError: Intl has no such zone.
+    return false;
   }
-  return answer;
+  if (known.size < MAX_REMEMBERED) known.add(name);
+  return true;
 }

@@ -16,6 +16,23 @@ describe('isKnownTimeZone', () => {
     expect(known).toBe(false);
   });
 
+  it('remembers the names Intl accepts, not those it refuses, which can come from anyone', () => {
+    // Prepare
+    const constructions = jest.spyOn(Intl, 'DateTimeFormat');
+    try {
+      // Act
+      for (let round = 0; round < 3; round += 1) {
+        isKnownTimeZone('Europe/Vilnius');
+        isKnownTimeZone('Mars/Olympus_Mons');
+      }
+      // Assess: the known name is asked of Intl once; the unknown one every time, as nothing kept it.
+      const asked = (name: string) => constructions.mock.calls.filter(([, options]) => options?.timeZone === name).length;
+      expect({ known: asked('Europe/Vilnius'), unknown: asked('Mars/Olympus_Mons') }).toEqual({ known: 1, unknown: 3 });
+    } finally {
+      constructions.mockRestore();
+    }
+  });
+
   it('is what the customer model accepts, with the name in the error', () => {
     // Act
     const result = TimeZoneSchema.safeParse('Mars/Base');
