@@ -96,6 +96,18 @@ export const ConditionSchema = z.discriminatedUnion('kind', [
 ]);
 export type Condition = z.infer<typeof ConditionSchema>;
 
+/**
+ * The instant conditions are tested at: the clock's `now`, or the entry's own instant when that is
+ * later. Ingest takes events stamped up to five minutes ahead (a producer's clock running fast),
+ * and an event's writes are dated at its instant: tested at the clock, they would lie in the
+ * future, and a condition on what the event just wrote (`eventWithin`, `changedWithin`) would fail.
+ * Ingest tests an event entry's `when` at this instant, and a journey's branches at the same.
+ */
+export function conditionInstant(now: Date, enteredAt?: string): Date {
+  const entered = enteredAt === undefined ? Number.NaN : Date.parse(enteredAt);
+  return Number.isNaN(entered) || entered <= now.getTime() ? now : new Date(entered);
+}
+
 /** Whether one condition holds for the customer at `now`. */
 export function conditionHolds(condition: Condition, snapshot: CustomerSnapshot, now: Date, entryAt?: string): boolean {
   switch (condition.kind) {

@@ -12,7 +12,7 @@ import type {
   JourneyEffectsInput,
   JourneyEffectsOutput,
 } from './effects-contract';
-import { allConditionsHold, type Condition } from './conditions';
+import { allConditionsHold, conditionInstant, type Condition } from './conditions';
 import { type AttributeDateWait, type ComputedWait, type LocalTimeWait, WEEKDAYS } from './format';
 import { goalEventInstant, isGoalReachedAtStep } from './event-history';
 import { EXECUTION_WAIT_LIMIT_DAYS } from './execution-limits';
@@ -186,7 +186,9 @@ export async function performJourneyEffect(input: JourneyEffectsInput, ports: Jo
       return { bucket: bucketOf(input.customerId, input.journey, input.step) };
     case 'branch': {
       const snapshot = await customer();
-      return { match: firstMatchingRule(input.rules, snapshot, now, input.entry?.enteredAt), goalReached: isGoalReachedAtStep(snapshot, input) };
+      // At the entry's instant when the producer's clock ran ahead, as ingest tests the entry's own conditions.
+      const enteredAt = input.entry?.enteredAt;
+      return { match: firstMatchingRule(input.rules, snapshot, conditionInstant(now, enteredAt), enteredAt), goalReached: isGoalReachedAtStep(snapshot, input) };
     }
     case 'waitUntil': {
       const end = computedWaitEnd(input.wait, await customer(), now);

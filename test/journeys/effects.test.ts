@@ -14,6 +14,7 @@ import {
   type JourneyOutcome,
   type StageChange,
 } from '../../lib/journeys/effects';
+import { conditionInstant } from '../../lib/journeys/conditions';
 import { lastEventAttribute } from '../../lib/journeys/event-history';
 import { WEEKDAYS, type Condition, type Weekday } from '../../lib/journeys/format';
 
@@ -135,6 +136,16 @@ describe('conditionHolds', () => {
     // Assess
     expect(match).toBe(1);
     expect(none).toBe(-1);
+  });
+});
+
+describe('conditionInstant', () => {
+  it('is the entry\'s instant when the producer stamped it ahead of the clock, and the clock otherwise', () => {
+    // Act
+    const instants = [conditionInstant(NOW, '2026-03-02T14:03:00Z'), conditionInstant(NOW, '2026-03-02T13:00:00Z'), conditionInstant(NOW)];
+
+    // Assess
+    expect(instants.map((instant) => instant.toISOString())).toEqual(['2026-03-02T14:03:00.000Z', NOW.toISOString(), NOW.toISOString()]);
   });
 });
 
@@ -334,6 +345,21 @@ describe('performJourneyEffect', () => {
     );
 
     // Assess
+    expect(answer).toEqual({ match: 0, goalReached: false });
+  });
+
+  it('tests a branch at the entry\'s instant when the entry event was stamped ahead of the clock, as ingest tests the entry', async () => {
+    // Prepare: the sign-up's producer runs a minute ahead of Lambda's clock; the branch runs at once.
+    const entryAt = '2026-03-02T14:01:00.000Z';
+    const ports = memoryPorts(snapshot({ attributes: { [lastEventAttribute('signed_up')]: { value: entryAt, changedAt: entryAt, touchpoint: 'web' } } }));
+
+    // Act
+    const answer = await performJourneyEffect(
+      { ...ids, step: 'check', action: 'branch', rules: [[{ kind: 'eventWithin', event: 'signed_up', days: 1 }]], entry: { enteredAt: entryAt } },
+      ports,
+    );
+
+    // Assess: what the entry event just wrote counts as within the last day.
     expect(answer).toEqual({ match: 0, goalReached: false });
   });
 
