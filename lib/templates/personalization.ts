@@ -16,9 +16,9 @@
  * Anything else is refused when the template is validated. A variable that may be absent for a
  * given customer makes rendering throw (never a blank) unless the template handles it explicitly:
  * `{% if customer.firstName %}…{% endif %}` or `{{ customer.firstName | default: "there" }}`.
- * Lists support `.size`, `.first`, `.last` and indexes. Attributes that would print a blank —
- * null, text of spaces only, a list without a non-blank item — are left out, so they count as
- * absent rather than rendering blank (liquid holds every text and list true in `{% if %}`, and
+ * Texts support `.size` and `.length`; attributes, which may be lists, also `.first`, `.last` and
+ * indexes. Attributes that would print a blank — null, text of spaces only, a list without a
+ * non-blank item — are left out, so they count as absent rather than rendering blank (liquid holds every text and list true in `{% if %}`, and
  * `default` only replaces an empty one); a list keeps only its non-blank items.
  *
  * The `date` filter prints an instant in `customer.timezone` (`{{ customer.attributes.offerEndsAt

@@ -53,9 +53,22 @@ export function partsReading(template: MessageTemplate, name: string): ReadonlyS
   return new Set(templateVariables(template).filter((use) => use.segments[0] === name).map((use) => use.part));
 }
 
-/** Accessors liquid applies to a value: list and string size, first and last item, an index. */
-const VALUE_ACCESSORS: ReadonlySet<string> = new Set(['size', 'first', 'last']);
+/**
+ * Accessors liquid resolves on any text: its length. (`first`, `last` and indexes are list
+ * accessors: on a text liquid reads `first` and `last` as missing properties and an index past a
+ * short name's end as missing too, so each would throw at send for some or every customer.)
+ */
+const TEXT_ACCESSORS: ReadonlySet<string> = new Set(['size', 'length']);
+/** Accessors liquid applies to a value that may be a list: its size, first and last item, an index. */
+const VALUE_ACCESSORS: ReadonlySet<string> = new Set([...TEXT_ACCESSORS, 'first', 'last']);
 
+/** Whether `rest`, the path after a text variable, is the text itself or its length. */
+function isTextAccessor(rest: ReadonlyArray<string | number | Variable>): boolean {
+  const [accessor] = rest;
+  return rest.length === 0 || (rest.length === 1 && typeof accessor === 'string' && TEXT_ACCESSORS.has(accessor));
+}
+
+/** Whether `rest`, the path after a value that may be a list, is the value itself or one accessor of it. */
 function isValueAccessor(rest: ReadonlyArray<string | number | Variable>): boolean {
   if (rest.length === 0) return true;
   const [accessor] = rest;
@@ -66,15 +79,17 @@ function isValueAccessor(rest: ReadonlyArray<string | number | Variable>): boole
 function problemWith(segments: ReadonlyArray<string | number | Variable>, options: VariableCheckOptions): string | undefined {
   const [root, field, attribute, ...afterAttribute] = segments;
   const unknown = 'which the profile does not provide';
+  const notOfText = 'which a text does not have (a text has .size and .length)';
   if (typeof root !== 'string') return unknown;
   if ((LINK_VARIABLES as readonly string[]).includes(root)) {
-    return isValueAccessor(segments.slice(1)) ? undefined : unknown;
+    return isTextAccessor(segments.slice(1)) ? undefined : notOfText;
   }
   if (root !== 'customer') return unknown;
   if (field === undefined) return 'which is the whole customer, not a value';
   if (typeof field !== 'string') return 'a computed lookup that cannot be checked';
+  // Every customer field is text; an attribute may be a list.
   if ((CUSTOMER_FIELDS as readonly string[]).includes(field)) {
-    return isValueAccessor(segments.slice(2)) ? undefined : unknown;
+    return isTextAccessor(segments.slice(2)) ? undefined : notOfText;
   }
   if (field !== 'attributes') return unknown;
   if (attribute === undefined) return 'which is all the attributes, not a value';

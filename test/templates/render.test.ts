@@ -286,7 +286,7 @@ describe('the static variable check', () => {
   it.each([
     ['an unknown customer field', '{{ customer.nickname }}', 'customer.nickname', 'which the profile does not provide'],
     ['an unknown top-level variable', '{{ shop.name }}', 'shop.name', 'which the profile does not provide'],
-    ['a property of a plain value', '{{ customer.id.foo }}', 'customer.id.foo', 'which the profile does not provide'],
+    ['a property of a text', '{{ customer.id.foo }}', 'customer.id.foo', 'which a text does not have (a text has .size and .length)'],
     ['the whole customer', '{{ customer }}', 'customer', 'which is the whole customer, not a value'],
     ['all attributes', '{{ customer.attributes }}', 'customer.attributes', 'which is all the attributes, not a value'],
     ['a computed attribute', '{{ customer.attributes[customer.id] }}', 'customer.attributes[customer.id]', 'a computed lookup that cannot be checked'],
