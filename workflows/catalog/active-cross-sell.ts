@@ -1,7 +1,8 @@
 /**
- * `active-cross-sell`: after an order, one suggestion chosen from what we know — new interests,
- * a recent store visit, recent behaviour on the web, phone or by mail — and a follow-up a week
- * later, until the next order.
+ * `active-cross-sell`: after an order, one suggestion chosen from what we know, the first that
+ * fits in this order — new interests, a store visit this month, behaviour on the web, phone or by
+ * mail in the last two weeks, else bestsellers — and a follow-up a week later, until the next
+ * order. A priority, not recency: a store visit three weeks ago wins over a web visit yesterday.
  */
 import { attribute, branch, changedWithin, days, defineJourney, onEvent, reEntry, send, touchpointWithin, wait } from '../builder';
 
@@ -9,7 +10,7 @@ export const activeCrossSell = defineJourney({
   id: 'active-cross-sell',
   name: 'Active cross-sell',
   description:
-    'After an order: a suggestion that fits the latest interests or the channel the customer used last, and a follow-up a week later, until the next order.',
+    'After an order, one suggestion, the first that fits in this order: interests that changed in the last 30 days, a store visit in the last 30 days, web, phone or mail behaviour in the last 14 days, else bestsellers; and a follow-up a week later, until the next order.',
   entry: onEvent(['order_placed'], reEntry.afterDays(30)),
   goal: { event: 'order_placed' },
   steps: [

@@ -8,14 +8,21 @@
  * most once per execution (the send ledger keeps one message per execution and step), so a loop
  * back to a send step would never send again, and `validateJourney` refuses one.
  */
+import { TOUCHPOINTS } from '../../lib/customer/model';
 import type { Condition } from '../../lib/journeys/format';
 import { type Step, branch, days, defineJourney, exit, goTo, onEvent, reachGoal, reEntry, send, stageIn, touchpointWithin, waitForEvent, waitUntilLocalTime } from '../builder';
 
 /** Nurture messages in the series: one every two weeks, so the series is over in about ten weeks. */
 const NURTURE_MESSAGES = 4;
 
+/**
+ * The touchpoints through which a prospect shows themselves: every one but `import`, which is our
+ * own bulk load of data (a CRM export), not anything the prospect did.
+ */
+const ENGAGEMENT_TOUCHPOINTS = TOUCHPOINTS.filter((touchpoint) => touchpoint !== 'import');
+
 /** A prospect still engaged: anything learnt about them on any channel in the last 30 days. */
-const STILL_ENGAGED: Condition = touchpointWithin(['web', 'store', 'phone', 'mail'], { days: 30 });
+const STILL_ENGAGED: Condition = touchpointWithin(ENGAGEMENT_TOUCHPOINTS, { days: 30 });
 
 /**
  * The `n`-th nurture: on the next Tuesday at 10:00 local time, only for a prospect still engaged
