@@ -13,6 +13,9 @@
  * and `{% echo %}` (which liquidjs reads as text before escaping), give plain text, escaped like
  * any value: print a captured value with `{{ }}`.
  *
+ * `include`, `render` and `layout` are refused when a template is parsed: a template is
+ * self-contained (see {@link FILE_TAGS}).
+ *
  * Dates print in the customer's time zone (see {@link renderLiquid}); the `date` filter prints a
  * calendar date (`2026-03-01`), or a local date and time without an offset (`2026-03-01T18:30`),
  * as written.
@@ -23,9 +26,12 @@ import {
   Drop,
   filters as builtInFilters,
   Liquid,
+  Tag,
   toValue,
   type FilterImplOptions,
+  type TagToken,
   type Template as LiquidTemplate,
+  type TopLevelToken,
 } from 'liquidjs';
 
 const COMMON_OPTIONS = {
@@ -33,7 +39,8 @@ const COMMON_OPTIONS = {
   strictFilters: true,
   lenientIf: true,
   ownPropertyOnly: true,
-  // Templates are self-contained: `include`/`render` look in an empty in-memory set, never on disk.
+  // Templates are self-contained: the tags that read other files are refused (see
+  // refuseFileTags); should one slip through, it looks in an empty in-memory set, never on disk.
   templates: {},
   // Dates render the same wherever the code runs; left unset, liquidjs asks the host's Intl for
   // its default locale, which also costs every cold start an ICU initialization. The time zone is
@@ -76,6 +83,29 @@ class SafeCaptureTag extends CaptureTag {
   }
 }
 
+/**
+ * Tags that read another template file. A template is self-contained and the catalog has no
+ * partials, so each would fail at every send (`Failed to lookup "footer"`); refusing them when
+ * the template is parsed stops a deployment instead.
+ */
+export const FILE_TAGS = ['include', 'render', 'layout'] as const;
+
+/** Makes parsing a template that uses one of {@link FILE_TAGS} fail, naming the tag. */
+function refuseFileTags(engine: Liquid): void {
+  for (const name of FILE_TAGS) {
+    engine.registerTag(
+      name,
+      class RefusedFileTag extends Tag {
+        constructor(token: TagToken, remainTokens: TopLevelToken[], liquid: Liquid) {
+          super(token, remainTokens, liquid);
+          throw new Error(`{% ${name} %} is not supported: a template is self-contained, with no partials or layouts`);
+        }
+        render(): void {}
+      },
+    );
+  }
+}
+
 /** A calendar date, or a local date and time without an offset: a time of no particular zone. */
 const WALL_CLOCK_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?)?$/;
 const dateFilter = builtInFilters.date as FilterHandler;
@@ -112,6 +142,7 @@ function htmlEngine(): Liquid {
     return value instanceof SafeHtml && result === value.html ? value : result;
   });
   engine.registerFilter('date', dateAsWritten);
+  refuseFileTags(engine);
   return engine;
 }
 
@@ -120,6 +151,7 @@ export const htmlLiquid = htmlEngine();
 /** Escapes nothing; for the subject, the text part and SMS. */
 export const textLiquid = new Liquid({ ...COMMON_OPTIONS });
 textLiquid.registerFilter('date', dateAsWritten);
+refuseFileTags(textLiquid);
 
 /**
  * Renders `parsed` with `data`, dates in `timeZone` (an IANA name, which liquidjs's

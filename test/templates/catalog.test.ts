@@ -173,3 +173,23 @@ describe('the project templates in workflows/templates', () => {
     expect(problem).toMatchObject({ templateId: 'welcome', part: 'email.html', variable: 'customer.nickname' });
   });
 });
+
+describe('templates that read other files', () => {
+  it.each([
+    ['email.html', 'render', { 'email.html.liquid': '<p>Hello</p>{% render "footer" %}' }],
+    ['email.text', 'include', { 'email.text.liquid': 'Hello {% include "footer" %}' }],
+    ['email.subject', 'layout', { 'email.subject.liquid': '{% layout "base" %}Hello' }],
+    ['sms', 'include', { 'sms.liquid': 'Hi {% include "footer" %}' }],
+  ])('fail loading, naming the template, %s and {%% %s %%}, instead of failing at every send', (part, tag, files) => {
+    // Prepare
+    const dir = catalogFolder({
+      hello: { 'email.subject.liquid': 'Hello', 'email.html.liquid': '<p>Hello</p>', 'email.text.liquid': 'Hello', ...files },
+    });
+    // Act
+    const problems = problemsOf(() => loadTemplateCatalog(dir));
+    // Assess
+    expect(problems).toEqual([
+      expect.stringContaining(`template "hello" ${part} does not parse: {% ${tag} %} is not supported: a template is self-contained`),
+    ]);
+  });
+});
