@@ -3,7 +3,8 @@
  *
  * Both have `strictVariables` and `strictFilters`. `lenientIf` lets a template test an optional
  * variable (`{% if customer.firstName %}`) or give it a fallback (`| default: "there"`); used
- * anywhere else, an absent variable makes rendering throw.
+ * anywhere else, an absent variable makes rendering throw. That includes `{% assign %}`, which
+ * liquidjs would evaluate leniently too (see {@link StrictAssignTag}).
  *
  * The HTML engine escapes customer data exactly once. Every output is escaped, except markup
  * liquid itself built from escaped parts, which it carries as a {@link SafeHtml} value: what a
@@ -21,6 +22,7 @@
  * as written.
  */
 import {
+  AssignTag,
   CaptureTag,
   Context,
   Drop,
@@ -28,6 +30,7 @@ import {
   Liquid,
   Tag,
   toValue,
+  Value,
   type FilterImplOptions,
   type TagToken,
   type Template as LiquidTemplate,
@@ -81,6 +84,34 @@ class SafeCaptureTag extends CaptureTag {
     const html = yield this.liquid.renderer.renderTemplates(this.templates, ctx);
     ctx.bottom()[this.variable] = new SafeHtml(html);
   }
+}
+
+/**
+ * `{% assign %}` that evaluates its value strictly unless its first filter is `default`, as an
+ * output does. liquidjs applies `lenientIf` to `assign` as a whole, so
+ * `{% assign name = customer.firstName %}` stored undefined for a customer without a first name,
+ * and `{{ name }}` then printed a blank: an assigned local is defined, so strict variables do not
+ * catch it. Built from the tag's public parts (its value and the name it assigns).
+ */
+class StrictAssignTag extends AssignTag {
+  private readonly assigned: { readonly name: string; readonly value: Value };
+  constructor(token: TagToken, remainTokens: TopLevelToken[], liquid: Liquid) {
+    super(token, remainTokens, liquid);
+    const [value] = this.arguments();
+    const [identifier] = this.localScope();
+    if (!(value instanceof Value) || identifier === undefined) throw new Error('assign: expected a name and a value');
+    this.assigned = { name: identifier.content, value };
+  }
+  override *render(ctx: Context): Generator<unknown, void, unknown> {
+    // Not lenient: Value itself turns lenient when the first filter is `default`.
+    ctx.bottom()[this.assigned.name] = yield this.assigned.value.value(ctx, false);
+  }
+}
+
+/** What both engines change of liquid's tags: a strict `assign`, and no tags that read other files. */
+function registerTags(engine: Liquid): void {
+  engine.registerTag('assign', StrictAssignTag);
+  refuseFileTags(engine);
 }
 
 /**
@@ -142,7 +173,7 @@ function htmlEngine(): Liquid {
     return value instanceof SafeHtml && result === value.html ? value : result;
   });
   engine.registerFilter('date', dateAsWritten);
-  refuseFileTags(engine);
+  registerTags(engine);
   return engine;
 }
 
@@ -151,7 +182,7 @@ export const htmlLiquid = htmlEngine();
 /** Escapes nothing; for the subject, the text part and SMS. */
 export const textLiquid = new Liquid({ ...COMMON_OPTIONS });
 textLiquid.registerFilter('date', dateAsWritten);
-refuseFileTags(textLiquid);
+registerTags(textLiquid);
 
 /**
  * Renders `parsed` with `data`, dates in `timeZone` (an IANA name, which liquidjs's

@@ -138,6 +138,39 @@ describe('renderEmail', () => {
     expect(render).toThrow('undefined variable: customer.firstName');
   });
 
+  it('throws, rather than print a blank, for an optional variable assigned and then printed', () => {
+    // Prepare
+    const template = compileTemplate('greet', {
+      email: {
+        subject: 'News',
+        html: '{% assign name = customer.firstName %}<p>Hello {{ name }},</p>',
+        text: '{% assign name = customer.firstName %}Hello {{ name }}, here is our news.',
+      },
+      sms: '{% assign name = customer.firstName | upcase %}Hi {{ name }}, 20% off today.',
+    });
+    const data = sampleData({ attributes: { tier: 'gold' } });
+    delete data.customer.firstName;
+    // Act
+    const renderMail = () => renderEmail(template, data);
+    const renderText = () => renderSms(template, data);
+    // Assess
+    expect(renderMail).toThrow('template "greet" email.html cannot be rendered: undefined variable: customer.firstName');
+    expect(renderText).toThrow('template "greet" sms cannot be rendered: undefined variable: customer.firstName');
+  });
+
+  it('lets an assign give an optional variable a fallback with default, and assign a present one', () => {
+    // Prepare
+    const template = compileTemplate('greet', {
+      sms: '{% assign name = customer.firstName | default: "there" | upcase %}{% assign tier = customer.attributes.tier %}Hi {{ name }}, {{ tier }}',
+    });
+    const data = sampleData();
+    delete data.customer.firstName;
+    // Act
+    const text = renderSms(template, data);
+    // Assess
+    expect(text).toBe('Hi THERE, gold');
+  });
+
   it('refuses a part that renders to nothing', () => {
     // Prepare
     const template = email('{% if customer.attributes.vip == false %}<p>x</p>{% endif %}');
