@@ -57,10 +57,15 @@ export const STATE_SUFFIXES = {
   wait: '.wait',
   /** Records the exit of a date wait whose date lies beyond the execution's year. */
   beyond: '.beyond',
+  /** Records the exit of a date wait whose date has passed. */
+  passed: '.passed',
 } as const;
 
 /** The exit reason recorded when a date wait would outlast the execution (Step Functions' one-year limit). */
 export const DATE_BEYOND_EXECUTION = 'date_beyond_execution';
+
+/** The exit reason recorded when a date wait's day has passed (see `dateWaitPassed`). */
+export const DATE_PASSED = 'date_passed';
 
 /** The Lambda functions a journey's Task states invoke (ARNs, or CDK tokens for them). */
 export interface JourneyTargets {
@@ -325,25 +330,27 @@ class JourneyCompiler {
    * Task → `.choose` → `.wait`: a date may lie further away than the execution can live (a year),
    * and Step Functions would time the execution out during the wait, unrecorded. The Task gets the
    * execution's start and answers `beyondExecution` then; the Choice ends the journey at
-   * `.beyond`, an exit recorded as {@link DATE_BEYOND_EXECUTION}. Local-time waits end within
-   * eight days and keep their two states.
+   * `.beyond`, an exit recorded as {@link DATE_BEYOND_EXECUTION}. A date already past (the renewal
+   * a month ago) is answered `datePassed`, and the Choice ends the journey at `.passed`, an exit
+   * recorded as {@link DATE_PASSED}: what follows the wait was written for a date ahead. Local-time
+   * waits end within eight days and keep their two states.
    */
   private compileDateWait(id: NodeId, wait: AttributeDateWait, next: NodeId): void {
     const beyond = id + STATE_SUFFIXES.beyond;
+    const passed = id + STATE_SUFFIXES.passed;
+    // Guarded like the goal: an answer without the field must not fail the Choice.
+    const isTrue = (field: string, target: string): AslChoiceRule => ({
+      And: [
+        { Variable: `$.effects.Payload.${field}`, IsPresent: true },
+        { Variable: `$.effects.Payload.${field}`, BooleanEquals: true },
+      ],
+      Next: target,
+    });
     this.add(id, this.effectsTask(id, { action: 'waitUntil', wait, 'startedAt.$': '$$.Execution.StartTime' }, '$.effects', id + STATE_SUFFIXES.choose));
     this.add(id + STATE_SUFFIXES.choose, {
       Type: 'Choice',
-      Comment: `the date lies beyond the execution's year → ${beyond}; otherwise wait for it`,
-      // Guarded like the goal: an answer without the field must not fail the Choice.
-      Choices: [
-        {
-          And: [
-            { Variable: '$.effects.Payload.beyondExecution', IsPresent: true },
-            { Variable: '$.effects.Payload.beyondExecution', BooleanEquals: true },
-          ],
-          Next: beyond,
-        },
-      ],
+      Comment: `the date has passed → ${passed}; it lies beyond the execution's year → ${beyond}; otherwise wait for it`,
+      Choices: [isTrue('datePassed', passed), isTrue('beyondExecution', beyond)],
       Default: id + STATE_SUFFIXES.wait,
     });
     this.add(id + STATE_SUFFIXES.wait, {
@@ -353,6 +360,7 @@ class JourneyCompiler {
       Next: next,
     });
     this.add(beyond, this.terminal(id, { action: 'exit', reason: DATE_BEYOND_EXECUTION }, `exit: ${DATE_BEYOND_EXECUTION}`));
+    this.add(passed, this.terminal(id, { action: 'exit', reason: DATE_PASSED }, `exit: ${DATE_PASSED}`));
   }
 
   /**

@@ -4,15 +4,15 @@
  * (ids, the step's own settings, never personal data); output is what the following state reads
  * (`$.effects.Payload.…`) — codes, numbers and instants only.
  *
- * | action       | does                                                           | answers                       |
- * |--------------|----------------------------------------------------------------|-------------------------------|
- * | `bucket`     | hash bucket 0–99 of customer + journey + step (split, holdout) | `{ bucket }`                  |
- * | `branch`     | index of the first rule whose conditions all hold, else -1     | `{ match, goalReached }`      |
- * | `waitUntil`  | the instant a local-time or date-attribute wait ends           | `{ until, beyondExecution? }` |
- * | `setStage`   | moves the customer to `stage`                                  | `{}`                          |
- * | `goal`       | records the conversion (and moves to `stage` if given)         | `{}`                          |
- * | `exit`       | records the exit and its `reason`                              | `{}`                          |
- * | `sendFailed` | records that a send step failed after its retries (`error`)    | `{}`                          |
+ * | action       | does                                                           | answers                                    |
+ * |--------------|----------------------------------------------------------------|--------------------------------------------|
+ * | `bucket`     | hash bucket 0–99 of customer + journey + step (split, holdout) | `{ bucket }`                               |
+ * | `branch`     | index of the first rule whose conditions all hold, else -1     | `{ match, goalReached }`                   |
+ * | `waitUntil`  | the instant a local-time or date-attribute wait ends           | `{ until, beyondExecution?, datePassed? }` |
+ * | `setStage`   | moves the customer to `stage`                                  | `{}`                                       |
+ * | `goal`       | records the conversion (and moves to `stage` if given)         | `{}`                                       |
+ * | `exit`       | records the exit and its `reason`                              | `{}`                                       |
+ * | `sendFailed` | records that a send step failed after its retries (`error`)    | `{}`                                       |
  *
  * Recording actions are idempotent by (`execution`, `step`): Step Functions may run a Task twice.
  */
@@ -84,6 +84,11 @@ export const WaitUntilOutputSchema = z.object({
   until: InstantSchema,
   /** True when `until` falls after the execution's year (less a day for the steps after the wait). */
   beyondExecution: z.optional(z.boolean()),
+  /**
+   * True when a date wait's day lies before today in the customer's zone (not for an annual
+   * wait): what follows the wait was meant for a date ahead. Absent otherwise.
+   */
+  datePassed: z.optional(z.boolean()),
 });
 export const RecordedOutputSchema = z.object({});
 

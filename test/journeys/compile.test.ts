@@ -274,7 +274,7 @@ describe('compileJourney', () => {
     expect(state<AslWaitState>(definition, 'hello.wait')).toMatchObject({ TimestampPath: '$.effects.Payload.until', Next: 'bye' });
   });
 
-  it('compiles a date wait to a computed instant given the execution\'s start, a Choice that exits when the date lies beyond the execution\'s year, and a Wait', () => {
+  it('compiles a date wait to a computed instant given the execution\'s start, a Choice that exits when the date has passed or lies beyond the execution\'s year, and a Wait', () => {
     // Prepare
     const wait = { kind: 'attributeDate', attribute: 'renewal_date', offsetDays: -7 } as const;
     const journey = demoJourney([{ type: 'wait', id: 'hello', wait, next: 'bye' }, exitNode('bye')]);
@@ -293,6 +293,13 @@ describe('compileJourney', () => {
       Choices: [
         {
           And: [
+            { Variable: '$.effects.Payload.datePassed', IsPresent: true },
+            { Variable: '$.effects.Payload.datePassed', BooleanEquals: true },
+          ],
+          Next: 'hello.passed',
+        },
+        {
+          And: [
             { Variable: '$.effects.Payload.beyondExecution', IsPresent: true },
             { Variable: '$.effects.Payload.beyondExecution', BooleanEquals: true },
           ],
@@ -304,6 +311,10 @@ describe('compileJourney', () => {
     expect(state<AslWaitState>(definition, 'hello.wait')).toMatchObject({ TimestampPath: '$.effects.Payload.until', Next: 'bye' });
     expect(state<AslTaskState>(definition, 'hello.beyond')).toMatchObject({
       Parameters: { Payload: { action: 'exit', reason: 'date_beyond_execution', step: 'hello' } },
+      End: true,
+    });
+    expect(state<AslTaskState>(definition, 'hello.passed')).toMatchObject({
+      Parameters: { Payload: { action: 'exit', reason: 'date_passed', step: 'hello' } },
       End: true,
     });
   });

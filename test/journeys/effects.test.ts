@@ -16,7 +16,7 @@ import {
 } from '../../lib/journeys/effects';
 import { conditionInstant } from '../../lib/journeys/conditions';
 import { lastEventAttribute } from '../../lib/journeys/event-history';
-import { WEEKDAYS, type Condition, type Weekday } from '../../lib/journeys/format';
+import { WEEKDAYS, type AttributeDateWait, type Condition, type Weekday } from '../../lib/journeys/format';
 
 const NOW = new Date('2026-03-02T14:00:00Z');
 
@@ -422,6 +422,47 @@ describe('performJourneyEffect', () => {
       // Act, Assess
       await expect(answer(startedAt(364))).resolves.toEqual({ until: '2026-06-08T13:00:00Z', beyondExecution: false });
       await expect(answer(startedAt(364, 60))).resolves.toEqual({ until: '2026-06-08T13:00:00Z', beyondExecution: true });
+    });
+
+    it('answers datePassed for a renewal a month past, so the journey does not remind of it as ahead', async () => {
+      // Prepare: 7 days before a renewal on 1 February, asked on 2 March.
+      const customer = snapshot({ attributes: { renewal_date: { value: '2026-02-01', changedAt: '2025-02-01T00:00:00Z' } } });
+      const ports = memoryPorts(customer);
+
+      // Act
+      const answer = await performJourneyEffect(
+        { ...ids, step: 'before-renewal', action: 'waitUntil', wait: { kind: 'attributeDate', attribute: 'renewal_date', offsetDays: -7 }, startedAt: '2026-03-02T13:59:00Z' },
+        ports,
+      );
+
+      // Assess
+      expect(answer).toEqual({ until: '2026-03-02T14:00:00Z', beyondExecution: false, datePassed: true });
+    });
+
+    it('does not answer datePassed on the day itself after its time, nor for a missing date or an annual wait', async () => {
+      // Prepare: 09:00 New York on 2 March has passed at 14:00 UTC (09:00 EST); a birthday in January rolls to next year.
+      const customer = snapshot({
+        attributes: {
+          reminder_date: { value: '2026-03-02', changedAt: '2025-02-01T00:00:00Z' },
+          birthday: { value: '1990-01-10', changedAt: '2025-02-01T00:00:00Z' },
+        },
+      });
+      const ports = memoryPorts(customer);
+      const answer = (wait: AttributeDateWait) => performJourneyEffect({ ...ids, step: 'w', action: 'waitUntil', wait, startedAt: NOW.toISOString() }, ports);
+
+      // Act
+      const answers = await Promise.all([
+        answer({ kind: 'attributeDate', attribute: 'reminder_date', time: '08:00' }),
+        answer({ kind: 'attributeDate', attribute: 'missing' }),
+        answer({ kind: 'attributeDate', attribute: 'birthday', annual: true }),
+      ]);
+
+      // Assess
+      expect(answers).toEqual([
+        { until: '2026-03-02T14:00:00Z', beyondExecution: false },
+        { until: '2026-03-02T14:00:00Z', beyondExecution: false },
+        { until: '2027-01-10T14:00:00Z', beyondExecution: false },
+      ]);
     });
 
     it('answers as before, with no bound, to a payload without the start (a definition compiled before it)', async () => {
