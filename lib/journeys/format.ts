@@ -113,7 +113,9 @@ export type LocalTimeWait = z.infer<typeof LocalTimeWaitSchema>;
  * Wait until the date held by `attribute` (a `YYYY-MM-DD` date or an instant, read as a date in
  * the customer's zone), moved by `offsetDays` (negative = before), at local `time` (default
  * 09:00). `annual` waits for the next anniversary (birthdays). A missing or unreadable date does
- * not wait; branch on `exists` first where that matters.
+ * not wait; branch on `exists` first where that matters. A date whose day has passed ends the
+ * journey with the exit `date_passed` (what follows was meant for a date ahead), and one beyond
+ * the execution's year with `date_beyond_execution`.
  */
 export const AttributeDateWaitSchema = z.strictObject({
   kind: z.literal('attributeDate'),

@@ -193,7 +193,7 @@ function unreachableProblems(journey: Journey): string[] {
  * Nodes that always hold the execution for a while, so a loop through one of them cannot spin: a
  * waitForEvent, a duration wait, and a local-time wait with a time (it ends at the next such time
  * after now). Not a local-time wait without a time, which ends at once on a matching day, nor a
- * date wait, which does not wait when the date is missing, unreadable or past (effects.ts).
+ * date wait, which does not wait when the date is missing or unreadable (effects.ts; a past one exits).
  */
 function waits(node: JourneyNode): boolean {
   return (node.type === 'wait' || node.type === 'waitForEvent') && endsAtOnce(node) === undefined;
@@ -203,7 +203,7 @@ function waits(node: JourneyNode): boolean {
 function endsAtOnce(node: JourneyNode): string | undefined {
   if (node.type !== 'wait') return undefined;
   if (node.wait.kind === 'localTime' && node.wait.time === undefined) return `wait "${node.id}" has weekdays but no time, so it ends at once on a matching day`;
-  if (node.wait.kind === 'attributeDate') return `wait "${node.id}" waits for a date, and a missing, unreadable or past date does not wait`;
+  if (node.wait.kind === 'attributeDate') return `wait "${node.id}" waits for a date, and a missing or unreadable date does not wait`;
   return undefined;
 }
 

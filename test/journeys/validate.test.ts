@@ -176,7 +176,7 @@ describe('validateJourney', () => {
     );
   });
 
-  it('fails when a loop\'s only wait is a date wait, which does not wait for a missing or past date', () => {
+  it('fails when a loop\'s only wait is a date wait, which does not wait for a missing date', () => {
     // Prepare
     const journey = demoJourney(
       [
@@ -193,7 +193,7 @@ describe('validateJourney', () => {
 
     // Assess
     expect(message).toBe(
-      'journey "demo", node "renewal" (wait): loop renewal → check → renewal has no wait that always pauses (wait "renewal" waits for a date, and a missing, unreadable or past date does not wait); ' +
+      'journey "demo", node "renewal" (wait): loop renewal → check → renewal has no wait that always pauses (wait "renewal" waits for a date, and a missing or unreadable date does not wait); ' +
         'add a duration wait or a waitForEvent node inside the loop',
     );
   });
