@@ -20,6 +20,11 @@ export type AttributeOp = (typeof ATTRIBUTE_OPS)[number];
  * A test on the current value of an attribute:
  * `exists`/`notExists` take no value; `equals`/`notEquals` a scalar; `in`/`notIn` a list of
  * scalars; `contains` a string (the attribute is a list, e.g. `interests`); `gt`…`lte` a number.
+ *
+ * A missing attribute (or a null one) equals nothing, so the negative tests hold for it:
+ * `notEquals` and `notIn` are true for a customer who has no such attribute, as `notExists` is,
+ * while `equals`, `in`, `contains` and `gt`…`lte` are false. "tier notEquals gold" therefore
+ * takes customers with no tier at all; add `exists` to the rule to leave them out.
  */
 export const AttributeConditionSchema = z
   .strictObject({
