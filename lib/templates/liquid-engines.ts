@@ -17,9 +17,9 @@
  * `include`, `render` and `layout` are refused when a template is parsed: a template is
  * self-contained (see {@link FILE_TAGS}).
  *
- * Dates print in the customer's time zone (see {@link renderLiquid}); the `date` filter prints a
- * calendar date (`2026-03-01`), or a local date and time without an offset (`2026-03-01T18:30`),
- * as written.
+ * Dates print in the customer's time zone (see {@link renderLiquid}), read from that zone's clock,
+ * so the host's zone never shows (see `./zoned-strftime`); the `date` filter prints a calendar
+ * date (`2026-03-01`), or a local date and time without an offset (`2026-03-01T18:30`), as written.
  */
 import {
   AssignTag,
@@ -29,13 +29,13 @@ import {
   filters as builtInFilters,
   Liquid,
   Tag,
-  toValue,
   Value,
   type FilterImplOptions,
   type TagToken,
   type Template as LiquidTemplate,
   type TopLevelToken,
 } from 'liquidjs';
+import { registerDateFilters } from './date-filters';
 
 const COMMON_OPTIONS = {
   strictVariables: true,
@@ -137,22 +137,6 @@ function refuseFileTags(engine: Liquid): void {
   }
 }
 
-/** A calendar date, or a local date and time without an offset: a time of no particular zone. */
-const WALL_CLOCK_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?)?$/;
-const dateFilter = builtInFilters.date as FilterHandler;
-
-/**
- * `date`, printing a {@link WALL_CLOCK_TIME} as written: JavaScript reads `2026-03-01` as midnight
- * UTC, which would print as February 28 west of UTC, and `2026-03-01T18:30` in the host's zone;
- * both are read and printed as UTC instead. An instant prints in the zone the template names as
- * the filter's second argument, else in the render's (the customer's).
- */
-function dateAsWritten(this: ThisParameterType<FilterHandler>, value: unknown, format?: unknown, timeZone?: unknown): unknown {
-  const text = toValue(value);
-  if (typeof text !== 'string' || !WALL_CLOCK_TIME.test(text)) return dateFilter.call(this, value, format, timeZone);
-  return dateFilter.call(this, text.includes('T') ? `${text}Z` : text, format, 0);
-}
-
 function htmlEngine(): Liquid {
   const engine = new Liquid({ ...COMMON_OPTIONS, outputEscape: escapeUnlessSafe });
   engine.registerTag('capture', SafeCaptureTag);
@@ -172,7 +156,7 @@ function htmlEngine(): Liquid {
     const result: unknown = defaultFilter.call(this, value, ...args);
     return value instanceof SafeHtml && result === value.html ? value : result;
   });
-  engine.registerFilter('date', dateAsWritten);
+  registerDateFilters(engine);
   registerTags(engine);
   return engine;
 }
@@ -181,16 +165,13 @@ function htmlEngine(): Liquid {
 export const htmlLiquid = htmlEngine();
 /** Escapes nothing; for the subject, the text part and SMS. */
 export const textLiquid = new Liquid({ ...COMMON_OPTIONS });
-textLiquid.registerFilter('date', dateAsWritten);
+registerDateFilters(textLiquid);
 registerTags(textLiquid);
 
 /**
- * Renders `parsed` with `data`, dates in `timeZone` (an IANA name, which liquidjs's
- * `timezoneOffset` takes). The parse stays the engine's, cached; only this render's options differ
- * (a spread, about a microsecond; a new engine per message would cost six).
- * liquidjs 10.30 shifts a date by the offset and reads it with the host's local getters, so on a
- * host whose zone changes its clocks an instant near that change can print an hour off; Lambda
- * runs in UTC.
+ * Renders `parsed` with `data`, dates in `timeZone` (an IANA name, which the `date` filter reads
+ * from liquidjs's `timezoneOffset`). The parse stays the engine's, cached; only this render's
+ * options differ (a spread, about a microsecond; a new engine per message would cost six).
  */
 export function renderLiquid(engine: Liquid, parsed: LiquidTemplate[], data: object, timeZone: string): string {
   const options = { ...engine.options, timezoneOffset: timeZone };

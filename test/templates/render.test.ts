@@ -198,11 +198,7 @@ describe('renderEmail', () => {
   });
 });
 
-/**
- * Dates print the same on any host: run this file with TZ set to other zones too
- * (`TZ=America/Los_Angeles npx jest test/templates/render.test.ts`; jest cannot change the zone of
- * the process it runs in).
- */
+/** Dates in the customer's zone; that they print the same on any host is ./dates-any-host.test.ts's. */
 describe('dates', () => {
   /** The personalization data of a customer in `timezone` with `attributes`, as the send function builds it. */
   function customerIn(timezone: string, attributes: Record<string, AttributeValue>) {
