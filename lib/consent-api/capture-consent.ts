@@ -5,12 +5,16 @@
  *
  * The endpoint is public, so it must neither reveal whether a customer exists nor let anyone
  * change an existing customer's choices by knowing an id:
- * - a NEW customer gets a profile (stage `prospect`), preferences, the phone index entry, `granted`
- *   consents for post, `pending` consents for email with a confirmation email, and `pending`
- *   consents for SMS with a confirmation text to the number (reply YES; sms-double-opt-in.ts);
+ * - a NEW customer gets a profile (stage `prospect`), preferences, `granted` consents for post,
+ *   `pending` consents for email and SMS, all written together or not at all (so a capture cut
+ *   short leaves nothing half-written, and the form's retry is a first contact again), then the
+ *   phone index entry, a confirmation email, and a confirmation text to the number (reply YES;
+ *   sms-double-opt-in.ts);
  * - an EXISTING customer's profile, preferences, SMS and post consents are left alone (they change
  *   through the preference centre, reached by a signed link); only email topics not yet granted
- *   become `pending`, confirmed by a link sent to the address already on file. No text is sent:
+ *   become `pending`, confirmed by a link sent to the address already on file. No text is sent but
+ *   the one an SMS request on file for the number named is owed (a capture cut short after the
+ *   customer was written, retried: smsRequestsOwedAText), at most one per number and window:
  *   an anonymous request must not be able to make us text a stored number again and again;
  * - the answer is the same in both cases, and depends only on the request;
  * - every confirmation counts against its address's or number's budget, whoever asked
@@ -28,7 +32,7 @@ import type { ConsentApiDependencies } from './dependencies';
 import { emailRequestProof, isOpenEmailRequest, sendEmailConfirmationOrReport } from './double-opt-in';
 import { proofFrom, type RequestOrigin } from './request-origin';
 import type { ConsentCaptureRequest } from './requests';
-import { sendSmsConfirmationOrReport } from './sms-double-opt-in';
+import { isOpenSmsRequest, sendSmsConfirmationOrReport } from './sms-double-opt-in';
 import { isChannelSuppressed } from './suppressed-channel';
 
 /** The answer to a capture, derived from the request alone. */
@@ -61,12 +65,15 @@ export async function captureConsent(deps: ConsentApiDependencies, request: Cons
   let existing = await deps.store.getSnapshot(request.customerId);
   const created = existing === undefined && (await captureNewCustomer(deps, request, at, proof));
   let confirmTopics: Topic[];
+  let textTopics: readonly Topic[] = [];
   if (created) {
     confirmTopics = request.channels.includes('email') ? [...request.topics] : [];
+    textTopics = request.channels.includes('sms') ? request.topics : [];
   } else {
     // An existing customer, or one a concurrent capture created after the read: nothing of theirs is overwritten.
     existing ??= await deps.store.requireSnapshot(request.customerId);
     confirmTopics = await requestEmailForExisting(deps, request, existing, at, proof);
+    textTopics = await smsRequestsOwedAText(deps, request, existing, now);
   }
   const to = existing === undefined ? request.email : existing.profile.email;
   // A suppressed address (hard bounce, complaint) gets no confirmation; the request stays recorded
@@ -75,15 +82,19 @@ export async function captureConsent(deps: ConsentApiDependencies, request: Cons
   if (confirmTopics.length > 0 && to !== undefined && !emailSuppressed) {
     await sendEmailConfirmationOrReport(deps, { customerId: request.customerId, to, topics: confirmTopics });
   }
-  if (created && request.channels.includes('sms') && request.phone !== undefined) {
-    await sendSmsConfirmationOrReport(deps, { customerId: request.customerId, to: request.phone, topics: request.topics });
+  if (textTopics.length > 0 && request.phone !== undefined) {
+    await sendSmsConfirmationOrReport(deps, { customerId: request.customerId, to: request.phone, topics: textTopics });
   }
   return { status: 'accepted', pendingConfirmation: CONFIRMED_CHANNELS.filter((channel) => request.channels.includes(channel)) };
 }
 
 /**
- * Writes everything for a new customer; returns whether it did, false (and writes nothing) when
- * the profile exists after all.
+ * Writes everything for a new customer, all or nothing (CustomerStore.createCustomer), then
+ * indexes the phone; returns whether it did, false (and writes nothing) when the profile exists
+ * after all. A capture cut short before the customer is written leaves nothing, and its retry is
+ * a first contact again; one cut short after it (the phone index, a confirmation) is completed by
+ * its retry on the existing customer's path (smsRequestsOwedAText; the email is asked again there
+ * anyway).
  */
 async function captureNewCustomer(
   deps: ConsentApiDependencies,
@@ -100,16 +111,13 @@ async function captureNewCustomer(
     ...(request.address === undefined ? {} : { address: request.address }),
     updatedAt: at,
   };
-  if (!(await deps.store.createProfile(profile))) return false;
-  await indexProfilePhone(deps.phoneIndex, profile);
   const preferences = {
     channels: [...request.channels],
     ...(request.preferredWindow === undefined ? {} : { preferredWindow: request.preferredWindow }),
     ...(request.quietHours === undefined ? {} : { quietHours: request.quietHours }),
     ...(request.maxPerWeek === undefined ? {} : { maxPerWeek: request.maxPerWeek }),
   };
-  await deps.store.putPreferences(request.customerId, preferences, { at });
-  for (const channel of request.channels) {
+  const consents = request.channels.flatMap((channel) => {
     // An SMS request is for the number named: only a YES from it confirms it. An email request
     // names (as a keyed digest) the address its confirmation goes to: see isOpenEmailRequest.
     const channelProof =
@@ -118,11 +126,38 @@ async function captureNewCustomer(
         : channel === 'email'
           ? emailRequestProof(deps.links, proof, request.email)
           : proof;
-    for (const topic of request.topics) {
-      await deps.store.recordConsent(request.customerId, { channel, topic, status: statusAtCapture(channel), at, proof: channelProof });
-    }
-  }
+    return request.topics.map((topic) => ({ channel, topic, status: statusAtCapture(channel), at, proof: channelProof }));
+  });
+  if (!(await deps.store.createCustomer({ profile, preferences, consents }))) return false;
+  await indexProfilePhone(deps.phoneIndex, profile);
   return true;
+}
+
+/**
+ * For an existing customer, the SMS topics of this request that are already on file as a request
+ * for this number still awaiting its YES (isOpenSmsRequest), when the request names the number on
+ * the profile; none for a suppressed number. Their text may never have gone out: the capture that
+ * wrote them was cut short after writing the customer (the phone index, the budget or the provider
+ * failing), and the form retried it. sendSmsConfirmationOrReport then sends it, or nothing when a
+ * text went to the number for the customer within the window (sent_recently), so an anonymous
+ * request still cannot make us text a stored number again and again, and it records no SMS
+ * consent: it only delivers the text a request on file is owed. The phone is indexed again first,
+ * so that the YES finds the customer.
+ */
+async function smsRequestsOwedAText(
+  deps: ConsentApiDependencies,
+  request: ConsentCaptureRequest,
+  existing: CustomerSnapshot,
+  now: Date,
+): Promise<readonly Topic[]> {
+  const phone = existing.profile.phone;
+  if (!request.channels.includes('sms') || phone === undefined || request.phone !== phone) return [];
+  if (isChannelSuppressed(existing, 'sms', now)) return [];
+  const owed = request.topics.filter((topic) =>
+    isOpenSmsRequest(existing.consents.find((consent) => consent.channel === 'sms' && consent.topic === topic), phone, now),
+  );
+  if (owed.length > 0) await indexProfilePhone(deps.phoneIndex, existing.profile);
+  return owed;
 }
 
 /**

@@ -20,6 +20,7 @@ import {
 } from '../customer/model';
 import { ValidPhoneSchema } from '../customer/valid-phone';
 import * as z from '../schema/zod-mini';
+import { MAX_NEW_CUSTOMER_CONSENTS } from '../store/customer-store';
 import type { TopicOffer } from './dependencies';
 import { RequestValidationError, type RequestIssue } from './errors';
 
@@ -131,6 +132,11 @@ export function consentCaptureRequestSchema(offers: readonly TopicOffer[]) {
           if (request[field] === undefined) {
             context.addIssue({ code: 'custom', path: [field], message: `is required for the ${channel} channel` });
           }
+        }
+        // A new customer is written in one transaction (CustomerStore.createCustomer), so that a
+        // capture cut short leaves nothing half-written: each channel × topic is one consent of it.
+        if (request.channels.length * request.topics.length > MAX_NEW_CUSTOMER_CONSENTS) {
+          context.addIssue({ code: 'custom', path: ['topics'], message: `must make at most ${MAX_NEW_CUSTOMER_CONSENTS} consents with the channels (channels × topics)` });
         }
       }),
     );

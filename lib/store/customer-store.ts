@@ -98,6 +98,21 @@ export interface CustomerImport {
   readonly attributes?: readonly { readonly changes: Record<string, AttributeValue>; readonly context: AttributeChangeContext }[];
 }
 
+/** A customer as a first contact brings it (see {@link CustomerStore.createCustomer}). */
+export interface NewCustomer {
+  readonly profile: Profile;
+  /** Stated at `profile.updatedAt`, as putPreferences with that `at`. */
+  readonly preferences: Preferences;
+  /** At most one per channel and topic: a transaction writes each item once. */
+  readonly consents: readonly ConsentEvent[];
+}
+
+/**
+ * Most consent events {@link CustomerStore.createCustomer} takes: each is two of a transaction's
+ * 100 actions (ledger entry and state), beside the profile, the preferences and the frequency item.
+ */
+export const MAX_NEW_CUSTOMER_CONSENTS = 48;
+
 /** The profile fields {@link CustomerStore.updateProfile} may set; the others stay as they are. */
 // Marked pure so that bundles which never update a profile (journey-effects', feedback's) leave it out.
 const ProfileUpdateSchema = /* @__PURE__ */ z.partial(/* @__PURE__ */ z.omit(ProfileSchema, { customerId: true, updatedAt: true }));
@@ -161,6 +176,69 @@ export class CustomerStore extends DeliveryStore {
         ExpressionAttributeNames: { '#pk': PARTITION_KEY },
       }),
     );
+  }
+
+  /**
+   * Creates a customer from a first contact in ONE TransactWriteItems: the profile, on condition
+   * that the customer has none, with its preferences and each consent event (ledger entry and
+   * state), so that a write cut short (throttled, a Lambda timeout) leaves all of it or nothing,
+   * and a retry finds either the whole customer or none. Records the partition holds already
+   * without a profile (an ingested consent event) are judged as putPreferences and recordConsent
+   * judge them: newer preferences and consent states stay, an event older than its state goes to
+   * the ledger only, and one already in the ledger is not written again. False (nothing written)
+   * when the customer has a profile.
+   * @throws InvalidRecordError for more than {@link MAX_NEW_CUSTOMER_CONSENTS} consent events.
+   */
+  async createCustomer(customer: NewCustomer): Promise<boolean> {
+    const profile = parseRecord(ProfileSchema, customer.profile, 'profile');
+    const id = validCustomerId(profile.customerId);
+    const preferences = parseRecord(PreferencesSchema, customer.preferences, 'preferences');
+    const consents = customer.consents.map((event) => parseRecord(ConsentEventSchema, event, 'consent'));
+    if (consents.length > MAX_NEW_CUSTOMER_CONSENTS) {
+      throw new InvalidRecordError([{ path: 'consents', message: `must hold at most ${MAX_NEW_CUSTOMER_CONSENTS} events` }]);
+    }
+    const stated = instantKey(profile.updatedAt);
+    const profilePut: Put = {
+      TableName: this.tableName,
+      Item: this.profileItem(profile),
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+    };
+    // The conditions of putPreferences (with `at`) and of recordConsent (without `from`).
+    let records: Put[] = [
+      {
+        TableName: this.tableName,
+        Item: this.item(id, itemKeys.preferences(), 'preferences', { ...preferences, [UPDATED_AT_KEY]: stated }),
+        ConditionExpression: noLaterThan('#key', ':key'),
+        ExpressionAttributeNames: { '#key': UPDATED_AT_KEY },
+        ExpressionAttributeValues: { ':key': { S: stated } },
+      },
+      ...consents.flatMap((event): Put[] => {
+        const { ledger, state, order } = this.consentItems(id, event);
+        return [
+          { TableName: this.tableName, Item: ledger, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PARTITION_KEY } },
+          {
+            TableName: this.tableName,
+            Item: state,
+            ConditionExpression: 'attribute_not_exists(#pk) OR #order < :order',
+            ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#order': 'order' },
+            ExpressionAttributeValues: { ':order': { S: order } },
+          },
+        ];
+      }),
+    ];
+    const what = `create customer ${id}`;
+    return this.guard(what, async () => {
+      for (;;) {
+        const result = await transactWrite(this.client, [{ Put: profilePut }, ...records.map((put) => ({ Put: put })), this.permissionChange(id)], what, this.pause);
+        if (result.committed) return true;
+        if (conditionFailedAt(result, 0)) return false;
+        // Only records that are there already, newer or the same, fail: they stay, and the rest is written.
+        const remaining = records.filter((_, index) => !conditionFailedAt(result, index + 1));
+        if (remaining.length === records.length) throw new StoreContentionError(`${what}: the transaction was cancelled for no record's condition`);
+        records = remaining;
+      }
+    });
   }
 
   /**

@@ -1,3 +1,4 @@
+import { ProvisionedThroughputExceededException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { customersHoldingPhone } from '../../lib/store/phone-index';
 import { destinationDigest, tokenFromUrl } from '../../lib/unsubscribe';
 import { newCustomerId } from '../store/fixtures';
@@ -402,5 +403,126 @@ describe('POST /consents', () => {
     } finally {
       await prefixed.stop();
     }
+  });
+});
+
+describe('POST /consents for an id with records but no profile', () => {
+  it('creates a customer whose id already has a newer consent, ingested before any profile, and leaves that consent as it is', async () => {
+    // Prepare: a withdrawal stated after the capture (another system's clock ahead) arrived first.
+    const customerId = newCustomerId('ingested');
+    const withdrawal = { channel: 'email', topic: 'marketing', status: 'revoked', at: '2026-03-02T09:30:00Z', proof: { source: 'call-centre' } } as const;
+    await api.store.recordConsent(customerId, withdrawal);
+    // Act
+    const response = await postJson(`${api.url}/consents`, captureBody(customerId));
+    // Assess: the email request goes to the ledger only; everything else is written.
+    expect(response.status).toBe(202);
+    const snapshot = await api.store.requireSnapshot(customerId);
+    expect(snapshot.consents.map(({ channel, status }) => `${channel}:${status}`).sort()).toEqual(['email:revoked', 'sms:pending']);
+    expect(snapshot.preferences).toMatchObject({ channels: ['email', 'sms'] });
+    expect((await api.store.consentLedger(customerId)).map(({ channel, status }) => `${channel}:${status}`).sort()).toEqual(['email:pending', 'email:revoked', 'sms:pending']);
+  });
+});
+
+/** An item a write request to the table puts: PutItem's, or each Put of a TransactWriteItems. */
+function itemsPut(input: unknown): Array<Record<string, AttributeValue>> {
+  const request = input as { Item?: Record<string, AttributeValue>; TransactItems?: Array<{ Put?: { Item?: Record<string, AttributeValue> } }> };
+  return [request.Item, ...(request.TransactItems ?? []).map((action) => action.Put?.Item)].filter((item) => item !== undefined);
+}
+
+/**
+ * Makes the first write request that puts an item `matching` fail as DynamoDB throttling does, at
+ * the client every store function of the API shares: wherever the code writes that record, alone
+ * or in a transaction, the request carrying it fails and the capture answers an error.
+ */
+function throttleFirstWriteOf(matching: (item: Record<string, AttributeValue>) => boolean): jest.SpyInstance {
+  const client = api.dynamo.client;
+  const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+  let thrown = false;
+  return jest.spyOn(client, 'send').mockImplementation(((command: { input: unknown }) => {
+    if (thrown || !itemsPut(command.input).some(matching)) return send(command);
+    thrown = true;
+    return Promise.reject(new ProvisionedThroughputExceededException({ message: 'Rate of requests exceeds the allowed throughput', $metadata: {} }));
+  }) as typeof client.send);
+}
+
+const sortKeyStartsWith = (prefix: string) => (item: Record<string, AttributeValue>) => item.sk?.S?.startsWith(prefix) === true;
+
+describe('POST /consents retried after a capture cut short', () => {
+  let quiet: jest.SpyInstance;
+  beforeEach(() => {
+    // The cut-short request answers 500, and the API reports it on the console.
+    quiet = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  });
+  afterEach(() => quiet.mockRestore());
+
+  /** Posts the capture with the first write of a matching item throttled, then the same capture again. */
+  async function captureCutShortThenRetried(customerId: string, matching: (item: Record<string, AttributeValue>) => boolean): Promise<Response> {
+    const throttled = throttleFirstWriteOf(matching);
+    let first: Response;
+    try {
+      first = await postJson(`${api.url}/consents`, captureBody(customerId));
+    } finally {
+      throttled.mockRestore();
+    }
+    expect(first.status).toBeGreaterThanOrEqual(500);
+    api.clock.advance(5_000);
+    return postJson(`${api.url}/consents`, captureBody(customerId));
+  }
+
+  it('records the SMS request and texts the number when the write of a consent failed', async () => {
+    // Prepare
+    const customerId = newCustomerId('half');
+    const textsBefore = api.smsOutbox.messages().length;
+    // Act
+    const retried = await captureCutShortThenRetried(customerId, sortKeyStartsWith('STATE#CONSENT#'));
+    // Assess
+    expect(retried.status).toBe(202);
+    expect(await retried.json()).toEqual({ status: 'accepted', pendingConfirmation: ['email', 'sms'] });
+    const snapshot = await api.store.requireSnapshot(customerId);
+    expect(snapshot.consents.map(({ channel, status }) => `${channel}:${status}`).sort()).toEqual(['email:pending', 'sms:pending']);
+    expect(api.smsOutbox.messages().length).toBe(textsBefore + 1);
+    expect((await api.ses.messages()).flatMap((message) => message.destination.to)).toEqual(['ana@example.com']);
+  });
+
+  it("keeps the customer's window and channel order when the write of the preferences failed", async () => {
+    // Prepare
+    const customerId = newCustomerId('half');
+    const textsBefore = api.smsOutbox.messages().length;
+    // Act
+    const retried = await captureCutShortThenRetried(customerId, sortKeyStartsWith('STATE#PREFERENCES'));
+    // Assess
+    expect(retried.status).toBe(202);
+    const snapshot = await api.store.requireSnapshot(customerId);
+    expect(snapshot.preferences).toEqual({ channels: ['email', 'sms'], preferredWindow: { start: '17:00', end: '20:00' } });
+    expect(snapshot.consents.map(({ channel, status }) => `${channel}:${status}`).sort()).toEqual(['email:pending', 'sms:pending']);
+    expect(api.smsOutbox.messages().length).toBe(textsBefore + 1);
+  });
+
+  it('indexes the phone and texts the number when the write of the phone index failed after the customer was written', async () => {
+    // Prepare
+    const customerId = newCustomerId('half');
+    const textsBefore = api.smsOutbox.messages().length;
+    // Act
+    const retried = await captureCutShortThenRetried(customerId, (item) => item.pk?.S === 'PHONE#+12125550143');
+    // Assess
+    expect(retried.status).toBe(202);
+    const snapshot = await api.store.requireSnapshot(customerId);
+    expect(snapshot.consents.map(({ channel, status }) => `${channel}:${status}`).sort()).toEqual(['email:pending', 'sms:pending']);
+    expect(await customersHoldingPhone({ client: api.dynamo.client, tableName: api.tableName }, '+12125550143')).toContain(customerId);
+    expect(api.smsOutbox.messages().length).toBe(textsBefore + 1);
+  });
+
+  it('texts the number once however often a completed capture is repeated', async () => {
+    // Prepare
+    const customerId = newCustomerId('repeat');
+    const textsBefore = api.smsOutbox.messages().length;
+    await postJson(`${api.url}/consents`, captureBody(customerId));
+    // Act
+    for (const minutes of [1, 60, 24 * 60]) {
+      api.clock.advance(minutes * 60_000);
+      expect((await postJson(`${api.url}/consents`, captureBody(customerId))).status).toBe(202);
+    }
+    // Assess
+    expect(api.smsOutbox.messages().length).toBe(textsBefore + 1);
   });
 });

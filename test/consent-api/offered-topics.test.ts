@@ -3,7 +3,9 @@
  * `marketing` and `newsletter`): a request naming any other topic is refused, naming the topic
  * and the offered ones, and writes nothing.
  */
+import { consentCaptureRequestSchema, parseRequest } from '../../lib/consent-api/requests';
 import type { ConsentEvent } from '../../lib/store';
+import { MAX_NEW_CUSTOMER_CONSENTS } from '../../lib/store/customer-store';
 import { aProfile, newCustomerId } from '../store/fixtures';
 import { captureBody, postForm, postJson, startConsentApiHarness, type ConsentApiHarness } from './harness';
 
@@ -89,5 +91,22 @@ describe('POST /preferences', () => {
     const page = await response.text();
     expect(page).toContain('consent[1]: &quot;anything-at-all&quot; is not a topic offered here');
     expect(await api.partition(customerId)).toEqual(before);
+  });
+});
+
+describe('the capture request', () => {
+  const offers = Array.from({ length: 20 }, (_, index) => ({ topic: `topic-${index}`, label: `Topic ${index}` }));
+  const body = (channels: string[], topics: number) =>
+    captureBody('wide-form', { address: { line1: '1 Main St', city: 'Springfield', postalCode: '01101', country: 'US' }, channels, topics: offers.slice(0, topics).map(({ topic }) => topic) });
+
+  it('takes as many consents as a new customer written in one transaction holds (channels × topics)', () => {
+    expect(() => parseRequest(consentCaptureRequestSchema(offers), body(['email', 'sms', 'mail'], MAX_NEW_CUSTOMER_CONSENTS / 3))).not.toThrow();
+    expect(() => parseRequest(consentCaptureRequestSchema(offers), body(['email', 'sms'], 20))).not.toThrow();
+  });
+
+  it('refuses more, naming the topics', () => {
+    expect(() => parseRequest(consentCaptureRequestSchema(offers), body(['email', 'sms', 'mail'], MAX_NEW_CUSTOMER_CONSENTS / 3 + 1))).toThrow(
+      `topics: must make at most ${MAX_NEW_CUSTOMER_CONSENTS} consents with the channels (channels × topics)`,
+    );
   });
 });
