@@ -39,6 +39,7 @@ export class Journeys extends Construct {
   public readonly logGroup: LogGroup;
   /** The state machine of each journey, by journey id. */
   public readonly machines: ReadonlyMap<string, JourneyStateMachine>;
+  private readonly starterFunctions: OvertureFunction[] = [];
 
   constructor(scope: Construct, id: string, props: JourneysProps) {
     super(scope, id);
@@ -122,6 +123,7 @@ export class Journeys extends Construct {
    * too: a start whose name another customer's entry holds reads whose it is (start-journey.ts).
    */
   public bindStarter(fn: OvertureFunction, options: { readonly resume?: boolean } = {}): void {
+    this.starterFunctions.push(fn);
     this.bindRoutes(fn);
     fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:StartExecution'], resources: this.machineArns() }));
     fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:DescribeExecution'], resources: this.executionArns() }));
@@ -135,6 +137,11 @@ export class Journeys extends Construct {
    */
   public grantResume(fn: OvertureFunction): void {
     fn.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:SendTaskSuccess'], resources: this.machineArns() }));
+  }
+
+  /** The functions that start journey executions (bindStarter). */
+  public get starters(): readonly OvertureFunction[] {
+    return this.starterFunctions;
   }
 
   private machineArns(): string[] {

@@ -36,6 +36,10 @@ export const NAG_REASONS = {
   audienceFiles:
     'The launch names its audience file at start time, so the Distributed Map ItemReader may read any object of the ' +
     'audience bucket, which holds audience files (customer ids) only.',
+  journeyExecutions:
+    'A start whose deterministic execution name is held reads that execution (DescribeExecution) to tell another ' +
+    "customer's entry from a repeat of its own; names are made at run time from ids, so the grant is every execution of " +
+    'the journey state machines, and DescribeExecution only.',
   distributedMapChildren:
     'A Distributed Map describes and stops its own child executions, whose names Step Functions generates; the ARNs are ' +
     'scoped to executions of this state machine.',
@@ -105,6 +109,10 @@ export function addNagSuppressions(subjects: NagSubjects): void {
   // cdk-nag renders unresolved pseudo parameters as <AWS::Region>, <AWS::AccountId>.
   const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
   const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+  for (const machine of journeys.machines.values()) {
+    const journeyExecutions = `arn:<AWS::Partition>:states:${region}:${account}:execution:<${stack.getLogicalId(machine.stateMachine.node.defaultChild as CfnElement)}.Name>:*`;
+    for (const fn of journeys.starters) acknowledge(fn.executionRole, `AwsSolutions-IAM5[Resource::${journeyExecutions}]`, NAG_REASONS.journeyExecutions);
+  }
   const executions = `arn:<AWS::Partition>:states:${region}:${account}:execution:${launcherName}`;
   for (const resource of [`${executions}:*`, `${executions}/*:*`]) {
     acknowledge(launcherMachine, `AwsSolutions-IAM5[Resource::${resource}]`, NAG_REASONS.distributedMapChildren);
