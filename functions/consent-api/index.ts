@@ -19,7 +19,7 @@ import {
   type ApiGatewayV2Handler,
 } from '../../lib/consent-api';
 import { readEnvironment } from '../../lib/runtime/environment';
-import { buildOnce, readLinkKeys } from '../../lib/runtime/link-secret';
+import { builtFromLinkKeys } from '../../lib/runtime/link-secret';
 import { observability, observedHandler } from '../../lib/runtime/observability';
 
 const tools = observability('consent-api');
@@ -32,34 +32,38 @@ const clients = {
 };
 
 /**
- * The API, built once per instance (a failed secret read is retried by the next request). The
- * function's logger writes any error as its `loggableError` facts (observability.ts), never whole:
- * a provider's message may quote an address.
+ * The API, built for the link keys of the secret, and built again when they change (a key added by
+ * a rotation verifies here within LINK_KEYS_MAX_AGE_MS; a failed first read is retried by the next
+ * request). The function's logger writes any error as its `loggableError` facts (observability.ts),
+ * never whole: a provider's message may quote an address.
  */
-const api = buildOnce(async (): Promise<ApiGatewayV2Handler> =>
-  createConsentApiHandler(
-    {
-      ...consentApiDependencies(env, clients, await readLinkKeys(env.LINK_SECRET_ID)),
-      eventNotRecorded: ({ customerId, event, error }) => {
-        tools.metrics.addMetric('event_not_recorded', MetricUnit.Count, 1);
-        tools.logger.warn(`${event} not recorded; the save stands, and a journey waiting for it times out as it would have`, { customerId, event, error });
+const api = builtFromLinkKeys(
+  env.LINK_SECRET_ID,
+  (linkKeys): ApiGatewayV2Handler =>
+    createConsentApiHandler(
+      {
+        ...consentApiDependencies(env, clients, linkKeys),
+        eventNotRecorded: ({ customerId, event, error }) => {
+          tools.metrics.addMetric('event_not_recorded', MetricUnit.Count, 1);
+          tools.logger.warn(`${event} not recorded; the save stands, and a journey waiting for it times out as it would have`, { customerId, event, error });
+        },
+        confirmationNotSent: ({ customerId, channel, error }) => {
+          // A destination's spent budget (someone asking again and again for one address or number) is counted apart from provider faults.
+          const overBudget = error instanceof ConfirmationBudgetExceededError;
+          tools.metrics.addMetric(`${channel === 'sms' ? 'sms_' : ''}confirmation_${overBudget ? 'over_budget' : 'not_sent'}`, MetricUnit.Count, 1);
+          tools.logger.warn(`confirmation ${channel === 'sms' ? 'text' : 'email'} not sent${overBudget ? ' (over its destination budget)' : ''}; the consent stays pending`, {
+            customerId,
+            channel,
+            error,
+          });
+        },
       },
-      confirmationNotSent: ({ customerId, channel, error }) => {
-        // A destination's spent budget (someone asking again and again for one address or number) is counted apart from provider faults.
-        const overBudget = error instanceof ConfirmationBudgetExceededError;
-        tools.metrics.addMetric(`${channel === 'sms' ? 'sms_' : ''}confirmation_${overBudget ? 'over_budget' : 'not_sent'}`, MetricUnit.Count, 1);
-        tools.logger.warn(`confirmation ${channel === 'sms' ? 'text' : 'email'} not sent${overBudget ? ' (over its destination budget)' : ''}; the consent stays pending`, {
-          customerId,
-          channel,
-          error,
-        });
+      {
+        rateLimit: rateLimitOf(env),
+        logError: (error) => tools.logger.error('consent api request failed', { error }),
       },
-    },
-    {
-      rateLimit: rateLimitOf(env),
-      logError: (error) => tools.logger.error('consent api request failed', { error }),
-    },
-  ),
+    ),
+  { refreshFailed: (error) => tools.logger.error('link keys not read again; the keys read before stay in use', { error }) },
 );
 
 /** Routes the request through the API. */

@@ -74,7 +74,7 @@ export function rateLimitOf(env: ConsentApiEnvironment): RateLimitSettings {
 }
 
 /**
- * The API's dependencies for the settings, clients and the link secret's keys (readLinkKeys). The
+ * The API's dependencies for the settings, clients and the link secret's keys (builtFromLinkKeys). The
  * SES and SMS clients must be built with PROVIDER_CLIENT_CONFIG.
  */
 export function consentApiDependencies(

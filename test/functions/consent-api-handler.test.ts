@@ -4,7 +4,8 @@
  * aws-ses-v2-local behind a fault proxy, served over HTTP by the Node adapter.
  *
  * The link secret holds a rotated key set: links from messages signed years ago with a retired key
- * must still unsubscribe, and nothing else; a provider's refusal of the double opt-in email or text
+ * must still unsubscribe, and nothing else; a key added to the secret must verify in a running
+ * container within LINK_KEYS_MAX_AGE_MS; a provider's refusal of the double opt-in email or text
  * must neither fail the capture nor put the address or number in the logs. End User Messaging SMS
  * has no emulator: a stand-in endpoint answers SendTextMessage.
  */
@@ -12,6 +13,7 @@ import { inspect } from 'node:util';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { serveApiGatewayHandler, type ApiGatewayV2Handler, type LocalApiServer } from '../../lib/consent-api';
+import { LINK_KEYS_MAX_AGE_MS } from '../../lib/runtime/link-secret';
 import { CustomerStore } from '../../lib/store';
 import { signToken, type TokenPurpose } from '../../lib/unsubscribe';
 import { captureBody, postJson } from '../consent-api/harness';
@@ -281,5 +283,35 @@ describe('a provider refusing the SMS double opt-in text', () => {
     expect(standIn.texts.filter((text) => text.input.DestinationPhoneNumber === phone).map((text) => text.input)).toEqual([
       expect.objectContaining({ OriginationIdentity: 'pool-test', ConfigurationSetName: 'overture-test-sms', MessageType: 'TRANSACTIONAL' }),
     ]);
+  });
+});
+
+describe('a rotation of the link key', () => {
+  const NEW_KEY = 'new-link-key-of-the-fourth-rotation-00000000';
+  const rotatedOnce = JSON.stringify({ current: KEYS.current, previous: [NEW_KEY, KEYS.previous], retired: [KEYS.retired] });
+
+  afterEach(() => {
+    jest.restoreAllMocks();
+    secrets.on(GetSecretValueCommand, { SecretId: 'overture/test/unsubscribe-key' }).resolves({
+      SecretString: JSON.stringify({ current: KEYS.current, previous: [KEYS.previous], retired: [KEYS.retired] }),
+    });
+  });
+
+  it('reaches a warm container within LINK_KEYS_MAX_AGE_MS: a link the new key signs unsubscribes there', async () => {
+    // Prepare: the container runs with the keys it read; then the new key is written as a previous one.
+    const customerId = await subscribedCustomer('rotation');
+    // A send container started since signs with the new key.
+    const token = linkToken(customerId, 'unsubscribe', NEW_KEY, 0);
+    expect((await oneClick(token)).status).toBe(400);
+    secrets.on(GetSecretValueCommand, { SecretId: 'overture/test/unsubscribe-key' }).resolves({ SecretString: rotatedOnce });
+    const realNow = Date.now.bind(Date);
+    jest.spyOn(Date, 'now').mockImplementation(() => realNow() + LINK_KEYS_MAX_AGE_MS);
+
+    // Act
+    const response = await oneClick(token);
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(await emailMarketingStatus(customerId)).toBe('revoked');
   });
 });
