@@ -27,7 +27,7 @@
  * gone, and execution names repeat.
  */
 import type { ConsentProof, CustomerSnapshot, Profile } from '../customer/model';
-import type { Condition } from '../journeys/conditions';
+import { conditionInstant, type Condition } from '../journeys/conditions';
 import { entryConditionsOf, meetsEntryConditions } from '../journeys/entry';
 import { lastEventAttribute } from '../journeys/event-history';
 import type { CustomerStore } from '../store/customer-store';
@@ -78,17 +78,6 @@ export type IngestEntryOutcome = JourneyStartOutcome | 'no_profile' | 'condition
 /** Whether `condition` reads the customer's stage only. */
 function isStageCondition(condition: Condition): condition is Extract<Condition, { kind: 'stage' }> {
   return condition.kind === 'stage';
-}
-
-/**
- * The instant an entry's conditions are tested at: ingest's clock, or the event's own instant when
- * that is later. Ingest takes events stamped up to five minutes ahead (a producer's clock running
- * fast), and the event's own writes are dated at its instant: read at the clock, they would lie in
- * the future, and a condition on what the event just changed (changed within 30 days) would fail.
- */
-function conditionInstant(ports: IngestPorts, occurredAt: string): Date {
-  const now = (ports.now ?? (() => new Date()))();
-  return new Date(Math.max(now.getTime(), Date.parse(occurredAt)));
 }
 
 /** Ingests one validated customer event (see the module comment for the order of steps). */
@@ -151,7 +140,7 @@ export async function ingestCustomerEvent(ports: IngestPorts, event: CustomerEve
         journeys.push({ journey: route.journey, outcome: 'no_profile' });
         continue;
       }
-      if (!meetsEntryConditions(route.trigger, customer, conditionInstant(ports, occurredAt))) {
+      if (!meetsEntryConditions(route.trigger, customer, conditionInstant((ports.now ?? (() => new Date()))(), occurredAt))) {
         journeys.push({ journey: route.journey, outcome: 'condition_not_met' });
         continue;
       }
