@@ -43,7 +43,7 @@ import { PAGE_CONTENT_SECURITY_POLICY } from './pages/layout';
 import { confirmSubscriptionPage, outcomePage, problemPage, unsubscribePage } from './pages/message-pages';
 import { preferencePage } from './pages/preference-page';
 import { applyPreferenceForm, formValuesFromBody, openPreferenceCentre } from './preference-centre';
-import { DEFAULT_RATE_LIMIT, rateLimitPerClient, TokenBucketLimiter, type RateLimitSettings } from './rate-limit';
+import { DEFAULT_RATE_LIMIT, rateLimitPerClient, routeKeys, TokenBucketLimiter, type RateLimitSettings } from './rate-limit';
 import { verifyLinkToken, type RequestOrigin } from './request-origin';
 import { consentCaptureRequestSchema, OneClickBodySchema, parseRequest, PreferenceFormSchema, requestIssues, TokenQuerySchema } from './requests';
 
@@ -65,6 +65,9 @@ export const CONSENT_API_ROUTES: ReadonlyArray<{ readonly method: 'GET' | 'POST'
   { method: 'POST', path: `/${LINK_ROUTES.preferences}` },
   { method: 'GET', path: `/${EXPORT_ROUTE}` },
 ];
+
+/** The rate limit's route of a request: `/p` is the preference centre's page, as `/preferences` is. */
+const rateLimitRouteOf = routeKeys(CONSENT_API_ROUTES, { [`/${SHORT_PREFERENCES_ROUTE}`]: `/${LINK_ROUTES.preferences}` });
 
 export interface ConsentApiOptions {
   /** Per-client, per-route token bucket; `false` turns it off. @default DEFAULT_RATE_LIMIT */
@@ -355,6 +358,6 @@ export function createConsentApiHandler(deps: ConsentApiDependencies, options: C
     .use(forPayloadV2(httpErrorHandler({ logger: serverErrorsTo(options.logError ?? logLoggableError), fallbackMessage: 'Internal Server Error' })))
     .use(consentApiErrors())
     .use(stripBasePath(deps.links.baseUrl));
-  if (rateLimit !== false) handler.use(rateLimitPerClient(new TokenBucketLimiter(rateLimit, deps.now)));
+  if (rateLimit !== false) handler.use(rateLimitPerClient(new TokenBucketLimiter(rateLimit, deps.now), rateLimitRouteOf));
   return handler.handler(httpRouterHandler<Event, Result>(routes(deps)));
 }

@@ -1,5 +1,6 @@
 /**
- * A small in-memory token bucket per client IP and route, for the local server and as a per-
+ * A small in-memory token bucket per client IP and route (the route the router serves, not the raw
+ * path: see routeKeys), for the local server and as a per-
  * instance backstop in Lambda. In AWS, the HTTP API's stage and route throttling settings
  * (burst and rate limits, configured in CDK) are what protect the API: a Lambda instance sees
  * only a slice of the traffic, so its buckets are a second line, not the first.
@@ -63,14 +64,43 @@ export class TokenBucketLimiter {
   }
 }
 
+/** The bucket of every request that matches no route, per client: made-up paths share it. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/** Which route serves a request (method and path), as a bucket's key: see {@link routeKeys}. */
+export type RouteKeyOf = (method: string, path: string) => string;
+
 /**
- * Middleware: refuses a request with RateLimitedError (429) when its client has no token left for
- * its route (method and path).
+ * The route key of a request, as the router serves it. @middy/http-router serves a static route's
+ * path with or without one trailing slash, so `/unsubscribe/` is `/unsubscribe`; `aliases` names
+ * the paths that serve the same page as another (`/p` and `/preferences`), which share its key. A
+ * request no route serves gets {@link UNMATCHED_ROUTE}. Keyed on the raw path, a client reset its
+ * budget by appending a slash or taking the other alias, and a stream of made-up paths gave it a
+ * fresh bucket each, pushing its real ones out of the limiter's memory (its least recently used
+ * are dropped).
  */
-export function rateLimitPerClient(limiter: TokenBucketLimiter): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
+export function routeKeys(
+  routes: ReadonlyArray<{ readonly method: string; readonly path: string }>,
+  aliases: Readonly<Record<string, string>> = {},
+): RouteKeyOf {
+  const keys = new Map(routes.map(({ method, path }) => [`${method} ${path}`, `${method} ${aliases[path] ?? path}`]));
+  return (method, path) => {
+    const routed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+    return keys.get(`${method} ${routed}`) ?? UNMATCHED_ROUTE;
+  };
+}
+
+/**
+ * Middleware: refuses a request with RateLimitedError (429) when its client (source IP) has no
+ * token left for its route, as `routeOf` names it ({@link routeKeys}).
+ */
+export function rateLimitPerClient(
+  limiter: TokenBucketLimiter,
+  routeOf: RouteKeyOf,
+): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
   const rateLimitBefore = async (request: middy.Request<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>): Promise<void> => {
     const { http } = request.event.requestContext;
-    const retryAfter = limiter.take(`${http.sourceIp} ${http.method} ${http.path}`);
+    const retryAfter = limiter.take(`${http.sourceIp} ${routeOf(http.method, http.path)}`);
     if (retryAfter > 0) throw new RateLimitedError(retryAfter);
   };
   return { before: rateLimitBefore };

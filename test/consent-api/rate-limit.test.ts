@@ -1,4 +1,4 @@
-import { TokenBucketLimiter } from '../../lib/consent-api';
+import { CONSENT_API_ROUTES, routeKeys, TokenBucketLimiter, UNMATCHED_ROUTE } from '../../lib/consent-api';
 import { aProfile, newCustomerId } from '../store/fixtures';
 import { captureBody, postJson, startConsentApiHarness, testClock, type ConsentApiHarness } from './harness';
 
@@ -40,6 +40,82 @@ describe('TokenBucketLimiter', () => {
     // Assess: a was dropped, so it starts with a full bucket again; c was kept.
     expect(limiter.take('a')).toBe(0);
     expect(limiter.take('c')).toBeGreaterThan(0);
+  });
+});
+
+describe('routeKeys', () => {
+  it('keys a request by the route that serves it: one trailing slash, an alias and a made-up path', () => {
+    // Prepare
+    const routeOf = routeKeys(CONSENT_API_ROUTES, { '/p': '/preferences' });
+    // Act
+    const keys = {
+      plain: routeOf('GET', '/unsubscribe'),
+      slashed: routeOf('GET', '/unsubscribe/'),
+      twoSlashes: routeOf('GET', '/unsubscribe//'),
+      short: routeOf('GET', '/p/'),
+      post: routeOf('POST', '/unsubscribe'),
+      madeUp: routeOf('GET', '/wp-admin'),
+      wrongMethod: routeOf('DELETE', '/preferences'),
+    };
+    // Assess
+    expect(keys).toEqual({
+      plain: 'GET /unsubscribe',
+      slashed: 'GET /unsubscribe',
+      twoSlashes: UNMATCHED_ROUTE,
+      short: 'GET /preferences',
+      post: 'POST /unsubscribe',
+      madeUp: UNMATCHED_ROUTE,
+      wrongMethod: UNMATCHED_ROUTE,
+    });
+  });
+});
+
+describe('the API past a rate limit of one request', () => {
+  let api: ConsentApiHarness;
+
+  beforeEach(async () => {
+    api = await startConsentApiHarness({ rateLimit: { burst: 1, ratePerSecond: 0.001, maxClients: 3 } });
+  });
+
+  afterEach(() => api.stop());
+
+  it('counts a path with a trailing slash against the same route', async () => {
+    // Prepare
+    const token = api.token(newCustomerId('rl'), 'unsubscribe');
+    // Act
+    const first = await fetch(`${api.url}/unsubscribe?token=${token}`);
+    const second = await fetch(`${api.url}/unsubscribe?token=${token}`);
+    const slashed = await fetch(`${api.url}/unsubscribe/?token=${token}`);
+    // Assess
+    expect([first.status, second.status]).toEqual([200, 429]);
+    expect(slashed.status).toBe(429);
+  });
+
+  it('counts the short route /p against the preference centre', async () => {
+    // Prepare
+    const customerId = newCustomerId('rl');
+    await api.store.putProfile(aProfile(customerId));
+    const token = api.token(customerId, 'preferences', { channel: 'sms' });
+    // Act
+    const long = await fetch(`${api.url}/preferences?token=${token}`);
+    const short = await fetch(`${api.url}/p?token=${token}`);
+    const shortSlashed = await fetch(`${api.url}/p/?token=${token}`);
+    // Assess
+    expect([long.status, short.status, shortSlashed.status]).toEqual([200, 429, 429]);
+  });
+
+  it('keeps a client in one bucket for made-up paths, which cannot push its route out of memory', async () => {
+    // Prepare
+    const token = api.token(newCustomerId('rl'), 'unsubscribe');
+    const first = await fetch(`${api.url}/unsubscribe?token=${token}`);
+    // Act
+    const madeUp = [];
+    for (let index = 0; index < 10; index += 1) madeUp.push((await fetch(`${api.url}/made-up-${index}`)).status);
+    const again = await fetch(`${api.url}/unsubscribe?token=${token}`);
+    // Assess
+    expect(first.status).toBe(200);
+    expect(madeUp).toEqual([404, ...Array.from({ length: 9 }, () => 429)]);
+    expect(again.status).toBe(429);
   });
 });
 
