@@ -1,12 +1,15 @@
 /**
  * The consent export of one customer, for data-subject requests: every consent event with its
  * proof, the current state derived from them, preferences and suppressions. Contact details are
- * not part of it (they are not consent data, and the export is reachable by a link). A consent to
- * texts names the number it was given for, which is consent data; the export a link opens shows
- * only its last four digits ({@link withMaskedPhones}), since the link travels in forwarded emails
- * and on postcards. Operators answering a request by other means read it whole.
+ * not part of it (they are not consent data, and the export is reachable by a link). The proofs
+ * are consent data but personal too: a consent to texts names the number it was given for, and
+ * each event the IP and user agent it came from. The export a link opens reaches whoever holds
+ * the link, which travels in forwarded emails and on postcards, so it shows a number's last four
+ * digits, an IP cut to its network and no user agent ({@link forLinkHolder}). Operators answering a
+ * request by other means call exportConsents and read it whole.
  */
-import type { ConsentState, Preferences, Suppression } from '../customer/model';
+import { isIPv4, isIPv6 } from 'node:net';
+import type { ConsentProof, ConsentState, Preferences, Suppression } from '../customer/model';
 import type { CustomerStore } from '../store/customer-store';
 import type { ConsentLedgerEntry } from '../store/records';
 
@@ -51,11 +54,57 @@ function maskPhoneOf<T extends { readonly phone?: string }>(record: T): T {
   return record.phone === undefined ? record : { ...record, phone: maskedPhone(record.phone) };
 }
 
-/** `exported` with every number a consent or a proof names masked (see the module comment). */
-export function withMaskedPhones(exported: ConsentExport): ConsentExport {
+/** IPv6 groups an export a link opens still shows: a /48, the size of one site's allocation. */
+const SHOWN_IPV6_GROUPS = 3;
+
+/** The eight 16-bit groups of an IPv6 address, or undefined for anything else. */
+function ipv6Groups(ip: string): number[] | undefined {
+  if (!isIPv6(ip)) return undefined;
+  // An embedded IPv4 tail (`64:ff9b::198.51.100.23`) is the last two groups.
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip);
+  const tailGroups = (octets: RegExpExecArray): string =>
+    [1, 3].map((at) => ((Number(octets[at]) << 8) | Number(octets[at + 1])).toString(16)).join(':');
+  const text = dotted === null ? ip : `${ip.slice(0, dotted.index)}${tailGroups(dotted)}`;
+  const [head = '', tail] = text.split('::');
+  const part = (groups: string): number[] => (groups === '' ? [] : groups.split(':').map((group) => Number.parseInt(group, 16)));
+  const front = part(head);
+  const back = tail === undefined ? [] : part(tail);
+  return [...front, ...Array.from({ length: 8 - front.length - back.length }, () => 0), ...back];
+}
+
+/**
+ * `ip` cut to its network: an IPv4 address to its /24 (`198.51.100.23` → `198.51.100.0`, also
+ * when mapped into IPv6 as `::ffff:198.51.100.23`), an IPv6 address to its /48
+ * (`2001:db8:85a3:8d3::1` → `2001:db8:85a3::`); anything else (not an address) to nothing. It still tells a customer roughly where a change came from (a provider, a city), not
+ * which household or device.
+ */
+export function truncatedIp(ip: string): string | undefined {
+  if (isIPv4(ip)) return ip.replace(/\.\d+$/, '.0');
+  // An IPv4 client as a dual-stack server sees it.
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1];
+  if (mapped !== undefined && isIPv4(mapped)) return truncatedIp(mapped);
+  const groups = ipv6Groups(ip);
+  if (groups === undefined) return undefined;
+  return `${groups.slice(0, SHOWN_IPV6_GROUPS).map((group) => group.toString(16)).join(':')}::`;
+}
+
+/** `proof` as the export a link opens shows it: the number masked, the IP cut to its network, no user agent. */
+function proofForLinkHolder(proof: ConsentProof): ConsentProof {
+  const { ip, userAgent: _userAgent, ...rest } = maskPhoneOf(proof);
+  const network = ip === undefined ? undefined : truncatedIp(ip);
+  return network === undefined ? rest : { ...rest, ip: network };
+}
+
+/**
+ * `exported` as the export a link opens shows it (see the module comment): every number a consent
+ * or a proof names masked to its last four digits, every IP cut to its network
+ * ({@link truncatedIp}), and no user agent, which can name the device and its owner ("Ana's
+ * iPhone") and, with the full IP, single out a household.
+ */
+export function forLinkHolder(exported: ConsentExport): ConsentExport {
   return {
     ...exported,
     consents: exported.consents.map(maskPhoneOf),
-    ledger: exported.ledger.map((entry) => ({ ...entry, proof: maskPhoneOf(entry.proof) })),
+    ledger: exported.ledger.map((entry) => ({ ...entry, proof: proofForLinkHolder(entry.proof) })),
   };
 }

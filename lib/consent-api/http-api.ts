@@ -32,7 +32,7 @@ import { loggableError } from '../runtime/loggable-error';
 import { TokenError, TokenExpiredError } from '../unsubscribe/errors';
 import { confirmUrl, LINK_ROUTES, preferencesUrl, SHORT_PREFERENCES_ROUTE, TOKEN_QUERY_PARAMETER, unsubscribeUrl } from '../unsubscribe/links';
 import { captureConsent } from './capture-consent';
-import { exportConsents, withMaskedPhones } from './consent-export';
+import { exportConsents, forLinkHolder } from './consent-export';
 import { CHANNEL_LABELS, DEFAULT_TOPIC_OFFERS, type ConsentApiDependencies } from './dependencies';
 import { confirmConsent, openConfirmation } from './double-opt-in';
 import { RateLimitedError, RequestValidationError } from './errors';
@@ -256,7 +256,7 @@ function routes(deps: ConsentApiDependencies): Array<Route<Event, Result>> {
   const exportLedger = async (event: Event): Promise<Result> => {
     const token = tokenOf(event);
     const claims = verifyLinkToken(deps, token, 'preferences');
-    const exported = withMaskedPhones(await exportConsents(deps.store, claims.customerId, deps.now()));
+    const exported = forLinkHolder(await exportConsents(deps.store, claims.customerId, deps.now()));
     return jsonResponse(200, exported, { 'Content-Disposition': 'attachment; filename="consent-export.json"' });
   };
 

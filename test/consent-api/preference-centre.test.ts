@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { ProviderUnavailableError } from '../../lib/channels/errors';
+import { exportConsents, truncatedIp } from '../../lib/consent-api/consent-export';
 import { applyPreferenceForm } from '../../lib/consent-api/preference-centre';
 import { PreferenceFormSchema } from '../../lib/consent-api/requests';
 import { composeMessage } from '../../lib/delivery/compose-message';
@@ -540,6 +541,15 @@ describe('a tick of an email topic waiting for confirmation', () => {
   });
 });
 
+describe('truncatedIp', () => {
+  it('cuts IPv4 to its /24 and IPv6 to its /48, and answers nothing for what is not an address', () => {
+    // Act
+    const cut = ['198.51.100.23', '::ffff:198.51.100.23', '2001:db8:85a3:8d3::1', '2001:0db8:85a3:0000:0000:8a2e:0370:7334', '2001:db8::1', 'unknown'].map(truncatedIp);
+    // Assess
+    expect(cut).toEqual(['198.51.100.0', '198.51.100.0', '2001:db8:85a3::', '2001:db8:85a3::', '2001:db8:0::', undefined]);
+  });
+});
+
 describe('GET /consents/export', () => {
   it('returns the ledger with its proofs and the current state as a JSON download', async () => {
     // Prepare
@@ -561,7 +571,8 @@ describe('GET /consents/export', () => {
           ...pair,
           status: 'revoked',
           at: '2026-03-10T15:00:00.000Z',
-          proof: { source: 'preference-centre-withdraw-all', ip: '127.0.0.1', userAgent: 'node' },
+          // The link opens the export: the IP cut to its /24, no user agent (see the test below).
+          proof: { source: 'preference-centre-withdraw-all', ip: '127.0.0.0' },
         })),
       ],
       preferences: { channels: ['email', 'sms'], preferredWindow: { start: '17:00', end: '20:00' } },
@@ -581,6 +592,44 @@ describe('GET /consents/export', () => {
     const exported = JSON.parse(body) as { consents: Array<{ channel: string; phone?: string }>; ledger: Array<{ channel: string; proof: { phone?: string } }> };
     expect(exported.consents.filter((state) => state.channel === 'sms').map((state) => state.phone)).toEqual(['+•••••••0143']);
     expect(exported.ledger.filter((entry) => entry.channel === 'sms').map((entry) => entry.proof.phone)).toEqual(['+•••••••0143']);
+  });
+
+  it("cuts IPs to their network and leaves out user agents: the link travels in forwarded emails and on postcards", async () => {
+    // Prepare
+    const customerId = newCustomerId('export-ip');
+    await api.store.putProfile(aProfile(customerId));
+    const iphone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_3 like Mac OS X) Ana-iPhone';
+    await api.store.recordConsent(customerId, {
+      channel: 'email',
+      topic: 'marketing',
+      status: 'granted',
+      at: '2026-03-01T12:00:00Z',
+      proof: { source: 'web-form', consentTextVersion: 'v3', ip: '198.51.100.23', userAgent: iphone },
+    });
+    await api.store.recordConsent(customerId, {
+      channel: 'email',
+      topic: 'newsletter',
+      status: 'granted',
+      at: '2026-03-02T12:00:00Z',
+      proof: { source: 'web-form', ip: '2001:db8:85a3:8d3:1319:8a2e:370:7348', userAgent: iphone },
+    });
+    // Act
+    const body = await (await fetch(`${api.url}/consents/export?token=${api.token(customerId, 'preferences')}`)).text();
+    // Assess
+    expect(body).not.toContain('198.51.100.23');
+    expect(body).not.toContain('Ana-iPhone');
+    expect(body).not.toContain('8d3:1319');
+    const exported = JSON.parse(body) as { ledger: Array<{ proof: Record<string, unknown> }> };
+    expect(exported.ledger.map((entry) => entry.proof)).toEqual([
+      { source: 'web-form', consentTextVersion: 'v3', ip: '198.51.100.0' },
+      { source: 'web-form', ip: '2001:db8:85a3::' },
+    ]);
+    // An operator's export (exportConsents, not a link) keeps them whole.
+    const whole = await exportConsents(api.store, customerId, api.clock.now());
+    expect(whole.ledger.map((entry) => [entry.proof.ip, entry.proof.userAgent])).toEqual([
+      ['198.51.100.23', iphone],
+      ['2001:db8:85a3:8d3:1319:8a2e:370:7348', iphone],
+    ]);
   });
 
   it('answers an unknown customer with an empty export of the same shape', async () => {
