@@ -21,6 +21,9 @@
  * non-blank item — are left out, so they count as absent rather than rendering blank (liquid holds every text and list true in `{% if %}`, and
  * `default` only replaces an empty one); a list keeps only its non-blank items.
  *
+ * In a text (SMS), customer values are written in GSM-7 and a first name that would take the text
+ * past one segment is left out (see `./sms-text` and `renderSms`).
+ *
  * The `date` filter prints an instant in `customer.timezone` (`{{ customer.attributes.offerEndsAt
  * | date: "%A %B %-d at %-I:%M %p" }}`), the same on any host; a calendar date (`2026-03-01`) or a
  * local time without an offset prints as written.

@@ -4,6 +4,7 @@
 import { PersonalizationDataSchema, type PersonalizationData, type PersonalizationValue } from './personalization';
 import { TemplateNotFoundError, TemplateRenderError } from './errors';
 import { mergeFieldSource, renderPart, type CompiledPart, type MessageTemplate } from './template';
+import { fitsOneSegment, smsPersonalization, withoutFirstName } from './sms-text';
 import { templateVariableProblems, type VariableCheckOptions } from './variables';
 
 /** The three parts of an email, ready for the email adapter. */
@@ -63,11 +64,28 @@ export function renderEmail(template: MessageTemplate, data: PersonalizationData
  * Renders the SMS text of `template` for `data`, trimmed. The SMS adapter adds the opt-out
  * instruction for marketing texts; templates need not.
  *
+ * Customer values are written in GSM-7 first, so a name like `Zoë` does not turn the text into
+ * UCS-2 (see `gsm7Text`; a value with letters GSM-7 cannot write is left out). A first name is
+ * optional in a text: when the text with it would not be one GSM-7 segment once the opt-out line is
+ * added, it is rendered as for a customer without one, if that fits. Otherwise the text keeps
+ * the name: a template that prints the name bare needs it, and one too long without a name is the
+ * template's own fault, which the catalog's tests catch.
+ *
  * @throws TemplateNotFoundError or TemplateRenderError, as {@link renderEmail}.
  */
 export function renderSms(template: MessageTemplate, data: PersonalizationData): string {
   if (template.sms === undefined) throw new TemplateNotFoundError(template.id, 'sms');
-  return render(template, template.sms, checkedData(template, data)).trim();
+  const written = smsPersonalization(checkedData(template, data));
+  const text = render(template, template.sms, written).trim();
+  if (written.customer.firstName === undefined || fitsOneSegment(text)) return text;
+  let nameless: string;
+  try {
+    nameless = render(template, template.sms, withoutFirstName(written)).trim();
+  } catch (error) {
+    if (error instanceof TemplateRenderError) return text;
+    throw error;
+  }
+  return fitsOneSegment(nameless) ? nameless : text;
 }
 
 /**

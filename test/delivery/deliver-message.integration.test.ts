@@ -256,10 +256,11 @@ describe('deliverMessage on the local emulators', () => {
   });
 
   it('answers a retry of a text the adapter refused as invalid with the same reason, not as a provider rejection', async () => {
-    // Prepare: a first name that makes the welcome text longer than a text may be, so the adapter refuses it
+    // Prepare: a tier that makes the rewards text longer than a text may be, so the adapter refuses it
+    // (a first name no longer can: a text leaves out one that does not fit)
     const customerId = await enrolledCustomer();
-    await store.setAttributes(customerId, { firstName: 'A'.repeat(1600) }, { at: '2026-03-01T12:00:00Z' });
-    const text = step(customerId, ['sms'], { step: 'overlong-sms' });
+    await store.setAttributes(customerId, { tier: 'A'.repeat(1600) }, { at: '2026-03-01T12:00:00Z' });
+    const text = step(customerId, ['sms'], { step: 'overlong-sms', templateId: 'loyalty-rewards' });
     const first = await deliverMessage(ports, text);
 
     // Act: the same step again, as after a lost Lambda response or a redrive

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DEFAULT_OPT_OUT_INSTRUCTION, withOptOutInstruction } from '../../lib/channels/sms';
 import { countSmsSegments } from '../../lib/channels/sms-segments';
 import {
   loadTemplateCatalog,
@@ -134,22 +135,48 @@ describe('the project templates in workflows/templates', () => {
     expect(validate).not.toThrow();
   });
 
-  it.each(catalog.ids().filter((templateId) => catalog.channelsOf(templateId).includes('sms')))(
-    '%s texts one segment with its signed links, for a 20-character customer id and first name',
-    (templateId) => {
-      // Prepare: what the send path gives a text, with the longest first name of the sample.
-      const links = messageLinks(
-        { customerId: 'cus_4f8a2b9c1d3e5f7a', channel: 'sms', topic: 'marketing' },
-        { baseUrl: 'https://prefs.example.com', secret: 'catalog-test-secret-0123456789abcdef' },
-        new Date('2026-03-02T09:00:00Z'),
-      );
-      const data = { ...sampleData({ firstName: 'Alexandrina' }), ...links };
-      // Act
+  describe('texts', () => {
+    const smsTemplates = catalog.ids().filter((templateId) => catalog.channelsOf(templateId).includes('sms'));
+    // What the send path gives a text: signed links for a 20-character customer id.
+    const links = messageLinks(
+      { customerId: 'cus_4f8a2b9c1d3e5f7a', channel: 'sms', topic: 'marketing' },
+      { baseUrl: 'https://prefs.example.com', secret: 'catalog-test-secret-0123456789abcdef' },
+      new Date('2026-03-02T09:00:00Z'),
+    );
+
+    /** The text the customer receives: the rendered template and the opt-out line the sender adds to marketing texts. */
+    function finalMarketingText(templateId: string, firstName?: string): string {
+      const data = { ...sampleData(firstName === undefined ? {} : { firstName }), ...links };
+      if (firstName === undefined) delete data.customer.firstName;
       const { sms } = validateTemplate(catalog.get(templateId), data);
-      // Assess
-      expect(countSmsSegments(sms ?? '')).toMatchObject({ encoding: 'GSM-7', segments: 1 });
-    },
-  );
+      return withOptOutInstruction(sms ?? '', DEFAULT_OPT_OUT_INSTRUCTION);
+    }
+
+    /** Names that break a text: long ones, and ones with characters outside GSM-7. */
+    const WORST_CASE_NAMES = ['Zoë', 'Alexandrina', 'Anne-Charlotte', 'Chloë-Renée', 'Maximiliana-Bernadette', 'Łucja', 'O’Brien', 'Дмитрий', 'Ana 🌸', undefined];
+
+    it.each(smsTemplates.flatMap((templateId) => WORST_CASE_NAMES.map((name) => [templateId, name] as const)))(
+      '%s texts one GSM-7 segment, opt-out line included, for first name %j',
+      (templateId, name) => {
+        // Act
+        const text = finalMarketingText(templateId, name);
+        // Assess
+        expect(countSmsSegments(text)).toMatchObject({ encoding: 'GSM-7', segments: 1 });
+      },
+    );
+
+    it.each(smsTemplates.filter((templateId) => catalog.get(templateId).sms?.source.includes('customer.firstName')))(
+      '%s has room for a first name of 14 characters, and prints one in GSM-7',
+      (templateId) => {
+        // Act
+        const long = finalMarketingText(templateId, 'Anne-Charlotte');
+        const accented = finalMarketingText(templateId, 'Zoë');
+        // Assess
+        expect(long).toContain('Anne-Charlotte');
+        expect(accented).toContain('Zoe');
+      },
+    );
+  });
 
   it('offers welcome on email, SMS and mail, and tips on email only', () => {
     // Assess
