@@ -11,8 +11,9 @@
  *   phone index entry, a confirmation email, and a confirmation text to the number (reply YES;
  *   sms-double-opt-in.ts);
  * - an EXISTING customer's profile, preferences, SMS and post consents are left alone (they change
- *   through the preference centre, reached by a signed link); only email topics not yet granted
- *   become `pending`, confirmed by a link sent to the address already on file. No text is sent but
+ *   through the preference centre, reached by a signed link); only email topics neither granted nor
+ *   withdrawn become `pending`, confirmed by a link sent to the address already on file (a
+ *   withdrawal is the customer's last word: requestEmailForExisting). No text is sent but
  *   the one an SMS request on file for the number named is owed (a capture cut short after the
  *   customer was written, retried: smsRequestsOwedAText), at most one per number and window:
  *   an anonymous request must not be able to make us text a stored number again and again;
@@ -141,8 +142,10 @@ async function captureNewCustomer(
  * failing), and the form retried it. sendSmsConfirmationOrReport then sends it, or nothing when a
  * text went to the number for the customer within the window (sent_recently), so an anonymous
  * request still cannot make us text a stored number again and again, and it records no SMS
- * consent: it only delivers the text a request on file is owed. The phone is indexed again first,
- * so that the YES finds the customer.
+ * consent: it only delivers the text a request on file is owed. A topic withdrawn since (STOP,
+ * the preference centre, one-click unsubscribe) is `revoked`, no request on file, so it gets no
+ * text and stays withdrawn, as an email topic does (requestEmailForExisting). The phone is
+ * indexed again first, so that the YES finds the customer.
  */
 async function smsRequestsOwedAText(
   deps: ConsentApiDependencies,
@@ -162,8 +165,21 @@ async function smsRequestsOwedAText(
 
 /**
  * For an existing customer, only asks for email consent (never grants anything): topics already
- * granted stay as they are, the others become `pending`, asked anew (naming the address on file)
- * unless already pending for it. Returns the topics to confirm.
+ * granted stay as they are, and so do topics the customer withdrew (`revoked`: one-click
+ * unsubscribe, the preference centre, a complaint), with no confirmation sent for them; the others
+ * become `pending`, asked anew (naming the address on file) unless already pending for it.
+ * Returns the topics to confirm.
+ *
+ * A withdrawal is the customer's own last word, and this request is anonymous: anyone knowing the
+ * id can make it. Turning `revoked` back into `pending` would override that word with a
+ * stranger's, and mail the customer "Please confirm your subscription", every day up to the
+ * address's budget, after they said stop. A customer who wants back in ticks the topic in the
+ * preference centre, from a signed link. Nothing is written for such a topic, not even a ledger
+ * entry: the state is the latest event of the ledger, so a later `pending` entry beside a
+ * `revoked` state would say the customer asked again when the state says they did not (and a
+ * rebuild from the ledger would revive it); the proof it would carry is only the caller's IP and
+ * user agent, no act of the customer's; and a public endpoint must not let anyone grow a
+ * customer's ledger at will.
  */
 async function requestEmailForExisting(
   deps: ConsentApiDependencies,
@@ -176,7 +192,7 @@ async function requestEmailForExisting(
   const toConfirm: Topic[] = [];
   for (const topic of request.topics) {
     const state = existing.consents.find((consent) => consent.channel === 'email' && consent.topic === topic);
-    if (state?.status === 'granted') continue;
+    if (state?.status === 'granted' || state?.status === 'revoked') continue;
     if (!isOpenEmailRequest(deps.links, state, existing.profile.email, new Date(at))) {
       await deps.store.recordConsent(request.customerId, { channel: 'email', topic, status: 'pending', at, proof: emailRequestProof(deps.links, proof, existing.profile.email) });
     }

@@ -1,7 +1,7 @@
 import { ProvisionedThroughputExceededException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { customersHoldingPhone } from '../../lib/store/phone-index';
-import { destinationDigest, tokenFromUrl } from '../../lib/unsubscribe';
-import { newCustomerId } from '../store/fixtures';
+import { destinationDigest, tokenFromUrl, verifyToken } from '../../lib/unsubscribe';
+import { aProfile, newCustomerId } from '../store/fixtures';
 import { captureBody, LINK_SECRET, postJson, pressConfirmButton, startConsentApiHarness, type ConsentApiHarness } from './harness';
 
 let api: ConsentApiHarness;
@@ -198,6 +198,59 @@ describe('POST /consents', () => {
     expect(await api.ses.messages()).toHaveLength(0);
     const snapshot = await api.store.requireSnapshot(customerId);
     expect(snapshot.consents.map(({ channel, status }) => `${channel}:${status}`)).toEqual(['email:pending']);
+  });
+
+  it("leaves an existing customer's withdrawn email consent revoked and mails them nothing", async () => {
+    // Prepare: the customer unsubscribed yesterday; someone who knows the id posts the form.
+    api.clock.set('2026-03-10T15:00:00Z');
+    const customerId = newCustomerId('unsubscribed');
+    await api.store.putProfile(aProfile(customerId));
+    await api.store.recordConsent(customerId, { channel: 'email', topic: 'marketing', status: 'revoked', at: '2026-03-09T10:00:00Z', proof: { source: 'one-click-unsubscribe' } });
+    const ledgerBefore = await api.store.consentLedger(customerId);
+    await api.ses.clear();
+    // Act
+    const response = await postJson(`${api.url}/consents`, captureBody(customerId, { channels: ['email'], email: 'attacker@example.net' }));
+    // Assess: answered as for anyone; the withdrawal stands, in the state and in the ledger, and no email went out.
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ status: 'accepted', pendingConfirmation: ['email'] });
+    const email = (await api.store.requireSnapshot(customerId)).consents.find((state) => state.channel === 'email' && state.topic === 'marketing');
+    expect(email?.status).toBe('revoked');
+    expect(await api.store.consentLedger(customerId)).toEqual(ledgerBefore);
+    expect((await api.ses.messages()).length).toBe(0);
+  });
+
+  it('still asks an existing customer for a topic never withdrawn when the same capture names a withdrawn one', async () => {
+    // Prepare
+    api.clock.set('2026-03-10T15:00:00Z');
+    const customerId = newCustomerId('unsubscribed');
+    await api.store.putProfile(aProfile(customerId));
+    await api.store.recordConsent(customerId, { channel: 'email', topic: 'marketing', status: 'revoked', at: '2026-03-09T10:00:00Z', proof: { source: 'one-click-unsubscribe' } });
+    // Act
+    await postJson(`${api.url}/consents`, captureBody(customerId, { channels: ['email'], topics: ['marketing', 'newsletter'] }));
+    // Assess
+    const states = (await api.store.requireSnapshot(customerId)).consents.map(({ channel, topic, status }) => `${channel}:${topic}:${status}`);
+    expect(states).toEqual(['email:marketing:revoked', 'email:newsletter:pending']);
+    const links = await confirmationLinks();
+    expect(links.map((link) => verifyToken(tokenFromUrl(link), LINK_SECRET, { now: api.clock.now(), purpose: 'confirm' }).topic)).toEqual(['newsletter']);
+  });
+
+  it("leaves an existing customer's withdrawn SMS consent revoked and texts them nothing", async () => {
+    // Prepare: an SMS request on file whose text never went out (which a capture would send: see
+    // 'POST /consents retried after a capture cut short'), then withdrawn (STOP) before any YES.
+    const customerId = newCustomerId('stopped');
+    await api.store.putProfile(aProfile(customerId, { updatedAt: '2026-03-02T08:00:00Z' }));
+    const sms = (status: 'pending' | 'revoked', at: string, source: string) =>
+      api.store.recordConsent(customerId, { channel: 'sms', topic: 'marketing', status, at, proof: { source, phone: '+12125550143' } });
+    await sms('pending', '2026-03-02T08:00:00Z', 'web-form');
+    await sms('revoked', '2026-03-02T08:30:00Z', 'sms-keyword');
+    const textsBefore = api.smsOutbox.messages().length;
+    // Act
+    const response = await postJson(`${api.url}/consents`, captureBody(customerId));
+    // Assess
+    expect(response.status).toBe(202);
+    const state = (await api.store.requireSnapshot(customerId)).consents.find((consent) => consent.channel === 'sms' && consent.topic === 'marketing');
+    expect(state?.status).toBe('revoked');
+    expect(api.smsOutbox.messages().length).toBe(textsBefore);
   });
 
   it('answers an unknown and a known customer identically', async () => {
