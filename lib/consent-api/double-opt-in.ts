@@ -41,10 +41,11 @@ export function sentToAddressOnFile(links: ConsentApiLinks, claims: VerifiedToke
 }
 
 /**
- * Whether `digest` is the destination digest of `address` under a key that verifies links (the
- * current one or a previous one): a digest made under a key retired since matches nothing.
+ * Whether `digest` is the destination digest of `address` (an email address or a number) under a
+ * key that verifies links (the current one or a previous one): a digest made under a key retired
+ * since matches nothing.
  */
-function isDigestOf(links: ConsentApiLinks, digest: string, address: string | undefined): boolean {
+export function isDigestOf(links: ConsentApiLinks, digest: string, address: string | undefined): boolean {
   if (address === undefined) return false;
   const given = Buffer.from(digest);
   return [links.secret, ...(links.previousSecrets ?? [])].some((secret) => {

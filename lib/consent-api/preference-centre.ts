@@ -16,7 +16,8 @@
  * the old link confirms nothing, so a tick asks the new address, or grants at once from a link
  * that came by email to it. Granting SMS from a link that
  * did not come by SMS likewise makes it `pending` and texts the number on file to reply YES (sms-double-opt-in.ts);
- * from a link that came by SMS it is granted at once, since the link reached that phone. A pending
+ * from a link that came by SMS it is granted at once, when the link provably reached that phone
+ * (see below). A pending
  * SMS request past its window (SMS_CONFIRMATION_WINDOW_MS), made for a number the profile no
  * longer holds, or whose text did not go out, no longer counts as asked: ticking it asks again.
  * The number gets at most one confirmation text per window whatever is saved (a forwarded link
@@ -25,9 +26,11 @@
  * consent for this one: the page shows it unticked, a save that leaves it so writes nothing, and
  * a tick asks the number on the profile now (pending, a text, YES) — from a link that came by SMS
  * too, since that link went to a number we texted, which need not be this one. A link that came by
- * SMS grants a ticked SMS topic at once only when the text carrying it went to the profile's
- * number: its topic's consent names that number and was stated before the link was issued (or
- * names no number, read as before).
+ * SMS grants a ticked SMS topic at once only when the text carrying it provably went to the
+ * profile's number (smsLinkReached): the link names that number, or its topic's consent names it
+ * and was stated before the link was issued, or, when no consent names a number (a transactional
+ * text), the profile was last stated before the link was issued; otherwise the tick asks the
+ * number (pending, a text, YES).
  * Every confirmation, email or text, also counts against its destination's budget across all
  * customers (confirmation-budget.ts); one over it is withheld and told as `limit_reached`.
  * None goes to a channel the customer's suppressions block (suppressed-channel.ts): the tick is
@@ -41,7 +44,7 @@ import { loggableError } from '../runtime/loggable-error';
 import type { VerifiedToken } from '../unsubscribe/token';
 import { DEFAULT_TOPIC_OFFERS, type ConsentApiDependencies, type TopicOffer } from './dependencies';
 import { lastConfirmationTextAt } from '../store/sms-confirmation-texts';
-import { emailRequestProof, isOpenEmailRequest, sendEmailConfirmationOrReport, sentToAddressOnFile, type EmailConfirmationOutcome } from './double-opt-in';
+import { emailRequestProof, isDigestOf, isOpenEmailRequest, sendEmailConfirmationOrReport, sentToAddressOnFile, type EmailConfirmationOutcome } from './double-opt-in';
 import { RequestValidationError, type RequestIssue } from './errors';
 import type { PreferenceFormValues } from './pages/preference-page';
 import { linkChangeInstant, proofFrom, verifyLinkToken, type RequestOrigin } from './request-origin';
@@ -243,18 +246,36 @@ async function alreadyAsked(
 
 /**
  * Whether a preference link that came by SMS proves control of `phone`, the number on the profile,
- * for a tick of SMS whose consent is `current`. The text that carried the link went out under the
- * consent for the link's topic, so to that consent's number: this one only when the consent names
- * it and was stated no later than the link was issued (a consent stated since, for this number or
- * another, says nothing of where the earlier text went). A consent for the link's topic naming no
- * number, or none at all (a transactional text), is read as before: the text went to the profile's
- * number. A ticked consent given for another number asks again whichever link it came from.
+ * for a tick of SMS whose consent is `current`: only when the text carrying it provably went to
+ * this number, since a grant here is given at once, with no YES, and a number's next holder (a
+ * recycled or mistyped number) never agreed to anything.
+ * - A ticked consent given for another number asks again whichever link it came from.
+ * - A link that names the number it was texted to (a destination digest, as an email's names its
+ *   address) proves it exactly: this number or not.
+ * - Otherwise the text went out under the consent for the link's topic, so to that consent's
+ *   number: this one only when the consent names it and was stated no later than the link was
+ *   issued (a consent stated since, for this number or another, says nothing of where the
+ *   earlier text went).
+ * - A link whose topic's consent names no number, or that has none at all (a transactional text),
+ *   went to the number the profile held when it was issued: this one only if the profile was last
+ *   stated no later than that (`updatedAt`; a journey setting the stage does not move it). A
+ *   profile stated since may hold a number the text never reached, so the tick asks it (pending,
+ *   a text, YES), as for any unconfirmed number; so does a profile without a number.
  */
-function smsLinkReached(snapshot: CustomerSnapshot, claims: VerifiedToken, current: ConsentState | undefined, phone: string | undefined): boolean {
+function smsLinkReached(
+  deps: Pick<ConsentApiDependencies, 'links'>,
+  snapshot: CustomerSnapshot,
+  claims: VerifiedToken,
+  current: ConsentState | undefined,
+  phone: string | undefined,
+): boolean {
+  if (phone === undefined) return false;
   if (current !== undefined && !consentSpeaksForNumber(current, phone)) return false;
+  if (claims.destination !== undefined) return isDigestOf(deps.links, claims.destination, phone);
+  const issuedMs = claims.issuedAt.getTime();
   const carrier = snapshot.consents.find((consent) => consent.channel === 'sms' && consent.topic === claims.topic);
-  if (carrier?.phone === undefined) return true;
-  return carrier.phone === phone && Date.parse(carrier.at) <= claims.issuedAt.getTime();
+  if (carrier?.phone !== undefined) return carrier.phone === phone && Date.parse(carrier.at) <= issuedMs;
+  return Date.parse(snapshot.profile.updatedAt) <= issuedMs;
 }
 
 /**
@@ -317,7 +338,7 @@ async function saveChoices(
         // either of which need not be the profile's now.
         const provenByLink =
           claims.channel === channel &&
-          (channel === 'sms' ? smsLinkReached(snapshot, claims, current, phone) : channel !== 'email' || sentToAddressOnFile(deps.links, claims, snapshot));
+          (channel === 'sms' ? smsLinkReached(deps, snapshot, claims, current, phone) : channel !== 'email' || sentToAddressOnFile(deps.links, claims, snapshot));
         const needsConfirmation = (channel === 'email' || channel === 'sms') && !provenByLink;
         const status = needsConfirmation ? 'pending' : 'granted';
         await deps.store.recordConsent(customerId, { channel, topic: offer.topic, status, at: linkChangeInstant(now, status, current?.at), proof: proofFor(channel, status) });

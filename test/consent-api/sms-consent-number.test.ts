@@ -10,8 +10,9 @@ import { deliverMessage, type DeliveryOutcome, type DeliveryPorts } from '../../
 import { parseCustomerEvent } from '../../lib/ingest/customer-event';
 import { ingestCustomerEvent, type IngestPorts } from '../../lib/ingest/ingest-event';
 import { handleInboundSms, type InboundSmsDependencies, type InboundSmsOutcome } from '../../lib/sms-keywords/handle-inbound-sms';
-import { newCustomerId } from '../store/fixtures';
-import { captureBody, postForm, postJson, startConsentApiHarness, type ConsentApiHarness } from './harness';
+import { destinationDigest, signToken } from '../../lib/unsubscribe';
+import { aProfile, newCustomerId } from '../store/fixtures';
+import { captureBody, LINK_SECRET, postForm, postJson, startConsentApiHarness, type ConsentApiHarness } from './harness';
 import { smsConsentPorts, welcomeSendStep } from './sms-consent-ports';
 
 let api: ConsentApiHarness;
@@ -251,5 +252,99 @@ describe('a marketing SMS consent is consent for the number it was given for', (
     ]);
     expect(marketingTextsTo(legacy)).toEqual([legacyNumber]);
     expect(await preferencePage(legacy)).toMatch(SMS_TICKED);
+  });
+});
+
+describe('a tick of SMS from a link that came by SMS grants at once only when the text reached the number on the profile now', () => {
+  /** The customer's SMS consent for `topic`. */
+  async function smsConsent(customerId: string, topic = 'marketing') {
+    return (await api.store.requireSnapshot(customerId)).consents.find((state) => state.channel === 'sms' && state.topic === topic);
+  }
+
+  /** The double opt-in texts sent to `phone`. */
+  function confirmationTextsTo(phone: string): number {
+    return api.smsOutbox.messages().filter((sent) => sent.input.DestinationPhoneNumber === phone && sent.input.Context?.step === 'sms-double-opt-in').length;
+  }
+
+  /** A customer whose profile holds `phone`, stated now. */
+  async function customerAt(phone: string): Promise<string> {
+    const customerId = newCustomerId('sms-moved');
+    await api.store.putProfile(aProfile(customerId, { phone, updatedAt: api.clock.now().toISOString() }));
+    return customerId;
+  }
+
+  /** Moves the customer's profile to `phone` a month later, stated then, and opens the link a day after. */
+  async function movedAMonthLater(customerId: string, phone: string): Promise<void> {
+    api.clock.advance(31 * 86_400_000);
+    await api.store.putProfile(aProfile(customerId, { phone, updatedAt: api.clock.now().toISOString() }));
+    api.clock.advance(86_400_000);
+  }
+
+  it('asks the new number when the link came in a transactional text before the number changed', async () => {
+    // Prepare: a transactional text (no SMS consent names a number) carried the preference link.
+    const before = newPhone();
+    const after = newPhone();
+    const customerId = await customerAt(before);
+    const oldTextLink = `${api.url}/preferences?token=${api.token(customerId, 'preferences', { channel: 'sms', topic: 'transactional', ttlSeconds: 180 * 86_400 })}`;
+    await movedAMonthLater(customerId, after);
+    // Act
+    const response = await postForm(oldTextLink, { action: 'save', channel1: 'sms', consent: ['sms:marketing'] });
+    // Assess: pending for the new number, which gets the YES text; no marketing text before its YES.
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toContain('sms=sent');
+    expect(await smsConsent(customerId)).toMatchObject({ status: 'pending', phone: after });
+    expect(confirmationTextsTo(after)).toBe(1);
+    expect(await send(customerId)).toMatchObject({ outcome: 'skipped', reason: 'no_consent' });
+  });
+
+  it("asks the new number when the link came under a consent naming no number and the number changed since", async () => {
+    // Prepare: a marketing text went out under a grant recorded without a number (an import).
+    const after = newPhone();
+    const customerId = await customerAt(newPhone());
+    await api.store.recordConsent(customerId, { channel: 'sms', topic: 'marketing', status: 'granted', at: api.clock.now().toISOString(), proof: { source: 'import' } });
+    api.clock.advance(1000);
+    const oldTextLink = `${api.url}/preferences?token=${api.token(customerId, 'preferences', { channel: 'sms', topic: 'marketing', ttlSeconds: 180 * 86_400 })}`;
+    await movedAMonthLater(customerId, after);
+    // Act
+    await postForm(oldTextLink, { action: 'save', channel1: 'sms', consent: ['sms:marketing', 'sms:newsletter'] });
+    // Assess
+    expect(await smsConsent(customerId, 'newsletter')).toMatchObject({ status: 'pending', phone: after });
+    expect(confirmationTextsTo(after)).toBe(1);
+  });
+
+  it('grants at once, with no text, from a transactional text sent after the profile was last stated', async () => {
+    // Prepare
+    const phone = newPhone();
+    const customerId = await customerAt(phone);
+    api.clock.advance(1000);
+    const link = `${api.url}/preferences?token=${api.token(customerId, 'preferences', { channel: 'sms', topic: 'transactional' })}`;
+    // Act
+    await postForm(link, { action: 'save', channel1: 'sms', consent: ['sms:marketing'] });
+    // Assess
+    expect(await smsConsent(customerId)).toMatchObject({ status: 'granted', phone });
+    expect(confirmationTextsTo(phone)).toBe(0);
+  });
+
+  it('goes by the number a link names, when it names one: the number on the profile grants, another asks', async () => {
+    // Prepare: links naming the number they were texted to, as an email's name its address.
+    const before = newPhone();
+    const after = newPhone();
+    const customerId = await customerAt(before);
+    const linkTo = (phone: string) =>
+      `${api.url}/preferences?token=${signToken(
+        { customerId, purpose: 'preferences', channel: 'sms', topic: 'transactional', destination: destinationDigest(phone, LINK_SECRET) },
+        LINK_SECRET,
+        { now: api.clock.now(), ttlSeconds: 180 * 86_400 },
+      )}`;
+    const toOldNumber = linkTo(before);
+    const toNewNumber = linkTo(after);
+    await movedAMonthLater(customerId, after);
+    // Act
+    await postForm(toOldNumber, { action: 'save', channel1: 'sms', consent: ['sms:marketing'] });
+    const afterOld = await smsConsent(customerId);
+    await postForm(toNewNumber, { action: 'save', channel1: 'sms', consent: ['sms:newsletter'] });
+    // Assess
+    expect(afterOld).toMatchObject({ status: 'pending', phone: after });
+    expect(await smsConsent(customerId, 'newsletter')).toMatchObject({ status: 'granted', phone: after });
   });
 });
