@@ -174,8 +174,9 @@ export function smsEventRecordsOfSns(event: unknown): unknown[] {
   return envelope.data.Records.map((record, index) => {
     try {
       return JSON.parse(record.Sns.Message) as unknown;
-    } catch (error) {
-      throw new SmsEventFormatError([`Records.${index}.Sns.Message`], { cause: error });
+    } catch {
+      // No cause: the parser's message quotes the event, which holds a number.
+      throw new SmsEventFormatError([`Records.${index}.Sns.Message`]);
     }
   });
 }

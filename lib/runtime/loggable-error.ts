@@ -11,7 +11,9 @@
  * The rule: a message is kept only when it was written by our code (errors raised here carry ids,
  * field paths and codes, never values); the message and the stack's first line, which repeats it,
  * are dropped for an AWS SDK error (it has `$metadata`), for anything below a `ProviderError` in a
- * cause chain (what the provider or the socket said), and for a thrown value that is not an Error.
+ * cause chain (what the provider or the socket said), for a `SyntaxError` (the engine's parsers
+ * quote what they were given: `JSON.parse` of an SMS event quotes its number and text), and for a
+ * thrown value that is not an Error.
  * Other fields are copied only from a fixed list of ids and codes.
  */
 import { ProviderError } from '../channels/errors';
@@ -89,7 +91,7 @@ function describe(error: unknown, fromProvider: boolean, depth: number): Loggabl
   if (!(error instanceof Error)) return { name: typeof error === 'object' && error !== null ? 'NonErrorObject' : `Non-error ${typeof error}` };
   const fields = error as ErrorFields;
   const fromSdk = typeof fields.$metadata === 'object' && fields.$metadata !== null;
-  const ours = !fromProvider && !fromSdk;
+  const ours = !fromProvider && !fromSdk && !(error instanceof SyntaxError);
   const cause = depth < MAX_CAUSE_DEPTH && error.cause !== undefined
     ? describe(error.cause, fromProvider || error instanceof ProviderError, depth + 1)
     : undefined;

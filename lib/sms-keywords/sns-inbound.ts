@@ -36,8 +36,9 @@ function parseRecord(record: unknown): { message: z.infer<typeof InboundSmsSchem
   let body: unknown;
   try {
     body = JSON.parse(envelope.data.Sns.Message);
-  } catch (error) {
-    throw new InboundSmsFormatError(['Sns.Message'], { cause: error });
+  } catch {
+    // No cause: the parser's message quotes the text, which holds a number and what was texted.
+    throw new InboundSmsFormatError(['Sns.Message']);
   }
   const message = safeParse(InboundSmsSchema, body);
   if (!message.success) {
