@@ -131,6 +131,7 @@ function refuseFileTags(engine: Liquid): void {
           super(token, remainTokens, liquid);
           throw new Error(`{% ${name} %} is not supported: a template is self-contained, with no partials or layouts`);
         }
+        // Never reached: parsing the tag throws.
         render(): void {}
       },
     );
