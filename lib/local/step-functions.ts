@@ -3,8 +3,9 @@
  * aws-local-stepfunctions, plus what that interpreter lacks and the rest of the system relies on:
  *
  * - executions by name: a second StartExecution with the name of an existing execution starts
- *   nothing (`ExecutionAlreadyExists`, or the same execution when it runs with the same input),
- *   and the registry of names can be kept on disk so a restarted runtime knows what ran;
+ *   nothing (`ExecutionAlreadyExists`, or the same execution when it runs with the same input)
+ *   until 90 days after that execution closed, when the name starts a new one, as in AWS; the
+ *   registry of names can be kept on disk so a restarted runtime knows what ran;
  * - task tokens: a waitForEvent Task registers its token and waits; `SendTaskSuccess` resumes it,
  *   and a token whose execution moved on answers `TaskTimedOut` / `TaskDoesNotExist`, as in AWS;
  * - status: every execution's status and current state, for `overture status`;
@@ -143,6 +144,13 @@ export interface LocalStepFunctionsOptions {
 
 const ARN_PREFIX = 'arn:aws:states:local:000000000000';
 
+/**
+ * How long Step Functions keeps a closed execution's name: 90 days after its stop date, a
+ * StartExecution with the name starts a new execution (ExecutionAlreadyExists before that).
+ */
+export const EXECUTION_NAME_RETENTION_DAYS = 90;
+const EXECUTION_NAME_RETENTION_MS = EXECUTION_NAME_RETENTION_DAYS * 86_400_000;
+
 /** The ARN of a local state machine named `name`. */
 export function localStateMachineArn(name: string): string {
   return `${ARN_PREFIX}:stateMachine:${name}`;
@@ -196,14 +204,16 @@ export class LocalStepFunctions {
 
   /**
    * StartExecution. The same name and input as a running execution returns that execution;
-   * any other existing name is `ExecutionAlreadyExists`.
+   * any other existing name is `ExecutionAlreadyExists`, until {@link EXECUTION_NAME_RETENTION_DAYS}
+   * after the execution closed: then the name starts a new execution, which replaces the closed
+   * one, as in AWS (whose closed execution is gone by then).
    */
   startExecution(request: { stateMachineArn: string; name: string; input?: string }): { executionArn: string; startDate: string } {
     const machine = this.machines.get(request.stateMachineArn);
     if (machine === undefined) throw new StepFunctionsApiError('StateMachineDoesNotExist', `state machine ${request.stateMachineArn} does not exist`);
     const input = request.input ?? '{}';
     const existing = this.executions.get(request.name);
-    if (existing !== undefined) {
+    if (existing !== undefined && !this.nameFreed(existing)) {
       if (existing.status === 'RUNNING' && existing.input === input && existing.stateMachineArn === request.stateMachineArn) {
         return { executionArn: executionArnOf(existing.stateMachineArn, existing.name), startDate: existing.startDate };
       }
@@ -217,6 +227,8 @@ export class LocalStepFunctions {
       status: 'RUNNING',
       startDate: this.options.now().toISOString(),
     };
+    // A reused name's new execution is the newest: listed after every other.
+    this.executions.delete(record.name);
     this.executions.set(record.name, record);
     this.persist(record);
     this.launch(machine, record);
@@ -309,6 +321,12 @@ export class LocalStepFunctions {
   /** Resolves once the registry file has every line written so far. */
   flush(): Promise<void> {
     return this.registryWrites;
+  }
+
+  /** Whether the closed execution `record` no longer holds its name (see {@link startExecution}). */
+  private nameFreed(record: ExecutionRecord): boolean {
+    if (record.status === 'RUNNING' || record.stopDate === undefined) return false;
+    return this.options.now().getTime() - Date.parse(record.stopDate) >= EXECUTION_NAME_RETENTION_MS;
   }
 
   private takeToken(token: string): WaitingToken {

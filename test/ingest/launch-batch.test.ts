@@ -4,21 +4,30 @@ import { CustomerStore } from '../../lib/store/customer-store';
 import { CATALOG } from '../../workflows';
 import { aProfile, partitionSortKeys } from '../store/fixtures';
 import { countRequests, createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
-import { fakeStepFunctions } from './fake-step-functions';
+import { startLocalStepFunctions, type LocalStepFunctionsHarness } from '../support/step-functions';
 
-const sfn = fakeStepFunctions();
 const arnOf = (journey: string) => `arn:aws:states:us-east-1:111122223333:stateMachine:${journey}`;
 const routes = routesOf(CATALOG, arnOf);
 
 let dynamo: DynaliteHarness;
+let sfn: LocalStepFunctionsHarness;
 let tableName: string;
+/** The emulator's clock: the process clock unless a test moves it (names are freed 90 days after an execution closed). */
+let sfnNow: Date | undefined;
 
 beforeAll(async () => {
   dynamo = await startDynalite();
+  // Every journey's execution closes at once: a repeated start of its name is ExecutionAlreadyExists.
+  const machines = Object.fromEntries([...routes.map((route) => route.journey), 'digest'].map((journey) => [arnOf(journey), { kind: 'ends' as const }]));
+  sfn = await startLocalStepFunctions({ machines, now: () => sfnNow ?? new Date() });
 });
-afterAll(() => dynamo.stop());
+afterAll(async () => {
+  await sfn.stop();
+  await dynamo.stop();
+});
 beforeEach(async () => {
-  sfn.reset();
+  sfnNow = undefined;
+  await sfn.reset();
   tableName = await createCustomerTable(dynamo.client, 'launch');
   for (const customerId of ['c-001', 'c-002']) await givenProfile(customerId);
 });
@@ -33,6 +42,25 @@ function batch(journey: string, items: Record<string, unknown>[], launchId = 'sp
 
 const ports = () => ({ dynamodb: dynamo.client, sfn: sfn.client, tableName, routes });
 
+/** The names of the executions the emulator ran, oldest first. */
+async function startedNames(): Promise<string[]> {
+  return (await sfn.executions()).map((execution) => execution.name);
+}
+
+/**
+ * `<name>@<startDate>` of every execution, oldest first: a name freed and started again shows its
+ * new start date (and moves last).
+ */
+async function startedWhen(): Promise<string[]> {
+  return (await sfn.executions()).map((execution) => `${execution.name}@${execution.startDate}`);
+}
+
+/** Runs a launch batch with the emulator's clock at the launch's instant, as Step Functions sees it. */
+async function launchAt(ports: Parameters<typeof launchBatch>[0], launch: LaunchBatch) {
+  sfnNow = new Date(launch.BatchInput.launchedAt);
+  return launchBatch(ports, launch);
+}
+
 describe('launchBatch', () => {
   it('starts the journey for every row, entered under the launch id at the launch time, with ids and that instant only', async () => {
     // Act
@@ -40,7 +68,7 @@ describe('launchBatch', () => {
 
     // Assess
     expect(result).toEqual({ started: 2, alreadyStarted: 0, notEligible: 0, unknownCustomers: [], invalidRows: [] });
-    expect(sfn.started).toEqual([
+    expect((await sfn.executions()).map(({ stateMachineArn, name, input }) => ({ stateMachineArn, name, input }))).toEqual([
       { stateMachineArn: arnOf('loyalty'), name: 'loyalty-c-001-spring-2026', input: '{"customerId":"c-001","journey":"loyalty","entryKey":"spring-2026","enteredAt":"2026-03-02T09:00:00.000Z"}' },
       { stateMachineArn: arnOf('loyalty'), name: 'loyalty-c-002-spring-2026', input: '{"customerId":"c-002","journey":"loyalty","entryKey":"spring-2026","enteredAt":"2026-03-02T09:00:00.000Z"}' },
     ]);
@@ -52,7 +80,7 @@ describe('launchBatch', () => {
 
     // Assess
     expect(result).toEqual({ started: 2, alreadyStarted: 0, notEligible: 0, unknownCustomers: [], invalidRows: [] });
-    expect(sfn.started).toEqual([
+    expect((await sfn.executions()).map(({ stateMachineArn, name, input }) => ({ stateMachineArn, name, input }))).toEqual([
       { stateMachineArn: arnOf('loyalty'), name: 'loyalty-c-001-vip-preview', input: '{"customerId":"c-001","journey":"loyalty","entryKey":"vip-preview","enteredAt":"2026-03-02T09:00:00.000Z"}' },
       { stateMachineArn: arnOf('loyalty'), name: 'loyalty-c-002-spring-2026', input: '{"customerId":"c-002","journey":"loyalty","entryKey":"spring-2026","enteredAt":"2026-03-02T09:00:00.000Z"}' },
     ]);
@@ -69,7 +97,7 @@ describe('launchBatch', () => {
     // Assess
     expect(again).toMatchObject({ started: 0, alreadyStarted: 1 });
     expect(other).toMatchObject({ started: 0, notEligible: 1 });
-    expect(sfn.started.map((start) => start.name)).toEqual(['welcome-c-001-first']);
+    expect(await startedNames()).toEqual(['welcome-c-001-first']);
   });
 
   describe('an entry key a customer entered under, named again once Step Functions freed its execution name (90 days after it closed)', () => {
@@ -85,61 +113,64 @@ describe('launchBatch', () => {
       ['loyalty', 'afterDays'],
       ['digest', 'always'],
     ])('starts nothing for it in %s (re-entry %s): the customer entered under that key once', async (journey) => {
-      // Prepare: a launch enters c-001 under `vip`; its execution closed long ago and the name is free again.
+      // Prepare: a launch enters c-001 under `vip`; its execution closes at once, and by the next
+      // launch, a year on on the emulator's clock, Step Functions has freed the name.
       const withDigest = { ...ports(), routes: [...routes, digest] };
-      await launchBatch(withDigest, keyed(journey, 'spring-2026', '2026-03-02T09:00:00Z', 'vip'));
-      sfn.freeName(`${journey}-c-001-vip`);
+      await launchAt(withDigest, keyed(journey, 'spring-2026', '2026-03-02T09:00:00Z', 'vip'));
 
       // Act: a launch a year and a day later (past loyalty's 365 days) names the same key, as a scheduled file's row does at every run.
-      const later = await launchBatch(withDigest, keyed(journey, 'spring-2027', '2027-03-03T09:00:00Z', 'vip'));
+      const later = await launchAt(withDigest, keyed(journey, 'spring-2027', '2027-03-03T09:00:00Z', 'vip'));
 
       // Assess
       expect(later).toMatchObject({ started: 0, alreadyStarted: 1 });
-      expect(sfn.started.map((start) => start.name)).toEqual([`${journey}-c-001-vip`]);
+      expect(await startedWhen()).toEqual([`${journey}-c-001-vip@2026-03-02T09:00:00.000Z`]);
     });
 
     it('starts nothing for an earlier key of a journey re-entered since under another', async () => {
       // Prepare: loyalty (again after 365 days) entered under `gold-2026`, then a year on under `gold-2027`.
-      await launchBatch(ports(), keyed('loyalty', 'tier-2026', '2026-03-02T09:00:00Z', 'gold-2026'));
-      await launchBatch(ports(), keyed('loyalty', 'tier-2027', '2027-03-03T09:00:00Z', 'gold-2027'));
-      sfn.freeName('loyalty-c-001-gold-2026');
+      await launchAt(ports(), keyed('loyalty', 'tier-2026', '2026-03-02T09:00:00Z', 'gold-2026'));
+      await launchAt(ports(), keyed('loyalty', 'tier-2027', '2027-03-03T09:00:00Z', 'gold-2027'));
 
-      // Act: a launch another year on names the first key again.
-      const later = await launchBatch(ports(), keyed('loyalty', 'tier-2028', '2028-03-04T09:00:00Z', 'gold-2026'));
+      // Act: a launch another year on names the first key again (its name long freed).
+      const later = await launchAt(ports(), keyed('loyalty', 'tier-2028', '2028-03-04T09:00:00Z', 'gold-2026'));
 
       // Assess
       expect(later).toMatchObject({ started: 0, alreadyStarted: 1 });
-      expect(sfn.started.map((start) => start.name)).toEqual(['loyalty-c-001-gold-2026', 'loyalty-c-001-gold-2027']);
+      expect(await startedWhen()).toEqual(['loyalty-c-001-gold-2026@2026-03-02T09:00:00.000Z', 'loyalty-c-001-gold-2027@2027-03-03T09:00:00.000Z']);
     });
 
     it('lets the customer in under another key once the days have passed since the entry, though an earlier key was named again meanwhile', async () => {
       // Prepare: loyalty (again after 365 days) entered under `gold-2026`, a year on under
       // `gold-2027`; past 365 days after that, a launch names `gold-2026` again, which enters nothing.
-      await launchBatch(ports(), keyed('loyalty', 'tier-2026', '2026-03-02T09:00:00Z', 'gold-2026'));
-      await launchBatch(ports(), keyed('loyalty', 'tier-2027', '2027-03-03T09:00:00Z', 'gold-2027'));
-      const repeat = await launchBatch(ports(), keyed('loyalty', 'tier-2028', '2028-03-04T09:00:00Z', 'gold-2026'));
+      await launchAt(ports(), keyed('loyalty', 'tier-2026', '2026-03-02T09:00:00Z', 'gold-2026'));
+      await launchAt(ports(), keyed('loyalty', 'tier-2027', '2027-03-03T09:00:00Z', 'gold-2027'));
+      const repeat = await launchAt(ports(), keyed('loyalty', 'tier-2028', '2028-03-04T09:00:00Z', 'gold-2026'));
 
       // Act: two days later, 369 days after the last entry (2028 is a leap year).
-      const later = await launchBatch(ports(), keyed('loyalty', 'tier-2028-b', '2028-03-06T09:00:00Z', 'gold-2028'));
+      const later = await launchAt(ports(), keyed('loyalty', 'tier-2028-b', '2028-03-06T09:00:00Z', 'gold-2028'));
 
       // Assess
       expect(repeat).toMatchObject({ started: 0, alreadyStarted: 1 });
       expect(later).toMatchObject({ started: 1, notEligible: 0 });
-      expect(sfn.started.map((start) => start.name)).toEqual(['loyalty-c-001-gold-2026', 'loyalty-c-001-gold-2027', 'loyalty-c-001-gold-2028']);
+      expect(await startedWhen()).toEqual([
+        'loyalty-c-001-gold-2026@2026-03-02T09:00:00.000Z',
+        'loyalty-c-001-gold-2027@2027-03-03T09:00:00.000Z',
+        'loyalty-c-001-gold-2028@2028-03-06T09:00:00.000Z',
+      ]);
     });
 
     it('lets the customer in under another key once the days have passed since the entry, however often its key was named meanwhile', async () => {
       // Prepare: loyalty (again after 365 days) entered under `gold-2026`; a scheduled file names that key again in the autumn.
-      await launchBatch(ports(), keyed('loyalty', 'tier-2026', '2026-03-02T09:00:00Z', 'gold-2026'));
-      const repeat = await launchBatch(ports(), keyed('loyalty', 'autumn-2026', '2026-09-01T09:00:00Z', 'gold-2026'));
+      await launchAt(ports(), keyed('loyalty', 'tier-2026', '2026-03-02T09:00:00Z', 'gold-2026'));
+      const repeat = await launchAt(ports(), keyed('loyalty', 'autumn-2026', '2026-09-01T09:00:00Z', 'gold-2026'));
 
       // Act: a year and a day after the entry.
-      const later = await launchBatch(ports(), keyed('loyalty', 'tier-2027', '2027-03-03T09:00:00Z', 'gold-2027'));
+      const later = await launchAt(ports(), keyed('loyalty', 'tier-2027', '2027-03-03T09:00:00Z', 'gold-2027'));
 
       // Assess
       expect(repeat).toMatchObject({ started: 0, alreadyStarted: 1 });
       expect(later).toMatchObject({ started: 1, notEligible: 0 });
-      expect(sfn.started.map((start) => start.name)).toEqual(['loyalty-c-001-gold-2026', 'loyalty-c-001-gold-2027']);
+      expect(await startedWhen()).toEqual(['loyalty-c-001-gold-2026@2026-03-02T09:00:00.000Z', 'loyalty-c-001-gold-2027@2027-03-03T09:00:00.000Z']);
     });
   });
 
@@ -149,7 +180,7 @@ describe('launchBatch', () => {
 
     // Assess
     expect(result).toEqual({ started: 1, alreadyStarted: 0, notEligible: 0, unknownCustomers: [], invalidRows: [0] });
-    expect(sfn.started.map((start) => start.name)).toEqual(['loyalty-c-002-spring-2026']);
+    expect(await startedNames()).toEqual(['loyalty-c-002-spring-2026']);
   });
 
   it('starts nothing twice when the same launch runs again (a redriven batch or a relaunch)', async () => {
@@ -161,7 +192,7 @@ describe('launchBatch', () => {
 
     // Assess
     expect(again).toEqual({ started: 0, alreadyStarted: 1, notEligible: 0, unknownCustomers: [], invalidRows: [] });
-    expect(sfn.started).toHaveLength(1);
+    expect(await sfn.executions()).toHaveLength(1);
   });
 
   it('applies the journey\'s re-entry rule across launches', async () => {
@@ -172,7 +203,7 @@ describe('launchBatch', () => {
     const secondLapse = await launchBatch(ports(), batch('win-back', [{ customerId: 'c-001' }], 'inactive-win-back-20251202'));
 
     // Assess
-    expect(sfn.started.map((start) => start.name)).toEqual(['win-back-c-001-inactive-win-back-20251201']);
+    expect(await startedNames()).toEqual(['win-back-c-001-inactive-win-back-20251201']);
     expect(secondLapse.notEligible).toBe(1);
   });
 
@@ -190,7 +221,7 @@ describe('launchBatch', () => {
 
     // Assess
     expect(result).toEqual({ started: 1, alreadyStarted: 0, notEligible: 0, unknownCustomers: ['c-404', 'c-405'], invalidRows: [] });
-    expect(sfn.started.map((start) => start.name)).toEqual(['welcome-c-001-spring-2026']);
+    expect(await startedNames()).toEqual(['welcome-c-001-spring-2026']);
     expect(await partitionSortKeys(dynamo.client, tableName, 'c-404')).toEqual([]);
   });
 
@@ -217,7 +248,7 @@ describe('launchBatch', () => {
 
     // Assess
     expect(later).toMatchObject({ started: 1, unknownCustomers: [] });
-    expect(sfn.started.map((start) => start.name)).toEqual(['welcome-c-404-spring-2026-again']);
+    expect(await startedNames()).toEqual(['welcome-c-404-spring-2026-again']);
   });
 
   it('fails the batch when the journey is not deployed, naming it', async () => {
