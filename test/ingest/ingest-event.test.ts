@@ -14,14 +14,16 @@ import { customersHoldingPhone } from '../../lib/store/phone-index';
 import { CATALOG } from '../../workflows';
 import { changedWithin } from '../../workflows/builder';
 import { countRequests, createCustomerTable, localDynamoDBClient, startDynalite, type DynaliteHarness } from '../support/dynalite';
-import { fakeStepFunctions } from './fake-step-functions';
+import { VirtualClock, realTurn } from '../../lib/local/virtual-clock';
+import { startLocalStepFunctions, type LocalStepFunctionsHarness } from '../support/step-functions';
 
-// Journeys wait for days: a repeated start finds its execution running.
-const sfn = fakeStepFunctions({ running: true });
 const arnOf = (journey: string) => `arn:aws:states:us-east-1:111122223333:stateMachine:${journey}`;
 const routes = routesOf(CATALOG, arnOf);
+/** A wait for an event that times out after 60 seconds. */
+const shortWaitArn = arnOf('short-wait');
 
 let dynamo: DynaliteHarness;
+let sfn: LocalStepFunctionsHarness;
 let tableName: string;
 let store: CustomerStore;
 let ports: IngestPorts;
@@ -29,15 +31,42 @@ let sequence = 0;
 
 beforeAll(async () => {
   dynamo = await startDynalite();
+  // Journeys wait for days: a repeated start finds its execution running.
+  const journeys = Object.fromEntries([...routes.map((route) => route.journey), 'new-interest'].map((journey) => [arnOf(journey), { kind: 'waits' as const }]));
+  sfn = await startLocalStepFunctions({ machines: { ...journeys, [shortWaitArn]: { kind: 'waits', timeoutSeconds: 60 } } });
 });
-afterAll(() => dynamo.stop());
+afterAll(async () => {
+  await sfn.stop();
+  await dynamo.stop();
+});
 
 beforeEach(async () => {
-  sfn.reset();
+  await sfn.reset();
   tableName = await createCustomerTable(dynamo.client, 'ingest');
   store = new CustomerStore({ client: dynamo.client, tableName });
   ports = { store, dynamodb: dynamo.client, sfn: sfn.client, tableName, routes };
 });
+
+/**
+ * Starts execution `name` of the 60-second wait holding `taskToken` at `startedAt` on a virtual
+ * clock, and moves the clock past its timeout: the Task's TimeoutSeconds ends the wait, as in AWS.
+ */
+async function waitTimedOut(name: string, taskToken: string, startedAt: Date): Promise<void> {
+  const clock = VirtualClock.install({ start: startedAt });
+  try {
+    await sfn.startWaiting(shortWaitArn, name, taskToken);
+    clock.advanceTo(startedAt.getTime() + 61_000);
+    while (sfn.stepFunctions.runningCount > 0) await realTurn();
+  } finally {
+    clock.uninstall();
+  }
+  expect(sfn.stepFunctions.describeExecution(name)).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
+}
+
+/** The names of the executions the emulator ran, oldest first. */
+async function startedNames(): Promise<string[]> {
+  return (await sfn.executions()).map((execution) => execution.name);
+}
 
 /** A valid bus event, parsed as the ingest function parses it. */
 function event(detailType: string, detail: Record<string, unknown>, time = '2026-03-02T10:00:00Z'): CustomerEvent {
@@ -72,7 +101,7 @@ describe('ingestCustomerEvent', () => {
     // Assess
     expect(outcome.profile).toBe('created');
     expect(outcome.journeys).toEqual([{ journey: 'welcome', execution: 'welcome-c-001-signup-1', outcome: 'started' }]);
-    expect(sfn.started).toEqual([
+    expect((await sfn.executions()).map(({ stateMachineArn, name, input }) => ({ stateMachineArn, name, input }))).toEqual([
       {
         stateMachineArn: arnOf('welcome'),
         name: 'welcome-c-001-signup-1',
@@ -106,7 +135,7 @@ describe('ingestCustomerEvent', () => {
 
     // Assess
     expect(repeated.journeys).toEqual([{ journey: 'welcome', execution: 'welcome-c-001-signup-1', outcome: 'already_started' }]);
-    expect(sfn.started).toHaveLength(1);
+    expect(await sfn.executions()).toHaveLength(1);
   });
 
   it('starts both customers whose ids and event ids make one execution name, and the second under a name of its own', async () => {
@@ -119,7 +148,7 @@ describe('ingestCustomerEvent', () => {
     // Assess
     const distinct = distinctExecutionName('welcome', 'shop', '42-signup-7');
     expect(second.journeys).toEqual([{ journey: 'welcome', execution: distinct, outcome: 'started' }]);
-    expect(sfn.started.map((started) => [started.name, JSON.parse(started.input ?? '{}').customerId])).toEqual([
+    expect((await sfn.executions()).map((started) => [started.name, JSON.parse(started.input).customerId])).toEqual([
       ['welcome-shop-42-signup-7', 'shop-42'],
       [distinct, 'shop'],
     ]);
@@ -136,13 +165,13 @@ describe('ingestCustomerEvent', () => {
 
     // Assess
     expect(repeated.journeys).toEqual([{ journey: 'welcome', execution: distinctExecutionName('welcome', 'shop', '42-signup-7'), outcome: 'already_started' }]);
-    expect(sfn.started).toHaveLength(2);
+    expect(await sfn.executions()).toHaveLength(2);
   });
 
   it('reports a start retried after a throttled StartExecution as started: the entry was claimed before, the execution was not', async () => {
     // Prepare: the first attempt claims the entry, then Step Functions refuses the start.
     const signup = event('signed_up', { customerId: 'c-001', eventId: 'signup-1', profile: newYorker });
-    sfn.throttleNextStart();
+    sfn.throttleNextCall();
     await expect(ingestCustomerEvent(ports, signup)).rejects.toThrow('Rate exceeded');
     // The function's clock reads the instant of the request; Step Functions takes the start after it.
     const requestedAt = new Date(Date.now() - 1000);
@@ -152,7 +181,7 @@ describe('ingestCustomerEvent', () => {
 
     // Assess
     expect(retried.journeys).toEqual([{ journey: 'welcome', execution: 'welcome-c-001-signup-1', outcome: 'started' }]);
-    expect(sfn.started).toHaveLength(1);
+    expect(await sfn.executions()).toHaveLength(1);
   });
 
   it('keeps a customer out of welcome for good once entered (re-entry never), whatever the event id', async () => {
@@ -164,7 +193,7 @@ describe('ingestCustomerEvent', () => {
 
     // Assess
     expect(again.journeys).toEqual([{ journey: 'welcome', execution: 'welcome-c-001-signup-2', outcome: 'not_eligible' }]);
-    expect(sfn.started).toHaveLength(1);
+    expect(await sfn.executions()).toHaveLength(1);
   });
 
   it('lets a customer into active-cross-sell again only 30 days after the last entry (re-entry afterDays)', async () => {
@@ -179,7 +208,7 @@ describe('ingestCustomerEvent', () => {
     // Assess
     expect(tooSoon.journeys.map((start) => start.outcome)).toEqual(['not_eligible']);
     expect(later.journeys.map((start) => start.outcome)).toEqual(['started']);
-    expect(sfn.started.map((start) => start.name)).toEqual(['active-cross-sell-c-001-order-1', 'active-cross-sell-c-001-order-3']);
+    expect(await startedNames()).toEqual(['active-cross-sell-c-001-order-1', 'active-cross-sell-c-001-order-3']);
   });
 
   it('starts loyalty for a gold tier reached within the year of a silver one, which entered nothing', async () => {
@@ -193,7 +222,7 @@ describe('ingestCustomerEvent', () => {
     // Assess
     expect(gold.journeys).toEqual([{ journey: 'loyalty', execution: 'loyalty-c-001-tier-2', outcome: 'started' }]);
     expect(silver.journeys).toEqual([{ journey: 'loyalty', outcome: 'condition_not_met' }]);
-    expect(sfn.started.map((start) => start.name)).toEqual(['loyalty-c-001-tier-2']);
+    expect(await startedNames()).toEqual(['loyalty-c-001-tier-2']);
   });
 
   it("tests an entry condition at the event's instant when its producer's clock runs ahead of ingest's", async () => {
@@ -223,7 +252,7 @@ describe('ingestCustomerEvent', () => {
 
     // Assess
     expect(await entryRecordsOf('c-001')).toEqual([]);
-    expect(sfn.started).toHaveLength(0);
+    expect(await sfn.executions()).toHaveLength(0);
   });
 
   it('tests the entry condition on the customer as the event left them, not on the event alone', async () => {
@@ -274,13 +303,14 @@ describe('ingestCustomerEvent', () => {
     // Assess
     expect(outcome.profile).toBe('missing');
     expect(outcome.journeys).toEqual([{ journey: 'prospect-nurture', outcome: 'no_profile' }]);
-    expect(sfn.started).toHaveLength(0);
+    expect(await sfn.executions()).toHaveLength(0);
     expect(await store.attributeHistory('c-404', 'interests')).toHaveLength(1);
   });
 
   it('resumes the execution waiting for the event with ids only, and forgets the token', async () => {
     // Prepare
     await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-001', profile: newYorker }));
+    await sfn.startWaiting(arnOf('welcome'), 'welcome-c-001-x', 'token-1');
     await storeTaskToken(
       { client: dynamo.client, tableName },
       { customerId: 'c-001', journey: 'welcome', step: 'first-order', execution: 'welcome-c-001-x', event: 'order_placed', taskToken: 'token-1', timeoutSeconds: 604800 },
@@ -293,20 +323,20 @@ describe('ingestCustomerEvent', () => {
 
     // Assess
     expect(first.resumed).toEqual([{ journey: 'welcome', execution: 'welcome-c-001-x' }]);
-    expect(sfn.succeeded).toEqual([
+    expect(sfn.returned).toEqual([
       { taskToken: 'token-1', output: JSON.stringify({ event: 'order_placed', eventId: 'order-1', occurredAt: '2026-03-04T00:00:00.000Z' }) },
     ]);
     expect(second.resumed).toEqual([]);
   });
 
   it('drops a token whose wait already timed out, without failing the event', async () => {
-    // Prepare
+    // Prepare: the execution waits 60 seconds from 2026-03-01 (virtual time) and times out.
+    await waitTimedOut('win-back-c-001-x', 'late', new Date('2026-03-01T00:00:00Z'));
     await storeTaskToken(
       { client: dynamo.client, tableName },
       { customerId: 'c-001', journey: 'win-back', step: 'comeback', execution: 'win-back-c-001-x', event: 'order_placed', taskToken: 'late', timeoutSeconds: 60 },
       new Date('2026-03-01T00:00:00Z'),
     );
-    sfn.timeOut('late');
 
     // Act
     const outcome = await ingestCustomerEvent(ports, event('order_placed', { customerId: 'c-001' }));
@@ -478,7 +508,7 @@ describe('ingestCustomerEvent', () => {
 
     // Assess
     expect(outcome.journeys).toEqual([{ journey: 'prospect-nurture', execution: 'prospect-nurture-c-001-lead-1', outcome: 'started' }]);
-    expect(sfn.started.map((start) => start.name)).toEqual(['welcome-c-001-signup-1', 'prospect-nurture-c-001-lead-1']);
+    expect(await startedNames()).toEqual(['welcome-c-001-signup-1', 'prospect-nurture-c-001-lead-1']);
   });
 
   it('keeps preferences stated later when an event with older ones arrives after them', async () => {
