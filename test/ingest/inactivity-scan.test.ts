@@ -1,9 +1,13 @@
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
+/**
+ * The daily inactivity scan on the emulators: the customer table (dynalite), the audience bucket
+ * (fauxqs's S3, read back with GetObject) and the launcher (a state machine of the local Step
+ * Functions, over the SDK wire, whose launches stay running as a big audience's may).
+ */
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
-import 'aws-sdk-client-mock-jest';
-import { findLapses, INACTIVITY_LOOKBACK_DAYS, scanForInactivity, type InactivityScanPorts } from '../../lib/ingest/inactivity-scan';
+import { findLapses, INACTIVITY_LOOKBACK_DAYS, scanForInactivity, type InactivityLaunch, type InactivityScanPorts } from '../../lib/ingest/inactivity-scan';
 import { routesOf } from '../../lib/ingest/journey-routes';
+import { LOCAL_CLIENT_CONFIG } from '../../lib/local/clients';
 import { lastEventAttribute } from '../../lib/journeys/event-history';
 import { CustomerStore } from '../../lib/store/customer-store';
 import { lapseShard } from '../../lib/store/item-keys';
@@ -11,41 +15,84 @@ import { LAPSE_INDEX_SHARDS } from '../../lib/store/table-design';
 import { CATALOG } from '../../workflows';
 import { WIN_BACK_INACTIVE_DAYS } from '../../workflows/catalog/win-back';
 import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
-import { fakeStepFunctions } from './fake-step-functions';
+import { startFauxqs, type Fauxqs } from '../support/fauxqs';
+import { startLocalStepFunctions, type LocalStepFunctionsHarness } from '../support/step-functions';
 
 const now = new Date('2026-06-01T03:00:00Z');
-// Launches stay running as the scan's days pass, as a launch of a big audience may: StartExecution
-// then answers a repeat with the running launch, not ExecutionAlreadyExists.
-const sfn = fakeStepFunctions({ running: true, now: () => now });
-const s3Mock = mockClient(S3Client);
 const launcherArn = 'arn:aws:states:us-east-1:111122223333:stateMachine:launcher';
 const routes = routesOf(CATALOG, (journey) => `arn:aws:states:us-east-1:111122223333:stateMachine:${journey}`);
 const DAY_MS = 86_400_000;
 
 let dynamo: DynaliteHarness;
+let fauxqs: Fauxqs;
+let s3: S3Client;
+let sfn: LocalStepFunctionsHarness;
+/** The emulators' clock: the instant of the scan being run. */
+let scanAt = now;
+let buckets = 0;
 let tableName: string;
 let ports: InactivityScanPorts;
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
+  // Launches stay running as the scan's days pass, as a launch of a big audience may: StartExecution
+  // then answers a repeat with the running launch, not ExecutionAlreadyExists.
+  [dynamo, fauxqs, sfn] = await Promise.all([startDynalite(), startFauxqs(), startLocalStepFunctions({ machines: { [launcherArn]: { kind: 'waits' } }, now: () => scanAt })]);
+  s3 = new S3Client({ ...LOCAL_CLIENT_CONFIG, endpoint: fauxqs.endpoint, forcePathStyle: true });
 });
-afterAll(() => dynamo.stop());
+afterAll(async () => {
+  s3.destroy();
+  await Promise.all([sfn.stop(), fauxqs.stop(), dynamo.stop()]);
+});
 beforeEach(async () => {
-  sfn.reset();
-  s3Mock.reset();
-  s3Mock.on(PutObjectCommand).resolves({});
+  scanAt = now;
+  await sfn.reset();
   tableName = await createCustomerTable(dynamo.client, 'inactivity');
   ports = {
     dynamodb: dynamo.client,
     tableName,
-    s3: new S3Client({ region: 'us-east-1' }),
-    audienceBucket: 'audiences',
+    s3,
+    audienceBucket: await newBucket(),
     sfn: sfn.client,
     launcherArn,
     routes,
     now: () => now,
   };
 });
+
+/** An empty audience bucket of its own. */
+async function newBucket(): Promise<string> {
+  buckets += 1;
+  const bucket = `audiences-${buckets}`;
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  return bucket;
+}
+
+/** Runs the scan at `at`, Step Functions' clock reading the same instant. */
+function scanAtInstant(scanPorts: InactivityScanPorts, at: Date): Promise<InactivityLaunch[]> {
+  scanAt = at;
+  return scanForInactivity({ ...scanPorts, now: () => at });
+}
+
+/** The audience file `key` as the bucket holds it now. */
+async function audienceFile(bucket: string, key: string): Promise<string> {
+  const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return (await Body?.transformToString()) ?? '';
+}
+
+/**
+ * The customer ids of the audiences the launches started since the first `startedBefore`
+ * executions read: each launch's audience file as the bucket holds it (the scan writes it, then
+ * starts the launch).
+ */
+async function launchedCustomers(bucket: string, startedBefore: number): Promise<string[]> {
+  const launched: string[] = [];
+  for (const start of (await sfn.executions()).slice(startedBefore)) {
+    const { audienceKey } = JSON.parse(start.input) as { audienceKey?: string };
+    const body = audienceKey === undefined ? '' : await audienceFile(bucket, audienceKey);
+    launched.push(...body.split('\n').slice(1).filter((line) => line !== '').map((line) => line.split(',')[0] ?? ''));
+  }
+  return launched;
+}
 
 /** Stores a last order `daysAgo` days before `now`, as ingest does. */
 async function lastOrdered(customerId: string, daysAgo: number): Promise<void> {
@@ -139,8 +186,8 @@ describe('inactivity scan', () => {
     await lastOrdered('c-003', WIN_BACK_INACTIVE_DAYS + 3);
 
     // Act
-    const first = await scanForInactivity(ports);
-    const nextDay = await scanForInactivity({ ...ports, now: () => new Date(now.getTime() + DAY_MS) });
+    const first = await scanAtInstant(ports, now);
+    const nextDay = await scanAtInstant(ports, new Date(now.getTime() + DAY_MS));
 
     // Assess
     expect(first).toEqual([
@@ -148,13 +195,9 @@ describe('inactivity scan', () => {
       { journey: 'win-back', lapseDay: '20260302', lapsed: 2, outcome: 'launched', audienceKey: 'inactivity/win-back/20260302.csv', launchId: 'inactive-win-back-20260302' },
     ]);
     expect(nextDay.map((launch) => launch.outcome)).toEqual(['already_launched', 'already_launched']);
-    expect(s3Mock).toHaveReceivedCommandWith(PutObjectCommand, {
-      Bucket: 'audiences',
-      Key: 'inactivity/win-back/20260302.csv',
-      // Ids only, entry keys left empty: each customer enters under the launch id.
-      Body: 'customerId,entryKey\nc-001,\nc-002,\n',
-    });
-    expect(sfn.started).toEqual([
+    // Ids only, entry keys left empty: each customer enters under the launch id.
+    expect(await audienceFile(ports.audienceBucket, 'inactivity/win-back/20260302.csv')).toBe('customerId,entryKey\nc-001,\nc-002,\n');
+    expect((await sfn.executions()).map(({ stateMachineArn, name, input }) => ({ stateMachineArn, name, input }))).toEqual([
       { stateMachineArn: launcherArn, name: 'inactive-win-back-20260228', input: '{"journey":"win-back","audienceKey":"inactivity/win-back/20260228.csv"}' },
       { stateMachineArn: launcherArn, name: 'inactive-win-back-20260302', input: '{"journey":"win-back","audienceKey":"inactivity/win-back/20260302.csv"}' },
     ]);
@@ -171,15 +214,9 @@ describe('inactivity scan', () => {
 
     // Act: three daily scans, each launch reading the audience file as that scan wrote it
     for (let day = 0; day < 3; day += 1) {
-      s3Mock.resetHistory();
-      const startedBefore = sfn.started.length;
-      await scanForInactivity({ ...ports, now: () => new Date(now.getTime() + day * DAY_MS) });
-      for (const start of sfn.started.slice(startedBefore)) {
-        const { audienceKey } = JSON.parse(start.input ?? '{}') as { audienceKey?: string };
-        const written = s3Mock.commandCalls(PutObjectCommand).filter((call) => call.args[0].input.Key === audienceKey);
-        const body = String(written[written.length - 1]?.args[0].input.Body ?? '');
-        body.split('\n').slice(1).filter((line) => line !== '').forEach((line) => launched.add(line.split(',')[0] ?? ''));
-      }
+      const startedBefore = (await sfn.executions()).length;
+      await scanAtInstant(ports, new Date(now.getTime() + day * DAY_MS));
+      for (const customerId of await launchedCustomers(ports.audienceBucket, startedBefore)) launched.add(customerId);
     }
 
     // Assess
@@ -194,9 +231,8 @@ describe('inactivity scan', () => {
         async (scanMinute, orderMinutes) => {
           // Prepare: last orders spread over three days from 2026-03-01; daily scans at one time of
           // day, from before the first lapse until past the last one's catch-up window.
-          sfn.reset();
-          s3Mock.reset();
-          s3Mock.on(PutObjectCommand).resolves({});
+          await sfn.reset();
+          const bucket = await newBucket();
           const table = await createCustomerTable(dynamo.client, 'inactivity-property');
           const store = new CustomerStore({ client: dynamo.client, tableName: table });
           const customers = orderMinutes.map((minute, index) => ({ customerId: `p-${index}`, at: new Date(Date.UTC(2026, 2, 1) + minute * 60_000).toISOString() }));
@@ -206,15 +242,9 @@ describe('inactivity scan', () => {
 
           // Act
           for (let day = 0; day < 3 + INACTIVITY_LOOKBACK_DAYS + 2; day += 1) {
-            s3Mock.resetHistory();
-            const startedBefore = sfn.started.length;
-            await scanForInactivity({ ...ports, tableName: table, now: () => new Date(firstScan + day * DAY_MS) });
-            for (const start of sfn.started.slice(startedBefore)) {
-              const { audienceKey } = JSON.parse(start.input ?? '{}') as { audienceKey?: string };
-              const written = s3Mock.commandCalls(PutObjectCommand).filter((call) => call.args[0].input.Key === audienceKey);
-              const body = String(written[written.length - 1]?.args[0].input.Body ?? '');
-              launched.push(...body.split('\n').slice(1).filter((line) => line !== '').map((line) => line.split(',')[0] ?? ''));
-            }
+            const startedBefore = (await sfn.executions()).length;
+            await scanAtInstant({ ...ports, tableName: table, audienceBucket: bucket }, new Date(firstScan + day * DAY_MS));
+            launched.push(...(await launchedCustomers(bucket, startedBefore)));
           }
 
           // Assess
@@ -227,11 +257,11 @@ describe('inactivity scan', () => {
 
   it('launches nothing and writes nothing when nobody lapsed', async () => {
     // Act
-    const launches = await scanForInactivity(ports);
+    const launches = await scanAtInstant(ports, now);
 
     // Assess
     expect(launches).toEqual([]);
-    expect(s3Mock).not.toHaveReceivedCommand(PutObjectCommand);
-    expect(sfn.started).toEqual([]);
+    expect((await s3.send(new ListObjectsV2Command({ Bucket: ports.audienceBucket }))).Contents ?? []).toEqual([]);
+    expect(await sfn.executions()).toEqual([]);
   });
 });
