@@ -1,7 +1,8 @@
 /**
  * The race between a wait for an event and the event itself: the execution enters its wait step,
- * the event is ingested, and only then is the task token stored. Real DynamoDB (dynalite); Step
- * Functions faked, accepting each token once as the service does.
+ * the event is ingested, and only then is the task token stored. Real DynamoDB (dynalite) and the
+ * local Step Functions over the SDK wire, where each customer's execution waits holding its token
+ * and accepts it once, as the service does.
  */
 import fc from 'fast-check';
 import { beginEventWait, lastOccurrence } from '../../lib/ingest/event-wait';
@@ -10,22 +11,27 @@ import { ingestCustomerEvent, type IngestPorts } from '../../lib/ingest/ingest-e
 import type { ResumePorts } from '../../lib/ingest/resume-waiting';
 import { waitingTasks } from '../../lib/ingest/task-tokens';
 import type { WaitForEventPayload } from '../../lib/journeys/wait-for-event-contract';
+import { localStateMachineArn } from '../../lib/local/step-functions';
 import { CustomerStore } from '../../lib/store/customer-store';
 import { countRequests, createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
-import { fakeStepFunctions } from './fake-step-functions';
+import { startLocalStepFunctions, type LocalStepFunctionsHarness } from '../support/step-functions';
 import { RequestInterleaving } from './request-interleaving';
 
-const sfn = fakeStepFunctions();
+const welcomeArn = localStateMachineArn('welcome');
 
 let dynamo: DynaliteHarness;
+let sfn: LocalStepFunctionsHarness;
 let tableName: string;
 let sequence = 0;
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
+  [dynamo, sfn] = await Promise.all([startDynalite(), startLocalStepFunctions({ machines: { [welcomeArn]: { kind: 'waits' } } })]);
   tableName = await createCustomerTable(dynamo.client, 'event-wait');
 });
-afterAll(() => dynamo.stop());
+afterAll(async () => {
+  await sfn.stop();
+  await dynamo.stop();
+});
 beforeEach(() => sfn.reset());
 
 const WAIT_STARTED_AT = '2026-03-02T10:00:00.000Z';
@@ -34,10 +40,16 @@ function at(offsetSeconds: number): string {
   return new Date(Date.parse(WAIT_STARTED_AT) + offsetSeconds * 1000).toISOString();
 }
 
-/** A fresh customer per test, so tests share one table without seeing each other's records. */
-function newCustomer(): string {
+/**
+ * A fresh customer per test, so tests share one table without seeing each other's records, whose
+ * welcome execution has entered its wait for order_placed and holds the token of {@link waitFor}.
+ */
+async function newCustomer(): Promise<string> {
   sequence += 1;
-  return `c-${sequence}`;
+  const customerId = `c-${sequence}`;
+  const payload = waitFor(customerId);
+  await sfn.startWaiting(welcomeArn, payload.execution, payload.taskToken);
+  return customerId;
 }
 
 function ingestPorts(client = dynamo.client): IngestPorts {
@@ -75,7 +87,7 @@ async function storedTokens(customerId: string): Promise<string[]> {
 describe('an event ingested after the wait began but before its token was stored', () => {
   it('is caught by the waitForEvent function, which resumes the execution once and forgets the token', async () => {
     // Prepare: the event arrives 2 s into the wait, while the token is not stored yet.
-    const customerId = newCustomer();
+    const customerId = await newCustomer();
     const ingested = await ingestCustomerEvent(ingestPorts(), orderPlaced(customerId, at(2)));
 
     // Act
@@ -85,14 +97,14 @@ describe('an event ingested after the wait began but before its token was stored
     // Assess
     expect(ingested.resumed).toEqual([]);
     expect(outcome).toEqual({ status: 'resumed', occurredAt: at(2) });
-    expect(sfn.succeeded).toEqual([{ taskToken: `token-${customerId}`, output: JSON.stringify({ event: 'order_placed', occurredAt: at(2) }) }]);
+    expect(sfn.returned).toEqual([{ taskToken: `token-${customerId}`, output: JSON.stringify({ event: 'order_placed', occurredAt: at(2) }) }]);
     expect(replayed.resumed).toEqual([]);
     expect(await storedTokens(customerId)).toEqual([]);
   });
 
   it('resumes the execution when the event happened at the very instant the wait began', async () => {
     // Prepare
-    const customerId = newCustomer();
+    const customerId = await newCustomer();
     await ingestCustomerEvent(ingestPorts(), orderPlaced(customerId, at(0)));
 
     // Act
@@ -100,14 +112,14 @@ describe('an event ingested after the wait began but before its token was stored
 
     // Assess
     expect(outcome.status).toBe('resumed');
-    expect(sfn.succeeded).toHaveLength(1);
+    expect(sfn.returned).toHaveLength(1);
   });
 });
 
 describe('an event that happened before the wait began', () => {
   it('does not end the wait, whether it was ingested before the token was stored or delivered late after it', async () => {
     // Prepare: one order just before the wait, then one that happened even earlier, delivered late.
-    const customerId = newCustomer();
+    const customerId = await newCustomer();
     await ingestCustomerEvent(ingestPorts(), orderPlaced(customerId, at(-1)));
 
     // Act
@@ -119,14 +131,14 @@ describe('an event that happened before the wait began', () => {
     expect(outcome).toEqual({ status: 'waiting' });
     expect(late).toMatchObject({ resumed: [], laterWaits: 1, expiredWaits: 0 });
     expect(next).toMatchObject({ resumed: [{ journey: 'welcome', execution: `welcome-${customerId}-s1` }], laterWaits: 0 });
-    expect(sfn.succeeded.map((call) => JSON.parse(call.output ?? '{}') as unknown)).toEqual([
+    expect(sfn.returned.map((call) => JSON.parse(call.output) as unknown)).toEqual([
       { event: 'order_placed', eventId: `order-${at(30)}`, occurredAt: at(30) },
     ]);
   });
 
   it('keeps the latest occurrence as the mark, so a late older event does not hide a recent one', async () => {
     // Prepare
-    const customerId = newCustomer();
+    const customerId = await newCustomer();
     await ingestCustomerEvent(ingestPorts(), orderPlaced(customerId, at(5)));
     await ingestCustomerEvent(ingestPorts(), orderPlaced(customerId, at(-300)));
 
@@ -143,7 +155,7 @@ describe('an event that happened before the wait began', () => {
 describe('resuming twice', () => {
   it('treats a token ingest already returned as spent when the waitForEvent function runs again, and resumes nothing twice', async () => {
     // Prepare: the token is stored, then the event resumes the execution through ingest.
-    const customerId = newCustomer();
+    const customerId = await newCustomer();
     const first = await beginEventWait(waitPorts(), waitFor(customerId), new Date(at(0)));
     const ingested = await ingestCustomerEvent(ingestPorts(), orderPlaced(customerId, at(2)));
 
@@ -156,13 +168,13 @@ describe('resuming twice', () => {
     expect(ingested.resumed).toHaveLength(1);
     expect(again).toEqual({ status: 'spent', occurredAt: at(2) });
     expect(redelivered.resumed).toEqual([]);
-    expect(sfn.succeeded).toHaveLength(1);
+    expect(sfn.returned).toHaveLength(1);
     expect(await storedTokens(customerId)).toEqual([]);
   });
 
   it('leaves a wait without a start to ingest, as definitions compiled before it did', async () => {
     // Prepare
-    const customerId = newCustomer();
+    const customerId = await newCustomer();
     await ingestCustomerEvent(ingestPorts(), orderPlaced(customerId, at(2)));
     const { waitStartedAt: _dropped, ...legacy } = waitFor(customerId);
 
@@ -179,7 +191,7 @@ describe('resuming twice', () => {
 describe('the cost on the ingest path', () => {
   it('finds waiting executions with the one Query it always made, and writes no mark of its own', async () => {
     // Prepare
-    const customerId = newCustomer();
+    const customerId = await newCustomer();
     await beginEventWait(waitPorts(), waitFor(customerId), new Date(at(0)));
     const counter = countRequests(dynamo.client);
 
@@ -204,8 +216,7 @@ describe('any interleaving of ingest and the wait', () => {
         fc.array(fc.nat({ max: 1 }), { maxLength: 12 }),
         async (eventOffsetSeconds, choices) => {
           // Prepare
-          sfn.reset();
-          const customerId = newCustomer();
+          const customerId = await newCustomer();
           const payload = waitFor(customerId);
           let turn = 0;
           const interleaving = new RequestInterleaving(dynamo.endpoint, () => choices[turn++] ?? 0);
@@ -218,7 +229,7 @@ describe('any interleaving of ingest and the wait', () => {
 
           // Assess
           const expected = eventOffsetSeconds >= 0 ? 1 : 0;
-          expect(sfn.succeeded.filter((call) => call.taskToken === payload.taskToken)).toHaveLength(expected);
+          expect(sfn.returned.filter((call) => call.taskToken === payload.taskToken)).toHaveLength(expected);
           expect(ingested.resumed.length + (waited.status === 'resumed' ? 1 : 0)).toBe(expected);
           expect(await storedTokens(customerId)).toEqual(expected === 1 ? [] : [payload.taskToken]);
         },
