@@ -1,18 +1,21 @@
 /**
  * The waitForEvent Lambda as deployed: middy, Powertools, the environment read once, DynamoDB
- * reached through the SDK's ordinary endpoint variable (dynalite), Step Functions faked (no
- * emulator answers SendTaskSuccess for a Lambda-integrated callback).
+ * reached through the SDK's ordinary endpoint variable (dynalite), and Step Functions the local
+ * one (lib/local) reached the same way, where the customer's execution waits in a
+ * `.waitForTaskToken` Task holding the token the function is handed.
  */
 import type { Context } from 'aws-lambda';
 import { parseCustomerEvent } from '../../lib/ingest/customer-event';
 import { ingestCustomerEvent } from '../../lib/ingest/ingest-event';
 import { waitingTasks } from '../../lib/ingest/task-tokens';
 import { CustomerStore } from '../../lib/store';
-import { fakeStepFunctions } from '../ingest/fake-step-functions';
+import { localStateMachineArn } from '../../lib/local/step-functions';
 import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { useLambdaEnvironment } from '../support/lambda-environment';
+import { startLocalStepFunctions, type LocalStepFunctionsHarness } from '../support/step-functions';
 
-const sfn = fakeStepFunctions();
+const welcomeArn = localStateMachineArn('welcome');
+let sfn: LocalStepFunctionsHarness;
 let dynamo: DynaliteHarness;
 let tableName: string;
 let restoreEnvironment: () => void;
@@ -39,22 +42,33 @@ function payload(customerId: string, waitStartedAt: string) {
   };
 }
 
+/** Starts the customer's welcome execution, which enters its wait holding the token of {@link payload}. */
+async function waitingExecution(customerId: string): Promise<void> {
+  const { execution, taskToken } = payload(customerId, '2026-03-02T10:00:00.000Z');
+  await sfn.startWaiting(welcomeArn, execution, taskToken);
+}
+
 beforeAll(async () => {
-  dynamo = await startDynalite();
+  [dynamo, sfn] = await Promise.all([startDynalite(), startLocalStepFunctions({ machines: { [welcomeArn]: { kind: 'waits' } } })]);
   tableName = await createCustomerTable(dynamo.client, 'wait-handler');
   restoreEnvironment = useLambdaEnvironment({
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_SFN: sfn.endpoint,
     CUSTOMER_TABLE_NAME: tableName,
   });
   ({ handler } = await import('../../functions/wait-for-event/index'));
 });
 afterAll(async () => {
   restoreEnvironment();
+  await sfn.stop();
   await dynamo.stop();
 });
 beforeEach(() => sfn.reset());
 
 it('stores the token and leaves the execution waiting when the event has not come', async () => {
+  // Prepare
+  await waitingExecution('w-1');
+
   // Act
   const answer = await handler(payload('w-1', '2026-03-02T10:00:00.000Z'), context);
 
@@ -63,11 +77,13 @@ it('stores the token and leaves the execution waiting when the event has not com
   expect((await waitingTasks({ client: dynamo.client, tableName }, 'w-1', 'order_placed')).map((task) => task.waitStartedAt)).toEqual([
     '2026-03-02T10:00:00.000Z',
   ]);
-  expect(sfn.succeeded).toEqual([]);
+  expect(sfn.returned).toEqual([]);
+  expect(sfn.stepFunctions.describeExecution('welcome-w-1-signup-1').status).toBe('RUNNING');
 });
 
 it('resumes the execution itself when the event was ingested after the wait began', async () => {
   // Prepare
+  await waitingExecution('w-2');
   const parsed = parseCustomerEvent({
     id: 'eb-1',
     'detail-type': 'order_placed',
@@ -86,7 +102,7 @@ it('resumes the execution itself when the event was ingested after the wait bega
 
   // Assess
   expect(answer).toEqual({ status: 'resumed', occurredAt: '2026-03-02T10:00:01.000Z' });
-  expect(sfn.succeeded.map((call) => call.taskToken)).toEqual(['token-w-2']);
+  expect(sfn.returned.map((call) => call.taskToken)).toEqual(['token-w-2']);
   expect(await waitingTasks({ client: dynamo.client, tableName }, 'w-2', 'order_placed')).toEqual([]);
 });
 
