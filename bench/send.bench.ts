@@ -1,7 +1,10 @@
 /**
- * `send_per_s`: the whole send path (`deliverMessage`: one consistent read, the gate, the ledger
- * reservation, SES, the ledger update) against dynalite and aws-ses-v2-local in this process.
- * `ddb_requests_per_message`: DynamoDB requests per sent message (target: 1 read + at most 2 writes).
+ * `send_per_s`: the whole send path (`deliverMessage`: the snapshot Query and the deciding records
+ * read again together, the gate, the ledger reservation, SES, the ledger update) against dynalite
+ * and aws-ses-v2-local in this process.
+ * `ddb_requests_per_message`: DynamoDB requests per sent message (4: the Query, one
+ * TransactGetItems, the reservation and the sent mark; test/delivery/deliver-message.integration.test.ts
+ * asserts the same four).
  */
 import { LocalSmsOutbox, SesEmailSender, SqsDirectMailSender } from '../lib/channels';
 import { SQSClient } from '@aws-sdk/client-sqs';

@@ -22,6 +22,9 @@ import { DEFAULT_TOKEN_TTL_SECONDS, destinationDigest } from '../../lib/unsubscr
 import { newCustomerId } from '../store/fixtures';
 import { captureBody, LINK_SECRET, postForm, postJson, pressConfirmButton, startConsentApiHarness, type ConsentApiHarness } from './harness';
 
+// Tens of runs against the emulators: seconds on an idle machine, a minute or more on a loaded one.
+jest.setTimeout(240_000);
+
 const EMAILS = 2;
 const PHONES = 2;
 const MINUTE = 60_000;

@@ -15,6 +15,9 @@ import { decideDelivery } from '../../lib/permission';
 import { aProfile, newCustomerId } from '../store/fixtures';
 import { startConsentApiHarness, type ConsentApiHarness } from './harness';
 
+// Tens of runs against the emulators: seconds on an idle machine, a minute or more on a loaded one.
+jest.setTimeout(240_000);
+
 let api: ConsentApiHarness;
 const origin = { ip: '203.0.113.9', userAgent: 'timing-test' };
 const SECOND = '2026-03-02T15:00:00';

@@ -20,6 +20,9 @@ import { handleInboundSms, type InboundSmsDependencies } from '../../lib/sms-key
 import { newCustomerId } from '../store/fixtures';
 import { captureBody, postJson, startConsentApiHarness, type ConsentApiHarness } from './harness';
 
+// Tens of runs against the emulators: seconds on an idle machine, a minute or more on a loaded one.
+jest.setTimeout(240_000);
+
 /** Profiles are created at 10:00Z, phones change until 11:40Z, STOP at 15:00Z, START at 15:30Z. */
 const CREATED_AT = '2026-03-02T10:00:00Z';
 const STOP_AT = '2026-03-02T15:00:00.000Z';

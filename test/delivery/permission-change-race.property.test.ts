@@ -15,6 +15,9 @@ import { createCustomerTable, startDynalite, type DynaliteHarness } from '../sup
 import { startSesLocal, type SesLocal } from '../support/ses-local';
 import { welcomeStep } from '../support/send-steps';
 
+// Tens of runs against the emulators: seconds on an idle machine, a minute or more on a loaded one.
+jest.setTimeout(240_000);
+
 /** 12:00 in New York: email and SMS are both open. */
 const NOON = new Date('2026-03-02T17:00:00Z');
 const GRANTED_AT = '2026-03-01T12:00:00Z';
