@@ -3,6 +3,7 @@
  */
 import { PersonalizationDataSchema, type PersonalizationData, type PersonalizationValue } from './personalization';
 import { TemplateNotFoundError, TemplateRenderError } from './errors';
+import { renderFailureReason } from './render-failure';
 import { mergeFieldSource, renderPart, type CompiledPart, type MessageTemplate } from './template';
 import { fitsOneSegment, smsPersonalization, withoutFirstName } from './sms-text';
 import { templateVariableProblems, type VariableCheckOptions } from './variables';
@@ -36,9 +37,8 @@ function render(template: MessageTemplate, part: CompiledPart, data: Personaliza
   try {
     output = renderPart(part, data);
   } catch (error) {
-    // liquidjs messages name the variable and position, never its value.
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new TemplateRenderError(template.id, part.part, reason, { cause: error });
+    // No cause: liquidjs's message may quote the customer's values (render-failure.ts).
+    throw new TemplateRenderError(template.id, part.part, renderFailureReason(error));
   }
   if (output.trim() === '') throw new TemplateRenderError(template.id, part.part, 'renders empty');
   return output;
