@@ -11,7 +11,13 @@ import { EndUserMessagingSmsSender, PROVIDER_CLIENT_CONFIG, ProviderUnknownOutco
 
 jest.setTimeout(30_000);
 
-/** Longer than the 10 s requestTimeout, shorter than the test's timeout. */
+/**
+ * The provider config's requestTimeout, cut to half a second so that waiting for it is no race
+ * with a busy machine's clock; the rest of PROVIDER_CLIENT_CONFIG (throwOnRequestTimeout among it)
+ * as the functions build their clients.
+ */
+const REQUEST_TIMEOUT_MS = 500;
+/** Thirty times that: a send still pending then hangs, whatever the machine's load. */
 const PATIENCE_MS = 15_000;
 
 let server: Server;
@@ -33,6 +39,7 @@ afterAll(async () => {
 
 const clientOptions = () => ({
   ...PROVIDER_CLIENT_CONFIG,
+  requestHandler: { ...PROVIDER_CLIENT_CONFIG.requestHandler, requestTimeout: REQUEST_TIMEOUT_MS },
   endpoint,
   region: 'us-east-1',
   credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
