@@ -30,6 +30,7 @@ import { inboundSmsEvent } from '../support/inbound-sms';
 import { useLambdaEnvironment } from '../support/lambda-environment';
 import { startSesLocal, type SesLocal } from '../support/ses-local';
 import { startStandInAws, type StandInAws } from '../support/stand-in-aws';
+import { outputOfFailure } from '../support/stdout';
 
 const ADDRESS = 'victim.person@example.org';
 const PHONE = '+12125550123';
@@ -220,24 +221,9 @@ const FAILING_INVOCATIONS: Record<string, FailingInvocation> = {
 };
 
 /** Runs `act`, answering what it threw and every line written meanwhile. */
-async function failureOf(act: () => Promise<unknown>): Promise<{ thrown: unknown; logged: string[] }> {
-  const logged: string[] = [];
-  const record = (chunk: unknown): boolean => {
-    logged.push(chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : String(chunk));
-    return true;
-  };
-  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(record);
-  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(record);
-  try {
-    const thrown = await act().then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    return { thrown, logged };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
+async function failureOf(act: () => Promise<unknown>): Promise<{ thrown: unknown; logged: readonly string[] }> {
+  const { thrown, written } = await outputOfFailure(act);
+  return { thrown, logged: written };
 }
 
 /**

@@ -10,26 +10,9 @@ import { smsEventRecordsOfSns } from '../../lib/feedback/sms-events';
 import { loggableError } from '../../lib/runtime/loggable-error';
 import { observability, observedHandler } from '../../lib/runtime/observability';
 import { processInboundSmsEvent } from '../../lib/sms-keywords';
+import { outputOfFailure } from '../support/stdout';
 
 const PHONE = '+12125550123';
-
-/** Everything written to stdout and stderr (Powertools writes errors to stderr) while `act` runs. */
-async function writtenWhile(act: () => Promise<unknown>): Promise<string> {
-  const written: string[] = [];
-  const record = (chunk: unknown): boolean => {
-    written.push(chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : String(chunk));
-    return true;
-  };
-  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(record);
-  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(record);
-  try {
-    await act().catch(() => undefined);
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-  return written.join('');
-}
 
 function snsEvent(message: string): SNSEvent {
   return { Records: [{ Sns: { Message: message, Timestamp: '2026-03-05T14:30:00.000Z' } }] } as unknown as SNSEvent;
@@ -40,7 +23,7 @@ it('sms-inbound logs a message that is not JSON by the field it failed on, witho
   const handler = observedHandler(observability('sms-inbound'), (event: SNSEvent) => processInboundSmsEvent(event, {} as never));
 
   // Act
-  const written = await writtenWhile(() => handler(snsEvent(`${PHONE} STOP`), localLambdaContext('sms-inbound')));
+  const written = (await outputOfFailure(() => handler(snsEvent(`${PHONE} STOP`), localLambdaContext('sms-inbound')))).written.join('');
 
   // Assess
   expect(written).toContain('InboundSmsFormatError');
@@ -54,7 +37,7 @@ it('feedback logs an SMS event that is not JSON by the field it failed on, witho
   const handler = observedHandler(observability('feedback'), async (event: unknown) => smsEventRecordsOfSns(event));
 
   // Act
-  const written = await writtenWhile(() => handler(snsEvent(PHONE), localLambdaContext('feedback')));
+  const written = (await outputOfFailure(() => handler(snsEvent(PHONE), localLambdaContext('feedback')))).written.join('');
 
   // Assess
   expect(written).toContain('SmsEventFormatError');

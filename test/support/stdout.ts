@@ -31,3 +31,27 @@ export async function stdoutOfAsync<T>(work: () => Promise<T>): Promise<{ readon
     stdout.mockRestore();
   }
 }
+
+/**
+ * What `work` wrote to stdout and stderr (Powertools writes errors to stderr) while it ran, write
+ * by write, and what it threw (undefined when it settled): for tests of what a failing function logs.
+ */
+export async function outputOfFailure(work: () => Promise<unknown>): Promise<{ readonly thrown: unknown; readonly written: readonly string[] }> {
+  const written: string[] = [];
+  const record = (chunk: unknown): boolean => {
+    written.push(chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : String(chunk));
+    return true;
+  };
+  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(record);
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(record);
+  try {
+    const thrown = await work().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    return { thrown, written };
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+}
