@@ -9,24 +9,13 @@ import { sendLedgerOf } from '../../lib/local/customer-history';
 import { readJourneyRecords } from '../../lib/local/journey-results';
 import { LocalRuntime } from '../../lib/local/runtime';
 import { defineJourney, exit, onEvent, reEntry, send, waitUntilDate } from '../../workflows/builder';
-import { scheduleCustomerEvent, testOutdir } from './support';
+import { renewalReminder, scheduleCustomerEvent, testOutdir } from './support';
 
 jest.setTimeout(300_000);
 
 const START = Date.parse('2026-03-02T09:00:00Z');
 const MINUTE = 60_000;
 const DAY = 86_400_000;
-
-const renewalReminder = defineJourney({
-  id: 'renewal-reminder',
-  name: 'Renewal reminder',
-  entry: onEvent(['subscription_started'], reEntry.never),
-  steps: [
-    waitUntilDate('before-renewal', { attribute: 'renewal_date', offsetDays: -7 }),
-    send('remind', { template: 'preference-reminder', topic: 'marketing', channels: ['email'] }),
-    exit('reminded', 'reminded'),
-  ],
-});
 
 const birthday = defineJourney({
   id: 'birthday',

@@ -9,6 +9,7 @@ import { parseCustomerEvent } from '../../lib/ingest/customer-event';
 import { bucketOf } from '../../lib/journeys/effects';
 import type { LocalRuntime } from '../../lib/local/runtime';
 import type { ScenarioInput } from '../../lib/scenario';
+import { defineJourney, exit, onEvent, reEntry, send, waitUntilDate } from '../../workflows/builder';
 
 /** A cdk.out folder of this test file's own, under the system's temporary folder. */
 export function testOutdir(label: string): string {
@@ -76,3 +77,18 @@ export function scheduleCustomerEvent(runtime: LocalRuntime, event: ScheduledCus
     },
   });
 }
+
+/**
+ * A journey that waits until 7 days before the customer's `renewal_date`, then reminds them and
+ * exits: for the date waits' edge cases (a date already past, a date beyond the execution's year).
+ */
+export const renewalReminder = defineJourney({
+  id: 'renewal-reminder',
+  name: 'Renewal reminder',
+  entry: onEvent(['subscription_started'], reEntry.never),
+  steps: [
+    waitUntilDate('before-renewal', { attribute: 'renewal_date', offsetDays: -7 }),
+    send('remind', { template: 'preference-reminder', topic: 'marketing', channels: ['email'] }),
+    exit('reminded', 'reminded'),
+  ],
+});
