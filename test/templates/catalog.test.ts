@@ -9,17 +9,7 @@ import {
   validateTemplate,
 } from '../../lib/templates';
 import { messageLinks } from '../../lib/unsubscribe';
-import { catalogFolder, PLAIN_EMAIL, sampleData } from './fixtures';
-
-function problemsOf(load: () => unknown): string[] {
-  try {
-    load();
-  } catch (error) {
-    if (error instanceof TemplateCatalogError) return error.problems.map((problem) => problem.message);
-    throw error;
-  }
-  throw new Error('expected the catalog to fail loading');
-}
+import { catalogFolder, PLAIN_EMAIL, problemsOf, sampleData } from './fixtures';
 
 describe('loadTemplateCatalog', () => {
   it('supports a channel exactly when its files exist', () => {

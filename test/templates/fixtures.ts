@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { PersonalizationData } from '../../lib/templates';
+import { TemplateCatalogError, type PersonalizationData } from '../../lib/templates';
 
 /** Sample data with every variable of the model set. */
 export function sampleData(overrides: Partial<PersonalizationData['customer']> = {}): PersonalizationData {
@@ -33,4 +33,15 @@ export function catalogFolder(templates: Record<string, Record<string, string>>)
     for (const [name, content] of Object.entries(files)) writeFileSync(path.join(folder, name), content);
   }
   return root;
+}
+
+/** The problems a catalog's load reports; throws when it loads. */
+export function problemsOf(load: () => unknown): string[] {
+  try {
+    load();
+  } catch (error) {
+    if (error instanceof TemplateCatalogError) return error.problems.map((problem) => problem.message);
+    throw error;
+  }
+  throw new Error('expected the catalog to fail loading');
 }

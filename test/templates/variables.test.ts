@@ -1,15 +1,5 @@
-import { compileTemplate, loadTemplateCatalog, renderSms, TemplateCatalogError, templateVariableProblems } from '../../lib/templates';
-import { catalogFolder, sampleData } from './fixtures';
-
-function problemsOf(load: () => unknown): string[] {
-  try {
-    load();
-  } catch (error) {
-    if (error instanceof TemplateCatalogError) return error.problems.map((problem) => problem.message);
-    throw error;
-  }
-  throw new Error('expected the catalog to fail loading');
-}
+import { compileTemplate, loadTemplateCatalog, renderSms, templateVariableProblems } from '../../lib/templates';
+import { catalogFolder, problemsOf, sampleData } from './fixtures';
 
 describe('accessors in the static variable check', () => {
   it.each(['first', 'last'])('fails loading a template that reads .%s of a customer text field, which throws at every send', (accessor) => {
