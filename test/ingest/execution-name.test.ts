@@ -38,6 +38,22 @@ describe('executionName', () => {
     );
   });
 
+  it('keeps the names it gave: a retry of an entry started before a change would start under another name', () => {
+    // Act
+    const names = [
+      executionName('active-cross-sell', 'customer-0123456789-0123456789', 'order-2026-03-02-with-a-long-suffix-0001'),
+      executionName('welcome', 'c-001', '2026-03-02T10:00:00Z'),
+      distinctExecutionName('welcome', 'shop', '42-signup-7'),
+    ];
+
+    // Assess
+    expect(names).toEqual([
+      'active-cross-sell-customer-0123456789-0123456789-order-2026-03-02-w-821ca24e0b51',
+      'welcome-c-001-2026-03-02T10_00_00Z-ff662d4a341b',
+      'welcome-shop-42-signup-7-1569e677efda',
+    ]);
+  });
+
   it('gives different names to different entries, even when the plain name is too long', () => {
     fc.assert(
       fc.property(journeyIds, customerIds, rawKeys, rawKeys, (journey, customerId, first, second) => {
