@@ -13,8 +13,8 @@
  */
 import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import * as z from 'zod';
 import type { JourneyExecutionInput } from '../journeys/execution-input';
+import * as z from '../schema/zod-mini';
 import { claimEntry, type EntryClaimOutcome } from './entry-records';
 import { distinctExecutionName, entryKeyOf, executionArnOf, executionName } from './execution-name';
 import type { JourneyRoute } from './journey-routes';
