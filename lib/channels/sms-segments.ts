@@ -47,11 +47,16 @@ function packedSegments(widths: readonly number[], capacity: number): number {
   return segments;
 }
 
+/** Whether `character` (one code point) is in GSM-7, basic set or extension table. */
+export function isGsm7Character(character: string): boolean {
+  return BASIC.has(character) || EXTENSION.has(character);
+}
+
 /** The encoding and number of segments `text` is sent as. An empty text is one segment. */
 export function countSmsSegments(text: string): SmsSegmentCount {
   // Iterating a string yields code points, so a surrogate pair stays one item.
   const characters = [...text];
-  const isGsm7 = characters.every((character) => BASIC.has(character) || EXTENSION.has(character));
+  const isGsm7 = characters.every(isGsm7Character);
   const encoding: SmsEncoding = isGsm7 ? 'GSM-7' : 'UCS-2';
   const widths = characters.map((character) => (isGsm7 ? (EXTENSION.has(character) ? 2 : 1) : character.length));
   const units = widths.reduce((sum, width) => sum + width, 0);

@@ -8,7 +8,7 @@
  * SMS is rendered (see {@link gsm7Text}).
  */
 import { DEFAULT_OPT_OUT_INSTRUCTION, withOptOutInstruction } from '../channels/sms';
-import { countSmsSegments } from '../channels/sms-segments';
+import { countSmsSegments, isGsm7Character } from '../channels/sms-segments';
 import { FIRST_NAME_ATTRIBUTE, type PersonalizationData, type PersonalizationValue } from './personalization';
 
 /**
@@ -29,12 +29,13 @@ const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 const COMBINING_MARK = /\p{M}/gu;
 
 function isGsm7(text: string): boolean {
-  return countSmsSegments(text).encoding === 'GSM-7';
+  for (const character of text) if (!isGsm7Character(character)) return false;
+  return true;
 }
 
 /** One character in GSM-7: itself, its replacement, or its letters without their marks; undefined when it has none. */
 function gsm7Character(character: string): string | undefined {
-  if (isGsm7(character)) return character;
+  if (isGsm7Character(character)) return character;
   const replacement = REPLACEMENTS[character];
   if (replacement !== undefined) return replacement;
   // NFKD splits `ë` into `e` and a diaeresis, and compatibility forms (`ﬁ`, full-width `Ａ`) into plain letters.
@@ -50,11 +51,14 @@ function gsm7Character(character: string): string | undefined {
  * left: the value is then absent from the text, as for a customer without it.
  */
 export function gsm7Text(text: string): string | undefined {
-  let written = '';
-  for (const character of text) {
-    const gsm7 = gsm7Character(character);
-    if (gsm7 !== undefined) written += gsm7;
-    else if (LETTER_OR_DIGIT.test(character)) return undefined;
+  // Most values are GSM-7 already: kept as they are, with no character looked at twice.
+  let written = isGsm7(text) ? text : '';
+  if (written === '') {
+    for (const character of text) {
+      const gsm7 = gsm7Character(character);
+      if (gsm7 !== undefined) written += gsm7;
+      else if (LETTER_OR_DIGIT.test(character)) return undefined;
+    }
   }
   const trimmed = written.replace(/ {2,}/g, ' ').trim();
   return trimmed === '' ? undefined : trimmed;
