@@ -44,9 +44,7 @@ export function entryKeyOf(raw: string): string {
  */
 export function executionName(journey: string, customerId: string, entryKey: string): string {
   const plain = `${journey}-${customerId}-${entryKeyOf(entryKey)}`;
-  if (plain.length <= MAX_EXECUTION_NAME_LENGTH) return plain;
-  const hash = shortHash(plain, 12);
-  return `${plain.slice(0, MAX_EXECUTION_NAME_LENGTH - hash.length - 1)}-${hash}`;
+  return plain.length <= MAX_EXECUTION_NAME_LENGTH ? plain : hashedName(plain, plain);
 }
 
 /**
@@ -56,8 +54,12 @@ export function executionName(journey: string, customerId: string, entryKey: str
  */
 export function distinctExecutionName(journey: string, customerId: string, entryKey: string): string {
   const key = entryKeyOf(entryKey);
-  const hash = shortHash(`${customerId}\n${key}`, 12);
-  const plain = `${journey}-${customerId}-${key}`;
+  return hashedName(`${journey}-${customerId}-${key}`, `${customerId}\n${key}`);
+}
+
+/** `plain`, cut to leave room within the longest name, and a 12-digit hash of `hashed` appended. */
+function hashedName(plain: string, hashed: string): string {
+  const hash = shortHash(hashed, 12);
   return `${plain.slice(0, MAX_EXECUTION_NAME_LENGTH - hash.length - 1)}-${hash}`;
 }
 

@@ -15,7 +15,7 @@ import type {
 import { allConditionsHold, conditionInstant, type Condition } from './conditions';
 import { type AttributeDateWait, type ComputedWait, type LocalTimeWait, WEEKDAYS } from './format';
 import { goalEventInstant, isGoalReachedAtStep } from './event-history';
-import { EXECUTION_WAIT_LIMIT_DAYS } from './execution-limits';
+import { DAY_SECONDS, EXECUTION_WAIT_LIMIT_DAYS } from './execution-limits';
 
 export { conditionHolds } from './conditions';
 
@@ -124,14 +124,13 @@ export function computedWaitEnd(wait: ComputedWait, snapshot: CustomerSnapshot, 
   return wait.kind === 'localTime' ? localTimeWaitEnd(wait, snapshot.profile.timezone, now) : attributeDateWaitEnd(wait, snapshot, now);
 }
 
-export { EXECUTION_WAIT_LIMIT_DAYS } from './execution-limits';
 
 /**
  * Whether a wait ending at `until` outlasts an execution started at `startedAt`: Step Functions
  * would time the execution out before the wait ends, silently.
  */
 export function waitOutlastsExecution(until: Date, startedAt: string): boolean {
-  return until.getTime() > Date.parse(startedAt) + EXECUTION_WAIT_LIMIT_DAYS * 86_400_000;
+  return until.getTime() > Date.parse(startedAt) + EXECUTION_WAIT_LIMIT_DAYS * DAY_SECONDS * 1000;
 }
 
 /**

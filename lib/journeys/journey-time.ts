@@ -28,7 +28,7 @@ const WAIT_LIMIT_SECONDS = EXECUTION_WAIT_LIMIT_DAYS * DAY_SECONDS;
  * the steps before and after the loop and for retries (each retried Task attempt writes three
  * events more).
  */
-export const LOOP_HISTORY_BUDGET = EXECUTION_HISTORY_LIMIT * 0.8;
+const LOOP_HISTORY_BUDGET = EXECUTION_HISTORY_LIMIT * 0.8;
 
 /**
  * The history events one pass through a node writes, counted from the states it compiles to
@@ -101,7 +101,7 @@ function mostHold(node: JourneyNode): number | 'untilLimit' {
 }
 
 /** `200 days`, `3 h 57 min`, `1 min`: a span for a message. */
-export function spanText(seconds: number): string {
+function spanText(seconds: number): string {
   const days = Math.floor(seconds / DAY_SECONDS);
   const hours = Math.floor((seconds % DAY_SECONDS) / HOUR_SECONDS);
   const minutes = Math.ceil((seconds % HOUR_SECONDS) / 60);

@@ -70,10 +70,9 @@ export function decideDelivery(customer: CustomerSnapshot, message: OutgoingMess
 
   const closedReason = closedReasonAt(chosen.hours, zone, nowMs);
   if (closedReason === undefined) {
+    if (!capAllows(capped, sendTimes, nowMs)) return { kind: 'skip', reason: 'frequency_capped', evaluations };
     const closing = closingAfter(chosen.hours, zone, nowMs);
-    return capAllows(capped, sendTimes, nowMs)
-      ? { kind: 'send', channel: chosen.channel, ...(closing === undefined ? {} : { openUntil: new Date(closing) }), evaluations }
-      : { kind: 'skip', reason: 'frequency_capped', evaluations };
+    return { kind: 'send', channel: chosen.channel, ...(closing === undefined ? {} : { openUntil: new Date(closing) }), evaluations };
   }
 
   // The cap is judged at the instant the message would go out, not at `now`.
