@@ -6,7 +6,7 @@ import { TemplateNotFoundError, TemplateRenderError } from './errors';
 import { renderFailureReason } from './render-failure';
 import { mergeFieldSource, renderPart, type CompiledPart, type MessageTemplate } from './template';
 import { fitsOneSegment, smsPersonalization, withoutFirstName } from './sms-text';
-import { templateVariableProblems, type VariableCheckOptions } from './variables';
+import { smsReadsFirstName, templateVariableProblems, type VariableCheckOptions } from './variables';
 
 /** The three parts of an email, ready for the email adapter. */
 export interface RenderedEmail {
@@ -60,6 +60,22 @@ export function renderEmail(template: MessageTemplate, data: PersonalizationData
   };
 }
 
+/** Per template, whether its SMS part may read the first name: worked out once, not per message. */
+const smsFirstNameReaders = new WeakMap<MessageTemplate, boolean>();
+
+/**
+ * Whether rendering `template`'s SMS without the first name could give another text. When it
+ * cannot, the text is the same with or without the name, so it is not rendered a second time.
+ */
+function readsFirstName(template: MessageTemplate): boolean {
+  let reads = smsFirstNameReaders.get(template);
+  if (reads === undefined) {
+    reads = smsReadsFirstName(template);
+    smsFirstNameReaders.set(template, reads);
+  }
+  return reads;
+}
+
 /**
  * Renders the SMS text of `template` for `data`, trimmed. The SMS adapter adds the opt-out
  * instruction for marketing texts; templates need not.
@@ -77,7 +93,7 @@ export function renderSms(template: MessageTemplate, data: PersonalizationData):
   if (template.sms === undefined) throw new TemplateNotFoundError(template.id, 'sms');
   const written = smsPersonalization(checkedData(template, data));
   const text = render(template, template.sms, written).trim();
-  if (written.customer.firstName === undefined || fitsOneSegment(text)) return text;
+  if (written.customer.firstName === undefined || fitsOneSegment(text) || !readsFirstName(template)) return text;
   let nameless: string;
   try {
     nameless = render(template, template.sms, withoutFirstName(written)).trim();

@@ -4,7 +4,7 @@
  */
 import type { Variable } from 'liquidjs';
 import { TemplateVariableError } from './errors';
-import { AttributeNameSchema, CUSTOMER_FIELDS, LINK_VARIABLES } from './personalization';
+import { AttributeNameSchema, CUSTOMER_FIELDS, FIRST_NAME_ATTRIBUTE, LINK_VARIABLES } from './personalization';
 import { globalVariablesOf, liquidPartsOf, mergeFieldSource, type MessageTemplate, type TemplatePart } from './template';
 
 /** One use of a variable in a template. */
@@ -51,6 +51,30 @@ export function templateVariables(template: MessageTemplate): TemplateVariableUs
 /** The parts of `template` that read the variable `name` (a link variable such as `unsubscribeUrl`). */
 export function partsReading(template: MessageTemplate, name: string): ReadonlySet<TemplatePart> {
   return new Set(templateVariables(template).filter((use) => use.segments[0] === name).map((use) => use.part));
+}
+
+/**
+ * Whether a variable with `segments` may read the customer's first name: `customer.firstName`,
+ * `customer.attributes.firstName` (the attribute it comes from), or a path that could reach either
+ * — the whole customer or all its attributes, or a computed lookup in them. A path that uses such
+ * a variable as an index counts too. Errs towards true.
+ */
+function mayReadFirstName(segments: ReadonlyArray<string | number | Variable>): boolean {
+  if (segments.some((segment) => typeof segment === 'object' && mayReadFirstName(segment.segments))) return true;
+  const [root, field, attribute] = segments;
+  if (typeof root !== 'string') return true;
+  if (root !== 'customer') return false;
+  if (typeof field !== 'string' || field === 'firstName') return true;
+  if (field !== 'attributes') return false;
+  return typeof attribute !== 'string' || attribute === FIRST_NAME_ATTRIBUTE;
+}
+
+/**
+ * Whether `template`'s SMS part may read the customer's first name (see `renderSms`, which renders
+ * the text again without the name only when it does). False for a template without an SMS part.
+ */
+export function smsReadsFirstName(template: MessageTemplate): boolean {
+  return templateVariables(template).some((use) => use.part === 'sms' && mayReadFirstName(use.segments));
 }
 
 /**

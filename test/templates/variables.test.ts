@@ -1,5 +1,6 @@
 import { compileTemplate, loadTemplateCatalog, renderSms, templateVariableProblems } from '../../lib/templates';
 import { catalogFolder, problemsOf, sampleData } from './fixtures';
+import { smsReadsFirstName } from '../../lib/templates/variables';
 
 describe('accessors in the static variable check', () => {
   it.each(['first', 'last'])('fails loading a template that reads .%s of a customer text field, which throws at every send', (accessor) => {
@@ -43,4 +44,35 @@ describe('accessors in the static variable check', () => {
     expect(problems).toEqual([]);
     expect(renderSms(template, sampleData())).toBe('running cycling cycling 2');
   });
+});
+
+describe('whether the SMS part reads the first name', () => {
+  it.each([
+    ['Hi {{ customer.firstName }}, 20% off today.'],
+    ['Hi {{ customer.firstName | default: "there" }}.'],
+    ['{% if customer.attributes.firstName %}Hi {{ customer.attributes["firstName"] }}{% endif %}'],
+    ['{% assign c = customer %}{{ c.firstName }}'],
+    ['{% for value in customer.attributes %}{{ value }}{% endfor %}'],
+    ['{% assign key = "tier" %}{{ customer.attributes[key] }}'],
+    ['{{ customer.attributes.tier[customer.firstName] }}'],
+  ])('says yes when the SMS part may read it: %s', (sms) => {
+    // Prepare
+    const template = compileTemplate('t', { sms });
+    // Act
+    const reads = smsReadsFirstName(template);
+    // Assess
+    expect(reads).toBe(true);
+  });
+
+  it.each([['20% off today for {{ customer.attributes.tier }} members: {{ preferencesUrl }}'], ['{{ customer.id | size }} days left']])(
+    'says no when the SMS part cannot read it: %s',
+    (sms) => {
+      // Prepare
+      const template = compileTemplate('t', { sms, email: { subject: 'Hi {{ customer.firstName }}', html: 'x', text: 'x' } });
+      // Act
+      const reads = smsReadsFirstName(template);
+      // Assess
+      expect(reads).toBe(false);
+    },
+  );
 });
