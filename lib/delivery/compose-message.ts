@@ -46,6 +46,11 @@ export interface CompositionContext {
   readonly templates: TemplateCatalog;
   readonly links: LinkConfig;
   readonly now: Date;
+  /**
+   * When the customer's allowed hours close (the gate's `openUntil`): a text's time to live ends
+   * then, so one held up on its way to the carrier does not arrive in quiet hours.
+   */
+  readonly openUntil?: Date;
 }
 
 /**
@@ -77,7 +82,7 @@ export function composeMessage(
     }
     case 'sms':
       if (profile.phone === undefined) throw new MessageInvalidError('sms', ['to']);
-      return { channel, message: { ...envelope, to: profile.phone, body: renderSms(template, data) } };
+      return { channel, message: { ...envelope, to: profile.phone, body: renderSms(template, data), ...openFor(context) } };
     case 'mail': {
       if (profile.address === undefined) throw new MessageInvalidError('mail', ['address']);
       const { printTemplate, mergeFields } = mailMergeFields(template, data);
@@ -96,6 +101,12 @@ export function composeMessage(
       };
     }
   }
+}
+
+/** The seconds the customer's allowed hours stay open, as a text asks for them; none when they do not close. */
+function openFor(context: CompositionContext): { openForSeconds?: number } {
+  if (context.openUntil === undefined) return {};
+  return { openForSeconds: Math.max(0, Math.floor((context.openUntil.getTime() - context.now.getTime()) / 1000)) };
 }
 
 /** Hands a composed message to its channel's adapter. */

@@ -163,7 +163,7 @@ export async function deliverMessage(ports: DeliveryPorts, request: SendStepPayl
       if (slot > now) return withOptedOut(await recordDeferral(ports, request, now, { channel: decision.channel, until: slot, reason: RATE_LIMITED }), optedOut);
       held = decision.channel;
     }
-    const outcome = await sendOnce(ports, request, snapshot, { channel: decision.channel, openUntil: decision.openUntil }, key, now);
+    const outcome = await sendOnce(ports, request, snapshot, decision.channel, key, now, decision.openUntil);
     if (outcome === 'recipient_opted_out') {
       optedOut.add(decision.channel);
       continue;
@@ -190,18 +190,14 @@ async function sendOnce(
   ports: DeliveryPorts,
   request: SendStepPayload,
   snapshot: CustomerSnapshot,
-  sent: { readonly channel: Channel; readonly openUntil?: Date },
+  channel: Channel,
   key: string,
   now: Date,
+  openUntil: Date | undefined,
 ): Promise<DeliveryOutcome | 'changed_since' | 'recipient_opted_out'> {
-  const { channel } = sent;
   let composed: ComposedMessage;
   try {
-    composed = withinOpenHours(
-      composeMessage(channel, snapshot, { ...request, idempotencyKey: key }, { templates: ports.templates, links: ports.links, now }),
-      sent.openUntil,
-      now,
-    );
+    composed = composeMessage(channel, snapshot, { ...request, idempotencyKey: key }, { templates: ports.templates, links: ports.links, now, ...(openUntil === undefined ? {} : { openUntil }) });
   } catch (error) {
     if (!(error instanceof MessageInvalidError)) throw error;
     // Nothing was reserved: the decision record is the only trace, and nothing went out.
@@ -248,16 +244,6 @@ async function sendOnce(
   // attempt turns it into `unknown` without calling the provider again.
   await ports.store.markSent(request.customerId, key, { providerMessageId, at: ports.now().toISOString() });
   return { outcome: 'sent', channel, providerMessageId, replayed: false };
-}
-
-/**
- * `composed`, a text told how long the customer's allowed hours stay open (`openUntil`, from the
- * gate): its time to live ends then, so a text held up on the way does not arrive in quiet hours.
- */
-function withinOpenHours(composed: ComposedMessage, openUntil: Date | undefined, now: Date): ComposedMessage {
-  if (composed.channel !== 'sms' || openUntil === undefined) return composed;
-  const openForSeconds = Math.max(0, Math.floor((openUntil.getTime() - now.getTime()) / 1000));
-  return { ...composed, message: { ...composed.message, openForSeconds } };
 }
 
 /** The reservation this attempt made: its entry is `pending` from `reservedAt` until it settles. */
