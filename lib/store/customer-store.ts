@@ -206,25 +206,10 @@ export class CustomerStore extends DeliveryStore {
     };
     // The conditions of putPreferences (with `at`) and of recordConsent (without `from`).
     let records: Put[] = [
-      {
-        TableName: this.tableName,
-        Item: this.item(id, itemKeys.preferences(), 'preferences', { ...preferences, [UPDATED_AT_KEY]: stated }),
-        ConditionExpression: noLaterThan('#key', ':key'),
-        ExpressionAttributeNames: { '#key': UPDATED_AT_KEY },
-        ExpressionAttributeValues: { ':key': { S: stated } },
-      },
+      this.preferencesPut(id, preferences, stated),
       ...consents.flatMap((event): Put[] => {
-        const { ledger, state, order } = this.consentItems(id, event);
-        return [
-          { TableName: this.tableName, Item: ledger, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PARTITION_KEY } },
-          {
-            TableName: this.tableName,
-            Item: state,
-            ConditionExpression: 'attribute_not_exists(#pk) OR #order < :order',
-            ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#order': 'order' },
-            ExpressionAttributeValues: { ':order': { S: order } },
-          },
-        ];
+        const { ledgerPut, statePut } = this.consentPuts(id, event);
+        return [ledgerPut, statePut];
       }),
     ];
     const what = `create customer ${id}`;
@@ -367,13 +352,7 @@ export class CustomerStore extends DeliveryStore {
     const written = await this.guard(what, () =>
       this.putChangingPermission(
         id,
-        {
-          TableName: this.tableName,
-          Item: this.item(id, itemKeys.preferences(), 'preferences', { ...valid, [UPDATED_AT_KEY]: key }),
-          ConditionExpression: noLaterThan('#key', ':key'),
-          ExpressionAttributeNames: { '#key': UPDATED_AT_KEY },
-          ExpressionAttributeValues: { ':key': { S: key } },
-        },
+        this.preferencesPut(id, valid, key),
         what,
       ),
     );
@@ -549,6 +528,20 @@ export class CustomerStore extends DeliveryStore {
   }
 
   // --- internals -------------------------------------------------------------------------------
+
+  /**
+   * The put of preferences stated at `key` (an instant key), on condition that the preferences
+   * there were stated no later: last write wins by when the customer stated them.
+   */
+  private preferencesPut(id: string, preferences: Preferences, key: string): Put {
+    return {
+      TableName: this.tableName,
+      Item: this.item(id, itemKeys.preferences(), 'preferences', { ...preferences, [UPDATED_AT_KEY]: key }),
+      ConditionExpression: noLaterThan('#key', ':key'),
+      ExpressionAttributeNames: { '#key': UPDATED_AT_KEY },
+      ExpressionAttributeValues: { ':key': { S: key } },
+    };
+  }
 
   private suppressionItem(id: string, suppression: Suppression): Item {
     return this.item(id, itemKeys.suppression(suppression.channel), 'suppression', { ...suppression, atKey: instantKey(suppression.at) });

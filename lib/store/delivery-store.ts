@@ -164,30 +164,7 @@ export class DeliveryStore {
     const valid = parseRecord(ConsentEventSchema, event, 'consent');
     const from = options.from === undefined ? undefined : parseRecord(ConsentStatusSchema, options.from, 'from');
     const { channel, topic } = valid;
-    const { ledger, state, order } = this.consentItems(id, valid);
-    const ledgerPut: Put = {
-      TableName: this.tableName,
-      Item: ledger,
-      ConditionExpression: 'attribute_not_exists(#pk)',
-      ExpressionAttributeNames: { '#pk': PARTITION_KEY },
-    };
-    const statePut: Put = {
-      TableName: this.tableName,
-      Item: state,
-      ...(from === undefined
-        ? {
-            ConditionExpression: 'attribute_not_exists(#pk) OR #order < :order',
-            ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#order': 'order' },
-            ExpressionAttributeValues: { ':order': { S: order } },
-          }
-        : {
-            // An absent state has no status, so it is not `from` either; a newer state, even with
-            // that status (a new request), is not the one the caller read.
-            ConditionExpression: '#status = :from AND #order < :order',
-            ExpressionAttributeNames: { '#status': 'status', '#order': 'order' },
-            ExpressionAttributeValues: { ':from': { S: from }, ':order': { S: order } },
-          }),
-    };
+    const { ledgerPut, statePut } = this.consentPuts(id, valid, from);
     const what = `record ${channel}/${topic} consent of customer ${id}`;
     return this.guard(what, async () => {
       const result = await transactWrite(this.client, [{ Put: ledgerPut }, { Put: statePut }, this.permissionChange(id)], what, this.pause);
@@ -483,6 +460,39 @@ export class DeliveryStore {
       }),
       order,
     };
+  }
+
+  /**
+   * The puts that record a consent event: its ledger entry, unless the ledger holds it already,
+   * and its current state, when it is newer than the state there (or there is none). With `from`,
+   * the state is written only over a state with that status, older than the event.
+   */
+  protected consentPuts(id: string, event: ConsentEvent, from?: ConsentStatus): { ledgerPut: Put; statePut: Put } {
+    const { ledger, state, order } = this.consentItems(id, event);
+    const ledgerPut: Put = {
+      TableName: this.tableName,
+      Item: ledger,
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+    };
+    const statePut: Put = {
+      TableName: this.tableName,
+      Item: state,
+      ...(from === undefined
+        ? {
+            ConditionExpression: 'attribute_not_exists(#pk) OR #order < :order',
+            ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#order': 'order' },
+            ExpressionAttributeValues: { ':order': { S: order } },
+          }
+        : {
+            // An absent state has no status, so it is not `from` either; a newer state, even with
+            // that status (a new request), is not the one the caller read.
+            ConditionExpression: '#status = :from AND #order < :order',
+            ExpressionAttributeNames: { '#status': 'status', '#order': 'order' },
+            ExpressionAttributeValues: { ':from': { S: from }, ':order': { S: order } },
+          }),
+    };
+    return { ledgerPut, statePut };
   }
 
   protected async transition(
