@@ -64,7 +64,7 @@ export const STATE_SUFFIXES = {
 /** The exit reason recorded when a date wait would outlast the execution (Step Functions' one-year limit). */
 export const DATE_BEYOND_EXECUTION = 'date_beyond_execution';
 
-/** The exit reason recorded when a date wait's day has passed (see `dateWaitPassed`). */
+/** The exit reason recorded when a date wait's day has passed (see `attributeDateWait` in effects.ts). */
 export const DATE_PASSED = 'date_passed';
 
 /** The Lambda functions a journey's Task states invoke (ARNs, or CDK tokens for them). */

@@ -67,45 +67,48 @@ export const DEFAULT_DATE_WAIT_TIME = '09:00';
  * `offsetDays`, at local `time` (default {@link DEFAULT_DATE_WAIT_TIME}); with `annual`, the
  * next such anniversary at or after `now` (29 February falls on the 28th in other years).
  * A missing, unreadable or past date ends the wait at `now` (a step asks
- * {@link dateWaitPassed} whether to go on at all).
+ * {@link attributeDateWait} whether its day has passed, to go on at all).
  */
 export function attributeDateWaitEnd(wait: AttributeDateWait, snapshot: CustomerSnapshot, now: Date): Date {
-  const zone = snapshot.profile.timezone;
-  const date = localDate(snapshot.attributes[wait.attribute]?.value, zone);
-  if (!date) return now;
-  if (!wait.annual) {
-    const end = dateWaitEndIn(wait, date, zone, date.year);
-    return end.toMillis() >= now.getTime() ? end.toJSDate() : now;
-  }
-  // Offsets of up to a year either way: start a year back and take the first end not yet passed.
-  const thisYear = DateTime.fromJSDate(now, { zone }).year;
-  for (let year = thisYear - 1; year <= thisYear + 2; year += 1) {
-    const end = dateWaitEndIn(wait, date, zone, year);
-    if (end.toMillis() >= now.getTime()) return end.toJSDate();
-  }
-  return now;
+  return attributeDateWait(wait, snapshot, now).end;
 }
 
 /**
- * Whether a date wait's day lies in the past: the attribute's date, moved by `offsetDays`, falls
+ * A date wait's end (see {@link attributeDateWaitEnd}) and whether its day lies in the past,
+ * read from the attribute once. `passed`: the attribute's date, moved by `offsetDays`, falls
  * before today in the customer's zone. What follows the wait was written for the date ahead
  * ("renews in 7 days"), so the journey must not go on to it a month after the renewal. Later on
  * the day itself (its time passed while the customer entered) still counts: the wait ends at
  * once. Never for an annual wait, which waits for the next anniversary, nor for a missing or
  * unreadable date, which does not wait (branch on `exists` first where that matters).
  */
-export function dateWaitPassed(wait: AttributeDateWait, snapshot: CustomerSnapshot, now: Date): boolean {
-  if (wait.annual) return false;
+function attributeDateWait(wait: AttributeDateWait, snapshot: CustomerSnapshot, now: Date): { end: Date; passed: boolean } {
   const zone = snapshot.profile.timezone;
   const date = localDate(snapshot.attributes[wait.attribute]?.value, zone);
-  if (!date) return false;
-  const day = dateWaitEndIn(wait, date, zone, date.year).startOf('day');
-  return day.toMillis() < DateTime.fromJSDate(now, { zone }).startOf('day').toMillis();
+  if (!date) return { end: now, passed: false };
+  const time = timeParts(wait.time ?? DEFAULT_DATE_WAIT_TIME);
+  if (!wait.annual) {
+    const end = dateWaitEndIn(wait, date, zone, date.year, time);
+    const passed = end.startOf('day').toMillis() < DateTime.fromJSDate(now, { zone }).startOf('day').toMillis();
+    return { end: end.toMillis() >= now.getTime() ? end.toJSDate() : now, passed };
+  }
+  // Offsets of up to a year either way: start a year back and take the first end not yet passed.
+  const thisYear = DateTime.fromJSDate(now, { zone }).year;
+  for (let year = thisYear - 1; year <= thisYear + 2; year += 1) {
+    const end = dateWaitEndIn(wait, date, zone, year, time);
+    if (end.toMillis() >= now.getTime()) return { end: end.toJSDate(), passed: false };
+  }
+  return { end: now, passed: false };
 }
 
-/** A date wait's end in `year`: the date's month and day (or the month's last), moved by `offsetDays`, at its local time. */
-function dateWaitEndIn(wait: AttributeDateWait, date: { month: number; day: number }, zone: string, year: number): DateTime {
-  const { hour, minute } = timeParts(wait.time ?? DEFAULT_DATE_WAIT_TIME);
+/** A date wait's end in `year`: the date's month and day (or the month's last), moved by `offsetDays`, at local `time`. */
+function dateWaitEndIn(
+  wait: AttributeDateWait,
+  date: { month: number; day: number },
+  zone: string,
+  year: number,
+  { hour, minute }: { hour: number; minute: number },
+): DateTime {
   const month = DateTime.fromObject({ year, month: date.month }, { zone });
   const day = Math.min(date.day, month.daysInMonth ?? date.day);
   return DateTime.fromObject({ year, month: date.month, day, hour, minute }, { zone }).plus({ days: wait.offsetDays ?? 0 });
@@ -211,9 +214,13 @@ export async function performJourneyEffect(input: JourneyEffectsInput, ports: Jo
     }
     case 'waitUntil': {
       const snapshot = await customer();
-      const end = computedWaitEnd(input.wait, snapshot, now);
+      // A date wait reads its attribute once for both its end and whether its day has passed.
+      const wait = input.wait.kind === 'attributeDate'
+        ? attributeDateWait(input.wait, snapshot, now)
+        : { end: localTimeWaitEnd(input.wait, snapshot.profile.timezone, now), passed: false };
+      const end = wait.end;
       // Only when passed: the answers for dates ahead stay as they were.
-      const passed = input.wait.kind === 'attributeDate' && dateWaitPassed(input.wait, snapshot, now) ? { datePassed: true } : {};
+      const passed = wait.passed ? { datePassed: true } : {};
       // Without the execution's start (definitions compiled before it), the answer as it was.
       if (input.startedAt === undefined) return { until: toWaitTimestamp(end), ...passed };
       return { until: toWaitTimestamp(end), beyondExecution: waitOutlastsExecution(end, input.startedAt), ...passed };
