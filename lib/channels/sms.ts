@@ -65,6 +65,25 @@ export const SMS_TIME_TO_LIVE_SECONDS = {
   transactional: 4 * 60 * 60,
 } as const;
 
+/** The environment variables naming a function's origination identity and configuration set. */
+export interface SmsSenderEnvironment {
+  readonly SMS_ORIGINATION_IDENTITY: string;
+  readonly SMS_CONFIGURATION_SET: string;
+}
+
+/**
+ * The settings of a sender of transactional texts (a double opt-in confirmation, an answer to a
+ * keyword) from `env`: hours late, such a text is stale, so it lives
+ * SMS_TIME_TO_LIVE_SECONDS.transactional.
+ */
+export function transactionalSmsConfig(env: SmsSenderEnvironment): SmsSenderConfig {
+  return {
+    originationIdentity: env.SMS_ORIGINATION_IDENTITY,
+    configurationSetName: env.SMS_CONFIGURATION_SET,
+    timeToLiveSeconds: SMS_TIME_TO_LIVE_SECONDS.transactional,
+  };
+}
+
 /** The `TimeToLive` End User Messaging accepts, in seconds; it refuses a text with any other. */
 export const SMS_TIME_TO_LIVE_RANGE = { min: 5, max: 259_200 } as const;
 

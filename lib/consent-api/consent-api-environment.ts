@@ -7,7 +7,7 @@ import type { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voic
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { SesEmailSender } from '../channels/email';
-import { EndUserMessagingSmsSender, SMS_TIME_TO_LIVE_SECONDS } from '../channels/sms';
+import { EndUserMessagingSmsSender, transactionalSmsConfig } from '../channels/sms';
 import { NonEmptyTextSchema, TopicSchema } from '../customer/model';
 import { observedEventRecorder } from '../ingest/observed-event';
 import * as z from '../schema/zod-mini';
@@ -88,12 +88,7 @@ export function consentApiDependencies(
     store,
     phoneIndex: { client: clients.dynamodb, tableName: env.CUSTOMER_TABLE_NAME },
     email: new SesEmailSender(clients.ses, { fromEmailAddress: env.FROM_EMAIL_ADDRESS, configurationSetName: env.SES_CONFIGURATION_SET }),
-    // A confirmation text is transactional: hours late, it is stale (SMS_TIME_TO_LIVE_SECONDS).
-    sms: new EndUserMessagingSmsSender(clients.sms, {
-      originationIdentity: env.SMS_ORIGINATION_IDENTITY,
-      configurationSetName: env.SMS_CONFIGURATION_SET,
-      timeToLiveSeconds: SMS_TIME_TO_LIVE_SECONDS.transactional,
-    }),
+    sms: new EndUserMessagingSmsSender(clients.sms, transactionalSmsConfig(env)),
     smsConfirmationText: env.SMS_CONFIRMATION_TEXT,
     links: linksWithKeys(env.PUBLIC_BASE_URL, linkKeys),
     now,

@@ -11,7 +11,7 @@ import * as z from '../schema/zod-mini';
 import { DeliveryStore } from '../store/delivery-store';
 import { SendSlots } from '../store/send-slots';
 import { SesEmailSender } from '../channels/email';
-import { EndUserMessagingSmsSender, SMS_TIME_TO_LIVE_SECONDS, type SmsSenderConfig } from '../channels/sms';
+import { EndUserMessagingSmsSender, SMS_TIME_TO_LIVE_SECONDS, transactionalSmsConfig, type SmsSenderConfig } from '../channels/sms';
 import { SqsDirectMailSender } from '../channels/mail';
 import { PROVIDER_CLIENT_CONFIG } from '../channels/port';
 import { readTemplateCatalog } from '../templates/catalog';
@@ -64,12 +64,7 @@ export function awsSendClients(): SendClients {
 
 /** The SMS adapter's settings for the send function's texts. */
 export function smsSenderConfig(env: SendEnvironment): SmsSenderConfig {
-  return {
-    originationIdentity: env.SMS_ORIGINATION_IDENTITY,
-    configurationSetName: env.SMS_CONFIGURATION_SET,
-    timeToLiveSeconds: SMS_TIME_TO_LIVE_SECONDS.transactional,
-    marketingTimeToLiveSeconds: SMS_TIME_TO_LIVE_SECONDS.marketing,
-  };
+  return { ...transactionalSmsConfig(env), marketingTimeToLiveSeconds: SMS_TIME_TO_LIVE_SECONDS.marketing };
 }
 
 /** The channel adapters for the settings and clients. */

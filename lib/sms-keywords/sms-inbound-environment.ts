@@ -2,7 +2,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import * as z from '../schema/zod-mini';
-import { EndUserMessagingSmsSender, SMS_TIME_TO_LIVE_SECONDS, type SmsSender } from '../channels/sms';
+import { EndUserMessagingSmsSender, transactionalSmsConfig, type SmsSender } from '../channels/sms';
 import { NonEmptyTextSchema } from '../customer/model';
 import { CustomerStore } from '../store/customer-store';
 import { DEFAULT_HELP_TEXT, DEFAULT_SMS_CONFIRMED_TEXT, type InboundSmsDependencies } from './handle-inbound-sms';
@@ -33,12 +33,7 @@ export function smsInboundDependencies(
     phoneIndex: { client: clients.dynamodb, tableName: env.CUSTOMER_TABLE_NAME },
     replies:
       replies ??
-      new EndUserMessagingSmsSender(clients.sms, {
-        originationIdentity: env.SMS_ORIGINATION_IDENTITY,
-        configurationSetName: env.SMS_CONFIGURATION_SET,
-        // An answer to a keyword is transactional: hours late, it is stale (SMS_TIME_TO_LIVE_SECONDS).
-        timeToLiveSeconds: SMS_TIME_TO_LIVE_SECONDS.transactional,
-      }),
+      new EndUserMessagingSmsSender(clients.sms, transactionalSmsConfig(env)),
     helpText: env.SMS_HELP_TEXT,
     confirmedText: env.SMS_CONFIRMED_TEXT,
   };
