@@ -270,11 +270,6 @@ export class LocalStepFunctions {
     );
   }
 
-  /** The number of executions in the registry, ended ones included (a restart keeps them). */
-  get executionCount(): number {
-    return this.executions.size;
-  }
-
   /** The number of executions still running. */
   get runningCount(): number {
     return this.running.size;

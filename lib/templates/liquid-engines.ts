@@ -119,7 +119,7 @@ function registerTags(engine: Liquid): void {
  * partials, so each would fail at every send (`Failed to lookup "footer"`); refusing them when
  * the template is parsed stops a deployment instead.
  */
-export const FILE_TAGS = ['include', 'render', 'layout'] as const;
+const FILE_TAGS = ['include', 'render', 'layout'] as const;
 
 /** Makes parsing a template that uses one of {@link FILE_TAGS} fail, naming the tag. */
 function refuseFileTags(engine: Liquid): void {
