@@ -79,8 +79,7 @@ export async function captureConsent(deps: ConsentApiDependencies, request: Cons
   const to = existing === undefined ? request.email : existing.profile.email;
   // A suppressed address (hard bounce, complaint) gets no confirmation; the request stays recorded
   // as pending all the same (see the module comment), and the answer below does not change.
-  const emailSuppressed = existing !== undefined && isChannelSuppressed(existing, 'email', now);
-  if (confirmTopics.length > 0 && to !== undefined && !emailSuppressed) {
+  if (confirmTopics.length > 0 && to !== undefined && !(existing !== undefined && isChannelSuppressed(existing, 'email', now))) {
     await sendEmailConfirmationOrReport(deps, { customerId: request.customerId, to, topics: confirmTopics });
   }
   if (textTopics.length > 0 && request.phone !== undefined) {

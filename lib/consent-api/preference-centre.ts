@@ -50,7 +50,7 @@ import type { PreferenceFormValues } from './pages/preference-page';
 import { linkChangeInstant, proofFrom, verifyLinkToken, type RequestOrigin } from './request-origin';
 import { spanOf, unofferedTopicProblem, type PreferenceForm } from './requests';
 import { isOpenSmsRequest, sendSmsConfirmationOrReport, type SmsConfirmationOutcome } from './sms-double-opt-in';
-import { isChannelSuppressed } from './suppressed-channel';
+import { confirmUnlessSuppressed } from './suppressed-channel';
 
 /** Proof source of changes saved in the preference centre. */
 export const PREFERENCE_CENTRE_SOURCE = 'preference-centre';
@@ -353,18 +353,13 @@ async function saveChoices(
   // confirmation, and the page says what it says when one went out: the link may have been
   // forwarded, and the suppression is not its holder's to learn. The request stays pending, as in
   // capture-consent.ts, and grants nothing.
-  const suppressed = (channel: 'email' | 'sms') => isChannelSuppressed(snapshot, channel, now);
   const emailOutcome =
     toConfirm.email.length > 0 && email !== undefined
-      ? suppressed('email')
-        ? 'sent'
-        : await sendEmailConfirmationOrReport(deps, { customerId, to: email, topics: toConfirm.email })
+      ? await confirmUnlessSuppressed(snapshot, 'email', now, () => sendEmailConfirmationOrReport(deps, { customerId, to: email, topics: toConfirm.email }))
       : undefined;
   const smsOutcome =
     toConfirm.sms.length > 0 && phone !== undefined
-      ? suppressed('sms')
-        ? 'sent'
-        : await sendSmsConfirmationOrReport(deps, { customerId, to: phone, topics: toConfirm.sms })
+      ? await confirmUnlessSuppressed(snapshot, 'sms', now, () => sendSmsConfirmationOrReport(deps, { customerId, to: phone, topics: toConfirm.sms }))
       : undefined;
   // Saved now, or kept as newer: either way the customer answered the ask, which a journey may wait for.
   await recordSaveEvent(deps, customerId, now);

@@ -56,11 +56,7 @@ export interface ChannelFacts {
 export function channelFacts(customer: CustomerSnapshot, channel: Channel, topic: Topic, marketing: boolean): ChannelFacts {
   const { profile } = customer;
   const reachable = hasContactPoint(profile, channel);
-  let suppressedFromMs = Infinity;
-  customer.suppressions.forEach((suppression, index) => {
-    if (suppression.channel !== channel) return;
-    suppressedFromMs = Math.min(suppressedFromMs, instantOf(suppression.at, `suppressions[${index}].at`));
-  });
+  const suppressedFrom = suppressedFromMs(customer, channel);
   const consents: { atMs: number; granted: boolean }[] = [];
   if (marketing) {
     customer.consents.forEach((consent, index) => {
@@ -70,7 +66,24 @@ export function channelFacts(customer: CustomerSnapshot, channel: Channel, topic
     });
     consents.sort((a, b) => a.atMs - b.atMs);
   }
-  return { channel, reachable, suppressedFromMs, consents, hours: allowedHoursFor(channel, marketing, customer.preferences) };
+  return { channel, reachable, suppressedFromMs: suppressedFrom, consents, hours: allowedHoursFor(channel, marketing, customer.preferences) };
+}
+
+/**
+ * The earliest instant (epoch ms) from which `channel` is suppressed for the customer, `Infinity`
+ * when it is not: rule 2's one definition of suppressed. A suppression blocks the channel for every
+ * address and topic from its own instant on, so the channel is suppressed at `atMs` exactly when
+ * this is `<= atMs`.
+ *
+ * @throws PermissionGateInputError when a suppression of `channel` has a malformed instant.
+ */
+export function suppressedFromMs(customer: CustomerSnapshot, channel: Channel): number {
+  let fromMs = Infinity;
+  customer.suppressions.forEach((suppression, index) => {
+    if (suppression.channel !== channel) return;
+    fromMs = Math.min(fromMs, instantOf(suppression.at, `suppressions[${index}].at`));
+  });
+  return fromMs;
 }
 
 /**

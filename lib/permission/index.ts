@@ -28,5 +28,5 @@ export {
 } from './reasons';
 export { FREQUENCY_WINDOW_MS, sendsInCapWindow, sendTimesOf, capAllows } from './frequency-cap';
 export { SMS_LEGAL_HOURS } from './allowed-hours';
-export { channelLadder, type ChannelLadder } from './channel-ladder';
+export { channelLadder, suppressedFromMs, type ChannelLadder } from './channel-ladder';
 export { PermissionGateInputError } from './errors';
