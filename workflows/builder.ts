@@ -138,9 +138,20 @@ export function onInactivity(spec: { event: string; days: number }, rule: ReEntr
 // ---------------------------------------------------------------------------------------------
 // Node steps
 
-/** Send a message: `template` folder, consent `topic` (or `transactional`), channels in order. */
-export function send(id: string, spec: { template: string; topic: string; channels: readonly Channel[] }): NodeStep {
-  return nodeStep(id, (next) => ({ type: 'send', id, templateId: spec.template, topic: spec.topic, channels: [...spec.channels], next: next() }));
+/**
+ * Send a message: `template` folder, consent `topic` (or `transactional`), channels in order; with
+ * `followUpOf`, only when one of those earlier send steps sent a message in the same execution.
+ */
+export function send(id: string, spec: { template: string; topic: string; channels: readonly Channel[]; followUpOf?: readonly string[] }): NodeStep {
+  return nodeStep(id, (next) => ({
+    type: 'send',
+    id,
+    templateId: spec.template,
+    topic: spec.topic,
+    channels: [...spec.channels],
+    ...(spec.followUpOf === undefined ? {} : { followUpOf: [...spec.followUpOf] }),
+    next: next(),
+  }));
 }
 
 function waitStep(id: string, wait: WaitSpec): NodeStep {

@@ -57,7 +57,7 @@ export interface DeliveryPorts {
 }
 
 /** Reasons a step sends nothing besides the gate's own. */
-export const DELIVERY_SKIP_REASONS = ['unknown_customer', 'goal_reached'] as const;
+export const DELIVERY_SKIP_REASONS = ['unknown_customer', 'goal_reached', 'nothing_to_follow_up'] as const;
 
 /** Reasons a message that the gate allowed still did not go out. */
 export const DELIVERY_FAILURE_REASONS = ['provider_rejected', 'message_invalid'] as const;
@@ -147,6 +147,9 @@ export async function deliverMessage(ports: DeliveryPorts, request: SendStepPayl
     if (isGoalReachedAtStep(snapshot, request)) {
       return withOptedOut(await recordSkip(ports, request, 'goal_reached'), optedOut);
     }
+    if (request.followUpOf !== undefined && !(await anyMayHaveSent(ports, request, request.followUpOf))) {
+      return withOptedOut(await recordSkip(ports, request, 'nothing_to_follow_up'), optedOut);
+    }
     const now = ports.now();
     const channels = request.channels.filter((channel) => !optedOut.has(channel));
     const decision = decideDelivery(snapshot, { topic: request.topic, channels }, now);
@@ -171,6 +174,17 @@ export async function deliverMessage(ports: DeliveryPorts, request: SendStepPayl
     if (outcome !== 'changed_since') return withOptedOut(outcome, optedOut);
     conflicts = countConflict(conflicts, key, request);
   }
+}
+
+/**
+ * Whether one of `steps` of the request's execution may have reached the customer: its ledger
+ * entry is `sent`, `unknown` (the provider may have taken it), or `pending` and not known unsent
+ * (an attempt cut short after the provider call). A step skipped, deferred past the follow-up,
+ * refused by the provider, or not reached at all has no such entry.
+ */
+async function anyMayHaveSent(ports: DeliveryPorts, request: SendStepPayload, steps: readonly string[]): Promise<boolean> {
+  const entries = await Promise.all(steps.map((step) => ports.store.getSendEntry(request.customerId, idempotencyKeyOf(request.execution, step))));
+  return entries.some((entry) => entry !== undefined && (entry.status === 'sent' || entry.status === 'unknown' || (entry.status === 'pending' && entry.unsentAt === undefined)));
 }
 
 /** One more conflict after `conflicts`; throws once there have been too many. */

@@ -294,6 +294,7 @@ class JourneyCompiler {
           templateId: node.templateId,
           topic: node.topic,
           channels: node.channels,
+          ...(node.followUpOf === undefined ? {} : { followUpOf: node.followUpOf }),
           ...this.goalFields(),
           ...extra,
         },

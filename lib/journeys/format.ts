@@ -145,6 +145,14 @@ export const SendNodeSchema = z.strictObject({
   channels: z
     .array(ChannelSchema)
     .check(z.minLength(1), z.refine((list) => new Set(list).size === list.length, 'must not repeat a channel')),
+  /**
+   * A follow-up of these earlier send steps: it sends only when one of them sent a message in the
+   * same execution, and is skipped as `nothing_to_follow_up` otherwise (a suggestion kept back by
+   * the frequency cap gets no "still thinking about it?" a week later).
+   */
+  followUpOf: z.optional(
+    z.array(NodeIdSchema).check(z.minLength(1), z.refine((list) => new Set(list).size === list.length, 'must not repeat a step')),
+  ),
   next: NodeIdSchema,
 });
 export type SendNode = z.infer<typeof SendNodeSchema>;

@@ -18,6 +18,7 @@ import {
   JourneySchema,
   successors,
 } from './format';
+import { followUpFindings } from './follow-ups';
 import { shortestCycle, stronglyConnectedComponents } from './graph';
 import { longestPathFindings, loopPaceFindings } from './journey-time';
 import { findSendLoops } from './send-loops';
@@ -87,7 +88,7 @@ export function validateJourney(input: unknown, options: ValidateJourneyOptions 
     ...goalProblems(journey),
   ];
   // Reachability and loops are only meaningful on a graph whose edges all resolve.
-  if (problems.length === 0) problems.push(...unreachableProblems(journey), ...loopProblems(journey), ...sendLoopProblems(journey));
+  if (problems.length === 0) problems.push(...unreachableProblems(journey), ...loopProblems(journey), ...sendLoopProblems(journey), ...followUpProblems(journey));
   // Time is only summed over a graph whose loops all wait: a loop that never waits is reported above.
   if (problems.length === 0) problems.push(...timeProblems(journey));
   const templatesDir = options.templatesDir ?? DEFAULT_TEMPLATES_DIR;
@@ -265,6 +266,20 @@ function sendLoopProblems(journey: Journey): string[] {
       `write each repeat as a send step of its own ("${example}-1", "${example}-2", …) and end the series with an exit`
     );
   });
+}
+
+/** `followUpOf` entries that could never have sent before the follow-up (see follow-ups.ts). */
+function followUpProblems(journey: Journey): string[] {
+  const why = {
+    unknown: 'names no node of the journey',
+    not_a_send: 'is not a send step',
+    itself: 'is this step itself',
+    never_before: 'cannot come before this step (no path leads from it here)',
+  } as const;
+  return followUpFindings(journey).map(
+    ({ node, followed, problem }) =>
+      `${where(journey, node)}: followUpOf "${followed}" ${why[problem]}; a follow-up sends only after one of the earlier send steps it names sent, so name send steps that lead to it`,
+  );
 }
 
 function templateProblems(journey: Journey, templatesDir: string): string[] {

@@ -23,7 +23,8 @@ import { ExecutionNameSchema } from '../journeys/send-contract';
  *
  * From the send path (`DELIVERY_SKIP_REASONS` of `lib/delivery/deliver-message.ts`):
  * - `unknown_customer`: the customer is not in the store;
- * - `goal_reached`: the journey's goal event happened since entry, so the journey ends instead.
+ * - `goal_reached`: the journey's goal event happened since entry, so the journey ends instead;
+ * - `nothing_to_follow_up`: a follow-up step (`followUpOf`) none of whose earlier steps sent a message.
  *
  * From the send path's failures (`DELIVERY_FAILURE_REASONS`): the gate allowed the message but it
  * did not go out:
@@ -43,6 +44,7 @@ export const REPORT_SKIP_REASONS = [
   'no_channel',
   'unknown_customer',
   'goal_reached',
+  'nothing_to_follow_up',
   'provider_rejected',
   'message_invalid',
 ] as const;

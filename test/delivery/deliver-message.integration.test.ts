@@ -244,6 +244,30 @@ describe('deliverMessage on the local emulators', () => {
     expect(await emailsTo(customerId)).toBe(1);
   });
 
+  it('sends a follow-up only when a step it follows reached the provider, or may have', async () => {
+    // Prepare: the welcome email sent, its connection dropped after SES accepted it (unknown), refused by SES, or never run
+    const followUp = (customerId: string): ReturnType<typeof step> =>
+      step(customerId, ['email'], { step: 'tips-email', templateId: 'tips', followUpOf: ['welcome-email'] });
+    const [sent, unknown, refused, neverRan] = [await enrolledCustomer(), await enrolledCustomer(), await enrolledCustomer(), await enrolledCustomer()];
+    await deliverMessage(ports, step(sent));
+    proxy.inject('drop-after-accept');
+    await deliverMessage(ports, step(unknown));
+    proxy.inject('reject-unverified-recipient');
+    await deliverMessage(ports, step(refused));
+
+    // Act
+    const outcomes = await Promise.all([sent, unknown, refused, neverRan].map((customerId) => deliverMessage(ports, followUp(customerId))));
+
+    // Assess
+    expect(outcomes.map((outcome) => (outcome.outcome === 'skipped' ? outcome.reason : outcome.outcome))).toEqual([
+      'sent',
+      'sent',
+      'nothing_to_follow_up',
+      'nothing_to_follow_up',
+    ]);
+    expect(await Promise.all([sent, unknown, refused, neverRan].map((customerId) => emailsTo(customerId)))).toEqual([2, 2, 0, 0]);
+  });
+
   it('raises ProviderThrottledError for the Step Functions retry, then sends exactly one email', async () => {
     const customerId = await enrolledCustomer();
     proxy.inject('throttle');

@@ -222,6 +222,50 @@ describe('validateJourney', () => {
     );
   });
 
+  describe('follow-ups', () => {
+    const pause = (id: string, next: string): Record<string, unknown> => ({ type: 'wait', id, wait: { kind: 'duration', duration: { days: 7 } }, next });
+    const followUp = (followUpOf: string[]): Record<string, unknown> => ({ ...greeting('again', 'bye'), followUpOf });
+
+    it('accepts a follow-up of an earlier send step', () => {
+      // Prepare
+      const journey = demoJourney([greeting('hello', 'pause'), pause('pause', 'again'), followUp(['hello']), exitNode('bye')]);
+
+      // Act
+      const message = failureOf(journey);
+
+      // Assess
+      expect(message).toBe('(valid)');
+    });
+
+    it.each([
+      ['a node that does not exist', ['helo'], 'followUpOf "helo" names no node of the journey'],
+      ['a step that is not a send step', ['pause'], 'followUpOf "pause" is not a send step'],
+      ['the step itself', ['again'], 'followUpOf "again" is this step itself'],
+    ])('refuses a follow-up of %s, naming it', (_case, followUpOf, problem) => {
+      // Prepare
+      const journey = demoJourney([greeting('hello', 'pause'), pause('pause', 'again'), followUp(followUpOf), exitNode('bye')]);
+
+      // Act
+      const message = failureOf(journey);
+
+      // Assess
+      expect(message).toBe(
+        `journey "demo", node "again" (send): ${problem}; a follow-up sends only after one of the earlier send steps it names sent, so name send steps that lead to it`,
+      );
+    });
+
+    it('refuses a follow-up of a step that comes only after it', () => {
+      // Prepare
+      const journey = demoJourney([{ ...greeting('hello', 'pause'), followUpOf: ['later'] }, pause('pause', 'later'), greeting('later', 'bye'), exitNode('bye')]);
+
+      // Act
+      const message = failureOf(journey);
+
+      // Assess
+      expect(message).toContain('node "hello" (send): followUpOf "later" cannot come before this step (no path leads from it here)');
+    });
+  });
+
   it('fails when a waitForEvent has no timeout', () => {
     // Prepare
     const journey = demoJourney([greeting('hello', 'first-order'), { type: 'waitForEvent', id: 'first-order', event: 'order_placed', next: 'bye' }, exitNode('bye')]);

@@ -42,6 +42,7 @@ const scenario = parseScenario(
       customer('a-interests', { attributes: { interests: ['running'] } }),
       customer('a-store'),
       customer('a-plain'),
+      customer('a-capped', { stage: 'prospect', preferences: { maxPerWeek: 1 } }),
       customer('l-gold', { attributes: { tier: 'gold' } }),
       customer('l-standard', { attributes: { tier: 'standard' } }),
       customer('l-climbs', { attributes: { tier: 'standard' } }),
@@ -62,6 +63,8 @@ const scenario = parseScenario(
       event('a-store', HOUR, 'store_visit'),
       event('a-store', 2 * HOUR, 'order_placed'),
       event('a-plain', HOUR, 'order_placed'),
+      event('a-capped', HOUR, 'signed_up'),
+      event('a-capped', 2 * HOUR, 'order_placed'),
       event('l-gold', HOUR, 'tier_changed'),
       event('l-standard', HOUR, 'tier_changed'),
       event('l-climbs', HOUR, 'tier_changed', { tier: 'silver' }),
@@ -91,6 +94,10 @@ beforeAll(async () => {
 
 function stepsOf(customerId: string, journey: string): string[] {
   return report.messages.filter((message) => message.customerId === customerId && message.journey === journey).map((message) => message.step);
+}
+
+function skippedOf(customerId: string, journey: string): string[] {
+  return report.skipped.filter((skip) => skip.customerId === customerId && skip.journey === journey).map((skip) => `${skip.step}: ${skip.reason}`);
 }
 
 function stageOf(customerId: string): string | undefined {
@@ -137,6 +144,13 @@ describe('catalog journeys on the local runtime', () => {
     expect(stepsOf('a-interests', 'active-cross-sell')).toEqual(['new-interests', 'follow-up']);
     expect(stepsOf('a-store', 'active-cross-sell')).toEqual(['store-visitor', 'follow-up']);
     expect(stepsOf('a-plain', 'active-cross-sell')).toEqual(['bestsellers', 'follow-up']);
+  });
+
+  it('active-cross-sell: no follow-up of a suggestion the frequency cap kept back', () => {
+    // Assess: the welcome email fills the week's one message, so the bestsellers three days later are capped.
+    expect(stepsOf('a-capped', 'welcome')).toEqual(['welcome-email']);
+    expect(stepsOf('a-capped', 'active-cross-sell')).toEqual([]);
+    expect(skippedOf('a-capped', 'active-cross-sell')).toEqual(['bestsellers: frequency_capped', 'follow-up: nothing_to_follow_up']);
   });
 
   it('loyalty: a gold customer is thanked, made loyal and shown the rewards; a standard one gets nothing', () => {

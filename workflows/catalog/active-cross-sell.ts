@@ -1,8 +1,8 @@
 /**
  * `active-cross-sell`: after an order, one suggestion chosen from what we know, the first that
  * fits in this order — new interests, a store visit this month, behaviour on the web, phone or by
- * mail in the last two weeks, else bestsellers — and a follow-up a week later, until the next
- * order. A priority, not recency: a store visit three weeks ago wins over a web visit yesterday.
+ * mail in the last two weeks, else bestsellers — and a follow-up a week later to those who got it,
+ * until the next order. A priority, not recency: a store visit three weeks ago wins over a web visit yesterday.
  */
 import { attribute, branch, changedWithin, days, defineJourney, onEvent, reEntry, send, touchpointWithin, wait } from '../builder';
 
@@ -10,7 +10,7 @@ export const activeCrossSell = defineJourney({
   id: 'active-cross-sell',
   name: 'Active cross-sell',
   description:
-    'After an order, one suggestion, the first that fits in this order: interests that changed in the last 30 days, a store visit in the last 30 days, web, phone or mail behaviour in the last 14 days, else bestsellers; and a follow-up a week later, until the next order.',
+    'After an order, one suggestion, the first that fits in this order: interests that changed in the last 30 days, a store visit in the last 30 days, web, phone or mail behaviour in the last 14 days, else bestsellers; and a follow-up a week later to those who got the suggestion, until the next order.',
   entry: onEvent(['order_placed'], reEntry.afterDays(30)),
   goal: { event: 'order_placed' },
   steps: [
@@ -33,6 +33,12 @@ export const activeCrossSell = defineJourney({
       otherwise: [send('bestsellers', { template: 'cross-sell-bestsellers', topic: 'marketing', channels: ['email'] })],
     }),
     wait('before-follow-up', days(7)),
-    send('follow-up', { template: 'cross-sell-follow-up', topic: 'marketing', channels: ['email'] }),
+    // "Still thinking about it?" only to a customer who got a suggestion (not one the frequency cap kept back).
+    send('follow-up', {
+      template: 'cross-sell-follow-up',
+      topic: 'marketing',
+      channels: ['email'],
+      followUpOf: ['new-interests', 'store-visitor', 'recent-behaviour', 'bestsellers'],
+    }),
   ],
 });
