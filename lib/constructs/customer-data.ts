@@ -35,10 +35,12 @@ export const TABLE_ACCESS = {
    */
   send: [...READ_WRITE, 'dynamodb:ConditionCheckItem'],
   /**
-   * Writes suppressions and consents conditionally, reading nothing, each with the update that
-   * moves the frequency item's version in the same transaction (delivery feedback).
+   * Writes suppressions and consents conditionally, each with the update that moves the frequency
+   * item's version in the same transaction, and reads the profile (GetItem) to tell a bounce or
+   * failure of the customer's current address or number from one of an address they left
+   * (delivery feedback).
    */
-  feedback: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  feedback: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   /**
    * The consent API: reads snapshots (Query), confirmation-text records (GetItem); writes consents,
    * preferences and profiles (PutItem, UpdateItem, in transactions too), the phone index, the

@@ -18,6 +18,15 @@
  *   another customer id). Email to it cannot go out, so it is suppressed (`account_suppressed`),
  *   but no withdrawal is put in the consent ledger in the customer's name: they withdrew nothing.
  *
+ * A suppression is stored per customer, but a bounce or complaint is about an address: one that
+ * arrives late (asynchronous bounces and complaint loops can take days) may be about an address
+ * the customer has since replaced. So the recipients SES names (`bounce.bouncedRecipients`,
+ * `complaint.complainedRecipients`) are compared with the profile's email now: when the profile
+ * holds an email that none of them is, no suppression is written (`other_address`), since it
+ * would block the new address for good. A complaint's revocation of the topic is still written:
+ * the complainant may well be the customer, withdrawing is the cautious answer, and they can
+ * consent again. An event that names no recipient is applied as before.
+ *
  * Replaying an event is harmless: a suppression keeps its earliest instant, and the same
  * revocation (same instant and source) is deduped by the consent ledger.
  */
@@ -48,6 +57,12 @@ const MailSchema = z.looseObject({
   tags: TagsSchema,
 });
 
+/**
+ * The recipients SES names in a bounce or complaint. Read leniently: a change in their shape must
+ * not stop suppressions, and without them the event is applied to the customer as before.
+ */
+const RecipientsSchema = z.array(z.looseObject({ emailAddress: z.string() })).optional().catch(undefined);
+
 const SesEventSchema = z.discriminatedUnion('eventType', [
   z.looseObject({
     eventType: z.literal('Bounce'),
@@ -55,6 +70,7 @@ const SesEventSchema = z.discriminatedUnion('eventType', [
     bounce: z.looseObject({
       bounceType: z.enum(['Permanent', 'Transient', 'Undetermined']),
       bounceSubType: z.string().optional(),
+      bouncedRecipients: RecipientsSchema,
       timestamp: InstantSchema,
     }),
   }),
@@ -66,6 +82,7 @@ const SesEventSchema = z.discriminatedUnion('eventType', [
       complaintFeedbackType: z.string().optional(),
       // SES sends null when there is none.
       complaintSubType: z.string().nullish(),
+      complainedRecipients: RecipientsSchema,
     }),
   }),
 ]);
@@ -75,13 +92,19 @@ const NOT_SPAM_FEEDBACK_TYPE = 'not-spam';
 /** The complaint sub-type of mail SES did not send, the address being on the account's suppression list. */
 const ACCOUNT_SUPPRESSION_SUB_TYPE = 'OnAccountSuppressionList';
 
-/** What an SES event means for one customer; ids only. */
+/**
+ * What an SES event means for one customer. Every field but `recipients` is an id or a code;
+ * `recipients` holds email addresses, which are personal data: compare them, never log them or put
+ * them in an error (log picked fields of this type, never the whole of it).
+ */
 export interface SesFeedback {
   readonly kind: 'hard_bounce' | 'soft_bounce' | 'complaint' | 'not_spam' | 'account_suppressed';
   readonly customerId: string;
   readonly topic?: string;
   readonly at: string;
   readonly messageId: string;
+  /** The addresses the bounce or complaint is about, as SES names them; absent when it names none. Personal data. */
+  readonly recipients?: readonly string[];
 }
 
 function firstTag(tags: Record<string, string[]>, name: string): string | undefined {
@@ -104,9 +127,32 @@ export function sesFeedbackOf(detail: unknown): SesFeedback | undefined {
   const topic = TopicSchema.safeParse(firstTag(event.mail.tags, 'topic'));
   const common = { customerId: customerId.data, ...(topic.success ? { topic: topic.data } : {}), messageId: event.mail.messageId };
   if (event.eventType === 'Bounce') {
-    return { kind: event.bounce.bounceType === 'Permanent' ? 'hard_bounce' : 'soft_bounce', ...common, at: event.bounce.timestamp };
+    const kind = event.bounce.bounceType === 'Permanent' ? 'hard_bounce' : 'soft_bounce';
+    return { kind, ...common, ...recipientsOf(event.bounce.bouncedRecipients), at: event.bounce.timestamp };
   }
-  return { kind: complaintKind(event.complaint), ...common, at: event.complaint.timestamp };
+  return { kind: complaintKind(event.complaint), ...common, ...recipientsOf(event.complaint.complainedRecipients), at: event.complaint.timestamp };
+}
+
+function recipientsOf(listed: readonly { emailAddress: string }[] | undefined): { recipients?: string[] } {
+  const recipients = (listed ?? []).map((recipient) => recipient.emailAddress).filter((address) => address.trim() !== '');
+  return recipients.length === 0 ? {} : { recipients };
+}
+
+/** The form in which two addresses are compared: the domain is case-insensitive, and so in practice is every mailbox provider's local part. */
+function comparableAddress(address: string): string {
+  return address.trim().toLowerCase();
+}
+
+/**
+ * Whether the event is about the address the profile holds now: true when the profile holds no
+ * email, or the event names no recipient (nothing to tell them apart by: applied as before).
+ */
+async function isAboutCurrentAddress(store: CustomerStore, feedback: SesFeedback): Promise<boolean> {
+  if (feedback.recipients === undefined) return true;
+  const email = (await store.getProfile(feedback.customerId))?.email;
+  if (email === undefined) return true;
+  const current = comparableAddress(email);
+  return feedback.recipients.some((recipient) => comparableAddress(recipient) === current);
 }
 
 function complaintKind(complaint: { complaintFeedbackType?: string | undefined; complaintSubType?: string | null | undefined }): SesFeedback['kind'] {
@@ -133,19 +179,29 @@ export function feedbackRecords(feedback: SesFeedback): { readonly suppression?:
   };
 }
 
-/** What applying feedback did. */
+/**
+ * What applying feedback did; codes only. `other_address`: the event was about an address or
+ * number the profile no longer holds, so no suppression was written.
+ */
 export interface FeedbackOutcome {
-  readonly suppression?: 'added' | 'kept_earlier';
+  readonly suppression?: 'added' | 'kept_earlier' | 'other_address';
   readonly consent?: ConsentRecordOutcome;
 }
 
 /**
- * Writes the records of `feedback`. Needs `dynamodb:PutItem` on the customer table (the consent
- * write is a TransactWriteItems, for which IAM checks the Puts inside it).
+ * Writes the records of `feedback`, but no suppression when the event is about an address the
+ * profile no longer holds (see the module comment). Needs `dynamodb:GetItem` (the profile, read
+ * only for a suppression of an event naming its recipients) and `dynamodb:PutItem` on the
+ * customer table (the consent write is a TransactWriteItems, for which IAM checks the Puts inside it).
  */
 export async function applySesFeedback(store: CustomerStore, feedback: SesFeedback): Promise<FeedbackOutcome> {
   const records = feedbackRecords(feedback);
-  const suppression = records.suppression === undefined ? undefined : await store.addSuppression(feedback.customerId, records.suppression);
+  const suppression =
+    records.suppression === undefined
+      ? undefined
+      : (await isAboutCurrentAddress(store, feedback))
+        ? await store.addSuppression(feedback.customerId, records.suppression)
+        : 'other_address';
   const consent = records.consent === undefined ? undefined : await store.recordConsent(feedback.customerId, records.consent);
   return { ...(suppression === undefined ? {} : { suppression }), ...(consent === undefined ? {} : { consent }) };
 }

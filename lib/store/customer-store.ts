@@ -165,6 +165,15 @@ export class CustomerStore extends DeliveryStore {
     );
   }
 
+  /** The profile, with one strongly consistent GetItem; undefined when the customer has none. */
+  async getProfile(customerId: string): Promise<Profile | undefined> {
+    const id = validCustomerId(customerId);
+    return this.guard(`read profile of customer ${id}`, async () => {
+      const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: this.key(id, itemKeys.profile()), ConsistentRead: true }));
+      return Item === undefined ? undefined : this.parseStored(ProfileSchema, Item, 'profile', id);
+    });
+  }
+
   /** Creates the profile if the customer has none; false (nothing written) when one exists. */
   async createProfile(profile: Profile): Promise<boolean> {
     const valid = parseRecord(ProfileSchema, profile, 'profile');

@@ -202,7 +202,7 @@ describe('least privilege', () => {
       [stack.events.ingestFunction, [...base, ...readWrite, 'dynamodb:ConditionCheckItem', 'sqs:SendMessage', 'states:DescribeExecution', 'states:SendTaskSuccess', 'states:StartExecution']],
       [stack.launcher.launchFunction, [...base, 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'states:DescribeExecution', 'states:StartExecution']],
       [stack.schedules.inactivityScanFunction, [...base, 'dynamodb:Query', 's3:PutObject', 'sqs:SendMessage', 'states:StartExecution']],
-      [stack.feedback.feedbackFunction, [...base, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:SendMessage']],
+      [stack.feedback.feedbackFunction, [...base, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:SendMessage']],
       [stack.consent.apiFunction, [...base, 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', ...secret, 'ses:SendEmail', 'sms-voice:SendTextMessage', 'states:SendTaskSuccess']],
       [stack.consent.inboundSmsFunction, [...base, ...readWrite, 'sms-voice:SendTextMessage', 'sqs:SendMessage']],
     ]);

@@ -139,6 +139,49 @@ describe('SES feedback', () => {
     expect(decideDelivery(snapshot, receipt, later)).toMatchObject({ kind: 'skip', reason: 'suppressed' });
   });
 
+  it('does not suppress the address a customer moved to after a late hard bounce of the one they left', async () => {
+    // Prepare: mail went to the old address; the customer then changed it; the bounce arrives after.
+    const customerId = await subscribed();
+    await store.putProfile(aProfile(customerId, { email: 'ana.new@example.com', updatedAt: '2026-03-04T09:00:00Z' }));
+    const feedback = sesFeedbackOf(sesEvent(customerId, 'Bounce'));
+    if (feedback === undefined) throw new Error('the bounce was not read');
+    // Act
+    const outcome = await applySesFeedback(store, feedback);
+    // Assess
+    expect(outcome).toEqual({ suppression: 'other_address' });
+    const snapshot = await store.requireSnapshot(customerId);
+    expect(snapshot.suppressions).toEqual([]);
+    expect(decideDelivery(snapshot, marketingEmail, later)).toMatchObject({ kind: 'send', channel: 'email' });
+  });
+
+  it('withdraws the topic but suppresses nothing after a late complaint about an address the customer left', async () => {
+    // Prepare
+    const customerId = await subscribed();
+    await store.putProfile(aProfile(customerId, { email: 'ana.new@example.com', updatedAt: '2026-03-04T09:00:00Z' }));
+    const feedback = sesFeedbackOf(sesEvent(customerId, 'Complaint'));
+    if (feedback === undefined) throw new Error('the complaint was not read');
+    // Act
+    const outcome = await applySesFeedback(store, feedback);
+    // Assess
+    expect(outcome).toEqual({ suppression: 'other_address', consent: { ledger: 'appended', state: 'updated' } });
+    const snapshot = await store.requireSnapshot(customerId);
+    expect(snapshot.suppressions).toEqual([]);
+    expect(decideDelivery(snapshot, receipt, later)).toMatchObject({ kind: 'send', channel: 'email' });
+    expect(decideDelivery(snapshot, marketingEmail, later)).toMatchObject({ kind: 'skip' });
+  });
+
+  it('suppresses the current address when SES names it in other case and with spaces around it', async () => {
+    // Prepare
+    const customerId = await subscribed();
+    const bounce = { bounceType: 'Permanent', timestamp: '2026-03-05T10:00:02.000Z', bouncedRecipients: [{ emailAddress: ' Ana@Example.COM ' }] };
+    const feedback = sesFeedbackOf(sesEvent(customerId, 'Bounce', { bounce }));
+    if (feedback === undefined) throw new Error('the bounce was not read');
+    // Act
+    const outcome = await applySesFeedback(store, feedback);
+    // Assess
+    expect(outcome).toEqual({ suppression: 'added' });
+  });
+
   it('takes a complaint whose sub-type SES gives as null for the customer\'s complaint', () => {
     // Act
     const complaint = { timestamp: '2026-03-05T11:00:00.000Z', complaintFeedbackType: 'abuse', complaintSubType: null, feedbackId: 'f-5' };
