@@ -114,6 +114,7 @@ export class OvertureStack extends Stack {
       deadLetterQueues: this.node.findAll().filter((node): node is DeadLetterQueue => node instanceof DeadLetterQueue),
       workQueues: this.node.findAll().filter((node): node is QueueWithDeadLetters => node instanceof QueueWithDeadLetters),
       functions: this.node.findAll().filter((node): node is OvertureFunction => node instanceof OvertureFunction),
+      consentApiStage: this.consent.stage,
       alarmEmail: config.alarmEmail,
     });
 

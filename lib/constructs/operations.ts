@@ -12,6 +12,7 @@ import {
   TreatMissingData,
   type IMetric,
 } from 'aws-cdk-lib/aws-cloudwatch';
+import type { HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -81,6 +82,11 @@ export interface OperationsProps {
   /** Every function: errors alarm. */
   readonly functions: readonly OvertureFunction[];
   /**
+   * The consent HTTP API's stage: its server errors (`5xx`) alarm. The function answers its own
+   * failures with a 500 (middy's error handler), so its `Errors` metric never counts them.
+   */
+  readonly consentApiStage: HttpStage;
+  /**
    * Who receives alarm notifications by email.
    * @default - nobody; subscribe to `alarmTopic`
    */
@@ -90,7 +96,8 @@ export interface OperationsProps {
 /**
  * What operators watch: one dashboard per journey (executions, entries, send outcomes by channel
  * and reason, goals and exits), one overview (SES reputation, SMS carrier filtering, dead letters,
- * ingest), and alarms on failed executions, dead-letter queue depth, function errors, SES bounce
+ * ingest), and alarms on failed executions, dead-letter queue depth, function errors, consent API
+ * server errors (≥ 5 in 5 minutes), SES bounce
  * (≥ 2%) and complaint (≥ 0.05%) rates, texts carriers refuse as spam or block (≥ 5 of a type in
  * 15 minutes) and confirmations withheld over their destination's budget (≥ 20 in an hour), all
  * notifying one encrypted SNS topic.
@@ -168,6 +175,13 @@ export class Operations extends Construct {
         description: `The ${fn.node.id} function failed 5 times in 5 minutes`,
       });
     }
+    // A one-click unsubscribe that fails must be noticed: mailbox providers require it honoured
+    // within two days. The function turns its failures into 500 answers, so only the API sees them.
+    this.alarm('consent-api-server-errors', props.consentApiStage.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }), {
+      threshold: 5,
+      description:
+        'The consent API answered 5 server errors in 5 minutes: unsubscribes, opt-in confirmations or preference saves are failing (see the ConsentApiFunction logs)',
+    });
     const bounceRate = sesReputation('Reputation.BounceRate');
     const complaintRate = sesReputation('Reputation.ComplaintRate');
     this.alarm('ses-bounce-rate', bounceRate, {

@@ -438,6 +438,27 @@ describe('operations', () => {
     });
   });
 
+  it('alarm when the consent API answers 5 server errors in 5 minutes, which its function reports as 500 answers, not as Lambda errors', () => {
+    // Prepare
+    const { stack, template } = synthesized;
+
+    // Assess: the HTTP API's own metric (5xx, by ApiId and Stage), as a failed unsubscribe shows
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5xx',
+      Dimensions: [
+        { Name: 'ApiId', Value: { Ref: logicalIdOf(stack, stack.consent.api) } },
+        { Name: 'Stage', Value: '$default' },
+      ],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 5,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: logicalIdOf(stack, stack.operations.alarmTopic) }],
+    });
+  });
+
   it('alarm on no recipient-side or transient SMS failure type', () => {
     // Act
     const alarmedTypes = Object.values(resourcesOfType(synthesized.template, 'AWS::CloudWatch::Alarm'))
