@@ -57,10 +57,14 @@ export const InputTimeZoneSchema = z.string().check(z.refine(isKnownTimeZone, 'u
 export const TimeOfDaySchema = z.string().check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day "HH:MM"'));
 export type TimeOfDay = z.infer<typeof TimeOfDaySchema>;
 
+/** The fields of a daily span of local time. */
+export const DAILY_SPAN_FIELDS = { start: TimeOfDaySchema, end: TimeOfDaySchema };
+
+/** A daily span's own check: a span from a time to the same time would be empty, or the whole day. */
+export const DAILY_SPAN_BOUNDS_DIFFER = z.refine<{ start: string; end: string }>((span) => span.start !== span.end, { message: 'start and end must differ', path: ['end'] });
+
 /** A daily span of local time; `end` before `start` wraps past midnight (21:00–08:00). */
-export const DailySpanSchema = z
-  .object({ start: TimeOfDaySchema, end: TimeOfDaySchema })
-  .check(z.refine((span) => span.start !== span.end, { message: 'start and end must differ', path: ['end'] }));
+export const DailySpanSchema = z.object(DAILY_SPAN_FIELDS).check(DAILY_SPAN_BOUNDS_DIFFER);
 export type DailySpan = z.infer<typeof DailySpanSchema>;
 
 /** Text that is not empty. */

@@ -12,6 +12,8 @@ import {
   AttributeValueSchema,
   ChannelSchema,
   CustomerIdSchema,
+  DAILY_SPAN_BOUNDS_DIFFER,
+  DAILY_SPAN_FIELDS,
   InstantSchema,
   LifecycleStageSchema,
   PhoneSchema,
@@ -53,19 +55,41 @@ export type ScenarioConsent = z.infer<typeof ScenarioConsentSchema>;
  */
 export const ScenarioAttributesSchema = z.record(AttributeNameSchema, AttributeValueSchema);
 
+/**
+ * The customer model's objects, refusing unknown fields as every other object of a scenario does:
+ * a mistyped `Line2` or a `timezone` inside a window would otherwise be dropped without a word and
+ * the run would ignore what the author wrote. (The model's own schemas stay lenient: the store
+ * reads items written by other versions with them.)
+ */
+const ScenarioDailySpanSchema = z.strictObject(DAILY_SPAN_FIELDS).check(DAILY_SPAN_BOUNDS_DIFFER);
+const ScenarioAddressSchema = z.strictObject(PostalAddressSchema.shape);
+const ScenarioPreferencesSchema = z.strictObject({
+  ...PreferencesSchema.shape,
+  quietHours: z.optional(ScenarioDailySpanSchema),
+  preferredWindow: z.optional(ScenarioDailySpanSchema),
+});
+
+/**
+ * A time zone of the scenario: an IANA name (the contract's word). `Intl` also takes a fixed UTC
+ * offset such as `+05:00`, which has no daylight saving time and so is not where anyone lives.
+ */
+const ScenarioTimeZoneSchema = TimeZoneSchema.check(
+  z.refine((name) => !/^[+-]/.test(name), { error: (issue) => `"${String(issue.input)}" is a UTC offset, not a time zone; use an IANA name such as "Asia/Kolkata"`, abort: true }),
+);
+
 /** One customer of the scenario, as the store will hold them at `start`. */
 export const ScenarioCustomerSchema = z
   .object({
     id: CustomerIdSchema,
     stage: LifecycleStageSchema,
     /** IANA name; every local time of the customer (quiet hours, windows, waits) is read in it. */
-    timezone: TimeZoneSchema,
+    timezone: ScenarioTimeZoneSchema,
     email: z.email().optional(),
     phone: z.optional(PhoneSchema),
-    address: z.optional(PostalAddressSchema),
+    address: z.optional(ScenarioAddressSchema),
     attributes: z.optional(ScenarioAttributesSchema),
     consents: z.array(ScenarioConsentSchema),
-    preferences: z.optional(z.strictObject(PreferencesSchema.shape)),
+    preferences: z.optional(ScenarioPreferencesSchema),
     /** A suppression blocks its channel, for every topic, from its `at` on. */
     suppressions: z.optional(z.array(z.strictObject(SuppressionSchema.shape))),
   })
@@ -120,12 +144,12 @@ export const ComplaintEventEntrySchema = z
 export const ProfileChangesSchema = z
   .object({
     stage: z.optional(LifecycleStageSchema),
-    timezone: z.optional(TimeZoneSchema),
+    timezone: z.optional(ScenarioTimeZoneSchema),
     email: z.email().nullable().optional(),
     phone: z.nullable(PhoneSchema).optional(),
-    address: z.nullable(PostalAddressSchema).optional(),
+    address: z.nullable(ScenarioAddressSchema).optional(),
     attributes: z.optional(ScenarioAttributesSchema),
-    preferences: z.optional(z.strictObject(PreferencesSchema.shape)),
+    preferences: z.optional(ScenarioPreferencesSchema),
   })
   .strict();
 export type ProfileChanges = z.infer<typeof ProfileChangesSchema>;
@@ -172,7 +196,8 @@ const ScenarioShapeSchema = z
 export const ScenarioSchema = ScenarioShapeSchema.superRefine((scenario, ctx) => {
   const start = Date.parse(scenario.start);
   const until = Date.parse(scenario.until);
-  if (!(until > start)) {
+  // Instants already refused get no second line (an impossible date parses as another day, or not at all).
+  if (InstantSchema.safeParse(scenario.start).success && InstantSchema.safeParse(scenario.until).success && !(until > start)) {
     ctx.addIssue({ code: 'custom', path: ['until'], message: `must be after start (${scenario.start})` });
   }
 
@@ -196,7 +221,8 @@ export const ScenarioSchema = ScenarioShapeSchema.superRefine((scenario, ctx) =>
       ctx.addIssue({ code: 'custom', path: ['events', index, 'customerId'], message: `no customer "${event.customerId}" in customers` });
     }
     const at = Date.parse(event.at);
-    if (at < start || (until > start && at >= until)) {
+    // An instant already refused (an impossible date, which Date.parse would move to another day) gets no second, misleading line.
+    if (InstantSchema.safeParse(event.at).success && (at < start || (until > start && at >= until))) {
       ctx.addIssue({ code: 'custom', path: ['events', index, 'at'], message: `must be at or after start and before until` });
     }
   });

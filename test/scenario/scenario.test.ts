@@ -255,6 +255,13 @@ describe('parseScenario', () => {
     ['a profile change of an unknown field', { type: 'profile', changes: { nickname: 'Ana' } }, 'events[0].changes.nickname'],
     ['a profile change to an unknown time zone', { type: 'profile', changes: { timezone: 'Mars/Base' } }, 'events[0].changes.timezone'],
     ['an instant without an offset', { type: 'event', name: 'signed_up', at: '2026-03-03T10:00:00' }, 'events[0].at'],
+    ['an impossible date, once (not again as out of range)', { type: 'event', name: 'signed_up', at: '2026-02-29T10:00:00Z' }, 'events[0].at'],
+    ['a profile change to a UTC offset', { type: 'profile', changes: { timezone: '+05:00' } }, 'events[0].changes.timezone'],
+    [
+      'a profile change to an address with an unknown field',
+      { type: 'profile', changes: { address: { line1: '2 Elm St', city: 'Springfield', postalCode: '01101', country: 'US', zip: '01101' } } },
+      'events[0].changes.address.zip',
+    ],
   ])('rejects %s at its path', (_, fields, path) => {
     // Prepare
     const json = { ...contractScenarioJson(), events: [{ at: '2026-03-03T10:00:00Z', customerId: 'c-001', ...fields }] };
@@ -264,6 +271,34 @@ describe('parseScenario', () => {
 
     // Assess
     expect(issues.map((issue) => issue.path)).toEqual([path]);
+  });
+
+  it.each([
+    ['a time zone inside the preferred window', { preferences: { preferredWindow: { start: '17:00', end: '20:00', timezone: 'Europe/Paris' } } }, 'preferences.preferredWindow.timezone'],
+    ['days inside the quiet hours', { preferences: { quietHours: { start: '21:00', end: '08:00', days: ['sat', 'sun'] } } }, 'preferences.quietHours.days'],
+    ['a mistyped address line', { address: { line1: '1 Main St', Line2: 'Apt 4', city: 'Springfield', postalCode: '01101', country: 'US' } }, 'address.Line2'],
+  ])('refuses %s as an unknown field, rather than running without it', (_, fields, path) => {
+    // Prepare
+    const json = contractScenarioJson();
+    json.customers[0] = { ...json.customers[0], ...fields };
+
+    // Act
+    const issues = issuesOf(json);
+
+    // Assess
+    expect(issues).toEqual([{ path: `customers[0].${path}`, message: 'unknown field' }]);
+  });
+
+  it.each(['+05:00', '-0330'])('refuses the UTC offset %s as a time zone, naming an IANA name to use', (zone) => {
+    // Prepare: Intl takes an offset, but an offset keeps no daylight saving time
+    const json = contractScenarioJson();
+    json.customers[0] = { ...json.customers[0], timezone: zone };
+
+    // Act
+    const issues = issuesOf(json);
+
+    // Assess
+    expect(issues).toEqual([{ path: 'customers[0].timezone', message: `"${zone}" is a UTC offset, not a time zone; use an IANA name such as "Asia/Kolkata"` }]);
   });
 
   it('accepts a number in E.164 form whatever its country\'s numbering plan says: for the contract a number is a number', () => {
