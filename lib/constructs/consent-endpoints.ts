@@ -2,8 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -13,6 +12,7 @@ import { TABLE_ACCESS, type CustomerData } from './customer-data';
 import { SEND_ENVIRONMENT, type Delivery } from './delivery';
 import { OvertureFunction } from './overture-function';
 import { DeadLetterQueue } from './secure-queues';
+import { smsVoiceTopic } from './sms-voice-topic';
 
 /** The HTTP API's throttle: the first line against abusive rates (the function adds its own 429s). */
 export const CONSENT_API_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
@@ -124,19 +124,14 @@ export class ConsentEndpoints extends Construct {
       },
     });
 
-    const topicKey = new Key(this, 'InboundSmsKey', {
-      description: 'Encrypts inbound texts on the Overture inbound SMS topic',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    // End User Messaging publishes to an encrypted topic only if it may use the topic's key.
-    topicKey.grant(new ServicePrincipal('sms-voice.amazonaws.com'), 'kms:GenerateDataKey', 'kms:Decrypt');
-    this.inboundSmsTopic = new Topic(this, 'InboundSms', {
+    // Only this account's numbers may publish: the keyword function acts on what arrives (STOP,
+    // START, YES), so another account's texts must not reach it as if sent to our number.
+    this.inboundSmsTopic = smsVoiceTopic(this, {
+      keyId: 'InboundSmsKey',
+      keyDescription: 'Encrypts inbound texts on the Overture inbound SMS topic',
+      topicId: 'InboundSms',
       displayName: 'Overture inbound SMS',
-      masterKey: topicKey,
-      enforceSSL: true,
     });
-    this.inboundSmsTopic.grantPublish(new ServicePrincipal('sms-voice.amazonaws.com'));
 
     this.deadLetters = new DeadLetterQueue(this, 'InboundSmsDeadLetters', { purpose: 'inbound texts that could not be applied' });
     this.inboundSmsFunction = new OvertureFunction(this, 'InboundSmsFunction', {

@@ -2,7 +2,6 @@ import * as path from 'node:path';
 import { Arn, ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import {
@@ -22,6 +21,7 @@ import { loadTemplateCatalog } from '../templates/checked-catalog';
 import { TABLE_ACCESS, type CustomerData } from './customer-data';
 import { OvertureFunction, PROJECT_ROOT } from './overture-function';
 import { QueueWithDeadLetters } from './secure-queues';
+import { smsVoiceTopic } from './sms-voice-topic';
 
 /** SES events sent to EventBridge: what feedback needs, plus delivery for operators' metrics. */
 export const SES_EVENTS_TO_EVENTBRIDGE = [
@@ -70,9 +70,6 @@ export interface DeliveryProps {
    */
   readonly templatesDir?: string;
 }
-
-/** The End User Messaging service principal, which publishes configuration-set events. */
-const SMS_VOICE_SERVICE = 'sms-voice.amazonaws.com';
 
 /**
  * The send path: the SES configuration set (TLS required, reputation metrics, every event to
@@ -212,44 +209,18 @@ export class Delivery extends Construct {
    * topic); it may use the topic's key only for this account's End User Messaging resources.
    */
   private smsFeedbackTopicFor(configurationSetName: string): Topic {
-    const stack = Stack.of(this);
-    const sameAccount = { StringEquals: { 'aws:SourceAccount': stack.account } };
-    const key = new Key(this, 'SmsFeedbackKey', {
-      description: 'Encrypts SMS delivery failure events on the Overture SMS feedback topic',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
+    return smsVoiceTopic(this, {
+      keyId: 'SmsFeedbackKey',
+      keyDescription: 'Encrypts SMS delivery failure events on the Overture SMS feedback topic',
+      topicId: 'SmsFeedback',
+      displayName: 'Overture SMS delivery failures',
+      publisherArn: Stack.of(this).formatArn({
+        service: 'sms-voice',
+        resource: 'configuration-set',
+        resourceName: configurationSetName,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      }),
     });
-    key.grant(
-      new ServicePrincipal(SMS_VOICE_SERVICE).withConditions({
-        ...sameAccount,
-        ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'sms-voice', resource: '*' }) },
-      }),
-      'kms:GenerateDataKey',
-      'kms:Decrypt',
-    );
-    const topic = new Topic(this, 'SmsFeedback', { displayName: 'Overture SMS delivery failures', masterKey: key, enforceSSL: true });
-    // A resource-policy statement rather than `grantPublish`, which would also grant the key's
-    // `kms:GenerateDataKey*` wildcard; the key grant above names its two actions.
-    topic.addToResourcePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        principals: [new ServicePrincipal(SMS_VOICE_SERVICE)],
-        actions: ['sns:Publish'],
-        resources: [topic.topicArn],
-        conditions: {
-          ...sameAccount,
-          ArnLike: {
-            'aws:SourceArn': stack.formatArn({
-              service: 'sms-voice',
-              resource: 'configuration-set',
-              resourceName: configurationSetName,
-              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-            }),
-          },
-        },
-      }),
-    );
-    return topic;
   }
 
   /** ARN of the SES configuration set. */

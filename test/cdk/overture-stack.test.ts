@@ -11,7 +11,7 @@ import { stdoutOf } from '../support/stdout';
 import { scheduledAudienceKey } from '../../lib/constructs/scheduled-triggers';
 import { defineJourney, onSchedule, reEntry, send } from '../../workflows/builder';
 import { CATALOG } from '../../workflows';
-import { logicalIdOf, resolveIntrinsics, resourcesOfType } from './template-queries';
+import { logicalIdOf, resolveIntrinsics, resourcesOfType, type PolicyStatementJson } from './template-queries';
 import { synthesizeOverture, type SynthesizedOverture } from './synthesize';
 
 /** A journey launched by EventBridge Scheduler every Monday at 10:00 in Paris. */
@@ -311,6 +311,30 @@ describe('consent endpoints', () => {
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'sns:Publish', Principal: { Service: 'sms-voice.amazonaws.com' } })]) },
     });
+  });
+
+  it('let End User Messaging publish inbound texts and use the topic key only for this account (aws:SourceAccount, aws:SourceArn)', () => {
+    // Prepare: every statement that trusts the service, on the inbound topic's policy and its key
+    const { stack, template } = synthesized;
+    const topicRef = JSON.stringify([{ Ref: logicalIdOf(stack, stack.consent.inboundSmsTopic) }]);
+    const [topicPolicy] = Object.values(resourcesOfType(template, 'AWS::SNS::TopicPolicy')).filter((policy) => JSON.stringify(policy.Properties?.Topics) === topicRef);
+    const key = stack.consent.inboundSmsTopic.masterKey;
+    const keyPolicy = key ? resourcesOfType(template, 'AWS::KMS::Key')[logicalIdOf(stack, key)]?.Properties?.KeyPolicy : undefined;
+    const trusting = (document: unknown) =>
+      ((document as { Statement?: PolicyStatementJson[] } | undefined)?.Statement ?? []).filter(
+        (statement) => statement.Effect === 'Allow' && (statement.Principal as { Service?: string } | undefined)?.Service === 'sms-voice.amazonaws.com',
+      );
+    const sameAccountAnySmsVoice = {
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sms-voice:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':*']] } },
+    };
+
+    // Act
+    const statements = [...trusting(topicPolicy?.Properties?.PolicyDocument), ...trusting(keyPolicy)];
+
+    // Assess: another account pointing its number at the topic gets nothing through
+    expect(statements).toHaveLength(2);
+    for (const statement of statements) expect(statement.Condition).toEqual(sameAccountAnySmsVoice);
   });
 });
 
