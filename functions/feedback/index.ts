@@ -43,6 +43,7 @@ export async function recordFeedback(event: unknown): Promise<FeedbackResult> {
   tools.logger.appendKeys({ customerId: feedback.customerId });
   const outcome = await applySesFeedback(store, feedback);
   tools.metrics.addMetric(`feedback_${feedback.kind}`, MetricUnit.Count, 1);
+  // Picked fields only: the feedback also carries the recipients' addresses, which are personal data.
   tools.logger.info('delivery feedback applied', { kind: feedback.kind, topic: feedback.topic, messageId: feedback.messageId, ...outcome });
   return { status: 'applied', kind: feedback.kind, ...outcome };
 }
@@ -70,6 +71,7 @@ export async function recordSmsFeedback(event: unknown): Promise<SmsFeedbackResu
     }
     const outcome = await applySmsFeedback(store, feedback);
     tools.metrics.addMetric(`feedback_${feedback.kind}`, MetricUnit.Count, 1);
+    // Picked fields only: the feedback also carries the destination number, which is personal data.
     tools.logger.info('sms feedback applied', {
       customerId: feedback.customerId,
       kind: feedback.kind,

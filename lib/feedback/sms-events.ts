@@ -10,6 +10,13 @@
  * lib/channels/sms), which the service returns as `context`, so no phone number is ever looked up;
  * events without a valid `customer_id` are not Overture's and are ignored.
  *
+ * A suppression is stored per customer, but a permanent failure is about a number, and carrier
+ * events can arrive up to 72 hours late, after the customer moved to another number and perhaps
+ * confirmed it. So `destinationPhoneNumber` is compared (never logged) with the profile's phone
+ * now: when the profile holds a phone that is not that number (both E.164), nothing is written,
+ * neither the suppression nor the revocation, which would both silence the new number
+ * (`other_address`). An event without the number, or a profile without a phone, is applied as before.
+ *
  * Which failures mean what (AWS End User Messaging SMS, "Event types for SMS, MMS, and voice"):
  * - permanent — the number: `TEXT_INVALID` (the destination number is not valid) and
  *   `TEXT_BLOCKED` (the recipient's device or carrier blocks texts to that recipient);
@@ -95,17 +102,23 @@ function isFailureEventType(value: unknown): value is SmsFailureEventType {
 const MAX_EPOCH_MS = 8_640_000_000_000_000;
 
 /**
- * The fields of a failure event Overture reads. Others (phone numbers, carrier, price) pass
- * through unread: a schema change there must not stop suppressions.
+ * The fields of a failure event Overture reads. Others (origination number, carrier, price) pass
+ * through unread: a schema change there must not stop suppressions. The destination number is
+ * read leniently for the same reason: without it the event is applied as before.
  */
 const SmsFailureEventSchema = z.looseObject({
   eventType: z.enum(SMS_FAILURE_EVENT_TYPES as [SmsFailureEventType, ...SmsFailureEventType[]]),
   eventTimestamp: z.number().int().min(0).max(MAX_EPOCH_MS),
   messageId: z.string().min(1),
+  destinationPhoneNumber: z.string().optional().catch(undefined),
   context: z.record(z.string(), z.string()).default({}),
 });
 
-/** What an SMS failure event means for one customer; ids and codes only. */
+/**
+ * What an SMS failure event means for one customer. Every field but `destinationPhone` is an id or
+ * a code; `destinationPhone` is a phone number, which is personal data: compare it, never log it
+ * or put it in an error (log picked fields of this type, never the whole of it).
+ */
 export interface SmsFeedback {
   readonly kind: `sms_${SmsFailureClass}`;
   readonly eventType: SmsFailureEventType;
@@ -115,6 +128,8 @@ export interface SmsFeedback {
   readonly at: string;
   /** The End User Messaging message id (the send ledger's `providerMessageId`). */
   readonly messageId: string;
+  /** The number the text went to (`destinationPhoneNumber`), when the event names one. Personal data. */
+  readonly destinationPhone?: string;
 }
 
 /**
@@ -155,6 +170,7 @@ export function smsFeedbackOf(record: unknown): SmsFeedback | SmsAnswerFailure |
     ...(topic.success ? { topic: topic.data } : {}),
     at,
     messageId: event.messageId,
+    ...(event.destinationPhoneNumber === undefined ? {} : { destinationPhone: event.destinationPhoneNumber.trim() }),
   };
 }
 
@@ -201,11 +217,26 @@ export function smsFeedbackRecords(feedback: SmsFeedback): { readonly suppressio
 }
 
 /**
- * Writes the records of `feedback`. Needs `dynamodb:PutItem` on the customer table, as
+ * Whether the failed text went to the number the profile holds now: true when the profile holds
+ * no phone, or the event names no number (nothing to tell them apart by: applied as before). Both
+ * are E.164 (the profile's is validated so, End User Messaging reports E.164), so equal strings are
+ * the same number.
+ */
+async function wentToCurrentNumber(store: CustomerStore, feedback: SmsFeedback): Promise<boolean> {
+  if (feedback.destinationPhone === undefined) return true;
+  const phone = (await store.getProfile(feedback.customerId))?.phone;
+  return phone === undefined || phone === feedback.destinationPhone;
+}
+
+/**
+ * Writes the records of `feedback`, but nothing when the text went to a number the profile no
+ * longer holds (see the module comment). Needs `dynamodb:GetItem` (the profile, read only for a
+ * permanent failure naming its number) and `dynamodb:PutItem` on the customer table, as
  * `applySesFeedback` does.
  */
 export async function applySmsFeedback(store: CustomerStore, feedback: SmsFeedback): Promise<FeedbackOutcome> {
   const records = smsFeedbackRecords(feedback);
+  if (records.suppression !== undefined && !(await wentToCurrentNumber(store, feedback))) return { suppression: 'other_address' };
   const suppression = records.suppression === undefined ? undefined : await store.addSuppression(feedback.customerId, records.suppression);
   const consent = records.consent === undefined ? undefined : await store.recordConsent(feedback.customerId, records.consent);
   return { ...(suppression === undefined ? {} : { suppression }), ...(consent === undefined ? {} : { consent }) };

@@ -36,7 +36,7 @@ function smsEvent(overrides: Record<string, unknown> = {}): Record<string, unkno
 }
 
 describe('smsFeedbackOf', () => {
-  it('reads a permanent failure: the customer and topic from the context, the instant from the timestamp', () => {
+  it('reads a permanent failure: the customer and topic from the context, the instant from the timestamp, the number it went to', () => {
     // Act
     const feedback = smsFeedbackOf(smsEvent());
 
@@ -48,6 +48,7 @@ describe('smsFeedbackOf', () => {
       topic: 'marketing',
       at: '2026-03-06T00:00:04.000Z',
       messageId: '862a8790-60c0-4430-9b2b-658bdexample',
+      destinationPhone: '+14255550156',
     });
   });
 

@@ -160,6 +160,27 @@ describe('feedback function: SMS failure events', () => {
     expect(decideDelivery(snapshot, { topic: 'marketing', channels: ['sms'] }, NOON_NEW_YORK)).toMatchObject({ kind: 'send', channel: 'sms' });
   });
 
+  it('writes nothing after a late permanent failure of a text to a number the customer has since left', async () => {
+    // Prepare: the text went to the old number; the customer then moved to a new one and confirmed it.
+    const customerId = await enrolledCustomer();
+    const text = await textTo(customerId);
+    await store.putProfile({ customerId, stage: 'active', timezone: 'America/New_York', phone: '+12125550188', updatedAt: '2026-03-04T09:00:00Z' });
+    await store.recordConsent(customerId, {
+      channel: 'sms', topic: 'marketing', status: 'granted', at: '2026-03-04T09:05:00Z', proof: { source: 'sms-keyword:YES', phone: '+12125550188' },
+    });
+    const ledgerBefore = await store.consentLedger(customerId);
+
+    // Act
+    const result = await handleFeedback(snsEventFor(text, 'TEXT_INVALID', Date.parse('2026-03-05T10:00:00Z')));
+
+    // Assess
+    expect(result).toEqual([{ status: 'applied', kind: 'sms_permanent', eventType: 'TEXT_INVALID', suppression: 'other_address' }]);
+    const snapshot = await store.requireSnapshot(customerId);
+    expect(snapshot.suppressions).toEqual([]);
+    expect(await store.consentLedger(customerId)).toEqual(ledgerBefore);
+    expect(decideDelivery(snapshot, { topic: 'marketing', channels: ['sms'] }, NOON_NEW_YORK)).toMatchObject({ kind: 'send', channel: 'sms' });
+  });
+
   it('ignores events of texts that carry no Overture customer id', async () => {
     // Prepare
     const customerId = await enrolledCustomer();

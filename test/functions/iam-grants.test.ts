@@ -469,12 +469,17 @@ describe('the functions at work', () => {
             Type: 'Notification',
             MessageId: `sns-${eventType}`,
             Timestamp: new Date().toISOString(),
-            Message: JSON.stringify({ eventType, eventVersion: '1.0', eventTimestamp: Date.now(), isFinal: true, messageId: text.messageId, context: text.input.Context }),
+            Message: JSON.stringify({
+              eventType, eventVersion: '1.0', eventTimestamp: Date.now(), isFinal: true, destinationPhoneNumber: text.input.DestinationPhoneNumber, messageId: text.messageId, context: text.input.Context,
+            }),
           },
         },
       ],
     });
-    const bounce = sesEvent('bounced', 'Email Bounced', { eventType: 'Bounce', bounce: { bounceType: 'Permanent', bounceSubType: 'General', timestamp: new Date().toISOString() } });
+    const bounce = sesEvent('bounced', 'Email Bounced', {
+      eventType: 'Bounce',
+      bounce: { bounceType: 'Permanent', bounceSubType: 'General', bouncedRecipients: [{ emailAddress: 'bounced@example.com' }], timestamp: new Date().toISOString() },
+    });
 
     // Act
     const results = [
