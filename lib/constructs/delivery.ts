@@ -21,7 +21,7 @@ import { loadTemplateCatalog } from '../templates/checked-catalog';
 import { TABLE_ACCESS, type CustomerData } from './customer-data';
 import { OvertureFunction, PROJECT_ROOT } from './overture-function';
 import { QueueWithDeadLetters } from './secure-queues';
-import { smsVoiceTopic } from './sms-voice-topic';
+import { SMS_VOICE_SERVICE, smsVoiceTopic } from './sms-voice-topic';
 
 /** SES events sent to EventBridge: what feedback needs, plus delivery for operators' metrics. */
 export const SES_EVENTS_TO_EVENTBRIDGE = [
@@ -116,12 +116,26 @@ export class Delivery extends Construct {
     });
 
     const smsEvents = new LogGroup(this, 'SmsEvents', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    // Built from the name: the role and the topic are created before the configuration set.
+    const smsConfigurationSetSourceArn = stack.formatArn({
+      service: 'sms-voice',
+      resource: 'configuration-set',
+      resourceName: config.smsConfigurationSetName,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    // Only this account's configuration set may act as the role (confused deputy), and the role
+    // may do what End User Messaging's CloudWatch Logs destination documents: create a stream,
+    // describe the streams, put events.
     const smsEventsRole = new Role(this, 'SmsEventsRole', {
-      assumedBy: new ServicePrincipal('sms-voice.amazonaws.com'),
+      assumedBy: new ServicePrincipal(SMS_VOICE_SERVICE).withConditions({
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnLike: { 'aws:SourceArn': smsConfigurationSetSourceArn },
+      }),
       description: 'Lets End User Messaging SMS log the events of the Overture configuration set',
     });
     smsEvents.grantWrite(smsEventsRole);
-    this.smsFeedbackTopic = this.smsFeedbackTopicFor(config.smsConfigurationSetName);
+    smsEventsRole.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['logs:DescribeLogStreams'], resources: [smsEvents.logGroupArn] }));
+    this.smsFeedbackTopic = this.smsFeedbackTopicFor(smsConfigurationSetSourceArn);
     this.smsConfigurationSet = new CfnSmsConfigurationSet(this, 'SmsConfigurationSet', {
       configurationSetName: config.smsConfigurationSetName,
       eventDestinations: [
@@ -139,8 +153,9 @@ export class Delivery extends Construct {
         },
       ],
     });
-    // The service may check that it can publish when the destination is created: policies first.
-    this.smsConfigurationSet.node.addDependency(this.smsFeedbackTopic);
+    // The service may check that it can publish, and write, when a destination is created:
+    // policies first (the role's own policy too, which the role's ARN alone does not wait for).
+    this.smsConfigurationSet.node.addDependency(this.smsFeedbackTopic, smsEventsRole);
 
     // The vendor reads at least once a working day; letters older than two days mean it stopped.
     this.directMail = new QueueWithDeadLetters(this, 'DirectMail', { purpose: 'direct mail for the print vendor', staleAfter: Duration.days(2) });
@@ -208,18 +223,13 @@ export class Delivery extends Construct {
    * the name, so the topic policy does not depend on the configuration set that refers to the
    * topic); it may use the topic's key only for this account's End User Messaging resources.
    */
-  private smsFeedbackTopicFor(configurationSetName: string): Topic {
+  private smsFeedbackTopicFor(configurationSetArn: string): Topic {
     return smsVoiceTopic(this, {
       keyId: 'SmsFeedbackKey',
       keyDescription: 'Encrypts SMS delivery failure events on the Overture SMS feedback topic',
       topicId: 'SmsFeedback',
       displayName: 'Overture SMS delivery failures',
-      publisherArn: Stack.of(this).formatArn({
-        service: 'sms-voice',
-        resource: 'configuration-set',
-        resourceName: configurationSetName,
-        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-      }),
+      publisherArn: configurationSetArn,
     });
   }
 

@@ -11,7 +11,7 @@ import { stdoutOf } from '../support/stdout';
 import { scheduledAudienceKey } from '../../lib/constructs/scheduled-triggers';
 import { defineJourney, onSchedule, reEntry, send } from '../../workflows/builder';
 import { CATALOG } from '../../workflows';
-import { logicalIdOf, resolveIntrinsics, resourcesOfType, type PolicyStatementJson } from './template-queries';
+import { actionsOf, logicalIdOf, resolveIntrinsics, resourcesOfType, statementsOfRole, type PolicyStatementJson } from './template-queries';
 import { synthesizeOverture, type SynthesizedOverture } from './synthesize';
 
 /** A journey launched by EventBridge Scheduler every Monday at 10:00 in Paris. */
@@ -226,6 +226,34 @@ describe('delivery', () => {
       Principal: 'sns.amazonaws.com',
       SourceArn: { Ref: topic },
     });
+  });
+
+  it('logs SMS events through a role only this account\'s configuration set may assume, with the actions End User Messaging documents, in place before the configuration set', () => {
+    // Prepare
+    const { stack, template } = synthesized;
+    const role = logicalIdOf(stack, stack.delivery.node.findChild('SmsEventsRole'));
+    const rolePolicy = logicalIdOf(stack, stack.delivery.node.findChild('SmsEventsRole').node.findChild('DefaultPolicy'));
+    const trust = (resourcesOfType(template, 'AWS::IAM::Role')[role]?.Properties?.AssumeRolePolicyDocument as { Statement: PolicyStatementJson[] }).Statement;
+
+    // Act
+    const actions = statementsOfRole(template, role).flatMap(actionsOf).sort();
+
+    // Assess
+    expect(actions).toEqual(['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents']);
+    expect(trust).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'sms-voice.amazonaws.com' },
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnLike: {
+            'aws:SourceArn': {
+              'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sms-voice:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':configuration-set/overture-dev']],
+            },
+          },
+        },
+      }),
+    ]);
+    template.hasResource('AWS::SMSVOICE::ConfigurationSet', { DependsOn: Match.arrayWith([rolePolicy]) });
   });
 
   it('gives the send function its settings and the bundled templates folder', () => {
