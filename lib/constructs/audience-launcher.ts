@@ -145,7 +145,11 @@ export class AudienceLauncher extends Construct {
       serviceName: 'launcher',
       description: 'Starts a journey for one batch of an audience, idempotently',
       logRetention: props.logRetention,
-      timeout: Duration.minutes(2),
+      // A batch takes about 5 s (LAUNCH_BATCH_SIZE at STARTS_PER_WORKER_PER_SECOND). The limit
+      // that matters is the Express child's 5 minutes: a batch that times out on every attempt
+      // (4 × 60 s, plus the retries' 35 s of waiting) still ends inside it, so it fails the launch
+      // as a failed batch rather than a killed child whose last retries never ran.
+      timeout: Duration.seconds(60),
     });
     this.launchFunction.bindCustomerTable(props.data, TABLE_ACCESS.launch);
     props.journeys.bindStarter(this.launchFunction);

@@ -127,4 +127,34 @@ describe('state machines', () => {
       Retry: expect.arrayContaining([expect.objectContaining({ ErrorEquals: ['States.TaskFailed'], MaxAttempts: 3 })]),
     });
   });
+
+  it("let the launch worker's retries of a batch that times out every time end within an Express child's 5 minutes", () => {
+    // Prepare: a function timeout fails the Task with States.TaskFailed (Sandbox.Timedout)
+    const { stack, template } = synthesized;
+    const launcher = definitions.get(logicalIdOf(stack, stack.launcher.stateMachine));
+    const task = (launcher?.States as Record<string, { ItemProcessor: { States: Record<string, { Retry?: RetryJson[]; TimeoutSeconds?: number }> } }>).StartJourneys
+      ?.ItemProcessor.States.StartBatch;
+    const retry = task?.Retry?.find((retrier) => retrier.ErrorEquals.includes('States.TaskFailed'));
+    const functionTimeout = template.toJSON().Resources[logicalIdOf(stack, stack.launcher.launchFunction)].Properties.Timeout as number;
+
+    // Act: every attempt runs to the timeout, and every wait is its longest (no jitter)
+    const attempts = 1 + (retry?.MaxAttempts ?? 3); // the ASL defaults: 3 retries, 1 s, doubling
+    const waits = Array.from({ length: attempts - 1 }, (_, index) => (retry?.IntervalSeconds ?? 1) * (retry?.BackoffRate ?? 2) ** index);
+    const worstCaseSeconds = Math.min(functionTimeout, task?.TimeoutSeconds ?? Infinity) * attempts + waits.reduce((sum, wait) => sum + wait, 0);
+
+    // Assess
+    expect(retry).toBeDefined();
+    expect(worstCaseSeconds).toBeLessThanOrEqual(EXPRESS_EXECUTION_LIMIT_SECONDS);
+  });
 });
+
+/** An Express execution runs at most 5 minutes, then ends in States.Timeout. */
+const EXPRESS_EXECUTION_LIMIT_SECONDS = 300;
+
+/** One retrier of a Task, as the ASL writes it. */
+interface RetryJson {
+  readonly ErrorEquals: string[];
+  readonly IntervalSeconds?: number;
+  readonly MaxAttempts?: number;
+  readonly BackoffRate?: number;
+}
