@@ -2,8 +2,9 @@
  * What an inbound text does to consent. A number can be on several customers' profiles (a
  * household's shared phone, one person known under two ids, a number someone else typed into the
  * capture form); the text is the wish of whoever holds the phone, and it speaks for the number:
- * - STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT revoke SMS consent, for every
- *   topic each customer has on SMS (and `marketing` even if none is recorded: the wish is on file),
+ * - STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT (OPT-OUT), ARRET, REMOVE, TD
+ *   (keywords.ts) revoke SMS consent, for every topic each customer has on SMS (and `marketing`
+ *   even if none is recorded: the wish is on file),
  *   for EVERY customer whose profile holds the number now: texts to that number stop, whichever
  *   customer they would have been for. Each revocation is stated no earlier than just after the
  *   state it overrides, so a STOP wins over a YES stamped after it but processed first;

@@ -174,6 +174,37 @@ describe('opt-outs as people type them', () => {
     expect(matched).toEqual({ keyword, action: 'opt_out' });
   });
 
+  // AWS End User Messaging SMS, "Required opt-out keywords": the provider opts the number out on each.
+  it.each(['ARRET', 'CANCEL', 'END', 'OPT-OUT', 'OPTOUT', 'QUIT', 'REMOVE', 'STOP', 'TD', 'UNSUBSCRIBE'])('reads %j, an opt-out End User Messaging requires, as an opt-out', (text) => {
+    // Act
+    const matched = smsKeywordOf(text);
+    // Assess
+    expect(matched?.action).toBe('opt_out');
+  });
+
+  it.each([
+    ['Arrêt', 'ARRET'],
+    ['ARRÊT', 'ARRET'],
+    ['arrêt.', 'ARRET'],
+    ['Arre\u0302t', 'ARRET'],
+    ['Stöp', 'STOP'],
+  ])('reads %j as %s, its accents dropped', (text, keyword) => {
+    // Act
+    const matched = smsKeywordOf(text);
+    // Assess
+    expect(matched).toEqual({ keyword, action: 'opt_out' });
+  });
+
+  it.each(['Arrêt', 'REMOVE', 'td', 'Opt-Out'])('revokes SMS consent on %j, so the gate sends no more marketing texts, as the provider stops them', async (text) => {
+    // Prepare
+    const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
+    // Act
+    const [outcome] = await processInboundSmsEvent(inboundSmsEvent(phone, text), deps);
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'opted_out', customers: [{ customerId, topics: ['marketing'] }] });
+    expect(await smsMarketingDecision(customerId)).toBe('skip');
+  });
+
   it.each(['Stop.', 'STOP!', 'Opt out', 'Stop all 🛑'])('revokes SMS consent on %j, so the gate sends no more marketing texts', async (text) => {
     // Prepare
     const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted'), consent('sms', 'newsletter', 'granted')]);
