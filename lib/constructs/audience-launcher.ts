@@ -103,14 +103,19 @@ export class AudienceLauncher extends Construct {
     // would have none and collect every batch's result into its state. Set here, before any child,
     // so the launcher does not depend on the app's context.
     this.node.setContext(STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2, true);
-    const removalPolicy = props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    // Where data is not retained, the buckets are emptied (every version) before they are deleted:
+    // CloudFormation cannot delete a bucket that holds objects, and a stack whose launches wrote
+    // any would end its teardown in DELETE_FAILED.
+    const removal = props.retainData
+      ? { removalPolicy: RemovalPolicy.RETAIN }
+      : { removalPolicy: RemovalPolicy.DESTROY, autoDeleteObjects: true };
     this.accessLogs = new Bucket(this, 'AccessLogs', {
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       lifecycleRules: [{ expiration: Duration.days(365) }],
-      removalPolicy,
+      ...removal,
     });
     this.bucket = new Bucket(this, 'Audiences', {
       encryption: BucketEncryption.S3_MANAGED,
@@ -119,7 +124,7 @@ export class AudienceLauncher extends Construct {
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       versioned: true,
       lifecycleRules: audienceLifecycle(props.audienceRetention ?? Duration.days(90)),
-      removalPolicy,
+      ...removal,
     });
     // Server access logs through a bucket policy (not the log-delivery ACL, which object
     // ownership "bucket owner enforced" forbids).

@@ -69,6 +69,39 @@ describe('customer table', () => {
   });
 });
 
+describe('audience and access-log buckets', () => {
+  /** The launcher's buckets with their deletion policy, and the buckets the stack empties before deleting them. */
+  function launcherBuckets(template: Template): { deletion: Record<string, string | undefined>; emptied: unknown[] } {
+    const resources = template.toJSON().Resources as Record<string, { Type: string; DeletionPolicy?: string; Properties?: { BucketName?: unknown } }>;
+    const buckets = Object.entries(resources).filter(([id, resource]) => resource.Type === 'AWS::S3::Bucket' && id.startsWith('AudienceLauncher'));
+    return {
+      deletion: Object.fromEntries(buckets.map(([id, resource]) => [id, resource.DeletionPolicy])),
+      emptied: Object.values(resources)
+        .filter((resource) => resource.Type === 'Custom::S3AutoDeleteObjects')
+        .map((resource) => resource.Properties?.BucketName),
+    };
+  }
+
+  it('are emptied and deleted with the stack in development, so cdk destroy does not fail on a bucket that holds objects', () => {
+    // Act
+    const { deletion, emptied } = launcherBuckets(dev);
+
+    // Assess
+    expect(Object.values(deletion)).toEqual(['Delete', 'Delete']);
+    expect(emptied).toEqual(expect.arrayContaining(Object.keys(deletion).map((id) => ({ Ref: id }))));
+    expect(emptied).toHaveLength(2);
+  });
+
+  it('are retained, and never emptied, in prod', () => {
+    // Act
+    const { deletion, emptied } = launcherBuckets(prod);
+
+    // Assess
+    expect(Object.values(deletion)).toEqual(['Retain', 'Retain']);
+    expect(emptied).toEqual([]);
+  });
+});
+
 describe('configuration', () => {
   it('fails when prod is synthesized without a From address, naming the context key', () => {
     const { 'overture:fromAddress': _omitted, ...context } = prodContext;
