@@ -23,7 +23,13 @@
  *   are answering, and the HELP text says who we are and how to opt in or out. It never grants
  *   anything else, and does not take the number off the provider's opt-out list (only START does);
  * - HELP answers with instructions (one transactional text to the sender, however many customers
- *   hold the number);
+ *   hold the number), where no provider answers it (providerAnswersHelp): on AWS, HELP is a
+ *   mandatory keyword of every End User Messaging number ("Keywords HELP and STOP can't be deleted
+ *   or modified"), which the service answers with its own HELP message and reports as the inbound
+ *   payload's `messageKeyword`, so a second answer from here would text the sender twice. The
+ *   handler answers HELP when a local provider stands in (`providerOptOuts` given: the SMS outbox
+ *   answers no keyword), or when the payload does not say the provider matched HELP (an answer
+ *   too many costs less than none);
  * - anything else is ignored.
  * "Holds the number now" is checked against each profile, not only the phone index, which can
  * still list a customer who moved to another number (see number-holders.ts).
@@ -122,7 +128,10 @@ export async function handleInboundSms(deps: InboundSmsDependencies, message: In
 
   const help = { step: 'help', body: deps.helpText };
   const answered = { phone, inboundMessageId: message.inboundMessageId, receivedAt };
-  if (action === 'help') return { kind: 'help', keyword, customerIds, replied: await reply(deps, answered, customerIds, help) };
+  if (action === 'help') {
+    const replied = providerAnswersHelp(deps, message) ? false : await reply(deps, answered, customerIds, help);
+    return { kind: 'help', keyword, customerIds, replied };
+  }
 
   const proof = { source: `sms-keyword:${keyword}`, messageId: message.inboundMessageId, phone };
   if (action === 'confirm') {
@@ -161,6 +170,14 @@ export async function handleInboundSms(deps: InboundSmsDependencies, message: In
     await deps.store.recordConsent(holder.profile.customerId, { channel: 'sms', topic, status: 'granted', at: receivedAt, proof });
   }
   return { kind: 'opted_in', keyword, customerId: holder.profile.customerId, topics };
+}
+
+/**
+ * Whether the provider answered this HELP itself (see the module comment): End User Messaging,
+ * which reports the HELP keyword it matched, and not the local stand-in (`providerOptOuts`).
+ */
+function providerAnswersHelp(deps: InboundSmsDependencies, message: InboundSms): boolean {
+  return deps.providerOptOuts === undefined && message.messageKeyword?.trim().toUpperCase() === 'HELP';
 }
 
 /**

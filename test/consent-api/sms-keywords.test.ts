@@ -276,6 +276,35 @@ describe('inbound SMS keywords', () => {
     expect(await partitionItems(dynamo.client, tableName, customerId)).toEqual(before);
   });
 
+  /** An inbound text whose payload says End User Messaging matched `keyword` (and so answered it, for HELP). */
+  function inboundWithProviderKeyword(phone: string, body: string, keyword: string): ReturnType<typeof inboundSmsEvent> {
+    const event = inboundSmsEvent(phone, body);
+    const [record] = event.Records;
+    if (record === undefined) throw new Error('no record');
+    record.Sns.Message = JSON.stringify({ ...(JSON.parse(record.Sns.Message) as Record<string, unknown>), messageKeyword: keyword });
+    return event;
+  }
+
+  it.each(['HELP', 'help'])('sends no second answer to a HELP End User Messaging matched as %s, since it answered it itself', async (keyword) => {
+    // Prepare
+    const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
+    // Act
+    const [outcome] = await processInboundSmsEvent(inboundWithProviderKeyword(phone, 'Help', keyword), deps);
+    // Assess
+    expect(outcome).toEqual({ kind: 'help', keyword: 'HELP', customerIds: [customerId], replied: false });
+    expect(outbox.messages()).toEqual([]);
+  });
+
+  it('answers HELP on the local stack even when the payload names HELP: the SMS outbox standing in for the provider answers no keyword', async () => {
+    // Prepare
+    const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
+    // Act
+    const [outcome] = await processInboundSmsEvent(inboundWithProviderKeyword(phone, 'HELP', 'HELP'), { ...deps, providerOptOuts: outbox });
+    // Assess
+    expect(outcome).toEqual({ kind: 'help', keyword: 'HELP', customerIds: [customerId], replied: true });
+    expect(outbox.messages().map((sent) => sent.input.MessageBody)).toEqual([deps.helpText]);
+  });
+
   it('records the keyword, the inbound message id and the number as proof, dated when SNS received the text', async () => {
     // Prepare
     const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
