@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -10,6 +10,7 @@ import { ENVIRONMENT_VARIABLES } from '../ingest/environments';
 import { METRICS_NAMESPACE } from '../runtime/metrics-namespace';
 import { LAMBDA_DATA_FILES, LAMBDA_EXTERNAL_MODULES, LAMBDA_MAIN_FIELDS, LAMBDA_TARGET } from './bundling/lambda-bundling';
 import type { CustomerData, TableAction } from './customer-data';
+import { estimateEnvironmentSize, LAMBDA_ENVIRONMENT_LIMIT_BYTES } from './environment-size';
 
 /** The project root: entries and bundled folders are relative to it. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -135,6 +136,24 @@ export class OvertureFunction extends NodejsFunction {
     this.functionLogGroup = logGroup;
     this.executionRole = role;
     logGroup.grantWrite(role);
+    // Lambda refuses an environment over 4 KB only at deploy time, and the references in it
+    // (state machine ARNs above all) hide its size at synth: estimate it here, so a catalog that
+    // outgrew it fails synth, not `cdk deploy` half-way.
+    this.node.addValidation({ validate: () => this.environmentSizeErrors() });
+  }
+
+  private environmentSizeErrors(): string[] {
+    const sizes = estimateEnvironmentSize(this.node.defaultChild as CfnFunction);
+    const total = sizes.reduce((sum, variable) => sum + variable.bytes, 0);
+    if (total <= LAMBDA_ENVIRONMENT_LIMIT_BYTES) return [];
+    const largest = sizes
+      .slice(0, 3)
+      .map((variable) => `${variable.name} ${variable.bytes}`)
+      .join(', ');
+    return [
+      `The environment variables of function ${this.node.path} would take about ${total} bytes once deployed, over Lambda's ` +
+        `limit of ${LAMBDA_ENVIRONMENT_LIMIT_BYTES} (largest: ${largest}); deploy fewer journeys or move the largest value out of the environment`,
+    ];
   }
 
   /**

@@ -3,7 +3,10 @@ import { Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { CUSTOMER_EVENT_TYPES } from '../../lib/ingest/customer-event';
 import { JourneyRoutesSchema } from '../../lib/ingest/journey-routes';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { CONFIRMATION_BUDGET_ALARM, SES_ALARM_THRESHOLDS, SMS_SENDER_FAILURE_ALARMS } from '../../lib/constructs/operations';
+import { estimateEnvironmentSize, LAMBDA_ENVIRONMENT_LIMIT_BYTES } from '../../lib/constructs/environment-size';
+import { OvertureFunction } from '../../lib/constructs/overture-function';
 import { SMS_FAILURE_CLASSES, SMS_FAILURE_EVENT_TYPES } from '../../lib/feedback/sms-events';
 import { observability } from '../../lib/runtime/observability';
 import { PROVIDER_CLIENT_CONFIG } from '../../lib/channels/port';
@@ -590,4 +593,53 @@ describe('configuration', () => {
   it('fails synth for a log retention CloudWatch does not offer', () => {
     expect(() => synthesizeOverture({ context: { 'overture:logRetentionDays': '45' } })).toThrow(/context "overture:logRetentionDays": must be one of 1, 3, 5/);
   });
+
+  it('fails synth when a function\'s environment would pass Lambda\'s 4 KB once its state machine ARNs resolve, naming the function and the size', () => {
+    // Prepare: ten more journeys, as a marketing team adds them (same shapes, new ids): 15 routes
+    const extra = [...CATALOG, ...CATALOG, ...CATALOG].slice(0, 10).map((journey, index) => ({ ...journey, id: `${journey.id}-v${index + 2}` }));
+
+    // Act
+    const synthesizeFifteen = () => synthesizeOverture({ journeys: [...CATALOG, ...extra] });
+
+    // Assess: `cdk deploy` would fail on the function; synth says which, and by how much
+    expect(CATALOG.length + extra.length).toBe(15);
+    expect(synthesizeFifteen).toThrow(/function Overture[^ ]*\/CustomerEvents\/IngestFunction would take about \d{4} bytes once deployed, over Lambda's limit of 4096 \(largest: JOURNEY_ROUTES \d{4}/);
+  });
+
+  it('estimates every function\'s environment at no less than it takes deployed, and within 4 KB for the catalog', () => {
+    // Prepare: the template's environments resolved as in eu-central-1, the state machines by their names
+    const { stack, template } = synthesized;
+    const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    const types = typesOf();
+    const names = Object.fromEntries(
+      Object.entries(resources)
+        .filter(([, resource]) => resource.Type === 'AWS::StepFunctions::StateMachine')
+        .map(([id, resource]) => [id, `arn:aws:states:eu-central-1:123456789012:stateMachine:${String(resource.Properties.StateMachineName)}`]),
+    );
+    const deployedBytes = (variables: Record<string, unknown>) =>
+      Object.entries(variables).reduce((sum, [name, value]) => sum + name.length + resolveWithNames(value, names, types).length, 0);
+
+    // Act
+    const functions = stack.node.findAll().filter((node): node is OvertureFunction => node instanceof OvertureFunction);
+    const compared = functions.map((fn) => {
+      const variables = (resources[logicalIdOf(stack, fn)]?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      const estimated = estimateEnvironmentSize(fn.node.defaultChild as CfnFunction).reduce((sum, variable) => sum + variable.bytes, 0);
+      return { fn: fn.node.path, estimated, deployed: deployedBytes(variables) };
+    });
+
+    // Assess
+    for (const { estimated, deployed } of compared) {
+      expect(estimated).toBeGreaterThanOrEqual(deployed);
+      expect(estimated).toBeLessThanOrEqual(LAMBDA_ENVIRONMENT_LIMIT_BYTES);
+    }
+  });
 });
+
+/** A template value with each state machine's ARN as `names` gives it, other references as resolveIntrinsics does. */
+function resolveWithNames(value: unknown, names: Record<string, string>, types: Record<string, string>): string {
+  if (typeof value === 'string') return value;
+  const intrinsic = value as { 'Fn::Join'?: [string, unknown[]]; Ref?: string };
+  if (intrinsic['Fn::Join']) return intrinsic['Fn::Join'][1].map((part) => resolveWithNames(part, names, types)).join(intrinsic['Fn::Join'][0]);
+  if (intrinsic.Ref && names[intrinsic.Ref]) return names[intrinsic.Ref] as string;
+  return resolveIntrinsics(value, types);
+}
