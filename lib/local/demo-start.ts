@@ -18,13 +18,20 @@ import { DEFAULT_DATA_DIR, readDataFile, writeDataFile } from './data-files';
 import { buildDemo, seedDemoCustomer } from './demo';
 import { RunningSummary } from './summary';
 import { journeyOfExecution, LAUNCHER_LABEL } from './stack-views';
+import { clockSavedAheadMs } from './saved-clock';
 import { realDelay } from './virtual-clock';
 
 const DemoStateSchema = z.object({ seed: z.number().int(), customers: z.number().int(), start: z.iso.datetime(), seeded: z.boolean() });
 type DemoState = z.infer<typeof DemoStateSchema>;
 
-/** Events a restart plays again before the saved clock, in case the last ones were cut short. */
-const REPLAY_MARGIN_MS = 3_600_000;
+/**
+ * Events a restart plays again before the saved clock, in case the last ones were cut short: an
+ * hour, and as far again as the clock is saved ahead of itself (a kill leaves it up to that far
+ * past the last event played).
+ */
+function replayMarginMs(rate: number): number {
+  return 3_600_000 + clockSavedAheadMs(rate);
+}
 
 /** Options of {@link startDemo} (the flags of `npm start`). */
 export interface DemoStartOptions {
@@ -84,7 +91,7 @@ export async function startDemo(options: DemoStartOptions): Promise<void> {
     for (const customer of demo.customers) await runtime.work.run(customer.id, () => seedDemoCustomer(runtime.store, { client: runtime.clients.dynamodb, tableName: runtime.tableName }, customer, start));
     await writeDataFile(demoFile, JSON.stringify({ ...state, seeded: true }));
   }
-  const from = runtime.clock.nowMs() - REPLAY_MARGIN_MS;
+  const from = runtime.clock.nowMs() - replayMarginMs(options.rate);
   let scheduled = 0;
   for (const { offsetMs, event } of demo.events) {
     const at = start.getTime() + offsetMs;

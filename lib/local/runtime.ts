@@ -53,6 +53,7 @@ import { startStepFunctionsServer, type StepFunctionsServer } from './step-funct
 import { journeyTaskHandlers, type TaskCounters } from './task-handlers';
 import { readJourneyResults, type JourneyResults } from './journey-results';
 import { functionLogicalIdOf, localResources, synthesizeLocalApp, TemplateResolutionError, type LocalResources } from './template';
+import { clockSavedAheadMs, SavedClock } from './saved-clock';
 import { realDelay, realTurn, VirtualClock } from './virtual-clock';
 import { WorkQueue } from './work-queue';
 
@@ -141,7 +142,6 @@ export class LocalRuntime {
   /** Every event name the bus rule routes to ingest for the journeys that run here (see routedEventNames). */
   readonly routedEventNames: readonly string[];
   private closed = false;
-  private clockSaver: Promise<void> | undefined;
   /** When the last inbound text was received (epoch ms): see receiveSms. */
   private lastInboundAt = 0;
 
@@ -172,6 +172,8 @@ export class LocalRuntime {
     /** Base URL and signing secret of unsubscribe and preference links. */
     readonly links: LinkConfig,
     private readonly stops: Array<() => Promise<void>>,
+    /** The data folder's clock, kept ahead of this one (absent without a data folder). */
+    private readonly savedClock: SavedClock | undefined,
   ) {
     this.routedEventNames = routedEventNames(options.journeys ?? CATALOG);
   }
@@ -239,16 +241,18 @@ export class LocalRuntime {
         resultExport = { ...writer, bucket };
       }
 
-      // The clock: persisted time wins, so a restart goes on where the last run stopped.
-      const savedClock = dataDir === undefined ? undefined : await readSavedClock(dataDir);
-      const clock = VirtualClock.install({ start: savedClock ?? options.start ?? new Date(), randomSeed: options.seed });
+      // The clock: persisted time wins, so a restart goes on where the last run stopped (or a little after: saved-clock.ts).
+      const savedNow = dataDir === undefined ? undefined : await readSavedClock(dataDir);
+      const clock = VirtualClock.install({ start: savedNow ?? options.start ?? new Date(), randomSeed: options.seed });
       stops.push(async () => clock.uninstall());
       const now = (): Date => clock.now();
 
       const work = new WorkQueue({ concurrency: options.concurrency });
+      const savedClock = dataDir === undefined ? undefined : new SavedClock(path.join(dataDir, DATA_FILES.clock), clockSavedAheadMs(options.rate));
       const scheduler = new Scheduler(clock, work, {
         rate: options.rate,
         onError: (error, item) => options.onError?.(error, item.key),
+        ...(savedClock === undefined ? {} : { beforeMove: (at: number) => savedClock.reserve(at) }),
       });
       const stepFunctions = new LocalStepFunctions({
         now,
@@ -369,6 +373,7 @@ export class LocalRuntime {
         resources,
         delivery.links,
         stops,
+        savedClock,
       );
       runtimeRef.current = runtime;
       if (options.inactivityScan ?? true) runtime.scheduleInactivityScan();
@@ -521,9 +526,8 @@ export class LocalRuntime {
     this.scheduler.schedule(item);
   }
 
-  /** Runs the scheduler until virtual `until` (or until {@link stop}). Saves the clock as it goes when persisted. */
+  /** Runs the scheduler until virtual `until` (or until {@link stop}). A data folder's clock is saved ahead as it goes (saved-clock.ts). */
   async run(until?: Date): Promise<void> {
-    if (this.options.dataDir !== undefined) this.clockSaver ??= this.saveClockPeriodically();
     await this.scheduler.run(until?.getTime());
   }
 
@@ -552,7 +556,6 @@ export class LocalRuntime {
     await Promise.race([this.work.drain(), realDelay(CLOSE_DRAIN_MS)]);
     await this.saveClock();
     this.closed = true;
-    await this.clockSaver;
     for (const stop of this.stops.splice(0).reverse()) await stop().catch(() => undefined);
   }
 
@@ -621,17 +624,14 @@ export class LocalRuntime {
     return scanForInactivity(ports, lapseWindow);
   }
 
-  private async saveClockPeriodically(): Promise<void> {
-    while (!this.closed) {
-      await realDelay(1000);
-      if (!this.closed) await this.saveClock();
-    }
-  }
-
-  /** Writes the virtual now to the data folder (nothing without one), as the stack does every second and at its close. */
+  /**
+   * Writes the virtual now to the data folder (nothing without one), exactly: at the close, and
+   * where the clock stands still (a command's work). While the scheduler runs, the clock is saved
+   * ahead of itself instead (saved-clock.ts).
+   */
   async saveClock(): Promise<void> {
-    if (this.options.dataDir === undefined || this.closed) return;
-    await writeDataFile(path.join(this.options.dataDir, DATA_FILES.clock), JSON.stringify({ now: this.clock.now().toISOString() }));
+    if (this.closed) return;
+    await this.savedClock?.save(this.clock.nowMs());
   }
 }
 

@@ -35,6 +35,8 @@ export interface SchedulerOptions {
   readonly rate?: number;
   /** Called when an agenda item fails; the run goes on. @default - rethrown from run() */
   readonly onError?: (error: unknown, item: AgendaItem) => void;
+  /** Awaited before each move of the clock, with the instant it moves to (the data folder saves its clock ahead: saved-clock.ts). */
+  readonly beforeMove?: (at: number) => Promise<void>;
 }
 
 /** Idle turns in a row after which the process counts as quiescent. */
@@ -115,13 +117,13 @@ export class Scheduler {
       if (next >= horizon) {
         if (until === undefined) {
           // Nothing to do until someone adds work: let paced time flow, and wait in real time.
-          if (this.options.rate !== undefined) this.clock.moveTo(Math.floor(this.paceLimit()));
+          if (this.options.rate !== undefined) await this.moveTo(Math.floor(this.paceLimit()));
           await realDelay(PACED_POLL_MS);
           quietTurns = 0;
           continue;
         }
         if (this.options.rate === undefined || this.paceLimit() >= until) {
-          this.clock.moveTo(until);
+          await this.moveTo(until);
           return;
         }
       }
@@ -129,19 +131,26 @@ export class Scheduler {
       const allowed = this.paceLimit();
       if (target > allowed) {
         // Paced: move as far as real time allows, then look again.
-        this.clock.moveTo(Math.floor(allowed));
+        await this.moveTo(Math.floor(allowed));
         await realDelay(Math.min(PACED_POLL_MS, Math.max(1, (target - allowed) / (this.options.rate ?? 1))));
         quietTurns = 0;
         continue;
       }
       if (nextItem !== undefined && nextItem <= next) {
-        this.clock.moveTo(nextItem);
+        await this.moveTo(nextItem);
         this.startDue(nextItem);
       } else {
+        await this.options.beforeMove?.(next);
         this.clock.advanceTo(next);
       }
       quietTurns = 0;
     }
+  }
+
+  /** Moves the clock to `at` without firing what is due there, once {@link SchedulerOptions.beforeMove} allows. */
+  private async moveTo(at: number): Promise<void> {
+    await this.options.beforeMove?.(at);
+    this.clock.moveTo(at);
   }
 
   /** The furthest virtual instant real time allows (Infinity when unpaced). */

@@ -8,9 +8,10 @@ import path from 'node:path';
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
 import { localDynamoDBClientFor } from '../../lib/local/clients';
-import { DATA_FILES } from '../../lib/local/data-files';
+import { DATA_FILES, readSavedClock } from '../../lib/local/data-files';
 import { startDynamoDBEmulator } from '../../lib/local/emulators';
 import { StackNoteSchema } from '../../lib/local/stack-note';
+import { callStack } from '../../lib/cli/stack-client';
 import { SORT_KEY_PREFIXES } from '../../lib/store/table-design';
 import { startDemo as startDemoOn, waitFor, type Demo } from './demo-process';
 import { temporaryDataDir } from './support';
@@ -81,7 +82,30 @@ async function readRecords(endpoint: string, tableName: string): Promise<Records
   return records;
 }
 
+/**
+ * A sign-up with an email consent sent to the running stack at its clock's now, as
+ * `overture send-event` sends it: its consent-ledger entry is dated at that instant.
+ */
+async function signUpAtStackNow(): Promise<void> {
+  const note = StackNoteSchema.parse(JSON.parse(readFileSync(path.join(data, DATA_FILES.endpoints), 'utf8')));
+  const { now } = z.object({ now: z.string() }).parse(await callStack(note, 'GET', '/health'));
+  await callStack(note, 'POST', '/events', {
+    id: 'restart-late-sign-up',
+    'detail-type': 'signed_up',
+    source: 'overture.cli',
+    time: now,
+    detail: {
+      customerId: 'c-late-sign-up',
+      profile: { timezone: 'UTC', email: 'c-late-sign-up@example.com' },
+      consents: [{ channel: 'email', topic: 'marketing', status: 'granted', proof: { source: 'restart-test' } }],
+    },
+  });
+}
+
 let beforeKill: Records;
+/** The clock the killed stack left in its folder, and the records it left. */
+let savedAfterKill: Date | undefined;
+let recordedByKill: Records;
 let afterRestart: Records;
 let sentBeforeKill = 0;
 let firstRun: Demo;
@@ -93,8 +117,10 @@ beforeAll(async () => {
   await waitFor(first, () => sentSoFar(first) >= 25, '25 messages');
   beforeKill = await readRunningRecords();
   sentBeforeKill = sentSoFar(first);
+  await signUpAtStackNow();
   first.child.kill('SIGKILL');
   await first.exited;
+  [savedAfterKill, recordedByKill] = await Promise.all([readSavedClock(data), readStoredRecords()]);
 
   secondRun = startDemo();
   await waitFor(secondRun, () => secondRun.output.includes('Ready after'), 'the restart');
@@ -123,6 +149,21 @@ describe('npm start, killed mid-run and started again', () => {
     expect(named).toBeDefined();
     const sentTo = [...afterRestart.sends].filter(([key, send]) => key.startsWith(`CUSTOMER#${named} `) && send.status === 'sent' && send.channel === 'email');
     expect(sentTo.length).toBeGreaterThan(0);
+  });
+
+  it('leaves a saved clock no earlier than anything it recorded, so what happens after the restart ranks after it', () => {
+    // Prepare: consent-ledger and decision sort keys begin with their instant (CONSENT_LEDGER#<at>#…, DECISION#<at>#…)
+    const instants = [...recordedByKill.consents, ...recordedByKill.decisions]
+      .map((key) => /#(\d{4}-\d\d-\d\dT[\d:.]+Z)#/.exec(key)?.[1])
+      .filter((at): at is string => at !== undefined)
+      .map((at) => Date.parse(at));
+
+    // Act
+    const latest = Math.max(...instants);
+
+    // Assess: a STOP sent to the stopped folder is dated after every grant already there
+    expect(instants.length).toBeGreaterThan(0);
+    expect(savedAfterKill?.getTime()).toBeGreaterThanOrEqual(latest);
   });
 
   it('loses no consent-ledger entry and no gate decision', () => {
