@@ -7,7 +7,8 @@
  *   even if none is recorded: the wish is on file),
  *   for EVERY customer whose profile holds the number now: texts to that number stop, whichever
  *   customer they would have been for. Each revocation is stated no earlier than just after the
- *   state it overrides, so a STOP wins over a YES stamped after it but processed first;
+ *   state it overrides, so a STOP wins over a YES stamped after it but processed first, though not
+ *   over a START or UNSTOP the same number texted after it (revocationInstant);
  * - START, UNSTOP grant SMS consent again for the opt-in topics (`marketing` by default) only when
  *   the number is unambiguous, held by exactly one customer's profile now. When several profiles
  *   hold it, one text cannot say which of those customers it speaks for, and a grant given to the
@@ -56,7 +57,7 @@ import type { ConsentLedgerEntry } from '../store/records';
 import { claimAnswer, releaseAnswer, type AnsweredText } from './answer-once';
 import type { InboundSms } from './inbound-sms';
 import { confirmPendingSmsConsents, type GrantedTopics } from './confirm-sms-opt-in';
-import { smsKeywordOf, type SmsKeyword } from './keywords';
+import { OPT_IN_KEYWORDS, smsKeywordOf, type SmsKeyword } from './keywords';
 import { currentHoldersOf } from './number-holders';
 import { SHARED_NUMBER_SENDER_ID, UNKNOWN_SENDER_ID } from './reply-tags';
 
@@ -151,7 +152,7 @@ export async function handleInboundSms(deps: InboundSmsDependencies, message: In
       const revokedBefore = revokedBeforeByThisText(deps.store, customerId, proof);
       for (const topic of topics) {
         const current = holder.consents.find((state) => state.channel === 'sms' && state.topic === topic);
-        const at = await revocationInstant(receivedAt, current, proof.source, () => revokedBefore(topic));
+        const at = await revocationInstant(receivedAt, current, proof, () => revokedBefore(topic));
         if (at !== undefined) await deps.store.recordConsent(customerId, { channel: 'sms', topic, status: 'revoked', at, proof });
       }
       customers.push({ customerId, topics });
@@ -183,7 +184,11 @@ function providerAnswersHelp(deps: InboundSmsDependencies, message: InboundSms):
 /**
  * When an opt-out received at `receivedAt` is stated, over the state it read: at `receivedAt`,
  * moved to just after a grant or request stated as late or later (a YES stamped after the STOP but
- * processed before it), so that the STOP wins whatever the order (overridingInstant). Undefined,
+ * processed before it), so that the STOP wins whatever the order (overridingInstant). Not past an
+ * explicit START or UNSTOP from the same number stated later: that is the customer's later word
+ * (STOP at 14:30, START at 14:31, handled START first, as SNS does not keep the order of inbound
+ * texts), and the provider's list, which took them in order, has them opted in; the STOP is then
+ * stated at `receivedAt` and reaches the ledger only. Undefined,
  * nothing to write, when this very text's revocation is already recorded:
  * - the state is a revocation by the same keyword stated after `receivedAt`: this STOP, moved, met
  *   again by an SNS redelivery;
@@ -196,12 +201,19 @@ function providerAnswersHelp(deps: InboundSmsDependencies, message: InboundSms):
 async function revocationInstant(
   receivedAt: string,
   current: ConsentState | undefined,
-  source: string,
+  proof: { readonly source: string; readonly phone: string },
   revokedBefore: () => Promise<boolean>,
 ): Promise<string | undefined> {
-  if (current?.status === 'revoked') return current.source === source && Date.parse(current.at) > Date.parse(receivedAt) ? undefined : receivedAt;
+  if (current?.status === 'revoked') return current.source === proof.source && Date.parse(current.at) > Date.parse(receivedAt) ? undefined : receivedAt;
   if (current !== undefined && Date.parse(current.at) >= Date.parse(receivedAt) && (await revokedBefore())) return undefined;
+  if (current !== undefined && isLaterOptInFrom(current, proof.phone, receivedAt)) return receivedAt;
   return overridingInstant(Date.parse(receivedAt), 'revoked', current?.at, Number.POSITIVE_INFINITY);
+}
+
+/** Whether `state` is a grant by START or UNSTOP texted from `phone` and stated after `receivedAt`. */
+function isLaterOptInFrom(state: ConsentState, phone: string, receivedAt: string): boolean {
+  const optInSources = OPT_IN_KEYWORDS.map((keyword) => `sms-keyword:${keyword}`);
+  return state.status === 'granted' && optInSources.includes(state.source) && state.phone === phone && Date.parse(state.at) > Date.parse(receivedAt);
 }
 
 /**

@@ -305,6 +305,36 @@ describe('inbound SMS keywords', () => {
     expect(outbox.messages().map((sent) => sent.input.MessageBody)).toEqual([deps.helpText]);
   });
 
+  it('leaves the customer opted in after STOP then START handled in either order, as they last said START', async () => {
+    // Prepare: two customers with the same history; SNS hands one's texts over in order, the other's not.
+    const inOrder = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
+    const outOfOrder = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
+    const stop = (phone: string) => inboundSmsEvent(phone, 'STOP', { at: '2026-03-05T14:30:00.000Z' });
+    const start = (phone: string) => inboundSmsEvent(phone, 'START', { at: '2026-03-05T14:31:00.000Z' });
+    // Act
+    await processInboundSmsEvent(stop(inOrder.phone), deps);
+    await processInboundSmsEvent(start(inOrder.phone), deps);
+    await processInboundSmsEvent(start(outOfOrder.phone), deps);
+    await processInboundSmsEvent(stop(outOfOrder.phone), deps);
+    // Assess
+    expect(await smsMarketingDecision(inOrder.customerId)).toBe('send');
+    expect(await smsMarketingDecision(outOfOrder.customerId)).toBe('send');
+    const stopEntry = (await store.consentLedger(outOfOrder.customerId)).find((entry) => entry.proof.source === 'sms-keyword:STOP');
+    expect(stopEntry).toMatchObject({ status: 'revoked', at: '2026-03-05T14:30:00.000Z' });
+  });
+
+  it('still moves a STOP past a later START texted from another number', async () => {
+    // Prepare: the START came from the customer's earlier number, not the one that says STOP.
+    const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
+    await store.recordConsent(customerId, {
+      channel: 'sms', topic: 'marketing', status: 'granted', at: '2026-03-05T14:31:00.000Z', proof: { source: 'sms-keyword:START', phone: '+12125559999' },
+    });
+    // Act
+    await processInboundSmsEvent(inboundSmsEvent(phone, 'STOP', { at: '2026-03-05T14:30:00.000Z' }), deps);
+    // Assess
+    expect(await smsStatuses(customerId)).toEqual({ marketing: 'revoked' });
+  });
+
   it('records the keyword, the inbound message id and the number as proof, dated when SNS received the text', async () => {
     // Prepare
     const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
