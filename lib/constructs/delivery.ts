@@ -133,8 +133,7 @@ export class Delivery extends Construct {
       }),
       description: 'Lets End User Messaging SMS log the events of the Overture configuration set',
     });
-    smsEvents.grantWrite(smsEventsRole);
-    smsEventsRole.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['logs:DescribeLogStreams'], resources: [smsEvents.logGroupArn] }));
+    smsEvents.grant(smsEventsRole, 'logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents');
     this.smsFeedbackTopic = this.smsFeedbackTopicFor(smsConfigurationSetSourceArn);
     this.smsConfigurationSet = new CfnSmsConfigurationSet(this, 'SmsConfigurationSet', {
       configurationSetName: config.smsConfigurationSetName,
