@@ -21,7 +21,7 @@ import { startDynamoDBEmulator } from '../local/emulators';
 import { restoreMailbox, saveMailbox } from '../local/mailbox';
 import { DATA_FILES, DataFolderInUseError, dataFolderHolder, DEFAULT_DATA_DIR, lockDataFolder, readSavedClock } from '../local/data-files';
 import { LaunchAnswerLineSchema, type LaunchProgress, type LaunchReport } from '../local/launcher';
-import type { LocalRuntime } from '../local/runtime';
+import type { LocalRuntime, OutdatedLocalDataError } from '../local/runtime';
 import type { StackNote } from '../local/stack-note';
 import { InboundTextSchema } from '../local/inbound-text';
 import { formatHistory, formatInboundSmsOutcome, formatStatus, statusByJourney, type JourneyStatus } from '../local/stack-views';
@@ -91,9 +91,10 @@ async function withRuntime<T>(
   options: { cdkOut?: string; start?: Date },
   work: (runtime: LocalRuntime) => Promise<T>,
 ): Promise<T> {
-  const { LocalRuntime } = await import('../local/runtime');
+  const { LocalRuntime, OutdatedLocalDataError } = await import('../local/runtime');
   const saved = await readSavedClock(dataDir);
-  // A stack that never ran starts its clock at the command's instant (a saved clock wins).
+  // A stack that never ran starts its clock at the command's instant (a saved clock wins). Only
+  // npm start has --reset, so an outdated folder is started over there.
   const runtime = await LocalRuntime.start({
     dataDir,
     outdir: options.cdkOut,
@@ -101,7 +102,7 @@ async function withRuntime<T>(
     concurrency: 8,
     resumeInterrupted: false,
     inactivityScan: false,
-  }).catch(folderInUseExit);
+  }).catch((error: unknown) => refusedStartExit(error, dataDir, OutdatedLocalDataError, `npm start -- --reset --data ${dataDir}`));
   const mailboxFile = path.join(dataDir, DATA_FILES.mailbox);
   try {
     // A millisecond past the folder's saved instant, which the clock keeps at the close: commands
@@ -165,6 +166,25 @@ function folderInUseExit(error: unknown): never {
 }
 
 /**
+ * Rethrows why the runtime could not start on a data folder as the command's answer (exit 1),
+ * saying what to do: the folder is in use, or holds data of an earlier version, which is started
+ * over with `reset` (the option of a start, or the start to run). Any other error is rethrown as
+ * it is. `outdated` is the runtime module's error class, passed in because that module is loaded
+ * only once a command needs the runtime (it is slow to load).
+ */
+function refusedStartExit(error: unknown, dataDir: string, outdated: typeof OutdatedLocalDataError, reset: string): never {
+  if (error instanceof DataFolderInUseError) folderInUseExit(error);
+  if (error instanceof outdated) {
+    throw new CliExit(
+      EXIT_FAILURE,
+      `the data folder ${dataDir} holds data of an earlier version (${error.message}); start over with ${reset} (this deletes its data), or give another folder with --data`,
+      { cause: error },
+    );
+  }
+  throw error;
+}
+
+/**
  * Starts the local stack for a command; a taken port or a data folder of an earlier version ends
  * the command with a message saying what to do.
  */
@@ -173,21 +193,12 @@ export async function startStackForCommand(options: LocalStackOptions): Promise<
   try {
     return await startLocalStack(options);
   } catch (error) {
-    if (error instanceof DataFolderInUseError) folderInUseExit(error);
     if (error instanceof PortInUseError) {
       throw new CliExit(EXIT_FAILURE, `${error.message} (another local stack or another program listens there); choose another with --port, or --port 0 for a free one`, {
         cause: error,
       });
     }
-    if (error instanceof OutdatedLocalDataError) {
-      const folder = path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
-      throw new CliExit(
-        EXIT_FAILURE,
-        `the data folder ${folder} holds data of an earlier version (${error.message}); start over with --reset (this deletes its data), or give another folder with --data`,
-        { cause: error },
-      );
-    }
-    throw error;
+    refusedStartExit(error, path.resolve(options.dataDir ?? DEFAULT_DATA_DIR), OutdatedLocalDataError, '--reset');
   }
 }
 

@@ -1,13 +1,14 @@
 /**
  * What the `overture` CLI answers when it is called without what it needs: no command, a data
  * folder that no stack ever used, an event the bus would not deliver, a launch id that cannot be
- * one, an execution that cannot be redriven. Runs in this process; no stack or runtime is started.
+ * one, an execution that cannot be redriven, a data folder of an earlier version. Runs in this
+ * process; no stack or runtime is started.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DATA_FILES } from '../../lib/local/data-files';
-import { LocalRuntime } from '../../lib/local/runtime';
+import { LocalRuntime, OutdatedLocalDataError } from '../../lib/local/runtime';
 import type { ExecutionRecord } from '../../lib/local/step-functions';
 import { overture } from '../support/cli';
 
@@ -260,5 +261,34 @@ describe('overture send-event with an event that cannot be delivered', () => {
       expect(result.stderr).toMatch(/^overture: invalid event, nothing was sent:\n {2}--consents\[0\]\.at: is more than 5 minutes ahead of the ingest's clock/);
       expect(start).not.toHaveBeenCalled();
     });
+  });
+});
+
+describe('overture commands on a stopped stack whose data folder is of an earlier version', () => {
+  const audience = path.join(folder, 'outdated-audience.csv');
+  writeFileSync(audience, 'customerId\nc-1\n');
+
+  it.each([
+    ['send-event', ['send-event', 'signed_up', '--customer', 'c-1']],
+    ['launch', ['launch', 'loyalty', '--audience', audience]],
+    ['receive-sms', ['receive-sms', 'STOP', '--from', '+14155550100']],
+    ['redrive', ['redrive', 'welcome-c-1-e1']],
+  ])('%s says to start over with npm start --reset or use another --data, with no stack trace (status 1)', async (command, args) => {
+    // Prepare: the runtime refuses the folder as it refuses a table with no lapse index.
+    const data = emptyDataFolder(`outdated-${command}`);
+    const failed = { name: 'welcome-c-1-e1', stateMachineArn: 'arn:aws:states:eu-west-1:000000000000:stateMachine:Welcome', journey: 'welcome', input: '{}', status: 'FAILED' };
+    writeFileSync(path.join(data, DATA_FILES.executions), `${JSON.stringify({ ...failed, startDate: '2026-03-02T15:00:00.000Z' })}\n`);
+    jest.spyOn(LocalRuntime, 'start').mockRejectedValue(new OutdatedLocalDataError('CustomerTable', ['lapse']));
+
+    // Act
+    const result = await overture(...args, '--data', data);
+
+    // Assess
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.split('\n').filter((line) => !line.startsWith('launch: '))).toEqual([
+      `overture: the data folder ${data} holds data of an earlier version (table CustomerTable was made by an earlier version of Overture: it has no index lapse); start over with npm start -- --reset --data ${data} (this deletes its data), or give another folder with --data`,
+      '',
+    ]);
   });
 });
