@@ -23,8 +23,10 @@ export const DATA_FILES = {
   linkSecret: 'link-secret',
   /** Where a running stack listens (removed when it stops). */
   endpoints: 'endpoints.json',
-  /** The SES emulator's mailbox, saved as it runs. */
-  mailbox: 'mailbox.json',
+  /** The SES emulator's mailbox: every email it accepted, appended as it accepts it (JSON lines; mailbox.ts). */
+  mailbox: 'mailbox.jsonl',
+  /** The mailbox as folders written before kept it, saved whole every two seconds (a JSON array): read at a start. */
+  legacyMailbox: 'mailbox.json',
   /** What offline commands need to read the data (the customer table's name). */
   stack: 'stack.json',
   /** The mailbox's port, kept from the first start so that later starts serve it at the same URL. */

@@ -19,13 +19,11 @@ import type { Journey } from '../journeys/format';
 import { listenEarly } from '../runtime/local-http-server';
 import { localConsentApiDependencies } from './consent-api-wiring';
 import { CONTROL_PREFIX, controlRequestListener } from './control-api';
-import { restoreMailbox, saveMailbox } from './mailbox';
 import { withStackIndex } from './stack-index';
 import { DATA_FILES, DEFAULT_DATA_DIR, readDataFile, writeDataFile } from './data-files';
 import { LocalRuntime, type LocalRuntimeOptions, type RuntimeEndpoints } from './runtime';
 import { type StackNote } from './stack-note';
 import { ownProcessStart } from './process-identity';
-import { realDelay } from './virtual-clock';
 
 /** The default port of the stack's HTTP endpoint. */
 export const DEFAULT_STACK_PORT = 8787;
@@ -104,8 +102,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
   const servedMailboxPort = Number(new URL(runtime.endpoints.mailbox).port);
   if (keptMailboxPort === undefined) await writeDataFile(portsFile, `${JSON.stringify({ mailbox: servedMailboxPort }, null, 2)}\n`);
-  const mailboxFile = path.join(dataDir, DATA_FILES.mailbox);
-  await restoreMailbox(mailboxFile);
   const consentApi = createConsentApiHandler(
     localConsentApiDependencies(runtime),
     // Off here: every caller is this machine's one user, and the limiter's buckets would refill on
@@ -130,13 +126,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   await writeFile(noteFile, `${JSON.stringify(note, null, 2)}\n`, 'utf8');
 
   let closed = false;
-  let mailboxSaver: Promise<void> | undefined;
-  const saveMailboxPeriodically = async (): Promise<void> => {
-    while (!closed) {
-      await realDelay(2000);
-      if (!closed) await saveMailbox(mailboxFile);
-    }
-  };
   return {
     runtime,
     urls: { api: http.url, mailbox: runtime.endpoints.mailbox, control: `${http.url}${CONTROL_PREFIX}` },
@@ -144,16 +133,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     endpoints: runtime.endpoints,
     // A first start's port, 8788 or not, is the folder's from now on: nothing moved.
     mailboxPortTaken: keptMailboxPort !== undefined && servedMailboxPort !== keptMailboxPort ? keptMailboxPort : undefined,
-    run: async () => {
-      mailboxSaver ??= saveMailboxPeriodically();
-      await runtime.run();
-    },
+    run: () => runtime.run(),
     close: async () => {
       if (closed) return;
       closed = true;
       runtime.stop();
-      await mailboxSaver;
-      await saveMailbox(mailboxFile);
       await http.close();
       await runtime.close();
       await rm(noteFile, { force: true });

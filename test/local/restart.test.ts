@@ -9,6 +9,7 @@ import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
 import { localDynamoDBClientFor } from '../../lib/local/clients';
 import { DATA_FILES, readSavedClock } from '../../lib/local/data-files';
+import { readMailboxFile } from '../../lib/local/mailbox';
 import { startDynamoDBEmulator } from '../../lib/local/emulators';
 import { StackNoteSchema } from '../../lib/local/stack-note';
 import { callStack } from '../../lib/cli/stack-client';
@@ -106,6 +107,8 @@ let beforeKill: Records;
 /** The clock the killed stack left in its folder, and the records it left. */
 let savedAfterKill: Date | undefined;
 let recordedByKill: Records;
+/** The emails the killed stack left in its folder's mailbox. */
+let mailboxAfterKill: { messageId: string }[];
 let afterRestart: Records;
 let sentBeforeKill = 0;
 let firstRun: Demo;
@@ -120,7 +123,7 @@ beforeAll(async () => {
   await signUpAtStackNow();
   first.child.kill('SIGKILL');
   await first.exited;
-  [savedAfterKill, recordedByKill] = await Promise.all([readSavedClock(data), readStoredRecords()]);
+  [savedAfterKill, recordedByKill, mailboxAfterKill] = await Promise.all([readSavedClock(data), readStoredRecords(), readMailboxFile(path.join(data, DATA_FILES.mailbox))]);
 
   secondRun = startDemo();
   await waitFor(secondRun, () => secondRun.output.includes('Ready after'), 'the restart');
@@ -166,6 +169,18 @@ describe('npm start, killed mid-run and started again', () => {
     expect(savedAfterKill?.getTime()).toBeGreaterThanOrEqual(latest);
   });
 
+  it('keeps in the mailbox every email the send ledger held as sent when it was killed', () => {
+    // Prepare
+    const sentEmails = [...recordedByKill.sends.values()].filter((send) => send.status === 'sent' && send.channel === 'email').map((send) => send.providerMessageId);
+
+    // Act
+    const kept = new Set(mailboxAfterKill.map((email) => email.messageId));
+
+    // Assess
+    expect(sentEmails.length).toBeGreaterThan(0);
+    expect(sentEmails.filter((id) => id === undefined || !kept.has(id))).toEqual([]);
+  });
+
   it('loses no consent-ledger entry and no gate decision', () => {
     // Assess
     expect([...beforeKill.consents].filter((key) => !afterRestart.consents.has(key))).toEqual([]);
@@ -184,13 +199,13 @@ describe('npm start, killed mid-run and started again', () => {
     }
   });
 
-  it('sends no step twice: every email in the mailbox and every text in the outbox is the one the ledger holds for its step', () => {
+  it('sends no step twice: every email in the mailbox and every text in the outbox is the one the ledger holds for its step', async () => {
     // Prepare
     const ledgerIds = new Set([...afterRestart.sends.values()].map((send) => send.providerMessageId).filter((id): id is string => id !== undefined));
     // A send whose settlement a stop cut off: `unknown` once retried, still `pending` if the stop came last.
     const unsettled = (channel: string): number =>
       [...afterRestart.sends.values()].filter((send) => (send.status === 'unknown' || send.status === 'pending') && send.channel === channel).length;
-    const emails = z.array(z.object({ messageId: z.string() })).parse(JSON.parse(readFileSync(path.join(data, DATA_FILES.mailbox), 'utf8')));
+    const emails = await readMailboxFile(path.join(data, DATA_FILES.mailbox));
     const outbox = path.join(data, DATA_FILES.smsOutbox);
     const texts = (existsSync(outbox) ? readFileSync(outbox, 'utf8') : '')
       .split('\n')
