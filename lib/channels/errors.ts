@@ -181,6 +181,20 @@ const DEFINITE_REJECTION_CODES: ReadonlySet<string> = new Set([
 const NOT_SENT_NETWORK_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /**
+ * The SDK's HTTP handler (smithy's node-http-handler) giving up on a socket that never connected
+ * within `connectionTimeout`: a `TimeoutError` with no code, told by its message only. Its other
+ * timeouts cannot be taken for it: the request timeout carries the code `ETIMEDOUT`, and the
+ * socket's inactivity timeout, which may strike after the request left, says "timed out after".
+ * test/channels/provider-connect-timeout.test.ts pins the message to the handler this project uses.
+ */
+const CONNECT_TIMEOUT_MESSAGE = /did not establish a connection with the server/;
+
+/** Whether `shape` is the HTTP handler's connect timeout (see {@link CONNECT_TIMEOUT_MESSAGE}). */
+function isConnectTimeout(shape: ErrorShape): boolean {
+  return shape.name === 'TimeoutError' && shape.code === undefined && typeof shape.message === 'string' && CONNECT_TIMEOUT_MESSAGE.test(shape.message);
+}
+
+/**
  * Provider answers that mean "the recipient opted out of this channel with us", by provider:
  * error name and the `Reason` it carries. End User Messaging SMS answers `SendTextMessage` to a
  * number on the opt-out list with `ConflictException` / `DESTINATION_PHONE_NUMBER_OPTED_OUT`.
@@ -191,6 +205,7 @@ const RECIPIENT_OPTED_OUT: Readonly<Partial<Record<Provider, { readonly name: st
 
 interface ErrorShape {
   name?: unknown;
+  message?: unknown;
   code?: unknown;
   Reason?: unknown;
   $fault?: unknown;
@@ -210,7 +225,7 @@ function stringOrUndefined(value: unknown): string | undefined {
  * Sorts any error thrown while calling a provider into exactly one provider error class.
  *
  * Order matters: throttling first (a 429 is a client fault but retryable), then errors that prove
- * the request never left, then the recipient's opt-out (a rejection that says something about
+ * the request never left (a refused or unroutable connection, one that never connected), then the recipient's opt-out (a rejection that says something about
  * consent), then other definite client-side rejections (4xx), and everything else —
  * 5xx, timeouts, resets, unreadable answers — is an unknown outcome, the only safe default when a
  * resend could deliver the message twice.
@@ -239,6 +254,9 @@ export function classifyProviderError(error: unknown, provider: Provider): Provi
   }
   if (httpStatusCode === undefined && networkCode !== undefined && NOT_SENT_NETWORK_CODES.has(networkCode)) {
     return new ProviderUnavailableError({ ...details, code: networkCode }, { cause: error });
+  }
+  if (httpStatusCode === undefined && isConnectTimeout(shape)) {
+    return new ProviderUnavailableError({ ...details, code: 'ConnectTimeout' }, { cause: error });
   }
   const optedOut = RECIPIENT_OPTED_OUT[provider];
   if (optedOut !== undefined && name === optedOut.name && shape.Reason === optedOut.reason) {
