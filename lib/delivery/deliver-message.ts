@@ -35,7 +35,7 @@ import {
   MessageInvalidError,
   RecipientOptedOutError,
 } from '../channels';
-import { SendTransitionError, type DeliveryStore, type SendEntry } from '../store';
+import { SendEntryNotFoundError, SendTransitionError, type DeliveryStore, type SendEntry } from '../store';
 import type { TemplateCatalog } from '../templates';
 import type { LinkConfig } from '../unsubscribe';
 import { isGoalReachedAtStep } from '../journeys/event-history';
@@ -369,10 +369,15 @@ async function settleEarlier(ports: DeliveryPorts, entry: SendEntry): Promise<De
         });
         return { outcome: 'unknown', channel: entry.channel };
       } catch (error) {
-        // The attempt was not interrupted after all: it settled while we looked. Its answer stands.
+        // Gone: its attempt learnt that the provider took nothing and withdrew it meanwhile (only
+        // then is a pending entry deleted), so nothing was sent: the caller decides again.
+        if (error instanceof SendEntryNotFoundError) return 'withdrawn';
+        // The attempt was not interrupted after all: it settled, or marked the entry unsent, while
+        // we looked. Its answer stands (an unsent entry is withdrawn).
         if (!(error instanceof SendTransitionError)) throw error;
         const settled = await ports.store.getSendEntry(entry.customerId, entry.idempotencyKey);
-        if (settled === undefined || settled.status === 'pending') throw error;
+        if (settled === undefined) return 'withdrawn';
+        if (settled.status === 'pending' && settled.unsentAt === undefined) throw error;
         return settleEarlier(ports, settled);
       }
   }

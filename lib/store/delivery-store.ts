@@ -275,12 +275,14 @@ export class DeliveryStore {
   /**
    * Marks a reservation `unknown`: the provider call failed ambiguously (timeout, 5xx after the
    * request may have been accepted). It is never resent automatically, and keeps its cap slot
-   * because the message may have gone out.
+   * because the message may have gone out. Not an entry marked unsent (`unsentAt`): its provider
+   * certainly took nothing, so it may not become "maybe sent" (a SendTransitionError; the attempt
+   * that finds it withdraws it instead, and the step sends).
    */
   async markUnknown(customerId: string, idempotencyKey: string, details: { error: string; at: string }): Promise<SendEntry> {
     const error = parseRecord(SendErrorSchema, details.error, 'error');
     const at = parseRecord(InstantSchema, details.at, 'at');
-    return this.transition(customerId, idempotencyKey, 'unknown', ['pending'], { error, settledAt: at });
+    return this.transition(customerId, idempotencyKey, 'unknown', ['pending'], { error, settledAt: at }, { unlessUnsent: true });
   }
 
   /**
@@ -501,13 +503,24 @@ export class DeliveryStore {
     to: SendStatus,
     from: readonly SendStatus[],
     fields: Partial<SendEntry>,
+    options: { readonly unlessUnsent?: boolean } = {},
   ): Promise<SendEntry> {
     const id = validCustomerId(customerId);
     const key = parseRecord(IdempotencyKeySchema, idempotencyKey, 'idempotencyKey');
     return this.guard(`mark send ${key} of customer ${id} ${to}`, async () => {
       try {
+        const update = this.statusUpdate(id, key, from, { ...fields, status: to });
         const { Attributes } = await this.client.send(
-          new UpdateItemCommand({ ...this.statusUpdate(id, key, from, { ...fields, status: to }), ReturnValues: 'ALL_NEW' }),
+          new UpdateItemCommand({
+            ...update,
+            ...(options.unlessUnsent === true
+              ? {
+                  ConditionExpression: `${update.ConditionExpression} AND attribute_not_exists(#unsentAt)`,
+                  ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#unsentAt': 'unsentAt' },
+                }
+              : {}),
+            ReturnValues: 'ALL_NEW',
+          }),
         );
         if (Attributes === undefined) throw new CustomerStoreError(`send ${key} of customer ${id}: update returned nothing`);
         return this.parseStored(SendEntrySchema, Attributes, 'sendEntry', id);

@@ -8,6 +8,7 @@
 import { ConflictException, SendTextMessageCommand, ThrottlingException } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import 'aws-sdk-client-mock-jest';
 import { deliverMessage, idempotencyKeyOf, type DeliveryPorts } from '../../lib/delivery/deliver-message';
+import { ProviderThrottledError, type SmsSender } from '../../lib/channels';
 import { CustomerStoreError, type CustomerStore } from '../../lib/store';
 import { emailsTo as emailsToCustomer, welcomeStep } from '../support/send-steps';
 import type { SesLocal } from '../support/ses-local';
@@ -184,3 +185,57 @@ describe('the send ledger’s unsent mark', () => {
     expect(entry?.unsentAt).toBeUndefined();
   });
 });
+
+describe('deliverMessage when another attempt of the step settles its reservation meanwhile', () => {
+  /**
+   * Attempt A of a text step reserves and calls the provider, which hangs until `throttleA()`
+   * answers it throttled (nothing sent). Attempt B of the same step (Step Functions re-invoking the
+   * Lambda while A runs) finds A's pending entry; A's answer lands just before B settles it.
+   */
+  async function racingAttempts(storeOfA: CustomerStore): Promise<{ outcomeA: unknown; outcomeB: unknown; sentByB: number }> {
+    const customerId = await customer();
+    const request = welcomeStep(customerId, ['sms'], { step: 'promo-text' });
+    let throttleA = (): void => undefined;
+    let inProvider = (): void => undefined;
+    const aInProvider = new Promise<void>((resolve) => (inProvider = resolve));
+    const smsA: SmsSender = {
+      send: () => {
+        inProvider();
+        return new Promise((_, reject) => (throttleA = () => reject(new ProviderThrottledError({ provider: 'sms', code: 'ThrottlingException' }))));
+      },
+    };
+    const attemptA = deliverMessage({ ...ports, store: storeOfA, senders: { ...ports.senders, sms: smsA } }, request).catch((error: unknown) => error);
+    await aInProvider;
+    let sentByB = 0;
+    const smsB: SmsSender = { send: () => ((sentByB += 1), Promise.resolve({ providerMessageId: 'sms-b' })) };
+    const storeOfB = Object.create(store) as CustomerStore;
+    storeOfB.markUnknown = async (...args: Parameters<CustomerStore['markUnknown']>) => {
+      throttleA();
+      await attemptA;
+      return store.markUnknown(...args);
+    };
+    const outcomeB = await deliverMessage({ ...ports, store: storeOfB, senders: { ...ports.senders, sms: smsB } }, request).catch((error: unknown) => error);
+    return { outcomeA: await attemptA, outcomeB, sentByB };
+  }
+
+  it('sends once when the other attempt withdraws its reservation, having sent nothing', async () => {
+    // Act
+    const { outcomeA, outcomeB, sentByB } = await racingAttempts(store);
+
+    // Assess
+    expect(outcomeA).toBeInstanceOf(ProviderThrottledError);
+    expect(outcomeB).toMatchObject({ outcome: 'sent', channel: 'sms', providerMessageId: 'sms-b' });
+    expect(sentByB).toBe(1);
+  });
+
+  it('sends once when the other attempt could only mark its reservation unsent, instead of settling it as maybe sent', async () => {
+    // Act
+    const { outcomeA, outcomeB, sentByB } = await racingAttempts(withFailingRelease());
+
+    // Assess: A throws its release's failure, for the Step Functions Retry (which finds B's message)
+    expect(outcomeA).toBeInstanceOf(CustomerStoreError);
+    expect(outcomeB).toMatchObject({ outcome: 'sent', channel: 'sms', providerMessageId: 'sms-b' });
+    expect(sentByB).toBe(1);
+  });
+});
+
