@@ -60,6 +60,7 @@ export async function ingestEvent(event: unknown): Promise<IngestResult> {
   logger.info('customer event ingested', {
     profile: outcome.profile,
     consentsRecorded: outcome.consentsRecorded,
+    smsGrantsForEarlierNumber: outcome.smsGrantsForEarlierNumber,
     attributesChanged: outcome.attributes.changed.length,
     expiredWaits: outcome.expiredWaits,
     laterWaits: outcome.laterWaits,

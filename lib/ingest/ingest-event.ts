@@ -6,7 +6,8 @@
  *    brings a time zone; an event older than the stored profile does not overwrite it; only the
  *    fields the event names are written, so a stage a journey set meanwhile stays) and the phone
  *    index follows the profile's number. An SMS grant whose proof names no number is recorded for
- *    the number the event leaves on the profile (see {@link numberedProof});
+ *    the number the event states, else the profile's when that was stated by the grant's time,
+ *    else for none the profile can hold (see {@link numberedProof});
  * 2. the attributes are set with their history, together with `lastEvent.<name>` (its value and
  *    `changedAt` are the event's time) which goals, `eventWithin` conditions and the inactivity
  *    scan read — so any execution resumed or started next already sees the event;
@@ -56,6 +57,12 @@ export type ProfileOutcome = 'created' | 'updated' | 'stale' | 'unchanged' | 'mi
 export interface IngestOutcome {
   readonly profile: ProfileOutcome;
   readonly consentsRecorded: number;
+  /**
+   * SMS grants naming no number that were given before the profile's phone was stated, so for a
+   * number it held earlier: recorded for {@link NUMBER_BEFORE_PROFILE_PHONE}, they permit no text
+   * to the current number until it is confirmed (YES, START).
+   */
+  readonly smsGrantsForEarlierNumber: number;
   readonly attributes: AttributeChangeOutcome;
   /** Executions resumed by this event. */
   readonly resumed: readonly { readonly journey: string; readonly execution: string }[];
@@ -84,21 +91,18 @@ function isStageCondition(condition: Condition): condition is Extract<Condition,
 export async function ingestCustomerEvent(ports: IngestPorts, event: CustomerEvent): Promise<IngestOutcome> {
   const { customerId, occurredAt } = event;
   // One read for both the profile and the attributes' versions, which setAttributes writes on condition of.
-  const { profile: existing, attributes: current } = await ports.store.readEventState(customerId);
+  const { profile: existing, phoneStatedAt, attributes: current } = await ports.store.readEventState(customerId);
   const { outcome: profile, after } = await writeProfile(ports, existing, event);
   if (event.preferences) await ports.store.putPreferences(customerId, event.preferences, { at: occurredAt });
 
-  // The number the event leaves the customer with: its own, else the one the profile holds.
-  const phone = event.profile?.phone ?? after?.phone;
+  const numbers = grantNumbers(event, after, existing?.phone === after?.phone ? phoneStatedAt : undefined);
   let consentsRecorded = 0;
+  let smsGrantsForEarlierNumber = 0;
   for (const consent of event.consents) {
-    const outcome = await ports.store.recordConsent(customerId, {
-      channel: consent.channel,
-      topic: consent.topic,
-      status: consent.status,
-      at: consent.at ?? occurredAt,
-      proof: numberedProof(consent, phone),
-    });
+    const at = consent.at ?? occurredAt;
+    const proof = numberedProof(consent, numbers, at);
+    if (proof.phone === NUMBER_BEFORE_PROFILE_PHONE && consent.proof.phone === undefined) smsGrantsForEarlierNumber += 1;
+    const outcome = await ports.store.recordConsent(customerId, { channel: consent.channel, topic: consent.topic, status: consent.status, at, proof });
     if (outcome.ledger === 'appended') consentsRecorded += 1;
   }
 
@@ -152,6 +156,7 @@ export async function ingestCustomerEvent(ports: IngestPorts, event: CustomerEve
   return {
     profile,
     consentsRecorded,
+    smsGrantsForEarlierNumber,
     attributes,
     resumed: resumed.map((task) => ({ journey: task.journey, execution: task.execution })),
     expiredWaits: expired,
@@ -161,18 +166,57 @@ export async function ingestCustomerEvent(ports: IngestPorts, event: CustomerEve
 }
 
 /**
- * The proof `consent` is recorded with. Consent to texts is consent for one number
- * (lib/customer/consent-number.ts): an SMS grant whose proof names none is given `phone`, the
- * number the event leaves on the profile, so that a later change of number does not carry it
- * over; with no number on the profile, it stays without one. A proof that names a number keeps
- * it, even one the profile does not hold: that is the number the producer says the customer
- * agreed for, and the gate then texts the profile's number only once it is that one. Requests
- * (`pending`) and withdrawals are recorded as sent: a request recorded without a number is
- * confirmed by no YES (sms-double-opt-in.ts), and a withdrawal needs no number to count.
+ * The number an SMS grant naming none is recorded for when it was given before the profile's
+ * phone was stated: the number the customer held then is not kept, so the grant is tied to one no
+ * profile can hold (country code 999 is assigned to no country, and every phone coming in must be
+ * a valid number: ValidPhoneSchema). The gate then counts it for no number (consent-number.ts):
+ * texts to the number the customer got after the grant wait for a YES or START from it, as they do
+ * when the events arrive in time order, whereas a grant left without a number would count for
+ * any. Its ledger entry says so to whoever reads the proof.
  */
-function numberedProof(consent: ConsentChange, phone: string | undefined): ConsentProof {
-  if (consent.channel !== 'sms' || consent.status !== 'granted' || consent.proof.phone !== undefined || phone === undefined) return consent.proof;
-  return { ...consent.proof, phone };
+export const NUMBER_BEFORE_PROFILE_PHONE = '+99900000000';
+
+/** The numbers an event's SMS grants that name none may be tied to (see {@link numberedProof}). */
+interface GrantNumbers {
+  /** The number the event itself states, tied to its grants whatever their time: the same statement. */
+  readonly stated?: string;
+  /** The number the profile holds, stated by an earlier event, and since when (epoch ms). */
+  readonly held?: { readonly phone: string; readonly sinceMs: number };
+}
+
+/**
+ * The numbers of {@link GrantNumbers}: `phoneStatedAt` is when the profile's phone, as read before
+ * the event's writes, was stated, passed only while `after` still holds that number (a number
+ * written by another event since the read has no known time, and is tied to no grant).
+ */
+function grantNumbers(event: CustomerEvent, after: Profile | undefined, phoneStatedAt: string | undefined): GrantNumbers {
+  if (event.profile?.phone !== undefined) return { stated: event.profile.phone };
+  if (after?.phone === undefined) return {};
+  const sinceMs = phoneStatedAt === undefined ? Number.NaN : Date.parse(phoneStatedAt);
+  return { held: { phone: after.phone, sinceMs } };
+}
+
+/**
+ * The proof `consent`, stated at `at`, is recorded with. Consent to texts is consent for one
+ * number (lib/customer/consent-number.ts): an SMS grant whose proof names none is given the
+ * number the event states, else the number the profile holds when that number was stated at or
+ * before the grant, so that a later change of number does not carry it over whatever order the
+ * events arrive in. A grant older than the profile's number (events out of order, a late sync
+ * carrying an older `at`) was given for a number the customer held before: it is given
+ * {@link NUMBER_BEFORE_PROFILE_PHONE}. With no number on the profile, it stays without one. A
+ * proof that names a number keeps it, even one the profile does not hold: that is the number the
+ * producer says the customer agreed for, and the gate then texts the profile's number only once
+ * it is that one. Requests (`pending`) and withdrawals are recorded as sent: a request recorded
+ * without a number is confirmed by no YES (sms-double-opt-in.ts), and a withdrawal needs no
+ * number to count.
+ */
+function numberedProof(consent: ConsentChange, numbers: GrantNumbers, at: string): ConsentProof {
+  if (consent.channel !== 'sms' || consent.status !== 'granted' || consent.proof.phone !== undefined) return consent.proof;
+  if (numbers.stated !== undefined) return { ...consent.proof, phone: numbers.stated };
+  if (numbers.held === undefined) return consent.proof;
+  // NaN (no known time) compares false: tied to no current number.
+  const heldByThen = numbers.held.sinceMs <= Date.parse(at);
+  return { ...consent.proof, phone: heldByThen ? numbers.held.phone : NUMBER_BEFORE_PROFILE_PHONE };
 }
 
 /** What {@link writeProfile} did, and the profile as it stands after it, when there is one. */

@@ -59,6 +59,11 @@ export type AttributeVersions = ReadonlyMap<string, CurrentAttribute>;
 /** What ingest reads before it writes an event: the profile, if any, and the attributes' versions. */
 export interface EventState {
   readonly profile?: Profile;
+  /**
+   * When the profile's phone was last stated (UTC), so that ingest ties an SMS grant only to a
+   * number the profile held by the grant's time; absent when the profile holds no phone.
+   */
+  readonly phoneStatedAt?: string;
   readonly attributes: AttributeVersions;
 }
 
@@ -640,7 +645,8 @@ export class CustomerStore extends DeliveryStore {
       const profileItem = items.find((item) => item[SORT_KEY]?.S === itemKeys.profile());
       const profile = profileItem === undefined ? undefined : this.parseStored(ProfileSchema, profileItem, 'profile', id);
       const attributePrefix = itemKeys.attributeStatePrefix();
-      return { profile, attributes: attributeVersionsOf(id, items.filter((item) => item[SORT_KEY]?.S?.startsWith(attributePrefix) === true)) };
+      const phoneStatedAt = profile?.phone === undefined || profileItem === undefined ? undefined : fieldStatedAt(profileItem, 'phone');
+      return { profile, ...(phoneStatedAt === undefined ? {} : { phoneStatedAt }), attributes: attributeVersionsOf(id, items.filter((item) => item[SORT_KEY]?.S?.startsWith(attributePrefix) === true)) };
     });
   }
 

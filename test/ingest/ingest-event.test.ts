@@ -2,7 +2,7 @@ import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { parseCustomerEvent, type CustomerEvent } from '../../lib/ingest/customer-event';
 import { ENTRY_PREFIX } from '../../lib/ingest/entry-records';
 import { distinctExecutionName } from '../../lib/ingest/execution-name';
-import { ingestCustomerEvent, type IngestPorts } from '../../lib/ingest/ingest-event';
+import { ingestCustomerEvent, NUMBER_BEFORE_PROFILE_PHONE, type IngestPorts } from '../../lib/ingest/ingest-event';
 import { decideDelivery } from '../../lib/permission';
 import { journeyEffectsPorts } from '../../lib/ingest/journey-records';
 import { routesOf } from '../../lib/ingest/journey-routes';
@@ -11,6 +11,7 @@ import { CustomerStore, type EventState } from '../../lib/store/customer-store';
 import { itemKeys } from '../../lib/store/item-keys';
 import { PARTITION_KEY, SORT_KEY } from '../../lib/store/table-design';
 import { customersHoldingPhone } from '../../lib/store/phone-index';
+import { ValidPhoneSchema } from '../../lib/customer/valid-phone';
 import { CATALOG } from '../../workflows';
 import { changedWithin } from '../../workflows/builder';
 import { countRequests, createCustomerTable, localDynamoDBClient, startDynalite, type DynaliteHarness } from '../support/dynalite';
@@ -409,6 +410,64 @@ describe('ingestCustomerEvent', () => {
     // Assess
     const after = decideDelivery(await store.requireSnapshot('c-001'), { topic: 'marketing', channels: ['sms'] }, textAt);
     expect([before.kind, after]).toMatchObject(['send', { kind: 'skip', reason: 'no_consent' }]);
+  });
+
+  describe('an SMS grant naming no number, given before the profile\'s number was stated', () => {
+    const grant = { channel: 'sms', topic: 'marketing', status: 'granted', proof: { source: 'crm-sync' } };
+    const textAt = new Date('2026-03-06T16:00:00Z'); // 11:00 in New York
+    const smsDecision = async (customerId: string) => decideDelivery(await store.requireSnapshot(customerId), { topic: 'marketing', channels: ['sms'] }, textAt);
+
+    it.each([
+      ['arriving after the change of number (out of order)', { consents: [grant] }, '2026-03-03T10:00:00Z'],
+      ['dated before the change by a later sync (consents[].at)', { consents: [{ ...grant, at: '2026-03-03T10:00:00Z' }] }, '2026-03-05T10:00:00Z'],
+    ])('permits no text to the number the customer got after it, %s', async (_, detail, time) => {
+      // Prepare: the customer holds +12125550143 from 2 March and moves to +12125550199 on 4 March.
+      await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-001', profile: newYorker }, '2026-03-02T10:00:00Z'));
+      await ingestCustomerEvent(ports, event('profile_changed', { customerId: 'c-001', profile: { phone: '+12125550199' } }, '2026-03-04T10:00:00Z'));
+
+      // Act: the grant given on 3 March.
+      const outcome = await ingestCustomerEvent(ports, event('consent_changed', { customerId: 'c-001', ...detail }, time));
+
+      // Assess
+      expect(await smsDecision('c-001')).toMatchObject({ kind: 'skip', reason: 'no_consent' });
+      expect(outcome).toMatchObject({ consentsRecorded: 1, smsGrantsForEarlierNumber: 1 });
+      expect((await store.consentLedger('c-001'))[0]?.proof).toEqual({ source: 'crm-sync', phone: NUMBER_BEFORE_PROFILE_PHONE });
+    });
+
+    it('is tied to a number no profile can take in', () => {
+      // Assess: profile phones coming in must be valid numbers, so none can ever match it.
+      expect(ValidPhoneSchema.safeParse(NUMBER_BEFORE_PROFILE_PHONE).success).toBe(false);
+    });
+
+    it('decides as the same events in time order do, whichever order they arrive in', async () => {
+      // Prepare
+      const signUp = (customerId: string) => event('signed_up', { customerId, profile: newYorker }, '2026-03-02T10:00:00Z');
+      const granted = (customerId: string) => event('consent_changed', { customerId, consents: [grant] }, '2026-03-03T10:00:00Z');
+      const moved = (customerId: string) => event('profile_changed', { customerId, profile: { phone: '+12125550199' } }, '2026-03-04T10:00:00Z');
+
+      // Act
+      for (const next of [signUp('c-001'), granted('c-001'), moved('c-001')]) await ingestCustomerEvent(ports, next);
+      for (const next of [signUp('c-002'), moved('c-002'), granted('c-002')]) await ingestCustomerEvent(ports, next);
+
+      // Assess
+      expect([await smsDecision('c-001'), await smsDecision('c-002')]).toMatchObject([
+        { kind: 'skip', reason: 'no_consent' },
+        { kind: 'skip', reason: 'no_consent' },
+      ]);
+    });
+
+    it('still ties a grant given after the number was stated to that number', async () => {
+      // Prepare
+      await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-001', profile: newYorker }, '2026-03-02T10:00:00Z'));
+
+      // Act: a late sync of a grant given after the sign-up, arriving after a later event that restates nothing of the phone.
+      await ingestCustomerEvent(ports, event('profile_changed', { customerId: 'c-001', profile: { timezone: 'America/Chicago' } }, '2026-03-04T10:00:00Z'));
+      const outcome = await ingestCustomerEvent(ports, event('consent_changed', { customerId: 'c-001', consents: [{ ...grant, at: '2026-03-03T10:00:00Z' }] }, '2026-03-05T10:00:00Z'));
+
+      // Assess
+      expect(outcome.smsGrantsForEarlierNumber).toBe(0);
+      expect((await store.requireSnapshot('c-001')).consents).toMatchObject([{ channel: 'sms', status: 'granted', phone: newYorker.phone }]);
+    });
   });
 
   it('does not let an event older than the stored profile overwrite it', async () => {
