@@ -29,6 +29,7 @@ export async function waitForEvent(event: unknown): Promise<EventWaitOutcome> {
     event: payload.event,
     timeoutSeconds: payload.timeoutSeconds,
     waitStartedAt: payload.waitStartedAt,
+    entryAt: payload.entry?.enteredAt,
     ...outcome,
   });
   return outcome;

@@ -15,7 +15,8 @@
  *
  * - token stored before ingest's query → ingest resumes the execution;
  * - token stored after it → ingest's mark was already written, and this function reads it and
- *   resumes the execution itself when the event happened at or after `waitStartedAt`.
+ *   resumes the execution itself when the event happened at or after `waitStartedAt` (and after
+ *   the entry's instant: see eventEndsWait).
  *
  * When both see each other, both call SendTaskSuccess: Step Functions accepts the first and the
  * second finds the token spent (see resume-waiting.ts). Ingest therefore needs no extra request.
@@ -58,7 +59,8 @@ export async function lastOccurrence(options: TaskTokenStoreOptions, customerId:
 
 /**
  * Stores the token of a waitForEvent step, then resumes the execution at once when the
- * customer's latest `payload.event` happened at or after the wait began (see the module comment).
+ * customer's latest `payload.event` happened at or after the wait began and strictly after the
+ * entry's own instant, so never on the event that entered the journey (see the module comment).
  */
 export async function beginEventWait(ports: ResumePorts, payload: WaitForEventPayload, now: Date): Promise<EventWaitOutcome> {
   const store = { client: ports.dynamodb, tableName: ports.tableName };
@@ -66,7 +68,7 @@ export async function beginEventWait(ports: ResumePorts, payload: WaitForEventPa
   // A wait without a start cannot tell an earlier event from a later one: ingest alone ends it.
   if (task.waitStartedAt === undefined) return { status: 'waiting' };
   const occurredAt = await lastOccurrence(store, payload.customerId, payload.event);
-  if (occurredAt === undefined || !eventEndsWait(task.waitStartedAt, occurredAt)) return { status: 'waiting' };
+  if (occurredAt === undefined || !eventEndsWait(task, occurredAt)) return { status: 'waiting' };
   const status = await resumeTask(ports, task, { event: payload.event, occurredAt });
   return { status, occurredAt };
 }

@@ -1,7 +1,8 @@
 /**
  * Resuming the executions that wait for a customer event: each stored task token whose wait
- * began no later than the event happened is returned with SendTaskSuccess and removed. A wait
- * that began after the event keeps waiting for a later one.
+ * began no later than the event happened, and whose entry was before it, is returned with
+ * SendTaskSuccess and removed. A wait that began after the event, or whose execution the event
+ * itself started, keeps waiting for a later one.
  *
  * Two callers return tokens: the ingest function (when the event arrives) and the waitForEvent
  * function (when the event arrived before the token was stored, see event-wait.ts). Both may
@@ -38,7 +39,7 @@ export interface ResumeResult {
   readonly resumed: readonly WaitingTask[];
   /** Tokens already spent: the wait timed out, the execution ended, or the waitForEvent function resumed it. */
   readonly expired: number;
-  /** Waits that began after the event happened: they keep waiting. */
+  /** Waits that began after the event happened, or whose journey it entered: they keep waiting. */
   readonly later: number;
 }
 
@@ -53,12 +54,19 @@ function isSpentTokenError(error: unknown): boolean {
 }
 
 /**
- * Whether an event that happened at `occurredAt` ends a wait that began at `waitStartedAt`: it
- * must not be older than the wait. A wait without a start (see the waitForEvent contract) ends on
- * any event.
+ * Whether an event that happened at `occurredAt` ends `wait`: it must not be older than the wait
+ * (at its start still counts: a local run's clock stands still while work is in flight, so an
+ * event sent as the wait begins bears its very instant), and it must be strictly after the
+ * entry's own instant. Without the latter, a wait for the event that entered the journey ended at
+ * once on the entry itself whenever its producer's clock ran ahead of Step Functions', and on any
+ * redelivery of it (see goalCountsAfter, which rules the same for goals). A wait without a start
+ * or an entry instant (see the waitForEvent contract) is bounded by what it has.
  */
-export function eventEndsWait(waitStartedAt: string | undefined, occurredAt: string): boolean {
-  return waitStartedAt === undefined || Date.parse(occurredAt) >= Date.parse(waitStartedAt);
+export function eventEndsWait(wait: Pick<WaitingTask, 'waitStartedAt' | 'entryAt'>, occurredAt: string): boolean {
+  const at = Date.parse(occurredAt);
+  const sinceStart = wait.waitStartedAt === undefined || at >= Date.parse(wait.waitStartedAt);
+  const afterEntry = wait.entryAt === undefined || at > Date.parse(wait.entryAt);
+  return sinceStart && afterEntry;
 }
 
 /** Returns one task token with SendTaskSuccess, then removes it (unless a newer wait replaced it). */
@@ -81,7 +89,7 @@ export async function resumeWaitingExecutions(ports: ResumePorts, customerId: st
   let expired = 0;
   let later = 0;
   for (const task of tasks) {
-    if (!eventEndsWait(task.waitStartedAt, output.occurredAt)) {
+    if (!eventEndsWait(task, output.occurredAt)) {
       later += 1;
       continue;
     }

@@ -4,7 +4,8 @@
  *
  * `pk = CUSTOMER#<id>`, `sk = WAIT#<event>#<execution>`: an execution waits for one event at a
  * time, so a later wait of the same execution for the same event replaces the earlier (spent)
- * token. The item keeps when the wait began, so that only an event that happened since ends it.
+ * token. The item keeps when the wait began and the entry's own instant, so that only an event
+ * that happened since both ends it.
  * Items expire (TTL) a day after the wait's timeout; a token found after its timeout is answered
  * `TaskTimedOut` by Step Functions and removed.
  */
@@ -44,6 +45,11 @@ export const WaitingTaskSchema = z.object({
   storedAt: z.string().check(z.minLength(1)),
   /** When the wait began (absent for waits of definitions compiled before it was passed). */
   waitStartedAt: z.optional(z.string().check(z.minLength(1))),
+  /**
+   * The entry's own instant (the execution input's `enteredAt`): only an event strictly after it
+   * ends the wait. Absent for executions started without it.
+   */
+  entryAt: z.optional(z.string().check(z.minLength(1))),
 });
 export type WaitingTask = z.infer<typeof WaitingTaskSchema>;
 
@@ -71,6 +77,7 @@ export async function storeTaskToken(options: TaskTokenStoreOptions, payload: Wa
     taskToken: payload.taskToken,
     storedAt: now.toISOString(),
     ...(payload.waitStartedAt === undefined ? {} : { waitStartedAt: new Date(payload.waitStartedAt).toISOString() }),
+    ...(payload.entry?.enteredAt === undefined ? {} : { entryAt: new Date(payload.entry.enteredAt).toISOString() }),
   };
   await options.client.send(
     new PutItemCommand({
@@ -112,6 +119,7 @@ export async function waitingTasks(options: TaskTokenStoreOptions, customerId: s
         taskToken: item.taskToken?.S,
         storedAt: item.storedAt?.S,
         waitStartedAt: item.waitStartedAt?.S,
+        entryAt: item.entryAt?.S,
       });
       if (parsed.success) tasks.push(parsed.data);
     }

@@ -387,6 +387,8 @@ class JourneyCompiler {
           'taskToken.$': '$$.Task.Token',
           timeoutSeconds,
           'waitStartedAt.$': '$$.State.EnteredTime',
+          // The entry's own instant is in it: a wait for the event that entered must not end on that event.
+          [EXECUTION_INPUT_FIELD]: EXECUTION_INPUT,
         },
       },
       TimeoutSeconds: timeoutSeconds,

@@ -152,6 +152,54 @@ describe('an event that happened before the wait began', () => {
   });
 });
 
+describe('a wait for the event that entered the journey', () => {
+  /** The entry order is stamped 2 minutes ahead of the wait's start: its producer's clock runs ahead (ingest accepts up to 5). */
+  const ENTRY_AT = at(120);
+  const entered = (customerId: string): WaitForEventPayload => ({ ...waitFor(customerId), entry: { enteredAt: ENTRY_AT } });
+
+  it('does not end on the entry event itself when its producer\'s clock runs ahead of the wait\'s start', async () => {
+    // Prepare: the order that started the execution was ingested before the wait's token was stored.
+    const customerId = await newCustomer();
+    await ingestCustomerEvent(ingestPorts(), orderPlaced(customerId, ENTRY_AT, 'order-1'));
+
+    // Act
+    const outcome = await beginEventWait(waitPorts(), entered(customerId), new Date(at(1)));
+
+    // Assess
+    expect(outcome).toEqual({ status: 'waiting' });
+    expect(sfn.returned).toEqual([]);
+  });
+
+  it('does not end on a redelivery of the entry event after the token is stored, and ends on the next one', async () => {
+    // Prepare
+    const customerId = await newCustomer();
+    const entry = orderPlaced(customerId, ENTRY_AT, 'order-1');
+    await ingestCustomerEvent(ingestPorts(), entry);
+    await beginEventWait(waitPorts(), entered(customerId), new Date(at(1)));
+
+    // Act: EventBridge delivers the entry order again, then the customer orders again.
+    const redelivered = await ingestCustomerEvent(ingestPorts(), entry);
+    const next = await ingestCustomerEvent(ingestPorts(), orderPlaced(customerId, at(121), 'order-2'));
+
+    // Assess
+    expect(redelivered).toMatchObject({ resumed: [], laterWaits: 1 });
+    expect(next.resumed).toEqual([{ journey: 'welcome', execution: `welcome-${customerId}-s1` }]);
+  });
+
+  it('still ends on an event after the entry that the waitForEvent function finds already ingested', async () => {
+    // Prepare
+    const customerId = await newCustomer();
+    await ingestCustomerEvent(ingestPorts(), orderPlaced(customerId, ENTRY_AT, 'order-1'));
+    await ingestCustomerEvent(ingestPorts(), orderPlaced(customerId, at(121), 'order-2'));
+
+    // Act
+    const outcome = await beginEventWait(waitPorts(), entered(customerId), new Date(at(2)));
+
+    // Assess
+    expect(outcome).toEqual({ status: 'resumed', occurredAt: at(121) });
+  });
+});
+
 describe('resuming twice', () => {
   it('treats a token ingest already returned as spent when the waitForEvent function runs again, and resumes nothing twice', async () => {
     // Prepare: the token is stored, then the event resumes the execution through ingest.

@@ -161,6 +161,7 @@ describe.each(CATALOG.map((journey) => [journey.id, journey] as const))('compili
           'taskToken.$': '$$.Task.Token',
           timeoutSeconds: durationSeconds(node.timeout),
           'waitStartedAt.$': '$$.State.EnteredTime',
+          'entry.$': '$$.Execution.Input',
         },
       });
       expect(task.TimeoutSeconds).toBe(durationSeconds(node.timeout));

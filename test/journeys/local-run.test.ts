@@ -189,6 +189,7 @@ describe('welcome, run locally', () => {
       taskToken: `local-task-token:${execution.name}`,
       timeoutSeconds: 604800,
       waitStartedAt: CLOCK_TIME,
+      entry: { enteredAt: ENTRY_TIME },
     });
   });
 });
