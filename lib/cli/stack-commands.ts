@@ -18,8 +18,9 @@ import { defaultLaunchId, LaunchIdSchema, parseAudienceCsv } from '../local/audi
 import { knownCustomerHistory, unknownCustomerMessage, type HistoryEntry } from '../local/customer-history';
 import { formatJourneyResults, readJourneyResults, type JourneyResults } from '../local/journey-results';
 import { startDynamoDBEmulator } from '../local/emulators';
+import { restoreMailbox, saveMailbox } from '../local/mailbox';
 import { DATA_FILES, DataFolderInUseError, dataFolderHolder, DEFAULT_DATA_DIR, lockDataFolder, readSavedClock } from '../local/data-files';
-import { LaunchAnswerLineSchema, type LaunchProgress, type LaunchReport } from '../local/launcher';
+import { LaunchAnswerLineSchema, LaunchIdTakenError, type LaunchProgress, type LaunchReport } from '../local/launcher';
 import type { LocalRuntime, OutdatedLocalDataError } from '../local/runtime';
 import type { StackNote } from '../local/stack-note';
 import { InboundTextSchema } from '../local/inbound-text';
@@ -102,6 +103,7 @@ async function withRuntime<T>(
     resumeInterrupted: false,
     inactivityScan: false,
   }).catch((error: unknown) => refusedStartExit(error, dataDir, OutdatedLocalDataError, `npm start -- --reset --data ${dataDir}`));
+  const mailboxFile = path.join(dataDir, DATA_FILES.mailbox);
   try {
     // A millisecond past the folder's saved instant, which the clock keeps at the close: commands
     // run one after another on a stopped stack happen in that order (a START after a STOP, a
@@ -114,10 +116,12 @@ async function withRuntime<T>(
       // restrictive first (a START after a STOP would leave the number opted out).
       await runtime.saveClock();
     }
+    await restoreMailbox(mailboxFile);
     const result = await work(runtime);
     await runtime.quiesce();
     return result;
   } finally {
+    await saveMailbox(mailboxFile);
     await runtime.close();
   }
 }
@@ -401,8 +405,9 @@ export interface LaunchOptions extends StackCommandOptions {
  * end (progress on stderr) and reports who entered, who was kept out and which ids have no
  * profile. On a stopped stack, a launch of the same id that a kill cut short is carried on to its
  * end and its totals reported (see LocalRuntime.launchAudience): nothing else runs it until the
- * next start. @throws CliExit(2) for a bad file or journey, CliExit(1) when the launch failed, now
- *   or the time it was launched before under the same id
+ * next start. @throws CliExit(2) for a bad file or journey, or an id used before for another
+ *   journey or audience; CliExit(1) when the launch failed, now or the time it was launched before
+ *   under the same id
  */
 export async function launchCommand(io: CliIO, journey: string, options: LaunchOptions): Promise<void> {
   const givenId = options.id === undefined ? undefined : LaunchIdSchema.safeParse(options.id);
@@ -437,7 +442,11 @@ export async function launchCommand(io: CliIO, journey: string, options: LaunchO
   const onProgress = launchProgressReporter(io.stderr);
   const report = running
     ? await launchOnStack(running, { journey, csv, launchId }, onProgress)
-    : await withRuntime(dataDir, { cdkOut: options.cdkOut }, (runtime) => runtime.launchAudience(journey, audience, launchId, onProgress));
+    : await withRuntime(dataDir, { cdkOut: options.cdkOut }, (runtime) => runtime.launchAudience(journey, audience, launchId, onProgress)).catch((error: unknown) => {
+        // As the running stack's launch route answers it (409, a bad input).
+        if (error instanceof LaunchIdTakenError) throw badInput(error.message, { cause: error });
+        throw error;
+      });
   if (options.json) writeJson(io, report);
   else io.stdout(formatLaunchReport(report));
   // The same launch ended in failure before: nothing started now, and a script must not read success.

@@ -154,10 +154,21 @@ export const LaunchIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'must be
  * customers under other entry keys are another launch.
  */
 export function defaultLaunchId(journey: string, audience: ParsedAudience): string {
+  return `launch-${journey}-${audienceDigest(audience).slice(0, 12)}`;
+}
+
+/**
+ * A digest (SHA-256, hex) of who is in an audience and under which entry keys, the rows sorted,
+ * each written `customerId` or, with an entry key, `customerId,entryKey`: two files that name the
+ * same customers under the same keys have one digest however they were saved (see
+ * {@link defaultLaunchId}, which is taken from it). It tells whether a launch id used before is
+ * asked for the same audience again.
+ */
+export function audienceDigest(audience: ParsedAudience): string {
   const rows = audience.rows
     .flatMap((row) => (row.customerId === undefined ? [] : [row.entryKey === undefined ? row.customerId : `${row.customerId},${row.entryKey}`]))
     .sort();
-  return `launch-${journey}-${createHash('sha256').update(rows.join('\n')).digest('hex').slice(0, 12)}`;
+  return createHash('sha256').update(rows.join('\n')).digest('hex');
 }
 
 /**

@@ -8,7 +8,7 @@
  * |-----------------------------------------|---------------------------------------------------|
  * | `GET /_overture/health`                 | `{ pid, now }` (virtual time)                      |
  * | `POST /_overture/events`                | ingests one customer event (EventBridge shape) of a name the bus routes |
- * | `POST /_overture/launches`              | `{ journey, csv, launchId }`: launches an audience; JSON lines, see below |
+ * | `POST /_overture/launches`              | `{ journey, csv, launchId }`: launches an audience; JSON lines, see below (409 for a launch id used before for another journey or audience) |
  * | `GET /_overture/status`                 | executions by journey and status                   |
  * | `POST /_overture/executions/{name}/redrive` | redrives a failed execution (see LocalStepFunctions.redriveExecution) |
  * | `GET /_overture/customers/{id}/history` | the customer's decisions and sends (404 for a customer with no profile and no history) |
@@ -27,7 +27,7 @@ import { InboundTextSchema } from './inbound-text';
 import { parseCustomerEvent, unroutedEventReason } from '../ingest/customer-event';
 import { LaunchIdSchema, parseAudienceCsv } from './audience-csv';
 import { knownCustomerHistory, unknownCustomerMessage } from './customer-history';
-import type { LaunchAnswerLine } from './launcher';
+import { LaunchIdTakenError, type LaunchAnswerLine } from './launcher';
 import type { LocalRuntime } from './runtime';
 import { StepFunctionsApiError } from './step-functions';
 import { statusByJourney } from './stack-views';
@@ -108,6 +108,11 @@ async function control(runtime: LocalRuntime, req: IncomingMessage, url: URL): P
       throw new HttpProblem(404, `journey "${request.data.journey}" does not run on this stack`);
     }
     const { journey, launchId } = request.data;
+    // Before the answer starts: a refusal is a plain JSON error (409), which the CLI reads as bad input.
+    await runtime.refuseReusedLaunchId(journey, audience, launchId).catch((error: unknown) => {
+      if (error instanceof LaunchIdTakenError) throw new HttpProblem(409, error.message);
+      throw error;
+    });
     return new JsonLines(async (emit) => {
       try {
         emit({ report: await runtime.launchAudience(journey, audience, launchId, (progress) => emit({ progress })) });

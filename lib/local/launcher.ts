@@ -82,6 +82,30 @@ export const LaunchReportSchema = z.discriminatedUnion('outcome', [
 ]);
 export type LaunchReport = z.infer<typeof LaunchReportSchema>;
 
+/**
+ * Raised for a launch id used before for another journey or another audience: nothing is launched.
+ * A launch id names one launch, as an execution name names one execution (Step Functions refuses a
+ * reused name with another input, ExecutionAlreadyExists); answering how the earlier launch went
+ * would tell the marketer the new audience was launched when none of it entered.
+ */
+export class LaunchIdTakenError extends Error {
+  constructor(
+    readonly launchId: string,
+    /** The journey the earlier launch of this id launched. */
+    readonly earlierJourney: string,
+    /** When the earlier launch started. */
+    readonly launchedAt: string,
+    /** What differs: the journey, or (same journey) the audience. */
+    readonly differs: 'journey' | 'audience',
+  ) {
+    super(
+      `launch id ${launchId} was used at ${launchedAt} to launch ${earlierJourney}${differs === 'audience' ? ' with another audience' : ''}; nothing was launched: ` +
+        'a launch id names one launch, of one journey and one audience, so choose another --id (or launch the same journey and audience again under this one to see how it went)',
+    );
+    this.name = 'LaunchIdTakenError';
+  }
+}
+
 /** How far a launch is: customers whose batch has ended, of all in the audience. */
 export const LaunchProgressSchema = z.object({ processed: z.number().int().nonnegative(), total: z.number().int().positive() });
 export type LaunchProgress = z.infer<typeof LaunchProgressSchema>;

@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -39,13 +39,13 @@ import { PhoneSchema } from '../customer/model';
 import { loadTemplateCatalog } from '../templates/checked-catalog';
 import type { LinkConfig } from '../unsubscribe';
 import { CATALOG } from '../../workflows';
-import { normalizedAudienceCsv, type ParsedAudience } from './audience-csv';
+import { audienceDigest, normalizedAudienceCsv, parseAudienceCsv, type ParsedAudience } from './audience-csv';
 import type { InboundText } from './inbound-text';
 import { ignoreServerClock, LOCAL_CLIENT_CONFIG, localDynamoDBClientFor, retryAtOnce } from './clients';
 import { DATA_FILES, endLastLine, lockDataFolder, readDataFile, readSavedClock, writeDataFile } from './data-files';
 import { localLinkSecret } from './link-secret';
 import { startDynamoDBEmulator, startSesEmulator, startSqsS3Emulator, type RunningEmulator, type SesEmulator } from './emulators';
-import { LauncherInputSchema, LaunchRun, runLauncher, type LaunchProgress, type LaunchReport, type LaunchResultExport } from './launcher';
+import { LauncherInputSchema, LaunchIdTakenError, LaunchRun, runLauncher, type LaunchProgress, type LaunchReport, type LaunchResultExport } from './launcher';
 import { resolveEnvironment, type LocalValue } from './local-values';
 import { Scheduler, type AgendaItem } from './scheduler';
 import { interpretedRunner, LocalStepFunctions, localStateMachineArn, StepFunctionsApiError, type ExecutionRecord } from './step-functions';
@@ -53,7 +53,6 @@ import { startStepFunctionsServer, type StepFunctionsServer } from './step-funct
 import { journeyTaskHandlers, type TaskCounters } from './task-handlers';
 import { readJourneyResults, type JourneyResults } from './journey-results';
 import { functionLogicalIdOf, localResources, synthesizeLocalApp, TemplateResolutionError, type LocalResources } from './template';
-import { journalSentEmails, restoreMailbox } from './mailbox';
 import { clockSavedAheadMs, SavedClock } from './saved-clock';
 import { realDelay, realTurn, VirtualClock } from './virtual-clock';
 import { WorkQueue } from './work-queue';
@@ -204,12 +203,6 @@ export class LocalRuntime {
 
       const dynamodb = localDynamoDBClientFor(dynamo.endpoint);
       const sesClient = ignoreServerClock(new SESv2Client({ ...PROVIDER_CLIENT_CONFIG, ...LOCAL_CLIENT_CONFIG, endpoint: ses.endpoint }));
-      if (dataDir !== undefined) {
-        // The emulator's mailbox is in memory: put back what the folder kept, and keep each email as it is accepted.
-        await endLastLine(path.join(dataDir, DATA_FILES.mailbox));
-        await restoreMailbox(path.join(dataDir, DATA_FILES.legacyMailbox), path.join(dataDir, DATA_FILES.mailbox));
-        journalSentEmails(sesClient, path.join(dataDir, DATA_FILES.mailbox));
-      }
       const sqs = ignoreServerClock(new SQSClient({ ...PROVIDER_CLIENT_CONFIG, ...LOCAL_CLIENT_CONFIG, endpoint: sqsS3.endpoint }));
       const s3 = ignoreServerClock(new S3Client({ ...LOCAL_CLIENT_CONFIG, endpoint: sqsS3.endpoint, forcePathStyle: true, retryStrategy: retryAtOnce() }));
       stops.push(async () => [dynamodb, sesClient, sqs, s3].forEach((client) => client.destroy()));
@@ -459,10 +452,13 @@ export class LocalRuntime {
    * and the launcher starts, named `launchId`; a launch id used before starts nothing and answers
    * how that launch went, except a launch of that id that a kill cut short and this process has not
    * carried on (a command on a stopped stack): that launch carries on now, from its own audience
-   * file, and answers its totals (`resumed`). `onProgress` hears each batch that ends. Rejects when
-   * the launch fails.
+   * file, and answers its totals (`resumed`). A launch id used before for another journey or
+   * another audience launches nothing (see {@link refuseReusedLaunchId}). `onProgress` hears each
+   * batch that ends. Rejects when the launch fails.
+   * @throws LaunchIdTakenError for a launch id used before for another journey or audience
    */
   async launchAudience(journey: string, audience: ParsedAudience, launchId: string, onProgress?: (progress: LaunchProgress) => void): Promise<LaunchReport> {
+    await this.refuseReusedLaunchId(journey, audience, launchId);
     const cutShort = this.cutShortLaunches.get(launchId);
     if (cutShort !== undefined) return this.carryOnLaunch(cutShort, onProgress);
     const earlier = this.earlierLaunch(launchId);
@@ -478,8 +474,9 @@ export class LocalRuntime {
       launchedAt = this.stepFunctions.startExecution({ stateMachineArn: this.launcherArn, name: launchId, input: JSON.stringify({ journey, audienceKey }) }).startDate;
     } catch (error) {
       const raced = error instanceof StepFunctionsApiError && error.code === 'ExecutionAlreadyExists' ? this.earlierLaunch(launchId) : undefined;
-      if (raced !== undefined) return raced;
-      throw error;
+      if (raced === undefined) throw error;
+      await this.refuseReusedLaunchId(journey, audience, launchId);
+      return raced;
     }
     const run = this.launchRuns.get(launchId);
     if (run === undefined) throw new Error(`launcher execution ${launchId} started but does not run in this process`);
@@ -517,6 +514,15 @@ export class LocalRuntime {
 
   /** The earlier launcher execution named `launchId`, as an `already_launched` report, if any. */
   private earlierLaunch(launchId: string): LaunchReport | undefined {
+    const record = this.launcherExecution(launchId);
+    if (record === undefined) return undefined;
+    return { outcome: 'already_launched', launch: launchId, journey: launchedJourneyOf(record), launchedAt: record.startDate, status: record.status };
+  }
+
+  /** The launcher execution named `launchId` (running, ended, or cut short by a kill), if any. */
+  private launcherExecution(launchId: string): ExecutionRecord | undefined {
+    const cutShort = this.cutShortLaunches.get(launchId);
+    if (cutShort !== undefined) return cutShort;
     let record: ExecutionRecord;
     try {
       record = this.stepFunctions.describeExecution(launchId);
@@ -524,8 +530,51 @@ export class LocalRuntime {
       if (error instanceof StepFunctionsApiError && error.code === 'ExecutionDoesNotExist') return undefined;
       throw error;
     }
-    if (record.stateMachineArn !== this.launcherArn) return undefined;
-    return { outcome: 'already_launched', launch: launchId, journey: launchedJourneyOf(record), launchedAt: record.startDate, status: record.status };
+    return record.stateMachineArn === this.launcherArn ? record : undefined;
+  }
+
+  /**
+   * Refuses a launch id an earlier launch used for another journey or another audience (who is in
+   * it under which entry keys, however the file was saved: see audienceDigest), as Step Functions
+   * refuses an execution name used before with another input. The same journey and audience again
+   * under the id is no refusal: that launch is answered (or carried on) instead. The earlier
+   * audience is read from the data folder, where launchAudience keeps it, or from the audience
+   * bucket; an audience kept in neither is not compared, and the journey alone decides.
+   * @throws LaunchIdTakenError
+   */
+  async refuseReusedLaunchId(journey: string, audience: ParsedAudience, launchId: string): Promise<void> {
+    const earlier = this.launcherExecution(launchId);
+    if (earlier === undefined) return;
+    const earlierJourney = launchedJourneyOf(earlier);
+    if (earlierJourney !== journey) throw new LaunchIdTakenError(launchId, earlierJourney, earlier.startDate, 'journey');
+    const earlierCsv = await this.launchedAudienceCsv(earlier);
+    if (earlierCsv === undefined) return;
+    const earlierAudience = parseAudienceCsv(earlierCsv);
+    // An earlier file this parser refuses is not an audience that could be given now.
+    if (earlierAudience.issues.length > 0 || audienceDigest(earlierAudience) !== audienceDigest(audience)) {
+      throw new LaunchIdTakenError(launchId, earlierJourney, earlier.startDate, 'audience');
+    }
+  }
+
+  /** The audience file a launcher execution launched, from the data folder or else the audience bucket; undefined when neither holds it. */
+  private async launchedAudienceCsv(record: ExecutionRecord): Promise<string | undefined> {
+    const input = LauncherInputSchema.safeParse(parseJsonOrUndefined(record.input));
+    if (!input.success) return undefined;
+    const { audienceKey } = input.data;
+    if (this.options.dataDir !== undefined) {
+      const folder = path.join(path.resolve(this.options.dataDir), DATA_FILES.audiences);
+      const file = path.resolve(folder, audienceKey);
+      const kept = file.startsWith(`${folder}${path.sep}`) ? await readFile(file, 'utf8').catch(() => undefined) : undefined;
+      if (kept !== undefined) return kept;
+    }
+    try {
+      const object = await this.clients.s3.send(new GetObjectCommand({ Bucket: this.audienceBucket, Key: audienceKey }));
+      return await object.Body?.transformToString('utf8');
+    } catch (error) {
+      // By name: the emulator's answer is not always the SDK's NoSuchKey class.
+      if (error instanceof Error && error.name === 'NoSuchKey') return undefined;
+      throw error;
+    }
   }
 
   /** Adds work to the scheduler's agenda. */
@@ -742,6 +791,15 @@ function sendFunctionOf(resources: LocalResources): string | undefined {
     }
   }
   return undefined;
+}
+
+/** `text` as JSON, or undefined for text that is not JSON. */
+function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The journey a launcher execution launches, from its input; `unknown` for an input the launcher refused (it failed at once). */

@@ -221,6 +221,25 @@ describe('overture serve', () => {
     expect(result.stderr).toBe('overture: --id: must be 1–80 letters, digits, "_" or "-" (a launch id names executions, so ids only), nothing was launched\n');
   });
 
+  it('refuses, through the stack, a launch id used before for another journey or another audience (status 2), launching nothing', async () => {
+    // Prepare
+    const first = audienceFile('reused-1.csv', ['c-reused-1']);
+    expect((await overture('launch', 'loyalty', '--audience', first, '--id', 'reused', '--data', data)).status).toBe(0);
+
+    // Act
+    const otherJourney = await overture('launch', 'welcome', '--audience', first, '--id', 'reused', '--data', data);
+    const otherAudience = await overture('launch', 'loyalty', '--audience', audienceFile('reused-2.csv', ['c-reused-2']), '--id', 'reused', '--data', data, '--json');
+    const same = await overture('launch', 'loyalty', '--audience', first, '--id', 'reused', '--data', data, '--json');
+
+    // Assess
+    expect(otherJourney).toMatchObject({ status: 2, stdout: '' });
+    expect(otherJourney.stderr).toMatch(/\noverture: launch id reused was used at \S+ to launch loyalty; nothing was launched: .* choose another --id/);
+    expect(otherAudience).toMatchObject({ status: 2, stdout: '' });
+    expect(otherAudience.stderr).toMatch(/\noverture: launch id reused was used at \S+ to launch loyalty with another audience; nothing was launched: .* choose another --id/);
+    expect(same.status).toBe(0);
+    expect(JSON.parse(same.stdout)).toMatchObject({ outcome: 'already_launched', launch: 'reused', journey: 'loyalty' });
+  });
+
   it('says there is no such customer (status 2) for an id with no profile, through the stack\'s history route', async () => {
     // Act
     const result = await overture('why', 'unknown-zz', '--data', data);

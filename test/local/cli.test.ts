@@ -3,11 +3,10 @@
  * person runs them when no stack is up: events and launches start the runtime on the folder for
  * the command, status, why and results read it. Bad input exits with status 2 naming what to fix.
  */
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod';
 import { DATA_FILES } from '../../lib/local/data-files';
-import { readMailboxFile } from '../../lib/local/mailbox';
 import { LaunchReportSchema } from '../../lib/local/launcher';
 import { readExecutionRegistry, type ExecutionRecord } from '../../lib/local/step-functions';
 import { temporaryDataDir, testOutdir } from './support';
@@ -144,15 +143,15 @@ describe('overture send-event, launch, status, why and results on a stopped stac
   it('keeps the email it sent in the data folder\'s mailbox, and keeps it through the next command', async () => {
     // Prepare
     const mailbox = path.join(data, DATA_FILES.mailbox);
-    const recipients = async (): Promise<string[]> => (await readMailboxFile(mailbox)).flatMap((email) => email.destination.to);
-    const savedAfterSend = await recipients();
+    const savedAfterSend = readFileSync(mailbox, 'utf8');
 
-    // Act: a command that sends no email starts the emulator's mailbox empty, puts the folder's back and keeps it.
+    // Act: a command that sends no email starts the emulator's mailbox empty, then saves it.
     await givenProfile('c-mailbox-quiet');
 
     // Assess
-    expect(savedAfterSend).toEqual(['c-1@example.com']);
-    expect(await recipients()).toEqual(['c-1@example.com']);
+    const recipients = (text: string) => z.array(z.object({ destination: z.object({ to: z.array(z.string()) }) })).parse(JSON.parse(text)).flatMap((email) => email.destination.to);
+    expect(recipients(savedAfterSend)).toEqual(['c-1@example.com']);
+    expect(recipients(readFileSync(mailbox, 'utf8'))).toEqual(['c-1@example.com']);
   });
 
   it('shows the execution under its journey in status', async () => {
@@ -233,6 +232,33 @@ describe('overture send-event, launch, status, why and results on a stopped stac
     expect(JSON.parse(again.stdout)).toMatchObject({ outcome: 'already_launched', launch: 'failed-once', status: 'FAILED' });
     expect(again.stderr).toContain('overture: launch failed-once ended FAILED and was not run again; once the cause is fixed, overture redrive failed-once carries it on');
     expect(await executionNames()).toEqual(before);
+  });
+
+  it('refuses a launch id used before for another journey or another audience (status 2), launching nothing, and answers the same one again', async () => {
+    // Prepare: spring launched loyalty to c-spring-1.
+    await givenProfile('c-spring-1');
+    await givenProfile('c-spring-2');
+    const first = file('spring.csv', 'customerId\nc-spring-1\n');
+    const other = file('spring-other.csv', 'customerId\nc-spring-2\n');
+    expect((await launch('loyalty', first, '--id', 'spring')).status).toBe(0);
+    const before = await executionNames();
+
+    // Act
+    const otherJourney = await launch('welcome', first, '--id', 'spring', '--json');
+    const otherAudience = await launch('loyalty', other, '--id', 'spring', '--json');
+    const same = await launch('loyalty', file('spring-again.csv', 'customerId\r\n"c-spring-1"\r\n'), '--id', 'spring', '--json');
+
+    // Assess
+    const refusal = /^overture: launch id spring was used at \S+ to launch loyalty(?<audience> with another audience)?; nothing was launched: a launch id names one launch, of one journey and one audience, so choose another --id/;
+    expect(otherJourney).toMatchObject({ status: 2, stdout: '' });
+    expect(otherJourney.stderr.split('\n')[1]).toMatch(refusal);
+    expect(otherJourney.stderr).not.toContain('with another audience');
+    expect(otherAudience).toMatchObject({ status: 2, stdout: '' });
+    expect(otherAudience.stderr.split('\n')[1]).toMatch(refusal);
+    expect(otherAudience.stderr).toContain('loyalty with another audience');
+    expect(await executionNames()).toEqual(before);
+    expect(same.status).toBe(0);
+    expect(JSON.parse(same.stdout)).toMatchObject({ outcome: 'already_launched', launch: 'spring', journey: 'loyalty', status: 'SUCCEEDED' });
   });
 
   it('reports who entered, who the re-entry rule kept out and which ids have no profile, starting none of those (--json)', async () => {
