@@ -18,7 +18,6 @@ import { defaultLaunchId, LaunchIdSchema, parseAudienceCsv } from '../local/audi
 import { knownCustomerHistory, unknownCustomerMessage, type HistoryEntry } from '../local/customer-history';
 import { formatJourneyResults, readJourneyResults, type JourneyResults } from '../local/journey-results';
 import { startDynamoDBEmulator } from '../local/emulators';
-import { restoreMailbox, saveMailbox } from '../local/mailbox';
 import { DATA_FILES, DataFolderInUseError, dataFolderHolder, DEFAULT_DATA_DIR, lockDataFolder, readSavedClock } from '../local/data-files';
 import { LaunchAnswerLineSchema, LaunchIdTakenError, type LaunchProgress, type LaunchReport } from '../local/launcher';
 import type { LocalRuntime, OutdatedLocalDataError } from '../local/runtime';
@@ -103,7 +102,6 @@ async function withRuntime<T>(
     resumeInterrupted: false,
     inactivityScan: false,
   }).catch((error: unknown) => refusedStartExit(error, dataDir, OutdatedLocalDataError, `npm start -- --reset --data ${dataDir}`));
-  const mailboxFile = path.join(dataDir, DATA_FILES.mailbox);
   try {
     // A millisecond past the folder's saved instant, which the clock keeps at the close: commands
     // run one after another on a stopped stack happen in that order (a START after a STOP, a
@@ -116,12 +114,10 @@ async function withRuntime<T>(
       // restrictive first (a START after a STOP would leave the number opted out).
       await runtime.saveClock();
     }
-    await restoreMailbox(mailboxFile);
     const result = await work(runtime);
     await runtime.quiesce();
     return result;
   } finally {
-    await saveMailbox(mailboxFile);
     await runtime.close();
   }
 }

@@ -53,6 +53,7 @@ import { startStepFunctionsServer, type StepFunctionsServer } from './step-funct
 import { journeyTaskHandlers, type TaskCounters } from './task-handlers';
 import { readJourneyResults, type JourneyResults } from './journey-results';
 import { functionLogicalIdOf, localResources, synthesizeLocalApp, TemplateResolutionError, type LocalResources } from './template';
+import { journalSentEmails, restoreMailbox } from './mailbox';
 import { clockSavedAheadMs, SavedClock } from './saved-clock';
 import { realDelay, realTurn, VirtualClock } from './virtual-clock';
 import { WorkQueue } from './work-queue';
@@ -203,6 +204,12 @@ export class LocalRuntime {
 
       const dynamodb = localDynamoDBClientFor(dynamo.endpoint);
       const sesClient = ignoreServerClock(new SESv2Client({ ...PROVIDER_CLIENT_CONFIG, ...LOCAL_CLIENT_CONFIG, endpoint: ses.endpoint }));
+      if (dataDir !== undefined) {
+        // The emulator's mailbox is in memory: put back what the folder kept, and keep each email as it is accepted.
+        await endLastLine(path.join(dataDir, DATA_FILES.mailbox));
+        await restoreMailbox(path.join(dataDir, DATA_FILES.legacyMailbox), path.join(dataDir, DATA_FILES.mailbox));
+        journalSentEmails(sesClient, path.join(dataDir, DATA_FILES.mailbox));
+      }
       const sqs = ignoreServerClock(new SQSClient({ ...PROVIDER_CLIENT_CONFIG, ...LOCAL_CLIENT_CONFIG, endpoint: sqsS3.endpoint }));
       const s3 = ignoreServerClock(new S3Client({ ...LOCAL_CLIENT_CONFIG, endpoint: sqsS3.endpoint, forcePathStyle: true, retryStrategy: retryAtOnce() }));
       stops.push(async () => [dynamodb, sesClient, sqs, s3].forEach((client) => client.destroy()));
