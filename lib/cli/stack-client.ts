@@ -12,7 +12,19 @@ export function findRunningStack(dataDir: string): Promise<StackNote | undefined
   return runningStack(dataDir);
 }
 
-/** Sends a request to a control route; an error answer ends the command (a 4xx is a bad input, exit 2). */
+/** A control route's error answer, as the command's end: a 4xx is a bad input (exit 2). */
+export class StackRefusalExit extends CliExit {
+  constructor(
+    /** The HTTP status of the answer. */
+    readonly httpStatus: number,
+    message: string,
+  ) {
+    super(httpStatus >= 400 && httpStatus < 500 ? EXIT_BAD_INPUT : EXIT_FAILURE, message);
+    this.name = 'StackRefusalExit';
+  }
+}
+
+/** Sends a request to a control route; an error answer ends the command (StackRefusalExit). */
 async function requestStack(note: StackNote, method: 'GET' | 'POST', route: string, body?: unknown): Promise<Response> {
   let response: Response;
   try {
@@ -27,7 +39,7 @@ async function requestStack(note: StackNote, method: 'GET' | 'POST', route: stri
   if (response.ok) return response;
   const answer: unknown = await response.json().catch(() => ({}));
   const message = typeof answer === 'object' && answer !== null && 'message' in answer ? String(answer.message) : `HTTP ${response.status}`;
-  throw new CliExit(response.status >= 400 && response.status < 500 ? EXIT_BAD_INPUT : EXIT_FAILURE, message);
+  throw new StackRefusalExit(response.status, message);
 }
 
 /** Calls a control route of a running stack; a 4xx answer is a bad input (exit 2). */

@@ -23,6 +23,7 @@ import { LaunchAnswerLineSchema, LaunchIdTakenError, type LaunchProgress, type L
 import type { LocalRuntime, OutdatedLocalDataError } from '../local/runtime';
 import type { StackNote } from '../local/stack-note';
 import { InboundTextSchema } from '../local/inbound-text';
+import { MAX_LAUNCH_BODY } from '../local/control-api';
 import { formatHistory, formatInboundSmsOutcome, formatStatus, statusByJourney, type JourneyStatus } from '../local/stack-views';
 import type { InboundSmsOutcome } from '../sms-keywords/handle-inbound-sms';
 import { readExecutionRegistry, redrivableExecution, StepFunctionsApiError } from '../local/step-functions';
@@ -34,7 +35,7 @@ import type { LocalStack, LocalStackOptions } from '../local/stack';
 import { badInput, CliExit, EXIT_FAILURE, writeJson, type CliIO } from './io';
 import { counted, formatLaunchReport, launchProgressReporter } from './launch-report';
 import { runUntilSignal } from './run-until-signal';
-import { callStack, findRunningStack, streamStack } from './stack-client';
+import { callStack, findRunningStack, StackRefusalExit, streamStack } from './stack-client';
 
 /** Options every stack command takes. */
 export interface StackCommandOptions {
@@ -437,7 +438,13 @@ export async function launchCommand(io: CliIO, journey: string, options: LaunchO
   io.stderr(`launch: ${journey} to ${counted(audience.rows.length, 'customer')} as ${launchId}\n`);
   const onProgress = launchProgressReporter(io.stderr);
   const report = running
-    ? await launchOnStack(running, { journey, csv, launchId }, onProgress)
+    ? await launchOnStack(running, { journey, csv, launchId }, onProgress).catch((error: unknown) => {
+        if (!(error instanceof StackRefusalExit) || error.httpStatus !== 413) throw error;
+        throw badInput(
+          `${options.audience}: the audience file is larger than the running stack at ${running.api} takes (${MAX_LAUNCH_BODY / (1024 * 1024)} MiB), nothing was launched; split it into smaller files and launch each under its own --id, or stop the stack and launch on its data folder, which takes any size`,
+          { cause: error },
+        );
+      })
     : await withRuntime(dataDir, { cdkOut: options.cdkOut }, (runtime) => runtime.launchAudience(journey, audience, launchId, onProgress)).catch((error: unknown) => {
         // As the running stack's launch route answers it (409, a bad input).
         if (error instanceof LaunchIdTakenError) throw badInput(error.message, { cause: error });

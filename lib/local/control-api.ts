@@ -8,7 +8,7 @@
  * |-----------------------------------------|---------------------------------------------------|
  * | `GET /_overture/health`                 | `{ pid, now }` (virtual time)                      |
  * | `POST /_overture/events`                | ingests one customer event (EventBridge shape) of a name the bus routes |
- * | `POST /_overture/launches`              | `{ journey, csv, launchId }`: launches an audience; JSON lines, see below (409 for a launch id used before for another journey or audience) |
+ * | `POST /_overture/launches`              | `{ journey, csv, launchId }`: launches an audience; JSON lines, see below (409 for a launch id used before for another journey or audience; 413 over MAX_LAUNCH_BODY) |
  * | `GET /_overture/status`                 | executions by journey and status                   |
  * | `POST /_overture/executions/{name}/redrive` | redrives a failed execution (see LocalStepFunctions.redriveExecution) |
  * | `GET /_overture/customers/{id}/history` | the customer's decisions and sends (404 for a customer with no profile and no history) |
@@ -37,7 +37,14 @@ export const CONTROL_PREFIX = '/_overture';
 
 const LaunchRequestSchema = z.object({ journey: z.string().min(1), csv: z.string(), launchId: LaunchIdSchema });
 const EventNameFieldSchema = z.object({ 'detail-type': z.string() });
+/** The largest request body a route takes but the launch route. */
 const MAX_BODY = 16 * 1024 * 1024;
+
+/**
+ * The largest body the launch route takes: an audience file travels whole, and a few million ids
+ * pass 16 MiB. Bounded all the same, as the body is held in memory and parsed as one string.
+ */
+export const MAX_LAUNCH_BODY = 256 * 1024 * 1024;
 
 class HttpProblem extends Error {
   constructor(
@@ -49,15 +56,17 @@ class HttpProblem extends Error {
   }
 }
 
-async function jsonBody(req: IncomingMessage): Promise<unknown> {
+async function jsonBody(req: IncomingMessage, limit = MAX_BODY): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
     size += buffer.length;
-    if (size > MAX_BODY) throw new HttpProblem(413, 'request body too large');
-    chunks.push(buffer);
+    // The rest is read and dropped, not left unread: a client still sending would see its
+    // connection reset rather than this answer.
+    if (size <= limit) chunks.push(buffer);
   }
+  if (size > limit) throw new HttpProblem(413, `request body too large (more than ${limit / (1024 * 1024)} MiB)`);
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
@@ -100,7 +109,7 @@ async function control(runtime: LocalRuntime, req: IncomingMessage, url: URL): P
     return { event: parsed.event.name, customerId: parsed.event.customerId, outcome: await runtime.ingestEvent(parsed.event) };
   }
   if (route === 'POST /launches') {
-    const request = LaunchRequestSchema.safeParse(await jsonBody(req));
+    const request = LaunchRequestSchema.safeParse(await jsonBody(req, MAX_LAUNCH_BODY));
     if (!request.success) throw new HttpProblem(400, request.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
     const audience = parseAudienceCsv(request.data.csv);
     if (audience.issues.length > 0) throw new HttpProblem(400, audience.issues.map((issue) => `line ${issue.line}, column ${issue.column}: ${issue.message}`).join('\n'));

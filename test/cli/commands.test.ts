@@ -1,10 +1,13 @@
 /**
  * What the `overture` CLI answers when it is called without what it needs: no command, a data
  * folder that no stack ever used, an event the bus would not deliver, a launch id that cannot be
- * one, an execution that cannot be redriven, a data folder of an earlier version. Runs in this
- * process; no stack or runtime is started.
+ * one, an execution that cannot be redriven, a data folder of an earlier version, an audience a
+ * running stack refuses as too large. Runs in this process; no stack or runtime is started (a
+ * stand-in answers for a running one).
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DATA_FILES } from '../../lib/local/data-files';
@@ -290,5 +293,36 @@ describe('overture commands on a stopped stack whose data folder is of an earlie
       `overture: the data folder ${data} holds data of an earlier version (table CustomerTable was made by an earlier version of Overture: it has no index lapse); start over with npm start -- --reset --data ${data} (this deletes its data), or give another folder with --data`,
       '',
     ]);
+  });
+});
+
+describe('overture launch of an audience a running stack refuses as too large', () => {
+  it('names the file, says nothing was launched and what to do (status 2)', async () => {
+    // Prepare: a stand-in for a running stack whose launch route answers 413, as the stack does over its limit.
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(413, { 'Content-Type': 'application/json' }).end(JSON.stringify({ message: 'request body too large (more than 256 MiB)' })));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const data = emptyDataFolder('too-large');
+    writeFileSync(path.join(data, DATA_FILES.endpoints), JSON.stringify({ pid: process.pid, api, mailbox: api, tableName: 'CustomerTable', endpoints: {}, smsOutbox: 'sms.jsonl' }));
+    const audience = path.join(folder, 'too-large.csv');
+    writeFileSync(audience, 'customerId\nc-1\n');
+
+    try {
+      // Act
+      const result = await overture('launch', 'loyalty', '--audience', audience, '--data', data);
+
+      // Assess
+      expect(result.status).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.split('\n').slice(1)).toEqual([
+        `overture: ${audience}: the audience file is larger than the running stack at ${api} takes (256 MiB), nothing was launched; split it into smaller files and launch each under its own --id, or stop the stack and launch on its data folder, which takes any size`,
+        '',
+      ]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -240,6 +240,18 @@ describe('overture serve', () => {
     expect(JSON.parse(same.stdout)).toMatchObject({ outcome: 'already_launched', launch: 'reused', journey: 'loyalty' });
   });
 
+  it('takes an audience of more than 16 MiB on its launch route, which other routes refuse', async () => {
+    // Prepare: one row too long to be a customer id, so the route reads and checks it all, and launches nothing.
+    const csv = `customerId\n${'x'.repeat(17 * 1024 * 1024)}\n`;
+
+    // Act
+    const response = await fetch(`${served.urls.control}/launches`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ journey: 'loyalty', csv, launchId: 'over-16-mib' }) });
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(z.object({ message: z.string() }).parse(await response.json()).message).toMatch(/^line 2, column customerId: /);
+  });
+
   it('says there is no such customer (status 2) for an id with no profile, through the stack\'s history route', async () => {
     // Act
     const result = await overture('why', 'unknown-zz', '--data', data);
