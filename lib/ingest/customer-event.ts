@@ -22,11 +22,10 @@ import {
   InputTimeZoneSchema,
   InstantSchema,
   LifecycleStageSchema,
-  PostalAddressSchema,
-  PreferencesSchema,
   TopicSchema,
   TouchpointSchema,
 } from '../customer/model';
+import { InputPostalAddressSchema, InputPreferencesSchema } from '../customer/input-model';
 import { ValidPhoneSchema } from '../customer/valid-phone';
 import type { Journey } from '../journeys/format';
 import { EventNameSchema } from '../journeys/identifiers';
@@ -93,7 +92,7 @@ export const ProfileFieldsSchema = z.strictObject({
   stage: z.optional(LifecycleStageSchema),
   email: z.optional(z.email()),
   phone: z.optional(ValidPhoneSchema),
-  address: z.optional(PostalAddressSchema),
+  address: z.optional(InputPostalAddressSchema),
 });
 export type ProfileFields = z.infer<typeof ProfileFieldsSchema>;
 
@@ -107,13 +106,20 @@ export type ProfileFields = z.infer<typeof ProfileFieldsSchema>;
  */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
+/**
+ * A consent's proof, refusing unknown fields like the rest of the event: a number sent in a
+ * mistyped field (`phoneNumber`) would otherwise be dropped, and the grant tied to the profile's
+ * number, or to none, which counts for any (lib/customer/consent-number.ts).
+ */
+const ConsentChangeProofSchema = z.strictObject(ConsentProofSchema.shape);
+
 /** A consent given or withdrawn, with its proof; `at` defaults to the event's time. */
 export const ConsentChangeSchema = z.strictObject({
   channel: ChannelSchema,
   topic: TopicSchema,
   status: ConsentStatusSchema,
   at: z.optional(InstantSchema),
-  proof: ConsentProofSchema,
+  proof: ConsentChangeProofSchema,
 });
 export type ConsentChange = z.infer<typeof ConsentChangeSchema>;
 
@@ -140,7 +146,7 @@ export const CustomerEventDetailSchema = z.strictObject({
   ),
   profile: z.optional(ProfileFieldsSchema),
   consents: z.optional(z.array(ConsentChangeSchema).check(z.minLength(1), z.maxLength(20))),
-  preferences: z.optional(PreferencesSchema),
+  preferences: z.optional(InputPreferencesSchema),
 });
 export type CustomerEventDetail = z.infer<typeof CustomerEventDetailSchema>;
 
@@ -165,7 +171,7 @@ export interface CustomerEvent {
   readonly attributes: Readonly<Record<string, z.infer<typeof AttributeValueSchema>>>;
   readonly profile?: ProfileFields;
   readonly consents: readonly ConsentChange[];
-  readonly preferences?: z.infer<typeof PreferencesSchema>;
+  readonly preferences?: z.infer<typeof InputPreferencesSchema>;
 }
 
 /** The outcome of {@link parseCustomerEvent}. */

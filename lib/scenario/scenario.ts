@@ -12,17 +12,14 @@ import {
   AttributeValueSchema,
   ChannelSchema,
   CustomerIdSchema,
-  DAILY_SPAN_BOUNDS_DIFFER,
-  DAILY_SPAN_FIELDS,
   InstantSchema,
   LifecycleStageSchema,
   PhoneSchema,
-  PostalAddressSchema,
-  PreferencesSchema,
   SuppressionSchema,
   TimeZoneSchema,
   TopicSchema,
 } from '../customer/model';
+import { InputPostalAddressSchema, InputPreferencesSchema } from '../customer/input-model';
 import { EventNameSchema, JourneyIdSchema, JourneySchema, type Journey } from '../journeys/format';
 import { InvalidJourneyError, validateJourney } from '../journeys/validate';
 import { AttributeNameSchema } from '../store/records';
@@ -58,16 +55,10 @@ export const ScenarioAttributesSchema = z.record(AttributeNameSchema, AttributeV
 /**
  * The customer model's objects, refusing unknown fields as every other object of a scenario does:
  * a mistyped `Line2` or a `timezone` inside a window would otherwise be dropped without a word and
- * the run would ignore what the author wrote. (The model's own schemas stay lenient: the store
- * reads items written by other versions with them.)
+ * the run would ignore what the author wrote. Shared with customer events (input-model.ts).
  */
-const ScenarioDailySpanSchema = z.strictObject(DAILY_SPAN_FIELDS).check(DAILY_SPAN_BOUNDS_DIFFER);
-const ScenarioAddressSchema = z.strictObject(PostalAddressSchema.shape);
-const ScenarioPreferencesSchema = z.strictObject({
-  ...PreferencesSchema.shape,
-  quietHours: z.optional(ScenarioDailySpanSchema),
-  preferredWindow: z.optional(ScenarioDailySpanSchema),
-});
+const ScenarioAddressSchema = InputPostalAddressSchema;
+const ScenarioPreferencesSchema = InputPreferencesSchema;
 
 /**
  * A time zone of the scenario: an IANA name (the contract's word). `Intl` also takes a fixed UTC

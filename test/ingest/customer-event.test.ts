@@ -129,6 +129,35 @@ describe('parseCustomerEvent', () => {
     expect(parseCustomerEvent(busEvent('order_placed', { customerId: 'c-001', atributes: {} })).valid).toBe(false);
   });
 
+  it.each([
+    [
+      'a consent proof naming its number in a mistyped field',
+      'consent_changed',
+      { consents: [{ channel: 'sms', topic: 'marketing', status: 'granted', proof: { source: 'web-form', phoneNumber: '+12125550177' } }] },
+      'detail.consents.0.proof: Unrecognized key: "phoneNumber"',
+    ],
+    [
+      'a mistyped address line',
+      'profile_changed',
+      { profile: { address: { line1: '1 Main St', lin2: 'Apt 4', city: 'Springfield', postalCode: '12345', country: 'US' } } },
+      'detail.profile.address: Unrecognized key: "lin2"',
+    ],
+    ['mistyped quiet hours', 'profile_changed', { preferences: { channels: ['sms'], quiethours: { start: '21:00', end: '08:00' } } }, 'detail.preferences: Unrecognized key: "quiethours"'],
+    [
+      'an unknown field inside a daily span',
+      'profile_changed',
+      { preferences: { preferredWindow: { start: '09:00', end: '17:00', timezone: 'Europe/Paris' } } },
+      'detail.preferences.preferredWindow: Unrecognized key: "timezone"',
+    ],
+  ])('refuses %s, naming the field and not its value', (_, name, detail, reason) => {
+    // Act
+    const parsed = parseCustomerEvent(busEvent(name, { customerId: 'c-001', ...detail }));
+
+    // Assess
+    expect(parsed).toMatchObject({ valid: false, reason });
+    expect(!parsed.valid && parsed.reason).not.toMatch(/\+1212|Apt 4|21:00|Europe/);
+  });
+
   it('rejects an event name that cannot be a journey event', () => {
     expect(parseCustomerEvent(busEvent('Order Placed', { customerId: 'c-001' })).valid).toBe(false);
   });
