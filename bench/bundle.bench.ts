@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { build } from 'esbuild';
 import { LAMBDA_ESBUILD_OPTIONS } from '../lib/constructs/bundling/lambda-bundling';
-import { routesOf } from '../lib/ingest/journey-routes';
+import { journeyRoutesVariable, routesOf } from '../lib/ingest/journey-routes';
 import { CATALOG } from '../workflows';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -49,7 +49,8 @@ function lambdaEnvironment(): NodeJS.ProcessEnv {
     AWS_LAMBDA_FUNCTION_NAME: 'bench',
     POWERTOOLS_METRICS_NAMESPACE: 'Overture',
     CUSTOMER_TABLE_NAME: 'overture-bench-customers',
-    JOURNEY_ROUTES: JSON.stringify(routesOf(CATALOG, arn)),
+    JOURNEY_ROUTES: journeyRoutesVariable(routesOf(CATALOG, arn)),
+    JOURNEY_STATE_MACHINE_ARN_PREFIX: arn(''),
     DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/111122223333/ingest-dlq',
     AUDIENCE_BUCKET_NAME: 'overture-bench-audiences',
     LAUNCHER_STATE_MACHINE_ARN: arn('launcher'),

@@ -4,7 +4,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENVIRONMENT_VARIABLES } from '../ingest/environments';
-import { routesOf, type JourneyRoute } from '../ingest/journey-routes';
+import { journeyRoutesVariable, routesOf, type JourneyRoute } from '../ingest/journey-routes';
 import type { Journey } from '../journeys/format';
 import { JourneyStateMachine } from '../journeys/journey-state-machine';
 import { TABLE_ACCESS, type CustomerData } from './customer-data';
@@ -40,9 +40,12 @@ export class Journeys extends Construct {
   /** The state machine of each journey, by journey id. */
   public readonly machines: ReadonlyMap<string, JourneyStateMachine>;
   private readonly starterFunctions: OvertureFunction[] = [];
+  /** `overture-<environment>-`: every journey state machine's name is this and the journey id. */
+  private readonly stateMachineNamePrefix: string;
 
   constructor(scope: Construct, id: string, props: JourneysProps) {
     super(scope, id);
+    this.stateMachineNamePrefix = `overture-${props.environment}-`;
     this.waitForEventFunction = new OvertureFunction(this, 'WaitForEventFunction', {
       entry: 'functions/wait-for-event/index.ts',
       serviceName: 'wait-for-event',
@@ -69,7 +72,8 @@ export class Journeys extends Construct {
     });
 
     const machines = new Map<string, JourneyStateMachine>();
-    const stateMachineName = (journey: Journey) => `overture-${props.environment}-${journey.id}`;
+    // Names, not generated ones: the functions rebuild each ARN from their shared prefix (bindRoutes).
+    const stateMachineName = (journey: Journey) => `${this.stateMachineNamePrefix}${journey.id}`;
     for (const journey of props.journeys) {
       machines.set(
         journey.id,
@@ -112,9 +116,25 @@ export class Journeys extends Construct {
     );
   }
 
-  /** Gives a function the routes in `JOURNEY_ROUTES`, without any access to the state machines. */
+  /**
+   * Gives a function the routes in `JOURNEY_ROUTES`, without any access to the state machines.
+   * The routes go without their ARNs, which would fill Lambda's 4 KB of environment at about 15
+   * journeys; `JOURNEY_STATE_MACHINE_ARN_PREFIX` gives the part every ARN shares, and the
+   * function's environment schema adds each journey id to it (lib/ingest/environments.ts).
+   */
   public bindRoutes(fn: OvertureFunction): void {
-    fn.addEnvironment(ENVIRONMENT_VARIABLES.journeyRoutes, Stack.of(this).toJsonString(this.routes()));
+    fn.addEnvironment(ENVIRONMENT_VARIABLES.journeyRoutes, journeyRoutesVariable(this.routes()));
+    fn.addEnvironment(ENVIRONMENT_VARIABLES.journeyStateMachineArnPrefix, this.stateMachineArnPrefix());
+  }
+
+  /** `arn:<partition>:states:<region>:<account>:stateMachine:overture-<environment>-`, with deploy-time tokens. */
+  public stateMachineArnPrefix(): string {
+    return Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: this.stateMachineNamePrefix,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
   }
 
   /**

@@ -137,8 +137,8 @@ export class OvertureFunction extends NodejsFunction {
     this.executionRole = role;
     logGroup.grantWrite(role);
     // Lambda refuses an environment over 4 KB only at deploy time, and the references in it
-    // (state machine ARNs above all) hide its size at synth: estimate it here, so a catalog that
-    // outgrew it fails synth, not `cdk deploy` half-way.
+    // (ARNs, names CloudFormation generates) hide its size at synth: estimate it here, so a
+    // catalog that outgrew it (its routes in JOURNEY_ROUTES) fails synth, not `cdk deploy` half-way.
     this.node.addValidation({ validate: () => this.environmentSizeErrors() });
   }
 

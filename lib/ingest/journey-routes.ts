@@ -1,8 +1,14 @@
 /**
  * Journey routes: for each deployed journey, its state machine and how customers enter it. The
  * CDK app derives them from the catalog at synth and hands them to the ingest, launcher and
- * inactivity-scan functions as one environment variable, so those functions do not bundle the
+ * inactivity-scan functions as environment variables, so those functions do not bundle the
  * catalog (or the compiler) to know which journey an event starts.
+ *
+ * The routes travel without their state machine ARNs: Lambda takes 4 KB of environment, and an
+ * ARN (~80 bytes) per journey filled it at about 15 journeys. Journey state machines are named
+ * `<prefix><journey id>`, so one more variable holding the ARN prefix they share lets the reader
+ * rebuild every ARN (`routesWithArns`). Each route travels as a `[journey, trigger, reEntry]`
+ * tuple, too: the three key names cost 30 bytes a journey.
  */
 import * as z from '../schema/zod-mini';
 import { entryConditionsOf, ReEntrySchema, TriggerSchema } from '../journeys/entry';
@@ -18,10 +24,25 @@ export const JourneyRouteSchema = z.object({
 });
 export type JourneyRoute = z.infer<typeof JourneyRouteSchema>;
 
-/** The environment variable holding the routes as JSON. */
+/** A route without its state machine ARN, as {@link JOURNEY_ROUTES_VARIABLE} carries it. */
+export type RouteWithoutArn = Omit<JourneyRoute, 'stateMachineArn'>;
+
+/** The environment variable holding the routes (without their ARNs) as JSON. */
 export const JOURNEY_ROUTES_VARIABLE = 'JOURNEY_ROUTES';
 
-/** Routes as they travel in {@link JOURNEY_ROUTES_VARIABLE}: a JSON array, one journey id once. */
+/**
+ * The environment variable holding the start every journey state machine's ARN shares,
+ * `arn:<partition>:states:<region>:<account>:stateMachine:overture-<environment>-`.
+ */
+export const JOURNEY_STATE_MACHINE_ARN_PREFIX_VARIABLE = 'JOURNEY_STATE_MACHINE_ARN_PREFIX';
+
+/** The value of {@link JOURNEY_STATE_MACHINE_ARN_PREFIX_VARIABLE}. */
+export const StateMachineArnPrefixSchema = z.string().check(z.startsWith('arn:'), z.includes(':stateMachine:'));
+
+/**
+ * Routes as they travel in {@link JOURNEY_ROUTES_VARIABLE} (written by {@link journeyRoutesVariable}):
+ * a JSON array of `[journey, trigger, reEntry]`, one journey id once.
+ */
 export const JourneyRoutesSchema = z.pipe(
   z.pipe(
     z.string(),
@@ -34,10 +55,18 @@ export const JourneyRoutesSchema = z.pipe(
       }
     }),
   ),
-  z
-    .array(JourneyRouteSchema)
-    .check(z.refine((routes) => new Set(routes.map((route) => route.journey)).size === routes.length, 'must name each journey once')),
+  z.pipe(
+    z
+      .array(z.tuple([JourneyIdSchema, TriggerSchema, ReEntrySchema]))
+      .check(z.refine((routes) => new Set(routes.map(([journey]) => journey)).size === routes.length, 'must name each journey once')),
+    z.transform((routes): RouteWithoutArn[] => routes.map(([journey, trigger, reEntry]) => ({ journey, trigger, reEntry }))),
+  ),
 );
+
+/** The value of {@link JOURNEY_ROUTES_VARIABLE} for `routes`: their ARNs left out. */
+export function journeyRoutesVariable(routes: readonly RouteWithoutArn[]): string {
+  return JSON.stringify(routes.map(({ journey, trigger, reEntry }) => [journey, trigger, reEntry]));
+}
 
 /** The routes of `journeys`, with the ARN of each one's state machine (CDK tokens at synth). */
 export function routesOf(journeys: readonly Journey[], stateMachineArnOf: (journeyId: string) => string): JourneyRoute[] {
@@ -47,6 +76,11 @@ export function routesOf(journeys: readonly Journey[], stateMachineArnOf: (journ
     trigger: journey.entry.trigger,
     reEntry: journey.entry.reEntry,
   }));
+}
+
+/** The routes of {@link JOURNEY_ROUTES_VARIABLE} as the functions see them: each with `arnPrefix` + its journey id. */
+export function routesWithArns(routes: readonly RouteWithoutArn[], arnPrefix: string): JourneyRoute[] {
+  return routes.map((route) => ({ ...route, stateMachineArn: `${arnPrefix}${route.journey}` }));
 }
 
 /** The routes an event named `event` starts. */

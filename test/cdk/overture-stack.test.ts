@@ -2,7 +2,9 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { CUSTOMER_EVENT_TYPES } from '../../lib/ingest/customer-event';
-import { JourneyRoutesSchema } from '../../lib/ingest/journey-routes';
+import { IngestEnvironmentSchema, InactivityScanEnvironmentSchema, LaunchEnvironmentSchema } from '../../lib/ingest/environments';
+import type { Journey } from '../../lib/journeys/format';
+import { readEnvironment } from '../../lib/runtime/environment';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { CONFIRMATION_BUDGET_ALARM, SES_ALARM_THRESHOLDS, SMS_SENDER_FAILURE_ALARMS } from '../../lib/constructs/operations';
 import { estimateEnvironmentSize, LAMBDA_ENVIRONMENT_LIMIT_BYTES } from '../../lib/constructs/environment-size';
@@ -14,7 +16,7 @@ import { stdoutOf } from '../support/stdout';
 import { scheduledAudienceKey } from '../../lib/constructs/scheduled-triggers';
 import { defineJourney, onSchedule, reEntry, send } from '../../workflows/builder';
 import { CATALOG } from '../../workflows';
-import { actionsOf, logicalIdOf, resolveIntrinsics, resourcesOfType, statementsOfRole, type PolicyStatementJson } from './template-queries';
+import { actionsOf, logicalIdOf, resolveIntrinsics, resourcesOf, resourcesOfType, roleOfFunction, statementsOfRole, type PolicyStatementJson } from './template-queries';
 import { synthesizeOverture, type SynthesizedOverture } from './synthesize';
 
 /** A journey launched by EventBridge Scheduler every Monday at 10:00 in Paris. */
@@ -79,15 +81,16 @@ describe('customer events', () => {
     const ingest = resourcesOfType(synthesized.template, 'AWS::Lambda::Function')[logicalIdOf(stack, stack.events.ingestFunction)];
     const variables = ingest?.Properties?.Environment as { Variables: Record<string, unknown> };
 
-    // Act
-    const routes = JourneyRoutesSchema.parse(resolveIntrinsics(variables.Variables.JOURNEY_ROUTES, typesOf()));
+    // Act: as the function reads them, its ARNs rebuilt from the prefix
+    const resolved = Object.fromEntries(Object.entries(variables.Variables).map(([name, value]) => [name, resolveIntrinsics(value, typesOf())]));
+    const routes = readEnvironment(IngestEnvironmentSchema, { ...resolved, DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/111122223333/dead-letters' }).JOURNEY_ROUTES;
 
     // Assess
     expect(routes.map(({ journey, trigger, reEntry: rule }) => ({ journey, trigger, reEntry: rule }))).toEqual(
       [...CATALOG, mondayDigest].map((journey) => ({ journey: journey.id, trigger: journey.entry.trigger, reEntry: journey.entry.reEntry })),
     );
     for (const route of routes) {
-      expect(route.stateMachineArn).toBe(`arn:aws:states:us-east-1:111122223333:stateMachine:${logicalIdOf(stack, stack.journeys.machine(route.journey).stateMachine)}`);
+      expect(route.stateMachineArn).toBe(`arn:aws:states:us-east-1:111122223333:stateMachine:overture-dev-${route.journey}`);
     }
   });
 });
@@ -594,16 +597,52 @@ describe('configuration', () => {
     expect(() => synthesizeOverture({ context: { 'overture:logRetentionDays': '45' } })).toThrow(/context "overture:logRetentionDays": must be one of 1, 3, 5/);
   });
 
-  it('fails synth when a function\'s environment would pass Lambda\'s 4 KB once its state machine ARNs resolve, naming the function and the size', () => {
-    // Prepare: ten more journeys, as a marketing team adds them (same shapes, new ids): 15 routes
-    const extra = [...CATALOG, ...CATALOG, ...CATALOG].slice(0, 10).map((journey, index) => ({ ...journey, id: `${journey.id}-v${index + 2}` }));
+  it('synthesizes 25 journeys, and each function that routes them rebuilds from its environment exactly the ARNs the starters may start', () => {
+    // Prepare: twenty more journeys, as a marketing team adds them (same shapes, new ids)
+    const journeys = catalogLike(25);
 
     // Act
-    const synthesizeFifteen = () => synthesizeOverture({ journeys: [...CATALOG, ...extra] });
+    const { stack, template } = synthesizeOverture({ journeys });
+
+    // Assess: every route, with the ARN its StartExecution grant names once CloudFormation resolves both
+    const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    const types = Object.fromEntries(Object.entries(resources).map(([id, resource]) => [id, resource.Type]));
+    const names = Object.fromEntries(
+      Object.entries(resources)
+        .filter(([, resource]) => resource.Type === 'AWS::StepFunctions::StateMachine')
+        .map(([id, resource]) => [id, `arn:aws:states:us-east-1:111122223333:stateMachine:${String(resource.Properties.StateMachineName)}`]),
+    );
+    const machineArns = journeys.map((journey) => names[logicalIdOf(stack, stack.journeys.machine(journey.id).stateMachine)]);
+    // The inactivity scan starts none itself: it hands audiences to the launcher.
+    const routed = [
+      { fn: stack.events.ingestFunction, schema: IngestEnvironmentSchema, starts: true },
+      { fn: stack.launcher.launchFunction, schema: LaunchEnvironmentSchema, starts: true },
+      { fn: stack.schedules.inactivityScanFunction, schema: InactivityScanEnvironmentSchema, starts: false },
+    ];
+    for (const { fn, schema, starts } of routed) {
+      const id = logicalIdOf(stack, fn);
+      const variables = (resources[id]?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      const resolved = Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, resolveWithNames(value, names, types)]));
+      const routes = readEnvironment(schema, { ...resolved, DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/111122223333/dead-letters' }).JOURNEY_ROUTES;
+      const granted = statementsOfRole(template, roleOfFunction(template, id))
+        .filter((statement) => actionsOf(statement).includes('states:StartExecution'))
+        .flatMap(resourcesOf)
+        .map((resource) => resolveWithNames(resource, names, types));
+      expect(routes.map((route) => route.journey)).toEqual(journeys.map((journey) => journey.id));
+      expect(routes.map((route) => route.stateMachineArn)).toEqual(machineArns);
+      if (starts) expect(granted.sort()).toEqual([...machineArns].sort());
+    }
+  });
+
+  it('fails synth when a function\'s environment would pass Lambda\'s 4 KB once deployed, naming the function and the size', () => {
+    // Prepare: forty journeys, whose routes alone take more than 4 KB even without their ARNs
+    const journeys = catalogLike(40);
+
+    // Act
+    const synthesizeForty = () => synthesizeOverture({ journeys });
 
     // Assess: `cdk deploy` would fail on the function; synth says which, and by how much
-    expect(CATALOG.length + extra.length).toBe(15);
-    expect(synthesizeFifteen).toThrow(/function Overture[^ ]*\/CustomerEvents\/IngestFunction would take about \d{4} bytes once deployed, over Lambda's limit of 4096 \(largest: JOURNEY_ROUTES \d{4}/);
+    expect(synthesizeForty).toThrow(/function Overture-test\/\S+ would take about \d{4} bytes once deployed, over Lambda's limit of 4096 \(largest: JOURNEY_ROUTES \d{4}/);
   });
 
   it('estimates every function\'s environment at no less than it takes deployed, and within 4 KB for the catalog', () => {
@@ -634,6 +673,12 @@ describe('configuration', () => {
     }
   });
 });
+
+/** The catalog's journeys repeated under new ids (`welcome-v2`…) up to `count`, as a growing catalog. */
+function catalogLike(count: number): Journey[] {
+  const copies = Array.from({ length: Math.ceil(count / CATALOG.length) - 1 }, () => CATALOG).flat();
+  return [...CATALOG, ...copies.map((journey, index) => ({ ...journey, id: `${journey.id}-v${index + 2}` }))].slice(0, count);
+}
 
 /** A template value with each state machine's ARN as `names` gives it, other references as resolveIntrinsics does. */
 function resolveWithNames(value: unknown, names: Record<string, string>, types: Record<string, string>): string {

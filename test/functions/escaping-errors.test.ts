@@ -17,7 +17,7 @@ import { inspect } from 'node:util';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { classifyProviderError } from '../../lib/channels/errors';
 import { localLambdaContext } from '../../lib/consent-api';
-import { routesOf } from '../../lib/ingest/journey-routes';
+import { journeyRoutesVariable, routesOf } from '../../lib/ingest/journey-routes';
 import { observability, observedHandler } from '../../lib/runtime/observability';
 import { DeliveryContentionError } from '../../lib/delivery/deliver-message';
 import { CustomerStore, CustomerStoreError, StoreContentionError } from '../../lib/store';
@@ -74,7 +74,8 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsProxy.endpoint,
     AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: standIn.endpoint,
     CUSTOMER_TABLE_NAME: tableName,
-    JOURNEY_ROUTES: JSON.stringify(routesOf(CATALOG, arnOf)),
+    JOURNEY_ROUTES: journeyRoutesVariable(routesOf(CATALOG, arnOf)),
+    JOURNEY_STATE_MACHINE_ARN_PREFIX: arnOf(''),
     DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/111122223333/dead-letters',
     AUDIENCE_BUCKET_NAME: 'overture-audiences',
     LAUNCHER_STATE_MACHINE_ARN: arnOf('launcher'),

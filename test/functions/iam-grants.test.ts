@@ -23,7 +23,7 @@ import type { APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { IConstruct } from 'constructs';
 import type { OvertureStack } from '../../lib/overture-stack';
 import { localLambdaContext, serveApiGatewayHandler, type LocalApiServer } from '../../lib/consent-api';
-import { routesOf } from '../../lib/ingest/journey-routes';
+import { journeyRoutesVariable, routesOf } from '../../lib/ingest/journey-routes';
 import { waitingTasks } from '../../lib/ingest/task-tokens';
 import type { AslDefinition } from '../../lib/journeys/asl';
 import { bucketOf } from '../../lib/journeys/effects';
@@ -291,7 +291,8 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_SECRETS_MANAGER: standIn.endpoint,
     AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: standIn.endpoint,
     CUSTOMER_TABLE_NAME: tableName,
-    JOURNEY_ROUTES: JSON.stringify(routesOf(CATALOG, (journey) => localStateMachineArn(journey))),
+    JOURNEY_ROUTES: journeyRoutesVariable(routesOf(CATALOG, (journey) => localStateMachineArn(journey))),
+    JOURNEY_STATE_MACHINE_ARN_PREFIX: localStateMachineArn(''),
     DEAD_LETTER_QUEUE_URL: deadLetterQueueUrl,
     AUDIENCE_BUCKET_NAME: AUDIENCE_BUCKET,
     LAUNCHER_STATE_MACHINE_ARN: LAUNCHER_ARN,

@@ -4,7 +4,7 @@
  * wire), each reached through the SDK's endpoint variables.
  */
 import type { Message } from '@aws-sdk/client-sqs';
-import { routesOf } from '../../lib/ingest/journey-routes';
+import { journeyRoutesVariable, routesOf } from '../../lib/ingest/journey-routes';
 import { CustomerStore } from '../../lib/store/customer-store';
 import { CATALOG } from '../../workflows';
 import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
@@ -35,7 +35,8 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_SQS: fauxqs.endpoint,
     AWS_ENDPOINT_URL_SFN: sfn.endpoint,
     CUSTOMER_TABLE_NAME: tableName,
-    JOURNEY_ROUTES: JSON.stringify(routes),
+    JOURNEY_ROUTES: journeyRoutesVariable(routes),
+    JOURNEY_STATE_MACHINE_ARN_PREFIX: arnOf(''),
     DEAD_LETTER_QUEUE_URL: deadLetterQueueUrl,
   });
   ({ ingestEvent } = await import('../../functions/ingest/index'));
