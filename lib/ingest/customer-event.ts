@@ -109,9 +109,11 @@ const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 /**
  * A consent's proof, refusing unknown fields like the rest of the event: a number sent in a
  * mistyped field (`phoneNumber`) would otherwise be dropped, and the grant tied to the profile's
- * number, or to none, which counts for any (lib/customer/consent-number.ts).
+ * number, or to none, which counts for any (lib/customer/consent-number.ts). The number it names
+ * must be a real one, as the profile's must: a grant for a made-up number (`+19999999999`) could
+ * never match a profile's, and would be kept as consent nobody can use.
  */
-const ConsentChangeProofSchema = z.strictObject(ConsentProofSchema.shape);
+const ConsentChangeProofSchema = z.strictObject({ ...ConsentProofSchema.shape, phone: z.optional(ValidPhoneSchema) });
 
 /** A consent given or withdrawn, with its proof; `at` defaults to the event's time. */
 export const ConsentChangeSchema = z.strictObject({

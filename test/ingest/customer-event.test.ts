@@ -98,6 +98,18 @@ describe('parseCustomerEvent', () => {
     expect(!parsed.valid && parsed.reason).not.toContain('9999999');
   });
 
+  it('refuses a consent whose proof names a number that is not a real one, naming the field and not the number', () => {
+    // Act
+    const parsed = parseCustomerEvent(
+      busEvent('signed_up', { customerId: 'c-001', consents: [{ channel: 'sms', topic: 'marketing', status: 'granted', proof: { source: 'web-form', phone: '+19999999999' } }] }),
+    );
+
+    // Assess
+    expect(parsed.valid).toBe(false);
+    expect(!parsed.valid && parsed.reason).toMatch(/^detail\.consents\.0\.proof\.phone: must be a valid phone number/);
+    expect(!parsed.valid && parsed.reason).not.toContain('9999999999');
+  });
+
   it('rejects a consent change that carries no consent', () => {
     // Act
     const parsed = parseCustomerEvent(busEvent('consent_changed', { customerId: 'c-001' }));
