@@ -92,10 +92,7 @@ export class Journeys extends Construct {
 
     // The state machines invoke this function, so its policy names them by ARN built from their
     // names: a reference to them would make the function depend on them and close a cycle.
-    const stack = Stack.of(this);
-    const journeyArns = props.journeys.map((journey) =>
-      stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName(journey), arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-    );
+    const journeyArns = props.journeys.map((journey) => `${this.stateMachineArnPrefix()}${journey.id}`);
     if (journeyArns.length > 0) {
       this.waitForEventFunction.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:SendTaskSuccess'], resources: journeyArns }));
     }
@@ -128,7 +125,7 @@ export class Journeys extends Construct {
   }
 
   /** `arn:<partition>:states:<region>:<account>:stateMachine:overture-<environment>-`, with deploy-time tokens. */
-  public stateMachineArnPrefix(): string {
+  private stateMachineArnPrefix(): string {
     return Stack.of(this).formatArn({
       service: 'states',
       resource: 'stateMachine',

@@ -196,12 +196,10 @@ export interface FeedbackOutcome {
  */
 export async function applySesFeedback(store: CustomerStore, feedback: SesFeedback): Promise<FeedbackOutcome> {
   const records = feedbackRecords(feedback);
-  const suppression =
-    records.suppression === undefined
-      ? undefined
-      : (await isAboutCurrentAddress(store, feedback))
-        ? await store.addSuppression(feedback.customerId, records.suppression)
-        : 'other_address';
+  let suppression: FeedbackOutcome['suppression'];
+  if (records.suppression !== undefined) {
+    suppression = (await isAboutCurrentAddress(store, feedback)) ? await store.addSuppression(feedback.customerId, records.suppression) : 'other_address';
+  }
   const consent = records.consent === undefined ? undefined : await store.recordConsent(feedback.customerId, records.consent);
   return { ...(suppression === undefined ? {} : { suppression }), ...(consent === undefined ? {} : { consent }) };
 }

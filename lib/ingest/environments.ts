@@ -10,7 +10,6 @@ import {
   routesWithArns,
   StateMachineArnPrefixSchema,
   type JourneyRoute,
-  type RouteWithoutArn,
 } from './journey-routes';
 
 /** Environment variable names shared by the functions and the constructs that set them. */
@@ -31,45 +30,40 @@ const routeVariables = {
   JOURNEY_STATE_MACHINE_ARN_PREFIX: StateMachineArnPrefixSchema,
 };
 
+type RouteVariables = z.output<z.ZodMiniObject<typeof routeVariables>>;
+
 /**
  * `env` with each route's ARN rebuilt from the prefix, so the functions see whole routes and do
  * not know they travelled in two variables.
  */
-function withRouteArns<Env extends { JOURNEY_ROUTES: RouteWithoutArn[]; JOURNEY_STATE_MACHINE_ARN_PREFIX: string }>(
+function withRouteArns<Env extends RouteVariables>(
   env: Env,
 ): Omit<Env, 'JOURNEY_ROUTES'> & { JOURNEY_ROUTES: JourneyRoute[] } {
   return { ...env, JOURNEY_ROUTES: routesWithArns(env.JOURNEY_ROUTES, env.JOURNEY_STATE_MACHINE_ARN_PREFIX) };
 }
 
-const IngestVariablesSchema = z.object({
-  CUSTOMER_TABLE_NAME: tableName,
-  ...routeVariables,
-  DEAD_LETTER_QUEUE_URL: z.url(),
-});
+/** An environment of `shape` and the route variables, whose routes come out whole (withRouteArns). */
+function withRoutes<Shape extends z.core.$ZodShape>(shape: Shape) {
+  const variables = z.object({ ...shape, ...routeVariables });
+  return z.pipe(
+    variables,
+    // The spread's type is generic in Shape, which TypeScript cannot see holds the route variables.
+    z.transform((env: z.output<typeof variables>) => withRouteArns(env as z.output<typeof variables> & RouteVariables)),
+  );
+}
+
 /** The ingest function: the table, the journeys it starts, where rejected events go. */
-export const IngestEnvironmentSchema = z.pipe(
-  IngestVariablesSchema,
-  z.transform((env: z.output<typeof IngestVariablesSchema>) => withRouteArns(env)),
-);
+export const IngestEnvironmentSchema = withRoutes({ CUSTOMER_TABLE_NAME: tableName, DEAD_LETTER_QUEUE_URL: z.url() });
 
 /** Functions that only read and write the customer table (waitForEvent, journeyEffects, feedback). */
 export const TableEnvironmentSchema = z.object({ CUSTOMER_TABLE_NAME: tableName });
 
-const LaunchVariablesSchema = z.object({ CUSTOMER_TABLE_NAME: tableName, ...routeVariables });
 /** The launch worker: the table (entry records) and the journeys it starts. */
-export const LaunchEnvironmentSchema = z.pipe(
-  LaunchVariablesSchema,
-  z.transform((env: z.output<typeof LaunchVariablesSchema>) => withRouteArns(env)),
-);
+export const LaunchEnvironmentSchema = withRoutes({ CUSTOMER_TABLE_NAME: tableName });
 
-const InactivityScanVariablesSchema = z.object({
+/** The inactivity scan: the table it scans, the journeys, where audiences go and who launches them. */
+export const InactivityScanEnvironmentSchema = withRoutes({
   CUSTOMER_TABLE_NAME: tableName,
-  ...routeVariables,
   AUDIENCE_BUCKET_NAME: z.string().check(z.minLength(3)),
   LAUNCHER_STATE_MACHINE_ARN: z.string().check(z.startsWith('arn:')),
 });
-/** The inactivity scan: the table it scans, the journeys, where audiences go and who launches them. */
-export const InactivityScanEnvironmentSchema = z.pipe(
-  InactivityScanVariablesSchema,
-  z.transform((env: z.output<typeof InactivityScanVariablesSchema>) => withRouteArns(env)),
-);

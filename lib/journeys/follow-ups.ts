@@ -4,7 +4,8 @@
  * send path skips it as `nothing_to_follow_up` unless one of the steps it follows sent; the
  * validator makes sure those steps are send steps that can come before it.
  */
-import { successors, type Journey, type JourneyNode, type NodeId, type SendNode } from './format';
+import { type Journey, type NodeId, type SendNode } from './format';
+import { explicitEdges, reachableFrom } from './graph';
 
 /** A `followUpOf` entry that cannot work, and why. */
 export interface FollowUpFinding {
@@ -20,6 +21,7 @@ export interface FollowUpFinding {
  */
 export function followUpFindings(journey: Journey): FollowUpFinding[] {
   const byId = new Map(journey.nodes.map((node) => [node.id, node]));
+  const edges = explicitEdges(journey);
   const findings: FollowUpFinding[] = [];
   for (const node of journey.nodes) {
     if (node.type !== 'send') continue;
@@ -29,23 +31,10 @@ export function followUpFindings(journey: Journey): FollowUpFinding[] {
         target === undefined ? 'unknown'
         : target.type !== 'send' ? 'not_a_send'
         : followed === node.id ? 'itself'
-        : reachable(followed, byId).has(node.id) ? undefined
+        : reachableFrom(edges(followed), edges).has(node.id) ? undefined
         : 'never_before';
       if (problem !== undefined) findings.push({ node, followed, problem });
     }
   }
   return findings;
-}
-
-/** The nodes reachable from `start` by explicit edges, `start` left out unless a loop leads back to it. */
-function reachable(start: NodeId, byId: ReadonlyMap<NodeId, JourneyNode>): Set<NodeId> {
-  const seen = new Set<NodeId>();
-  const pending = successors(byId.get(start) as JourneyNode).map((edge) => edge.target);
-  for (let id = pending.pop(); id !== undefined; id = pending.pop()) {
-    if (seen.has(id)) continue;
-    seen.add(id);
-    const node = byId.get(id);
-    if (node) pending.push(...successors(node).map((edge) => edge.target));
-  }
-  return seen;
 }

@@ -1,11 +1,32 @@
 /**
- * Graph searches over a journey's nodes, for the validation rules about loops. Nodes are named by
+ * Graph searches over a journey's nodes, for the validation rules (reachability, loops). Nodes are named by
  * id and their edges given as a function, so each rule decides which nodes and edges count.
  */
-import type { NodeId } from './format';
+import { successors, type Journey, type NodeId } from './format';
 
 /** The targets of a node's edges. */
 export type Edges = (id: NodeId) => NodeId[];
+
+/** A journey's explicit edges (each node's successors, by id); an id that names no node has none. */
+export function explicitEdges(journey: Journey): Edges {
+  const byId = new Map(journey.nodes.map((node) => [node.id, node]));
+  return (id) => {
+    const node = byId.get(id);
+    return node === undefined ? [] : successors(node).map((edge) => edge.target);
+  };
+}
+
+/** The nodes reachable from `starts` (themselves included) by following `edges`. */
+export function reachableFrom(starts: readonly NodeId[], edges: Edges): Set<NodeId> {
+  const seen = new Set<NodeId>();
+  const pending = [...starts];
+  for (let id = pending.pop(); id !== undefined; id = pending.pop()) {
+    if (seen.has(id)) continue;
+    seen.add(id);
+    pending.push(...edges(id));
+  }
+  return seen;
+}
 
 /** The strongly connected components of the graph (Tarjan's algorithm, over the small node list). */
 export function stronglyConnectedComponents(ids: readonly NodeId[], edges: Edges): NodeId[][] {

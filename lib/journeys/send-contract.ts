@@ -25,7 +25,7 @@ export const ExecutionNameSchema = z.string().check(z.minLength(1), z.maxLength(
  *   (see {@link SendDeferralSchema}).
  * - `followUpOf` is present on a follow-up step: it sends only when one of those steps of the
  *   same execution sent (lib/journeys/follow-ups.ts), and answers `skipped` with reason
- *   {@link NOTHING_TO_FOLLOW_UP} otherwise.
+ *   `nothing_to_follow_up` otherwise (DELIVERY_SKIP_REASONS, lib/delivery/deliver-message.ts).
  */
 /**
  * The `reason` of a `deferred` answer given not by the permission gate but by the send path: the
@@ -70,9 +70,6 @@ export const SEND_OUTCOMES = ['sent', 'deferred', 'skipped', 'unknown', 'failed'
 
 /** The `reason` of a `skipped` answer that ends the journey at its goal. */
 export const GOAL_REACHED = 'goal_reached';
-
-/** The `reason` of a `skipped` answer of a follow-up step none of whose followed steps sent. */
-export const NOTHING_TO_FOLLOW_UP = 'nothing_to_follow_up';
 
 /**
  * The send function's answer. `deferred` carries `until` (the state machine waits until then

@@ -19,7 +19,7 @@ import {
   successors,
 } from './format';
 import { followUpFindings } from './follow-ups';
-import { shortestCycle, stronglyConnectedComponents } from './graph';
+import { explicitEdges, reachableFrom, shortestCycle, stronglyConnectedComponents } from './graph';
 import { longestPathFindings, loopPaceFindings } from './journey-time';
 import { findSendLoops } from './send-loops';
 
@@ -175,16 +175,7 @@ function goalProblems(journey: Journey): string[] {
 
 /** The goal is reachable from any step that checks it, so only explicit edges are followed for the rest. */
 function unreachableProblems(journey: Journey): string[] {
-  const byId = new Map(journey.nodes.map((node) => [node.id, node]));
-  const seen = new Set<NodeId>();
-  const pending: NodeId[] = [journey.entry.next];
-  while (pending.length > 0) {
-    const id = pending.pop();
-    if (id === undefined || seen.has(id)) continue;
-    seen.add(id);
-    const node = byId.get(id);
-    if (node) pending.push(...successors(node).map((edge) => edge.target));
-  }
+  const seen = reachableFrom([journey.entry.next], explicitEdges(journey));
   return journey.nodes
     .filter((node) => node.type !== 'goal' && !seen.has(node.id))
     .map((node) => `${where(journey, node)}: unreachable from the entry; remove it or point a next of another node at it`);

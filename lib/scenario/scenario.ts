@@ -19,6 +19,8 @@ import {
   TimeZoneSchema,
   TopicSchema,
 } from '../customer/model';
+// The customer model's objects refusing unknown fields, as every other object of a scenario does:
+// a mistyped `Line2` or a `timezone` inside a window would otherwise be dropped without a word.
 import { InputPostalAddressSchema, InputPreferencesSchema } from '../customer/input-model';
 import { EventNameSchema, JourneyIdSchema, JourneySchema, type Journey } from '../journeys/format';
 import { InvalidJourneyError, validateJourney } from '../journeys/validate';
@@ -52,13 +54,6 @@ export type ScenarioConsent = z.infer<typeof ScenarioConsentSchema>;
  */
 export const ScenarioAttributesSchema = z.record(AttributeNameSchema, AttributeValueSchema);
 
-/**
- * The customer model's objects, refusing unknown fields as every other object of a scenario does:
- * a mistyped `Line2` or a `timezone` inside a window would otherwise be dropped without a word and
- * the run would ignore what the author wrote. Shared with customer events (input-model.ts).
- */
-const ScenarioAddressSchema = InputPostalAddressSchema;
-const ScenarioPreferencesSchema = InputPreferencesSchema;
 
 /**
  * A time zone of the scenario: an IANA name (the contract's word). `Intl` also takes a fixed UTC
@@ -77,10 +72,10 @@ export const ScenarioCustomerSchema = z
     timezone: ScenarioTimeZoneSchema,
     email: z.email().optional(),
     phone: z.optional(PhoneSchema),
-    address: z.optional(ScenarioAddressSchema),
+    address: z.optional(InputPostalAddressSchema),
     attributes: z.optional(ScenarioAttributesSchema),
     consents: z.array(ScenarioConsentSchema),
-    preferences: z.optional(ScenarioPreferencesSchema),
+    preferences: z.optional(InputPreferencesSchema),
     /** A suppression blocks its channel, for every topic, from its `at` on. */
     suppressions: z.optional(z.array(z.strictObject(SuppressionSchema.shape))),
   })
@@ -138,9 +133,9 @@ export const ProfileChangesSchema = z
     timezone: z.optional(ScenarioTimeZoneSchema),
     email: z.email().nullable().optional(),
     phone: z.nullable(PhoneSchema).optional(),
-    address: z.nullable(ScenarioAddressSchema).optional(),
+    address: z.nullable(InputPostalAddressSchema).optional(),
     attributes: z.optional(ScenarioAttributesSchema),
-    preferences: z.optional(ScenarioPreferencesSchema),
+    preferences: z.optional(InputPreferencesSchema),
   })
   .strict();
 export type ProfileChanges = z.infer<typeof ProfileChangesSchema>;

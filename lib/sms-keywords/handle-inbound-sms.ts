@@ -210,10 +210,12 @@ async function revocationInstant(
   return overridingInstant(Date.parse(receivedAt), 'revoked', current?.at, Number.POSITIVE_INFINITY);
 }
 
+/** The consent sources of an opt-in by keyword (START, UNSTOP…), as handleInboundSms records them. */
+const OPT_IN_SOURCES: readonly string[] = OPT_IN_KEYWORDS.map((keyword) => `sms-keyword:${keyword}`);
+
 /** Whether `state` is a grant by START or UNSTOP texted from `phone` and stated after `receivedAt`. */
 function isLaterOptInFrom(state: ConsentState, phone: string, receivedAt: string): boolean {
-  const optInSources = OPT_IN_KEYWORDS.map((keyword) => `sms-keyword:${keyword}`);
-  return state.status === 'granted' && optInSources.includes(state.source) && state.phone === phone && Date.parse(state.at) > Date.parse(receivedAt);
+  return state.status === 'granted' && OPT_IN_SOURCES.includes(state.source) && state.phone === phone && Date.parse(state.at) > Date.parse(receivedAt);
 }
 
 /**

@@ -69,6 +69,13 @@ import {
 } from './table-design';
 import { conditionFailedAt, timerPause, transactWrite, type Pause } from './transact-write';
 
+/** A condition a status change also requires of the entry, besides its status (statusUpdate). */
+interface StatusCondition {
+  readonly condition: string;
+  readonly names?: Record<string, string>;
+  readonly values?: Item;
+}
+
 /** Options of {@link DeliveryStore} and `CustomerStore`: the table, and how to wait between attempts. */
 export interface CustomerStoreOptions {
   /** The DynamoDB client; its endpoint may point at dynalite. */
@@ -282,7 +289,7 @@ export class DeliveryStore {
   async markUnknown(customerId: string, idempotencyKey: string, details: { error: string; at: string }): Promise<SendEntry> {
     const error = parseRecord(SendErrorSchema, details.error, 'error');
     const at = parseRecord(InstantSchema, details.at, 'at');
-    return this.transition(customerId, idempotencyKey, 'unknown', ['pending'], { error, settledAt: at }, { unlessUnsent: true });
+    return this.transition(customerId, idempotencyKey, 'unknown', ['pending'], { error, settledAt: at }, { condition: 'attribute_not_exists(#unsentAt)', names: { '#unsentAt': 'unsentAt' } });
   }
 
   /**
@@ -346,16 +353,13 @@ export class DeliveryStore {
     const error = parseRecord(SendErrorSchema, details.error, 'error');
     const at = parseRecord(InstantSchema, details.at, 'at');
     return this.guard(`mark send ${key} of customer ${id} unsent`, async () => {
-      const update = this.statusUpdate(id, key, ['pending'], { error, unsentAt: at });
+      const update = this.statusUpdate(id, key, ['pending'], { error, unsentAt: at }, {
+        condition: '#reservedAt = :reservedAt',
+        names: { '#reservedAt': 'reservedAt' },
+        values: { ':reservedAt': { S: reservedAt } },
+      });
       try {
-        await this.client.send(
-          new UpdateItemCommand({
-            ...update,
-            ConditionExpression: `${update.ConditionExpression} AND #reservedAt = :reservedAt`,
-            ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#reservedAt': 'reservedAt' },
-            ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':reservedAt': { S: reservedAt } },
-          }),
-        );
+        await this.client.send(new UpdateItemCommand(update));
         return true;
       } catch (caught) {
         if (caught instanceof ConditionalCheckFailedException) return false;
@@ -503,24 +507,14 @@ export class DeliveryStore {
     to: SendStatus,
     from: readonly SendStatus[],
     fields: Partial<SendEntry>,
-    options: { readonly unlessUnsent?: boolean } = {},
+    also?: StatusCondition,
   ): Promise<SendEntry> {
     const id = validCustomerId(customerId);
     const key = parseRecord(IdempotencyKeySchema, idempotencyKey, 'idempotencyKey');
     return this.guard(`mark send ${key} of customer ${id} ${to}`, async () => {
       try {
-        const update = this.statusUpdate(id, key, from, { ...fields, status: to });
         const { Attributes } = await this.client.send(
-          new UpdateItemCommand({
-            ...update,
-            ...(options.unlessUnsent === true
-              ? {
-                  ConditionExpression: `${update.ConditionExpression} AND attribute_not_exists(#unsentAt)`,
-                  ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#unsentAt': 'unsentAt' },
-                }
-              : {}),
-            ReturnValues: 'ALL_NEW',
-          }),
+          new UpdateItemCommand({ ...this.statusUpdate(id, key, from, { ...fields, status: to }, also), ReturnValues: 'ALL_NEW' }),
         );
         if (Attributes === undefined) throw new CustomerStoreError(`send ${key} of customer ${id}: update returned nothing`);
         return this.parseStored(SendEntrySchema, Attributes, 'sendEntry', id);
@@ -534,10 +528,10 @@ export class DeliveryStore {
     });
   }
 
-  /** An UpdateItem input setting `fields` on a send entry whose status is one of `from`. */
-  protected statusUpdate(customerId: string, idempotencyKey: string, from: readonly SendStatus[], fields: Partial<SendEntry>) {
+  /** An UpdateItem input setting `fields` on a send entry whose status is one of `from` (and that meets `also`). */
+  protected statusUpdate(customerId: string, idempotencyKey: string, from: readonly SendStatus[], fields: Partial<SendEntry>, also?: StatusCondition) {
     const set = setFields(fields);
-    const values: Item = { ...set.values };
+    const values: Item = { ...set.values, ...also?.values };
     from.forEach((status, index) => {
       values[`:from${index}`] = { S: status };
     });
@@ -545,8 +539,8 @@ export class DeliveryStore {
       TableName: this.tableName,
       Key: this.key(customerId, itemKeys.sendEntry(idempotencyKey)),
       UpdateExpression: set.expression,
-      ConditionExpression: `attribute_exists(#pk) AND #status IN (${from.map((_, index) => `:from${index}`).join(', ')})`,
-      ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#status': 'status', ...set.names },
+      ConditionExpression: `attribute_exists(#pk) AND #status IN (${from.map((_, index) => `:from${index}`).join(', ')})${also === undefined ? '' : ` AND ${also.condition}`}`,
+      ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#status': 'status', ...set.names, ...also?.names },
       ExpressionAttributeValues: values,
     };
   }
