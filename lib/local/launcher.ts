@@ -32,6 +32,9 @@ import type { WorkQueue } from './work-queue';
 /** The launcher's input: the journey and the audience CSV's key in the audience bucket. */
 export const LauncherInputSchema = z.object({ journey: z.string().min(1), audienceKey: z.string().min(1) });
 
+/** What a launcher execution is asked to launch: a journey, and the audience file's key in the audience bucket. */
+export type LauncherInput = z.infer<typeof LauncherInputSchema>;
+
 /** What a launch did, summed over its batches (ids only). */
 const LaunchTotalsSchema = z.object({
   /** Rows of the audience file. */

@@ -45,7 +45,7 @@ import { ignoreServerClock, LOCAL_CLIENT_CONFIG, localDynamoDBClientFor, retryAt
 import { DATA_FILES, endLastLine, lockDataFolder, readDataFile, readSavedClock, writeDataFile } from './data-files';
 import { localLinkSecret } from './link-secret';
 import { startDynamoDBEmulator, startSesEmulator, startSqsS3Emulator, type RunningEmulator, type SesEmulator } from './emulators';
-import { LauncherInputSchema, LaunchIdTakenError, LaunchRun, runLauncher, type LaunchProgress, type LaunchReport, type LaunchResultExport } from './launcher';
+import { LauncherInputSchema, LaunchIdTakenError, type LauncherInput, LaunchRun, runLauncher, type LaunchProgress, type LaunchReport, type LaunchResultExport } from './launcher';
 import { resolveEnvironment, type LocalValue } from './local-values';
 import { Scheduler, type AgendaItem } from './scheduler';
 import { interpretedRunner, LocalStepFunctions, localStateMachineArn, StepFunctionsApiError, type ExecutionRecord } from './step-functions';
@@ -565,13 +565,10 @@ export class LocalRuntime {
 
   /** The audience file a launcher execution launched, from the data folder or else the audience bucket; undefined when neither holds it. */
   private async launchedAudienceCsv(record: ExecutionRecord): Promise<string | undefined> {
-    const input = LauncherInputSchema.safeParse(parseJsonOrUndefined(record.input));
-    if (!input.success) return undefined;
-    const { audienceKey } = input.data;
+    const audienceKey = launcherInputOf(record)?.audienceKey;
+    if (audienceKey === undefined) return undefined;
     if (this.options.dataDir !== undefined) {
-      const folder = path.join(path.resolve(this.options.dataDir), DATA_FILES.audiences);
-      const file = path.resolve(folder, audienceKey);
-      const kept = file.startsWith(`${folder}${path.sep}`) ? await readFile(file, 'utf8').catch(() => undefined) : undefined;
+      const kept = await keptAudienceFile(path.resolve(this.options.dataDir), audienceKey);
       if (kept !== undefined) return kept;
     }
     try {
@@ -800,22 +797,32 @@ function sendFunctionOf(resources: LocalResources): string | undefined {
   return undefined;
 }
 
-/** `text` as JSON, or undefined for text that is not JSON. */
-function parseJsonOrUndefined(text: string): unknown {
+/** What a launcher execution was asked to launch; undefined for an input the launcher refused (it failed at once). */
+function launcherInputOf(record: ExecutionRecord): LauncherInput | undefined {
+  let input: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    input = JSON.parse(record.input);
   } catch {
     return undefined;
   }
+  const parsed = LauncherInputSchema.safeParse(input);
+  return parsed.success ? parsed.data : undefined;
 }
 
-/** The journey a launcher execution launches, from its input; `unknown` for an input the launcher refused (it failed at once). */
+/** The journey a launcher execution launches, from its input; `unknown` for an input the launcher refused. */
 function launchedJourneyOf(record: ExecutionRecord): string {
-  try {
-    return LauncherInputSchema.parse(JSON.parse(record.input)).journey;
-  } catch {
-    return 'unknown';
-  }
+  return launcherInputOf(record)?.journey ?? 'unknown';
+}
+
+/**
+ * The audience file kept under `audienceKey` in the data folder (see keepAudienceFile); undefined
+ * when none is, or when the key would lead out of the folder.
+ */
+async function keptAudienceFile(dataDir: string, audienceKey: string): Promise<string | undefined> {
+  const folder = path.join(dataDir, DATA_FILES.audiences);
+  const file = path.resolve(folder, audienceKey);
+  if (!file.startsWith(`${folder}${path.sep}`)) return undefined;
+  return readFile(file, 'utf8').catch(() => undefined);
 }
 
 /**
@@ -825,18 +832,11 @@ function launchedJourneyOf(record: ExecutionRecord): string {
  * with NoSuchKey and the rest of its audience would never be launched.
  */
 async function restoreAudienceFiles(dataDir: string, s3: S3Client, bucket: string, launches: readonly ExecutionRecord[]): Promise<void> {
-  const folder = path.join(dataDir, DATA_FILES.audiences);
   for (const launch of launches) {
     if (launch.status === 'SUCCEEDED') continue;
-    let audienceKey: string;
-    try {
-      audienceKey = LauncherInputSchema.parse(JSON.parse(launch.input)).audienceKey;
-    } catch {
-      continue;
-    }
-    const file = path.resolve(folder, audienceKey);
-    if (!file.startsWith(`${folder}${path.sep}`)) continue;
-    const body = await readFile(file, 'utf8').catch(() => undefined);
+    const audienceKey = launcherInputOf(launch)?.audienceKey;
+    if (audienceKey === undefined) continue;
+    const body = await keptAudienceFile(dataDir, audienceKey);
     if (body !== undefined) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: audienceKey, Body: body, ContentType: 'text/csv' }));
   }
 }
