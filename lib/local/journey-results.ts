@@ -2,13 +2,13 @@
  * What one journey did, step by step, as `overture results JOURNEY` shows it: for each send step,
  * how many executions reached it and what became of the message there (sent, by channel; skipped,
  * by reason; deferred to a time the customer accepts; in flight, unknown or refused by the
- * provider), and how the executions that ended, ended (goal or exit, by step and reason; a
+ * provider; failed after the send Task's retries, by error), and how the executions that ended, ended (goal or exit, by step and reason; a
  * holdout's own exits among them, so the held-out group can be set against the rest).
  *
  * Read from the records the send path and the journeyEffects function keep in the customer table,
  * the same ones `overture why` reads for one customer: one send-ledger entry per step that
- * reserved a message (its status is the answer), else the step's latest gate decision, and one
- * record per goal or exit. Ids, codes and counts only.
+ * reserved a message (its status is the answer), else the step's failure after its retries, else
+ * its latest gate decision, and one record per goal or exit. Ids, codes and counts only.
  */
 import { paginateScan, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -39,6 +39,12 @@ export interface SendStepResults {
   readonly unknown: number;
   /** The provider refused the message. */
   readonly failed: number;
+  /**
+   * The step failed after the send Task's retries (a provider or the customer table unavailable
+   * throughout, a template that cannot render), by error name: no message was handed over, and
+   * the execution went on without it.
+   */
+  readonly failedAfterRetries: Record<string, number>;
 }
 
 /** Executions that ended at one goal or exit step. */
@@ -71,18 +77,29 @@ const JourneyEndingRecordSchema = z.object({
 });
 type JourneyEndingRecord = z.infer<typeof JourneyEndingRecordSchema>;
 
+/** A send step's failure after its retries, recorded by its `.failed` state (lib/journeys/compile.ts). */
+const SendFailureRecordSchema = z.object({
+  record: z.literal('sendFailed'),
+  execution: z.string().min(1),
+  step: z.string().min(1),
+  error: z.string().min(1),
+});
+type SendFailureRecord = z.infer<typeof SendFailureRecordSchema>;
+
 /** The records of one journey that its results are made of. */
 export interface JourneyRecords {
   readonly sends: readonly SendEntry[];
   readonly decisions: readonly DecisionRecord[];
   readonly endings: readonly JourneyEndingRecord[];
+  readonly failures: readonly SendFailureRecord[];
 }
 
-/** Reads every send-ledger entry, gate decision and goal or exit record of `journey` (a Scan: the local table is small). */
+/** Reads every send-ledger entry, gate decision, send failure and goal or exit record of `journey` (a Scan: the local table is small). */
 export async function readJourneyRecords(client: DynamoDBClient, tableName: string, journey: string): Promise<JourneyRecords> {
   const sends: SendEntry[] = [];
   const decisions: DecisionRecord[] = [];
   const endings: JourneyEndingRecord[] = [];
+  const failures: SendFailureRecord[] = [];
   const pages = paginateScan(
     { client },
     {
@@ -105,13 +122,15 @@ export async function readJourneyRecords(client: DynamoDBClient, tableName: stri
       if (sortKey.startsWith(SORT_KEY_PREFIXES.sendLedger)) sends.push(SendEntrySchema.parse(record));
       else if (sortKey.startsWith(SORT_KEY_PREFIXES.decision)) decisions.push(DecisionRecordSchema.parse(record));
       else {
-        // Stage changes and failed sends are journey records too; only goals and exits end an execution.
+        // Stage changes are journey records too, and tell nothing of a send step or an ending.
         const ending = JourneyEndingRecordSchema.safeParse(record);
         if (ending.success) endings.push(ending.data);
+        const failure = SendFailureRecordSchema.safeParse(record);
+        if (failure.success) failures.push(failure.data);
       }
     }
   }
-  return { sends, decisions, endings };
+  return { sends, decisions, endings, failures };
 }
 
 /** The results of `journey`, from the executions a registry holds and the records in the customer table. */
@@ -128,6 +147,7 @@ export async function readJourneyResults(
 /** The results of `journey` from its records and its executions' statuses. */
 export function journeyResults(journey: Journey, executions: Partial<Record<ExecutionStatus, number>>, records: JourneyRecords): JourneyResults {
   const ledger = new Map(records.sends.map((entry) => [stepOf(entry), entry]));
+  const failures = new Map(records.failures.map((failure) => [stepOf(failure), failure]));
   const latest = new Map<string, DecisionRecord>();
   for (const decision of records.decisions) {
     const key = stepOf(decision);
@@ -139,7 +159,7 @@ export function journeyResults(journey: Journey, executions: Partial<Record<Exec
   const resultsOf = (step: string): MutableStepResults => {
     let results = byStep.get(step);
     if (results === undefined) {
-      results = { step, reached: 0, sent: {}, skipped: {}, deferred: 0, pending: 0, unknown: 0, failed: 0 };
+      results = { step, reached: 0, sent: {}, skipped: {}, deferred: 0, pending: 0, unknown: 0, failed: 0, failedAfterRetries: {} };
       byStep.set(step, results);
     }
     return results;
@@ -147,15 +167,20 @@ export function journeyResults(journey: Journey, executions: Partial<Record<Exec
   const sendSteps = journey.nodes.filter((node) => node.type === 'send').map((node) => node.id);
   for (const step of sendSteps) resultsOf(step);
 
-  for (const key of new Set([...ledger.keys(), ...latest.keys()])) {
+  for (const key of new Set([...ledger.keys(), ...failures.keys(), ...latest.keys()])) {
     const entry = ledger.get(key);
+    const failure = failures.get(key);
     const decision = latest.get(key);
-    const results = resultsOf((entry ?? decision)?.step ?? '');
+    const results = resultsOf((entry ?? failure ?? decision)?.step ?? '');
     results.reached += 1;
-    // A reservation is the step's answer whatever was decided around it; without one, the latest decision is.
+    // A reservation is the step's answer whatever was decided around it (a message may have gone
+    // out before the step failed); without one, a failure after the retries ends the step, and
+    // a deferral before it is no longer waiting; else the latest decision is the answer.
     if (entry !== undefined) {
       if (entry.status === 'sent') results.sent[entry.channel] = (results.sent[entry.channel] ?? 0) + 1;
       else results[entry.status] += 1;
+    } else if (failure !== undefined) {
+      results.failedAfterRetries[failure.error] = (results.failedAfterRetries[failure.error] ?? 0) + 1;
     } else if (decision?.outcome === 'skipped') {
       const reason = decision.reason ?? 'skipped';
       results.skipped[reason] = (results.skipped[reason] ?? 0) + 1;
@@ -185,6 +210,7 @@ export function journeyResults(journey: Journey, executions: Partial<Record<Exec
 type MutableStepResults = { -readonly [K in keyof SendStepResults]: SendStepResults[K] } & {
   sent: Partial<Record<Channel, number>>;
   skipped: Record<string, number>;
+  failedAfterRetries: Record<string, number>;
 };
 
 /** The step of one execution a record is about. */
@@ -215,6 +241,8 @@ export function formatJourneyResults(results: JourneyResults, now: string): stri
     if (step.pending > 0) parts.push(`in flight ${step.pending}`);
     if (step.unknown > 0) parts.push(`unknown ${step.unknown} (may have gone out, never resent)`);
     if (step.failed > 0) parts.push(`refused by the provider ${step.failed}`);
+    const failedAfterRetries = sum(step.failedAfterRetries);
+    if (failedAfterRetries > 0) parts.push(`failed after retries ${failedAfterRetries}${breakdown(step.failedAfterRetries)} (nothing sent)`);
     lines.push(`  ${step.step.padEnd(width)}  ${parts.join(' · ')}`);
   }
   lines.push('', 'ended:');

@@ -47,7 +47,7 @@ function decision(execution: string, step: string, at: string, outcome: Decision
 }
 
 function resultsOf(records: Partial<JourneyRecords>): Map<string, SendStepResults> {
-  const results = journeyResults(welcome as NonNullable<typeof welcome>, { RUNNING: 3 }, { sends: [], decisions: [], endings: [], ...records });
+  const results = journeyResults(welcome as NonNullable<typeof welcome>, { RUNNING: 3 }, { sends: [], decisions: [], endings: [], failures: [], ...records });
   return new Map(results.steps.map((step) => [step.step, step]));
 }
 
@@ -60,7 +60,21 @@ describe('journeyResults', () => {
     });
 
     // Assess
-    expect(steps.get('welcome-email')).toEqual({ step: 'welcome-email', reached: 4, sent: { sms: 1 }, skipped: {}, deferred: 0, pending: 1, unknown: 1, failed: 1 });
+    expect(steps.get('welcome-email')).toEqual({ step: 'welcome-email', reached: 4, sent: { sms: 1 }, skipped: {}, deferred: 0, pending: 1, unknown: 1, failed: 1, failedAfterRetries: {} });
+  });
+
+  it('counts a step that failed after its retries by its error, ending a deferral before it, and not over a reservation', () => {
+    // Act: e-1 was deferred to a send slot, then failed; e-2 failed on its first run; e-3 reserved,
+    // then failed marking the message sent (it may have gone out: the reservation is the answer).
+    const failure = (execution: string, error: string) => ({ record: 'sendFailed' as const, execution, step: 'welcome-email', error });
+    const steps = resultsOf({
+      sends: [ledgerEntry('e-3', 'welcome-email', 'pending')],
+      decisions: [decision('e-1', 'welcome-email', '2026-03-02T10:00:00.000Z', 'deferred', 'rate_limited')],
+      failures: [failure('e-1', 'ProviderThrottledError'), failure('e-2', 'ProviderThrottledError'), failure('e-3', 'CustomerStoreError')],
+    });
+
+    // Assess
+    expect(steps.get('welcome-email')).toMatchObject({ reached: 3, deferred: 0, pending: 1, failedAfterRetries: { ProviderThrottledError: 2 } });
   });
 
   it('counts a step with no reservation by its latest decision; at one instant a skip ends a deferral', () => {
@@ -81,7 +95,7 @@ describe('journeyResults', () => {
 
   it('lists every send step of the journey in its order, reached or not, then steps it no longer has', () => {
     // Act
-    const results = journeyResults(welcome as NonNullable<typeof welcome>, {}, { sends: [ledgerEntry('e-1', 'retired-step', 'sent')], decisions: [], endings: [] });
+    const results = journeyResults(welcome as NonNullable<typeof welcome>, {}, { sends: [ledgerEntry('e-1', 'retired-step', 'sent')], decisions: [], endings: [], failures: [] });
 
     // Assess
     expect(results.steps.map((step) => [step.step, step.reached])).toEqual([
@@ -97,6 +111,7 @@ describe('journeyResults', () => {
     const results = journeyResults(welcome as NonNullable<typeof welcome>, {}, {
       sends: [],
       decisions: [],
+      failures: [],
       endings: [
         { record: 'goal', execution: 'e-1', step: 'ordered', event: 'order_placed' },
         { record: 'exit', execution: 'e-2', step: 'no-order', reason: 'completed' },
