@@ -25,7 +25,7 @@
  * always decides again) still chooses that channel, sends in the slot it holds without claiming
  * another; a channel the gate chooses instead takes a slot of its own.
  */
-import type { Channel, CustomerSnapshot } from '../customer/model';
+import { isMarketing, type Channel, type CustomerSnapshot } from '../customer/model';
 import { decideDelivery, type SkipReason } from '../permission';
 import {
   ProviderRejectedError,
@@ -132,9 +132,10 @@ export async function deliverMessage(ports: DeliveryPorts, request: SendStepPayl
       return withOptedOut(await recordSkip(ports, request, 'unknown_customer'), optedOut);
     }
     // A reservation in the cap list means an earlier attempt got as far as the ledger: its entry
-    // is the answer. (Transactional sends are not in the list; their reservation still stops a
-    // second send below, through the ledger's condition.)
-    if (snapshot.frequency.sends.some((send) => send.key === key)) {
+    // is the answer. Transactional sends are not in the list, so their entry is read each time:
+    // else a run after the message went out would answer with a fresh skip (a suppression or the
+    // goal since), and the execution take the skip's route, though the message was sent.
+    if (!isMarketing(request.topic) || snapshot.frequency.sends.some((send) => send.key === key)) {
       const earlier = await ports.store.getSendEntry(request.customerId, key);
       const settled = earlier === undefined ? undefined : await settleEarlier(ports, earlier);
       if (settled === 'withdrawn') {
@@ -154,8 +155,9 @@ export async function deliverMessage(ports: DeliveryPorts, request: SendStepPayl
     const channels = request.channels.filter((channel) => !optedOut.has(channel));
     const decision = decideDelivery(snapshot, { topic: request.topic, channels }, now);
     if (decision.kind === 'skip') {
-      // Every channel of the step refused as opted out: that is a missing consent, not a step without channels.
-      const reason = decision.reason === 'no_channel' && optedOut.size > 0 ? 'no_consent' : decision.reason;
+      // The provider refused as opted out a channel tried here, so one the customer prefers: if
+      // none is left, or none they prefer, that is a missing consent, not a step without channels.
+      const reason = (decision.reason === 'no_channel' || decision.reason === 'not_preferred') && optedOut.size > 0 ? 'no_consent' : decision.reason;
       return withOptedOut(await recordSkip(ports, request, reason), optedOut);
     }
     if (decision.kind === 'defer') {

@@ -217,6 +217,24 @@ describe('deliverMessage on the local emulators', () => {
     );
   });
 
+  it('answers a transactional step run again after its message went out from the ledger, not with a skip for a suppression since', async () => {
+    // Prepare: a transactional email goes out; then a hard bounce of an earlier message suppresses
+    // email, and Step Functions runs the Task again (the Lambda's answer was lost).
+    const customerId = await enrolledCustomer();
+    await store.recordConsent(customerId, { channel: 'email', topic: 'transactional', status: 'granted', at: '2026-03-01T12:00:00Z', proof: { source: 'web-form' } });
+    const payload = step(customerId, ['email'], { topic: 'transactional' });
+    expect(await deliverMessage(ports, payload)).toMatchObject({ outcome: 'sent', replayed: false });
+    await store.addSuppression(customerId, { channel: 'email', reason: 'hard_bounce', at: new Date(NOON.getTime() + 500).toISOString() });
+
+    // Act
+    const again = await deliverMessage({ ...ports, now: () => new Date(NOON.getTime() + 1000) }, payload);
+
+    // Assess: the step went out once and says so; no skip is recorded beside the message.
+    expect(again).toMatchObject({ outcome: 'sent', channel: 'email', replayed: true });
+    expect(await emailsTo(customerId)).toBe(1);
+    expect((await store.decisions(customerId)).filter((decision) => decision.outcome === 'skipped')).toEqual([]);
+  });
+
   it('sends nothing on the retry when the process died after SES accepted and before the ledger update', async () => {
     // Prepare: a store whose markSent never happens, as when the Lambda is killed at that moment
     const customerId = await enrolledCustomer();

@@ -172,6 +172,20 @@ describe('deliverMessage when End User Messaging refuses an opted-out number', (
     ]);
   });
 
+  it('skips the step as no_consent, not not_preferred, when the number refused was the only channel the customer prefers', async () => {
+    // Prepare: texts are the customer's only channel; the step may go by email or SMS.
+    refuseAsOptedOut();
+    const customerId = await customer({ email: 'granted', sms: 'granted' });
+    await store.putPreferences(customerId, { channels: ['sms'] }, { at: GRANTED_AT });
+
+    // Act
+    const outcome = await deliverMessage(ports, step(customerId, ['email', 'sms']));
+
+    // Assess: the withdrawal is the reason; SMS is the channel the customer asked for.
+    expect(outcome).toEqual({ outcome: 'skipped', reason: 'no_consent', optedOut: ['sms'] });
+    expect(await emailsTo(customerId)).toBe(0);
+  });
+
   it('skips an SMS-only step as no_consent', async () => {
     // Prepare
     const customerId = await customer({ email: 'granted', sms: 'granted' });
