@@ -5,7 +5,7 @@
  * reads and writes, scenario files) and the TypeScript type.
  */
 import * as z from '../schema/zod-mini';
-import { isKnownTimeZone } from './time-zone';
+import { isKnownTimeZone, isUtcOffset } from './time-zone';
 
 /** Delivery channels, in the order of the default fallback ladder. */
 export const CHANNELS = ['email', 'sms', 'mail'] as const;
@@ -40,10 +40,15 @@ export type CustomerId = z.infer<typeof CustomerIdSchema>;
 export const InstantSchema = z.iso.datetime({ offset: true });
 export type Instant = z.infer<typeof InstantSchema>;
 
-/** An IANA time-zone name that this runtime knows, e.g. `America/New_York`. */
-export const TimeZoneSchema = z
-  .string()
-  .check(z.refine((name) => isKnownTimeZone(name), { error: (issue) => `unknown time zone "${String(issue.input)}"` }));
+/** An IANA time-zone name that this runtime knows, e.g. `America/New_York`; not a UTC offset (see isUtcOffset). */
+export const TimeZoneSchema = z.string().check(
+  z.refine((name) => isKnownTimeZone(name), {
+    error: (issue) =>
+      isUtcOffset(String(issue.input))
+        ? `"${String(issue.input)}" is a UTC offset, not a time zone; use an IANA name such as "Asia/Kolkata"`
+        : `unknown time zone "${String(issue.input)}"`,
+  }),
+);
 
 /**
  * {@link TimeZoneSchema}'s check, refused without quoting what the field held: for what comes from
@@ -51,7 +56,7 @@ export const TimeZoneSchema = z
  * wrong field — and whose reason is logged or sent back. The model's own message names the value,
  * which the simulator and the configuration show to whoever wrote it.
  */
-export const InputTimeZoneSchema = z.string().check(z.refine(isKnownTimeZone, 'unknown time zone (an IANA name, e.g. "America/New_York")'));
+export const InputTimeZoneSchema = z.string().check(z.refine(isKnownTimeZone, 'unknown time zone (an IANA name, e.g. "America/New_York", not a UTC offset)'));
 
 /** A local time of day, `HH:MM` on a 24-hour clock. */
 export const TimeOfDaySchema = z.string().check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day "HH:MM"'));

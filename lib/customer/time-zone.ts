@@ -14,12 +14,24 @@ const MAX_REMEMBERED = 1024;
 const known = new Set<string>();
 
 /**
+ * Whether `name` is a fixed UTC offset (`+05:30`, `-0030`), which `Intl` also takes as a time zone.
+ * Such an offset keeps no daylight saving time, so it is not where anyone lives, and the gate's
+ * offset reader (@date-fns/tz) reads one under an hour west of UTC (`-00:30`) as east of it: quiet
+ * hours would be kept an hour off.
+ */
+export function isUtcOffset(name: string): boolean {
+  return /^[+-]/.test(name);
+}
+
+/**
  * True when `Intl` accepts `name` as a time zone (IANA names and their aliases, e.g.
- * `America/New_York`, `Asia/Calcutta`, `UTC`). An accepted name is remembered (up to
- * {@link MAX_REMEMBERED} of them); any other is asked of `Intl` each time.
+ * `America/New_York`, `Asia/Calcutta`, `UTC`) and it is not a UTC offset ({@link isUtcOffset}).
+ * An accepted name is remembered (up to {@link MAX_REMEMBERED} of them); any other is asked of
+ * `Intl` each time.
  */
 export function isKnownTimeZone(name: string): boolean {
   if (known.has(name)) return true;
+  if (isUtcOffset(name)) return false;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: name });
   } catch {

@@ -54,22 +54,13 @@ export type ScenarioConsent = z.infer<typeof ScenarioConsentSchema>;
  */
 export const ScenarioAttributesSchema = z.record(AttributeNameSchema, AttributeValueSchema);
 
-
-/**
- * A time zone of the scenario: an IANA name (the contract's word). `Intl` also takes a fixed UTC
- * offset such as `+05:00`, which has no daylight saving time and so is not where anyone lives.
- */
-const ScenarioTimeZoneSchema = TimeZoneSchema.check(
-  z.refine((name) => !/^[+-]/.test(name), { error: (issue) => `"${String(issue.input)}" is a UTC offset, not a time zone; use an IANA name such as "Asia/Kolkata"`, abort: true }),
-);
-
 /** One customer of the scenario, as the store will hold them at `start`. */
 export const ScenarioCustomerSchema = z
   .object({
     id: CustomerIdSchema,
     stage: LifecycleStageSchema,
     /** IANA name; every local time of the customer (quiet hours, windows, waits) is read in it. */
-    timezone: ScenarioTimeZoneSchema,
+    timezone: TimeZoneSchema,
     email: z.email().optional(),
     phone: z.optional(PhoneSchema),
     address: z.optional(InputPostalAddressSchema),
@@ -130,7 +121,7 @@ export const ComplaintEventEntrySchema = z
 export const ProfileChangesSchema = z
   .object({
     stage: z.optional(LifecycleStageSchema),
-    timezone: z.optional(ScenarioTimeZoneSchema),
+    timezone: z.optional(TimeZoneSchema),
     email: z.email().nullable().optional(),
     phone: z.nullable(PhoneSchema).optional(),
     address: z.nullable(InputPostalAddressSchema).optional(),

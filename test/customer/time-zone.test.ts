@@ -16,6 +16,14 @@ describe('isKnownTimeZone', () => {
     expect(known).toBe(false);
   });
 
+  it.each(['+05:30', '-00:30', '-0330', '+00:00'])('does not take the UTC offset %s for a time zone, though Intl does', (name) => {
+    // Act
+    const known = isKnownTimeZone(name);
+    // Assess
+    expect(new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone).toBeDefined();
+    expect(known).toBe(false);
+  });
+
   it('remembers the names Intl accepts, not those it refuses, which can come from anyone', () => {
     // Prepare
     const constructions = jest.spyOn(Intl, 'DateTimeFormat');
@@ -40,5 +48,12 @@ describe('isKnownTimeZone', () => {
     expect(TimeZoneSchema.parse('Asia/Calcutta')).toBe('Asia/Calcutta');
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.message).toBe('unknown time zone "Mars/Base"');
+  });
+
+  it('says a UTC offset is one, naming an IANA name to use', () => {
+    // Act
+    const result = TimeZoneSchema.safeParse('-00:30');
+    // Assess
+    expect(result.error?.issues.map((issue) => issue.message)).toEqual(['"-00:30" is a UTC offset, not a time zone; use an IANA name such as "Asia/Kolkata"']);
   });
 });

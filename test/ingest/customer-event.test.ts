@@ -89,6 +89,14 @@ describe('parseCustomerEvent', () => {
     expect(!parsed.valid && parsed.customerId).toBe('c-001');
   });
 
+  it.each(['-00:30', '+05:30', '-0330'])('refuses the UTC offset %s as a profile time zone: it keeps no daylight saving time, and the gate read -00:30 as +00:30', (zone) => {
+    // Act
+    const parsed = parseCustomerEvent(busEvent('signed_up', { customerId: 'c-001', profile: { timezone: zone } }));
+
+    // Assess
+    expect(!parsed.valid && parsed.reason).toBe('detail.profile.timezone: unknown time zone (an IANA name, e.g. "America/New_York", not a UTC offset)');
+  });
+
   it('refuses a number in E.164 form that no country has, naming the field and not the number', () => {
     // Act: texts to it would only be refused, and the gate would take it for a way to reach the customer
     const parsed = parseCustomerEvent(busEvent('signed_up', { customerId: 'c-001', profile: { phone: '+19999999999' } }));
