@@ -19,7 +19,7 @@ import {
   successors,
 } from './format';
 import { followUpFindings } from './follow-ups';
-import { explicitEdges, reachableFrom, shortestCycle, stronglyConnectedComponents } from './graph';
+import { explicitEdges, reachableFrom, shortestCycle, shortestPath, stronglyConnectedComponents } from './graph';
 import { longestPathFindings, loopPaceFindings } from './journey-time';
 import { findSendLoops } from './send-loops';
 
@@ -68,7 +68,7 @@ export interface ValidateJourneyOptions {
 
 /**
  * Parses and checks a journey: schema, unique ids, references, reachability, loops without a
- * wait, loops back to a send step, paths longer than an execution may wait, loops that would
+ * wait, loops back to a send step, held-out groups that reach a send step, paths longer than an execution may wait, loops that would
  * outgrow an execution's history (see `journey-time.ts`), templates on disk and the channels they support,
  * transactional steps (see {@link TRANSACTIONAL_DECLARATION}), and the unsubscribe link of email
  * steps (in marketing email, none in transactional).
@@ -88,7 +88,9 @@ export function validateJourney(input: unknown, options: ValidateJourneyOptions 
     ...goalProblems(journey),
   ];
   // Reachability and loops are only meaningful on a graph whose edges all resolve.
-  if (problems.length === 0) problems.push(...unreachableProblems(journey), ...loopProblems(journey), ...sendLoopProblems(journey), ...followUpProblems(journey));
+  if (problems.length === 0) {
+    problems.push(...unreachableProblems(journey), ...loopProblems(journey), ...sendLoopProblems(journey), ...followUpProblems(journey), ...holdoutProblems(journey));
+  }
   // Time is only summed over a graph whose loops all wait: a loop that never waits is reported above.
   if (problems.length === 0) problems.push(...timeProblems(journey));
   const templatesDir = options.templatesDir ?? DEFAULT_TEMPLATES_DIR;
@@ -271,6 +273,33 @@ function followUpProblems(journey: Journey): string[] {
     ({ node, followed, problem }) =>
       `${where(journey, node)}: followUpOf "${followed}" ${why[problem]}; a follow-up sends only after one of the earlier send steps it names sent, so name send steps that lead to it`,
   );
+}
+
+/**
+ * A holdout measures what the journey's messages add against customers sent none of them, and
+ * those customers were promised nothing. A held-out path that reaches a send step (the builder
+ * rejoins an arm to the sequence after the holdout unless it ends in an exit, goTo or
+ * reachGoal) sends them the messages, which voids the measurement. Each holdout is reported once,
+ * with the send steps its held-out group reaches and one path to the first of them.
+ */
+function holdoutProblems(journey: Journey): string[] {
+  const edges = explicitEdges(journey);
+  const problems: string[] = [];
+  for (const node of journey.nodes) {
+    if (node.type !== 'holdout') continue;
+    const heldOut = reachableFrom([node.holdoutNext], edges);
+    const sends = journey.nodes.filter((candidate) => candidate.type === 'send' && heldOut.has(candidate.id)).map((send) => send.id);
+    const [first] = sends;
+    if (first === undefined) continue;
+    const path = [node.id, ...(shortestPath(node.holdoutNext, first, heldOut, edges) ?? [first])];
+    const named = sends.map((id) => `"${id}"`).join(', ');
+    problems.push(
+      `${where(journey, node)}: the held-out group reaches ${sends.length === 1 ? 'send step' : 'send steps'} ${named} (${path.join(' → ')}), ` +
+        `so the customers held out to measure the messages are sent them; end the held-out arm (holdoutNext) in an exit, ` +
+        `e.g. exit('held-out', 'holdout') as the last step of the builder's holdout arm`,
+    );
+  }
+  return problems;
 }
 
 function templateProblems(journey: Journey, templatesDir: string): string[] {

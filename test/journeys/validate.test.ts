@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidJourneyError, TRANSACTIONAL_DECLARATION, validateJourney } from '../../lib/journeys/validate';
+import { days, defineJourney, exit, holdout, onEvent, reEntry, send, wait, waitForEvent } from '../../workflows/builder';
 import { FIXTURE_TEMPLATES_DIR, demoJourney, exitNode, greeting } from './fixtures/journeys';
 
 /** The message `validateJourney` fails with, or a marker when it does not fail. */
@@ -294,6 +295,73 @@ describe('validateJourney', () => {
     expect(message).toBe(
       'journey "demo", node "first-order" (waitForEvent): timeoutNext: missing; every waitForEvent needs a timeout (e.g. "timeout": { "days": 7 }) and a timeoutNext for when the event does not come',
     );
+  });
+
+  describe('holdouts', () => {
+    const hello = send('hello', { template: 'greeting', topic: 'marketing', channels: ['email'] });
+    const withHoldout = (arm: Parameters<typeof holdout>[1]['holdout']) =>
+      defineJourney({ id: 'demo', name: 'Demo', entry: onEvent(['signed_up'], reEntry.never), steps: [holdout('holdout', { percentage: 10, holdout: arm }), hello] });
+
+    it('refuses one whose held-out arm rejoins the sequence before a send step, naming the holdout, the send step and the fix', () => {
+      // Prepare: "hold 10% out and watch them for a day"; the arm does not end in an exit, so it continues with the send.
+      const journey = withHoldout([wait('watch', days(1))]);
+      expect(journey.nodes.find((node) => node.id === 'watch')).toMatchObject({ next: 'hello' });
+
+      // Act
+      const message = failureOf(journey);
+
+      // Assess
+      expect(message).toBe(
+        'journey "demo", node "holdout" (holdout): the held-out group reaches send step "hello" (holdout → watch → hello), ' +
+          'so the customers held out to measure the messages are sent them; end the held-out arm (holdoutNext) in an exit, ' +
+          "e.g. exit('held-out', 'holdout') as the last step of the builder's holdout arm",
+      );
+    });
+
+    it('refuses one with an empty held-out arm, which sends the held-out group straight on', () => {
+      // Prepare
+      const journey = withHoldout([]);
+
+      // Act
+      const message = failureOf(journey);
+
+      // Assess
+      expect(message).toContain('node "holdout" (holdout): the held-out group reaches send step "hello" (holdout → hello)');
+    });
+
+    it('refuses one whose held-out group is sent a nudge when a wait for an event times out, naming that step and not the others\' message', () => {
+      // Prepare
+      const journey = demoJourney(
+        [
+          { type: 'holdout', id: 'holdout', percentage: 10, holdoutNext: 'watch', next: 'hello' },
+          { type: 'waitForEvent', id: 'watch', event: 'order_placed', timeout: { days: 7 }, next: 'bye', timeoutNext: 'nudge' },
+          greeting('nudge', 'bye'),
+          greeting('hello', 'bye'),
+          exitNode('bye'),
+        ],
+        'holdout',
+      );
+
+      // Act
+      const message = failureOf(journey);
+
+      // Assess
+      expect(message).toContain('node "holdout" (holdout): the held-out group reaches send step "nudge" (holdout → watch → nudge), so');
+      expect(message).not.toContain('"hello"');
+    });
+
+    it('accepts one whose held-out arm is watched and ends in exits', () => {
+      // Prepare: as win-back holds its group out.
+      const journey = withHoldout([
+        waitForEvent('held-out', { event: 'order_placed', timeout: days(30), onEvent: [exit('held-out-returned', 'holdout_returned')], onTimeout: [exit('held-out-lapsed', 'holdout_lapsed')] }),
+      ]);
+
+      // Act
+      const message = failureOf(journey);
+
+      // Assess
+      expect(message).toBe('(valid)');
+    });
   });
 
   it('fails when two nodes share an id', () => {
