@@ -43,7 +43,8 @@ function timeParts(time: string): { hour: number; minute: number } {
  * The end of a local-time wait: the first instant at or after `now` when the customer's clock in
  * `zone` shows `time` on one of `weekdays`. With `weekdays` only, a matching day ends the wait at
  * once and another day ends it at the next matching midnight. A `time` that a DST change skips
- * is moved forward by the gap, as the clock does.
+ * is moved forward by the gap, as the clock does; one the clock shows twice (falling back) ends
+ * the wait at whichever of the two comes first at or after `now`.
  */
 export function localTimeWaitEnd(wait: LocalTimeWait, zone: string, now: Date): Date {
   const today = DateTime.fromJSDate(now, { zone }).startOf('day');
@@ -53,8 +54,15 @@ export function localTimeWaitEnd(wait: LocalTimeWait, zone: string, now: Date): 
     const weekday = WEEKDAYS[day.weekday - 1];
     if (wait.weekdays && (weekday === undefined || !wait.weekdays.includes(weekday))) continue;
     if (wait.time === undefined) return offset === 0 ? now : day.toJSDate();
-    const candidate = day.set(timeParts(wait.time));
-    if (candidate.toMillis() >= now.getTime()) return candidate.toJSDate();
+    // Luxon picks the earlier of a time the clock shows twice (falling back); when that has
+    // passed, the later one may still be ahead today, before any later matching day.
+    const next = day
+      .set(timeParts(wait.time))
+      .getPossibleOffsets()
+      .map((occurrence) => occurrence.toMillis())
+      .sort((a, b) => a - b)
+      .find((millis) => millis >= now.getTime());
+    if (next !== undefined) return new Date(next);
   }
   throw new RangeError(`no local time matches ${JSON.stringify(wait)}`);
 }

@@ -179,6 +179,28 @@ describe('localTimeWaitEnd', () => {
     expect(DateTime.fromJSDate(end, { zone: 'America/New_York' }).toFormat('yyyy-MM-dd HH:mm')).toBe('2026-03-08 03:30');
   });
 
+  it('ends at the second 01:30 of Sunday 1 November 2026 in New York, 45 minutes later, not a week later', () => {
+    // Prepare: 05:45Z is 01:45 EDT; at 06:00Z clocks go back to 01:00 EST, so the clock shows 01:30 again at 06:30Z.
+    const now = new Date('2026-11-01T05:45:00Z');
+
+    // Act
+    const end = localTimeWaitEnd({ kind: 'localTime', time: '01:30', weekdays: ['sun'] }, 'America/New_York', now);
+
+    // Assess
+    expect(end.toISOString()).toBe('2026-11-01T06:30:00.000Z');
+  });
+
+  it('ends at the first 01:30 of the fall-back night when it is still ahead', () => {
+    // Prepare: 05:00Z is 01:00 EDT, half an hour before the first 01:30 (EDT, 05:30Z).
+    const now = new Date('2026-11-01T05:00:00Z');
+
+    // Act
+    const end = localTimeWaitEnd({ kind: 'localTime', time: '01:30', weekdays: ['sun'] }, 'America/New_York', now);
+
+    // Assess
+    expect(end.toISOString()).toBe('2026-11-01T05:30:00.000Z');
+  });
+
   it('ends at once on a matching weekday when only weekdays are given', () => {
     // Act (Monday 2 March)
     const monday = localTimeWaitEnd({ kind: 'localTime', weekdays: ['mon'] }, 'America/New_York', NOW);
@@ -213,10 +235,13 @@ describe('localTimeWaitEnd', () => {
           const intended = local.startOf('day').set({ hour, minute });
           // The clock shows the time, unless a DST change skipped it that day (then just after the gap).
           if (intended.hour === hour && intended.minute === minute) expect(local.toFormat('HH:mm')).toBe(time);
-          expect(local.toMillis()).toBe(intended.toMillis());
+          // A time the clock shows twice (falling back) is either occurrence: the first not yet passed.
+          const occurrences = (at: DateTime): number[] => at.getPossibleOffsets().map((occurrence) => occurrence.toMillis());
+          expect(occurrences(intended)).toContain(local.toMillis());
+          expect(occurrences(intended).filter((millis) => millis >= now.getTime() && millis < end.getTime())).toEqual([]);
           for (let back = 1; back <= 7; back += 1) {
             const earlier = local.startOf('day').minus({ days: back }).set({ hour, minute });
-            if (earlier.toMillis() >= now.getTime()) expect(weekdays).not.toContain(WEEKDAYS[earlier.weekday - 1]);
+            if (occurrences(earlier).some((millis) => millis >= now.getTime())) expect(weekdays).not.toContain(WEEKDAYS[earlier.weekday - 1]);
           }
         },
       ),
