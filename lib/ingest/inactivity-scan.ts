@@ -166,9 +166,13 @@ export async function scanForInactivity(ports: InactivityScanPorts, lapseWindow:
   const launches: InactivityLaunch[] = [];
   for (const route of ports.routes) {
     if (route.trigger.kind !== 'inactivity') continue;
+    // Appended in place: one lapse day may hold hundreds of thousands of customers (a Black Friday
+    // cohort), and copying its list for each of them would outrun the Lambda's 15 minutes.
     const byDay = new Map<string, string[]>();
     for (const lapse of await findLapses(ports, route.trigger, now, lapseWindow)) {
-      byDay.set(lapse.lastEventDay, [...(byDay.get(lapse.lastEventDay) ?? []), lapse.customerId]);
+      const customerIds = byDay.get(lapse.lastEventDay);
+      if (customerIds === undefined) byDay.set(lapse.lastEventDay, [lapse.customerId]);
+      else customerIds.push(lapse.customerId);
     }
     for (const [lapseDay, customerIds] of [...byDay].sort(([a], [b]) => a.localeCompare(b))) {
       const audienceKey = inactivityAudienceKey(route.journey, lapseDay);
