@@ -23,6 +23,7 @@ import * as z from '../schema/zod-mini';
 import { DeliveryStore, OPTIMISTIC_ATTEMPTS, setFields, validCustomerId, type Item } from './delivery-store';
 import { CustomerStoreError, InvalidRecordError, StoreContentionError } from './errors';
 import { digest, instantKey, itemKeys, lapseIndexKeys } from './item-keys';
+import { stageNotSetBack, stageReplaces } from './profile-conditions';
 import { parseRecord } from './record-validation';
 import {
   AttributeChangeContextSchema,
@@ -152,8 +153,22 @@ function fieldStatedAt(item: Item, field: string): string | undefined {
 }
 
 /**
+ * Whether the profile `item` takes `value` for `field`, stated at `stated` (an instant key): the
+ * field was never stated or stated earlier, or at the same instant, unless the value is a stage
+ * that would set the customer back (see stageReplaces).
+ */
+function isNews(item: Item, field: string, value: unknown, stated: string): boolean {
+  const own = fieldStatedAt(item, field);
+  if (own === undefined || own < stated) return true;
+  if (own > stated) return false;
+  const stored = item[field]?.S;
+  return field !== 'stage' || stored === undefined || stageReplaces(value as LifecycleStage, stored as LifecycleStage);
+}
+
+/**
  * What a conditional profile write requires of each field it sets: that the field was stated no
- * later than the write (`no_later`), or that its time is still the one in `read` (`as_read`, for
+ * later than the write (`no_later`; a stage at the same instant, that it does not set the customer
+ * back), or that its time is still the one in `read` (`as_read`, for
  * a write decided on a read of the item: every write moves the time of each field it sets).
  * Both are flat on purpose: the local emulator's expression parser takes time exponential in the
  * depth of nested parentheses (21 ms a request for a three-deep condition, against 1.4 ms).
@@ -246,7 +261,8 @@ export class CustomerStore extends DeliveryStore {
    * table-design.ts) is kept, and the others are written. The profile's `updatedAt` moves to `at`
    * only when `at` is its latest statement. Only the named fields are written, so what others
    * wrote since the caller read the profile stays (a stage a journey set, say). `stale` when every
-   * field is kept. In order, the usual case, this is one conditional write; an event older than
+   * field is kept. A stage stated at the same instant as the stored one is kept only when it does
+   * not set the customer back (see setStage). In order, the usual case, this is one conditional write; an event older than
    * the profile costs a read and, when some of its fields are still news, a second write.
    */
   async updateProfile(customerId: string, fields: ProfileUpdate, at: string): Promise<ProfileUpdateOutcome> {
@@ -267,7 +283,7 @@ export class CustomerStore extends DeliveryStore {
         if (before !== undefined) return { kind: 'updated', before, after: { ...before, ...plan.fields, ...(plan.updatedAt === undefined ? {} : { updatedAt }) } };
         const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
         if (Item === undefined) return { kind: 'missing' };
-        const news = Object.entries(valid).filter(([field]) => (fieldStatedAt(Item, field) ?? stated) <= stated);
+        const news = Object.entries(valid).filter(([field, value]) => isNews(Item, field, value, stated));
         if (news.length === 0) return { kind: 'stale' };
         const fieldsNow = Object.fromEntries(news) as ProfileUpdate;
         const restates = (Item[UPDATED_AT_KEY]?.S ?? stated) <= stated;
@@ -303,8 +319,15 @@ export class CustomerStore extends DeliveryStore {
       const at = `#at${index}`;
       names[at] = profileFieldAtKey(field);
       const read = condition.kind === 'as_read' ? condition.read[profileFieldAtKey(field)] : undefined;
-      if (condition.kind === 'no_later') conditions.push(noLaterThan(at, ':key'));
-      else if (read === undefined) conditions.push(`attribute_not_exists(${at})`);
+      if (condition.kind === 'no_later') {
+        conditions.push(noLaterThan(at, ':key'));
+        if (field === 'stage' && fields.stage !== undefined) {
+          const notSetBack = stageNotSetBack(at, fields.stage);
+          conditions.push(...notSetBack.conditions);
+          Object.assign(names, notSetBack.names);
+          Object.assign(values, notSetBack.values);
+        }
+      } else if (read === undefined) conditions.push(`attribute_not_exists(${at})`);
       else {
         values[`:read${index}`] = read;
         conditions.push(`${at} = :read${index}`);
@@ -333,8 +356,10 @@ export class CustomerStore extends DeliveryStore {
 
   /**
    * Sets the profile's stage as of `at`, leaving every other field and `updatedAt` as they are
-   * (a stage change is not an event restating the profile), unless a stage set later is on file
-   * (`kept_later`, nothing written). `missing` when there is no profile.
+   * (a stage change is not an event restating the profile), unless a stage set later is on file,
+   * or one set at the same instant that `stage` would set the customer back from (`active` over
+   * `new_customer`: two journeys' goals on one order; see stagesYieldingTo), whichever arrived
+   * first: `kept_later`, nothing written. `missing` when there is no profile.
    */
   async setStage(customerId: string, stage: LifecycleStage, at: string): Promise<'set' | 'kept_later' | 'missing'> {
     const id = validCustomerId(customerId);
