@@ -194,8 +194,9 @@ export type CountedSend = z.infer<typeof CountedSendSchema>;
 /**
  * The marketing sends of the last 7 days, with the version used for optimistic concurrency. The
  * version moves with every change of the sends and with every change of a consent state, a
- * suppression or the preferences, so a send reserved on condition of the version its gate read
- * was decided on what still holds.
+ * suppression, the preferences, or the profile's time zone, email, phone or postal address (what
+ * the gate and the message's destination read from it), so a send reserved on condition of the
+ * version its gate read was decided on what still holds.
  */
 export const FrequencySchema = z.object({
   sends: z.array(CountedSendSchema),

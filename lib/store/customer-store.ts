@@ -4,7 +4,7 @@
  * and the consent ledger and decisions read back for export and `overture why`. One DynamoDB
  * table (layout in table-design.ts); every record is validated on write and on read.
  */
-import { BatchWriteItemCommand, ConditionalCheckFailedException, GetItemCommand, PutItemCommand, UpdateItemCommand, type Put } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand, type Put, type Update } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   AttributeStateSchema,
@@ -23,7 +23,7 @@ import * as z from '../schema/zod-mini';
 import { DeliveryStore, OPTIMISTIC_ATTEMPTS, setFields, validCustomerId, type Item } from './delivery-store';
 import { CustomerStoreError, InvalidRecordError, StoreContentionError } from './errors';
 import { digest, instantKey, itemKeys, lapseIndexKeys } from './item-keys';
-import { stageNotSetBack, stageReplaces } from './profile-conditions';
+import { changesSendFields, sendFieldsUnchanged, stageNotSetBack, stageReplaces } from './profile-conditions';
 import { parseRecord } from './record-validation';
 import {
   AttributeChangeContextSchema,
@@ -124,6 +124,9 @@ export const MAX_NEW_CUSTOMER_CONSENTS = 48;
 const ProfileUpdateSchema = /* @__PURE__ */ z.partial(/* @__PURE__ */ z.omit(ProfileSchema, { customerId: true, updatedAt: true }));
 export type ProfileUpdate = z.infer<typeof ProfileUpdateSchema>;
 
+/** The profile's fields, each with its own time (see profileFieldAtKey). */
+const PROFILE_FIELDS = /* @__PURE__ */ Object.keys(ProfileSchema.shape).filter((field) => field !== 'customerId' && field !== 'updatedAt');
+
 /** What {@link CustomerStore.updateProfile} did. */
 export type ProfileUpdateOutcome =
   | { readonly kind: 'updated'; readonly before: Profile; readonly after: Profile }
@@ -168,21 +171,47 @@ function isNews(item: Item, field: string, value: unknown, stated: string): bool
 /**
  * What a conditional profile write requires of each field it sets: that the field was stated no
  * later than the write (`no_later`; a stage at the same instant, that it does not set the customer
- * back), or that its time is still the one in `read` (`as_read`, for
- * a write decided on a read of the item: every write moves the time of each field it sets).
- * Both are flat on purpose: the local emulator's expression parser takes time exponential in the
+ * back), or that its time is still the one in `read` (`as_read`, for a write decided on a read of
+ * the item: every write moves the time of each field it sets), or that every field's time and the
+ * profile's are still those in `read` (`pinned`, for a write that changes a field a send depends
+ * on: it goes in a transaction, which hands back no old item, so the read is the profile before).
+ * All are flat on purpose: the local emulator's expression parser takes time exponential in the
  * depth of nested parentheses (21 ms a request for a three-deep condition, against 1.4 ms).
  */
-type FieldCondition = { readonly kind: 'no_later' } | { readonly kind: 'as_read'; readonly read: Item };
+type FieldCondition = { readonly kind: 'no_later' } | { readonly kind: 'as_read' | 'pinned'; readonly read: Item };
+
+/** One conditional profile write of {@link CustomerStore.updateProfile}. */
+interface ProfilePlan {
+  readonly fields: ProfileUpdate;
+  /** The profile's new time, when the write is its latest statement. */
+  readonly updatedAt?: string;
+  readonly condition: FieldCondition;
+}
 
 /** Reads and writes one customer's records; see the module comment. */
 export class CustomerStore extends DeliveryStore {
-  /** Creates or replaces the profile (last write wins). */
+  /**
+   * Creates or replaces the profile (last write wins). A replacement that changes a field a send
+   * depends on (SEND_PROFILE_FIELDS) moves the frequency version in the same transaction, as a
+   * permission change does, so a send decided on the old profile decides again; any other write
+   * is one conditional PutItem.
+   */
   async putProfile(profile: Profile): Promise<void> {
     const valid = parseRecord(ProfileSchema, profile, 'profile');
-    await this.guard(`write profile of customer ${valid.customerId}`, () =>
-      this.client.send(new PutItemCommand({ TableName: this.tableName, Item: this.profileItem(valid) })),
-    );
+    const what = `write profile of customer ${valid.customerId}`;
+    await this.guard(what, async () => {
+      const item = this.profileItem(valid);
+      const same = sendFieldsUnchanged(valid, { absentToo: true });
+      const unchanged = await this.putIf({
+        TableName: this.tableName,
+        Item: item,
+        // No profile yet: no send can be in flight (the send path stops at a customer without one).
+        ConditionExpression: `attribute_not_exists(#pk) OR (${same.conditions.join(' AND ')})`,
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY, ...same.names },
+        ExpressionAttributeValues: same.values,
+      });
+      if (!unchanged) await this.putChangingPermission(valid.customerId, { TableName: this.tableName, Item: item }, what);
+    });
   }
 
   /** The profile, with one strongly consistent GetItem; undefined when the customer has none. */
@@ -262,8 +291,13 @@ export class CustomerStore extends DeliveryStore {
    * only when `at` is its latest statement. Only the named fields are written, so what others
    * wrote since the caller read the profile stays (a stage a journey set, say). `stale` when every
    * field is kept. A stage stated at the same instant as the stored one is kept only when it does
-   * not set the customer back (see setStage). In order, the usual case, this is one conditional write; an event older than
-   * the profile costs a read and, when some of its fields are still news, a second write.
+   * not set the customer back (see setStage). In order, the usual case, this is one conditional
+   * write; an event older than the profile costs a read and, when some of its fields are still
+   * news, a second write. A write that changes a field a send is decided or addressed on (time
+   * zone, email, phone, postal address: SEND_PROFILE_FIELDS) moves the frequency version in the
+   * same transaction, as a permission change does, so a send decided on the profile before it
+   * gets `changed_since` at its reservation and decides again; it costs the read and a
+   * transaction. A write that restates such a field as it is stays one conditional write.
    */
   async updateProfile(customerId: string, fields: ProfileUpdate, at: string): Promise<ProfileUpdateOutcome> {
     const id = validCustomerId(customerId);
@@ -277,9 +311,10 @@ export class CustomerStore extends DeliveryStore {
     return this.guard(what, async () => {
       // First as the latest statement of the profile: no read, since events mostly come in order.
       // A field stored without its own time is then judged by the profile's (`updatedAtKey`).
-      let plan: { fields: ProfileUpdate; updatedAt?: string; condition: FieldCondition } = { fields: valid, updatedAt, condition: { kind: 'no_later' } };
+      // Its send fields must be as they are, or it fails and the read below decides.
+      let plan: ProfilePlan = { fields: valid, updatedAt, condition: { kind: 'no_later' } };
       for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt += 1) {
-        const before = await this.updateProfileIf(key, id, plan.fields, stated, plan.updatedAt, plan.condition);
+        const before = await this.applyProfilePlan(key, id, plan, stated, what);
         if (before !== undefined) return { kind: 'updated', before, after: { ...before, ...plan.fields, ...(plan.updatedAt === undefined ? {} : { updatedAt }) } };
         const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
         if (Item === undefined) return { kind: 'missing' };
@@ -287,17 +322,30 @@ export class CustomerStore extends DeliveryStore {
         if (news.length === 0) return { kind: 'stale' };
         const fieldsNow = Object.fromEntries(news) as ProfileUpdate;
         const restates = (Item[UPDATED_AT_KEY]?.S ?? stated) <= stated;
-        plan = restates ? { fields: fieldsNow, updatedAt, condition: { kind: 'no_later' } } : { fields: fieldsNow, condition: { kind: 'as_read', read: Item } };
+        const time = restates ? { updatedAt } : {};
+        if (changesSendFields(Item, fieldsNow)) plan = { fields: fieldsNow, ...time, condition: { kind: 'pinned', read: Item } };
+        else plan = { fields: fieldsNow, ...time, condition: restates ? { kind: 'no_later' } : { kind: 'as_read', read: Item } };
       }
       throw new StoreContentionError(`${what}: concurrent writers kept winning`);
     });
   }
 
   /**
-   * Sets `fields` (each with its own time, `stated`) and, given `updatedAt`, the profile's time, on
-   * condition that the profile exists, that `updatedAt`, if given, is no older than the profile's,
-   * and that each field meets `condition`. The profile as it was before; undefined when the
-   * condition failed and nothing was written.
+   * Writes `plan`: with the frequency version moved on in the same transaction when its condition
+   * is `pinned` (it changes a send field), else as one UpdateItem. The profile as it was before;
+   * undefined when the condition failed and nothing was written.
+   */
+  private async applyProfilePlan(key: Item, id: string, plan: ProfilePlan, stated: string, what: string): Promise<Profile | undefined> {
+    const { condition } = plan;
+    if (condition.kind !== 'pinned') return this.updateProfileIf(key, id, plan.fields, stated, plan.updatedAt, condition);
+    const update = this.profileUpdate(key, plan.fields, stated, plan.updatedAt, condition);
+    const result = await transactWrite(this.client, [{ Update: update }, this.permissionChange(id)], what, this.pause);
+    return result.committed ? this.parseStored(ProfileSchema, condition.read, 'profile', id) : undefined;
+  }
+
+  /**
+   * Sets `fields` as {@link profileUpdate} writes them, as one UpdateItem: the profile as it was
+   * before; undefined when the condition failed and nothing was written.
    */
   private async updateProfileIf(
     key: Item,
@@ -307,6 +355,25 @@ export class CustomerStore extends DeliveryStore {
     updatedAt: string | undefined,
     condition: FieldCondition,
   ): Promise<Profile | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateItemCommand({ ...this.profileUpdate(key, fields, stated, updatedAt, condition), ReturnValues: 'ALL_OLD' }),
+      );
+      return this.parseStored(ProfileSchema, Attributes ?? {}, 'profile', id);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * The update that sets `fields` (each with its own time, `stated`) and, given `updatedAt`, the
+   * profile's time, on condition that the profile exists, that `updatedAt`, if given, is no older
+   * than the profile's, and that each field meets `condition`. Unless `pinned` (a write that goes
+   * with a permission change), also on condition that each send field it sets already holds its
+   * value: such a write changes nothing a send in flight was decided on.
+   */
+  private profileUpdate(key: Item, fields: ProfileUpdate, stated: string, updatedAt: string | undefined, condition: FieldCondition): Update {
     const names: Record<string, string> = { '#pk': PARTITION_KEY };
     // `:key` only where a condition compares with it: DynamoDB refuses unused values.
     const values: Item = updatedAt !== undefined || condition.kind === 'no_later' ? { ':key': { S: stated } } : {};
@@ -315,43 +382,43 @@ export class CustomerStore extends DeliveryStore {
       names['#key'] = UPDATED_AT_KEY;
       conditions.push(noLaterThan('#key', ':key'));
     }
-    Object.keys(fields).forEach((field, index) => {
-      const at = `#at${index}`;
-      names[at] = profileFieldAtKey(field);
-      const read = condition.kind === 'as_read' ? condition.read[profileFieldAtKey(field)] : undefined;
-      if (condition.kind === 'no_later') {
+    const also = (parts: { conditions: string[]; names: Record<string, string>; values: Item }): void => {
+      conditions.push(...parts.conditions);
+      Object.assign(names, parts.names);
+      Object.assign(values, parts.values);
+    };
+    if (condition.kind === 'no_later') {
+      Object.keys(fields).forEach((field, index) => {
+        const at = `#at${index}`;
+        names[at] = profileFieldAtKey(field);
         conditions.push(noLaterThan(at, ':key'));
-        if (field === 'stage' && fields.stage !== undefined) {
-          const notSetBack = stageNotSetBack(at, fields.stage);
-          conditions.push(...notSetBack.conditions);
-          Object.assign(names, notSetBack.names);
-          Object.assign(values, notSetBack.values);
+        if (field === 'stage' && fields.stage !== undefined) also(stageNotSetBack(at, fields.stage));
+      });
+    } else {
+      // as_read: the times of the fields it sets; pinned: every field's and the profile's.
+      const times = condition.kind === 'as_read' ? Object.keys(fields).map(profileFieldAtKey) : [...PROFILE_FIELDS.map(profileFieldAtKey), UPDATED_AT_KEY];
+      times.forEach((time, index) => {
+        const at = `#at${index}`;
+        names[at] = time;
+        const read = condition.read[time];
+        if (read === undefined) conditions.push(`attribute_not_exists(${at})`);
+        else {
+          values[`:read${index}`] = read;
+          conditions.push(`${at} = :read${index}`);
         }
-      } else if (read === undefined) conditions.push(`attribute_not_exists(${at})`);
-      else {
-        values[`:read${index}`] = read;
-        conditions.push(`${at} = :read${index}`);
-      }
-    });
+      });
+    }
+    if (condition.kind !== 'pinned') also(sendFieldsUnchanged(fields));
     const times = Object.fromEntries(Object.keys(fields).map((field) => [profileFieldAtKey(field), stated]));
     const set = setFields({ ...fields, ...times, ...(updatedAt === undefined ? {} : { updatedAt, [UPDATED_AT_KEY]: stated }) });
-    try {
-      const { Attributes } = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: key,
-          UpdateExpression: set.expression,
-          ConditionExpression: conditions.join(' AND '),
-          ExpressionAttributeNames: { ...names, ...set.names },
-          ExpressionAttributeValues: { ...values, ...set.values },
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      return this.parseStored(ProfileSchema, Attributes ?? {}, 'profile', id);
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+    return {
+      TableName: this.tableName,
+      Key: key,
+      UpdateExpression: set.expression,
+      ConditionExpression: conditions.join(' AND '),
+      ExpressionAttributeNames: { ...names, ...set.names },
+      ExpressionAttributeValues: { ...values, ...set.values },
+    };
   }
 
   /**

@@ -204,8 +204,9 @@ export class DeliveryStore {
    * send-ledger entry that must not exist yet and, on condition that the frequency item's version
    * is still the snapshot's, for marketing topics that item rewritten with this send added and
    * entries older than 7 days pruned (for other topics, a check of the version alone). Every
-   * consent, suppression and preference change moves that version (see permissionChange), so a
-   * change recorded after the gate's read and before the reservation stops the send; one after
+   * consent, suppression and preference change, and every change of the profile's time zone,
+   * email, phone or postal address, moves that version (see permissionChange), so a change
+   * recorded after the gate's read and before the reservation stops the send; one after
    * the reservation is too late for this message, as it would be once the provider has it. The
    * snapshot must come from getDecisionSnapshot, whose version and permission records are read
    * together. See ReserveSendOutcome for what the caller does next.
@@ -568,9 +569,10 @@ export class DeliveryStore {
 
   /**
    * Moves the frequency item's version on and leaves its sends as they are. It goes in the same
-   * transaction as every change of a consent state, a suppression or the preferences: a
-   * reservation is conditioned on the version its gate decision read, so one decided before such
-   * a change fails, and the send path reads again and asks the gate again (see reserveSend).
+   * transaction as every change of a consent state, a suppression, the preferences or a profile
+   * field a send depends on (SEND_PROFILE_FIELDS): a reservation is conditioned on the version its
+   * gate decision read, so one decided before such a change fails, and the send path reads again
+   * and asks the gate again (see reserveSend).
    */
   protected permissionChange(customerId: string): TransactWriteItem {
     return {

@@ -1,7 +1,8 @@
 /**
- * A consent, suppression or preference change that lands while a Send step runs, on the real
- * DynamoDB and SES emulators: recorded before the step's reservation, it decides the step (the
- * step sends exactly what the gate allows with the change, and nothing else); recorded after the
+ * A consent, suppression or preference change, or a change of the time zone, email or phone on
+ * the profile, that lands while a Send step runs, on the real DynamoDB and SES emulators: recorded
+ * before the step's reservation, it decides the step (the step sends exactly what the gate allows
+ * with the change, to the address on file with it, and nothing else); recorded after the
  * reservation, it is too late for that message, as it would be once the provider has it.
  */
 import fc from 'fast-check';
@@ -33,7 +34,11 @@ type Change =
   | { readonly kind: 'suppress'; readonly channel: Channel }
   | { readonly kind: 'preferences'; readonly preferences: Preferences }
   /** A grant of another topic: it moves the version on, and must not stop the message. */
-  | { readonly kind: 'unrelated'; readonly channel: Channel };
+  | { readonly kind: 'unrelated'; readonly channel: Channel }
+  /** A move to a zone where it is 02:00: texts must wait for 08:00 there. */
+  | { readonly kind: 'timezone'; readonly timezone: string }
+  /** A new email address or phone number: the message goes to the one on file at its reservation. */
+  | { readonly kind: 'address'; readonly channel: Channel };
 
 /** A store that records `change` at `moment` of the next Send step, once. */
 class StoreWithChangeInFlight extends CustomerStore {
@@ -98,8 +103,16 @@ afterAll(async () => {
   await Promise.all([dynamo.stop(), ses.stop()]);
 });
 
+/** A customer's two email addresses and two phone numbers: the profile's first, and the ones an address change moves it to. */
+interface Addresses {
+  readonly email: string;
+  readonly phone: string;
+  readonly newEmail: string;
+  readonly newPhone: string;
+}
+
 /** A customer in New York with an email address and a phone, who granted marketing on both the day before. */
-async function enrolledCustomer(): Promise<{ customerId: string; email: string; phone: string }> {
+async function enrolledCustomer(): Promise<{ customerId: string } & Addresses> {
   customerSequence += 1;
   const customerId = `race-${customerSequence}`;
   const email = `race${customerSequence}@example.com`;
@@ -108,10 +121,12 @@ async function enrolledCustomer(): Promise<{ customerId: string; email: string; 
   for (const channel of ['email', 'sms'] as const) {
     await store.recordConsent(customerId, { channel, topic: 'marketing', status: 'granted', at: GRANTED_AT, proof: { source: 'web-form' } });
   }
-  return { customerId, email, phone };
+  const newEmail = `race${customerSequence}.moved@example.com`;
+  const newPhone = `+1212556${String(customerSequence % 10_000).padStart(4, '0')}`;
+  return { customerId, email, phone, newEmail, newPhone };
 }
 
-function recordChange(customerId: string, change: Change): Promise<unknown> {
+function recordChange(customerId: string, change: Change, addresses: Addresses): Promise<unknown> {
   switch (change.kind) {
     case 'revoke':
       return store.recordConsent(customerId, { channel: change.channel, topic: 'marketing', status: 'revoked', at: CHANGED_AT, proof: { source: 'preference-centre' } });
@@ -121,6 +136,10 @@ function recordChange(customerId: string, change: Change): Promise<unknown> {
       return store.putPreferences(customerId, change.preferences, { at: CHANGED_AT });
     case 'unrelated':
       return store.recordConsent(customerId, { channel: change.channel, topic: 'newsletter', status: 'granted', at: CHANGED_AT, proof: { source: 'web-form' } });
+    case 'timezone':
+      return store.updateProfile(customerId, { timezone: change.timezone }, CHANGED_AT);
+    case 'address':
+      return store.updateProfile(customerId, change.channel === 'email' ? { email: addresses.newEmail } : { phone: addresses.newPhone }, CHANGED_AT);
   }
 }
 
@@ -140,6 +159,8 @@ const changeArb: fc.Arbitrary<Change> = fc.oneof(
     ),
   }),
   fc.record({ kind: fc.constant('unrelated' as const), channel: channelArb }),
+  fc.record({ kind: fc.constant('timezone' as const), timezone: fc.constantFrom('Asia/Tokyo', 'America/Chicago') }),
+  fc.record({ kind: fc.constant('address' as const), channel: channelArb }),
 );
 
 describe('a permission change while a Send step runs', () => {
@@ -152,21 +173,28 @@ describe('a permission change while a Send step runs', () => {
         fc.constantFrom(...MOMENTS),
         async (topic, channels, change, moment) => {
           // Prepare
-          const { customerId, email, phone } = await enrolledCustomer();
+          const { customerId, ...addresses } = await enrolledCustomer();
           const step = welcomeStep(customerId, channels, { topic });
           const before = await store.requireSnapshot(customerId);
-          store.plan(moment, () => recordChange(customerId, change));
+          store.plan(moment, () => recordChange(customerId, change, addresses));
           await store.recordIfDue('before_read');
 
           // Act
           const outcome = await deliverMessage(ports, step);
           expect(store.pending).toBeUndefined();
 
-          // Assess: the gate's answer on the records as they stood at the reservation.
+          // Assess: the gate's answer on the records as they stood at the reservation, sent to the
+          // addresses on file then (and to no other of the customer's).
           const after = await store.requireSnapshot(customerId);
-          const decided = decideDelivery(moment === 'after_reservation' ? before : after, { topic, channels }, NOON);
-          const emails = (await ses.messages()).filter((stored) => stored.destination.to.includes(email)).length;
-          const texts = sms.messages().filter((text) => text.input.DestinationPhoneNumber === phone).length;
+          const reserved = moment === 'after_reservation' ? before : after;
+          const decided = decideDelivery(reserved, { topic, channels }, NOON);
+          const stored = await ses.messages();
+          const emailsTo = (email: string) => stored.filter((message) => message.destination.to.includes(email)).length;
+          const textsTo = (phone: string) => sms.messages().filter((text) => text.input.DestinationPhoneNumber === phone).length;
+          const emails = emailsTo(reserved.profile.email ?? '');
+          const texts = textsTo(reserved.profile.phone ?? '');
+          expect(emailsTo(addresses.email) + emailsTo(addresses.newEmail) - emails).toBe(0);
+          expect(textsTo(addresses.phone) + textsTo(addresses.newPhone) - texts).toBe(0);
           if (decided.kind === 'send') {
             expect(outcome).toMatchObject({ outcome: 'sent', channel: decided.channel });
             expect({ emails, texts }).toEqual(decided.channel === 'email' ? { emails: 1, texts: 0 } : { emails: 0, texts: 1 });
@@ -182,29 +210,58 @@ describe('a permission change while a Send step runs', () => {
 
   it('does not send an email whose consent was revoked between the read and the reservation', async () => {
     // Prepare
-    const { customerId, email } = await enrolledCustomer();
-    store.plan('after_read', () => recordChange(customerId, { kind: 'revoke', channel: 'email' }));
+    const { customerId, ...addresses } = await enrolledCustomer();
+    store.plan('after_read', () => recordChange(customerId, { kind: 'revoke', channel: 'email' }, addresses));
 
     // Act
     const outcome = await deliverMessage(ports, welcomeStep(customerId, ['email']));
 
     // Assess
     expect(outcome).toEqual({ outcome: 'skipped', reason: 'no_consent' });
-    expect((await ses.messages()).filter((stored) => stored.destination.to.includes(email))).toEqual([]);
+    expect((await ses.messages()).filter((stored) => stored.destination.to.includes(addresses.email))).toEqual([]);
     const decisions = await store.decisions(customerId);
     expect(decisions).toEqual([expect.objectContaining({ outcome: 'skipped', reason: 'no_consent' })]);
   });
 
   it('does not send a transactional email to a channel suppressed between the read and the reservation', async () => {
     // Prepare
-    const { customerId, email } = await enrolledCustomer();
-    store.plan('after_read', () => recordChange(customerId, { kind: 'suppress', channel: 'email' }));
+    const { customerId, ...addresses } = await enrolledCustomer();
+    store.plan('after_read', () => recordChange(customerId, { kind: 'suppress', channel: 'email' }, addresses));
 
     // Act
     const outcome = await deliverMessage(ports, welcomeStep(customerId, ['email'], { topic: TRANSACTIONAL }));
 
     // Assess
     expect(outcome).toEqual({ outcome: 'skipped', reason: 'suppressed' });
-    expect((await ses.messages()).filter((stored) => stored.destination.to.includes(email))).toEqual([]);
+    expect((await ses.messages()).filter((stored) => stored.destination.to.includes(addresses.email))).toEqual([]);
+  });
+
+  it('does not text at 02:00 local a customer whose time zone moved to Asia/Tokyo between the read and the reservation', async () => {
+    // Prepare: 12:00 in New York is 02:00 the next day in Tokyo.
+    const { customerId, ...addresses } = await enrolledCustomer();
+    store.plan('after_read', () => recordChange(customerId, { kind: 'timezone', timezone: 'Asia/Tokyo' }, addresses));
+
+    // Act
+    const outcome = await deliverMessage(ports, welcomeStep(customerId, ['sms']));
+
+    // Assess: the move was on file before the reservation, so the text waits for 08:00 in Tokyo (23:00Z).
+    expect((await store.requireSnapshot(customerId)).profile.timezone).toBe('Asia/Tokyo');
+    expect(sms.messages().filter((text) => text.input.DestinationPhoneNumber === addresses.phone)).toEqual([]);
+    expect(outcome).toEqual({ outcome: 'deferred', channel: 'sms', until: '2026-03-02T23:00:00.000Z', reason: 'sms_legal_hours' });
+  });
+
+  it('sends the email to the address the customer changed to between the read and the reservation', async () => {
+    // Prepare
+    const { customerId, ...addresses } = await enrolledCustomer();
+    store.plan('after_read', () => recordChange(customerId, { kind: 'address', channel: 'email' }, addresses));
+
+    // Act
+    const outcome = await deliverMessage(ports, welcomeStep(customerId, ['email'], { topic: TRANSACTIONAL }));
+
+    // Assess
+    expect(outcome).toMatchObject({ outcome: 'sent', channel: 'email' });
+    const stored = await ses.messages();
+    expect(stored.filter((message) => message.destination.to.includes(addresses.email))).toEqual([]);
+    expect(stored.filter((message) => message.destination.to.includes(addresses.newEmail))).toHaveLength(1);
   });
 });
