@@ -15,9 +15,10 @@
  * | `POST /preferences?token=`   | 303 to the centre, saying what was saved and sent; 400 HTML naming the fields |
  * | `GET /consents/export?token=`| 200 JSON: the consent ledger with proofs                    |
  *
- * Failures: 400 naming the field for malformed input; 400 for a tampered or wrong-purpose token,
- * 410 for an expired one (nothing is changed in either case); 415 for a body that is not of the
- * route's media type; 429 with `Retry-After` past the rate limit; 500 without details otherwise.
+ * Failures: 400 naming the field for malformed input (`(root)` for a JSON body that does not
+ * parse); 400 for a tampered or wrong-purpose token, 410 for an expired one (nothing is changed in
+ * either case); 415 for a body that is not of the route's media type; 429 with `Retry-After` past
+ * the rate limit; 500 without details otherwise.
  */
 import middy from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
@@ -122,6 +123,30 @@ function forPayloadV2(middleware: object): middy.MiddlewareObj<Event, Result> {
 
 /** middy turns its early timeout off for a margin of 0. */
 const ROUTE_TIMEOUT_EARLY_OFF = { timeoutEarlyInMillis: 0 };
+
+/** What @middy/http-json-body-parser says, with status 415, of a JSON body that does not parse (or is missing). */
+const MALFORMED_JSON_MESSAGE = 'Invalid or malformed JSON was provided';
+
+/**
+ * @middy/http-json-body-parser, with a body sent as JSON that does not parse (cut off, empty)
+ * answered as the malformed request it is: 400 with the JSON error shape, naming the body (as
+ * `(root)`). The parser answers 415, which would send an integrator to check a Content-Type that
+ * is right. A body of another media type still gets its 415.
+ */
+function jsonBodyParser(): middy.MiddlewareObj<Event, Result> {
+  const parser = forPayloadV2(httpJsonBodyParser());
+  const jsonBodyParserBefore = async (request: middy.Request<Event, Result>): Promise<void> => {
+    try {
+      await parser.before?.(request);
+    } catch (error) {
+      if (error instanceof Error && error.message === MALFORMED_JSON_MESSAGE) {
+        throw new RequestValidationError([{ field: '(root)', message: 'is not valid JSON' }], { cause: error });
+      }
+      throw error;
+    }
+  };
+  return { before: jsonBodyParserBefore };
+}
 
 /** The plain functions behind each route. */
 function routes(deps: ConsentApiDependencies): Array<Route<Event, Result>> {
@@ -264,7 +289,7 @@ function routes(deps: ConsentApiDependencies): Array<Route<Event, Result>> {
   // keeps middy's in AWS and turns it off on the local stack, whose timers run on the virtual clock,
   // where a route's own timer (on by default) would answer 500 after the route had written.
   const routeHandler = (handler: Route<Event, Result>['handler']) => middy<Event, Result>(handler, ROUTE_TIMEOUT_EARLY_OFF);
-  const jsonBody = forPayloadV2(httpJsonBodyParser());
+  const jsonBody = jsonBodyParser();
   const urlencoded = () => forPayloadV2(httpUrlencodeBodyParser({ disableContentTypeError: true }));
   const route = (method: Method, path: string, handler: Route<Event, Result>['handler']): Route<Event, Result> => ({ method, path, handler });
   return [

@@ -416,6 +416,17 @@ describe('POST /consents', () => {
     expect(response.status).toBe(415);
   });
 
+  it.each([
+    ['cut off', '{"customerId":"c-1","channels":["email"'],
+    ['empty', ''],
+  ])('refuses a JSON body that is %s with 400 and the JSON error shape, not 415: its media type is right', async (_what, body) => {
+    // Act
+    const response = await fetch(`${api.url}/consents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    // Assess
+    expect({ status: response.status, contentType: response.headers.get('content-type') }).toEqual({ status: 400, contentType: expect.stringContaining('application/json') });
+    expect(await response.json()).toEqual({ error: { code: 'invalid_request', field: '(root)', message: '(root): is not valid JSON', issues: [{ field: '(root)', message: 'is not valid JSON' }] } });
+  });
+
   it('never echoes the submitted address in an error', async () => {
     // Act
     const response = await postJson(`${api.url}/consents`, captureBody(newCustomerId('pii'), { email: 'secret.person@@example.com' }));
