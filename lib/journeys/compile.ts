@@ -13,6 +13,7 @@
  */
 import { RETRYABLE_PROVIDER_ERRORS } from '../channels/errors';
 import { RETRYABLE_STORE_ERRORS } from '../store/errors';
+import { CUSTOMER_NOT_FOUND_ERROR, UNKNOWN_CUSTOMER } from './effects-contract';
 import { GOAL_REACHED } from './send-contract';
 import { TASK_TIMEOUT_ERROR } from './wait-for-event-contract';
 import type { AslChoiceRule, AslDefinition, AslRetrier, AslState, AslTaskState, JsonObject, JsonValue } from './asl';
@@ -59,6 +60,8 @@ export const STATE_SUFFIXES = {
   beyond: '.beyond',
   /** Records the exit of a date wait whose date has passed. */
   passed: '.passed',
+  /** Records the exit of a step that found the customer gone (erased during the journey). */
+  unknownCustomer: '.unknown-customer',
 } as const;
 
 /** The exit reason recorded when a date wait would outlast the execution (Step Functions' one-year limit). */
@@ -135,6 +138,12 @@ const LAMBDA_SERVICE_RETRY: AslRetrier = {
   JitterStrategy: 'FULL',
 };
 
+/**
+ * A customer who is gone (erased) does not come back: the step that found it is not retried (the
+ * first matching retrier wins), and its Catch ends the journey at once.
+ */
+const CUSTOMER_GONE_NO_RETRY: AslRetrier = { ErrorEquals: [CUSTOMER_NOT_FOUND_ERROR], MaxAttempts: 0 };
+
 /** journeyEffects actions are idempotent, so any failure (e.g. a throttled table) is retried a few times. */
 const EFFECTS_RETRY: AslRetrier = {
   ErrorEquals: ['States.TaskFailed'],
@@ -157,6 +166,8 @@ export function compileJourney(journey: unknown, targets: JourneyTargets, option
 
 class JourneyCompiler {
   private readonly states: Record<string, AslState> = {};
+  /** States added after the current node's own, so each node's helpers follow it in the definition. */
+  private readonly following: [string, AslState][] = [];
   private readonly goal: GoalNode | undefined;
 
   constructor(
@@ -176,7 +187,10 @@ class JourneyCompiler {
         ),
       );
     }
-    for (const node of this.journey.nodes) this.compileNode(node);
+    for (const node of this.journey.nodes) {
+      this.compileNode(node);
+      for (const [name, state] of this.following.splice(0)) this.add(name, state);
+    }
     return {
       Comment: `Overture journey "${this.journey.id}" (format ${FORMAT_VERSION}): ${this.journey.name}`,
       QueryLanguage: 'JSONPath',
@@ -206,7 +220,7 @@ class JourneyCompiler {
           return;
         }
         if (node.wait.kind === 'attributeDate') return this.compileDateWait(node.id, node.wait, node.next);
-        this.add(node.id, this.effectsTask(node.id, { action: 'waitUntil', wait: node.wait }, '$.effects', node.id + STATE_SUFFIXES.wait));
+        this.add(node.id, this.customerTask(node.id, { action: 'waitUntil', wait: node.wait }, '$.effects', node.id + STATE_SUFFIXES.wait));
         this.add(node.id + STATE_SUFFIXES.wait, {
           Type: 'Wait',
           Comment: `until the instant ${node.id} computed in the customer's time zone`,
@@ -221,7 +235,7 @@ class JourneyCompiler {
           node.id,
           // The execution input, whole, in every branch: its entry instant keeps the entry event's own
           // records out of touchpointWithin (conditions.ts), and the goal check reads it too.
-          this.effectsTask(node.id, { action: 'branch', rules: node.rules.map((rule) => rule.when), [EXECUTION_INPUT_FIELD]: EXECUTION_INPUT, ...this.goalFields() }, '$.effects', node.id + STATE_SUFFIXES.choose),
+          this.customerTask(node.id, { action: 'branch', rules: node.rules.map((rule) => rule.when), [EXECUTION_INPUT_FIELD]: EXECUTION_INPUT, ...this.goalFields() }, '$.effects', node.id + STATE_SUFFIXES.choose),
         );
         this.add(node.id + STATE_SUFFIXES.choose, {
           Type: 'Choice',
@@ -259,9 +273,14 @@ class JourneyCompiler {
         });
         return;
       case 'setStage':
-        this.add(node.id, this.effectsTask(node.id, { action: 'setStage', stage: node.stage }, null, node.next));
+        this.add(node.id, this.customerTask(node.id, { action: 'setStage', stage: node.stage }, null, node.next));
         return;
       case 'goal':
+        if (node.stage !== undefined && this.targets.journeyEffectsFunctionArn !== undefined) {
+          // Moving the customer to the stage reads their records, as a setStage step does.
+          this.add(node.id, { ...this.customerTask(node.id, { action: 'goal', event: node.event, stage: node.stage }, null, undefined), Comment: `converted: ${node.event}` });
+          return;
+        }
         this.add(
           node.id,
           this.terminal(node.id, { action: 'goal', event: node.event, ...(node.stage ? { stage: node.stage } : {}) }, `converted: ${node.event}`),
@@ -347,7 +366,7 @@ class JourneyCompiler {
       ],
       Next: target,
     });
-    this.add(id, this.effectsTask(id, { action: 'waitUntil', wait, 'startedAt.$': '$$.Execution.StartTime' }, '$.effects', id + STATE_SUFFIXES.choose));
+    this.add(id, this.customerTask(id, { action: 'waitUntil', wait, 'startedAt.$': '$$.Execution.StartTime' }, '$.effects', id + STATE_SUFFIXES.choose));
     this.add(id + STATE_SUFFIXES.choose, {
       Type: 'Choice',
       Comment: `the date has passed → ${passed}; it lies beyond the execution's year → ${beyond}; otherwise wait for it`,
@@ -403,6 +422,25 @@ class JourneyCompiler {
   private terminal(step: NodeId, payload: JsonObject, comment: string): AslState {
     if (this.targets.journeyEffectsFunctionArn === undefined) return { Type: 'Succeed', Comment: comment };
     return { ...this.effectsTask(step, payload, null, undefined), Comment: comment };
+  }
+
+  /**
+   * A journeyEffects Task that reads or changes the customer's records (a branch, a computed
+   * wait, a stage change). The customer may be gone (erased: docs/consent.md), as the send
+   * function finds and skips as `unknown_customer`; the journey cannot go on without them, and a
+   * failed execution would be an alarm that no redrive fixes. So the Task's
+   * {@link CUSTOMER_NOT_FOUND_ERROR} is not retried and goes to `<step>.unknown-customer`, which
+   * ends the journey with the exit {@link UNKNOWN_CUSTOMER}, recorded at the step.
+   */
+  private customerTask(step: NodeId, payload: JsonObject, resultPath: string | null, next: string | undefined): AslTaskState {
+    const gone = step + STATE_SUFFIXES.unknownCustomer;
+    this.following.push([gone, this.terminal(step, { action: 'exit', reason: UNKNOWN_CUSTOMER }, `exit: ${UNKNOWN_CUSTOMER}, the customer is gone (erased)`)]);
+    const task = this.effectsTask(step, payload, resultPath, next);
+    return {
+      ...task,
+      Retry: [CUSTOMER_GONE_NO_RETRY, ...(task.Retry ?? [])],
+      Catch: [{ ErrorEquals: [CUSTOMER_NOT_FOUND_ERROR], ResultPath: null, Next: gone }],
+    };
   }
 
   private effectsTask(step: NodeId, payload: JsonObject, resultPath: string | null, next: string | undefined): AslTaskState {

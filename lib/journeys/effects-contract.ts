@@ -15,6 +15,10 @@
  * | `sendFailed` | records that a send step failed after its retries (`error`)    | `{}`                                       |
  *
  * Recording actions are idempotent by (`execution`, `step`): Step Functions may run a Task twice.
+ *
+ * `branch`, `waitUntil`, `setStage` and `goal` with a `stage` read or change the customer's
+ * records; when the customer is gone (erased) they fail with {@link CUSTOMER_NOT_FOUND_ERROR},
+ * which the compiled Task catches to end the journey with the exit {@link UNKNOWN_CUSTOMER}.
  */
 import * as z from '../schema/zod-mini';
 import { CustomerIdSchema, InstantSchema, LifecycleStageSchema } from '../customer/model';
@@ -28,6 +32,15 @@ import {
 } from './format';
 import { ExecutionEntrySchema } from './execution-input';
 import { ExecutionNameSchema } from './send-contract';
+
+/** The error name of a step that needs the customer's records when the customer does not exist. */
+export const CUSTOMER_NOT_FOUND_ERROR = 'CustomerNotFoundError';
+
+/**
+ * The exit reason recorded when a step found the customer gone (erased during the journey), as
+ * the send path records its skip: nothing is left to act on, so the journey ends there.
+ */
+export const UNKNOWN_CUSTOMER = 'unknown_customer';
 
 const common = {
   customerId: CustomerIdSchema,

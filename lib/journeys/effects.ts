@@ -8,9 +8,10 @@
 import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { CustomerSnapshot, LifecycleStage } from '../customer/model';
-import type {
-  JourneyEffectsInput,
-  JourneyEffectsOutput,
+import {
+  CUSTOMER_NOT_FOUND_ERROR,
+  type JourneyEffectsInput,
+  type JourneyEffectsOutput,
 } from './effects-contract';
 import { allConditionsHold, conditionInstant, type Condition } from './conditions';
 import { type AttributeDateWait, type ComputedWait, type LocalTimeWait, WEEKDAYS } from './format';
@@ -190,14 +191,17 @@ export interface JourneyEffectsPorts {
   now(): Date;
 }
 
-/** Raised when a step needs a customer's data and the customer does not exist (e.g. erased). */
+/**
+ * Raised when a step needs a customer's data and the customer does not exist (e.g. erased). Its
+ * name is the one the compiled Task catches to end the journey (see `effects-contract.ts`).
+ */
 export class CustomerNotFoundError extends Error {
   constructor(
     public readonly customerId: string,
     options?: ErrorOptions,
   ) {
     super(`customer ${customerId} not found`, options);
-    this.name = 'CustomerNotFoundError';
+    this.name = CUSTOMER_NOT_FOUND_ERROR;
   }
 }
 

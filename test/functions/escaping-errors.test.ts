@@ -20,6 +20,7 @@ import { localLambdaContext } from '../../lib/consent-api';
 import { journeyRoutesVariable, routesOf } from '../../lib/ingest/journey-routes';
 import { observability, observedHandler } from '../../lib/runtime/observability';
 import { DeliveryContentionError } from '../../lib/delivery/deliver-message';
+import { CustomerNotFoundError } from '../../lib/journeys/effects';
 import { CustomerStore, CustomerStoreError, StoreContentionError } from '../../lib/store';
 import { CATALOG } from '../../workflows';
 import { synthesizeOverture } from '../cdk/synthesize';
@@ -172,6 +173,19 @@ const FAILING_INVOCATIONS: Record<string, FailingInvocation> = {
     event: { customerId: 'esc-effects', journey: 'welcome', step: 'done', execution: 'welcome-esc-effects-signup-1', action: 'exit' },
     name: 'ValidationException',
   },
+  'journey-effects (the customer is gone: erased)': {
+    entry: () => import('../../functions/journey-effects/index'),
+    fault: () => undefined,
+    event: {
+      customerId: 'esc-erased',
+      journey: 'active-cross-sell',
+      step: 'what-fits',
+      execution: 'active-cross-sell-esc-erased-order-1',
+      action: 'branch',
+      rules: [[{ kind: 'stage', in: ['active'] }]],
+    },
+    name: 'CustomerNotFoundError',
+  },
   launcher: {
     entry: () => import('../../functions/launcher/index'),
     fault: refusing(() => dynamoProxy, 400, 'ValidationException'),
@@ -280,6 +294,8 @@ const RAISED_AS: Record<string, () => Error> = {
     }),
   StoreContentionError: () =>
     new StoreContentionError('set attributes of customer c-1: contended', { cause: Object.assign(new Error(`Conditional check failed on ${ADDRESS}`), { name: 'ConditionalCheckFailedException' }) }),
+  // A step that reads the customer's records finds them erased; its Catch ends the journey.
+  CustomerNotFoundError: () => new CustomerNotFoundError('c-1'),
   DeliveryContentionError: () => new DeliveryContentionError('send welcome-c-1-e/welcome-email of customer c-1: the customer\'s cap or permissions kept changing under 8 attempts'),
 };
 

@@ -59,7 +59,7 @@ describe.each(CATALOG.map((journey) => [journey.id, journey] as const))('compili
     expect(definition.StartAt).toBe(journey.entry.next);
     for (const name of names) {
       expect(ids.has(name.split('.')[0] ?? '')).toBe(true);
-      expect(name).toMatch(/^[a-z][a-z0-9-]*(\.(route|defer|resend|failed|choose|wait))?$/);
+      expect(name).toMatch(/^[a-z][a-z0-9-]*(\.(route|defer|resend|failed|choose|wait|beyond|passed|unknown-customer))?$/);
       expect(name.length).toBeLessThanOrEqual(80);
     }
   });
@@ -214,6 +214,7 @@ describe('compileJourney', () => {
     // Assess
     expect(kinds).toEqual([
       ['new-customer', 'journeyEffects'],
+      ['new-customer.unknown-customer', 'journeyEffects'],
       ['welcome-email', 'send'],
       ['welcome-email.resend', 'send'],
       ['welcome-email.failed', 'journeyEffects'],
@@ -226,6 +227,7 @@ describe('compileJourney', () => {
       ['first-purchase-nudge.failed', 'journeyEffects'],
       ['end', 'journeyEffects'],
       ['goal', 'journeyEffects'],
+      ['goal.unknown-customer', 'journeyEffects'],
     ]);
   });
 
@@ -318,6 +320,40 @@ describe('compileJourney', () => {
       Parameters: { Payload: { action: 'exit', reason: 'date_passed', step: 'hello' } },
       End: true,
     });
+  });
+
+  it('ends the journey with the exit unknown_customer, unretried, when a step that reads the customer finds them gone (erased)', () => {
+    // Prepare: every kind of step that reads or changes the customer's records, and two that do not.
+    const journey = demoJourney([
+      { type: 'branch', id: 'hello', rules: [{ when: [{ kind: 'stage', in: ['active'] }], next: 'morning' }], otherwise: 'morning' },
+      { type: 'wait', id: 'morning', wait: { kind: 'localTime', time: '10:00' }, next: 'renewal' },
+      { type: 'wait', id: 'renewal', wait: { kind: 'attributeDate', attribute: 'renewal_date' }, next: 'promote' },
+      { type: 'setStage', id: 'promote', stage: 'active', next: 'arms' },
+      { type: 'split', id: 'arms', arms: [{ percentage: 50, next: 'bye' }, { percentage: 50, next: 'bye' }] },
+      exitNode('bye'),
+      { type: 'goal', id: 'bought', event: 'order_placed', stage: 'active' },
+    ]);
+
+    // Act
+    const definition = compileJourney(journey, TARGETS, { templatesDir: FIXTURE_TEMPLATES_DIR });
+
+    // Assess
+    for (const step of ['hello', 'morning', 'renewal', 'promote', 'bought']) {
+      const task = state<AslTaskState>(definition, step);
+      expect([step, task.Retry?.[0], task.Catch]).toEqual([
+        step,
+        { ErrorEquals: ['CustomerNotFoundError'], MaxAttempts: 0 },
+        [{ ErrorEquals: ['CustomerNotFoundError'], ResultPath: null, Next: `${step}.unknown-customer` }],
+      ]);
+      expect(state<AslTaskState>(definition, `${step}.unknown-customer`)).toMatchObject({
+        Resource: LAMBDA_INVOKE,
+        Parameters: { FunctionName: TARGETS.journeyEffectsFunctionArn, Payload: { action: 'exit', reason: 'unknown_customer', step } },
+        ResultPath: null,
+        End: true,
+      });
+    }
+    for (const step of ['arms', 'bye']) expect([step, state<AslTaskState>(definition, step).Catch]).toEqual([step, undefined]);
+    expect(validateAsl(definition).errors).toBe('');
   });
 
   it('fails, naming the nodes, when a journey needs the journeyEffects function and none is given', () => {

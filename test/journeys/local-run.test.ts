@@ -268,6 +268,29 @@ describe('branching journeys, run locally', () => {
     expect(calls.sends).toEqual([]);
   });
 
+  it('active-cross-sell ends, succeeded, with the exit unknown_customer when the customer is gone (erased) at the branch, unretried', async () => {
+    // Act (a failed execution would reject)
+    const { states, calls } = await runScripted(definitionOf('active-cross-sell'), 'active-cross-sell', { goneAt: 'what-fits' });
+
+    // Assess: one branch call, no retry of it; the exit recorded at the step; nothing sent.
+    expect(states).toEqual(['let-it-land', 'what-fits', 'what-fits.unknown-customer']);
+    expect(calls.effects.map(({ action, step }) => ({ action, step }))).toEqual([
+      { action: 'branch', step: 'what-fits' },
+      { action: 'exit', step: 'what-fits' },
+    ]);
+    expect(calls.effects.at(-1)).toEqual({ action: 'exit', reason: 'unknown_customer', customerId: 'c-001', journey: 'active-cross-sell', step: 'what-fits', execution: 'active-cross-sell-c-001-test' });
+    expect(calls.sends).toEqual([]);
+  });
+
+  it('win-back ends with the exit unknown_customer when the customer is gone at the goal that moves them to active', async () => {
+    // Act
+    const { states, calls } = await runScripted(definitionOf('win-back'), 'win-back', { bucket: 99, events: { comeback: 'arrives' }, goneAt: 'goal' });
+
+    // Assess
+    expect(states.slice(-2)).toEqual(['goal', 'goal.unknown-customer']);
+    expect(calls.effects.at(-1)).toMatchObject({ action: 'exit', reason: 'unknown_customer', step: 'goal' });
+  });
+
   it('loyalty exits below gold without a message', async () => {
     // Act
     const { states, calls } = await runScripted(definitionOf('loyalty'), 'loyalty', { branches: { 'loyal-tier': [-1] } });
@@ -331,8 +354,10 @@ function exploringScripts(definition: AslDefinition): Script[] {
       return { outcome: 'sent', channel: 'email' };
     },
   ];
+  // Every step that reads the customer, finding them gone (erased) on every path.
+  const goneSteps = Object.keys(definition.States).filter((name) => name.endsWith('.unknown-customer')).map((name) => name.replace(/\.unknown-customer$/, ''));
   // Every path with every kind of send answer, so sends behind a branch are exercised too.
-  return paths.flatMap((path) => sendAnswers.map((send) => ({ ...path, send })));
+  return [...paths.flatMap((path) => sendAnswers.map((send) => ({ ...path, send }))), ...paths.flatMap((path) => goneSteps.map((goneAt) => ({ ...path, goneAt })))];
 }
 
 describe.each(CATALOG.map((journey) => [journey.id] as const))('%s, run locally through every branch', (journeyId) => {

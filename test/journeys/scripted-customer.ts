@@ -4,6 +4,7 @@
  * same way by the local runtime.
  */
 import type { AslDefinition } from '../../lib/journeys/asl';
+import { CustomerNotFoundError } from '../../lib/journeys/effects';
 import type { JourneyEffectsInput, JourneyEffectsOutput } from '../../lib/journeys/effects-contract';
 import type { JourneyExecutionInput } from '../../lib/journeys/execution-input';
 import { LocalJourneyRunner, pauseOverrides, WaitForEventTimeoutError, type JourneyTaskHandlers } from '../../lib/journeys/local-bindings';
@@ -22,6 +23,17 @@ export interface Script {
   readonly branches?: Readonly<Record<string, readonly number[]>>;
   /** Whether branches report the goal reached; default false. */
   readonly goalReachedAtBranches?: boolean;
+  /**
+   * The step at which the customer is found gone (erased): the journeyEffects function fails it
+   * with CustomerNotFoundError when the step reads or changes the customer's records, as
+   * performJourneyEffect does. Default: never.
+   */
+  readonly goneAt?: string;
+}
+
+/** Whether a journeyEffects action reads or changes the customer's records (fails when they are gone). */
+function readsCustomer(payload: JourneyEffectsInput): boolean {
+  return payload.action === 'branch' || payload.action === 'waitUntil' || payload.action === 'setStage' || (payload.action === 'goal' && payload.stage !== undefined);
 }
 
 /** What the scripted customer saw. */
@@ -55,6 +67,7 @@ export function scriptedHandlers(script: Script, calls: Calls): JourneyTaskHandl
     },
     journeyEffects: async (payload): Promise<JourneyEffectsOutput> => {
       calls.effects.push(payload);
+      if (payload.step === script.goneAt && readsCustomer(payload)) throw new CustomerNotFoundError(payload.customerId);
       switch (payload.action) {
         case 'bucket':
           return { bucket: script.bucket ?? 50 };
