@@ -273,6 +273,16 @@ export function eventWithin(event: string, spec: { days: number }): Condition {
   return { kind: 'eventWithin', event, days: spec.days };
 }
 
+/** The customer's last `event` came through one of `touchpoints`. */
+export function eventThrough(event: string, touchpoints: readonly Touchpoint[]): Condition {
+  return { kind: 'eventThrough', event, op: 'in', touchpoints: [...touchpoints] };
+}
+
+/** The customer's last `event` came through none of `touchpoints` (or named none). */
+export function eventNotThrough(event: string, touchpoints: readonly Touchpoint[]): Condition {
+  return { kind: 'eventThrough', event, op: 'notIn', touchpoints: [...touchpoints] };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The journey
 

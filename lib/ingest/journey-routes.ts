@@ -90,8 +90,8 @@ export function routesStartedBy(routes: readonly JourneyRoute[], event: EventNam
 
 /**
  * Every customer event name the journeys react to: entry events, waits, goals and
- * `eventWithin` conditions (of branches and of entries). The bus routes these to the ingest
- * function besides the standard ones.
+ * `eventWithin` and `eventThrough` conditions (of branches and of entries). The bus routes these
+ * to the ingest function besides the standard ones.
  */
 export function eventsNamedBy(journeys: readonly Journey[]): EventName[] {
   const names = new Set<EventName>();
@@ -104,7 +104,7 @@ export function eventsNamedBy(journeys: readonly Journey[]): EventName[] {
       if (node.type === 'waitForEvent' || node.type === 'goal') names.add(node.event);
       if (node.type === 'branch') node.rules.forEach((rule) => conditions.push(...rule.when));
     }
-    conditions.forEach((condition) => condition.kind === 'eventWithin' && names.add(condition.event));
+    conditions.forEach((condition) => (condition.kind === 'eventWithin' || condition.kind === 'eventThrough') && names.add(condition.event));
   }
   return [...names].sort();
 }

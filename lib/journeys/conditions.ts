@@ -92,12 +92,27 @@ export const EventWithinConditionSchema = z.strictObject({
   days: z.number().check(z.int(), z.gte(1), z.lte(3650)),
 });
 
+/**
+ * Through which touchpoint the customer's last `event` came: one of `touchpoints` (`in`), or none
+ * of them (`notIn`). An event that named no touchpoint, or one that never happened, came through
+ * none, as a missing attribute equals nothing. "The lead is not our own bulk load" is
+ * `{ event: 'lead_captured', op: 'notIn', touchpoints: ['import'] }`: in an entry's `when`, the
+ * last such event is the one entering.
+ */
+export const EventThroughConditionSchema = z.strictObject({
+  kind: z.literal('eventThrough'),
+  event: EventNameSchema,
+  op: z.enum(['in', 'notIn']),
+  touchpoints: z.array(TouchpointSchema).check(z.minLength(1)),
+});
+
 export const ConditionSchema = z.discriminatedUnion('kind', [
   AttributeConditionSchema,
   StageConditionSchema,
   ChangedWithinConditionSchema,
   TouchpointWithinConditionSchema,
   EventWithinConditionSchema,
+  EventThroughConditionSchema,
 ]);
 export type Condition = z.infer<typeof ConditionSchema>;
 
@@ -141,6 +156,11 @@ export function conditionHolds(condition: Condition, snapshot: CustomerSnapshot,
     case 'eventWithin': {
       const state = snapshot.attributes[lastEventAttribute(condition.event)];
       return state !== undefined && isWithinDays(state.changedAt, condition.days, now);
+    }
+    case 'eventThrough': {
+      const touchpoint = snapshot.attributes[lastEventAttribute(condition.event)]?.touchpoint;
+      const through = touchpoint !== undefined && condition.touchpoints.includes(touchpoint);
+      return condition.op === 'in' ? through : !through;
     }
   }
 }

@@ -226,6 +226,20 @@ describe('ingestCustomerEvent', () => {
     expect(await startedNames()).toEqual(['loyalty-c-001-tier-2']);
   });
 
+  it('nurtures a lead the prospect gave on the web, not one of our own bulk import, whose first ask needs no consent', async () => {
+    // Prepare: prospect-nurture's first ask is transactional, the reply to the lead's own request.
+    await ingestCustomerEvent(ports, event('profile_changed', { customerId: 'c-001', profile: newYorker }, '2026-01-01T00:00:00Z'));
+    await ingestCustomerEvent(ports, event('profile_changed', { customerId: 'c-002', profile: newYorker }, '2026-01-01T00:00:00Z'));
+
+    // Act
+    const imported = await ingestCustomerEvent(ports, event('lead_captured', { customerId: 'c-001', eventId: 'crm-1', touchpoint: 'import' }));
+    const web = await ingestCustomerEvent(ports, event('lead_captured', { customerId: 'c-002', eventId: 'form-1', touchpoint: 'web' }));
+
+    // Assess
+    expect(imported.journeys).toEqual([{ journey: 'prospect-nurture', outcome: 'condition_not_met' }]);
+    expect(web.journeys).toEqual([{ journey: 'prospect-nurture', execution: 'prospect-nurture-c-002-form-1', outcome: 'started' }]);
+  });
+
   it("tests an entry condition at the event's instant when its producer's clock runs ahead of ingest's", async () => {
     // Prepare: a journey entered when interests changed within 30 days, and an ingest clock 30 s behind the producer's.
     const interest = {
@@ -289,12 +303,13 @@ describe('ingestCustomerEvent', () => {
       counter.detach();
     }
 
-    // Assess: the event's state, the attributes, the waiting tokens and the two entry claims; for
-    // loyalty's conditions the snapshot (one Query) and, the tier being silver, no claim; welcome's
-    // condition reads the stage only, which the profile the event left says: no snapshot.
+    // Assess: the event's state, the attributes, the waiting tokens and the two entry claims (no
+    // condition: no snapshot); for loyalty's conditions the snapshot (one Query) and, the tier
+    // being silver, no claim; welcome's conditions read whether the customer ever ordered, as this
+    // one did: the snapshot, and no claim.
     expect(order).toEqual(['QueryCommand', 'TransactWriteItemsCommand', 'QueryCommand', 'PutItemCommand', 'PutItemCommand']);
     expect(tier).toEqual(['QueryCommand', 'TransactWriteItemsCommand', 'QueryCommand', 'QueryCommand']);
-    expect(signUp).toEqual(['QueryCommand', 'TransactWriteItemsCommand', 'QueryCommand', 'PutItemCommand', 'PutItemCommand']);
+    expect(signUp).toEqual(['QueryCommand', 'TransactWriteItemsCommand', 'QueryCommand', 'QueryCommand']);
   });
 
   it('records what it learns about an unknown customer but starts no journey until a profile exists', async () => {

@@ -34,6 +34,8 @@ beforeAll(async () => {
       journeys: ['welcome', 'prospect-nurture'],
       customers: [
         reachableCustomer('guest-buyer', { stage: 'active' }),
+        // An order states no stage: a guest checkout leaves a prospect a prospect.
+        reachableCustomer('guest-prospect', { stage: 'prospect' }),
         reachableCustomer('loyal-lead', { stage: 'loyal', attributes: { 'lastEvent.order_placed': at(-20 * DAY) } }),
         reachableCustomer('new-signup', { stage: 'prospect' }),
         reachableCustomer('new-lead', { stage: 'prospect' }),
@@ -41,6 +43,8 @@ beforeAll(async () => {
       events: [
         event('guest-buyer', HOUR, 'order_placed'),
         event('guest-buyer', 2 * HOUR, 'signed_up'),
+        event('guest-prospect', HOUR, 'order_placed'),
+        event('guest-prospect', DAY, 'signed_up'),
         event('loyal-lead', HOUR, 'lead_captured'),
         event('loyal-lead', 10 * DAY, 'order_placed'),
         event('new-signup', HOUR, 'signed_up'),
@@ -65,6 +69,12 @@ describe('a customer who has bought', () => {
     // Assess
     expect(stepsOf('guest-buyer')).toEqual([]);
     expect(stageOf('guest-buyer')).toBe('active');
+  });
+
+  it('is not welcomed as new when still a prospect: an order states no stage, and a guest checkout is one', () => {
+    // Assess
+    expect(stepsOf('guest-prospect')).toEqual([]);
+    expect(stageOf('guest-prospect')).toBe('prospect');
   });
 
   it('is not nurtured as a lead, nor set back to new_customer at the next order', () => {

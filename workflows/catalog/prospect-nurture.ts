@@ -2,7 +2,9 @@
  * `prospect-nurture`: a lead captured on the web or in a store is first asked which channels and
  * what time of day they prefer, then nurtured every other Tuesday, at most four times, until the
  * first purchase. Only a prospect enters: a customer who has bought is no lead, and the goal would
- * set them back to `new_customer` at their next order.
+ * set them back to `new_customer` at their next order. Nor does a lead of our own bulk load
+ * (`import`): the first ask is transactional, a reply to the lead's own request, sent without
+ * marketing consent, and an imported lead asked for nothing.
  *
  * The series is written as four distinct send steps rather than a loop over one: a step sends at
  * most once per execution (the send ledger keeps one message per execution and step), so a loop
@@ -10,16 +12,16 @@
  */
 import { TOUCHPOINTS } from '../../lib/customer/model';
 import type { Condition } from '../../lib/journeys/format';
-import { type Step, branch, days, defineJourney, exit, goTo, onEvent, reachGoal, reEntry, send, stageIn, touchpointWithin, waitForEvent, waitUntilLocalTime } from '../builder';
+import { type Step, branch, days, defineJourney, eventNotThrough, exit, goTo, onEvent, reachGoal, reEntry, send, stageIn, touchpointWithin, waitForEvent, waitUntilLocalTime } from '../builder';
 
 /** Nurture messages in the series: one every two weeks, so the series is over in about ten weeks. */
 const NURTURE_MESSAGES = 4;
 
-/**
- * The touchpoints through which a prospect shows themselves: every one but `import`, which is our
- * own bulk load of data (a CRM export), not anything the prospect did.
- */
-const ENGAGEMENT_TOUCHPOINTS = TOUCHPOINTS.filter((touchpoint) => touchpoint !== 'import');
+/** Our own bulk load of data (a CRM export): nothing the prospect did. */
+const OUR_OWN_LOAD = ['import'] as const;
+
+/** The touchpoints through which a prospect shows themselves: every one but {@link OUR_OWN_LOAD}. */
+const ENGAGEMENT_TOUCHPOINTS = TOUCHPOINTS.filter((touchpoint) => !(OUR_OWN_LOAD as readonly string[]).includes(touchpoint));
 
 /** A prospect still engaged: anything learnt about them on any channel in the last 30 days. */
 const STILL_ENGAGED: Condition = touchpointWithin(ENGAGEMENT_TOUCHPOINTS, { days: 30 });
@@ -52,7 +54,7 @@ export const prospectNurture = defineJourney({
   name: 'Prospect nurture',
   description:
     'A prospect captured as a lead on the web or in a store: ask for channels and time of day, then a nurture message every other Tuesday while the prospect stays engaged, four at most, until the first purchase. The series is over in about ten weeks, well before the lead may enter again (180 days).',
-  entry: onEvent(['lead_captured'], reEntry.afterDays(180), { when: stageIn('prospect') }),
+  entry: onEvent(['lead_captured'], reEntry.afterDays(180), { when: [stageIn('prospect'), eventNotThrough('lead_captured', OUR_OWN_LOAD)] }),
   goal: { event: 'order_placed', stage: 'new_customer' },
   steps: [
     // The first ask replies to the lead's own request, so it needs no marketing consent (the
