@@ -8,6 +8,7 @@
  * | Class                          | Provider accepted it? | What the caller does                                   |
  * |--------------------------------|-----------------------|--------------------------------------------------------|
  * | {@link ProviderThrottledError}   | no                    | retry with backoff (the Step Functions `Retry` matches the name) |
+ * | {@link ProviderQuotaExhaustedError} | no                 | wait for the quota, far longer than a backoff (the send path defers) |
  * | {@link ProviderUnavailableError} | no (never reached it) | retry with backoff, like throttling                    |
  * | {@link ProviderRejectedError}    | no, and never will    | record a failure; never retry                          |
  * | {@link RecipientOptedOutError}   | no, and never will    | record the revocation; decide again without the channel|
@@ -63,9 +64,23 @@ export abstract class ProviderError extends Error {
 export class ProviderThrottledError extends ProviderError {
   readonly mayHaveBeenSent = false;
   readonly retryable = true;
-  constructor(details: ProviderErrorDetails, options: { cause?: unknown } = {}) {
-    super('throttled; retry with backoff', details, options.cause);
+  constructor(details: ProviderErrorDetails, options: { cause?: unknown } = {}, summary = 'throttled; retry with backoff') {
+    super(summary, details, options.cause);
     this.name = 'ProviderThrottledError';
+  }
+}
+
+/**
+ * The provider refused the message because the account's sending quota over a rolling period is
+ * used up: SES answers `ThrottlingException` "Daily message quota exceeded" once the 24 hours'
+ * quota (50,000 a day for a new production account) is sent. Nothing was sent, and a retry within
+ * minutes is refused the same way: the quota frees only as the sends of the past day age out. A
+ * throttle for callers that know no better; the send path withdraws the reservation and defers.
+ */
+export class ProviderQuotaExhaustedError extends ProviderThrottledError {
+  constructor(details: ProviderErrorDetails, options: { cause?: unknown } = {}) {
+    super(details, options, 'sending quota used up; wait for it to free');
+    this.name = 'ProviderQuotaExhaustedError';
   }
 }
 
@@ -177,6 +192,12 @@ const DEFINITE_REJECTION_CODES: ReadonlySet<string> = new Set([
   'AWS.SimpleQueueService.NonExistentQueue',
 ]);
 
+/**
+ * SES's message for a send over the account's 24-hour quota (a `ThrottlingException`, like its
+ * per-second rate, which says "Maximum sending rate exceeded").
+ */
+const DAILY_QUOTA_MESSAGE = /daily message quota exceeded/i;
+
 /** Socket errors raised before any byte of the request left: the provider never saw it. */
 const NOT_SENT_NETWORK_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -250,6 +271,7 @@ export function classifyProviderError(error: unknown, provider: Provider): Provi
     httpStatusCode === 429 ||
     shape.$retryable?.throttling === true
   ) {
+    if (typeof shape.message === 'string' && DAILY_QUOTA_MESSAGE.test(shape.message)) return new ProviderQuotaExhaustedError(details, { cause: error });
     return new ProviderThrottledError(details, { cause: error });
   }
   if (httpStatusCode === undefined && networkCode !== undefined && NOT_SENT_NETWORK_CODES.has(networkCode)) {

@@ -29,6 +29,7 @@ import { isMarketing, type Channel, type CustomerSnapshot } from '../customer/mo
 import { decideDelivery, type SkipReason } from '../permission';
 import {
   ProviderRejectedError,
+  ProviderQuotaExhaustedError,
   ProviderThrottledError,
   ProviderUnavailableError,
   ProviderUnknownOutcomeError,
@@ -254,12 +255,39 @@ async function sendOnce(
       await withdrawAfterOptOut(ports, request, snapshot, reserved, channel, error);
       return 'recipient_opted_out';
     }
+    if (error instanceof ProviderQuotaExhaustedError) {
+      await withdrawUnsent(ports, reserved, error);
+      return deferForQuota(ports, request, channel);
+    }
     return settleProviderFailure(ports, reserved, channel, error);
   }
   // If this write fails (or the process dies first), the entry stays `pending` and the next
   // attempt turns it into `unknown` without calling the provider again.
   await ports.store.markSent(request.customerId, key, { providerMessageId, at: ports.now().toISOString() });
   return { outcome: 'sent', channel, providerMessageId, replayed: false };
+}
+
+/**
+ * How long a channel whose provider's sending quota is used up waits before it is asked again.
+ * SES's quota rolls over 24 hours and frees as the sends of the past day age out; the send Task's
+ * Retry gives up within minutes, so the step waits (a `.resend` after a Wait) instead of failing.
+ */
+export const QUOTA_HOLD_MS = 60 * 60 * 1000;
+
+/**
+ * Defers a step whose message the provider refused for its used-up quota (nothing was sent, and
+ * the reservation is withdrawn) by {@link QUOTA_HOLD_MS}. Where the channel has send slots, they
+ * are held until then too, and the step takes the first slot after the hold: every other message
+ * of the channel then waits in slot order behind it, at the provider's rate, instead of each
+ * asking the provider again and each failing after its retries.
+ */
+async function deferForQuota(ports: DeliveryPorts, request: SendStepPayload, channel: Channel): Promise<DeliveryOutcome> {
+  const now = ports.now();
+  const until = new Date(now.getTime() + QUOTA_HOLD_MS);
+  if (ports.sendSlots?.limits(channel) !== true) return recordDeferral(ports, request, now, { channel, until, reason: RATE_LIMITED });
+  await ports.sendSlots.holdUntil(channel, until);
+  const slot = await ports.sendSlots.claim(channel, now);
+  return recordDeferral(ports, request, now, { channel, until: slot, reason: RATE_LIMITED });
 }
 
 /** The reservation this attempt made: its entry is `pending` from `reservedAt` until it settles. */

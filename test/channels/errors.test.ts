@@ -1,5 +1,6 @@
 import {
   classifyProviderError,
+  ProviderQuotaExhaustedError,
   ProviderRejectedError,
   ProviderThrottledError,
   ProviderUnavailableError,
@@ -37,6 +38,17 @@ describe('classifyProviderError', () => {
     expect(classified).toBeInstanceOf(ProviderThrottledError);
     expect(classified.cause).toBe(error);
     expect(classified.retryable).toBe(true);
+  });
+
+  it('tells SES\'s used-up daily quota from its sending rate: a throttle the send path waits out instead of retrying', () => {
+    // Act
+    const quota = classifyProviderError(Object.assign(awsError('ThrottlingException', 400, 'client'), { message: 'Daily message quota exceeded.' }), 'ses');
+    const rate = classifyProviderError(Object.assign(awsError('ThrottlingException', 400, 'client'), { message: 'Maximum sending rate exceeded.' }), 'ses');
+    // Assess
+    expect(quota).toBeInstanceOf(ProviderQuotaExhaustedError);
+    expect(quota).toMatchObject({ name: 'ProviderQuotaExhaustedError', mayHaveBeenSent: false, code: 'ThrottlingException' });
+    expect(rate).not.toBeInstanceOf(ProviderQuotaExhaustedError);
+    expect(rate.name).toBe('ProviderThrottledError');
   });
 
   it.each(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'])('classifies %s, raised before the request left, as unavailable', (code) => {

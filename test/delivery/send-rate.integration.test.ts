@@ -15,6 +15,7 @@ import { CustomerStore } from '../../lib/store';
 import { SendSlots, sendSlotKey } from '../../lib/store/send-slots';
 import { loadTemplateCatalog } from '../../lib/templates';
 import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { startSesLocal, type SesLocal } from '../support/ses-local';
 import { emailsTo as emailsToCustomer, welcomeStep } from '../support/send-steps';
 
@@ -181,5 +182,48 @@ describe('deliverMessage with a send rate on email', () => {
     // Assess: the next free email slot, after the four taken by the burst's deferrals.
     expect(outcome).toEqual({ outcome: 'deferred', channel: 'email', reason: 'rate_limited', until: new Date(NOON.getTime() + 2500).toISOString() });
     expect(await emailsToCustomer(store, ses, nth(customers, 4))).toBe(0);
+  });
+});
+
+describe('deliverMessage when SES says the daily quota is used up', () => {
+  const HOLD_MS = 60 * 60 * 1000;
+  let proxy: FaultProxy;
+
+  beforeAll(async () => {
+    proxy = await startFaultProxy(ses.endpoint);
+  });
+
+  afterAll(() => proxy.stop());
+
+  /** `ports` with email sent through the fault proxy in front of the SES emulator. */
+  function throughProxy(): DeliveryPorts {
+    const sesClient = new SESv2Client({ ...PROVIDER_CLIENT_CONFIG, endpoint: proxy.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    return { ...ports, senders: { ...ports.senders, email: new SesEmailSender(sesClient, { fromEmailAddress: 'journeys@example.com', configurationSetName: 'overture-test' }) } };
+  }
+
+  it('defers the email an hour, reserving nothing, holds the slots so the next email waits behind it without asking SES, and sends it then', async () => {
+    // Prepare: SES answers the first send as it does once the 24 hours' quota is sent.
+    const viaProxy = throughProxy();
+    const first = await enrolledCustomer(1);
+    const second = await enrolledCustomer(2);
+    proxy.inject({ status: 400, errorType: 'ThrottlingException', message: 'Daily message quota exceeded.' });
+    const asked = proxy.requests;
+
+    // Act
+    const quota = await deliverMessage(viaProxy, welcomeStep(first));
+    const behind = await deliverMessage(viaProxy, welcomeStep(second));
+    const askedWhileHeld = proxy.requests - asked;
+    const reserved = await store.getSendEntry(first, idempotencyKeyOf(welcomeStep(first).execution, 'welcome-email'));
+    clock = new Date(NOON.getTime() + HOLD_MS);
+    const later = await deliverMessage(viaProxy, welcomeStep(first, ['email'], { deferral: deferralOf(quota) }));
+
+    // Assess: not failed after retries; the second email waits for the slot after the first's.
+    expect(quota).toEqual({ outcome: 'deferred', channel: 'email', reason: 'rate_limited', until: new Date(NOON.getTime() + HOLD_MS).toISOString() });
+    expect(behind).toEqual({ outcome: 'deferred', channel: 'email', reason: 'rate_limited', until: new Date(NOON.getTime() + HOLD_MS + 1000 / RATE).toISOString() });
+    expect(askedWhileHeld).toBe(1);
+    expect(reserved).toBeUndefined();
+    expect(later).toMatchObject({ outcome: 'sent', channel: 'email', replayed: false });
+    expect(await emailsToCustomer(store, ses, first)).toBe(1);
+    expect(await emailsToCustomer(store, ses, second)).toBe(0);
   });
 });
