@@ -139,6 +139,29 @@ const LAMBDA_SERVICE_RETRY: AslRetrier = {
 };
 
 /**
+ * Retries a waitForEvent Task whose function failed (the customer table throttled or unreachable
+ * while it stored the token or read the event's mark, Step Functions throttling its
+ * SendTaskSuccess): a store failure must not fail the execution, and with it every later message
+ * of the journey, as the send Task's STORE_RETRY keeps it from dropping a message. Safe: each
+ * attempt gets a new task token, which replaces the last one under the same key, and an attempt
+ * that already resumed the execution ended the Task. `States.TaskFailed` matches any error but the
+ * wait's own timeout (`States.Timeout`), which the Catch takes; {@link WAIT_TIMEOUT_NO_RETRY},
+ * first, says so in the definition too (and keeps aws-local-stepfunctions, whose wildcard excludes
+ * only its own timeout class, from retrying the local bindings' timeout).
+ */
+const WAIT_RETRY: AslRetrier = {
+  ErrorEquals: ['States.TaskFailed'],
+  IntervalSeconds: 3,
+  MaxAttempts: 6,
+  BackoffRate: 2,
+  MaxDelaySeconds: 60,
+  JitterStrategy: 'FULL',
+};
+
+/** A wait's timeout is its answer (the Catch's branch), never a failure to retry. */
+const WAIT_TIMEOUT_NO_RETRY: AslRetrier = { ErrorEquals: [TASK_TIMEOUT_ERROR], MaxAttempts: 0 };
+
+/**
  * A customer who is gone (erased) does not come back: the step that found it is not retried (the
  * first matching retrier wins), and its Catch ends the journey at once.
  */
@@ -412,7 +435,7 @@ class JourneyCompiler {
       },
       TimeoutSeconds: timeoutSeconds,
       ResultPath: null,
-      Retry: [LAMBDA_SERVICE_RETRY],
+      Retry: [WAIT_TIMEOUT_NO_RETRY, LAMBDA_SERVICE_RETRY, WAIT_RETRY],
       Catch: [{ ErrorEquals: [TASK_TIMEOUT_ERROR], ResultPath: null, Next: node.timeoutNext }],
       Next: node.next,
     });

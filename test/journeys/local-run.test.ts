@@ -139,6 +139,21 @@ describe('welcome, run locally', () => {
     expect(calls.effects.some((effect) => effect.action === 'sendFailed')).toBe(false);
   });
 
+  it.each([
+    ['the table throttled (the raw SDK error)', () => Object.assign(new Error('Throughput exceeds the current capacity of your table or index.'), { name: 'ProvisionedThroughputExceededException' })],
+    ['the store failed', () => new CustomerStoreError('store task token of customer c-001 failed')],
+  ])('retries a wait for an event whose function failed (%s) and goes on, instead of failing the execution', async (_, failure) => {
+    // Prepare
+    const script: Script = { waitFailsOnce: { 'first-order': failure } };
+
+    // Act
+    const { states, calls } = await runScripted(welcome, 'welcome', script);
+
+    // Assess: the wait ran twice, timed out, and the nudge went out.
+    expect(states.filter((state) => state === 'first-order')).toHaveLength(2);
+    expect(calls.sends.map((send) => send.step)).toContain('first-purchase-nudge');
+  });
+
   it('records a send that fails for good, without its cause, and continues with the next step', async () => {
     // Prepare
     const script: Script = {

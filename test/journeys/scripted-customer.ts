@@ -29,6 +29,8 @@ export interface Script {
    * performJourneyEffect does. Default: never.
    */
   readonly goneAt?: string;
+  /** The error the waitForEvent function throws on its first call of a step (its table failed, say), by step; default: none. */
+  readonly waitFailsOnce?: Readonly<Record<string, () => Error>>;
 }
 
 /** Whether a journeyEffects action reads or changes the customer's records (fails when they are gone). */
@@ -62,6 +64,8 @@ export function scriptedHandlers(script: Script, calls: Calls): JourneyTaskHandl
     },
     waitForEvent: async (payload) => {
       calls.waits.push(payload);
+      const failure = script.waitFailsOnce?.[payload.step];
+      if (failure !== undefined && calls.waits.filter((wait) => wait.step === payload.step).length === 1) throw failure();
       if (script.events?.[payload.step] === 'arrives') return { event: payload.event };
       throw new WaitForEventTimeoutError();
     },
