@@ -10,6 +10,7 @@
  *   another journey) that is already on file.
  */
 import { ConditionalCheckFailedException, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import * as z from '../schema/zod-mini';
 import { CustomerNotFoundError, type JourneyEffectsPorts, type JourneyOutcome, type StageChange } from '../journeys/effects';
 import type { CustomerStore } from '../store/customer-store';
 import { itemKeys } from '../store/item-keys';
@@ -20,6 +21,24 @@ export const JOURNEY_RECORD_PREFIX = 'JOURNEY#';
 
 /** What a journey record records. */
 export type JourneyRecordKind = JourneyOutcome['kind'] | 'stage';
+
+/**
+ * A journey record as read back (ids, codes and instants only): a goal (`event`), an exit
+ * (`reason`), a send step that failed after its retries (`error`, the error's name) or a stage
+ * change (`stage`).
+ */
+export const JourneyRecordSchema = z.object({
+  record: z.enum(['goal', 'exit', 'sendFailed', 'stage']),
+  journey: z.string().check(z.minLength(1)),
+  step: z.string().check(z.minLength(1)),
+  execution: z.string().check(z.minLength(1)),
+  at: z.string().check(z.minLength(1)),
+  event: z.optional(z.string().check(z.minLength(1))),
+  reason: z.optional(z.string().check(z.minLength(1))),
+  error: z.optional(z.string().check(z.minLength(1))),
+  stage: z.optional(z.string().check(z.minLength(1))),
+});
+export type JourneyRecord = z.infer<typeof JourneyRecordSchema>;
 
 /** The sort key of the `record` of `step` in `execution` (a goal step records its stage change too). */
 export function journeyRecordKey(execution: string, step: string, record: JourneyRecordKind): string {

@@ -1,55 +1,76 @@
 /**
- * A customer's journey history as the customer table holds it: the gate's decisions and the
- * send-ledger entries, merged in time order. `overture why CUSTOMER` prints it, and the
+ * A customer's journey history as the customer table holds it: the gate's decisions, the
+ * send-ledger entries and the journeys' own records (goals, exits, stage changes, send steps that
+ * failed after their retries), merged in time order. `overture why CUSTOMER` prints it, and the
  * simulator builds its report from the same records.
  */
 import { paginateQuery, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { JOURNEY_RECORD_PREFIX, JourneyRecordSchema, type JourneyRecord } from '../ingest/journey-records';
 import { SendEntrySchema, type DecisionRecord, type SendEntry } from '../store/records';
 import type { CustomerStore } from '../store/customer-store';
 import { itemKeys } from '../store/item-keys';
 import { PARTITION_KEY, SORT_KEY, SORT_KEY_PREFIXES } from '../store/table-design';
 
-/** Every send-ledger entry of a customer, read strongly consistently, in key order. */
-export async function sendLedgerOf(client: DynamoDBClient, tableName: string, customerId: string): Promise<SendEntry[]> {
-  const entries: SendEntry[] = [];
+/** Every item of a customer whose sort key begins with `prefix`, read strongly consistently, in key order. */
+async function itemsOf(client: DynamoDBClient, tableName: string, customerId: string, prefix: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
   const pages = paginateQuery(
     { client },
     {
       TableName: tableName,
       KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
       ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
-      ExpressionAttributeValues: { ':pk': { S: itemKeys.partition(customerId) }, ':prefix': { S: SORT_KEY_PREFIXES.sendLedger } },
+      ExpressionAttributeValues: { ':pk': { S: itemKeys.partition(customerId) }, ':prefix': { S: prefix } },
       ConsistentRead: true,
     },
   );
-  for await (const page of pages) for (const item of page.Items ?? []) entries.push(SendEntrySchema.parse(unmarshall(item)));
-  return entries;
+  for await (const page of pages) for (const item of page.Items ?? []) items.push(unmarshall(item));
+  return items;
+}
+
+/** Every send-ledger entry of a customer, read strongly consistently, in key order. */
+export async function sendLedgerOf(client: DynamoDBClient, tableName: string, customerId: string): Promise<SendEntry[]> {
+  return (await itemsOf(client, tableName, customerId, SORT_KEY_PREFIXES.sendLedger)).map((item) => SendEntrySchema.parse(item));
+}
+
+/** Every journey record of a customer (lib/ingest/journey-records.ts), read strongly consistently. */
+async function journeyRecordsOf(client: DynamoDBClient, tableName: string, customerId: string): Promise<JourneyRecord[]> {
+  return (await itemsOf(client, tableName, customerId, JOURNEY_RECORD_PREFIX)).map((item) => JourneyRecordSchema.parse(item));
 }
 
 /** One line of a customer's history. */
 export type HistoryEntry =
   | { readonly kind: 'decision'; readonly at: string; readonly decision: DecisionRecord }
-  | { readonly kind: 'send'; readonly at: string; readonly send: SendEntry };
+  | { readonly kind: 'send'; readonly at: string; readonly send: SendEntry }
+  | { readonly kind: 'journey'; readonly at: string; readonly record: JourneyRecord };
+
+/** At one instant, a decision comes before the send it led to, and both before the step's record. */
+const ORDER_AT_ONE_INSTANT: Readonly<Record<HistoryEntry['kind'], number>> = { decision: 0, send: 1, journey: 2 };
 
 /** The instant a send-ledger entry stands for: when it was handed over, else when it was reserved. */
 export function sendInstant(entry: SendEntry): string {
   return entry.sentAt ?? entry.settledAt ?? entry.reservedAt;
 }
 
-/** A customer's decisions and sends in time order (decisions first at equal instants). */
+/** A customer's decisions, sends and journey records in time order (see ORDER_AT_ONE_INSTANT). */
 async function customerHistory(
   store: CustomerStore,
   client: DynamoDBClient,
   tableName: string,
   customerId: string,
 ): Promise<HistoryEntry[]> {
-  const [decisions, sends] = await Promise.all([store.decisions(customerId), sendLedgerOf(client, tableName, customerId)]);
+  const [decisions, sends, records] = await Promise.all([
+    store.decisions(customerId),
+    sendLedgerOf(client, tableName, customerId),
+    journeyRecordsOf(client, tableName, customerId),
+  ]);
   const entries: HistoryEntry[] = [
     ...decisions.map((decision): HistoryEntry => ({ kind: 'decision', at: decision.at, decision })),
     ...sends.map((send): HistoryEntry => ({ kind: 'send', at: sendInstant(send), send })),
+    ...records.map((record): HistoryEntry => ({ kind: 'journey', at: record.at, record })),
   ];
-  return entries.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.kind === b.kind ? 0 : a.kind === 'decision' ? -1 : 1));
+  return entries.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || ORDER_AT_ONE_INSTANT[a.kind] - ORDER_AT_ONE_INSTANT[b.kind]);
 }
 
 /**

@@ -12,9 +12,8 @@
  */
 import { paginateScan, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import * as z from 'zod';
 import type { Channel } from '../customer/model';
-import { JOURNEY_RECORD_PREFIX } from '../ingest/journey-records';
+import { JOURNEY_RECORD_PREFIX, JourneyRecordSchema, type JourneyRecord } from '../ingest/journey-records';
 import type { Journey } from '../journeys/format';
 import { DecisionRecordSchema, SendEntrySchema, type DecisionRecord, type SendEntry } from '../store/records';
 import { SORT_KEY, SORT_KEY_PREFIXES } from '../store/table-design';
@@ -68,23 +67,10 @@ export interface JourneyResults {
 }
 
 /** A goal or exit record of a journey (lib/ingest/journey-records.ts), as far as results need it. */
-const JourneyEndingRecordSchema = z.object({
-  record: z.enum(['goal', 'exit']),
-  execution: z.string().min(1),
-  step: z.string().min(1),
-  reason: z.string().min(1).optional(),
-  event: z.string().min(1).optional(),
-});
-type JourneyEndingRecord = z.infer<typeof JourneyEndingRecordSchema>;
+type JourneyEndingRecord = Pick<JourneyRecord, 'execution' | 'step' | 'reason' | 'event'> & { readonly record: 'goal' | 'exit' };
 
 /** A send step's failure after its retries, recorded by its `.failed` state (lib/journeys/compile.ts). */
-const SendFailureRecordSchema = z.object({
-  record: z.literal('sendFailed'),
-  execution: z.string().min(1),
-  step: z.string().min(1),
-  error: z.string().min(1),
-});
-type SendFailureRecord = z.infer<typeof SendFailureRecordSchema>;
+type SendFailureRecord = Pick<JourneyRecord, 'execution' | 'step'> & { readonly record: 'sendFailed'; readonly error: string };
 
 /** The records of one journey that its results are made of. */
 export interface JourneyRecords {
@@ -123,10 +109,11 @@ export async function readJourneyRecords(client: DynamoDBClient, tableName: stri
       else if (sortKey.startsWith(SORT_KEY_PREFIXES.decision)) decisions.push(DecisionRecordSchema.parse(record));
       else {
         // Stage changes are journey records too, and tell nothing of a send step or an ending.
-        const ending = JourneyEndingRecordSchema.safeParse(record);
-        if (ending.success) endings.push(ending.data);
-        const failure = SendFailureRecordSchema.safeParse(record);
-        if (failure.success) failures.push(failure.data);
+        const parsed = JourneyRecordSchema.safeParse(record);
+        if (!parsed.success) continue;
+        const { record: kind, execution, step, event, reason, error } = parsed.data;
+        if (kind === 'goal' || kind === 'exit') endings.push({ record: kind, execution, step, event, reason });
+        else if (kind === 'sendFailed' && error !== undefined) failures.push({ record: kind, execution, step, error });
       }
     }
   }

@@ -102,6 +102,18 @@ export function formatStatus(statuses: readonly JourneyStatus[], now: string): s
 
 /** One line of `overture why`. */
 export function formatHistoryEntry(entry: HistoryEntry): string {
+  if (entry.kind === 'journey') {
+    const { record } = entry;
+    const what =
+      record.record === 'goal'
+        ? `reached the goal${record.event === undefined ? '' : ` (${record.event})`}`
+        : record.record === 'exit'
+          ? `exited${record.reason === undefined ? '' : ` (${record.reason})`}`
+          : record.record === 'stage'
+            ? `stage set to ${record.stage ?? '?'}`
+            : `send failed after its retries (${record.error ?? 'no error recorded'}); nothing sent`;
+    return `${entry.at}  ${record.journey}/${record.step}  ${what}  [${record.execution}]`;
+  }
   if (entry.kind === 'decision') {
     const { decision } = entry;
     const what =
@@ -126,8 +138,8 @@ export function formatHistoryEntry(entry: HistoryEntry): string {
 
 /** `overture why` as text. */
 export function formatHistory(customerId: string, entries: readonly HistoryEntry[]): string {
-  if (entries.length === 0) return `No decisions or sends recorded for customer ${customerId}.\n`;
-  return `${[`Decisions and sends for customer ${customerId}, in time order:`, ...entries.map(formatHistoryEntry)].join('\n')}\n`;
+  if (entries.length === 0) return `No decisions, sends or journey steps recorded for customer ${customerId}.\n`;
+  return `${[`Decisions, sends and journey steps for customer ${customerId}, in time order:`, ...entries.map(formatHistoryEntry)].join('\n')}\n`;
 }
 
 /** `customer c-1` or `customers c-1, c-2`. */

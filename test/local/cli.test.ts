@@ -172,6 +172,8 @@ describe('overture send-event, launch, status, why and results on a stopped stac
     // Assess
     expect(result.status).toBe(0);
     expect(result.stdout).toContain(`${new Date(at).toISOString()}  welcome/welcome-email  sent by email, topic marketing  [welcome-c-1-signup-c-1]`);
+    // The journey's own step, recorded by journeyEffects, is in the history too.
+    expect(result.stdout).toMatch(/\n\S+ {2}welcome\/new-customer {2}stage set to new_customer {2}\[welcome-c-1-signup-c-1\]\n/);
   });
 
   it('shows what welcome did, step by step, from the data folder', async () => {
@@ -344,7 +346,7 @@ describe('overture send-event, launch, status, why and results on a stopped stac
 
     // Assess
     expect(unknown).toEqual({ status: 2, stdout: '', stderr: 'overture: no customer unknown-zz: it has no profile and nothing was recorded for it\n' });
-    expect(quiet).toEqual({ status: 0, stdout: 'No decisions or sends recorded for customer c-why-quiet.\n', stderr: '' });
+    expect(quiet).toEqual({ status: 0, stdout: 'No decisions, sends or journey steps recorded for customer c-why-quiet.\n', stderr: '' });
   });
 
   it('exits with status 2 for a customer id that cannot be one', async () => {

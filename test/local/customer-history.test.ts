@@ -1,8 +1,11 @@
 /**
  * `overture why` tells a customer id nothing is recorded under from a customer with no decisions
- * or sends yet: any record of the customer makes it known, not only a profile.
+ * or sends yet: any record of the customer makes it known, not only a profile. Its history holds
+ * the journeys' own records too (goals, exits, stage changes, sends failed after their retries).
  */
+import { journeyEffectsPorts } from '../../lib/ingest/journey-records';
 import { knownCustomerHistory } from '../../lib/local/customer-history';
+import { formatHistoryEntry } from '../../lib/local/stack-views';
 import { CustomerStore } from '../../lib/store/customer-store';
 import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
 
@@ -35,5 +38,28 @@ describe('knownCustomerHistory', () => {
 
     // Assess
     expect(history).toBeUndefined();
+  });
+
+  it('holds what the journeys recorded of the customer, in time order after the decisions and sends of the same instant', async () => {
+    // Prepare: welcome set the stage, its email failed after its retries, and the journey exited.
+    const customerId = 'c-journeys';
+    await store.putProfile({ customerId, stage: 'prospect', timezone: 'UTC', updatedAt: '2026-03-02T09:00:00Z' });
+    const ports = journeyEffectsPorts({ store, client: dynamo.client, tableName });
+    const ids = { customerId, journey: 'welcome', execution: 'welcome-c-journeys-e-1' };
+    await ports.recordOutcome({ ...ids, step: 'end', kind: 'exit', reason: 'completed', at: '2026-03-02T12:00:00.000Z' });
+    await ports.recordOutcome({ ...ids, step: 'welcome-email', kind: 'sendFailed', error: 'ProviderThrottledError', at: '2026-03-02T10:00:00.000Z' });
+    await ports.setStage({ ...ids, step: 'new-customer', stage: 'new_customer', at: '2026-03-02T10:00:00.000Z' });
+    await store.recordDecision(customerId, { ...ids, step: 'welcome-email', at: '2026-03-02T10:00:00.000Z', outcome: 'deferred', channel: 'email', reason: 'rate_limited', until: '2026-03-02T10:00:01.000Z' });
+
+    // Act
+    const history = await knownCustomerHistory(store, dynamo.client, tableName, customerId);
+
+    // Assess
+    expect(history?.map(formatHistoryEntry)).toEqual([
+      '2026-03-02T10:00:00.000Z  welcome/welcome-email  deferred email until 2026-03-02T10:00:01.000Z (rate_limited)  [welcome-c-journeys-e-1]',
+      '2026-03-02T10:00:00.000Z  welcome/new-customer  stage set to new_customer  [welcome-c-journeys-e-1]',
+      '2026-03-02T10:00:00.000Z  welcome/welcome-email  send failed after its retries (ProviderThrottledError); nothing sent  [welcome-c-journeys-e-1]',
+      '2026-03-02T12:00:00.000Z  welcome/end  exited (completed)  [welcome-c-journeys-e-1]',
+    ]);
   });
 });
