@@ -7,17 +7,7 @@ import { performJourneyEffect, type JourneyEffectsPorts } from '../../lib/journe
 import { lastEventAttribute } from '../../lib/journeys/event-history';
 import type { BranchNode, Journey } from '../../lib/journeys/format';
 import { activeCrossSell, prospectNurture } from '../../workflows';
-
-function snapshot(attributes: CustomerSnapshot['attributes']): CustomerSnapshot {
-  return {
-    profile: { customerId: 'c-001', stage: 'prospect', timezone: 'America/New_York', updatedAt: '2026-03-01T00:00:00Z' },
-    consents: [],
-    preferences: {},
-    suppressions: [],
-    attributes,
-    frequency: { sends: [], version: 0 },
-  };
-}
+import { snapshotWithAttributes as snapshot } from '../support/customer-snapshot';
 
 function ports(customer: CustomerSnapshot, now: Date): JourneyEffectsPorts {
   return { loadCustomer: async () => customer, setStage: async () => {}, recordOutcome: async () => {}, now: () => now };

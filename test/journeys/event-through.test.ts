@@ -7,19 +7,9 @@ import type { AttributeState, CustomerSnapshot } from '../../lib/customer/model'
 import { conditionHolds, ConditionSchema, type Condition } from '../../lib/journeys/conditions';
 import { lastEventAttribute } from '../../lib/journeys/event-history';
 import { eventNotThrough, eventThrough } from '../../workflows/builder';
+import { snapshotWithAttributes as customerWith } from '../support/customer-snapshot';
 
 const NOW = new Date('2026-03-02T14:00:00Z');
-
-function customerWith(attributes: Record<string, AttributeState>): CustomerSnapshot {
-  return {
-    profile: { customerId: 'c-001', stage: 'prospect', timezone: 'America/New_York', updatedAt: '2026-03-01T00:00:00Z' },
-    consents: [],
-    preferences: {},
-    suppressions: [],
-    attributes,
-    frequency: { sends: [], version: 0 },
-  };
-}
 
 const lead = (touchpoint?: AttributeState['touchpoint']): CustomerSnapshot =>
   customerWith({ [lastEventAttribute('lead_captured')]: { value: '2026-03-02T13:00:00Z', changedAt: '2026-03-02T13:00:00Z', ...(touchpoint === undefined ? {} : { touchpoint }) } });
