@@ -17,18 +17,22 @@ import { JourneyIdSchema } from './identifiers';
  *   the launch time. Step Functions' clock (`$$.Execution.StartTime`) need not agree with the
  *   producer's, so this is what a goal check needs to tell the entry event from a later one (see
  *   `goalCountsAfter`). Absent in executions started before it was passed.
+ * - `launched`: `true` when a launch entered the customer (an audience, a schedule, the inactivity
+ *   scan), whose `enteredAt` is the launcher execution's start on Step Functions' own clock; absent
+ *   for an entry by the customer's event (and in executions started before it was passed).
  */
 export const JourneyExecutionInputSchema = z.object({
   customerId: CustomerIdSchema,
   journey: JourneyIdSchema,
   entryKey: z.string().check(z.minLength(1)),
   enteredAt: z.optional(InstantSchema),
+  launched: z.optional(z.literal(true)),
 });
 export type JourneyExecutionInput = z.infer<typeof JourneyExecutionInputSchema>;
 
 /**
  * What a step's goal check reads of the execution input (`entry` of the send and journeyEffects
- * payloads): its instant. The ids are dropped; the payload has its own.
+ * payloads): its instant, and whether a launch entered it. The ids are dropped; the payload has its own.
  */
-export const ExecutionEntrySchema = z.pick(JourneyExecutionInputSchema, { enteredAt: true });
+export const ExecutionEntrySchema = z.pick(JourneyExecutionInputSchema, { enteredAt: true, launched: true });
 export type ExecutionEntry = z.infer<typeof ExecutionEntrySchema>;

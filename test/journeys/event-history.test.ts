@@ -1,11 +1,12 @@
 /**
  * The goal check of the send path and the branches: a goal counts from the later of the
  * execution's start and the entry's own instant, so the event that entered a journey is never
- * that journey's goal, even when its producer's clock runs ahead of Step Functions'.
+ * that journey's goal, even when its producer's clock runs ahead of Step Functions'; a launch's
+ * entry counts from the launch instant, however much later its execution starts.
  */
 import fc from 'fast-check';
 import type { CustomerSnapshot } from '../../lib/customer/model';
-import { goalCountsAfter, isGoalReached, lastEventAttribute } from '../../lib/journeys/event-history';
+import { goalCountsAfter, isGoalReached, isGoalReachedAtStep, lastEventAttribute } from '../../lib/journeys/event-history';
 
 /** How far ahead of its clock ingest takes an event's time (MAX_CLOCK_SKEW_MS of customer-event.ts). */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
@@ -85,5 +86,30 @@ describe('goalCountsAfter', () => {
     expect(goalCountsAfter(STARTED, at(90_000))).toBe(Date.parse(at(90_000)));
     expect(goalCountsAfter(STARTED, at(-90_000))).toBe(Date.parse(STARTED));
     expect(goalCountsAfter(STARTED, undefined)).toBe(Date.parse(STARTED));
+  });
+});
+
+describe('the goal of a journey a launch entered (an audience, a schedule, the inactivity scan)', () => {
+  // The inactivity scan launched win-back at 03:00; a big lapse day's executions start over
+  // minutes, and this customer's at 03:10.
+  const launchedAt = '2026-06-01T03:00:00.000Z';
+  const executionStart = '2026-06-01T03:10:00.000Z';
+  const withOrder = (orderAt: string) => withOrderAt(orderAt);
+
+  it('counts an order placed after the launch but before the execution started as the goal: no "we miss you" right after buying', () => {
+    // Act: the check every win-back send step makes.
+    const reached = isGoalReachedAtStep(withOrder('2026-06-01T03:05:00.000Z'), { goal: 'order_placed', enteredAt: executionStart, entry: { enteredAt: launchedAt, launched: true } });
+
+    // Assess
+    expect(reached).toBe(true);
+  });
+
+  it('does not count an order placed before the launch, which the scan saw', () => {
+    expect(isGoalReachedAtStep(withOrder('2026-03-01T09:00:00.000Z'), { goal: 'order_placed', enteredAt: executionStart, entry: { enteredAt: launchedAt, launched: true } })).toBe(false);
+  });
+
+  it('still counts an event entry from the later of its start and its instant', () => {
+    expect(isGoalReachedAtStep(withOrder('2026-06-01T03:05:00.000Z'), { goal: 'order_placed', enteredAt: executionStart, entry: { enteredAt: launchedAt } })).toBe(false);
+    expect(goalCountsAfter(executionStart, launchedAt, true)).toBe(Date.parse(launchedAt));
   });
 });
