@@ -31,6 +31,7 @@ export async function startBatch(event: unknown): Promise<LaunchBatchResult> {
     launch_started: result.started,
     launch_already_started: result.alreadyStarted,
     launch_not_eligible: result.notEligible,
+    launch_condition_not_met: result.conditionNotMet,
     launch_unknown_customers: result.unknownCustomers.length,
     launch_invalid_rows: result.invalidRows.length,
   });

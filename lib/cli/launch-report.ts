@@ -46,6 +46,7 @@ function totalsParts(totals: LaunchTotals): string[] {
   const parts = [
     `${totals.started.toLocaleString('en-US')} entered`,
     `${(totals.alreadyStarted + totals.notEligible).toLocaleString('en-US')} already in or not eligible (re-entry rule)`,
+    `${totals.conditionNotMet.toLocaleString('en-US')} not admitted by the journey's entry conditions`,
     `${totals.unknown.toLocaleString('en-US')} unknown (no profile)${totals.unknown > 0 ? `: ${unknownIds(totals.unknownCustomers)}` : ''}`,
   ];
   if (totals.invalidRows > 0) parts.push(`${counted(totals.invalidRows, 'row')} without a valid customer id`);

@@ -14,6 +14,8 @@ import * as z from 'zod';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { localDynamoDBClientFor } from '../local/clients';
 import { parseCustomerEvent, routedEventNames, unroutedEventReason, type EventIssue } from '../ingest/customer-event';
+import { sendsTransactional } from '../ingest/journey-routes';
+import { launchRefusal } from '../ingest/launch-batch';
 import { defaultLaunchId, LaunchIdSchema, parseAudienceCsv } from '../local/audience-csv';
 import { knownCustomerHistory, unknownCustomerMessage, type HistoryEntry } from '../local/customer-history';
 import { formatJourneyResults, readJourneyResults, type JourneyResults } from '../local/journey-results';
@@ -402,7 +404,8 @@ export interface LaunchOptions extends StackCommandOptions {
  * end (progress on stderr) and reports who entered, who was kept out and which ids have no
  * profile. On a stopped stack, a launch of the same id that a kill cut short is carried on to its
  * end and its totals reported (see LocalRuntime.launchAudience): nothing else runs it until the
- * next start. @throws CliExit(2) for a bad file or journey, or an id used before for another
+ * next start. @throws CliExit(2) for a bad file or journey (one with a transactional send step,
+ *   which only the customer's own event may start, among them), or an id used before for another
  *   journey or audience; CliExit(1) when the launch failed, now or the time it was launched before
  *   under the same id
  */
@@ -412,9 +415,12 @@ export async function launchCommand(io: CliIO, journey: string, options: LaunchO
     // The value is not repeated: a wrong one may be a person's address.
     throw badInput(`--id: ${givenId.error.issues[0]?.message ?? 'invalid'} (a launch id names executions, so ids only), nothing was launched`);
   }
-  if (journeys[journey] === undefined) {
+  const launched = journeys[journey];
+  if (launched === undefined) {
     throw badInput(unknownJourneyMessage(journey));
   }
+  // Before the file is read: no audience may enter a journey that answers the customer's own request.
+  if (sendsTransactional(launched)) throw badInput(launchRefusal(journey));
   let csv: string;
   try {
     csv = await readFile(options.audience, 'utf8');

@@ -49,8 +49,12 @@ export const TABLE_ACCESS = {
    * the phone index, nor reserves against a version.
    */
   consentApi: READ_WRITE,
-  /** Reads whether each customer of an audience has a profile, and claims entries (the launch worker). */
-  launch: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'],
+  /**
+   * Reads whether each customer of an audience has a profile, and what the journey's entry test
+   * reads of them (BatchGetItem; a Query of each customer's state for a `touchpointWithin` entry
+   * condition), and claims entries (the launch worker).
+   */
+  launch: ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
   /**
    * Stores a wait's task token, reads the customer's `lastEvent.<event>` mark, and removes the
    * token when it resumed the execution itself (the waitForEvent function).

@@ -8,9 +8,11 @@
  * ARN (~80 bytes) per journey filled it at about 15 journeys. Journey state machines are named
  * `<prefix><journey id>`, so one more variable holding the ARN prefix they share lets the reader
  * rebuild every ARN (`routesWithArns`). Each route travels as a `[journey, trigger, reEntry]`
- * tuple, too: the three key names cost 30 bytes a journey.
+ * tuple, too: the three key names cost 30 bytes a journey; a journey with a transactional send
+ * step adds a fourth element, `true` (see {@link JourneyRoute}'s `ownEventOnly`).
  */
 import * as z from '../schema/zod-mini';
+import { TRANSACTIONAL } from '../customer/model';
 import { entryConditionsOf, ReEntrySchema, TriggerSchema } from '../journeys/entry';
 import type { Journey } from '../journeys/format';
 import { JourneyIdSchema, type EventName } from '../journeys/identifiers';
@@ -21,6 +23,12 @@ export const JourneyRouteSchema = z.object({
   stateMachineArn: z.string().check(z.minLength(1)),
   trigger: TriggerSchema,
   reEntry: ReEntrySchema,
+  /**
+   * `true` when the journey has a transactional send step, which skips consent because it answers
+   * the customer's own request: only the customer's own event may start it, and a launch (an
+   * audience, a schedule) is refused before anything starts. Absent otherwise.
+   */
+  ownEventOnly: z.optional(z.literal(true)),
 });
 export type JourneyRoute = z.infer<typeof JourneyRouteSchema>;
 
@@ -57,15 +65,17 @@ export const JourneyRoutesSchema = z.pipe(
   ),
   z.pipe(
     z
-      .array(z.tuple([JourneyIdSchema, TriggerSchema, ReEntrySchema]))
+      .array(z.tuple([JourneyIdSchema, TriggerSchema, ReEntrySchema, z.optional(z.literal(true))]))
       .check(z.refine((routes) => new Set(routes.map(([journey]) => journey)).size === routes.length, 'must name each journey once')),
-    z.transform((routes): RouteWithoutArn[] => routes.map(([journey, trigger, reEntry]) => ({ journey, trigger, reEntry }))),
+    z.transform((routes): RouteWithoutArn[] =>
+      routes.map(([journey, trigger, reEntry, ownEventOnly]) => ({ journey, trigger, reEntry, ...(ownEventOnly === true ? { ownEventOnly } : {}) })),
+    ),
   ),
 );
 
 /** The value of {@link JOURNEY_ROUTES_VARIABLE} for `routes`: their ARNs left out. */
 export function journeyRoutesVariable(routes: readonly RouteWithoutArn[]): string {
-  return JSON.stringify(routes.map(({ journey, trigger, reEntry }) => [journey, trigger, reEntry]));
+  return JSON.stringify(routes.map(({ journey, trigger, reEntry, ownEventOnly }) => (ownEventOnly === true ? [journey, trigger, reEntry, true] : [journey, trigger, reEntry])));
 }
 
 /** The routes of `journeys`, with the ARN of each one's state machine (CDK tokens at synth). */
@@ -75,7 +85,13 @@ export function routesOf(journeys: readonly Journey[], stateMachineArnOf: (journ
     stateMachineArn: stateMachineArnOf(journey.id),
     trigger: journey.entry.trigger,
     reEntry: journey.entry.reEntry,
+    ...(sendsTransactional(journey) ? { ownEventOnly: true as const } : {}),
   }));
+}
+
+/** Whether `journey` has a send step of topic `transactional` (validation allows one only in a journey its customer's event starts). */
+export function sendsTransactional(journey: Journey): boolean {
+  return journey.nodes.some((node) => node.type === 'send' && node.topic === TRANSACTIONAL);
 }
 
 /** The routes of {@link JOURNEY_ROUTES_VARIABLE} as the functions see them: each with `arnPrefix` + its journey id. */

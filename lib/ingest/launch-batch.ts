@@ -11,6 +11,14 @@
  * fail (the journey's first step reads the profile), and the entry claim written for it would
  * keep it out of a journey that never enters twice after it has a profile. The batch reports
  * such ids so the marketer can fix the audience; ids are not personal data here.
+ *
+ * A launch enters customers as the journey's own trigger would (see launch-entry-check.ts): a
+ * customer an event trigger's `when` does not admit at the launch instant, or whom an inactivity
+ * trigger no longer finds inactive, is counted `conditionNotMet` and claims no re-entry. A journey
+ * with a transactional send step is never launched (its route's `ownEventOnly`): that message
+ * skips consent because it answers the customer's own request, and a launch is nobody's request.
+ * The batch fails with LaunchRefusedError before it reads or starts anything, which fails the
+ * launcher's Map Run, so the launch ends FAILED with the error's message.
  */
 import * as z from 'zod';
 import { InstantSchema } from '../customer/model';
@@ -18,6 +26,7 @@ import { JourneyIdSchema } from '../journeys/identifiers';
 import { customersWithProfile } from '../store/profile-presence';
 import { AudienceRowSchema, entryKeyOfRow } from './audience-row';
 import type { JourneyRoute } from './journey-routes';
+import { admittedAtLaunch, entryReadsOf, readEntrySnapshots } from './launch-entry-check';
 import { startJourney, type JourneyStartPorts } from './start-journey';
 
 /** The input of one launch worker invocation, as the Distributed Map's ItemBatcher builds it. */
@@ -42,6 +51,11 @@ export interface LaunchBatchResult {
   readonly alreadyStarted: number;
   /** Customers the journey's re-entry rule keeps out. */
   readonly notEligible: number;
+  /**
+   * Customers the journey's trigger does not admit at the launch instant: an event trigger's `when`
+   * does not hold for them, or an inactivity trigger's customer came back since. Nothing claimed.
+   */
+  readonly conditionNotMet: number;
   /** Ids without a profile, in batch order: skipped, nothing claimed or started for them. */
   readonly unknownCustomers: readonly string[];
   /** Rows without a valid customer id, or with an entry key that cannot be one; logged by row index, never by content. */
@@ -59,6 +73,28 @@ export class UnknownJourneyError extends Error {
   }
 }
 
+/**
+ * Raised for a launch of a journey with a transactional send step: only the customer's own event
+ * may start it (see {@link launchRefusal}). Nothing is started.
+ */
+export class LaunchRefusedError extends Error {
+  constructor(readonly journey: string) {
+    super(launchRefusal(journey));
+    this.name = 'LaunchRefusedError';
+  }
+}
+
+/**
+ * Why a launch of `journey`, a journey with a transactional send step, is refused: the CLI, the
+ * local stack's launch route and the launch worker say the same.
+ */
+export function launchRefusal(journey: string): string {
+  return (
+    `journey "${journey}" sends a transactional message, which skips marketing consent because it answers the customer's own request, ` +
+    'so only the customer\'s own event may start it; a launch is nobody\'s request, and nothing was launched'
+  );
+}
+
 /** The route of `journey`, or UnknownJourneyError. */
 export function routeOf(routes: readonly JourneyRoute[], journey: string): JourneyRoute {
   const route = routes.find((candidate) => candidate.journey === journey);
@@ -67,8 +103,9 @@ export function routeOf(routes: readonly JourneyRoute[], journey: string): Journ
 }
 
 /**
- * Starts the journey for every row of the batch that names a customer with a profile, one after
- * another (see launch-sizing.ts).
+ * Starts the journey for every row of the batch that names a customer with a profile whom the
+ * journey's trigger admits, one after another (see launch-sizing.ts).
+ * @throws LaunchRefusedError for a journey only the customer's own event may start
  */
 export async function launchBatch(
   ports: JourneyStartPorts & { readonly routes: readonly JourneyRoute[] },
@@ -76,36 +113,39 @@ export async function launchBatch(
 ): Promise<LaunchBatchResult> {
   const { journey, launchId, launchedAt } = batch.BatchInput;
   const route = routeOf(ports.routes, journey);
-  const counts = { started: 0, already_started: 0, not_eligible: 0 };
+  if (route.ownEventOnly === true) throw new LaunchRefusedError(journey);
+  const counts = { started: 0, already_started: 0, not_eligible: 0, condition_not_met: 0 };
   const invalidRows: number[] = [];
   const unknownCustomers: string[] = [];
   const rows = batch.Items.map((item) => AudienceRowSchema.safeParse(item));
-  const withProfile = await customersWithProfile(
-    ports.dynamodb,
-    ports.tableName,
-    rows.flatMap((row) => (row.success ? [row.data.customerId] : [])),
-  );
+  const customerIds = rows.flatMap((row) => (row.success ? [row.data.customerId] : []));
+  const reads = entryReadsOf(route.trigger);
+  // A journey whose trigger tests its customers reads what the test needs, the profile among it.
+  const snapshots = reads.kind === 'none' ? undefined : await readEntrySnapshots(ports.dynamodb, ports.tableName, customerIds, reads);
+  const withProfile = snapshots === undefined ? await customersWithProfile(ports.dynamodb, ports.tableName, customerIds) : new Set(snapshots.keys());
   for (const [index, row] of rows.entries()) {
     if (!row.success) {
       invalidRows.push(index);
       continue;
     }
-    if (!withProfile.has(row.data.customerId)) {
-      unknownCustomers.push(row.data.customerId);
+    const { customerId } = row.data;
+    if (!withProfile.has(customerId)) {
+      unknownCustomers.push(customerId);
       continue;
     }
-    const { outcome } = await startJourney(ports, {
-      route,
-      customerId: row.data.customerId,
-      entryKey: entryKeyOfRow(row.data, launchId),
-      at: launchedAt,
-    });
+    const snapshot = snapshots?.get(customerId);
+    if (snapshot !== undefined && !admittedAtLaunch(route.trigger, snapshot, launchedAt)) {
+      counts.condition_not_met += 1;
+      continue;
+    }
+    const { outcome } = await startJourney(ports, { route, customerId, entryKey: entryKeyOfRow(row.data, launchId), at: launchedAt, launched: true });
     counts[outcome] += 1;
   }
   return {
     started: counts.started,
     alreadyStarted: counts.already_started,
     notEligible: counts.not_eligible,
+    conditionNotMet: counts.condition_not_met,
     unknownCustomers,
     invalidRows,
   };

@@ -39,6 +39,12 @@ export interface JourneyStartRequest {
    * input (`enteredAt`), so it must be the same for every retry of the entry.
    */
   readonly at: string;
+  /**
+   * A launch enters the customer (an audience, a schedule, the inactivity scan), not their event:
+   * `at` is then the launcher's start on Step Functions' clock, from which the journey's goal
+   * counts (the execution input's `launched`, see goalCountsAfter).
+   */
+  readonly launched?: boolean;
 }
 
 /**
@@ -77,7 +83,7 @@ export async function startJourney(ports: JourneyStartPorts, request: JourneySta
   // The instant as the claim holds it: every retry of this entry (same key, same instant) sends
   // the same input, which Step Functions requires of a StartExecution under the same name.
   const enteredAt = new Date(request.at).toISOString();
-  const input: JourneyExecutionInput = { customerId, journey: route.journey, entryKey, enteredAt };
+  const input: JourneyExecutionInput = { customerId, journey: route.journey, entryKey, enteredAt, ...(request.launched === true ? { launched: true as const } : {}) };
   const start = async (name: string): Promise<JourneyStart> => {
     const { startDate } = await ports.sfn.send(new StartExecutionCommand({ stateMachineArn: route.stateMachineArn, name, input: JSON.stringify(input) }));
     return { outcome: startedBefore(startDate, requestedAt, claim) ? 'already_started' : 'started', execution: name };

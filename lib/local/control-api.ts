@@ -8,7 +8,7 @@
  * |-----------------------------------------|---------------------------------------------------|
  * | `GET /_overture/health`                 | `{ pid, now }` (virtual time)                      |
  * | `POST /_overture/events`                | ingests one customer event (EventBridge shape) of a name the bus routes |
- * | `POST /_overture/launches`              | `{ journey, csv, launchId }`: launches an audience; JSON lines, see below (409 for a launch id used before for another journey or audience; 413 over MAX_LAUNCH_BODY) |
+ * | `POST /_overture/launches`              | `{ journey, csv, launchId }`: launches an audience; JSON lines, see below (400 for a journey only its customer's event may start, 409 for a launch id used before for another journey or audience; 413 over MAX_LAUNCH_BODY) |
  * | `GET /_overture/status`                 | executions by journey and status                   |
  * | `POST /_overture/executions/{name}/redrive` | redrives a failed execution (see LocalStepFunctions.redriveExecution) |
  * | `GET /_overture/customers/{id}/history` | the customer's decisions and sends (404 for a customer with no profile and no history) |
@@ -27,6 +27,7 @@ import { InboundTextSchema } from './inbound-text';
 import { parseCustomerEvent, unroutedEventReason } from '../ingest/customer-event';
 import { LaunchIdSchema, parseAudienceCsv } from './audience-csv';
 import { knownCustomerHistory, unknownCustomerMessage } from './customer-history';
+import { launchRefusal } from '../ingest/launch-batch';
 import { LaunchIdTakenError, type LaunchAnswerLine } from './launcher';
 import type { LocalRuntime } from './runtime';
 import { StepFunctionsApiError } from './step-functions';
@@ -113,9 +114,9 @@ async function control(runtime: LocalRuntime, req: IncomingMessage, url: URL): P
     if (!request.success) throw new HttpProblem(400, request.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
     const audience = parseAudienceCsv(request.data.csv);
     if (audience.issues.length > 0) throw new HttpProblem(400, audience.issues.map((issue) => `line ${issue.line}, column ${issue.column}: ${issue.message}`).join('\n'));
-    if (!runtime.routes.some((journeyRoute) => journeyRoute.journey === request.data.journey)) {
-      throw new HttpProblem(404, `journey "${request.data.journey}" does not run on this stack`);
-    }
+    const launched = runtime.routes.find((journeyRoute) => journeyRoute.journey === request.data.journey);
+    if (launched === undefined) throw new HttpProblem(404, `journey "${request.data.journey}" does not run on this stack`);
+    if (launched.ownEventOnly === true) throw new HttpProblem(400, launchRefusal(launched.journey));
     const { journey, launchId } = request.data;
     // Before the answer starts: a refusal is a plain JSON error (409), which the CLI reads as bad input.
     await runtime.refuseReusedLaunchId(journey, audience, launchId).catch((error: unknown) => {

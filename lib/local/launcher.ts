@@ -45,6 +45,12 @@ const LaunchTotalsSchema = z.object({
   alreadyStarted: z.number().int().nonnegative(),
   /** Customers the journey's re-entry rule kept out. */
   notEligible: z.number().int().nonnegative(),
+  /**
+   * Customers the journey's trigger did not admit at the launch instant (an event trigger's `when`,
+   * or an inactivity trigger's customer who came back): not started, no re-entry used up. Reports
+   * written before it was counted read 0.
+   */
+  conditionNotMet: z.number().int().nonnegative().default(0),
   /** Customers without a profile: not started. */
   unknown: z.number().int().nonnegative(),
   /** Their ids, in file order. */
@@ -227,6 +233,7 @@ function totalsOf(customers: number, results: readonly LaunchBatchResult[]): Lau
     started: sum((result) => result.started),
     alreadyStarted: sum((result) => result.alreadyStarted),
     notEligible: sum((result) => result.notEligible),
+    conditionNotMet: sum((result) => result.conditionNotMet),
     unknown: unknownCustomers.length,
     unknownCustomers,
     invalidRows: sum((result) => result.invalidRows.length),

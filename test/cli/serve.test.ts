@@ -181,7 +181,7 @@ describe('overture serve', () => {
   });
 
   it('launches through the running stack, waits for the launch to end and reports who entered, who was kept out and who is unknown', async () => {
-    // Prepare: c-serve-1 is in welcome (the test before); c-serve-ghost has no profile.
+    // Prepare: c-serve-1 is in welcome (the test before), and no prospect since, which welcome's `when` asks; c-serve-ghost has no profile.
     const audience = audienceFile('served.csv', ['c-serve-1', 'c-serve-ghost']);
 
     // Act
@@ -190,7 +190,7 @@ describe('overture serve', () => {
     // Assess
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(
-      /^Launched welcome to 2 customers as launch-welcome-[0-9a-f]{12}: 0 entered, 1 already in or not eligible \(re-entry rule\), 1 unknown \(no profile\): c-serve-ghost\n/,
+      /^Launched welcome to 2 customers as launch-welcome-[0-9a-f]{12}: 0 entered, 0 already in or not eligible \(re-entry rule\), 1 not admitted by the journey's entry conditions, 1 unknown \(no profile\): c-serve-ghost\n/,
     );
   });
 
@@ -238,6 +238,19 @@ describe('overture serve', () => {
     expect(otherAudience.stderr).toMatch(/\noverture: launch id reused was used at \S+ to launch loyalty with another audience; nothing was launched: .* choose another --id/);
     expect(same.status).toBe(0);
     expect(JSON.parse(same.stdout)).toMatchObject({ outcome: 'already_launched', launch: 'reused', journey: 'loyalty' });
+  });
+
+  it("refuses on its launch route a journey with a transactional send step (400), naming it and why, launching nothing", async () => {
+    // Act: prospect-nurture's first ask skips consent, as a reply to the lead's own request.
+    const response = await fetch(`${served.urls.control}/launches`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ journey: 'prospect-nurture', csv: 'customerId\nc-serve-1\n', launchId: 'nurture-everyone' }),
+    });
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(z.object({ message: z.string() }).parse(await response.json()).message).toMatch(/^journey "prospect-nurture" sends a transactional message.*only the customer's own event may start it.*nothing was launched$/);
   });
 
   it('takes an audience of more than 16 MiB on its launch route, which other routes refuse', async () => {

@@ -1,4 +1,6 @@
-import { launchBatch, UnknownJourneyError, type LaunchBatch } from '../../lib/ingest/launch-batch';
+import { launchBatch, LaunchRefusedError, UnknownJourneyError, type LaunchBatch } from '../../lib/ingest/launch-batch';
+import { lastEventAttribute } from '../../lib/journeys/event-history';
+import type { Profile } from '../../lib/customer/model';
 import { routesOf, type JourneyRoute } from '../../lib/ingest/journey-routes';
 import { CustomerStore } from '../../lib/store/customer-store';
 import { CATALOG } from '../../workflows';
@@ -32,8 +34,14 @@ beforeEach(async () => {
   for (const customerId of ['c-001', 'c-002']) await givenProfile(customerId);
 });
 
-async function givenProfile(customerId: string): Promise<void> {
-  await new CustomerStore({ client: dynamo.client, tableName }).putProfile(aProfile(customerId));
+/**
+ * A prospect with a gold tier, whom the launched catalog journeys' own triggers admit (loyalty's
+ * `when` a loyalty tier, welcome's a prospect who has not ordered), unless `overrides` say otherwise.
+ */
+async function givenProfile(customerId: string, overrides: Partial<Profile> = {}, attributes: Record<string, string> = { tier: 'gold' }): Promise<void> {
+  const store = new CustomerStore({ client: dynamo.client, tableName });
+  await store.putProfile(aProfile(customerId, overrides));
+  await store.setAttributes(customerId, attributes, { at: '2026-03-01T12:00:00Z' });
 }
 
 function batch(journey: string, items: Record<string, unknown>[], launchId = 'spring-2026'): LaunchBatch {
@@ -67,10 +75,10 @@ describe('launchBatch', () => {
     const result = await launchBatch(ports(), batch('loyalty', [{ customerId: 'c-001' }, { customerId: 'c-002' }]));
 
     // Assess
-    expect(result).toEqual({ started: 2, alreadyStarted: 0, notEligible: 0, unknownCustomers: [], invalidRows: [] });
+    expect(result).toEqual({ started: 2, alreadyStarted: 0, notEligible: 0, conditionNotMet: 0, unknownCustomers: [], invalidRows: [] });
     expect((await sfn.executions()).map(({ stateMachineArn, name, input }) => ({ stateMachineArn, name, input }))).toEqual([
-      { stateMachineArn: arnOf('loyalty'), name: 'loyalty-c-001-spring-2026', input: '{"customerId":"c-001","journey":"loyalty","entryKey":"spring-2026","enteredAt":"2026-03-02T09:00:00.000Z"}' },
-      { stateMachineArn: arnOf('loyalty'), name: 'loyalty-c-002-spring-2026', input: '{"customerId":"c-002","journey":"loyalty","entryKey":"spring-2026","enteredAt":"2026-03-02T09:00:00.000Z"}' },
+      { stateMachineArn: arnOf('loyalty'), name: 'loyalty-c-001-spring-2026', input: '{"customerId":"c-001","journey":"loyalty","entryKey":"spring-2026","enteredAt":"2026-03-02T09:00:00.000Z","launched":true}' },
+      { stateMachineArn: arnOf('loyalty'), name: 'loyalty-c-002-spring-2026', input: '{"customerId":"c-002","journey":"loyalty","entryKey":"spring-2026","enteredAt":"2026-03-02T09:00:00.000Z","launched":true}' },
     ]);
   });
 
@@ -79,10 +87,10 @@ describe('launchBatch', () => {
     const result = await launchBatch(ports(), batch('loyalty', [{ customerId: 'c-001', entryKey: 'vip-preview' }, { customerId: 'c-002', entryKey: '' }]));
 
     // Assess
-    expect(result).toEqual({ started: 2, alreadyStarted: 0, notEligible: 0, unknownCustomers: [], invalidRows: [] });
+    expect(result).toEqual({ started: 2, alreadyStarted: 0, notEligible: 0, conditionNotMet: 0, unknownCustomers: [], invalidRows: [] });
     expect((await sfn.executions()).map(({ stateMachineArn, name, input }) => ({ stateMachineArn, name, input }))).toEqual([
-      { stateMachineArn: arnOf('loyalty'), name: 'loyalty-c-001-vip-preview', input: '{"customerId":"c-001","journey":"loyalty","entryKey":"vip-preview","enteredAt":"2026-03-02T09:00:00.000Z"}' },
-      { stateMachineArn: arnOf('loyalty'), name: 'loyalty-c-002-spring-2026', input: '{"customerId":"c-002","journey":"loyalty","entryKey":"spring-2026","enteredAt":"2026-03-02T09:00:00.000Z"}' },
+      { stateMachineArn: arnOf('loyalty'), name: 'loyalty-c-001-vip-preview', input: '{"customerId":"c-001","journey":"loyalty","entryKey":"vip-preview","enteredAt":"2026-03-02T09:00:00.000Z","launched":true}' },
+      { stateMachineArn: arnOf('loyalty'), name: 'loyalty-c-002-spring-2026', input: '{"customerId":"c-002","journey":"loyalty","entryKey":"spring-2026","enteredAt":"2026-03-02T09:00:00.000Z","launched":true}' },
     ]);
   });
 
@@ -179,7 +187,7 @@ describe('launchBatch', () => {
     const result = await launchBatch(ports(), batch('loyalty', [{ customerId: 'c-001', entryKey: 'spring 2026' }, { customerId: 'c-002', entryKey: 'spring-2026' }]));
 
     // Assess
-    expect(result).toEqual({ started: 1, alreadyStarted: 0, notEligible: 0, unknownCustomers: [], invalidRows: [0] });
+    expect(result).toEqual({ started: 1, alreadyStarted: 0, notEligible: 0, conditionNotMet: 0, unknownCustomers: [], invalidRows: [0] });
     expect(await startedNames()).toEqual(['loyalty-c-002-spring-2026']);
   });
 
@@ -191,7 +199,7 @@ describe('launchBatch', () => {
     const again = await launchBatch(ports(), batch('loyalty', [{ customerId: 'c-001' }]));
 
     // Assess
-    expect(again).toEqual({ started: 0, alreadyStarted: 1, notEligible: 0, unknownCustomers: [], invalidRows: [] });
+    expect(again).toEqual({ started: 0, alreadyStarted: 1, notEligible: 0, conditionNotMet: 0, unknownCustomers: [], invalidRows: [] });
     expect(await sfn.executions()).toHaveLength(1);
   });
 
@@ -212,7 +220,7 @@ describe('launchBatch', () => {
     const result = await launchBatch(ports(), batch('loyalty', [{ customerId: 'not valid!' }, { customerId: 'c-001' }, {}]));
 
     // Assess
-    expect(result).toEqual({ started: 1, alreadyStarted: 0, notEligible: 0, unknownCustomers: [], invalidRows: [0, 2] });
+    expect(result).toEqual({ started: 1, alreadyStarted: 0, notEligible: 0, conditionNotMet: 0, unknownCustomers: [], invalidRows: [0, 2] });
   });
 
   it('skips customers without a profile, naming them, and claims and starts nothing for them', async () => {
@@ -220,7 +228,7 @@ describe('launchBatch', () => {
     const result = await launchBatch(ports(), batch('welcome', [{ customerId: 'c-404' }, { customerId: 'c-001' }, { customerId: 'c-405' }]));
 
     // Assess
-    expect(result).toEqual({ started: 1, alreadyStarted: 0, notEligible: 0, unknownCustomers: ['c-404', 'c-405'], invalidRows: [] });
+    expect(result).toEqual({ started: 1, alreadyStarted: 0, notEligible: 0, conditionNotMet: 0, unknownCustomers: ['c-404', 'c-405'], invalidRows: [] });
     expect(await startedNames()).toEqual(['welcome-c-001-spring-2026']);
     expect(await partitionSortKeys(dynamo.client, tableName, 'c-404')).toEqual([]);
   });
@@ -255,5 +263,67 @@ describe('launchBatch', () => {
     await expect(launchBatch(ports(), batch('no-such-journey', [{ customerId: 'c-001' }]))).rejects.toThrow(
       new UnknownJourneyError('no-such-journey'),
     );
+  });
+});
+
+describe('launchBatch of a journey whose own trigger chooses its customers', () => {
+  it('refuses a journey with a transactional send step before it reads or starts anything: only the customer\'s own event may start it', async () => {
+    // Prepare: prospect-nurture's first ask is transactional (no marketing consent needed), a reply to the lead's own request.
+    const counter = countRequests(dynamo.client);
+
+    // Act
+    const launched = launchBatch(ports(), batch('prospect-nurture', [{ customerId: 'c-001' }]));
+
+    // Assess
+    await expect(launched).rejects.toThrow(LaunchRefusedError);
+    await expect(launched).rejects.toThrow(/journey "prospect-nurture" sends a transactional message.*only the customer's own event may start it.*nothing was launched/);
+    counter.detach();
+    expect(counter.commands).toEqual([]);
+    expect(await sfn.executions()).toEqual([]);
+  });
+
+  it("enters only the customers loyalty's `when` admits at the launch instant, counting the silver tier conditionNotMet, whose year is not used up", async () => {
+    // Prepare: c-001 is gold (givenProfile); c-003 is silver.
+    await givenProfile('c-003', {}, { tier: 'silver' });
+
+    // Act
+    const result = await launchBatch(ports(), batch('loyalty', [{ customerId: 'c-001' }, { customerId: 'c-003' }]));
+    await new CustomerStore({ client: dynamo.client, tableName }).setAttributes('c-003', { tier: 'gold' }, { at: '2026-03-05T12:00:00Z' });
+    const gold = await launchBatch(ports(), { BatchInput: { journey: 'loyalty', launchId: 'gold-week', launchedAt: '2026-03-06T09:00:00Z' }, Items: [{ customerId: 'c-003' }] });
+
+    // Assess
+    expect(result).toEqual({ started: 1, alreadyStarted: 0, notEligible: 0, conditionNotMet: 1, unknownCustomers: [], invalidRows: [] });
+    expect(gold).toMatchObject({ started: 1, notEligible: 0, conditionNotMet: 0 });
+    expect(await startedNames()).toEqual(['loyalty-c-001-spring-2026', 'loyalty-c-003-gold-week']);
+  });
+
+  it("does not enter into welcome an active customer who ordered (its `when`: a prospect who has not ordered), reading each customer's state in one request", async () => {
+    // Prepare
+    await givenProfile('c-003', { stage: 'active' }, { [lastEventAttribute('order_placed')]: '2026-02-20T10:00:00Z' });
+    const counter = countRequests(dynamo.client);
+
+    // Act
+    const result = await launchBatch(ports(), batch('welcome', [{ customerId: 'c-003' }, { customerId: 'c-001' }]));
+
+    // Assess
+    counter.detach();
+    expect(result).toEqual({ started: 1, alreadyStarted: 0, notEligible: 0, conditionNotMet: 1, unknownCustomers: [], invalidRows: [] });
+    expect(await startedNames()).toEqual(['welcome-c-001-spring-2026']);
+    expect(counter.commands.filter((command) => command !== 'PutItemCommand')).toEqual(['BatchGetItemCommand']);
+  });
+
+  it('skips a win-back customer who ordered again since the scan found them inactive, counted conditionNotMet, and enters the one still inactive', async () => {
+    // Prepare: the scan at 03:00 found both inactive (last order in November); c-002 orders at 03:05, before the batch runs.
+    const store = new CustomerStore({ client: dynamo.client, tableName });
+    await store.setAttributes('c-001', { [lastEventAttribute('order_placed')]: '2025-11-30T12:00:00Z' }, { at: '2025-11-30T12:00:00Z' });
+    await store.setAttributes('c-002', { [lastEventAttribute('order_placed')]: '2026-03-02T03:05:00Z' }, { at: '2026-03-02T03:05:00Z' });
+    const launch = { BatchInput: { journey: 'win-back', launchId: 'inactive-win-back-20251130', launchedAt: '2026-03-02T03:00:00Z' }, Items: [{ customerId: 'c-001' }, { customerId: 'c-002' }] };
+
+    // Act
+    const result = await launchBatch(ports(), launch);
+
+    // Assess
+    expect(result).toEqual({ started: 1, alreadyStarted: 0, notEligible: 0, conditionNotMet: 1, unknownCustomers: [], invalidRows: [] });
+    expect(await startedNames()).toEqual(['win-back-c-001-inactive-win-back-20251130']);
   });
 });

@@ -121,7 +121,7 @@ describe('an audience launch on the local runtime', () => {
     // Assess
     expect(launch).toMatchObject({ status: 'SUCCEEDED' });
     expect(executionsOf('c-bucket')).toEqual(['flash-sale-c-bucket-uploaded']);
-    expect(inputOf('flash-sale-c-bucket-uploaded')).toEqual({ customerId: 'c-bucket', journey: JOURNEY, entryKey: 'uploaded', enteredAt: launch.startDate });
+    expect(inputOf('flash-sale-c-bucket-uploaded')).toEqual({ customerId: 'c-bucket', journey: JOURNEY, entryKey: 'uploaded', enteredAt: launch.startDate, launched: true });
   });
 
   it("enters a customer of a file uploaded to the bucket under its row's entry key, and one whose row leaves it empty under the launch id", async () => {
@@ -141,7 +141,7 @@ describe('an audience launch on the local runtime', () => {
     // Assess
     expect(launch).toMatchObject({ status: 'SUCCEEDED' });
     expect(executionsOf('c-extra')).toEqual(['flash-sale-c-extra-spring-2026']);
-    expect(inputOf('flash-sale-c-extra-spring-2026')).toStrictEqual({ customerId: 'c-extra', journey: JOURNEY, entryKey: 'spring-2026', enteredAt: launch.startDate });
+    expect(inputOf('flash-sale-c-extra-spring-2026')).toStrictEqual({ customerId: 'c-extra', journey: JOURNEY, entryKey: 'spring-2026', enteredAt: launch.startDate, launched: true });
     expect(runtime.stepFunctions.describeExecution('flash-sale-c-extra-spring-2026').input).not.toContain('someone@example.com');
   });
 

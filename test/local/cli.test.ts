@@ -91,9 +91,10 @@ describe('overture send-event, launch, status, why and results on a stopped stac
   const at = '2026-03-02T15:00:00Z';
   let sent: Awaited<ReturnType<typeof overture>>;
 
-  /** Gives the customer a profile through an event that enters no journey. */
-  async function givenProfile(customerId: string): Promise<void> {
-    const result = await overture('send-event', 'profile_changed', '--customer', customerId, '--profile', '{"timezone":"UTC"}', '--data', data, '--cdk-out', cdkOut, '--json');
+  /** Gives the customer a profile, and `attributes` if any, through an event that enters no journey. */
+  async function givenProfile(customerId: string, attributes?: Record<string, string>): Promise<void> {
+    const withAttributes = attributes === undefined ? [] : ['--attributes', JSON.stringify(attributes)];
+    const result = await overture('send-event', 'profile_changed', '--customer', customerId, '--profile', '{"timezone":"UTC"}', ...withAttributes, '--data', data, '--cdk-out', cdkOut, '--json');
     expect(JSON.parse(result.stdout)).toMatchObject({ outcome: { journeys: [] } });
   }
 
@@ -190,8 +191,9 @@ describe('overture send-event, launch, status, why and results on a stopped stac
   });
 
   it('launches an audience once: the same ids saved with CRLF, a BOM, quotes or in another order start nothing again', async () => {
-    // Prepare
-    await givenProfile('c-loyal-2');
+    // Prepare: both of the gold tier loyalty's entry condition admits.
+    await givenProfile('c-1', { tier: 'gold' });
+    await givenProfile('c-loyal-2', { tier: 'gold' });
     const audience = file('loyal.csv', 'customerId\nc-1\nc-loyal-2\n');
     const savedOtherwise = [
       file('loyal-crlf.csv', 'customerId\r\nc-1\r\nc-loyal-2\r\n'),
@@ -264,8 +266,8 @@ describe('overture send-event, launch, status, why and results on a stopped stac
     expect(JSON.parse(same.stdout)).toMatchObject({ outcome: 'already_launched', launch: 'spring', journey: 'loyalty', status: 'SUCCEEDED' });
   });
 
-  it('reports who entered, who the re-entry rule kept out and which ids have no profile, starting none of those (--json)', async () => {
-    // Prepare: c-1 is in welcome already; c-mixed-new has a profile; c-mixed-ghost has none.
+  it("reports who entered, who the journey's entry conditions kept out and which ids have no profile, starting none of those (--json)", async () => {
+    // Prepare: c-1 entered welcome already, and is no prospect since (welcome's `when`: a prospect); c-mixed-new has a profile; c-mixed-ghost has none.
     await givenProfile('c-mixed-new');
     const audience = file('mixed.csv', 'customerId\nc-1\nc-mixed-new\nc-mixed-ghost\n');
 
@@ -280,7 +282,8 @@ describe('overture send-event, launch, status, why and results on a stopped stac
       customers: 3,
       started: 1,
       alreadyStarted: 0,
-      notEligible: 1,
+      notEligible: 0,
+      conditionNotMet: 1,
       unknown: 1,
       unknownCustomers: ['c-mixed-ghost'],
       invalidRows: 0,
@@ -299,7 +302,7 @@ describe('overture send-event, launch, status, why and results on a stopped stac
     // Assess
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(
-      /^Launched welcome to 2 customers as launch-welcome-[0-9a-f]{12}: 0 entered, 1 already in or not eligible \(re-entry rule\), 1 unknown \(no profile\): c-words-ghost\n/,
+      /^Launched welcome to 2 customers as launch-welcome-[0-9a-f]{12}: 0 entered, 0 already in or not eligible \(re-entry rule\), 1 not admitted by the journey's entry conditions, 1 unknown \(no profile\): c-words-ghost\n/,
     );
     expect(result.stdout).not.toContain('@');
     expect(result.stderr).toContain('launch: welcome to 2 customers as launch-welcome-');

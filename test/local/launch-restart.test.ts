@@ -59,11 +59,17 @@ function enteredLoyalty(executions: readonly ExecutionRecord[]): Set<string> {
   );
 }
 
-/** A stopped stack's data folder, with a profile for each customer, and an audience file of them all. */
+/**
+ * A stopped stack's data folder, with a profile for each customer, of the gold tier loyalty's entry
+ * condition admits, and an audience file of them all.
+ */
 async function stoppedStackWithAudience(label: string): Promise<{ data: string; audience: string }> {
   const data = temporaryDataDir(label);
   const first = await LocalRuntime.start({ dataDir: data, outdir: OUTDIR, start: AT, inactivityScan: false });
-  for (const customerId of CUSTOMERS) await first.store.putProfile(aProfile(customerId));
+  for (const customerId of CUSTOMERS) {
+    await first.store.putProfile(aProfile(customerId));
+    await first.store.setAttributes(customerId, { tier: 'gold' }, { at: first.now().toISOString() });
+  }
   await first.close();
   const audience = path.join(data, '..', `${path.basename(data)}-audience.csv`);
   writeFileSync(audience, `customerId\n${CUSTOMERS.join('\n')}\n`);

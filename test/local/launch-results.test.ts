@@ -6,6 +6,7 @@
  * ordinary S3 client from the S3 emulator, as an operator's script would read them.
  */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { LaunchBatchResult } from '../../lib/ingest/launch-batch';
 import { defaultLaunchId, parseAudienceCsv } from '../../lib/local/audience-csv';
 import { LocalRuntime } from '../../lib/local/runtime';
 import { defineJourney, onAudienceLaunch, reEntry, setStage } from '../../workflows/builder';
@@ -55,7 +56,7 @@ async function resultsOf(launchId: string) {
   const manifestKey = keys.find((key) => key.endsWith('/manifest.json'));
   const manifest = JSON.parse(await textOf(manifestKey ?? 'none')) as { ResultFiles: { SUCCEEDED: Array<{ Key: string; Size: number }> } };
   const files = await Promise.all(manifest.ResultFiles.SUCCEEDED.map(async (file) => ({ ...file, text: await textOf(file.Key) })));
-  const batches = files.flatMap((file) => JSON.parse(file.text) as Array<{ started: number; alreadyStarted: number; notEligible: number; unknownCustomers: string[]; invalidRows: number[] }>);
+  const batches = files.flatMap((file) => JSON.parse(file.text) as LaunchBatchResult[]);
   return { keys, manifestKey, manifest, files, batches };
 }
 
@@ -98,18 +99,20 @@ describe('the results of an audience launch on the local runtime', () => {
     // Assess
     if (report.outcome !== 'launched') throw new Error(`expected a launch, got ${report.outcome}`);
     expect(batches).toHaveLength(2);
-    batches.forEach((batch) => expect(Object.keys(batch).sort()).toEqual(['alreadyStarted', 'invalidRows', 'notEligible', 'started', 'unknownCustomers']));
+    batches.forEach((batch) => expect(Object.keys(batch).sort()).toEqual(['alreadyStarted', 'conditionNotMet', 'invalidRows', 'notEligible', 'started', 'unknownCustomers']));
     const sum = (count: (batch: (typeof batches)[number]) => number) => batches.reduce((total, batch) => total + count(batch), 0);
     expect({
       started: sum((batch) => batch.started),
       alreadyStarted: sum((batch) => batch.alreadyStarted),
       notEligible: sum((batch) => batch.notEligible),
+      conditionNotMet: sum((batch) => batch.conditionNotMet),
       unknownCustomers: batches.flatMap((batch) => batch.unknownCustomers),
       invalidRows: sum((batch) => batch.invalidRows.length),
     }).toEqual({
       started: report.started,
       alreadyStarted: report.alreadyStarted,
       notEligible: report.notEligible,
+      conditionNotMet: report.conditionNotMet,
       unknownCustomers: report.unknownCustomers,
       invalidRows: report.invalidRows,
     });
@@ -129,7 +132,7 @@ describe('the results of an audience launch on the local runtime', () => {
 
     // Assess
     expect(runtime.stepFunctions.describeExecution('uploaded-launch')).toMatchObject({ status: 'SUCCEEDED' });
-    expect(batches).toStrictEqual([{ started: 1, alreadyStarted: 0, notEligible: 0, unknownCustomers: ['c-nobody'], invalidRows: [1] }]);
+    expect(batches).toStrictEqual([{ started: 1, alreadyStarted: 0, notEligible: 0, conditionNotMet: 0, unknownCustomers: ['c-nobody'], invalidRows: [1] }]);
     expect(files.map((file) => file.text).join('')).not.toMatch(/example\.com|not an id/);
   });
 });
