@@ -9,8 +9,11 @@
  * `<prefix><journey id>`, so one more variable holding the ARN prefix they share lets the reader
  * rebuild every ARN (`routesWithArns`). Each route travels as a `[journey, trigger, reEntry]`
  * tuple, too: the three key names cost 30 bytes a journey; a journey with a transactional send
- * step adds a fourth element, `true` (see {@link JourneyRoute}'s `ownEventOnly`).
+ * step adds a fourth element, `true` (see {@link JourneyRoute}'s `ownEventOnly`). And the JSON
+ * travels deflated, in base64: routes repeat their shapes (triggers, conditions, rules), and the
+ * catalog's five take 404 bytes instead of 791, so about twice as many journeys fit.
  */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import * as z from '../schema/zod-mini';
 import { TRANSACTIONAL } from '../customer/model';
 import { entryConditionsOf, ReEntrySchema, TriggerSchema } from '../journeys/entry';
@@ -35,7 +38,7 @@ export type JourneyRoute = z.infer<typeof JourneyRouteSchema>;
 /** A route without its state machine ARN, as {@link JOURNEY_ROUTES_VARIABLE} carries it. */
 export type RouteWithoutArn = Omit<JourneyRoute, 'stateMachineArn'>;
 
-/** The environment variable holding the routes (without their ARNs) as JSON. */
+/** The environment variable holding the routes (without their ARNs) as deflated JSON, in base64. */
 export const JOURNEY_ROUTES_VARIABLE = 'JOURNEY_ROUTES';
 
 /**
@@ -49,16 +52,16 @@ export const StateMachineArnPrefixSchema = z.string().check(z.startsWith('arn:')
 
 /**
  * Routes as they travel in {@link JOURNEY_ROUTES_VARIABLE} (written by {@link journeyRoutesVariable}):
- * a JSON array of `[journey, trigger, reEntry]`, one journey id once.
+ * a JSON array of `[journey, trigger, reEntry]`, one journey id once, deflated, in base64.
  */
 export const JourneyRoutesSchema = z.pipe(
   z.pipe(
     z.string(),
     z.transform((text: string, ctx) => {
       try {
-        return JSON.parse(text) as unknown;
+        return JSON.parse(inflateRawSync(Buffer.from(text, 'base64')).toString('utf8')) as unknown;
       } catch {
-        ctx.issues.push({ code: 'custom', message: 'must be JSON', input: text });
+        ctx.issues.push({ code: 'custom', message: 'must be deflated JSON in base64, as journeyRoutesVariable writes it', input: text });
         return z.NEVER;
       }
     }),
@@ -73,9 +76,10 @@ export const JourneyRoutesSchema = z.pipe(
   ),
 );
 
-/** The value of {@link JOURNEY_ROUTES_VARIABLE} for `routes`: their ARNs left out. */
+/** The value of {@link JOURNEY_ROUTES_VARIABLE} for `routes`: their ARNs left out, deflated, in base64. */
 export function journeyRoutesVariable(routes: readonly RouteWithoutArn[]): string {
-  return JSON.stringify(routes.map(({ journey, trigger, reEntry, ownEventOnly }) => (ownEventOnly === true ? [journey, trigger, reEntry, true] : [journey, trigger, reEntry])));
+  const json = JSON.stringify(routes.map(({ journey, trigger, reEntry, ownEventOnly }) => (ownEventOnly === true ? [journey, trigger, reEntry, true] : [journey, trigger, reEntry])));
+  return deflateRawSync(Buffer.from(json, 'utf8'), { level: 9 }).toString('base64');
 }
 
 /** The routes of `journeys`, with the ARN of each one's state machine (CDK tokens at synth). */

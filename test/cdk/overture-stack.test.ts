@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
@@ -597,9 +598,10 @@ describe('configuration', () => {
     expect(() => synthesizeOverture({ context: { 'overture:logRetentionDays': '45' } })).toThrow(/context "overture:logRetentionDays": must be one of 1, 3, 5/);
   });
 
-  it('synthesizes 25 journeys, and each function that routes them rebuilds from its environment exactly the ARNs the starters may start', () => {
-    // Prepare: twenty more journeys, as a marketing team adds them (same shapes, new ids)
-    const journeys = catalogLike(25);
+  it('synthesizes 40 journeys, and each function that routes them rebuilds from its environment exactly the ARNs the starters may start', () => {
+    // Prepare: thirty-five more journeys, as a marketing team adds them (the catalog's shapes, each
+    // event entry with a condition of its own, so the routes do not merely repeat each other)
+    const journeys = distinctJourneys(40);
 
     // Act
     const { stack, template } = synthesizeOverture({ journeys });
@@ -635,14 +637,15 @@ describe('configuration', () => {
   });
 
   it('fails synth when a function\'s environment would pass Lambda\'s 4 KB once deployed, naming the function and the size', () => {
-    // Prepare: forty journeys, whose routes alone take more than 4 KB even without their ARNs
-    const journeys = catalogLike(40);
+    // Prepare: fifty journeys whose entries each test a long campaign code of their own, so that
+    // their routes alone take more than 4 KB, deflated, without their ARNs
+    const journeys = distinctJourneys(50, 160);
 
     // Act
-    const synthesizeForty = () => synthesizeOverture({ journeys });
+    const synthesizeMany = () => synthesizeOverture({ journeys });
 
     // Assess: `cdk deploy` would fail on the function; synth says which, and by how much
-    expect(synthesizeForty).toThrow(/function Overture-test\/\S+ would take about \d{4} bytes once deployed, over Lambda's limit of 4096 \(largest: JOURNEY_ROUTES \d{4}/);
+    expect(synthesizeMany).toThrow(/function Overture-test\/\S+ would take about \d{4} bytes once deployed, over Lambda's limit of 4096 \(largest: JOURNEY_ROUTES \d{4}/);
   });
 
   it('estimates every function\'s environment at no less than it takes deployed, and within 4 KB for the catalog', () => {
@@ -678,6 +681,21 @@ describe('configuration', () => {
 function catalogLike(count: number): Journey[] {
   const copies = Array.from({ length: Math.ceil(count / CATALOG.length) - 1 }, () => CATALOG).flat();
   return [...CATALOG, ...copies.map((journey, index) => ({ ...journey, id: `${journey.id}-v${index + 2}` }))].slice(0, count);
+}
+
+/**
+ * {@link catalogLike}, with each copy's event entry also taking a condition of its own (a campaign
+ * code of `campaignLength` hex digits no other journey has): the routes travel deflated, and
+ * copies that only differ in their ids would take almost nothing, unlike journeys a team writes.
+ */
+function distinctJourneys(count: number, campaignLength = 16): Journey[] {
+  return catalogLike(count).map((journey, index) => {
+    const { trigger } = journey.entry;
+    if (index < CATALOG.length || trigger.kind !== 'event') return journey;
+    const code = Array.from({ length: Math.ceil(campaignLength / 64) }, (_, part) => createHash('sha256').update(`${index}/${part}`).digest('hex')).join('');
+    const campaign = { kind: 'attribute' as const, attribute: 'campaign', op: 'equals' as const, value: code.slice(0, campaignLength) };
+    return { ...journey, entry: { ...journey.entry, trigger: { ...trigger, when: [...(trigger.when ?? []), campaign] } } };
+  });
 }
 
 /** A template value with each state machine's ARN as `names` gives it, other references as resolveIntrinsics does. */
