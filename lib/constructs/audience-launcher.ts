@@ -54,16 +54,26 @@ export interface AudienceLauncherProps {
 export const EXPIRING_AUDIENCE_PREFIXES = ['launches/', 'inactivity/', 'launch-results/'] as const;
 
 /**
+ * An upload that never completed (a marketer's `aws s3 cp` of a large CSV interrupted, a Distributed
+ * Map result file cut short) leaves its parts in the bucket: no `aws s3 ls` lists them, no expiry
+ * by age removes them, and they are kept, and billed, for ever. A day is long past any upload
+ * still under way.
+ */
+const ABORT_INCOMPLETE_UPLOADS: LifecycleRule = { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) };
+
+/**
  * The audience bucket's lifecycle: each launch's files expire `retention` after they were written,
  * by prefix, so that a scheduled journey's `scheduled/<journey>.csv`, which serves every run and
  * which a marketer may leave unchanged for months, is never deleted under a running schedule
- * (every run after would fail on the missing key). Replaced and deleted versions go after 7 days.
+ * (every run after would fail on the missing key). Replaced and deleted versions go after 7 days;
+ * the parts of an upload that never completed, after a day ({@link ABORT_INCOMPLETE_UPLOADS}).
  */
 function audienceLifecycle(retention: Duration): LifecycleRule[] {
   return [
     ...EXPIRING_AUDIENCE_PREFIXES.map((prefix) => ({ id: `expire-${prefix.slice(0, -1)}`, prefix, expiration: retention })),
     { id: 'old-versions', noncurrentVersionExpiration: Duration.days(7) },
     { id: 'expired-delete-markers', expiredObjectDeleteMarker: true },
+    ABORT_INCOMPLETE_UPLOADS,
   ];
 }
 
@@ -114,7 +124,7 @@ export class AudienceLauncher extends Construct {
       enforceSSL: true,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ expiration: Duration.days(365) }],
+      lifecycleRules: [{ expiration: Duration.days(365) }, ABORT_INCOMPLETE_UPLOADS],
       ...removal,
     });
     this.bucket = new Bucket(this, 'Audiences', {

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { Arn, ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import {
   ConfigurationSet,
@@ -35,8 +35,18 @@ export const SES_EVENTS_TO_EVENTBRIDGE = [
   EmailSendingEvent.SUBSCRIPTION,
 ];
 
-/** SMS events logged for operators (failures and final states). */
-export const SMS_LOGGED_EVENTS = ['TEXT_DELIVERED', 'TEXT_BLOCKED', 'TEXT_CARRIER_BLOCKED', 'TEXT_CARRIER_UNREACHABLE', 'TEXT_INVALID', 'TEXT_INVALID_MESSAGE', 'TEXT_SPAM', 'TEXT_TTL_EXPIRED', 'TEXT_UNKNOWN', 'TEXT_UNREACHABLE'];
+/**
+ * SMS events logged for operators: the failures. Each record carries the destination number, so a
+ * delivered text is not logged: that would be a list of every number texted, kept with the logs.
+ */
+export const SMS_LOGGED_EVENTS = ['TEXT_BLOCKED', 'TEXT_CARRIER_BLOCKED', 'TEXT_CARRIER_UNREACHABLE', 'TEXT_INVALID', 'TEXT_INVALID_MESSAGE', 'TEXT_SPAM', 'TEXT_TTL_EXPIRED', 'TEXT_UNKNOWN', 'TEXT_UNREACHABLE'];
+
+/**
+ * Most days the SMS failure events are kept (the configured log retention when shorter): each
+ * record holds the number the text was sent to, which the customer table erases on request but a
+ * log group cannot.
+ */
+export const SMS_EVENTS_RETENTION = RetentionDays.ONE_MONTH;
 
 /** The environment variables the send function reads (lib/delivery/send-environment.ts). */
 export const SEND_ENVIRONMENT = {
@@ -73,8 +83,8 @@ export interface DeliveryProps {
 
 /**
  * The send path: the SES configuration set (TLS required, reputation metrics, every event to
- * EventBridge), the End User Messaging SMS configuration set (delivery failures logged, and sent
- * to the SMS feedback topic), the direct-mail queue for the print vendor with its dead-letter
+ * EventBridge), the End User Messaging SMS configuration set (delivery failures logged for at most
+ * 30 days, and sent to the SMS feedback topic), the direct-mail queue for the print vendor with its dead-letter
  * queue, the link-signing secret, and the send function, which may send only through the
  * configured identities, configuration sets and queue.
  */
@@ -115,7 +125,11 @@ export class Delivery extends Construct {
       events: SES_EVENTS_TO_EVENTBRIDGE,
     });
 
-    const smsEvents = new LogGroup(this, 'SmsEvents', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    // The records hold phone numbers: kept no longer than an operator needs to look into a failure.
+    const smsEvents = new LogGroup(this, 'SmsEvents', {
+      retention: Math.min(props.logRetention, SMS_EVENTS_RETENTION) as RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     // Built from the name: the role and the topic are created before the configuration set.
     const smsConfigurationSetSourceArn = stack.formatArn({
       service: 'sms-voice',

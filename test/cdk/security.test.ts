@@ -1,5 +1,6 @@
 import { scheduledAudienceKey } from '../../lib/constructs/scheduled-triggers';
 import { Match } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import {
   actionsOf,
   logicalIdOf,
@@ -322,9 +323,40 @@ describe('least privilege', () => {
     expect(expiring.every((rule) => typeof rule.Prefix === 'string' && !scheduledAudienceKey('loyalty').startsWith(rule.Prefix))).toBe(true);
     expect(rules).toContainEqual(expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 7 } }));
   });
+
+  it('removes the parts of uploads that never completed from the audience and access-log buckets after a day', () => {
+    // Prepare: an interrupted upload's parts are listed by no `aws s3 ls` and expire by no age
+    const { stack, template } = synthesized;
+    const rulesOf = (bucket: IConstruct) =>
+      (resourcesOfType(template, 'AWS::S3::Bucket')[logicalIdOf(stack, bucket)]?.Properties?.LifecycleConfiguration as { Rules: Array<Record<string, unknown>> }).Rules;
+
+    // Assess: audience CSVs hold whatever columns a marketer exported
+    for (const bucket of [stack.launcher.bucket, stack.launcher.accessLogs]) {
+      expect(rulesOf(bucket)).toContainEqual(expect.objectContaining({ Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }));
+    }
+  });
 });
 
 describe('data protection', () => {
+  it('logs the SMS failures only, never a delivered text, and keeps them 30 days: each record holds the number texted', () => {
+    // Prepare: End User Messaging's event records carry destinationPhoneNumber
+    const { stack, template } = synthesized;
+    const destinations = Object.values(resourcesOfType(template, 'AWS::SMSVOICE::ConfigurationSet')).flatMap(
+      (set) => set.Properties?.EventDestinations as Array<{ MatchingEventTypes: string[]; CloudWatchLogsDestination?: { LogGroupArn: unknown } }>,
+    );
+
+    // Act
+    const logged = destinations.filter((destination) => destination.CloudWatchLogsDestination !== undefined);
+
+    // Assess: in prod, where every other log is kept a year
+    const smsEvents = logicalIdOf(stack, stack.delivery.node.findChild('SmsEvents'));
+    expect(logged).toHaveLength(1);
+    expect(logged[0]?.MatchingEventTypes).not.toContain('TEXT_DELIVERED');
+    expect(logged[0]?.MatchingEventTypes).toEqual(expect.arrayContaining(['TEXT_BLOCKED', 'TEXT_SPAM', 'TEXT_UNREACHABLE']));
+    expect(logged[0]?.CloudWatchLogsDestination?.LogGroupArn).toEqual({ 'Fn::GetAtt': [smsEvents, 'Arn'] });
+    expect(resourcesOfType(template, 'AWS::Logs::LogGroup')[smsEvents]?.Properties?.RetentionInDays).toBe(30);
+  });
+
   it('gives every table point-in-time recovery and encryption at rest', () => {
     // Act
     const tables = Object.values(resourcesOfType(synthesized.template, 'AWS::DynamoDB::GlobalTable'));
@@ -466,8 +498,11 @@ describe('functions', () => {
   });
 
   it('keep their logs for the configured time (a year in prod)', () => {
-    // Act
-    const logGroups = Object.values(resourcesOfType(synthesized.template, 'AWS::Logs::LogGroup')) as TemplateResource[];
+    // Act: all but the SMS events, which hold phone numbers (data protection)
+    const smsEvents = logicalIdOf(synthesized.stack, synthesized.stack.delivery.node.findChild('SmsEvents'));
+    const logGroups = Object.entries(resourcesOfType(synthesized.template, 'AWS::Logs::LogGroup'))
+      .filter(([id]) => id !== smsEvents)
+      .map(([, group]) => group as TemplateResource);
 
     // Assess
     expect(logGroups.length).toBeGreaterThanOrEqual(9);
