@@ -70,8 +70,8 @@ export interface ValidateJourneyOptions {
  * Parses and checks a journey: schema, unique ids, references, reachability, loops without a
  * wait, loops back to a send step, held-out groups that reach a send step, paths longer than an execution may wait, loops that would
  * outgrow an execution's history (see `journey-time.ts`), templates on disk and the channels they support,
- * transactional steps (see {@link TRANSACTIONAL_DECLARATION}), and the unsubscribe link of email
- * steps (in marketing email, none in transactional).
+ * transactional steps (see {@link TRANSACTIONAL_DECLARATION}), the unsubscribe link of email
+ * steps (in marketing email, none in transactional), and the preference link of marketing letters.
  *
  * @returns the parsed journey
  * @throws InvalidJourneyError naming each offending node and the fix
@@ -94,7 +94,12 @@ export function validateJourney(input: unknown, options: ValidateJourneyOptions 
   // Time is only summed over a graph whose loops all wait: a loop that never waits is reported above.
   if (problems.length === 0) problems.push(...timeProblems(journey));
   const templatesDir = options.templatesDir ?? DEFAULT_TEMPLATES_DIR;
-  problems.push(...templateProblems(journey, templatesDir), ...transactionalProblems(journey, templatesDir), ...unsubscribeLinkProblems(journey, templatesDir));
+  problems.push(
+    ...templateProblems(journey, templatesDir),
+    ...transactionalProblems(journey, templatesDir),
+    ...unsubscribeLinkProblems(journey, templatesDir),
+    ...letterPreferenceLinkProblems(journey, templatesDir),
+  );
   if (problems.length > 0) throw new InvalidJourneyError(problems);
   return journey;
 }
@@ -378,6 +383,37 @@ function unsubscribeLinkProblems(journey: Journey, templatesDir: string): string
   return problems;
 }
 
+/**
+ * A marketing letter carries the preference-centre link, as a marketing email carries its
+ * unsubscribe link: on paper it is the customer's only way to stop the letters, or to choose
+ * another channel, short of writing back. So the template's `mail.json` must list it among the
+ * `mergeFields` every letter needs; an optional field would let a letter go out without it.
+ */
+function letterPreferenceLinkProblems(journey: Journey, templatesDir: string): string[] {
+  const problems: string[] = [];
+  for (const node of journey.nodes) {
+    if (node.type !== 'send' || node.topic === TRANSACTIONAL || !node.channels.includes('mail')) continue;
+    const required = requiredMergeFields(join(templatesDir, node.templateId, TEMPLATE_FILES.mail));
+    if (required === undefined || required.includes(PREFERENCES_LINK)) continue; // templateProblems names a missing file; the catalog check, a malformed one.
+    problems.push(
+      `${where(journey, node)}: template "${node.templateId}" is sent as a marketing letter (topic "${node.topic}") but its ${TEMPLATE_FILES.mail} does not require "${PREFERENCES_LINK}"; ` +
+        `add "${PREFERENCES_LINK}" to its mergeFields, so every letter prints the link to the preference centre`,
+    );
+  }
+  return problems;
+}
+
+/** The `mergeFields` of the `mail.json` at `file`; undefined when it cannot be read or is not such a file. */
+function requiredMergeFields(file: string): readonly unknown[] | undefined {
+  try {
+    const spec: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    return isRecord(spec) && Array.isArray(spec.mergeFields) ? spec.mergeFields : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const PREFERENCES_LINK = 'preferencesUrl';
 const UNSUBSCRIBE_LINK = 'unsubscribeUrl';
 const EMAIL_BODY_PARTS = ['email.text', 'email.html'] as const;
 const EMAIL_BODY_FILES: Readonly<Record<(typeof EMAIL_BODY_PARTS)[number], string>> = {
