@@ -19,7 +19,8 @@
  * Texts support `.size` and `.length`; attributes, which may be lists, also `.first`, `.last` and
  * indexes. Attributes that would print a blank — null, text of spaces only, a list without a
  * non-blank item — are left out, so they count as absent rather than rendering blank (liquid holds every text and list true in `{% if %}`, and
- * `default` only replaces an empty one); a list keeps only its non-blank items.
+ * `default` only replaces an empty one); a list keeps only its non-blank items. Customer text
+ * loses its bidi overrides, embeddings and isolates, which would reorder the text around it.
  *
  * In a text (SMS), customer values are written in GSM-7 and a first name that would take the text
  * past one segment is left out (see `./sms-text` and `renderSms`).
@@ -71,14 +72,30 @@ export const LINK_VARIABLES = ['unsubscribeUrl', 'preferencesUrl'] as const;
 export const FIRST_NAME_ATTRIBUTE = 'firstName';
 
 /**
+ * The bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069). One in a
+ * name is never part of the name: an unterminated right-to-left override reverses everything
+ * printed after it, the rest of the subject and body included.
+ */
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/gu;
+
+/** `text` without bidi controls, so a customer's value cannot reorder the template around it. */
+function withoutBidiControls(text: string): string {
+  return text.replace(BIDI_CONTROLS, '');
+}
+
+/**
  * `value` as a template may print it, or undefined when it would print a blank: null, text of
- * spaces only, and a list without an item that is not (its blank items are left out too).
+ * spaces only, and a list without an item that is not (its blank items are left out too). Text
+ * loses its bidi controls first (see {@link BIDI_CONTROLS}), in every part the value is printed in.
  */
 function printableValue(value: AttributeValue): PersonalizationValue | undefined {
   if (value === null) return undefined;
-  if (typeof value === 'string') return isBlank(value) ? undefined : value;
+  if (typeof value === 'string') {
+    const text = withoutBidiControls(value);
+    return isBlank(text) ? undefined : text;
+  }
   if (Array.isArray(value)) {
-    const items = value.filter((item) => !isBlank(item));
+    const items = value.map(withoutBidiControls).filter((item) => !isBlank(item));
     return items.length === 0 ? undefined : items;
   }
   return value;

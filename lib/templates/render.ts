@@ -45,7 +45,8 @@ function render(template: MessageTemplate, part: CompiledPart, data: Personaliza
 }
 
 /**
- * Renders the subject, HTML and text parts of `template` for `data`.
+ * Renders the subject, HTML and text parts of `template` for `data`. A subject that a very long
+ * first name takes past {@link MAX_SUBJECT_LENGTH} is rendered without the name (see `renderSubject`).
  *
  * @throws TemplateNotFoundError when the template has no email version;
  *   TemplateRenderError when a variable is absent for this customer or a part renders empty.
@@ -54,10 +55,41 @@ export function renderEmail(template: MessageTemplate, data: PersonalizationData
   if (template.email === undefined) throw new TemplateNotFoundError(template.id, 'email');
   const checked = checkedData(template, data);
   return {
-    subject: render(template, template.email.subject, checked).replace(/\s*[\r\n]+\s*/g, ' ').trim(),
+    subject: renderSubject(template, template.email.subject, checked),
     html: render(template, template.email.html, checked),
     text: render(template, template.email.text, checked),
   };
+}
+
+/**
+ * The longest subject an email may have: RFC 5322's 998 characters a header line, which the email
+ * adapter enforces (a longer one fails the send as `message_invalid`).
+ */
+export const MAX_SUBJECT_LENGTH = 998;
+
+/** The subject on one line: line breaks a variable brings in are folded to spaces. */
+function oneLineSubject(template: MessageTemplate, part: CompiledPart, data: PersonalizationData): string {
+  return render(template, part, data).replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
+
+/**
+ * The subject for `data`. A first name is optional, and attribute values have no length limit, so
+ * a subject that a very long name takes past {@link MAX_SUBJECT_LENGTH} is rendered as for a
+ * customer without one, as {@link renderSms} does for a text; the body keeps the name. When that
+ * does not help (a template that needs the name, or one long without it), the subject is kept and
+ * the adapter refuses it.
+ */
+function renderSubject(template: MessageTemplate, part: CompiledPart, data: PersonalizationData): string {
+  const subject = oneLineSubject(template, part, data);
+  if (subject.length <= MAX_SUBJECT_LENGTH || data.customer.firstName === undefined) return subject;
+  let nameless: string;
+  try {
+    nameless = oneLineSubject(template, part, withoutFirstName(data));
+  } catch (error) {
+    if (error instanceof TemplateRenderError) return subject;
+    throw error;
+  }
+  return nameless.length <= MAX_SUBJECT_LENGTH ? nameless : subject;
 }
 
 /** Per template, whether its SMS part may read the first name: worked out once, not per message. */

@@ -1,0 +1,141 @@
+/**
+ * What customers receive, rendered and sent by the real send path (deliverMessage) on the local
+ * emulators (dynalite, ses-local, fauxqs): letters, and personalisation with long or hostile data.
+ */
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { simpleParser } from 'mailparser';
+import { LocalSmsOutbox, PROVIDER_CLIENT_CONFIG, SesEmailSender, SqsDirectMailSender } from '../../lib/channels';
+import type { Profile } from '../../lib/customer/model';
+import { deliverMessage, type DeliveryPorts } from '../../lib/delivery/deliver-message';
+import { CustomerStore } from '../../lib/store';
+import { loadTemplateCatalog } from '../../lib/templates';
+import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
+import { startFauxqs, type Fauxqs } from '../support/fauxqs';
+import { startSesLocal, type SesLocal } from '../support/ses-local';
+import { welcomeStep } from '../support/send-steps';
+
+const SECRET = 'message-content-link-signing-secret-0123456789';
+const NOON = new Date('2026-03-02T17:00:00Z'); // 12:00 in New York
+const GRANTED_AT = '2026-03-01T12:00:00Z';
+
+let dynamo: DynaliteHarness;
+let ses: SesLocal;
+let sqs: Fauxqs;
+let store: CustomerStore;
+let queueUrl: string;
+let ports: DeliveryPorts;
+let sequence = 0;
+
+beforeAll(async () => {
+  [dynamo, ses, sqs] = await Promise.all([startDynalite(), startSesLocal(), startFauxqs()]);
+  store = new CustomerStore({ client: dynamo.client, tableName: await createCustomerTable(dynamo.client, 'message-content') });
+  queueUrl = await sqs.createQueue('message-content-mail');
+  const sesClient = new SESv2Client({
+    ...PROVIDER_CLIENT_CONFIG,
+    endpoint: ses.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  ports = {
+    store,
+    templates: loadTemplateCatalog('workflows/templates'),
+    links: { baseUrl: 'https://preferences.example.com', secret: SECRET },
+    senders: {
+      email: new SesEmailSender(sesClient, { fromEmailAddress: 'journeys@example.com', configurationSetName: 'overture-test' }),
+      sms: new LocalSmsOutbox({ originationIdentity: 'pool-test', configurationSetName: 'overture-test' }),
+      mail: new SqsDirectMailSender(sqs.sqs, { queueUrl }),
+    },
+    now: () => NOON,
+  };
+});
+
+afterAll(async () => {
+  await Promise.all([dynamo.stop(), ses.stop(), sqs.stop()]);
+});
+
+/** A loyal customer in New York, reachable on every channel, who granted marketing on each the day before. */
+async function enrolledCustomer(profile: Partial<Profile> = {}): Promise<{ customerId: string; email: string }> {
+  sequence += 1;
+  const customerId = `mc-${sequence}`;
+  const email = `content${sequence}@example.com`;
+  await store.putProfile({
+    customerId,
+    stage: 'loyal',
+    timezone: 'America/New_York',
+    email,
+    phone: '+12125550143',
+    address: { line1: '1 Main St', city: 'Springfield', postalCode: '01101', country: 'US' },
+    updatedAt: GRANTED_AT,
+    ...profile,
+  });
+  for (const channel of ['email', 'sms', 'mail'] as const) {
+    await store.recordConsent(customerId, { channel, topic: 'marketing', status: 'granted', at: GRANTED_AT, proof: { source: 'web-form', consentTextVersion: 'v3' } });
+  }
+  return { customerId, email };
+}
+
+/** loyalty's "thanks" step for `customerId`, on `channels`. */
+function thanksStep(customerId: string, channels: Array<'email' | 'mail'>) {
+  return welcomeStep(customerId, channels, { journey: 'loyalty', step: 'thanks', execution: `loyalty-${customerId}-1`, templateId: 'loyalty-thanks' });
+}
+
+async function lettersFor(customerId: string): Promise<Array<Record<string, unknown>>> {
+  return (await sqs.receiveAll(queueUrl))
+    .map((message) => JSON.parse(message.Body ?? '{}') as Record<string, unknown>)
+    .filter((letter) => letter.customerId === customerId);
+}
+
+/** The email the SES emulator holds for `address`, parsed. */
+async function emailTo(address: string) {
+  const stored = (await ses.messages()).find((message) => message.destination.to.includes(address));
+  return simpleParser(await ses.rawMessage(stored?.messageId ?? ''));
+}
+
+describe('letters', () => {
+  it('a marketing letter (loyalty thanks, by post) carries the preference-centre link', async () => {
+    // Prepare: a gold-tier customer, reachable by post
+    const { customerId } = await enrolledCustomer();
+    await store.setAttributes(customerId, { tier: 'gold', firstName: 'Ana' }, { at: GRANTED_AT });
+
+    // Act
+    const outcome = await deliverMessage(ports, thanksStep(customerId, ['mail']));
+
+    // Assess: the print vendor gets a preference link to print
+    expect(outcome).toMatchObject({ outcome: 'sent', channel: 'mail' });
+    const [letter] = await lettersFor(customerId);
+    expect((letter?.mergeFields as Record<string, unknown>).preferencesUrl).toMatch(/^https:\/\/preferences\.example\.com\/p\?token=/);
+  });
+});
+
+describe('personalisation with long or hostile data', () => {
+  it('sends the welcome email to a customer whose (optional) first name is very long, with a subject without it', async () => {
+    // Prepare: a first name of 1,000 characters (a pasted bio, a bot's sign-up)
+    const { customerId, email } = await enrolledCustomer();
+    await store.setAttributes(customerId, { firstName: 'A'.repeat(1000) }, { at: GRANTED_AT });
+
+    // Act
+    const outcome = await deliverMessage(ports, welcomeStep(customerId));
+
+    // Assess: sent; the subject as for a customer without a name
+    expect(outcome).toMatchObject({ outcome: 'sent', channel: 'email' });
+    expect((await emailTo(email)).subject).toBe('Welcome: here is what comes next');
+  });
+
+  it('keeps a bidi override in a first name from reversing the rest of the subject and body', async () => {
+    // Prepare: a name ending in an unterminated RIGHT-TO-LEFT OVERRIDE (U+202E), and a tier with an isolate
+    const { customerId, email } = await enrolledCustomer();
+    await store.setAttributes(customerId, { firstName: 'Ana\u202E', tier: '\u2067gold' }, { at: GRANTED_AT });
+
+    // Act
+    const outcome = await deliverMessage(ports, thanksStep(customerId, ['email']));
+
+    // Assess: sent, with no bidi control in the subject, the text or the HTML
+    expect(outcome).toMatchObject({ outcome: 'sent', channel: 'email' });
+    const mime = await emailTo(email);
+    expect(mime.subject).toBe('Thank you, Ana: welcome to gold');
+    const bidiControl = /[\u202A-\u202E\u2066-\u2069]/u;
+    expect(mime.text).not.toMatch(bidiControl);
+    expect(mime.html || '').not.toMatch(bidiControl);
+    expect(mime.text).toContain('Hello Ana,');
+  });
+});
