@@ -34,7 +34,7 @@ import { emailRequestProof, isOpenEmailRequest, sendEmailConfirmationOrReport } 
 import { proofFrom, type RequestOrigin } from './request-origin';
 import type { ConsentCaptureRequest } from './requests';
 import { isOpenSmsRequest, sendSmsConfirmationOrReport } from './sms-double-opt-in';
-import { isChannelSuppressed } from './suppressed-channel';
+import { isChannelSuppressed, stillReachableAsDecided, type DecidedConfirmation } from './suppressed-channel';
 
 /** The answer to a capture, derived from the request alone. */
 export interface CaptureAnswer {
@@ -78,11 +78,14 @@ export async function captureConsent(deps: ConsentApiDependencies, request: Cons
   }
   const to = existing === undefined ? request.email : existing.profile.email;
   // A suppressed address (hard bounce, complaint) gets no confirmation; the request stays recorded
-  // as pending all the same (see the module comment), and the answer below does not change.
-  if (confirmTopics.length > 0 && to !== undefined && !(existing !== undefined && isChannelSuppressed(existing, 'email', now))) {
+  // as pending all the same (see the module comment), and the answer below does not change. Each
+  // confirmation's address or number and suppression are read again just before it goes out
+  // (stillReachableAsDecided): an event may have changed or suppressed them since the read above.
+  const reachable = (decided: DecidedConfirmation) => stillReachableAsDecided(deps.store, request.customerId, decided, now);
+  if (confirmTopics.length > 0 && to !== undefined && !(existing !== undefined && isChannelSuppressed(existing, 'email', now)) && (await reachable({ channel: 'email', to }))) {
     await sendEmailConfirmationOrReport(deps, { customerId: request.customerId, to, topics: confirmTopics });
   }
-  if (textTopics.length > 0 && request.phone !== undefined) {
+  if (textTopics.length > 0 && request.phone !== undefined && (await reachable({ channel: 'sms', to: request.phone }))) {
     await sendSmsConfirmationOrReport(deps, { customerId: request.customerId, to: request.phone, topics: textTopics });
   }
   return { status: 'accepted', pendingConfirmation: CONFIRMED_CHANNELS.filter((channel) => request.channels.includes(channel)) };

@@ -355,11 +355,15 @@ async function saveChoices(
   // capture-consent.ts, and grants nothing.
   const emailOutcome =
     toConfirm.email.length > 0 && email !== undefined
-      ? await confirmUnlessSuppressed(snapshot, 'email', now, () => sendEmailConfirmationOrReport(deps, { customerId, to: email, topics: toConfirm.email }))
+      ? await confirmUnlessSuppressed(deps.store, snapshot, { channel: 'email', to: email }, now, () =>
+          sendEmailConfirmationOrReport(deps, { customerId, to: email, topics: toConfirm.email }),
+        )
       : undefined;
   const smsOutcome =
     toConfirm.sms.length > 0 && phone !== undefined
-      ? await confirmUnlessSuppressed(snapshot, 'sms', now, () => sendSmsConfirmationOrReport(deps, { customerId, to: phone, topics: toConfirm.sms }))
+      ? await confirmUnlessSuppressed(deps.store, snapshot, { channel: 'sms', to: phone }, now, () =>
+          sendSmsConfirmationOrReport(deps, { customerId, to: phone, topics: toConfirm.sms }),
+        )
       : undefined;
   // Saved now, or kept as newer: either way the customer answered the ask, which a journey may wait for.
   await recordSaveEvent(deps, customerId, now);

@@ -7,6 +7,7 @@
  */
 import type { Channel, CustomerSnapshot } from '../customer/model';
 import { suppressedFromMs } from '../permission';
+import type { CustomerStore } from '../store/customer-store';
 
 /**
  * Whether `channel` is suppressed for the customer at `now`, as the permission gate judges it (a
@@ -19,16 +20,54 @@ export function isChannelSuppressed(snapshot: CustomerSnapshot, channel: Channel
   return suppressedFromMs(snapshot, channel) <= now.getTime();
 }
 
+/** Where a confirmation was decided to go: the channel and the address or number on the profile then. */
+export interface DecidedConfirmation {
+  readonly channel: 'email' | 'sms';
+  readonly to: string;
+}
+
 /**
- * Sends a confirmation on `channel` unless the channel is suppressed at `now`, in which case
- * nothing goes out and the outcome is `'sent'` all the same: the caller's answer must not tell
- * anyone that an address bounced or complained.
+ * Whether the customer can still be sent the confirmation decided on an earlier read: read again
+ * (one strongly consistent Query) just before the provider is called, the profile still holds
+ * `decided.to` and the channel is not suppressed at `now`.
+ *
+ * A request reads the customer once, at its start, and records what it asks before the
+ * confirmation goes out. An ingested event may change the address or number meanwhile, and a
+ * hard bounce or complaint may suppress it: the confirmation would then go to an address the
+ * customer left, or add to the bounce rate SES judges the account on. The journey send path
+ * closes the same gap by conditioning its reservation on the frequency item's version; a
+ * confirmation takes no reservation, and its budget slot belongs to the destination, not the
+ * customer, so the decision's two inputs are read again instead. A change recorded after this
+ * read is too late for this confirmation, as one after the reservation is for a journey's message.
+ */
+export async function stillReachableAsDecided(
+  store: Pick<CustomerStore, 'getSnapshot'>,
+  customerId: string,
+  decided: DecidedConfirmation,
+  now: Date,
+): Promise<boolean> {
+  const current = await store.getSnapshot(customerId);
+  if (current === undefined) return false;
+  const onFile = decided.channel === 'email' ? current.profile.email : current.profile.phone;
+  return onFile === decided.to && !isChannelSuppressed(current, decided.channel, now);
+}
+
+/**
+ * Sends a confirmation to `decided.to` unless the channel is suppressed at `now` in `snapshot`
+ * (the read the request decided on), or, read again just before the send, the profile no longer
+ * holds that address or number or the channel has been suppressed since (stillReachableAsDecided).
+ * Then nothing goes out and the outcome is `'sent'` all the same: the caller's answer must not
+ * tell anyone that an address bounced or complained, and the request recorded for the old address
+ * no longer counts as asked (isOpenEmailRequest, isOpenSmsRequest), so the next tick asks the new one.
  */
 export async function confirmUnlessSuppressed<Outcome>(
+  store: Pick<CustomerStore, 'getSnapshot'>,
   snapshot: CustomerSnapshot,
-  channel: Channel,
+  decided: DecidedConfirmation,
   now: Date,
   send: () => Promise<Outcome>,
 ): Promise<Outcome | 'sent'> {
-  return isChannelSuppressed(snapshot, channel, now) ? 'sent' : await send();
+  if (isChannelSuppressed(snapshot, decided.channel, now)) return 'sent';
+  if (!(await stillReachableAsDecided(store, snapshot.profile.customerId, decided, now))) return 'sent';
+  return await send();
 }
