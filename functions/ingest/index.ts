@@ -1,8 +1,8 @@
 /**
  * The ingest function: every customer event on the Overture bus. Wiring only; the work is
- * `ingestCustomerEvent` (lib/ingest/ingest-event.ts). Invalid events go to the dead-letter queue
- * with the reason and are not retried; other failures throw, so Lambda retries the event and
- * finally dead-letters it too.
+ * `ingestCustomerEvent` (lib/ingest/ingest-event.ts). Invalid events, and events for a customer
+ * erased since (reason `erased_customer`), go to the dead-letter queue with the reason and are not
+ * retried; other failures throw, so Lambda retries the event and finally dead-letters it too.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -11,7 +11,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { parseCustomerEvent } from '../../lib/ingest/customer-event';
 import { sendToDeadLetterQueue } from '../../lib/ingest/dead-letters';
 import { IngestEnvironmentSchema } from '../../lib/ingest/environments';
-import { ingestCustomerEvent, type IngestOutcome, type IngestPorts } from '../../lib/ingest/ingest-event';
+import { ERASED_CUSTOMER_REASON, ErasedCustomerError, ingestCustomerEvent, type IngestOutcome, type IngestPorts } from '../../lib/ingest/ingest-event';
 import { CustomerStore } from '../../lib/store/customer-store';
 import { readEnvironment } from '../../lib/runtime/environment';
 import { observability, observedHandler } from '../../lib/runtime/observability';
@@ -49,7 +49,17 @@ export async function ingestEvent(event: unknown): Promise<IngestResult> {
   }
   const { customerId, name } = parsed.event;
   logger.appendKeys({ customerId, event: name });
-  const outcome = await ingestCustomerEvent(ports, parsed.event);
+  let outcome: IngestOutcome;
+  try {
+    outcome = await ingestCustomerEvent(ports, parsed.event);
+  } catch (error) {
+    // An erased customer's late event: refused for good, so dead-lettered now rather than retried.
+    if (!(error instanceof ErasedCustomerError)) throw error;
+    await sendToDeadLetterQueue(sqs, env.DEAD_LETTER_QUEUE_URL, { event, reason: ERASED_CUSTOMER_REASON, customerId, rejectedBy: 'ingest' });
+    metrics.addMetric('events_rejected', MetricUnit.Count, 1);
+    logger.warn('customer event rejected', { customerId, reason: ERASED_CUSTOMER_REASON, erasedAt: error.erasedAt });
+    return { status: 'rejected', reason: ERASED_CUSTOMER_REASON };
+  }
   metrics.addMetric('events_ingested', MetricUnit.Count, 1);
   metrics.addMetric('executions_resumed', MetricUnit.Count, outcome.resumed.length);
   for (const resumed of outcome.resumed) logger.info('execution resumed', { ...resumed });

@@ -7,7 +7,8 @@
  *    fields the event names are written, so a stage a journey set meanwhile stays) and the phone
  *    index follows the profile's number. An SMS grant whose proof names no number is recorded for
  *    the number the event states, else the profile's when that was stated by the grant's time,
- *    else for none the profile can hold (see {@link numberedProof});
+ *    else for none the profile can hold (see {@link numberedProof}); an email grant naming no
+ *    address, for an address likewise (see {@link addressedProof});
  * 2. the attributes are set with their history, together with `lastEvent.<name>` (its value and
  *    `changedAt` are the event's time) which goals, `eventWithin` conditions and the inactivity
  *    scan read — so any execution resumed or started next already sees the event;
@@ -22,16 +23,22 @@
  *    conditions), after the writes above and before any entry is claimed, so an event whose
  *    customer does not qualify claims no re-entry and starts nothing (`condition_not_met`).
  *
+ * An event for a customer erased in the last 31 days (an EventBridge retry, a replay of the bus's
+ * archive) is refused before any write with {@link ErasedCustomerError}: the tombstone the erasure
+ * leaves is read, with one GetItem, only when the customer has no profile.
+ *
  * Every step is idempotent, so EventBridge's at-least-once delivery and Lambda's retries repeat
  * nothing: the profile write is last-write-wins by the event's time, the consent ledger ignores a
  * replayed event, an attribute seen again at the same instant writes nothing, spent tokens are
  * gone, and execution names repeat.
  */
+import { ADDRESS_BEFORE_PROFILE_EMAIL } from '../customer/consent-address';
 import type { ConsentProof, CustomerSnapshot, Profile } from '../customer/model';
 import { conditionInstant, type Condition } from '../journeys/conditions';
 import { entryConditionsOf, meetsEntryConditions } from '../journeys/entry';
 import { lastEventAttribute } from '../journeys/event-history';
 import type { CustomerStore } from '../store/customer-store';
+import { erasureOf } from '../store/erase-customer';
 import { indexProfilePhone, unindexPhone } from '../store/phone-index';
 import type { AttributeChangeOutcome } from '../store/records';
 import type { ConsentChange, CustomerEvent, ProfileFields } from './customer-event';
@@ -82,6 +89,30 @@ export interface IngestOutcome {
  */
 export type IngestEntryOutcome = JourneyStartOutcome | 'no_profile' | 'condition_not_met';
 
+/**
+ * An event for a customer who was erased (see lib/store/erase-customer.ts): it is refused, not
+ * written, so that a late event does not bring back the consents and attributes the erasure
+ * removed. The ingest function dead-letters it with {@link ERASED_CUSTOMER_REASON}. Ids only.
+ */
+export class ErasedCustomerError extends Error {
+  constructor(
+    readonly customerId: string,
+    readonly erasedAt: string,
+  ) {
+    super(`customer ${customerId} was erased at ${erasedAt}: the event is refused, nothing was written`);
+    this.name = 'ErasedCustomerError';
+  }
+}
+
+/** The dead-letter reason of an event refused with {@link ErasedCustomerError}. */
+export const ERASED_CUSTOMER_REASON = 'erased_customer';
+
+/** Throws ErasedCustomerError when the customer's erasure tombstone is there. */
+async function refuseErasedCustomer(ports: IngestPorts, customerId: string): Promise<void> {
+  const erasure = await erasureOf({ client: ports.dynamodb, tableName: ports.tableName }, customerId);
+  if (erasure !== undefined) throw new ErasedCustomerError(customerId, erasure.erasedAt);
+}
+
 /** Whether `condition` reads the customer's stage only. */
 function isStageCondition(condition: Condition): condition is Extract<Condition, { kind: 'stage' }> {
   return condition.kind === 'stage';
@@ -91,16 +122,19 @@ function isStageCondition(condition: Condition): condition is Extract<Condition,
 export async function ingestCustomerEvent(ports: IngestPorts, event: CustomerEvent): Promise<IngestOutcome> {
   const { customerId, occurredAt } = event;
   // One read for both the profile and the attributes' versions, which setAttributes writes on condition of.
-  const { profile: existing, phoneStatedAt, attributes: current } = await ports.store.readEventState(customerId);
+  const { profile: existing, phoneStatedAt, emailStatedAt, attributes: current } = await ports.store.readEventState(customerId);
+  // Only a customer without a profile may be an erased one: an ordinary event costs nothing more.
+  if (existing === undefined) await refuseErasedCustomer(ports, customerId);
   const { outcome: profile, after } = await writeProfile(ports, existing, event);
   if (event.preferences) await ports.store.putPreferences(customerId, event.preferences, { at: occurredAt });
 
   const numbers = grantNumbers(event, after, existing?.phone === after?.phone ? phoneStatedAt : undefined);
+  const addresses = grantAddresses(event, after, existing?.email === after?.email ? emailStatedAt : undefined);
   let consentsRecorded = 0;
   let smsGrantsForEarlierNumber = 0;
   for (const consent of event.consents) {
     const at = consent.at ?? occurredAt;
-    const proof = numberedProof(consent, numbers, at);
+    const proof = addressedProof(consent, numberedProof(consent, numbers, at), addresses, at);
     if (proof.phone === NUMBER_BEFORE_PROFILE_PHONE && consent.proof.phone === undefined) smsGrantsForEarlierNumber += 1;
     const outcome = await ports.store.recordConsent(customerId, { channel: consent.channel, topic: consent.topic, status: consent.status, at, proof });
     if (outcome.ledger === 'appended') consentsRecorded += 1;
@@ -217,6 +251,37 @@ function numberedProof(consent: ConsentChange, numbers: GrantNumbers, at: string
   // NaN (no known time) compares false: tied to no current number.
   const heldByThen = numbers.held.sinceMs <= Date.parse(at);
   return { ...consent.proof, phone: heldByThen ? numbers.held.phone : NUMBER_BEFORE_PROFILE_PHONE };
+}
+
+/** The addresses an event's email grants that name none may be tied to, as {@link GrantNumbers} for numbers. */
+interface GrantAddresses {
+  readonly stated?: string;
+  readonly held?: { readonly email: string; readonly sinceMs: number };
+}
+
+/** The addresses of {@link GrantAddresses}, read as {@link grantNumbers} reads numbers. */
+function grantAddresses(event: CustomerEvent, after: Profile | undefined, emailStatedAt: string | undefined): GrantAddresses {
+  if (event.profile?.email !== undefined) return { stated: event.profile.email };
+  if (after?.email === undefined) return {};
+  const sinceMs = emailStatedAt === undefined ? Number.NaN : Date.parse(emailStatedAt);
+  return { held: { email: after.email, sinceMs } };
+}
+
+/**
+ * `proof`, of `consent` stated at `at`, with the address an email grant is for. Consent to
+ * marketing email is consent for one address (lib/customer/consent-address.ts): an email grant
+ * whose proof names none is given the address the event states, else the address the profile
+ * holds when that was stated at or before the grant, else {@link ADDRESS_BEFORE_PROFILE_EMAIL}
+ * (given for an address the customer held before), as {@link numberedProof} does for numbers.
+ * With no address on the profile it stays without one; a proof that names one keeps it.
+ */
+function addressedProof(consent: ConsentChange, proof: ConsentProof, addresses: GrantAddresses, at: string): ConsentProof {
+  if (consent.channel !== 'email' || consent.status !== 'granted' || proof.email !== undefined) return proof;
+  if (addresses.stated !== undefined) return { ...proof, email: addresses.stated };
+  if (addresses.held === undefined) return proof;
+  // NaN (no known time) compares false: tied to no current address.
+  const heldByThen = addresses.held.sinceMs <= Date.parse(at);
+  return { ...proof, email: heldByThen ? addresses.held.email : ADDRESS_BEFORE_PROFILE_EMAIL };
 }
 
 /** What {@link writeProfile} did, and the profile as it stands after it, when there is one. */

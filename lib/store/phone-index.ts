@@ -28,10 +28,12 @@
  * These are functions over the client and table name rather than CustomerStore methods, so the
  * store keeps its one-partition-per-customer layout untouched and the send function does not
  * bundle them; nothing else lives under `PHONE#`.
+ * An erased customer's items go with the erasure (`unindexErasedCustomer`, called by
+ * eraseCustomer in erase-customer.ts), whatever the profile holds by then.
  * IAM: `dynamodb:Query` (lookup), `dynamodb:PutItem`, `dynamodb:DeleteItem` and
  * `dynamodb:ConditionCheckItem` (maintenance).
  */
-import { paginateQuery, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DeleteItemCommand, paginateQuery, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from '../schema/zod-mini';
 import { CustomerIdSchema, InstantSchema, PhoneSchema, type Profile } from '../customer/model';
@@ -201,5 +203,37 @@ export async function unindexPhone(table: PhoneIndexTable, phone: string, custom
       what,
     );
     return result.committed;
+  });
+}
+
+/**
+ * Removes every index item naming `customerId` under the number, for an erasure: the customer's own
+ * item, unconditionally (the profile is being deleted, so there is nothing to check it against),
+ * and the earlier layout's one item when it names this customer (it names whoever was stored last,
+ * so another customer's is kept). Idempotent; other customers holding the number keep theirs.
+ * Returns how many items were deleted.
+ */
+export async function unindexErasedCustomer(table: PhoneIndexTable, phone: string, customerId: string): Promise<number> {
+  const validPhone = parseRecord(PhoneSchema, phone, 'phone');
+  const id = parseRecord(CustomerIdSchema, customerId, 'customerId');
+  return guarded(`unindex phone of erased customer ${id}`, async () => {
+    const own = await table.client.send(new DeleteItemCommand({ TableName: table.tableName, Key: holderKey(validPhone, id), ReturnValues: 'ALL_OLD' }));
+    let deleted = own.Attributes === undefined ? 0 : 1;
+    try {
+      await table.client.send(
+        new DeleteItemCommand({
+          TableName: table.tableName,
+          Key: { [PARTITION_KEY]: { S: phonePartition(validPhone) }, [SORT_KEY]: { S: LEGACY_PHONE_INDEX_SORT_KEY } },
+          ConditionExpression: '#customerId = :customerId',
+          ExpressionAttributeNames: { '#customerId': 'customerId' },
+          ExpressionAttributeValues: { ':customerId': { S: id } },
+        }),
+      );
+      deleted += 1;
+    } catch (error) {
+      // No such item, or it names another customer: theirs to keep.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    return deleted;
   });
 }

@@ -21,6 +21,7 @@
  * | `WAIT#<event>#<execution>`                        | task token of a wait-for-event step    |     |
  * | `JOURNEY#<execution>#<step>#<record>`             | stage change, goal or exit of a journey |    |
  * | `SMS_CONFIRMATION#<E.164>`                        | last SMS double opt-in text to the number (sms-confirmation-texts.ts) | yes |
+ * | `STATE#ERASED`                                    | erasure tombstone: id and instant only (erase-customer.ts) | yes |
  *
  * Besides customer partitions, the phone index (lib/store/phone-index.ts) keeps one partition
  * per number, `pk = PHONE#<E.164>`, with one item per customer whose profile holds the number,
