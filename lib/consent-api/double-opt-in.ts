@@ -199,6 +199,17 @@ function confirmationInstant(now: Date, pendingAt: string): string {
 }
 
 /**
+ * The proof of a double opt-in grant: `proof` naming the address on the profile (`email`), the one
+ * the confirmation went to (sentToAddressOnFile checked the link's digest of it), so that the grant
+ * counts for that address only (lib/customer/consent-address.ts): a later change of address needs
+ * its own confirmation. With no address on file it names none.
+ */
+function grantProof(proof: ConsentProof, claims: VerifiedToken, snapshot: CustomerSnapshot | undefined): ConsentProof {
+  const address = claims.channel === 'email' ? snapshot?.profile.email : undefined;
+  return address === undefined ? proof : { ...proof, email: address };
+}
+
+/**
  * `GET /confirm?token=…`: what the confirmation page offers; see ConfirmationOffer. Writes nothing.
  * @throws a TokenError for a tampered, expired or wrong-purpose token.
  */
@@ -236,7 +247,7 @@ export async function confirmConsent(deps: ConsentApiDependencies, token: string
         topic: claims.topic,
         status: 'granted',
         at: confirmationInstant(deps.now(), state.at),
-        proof: proofFrom(origin, DOUBLE_OPT_IN_SOURCE),
+        proof: grantProof(proofFrom(origin, DOUBLE_OPT_IN_SOURCE), claims, snapshot),
       },
       { from: 'pending' },
     );

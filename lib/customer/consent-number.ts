@@ -8,7 +8,7 @@ import type { ConsentState } from './model';
 
 /**
  * Whether `consent` speaks for `phone`, the number on the profile. Email and post consents speak
- * for whatever address the profile holds. An SMS consent speaks for the number it was given for
+ * for whatever number the profile holds (an email grant's address: consent-address.ts). An SMS consent speaks for the number it was given for
  * (`consent.phone`, the number of its proof); one that names no number (recorded before consents
  * were bound to a number, or by a source that named none: an import, a scenario) keeps its older
  * meaning and speaks for the profile's number, whichever it is.

@@ -124,6 +124,13 @@ export const ConsentProofSchema = z.object({
    */
   phone: z.optional(PhoneSchema),
   /**
+   * Email: the address a grant is for — the one a double opt-in's confirmation went to, or the one
+   * an ingested event leaves on the profile (consent-address.ts). Kept as the address, as `phone`
+   * is kept as the number and for the same reasons: the gate compares it with the profile's
+   * without a key, and the ledger shows which address agreed.
+   */
+  email: z.optional(z.email()),
+  /**
    * Email: the keyed digest of the address a request's confirmation email was sent to
    * (destinationDigest in lib/unsubscribe/token.ts, as a link's `destination` claim), never the
    * address itself. A pending email request counts as asked only while it is the digest of the
@@ -145,6 +152,8 @@ export const ConsentStateSchema = z.object({
    * is for, so that it permits no text to another (consent-number.ts).
    */
   phone: z.optional(PhoneSchema),
+  /** Email: the address of the event's proof (`proof.email`): the address a grant is for (consent-address.ts). */
+  email: z.optional(z.email()),
   /** Email: the digest of the address a pending request's confirmation went to (`proof.destination`), when it names one. */
   destination: z.optional(DestinationDigestSchema),
 });

@@ -2,6 +2,7 @@
  * The channel ladder (contract rule 7) and what each channel of it needs (rules 1–3): the order in
  * which channels are tried, and, for each, whether it can carry the message at a given instant.
  */
+import { consentSpeaksForAddress } from '../customer/consent-address';
 import { consentSpeaksForNumber } from '../customer/consent-number';
 import type { Channel, CustomerSnapshot, Profile, Topic } from '../customer/model';
 import { allowedHoursFor, neverOpens, type AllowedHours } from './allowed-hours';
@@ -43,15 +44,17 @@ export interface ChannelFacts {
   readonly suppressedFromMs: number;
   /**
    * Marketing only: the consents for (channel, topic), sorted by `at`. An SMS grant given for a
-   * number other than the profile's counts as not granted (see consent-number.ts).
+   * number other than the profile's, or an email grant given for another address, counts as not
+   * granted (see consent-number.ts, consent-address.ts).
    */
   readonly consents: readonly { readonly atMs: number; readonly granted: boolean }[];
   readonly hours: AllowedHours;
 }
 
 /**
- * Parses what rules 1–5 need about `channel` from the snapshot. The profile's number is the one
- * the text would go to (the send path texts the snapshot's), so a consent is judged against it.
+ * Parses what rules 1–5 need about `channel` from the snapshot. The profile's number and address
+ * are the ones the message would go to (the send path sends to the snapshot's), so a consent is
+ * judged against them.
  */
 export function channelFacts(customer: CustomerSnapshot, channel: Channel, topic: Topic, marketing: boolean): ChannelFacts {
   const { profile } = customer;
@@ -61,7 +64,8 @@ export function channelFacts(customer: CustomerSnapshot, channel: Channel, topic
   if (marketing) {
     customer.consents.forEach((consent, index) => {
       if (consent.channel !== channel || consent.topic !== topic) return;
-      const granted = consent.status === 'granted' && consentSpeaksForNumber(consent, profile.phone);
+      const granted =
+        consent.status === 'granted' && consentSpeaksForNumber(consent, profile.phone) && consentSpeaksForAddress(consent, profile.email);
       consents.push({ atMs: instantOf(consent.at, `consents[${index}].at`), granted });
     });
     consents.sort((a, b) => a.atMs - b.atMs);

@@ -26,7 +26,8 @@ export interface OutgoingMessage {
  * 1. Marketing (any topic but `transactional`) on channel C needs the latest consent for
  *    (C, topic) dated at or before the instant to be `granted` and, for SMS, given for the
  *    profile's number: a grant naming another number (`phone`) is no consent for this one; a
- *    grant naming none is read as before (see consent-number.ts).
+ *    grant naming none is read as before (see consent-number.ts). Email alike: a grant naming
+ *    another address (`email`) is no consent for the profile's (see consent-address.ts).
  * 2. A suppression of C dated at or before the instant blocks C for every topic.
  * 3. email needs `profile.email`, sms `profile.phone`, mail `profile.address`.
  * 4. Marketing email and SMS never go out inside the quiet hours; marketing SMS only in

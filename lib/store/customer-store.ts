@@ -65,6 +65,8 @@ export interface EventState {
    * number the profile held by the grant's time; absent when the profile holds no phone.
    */
   readonly phoneStatedAt?: string;
+  /** When the profile's email was last stated (UTC), for email grants as `phoneStatedAt` is for SMS ones. */
+  readonly emailStatedAt?: string;
   readonly attributes: AttributeVersions;
 }
 
@@ -738,7 +740,8 @@ export class CustomerStore extends DeliveryStore {
       const profile = profileItem === undefined ? undefined : this.parseStored(ProfileSchema, profileItem, 'profile', id);
       const attributePrefix = itemKeys.attributeStatePrefix();
       const phoneStatedAt = profile?.phone === undefined || profileItem === undefined ? undefined : fieldStatedAt(profileItem, 'phone');
-      return { profile, ...(phoneStatedAt === undefined ? {} : { phoneStatedAt }), attributes: attributeVersionsOf(id, items.filter((item) => item[SORT_KEY]?.S?.startsWith(attributePrefix) === true)) };
+      const emailStatedAt = profile?.email === undefined || profileItem === undefined ? undefined : fieldStatedAt(profileItem, 'email');
+      return { profile, ...(phoneStatedAt === undefined ? {} : { phoneStatedAt }), ...(emailStatedAt === undefined ? {} : { emailStatedAt }), attributes: attributeVersionsOf(id, items.filter((item) => item[SORT_KEY]?.S?.startsWith(attributePrefix) === true)) };
     });
   }
 

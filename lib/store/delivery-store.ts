@@ -462,6 +462,7 @@ export class DeliveryStore {
         at,
         source,
         ...(event.proof.phone === undefined ? {} : { phone: event.proof.phone }),
+        ...(event.proof.email === undefined ? {} : { email: event.proof.email }),
         ...(event.proof.destination === undefined ? {} : { destination: event.proof.destination }),
         order,
       }),

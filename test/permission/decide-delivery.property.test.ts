@@ -91,6 +91,40 @@ describe('decideDelivery properties', () => {
     for (const reason of DEFER_REASONS) expect(seen.get(`defer:${reason}`) ?? 0).toBeGreaterThan(0);
   });
 
+  it('never sends marketing email to an address no grant names, when the grants name addresses', () => {
+    // Prepare: every email consent names an address: the profile's (maybe in other case) or another one
+    const named = fc.constantFrom('someone@example.com', 'SomeOne@Example.COM', 'someone-else@example.com');
+    const addressed = fc.tuple(scenarioArb, fc.array(named, { minLength: 4, maxLength: 4 })).map(([scenario, addresses]) => ({
+      ...scenario,
+      customer: {
+        ...scenario.customer,
+        consents: scenario.customer.consents.map((consent, index) =>
+          consent.channel === 'email' ? { ...consent, email: addresses[index % addresses.length] ?? 'someone@example.com' } : consent,
+        ),
+      },
+    }));
+    const seen = { namedSent: 0, otherSkipped: 0 };
+    // Act
+    fc.assert(
+      fc.property(addressed, ({ customer, message, now }) => {
+        const decision = decideDelivery(customer, message, now);
+        const consent = customer.consents.find((entry) => entry.channel === 'email' && entry.topic === message.topic);
+        const namesProfile = consent?.email?.toLowerCase() === customer.profile.email?.toLowerCase();
+        // Assess
+        if (sentChannel(decision) === 'email' && isMarketing(message.topic)) {
+          expect(consentGranted(customer, 'email', message.topic, now)).toBe(true);
+          expect(namesProfile).toBe(true);
+          seen.namedSent += 1;
+        }
+        if (decision.kind === 'skip' && decision.reason === 'no_consent' && consent?.status === 'granted' && !namesProfile) seen.otherSkipped += 1;
+      }),
+      RUNS,
+    );
+    // Assess: the generators reach both sides
+    expect(seen.namedSent).toBeGreaterThan(20);
+    expect(seen.otherSkipped).toBeGreaterThan(20);
+  });
+
   it('never sends to a suppressed or unreachable channel, whatever the topic', () => {
     fc.assert(
       fc.property(scenarioArb, ({ customer, message, now }) => {
