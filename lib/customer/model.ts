@@ -75,12 +75,19 @@ export type DailySpan = z.infer<typeof DailySpanSchema>;
 /** Text that is not empty. */
 export const NonEmptyTextSchema = z.string().check(z.minLength(1));
 
+/**
+ * A field of a postal address: trimmed, and refused when nothing is left. CRM exports write an
+ * empty column as spaces, and a letter to an address of blank lines would be printed and paid for,
+ * then lost: refusing it here refuses it at ingest, the consent API and the store, at its path.
+ */
+const AddressTextSchema = z.string().check(z.trim(), z.minLength(1, 'must not be blank'));
+
 export const PostalAddressSchema = z.object({
-  line1: NonEmptyTextSchema,
-  line2: z.optional(NonEmptyTextSchema),
-  city: NonEmptyTextSchema,
-  region: z.optional(NonEmptyTextSchema),
-  postalCode: NonEmptyTextSchema,
+  line1: AddressTextSchema,
+  line2: z.optional(AddressTextSchema),
+  city: AddressTextSchema,
+  region: z.optional(AddressTextSchema),
+  postalCode: AddressTextSchema,
   country: z.string().check(z.regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code')),
 });
 export type PostalAddress = z.infer<typeof PostalAddressSchema>;

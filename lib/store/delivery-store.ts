@@ -59,6 +59,7 @@ import {
 } from './records';
 import { permissionSortKeys, readTogether } from './permission-records';
 import { assembleSnapshot, emptyFrequency } from './snapshot-assembly';
+import { withoutBlankAddress } from './stored-address';
 import {
   DECISION_RETENTION_DAYS,
   PARTITION_KEY,
@@ -648,7 +649,7 @@ export class DeliveryStore {
 
   protected parseStored<Schema extends z.core.$ZodType>(schema: Schema, item: Item, label: string, customerId: string): z.output<Schema> {
     const data: Record<string, unknown> = unmarshall(item);
-    return parseRecord(schema, data, label, `stored item ${String(data[SORT_KEY])} of customer ${customerId}`);
+    return parseRecord(schema, withoutBlankAddress(data), label, `stored item ${String(data[SORT_KEY])} of customer ${customerId}`);
   }
 
   /** Runs `work`; store errors pass through, anything else (SDK, network) is wrapped with `what` failed. */

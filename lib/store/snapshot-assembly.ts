@@ -20,6 +20,7 @@ import { InvalidRecordError } from './errors';
 import { itemKeys } from './item-keys';
 import { AttributeNameSchema } from './records';
 import { parseRecord } from './record-validation';
+import { withoutBlankAddress } from './stored-address';
 import { SORT_KEY } from './table-design';
 
 /** The frequency of a customer who never received a marketing message (a fresh object each time). */
@@ -48,7 +49,7 @@ export function assembleSnapshot(
     const sortKey = String(data[SORT_KEY]);
     const context = `stored item ${sortKey} of customer ${customerId}`;
     if (sortKey === itemKeys.profile()) {
-      profile = parseRecord(ProfileSchema, data, 'profile', context);
+      profile = parseRecord(ProfileSchema, withoutBlankAddress(data), 'profile', context);
     } else if (sortKey === itemKeys.preferences()) {
       preferences = parseRecord(PreferencesSchema, data, 'preferences', context);
     } else if (sortKey === itemKeys.frequency()) {

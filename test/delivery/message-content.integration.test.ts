@@ -2,12 +2,15 @@
  * What customers receive, rendered and sent by the real send path (deliverMessage) on the local
  * emulators (dynalite, ses-local, fauxqs): letters, and personalisation with long or hostile data.
  */
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { simpleParser } from 'mailparser';
 import { LocalSmsOutbox, PROVIDER_CLIENT_CONFIG, SesEmailSender, SqsDirectMailSender } from '../../lib/channels';
 import type { Profile } from '../../lib/customer/model';
 import { deliverMessage, type DeliveryPorts } from '../../lib/delivery/deliver-message';
 import { CustomerStore } from '../../lib/store';
+import { itemKeys } from '../../lib/store/item-keys';
+import { PARTITION_KEY, SORT_KEY } from '../../lib/store/table-design';
 import { loadTemplateCatalog } from '../../lib/templates';
 import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { startFauxqs, type Fauxqs } from '../support/fauxqs';
@@ -22,13 +25,15 @@ let dynamo: DynaliteHarness;
 let ses: SesLocal;
 let sqs: Fauxqs;
 let store: CustomerStore;
+let tableName: string;
 let queueUrl: string;
 let ports: DeliveryPorts;
 let sequence = 0;
 
 beforeAll(async () => {
   [dynamo, ses, sqs] = await Promise.all([startDynalite(), startSesLocal(), startFauxqs()]);
-  store = new CustomerStore({ client: dynamo.client, tableName: await createCustomerTable(dynamo.client, 'message-content') });
+  tableName = await createCustomerTable(dynamo.client, 'message-content');
+  store = new CustomerStore({ client: dynamo.client, tableName });
   queueUrl = await sqs.createQueue('message-content-mail');
   const sesClient = new SESv2Client({
     ...PROVIDER_CLIENT_CONFIG,
@@ -104,6 +109,68 @@ describe('letters', () => {
     expect(outcome).toMatchObject({ outcome: 'sent', channel: 'mail' });
     const [letter] = await lettersFor(customerId);
     expect((letter?.mergeFields as Record<string, unknown>).preferencesUrl).toMatch(/^https:\/\/preferences\.example\.com\/p\?token=/);
+  });
+
+  it('refuses to store an address whose lines are blank (a CRM export\'s empty columns), naming the fields', async () => {
+    // Act
+    const write = store.putProfile({
+      customerId: 'mc-blank-address',
+      stage: 'prospect',
+      timezone: 'America/New_York',
+      address: { line1: ' ', city: '\t', postalCode: '  ', country: 'US' },
+      updatedAt: GRANTED_AT,
+    });
+
+    // Assess
+    await expect(write).rejects.toThrow(
+      'profile.address.line1: must not be blank; profile.address.city: must not be blank; profile.address.postalCode: must not be blank',
+    );
+    expect(await store.getProfile('mc-blank-address')).toBeUndefined();
+  });
+
+  /** Sets the stored profile's address of `customerId` to blank lines, as a former version let through. */
+  async function storeBlankAddress(customerId: string): Promise<void> {
+    await dynamo.client.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: { [PARTITION_KEY]: { S: itemKeys.partition(customerId) }, [SORT_KEY]: { S: itemKeys.profile() } },
+        UpdateExpression: 'SET #address = :blank',
+        ExpressionAttributeNames: { '#address': 'address' },
+        ExpressionAttributeValues: { ':blank': { M: { line1: { S: ' ' }, city: { S: ' ' }, postalCode: { S: ' ' }, country: { S: 'US' } } } },
+      }),
+    );
+  }
+
+  it('queues no letter to a blank address stored before addresses were checked, and still emails that customer', async () => {
+    // Prepare
+    const { customerId, email } = await enrolledCustomer();
+    await storeBlankAddress(customerId);
+
+    // Act
+    const letter = await deliverMessage(ports, welcomeStep(customerId, ['mail'], { step: 'welcome-letter' }));
+    const emailed = await deliverMessage(ports, welcomeStep(customerId, ['email'], { step: 'welcome-email' }));
+
+    // Assess: nothing for the print vendor (no address to reach), and the email goes out as before
+    expect(letter).toMatchObject({ outcome: 'skipped' });
+    expect(await lettersFor(customerId)).toEqual([]);
+    expect(emailed).toMatchObject({ outcome: 'sent', channel: 'email' });
+    expect((await emailTo(email)).subject).toBe('Welcome: here is what comes next');
+  });
+
+  it('reads such a profile as one without an address, so an event can give it a real one', async () => {
+    // Prepare
+    const { customerId } = await enrolledCustomer();
+    await storeBlankAddress(customerId);
+
+    // Act
+    const read = await store.getProfile(customerId);
+    const eventState = await store.readEventState(customerId);
+    await store.updateProfile(customerId, { address: { line1: ' 2 Elm St ', city: 'Springfield', postalCode: '01102', country: 'US' } }, '2026-03-02T12:00:00Z');
+
+    // Assess: the address is trimmed as it is stored
+    expect(read).not.toHaveProperty('address');
+    expect(eventState.profile).not.toHaveProperty('address');
+    expect((await store.getProfile(customerId))?.address).toEqual({ line1: '2 Elm St', city: 'Springfield', postalCode: '01102', country: 'US' });
   });
 });
 
