@@ -13,6 +13,7 @@ const commands = {
   schema: () => import('./schema-command'),
   simulate: () => import('./simulate-command'),
   stack: () => import('./stack-commands'),
+  erase: () => import('./erase-command'),
 };
 
 /** The program, writing to `io`. */
@@ -104,6 +105,14 @@ export function buildProgram(io: CliIO): Command {
     .addOption(dataOption())
     .option('--json', 'print as JSON')
     .action(async (customer: string, options: { data: string; json?: boolean }) => (await commands.stack()).whyCommand(io, customer, options));
+
+  program
+    .command('erase')
+    .description('erase a customer: every record of theirs and the phone-index items naming them, leaving a tombstone (id only) that refuses their late events for 31 days')
+    .argument('<customer>', 'customer id')
+    .addOption(dataOption())
+    .option('--json', 'print as JSON')
+    .action(async (customer: string, options: { data: string; json?: boolean }) => (await commands.erase()).eraseCommand(io, customer, options));
 
   program
     .command('results')

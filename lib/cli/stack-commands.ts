@@ -63,7 +63,7 @@ function noStackData(dataDir: string, options?: ErrorOptions): CliExit {
  * nothing in it (`status`, `why`) or make a new stack there (`send-event`, `launch`, `redrive`).
  * @throws CliExit(1)
  */
-async function requireStackData(dataDir: string): Promise<void> {
+export async function requireStackData(dataDir: string): Promise<void> {
   if ((await whatIsAt(dataDir)) !== 'folder') throw noStackData(dataDir);
 }
 
@@ -535,7 +535,7 @@ function historyFromDataFolder(dataDir: string, customerId: string): Promise<His
 }
 
 /** Runs `read` on the customer table of a stopped stack's data folder, on a DynamoDB emulator started for it alone. */
-async function readDataFolderTable<T>(dataDir: string, read: (client: DynamoDBClient, tableName: string) => Promise<T>): Promise<T> {
+export async function readDataFolderTable<T>(dataDir: string, read: (client: DynamoDBClient, tableName: string) => Promise<T>): Promise<T> {
   let tableName: string;
   try {
     tableName = z.object({ tableName: z.string() }).parse(JSON.parse(await readFile(path.join(dataDir, DATA_FILES.stack), 'utf8'))).tableName;

@@ -7,11 +7,12 @@
  * | route                                   | does                                              |
  * |-----------------------------------------|---------------------------------------------------|
  * | `GET /_overture/health`                 | `{ pid, now }` (virtual time)                      |
- * | `POST /_overture/events`                | ingests one customer event (EventBridge shape) of a name the bus routes |
+ * | `POST /_overture/events`                | ingests one customer event (EventBridge shape) of a name the bus routes (409 for an erased customer's) |
  * | `POST /_overture/launches`              | `{ journey, csv, launchId }`: launches an audience; JSON lines, see below (400 for a journey only its customer's event may start, 409 for a launch id used before for another journey or audience; 413 over MAX_LAUNCH_BODY) |
  * | `GET /_overture/status`                 | executions by journey and status                   |
  * | `POST /_overture/executions/{name}/redrive` | redrives a failed execution (see LocalStepFunctions.redriveExecution) |
  * | `GET /_overture/customers/{id}/history` | the customer's decisions and sends (404 for a customer with no profile and no history) |
+ * | `POST /_overture/customers/{id}/erase`  | erases the customer (eraseCustomer, lib/store/erase-customer.ts) after the work queued for them; ids and counts back |
  * | `GET /_overture/journeys/{id}/results`  | what the journey did, step by step (see journey-results.ts; 404 for a journey the stack does not run) |
  * | `POST /_overture/sms`                   | `{ from, text }`: a text from a customer's phone (YES, STOP, START, HELP), as End User Messaging delivers it |
  *
@@ -23,8 +24,10 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import * as z from 'zod';
 import { CustomerIdSchema } from '../customer/model';
+import { eraseCustomer } from '../store/erase-customer';
 import { InboundTextSchema } from './inbound-text';
 import { parseCustomerEvent, unroutedEventReason } from '../ingest/customer-event';
+import { ErasedCustomerError } from '../ingest/ingest-event';
 import { LaunchIdSchema, parseAudienceCsv } from './audience-csv';
 import { knownCustomerHistory, unknownCustomerMessage } from './customer-history';
 import { launchRefusal } from '../ingest/launch-batch';
@@ -107,7 +110,12 @@ async function control(runtime: LocalRuntime, req: IncomingMessage, url: URL): P
     // Consents are checked against the stack's virtual clock, on which its events are dated.
     const parsed = parseCustomerEvent(body, { now: runtime.now() });
     if (!parsed.valid) throw new HttpProblem(400, parsed.reason);
-    return { event: parsed.event.name, customerId: parsed.event.customerId, outcome: await runtime.ingestEvent(parsed.event) };
+    const outcome = await runtime.ingestEvent(parsed.event).catch((error: unknown) => {
+      // Refused for good, as the ingest function dead-letters it in AWS.
+      if (error instanceof ErasedCustomerError) throw new HttpProblem(409, error.message);
+      throw error;
+    });
+    return { event: parsed.event.name, customerId: parsed.event.customerId, outcome };
   }
   if (route === 'POST /launches') {
     const request = LaunchRequestSchema.safeParse(await jsonBody(req, MAX_LAUNCH_BODY));
@@ -147,6 +155,14 @@ async function control(runtime: LocalRuntime, req: IncomingMessage, url: URL): P
     const entries = await knownCustomerHistory(runtime.store, runtime.clients.dynamodb, runtime.tableName, id.data);
     if (entries === undefined) throw new HttpProblem(404, unknownCustomerMessage(id.data));
     return { customerId: id.data, entries };
+  }
+  const erase = /^POST \/customers\/([^/]+)\/erase$/.exec(route);
+  if (erase) {
+    const id = CustomerIdSchema.safeParse(pathSegment(erase[1], 'customer id'));
+    if (!id.success) throw new HttpProblem(400, 'not a customer id');
+    const table = { client: runtime.clients.dynamodb, tableName: runtime.tableName };
+    // Queued under the customer, as their events are, so no event of theirs is half written around it.
+    return runtime.work.run(id.data, () => eraseCustomer(table, id.data, { now: runtime.now() }));
   }
   const results = /^GET \/journeys\/([^/]+)\/results$/.exec(route);
   if (results) {

@@ -1,11 +1,13 @@
 /**
  * What customers receive, rendered and sent by the real send path (deliverMessage) on the local
- * emulators (dynalite, ses-local, fauxqs): letters, and personalisation with long or hostile data.
+ * emulators (dynalite, ses-local, fauxqs): letters, personalisation with long or hostile data, and
+ * the length of texts that carry a link.
  */
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { simpleParser } from 'mailparser';
 import { LocalSmsOutbox, PROVIDER_CLIENT_CONFIG, SesEmailSender, SqsDirectMailSender } from '../../lib/channels';
+import { countSmsSegments } from '../../lib/channels/sms-segments';
 import type { Profile } from '../../lib/customer/model';
 import { deliverMessage, type DeliveryPorts } from '../../lib/delivery/deliver-message';
 import { CustomerStore } from '../../lib/store';
@@ -29,6 +31,7 @@ let tableName: string;
 let queueUrl: string;
 let ports: DeliveryPorts;
 let sequence = 0;
+let outbox: LocalSmsOutbox;
 
 beforeAll(async () => {
   [dynamo, ses, sqs] = await Promise.all([startDynalite(), startSesLocal(), startFauxqs()]);
@@ -47,7 +50,7 @@ beforeAll(async () => {
     links: { baseUrl: 'https://preferences.example.com', secret: SECRET },
     senders: {
       email: new SesEmailSender(sesClient, { fromEmailAddress: 'journeys@example.com', configurationSetName: 'overture-test' }),
-      sms: new LocalSmsOutbox({ originationIdentity: 'pool-test', configurationSetName: 'overture-test' }),
+      sms: (outbox = new LocalSmsOutbox({ originationIdentity: 'pool-test', configurationSetName: 'overture-test' })),
       mail: new SqsDirectMailSender(sqs.sqs, { queueUrl }),
     },
     now: () => NOON,
@@ -59,9 +62,9 @@ afterAll(async () => {
 });
 
 /** A loyal customer in New York, reachable on every channel, who granted marketing on each the day before. */
-async function enrolledCustomer(profile: Partial<Profile> = {}): Promise<{ customerId: string; email: string }> {
+async function enrolledCustomer(profile: Partial<Profile> = {}, id?: string): Promise<{ customerId: string; email: string }> {
   sequence += 1;
-  const customerId = `mc-${sequence}`;
+  const customerId = id ?? `mc-${sequence}`;
   const email = `content${sequence}@example.com`;
   await store.putProfile({
     customerId,
@@ -205,4 +208,25 @@ describe('personalisation with long or hostile data', () => {
     expect(mime.html || '').not.toMatch(bidiControl);
     expect(mime.text).toContain('Hello Ana,');
   });
+});
+
+describe('texts', () => {
+  it.each(['nurture', 'welcome'])(
+    'the %s text with its preference link is one GSM-7 segment for a customer id that is a UUID, at the README\'s public URL',
+    async (templateId) => {
+      // Prepare: customer ids are often UUIDs (36 characters), and the link carries the id
+      const { customerId } = await enrolledCustomer({}, `3f2504e0-4f89-41d3-9a0c-0305e82c${String(3300 + sequence).padStart(4, '0')}`);
+
+      // Act
+      const outcome = await deliverMessage(
+        ports,
+        welcomeStep(customerId, ['sms'], { journey: 'prospect-nurture', step: `${templateId}-sms`, execution: `n-${customerId}-1`, templateId }),
+      );
+
+      // Assess: as docs/journeys.md promises for the catalog's texts
+      expect(outcome).toMatchObject({ outcome: 'sent', channel: 'sms' });
+      const text = outbox.messages().find((message) => message.input.Context?.customer_id === customerId);
+      expect(countSmsSegments(text?.input.MessageBody ?? '')).toMatchObject({ encoding: 'GSM-7', segments: 1 });
+    },
+  );
 });

@@ -127,16 +127,22 @@ describe('the project templates in workflows/templates', () => {
 
   describe('texts', () => {
     const smsTemplates = catalog.ids().filter((templateId) => catalog.channelsOf(templateId).includes('sms'));
-    // What the send path gives a text: signed links for a 20-character customer id.
-    const links = messageLinks(
-      { customerId: 'cus_4f8a2b9c1d3e5f7a', channel: 'sms', topic: 'marketing' },
-      { baseUrl: 'https://prefs.example.com', secret: 'catalog-test-secret-0123456789abcdef' },
-      new Date('2026-03-02T09:00:00Z'),
-    );
+    /**
+     * What the send path gives a text: signed links at the README's public URL. The link carries
+     * the customer id, so the worst case is the longest common id, a UUID (36 characters).
+     */
+    const linksFor = (customerId: string) =>
+      messageLinks(
+        { customerId, channel: 'sms', topic: 'marketing' },
+        { baseUrl: 'https://preferences.example.com', secret: 'catalog-test-secret-0123456789abcdef' },
+        new Date('2026-03-02T09:00:00Z'),
+      );
+    const UUID_ID = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
+    const SHORT_ID = 'cus_4f8a2b9c1d3e5f7a';
 
     /** The text the customer receives: the rendered template and the opt-out line the sender adds to marketing texts. */
-    function finalMarketingText(templateId: string, firstName?: string): string {
-      const data = { ...sampleData(firstName === undefined ? {} : { firstName }), ...links };
+    function finalMarketingText(templateId: string, firstName?: string, customerId = UUID_ID): string {
+      const data = { ...sampleData(firstName === undefined ? {} : { firstName }), ...linksFor(customerId) };
       if (firstName === undefined) delete data.customer.firstName;
       const { sms } = validateTemplate(catalog.get(templateId), data);
       return withOptOutInstruction(sms ?? '', DEFAULT_OPT_OUT_INSTRUCTION);
@@ -146,7 +152,7 @@ describe('the project templates in workflows/templates', () => {
     const WORST_CASE_NAMES = ['Zoë', 'Alexandrina', 'Anne-Charlotte', 'Chloë-Renée', 'Maximiliana-Bernadette', 'Łucja', 'O’Brien', 'Дмитрий', 'Ana 🌸', undefined];
 
     it.each(smsTemplates.flatMap((templateId) => WORST_CASE_NAMES.map((name) => [templateId, name] as const)))(
-      '%s texts one GSM-7 segment, opt-out line included, for first name %j',
+      '%s texts one GSM-7 segment, opt-out line included, for a UUID customer id and first name %j',
       (templateId, name) => {
         // Act
         const text = finalMarketingText(templateId, name);
@@ -156,11 +162,11 @@ describe('the project templates in workflows/templates', () => {
     );
 
     it.each(smsTemplates.filter((templateId) => catalog.get(templateId).sms?.source.includes('customer.firstName')))(
-      '%s has room for a first name of 14 characters, and prints one in GSM-7',
+      '%s has room for a first name of 14 characters for a 20-character customer id, and prints one in GSM-7',
       (templateId) => {
         // Act
-        const long = finalMarketingText(templateId, 'Anne-Charlotte');
-        const accented = finalMarketingText(templateId, 'Zoë');
+        const long = finalMarketingText(templateId, 'Anne-Charlotte', SHORT_ID);
+        const accented = finalMarketingText(templateId, 'Zoë', SHORT_ID);
         // Assess
         expect(long).toContain('Anne-Charlotte');
         expect(accented).toContain('Zoe');
