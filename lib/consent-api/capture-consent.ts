@@ -30,6 +30,7 @@
 import type { Channel, ConsentStatus, CustomerSnapshot, Profile, Topic } from '../customer/model';
 import { indexProfilePhone } from '../store/phone-index';
 import type { ConsentApiDependencies } from './dependencies';
+import { consentSpeaksForAddress } from '../customer/consent-address';
 import { emailRequestProof, isOpenEmailRequest, sendEmailConfirmationOrReport } from './double-opt-in';
 import { proofFrom, type RequestOrigin } from './request-origin';
 import type { ConsentCaptureRequest } from './requests';
@@ -194,7 +195,8 @@ async function requestEmailForExisting(
   const toConfirm: Topic[] = [];
   for (const topic of request.topics) {
     const state = existing.consents.find((consent) => consent.channel === 'email' && consent.topic === topic);
-    if (state?.status === 'granted' || state?.status === 'revoked') continue;
+    // A grant for another address (consent-address.ts) is no consent for this one: it is asked.
+    if ((state?.status === 'granted' && consentSpeaksForAddress(state, existing.profile.email)) || state?.status === 'revoked') continue;
     if (!isOpenEmailRequest(deps.links, state, existing.profile.email, new Date(at))) {
       await deps.store.recordConsent(request.customerId, { channel: 'email', topic, status: 'pending', at, proof: emailRequestProof(deps.links, proof, existing.profile.email) });
     }

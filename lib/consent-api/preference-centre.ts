@@ -37,6 +37,7 @@
  * recorded as pending all the same and the page tells it as sent, so that it does not reveal the
  * suppression (see saveChoices).
  */
+import { consentSpeaksForAddress } from '../customer/consent-address';
 import { consentSpeaksForNumber } from '../customer/consent-number';
 import { CHANNELS, type ConsentState, type ConsentStatus, type CustomerSnapshot, type Preferences, type Profile } from '../customer/model';
 import { PREFERENCES_UPDATED_EVENT } from '../ingest/observed-event';
@@ -81,10 +82,11 @@ function offeredTopics(deps: Pick<ConsentApiDependencies, 'topics'>, snapshot: C
 
 /**
  * Whether the page shows `consent` as given (ticked): granted or asked for, and, for SMS, for the
- * number on the profile (`phone`) or for none named.
+ * number on the profile (`phone`) or for none named; for email, a grant for the address on the
+ * profile (`email`) or for none named (consent-address.ts).
  */
-function shownAsGiven(consent: ConsentState | undefined, phone: string | undefined): consent is ConsentState {
-  return (consent?.status === 'granted' || consent?.status === 'pending') && consentSpeaksForNumber(consent, phone);
+function shownAsGiven(consent: ConsentState | undefined, phone: string | undefined, email: string | undefined): consent is ConsentState {
+  return (consent?.status === 'granted' || consent?.status === 'pending') && consentSpeaksForNumber(consent, phone) && consentSpeaksForAddress(consent, email);
 }
 
 /** The form values of the stored state. Without a stored order, every channel in the default order. */
@@ -96,7 +98,7 @@ export function formValuesOf(snapshot: CustomerSnapshot | undefined): Preference
     channel1: order[0] ?? '',
     channel2: order[1] ?? '',
     channel3: order[2] ?? '',
-    consent: new Set((snapshot?.consents ?? []).filter((consent) => shownAsGiven(consent, phone)).map(key)),
+    consent: new Set((snapshot?.consents ?? []).filter((consent) => shownAsGiven(consent, phone, snapshot?.profile.email)).map(key)),
     windowStart: preferences.preferredWindow?.start ?? '',
     windowEnd: preferences.preferredWindow?.end ?? '',
     quietStart: preferences.quietHours?.start ?? '',
@@ -142,7 +144,7 @@ export async function openPreferenceCentre(deps: ConsentApiDependencies, token: 
     values: formValuesOf(snapshot),
     pending: new Set(
       (snapshot?.consents ?? [])
-        .filter((consent) => consent.status === 'pending' && shownAsGiven(consent, snapshot?.profile.phone))
+        .filter((consent) => consent.status === 'pending' && shownAsGiven(consent, snapshot?.profile.phone, snapshot?.profile.email))
         .map(key),
     ),
   };
@@ -237,7 +239,7 @@ async function alreadyAsked(
   now: Date,
   textOnRecord: () => Promise<boolean>,
 ): Promise<boolean> {
-  if (current?.status === 'granted') return consentSpeaksForNumber(current, profile.phone);
+  if (current?.status === 'granted') return consentSpeaksForNumber(current, profile.phone) && consentSpeaksForAddress(current, profile.email);
   if (current?.status !== 'pending') return false;
   if (current.channel === 'email') return isOpenEmailRequest(deps.links, current, profile.email, now);
   if (current.channel !== 'sms') return true;
@@ -317,9 +319,11 @@ async function saveChoices(
 
   const proof = proofFrom(origin, PREFERENCE_CENTRE_SOURCE);
   // An SMS request is for the number on the profile: only a YES from it confirms it. An email
-  // request names the address its confirmation goes to, so a later tick can tell it was for another.
+  // request names the address its confirmation goes to, so a later tick can tell it was for another;
+  // an email grant names the address the link proved (consent-address.ts).
   const proofFor = (channel: string, status: ConsentStatus) => {
     if (channel === 'sms' && phone !== undefined) return { ...proof, phone };
+    if (channel === 'email' && status === 'granted' && email !== undefined) return { ...proof, email };
     return channel === 'email' && status === 'pending' ? emailRequestProof(deps.links, proof, email) : proof;
   };
   // Read at most once per save, however many SMS topics are ticked: nothing here writes it.
@@ -343,7 +347,7 @@ async function saveChoices(
         const status = needsConfirmation ? 'pending' : 'granted';
         await deps.store.recordConsent(customerId, { channel, topic: offer.topic, status, at: linkChangeInstant(now, status, current?.at), proof: proofFor(channel, status) });
         if (needsConfirmation) toConfirm[channel].push(offer.topic);
-      } else if (!wanted && shownAsGiven(current, phone)) {
+      } else if (!wanted && shownAsGiven(current, phone, email)) {
         await deps.store.recordConsent(customerId, { channel, topic: offer.topic, status: 'revoked', at: linkChangeInstant(now, 'revoked', current.at), proof: proofFor(channel, 'revoked') });
       }
     }

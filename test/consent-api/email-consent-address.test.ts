@@ -9,8 +9,9 @@
 import { deliverMessage, type DeliveryOutcome, type DeliveryPorts } from '../../lib/delivery/deliver-message';
 import { parseCustomerEvent } from '../../lib/ingest/customer-event';
 import { ingestCustomerEvent, type IngestPorts } from '../../lib/ingest/ingest-event';
+import { destinationDigest, signToken } from '../../lib/unsubscribe';
 import { newCustomerId } from '../store/fixtures';
-import { captureBody, postJson, pressConfirmButton, startConsentApiHarness, type ConsentApiHarness } from './harness';
+import { captureBody, LINK_SECRET, postForm, postJson, pressConfirmButton, startConsentApiHarness, type ConsentApiHarness } from './harness';
 import { smsConsentPorts, welcomeSendStep } from './sms-consent-ports';
 
 let api: ConsentApiHarness;
@@ -61,6 +62,17 @@ async function send(customerId: string): Promise<DeliveryOutcome> {
   return outcome;
 }
 
+/** A preference-centre link as an email to `address` carries it: naming the address's digest. */
+function preferenceLinkSentTo(customerId: string, address: string): string {
+  const token = signToken({ customerId, purpose: 'preferences', channel: 'email', topic: 'transactional', destination: destinationDigest(address, LINK_SECRET) }, LINK_SECRET, {
+    now: api.clock.now(),
+    ttlSeconds: 180 * 86_400,
+  });
+  return `${api.url}/preferences?token=${token}`;
+}
+
+const EMAIL_TICKED = /name="consent" value="email:marketing" checked/;
+
 /** Every address the SES emulator holds a message to. */
 async function recipients(): Promise<string[]> {
   return (await api.ses.messages()).flatMap((message) => message.destination.to);
@@ -95,6 +107,45 @@ describe('a marketing email consent is consent for the address it was given for'
     // Assess
     const snapshot = await api.store.requireSnapshot(customerId);
     expect(snapshot.consents.find((consent) => consent.channel === 'email')).toMatchObject({ status: 'granted', source: 'double-opt-in', email: confirmed });
+  });
+
+  it('mails the new address again once it confirms, asked by a capture of the existing customer', async () => {
+    // Prepare
+    const customerId = newCustomerId('address');
+    const second = `${customerId}-second@example.com`;
+    await confirmAddress(customerId, `${customerId}-first@example.com`);
+    await ingested('profile_changed', { customerId, profile: { email: second } });
+    expect(await send(customerId)).toMatchObject({ outcome: 'skipped', reason: 'no_consent' });
+
+    // Act
+    await confirmAddress(customerId, second);
+    const outcome = await send(customerId);
+
+    // Assess
+    expect(outcome).toMatchObject({ outcome: 'sent', channel: 'email' });
+    expect(await recipients()).toEqual([second]);
+  });
+
+  it('shows email unticked in the preference centre after the change, and a tick from a link sent to the new address grants for it', async () => {
+    // Prepare
+    const customerId = newCustomerId('address');
+    const second = `${customerId}-second@example.com`;
+    await confirmAddress(customerId, `${customerId}-first@example.com`);
+    await ingested('profile_changed', { customerId, profile: { email: second } });
+    const link = preferenceLinkSentTo(customerId, second);
+    const page = await (await fetch(link)).text();
+
+    // Act
+    const saved = await postForm(link, { action: 'save', channel1: 'email', consent: ['email:marketing'] });
+    const outcome = await send(customerId);
+
+    // Assess
+    expect(page).not.toMatch(EMAIL_TICKED);
+    expect(saved.status).toBe(303);
+    expect(outcome).toMatchObject({ outcome: 'sent', channel: 'email' });
+    expect(await recipients()).toEqual([second]);
+    const snapshot = await api.store.requireSnapshot(customerId);
+    expect(snapshot.consents.find((consent) => consent.channel === 'email')).toMatchObject({ status: 'granted', email: second });
   });
 
   it('binds an ingested grant naming no address to the address the profile holds, and not to the next one', async () => {
