@@ -37,6 +37,9 @@ export async function journeyEffects(event: unknown): Promise<JourneyEffectsOutp
   if (COUNTED_ACTIONS.has(action)) {
     tools.metrics.singleMetric().addDimension('journey', journey).addMetric(`journey_${action}`, MetricUnit.Count, 1);
   }
+  // Once more across journeys (the service dimension alone), for the one alarm that watches every
+  // journey's failed sends (SEND_FAILED_ALARM, lib/constructs/operations.ts).
+  if (action === 'sendFailed') tools.metrics.singleMetric().addMetric('journey_sendFailed', MetricUnit.Count, 1);
   tools.logger.info('journey effect', { action, ...output });
   return output;
 }

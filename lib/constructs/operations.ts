@@ -61,11 +61,51 @@ export const CONFIRMATION_BUDGET_ALARM = {
   period: Duration.hours(1),
 } as const;
 
+/**
+ * Messages the provider refused for good (`failed_<channel>`: SES paused sending, the SMS monthly
+ * spend limit, a permission or configuration mistake) or whose fate the send function cannot know
+ * (`unknown_<channel>`: a 5xx, a timeout; never sent again), as functions/send counts them. Either
+ * way the step answers normally and the journey goes on, so only these counts show a channel gone
+ * dark. An alarm fires when, in 15 minutes, at least `minimum` of a channel's messages ended so
+ * and they were at least half of its messages (no fewer than those sent): one recipient's
+ * rejection, or a steady trickle of them during a large campaign, never alarms; a channel that
+ * refuses all it is given alarms within 15 minutes at five messages or more in that time, which a
+ * count alone could not do without also alarming on a large campaign's few rejections. (Direct
+ * mail is a queue: nothing is `unknown`.)
+ */
+export const CHANNEL_OUTAGE_ALARMS = {
+  metrics: ['failed_email', 'failed_sms', 'failed_mail', 'unknown_email', 'unknown_sms'],
+  minimum: 5,
+  period: Duration.minutes(15),
+} as const satisfies { metrics: ReadonlyArray<`${'failed' | 'unknown'}_${string}`>; minimum: number; period: Duration };
+
+/**
+ * Send steps that failed after their retries, across every journey: the journeyEffects function
+ * counts `journey_sendFailed` per journey and once more with the service dimension alone
+ * (functions/journey-effects), so one alarm watches every journey rather than one per journey
+ * (each would cost a resource of CloudFormation's 500). The execution goes on and succeeds, so
+ * `ExecutionsFailed` never sees it, and a low-volume journey never reaches 5 function errors in 5 minutes.
+ */
+export const SEND_FAILED_ALARM = { metricName: 'journey_sendFailed', threshold: 1, period: Duration.minutes(15) } as const;
+
+/**
+ * Functions invoked asynchronously (EventBridge, SNS, Scheduler: those with a dead-letter queue)
+ * whose events wait in Lambda's own queue while the function is throttled or failing, up to 6
+ * hours, before the dead-letter queue: meanwhile a complainer keeps being mailed and a STOP keeps
+ * being texted. Lambda's own retries of a failed event (after about 1 and 2 minutes) age it by
+ * 3 minutes or so; 10 minutes means the function is not keeping up. A dropped event (expired, or
+ * out of retries) alarms at the first.
+ */
+export const ASYNC_BACKLOG_ALARMS = { maximumEventAge: Duration.minutes(10), period: Duration.minutes(5) } as const;
+
 /** The Powertools service name of the consent API function, a dimension of every metric it emits. */
 const CONSENT_API_SERVICE = 'consent-api';
 
 /** The Powertools service name of the feedback function, a dimension of every metric it emits. */
 const FEEDBACK_SERVICE = 'feedback';
+
+/** The Powertools service name of the journeyEffects function, a dimension of every metric it emits. */
+const JOURNEY_EFFECTS_SERVICE = 'journey-effects';
 
 /** Props of {@link Operations}. */
 export interface OperationsProps {
@@ -99,8 +139,11 @@ export interface OperationsProps {
  * ingest), and alarms on failed executions, dead-letter queue depth, function errors, consent API
  * server errors (≥ 5 in 5 minutes), SES bounce
  * (≥ 2%) and complaint (≥ 0.05%) rates, texts carriers refuse as spam or block (≥ 5 of a type in
- * 15 minutes) and confirmations withheld over their destination's budget (≥ 20 in an hour), all
- * notifying one encrypted SNS topic.
+ * 15 minutes), confirmations withheld over their destination's budget (≥ 20 in an hour), messages
+ * a provider refuses or does not answer (≥ 5 of a channel in 15 minutes, and at least as many as
+ * it took), send steps failed after their retries (≥ 1 in 15 minutes, every journey) and
+ * asynchronous events waiting or dropped (older than 10 minutes; ≥ 1 dropped), all notifying one
+ * encrypted SNS topic.
  */
 export class Operations extends Construct {
   /** Where every alarm notifies. */
@@ -202,6 +245,50 @@ export class Operations extends Construct {
       });
       return metric;
     });
+    const channelOutcomes = CHANNEL_OUTAGE_ALARMS.metrics.map((metricName) => {
+      const [outcome, channel] = metricName.split('_') as ['failed' | 'unknown', string];
+      const ended = overtureMetric(metricName, { service: SEND_SERVICE }, CHANNEL_OUTAGE_ALARMS.period);
+      const sent = overtureMetric(`sent_${channel}`, { service: SEND_SERVICE }, CHANNEL_OUTAGE_ALARMS.period);
+      this.alarm(
+        `send-${outcome}-${channel}`,
+        new MathExpression({
+          // The count when it is at least half of the channel's messages, else 0.
+          expression: 'IF(FILL(ended, 0) >= FILL(sent, 0), FILL(ended, 0), 0)',
+          usingMetrics: { ended, sent },
+          period: CHANNEL_OUTAGE_ALARMS.period,
+          label: `${metricName}, when at least the messages sent`,
+        }),
+        {
+          threshold: CHANNEL_OUTAGE_ALARMS.minimum,
+          description:
+            outcome === 'failed'
+              ? `The provider refused ${CHANNEL_OUTAGE_ALARMS.minimum} or more ${channel} messages in 15 minutes, as many as it took or more: ` +
+                'sending may be paused or over its quota, or a permission or configuration wrong (see the send function logs, by reason); the journeys go on without them'
+              : `${CHANNEL_OUTAGE_ALARMS.minimum} or more ${channel} messages in 15 minutes got no answer from the provider (5xx, timeouts), as many as it took or more: ` +
+                'they are never sent again (see the provider\'s health and the send function logs); the journeys go on without them',
+        },
+      );
+      return ended;
+    });
+    this.alarm('journey-send-failed', overtureMetric(SEND_FAILED_ALARM.metricName, { service: JOURNEY_EFFECTS_SERVICE }, SEND_FAILED_ALARM.period), {
+      threshold: SEND_FAILED_ALARM.threshold,
+      description:
+        'A journey\'s send step failed after its retries and the journey went on without the message: ' +
+        'find which journey on its dashboard (failed sends) or with `overture results`, and why in the send function logs',
+    });
+    for (const fn of props.functions.filter((candidate) => candidate.deadLetterQueue !== undefined)) {
+      const period = ASYNC_BACKLOG_ALARMS.period;
+      this.alarm(`${pathId(fn)}-async-event-age`, fn.metric('AsyncEventAge', { period, statistic: 'Maximum' }), {
+        threshold: ASYNC_BACKLOG_ALARMS.maximumEventAge.toMilliseconds(),
+        description:
+          `Events for the ${fn.node.id} function waited more than ${ASYNC_BACKLOG_ALARMS.maximumEventAge.toHumanString()} in Lambda's queue: ` +
+          'it is throttled or failing, and what it applies (suppressions, STOP texts, customer events) is late (see its Throttles, Errors and concurrency)',
+      });
+      this.alarm(`${pathId(fn)}-async-events-dropped`, fn.metric('AsyncEventsDropped', { period, statistic: 'Sum' }), {
+        threshold: 1,
+        description: `Lambda dropped events for the ${fn.node.id} function (too old, or out of retries): see its dead-letter queue and logs`,
+      });
+    }
     const [emailOverBudget, smsOverBudget] = CONFIRMATION_BUDGET_ALARM.metricNames;
     const consentApiMetric = (name: string) => overtureMetric(name, { service: CONSENT_API_SERVICE }, CONFIRMATION_BUDGET_ALARM.period);
     this.alarm(
@@ -265,6 +352,18 @@ export class Operations extends Construct {
             left: SEND_SLOT_CHANNELS.map((channel) => overtureMetric(`sent_${channel}`, { service: SEND_SERVICE })),
             right: SEND_SLOT_CHANNELS.map((channel) => overtureMetric(`rate_limited_${channel}`, { service: SEND_SERVICE })),
             width: 24,
+          }),
+        ],
+        [
+          new GraphWidget({
+            title: `Messages the provider refused (failed) or did not answer (unknown), by channel (alarm at ${CHANNEL_OUTAGE_ALARMS.minimum} in 15 minutes, when as many as were sent)`,
+            left: channelOutcomes.map((metric) => metric.with({ label: metric.metricName })),
+            width: 12,
+          }),
+          new GraphWidget({
+            title: `Send steps failed after their retries, every journey (alarm at ${SEND_FAILED_ALARM.threshold} in 15 minutes)`,
+            left: [overtureMetric(SEND_FAILED_ALARM.metricName, { service: JOURNEY_EFFECTS_SERVICE }, SEND_FAILED_ALARM.period)],
+            width: 12,
           }),
         ],
         [

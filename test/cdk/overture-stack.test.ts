@@ -28,6 +28,12 @@ const mondayDigest = defineJourney({
   steps: [send('digest', { template: 'tips', topic: 'marketing', channels: ['email'] })],
 });
 
+/**
+ * What functions/send counts when the provider refuses a message for good (SES paused, the SMS
+ * spend limit) or gives no answer (a 5xx, a timeout), while the step answers normally.
+ */
+const SEND_OUTCOMES_OF_A_DARK_CHANNEL = ['failed_email', 'failed_sms', 'failed_mail', 'unknown_email', 'unknown_sms'];
+
 let synthesized: SynthesizedOverture;
 beforeAll(() => {
   synthesized = synthesizeOverture({ journeys: [...CATALOG, mondayDigest] });
@@ -518,6 +524,88 @@ describe('operations', () => {
     });
   });
 
+  it.each(SEND_OUTCOMES_OF_A_DARK_CHANNEL)(
+    'alarm when the provider refuses or does not answer a channel\'s messages: %s, as the send function counts it, when 5 or more in 15 minutes and at least as many as were sent',
+    (metricName) => {
+      // Prepare: the EMF line Powertools writes when functions/send counts the outcome
+      const { stack, template } = synthesized;
+      const channel = metricName.split('_')[1];
+      const { directive, dimensions } = emittedMetrics(() => {
+        const { metrics } = observability('send');
+        metrics.addMetric(metricName, MetricUnit.Count, 1);
+        metrics.publishStoredMetrics();
+      });
+      const stat = (name: string) => Match.objectLike({ MetricStat: { Metric: { Namespace: directive?.Namespace, MetricName: name, Dimensions: dimensions }, Period: 900, Stat: 'Sum' } });
+
+      // Assess: SES paused, the SMS spend limit or an outage make every step answer normally
+      expect(dimensions).toEqual([{ Name: 'service', Value: 'send' }]);
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Metrics: Match.arrayWith([
+          Match.objectLike({ Expression: 'IF(FILL(ended, 0) >= FILL(sent, 0), FILL(ended, 0), 0)' }),
+          stat(metricName),
+          stat(`sent_${channel}`),
+        ]),
+        Threshold: 5,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: logicalIdOf(stack, stack.operations.alarmTopic) }],
+      });
+    },
+  );
+
+  it('alarm once, for every journey, when a send step fails after its retries, on journey_sendFailed as journeyEffects counts it across journeys', () => {
+    // Prepare: the EMF line functions/journey-effects writes without the journey dimension
+    const { stack, template } = synthesized;
+    const { directive, dimensions } = emittedMetrics(() => observability('journey-effects').metrics.singleMetric().addMetric('journey_sendFailed', MetricUnit.Count, 1));
+
+    // Act
+    const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).filter((alarm) => alarm.Properties?.MetricName === 'journey_sendFailed');
+
+    // Assess: one alarm, not one per journey (CloudFormation's 500 resources a stack)
+    expect(alarms).toHaveLength(1);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: directive?.Namespace,
+      MetricName: 'journey_sendFailed',
+      Dimensions: dimensions,
+      Statistic: 'Sum',
+      Period: 900,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmDescription: Match.stringLikeRegexp('overture results'),
+      AlarmActions: [{ Ref: logicalIdOf(stack, stack.operations.alarmTopic) }],
+    });
+  });
+
+  it.each(['feedback', 'inbound SMS'] as const)(
+    'alarm when the %s function falls behind: its asynchronous events wait 10 minutes in Lambda\'s queue, or one is dropped',
+    (path) => {
+      // Prepare
+      const { stack, template } = synthesized;
+      const fn = path === 'feedback' ? stack.feedback.feedbackFunction : stack.consent.inboundSmsFunction;
+      const dimensions = [{ Name: 'FunctionName', Value: { Ref: logicalIdOf(stack, fn) } }];
+
+      // Assess: a throttled function's events wait up to 6 hours while the customer keeps being mailed or texted
+      for (const [metricName, statistic, threshold] of [
+        ['AsyncEventAge', 'Maximum', 600_000],
+        ['AsyncEventsDropped', 'Sum', 1],
+      ] as const) {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/Lambda',
+          MetricName: metricName,
+          Dimensions: dimensions,
+          Statistic: statistic,
+          Period: 300,
+          Threshold: threshold,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+          AlarmActions: [{ Ref: logicalIdOf(stack, stack.operations.alarmTopic) }],
+        });
+      }
+    },
+  );
+
   it('alarm on no recipient-side or transient SMS failure type', () => {
     // Act
     const alarmedTypes = Object.values(resourcesOfType(synthesized.template, 'AWS::CloudWatch::Alarm'))
@@ -586,6 +674,19 @@ describe('operations', () => {
 
     // Assess: functions/send counts rate_limited_<channel> under its service 'send'
     for (const channel of ['email', 'sms']) expect(body).toContain(`[\\"Overture\\",\\"rate_limited_${channel}\\",\\"service\\",\\"send\\"`);
+  });
+
+  it('show on the overview the messages each channel\'s provider refused or did not answer, and the send steps failed across journeys', () => {
+    // Prepare
+    const { stack, template } = synthesized;
+
+    // Act
+    const overview = resourcesOfType(template, 'AWS::CloudWatch::Dashboard')[logicalIdOf(stack, stack.operations.overview)];
+    const body = JSON.stringify(overview?.Properties?.DashboardBody);
+
+    // Assess
+    for (const metricName of SEND_OUTCOMES_OF_A_DARK_CHANNEL) expect(body).toContain(`[\\"Overture\\",\\"${metricName}\\",\\"service\\",\\"send\\"`);
+    expect(body).toContain('[\\"Overture\\",\\"journey_sendFailed\\",\\"service\\",\\"journey-effects\\"');
   });
 });
 
