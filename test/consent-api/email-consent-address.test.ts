@@ -6,6 +6,7 @@
  * confirms. A grant that names no address (recorded before grants were bound to one) keeps
  * following the profile.
  */
+import { ADDRESS_BEFORE_PROFILE_EMAIL } from '../../lib/customer/consent-address';
 import { deliverMessage, type DeliveryOutcome, type DeliveryPorts } from '../../lib/delivery/deliver-message';
 import { parseCustomerEvent } from '../../lib/ingest/customer-event';
 import { ingestCustomerEvent, type IngestPorts } from '../../lib/ingest/ingest-event';
@@ -165,6 +166,24 @@ describe('a marketing email consent is consent for the address it was given for'
     expect(await recipients()).toEqual([held]);
     const snapshot = await api.store.requireSnapshot(customerId);
     expect(snapshot.consents.find((consent) => consent.channel === 'email')?.email).toBe(held);
+  });
+
+  it("binds an ingested grant dated before the profile's address was stated to no address (events out of order)", async () => {
+    // Prepare: the grant was given at 15:00:00, for the address the customer held then…
+    const customerId = newCustomerId('address');
+    const grantedAt = api.clock.now().toISOString();
+    api.clock.advance(60_000);
+    // …and the profile's address was stated a minute later, arriving first.
+    await ingested('signed_up', { customerId, profile: { timezone: 'America/New_York', email: `${customerId}-later@example.com` } });
+
+    // Act
+    await ingested('consent_changed', { customerId, consents: [{ channel: 'email', topic: 'marketing', status: 'granted', at: grantedAt, proof: { source: 'crm-sync' } }] });
+    const outcome = await send(customerId);
+
+    // Assess
+    expect(outcome).toMatchObject({ outcome: 'skipped', reason: 'no_consent' });
+    const snapshot = await api.store.requireSnapshot(customerId);
+    expect(snapshot.consents.find((consent) => consent.channel === 'email')?.email).toBe(ADDRESS_BEFORE_PROFILE_EMAIL);
   });
 
   it('binds an ingested grant to the address the same event states', async () => {
