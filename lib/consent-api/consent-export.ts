@@ -25,19 +25,20 @@ export interface ConsentExport {
 }
 
 /**
- * Reads the export. An unknown customer gets the same shape with nothing in it, so the export
- * never tells whether a customer exists.
+ * Reads the export: everything the store holds, whether or not the customer has a profile, since
+ * ingest keeps consents with their proofs for a customer it knows no profile of yet (a CRM's
+ * consent sync before the sign-up). A customer of whom nothing is stored gets the same shape with
+ * nothing in it, so the export never tells whether a customer exists.
  */
 export async function exportConsents(store: CustomerStore, customerId: string, now: Date): Promise<ConsentExport> {
-  const snapshot = await store.getSnapshot(customerId);
-  const ledger = snapshot === undefined ? [] : await store.consentLedger(customerId);
+  const [records, ledger] = await Promise.all([store.customerRecords(customerId), store.consentLedger(customerId)]);
   return {
     customerId,
     exportedAt: now.toISOString(),
-    consents: snapshot?.consents ?? [],
+    consents: records.consents,
     ledger,
-    preferences: snapshot?.preferences ?? {},
-    suppressions: snapshot?.suppressions ?? [],
+    preferences: records.preferences,
+    suppressions: records.suppressions,
   };
 }
 

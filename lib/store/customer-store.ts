@@ -25,6 +25,7 @@ import { CustomerStoreError, InvalidRecordError, StoreContentionError } from './
 import { digest, instantKey, itemKeys, lapseIndexKeys } from './item-keys';
 import { changesSendFields, sendFieldsUnchanged, stageNotSetBack, stageReplaces } from './profile-conditions';
 import { parseRecord } from './record-validation';
+import { assembleRecords, type CustomerRecords } from './snapshot-assembly';
 import {
   AttributeChangeContextSchema,
   AttributeChangesSchema,
@@ -555,6 +556,15 @@ export class CustomerStore extends DeliveryStore {
       }
     }
     await this.guard(`import customer ${id}`, () => this.batchPut(id, [...items.values()]));
+  }
+
+  /**
+   * The customer's `STATE#` records whether or not a profile exists, with getSnapshot's one Query:
+   * for the consent export, which must show what ingest kept of a customer before their profile.
+   */
+  async customerRecords(customerId: string): Promise<CustomerRecords> {
+    const id = validCustomerId(customerId);
+    return this.guard(`read records of customer ${id}`, async () => assembleRecords(id, await this.queryPrefix(id, SORT_KEY_PREFIXES.state)));
   }
 
   /** The consent ledger in time order (for data-subject export and proof of consent). */

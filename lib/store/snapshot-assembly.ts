@@ -29,6 +29,13 @@ export function emptyFrequency(): Frequency {
 }
 
 /**
+ * A customer's `STATE#` records whether or not a profile exists: ingest keeps the consents (with
+ * their proofs), preferences and suppressions of a customer it knows no profile of yet (a CRM's
+ * consent sync before the sign-up), and the consent export shows them.
+ */
+export type CustomerRecords = Omit<CustomerSnapshot, 'profile'> & { readonly profile?: Profile };
+
+/**
  * The snapshot held by `items`, or undefined when they hold no profile. A malformed item throws
  * InvalidRecordError naming the item and the field. Unknown `STATE#` items are ignored, so a newer
  * writer can add state without breaking older readers.
@@ -37,6 +44,12 @@ export function assembleSnapshot(
   customerId: string,
   items: ReadonlyArray<Record<string, AttributeValue>>,
 ): CustomerSnapshot | undefined {
+  const records = assembleRecords(customerId, items);
+  return records.profile === undefined ? undefined : { ...records, profile: records.profile };
+}
+
+/** The records held by `items`, with or without a profile; validated as {@link assembleSnapshot} does. */
+export function assembleRecords(customerId: string, items: ReadonlyArray<Record<string, AttributeValue>>): CustomerRecords {
   let profile: Profile | undefined;
   let preferences: Preferences = {};
   let frequency: Frequency = emptyFrequency();
@@ -63,11 +76,10 @@ export function assembleSnapshot(
       attributes[name] = parseRecord(AttributeStateSchema, data, `attributes.${name}`, context);
     }
   }
-  if (profile === undefined) return undefined;
-  if (profile.customerId !== customerId) {
+  if (profile !== undefined && profile.customerId !== customerId) {
     throw new InvalidRecordError([{ path: 'profile.customerId', message: `does not match the partition's customer` }], {
       context: `stored item ${itemKeys.profile()} of customer ${customerId}`,
     });
   }
-  return { profile, consents, preferences, suppressions, attributes, frequency };
+  return { ...(profile === undefined ? {} : { profile }), consents, preferences, suppressions, attributes, frequency };
 }
