@@ -19,7 +19,8 @@ import {
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { LAUNCH_BATCH_SIZE, LAUNCH_MAX_CONCURRENCY } from '../ingest/launch-sizing';
-import { TABLE_ACCESS, type CustomerData } from './customer-data';
+import { entryReadsOf } from '../ingest/launch-entry-check';
+import { LAUNCH_ENTRY_QUERY, TABLE_ACCESS, type CustomerData } from './customer-data';
 import type { Journeys } from './journeys';
 import { OvertureFunction } from './overture-function';
 import { ScopedResultWriter } from './scoped-result-writer';
@@ -166,7 +167,8 @@ export class AudienceLauncher extends Construct {
       // as a failed batch rather than a killed child whose last retries never ran.
       timeout: Duration.seconds(60),
     });
-    this.launchFunction.bindCustomerTable(props.data, TABLE_ACCESS.launch);
+    const queriesEntries = props.journeys.routes().some((route) => entryReadsOf(route.trigger).kind === 'all');
+    this.launchFunction.bindCustomerTable(props.data, queriesEntries ? [...TABLE_ACCESS.launch, LAUNCH_ENTRY_QUERY] : TABLE_ACCESS.launch);
     props.journeys.bindStarter(this.launchFunction);
 
     // The batch as the Lambda's payload, its answer as the child's output: the state has no field

@@ -21,6 +21,12 @@ const READ_WRITE = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'd
  * What each kind of function does with the table. Transactions (TransactWriteItems) are
  * authorized by the actions inside them, so they need no action of their own.
  */
+/**
+ * What the launch worker adds for a journey whose entry test reads each customer's whole state
+ * with one Query (launch-entry-check.ts): granted only to a stack that has such a journey.
+ */
+export const LAUNCH_ENTRY_QUERY = 'dynamodb:Query';
+
 export const TABLE_ACCESS = {
   /** Reads customers and writes any of their records (store, ledgers, tokens, entries, claims): sms-inbound. */
   readWrite: READ_WRITE,
@@ -51,10 +57,10 @@ export const TABLE_ACCESS = {
   consentApi: READ_WRITE,
   /**
    * Reads whether each customer of an audience has a profile, and what the journey's entry test
-   * reads of them (BatchGetItem; a Query of each customer's state for a `touchpointWithin` entry
-   * condition), and claims entries (the launch worker).
+   * reads of them, and claims entries (the launch worker). A journey whose entry test reads every
+   * attribute (a `touchpointWithin` condition) adds {@link LAUNCH_ENTRY_QUERY}.
    */
-  launch: ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
+  launch: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'],
   /**
    * Stores a wait's task token, reads the customer's `lastEvent.<event>` mark, and removes the
    * token when it resumed the execution itself (the waitForEvent function).

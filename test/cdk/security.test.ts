@@ -218,6 +218,19 @@ describe('least privilege', () => {
     );
   });
 
+  it('lets the launch worker Query a customer\'s state only in a stack with a journey whose entry test reads every attribute', () => {
+    // Prepare: loyalty, entered only by a customer seen in store lately (touchpointWithin reads any attribute)
+    const loyalty = CATALOG.find((journey) => journey.id === 'loyalty');
+    if (loyalty === undefined || loyalty.entry.trigger.kind !== 'event') throw new Error('the catalog has no event-entered loyalty journey');
+    const inStore = { ...loyalty, entry: { ...loyalty.entry, trigger: { ...loyalty.entry.trigger, when: [{ kind: 'touchpointWithin' as const, touchpoints: ['store' as const], days: 30 }] } } };
+    const other = synthesizeOverture({ journeys: CATALOG.map((journey) => (journey.id === 'loyalty' ? inStore : journey)) });
+    const launchActions = (of: SynthesizedOverture) => statementsOfRole(of.template, roleOfFunction(of.template, logicalIdOf(of.stack, of.stack.launcher.launchFunction))).flatMap(actionsOf);
+
+    // Act / Assess: the catalog's entry tests read named items only (BatchGetItem)
+    expect(launchActions(synthesized)).not.toContain('dynamodb:Query');
+    expect(launchActions(other)).toContain('dynamodb:Query');
+  });
+
   it('scopes customer-table access to the table\'s items, and the inactivity scan to a Query of the lapse index', () => {
     // Prepare
     const { stack } = synthesized;
