@@ -192,7 +192,7 @@ describe('results of journeys run on the local runtime', () => {
 
         // Assess
         const reported = Object.values(sent).reduce((sum, count) => sum + count, 0) + Object.values(skipped).reduce((sum, count) => sum + count, 0);
-        expect({ journey, ...step }).toEqual({ journey, step: step.step, reached: reported, sent, skipped, deferred: 0, pending: 0, unknown: 0, failed: 0 });
+        expect({ journey, ...step }).toEqual({ journey, step: step.step, reached: reported, sent, skipped, deferred: 0, pending: 0, unknown: 0, failed: 0, failedAfterRetries: {} });
       }
     }
   });

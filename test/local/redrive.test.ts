@@ -13,6 +13,8 @@ import { DATA_FILES } from '../../lib/local/data-files';
 import { LocalRuntime } from '../../lib/local/runtime';
 import { LocalStepFunctions, readExecutionRegistry, type LocalStateMachine, type RunningExecution } from '../../lib/local/step-functions';
 import { parseCustomerEvent } from '../../lib/ingest/customer-event';
+import { itemKeys } from '../../lib/store/item-keys';
+import { PARTITION_KEY, SORT_KEY } from '../../lib/store/table-design';
 import { days, defineJourney, onEvent, reEntry, send, setStage, waitForEvent } from '../../workflows/builder';
 import { welcome } from '../../workflows/catalog/welcome';
 import { overture } from '../support/cli';
@@ -84,7 +86,8 @@ describe('LocalStepFunctions.redriveExecution', () => {
 
 describe('redriving a failed journey on the local runtime', () => {
   it('sends what the failed run could not, once, after the cause is fixed', async () => {
-    // Prepare: welcome started for a customer with no profile fails at its first step.
+    // Prepare: welcome fails at its first step, the customer table refusing the profile for
+    // longer than the step's retries.
     const runtime = await LocalRuntime.start({
       dataDir: temporaryDataDir('redrive-journey'),
       journeys: [welcome],
@@ -94,19 +97,18 @@ describe('redriving a failed journey on the local runtime', () => {
       inactivityScan: false,
     });
     try {
+      await importWelcomeCustomer(runtime, 'redrive-1');
+      const outage = profileReadsFail(runtime, 'redrive-1');
       const journeyArn = runtime.stepFunctions.stateMachines().find((machine) => machine.journey === 'welcome')?.arn;
       const { executionArn } = await runtime.clients.sfn.send(
         new StartExecutionCommand({ stateMachineArn: journeyArn, name: 'welcome-redrive-1-signup', input: JSON.stringify({ customerId: 'redrive-1', journey: 'welcome', entryKey: 'signup' }) }),
       );
       await runtime.run(new Date(START + 60_000));
       const failed = await runtime.clients.sfn.send(new DescribeExecutionCommand({ executionArn }));
-      expect(failed).toMatchObject({ status: 'FAILED', error: 'CustomerNotFoundError', redriveCount: 0 });
+      expect(failed).toMatchObject({ status: 'FAILED', error: OUTAGE_ERROR, redriveCount: 0 });
 
-      // Act: the profile arrives; the operator redrives, and redrives again once it ended.
-      await runtime.store.importCustomer({
-        profile: { customerId: 'redrive-1', stage: 'prospect', timezone: 'UTC', email: 'redrive-1@example.com', updatedAt: new Date(START).toISOString() },
-        consents: [{ channel: 'email', topic: 'marketing', status: 'granted', at: '2026-03-01T00:00:00Z', proof: { source: 'web-form' } }],
-      });
+      // Act: the table answers again; the operator redrives, and redrives again once it ended.
+      outage.heal();
       await runtime.clients.sfn.send(new RedriveExecutionCommand({ executionArn }));
       const redriven = await runtime.clients.sfn.send(new DescribeExecutionCommand({ executionArn }));
       await runtime.run(new Date(START + 12 * DAY));
@@ -145,9 +147,12 @@ describe('redriving a journey that failed after a wait for an event ended', () =
   });
 
   it('carries on from the state that failed, as in AWS: the customer who answered is not reminded', async () => {
-    // Prepare: the customer answers within the wait; the step after it fails (no profile yet).
+    // Prepare: the customer answers within the wait; the step after it fails (the table refuses
+    // the profile for longer than the step's retries).
     const runtime = await LocalRuntime.start({ journeys: [askPreferences], start: new Date(START), seed: 5, outdir: testOutdir('redrive-after-event'), inactivityScan: false });
     try {
+      await importWelcomeCustomer(runtime, 'c-answered');
+      const outage = profileReadsFail(runtime, 'c-answered');
       const name = 'ask-preferences-c-answered-lead';
       const stateMachineArn = runtime.stepFunctions.stateMachines().find((machine) => machine.journey === 'ask-preferences')?.arn;
       await runtime.clients.sfn.send(
@@ -160,10 +165,10 @@ describe('redriving a journey that failed after a wait for an event ended', () =
       if (!answer.valid) throw new Error(answer.reason);
       runtime.schedule({ at: START + 3_600_000, order: ['c-answered'], key: 'c-answered', run: async () => void (await runtime.ingestInWorkItem(answer.event)) });
       await runtime.run(new Date(START + 2 * 3_600_000));
-      expect(runtime.stepFunctions.describeExecution(name)).toMatchObject({ status: 'FAILED', error: 'CustomerNotFoundError' });
+      expect(runtime.stepFunctions.describeExecution(name)).toMatchObject({ status: 'FAILED', error: OUTAGE_ERROR });
 
-      // Act: the profile arrives, with a consent to marketing email; the operator redrives.
-      await importWelcomeCustomer(runtime, 'c-answered');
+      // Act: the table answers again; the operator redrives.
+      outage.heal();
       runtime.stepFunctions.redriveExecution(name);
       await runtime.run(new Date(START + 5 * DAY));
 
@@ -177,13 +182,41 @@ describe('redriving a journey that failed after a wait for an event ended', () =
   });
 });
 
-/** Starts welcome for `customerId`, who has no profile yet, and runs until it failed; the execution's name. */
+/** What the journeyEffects Task fails with when the table refuses: the store's error, by name. */
+const OUTAGE_ERROR = 'CustomerStoreError';
+
+/** What a stage change asks of the profile item: a conditional update, then a read. */
+const PROFILE_COMMANDS = new Set(['UpdateItemCommand', 'GetItemCommand']);
+
+/**
+ * Makes the customer table refuse `customerId`'s profile item (UpdateItem, GetItem), as an
+ * unavailable table answers, until `heal`: a stage change fails after its retries, and the
+ * execution with it, which is what an operator redrives once the table answers again.
+ */
+function profileReadsFail(runtime: LocalRuntime, customerId: string): { heal(): void } {
+  let healed = false;
+  runtime.clients.dynamodb.middlewareStack.add(
+    (next, context) => async (args) => {
+      const key = (args.input as { Key?: Record<string, { S?: string }> }).Key;
+      if (!healed && PROFILE_COMMANDS.has(context.commandName ?? '') && key?.[PARTITION_KEY]?.S === itemKeys.partition(customerId) && key[SORT_KEY]?.S === itemKeys.profile()) {
+        throw Object.assign(new Error('We encountered an internal error. Please try again.'), { name: 'InternalServerError', $fault: 'server' });
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: `profileReadsFail-${customerId}` },
+  );
+  return { heal: () => (healed = true) };
+}
+
+/** Starts welcome for `customerId` with their profile unreadable, and runs until it failed; the execution's name. */
 async function failedWelcome(runtime: LocalRuntime, customerId: string): Promise<string> {
+  await importWelcomeCustomer(runtime, customerId);
+  profileReadsFail(runtime, customerId);
   const name = `welcome-${customerId}-signup`;
   const stateMachineArn = runtime.stepFunctions.stateMachines().find((machine) => machine.journey === 'welcome')?.arn;
   await runtime.clients.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify({ customerId, journey: 'welcome', entryKey: 'signup' }) }));
   await runtime.run(new Date(runtime.now().getTime() + 60_000));
-  expect(runtime.stepFunctions.describeExecution(name)).toMatchObject({ status: 'FAILED', error: 'CustomerNotFoundError' });
+  expect(runtime.stepFunctions.describeExecution(name)).toMatchObject({ status: 'FAILED', error: OUTAGE_ERROR });
   return name;
 }
 
@@ -202,8 +235,8 @@ describe('overture redrive', () => {
     const first = await LocalRuntime.start({ dataDir: data, start: new Date(START), seed: 3, outdir: cdkOut, inactivityScan: false });
     let name: string;
     try {
+      // The next start's table answers: the outage was this process's.
       name = await failedWelcome(first, 'redrive-cli-1');
-      await importWelcomeCustomer(first, 'redrive-cli-1');
     } finally {
       await first.close();
     }
