@@ -25,7 +25,7 @@
  *
  * An event for a customer erased in the last 31 days (an EventBridge retry, a replay of the bus's
  * archive) is refused before any write with {@link ErasedCustomerError}: the tombstone the erasure
- * leaves is read, with one GetItem, only when the customer has no profile.
+ * leaves is under the prefix of the first Query, which reads it at no extra request.
  *
  * Every step is idempotent, so EventBridge's at-least-once delivery and Lambda's retries repeat
  * nothing: the profile write is last-write-wins by the event's time, the consent ledger ignores a
@@ -38,7 +38,6 @@ import { conditionInstant, type Condition } from '../journeys/conditions';
 import { entryConditionsOf, meetsEntryConditions } from '../journeys/entry';
 import { lastEventAttribute } from '../journeys/event-history';
 import type { CustomerStore } from '../store/customer-store';
-import { erasureOf } from '../store/erase-customer';
 import { indexProfilePhone, unindexPhone } from '../store/phone-index';
 import type { AttributeChangeOutcome } from '../store/records';
 import type { ConsentChange, CustomerEvent, ProfileFields } from './customer-event';
@@ -107,12 +106,6 @@ export class ErasedCustomerError extends Error {
 /** The dead-letter reason of an event refused with {@link ErasedCustomerError}. */
 export const ERASED_CUSTOMER_REASON = 'erased_customer';
 
-/** Throws ErasedCustomerError when the customer's erasure tombstone is there. */
-async function refuseErasedCustomer(ports: IngestPorts, customerId: string): Promise<void> {
-  const erasure = await erasureOf({ client: ports.dynamodb, tableName: ports.tableName }, customerId);
-  if (erasure !== undefined) throw new ErasedCustomerError(customerId, erasure.erasedAt);
-}
-
 /** Whether `condition` reads the customer's stage only. */
 function isStageCondition(condition: Condition): condition is Extract<Condition, { kind: 'stage' }> {
   return condition.kind === 'stage';
@@ -122,9 +115,10 @@ function isStageCondition(condition: Condition): condition is Extract<Condition,
 export async function ingestCustomerEvent(ports: IngestPorts, event: CustomerEvent): Promise<IngestOutcome> {
   const { customerId, occurredAt } = event;
   // One read for both the profile and the attributes' versions, which setAttributes writes on condition of.
-  const { profile: existing, phoneStatedAt, emailStatedAt, attributes: current } = await ports.store.readEventState(customerId);
-  // Only a customer without a profile may be an erased one: an ordinary event costs nothing more.
-  if (existing === undefined) await refuseErasedCustomer(ports, customerId);
+  // The same Query reads an erasure's tombstone: refused before any write, at no extra request.
+  const { profile: existing, phoneStatedAt, emailStatedAt, erasedAt, attributes: current } = await ports.store.readEventState(customerId);
+  // A customer captured again after the erasure has a profile: a new customer (docs/consent.md).
+  if (existing === undefined && erasedAt !== undefined) throw new ErasedCustomerError(customerId, erasedAt);
   const { outcome: profile, after } = await writeProfile(ports, existing, event);
   if (event.preferences) await ports.store.putPreferences(customerId, event.preferences, { at: occurredAt });
 

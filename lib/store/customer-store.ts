@@ -42,6 +42,7 @@ import {
   type DecisionRecord,
 } from './records';
 import { PARTITION_KEY, SORT_KEY, SORT_KEY_PREFIXES, UPDATED_AT_KEY, profileFieldAtKey } from './table-design';
+import { ERASURE_TOMBSTONE_SORT_KEY } from './erase-customer';
 import { conditionFailedAt, transactWrite } from './transact-write';
 
 export type { CustomerStoreOptions } from './delivery-store';
@@ -68,6 +69,8 @@ export interface EventState {
   readonly phoneStatedAt?: string;
   /** When the profile's email was last stated (UTC), for email grants as `phoneStatedAt` is for SMS ones. */
   readonly emailStatedAt?: string;
+  /** When the customer was erased, from the tombstone an erasure leaves (erase-customer.ts); absent otherwise. */
+  readonly erasedAt?: string;
   readonly attributes: AttributeVersions;
 }
 
@@ -751,7 +754,15 @@ export class CustomerStore extends DeliveryStore {
       const attributePrefix = itemKeys.attributeStatePrefix();
       const phoneStatedAt = profile?.phone === undefined || profileItem === undefined ? undefined : fieldStatedAt(profileItem, 'phone');
       const emailStatedAt = profile?.email === undefined || profileItem === undefined ? undefined : fieldStatedAt(profileItem, 'email');
-      return { profile, ...(phoneStatedAt === undefined ? {} : { phoneStatedAt }), ...(emailStatedAt === undefined ? {} : { emailStatedAt }), attributes: attributeVersionsOf(id, items.filter((item) => item[SORT_KEY]?.S?.startsWith(attributePrefix) === true)) };
+      // The tombstone is under the same prefix: the Query read it too, if the customer was erased.
+      const erasedAt = items.find((item) => item[SORT_KEY]?.S === ERASURE_TOMBSTONE_SORT_KEY)?.erasedAt?.S;
+      return {
+        profile,
+        ...(phoneStatedAt === undefined ? {} : { phoneStatedAt }),
+        ...(emailStatedAt === undefined ? {} : { emailStatedAt }),
+        ...(erasedAt === undefined ? {} : { erasedAt }),
+        attributes: attributeVersionsOf(id, items.filter((item) => item[SORT_KEY]?.S?.startsWith(attributePrefix) === true)),
+      };
     });
   }
 

@@ -22,7 +22,6 @@
  */
 import {
   BatchWriteItemCommand,
-  GetItemCommand,
   PutItemCommand,
   paginateQuery,
   type AttributeValue,
@@ -75,12 +74,6 @@ export interface EraseCustomerOptions {
   readonly pause?: Pause;
 }
 
-/** The tombstone as ingest reads it. */
-export interface ErasureTombstone {
-  readonly customerId: string;
-  readonly erasedAt: string;
-}
-
 function partitionKeyOf(customerId: string): AttributeValue {
   return { S: itemKeys.partition(customerId) };
 }
@@ -122,25 +115,6 @@ export async function eraseCustomer(table: CustomerTable, customerId: string, op
     for (const phone of phones) phoneIndexItemsDeleted += await unindexErasedCustomer(table, phone, id);
     await deleteAll(table, id, keys, pause);
     return { customerId: id, erasedAt, itemsDeleted: keys.length, phoneIndexItemsDeleted };
-  });
-}
-
-/**
- * The tombstone of an erased customer, read strongly consistently, or undefined when the customer
- * was not erased in the last {@link ERASURE_TOMBSTONE_DAYS} days (one GetItem).
- */
-export async function erasureOf(table: CustomerTable, customerId: string): Promise<ErasureTombstone | undefined> {
-  const id = parseRecord(CustomerIdSchema, customerId, 'customerId');
-  return guarded(`read erasure of customer ${id}`, async () => {
-    const answer = await table.client.send(
-      new GetItemCommand({
-        TableName: table.tableName,
-        Key: { [PARTITION_KEY]: partitionKeyOf(id), [SORT_KEY]: { S: ERASURE_TOMBSTONE_SORT_KEY } },
-        ConsistentRead: true,
-      }),
-    );
-    const erasedAt = answer.Item?.erasedAt?.S;
-    return erasedAt === undefined ? undefined : { customerId: id, erasedAt };
   });
 }
 
