@@ -28,7 +28,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { CustomerIdSchema, PhoneSchema } from '../customer/model';
-import { CustomerStoreError, StoreContentionError } from './errors';
+import { guarded, StoreContentionError } from './errors';
 import { expiryAfter, itemKeys } from './item-keys';
 import { unindexErasedCustomer } from './phone-index';
 import { parseRecord } from './record-validation';
@@ -76,15 +76,6 @@ export interface EraseCustomerOptions {
 
 function partitionKeyOf(customerId: string): AttributeValue {
   return { S: itemKeys.partition(customerId) };
-}
-
-async function guarded<T>(what: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof CustomerStoreError) throw error;
-    throw new CustomerStoreError(`${what} failed`, { cause: error });
-  }
 }
 
 /**

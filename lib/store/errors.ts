@@ -12,6 +12,20 @@ export class CustomerStoreError extends Error {
   }
 }
 
+/**
+ * Runs `work`, turning any failure that is not already the store's (the table throttled or
+ * unreachable, an SDK error) into a CustomerStoreError saying what failed, for the retries that
+ * match that name.
+ */
+export async function guarded<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof CustomerStoreError) throw error;
+    throw new CustomerStoreError(`${what} failed`, { cause: error });
+  }
+}
+
 /** One problem found in a record: where (`profile.timezone`) and what. */
 export interface RecordIssue {
   readonly path: string;

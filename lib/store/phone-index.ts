@@ -37,7 +37,7 @@ import { ConditionalCheckFailedException, DeleteItemCommand, paginateQuery, PutI
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from '../schema/zod-mini';
 import { CustomerIdSchema, InstantSchema, PhoneSchema, type Profile } from '../customer/model';
-import { CustomerStoreError } from './errors';
+import { guarded } from './errors';
 import { itemKeys } from './item-keys';
 import { parseRecord } from './record-validation';
 import { PARTITION_KEY, SORT_KEY, type CustomerTable } from './table-design';
@@ -73,15 +73,6 @@ function phoneHolderSortKey(customerId: string): string {
 
 function holderKey(phone: string, customerId: string): Record<string, AttributeValue> {
   return { [PARTITION_KEY]: { S: phonePartition(phone) }, [SORT_KEY]: { S: phoneHolderSortKey(customerId) } };
-}
-
-async function guarded<T>(what: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof CustomerStoreError) throw error;
-    throw new CustomerStoreError(`${what} failed`, { cause: error });
-  }
 }
 
 /**

@@ -2,12 +2,9 @@
  * The preference-centre link of marketing letters: a letter's only way out, short of writing
  * back, so validation refuses a marketing mail step whose template does not require it.
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DEFAULT_TEMPLATES_DIR, InvalidJourneyError, validateJourney } from '../../lib/journeys/validate';
+import { DEFAULT_TEMPLATES_DIR, validateJourney } from '../../lib/journeys/validate';
 import { CATALOG } from '../../workflows';
-import { FIXTURE_TEMPLATES_DIR, demoJourney, exitNode } from './fixtures/journeys';
+import { demoJourney, exitNode, problemsWithTemplateFiles } from './fixtures/journeys';
 
 /** A send node `hello` of the `postcard` fixture template (mail only) on `topic`. */
 function letter(topic: string): Record<string, unknown> {
@@ -16,18 +13,7 @@ function letter(topic: string): Record<string, unknown> {
 
 /** The problems of `journey` with the fixture templates, `postcard/mail.json` replaced by `mailJson`. */
 function problemsWithPostcard(journey: unknown, mailJson: string): readonly string[] {
-  const templatesDir = mkdtempSync(join(tmpdir(), 'overture-templates-'));
-  cpSync(FIXTURE_TEMPLATES_DIR, templatesDir, { recursive: true });
-  writeFileSync(join(templatesDir, 'postcard', 'mail.json'), mailJson);
-  try {
-    validateJourney(journey, { templatesDir });
-    return [];
-  } catch (error) {
-    if (error instanceof InvalidJourneyError) return error.problems;
-    throw error;
-  } finally {
-    rmSync(templatesDir, { recursive: true, force: true });
-  }
+  return problemsWithTemplateFiles(journey, { 'postcard/mail.json': mailJson });
 }
 
 describe('validateJourney: the preference link of marketing letters', () => {

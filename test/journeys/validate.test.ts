@@ -1,9 +1,6 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { InvalidJourneyError, TRANSACTIONAL_DECLARATION, validateJourney } from '../../lib/journeys/validate';
 import { days, defineJourney, exit, holdout, onEvent, reEntry, send, wait, waitForEvent } from '../../workflows/builder';
-import { FIXTURE_TEMPLATES_DIR, demoJourney, exitNode, greeting } from './fixtures/journeys';
+import { FIXTURE_TEMPLATES_DIR, demoJourney, exitNode, greeting, problemsWithTemplateFiles } from './fixtures/journeys';
 
 /** The message `validateJourney` fails with, or a marker when it does not fail. */
 function failureOf(journey: unknown): string {
@@ -14,25 +11,6 @@ function failureOf(journey: unknown): string {
     throw error;
   }
   return '(valid)';
-}
-
-/**
- * The problems of `journey` with a copy of the fixture templates in which each `files` entry
- * (`<template>/<file>`) has the given text; none when it is valid.
- */
-function problemsWithTemplateFiles(journey: unknown, files: Record<string, string>): readonly string[] {
-  const templatesDir = mkdtempSync(join(tmpdir(), 'overture-templates-'));
-  cpSync(FIXTURE_TEMPLATES_DIR, templatesDir, { recursive: true });
-  for (const [file, text] of Object.entries(files)) writeFileSync(join(templatesDir, file), text);
-  try {
-    validateJourney(journey, { templatesDir });
-    return [];
-  } catch (error) {
-    if (error instanceof InvalidJourneyError) return error.problems;
-    throw error;
-  } finally {
-    rmSync(templatesDir, { recursive: true, force: true });
-  }
 }
 
 describe('validateJourney', () => {
