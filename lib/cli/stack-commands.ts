@@ -15,6 +15,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { localDynamoDBClientFor } from '../local/clients';
 import { parseCustomerEvent, routedEventNames, unroutedEventReason, type EventIssue } from '../ingest/customer-event';
 import { sendsTransactional } from '../ingest/journey-routes';
+import { ErasedCustomerError } from '../ingest/ingest-event';
 import { launchRefusal } from '../ingest/launch-batch';
 import { defaultLaunchId, LaunchIdSchema, parseAudienceCsv } from '../local/audience-csv';
 import { knownCustomerHistory, unknownCustomerMessage, type HistoryEntry } from '../local/customer-history';
@@ -352,6 +353,10 @@ export async function sendEventCommand(io: CliIO, name: string, options: SendEve
     : await withRuntime(dataDir, { cdkOut: options.cdkOut, start: options.at === undefined ? undefined : new Date(options.at) }, async (runtime) => {
         const event = options.at === undefined ? { ...parsed.event, occurredAt: runtime.now().toISOString() } : parsed.event;
         return { event: event.name, customerId: event.customerId, outcome: await runtime.ingestEvent(event) };
+      }).catch((error: unknown) => {
+        // As the running stack's event route answers it (409, a bad input): ids only, no stack trace.
+        if (error instanceof ErasedCustomerError) throw badInput(error.message);
+        throw error;
       });
   if (options.json) writeJson(io, outcome);
   else io.stdout(`event ${name} for customer ${options.customer} ingested${running ? ` by the stack at ${running.api}` : ''}:\n${JSON.stringify(outcome, null, 2)}\n`);

@@ -62,6 +62,7 @@ describe('overture erase', () => {
     const erased = await overture('erase', 'c-erase-cli', '--data', data, '--json');
     const bad = await overture('erase', phone, '--data', data);
     const why = await overture('why', 'c-erase-cli', '--data', data);
+    const sent = await overture('send-event', 'signed_up', '--customer', 'c-erase-cli', '--data', data, '--cdk-out', cdkOut);
     const second = await LocalRuntime.start({ dataDir: data, journeys: [welcome], seed: 7, outdir: cdkOut, inactivityScan: false });
     let late: unknown;
     let left: Record<string, unknown>[];
@@ -81,6 +82,7 @@ describe('overture erase', () => {
     expect(bad.stderr).not.toContain(phone);
     expect(why).toEqual({ status: 0, stdout: 'No decisions, sends or journey steps recorded for customer c-erase-cli.\n', stderr: '' });
     expect(late).toMatchObject({ name: 'ErasedCustomerError' });
+    expect(sent).toMatchObject({ status: 2, stdout: '', stderr: expect.stringMatching(/^overture: customer c-erase-cli was erased at \S+: the event is refused, nothing was written\n$/) });
     expect(left.map((item) => item.sk)).toEqual(['STATE#ERASED']);
     expect(holders).toEqual([]);
   });
