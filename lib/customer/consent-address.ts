@@ -16,12 +16,18 @@ import type { ConsentState } from './model';
 export const ADDRESS_BEFORE_PROFILE_EMAIL = 'address-before-profile-email@consent.invalid';
 
 /**
- * Whether two addresses name the same mailbox for consent: compared trimmed and without case, as
- * the links' destination digest compares them (destinationDigest). Sub-addresses (`ana+news@…`)
- * stay apart: the customer typed each one, and the cautious reading is that they differ.
+ * An address as consent compares it: trimmed and without case, as mail systems ignore both. The
+ * links' destination digest (destinationDigest) digests this form, so a link and a grant agree on
+ * which addresses are one. Sub-addresses (`ana+news@…`) stay apart: the customer typed each one,
+ * and the cautious reading is that they differ.
  */
+export function comparableAddress(address: string): string {
+  return address.trim().toLowerCase();
+}
+
+/** Whether two addresses name the same mailbox for consent (see comparableAddress). */
 export function sameAddress(a: string, b: string): boolean {
-  return a.trim().toLowerCase() === b.trim().toLowerCase();
+  return comparableAddress(a) === comparableAddress(b);
 }
 
 /**

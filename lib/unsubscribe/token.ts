@@ -15,6 +15,7 @@
 import { createHmac } from 'node:crypto';
 import type * as z from '../schema/zod-mini';
 import type { Channel, CustomerId, Topic } from '../customer/model';
+import { comparableAddress } from '../customer/consent-address';
 import { LinkConfigurationError, TokenExpiredError, TokenInvalidError, TokenPurposeError } from './errors';
 import { isCompactToken, readCompactToken, readJsonToken, writeCompactToken, type TokenPurposeSchema, type TokenSecret } from './token-wire';
 
@@ -48,7 +49,7 @@ const DESTINATION_CONTEXT = 'overture-confirm-destination.v1.';
  * context string dates from when only confirmation links carried it; changing it would void them.)
  */
 export function destinationDigest(address: string, secret: TokenSecret): string {
-  return createHmac('sha256', secret).update(DESTINATION_CONTEXT).update(address.trim().toLowerCase()).digest('base64url').slice(0, 22);
+  return createHmac('sha256', secret).update(DESTINATION_CONTEXT).update(comparableAddress(address)).digest('base64url').slice(0, 22);
 }
 
 /** The claims of a verified token, with its validity period. */
