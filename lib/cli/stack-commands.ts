@@ -18,7 +18,7 @@ import { sendsTransactional } from '../ingest/journey-routes';
 import { ErasedCustomerError } from '../ingest/ingest-event';
 import { launchRefusal } from '../ingest/launch-batch';
 import { defaultLaunchId, LaunchIdSchema, parseAudienceCsv } from '../local/audience-csv';
-import { knownCustomerHistory, unknownCustomerMessage, type HistoryEntry } from '../local/customer-history';
+import { erasedCustomerMessage, knownCustomerHistory, unknownCustomerMessage, type CustomerHistory, type HistoryEntry } from '../local/customer-history';
 import { formatJourneyResults, readJourneyResults, type JourneyResults } from '../local/journey-results';
 import { startDynamoDBEmulator } from '../local/emulators';
 import { DATA_FILES, DataFolderInUseError, dataFolderHolder, DEFAULT_DATA_DIR, lockDataFolder, readSavedClock } from '../local/data-files';
@@ -27,7 +27,7 @@ import type { LocalRuntime, OutdatedLocalDataError } from '../local/runtime';
 import type { StackNote } from '../local/stack-note';
 import { InboundTextSchema } from '../local/inbound-text';
 import { MAX_LAUNCH_BODY } from '../local/control-api';
-import { formatHistory, formatInboundSmsOutcome, formatStatus, statusByJourney, type JourneyStatus } from '../local/stack-views';
+import { formatHistory, formatHistoryEntry, formatInboundSmsOutcome, formatStatus, statusByJourney, type JourneyStatus } from '../local/stack-views';
 import type { InboundSmsOutcome } from '../sms-keywords/handle-inbound-sms';
 import { readExecutionRegistry, redrivableExecution, StepFunctionsApiError } from '../local/step-functions';
 import { CustomerIdSchema, InstantSchema } from '../customer/model';
@@ -512,8 +512,9 @@ export async function statusCommand(io: CliIO, options: StackCommandOptions): Pr
 // why
 
 /**
- * `overture why CUSTOMER`: every decision and send for the customer, in time order.
- * @throws CliExit(2) for a customer id that is not one, or that no customer has (no profile, no history)
+ * `overture why CUSTOMER`: every decision and send for the customer, in time order; for an erased
+ * customer, when they were erased (and anything written after it).
+ * @throws CliExit(2) for a customer id that is not one, or that no customer has (no profile, no history, no erasure)
  */
 export async function whyCommand(io: CliIO, customerId: string, options: StackCommandOptions): Promise<void> {
   const id = CustomerIdSchema.safeParse(customerId);
@@ -522,20 +523,24 @@ export async function whyCommand(io: CliIO, customerId: string, options: StackCo
   const dataDir = dataDirOf(options);
   await requireStackData(dataDir);
   const running = await findRunningStack(dataDir);
-  let entries: HistoryEntry[];
+  let history: CustomerHistory;
   if (running) {
-    entries = z.object({ entries: z.array(z.custom<HistoryEntry>()) }).parse(await callStack(running, 'GET', `/customers/${encodeURIComponent(id.data)}/history`)).entries;
+    history = z
+      .object({ entries: z.array(z.custom<HistoryEntry>()), erasedAt: z.string().optional() })
+      .parse(await callStack(running, 'GET', `/customers/${encodeURIComponent(id.data)}/history`));
   } else {
     const known = await historyFromDataFolder(dataDir, id.data);
     // As the stack's history route answers (404, exit 2 through callStack).
     if (known === undefined) throw badInput(unknownCustomerMessage(id.data));
-    entries = known;
+    history = known;
   }
-  if (options.json) writeJson(io, { customerId: id.data, entries });
+  const { entries, erasedAt } = history;
+  if (options.json) writeJson(io, { customerId: id.data, ...(erasedAt === undefined ? {} : { erasedAt }), entries });
+  else if (erasedAt !== undefined) io.stdout(`${[erasedCustomerMessage(id.data, erasedAt, entries.length), ...entries.map(formatHistoryEntry)].join('\n')}\n`);
   else io.stdout(formatHistory(id.data, entries));
 }
 
-function historyFromDataFolder(dataDir: string, customerId: string): Promise<HistoryEntry[] | undefined> {
+function historyFromDataFolder(dataDir: string, customerId: string): Promise<CustomerHistory | undefined> {
   return readDataFolderTable(dataDir, (client, tableName) => knownCustomerHistory(new CustomerStore({ client, tableName }), client, tableName, customerId));
 }
 

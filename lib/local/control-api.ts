@@ -11,7 +11,7 @@
  * | `POST /_overture/launches`              | `{ journey, csv, launchId }`: launches an audience; JSON lines, see below (400 for a journey only its customer's event may start, 409 for a launch id used before for another journey or audience; 413 over MAX_LAUNCH_BODY) |
  * | `GET /_overture/status`                 | executions by journey and status                   |
  * | `POST /_overture/executions/{name}/redrive` | redrives a failed execution (see LocalStepFunctions.redriveExecution) |
- * | `GET /_overture/customers/{id}/history` | the customer's decisions and sends (404 for a customer with no profile and no history) |
+ * | `GET /_overture/customers/{id}/history` | the customer's decisions and sends, with `erasedAt` for an erased customer (404 for a customer with no profile and no history) |
  * | `POST /_overture/customers/{id}/erase`  | erases the customer (eraseCustomer, lib/store/erase-customer.ts) after the work queued for them; ids and counts back |
  * | `GET /_overture/journeys/{id}/results`  | what the journey did, step by step (see journey-results.ts; 404 for a journey the stack does not run) |
  * | `POST /_overture/sms`                   | `{ from, text }`: a text from a customer's phone (YES, STOP, START, HELP), as End User Messaging delivers it |
@@ -152,9 +152,9 @@ async function control(runtime: LocalRuntime, req: IncomingMessage, url: URL): P
   if (history) {
     const id = CustomerIdSchema.safeParse(pathSegment(history[1], 'customer id'));
     if (!id.success) throw new HttpProblem(400, 'not a customer id');
-    const entries = await knownCustomerHistory(runtime.store, runtime.clients.dynamodb, runtime.tableName, id.data);
-    if (entries === undefined) throw new HttpProblem(404, unknownCustomerMessage(id.data));
-    return { customerId: id.data, entries };
+    const known = await knownCustomerHistory(runtime.store, runtime.clients.dynamodb, runtime.tableName, id.data);
+    if (known === undefined) throw new HttpProblem(404, unknownCustomerMessage(id.data));
+    return { customerId: id.data, ...known };
   }
   const erase = /^POST \/customers\/([^/]+)\/erase$/.exec(route);
   if (erase) {

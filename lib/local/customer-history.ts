@@ -4,11 +4,12 @@
  * failed after their retries), merged in time order. `overture why CUSTOMER` prints it, and the
  * simulator builds its report from the same records.
  */
-import { paginateQuery, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, paginateQuery, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { JOURNEY_RECORD_PREFIX, JourneyRecordSchema, type JourneyRecord } from '../ingest/journey-records';
 import { SendEntrySchema, type DecisionRecord, type SendEntry } from '../store/records';
 import type { CustomerStore } from '../store/customer-store';
+import { ERASURE_TOMBSTONE_SORT_KEY } from '../store/erase-customer';
 import { itemKeys } from '../store/item-keys';
 import { PARTITION_KEY, SORT_KEY, SORT_KEY_PREFIXES } from '../store/table-design';
 
@@ -74,20 +75,46 @@ async function customerHistory(
 }
 
 /**
- * A customer's history, as {@link customerHistory}; undefined when there is no such customer:
- * nothing at all is recorded under its id (no profile, consent, preference, attribute, decision or
- * send), so that `overture why` can tell a mistyped id from a customer with no decisions or sends
- * yet, such as one whose consents arrived before a profile.
+ * What `overture why` says of a customer: their history, and when they were erased if they were
+ * (lib/store/erase-customer.ts). Erasure keeps the id and that instant alone, so an erased
+ * customer's history is empty, unless an event ingest had read before the erasure wrote after it
+ * (running the erasure again removes that).
+ */
+export interface CustomerHistory {
+  readonly entries: HistoryEntry[];
+  /** When the customer was erased (UTC), from the erasure's tombstone; absent for a customer never erased. */
+  readonly erasedAt?: string;
+}
+
+/**
+ * A customer's history, as {@link customerHistory}, with their erasure if any; undefined when there
+ * is no such customer: nothing at all is recorded under its id (no profile, consent, preference,
+ * attribute, decision, send or erasure), so that `overture why` can tell a mistyped id from a
+ * customer with no decisions or sends yet, such as one whose consents arrived before a profile.
  */
 export async function knownCustomerHistory(
   store: CustomerStore,
   client: DynamoDBClient,
   tableName: string,
   customerId: string,
-): Promise<HistoryEntry[] | undefined> {
-  const entries = await customerHistory(store, client, tableName, customerId);
-  if (entries.length > 0) return entries;
-  return (await hasAnyRecord(client, tableName, customerId)) ? entries : undefined;
+): Promise<CustomerHistory | undefined> {
+  const [entries, erasedAt] = await Promise.all([customerHistory(store, client, tableName, customerId), erasureOf(client, tableName, customerId)]);
+  if (erasedAt !== undefined) return { entries, erasedAt };
+  if (entries.length > 0) return { entries };
+  return (await hasAnyRecord(client, tableName, customerId)) ? { entries } : undefined;
+}
+
+/** When the customer was erased, from the erasure's tombstone (one strongly consistent GetItem); undefined if never. */
+async function erasureOf(client: DynamoDBClient, tableName: string, customerId: string): Promise<string | undefined> {
+  const answer = await client.send(
+    new GetItemCommand({
+      TableName: tableName,
+      Key: { [PARTITION_KEY]: { S: itemKeys.partition(customerId) }, [SORT_KEY]: { S: ERASURE_TOMBSTONE_SORT_KEY } },
+      ProjectionExpression: 'erasedAt',
+      ConsistentRead: true,
+    }),
+  );
+  return answer.Item?.erasedAt?.S;
 }
 
 /** Whether the customer's partition holds any item: one strongly consistent Query of one key. */
@@ -109,4 +136,11 @@ async function hasAnyRecord(client: DynamoDBClient, tableName: string, customerI
 /** What `overture why` and the history route say of a customer id {@link knownCustomerHistory} does not know. */
 export function unknownCustomerMessage(customerId: string): string {
   return `no customer ${customerId}: it has no profile and nothing was recorded for it`;
+}
+
+/** What `overture why` says of an erased customer, before anything written after the erasure. */
+export function erasedCustomerMessage(customerId: string, erasedAt: string, remaining: number): string {
+  return remaining === 0
+    ? `Customer ${customerId} was erased at ${erasedAt}: nothing of theirs is kept but the erasure's own record (their id and this time).`
+    : `Customer ${customerId} was erased at ${erasedAt}; written after the erasure and kept until it is run again:`;
 }

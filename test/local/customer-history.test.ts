@@ -7,6 +7,7 @@ import { journeyEffectsPorts } from '../../lib/ingest/journey-records';
 import { knownCustomerHistory } from '../../lib/local/customer-history';
 import { formatHistoryEntry } from '../../lib/local/stack-views';
 import { CustomerStore } from '../../lib/store/customer-store';
+import { eraseCustomer } from '../../lib/store/erase-customer';
 import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
 
 let dynamo: DynaliteHarness;
@@ -29,7 +30,7 @@ describe('knownCustomerHistory', () => {
     const history = await knownCustomerHistory(store, dynamo.client, tableName, 'c-consent-only');
 
     // Assess
-    expect(history).toEqual([]);
+    expect(history).toEqual({ entries: [] });
   });
 
   it('knows no customer under an id nothing is recorded for', async () => {
@@ -38,6 +39,21 @@ describe('knownCustomerHistory', () => {
 
     // Assess
     expect(history).toBeUndefined();
+  });
+
+  it('knows an erased customer by the erasure\'s time, with what was written after it', async () => {
+    // Prepare: a step that had read the customer before the erasure recorded its decision after it.
+    await store.putProfile({ customerId: 'c-erased', stage: 'prospect', timezone: 'UTC', updatedAt: '2026-03-02T09:00:00Z' });
+    const { erasedAt } = await eraseCustomer({ client: dynamo.client, tableName }, 'c-erased', { now: new Date('2026-03-02T10:00:00Z') });
+    const before = await knownCustomerHistory(store, dynamo.client, tableName, 'c-erased');
+    await store.recordDecision('c-erased', { journey: 'welcome', execution: 'welcome-c-erased-e-1', step: 'welcome-email', at: '2026-03-02T10:00:01.000Z', outcome: 'skipped', reason: 'no_consent' });
+
+    // Act
+    const after = await knownCustomerHistory(store, dynamo.client, tableName, 'c-erased');
+
+    // Assess
+    expect(before).toEqual({ entries: [], erasedAt: '2026-03-02T10:00:00.000Z' });
+    expect(after).toMatchObject({ erasedAt, entries: [{ kind: 'decision', at: '2026-03-02T10:00:01.000Z' }] });
   });
 
   it('holds what the journeys recorded of the customer, in time order after the decisions and sends of the same instant', async () => {
@@ -55,7 +71,7 @@ describe('knownCustomerHistory', () => {
     const history = await knownCustomerHistory(store, dynamo.client, tableName, customerId);
 
     // Assess
-    expect(history?.map(formatHistoryEntry)).toEqual([
+    expect(history?.entries.map(formatHistoryEntry)).toEqual([
       '2026-03-02T10:00:00.000Z  welcome/welcome-email  deferred email until 2026-03-02T10:00:01.000Z (rate_limited)  [welcome-c-journeys-e-1]',
       '2026-03-02T10:00:00.000Z  welcome/new-customer  stage set to new_customer  [welcome-c-journeys-e-1]',
       '2026-03-02T10:00:00.000Z  welcome/welcome-email  send failed after its retries (ProviderThrottledError); nothing sent  [welcome-c-journeys-e-1]',

@@ -1,7 +1,7 @@
 /**
  * `overture erase CUSTOMER` on a stopped stack's data folder and through a running stack's control
- * route: the customer's records and phone-index items go, a tombstone stays, and the customer's
- * later events are refused.
+ * route: the customer's records and phone-index items go, a tombstone stays, the customer's later
+ * events are refused, and `overture why` says when the customer was erased.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -62,6 +62,7 @@ describe('overture erase', () => {
     const erased = await overture('erase', 'c-erase-cli', '--data', data, '--json');
     const bad = await overture('erase', phone, '--data', data);
     const why = await overture('why', 'c-erase-cli', '--data', data);
+    const whyJson = await overture('why', 'c-erase-cli', '--data', data, '--json');
     const sent = await overture('send-event', 'signed_up', '--customer', 'c-erase-cli', '--data', data, '--cdk-out', cdkOut);
     const second = await LocalRuntime.start({ dataDir: data, journeys: [welcome], seed: 7, outdir: cdkOut, inactivityScan: false });
     let late: unknown;
@@ -80,7 +81,9 @@ describe('overture erase', () => {
     expect(JSON.parse(erased.stdout)).toMatchObject({ customerId: 'c-erase-cli', itemsDeleted: expect.any(Number), phoneIndexItemsDeleted: 1 });
     expect(bad).toEqual({ status: 2, stdout: '', stderr: expect.stringContaining('a customer id, not an address or a number') });
     expect(bad.stderr).not.toContain(phone);
-    expect(why).toEqual({ status: 0, stdout: 'No decisions, sends or journey steps recorded for customer c-erase-cli.\n', stderr: '' });
+    const { erasedAt } = JSON.parse(erased.stdout) as { erasedAt: string };
+    expect(why).toEqual({ status: 0, stdout: `Customer c-erase-cli was erased at ${erasedAt}: nothing of theirs is kept but the erasure's own record (their id and this time).\n`, stderr: '' });
+    expect(JSON.parse(whyJson.stdout)).toEqual({ customerId: 'c-erase-cli', erasedAt, entries: [] });
     expect(late).toMatchObject({ name: 'ErasedCustomerError' });
     expect(sent).toMatchObject({ status: 2, stdout: '', stderr: expect.stringMatching(/^overture: customer c-erase-cli was erased at \S+: the event is refused, nothing was written\n$/) });
     expect(left.map((item) => item.sk)).toEqual(['STATE#ERASED']);
@@ -103,6 +106,7 @@ describe('overture erase', () => {
       const erased = await post('/customers/c-erase-route/erase');
       const notAnId = await post(`/customers/${encodeURIComponent('not an id')}/erase`);
       const late = await post('/events', consentSync('c-erase-route', phone, runtime.now()));
+      const history = await fetch(`${base}/customers/c-erase-route/history`);
 
       // Assess
       expect(erased.status).toBe(200);
@@ -111,6 +115,7 @@ describe('overture erase', () => {
       expect(late.status).toBe(409);
       expect(await late.json()).toEqual({ message: expect.stringMatching(/^customer c-erase-route was erased at .*: the event is refused, nothing was written$/) });
       expect((await itemsNaming(runtime, 'c-erase-route')).map((item) => item.sk)).toEqual(['STATE#ERASED']);
+      expect(await history.json()).toEqual({ customerId: 'c-erase-route', erasedAt: runtime.now().toISOString(), entries: [] });
       expect(await itemsNaming(runtime, phone)).toEqual([]);
     } finally {
       await new Promise((resolve) => server.close(resolve));
