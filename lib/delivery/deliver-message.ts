@@ -19,9 +19,10 @@
  * one whose provider call may have gone out, settles it as `unknown` and sends nothing.
  *
  * Email and SMS providers take so many messages a second and refuse the rest, so a message the gate
- * allows on such a channel first takes a send slot of the channel (lib/store/send-slots.ts): a slot
- * now sends, a later one answers `deferred` until it with reason `rate_limited`, and nothing is
- * reserved. The run after that Wait gets the deferral back in its payload and, if the gate (which
+ * allows on such a channel first takes a send slot of the channel (lib/store/send-slots.ts), of the
+ * share kept for its class (a transactional topic's, or marketing's for every other, so that a
+ * receipt never waits behind a marketing launch): a slot now sends, a later one answers `deferred`
+ * until it with reason `rate_limited`, and nothing is reserved. The run after that Wait gets the deferral back in its payload and, if the gate (which
  * always decides again) still chooses that channel, sends in the slot it holds without claiming
  * another; a channel the gate chooses instead takes a slot of its own.
  */
@@ -41,7 +42,7 @@ import type { TemplateCatalog } from '../templates';
 import type { LinkConfig } from '../unsubscribe';
 import { isGoalReachedAtStep } from '../journeys/event-history';
 import { RATE_LIMITED, type SendDeferReason, type SendStepPayload } from '../journeys/send-contract';
-import type { SendSlots } from '../store/send-slots';
+import { sendClassOf, type SendSlots } from '../store/send-slots';
 import { composeMessage, dispatchMessage, type ChannelSenders, type ComposedMessage } from './compose-message';
 import { providerOptOutRevocations } from './recipient-opt-out';
 
@@ -165,7 +166,7 @@ export async function deliverMessage(ports: DeliveryPorts, request: SendStepPayl
       return withOptedOut(await recordDeferral(ports, request, now, decision), optedOut);
     }
     if (held !== decision.channel && ports.sendSlots?.limits(decision.channel) === true) {
-      const slot = await ports.sendSlots.claim(decision.channel, now);
+      const slot = await ports.sendSlots.claim(decision.channel, now, sendClassOf(request.topic));
       if (slot > now) return withOptedOut(await recordDeferral(ports, request, now, { channel: decision.channel, until: slot, reason: RATE_LIMITED }), optedOut);
       held = decision.channel;
     }
@@ -277,16 +278,18 @@ export const QUOTA_HOLD_MS = 60 * 60 * 1000;
 /**
  * Defers a step whose message the provider refused for its used-up quota (nothing was sent, and
  * the reservation is withdrawn) by {@link QUOTA_HOLD_MS}. Where the channel has send slots, they
- * are held until then too, and the step takes the first slot after the hold: every other message
+ * are held until then too, transactional ones as well (the quota is the account's: SES refuses
+ * those too), and the step takes the first slot of its class after the hold: every other message
  * of the channel then waits in slot order behind it, at the provider's rate, instead of each
- * asking the provider again and each failing after its retries.
+ * asking the provider again and each failing after its retries; transactional ones at the front
+ * of their own share, ahead of the marketing messages queued meanwhile.
  */
 async function deferForQuota(ports: DeliveryPorts, request: SendStepPayload, channel: Channel): Promise<DeliveryOutcome> {
   const now = ports.now();
   const until = new Date(now.getTime() + QUOTA_HOLD_MS);
   if (ports.sendSlots?.limits(channel) !== true) return recordDeferral(ports, request, now, { channel, until, reason: RATE_LIMITED });
   await ports.sendSlots.holdUntil(channel, until);
-  const slot = await ports.sendSlots.claim(channel, now);
+  const slot = await ports.sendSlots.claim(channel, now, sendClassOf(request.topic));
   return recordDeferral(ports, request, now, { channel, until: slot, reason: RATE_LIMITED });
 }
 

@@ -32,8 +32,9 @@
  * The double opt-in confirmations sent to one address or number are counted in its own partition,
  * `pk = CONFIRMATION_TO#<SHA-256 of channel and destination>`, `sk = SLOT#<n>`, with a TTL
  * (lib/store/confirmation-destinations.ts): the key holds no address or number. Each channel a
- * provider limits to so many messages a second has one item, `pk = RATE#<channel>`, `sk = SLOT`,
- * holding `next`, the epoch ms of its next free send slot (lib/store/send-slots.ts).
+ * provider limits to so many messages a second has one item per class of message, `pk =
+ * RATE#<channel>` for marketing and `pk = RATE#<channel>#transactional`, `sk = SLOT`, holding
+ * `next`, the epoch ms of the class's next free send slot (lib/store/send-slots.ts).
  *
  * One secondary index, the lapse index (`lapse`), lists customers by when an event last happened,
  * for the daily inactivity scan: each `STATE#ATTRIBUTE#lastEvent.<event>` item carries

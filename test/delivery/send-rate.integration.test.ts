@@ -2,7 +2,8 @@
  * deliverMessage with a provider rate on email (lib/store/send-slots.ts), on dynalite and the SES
  * emulator: a burst sends what the rate allows now and defers the rest, each to a slot of its own
  * with nothing reserved; the run after the Wait sends in the slot its deferral holds without
- * claiming another, and still asks the gate first.
+ * claiming another, and still asks the gate first. A transactional email takes a slot of the share
+ * kept for transactional messages, so it never waits behind a marketing burst.
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { SesEmailSender, SqsDirectMailSender, LocalSmsOutbox, PROVIDER_CLIENT_CONFIG } from '../../lib/channels';
@@ -20,7 +21,9 @@ import { startSesLocal, type SesLocal } from '../support/ses-local';
 import { emailsTo as emailsToCustomer, welcomeStep } from '../support/send-steps';
 
 const NOON = new Date('2026-03-02T17:00:00Z'); // 12:00 in New York
-const RATE = 2; // emails a second: one slot every 500 ms
+// Emails a second: 1 kept for transactional messages, 4 for marketing (one slot every 250 ms).
+const RATE = 5;
+const MARKETING_INTERVAL = 250;
 
 let dynamo: DynaliteHarness;
 let ses: SesLocal;
@@ -112,18 +115,18 @@ async function burstOfFive(): Promise<{ customers: string[]; outcomes: DeliveryO
 }
 
 describe('deliverMessage with a send rate on email', () => {
-  it('sends the first of five emails due at once and defers the other four, each to a slot 500 ms after the last, reserving nothing', async () => {
+  it('sends the first of five emails due at once and defers the other four, each to a slot 250 ms after the last, reserving nothing', async () => {
     // Act
     const { customers, outcomes } = await burstOfFive();
 
     // Assess
     expect(outcomes).toEqual([
       expect.objectContaining({ outcome: 'sent', channel: 'email' }),
-      ...[500, 1000, 1500, 2000].map((offset) => ({
+      ...[1, 2, 3, 4].map((slots) => ({
         outcome: 'deferred',
         channel: 'email',
         reason: 'rate_limited',
-        until: new Date(NOON.getTime() + offset).toISOString(),
+        until: new Date(NOON.getTime() + slots * MARKETING_INTERVAL).toISOString(),
       })),
     ]);
     expect((await ses.messages()).length).toBe(1);
@@ -180,8 +183,51 @@ describe('deliverMessage with a send rate on email', () => {
     const outcome = await deliverMessage(ports, welcomeStep(nth(customers, 4), ['email'], { deferral }));
 
     // Assess: the next free email slot, after the four taken by the burst's deferrals.
-    expect(outcome).toEqual({ outcome: 'deferred', channel: 'email', reason: 'rate_limited', until: new Date(NOON.getTime() + 2500).toISOString() });
+    expect(outcome).toEqual({ outcome: 'deferred', channel: 'email', reason: 'rate_limited', until: new Date(NOON.getTime() + 5 * MARKETING_INTERVAL).toISOString() });
     expect(await emailsToCustomer(store, ses, nth(customers, 4))).toBe(0);
+  });
+});
+
+describe('deliverMessage with a transactional email beside marketing ones', () => {
+  /** The payload of a transactional `receipt` step for `customerId`. */
+  function receiptStep(customerId: string): ReturnType<typeof welcomeStep> {
+    return welcomeStep(customerId, ['email'], { step: 'receipt', execution: `receipt-${customerId}-1`, topic: 'transactional' });
+  }
+
+  it('sends a transactional email at once while a marketing burst waits for its slots, and takes none of theirs', async () => {
+    // Prepare: five marketing emails due at once hold the marketing slots to 1,250 ms from now.
+    await burstOfFive();
+    const buyer = await enrolledCustomer(6);
+    const subscriber = await enrolledCustomer(7);
+
+    // Act
+    const receipt = await deliverMessage(ports, receiptStep(buyer));
+    const marketing = await deliverMessage(ports, welcomeStep(subscriber));
+
+    // Assess
+    expect(receipt).toMatchObject({ outcome: 'sent', channel: 'email', replayed: false });
+    expect(await emailsToCustomer(store, ses, buyer)).toBe(1);
+    expect(marketing).toEqual({ outcome: 'deferred', channel: 'email', reason: 'rate_limited', until: new Date(NOON.getTime() + 5 * MARKETING_INTERVAL).toISOString() });
+  });
+
+  it("sends a second transactional email at once in marketing's idle capacity, which marketing then waits for, and defers the third to its share's next slot", async () => {
+    // Prepare
+    const buyers = await Promise.all([11, 12, 13].map(enrolledCustomer));
+    const subscriber = await enrolledCustomer(14);
+
+    // Act
+    const receipts: DeliveryOutcome[] = [];
+    for (const buyer of buyers) receipts.push(await deliverMessage(ports, receiptStep(buyer)));
+    const marketing = await deliverMessage(ports, welcomeStep(subscriber));
+
+    // Assess: two at once (one a second kept for transactional, and marketing's free slot), then
+    // the transactional share's next slot a second later; the marketing email after the borrowed slot.
+    expect(receipts).toEqual([
+      expect.objectContaining({ outcome: 'sent', channel: 'email' }),
+      expect.objectContaining({ outcome: 'sent', channel: 'email' }),
+      { outcome: 'deferred', channel: 'email', reason: 'rate_limited', until: new Date(NOON.getTime() + 1000).toISOString() },
+    ]);
+    expect(marketing).toEqual({ outcome: 'deferred', channel: 'email', reason: 'rate_limited', until: new Date(NOON.getTime() + MARKETING_INTERVAL).toISOString() });
   });
 });
 
@@ -219,11 +265,31 @@ describe('deliverMessage when SES says the daily quota is used up', () => {
 
     // Assess: not failed after retries; the second email waits for the slot after the first's.
     expect(quota).toEqual({ outcome: 'deferred', channel: 'email', reason: 'rate_limited', until: new Date(NOON.getTime() + HOLD_MS).toISOString() });
-    expect(behind).toEqual({ outcome: 'deferred', channel: 'email', reason: 'rate_limited', until: new Date(NOON.getTime() + HOLD_MS + 1000 / RATE).toISOString() });
+    expect(behind).toEqual({ outcome: 'deferred', channel: 'email', reason: 'rate_limited', until: new Date(NOON.getTime() + HOLD_MS + MARKETING_INTERVAL).toISOString() });
     expect(askedWhileHeld).toBe(1);
     expect(reserved).toBeUndefined();
     expect(later).toMatchObject({ outcome: 'sent', channel: 'email', replayed: false });
     expect(await emailsToCustomer(store, ses, first)).toBe(1);
     expect(await emailsToCustomer(store, ses, second)).toBe(0);
+  });
+
+  it("holds transactional emails too, as the quota is the whole account's, but gives the first of them the end of the hold, ahead of the marketing emails queued behind it", async () => {
+    // Prepare: a marketing email meets the used-up quota, and another queues behind it.
+    const viaProxy = throughProxy();
+    const first = await enrolledCustomer(1);
+    const second = await enrolledCustomer(2);
+    const buyer = await enrolledCustomer(3);
+    proxy.inject({ status: 400, errorType: 'ThrottlingException', message: 'Daily message quota exceeded.' });
+    await deliverMessage(viaProxy, welcomeStep(first));
+    await deliverMessage(viaProxy, welcomeStep(second));
+    const asked = proxy.requests;
+
+    // Act
+    const receipt = await deliverMessage(viaProxy, welcomeStep(buyer, ['email'], { step: 'receipt', execution: `receipt-${buyer}-1`, topic: 'transactional' }));
+
+    // Assess: SES is not asked during the hold; the receipt's slot is the first after it.
+    expect(receipt).toEqual({ outcome: 'deferred', channel: 'email', reason: 'rate_limited', until: new Date(NOON.getTime() + HOLD_MS).toISOString() });
+    expect(proxy.requests - asked).toBe(0);
+    expect(await emailsToCustomer(store, ses, buyer)).toBe(0);
   });
 });

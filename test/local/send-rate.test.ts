@@ -1,6 +1,7 @@
 /**
  * The send rate through the real synthesized state machine: ten customers sign up at the same
- * instant and the local runtime runs welcome with email limited to 2 a second. Every welcome email
+ * instant and the local runtime runs welcome with email limited to 3 a second, 2 of them for
+ * marketing (1 is kept for transactional messages, lib/store/send-slots.ts). Every welcome email
  * goes out once, none is lost, and no second of virtual time holds more than two: the others wait
  * (`.defer`) and are sent by `.resend`, which hands the send function the deferral whose slot it
  * holds.
@@ -34,7 +35,7 @@ beforeAll(async () => {
     seed: 5,
     outdir: testOutdir('send-rate'),
     inactivityScan: false,
-    sendRates: { email: 2 },
+    sendRates: { email: 3 },
     onSendStep: (payload, outcome) => steps.push({ payload, outcome, at: runtime.now().getTime() }),
   });
 });
@@ -49,7 +50,7 @@ async function signUpAt(customerId: string, at: number): Promise<void> {
   scheduleCustomerEvent(runtime, { name: 'signed_up', customerId, eventId: `signup-${customerId}`, at });
 }
 
-describe('welcome with email limited to 2 a second, on the local runtime', () => {
+describe('welcome with email limited to 3 a second, 2 for marketing, on the local runtime', () => {
   it('sends each of ten welcome emails due at once exactly once, never more than two in a second', async () => {
     // Prepare
     for (const customerId of CUSTOMERS) await signUpAt(customerId, START + MINUTE);
