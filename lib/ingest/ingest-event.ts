@@ -37,7 +37,7 @@ import type { ConsentProof, CustomerSnapshot, Profile } from '../customer/model'
 import { conditionInstant, type Condition } from '../journeys/conditions';
 import { entryConditionsOf, meetsEntryConditions } from '../journeys/entry';
 import { lastEventAttribute } from '../journeys/event-history';
-import type { CustomerStore } from '../store/customer-store';
+import type { CustomerStore, ProfileRead } from '../store/customer-store';
 import { indexProfilePhone, unindexPhone } from '../store/phone-index';
 import type { AttributeChangeOutcome } from '../store/records';
 import type { ConsentChange, CustomerEvent, ProfileFields } from './customer-event';
@@ -116,10 +116,10 @@ export async function ingestCustomerEvent(ports: IngestPorts, event: CustomerEve
   const { customerId, occurredAt } = event;
   // One read for both the profile and the attributes' versions, which setAttributes writes on condition of.
   // The same Query reads an erasure's tombstone: refused before any write, at no extra request.
-  const { profile: existing, phoneStatedAt, emailStatedAt, erasedAt, attributes: current } = await ports.store.readEventState(customerId);
+  const { profile: existing, profileRead, phoneStatedAt, emailStatedAt, erasedAt, attributes: current } = await ports.store.readEventState(customerId);
   // A customer captured again after the erasure has a profile: a new customer (docs/consent.md).
   if (existing === undefined && erasedAt !== undefined) throw new ErasedCustomerError(customerId, erasedAt);
-  const { outcome: profile, after } = await writeProfile(ports, existing, event);
+  const { outcome: profile, after } = await writeProfile(ports, existing, profileRead, event);
   if (event.preferences) await ports.store.putPreferences(customerId, event.preferences, { at: occurredAt });
 
   const numbers = grantNumbers(event, after, existing?.phone === after?.phone ? phoneStatedAt : undefined);
@@ -289,10 +289,13 @@ interface ProfileWrite {
  * defaults to `prospect`, journeys move it on), or sets the fields the event names, each last
  * write wins by the event's time (CustomerStore.updateProfile): a late event's fields land unless
  * a later event or journey set them. `existing`, the profile as read before, spares the write when
- * it shows the event repeated; the write itself is conditional and names only the event's fields,
- * so nothing written since the read is lost. `stale` when every field was set later.
+ * it shows the event repeated; `read`, the same read as stored, is what the update plans its write
+ * on (one transaction for a changed address, no failed write and second read first). The write
+ * itself is conditional on the times read and names only the event's fields, so nothing written
+ * since the read is lost: the update then reads the profile again. `stale` when every field was
+ * set later.
  */
-async function writeProfile(ports: IngestPorts, existing: Profile | undefined, event: CustomerEvent): Promise<ProfileWrite> {
+async function writeProfile(ports: IngestPorts, existing: Profile | undefined, read: ProfileRead | undefined, event: CustomerEvent): Promise<ProfileWrite> {
   const fields = definedFields(event.profile ?? {});
   if (existing === undefined) {
     if (fields.timezone === undefined) return { outcome: 'missing' };
@@ -310,7 +313,8 @@ async function writeProfile(ports: IngestPorts, existing: Profile | undefined, e
       return { outcome: 'unchanged', after: existing };
     }
   }
-  const result = await ports.store.updateProfile(event.customerId, fields, event.occurredAt);
+  // Not the read when the profile was created since it: the read found none.
+  const result = await ports.store.updateProfile(event.customerId, fields, event.occurredAt, existing === undefined ? {} : { read });
   if (result.kind !== 'updated') return { outcome: result.kind, after: existing };
   await indexPhone(ports, result.before, result.after);
   // Equal fields still moved their times on, so that an older event arriving later is stale.

@@ -59,9 +59,21 @@ type CurrentAttribute = { state: AttributeState; revision: number; order: string
  */
 export type AttributeVersions = ReadonlyMap<string, CurrentAttribute>;
 
+/**
+ * The profile as a read found it, each field's time included: what
+ * {@link CustomerStore.updateProfile} plans its first write on when given one
+ * ({@link UpdateProfileOptions.read}). Pass it on as {@link CustomerStore.readEventState} gave it.
+ */
+export interface ProfileRead {
+  /** The profile's stored item. */
+  readonly item: Item;
+}
+
 /** What ingest reads before it writes an event: the profile, if any, and the attributes' versions. */
 export interface EventState {
   readonly profile?: Profile;
+  /** The profile as read, for updateProfile (see {@link ProfileRead}); absent when there is no profile. */
+  readonly profileRead?: ProfileRead;
   /**
    * When the profile's phone was last stated (UTC), so that ingest ties an SMS grant only to a
    * number the profile held by the grant's time; absent when the profile holds no phone.
@@ -186,12 +198,41 @@ function isNews(item: Item, field: string, value: unknown, stated: string): bool
  */
 type FieldCondition = { readonly kind: 'no_later' } | { readonly kind: 'as_read' | 'pinned'; readonly read: Item };
 
+/** Options of {@link CustomerStore.updateProfile}. */
+export interface UpdateProfileOptions {
+  /**
+   * The profile as the caller read it just before (readEventState's `profileRead`), so that the
+   * first write is planned on it instead of on the guess that the update is the profile's latest
+   * statement and changes no send field: a change of time zone, email, phone or address then
+   * costs its transaction alone, not a failed write and a read first. The write is conditioned on
+   * the times read, so a profile changed since costs a read and a write again, never a lost change.
+   * @default - none: the first write is that guess
+   */
+  readonly read?: ProfileRead;
+}
+
 /** One conditional profile write of {@link CustomerStore.updateProfile}. */
 interface ProfilePlan {
   readonly fields: ProfileUpdate;
   /** The profile's new time, when the write is its latest statement. */
   readonly updatedAt?: string;
   readonly condition: FieldCondition;
+}
+
+/**
+ * The write of `fields`, stated at `updatedAt` (its key `stated`), over the profile `item` as read:
+ * only the fields that are news there (see isNews), with the profile's time when the update
+ * restates it, conditioned on the times read (every one when it changes a send field, so it can
+ * move the frequency version in the same transaction); `stale` when no field is news.
+ */
+function profilePlanOn(item: Item, fields: ProfileUpdate, stated: string, updatedAt: string): ProfilePlan | 'stale' {
+  const news = Object.entries(fields).filter(([field, value]) => isNews(item, field, value, stated));
+  if (news.length === 0) return 'stale';
+  const fieldsNow = Object.fromEntries(news) as ProfileUpdate;
+  const restates = (item[UPDATED_AT_KEY]?.S ?? stated) <= stated;
+  const time = restates ? { updatedAt } : {};
+  if (changesSendFields(item, fieldsNow)) return { fields: fieldsNow, ...time, condition: { kind: 'pinned', read: item } };
+  return { fields: fieldsNow, ...time, condition: restates ? { kind: 'no_later' } : { kind: 'as_read', read: item } };
 }
 
 /** Reads and writes one customer's records; see the module comment. */
@@ -303,9 +344,11 @@ export class CustomerStore extends DeliveryStore {
    * zone, email, phone, postal address: SEND_PROFILE_FIELDS) moves the frequency version in the
    * same transaction, as a permission change does, so a send decided on the profile before it
    * gets `changed_since` at its reservation and decides again; it costs the read and a
-   * transaction. A write that restates such a field as it is stays one conditional write.
+   * transaction. A write that restates such a field as it is stays one conditional write. Given
+   * the profile as the caller read it (`options.read`), the first write is planned on that read:
+   * the transaction alone for such a change, and no write at all when every field was stated later.
    */
-  async updateProfile(customerId: string, fields: ProfileUpdate, at: string): Promise<ProfileUpdateOutcome> {
+  async updateProfile(customerId: string, fields: ProfileUpdate, at: string, options: UpdateProfileOptions = {}): Promise<ProfileUpdateOutcome> {
     const id = validCustomerId(customerId);
     const valid = Object.fromEntries(
       Object.entries(parseRecord(ProfileUpdateSchema, fields, 'profile')).filter(([, value]) => value !== undefined),
@@ -315,22 +358,21 @@ export class CustomerStore extends DeliveryStore {
     const key = this.key(id, itemKeys.profile());
     const what = `update profile of customer ${id}`;
     return this.guard(what, async () => {
-      // First as the latest statement of the profile: no read, since events mostly come in order.
-      // A field stored without its own time is then judged by the profile's (`updatedAtKey`).
-      // Its send fields must be as they are, or it fails and the read below decides.
-      let plan: ProfilePlan = { fields: valid, updatedAt, condition: { kind: 'no_later' } };
+      // On the caller's read when given one. Else first as the latest statement of the profile: no
+      // read, since events mostly come in order. A field stored without its own time is then judged
+      // by the profile's (`updatedAtKey`). Its send fields must be as they are, or it fails and the
+      // read below decides. A field's time only moves on, so `stale` on an earlier read stands.
+      const first = options.read === undefined ? { fields: valid, updatedAt, condition: { kind: 'no_later' } as const } : profilePlanOn(options.read.item, valid, stated, updatedAt);
+      if (first === 'stale') return { kind: 'stale' };
+      let plan: ProfilePlan = first;
       for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt += 1) {
         const before = await this.applyProfilePlan(key, id, plan, stated, what);
         if (before !== undefined) return { kind: 'updated', before, after: { ...before, ...plan.fields, ...(plan.updatedAt === undefined ? {} : { updatedAt }) } };
         const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
         if (Item === undefined) return { kind: 'missing' };
-        const news = Object.entries(valid).filter(([field, value]) => isNews(Item, field, value, stated));
-        if (news.length === 0) return { kind: 'stale' };
-        const fieldsNow = Object.fromEntries(news) as ProfileUpdate;
-        const restates = (Item[UPDATED_AT_KEY]?.S ?? stated) <= stated;
-        const time = restates ? { updatedAt } : {};
-        if (changesSendFields(Item, fieldsNow)) plan = { fields: fieldsNow, ...time, condition: { kind: 'pinned', read: Item } };
-        else plan = { fields: fieldsNow, ...time, condition: restates ? { kind: 'no_later' } : { kind: 'as_read', read: Item } };
+        const next = profilePlanOn(Item, valid, stated, updatedAt);
+        if (next === 'stale') return { kind: 'stale' };
+        plan = next;
       }
       throw new StoreContentionError(`${what}: concurrent writers kept winning`);
     });
@@ -758,6 +800,7 @@ export class CustomerStore extends DeliveryStore {
       const erasedAt = items.find((item) => item[SORT_KEY]?.S === ERASURE_TOMBSTONE_SORT_KEY)?.erasedAt?.S;
       return {
         profile,
+        ...(profileItem === undefined ? {} : { profileRead: { item: profileItem } }),
         ...(phoneStatedAt === undefined ? {} : { phoneStatedAt }),
         ...(emailStatedAt === undefined ? {} : { emailStatedAt }),
         ...(erasedAt === undefined ? {} : { erasedAt }),

@@ -312,6 +312,47 @@ describe('ingestCustomerEvent', () => {
     expect(signUp).toEqual(['QueryCommand', 'TransactWriteItemsCommand', 'QueryCommand', 'QueryCommand']);
   });
 
+  it('changes the email with the one transaction that moves the frequency version on, planned on its own read of the profile', async () => {
+    // Prepare
+    await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-001', profile: newYorker }, '2026-03-02T10:00:00Z'));
+    const counter = countRequests(dynamo.client);
+
+    // Act
+    let outcome;
+    let commands: string[];
+    try {
+      outcome = await ingestCustomerEvent(ports, event('profile_changed', { customerId: 'c-001', profile: { email: 'new@example.com' } }, '2026-03-03T00:00:00Z'));
+      commands = [...counter.commands];
+    } finally {
+      counter.detach();
+    }
+
+    // Assess: the event's state, the profile with the frequency version, the phone index, the
+    // attributes, the waiting tokens; no conditional write that fails on the changed address, and
+    // no second read.
+    expect(outcome.profile).toBe('updated');
+    expect(commands).toEqual(['QueryCommand', 'TransactWriteItemsCommand', 'PutItemCommand', 'TransactWriteItemsCommand', 'QueryCommand']);
+    expect((await store.requireSnapshot('c-001')).profile).toMatchObject({ email: 'new@example.com', updatedAt: '2026-03-03T00:00:00.000Z' });
+  });
+
+  it('keeps an email stated later by an event written between its read of the profile and its write', async () => {
+    // Prepare
+    await ingestCustomerEvent(ports, event('signed_up', { customerId: 'c-001', profile: newYorker }, '2026-03-02T10:00:00Z'));
+    const racingStore = Object.create(store) as CustomerStore;
+    racingStore.readEventState = async (customerId: string): Promise<EventState> => {
+      const read = await store.readEventState(customerId);
+      await ingestCustomerEvent(ports, event('profile_changed', { customerId, profile: { email: 'later@example.com' } }, '2026-03-04T00:00:00Z'));
+      return read;
+    };
+
+    // Act
+    const outcome = await ingestCustomerEvent({ ...ports, store: racingStore }, event('profile_changed', { customerId: 'c-001', profile: { email: 'earlier@example.com' } }, '2026-03-03T00:00:00Z'));
+
+    // Assess
+    expect(outcome.profile).toBe('stale');
+    expect((await store.requireSnapshot('c-001')).profile).toMatchObject({ email: 'later@example.com', updatedAt: '2026-03-04T00:00:00.000Z' });
+  });
+
   it('records what it learns about an unknown customer but starts no journey until a profile exists', async () => {
     // Act
     const outcome = await ingestCustomerEvent(ports, event('lead_captured', { customerId: 'c-404', attributes: { interests: ['running'] } }));
