@@ -3,10 +3,12 @@
  * proof, the current state derived from them, preferences and suppressions. Contact details are
  * not part of it (they are not consent data, and the export is reachable by a link). The proofs
  * are consent data but personal too: a consent to texts names the number it was given for, and
- * each event the IP and user agent it came from. The export a link opens reaches whoever holds
- * the link, which travels in forwarded emails and on postcards, so it shows a number's last four
- * digits, an IP cut to its network and no user agent ({@link forLinkHolder}). Operators answering a
- * request by other means call exportConsents and read it whole.
+ * each event the IP and user agent it came from, a consent to emails the address it is for. The
+ * export a link opens reaches whoever holds the link, which travels in forwarded emails and on
+ * postcards, and a link sent to a mistyped address keeps opening it after the CRM corrects the
+ * address; so it shows a number's last four digits, an address's first character and domain, an
+ * IP cut to its network and no user agent ({@link forLinkHolder}). Operators answering a request
+ * by other means call exportConsents and read it whole.
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import type { ConsentProof, ConsentState, Preferences, Suppression } from '../customer/model';
@@ -51,8 +53,27 @@ export function maskedPhone(phone: string): string {
   return `+${'•'.repeat(Math.max(0, digits.length - SHOWN_PHONE_DIGITS))}${digits.slice(-SHOWN_PHONE_DIGITS)}`;
 }
 
-function maskPhoneOf<T extends { readonly phone?: string }>(record: T): T {
-  return record.phone === undefined ? record : { ...record, phone: maskedPhone(record.phone) };
+/** What stands for the rest of an address's local part: always three, so the length stays hidden. */
+const HIDDEN_LOCAL_PART = '•••';
+
+/**
+ * `ana.private@example.com` → `a•••@example.com`: enough for a customer to tell their addresses
+ * apart (the provider, the initial), not enough to write to one.
+ */
+export function maskedEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  // Every address a consent names is an email by its schema; anything else shows nothing of itself.
+  if (at < 1) return HIDDEN_LOCAL_PART;
+  return `${Array.from(email.slice(0, at))[0] ?? ''}${HIDDEN_LOCAL_PART}${email.slice(at)}`;
+}
+
+/** `record` with the number and the address it names masked. */
+function maskContactsOf<T extends { readonly phone?: string; readonly email?: string }>(record: T): T {
+  return {
+    ...record,
+    ...(record.phone === undefined ? {} : { phone: maskedPhone(record.phone) }),
+    ...(record.email === undefined ? {} : { email: maskedEmail(record.email) }),
+  };
 }
 
 /** IPv6 groups an export a link opens still shows: a /48, the size of one site's allocation. */
@@ -89,23 +110,24 @@ export function truncatedIp(ip: string): string | undefined {
   return `${groups.slice(0, SHOWN_IPV6_GROUPS).map((group) => group.toString(16)).join(':')}::`;
 }
 
-/** `proof` as the export a link opens shows it: the number masked, the IP cut to its network, no user agent. */
+/** `proof` as the export a link opens shows it: the number and the address masked, the IP cut to its network, no user agent. */
 function proofForLinkHolder(proof: ConsentProof): ConsentProof {
-  const { ip, userAgent: _userAgent, ...rest } = maskPhoneOf(proof);
+  const { ip, userAgent: _userAgent, ...rest } = maskContactsOf(proof);
   const network = ip === undefined ? undefined : truncatedIp(ip);
   return network === undefined ? rest : { ...rest, ip: network };
 }
 
 /**
  * `exported` as the export a link opens shows it (see the module comment): every number a consent
- * or a proof names masked to its last four digits, every IP cut to its network
+ * or a proof names masked to its last four digits ({@link maskedPhone}), every email address to
+ * its first character and domain ({@link maskedEmail}), every IP cut to its network
  * ({@link truncatedIp}), and no user agent, which can name the device and its owner ("Ana's
  * iPhone") and, with the full IP, single out a household.
  */
 export function forLinkHolder(exported: ConsentExport): ConsentExport {
   return {
     ...exported,
-    consents: exported.consents.map(maskPhoneOf),
+    consents: exported.consents.map(maskContactsOf),
     ledger: exported.ledger.map((entry) => ({ ...entry, proof: proofForLinkHolder(entry.proof) })),
   };
 }
