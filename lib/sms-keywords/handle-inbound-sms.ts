@@ -2,13 +2,21 @@
  * What an inbound text does to consent. A number can be on several customers' profiles (a
  * household's shared phone, one person known under two ids, a number someone else typed into the
  * capture form); the text is the wish of whoever holds the phone, and it speaks for the number:
- * - STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT (OPT-OUT), ARRET, REMOVE, TD
- *   (keywords.ts) revoke SMS consent, for every topic each customer has on SMS (and `marketing`
- *   even if none is recorded: the wish is on file),
+ * - STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT (OPT-OUT), ARRET, REMOVE, TD,
+ *   alone or in a short sentence that asks us to stop ("Stop please", "opt me out", "remove me
+ *   from your list"; the rule is in keywords.ts), revoke SMS consent, for every topic each
+ *   customer has on SMS (and `marketing` even if none is recorded: the wish is on file),
  *   for EVERY customer whose profile holds the number now: texts to that number stop, whichever
  *   customer they would have been for. Each revocation is stated no earlier than just after the
  *   state it overrides, so a STOP wins over a YES stamped after it but processed first, though not
- *   over a START or UNSTOP the same number texted after it (revocationInstant);
+ *   over a START or UNSTOP the same number texted after it (revocationInstant). The opt-out is
+ *   confirmed with one transactional text (`optedOutText`, as CTIA expects) unless End User
+ *   Messaging answered it itself (providerAnsweredOptOut: the body is exactly one of its required
+ *   opt-out keywords, or the payload's `messageKeyword` names an opt-out keyword it matched), so
+ *   a sentence it matched nothing in is confirmed once, and a bare STOP is not confirmed twice.
+ *   It is confirmed to a number no customer holds too (tagged UNKNOWN_SENDER_ID), as the provider
+ *   confirms a STOP from any number. The local stack's texts carry no `messageKeyword`, and its
+ *   SMS outbox answers no keyword: there, a sentence is confirmed and a bare keyword is not;
  * - START, UNSTOP grant SMS consent again for the opt-in topics (`marketing` by default) only when
  *   the number is unambiguous, held by exactly one customer's profile now. When several profiles
  *   hold it, one text cannot say which of those customers it speaks for, and a grant given to the
@@ -57,7 +65,7 @@ import type { ConsentLedgerEntry } from '../store/records';
 import { claimAnswer, releaseAnswer, type AnsweredText } from './answer-once';
 import type { InboundSms } from './inbound-sms';
 import { confirmPendingSmsConsents, type GrantedTopics } from './confirm-sms-opt-in';
-import { OPT_IN_KEYWORDS, smsKeywordOf, type SmsKeyword } from './keywords';
+import { OPT_IN_KEYWORDS, providerAnsweredOptOut, smsKeywordOf, type SmsKeyword } from './keywords';
 import { currentHoldersOf } from './number-holders';
 import { SHARED_NUMBER_SENDER_ID, UNKNOWN_SENDER_ID } from './reply-tags';
 
@@ -70,12 +78,14 @@ export interface ProviderOptOutList {
 export interface InboundSmsDependencies {
   readonly store: CustomerStore;
   readonly phoneIndex: PhoneIndexTable;
-  /** Sends the HELP answer. */
+  /** Sends the answers: HELP, a confirmed YES, an opt-out's confirmation. */
   readonly replies: SmsSender;
   /** The HELP answer: who we are, how to stop, how to reach us. Also the answer to a YES that confirms nothing. */
   readonly helpText: string;
   /** The answer to a YES that granted SMS consent. @default DEFAULT_SMS_CONFIRMED_TEXT */
   readonly confirmedText?: string;
+  /** The confirmation of an opt-out the provider did not answer itself. @default DEFAULT_SMS_OPTED_OUT_TEXT */
+  readonly optedOutText?: string;
   /** Topics START and UNSTOP grant. @default ['marketing'] */
   readonly optInTopics?: readonly Topic[];
   /**
@@ -91,6 +101,14 @@ export const DEFAULT_HELP_TEXT = 'Overture alerts. Reply STOP to opt out, START 
 export const DEFAULT_SMS_CONFIRMED_TEXT =
   'Overture alerts: you are subscribed to our marketing texts. Msg&data rates may apply. Reply STOP to cancel, HELP for help.';
 
+/**
+ * The confirmation of an opt-out the provider did not answer: the program, that marketing texts
+ * stop, how to opt back in; one GSM-7 segment. "Marketing" because the permission gate still lets
+ * transactional texts through (and the provider's opt-out list, which would refuse them, does not
+ * hold a number it matched no keyword for).
+ */
+export const DEFAULT_SMS_OPTED_OUT_TEXT = 'Overture alerts: you are unsubscribed and will get no more marketing texts. Reply START to opt back in.';
+
 export { SHARED_NUMBER_SENDER_ID, UNKNOWN_SENDER_ID };
 
 /** One customer's SMS topics an opt-out revoked. */
@@ -101,14 +119,16 @@ export interface RevokedTopics {
 
 /** What an inbound text did; ids only (never the number or the text). */
 export type InboundSmsOutcome =
-  | { readonly kind: 'opted_out'; readonly keyword: SmsKeyword; readonly customers: readonly RevokedTopics[] }
+  /** `replied` is absent when the provider answered the opt-out itself, so no confirmation was due. */
+  | { readonly kind: 'opted_out'; readonly keyword: SmsKeyword; readonly customers: readonly RevokedTopics[]; readonly replied?: boolean }
   | { readonly kind: 'opted_in'; readonly keyword: SmsKeyword; readonly customerId: string; readonly topics: readonly Topic[] }
   | { readonly kind: 'shared_number'; readonly keyword: SmsKeyword; readonly customerIds: readonly string[] }
   | { readonly kind: 'confirmed'; readonly keyword: SmsKeyword; readonly customers: readonly GrantedTopics[]; readonly replied: boolean }
   /** A YES with no pending request to confirm; answered with the HELP text. */
   | { readonly kind: 'nothing_to_confirm'; readonly keyword: SmsKeyword; readonly customerIds: readonly string[]; readonly replied: boolean }
   | { readonly kind: 'help'; readonly keyword: SmsKeyword; readonly customerIds: readonly string[]; readonly replied: boolean }
-  | { readonly kind: 'unknown_number'; readonly keyword: SmsKeyword }
+  /** `replied` as for `opted_out`, on an opt-out; absent on START and UNSTOP. */
+  | { readonly kind: 'unknown_number'; readonly keyword: SmsKeyword; readonly replied?: boolean }
   | { readonly kind: 'not_a_keyword' };
 
 /**
@@ -143,8 +163,6 @@ export async function handleInboundSms(deps: InboundSmsDependencies, message: In
     return { kind: 'confirmed', keyword, customers, replied };
   }
   if (action === 'opt_out') {
-    deps.providerOptOuts?.optOut(phone);
-    if (holders.length === 0) return { kind: 'unknown_number', keyword };
     const customers: RevokedTopics[] = [];
     for (const holder of holders) {
       const customerId = holder.profile.customerId;
@@ -157,7 +175,17 @@ export async function handleInboundSms(deps: InboundSmsDependencies, message: In
       }
       customers.push({ customerId, topics });
     }
-    return { kind: 'opted_out', keyword, customers };
+    let replied: boolean | undefined;
+    try {
+      if (!providerAnsweredOptOut(message.messageBody, message.messageKeyword)) {
+        replied = await reply(deps, answered, customerIds, { step: 'sms-opt-out-confirmed', body: deps.optedOutText ?? DEFAULT_SMS_OPTED_OUT_TEXT });
+      }
+    } finally {
+      // After the confirmation: the local stand-in, like the provider, refuses every text to a number on its list.
+      deps.providerOptOuts?.optOut(phone);
+    }
+    const answer = replied === undefined ? {} : { replied };
+    return holders.length === 0 ? { kind: 'unknown_number', keyword, ...answer } : { kind: 'opted_out', keyword, customers, ...answer };
   }
 
   deps.providerOptOuts?.optIn(phone);

@@ -1,8 +1,28 @@
 /**
  * The SMS keywords carriers and the CTIA handbook expect every sender to honour, and the reply
- * that confirms an SMS double opt-in. A text is a keyword when its whole body, ignoring case and
- * surrounding spaces, is one of them; an opt-out also through the punctuation around it, without
- * its accents and as two words (smsKeywordOf).
+ * that confirms an SMS double opt-in. A keyword that grants, confirms or asks for help (START,
+ * UNSTOP, YES, Y, HELP) counts only as the whole body, ignoring case and surrounding spaces: a
+ * grant must be deliberate. An opt-out is read far more generously (smsKeywordOf), since under
+ * the TCPA (FCC, 2024) a reply that uses such a word, or that a reasonable person would read as a
+ * request to stop, revokes consent, and reading one too generously costs only texts the customer
+ * can have back with START (and is told so by the confirmation).
+ *
+ * The rule, on the reply read as words (case, accents, full-width letters, apostrophes,
+ * punctuation and emoji ignored; "opt out", "opt-out", "opt me out", "opt us out" read as OPTOUT,
+ * "stop all" as STOPALL):
+ * 1. a strong opt-out word — STOP, STOPALL, UNSUBSCRIBE, REVOKE, OPTOUT — anywhere in a reply of
+ *    at most {@link SHORT_REPLY_MAX_WORDS} words ("Stop please", "stop!!! who is this", "Unsubscribe
+ *    me"). In a longer message, which is a conversation rather than a reply, STOPALL, UNSUBSCRIBE,
+ *    REVOKE and OPTOUT still count anywhere (they mean nothing else), STOP only as a request: next
+ *    to "please" or followed by what we send ("…please stop", "…stop texting me"), not a bus stop;
+ * 2. a weak one — CANCEL, END, QUIT, REMOVE, ARRET, TD, words with everyday meanings — only as the
+ *    first word (after an optional "please"), every other word being about the sender, us or our
+ *    texts ("Cancel", "Cancel please", "remove me from your list", "quit texting me", "end these
+ *    messages"). So "cancel my order" and "Can I cancel my appointment?" stay conversation: a
+ *    reasonable person reads them as about an order, and a STOP in them would still count; "the
+ *    end" and "end of the month" too.
+ * Negation is not read: "don't stop" opts out, an accepted false positive (the confirmation says
+ * how to opt back in). "STOP" inside a longer word ("unstoppable", "non-stop") is not the word.
  */
 
 /**
@@ -18,7 +38,7 @@ export const OPT_IN_KEYWORDS = ['START', 'UNSTOP'] as const;
  * Replies that confirm a pending SMS request (double opt-in): YES, which the confirmation text
  * asks for, and Y, its usual short form. Nothing looser ("ok", "sure", "yeah"): those are
  * everyday answers to any text, and only a deliberate yes may grant marketing texts. The whole
- * body must be the word, as for every keyword, so "yes please" or "Y?" confirm nothing.
+ * body must be the word, as for every keyword but an opt-out, so "yes please" or "Y?" confirm nothing.
  */
 export const CONFIRM_KEYWORDS = ['YES', 'Y'] as const;
 /** Keywords that ask for instructions. */
@@ -42,35 +62,86 @@ const ACTIONS: ReadonlyMap<string, SmsKeywordAction> = new Map<string, SmsKeywor
 
 /** Combining marks, which decomposition splits off letters: "Arrêt" is ARRET with a circumflex. */
 const COMBINING_MARKS = /\p{M}/gu;
-/** Punctuation, symbols (emoji, with their variation selectors), invisible format characters and spaces around an opt-out word. */
-const AROUND_THE_WORDS = /^[\s\p{P}\p{S}\p{M}\p{Cf}]+|[\s\p{P}\p{S}\p{M}\p{Cf}]+$/gu;
-/** What people put between the words of a two-word opt-out ("STOP ALL", "OPT-OUT"). */
-const BETWEEN_WORDS = /[\s\-_\u2010-\u2015]+/u;
+/** Apostrophes, dropped inside words: "don't" is DONT, "'stop'" is STOP. */
+const APOSTROPHES = /['\u2019\u02bc]/gu;
+/** Hyphens join a compound ("OPT-OUT", "non-stop"); every other character that is not a letter or a digit separates words. */
+const BETWEEN_WORDS = /[^\p{L}\p{N}\-_\u2010\u2011]+/u;
+const HYPHENS = /[-_\u2010\u2011]+/gu;
 /** The opt-out keywords people also write as two words; the FCC names "opt out" among the per se reasonable revocations. */
 const TWO_WORD_OPT_OUTS: ReadonlySet<string> = new Set(['STOPALL', 'OPTOUT']);
 
+/** Opt-out words that mean nothing else in a reply to a marketing text. */
+const STRONG_OPT_OUTS: ReadonlySet<string> = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'REVOKE', 'OPTOUT']);
+/** Strong opt-out words that count anywhere, however long the message. */
+const UNAMBIGUOUS_OPT_OUTS: ReadonlySet<string> = new Set(['STOPALL', 'UNSUBSCRIBE', 'REVOKE', 'OPTOUT']);
+/** Words in a reply beyond which it is a conversation, not a reply to a text. */
+export const SHORT_REPLY_MAX_WORDS = 20;
+const PLEASE: ReadonlySet<string> = new Set(['PLEASE', 'PLS', 'PLZ']);
+/** What follows STOP when it asks us to stop, in a message of any length ("stop texting me", "stop it"). */
+const WHAT_WE_SEND: ReadonlySet<string> = new Set([
+  ...PLEASE, 'TEXTING', 'TEXTS', 'TEXT', 'SENDING', 'MESSAGING', 'MESSAGES', 'MSGS', 'CONTACTING', 'SPAMMING', 'ME', 'US', 'IT', 'THIS', 'THESE', 'THEM', 'NOW',
+]);
+/** Words about the sender, us and our texts: all a reply that opens with a weak opt-out word may hold besides it. */
+const ABOUT_OUR_TEXTS: ReadonlySet<string> = new Set([
+  ...WHAT_WE_SEND,
+  'MY', 'OUR', 'NUMBER', 'PHONE', 'FROM', 'OFF', 'YOUR', 'THE', 'THAT', 'THOSE', 'ALL', 'LIST', 'MESSAGE', 'MSG', 'SMS', 'ALERT', 'ALERTS',
+  'SUBSCRIPTION', 'THANKS', 'THANK', 'YOU', 'THX', 'ASAP',
+]);
+
 /**
- * The opt-out keyword a text is when read as people type it: "Stop.", "STOP!", "stop 🛑",
- * "Stop all", "opt out", "Opt-Out", "Arrêt" (accents dropped: French keyboards write ARRET so, and
- * the provider takes it as ARRET), or in full-width letters. A withdrawal must be honoured
- * however it is written (TCPA: revocation by any reasonable means, and these words are per se
- * reasonable), and reading one too generously costs at most a text the customer did not want
- * anyway. Only the punctuation around the word and one separator inside a two-word keyword are
- * forgiven: "stop please" or "S T O P" stay ordinary texts.
+ * The words of a text as the opt-out rule reads them, upper case, without accents or apostrophes;
+ * "OPT-OUT" and "STOP-ALL" as one word, and OPT (ME|US) OUT and STOP ALL too.
  */
-function optOutKeywordOf(body: string): SmsKeyword | undefined {
+function wordsOf(body: string): string[] {
   // NFKD both splits accents off their letters and folds full-width letters to plain ones.
-  const words = body.normalize('NFKD').replace(COMBINING_MARKS, '').toUpperCase().replace(AROUND_THE_WORDS, '').split(BETWEEN_WORDS);
-  const keyword = words.join('');
-  if (words.length > 2 || (words.length === 2 && !TWO_WORD_OPT_OUTS.has(keyword))) return undefined;
-  return ACTIONS.get(keyword) === 'opt_out' ? (keyword as SmsKeyword) : undefined;
+  const folded = body.normalize('NFKD').replace(COMBINING_MARKS, '').replace(APOSTROPHES, '').toUpperCase();
+  const written = folded
+    .split(BETWEEN_WORDS)
+    .map((word) => word.replace(/^[-_\u2010\u2011]+|[-_\u2010\u2011]+$/gu, ''))
+    .filter((word) => word !== '')
+    .map((word) => (TWO_WORD_OPT_OUTS.has(word.replace(HYPHENS, '')) ? word.replace(HYPHENS, '') : word));
+  const words: string[] = [];
+  for (let index = 0; index < written.length; index += 1) {
+    const [word, next, afterNext] = [written[index], written[index + 1], written[index + 2]];
+    if (word === 'OPT' && next === 'OUT') {
+      words.push('OPTOUT');
+      index += 1;
+    } else if (word === 'OPT' && (next === 'ME' || next === 'US') && afterNext === 'OUT') {
+      words.push('OPTOUT');
+      index += 2;
+    } else if (word === 'STOP' && next === 'ALL') {
+      words.push('STOPALL');
+      index += 1;
+    } else if (word !== undefined) {
+      words.push(word);
+    }
+  }
+  return words;
+}
+
+/** Whether the STOP at `index` asks us to stop: "please" next to it, or what we send after it. */
+function isStopRequest(words: readonly string[], index: number): boolean {
+  const [before, after] = [words[index - 1], words[index + 1]];
+  return (before !== undefined && PLEASE.has(before)) || (after !== undefined && WHAT_WE_SEND.has(after));
+}
+
+/** The opt-out a text asks for, by the rule of the module comment; undefined for any other text. */
+function optOutKeywordOf(body: string): SmsKeyword | undefined {
+  const words = wordsOf(body);
+  const short = words.length <= SHORT_REPLY_MAX_WORDS;
+  const strong = words.find((word, index) => STRONG_OPT_OUTS.has(word) && (short || UNAMBIGUOUS_OPT_OUTS.has(word) || isStopRequest(words, index)));
+  if (strong !== undefined) return strong as SmsKeyword;
+  const [first, ...rest] = words[0] !== undefined && PLEASE.has(words[0]) ? words.slice(1) : words;
+  if (first === undefined || ACTIONS.get(first) !== 'opt_out') return undefined;
+  return rest.every((word) => ABOUT_OUR_TEXTS.has(word)) ? (first as SmsKeyword) : undefined;
 }
 
 /**
  * The keyword a text body is, in upper case, and what it asks for; undefined for any other text.
- * Keywords that grant or confirm (START, YES) must be the whole body, ignoring case and
- * surrounding spaces; an opt-out is also read through the punctuation and spelling people use
- * (see optOutKeywordOf), since withdrawing is always safe.
+ * Keywords that grant, confirm or ask for help (START, YES, HELP) must be the whole body, ignoring
+ * case and surrounding spaces; an opt-out is read in a short sentence too (see the module
+ * comment), since withdrawing is always safe. For a sentence, the keyword is the opt-out word it
+ * was read by.
  */
 export function smsKeywordOf(body: string): { readonly keyword: SmsKeyword; readonly action: SmsKeywordAction } | undefined {
   const keyword = body.trim().toUpperCase();
@@ -78,4 +149,25 @@ export function smsKeywordOf(body: string): { readonly keyword: SmsKeyword; read
   if (action !== undefined) return { keyword: keyword as SmsKeyword, action };
   const optOut = optOutKeywordOf(body);
   return optOut === undefined ? undefined : { keyword: optOut, action: 'opt_out' };
+}
+
+/**
+ * The opt-out keywords End User Messaging requires on every number ("Required opt-out keywords"):
+ * it matches each when it is the whole text, opts the number out and answers with its own opt-out
+ * message.
+ */
+const PROVIDER_OPT_OUT_KEYWORDS: ReadonlySet<string> = new Set(['ARRET', 'CANCEL', 'END', 'OPT-OUT', 'OPTOUT', 'QUIT', 'REMOVE', 'STOP', 'TD', 'UNSUBSCRIBE']);
+
+/**
+ * Whether End User Messaging answered an inbound opt-out itself, with its own opt-out message: the
+ * body is, ignoring case and surrounding spaces, one of the keywords it requires on every number,
+ * or `reportedKeyword` (the payload's `messageKeyword`) names an opt-out keyword it matched (it
+ * matches a text that begins with a keyword, and a number may have opt-out keywords added).
+ */
+export function providerAnsweredOptOut(body: string, reportedKeyword: string | undefined): boolean {
+  const reported = reportedKeyword?.trim().toUpperCase();
+  return (
+    PROVIDER_OPT_OUT_KEYWORDS.has(body.trim().toUpperCase()) ||
+    (reported !== undefined && (PROVIDER_OPT_OUT_KEYWORDS.has(reported) || ACTIONS.get(reported) === 'opt_out'))
+  );
 }

@@ -5,7 +5,7 @@ import * as z from '../schema/zod-mini';
 import { EndUserMessagingSmsSender, transactionalSmsConfig, type SmsSender } from '../channels/sms';
 import { NonEmptyTextSchema } from '../customer/model';
 import { CustomerStore } from '../store/customer-store';
-import { DEFAULT_HELP_TEXT, DEFAULT_SMS_CONFIRMED_TEXT, type InboundSmsDependencies } from './handle-inbound-sms';
+import { DEFAULT_HELP_TEXT, DEFAULT_SMS_CONFIRMED_TEXT, DEFAULT_SMS_OPTED_OUT_TEXT, type InboundSmsDependencies } from './handle-inbound-sms';
 
 /** Environment variables of the sms-inbound function. */
 export const SmsInboundEnvironmentSchema = z.object({
@@ -16,6 +16,8 @@ export const SmsInboundEnvironmentSchema = z.object({
   SMS_HELP_TEXT: z._default(z.string().check(z.minLength(1), z.maxLength(320)), DEFAULT_HELP_TEXT),
   /** The answer to a YES that confirmed an SMS double opt-in. */
   SMS_CONFIRMED_TEXT: z._default(z.string().check(z.minLength(1), z.maxLength(320)), DEFAULT_SMS_CONFIRMED_TEXT),
+  /** The confirmation of an opt-out End User Messaging did not answer itself (a sentence such as "Stop please"). */
+  SMS_OPTED_OUT_TEXT: z._default(z.string().check(z.minLength(1), z.maxLength(320)), DEFAULT_SMS_OPTED_OUT_TEXT),
 });
 export type SmsInboundEnvironment = z.infer<typeof SmsInboundEnvironmentSchema>;
 
@@ -36,5 +38,6 @@ export function smsInboundDependencies(
       new EndUserMessagingSmsSender(clients.sms, transactionalSmsConfig(env)),
     helpText: env.SMS_HELP_TEXT,
     confirmedText: env.SMS_CONFIRMED_TEXT,
+    optedOutText: env.SMS_OPTED_OUT_TEXT,
   };
 }

@@ -17,6 +17,7 @@ import { parseCustomerEvent, type CustomerEvent } from '../../lib/ingest/custome
 import { ingestCustomerEvent, type IngestPorts } from '../../lib/ingest/ingest-event';
 import { decideDelivery } from '../../lib/permission';
 import { handleInboundSms, type InboundSmsDependencies } from '../../lib/sms-keywords/handle-inbound-sms';
+import { CONFIRM_KEYWORDS, HELP_KEYWORDS, OPT_IN_KEYWORDS, OPT_OUT_KEYWORDS, SHORT_REPLY_MAX_WORDS, smsKeywordOf } from '../../lib/sms-keywords/keywords';
 import { newCustomerId } from '../store/fixtures';
 import { captureBody, postJson, startConsentApiHarness, type ConsentApiHarness } from './harness';
 
@@ -115,14 +116,15 @@ async function decisions(customerIds: readonly string[], at: Date): Promise<{ cu
   );
 }
 
-describe('STOP from a number, after any history of the numbers on the profiles', () => {
+describe('STOP (alone or in a short sentence) from a number, after any history of the numbers on the profiles', () => {
   it('leaves no customer whose profile holds the number sendable, and every other customer as they were; START grants again only to a sole holder', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.nat(PHONES - 1), { minLength: CUSTOMERS, maxLength: CUSTOMERS }),
         fc.array(changeArbitrary, { maxLength: 8 }),
         fc.nat(PHONES - 1),
-        async (initialPhones, changes, stopped) => {
+        fc.constantFrom('STOP', 'Stop please', 'please stop texting me', 'Unsubscribe me', 'opt me out', 'stop!!! who is this'),
+        async (initialPhones, changes, stopped, stopText) => {
           // Prepare: numbers no other run uses.
           run += 1;
           const phones = Array.from({ length: PHONES }, (_, index) => `+1646555${String(run * PHONES + index).padStart(4, '0')}`);
@@ -136,7 +138,7 @@ describe('STOP from a number, after any history of the numbers on the profiles',
           const decisionBefore = new Map(before.map((customer) => [customer.customerId, customer.decision]));
 
           // Act
-          await text(phone, 'STOP', `inbound-stop-${run}`, STOP_AT);
+          await text(phone, stopText, `inbound-stop-${run}`, STOP_AT);
 
           // Assess
           const afterStop = await decisions(customerIds, AFTER_STOP);
@@ -157,6 +159,92 @@ describe('STOP from a number, after any history of the numbers on the profiles',
         },
       ),
       { numRuns: 40 },
+    );
+  });
+});
+
+describe('opt-outs in a sentence, whatever the other words', () => {
+  /** Every opt-out word, and the words that make one ("opt" of "opt out", "stop" of "stop all"), in upper case. */
+  const OPT_OUT_WORDS = new Set<string>([...OPT_OUT_KEYWORDS, 'OPT']);
+  /** Everyday words, some close to an opt-out word without being one. */
+  const everyday = [
+    'stopped', 'stops', 'unstoppable', 'non-stop', 'bus', 'cancelled', 'ending', 'endless', 'quite', 'removal', 'opted', 'optimal', 'out', 'opt-in',
+    'unsubscribed', 'revoked', "can't", 'wait', 'for', 'the', 'weekend', 'start', 'yes', 'help', 'unstop', 'please', 'me', 'texting', 'my', 'order', 'who', 'is', 'this',
+  ];
+  const wordArbitrary = fc.oneof(
+    fc.constantFrom(...everyday),
+    fc.stringMatching(/^[a-zA-Z]{1,9}$/).filter((word) => !OPT_OUT_WORDS.has(word.toUpperCase())),
+  );
+  /** What people put between words. */
+  const separatorArbitrary = fc.constantFrom(' ', ', ', '. ', '! ', '? ', '\n', ' 🛑 ', '...');
+  const anyCase = (word: string) =>
+    fc.array(fc.boolean(), { minLength: word.length, maxLength: word.length }).map((upper) => [...word].map((letter, index) => (upper[index] ? letter.toUpperCase() : letter.toLowerCase())).join(''));
+  /** The strong opt-out words as people write them, one to three words long. */
+  const strongArbitrary = fc.constantFrom('stop', 'stopall', 'unsubscribe', 'revoke', 'optout', 'opt out', 'opt-out', 'opt me out').chain(anyCase);
+
+  function sentence(words: readonly string[], separators: readonly string[]): string {
+    return words.map((word, index) => `${index === 0 ? '' : (separators[index % separators.length] ?? ' ')}${word}`).join('');
+  }
+
+  it(`reads a reply of at most ${SHORT_REPLY_MAX_WORDS} words that holds a strong opt-out word as a word as an opt-out`, () => {
+    fc.assert(
+      fc.property(
+        fc.array(wordArbitrary, { maxLength: SHORT_REPLY_MAX_WORDS - 3 }),
+        fc.nat(),
+        strongArbitrary,
+        fc.array(separatorArbitrary, { minLength: 1, maxLength: 4 }),
+        (others, at, strong, separators) => {
+          // Prepare
+          const words = [...others];
+          words.splice(at % (others.length + 1), 0, strong);
+          // Act
+          const matched = smsKeywordOf(sentence(words, separators));
+          // Assess
+          expect(matched?.action).toBe('opt_out');
+        },
+      ),
+    );
+  });
+
+  it('never reads an opt-out in a text none of whose words is an opt-out word, however long', () => {
+    fc.assert(
+      fc.property(fc.array(wordArbitrary, { maxLength: 40 }), fc.array(separatorArbitrary, { minLength: 1, maxLength: 4 }), (words, separators) => {
+        // Act
+        const matched = smsKeywordOf(sentence(words, separators));
+        // Assess
+        expect(matched?.action).not.toBe('opt_out');
+      }),
+    );
+  });
+
+  it('never reads CANCEL, END, QUIT or REMOVE as an opt-out in a sentence about something else', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('cancel', 'end', 'quit', 'remove').chain(anyCase),
+        fc.constantFrom('order', 'appointment', 'booking', 'reservation', 'flight', 'card', 'payment', 'item', 'meeting'),
+        fc.array(wordArbitrary, { maxLength: 8 }),
+        (weak, subject, others) => {
+          // Act
+          const matched = smsKeywordOf([weak, 'my', subject, ...others].join(' '));
+          // Assess
+          expect(matched?.action).not.toBe('opt_out');
+        },
+      ),
+    );
+  });
+
+  it('never reads START, UNSTOP, YES, Y or HELP as an opt-out, and reads each only as the whole text', () => {
+    const around = fc.array(fc.constantFrom(' ', '\t', '\n', '.', '!', '?', ' please', '🛑'), { maxLength: 2 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(fc.constantFrom(...OPT_IN_KEYWORDS, ...CONFIRM_KEYWORDS, ...HELP_KEYWORDS).chain((keyword) => fc.tuple(fc.constant(keyword), anyCase(keyword))), around, around, ([keyword, written], before, after) => {
+        // Act
+        const matched = smsKeywordOf(`${before}${written}${after}`);
+        // Assess
+        const bare = `${before}${after}`.trim() === '';
+        const action = (OPT_IN_KEYWORDS as readonly string[]).includes(keyword) ? 'opt_in' : keyword === 'HELP' ? 'help' : 'confirm';
+        expect(matched).toEqual(bare ? { keyword, action } : undefined);
+        expect(matched?.action).not.toBe('opt_out');
+      }),
     );
   });
 });

@@ -1,17 +1,23 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import fc from 'fast-check';
 import { ProviderRejectedError, ProviderThrottledError, ProviderUnknownOutcomeError, RecipientOptedOutError } from '../../lib/channels/errors';
+import { countSmsSegments } from '../../lib/channels/sms-segments';
 import { LocalSmsOutbox } from '../../lib/channels/sms-outbox';
 import { decideDelivery } from '../../lib/permission';
+import { readEnvironment } from '../../lib/runtime/environment';
 import { idOnlyError } from '../../lib/runtime/id-only-error';
 import {
   CONFIRM_KEYWORDS,
+  DEFAULT_SMS_OPTED_OUT_TEXT,
   HELP_KEYWORDS,
   InboundSmsFormatError,
   OPT_IN_KEYWORDS,
   OPT_OUT_KEYWORDS,
   processInboundSmsEvent,
   SHARED_NUMBER_SENDER_ID,
+  smsInboundDependencies,
+  SmsInboundEnvironmentSchema,
   smsKeywordOf,
   UNKNOWN_SENDER_ID,
   type InboundSmsDependencies,
@@ -134,7 +140,7 @@ describe('smsKeywordOf', () => {
     expect(CONFIRM_KEYWORDS).toContain(matched?.keyword);
   });
 
-  it.each(['stop please', 'S T O P', 'STOP STOP', 'help me', '', '...', 'startup', 'yes please', 'Y?', 'Yes.', 'Start!', 'ok', 'yeah', 'sure'])('ignores %j, which is not a keyword', (text) => {
+  it.each(['S T O P', 'help me', '', '...', 'startup', 'yes please', 'Y?', 'Yes.', 'Start!', 'ok', 'yeah', 'sure'])('ignores %j, which is not a keyword', (text) => {
     // Act
     const matched = smsKeywordOf(text);
     // Assess
@@ -228,6 +234,165 @@ describe('opt-outs as people type them', () => {
   });
 });
 
+describe('opt-outs written as a short sentence', () => {
+  /** Replies that a reasonable person reads as "stop texting me", and the opt-out word each is read by. */
+  const requests: Array<[string, string]> = [
+    ['Stop please', 'STOP'],
+    ['please stop texting me', 'STOP'],
+    ['STOP sending me these', 'STOP'],
+    ['Unsubscribe me', 'UNSUBSCRIBE'],
+    ['opt me out', 'OPTOUT'],
+    ['Please opt us out.', 'OPTOUT'],
+    ['stop!!! who is this', 'STOP'],
+    ['STOP STOP', 'STOP'],
+    ["Don't text me again. STOP", 'STOP'],
+    ['I never signed up for this, I revoke my consent', 'REVOKE'],
+    ['Cancel please', 'CANCEL'],
+    ['remove me from your list', 'REMOVE'],
+    ['Quit texting me!', 'QUIT'],
+    ['please end these messages', 'END'],
+  ];
+
+  it.each(requests)('reads %j as the opt-out %s', (text, keyword) => {
+    // Act
+    const matched = smsKeywordOf(text);
+    // Assess
+    expect(matched).toEqual({ keyword, action: 'opt_out' });
+  });
+
+  it.each([
+    "I can't wait for the weekend",
+    'cancel my order',
+    'Can I cancel my appointment?',
+    'the end',
+    'End of the month works for me',
+    'I will remove the old card',
+    'non-stop deals!',
+    'Is the sale unstoppable?',
+    'I stopped by the store',
+    'opt in',
+  ])('ignores %j: no opt-out word, or CANCEL, END, QUIT or REMOVE in conversation', (text) => {
+    // Act
+    const matched = smsKeywordOf(text);
+    // Assess
+    expect(matched).toBeUndefined();
+  });
+
+  it('reads STOP in a message longer than a reply only as a request to stop: "please stop", or stop followed by what we send', () => {
+    // Prepare: 30 words of conversation, with a bus stop in it.
+    const conversation = 'Hi, I was at the bus stop yesterday and saw your poster about the spring sale. Can you tell me when it ends and whether it covers shoes and bags too';
+    // Act
+    const outcomes = [conversation, `${conversation}? Otherwise please stop`, `${conversation}? Otherwise stop texting me`, `${conversation}? Or unsubscribe me`].map(smsKeywordOf);
+    // Assess
+    expect(outcomes).toEqual([undefined, { keyword: 'STOP', action: 'opt_out' }, { keyword: 'STOP', action: 'opt_out' }, { keyword: 'UNSUBSCRIBE', action: 'opt_out' }]);
+  });
+
+  it.each(requests)('revokes SMS consent on %j, so the gate sends no more marketing texts', async (text, keyword) => {
+    // Prepare
+    const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted'), consent('sms', 'newsletter', 'granted')]);
+    // Act
+    const [outcome] = await processInboundSmsEvent(inboundSmsEvent(phone, text), deps);
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'opted_out', keyword, customers: [{ customerId, topics: ['marketing', 'newsletter'] }] });
+    expect(await smsStatuses(customerId)).toEqual({ marketing: 'revoked', newsletter: 'revoked' });
+    expect(await smsMarketingDecision(customerId)).toBe('skip');
+  });
+
+  it('confirms an opt-out End User Messaging did not match once, with the configured text, sent as transactional', async () => {
+    // Prepare
+    const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
+    const optedOutText = 'Acme: you will get no more marketing texts. Reply START to opt back in.';
+    const event = inboundSmsEvent(phone, 'please stop texting me', { id: 'inbound-phrase-twice' });
+    // Act
+    const outcomes = [...(await processInboundSmsEvent(event, { ...deps, optedOutText })), ...(await processInboundSmsEvent(event, { ...deps, optedOutText }))];
+    // Assess
+    const optedOut = { kind: 'opted_out', keyword: 'STOP', customers: [{ customerId, topics: ['marketing'] }] };
+    expect(outcomes).toEqual([{ ...optedOut, replied: true }, { ...optedOut, replied: false }]);
+    expect(outbox.messages().map((sent) => [sent.input.DestinationPhoneNumber, sent.input.MessageBody, sent.input.MessageType, sent.input.Context?.customer_id])).toEqual([
+      [phone, optedOutText, 'TRANSACTIONAL', customerId],
+    ]);
+  });
+
+  it('confirms with DEFAULT_SMS_OPTED_OUT_TEXT unless a text is set, one GSM-7 segment naming the program and START', async () => {
+    // Prepare
+    const { phone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
+    // Act
+    await processInboundSmsEvent(inboundSmsEvent(phone, 'Unsubscribe me'), deps);
+    // Assess
+    expect(outbox.messages().map((sent) => sent.input.MessageBody)).toEqual([DEFAULT_SMS_OPTED_OUT_TEXT]);
+    expect(countSmsSegments(DEFAULT_SMS_OPTED_OUT_TEXT)).toMatchObject({ encoding: 'GSM-7', segments: 1 });
+    expect(DEFAULT_SMS_OPTED_OUT_TEXT).toMatch(/^Overture alerts: .*\bSTART\b/);
+  });
+
+  it.each(['STOP', 'stop', ' Unsubscribe ', 'Arret', 'OPT-OUT'])('sends no confirmation for %j, an opt-out keyword End User Messaging matches on every number and answers itself', async (text) => {
+    // Prepare
+    const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
+    // Act
+    const [outcome] = await processInboundSmsEvent(inboundSmsEvent(phone, text), deps);
+    // Assess
+    expect(outcome).toEqual({ kind: 'opted_out', keyword: smsKeywordOf(text)?.keyword, customers: [{ customerId, topics: ['marketing'] }] });
+    expect(outbox.messages()).toEqual([]);
+  });
+
+  it('sends no confirmation when the payload says End User Messaging matched an opt-out keyword at the start of the reply', async () => {
+    // Prepare
+    const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
+    const event = inboundSmsEvent(phone, 'STOP sending me these');
+    const [record] = event.Records;
+    if (record === undefined) throw new Error('no record');
+    record.Sns.Message = JSON.stringify({ ...(JSON.parse(record.Sns.Message) as Record<string, unknown>), messageKeyword: 'stop' });
+    // Act
+    const [outcome] = await processInboundSmsEvent(event, deps);
+    // Assess
+    expect(outcome).toEqual({ kind: 'opted_out', keyword: 'STOP', customers: [{ customerId, topics: ['marketing'] }] });
+    expect(outbox.messages()).toEqual([]);
+  });
+
+  it('confirms a sentence opt-out from a number no customer holds, tagged as an unknown sender, and writes nothing', async () => {
+    // Prepare
+    const stranger = newPhone();
+    // Act
+    const [outcome] = await processInboundSmsEvent(inboundSmsEvent(stranger, 'who is this? stop'), deps);
+    // Assess
+    expect(outcome).toEqual({ kind: 'unknown_number', keyword: 'STOP', replied: true });
+    expect(outbox.messages().map((sent) => [sent.input.DestinationPhoneNumber, sent.input.Context?.customer_id])).toEqual([[stranger, UNKNOWN_SENDER_ID]]);
+  });
+
+  it('on the local stack, confirms a sentence opt-out and then puts the number on the SMS outbox opt-out list', async () => {
+    // Prepare
+    const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
+    const local = { ...deps, providerOptOuts: outbox };
+    // Act
+    const [outcome] = await processInboundSmsEvent(inboundSmsEvent(phone, 'Stop please'), local);
+    // Assess
+    expect(outcome).toEqual({ kind: 'opted_out', keyword: 'STOP', customers: [{ customerId, topics: ['marketing'] }], replied: true });
+    expect(outbox.messages().map((sent) => sent.input.MessageBody)).toEqual([DEFAULT_SMS_OPTED_OUT_TEXT]);
+    await expect(outbox.send({ to: phone, customerId, journey: 'win-back', step: 'nudge', topic: 'marketing', body: 'We miss you' })).rejects.toThrow(RecipientOptedOutError);
+  });
+
+  it('takes the confirmation from SMS_OPTED_OUT_TEXT in the sms-inbound environment, DEFAULT_SMS_OPTED_OUT_TEXT unless set', () => {
+    // Prepare
+    const settings = { CUSTOMER_TABLE_NAME: 't', SMS_ORIGINATION_IDENTITY: 'pool-1', SMS_CONFIGURATION_SET: 'cs' };
+    const clients = { dynamodb: dynamo.client, sms: new PinpointSMSVoiceV2Client({ region: 'us-east-1' }) };
+    // Act
+    const byDefault = smsInboundDependencies(readEnvironment(SmsInboundEnvironmentSchema, settings), clients, outbox);
+    const own = smsInboundDependencies(readEnvironment(SmsInboundEnvironmentSchema, { ...settings, SMS_OPTED_OUT_TEXT: 'Acme: unsubscribed.' }), clients, outbox);
+    // Assess
+    expect([byDefault.optedOutText, own.optedOutText]).toEqual([DEFAULT_SMS_OPTED_OUT_TEXT, 'Acme: unsubscribed.']);
+  });
+
+  it('grants nothing on a START or YES inside a sentence', async () => {
+    // Prepare
+    const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'revoked')]);
+    const before = await partitionItems(dynamo.client, tableName, customerId);
+    // Act
+    const outcomes = [...(await processInboundSmsEvent(inboundSmsEvent(phone, 'START please'), deps)), ...(await processInboundSmsEvent(inboundSmsEvent(phone, 'yes I want texts'), deps))];
+    // Assess
+    expect(outcomes).toEqual([{ kind: 'not_a_keyword' }, { kind: 'not_a_keyword' }]);
+    expect(await partitionItems(dynamo.client, tableName, customerId)).toEqual(before);
+  });
+});
+
 describe('inbound SMS keywords', () => {
   it.each(OPT_OUT_KEYWORDS.flatMap((keyword) => variants(keyword).map((text) => [JSON.stringify(text), text])))(
     '%s revokes SMS consent for every topic the customer has on SMS',
@@ -241,7 +406,10 @@ describe('inbound SMS keywords', () => {
       // Act
       const [outcome] = await processInboundSmsEvent(inboundSmsEvent(phone, text), deps);
       // Assess
-      expect(outcome).toEqual({ kind: 'opted_out', keyword: smsKeywordOf(text)?.keyword, customers: [{ customerId, topics: ['marketing', 'newsletter'] }] });
+      // End User Messaging answers its required keywords itself; STOPALL and REVOKE, not among them, are confirmed from here.
+      const keyword = smsKeywordOf(text)?.keyword;
+      const confirmed = keyword === 'STOPALL' || keyword === 'REVOKE' ? { replied: true } : {};
+      expect(outcome).toEqual({ kind: 'opted_out', keyword, customers: [{ customerId, topics: ['marketing', 'newsletter'] }], ...confirmed });
       expect(await smsStatuses(customerId)).toEqual({ marketing: 'revoked', newsletter: 'revoked' });
       const snapshot = await store.requireSnapshot(customerId);
       expect(snapshot.consents.find((state) => state.channel === 'email')?.status).toBe('granted');
@@ -445,7 +613,7 @@ describe('inbound SMS keywords', () => {
     const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
     const before = await partitionItems(dynamo.client, tableName, customerId);
     // Act
-    const [outcome] = await processInboundSmsEvent(inboundSmsEvent(phone, 'please stop sending these'), deps);
+    const [outcome] = await processInboundSmsEvent(inboundSmsEvent(phone, "I can't wait for the weekend"), deps);
     // Assess
     expect(outcome).toEqual({ kind: 'not_a_keyword' });
     expect(await partitionItems(dynamo.client, tableName, customerId)).toEqual(before);
