@@ -157,11 +157,16 @@ function replyNote(replied: boolean): string {
   return replied ? 'the reply is in the SMS outbox' : 'no reply was sent (answered before, or the outbox refused it)';
 }
 
+/** The opt-out's confirmation, for an opt-out read in a sentence (`replied` absent: a bare keyword, which the provider confirms on AWS). */
+function confirmationNote(replied: boolean | undefined): string {
+  return replied === undefined ? '' : `; opt-out confirmation: ${replyNote(replied)}`;
+}
+
 /** What `overture receive-sms` says a text did, in words: keywords and customer ids only, never the number. */
 export function formatInboundSmsOutcome(outcome: InboundSmsOutcome): string {
   switch (outcome.kind) {
     case 'opted_out':
-      return `${outcome.keyword}: SMS consent revoked for ${topicsOf(outcome.customers)}; the number is on the outbox's opt-out list`;
+      return `${outcome.keyword}: SMS consent revoked for ${topicsOf(outcome.customers)}; the number is on the outbox's opt-out list${confirmationNote(outcome.replied)}`;
     case 'opted_in':
       return `${outcome.keyword}: SMS consent granted for customer ${outcome.customerId} (${outcome.topics.join(', ')})`;
     case 'shared_number':
@@ -173,7 +178,7 @@ export function formatInboundSmsOutcome(outcome: InboundSmsOutcome): string {
     case 'help':
       return `${outcome.keyword}: answered with the HELP text (${replyNote(outcome.replied)})`;
     case 'unknown_number':
-      return `${outcome.keyword}: no customer holds the number, no consent changed`;
+      return `${outcome.keyword}: no customer holds the number, no consent changed${confirmationNote(outcome.replied)}`;
     case 'not_a_keyword':
       return 'not a keyword (STOP, START, YES, HELP and their synonyms), nothing changed';
   }

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { ProviderRejectedError, ProviderThrottledError, ProviderUnknownOutcomeError, RecipientOptedOutError } from '../../lib/channels/errors';
 import { countSmsSegments } from '../../lib/channels/sms-segments';
 import { LocalSmsOutbox } from '../../lib/channels/sms-outbox';
+import { formatInboundSmsOutcome } from '../../lib/local/stack-views';
 import { decideDelivery } from '../../lib/permission';
 import { readEnvironment } from '../../lib/runtime/environment';
 import { idOnlyError } from '../../lib/runtime/id-only-error';
@@ -840,5 +841,24 @@ describe('answering an inbound text once', () => {
       { kind: 'help', keyword: 'HELP', customerIds: [customerId], replied: false },
     ]);
     expect([throttled.attempts(), timedOut.attempts(), outbox.messages().length]).toEqual([1, 1, 0]);
+  });
+});
+
+describe('overture receive-sms, in words', () => {
+  it('says whether the confirmation of an opt-out read in a sentence went out, and says nothing of one for a bare keyword', () => {
+    // Prepare
+    const customers = [{ customerId: 'c-1', topics: ['marketing'] }];
+    // Act
+    const lines = [
+      formatInboundSmsOutcome({ kind: 'opted_out', keyword: 'STOP', customers, replied: true }),
+      formatInboundSmsOutcome({ kind: 'opted_out', keyword: 'STOP', customers }),
+      formatInboundSmsOutcome({ kind: 'unknown_number', keyword: 'STOP', replied: false }),
+    ];
+    // Assess
+    expect(lines).toEqual([
+      "STOP: SMS consent revoked for c-1 (marketing); the number is on the outbox's opt-out list; opt-out confirmation: the reply is in the SMS outbox",
+      "STOP: SMS consent revoked for c-1 (marketing); the number is on the outbox's opt-out list",
+      'STOP: no customer holds the number, no consent changed; opt-out confirmation: no reply was sent (answered before, or the outbox refused it)',
+    ]);
   });
 });
