@@ -4,12 +4,21 @@
  *
  * - `JOURNEY#<execution>#<step>#<record>`: one per goal, exit, failed send or stage change of an
  *   execution step, written once (a conditional put), so a Task that Step Functions runs twice
- *   records once. Operators read a customer's journey history with one Query of `JOURNEY#`.
+ *   records once. Operators read a customer's journey history with one Query of `JOURNEY#`
+ *   ({@link storedJourneyRecords}, which `overture why` and `overture results` both read through).
  * - the stage change itself: CustomerStore.setStage, which leaves every other profile field as it
  *   is, even one written concurrently by ingest, and keeps a stage set later (by an event or
  *   another journey) that is already on file.
  */
-import { ConditionalCheckFailedException, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  paginateQuery,
+  paginateScan,
+  PutItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from '../schema/zod-mini';
 import { CustomerNotFoundError, type JourneyEffectsPorts, type JourneyOutcome, type StageChange } from '../journeys/effects';
 import type { CustomerStore } from '../store/customer-store';
@@ -43,6 +52,44 @@ export type JourneyRecord = z.infer<typeof JourneyRecordSchema>;
 /** The sort key of the `record` of `step` in `execution` (a goal step records its stage change too). */
 export function journeyRecordKey(execution: string, step: string, record: JourneyRecordKind): string {
   return `${JOURNEY_RECORD_PREFIX}${execution}#${step}#${record}`;
+}
+
+/**
+ * Whose journey records {@link storedJourneyRecords} reads: one customer's, with a Query of the
+ * `JOURNEY#` items of their partition (`overture why`), or one journey's, with a Scan of the table
+ * filtered on the journey (`overture results`, on the local stack's small table: no index is kept
+ * by journey).
+ */
+export type JourneyRecordScope = { readonly customerId: string } | { readonly journey: string };
+
+/** The journey records of `scope`, read strongly consistently; a customer's in key order. */
+export async function storedJourneyRecords(client: DynamoDBClient, tableName: string, scope: JourneyRecordScope): Promise<JourneyRecord[]> {
+  const prefix = { ':prefix': { S: JOURNEY_RECORD_PREFIX } };
+  const pages: AsyncIterable<{ readonly Items?: Record<string, AttributeValue>[] }> =
+    'customerId' in scope
+      ? paginateQuery(
+          { client },
+          {
+            TableName: tableName,
+            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+            ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
+            ExpressionAttributeValues: { ':pk': { S: itemKeys.partition(scope.customerId) }, ...prefix },
+            ConsistentRead: true,
+          },
+        )
+      : paginateScan(
+          { client },
+          {
+            TableName: tableName,
+            FilterExpression: '#journey = :journey AND begins_with(#sk, :prefix)',
+            ExpressionAttributeNames: { '#sk': SORT_KEY, '#journey': 'journey' },
+            ExpressionAttributeValues: { ':journey': { S: scope.journey }, ...prefix },
+            ConsistentRead: true,
+          },
+        );
+  const records: JourneyRecord[] = [];
+  for await (const page of pages) for (const item of page.Items ?? []) records.push(JourneyRecordSchema.parse(unmarshall(item)));
+  return records;
 }
 
 /** What the AWS ports need. */

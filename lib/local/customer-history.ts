@@ -6,7 +6,7 @@
  */
 import { GetItemCommand, paginateQuery, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { JOURNEY_RECORD_PREFIX, JourneyRecordSchema, type JourneyRecord } from '../ingest/journey-records';
+import { storedJourneyRecords, type JourneyRecord } from '../ingest/journey-records';
 import { SendEntrySchema, type DecisionRecord, type SendEntry } from '../store/records';
 import type { CustomerStore } from '../store/customer-store';
 import { ERASURE_TOMBSTONE_SORT_KEY } from '../store/erase-customer';
@@ -35,11 +35,6 @@ export async function sendLedgerOf(client: DynamoDBClient, tableName: string, cu
   return (await itemsOf(client, tableName, customerId, SORT_KEY_PREFIXES.sendLedger)).map((item) => SendEntrySchema.parse(item));
 }
 
-/** Every journey record of a customer (lib/ingest/journey-records.ts), read strongly consistently. */
-async function journeyRecordsOf(client: DynamoDBClient, tableName: string, customerId: string): Promise<JourneyRecord[]> {
-  return (await itemsOf(client, tableName, customerId, JOURNEY_RECORD_PREFIX)).map((item) => JourneyRecordSchema.parse(item));
-}
-
 /** One line of a customer's history. */
 export type HistoryEntry =
   | { readonly kind: 'decision'; readonly at: string; readonly decision: DecisionRecord }
@@ -64,7 +59,7 @@ async function customerHistory(
   const [decisions, sends, records] = await Promise.all([
     store.decisions(customerId),
     sendLedgerOf(client, tableName, customerId),
-    journeyRecordsOf(client, tableName, customerId),
+    storedJourneyRecords(client, tableName, { customerId }),
   ]);
   const entries: HistoryEntry[] = [
     ...decisions.map((decision): HistoryEntry => ({ kind: 'decision', at: decision.at, decision })),

@@ -13,7 +13,7 @@
 import { paginateScan, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Channel } from '../customer/model';
-import { JOURNEY_RECORD_PREFIX, JourneyRecordSchema, type JourneyRecord } from '../ingest/journey-records';
+import { storedJourneyRecords, type JourneyRecord } from '../ingest/journey-records';
 import type { Journey } from '../journeys/format';
 import { DecisionRecordSchema, SendEntrySchema, type DecisionRecord, type SendEntry } from '../store/records';
 import { SORT_KEY, SORT_KEY_PREFIXES } from '../store/table-design';
@@ -80,44 +80,52 @@ export interface JourneyRecords {
   readonly failures: readonly SendFailureRecord[];
 }
 
-/** Reads every send-ledger entry, gate decision, send failure and goal or exit record of `journey` (a Scan: the local table is small). */
+/**
+ * Reads every send-ledger entry, gate decision, send failure and goal or exit record of `journey`
+ * (Scans: the local table is small). The journey's own records are read as `overture why` reads a
+ * customer's (storedJourneyRecords); stage changes among them tell nothing of a send step or an
+ * ending.
+ */
 export async function readJourneyRecords(client: DynamoDBClient, tableName: string, journey: string): Promise<JourneyRecords> {
-  const sends: SendEntry[] = [];
-  const decisions: DecisionRecord[] = [];
+  const [{ sends, decisions }, records] = await Promise.all([
+    sendsAndDecisionsOf(client, tableName, journey),
+    storedJourneyRecords(client, tableName, { journey }),
+  ]);
   const endings: JourneyEndingRecord[] = [];
   const failures: SendFailureRecord[] = [];
+  for (const { record: kind, execution, step, event, reason, error } of records) {
+    if (kind === 'goal' || kind === 'exit') endings.push({ record: kind, execution, step, event, reason });
+    else if (kind === 'sendFailed' && error !== undefined) failures.push({ record: kind, execution, step, error });
+  }
+  return { sends, decisions, endings, failures };
+}
+
+/** Every send-ledger entry and gate decision of `journey`, with one Scan. */
+async function sendsAndDecisionsOf(client: DynamoDBClient, tableName: string, journey: string): Promise<Pick<JourneyRecords, 'sends' | 'decisions'>> {
+  const sends: SendEntry[] = [];
+  const decisions: DecisionRecord[] = [];
   const pages = paginateScan(
     { client },
     {
       TableName: tableName,
-      FilterExpression: '#journey = :journey AND (begins_with(#sk, :send) OR begins_with(#sk, :decision) OR begins_with(#sk, :record))',
+      FilterExpression: '#journey = :journey AND (begins_with(#sk, :send) OR begins_with(#sk, :decision))',
       ExpressionAttributeNames: { '#sk': SORT_KEY, '#journey': 'journey' },
       ExpressionAttributeValues: {
         ':journey': { S: journey },
         ':send': { S: SORT_KEY_PREFIXES.sendLedger },
         ':decision': { S: SORT_KEY_PREFIXES.decision },
-        ':record': { S: JOURNEY_RECORD_PREFIX },
       },
       ConsistentRead: true,
     },
   );
   for await (const page of pages) {
     for (const item of page.Items ?? []) {
-      const sortKey = item[SORT_KEY]?.S ?? '';
       const record = unmarshall(item);
-      if (sortKey.startsWith(SORT_KEY_PREFIXES.sendLedger)) sends.push(SendEntrySchema.parse(record));
-      else if (sortKey.startsWith(SORT_KEY_PREFIXES.decision)) decisions.push(DecisionRecordSchema.parse(record));
-      else {
-        // Stage changes are journey records too, and tell nothing of a send step or an ending.
-        const parsed = JourneyRecordSchema.safeParse(record);
-        if (!parsed.success) continue;
-        const { record: kind, execution, step, event, reason, error } = parsed.data;
-        if (kind === 'goal' || kind === 'exit') endings.push({ record: kind, execution, step, event, reason });
-        else if (kind === 'sendFailed' && error !== undefined) failures.push({ record: kind, execution, step, error });
-      }
+      if ((item[SORT_KEY]?.S ?? '').startsWith(SORT_KEY_PREFIXES.sendLedger)) sends.push(SendEntrySchema.parse(record));
+      else decisions.push(DecisionRecordSchema.parse(record));
     }
   }
-  return { sends, decisions, endings, failures };
+  return { sends, decisions };
 }
 
 /** The results of `journey`, from the executions a registry holds and the records in the customer table. */
