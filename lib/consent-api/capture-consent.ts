@@ -17,6 +17,11 @@
  *   the one an SMS request on file for the number named is owed (a capture cut short after the
  *   customer was written, retried: smsRequestsOwedAText), at most one per number and window:
  *   an anonymous request must not be able to make us text a stored number again and again;
+ * - a customer the store holds consents or preferences of but no profile (ingest keeps a CRM's
+ *   consent sync that arrives before the sign-up) is an EXISTING customer too, never a new one:
+ *   with no address or number on file nothing is asked, so nothing is written or sent
+ *   (holdsChoices). The creation itself writes each record only where none is
+ *   (CustomerStore.createCustomer), so a sync landing after the read leaves it the same way;
  * - the answer is the same in both cases, and depends only on the request;
  * - every confirmation counts against its address's or number's budget, whoever asked
  *   (confirmation-budget.ts): one over it is withheld, and the answer stays the same;
@@ -29,6 +34,7 @@
  */
 import type { Channel, ConsentStatus, CustomerSnapshot, Profile, Topic } from '../customer/model';
 import { indexProfilePhone } from '../store/phone-index';
+import type { CustomerRecords } from '../store/snapshot-assembly';
 import type { ConsentApiDependencies } from './dependencies';
 import { consentSpeaksForAddress } from '../customer/consent-address';
 import { emailRequestProof, isOpenEmailRequest, sendEmailConfirmationOrReport } from './double-opt-in';
@@ -64,20 +70,24 @@ export async function captureConsent(deps: ConsentApiDependencies, request: Cons
     consentTextVersion: request.proof.consentTextVersion,
     ...(request.proof.formId === undefined ? {} : { formId: request.proof.formId }),
   });
-  let existing = await deps.store.getSnapshot(request.customerId);
-  const created = existing === undefined && (await captureNewCustomer(deps, request, at, proof));
-  let confirmTopics: Topic[];
+  const records = await deps.store.customerRecords(request.customerId);
+  let existing = snapshotOf(records);
+  const created = !holdsChoices(records) && (await captureNewCustomer(deps, request, at, proof));
+  let confirmTopics: Topic[] = [];
   let textTopics: readonly Topic[] = [];
   if (created) {
     confirmTopics = request.channels.includes('email') ? [...request.topics] : [];
     textTopics = request.channels.includes('sms') ? request.topics : [];
   } else {
-    // An existing customer, or one a concurrent capture created after the read: nothing of theirs is overwritten.
-    existing ??= await deps.store.requireSnapshot(request.customerId);
-    confirmTopics = await requestEmailForExisting(deps, request, existing, at, proof);
-    textTopics = await smsRequestsOwedAText(deps, request, existing, now);
+    // An existing customer, or one another writer stored after the read (a concurrent capture, a
+    // CRM's sync): nothing of theirs is overwritten. One without a profile is asked nothing (holdsChoices).
+    if (!holdsChoices(records)) existing = snapshotOf(await deps.store.customerRecords(request.customerId));
+    if (existing !== undefined) {
+      confirmTopics = await requestEmailForExisting(deps, request, existing, at, proof);
+      textTopics = await smsRequestsOwedAText(deps, request, existing, now);
+    }
   }
-  const to = existing === undefined ? request.email : existing.profile.email;
+  const to = created ? request.email : existing?.profile.email;
   // A suppressed address (hard bounce, complaint) gets no confirmation; the request stays recorded
   // as pending all the same (see the module comment), and the answer below does not change. Each
   // confirmation's address or number and suppression are read again just before it goes out
@@ -90,6 +100,23 @@ export async function captureConsent(deps: ConsentApiDependencies, request: Cons
     await sendSmsConfirmationOrReport(deps, { customerId: request.customerId, to: request.phone, topics: textTopics });
   }
   return { status: 'accepted', pendingConfirmation: CONFIRMED_CHANNELS.filter((channel) => request.channels.includes(channel)) };
+}
+
+/** The customer's snapshot, when `records` hold a profile. */
+function snapshotOf(records: CustomerRecords): CustomerSnapshot | undefined {
+  return records.profile === undefined ? undefined : { ...records, profile: records.profile };
+}
+
+/**
+ * Whether the store holds choices of this customer a first contact must not write over: a
+ * profile, preferences or a consent. Without a profile they are what ingest kept of a customer
+ * it knows no profile of yet (a CRM's consent sync ahead of the sign-up): that customer is an
+ * existing one, whose choices change through the preference centre, never through this anonymous
+ * request, and with no address or number on file there is nothing to ask either, so the capture
+ * writes and sends nothing (the answer is the same).
+ */
+function holdsChoices(records: CustomerRecords): boolean {
+  return records.profile !== undefined || records.consents.length > 0 || Object.keys(records.preferences).length > 0;
 }
 
 /**

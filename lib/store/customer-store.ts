@@ -284,14 +284,14 @@ export class CustomerStore extends DeliveryStore {
   }
 
   /**
-   * Creates a customer from a first contact in ONE TransactWriteItems: the profile, on condition
-   * that the customer has none, with its preferences and each consent event (ledger entry and
-   * state), so that a write cut short (throttled, a Lambda timeout) leaves all of it or nothing,
-   * and a retry finds either the whole customer or none. Records the partition holds already
-   * without a profile (an ingested consent event) are judged as putPreferences and recordConsent
-   * judge them: newer preferences and consent states stay, an event older than its state goes to
-   * the ledger only, and one already in the ledger is not written again. False (nothing written)
-   * when the customer has a profile.
+   * Creates a customer from a first contact in ONE TransactWriteItems: the profile, its
+   * preferences and each consent event (ledger entry and state), so that a write cut short
+   * (throttled, a Lambda timeout) leaves all of it or nothing, and a retry finds either the whole
+   * customer or none. Every put is conditioned on its item being absent: a first contact creates a
+   * customer the store holds none of these records of, and never writes over another writer's
+   * (an ingested consent event or preferences, kept before any profile: a CRM's consent sync
+   * ahead of the sign-up). False (nothing written) when the customer has a profile, preferences,
+   * or the state or ledger entry of one of the consents already.
    * @throws InvalidRecordError for more than {@link MAX_NEW_CUSTOMER_CONSENTS} consent events.
    */
   async createCustomer(customer: NewCustomer): Promise<boolean> {
@@ -302,32 +302,27 @@ export class CustomerStore extends DeliveryStore {
     if (consents.length > MAX_NEW_CUSTOMER_CONSENTS) {
       throw new InvalidRecordError([{ path: 'consents', message: `must hold at most ${MAX_NEW_CUSTOMER_CONSENTS} events` }]);
     }
-    const stated = instantKey(profile.updatedAt);
-    const profilePut: Put = {
+    // Each item only where none is: whatever another writer put there first stays as it is.
+    const ifAbsent = (item: Put['Item']): Put => ({
       TableName: this.tableName,
-      Item: this.profileItem(profile),
+      Item: item,
       ConditionExpression: 'attribute_not_exists(#pk)',
       ExpressionAttributeNames: { '#pk': PARTITION_KEY },
-    };
-    // The conditions of putPreferences (with `at`) and of recordConsent (without `from`).
-    let records: Put[] = [
-      this.preferencesPut(id, preferences, stated),
-      ...consents.flatMap((event): Put[] => {
+    });
+    const puts: Put[] = [
+      ifAbsent(this.profileItem(profile)),
+      ifAbsent(this.preferencesPut(id, preferences, instantKey(profile.updatedAt)).Item),
+      ...consents.flatMap((event) => {
         const { ledgerPut, statePut } = this.consentPuts(id, event);
-        return [ledgerPut, statePut];
+        return [ifAbsent(ledgerPut.Item), ifAbsent(statePut.Item)];
       }),
     ];
     const what = `create customer ${id}`;
     return this.guard(what, async () => {
-      for (;;) {
-        const result = await transactWrite(this.client, [{ Put: profilePut }, ...records.map((put) => ({ Put: put })), this.permissionChange(id)], what, this.pause);
-        if (result.committed) return true;
-        if (conditionFailedAt(result, 0)) return false;
-        // Only records that are there already, newer or the same, fail: they stay, and the rest is written.
-        const remaining = records.filter((_, index) => !conditionFailedAt(result, index + 1));
-        if (remaining.length === records.length) throw new StoreContentionError(`${what}: the transaction was cancelled for no record's condition`);
-        records = remaining;
-      }
+      const result = await transactWrite(this.client, [...puts.map((put) => ({ Put: put })), this.permissionChange(id)], what, this.pause);
+      if (result.committed) return true;
+      if (puts.some((_, index) => conditionFailedAt(result, index))) return false;
+      throw new StoreContentionError(`${what}: the transaction was cancelled for no record's condition`);
     });
   }
 

@@ -1,4 +1,7 @@
 import { ProvisionedThroughputExceededException, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { parseCustomerEvent } from '../../lib/ingest/customer-event';
+import { ingestCustomerEvent } from '../../lib/ingest/ingest-event';
 import { customersHoldingPhone } from '../../lib/store/phone-index';
 import { destinationDigest, tokenFromUrl, verifyToken } from '../../lib/unsubscribe';
 import { aProfile, newCustomerId } from '../store/fixtures';
@@ -159,11 +162,11 @@ describe('POST /consents', () => {
   it('leaves a customer that another capture created between its read and its write as that capture left them', async () => {
     // Prepare: the customer's own capture lands after the other request read "no such customer".
     const customerId = newCustomerId('capture');
-    const getSnapshot = api.store.getSnapshot.bind(api.store);
+    const customerRecords = api.store.customerRecords.bind(api.store);
     let own: Response | undefined;
-    api.store.getSnapshot = async (id: string) => {
-      api.store.getSnapshot = getSnapshot;
-      const read = await getSnapshot(id);
+    api.store.customerRecords = async (id: string) => {
+      api.store.customerRecords = customerRecords;
+      const read = await customerRecords(id);
       own = await postJson(`${api.url}/consents`, captureBody(customerId));
       return read;
     };
@@ -470,20 +473,105 @@ describe('POST /consents', () => {
   });
 });
 
+/**
+ * Ingest keeps what a customer event says of a customer it knows no profile of yet (a CRM's
+ * consent sync ahead of the sign-up): their consents, with proofs, and preferences.
+ */
+async function ingestCrmSyncWithoutProfile(customerId: string): Promise<void> {
+  const parsed = parseCustomerEvent(
+    {
+      id: `eb-crm-${customerId}`,
+      'detail-type': 'consent_changed',
+      source: 'crm',
+      time: '2026-03-02T08:00:00Z',
+      detail: {
+        customerId,
+        preferences: { channels: ['sms', 'email'], maxPerWeek: 1 },
+        consents: [
+          { channel: 'sms', topic: 'marketing', status: 'granted', proof: { source: 'crm-sync' } },
+          { channel: 'email', topic: 'marketing', status: 'revoked', proof: { source: 'crm-sync' } },
+        ],
+      },
+    },
+    { now: new Date('2026-03-02T08:00:00Z') },
+  );
+  if (!parsed.valid) throw new Error(parsed.reason);
+  await ingestCustomerEvent(
+    {
+      store: api.store,
+      dynamodb: api.dynamo.client,
+      tableName: api.tableName,
+      // No route starts on this event and no execution waits: Step Functions is never called.
+      sfn: new SFNClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
+      routes: [],
+    },
+    parsed.event,
+  );
+}
+
+/** What a capture could change of a customer: the profile's email, the preferences, the consent states. */
+async function choicesOf(customerId: string): Promise<{ profileEmail: string | undefined; preferences: unknown; consents: string[] }> {
+  const records = await api.store.customerRecords(customerId);
+  return {
+    profileEmail: (await api.store.getProfile(customerId))?.email,
+    preferences: records.preferences,
+    consents: records.consents.map((state) => `${state.channel}:${state.status}`).sort(),
+  };
+}
+
 describe('POST /consents for an id with records but no profile', () => {
-  it('creates a customer whose id already has a newer consent, ingested before any profile, and leaves that consent as it is', async () => {
-    // Prepare: a withdrawal stated after the capture (another system's clock ahead) arrived first.
-    const customerId = newCustomerId('ingested');
-    const withdrawal = { channel: 'email', topic: 'marketing', status: 'revoked', at: '2026-03-02T09:30:00Z', proof: { source: 'call-centre' } } as const;
-    await api.store.recordConsent(customerId, withdrawal);
-    // Act
-    const response = await postJson(`${api.url}/consents`, captureBody(customerId));
-    // Assess: the email request goes to the ledger only; everything else is written.
+  it("leaves a CRM-synced customer's consents and preferences alone, and grants nothing, when an anonymous capture names its id", async () => {
+    // Prepare: the CRM's consent sync reached ingest before the sign-up (no profile yet).
+    const customerId = newCustomerId('crm-synced');
+    await ingestCrmSyncWithoutProfile(customerId);
+    const before = await choicesOf(customerId);
+    expect(before).toEqual({ profileEmail: undefined, preferences: { channels: ['sms', 'email'], maxPerWeek: 1 }, consents: ['email:revoked', 'sms:granted'] });
+    const ledgerBefore = await api.store.consentLedger(customerId);
+    const textsBefore = api.smsOutbox.messages().length;
+
+    // Act: anyone on the internet, knowing the id...
+    const response = await postJson(
+      `${api.url}/consents`,
+      captureBody(customerId, { email: 'attacker@example.net', phone: '+12125550197', channels: ['email', 'sms'], maxPerWeek: 7 }),
+    );
+    // ...presses whatever confirmation link came to their own mailbox.
+    const mail = (await api.ses.messages()).find((message) => message.destination.to.includes('attacker@example.net'));
+    const link = [...(mail?.body.text ?? '').matchAll(/https?:\/\/\S+\/confirm\?token=[\w.-]+/g)].map((match) => match[0])[0];
+    if (link !== undefined) await pressConfirmButton(link);
+
+    // Assess: the same answer as for anyone, and nothing written or sent.
     expect(response.status).toBe(202);
-    const snapshot = await api.store.requireSnapshot(customerId);
-    expect(snapshot.consents.map(({ channel, status }) => `${channel}:${status}`).sort()).toEqual(['email:revoked', 'sms:pending']);
-    expect(snapshot.preferences).toMatchObject({ channels: ['email', 'sms'] });
-    expect((await api.store.consentLedger(customerId)).map(({ channel, status }) => `${channel}:${status}`).sort()).toEqual(['email:pending', 'email:revoked', 'sms:pending']);
+    expect(await response.json()).toEqual({ status: 'accepted', pendingConfirmation: ['email', 'sms'] });
+    expect(await choicesOf(customerId)).toEqual(before);
+    expect(await api.store.consentLedger(customerId)).toEqual(ledgerBefore);
+    expect(await api.ses.messages()).toEqual([]);
+    expect(api.smsOutbox.messages().length).toBe(textsBefore);
+    expect(await customersHoldingPhone({ client: api.dynamo.client, tableName: api.tableName }, '+12125550197')).toEqual([]);
+  });
+
+  it('writes nothing when the CRM sync lands between the capture reading "no such customer" and creating one', async () => {
+    // Prepare: the capture's read finds nothing; ingest writes the CRM's records just after it.
+    const customerId = newCustomerId('crm-race');
+    const customerRecords = api.store.customerRecords.bind(api.store);
+    api.store.customerRecords = async (id: string) => {
+      api.store.customerRecords = customerRecords;
+      const read = await customerRecords(id);
+      await ingestCrmSyncWithoutProfile(customerId);
+      return read;
+    };
+    const textsBefore = api.smsOutbox.messages().length;
+
+    // Act
+    const response = await postJson(
+      `${api.url}/consents`,
+      captureBody(customerId, { email: 'attacker@example.net', phone: '+12125550198', channels: ['email', 'sms'], maxPerWeek: 7 }),
+    );
+
+    // Assess: the creation's conditions found the CRM's records, and the capture took them as an existing customer's.
+    expect(response.status).toBe(202);
+    expect(await choicesOf(customerId)).toEqual({ profileEmail: undefined, preferences: { channels: ['sms', 'email'], maxPerWeek: 1 }, consents: ['email:revoked', 'sms:granted'] });
+    expect(await api.ses.messages()).toEqual([]);
+    expect(api.smsOutbox.messages().length).toBe(textsBefore);
   });
 });
 
