@@ -335,6 +335,22 @@ describe('opt-outs written as a short sentence', () => {
     expect(outbox.messages()).toEqual([]);
   });
 
+  it('revokes at once and leaves the confirmation to the retry when the provider throttled it', async () => {
+    // Prepare
+    const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
+    const throttled = { send: () => Promise.reject(new ProviderThrottledError({ provider: 'sms', code: 'ThrottlingException' })) };
+    const event = inboundSmsEvent(phone, 'opt me out', { id: 'inbound-phrase-throttled' });
+    // Act
+    const first = processInboundSmsEvent(event, { ...deps, replies: throttled });
+    await expect(first).rejects.toThrow(ProviderThrottledError);
+    const revokedBeforeRetry = await smsMarketingDecision(customerId);
+    const retried = await processInboundSmsEvent(event, deps);
+    // Assess
+    expect(revokedBeforeRetry).toBe('skip');
+    expect(retried).toEqual([{ kind: 'opted_out', keyword: 'OPTOUT', customers: [{ customerId, topics: ['marketing'] }], replied: true }]);
+    expect(outbox.messages().map((sent) => sent.input.MessageBody)).toEqual([DEFAULT_SMS_OPTED_OUT_TEXT]);
+  });
+
   it('sends no confirmation when the payload says End User Messaging matched an opt-out keyword at the start of the reply', async () => {
     // Prepare
     const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
