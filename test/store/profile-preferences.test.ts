@@ -3,7 +3,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import fc from 'fast-check';
 import type { Profile } from '../../lib/customer/model';
 import { CustomerStore, InvalidRecordError } from '../../lib/store';
-import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
+import { countRequests, createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { aProfile, newCustomerId, partitionItems } from './fixtures';
 
 let dynamo: DynaliteHarness;
@@ -46,6 +46,34 @@ describe('updateProfile', () => {
     const expected = aProfile(customerId, { stage: 'active', timezone: 'Europe/Paris', updatedAt: '2026-03-04T08:00:00Z' });
     expect(outcome).toEqual({ kind: 'updated', before: aProfile(customerId, { stage: 'active' }), after: expected });
     expect((await store.requireSnapshot(customerId)).profile).toEqual(expected);
+  });
+
+  it('plans on the caller\'s read: writes nothing for fields stated later, and writes over a read the profile moved on from', async () => {
+    // Prepare
+    const customerId = newCustomerId();
+    await store.putProfile(aProfile(customerId, { updatedAt: '2026-03-04T09:00:00Z' }));
+    const read = (await store.readEventState(customerId)).profileRead;
+    await store.updateProfile(customerId, { phone: '+12125550177' }, '2026-03-05T09:00:00Z');
+    const counter = countRequests(dynamo.client);
+
+    // Act
+    let older;
+    let newer;
+    let commands: string[];
+    try {
+      older = await store.updateProfile(customerId, { email: 'old@example.org' }, '2026-03-04T08:00:00Z', { read });
+      newer = await store.updateProfile(customerId, { email: 'new@example.org' }, '2026-03-06T09:00:00Z', { read });
+      commands = [...counter.commands];
+    } finally {
+      counter.detach();
+    }
+
+    // Assess: the older one on the read alone; the newer one's transaction, conditioned on the
+    // read, fails on the phone written since, and the write planned on a new read lands.
+    expect(older).toEqual({ kind: 'stale' });
+    expect(newer).toMatchObject({ kind: 'updated', before: { phone: '+12125550177' }, after: { email: 'new@example.org', phone: '+12125550177' } });
+    expect(commands).toEqual(['TransactWriteItemsCommand', 'GetItemCommand', 'TransactWriteItemsCommand']);
+    expect((await store.requireSnapshot(customerId)).profile).toMatchObject({ email: 'new@example.org', phone: '+12125550177', updatedAt: '2026-03-06T09:00:00Z' });
   });
 
   it('writes nothing over a profile updated later, however the instants are spelt', async () => {
