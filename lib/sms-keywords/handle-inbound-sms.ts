@@ -21,7 +21,9 @@
  *   the number is unambiguous, held by exactly one customer's profile now. When several profiles
  *   hold it, one text cannot say which of those customers it speaks for, and a grant given to the
  *   wrong one is a breach, while one withheld is not: nothing is granted (`shared_number`), and
- *   each customer can opt in again through the preference centre. The same holds while the number
+ *   each customer can opt in again through the preference centre. Only holders ever granted texts
+ *   for the number count then, so that a stranger's capture naming it cannot block its owner's
+ *   START (start-holders.ts). Nothing is granted either while the number
  *   is still indexed in the earlier one-item-per-number layout (lib/store/phone-index.ts), which
  *   named only the customer stored last and may miss the others;
  * - YES, Y confirm an SMS double opt-in: every holder's SMS consents still `pending`, requested
@@ -68,6 +70,7 @@ import { confirmPendingSmsConsents, type GrantedTopics } from './confirm-sms-opt
 import { OPT_IN_KEYWORDS, providerAnsweredOptOut, smsKeywordOf, type SmsKeyword } from './keywords';
 import { currentHoldersOf } from './number-holders';
 import { SHARED_NUMBER_SENDER_ID, UNKNOWN_SENDER_ID } from './reply-tags';
+import { holdersStartCounts } from './start-holders';
 
 /** A provider's own list of numbers that said STOP (End User Messaging's opt-out list; locally the SMS outbox). */
 export interface ProviderOptOutList {
@@ -164,24 +167,25 @@ export async function handleInboundSms(deps: InboundSmsDependencies, message: In
   }
   if (action === 'opt_out') {
     const customers: RevokedTopics[] = [];
-    for (const holder of holders) {
-      const customerId = holder.profile.customerId;
-      const topics = smsTopicsToRevoke(holder);
-      const revokedBefore = revokedBeforeByThisText(deps.store, customerId, proof);
-      for (const topic of topics) {
-        const current = holder.consents.find((state) => state.channel === 'sms' && state.topic === topic);
-        const at = await revocationInstant(receivedAt, current, proof, () => revokedBefore(topic));
-        if (at !== undefined) await deps.store.recordConsent(customerId, { channel: 'sms', topic, status: 'revoked', at, proof });
-      }
-      customers.push({ customerId, topics });
-    }
     let replied: boolean | undefined;
     try {
+      for (const holder of holders) {
+        const customerId = holder.profile.customerId;
+        const topics = smsTopicsToRevoke(holder);
+        const revokedBefore = revokedBeforeByThisText(deps.store, customerId, proof);
+        for (const topic of topics) {
+          const current = holder.consents.find((state) => state.channel === 'sms' && state.topic === topic);
+          const at = await revocationInstant(receivedAt, current, proof, () => revokedBefore(topic));
+          if (at !== undefined) await deps.store.recordConsent(customerId, { channel: 'sms', topic, status: 'revoked', at, proof });
+        }
+        customers.push({ customerId, topics });
+      }
       if (!providerAnsweredOptOut(message.messageBody, message.messageKeyword)) {
         replied = await reply(deps, answered, customerIds, { step: 'sms-opt-out-confirmed', body: deps.optedOutText ?? DEFAULT_SMS_OPTED_OUT_TEXT });
       }
     } finally {
-      // After the confirmation: the local stand-in, like the provider, refuses every text to a number on its list.
+      // Whatever the ledger did, as the provider lists the number on its own; but after the
+      // confirmation, which the local stand-in, like the provider, refuses to a number on its list.
       deps.providerOptOuts?.optOut(phone);
     }
     const answer = replied === undefined ? {} : { replied };
@@ -189,7 +193,8 @@ export async function handleInboundSms(deps: InboundSmsDependencies, message: In
   }
 
   deps.providerOptOuts?.optIn(phone);
-  const [holder, ...others] = holders;
+  // A holder never granted texts for the number (a stranger's capture naming it) does not make it shared.
+  const [holder, ...others] = await holdersStartCounts(deps.store, holders, phone);
   if (holder === undefined) return { kind: 'unknown_number', keyword };
   // An index item of the earlier layout names only the customer stored last: the number may be
   // another customer's too, unlisted, and START must not grant the wrong one.

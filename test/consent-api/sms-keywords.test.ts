@@ -761,6 +761,18 @@ describe('the local SMS outbox as the provider opt-out list', () => {
     expect(outbox.messages().map((sent) => sent.input.DestinationPhoneNumber)).toEqual([phone]);
   });
 
+  it('puts the number on the list even when the ledger cannot be written, as the provider lists it whatever the store does', async () => {
+    // Prepare
+    const { phone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
+    const failingStore = Object.create(store) as CustomerStore;
+    failingStore.recordConsent = () => Promise.reject(new Error('store unavailable'));
+    // Act
+    const run = processInboundSmsEvent(inboundSmsEvent(phone, 'Stop please'), { ...deps, store: failingStore });
+    // Assess
+    await expect(run).rejects.toThrow('store unavailable');
+    await expect(outbox.send(marketingText(phone))).rejects.toThrow(RecipientOptedOutError);
+  });
+
   it('answers HELP from an opted-out number without a retry loop: the refused reply is not sent, and the text is handled', async () => {
     // Prepare
     const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
