@@ -30,7 +30,8 @@ async function requestStack(note: StackNote, method: 'GET' | 'POST', route: stri
   try {
     response = await fetch(`${note.api}${CONTROL_PREFIX}${route}`, {
       method,
-      headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
+      // Every POST, with a body or not: the stack refuses one that is not declared JSON (control-api.ts).
+      headers: method === 'POST' ? { 'Content-Type': 'application/json' } : undefined,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (error) {

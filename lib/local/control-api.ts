@@ -20,6 +20,17 @@
  * come: `{ "progress": { processed, total } }` after each batch, then `{ "report": … }` (see
  * LaunchAnswerLineSchema) or, when the launch failed, `{ "error": message }`. A request refused before
  * the launch starts gets a plain JSON error, as every route does.
+ *
+ * The routes are for the `overture` commands of this machine, and the port is fixed (8787), so a
+ * web page its developer opens while the stack runs could otherwise ingest a consent grant or
+ * erase a customer: a form or a `no-cors` fetch of another site posts without a preflight, and a
+ * DNS name rebound to 127.0.0.1 makes the stack the page's own origin. Before any route runs
+ * ({@link controlRefusal}): 403 unless the Host is one of the stack's loopback names with its port
+ * (`127.0.0.1`, `localhost`, `[::1]`), 403 for an Origin other than the stack's own or a
+ * `Sec-Fetch-Site` other than `same-origin` or `none` (a typed URL), and 415 for a POST whose body
+ * is not declared `application/json`, which no page can send to another origin without a
+ * preflight this endpoint never grants. The consent API's routes are not checked: browsers and
+ * mail clients are meant to reach them.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import * as z from 'zod';
@@ -76,6 +87,38 @@ async function jsonBody(req: IncomingMessage, limit = MAX_BODY): Promise<unknown
   } catch {
     throw new HttpProblem(400, 'body is not JSON');
   }
+}
+
+/** The names the stack's endpoint is reached by: it listens on 127.0.0.1 (listenEarly), which these name. */
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'] as const;
+
+/** `Sec-Fetch-Site` values of a request the stack's own clients make: from its own pages, or a URL typed or bookmarked. */
+const OWN_FETCH_SITES: ReadonlySet<string> = new Set(['same-origin', 'none']);
+
+/** The media type of a Content-Type header, without parameters, in lower case. */
+function mediaType(contentType: string | undefined): string | undefined {
+  return contentType?.split(';')[0]?.trim().toLowerCase();
+}
+
+/**
+ * Why a request to a control route is refused before it is routed (see the module comment), or
+ * undefined when it comes from the stack's own clients. Node's fetch, as the CLI sends it, carries
+ * neither Origin nor Sec-Fetch-Site.
+ */
+function controlRefusal(req: IncomingMessage): HttpProblem | undefined {
+  const ownHosts = LOOPBACK_NAMES.map((name) => `${name}:${req.socket.localPort}`);
+  if (!ownHosts.includes(req.headers.host?.toLowerCase() ?? '')) {
+    return new HttpProblem(403, `the stack's control routes answer only requests to ${ownHosts.join(', ')}`);
+  }
+  const origin = req.headers.origin;
+  const site = req.headers['sec-fetch-site'];
+  if ((origin !== undefined && !ownHosts.some((host) => origin.toLowerCase() === `http://${host}`)) || (site !== undefined && !OWN_FETCH_SITES.has(site))) {
+    return new HttpProblem(403, "the stack's control routes answer the overture commands of this machine, not web pages of another origin");
+  }
+  if (req.method === 'POST' && mediaType(req.headers['content-type']) !== 'application/json') {
+    return new HttpProblem(415, 'a POST to a control route takes a JSON body, sent as Content-Type: application/json');
+  }
+  return undefined;
 }
 
 /** A path segment of a route, decoded; one that is not percent-encoded right is a bad request, not a failure of the stack. */
@@ -191,6 +234,13 @@ export function controlRequestListener(runtime: LocalRuntime, fallback?: Request
     if (!url.pathname.startsWith(`${CONTROL_PREFIX}/`)) {
       if (fallback) fallback(req, res);
       else send(res, 404, { message: 'not found' });
+      return;
+    }
+    const refusal = controlRefusal(req);
+    if (refusal !== undefined) {
+      // Read and dropped, as jsonBody drops a body over its limit: a client still sending would see its connection reset rather than this answer.
+      req.resume();
+      send(res, refusal.status, { message: refusal.message });
       return;
     }
     control(runtime, req, url)

@@ -173,7 +173,7 @@ describe('overture serve', () => {
     ['GET', '/journeys/%ZZ/results', 'journey id'],
   ])('answers %s %s, its path not percent-encoded right, with 400 naming the %s', async (method, route, what) => {
     // Act
-    const response = await fetch(`${served.urls.control}${route}`, { method });
+    const response = await fetch(`${served.urls.control}${route}`, { method, headers: method === 'POST' ? { 'Content-Type': 'application/json' } : undefined });
 
     // Assess
     expect(response.status).toBe(400);

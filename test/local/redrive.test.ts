@@ -275,7 +275,7 @@ describe('overture redrive', () => {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/_overture/executions`;
     try {
       const name = await failedWelcome(runtime, 'redrive-route-1');
-      const redrive = (execution: string) => fetch(`${base}/${encodeURIComponent(execution)}/redrive`, { method: 'POST' });
+      const redrive = (execution: string) => fetch(`${base}/${encodeURIComponent(execution)}/redrive`, { method: 'POST', headers: { 'Content-Type': 'application/json' } });
 
       // Act
       const missing = await redrive('welcome-nobody-signup');
