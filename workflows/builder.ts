@@ -7,7 +7,7 @@
  * (waitForEvent, branch, split, holdout) take arms, each either a nested sequence of steps —
  * which rejoins the outer sequence after the forking step unless it ends in `exit`, `goTo` or
  * `reachGoal` — or a jump (`goTo(id)`, `reachGoal()`). A sequence that runs off the end of the
- * journey exits at an `end` exit node, added when needed.
+ * journey exits at an `end` exit node, added when needed; no step may take its id, nor the goal's.
  *
  * ```ts
  * defineJourney({
@@ -349,7 +349,8 @@ export function defineJourney(spec: JourneySpec): Journey {
 
   const start = sequence(spec.steps, end);
   const nodes = slots.filter((node): node is JourneyNode => node !== undefined);
-  if (needsEnd && !nodes.some((node) => node.id === END_NODE_ID)) nodes.push({ type: 'exit', id: END_NODE_ID, reason: 'completed' });
+  refuseReservedIds(spec.id, nodes, goalId);
+  if (needsEnd) nodes.push({ type: 'exit', id: END_NODE_ID, reason: 'completed' });
   if (spec.goal && goalId) {
     const goal: GoalNode = { type: 'goal', id: goalId, event: spec.goal.event, ...(spec.goal.stage ? { stage: spec.goal.stage } : {}) };
     nodes.push(goal);
@@ -363,6 +364,23 @@ export function defineJourney(spec: JourneySpec): Journey {
     entry,
     nodes,
   };
+}
+
+/**
+ * Refuses a step that takes the id of a node the builder adds: wiring a run-off into an author's
+ * `end` would send its message or record its reason for customers who simply completed.
+ */
+function refuseReservedIds(journeyId: string, nodes: readonly JourneyNode[], goalId: string | undefined): void {
+  for (const node of nodes) {
+    if (node.id === END_NODE_ID) {
+      throw new JourneyBuilderError(
+        `journey "${journeyId}": step id "${END_NODE_ID}" is reserved for the exit the builder adds where a sequence runs off the end; rename the step`,
+      );
+    }
+    if (node.id === goalId) {
+      throw new JourneyBuilderError(`journey "${journeyId}": step id "${goalId}" is the goal node's id; rename the step, or name the goal with goal: { id: … }`);
+    }
+  }
 }
 
 function isSequence(arm: Arm): arm is readonly Step[] {

@@ -118,6 +118,50 @@ describe('defineJourney', () => {
     expect(build).toThrow(new JourneyBuilderError('journey "demo": reachGoal() needs a goal; add goal: { event: … }'));
   });
 
+  it('fails when a step takes the id "end", rather than running those who complete into that step', () => {
+    // Prepare: gold customers run off the end after "gold-offer"; the others get the step "end"
+    const consolation = {
+      id: 'demo',
+      name: 'Demo',
+      entry: onEvent(['tier_changed'], reEntry.always),
+      steps: [
+        branch('tier', { rules: [{ when: attribute('tier', 'equals', 'gold'), then: [] }], otherwise: [hello('end'), exit('bye')] }),
+        hello('gold-offer'),
+      ],
+    };
+    const notOptedIn = {
+      id: 'demo',
+      name: 'Demo',
+      entry: onEvent(['signed_up'], reEntry.always),
+      steps: [
+        branch('opted-in', { rules: [{ when: attribute('newsletter', 'exists'), then: [] }], otherwise: [exit('end', 'not_opted_in')] }),
+        hello('hello'),
+      ],
+    };
+
+    // Act
+    const builds = [consolation, notOptedIn].map((spec) => () => defineJourney(spec));
+
+    // Assess
+    const reserved = new JourneyBuilderError(
+      'journey "demo": step id "end" is reserved for the exit the builder adds where a sequence runs off the end; rename the step',
+    );
+    for (const build of builds) expect(build).toThrow(reserved);
+  });
+
+  it('fails when a step takes the goal node\'s id', () => {
+    // Prepare
+    const goal = { event: 'order_placed' };
+    const spec = { id: 'demo', name: 'Demo', entry: onEvent(['signed_up'], reEntry.never), goal, steps: [hello('goal'), reachGoal()] };
+
+    // Act
+    const build = () => defineJourney(spec);
+
+    // Assess
+    expect(build).toThrow(new JourneyBuilderError('journey "demo": step id "goal" is the goal node\'s id; rename the step, or name the goal with goal: { id: … }'));
+    expect(defineJourney({ ...spec, goal: { ...goal, id: 'converted' } }).nodes.map((node) => node.id)).toEqual(['goal', 'converted']);
+  });
+
   it('builds journeys the validator accepts', () => {
     // Prepare
     const journey = defineJourney({
