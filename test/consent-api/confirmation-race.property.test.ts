@@ -55,12 +55,15 @@ function withChangeAfterFirstRead(change: () => Promise<unknown>): ConsentApiDep
   const store = api.deps.store;
   const racing = Object.create(store) as CustomerStore;
   let reads = 0;
-  racing.getSnapshot = async (id: string) => {
-    const snapshot = await store.getSnapshot(id);
+  const changingAfterFirst = <T>(read: (id: string) => Promise<T>) => async (id: string): Promise<T> => {
+    const records = await read(id);
     reads += 1;
     if (reads === 1) await change();
-    return snapshot;
+    return records;
   };
+  // The preference centre reads the snapshot first, a capture all the customer's records.
+  racing.getSnapshot = changingAfterFirst((id) => store.getSnapshot(id));
+  racing.customerRecords = changingAfterFirst((id) => store.customerRecords(id));
   return { ...api.deps, store: racing };
 }
 
