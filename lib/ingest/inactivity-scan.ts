@@ -14,6 +14,13 @@
  * `days` old (the customers who last ordered before the scan's time of day) would leave the rest
  * of that day to the next scan, whose launch of the same name starts nothing.
  *
+ * A customer the re-entry rule (`afterDays`) kept out of a lapse that began after their latest
+ * entry is listed in the same index, under the instant the rule lets them in (deferred-lapses.ts,
+ * written by the launch). The scan reads those the same way, by whole days, with no `days` to wait:
+ * the first scan after the end of the day the rule lets them in launches them, named after the
+ * journey and that day ({@link inactivityReEntryLaunchId}), and the scans of the lookback find the
+ * day again under the same name. The launch's checks keep out whoever ordered since.
+ *
  * Why an index rather than a Scan of the table: a Scan reads every item every day, and the table
  * only grows (consent ledger, attribute history), so one day it no longer fits one invocation.
  * The index costs one index write per customer event and reads only the window's lapsed customers,
@@ -23,7 +30,7 @@ import { paginateQuery, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, type PutObjectCommandOutput } from '@aws-sdk/client-s3';
 import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { lastEventAttribute } from '../journeys/event-history';
-import { lapseKeyOf } from '../store/item-keys';
+import { deferredLapseAttribute, lapseKeyOf } from '../store/item-keys';
 import { CUSTOMER_PARTITION_PREFIX, LAPSE_AT, LAPSE_INDEX_NAME, LAPSE_INDEX_SHARDS, LAPSE_KEY, PARTITION_KEY } from '../store/table-design';
 import { audienceCsv } from './audience-row';
 import type { JourneyRoute } from './journey-routes';
@@ -72,11 +79,19 @@ export interface Lapse {
   readonly lastEventDay: string;
 }
 
-/** What the scan did for one journey and lapse day. */
+/**
+ * Whom a launch of the scan enters: customers `lapsed` on its day (their last event's day), or
+ * customers the re-entry rule kept out of a lapse and lets in again on its day (`re_entry`).
+ */
+export type InactivityAudience = 'lapsed' | 're_entry';
+
+/** What the scan did for one journey and day. */
 export interface InactivityLaunch {
   readonly journey: string;
-  /** The day the customers' last event happened (`20260302`). */
-  readonly lapseDay: string;
+  readonly audience: InactivityAudience;
+  /** `lapsed`: the day the customers' last event happened; `re_entry`: the day the re-entry rule lets them in (`20260302`). */
+  readonly day: string;
+  /** The customers in the launch's audience. */
   readonly lapsed: number;
   /** `launched`, or `already_launched` by an earlier scan. */
   readonly outcome: 'launched' | 'already_launched';
@@ -85,14 +100,22 @@ export interface InactivityLaunch {
   readonly launchId: string;
 }
 
-/** The S3 key of the audience of one journey and lapse day. */
-export function inactivityAudienceKey(journey: string, lapseDay: string): string {
-  return `inactivity/${journey}/${lapseDay}.csv`;
+/** The S3 key of the audience of one journey and lapse day (`lapsed`) or re-entry day (`re_entry`). */
+export function inactivityAudienceKey(journey: string, day: string, audience: InactivityAudience = 'lapsed'): string {
+  return audience === 'lapsed' ? `inactivity/${journey}/${day}.csv` : `inactivity/${journey}/${day}-reentry.csv`;
 }
 
 /** The launch id (launcher execution name) of one journey and lapse day. */
 export function inactivityLaunchId(journey: string, lapseDay: string): string {
   return `inactive-${journey}-${lapseDay}`;
+}
+
+/**
+ * The launch id of one journey's customers the re-entry rule lets in on `day`: never a lapse
+ * day's, which ends in the day's digits, whatever the journey's name.
+ */
+export function inactivityReEntryLaunchId(journey: string, day: string): string {
+  return `inactive-${journey}-${day}-reentry`;
 }
 
 /** The UTC day (`YYYYMMDD`) of a `lapseAt` value, which is already a UTC instant. */
@@ -112,16 +135,36 @@ export async function findLapses(
   now: Date,
   lapseWindow: LapseWindow = 'recent',
 ): Promise<Lapse[]> {
+  return listedIn(ports, lastEventAttribute(trigger.event), windowOf(now, trigger.days, lapseWindow));
+}
+
+/**
+ * Customers the re-entry rule of `journey` kept out of a lapse and lets in on a UTC day that
+ * ended before `now`, within the lookback: the days [D − lookback, D], D the day before `now`'s
+ * (see deferred-lapses.ts). `lastEventDay` is that day.
+ */
+export function findDeferredLapses(ports: Pick<InactivityScanPorts, 'dynamodb' | 'tableName'>, journey: string, now: Date): Promise<Lapse[]> {
+  return listedIn(ports, deferredLapseAttribute(journey), windowOf(now, 0, 'recent'));
+}
+
+/** The `lapseAt` range (both ends included) of the whole UTC days `days` old at `now` in `lapseWindow` (see findLapses). */
+function windowOf(now: Date, days: number, lapseWindow: LapseWindow): { readonly from: string; readonly to: string } {
   // The start of the UTC day that is not yet `days` old throughout: it and later days wait.
-  const cutoff = Math.floor((now.getTime() - trigger.days * DAY_MS) / DAY_MS) * DAY_MS;
+  const cutoff = Math.floor((now.getTime() - days * DAY_MS) / DAY_MS) * DAY_MS;
   const floor = cutoff - (INACTIVITY_LOOKBACK_DAYS + 1) * DAY_MS;
   // `lapseAt` is a UTC instant with milliseconds, so text order is time order: [floor, cutoff) is
   // [floor, cutoff − 1 ms].
-  const window =
-    lapseWindow === 'recent'
-      ? { from: new Date(floor).toISOString(), to: new Date(cutoff - 1).toISOString() }
-      : { from: EARLIEST_LAPSE_AT, to: new Date(floor - 1).toISOString() };
-  const attribute = lastEventAttribute(trigger.event);
+  return lapseWindow === 'recent'
+    ? { from: new Date(floor).toISOString(), to: new Date(cutoff - 1).toISOString() }
+    : { from: EARLIEST_LAPSE_AT, to: new Date(floor - 1).toISOString() };
+}
+
+/** The customers the lapse index lists under `attribute` in `window`, every shard, by customer id. */
+async function listedIn(
+  ports: Pick<InactivityScanPorts, 'dynamodb' | 'tableName'>,
+  attribute: string,
+  window: { readonly from: string; readonly to: string },
+): Promise<Lapse[]> {
   const shards = Array.from({ length: LAPSE_INDEX_SHARDS }, (_, shard) => lapsesIn(ports, lapseKeyOf(attribute, shard), window));
   return (await Promise.all(shards)).flat().sort((a, b) => a.customerId.localeCompare(b.customerId));
 }
@@ -157,7 +200,9 @@ async function lapsesIn(
 }
 
 /**
- * Runs the scan for every journey with an inactivity entry and launches each lapse day found.
+ * Runs the scan for every journey with an inactivity entry and launches each lapse day found, then
+ * each day its re-entry rule lets in customers it kept out (`recent` only: deferred lapses are
+ * written by launches, so none is older than the scans that saw its day).
  *
  * @param lapseWindow - which lapse days it looks at (see {@link LapseWindow}). @default 'recent'
  */
@@ -166,37 +211,52 @@ export async function scanForInactivity(ports: InactivityScanPorts, lapseWindow:
   const launches: InactivityLaunch[] = [];
   for (const route of ports.routes) {
     if (route.trigger.kind !== 'inactivity') continue;
-    // Appended in place: one lapse day may hold hundreds of thousands of customers (a Black Friday
-    // cohort), and copying its list for each of them would outrun the Lambda's 15 minutes.
-    const byDay = new Map<string, string[]>();
-    for (const lapse of await findLapses(ports, route.trigger, now, lapseWindow)) {
-      const customerIds = byDay.get(lapse.lastEventDay);
-      if (customerIds === undefined) byDay.set(lapse.lastEventDay, [lapse.customerId]);
-      else customerIds.push(lapse.customerId);
+    for (const [day, customerIds] of byDay(await findLapses(ports, route.trigger, now, lapseWindow))) {
+      launches.push(await launchDay(ports, now, { journey: route.journey, audience: 'lapsed', day, customerIds }));
     }
-    for (const [lapseDay, customerIds] of [...byDay].sort(([a], [b]) => a.localeCompare(b))) {
-      const audienceKey = inactivityAudienceKey(route.journey, lapseDay);
-      const launchId = inactivityLaunchId(route.journey, lapseDay);
-      const launch = { journey: route.journey, lapseDay, lapsed: customerIds.length, audienceKey, launchId };
-      // Entry keys left empty: each customer enters under the launch id.
-      const body = audienceCsv(customerIds.map((customerId) => ({ customerId })));
-      await ports.s3.send(new PutObjectCommand({ Bucket: ports.audienceBucket, Key: audienceKey, Body: body, ContentType: 'text/csv' }));
-      try {
-        const { startDate } = await ports.sfn.send(
-          new StartExecutionCommand({
-            stateMachineArn: ports.launcherArn,
-            name: launchId,
-            input: JSON.stringify({ journey: route.journey, audienceKey }),
-          }),
-        );
-        // While the launch of that name runs, StartExecution with its input answers with it, as
-        // if it had started it: a launch that started before this scan is an earlier scan's.
-        launches.push({ ...launch, outcome: startedEarlier(startDate, now) ? 'already_launched' : 'launched' });
-      } catch (error) {
-        if (!(error instanceof ExecutionAlreadyExists)) throw error;
-        launches.push({ ...launch, outcome: 'already_launched' });
-      }
+    if (lapseWindow !== 'recent' || route.reEntry.rule !== 'afterDays') continue;
+    for (const [day, customerIds] of byDay(await findDeferredLapses(ports, route.journey, now))) {
+      launches.push(await launchDay(ports, now, { journey: route.journey, audience: 're_entry', day, customerIds }));
     }
   }
   return launches;
+}
+
+/** The customers of `lapses` by day, days in order. */
+function byDay(lapses: readonly Lapse[]): [string, string[]][] {
+  // Appended in place: one lapse day may hold hundreds of thousands of customers (a Black Friday
+  // cohort), and copying its list for each of them would outrun the Lambda's 15 minutes.
+  const days = new Map<string, string[]>();
+  for (const lapse of lapses) {
+    const customerIds = days.get(lapse.lastEventDay);
+    if (customerIds === undefined) days.set(lapse.lastEventDay, [lapse.customerId]);
+    else customerIds.push(lapse.customerId);
+  }
+  return [...days].sort(([a], [b]) => a.localeCompare(b));
+}
+
+/** Writes one day's audience and starts its launch, once by name. */
+async function launchDay(
+  ports: InactivityScanPorts,
+  now: Date,
+  found: { readonly journey: string; readonly audience: InactivityAudience; readonly day: string; readonly customerIds: readonly string[] },
+): Promise<InactivityLaunch> {
+  const { journey, audience, day, customerIds } = found;
+  const audienceKey = inactivityAudienceKey(journey, day, audience);
+  const launchId = audience === 'lapsed' ? inactivityLaunchId(journey, day) : inactivityReEntryLaunchId(journey, day);
+  const launch = { journey, audience, day, lapsed: customerIds.length, audienceKey, launchId };
+  // Entry keys left empty: each customer enters under the launch id.
+  const body = audienceCsv(customerIds.map((customerId) => ({ customerId })));
+  await ports.s3.send(new PutObjectCommand({ Bucket: ports.audienceBucket, Key: audienceKey, Body: body, ContentType: 'text/csv' }));
+  try {
+    const { startDate } = await ports.sfn.send(
+      new StartExecutionCommand({ stateMachineArn: ports.launcherArn, name: launchId, input: JSON.stringify({ journey, audienceKey }) }),
+    );
+    // While the launch of that name runs, StartExecution with its input answers with it, as if it
+    // had started it: a launch that started before this scan is an earlier scan's.
+    return { ...launch, outcome: startedEarlier(startDate, now) ? 'already_launched' : 'launched' };
+  } catch (error) {
+    if (!(error instanceof ExecutionAlreadyExists)) throw error;
+    return { ...launch, outcome: 'already_launched' };
+  }
 }

@@ -14,7 +14,9 @@
  *
  * A launch enters customers as the journey's own trigger would (see launch-entry-check.ts): a
  * customer an event trigger's `when` does not admit at the launch instant, or whom an inactivity
- * trigger no longer finds inactive, is counted `conditionNotMet` and claims no re-entry. A journey
+ * trigger no longer finds inactive, is counted `conditionNotMet` and claims no re-entry. An
+ * inactivity journey's customer the re-entry rule keeps out although they lapsed again since their
+ * latest entry is left for the scan of the day the rule lets them in (deferred-lapses.ts). A journey
  * with a transactional send step is never launched (its route's `ownEventOnly`): that message
  * skips consent because it answers the customer's own request, and a launch is nobody's request.
  * The batch fails with LaunchRefusedError before it reads or starts anything, which fails the
@@ -25,6 +27,7 @@ import { InstantSchema } from '../customer/model';
 import { JourneyIdSchema } from '../journeys/identifiers';
 import { customersWithProfile } from '../store/profile-presence';
 import { AudienceRowSchema, entryKeyOfRow } from './audience-row';
+import { deferRefusedLapses, refusedLapseOf, type RefusedLapse } from './deferred-lapses';
 import type { JourneyRoute } from './journey-routes';
 import { admittedAtLaunch, entryReadsOf, readEntrySnapshots } from './launch-entry-check';
 import { startJourney, type JourneyStartPorts } from './start-journey';
@@ -117,6 +120,7 @@ export async function launchBatch(
   const counts = { started: 0, already_started: 0, not_eligible: 0, condition_not_met: 0 };
   const invalidRows: number[] = [];
   const unknownCustomers: string[] = [];
+  const refused: RefusedLapse[] = [];
   const rows = batch.Items.map((item) => AudienceRowSchema.safeParse(item));
   const customerIds = rows.flatMap((row) => (row.success ? [row.data.customerId] : []));
   const reads = entryReadsOf(route.trigger);
@@ -140,7 +144,11 @@ export async function launchBatch(
     }
     const { outcome } = await startJourney(ports, { route, customerId, entryKey: entryKeyOfRow(row.data, launchId), at: launchedAt, launched: true });
     counts[outcome] += 1;
+    const lapse = outcome === 'not_eligible' ? refusedLapseOf(route, customerId, snapshot) : undefined;
+    if (lapse !== undefined) refused.push(lapse);
   }
+  // One read of their entry records for the batch; a retried batch refuses them again and writes the same items.
+  await deferRefusedLapses(ports, route, refused);
   return {
     started: counts.started,
     alreadyStarted: counts.already_started,

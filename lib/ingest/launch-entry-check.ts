@@ -99,13 +99,27 @@ type Item = Record<string, AttributeValue>;
 /** The profile and `attributes` items of each customer, by customer id. */
 async function batchGetStates(client: DynamoDBClient, tableName: string, ids: readonly string[], attributes: readonly string[], pause: Pause): Promise<Map<string, Item[]>> {
   const sortKeys = [itemKeys.profile(), ...attributes.map((name) => itemKeys.attributeState(name))];
+  return batchGetByCustomer(client, tableName, ids, sortKeys, pause);
+}
+
+/**
+ * The items under `sortKeys` in each customer's partition, by customer id (strongly consistent):
+ * one BatchGetItem per 100 keys, unprocessed keys asked again.
+ */
+export async function batchGetByCustomer(
+  client: DynamoDBClient,
+  tableName: string,
+  ids: readonly string[],
+  sortKeys: readonly string[],
+  pause: Pause = timerPause,
+): Promise<Map<string, Item[]>> {
   const keys = ids.flatMap((id) => sortKeys.map((sortKey) => ({ [PARTITION_KEY]: { S: itemKeys.partition(id) }, [SORT_KEY]: { S: sortKey } })));
   const byCustomer = new Map<string, Item[]>();
   const partitionOf = new Map(ids.map((id) => [itemKeys.partition(id), id]));
   for (let first = 0; first < keys.length; first += BATCH_GET_LIMIT) {
     let request: KeysAndAttributes | undefined = { Keys: keys.slice(first, first + BATCH_GET_LIMIT), ConsistentRead: true };
     for (let attempt = 1; request !== undefined; attempt += 1) {
-      if (attempt > UNPROCESSED_ATTEMPTS) throw new StoreContentionError(`read entry state of ${ids.length} customers: keys kept coming back unprocessed`);
+      if (attempt > UNPROCESSED_ATTEMPTS) throw new StoreContentionError(`read ${sortKeys.length} items each of ${ids.length} customers: keys kept coming back unprocessed`);
       if (attempt > 1) await pause(Math.min(1000, 50 * 2 ** attempt));
       const answer: BatchGetItemCommandOutput = await client.send(new BatchGetItemCommand({ RequestItems: { [tableName]: request } }));
       for (const item of answer.Responses?.[tableName] ?? []) {

@@ -1,7 +1,7 @@
 /** Key values of the customer table's items (layout documented in table-design.ts). */
 import { createHash } from 'node:crypto';
 import type { Channel, ConsentStatus } from '../customer/model';
-import { CUSTOMER_PARTITION_PREFIX, LAPSE_AT, LAPSE_INDEX_SHARDS, LAST_EVENT_ATTRIBUTE_PREFIX, LAPSE_KEY, SORT_KEY_PREFIXES } from './table-design';
+import { CUSTOMER_PARTITION_PREFIX, DEFERRED_LAPSE_PREFIX, LAPSE_AT, LAPSE_INDEX_SHARDS, LAST_EVENT_ATTRIBUTE_PREFIX, LAPSE_KEY, SORT_KEY_PREFIXES } from './table-design';
 
 const STATE = SORT_KEY_PREFIXES.state;
 
@@ -51,6 +51,11 @@ export function lapseShard(customerId: string): number {
 /** The lapse-index partition key of one attribute and shard. */
 export function lapseKeyOf(attribute: string, shard: number): string {
   return `${attribute}#${shard}`;
+}
+
+/** The lapse-index attribute whose keys list `journey`'s deferred lapses (`deferredLapse.<journey>`, lib/ingest/deferred-lapses.ts). */
+export function deferredLapseAttribute(journey: string): string {
+  return `${DEFERRED_LAPSE_PREFIX}${journey}`;
 }
 
 /**

@@ -18,6 +18,7 @@
  * | `DECISION#<at>#<hash of execution, step, outcome>`| gate decision of a Send step           | yes |
  * | `ENTRY#<journey>`                                 | re-entry claim of a journey (ingest)   |     |
  * | `ENTRY#<journey>#KEY#<entry key>`                 | entry under one key (entry-records.ts) |     |
+ * | `ENTRY#<journey>#DEFERRED_LAPSE`                  | lapse the re-entry rule refused, for the scan (deferred-lapses.ts) | yes |
  * | `WAIT#<event>#<execution>`                        | task token of a wait-for-event step    |     |
  * | `JOURNEY#<execution>#<step>#<record>`             | stage change, goal or exit of a journey |    |
  * | `SMS_CONFIRMATION#<E.164>`                        | last SMS double opt-in text to the number (sms-confirmation-texts.ts) | yes |
@@ -38,11 +39,13 @@
  *
  * One secondary index, the lapse index (`lapse`), lists customers by when an event last happened,
  * for the daily inactivity scan: each `STATE#ATTRIBUTE#lastEvent.<event>` item carries
- * `lapseKey = lastEvent.<event>#<shard>` and `lapseAt = <changedAt as a UTC instant>`, and no
- * other item does (a sparse index). A new occurrence rewrites the item, so the customer moves to
- * the new instant. The scan reads one range of `lapseAt` per shard. The shard (a digest of the
- * customer id, {@link LAPSE_INDEX_SHARDS} of them) spreads the writes of busy days over several
- * index partition keys, each of which takes 1,000 writes a second.
+ * `lapseKey = lastEvent.<event>#<shard>` and `lapseAt = <changedAt as a UTC instant>`; the only
+ * other item that does is a lapse the re-entry rule refused (`ENTRY#<journey>#DEFERRED_LAPSE`,
+ * lib/ingest/deferred-lapses.ts), `lapseKey = deferredLapse.<journey>#<shard>`, `lapseAt = <when
+ * the rule lets the customer in>` (a sparse index). A new occurrence rewrites the item, so the
+ * customer moves to the new instant. The scan reads one range of `lapseAt` per shard. The shard
+ * (a digest of the customer id, {@link LAPSE_INDEX_SHARDS} of them) spreads the writes of busy
+ * days over several index partition keys, each of which takes 1,000 writes a second.
  *
  * The profile and preferences items carry `updatedAtKey`, when they were last stated as a UTC
  * instant, so that a write can be conditional on the stored one being no newer: last write wins
@@ -97,6 +100,11 @@ export const LAPSE_INDEX_SHARDS = 8;
  * see lib/journeys/event-history.ts); the lapse index lists their state items.
  */
 export const LAST_EVENT_ATTRIBUTE_PREFIX = 'lastEvent.';
+/**
+ * Prefix of the lapse-index attributes that list an inactivity journey's deferred lapses
+ * (`deferredLapse.<journey>`, see lib/ingest/deferred-lapses.ts); never a `lastEvent.` one.
+ */
+export const DEFERRED_LAPSE_PREFIX = 'deferredLapse.';
 
 /** Prefix of every partition key value. */
 export const CUSTOMER_PARTITION_PREFIX = 'CUSTOMER#';

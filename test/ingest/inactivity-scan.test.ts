@@ -5,6 +5,8 @@
  */
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
+import { deferRefusedLapses } from '../../lib/ingest/deferred-lapses';
+import { claimEntry } from '../../lib/ingest/entry-records';
 import { findLapses, INACTIVITY_LOOKBACK_DAYS, scanForInactivity, type InactivityLaunch, type InactivityScanPorts } from '../../lib/ingest/inactivity-scan';
 import { routesOf } from '../../lib/ingest/journey-routes';
 import { LOCAL_CLIENT_CONFIG } from '../../lib/local/clients';
@@ -191,8 +193,8 @@ describe('inactivity scan', () => {
 
     // Assess
     expect(first).toEqual([
-      { journey: 'win-back', lapseDay: '20260228', lapsed: 1, outcome: 'launched', audienceKey: 'inactivity/win-back/20260228.csv', launchId: 'inactive-win-back-20260228' },
-      { journey: 'win-back', lapseDay: '20260302', lapsed: 2, outcome: 'launched', audienceKey: 'inactivity/win-back/20260302.csv', launchId: 'inactive-win-back-20260302' },
+      { journey: 'win-back', audience: 'lapsed', day: '20260228', lapsed: 1, outcome: 'launched', audienceKey: 'inactivity/win-back/20260228.csv', launchId: 'inactive-win-back-20260228' },
+      { journey: 'win-back', audience: 'lapsed', day: '20260302', lapsed: 2, outcome: 'launched', audienceKey: 'inactivity/win-back/20260302.csv', launchId: 'inactive-win-back-20260302' },
     ]);
     expect(nextDay.map((launch) => launch.outcome)).toEqual(['already_launched', 'already_launched']);
     // Ids only, entry keys left empty: each customer enters under the launch id.
@@ -253,6 +255,36 @@ describe('inactivity scan', () => {
       ),
       { numRuns: 20 },
     );
+  });
+
+  it('launches the customers the re-entry rule lets in on a day once that day is over, once, under a name of its own', async () => {
+    // Prepare: c-001 entered win-back on 2 December 2025 at 03:00, ordered in January and lapsed
+    // again; a launch of that lapse was refused, so the rule lets them in on 31 May at 03:00.
+    const route = routes.find((candidate) => candidate.journey === 'win-back');
+    if (route === undefined) throw new Error('win-back is in the catalog');
+    const enteredAt = '2025-12-02T03:00:00.000Z';
+    await claimEntry({ client: dynamo.client, tableName }, { customerId: 'c-001', journey: 'win-back', entryKey: 'inactive-win-back-20250903', at: enteredAt, reEntry: route.reEntry });
+    await lastOrdered('c-001', 137);
+    const lastEventAt = new Date(now.getTime() - 137 * DAY_MS).toISOString();
+    expect(await deferRefusedLapses({ dynamodb: dynamo.client, tableName }, route, [{ customerId: 'c-001', lastEventAt }])).toBe(1);
+
+    // Act: the scans of the 31st (the day is not over), the 1st, the 2nd, and the 10th (past the lookback).
+    const onTheDay = await scanAtInstant(ports, new Date(now.getTime() - DAY_MS));
+    const dayAfter = await scanAtInstant(ports, now);
+    const twoDaysAfter = await scanAtInstant(ports, new Date(now.getTime() + DAY_MS));
+    const pastLookback = await scanAtInstant(ports, new Date(now.getTime() + (INACTIVITY_LOOKBACK_DAYS + 2) * DAY_MS));
+
+    // Assess
+    expect(onTheDay).toEqual([]);
+    expect(dayAfter).toEqual([
+      { journey: 'win-back', audience: 're_entry', day: '20260531', lapsed: 1, outcome: 'launched', audienceKey: 'inactivity/win-back/20260531-reentry.csv', launchId: 'inactive-win-back-20260531-reentry' },
+    ]);
+    expect(twoDaysAfter.map((launch) => [launch.launchId, launch.outcome])).toEqual([['inactive-win-back-20260531-reentry', 'already_launched']]);
+    expect(pastLookback).toEqual([]);
+    expect(await audienceFile(ports.audienceBucket, 'inactivity/win-back/20260531-reentry.csv')).toBe('customerId,entryKey\nc-001,\n');
+    expect((await sfn.executions()).map(({ name, input }) => ({ name, input }))).toEqual([
+      { name: 'inactive-win-back-20260531-reentry', input: '{"journey":"win-back","audienceKey":"inactivity/win-back/20260531-reentry.csv"}' },
+    ]);
   });
 
   it('launches nothing and writes nothing when nobody lapsed', async () => {

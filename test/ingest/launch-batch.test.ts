@@ -1,10 +1,12 @@
+import { deferredLapseRecordKey } from '../../lib/ingest/deferred-lapses';
+import { findDeferredLapses } from '../../lib/ingest/inactivity-scan';
 import { launchBatch, LaunchRefusedError, UnknownJourneyError, type LaunchBatch } from '../../lib/ingest/launch-batch';
 import { lastEventAttribute } from '../../lib/journeys/event-history';
 import type { Profile } from '../../lib/customer/model';
 import { routesOf, type JourneyRoute } from '../../lib/ingest/journey-routes';
 import { CustomerStore } from '../../lib/store/customer-store';
 import { CATALOG } from '../../workflows';
-import { aProfile, partitionSortKeys } from '../store/fixtures';
+import { aProfile, partitionItems, partitionSortKeys } from '../store/fixtures';
 import { countRequests, createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { startLocalStepFunctions, type LocalStepFunctionsHarness } from '../support/step-functions';
 
@@ -325,5 +327,59 @@ describe('launchBatch of a journey whose own trigger chooses its customers', () 
     // Assess
     expect(result).toEqual({ started: 1, alreadyStarted: 0, notEligible: 0, conditionNotMet: 1, unknownCustomers: [], invalidRows: [] });
     expect(await startedNames()).toEqual(['win-back-c-001-inactive-win-back-20251130']);
+  });
+
+  describe('a win-back customer the re-entry rule (again after 180 days) keeps out', () => {
+    /** Orders of `customerId` at `at`, as ingest stores them. */
+    const ordered = (customerId: string, at: string) => new CustomerStore({ client: dynamo.client, tableName }).setAttributes(customerId, { [lastEventAttribute('order_placed')]: at }, { at });
+    const winBack = (launchId: string, launchedAt: string): LaunchBatch => ({ BatchInput: { journey: 'win-back', launchId, launchedAt }, Items: [{ customerId: 'c-001' }, { customerId: 'c-002' }] });
+    /** The launch's clock and Step Functions' read the launch instant. */
+    const clocked = () => ({ ...ports(), now: () => sfnNow ?? new Date() });
+
+    it('is left, when they lapsed again since their entry, for the scan of the day the 180 days are over, and not when this lapse is the one they entered for', async () => {
+      // Prepare: both lapsed in January and entered on 1 June; c-001 orders on 1 July and lapses again.
+      await ordered('c-001', '2025-01-01T10:00:00Z');
+      await ordered('c-002', '2025-01-01T10:00:00Z');
+      const entered = await launchAt(clocked(), winBack('inactive-win-back-20250101', '2025-06-01T03:00:00Z'));
+      await ordered('c-001', '2025-07-01T10:00:00Z');
+
+      // Act: both in a launch on 1 October, 122 days after their entry (c-002 by a marketer's launch, say).
+      const refused = await launchAt(clocked(), winBack('inactive-win-back-20250701', '2025-10-01T03:00:00Z'));
+
+      // Assess
+      expect(entered).toMatchObject({ started: 2 });
+      expect(refused).toMatchObject({ started: 0, notEligible: 2 });
+      const deferred = (await partitionItems(dynamo.client, tableName, 'c-001')).find((item) => item.sk?.S === deferredLapseRecordKey('win-back'));
+      expect(deferred?.lapseAt?.S).toBe('2025-11-28T03:00:00.000Z');
+      expect(await partitionSortKeys(dynamo.client, tableName, 'c-002')).not.toContain(deferredLapseRecordKey('win-back'));
+      // The scan finds it once the 28th of November is over, not before.
+      expect(await findDeferredLapses({ dynamodb: dynamo.client, tableName }, 'win-back', new Date('2025-11-28T23:59:59.999Z'))).toEqual([]);
+      expect(await findDeferredLapses({ dynamodb: dynamo.client, tableName }, 'win-back', new Date('2025-11-29T03:00:00Z'))).toEqual([{ customerId: 'c-001', lastEventDay: '20251128' }]);
+    });
+
+    it('is entered by the launch of that day if still lapsed, and a customer who ordered since is not, nor entered twice by the launches after it', async () => {
+      // Prepare: as above, c-002 too lapses again after its entry, but orders once more on 1 November.
+      await ordered('c-001', '2025-01-01T10:00:00Z');
+      await ordered('c-002', '2025-01-01T10:00:00Z');
+      await launchAt(clocked(), winBack('inactive-win-back-20250101', '2025-06-01T03:00:00Z'));
+      await ordered('c-001', '2025-07-01T10:00:00Z');
+      await ordered('c-002', '2025-07-01T10:00:00Z');
+      await launchAt(clocked(), winBack('inactive-win-back-20250701', '2025-10-01T03:00:00Z'));
+      await ordered('c-002', '2025-11-01T10:00:00Z');
+
+      // Act: the re-entry launch of the 28th, then the lapse launch of c-002's November order.
+      const reEntry = await launchAt(clocked(), winBack('inactive-win-back-20251128-reentry', '2025-11-29T03:00:00Z'));
+      const later = await launchAt(clocked(), winBack('inactive-win-back-20251101', '2026-02-01T03:00:00Z'));
+
+      // Assess
+      expect(reEntry).toMatchObject({ started: 1, conditionNotMet: 1 });
+      expect(later).toMatchObject({ started: 1, notEligible: 1 });
+      expect(await startedWhen()).toEqual([
+        'win-back-c-001-inactive-win-back-20250101@2025-06-01T03:00:00.000Z',
+        'win-back-c-002-inactive-win-back-20250101@2025-06-01T03:00:00.000Z',
+        'win-back-c-001-inactive-win-back-20251128-reentry@2025-11-29T03:00:00.000Z',
+        'win-back-c-002-inactive-win-back-20251101@2026-02-01T03:00:00.000Z',
+      ]);
+    });
   });
 });
