@@ -24,7 +24,7 @@ const program = new Command('npm start')
   .option('--rate <n>', 'virtual seconds per real second', positiveNumber, 3600)
   .option('--customers <n>', `demo customers on the first start (at most ${MAX_DEMO_CUSTOMERS})`, wholeNumberUpTo(MAX_DEMO_CUSTOMERS), 300)
   .option('--seed <n>', `seed of the demo on the first start (0–${MAX_DEMO_SEED})`, wholeNumberUpTo(MAX_DEMO_SEED), 42)
-  .option('--reset', 'delete the data folder first and start over')
+  .option('--reset', "delete the stack's data in the data folder first and start over (a folder holding other things and no stack data is refused)")
   .action((options: DemoStartOptions) => startDemo(options));
 
 program.parseAsync(process.argv).then(

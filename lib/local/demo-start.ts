@@ -6,15 +6,15 @@
  * a running summary until Ctrl-C. A second start reuses the data and goes on from the saved
  * virtual time; demo events already played are not played again (and replaying one changes nothing).
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
 import { runUntilSignal } from '../cli/run-until-signal';
 import { mailboxMovedNote, refuseFileAsDataFolder, refuseSecondStack, startStackForCommand } from '../cli/stack-commands';
-import { processIO } from '../cli/io';
+import { badInput, processIO } from '../cli/io';
 import { CustomerIdSchema } from '../customer/model';
 import { messageLinks } from '../unsubscribe';
-import { DEFAULT_DATA_DIR, readDataFile, writeDataFile } from './data-files';
+import { DATA_FILES, DEFAULT_DATA_DIR, readDataFile, writeDataFile } from './data-files';
 import { buildDemo, seedDemoCustomer } from './demo';
 import { RunningSummary } from './summary';
 import { journeyOfExecution, LAUNCHER_LABEL } from './stack-views';
@@ -23,6 +23,39 @@ import { realDelay } from './virtual-clock';
 
 const DemoStateSchema = z.object({ seed: z.number().int(), customers: z.number().int(), start: z.iso.datetime(), seeded: z.boolean() });
 type DemoState = z.infer<typeof DemoStateSchema>;
+
+/** The demo's own file in the data folder, beside the stack's. */
+const DEMO_FILE = 'demo.json';
+
+/** What a stack and the demo write in a data folder: all that `--reset` deletes. */
+const STACK_ENTRIES: ReadonlySet<string> = new Set([...Object.values(DATA_FILES), DEMO_FILE]);
+
+/**
+ * Whether `name` is an entry of a stack's data folder: one of {@link STACK_ENTRIES}, or a
+ * temporary copy of one (`FILE.PID-N.tmp`, see writeDataFile) that a kill mid-write left.
+ */
+function isStackEntry(name: string): boolean {
+  const temporary = /^(.+)\.\d+-\d+\.tmp$/.exec(name);
+  return STACK_ENTRIES.has(temporary?.[1] ?? name);
+}
+
+/**
+ * `--reset`: deletes the stack's entries from the data folder and leaves anything else there. A
+ * folder with other things in it and neither the file a started stack writes nor its DynamoDB
+ * data is refused, whatever it holds: a mistyped `--data` (`.`, the repository, a documents
+ * folder) must not be started over, nor have a stack made in it.
+ * @throws CliExit(2) naming the folder
+ */
+async function resetDataFolder(dataDir: string): Promise<void> {
+  const entries: string[] = await readdir(dataDir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
+  if (entries.length > 0 && !entries.includes(DATA_FILES.stack) && !entries.includes(DATA_FILES.dynamodb)) {
+    throw badInput(`--reset: ${dataDir} holds no local stack data (no ${DATA_FILES.stack}), so nothing was deleted; give a stack's data folder with --data, or a new folder`);
+  }
+  for (const name of entries.filter(isStackEntry)) await rm(path.join(dataDir, name), { recursive: true, force: true });
+}
 
 /**
  * Events a restart plays again before the saved clock, in case the last ones were cut short: an
@@ -58,9 +91,9 @@ export async function startDemo(options: DemoStartOptions): Promise<void> {
   await refuseFileAsDataFolder(dataDir);
   // Before --reset: deleting the folder of a running stack would lose what it is writing.
   await refuseSecondStack(dataDir);
-  if (options.reset) await rm(dataDir, { recursive: true, force: true });
+  if (options.reset) await resetDataFolder(dataDir);
   await mkdir(dataDir, { recursive: true });
-  const demoFile = path.join(dataDir, 'demo.json');
+  const demoFile = path.join(dataDir, DEMO_FILE);
   const previous = await readDataFile(demoFile, DemoStateSchema);
 
   say(previous ? `Overture: starting again on the data in ${dataDir}` : `Overture: first start; data goes to ${dataDir}`);

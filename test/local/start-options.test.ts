@@ -4,8 +4,10 @@
  * `overture` commands do.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import path from 'node:path';
+import { DATA_FILES } from '../../lib/local/data-files';
 import { temporaryDataDir } from './support';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -70,5 +72,48 @@ describe('npm start with an option value it cannot use', () => {
     expect(result.stderr).toContain(`npm start: --data: ${file} is a file, not a folder`);
     expect(result.stderr).not.toContain('    at ');
     expect(readFileSync(file, 'utf8')).toBe('kept');
+  });
+});
+
+/** A port another program listens on, so that a start stops right after --reset, at its endpoint's listen. */
+async function takenPort(): Promise<{ port: number; server: Server }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as AddressInfo).port, server };
+}
+
+describe('npm start --reset', () => {
+  it('refuses a folder that holds no stack data, naming it, and deletes nothing there', async () => {
+    // Prepare: a folder of someone's own files (a mistyped --data ., a documents folder).
+    const folder = temporaryDataDir('start-reset-foreign');
+    writeFileSync(path.join(folder, 'thesis.docx'), 'years of work');
+    mkdirSync(path.join(folder, 'src'));
+    const { port, server } = await takenPort();
+
+    // Act
+    const result = npmStart('--reset', '--data', folder, '--port', String(port));
+    server.close();
+
+    // Assess
+    expect({ status: result.status, kept: readdirSync(folder).sort() }).toEqual({ status: 2, kept: ['src', 'thesis.docx'] });
+    expect(result.stderr).toContain(`--reset: ${folder} holds no local stack data`);
+  });
+
+  it("deletes the stack's own files and folders, and leaves anything else in the folder", async () => {
+    // Prepare: a stopped stack's data folder, with a file of someone's own put there too.
+    const folder = temporaryDataDir('start-reset-stack');
+    for (const file of [DATA_FILES.stack, DATA_FILES.clock, DATA_FILES.executions, DATA_FILES.ports, 'demo.json', `${DATA_FILES.clock}.123-4.tmp`]) writeFileSync(path.join(folder, file), '{}');
+    mkdirSync(path.join(folder, DATA_FILES.dynamodb));
+    writeFileSync(path.join(folder, DATA_FILES.dynamodb, 'CURRENT'), 'MANIFEST-000001');
+    writeFileSync(path.join(folder, 'notes.txt'), 'kept');
+    const { port, server } = await takenPort();
+
+    // Act
+    const result = npmStart('--reset', '--data', folder, '--port', String(port));
+    server.close();
+
+    // Assess: the start stopped at the taken port, after the reset.
+    expect(result.status).toBe(1);
+    expect(readdirSync(folder)).toEqual(['notes.txt']);
   });
 });
