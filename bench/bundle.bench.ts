@@ -22,6 +22,7 @@ import { build } from 'esbuild';
 import { LAMBDA_ESBUILD_OPTIONS } from '../lib/constructs/bundling/lambda-bundling';
 import { journeyRoutesVariable, routesOf } from '../lib/ingest/journey-routes';
 import { CATALOG } from '../workflows';
+import { TEST_SENDER_POSTAL_ADDRESS } from '../test/support/sender-address';
 
 const ROOT = path.resolve(__dirname, '..');
 /** Fresh processes per bundle, one per round; the median is kept (nine, so one busy moment on a shared machine does not move it). */
@@ -55,6 +56,7 @@ function lambdaEnvironment(): NodeJS.ProcessEnv {
     AUDIENCE_BUCKET_NAME: 'overture-bench-audiences',
     LAUNCHER_STATE_MACHINE_ARN: arn('launcher'),
     FROM_EMAIL_ADDRESS: 'journeys@example.com',
+    SENDER_POSTAL_ADDRESS: TEST_SENDER_POSTAL_ADDRESS,
     SES_CONFIGURATION_SET: 'overture-bench',
     SMS_ORIGINATION_IDENTITY: 'pool-0000000000000000000000000000dev0',
     SMS_CONFIGURATION_SET: 'overture-bench',

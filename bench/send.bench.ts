@@ -13,6 +13,7 @@ import { CustomerStore } from '../lib/store';
 import { loadTemplateCatalog } from '../lib/templates';
 import { countRequests, createCustomerTable, startDynalite } from '../test/support/dynalite';
 import { startSesLocal } from '../test/support/ses-local';
+import { TEST_SENDER_POSTAL_ADDRESS } from '../test/support/sender-address';
 
 const CUSTOMERS = 400;
 const IN_FLIGHT = 8;
@@ -26,6 +27,7 @@ export async function run(): Promise<Record<string, number>> {
       store,
       templates: loadTemplateCatalog('workflows/templates'),
       links: { baseUrl: 'https://preferences.example.com', secret: 'bench-link-signing-secret-0123456789abcdef' },
+      senderPostalAddress: TEST_SENDER_POSTAL_ADDRESS,
       senders: {
         email: new SesEmailSender(ses.client, { fromEmailAddress: 'journeys@example.com', configurationSetName: 'bench' }),
         sms: new LocalSmsOutbox({ originationIdentity: 'bench', configurationSetName: 'bench' }),

@@ -9,6 +9,7 @@ import { TimeZoneSchema } from './customer/model';
 export const CONTEXT_KEYS = {
   environment: 'overture:environment',
   fromAddress: 'overture:fromAddress',
+  senderPostalAddress: 'overture:senderPostalAddress',
   sendingIdentity: 'overture:sendingIdentity',
   smsOriginationIdentity: 'overture:smsOriginationIdentity',
   unsubscribeSecretName: 'overture:unsubscribeSecretName',
@@ -37,6 +38,23 @@ const rateFromContext = z
   .pipe(z.number().positive('must be more than 0').max(1000, 'must be at most 1000'));
 const integerFromContext = z.union([z.number(), z.string().regex(/^\d+$/, 'must be a whole number').transform(Number)]).pipe(z.number().int());
 
+/** What the synth failure says when the sender's postal address is missing or blank. */
+const POSTAL_ADDRESS_REQUIRED =
+  'required in every environment: the postal address of the sender, which the footer of every marketing email prints (CAN-SPAM, CASL), e.g. -c "overture:senderPostalAddress=Example Shop, 1 Main Street, Springfield, IL 62701, USA"';
+
+/**
+ * The sender's postal address: required, with no development default, since an example address
+ * in a marketing email that reaches a real inbox is no address at all. Line breaks are kept (the
+ * HTML part prints them as `<br />`); other control characters are refused.
+ */
+const PostalAddressSchema = z
+  .string({ error: POSTAL_ADDRESS_REQUIRED })
+  .trim()
+  .min(1, POSTAL_ADDRESS_REQUIRED)
+  .max(500, 'must be at most 500 characters')
+  // eslint-disable-next-line no-control-regex
+  .regex(/^[^\u0000-\u0009\u000B-\u001F\u007F]*$/, 'must hold no control characters other than line breaks');
+
 /** Retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
@@ -49,6 +67,11 @@ export const OvertureConfigSchema = z.object({
   environment: z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, 'must be 1–16 lower-case letters, digits or "-"'),
   /** The From address of every email, on the verified sending identity. */
   fromAddress: z.email(),
+  /**
+   * The sender's physical postal address, printed in the footer of every marketing email
+   * (`{{ senderPostalAddress }}`): CAN-SPAM (15 U.S.C. 7704(a)(5)(A)(iii)) and CASL require it.
+   */
+  senderPostalAddress: PostalAddressSchema,
   /** The SES identity (domain or address) the send function may send through. */
   sendingIdentity: z.string().min(3),
   /**
@@ -104,7 +127,8 @@ export class InvalidConfigError extends Error {
 
 /**
  * Builds the configuration from a context lookup (`(key) => node.tryGetContext(key)`), filling
- * development defaults for anything unset outside `prod`.
+ * development defaults for anything unset outside `prod` except the sender's postal address,
+ * which every environment must be given.
  */
 export function readConfig(lookup: (key: string) => unknown): OvertureConfig {
   const environment = lookup(CONTEXT_KEYS.environment) ?? 'dev';
@@ -113,6 +137,7 @@ export function readConfig(lookup: (key: string) => unknown): OvertureConfig {
   const raw = {
     environment,
     fromAddress: lookup(CONTEXT_KEYS.fromAddress) ?? devDefault('journeys@example.com'),
+    senderPostalAddress: lookup(CONTEXT_KEYS.senderPostalAddress),
     sendingIdentity: lookup(CONTEXT_KEYS.sendingIdentity) ?? devDefault('example.com'),
     smsOriginationIdentity: lookup(CONTEXT_KEYS.smsOriginationIdentity) ?? devDefault('pool-0000000000000000000000000000dev0'),
     unsubscribeSecretName: lookup(CONTEXT_KEYS.unsubscribeSecretName) ?? `overture/${String(environment)}/unsubscribe-key`,

@@ -12,7 +12,7 @@
  *
  * // per message
  * const links = messageLinks({ customerId, channel: 'email', topic }, linkConfig, now);
- * const data = personalizationFor(snapshot, links);
+ * const data = personalizationFor(snapshot, links, { senderPostalAddress });
  * const content = renderEmail(catalog.get(templateId), data);        // TemplateRenderError: nothing sent
  * const { providerMessageId } = await email.send({
  *   to: snapshot.profile.email, customerId, journey, step, topic, content, unsubscribeUrl: links.unsubscribeUrl,

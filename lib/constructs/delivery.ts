@@ -51,6 +51,7 @@ export const SMS_EVENTS_RETENTION = RetentionDays.ONE_MONTH;
 /** The environment variables the send function reads (lib/delivery/send-environment.ts). */
 export const SEND_ENVIRONMENT = {
   fromAddress: 'FROM_EMAIL_ADDRESS',
+  senderPostalAddress: 'SENDER_POSTAL_ADDRESS',
   sesConfigurationSet: 'SES_CONFIGURATION_SET',
   smsOriginationIdentity: 'SMS_ORIGINATION_IDENTITY',
   smsConfigurationSet: 'SMS_CONFIGURATION_SET',
@@ -199,6 +200,7 @@ export class Delivery extends Construct {
       bundledFolders: [{ from: templatesDir, to: 'templates' }],
       environment: {
         [SEND_ENVIRONMENT.fromAddress]: config.fromAddress,
+        [SEND_ENVIRONMENT.senderPostalAddress]: config.senderPostalAddress,
         [SEND_ENVIRONMENT.sesConfigurationSet]: this.emailConfigurationSet.configurationSetName,
         [SEND_ENVIRONMENT.smsOriginationIdentity]: config.smsOriginationIdentity,
         [SEND_ENVIRONMENT.smsConfigurationSet]: config.smsConfigurationSetName,

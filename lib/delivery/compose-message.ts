@@ -1,6 +1,6 @@
 /**
  * Turns one gate decision into the message an adapter sends: the template rendered for the chosen
- * channel with the customer's personalization and signed links. Runs before the send-ledger entry
+ * channel with the customer's personalization, signed links and the sender's postal address. Runs before the send-ledger entry
  * is written, so a template or address problem leaves nothing half-written.
  */
 import type { Channel, CustomerSnapshot, Topic } from '../customer/model';
@@ -45,6 +45,8 @@ export type ComposedMessage =
 export interface CompositionContext {
   readonly templates: TemplateCatalog;
   readonly links: LinkConfig;
+  /** The sender's postal address (`overture:senderPostalAddress`), the `{{ senderPostalAddress }}` of every template. */
+  readonly senderPostalAddress: string;
   readonly now: Date;
   /**
    * When the customer's allowed hours close (the gate's `openUntil`): a text's time to live ends
@@ -69,7 +71,7 @@ export function composeMessage(
   // An email's links carry a digest of the address it goes to: they prove that mailbox, no other.
   const to = channel === 'email' && profile.email !== undefined ? { to: profile.email } : {};
   const links = messageLinks({ customerId: ids.customerId, channel, topic: ids.topic, ...to }, context.links, context.now);
-  const data = personalizationFor(snapshot, links);
+  const data = personalizationFor(snapshot, links, { senderPostalAddress: context.senderPostalAddress });
   const envelope = { customerId: ids.customerId, journey: ids.journey, step: ids.step, topic: ids.topic };
   switch (channel) {
     case 'email': {

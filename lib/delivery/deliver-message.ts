@@ -51,6 +51,8 @@ export interface DeliveryPorts {
   readonly store: DeliveryStore;
   readonly templates: TemplateCatalog;
   readonly links: LinkConfig;
+  /** The sender's postal address, which marketing emails print (`overture:senderPostalAddress`). */
+  readonly senderPostalAddress: string;
   readonly senders: ChannelSenders;
   /** The clock: the wall clock in AWS, the virtual clock in simulation. */
   readonly now: () => Date;
@@ -215,7 +217,7 @@ async function sendOnce(
 ): Promise<DeliveryOutcome | 'changed_since' | 'recipient_opted_out'> {
   let composed: ComposedMessage;
   try {
-    composed = composeMessage(channel, snapshot, { ...request, idempotencyKey: key }, { templates: ports.templates, links: ports.links, now, ...(openUntil === undefined ? {} : { openUntil }) });
+    composed = composeMessage(channel, snapshot, { ...request, idempotencyKey: key }, { templates: ports.templates, links: ports.links, senderPostalAddress: ports.senderPostalAddress, now, ...(openUntil === undefined ? {} : { openUntil }) });
   } catch (error) {
     if (!(error instanceof MessageInvalidError)) throw error;
     // Nothing was reserved: the decision record is the only trace, and nothing went out.

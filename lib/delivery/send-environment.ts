@@ -28,6 +28,8 @@ export const SendRateSchema = z.string().check(z.regex(/^(?!0*\.?0*$)\d*\.?\d+$/
 export const SendEnvironmentSchema = z.object({
   CUSTOMER_TABLE_NAME: NonEmptyTextSchema,
   FROM_EMAIL_ADDRESS: z.string().check(z.minLength(3)),
+  /** The sender's postal address, which marketing emails print (`{{ senderPostalAddress }}`). */
+  SENDER_POSTAL_ADDRESS: NonEmptyTextSchema,
   SES_CONFIGURATION_SET: NonEmptyTextSchema,
   SMS_ORIGINATION_IDENTITY: NonEmptyTextSchema,
   SMS_CONFIGURATION_SET: NonEmptyTextSchema,
@@ -94,6 +96,7 @@ export function deliveryPorts(
     // Checked at synth (Delivery) and at the local stack's start; see readTemplateCatalog.
     templates: readTemplateCatalog(env.TEMPLATES_DIR),
     links: { baseUrl: env.PUBLIC_BASE_URL, secret: linkSecret },
+    senderPostalAddress: env.SENDER_POSTAL_ADDRESS,
     senders,
     now,
   };

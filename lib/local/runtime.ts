@@ -53,6 +53,7 @@ import { startStepFunctionsServer, type StepFunctionsServer } from './step-funct
 import { journeyTaskHandlers, type TaskCounters } from './task-handlers';
 import { readJourneyResults, type JourneyResults } from './journey-results';
 import { functionLogicalIdOf, localResources, synthesizeLocalApp, TemplateResolutionError, type LocalResources } from './template';
+import { LOCAL_SENDER_POSTAL_ADDRESS } from './template-names';
 import { journalSentEmails, restoreMailbox } from './mailbox';
 import { clockSavedAheadMs, SavedClock } from './saved-clock';
 import { realDelay, realTurn, VirtualClock } from './virtual-clock';
@@ -65,6 +66,7 @@ export { DATA_FILES };
 /** The local stand-ins of the send function's settings that the template leaves to deployment. */
 const LOCAL_SEND_SETTINGS = {
   FROM_EMAIL_ADDRESS: 'journeys@example.com',
+  SENDER_POSTAL_ADDRESS: LOCAL_SENDER_POSTAL_ADDRESS,
   SES_CONFIGURATION_SET: 'overture-local',
   SMS_ORIGINATION_IDENTITY: 'overture-local-pool',
   SMS_CONFIGURATION_SET: 'overture-local',
@@ -291,6 +293,7 @@ export class LocalRuntime {
         store,
         templates: loadTemplateCatalog(sendEnvironment.TEMPLATES_DIR),
         links: { baseUrl: sendEnvironment.PUBLIC_BASE_URL, secret: await localLinkSecret(dataDir, options.seed) },
+        senderPostalAddress: sendEnvironment.SENDER_POSTAL_ADDRESS,
         senders: {
           email: new SesEmailSender(sesClient, { fromEmailAddress: sendEnvironment.FROM_EMAIL_ADDRESS, configurationSetName: sendEnvironment.SES_CONFIGURATION_SET }),
           sms: smsOutbox,

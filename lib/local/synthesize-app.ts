@@ -11,12 +11,12 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { readConfig } from '../config';
+import { CONTEXT_KEYS, readConfig } from '../config';
 import type { Journey } from '../journeys/format';
 import { JourneyStateMachine } from '../journeys/journey-state-machine';
 import { OvertureStack } from '../overture-stack';
 import { CATALOG } from '../../workflows';
-import { LOCAL_ENVIRONMENT, LOCAL_JOURNEYS_STACK_NAME, LOCAL_STACK_NAME, SKIP_BUNDLING_CONTEXT } from './template-names';
+import { LOCAL_ENVIRONMENT, LOCAL_JOURNEYS_STACK_NAME, LOCAL_SENDER_POSTAL_ADDRESS, LOCAL_STACK_NAME, SKIP_BUNDLING_CONTEXT } from './template-names';
 
 /** One synthesized stack: its name and where its template was written. */
 export interface SynthesizedStack {
@@ -29,7 +29,10 @@ const STAND_IN_FUNCTIONS = { send: 'SendFunction', waitForEvent: 'WaitForEventFu
 
 /** Synthesizes the app into `outdir`; the Overture stack comes first. */
 export function synthesizeAppToDisk(outdir: string, journeys: readonly Journey[] = CATALOG): SynthesizedStack[] {
-  const app = new App({ outdir, context: { ...SKIP_BUNDLING_CONTEXT, 'overture:environment': LOCAL_ENVIRONMENT } });
+  const app = new App({
+    outdir,
+    context: { ...SKIP_BUNDLING_CONTEXT, [CONTEXT_KEYS.environment]: LOCAL_ENVIRONMENT, [CONTEXT_KEYS.senderPostalAddress]: LOCAL_SENDER_POSTAL_ADDRESS },
+  });
   const config = readConfig((key) => app.node.tryGetContext(key));
   const stack = new OvertureStack(app, LOCAL_STACK_NAME, { config, description: 'Overture on one machine' });
 

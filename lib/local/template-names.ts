@@ -11,3 +11,9 @@ export const LOCAL_STACK_NAME = `Overture-${LOCAL_ENVIRONMENT}`;
 
 /** The companion stack holding journeys the Overture stack does not define. */
 export const LOCAL_JOURNEYS_STACK_NAME = `Overture-${LOCAL_ENVIRONMENT}-journeys`;
+
+/**
+ * The sender's postal address of the local stack (the `overture:senderPostalAddress` context),
+ * which its marketing emails print: an example, as the local stack's mail never leaves the machine.
+ */
+export const LOCAL_SENDER_POSTAL_ADDRESS = 'Overture Example Shop\n100 Main Street\nSpringfield, IL 62701\nUSA';

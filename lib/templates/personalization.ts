@@ -12,10 +12,13 @@
  * | `customer.attributes.<name>`    | string, number, boolean or list of strings | no      |
  * | `unsubscribeUrl`                | signed one-click unsubscribe URL   | yes             |
  * | `preferencesUrl`                | signed preference-centre URL       | yes             |
+ * | `senderPostalAddress`           | the sender's postal address (deployment setting `overture:senderPostalAddress`), may hold line breaks | yes |
  *
  * Anything else is refused when the template is validated. A variable that may be absent for a
  * given customer makes rendering throw (never a blank) unless the template handles it explicitly:
  * `{% if customer.firstName %}…{% endif %}` or `{{ customer.firstName | default: "there" }}`.
+ * A marketing email prints `senderPostalAddress` in both parts (journey validation requires it);
+ * the HTML part as `{{ senderPostalAddress | newline_to_br }}`, which escapes it and keeps its lines.
  * Texts support `.size` and `.length`; attributes, which may be lists, also `.first`, `.last` and
  * indexes. Attributes that would print a blank — null, text of spaces only, a list without a
  * non-blank item — are left out, so they count as absent rather than rendering blank (liquid holds every text and list true in `{% if %}`, and
@@ -59,14 +62,25 @@ export const PersonalizationDataSchema = z.strictObject({
   }),
   unsubscribeUrl: z.url(),
   preferencesUrl: z.url(),
+  senderPostalAddress: NonEmptyTextSchema,
 });
 /** What templates render with. */
 export type PersonalizationData = z.infer<typeof PersonalizationDataSchema>;
 
 /** The customer fields other than `attributes`, as template paths see them. */
 export const CUSTOMER_FIELDS = ['id', 'stage', 'firstName', 'timezone'] as const;
-/** Top-level variables other than `customer`. */
+/** The signed links, top-level variables. */
 export const LINK_VARIABLES = ['unsubscribeUrl', 'preferencesUrl'] as const;
+/** The sender's details from the deployment's settings, top-level variables. */
+export const SENDER_VARIABLES = ['senderPostalAddress'] as const;
+/** Every top-level text variable other than `customer`. */
+export const MESSAGE_VARIABLES = [...LINK_VARIABLES, ...SENDER_VARIABLES] as const;
+
+/** What the deployment says about the sender, which every message may print. */
+export interface SenderDetails {
+  /** The sender's physical postal address; may hold line breaks. */
+  readonly senderPostalAddress: string;
+}
 
 /** The attribute whose value becomes `customer.firstName`. */
 export const FIRST_NAME_ATTRIBUTE = 'firstName';
@@ -107,12 +121,13 @@ function isBlank(text: string): boolean {
 
 /**
  * Builds the personalization data for one message from the customer snapshot the send function
- * read, and the signed links for that message (`messageLinks` in `lib/unsubscribe`).
- * Attributes whose names cannot be template paths are left out.
+ * read, the signed links for that message (`messageLinks` in `lib/unsubscribe`) and the sender's
+ * details. Attributes whose names cannot be template paths are left out.
  */
 export function personalizationFor(
   snapshot: CustomerSnapshot,
   links: { readonly unsubscribeUrl: string; readonly preferencesUrl: string },
+  sender: SenderDetails,
 ): PersonalizationData {
   const attributes: Record<string, PersonalizationValue> = {};
   for (const [name, state] of Object.entries(snapshot.attributes)) {
@@ -130,5 +145,6 @@ export function personalizationFor(
     },
     unsubscribeUrl: links.unsubscribeUrl,
     preferencesUrl: links.preferencesUrl,
+    senderPostalAddress: sender.senderPostalAddress,
   };
 }

@@ -149,7 +149,7 @@ export function mailMergeFields(template: MessageTemplate, data: Personalization
   for (const name of [...template.mail.mergeFields, ...template.mail.optionalMergeFields]) {
     const source = mergeFieldSource(name);
     const value =
-      source.kind === 'link'
+      source.kind === 'message'
         ? checked[source.name]
         : source.kind === 'customer'
           ? checked.customer[source.name]

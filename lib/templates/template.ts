@@ -9,7 +9,7 @@ import * as z from '../schema/zod-mini';
 import type { Channel } from '../customer/model';
 import { TemplateSyntaxError } from './errors';
 import { htmlLiquid, renderLiquid, textLiquid } from './liquid-engines';
-import { AttributeNameSchema, CUSTOMER_FIELDS, LINK_VARIABLES, type PersonalizationData } from './personalization';
+import { AttributeNameSchema, CUSTOMER_FIELDS, MESSAGE_VARIABLES, type PersonalizationData } from './personalization';
 
 /** The parts a template can have; used in every error message. */
 export const TEMPLATE_PARTS = ['email.subject', 'email.html', 'email.text', 'sms', 'mail.mergeFields'] as const;
@@ -135,19 +135,20 @@ export function globalVariablesOf(part: CompiledPart): ReturnType<Liquid['analyz
   return engineFor(part.escapesHtml).analyzeSync(part.parsed, { partials: false }).globals;
 }
 
-/** Where a merge field's value comes from: a link variable, a customer field, or an attribute. */
+/** Where a merge field's value comes from: a link or sender variable, a customer field, or an attribute. */
 export type MergeFieldSource =
-  | { readonly kind: 'link'; readonly name: (typeof LINK_VARIABLES)[number] }
+  | { readonly kind: 'message'; readonly name: (typeof MESSAGE_VARIABLES)[number] }
   | { readonly kind: 'customer'; readonly name: (typeof CUSTOMER_FIELDS)[number] }
   | { readonly kind: 'attribute'; readonly name: string };
 
 /**
- * Resolves a merge field name: `unsubscribeUrl` and `preferencesUrl` are the links, `id`, `stage`,
- * `firstName` and `timezone` the customer fields, and any other name the customer attribute of that name.
+ * Resolves a merge field name: `unsubscribeUrl` and `preferencesUrl` are the links,
+ * `senderPostalAddress` the sender's address, `id`, `stage`, `firstName` and `timezone` the
+ * customer fields, and any other name the customer attribute of that name.
  */
 export function mergeFieldSource(name: string): MergeFieldSource {
-  const link = LINK_VARIABLES.find((candidate) => candidate === name);
-  if (link !== undefined) return { kind: 'link', name: link };
+  const message = MESSAGE_VARIABLES.find((candidate) => candidate === name);
+  if (message !== undefined) return { kind: 'message', name: message };
   const field = CUSTOMER_FIELDS.find((candidate) => candidate === name);
   if (field !== undefined) return { kind: 'customer', name: field };
   return { kind: 'attribute', name };

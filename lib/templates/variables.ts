@@ -4,7 +4,7 @@
  */
 import type { Variable } from 'liquidjs';
 import { TemplateVariableError } from './errors';
-import { AttributeNameSchema, CUSTOMER_FIELDS, FIRST_NAME_ATTRIBUTE, LINK_VARIABLES } from './personalization';
+import { AttributeNameSchema, CUSTOMER_FIELDS, FIRST_NAME_ATTRIBUTE, MESSAGE_VARIABLES } from './personalization';
 import { globalVariablesOf, liquidPartsOf, mergeFieldSource, type MessageTemplate, type TemplatePart } from './template';
 
 /** One use of a variable in a template. */
@@ -48,7 +48,7 @@ export function templateVariables(template: MessageTemplate): TemplateVariableUs
   return uses;
 }
 
-/** The parts of `template` that read the variable `name` (a link variable such as `unsubscribeUrl`). */
+/** The parts of `template` that read the top-level variable `name` (such as `unsubscribeUrl` or `senderPostalAddress`). */
 export function partsReading(template: MessageTemplate, name: string): ReadonlySet<TemplatePart> {
   return new Set(templateVariables(template).filter((use) => use.segments[0] === name).map((use) => use.part));
 }
@@ -105,7 +105,7 @@ function problemWith(segments: ReadonlyArray<string | number | Variable>, option
   const unknown = 'which the profile does not provide';
   const notOfText = 'which a text does not have (a text has .size and .length)';
   if (typeof root !== 'string') return unknown;
-  if ((LINK_VARIABLES as readonly string[]).includes(root)) {
+  if ((MESSAGE_VARIABLES as readonly string[]).includes(root)) {
     return isTextAccessor(segments.slice(1)) ? undefined : notOfText;
   }
   if (root !== 'customer') return unknown;

@@ -3,6 +3,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { InvalidConfigError, readConfig } from '../../lib/config';
 import { LAPSE_AT, LAPSE_INDEX_NAME, LAPSE_KEY, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, customerTableDefinition } from '../../lib/store/table-design';
 import { synthesizeOverture } from './synthesize';
+import { TEST_SENDER_POSTAL_ADDRESS } from '../support/sender-address';
 
 const prodContext = {
   'overture:environment': 'prod',
@@ -10,6 +11,7 @@ const prodContext = {
   'overture:sendingIdentity': 'mail.example.com',
   'overture:smsOriginationIdentity': 'pool-0123',
   'overture:publicBaseUrl': 'https://preferences.example.com',
+  'overture:senderPostalAddress': TEST_SENDER_POSTAL_ADDRESS,
 };
 
 let dev: Template;
@@ -102,6 +104,10 @@ describe('audience and access-log buckets', () => {
   });
 });
 
+function withoutKey(context: Record<string, string>, key: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(context).filter(([name]) => name !== key));
+}
+
 describe('configuration', () => {
   it('fails when prod is synthesized without a From address, naming the context key', () => {
     const { 'overture:fromAddress': _omitted, ...context } = prodContext;
@@ -109,6 +115,29 @@ describe('configuration', () => {
     expect(() => readConfig((key) => app.node.tryGetContext(key))).toThrow(
       new InvalidConfigError('Invalid Overture configuration: context "overture:fromAddress": Invalid input: expected string, received undefined'),
     );
+  });
+
+  it.each([
+    ['dev', { 'overture:environment': 'dev' }],
+    ['prod', withoutKey(prodContext, 'overture:senderPostalAddress')],
+  ])('fails when %s is synthesized without the sender\'s postal address, naming the context key', (_environment, context) => {
+    // Prepare
+    const app = new App({ context });
+
+    // Act
+    const synth = () => readConfig((key) => app.node.tryGetContext(key));
+
+    // Assess
+    expect(synth).toThrow(InvalidConfigError);
+    expect(synth).toThrow(/^Invalid Overture configuration: context "overture:senderPostalAddress": required in every environment: the postal address of the sender/);
+  });
+
+  it('fails when the sender\'s postal address is blank, naming the context key', () => {
+    expect(() => readConfig((key) => ({ ...prodContext, 'overture:senderPostalAddress': ' \n ' })[key])).toThrow(/context "overture:senderPostalAddress": required/);
+  });
+
+  it('reads the sender\'s postal address from context, line breaks kept', () => {
+    expect(readConfig((key) => ({ ...prodContext, 'overture:senderPostalAddress': ' Example Shop\n1 Main Street \n' })[key]).senderPostalAddress).toBe('Example Shop\n1 Main Street');
   });
 
   it('fails when the public base URL is not https', () => {

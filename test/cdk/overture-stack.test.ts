@@ -19,6 +19,7 @@ import { defineJourney, onSchedule, reEntry, send } from '../../workflows/builde
 import { CATALOG } from '../../workflows';
 import { actionsOf, logicalIdOf, resolveIntrinsics, resourcesOf, resourcesOfType, roleOfFunction, statementsOfRole, type PolicyStatementJson } from './template-queries';
 import { synthesizeOverture, type SynthesizedOverture } from './synthesize';
+import { TEST_SENDER_POSTAL_ADDRESS } from '../support/sender-address';
 
 /** A journey launched by EventBridge Scheduler every Monday at 10:00 in Paris. */
 const mondayDigest = defineJourney({
@@ -278,6 +279,7 @@ describe('delivery', () => {
     expect((send?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
       CUSTOMER_TABLE_NAME: { Ref: logicalIdOf(stack, stack.data.table) },
       FROM_EMAIL_ADDRESS: 'journeys@example.com',
+      SENDER_POSTAL_ADDRESS: TEST_SENDER_POSTAL_ADDRESS,
       SES_CONFIGURATION_SET: { Ref: logicalIdOf(stack, stack.delivery.emailConfigurationSet) },
       SMS_ORIGINATION_IDENTITY: 'pool-0000000000000000000000000000dev0',
       SMS_CONFIGURATION_SET: 'overture-dev',

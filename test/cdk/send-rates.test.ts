@@ -11,9 +11,10 @@ import { CustomerData } from '../../lib/constructs/customer-data';
 import { Delivery } from '../../lib/constructs/delivery';
 import { SendRateSchema } from '../../lib/delivery/send-environment';
 import { TEST_CONTEXT } from './synthesize';
+import { TEST_SENDER_POSTAL_ADDRESS } from '../support/sender-address';
 
 function configWith(context: Record<string, unknown>): ReturnType<typeof readConfig> {
-  return readConfig((key) => context[key]);
+  return readConfig((key) => ({ [CONTEXT_KEYS.senderPostalAddress]: TEST_SENDER_POSTAL_ADDRESS, ...context })[key]);
 }
 
 describe('send rates in the configuration', () => {

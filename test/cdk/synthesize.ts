@@ -9,10 +9,15 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { readConfig } from '../../lib/config';
 import type { Journey } from '../../lib/journeys/format';
 import { OvertureStack } from '../../lib/overture-stack';
+import { TEST_SENDER_POSTAL_ADDRESS } from '../support/sender-address';
 
-/** The context `cdk.json` gives every synth, plus no bundling. */
+/**
+ * The context `cdk.json` gives every synth, plus no bundling and the sender's postal address,
+ * which every deployment must give (`overture:senderPostalAddress`).
+ */
 export const TEST_CONTEXT = {
   '@aws-cdk/core:validateAgainstDefaultRules': true,
+  'overture:senderPostalAddress': TEST_SENDER_POSTAL_ADDRESS,
   'aws:cdk:bundling-stacks': [],
 } as const;
 

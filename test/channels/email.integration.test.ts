@@ -5,6 +5,7 @@ import type { CustomerSnapshot } from '../../lib/customer/model';
 import { loadTemplateCatalog, personalizationFor, renderEmail } from '../../lib/templates';
 import { messageLinks, tokenFromUrl, verifyToken, type LinkConfig } from '../../lib/unsubscribe';
 import { startSesLocal, type SesLocal } from '../support/ses-local';
+import { TEST_SENDER_POSTAL_ADDRESS } from '../support/sender-address';
 
 const config: EmailSenderConfig = { fromEmailAddress: 'Overture <news@example.com>', configurationSetName: 'overture-marketing' };
 const links: LinkConfig = { baseUrl: 'https://prefs.example.com/overture', secret: 'integration-test-secret-0123456789abcdef' };
@@ -45,7 +46,7 @@ beforeEach(async () => {
 async function sendWelcome(topic: string): Promise<string> {
   const catalog = loadTemplateCatalog(path.join(__dirname, '../../workflows/templates'));
   const messageLinksForStep = messageLinks({ customerId: 'c-001', channel: 'email', topic }, links, now);
-  const content = renderEmail(catalog.get('welcome'), personalizationFor(snapshot, messageLinksForStep));
+  const content = renderEmail(catalog.get('welcome'), personalizationFor(snapshot, messageLinksForStep, { senderPostalAddress: TEST_SENDER_POSTAL_ADDRESS }));
   const receipt = await new SesEmailSender(ses.client, config).send({
     to: 'ana@example.com',
     customerId: 'c-001',

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { DirectMailRequestSchema, SqsDirectMailSender } from '../../lib/channels';
 import { loadTemplateCatalog, mailMergeFields, type PersonalizationData } from '../../lib/templates';
 import { startFauxqs, type Fauxqs } from '../support/fauxqs';
+import { TEST_SENDER_POSTAL_ADDRESS } from '../support/sender-address';
 
 let fauxqs: Fauxqs;
 
@@ -17,6 +18,7 @@ const data: PersonalizationData = {
   customer: { id: 'c-001', stage: 'prospect', attributes: {} },
   unsubscribeUrl: 'https://prefs.example.com/unsubscribe?token=a.b',
   preferencesUrl: 'https://prefs.example.com/preferences?token=c.d',
+  senderPostalAddress: TEST_SENDER_POSTAL_ADDRESS,
 };
 
 describe('direct mail through the SQS emulator', () => {

@@ -10,6 +10,7 @@ import type { ConsentState } from '../../lib/customer/model';
 import { destinationDigest, messageLinks, tokenFromUrl, verifyToken } from '../../lib/unsubscribe';
 import { aProfile, newCustomerId } from '../store/fixtures';
 import { captureBody, LINK_SECRET, postForm, postJson, pressConfirmButton, startConsentApiHarness, type ConsentApiHarness } from './harness';
+import { TEST_SENDER_POSTAL_ADDRESS } from '../support/sender-address';
 
 let api: ConsentApiHarness;
 
@@ -336,7 +337,7 @@ const templates = loadTemplateCatalog(path.join(__dirname, '../../workflows/temp
 async function linksOfEmailSentNow(customerId: string): Promise<{ preferences: string; unsubscribe: string }> {
   const snapshot = await api.store.requireSnapshot(customerId);
   const ids = { customerId, journey: 'win-back', step: 'email', templateId: 'win-back-email', topic: 'marketing', idempotencyKey: `${customerId}#win-back` };
-  const composed = composeMessage('email', snapshot, ids, { templates, links: api.deps.links, now: api.clock.now() });
+  const composed = composeMessage('email', snapshot, ids, { templates, links: api.deps.links, senderPostalAddress: TEST_SENDER_POSTAL_ADDRESS, now: api.clock.now() });
   if (composed.channel !== 'email') throw new Error(`composed for ${composed.channel}`);
   const preferences = /\S+\/preferences\?token=[\w.-]+/.exec(composed.message.content.text)?.[0];
   if (preferences === undefined || composed.message.unsubscribeUrl === undefined) throw new Error('the email carries no preference or unsubscribe link');

@@ -16,6 +16,7 @@ import type { InboundSmsDependencies } from '../../lib/sms-keywords/handle-inbou
 import { loadTemplateCatalog } from '../../lib/templates';
 import { startLocalStepFunctions, type LocalStepFunctionsHarness } from '../support/step-functions';
 import type { ConsentApiHarness } from './harness';
+import { TEST_SENDER_POSTAL_ADDRESS } from '../support/sender-address';
 
 let stepFunctions: LocalStepFunctionsHarness | undefined;
 /** The emulator's clock: the harness's, once {@link smsConsentPorts} is given one. */
@@ -47,6 +48,7 @@ export function smsConsentPorts(api: ConsentApiHarness): SmsConsentPorts {
       store: api.store,
       templates: loadTemplateCatalog('workflows/templates'),
       links: { baseUrl: 'https://preferences.example.com', secret: 'sms-consent-number-link-signing-secret-0123' },
+      senderPostalAddress: TEST_SENDER_POSTAL_ADDRESS,
       senders: {
         email: new SesEmailSender(api.ses.client, { fromEmailAddress: 'journeys@example.com', configurationSetName: 'overture-test' }),
         sms: api.smsOutbox,

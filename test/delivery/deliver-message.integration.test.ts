@@ -18,6 +18,7 @@ import { startFauxqs, type Fauxqs } from '../support/fauxqs';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { startSesLocal, type SesLocal } from '../support/ses-local';
 import { emailsTo as emailsToCustomer, welcomeStep } from '../support/send-steps';
+import { TEST_SENDER_POSTAL_ADDRESS } from '../support/sender-address';
 
 const SECRET = 'integration-test-link-signing-secret-0123456789';
 const NOON = new Date('2026-03-02T17:00:00Z'); // 12:00 in New York
@@ -48,6 +49,7 @@ beforeAll(async () => {
     store,
     templates: loadTemplateCatalog('workflows/templates'),
     links: { baseUrl: 'https://preferences.example.com', secret: SECRET },
+    senderPostalAddress: TEST_SENDER_POSTAL_ADDRESS,
     senders: {
       email: new SesEmailSender(sesThroughProxy, { fromEmailAddress: 'journeys@example.com', configurationSetName: 'overture-test' }),
       sms,

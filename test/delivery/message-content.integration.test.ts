@@ -18,6 +18,7 @@ import { createCustomerTable, startDynalite, type DynaliteHarness } from '../sup
 import { startFauxqs, type Fauxqs } from '../support/fauxqs';
 import { startSesLocal, type SesLocal } from '../support/ses-local';
 import { welcomeStep } from '../support/send-steps';
+import { TEST_SENDER_POSTAL_ADDRESS } from '../support/sender-address';
 
 const SECRET = 'message-content-link-signing-secret-0123456789';
 const NOON = new Date('2026-03-02T17:00:00Z'); // 12:00 in New York
@@ -48,6 +49,7 @@ beforeAll(async () => {
     store,
     templates: loadTemplateCatalog('workflows/templates'),
     links: { baseUrl: 'https://preferences.example.com', secret: SECRET },
+    senderPostalAddress: TEST_SENDER_POSTAL_ADDRESS,
     senders: {
       email: new SesEmailSender(sesClient, { fromEmailAddress: 'journeys@example.com', configurationSetName: 'overture-test' }),
       sms: (outbox = new LocalSmsOutbox({ originationIdentity: 'pool-test', configurationSetName: 'overture-test' })),
@@ -207,6 +209,22 @@ describe('personalisation with long or hostile data', () => {
     expect(mime.text).not.toMatch(bidiControl);
     expect(mime.html || '').not.toMatch(bidiControl);
     expect(mime.text).toContain('Hello Ana,');
+  });
+});
+
+describe("the sender's postal address", () => {
+  it('a marketing email (loyalty thanks) shows the configured address in its footer, in the text and the HTML part', async () => {
+    // Prepare: a customer who granted marketing email; the deployment's address is on four lines
+    const { customerId, email } = await enrolledCustomer();
+
+    // Act
+    const outcome = await deliverMessage(ports, thanksStep(customerId, ['email']));
+
+    // Assess: CAN-SPAM's physical postal address, every line of it, in both parts
+    expect(outcome).toMatchObject({ outcome: 'sent', channel: 'email' });
+    const mime = await emailTo(email);
+    expect(mime.text).toContain(TEST_SENDER_POSTAL_ADDRESS);
+    expect(mime.html || '').toContain(TEST_SENDER_POSTAL_ADDRESS.split('\n').join('<br />\n'));
   });
 });
 

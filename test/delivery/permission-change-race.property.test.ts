@@ -15,6 +15,7 @@ import { loadTemplateCatalog } from '../../lib/templates';
 import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { startSesLocal, type SesLocal } from '../support/ses-local';
 import { welcomeStep } from '../support/send-steps';
+import { TEST_SENDER_POSTAL_ADDRESS } from '../support/sender-address';
 
 // Tens of runs against the emulators: seconds on an idle machine, a minute or more on a loaded one.
 jest.setTimeout(240_000);
@@ -90,6 +91,7 @@ beforeAll(async () => {
     store,
     templates: loadTemplateCatalog('workflows/templates'),
     links: { baseUrl: 'https://preferences.example.com', secret: 'permission-race-test-link-signing-secret-0123' },
+    senderPostalAddress: TEST_SENDER_POSTAL_ADDRESS,
     senders: {
       email: new SesEmailSender(ses.client, { fromEmailAddress: 'journeys@example.com', configurationSetName: 'overture-test' }),
       sms,

@@ -9,12 +9,14 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { PROVIDER_CLIENT_CONFIG, type SmsMessage } from '../../lib/channels';
 import { channelSenders, SendEnvironmentSchema } from '../../lib/delivery/send-environment';
+import { TEST_SENDER_POSTAL_ADDRESS } from '../support/sender-address';
 
 const smsMock = mockClient(PinpointSMSVoiceV2Client);
 
 const env = SendEnvironmentSchema.parse({
   CUSTOMER_TABLE_NAME: 't',
   FROM_EMAIL_ADDRESS: 'journeys@example.com',
+  SENDER_POSTAL_ADDRESS: TEST_SENDER_POSTAL_ADDRESS,
   SES_CONFIGURATION_SET: 'cs',
   SMS_ORIGINATION_IDENTITY: 'pool-x',
   SMS_CONFIGURATION_SET: 'cs',

@@ -19,6 +19,7 @@ import { createCustomerTable, startDynalite, type DynaliteHarness } from '../sup
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { startSesLocal, type SesLocal } from '../support/ses-local';
 import { emailsTo as emailsToCustomer, welcomeStep } from '../support/send-steps';
+import { TEST_SENDER_POSTAL_ADDRESS } from '../support/sender-address';
 
 const NOON = new Date('2026-03-02T17:00:00Z'); // 12:00 in New York
 // Emails a second: 1 kept for transactional messages, 4 for marketing (one slot every 250 ms).
@@ -56,6 +57,7 @@ beforeEach(async () => {
     store,
     templates: loadTemplateCatalog('workflows/templates'),
     links: { baseUrl: 'https://preferences.example.com', secret: 'send-rate-test-link-signing-secret-0123456789' },
+    senderPostalAddress: TEST_SENDER_POSTAL_ADDRESS,
     senders: {
       email: new SesEmailSender(sesClient, { fromEmailAddress: 'journeys@example.com', configurationSetName: 'overture-test' }),
       sms: new LocalSmsOutbox({ originationIdentity: 'pool-test', configurationSetName: 'overture-test' }),

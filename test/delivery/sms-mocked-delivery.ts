@@ -10,6 +10,7 @@ import { CustomerStore } from '../../lib/store';
 import { loadTemplateCatalog } from '../../lib/templates';
 import { createCustomerTable, startDynalite } from '../support/dynalite';
 import { startSesLocal, type SesLocal } from '../support/ses-local';
+import { TEST_SENDER_POSTAL_ADDRESS } from '../support/sender-address';
 
 /** 12:00 in New York: SMS and email are both open. */
 export const NOON = new Date('2026-03-02T17:00:00Z');
@@ -41,6 +42,7 @@ export async function startMockedSmsDelivery(label: string): Promise<MockedSmsDe
     store,
     templates: loadTemplateCatalog('workflows/templates'),
     links: { baseUrl: 'https://preferences.example.com', secret: `${label}-test-link-signing-secret-0123456789` },
+    senderPostalAddress: TEST_SENDER_POSTAL_ADDRESS,
     senders: {
       email: new SesEmailSender(ses.client, { fromEmailAddress: 'journeys@example.com', configurationSetName: 'overture-test' }),
       sms: new EndUserMessagingSmsSender(smsClient, { originationIdentity: 'pool-test', configurationSetName: 'overture-test' }),

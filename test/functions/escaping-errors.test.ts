@@ -32,6 +32,7 @@ import { useLambdaEnvironment } from '../support/lambda-environment';
 import { startSesLocal, type SesLocal } from '../support/ses-local';
 import { startStandInAws, type StandInAws } from '../support/stand-in-aws';
 import { outputOfFailure } from '../support/stdout';
+import { TEST_SENDER_POSTAL_ADDRESS } from '../support/sender-address';
 
 const ADDRESS = 'victim.person@example.org';
 const PHONE = '+12125550123';
@@ -81,6 +82,7 @@ beforeAll(async () => {
     AUDIENCE_BUCKET_NAME: 'overture-audiences',
     LAUNCHER_STATE_MACHINE_ARN: arnOf('launcher'),
     FROM_EMAIL_ADDRESS: 'journeys@example.com',
+    SENDER_POSTAL_ADDRESS: TEST_SENDER_POSTAL_ADDRESS,
     SES_CONFIGURATION_SET: 'overture-test',
     SMS_ORIGINATION_IDENTITY: 'pool-test',
     SMS_CONFIGURATION_SET: 'overture-test-sms',

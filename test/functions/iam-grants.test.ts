@@ -57,6 +57,7 @@ import { useLambdaEnvironment } from '../support/lambda-environment';
 import { startSesLocal, type SesLocal } from '../support/ses-local';
 import { startStandInAws, type StandInAws } from '../support/stand-in-aws';
 import { inboundSmsEvent } from '../support/inbound-sms';
+import { TEST_SENDER_POSTAL_ADDRESS } from '../support/sender-address';
 
 /** A Lambda entry's handler, whatever its event type. */
 type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
@@ -297,6 +298,7 @@ beforeAll(async () => {
     AUDIENCE_BUCKET_NAME: AUDIENCE_BUCKET,
     LAUNCHER_STATE_MACHINE_ARN: LAUNCHER_ARN,
     FROM_EMAIL_ADDRESS: 'hello@mail.example.com',
+    SENDER_POSTAL_ADDRESS: TEST_SENDER_POSTAL_ADDRESS,
     SES_CONFIGURATION_SET: 'overture-test',
     SMS_ORIGINATION_IDENTITY: 'pool-test',
     SMS_CONFIGURATION_SET: 'overture-test',

@@ -11,6 +11,7 @@ import { CustomerStore } from '../../lib/store';
 import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { startSesLocal, type SesLocal } from '../support/ses-local';
 import { stdoutOfAsync } from '../support/stdout';
+import { TEST_SENDER_POSTAL_ADDRESS } from '../support/sender-address';
 
 const secrets = mockClient(SecretsManagerClient);
 let dynamo: DynaliteHarness;
@@ -37,6 +38,7 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_SESV2: ses.endpoint,
     CUSTOMER_TABLE_NAME: tableName,
     FROM_EMAIL_ADDRESS: 'journeys@example.com',
+    SENDER_POSTAL_ADDRESS: TEST_SENDER_POSTAL_ADDRESS,
     SES_CONFIGURATION_SET: 'overture-test',
     SMS_ORIGINATION_IDENTITY: 'pool-test',
     SMS_CONFIGURATION_SET: 'overture-test',

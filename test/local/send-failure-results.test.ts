@@ -16,6 +16,7 @@ import { loadTemplateCatalog } from '../../lib/templates';
 import { journeys } from '../../workflows';
 import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
 import { welcomeStep } from '../support/send-steps';
+import { TEST_SENDER_POSTAL_ADDRESS } from '../support/sender-address';
 
 jest.setTimeout(120_000);
 
@@ -61,6 +62,7 @@ describe('a welcome email that failed after its retries', () => {
       store,
       templates: loadTemplateCatalog('workflows/templates'),
       links: { baseUrl: 'https://preferences.example.com', secret: 'send-failure-results-link-secret-0123456789' },
+      senderPostalAddress: TEST_SENDER_POSTAL_ADDRESS,
       senders: senders(),
       now: () => clock,
       sendSlots: new SendSlots({ client: dynamo.client, tableName }, { email: 1 }),

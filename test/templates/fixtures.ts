@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TemplateCatalogError, type PersonalizationData } from '../../lib/templates';
+import { TEST_SENDER_POSTAL_ADDRESS } from '../support/sender-address';
 
 /** Sample data with every variable of the model set. */
 export function sampleData(overrides: Partial<PersonalizationData['customer']> = {}): PersonalizationData {
@@ -15,6 +16,7 @@ export function sampleData(overrides: Partial<PersonalizationData['customer']> =
     },
     unsubscribeUrl: 'https://prefs.example.com/unsubscribe?token=a.b',
     preferencesUrl: 'https://prefs.example.com/preferences?token=c.d',
+    senderPostalAddress: TEST_SENDER_POSTAL_ADDRESS,
   };
 }
 

@@ -7,6 +7,7 @@ import { localLambdaContext } from '../../lib/consent-api';
 import { observability, observedHandler } from '../../lib/runtime/observability';
 import { compileTemplate, renderSms } from '../../lib/templates';
 import { templateVariableProblems } from '../../lib/templates/variables';
+import { TEST_SENDER_POSTAL_ADDRESS } from '../support/sender-address';
 
 const ADDRESS = 'carol@example.net';
 
@@ -15,6 +16,7 @@ const data = {
   customer: { id: 'c-1', stage: 'active', timezone: 'UTC', attributes: { friends: ['bob@example.com'], referrer: ADDRESS } },
   unsubscribeUrl: 'https://example.com/u',
   preferencesUrl: 'https://example.com/p',
+  senderPostalAddress: TEST_SENDER_POSTAL_ADDRESS,
 } as const;
 
 it('fails a lookup keyed by a customer value naming the template source, and no value escapes the function', async () => {

@@ -14,6 +14,9 @@ import {
   validateTemplate,
 } from '../../lib/templates';
 import { sampleData } from './fixtures';
+import { TEST_SENDER_POSTAL_ADDRESS } from '../support/sender-address';
+
+const SENDER = { senderPostalAddress: TEST_SENDER_POSTAL_ADDRESS };
 
 function email(html: string, text = 'text', subject = 'subject') {
   return compileTemplate('t', { email: { subject, html, text } });
@@ -30,6 +33,17 @@ describe('renderEmail', () => {
     expect(rendered.html).toBe('<p>&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#39;co&#39;</p>');
     expect(rendered.text).toBe('<script>alert("x")</script> & \'co\'');
     expect(rendered.subject).toBe('For <script>alert("x")</script> & \'co\'');
+  });
+
+  it("prints the sender's postal address escaped with its line breaks in the HTML part, and as written in the text part", () => {
+    // Prepare: an address on several lines, with an ampersand and angle brackets
+    const template = email('<p>{{ senderPostalAddress | newline_to_br }}</p>', '{{ senderPostalAddress }}');
+    const data = { ...sampleData(), senderPostalAddress: 'Smith & Sons <Shop>\n1 Main Street\nSpringfield' };
+    // Act
+    const rendered = renderEmail(template, data);
+    // Assess
+    expect(rendered.html).toBe('<p>Smith &amp; Sons &lt;Shop&gt;<br />\n1 Main Street<br />\nSpringfield</p>');
+    expect(rendered.text).toBe('Smith & Sons <Shop>\n1 Main Street\nSpringfield');
   });
 
   it('escapes a value piped through escape or escape_once in the HTML part once, not twice', () => {
@@ -210,7 +224,7 @@ describe('dates', () => {
       attributes: Object.fromEntries(Object.entries(attributes).map(([name, value]) => [name, { value, changedAt: '2026-02-01T12:00:00Z' }])),
       frequency: { sends: [], version: 0 },
     };
-    return personalizationFor(snapshot, { unsubscribeUrl: 'https://p.example.com/u?t=a', preferencesUrl: 'https://p.example.com/p?t=b' });
+    return personalizationFor(snapshot, { unsubscribeUrl: 'https://p.example.com/u?t=a', preferencesUrl: 'https://p.example.com/p?t=b' }, SENDER);
   }
 
   it("prints an instant in the customer's time zone", () => {
@@ -412,11 +426,12 @@ describe('personalizationFor', () => {
     // Prepare
     const snapshot = snapshotWith({ firstName: 'Léa', tier: null, note: '', visits: 0, 'bad name': 'x' }, 'x@example.com');
     // Act
-    const data = personalizationFor(snapshot, links);
+    const data = personalizationFor(snapshot, links, SENDER);
     // Assess
     expect(data).toEqual({
       customer: { id: 'c-9', stage: 'active', firstName: 'Léa', timezone: 'Europe/Paris', attributes: { firstName: 'Léa', visits: 0 } },
       ...links,
+      senderPostalAddress: TEST_SENDER_POSTAL_ADDRESS,
     });
   });
 
@@ -428,7 +443,7 @@ describe('personalizationFor', () => {
       '<p>New this week.{% if customer.attributes.interests %} We noted your interest in {{ customer.attributes.interests | join: ", " }}.{% endif %}</p>',
     );
     // Act
-    const data = personalizationFor(snapshot, links);
+    const data = personalizationFor(snapshot, links, SENDER);
     const rendered = renderEmail(template, data);
     // Assess
     expect(data.customer.attributes).toEqual({ tags: ['vip'] });
@@ -442,7 +457,7 @@ describe('personalizationFor', () => {
       sms: 'Hello {{ customer.firstName | default: "there" }}.{% if customer.attributes.interests %} You like {{ customer.attributes.interests | join: ", " }}.{% endif %}',
     });
     // Act
-    const data = personalizationFor(snapshot, links);
+    const data = personalizationFor(snapshot, links, SENDER);
     // Assess
     expect(data.customer).toEqual({ id: 'c-9', stage: 'active', timezone: 'Europe/Paris', attributes: { interests: ['running'] } });
     expect(renderSms(template, data)).toBe('Hello there. You like running.');
