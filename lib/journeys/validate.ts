@@ -98,6 +98,7 @@ export function validateJourney(input: unknown, options: ValidateJourneyOptions 
     ...templateProblems(journey, templatesDir),
     ...transactionalProblems(journey, templatesDir),
     ...unsubscribeLinkProblems(journey, templatesDir),
+    ...senderAddressProblems(journey, templatesDir),
     ...letterPreferenceLinkProblems(journey, templatesDir),
   );
   if (problems.length > 0) throw new InvalidJourneyError(problems);
@@ -384,6 +385,30 @@ function unsubscribeLinkProblems(journey: Journey, templatesDir: string): string
 }
 
 /**
+ * A marketing email shows the sender's physical postal address, in both parts, as it shows its
+ * unsubscribe link: CAN-SPAM (15 U.S.C. 7704(a)(5)(A)(iii)) and CASL require it in every
+ * commercial email, and a reader of either part sees only that part. The address is a setting of
+ * the deployment (`overture:senderPostalAddress`), printed as `{{ senderPostalAddress }}`.
+ * A transactional email may print it and need not.
+ */
+function senderAddressProblems(journey: Journey, templatesDir: string): string[] {
+  const problems: string[] = [];
+  for (const node of journey.nodes) {
+    if (node.type !== 'send' || node.topic === TRANSACTIONAL || !node.channels.includes('email')) continue;
+    const parts = emailPartsReading(join(templatesDir, node.templateId), node.templateId, SENDER_POSTAL_ADDRESS);
+    if (parts === undefined) continue; // templateProblems names missing files; the catalog check, syntax errors.
+    const missing = EMAIL_BODY_PARTS.filter((part) => !parts.has(part));
+    if (missing.length === 0) continue;
+    const files = missing.map((part) => EMAIL_BODY_FILES[part]).join(' and ');
+    problems.push(
+      `${where(journey, node)}: template "${node.templateId}" is sent as marketing email (topic "${node.topic}") but ${files} do${missing.length === 1 ? 'es' : ''} not print {{ ${SENDER_POSTAL_ADDRESS} }}, the sender's postal address every marketing email must show; ` +
+        `add it to the footer of both parts (in ${EMAIL_BODY_FILES['email.html']} as {{ ${SENDER_POSTAL_ADDRESS} | newline_to_br }}, which keeps its lines)`,
+    );
+  }
+  return problems;
+}
+
+/**
  * A marketing letter carries the preference-centre link, as a marketing email carries its
  * unsubscribe link: on paper it is the customer's only way to stop the letters, or to choose
  * another channel, short of writing back. So the template's `mail.json` must list it among the
@@ -415,6 +440,7 @@ function requiredMergeFields(file: string): readonly unknown[] | undefined {
 
 const PREFERENCES_LINK = 'preferencesUrl';
 const UNSUBSCRIBE_LINK = 'unsubscribeUrl';
+const SENDER_POSTAL_ADDRESS = 'senderPostalAddress';
 const EMAIL_BODY_PARTS = ['email.text', 'email.html'] as const;
 const EMAIL_BODY_FILES: Readonly<Record<(typeof EMAIL_BODY_PARTS)[number], string>> = {
   'email.text': TEMPLATE_FILES.emailText,

@@ -408,7 +408,7 @@ describe('validateJourney', () => {
       const journey = demoJourney([greeting('hello', 'bye'), exitNode('bye')]);
 
       // Act
-      const problems = problemsWithTemplateFiles(journey, { 'greeting/email.text.liquid': 'Hello. Your preferences: {{ preferencesUrl }}' });
+      const problems = problemsWithTemplateFiles(journey, { 'greeting/email.text.liquid': 'Hello. Your preferences: {{ preferencesUrl }}\n{{ senderPostalAddress }}' });
 
       // Assess
       expect(problems).toEqual([
@@ -421,7 +421,10 @@ describe('validateJourney', () => {
       const journey = demoJourney([greeting('hello', 'bye'), exitNode('bye')]);
 
       // Act
-      const problems = problemsWithTemplateFiles(journey, { 'greeting/email.text.liquid': 'Hello', 'greeting/email.html.liquid': '<p>Hello</p>' });
+      const problems = problemsWithTemplateFiles(journey, {
+        'greeting/email.text.liquid': 'Hello\n{{ senderPostalAddress }}',
+        'greeting/email.html.liquid': '<p>Hello</p><p>{{ senderPostalAddress | newline_to_br }}</p>',
+      });
 
       // Assess
       expect(problems).toHaveLength(1);
@@ -441,6 +444,48 @@ describe('validateJourney', () => {
       expect(problems).toEqual([
         'journey "demo", node "hello" (send): template "receipt" is sent as transactional email but email.html.liquid prints {{ unsubscribeUrl }}, which would unsubscribe from nothing; link {{ preferencesUrl }} instead',
       ]);
+    });
+  });
+
+  describe("the sender's postal address in email", () => {
+    it('refuses a marketing email whose HTML part does not print the address, naming the journey, node and file', () => {
+      // Prepare: CAN-SPAM asks for the sender's postal address in every commercial email
+      const journey = demoJourney([greeting('hello', 'bye'), exitNode('bye')]);
+
+      // Act
+      const problems = problemsWithTemplateFiles(journey, { 'greeting/email.html.liquid': '<p>Hello</p><p><a href="{{ unsubscribeUrl }}">Unsubscribe</a></p>' });
+
+      // Assess
+      expect(problems).toEqual([
+        'journey "demo", node "hello" (send): template "greeting" is sent as marketing email (topic "marketing") but email.html.liquid does not print {{ senderPostalAddress }}, ' +
+          "the sender's postal address every marketing email must show; add it to the footer of both parts (in email.html.liquid as {{ senderPostalAddress | newline_to_br }}, which keeps its lines)",
+      ]);
+    });
+
+    it('refuses a marketing email with the address in neither part, naming both files', () => {
+      // Prepare
+      const journey = demoJourney([greeting('hello', 'bye'), exitNode('bye')]);
+
+      // Act
+      const problems = problemsWithTemplateFiles(journey, {
+        'greeting/email.text.liquid': 'Hello\n{{ unsubscribeUrl }}',
+        'greeting/email.html.liquid': '<a href="{{ unsubscribeUrl }}">Unsubscribe</a>',
+      });
+
+      // Assess
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toContain('but email.text.liquid and email.html.liquid do not print {{ senderPostalAddress }}');
+    });
+
+    it('accepts a transactional email without the address', () => {
+      // Prepare: the receipt fixture prints no address
+      const journey = demoJourney([{ type: 'send', id: 'hello', templateId: 'receipt', topic: 'transactional', channels: ['email'], next: 'bye' }, exitNode('bye')]);
+
+      // Act
+      const problems = problemsWithTemplateFiles(journey, {});
+
+      // Assess
+      expect(problems).toEqual([]);
     });
   });
 
