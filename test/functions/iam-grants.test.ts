@@ -18,6 +18,7 @@
  * The flows are tests of their own, each asserting that it did the work it names (writes and
  * conditional failures included); the grant checks read what they recorded, so they run last.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { IConstruct } from 'constructs';
@@ -117,6 +118,33 @@ let restoreResolver: () => void;
 /** Runs one invocation of a function's Lambda handler; its requests are recorded as the function's. */
 function invoke<Result>(fn: FunctionName, event: unknown): Promise<Result> {
   return recorder.invoke(fn, () => handlers[fn](event as never, localLambdaContext(fn))) as Promise<Result>;
+}
+
+/**
+ * Runs `invocation` with `write`, the test's own, landing just before the invocation's first write
+ * to the table (after its reads): another writer's change between a function's read and its write.
+ * `write` is chained outside the invocation, so its requests are the test's, not the function's.
+ */
+async function withWriteBeforeFirstWrite<Result>(invocation: () => Promise<Result>, write: () => Promise<unknown>): Promise<Result> {
+  let arrived = (): void => undefined;
+  const atFirstWrite = new Promise<void>((resolve) => (arrived = resolve));
+  const written = atFirstWrite.then(write);
+  const base = Object.getPrototypeOf(DynamoDBClient.prototype) as { send(command: object, ...rest: unknown[]): Promise<unknown> };
+  const send = base.send;
+  let pending = true;
+  base.send = async function sendAfterTheRacingWrite(this: unknown, command: object, ...rest: unknown[]) {
+    if (pending && /^(PutItem|UpdateItem|DeleteItem|TransactWriteItems|BatchWriteItem)Command$/.test(command.constructor.name)) {
+      pending = false;
+      arrived();
+      await written;
+    }
+    return send.call(this, command, ...rest);
+  };
+  try {
+    return await invocation();
+  } finally {
+    base.send = send;
+  }
 }
 
 /** Time zones a whole number of hours apart, covering every hour of the day. */
@@ -348,6 +376,13 @@ describe('the functions at work', () => {
     // A changed phone moves the phone index entry.
     const oldPhone = (await store.requireSnapshot('welcome-late')).profile.phone ?? '';
     const newNumber = await invoke('ingest', customerEvent('profile_changed', { customerId: 'welcome-late', profile: { phone: newPhone() } }));
+    // Another writer's change landing between ingest's read of a profile and its write: the write
+    // planned on the read fails, and ingest reads the profile again (GetItem) to plan on that.
+    await invoke('ingest', customerEvent('profile_changed', { customerId: 'profile-raced', profile: { timezone: zone, email: 'profile-raced@example.com' } }));
+    const racedChange = await withWriteBeforeFirstWrite(
+      () => invoke('ingest', customerEvent('profile_changed', { customerId: 'profile-raced', profile: { email: 'profile-raced-2@example.com' } })),
+      () => store.updateProfile('profile-raced', { timezone: 'UTC' }, new Date().toISOString()),
+    );
     const again = await invoke('ingest', signedUpAgain);
     const rejected = await invoke('ingest', customerEvent('signed_up', { customerId: 'welcome-bad', profile: { email: 'not an address' } }));
     await stepFunctions.settled();
@@ -370,6 +405,8 @@ describe('the functions at work', () => {
     expect(lateOrder).toMatchObject({ status: 'ingested', resumed: [] });
     expect(await waitingTasks({ client: dynamo.client, tableName }, 'welcome-late', 'order_placed')).toEqual([]);
     expect(newNumber).toMatchObject({ status: 'ingested', profile: 'updated' });
+    expect(racedChange).toMatchObject({ status: 'ingested', profile: 'updated' });
+    expect((await store.requireSnapshot('profile-raced')).profile).toMatchObject({ email: 'profile-raced-2@example.com', timezone: 'UTC' });
     expect(await customersHoldingPhone({ client: dynamo.client, tableName }, oldPhone)).toEqual([]);
     // No longer a prospect (welcome made them new_customer): its entry condition keeps them out before re-entry is asked.
     expect(again).toMatchObject({ status: 'ingested', journeys: [{ journey: 'welcome', outcome: 'condition_not_met' }] });
