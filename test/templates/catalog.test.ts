@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_OPT_OUT_INSTRUCTION, withOptOutInstruction } from '../../lib/channels/sms';
 import { countSmsSegments } from '../../lib/channels/sms-segments';
 import {
   loadTemplateCatalog,
+  renderEmail,
   TemplateCatalogError,
   TemplateNotFoundError,
   TemplateVariableError,
@@ -10,6 +12,7 @@ import {
 } from '../../lib/templates';
 import { messageLinks } from '../../lib/unsubscribe';
 import { catalogFolder, PLAIN_EMAIL, problemsOf, sampleData } from './fixtures';
+import { TEST_SENDER_POSTAL_ADDRESS } from '../support/sender-address';
 
 describe('loadTemplateCatalog', () => {
   it('supports a channel exactly when its files exist', () => {
@@ -106,7 +109,8 @@ describe('loadTemplateCatalog', () => {
 });
 
 describe('the project templates in workflows/templates', () => {
-  const catalog = loadTemplateCatalog(path.join(__dirname, '../../workflows/templates'));
+  const catalogDir = path.join(__dirname, '../../workflows/templates');
+  const catalog = loadTemplateCatalog(catalogDir);
 
   it.each(catalog.ids())('%s validates against the data model and renders with sample data', (templateId) => {
     // Act
@@ -172,6 +176,19 @@ describe('the project templates in workflows/templates', () => {
         expect(accented).toContain('Zoe');
       },
     );
+  });
+
+  it("shows the sender's postal address in the footer of every marketing email, in both parts", () => {
+    // Prepare: the templates with an email part that are not declared transactional
+    const marketing = catalog.ids().filter((id) => catalog.channelsOf(id).includes('email') && !existsSync(path.join(catalogDir, id, 'transactional.md')));
+    // Act
+    const rendered = marketing.map((id) => ({ id, ...renderEmail(catalog.get(id), sampleData()) }));
+    // Assess: every line of the address, the HTML's escaped and broken with <br />
+    expect(marketing).toContain('welcome');
+    for (const email of rendered) {
+      expect({ id: email.id, text: email.text.includes(TEST_SENDER_POSTAL_ADDRESS) }).toEqual({ id: email.id, text: true });
+      expect({ id: email.id, html: email.html.includes(TEST_SENDER_POSTAL_ADDRESS.split('\n').join('<br />\n')) }).toEqual({ id: email.id, html: true });
+    }
   });
 
   it('offers welcome on email, SMS and mail, and tips on email only', () => {
