@@ -5,7 +5,7 @@
  * `redrive` start the runtime on the folder for the time of the command (executions they start
  * are recorded and carry on the next time the stack runs), and `status`, `why` and `results` read
  * the folder directly. Only
- * `serve` (and `npm start`) makes a data folder: the others refuse one that does not exist.
+ * `serve` (and `npm start`) makes a data folder: the others refuse one that holds no stack data.
  */
 import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
@@ -59,13 +59,15 @@ function noStackData(dataDir: string, options?: ErrorOptions): CliExit {
 }
 
 /**
- * Refuses a data folder that is missing or is not a folder, for every command but `serve`: a
- * mistyped `--data`, or a command run from another folder, would otherwise read as a stack with
- * nothing in it (`status`, `why`) or make a new stack there (`send-event`, `launch`, `redrive`).
+ * Refuses a data folder that holds no stack's data (no DATA_FILES.stack, which a runtime writes
+ * once it has started on the folder), for every command but `serve`: a mistyped `--data` (`.`, the
+ * repository instead of its `.overture`, a folder that does not exist), or a command run from
+ * another folder, would otherwise read as a stack with nothing in it (`status`) or make a new
+ * stack there (`send-event`, `launch`, `receive-sms`, `redrive`).
  * @throws CliExit(1)
  */
 export async function requireStackData(dataDir: string): Promise<void> {
-  if ((await whatIsAt(dataDir)) !== 'folder') throw noStackData(dataDir);
+  if ((await whatIsAt(path.join(dataDir, DATA_FILES.stack))) !== 'other') throw noStackData(dataDir);
 }
 
 /**

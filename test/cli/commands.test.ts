@@ -17,10 +17,11 @@ import { overture } from '../support/cli';
 
 const folder = mkdtempSync(path.join(tmpdir(), 'overture-cli-'));
 
-/** A data folder of its own, made (as a stack's first start makes it) and empty. */
-function emptyDataFolder(name: string): string {
+/** A data folder of its own, as a stack's first start leaves it: its stack file, and nothing else. */
+function stackDataFolder(name: string): string {
   const data = path.join(folder, name);
   mkdirSync(data);
+  writeFileSync(path.join(data, DATA_FILES.stack), JSON.stringify({ tableName: 'CustomerTable' }));
   return data;
 }
 
@@ -76,6 +77,32 @@ describe('overture commands on a data folder no stack used', () => {
     expect(start).not.toHaveBeenCalled();
     expect(existsSync(missing)).toBe(false);
   });
+
+  // A mistyped --data that exists: `.`, the repository instead of its .overture.
+  const foreign = path.join(folder, 'not-a-stack');
+  mkdirSync(foreign);
+  writeFileSync(path.join(foreign, 'notes.txt'), 'kept');
+
+  it.each([
+    ['status', ['status']],
+    ['why', ['why', 'c-1']],
+    ['results', ['results', 'welcome']],
+    ['send-event', ['send-event', 'signed_up', '--customer', 'c-1']],
+    ['launch', ['launch', 'welcome', '--audience', audience]],
+    ['receive-sms', ['receive-sms', 'STOP', '--from', '+14155550100']],
+    ['redrive', ['redrive', 'welcome-c-1-e1']],
+  ])('%s on a folder that exists with no stack data in it says so, exits with status 1 and writes nothing there', async (_command, args) => {
+    // Prepare
+    const start = forbidRuntimeStart();
+
+    // Act
+    const result = await overture(...args, '--data', foreign);
+
+    // Assess
+    expect({ status: result.status, written: readdirSync(foreign) }).toEqual({ status: 1, written: ['notes.txt'] });
+    expect(result.stderr).toBe(`overture: no local stack data in ${foreign}: run "npm start" or "overture serve" first\n`);
+    expect(start).not.toHaveBeenCalled();
+  });
 });
 
 describe('overture with option values it cannot use', () => {
@@ -117,7 +144,7 @@ describe('overture launch with an --id that cannot be a launch id', () => {
     ['more than 80 characters', 'x'.repeat(81)],
   ])('refuses %s with status 2 naming --id and the allowed form, before anything runs or is printed', async (_case, id) => {
     // Prepare
-    const data = emptyDataFolder(`launch-id-${readdirSync(folder).length}`);
+    const data = stackDataFolder(`launch-id-${readdirSync(folder).length}`);
     const audience = path.join(folder, 'id-audience.csv');
     writeFileSync(audience, 'customerId\nc-1\n');
     const start = forbidRuntimeStart();
@@ -130,7 +157,7 @@ describe('overture launch with an --id that cannot be a launch id', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe('overture: --id: must be 1–80 letters, digits, "_" or "-" (a launch id names executions, so ids only), nothing was launched\n');
     expect(start).not.toHaveBeenCalled();
-    expect(readdirSync(data)).toEqual([]);
+    expect(readdirSync(data)).toEqual([DATA_FILES.stack]);
   });
 });
 
@@ -140,7 +167,7 @@ describe('overture why with what is not a customer id', () => {
     ['a phone number', '+12125550143'],
   ])('refuses %s with status 2 naming <customer> and the allowed form, never repeating it', async (_case, value) => {
     // Prepare
-    const data = emptyDataFolder(`why-id-${readdirSync(folder).length}`);
+    const data = stackDataFolder(`why-id-${readdirSync(folder).length}`);
 
     // Act
     const result = await overture('why', value, '--data', data);
@@ -156,7 +183,7 @@ describe('overture why with what is not a customer id', () => {
 describe('overture redrive on a stopped stack', () => {
   /** A data folder whose execution registry holds `records`, as a stack that ran leaves it. */
   function dataFolderWith(name: string, records: readonly ExecutionRecord[]): string {
-    const data = emptyDataFolder(name);
+    const data = stackDataFolder(name);
     writeFileSync(path.join(data, DATA_FILES.executions), records.map((record) => `${JSON.stringify(record)}\n`).join(''));
     return data;
   }
@@ -227,7 +254,7 @@ describe('overture send-event with an event that cannot be delivered', () => {
   describe('dated after the clock of the stopped stack that would ingest it', () => {
     /** A stopped stack's folder whose saved clock reads 2026-03-02, years behind any machine's running these tests. */
     function folderWithClock(name: string): string {
-      const data = emptyDataFolder(name);
+      const data = stackDataFolder(name);
       writeFileSync(path.join(data, DATA_FILES.clock), JSON.stringify({ now: '2026-03-02T10:00:00.000Z' }));
       return data;
     }
@@ -278,7 +305,7 @@ describe('overture commands on a stopped stack whose data folder is of an earlie
     ['redrive', ['redrive', 'welcome-c-1-e1']],
   ])('%s says to start over with npm start --reset or use another --data, with no stack trace (status 1)', async (command, args) => {
     // Prepare: the runtime refuses the folder as it refuses a table with no lapse index.
-    const data = emptyDataFolder(`outdated-${command}`);
+    const data = stackDataFolder(`outdated-${command}`);
     const failed = { name: 'welcome-c-1-e1', stateMachineArn: 'arn:aws:states:eu-west-1:000000000000:stateMachine:Welcome', journey: 'welcome', input: '{}', status: 'FAILED' };
     writeFileSync(path.join(data, DATA_FILES.executions), `${JSON.stringify({ ...failed, startDate: '2026-03-02T15:00:00.000Z' })}\n`);
     jest.spyOn(LocalRuntime, 'start').mockRejectedValue(new OutdatedLocalDataError('CustomerTable', ['lapse']));
@@ -305,7 +332,7 @@ describe('overture launch of an audience a running stack refuses as too large', 
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const data = emptyDataFolder('too-large');
+    const data = stackDataFolder('too-large');
     writeFileSync(path.join(data, DATA_FILES.endpoints), JSON.stringify({ pid: process.pid, api, mailbox: api, tableName: 'CustomerTable', endpoints: {}, smsOutbox: 'sms.jsonl' }));
     const audience = path.join(folder, 'too-large.csv');
     writeFileSync(audience, 'customerId\nc-1\n');

@@ -9,12 +9,16 @@ import path from 'node:path';
 import { DATA_FILES } from '../../lib/local/data-files';
 import { readMailboxFile } from '../../lib/local/mailbox';
 import { overture } from '../support/cli';
-import { temporaryDataDir, testOutdir } from './support';
+import { stoppedStackDataDir, testOutdir } from './support';
 
 jest.setTimeout(900_000);
 
-const data = temporaryDataDir('launch-entry-rules');
 const cdkOut = testOutdir('launch-entry-rules');
+let data: string;
+
+beforeAll(async () => {
+  data = await stoppedStackDataDir('launch-entry-rules', { outdir: cdkOut, start: new Date('2026-03-02T15:00:00Z') });
+});
 
 /** An audience file beside the data folder. */
 function audienceFile(name: string, content: string): string {

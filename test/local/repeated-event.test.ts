@@ -10,12 +10,16 @@ import path from 'node:path';
 import { distinctExecutionName } from '../../lib/ingest/execution-name';
 import { DATA_FILES } from '../../lib/local/data-files';
 import { overture } from '../support/cli';
-import { temporaryDataDir, testOutdir } from './support';
+import { stoppedStackDataDir, testOutdir } from './support';
 
 jest.setTimeout(600_000);
 
-const data = temporaryDataDir('repeated-event');
 const cdkOut = testOutdir('repeated-event');
+let data: string;
+
+beforeAll(async () => {
+  data = await stoppedStackDataDir('repeated-event', { outdir: cdkOut, start: new Date() });
+});
 
 /** `overture send-event order_placed` for `customer` with event id `eventId` (c-2 and o-1, as the audit ran it). */
 function placeOrder(customer = 'c-2', eventId = 'o-1'): ReturnType<typeof overture> {

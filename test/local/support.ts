@@ -21,6 +21,19 @@ export function temporaryDataDir(label: string): string {
   return mkdtempSync(path.join(os.tmpdir(), `overture-${label}-`));
 }
 
+/**
+ * A fresh data folder that a stack started on at `start` and stopped, as `overture serve` leaves
+ * it: the folder the other commands (send-event, launch, status…) work on, which make no stack.
+ */
+export async function stoppedStackDataDir(label: string, options: { readonly outdir: string; readonly start: Date }): Promise<string> {
+  // Loaded here: the runtime's module is slow to load, and most files importing this one do not need it.
+  const { LocalRuntime } = await import('../../lib/local/runtime');
+  const dataDir = temporaryDataDir(label);
+  const runtime = await LocalRuntime.start({ dataDir, outdir: options.outdir, start: options.start, resumeInterrupted: false, inactivityScan: false });
+  await runtime.close();
+  return dataDir;
+}
+
 /** A customer id whose win-back holdout bucket is below 10 (held out: gets nothing) or not. */
 export function winBackCustomer(heldOut: boolean, prefix = 'b'): string {
   for (let index = 0; index < 1000; index += 1) {
