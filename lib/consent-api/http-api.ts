@@ -9,7 +9,7 @@
  * | `GET /confirm?token=`        | 200 HTML: confirmation page with a button; writes nothing   |
  * | `POST /confirm?token=`       | 200 HTML: double opt-in confirmed                           |
  * | `GET /unsubscribe?token=`    | 200 HTML: confirmation page with a one-click button         |
- * | `POST /unsubscribe?token=`   | 200 HTML: RFC 8058 one-click unsubscribe                    |
+ * | `POST /unsubscribe?token=`   | 200 HTML: RFC 8058 one-click unsubscribe, with the way back |
  * | `GET /preferences?token=`    | 200 HTML: the preference centre                             |
  * | `GET /p?token=`              | the same, on the short route of texts' and postcards' links |
  * | `POST /preferences?token=`   | 303 to the centre, saying what was saved and sent; 400 HTML naming the fields |
@@ -41,7 +41,7 @@ import { formFields } from './form-body';
 import { preferencesTokenBeside, unsubscribeOneClick } from './one-click-unsubscribe';
 import type { Html } from './pages/html';
 import { PAGE_CONTENT_SECURITY_POLICY } from './pages/layout';
-import { confirmSubscriptionPage, outcomePage, problemPage, unsubscribePage } from './pages/message-pages';
+import { confirmSubscriptionPage, outcomePage, problemPage, unsubscribedPage, unsubscribePage } from './pages/message-pages';
 import { preferencePage } from './pages/preference-page';
 import { applyPreferenceForm, formValuesFromBody, openPreferenceCentre } from './preference-centre';
 import { DEFAULT_RATE_LIMIT, rateLimitPerClient, routeKeys, TokenBucketLimiter, type RateLimitSettings } from './rate-limit';
@@ -217,11 +217,15 @@ function routes(deps: ConsentApiDependencies): Array<Route<Event, Result>> {
     const token = tokenOf(event);
     parseRequest(OneClickBodySchema, formFields(event));
     const answer = await unsubscribeOneClick(deps, token, originOf(event));
+    // The way back is the preference link the message itself carried, as on the page before (preferencesTokenBeside).
+    const preferencesToken = preferencesTokenBeside(deps, token);
     return htmlResponse(
       200,
-      outcomePage({
-        title: 'You are unsubscribed',
-        message: `You will no longer receive ${topicLabel(answer.topic)} by ${CHANNEL_LABELS[answer.channel].toLowerCase()}.`,
+      unsubscribedPage({
+        topicLabel: topicLabel(answer.topic),
+        channel: answer.channel,
+        channelLabel: CHANNEL_LABELS[answer.channel].toLowerCase(),
+        ...(preferencesToken === undefined ? {} : { preferencesUrl: preferencesUrl(baseUrl, preferencesToken) }),
       }),
     );
   };

@@ -178,8 +178,10 @@ describe('one-click unsubscribe (RFC 8058)', () => {
     const forKnown = await oneClick(`${api.url}/unsubscribe?token=${api.token(known, 'unsubscribe')}`);
     const forUnknown = await oneClick(`${api.url}/unsubscribe?token=${api.token(unknown, 'unsubscribe')}`);
     // Assess
+    // The pages differ only in the preference link beside each request's own token.
+    const withoutTokens = async (response: Response) => (await response.text()).replace(/token=[\w.-]+/g, 'token=…');
     expect(forUnknown.status).toBe(forKnown.status);
-    expect(await forUnknown.text()).toBe(await forKnown.text());
+    expect(await withoutTokens(forUnknown)).toBe(await withoutTokens(forKnown));
     expect(await api.partition(unknown)).toEqual([]);
   });
 

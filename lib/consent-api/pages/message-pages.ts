@@ -1,4 +1,5 @@
 /** The small pages: the double opt-in and unsubscribe confirmations, outcomes, and errors. */
+import type { Channel } from '../../customer/model';
 import { html, type Html } from './html';
 import { page } from './layout';
 
@@ -38,7 +39,33 @@ ${options.preferencesUrl === undefined ? '' : html`<p class="hint">You can also 
   );
 }
 
-/** A page that reports an outcome: unsubscribed, confirmed… */
+/** What the unsubscribed customer stops receiving, as "these …" names it, per channel. */
+const UNSUBSCRIBED_MESSAGES: Readonly<Record<Channel, string>> = { email: 'emails', sms: 'texts', mail: 'letters' };
+
+/**
+ * After the one-click unsubscribe: what stopped, and the way back (the preference centre) when
+ * the link still opens it, since a press of the button may have been a mistake.
+ */
+export function unsubscribedPage(options: {
+  readonly topicLabel: string;
+  readonly channel: Channel;
+  readonly channelLabel: string;
+  /** The preference centre, when the link still opens it (an old or retired-key unsubscribe link does not). */
+  readonly preferencesUrl?: string;
+}): Html {
+  return page(
+    'You are unsubscribed',
+    html`<h1>You are unsubscribed</h1>
+<p role="status">You will no longer receive ${options.topicLabel} by ${options.channelLabel}.</p>
+${
+  options.preferencesUrl === undefined
+    ? ''
+    : html`<p>Changed your mind? You can turn these ${UNSUBSCRIBED_MESSAGES[options.channel]} back on in <a href="${options.preferencesUrl}">your preferences</a>.</p>`
+}`,
+  );
+}
+
+/** A page that reports an outcome: confirmed, nothing to confirm… */
 export function outcomePage(options: {
   readonly title: string;
   readonly message: string;
