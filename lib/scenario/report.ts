@@ -31,8 +31,14 @@ import { ExecutionNameSchema } from '../journeys/send-contract';
  * - `provider_rejected`: the provider refused it for good;
  * - `message_invalid`: it could not be built (template, missing variable).
  *
+ * From the journey's failed send steps (the journey record `sendFailed`, lib/ingest/journey-records.ts):
+ * the send Task failed after its retries, and the send ledger has no answer for the step:
+ * - `message_invalid` again when a template error stopped the message being built (a variable the
+ *   customer lacks, printed without `default`);
+ * - `send_failed`: any other error.
+ *
  * Restated here rather than imported so that reading a report loads no send-path code; a test
- * keeps the list equal to the union of those three sources.
+ * keeps the list equal to the union of those sources.
  */
 export const REPORT_SKIP_REASONS = [
   'no_consent',
@@ -47,6 +53,7 @@ export const REPORT_SKIP_REASONS = [
   'nothing_to_follow_up',
   'provider_rejected',
   'message_invalid',
+  'send_failed',
 ] as const;
 export const ReportSkipReasonSchema = z.enum(REPORT_SKIP_REASONS);
 export type ReportSkipReason = z.infer<typeof ReportSkipReasonSchema>;

@@ -8,7 +8,10 @@
  *   call failed ambiguously, so the message may have gone out; counting it keeps the report on
  *   the safe side of the rules). `at` is when the message was handed over, in virtual time;
  * - `skipped`: the gate's `skipped` decisions (deferrals are not skips: a deferred message shows
- *   up in `messages` later), plus ledger entries `failed` (reason `provider_rejected`);
+ *   up in `messages` later), plus ledger entries `failed` (`message_invalid` or
+ *   `provider_rejected`), plus send steps that failed after the send Task's retries (the journey
+ *   record `sendFailed` that `overture results` counts) and left no entry in either list:
+ *   `message_invalid` when a template error stopped the message being built, else `send_failed`;
  * - `customers`: each customer's lifecycle stage when the clock reached `until`.
  *
  * Determinism: the clock moves only when no work is in flight; events and timers in virtual-time
@@ -37,6 +40,7 @@ import {
   type ReportSkip,
   type Scenario,
 } from '../scenario';
+import { JOURNEY_RECORD_PREFIX, JourneyRecordSchema, type JourneyRecord } from '../ingest/journey-records';
 import { itemKeys } from '../store/item-keys';
 import { DecisionRecordSchema, SendEntrySchema } from '../store/records';
 import { CUSTOMER_PARTITION_PREFIX, PARTITION_KEY, SORT_KEY, SORT_KEY_PREFIXES } from '../store/table-design';
@@ -150,6 +154,7 @@ export async function buildReport(runtime: LocalRuntime, scenario: Scenario): Pr
   const stages = new Map<string, LifecycleStage>();
   const messages: ReportMessage[] = [];
   const skipped: ReportSkip[] = [];
+  const sendFailures: (JourneyRecord & { customerId: string })[] = [];
   for await (const { customerId, sortKey, data } of tableItems(runtime)) {
     if (!wanted.has(customerId)) continue;
     if (sortKey === itemKeys.profile()) {
@@ -169,7 +174,19 @@ export async function buildReport(runtime: LocalRuntime, scenario: Scenario): Pr
       const reason = ReportSkipReasonSchema.safeParse(decision.reason);
       if (!reason.success) throw new SimulationError(`decision of step ${decision.step} of ${decision.execution} has a reason outside the report's set`);
       skipped.push({ customerId, journey: decision.journey, execution: decision.execution, step: decision.step, reason: reason.data, at: formatInstant(decision.at) });
+    } else if (sortKey.startsWith(JOURNEY_RECORD_PREFIX)) {
+      const record = JourneyRecordSchema.parse(data);
+      if (record.record === 'sendFailed') sendFailures.push({ ...record, customerId });
     }
+  }
+  // A step that failed after the ledger answered (an entry `sent`, `unknown` or `failed`) is
+  // already listed; one that failed before (its message never built, the gate or store failing)
+  // is listed by its journey record alone.
+  const listed = new Set([...messages, ...skipped].map((entry) => stepKey(entry)));
+  for (const failure of sendFailures) {
+    if (listed.has(stepKey(failure))) continue;
+    const ids = { customerId: failure.customerId, journey: failure.journey, execution: failure.execution, step: failure.step };
+    skipped.push({ ...ids, reason: sendFailureReasonOf(failure.error), at: formatInstant(failure.at) });
   }
   const customers = scenario.customers.map((customer) => {
     const stage = stages.get(customer.id);
@@ -177,6 +194,21 @@ export async function buildReport(runtime: LocalRuntime, scenario: Scenario): Pr
     return { id: customer.id, stage };
   });
   return canonicalReport({ messages, skipped, customers, summary: summarize(messages, skipped) });
+}
+
+/**
+ * The errors of a message that could not be built from its template (lib/templates/errors.ts),
+ * which the report counts with the channel adapter's invalid messages.
+ */
+const MESSAGE_INVALID_ERRORS: ReadonlySet<string> = new Set(['TemplateRenderError', 'TemplateVariableError', 'TemplateNotFoundError', 'TemplateSyntaxError', 'MessageInvalidError']);
+
+/** The skip reason of a send step whose Task failed after its retries with the error named `error`. */
+export function sendFailureReasonOf(error: string | undefined): 'message_invalid' | 'send_failed' {
+  return error !== undefined && MESSAGE_INVALID_ERRORS.has(error) ? 'message_invalid' : 'send_failed';
+}
+
+function stepKey(entry: { readonly customerId: string; readonly execution: string; readonly step: string }): string {
+  return JSON.stringify([entry.customerId, entry.execution, entry.step]);
 }
 
 /** Every item of the customer table, with its customer id and sort key, page by page. */

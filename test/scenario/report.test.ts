@@ -74,9 +74,9 @@ function shuffled(report: Report, order: number[]): Report {
 }
 
 describe('REPORT_SKIP_REASONS', () => {
-  it('is exactly the gate skip reasons plus the send path skip and failure reasons', () => {
-    // Act
-    const expected = [...SKIP_REASONS, ...DELIVERY_SKIP_REASONS, ...DELIVERY_FAILURE_REASONS];
+  it('is exactly the gate skip reasons plus the send path skip and failure reasons, and send_failed', () => {
+    // Act: send_failed is a send step that failed after its retries (lib/simulate/simulate.ts)
+    const expected = [...SKIP_REASONS, ...DELIVERY_SKIP_REASONS, ...DELIVERY_FAILURE_REASONS, 'send_failed'];
 
     // Assess
     expect([...REPORT_SKIP_REASONS].sort()).toEqual([...expected].sort());
