@@ -1,7 +1,7 @@
 /**
  * CSV as the local readers of audience files take it, with csv-parse: RFC 4180, a byte-order mark
- * dropped, a quote inside an unquoted field taken as it is, rows of any length, each record with
- * the line it starts on. Text that is not CSV is a {@link CsvSyntaxError} that names only where it
+ * dropped, lines ending in CRLF, LF or CR (mixed in one file too), a quote inside an unquoted field
+ * taken as it is, rows of any length, each record with the line it starts on. Text that is not CSV is a {@link CsvSyntaxError} that names only where it
  * is and its kind: the parser's own messages may quote the file.
  */
 import { CsvError, parse } from 'csv-parse/sync';
@@ -51,6 +51,9 @@ export function readCsvRecords(text: string, options: CsvReadOptions): CsvRecord
   try {
     parse(text, {
       bom: true,
+      // Each line ends as it ends: left to itself, the parser takes the first line's ending for
+      // every record, and a file whose header was saved with CRLF and rows appended with LF is one record.
+      record_delimiter: ['\r\n', '\n', '\r'],
       trim: options.trim,
       relax_quotes: true,
       relax_column_count: true,

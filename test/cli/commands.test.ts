@@ -105,6 +105,21 @@ describe('overture commands on a data folder no stack used', () => {
   });
 });
 
+describe('overture launch of an audience file with mixed line endings', () => {
+  it('reads its customers (a header saved with CRLF, ids appended with LF) and goes on to the data folder, not refusing the file', async () => {
+    // Prepare: a data folder that does not exist, so a valid file gets as far as "no local stack data".
+    const audience = path.join(folder, 'mixed.csv');
+    writeFileSync(audience, 'customerId\r\nc-1\nc-2\n');
+    const missing = path.join(folder, 'mixed-no-stack');
+
+    // Act
+    const result = await overture('launch', 'loyalty', '--audience', audience, '--data', missing);
+
+    // Assess
+    expect(result).toEqual({ status: 1, stdout: '', stderr: `overture: no local stack data in ${missing}: run "npm start" or "overture serve" first\n` });
+  });
+});
+
 describe('overture with option values it cannot use', () => {
   it.each([
     ['an empty --port to serve, which is not port 0', ['serve', '--port', ''], "error: option '--port <n>' argument '' is invalid. must be a port number 0–65535"],

@@ -9,11 +9,13 @@ import { CsvSyntaxError, readCsvRecords } from '../../lib/local/csv-records';
 const idOf = (text: string) => defaultLaunchId('welcome', parseAudienceCsv(text));
 
 describe('defaultLaunchId', () => {
-  it('gives the same id to the same customers saved with CRLF, a byte-order mark, quotes, spaces, in another order or with entry keys left empty', () => {
+  it('gives the same id to the same customers saved with CRLF, mixed line endings, a byte-order mark, quotes, spaces, in another order or with entry keys left empty', () => {
     // Prepare
     const plain = 'customerId\nc-1\nc-2\n';
     const savedOtherwise = [
       'customerId\r\nc-1\r\nc-2\r\n',
+      'customerId\r\nc-1\nc-2\n',
+      'customerId\nc-1\rc-2\r\n',
       '\uFEFFcustomerId\nc-1\nc-2',
       '"customerId"\n"c-1"\n"c-2"\n',
       'customerId\n c-1 \nc-2\n\n',
@@ -128,6 +130,20 @@ describe('parseAudienceCsv', () => {
     expect(issues).toEqual([
       { line: 3, column: 'entryKey', message: expect.stringContaining('must be 1–128 letters') },
       { line: 5, column: 'entryKey', message: expect.stringContaining('must be 1–128 letters') },
+    ]);
+  });
+
+  it('reads a file whose lines end in CRLF, LF and CR mixed (a header saved on Windows, ids appended by a script) as its customers, lines counted as the file shows them', () => {
+    // Act
+    const mixed = parseAudienceCsv('customerId\r\nc-1\nc-2\rc-3\r\n');
+    const withIssues = parseAudienceCsv('customerId,entryKey\r\nc-1,\nnot an id!,\rc-3,"sum\r\nmer"\n');
+
+    // Assess
+    expect(mixed).toEqual({ columns: ['customerId'], rows: [{ customerId: 'c-1' }, { customerId: 'c-2' }, { customerId: 'c-3' }], issues: [] });
+    expect(withIssues.rows).toEqual([{ customerId: 'c-1' }, { customerId: 'not an id!' }, { customerId: 'c-3', entryKey: 'sum\r\nmer' }]);
+    expect(withIssues.issues).toEqual([
+      { line: 3, column: 'customerId', message: expect.stringContaining('must be 1–64 letters') },
+      { line: 4, column: 'entryKey', message: expect.stringContaining('must be 1–128 letters') },
     ]);
   });
 
