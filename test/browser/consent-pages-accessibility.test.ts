@@ -23,6 +23,45 @@ afterAll(async () => {
   await api.stop();
 });
 
+/** WCAG 2.1 relative luminance of a #rrggbb colour. */
+function luminance(hex: string): number {
+  const [r, g, b] = [1, 3, 5].map((index) => {
+    const channel = parseInt(hex.slice(index, index + 2), 16) / 255;
+    return channel <= 0.03928 ? channel / 12.92 : ((channel + 0.055) / 1.055) ** 2.4;
+  }) as [number, number, number];
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** WCAG 2.1 contrast ratio of two #rrggbb colours. */
+function contrast(a: string, b: string): number {
+  const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+  return (light + 0.05) / (dark + 0.05);
+}
+
+/** `rgb(r, g, b)` as computed styles give it, as #rrggbb. */
+function rgbToHex(rgb: string): string {
+  const [r, g, b] = (rgb.match(/\d+/g) ?? []).map(Number) as [number, number, number];
+  return `#${[r, g, b].map((value) => value.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** The focused element's outline and the background of the page around it. */
+async function focusOutline(): Promise<{ outline: string; style: string; around: string; tag: string }> {
+  return page.evaluate(() => {
+    // Runs in the page; typed structurally because this project compiles without the DOM library.
+    const g = globalThis as unknown as {
+      document: { activeElement: { tagName: string }; querySelector(selector: string): unknown };
+      getComputedStyle(element: unknown): { outlineColor: string; outlineStyle: string; backgroundColor: string };
+    };
+    const style = g.getComputedStyle(g.document.activeElement);
+    return {
+      outline: style.outlineColor,
+      style: style.outlineStyle,
+      around: g.getComputedStyle(g.document.querySelector('main')).backgroundColor,
+      tag: g.document.activeElement.tagName,
+    };
+  });
+}
+
 /** A customer granted offers by email through a web form, with a phone number on file. */
 async function subscribedCustomer(): Promise<string> {
   const customerId = newCustomerId('a11y');
@@ -52,5 +91,24 @@ describe('the one-click unsubscribe, from the keyboard', () => {
     const href = await page.getByRole('link', { name: 'your preferences' }).getAttribute('href');
     await page.goto(href ?? '');
     expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Your communication preferences');
+  });
+});
+
+describe('the keyboard focus', () => {
+  it('is drawn with at least 3:1 contrast against the page, on a select and on a button (WCAG 1.4.11)', async () => {
+    // Prepare
+    const customerId = await subscribedCustomer();
+    await page.goto(`${api.url}/preferences?token=${api.token(customerId, 'preferences')}`);
+    // Act: tab to the first control, then to the save button.
+    await page.keyboard.press('Tab');
+    const onSelect = await focusOutline();
+    await page.getByRole('button', { name: 'Save my preferences' }).focus();
+    const onButton = await focusOutline();
+    // Assess: the stylesheet applies (its CSP hash matches), and its outline stands out.
+    expect([onSelect.tag, onButton.tag]).toEqual(['SELECT', 'BUTTON']);
+    for (const focused of [onSelect, onButton]) {
+      expect(focused.style).toBe('solid');
+      expect(contrast(rgbToHex(focused.outline), rgbToHex(focused.around))).toBeGreaterThanOrEqual(3);
+    }
   });
 });
