@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { TimeZoneSchema } from './customer/model';
+import { scheduleExpressionProblem } from './journeys/schedule-expression';
 
 /** The CDK context keys Overture reads (`cdk.json` or `npx cdk deploy -c key=value`). */
 export const CONTEXT_KEYS = {
@@ -107,7 +108,10 @@ export const OvertureConfigSchema = z.object({
     message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
   }),
   /** When the daily inactivity scan runs: an EventBridge Scheduler `cron(…)` expression. */
-  inactivityScanSchedule: z.string().regex(/^cron\(.+\)$/, 'must be an EventBridge Scheduler cron(…) expression'),
+  inactivityScanSchedule: z.string().superRefine((expression, ctx) => {
+    const problem = scheduleExpressionProblem(expression, ['cron']);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  }),
   /** The time zone of the scan's and the journeys' schedules (IANA name). */
   scheduleTimezone: TimeZoneSchema,
   /** Emails a second the send path allows (SES's maximum send rate for the account). */

@@ -8,6 +8,7 @@ import * as z from '../schema/zod-mini';
 import { TimeZoneSchema, type CustomerSnapshot } from '../customer/model';
 import { allConditionsHold, ConditionSchema, type Condition } from './conditions';
 import { EventNameSchema } from './identifiers';
+import { scheduleExpressionProblem } from './schedule-expression';
 
 /** How a journey is started. */
 export const TriggerSchema = z.discriminatedUnion('kind', [
@@ -29,10 +30,18 @@ export const TriggerSchema = z.discriminatedUnion('kind', [
   // condition on it belongs in the audience or in a branch at the journey's first step.
   /** A marketer launches it for an audience file (the launcher's Distributed Map). */
   z.strictObject({ kind: z.literal('audience') }),
-  /** EventBridge Scheduler launches it for its audience on a `cron(…)` or `rate(…)` expression. */
+  /**
+   * EventBridge Scheduler launches it for its audience on a `cron(…)` or `rate(…)` expression,
+   * checked as Scheduler checks it (schedule-expression.ts).
+   */
   z.strictObject({
     kind: z.literal('schedule'),
-    expression: z.string().check(z.regex(/^(cron|rate)\(.+\)$/, 'must be an EventBridge Scheduler cron(…) or rate(…) expression')),
+    expression: z.string().check(
+      z.superRefine((expression, ctx) => {
+        const problem = scheduleExpressionProblem(expression);
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: expression });
+      }),
+    ),
     timezone: z.optional(TimeZoneSchema),
   }),
   /** The daily inactivity scan starts it for customers whose last `event` is `days` or more ago. */
