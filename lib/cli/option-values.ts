@@ -5,6 +5,7 @@
  * writes anything. Digits only where a whole number is asked for: `Number('')` is 0, and an empty
  * `--port ''` or `--customers ''` should not quietly mean 0.
  */
+import { statSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 
 const DIGITS = /^\d+$/;
@@ -35,5 +36,16 @@ export function wholeNumberUpTo(max: number): (value: string) => number {
 /** A folder's path: not empty, since an empty one would be the current folder. */
 export function folderPath(value: string): string {
   if (value.trim() === '') throw new InvalidArgumentError('must name a folder (an empty path would be the current folder)');
+  return value;
+}
+
+/**
+ * A folder a command writes into (the cloud assembly of `--cdk-out`): a folder's path (see
+ * {@link folderPath}) where no file is, since a file cannot be written into.
+ */
+export function outputFolderPath(value: string): string {
+  folderPath(value);
+  // Synchronous: commander's parsers are; this runs once, before the command.
+  if (statSync(value, { throwIfNoEntry: false })?.isDirectory() === false) throw new InvalidArgumentError('is a file: must name a folder, a new one or one of its own');
   return value;
 }

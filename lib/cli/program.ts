@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { CliExit, EXIT_BAD_INPUT, EXIT_FAILURE, processIO, type CliIO } from './io';
-import { folderPath, portNumber, positiveNumber } from './option-values';
+import { folderPath, outputFolderPath, portNumber, positiveNumber } from './option-values';
 import type { LaunchOptions, ReceiveSmsOptions, SendEventOptions } from './stack-commands';
 import { DEFAULT_DATA_DIR } from '../local/data-files';
 
@@ -24,7 +24,7 @@ export function buildProgram(io: CliIO): Command {
     .exitOverride()
     .showHelpAfterError();
   const dataOption = (): Option => new Option('--data <dir>', 'the local stack\'s data folder').default(DEFAULT_DATA_DIR).argParser(folderPath);
-  const cdkOutOption = (): Option => new Option('--cdk-out <dir>', 'where the synthesized cloud assembly is written').default('cdk.out');
+  const cdkOutOption = (): Option => new Option('--cdk-out <dir>', 'where the synthesized cloud assembly is written').default('cdk.out').argParser(outputFolderPath);
 
   program
     .command('simulate')

@@ -124,6 +124,8 @@ describe('overture with option values it cannot use', () => {
   it.each([
     ['an empty --port to serve, which is not port 0', ['serve', '--port', ''], "error: option '--port <n>' argument '' is invalid. must be a port number 0–65535"],
     ['an empty --data, which would be the current folder', ['status', '--data', ''], "error: option '--data <dir>' argument '' is invalid. must name a folder (an empty path would be the current folder)"],
+    ['an empty --cdk-out, which would be the current folder', ['send-event', 'signed_up', '--customer', 'c-1', '--cdk-out', ''], "error: option '--cdk-out <dir>' argument '' is invalid. must name a folder (an empty path would be the current folder)"],
+    ['a --cdk-out that is a file', ['send-event', 'signed_up', '--customer', 'c-1', '--cdk-out', path.join(folder, 'audience.csv')], `error: option '--cdk-out <dir>' argument '${path.join(folder, 'audience.csv')}' is invalid. is a file: must name a folder, a new one or one of its own`],
   ])('refuses %s (status 2, naming the option) and starts nothing', async (_, args, message) => {
     // Prepare
     const start = forbidRuntimeStart();
