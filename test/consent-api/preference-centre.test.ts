@@ -277,28 +277,33 @@ describe('POST /preferences', () => {
   });
 
   it.each([
-    ['channel1', { channel1: '', channel2: '', channel3: '' }],
-    ['channel2', { channel1: 'email', channel2: 'email' }],
-    ['channel3', { channel3: 'fax' }],
-    ['windowEnd', { windowStart: '18:00', windowEnd: '' }],
-    ['windowStart', { windowStart: '7pm' }],
-    ['quietEnd', { quietStart: '22:00', quietEnd: '22:00' }],
-    ['maxPerWeek', { maxPerWeek: 'lots' }],
-    ['maxPerWeek', { maxPerWeek: '500' }],
-    ['consent[0]', { consent: 'pigeon:marketing' }],
-  ])('answers a malformed form with 400 naming %s on the re-shown form, and changes nothing', async (field, overrides) => {
-    // Prepare
-    const customerId = await customerWith([consent('email', 'marketing')]);
-    const before = await api.partition(customerId);
-    // Act
-    const response = await postForm(`${api.url}/preferences?token=${api.token(customerId, 'preferences')}`, saveForm(overrides));
-    // Assess
-    expect(response.status).toBe(400);
-    const page = await response.text();
-    expect(page).toContain('role="alert"');
-    expect(page).toContain(`${field}: `);
-    expect(await api.partition(customerId)).toEqual(before);
-  });
+    ['channel1', { channel1: '', channel2: '', channel3: '' }, 'Choose at least one way we may contact you, as your first choice.'],
+    ['channel2', { channel1: 'email', channel2: 'email' }, 'Your second choice repeats a channel chosen above. Choose another, or None.'],
+    ['channel3', { channel3: 'fax' }, 'Choose your third choice from the list.'],
+    ['windowEnd', { windowStart: '18:00', windowEnd: '' }, 'Give the preferred time of day both a start (From) and an end (Until), or leave both empty.'],
+    ['windowStart', { windowStart: '7pm' }, 'Enter the start (From) of the preferred time of day as a time of day, such as 18:30.'],
+    ['quietEnd', { quietStart: '22:00', quietEnd: '22:00' }, 'The quiet hours must end (Until) at another time than they start (From).'],
+    ['maxPerWeek', { maxPerWeek: 'lots' }, 'Enter the most messages per week as a whole number from 0 to 100, or leave it empty for no limit.'],
+    ['maxPerWeek', { maxPerWeek: '500' }, 'Enter the most messages per week as a whole number from 0 to 100, or leave it empty for no limit.'],
+    ['consents', { consent: 'pigeon:marketing' }, 'One of the ticked boxes is not one this page offers. Tick your choices again, then save.'],
+  ])(
+    'answers a malformed form with 400, an "Error:" title and a summary saying what to fix at #%s in the words of its label, and changes nothing',
+    async (anchor, overrides, sentence) => {
+      // Prepare
+      const customerId = await customerWith([consent('email', 'marketing')]);
+      const before = await api.partition(customerId);
+      // Act
+      const response = await postForm(`${api.url}/preferences?token=${api.token(customerId, 'preferences')}`, saveForm(overrides));
+      // Assess
+      expect(response.status).toBe(400);
+      const page = await response.text();
+      expect(page).toContain('<title>Error: Your communication preferences</title>');
+      const summary = /<div class="problems" role="alert"[\s\S]*?<\/div>/.exec(page)?.[0] ?? '';
+      expect(summary).toContain(`<li><a href="#${anchor}">${sentence}</a></li>`);
+      expect(summary.replace(/ href="[^"]*"/g, '')).not.toMatch(/\b(windowStart|windowEnd|quietStart|quietEnd|maxPerWeek|channel\d|consent\[\d+\]|HH:MM)/);
+      expect(await api.partition(customerId)).toEqual(before);
+    },
+  );
 
   it('marks the offending field for assistive technology', async () => {
     // Prepare

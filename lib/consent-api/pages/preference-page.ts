@@ -47,13 +47,46 @@ function problemFor(problems: readonly RequestIssue[], field: string): RequestIs
   return problems.find((problem) => problem.field === field);
 }
 
+/** The time fields, as the customer reads them: their fieldset and their label. */
+const TIME_FIELDS: Readonly<Record<string, { readonly span: string; readonly part: string }>> = {
+  windowStart: { span: 'preferred time of day', part: 'start (From)' },
+  windowEnd: { span: 'preferred time of day', part: 'end (Until)' },
+  quietStart: { span: 'quiet hours', part: 'start (From)' },
+  quietEnd: { span: 'quiet hours', part: 'end (Until)' },
+};
+
+/**
+ * A problem in the customer's words: a full sentence naming the control by the label they see,
+ * never the form's field names or the schema's wording (PreferenceFormSchema, whose message tells
+ * which of a field's rules failed). Shown in the summary and beside the control alike.
+ */
+export function customerMessage(problem: RequestIssue): string {
+  const { field, message } = problem;
+  const channelIndex = CHANNEL_FIELDS.indexOf(field as (typeof CHANNEL_FIELDS)[number]);
+  if (channelIndex >= 0) {
+    const position = POSITIONS[channelIndex] ?? POSITIONS[0];
+    if (message.startsWith('choose at least one')) return 'Choose at least one way we may contact you, as your first choice.';
+    if (message.includes('repeat')) return `Your ${position.toLowerCase()} repeats a channel chosen above. Choose another, or None.`;
+    return `Choose your ${position.toLowerCase()} from the list.`;
+  }
+  const time = TIME_FIELDS[field];
+  if (time !== undefined) {
+    if (message.startsWith('give both')) return `Give the ${time.span} both a start (From) and an end (Until), or leave both empty.`;
+    if (message.startsWith('must differ')) return `The ${time.span} must end (Until) at another time than they start (From).`;
+    return `Enter the ${time.part} of the ${time.span} as a time of day, such as 18:30.`;
+  }
+  if (field === 'maxPerWeek') return 'Enter the most messages per week as a whole number from 0 to 100, or leave it empty for no limit.';
+  if (field.startsWith('consent')) return 'One of the ticked boxes is not one this page offers. Tick your choices again, then save.';
+  return 'Something in the form could not be used. Check your choices, then save again.';
+}
+
 /** `aria-invalid` and `aria-describedby` for a field, and its inline message. */
 function fieldState(problems: readonly RequestIssue[], field: string, hintId?: string): { attributes: Html; message: HtmlValue } {
   const problem = problemFor(problems, field);
   const describedBy = [hintId, problem === undefined ? undefined : `${field}-error`].filter((id) => id !== undefined).join(' ');
   return {
     attributes: html`${problem === undefined ? '' : html` aria-invalid="true"`}${describedBy === '' ? '' : html` aria-describedby="${describedBy}"`}`,
-    message: problem === undefined ? '' : html`<p class="error" id="${field}-error">${problem.message}</p>`,
+    message: problem === undefined ? '' : html`<p class="error" id="${field}-error">${customerMessage(problem)}</p>`,
   };
 }
 
@@ -107,7 +140,7 @@ function problemSummary(problems: readonly RequestIssue[]): HtmlValue {
   const fieldId = (field: string): string => (field.startsWith('consent') ? 'consents' : field);
   return html`<div class="problems" role="alert" aria-labelledby="problems-title">
 <h2 id="problems-title">Please check your choices</h2>
-<ul>${problems.map((problem) => html`<li><a href="#${fieldId(problem.field)}">${problem.field}: ${problem.message}</a></li>`)}</ul>
+<ul>${problems.map((problem) => html`<li><a href="#${fieldId(problem.field)}">${customerMessage(problem)}</a></li>`)}</ul>
 </div>`;
 }
 
@@ -149,8 +182,9 @@ function statusMessage(status: PreferencePageOptions['status'], notes: SaveNotes
 export function preferencePage(options: PreferencePageOptions): Html {
   const problems = options.problems ?? [];
   const maxState = fieldState(problems, 'maxPerWeek', 'maxPerWeek-hint');
+  // A form sent back with problems says so first in its title, which a screen reader reads first.
   return page(
-    'Your communication preferences',
+    problems.length === 0 ? 'Your communication preferences' : 'Error: Your communication preferences',
     html`<h1>Your communication preferences</h1>
 ${statusMessage(options.status, options.saved)}
 ${problemSummary(problems)}
