@@ -7,7 +7,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { routedEventNames } from '../ingest/customer-event';
 import { parseScenarioText, ScenarioError, serializeReport, type Scenario } from '../scenario';
-import { countOf, simulate } from '../simulate/simulate';
+import { countOf, scenarioJourneys, simulate } from '../simulate/simulate';
 import { CATALOG, journeys } from '../../workflows';
 import { badInput, CliExit, EXIT_FAILURE, type CliIO } from './io';
 
@@ -69,10 +69,11 @@ async function refuseUnwritableReport(out: string): Promise<void> {
 /**
  * A warning for each event name of the scenario that no journey names and that is not a standard
  * event, at its first use: most likely a misspelling, since the bus would not route it to ingest
- * on AWS. The simulation still plays it (the contract does not restrict names).
+ * on AWS. The journeys are the catalog's and the scenario's own (inline ones too), which the stack
+ * the scenario runs on routes. The simulation still plays it (the contract does not restrict names).
  */
 function unroutedEventWarnings(scenario: Scenario): string[] {
-  const routed = new Set(routedEventNames(CATALOG));
+  const routed = new Set(routedEventNames([...CATALOG, ...scenarioJourneys(scenario)]));
   const firstUse = new Map<string, number>();
   scenario.events.forEach((event, index) => {
     if (event.type === 'event' && !routed.has(event.name) && !firstUse.has(event.name)) firstUse.set(event.name, index);

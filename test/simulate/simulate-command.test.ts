@@ -8,6 +8,7 @@ import path from 'node:path';
 import { checkReport, formatViolation, parseScenarioText, ReportSchema } from '../../lib/scenario';
 import { journeys } from '../../workflows';
 import { temporaryDataDir, testOutdir } from '../local/support';
+import { contractScenarioJson, RUNNABLE_JOURNEY } from '../scenario/fixtures';
 import { overture } from '../support/cli';
 
 jest.setTimeout(900_000);
@@ -148,5 +149,22 @@ describe('overture simulate with an event name no journey uses', () => {
     // Assess
     expect(result.status).toBe(0);
     expect(result.stderr).toContain(`simulate: warning: events[${index}]: no journey uses "sign_up_typo" and it is not a standard event`);
+  });
+
+  it('does not warn about the entry event of an inline journey of the scenario', async () => {
+    // Prepare: the inline journey starts on "birthday_month"; the scenario plays that event
+    const scenario = contractScenarioJson() as { customers: Array<{ id: string }> } & Record<string, unknown>;
+    const customerId = scenario.customers[0]?.id ?? 'c-001';
+    const journey = { ...RUNNABLE_JOURNEY, id: 'birthday-month', entry: { ...RUNNABLE_JOURNEY.entry, trigger: { kind: 'event', events: ['birthday_month'] } } };
+    const file = path.join(folder, 'inline-event.json');
+    const events = [{ at: '2026-03-02T10:00:00Z', customerId, type: 'event', name: 'birthday_month', properties: {} }];
+    writeFileSync(file, JSON.stringify({ ...scenario, journeys: [journey], events }));
+
+    // Act: an --out in a missing folder stops the command right after the warnings, before any run
+    const result = await overture('simulate', file, '--out', path.join(folder, 'missing', 'report.json'));
+
+    // Assess
+    expect(result.stderr).toContain('--out');
+    expect(result.stderr).not.toContain('no journey uses "birthday_month"');
   });
 });
