@@ -5,7 +5,7 @@
  */
 import type { Page } from 'playwright-core';
 import { aProfile, newCustomerId } from '../store/fixtures';
-import { startConsentApiHarness, type ConsentApiHarness } from '../consent-api/harness';
+import { captureBody, postJson, startConsentApiHarness, type ConsentApiHarness } from '../consent-api/harness';
 import { launchChromium, type HeadlessChromium } from '../support/browser';
 
 let api: ConsentApiHarness;
@@ -110,5 +110,29 @@ describe('the keyboard focus', () => {
       expect(focused.style).toBe('solid');
       expect(contrast(rgbToHex(focused.outline), rgbToHex(focused.around))).toBeGreaterThanOrEqual(3);
     }
+  });
+});
+
+describe('a consent waiting for confirmation, as a screen reader reads its box', () => {
+  it('tells the customer to reply YES to our text for SMS, and to open our email for email', async () => {
+    // Prepare: a sign-up for offers by email and SMS; both wait for confirmation (an email link, a YES text).
+    const customerId = newCustomerId('a11y-pending');
+    const captured = await postJson(`${api.url}/consents`, captureBody(customerId));
+    expect(captured.status).toBe(202);
+    const snapshot = await api.store.requireSnapshot(customerId);
+    expect(snapshot.consents.filter((state) => state.topic === 'marketing').map((state) => `${state.channel}:${state.status}`).sort()).toEqual([
+      'email:pending',
+      'sms:pending',
+    ]);
+    // Act
+    await page.goto(`${api.url}/preferences?token=${api.token(customerId, 'preferences')}`);
+    const offers = page.getByRole('group', { name: 'Offers and news' });
+    const description = async (name: string): Promise<string> => {
+      const describedBy = (await offers.getByRole('checkbox', { name }).getAttribute('aria-describedby')) ?? '';
+      return page.locator(`[id="${describedBy}"]`).innerText();
+    };
+    // Assess
+    expect(await description('Text message (SMS)')).toBe('(waiting for your YES: reply YES to the text we sent you)');
+    expect(await description('Email')).toBe('(waiting for you to confirm: open the link in the email we sent you)');
   });
 });

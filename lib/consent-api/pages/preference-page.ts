@@ -104,6 +104,13 @@ ${choices}
 </select></div>${state.message}`;
 }
 
+/** How a consent waiting for confirmation is confirmed, per channel: an email's link, a YES to our text. */
+const PENDING_NOTES: Readonly<Record<Channel, string>> = {
+  email: 'waiting for you to confirm: open the link in the email we sent you',
+  sms: 'waiting for your YES: reply YES to the text we sent you',
+  mail: 'waiting for your confirmation',
+};
+
 function topicFieldset(options: PreferencePageOptions, offer: TopicOffer): Html {
   const boxes = CHANNELS.map((channel: Channel) => {
     const value = `${channel}:${offer.topic}`;
@@ -114,7 +121,7 @@ function topicFieldset(options: PreferencePageOptions, offer: TopicOffer): Html 
       pending ? html` aria-describedby="${id}-pending"` : ''
     }>
 <label for="${id}">${CHANNEL_LABELS[channel]}</label>${
-      pending ? html` <span class="pending" id="${id}-pending">(waiting for you to confirm from your inbox)</span>` : ''
+      pending ? html` <span class="pending" id="${id}-pending">(${PENDING_NOTES[channel]})</span>` : ''
     }</div>`;
   });
   return html`<fieldset><legend>${offer.label}</legend>
