@@ -10,6 +10,7 @@ import { scheduleExpressionProblem } from './journeys/schedule-expression';
 export const CONTEXT_KEYS = {
   environment: 'overture:environment',
   fromAddress: 'overture:fromAddress',
+  fromName: 'overture:fromName',
   senderPostalAddress: 'overture:senderPostalAddress',
   sendingIdentity: 'overture:sendingIdentity',
   smsOriginationIdentity: 'overture:smsOriginationIdentity',
@@ -62,12 +63,51 @@ export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 36
 /** A configuration set name as SES and End User Messaging accept it. */
 const ConfigurationSetNameSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, "_" or "-"');
 
+/**
+ * The From address: a bare address, as IAM's `ses:FromAddress` condition names it. The display
+ * name has its own key, so a `Name <address>` value is pointed there.
+ */
+const FromAddressSchema = z
+  .string()
+  .refine((value) => !/<.*>/.test(value), `must be the bare address; give the display name in "${CONTEXT_KEYS.fromName}", e.g. -c "overture:fromName=Example Shop"`)
+  .pipe(z.email());
+
+/**
+ * The From display name ("Example Shop"): one line, no control characters. SES needs it 7-bit
+ * (formatMailbox encodes other characters as RFC 2047 encoded-words).
+ */
+const FromNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be blank')
+  .max(64, 'must be at most 64 characters')
+  // eslint-disable-next-line no-control-regex
+  .regex(/^[^\u0000-\u001F\u007F]*$/, 'must be one line without control characters');
+
+/**
+ * Whether the SES identity covers `address`: an address identity covers that address only; a
+ * domain identity covers addresses at the domain and at its subdomains (SES: "if you verify
+ * example.com you can send from user@a.example.com"). Domains compare without regard to case.
+ */
+export function identityCoversAddress(identity: string, address: string): boolean {
+  const at = address.lastIndexOf('@');
+  const domain = address.slice(at + 1).toLowerCase();
+  if (identity.includes('@')) {
+    const identityAt = identity.lastIndexOf('@');
+    return identity.slice(0, identityAt) === address.slice(0, at) && identity.slice(identityAt + 1).toLowerCase() === domain;
+  }
+  const identityDomain = identity.toLowerCase();
+  return domain === identityDomain || domain.endsWith(`.${identityDomain}`);
+}
+
 /** Validated deployment settings. */
 export const OvertureConfigSchema = z.object({
   /** Environment name, part of every resource name: `dev`, `staging`, `prod`… */
   environment: z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, 'must be 1–16 lower-case letters, digits or "-"'),
-  /** The From address of every email, on the verified sending identity. */
-  fromAddress: z.email(),
+  /** The From address of every email, on the verified sending identity (checked below). */
+  fromAddress: FromAddressSchema,
+  /** The From display name of every email; none when unset (the bare address shows). */
+  fromName: FromNameSchema.optional(),
   /**
    * The sender's physical postal address, printed in the footer of every marketing email
    * (`{{ senderPostalAddress }}`): CAN-SPAM (15 U.S.C. 7704(a)(5)(A)(iii)) and CASL require it.
@@ -118,6 +158,18 @@ export const OvertureConfigSchema = z.object({
   sendRateEmail: rateFromContext,
   /** Texts a second the send path allows (the origination identity's throughput). */
   sendRateSms: rateFromContext,
+}).superRefine((config, ctx) => {
+  // The send role may send from the identity only, so an address it does not cover fails every email.
+  if (!identityCoversAddress(config.sendingIdentity, config.fromAddress)) {
+    const covered = config.sendingIdentity.includes('@')
+      ? `must be the address identity itself, "${config.sendingIdentity}"`
+      : `must be at "${config.sendingIdentity}" or one of its subdomains`;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['fromAddress'],
+      message: `"${config.fromAddress}" is not covered by the SES sending identity "${config.sendingIdentity}" (context "${CONTEXT_KEYS.sendingIdentity}"): SES would refuse every email and DMARC could not align; the From address ${covered}`,
+    });
+  }
 });
 export type OvertureConfig = z.infer<typeof OvertureConfigSchema>;
 
@@ -141,6 +193,7 @@ export function readConfig(lookup: (key: string) => unknown): OvertureConfig {
   const raw = {
     environment,
     fromAddress: lookup(CONTEXT_KEYS.fromAddress) ?? devDefault('journeys@example.com'),
+    fromName: lookup(CONTEXT_KEYS.fromName),
     senderPostalAddress: lookup(CONTEXT_KEYS.senderPostalAddress),
     sendingIdentity: lookup(CONTEXT_KEYS.sendingIdentity) ?? devDefault('example.com'),
     smsOriginationIdentity: lookup(CONTEXT_KEYS.smsOriginationIdentity) ?? devDefault('pool-0000000000000000000000000000dev0'),

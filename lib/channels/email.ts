@@ -17,9 +17,41 @@ import { isOneClickCapableUrl } from '../unsubscribe/links';
 import { classifyProviderError, MessageInvalidError, ProviderUnknownOutcomeError } from './errors';
 import { assertSingleAttemptClient, issuePaths, type ChannelSender, type SendReceipt } from './port';
 
+/** Characters RFC 5322 allows in a display name without quotes (atext and spaces). */
+const UNQUOTED_PHRASE = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+$/;
+
+/** Bytes of UTF-8 one RFC 2047 `B` encoded-word holds within 75 characters (60 base64 characters). */
+const ENCODED_WORD_BYTES = 45;
+
+/**
+ * The From mailbox SES takes as `FromEmailAddress`: the bare address, or `Name <address>` with
+ * the name as RFC 5322 needs it. SES takes 7-bit headers only and asks for a display name of
+ * other characters as MIME encoded-words (RFC 2047), which no runtime dependency writes:
+ * printable ASCII goes as it is or quoted, anything else as `=?UTF-8?B?…?=` words that split
+ * between characters.
+ */
+export function formatMailbox(address: string, displayName?: string): string {
+  if (displayName === undefined || displayName === '') return address;
+  if (/^[\u0020-\u007E]*$/.test(displayName)) {
+    const phrase = UNQUOTED_PHRASE.test(displayName) ? displayName : `"${displayName.replace(/["\\]/g, '\\$&')}"`;
+    return `${phrase} <${address}>`;
+  }
+  const words: string[] = [];
+  let chunk = '';
+  for (const character of displayName) {
+    if (Buffer.byteLength(chunk + character, 'utf8') > ENCODED_WORD_BYTES) {
+      words.push(chunk);
+      chunk = '';
+    }
+    chunk += character;
+  }
+  words.push(chunk);
+  return `${words.map((word) => `=?UTF-8?B?${Buffer.from(word, 'utf8').toString('base64')}?=`).join(' ')} <${address}>`;
+}
+
 /** Email settings from configuration. */
 export interface EmailSenderConfig {
-  /** A verified identity, optionally with a display name: `Overture <news@example.com>`. */
+  /** A verified identity, optionally with a display name (formatMailbox): `Overture <news@example.com>`. */
   readonly fromEmailAddress: string;
   /** The SES configuration set that publishes delivery, bounce and complaint events. */
   readonly configurationSetName: string;

@@ -7,6 +7,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { formatMailbox } from '../channels/email';
 import type { OvertureConfig } from '../config';
 import { TABLE_ACCESS, type CustomerData } from './customer-data';
 import { SEND_ENVIRONMENT, type Delivery } from './delivery';
@@ -68,7 +69,7 @@ export class ConsentEndpoints extends Construct {
       environment: {
         [SEND_ENVIRONMENT.publicBaseUrl]: config.publicBaseUrl,
         [SEND_ENVIRONMENT.linkSecretId]: config.unsubscribeSecretName,
-        [SEND_ENVIRONMENT.fromAddress]: config.fromAddress,
+        [SEND_ENVIRONMENT.fromAddress]: formatMailbox(config.fromAddress, config.fromName),
         [SEND_ENVIRONMENT.sesConfigurationSet]: delivery.emailConfigurationSet.configurationSetName,
         [SEND_ENVIRONMENT.smsOriginationIdentity]: config.smsOriginationIdentity,
         [SEND_ENVIRONMENT.smsConfigurationSet]: config.smsConfigurationSetName,

@@ -15,6 +15,7 @@ import {
 import { CfnConfigurationSet as CfnSmsConfigurationSet } from 'aws-cdk-lib/aws-smsvoice';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { formatMailbox } from '../channels/email';
 import type { OvertureConfig } from '../config';
 import { SMS_FAILURE_EVENT_TYPES } from '../feedback/sms-events';
 import { loadTemplateCatalog } from '../templates/checked-catalog';
@@ -199,7 +200,7 @@ export class Delivery extends Construct {
       timeout: Duration.seconds(30),
       bundledFolders: [{ from: templatesDir, to: 'templates' }],
       environment: {
-        [SEND_ENVIRONMENT.fromAddress]: config.fromAddress,
+        [SEND_ENVIRONMENT.fromAddress]: formatMailbox(config.fromAddress, config.fromName),
         [SEND_ENVIRONMENT.senderPostalAddress]: config.senderPostalAddress,
         [SEND_ENVIRONMENT.sesConfigurationSet]: this.emailConfigurationSet.configurationSetName,
         [SEND_ENVIRONMENT.smsOriginationIdentity]: config.smsOriginationIdentity,
@@ -220,6 +221,7 @@ export class Delivery extends Construct {
         effect: Effect.ALLOW,
         actions: ['ses:SendEmail'],
         resources: [this.emailIdentityArn, this.configurationSetArn()],
+        // ses:FromAddress is the bare address, whatever display name the From header carries.
         conditions: { StringEquals: { 'ses:FromAddress': config.fromAddress } },
       }),
     );
