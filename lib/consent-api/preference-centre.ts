@@ -20,6 +20,8 @@
  * (see below). A pending
  * SMS request past its window (SMS_CONFIRMATION_WINDOW_MS), made for a number the profile no
  * longer holds, or whose text did not go out, no longer counts as asked: ticking it asks again.
+ * A tick of SMS with no number on file asks nothing and records nothing (no YES could confirm
+ * it); the outcome says `no_number`.
  * The number gets at most one confirmation text per window whatever is saved (a forwarded link
  * must not make us text it again and again); the page says when none was sent for that reason.
  * An SMS consent given or asked for another number than the profile's (consent-number.ts) is no
@@ -159,8 +161,11 @@ export type PreferenceChangeOutcome =
       readonly preferences: 'written' | 'kept_newer';
       /** The confirmation email, when the save asked for one. */
       readonly email?: EmailConfirmationOutcome;
-      /** The confirmation text, when the save asked for SMS consent (sms-double-opt-in.ts). */
-      readonly sms?: SmsConfirmationOutcome;
+      /**
+       * The confirmation text, when the save asked for SMS consent (sms-double-opt-in.ts);
+       * `no_number` when it ticked SMS for a customer with no number on file, so nothing was asked.
+       */
+      readonly sms?: SmsConfirmationOutcome | 'no_number';
     };
 
 /**
@@ -183,9 +188,15 @@ export async function applyPreferenceForm(
     return { kind: 'withdrawn' };
   }
   refuseUnofferedTicks(form, offeredTopics(deps, snapshot));
-  // An unknown customer's save changes nothing, and is answered as saved: the page never tells whether a customer exists.
-  if (snapshot === undefined) return { kind: 'saved', preferences: 'written' };
+  // An unknown customer's save changes nothing, and is answered as saved, as for a known customer
+  // with no number on file: the page never tells whether a customer exists.
+  if (snapshot === undefined) return { kind: 'saved', preferences: 'written', ...(ticksSms(form) ? { sms: 'no_number' } : {}) };
   return saveChoices(deps, claims, snapshot, form, origin);
+}
+
+/** Whether the form ticks text messages for any topic. */
+function ticksSms(form: PreferenceForm): boolean {
+  return form.consent.some((tick) => tick.startsWith('sms:'));
 }
 
 /**
@@ -332,11 +343,18 @@ async function saveChoices(
     phone !== undefined && (await (lastTextAt ??= lastConfirmationTextAt(deps.phoneIndex, customerId, phone))) !== undefined;
   const ticked = new Set(form.consent);
   const toConfirm: Record<'email' | 'sms', string[]> = { email: [], sms: [] };
+  let smsWithoutNumber = false;
   for (const offer of offeredTopics(deps, snapshot)) {
     for (const channel of CHANNELS) {
       const current = snapshot.consents.find((consent) => consent.channel === channel && consent.topic === offer.topic);
       const wanted = ticked.has(`${channel}:${offer.topic}`);
       if (wanted && !(await alreadyAsked(deps, current, snapshot.profile, now, textOnRecord))) {
+        // With no number on file no text can ask, and no YES can confirm: a request recorded now
+        // would wait for nothing (and show the box as waiting), so none is; the page says why.
+        if (channel === 'sms' && phone === undefined) {
+          smsWithoutNumber = true;
+          continue;
+        }
         // Holding the link proves control of the channel it came by, and of no other; for SMS, of
         // the number the text carrying it went to, and for email of the mailbox the email went to,
         // either of which need not be the profile's now.
@@ -363,8 +381,9 @@ async function saveChoices(
           sendEmailConfirmationOrReport(deps, { customerId, to: email, topics: toConfirm.email }),
         )
       : undefined;
-  const smsOutcome =
-    toConfirm.sms.length > 0 && phone !== undefined
+  const smsOutcome = smsWithoutNumber
+    ? ('no_number' as const)
+    : toConfirm.sms.length > 0 && phone !== undefined
       ? await confirmUnlessSuppressed(deps.store, snapshot, { channel: 'sms', to: phone }, now, () =>
           sendSmsConfirmationOrReport(deps, { customerId, to: phone, topics: toConfirm.sms }),
         )

@@ -153,7 +153,7 @@ export const TokenQuerySchema = z.object({
   saved: z.optional(z.enum(['1', 'withdrawn'])),
   preferences: z.optional(z.enum(['kept_newer'])),
   email: z.optional(z.enum(['sent', 'not_sent', 'limit_reached'])),
-  sms: z.optional(z.enum(['sent', 'sent_recently', 'not_sent', 'limit_reached'])),
+  sms: z.optional(z.enum(['sent', 'sent_recently', 'not_sent', 'limit_reached', 'no_number'])),
 });
 export type TokenQuery = z.infer<typeof TokenQuerySchema>;
 

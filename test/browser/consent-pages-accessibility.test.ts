@@ -136,3 +136,24 @@ describe('a consent waiting for confirmation, as a screen reader reads its box',
     expect(await description('Email')).toBe('(waiting for you to confirm: open the link in the email we sent you)');
   });
 });
+
+describe('a tick of text messages by a customer with no phone number on file', () => {
+  it('says that our texts stay off for want of a number, and leaves the box unticked rather than waiting for a YES', async () => {
+    // Prepare: a customer who signed up with an email address only.
+    const customerId = newCustomerId('a11y-nophone');
+    const { phone: _phone, ...withoutPhone } = aProfile(customerId);
+    await api.store.putProfile(withoutPhone);
+    await page.goto(`${api.url}/preferences?token=${api.token(customerId, 'preferences')}`);
+    const sms = page.getByRole('group', { name: 'Offers and news' }).getByRole('checkbox', { name: 'Text message (SMS)' });
+    // Act
+    await sms.check();
+    await page.getByRole('button', { name: 'Save my preferences' }).click();
+    await page.waitForURL(/saved=1/);
+    // Assess
+    expect(await page.getByRole('status').first().innerText()).toBe(
+      'Your preferences are saved. They apply to the next message we would send you. We have no mobile number for you, so our texts stay off.',
+    );
+    expect(await sms.isChecked()).toBe(false);
+    expect(await sms.getAttribute('aria-describedby')).toBeNull();
+  });
+});

@@ -149,6 +149,26 @@ describe('POST /preferences', () => {
     expect(messages.map((message) => message.destination.to)).toEqual([['ana@example.com']]);
   });
 
+  it('records no SMS request for a customer with no number on file, and answers sms=no_number, for a known customer as for an unknown one', async () => {
+    // Prepare: a customer who signed up with an email address only, and an id nobody holds.
+    const customerId = newCustomerId('prefs-nophone');
+    const { phone: _phone, ...withoutPhone } = aProfile(customerId);
+    await api.store.putProfile(withoutPhone);
+    await api.store.recordConsent(customerId, consent('email', 'marketing'));
+    const unknown = newCustomerId('prefs-nobody');
+    const before = (await api.store.requireSnapshot(customerId)).consents;
+    const textsBefore = api.smsOutbox.messages().length;
+    // Act
+    const saved = await postForm(`${api.url}/preferences?token=${api.token(customerId, 'preferences')}`, saveForm());
+    const savedUnknown = await postForm(`${api.url}/preferences?token=${api.token(unknown, 'preferences')}`, saveForm());
+    // Assess: no text could go, so no request waits for a YES that cannot come.
+    expect(saved.status).toBe(303);
+    expect(new URL(saved.headers.get('location') ?? '').searchParams.get('sms')).toBe('no_number');
+    expect(new URL(savedUnknown.headers.get('location') ?? '').searchParams.get('sms')).toBe('no_number');
+    expect((await api.store.requireSnapshot(customerId)).consents).toEqual(before);
+    expect(api.smsOutbox.messages()).toHaveLength(textsBefore);
+  });
+
   it('saves, texts the number and says so when the confirmation email fails, instead of answering 500', async () => {
     // Prepare: a link that came by post asks for email and SMS; SES is unreachable.
     const customerId = await customerWith([]);

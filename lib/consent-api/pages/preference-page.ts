@@ -166,6 +166,7 @@ const SMS_NOTES: Record<NonNullable<SaveNotes['sms']>, string> = {
   sent_recently: 'We texted your phone about this in the last 7 days, so we have not texted it again: reply YES to that text to confirm our texts.',
   not_sent: 'We could not text your phone just now, so our texts stay off. Save again later to retry.',
   limit_reached: 'This number has had several confirmation texts from us today, so we have not texted it again and our texts stay off. Save again tomorrow to retry.',
+  no_number: 'We have no mobile number for you, so our texts stay off.',
 };
 
 function statusMessage(status: PreferencePageOptions['status'], notes: SaveNotes = {}): HtmlValue {
