@@ -44,7 +44,7 @@ import { PAGE_CONTENT_SECURITY_POLICY } from './pages/layout';
 import { confirmSubscriptionPage, outcomePage, problemPage, unsubscribedPage, unsubscribePage } from './pages/message-pages';
 import { preferencePage } from './pages/preference-page';
 import { applyPreferenceForm, formValuesFromBody, openPreferenceCentre } from './preference-centre';
-import { DEFAULT_RATE_LIMIT, rateLimitPerClient, routeKeys, TokenBucketLimiter, type RateLimitSettings } from './rate-limit';
+import { DEFAULT_RATE_LIMIT, rateLimitPerClient, routeKeys, signedWithdrawals, TokenBucketLimiter, type RateLimitSettings } from './rate-limit';
 import { verifyLinkToken, type RequestOrigin } from './request-origin';
 import { consentCaptureRequestSchema, OneClickBodySchema, parseRequest, PreferenceFormSchema, requestIssues, TokenQuerySchema } from './requests';
 
@@ -387,6 +387,7 @@ export function createConsentApiHandler(deps: ConsentApiDependencies, options: C
     .use(forPayloadV2(httpErrorHandler({ logger: serverErrorsTo(options.logError ?? logLoggableError), fallbackMessage: 'Internal Server Error' })))
     .use(consentApiErrors())
     .use(stripBasePath(deps.links.baseUrl));
-  if (rateLimit !== false) handler.use(rateLimitPerClient(new TokenBucketLimiter(rateLimit, deps.now), rateLimitRouteOf));
+  // A withdrawal through a link we signed (a one-click unsubscribe) is never refused: see signedWithdrawals.
+  if (rateLimit !== false) handler.use(rateLimitPerClient(new TokenBucketLimiter(rateLimit, deps.now), rateLimitRouteOf, signedWithdrawals(deps)));
   return handler.handler(httpRouterHandler<Event, Result>(routes(deps)));
 }
