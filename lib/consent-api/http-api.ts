@@ -16,8 +16,9 @@
  * | `GET /consents/export?token=`| 200 JSON: the consent ledger with proofs                    |
  *
  * Failures: 400 naming the field for malformed input (`(root)` for a JSON body that does not
- * parse); 400 for a tampered or wrong-purpose token, 410 for an expired one (nothing is changed in
- * either case); 415 for a body that is not of the route's media type; 429 with `Retry-After` past
+ * parse; a page says it in words, and a missing token is "Link not valid"); 400 for a tampered or
+ * wrong-purpose token, 410 for an expired one, whose page says what became of the request by the
+ * link's purpose (nothing is changed in either case); 415 for a body that is not of the route's media type; 429 with `Retry-After` past
  * the rate limit; 500 without details otherwise.
  */
 import middy from '@middy/core';
@@ -325,7 +326,30 @@ function stripBasePath(baseUrl: string): middy.MiddlewareObj<Event, Result> {
   return { before: stripBasePathBefore };
 }
 
-/** Turns the errors the routes raise on purpose into their HTTP answers; anything else goes on to http-error-handler (500). */
+const LINK_NOT_VALID = 'This link is not valid. Use the link exactly as it appears in a message from us.';
+
+/**
+ * What an expired link's page says, by what the link was for (its route): what became of the
+ * request, and how to go on. A confirmation link may be the only message the person ever got
+ * from us, so it cannot point to a more recent one; a preference link's successor comes with the
+ * next message. (Unsubscribe links never expire.)
+ */
+function expiredLinkMessage(path: string): string {
+  if (path === `/${LINK_ROUTES.confirm}`) {
+    return 'This confirmation link has expired, so your subscription was not confirmed and nothing has changed. To receive these emails, sign up again, then open the link in the new confirmation email within 7 days.';
+  }
+  if (path === `/${LINK_ROUTES.preferences}` || path === `/${SHORT_PREFERENCES_ROUTE}`) {
+    return 'This link to your preferences has expired, so nothing has changed. The next email or text we send you carries a new one, and the unsubscribe link in any of our emails still works.';
+  }
+  return 'This link has expired, so nothing has changed.';
+}
+
+/**
+ * Turns the errors the routes raise on purpose into their HTTP answers; anything else goes on to
+ * http-error-handler (500). The JSON answers name the field and the rule; the pages people open
+ * say what happened in words, and a link without its token (cut off by a mail client) is a link
+ * not valid, as a tampered one is.
+ */
 function consentApiErrors(): middy.MiddlewareObj<Event, Result> {
   const consentApiErrorsOnError = async (request: middy.Request<Event, Result>): Promise<void> => {
     const { error, event } = request;
@@ -333,16 +357,27 @@ function consentApiErrors(): middy.MiddlewareObj<Event, Result> {
     if (error instanceof RequestValidationError) {
       request.response = json
         ? jsonResponse(400, { error: { code: 'invalid_request', field: error.field, message: error.message, issues: error.issues } })
-        : htmlResponse(400, problemPage({ title: 'Something is missing', message: `This request could not be used: ${error.message}.` }));
+        : error.issues.some((issue) => issue.field === TOKEN_QUERY_PARAMETER)
+          ? htmlResponse(400, problemPage({ title: 'Link not valid', message: LINK_NOT_VALID }))
+          : htmlResponse(
+              400,
+              problemPage({ title: 'Something is missing', message: 'This request could not be used, so nothing has changed. Open the page again from the link in a message from us, and try again.' }),
+            );
     } else if (error instanceof TokenError) {
       const expired = error instanceof TokenExpiredError;
       const statusCode = expired ? 410 : 400;
-      const message = expired
-        ? 'This link has expired. Use the link in a more recent message from us.'
-        : 'This link is not valid. Use the link exactly as it appears in a message from us.';
       request.response = json
-        ? jsonResponse(statusCode, { error: { code: expired ? 'expired_token' : 'invalid_token', field: 'token', message } })
-        : htmlResponse(statusCode, problemPage({ title: expired ? 'Link expired' : 'Link not valid', message }));
+        ? jsonResponse(statusCode, {
+            error: {
+              code: expired ? 'expired_token' : 'invalid_token',
+              field: 'token',
+              message: expired ? 'This link has expired. Use the link in a more recent message from us.' : LINK_NOT_VALID,
+            },
+          })
+        : htmlResponse(
+            statusCode,
+            problemPage({ title: expired ? 'Link expired' : 'Link not valid', message: expired ? expiredLinkMessage(event.requestContext.http.path) : LINK_NOT_VALID }),
+          );
     } else if (error instanceof RateLimitedError) {
       const headers = { 'Retry-After': String(error.retryAfterSeconds) };
       const message = 'Too many requests. Please wait a moment and try again.';

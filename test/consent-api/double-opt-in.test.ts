@@ -143,7 +143,7 @@ describe('GET /confirm: the link opens a page and writes nothing', () => {
   });
 
   it.each([
-    ['no token', 400, 'Something is missing', () => ''],
+    ['no token', 400, 'Link not valid', () => ''],
     ['a tampered token', 400, 'Link not valid', (customerId: string) => tamper(api.token(customerId, 'confirm'))],
     ['an unsubscribe token', 400, 'Link not valid', (customerId: string) => api.token(customerId, 'unsubscribe')],
     ['an expired token', 410, 'Link expired', (customerId: string) => api.token(customerId, 'confirm', { ttlSeconds: 1 })],
