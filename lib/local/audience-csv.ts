@@ -22,7 +22,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { CustomerIdSchema } from '../customer/model';
 import { AUDIENCE_COLUMNS, AudienceEntryKeySchema, audienceCsv } from '../ingest/audience-row';
-import { CsvSyntaxError, isBlankRecord, readCsvRecords, type CsvRecord } from './csv-records';
+import { CsvSyntaxError, forEachCsvRecord, isBlankRecord, type CsvRecord } from './csv-records';
 
 /** One problem of an audience file. */
 export interface AudienceIssue {
@@ -49,22 +49,6 @@ export class AudienceFileError extends Error {
 }
 
 /**
- * The records of `text`, fields trimmed, blank lines at the end left out; or, for text that is
- * not CSV, the problem at its line.
- */
-function csvRecords(text: string): { records: CsvRecord[]; problem?: AudienceIssue } {
-  let records: CsvRecord[];
-  try {
-    records = readCsvRecords(text, { trim: true, columns: AUDIENCE_COLUMNS });
-  } catch (error) {
-    if (!(error instanceof CsvSyntaxError)) throw error;
-    return { records: [], problem: { line: error.line, column: columnOfSyntaxError(error), message: error.unclosedQuote ? 'unterminated quote' : `not valid CSV (${error.code})` } };
-  }
-  while (records.length > 0 && isBlankRecord(records[records.length - 1])) records.pop();
-  return { records };
-}
-
-/**
  * The column a CSV syntax error is in: the header's name for its field when that name is an
  * audience column, else the field's number (1-based). A file without a header row has a
  * customer's id or address where the header would be, which must not name a column.
@@ -78,62 +62,102 @@ function isAudienceColumn(name: string): boolean {
   return (AUDIENCE_COLUMNS as readonly string[]).includes(name);
 }
 
-/** Parses and validates an audience file; `issues` is empty when every row is valid. */
-export function parseAudienceCsv(text: string): ParsedAudience {
-  const { records, problem } = csvRecords(text);
-  const issues: AudienceIssue[] = [];
-  if (problem !== undefined) {
-    issues.push(problem);
-    return { columns: [], rows: [], issues };
-  }
-  if (records.length === 0) {
-    issues.push({ line: 1, column: 'customerId', message: 'the file is empty; it needs a header row naming a customerId column, then one customer id a row' });
-    return { columns: [], rows: [], issues };
-  }
-  const header = records[0]?.fields ?? [];
-  if (!header.includes('customerId')) {
-    issues.push({ line: 1, column: 'customerId', message: 'the header row must name a customerId column' });
-    return { columns: header, rows: [], issues };
-  }
-  header.forEach((name, index) => {
-    if (!isAudienceColumn(name)) {
-      issues.push({ line: 1, column: name || '(empty)', message: `unknown column; allowed: ${AUDIENCE_COLUMNS.join(', ')}` });
-    } else if (header.indexOf(name) !== index) {
-      // Two lists pasted side by side: one of them would be dropped without a word (the launcher's
-      // reader, like the Distributed Map's in AWS, refuses such a header outright).
-      issues.push({ line: 1, column: name, message: `named twice (columns ${header.indexOf(name) + 1} and ${index + 1}); name each column once` });
-    }
+/** The problems of a header row that names a customerId column: a column launch does not know, or one named twice. */
+function headerIssues(header: readonly string[]): AudienceIssue[] {
+  return header.flatMap((name, index) => {
+    if (!isAudienceColumn(name)) return [{ line: 1, column: name || '(empty)', message: `unknown column; allowed: ${AUDIENCE_COLUMNS.join(', ')}` }];
+    // Two lists pasted side by side: one of them would be dropped without a word (the launcher's
+    // reader, like the Distributed Map's in AWS, refuses such a header outright).
+    if (header.indexOf(name) !== index) return [{ line: 1, column: name, message: `named twice (columns ${header.indexOf(name) + 1} and ${index + 1}); name each column once` }];
+    return [];
   });
+}
+
+/**
+ * The customer ids seen so far, each with the line it was first seen on. A Map holds at most 2^24
+ * entries (about 16.7 million), fewer than a file of the route's size may name, so the ids are
+ * spread over several, by their last character.
+ */
+class SeenCustomerIds {
+  private readonly shards = Array.from({ length: 64 }, () => new Map<string, number>());
+
+  /** The line `id` was first seen on, after noting it at `line` if it is new. */
+  firstLineOf(id: string, line: number): number {
+    const shard = this.shards[id.charCodeAt(id.length - 1) % this.shards.length] as Map<string, number>;
+    const first = shard.get(id);
+    if (first !== undefined) return first;
+    shard.set(id, line);
+    return line;
+  }
+}
+
+/**
+ * Parses and validates an audience file; `issues` is empty when every row is valid. One pass over
+ * the records as the parser reads them, keeping of each row only its customer id and entry key
+ * (see docs/local.md, "Limits", for what a large file takes).
+ */
+export function parseAudienceCsv(text: string): ParsedAudience {
+  const issues: AudienceIssue[] = [];
   const rows: Array<Record<string, string>> = [];
-  const seen = new Map<string, number>();
-  records.slice(1).forEach((record) => {
+  const seen = new SeenCustomerIds();
+  let header: string[] | undefined;
+  let idColumn = -1;
+  let keyColumn = -1;
+  /** Lines of blank records not yet followed by a row: an empty row inside the file, nothing at its end. */
+  let blankLines: number[] = [];
+  /** Whether any record holds something: a file of blank lines is as empty as an empty one. */
+  let anything = false;
+  const readRow = (record: CsvRecord): void => {
     const { fields, line } = record;
-    if (isBlankRecord(record)) {
-      issues.push({ line, column: 'customerId', message: 'empty row' });
+    anything ||= !isBlankRecord(record);
+    if (header === undefined) {
+      header = fields;
+      idColumn = header.indexOf('customerId');
+      keyColumn = header.indexOf('entryKey');
+      if (idColumn >= 0) issues.push(...headerIssues(header));
       return;
     }
+    // A file without a customerId column is refused by its header alone.
+    if (idColumn < 0) return;
+    if (isBlankRecord(record)) {
+      blankLines.push(line);
+      return;
+    }
+    for (const blank of blankLines) issues.push({ line: blank, column: 'customerId', message: 'empty row' });
+    blankLines = [];
     if (fields.length !== header.length) {
       issues.push({ line, column: header[Math.min(fields.length, header.length - 1)] ?? 'customerId', message: `has ${fields.length} ${fields.length === 1 ? 'field' : 'fields'}, the header has ${header.length}` });
       return;
     }
-    const row: Record<string, string> = {};
-    header.forEach((name, column) => {
-      const value = fields[column] ?? '';
-      if (value !== '') row[name] = value;
-    });
-    const id = CustomerIdSchema.safeParse(row.customerId ?? '');
-    if (!id.success) issues.push({ line, column: 'customerId', message: row.customerId === undefined ? 'is empty' : (id.error.issues[0]?.message ?? 'invalid') });
-    if (row.entryKey !== undefined) {
-      const key = AudienceEntryKeySchema.safeParse(row.entryKey);
+    const customerId = fields[idColumn] ?? '';
+    const entryKey = keyColumn < 0 ? '' : (fields[keyColumn] ?? '');
+    const id = CustomerIdSchema.safeParse(customerId);
+    if (!id.success) issues.push({ line, column: 'customerId', message: customerId === '' ? 'is empty' : (id.error.issues[0]?.message ?? 'invalid') });
+    if (entryKey !== '') {
+      const key = AudienceEntryKeySchema.safeParse(entryKey);
       if (!key.success) issues.push({ line, column: 'entryKey', message: key.error.issues[0]?.message ?? 'invalid' });
     }
     if (id.success) {
-      const first = seen.get(id.data);
-      if (first !== undefined) issues.push({ line, column: 'customerId', message: `repeats line ${first}` });
-      else seen.set(id.data, line);
+      const first = seen.firstLineOf(customerId, line);
+      if (first !== line) issues.push({ line, column: 'customerId', message: `repeats line ${first}` });
     }
-    rows.push(row);
-  });
+    // Of one shape, and only the two columns launch reads: an object a row keeps far less than the record did.
+    rows.push(customerId === '' ? (entryKey === '' ? {} : { entryKey }) : entryKey === '' ? { customerId } : { customerId, entryKey });
+  };
+  try {
+    forEachCsvRecord(text, { trim: true, columns: AUDIENCE_COLUMNS }, readRow);
+  } catch (error) {
+    if (!(error instanceof CsvSyntaxError)) throw error;
+    return {
+      columns: [],
+      rows: [],
+      issues: [{ line: error.line, column: columnOfSyntaxError(error), message: error.unclosedQuote ? 'unterminated quote' : `not valid CSV (${error.code})` }],
+    };
+  }
+  if (header === undefined || !anything) {
+    return { columns: [], rows: [], issues: [{ line: 1, column: 'customerId', message: 'the file is empty; it needs a header row naming a customerId column, then one customer id a row' }] };
+  }
+  if (idColumn < 0) return { columns: header, rows: [], issues: [{ line: 1, column: 'customerId', message: 'the header row must name a customerId column' }] };
   return { columns: header, rows, issues };
 }
 

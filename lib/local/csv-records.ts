@@ -43,11 +43,25 @@ export interface CsvReadOptions {
 /** The records of `text`, fields trimmed when `trim`. @throws CsvSyntaxError */
 export function readCsvRecords(text: string, options: CsvReadOptions): CsvRecord[] {
   const records: CsvRecord[] = [];
+  forEachCsvRecord(text, options, (record) => {
+    records.push(record);
+  });
+  return records;
+}
+
+/**
+ * Hands each record of `text` to `visit` as the parser reads it, fields trimmed when `trim`,
+ * keeping none: a reader that keeps only what it needs of each record holds far less than the
+ * records of a large file. @throws CsvSyntaxError
+ */
+export function forEachCsvRecord(text: string, options: CsvReadOptions, visit: (record: CsvRecord) => void): void {
   // The parser tells the line a record ends on; with no line skipped, the next one starts after it.
   // Records are taken as they come, not from parse's result, so that an error knows the line its
   // record starts on: the parser's own `lines` is where it stopped, the end of the text for a
   // quote never closed.
   let nextLine = 1;
+  /** The first record's fields: the header, which a syntax error past it may name its field by. */
+  let header: string[] | undefined;
   try {
     parse(text, {
       bom: true,
@@ -59,8 +73,10 @@ export function readCsvRecords(text: string, options: CsvReadOptions): CsvRecord
       relax_column_count: true,
       skip_empty_lines: false,
       on_record: (fields: string[], info) => {
-        records.push({ fields, line: nextLine });
+        header ??= fields;
+        const line = nextLine;
         nextLine = info.lines + 1;
+        visit({ fields, line });
         return null;
       },
     });
@@ -70,11 +86,10 @@ export function readCsvRecords(text: string, options: CsvReadOptions): CsvRecord
     // not passed on as the cause: it holds the record's text.
     const index: unknown = error.index;
     const field = typeof index === 'number' ? index : undefined;
-    const name = field === undefined ? undefined : records[0]?.fields[field];
+    const name = field === undefined ? undefined : header?.[field];
     const column = name !== undefined && options.columns?.includes(name) ? name : undefined;
     throw new CsvSyntaxError(nextLine, field, error.code === 'CSV_QUOTE_NOT_CLOSED', error.code, column);
   }
-  return records;
 }
 
 /** Whether a record is a line with nothing on it. */
