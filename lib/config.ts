@@ -3,6 +3,7 @@
  * with a message naming the context key instead of surfacing as a broken deploy.
  */
 import * as z from 'zod';
+import { DEFAULT_SMS_BRAND, SMS_BRAND_MAX_LENGTH, SMS_BRAND_PATTERN } from './channels/sms';
 import { TimeZoneSchema } from './customer/model';
 import { scheduleExpressionProblem } from './journeys/schedule-expression';
 
@@ -14,6 +15,7 @@ export const CONTEXT_KEYS = {
   senderPostalAddress: 'overture:senderPostalAddress',
   sendingIdentity: 'overture:sendingIdentity',
   smsOriginationIdentity: 'overture:smsOriginationIdentity',
+  smsBrand: 'overture:smsBrand',
   unsubscribeSecretName: 'overture:unsubscribeSecretName',
   publicBaseUrl: 'overture:publicBaseUrl',
   deletionProtection: 'overture:deletionProtection',
@@ -126,6 +128,16 @@ export const OvertureConfigSchema = z.object({
       /^((phone|pool)-[A-Za-z0-9]+|arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number|pool|sender-id)\/.+)$/,
       'must be a phone number id (phone-…), a pool id (pool-…) or an sms-voice phone-number, pool or sender-id ARN',
     ),
+  /**
+   * The brand every marketing text starts with (`Example: …`) and the keyword answers name: CTIA's
+   * sender identification, which 10DLC campaign and toll-free vetting check. The brand the
+   * origination number was registered under.
+   */
+  smsBrand: z
+    .string()
+    .trim()
+    .max(SMS_BRAND_MAX_LENGTH, `must be at most ${SMS_BRAND_MAX_LENGTH} characters: every marketing text carries it, and the catalog's texts fit one segment with a brand that long`)
+    .regex(SMS_BRAND_PATTERN, "must be letters, digits, spaces and & ' . - !, starting with a letter or digit"),
   /** Secrets Manager secret that holds the HMAC key for unsubscribe and preference links. */
   unsubscribeSecretName: z.string().min(1),
   /**
@@ -197,6 +209,7 @@ export function readConfig(lookup: (key: string) => unknown): OvertureConfig {
     senderPostalAddress: lookup(CONTEXT_KEYS.senderPostalAddress),
     sendingIdentity: lookup(CONTEXT_KEYS.sendingIdentity) ?? devDefault('example.com'),
     smsOriginationIdentity: lookup(CONTEXT_KEYS.smsOriginationIdentity) ?? devDefault('pool-0000000000000000000000000000dev0'),
+    smsBrand: lookup(CONTEXT_KEYS.smsBrand) ?? devDefault(DEFAULT_SMS_BRAND),
     unsubscribeSecretName: lookup(CONTEXT_KEYS.unsubscribeSecretName) ?? `overture/${String(environment)}/unsubscribe-key`,
     manageUnsubscribeSecret: lookup(CONTEXT_KEYS.unsubscribeSecretName) === undefined,
     publicBaseUrl: lookup(CONTEXT_KEYS.publicBaseUrl) ?? devDefault('https://preferences.example.com'),

@@ -6,9 +6,9 @@
  * path leaves libphonenumber-js and its 80 KB of metadata out; one stored before those checks is
  * refused by End User Messaging (a `ProviderRejectedError`) or reported `TEXT_INVALID`, which the
  * feedback function turns into a suppression.
- * Marketing texts are `PROMOTIONAL` and end with an opt-out instruction; transactional ones are
- * `TRANSACTIONAL`, and each kind may have its own time to live (how long End User Messaging keeps
- * trying to hand the text to the carrier). The segment count is computed on the final text and
+ * Marketing texts are `PROMOTIONAL`, start with the sender's brand and end with an opt-out
+ * instruction; transactional ones are `TRANSACTIONAL`, and each kind may have its own time to live
+ * (how long End User Messaging keeps trying to hand the text to the carrier). The segment count is computed on the final text and
  * returned for the ledger.
  * `Context` carries the same ids as the email tags, so delivery events lead back to the customer.
  * A number that opted out with End User Messaging (replied STOP, or was put on the opt-out list) is
@@ -31,6 +31,12 @@ export interface SmsSenderConfig {
   readonly originationIdentity: string;
   /** The configuration set that publishes delivery events. */
   readonly configurationSetName: string;
+  /**
+   * The brand or program that sends the texts, put in front of marketing texts that do not
+   * already start with it (`Example: …`): CTIA's sender identification, which 10DLC and
+   * toll-free vetting check. @default DEFAULT_SMS_BRAND
+   */
+  readonly brand?: string;
   /** Appended to marketing texts that do not already contain it. @default "Reply STOP to opt out" */
   readonly optOutInstruction?: string;
   /**
@@ -89,6 +95,18 @@ export const SMS_TIME_TO_LIVE_RANGE = { min: 5, max: 259_200 } as const;
 
 export const DEFAULT_OPT_OUT_INSTRUCTION = 'Reply STOP to opt out';
 
+/** The brand of texts when none is configured: the program the default HELP answer names. */
+export const DEFAULT_SMS_BRAND = 'Overture';
+
+/**
+ * The longest brand a deployment may set: each marketing text carries it and `: ` in front, and
+ * the catalog's texts are kept to one segment with a brand this long (fitsOneSegment).
+ */
+export const SMS_BRAND_MAX_LENGTH = 9;
+
+/** A brand as texts carry it: letters, digits, spaces and `&'.-!`, all GSM-7, so it costs no UCS-2. */
+export const SMS_BRAND_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9 &'.!-]*[A-Za-z0-9.!])?$/;
+
 /** End User Messaging accepts at most 1,600 characters. */
 export const MAX_SMS_LENGTH = 1600;
 
@@ -111,6 +129,11 @@ export const SmsMessageSchema = z.object({
 export type SmsMessage = z.input<typeof SmsMessageSchema>;
 
 export type SmsSender = ChannelSender<SmsMessage>;
+
+/** `body` with `<brand>: ` in front, unless it already starts with the brand. */
+export function withSenderBrand(body: string, brand: string): string {
+  return body.toLowerCase().startsWith(brand.toLowerCase()) ? body : `${brand}: ${body}`;
+}
 
 /** `body` with the opt-out instruction appended, unless it already says so. */
 export function withOptOutInstruction(body: string, instruction: string): string {
@@ -140,7 +163,9 @@ export function prepareSms(message: SmsMessage, config: SmsSenderConfig): Prepar
   if (!parsed.success) throw new MessageInvalidError('sms', issuePaths(parsed.error.issues), { cause: parsed.error });
   const valid = parsed.data;
   const marketing = isMarketing(valid.topic);
-  const body = marketing ? withOptOutInstruction(valid.body, config.optOutInstruction ?? DEFAULT_OPT_OUT_INSTRUCTION) : valid.body;
+  const body = marketing
+    ? withOptOutInstruction(withSenderBrand(valid.body, config.brand ?? DEFAULT_SMS_BRAND), config.optOutInstruction ?? DEFAULT_OPT_OUT_INSTRUCTION)
+    : valid.body;
   const timeToLive = boundedTimeToLive(marketing ? (config.marketingTimeToLiveSeconds ?? config.timeToLiveSeconds) : config.timeToLiveSeconds, valid.openForSeconds);
   if (body.length > MAX_SMS_LENGTH) {
     throw new MessageInvalidError('sms', ['body'], { reason: `longer than ${MAX_SMS_LENGTH} characters` });

@@ -9,6 +9,8 @@ import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { formatMailbox } from '../channels/email';
 import type { OvertureConfig } from '../config';
+import { DEFAULT_SMS_BRAND } from '../channels/sms';
+import { DEFAULT_HELP_TEXT, DEFAULT_SMS_CONFIRMED_TEXT, DEFAULT_SMS_OPTED_OUT_TEXT } from '../sms-keywords/handle-inbound-sms';
 import { TABLE_ACCESS, type CustomerData } from './customer-data';
 import { SEND_ENVIRONMENT, type Delivery } from './delivery';
 import { OvertureFunction } from './overture-function';
@@ -145,6 +147,7 @@ export class ConsentEndpoints extends Construct {
       environment: {
         [SEND_ENVIRONMENT.smsOriginationIdentity]: config.smsOriginationIdentity,
         [SEND_ENVIRONMENT.smsConfigurationSet]: config.smsConfigurationSetName,
+        ...keywordAnswersOf(config.smsBrand),
       },
     });
     this.inboundSmsFunction.bindCustomerTable(props.data, TABLE_ACCESS.readWrite);
@@ -158,4 +161,14 @@ export class ConsentEndpoints extends Construct {
     );
     this.inboundSmsTopic.addSubscription(new LambdaSubscription(this.inboundSmsFunction, { deadLetterQueue: this.deadLetters.queue }));
   }
+}
+
+/**
+ * The HELP, YES and opt-out answers naming `brand`, as the marketing texts do: the defaults name
+ * the program DEFAULT_SMS_BRAND, so for that brand the function's own defaults serve.
+ */
+function keywordAnswersOf(brand: string): Record<string, string> {
+  if (brand === DEFAULT_SMS_BRAND) return {};
+  const named = (text: string) => text.replace(DEFAULT_SMS_BRAND, brand);
+  return { SMS_HELP_TEXT: named(DEFAULT_HELP_TEXT), SMS_CONFIRMED_TEXT: named(DEFAULT_SMS_CONFIRMED_TEXT), SMS_OPTED_OUT_TEXT: named(DEFAULT_SMS_OPTED_OUT_TEXT) };
 }

@@ -11,7 +11,7 @@ import * as z from '../schema/zod-mini';
 import { DeliveryStore } from '../store/delivery-store';
 import { SendSlots } from '../store/send-slots';
 import { SesEmailSender } from '../channels/email';
-import { EndUserMessagingSmsSender, SMS_TIME_TO_LIVE_SECONDS, transactionalSmsConfig, type SmsSenderConfig } from '../channels/sms';
+import { DEFAULT_SMS_BRAND, EndUserMessagingSmsSender, SMS_TIME_TO_LIVE_SECONDS, transactionalSmsConfig, type SmsSenderConfig } from '../channels/sms';
 import { SqsDirectMailSender } from '../channels/mail';
 import { PROVIDER_CLIENT_CONFIG } from '../channels/port';
 import { readTemplateCatalog } from '../templates/catalog';
@@ -33,6 +33,8 @@ export const SendEnvironmentSchema = z.object({
   SES_CONFIGURATION_SET: NonEmptyTextSchema,
   SMS_ORIGINATION_IDENTITY: NonEmptyTextSchema,
   SMS_CONFIGURATION_SET: NonEmptyTextSchema,
+  /** The brand marketing texts start with (`overture:smsBrand`). */
+  SMS_BRAND: z._default(NonEmptyTextSchema, DEFAULT_SMS_BRAND),
   DIRECT_MAIL_QUEUE_URL: z.url(),
   PUBLIC_BASE_URL: z.url(),
   /** Secrets Manager secret (name or ARN) holding the link-signing key. */
@@ -66,7 +68,7 @@ export function awsSendClients(): SendClients {
 
 /** The SMS adapter's settings for the send function's texts. */
 export function smsSenderConfig(env: SendEnvironment): SmsSenderConfig {
-  return { ...transactionalSmsConfig(env), marketingTimeToLiveSeconds: SMS_TIME_TO_LIVE_SECONDS.marketing };
+  return { ...transactionalSmsConfig(env), brand: env.SMS_BRAND, marketingTimeToLiveSeconds: SMS_TIME_TO_LIVE_SECONDS.marketing };
 }
 
 /** The channel adapters for the settings and clients. */

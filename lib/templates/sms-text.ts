@@ -7,7 +7,7 @@
  * marketing text becomes two or three. Customer values are therefore written in GSM-7 before an
  * SMS is rendered (see {@link gsm7Text}).
  */
-import { DEFAULT_OPT_OUT_INSTRUCTION, withOptOutInstruction } from '../channels/sms';
+import { DEFAULT_OPT_OUT_INSTRUCTION, SMS_BRAND_MAX_LENGTH, withOptOutInstruction, withSenderBrand } from '../channels/sms';
 import { countSmsSegments, isGsm7Character } from '../channels/sms-segments';
 import { FIRST_NAME_ATTRIBUTE, type PersonalizationData, type PersonalizationValue } from './personalization';
 
@@ -94,12 +94,16 @@ export function withoutFirstName(data: PersonalizationData): PersonalizationData
   return { ...data, customer: { ...customer, attributes: otherAttributes } };
 }
 
+/** A brand of the longest length a deployment may set, to budget a text for any of them. */
+const LONGEST_BRAND = 'B'.repeat(SMS_BRAND_MAX_LENGTH);
+
 /**
- * Whether `text` is sent as one GSM-7 segment once the sender has added the default opt-out line
- * to it, as it does to a marketing text. (A transactional text gets no such line, so this is the
- * stricter budget.)
+ * Whether `text` is sent as one GSM-7 segment once the sender has put the brand in front of it and
+ * added the default opt-out line, as it does to a marketing text. The brand is a deployment
+ * setting, so a brand of the longest length allowed is counted (SMS_BRAND_MAX_LENGTH): a text that
+ * fits fits under every brand. (A transactional text gets neither, so this is the stricter budget.)
  */
 export function fitsOneSegment(text: string): boolean {
-  const { encoding, segments } = countSmsSegments(withOptOutInstruction(text, DEFAULT_OPT_OUT_INSTRUCTION));
+  const { encoding, segments } = countSmsSegments(withOptOutInstruction(withSenderBrand(text, LONGEST_BRAND), DEFAULT_OPT_OUT_INSTRUCTION));
   return encoding === 'GSM-7' && segments === 1;
 }

@@ -10,6 +10,7 @@ const prodContext = {
   'overture:fromAddress': 'hello@mail.example.com',
   'overture:sendingIdentity': 'mail.example.com',
   'overture:smsOriginationIdentity': 'pool-0123',
+  'overture:smsBrand': 'Example',
   'overture:publicBaseUrl': 'https://preferences.example.com',
   'overture:senderPostalAddress': TEST_SENDER_POSTAL_ADDRESS,
 };

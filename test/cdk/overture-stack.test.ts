@@ -283,6 +283,7 @@ describe('delivery', () => {
       SES_CONFIGURATION_SET: { Ref: logicalIdOf(stack, stack.delivery.emailConfigurationSet) },
       SMS_ORIGINATION_IDENTITY: 'pool-0000000000000000000000000000dev0',
       SMS_CONFIGURATION_SET: 'overture-dev',
+      SMS_BRAND: 'Overture',
       DIRECT_MAIL_QUEUE_URL: { Ref: logicalIdOf(stack, stack.delivery.directMail.queue) },
       PUBLIC_BASE_URL: 'https://preferences.example.com',
       LINK_SECRET_ID: 'overture/dev/unsubscribe-key',

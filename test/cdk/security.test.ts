@@ -21,6 +21,7 @@ const prodContext = {
   'overture:fromAddress': 'hello@mail.example.com',
   'overture:sendingIdentity': 'mail.example.com',
   'overture:smsOriginationIdentity': 'pool-0123456789abcdef0123456789abcdef',
+  'overture:smsBrand': 'Example',
   'overture:publicBaseUrl': 'https://preferences.example.com',
 };
 

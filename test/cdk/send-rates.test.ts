@@ -24,6 +24,7 @@ describe('send rates in the configuration', () => {
       [CONTEXT_KEYS.fromAddress]: 'journeys@shop.example',
       [CONTEXT_KEYS.sendingIdentity]: 'shop.example',
       [CONTEXT_KEYS.smsOriginationIdentity]: 'pool-0123456789abcdef',
+      [CONTEXT_KEYS.smsBrand]: 'Shop',
       [CONTEXT_KEYS.publicBaseUrl]: 'https://preferences.shop.example',
     };
     expect(DEFAULT_SEND_RATES).toEqual({ email: 14, sms: 3 });

@@ -66,7 +66,7 @@ describe('EndUserMessagingSmsSender', () => {
     expect(smsMock.commandCalls(SendTextMessageCommand)[0]?.args[0].input).toEqual({
       DestinationPhoneNumber: '+12125550143',
       OriginationIdentity: 'arn:aws:sms-voice:us-east-1:111122223333:pool/pool-abc',
-      MessageBody: 'Welcome to Overture!\nReply STOP to opt out',
+      MessageBody: 'Overture: Welcome to Overture!\nReply STOP to opt out',
       MessageType: 'PROMOTIONAL',
       ConfigurationSetName: 'overture-sms',
       Context: { customer_id: 'c-001', journey: 'welcome', step: 'welcome-sms', topic: 'marketing' },
@@ -94,7 +94,7 @@ describe('EndUserMessagingSmsSender', () => {
     );
     // Assess
     expect(smsMock).toHaveReceivedCommandWith(SendTextMessageCommand, {
-      MessageBody: 'Sale today. text stop to end',
+      MessageBody: 'Overture: Sale today. text stop to end',
       TimeToLive: 3600,
     });
   });

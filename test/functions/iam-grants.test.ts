@@ -84,6 +84,7 @@ const PROD_CONTEXT = {
   'overture:fromAddress': 'hello@mail.example.com',
   'overture:sendingIdentity': 'mail.example.com',
   'overture:smsOriginationIdentity': 'pool-0123456789abcdef0123456789abcdef',
+  'overture:smsBrand': 'Example',
   'overture:publicBaseUrl': 'https://preferences.example.com',
 };
 const LINK_SECRET_ID = 'overture/iam-grants/link-key';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_OPT_OUT_INSTRUCTION, withOptOutInstruction } from '../../lib/channels/sms';
+import { DEFAULT_OPT_OUT_INSTRUCTION, SMS_BRAND_MAX_LENGTH, withOptOutInstruction, withSenderBrand } from '../../lib/channels/sms';
 import { countSmsSegments } from '../../lib/channels/sms-segments';
 import {
   loadTemplateCatalog,
@@ -144,19 +144,22 @@ describe('the project templates in workflows/templates', () => {
     const UUID_ID = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
     const SHORT_ID = 'cus_4f8a2b9c1d3e5f7a';
 
-    /** The text the customer receives: the rendered template and the opt-out line the sender adds to marketing texts. */
+    /** The longest brand a deployment may put in front of marketing texts (overture:smsBrand). */
+    const LONGEST_BRAND = 'B'.repeat(SMS_BRAND_MAX_LENGTH);
+
+    /** The text the customer receives: the rendered template with the brand and opt-out line the sender adds to marketing texts. */
     function finalMarketingText(templateId: string, firstName?: string, customerId = UUID_ID): string {
       const data = { ...sampleData(firstName === undefined ? {} : { firstName }), ...linksFor(customerId) };
       if (firstName === undefined) delete data.customer.firstName;
       const { sms } = validateTemplate(catalog.get(templateId), data);
-      return withOptOutInstruction(sms ?? '', DEFAULT_OPT_OUT_INSTRUCTION);
+      return withOptOutInstruction(withSenderBrand(sms ?? '', LONGEST_BRAND), DEFAULT_OPT_OUT_INSTRUCTION);
     }
 
     /** Names that break a text: long ones, and ones with characters outside GSM-7. */
     const WORST_CASE_NAMES = ['Zoë', 'Alexandrina', 'Anne-Charlotte', 'Chloë-Renée', 'Maximiliana-Bernadette', 'Łucja', 'O’Brien', 'Дмитрий', 'Ana 🌸', undefined];
 
     it.each(smsTemplates.flatMap((templateId) => WORST_CASE_NAMES.map((name) => [templateId, name] as const)))(
-      '%s texts one GSM-7 segment, opt-out line included, for a UUID customer id and first name %j',
+      '%s texts one GSM-7 segment, brand of the longest length and opt-out line included, for a UUID customer id and first name %j',
       (templateId, name) => {
         // Act
         const text = finalMarketingText(templateId, name);

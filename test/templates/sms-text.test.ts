@@ -1,3 +1,4 @@
+import { SMS_BRAND_MAX_LENGTH } from '../../lib/channels/sms';
 import { countSmsSegments } from '../../lib/channels/sms-segments';
 import { compileTemplate, renderSms } from '../../lib/templates';
 import { gsm7Text } from '../../lib/templates/sms-text';
@@ -53,14 +54,14 @@ describe('renderSms', () => {
   });
 
   it('leaves out a first name that would make a marketing text two segments, and keeps one that fits', () => {
-    // Prepare: with a 14-character name and the sender's opt-out line (22), exactly 160 characters.
-    const template = compileTemplate('long', { sms: `Hello{% if customer.firstName %} {{ customer.firstName }}{% endif %}! ${'x'.repeat(116)}` });
+    // Prepare: with a 14-character name, the longest brand in front (9 and ": ") and the sender's opt-out line (22), exactly 160 characters.
+    const template = compileTemplate('long', { sms: `Hello{% if customer.firstName %} {{ customer.firstName }}{% endif %}! ${'x'.repeat(105)}` });
     // Act
     const fits = renderSms(template, sampleData({ firstName: 'Alexandrina-Jo' }));
     const tooLong = renderSms(template, sampleData({ firstName: 'Alexandrina-Josephine' }));
     // Assess
     expect(fits).toMatch(/^Hello Alexandrina-Jo! x+$/);
-    expect(fits.length + '\nReply STOP to opt out'.length).toBe(160);
+    expect(`${'B'.repeat(SMS_BRAND_MAX_LENGTH)}: `.length + fits.length + '\nReply STOP to opt out'.length).toBe(160);
     expect(tooLong).toMatch(/^Hello! x+$/);
   });
 
