@@ -70,7 +70,7 @@ describe('POST /consents', () => {
 });
 
 describe('POST /preferences', () => {
-  it('refuses a ticked box of a topic neither offered nor held with 400 naming the box and the topic, changing nothing', async () => {
+  it('refuses a ticked box of a topic neither offered nor held with 400, saying in words that nothing changed, and changes nothing', async () => {
     // Prepare
     const customerId = newCustomerId('unoffered');
     await api.store.putProfile(aProfile(customerId));
@@ -89,7 +89,8 @@ describe('POST /preferences', () => {
     // Assess
     expect(response.status).toBe(400);
     const page = await response.text();
-    expect(page).toContain('consent[1]: &quot;anything-at-all&quot; is not a topic offered here');
+    expect(page).toContain('<p role="alert">This request could not be used, so nothing has changed.');
+    expect(page).not.toContain('consent[1]');
     expect(await api.partition(customerId)).toEqual(before);
   });
 });
