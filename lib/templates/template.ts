@@ -4,7 +4,23 @@
  * The HTML part is parsed with the engine that escapes customer data once, the subject, text and
  * SMS parts with the one that escapes nothing (see `./liquid-engines`).
  */
-import type { Liquid, Template as LiquidTemplate } from 'liquidjs';
+import {
+  AssignTag,
+  CaptureTag,
+  DecrementTag,
+  ForTag,
+  IncrementTag,
+  TablerowTag,
+  toValueSync,
+  TypeGuards,
+  Value,
+  type Liquid,
+  type Template as LiquidTemplate,
+  type Token,
+  type ValueToken,
+  type Variable,
+  type VariableSegments,
+} from 'liquidjs';
 import * as z from '../schema/zod-mini';
 import type { Channel } from '../customer/model';
 import { TemplateSyntaxError } from './errors';
@@ -133,6 +149,162 @@ export function renderPart(part: CompiledPart, data: PersonalizationData): strin
 /** The variables one part reads from its context, as liquidjs reports them (locals from `assign`/`for` excluded). */
 export function globalVariablesOf(part: CompiledPart): ReturnType<Liquid['analyzeSync']>['globals'] {
   return engineFor(part.escapesHtml).analyzeSync(part.parsed, { partials: false }).globals;
+}
+
+/**
+ * What a local variable holds, as far as the template's source shows it:
+ * - `alias`: `{% assign x = <path> %}` with no filter, so `x` is the value at `of`, a path from
+ *   the context (an assign of another local's path is followed to its source);
+ * - `item`: the variable of a `for` or `tablerow` over the value at `of`;
+ * - `captured`: what a `{% capture %}` rendered;
+ * - `text`, `number`: an assigned literal, an item of a quoted text, a range, a counter
+ *   (`increment`, `decrement`);
+ * - `loop`: `forloop` or `tablerowloop`;
+ * - `unknown`: anything else, such as an assign through filters, whose result the source does not
+ *   tell.
+ */
+export type LocalBinding =
+  | { readonly kind: 'alias'; readonly of: VariableSegments }
+  | { readonly kind: 'item'; readonly of: VariableSegments }
+  | { readonly kind: 'captured' | 'text' | 'number' | 'unknown' }
+  | { readonly kind: 'loop'; readonly tag: 'for' | 'tablerow' };
+
+/** One read of a local variable, with what it was bound to where it is read. */
+export interface LocalVariableUse {
+  readonly variable: Variable;
+  readonly binding: LocalBinding;
+}
+
+const UNKNOWN: LocalBinding = { kind: 'unknown' };
+
+/** Scopes as liquid keeps them: `assign`, `capture` and counters write the bottom one, blocks push theirs. */
+class LocalScopes {
+  private readonly stack: Array<Map<string, LocalBinding>> = [new Map()];
+  get(name: string): LocalBinding | undefined {
+    for (let index = this.stack.length - 1; index >= 0; index -= 1) {
+      const binding = this.stack[index]?.get(name);
+      if (binding !== undefined) return binding;
+    }
+    return undefined;
+  }
+  assign(name: string, binding: LocalBinding): void {
+    this.stack[0]?.set(name, binding);
+  }
+  push(bindings: Map<string, LocalBinding>): void {
+    this.stack.push(bindings);
+  }
+  pop(): void {
+    this.stack.pop();
+  }
+}
+
+/**
+ * The binding of a value that is the path `segments`: an alias of a context path, followed
+ * through a local alias; a local's own binding when the path is that local; unknown otherwise.
+ */
+function bindingOfPath(segments: VariableSegments, scopes: LocalScopes): LocalBinding {
+  const [root, ...rest] = segments;
+  if (typeof root !== 'string') return UNKNOWN;
+  const local = scopes.get(root);
+  if (local === undefined) return { kind: 'alias', of: segments };
+  if (local.kind === 'alias') return { kind: 'alias', of: [...local.of, ...rest] };
+  return rest.length === 0 ? local : UNKNOWN;
+}
+
+/**
+ * The variable an argument of `template` is when it is a bare path (the first one liquid's
+ * analysis finds in it: a path starts before the lookups nested in it).
+ */
+function pathOf(engine: Liquid, template: LiquidTemplate, token: Token): Variable | undefined {
+  if (!TypeGuards.isPropertyAccessToken(token)) return undefined;
+  const argumentsOnly: LiquidTemplate = { token: template.token, render: () => undefined, arguments: () => [token] };
+  const found = Object.values(engine.analyzeSync([argumentsOnly], { partials: false }).variables).flat();
+  found.sort((a, b) => a.location.row - b.location.row || a.location.col - b.location.col);
+  return found[0];
+}
+
+/** What `{% assign %}` binds: a bare path or a literal; unknown through filters. */
+function bindingOfAssigned(engine: Liquid, template: LiquidTemplate, scopes: LocalScopes): LocalBinding {
+  const [value] = template.arguments?.() ?? [];
+  if (!(value instanceof Value) || value.filters.length > 0 || value.initial.postfix.length !== 1) return UNKNOWN;
+  const [token] = value.initial.postfix;
+  if (token === undefined) return UNKNOWN;
+  if (TypeGuards.isQuotedToken(token)) return { kind: 'text' };
+  if (TypeGuards.isNumberToken(token)) return { kind: 'number' };
+  const path = pathOf(engine, template, token);
+  return path === undefined ? UNKNOWN : bindingOfPath(path.segments, scopes);
+}
+
+/** What the variable of a `for` or `tablerow` over `collection` holds. */
+function bindingOfItem(engine: Liquid, template: LiquidTemplate, collection: ValueToken, scopes: LocalScopes): LocalBinding {
+  if (TypeGuards.isRangeToken(collection)) return { kind: 'number' };
+  if (TypeGuards.isQuotedToken(collection)) return { kind: 'text' };
+  const path = pathOf(engine, template, collection);
+  if (path === undefined) return UNKNOWN;
+  const over = bindingOfPath(path.segments, scopes);
+  switch (over.kind) {
+    case 'alias':
+      return { kind: 'item', of: over.of };
+    // Looping over a text gives the text itself, over a number nothing.
+    case 'item':
+    case 'captured':
+    case 'text':
+    case 'number':
+      return over;
+    default:
+      return UNKNOWN;
+  }
+}
+
+/** What a tag with a local scope binds its name to. */
+function bindingOfLocal(engine: Liquid, template: LiquidTemplate, scopes: LocalScopes): LocalBinding {
+  if (template instanceof AssignTag) return bindingOfAssigned(engine, template, scopes);
+  if (template instanceof CaptureTag) return { kind: 'captured' };
+  if (template instanceof IncrementTag || template instanceof DecrementTag) return { kind: 'number' };
+  return UNKNOWN;
+}
+
+/** The names a block binds for its children. */
+function blockBindings(engine: Liquid, template: LiquidTemplate, scopes: LocalScopes): Map<string, LocalBinding> {
+  const bindings = new Map<string, LocalBinding>(Array.from(template.blockScope?.() ?? [], (name) => [name, UNKNOWN]));
+  if (template instanceof ForTag || template instanceof TablerowTag) {
+    const tag = template instanceof ForTag ? 'for' : 'tablerow';
+    const collection = TypeGuards.isFilteredValueToken(template.collection) ? undefined : template.collection;
+    bindings.set(template.variable, collection === undefined ? UNKNOWN : bindingOfItem(engine, template, collection, scopes));
+    bindings.set(`${tag}loop`, { kind: 'loop', tag });
+  }
+  return bindings;
+}
+
+/**
+ * The reads of local variables (`assign`, `capture`, `for`, `tablerow`, counters) in one part,
+ * each with what its name was bound to there. liquidjs's analysis finds the variables each tag
+ * reads and the names it binds; this walks the parsed part the way that analysis does (its scopes,
+ * in source order) and records each binding, which the analysis does not report.
+ */
+export function localVariablesOf(part: CompiledPart): LocalVariableUse[] {
+  const engine = engineFor(part.escapesHtml);
+  const uses: LocalVariableUse[] = [];
+  const scopes = new LocalScopes();
+  function record(variable: Variable): void {
+    const [root] = variable.segments;
+    const binding = typeof root === 'string' ? scopes.get(root) : undefined;
+    if (binding !== undefined) uses.push({ variable, binding });
+  }
+  function visit(template: LiquidTemplate): void {
+    if (template.arguments !== undefined) {
+      const argumentsOnly: LiquidTemplate = { token: template.token, render: () => undefined, arguments: () => template.arguments?.() ?? [] };
+      for (const variable of Object.values(engine.analyzeSync([argumentsOnly], { partials: false }).variables).flat()) record(variable);
+    }
+    for (const identifier of template.localScope?.() ?? []) scopes.assign(identifier.content, bindingOfLocal(engine, template, scopes));
+    if (template.children === undefined) return;
+    const block = template.blockScope === undefined ? undefined : blockBindings(engine, template, scopes);
+    if (block !== undefined) scopes.push(block);
+    for (const child of toValueSync(template.children(false, true))) visit(child);
+    if (block !== undefined) scopes.pop();
+  }
+  for (const template of part.parsed) visit(template);
+  return uses;
 }
 
 /** Where a merge field's value comes from: a link or sender variable, a customer field, or an attribute. */

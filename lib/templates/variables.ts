@@ -1,11 +1,28 @@
 /**
  * The static half of template validation: list the variables a template reads and refuse those
  * the personalization data (see `./personalization`) cannot supply.
+ *
+ * Locals are checked by what they were bound to (see `localVariablesOf`): a `for` variable over
+ * any value of the data model is a text (an attribute's list holds texts; a text loops once, as
+ * itself), an `{% assign %}` of a bare path is that path (`{% assign tier =
+ * customer.attributes.tier %}{{ tier.name }}` is checked as `customer.attributes.tier.name`), a
+ * captured value is a text, a counter or an item of a range a number, and `forloop` has its own
+ * fields. A local whose value the source does not tell — assigned through a filter chain
+ * (`{% assign names = customer.attributes.tags | split: "," %}`), or looped over such a value — is
+ * left unchecked; reading what it lacks fails when the message renders.
  */
 import type { Variable } from 'liquidjs';
 import { TemplateVariableError } from './errors';
 import { AttributeNameSchema, CUSTOMER_FIELDS, FIRST_NAME_ATTRIBUTE, MESSAGE_VARIABLES } from './personalization';
-import { globalVariablesOf, liquidPartsOf, mergeFieldSource, type MessageTemplate, type TemplatePart } from './template';
+import {
+  globalVariablesOf,
+  liquidPartsOf,
+  localVariablesOf,
+  mergeFieldSource,
+  type LocalBinding,
+  type MessageTemplate,
+  type TemplatePart,
+} from './template';
 
 /** One use of a variable in a template. */
 export interface TemplateVariableUse {
@@ -123,6 +140,57 @@ function problemWith(segments: ReadonlyArray<string | number | Variable>, option
   return isValueAccessor(afterAttribute) ? undefined : unknown;
 }
 
+/** What `forloop` and `tablerowloop` have; anything else is missing and throws. */
+const LOOP_FIELDS: Readonly<Record<'for' | 'tablerow', ReadonlySet<string>>> = {
+  for: new Set(['index', 'index0', 'rindex', 'rindex0', 'first', 'last', 'length', 'name']),
+  tablerow: new Set(['index', 'index0', 'rindex', 'rindex0', 'first', 'last', 'length', 'name', 'row', 'col', 'col0', 'col_first', 'col_last']),
+};
+
+/**
+ * Why `rest`, the path after a local bound to `binding`, cannot be read, or undefined when it can
+ * (or the binding is not known). A capture in the HTML part holds escaped markup, which has a
+ * `.size` but no `.length`.
+ */
+function localProblem(
+  binding: LocalBinding,
+  rest: ReadonlyArray<string | number | Variable>,
+  escapesHtml: boolean,
+  options: VariableCheckOptions,
+): string | undefined {
+  const [accessor] = rest;
+  switch (binding.kind) {
+    case 'alias':
+      // A source the check refuses is reported where it is assigned.
+      return problemWith(binding.of, options) === undefined ? problemWith([...binding.of, ...rest], options) : undefined;
+    case 'item':
+      if (problemWith(binding.of, options) !== undefined) return undefined;
+      return isTextAccessor(rest) ? undefined : `which a text does not have (each item of "${segmentsPath(binding.of)}" is a text, which has .size and .length)`;
+    case 'text':
+      return isTextAccessor(rest) ? undefined : 'which a text does not have (a text has .size and .length)';
+    case 'captured':
+      if (!escapesHtml) return isTextAccessor(rest) ? undefined : 'which a captured text does not have (a text has .size and .length)';
+      return rest.length === 0 || (rest.length === 1 && accessor === 'size') ? undefined : 'which a captured text does not have (in HTML it has .size)';
+    case 'number':
+      return rest.length === 0 ? undefined : 'which a number does not have';
+    case 'loop':
+      if (rest.length === 0 || (rest.length === 1 && typeof accessor === 'string' && LOOP_FIELDS[binding.tag].has(accessor))) return undefined;
+      return `which ${binding.tag}loop does not have (it has ${[...LOOP_FIELDS[binding.tag]].map((field) => `.${field}`).join(', ')})`;
+    case 'unknown':
+      return undefined;
+  }
+}
+
+/** A path as liquid prints it. */
+function segmentsPath(segments: ReadonlyArray<string | number | Variable>): string {
+  return segments
+    .map((segment, index) => {
+      if (typeof segment === 'object') return `[${segment.toString()}]`;
+      if (typeof segment === 'number') return `[${segment}]`;
+      return index === 0 ? segment : `.${segment}`;
+    })
+    .join('');
+}
+
 function mergeFieldProblem(name: string, options: VariableCheckOptions): string | undefined {
   const source = mergeFieldSource(name);
   if (source.kind !== 'attribute' || options.attributeNames === undefined) return undefined;
@@ -143,6 +211,16 @@ export function templateVariableProblems(template: MessageTemplate, options: Var
     if (why !== undefined && !seen.has(key)) {
       seen.add(key);
       problems.push(new TemplateVariableError(template.id, use.part, use.path, why));
+    }
+  }
+  for (const part of liquidPartsOf(template)) {
+    for (const { variable, binding } of localVariablesOf(part)) {
+      const why = localProblem(binding, variable.segments.slice(1), part.escapesHtml, options);
+      const key = `${part.part}\u0000${variable.toString()}\u0000${variable.location.row}`;
+      if (why !== undefined && !seen.has(key)) {
+        seen.add(key);
+        problems.push(new TemplateVariableError(template.id, part.part, variable.toString(), `${why}, line ${variable.location.row}`));
+      }
     }
   }
   return problems;
