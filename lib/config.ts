@@ -12,6 +12,7 @@ export const CONTEXT_KEYS = {
   environment: 'overture:environment',
   fromAddress: 'overture:fromAddress',
   fromName: 'overture:fromName',
+  replyTo: 'overture:replyTo',
   senderPostalAddress: 'overture:senderPostalAddress',
   sendingIdentity: 'overture:sendingIdentity',
   smsOriginationIdentity: 'overture:smsOriginationIdentity',
@@ -110,6 +111,8 @@ export const OvertureConfigSchema = z.object({
   fromAddress: FromAddressSchema,
   /** The From display name of every email; none when unset (the bare address shows). */
   fromName: FromNameSchema.optional(),
+  /** Where replies to the emails go (`Reply-To`), any address; none when unset (replies go to the From address). */
+  replyTo: z.email().optional(),
   /**
    * The sender's physical postal address, printed in the footer of every marketing email
    * (`{{ senderPostalAddress }}`): CAN-SPAM (15 U.S.C. 7704(a)(5)(A)(iii)) and CASL require it.
@@ -206,6 +209,7 @@ export function readConfig(lookup: (key: string) => unknown): OvertureConfig {
     environment,
     fromAddress: lookup(CONTEXT_KEYS.fromAddress) ?? devDefault('journeys@example.com'),
     fromName: lookup(CONTEXT_KEYS.fromName),
+    replyTo: lookup(CONTEXT_KEYS.replyTo),
     senderPostalAddress: lookup(CONTEXT_KEYS.senderPostalAddress),
     sendingIdentity: lookup(CONTEXT_KEYS.sendingIdentity) ?? devDefault('example.com'),
     smsOriginationIdentity: lookup(CONTEXT_KEYS.smsOriginationIdentity) ?? devDefault('pool-0000000000000000000000000000dev0'),

@@ -52,6 +52,7 @@ export const SMS_EVENTS_RETENTION = RetentionDays.ONE_MONTH;
 /** The environment variables the send function reads (lib/delivery/send-environment.ts). */
 export const SEND_ENVIRONMENT = {
   fromAddress: 'FROM_EMAIL_ADDRESS',
+  replyToAddress: 'REPLY_TO_ADDRESS',
   senderPostalAddress: 'SENDER_POSTAL_ADDRESS',
   sesConfigurationSet: 'SES_CONFIGURATION_SET',
   smsOriginationIdentity: 'SMS_ORIGINATION_IDENTITY',
@@ -202,6 +203,7 @@ export class Delivery extends Construct {
       bundledFolders: [{ from: templatesDir, to: 'templates' }],
       environment: {
         [SEND_ENVIRONMENT.fromAddress]: formatMailbox(config.fromAddress, config.fromName),
+        ...(config.replyTo === undefined ? {} : { [SEND_ENVIRONMENT.replyToAddress]: config.replyTo }),
         [SEND_ENVIRONMENT.senderPostalAddress]: config.senderPostalAddress,
         [SEND_ENVIRONMENT.sesConfigurationSet]: this.emailConfigurationSet.configurationSetName,
         [SEND_ENVIRONMENT.smsOriginationIdentity]: config.smsOriginationIdentity,

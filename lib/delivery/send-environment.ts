@@ -10,7 +10,7 @@ import { NonEmptyTextSchema } from '../customer/model';
 import * as z from '../schema/zod-mini';
 import { DeliveryStore } from '../store/delivery-store';
 import { SendSlots } from '../store/send-slots';
-import { SesEmailSender } from '../channels/email';
+import { SesEmailSender, type EmailSenderConfig } from '../channels/email';
 import { DEFAULT_SMS_BRAND, EndUserMessagingSmsSender, SMS_TIME_TO_LIVE_SECONDS, transactionalSmsConfig, type SmsSenderConfig } from '../channels/sms';
 import { SqsDirectMailSender } from '../channels/mail';
 import { PROVIDER_CLIENT_CONFIG } from '../channels/port';
@@ -28,6 +28,8 @@ export const SendRateSchema = z.string().check(z.regex(/^(?!0*\.?0*$)\d*\.?\d+$/
 export const SendEnvironmentSchema = z.object({
   CUSTOMER_TABLE_NAME: NonEmptyTextSchema,
   FROM_EMAIL_ADDRESS: z.string().check(z.minLength(3)),
+  /** Where replies to the emails go (`overture:replyTo`); absent: to the From address. */
+  REPLY_TO_ADDRESS: z.optional(z.email()),
   /** The sender's postal address, which marketing emails print (`{{ senderPostalAddress }}`). */
   SENDER_POSTAL_ADDRESS: NonEmptyTextSchema,
   SES_CONFIGURATION_SET: NonEmptyTextSchema,
@@ -71,13 +73,19 @@ export function smsSenderConfig(env: SendEnvironment): SmsSenderConfig {
   return { ...transactionalSmsConfig(env), brand: env.SMS_BRAND, marketingTimeToLiveSeconds: SMS_TIME_TO_LIVE_SECONDS.marketing };
 }
 
+/** The email adapter's settings for the send function's emails. */
+export function emailSenderConfig(env: SendEnvironment): EmailSenderConfig {
+  return {
+    fromEmailAddress: env.FROM_EMAIL_ADDRESS,
+    configurationSetName: env.SES_CONFIGURATION_SET,
+    ...(env.REPLY_TO_ADDRESS === undefined ? {} : { replyToAddresses: [env.REPLY_TO_ADDRESS] }),
+  };
+}
+
 /** The channel adapters for the settings and clients. */
 export function channelSenders(env: SendEnvironment, clients: SendClients): ChannelSenders {
   return {
-    email: new SesEmailSender(clients.ses, {
-      fromEmailAddress: env.FROM_EMAIL_ADDRESS,
-      configurationSetName: env.SES_CONFIGURATION_SET,
-    }),
+    email: new SesEmailSender(clients.ses, emailSenderConfig(env)),
     sms: new EndUserMessagingSmsSender(clients.sms, smsSenderConfig(env)),
     mail: new SqsDirectMailSender(clients.sqs, { queueUrl: env.DIRECT_MAIL_QUEUE_URL }),
   };

@@ -1,19 +1,29 @@
 /**
  * The From address against the SES sending identity, and the From display name: a From the
  * identity does not cover fails synth (the send role may send through that identity only, so
- * every email would fail), and `overture:fromName` puts a display name in the From header while
- * IAM's `ses:FromAddress` condition keeps to the bare address.
+ * every email would fail), `overture:fromName` puts a display name in the From header while
+ * IAM's `ses:FromAddress` condition keeps to the bare address, and `overture:replyTo` sets Reply-To.
  */
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { simpleParser } from 'mailparser';
-import { formatMailbox } from '../../lib/channels/email';
+import { buildSendEmailInput, formatMailbox, type EmailMessage } from '../../lib/channels/email';
 import { CONTEXT_KEYS, InvalidConfigError, readConfig } from '../../lib/config';
 import { CustomerData } from '../../lib/constructs/customer-data';
 import { Delivery } from '../../lib/constructs/delivery';
+import { emailSenderConfig, type SendEnvironment } from '../../lib/delivery/send-environment';
 import { TEST_CONTEXT } from './synthesize';
 import { TEST_SENDER_POSTAL_ADDRESS } from '../support/sender-address';
+
+const anEmail: EmailMessage = {
+  to: 'ann@example.org',
+  customerId: 'c-001',
+  journey: 'welcome',
+  step: 'welcome-email',
+  topic: 'transactional',
+  content: { subject: 'Hello', html: '<p>Hello</p>', text: 'Hello' },
+};
 
 function configWith(context: Record<string, unknown>): ReturnType<typeof readConfig> {
   return readConfig((key) => ({ [CONTEXT_KEYS.senderPostalAddress]: TEST_SENDER_POSTAL_ADDRESS, ...context })[key]);
@@ -106,5 +116,30 @@ describe('the From display name', () => {
         ]),
       },
     });
+  });
+});
+
+describe('the Reply-To address', () => {
+  it('sends replies to overture:replyTo, any valid address, and to the From address when it is unset', () => {
+    // Prepare
+    const app = new App({ context: { ...TEST_CONTEXT, [CONTEXT_KEYS.replyTo]: 'help@support.example.net' } });
+    const stack = new Stack(app, 'ReplyTo');
+    const config = readConfig((key) => app.node.tryGetContext(key));
+
+    // Act
+    new Delivery(stack, 'Delivery', { config, data: new CustomerData(stack, 'CustomerData'), logRetention: RetentionDays.ONE_WEEK });
+
+    // Assess
+    expect(config.replyTo).toBe('help@support.example.net');
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ REPLY_TO_ADDRESS: 'help@support.example.net' }) },
+    });
+    const env = { FROM_EMAIL_ADDRESS: 'Shop <journeys@example.com>', SES_CONFIGURATION_SET: 'overture-test' } as SendEnvironment;
+    expect(buildSendEmailInput(anEmail, emailSenderConfig({ ...env, REPLY_TO_ADDRESS: 'help@support.example.net' }))).toMatchObject({
+      FromEmailAddress: 'Shop <journeys@example.com>',
+      ReplyToAddresses: ['help@support.example.net'],
+    });
+    expect(buildSendEmailInput(anEmail, emailSenderConfig(env))).not.toHaveProperty('ReplyToAddresses');
+    expect(() => configWith({ [CONTEXT_KEYS.replyTo]: 'help' })).toThrow(/context "overture:replyTo"/);
   });
 });
