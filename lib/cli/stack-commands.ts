@@ -454,7 +454,7 @@ export async function launchCommand(io: CliIO, journey: string, options: LaunchO
     ? await launchOnStack(running, { journey, csv, launchId }, onProgress).catch((error: unknown) => {
         if (!(error instanceof StackRefusalExit) || error.httpStatus !== 413) throw error;
         throw badInput(
-          `${options.audience}: the audience file is larger than the running stack at ${running.api} takes (${MAX_LAUNCH_BODY / (1024 * 1024)} MiB), nothing was launched; split it into smaller files and launch each under its own --id, or stop the stack and launch on its data folder, which takes any size`,
+          `${options.audience}: the audience file is larger than the running stack at ${running.api} takes (${MAX_LAUNCH_BODY / (1024 * 1024)} MiB), nothing was launched; split it into smaller files and launch each under its own --id`,
           { cause: error },
         );
       })

@@ -92,9 +92,22 @@ class SeenCustomerIds {
 }
 
 /**
+ * The most an audience may be, in bytes as it goes to the audience bucket ({@link normalizedAudienceCsv}),
+ * for the local stack to launch it: the bucket's emulator (fauxqs) takes requests of up to 11 MiB,
+ * and the file goes in one PutObject. About 870,000 customer ids of 10 characters without entry keys.
+ */
+export const MAX_LOCAL_AUDIENCE_BYTES = 10 * 1024 * 1024;
+
+/** Thrown inside the parser's pass to end it at the row that passes {@link MAX_LOCAL_AUDIENCE_BYTES}. */
+class AudienceTooLarge {
+  constructor(readonly line: number) {}
+}
+
+/**
  * Parses and validates an audience file; `issues` is empty when every row is valid. One pass over
- * the records as the parser reads them, keeping of each row only its customer id and entry key
- * (see docs/local.md, "Limits", for what a large file takes).
+ * the records as the parser reads them, keeping of each row only its customer id and entry key,
+ * and ending at the row where the audience passes {@link MAX_LOCAL_AUDIENCE_BYTES}, named as an
+ * issue: what it holds stays within that bound, whatever the size of the file.
  */
 export function parseAudienceCsv(text: string): ParsedAudience {
   const issues: AudienceIssue[] = [];
@@ -105,6 +118,8 @@ export function parseAudienceCsv(text: string): ParsedAudience {
   let keyColumn = -1;
   /** Lines of blank records not yet followed by a row: an empty row inside the file, nothing at its end. */
   let blankLines: number[] = [];
+  /** The audience's size as it goes to the bucket so far: its header, then each row `customerId,entryKey`. */
+  let launchedBytes = AUDIENCE_COLUMNS.join(',').length + 1;
   /** Whether any record holds something: a file of blank lines is as empty as an empty one. */
   let anything = false;
   const readRow = (record: CsvRecord): void => {
@@ -141,12 +156,18 @@ export function parseAudienceCsv(text: string): ParsedAudience {
       const first = seen.firstLineOf(customerId, line);
       if (first !== line) issues.push({ line, column: 'customerId', message: `repeats line ${first}` });
     }
+    launchedBytes += customerId.length + entryKey.length + 2;
+    if (launchedBytes > MAX_LOCAL_AUDIENCE_BYTES) throw new AudienceTooLarge(line);
     // Of one shape, and only the two columns launch reads: an object a row keeps far less than the record did.
     rows.push(customerId === '' ? (entryKey === '' ? {} : { entryKey }) : entryKey === '' ? { customerId } : { customerId, entryKey });
   };
   try {
     forEachCsvRecord(text, { trim: true, columns: AUDIENCE_COLUMNS }, readRow);
   } catch (error) {
+    if (error instanceof AudienceTooLarge) {
+      const message = `the audience passes ${MAX_LOCAL_AUDIENCE_BYTES / (1024 * 1024)} MiB at this row (as the launcher reads it: customerId,entryKey rows), the most the local stack launches at once; split the file and launch each part under its own --id`;
+      return { columns: header ?? [], rows: [], issues: [...issues, { line: error.line, column: 'customerId', message }] };
+    }
     if (!(error instanceof CsvSyntaxError)) throw error;
     return {
       columns: [],

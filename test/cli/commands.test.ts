@@ -362,7 +362,7 @@ describe('overture launch of an audience a running stack refuses as too large', 
       expect(result.status).toBe(2);
       expect(result.stdout).toBe('');
       expect(result.stderr.split('\n').slice(1)).toEqual([
-        `overture: ${audience}: the audience file is larger than the running stack at ${api} takes (256 MiB), nothing was launched; split it into smaller files and launch each under its own --id, or stop the stack and launch on its data folder, which takes any size`,
+        `overture: ${audience}: the audience file is larger than the running stack at ${api} takes (256 MiB), nothing was launched; split it into smaller files and launch each under its own --id`,
         '',
       ]);
     } finally {

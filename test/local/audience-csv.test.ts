@@ -3,7 +3,7 @@
  * in it and under which entry keys, not on how the file was saved; what goes to the bucket is the
  * rows as they were validated, under one header; and an empty file is called empty.
  */
-import { defaultLaunchId, normalizedAudienceCsv, parseAudienceCsv } from '../../lib/local/audience-csv';
+import { defaultLaunchId, MAX_LOCAL_AUDIENCE_BYTES, normalizedAudienceCsv, parseAudienceCsv } from '../../lib/local/audience-csv';
 import { CsvSyntaxError, readCsvRecords } from '../../lib/local/csv-records';
 
 const idOf = (text: string) => defaultLaunchId('welcome', parseAudienceCsv(text));
@@ -145,6 +145,24 @@ describe('parseAudienceCsv', () => {
       { line: 3, column: 'customerId', message: expect.stringContaining('must be 1–64 letters') },
       { line: 4, column: 'entryKey', message: expect.stringContaining('must be 1–128 letters') },
     ]);
+  });
+
+  it('ends at the row where the audience passes what the local stack launches at once (10 MiB as the launcher reads it), naming that line, and keeps no row', () => {
+    // Prepare: ids of 9 characters, 11 bytes a row as `customerId,entryKey` under its 20-byte header.
+    const fits = Math.floor((MAX_LOCAL_AUDIENCE_BYTES - 20) / 11);
+    const ids = (count: number) => `customerId\n${Array.from({ length: count }, (_, index) => `c-${String(index).padStart(7, '0')}\n`).join('')}`;
+
+    // Act
+    const largest = parseAudienceCsv(ids(fits));
+    const larger = parseAudienceCsv(ids(fits + 1));
+
+    // Assess
+    expect({ rows: largest.rows.length, issues: largest.issues, bytes: Buffer.byteLength(normalizedAudienceCsv(largest)) }).toEqual({ rows: fits, issues: [], bytes: 20 + fits * 11 });
+    expect(larger).toEqual({
+      columns: ['customerId'],
+      rows: [],
+      issues: [{ line: fits + 2, column: 'customerId', message: expect.stringMatching(/^the audience passes 10 MiB at this row .*split the file and launch each part under its own --id$/) }],
+    });
   });
 
   it('refuses a header that names a column twice, rather than launching only the second column', () => {
