@@ -74,24 +74,6 @@ function headerIssues(header: readonly string[]): AudienceIssue[] {
 }
 
 /**
- * The customer ids seen so far, each with the line it was first seen on. A Map holds at most 2^24
- * entries (about 16.7 million), fewer than a file of the route's size may name, so the ids are
- * spread over several, by their last character.
- */
-class SeenCustomerIds {
-  private readonly shards = Array.from({ length: 64 }, () => new Map<string, number>());
-
-  /** The line `id` was first seen on, after noting it at `line` if it is new. */
-  firstLineOf(id: string, line: number): number {
-    const shard = this.shards[id.charCodeAt(id.length - 1) % this.shards.length] as Map<string, number>;
-    const first = shard.get(id);
-    if (first !== undefined) return first;
-    shard.set(id, line);
-    return line;
-  }
-}
-
-/**
  * The most an audience may be, in bytes as it goes to the audience bucket ({@link normalizedAudienceCsv}),
  * for the local stack to launch it: the bucket's emulator (fauxqs) takes requests of up to 11 MiB,
  * and the file goes in one PutObject. About 870,000 customer ids of 10 characters without entry keys.
@@ -112,7 +94,8 @@ class AudienceTooLarge {
 export function parseAudienceCsv(text: string): ParsedAudience {
   const issues: AudienceIssue[] = [];
   const rows: Array<Record<string, string>> = [];
-  const seen = new SeenCustomerIds();
+  /** Each customer id seen, with the line it was first seen on. */
+  const seen = new Map<string, number>();
   let header: string[] | undefined;
   let idColumn = -1;
   let keyColumn = -1;
@@ -140,6 +123,10 @@ export function parseAudienceCsv(text: string): ParsedAudience {
     }
     for (const blank of blankLines) issues.push({ line: blank, column: 'customerId', message: 'empty row' });
     blankLines = [];
+    // Every row counts, a bad one too (so the issues of a file of bad rows stay bounded as well):
+    // a row of the two columns is `customerId,entryKey` and its line end.
+    launchedBytes += fields.reduce((sum, field) => sum + field.length, 0) + Math.max(fields.length, 2);
+    if (launchedBytes > MAX_LOCAL_AUDIENCE_BYTES) throw new AudienceTooLarge(line);
     if (fields.length !== header.length) {
       issues.push({ line, column: header[Math.min(fields.length, header.length - 1)] ?? 'customerId', message: `has ${fields.length} ${fields.length === 1 ? 'field' : 'fields'}, the header has ${header.length}` });
       return;
@@ -153,11 +140,10 @@ export function parseAudienceCsv(text: string): ParsedAudience {
       if (!key.success) issues.push({ line, column: 'entryKey', message: key.error.issues[0]?.message ?? 'invalid' });
     }
     if (id.success) {
-      const first = seen.firstLineOf(customerId, line);
-      if (first !== line) issues.push({ line, column: 'customerId', message: `repeats line ${first}` });
+      const first = seen.get(customerId);
+      if (first !== undefined) issues.push({ line, column: 'customerId', message: `repeats line ${first}` });
+      else seen.set(customerId, line);
     }
-    launchedBytes += customerId.length + entryKey.length + 2;
-    if (launchedBytes > MAX_LOCAL_AUDIENCE_BYTES) throw new AudienceTooLarge(line);
     // Of one shape, and only the two columns launch reads: an object a row keeps far less than the record did.
     rows.push(customerId === '' ? (entryKey === '' ? {} : { entryKey }) : entryKey === '' ? { customerId } : { customerId, entryKey });
   };

@@ -165,6 +165,19 @@ describe('parseAudienceCsv', () => {
     });
   });
 
+  it('ends a file of bad rows at the same bound, so that its issues stay bounded too', () => {
+    // Prepare: rows of two fields under a header of one, 1,005 bytes each.
+    const row = `c-1,${'x'.repeat(1000)}\n`;
+
+    // Act
+    const { issues } = parseAudienceCsv(`customerId\n${row.repeat(20_000)}`);
+
+    // Assess: 20 bytes of header, then each row counted as launched (its fields, a comma and the line end).
+    const fits = Math.floor((MAX_LOCAL_AUDIENCE_BYTES - 20) / 1005);
+    expect(issues).toHaveLength(fits + 1);
+    expect(issues[fits]).toEqual({ line: fits + 2, column: 'customerId', message: expect.stringContaining('the audience passes 10 MiB at this row') });
+  });
+
   it('refuses a header that names a column twice, rather than launching only the second column', () => {
     // Act: two lists pasted side by side, and an entry key column given twice.
     const customers = parseAudienceCsv('customerId,customerId\nc-1,c-2\nc-3,c-4\n');
