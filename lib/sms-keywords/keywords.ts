@@ -13,12 +13,15 @@
  * 1. a strong opt-out word — STOP, STOPALL, UNSUBSCRIBE, REVOKE, OPTOUT — anywhere in a reply of
  *    at most {@link SHORT_REPLY_MAX_WORDS} words ("Stop please", "stop!!! who is this", "Unsubscribe
  *    me"). In a longer message, which is a conversation rather than a reply, STOPALL, UNSUBSCRIBE,
- *    REVOKE and OPTOUT still count anywhere (they mean nothing else), STOP only as a request: next
- *    to "please" or followed by what we send ("…please stop", "…stop texting me"), not a bus stop;
+ *    REVOKE and OPTOUT still count anywhere (they mean nothing else); STOP counts when it asks us to
+ *    stop or stands alone: next to "please", followed by what we send ("…please stop", "…stop
+ *    texting me"), next to another STOP ("…STOP STOP STOP"), or a sentence of its own, set off on
+ *    both sides by sentence punctuation (. ! ? : ;), a line break or an end of the message ("…I am
+ *    asking you once: STOP.", "STOP. I never signed up…"). Not "the bus stop", nor "Stop by the store";
  * 2. a weak one — CANCEL, END, QUIT, REMOVE, ARRET, TD, words with everyday meanings — only as the
  *    first word (after an optional "please"), every other word being about the sender, us or our
- *    texts ("Cancel", "Cancel please", "remove me from your list", "quit texting me", "end these
- *    messages"). So "cancel my order" and "Can I cancel my appointment?" stay conversation: a
+ *    texts ("Cancel", "Cancel please", "remove me from your mailing list", "quit texting me", "end
+ *    these messages"). So "cancel my order" and "Can I cancel my appointment?" stay conversation: a
  *    reasonable person reads them as about an order, and a STOP in them would still count; "the
  *    end" and "end of the month" too.
  * Negation is not read: "don't stop" opts out, an accepted false positive (the confirmation says
@@ -65,7 +68,9 @@ const COMBINING_MARKS = /\p{M}/gu;
 /** Apostrophes, dropped inside words: "don't" is DONT, "'stop'" is STOP. */
 const APOSTROPHES = /['\u2019\u02bc]/gu;
 /** Hyphens join a compound ("OPT-OUT", "non-stop"); every other character that is not a letter or a digit separates words. */
-const BETWEEN_WORDS = /[^\p{L}\p{N}\-_\u2010\u2011]+/u;
+const BETWEEN_WORDS = /([^\p{L}\p{N}\-_\u2010\u2011]+)/u;
+/** What ends a sentence between two words: sentence punctuation (after NFKD, "…" is "..." and "！" is "!") or a line break. */
+const SENTENCE_BREAK = /[.!?:;\n\r\u00a1\u00bf\u3002]/u;
 const HYPHENS = /[-_\u2010\u2011]+/gu;
 /** The opt-out keywords people also write as two words; the FCC names "opt out" among the per se reasonable revocations. */
 const TWO_WORD_OPT_OUTS: ReadonlySet<string> = new Set(['STOPALL', 'OPTOUT']);
@@ -84,54 +89,83 @@ const WHAT_WE_SEND: ReadonlySet<string> = new Set([
 /** Words about the sender, us and our texts: all a reply that opens with a weak opt-out word may hold besides it. */
 const ABOUT_OUR_TEXTS: ReadonlySet<string> = new Set([
   ...WHAT_WE_SEND,
-  'MY', 'OUR', 'NUMBER', 'PHONE', 'FROM', 'OFF', 'YOUR', 'THE', 'THAT', 'THOSE', 'ALL', 'LIST', 'MESSAGE', 'MSG', 'SMS', 'ALERT', 'ALERTS',
-  'SUBSCRIPTION', 'THANKS', 'THANK', 'YOU', 'THX', 'ASAP',
+  'MY', 'OUR', 'NUMBER', 'PHONE', 'FROM', 'OFF', 'YOUR', 'THE', 'THAT', 'THOSE', 'ALL', 'LIST', 'LISTS', 'MAILING', 'CONTACT', 'CONTACTS', 'DATABASE',
+  'MESSAGE', 'MSG', 'SMS', 'ALERT', 'ALERTS', 'NOTIFICATIONS', 'UPDATES', 'MARKETING', 'PROMOTIONS', 'PROMOS', 'OFFERS', 'ADS',
+  'SUBSCRIPTION', 'SUBSCRIPTIONS', 'THANKS', 'THANK', 'YOU', 'THX', 'ASAP',
 ]);
+
+/** A word of a text as the opt-out rule reads it. */
+interface Word {
+  readonly text: string;
+  /** Whether the word opens a sentence: it is the first, or sentence punctuation or a line break comes before it. */
+  readonly opensSentence: boolean;
+}
 
 /**
  * The words of a text as the opt-out rule reads them, upper case, without accents or apostrophes;
  * "OPT-OUT" and "STOP-ALL" as one word, and OPT (ME|US) OUT and STOP ALL too.
  */
-function wordsOf(body: string): string[] {
+function wordsOf(body: string): Word[] {
   // NFKD both splits accents off their letters and folds full-width letters to plain ones.
   const folded = body.normalize('NFKD').replace(COMBINING_MARKS, '').replace(APOSTROPHES, '').toUpperCase();
-  const written = folded
-    .split(BETWEEN_WORDS)
-    .map((word) => word.replace(/^[-_\u2010\u2011]+|[-_\u2010\u2011]+$/gu, ''))
-    .filter((word) => word !== '')
-    .map((word) => (TWO_WORD_OPT_OUTS.has(word.replace(HYPHENS, '')) ? word.replace(HYPHENS, '') : word));
-  const words: string[] = [];
+  // Split on a captured separator: words at even indexes, what separates them at odd ones.
+  const written: Word[] = [];
+  let opensSentence = true;
+  folded.split(BETWEEN_WORDS).forEach((part, index) => {
+    if (index % 2 === 1) {
+      opensSentence ||= SENTENCE_BREAK.test(part);
+      return;
+    }
+    const word = part.replace(/^[-_\u2010\u2011]+|[-_\u2010\u2011]+$/gu, '');
+    if (word === '') return;
+    written.push({ text: TWO_WORD_OPT_OUTS.has(word.replace(HYPHENS, '')) ? word.replace(HYPHENS, '') : word, opensSentence });
+    opensSentence = false;
+  });
+  const words: Word[] = [];
   for (let index = 0; index < written.length; index += 1) {
-    const [word, next, afterNext] = [written[index], written[index + 1], written[index + 2]];
-    if (word === 'OPT' && next === 'OUT') {
-      words.push('OPTOUT');
+    const [word, next, afterNext] = [written[index], written[index + 1]?.text, written[index + 2]?.text];
+    if (word === undefined) continue;
+    if (word.text === 'OPT' && next === 'OUT') {
+      words.push({ ...word, text: 'OPTOUT' });
       index += 1;
-    } else if (word === 'OPT' && (next === 'ME' || next === 'US') && afterNext === 'OUT') {
-      words.push('OPTOUT');
+    } else if (word.text === 'OPT' && (next === 'ME' || next === 'US') && afterNext === 'OUT') {
+      words.push({ ...word, text: 'OPTOUT' });
       index += 2;
-    } else if (word === 'STOP' && next === 'ALL') {
-      words.push('STOPALL');
+    } else if (word.text === 'STOP' && next === 'ALL') {
+      words.push({ ...word, text: 'STOPALL' });
       index += 1;
-    } else if (word !== undefined) {
+    } else {
       words.push(word);
     }
   }
   return words;
 }
 
-/** Whether the STOP at `index` asks us to stop: "please" next to it, or what we send after it. */
-function isStopRequest(words: readonly string[], index: number): boolean {
-  const [before, after] = [words[index - 1], words[index + 1]];
-  return (before !== undefined && PLEASE.has(before)) || (after !== undefined && WHAT_WE_SEND.has(after));
+/**
+ * Whether the STOP at `index` of a message longer than a reply counts: "please" next to it, what
+ * we send after it, another STOP next to it, or a sentence of its own (it opens a sentence, and
+ * the next word, if any, opens another).
+ */
+function isStopRequest(words: readonly Word[], index: number): boolean {
+  const [before, stop, after] = [words[index - 1], words[index], words[index + 1]];
+  const ownSentence = stop?.opensSentence === true && (after === undefined || after.opensSentence);
+  return (
+    ownSentence ||
+    (before !== undefined && (PLEASE.has(before.text) || before.text === 'STOP')) ||
+    (after !== undefined && (WHAT_WE_SEND.has(after.text) || after.text === 'STOP'))
+  );
 }
 
 /** The opt-out a text asks for, by the rule of the module comment; undefined for any other text. */
 function optOutKeywordOf(body: string): SmsKeyword | undefined {
   const words = wordsOf(body);
   const short = words.length <= SHORT_REPLY_MAX_WORDS;
-  const strong = words.find((word, index) => STRONG_OPT_OUTS.has(word) && (short || UNAMBIGUOUS_OPT_OUTS.has(word) || isStopRequest(words, index)));
-  if (strong !== undefined) return strong as SmsKeyword;
-  const [first, ...rest] = words[0] !== undefined && PLEASE.has(words[0]) ? words.slice(1) : words;
+  const strong = words.find(
+    (word, index) => STRONG_OPT_OUTS.has(word.text) && (short || UNAMBIGUOUS_OPT_OUTS.has(word.text) || isStopRequest(words, index)),
+  );
+  if (strong !== undefined) return strong.text as SmsKeyword;
+  const texts = words.map((word) => word.text);
+  const [first, ...rest] = texts[0] !== undefined && PLEASE.has(texts[0]) ? texts.slice(1) : texts;
   if (first === undefined || ACTIONS.get(first) !== 'opt_out') return undefined;
   return rest.every((word) => ABOUT_OUR_TEXTS.has(word)) ? (first as SmsKeyword) : undefined;
 }
@@ -139,7 +173,7 @@ function optOutKeywordOf(body: string): SmsKeyword | undefined {
 /**
  * The keyword a text body is, in upper case, and what it asks for; undefined for any other text.
  * Keywords that grant, confirm or ask for help (START, YES, HELP) must be the whole body, ignoring
- * case and surrounding spaces; an opt-out is read in a short sentence too (see the module
+ * case and surrounding spaces; an opt-out is read in a sentence too (see the module
  * comment), since withdrawing is always safe. For a sentence, the keyword is the opt-out word it
  * was read by.
  */

@@ -215,6 +215,40 @@ describe('opt-outs in a sentence, whatever the other words', () => {
     );
   });
 
+  it(`reads a STOP that ends a text longer than ${SHORT_REPLY_MAX_WORDS} words as a sentence of its own as an opt-out`, () => {
+    fc.assert(
+      fc.property(
+        fc.array(wordArbitrary, { minLength: SHORT_REPLY_MAX_WORDS, maxLength: 40 }),
+        fc.array(separatorArbitrary, { minLength: 1, maxLength: 4 }),
+        fc.constantFrom('. ', '! ', '? ', ': ', '; ', '\n', '... '),
+        anyCase('stop'),
+        fc.constantFrom('', '.', '!!!', ' 🛑', '\n'),
+        (words, separators, before, stop, after) => {
+          // Act
+          const matched = smsKeywordOf(`${sentence(words, separators)}${before}${stop}${after}`);
+          // Assess
+          expect(matched).toEqual({ keyword: 'STOP', action: 'opt_out' });
+        },
+      ),
+    );
+  });
+
+  it(`never reads a STOP inside a sentence of a text longer than ${SHORT_REPLY_MAX_WORDS} words as an opt-out ("the bus stop on Main")`, () => {
+    fc.assert(
+      fc.property(
+        fc.array(wordArbitrary, { minLength: SHORT_REPLY_MAX_WORDS / 2, maxLength: 20 }),
+        fc.array(wordArbitrary, { minLength: SHORT_REPLY_MAX_WORDS / 2, maxLength: 20 }),
+        fc.array(separatorArbitrary, { minLength: 1, maxLength: 4 }),
+        (before, after, separators) => {
+          // Act
+          const matched = smsKeywordOf(`${sentence(before, separators)} the bus stop on ${sentence(after, separators)}`);
+          // Assess
+          expect(matched?.action).not.toBe('opt_out');
+        },
+      ),
+    );
+  });
+
   it('never reads an opt-out in a text none of whose words is an opt-out word, however long', () => {
     fc.assert(
       fc.property(fc.array(wordArbitrary, { maxLength: 40 }), fc.array(separatorArbitrary, { minLength: 1, maxLength: 4 }), (words, separators) => {

@@ -250,6 +250,8 @@ describe('opt-outs written as a short sentence', () => {
     ['I never signed up for this, I revoke my consent', 'REVOKE'],
     ['Cancel please', 'CANCEL'],
     ['remove me from your list', 'REMOVE'],
+    ['Remove me from your mailing list', 'REMOVE'],
+    ['cancel the promotions', 'CANCEL'],
     ['Quit texting me!', 'QUIT'],
     ['please end these messages', 'END'],
   ];
@@ -286,6 +288,37 @@ describe('opt-outs written as a short sentence', () => {
     const outcomes = [conversation, `${conversation}? Otherwise please stop`, `${conversation}? Otherwise stop texting me`, `${conversation}? Or unsubscribe me`].map(smsKeywordOf);
     // Assess
     expect(outcomes).toEqual([undefined, { keyword: 'STOP', action: 'opt_out' }, { keyword: 'STOP', action: 'opt_out' }, { keyword: 'UNSUBSCRIBE', action: 'opt_out' }]);
+  });
+
+  it('reads STOP in a message longer than a reply as a sentence of its own too: set off by sentence punctuation or the ends of the message, or repeated', () => {
+    // Prepare: 30 words of conversation, with a bus stop in it.
+    const conversation = 'Hi, I was at the bus stop yesterday and saw your poster about the spring sale. Can you tell me when it ends and whether it covers shoes and bags too';
+    const texts = [
+      `${conversation}. STOP`,
+      `${conversation}? Stop!`,
+      `${conversation}; stop 🛑`,
+      `STOP. ${conversation}`,
+      `${conversation}\nstop\nthanks`,
+      `${conversation} stop stop`,
+      `${conversation}, the stop near the mall`,
+      `${conversation}. Stop by the store`,
+    ];
+    // Act
+    const outcomes = texts.map((text) => smsKeywordOf(text)?.keyword);
+    // Assess
+    expect(outcomes).toEqual(['STOP', 'STOP', 'STOP', 'STOP', 'STOP', 'STOP', undefined, undefined]);
+  });
+
+  it.each([
+    'This is the third time I am asking. I never signed up for your texts and I do not want them. STOP STOP STOP',
+    'I never signed up for any of this and I have no idea how you got my number so I am asking you once: STOP.',
+  ])('revokes SMS consent on %j, an opt-out longer than a reply, so the gate sends no more marketing texts', async (text) => {
+    // Prepare
+    const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
+    // Act
+    const [outcome] = await processInboundSmsEvent(inboundSmsEvent(phone, text), deps);
+    // Assess
+    expect({ kind: outcome?.kind, decision: await smsMarketingDecision(customerId) }).toEqual({ kind: 'opted_out', decision: 'skip' });
   });
 
   it.each(requests)('revokes SMS consent on %j, so the gate sends no more marketing texts', async (text, keyword) => {
