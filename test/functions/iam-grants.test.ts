@@ -18,12 +18,13 @@
  * The flows are tests of their own, each asserting that it did the work it names (writes and
  * conditional failures included); the grant checks read what they recorded, so they run last.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { IConstruct } from 'constructs';
 import type { OvertureStack } from '../../lib/overture-stack';
 import { localLambdaContext, serveApiGatewayHandler, type LocalApiServer } from '../../lib/consent-api';
+import { deferredLapseRecordKey } from '../../lib/ingest/deferred-lapses';
 import { journeyRoutesVariable, routesOf } from '../../lib/ingest/journey-routes';
 import { waitingTasks } from '../../lib/ingest/task-tokens';
 import type { AslDefinition } from '../../lib/journeys/asl';
@@ -45,7 +46,10 @@ import { startStepFunctionsServer, type StepFunctionsServer } from '../../lib/lo
 import { localResources } from '../../lib/local/template';
 import { WorkQueue } from '../../lib/local/work-queue';
 import { CustomerStore } from '../../lib/store/customer-store';
+import { itemKeys } from '../../lib/store/item-keys';
 import { customersHoldingPhone } from '../../lib/store/phone-index';
+import { sendSlotKey } from '../../lib/store/send-slots';
+import { PARTITION_KEY, SORT_KEY } from '../../lib/store/table-design';
 import { signToken, type TokenPurpose } from '../../lib/unsubscribe';
 import { CATALOG } from '../../workflows';
 import { WIN_BACK_INACTIVE_DAYS } from '../../workflows/catalog/win-back';
@@ -278,6 +282,11 @@ function addStateMachines(definitions: ReadonlyMap<string, AslDefinition>): void
   });
 }
 
+/** The item under `key` in the customer table, read by the test's own client; undefined when there is none. */
+async function itemAt(key: Record<string, AttributeValue>): Promise<Record<string, AttributeValue> | undefined> {
+  return (await dynamo.client.send(new GetItemCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
+}
+
 /** Every journey execution that succeeded, `<journey>:<customer>` → the state it ended in. */
 function executionEnds(): Record<string, string> {
   return Object.fromEntries(
@@ -336,6 +345,10 @@ beforeAll(async () => {
     LINK_SECRET_ID,
     TEMPLATES_DIR: 'workflows/templates',
     RATE_LIMIT_BURST: '1000',
+    // Rates as the stack always sets them, so that every email and text takes a send slot (of its
+    // class: transactional or marketing), but far above what the flows send: no send is deferred.
+    SEND_RATE_EMAIL: '100000',
+    SEND_RATE_SMS: '100000',
   });
   for (const fn of FUNCTION_NAMES) handlers[fn] = (await FUNCTIONS[fn].entry()).handler;
   recorder.install();
@@ -351,7 +364,7 @@ afterAll(async () => {
 });
 
 describe('the functions at work', () => {
-  it('run the event journeys: sends, waits ended by the event, by an event that came first, or by the timeout, branches, goals and exits', async () => {
+  it('run the event journeys: sends (a transactional one in its own send slot), waits ended by the event, by an event that came first, or by the timeout, branches, goals and exits', async () => {
     // Prepare
     waitEndings.set('welcome-comes/first-order', 'event_comes');
     waitEndings.set('welcome-early/first-order', 'event_came_before_the_token');
@@ -403,6 +416,8 @@ describe('the functions at work', () => {
       'active-cross-sell:welcome-late': 'end',
     });
     expect(recorder.requestsOf('waitForEvent').map((request) => request.operation)).toContain('SendTaskSuccess');
+    // prospect-nurture's preference request is transactional: it took a slot of the share kept for transactional emails.
+    expect(await itemAt(sendSlotKey('email', 'transactional'))).toMatchObject({ next: { N: expect.any(String) } });
     expect(lateOrder).toMatchObject({ status: 'ingested', resumed: [] });
     expect(await waitingTasks({ client: dynamo.client, tableName }, 'welcome-late', 'order_placed')).toEqual([]);
     expect(newNumber).toMatchObject({ status: 'ingested', profile: 'updated' });
@@ -416,7 +431,7 @@ describe('the functions at work', () => {
     expect((await store.requireSnapshot('loyal-gold')).profile.stage).toBe('active');
   });
 
-  it('run the inactivity scan, the launch worker and win-back: a holdout, a throttled text that fails the step, a number opted out at the provider, a letter', async () => {
+  it('run the inactivity scan, the launch worker and win-back: a holdout, a throttled text that fails the step, a number opted out at the provider, a letter, a lapse the re-entry rule defers', async () => {
     // Prepare: one customer per path, picked by their win-back holdout bucket (under 10 is held out).
     const ids = Array.from({ length: 40 }, (_, index) => `lapsed-${index}`);
     const [heldOut] = ids.filter((id) => bucketOf(id, 'win-back', 'holdout') < 10);
@@ -430,6 +445,15 @@ describe('the functions at work', () => {
       await invoke('ingest', customerEvent('order_placed', enrolled(customerId, { phone: phones[customerId] }), lastOrder));
     }
     waitEndings.set(`${optedOut}/comeback`, 'event_comes');
+    // A customer win-back entered 120 days ago (launched then), who ordered since and lapsed again:
+    // both lapses are older than the week the scan looks at, so only the relaunch below finds them.
+    // Emails only, so that the letters are the three paths' above.
+    const returned = 'lapsed-returned';
+    const enteredAt = new Date(Date.now() - 120 * DAY_MS);
+    await invoke('ingest', customerEvent('order_placed', enrolled(returned, { consents: ['email'] }), new Date(enteredAt.getTime() - (WIN_BACK_INACTIVE_DAYS + 1) * DAY_MS)));
+    const earlier = await invoke('launch', { BatchInput: { journey: 'win-back', launchId: 'win-back-earlier', launchedAt: enteredAt.toISOString() }, Items: [{ customerId: returned, entryKey: '' }] });
+    await stepFunctions.settled();
+    await invoke('ingest', customerEvent('order_placed', { customerId: returned }, new Date(Date.now() - 110 * DAY_MS)));
     await stepFunctions.settled();
 
     // Act
@@ -440,6 +464,8 @@ describe('the functions at work', () => {
     const batch = (items: unknown[]) => ({ BatchInput: { journey: 'win-back', launchId: launch?.launchId, launchedAt: new Date().toISOString() }, Items: items });
     const relaunched = await invoke('launch', batch([heldOut, throttled, optedOut].map((customerId) => ({ customerId, entryKey: '' }))));
     const unknown = await invoke('launch', batch([{ customerId: 'nobody-here', entryKey: '' }]));
+    // Within win-back's 180 days since the entry: refused, and the lapse since the entry deferred to when the rule lets them in.
+    const refused = await invoke('launch', batch([{ customerId: returned, entryKey: '' }]));
     await stepFunctions.settled();
 
     // Assess
@@ -448,6 +474,12 @@ describe('the functions at work', () => {
     // The opted-out customer ordered again (win-back's goal): no longer inactive at the relaunch, kept out before the entry is asked.
     expect(relaunched).toMatchObject({ started: 0, alreadyStarted: 2, conditionNotMet: 1 });
     expect(unknown).toMatchObject({ started: 0, unknownCustomers: ['nobody-here'] });
+    expect(earlier).toMatchObject({ started: 1 });
+    expect(refused).toMatchObject({ started: 0, notEligible: 1 });
+    expect(await itemAt({ [PARTITION_KEY]: { S: itemKeys.partition(returned) }, [SORT_KEY]: { S: deferredLapseRecordKey('win-back') } })).toMatchObject({
+      kind: { S: 'deferred_lapse' },
+      enteredAt: { S: enteredAt.toISOString() },
+    });
     expect(failedExecutions()).toEqual([]);
     const ends = executionEnds();
     expect([ends[`win-back:${heldOut}`], ends[`win-back:${throttled}`], ends[`win-back:${optedOut}`]]).toEqual(['held-out-lapsed', 'end', 'goal']);
@@ -623,10 +655,12 @@ describe('the functions at work', () => {
     expect(slotsGivenBack).toHaveLength(1);
   });
 
-  it('answer inbound texts: STOP revokes, START grants again, HELP replies, YES confirms a captured number, an unknown number changes nothing, a throttled answer gives its claim back', async () => {
+  it('answer inbound texts: STOP revokes, START grants again, a sentence opt-out the provider did not answer is confirmed, HELP replies, YES confirms a captured number, an unknown number changes nothing, a throttled answer gives its claim back', async () => {
     // Prepare
     const phone = newPhone();
     await invoke('ingest', customerEvent('profile_changed', enrolled('texter', { phone })));
+    const sentencePhone = newPhone();
+    await invoke('ingest', customerEvent('profile_changed', enrolled('texter-sentence', { phone: sentencePhone })));
     const capturedPhone = newPhone();
     const capture = { customerId: 'sms-captured', timezone: zone, phone: capturedPhone, channels: ['sms'], topics: ['marketing'], proof: { source: 'web-form', consentTextVersion: 'v3' } };
     const captured = await fetch(`${api.url}/consents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(capture) });
@@ -637,6 +671,8 @@ describe('the functions at work', () => {
     const outcomes = [
       await invoke('smsInbound', inbound(phone, 'STOP')),
       await invoke('smsInbound', inbound(phone, 'START')),
+      // A sentence End User Messaging matched no keyword in (the event's messageKeyword names none): confirmed from here, once.
+      await invoke('smsInbound', inbound(sentencePhone, 'Stop please')),
       await invoke('smsInbound', inbound(phone, 'HELP')),
       await invoke('smsInbound', inbound(capturedPhone, 'YES')),
       await invoke('smsInbound', inbound(newPhone(), 'STOP')),
@@ -648,7 +684,9 @@ describe('the functions at work', () => {
 
     // Assess
     expect(captured.status).toBe(202);
-    expect(outcomes.map((outcome) => (outcome as { kind: string }[]).map((answer) => answer.kind))).toEqual([['opted_out'], ['opted_in'], ['help'], ['confirmed'], ['unknown_number']]);
+    expect(outcomes.map((outcome) => (outcome as { kind: string }[]).map((answer) => answer.kind))).toEqual([['opted_out'], ['opted_in'], ['opted_out'], ['help'], ['confirmed'], ['unknown_number']]);
+    expect(outcomes[2]).toEqual([expect.objectContaining({ kind: 'opted_out', customers: [{ customerId: 'texter-sentence', topics: ['marketing'] }], replied: true })]);
+    expect(standIn.texts.filter((text) => text.input.DestinationPhoneNumber === sentencePhone).map((text) => text.input.MessageType)).toEqual(['TRANSACTIONAL']);
     expect(standIn.texts.length).toBeGreaterThan(texts);
     await expect(retried).rejects.toMatchObject({ name: 'ProviderThrottledError' });
     const claimsGivenBack = recorder.requestsOf('smsInbound').filter((request) => request.operation === 'DeleteItem');
