@@ -162,11 +162,19 @@ function confirmationNote(replied: boolean | undefined): string {
   return replied === undefined ? '' : `; opt-out confirmation: ${replyNote(replied)}`;
 }
 
+/**
+ * Whether the opt-out put the number on the outbox's opt-out list: only an exact keyword the
+ * provider answers does (`replied` absent), as End User Messaging lists only those.
+ */
+function outboxListNote(replied: boolean | undefined): string {
+  return replied === undefined ? "the number is on the outbox's opt-out list" : "the number is not on the outbox's opt-out list (only an exact opt-out keyword puts it there)";
+}
+
 /** What `overture receive-sms` says a text did, in words: keywords and customer ids only, never the number. */
 export function formatInboundSmsOutcome(outcome: InboundSmsOutcome): string {
   switch (outcome.kind) {
     case 'opted_out':
-      return `${outcome.keyword}: SMS consent revoked for ${topicsOf(outcome.customers)}; the number is on the outbox's opt-out list${confirmationNote(outcome.replied)}`;
+      return `${outcome.keyword}: SMS consent revoked for ${topicsOf(outcome.customers)}; ${outboxListNote(outcome.replied)}${confirmationNote(outcome.replied)}`;
     case 'opted_in':
       return `${outcome.keyword}: SMS consent granted for customer ${outcome.customerId} (${outcome.topics.join(', ')})`;
     case 'shared_number':

@@ -15,8 +15,11 @@
  *   opt-out keywords, or the payload's `messageKeyword` names an opt-out keyword it matched), so
  *   a sentence it matched nothing in is confirmed once, and a bare STOP is not confirmed twice.
  *   It is confirmed to a number no customer holds too (tagged UNKNOWN_SENDER_ID), as the provider
- *   confirms a STOP from any number. The local stack's texts carry no `messageKeyword`, and its
- *   SMS outbox answers no keyword: there, a sentence is confirmed and a bare keyword is not;
+ *   confirms a STOP from any number. The provider puts the number on its opt-out list only for
+ *   what it answered; a sentence opt-out is enforced by the revoked consent alone, which stops
+ *   marketing texts. The local stack's texts carry no `messageKeyword`, and its SMS outbox answers
+ *   no keyword: there, a sentence is confirmed and a bare keyword is not, and only a bare required
+ *   keyword puts the number on the outbox's opt-out list;
  * - START, UNSTOP grant SMS consent again for the opt-in topics (`marketing` by default) only when
  *   the number is unambiguous, held by exactly one customer's profile now. When several profiles
  *   hold it, one text cannot say which of those customers it speaks for, and a grant given to the
@@ -93,7 +96,8 @@ export interface InboundSmsDependencies {
   readonly optInTopics?: readonly Topic[];
   /**
    * The opt-out list to keep as End User Messaging keeps its own on AWS (where this is absent: the
-   * service does it). The local stack passes its SMS outbox.
+   * service does it): a number goes on it for an opt-out the provider answers
+   * (providerAnsweredOptOut), never for a sentence. The local stack passes its SMS outbox.
    */
   readonly providerOptOuts?: ProviderOptOutList;
 }
@@ -167,6 +171,7 @@ export async function handleInboundSms(deps: InboundSmsDependencies, message: In
   }
   if (action === 'opt_out') {
     const customers: RevokedTopics[] = [];
+    const providerAnswered = providerAnsweredOptOut(message.messageBody, message.messageKeyword);
     let replied: boolean | undefined;
     try {
       for (const holder of holders) {
@@ -180,13 +185,14 @@ export async function handleInboundSms(deps: InboundSmsDependencies, message: In
         }
         customers.push({ customerId, topics });
       }
-      if (!providerAnsweredOptOut(message.messageBody, message.messageKeyword)) {
+      if (!providerAnswered) {
         replied = await reply(deps, answered, customerIds, { step: 'sms-opt-out-confirmed', body: deps.optedOutText ?? DEFAULT_SMS_OPTED_OUT_TEXT });
       }
     } finally {
-      // Whatever the ledger did, as the provider lists the number on its own; but after the
-      // confirmation, which the local stand-in, like the provider, refuses to a number on its list.
-      deps.providerOptOuts?.optOut(phone);
+      // Only where the provider lists the number (the keywords it matches), and whatever the ledger
+      // did, as it does. A sentence it matched nothing in is not listed: the revoked consent stops
+      // the marketing texts, and the confirmation, refused to a listed number, can go on a retry.
+      if (providerAnswered) deps.providerOptOuts?.optOut(phone);
     }
     const answer = replied === undefined ? {} : { replied };
     return holders.length === 0 ? { kind: 'unknown_number', keyword, ...answer } : { kind: 'opted_out', keyword, customers, ...answer };

@@ -408,7 +408,7 @@ describe('opt-outs written as a short sentence', () => {
     expect(outbox.messages().map((sent) => [sent.input.DestinationPhoneNumber, sent.input.Context?.customer_id])).toEqual([[stranger, UNKNOWN_SENDER_ID]]);
   });
 
-  it('on the local stack, confirms a sentence opt-out and then puts the number on the SMS outbox opt-out list', async () => {
+  it('on the local stack, confirms a sentence opt-out and, as End User Messaging, leaves the number off the SMS outbox opt-out list: the revoked consent stops marketing texts', async () => {
     // Prepare
     const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
     const local = { ...deps, providerOptOuts: outbox };
@@ -416,8 +416,23 @@ describe('opt-outs written as a short sentence', () => {
     const [outcome] = await processInboundSmsEvent(inboundSmsEvent(phone, 'Stop please'), local);
     // Assess
     expect(outcome).toEqual({ kind: 'opted_out', keyword: 'STOP', customers: [{ customerId, topics: ['marketing'] }], replied: true });
+    expect(await smsMarketingDecision(customerId)).toBe('skip');
+    await expect(outbox.send({ to: phone, customerId, journey: 'orders', step: 'shipped', topic: 'transactional', body: 'Your order shipped' })).resolves.toMatchObject({ segments: 1 });
+    expect(outbox.messages().map((sent) => sent.input.MessageBody)).toEqual([DEFAULT_SMS_OPTED_OUT_TEXT, 'Your order shipped']);
+  });
+
+  it('on the local stack too, confirms a sentence opt-out on the redelivery after the provider throttled the confirmation', async () => {
+    // Prepare
+    const { customerId, phone } = await customerWithPhone([consent('sms', 'marketing', 'granted')]);
+    const local = { ...deps, providerOptOuts: outbox };
+    const throttled = { send: () => Promise.reject(new ProviderThrottledError({ provider: 'sms', code: 'ThrottlingException' })) };
+    const event = inboundSmsEvent(phone, 'opt me out', { id: 'inbound-local-throttled' });
+    // Act
+    await expect(processInboundSmsEvent(event, { ...local, replies: throttled })).rejects.toThrow(ProviderThrottledError);
+    const retried = await processInboundSmsEvent(event, local);
+    // Assess
+    expect(retried).toEqual([{ kind: 'opted_out', keyword: 'OPTOUT', customers: [{ customerId, topics: ['marketing'] }], replied: true }]);
     expect(outbox.messages().map((sent) => sent.input.MessageBody)).toEqual([DEFAULT_SMS_OPTED_OUT_TEXT]);
-    await expect(outbox.send({ to: phone, customerId, journey: 'win-back', step: 'nudge', topic: 'marketing', body: 'We miss you' })).rejects.toThrow(RecipientOptedOutError);
   });
 
   it('takes the confirmation from SMS_OPTED_OUT_TEXT in the sms-inbound environment, DEFAULT_SMS_OPTED_OUT_TEXT unless set', () => {
@@ -800,7 +815,7 @@ describe('the local SMS outbox as the provider opt-out list', () => {
     const failingStore = Object.create(store) as CustomerStore;
     failingStore.recordConsent = () => Promise.reject(new Error('store unavailable'));
     // Act
-    const run = processInboundSmsEvent(inboundSmsEvent(phone, 'Stop please'), { ...deps, store: failingStore });
+    const run = processInboundSmsEvent(inboundSmsEvent(phone, 'STOP'), { ...deps, store: failingStore });
     // Assess
     await expect(run).rejects.toThrow('store unavailable');
     await expect(outbox.send(marketingText(phone))).rejects.toThrow(RecipientOptedOutError);
@@ -906,7 +921,7 @@ describe('answering an inbound text once', () => {
 });
 
 describe('overture receive-sms, in words', () => {
-  it('says whether the confirmation of an opt-out read in a sentence went out, and says nothing of one for a bare keyword', () => {
+  it('says whether the confirmation of an opt-out read in a sentence went out, and that only a bare keyword puts the number on the outbox opt-out list', () => {
     // Prepare
     const customers = [{ customerId: 'c-1', topics: ['marketing'] }];
     // Act
@@ -917,7 +932,7 @@ describe('overture receive-sms, in words', () => {
     ];
     // Assess
     expect(lines).toEqual([
-      "STOP: SMS consent revoked for c-1 (marketing); the number is on the outbox's opt-out list; opt-out confirmation: the reply is in the SMS outbox",
+      "STOP: SMS consent revoked for c-1 (marketing); the number is not on the outbox's opt-out list (only an exact opt-out keyword puts it there); opt-out confirmation: the reply is in the SMS outbox",
       "STOP: SMS consent revoked for c-1 (marketing); the number is on the outbox's opt-out list",
       'STOP: no customer holds the number, no consent changed; opt-out confirmation: no reply was sent (answered before, or the outbox refused it)',
     ]);
