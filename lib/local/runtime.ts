@@ -422,9 +422,10 @@ export class LocalRuntime {
   }
 
   /**
-   * The sms-inbound function's work for one text from a customer's phone (STOP, START, YES, HELP
-   * and their synonyms), as End User Messaging would deliver it: received now on the virtual clock,
-   * answered into the SMS outbox, and the number put on (or taken off) the outbox's opt-out list.
+   * The sms-inbound function's work for one text from a customer's phone (STOP, START, YES, HELP,
+   * their synonyms, and opt-outs written as a sentence), as End User Messaging would deliver it:
+   * received now on the virtual clock, answered into the SMS outbox, and the number put on (or
+   * taken off) the outbox's opt-out list where the provider would list it, for an exact keyword.
    * AWS has no stand-in to text from, so this is how a local double opt-in is confirmed. It runs
    * alone in the work queue: a keyword may touch every customer holding the number, and the queue's
    * keys are never a phone number (they can appear in a hang report). Texts received one after
