@@ -130,9 +130,14 @@ export type SmsMessage = z.input<typeof SmsMessageSchema>;
 
 export type SmsSender = ChannelSender<SmsMessage>;
 
-/** `body` with `<brand>: ` in front, unless it already starts with the brand. */
+/**
+ * `body` with `<brand>: ` in front, unless it already starts with the brand as a word of its own
+ * (followed by a character other than a letter or digit, or ending the body): "Shopping week…"
+ * for the brand "Shop" does not name the sender.
+ */
 export function withSenderBrand(body: string, brand: string): string {
-  return body.toLowerCase().startsWith(brand.toLowerCase()) ? body : `${brand}: ${body}`;
+  const named = body.toLowerCase().startsWith(brand.toLowerCase()) && !/^[\p{L}\p{N}]/u.test(body.slice(brand.length));
+  return named ? body : `${brand}: ${body}`;
 }
 
 /** `body` with the opt-out instruction appended, unless it already says so. */

@@ -1,8 +1,9 @@
 /**
  * Marketing texts name their sender: CTIA's Messaging Principles (and carriers' 10DLC and
  * toll-free vetting) ask every marketing text to identify the brand or program that sends it.
- * The sender puts `<brand>: ` in front of each marketing text that does not start with it, the
- * segment budget counts it, and the keyword answers name the same brand.
+ * The sender puts `<brand>: ` in front of each marketing text that does not already start with
+ * it as a word of its own, the segment budget counts it, and the keyword answers name the same
+ * brand.
  */
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -56,6 +57,21 @@ describe('marketing texts identify their sender', () => {
     expect(prepareSms(text('Example: New arrivals are in.'), config).input.MessageBody).toBe('Example: New arrivals are in.\nReply STOP to opt out');
     expect(prepareSms(text('Your code is 1234', 'transactional'), config).input.MessageBody).toBe('Your code is 1234');
   });
+
+  it.each([
+    ['Shop', 'Shopping week: 20% off everything.'],
+    ['Sun', 'Sunday only: free delivery.'],
+    ['Ace', 'Aces of the season are in.'],
+  ])('names brand %s before a text whose first word merely begins with it', (brand, body) => {
+    expect(prepareSms(text(body), { ...sender, brand }).input.MessageBody).toBe(`${brand}: ${body}\nReply STOP to opt out`);
+  });
+
+  it.each([['Shop: New arrivals are in.'], ['Shop - new arrivals are in.'], ['shop, new arrivals are in.'], ['Shop']])(
+    'leaves %j, which already names the brand, as it is',
+    (body) => {
+      expect(prepareSms(text(body), { ...sender, brand: 'Shop' }).input.MessageBody).toBe(`${body}\nReply STOP to opt out`);
+    },
+  );
 
   it('counts the brand in the segment budget, for a brand of the longest length allowed', () => {
     // 160 GSM-7 characters with the opt-out line; the brand's 12 more make two segments.
