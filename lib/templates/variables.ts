@@ -5,8 +5,9 @@
  * Locals are checked by what they were bound to (see `localVariablesOf`): a `for` variable over
  * any value of the data model is a text (an attribute's list holds texts; a text loops once, as
  * itself), an `{% assign %}` of a bare path is that path (`{% assign tier =
- * customer.attributes.tier %}{{ tier.name }}` is checked as `customer.attributes.tier.name`), a
- * captured value is a text, a counter or an item of a range a number, and `forloop` has its own
+ * customer.attributes.tier %}{{ tier.name }}` is checked as `customer.attributes.tier.name`; one
+ * item of a list attribute, `.first`, `.last` or `[n]`, is a text, and so are the items of a loop
+ * over it), a captured value is a text, a counter or an item of a range a number, and `forloop` has its own
  * fields. A local whose value the source does not tell — assigned through a filter chain
  * (`{% assign names = customer.attributes.tags | split: "," %}`), or looped over such a value — is
  * left unchecked; reading what it lacks fails when the message renders.
@@ -137,6 +138,9 @@ function problemWith(segments: ReadonlyArray<string | number | Variable>, option
   if (typeof attribute !== 'string') return 'a computed lookup that cannot be checked';
   if (!AttributeNameSchema.safeParse(attribute).success) return 'which is not a valid attribute name';
   if (options.attributeNames !== undefined && !options.attributeNames.includes(attribute)) return unknown;
+  // One item of a list attribute (its first, its last, an index) is a text.
+  const [accessor, ...afterItem] = afterAttribute;
+  if (typeof accessor === 'number' || accessor === 'first' || accessor === 'last') return isTextAccessor(afterItem) ? undefined : notOfText;
   return isValueAccessor(afterAttribute) ? undefined : unknown;
 }
 

@@ -124,3 +124,31 @@ describe('the variable check on locals', () => {
     expect(problems).toEqual([]);
   });
 });
+
+describe('the variable check on one item of a list attribute', () => {
+  it.each([
+    ['an alias of .first', '{% assign top = customer.attributes.interests.first %}{% if top.size > 0 %}Top pick: {{ top }}{% endif %}', 'Top pick: running'],
+    ['an alias of an index', '{% assign top = customer.attributes.interests[0] %}{{ top }} ({{ top.size }})', 'running (7)'],
+    ['an alias of .last', '{% assign end = customer.attributes.interests.last %}{{ end }} {{ end.length }}', 'cycling 7'],
+    ['an item read directly', '{{ customer.attributes.interests.first.size }} {{ customer.attributes.interests[1].length }}', '7 7'],
+    ['a loop over an item (a text loops once, as itself)', '{% for pick in customer.attributes.interests.first %}{{ pick }}/{{ pick.size }}{% endfor %}', 'running/7'],
+  ])('accepts %s as a text, and renders it', (_case, sms, rendered) => {
+    // Prepare
+    const template = compileTemplate('t', { sms });
+    // Act
+    const problems = templateVariableProblems(template).map((problem) => problem.message);
+    // Assess
+    expect(problems).toEqual([]);
+    expect(renderSms(template, sampleData())).toBe(rendered);
+  });
+
+  it.each([
+    ['a list accessor of an alias of an item', '{% assign top = customer.attributes.interests.first %}{{ top.first }}', 'top.first'],
+    ['a property of an item read directly', '{{ customer.attributes.interests[0].name }}', 'customer.attributes.interests[0].name'],
+  ])('refuses %s, which a text does not have', (_case, sms, variable) => {
+    // Act
+    const problems = problemsOfSms(sms);
+    // Assess
+    expect(problems).toEqual([expect.stringContaining(`template "t" sms uses "${variable}", which a text does not have (a text has .size and .length)`)]);
+  });
+});
