@@ -339,7 +339,7 @@ function expiredLinkMessage(path: string): string {
     return 'This confirmation link has expired, so your subscription was not confirmed and nothing has changed. To receive these emails, sign up again, then open the link in the new confirmation email within 7 days.';
   }
   if (path === `/${LINK_ROUTES.preferences}` || path === `/${SHORT_PREFERENCES_ROUTE}`) {
-    return 'This link to your preferences has expired, so nothing has changed. The next email or text we send you carries a new one, and the unsubscribe link in any of our emails still works.';
+    return 'This link to your preferences has expired, so nothing has changed. Our emails carry a new link to your preferences, and the unsubscribe link in any of our emails still works; to stop our texts, reply STOP to any of them.';
   }
   return 'This link has expired, so nothing has changed.';
 }

@@ -3,7 +3,9 @@
  * and how to go on, for the link's purpose; a link cut short is "Link not valid" in words. The
  * technical messages (the field, what it must be) stay in the JSON answers of the machine routes.
  */
+import { loadTemplateCatalog, renderEmail } from '../../lib/templates';
 import { aProfile, newCustomerId } from '../store/fixtures';
+import { sampleData } from '../templates/fixtures';
 import { captureBody, postForm, postJson, pressConfirmButton, startConsentApiHarness, type ConsentApiHarness } from './harness';
 
 let api: ConsentApiHarness;
@@ -13,6 +15,9 @@ beforeAll(async () => {
 });
 
 afterAll(() => api.stop());
+
+const catalog = loadTemplateCatalog('workflows/templates');
+const emailTemplateIds = catalog.ids().filter((id) => catalog.get(id).email !== undefined);
 
 /** The text of a page's `<main>`, tags dropped and white space folded. */
 async function mainText(response: Response): Promise<string> {
@@ -60,11 +65,22 @@ describe('an expired link', () => {
     // Assess
     const expected =
       'Link expired This link to your preferences has expired, so nothing has changed. ' +
-      'The next email or text we send you carries a new one, and the unsubscribe link in any of our emails still works.';
+      'Our emails carry a new link to your preferences, and the unsubscribe link in any of our emails still works; ' +
+      'to stop our texts, reply STOP to any of them.';
     for (const answer of answers) {
       expect(answer.status).toBe(410);
       expect(await mainText(answer)).toBe(expected);
     }
+  });
+
+  it.each(emailTemplateIds)('to the preference centre promises a new link in our emails, which the %s email carries', (id) => {
+    // Prepare
+    const data = sampleData();
+    // Act
+    const email = renderEmail(catalog.get(id), data);
+    // Assess: the expired-link page promises only this (not every text carries a link).
+    expect(email.html).toContain(data.preferencesUrl);
+    expect(email.text).toContain(data.preferencesUrl);
   });
 });
 
