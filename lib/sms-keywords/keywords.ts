@@ -16,8 +16,10 @@
  *    REVOKE and OPTOUT still count anywhere (they mean nothing else); STOP counts when it asks us to
  *    stop or stands alone: next to "please", followed by what we send ("…please stop", "…stop
  *    texting me"), next to another STOP ("…STOP STOP STOP"), or a sentence of its own, set off on
- *    both sides by sentence punctuation (. ! ? : ;), a line break or an end of the message ("…I am
- *    asking you once: STOP.", "STOP. I never signed up…"). Not "the bus stop", nor "Stop by the store";
+ *    both sides by sentence punctuation, a line break or an end of the message ("…I am asking you
+ *    once: STOP.", "STOP. I never signed up…"); a colon counts before STOP but not after it, where
+ *    it makes a label ("Stop: the blue house after the school"). Not "the bus stop", nor "Stop by
+ *    the store";
  * 2. a weak one — CANCEL, END, QUIT, REMOVE, ARRET, TD, words with everyday meanings — only as the
  *    first word (after an optional "please"), every other word being about the sender, us or our
  *    texts ("Cancel", "Cancel please", "remove me from your mailing list", "quit texting me", "end
@@ -71,6 +73,8 @@ const APOSTROPHES = /['\u2019\u02bc]/gu;
 const BETWEEN_WORDS = /([^\p{L}\p{N}\-_\u2010\u2011]+)/u;
 /** What ends a sentence between two words: sentence punctuation (after NFKD, "…" is "..." and "！" is "!") or a line break. */
 const SENTENCE_BREAK = /[.!?:;\n\r\u00a1\u00bf\u3002]/u;
+/** What ends a sentence after a word: as SENTENCE_BREAK but a colon, which after "Stop" makes it a label ("Stop: Main & 5th"). */
+const SENTENCE_END = /[.!?;\n\r\u00a1\u00bf\u3002]/u;
 const HYPHENS = /[-_\u2010\u2011]+/gu;
 /** The opt-out keywords people also write as two words; the FCC names "opt out" among the per se reasonable revocations. */
 const TWO_WORD_OPT_OUTS: ReadonlySet<string> = new Set(['STOPALL', 'OPTOUT']);
@@ -99,6 +103,8 @@ interface Word {
   readonly text: string;
   /** Whether the word opens a sentence: it is the first, or sentence punctuation or a line break comes before it. */
   readonly opensSentence: boolean;
+  /** Whether the word ends a sentence: sentence punctuation other than a colon, or a line break, comes after it (the last word ends the message). */
+  readonly endsSentence: boolean;
 }
 
 /**
@@ -109,16 +115,18 @@ function wordsOf(body: string): Word[] {
   // NFKD both splits accents off their letters and folds full-width letters to plain ones.
   const folded = body.normalize('NFKD').replace(COMBINING_MARKS, '').replace(APOSTROPHES, '').toUpperCase();
   // Split on a captured separator: words at even indexes, what separates them at odd ones.
-  const written: Word[] = [];
+  const written: { text: string; opensSentence: boolean; endsSentence: boolean }[] = [];
   let opensSentence = true;
   folded.split(BETWEEN_WORDS).forEach((part, index) => {
     if (index % 2 === 1) {
       opensSentence ||= SENTENCE_BREAK.test(part);
+      const last = written.at(-1);
+      if (last !== undefined) last.endsSentence ||= SENTENCE_END.test(part);
       return;
     }
     const word = part.replace(/^[-_\u2010\u2011]+|[-_\u2010\u2011]+$/gu, '');
     if (word === '') return;
-    written.push({ text: TWO_WORD_OPT_OUTS.has(word.replace(HYPHENS, '')) ? word.replace(HYPHENS, '') : word, opensSentence });
+    written.push({ text: TWO_WORD_OPT_OUTS.has(word.replace(HYPHENS, '')) ? word.replace(HYPHENS, '') : word, opensSentence, endsSentence: false });
     opensSentence = false;
   });
   const words: Word[] = [];
@@ -126,13 +134,13 @@ function wordsOf(body: string): Word[] {
     const [word, next, afterNext] = [written[index], written[index + 1]?.text, written[index + 2]?.text];
     if (word === undefined) continue;
     if (word.text === 'OPT' && next === 'OUT') {
-      words.push({ ...word, text: 'OPTOUT' });
+      words.push({ ...word, text: 'OPTOUT', endsSentence: written[index + 1]?.endsSentence === true });
       index += 1;
     } else if (word.text === 'OPT' && (next === 'ME' || next === 'US') && afterNext === 'OUT') {
-      words.push({ ...word, text: 'OPTOUT' });
+      words.push({ ...word, text: 'OPTOUT', endsSentence: written[index + 2]?.endsSentence === true });
       index += 2;
     } else if (word.text === 'STOP' && next === 'ALL') {
-      words.push({ ...word, text: 'STOPALL' });
+      words.push({ ...word, text: 'STOPALL', endsSentence: written[index + 1]?.endsSentence === true });
       index += 1;
     } else {
       words.push(word);
@@ -144,11 +152,12 @@ function wordsOf(body: string): Word[] {
 /**
  * Whether the STOP at `index` of a message longer than a reply counts: "please" next to it, what
  * we send after it, another STOP next to it, or a sentence of its own (it opens a sentence, and
- * the next word, if any, opens another).
+ * ends one too: the message ends, or sentence punctuation other than a colon or a line break
+ * follows; "Stop: Main & 5th" is a label).
  */
 function isStopRequest(words: readonly Word[], index: number): boolean {
   const [before, stop, after] = [words[index - 1], words[index], words[index + 1]];
-  const ownSentence = stop?.opensSentence === true && (after === undefined || after.opensSentence);
+  const ownSentence = stop?.opensSentence === true && (after === undefined || stop.endsSentence);
   return (
     ownSentence ||
     (before !== undefined && (PLEASE.has(before.text) || before.text === 'STOP')) ||

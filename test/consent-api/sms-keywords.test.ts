@@ -19,6 +19,7 @@ import {
   SHARED_NUMBER_SENDER_ID,
   smsInboundDependencies,
   SmsInboundEnvironmentSchema,
+  SHORT_REPLY_MAX_WORDS,
   smsKeywordOf,
   UNKNOWN_SENDER_ID,
   type InboundSmsDependencies,
@@ -307,6 +308,28 @@ describe('opt-outs written as a short sentence', () => {
     const outcomes = texts.map((text) => smsKeywordOf(text)?.keyword);
     // Assess
     expect(outcomes).toEqual(['STOP', 'STOP', 'STOP', 'STOP', 'STOP', 'STOP', undefined, undefined]);
+  });
+
+  it.each([
+    // "Stop:" as a label, the way directions and delivery notes are written: not a request to stop texting.
+    'Your driver missed my house again today. Please leave the parcel at the side door next time.\nGate code: 4471\nStop: the blue house after the school',
+    'Which bus do I take to your new store? Someone told me the 42 from downtown.\nStop: Main & 5th, then walk two blocks north?',
+  ])('does not read a "Stop:" label in a message longer than a reply as an opt-out: %j', (text) => {
+    expect(text.split(/\s+/).filter(Boolean).length).toBeGreaterThan(SHORT_REPLY_MAX_WORDS);
+    expect(smsKeywordOf(text)).toBeUndefined();
+  });
+
+  it('reads STOP in a message longer than a reply as a sentence of its own after a colon, but not before one', () => {
+    const conversation = 'Hi, I was at the bus stop yesterday and saw your poster about the spring sale. Can you tell me when it ends and whether it covers shoes and bags too';
+    const opening = fc.constantFrom('. ', '? ', '! ', '; ', ': ', '\n', ':\n');
+    const closing = fc.constantFrom('.', '!', '?', ';', '\n', '.\n', '!!');
+    const rest = fc.constantFrom('', ' thanks', ' I never signed up', ' who is this');
+    fc.assert(
+      fc.property(opening, fc.constantFrom('STOP', 'Stop', 'stop'), closing, rest, (before, stop, after, more) => {
+        expect(smsKeywordOf(`${conversation}${before}${stop}${after}${more}`)?.keyword).toBe('STOP');
+        expect(smsKeywordOf(`${conversation}${before}${stop}: the corner of Main & 5th`)).toBeUndefined();
+      }),
+    );
   });
 
   it.each([
