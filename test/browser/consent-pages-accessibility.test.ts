@@ -7,6 +7,7 @@ import type { Page } from 'playwright-core';
 import { aProfile, newCustomerId } from '../store/fixtures';
 import { captureBody, postJson, startConsentApiHarness, type ConsentApiHarness } from '../consent-api/harness';
 import { launchChromium, type HeadlessChromium } from '../support/browser';
+import { contrastRatio } from '../support/contrast';
 
 let api: ConsentApiHarness;
 let browser: HeadlessChromium;
@@ -22,21 +23,6 @@ afterAll(async () => {
   await browser.close();
   await api.stop();
 });
-
-/** WCAG 2.1 relative luminance of a #rrggbb colour. */
-function luminance(hex: string): number {
-  const [r, g, b] = [1, 3, 5].map((index) => {
-    const channel = parseInt(hex.slice(index, index + 2), 16) / 255;
-    return channel <= 0.03928 ? channel / 12.92 : ((channel + 0.055) / 1.055) ** 2.4;
-  }) as [number, number, number];
-  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-}
-
-/** WCAG 2.1 contrast ratio of two #rrggbb colours. */
-function contrast(a: string, b: string): number {
-  const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
-  return (light + 0.05) / (dark + 0.05);
-}
 
 /** `rgb(r, g, b)` as computed styles give it, as #rrggbb. */
 function rgbToHex(rgb: string): string {
@@ -108,7 +94,7 @@ describe('the keyboard focus', () => {
     expect([onSelect.tag, onButton.tag]).toEqual(['SELECT', 'BUTTON']);
     for (const focused of [onSelect, onButton]) {
       expect(focused.style).toBe('solid');
-      expect(contrast(rgbToHex(focused.outline), rgbToHex(focused.around))).toBeGreaterThanOrEqual(3);
+      expect(contrastRatio(rgbToHex(focused.outline), rgbToHex(focused.around))).toBeGreaterThanOrEqual(3);
     }
   });
 });

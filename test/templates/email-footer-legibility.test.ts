@@ -5,17 +5,9 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { contrastRatio } from '../support/contrast';
 
 const TEMPLATES = path.join(__dirname, '..', '..', 'workflows', 'templates');
-
-/** WCAG 2.1 contrast ratio of a #rrggbb colour against white. */
-function contrastOnWhite(hex: string): number {
-  const [r, g, b] = [1, 3, 5].map((index) => {
-    const channel = parseInt(hex.slice(index, index + 2), 16) / 255;
-    return channel <= 0.03928 ? channel / 12.92 : ((channel + 0.055) / 1.055) ** 2.4;
-  }) as [number, number, number];
-  return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05);
-}
 
 /** Every catalog email's HTML part, by template name. */
 function htmlParts(): Array<[string, string]> {
@@ -39,7 +31,7 @@ describe('the catalog emails', () => {
   it('set every text colour with at least 4.5:1 contrast on white', () => {
     // Act
     const faint = htmlParts().flatMap(([name, html]) =>
-      [...html.matchAll(/(?<![-\w])color:\s*(#[0-9a-fA-F]{6})/g)].filter((match) => contrastOnWhite(match[1] ?? '#ffffff') < 4.5).map((match) => `${name}: ${match[0]}`),
+      [...html.matchAll(/(?<![-\w])color:\s*(#[0-9a-fA-F]{6})/g)].filter((match) => contrastRatio(match[1] ?? '#ffffff', '#ffffff') < 4.5).map((match) => `${name}: ${match[0]}`),
     );
     // Assess
     expect(faint).toEqual([]);
