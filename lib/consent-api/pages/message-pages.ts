@@ -66,16 +66,11 @@ ${
 }
 
 /** A page that reports an outcome: confirmed, nothing to confirm… */
-export function outcomePage(options: {
-  readonly title: string;
-  readonly message: string;
-  readonly preferencesUrl?: string;
-}): Html {
+export function outcomePage(options: { readonly title: string; readonly message: string }): Html {
   return page(
     options.title,
     html`<h1>${options.title}</h1>
-<p role="status">${options.message}</p>
-${options.preferencesUrl === undefined ? '' : html`<p><a href="${options.preferencesUrl}">Review all your preferences</a></p>`}`,
+<p role="status">${options.message}</p>`,
   );
 }
 
