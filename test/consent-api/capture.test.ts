@@ -1,11 +1,8 @@
 import { ProvisionedThroughputExceededException, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { parseCustomerEvent } from '../../lib/ingest/customer-event';
-import { ingestCustomerEvent } from '../../lib/ingest/ingest-event';
 import { customersHoldingPhone } from '../../lib/store/phone-index';
 import { destinationDigest, tokenFromUrl, verifyToken } from '../../lib/unsubscribe';
 import { aProfile, newCustomerId } from '../store/fixtures';
-import { captureBody, LINK_SECRET, postJson, pressConfirmButton, startConsentApiHarness, type ConsentApiHarness } from './harness';
+import { captureBody, ingestCrmConsentSync, LINK_SECRET, postJson, pressConfirmButton, startConsentApiHarness, type ConsentApiHarness } from './harness';
 
 let api: ConsentApiHarness;
 
@@ -478,35 +475,13 @@ describe('POST /consents', () => {
  * consent sync ahead of the sign-up): their consents, with proofs, and preferences.
  */
 async function ingestCrmSyncWithoutProfile(customerId: string): Promise<void> {
-  const parsed = parseCustomerEvent(
-    {
-      id: `eb-crm-${customerId}`,
-      'detail-type': 'consent_changed',
-      source: 'crm',
-      time: '2026-03-02T08:00:00Z',
-      detail: {
-        customerId,
-        preferences: { channels: ['sms', 'email'], maxPerWeek: 1 },
-        consents: [
-          { channel: 'sms', topic: 'marketing', status: 'granted', proof: { source: 'crm-sync' } },
-          { channel: 'email', topic: 'marketing', status: 'revoked', proof: { source: 'crm-sync' } },
-        ],
-      },
-    },
-    { now: new Date('2026-03-02T08:00:00Z') },
-  );
-  if (!parsed.valid) throw new Error(parsed.reason);
-  await ingestCustomerEvent(
-    {
-      store: api.store,
-      dynamodb: api.dynamo.client,
-      tableName: api.tableName,
-      // No route starts on this event and no execution waits: Step Functions is never called.
-      sfn: new SFNClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
-      routes: [],
-    },
-    parsed.event,
-  );
+  await ingestCrmConsentSync(api, customerId, {
+    preferences: { channels: ['sms', 'email'], maxPerWeek: 1 },
+    consents: [
+      { channel: 'sms', topic: 'marketing', status: 'granted', proof: { source: 'crm-sync' } },
+      { channel: 'email', topic: 'marketing', status: 'revoked', proof: { source: 'crm-sync' } },
+    ],
+  });
 }
 
 /** What a capture could change of a customer: the profile's email, the preferences, the consent states. */

@@ -3,11 +3,8 @@
  * yet: a CRM's consent sync reached ingest before the sign-up that brings a time zone. On dynalite
  * and the SES v2 emulator (the consent API harness).
  */
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { exportConsents } from '../../lib/consent-api/consent-export';
-import { parseCustomerEvent } from '../../lib/ingest/customer-event';
-import { ingestCustomerEvent } from '../../lib/ingest/ingest-event';
-import { startConsentApiHarness, type ConsentApiHarness } from './harness';
+import { ingestCrmConsentSync, startConsentApiHarness, type ConsentApiHarness } from './harness';
 
 let api: ConsentApiHarness;
 
@@ -20,32 +17,10 @@ describe('the consent export of a customer without a profile', () => {
   it('shows the consent events the store holds, with their proofs, the state, preferences and suppressions', async () => {
     // Prepare: ingest records a CRM consent sync with preferences, and a suppression is on file.
     const customerId = 'c-export-no-profile';
-    const parsed = parseCustomerEvent(
-      {
-        id: 'eb-export-1',
-        'detail-type': 'consent_changed',
-        source: 'crm',
-        time: '2026-03-02T08:00:00Z',
-        detail: {
-          customerId,
-          preferences: { channels: ['email'] },
-          consents: [{ channel: 'email', topic: 'marketing', status: 'granted', proof: { source: 'crm-sync', ip: '198.51.100.23', userAgent: 'Ana-iPhone', formId: 'store-tablet' } }],
-        },
-      },
-      { now: new Date('2026-03-02T08:00:00Z') },
-    );
-    if (!parsed.valid) throw new Error(parsed.reason);
-    await ingestCustomerEvent(
-      {
-        store: api.store,
-        dynamodb: api.dynamo.client,
-        tableName: api.tableName,
-        // No route starts on this event and no execution waits: Step Functions is never called.
-        sfn: new SFNClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
-        routes: [],
-      },
-      parsed.event,
-    );
+    await ingestCrmConsentSync(api, customerId, {
+      preferences: { channels: ['email'] },
+      consents: [{ channel: 'email', topic: 'marketing', status: 'granted', proof: { source: 'crm-sync', ip: '198.51.100.23', userAgent: 'Ana-iPhone', formId: 'store-tablet' } }],
+    });
     await api.store.addSuppression(customerId, { channel: 'email', reason: 'complaint', at: '2026-03-02T08:05:00Z' });
     expect(await api.store.getProfile(customerId)).toBeUndefined();
     const stored = await api.store.consentLedger(customerId);

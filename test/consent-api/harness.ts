@@ -4,6 +4,7 @@
  * sign tokens and read a customer's partition around the API.
  */
 import { DeleteItemCommand, paginateScan, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SesEmailSender } from '../../lib/channels/email';
 import { LocalSmsOutbox } from '../../lib/channels/sms-outbox';
 import {
@@ -13,6 +14,8 @@ import {
   type RateLimitSettings,
 } from '../../lib/consent-api';
 import type { Channel, Topic } from '../../lib/customer/model';
+import { parseCustomerEvent } from '../../lib/ingest/customer-event';
+import { ingestCustomerEvent } from '../../lib/ingest/ingest-event';
 import { CustomerStore } from '../../lib/store';
 import { signToken, type TokenPurpose } from '../../lib/unsubscribe';
 import { createCustomerTable, startDynalite, type DynaliteHarness } from '../support/dynalite';
@@ -170,4 +173,17 @@ export function postForm(url: string, fields: Record<string, string | string[]>,
 /** Presses the button of the double opt-in page as a browser does: the link's URL, POSTed an empty form. */
 export function pressConfirmButton(link: string, headers: Record<string, string> = {}): Promise<Response> {
   return postForm(link, {}, headers);
+}
+
+/**
+ * Ingests a CRM's `consent_changed` for `customerId` (its `detail` besides the id), as the ingest
+ * function would, at 08:00 on the harness's first day: how a customer comes to be known without a
+ * profile. No route starts on this event and no execution waits, so Step Functions is never called.
+ */
+export async function ingestCrmConsentSync(api: ConsentApiHarness, customerId: string, detail: Record<string, unknown>): Promise<void> {
+  const time = '2026-03-02T08:00:00Z';
+  const parsed = parseCustomerEvent({ id: `eb-crm-${customerId}`, 'detail-type': 'consent_changed', source: 'crm', time, detail: { customerId, ...detail } }, { now: new Date(time) });
+  if (!parsed.valid) throw new Error(parsed.reason);
+  const sfn = new SFNClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  await ingestCustomerEvent({ store: api.store, dynamodb: api.dynamo.client, tableName: api.tableName, sfn, routes: [] }, parsed.event);
 }
