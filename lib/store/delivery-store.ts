@@ -34,6 +34,7 @@ import {
 import {
   CustomerNotFoundError,
   CustomerStoreError,
+  guarded,
   SendEntryNotFoundError,
   SendTransitionError,
   StoreContentionError,
@@ -652,14 +653,9 @@ export class DeliveryStore {
     return parseRecord(schema, withoutBlankAddress(data), label, `stored item ${String(data[SORT_KEY])} of customer ${customerId}`);
   }
 
-  /** Runs `work`; store errors pass through, anything else (SDK, network) is wrapped with `what` failed. */
-  protected async guard<T>(what: string, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      if (error instanceof CustomerStoreError) throw error;
-      throw new CustomerStoreError(`${what} failed`, { cause: error });
-    }
+  /** Runs `work`; store errors pass through, anything else (SDK, network) is wrapped with `what` failed (see guarded). */
+  protected guard<T>(what: string, work: () => Promise<T>): Promise<T> {
+    return guarded(what, work);
   }
 }
 
