@@ -17,19 +17,20 @@
  * count, as before. Customers who each had a grant for the number still make it shared: START
  * grants nothing then (a grant given to the wrong one is a breach, one withheld is not).
  */
-import type { CustomerSnapshot } from '../customer/model';
+import { consentSpeaksForNumber } from '../customer/consent-number';
+import type { ConsentState, CustomerSnapshot } from '../customer/model';
 import type { CustomerStore } from '../store/customer-store';
 
-/** Whether a consent on `channel` with `status`, naming the number `named`, is an SMS grant for `phone` (see the module comment). */
-function isSmsGrantFor(phone: string, channel: string, status: string, named: string | undefined): boolean {
-  return channel === 'sms' && status === 'granted' && (named === undefined || named === phone);
+/** Whether `consent` is an SMS grant for `phone`: one naming the number, or none (consentSpeaksForNumber). */
+function isSmsGrantFor(phone: string, consent: Pick<ConsentState, 'channel' | 'status' | 'phone'>): boolean {
+  return consent.channel === 'sms' && consent.status === 'granted' && consentSpeaksForNumber(consent, phone);
 }
 
 /** Whether the customer was ever granted texts for `phone`: the current states first, the ledger only when they do not say. */
 async function everGrantedFor(store: CustomerStore, holder: CustomerSnapshot, phone: string): Promise<boolean> {
-  if (holder.consents.some((state) => isSmsGrantFor(phone, state.channel, state.status, state.phone))) return true;
+  if (holder.consents.some((state) => isSmsGrantFor(phone, state))) return true;
   const ledger = await store.consentLedger(holder.profile.customerId);
-  return ledger.some((entry) => isSmsGrantFor(phone, entry.channel, entry.status, entry.proof.phone));
+  return ledger.some((entry) => isSmsGrantFor(phone, { channel: entry.channel, status: entry.status, phone: entry.proof.phone }));
 }
 
 /**
