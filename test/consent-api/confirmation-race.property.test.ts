@@ -8,12 +8,12 @@
  */
 import fc from 'fast-check';
 import { captureConsent } from '../../lib/consent-api/capture-consent';
-import { DEFAULT_TOPIC_OFFERS, type ConsentApiDependencies } from '../../lib/consent-api/dependencies';
+import { DEFAULT_TOPIC_OFFERS } from '../../lib/consent-api/dependencies';
 import { applyPreferenceForm } from '../../lib/consent-api/preference-centre';
 import { consentCaptureRequestSchema, PreferenceFormSchema } from '../../lib/consent-api/requests';
 import type { CustomerStore } from '../../lib/store';
 import { aProfile, newCustomerId } from '../store/fixtures';
-import { captureBody, startConsentApiHarness, type ConsentApiHarness } from './harness';
+import { captureBody, changedAfterFirstRead, startConsentApiHarness, type ConsentApiHarness } from './harness';
 
 // Tens of runs against the emulators: seconds on an idle machine, a minute or more on a loaded one.
 jest.setTimeout(240_000);
@@ -50,23 +50,6 @@ function record(store: CustomerStore, customerId: string, change: Change, n: num
   }
 }
 
-/** The API's dependencies with a store that records `change` right after the request's first read. */
-function withChangeAfterFirstRead(change: () => Promise<unknown>): ConsentApiDependencies {
-  const store = api.deps.store;
-  const racing = Object.create(store) as CustomerStore;
-  let reads = 0;
-  const changingAfterFirst = <T>(read: (id: string) => Promise<T>) => async (id: string): Promise<T> => {
-    const records = await read(id);
-    reads += 1;
-    if (reads === 1) await change();
-    return records;
-  };
-  // The preference centre reads the snapshot first, a capture all the customer's records.
-  racing.getSnapshot = changingAfterFirst((id) => store.getSnapshot(id));
-  racing.customerRecords = changingAfterFirst((id) => store.customerRecords(id));
-  return { ...api.deps, store: racing };
-}
-
 describe('a change of the customer while a consent-API request runs', () => {
   it('confirms only to the address and number on file at the end, on channels not suppressed, once each at most', async () => {
     await fc.assert(
@@ -81,7 +64,7 @@ describe('a change of the customer while a consent-API request runs', () => {
         const textsBefore = api.smsOutbox.messages().length;
         const recordChange = () => record(api.store, customerId, change, run);
         if (moment === 'before_read') await recordChange();
-        const deps = moment === 'after_read' ? withChangeAfterFirstRead(recordChange) : api.deps;
+        const deps = moment === 'after_read' ? changedAfterFirstRead(api, recordChange) : api.deps;
         // Act
         if (entry === 'preferences') {
           // A link that came by post: both ticks ask their channel (pending, a confirmation).

@@ -6,12 +6,11 @@
  * feedback function would write it.
  */
 import { captureConsent } from '../../lib/consent-api/capture-consent';
-import { DEFAULT_TOPIC_OFFERS, type ConsentApiDependencies } from '../../lib/consent-api/dependencies';
+import { DEFAULT_TOPIC_OFFERS } from '../../lib/consent-api/dependencies';
 import { applyPreferenceForm } from '../../lib/consent-api/preference-centre';
 import { consentCaptureRequestSchema, PreferenceFormSchema } from '../../lib/consent-api/requests';
-import type { CustomerStore } from '../../lib/store';
 import { aProfile, newCustomerId } from '../store/fixtures';
-import { captureBody, startConsentApiHarness, type ConsentApiHarness } from './harness';
+import { captureBody, changedAfterFirstRead, startConsentApiHarness, type ConsentApiHarness } from './harness';
 
 let api: ConsentApiHarness;
 
@@ -27,23 +26,6 @@ beforeEach(async () => {
   await api.forgetConfirmationBudgets();
 });
 
-/** The API's dependencies with a store that runs `change` right after the request's first read of the customer. */
-function changedAfterFirstRead(change: (store: CustomerStore, customerId: string) => Promise<unknown>): ConsentApiDependencies {
-  const store = api.deps.store;
-  const racing = Object.create(store) as CustomerStore;
-  let reads = 0;
-  const changingAfterFirst = <T>(read: (id: string) => Promise<T>) => async (id: string): Promise<T> => {
-    const records = await read(id);
-    reads += 1;
-    if (reads === 1) await change(store, id);
-    return records;
-  };
-  // The preference centre reads the snapshot first, a capture all the customer's records.
-  racing.getSnapshot = changingAfterFirst((id) => store.getSnapshot(id));
-  racing.customerRecords = changingAfterFirst((id) => store.customerRecords(id));
-  return { ...api.deps, store: racing };
-}
-
 async function emailRecipients(): Promise<string[]> {
   return (await api.ses.messages()).flatMap((message) => message.destination.to);
 }
@@ -57,7 +39,7 @@ describe('a preference-centre save whose confirmation races a change of the cust
     // Prepare: a link that came by SMS ticks email (so the tick asks the mailbox); an event then moves the address.
     const customerId = newCustomerId('race');
     await api.store.putProfile(aProfile(customerId, { email: 'old@example.com' }));
-    const deps = changedAfterFirstRead((store, id) => store.updateProfile(id, { email: 'new@example.com' }, '2026-03-10T15:00:00.500Z'));
+    const deps = changedAfterFirstRead(api, (store, id) => store.updateProfile(id, { email: 'new@example.com' }, '2026-03-10T15:00:00.500Z'));
     const token = api.token(customerId, 'preferences', { channel: 'sms', topic: 'marketing' });
     // Act
     const outcome = await applyPreferenceForm(deps, token, tickEmail, origin);
@@ -74,7 +56,7 @@ describe('a preference-centre save whose confirmation races a change of the cust
     // Prepare: SES's hard bounce for the address is recorded just after the save read the customer.
     const customerId = newCustomerId('race');
     await api.store.putProfile(aProfile(customerId, { email: 'bounced@example.com' }));
-    const deps = changedAfterFirstRead((store, id) => store.addSuppression(id, { channel: 'email', reason: 'hard_bounce', at: '2026-03-10T14:59:59.000Z' }));
+    const deps = changedAfterFirstRead(api, (store, id) => store.addSuppression(id, { channel: 'email', reason: 'hard_bounce', at: '2026-03-10T14:59:59.000Z' }));
     // Act
     const outcome = await applyPreferenceForm(deps, api.token(customerId, 'preferences', { channel: 'sms', topic: 'marketing' }), tickEmail, origin);
     // Assess: the request stays recorded as pending, and nothing is mailed.
@@ -89,7 +71,7 @@ describe('a preference-centre save whose confirmation races a change of the cust
     // Prepare: a link that came by email ticks SMS (so the tick texts the number); an event then moves the number.
     const customerId = newCustomerId('race');
     await api.store.putProfile(aProfile(customerId, { phone: '+12125550171' }));
-    const deps = changedAfterFirstRead((store, id) => store.updateProfile(id, { phone: '+12125550172' }, '2026-03-10T15:00:00.500Z'));
+    const deps = changedAfterFirstRead(api, (store, id) => store.updateProfile(id, { phone: '+12125550172' }, '2026-03-10T15:00:00.500Z'));
     const textsBefore = api.smsOutbox.messages().length;
     // Act
     const outcome = await applyPreferenceForm(deps, api.token(customerId, 'preferences', { channel: 'email', topic: 'marketing' }), tickSms, origin);
@@ -102,7 +84,7 @@ describe('a preference-centre save whose confirmation races a change of the cust
     // Prepare: a change that leaves the address as it is (the stage).
     const customerId = newCustomerId('race');
     await api.store.putProfile(aProfile(customerId, { email: 'same@example.com' }));
-    const deps = changedAfterFirstRead((store, id) => store.updateProfile(id, { stage: 'active' }, '2026-03-10T15:00:00.500Z'));
+    const deps = changedAfterFirstRead(api, (store, id) => store.updateProfile(id, { stage: 'active' }, '2026-03-10T15:00:00.500Z'));
     // Act
     const outcome = await applyPreferenceForm(deps, api.token(customerId, 'preferences', { channel: 'sms', topic: 'marketing' }), tickEmail, origin);
     // Assess
@@ -119,7 +101,7 @@ describe('POST /consents for an existing customer, racing a change of the custom
     // Prepare
     const customerId = newCustomerId('race');
     await api.store.putProfile(aProfile(customerId, { email: 'old@example.com' }));
-    const deps = changedAfterFirstRead((store, id) => store.updateProfile(id, { email: 'new@example.com' }, '2026-03-10T15:00:00.500Z'));
+    const deps = changedAfterFirstRead(api, (store, id) => store.updateProfile(id, { email: 'new@example.com' }, '2026-03-10T15:00:00.500Z'));
     // Act
     const answer = await captureConsent(deps, captureOf(customerId), origin);
     // Assess: answered as for anyone, nothing mailed to the old address.
@@ -131,7 +113,7 @@ describe('POST /consents for an existing customer, racing a change of the custom
     // Prepare
     const customerId = newCustomerId('race');
     await api.store.putProfile(aProfile(customerId, { email: 'complained@example.com' }));
-    const deps = changedAfterFirstRead((store, id) => store.addSuppression(id, { channel: 'email', reason: 'complaint', at: '2026-03-10T14:59:59.000Z' }));
+    const deps = changedAfterFirstRead(api, (store, id) => store.addSuppression(id, { channel: 'email', reason: 'complaint', at: '2026-03-10T14:59:59.000Z' }));
     // Act
     const answer = await captureConsent(deps, captureOf(customerId), origin);
     // Assess

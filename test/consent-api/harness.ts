@@ -187,3 +187,23 @@ export async function ingestCrmConsentSync(api: ConsentApiHarness, customerId: s
   const sfn = new SFNClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
   await ingestCustomerEvent({ store: api.store, dynamodb: api.dynamo.client, tableName: api.tableName, sfn, routes: [] }, parsed.event);
 }
+
+/**
+ * `api`'s dependencies with a store that runs `change` right after the request's first read of the
+ * customer: another writer landing between a consent-API request's read and its writes or sends.
+ */
+export function changedAfterFirstRead(api: ConsentApiHarness, change: (store: CustomerStore, customerId: string) => Promise<unknown>): ConsentApiDependencies {
+  const store = api.deps.store;
+  const racing = Object.create(store) as CustomerStore;
+  let reads = 0;
+  const changingAfterFirst = <T>(read: (id: string) => Promise<T>) => async (id: string): Promise<T> => {
+    const records = await read(id);
+    reads += 1;
+    if (reads === 1) await change(store, id);
+    return records;
+  };
+  // The preference centre reads the snapshot first, a capture all the customer's records.
+  racing.getSnapshot = changingAfterFirst((id) => store.getSnapshot(id));
+  racing.customerRecords = changingAfterFirst((id) => store.customerRecords(id));
+  return { ...api.deps, store: racing };
+}
