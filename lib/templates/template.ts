@@ -14,6 +14,7 @@ import {
   toValueSync,
   TypeGuards,
   Value,
+  type Arguments,
   type Liquid,
   type Template as LiquidTemplate,
   type Token,
@@ -211,14 +212,19 @@ function bindingOfPath(segments: VariableSegments, scopes: LocalScopes): LocalBi
   return rest.length === 0 ? local : UNKNOWN;
 }
 
+/** The variables liquid's analysis finds in `args`, arguments of `template`, without its children. */
+function variablesIn(engine: Liquid, template: LiquidTemplate, args: () => Arguments): Variable[] {
+  const argumentsOnly: LiquidTemplate = { token: template.token, render: () => undefined, arguments: args };
+  return Object.values(engine.analyzeSync([argumentsOnly], { partials: false }).variables).flat();
+}
+
 /**
  * The variable an argument of `template` is when it is a bare path (the first one liquid's
  * analysis finds in it: a path starts before the lookups nested in it).
  */
 function pathOf(engine: Liquid, template: LiquidTemplate, token: Token): Variable | undefined {
   if (!TypeGuards.isPropertyAccessToken(token)) return undefined;
-  const argumentsOnly: LiquidTemplate = { token: template.token, render: () => undefined, arguments: () => [token] };
-  const found = Object.values(engine.analyzeSync([argumentsOnly], { partials: false }).variables).flat();
+  const found = variablesIn(engine, template, () => [token]);
   found.sort((a, b) => a.location.row - b.location.row || a.location.col - b.location.col);
   return found[0];
 }
@@ -293,8 +299,7 @@ export function localVariablesOf(part: CompiledPart): LocalVariableUse[] {
   }
   function visit(template: LiquidTemplate): void {
     if (template.arguments !== undefined) {
-      const argumentsOnly: LiquidTemplate = { token: template.token, render: () => undefined, arguments: () => template.arguments?.() ?? [] };
-      for (const variable of Object.values(engine.analyzeSync([argumentsOnly], { partials: false }).variables).flat()) record(variable);
+      for (const variable of variablesIn(engine, template, () => template.arguments?.() ?? [])) record(variable);
     }
     for (const identifier of template.localScope?.() ?? []) scopes.assign(identifier.content, bindingOfLocal(engine, template, scopes));
     if (template.children === undefined) return;
