@@ -270,7 +270,8 @@ export class Operations extends Construct {
       );
       return ended;
     });
-    this.alarm('journey-send-failed', overtureMetric(SEND_FAILED_ALARM.metricName, { service: JOURNEY_EFFECTS_SERVICE }, SEND_FAILED_ALARM.period), {
+    const sendFailed = overtureMetric(SEND_FAILED_ALARM.metricName, { service: JOURNEY_EFFECTS_SERVICE }, SEND_FAILED_ALARM.period);
+    this.alarm('journey-send-failed', sendFailed, {
       threshold: SEND_FAILED_ALARM.threshold,
       description:
         'A journey\'s send step failed after its retries and the journey went on without the message: ' +
@@ -362,7 +363,7 @@ export class Operations extends Construct {
           }),
           new GraphWidget({
             title: `Send steps failed after their retries, every journey (alarm at ${SEND_FAILED_ALARM.threshold} in 15 minutes)`,
-            left: [overtureMetric(SEND_FAILED_ALARM.metricName, { service: JOURNEY_EFFECTS_SERVICE }, SEND_FAILED_ALARM.period)],
+            left: [sendFailed],
             width: 12,
           }),
         ],
