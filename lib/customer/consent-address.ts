@@ -26,7 +26,7 @@ export function comparableAddress(address: string): string {
 }
 
 /** Whether two addresses name the same mailbox for consent (see comparableAddress). */
-export function sameAddress(a: string, b: string): boolean {
+function sameAddress(a: string, b: string): boolean {
   return comparableAddress(a) === comparableAddress(b);
 }
 

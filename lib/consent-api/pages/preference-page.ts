@@ -60,7 +60,7 @@ const TIME_FIELDS: Readonly<Record<string, { readonly span: string; readonly par
  * never the form's field names or the schema's wording (PreferenceFormSchema, whose message tells
  * which of a field's rules failed). Shown in the summary and beside the control alike.
  */
-export function customerMessage(problem: RequestIssue): string {
+function customerMessage(problem: RequestIssue): string {
   const { field, message } = problem;
   const channelIndex = CHANNEL_FIELDS.indexOf(field as (typeof CHANNEL_FIELDS)[number]);
   if (channelIndex >= 0) {
