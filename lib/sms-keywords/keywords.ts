@@ -79,6 +79,14 @@ const HYPHENS = /[-_\u2010\u2011]+/gu;
 /** The opt-out keywords people also write as two words; the FCC names "opt out" among the per se reasonable revocations. */
 const TWO_WORD_OPT_OUTS: ReadonlySet<string> = new Set(['STOPALL', 'OPTOUT']);
 
+/** Phrases read as one opt-out word: OPT OUT, OPT ME OUT, OPT US OUT as OPTOUT, STOP ALL as STOPALL. */
+const JOINED_PHRASES: ReadonlyArray<{ readonly words: readonly string[]; readonly as: string }> = [
+  { words: ['OPT', 'OUT'], as: 'OPTOUT' },
+  { words: ['OPT', 'ME', 'OUT'], as: 'OPTOUT' },
+  { words: ['OPT', 'US', 'OUT'], as: 'OPTOUT' },
+  { words: ['STOP', 'ALL'], as: 'STOPALL' },
+];
+
 /** Opt-out words that mean nothing else in a reply to a marketing text. */
 const STRONG_OPT_OUTS: ReadonlySet<string> = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'REVOKE', 'OPTOUT']);
 /** Strong opt-out words that count anywhere, however long the message. */
@@ -131,20 +139,16 @@ function wordsOf(body: string): Word[] {
   });
   const words: Word[] = [];
   for (let index = 0; index < written.length; index += 1) {
-    const [word, next, afterNext] = [written[index], written[index + 1]?.text, written[index + 2]?.text];
+    const word = written[index];
     if (word === undefined) continue;
-    if (word.text === 'OPT' && next === 'OUT') {
-      words.push({ ...word, text: 'OPTOUT', endsSentence: written[index + 1]?.endsSentence === true });
-      index += 1;
-    } else if (word.text === 'OPT' && (next === 'ME' || next === 'US') && afterNext === 'OUT') {
-      words.push({ ...word, text: 'OPTOUT', endsSentence: written[index + 2]?.endsSentence === true });
-      index += 2;
-    } else if (word.text === 'STOP' && next === 'ALL') {
-      words.push({ ...word, text: 'STOPALL', endsSentence: written[index + 1]?.endsSentence === true });
-      index += 1;
-    } else {
+    const phrase = JOINED_PHRASES.find((candidate) => candidate.words.every((text, offset) => written[index + offset]?.text === text));
+    if (phrase === undefined) {
       words.push(word);
+      continue;
     }
+    // The phrase is one word, opening a sentence as its first word does and ending one as its last does.
+    index += phrase.words.length - 1;
+    words.push({ ...word, text: phrase.as, endsSentence: written[index]?.endsSentence === true });
   }
   return words;
 }
