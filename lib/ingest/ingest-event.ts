@@ -313,8 +313,8 @@ async function writeProfile(ports: IngestPorts, existing: Profile | undefined, r
       return { outcome: 'unchanged', after: existing };
     }
   }
-  // Not the read when the profile was created since it: the read found none.
-  const result = await ports.store.updateProfile(event.customerId, fields, event.occurredAt, existing === undefined ? {} : { read });
+  // No read when the profile was created since it: the read found none.
+  const result = await ports.store.updateProfile(event.customerId, fields, event.occurredAt, { read });
   if (result.kind !== 'updated') return { outcome: result.kind, after: existing };
   await indexPhone(ports, result.before, result.after);
   // Equal fields still moved their times on, so that an older event arriving later is stale.
