@@ -70,9 +70,9 @@ export type PersonalizationData = z.infer<typeof PersonalizationDataSchema>;
 /** The customer fields other than `attributes`, as template paths see them. */
 export const CUSTOMER_FIELDS = ['id', 'stage', 'firstName', 'timezone'] as const;
 /** The signed links, top-level variables. */
-export const LINK_VARIABLES = ['unsubscribeUrl', 'preferencesUrl'] as const;
+const LINK_VARIABLES = ['unsubscribeUrl', 'preferencesUrl'] as const;
 /** The sender's details from the deployment's settings, top-level variables. */
-export const SENDER_VARIABLES = ['senderPostalAddress'] as const;
+const SENDER_VARIABLES = ['senderPostalAddress'] as const;
 /** Every top-level text variable other than `customer`. */
 export const MESSAGE_VARIABLES = [...LINK_VARIABLES, ...SENDER_VARIABLES] as const;
 
