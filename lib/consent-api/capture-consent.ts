@@ -34,7 +34,7 @@
  */
 import type { Channel, ConsentStatus, CustomerSnapshot, Profile, Topic } from '../customer/model';
 import { indexProfilePhone } from '../store/phone-index';
-import type { CustomerRecords } from '../store/snapshot-assembly';
+import { snapshotOfRecords, type CustomerRecords } from '../store/snapshot-assembly';
 import type { ConsentApiDependencies } from './dependencies';
 import { consentSpeaksForAddress } from '../customer/consent-address';
 import { emailRequestProof, isOpenEmailRequest, sendEmailConfirmationOrReport } from './double-opt-in';
@@ -71,7 +71,7 @@ export async function captureConsent(deps: ConsentApiDependencies, request: Cons
     ...(request.proof.formId === undefined ? {} : { formId: request.proof.formId }),
   });
   const records = await deps.store.customerRecords(request.customerId);
-  let existing = snapshotOf(records);
+  let existing = snapshotOfRecords(records);
   const created = !holdsChoices(records) && (await captureNewCustomer(deps, request, at, proof));
   let confirmTopics: Topic[] = [];
   let textTopics: readonly Topic[] = [];
@@ -81,7 +81,7 @@ export async function captureConsent(deps: ConsentApiDependencies, request: Cons
   } else {
     // An existing customer, or one another writer stored after the read (a concurrent capture, a
     // CRM's sync): nothing of theirs is overwritten. One without a profile is asked nothing (holdsChoices).
-    if (!holdsChoices(records)) existing = snapshotOf(await deps.store.customerRecords(request.customerId));
+    if (!holdsChoices(records)) existing = snapshotOfRecords(await deps.store.customerRecords(request.customerId));
     if (existing !== undefined) {
       confirmTopics = await requestEmailForExisting(deps, request, existing, at, proof);
       textTopics = await smsRequestsOwedAText(deps, request, existing, now);
@@ -103,10 +103,6 @@ export async function captureConsent(deps: ConsentApiDependencies, request: Cons
 }
 
 /** The customer's snapshot, when `records` hold a profile. */
-function snapshotOf(records: CustomerRecords): CustomerSnapshot | undefined {
-  return records.profile === undefined ? undefined : { ...records, profile: records.profile };
-}
-
 /**
  * Whether the store holds choices of this customer a first contact must not write over: a
  * profile, preferences or a consent. Without a profile they are what ingest kept of a customer

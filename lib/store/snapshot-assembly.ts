@@ -44,7 +44,11 @@ export function assembleSnapshot(
   customerId: string,
   items: ReadonlyArray<Record<string, AttributeValue>>,
 ): CustomerSnapshot | undefined {
-  const records = assembleRecords(customerId, items);
+  return snapshotOfRecords(assembleRecords(customerId, items));
+}
+
+/** The snapshot `records` make, or undefined when they hold no profile. */
+export function snapshotOfRecords(records: CustomerRecords): CustomerSnapshot | undefined {
   return records.profile === undefined ? undefined : { ...records, profile: records.profile };
 }
 
